@@ -26,11 +26,15 @@ const (
 	textPrefix = "TD1"
 
 	// maxCardBytes bounds the binary input DecodeCard looks at. The
-	// largest valid card is 1+9+32+32+1+64+64 = 203 bytes.
+	// largest valid card is 1+6+32+32+1+64+64 = 200 bytes.
 	maxCardBytes = 256
 	// maxCardText bounds the text form after white space is removed. The
-	// largest valid card is 3+325 = 328 characters (a 9-byte time).
+	// largest valid card is 3+320 = 323 characters.
 	maxCardText = 420
+	// maxCreated is the latest creation time a card may carry, the last
+	// second of the year 9999, so that every time survives a round trip
+	// through time.Time.
+	maxCreated = 253402300799
 	// maxCardInput bounds the raw text ParseCard accepts, white space
 	// included, so that stripping it costs little.
 	maxCardInput = 4096
@@ -192,8 +196,8 @@ func decodeCard(b []byte) (*Card, error) {
 	if n != varintLen(created) {
 		return nil, fmt.Errorf("%w: creation time is not minimally encoded", ErrMalformed)
 	}
-	if created > math.MaxInt64 {
-		return nil, fmt.Errorf("%w: creation time out of range", ErrMalformed)
+	if created > maxCreated {
+		return nil, fmt.Errorf("%w: creation time after the year 9999", ErrMalformed)
 	}
 	rest = rest[n:]
 	if len(rest) < 32+32+1 {

@@ -49,9 +49,11 @@
 //	TD1AFNLS7O2YBUW3...
 //
 // It uses only characters that survive messengers and fit the alphanumeric
-// mode of QR codes. A card with a 20-character ASCII pseudonym is 251
-// characters long; with 20 two-byte characters (Cyrillic, Greek, accented
-// Latin) it is 283; the longest possible card is 322. [ParseCard] accepts the
+// mode of QR codes. Its length depends on the pseudonym's length in bytes:
+// with 20 ASCII characters a card made today is 251 characters long, with
+// 20 two-byte characters (Cyrillic, Greek, accented Latin) 283, with 20
+// three-byte characters (Chinese, Japanese) 315, and with the longest
+// pseudonym, 64 bytes, 322. [ParseCard] accepts the
 // text with spaces and line breaks anywhere and in any letter case, because
 // messengers wrap and mangle long lines; it refuses other prefixes such as
 // "TD2" with [ErrVersion] and over-long text with [ErrTooLarge] before

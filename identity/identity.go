@@ -31,8 +31,8 @@ type Identity struct {
 // New creates a new identity with fresh random keys: an Ed25519 signing key
 // and an independent age X25519 key. The pseudonym is normalized with
 // [NormalizePseudonym] (errors wrap [ErrPseudonym]); the card's creation
-// time is now, truncated to whole seconds, in UTC, and must not be before
-// 1970.
+// time is now, truncated to whole seconds, in UTC, and must lie between the
+// years 1970 and 9999.
 func New(pseudonym string, now time.Time) (*Identity, error) {
 	return newIdentity(pseudonym, now, rand.Reader)
 }
@@ -44,8 +44,8 @@ func newIdentity(pseudonym string, now time.Time, r io.Reader) (*Identity, error
 	if err != nil {
 		return nil, fmt.Errorf("new identity: %w", err)
 	}
-	if now.Unix() < 0 {
-		return nil, fmt.Errorf("new identity: creation time %s is before 1970", now.UTC().Format(time.RFC3339))
+	if now.Unix() < 0 || now.Unix() > maxCreated {
+		return nil, fmt.Errorf("new identity: creation time %s is not between the years 1970 and 9999", now.UTC().Format(time.RFC3339))
 	}
 	var seed, ageSecret [32]byte
 	if _, err := io.ReadFull(r, seed[:]); err != nil {

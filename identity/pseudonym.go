@@ -29,7 +29,7 @@ const (
 // pseudonym differs from its normal form.
 func NormalizePseudonym(s string) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("pseudonym: %w: not valid UTF-8", ErrPseudonym)
+		return "", fmt.Errorf("%w: not valid UTF-8", ErrPseudonym)
 	}
 	// Reject the characters before anything else: strings.Fields would
 	// silently turn a newline into a space.
@@ -40,21 +40,21 @@ func NormalizePseudonym(s string) (string, error) {
 		switch {
 		case r == '\n' || r == '\r' || r == '\v' || r == '\f' ||
 			r == 0x85 || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r):
-			return "", fmt.Errorf("pseudonym: %w: contains a line break", ErrPseudonym)
+			return "", fmt.Errorf("%w: contains a line break", ErrPseudonym)
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
 			unicode.Is(unicode.Co, r) || unicode.Is(unicode.Noncharacter_Code_Point, r):
-			return "", fmt.Errorf("pseudonym: %w: contains the invisible or control character %U", ErrPseudonym, r)
+			return "", fmt.Errorf("%w: contains the invisible or control character %U", ErrPseudonym, r)
 		}
 	}
 	s = norm.NFC.String(strings.Join(strings.Fields(s), " "))
 	if s == "" {
-		return "", fmt.Errorf("pseudonym: %w: empty", ErrPseudonym)
+		return "", fmt.Errorf("%w: empty", ErrPseudonym)
 	}
 	if n := utf8.RuneCountInString(s); n > maxPseudonymRunes {
-		return "", fmt.Errorf("pseudonym: %w: %d characters, at most %d", ErrPseudonym, n, maxPseudonymRunes)
+		return "", fmt.Errorf("%w: %d characters, at most %d", ErrPseudonym, n, maxPseudonymRunes)
 	}
 	if len(s) > maxPseudonymBytes {
-		return "", fmt.Errorf("pseudonym: %w: %d bytes, at most %d", ErrPseudonym, len(s), maxPseudonymBytes)
+		return "", fmt.Errorf("%w: %d bytes, at most %d", ErrPseudonym, len(s), maxPseudonymBytes)
 	}
 	return s, nil
 }
