@@ -1,0 +1,217 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// maxBucketLen is the longest bucket name.
+const maxBucketLen = 64
+
+var errTxDone = errors.New("store: transaction already finished")
+
+// Tx is a transaction, valid only inside the function given to
+// [DB.Update] or [DB.View]. It must not be used from several goroutines at
+// once.
+type Tx struct {
+	db       *DB
+	tx       *sql.Tx
+	writable bool
+	done     bool
+}
+
+// Record is one decrypted record of a group.
+type Record struct {
+	Key, Value []byte
+}
+
+// Update runs fn in one write transaction (BEGIN IMMEDIATE). If fn returns
+// an error or panics, everything it wrote is rolled back and the error is
+// returned (the panic is re-raised); otherwise the transaction commits.
+// Writers are serialized. fn must not call Update or View.
+func (db *DB) Update(fn func(tx *Tx) error) error {
+	return db.run(true, fn)
+}
+
+// View runs fn in one read transaction: it sees a consistent snapshot and
+// cannot write. fn must not call Update or View.
+func (db *DB) View(fn func(tx *Tx) error) error {
+	return db.run(false, fn)
+}
+
+func (db *DB) run(writable bool, fn func(tx *Tx) error) (err error) {
+	db.life.RLock()
+	defer db.life.RUnlock()
+	if db.closed {
+		return errClosed
+	}
+	if writable {
+		db.writer.Lock()
+		defer db.writer.Unlock()
+	}
+	// Without ReadOnly the driver begins with BEGIN IMMEDIATE (_txlock);
+	// with it, a plain deferred BEGIN that only reads.
+	stx, err := db.sql.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: !writable})
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{db: db, tx: stx, writable: writable}
+	committed := false
+	defer func() {
+		tx.done = true
+		if !committed {
+			stx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if !writable {
+		return nil // the deferred rollback ends the read transaction
+	}
+	committed = true
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) check(bucket string, write bool) error {
+	if tx.done {
+		return errTxDone
+	}
+	if write && !tx.writable {
+		return errors.New("store: write in a read-only transaction")
+	}
+	return checkBucket(bucket)
+}
+
+// checkBucket accepts the fixed bucket names the program uses: 1 to 64
+// ASCII letters, digits and "._-/:". Bucket names are stored in plaintext,
+// so they must never carry personal data.
+func checkBucket(bucket string) error {
+	if len(bucket) == 0 || len(bucket) > maxBucketLen {
+		return fmt.Errorf("store: invalid bucket name %q", bucket)
+	}
+	for i := 0; i < len(bucket); i++ {
+		c := bucket[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/' || c == ':') {
+			return fmt.Errorf("store: invalid bucket name %q", bucket)
+		}
+	}
+	return nil
+}
+
+// Put stores value under bucket, group and key, replacing any earlier
+// value. Group, key and value are encrypted; only the bucket name is stored
+// as is.
+func (tx *Tx) Put(bucket string, group, key, value []byte) error {
+	if err := tx.check(bucket, true); err != nil {
+		return err
+	}
+	k := tx.db.keys
+	gtag := k.groupTag(bucket, group)
+	ktag := k.keyTag(bucket, group, key)
+	body := k.seal(bucket, gtag, ktag, group, key, value)
+	_, err := tx.tx.Exec(`INSERT INTO records (bucket, grp, key, body) VALUES (?, ?, ?, ?)
+		ON CONFLICT (bucket, grp, key) DO UPDATE SET body = excluded.body`, bucket, gtag, ktag, body)
+	if err != nil {
+		return fmt.Errorf("store: put: %w", err)
+	}
+	return nil
+}
+
+// Get returns the value stored under bucket, group and key, or ErrNotFound.
+// A record that fails authentication is ErrDamaged.
+func (tx *Tx) Get(bucket string, group, key []byte) ([]byte, error) {
+	if err := tx.check(bucket, false); err != nil {
+		return nil, err
+	}
+	k := tx.db.keys
+	gtag := k.groupTag(bucket, group)
+	ktag := k.keyTag(bucket, group, key)
+	var body []byte
+	err := tx.tx.QueryRow("SELECT body FROM records WHERE bucket = ? AND grp = ? AND key = ?", bucket, gtag, ktag).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get: %w", err)
+	}
+	gotGroup, gotKey, value, err := k.open(bucket, gtag, ktag, body)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(gotGroup, group) || !bytes.Equal(gotKey, key) {
+		return nil, fmt.Errorf("%w: record holds another key", ErrDamaged)
+	}
+	return value, nil
+}
+
+// Delete removes the record under bucket, group and key. Deleting a record
+// that does not exist is not an error.
+func (tx *Tx) Delete(bucket string, group, key []byte) error {
+	if err := tx.check(bucket, true); err != nil {
+		return err
+	}
+	k := tx.db.keys
+	gtag := k.groupTag(bucket, group)
+	ktag := k.keyTag(bucket, group, key)
+	if _, err := tx.tx.Exec("DELETE FROM records WHERE bucket = ? AND grp = ? AND key = ?", bucket, gtag, ktag); err != nil {
+		return fmt.Errorf("store: delete: %w", err)
+	}
+	return nil
+}
+
+// DeleteGroup removes every record of group in bucket.
+func (tx *Tx) DeleteGroup(bucket string, group []byte) error {
+	if err := tx.check(bucket, true); err != nil {
+		return err
+	}
+	gtag := tx.db.keys.groupTag(bucket, group)
+	if _, err := tx.tx.Exec("DELETE FROM records WHERE bucket = ? AND grp = ?", bucket, gtag); err != nil {
+		return fmt.Errorf("store: delete group: %w", err)
+	}
+	return nil
+}
+
+// List returns every record of group in bucket, decrypted and sorted by
+// key (bytewise). A record that fails authentication makes the whole call
+// fail with ErrDamaged; records are never skipped silently.
+func (tx *Tx) List(bucket string, group []byte) ([]Record, error) {
+	if err := tx.check(bucket, false); err != nil {
+		return nil, err
+	}
+	k := tx.db.keys
+	gtag := k.groupTag(bucket, group)
+	rows, err := tx.tx.Query("SELECT key, body FROM records WHERE bucket = ? AND grp = ?", bucket, gtag)
+	if err != nil {
+		return nil, fmt.Errorf("store: list: %w", err)
+	}
+	defer rows.Close()
+	var recs []Record
+	for rows.Next() {
+		var ktag, body []byte
+		if err := rows.Scan(&ktag, &body); err != nil {
+			return nil, fmt.Errorf("store: list: %w", err)
+		}
+		gotGroup, key, value, err := k.open(bucket, gtag, ktag, body)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(gotGroup, group) || !hmac.Equal(k.keyTag(bucket, group, key), ktag) {
+			return nil, fmt.Errorf("%w: record is filed under the wrong key", ErrDamaged)
+		}
+		recs = append(recs, Record{Key: key, Value: value})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list: %w", err)
+	}
+	slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+	return recs, nil
+}
