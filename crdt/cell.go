@@ -1,0 +1,525 @@
+package crdt
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/automerge/automerge-go"
+
+	"trustdesk/identity"
+)
+
+// Document layout; see SCHEMA.md.
+const (
+	keyVersion    = "v"
+	keyCell       = "cell"
+	keyStatements = "statements"
+
+	// FormatVersion is the value of the document's "v" key.
+	FormatVersion = 1
+
+	// MaxDocumentSize is the largest cell document or change chunk, in
+	// bytes, that this package loads or checks.
+	MaxDocumentSize = 64 << 20
+)
+
+// A ChangeHash identifies an Automerge change. A document's heads are the
+// hashes of its latest changes; they tell another replica what this one
+// has, so it can send only what is missing (see [Cell.ChangesSince]).
+type ChangeHash [32]byte
+
+// String returns the hash as 64 lowercase hexadecimal characters.
+func (h ChangeHash) String() string { return automerge.ChangeHash(h).String() }
+
+// ParseChangeHash parses the form returned by [ChangeHash.String].
+func ParseChangeHash(s string) (ChangeHash, error) {
+	h, err := automerge.NewChangeHash(s)
+	if err != nil {
+		return ChangeHash{}, fmt.Errorf("parse change hash: %w", ErrMalformed)
+	}
+	return ChangeHash(h), nil
+}
+
+// A Cell is one cell's document: an Automerge document holding the cell's
+// signed statements. All methods are safe for concurrent use.
+//
+// A Cell must only be built from bytes that came from this device
+// ([Load]) or that a [Checker] accepted: the Automerge engine aborts the
+// whole process on some malformed inputs.
+type Cell struct {
+	mu  sync.Mutex
+	doc *automerge.Doc
+	id  CellID
+
+	// entries caches the decoded statement map, keyed by document key.
+	entries map[string]*entry
+	// known holds every well-formed statement this replica has held, so
+	// that one deleted or overwritten by a change from outside is put back.
+	known map[StatementID][]byte
+	// verified caches signature checks by statement id; safe because the
+	// id covers the content, the author and the signature.
+	verified map[StatementID]bool
+	state    *State
+}
+
+// Found creates a new cell named name with founder as its first member
+// and the default policy. The cell id is derived from the founder and a
+// random nonce.
+func Found(founder *identity.Identity, name string, now time.Time) (*Cell, error) {
+	s := &Statement{Seq: 1, Created: now, Kind: KindFound, Name: name, Card: founder.Card, Policy: DefaultPolicy}
+	if _, err := rand.Read(s.Nonce[:]); err != nil {
+		return nil, fmt.Errorf("found cell: %w", err)
+	}
+	s.Author = founder.Card.ID()
+	s.Cell = deriveCellID(s.Author, s.Nonce)
+	if err := s.Sign(founder); err != nil {
+		return nil, fmt.Errorf("found cell: %w", err)
+	}
+	doc := automerge.New()
+	if err := doc.Path(keyVersion).Set(int64(FormatVersion)); err != nil {
+		return nil, fmt.Errorf("found cell: %w", err)
+	}
+	if err := doc.Path(keyCell).Set(s.Cell.String()); err != nil {
+		return nil, fmt.Errorf("found cell: %w", err)
+	}
+	if err := doc.Path(keyStatements).Set(automerge.NewMap()); err != nil {
+		return nil, fmt.Errorf("found cell: %w", err)
+	}
+	c := newCell(doc, s.Cell)
+	if err := c.put(s); err != nil {
+		return nil, fmt.Errorf("found cell: %w", err)
+	}
+	return c, nil
+}
+
+func newCell(doc *automerge.Doc, id CellID) *Cell {
+	return &Cell{
+		doc: doc, id: id,
+		entries:  map[string]*entry{},
+		known:    map[StatementID][]byte{},
+		verified: map[StatementID]bool{},
+	}
+}
+
+// Load reads a cell document (or a chunk of all of its changes) saved by
+// [Cell.Save] or [Cell.ChangesSince] on this device, or accepted by a
+// [Checker]. Never pass it bytes from outside that no Checker accepted.
+// It fails with [ErrMalformed] if the bytes are not a cell document.
+func Load(trusted []byte) (*Cell, error) {
+	if len(trusted) > MaxDocumentSize {
+		return nil, fmt.Errorf("load cell: %w", ErrTooLarge)
+	}
+	doc, err := automerge.Load(trusted)
+	if err != nil {
+		return nil, fmt.Errorf("load cell: %w: %v", ErrMalformed, err)
+	}
+	id, err := readHeader(doc)
+	if err != nil {
+		return nil, fmt.Errorf("load cell: %w", err)
+	}
+	c := newCell(doc, id)
+	if err := c.rescan(); err != nil {
+		return nil, fmt.Errorf("load cell: %w", err)
+	}
+	return c, nil
+}
+
+func readHeader(doc *automerge.Doc) (CellID, error) {
+	v, err := automerge.As[int64](doc.Path(keyVersion).Get())
+	if err != nil {
+		return CellID{}, fmt.Errorf("%w: no format version", ErrMalformed)
+	}
+	if v != FormatVersion {
+		return CellID{}, fmt.Errorf("%w: unknown format version %d", ErrMalformed, v)
+	}
+	s, err := automerge.As[string](doc.Path(keyCell).Get())
+	if err != nil {
+		return CellID{}, fmt.Errorf("%w: no cell id", ErrMalformed)
+	}
+	id, err := ParseCellID(s)
+	if err != nil {
+		return CellID{}, err
+	}
+	if _, err := automerge.As[*automerge.Map](doc.Path(keyStatements).Get()); err != nil {
+		return CellID{}, fmt.Errorf("%w: no statement map", ErrMalformed)
+	}
+	return id, nil
+}
+
+// ID returns the cell's id.
+func (c *Cell) ID() CellID { return c.id }
+
+// Save returns the whole document in Automerge's binary format.
+func (c *Cell) Save() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.doc.Save()
+}
+
+// Heads returns the document's current heads, sorted.
+func (c *Cell) Heads() []ChangeHash {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.heads()
+}
+
+func (c *Cell) heads() []ChangeHash {
+	hs := c.doc.Heads()
+	out := make([]ChangeHash, len(hs))
+	for i, h := range hs {
+		out[i] = ChangeHash(h)
+	}
+	slices.SortFunc(out, func(a, b ChangeHash) int { return bytes.Compare(a[:], b[:]) })
+	return out
+}
+
+// ChangesSince returns, as one Automerge change chunk, every change a
+// replica whose heads are since lacks. Hashes this document does not know
+// are ignored, so unknown or stale heads give more changes, never fewer.
+// With no heads it returns every change, from which [Load] rebuilds the
+// whole document.
+func (c *Cell) ChangesSince(since []ChangeHash) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var have []automerge.ChangeHash
+	for _, h := range since {
+		if _, err := c.doc.Change(automerge.ChangeHash(h)); err == nil {
+			have = append(have, automerge.ChangeHash(h))
+		}
+	}
+	chs, err := c.doc.Changes(have...)
+	if err != nil {
+		return nil, fmt.Errorf("changes since: %w", err)
+	}
+	return automerge.SaveChanges(chs), nil
+}
+
+// ApplyChanges applies a change chunk made by [Cell.ChangesSince]. The
+// chunk must come from this device or have been accepted by a [Checker]
+// (see [Checker.CheckChanges]). Statements the changes delete or alter
+// are put back (see SCHEMA.md, "Deleted statements").
+func (c *Cell) ApplyChanges(chunk []byte) error {
+	if len(chunk) > MaxDocumentSize {
+		return fmt.Errorf("apply changes: %w", ErrTooLarge)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	chs, err := automerge.LoadChanges(chunk)
+	if err != nil {
+		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
+	}
+	if err := c.doc.Apply(chs...); err != nil {
+		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
+	}
+	return c.afterForeign()
+}
+
+// Merge adds every change of other to c. Other must be a trusted cell
+// (see [Load]) of the same id.
+func (c *Cell) Merge(other *Cell) error {
+	if other.id != c.id {
+		return fmt.Errorf("merge cell: %w", ErrWrongCell)
+	}
+	if other == c {
+		return nil
+	}
+	other.mu.Lock()
+	od, err := other.doc.Fork()
+	other.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("merge cell: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.doc.Merge(od); err != nil {
+		return fmt.Errorf("merge cell: %w: %v", ErrMalformed, err)
+	}
+	return c.afterForeign()
+}
+
+// afterForeign re-reads the document after changes from elsewhere and
+// repairs what they broke: the header and deleted or altered statements.
+func (c *Cell) afterForeign() error {
+	c.state = nil
+	if id, err := readHeader(c.doc); err != nil || id != c.id {
+		// Put the header back; the changes tried to move or break it.
+		if err := c.doc.Path(keyVersion).Set(int64(FormatVersion)); err != nil {
+			return err
+		}
+		if err := c.doc.Path(keyCell).Set(c.id.String()); err != nil {
+			return err
+		}
+		if _, err := automerge.As[*automerge.Map](c.doc.Path(keyStatements).Get()); err != nil {
+			if err := c.doc.Path(keyStatements).Set(automerge.NewMap()); err != nil {
+				return err
+			}
+		}
+		if err := c.commit(); err != nil {
+			return err
+		}
+	}
+	if err := c.rescan(); err != nil {
+		return err
+	}
+	var restore []StatementID
+	for id, raw := range c.known {
+		if e := c.entries[id.String()]; e == nil || !bytes.Equal(e.raw, raw) {
+			restore = append(restore, id)
+		}
+	}
+	if len(restore) == 0 {
+		return nil
+	}
+	slices.SortFunc(restore, compareIDs)
+	m := c.doc.Path(keyStatements).Map()
+	for _, id := range restore {
+		if err := m.Set(id.String(), c.known[id]); err != nil {
+			return err
+		}
+	}
+	if err := c.commit(); err != nil {
+		return err
+	}
+	return c.rescan()
+}
+
+// commit records pending operations as one change without a timestamp,
+// so the document does not tell when a device wrote to it.
+func (c *Cell) commit() error {
+	_, err := c.doc.Commit("", automerge.CommitOptions{Time: &time.Time{}})
+	return err
+}
+
+// rescan reads the statement map and decodes what changed.
+func (c *Cell) rescan() error {
+	c.state = nil
+	vals, err := c.doc.Path(keyStatements).Map().Values()
+	if err != nil {
+		return fmt.Errorf("%w: statements: %v", ErrMalformed, err)
+	}
+	next := make(map[string]*entry, len(vals))
+	for k, v := range vals {
+		var raw []byte
+		if v.Kind() == automerge.KindBytes {
+			raw = v.Bytes()
+		}
+		if e := c.entries[k]; e != nil && bytes.Equal(e.raw, raw) && (raw != nil || v.Kind() != automerge.KindBytes) {
+			next[k] = e
+			continue
+		}
+		e := &entry{key: k, raw: raw}
+		if v.Kind() != automerge.KindBytes {
+			e.err = fmt.Errorf("value is %s, not bytes", v.Kind())
+		} else {
+			e.stmt, e.err = decode(raw)
+		}
+		if e.stmt != nil && k == e.stmt.id.String() && e.stmt.Cell == c.id {
+			if _, ok := c.known[e.stmt.id]; !ok {
+				c.known[e.stmt.id] = e.stmt.raw
+			}
+		}
+		next[k] = e
+	}
+	c.entries = next
+	return nil
+}
+
+// put stores a statement made on this device and commits it.
+func (c *Cell) put(s *Statement) error {
+	if err := c.doc.Path(keyStatements).Map().Set(s.id.String(), s.raw); err != nil {
+		return err
+	}
+	if err := c.commit(); err != nil {
+		return err
+	}
+	c.entries[s.id.String()] = &entry{key: s.id.String(), raw: s.raw, stmt: s}
+	c.known[s.id] = s.raw
+	c.verified[s.id] = true
+	c.state = nil
+	return nil
+}
+
+// State returns the cell's derived state. It is computed when first asked
+// for after a change and cached; callers must not modify it.
+func (c *Cell) State() *State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.derive()
+}
+
+func (c *Cell) derive() *State {
+	if c.state != nil {
+		return c.state
+	}
+	keys := make([]string, 0, len(c.entries))
+	for k := range c.entries {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	es := make([]*entry, len(keys))
+	for i, k := range keys {
+		es[i] = c.entries[k]
+	}
+	c.state = derive(c.id, es, c.verify)
+	return c.state
+}
+
+func (c *Cell) verify(s *Statement, author *identity.Card) bool {
+	if ok, done := c.verified[s.id]; done {
+		return ok
+	}
+	ok := s.Verify(author) == nil
+	c.verified[s.id] = ok
+	return ok
+}
+
+// Statements returns every well-formed statement in the document, valid
+// or not, sorted by id.
+func (c *Cell) Statements() []*Statement {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*Statement
+	for _, e := range c.entries {
+		if e.stmt != nil {
+			out = append(out, e.stmt)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Statement) int { return compareIDs(a.id, b.id) })
+	return out
+}
+
+// add signs and stores a statement of me, after check says me may make it
+// in the current state.
+func (c *Cell) add(me *identity.Identity, s *Statement, now time.Time, check func(st *State) error) (*Statement, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.derive()
+	author := me.Card.ID()
+	if !st.IsMember(author) {
+		return nil, fmt.Errorf("%s: %w: you are not a member of this cell", s.Kind, ErrNotAllowed)
+	}
+	if err := check(st); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Kind, err)
+	}
+	s.Cell = c.id
+	s.Seq = st.seq[author] + 1
+	s.Prev = slices.Clone(st.Heads)
+	if len(s.Prev) > MaxPrev {
+		s.Prev = s.Prev[len(s.Prev)-MaxPrev:]
+	}
+	s.Created = now
+	if err := s.Sign(me); err != nil {
+		return nil, err
+	}
+	if err := c.put(s); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Kind, err)
+	}
+	return s, nil
+}
+
+// Admit adds me's vouch for the person whose card is given, which also
+// publishes the card in the cell. With the default policy the person is a
+// member at once; otherwise they are pending until enough members vouch.
+// It fails with [ErrNotAllowed] if me is not a member, or the person is a
+// member already, was excluded, or already has me's vouch.
+func (c *Cell) Admit(me *identity.Identity, card *identity.Card, now time.Time) (*Statement, error) {
+	s := &Statement{Kind: KindAdmit, Card: card}
+	return c.add(me, s, now, func(st *State) error {
+		id := card.ID()
+		if id == me.Card.ID() {
+			return fmt.Errorf("%w: you cannot admit yourself", ErrNotAllowed)
+		}
+		if m, ok := st.Member(id); ok {
+			switch {
+			case m.Status == StatusMember:
+				return fmt.Errorf("%w: already a member", ErrNotAllowed)
+			case m.Status == StatusExcluded:
+				return fmt.Errorf("%w: was excluded from this cell", ErrNotAllowed)
+			case m.Status == StatusPending && slices.Contains(m.VouchedBy, me.Card.ID()):
+				return fmt.Errorf("%w: you already vouched", ErrNotAllowed)
+			}
+		}
+		return nil
+	})
+}
+
+// PublishCard publishes card in the cell: a member's newer card, or the
+// card of someone who is not a member, so that members can rate them.
+// It returns (nil, nil) if the same or a newer card is already there.
+func (c *Cell) PublishCard(me *identity.Identity, card *identity.Card, now time.Time) (*Statement, error) {
+	s := &Statement{Kind: KindCard, Card: card}
+	var already bool
+	st, err := c.add(me, s, now, func(st *State) error {
+		if old := st.Cards[card.ID()]; old != nil && !newerCard(card, old) {
+			already = true
+			return errAlready
+		}
+		return nil
+	})
+	if already {
+		return nil, nil
+	}
+	return st, err
+}
+
+var errAlready = errors.New("already published")
+
+// Rate adds me's rating of the person whose card is given. If that card
+// is not yet in the cell, it is published first (a separate statement).
+// It fails with [ErrInvalid] for values outside the rules, and with
+// [ErrNotAllowed] if me is not a member or rates themselves.
+func (c *Cell) Rate(me *identity.Identity, subject *identity.Card, r Rating, now time.Time) (*Statement, error) {
+	if err := r.validate(); err != nil {
+		return nil, fmt.Errorf("rate: %w: %v", ErrInvalid, err)
+	}
+	if subject.ID() == me.Card.ID() {
+		return nil, fmt.Errorf("rate: %w: you cannot rate yourself", ErrNotAllowed)
+	}
+	if _, err := c.PublishCard(me, subject, now); err != nil {
+		return nil, err
+	}
+	s := &Statement{Kind: KindRate, Subject: subject.ID(), Rating: r}
+	return c.add(me, s, now, func(st *State) error { return nil })
+}
+
+// VoteExclude adds me's vote to exclude the member subject. The member is
+// excluded as soon as the quorum of the policy is reached (see SCHEMA.md).
+// It fails with [ErrNotAllowed] if me is not a member, subject is not a
+// member (or pending), is me, or already has me's vote.
+func (c *Cell) VoteExclude(me *identity.Identity, subject identity.ID, now time.Time) (*Statement, error) {
+	s := &Statement{Kind: KindExclude, Subject: subject}
+	return c.add(me, s, now, func(st *State) error {
+		if subject == me.Card.ID() {
+			return fmt.Errorf("%w: you cannot vote to exclude yourself", ErrNotAllowed)
+		}
+		m, ok := st.Member(subject)
+		if !ok || (m.Status != StatusMember && m.Status != StatusPending) {
+			return fmt.Errorf("%w: not a member", ErrNotAllowed)
+		}
+		for _, v := range st.Votes {
+			if v.Subject == subject && v.Voter == me.Card.ID() {
+				return fmt.Errorf("%w: you already voted", ErrNotAllowed)
+			}
+		}
+		return nil
+	})
+}
+
+// Leave adds me's leave statement: me is no longer a member.
+func (c *Cell) Leave(me *identity.Identity, now time.Time) (*Statement, error) {
+	return c.add(me, &Statement{Kind: KindLeave}, now, func(st *State) error { return nil })
+}
+
+// SetPolicy changes the cell's policy. It fails with [ErrInvalid] for
+// values outside the rules and [ErrNotAllowed] if me is not a member.
+func (c *Cell) SetPolicy(me *identity.Identity, p Policy, now time.Time) (*Statement, error) {
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("policy: %w: %v", ErrInvalid, err)
+	}
+	return c.add(me, &Statement{Kind: KindPolicy, Policy: p}, now, func(st *State) error { return nil })
+}

@@ -1,0 +1,42 @@
+package crdt
+
+import "errors"
+
+// Errors returned by this package. They are wrapped with context; check
+// them with [errors.Is].
+var (
+	// ErrMalformed means bytes are not a well-formed statement or cell
+	// document.
+	ErrMalformed = errors.New("malformed data")
+
+	// ErrForged means a signature does not match: the statement was not
+	// made by the author it names, or was altered afterwards.
+	ErrForged = errors.New("signature does not match")
+
+	// ErrTooLarge means the input is larger than the documented limit and
+	// was refused before being looked at.
+	ErrTooLarge = errors.New("too large")
+
+	// ErrInvalid means a statement the caller asked for has values outside
+	// the rules (a rating of 7, a note that is too long, an empty name).
+	ErrInvalid = errors.New("invalid statement")
+
+	// ErrNotAllowed means the local author has no authority for the
+	// statement at this point: they are not a member, the person is
+	// already a member, and so on. No statement was added.
+	ErrNotAllowed = errors.New("not allowed")
+
+	// ErrDamaged means untrusted Automerge bytes were refused by the
+	// checking worker: they crashed it or are not a valid cell document
+	// or change chunk.
+	ErrDamaged = errors.New("damaged cell data")
+
+	// ErrCouldNotCheck means untrusted Automerge bytes could not be checked:
+	// the worker could not start, or was stopped by the time or memory
+	// limit. The bytes are not known to be damaged, but were not accepted.
+	ErrCouldNotCheck = errors.New("could not check cell data")
+
+	// ErrWrongCell means a document or change chunk belongs to another
+	// cell than the one it was given for.
+	ErrWrongCell = errors.New("wrong cell")
+)

@@ -1,0 +1,423 @@
+package crdt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The checking worker.
+//
+// automerge-go aborts the whole process on some malformed documents and
+// changes, and recover cannot catch that. So bytes from outside are first
+// loaded, applied and derived in a child process: the same executable,
+// started with the environment variable [WorkerEnv] set. Programs that use
+// a Checker must call [IsWorker] and [ServeWorker] first thing in main
+// (and in TestMain for tests):
+//
+//	func main() {
+//		if crdt.IsWorker() {
+//			crdt.ServeWorker() // does not return
+//		}
+//		...
+//	}
+
+const (
+	// WorkerEnv is the environment variable that puts the executable into
+	// worker mode; its value must be [workerMode].
+	WorkerEnv = "TRUSTDESK_WORKER"
+	// workerMode is the value of WorkerEnv for the Automerge check.
+	workerMode = "check-automerge"
+	// workerMemoryEnv carries the worker's memory limit in bytes.
+	workerMemoryEnv = "TRUSTDESK_WORKER_MEMORY"
+
+	// DefaultCheckTimeout is how long a check may take unless the Checker
+	// says otherwise.
+	DefaultCheckTimeout = 20 * time.Second
+	// DefaultCheckMemory is the worker's memory limit unless the Checker
+	// says otherwise.
+	DefaultCheckMemory = 1 << 30
+
+	requestMagic    = "TDCK1"
+	modeDocument    = 'D'
+	modeChanges     = 'C'
+	maxResultOutput = 64 << 10
+)
+
+// IsWorker reports whether the process was started as a checking worker
+// by a [Checker]. If so, the caller must call [ServeWorker] at once.
+func IsWorker() bool { return os.Getenv(WorkerEnv) == workerMode }
+
+// ServeWorker runs the checking worker: it limits its own memory, reads
+// one request from standard input, performs it and writes the result to
+// standard output, then exits. It never returns. If the input crashes the
+// Automerge engine, the process dies, which the parent reports as
+// [ErrDamaged].
+func ServeWorker() {
+	limit, _ := strconv.ParseInt(os.Getenv(workerMemoryEnv), 10, 64)
+	if limit <= 0 {
+		limit = DefaultCheckMemory
+	}
+	// Address space beyond this cannot be mapped: a huge allocation fails
+	// (and aborts) instead of eating the machine. The Go heap is kept well
+	// under it.
+	_ = syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: uint64(limit), Max: uint64(limit)})
+	debug.SetMemoryLimit(limit / 2)
+
+	res, err := serve(os.Stdin)
+	if err != nil {
+		res = &workerResult{Error: err.Error()}
+	}
+	b, _ := json.Marshal(res)
+	os.Stdout.Write(append(b, '\n'))
+	os.Exit(0)
+}
+
+// workerResult is the worker's answer, one line of JSON.
+type workerResult struct {
+	OK         bool     `json:"ok"`
+	Error      string   `json:"error,omitempty"`
+	Cell       string   `json:"cell,omitempty"`
+	Heads      []string `json:"heads,omitempty"`
+	Statements int      `json:"statements"`
+	Counted    int      `json:"counted"`
+	Invalid    int      `json:"invalid"`
+	Digest     string   `json:"digest,omitempty"`
+}
+
+func serve(r io.Reader) (*workerResult, error) {
+	in, err := io.ReadAll(io.LimitReader(r, 2*MaxDocumentSize+64))
+	if err != nil {
+		return nil, err
+	}
+	mode, base, input, err := parseRequest(in)
+	if err != nil {
+		return nil, err
+	}
+	c, err := apply(mode, base, input)
+	if err != nil {
+		return nil, err
+	}
+	st := c.State()
+	res := &workerResult{OK: true, Cell: c.ID().String(), Statements: len(c.entries), Counted: st.Counted, Invalid: len(st.Invalid)}
+	for _, h := range c.Heads() {
+		res.Heads = append(res.Heads, h.String())
+	}
+	d := st.Digest()
+	res.Digest = hex.EncodeToString(d[:])
+	return res, nil
+}
+
+// apply does what the main process will do with the bytes.
+func apply(mode byte, base, input []byte) (*Cell, error) {
+	if len(base) == 0 {
+		return Load(input)
+	}
+	c, err := Load(base)
+	if err != nil {
+		return nil, fmt.Errorf("base document: %w", err)
+	}
+	switch mode {
+	case modeDocument:
+		o, err := Load(input)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Merge(o); err != nil {
+			return nil, err
+		}
+	case modeChanges:
+		if err := c.ApplyChanges(input); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func encodeRequest(mode byte, base, input []byte) []byte {
+	b := make([]byte, 0, len(requestMagic)+1+binary.MaxVarintLen64+len(base)+len(input))
+	b = append(b, requestMagic...)
+	b = append(b, mode)
+	b = binary.AppendUvarint(b, uint64(len(base)))
+	b = append(b, base...)
+	return append(b, input...)
+}
+
+func parseRequest(b []byte) (mode byte, base, input []byte, err error) {
+	if !bytes.HasPrefix(b, []byte(requestMagic)) || len(b) < len(requestMagic)+1 {
+		return 0, nil, nil, errors.New("bad request")
+	}
+	b = b[len(requestMagic):]
+	mode, b = b[0], b[1:]
+	if mode != modeDocument && mode != modeChanges {
+		return 0, nil, nil, errors.New("bad request mode")
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return 0, nil, nil, errors.New("bad request length")
+	}
+	b = b[k:]
+	return mode, b[:n], b[n:], nil
+}
+
+// A Checker checks Automerge bytes from outside in a child process before
+// the main process touches them. The zero value uses the running
+// executable, [DefaultCheckTimeout] and [DefaultCheckMemory].
+type Checker struct {
+	// Exe is the executable to run as the worker; empty means the running
+	// one (os.Executable). It must call IsWorker and ServeWorker.
+	Exe string
+	// Args are extra arguments for the worker (after the program name).
+	Args []string
+	// Env is added to the worker's environment (which otherwise is the
+	// parent's).
+	Env []string
+	// Timeout is how long the worker may run; zero means
+	// DefaultCheckTimeout.
+	Timeout time.Duration
+	// MemoryLimit is the worker's data size limit in bytes; zero means
+	// DefaultCheckMemory.
+	MemoryLimit int64
+}
+
+// CheckResult is what the worker found. The main process can compare it
+// with its own result after doing the same operation.
+type CheckResult struct {
+	// Cell is the id of the resulting cell.
+	Cell CellID
+	// Heads are the resulting document's heads.
+	Heads []ChangeHash
+	// Statements is the number of entries in the statement map.
+	Statements int
+	// Counted is the number of statements that count (State.Counted).
+	Counted int
+	// Invalid is the number of statements that do not count.
+	Invalid int
+	// Digest is [State.Digest] of the resulting state.
+	Digest [32]byte
+}
+
+// CheckDocument checks that untrusted is a cell document that loads, and
+// (when base, a trusted document of this device, is not empty) merges into
+// base, and that the result derives a state. It returns [ErrTooLarge] for
+// oversized input, [ErrDamaged] if the bytes crashed the worker or are not
+// a cell document, and [ErrCouldNotCheck] if the worker could not run to
+// the end.
+func (ch *Checker) CheckDocument(ctx context.Context, base, untrusted []byte) (*CheckResult, error) {
+	return ch.check(ctx, modeDocument, base, untrusted)
+}
+
+// CheckChanges is like [Checker.CheckDocument] for a change chunk made by
+// [Cell.ChangesSince], applied to base. With an empty base the chunk must
+// hold a whole cell's changes.
+func (ch *Checker) CheckChanges(ctx context.Context, base, chunk []byte) (*CheckResult, error) {
+	return ch.check(ctx, modeChanges, base, chunk)
+}
+
+func (ch *Checker) check(ctx context.Context, mode byte, base, input []byte) (*CheckResult, error) {
+	if len(base) > MaxDocumentSize || len(input) > MaxDocumentSize {
+		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
+	}
+	if len(input) == 0 {
+		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
+	}
+	exe := ch.Exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
+		}
+	}
+	timeout := ch.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCheckTimeout
+	}
+	mem := ch.MemoryLimit
+	if mem <= 0 {
+		mem = DefaultCheckMemory
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, ch.Args...)
+	cmd.Env = append(os.Environ(), ch.Env...)
+	cmd.Env = append(cmd.Env, WorkerEnv+"="+workerMode, workerMemoryEnv+"="+strconv.FormatInt(mem, 10), "RUST_BACKTRACE=0")
+	cmd.Stdin = bytes.NewReader(encodeRequest(mode, base, input))
+	var stdout, stderr headBuffer
+	stdout.max, stderr.max = maxResultOutput, maxResultOutput
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, context.Cause(ctx))
+	}
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
+		}
+		msg := stderr.String()
+		if strings.Contains(msg, "memory allocation of") || strings.Contains(msg, "out of memory") {
+			return nil, fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
+		}
+		return nil, fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
+	}
+	var res workerResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+	}
+	if !res.OK {
+		return nil, fmt.Errorf("check cell data: %w: %s", ErrDamaged, res.Error)
+	}
+	out := &CheckResult{Statements: res.Statements, Counted: res.Counted, Invalid: res.Invalid}
+	var err2 error
+	if out.Cell, err2 = ParseCellID(res.Cell); err2 != nil {
+		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+	}
+	for _, h := range res.Heads {
+		ch, err := ParseChangeHash(h)
+		if err != nil {
+			return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+		}
+		out.Heads = append(out.Heads, ch)
+	}
+	if d, err := hex.DecodeString(res.Digest); err != nil || len(d) != 32 {
+		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+	} else {
+		copy(out.Digest[:], d)
+	}
+	return out, nil
+}
+
+// LoadUntrusted checks doc (a cell document or a chunk of all of a cell's
+// changes from outside) in the worker and, if it is accepted, loads it in
+// this process and confirms both derived the same state.
+func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *CheckResult, error) {
+	res, err := ch.CheckDocument(ctx, nil, doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := Load(doc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sameResult(c, res); err != nil {
+		return nil, nil, err
+	}
+	return c, res, nil
+}
+
+// ApplyUntrusted checks chunk (changes from outside) in the worker against
+// c's current document and, if it is accepted, applies it to c and
+// confirms both derived the same state. On any error c is unchanged.
+func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*CheckResult, error) {
+	res, err := ch.CheckChanges(ctx, c.Save(), chunk)
+	if err != nil {
+		return nil, err
+	}
+	if res.Cell != c.ID() {
+		return nil, fmt.Errorf("apply changes: %w", ErrWrongCell)
+	}
+	c.mu.Lock()
+	fork, err := c.doc.Fork()
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	trial := newCell(fork, c.id)
+	trial.known, trial.verified = cloneMap(c.known), cloneMap(c.verified)
+	if err := trial.rescan(); err != nil {
+		return nil, err
+	}
+	if err := trial.ApplyChanges(chunk); err != nil {
+		return nil, err
+	}
+	if err := sameResult(trial, res); err != nil {
+		return nil, err
+	}
+	if err := c.ApplyChanges(chunk); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// MergeUntrusted checks doc (a whole cell document from outside) in the
+// worker against c's current document and, if it is accepted, merges it
+// into c and confirms both derived the same state. On any error c is
+// unchanged.
+func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*CheckResult, error) {
+	res, err := ch.CheckDocument(ctx, c.Save(), doc)
+	if err != nil {
+		return nil, err
+	}
+	if res.Cell != c.ID() {
+		return nil, fmt.Errorf("merge cell: %w", ErrWrongCell)
+	}
+	o, err := Load(doc)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	fork, err := c.doc.Fork()
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	trial := newCell(fork, c.id)
+	trial.known, trial.verified = cloneMap(c.known), cloneMap(c.verified)
+	if err := trial.rescan(); err != nil {
+		return nil, err
+	}
+	if err := trial.Merge(o); err != nil {
+		return nil, err
+	}
+	if err := sameResult(trial, res); err != nil {
+		return nil, err
+	}
+	if err := c.Merge(o); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func sameResult(c *Cell, res *CheckResult) error {
+	if c.ID() != res.Cell {
+		return fmt.Errorf("check cell data: %w", ErrWrongCell)
+	}
+	if c.State().Digest() != res.Digest {
+		return fmt.Errorf("check cell data: %w: the checker saw a different cell", ErrCouldNotCheck)
+	}
+	return nil
+}
+
+// headBuffer keeps the first max bytes written to it and drops the rest.
+type headBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (t *headBuffer) Write(p []byte) (int, error) {
+	if room := t.max - t.Len(); room > 0 {
+		t.Buffer.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
