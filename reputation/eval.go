@@ -1,0 +1,353 @@
+package reputation
+
+import "math"
+
+// eval holds one pass of the model: trust from the viewer, the weight of
+// every rating, and the scores they give. Its slices are reused between
+// passes.
+type eval struct {
+	factor []float64 // per edge: share of the source's trust the target gets
+
+	trust   []float64 // per person, from the viewer
+	parent  []int32   // best-path tree
+	pkind   []uint8   // kind of the edge from the parent
+	done    []bool
+	heap    maxHeap
+	childSt []int32 // best-path tree children, CSR
+	child   []int32
+
+	// Scratch for the per-subject recomputation.
+	mark     []int32 // == gen when in the current subject's vouch subtree
+	gen      int32
+	alt      []float64
+	altDone  []int32
+	stack    []int32
+	subtree  []int32
+	evidence []float64 // per person: negative, positive safety evidence (standing)
+
+	weight      []float64 // per rating
+	why         []uint8   // per rating
+	safety      []float64 // per person, 1..5 when raters > 0
+	reliability []float64
+	confidence  []float64
+	raters      []int32
+	flags       []int32
+}
+
+func (m *model) newEval() *eval {
+	n, ne, nr := m.n, len(m.edgeTo), len(m.ratings)
+	return &eval{
+		factor:      make([]float64, ne),
+		trust:       make([]float64, n),
+		parent:      make([]int32, n),
+		pkind:       make([]uint8, n),
+		done:        make([]bool, n),
+		childSt:     make([]int32, n+1),
+		child:       make([]int32, 0, n),
+		mark:        make([]int32, n),
+		alt:         make([]float64, n),
+		altDone:     make([]int32, n),
+		evidence:    make([]float64, 2*n),
+		weight:      make([]float64, nr),
+		why:         make([]uint8, nr),
+		safety:      make([]float64, n),
+		reliability: make([]float64, n),
+		confidence:  make([]float64, n),
+		raters:      make([]int32, n),
+		flags:       make([]int32, n),
+	}
+}
+
+// evaluate computes trust with the given standing, then every rating's
+// weight and every person's scores.
+func (m *model) evaluate(standing []float64, e *eval) {
+	m.propagate(standing, e)
+	m.children(e)
+	for s := range int32(m.n) {
+		m.scoreSubject(s, e)
+	}
+}
+
+// edgeFactor is the share of trust that flows along edge k.
+func (m *model) edgeFactor(k int, standing []float64) float64 {
+	from := m.edgeFrom[k]
+	switch m.edgeKind[k] {
+	case kindVerified:
+		return Damping
+	case kindUp:
+		return Damping * standing[from]
+	}
+	f := Damping * standing[from]
+	if from != m.viewer && m.vouchees[from] > VouchAllowance {
+		f *= VouchAllowance / float64(m.vouchees[from])
+	}
+	return f
+}
+
+// propagate computes every person's trust as the strongest product of edge
+// factors along a path from the viewer (a widest-path search, Dijkstra's
+// algorithm with products instead of sums), and the tree of those paths.
+func (m *model) propagate(standing []float64, e *eval) {
+	for k := range e.factor {
+		e.factor[k] = m.edgeFactor(k, standing)
+	}
+	for i := range e.trust {
+		e.trust[i], e.parent[i], e.pkind[i], e.done[i] = 0, -1, 0, false
+	}
+	if m.viewer < 0 {
+		return
+	}
+	e.trust[m.viewer] = 1
+	h := e.heap[:0]
+	h.push(item{1, m.viewer})
+	for len(h) > 0 {
+		it := h.pop()
+		u := it.i
+		if e.done[u] {
+			continue
+		}
+		e.done[u] = true
+		for k := m.outStart[u]; k < m.outStart[u+1]; k++ {
+			v := m.edgeTo[k]
+			if e.done[v] || m.blocked[v] {
+				continue
+			}
+			if t := e.trust[u] * e.factor[k]; t > e.trust[v] {
+				e.trust[v], e.parent[v], e.pkind[v] = t, u, m.edgeKind[k]
+				h.push(item{t, v})
+			}
+		}
+	}
+	e.heap = h
+}
+
+// children lays out the best-path tree as child lists.
+func (m *model) children(e *eval) {
+	clear(e.childSt)
+	for v := range m.n {
+		if p := e.parent[v]; p >= 0 {
+			e.childSt[p+1]++
+		}
+	}
+	for i := range m.n {
+		e.childSt[i+1] += e.childSt[i]
+	}
+	e.child = e.child[:e.childSt[m.n]]
+	next := e.stack[:0]
+	next = append(next, e.childSt[:m.n]...)
+	for v := range int32(m.n) {
+		if p := e.parent[v]; p >= 0 {
+			e.child[next[p]] = v
+			next[p]++
+		}
+	}
+	e.stack = next[:0]
+}
+
+// scoreSubject weighs the ratings about s and computes s's scores.
+//
+// A rating about s counts with the trust its rater would have if s had
+// vouched for nobody: people who owe their trust to s cannot raise s's
+// score. Only raters in the subtree below s's vouch edges in the best-path
+// tree can lose trust that way; their trust is recomputed without those
+// edges, entering the subtree from outside.
+func (m *model) scoreSubject(s int32, e *eval) {
+	lo, hi := m.subjStart[s], m.subjStart[s+1]
+	e.evidence[2*s], e.evidence[2*s+1] = 0, 0
+	e.safety[s], e.reliability[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0
+	if lo == hi {
+		return
+	}
+	if m.markSubtree(s, e) {
+		m.recompute(s, e)
+	}
+	var total, safe, reliable, neg, pos float64
+	var raters, flags int32
+	for k := lo; k < hi; k++ {
+		r := &m.ratings[k]
+		t := e.trust[r.rater]
+		why := whyNone
+		switch {
+		case m.blocked[r.rater]:
+			t, why = 0, whyBlocked
+		case t == 0:
+			why = whyNotConnected
+		case e.mark[r.rater] == e.gen:
+			if a := e.alt[r.rater]; a < t {
+				t, why = a, whyAdmitted
+			}
+		}
+		if r.flag && !m.blocked[r.rater] && e.trust[r.rater] >= FlagMinTrust {
+			flags++
+		}
+		w := t * r.decay
+		e.weight[k], e.why[k] = w, why
+		if w <= 0 {
+			continue
+		}
+		raters++
+		total += w
+		safe += w * r.safety
+		reliable += w * r.reliability
+		if d := 2*r.safety - 1; d < 0 {
+			neg -= w * d
+		} else {
+			pos += w * d
+		}
+	}
+	e.flags[s], e.raters[s] = flags, raters
+	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
+	if raters == 0 {
+		return
+	}
+	e.safety[s] = 1 + 4*(safe+PriorWeight/2)/(total+PriorWeight)
+	e.reliability[s] = 1 + 4*(reliable+PriorWeight/2)/(total+PriorWeight)
+	e.confidence[s] = total / (total + PriorWeight)
+}
+
+// markSubtree marks everyone whose best path runs through one of s's vouch
+// edges and reports whether any of them rated s.
+func (m *model) markSubtree(s int32, e *eval) bool {
+	e.gen++
+	e.subtree = e.subtree[:0]
+	st := e.stack[:0]
+	for k := e.childSt[s]; k < e.childSt[s+1]; k++ {
+		if c := e.child[k]; e.pkind[c] == kindVouch {
+			st = append(st, c)
+		}
+	}
+	for len(st) > 0 {
+		u := st[len(st)-1]
+		st = st[:len(st)-1]
+		e.mark[u] = e.gen
+		e.subtree = append(e.subtree, u)
+		st = append(st, e.child[e.childSt[u]:e.childSt[u+1]]...)
+	}
+	e.stack = st
+	if len(e.subtree) == 0 {
+		return false
+	}
+	for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
+		if e.mark[m.ratings[k].rater] == e.gen {
+			return true
+		}
+	}
+	return false
+}
+
+// recompute sets e.alt for the marked subtree: the trust of each member
+// with s's vouch edges removed. People outside the subtree keep their
+// trust (their best path avoids those edges), so the search starts from
+// the edges entering the subtree from outside.
+func (m *model) recompute(s int32, e *eval) {
+	h := e.heap[:0]
+	for _, u := range e.subtree {
+		best := 0.0
+		for _, k := range m.inEdge[m.inStart[u]:m.inStart[u+1]] {
+			x := m.edgeFrom[k]
+			if e.mark[x] == e.gen || (x == s && m.edgeKind[k] == kindVouch) {
+				continue
+			}
+			if t := e.trust[x] * e.factor[k]; t > best {
+				best = t
+			}
+		}
+		e.alt[u] = best
+		if best > 0 {
+			h.push(item{best, u})
+		}
+	}
+	for len(h) > 0 {
+		it := h.pop()
+		u := it.i
+		if e.altDone[u] == e.gen {
+			continue
+		}
+		e.altDone[u] = e.gen
+		for k := m.outStart[u]; k < m.outStart[u+1]; k++ {
+			v := m.edgeTo[k]
+			if e.mark[v] != e.gen || e.altDone[v] == e.gen {
+				continue
+			}
+			if t := e.alt[u] * e.factor[k]; t > e.alt[v] {
+				e.alt[v] = t
+				h.push(item{t, v})
+			}
+		}
+	}
+	e.heap = h
+}
+
+// updateStanding derives everyone's standing from the last evaluation:
+// the safety evidence against them, and the people they vouched for who
+// were excluded or flagged.
+func (m *model) updateStanding(e *eval, standing []float64) {
+	for i := range int32(m.n) {
+		if i == m.viewer {
+			standing[i] = 1
+			continue
+		}
+		neg, pos := e.evidence[2*i], e.evidence[2*i+1]
+		f := math.Pow((1+pos)/(1+pos+neg), StandingExponent)
+		bad := 0
+		for _, v := range m.recTo[m.recStart[i]:m.recStart[i+1]] {
+			if m.excluded[v] || e.flags[v] > 0 {
+				bad++
+			}
+		}
+		standing[i] = f / (1 + VouchPenalty*float64(bad))
+	}
+}
+
+type item struct {
+	t float64
+	i int32
+}
+
+// maxHeap orders items by trust, highest first, then by index.
+type maxHeap []item
+
+func (h maxHeap) less(a, b int) bool {
+	if h[a].t != h[b].t {
+		return h[a].t > h[b].t
+	}
+	return h[a].i < h[b].i
+}
+
+func (h *maxHeap) push(it item) {
+	*h = append(*h, it)
+	s := *h
+	for j := len(s) - 1; j > 0; {
+		p := (j - 1) / 2
+		if !s.less(j, p) {
+			break
+		}
+		s[j], s[p] = s[p], s[j]
+		j = p
+	}
+}
+
+func (h *maxHeap) pop() item {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	for j := 0; ; {
+		l := 2*j + 1
+		if l >= n {
+			break
+		}
+		c := l
+		if r := l + 1; r < n && s.less(r, l) {
+			c = r
+		}
+		if !s.less(c, j) {
+			break
+		}
+		s[j], s[c] = s[c], s[j]
+		j = c
+	}
+	*h = s
+	return top
+}

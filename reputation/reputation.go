@@ -1,0 +1,275 @@
+package reputation
+
+import (
+	"cmp"
+	"encoding/json"
+	"math"
+	"slices"
+	"time"
+)
+
+// The model's constants. MODEL.md explains each choice.
+const (
+	// Damping is the share of trust that survives one step from a person to
+	// someone they verified, vouched for or were admitted by.
+	Damping = 0.8
+	// VouchAllowance is how many people one voucher can pass full trust to;
+	// a voucher with more vouchees shares VouchAllowance full shares among
+	// them. The viewer's own vouches are not limited.
+	VouchAllowance = 5
+	// HalfLife is the age at which a rating counts half as much.
+	HalfLife = 365 * 24 * time.Hour
+	// PriorWeight is the weight of the prior: the scores start at 3 (the
+	// middle of 1..5) as if PriorWeight fully trusted ratings had said so.
+	PriorWeight = 2.0
+	// FlagSafety is the highest safety mark that counts as a flag.
+	FlagSafety = 2
+	// FlagWindow is how far back a flag counts, measured by the rating's day.
+	FlagWindow = 90 * 24 * time.Hour
+	// FlagMinTrust is the least trust a rater needs for their flag to count.
+	FlagMinTrust = 0.1
+	// StandingExponent sets how steeply standing falls with safety
+	// evidence against a person: standing is ((1+pos)/(1+pos+neg)) to this
+	// power, before the vouching penalty.
+	StandingExponent = 3
+	// VouchPenalty is how much each excluded or flagged vouchee lowers the
+	// voucher's standing: standing is divided by 1 + VouchPenalty·bad.
+	VouchPenalty = 0.5
+	// StandingRounds is how many times trust and standing are refined
+	// against each other before the final scores are taken.
+	StandingRounds = 3
+)
+
+// Vouching-record statuses beyond the member statuses of [Member].
+const (
+	// StatusFlagged marks a vouchee with at least one flag (see [Score.Flags]).
+	StatusFlagged = "flagged unsafe"
+)
+
+// Reasons given in [Explained.Why] when a rating counts for less than its
+// rater's trust would suggest, or for nothing.
+const (
+	// WhyBlocked: the viewer blocked the rater on this device.
+	WhyBlocked = "blocked on this device"
+	// WhyNotConnected: no chain of verified-in-person and vouch links leads
+	// from the viewer to the rater.
+	WhyNotConnected = "not connected to you"
+	// WhyAdmittedByThem: the rater's trust comes, wholly or partly, through
+	// the person rated having vouched for them (or for whoever admitted them).
+	WhyAdmittedByThem = "admitted through the person rated"
+)
+
+// Score is one person's reputation as the viewer sees it, with the ratings
+// behind it.
+type Score struct {
+	// ID is the person's identity id.
+	ID string `json:"id"`
+	// Name is how this device knows the person.
+	Name string `json:"name"`
+	// Safety is the safety score from 1 to 5, or nil when no counted rating
+	// exists.
+	Safety *float64 `json:"safety"`
+	// Reliability is the reliability score from 1 to 5, or nil when no
+	// counted rating exists.
+	Reliability *float64 `json:"reliability"`
+	// Confidence, from 0 to 1, says how much evidence is behind the scores:
+	// the total weight W of the counted ratings as W / (W + PriorWeight).
+	Confidence float64 `json:"confidence"`
+	// Raters is the number of distinct raters whose rating counts (weight
+	// above zero).
+	Raters int `json:"raters"`
+	// Flags is the number of distinct raters with trust of at least
+	// [FlagMinTrust] whose latest rating of this person gives safety
+	// [FlagSafety] or lower for a day within [FlagWindow] before Now.
+	Flags int `json:"flags"`
+	// Trust, from 0 to 1, is how much this person's own ratings count for the
+	// viewer (before decay); 1 for the viewer, 0 without a path.
+	Trust float64 `json:"trust"`
+	// Standing, from 0 to 1, is the share of trust this person passes on to
+	// those they vouch for; it falls when trusted raters find them unsafe
+	// and when people they vouched for are excluded or flagged.
+	Standing float64 `json:"standing"`
+	// Blocked reports whether the viewer blocked this person.
+	Blocked bool `json:"blocked"`
+	// Ratings lists the latest rating of every rater about this person,
+	// counted or not, with the weight each one has; heaviest first.
+	Ratings []Explained `json:"ratings"`
+	// VouchedFor lists everyone this person vouched for, in any cell.
+	VouchedFor []Vouch `json:"vouched_for"`
+}
+
+// Explained is one rating behind a [Score], with the weight it got.
+type Explained struct {
+	// Rater is how this device knows the rater.
+	Rater string `json:"rater"`
+	// RaterID is the rater's identity id.
+	RaterID string `json:"rater_id"`
+	// Cell is the name of the cell the rating was read from; when the same
+	// rating is in several cells, the one with the smallest id.
+	Cell string `json:"cell"`
+	// CellID is that cell's id.
+	CellID string `json:"cell_id"`
+	// Statement is the rating statement's id.
+	Statement string `json:"statement"`
+	// Safety is the safety mark, 1 to 5.
+	Safety int `json:"safety"`
+	// Reliability is the reliability mark, 1 to 5.
+	Reliability int `json:"reliability"`
+	// Day is the day of the interaction; in JSON it is written YYYY-MM-DD.
+	Day time.Time `json:"day"`
+	// Weight is how much the rating counts: the rater's trust (without any
+	// path through the person rated) times the decay for the rating's age.
+	Weight float64 `json:"weight"`
+	// Why, when not empty, says why the weight is zero or reduced: one of
+	// [WhyBlocked], [WhyNotConnected] or [WhyAdmittedByThem].
+	Why string `json:"why,omitempty"`
+	// Tags are the rating's tags.
+	Tags []string `json:"tags,omitempty"`
+	// Note is the rating's note.
+	Note string `json:"note"`
+}
+
+// MarshalJSON writes the rating with its day as YYYY-MM-DD.
+func (e Explained) MarshalJSON() ([]byte, error) {
+	type plain Explained
+	return json.Marshal(struct {
+		plain
+		Day string `json:"day"`
+	}{plain(e), e.Day.Format(time.DateOnly)})
+}
+
+// Vouch is one entry of a person's vouching record.
+type Vouch struct {
+	// ID is the vouchee's identity id.
+	ID string `json:"id"`
+	// Name is how this device knows the vouchee.
+	Name string `json:"name"`
+	// Status is [StatusExcluded] if any cell excluded the vouchee, else
+	// [StatusFlagged] if they have a flag, else the best of their statuses in
+	// the cells where this person vouched for them: [StatusMember],
+	// [StatusPending] or [StatusLeft].
+	Status string `json:"status"`
+}
+
+// Result holds every score of one computation. Scores and explanations are
+// built on demand from it, so asking for one person is cheap. A Result is
+// safe for concurrent use.
+type Result struct {
+	m        *model
+	e        *eval
+	standing []float64
+}
+
+// Compute computes everyone's reputation from the viewer's point of view:
+// the viewer, the people they verified, blocked or named, and everyone who
+// appears in a cell. The input is only read, and not retained beyond the
+// strings and tags it holds; it must not change while Compute runs.
+func Compute(in *Input) *Result {
+	if in == nil {
+		in = &Input{}
+	}
+	m := build(in)
+	standing := make([]float64, m.n)
+	for i := range standing {
+		standing[i] = 1
+	}
+	e := m.newEval()
+	for range StandingRounds {
+		m.evaluate(standing, e)
+		m.updateStanding(e, standing)
+	}
+	m.evaluate(standing, e)
+	return &Result{m: m, e: e, standing: standing}
+}
+
+// IDs returns the ids of everyone the result knows, sorted.
+func (r *Result) IDs() []string {
+	return slices.Clone(r.m.ids)
+}
+
+// Person returns one person's score with its explanation and vouching
+// record, or nil if the person appears nowhere in the input.
+func (r *Result) Person(id string) *Score {
+	i, ok := r.m.index[id]
+	if !ok {
+		return nil
+	}
+	return r.score(i)
+}
+
+// Scores returns everyone's score, explained, sorted by name and then id.
+func (r *Result) Scores() []*Score {
+	out := make([]*Score, r.m.n)
+	for i := range out {
+		out[i] = r.score(int32(i))
+	}
+	slices.SortFunc(out, func(a, b *Score) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+func (r *Result) score(i int32) *Score {
+	m, e := r.m, r.e
+	s := &Score{
+		ID:         m.ids[i],
+		Name:       m.name(i),
+		Confidence: e.confidence[i],
+		Raters:     int(e.raters[i]),
+		Flags:      int(e.flags[i]),
+		Trust:      e.trust[i],
+		Standing:   r.standing[i],
+		Blocked:    m.blocked[i],
+		Ratings:    []Explained{},
+		VouchedFor: []Vouch{},
+	}
+	if e.raters[i] > 0 {
+		safety, reliability := e.safety[i], e.reliability[i]
+		s.Safety, s.Reliability = &safety, &reliability
+	}
+	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+		rt := &m.ratings[k]
+		c := &m.cells[rt.cell]
+		s.Ratings = append(s.Ratings, Explained{
+			Rater:       m.name(rt.rater),
+			RaterID:     m.ids[rt.rater],
+			Cell:        c.Name,
+			CellID:      c.ID,
+			Statement:   rt.src.ID,
+			Safety:      rt.src.Safety,
+			Reliability: rt.src.Reliability,
+			Day:         rt.src.Day,
+			Weight:      e.weight[k],
+			Why:         whyText[e.why[k]],
+			Tags:        slices.Clone(rt.src.Tags),
+			Note:        rt.src.Note,
+		})
+	}
+	slices.SortStableFunc(s.Ratings, func(a, b Explained) int {
+		return cmp.Or(
+			-cmp.Compare(a.Weight, b.Weight),
+			b.Day.Compare(a.Day),
+			cmp.Compare(a.RaterID, b.RaterID))
+	})
+	for k := m.recStart[i]; k < m.recStart[i+1]; k++ {
+		v := m.recTo[k]
+		status := m.recStatus[k]
+		switch {
+		case m.excluded[v]:
+			status = StatusExcluded
+		case e.flags[v] > 0:
+			status = StatusFlagged
+		}
+		s.VouchedFor = append(s.VouchedFor, Vouch{ID: m.ids[v], Name: m.name(v), Status: status})
+	}
+	return s
+}
+
+// decay returns the weight factor of a rating for the given day.
+func decay(now, day time.Time) float64 {
+	age := now.Sub(day)
+	if age <= 0 {
+		return 1
+	}
+	return math.Exp2(-float64(age) / float64(HalfLife))
+}

@@ -1,0 +1,460 @@
+package reputation
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestViewerOwnRatingCountsFully(t *testing.T) {
+	w := newWorld()
+	w.member("c", "viewer", StatusMember)
+	w.rate("c", "viewer", "x", 5, 4, 0)
+	s := person(t, w.compute(), "x")
+	e := ratingBy(t, s, "viewer")
+	if e.Weight != 1 || e.Why != "" {
+		t.Fatalf("viewer's own rating: weight %v why %q, want 1", e.Weight, e.Why)
+	}
+}
+
+func TestTrustFollowsVerifiedAndVouchEdges(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	w.member("c", "a", StatusMember)
+	w.member("c", "b", StatusMember, "a")
+	w.member("c", "d", StatusMember, "b")
+	w.rate("c", "a", "x", 4, 4, 0)
+	w.rate("c", "b", "x", 4, 4, 0)
+	w.rate("c", "d", "x", 4, 4, 0)
+	w.rate("c", "stranger", "x", 1, 1, 0)
+	r := w.compute()
+	want := map[string]float64{
+		"viewer":   1,
+		"a":        Damping,
+		"b":        Damping * Damping,
+		"d":        Damping * Damping * Damping,
+		"stranger": 0,
+	}
+	for name, tr := range want {
+		if got := person(t, r, name).Trust; !near(got, tr) {
+			t.Errorf("trust of %s = %v, want %v", name, got, tr)
+		}
+	}
+	x := person(t, r, "x")
+	if e := ratingBy(t, x, "stranger"); e.Weight != 0 || e.Why != WhyNotConnected {
+		t.Errorf("stranger's rating: weight %v why %q, want 0 and %q", e.Weight, e.Why, WhyNotConnected)
+	}
+	if x.Raters != 3 {
+		t.Errorf("raters = %d, want 3 (the stranger does not count)", x.Raters)
+	}
+	if e := ratingBy(t, x, "d"); !near(e.Weight, want["d"]) {
+		t.Errorf("d's rating weighs %v, want %v", e.Weight, want["d"])
+	}
+	// Heaviest first.
+	if x.Ratings[0].RaterID != pid("a") || x.Ratings[len(x.Ratings)-1].RaterID != pid("stranger") {
+		t.Errorf("ratings not ordered by weight: %+v", x.Ratings)
+	}
+}
+
+func TestVouchAllowanceSharesTrust(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	w.member("c", "a", StatusMember)
+	const n = 2 * VouchAllowance
+	for i := range n {
+		w.member("c", "v"+string(rune('a'+i)), StatusMember, "a")
+	}
+	r := w.compute()
+	want := Damping * Damping * VouchAllowance / n
+	if got := person(t, r, "va").Trust; !near(got, want) {
+		t.Fatalf("trust of one of %d vouchees = %v, want %v", n, got, want)
+	}
+}
+
+func TestAdmissionChainReachesTheWholeCell(t *testing.T) {
+	// The viewer verified nobody and vouched for nobody, but joined a cell
+	// through a; a was admitted by the founder f, who also admitted g.
+	w := newWorld()
+	w.member("c", "f", StatusMember)
+	w.member("c", "a", StatusMember, "f")
+	w.member("c", "g", StatusMember, "f")
+	w.member("c", "viewer", StatusMember, "a")
+	w.rate("c", "g", "x", 5, 5, 0)
+	r := w.compute()
+	if got, want := person(t, r, "a").Trust, Damping; !near(got, want) {
+		t.Errorf("trust of the viewer's voucher = %v, want %v", got, want)
+	}
+	if got, want := person(t, r, "f").Trust, Damping*Damping; !near(got, want) {
+		t.Errorf("trust of the founder = %v, want %v", got, want)
+	}
+	if got, want := person(t, r, "g").Trust, math.Pow(Damping, 3); !near(got, want) {
+		t.Errorf("trust of g = %v, want %v", got, want)
+	}
+	if person(t, r, "x").Raters != 1 {
+		t.Error("g's rating does not count")
+	}
+	// A cell the viewer is not a member of gives no chain.
+	w2 := newWorld()
+	w2.member("c", "f", StatusMember)
+	w2.member("c", "a", StatusMember, "f")
+	if got := person(t, w2.compute(), "f").Trust; got != 0 {
+		t.Errorf("trust in a foreign cell's founder = %v, want 0", got)
+	}
+}
+
+func TestExcludedMemberGetsNoTrustThroughTheCell(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	w.member("c", "a", StatusMember)
+	w.member("c", "e", StatusExcluded, "a")
+	w.member("c", "l", StatusLeft, "a")
+	w.member("c", "p", StatusPending, "a")
+	r := w.compute()
+	if got := person(t, r, "e").Trust; got != 0 {
+		t.Errorf("excluded member's trust = %v, want 0", got)
+	}
+	for _, name := range []string{"l", "p"} {
+		if got := person(t, r, name).Trust; got == 0 {
+			t.Errorf("%s has no trust", name)
+		}
+	}
+	// Verified in person, the viewer's own judgement stands.
+	w.verify("e")
+	if got := person(t, w.compute(), "e").Trust; got != Damping {
+		t.Errorf("verified excluded member's trust = %v, want %v", got, Damping)
+	}
+}
+
+func TestCyclesTerminate(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	w.member("c", "a", StatusMember, "b")
+	w.member("c", "b", StatusMember, "a")
+	w.member("c2", "b", StatusMember, "d")
+	w.member("c2", "d", StatusMember, "b")
+	w.member("c2", "viewer", StatusMember, "d")
+	w.member("c2", "d", StatusMember, "viewer")
+	w.rate("c", "b", "a", 5, 5, 0)
+	w.rate("c", "a", "b", 5, 5, 0)
+	r := w.compute()
+	for _, name := range []string{"a", "b", "d"} {
+		s := person(t, r, name)
+		if s.Trust <= 0 || s.Trust >= 1 {
+			t.Errorf("trust of %s = %v, want in (0, 1)", name, s.Trust)
+		}
+	}
+}
+
+func TestVouchedForCannotRaiseTheirVoucher(t *testing.T) {
+	w := newWorld()
+	w.verify("m")
+	w.member("c", "m", StatusMember)
+	w.member("c", "h", StatusMember, "m")
+	w.rate("c", "h", "m", 5, 5, 0)
+	w.rate("c", "h", "y", 5, 5, 0)
+	r := w.compute()
+	if e := ratingBy(t, person(t, r, "m"), "h"); e.Weight != 0 || e.Why != WhyAdmittedByThem {
+		t.Errorf("rating of one's voucher: weight %v why %q, want 0 and %q", e.Weight, e.Why, WhyAdmittedByThem)
+	}
+	if e := ratingBy(t, person(t, r, "y"), "h"); e.Weight == 0 {
+		t.Error("h's rating of someone else does not count")
+	}
+	// With a path of their own, h counts with that path's trust.
+	w.verify("h")
+	e := ratingBy(t, person(t, w.compute(), "m"), "h")
+	if !near(e.Weight, Damping) || e.Why != "" {
+		t.Errorf("verified vouchee's rating of voucher: weight %v why %q, want %v", e.Weight, e.Why, Damping)
+	}
+}
+
+func TestFlaggedVoucherPassesOnLittle(t *testing.T) {
+	base := func() *world {
+		w := newWorld()
+		w.verify("a", "b", "m")
+		w.member("c", "m", StatusMember)
+		w.member("c", "n", StatusMember, "m")
+		return w
+	}
+	clean := person(t, base().compute(), "n").Trust
+	w := base()
+	w.rate("c", "a", "m", 1, 3, 10)
+	w.rate("c", "b", "m", 2, 3, 10)
+	r := w.compute()
+	m := person(t, r, "m")
+	if m.Flags != 2 {
+		t.Fatalf("flags = %d, want 2", m.Flags)
+	}
+	flagged := person(t, r, "n").Trust
+	if flagged > clean/3 {
+		t.Errorf("vouchee of a flagged member has trust %v, more than a third of %v", flagged, clean)
+	}
+	if m.Standing >= 0.5 {
+		t.Errorf("standing of a flagged member = %v", m.Standing)
+	}
+}
+
+func TestBadVoucheesLowerStanding(t *testing.T) {
+	w := newWorld()
+	w.verify("a", "b")
+	w.member("c", "a", StatusMember)
+	w.member("c", "b", StatusMember)
+	w.member("c", "v", StatusMember, "b")
+	w.member("c", "good", StatusMember, "v")
+	w.member("c", "gone", StatusExcluded, "v")
+	w.member("c", "risky", StatusMember, "v")
+	w.rate("c", "a", "risky", 1, 1, 5)
+	r := w.compute()
+	v := person(t, r, "v")
+	if want := 1 / (1 + 2*VouchPenalty); !near(v.Standing, want) {
+		t.Errorf("standing = %v, want %v", v.Standing, want)
+	}
+	status := map[string]string{}
+	for _, x := range v.VouchedFor {
+		status[x.Name] = x.Status
+	}
+	want := map[string]string{"good": StatusMember, "gone": StatusExcluded, "risky": StatusFlagged}
+	for name, s := range want {
+		if status[name] != s {
+			t.Errorf("vouching record: %s is %q, want %q", name, status[name], s)
+		}
+	}
+	if len(v.VouchedFor) != 3 {
+		t.Errorf("vouching record has %d entries, want 3", len(v.VouchedFor))
+	}
+	// v passes on less to good than b passes on to v.
+	if g := person(t, r, "good").Trust; !near(g, v.Trust*Damping*v.Standing) {
+		t.Errorf("trust of good = %v, want %v", g, v.Trust*Damping*v.Standing)
+	}
+}
+
+func TestPriorAndConfidence(t *testing.T) {
+	w := newWorld()
+	w.member("c", "viewer", StatusMember)
+	w.rate("c", "viewer", "x", 5, 5, 0)
+	one := person(t, w.compute(), "x")
+	// One full-weight 5: (1 + 1) / (1 + 2) of the way from 1 to 5.
+	if want := 1 + 4*2.0/3; !near(val(one.Safety), want) {
+		t.Errorf("safety after one rating = %v, want %v", val(one.Safety), want)
+	}
+	if want := 1.0 / 3; !near(one.Confidence, want) {
+		t.Errorf("confidence after one rating = %v, want %v", one.Confidence, want)
+	}
+	for i := range 9 {
+		n := "r" + string(rune('a'+i))
+		w.verify(n)
+		w.rate("c", n, "x", 5, 5, 0)
+	}
+	ten := person(t, w.compute(), "x")
+	if !(val(ten.Safety) > val(one.Safety)) || !(ten.Confidence > 0.75) {
+		t.Errorf("ten ratings: safety %v confidence %v", val(ten.Safety), ten.Confidence)
+	}
+	none := person(t, w.compute(), "viewer")
+	if none.Safety != nil || none.Reliability != nil || none.Confidence != 0 || none.Raters != 0 {
+		t.Errorf("no ratings: %+v", none)
+	}
+}
+
+func TestDecayHalvesWeightEachHalfLife(t *testing.T) {
+	w := newWorld()
+	w.verify("a", "b", "c")
+	days := int(HalfLife / (24 * time.Hour))
+	w.rate("c", "a", "x", 5, 5, 0)
+	w.rate("c", "b", "x", 5, 5, days)
+	w.rate("c", "c", "x", 5, 5, 2*days)
+	w.rate("c", "c", "y", 5, 5, -30) // a day in the future counts as today
+	r := w.compute()
+	x := person(t, r, "x")
+	for name, f := range map[string]float64{"a": 1, "b": 0.5, "c": 0.25} {
+		if e := ratingBy(t, x, name); !near(e.Weight, Damping*f) {
+			t.Errorf("rating %s: weight %v, want %v", name, e.Weight, Damping*f)
+		}
+	}
+	if e := ratingBy(t, person(t, r, "y"), "c"); !near(e.Weight, Damping) {
+		t.Errorf("future-dated rating weighs %v, want %v", e.Weight, Damping)
+	}
+}
+
+func TestBlockedRatersIgnored(t *testing.T) {
+	w := newWorld()
+	w.verify("a", "b")
+	w.member("c", "b", StatusMember)
+	w.member("c", "bv", StatusMember, "b")
+	w.rate("c", "a", "x", 5, 5, 0)
+	w.rate("c", "b", "x", 1, 1, 0)
+	w.rate("c", "bv", "x", 1, 1, 0)
+	before := person(t, w.compute(), "x")
+	if before.Flags != 2 {
+		t.Fatalf("flags before blocking = %d, want 2", before.Flags)
+	}
+	w.block("b")
+	r := w.compute()
+	x := person(t, r, "x")
+	if e := ratingBy(t, x, "b"); e.Weight != 0 || e.Why != WhyBlocked {
+		t.Errorf("blocked rater: weight %v why %q", e.Weight, e.Why)
+	}
+	if e := ratingBy(t, x, "bv"); e.Weight != 0 {
+		t.Errorf("rater admitted only by a blocked person weighs %v", e.Weight)
+	}
+	if x.Raters != 1 || x.Flags != 0 {
+		t.Errorf("raters %d flags %d, want 1 and 0", x.Raters, x.Flags)
+	}
+	if !person(t, r, "b").Blocked || person(t, r, "b").Trust != 0 {
+		t.Error("blocked person still trusted")
+	}
+	if val(x.Safety) <= val(before.Safety) {
+		t.Errorf("safety did not rise after blocking the bad raters: %v → %v", val(before.Safety), val(x.Safety))
+	}
+}
+
+func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
+	w := newWorld()
+	w.verify("a", "b", "c", "d", "e", "f")
+	w.member("c", "f", StatusMember)
+	prev := "f"
+	for i := 1; i <= 10; i++ { // a chain f1 … f10 below f
+		name := "f" + strconv.Itoa(i)
+		w.member("c", name, StatusMember, prev)
+		prev = name
+	}
+	w.rate("c", "a", "x", 1, 5, 0)        // flag
+	w.rate("c", "b", "x", 2, 5, 89)       // flag
+	w.rate("c", "c", "x", 2, 5, 91)       // too old
+	w.rate("c", "d", "x", 3, 1, 0)        // safety 3 is no flag
+	w.rate("c", "e", "x", 1, 1, 30)       // superseded by e's later rating
+	w.rate("c2", "e", "x", 4, 4, 20)      // latest, from another cell
+	w.rate("c", "stranger", "x", 1, 1, 0) // not connected
+	w.rate("c", "f10", "x", 1, 1, 0)      // trust 0.8^11 < FlagMinTrust
+	w.rate("c2", "a", "x", 1, 1, 0)       // a second rating by a
+	w.rate("c", "f1", "x", 1, 1, 0)       // flag
+	r := w.compute()
+	x := person(t, r, "x")
+	if x.Flags != 3 {
+		t.Errorf("flags = %d, want 3", x.Flags)
+	}
+	if tr := person(t, r, "f10").Trust; tr >= FlagMinTrust || tr == 0 {
+		t.Fatalf("test setup: f10's trust %v", tr)
+	}
+}
+
+func TestMergedDuplicateCountsOnce(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	r := w.rate("c1", "a", "x", 2, 2, 3)
+	once := person(t, w.compute(), "x")
+	c2 := w.cell("c2")
+	c2.Ratings = append(c2.Ratings, r)
+	c3 := w.cell("c3")
+	c3.Ratings = append(c3.Ratings, r, r)
+	twice := person(t, w.compute(), "x")
+	if len(twice.Ratings) != 1 || twice.Raters != 1 {
+		t.Fatalf("duplicate rating listed %d times, %d raters", len(twice.Ratings), twice.Raters)
+	}
+	if val(once.Safety) != val(twice.Safety) || once.Confidence != twice.Confidence {
+		t.Errorf("duplicate changed the score: %v/%v → %v/%v",
+			val(once.Safety), once.Confidence, val(twice.Safety), twice.Confidence)
+	}
+	// Credited to the cell with the smallest id.
+	want := w.cell("c1").ID
+	for _, c := range []string{"c2", "c3"} {
+		want = min(want, w.cell(c).ID)
+	}
+	if got := twice.Ratings[0].CellID; got != want {
+		t.Errorf("credited to cell %s, want %s", got, want)
+	}
+}
+
+func TestLatestRatingPerRaterCounts(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	w.rate("c1", "a", "x", 1, 1, 10)
+	w.rate("c2", "a", "x", 5, 5, 2) // later day, other cell: wins
+	w.rate("c1", "a", "x", 3, 3, 5)
+	x := person(t, w.compute(), "x")
+	if len(x.Ratings) != 1 || x.Ratings[0].Safety != 5 {
+		t.Fatalf("latest by day: %+v", x.Ratings)
+	}
+	// Same day: the later-made statement wins.
+	w2 := newWorld()
+	w2.verify("a")
+	w2.rate("c1", "a", "x", 1, 1, 2)
+	w2.rate("c2", "a", "x", 4, 4, 2)
+	if got := person(t, w2.compute(), "x").Ratings[0].Safety; got != 4 {
+		t.Errorf("same day: safety %d counts, want 4", got)
+	}
+	// Same day and time: the larger statement id wins.
+	w3 := newWorld()
+	w3.verify("a")
+	r1 := w3.rate("c1", "a", "x", 1, 1, 2)
+	r2 := w3.rate("c1", "a", "x", 4, 4, 2)
+	w3.cell("c1").Ratings[0].Made = time.Time{}
+	w3.cell("c1").Ratings[1].Made = time.Time{}
+	want := r1
+	if r2.ID > r1.ID {
+		want = r2
+	}
+	if got := person(t, w3.compute(), "x").Ratings[0].Statement; got != want.ID {
+		t.Errorf("tie: statement %s counts, want %s", got, want.ID)
+	}
+}
+
+func TestInvalidRatingsIgnored(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	w.rate("c", "a", "x", 0, 3, 0)
+	w.rate("c", "a", "y", 3, 6, 0)
+	w.rate("c", "a", "a", 5, 5, 0)
+	r := w.rate("c", "a", "z", 5, 5, 0)
+	w.cell("c").Ratings[3].ID = ""
+	_ = r
+	res := w.compute()
+	for _, n := range []string{"x", "y", "a", "z"} {
+		if s := res.Person(pid(n)); s != nil && len(s.Ratings) != 0 {
+			t.Errorf("%s: invalid rating kept: %+v", n, s.Ratings)
+		}
+	}
+	if Compute(nil).Person(pid("a")) != nil || len(Compute(&Input{}).IDs()) != 0 {
+		t.Error("empty input gave people")
+	}
+}
+
+func TestJSONFields(t *testing.T) {
+	w := newWorld()
+	w.verify("a")
+	w.member("c", "a", StatusMember)
+	w.member("c", "x", StatusMember, "a")
+	w.rate("c", "a", "x", 4, 3, 1)
+	w.rate("c", "x", "a", 4, 3, 1)
+	b, err := json.Marshal(w.compute().Person(pid("a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"id", "name", "safety", "reliability", "confidence", "raters", "flags", "ratings", "vouched_for"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, b)
+		}
+	}
+	rt := got["ratings"].([]any)[0].(map[string]any)
+	for _, k := range []string{"rater", "cell", "safety", "reliability", "day", "weight", "note"} {
+		if _, ok := rt[k]; !ok {
+			t.Errorf("rating JSON lacks %q: %s", k, b)
+		}
+	}
+	if want := now.AddDate(0, 0, -1).Format(time.DateOnly); rt["day"] != want {
+		t.Errorf("day = %v, want %s", rt["day"], want)
+	}
+	v := got["vouched_for"].([]any)[0].(map[string]any)
+	if v["name"] != "x" || v["status"] != StatusMember {
+		t.Errorf("vouched_for = %v", v)
+	}
+	b, _ = json.Marshal(w.compute().Person(pid("viewer")))
+	if !strings.Contains(string(b), `"safety":null`) || !strings.Contains(string(b), `"ratings":[]`) {
+		t.Errorf("unrated person: %s", b)
+	}
+}

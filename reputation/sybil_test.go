@@ -1,0 +1,100 @@
+package reputation
+
+import (
+	"fmt"
+	"testing"
+)
+
+// sybilWorld is the attack of issue 5: the viewer verified a and b, who
+// both found m unsafe. m then admits fakes fakes who all rate m 5/5, rate
+// each other 5/5, try to smear a and b, and praise a bystander y whom a
+// and b found unsafe. With mVerified the viewer also verified m in person
+// (m's trust is then as high as a's: the worst case); otherwise a vouched
+// for m.
+func sybilWorld(fakes int, mVerified bool) *world {
+	w := newWorld()
+	w.verify("a", "b")
+	w.member("market", "viewer", StatusMember)
+	w.member("market", "a", StatusMember, "viewer")
+	w.member("market", "b", StatusMember, "viewer")
+	if mVerified {
+		w.verify("m")
+		w.member("market", "m", StatusMember, "b")
+	} else {
+		w.member("market", "m", StatusMember, "a")
+	}
+	w.member("market", "y", StatusMember, "b")
+	w.rate("market", "a", "m", 1, 2, 20)
+	w.rate("market", "b", "m", 2, 2, 40)
+	w.rate("market", "a", "y", 2, 3, 20)
+	w.rate("market", "b", "y", 1, 3, 40)
+	for i := range fakes {
+		f := fmt.Sprintf("fake%02d", i)
+		vouchers := []string{"m"}
+		if i > 0 {
+			vouchers = append(vouchers, fmt.Sprintf("fake%02d", i-1))
+		}
+		w.member("market", f, StatusMember, vouchers...)
+		w.rate("market", f, "m", 5, 5, 0)
+		w.rate("market", f, "y", 5, 5, 0)
+		w.rate("market", f, "a", 1, 1, 0)
+		w.rate("market", f, "b", 1, 1, 0)
+		if i > 0 {
+			w.rate("market", f, fmt.Sprintf("fake%02d", i-1), 5, 5, 0)
+		}
+	}
+	return w
+}
+
+func TestSybilFakesCannotBuyReputation(t *testing.T) {
+	for _, mVerified := range []bool{false, true} {
+		base := sybilWorld(0, mVerified).compute()
+		baseM, baseY := person(t, base, "m"), person(t, base, "y")
+		if baseM.Flags != 2 {
+			t.Fatalf("m has %d flags before the attack, want 2", baseM.Flags)
+		}
+		for _, n := range []int{3, 50} {
+			r := sybilWorld(n, mVerified).compute()
+			m, y := person(t, r, "m"), person(t, r, "y")
+			verified := ratingBy(t, m, "a").Weight
+			worstTrust, worstWeight := 0.0, 0.0
+			for i := range n {
+				f := fmt.Sprintf("fake%02d", i)
+				worstTrust = max(worstTrust, person(t, r, f).Trust)
+				worstWeight = max(worstWeight, ratingBy(t, m, f).Weight, ratingBy(t, y, f).Weight)
+			}
+			moveM := val(m.Safety) - val(baseM.Safety)
+			moveY := val(y.Safety) - val(baseY.Safety)
+			t.Logf("m verified %v, %2d fakes: fake trust ≤ %.4f (%.3f of a verified rater), weight on m ≤ %.4f, on y ≤ %.4f; m's safety %.3f → %.3f (%+.3f), y's %.3f → %.3f (%+.3f); a's %.3f",
+				mVerified, n, worstTrust, worstTrust/person(t, r, "a").Trust,
+				maxWeight(t, m, n), maxWeight(t, y, n),
+				val(baseM.Safety), val(m.Safety), moveM, val(baseY.Safety), val(y.Safety), moveY, val(person(t, r, "a").Safety))
+			if worstTrust >= person(t, r, "a").Trust/3 {
+				t.Errorf("m verified %v, %d fakes: a fake's trust %v is not below a third of a verified rater's %v",
+					mVerified, n, worstTrust, person(t, r, "a").Trust)
+			}
+			if worstWeight >= verified/3 {
+				t.Errorf("m verified %v, %d fakes: a fake's rating weighs %v, not below a third of %v",
+					mVerified, n, worstWeight, verified)
+			}
+			if moveM >= 0.5 || moveY >= 0.5 {
+				t.Errorf("m verified %v, %d fakes: safety moved by %v (m) and %v (y)", mVerified, n, moveM, moveY)
+			}
+			if a := person(t, r, "a"); a.Flags != 0 || (a.Safety != nil && *a.Safety < 2.5) {
+				t.Errorf("m verified %v, %d fakes: a smeared: flags %d safety %v", mVerified, n, a.Flags, val(a.Safety))
+			}
+			if m.Flags != 2 {
+				t.Errorf("m verified %v, %d fakes: m has %d flags, want 2", mVerified, n, m.Flags)
+			}
+		}
+	}
+}
+
+func maxWeight(t *testing.T, s *Score, fakes int) float64 {
+	t.Helper()
+	w := 0.0
+	for i := range fakes {
+		w = max(w, ratingBy(t, s, fmt.Sprintf("fake%02d", i)).Weight)
+	}
+	return w
+}
