@@ -10,9 +10,9 @@ func TestNormalizePseudonym(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"Mirelda Oakthorn", "Mirelda Oakthorn"},
 		{"  Mirelda\t Oakthorn \u00a0", "Mirelda Oakthorn"},
-		{"Rene\u0301", "René"},               // NFC composes
-		{"\u212b", "\u00c5"},                 // the Ångström sign becomes Å
-		{"x", "x"},                           // one character
+		{"Rene\u0301", "René"}, // NFC composes
+		{"\u212b", "\u00c5"},   // the Ångström sign becomes Å
+		{"x", "x"},             // one character
 		{strings.Repeat("a", 40), strings.Repeat("a", 40)},
 		{strings.Repeat("é", 32), strings.Repeat("é", 32)}, // 64 bytes
 		{"山田太郎", "山田太郎"},
@@ -33,8 +33,8 @@ func TestNormalizePseudonym(t *testing.T) {
 		"   ",
 		"\t\u3000",
 		strings.Repeat("a", 41),
-		strings.Repeat("é", 33),            // 33 characters but 66 bytes
-		strings.Repeat("山", 22),            // 66 bytes
+		strings.Repeat("é", 33), // 33 characters but 66 bytes
+		strings.Repeat("山", 22), // 66 bytes
 		"line\nbreak",
 		"line\r\nbreak",
 		"line\u2028separator",
