@@ -202,18 +202,16 @@ func (c *Cell) ChangesSince(since []ChangeHash) ([]byte, error) {
 // ApplyChanges applies a change chunk made by [Cell.ChangesSince]. The
 // chunk must come from this device or have been accepted by a [Checker]
 // (see [Checker.CheckChanges]). Statements the changes delete or alter
-// are put back (see SCHEMA.md, "Deleted statements").
+// are put back (see SCHEMA.md, "Deleted statements"). If the changes
+// belong to another cell or overwrite the document's header, the header is
+// put back and the error wraps [ErrWrongCell].
 func (c *Cell) ApplyChanges(chunk []byte) error {
 	if len(chunk) > MaxDocumentSize {
 		return fmt.Errorf("apply changes: %w", ErrTooLarge)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	chs, err := automerge.LoadChanges(chunk)
-	if err != nil {
-		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
-	}
-	if err := c.doc.Apply(chs...); err != nil {
+	if err := c.doc.LoadIncremental(chunk); err != nil {
 		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
 	}
 	return c.afterForeign()
@@ -246,8 +244,10 @@ func (c *Cell) Merge(other *Cell) error {
 // repairs what they broke: the header and deleted or altered statements.
 func (c *Cell) afterForeign() error {
 	c.state = nil
+	var headerErr error
 	if id, err := readHeader(c.doc); err != nil || id != c.id {
 		// Put the header back; the changes tried to move or break it.
+		headerErr = fmt.Errorf("%w: the changes replace the cell's header", ErrWrongCell)
 		if err := c.doc.Path(keyVersion).Set(int64(FormatVersion)); err != nil {
 			return err
 		}
@@ -273,7 +273,7 @@ func (c *Cell) afterForeign() error {
 		}
 	}
 	if len(restore) == 0 {
-		return nil
+		return headerErr
 	}
 	slices.SortFunc(restore, compareIDs)
 	m := c.doc.Path(keyStatements).Map()
@@ -285,7 +285,10 @@ func (c *Cell) afterForeign() error {
 	if err := c.commit(); err != nil {
 		return err
 	}
-	return c.rescan()
+	if err := c.rescan(); err != nil {
+		return err
+	}
+	return headerErr
 }
 
 // commit records pending operations as one change without a timestamp,

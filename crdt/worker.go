@@ -120,8 +120,31 @@ func serve(r io.Reader) (*workerResult, error) {
 	return res, nil
 }
 
-// apply does what the main process will do with the bytes.
+// apply does what the main process will do with the bytes, and checks
+// that the result has a single history starting at one founding change:
+// changes from an unrelated document would merge silently otherwise.
 func apply(mode byte, base, input []byte) (*Cell, error) {
+	c, err := applyRaw(mode, base, input)
+	if err != nil {
+		return nil, err
+	}
+	chs, err := c.doc.Changes()
+	if err != nil {
+		return nil, err
+	}
+	roots := 0
+	for _, ch := range chs {
+		if len(ch.Dependencies()) == 0 {
+			roots++
+		}
+	}
+	if roots != 1 {
+		return nil, fmt.Errorf("%w: the document mixes %d unrelated histories", ErrWrongCell, roots)
+	}
+	return c, nil
+}
+
+func applyRaw(mode byte, base, input []byte) (*Cell, error) {
 	if len(base) == 0 {
 		return Load(input)
 	}
@@ -268,7 +291,7 @@ func (ch *Checker) check(ctx context.Context, mode byte, base, input []byte) (*C
 			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
 		}
 		msg := stderr.String()
-		if strings.Contains(msg, "memory allocation of") || strings.Contains(msg, "out of memory") {
+		if strings.Contains(msg, "memory allocation of") || strings.Contains(msg, "out of memory") || strings.Contains(msg, "cannot allocate memory") {
 			return nil, fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
 		}
 		return nil, fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)

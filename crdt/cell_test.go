@@ -1,0 +1,185 @@
+package crdt
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"trustdesk/identity"
+)
+
+func TestMain(m *testing.M) {
+	if IsWorker() {
+		ServeWorker()
+	}
+	os.Exit(m.Run())
+}
+
+var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+
+var (
+	peopleOnce sync.Once
+	people     []*identity.Identity
+)
+
+// person returns the i-th of a fixed set of test identities (made once,
+// key generation is not what these tests are about).
+func person(t testing.TB, i int) *identity.Identity {
+	t.Helper()
+	peopleOnce.Do(func() {
+		for j := range 8 {
+			id, err := identity.New(fmt.Sprintf("Person %d", j), t0)
+			if err != nil {
+				panic(err)
+			}
+			people = append(people, id)
+		}
+	})
+	return people[i]
+}
+
+// must returns v, or panics (failing the test) if err is not nil.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func rating(s, r int) Rating { return Rating{Safety: s, Reliability: r, Day: "2026-11-20"} }
+
+func TestFoundAdmitRate(t *testing.T) {
+	a, b, x := person(t, 0), person(t, 1), person(t, 2)
+	c := must(Found(a, "Night shift", t0))
+	st := c.State()
+	if !st.Founded || st.Name != "Night shift" || st.Founder != a.Card.ID() || !st.IsMember(a.Card.ID()) {
+		t.Fatalf("after founding: %+v", st)
+	}
+	must(c.Admit(a, b.Card, t0))
+	if !c.State().IsMember(b.Card.ID()) {
+		t.Fatal("b not a member after admission")
+	}
+	if _, err := c.Admit(a, b.Card, t0); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("second admission: %v", err)
+	}
+	if _, err := c.Admit(x, b.Card, t0); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("admission by non-member: %v", err)
+	}
+	// Rating a non-member publishes their card first.
+	must(c.Rate(b, x.Card, rating(2, 3), t0))
+	must(c.Rate(b, x.Card, rating(1, 1), t0.Add(time.Hour)))
+	st = c.State()
+	rs := st.RatingsAbout(x.Card.ID())
+	if len(rs) != 1 || rs[0].Rating.Safety != 1 || rs[0].Author != b.Card.ID() || rs[0].Cell != c.ID() {
+		t.Fatalf("ratings about x: %+v", rs)
+	}
+	if len(st.Superseded) != 1 || len(st.Invalid) != 0 {
+		t.Fatalf("superseded %v invalid %v", st.Superseded, st.Invalid)
+	}
+	if st.Cards[x.Card.ID()] == nil || st.IsMember(x.Card.ID()) {
+		t.Fatal("x's card should be known, x not a member")
+	}
+	if _, err := c.Rate(b, x.Card, Rating{Safety: 6, Reliability: 1, Day: "2026-11-20"}, t0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("rating 6: %v", err)
+	}
+	if _, err := c.Rate(b, b.Card, rating(5, 5), t0); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("self rating: %v", err)
+	}
+
+	// Round trip through the saved document.
+	d := must(Load(c.Save()))
+	if d.ID() != c.ID() || d.State().Digest() != c.State().Digest() {
+		t.Fatal("state differs after save and load")
+	}
+}
+
+func TestExclusionQuorum(t *testing.T) {
+	a, b, x := person(t, 0), person(t, 1), person(t, 2)
+	c := must(Found(a, "Cell", t0))
+	must(c.Admit(a, b.Card, t0))
+	must(c.Admit(a, x.Card, t0))
+	// Three members: excluding x needs both others.
+	must(c.VoteExclude(a, x.Card.ID(), t0))
+	if m, _ := c.State().Member(x.Card.ID()); m.Status != StatusMember {
+		t.Fatalf("one vote of two excluded x: %v", m.Status)
+	}
+	if len(c.State().Votes) != 1 {
+		t.Fatalf("open votes: %v", c.State().Votes)
+	}
+	must(c.VoteExclude(b, x.Card.ID(), t0))
+	m, _ := c.State().Member(x.Card.ID())
+	if m.Status != StatusExcluded || len(m.ExcludedBy) != 2 {
+		t.Fatalf("x after two votes: %+v", m)
+	}
+	if _, err := c.Rate(x, a.Card, rating(1, 1), t0); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("excluded member rated: %v", err)
+	}
+	if _, err := c.Admit(a, x.Card, t0); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("re-admitting an excluded member: %v", err)
+	}
+}
+
+func TestPolicyAndLeave(t *testing.T) {
+	a, b, x, y := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	c := must(Found(a, "Cell", t0))
+	must(c.Admit(a, b.Card, t0))
+	must(c.SetPolicy(a, Policy{AdmitVouches: 2}, t0))
+	must(c.Admit(a, x.Card, t0))
+	if m, _ := c.State().Member(x.Card.ID()); m.Status != StatusPending {
+		t.Fatalf("x with one vouch of two: %v", m.Status)
+	}
+	must(c.Admit(b, x.Card, t0))
+	if m, _ := c.State().Member(x.Card.ID()); m.Status != StatusMember || len(m.VouchedBy) != 2 {
+		t.Fatalf("x with two vouches: %+v", m)
+	}
+	must(c.Admit(a, y.Card, t0))
+	// Lowering the bar admits the pending person.
+	must(c.SetPolicy(b, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, t0))
+	if !c.State().IsMember(y.Card.ID()) {
+		t.Fatal("y should be a member after the policy change")
+	}
+	must(c.Leave(y, t0))
+	if m, _ := c.State().Member(y.Card.ID()); m.Status != StatusLeft {
+		t.Fatalf("y after leaving: %v", m.Status)
+	}
+	// Fixed quorum 1: one vote excludes.
+	must(c.VoteExclude(a, x.Card.ID(), t0))
+	if m, _ := c.State().Member(x.Card.ID()); m.Status != StatusExcluded {
+		t.Fatalf("x after one vote with quorum 1: %v", m.Status)
+	}
+	if _, err := c.SetPolicy(a, Policy{AdmitVouches: 0}, t0); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("policy 0 vouches: %v", err)
+	}
+}
+
+func TestSyncChanges(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	ca := must(Found(a, "Cell", t0))
+	must(ca.Admit(a, b.Card, t0))
+	chunk := must(ca.ChangesSince(nil))
+	cb := must(Load(chunk))
+	if cb.State().Digest() != ca.State().Digest() {
+		t.Fatal("b's copy differs")
+	}
+	heads := cb.Heads()
+	must(cb.Rate(b, a.Card, rating(5, 4), t0))
+	must(ca.Rate(a, b.Card, rating(4, 4), t0))
+	back := must(cb.ChangesSince(heads))
+	if err := ca.ApplyChanges(back); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.ApplyChanges(must(ca.ChangesSince(cb.Heads()))); err != nil {
+		t.Fatal(err)
+	}
+	if ca.State().Digest() != cb.State().Digest() || len(ca.State().Ratings) != 2 {
+		t.Fatalf("replicas differ: %d ratings", len(ca.State().Ratings))
+	}
+	// Applying again changes nothing.
+	d := ca.State().Digest()
+	if err := ca.ApplyChanges(back); err != nil || ca.State().Digest() != d {
+		t.Fatalf("second apply: %v", err)
+	}
+}
