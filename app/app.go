@@ -27,6 +27,10 @@
 package app
 
 import (
+	"errors"
+	"os"
+	"runtime"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/canvas"
@@ -79,10 +83,31 @@ type Window struct {
 	Folder *widget.Label
 }
 
-// Run starts the desktop app and blocks until its window is closed.
-func Run(opts Options) {
+// ErrNoDisplay means there is no graphical screen to open the window on,
+// as when trustdesk runs in a plain terminal or over a remote shell.
+var ErrNoDisplay = errors.New("no screen to open the window on")
+
+// Run starts the desktop app and blocks until its window is closed. On
+// Linux and the BSDs it first checks that there is a screen to draw on
+// (DISPLAY or WAYLAND_DISPLAY is set) and returns [ErrNoDisplay] if not,
+// so the command line can say so in one plain sentence.
+func Run(opts Options) error {
+	if needsDisplay(runtime.GOOS) && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return ErrNoDisplay
+	}
 	w := NewWindow(fyneapp.NewWithID(ID), opts)
 	w.ShowAndRun()
+	return nil
+}
+
+// needsDisplay reports whether windows on goos are drawn through an X11 or
+// Wayland display named in the environment.
+func needsDisplay(goos string) bool {
+	switch goos {
+	case "darwin", "windows", "ios", "android", "js", "wasip1":
+		return false
+	}
+	return true
 }
 
 // NewWindow builds the main window for a without showing it. It also

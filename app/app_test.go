@@ -1,9 +1,11 @@
 package app
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -167,6 +169,25 @@ func TestIDMatchesFyneAppToml(t *testing.T) {
 	} {
 		if got := values[key]; got != want {
 			t.Errorf("FyneApp.toml %s = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestRunWithoutDisplay(t *testing.T) {
+	if !needsDisplay(runtime.GOOS) {
+		t.Skipf("%s draws windows without a display variable", runtime.GOOS)
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	if err := Run(Options{Home: t.TempDir()}); !errors.Is(err, ErrNoDisplay) {
+		t.Fatalf("Run without a display = %v, want ErrNoDisplay", err)
+	}
+}
+
+func TestNeedsDisplay(t *testing.T) {
+	for goos, want := range map[string]bool{"linux": true, "freebsd": true, "darwin": false, "windows": false} {
+		if got := needsDisplay(goos); got != want {
+			t.Errorf("needsDisplay(%q) = %v, want %v", goos, got, want)
 		}
 	}
 }
