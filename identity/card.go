@@ -249,11 +249,14 @@ func varintLen(v uint64) int {
 }
 
 // ParseCard parses and fully checks the text form written by
-// [Card.String]. White space anywhere in text is ignored and letters may be
-// in any case, because messengers wrap and change long lines. Text without
+// [Card.String]. White space and invisible format characters (such as
+// zero-width spaces and soft hyphens) anywhere in text are ignored and
+// letters may be in any case, because messengers wrap and change long
+// lines. Text without
 // the "TD1" prefix is refused: with [ErrVersion] if it starts with "TD" and
 // another digit, otherwise with [ErrMalformed]. Text longer than any card
-// can be is refused with [ErrTooLarge] before it is decoded. The binary
+// can be (over 420 characters once white space is removed, or over 4096
+// bytes in all) is refused with [ErrTooLarge] before it is decoded. The binary
 // content is then checked as by [DecodeCard].
 func ParseCard(text string) (*Card, error) {
 	if len(text) > maxCardInput {
@@ -263,7 +266,10 @@ func ParseCard(text string) (*Card, error) {
 	sb.Grow(len(text))
 	for _, r := range text {
 		switch {
-		case unicode.IsSpace(r):
+		case unicode.IsSpace(r) || unicode.Is(unicode.Cf, r):
+			// White space and invisible format characters (zero-width
+			// spaces, soft hyphens, byte order marks) that messengers
+			// insert into long words.
 		case 'a' <= r && r <= 'z':
 			sb.WriteRune(r - 'a' + 'A')
 		default:

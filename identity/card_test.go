@@ -197,6 +197,7 @@ func TestParseCardTolerance(t *testing.T) {
 		"  " + s + "\n",
 		s[:50] + "\n" + s[50:100] + "\r\n" + s[100:],
 		wrapped.String(),
+		"\ufeff" + s[:40] + "\u200b" + s[40:80] + "\u00ad" + s[80:120] + "\u2060" + s[120:],
 	} {
 		got, err := ParseCard(in)
 		if err != nil {

@@ -44,30 +44,36 @@
 // # Text format
 //
 // [Card.String] is "TD1" followed by the binary encoding in RFC 4648 base32
-// (upper case, A–Z and 2–7) without padding, for example
+// (upper case, A–Z and 2–7) without padding, on one line:
 //
-//	TD1AFNLS7O2YBUW3...
+//	TD1AG4OFB6YA37S6RHVQMLBSTZOZSTPG674EW4SDK3L7SMV5RWECJZICFJETGK25H6DG…
 //
 // It uses only characters that survive messengers and fit the alphanumeric
-// mode of QR codes. Its length depends on the pseudonym's length in bytes:
-// with 20 ASCII characters a card made today is 251 characters long, with
-// 20 two-byte characters (Cyrillic, Greek, accented Latin) 283, with 20
-// three-byte characters (Chinese, Japanese) 315, and with the longest
-// pseudonym, 64 bytes, 322. [ParseCard] accepts the
-// text with spaces and line breaks anywhere and in any letter case, because
-// messengers wrap and mangle long lines; it refuses other prefixes such as
-// "TD2" with [ErrVersion] and over-long text with [ErrTooLarge] before
-// decoding anything.
+// mode of QR codes. Its length follows the pseudonym's length in bytes: a
+// card made today is 251 characters long with a 20-character ASCII
+// pseudonym, 283 with 20 two-byte characters (Cyrillic, Greek), 315 with 20
+// three-byte characters (Chinese, Japanese) and 322 with the longest
+// pseudonym of 64 bytes.
+//
+// [ParseCard] reads the text back. It ignores white space and invisible
+// format characters anywhere and accepts any letter case, because
+// messengers wrap, change and decorate long lines; but it requires the
+// unused bits of the last character to be zero, so every card has exactly
+// one spelling. It refuses other prefixes such as "TD2" with [ErrVersion],
+// and text longer than any card can be with [ErrTooLarge] before decoding
+// anything.
 //
 // # Safety code
 //
 // [SafetyCode] turns two cards into 60 digits, written as 12 groups of 5,
 // that both people see identically on their own devices and compare out
 // loud. It works like Signal's safety numbers: each card gets a 30-digit
-// fingerprint from 5200 iterations of SHA-512 over its keys, and the two
-// fingerprints are sorted and joined, so the order of the cards does not
-// matter. If either person's keys differ from what the other holds, the
-// codes differ.
+// fingerprint from 5200 iterations of SHA-512 over its two keys and its ID,
+// and the two fingerprints are sorted and joined, so the order of the cards
+// does not matter. If either person's keys differ from what the other
+// holds, the codes differ; pseudonyms and creation times do not enter the
+// code. The iterations make it costly (several milliseconds per card) to
+// search for other keys that give a matching code.
 //
 // # Errors
 //

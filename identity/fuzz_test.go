@@ -46,11 +46,11 @@ func seedCards(t testing.TB) []string {
 	return append(seeds, "", "TD1", "td1aaaa", "hello world")
 }
 
-// compactText is how ParseCard reads text: without white space, ASCII
-// letters upper-cased.
+// compactText is how ParseCard reads text: without white space and format
+// characters, ASCII letters upper-cased.
 func compactText(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		if 'a' <= r && r <= 'z' {

@@ -17,8 +17,10 @@ import (
 const identityVersion = 1
 
 // An Identity is a person's own trustdesk identity: their [Card] and the two
-// private keys behind it. It must never leave the device unencrypted; store
-// it with [Identity.MarshalBinary] only inside encrypted storage.
+// private keys behind it. Identities come from [New] or [UnmarshalIdentity];
+// the zero value has no keys and cannot sign. An identity must never leave
+// the device unencrypted: store [Identity.MarshalBinary] only inside
+// encrypted storage.
 type Identity struct {
 	// Card is the identity's public card, to be shown to others.
 	Card *Card
@@ -127,8 +129,8 @@ func (id *Identity) AgeIdentity() *age.X25519Identity {
 // and belongs only in encrypted storage; read it back with
 // [UnmarshalIdentity].
 func (id *Identity) MarshalBinary() ([]byte, error) {
-	if id.Card == nil {
-		return nil, fmt.Errorf("marshal identity: %w: no card", ErrMalformed)
+	if id.Card == nil || len(id.signing) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("marshal identity: %w: not made by New or UnmarshalIdentity", ErrMalformed)
 	}
 	b := make([]byte, 0, 1+32+32+256)
 	b = append(b, identityVersion)
