@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -290,8 +291,7 @@ func (ch *Checker) check(ctx context.Context, mode byte, base, input []byte) (*C
 		if !errors.As(err, &ee) {
 			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
 		}
-		msg := stderr.String()
-		if strings.Contains(msg, "memory allocation of") || strings.Contains(msg, "out of memory") || strings.Contains(msg, "cannot allocate memory") {
+		if memoryExhausted(stderr.String(), cmd.ProcessState, mem) {
 			return nil, fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
 		}
 		return nil, fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
@@ -430,6 +430,27 @@ func sameResult(c *Cell, res *CheckResult) error {
 		return fmt.Errorf("check cell data: %w: the checker saw a different cell", ErrCouldNotCheck)
 	}
 	return nil
+}
+
+// memoryExhausted reports whether a worker that died did so because it hit
+// its memory limit: the Rust or Go runtime says so, or the worker's peak
+// resident size reached half the limit (when the limit bites, the Go
+// runtime sometimes dies without a clear message).
+func memoryExhausted(stderr string, ps *os.ProcessState, limit int64) bool {
+	for _, m := range []string{"memory allocation of", "out of memory", "cannot allocate memory"} {
+		if strings.Contains(stderr, m) {
+			return true
+		}
+	}
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return false
+	}
+	peak := int64(ru.Maxrss)
+	if runtime.GOOS != "darwin" {
+		peak *= 1024 // kilobytes everywhere but macOS
+	}
+	return peak >= limit/2
 }
 
 // headBuffer keeps the first max bytes written to it and drops the rest.

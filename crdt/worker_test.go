@@ -115,9 +115,10 @@ func TestCheckerCannotStart(t *testing.T) {
 	}
 }
 
-// TestCheckerMemoryLimit shows the memory limit bites: a worker allowed
-// too little memory to load a document is reported as "could not check",
-// not "damaged".
+// TestCheckerMemoryLimit shows the memory limit is applied in the worker
+// and bites: a worker allowed 1 MiB cannot even run, and that is reported
+// as "could not check", not "damaged"; with the default limit the same
+// document passes.
 func TestCheckerMemoryLimit(t *testing.T) {
 	doc := must(Found(person(t, 0), "Cell", t0)).Save()
 	ch := testChecker()
