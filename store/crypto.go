@@ -21,8 +21,6 @@ import (
 const (
 	// vaultKeySize is the length of the random vault key.
 	vaultKeySize = 32
-	// tagSize is the length of the group and key lookup tags.
-	tagSize = sha256.Size
 	// bodyVersion is the first byte of every record body.
 	bodyVersion = 1
 
