@@ -63,6 +63,9 @@ type model struct {
 type cellInfo struct{ ID, Name string }
 
 type rating struct {
+	key            uint64 // subject<<32 | rater
+	day, made      int64  // Unix seconds, for sorting
+	dayNs, madeNs  int32
 	subject, rater int32
 	cell           int32
 	safety         float64 // (mark-1)/4, in 0..1
@@ -113,64 +116,42 @@ type rec struct {
 func build(in *Input) *model {
 	m := &model{now: in.Now, names: in.Names, viewer: -1}
 
-	// Everyone who appears anywhere, sorted.
-	set := make(map[string]struct{})
-	add := func(id string) {
-		if id != "" {
-			set[id] = struct{}{}
+	// Everyone who appears anywhere gets a provisional number in order of
+	// appearance; once all are known, numbers are reassigned in id order.
+	prov := make(map[string]int32)
+	var ids []string
+	intern := func(id string) int32 {
+		i, ok := prov[id]
+		if !ok {
+			i = int32(len(ids))
+			prov[id] = i
+			ids = append(ids, id)
 		}
+		return i
 	}
-	add(in.Viewer)
-	for _, id := range in.Verified {
-		add(id)
+	viewer := int32(-1)
+	if in.Viewer != "" {
+		viewer = intern(in.Viewer)
 	}
+	var blocked, excluded []int32
 	for _, id := range in.Blocked {
-		add(id)
+		if id != "" {
+			blocked = append(blocked, intern(id))
+		}
 	}
 	for id := range in.Names {
-		add(id)
-	}
-	for ci := range in.Cells {
-		c := &in.Cells[ci]
-		for _, mb := range c.Members {
-			add(mb.ID)
-			for _, v := range mb.VouchedBy {
-				add(v)
-			}
-		}
-		for ri := range c.Ratings {
-			if r := &c.Ratings[ri]; validRating(r) {
-				add(r.Rater)
-				add(r.Subject)
-			}
+		if id != "" {
+			intern(id)
 		}
 	}
-	m.ids = make([]string, 0, len(set))
-	for id := range set {
-		m.ids = append(m.ids, id)
-	}
-	slices.Sort(m.ids)
-	m.n = len(m.ids)
-	m.index = make(map[string]int32, m.n)
-	for i, id := range m.ids {
-		m.index[id] = int32(i)
-	}
-	if in.Viewer != "" {
-		m.viewer = m.index[in.Viewer]
-	}
-	m.blocked = make([]bool, m.n)
-	for _, id := range in.Blocked {
-		if i, ok := m.index[id]; ok && i != m.viewer {
-			m.blocked[i] = true
-		}
-	}
-	m.excluded = make([]bool, m.n)
 
 	// Cells in id order; the first cell holding a statement is the one
 	// credited with it.
 	order := make([]int, len(in.Cells))
+	total := 0
 	for i := range order {
 		order[i] = i
+		total += len(in.Cells[i].Ratings)
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		return cmp.Or(cmp.Compare(in.Cells[a].ID, in.Cells[b].ID), cmp.Compare(in.Cells[a].Name, in.Cells[b].Name))
@@ -179,15 +160,15 @@ func build(in *Input) *model {
 
 	var edges []edge
 	var recs []rec
-	if m.viewer >= 0 {
-		for _, id := range in.Verified {
-			if i, ok := m.index[id]; ok && i != m.viewer {
-				edges = append(edges, edge{m.viewer, i, kindVerified})
+	for _, id := range in.Verified {
+		if id != "" && viewer >= 0 {
+			if i := intern(id); i != viewer {
+				edges = append(edges, edge{viewer, i, kindVerified})
 			}
 		}
 	}
-	var ratings []rating
-	seen := make(map[string]struct{})
+	ratings := make([]rating, 0, total)
+	seen := make(map[string]struct{}, total)
 	for k, ci := range order {
 		c := &in.Cells[ci]
 		m.cells[k] = cellInfo{ID: c.ID, Name: c.Name}
@@ -197,18 +178,18 @@ func build(in *Input) *model {
 			if mb.ID == "" || statusRank(mb.Status) < 0 {
 				continue
 			}
-			to := m.index[mb.ID]
+			to := intern(mb.ID)
 			if old, ok := status[to]; !ok || statusRank(mb.Status) < statusRank(old) {
 				status[to] = mb.Status // a duplicate entry: the worst status wins
 			}
 			if mb.Status == StatusExcluded {
-				m.excluded[to] = true
+				excluded = append(excluded, to)
 			}
 			for _, v := range mb.VouchedBy {
 				if v == "" || v == mb.ID {
 					continue
 				}
-				from := m.index[v]
+				from := intern(v)
 				vouchedBy[to] = append(vouchedBy[to], from)
 				recs = append(recs, rec{from, to, mb.Status})
 			}
@@ -223,9 +204,9 @@ func build(in *Input) *model {
 		}
 		// The viewer's admission chain in this cell: the viewer trusts
 		// whoever vouched for them, and so on up to the founder.
-		if st, ok := status[m.viewer]; ok && m.viewer >= 0 && st != StatusExcluded {
-			visited := map[int32]bool{m.viewer: true}
-			queue := []int32{m.viewer}
+		if st, ok := status[viewer]; ok && viewer >= 0 && st != StatusExcluded {
+			visited := map[int32]bool{viewer: true}
+			queue := []int32{viewer}
 			for len(queue) > 0 {
 				x := queue[0]
 				queue = queue[1:]
@@ -251,12 +232,47 @@ func build(in *Input) *model {
 			}
 			seen[r.ID] = struct{}{}
 			ratings = append(ratings, rating{
-				subject: m.index[r.Subject],
-				rater:   m.index[r.Rater],
+				subject: intern(r.Subject),
+				rater:   intern(r.Rater),
 				cell:    int32(k),
 				src:     r,
 			})
 		}
+	}
+
+	// Number everyone in id order.
+	m.n = len(ids)
+	m.ids = slices.Clone(ids)
+	slices.Sort(m.ids)
+	m.index = make(map[string]int32, m.n)
+	for i, id := range m.ids {
+		m.index[id] = int32(i)
+	}
+	final := make([]int32, m.n)
+	for p, id := range ids {
+		final[p] = m.index[id]
+	}
+	if viewer >= 0 {
+		m.viewer = final[viewer]
+	}
+	m.blocked = make([]bool, m.n)
+	for _, p := range blocked {
+		if i := final[p]; i != m.viewer {
+			m.blocked[i] = true
+		}
+	}
+	m.excluded = make([]bool, m.n)
+	for _, p := range excluded {
+		m.excluded[final[p]] = true
+	}
+	for k := range edges {
+		edges[k].from, edges[k].to = final[edges[k].from], final[edges[k].to]
+	}
+	for k := range recs {
+		recs[k].voucher, recs[k].vouchee = final[recs[k].voucher], final[recs[k].vouchee]
+	}
+	for k := range ratings {
+		ratings[k].subject, ratings[k].rater = final[ratings[k].subject], final[ratings[k].rater]
 	}
 
 	m.buildEdges(edges)
@@ -317,21 +333,53 @@ func (m *model) buildRecords(recs []rec) {
 }
 
 func (m *model) buildRatings(rs []rating) {
-	slices.SortFunc(rs, func(a, b rating) int {
-		return cmp.Or(
-			cmp.Compare(a.subject, b.subject),
-			cmp.Compare(a.rater, b.rater),
-			b.src.Day.Compare(a.src.Day),
-			b.src.Made.Compare(a.src.Made),
-			cmp.Compare(b.src.ID, a.src.ID))
-	})
+	// Bucket by subject (a counting sort), then order each bucket by rater
+	// and latest first: by day, by the time the statement was made, by
+	// statement id.
+	start := make([]int32, m.n+1)
+	for k := range rs {
+		r := &rs[k]
+		r.key = uint64(r.subject)<<32 | uint64(r.rater)
+		r.day, r.dayNs = r.src.Day.Unix(), int32(r.src.Day.Nanosecond())
+		r.made, r.madeNs = r.src.Made.Unix(), int32(r.src.Made.Nanosecond())
+		start[r.subject+1]++
+	}
+	for i := range m.n {
+		start[i+1] += start[i]
+	}
+	order := make([]int32, len(rs))
+	next := slices.Clone(start[:m.n])
+	for k := range rs {
+		s := rs[k].subject
+		order[next[s]] = int32(k)
+		next[s]++
+	}
+	byLatest := func(i, j int32) int {
+		a, b := &rs[i], &rs[j]
+		switch {
+		case a.key != b.key:
+			return cmp.Compare(a.key, b.key)
+		case a.day != b.day:
+			return cmp.Compare(b.day, a.day)
+		case a.dayNs != b.dayNs:
+			return cmp.Compare(b.dayNs, a.dayNs)
+		case a.made != b.made:
+			return cmp.Compare(b.made, a.made)
+		case a.madeNs != b.madeNs:
+			return cmp.Compare(b.madeNs, a.madeNs)
+		}
+		return cmp.Compare(b.src.ID, a.src.ID)
+	}
+	for i := range m.n {
+		slices.SortFunc(order[start[i]:start[i+1]], byLatest)
+	}
 	// Keep the latest rating per (subject, rater): the first of each run.
-	out := rs[:0]
-	for k, r := range rs {
-		if k > 0 && rs[k-1].subject == r.subject && rs[k-1].rater == r.rater {
+	out := make([]rating, 0, len(rs))
+	for k, o := range order {
+		if k > 0 && rs[order[k-1]].key == rs[o].key {
 			continue
 		}
-		out = append(out, r)
+		out = append(out, rs[o])
 	}
 	m.ratings = out
 	m.subjStart = make([]int32, m.n+1)

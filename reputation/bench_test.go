@@ -1,0 +1,50 @@
+package reputation
+
+import (
+	"sync"
+	"testing"
+)
+
+// The benchmark world of issue 5: 2,000 people, 30 cells, 50,000 ratings.
+const benchPeople, benchCells, benchRatings = 2000, 30, 50000
+
+var benchInput = sync.OnceValue(func() *Input {
+	return generate(42, benchPeople, benchCells, benchRatings)
+})
+
+// BenchmarkComputeAll computes every score of the benchmark world.
+func BenchmarkComputeAll(b *testing.B) {
+	in := benchInput()
+	b.ResetTimer()
+	for b.Loop() {
+		Compute(in)
+	}
+}
+
+// BenchmarkComputeAllExplained computes every score and builds every
+// explanation, as `trustdesk rep --json` for all contacts does.
+func BenchmarkComputeAllExplained(b *testing.B) {
+	in := benchInput()
+	b.ResetTimer()
+	for b.Loop() {
+		Compute(in).Scores()
+	}
+}
+
+// BenchmarkExplainOne builds one well-rated contact's score and
+// explanation from a computed result.
+func BenchmarkExplainOne(b *testing.B) {
+	r := Compute(benchInput())
+	var id string
+	most := -1
+	for _, i := range r.IDs() {
+		if s := r.Person(i); len(s.Ratings) > most {
+			id, most = i, len(s.Ratings)
+		}
+	}
+	b.ReportMetric(float64(most), "ratings/op")
+	b.ResetTimer()
+	for b.Loop() {
+		r.Person(id)
+	}
+}
