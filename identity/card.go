@@ -250,14 +250,13 @@ func varintLen(v uint64) int {
 
 // ParseCard parses and fully checks the text form written by
 // [Card.String]. White space and invisible format characters (such as
-// zero-width spaces and soft hyphens) anywhere in text are ignored and
+// zero-width spaces and soft hyphens) anywhere in text are ignored, and
 // letters may be in any case, because messengers wrap and change long
-// lines. Text without
-// the "TD1" prefix is refused: with [ErrVersion] if it starts with "TD" and
-// another digit, otherwise with [ErrMalformed]. Text longer than any card
-// can be (over 420 characters once white space is removed, or over 4096
-// bytes in all) is refused with [ErrTooLarge] before it is decoded. The binary
-// content is then checked as by [DecodeCard].
+// lines. Text without the "TD1" prefix is refused: with [ErrVersion] if it
+// starts with "TD" and another digit, otherwise with [ErrMalformed]. Text
+// longer than any card can be (over 420 characters once white space is
+// removed, or over 4096 bytes in all) is refused with [ErrTooLarge] before
+// it is decoded. The binary content is then checked as by [DecodeCard].
 func ParseCard(text string) (*Card, error) {
 	if len(text) > maxCardInput {
 		return nil, fmt.Errorf("parse card: %w: %d bytes of text", ErrTooLarge, len(text))

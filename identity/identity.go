@@ -68,8 +68,8 @@ func newIdentity(pseudonym string, now time.Time, r io.Reader) (*Identity, error
 		AgeKey:     id.publicAgeKey(),
 		Created:    time.Unix(now.Unix(), 0).UTC(),
 	}
-	// A freshly generated key is low order with negligible probability;
-	// checking anyway keeps the promise that every card is sound.
+	// Keys derived from a seed or a clamped scalar are never weak;
+	// checking anyway keeps the promise that every card passes DecodeCard.
 	if err := CheckSigningKey(c.SigningKey); err != nil {
 		return nil, fmt.Errorf("new identity: %w", err)
 	}

@@ -168,6 +168,9 @@ func TestMarshalIdentity(t *testing.T) {
 	if _, err := (&Identity{}).MarshalBinary(); !errors.Is(err, ErrMalformed) {
 		t.Errorf("identity without card: %v", err)
 	}
+	if _, err := (&Identity{Card: id.Card}).MarshalBinary(); !errors.Is(err, ErrMalformed) {
+		t.Errorf("identity without keys: %v", err)
+	}
 }
 
 func TestNewRefuses(t *testing.T) {
@@ -176,6 +179,16 @@ func TestNewRefuses(t *testing.T) {
 	}
 	if _, err := New("old", time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)); err == nil {
 		t.Error("creation time before 1970 accepted")
+	}
+	if _, err := New("late", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
+		t.Error("creation time after 9999 accepted")
+	}
+	last, err := New("last", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseCard(last.Card.String()); err != nil {
+		t.Errorf("card made in the last second of 9999: %v", err)
 	}
 }
 
