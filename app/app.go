@@ -150,7 +150,7 @@ func NewWindow(a fyne.App, opts Options) *Window {
 		w.Folder.SetText("This computer keeps your trustdesk information in " + opts.Home)
 	}
 
-	command := container.NewBorder(nil, nil, nil, w.CopyCommand, w.Command)
+	command := container.NewHBox(w.Command, w.CopyCommand)
 	body := container.NewVBox(
 		container.NewCenter(icon),
 		w.Heading,
@@ -160,9 +160,9 @@ func NewWindow(a fyne.App, opts Options) *Window {
 		command,
 		w.Folder,
 	)
-	w.SetContent(container.NewBorder(nil, nil, nil, nil,
-		container.NewPadded(container.NewVBox(layout.NewSpacer(), body, layout.NewSpacer()))))
-	w.Resize(fyne.NewSize(640, 560))
+	w.SetContent(container.New(column{maxWidth: 560},
+		container.NewVBox(layout.NewSpacer(), body, layout.NewSpacer())))
+	w.Resize(fyne.NewSize(720, 600))
 	w.CenterOnScreen()
 	return w
 }
@@ -172,4 +172,29 @@ func wrapped(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// column lays out its objects one over the other in a centred column at
+// most maxWidth wide, so lines of text stay short enough to read in a wide
+// window.
+type column struct{ maxWidth float32 }
+
+// Layout gives every object the column's width and the full height.
+func (c column) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding() * 2
+	width := min(size.Width-2*pad, c.maxWidth)
+	for _, o := range objects {
+		o.Resize(fyne.NewSize(width, size.Height))
+		o.Move(fyne.NewPos((size.Width-width)/2, 0))
+	}
+}
+
+// MinSize is the largest minimum size of the objects plus the margins.
+func (c column) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding() * 2
+	var s fyne.Size
+	for _, o := range objects {
+		s = s.Max(o.MinSize())
+	}
+	return s.AddWidthHeight(2*pad, 0)
 }

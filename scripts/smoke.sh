@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# smoke.sh starts the real trustdesk binary in a real window on a virtual
+# X screen (Xvfb), waits for the window to appear, takes a screenshot of it
+# and checks that something was drawn: a window that stays one flat colour
+# (OpenGL failed, the app hung before its first frame) fails the test.
+#
+# Usage: scripts/smoke.sh [--binary PATH] [--home DIR] [--out DIR] [--timeout SECONDS]
+#   --binary   the program to start (default ./trustdesk)
+#   --home     its data folder (default a new empty temporary folder)
+#   --out      folder for the screenshots (default a temporary folder)
+#   --timeout  seconds to wait for the window and its first frame (default 60)
+#
+# Needs Xvfb, xwininfo (x11-utils) and ImageMagick's import and convert;
+# "make deps" installs them. OpenGL is drawn in software (Mesa llvmpipe).
+set -euo pipefail
+
+binary=./trustdesk
+home=""
+out=""
+timeout=60
+min_colours=64 # a flat or nearly flat window has a handful
+
+while (($#)); do
+	case "$1" in
+	--binary) binary="$2"; shift 2 ;;
+	--home) home="$2"; shift 2 ;;
+	--out) out="$2"; shift 2 ;;
+	--timeout) timeout="$2"; shift 2 ;;
+	*) echo "usage: scripts/smoke.sh [--binary PATH] [--home DIR] [--out DIR] [--timeout SECONDS]" >&2; exit 2 ;;
+	esac
+done
+
+fail() { printf 'smoke test FAILED: %s\n' "$*" >&2; exit 1; }
+
+for tool in Xvfb xwininfo import convert; do
+	command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed; run: make deps"
+done
+[ -x "$binary" ] || fail "no program at $binary; run: make build"
+
+work="$(mktemp -d)"
+xvfb_pid=""
+app_pid=""
+cleanup() {
+	[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
+	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+	rm -rf "$work"
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "$home" ]; then
+	home="$work/home"
+	mkdir -m 700 "$home"
+fi
+if [ -z "$out" ]; then
+	out="$(mktemp -d "${TMPDIR:-/tmp}/trustdesk-smoke.XXXXXX")"
+fi
+mkdir -p "$out"
+
+# Xvfb picks a free display number itself and writes it to file descriptor 3.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+xvfb_pid=$!
+deadline=$((SECONDS + timeout))
+until [ -s "$work/display" ]; do
+	kill -0 "$xvfb_pid" 2>/dev/null || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+	((SECONDS < deadline)) || fail "Xvfb did not start within ${timeout}s"
+	sleep 0.1
+done
+export DISPLAY=":$(head -n1 "$work/display")"
+export LIBGL_ALWAYS_SOFTWARE=1
+unset WAYLAND_DISPLAY
+
+started=$SECONDS
+"$binary" --home "$home" >"$work/app.log" 2>&1 &
+app_pid=$!
+
+app_died() {
+	printf 'the app stopped early; its output:\n' >&2
+	sed 's/^/  | /' "$work/app.log" >&2
+	app_pid=""
+	fail "$binary exited before its window was drawn"
+}
+
+# Wait for a viewable top-level window titled "trustdesk".
+window=""
+while [ -z "$window" ]; do
+	kill -0 "$app_pid" 2>/dev/null || app_died
+	((SECONDS < deadline)) || fail "no trustdesk window appeared within ${timeout}s"
+	for id in $(xwininfo -root -children 2>/dev/null | awk '/"trustdesk"/ { print $1 }'); do
+		if xwininfo -id "$id" 2>/dev/null | grep -q 'Map State: IsViewable'; then
+			window="$id"
+			break
+		fi
+	done
+	[ -n "$window" ] || sleep 0.2
+done
+appeared=$((SECONDS - started))
+
+# Screenshot until the first frame is drawn: many colours, not one flat fill.
+shot="$out/welcome.png"
+colours=0
+while :; do
+	kill -0 "$app_pid" 2>/dev/null || app_died
+	if import -window "$window" "$work/shot.png" 2>/dev/null; then
+		colours="$(convert "$work/shot.png" -format %k info:)"
+		((colours >= min_colours)) && break
+	fi
+	((SECONDS < deadline)) || fail "the window stayed blank ($colours colours) for ${timeout}s"
+	sleep 0.5
+done
+mv "$work/shot.png" "$shot"
+size="$(convert "$shot" -format '%wx%h' info:)"
+
+printf 'smoke test passed: window %s (%s) appeared after %ss with %s colours\n' "$window" "$size" "$appeared" "$colours"
+printf 'screenshot: %s\n' "$shot"
