@@ -74,12 +74,18 @@ func TestWelcomeScreen(t *testing.T) {
 	if w.Command.Text != HelpCommand {
 		t.Errorf("command = %q, want %q", w.Command.Text, HelpCommand)
 	}
-	// Every label is laid out inside the window and wide enough to read.
+	// Every label is laid out inside the window; the paragraphs are wide
+	// enough to read and the command is not cut off.
 	for _, l := range []*widget.Label{w.Heading, w.About, w.Setup, w.Command, w.Folder} {
 		if !onScreen(w.Content(), l) {
 			t.Errorf("label %q is not part of the window", l.Text)
 		}
-		if l.Size().Width < 200 {
+	}
+	if w.Command.Size().Width < w.Command.MinSize().Width {
+		t.Errorf("command is %v wide, needs %v", w.Command.Size().Width, w.Command.MinSize().Width)
+	}
+	for _, l := range []*widget.Label{w.Heading, w.About, w.Setup, w.Folder} {
+		if l.Size().Width < 400 {
 			t.Errorf("label %q is only %v wide", l.Text, l.Size().Width)
 		}
 	}
