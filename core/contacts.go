@@ -1,0 +1,362 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/identity"
+	"trustdesk/store"
+)
+
+// Verification says how this device learned a contact's card.
+type Verification string
+
+// The ways a card can be learned, strongest first.
+const (
+	// InPerson: the card was scanned face to face, or the safety code was
+	// compared out loud.
+	InPerson Verification = "in-person"
+	// Introduced: the card was learned through a cell.
+	Introduced Verification = "introduced"
+	// Unverified: the card was pasted or typed in.
+	Unverified Verification = "unverified"
+)
+
+func (v Verification) rank() int {
+	switch v {
+	case InPerson:
+		return 2
+	case Introduced:
+		return 1
+	}
+	return 0
+}
+
+// Contact is a card this device holds, with what the user knows about it.
+type Contact struct {
+	Card     *identity.Card
+	Petname  string
+	Verified Verification
+	Blocked  bool
+	Added    time.Time
+}
+
+// ID returns the contact's identity id.
+func (c *Contact) ID() identity.ID { return c.Card.ID() }
+
+// Name returns how this device shows the contact: the petname, else the
+// pseudonym from the card.
+func (c *Contact) Name() string {
+	if c.Petname != "" {
+		return c.Petname
+	}
+	return c.Card.Pseudonym
+}
+
+// contactRecord is the stored form of a [Contact] (CBOR, integer keys).
+type contactRecord struct {
+	Card     []byte `cbor:"1,keyasint"`
+	Petname  string `cbor:"2,keyasint,omitempty"`
+	Verified string `cbor:"3,keyasint"`
+	Blocked  bool   `cbor:"4,keyasint,omitempty"`
+	Added    int64  `cbor:"5,keyasint"`
+}
+
+var cborEnc = func() cbor.EncMode {
+	em, err := cbor.CoreDetEncOptions().EncMode()
+	if err != nil {
+		panic(err)
+	}
+	return em
+}()
+
+func encodeContact(c *Contact) ([]byte, error) {
+	return cborEnc.Marshal(contactRecord{
+		Card:     c.Card.Bytes(),
+		Petname:  c.Petname,
+		Verified: string(c.Verified),
+		Blocked:  c.Blocked,
+		Added:    c.Added.Unix(),
+	})
+}
+
+func decodeContact(b []byte) (*Contact, error) {
+	var r contactRecord
+	if err := cbor.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("read contact: %w", err)
+	}
+	card, err := identity.DecodeCard(r.Card)
+	if err != nil {
+		return nil, fmt.Errorf("read contact: %w", err)
+	}
+	v := Verification(r.Verified)
+	if v.rank() == 0 {
+		v = Unverified
+	}
+	return &Contact{Card: card, Petname: r.Petname, Verified: v, Blocked: r.Blocked, Added: time.Unix(r.Added, 0).UTC()}, nil
+}
+
+func getContact(tx *store.Tx, id identity.ID) (*Contact, error) {
+	b, err := tx.Get(bucketContact, nil, id[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeContact(b)
+}
+
+func putContact(tx *store.Tx, c *Contact) error {
+	b, err := encodeContact(c)
+	if err != nil {
+		return err
+	}
+	id := c.ID()
+	return tx.Put(bucketContact, nil, id[:], b)
+}
+
+func listContacts(tx *store.Tx) ([]*Contact, error) {
+	recs, err := tx.List(bucketContact, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Contact, 0, len(recs))
+	for _, r := range recs {
+		c, err := decodeContact(r.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *Contact) int {
+		if c := strings.Compare(strings.ToLower(a.Name()), strings.ToLower(b.Name())); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID().String(), b.ID().String())
+	})
+	return out, nil
+}
+
+// AddResult tells what [Service.AddContact] did.
+type AddResult struct {
+	// Contact is the contact as now stored.
+	Contact *Contact
+	// New is true when the card was not known before.
+	New bool
+	// SameName lists other contacts with the same pseudonym but a different
+	// card: a different person, or someone whose card changed.
+	SameName []*Contact
+}
+
+// AddContact stores the card in cardText as a contact. petname may be
+// empty. verified marks it as verified in person: only say so after
+// scanning the card face to face or comparing the safety code. Adding a card
+// that is already known keeps what this device knew and updates the card if
+// the new one is more recent; it never lowers how it was verified.
+func (s *Service) AddContact(cardText, petname string, verified bool) (*AddResult, error) {
+	card, err := identity.ParseCard(cardText)
+	if err != nil {
+		return nil, err
+	}
+	return s.addCard(card, petname, verified)
+}
+
+func (s *Service) addCard(card *identity.Card, petname string, verified bool) (*AddResult, error) {
+	if card.ID() == s.me.Card.ID() {
+		return nil, ErrOwnCard
+	}
+	if petname != "" {
+		var err error
+		if petname, err = normalizePetname(petname); err != nil {
+			return nil, err
+		}
+	}
+	res := &AddResult{}
+	err := s.db.Update(func(tx *store.Tx) error {
+		all, err := listContacts(tx)
+		if err != nil {
+			return err
+		}
+		var existing *Contact
+		for _, c := range all {
+			switch {
+			case c.ID() == card.ID():
+				existing = c
+			case strings.EqualFold(c.Card.Pseudonym, card.Pseudonym):
+				res.SameName = append(res.SameName, c)
+			}
+		}
+		c := existing
+		if c == nil {
+			res.New = true
+			c = &Contact{Card: card, Verified: Unverified, Added: s.opt.now()}
+		} else if card.Created.After(c.Card.Created) {
+			c.Card = card
+		}
+		if petname != "" {
+			c.Petname = petname
+		}
+		if verified {
+			c.Verified = InPerson
+		}
+		res.Contact = c
+		return putContact(tx, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func normalizePetname(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", ErrEmptyName
+	}
+	n, err := identity.NormalizePseudonym(name)
+	if err != nil {
+		return "", fmt.Errorf("name: %w", err)
+	}
+	return n, nil
+}
+
+// Contacts returns every contact, sorted by name.
+func (s *Service) Contacts() ([]*Contact, error) {
+	var out []*Contact
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		out, err = listContacts(tx)
+		return err
+	})
+	return out, err
+}
+
+// AmbiguousError means a contact query matches more than one contact.
+type AmbiguousError struct {
+	Query      string
+	Candidates []*Contact
+}
+
+func (e *AmbiguousError) Error() string {
+	names := make([]string, len(e.Candidates))
+	for i, c := range e.Candidates {
+		names[i] = fmt.Sprintf("%s (%s)", c.Name(), c.ID().String()[:8])
+	}
+	return fmt.Sprintf("%q could be any of: %s", e.Query, strings.Join(names, ", "))
+}
+
+// FindContact returns the one contact that query names: an exact petname,
+// pseudonym or id first, else an unambiguous case-insensitive prefix of
+// any of them.
+func (s *Service) FindContact(query string) (*Contact, error) {
+	all, err := s.Contacts()
+	if err != nil {
+		return nil, err
+	}
+	return matchContact(all, query)
+}
+
+func matchContact(all []*Contact, query string) (*Contact, error) {
+	q := strings.ToLower(strings.TrimSpace(query))
+	if q == "" {
+		return nil, ErrNotFound
+	}
+	pick := func(match func(c *Contact) bool) []*Contact {
+		var out []*Contact
+		for _, c := range all {
+			if match(c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	exact := pick(func(c *Contact) bool {
+		return strings.ToLower(c.Petname) == q || strings.ToLower(c.Card.Pseudonym) == q || c.ID().String() == q
+	})
+	if len(exact) == 1 {
+		return exact[0], nil
+	}
+	if len(exact) > 1 {
+		return nil, &AmbiguousError{Query: query, Candidates: exact}
+	}
+	prefix := pick(func(c *Contact) bool {
+		return strings.HasPrefix(strings.ToLower(c.Petname), q) ||
+			strings.HasPrefix(strings.ToLower(c.Card.Pseudonym), q) ||
+			strings.HasPrefix(c.ID().String(), q)
+	})
+	switch len(prefix) {
+	case 0:
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, query)
+	case 1:
+		return prefix[0], nil
+	}
+	return nil, &AmbiguousError{Query: query, Candidates: prefix}
+}
+
+// updateContact applies change to the stored contact with id.
+func (s *Service) updateContact(id identity.ID, change func(c *Contact) error) (*Contact, error) {
+	var out *Contact
+	err := s.db.Update(func(tx *store.Tx) error {
+		c, err := getContact(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := change(c); err != nil {
+			return err
+		}
+		out = c
+		return putContact(tx, c)
+	})
+	return out, err
+}
+
+// VerifyContact marks a contact as verified in person. Call it only after
+// both people compared the safety code and it matched.
+func (s *Service) VerifyContact(id identity.ID) (*Contact, error) {
+	return s.updateContact(id, func(c *Contact) error {
+		c.Verified = InPerson
+		return nil
+	})
+}
+
+// RenameContact sets the private name this device shows for a contact.
+func (s *Service) RenameContact(id identity.ID, name string) (*Contact, error) {
+	name, err := normalizePetname(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.updateContact(id, func(c *Contact) error {
+		c.Petname = name
+		return nil
+	})
+}
+
+// SetBlocked blocks or unblocks a contact. A blocked person gets nothing
+// from this device and their ratings do not count in its scores.
+func (s *Service) SetBlocked(id identity.ID, blocked bool) (*Contact, error) {
+	return s.updateContact(id, func(c *Contact) error {
+		c.Blocked = blocked
+		return nil
+	})
+}
+
+// RemoveContact forgets a contact.
+func (s *Service) RemoveContact(id identity.ID) error {
+	return s.db.Update(func(tx *store.Tx) error {
+		if _, err := getContact(tx, id); err != nil {
+			return err
+		}
+		return tx.Delete(bucketContact, nil, id[:])
+	})
+}
+
+// SafetyCode returns the code that both people see for my card and theirs.
+func (s *Service) SafetyCode(c *Contact) string {
+	return identity.SafetyCode(s.me.Card, c.Card)
+}

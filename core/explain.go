@@ -1,0 +1,74 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"syscall"
+
+	"trustdesk/identity"
+	"trustdesk/store"
+)
+
+// Explain turns an error from the service into one plain sentence that says
+// what happened and, where it helps, what to do next. It never uses the
+// words key, hash, signature or similar jargon.
+func Explain(err error) string {
+	var amb *AmbiguousError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &amb):
+		names := make([]string, len(amb.Candidates))
+		for i, c := range amb.Candidates {
+			names[i] = fmt.Sprintf("%q (%s)", c.Name(), c.ID().String()[:8])
+		}
+		return fmt.Sprintf("%q could mean %s: type more of the name.", amb.Query, strings.Join(names, " or "))
+	case errors.Is(err, ErrWrongPassphrase):
+		return "wrong passphrase"
+	case errors.Is(err, ErrNoIdentity):
+		return "There is no trustdesk identity here yet: make one with 'trustdesk init --name NAME'."
+	case errors.Is(err, ErrIdentityExists):
+		return "This place already holds a trustdesk identity; it was left untouched."
+	case errors.Is(err, ErrNotFound):
+		return "No contact matches that name; 'trustdesk contact list' shows who you have."
+	case errors.Is(err, ErrOwnCard):
+		return "That is your own card; ask the other person for theirs."
+	case errors.Is(err, ErrPassphraseMismatch):
+		return "The two passphrases are not the same; please type them again."
+	case errors.Is(err, ErrEmptyPassphrase):
+		return "The passphrase is empty; choose one you can remember."
+	case errors.Is(err, ErrEmptyName):
+		return "The name is empty; type a name."
+	case errors.Is(err, identity.ErrPseudonym):
+		return "That name cannot be used: use 1 to 40 letters, digits or spaces, on one line."
+	case errors.Is(err, identity.ErrTooLarge):
+		return "That is too long to be a trustdesk card; copy the card again."
+	case errors.Is(err, identity.ErrVersion):
+		return "That card was made by a newer trustdesk; update this program and try again."
+	case errors.Is(err, identity.ErrSignature):
+		return "That card has been altered or damaged; ask for it again, preferably in person."
+	case errors.Is(err, identity.ErrWeakKey):
+		return "That card is not safe to use (it looks forged); do not trust it."
+	case errors.Is(err, identity.ErrMalformed):
+		return "That is not a complete trustdesk card; copy the whole text, starting with TD1, and try again."
+	case errors.Is(err, store.ErrForeign):
+		return "The data folder holds a file that is not from trustdesk; choose another folder."
+	case errors.Is(err, store.ErrNotEmpty):
+		return "That place is not empty; restore into a new, empty folder."
+	case errors.Is(err, store.ErrDamaged):
+		return "The data is damaged and could not be read; nothing was changed."
+	case errors.Is(err, syscall.ENOSPC):
+		return "The disk is full; free some space and try again. Nothing was changed."
+	case errors.Is(err, fs.ErrPermission):
+		return "trustdesk is not allowed to use that file or folder; check its permissions."
+	case errors.Is(err, fs.ErrNotExist):
+		return "That file does not exist; check the name."
+	}
+	msg := err.Error()
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return strings.TrimSuffix(msg, ".") + "."
+}

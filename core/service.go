@@ -1,0 +1,238 @@
+// Package core is trustdesk's service layer: the use cases that both the
+// desktop app and the command line call.
+//
+// # Overview
+//
+// A [Service] is an unlocked trustdesk home: the encrypted store opened with
+// the user's passphrase and the identity inside it. It is created by [Init]
+// (a new identity in an empty home), [Unlock] (an existing home) or
+// [Restore] (a backup into an empty home). Every method is safe to call from
+// several goroutines; long work never touches the GUI.
+//
+// # Contacts
+//
+// A [Contact] is a card this device holds, with a private name (petname),
+// how it was learned ([InPerson], [Introduced], [Unverified]) and whether it
+// is blocked. A contact is found by [Service.FindContact] from a petname, a
+// pseudonym, or an unambiguous case-insensitive prefix of either or of the
+// id. A card with new keys is always a new contact: verification never
+// carries over to a changed card.
+//
+// # Errors
+//
+// Errors are values a caller can test with [errors.Is] and [errors.As]:
+// [ErrNoIdentity], [ErrWrongPassphrase], [ErrNotFound], [ErrOwnCard],
+// [AmbiguousError]. The command line and the GUI turn them into one plain
+// sentence with [Explain].
+package core
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"trustdesk/identity"
+	"trustdesk/store"
+)
+
+// Store buckets. Their names are stored in plain text, so they say only
+// what kind of record a row is.
+const (
+	bucketSelf    = "self"
+	bucketContact = "contact"
+)
+
+var keyIdentity = []byte("identity")
+
+// Errors returned by the service.
+var (
+	// ErrNoIdentity means the home holds no trustdesk data yet.
+	ErrNoIdentity = errors.New("no identity in this home")
+	// ErrIdentityExists means Init or Restore was asked to overwrite a home.
+	ErrIdentityExists = errors.New("this home already has an identity")
+	// ErrWrongPassphrase means the passphrase does not open the home.
+	ErrWrongPassphrase = errors.New("wrong passphrase")
+	// ErrNotFound means no contact matches a query.
+	ErrNotFound = errors.New("no such contact")
+	// ErrOwnCard means the user tried to add their own card as a contact.
+	ErrOwnCard = errors.New("that is your own card")
+	// ErrPassphraseMismatch means the passphrase and its confirmation differ.
+	ErrPassphraseMismatch = errors.New("the two passphrases differ")
+	// ErrEmptyPassphrase means an empty passphrase was given.
+	ErrEmptyPassphrase = errors.New("the passphrase is empty")
+	// ErrEmptyName means an empty petname was given.
+	ErrEmptyName = errors.New("the name is empty")
+)
+
+// Options tune a [Service]. The zero value is right for real use.
+type Options struct {
+	// WorkFactor is the passphrase-derivation cost (log2 of scrypt's N) used
+	// when sealing. Zero means the default, 18. Tests use smaller values.
+	WorkFactor int
+	// Now returns the current time. Nil means time.Now.
+	Now func() time.Time
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (o Options) storeOptions() store.Options {
+	return store.Options{WorkFactor: o.WorkFactor}
+}
+
+// Service is an unlocked trustdesk home.
+type Service struct {
+	opt  Options
+	db   *store.DB
+	me   *identity.Identity
+	mu   sync.Mutex // serialises read-modify-write use cases
+	home string
+}
+
+// HasIdentity reports whether home already holds trustdesk data.
+func HasIdentity(home string) bool { return store.Exists(home) }
+
+// Init creates a new identity named pseudonym in an empty home, sealed by
+// passphrase.
+func Init(home, pseudonym string, passphrase []byte, opt Options) (*Service, error) {
+	if len(passphrase) == 0 {
+		return nil, ErrEmptyPassphrase
+	}
+	name, err := identity.NormalizePseudonym(pseudonym)
+	if err != nil {
+		return nil, err
+	}
+	if store.Exists(home) {
+		return nil, ErrIdentityExists
+	}
+	me, err := identity.New(name, opt.now())
+	if err != nil {
+		return nil, err
+	}
+	secret, err := me.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Create(home, passphrase, opt.storeOptions())
+	if errors.Is(err, store.ErrExists) {
+		return nil, ErrIdentityExists
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create home: %w", err)
+	}
+	err = db.Update(func(tx *store.Tx) error {
+		return tx.Put(bucketSelf, nil, keyIdentity, secret)
+	})
+	if err != nil {
+		db.Close()
+		_ = store.Wipe(home)
+		return nil, fmt.Errorf("save identity: %w", err)
+	}
+	return &Service{opt: opt, db: db, me: me, home: home}, nil
+}
+
+// Unlock opens an existing home with passphrase.
+func Unlock(home string, passphrase []byte, opt Options) (*Service, error) {
+	db, err := store.Open(home, passphrase, opt.storeOptions())
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return open(home, db, opt)
+}
+
+func open(home string, db *store.DB, opt Options) (*Service, error) {
+	var secret []byte
+	err := db.View(func(tx *store.Tx) error {
+		var err error
+		secret, err = tx.Get(bucketSelf, nil, keyIdentity)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		db.Close()
+		return nil, ErrNoIdentity
+	}
+	if err != nil {
+		db.Close()
+		return nil, storeError(err)
+	}
+	me, err := identity.UnmarshalIdentity(secret)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read identity: %w", err)
+	}
+	return &Service{opt: opt, db: db, me: me, home: home}, nil
+}
+
+func storeError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrWrongPassphrase):
+		return ErrWrongPassphrase
+	case errors.Is(err, store.ErrNotInitialized):
+		return ErrNoIdentity
+	}
+	return err
+}
+
+// Restore reads a backup made by [Service.Backup] into an empty home and
+// unlocks it. The restored home is sealed by the backup's passphrase.
+func Restore(home string, r io.Reader, passphrase []byte, opt Options) (*Service, error) {
+	if store.Exists(home) {
+		return nil, ErrIdentityExists
+	}
+	db, err := store.Restore(home, r, passphrase, opt.storeOptions())
+	if errors.Is(err, store.ErrNotEmpty) {
+		return nil, ErrIdentityExists
+	}
+	if err != nil {
+		return nil, storeError(err)
+	}
+	s, err := open(home, db, opt)
+	if err != nil {
+		_ = store.Wipe(home)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Wipe destroys everything trustdesk keeps in home. The sealed vault key
+// goes first, so what remains on disk cannot be read even if deleting the
+// files fails. It needs no passphrase.
+func Wipe(home string) error {
+	if !store.Exists(home) {
+		return ErrNoIdentity
+	}
+	return store.Wipe(home)
+}
+
+// Close locks the home: the service must not be used afterwards.
+func (s *Service) Close() error { return s.db.Close() }
+
+// Home returns the data directory of the service.
+func (s *Service) Home() string { return s.home }
+
+// Card returns my own card.
+func (s *Service) Card() *identity.Card { return s.me.Card }
+
+// ChangePassphrase seals the home with a new passphrase. Only the sealed
+// vault key changes; the data stays as it is.
+func (s *Service) ChangePassphrase(newPassphrase []byte) error {
+	if len(newPassphrase) == 0 {
+		return ErrEmptyPassphrase
+	}
+	return s.db.ChangePassphrase(newPassphrase)
+}
+
+// Backup writes the identity and all data as one file encrypted with
+// passphrase.
+func (s *Service) Backup(w io.Writer, passphrase []byte) error {
+	if len(passphrase) == 0 {
+		return ErrEmptyPassphrase
+	}
+	return s.db.Backup(w, passphrase)
+}
