@@ -220,8 +220,8 @@ func (r *Result) score(i int32) *Score {
 		Trust:      e.trust[i],
 		Standing:   r.standing[i],
 		Blocked:    m.blocked[i],
-		Ratings:    []Explained{},
-		VouchedFor: []Vouch{},
+		Ratings:    make([]Explained, 0, m.subjStart[i+1]-m.subjStart[i]),
+		VouchedFor: make([]Vouch, 0, m.recStart[i+1]-m.recStart[i]),
 	}
 	if e.raters[i] > 0 {
 		safety, reliability := e.safety[i], e.reliability[i]
@@ -245,11 +245,14 @@ func (r *Result) score(i int32) *Score {
 			Note:        rt.src.Note,
 		})
 	}
-	slices.SortStableFunc(s.Ratings, func(a, b Explained) int {
-		return cmp.Or(
-			-cmp.Compare(a.Weight, b.Weight),
-			b.Day.Compare(a.Day),
-			cmp.Compare(a.RaterID, b.RaterID))
+	slices.SortFunc(s.Ratings, func(a, b Explained) int {
+		if a.Weight != b.Weight {
+			return cmp.Compare(b.Weight, a.Weight)
+		}
+		if c := b.Day.Compare(a.Day); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.RaterID, b.RaterID)
 	})
 	for k := m.recStart[i]; k < m.recStart[i+1]; k++ {
 		v := m.recTo[k]

@@ -10,8 +10,9 @@ import (
 // each other 5/5, try to smear a and b, and praise a bystander y whom a
 // and b found unsafe. With mVerified the viewer also verified m in person
 // (m's trust is then as high as a's: the worst case); otherwise a vouched
-// for m.
-func sybilWorld(fakes int, mVerified bool) *world {
+// for m. Without flagged, nobody has rated m yet: the attack before it is
+// noticed.
+func sybilWorld(fakes int, mVerified, flagged bool) *world {
 	w := newWorld()
 	w.verify("a", "b")
 	w.member("market", "viewer", StatusMember)
@@ -24,8 +25,10 @@ func sybilWorld(fakes int, mVerified bool) *world {
 		w.member("market", "m", StatusMember, "a")
 	}
 	w.member("market", "y", StatusMember, "b")
-	w.rate("market", "a", "m", 1, 2, 20)
-	w.rate("market", "b", "m", 2, 2, 40)
+	if flagged {
+		w.rate("market", "a", "m", 1, 2, 20)
+		w.rate("market", "b", "m", 2, 2, 40)
+	}
 	w.rate("market", "a", "y", 2, 3, 20)
 	w.rate("market", "b", "y", 1, 3, 40)
 	for i := range fakes {
@@ -48,25 +51,26 @@ func sybilWorld(fakes int, mVerified bool) *world {
 
 func TestSybilFakesCannotBuyReputation(t *testing.T) {
 	for _, mVerified := range []bool{false, true} {
-		base := sybilWorld(0, mVerified).compute()
+		base := sybilWorld(0, mVerified, true).compute()
 		baseM, baseY := person(t, base, "m"), person(t, base, "y")
 		if baseM.Flags != 2 {
 			t.Fatalf("m has %d flags before the attack, want 2", baseM.Flags)
 		}
 		for _, n := range []int{3, 50} {
-			r := sybilWorld(n, mVerified).compute()
+			r := sybilWorld(n, mVerified, true).compute()
 			m, y := person(t, r, "m"), person(t, r, "y")
 			verified := ratingBy(t, m, "a").Weight
-			worstTrust, worstWeight := 0.0, 0.0
+			worstTrust, worstWeight, sum := 0.0, 0.0, 0.0
 			for i := range n {
 				f := fmt.Sprintf("fake%02d", i)
 				worstTrust = max(worstTrust, person(t, r, f).Trust)
+				sum += person(t, r, f).Trust
 				worstWeight = max(worstWeight, ratingBy(t, m, f).Weight, ratingBy(t, y, f).Weight)
 			}
 			moveM := val(m.Safety) - val(baseM.Safety)
 			moveY := val(y.Safety) - val(baseY.Safety)
-			t.Logf("m verified %v, %2d fakes: fake trust ≤ %.4f (%.3f of a verified rater), weight on m ≤ %.4f, on y ≤ %.4f; m's safety %.3f → %.3f (%+.3f), y's %.3f → %.3f (%+.3f); a's %.3f",
-				mVerified, n, worstTrust, worstTrust/person(t, r, "a").Trust,
+			t.Logf("m verified %v, %2d fakes: fake trust ≤ %.4f (%.3f of a verified rater, %.3f together), weight on m ≤ %.4f, on y ≤ %.4f; m's safety %.3f → %.3f (%+.3f), y's %.3f → %.3f (%+.3f); a's %.3f",
+				mVerified, n, worstTrust, worstTrust/person(t, r, "a").Trust, sum,
 				maxWeight(t, m, n), maxWeight(t, y, n),
 				val(baseM.Safety), val(m.Safety), moveM, val(baseY.Safety), val(y.Safety), moveY, val(person(t, r, "a").Safety))
 			if worstTrust >= person(t, r, "a").Trust/3 {
@@ -76,6 +80,11 @@ func TestSybilFakesCannotBuyReputation(t *testing.T) {
 			if worstWeight >= verified/3 {
 				t.Errorf("m verified %v, %d fakes: a fake's rating weighs %v, not below a third of %v",
 					mVerified, n, worstWeight, verified)
+			}
+			// All of them together weigh no more than VouchAllowance full
+			// vouches from m.
+			if bound := VouchAllowance * Damping * m.Trust * m.Standing; sum > bound*(1+1e-9) {
+				t.Errorf("m verified %v, %d fakes: together weigh %v, above the bound %v", mVerified, n, sum, bound)
 			}
 			if moveM >= 0.5 || moveY >= 0.5 {
 				t.Errorf("m verified %v, %d fakes: safety moved by %v (m) and %v (y)", mVerified, n, moveM, moveY)
@@ -97,4 +106,33 @@ func maxWeight(t *testing.T, s *Score, fakes int) float64 {
 		w = max(w, ratingBy(t, s, fmt.Sprintf("fake%02d", i)).Weight)
 	}
 	return w
+}
+
+// TestSybilBeforeAnyFlag measures the attack before anyone has found m
+// unsafe: the fakes then carry m's full standing, but m's own score still
+// cannot move, and all of them together weigh no more than VouchAllowance
+// full vouches from m.
+func TestSybilBeforeAnyFlag(t *testing.T) {
+	for _, mVerified := range []bool{false, true} {
+		base := sybilWorld(0, mVerified, false).compute()
+		for _, n := range []int{3, 50} {
+			r := sybilWorld(n, mVerified, false).compute()
+			m, y := person(t, r, "m"), person(t, r, "y")
+			sum, worst := 0.0, 0.0
+			for i := range n {
+				tr := person(t, r, fmt.Sprintf("fake%02d", i)).Trust
+				sum += tr
+				worst = max(worst, tr)
+			}
+			moveY := val(y.Safety) - val(person(t, base, "y").Safety)
+			t.Logf("m verified %v, %2d fakes, m not flagged: fake trust ≤ %.4f, %.3f together; m rated by %d, y's safety %+.3f",
+				mVerified, n, worst, sum, m.Raters, moveY)
+			if m.Safety != nil || m.Raters != 0 {
+				t.Errorf("m verified %v, %d fakes: m's own score counts %d fake raters", mVerified, n, m.Raters)
+			}
+			if bound := VouchAllowance * Damping * m.Trust; sum > bound*(1+1e-9) {
+				t.Errorf("m verified %v, %d fakes: together weigh %v, above the bound %v", mVerified, n, sum, bound)
+			}
+		}
+	}
 }
