@@ -278,25 +278,36 @@ func (m *model) recompute(s int32, e *eval) {
 	e.heap = h
 }
 
-// updateStanding derives everyone's standing from the last evaluation:
-// the safety evidence against them, and the people they vouched for who
-// were excluded or flagged.
-func (m *model) updateStanding(e *eval, standing []float64) {
-	for i := range int32(m.n) {
-		if i == m.viewer {
-			standing[i] = 1
-			continue
-		}
+// updateStanding derives everyone's standing from the last evaluation and
+// reports the largest change. A person's safety standing is
+// ((1+pos)/(1+pos+neg))^StandingExponent over the safety evidence about
+// them; their standing is that, divided by 1 + VouchPenalty × the summed
+// badness of the people they vouched for (1 for someone excluded, else one
+// minus that person's safety standing).
+func (m *model) updateStanding(e *eval, standing []float64) float64 {
+	safe := e.alt // reused as scratch: evaluate sets it again
+	for i := range m.n {
 		neg, pos := e.evidence[2*i], e.evidence[2*i+1]
-		f := math.Pow((1+pos)/(1+pos+neg), StandingExponent)
-		bad := 0
-		for _, v := range m.recTo[m.recStart[i]:m.recStart[i+1]] {
-			if m.excluded[v] || e.flags[v] > 0 {
-				bad++
-			}
-		}
-		standing[i] = f / (1 + VouchPenalty*float64(bad))
+		safe[i] = math.Pow((1+pos)/(1+pos+neg), StandingExponent)
 	}
+	change := 0.0
+	for i := range int32(m.n) {
+		s := 1.0
+		if i != m.viewer {
+			bad := 0.0
+			for _, v := range m.recTo[m.recStart[i]:m.recStart[i+1]] {
+				if m.excluded[v] {
+					bad++
+				} else {
+					bad += 1 - safe[v]
+				}
+			}
+			s = safe[i] / (1 + VouchPenalty*bad)
+		}
+		change = max(change, math.Abs(s-standing[i]))
+		standing[i] = s
+	}
+	return change
 }
 
 type item struct {

@@ -175,3 +175,21 @@ func TestGeneratedWorldIsMeaningful(t *testing.T) {
 		t.Errorf("generated world too thin: %d connected, %d rated, %d flagged, %d reduced", connected, rated, flagged, reduced)
 	}
 }
+
+// TestStandingConverges checks that Compute stops at a fixed point: one
+// more round of refinement changes no standing by StandingTolerance.
+func TestStandingConverges(t *testing.T) {
+	people, cells, ratings := 2000, 30, 50000
+	if testing.Short() {
+		people, cells, ratings = 300, 10, 6000
+	}
+	for seed := range uint64(2) {
+		r := Compute(generate(seed, people, cells, ratings))
+		standing := append([]float64(nil), r.standing...)
+		e := r.m.newEval()
+		r.m.evaluate(standing, e)
+		if change := r.m.updateStanding(e, standing); change >= StandingTolerance {
+			t.Errorf("seed %d: one more round changes standing by %v", seed, change)
+		}
+	}
+}

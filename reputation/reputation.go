@@ -35,9 +35,12 @@ const (
 	// VouchPenalty is how much each excluded or flagged vouchee lowers the
 	// voucher's standing: standing is divided by 1 + VouchPenalty·bad.
 	VouchPenalty = 0.5
-	// StandingRounds is how many times trust and standing are refined
+	// StandingRounds is the most times trust and standing are refined
 	// against each other before the final scores are taken.
-	StandingRounds = 3
+	StandingRounds = 30
+	// StandingTolerance ends the refinement early: once no standing changes
+	// by this much in a round, the final scores are taken.
+	StandingTolerance = 1e-4
 )
 
 // Vouching-record statuses beyond the member statuses of [Member].
@@ -176,7 +179,9 @@ func Compute(in *Input) *Result {
 	e := m.newEval()
 	for range StandingRounds {
 		m.evaluate(standing, e)
-		m.updateStanding(e, standing)
+		if m.updateStanding(e, standing) < StandingTolerance {
+			break
+		}
 	}
 	m.evaluate(standing, e)
 	return &Result{m: m, e: e, standing: standing}

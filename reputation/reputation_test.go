@@ -208,7 +208,13 @@ func TestBadVoucheesLowerStanding(t *testing.T) {
 	w.rate("c", "a", "risky", 1, 1, 5)
 	r := w.compute()
 	v := person(t, r, "v")
-	if want := 1 / (1 + 2*VouchPenalty); !near(v.Standing, want) {
+	// gone counts 1, risky one minus their safety standing.
+	w0 := ratingBy(t, person(t, r, "risky"), "a").Weight
+	riskySafe := math.Pow(1/(1+w0), StandingExponent)
+	if got := person(t, r, "risky").Standing; !near(got, riskySafe) {
+		t.Errorf("risky's standing = %v, want %v", got, riskySafe)
+	}
+	if want := 1 / (1 + VouchPenalty*(1+1-riskySafe)); !near(v.Standing, want) {
 		t.Errorf("standing = %v, want %v", v.Standing, want)
 	}
 	status := map[string]string{}
