@@ -237,18 +237,32 @@ func (s *Service) Contacts() ([]*Contact, error) {
 	return out, err
 }
 
-// AmbiguousError means a contact query matches more than one contact.
+// AmbiguousError means a query matches more than one contact or cell.
 type AmbiguousError struct {
 	Query      string
-	Candidates []*Contact
+	Candidates []Candidate
+}
+
+// Candidate is one of the things an ambiguous query could mean.
+type Candidate struct {
+	Name string
+	ID   string
 }
 
 func (e *AmbiguousError) Error() string {
 	names := make([]string, len(e.Candidates))
 	for i, c := range e.Candidates {
-		names[i] = fmt.Sprintf("%s (%s)", c.Name(), c.ID().String()[:8])
+		names[i] = fmt.Sprintf("%s (%s)", c.Name, c.ID[:8])
 	}
 	return fmt.Sprintf("%q could be any of: %s", e.Query, strings.Join(names, ", "))
+}
+
+func ambiguousContacts(query string, cs []*Contact) *AmbiguousError {
+	e := &AmbiguousError{Query: query}
+	for _, c := range cs {
+		e.Candidates = append(e.Candidates, Candidate{Name: c.Name(), ID: c.ID().String()})
+	}
+	return e
 }
 
 // FindContact returns the one contact that query names: an exact petname,
@@ -283,7 +297,7 @@ func matchContact(all []*Contact, query string) (*Contact, error) {
 		return exact[0], nil
 	}
 	if len(exact) > 1 {
-		return nil, &AmbiguousError{Query: query, Candidates: exact}
+		return nil, ambiguousContacts(query, exact)
 	}
 	prefix := pick(func(c *Contact) bool {
 		return strings.HasPrefix(strings.ToLower(c.Petname), q) ||
@@ -296,7 +310,7 @@ func matchContact(all []*Contact, query string) (*Contact, error) {
 	case 1:
 		return prefix[0], nil
 	}
-	return nil, &AmbiguousError{Query: query, Candidates: prefix}
+	return nil, ambiguousContacts(query, prefix)
 }
 
 // updateContact applies change to the stored contact with id.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"trustdesk/crdt"
 	"trustdesk/identity"
 	"trustdesk/store"
 )
@@ -22,7 +23,7 @@ func Explain(err error) string {
 	case errors.As(err, &amb):
 		names := make([]string, len(amb.Candidates))
 		for i, c := range amb.Candidates {
-			names[i] = fmt.Sprintf("%q (%s)", c.Name(), c.ID().String()[:8])
+			names[i] = fmt.Sprintf("%q (%s)", c.Name, c.ID[:8])
 		}
 		return fmt.Sprintf("%q could mean %s: type more of the name.", amb.Query, strings.Join(names, " or "))
 	case errors.Is(err, ErrWrongPassphrase):
@@ -53,6 +54,24 @@ func Explain(err error) string {
 		return "That card is not safe to use (it looks forged); do not trust it."
 	case errors.Is(err, identity.ErrMalformed):
 		return "That is not a complete trustdesk card; copy the whole text, starting with TD1, and try again."
+	case errors.Is(err, ErrNoSuchCell):
+		return "No cell matches that name; 'trustdesk cell list' shows your cells."
+	case errors.Is(err, ErrNotInCell):
+		return "You are not a member of that cell, so you cannot do that there."
+	case errors.Is(err, ErrNoSharedCell):
+		return "That person is in none of your cells: say which cells should see the rating."
+	case errors.Is(err, crdt.ErrNotAllowed):
+		return sentence("That is not possible in this cell", detail(err, crdt.ErrNotAllowed))
+	case errors.Is(err, crdt.ErrInvalid):
+		return sentence("That cannot be recorded", detail(err, crdt.ErrInvalid))
+	case errors.Is(err, crdt.ErrCouldNotCheck):
+		return "The file could not be checked safely (it took too long or needed too much memory), so it was not used; nothing was changed."
+	case errors.Is(err, crdt.ErrDamaged), errors.Is(err, crdt.ErrMalformed), errors.Is(err, crdt.ErrWrongCell):
+		return "The file is damaged or not a trustdesk cell, so it was refused; nothing was changed."
+	case errors.Is(err, crdt.ErrTooLarge):
+		return "The file is too large to be a trustdesk file, so it was refused; nothing was changed."
+	case errors.Is(err, ErrUnknownFile):
+		return "This is not a file trustdesk knows (not a card, cell or sync file)."
 	case errors.Is(err, store.ErrForeign):
 		return "The data folder holds a file that is not from trustdesk; choose another folder."
 	case errors.Is(err, store.ErrNotEmpty):
@@ -66,7 +85,23 @@ func Explain(err error) string {
 	case errors.Is(err, fs.ErrNotExist):
 		return "That file does not exist; check the name."
 	}
-	msg := err.Error()
+	return sentence(err.Error(), "")
+}
+
+// detail returns what an error says after its sentinel's text.
+func detail(err, sentinel error) string {
+	msg, key := err.Error(), sentinel.Error()+": "
+	if i := strings.Index(msg, key); i >= 0 {
+		return msg[i+len(key):]
+	}
+	return ""
+}
+
+// sentence joins a statement and an optional detail into one sentence.
+func sentence(msg, detail string) string {
+	if detail != "" {
+		msg += ": " + detail
+	}
 	if msg != "" {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]
 	}

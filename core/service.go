@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"trustdesk/crdt"
 	"trustdesk/identity"
 	"trustdesk/store"
 )
@@ -73,6 +74,9 @@ type Options struct {
 	WorkFactor int
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// Checker checks cell data from outside in a child process. Nil means
+	// the running executable in its hidden worker mode.
+	Checker *crdt.Checker
 }
 
 func (o Options) now() time.Time {
@@ -91,8 +95,10 @@ type Service struct {
 	opt  Options
 	db   *store.DB
 	me   *identity.Identity
-	mu   sync.Mutex // serialises read-modify-write use cases
 	home string
+
+	mu    sync.Mutex // guards cells and serialises changes to them
+	cells map[crdt.CellID]*crdt.Cell
 }
 
 // HasIdentity reports whether home already holds trustdesk data.

@@ -7,10 +7,15 @@ import (
 	"os"
 
 	"trustdesk/app"
+	"trustdesk/crdt"
 	"trustdesk/internal/cli"
 )
 
 func main() {
+	// The same binary checks cell data from outside in a child process.
+	if crdt.IsWorker() {
+		crdt.ServeWorker()
+	}
 	os.Exit(cli.Main(os.Args[1:], func(home string) error {
 		return app.Run(app.Options{Home: home})
 	}))

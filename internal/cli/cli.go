@@ -90,7 +90,19 @@ type opts struct {
 	verified bool
 	out      string
 	yes      bool
+	verbose  bool
+
+	admitVouches, excludeQuorum int
+	safety, reliability         int
+	tags, note, day             string
+	cells                       multiFlag
 }
+
+// multiFlag collects a flag given several times (--cell A --cell B).
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type usageError struct{ msg string }
 
@@ -384,17 +396,26 @@ func printCommand(w io.Writer, c *command, path string, fs *flag.FlagSet) {
 	if len(names) > 1 {
 		fmt.Fprintln(w, "\nOptions:")
 		for _, n := range names {
-			fmt.Fprintf(w, "  --%-12s %s\n", n, flagHelp[n])
+			fmt.Fprintf(w, "  --%-15s %s\n", n, flagHelp[n])
 		}
 	}
 }
 
 // flagHelp explains every flag in plain words.
 var flagHelp = map[string]string{
-	"home":     "the data folder (default: $TRUSTDESK_HOME, else your personal data folder)",
-	"json":     "print JSON instead of plain text",
-	"name":     "the name to use",
-	"verified": "you scanned this card in person or compared the safety code",
-	"out":      "the file to write",
-	"yes":      "do not ask for confirmation",
+	"home":           "the data folder (default: $TRUSTDESK_HOME, else your personal data folder)",
+	"json":           "print JSON instead of plain text",
+	"name":           "the name to use",
+	"verified":       "you scanned this card in person or compared the safety code",
+	"out":            "the file to write",
+	"yes":            "do not ask for confirmation",
+	"verbose":        "also list statements that do not count, and why",
+	"admit-vouches":  "how many members must vouch before someone is admitted",
+	"exclude-quorum": "how many votes exclude a member (0: a majority of the others)",
+	"safety":         "1 felt unsafe, 2 uneasy, 3 neutral, 4 safe, 5 completely safe",
+	"reliability":    "1 did not show up, 2 unreliable, 3 so-so, 4 reliable, 5 always reliable",
+	"tags":           "short labels, separated by commas",
+	"note":           "a short note, at most 280 characters",
+	"day":            "the day it happened, YYYY-MM-DD (default today)",
+	"cell":           "a cell that should see it (repeat for several)",
 }

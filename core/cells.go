@@ -1,0 +1,465 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"trustdesk/crdt"
+	"trustdesk/identity"
+	"trustdesk/store"
+)
+
+const bucketCell = "cell"
+
+// Errors about cells.
+var (
+	// ErrNoSuchCell means no cell matches a query.
+	ErrNoSuchCell = errors.New("no such cell")
+	// ErrNotInCell means the user is not (or no longer) a member of the cell.
+	ErrNotInCell = errors.New("you are not a member of that cell")
+	// ErrNoSharedCell means a rating without named cells has nowhere to go.
+	ErrNoSharedCell = errors.New("the person is in none of your cells")
+)
+
+// CellView is a cell as the user sees it: its derived state with people
+// named the way this device knows them.
+type CellView struct {
+	ID      crdt.CellID
+	Name    string
+	Policy  crdt.Policy
+	Me      crdt.Status // my standing in the cell ("" if never a member)
+	Members []MemberView
+	// Votes are the open votes to exclude someone.
+	Votes []VoteView
+	// Ratings is the number of ratings that count.
+	Ratings int
+	// State is the full derived state, for detailed views.
+	State *crdt.State
+}
+
+// MemberView is one person who was ever admitted to a cell.
+type MemberView struct {
+	ID         identity.ID
+	Name       string
+	Status     crdt.Status
+	VouchedBy  []Person
+	ExcludedBy []Person
+	IsMe       bool
+}
+
+// VoteView is an open vote to exclude someone.
+type VoteView struct {
+	Subject Person
+	Voters  []Person
+}
+
+// Person is an identity with the name this device shows for it.
+type Person struct {
+	ID   identity.ID
+	Name string
+}
+
+// cells loads every cell of this device, keyed by id. The caller holds s.mu.
+func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
+	if s.cells != nil {
+		return s.cells, nil
+	}
+	var recs []store.Record
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		recs, err = tx.List(bucketCell, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	cells := make(map[crdt.CellID]*crdt.Cell, len(recs))
+	for _, r := range recs {
+		// These bytes were written by this device, inside the encrypted
+		// store, after being checked: they are trusted.
+		c, err := crdt.Load(r.Value)
+		if err != nil {
+			return nil, fmt.Errorf("read cell: %w", err)
+		}
+		cells[c.ID()] = c
+	}
+	s.cells = cells
+	return cells, nil
+}
+
+// names returns how this device names every person it knows: petnames and
+// pseudonyms of contacts, "you" for me, else pseudonyms from cell cards.
+func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell) (map[identity.ID]string, error) {
+	names := map[identity.ID]string{}
+	for _, c := range cells {
+		for id, card := range c.State().Cards {
+			names[id] = card.Pseudonym
+		}
+	}
+	contacts, err := listContacts(tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range contacts {
+		names[c.ID()] = c.Name()
+	}
+	names[s.me.Card.ID()] = "you"
+	return names, nil
+}
+
+func person(names map[identity.ID]string, id identity.ID) Person {
+	n, ok := names[id]
+	if !ok {
+		n = "someone unknown (" + id.String()[:8] + ")"
+	}
+	return Person{ID: id, Name: n}
+}
+
+func people(names map[identity.ID]string, ids []identity.ID) []Person {
+	out := make([]Person, len(ids))
+	for i, id := range ids {
+		out[i] = person(names, id)
+	}
+	return out
+}
+
+func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
+	st := c.State()
+	v := &CellView{ID: c.ID(), Name: st.Name, Policy: st.Policy, State: st, Ratings: len(st.Ratings)}
+	me := s.me.Card.ID()
+	for _, m := range st.Members {
+		mv := MemberView{
+			ID:         m.ID,
+			Name:       person(names, m.ID).Name,
+			Status:     m.Status,
+			VouchedBy:  people(names, m.VouchedBy),
+			ExcludedBy: people(names, m.ExcludedBy),
+			IsMe:       m.ID == me,
+		}
+		if mv.IsMe {
+			v.Me = m.Status
+		}
+		v.Members = append(v.Members, mv)
+	}
+	votes := map[identity.ID]*VoteView{}
+	var order []identity.ID
+	for _, vote := range st.Votes {
+		vv, ok := votes[vote.Subject]
+		if !ok {
+			vv = &VoteView{Subject: person(names, vote.Subject)}
+			votes[vote.Subject] = vv
+			order = append(order, vote.Subject)
+		}
+		vv.Voters = append(vv.Voters, person(names, vote.Voter))
+	}
+	for _, id := range order {
+		v.Votes = append(v.Votes, *votes[id])
+	}
+	return v
+}
+
+// Cells returns every cell on this device, sorted by name.
+func (s *Service) Cells() ([]*CellView, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	var out []*CellView
+	err = s.db.View(func(tx *store.Tx) error {
+		names, err := s.names(tx, cells)
+		if err != nil {
+			return err
+		}
+		for _, c := range cells {
+			out = append(out, s.view(c, names))
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *CellView) int {
+		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+	return out, err
+}
+
+// FindCell returns the one cell that query names: its name or id, or an
+// unambiguous case-insensitive prefix of either.
+func (s *Service) FindCell(query string) (*CellView, error) {
+	all, err := s.Cells()
+	if err != nil {
+		return nil, err
+	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	var exact, prefix []*CellView
+	for _, c := range all {
+		name, id := strings.ToLower(c.Name), c.ID.String()
+		if name == q || id == q {
+			exact = append(exact, c)
+		}
+		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
+			prefix = append(prefix, c)
+		}
+	}
+	pick := exact
+	if len(pick) == 0 {
+		pick = prefix
+	}
+	switch len(pick) {
+	case 0:
+		return nil, fmt.Errorf("%w: %q", ErrNoSuchCell, query)
+	case 1:
+		return pick[0], nil
+	}
+	e := &AmbiguousError{Query: query}
+	for _, c := range pick {
+		e.Candidates = append(e.Candidates, Candidate{Name: c.Name, ID: c.ID.String()})
+	}
+	return nil, e
+}
+
+// NewCell founds a cell with me as its first member.
+func (s *Service) NewCell(name string) (*CellView, error) {
+	c, err := crdt.Found(s.me, name, s.opt.now())
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	views, err := s.saveCells(cells, c)
+	if err != nil {
+		return nil, err
+	}
+	return views[0], nil
+}
+
+// saveCells stores the changed cells in one transaction, learns the cards it carries as introduced contacts,
+// and returns its view. On failure the cached cells are dropped, so the
+// next use reloads what the store really holds. The caller holds s.mu.
+func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.Cell) ([]*CellView, error) {
+	var views []*CellView
+	err := s.db.Update(func(tx *store.Tx) error {
+		for _, c := range changed {
+			id := c.ID()
+			if err := tx.Put(bucketCell, nil, id[:], c.Save()); err != nil {
+				return err
+			}
+			if err := s.learnCards(tx, c); err != nil {
+				return err
+			}
+		}
+		all := maps(cells, changed)
+		names, err := s.names(tx, all)
+		if err != nil {
+			return err
+		}
+		for _, c := range changed {
+			views = append(views, s.view(c, names))
+		}
+		return nil
+	})
+	if err != nil {
+		s.cells = nil
+		return nil, err
+	}
+	for _, c := range changed {
+		cells[c.ID()] = c
+	}
+	return views, nil
+}
+
+func maps(cells map[crdt.CellID]*crdt.Cell, extra []*crdt.Cell) map[crdt.CellID]*crdt.Cell {
+	all := make(map[crdt.CellID]*crdt.Cell, len(cells)+len(extra))
+	for id, c := range cells {
+		all[id] = c
+	}
+	for _, c := range extra {
+		all[c.ID()] = c
+	}
+	return all
+}
+
+// learnCards adds every card published in c that this device does not hold
+// yet as an introduced contact, and takes newer cards of known contacts.
+func (s *Service) learnCards(tx *store.Tx, c *crdt.Cell) error {
+	me := s.me.Card.ID()
+	for id, card := range c.State().Cards {
+		if id == me {
+			continue
+		}
+		have, err := getContact(tx, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			err = putContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
+		case err == nil && card.Created.After(have.Card.Created):
+			have.Card = card
+			err = putContact(tx, have)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// changeCell runs a local change on the cell with id and stores the result.
+// The change runs on a copy, so a failure leaves the cell as it was.
+func (s *Service) changeCell(id crdt.CellID, change func(c *crdt.Cell) error) (*CellView, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	c, ok := cells[id]
+	if !ok {
+		return nil, ErrNoSuchCell
+	}
+	work, err := crdt.Load(c.Save())
+	if err != nil {
+		return nil, err
+	}
+	if err := change(work); err != nil {
+		return nil, err
+	}
+	views, err := s.saveCells(cells, work)
+	if err != nil {
+		return nil, err
+	}
+	return views[0], nil
+}
+
+// contactCard returns the card of a contact or of a person known in a cell.
+func (s *Service) cardOf(id identity.ID) (*identity.Card, error) {
+	var card *identity.Card
+	err := s.db.View(func(tx *store.Tx) error {
+		c, err := getContact(tx, id)
+		if err != nil {
+			return err
+		}
+		card = c.Card
+		return nil
+	})
+	return card, err
+}
+
+// Admit vouches for a contact in a cell: with the cell's default policy they
+// become a member at once, and their card is shared with the cell.
+func (s *Service) Admit(cell crdt.CellID, person identity.ID) (*CellView, error) {
+	card, err := s.cardOf(person)
+	if err != nil {
+		return nil, err
+	}
+	return s.changeCell(cell, func(c *crdt.Cell) error {
+		_, err := c.Admit(s.me, card, s.opt.now())
+		return err
+	})
+}
+
+// VoteExclude adds my vote to exclude a member from a cell. They are
+// excluded once enough members voted.
+func (s *Service) VoteExclude(cell crdt.CellID, person identity.ID) (*CellView, error) {
+	return s.changeCell(cell, func(c *crdt.Cell) error {
+		_, err := c.VoteExclude(s.me, person, s.opt.now())
+		return err
+	})
+}
+
+// LeaveCell ends my membership of a cell.
+func (s *Service) LeaveCell(cell crdt.CellID) (*CellView, error) {
+	return s.changeCell(cell, func(c *crdt.Cell) error {
+		_, err := c.Leave(s.me, s.opt.now())
+		return err
+	})
+}
+
+// SetPolicy changes a cell's rules.
+func (s *Service) SetPolicy(cell crdt.CellID, p crdt.Policy) (*CellView, error) {
+	return s.changeCell(cell, func(c *crdt.Cell) error {
+		_, err := c.SetPolicy(s.me, p, s.opt.now())
+		return err
+	})
+}
+
+// Rate records my rating of a person in cells. With no cells named, it goes
+// to every cell where both of us are current members; a person in none of
+// them needs the cells named. It returns the views of the cells rated in.
+func (s *Service) Rate(subject identity.ID, r crdt.Rating, cells []crdt.CellID) ([]*CellView, error) {
+	card, err := s.cardOf(subject)
+	if err != nil {
+		return nil, err
+	}
+	if r.Day == "" {
+		r.Day = s.opt.now().Format("2006-01-02")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	me := s.me.Card.ID()
+	if len(cells) == 0 {
+		for id, c := range all {
+			if st := c.State(); st.IsMember(me) && st.IsMember(subject) {
+				cells = append(cells, id)
+			}
+		}
+		if len(cells) == 0 {
+			return nil, ErrNoSharedCell
+		}
+	}
+	slices.SortFunc(cells, func(a, b crdt.CellID) int { return strings.Compare(a.String(), b.String()) })
+	cells = slices.Compact(cells)
+	var changed []*crdt.Cell
+	for _, id := range cells {
+		c, ok := all[id]
+		if !ok {
+			return nil, ErrNoSuchCell
+		}
+		if !c.State().IsMember(me) {
+			return nil, fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
+		}
+		work, err := crdt.Load(c.Save())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := work.Rate(s.me, card, r, s.opt.now()); err != nil {
+			return nil, err
+		}
+		changed = append(changed, work)
+	}
+	return s.saveCells(all, changed...)
+}
+
+// CellDocument returns a cell's whole Automerge document, for other tools.
+func (s *Service) CellDocument(cell crdt.CellID) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	c, ok := cells[cell]
+	if !ok {
+		return nil, ErrNoSuchCell
+	}
+	return c.Save(), nil
+}
+
+// checker returns the checker for bytes from outside.
+func (s *Service) checker() *crdt.Checker {
+	if s.opt.Checker != nil {
+		return s.opt.Checker
+	}
+	return &crdt.Checker{}
+}

@@ -1,0 +1,610 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"trustdesk/core"
+	"trustdesk/crdt"
+)
+
+func cellCommands() *command {
+	return &command{
+		name:    "cell",
+		summary: "your small groups",
+		help: `A cell is a small group of people who vouch for each other, rate each
+other and can vote someone out. Only its members know it exists.`,
+		sub: []*command{
+			{
+				name: "new", args: "NAME",
+				summary: "start a cell, with you as its first member",
+				help:    "Starts a new cell called NAME, with you as its first member, and prints its id.",
+				flags:   jsonFlag,
+				run:     runCellNew,
+			},
+			{
+				name: "list", args: "[--json]",
+				summary: "list your cells",
+				help:    "Lists the cells you are or were in.",
+				flags:   jsonFlag,
+				run:     runCellList,
+			},
+			{
+				name: "show", args: "CELL [--json] [--verbose]",
+				summary: "show a cell: members, who vouched, open votes",
+				help: `Shows a cell: its members and their standing, who vouched for whom, open
+votes to exclude someone and the cell's rules. --verbose also lists the
+entries that do not count (forged, from excluded members, ...) and why.`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					jsonFlag(fs, o)
+					fs.BoolVar(&o.verbose, "verbose", false, "")
+				},
+				run: runCellShow,
+			},
+			{
+				name: "admit", args: "CELL CONTACT",
+				summary: "vouch for a contact so they join a cell",
+				help: `Vouches for CONTACT in CELL. With the usual rules they become a member at
+once; the other members learn their card. Your name stays on the vouch:
+vouch only for people you would answer for.`,
+				run: runCellAdmit,
+			},
+			{
+				name: "exclude", args: "CELL CONTACT",
+				summary: "vote to exclude a member",
+				help: `Votes to exclude CONTACT from CELL. Once enough members voted (by default
+a majority of the other members), nobody sends them the cell any more.`,
+				run: runCellExclude,
+			},
+			{
+				name: "leave", args: "CELL",
+				summary: "leave a cell",
+				help:    "Leaves CELL. Members stop sending it to you.",
+				run:     runCellLeave,
+			},
+			{
+				name: "policy", args: "CELL [--admit-vouches N] [--exclude-quorum N]",
+				summary: "show or change a cell's rules",
+				help: `Shows CELL's rules, or changes them: --admit-vouches N members must vouch
+for someone before they join; --exclude-quorum N votes exclude a member
+(0 means a majority of the other members).`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.IntVar(&o.admitVouches, "admit-vouches", -1, "")
+					fs.IntVar(&o.excludeQuorum, "exclude-quorum", -1, "")
+				},
+				run: runCellPolicy,
+			},
+			{
+				name: "export-doc", args: "CELL --out FILE",
+				summary: "save a cell's raw document, for other programs",
+				help: `Writes CELL's whole document to FILE in an open, standard format, for other
+programs. The file is not encrypted: anyone who gets it can read the cell.`,
+				flags: func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.out, "out", "", "") },
+				run:   runCellExportDoc,
+			},
+		},
+	}
+}
+
+func rateCommand() *command {
+	return &command{
+		name: "rate", args: "CONTACT --safety N --reliability N [--tags a,b] [--note TEXT] [--day YYYY-MM-DD] [--cell CELL ...]",
+		summary: "rate someone after meeting them",
+		help: `Rates CONTACT after a real meeting: --safety 1 (felt unsafe) to 5 (felt
+completely safe), --reliability 1 (did not show up) to 5 (always reliable).
+Members of the cells it goes to will see it. Without --cell it goes to
+every cell you share with the person; for someone in none of your cells,
+name the cells (that is how you warn others about a cheat). A new rating
+of the same person replaces your earlier one.`,
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.IntVar(&o.safety, "safety", 0, "")
+			fs.IntVar(&o.reliability, "reliability", 0, "")
+			fs.StringVar(&o.tags, "tags", "", "")
+			fs.StringVar(&o.note, "note", "", "")
+			fs.StringVar(&o.day, "day", "", "")
+			fs.Var(&o.cells, "cell", "")
+			jsonFlag(fs, o)
+		},
+		run: runRate,
+	}
+}
+
+func inspectCommand() *command {
+	return &command{
+		name: "inspect", args: "FILE [--json]",
+		summary: "say what a file is and what it holds, without using it",
+		help: `Says what FILE is (a card, a cell document or changes) and what it holds,
+including entries that do not count and why. Nothing is imported or
+changed. "-" reads standard input.`,
+		flags: jsonFlag,
+		run:   runInspect,
+	}
+}
+
+// memberJSON is the JSON form of a cell member.
+type memberJSON struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Status    string   `json:"status"`
+	VouchedBy []string `json:"vouched_by"`
+	// VouchedByIDs are the ids of the vouchers, in the same order.
+	VouchedByIDs []string `json:"vouched_by_ids"`
+	ExcludedBy   []string `json:"excluded_by,omitempty"`
+	You          bool     `json:"you,omitempty"`
+}
+
+type voteJSON struct {
+	Subject string   `json:"subject"`
+	Voters  []string `json:"voters"`
+}
+
+type rejectedJSON struct {
+	ID     string `json:"id,omitempty"`
+	Kind   string `json:"kind,omitempty"`
+	Author string `json:"author,omitempty"`
+	Reason string `json:"reason"`
+}
+
+type cellJSON struct {
+	ID            string         `json:"id"`
+	Name          string         `json:"name"`
+	You           string         `json:"you"`
+	AdmitVouches  int            `json:"admit_vouches"`
+	ExcludeQuorum int            `json:"exclude_quorum"`
+	Members       []memberJSON   `json:"members"`
+	Votes         []voteJSON     `json:"votes"`
+	Ratings       int            `json:"ratings"`
+	NotCounted    []rejectedJSON `json:"not_counted,omitempty"`
+}
+
+func toCellJSON(v *core.CellView, verbose bool) cellJSON {
+	j := cellJSON{
+		ID: v.ID.String(), Name: v.Name, You: string(v.Me),
+		AdmitVouches: v.Policy.AdmitVouches, ExcludeQuorum: v.Policy.ExcludeQuorum,
+		Members: []memberJSON{}, Votes: []voteJSON{}, Ratings: v.Ratings,
+	}
+	for _, m := range v.Members {
+		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Status: string(m.Status), VouchedBy: []string{}, VouchedByIDs: []string{}, You: m.IsMe}
+		for _, p := range m.VouchedBy {
+			mj.VouchedBy = append(mj.VouchedBy, p.Name)
+			mj.VouchedByIDs = append(mj.VouchedByIDs, p.ID.String())
+		}
+		for _, p := range m.ExcludedBy {
+			mj.ExcludedBy = append(mj.ExcludedBy, p.Name)
+		}
+		j.Members = append(j.Members, mj)
+	}
+	for _, vote := range v.Votes {
+		vj := voteJSON{Subject: vote.Subject.Name}
+		for _, p := range vote.Voters {
+			vj.Voters = append(vj.Voters, p.Name)
+		}
+		j.Votes = append(j.Votes, vj)
+	}
+	if verbose {
+		for _, r := range v.State.Invalid {
+			rj := rejectedJSON{Reason: reasonText(r)}
+			if r.ID != (crdt.StatementID{}) {
+				rj.ID, rj.Kind, rj.Author = r.ID.String(), r.Kind.String(), r.Author.String()
+			}
+			j.NotCounted = append(j.NotCounted, rj)
+		}
+	}
+	return j
+}
+
+func reasonText(r crdt.Rejected) string {
+	if r.Detail != "" {
+		return string(r.Reason) + ": " + r.Detail
+	}
+	return string(r.Reason)
+}
+
+// statusWords says a member's standing in plain words.
+func statusWords(s crdt.Status) string {
+	switch s {
+	case crdt.StatusMember:
+		return "member"
+	case crdt.StatusPending:
+		return "waiting for more vouches"
+	case crdt.StatusExcluded:
+		return "excluded"
+	case crdt.StatusLeft:
+		return "left"
+	}
+	return string(s)
+}
+
+func quorumWords(q int) string {
+	if q == 0 {
+		return "a majority of the other members"
+	}
+	return fmt.Sprintf("%d votes", q)
+}
+
+func printCell(w io.Writer, v *core.CellView, verbose bool) {
+	fmt.Fprintf(w, "%s  (id %s)\n", v.Name, v.ID)
+	if v.Me != crdt.StatusMember {
+		fmt.Fprintf(w, "You: %s\n", statusWords(v.Me))
+	}
+	fmt.Fprintf(w, "Rules: %d vouch(es) to join; excluding someone takes %s.\n", v.Policy.AdmitVouches, quorumWords(v.Policy.ExcludeQuorum))
+	fmt.Fprintln(w, "\nPeople:")
+	for _, m := range v.Members {
+		line := fmt.Sprintf("  %-24s %-10s", m.Name, statusWords(m.Status))
+		if len(m.VouchedBy) > 0 {
+			line += " vouched for by " + names(m.VouchedBy)
+		} else {
+			line += " founded the cell"
+		}
+		if len(m.ExcludedBy) > 0 {
+			line += "; voted out by " + names(m.ExcludedBy)
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	if len(v.Votes) > 0 {
+		fmt.Fprintln(w, "\nOpen votes to exclude:")
+		for _, vote := range v.Votes {
+			fmt.Fprintf(w, "  %s: %d vote(s), from %s\n", vote.Subject.Name, len(vote.Voters), names(vote.Voters))
+		}
+	}
+	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
+	if n := len(v.State.Invalid); n > 0 && !verbose {
+		fmt.Fprintf(w, "%d entries do not count (see --verbose).\n", n)
+	}
+	if verbose && len(v.State.Invalid) > 0 {
+		fmt.Fprintln(w, "\nEntries that do not count:")
+		for _, r := range v.State.Invalid {
+			id := "(unreadable)"
+			if r.ID != (crdt.StatementID{}) {
+				id = r.ID.String()[:12] + " " + r.Kind.String()
+			}
+			fmt.Fprintf(w, "  %s: %s\n", id, reasonText(r))
+		}
+	}
+}
+
+func names(ps []core.Person) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	return strings.Join(out, ", ")
+}
+
+func runCellNew(r *runner, o *opts, args []string) error {
+	if len(args) == 0 {
+		return usagef("expected the cell's name")
+	}
+	return r.withService(func(s *core.Service) error {
+		v, err := s.NewCell(strings.Join(args, " "))
+		if err != nil {
+			return err
+		}
+		return r.out(o.json, toCellJSON(v, false), func(w io.Writer) { fmt.Fprintln(w, v.ID) })
+	})
+}
+
+func runCellList(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 0, "no arguments"); err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error {
+		cells, err := s.Cells()
+		if err != nil {
+			return err
+		}
+		list := make([]cellJSON, len(cells))
+		for i, v := range cells {
+			list[i] = toCellJSON(v, false)
+		}
+		return r.out(o.json, list, func(w io.Writer) {
+			if len(cells) == 0 {
+				fmt.Fprintln(w, "No cells yet. Start one with: trustdesk cell new NAME")
+				return
+			}
+			for _, v := range cells {
+				members := 0
+				for _, m := range v.Members {
+					if m.Status == crdt.StatusMember {
+						members++
+					}
+				}
+				fmt.Fprintf(w, "%-24s %-8s  %d members, you: %s\n", v.Name, v.ID.String()[:8], members, statusWords(v.Me))
+			}
+		})
+	})
+}
+
+// findCell resolves a CELL argument.
+func findCell(s *core.Service, arg string) (*core.CellView, error) {
+	return s.FindCell(arg)
+}
+
+func runCellShow(r *runner, o *opts, args []string) error {
+	if len(args) == 0 {
+		return usagef("expected a cell name")
+	}
+	return r.withService(func(s *core.Service) error {
+		v, err := findCell(s, strings.Join(args, " "))
+		if err != nil {
+			return err
+		}
+		return r.out(o.json, toCellJSON(v, o.verbose), func(w io.Writer) { printCell(w, v, o.verbose) })
+	})
+}
+
+// cellAndContact resolves "CELL CONTACT" arguments.
+func cellAndContact(s *core.Service, args []string) (*core.CellView, *core.Contact, error) {
+	if len(args) < 2 {
+		return nil, nil, usagef("expected a cell and a contact")
+	}
+	v, err := findCell(s, args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.FindContact(strings.Join(args[1:], " "))
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, c, nil
+}
+
+func runCellAdmit(r *runner, _ *opts, args []string) error {
+	return r.withService(func(s *core.Service) error {
+		v, c, err := cellAndContact(s, args)
+		if err != nil {
+			return err
+		}
+		v, err = s.Admit(v.ID, c.ID())
+		if err != nil {
+			return err
+		}
+		for _, m := range v.Members {
+			if m.ID != c.ID() {
+				continue
+			}
+			if m.Status == crdt.StatusMember {
+				fmt.Fprintf(r.env.Stdout, "%s is now a member of %s. Send them the cell with a sync file.\n", c.Name(), v.Name)
+			} else {
+				fmt.Fprintf(r.env.Stdout, "You vouched for %s in %s; they join once %d members have vouched.\n", c.Name(), v.Name, v.Policy.AdmitVouches)
+			}
+		}
+		return nil
+	})
+}
+
+func runCellExclude(r *runner, _ *opts, args []string) error {
+	return r.withService(func(s *core.Service) error {
+		v, c, err := cellAndContact(s, args)
+		if err != nil {
+			return err
+		}
+		v, err = s.VoteExclude(v.ID, c.ID())
+		if err != nil {
+			return err
+		}
+		for _, m := range v.Members {
+			if m.ID == c.ID() && m.Status == crdt.StatusExcluded {
+				fmt.Fprintf(r.env.Stdout, "%s is excluded from %s. Nobody will send them the cell again.\n", c.Name(), v.Name)
+				return nil
+			}
+		}
+		for _, vote := range v.Votes {
+			if vote.Subject.ID == c.ID() {
+				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded (%d so far; it takes %s).\n", c.Name(), v.Name, len(vote.Voters), quorumWords(v.Policy.ExcludeQuorum))
+			}
+		}
+		return nil
+	})
+}
+
+func runCellLeave(r *runner, _ *opts, args []string) error {
+	if len(args) == 0 {
+		return usagef("expected a cell name")
+	}
+	return r.withService(func(s *core.Service) error {
+		v, err := findCell(s, strings.Join(args, " "))
+		if err != nil {
+			return err
+		}
+		if _, err := s.LeaveCell(v.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "You left %s.\n", v.Name)
+		return nil
+	})
+}
+
+func runCellPolicy(r *runner, o *opts, args []string) error {
+	if len(args) == 0 {
+		return usagef("expected a cell name")
+	}
+	return r.withService(func(s *core.Service) error {
+		v, err := findCell(s, strings.Join(args, " "))
+		if err != nil {
+			return err
+		}
+		p := v.Policy
+		if o.admitVouches >= 0 || o.excludeQuorum >= 0 {
+			if o.admitVouches >= 0 {
+				p.AdmitVouches = o.admitVouches
+			}
+			if o.excludeQuorum >= 0 {
+				p.ExcludeQuorum = o.excludeQuorum
+			}
+			if v, err = s.SetPolicy(v.ID, p); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(r.env.Stdout, "%s: %d vouch(es) to join; excluding someone takes %s.\n", v.Name, v.Policy.AdmitVouches, quorumWords(v.Policy.ExcludeQuorum))
+		return nil
+	})
+}
+
+func runCellExportDoc(r *runner, o *opts, args []string) error {
+	if len(args) == 0 {
+		return usagef("expected a cell name")
+	}
+	if o.out == "" {
+		return usagef("--out FILE is required")
+	}
+	return r.withService(func(s *core.Service) error {
+		v, err := findCell(s, strings.Join(args, " "))
+		if err != nil {
+			return err
+		}
+		doc, err := s.CellDocument(v.ID)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(o.out, r.env.Stdout, func(w io.Writer) error { _, err := w.Write(doc); return err }); err != nil {
+			return err
+		}
+		if o.out != "-" {
+			fmt.Fprintf(r.env.Stdout, "Wrote %s (%d bytes). It is not encrypted.\n", o.out, len(doc))
+		}
+		return nil
+	})
+}
+
+type rateJSON struct {
+	Contact string   `json:"contact"`
+	Cells   []string `json:"cells"`
+}
+
+func runRate(r *runner, o *opts, args []string) error {
+	if len(args) == 0 {
+		return usagef("expected a contact")
+	}
+	if o.safety == 0 || o.reliability == 0 {
+		return usagef("--safety N and --reliability N (1 to 5) are required")
+	}
+	rating := crdt.Rating{Safety: o.safety, Reliability: o.reliability, Note: o.note, Day: o.day}
+	for _, t := range strings.Split(o.tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			rating.Tags = append(rating.Tags, t)
+		}
+	}
+	return r.withService(func(s *core.Service) error {
+		c, err := s.FindContact(strings.Join(args, " "))
+		if err != nil {
+			return err
+		}
+		var cells []crdt.CellID
+		for _, q := range o.cells {
+			v, err := findCell(s, q)
+			if err != nil {
+				return err
+			}
+			cells = append(cells, v.ID)
+		}
+		views, err := s.Rate(c.ID(), rating, cells)
+		if err != nil {
+			return err
+		}
+		j := rateJSON{Contact: c.ID().String()}
+		var cellNames []string
+		for _, v := range views {
+			j.Cells = append(j.Cells, v.ID.String())
+			cellNames = append(cellNames, v.Name)
+		}
+		return r.out(o.json, j, func(w io.Writer) {
+			fmt.Fprintf(w, "Your rating of %s is recorded in %s.\n", c.Name(), strings.Join(cellNames, ", "))
+		})
+	})
+}
+
+// readInput reads a file argument ("-" is standard input) up to limit bytes.
+func readInput(r *runner, name string, limit int64) ([]byte, error) {
+	var in io.Reader
+	if name == "-" {
+		in = r.env.Stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in = f
+	}
+	b, err := io.ReadAll(io.LimitReader(in, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, crdt.ErrTooLarge
+	}
+	return b, nil
+}
+
+type inspectJSON struct {
+	Kind       string          `json:"kind"`
+	Card       *cardJSON       `json:"card,omitempty"`
+	CellID     string          `json:"cell_id,omitempty"`
+	CellName   string          `json:"cell_name,omitempty"`
+	Statements []statementJSON `json:"statements,omitempty"`
+}
+
+type statementJSON struct {
+	ID      string `json:"id,omitempty"`
+	Kind    string `json:"kind"`
+	Author  string `json:"author,omitempty"`
+	Counted bool   `json:"counted"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+func runInspect(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 1, "one file"); err != nil {
+		return err
+	}
+	data, err := readInput(r, args[0], crdt.MaxDocumentSize)
+	if err != nil {
+		return err
+	}
+	in, err := core.Inspect(context.Background(), r.env.Options.Checker, data)
+	if err != nil {
+		return err
+	}
+	j := inspectJSON{Kind: in.Kind}
+	if in.Card != nil {
+		cj := toCardJSON(in.Card)
+		j.Card = &cj
+	}
+	if in.Cell != nil {
+		j.CellID, j.CellName = in.Cell.Cell.String(), in.Cell.Name
+	}
+	for _, st := range in.Statements {
+		sj := statementJSON{Kind: st.Kind, Author: st.Author.Name, Counted: st.Counted, Reason: st.Reason}
+		if st.ID != (crdt.StatementID{}) {
+			sj.ID = st.ID.String()
+		}
+		j.Statements = append(j.Statements, sj)
+	}
+	return r.out(o.json, j, func(w io.Writer) {
+		switch {
+		case in.Card != nil:
+			fmt.Fprintf(w, "A trustdesk card of %q (id %s), made %s.\n", in.Card.Pseudonym, in.Card.ID(), in.Card.Created.Format("2 January 2006"))
+		case in.Cell != nil:
+			name := in.Cell.Name
+			if !in.Cell.Founded {
+				name = "(a cell whose start is missing)"
+			}
+			fmt.Fprintf(w, "A %s of the cell %q (id %s): %d entries, %d count.\n", in.Kind, name, in.Cell.Cell, len(in.Statements), in.Cell.Counted)
+			for _, st := range in.Statements {
+				status := "counts"
+				if !st.Counted {
+					status = "does not count: " + st.Reason
+				}
+				id := ""
+				if st.ID != (crdt.StatementID{}) {
+					id = st.ID.String()[:12]
+				}
+				fmt.Fprintf(w, "  %-12s %-8s by %-20s %s\n", id, st.Kind, st.Author.Name, status)
+			}
+		}
+	})
+}

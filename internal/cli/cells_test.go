@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCellCommands(t *testing.T) {
+	w := newWorld(t)
+	w.ok("init", "--name", "Ana")
+	w.ok("contact", "add", otherCard(t, "Bo").String(), "--verified")
+	w.ok("contact", "add", otherCard(t, "Cy").String())
+	w.ok("contact", "add", otherCard(t, "Dee Cheat").String())
+
+	id := strings.TrimSpace(w.ok("cell", "new", "Night", "shift"))
+	if len(id) != 32 {
+		t.Fatalf("cell new printed %q, want the id", id)
+	}
+	w.ok("cell", "admit", "night", "bo")
+	w.ok("cell", "admit", id[:6], "cy")
+	w.fails(1, "cell", "admit", "night", "bo") // already a member
+	w.fails(1, "cell", "admit", "nowhere", "bo")
+
+	var cell cellJSON
+	if err := json.Unmarshal([]byte(w.ok("cell", "show", "Night shift", "--json")), &cell); err != nil {
+		t.Fatal(err)
+	}
+	if cell.ID != id || cell.Name != "Night shift" || len(cell.Members) != 3 {
+		t.Fatalf("cell show --json = %+v", cell)
+	}
+	byName := map[string]memberJSON{}
+	for _, m := range cell.Members {
+		byName[m.Name] = m
+	}
+	if byName["you"].Status != "member" || byName["Bo"].Status != "member" || len(byName["Bo"].VouchedBy) != 1 || byName["Bo"].VouchedBy[0] != "you" {
+		t.Fatalf("members = %+v", cell.Members)
+	}
+
+	// A rating of a member goes to the shared cell; a non-member needs --cell.
+	w.ok("rate", "bo", "--safety", "5", "--reliability", "4", "--tags", "on time, kind", "--note", "helped at the market")
+	w.fails(1, "rate", "dee", "--safety", "1", "--reliability", "1")
+	w.ok("rate", "dee", "--safety", "1", "--reliability", "2", "--cell", "night", "--note", "took the money and ran")
+	w.fails(2, "rate", "bo", "--safety", "5")
+	w.fails(1, "rate", "bo", "--safety", "9", "--reliability", "4")
+	w.fails(1, "rate", "bo", "--safety", "4", "--reliability", "4", "--note", strings.Repeat("x", 281))
+	json.Unmarshal([]byte(w.ok("cell", "show", "night", "--json")), &cell)
+	if cell.Ratings != 2 {
+		t.Fatalf("ratings = %d, want 2", cell.Ratings)
+	}
+
+	// Three members: my vote alone does not exclude Cy.
+	out := w.ok("cell", "exclude", "night", "cy")
+	if !strings.Contains(out, "vote") {
+		t.Fatalf("exclude said %q", out)
+	}
+	json.Unmarshal([]byte(w.ok("cell", "show", "night", "--json")), &cell)
+	for _, m := range cell.Members {
+		if m.Name == "Cy" && m.Status != "member" {
+			t.Fatalf("one vote of three members excluded Cy: %+v", m)
+		}
+	}
+	w.fails(1, "cell", "exclude", "night", "cy") // voted already
+
+	w.ok("cell", "policy", "night", "--admit-vouches", "2")
+	if out := w.ok("cell", "policy", "night"); !strings.Contains(out, "2 vouch") {
+		t.Fatalf("policy = %q", out)
+	}
+	w.fails(1, "cell", "policy", "night", "--admit-vouches", "0")
+
+	list := w.ok("cell", "list")
+	if !strings.Contains(list, "Night shift") {
+		t.Fatalf("cell list = %q", list)
+	}
+	// The person rated in the cell is known; the card list shows introduced people too.
+	doc := filepath.Join(t.TempDir(), "night.automerge")
+	w.ok("cell", "export-doc", "night", "--out", doc)
+	insp := w.ok("inspect", doc)
+	if !strings.Contains(insp, "Night shift") || !strings.Contains(insp, "rate") {
+		t.Fatalf("inspect = %q", insp)
+	}
+	var ij inspectJSON
+	json.Unmarshal([]byte(w.ok("inspect", doc, "--json")), &ij)
+	if ij.Kind != "cell document" || ij.CellID != id || len(ij.Statements) < 6 {
+		t.Fatalf("inspect --json = %+v", ij)
+	}
+	w.ok("cell", "leave", "night")
+	w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--cell", "night")
+	if out := w.ok("cell", "show", "night"); !strings.Contains(out, "You: left") {
+		t.Fatalf("after leaving: %q", out)
+	}
+}
+
+func TestInspectCardAndUnknown(t *testing.T) {
+	w := newWorld(t)
+	dir := t.TempDir()
+	card := filepath.Join(dir, "card.txt")
+	os.WriteFile(card, []byte(otherCard(t, "Bo").String()+"\n"), 0o600)
+	if out := w.ok("inspect", card); !strings.Contains(out, `"Bo"`) {
+		t.Fatalf("inspect card = %q", out)
+	}
+	junk := filepath.Join(dir, "junk")
+	os.WriteFile(junk, []byte("hello world"), 0o600)
+	w.fails(1, "inspect", junk)
+	w.fails(1, "inspect", filepath.Join(dir, "missing"))
+}
+
+// TestCrashersRefused feeds every input known to abort the Automerge engine
+// to inspect: each one is refused with one sentence, and the process lives.
+func TestCrashersRefused(t *testing.T) {
+	files, _ := filepath.Glob("../../crdt/testdata/automerge-crashers/*.bin")
+	if len(files) < 31 {
+		t.Fatalf("crasher corpus has %d files, want 31", len(files))
+	}
+	w := newWorld(t)
+	for _, f := range files {
+		msg := w.fails(1, "inspect", f)
+		if !strings.Contains(msg, "damaged") {
+			t.Errorf("%s: %q", filepath.Base(f), msg)
+		}
+	}
+}
