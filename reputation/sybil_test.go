@@ -89,8 +89,10 @@ func TestSybilFakesCannotBuyReputation(t *testing.T) {
 			if moveM >= 0.5 || moveY >= 0.5 {
 				t.Errorf("m verified %v, %d fakes: safety moved by %v (m) and %v (y)", mVerified, n, moveM, moveY)
 			}
-			if a := person(t, r, "a"); a.Flags != 0 || (a.Safety != nil && *a.Safety < 2.5) {
-				t.Errorf("m verified %v, %d fakes: a smeared: flags %d safety %v", mVerified, n, a.Flags, val(a.Safety))
+			for _, name := range []string{"a", "b"} {
+				if s := person(t, r, name); s.Flags != 0 || (s.Safety != nil && *s.Safety < 2.5) {
+					t.Errorf("m verified %v, %d fakes: %s smeared: flags %d safety %v", mVerified, n, name, s.Flags, val(s.Safety))
+				}
 			}
 			if m.Flags != 2 {
 				t.Errorf("m verified %v, %d fakes: m has %d flags, want 2", mVerified, n, m.Flags)
