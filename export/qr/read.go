@@ -202,4 +202,3 @@ func shrink(g *image.Gray, f int) *image.Gray {
 	}
 	return out
 }
-
