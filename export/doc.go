@@ -1,0 +1,2 @@
+// Package export reads and writes trustdesk sync files.
+package export

@@ -1,0 +1,364 @@
+package export
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/crdt"
+	"trustdesk/identity"
+)
+
+// Version is the envelope format version this package writes and reads.
+const Version = 1
+
+// signatureTag is the domain separation tag prefixed to the canonical
+// encoding of the envelope before signing.
+const signatureTag = "trustdesk/sync/v1\x00"
+
+// Field limits of the envelope. They bound what a file can make a reader
+// allocate and check, and are part of the format (see FORMAT.md).
+const (
+	// MaxRecipients is the largest number of people a sync file can be
+	// addressed to.
+	MaxRecipients = 1000
+	// MaxCells is the largest number of cells in one sync file.
+	MaxCells = 1000
+	// MaxHeads is the largest number of heads (or "since" heads) given
+	// for one cell.
+	MaxHeads = 1024
+	// MaxCards is the largest number of extra cards in one sync file.
+	MaxCards = 10000
+	// maxCardSize is the largest encoded card (identity refuses more).
+	maxCardSize = 256
+	// maxArray is the largest CBOR array the decoder accepts: the largest of
+	// the limits above.
+	maxArray = MaxCards
+)
+
+// wireEnvelope is the envelope exactly as encoded. Keys are small integers;
+// optional fields are omitted when empty.
+type wireEnvelope struct {
+	Version    uint64     `cbor:"1,keyasint"`
+	Sender     []byte     `cbor:"2,keyasint"`
+	Recipients [][]byte   `cbor:"3,keyasint"`
+	Created    uint64     `cbor:"4,keyasint"`
+	FileID     []byte     `cbor:"5,keyasint"`
+	Cells      []wireCell `cbor:"6,keyasint"`
+	Cards      [][]byte   `cbor:"7,keyasint,omitempty"`
+	Signature  []byte     `cbor:"8,keyasint,omitempty"`
+}
+
+// wireCell is one cell's entry in the envelope.
+type wireCell struct {
+	ID      []byte   `cbor:"1,keyasint"`
+	Heads   [][]byte `cbor:"2,keyasint"`
+	Changes []byte   `cbor:"3,keyasint"`
+	Since   [][]byte `cbor:"4,keyasint,omitempty"`
+}
+
+// wireVersion reads only the version of an envelope, ignoring everything
+// else, so that a newer format is reported as such.
+type wireVersion struct {
+	Version uint64 `cbor:"1,keyasint"`
+}
+
+var (
+	encMode     cbor.EncMode
+	decMode     cbor.DecMode
+	versionMode cbor.DecMode
+)
+
+func init() {
+	var err error
+	encMode, err = cbor.CoreDetEncOptions().EncMode()
+	if err != nil {
+		panic(err)
+	}
+	strict := cbor.DecOptions{
+		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+		MaxNestedLevels:   8,
+		MaxArrayElements:  maxArray,
+		MaxMapPairs:       16,
+		IndefLength:       cbor.IndefLengthForbidden,
+		TagsMd:            cbor.TagsForbidden,
+		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
+		UTF8:              cbor.UTF8RejectInvalid,
+	}
+	decMode, err = strict.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	lenient := strict
+	lenient.ExtraReturnErrors = cbor.ExtraDecErrorNone
+	lenient.DupMapKey = cbor.DupMapKeyQuiet
+	lenient.MaxArrayElements = 1 << 20
+	lenient.MaxMapPairs = 1 << 10
+	lenient.MaxNestedLevels = 32
+	lenient.TagsMd = cbor.TagsAllowed
+	lenient.IndefLength = cbor.IndefLengthAllowed
+	versionMode, err = lenient.DecMode()
+	if err != nil {
+		panic(err)
+	}
+}
+
+// encodeEnvelope checks f, signs it as sender and returns the envelope bytes.
+// f.Sender and f.Recipients must already be set.
+func encodeEnvelope(sender *identity.Identity, f *File) ([]byte, error) {
+	w, err := toWire(f)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := encMode.Marshal(w)
+	if err != nil {
+		return nil, fmt.Errorf("encode envelope: %w", err)
+	}
+	w.Signature = sender.Sign(append([]byte(signatureTag), signed...))
+	return encMode.Marshal(w)
+}
+
+// toWire converts f to its wire form, sorting what the format keeps sorted
+// and refusing what it does not allow.
+func toWire(f *File) (*wireEnvelope, error) {
+	if f.Sender == nil {
+		return nil, errors.New("no sender card")
+	}
+	if len(f.Recipients) == 0 {
+		return nil, errors.New("no recipients")
+	}
+	if len(f.Recipients) > MaxRecipients {
+		return nil, fmt.Errorf("%d recipients, more than %d", len(f.Recipients), MaxRecipients)
+	}
+	if len(f.Cells) > MaxCells {
+		return nil, fmt.Errorf("%d cells, more than %d", len(f.Cells), MaxCells)
+	}
+	if len(f.Cards) > MaxCards {
+		return nil, fmt.Errorf("%d cards, more than %d", len(f.Cards), MaxCards)
+	}
+	if f.Created.Unix() <= 0 {
+		return nil, errors.New("creation time before 1970")
+	}
+	w := &wireEnvelope{
+		Version: Version,
+		Sender:  f.Sender.Bytes(),
+		Created: uint64(f.Created.Unix()),
+		FileID:  bytes.Clone(f.ID[:]),
+		Cells:   make([]wireCell, 0, len(f.Cells)),
+	}
+	for _, id := range f.Recipients {
+		w.Recipients = append(w.Recipients, bytes.Clone(id[:]))
+	}
+	w.Recipients = sortedUnique(w.Recipients)
+	for _, c := range f.Cells {
+		if len(c.Heads) == 0 {
+			return nil, fmt.Errorf("cell %s: no heads", c.ID)
+		}
+		if len(c.Heads) > MaxHeads || len(c.Since) > MaxHeads {
+			return nil, fmt.Errorf("cell %s: more than %d heads", c.ID, MaxHeads)
+		}
+		wc := wireCell{
+			ID:      bytes.Clone(c.ID[:]),
+			Heads:   hashesToWire(c.Heads),
+			Changes: c.Changes,
+			Since:   hashesToWire(c.Since),
+		}
+		if wc.Changes == nil {
+			wc.Changes = []byte{}
+		}
+		w.Cells = append(w.Cells, wc)
+	}
+	slices.SortFunc(w.Cells, func(a, b wireCell) int { return bytes.Compare(a.ID, b.ID) })
+	for i := 1; i < len(w.Cells); i++ {
+		if bytes.Equal(w.Cells[i-1].ID, w.Cells[i].ID) {
+			return nil, fmt.Errorf("cell %x given twice", w.Cells[i].ID)
+		}
+	}
+	sender := f.Sender.Bytes()
+	for _, c := range f.Cards {
+		if b := c.Bytes(); !bytes.Equal(b, sender) {
+			w.Cards = append(w.Cards, b)
+		}
+	}
+	w.Cards = sortedUnique(w.Cards)
+	return w, nil
+}
+
+func hashesToWire(hs []crdt.ChangeHash) [][]byte {
+	if len(hs) == 0 {
+		return nil
+	}
+	out := make([][]byte, len(hs))
+	for i, h := range hs {
+		out[i] = bytes.Clone(h[:])
+	}
+	return sortedUnique(out)
+}
+
+// sortedUnique sorts byte strings and removes duplicates.
+func sortedUnique(bs [][]byte) [][]byte {
+	slices.SortFunc(bs, bytes.Compare)
+	return slices.CompactFunc(bs, bytes.Equal)
+}
+
+// envelopeError is a refusal of an envelope: Kind is the sentinel error
+// (ErrDamaged, ErrForged or ErrVersion) and Reason says what is wrong.
+func envelopeError(kind error, format string, args ...any) error {
+	return fmt.Errorf("%w: %s", kind, fmt.Sprintf(format, args...))
+}
+
+// decodeEnvelope decodes and checks an envelope addressed to me. It returns
+// ErrVersion for another format version, ErrDamaged for anything that is not
+// a well-formed, canonically encoded version 1 envelope, and ErrForged if
+// the sender card or signature is invalid or me is not a recipient.
+func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
+	var v wireVersion
+	if err := versionMode.Unmarshal(b, &v); err != nil {
+		return nil, envelopeError(ErrDamaged, "envelope: %v", err)
+	}
+	if v.Version != Version {
+		return nil, fmt.Errorf("%w: envelope version %d", ErrVersion, v.Version)
+	}
+	var w wireEnvelope
+	if err := decMode.Unmarshal(b, &w); err != nil {
+		return nil, envelopeError(ErrDamaged, "envelope: %v", err)
+	}
+	// Canonical form: re-encoding gives the same bytes. This refuses
+	// non-minimal integers and lengths, unsorted map keys and empty
+	// optional fields.
+	if again, err := encMode.Marshal(&w); err != nil || !bytes.Equal(again, b) {
+		return nil, envelopeError(ErrDamaged, "envelope is not canonically encoded")
+	}
+
+	// Who says so, and did they say exactly this?
+	sender, err := identity.DecodeCard(w.Sender)
+	if err != nil {
+		return nil, envelopeError(ErrForged, "sender card: %v", err)
+	}
+	sig := w.Signature
+	if len(sig) != 64 {
+		return nil, envelopeError(ErrForged, "signature of %d bytes", len(sig))
+	}
+	w.Signature = nil
+	signed, err := encMode.Marshal(&w)
+	if err != nil {
+		return nil, envelopeError(ErrDamaged, "envelope: %v", err)
+	}
+	if !sender.VerifySignature(append([]byte(signatureTag), signed...), sig) {
+		return nil, envelopeError(ErrForged, "signature does not match the sender card")
+	}
+
+	f := &File{Sender: sender}
+	if w.Created == 0 || w.Created > 1<<40 {
+		return nil, envelopeError(ErrDamaged, "creation time %d out of range", w.Created)
+	}
+	f.Created = time.Unix(int64(w.Created), 0).UTC()
+	if len(w.FileID) != len(f.ID) {
+		return nil, envelopeError(ErrDamaged, "file id of %d bytes", len(w.FileID))
+	}
+	copy(f.ID[:], w.FileID)
+
+	if len(w.Recipients) == 0 || len(w.Recipients) > MaxRecipients {
+		return nil, envelopeError(ErrDamaged, "%d recipients", len(w.Recipients))
+	}
+	if err := checkSorted(w.Recipients, len(identity.ID{})); err != nil {
+		return nil, envelopeError(ErrDamaged, "recipients: %v", err)
+	}
+	f.Recipients = make([]identity.ID, len(w.Recipients))
+	for i, r := range w.Recipients {
+		f.Recipients[i] = identity.ID(r)
+	}
+
+	if len(w.Cells) > MaxCells {
+		return nil, envelopeError(ErrDamaged, "%d cells", len(w.Cells))
+	}
+	f.Cells = make([]Cell, len(w.Cells))
+	for i, wc := range w.Cells {
+		if len(wc.ID) != len(crdt.CellID{}) {
+			return nil, envelopeError(ErrDamaged, "cell id of %d bytes", len(wc.ID))
+		}
+		if i > 0 && bytes.Compare(w.Cells[i-1].ID, wc.ID) >= 0 {
+			return nil, envelopeError(ErrDamaged, "cells out of order or given twice")
+		}
+		c := &f.Cells[i]
+		c.ID = crdt.CellID(wc.ID)
+		if len(wc.Heads) == 0 || len(wc.Heads) > MaxHeads {
+			return nil, envelopeError(ErrDamaged, "cell %s: %d heads", c.ID, len(wc.Heads))
+		}
+		if c.Heads, err = hashesFromWire(wc.Heads); err != nil {
+			return nil, envelopeError(ErrDamaged, "cell %s: heads: %v", c.ID, err)
+		}
+		if len(wc.Since) > MaxHeads {
+			return nil, envelopeError(ErrDamaged, "cell %s: %d since heads", c.ID, len(wc.Since))
+		}
+		if c.Since, err = hashesFromWire(wc.Since); err != nil {
+			return nil, envelopeError(ErrDamaged, "cell %s: since: %v", c.ID, err)
+		}
+		if len(wc.Changes) > crdt.MaxDocumentSize {
+			return nil, envelopeError(ErrDamaged, "cell %s: %d bytes of changes", c.ID, len(wc.Changes))
+		}
+		c.Changes = wc.Changes
+	}
+
+	if len(w.Cards) > MaxCards {
+		return nil, envelopeError(ErrDamaged, "%d cards", len(w.Cards))
+	}
+	if err := checkSorted(w.Cards, 0); err != nil {
+		return nil, envelopeError(ErrDamaged, "cards: %v", err)
+	}
+	for _, cb := range w.Cards {
+		if len(cb) > maxCardSize {
+			return nil, envelopeError(ErrDamaged, "card of %d bytes", len(cb))
+		}
+		if bytes.Equal(cb, w.Sender) {
+			return nil, envelopeError(ErrDamaged, "sender card repeated among the cards")
+		}
+		card, err := identity.DecodeCard(cb)
+		if err != nil {
+			return nil, envelopeError(ErrDamaged, "card: %v", err)
+		}
+		f.Cards = append(f.Cards, card)
+	}
+
+	// Last: was it really made for me? A valid envelope signed for others
+	// and encrypted again to me is a re-addressed file.
+	if _, found := slices.BinarySearchFunc(f.Recipients, me, func(a, b identity.ID) int {
+		return bytes.Compare(a[:], b[:])
+	}); !found {
+		return nil, envelopeError(ErrForged, "re-addressed: the sender did not address it to you")
+	}
+	return f, nil
+}
+
+// checkSorted reports whether bs is strictly increasing (sorted, no
+// duplicates) and, when size is not zero, whether every element has that
+// size.
+func checkSorted(bs [][]byte, size int) error {
+	for i, b := range bs {
+		if size != 0 && len(b) != size {
+			return fmt.Errorf("element of %d bytes, want %d", len(b), size)
+		}
+		if i > 0 && bytes.Compare(bs[i-1], b) >= 0 {
+			return errors.New("out of order or given twice")
+		}
+	}
+	return nil
+}
+
+func hashesFromWire(bs [][]byte) ([]crdt.ChangeHash, error) {
+	if err := checkSorted(bs, len(crdt.ChangeHash{})); err != nil {
+		return nil, err
+	}
+	if len(bs) == 0 {
+		return nil, nil
+	}
+	out := make([]crdt.ChangeHash, len(bs))
+	for i, b := range bs {
+		out[i] = crdt.ChangeHash(b)
+	}
+	return out, nil
+}
