@@ -80,6 +80,7 @@ func (db *DB) Backup(w io.Writer, passphrase []byte) error {
 			return fmt.Errorf("store: backup: %w", err)
 		}
 		aw, err := age.Encrypt(w, r)
+		releaseScryptMemory()
 		if err != nil {
 			return fmt.Errorf("store: backup: %w", err)
 		}
@@ -125,8 +126,9 @@ func (db *DB) Backup(w io.Writer, passphrase []byte) error {
 // [DB.Backup], sealed by the same passphrase under a fresh vault key. It
 // returns ErrNotEmpty if dir already holds a database, ErrWrongPassphrase if
 // the passphrase does not open the backup, and ErrDamaged if the backup is
-// altered, truncated, larger than 1 GiB decrypted, or not a backup. On any
-// failure nothing is left in dir.
+// altered, truncated, larger than 1 GiB decrypted, or not a backup. (An
+// alteration of the passphrase block itself cannot be told from a wrong
+// passphrase.) On any failure no database is left in dir.
 func Restore(dir string, r io.Reader, passphrase []byte, opt Options) (*DB, error) {
 	if _, err := opt.workFactor(); err != nil {
 		return nil, err
@@ -141,55 +143,88 @@ func Restore(dir string, r io.Reader, passphrase []byte, opt Options) (*DB, erro
 	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}
-	lr := &limitedReader{r: pr, n: maxBackupSize}
-	dec := backupDec.NewDecoder(lr)
-	damaged := func(what string, err error) error {
-		if lr.over {
-			return fmt.Errorf("restore: %w: backup is larger than %d bytes", ErrDamaged, maxBackupSize)
-		}
-		if err != nil {
-			return fmt.Errorf("restore: %w: %s: %v", ErrDamaged, what, err)
-		}
-		return fmt.Errorf("restore: %w: %s", ErrDamaged, what)
-	}
-	var hdr backupHeader
-	if err := dec.Decode(&hdr); err != nil {
-		return nil, damaged("unreadable header", err)
-	}
-	if hdr.Format != backupFormat {
-		return nil, damaged("not a trustdesk backup", nil)
-	}
-	if hdr.Version != backupVersion {
-		if hdr.Version > backupVersion {
-			return nil, fmt.Errorf("restore: backup format %d was written by a newer version of trustdesk", hdr.Version)
-		}
-		return nil, damaged("unknown backup format version", nil)
+	br, err := newBackupReader(pr)
+	if err != nil {
+		return nil, err
 	}
 	fill := func(db *DB) error {
 		return db.Update(func(tx *Tx) error {
-			for i := uint64(0); i < hdr.Records; i++ {
-				var rec backupRecord
-				if err := dec.Decode(&rec); err != nil {
-					if errors.Is(err, io.EOF) {
-						return damaged("fewer records than announced", nil)
-					}
-					return damaged("unreadable record", err)
+			for {
+				rec, ok, err := br.next()
+				if err != nil {
+					return err
 				}
-				if err := checkBucket(rec.Bucket); err != nil {
-					return damaged("bad bucket name", nil)
+				if !ok {
+					return nil
 				}
 				if err := tx.insert(rec); err != nil {
 					return err
 				}
 			}
-			var extra cbor.RawMessage
-			if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-				return damaged("data after the last record", err)
-			}
-			return nil
 		})
 	}
 	return create(dir, passphrase, opt, fill, ErrNotEmpty)
+}
+
+// backupReader decodes the decrypted content of a backup.
+type backupReader struct {
+	lr   *limitedReader
+	dec  *cbor.Decoder
+	hdr  backupHeader
+	read uint64
+}
+
+// newBackupReader reads and checks the header of a backup's content.
+func newBackupReader(r io.Reader) (*backupReader, error) {
+	br := &backupReader{lr: &limitedReader{r: r, n: maxBackupSize}}
+	br.dec = backupDec.NewDecoder(br.lr)
+	if err := br.dec.Decode(&br.hdr); err != nil {
+		return nil, br.damaged("unreadable header", err)
+	}
+	if br.hdr.Format != backupFormat {
+		return nil, br.damaged("not a trustdesk backup", nil)
+	}
+	if br.hdr.Version != backupVersion {
+		if br.hdr.Version > backupVersion {
+			return nil, fmt.Errorf("restore: backup format %d was written by a newer version of trustdesk", br.hdr.Version)
+		}
+		return nil, br.damaged("unknown backup format version", nil)
+	}
+	return br, nil
+}
+
+// next returns the next record, or ok false after the last one announced
+// by the header once it has checked that nothing follows.
+func (br *backupReader) next() (rec backupRecord, ok bool, err error) {
+	if br.read == br.hdr.Records {
+		var extra cbor.RawMessage
+		if err := br.dec.Decode(&extra); !errors.Is(err, io.EOF) {
+			return rec, false, br.damaged("data after the last record", err)
+		}
+		return rec, false, nil
+	}
+	if err := br.dec.Decode(&rec); err != nil {
+		if errors.Is(err, io.EOF) {
+			return rec, false, br.damaged("fewer records than announced", nil)
+		}
+		return rec, false, br.damaged("unreadable record", err)
+	}
+	if err := checkBucket(rec.Bucket); err != nil {
+		return rec, false, br.damaged("bad bucket name", nil)
+	}
+	br.read++
+	return rec, true, nil
+}
+
+// damaged builds the ErrDamaged error for what went wrong.
+func (br *backupReader) damaged(what string, err error) error {
+	if br.lr.over {
+		return fmt.Errorf("restore: %w: backup is larger than %d bytes", ErrDamaged, maxBackupSize)
+	}
+	if err != nil {
+		return fmt.Errorf("restore: %w: %s: %v", ErrDamaged, what, err)
+	}
+	return fmt.Errorf("restore: %w: %s", ErrDamaged, what)
 }
 
 // insert adds a record that must not exist yet; a duplicate in a backup

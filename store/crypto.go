@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -154,6 +155,11 @@ func cutLP(b []byte) (field, rest []byte, ok bool) {
 	return b[4 : 4+n : 4+n], b[4+n:], true
 }
 
+// releaseScryptMemory hands the 256 MiB (at work factor 18) that scrypt
+// just used back to the operating system at once, instead of letting a
+// long-running program keep it, or a second scrypt run double the peak.
+func releaseScryptMemory() { debug.FreeOSMemory() }
+
 // sealVault seals the vault key with the passphrase as an age file with one
 // scrypt recipient of the given work factor.
 func sealVault(vault, passphrase []byte, workFactor int) ([]byte, error) {
@@ -164,6 +170,7 @@ func sealVault(vault, passphrase []byte, workFactor int) ([]byte, error) {
 	r.SetWorkFactor(workFactor)
 	var buf bytes.Buffer
 	w, err := age.Encrypt(&buf, r)
+	releaseScryptMemory()
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +206,7 @@ func decryptScrypt(src io.Reader, passphrase []byte, maxWorkFactor int) (io.Read
 	}
 	id.SetMaxWorkFactor(maxWorkFactor)
 	r, err := age.Decrypt(src, id)
+	releaseScryptMemory()
 	if err == nil {
 		return r, nil
 	}

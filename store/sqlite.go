@@ -182,6 +182,13 @@ func errNewer(have int) error {
 // the application_id.
 func migrate(db *sql.DB) error {
 	ctx := context.Background()
+	v, err := schemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if v == len(migrations) {
+		return nil // up to date: no write lock needed
+	}
 	for _, m := range migrations {
 		if err := migrateOne(ctx, db, m); err != nil {
 			return err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -505,16 +506,65 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 }
 
-func TestMigrationsPartialRun(t *testing.T) {
-	// A database at an older schema version takes only the missing steps.
-	db, dir := newTestDB(t)
-	db.Close()
-	sdb := rawDB(t, dir)
+func schemaSQL(t *testing.T, sdb *sql.DB) string {
+	t.Helper()
+	rows, err := sdb.Query("SELECT sql FROM sqlite_schema ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var s sql.NullString
+		rows.Scan(&s)
+		b.WriteString(s.String + ";\n")
+	}
+	return b.String()
+}
+
+func TestMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fresh.db")
+	sdb, err := openSQL(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
 	if err := migrate(sdb); err != nil {
 		t.Fatal(err)
 	}
 	if v := pragmaInt(t, sdb, "user_version"); v != int64(len(migrations)) {
 		t.Errorf("user_version = %d", v)
+	}
+	if v := pragmaInt(t, sdb, "application_id"); v != applicationID {
+		t.Errorf("application_id = %#x", v)
+	}
+	schema := schemaSQL(t, sdb)
+	// Running again changes nothing.
+	if err := migrate(sdb); err != nil {
+		t.Fatal(err)
+	}
+	if again := schemaSQL(t, sdb); again != schema {
+		t.Errorf("second migrate changed the schema:\n%s\nto\n%s", schema, again)
+	}
+	// A migration that fails halfway leaves neither its tables nor a
+	// raised user_version.
+	bad := migration{version: len(migrations) + 1, name: "9999_bad.sql", sql: "CREATE TABLE half (x); INSERT INTO nowhere VALUES (1);"}
+	if err := migrateOne(context.Background(), sdb, bad); err == nil {
+		t.Fatal("a failing migration succeeded")
+	}
+	if v := pragmaInt(t, sdb, "user_version"); v != int64(len(migrations)) {
+		t.Errorf("user_version after a failed migration = %d", v)
+	}
+	if got := schemaSQL(t, sdb); got != schema {
+		t.Errorf("a failed migration changed the schema:\n%s", got)
+	}
+	// A migration that succeeds raises user_version in the same step.
+	good := migration{version: len(migrations) + 1, name: "9999_good.sql", sql: "CREATE TABLE extra (x);"}
+	if err := migrateOne(context.Background(), sdb, good); err != nil {
+		t.Fatal(err)
+	}
+	if v := pragmaInt(t, sdb, "user_version"); v != int64(len(migrations)+1) {
+		t.Errorf("user_version after a migration = %d", v)
 	}
 }
 
@@ -766,7 +816,7 @@ func flip(b []byte, i int) []byte {
 }
 
 func TestSpecialDirectoryNames(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "odd ?name#with%25 chars&_pragma=x")
+	dir := filepath.Join(t.TempDir(), "odd ?name#with%25 chars&_pragma=x ünïcödé")
 	db, err := Create(dir, testPass, testOpt)
 	if err != nil {
 		t.Fatal(err)

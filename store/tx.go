@@ -33,13 +33,14 @@ type Record struct {
 // Update runs fn in one write transaction (BEGIN IMMEDIATE). If fn returns
 // an error or panics, everything it wrote is rolled back and the error is
 // returned (the panic is re-raised); otherwise the transaction commits.
-// Writers are serialized. fn must not call Update or View.
+// Writers are serialized. fn must not call Update, View or Close.
 func (db *DB) Update(fn func(tx *Tx) error) error {
 	return db.run(true, fn)
 }
 
 // View runs fn in one read transaction: it sees a consistent snapshot and
-// cannot write. fn must not call Update or View.
+// cannot write. Readers do not wait for writers. fn must not call Update,
+// View or Close.
 func (db *DB) View(fn func(tx *Tx) error) error {
 	return db.run(false, fn)
 }

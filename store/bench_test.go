@@ -1,0 +1,107 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkUnlock measures Open at the default work factor (scrypt
+// N = 2^18, r = 8): the cost the user pays at every start, and the cost of
+// each passphrase guess. scrypt alone needs 256 MiB; peak-RSS-MiB is the
+// process's peak resident memory after the runs.
+func BenchmarkUnlock(b *testing.B) {
+	dir := b.TempDir()
+	db, err := Create(dir, testPass, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := Open(dir, testPass, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+	if rss := peakRSS(); rss > 0 {
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	}
+}
+
+func benchDB(b *testing.B, n int) *DB {
+	b.Helper()
+	db, err := Create(b.TempDir(), testPass, testOpt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	err = db.Update(func(tx *Tx) error {
+		for i := range n {
+			if err := tx.Put("bench", []byte("group"), fmt.Appendf(nil, "key-%06d", i), make([]byte, 200)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// BenchmarkPut measures one write transaction holding one 200-byte record,
+// including the synchronous commit.
+func BenchmarkPut(b *testing.B) {
+	db := benchDB(b, 0)
+	value := make([]byte, 200)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		err := db.Update(func(tx *Tx) error {
+			return tx.Put("bench", []byte("group"), fmt.Appendf(nil, "key-%06d", i), value)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkGet measures one read transaction getting one record out of
+// 1,000.
+func BenchmarkGet(b *testing.B) {
+	const n = 1000
+	db := benchDB(b, n)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		err := db.View(func(tx *Tx) error {
+			_, err := tx.Get("bench", []byte("group"), fmt.Appendf(nil, "key-%06d", i%n))
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkList measures listing a group of 1,000 records of 200 bytes.
+func BenchmarkList(b *testing.B) {
+	const n = 1000
+	db := benchDB(b, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		err := db.View(func(tx *Tx) error {
+			recs, err := tx.List("bench", []byte("group"))
+			if err == nil && len(recs) != n {
+				err = fmt.Errorf("listed %d records", len(recs))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
