@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"trustdesk/crdt"
+	"trustdesk/export"
 	"trustdesk/identity"
 	"trustdesk/store"
 )
@@ -54,6 +55,24 @@ func Explain(err error) string {
 		return "That card is not safe to use (it looks forged); do not trust it."
 	case errors.Is(err, identity.ErrMalformed):
 		return "That is not a complete trustdesk card; copy the whole text, starting with TD1, and try again."
+	case errors.Is(err, export.ErrNotForYou):
+		return "This sync file is not meant for you: it was made for other people."
+	case errors.Is(err, export.ErrTooLarge):
+		return "This file is too large to be a sync file, so it was refused; nothing was changed."
+	case errors.Is(err, export.ErrVersion):
+		return "This sync file was made by a newer trustdesk; update this program and try again."
+	case errors.Is(err, export.ErrForged):
+		return "This sync file has been tampered with (it is not what its sender made), so it was refused; nothing was changed."
+	case errors.Is(err, export.ErrDamaged):
+		return "This sync file is damaged or incomplete; ask for it again. Nothing was changed."
+	case errors.Is(err, ErrBlocked):
+		return "You blocked this person, so nothing is sent to them or taken from them."
+	case errors.Is(err, ErrUnknownSender):
+		return "This sync file comes from someone you do not know yet: add their card first. Nothing was changed."
+	case errors.Is(err, ErrNobodyToSend):
+		return "There is nobody to send this to: the cell has no other members you have not blocked."
+	case errors.Is(err, ErrNotYourCell):
+		return "This sync file carries a cell you are not a member of, so it was refused; nothing was changed."
 	case errors.Is(err, ErrNoSuchCell):
 		return "No cell matches that name; 'trustdesk cell list' shows your cells."
 	case errors.Is(err, ErrNotInCell):

@@ -106,3 +106,10 @@ func inspectCell(ctx context.Context, checker *crdt.Checker, data []byte) (*Insp
 	}
 	return in, nil
 }
+
+// LooksLikeSyncFile reports whether data looks like a sync file (binary or
+// pasted text), without opening it.
+func LooksLikeSyncFile(data []byte) bool {
+	t := bytes.TrimSpace(data)
+	return bytes.HasPrefix(t, []byte("age-encryption.org/")) || bytes.HasPrefix(t, []byte("-----BEGIN AGE ENCRYPTED FILE-----"))
+}

@@ -565,6 +565,9 @@ func runInspect(r *runner, o *opts, args []string) error {
 	if err != nil {
 		return err
 	}
+	if core.LooksLikeSyncFile(data) {
+		return previewSyncFile(r, o, data)
+	}
 	in, err := core.Inspect(context.Background(), r.env.Options.Checker, data)
 	if err != nil {
 		return err

@@ -91,6 +91,8 @@ type opts struct {
 	out      string
 	yes      bool
 	verbose  bool
+	to       string
+	armor    bool
 
 	admitVouches, excludeQuorum int
 	safety, reliability         int
@@ -378,7 +380,12 @@ func printList(w io.Writer, cmds []*command, prefix string) {
 			printList(w, c.sub, prefix+c.name+" ")
 			continue
 		}
-		fmt.Fprintf(w, "  %-34s %s\n", strings.TrimSpace(prefix+c.name+" "+c.args), c.summary)
+		line := strings.TrimSpace(prefix + c.name + " " + c.args)
+		if len(line) > 34 {
+			fmt.Fprintf(w, "  %s\n  %-34s %s\n", line, "", c.summary)
+			continue
+		}
+		fmt.Fprintf(w, "  %-34s %s\n", line, c.summary)
 	}
 }
 
@@ -409,7 +416,7 @@ var flagHelp = map[string]string{
 	"verified":       "you scanned this card in person or compared the safety code",
 	"out":            "the file to write",
 	"yes":            "do not ask for confirmation",
-	"verbose":        "also list statements that do not count, and why",
+	"verbose":        "also list the entries that do not count, and why",
 	"admit-vouches":  "how many members must vouch before someone is admitted",
 	"exclude-quorum": "how many votes exclude a member (0: a majority of the others)",
 	"safety":         "1 felt unsafe, 2 uneasy, 3 neutral, 4 safe, 5 completely safe",
@@ -417,5 +424,7 @@ var flagHelp = map[string]string{
 	"tags":           "short labels, separated by commas",
 	"note":           "a short note, at most 280 characters",
 	"day":            "the day it happened, YYYY-MM-DD (default today)",
-	"cell":           "a cell that should see it (repeat for several)",
+	"cell":           "a cell (repeat for several)",
+	"to":             "the person it is for",
+	"armor":          "write text to paste into a messenger",
 }

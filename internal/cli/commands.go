@@ -107,6 +107,8 @@ their ratings no longer count in what you see. They are not told.`,
 		},
 		cellCommands(),
 		rateCommand(),
+		exportCommand(),
+		importCommand(),
 		inspectCommand(),
 		{
 			name:    "passphrase",

@@ -1,0 +1,580 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/crdt"
+	"trustdesk/export"
+	"trustdesk/identity"
+	"trustdesk/store"
+)
+
+// bucketPeer holds what this device knows each contact has of each cell:
+// group = the contact's id, key = the cell id.
+const bucketPeer = "peer"
+
+// Errors about sync files.
+var (
+	// ErrBlocked means the other person is blocked on this device.
+	ErrBlocked = errors.New("that person is blocked")
+	// ErrUnknownSender means a sync file comes from someone this device
+	// knows neither as a contact nor from a shared cell.
+	ErrUnknownSender = errors.New("sync file from someone you do not know")
+	// ErrNobodyToSend means an export has no recipients left.
+	ErrNobodyToSend = errors.New("nobody to send to")
+	// ErrNotYourCell means a sync file carries a cell this device neither
+	// has nor is a member of.
+	ErrNotYourCell = errors.New("sync file carries a cell you are not in")
+)
+
+// ExportRequest says what to put in a sync file.
+type ExportRequest struct {
+	// To is the one person to send to; nil means every current member of
+	// Cells.
+	To *identity.ID
+	// Cells are the cells to send. With To and no Cells: every cell both
+	// of us are current members of.
+	Cells []crdt.CellID
+}
+
+// ExportResult is a sync file ready to be saved, pasted or shown.
+type ExportResult struct {
+	// Data is the binary sync file.
+	Data []byte
+	// Recipients are the people who can open it.
+	Recipients []Person
+	// Cells says what each cell contributed.
+	Cells []CellExport
+	// Statements is the number of new entries the file carries.
+	Statements int
+}
+
+// CellExport is one cell's part of an export.
+type CellExport struct {
+	ID   crdt.CellID
+	Name string
+	// Statements is the number of entries sent for the cell.
+	Statements int
+	// Full is true when the whole cell was sent, because this device did
+	// not know what the recipients have.
+	Full bool
+}
+
+// peerKnowledge is what a contact told us they have of a cell.
+type peerKnowledge struct {
+	Heads   [][]byte `cbor:"1,keyasint"`
+	Created int64    `cbor:"2,keyasint"`
+}
+
+func getKnowledge(tx *store.Tx, peer identity.ID, cell crdt.CellID) ([]crdt.ChangeHash, int64, error) {
+	b, err := tx.Get(bucketPeer, peer[:], cell[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var k peerKnowledge
+	if err := cbor.Unmarshal(b, &k); err != nil {
+		return nil, 0, fmt.Errorf("read sync knowledge: %w", err)
+	}
+	heads := make([]crdt.ChangeHash, 0, len(k.Heads))
+	for _, h := range k.Heads {
+		if len(h) == len(crdt.ChangeHash{}) {
+			heads = append(heads, crdt.ChangeHash(h))
+		}
+	}
+	return heads, k.Created, nil
+}
+
+func putKnowledge(tx *store.Tx, peer identity.ID, cell crdt.CellID, heads []crdt.ChangeHash, created time.Time) error {
+	k := peerKnowledge{Created: created.Unix()}
+	for _, h := range heads {
+		k.Heads = append(k.Heads, h[:])
+	}
+	b, err := cborEnc.Marshal(k)
+	if err != nil {
+		return err
+	}
+	return tx.Put(bucketPeer, peer[:], cell[:], b)
+}
+
+// Export makes a sync file. A person only ever receives cells they are a
+// current member of; blocked and excluded people receive nothing.
+func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	me := s.me.Card.ID()
+	res := &ExportResult{}
+	var recipients []*identity.Card
+	var cells []*crdt.Cell
+	var known map[identity.ID]map[crdt.CellID][]crdt.ChangeHash
+
+	err = s.db.View(func(tx *store.Tx) error {
+		contacts, err := listContacts(tx)
+		if err != nil {
+			return err
+		}
+		blocked := map[identity.ID]bool{}
+		for _, c := range contacts {
+			if c.Blocked {
+				blocked[c.ID()] = true
+			}
+		}
+		for _, id := range req.Cells {
+			c, ok := all[id]
+			if !ok {
+				return ErrNoSuchCell
+			}
+			if !c.State().IsMember(me) {
+				return fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
+			}
+			cells = append(cells, c)
+		}
+		if req.To != nil {
+			to, err := getContact(tx, *req.To)
+			if err != nil {
+				return err
+			}
+			if to.Blocked {
+				return ErrBlocked
+			}
+			recipients = []*identity.Card{to.Card}
+			if len(cells) == 0 {
+				for _, c := range sortedCells(all) {
+					if st := c.State(); st.IsMember(me) && st.IsMember(to.ID()) {
+						cells = append(cells, c)
+					}
+				}
+				if len(cells) == 0 {
+					return ErrNoSharedCell
+				}
+			}
+			for _, c := range cells {
+				if !c.State().IsMember(to.ID()) {
+					return fmt.Errorf("%w: %s is not a member of %s", ErrNotInCell, to.Name(), c.State().Name)
+				}
+			}
+		} else {
+			if len(cells) == 0 {
+				return ErrNoSuchCell
+			}
+			// Everyone who is a current member of every cell named, but
+			// me and the people I blocked.
+			for _, id := range cells[0].State().CurrentMembers() {
+				if id == me || blocked[id] {
+					continue
+				}
+				inAll := true
+				for _, c := range cells[1:] {
+					inAll = inAll && c.State().IsMember(id)
+				}
+				if card := cells[0].State().Cards[id]; inAll && card != nil {
+					recipients = append(recipients, card)
+				}
+			}
+			if len(recipients) == 0 {
+				return ErrNobodyToSend
+			}
+		}
+		known = map[identity.ID]map[crdt.CellID][]crdt.ChangeHash{}
+		for _, r := range recipients {
+			known[r.ID()] = map[crdt.CellID][]crdt.ChangeHash{}
+			for _, c := range cells {
+				heads, _, err := getKnowledge(tx, r.ID(), c.ID())
+				if err != nil {
+					return err
+				}
+				known[r.ID()][c.ID()] = heads
+			}
+		}
+		names, err := s.names(tx, all)
+		if err != nil {
+			return err
+		}
+		for _, r := range recipients {
+			res.Recipients = append(res.Recipients, person(names, r.ID()))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	file := &export.File{}
+	cardsNeeded := map[identity.ID]*identity.Card{}
+	for _, c := range cells {
+		var since [][]crdt.ChangeHash
+		for _, r := range recipients {
+			since = append(since, known[r.ID()][c.ID()])
+		}
+		chunk, n, err := c.ChangesMissing(since)
+		if err != nil {
+			return nil, err
+		}
+		full := slices.ContainsFunc(since, func(h []crdt.ChangeHash) bool { return len(h) == 0 })
+		fc := export.Cell{ID: c.ID(), Heads: c.Heads(), Changes: chunk}
+		if len(recipients) == 1 {
+			fc.Since = since[0]
+		}
+		file.Cells = append(file.Cells, fc)
+		res.Cells = append(res.Cells, CellExport{ID: c.ID(), Name: c.State().Name, Statements: n, Full: full})
+		res.Statements += n
+		for id, card := range c.State().Cards {
+			cardsNeeded[id] = card
+		}
+	}
+	delete(cardsNeeded, me)
+	for _, r := range recipients {
+		delete(cardsNeeded, r.ID())
+	}
+	for _, card := range cardsNeeded {
+		file.Cards = append(file.Cards, card)
+	}
+	slices.SortFunc(file.Cards, func(a, b *identity.Card) int { return strings.Compare(a.ID().String(), b.ID().String()) })
+	data, err := export.Seal(s.me, recipients, file, export.SealOptions{Now: s.opt.now()})
+	if err != nil {
+		return nil, err
+	}
+	res.Data = data
+	return res, nil
+}
+
+func sortedCells(all map[crdt.CellID]*crdt.Cell) []*crdt.Cell {
+	out := make([]*crdt.Cell, 0, len(all))
+	for _, c := range all {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *crdt.Cell) int { return strings.Compare(a.ID().String(), b.ID().String()) })
+	return out
+}
+
+// ImportSummary says in plain terms what a sync file brings.
+type ImportSummary struct {
+	// From is the sender.
+	From Person
+	// Cells lists what changes in each cell the file carries.
+	Cells []CellChanges
+	// NewStatements is the number of entries this device did not have.
+	NewStatements int
+	// NewContacts are people this device learns of through the file.
+	NewContacts []Person
+}
+
+// CellChanges is what a sync file changes in one cell.
+type CellChanges struct {
+	ID            crdt.CellID
+	Name          string
+	NewCell       bool
+	NewStatements int
+	NewRatings    int
+	NewMembers    []Person
+	Excluded      []Person
+	Left          []Person
+	NewVotes      int
+	Rejected      int
+}
+
+// Nothing reports whether the file brings nothing new.
+func (s *ImportSummary) Nothing() bool { return s.NewStatements == 0 }
+
+// String says what the file brings, in one plain sentence.
+func (s *ImportSummary) String() string {
+	if s.Nothing() {
+		return fmt.Sprintf("from %s: nothing new", s.From.Name)
+	}
+	var parts []string
+	for _, c := range s.Cells {
+		if c.NewStatements == 0 {
+			continue
+		}
+		var what []string
+		if c.NewCell {
+			what = append(what, "the cell itself")
+		}
+		if c.NewRatings > 0 {
+			what = append(what, plural(c.NewRatings, "new rating", "new ratings"))
+		}
+		if n := len(c.NewMembers); n > 0 {
+			what = append(what, plural(n, "new member", "new members"))
+		}
+		if n := len(c.Excluded); n > 0 {
+			what = append(what, plural(n, "exclusion", "exclusions"))
+		}
+		if n := len(c.Left); n > 0 {
+			what = append(what, plural(n, "departure", "departures"))
+		}
+		if c.NewVotes > 0 {
+			what = append(what, plural(c.NewVotes, "vote to exclude", "votes to exclude"))
+		}
+		if len(what) == 0 {
+			what = append(what, plural(c.NewStatements, "new entry", "new entries"))
+		}
+		parts = append(parts, joinAnd(what)+" in "+c.Name)
+	}
+	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func joinAnd(parts []string) string {
+	if len(parts) <= 1 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// pendingImport is a checked sync file, ready to be applied.
+type pendingImport struct {
+	file    *export.File
+	sender  *identity.Card
+	cells   []*crdt.Cell // the resulting cells, not yet stored
+	summary *ImportSummary
+}
+
+// PreviewImport checks a sync file completely (decryption, sender,
+// recipients, every cell change in a child process) and says what it would
+// change, without changing anything.
+func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.prepareImport(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	return p.summary, nil
+}
+
+// Import checks a sync file completely, then applies all of it in one
+// transaction, or nothing. Importing the same file again changes nothing.
+func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, err := s.prepareImport(ctx, data)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	sender := p.sender.ID()
+	err = s.db.Update(func(tx *store.Tx) error {
+		// The sender's card first, so that a new sender becomes a contact.
+		if err := s.learnCard(tx, p.sender); err != nil {
+			return err
+		}
+		for _, c := range p.cells {
+			id := c.ID()
+			if err := tx.Put(bucketCell, nil, id[:], c.Save()); err != nil {
+				return err
+			}
+			if err := s.learnCards(tx, c); err != nil {
+				return err
+			}
+		}
+		for _, fc := range p.file.Cells {
+			_, created, err := getKnowledge(tx, sender, fc.ID)
+			if err != nil {
+				return err
+			}
+			if created > p.file.Created.Unix() {
+				continue // an older file: what we know is newer
+			}
+			if err := putKnowledge(tx, sender, fc.ID, fc.Heads, p.file.Created); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.cells = nil
+		return nil, err
+	}
+	for _, c := range p.cells {
+		cells[c.ID()] = c
+	}
+	return p.summary, nil
+}
+
+// learnCard adds card as an introduced contact unless it is known already.
+func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
+	if card.ID() == s.me.Card.ID() {
+		return nil
+	}
+	have, err := getContact(tx, card.ID())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return putContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
+	case err != nil:
+		return err
+	case card.Created.After(have.Card.Created):
+		have.Card = card
+		return putContact(tx, have)
+	}
+	return nil
+}
+
+// prepareImport does all the checking of an import. The caller holds s.mu.
+func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImport, error) {
+	file, err := export.Open(s.me, data)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	me := s.me.Card.ID()
+	sender := file.Sender.ID()
+	if sender == me {
+		return nil, fmt.Errorf("import: %w", ErrOwnCard)
+	}
+	p := &pendingImport{file: file, sender: file.Sender}
+	var names map[identity.ID]string
+	var senderContact *Contact
+	err = s.db.View(func(tx *store.Tx) error {
+		c, err := getContact(tx, sender)
+		if err == nil {
+			senderContact = c
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		names, err = s.names(tx, all)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if senderContact != nil && senderContact.Blocked {
+		return nil, ErrBlocked
+	}
+	if _, ok := names[sender]; !ok {
+		names[sender] = file.Sender.Pseudonym
+	}
+	p.summary = &ImportSummary{From: person(names, sender)}
+
+	knownSender := senderContact != nil
+	checker := s.checker()
+	for _, fc := range file.Cells {
+		old, have := all[fc.ID]
+		var next *crdt.Cell
+		cc := CellChanges{ID: fc.ID}
+		var before *crdt.State
+		if have {
+			before = old.State()
+			work, err := crdt.Load(old.Save())
+			if err != nil {
+				return nil, err
+			}
+			if len(fc.Changes) > 0 {
+				if _, err := checker.ApplyUntrusted(ctx, work, fc.Changes); err != nil {
+					return nil, err
+				}
+			}
+			next = work
+		} else {
+			if len(fc.Changes) == 0 {
+				return nil, fmt.Errorf("%w: %s", ErrNotYourCell, fc.ID)
+			}
+			c, _, err := checker.LoadUntrusted(ctx, fc.Changes)
+			if err != nil {
+				return nil, err
+			}
+			if c.ID() != fc.ID {
+				return nil, fmt.Errorf("import: %w", crdt.ErrWrongCell)
+			}
+			if _, ever := c.State().Member(me); !ever {
+				return nil, fmt.Errorf("%w: %s", ErrNotYourCell, c.State().Name)
+			}
+			cc.NewCell = true
+			next = c
+		}
+		after := next.State()
+		switch {
+		case have && wasMember(after, sender):
+			// A member of a cell this device already holds.
+			knownSender = true
+		case !have && senderContact == nil:
+			// New cells come only from people this device knows.
+			return nil, ErrUnknownSender
+		}
+		cc.Name = after.Name
+		diffCell(&cc, before, after, names)
+		if cc.NewStatements > 0 {
+			p.cells = append(p.cells, next)
+			p.summary.NewStatements += cc.NewStatements
+		}
+		p.summary.Cells = append(p.summary.Cells, cc)
+	}
+	if !knownSender {
+		return nil, ErrUnknownSender
+	}
+	return p, nil
+}
+
+func wasMember(st *crdt.State, id identity.ID) bool {
+	_, ok := st.Member(id)
+	return ok
+}
+
+// diffCell fills in what changed from before (nil for a new cell) to after.
+func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) {
+	for id, card := range after.Cards {
+		if _, ok := names[id]; !ok {
+			names[id] = card.Pseudonym
+		}
+	}
+	if before == nil {
+		before = &crdt.State{}
+	}
+	cc.NewStatements = after.Counted + len(after.Invalid) - before.Counted - len(before.Invalid)
+	if cc.NewStatements < 0 {
+		cc.NewStatements = 0
+	}
+	cc.Rejected = max(0, len(after.Invalid)-len(before.Invalid))
+	oldRatings := map[crdt.StatementID]bool{}
+	for _, r := range before.Ratings {
+		oldRatings[r.Statement] = true
+	}
+	for _, r := range after.Ratings {
+		if !oldRatings[r.Statement] {
+			cc.NewRatings++
+		}
+	}
+	oldStatus := map[identity.ID]crdt.Status{}
+	for _, m := range before.Members {
+		oldStatus[m.ID] = m.Status
+	}
+	for _, m := range after.Members {
+		was := oldStatus[m.ID]
+		if was == m.Status {
+			continue
+		}
+		switch m.Status {
+		case crdt.StatusMember:
+			cc.NewMembers = append(cc.NewMembers, person(names, m.ID))
+		case crdt.StatusExcluded:
+			cc.Excluded = append(cc.Excluded, person(names, m.ID))
+		case crdt.StatusLeft:
+			cc.Left = append(cc.Left, person(names, m.ID))
+		}
+	}
+	cc.NewVotes = max(0, len(after.Votes)-len(before.Votes))
+}

@@ -1,0 +1,69 @@
+package crdt
+
+import (
+	"fmt"
+
+	"github.com/automerge/automerge-go"
+)
+
+// ChangesMissing returns, as one change chunk, every change that at least
+// one of several replicas lacks, where known holds each replica's heads (an
+// empty entry means a replica this device knows nothing about, which gets
+// every change). It also returns how many changes the chunk holds; each
+// change made by this package carries one statement, so this is the number
+// of statements sent (a rare repair change, see SCHEMA.md, counts too).
+// The changes keep the document's order, so [Cell.ApplyChanges] and
+// [Load] accept the chunk.
+func (c *Cell) ChangesMissing(known [][]ChangeHash) ([]byte, int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(known) == 0 {
+		known = [][]ChangeHash{nil}
+	}
+	missing := map[automerge.ChangeHash]bool{}
+	for _, since := range known {
+		have := c.have(since)
+		if len(have) == 0 {
+			// Everything is missing for this replica: no need to look further.
+			all, err := c.doc.Changes()
+			if err != nil {
+				return nil, 0, fmt.Errorf("changes missing: %w", err)
+			}
+			return automerge.SaveChanges(all), len(all), nil
+		}
+		chs, err := c.doc.Changes(have...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("changes missing: %w", err)
+		}
+		if len(known) == 1 {
+			// One replica: its list is already in document order.
+			return automerge.SaveChanges(chs), len(chs), nil
+		}
+		for _, ch := range chs {
+			missing[ch.Hash()] = true
+		}
+	}
+	all, err := c.doc.Changes()
+	if err != nil {
+		return nil, 0, fmt.Errorf("changes missing: %w", err)
+	}
+	out := make([]*automerge.Change, 0, len(missing))
+	for _, ch := range all {
+		if missing[ch.Hash()] {
+			out = append(out, ch)
+		}
+	}
+	return automerge.SaveChanges(out), len(out), nil
+}
+
+// have returns the hashes of since that the document knows. The caller
+// holds c.mu.
+func (c *Cell) have(since []ChangeHash) []automerge.ChangeHash {
+	var have []automerge.ChangeHash
+	for _, h := range since {
+		if _, err := c.doc.Change(automerge.ChangeHash(h)); err == nil {
+			have = append(have, automerge.ChangeHash(h))
+		}
+	}
+	return have
+}

@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"trustdesk/core"
+	"trustdesk/export"
+)
+
+func exportCommand() *command {
+	return &command{
+		name: "export", args: "(--to CONTACT | --cell CELL) [--cell CELL ...] [--out FILE|-] [--armor] [--json]",
+		summary: "make a sync file for a person or a cell",
+		help: `Makes a sync file that carries what the others lack: with --to CONTACT, for
+that person, holding the cells you share (or the --cell ones); with only
+--cell, for every current member of the cell (never excluded or blocked
+people). Only the people it is for can open it. The file is written to
+--out FILE (default: a new file with a name that reveals nothing, in this
+folder; "-" writes to standard output). --armor writes text to paste into
+any messenger instead of a file.`,
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&o.to, "to", "", "")
+			fs.Var(&o.cells, "cell", "")
+			fs.StringVar(&o.out, "out", "", "")
+			fs.BoolVar(&o.armor, "armor", false, "")
+			jsonFlag(fs, o)
+		},
+		run: runExport,
+	}
+}
+
+func importCommand() *command {
+	return &command{
+		name: "import", args: "FILE|- [--json]",
+		summary: "take in a sync file someone gave you",
+		help: `Takes in a sync file (the file itself, or the pasted text; "-" reads
+standard input). Everything in it is checked first; then all of it is
+taken in at once, or nothing. Taking in the same file twice changes
+nothing. 'trustdesk inspect FILE' shows what it would change first.`,
+		flags: jsonFlag,
+		run:   runImport,
+	}
+}
+
+type exportJSON struct {
+	File       string   `json:"file,omitempty"`
+	Bytes      int      `json:"bytes"`
+	Cells      int      `json:"cells"`
+	Statements int      `json:"statements"`
+	Recipients []string `json:"recipients"`
+	Full       bool     `json:"full"`
+}
+
+func runExport(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 0, "no arguments besides the options"); err != nil {
+		return err
+	}
+	if o.to == "" && len(o.cells) == 0 {
+		return usagef("say who it is for: --to CONTACT or --cell CELL")
+	}
+	return r.withService(func(s *core.Service) error {
+		var req core.ExportRequest
+		if o.to != "" {
+			c, err := s.FindContact(o.to)
+			if err != nil {
+				return err
+			}
+			id := c.ID()
+			req.To = &id
+		}
+		for _, q := range o.cells {
+			v, err := s.FindCell(q)
+			if err != nil {
+				return err
+			}
+			req.Cells = append(req.Cells, v.ID)
+		}
+		res, err := s.Export(req)
+		if err != nil {
+			return err
+		}
+		data := res.Data
+		if o.armor {
+			if data, err = export.Armor(data); err != nil {
+				return err
+			}
+		}
+		out := o.out
+		if out == "" {
+			out = export.FileName()
+			if o.armor {
+				out = strings.TrimSuffix(out, ".tdsync") + ".txt"
+			}
+		}
+		if err := writeFileAtomic(out, r.env.Stdout, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return err
+		}
+		j := exportJSON{Bytes: len(data), Cells: len(res.Cells), Statements: res.Statements}
+		if out != "-" {
+			j.File = out
+		}
+		var who, cells []string
+		for _, p := range res.Recipients {
+			who = append(who, p.Name)
+		}
+		for _, c := range res.Cells {
+			cells = append(cells, c.Name)
+			j.Full = j.Full || c.Full
+		}
+		j.Recipients = who
+		if out == "-" {
+			if o.json {
+				return r.out(true, j, nil)
+			}
+			return nil
+		}
+		return r.out(o.json, j, func(w io.Writer) {
+			fmt.Fprintf(w, "Wrote %s for %s: %s, %d new entries (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), res.Statements, len(data))
+		})
+	})
+}
+
+type importJSON struct {
+	From          string           `json:"from"`
+	NewStatements int              `json:"new_statements"`
+	Cells         []cellChangeJSON `json:"cells"`
+	Summary       string           `json:"summary"`
+}
+
+type cellChangeJSON struct {
+	ID            string   `json:"id"`
+	Name          string   `json:"name"`
+	NewCell       bool     `json:"new_cell"`
+	NewStatements int      `json:"new_statements"`
+	NewRatings    int      `json:"new_ratings"`
+	NewMembers    []string `json:"new_members"`
+	Excluded      []string `json:"excluded"`
+	Left          []string `json:"left"`
+	NotCounted    int      `json:"not_counted"`
+}
+
+func toImportJSON(sum *core.ImportSummary) importJSON {
+	j := importJSON{From: sum.From.Name, NewStatements: sum.NewStatements, Summary: sum.String(), Cells: []cellChangeJSON{}}
+	for _, c := range sum.Cells {
+		j.Cells = append(j.Cells, cellChangeJSON{
+			ID: c.ID.String(), Name: c.Name, NewCell: c.NewCell, NewStatements: c.NewStatements,
+			NewRatings: c.NewRatings, NewMembers: names2(c.NewMembers), Excluded: names2(c.Excluded), Left: names2(c.Left),
+			NotCounted: c.Rejected,
+		})
+	}
+	return j
+}
+
+func names2(ps []core.Person) []string {
+	out := []string{}
+	for _, p := range ps {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+func runImport(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 1, "one sync file"); err != nil {
+		return err
+	}
+	data, err := readInput(r, args[0], export.MaxFileSize)
+	if err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error {
+		sum, err := s.Import(context.Background(), data)
+		if err != nil {
+			return err
+		}
+		return r.out(o.json, toImportJSON(sum), func(w io.Writer) { fmt.Fprintf(w, "%s.\n", capitalize(sum.String())) })
+	})
+}
+
+// previewSyncFile is inspect for a sync file: it needs the identity.
+func previewSyncFile(r *runner, o *opts, data []byte) error {
+	return r.withService(func(s *core.Service) error {
+		sum, err := s.PreviewImport(context.Background(), data)
+		if err != nil {
+			return err
+		}
+		j := toImportJSON(sum)
+		return r.out(o.json, struct {
+			Kind string `json:"kind"`
+			importJSON
+		}{"sync file", j}, func(w io.Writer) {
+			fmt.Fprintf(w, "A sync file %s. Nothing was taken in yet: 'trustdesk import' does that.\n", sum.String())
+		})
+	})
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
