@@ -63,17 +63,21 @@ type model struct {
 type cellInfo struct{ ID, Name string }
 
 type rating struct {
-	key            uint64 // subject<<32 | rater
-	day, made      int64  // Unix seconds, for sorting
-	dayNs, madeNs  int32
 	subject, rater int32
 	cell           int32
+	flag           bool    // safety mark ≤ FlagSafety, day within FlagWindow
 	safety         float64 // (mark-1)/4, in 0..1
 	reliability    float64
 	decay          float64
-	recent         bool // day within FlagWindow before now
-	flag           bool // recent and safety mark ≤ FlagSafety
 	src            *Rating
+}
+
+// ratingKey orders the copies of one rater's ratings of one subject.
+type ratingKey struct {
+	key           uint64 // subject<<32 | rater
+	day, made     int64  // Unix seconds
+	dayNs, madeNs int32
+	cell          int32
 }
 
 func (m *model) name(i int32) string {
@@ -110,6 +114,7 @@ type edge struct {
 
 type rec struct {
 	voucher, vouchee int32
+	rank             int8 // statusRank(status)
 	status           string
 }
 
@@ -168,7 +173,6 @@ func build(in *Input) *model {
 		}
 	}
 	ratings := make([]rating, 0, total)
-	seen := make(map[string]struct{}, total)
 	for k, ci := range order {
 		c := &in.Cells[ci]
 		m.cells[k] = cellInfo{ID: c.ID, Name: c.Name}
@@ -191,7 +195,7 @@ func build(in *Input) *model {
 				}
 				from := intern(v)
 				vouchedBy[to] = append(vouchedBy[to], from)
-				recs = append(recs, rec{from, to, mb.Status})
+				recs = append(recs, rec{from, to, int8(statusRank(mb.Status)), mb.Status})
 			}
 		}
 		for to, froms := range vouchedBy {
@@ -227,10 +231,6 @@ func build(in *Input) *model {
 			if !validRating(r) {
 				continue
 			}
-			if _, dup := seen[r.ID]; dup {
-				continue
-			}
-			seen[r.ID] = struct{}{}
 			ratings = append(ratings, rating{
 				subject: intern(r.Subject),
 				rater:   intern(r.Rater),
@@ -283,7 +283,13 @@ func build(in *Input) *model {
 
 func (m *model) buildEdges(edges []edge) {
 	slices.SortFunc(edges, func(a, b edge) int {
-		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.to, b.to), cmp.Compare(a.kind, b.kind))
+		switch {
+		case a.from != b.from:
+			return cmp.Compare(a.from, b.from)
+		case a.to != b.to:
+			return cmp.Compare(a.to, b.to)
+		}
+		return cmp.Compare(a.kind, b.kind)
 	})
 	edges = slices.Compact(edges)
 	ne := len(edges)
@@ -315,8 +321,13 @@ func (m *model) buildEdges(edges []edge) {
 
 func (m *model) buildRecords(recs []rec) {
 	slices.SortFunc(recs, func(a, b rec) int {
-		return cmp.Or(cmp.Compare(a.voucher, b.voucher), cmp.Compare(a.vouchee, b.vouchee),
-			-cmp.Compare(statusRank(a.status), statusRank(b.status)))
+		switch {
+		case a.voucher != b.voucher:
+			return cmp.Compare(a.voucher, b.voucher)
+		case a.vouchee != b.vouchee:
+			return cmp.Compare(a.vouchee, b.vouchee)
+		}
+		return cmp.Compare(b.rank, a.rank)
 	})
 	m.recStart = make([]int32, m.n+1)
 	for k, r := range recs {
@@ -335,13 +346,20 @@ func (m *model) buildRecords(recs []rec) {
 func (m *model) buildRatings(rs []rating) {
 	// Bucket by subject (a counting sort), then order each bucket by rater
 	// and latest first: by day, by the time the statement was made, by
-	// statement id.
+	// statement id; copies of one statement, which are equal in all of
+	// these, by cell.
 	start := make([]int32, m.n+1)
+	keys := make([]ratingKey, len(rs))
 	for k := range rs {
 		r := &rs[k]
-		r.key = uint64(r.subject)<<32 | uint64(r.rater)
-		r.day, r.dayNs = r.src.Day.Unix(), int32(r.src.Day.Nanosecond())
-		r.made, r.madeNs = r.src.Made.Unix(), int32(r.src.Made.Nanosecond())
+		keys[k] = ratingKey{
+			key:    uint64(r.subject)<<32 | uint64(r.rater),
+			day:    r.src.Day.Unix(),
+			dayNs:  int32(r.src.Day.Nanosecond()),
+			made:   r.src.Made.Unix(),
+			madeNs: int32(r.src.Made.Nanosecond()),
+			cell:   r.cell,
+		}
 		start[r.subject+1]++
 	}
 	for i := range m.n {
@@ -355,7 +373,7 @@ func (m *model) buildRatings(rs []rating) {
 		next[s]++
 	}
 	byLatest := func(i, j int32) int {
-		a, b := &rs[i], &rs[j]
+		a, b := &keys[i], &keys[j]
 		switch {
 		case a.key != b.key:
 			return cmp.Compare(a.key, b.key)
@@ -368,15 +386,19 @@ func (m *model) buildRatings(rs []rating) {
 		case a.madeNs != b.madeNs:
 			return cmp.Compare(b.madeNs, a.madeNs)
 		}
-		return cmp.Compare(b.src.ID, a.src.ID)
+		if c := cmp.Compare(rs[j].src.ID, rs[i].src.ID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.cell, b.cell)
 	}
 	for i := range m.n {
 		slices.SortFunc(order[start[i]:start[i+1]], byLatest)
 	}
 	// Keep the latest rating per (subject, rater): the first of each run.
+	// This also keeps one copy of a statement seen in several cells.
 	out := make([]rating, 0, len(rs))
 	for k, o := range order {
-		if k > 0 && rs[order[k-1]].key == rs[o].key {
+		if k > 0 && keys[order[k-1]].key == keys[o].key {
 			continue
 		}
 		out = append(out, rs[o])
@@ -389,8 +411,7 @@ func (m *model) buildRatings(rs []rating) {
 		r.safety = float64(r.src.Safety-1) / 4
 		r.reliability = float64(r.src.Reliability-1) / 4
 		r.decay = decay(m.now, r.src.Day)
-		r.recent = !r.src.Day.Before(flagFrom)
-		r.flag = r.recent && r.src.Safety <= FlagSafety
+		r.flag = r.src.Safety <= FlagSafety && !r.src.Day.Before(flagFrom)
 		m.subjStart[r.subject+1]++
 	}
 	for i := range m.n {
