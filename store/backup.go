@@ -69,19 +69,23 @@ func (db *DB) Backup(w io.Writer, passphrase []byte) error {
 	if len(passphrase) == 0 {
 		return errEmptyPassphrase
 	}
+	if err := db.alive(); err != nil {
+		return err
+	}
 	r, err := age.NewScryptRecipient(string(passphrase))
 	if err != nil {
 		return errEmptyPassphrase
 	}
 	r.SetWorkFactor(db.workFactor)
+	// The scrypt run happens here, before the read transaction starts.
+	aw, err := age.Encrypt(w, r)
+	releaseScryptMemory()
+	if err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
 	return db.View(func(tx *Tx) error {
 		var n uint64
 		if err := tx.tx.QueryRow("SELECT count(*) FROM records").Scan(&n); err != nil {
-			return fmt.Errorf("store: backup: %w", err)
-		}
-		aw, err := age.Encrypt(w, r)
-		releaseScryptMemory()
-		if err != nil {
 			return fmt.Errorf("store: backup: %w", err)
 		}
 		enc := backupEnc.NewEncoder(aw)

@@ -15,7 +15,11 @@ func BenchmarkUnlock(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	sealed := db.sealedForTest()
 	db.Close()
+	if m := headerWorkFactor.FindSubmatch(sealed); m == nil || string(m[1]) != "18" {
+		b.Fatalf("the default does not seal with work factor 18: %q", sealed[:min(len(sealed), 80)])
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		db, err := Open(dir, testPass, Options{})
@@ -104,4 +108,11 @@ func BenchmarkList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// sealedForTest returns the sealed vault key as stored.
+func (db *DB) sealedForTest() []byte {
+	var sealed []byte
+	db.sql.QueryRow("SELECT sealed FROM vault WHERE id = 1").Scan(&sealed)
+	return sealed
 }

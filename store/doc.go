@@ -73,6 +73,13 @@
 // database is built in a temporary file and moved into place only when
 // complete.
 //
+// The decrypted content of a backup is a CBOR sequence (RFC 8742) in core
+// deterministic encoding: first a map {"format": "trustdesk-store-backup",
+// "version": 1, "records": N}, then N maps {"bucket": text, "group": bytes,
+// "key": bytes, "value": bytes}, then nothing. [Restore] reads at most
+// 1 GiB of it and refuses unknown fields, duplicate records and anything
+// after the last record.
+//
 // [Wipe] needs no passphrase. It first overwrites and deletes the sealed
 // vault key and truncates the write-ahead log, which makes every record
 // unreadable for good even if the files cannot be removed or the disk keeps

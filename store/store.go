@@ -38,7 +38,7 @@ var (
 )
 
 const (
-	// DefaultWorkFactor is the scrypt work factor (log2 of N) used when
+	// defaultWorkFactor is the scrypt work factor (log2 of N) used when
 	// Options.WorkFactor is zero: about a second and 256 MiB of memory.
 	defaultWorkFactor = 18
 	// minMaxWorkFactor is the largest work factor always accepted when
@@ -238,6 +238,16 @@ func unlock(sdb *sql.DB, passphrase []byte, maxWF int) (*DB, error) {
 		return nil, err
 	}
 	return &DB{sql: sdb, vault: vault, keys: k}, nil
+}
+
+// alive returns an error if db is closed.
+func (db *DB) alive() error {
+	db.life.RLock()
+	defer db.life.RUnlock()
+	if db.closed {
+		return errClosed
+	}
+	return nil
 }
 
 // Dir returns the directory holding the database.
