@@ -59,9 +59,9 @@ type Member struct {
 	// ID is the person's identity id.
 	ID string
 	// Status is one of [StatusMember], [StatusPending], [StatusExcluded]
-	// or [StatusLeft]. Any other value is treated like [StatusLeft]: the
-	// person counts for the vouching record but receives no trust through
-	// the cell.
+	// or [StatusLeft]; entries with any other status are ignored. Someone
+	// listed twice in one cell has the lower of their statuses there
+	// (excluded below left below pending below member).
 	Status string
 	// VouchedBy lists the people who vouched for this person's admission
 	// (for a founder, nobody).

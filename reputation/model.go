@@ -29,7 +29,7 @@ type model struct {
 	n       int
 	ids     []string // sorted
 	index   map[string]int32
-	names   map[string]string
+	names   []string // how this device knows each person, by number
 	viewer  int32 // -1 without a viewer
 	blocked []bool
 
@@ -81,7 +81,7 @@ type ratingKey struct {
 }
 
 func (m *model) name(i int32) string {
-	if s := m.names[m.ids[i]]; s != "" {
+	if s := m.names[i]; s != "" {
 		return s
 	}
 	id := m.ids[i]
@@ -119,7 +119,7 @@ type rec struct {
 }
 
 func build(in *Input) *model {
-	m := &model{now: in.Now, names: in.Names, viewer: -1}
+	m := &model{now: in.Now, viewer: -1}
 
 	// Everyone who appears anywhere gets a provisional number in order of
 	// appearance; once all are known, numbers are reassigned in id order.
@@ -245,8 +245,10 @@ func build(in *Input) *model {
 	m.ids = slices.Clone(ids)
 	slices.Sort(m.ids)
 	m.index = make(map[string]int32, m.n)
+	m.names = make([]string, m.n)
 	for i, id := range m.ids {
 		m.index[id] = int32(i)
+		m.names[i] = in.Names[id]
 	}
 	final := make([]int32, m.n)
 	for p, id := range ids {

@@ -28,12 +28,14 @@ const (
 	FlagWindow = 90 * 24 * time.Hour
 	// FlagMinTrust is the least trust a rater needs for their flag to count.
 	FlagMinTrust = 0.1
-	// StandingExponent sets how steeply standing falls with safety
-	// evidence against a person: standing is ((1+pos)/(1+pos+neg)) to this
-	// power, before the vouching penalty.
+	// StandingExponent sets how steeply standing falls with the safety
+	// evidence against a person (MODEL.md, section 5): their safety standing
+	// is (1+for)/(1+for+against) to this power.
 	StandingExponent = 3
-	// VouchPenalty is how much each excluded or flagged vouchee lowers the
-	// voucher's standing: standing is divided by 1 + VouchPenalty·bad.
+	// VouchPenalty is how much the people someone vouched for who turned
+	// out badly lower that someone's standing: it is divided by
+	// 1 + VouchPenalty·bad, where bad adds 1 per vouchee excluded from any
+	// cell and 1 − safety standing per other vouchee.
 	VouchPenalty = 0.5
 	// StandingRounds is the most times trust and standing are refined
 	// against each other before the final scores are taken.
@@ -52,13 +54,14 @@ const (
 // Reasons given in [Explained.Why] when a rating counts for less than its
 // rater's trust would suggest, or for nothing.
 const (
-	// WhyBlocked: the viewer blocked the rater on this device.
+	// WhyBlocked says the viewer blocked the rater on this device.
 	WhyBlocked = "blocked on this device"
-	// WhyNotConnected: no chain of verified-in-person and vouch links leads
-	// from the viewer to the rater.
+	// WhyNotConnected says no chain of verified-in-person and vouch links
+	// leads from the viewer to the rater.
 	WhyNotConnected = "not connected to you"
-	// WhyAdmittedByThem: the rater's trust comes, wholly or partly, through
-	// the person rated having vouched for them (or for whoever admitted them).
+	// WhyAdmittedByThem says the rater's trust comes, wholly or partly,
+	// through the person rated having vouched for them (or for whoever
+	// admitted them).
 	WhyAdmittedByThem = "admitted through the person rated"
 )
 
@@ -67,7 +70,8 @@ const (
 type Score struct {
 	// ID is the person's identity id.
 	ID string `json:"id"`
-	// Name is how this device knows the person.
+	// Name is how this device knows the person or, for someone without a
+	// name in [Input.Names], the first 8 characters of their id.
 	Name string `json:"name"`
 	// Safety is the safety score from 1 to 5, or nil when no counted rating
 	// exists.
@@ -86,11 +90,13 @@ type Score struct {
 	// [FlagSafety] or lower for a day within [FlagWindow] before Now.
 	Flags int `json:"flags"`
 	// Trust, from 0 to 1, is how much this person's own ratings count for the
-	// viewer (before decay); 1 for the viewer, 0 without a path.
+	// viewer before decay: 1 for the viewer, 0 without a path. Their ratings
+	// of someone who vouched for them can count less (see [Explained.Weight]).
 	Trust float64 `json:"trust"`
-	// Standing, from 0 to 1, is the share of trust this person passes on to
-	// those they vouch for; it falls when trusted raters find them unsafe
-	// and when people they vouched for are excluded or flagged.
+	// Standing, from 0 to 1, scales the trust this person passes on to
+	// those they vouch for (besides [Damping] and [VouchAllowance]); it falls
+	// when trusted raters find them unsafe and when people they vouched for
+	// are excluded or flagged.
 	Standing float64 `json:"standing"`
 	// Blocked reports whether the viewer blocked this person.
 	Blocked bool `json:"blocked"`
@@ -120,8 +126,9 @@ type Explained struct {
 	Reliability int `json:"reliability"`
 	// Day is the day of the interaction; in JSON it is written YYYY-MM-DD.
 	Day time.Time `json:"day"`
-	// Weight is how much the rating counts: the rater's trust (without any
-	// path through the person rated) times the decay for the rating's age.
+	// Weight is how much the rating counts: the rater's trust, leaving out
+	// any trust that reaches them through the vouches of the person rated,
+	// times the decay for the rating's age ([HalfLife]).
 	Weight float64 `json:"weight"`
 	// Why, when not empty, says why the weight is zero or reduced: one of
 	// [WhyBlocked], [WhyNotConnected] or [WhyAdmittedByThem].
@@ -165,8 +172,9 @@ type Result struct {
 
 // Compute computes everyone's reputation from the viewer's point of view:
 // the viewer, the people they verified, blocked or named, and everyone who
-// appears in a cell. The input is only read, and not retained beyond the
-// strings and tags it holds; it must not change while Compute runs.
+// appears in a cell. The input is only read. The Result refers to the
+// input's ratings for its explanations, so they must not be modified while
+// the Result is in use.
 func Compute(in *Input) *Result {
 	if in == nil {
 		in = &Input{}
