@@ -61,10 +61,7 @@ type Cell struct {
 	// known holds every well-formed statement this replica has held, so
 	// that one deleted or overwritten by a change from outside is put back.
 	known map[StatementID][]byte
-	// verified caches signature checks by statement id; safe because the
-	// id covers the content, the author and the signature.
-	verified map[StatementID]bool
-	state    *State
+	state *State
 }
 
 // Found creates a new cell named name with founder as its first member
@@ -102,7 +99,6 @@ func newCell(doc *automerge.Doc, id CellID) *Cell {
 		doc: doc, id: id,
 		entries:  map[string]*entry{},
 		known:    map[StatementID][]byte{},
-		verified: map[StatementID]bool{},
 	}
 }
 
@@ -211,6 +207,7 @@ func (c *Cell) ApplyChanges(chunk []byte) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.decodeAll()
 	if err := c.doc.LoadIncremental(chunk); err != nil {
 		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
 	}
@@ -234,6 +231,7 @@ func (c *Cell) Merge(other *Cell) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.decodeAll()
 	if _, err := c.doc.Merge(od); err != nil {
 		return fmt.Errorf("merge cell: %w: %v", ErrMalformed, err)
 	}
@@ -266,6 +264,7 @@ func (c *Cell) afterForeign() error {
 	if err := c.rescan(); err != nil {
 		return err
 	}
+	c.decodeAll()
 	var restore []StatementID
 	for id, raw := range c.known {
 		if e := c.entries[id.String()]; e == nil || !bytes.Equal(e.raw, raw) {
@@ -317,14 +316,7 @@ func (c *Cell) rescan() error {
 		}
 		e := &entry{key: k, raw: raw}
 		if v.Kind() != automerge.KindBytes {
-			e.err = fmt.Errorf("value is %s, not bytes", v.Kind())
-		} else {
-			e.stmt, e.err = decode(raw)
-		}
-		if e.stmt != nil && k == e.stmt.id.String() && e.stmt.Cell == c.id {
-			if _, ok := c.known[e.stmt.id]; !ok {
-				c.known[e.stmt.id] = e.stmt.raw
-			}
+			e.decoded, e.err = true, fmt.Errorf("value is %s, not bytes", v.Kind())
 		}
 		next[k] = e
 	}
@@ -340,9 +332,8 @@ func (c *Cell) put(s *Statement) error {
 	if err := c.commit(); err != nil {
 		return err
 	}
-	c.entries[s.id.String()] = &entry{key: s.id.String(), raw: s.raw, stmt: s}
+	c.entries[s.id.String()] = &entry{key: s.id.String(), raw: s.raw, stmt: s, decoded: true, keyOK: true, sig: 1}
 	c.known[s.id] = s.raw
-	c.verified[s.id] = true
 	c.state = nil
 	return nil
 }
@@ -359,26 +350,34 @@ func (c *Cell) derive() *State {
 	if c.state != nil {
 		return c.state
 	}
-	keys := make([]string, 0, len(c.entries))
-	for k := range c.entries {
-		keys = append(keys, k)
+	c.decodeAll()
+	// derive does not depend on the order of its entries.
+	es := make([]*entry, 0, len(c.entries))
+	for _, e := range c.entries {
+		es = append(es, e)
 	}
-	slices.Sort(keys)
-	es := make([]*entry, len(keys))
-	for i, k := range keys {
-		es[i] = c.entries[k]
-	}
-	c.state = derive(c.id, es, c.verify)
+	c.state = derive(c.id, es, verifySignature)
 	return c.state
 }
 
-func (c *Cell) verify(s *Statement, author *identity.Card) bool {
-	if ok, done := c.verified[s.id]; done {
-		return ok
+// decodeAll decodes the entries read since the last call, spread over the
+// available processors, and remembers the well-formed statements of this
+// cell so they can be put back if a change deletes them.
+func (c *Cell) decodeAll() {
+	var todo []*entry
+	for _, e := range c.entries {
+		if !e.decoded {
+			todo = append(todo, e)
+		}
 	}
-	ok := s.Verify(author) == nil
-	c.verified[s.id] = ok
-	return ok
+	parallel(len(todo), func(i int) { todo[i].decode() })
+	for _, e := range todo {
+		if e.keyOK && e.stmt.Cell == c.id {
+			if _, ok := c.known[e.stmt.id]; !ok {
+				c.known[e.stmt.id] = e.stmt.raw
+			}
+		}
+	}
 }
 
 // Statements returns every well-formed statement in the document, valid
@@ -386,6 +385,7 @@ func (c *Cell) verify(s *Statement, author *identity.Card) bool {
 func (c *Cell) Statements() []*Statement {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.decodeAll()
 	var out []*Statement
 	for _, e := range c.entries {
 		if e.stmt != nil {

@@ -5,7 +5,9 @@ import (
 	"container/heap"
 	"crypto/sha256"
 	"encoding/binary"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"trustdesk/identity"
@@ -272,10 +274,47 @@ func (s *State) Digest() [32]byte {
 
 // entry is one key/value pair of the document's statement map, decoded.
 type entry struct {
-	key  string
-	raw  []byte
-	stmt *Statement // nil if the bytes did not decode
-	err  error      // why they did not
+	key   string
+	raw   []byte
+	stmt  *Statement // nil if the bytes did not decode
+	err   error      // why they did not
+	keyOK bool       // key is the statement's id
+	sig   int8       // signature: 0 not checked yet, 1 good, -1 bad
+
+	decoded bool // stmt, err and keyOK are set
+}
+
+// decode decodes e's bytes, once.
+func (e *entry) decode() {
+	if e.decoded {
+		return
+	}
+	e.decoded = true
+	e.stmt, e.err = decode(e.raw)
+	e.keyOK = e.stmt != nil && e.key == e.stmt.id.String()
+}
+
+// verifySignature is the verifier used by cells.
+func verifySignature(s *Statement, author *identity.Card) bool { return s.Verify(author) == nil }
+
+// parallel calls f(0) ... f(n-1) spread over the available processors.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64+1)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // verifier checks a statement's signature; Cell caches its results.
@@ -307,7 +346,7 @@ func derive(cell CellID, entries []*entry, verify verifier) *State {
 		switch {
 		case e.stmt == nil:
 			reject(e, ReasonMalformed, e.err.Error())
-		case e.key != e.stmt.id.String():
+		case !e.keyOK:
 			reject(e, ReasonMalformed, "stored under a key that is not its id")
 		case e.stmt.Cell != cell:
 			reject(e, ReasonWrongCell, "signed for cell "+e.stmt.Cell.String())
@@ -327,75 +366,84 @@ func derive(cell CellID, entries []*entry, verify verifier) *State {
 			}
 		}
 	}
-	byID := make(map[StatementID]*entry, len(good))
+	var todo []*entry
+	for _, e := range good {
+		if e.sig == 0 && cards[e.stmt.Author] != nil {
+			todo = append(todo, e)
+		}
+	}
+	parallel(len(todo), func(i int) { checkSig(todo[i], cards[todo[i].stmt.Author], verify) })
+	var nodes []*entry
 	for _, e := range good {
 		card := cards[e.stmt.Author]
 		switch {
 		case card == nil:
 			reject(e, ReasonUnknownAuthor, "no card of the author "+e.stmt.Author.String()+" in the cell")
-		case !verify(e.stmt, card):
+		case !checkSig(e, card, verify):
 			reject(e, ReasonBadSignature, "signature does not match the author's card")
 		default:
-			byID[e.stmt.id] = e
+			nodes = append(nodes, e)
 		}
 	}
 
 	// Step 3: total order. Kahn's algorithm over the prev graph; among the
 	// statements whose prevs are all placed, the smallest id goes first.
 	// Statements whose prevs never all arrive are held.
-	waiting := make(map[StatementID]int, len(byID))
-	children := make(map[StatementID][]StatementID, len(byID))
-	var ready idHeap
-	for id, e := range byID {
-		n := 0
+	index := make(map[StatementID]int32, len(nodes))
+	for i, e := range nodes {
+		index[e.stmt.id] = int32(i)
+	}
+	waiting := make([]int32, len(nodes))
+	children := make([][]int32, len(nodes))
+	ready := idHeap{nodes: nodes}
+	for i, e := range nodes {
 		for _, p := range e.stmt.Prev {
-			if _, ok := byID[p]; ok {
-				children[p] = append(children[p], id)
+			if pi, ok := index[p]; ok {
+				children[pi] = append(children[pi], int32(i))
 			}
-			n++
 		}
-		waiting[id] = n
-		if n == 0 {
-			ready = append(ready, id)
+		waiting[i] = int32(len(e.stmt.Prev))
+		if waiting[i] == 0 {
+			ready.items = append(ready.items, int32(i))
 		}
 	}
 	heap.Init(&ready)
-	order := make([]*node, 0, len(byID))
-	pos := make(map[StatementID]int, len(byID))
+	order := make([]*node, 0, len(nodes))
+	pos := make([]int32, len(nodes))
+	for i := range pos {
+		pos[i] = -1
+	}
 	for ready.Len() > 0 {
-		id := heap.Pop(&ready).(StatementID)
-		e := byID[id]
+		i := heap.Pop(&ready).(int32)
+		e := nodes[i]
 		n := &node{e: e}
 		for _, p := range e.stmt.Prev {
-			pi := pos[p]
+			pi := int(pos[index[p]])
 			n.prev = append(n.prev, pi)
 			order[pi].next = append(order[pi].next, len(order))
 		}
-		pos[id] = len(order)
+		pos[i] = int32(len(order))
 		order = append(order, n)
-		for _, c := range children[id] {
+		for _, c := range children[i] {
 			waiting[c]--
 			if waiting[c] == 0 {
 				heap.Push(&ready, c)
 			}
 		}
 	}
-	if len(order) < len(byID) {
-		var held []*entry
-		for id, e := range byID {
-			if _, ok := pos[id]; !ok {
-				held = append(held, e)
+	if len(order) < len(nodes) {
+		for i, e := range nodes {
+			if pos[i] >= 0 {
+				continue
 			}
-		}
-		for _, e := range held {
 			missing := 0
 			for _, p := range e.stmt.Prev {
-				if _, ok := byID[p]; !ok {
+				if _, ok := index[p]; !ok {
 					missing++
 				}
 			}
 			if missing > 0 {
-				reject(e, ReasonMissingPrev, "builds on a statement that is not in the cell")
+				reject(e, ReasonMissingPrev, "builds on a statement that is not in the cell or does not carry a valid signature")
 			} else {
 				reject(e, ReasonMissingPrev, "builds on a statement that is waiting for a missing one")
 			}
@@ -451,6 +499,17 @@ func derive(cell CellID, entries []*entry, verify verifier) *State {
 	return st
 }
 
+// checkSig verifies e's signature once and remembers the result in e.
+func checkSig(e *entry, card *identity.Card, verify verifier) bool {
+	if e.sig == 0 {
+		e.sig = -1
+		if verify(e.stmt, card) {
+			e.sig = 1
+		}
+	}
+	return e.sig > 0
+}
+
 func newerCard(a, b *identity.Card) bool {
 	if !a.Created.Equal(b.Created) {
 		return a.Created.After(b.Created)
@@ -487,16 +546,22 @@ func related(order []*node, at int) (anc, desc []bool) {
 	return anc, desc
 }
 
-type idHeap []StatementID
+// idHeap is a min-heap of node indexes ordered by statement id.
+type idHeap struct {
+	nodes []*entry
+	items []int32
+}
 
-func (h idHeap) Len() int           { return len(h) }
-func (h idHeap) Less(i, j int) bool { return compareIDs(h[i], h[j]) < 0 }
-func (h idHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *idHeap) Push(x any)        { *h = append(*h, x.(StatementID)) }
+func (h idHeap) Len() int { return len(h.items) }
+func (h idHeap) Less(i, j int) bool {
+	return compareIDs(h.nodes[h.items[i]].stmt.id, h.nodes[h.items[j]].stmt.id) < 0
+}
+func (h idHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *idHeap) Push(x any)   { h.items = append(h.items, x.(int32)) }
 func (h *idHeap) Pop() any {
-	old := *h
+	old := h.items
 	x := old[len(old)-1]
-	*h = old[:len(old)-1]
+	h.items = old[:len(old)-1]
 	return x
 }
 

@@ -359,7 +359,7 @@ func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*
 		return nil, err
 	}
 	trial := newCell(fork, c.id)
-	trial.known, trial.verified = cloneMap(c.known), cloneMap(c.verified)
+	trial.known = cloneMap(c.known)
 	if err := trial.rescan(); err != nil {
 		return nil, err
 	}
@@ -398,7 +398,7 @@ func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*Ch
 		return nil, err
 	}
 	trial := newCell(fork, c.id)
-	trial.known, trial.verified = cloneMap(c.known), cloneMap(c.verified)
+	trial.known = cloneMap(c.known)
 	if err := trial.rescan(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,158 @@
+package crdt
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"trustdesk/identity"
+)
+
+// bigCell returns a cell with 10 members and n statements in all, most of
+// them ratings, made the way members make them (one Automerge change per
+// statement, each statement building on the previous head). The statements
+// are signed here and stored without deriving the state after each one, so
+// the fixture is quick to build.
+func bigCell(tb testing.TB, n int) *Cell {
+	tb.Helper()
+	founder := person(tb, 0)
+	c := must(Found(founder, "Big cell", t0))
+	members := []*identity.Identity{founder}
+	for i := 1; i < 8; i++ {
+		must(c.Admit(founder, person(tb, i).Card, t0))
+		members = append(members, person(tb, i))
+	}
+	st := c.State()
+	seq := map[identity.ID]uint64{}
+	for _, s := range c.Statements() {
+		seq[s.Author] = max(seq[s.Author], s.Seq)
+	}
+	heads := st.Heads
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.entries); i < n; i++ {
+		me := members[i%len(members)]
+		subject := members[(i*7+3)%len(members)]
+		if subject == me {
+			subject = members[(i+1)%len(members)]
+		}
+		id := me.Card.ID()
+		seq[id]++
+		s := &Statement{
+			Cell: c.id, Seq: seq[id], Prev: heads, Created: t0.Add(time.Duration(i) * time.Minute),
+			Kind: KindRate, Subject: subject.Card.ID(),
+			Rating: Rating{Safety: 1 + i%5, Reliability: 1 + (i/5)%5, Day: t0.AddDate(0, 0, -(i % 300)).Format(time.DateOnly)},
+		}
+		if i%10 == 0 {
+			s.Rating.Note = "on time, friendly"
+		}
+		if err := s.Sign(me); err != nil {
+			tb.Fatal(err)
+		}
+		if err := c.put(s); err != nil {
+			tb.Fatal(err)
+		}
+		heads = []StatementID{s.id}
+	}
+	return c
+}
+
+var (
+	big10kOnce  sync.Once
+	big10kBytes []byte
+)
+
+func big10k(b *testing.B) []byte {
+	big10kOnce.Do(func() { big10kBytes = bigCell(b, 10000).Save() })
+	return big10kBytes
+}
+
+// BenchmarkAdd1000Statements adds 1,000 ratings through the API, each
+// checked against the derived state, signed and committed.
+func BenchmarkAdd1000Statements(b *testing.B) {
+	a, m := person(b, 0), person(b, 1)
+	for b.Loop() {
+		c := must(Found(a, "Cell", t0))
+		must(c.Admit(a, m.Card, t0))
+		for i := range 1000 {
+			if _, err := c.Rate(a, m.Card, rating(1+i%5, 1+i%5), t0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkLoad10k loads a saved 10,000-statement cell document and reads
+// its statements (decoding, no signature checks).
+func BenchmarkLoad10k(b *testing.B) {
+	doc := big10k(b)
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		must(Load(doc))
+	}
+}
+
+// BenchmarkDerive10k derives the state of a 10,000-statement cell whose
+// statements are already decoded and whose signatures were checked once
+// (the cache a Cell keeps; signatures are measured by BenchmarkVerify).
+func BenchmarkDerive10k(b *testing.B) {
+	c := must(Load(big10k(b)))
+	st := c.State()
+	if st.Counted != 10000 || len(st.Invalid) != 0 {
+		b.Fatalf("fixture: %d counted, %d invalid", st.Counted, len(st.Invalid))
+	}
+	for b.Loop() {
+		c.mu.Lock()
+		c.state = nil
+		c.mu.Unlock()
+		c.State()
+	}
+}
+
+// BenchmarkLoadAndDerive10kCold loads a 10,000-statement cell and derives
+// its state from scratch, checking every signature.
+func BenchmarkLoadAndDerive10kCold(b *testing.B) {
+	doc := big10k(b)
+	for b.Loop() {
+		must(Load(doc)).State()
+	}
+}
+
+// BenchmarkVerify checks one statement signature; the reported metric is
+// checks per second.
+func BenchmarkVerify(b *testing.B) {
+	a, m := person(b, 0), person(b, 1)
+	c := must(Found(a, "Cell", t0))
+	must(c.Admit(a, m.Card, t0))
+	s := must(c.Rate(a, m.Card, rating(3, 3), t0))
+	for b.Loop() {
+		if err := s.Verify(a.Card); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+}
+
+// BenchmarkBytesPerRating reports how many bytes one rating statement adds
+// to a saved cell document, measured over 1,000 ratings.
+func BenchmarkBytesPerRating(b *testing.B) {
+	var per float64
+	for b.Loop() {
+		small := bigCell(b, 100).Save()
+		large := bigCell(b, 1100).Save()
+		per = float64(len(large)-len(small)) / 1000
+	}
+	b.ReportMetric(per, "bytes/rating")
+}
+
+func TestBigCellFixture(t *testing.T) {
+	n := 300
+	c := bigCell(t, n)
+	st := c.State()
+	if st.Counted != n || len(st.Invalid) != 0 {
+		t.Fatalf("%d counted, %d invalid", st.Counted, len(st.Invalid))
+	}
+	if got := must(Load(c.Save())).State().Digest(); got != st.Digest() {
+		t.Fatal("fixture does not survive save and load")
+	}
+}
