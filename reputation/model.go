@@ -30,7 +30,7 @@ type model struct {
 	ids     []string // sorted
 	index   map[string]int32
 	names   []string // how this device knows each person, by number
-	viewer  int32 // -1 without a viewer
+	viewer  int32    // -1 without a viewer
 	blocked []bool
 
 	// excluded reports whether any cell excluded the person.
