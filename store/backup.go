@@ -127,7 +127,8 @@ func (db *DB) Backup(w io.Writer, passphrase []byte) error {
 }
 
 // Restore creates a new store in dir from a backup written by
-// [DB.Backup], sealed by the same passphrase under a fresh vault key. It
+// [DB.Backup]. The new store gets a fresh vault key, sealed by passphrase
+// (the one that opens the backup) with opt's work factor. It
 // returns ErrNotEmpty if dir already holds a database, ErrWrongPassphrase if
 // the passphrase does not open the backup, and ErrDamaged if the backup is
 // altered, truncated, larger than 1 GiB decrypted, or not a backup. (An

@@ -56,9 +56,9 @@
 // guess the passphrase, paying the scrypt cost per guess. Without it they
 // learn only: that this is a trustdesk store, its schema version and the
 // scrypt work factor; the bucket names and how many records each bucket
-// holds; which records share a group; the approximate size of each value
-// (bodies are not padded); and, from file timestamps and WAL contents,
-// roughly when and how much was written. They cannot tell two stores'
+// holds; which records share a group; the size of each record, that is of
+// its group, key and value together (bodies are not padded); and, from file
+// timestamps and the pages written, roughly when and how much changed. They cannot tell two stores'
 // groups or keys apart, and cannot link equal values. A copy taken while
 // the program runs is no different: the passphrase and keys live only in
 // memory, and [DB.Close] clears them there (best effort).
