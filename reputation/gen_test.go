@@ -193,3 +193,50 @@ func TestStandingConverges(t *testing.T) {
 		}
 	}
 }
+
+// TestInvariants checks, over random worlds with junk mixed in (empty ids,
+// unknown statuses, self-vouches, members listed twice, blocked verified
+// contacts), that every number stays in its range and agrees with the
+// explanation.
+func TestInvariants(t *testing.T) {
+	for seed := range uint64(5) {
+		in := generate(seed, 120, 6, 1500)
+		rng := rand.New(rand.NewPCG(seed, 3))
+		c := &in.Cells[0]
+		c.Members = append(c.Members,
+			Member{ID: "", Status: StatusMember},
+			Member{ID: c.Members[1].ID, Status: "suspended", VouchedBy: []string{c.Members[0].ID}},
+			Member{ID: c.Members[2].ID, Status: StatusExcluded, VouchedBy: []string{c.Members[2].ID}},
+		)
+		in.Blocked = append(in.Blocked, in.Verified[rng.IntN(len(in.Verified))], in.Viewer, "")
+		in.Verified = append(in.Verified, in.Viewer, "")
+		for _, s := range Compute(in).Scores() {
+			if (s.Safety == nil) != (s.Raters == 0) || (s.Reliability == nil) != (s.Raters == 0) {
+				t.Fatalf("%s: safety %v with %d raters", s.ID, s.Safety, s.Raters)
+			}
+			if s.Safety != nil && (*s.Safety < 1 || *s.Safety > 5 || *s.Reliability < 1 || *s.Reliability > 5) {
+				t.Fatalf("%s: scores out of range: %v %v", s.ID, *s.Safety, *s.Reliability)
+			}
+			if s.Confidence < 0 || s.Confidence >= 1 || s.Trust < 0 || s.Trust > 1 || s.Standing < 0 || s.Standing > 1 {
+				t.Fatalf("%s: confidence %v trust %v standing %v", s.ID, s.Confidence, s.Trust, s.Standing)
+			}
+			if s.Blocked && s.Trust != 0 {
+				t.Fatalf("%s: blocked but trusted %v", s.ID, s.Trust)
+			}
+			counted := 0
+			for _, e := range s.Ratings {
+				if e.Weight < 0 || e.Weight > 1 {
+					t.Fatalf("%s: weight %v", s.ID, e.Weight)
+				}
+				if e.Weight > 0 {
+					counted++
+				} else if e.Why == "" {
+					t.Fatalf("%s: rating by %s weighs 0 without a reason", s.ID, e.RaterID)
+				}
+			}
+			if counted != s.Raters || s.Flags > len(s.Ratings) {
+				t.Fatalf("%s: %d raters, %d counted ratings, %d flags of %d", s.ID, s.Raters, counted, s.Flags, len(s.Ratings))
+			}
+		}
+	}
+}
