@@ -52,15 +52,24 @@ func encode(data []byte, p Profile, r io.Reader) (*Sequence, error) {
 	if len(data) > MaxLength {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(data), MaxLength)
 	}
-	s := spec.shardSize
-	k := (len(data) + s - 1) / s
-	if k > MaxDataShards {
-		return nil, fmt.Errorf("%w: %d frames in the %s profile, at most %d", ErrTooLarge, k, spec.name, MaxDataShards)
+	k, m, frames, err := encodeFrames(data, spec.shardSize, r)
+	if err != nil {
+		return nil, fmt.Errorf("%w in the %s profile", err, spec.name)
 	}
-	m := parityCount(k)
+	return &Sequence{profile: p, spec: spec, k: k, m: m, length: len(data), frames: frames}, nil
+}
+
+// encodeFrames splits data into shards of s bytes, adds parity and returns
+// the frames in display order.
+func encodeFrames(data []byte, s int, r io.Reader) (k, m int, frames [][]byte, err error) {
+	k = (len(data) + s - 1) / s
+	if k > MaxDataShards {
+		return 0, 0, nil, fmt.Errorf("%w: %d frames, at most %d", ErrTooLarge, k, MaxDataShards)
+	}
+	m = parityCount(k)
 	rs, err := reedsolomon.New(k, m, reedsolomon.WithLeopardGF16(true))
 	if err != nil {
-		return nil, fmt.Errorf("qr: erasure code: %w", err)
+		return 0, 0, nil, fmt.Errorf("qr: erasure code: %w", err)
 	}
 	// One buffer holds every shard; the last data shard is zero-padded.
 	buf := make([]byte, (k+m)*s)
@@ -70,16 +79,16 @@ func encode(data []byte, p Profile, r io.Reader) (*Sequence, error) {
 		shards[i] = buf[i*s : (i+1)*s : (i+1)*s]
 	}
 	if err := rs.Encode(shards); err != nil {
-		return nil, fmt.Errorf("qr: erasure code: %w", err)
+		return 0, 0, nil, fmt.Errorf("qr: erasure code: %w", err)
 	}
 
 	var seed [32]byte
 	h := header{k: k, m: m, length: len(data), digest: fileDigest(data), shardSize: s}
 	if _, err := io.ReadFull(r, h.transfer[:]); err != nil {
-		return nil, fmt.Errorf("qr: transfer id: %w", err)
+		return 0, 0, nil, fmt.Errorf("qr: transfer id: %w", err)
 	}
 	if _, err := io.ReadFull(r, seed[:]); err != nil {
-		return nil, fmt.Errorf("qr: parity order: %w", err)
+		return 0, 0, nil, fmt.Errorf("qr: parity order: %w", err)
 	}
 	order := make([]int, k+m)
 	for i := range order {
@@ -89,12 +98,12 @@ func encode(data []byte, p Profile, r io.Reader) (*Sequence, error) {
 	mrand.New(mrand.NewChaCha8(seed)).Shuffle(len(parity), func(i, j int) {
 		parity[i], parity[j] = parity[j], parity[i]
 	})
-	frames := make([][]byte, k+m)
+	frames = make([][]byte, k+m)
 	for pos, idx := range order {
 		h.index = idx
 		frames[pos] = marshalFrame(&h, shards[idx])
 	}
-	return &Sequence{profile: p, spec: spec, k: k, m: m, length: len(data), frames: frames}, nil
+	return k, m, frames, nil
 }
 
 // Len returns the number of frames in the sequence.
