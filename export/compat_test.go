@@ -1,0 +1,118 @@
+package export
+
+import (
+	"encoding/base64"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"trustdesk/crdt"
+	"trustdesk/identity"
+)
+
+var update = flag.Bool("update", false, "write new sync files into testdata (format changes only)")
+
+// The committed sync files: made by this package when the format was
+// written, to Bo, whose private identity is in testdata/bo.identity (a test
+// fixture, never a real person's).
+var committed = []string{"testdata/v1.tdsync", "testdata/v1-armored.txt"}
+
+func loadBo(tb testing.TB) *identity.Identity {
+	tb.Helper()
+	b, err := os.ReadFile("testdata/bo.identity")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return must(identity.UnmarshalIdentity(raw))
+}
+
+// TestWriteCommitted writes the committed files again when run with
+// -update. Only do that when the format version changes: the old files
+// must then stay readable or be refused with ErrVersion.
+func TestWriteCommitted(t *testing.T) {
+	if !*update {
+		t.Skip("run with -update to write testdata")
+	}
+	created := time.Date(2026, 11, 21, 18, 0, 0, 0, time.UTC)
+	ana := must(identity.New("Ana", created))
+	bo := must(identity.New("Bo", created))
+	cy := must(identity.New("Cy", created))
+	cell := must(crdt.Found(ana, "Night shift", created))
+	must(cell.Admit(ana, bo.Card, created))
+	must(cell.Admit(ana, cy.Card, created))
+	since := cell.Heads()
+	must(cell.Rate(ana, cy.Card, crdt.Rating{Safety: 5, Reliability: 4, Day: "2026-11-20", Note: "on time"}, created))
+	other := must(crdt.Found(ana, "Market", created))
+	must(other.Admit(ana, bo.Card, created))
+	f := &File{
+		Cells: []Cell{
+			{ID: cell.ID(), Heads: cell.Heads(), Since: since, Changes: must(cell.ChangesSince(since))},
+			{ID: other.ID(), Heads: other.Heads(), Changes: must(other.ChangesSince(nil))},
+		},
+		Cards: []*identity.Card{cy.Card},
+	}
+	data := must(Seal(ana, []*identity.Card{bo.Card, cy.Card}, f, SealOptions{Now: created}))
+	text := must(Armor(data))
+	priv := must(bo.MarshalBinary())
+	for name, b := range map[string][]byte{
+		"testdata/v1.tdsync":      data,
+		"testdata/v1-armored.txt": text,
+		"testdata/bo.identity":    []byte(base64.StdEncoding.EncodeToString(priv) + "\n"),
+	} {
+		if err := os.WriteFile(name, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCommittedFiles keeps opening the sync files made by the first version
+// of this package: format compatibility.
+func TestCommittedFiles(t *testing.T) {
+	bo := loadBo(t)
+	for _, name := range committed {
+		data, err := os.ReadFile(filepath.FromSlash(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Open(bo, data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if f.Sender.Pseudonym != "Ana" || len(f.Recipients) != 2 || len(f.Cards) != 1 || f.Cards[0].Pseudonym != "Cy" {
+			t.Errorf("%s: sender %q, %d recipients, %d cards", name, f.Sender.Pseudonym, len(f.Recipients), len(f.Cards))
+		}
+		if want := time.Date(2026, 11, 21, 18, 0, 0, 0, time.UTC); !f.Created.Equal(want) {
+			t.Errorf("%s: created %v", name, f.Created)
+		}
+		if len(f.Cells) != 2 {
+			t.Fatalf("%s: %d cells", name, len(f.Cells))
+		}
+		var incremental, whole int
+		for _, c := range f.Cells {
+			if len(c.Since) > 0 {
+				incremental++
+				continue
+			}
+			whole++
+			// The whole cell loads (these bytes are our own fixture;
+			// bytes from outside go through crdt.Checker first).
+			cell, err := crdt.Load(c.Changes)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if cell.ID() != c.ID || len(cell.State().Members) != 2 {
+				t.Errorf("%s: cell %s with %d members", name, cell.ID(), len(cell.State().Members))
+			}
+		}
+		if incremental != 1 || whole != 1 {
+			t.Errorf("%s: %d incremental and %d whole cells", name, incremental, whole)
+		}
+	}
+}
