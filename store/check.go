@@ -8,6 +8,11 @@ import (
 // Check runs SQLite's full integrity check on the database file and
 // returns an error wrapping [ErrDamaged] if it reports any problem.
 func (db *DB) Check() error {
+	db.life.RLock()
+	defer db.life.RUnlock()
+	if db.closed {
+		return errClosed
+	}
 	rows, err := db.sql.Query("PRAGMA integrity_check")
 	if err != nil {
 		return fmt.Errorf("check database: %w", err)

@@ -80,6 +80,8 @@
 // 1 GiB of it and refuses unknown fields, duplicate records and anything
 // after the last record.
 //
+// [DB.Check] runs SQLite's integrity check over the whole file.
+//
 // [Wipe] needs no passphrase. It first overwrites and deletes the sealed
 // vault key and truncates the write-ahead log, which makes every record
 // unreadable for good even if the files cannot be removed or the disk keeps
