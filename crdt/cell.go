@@ -97,8 +97,8 @@ func Found(founder *identity.Identity, name string, now time.Time) (*Cell, error
 func newCell(doc *automerge.Doc, id CellID) *Cell {
 	return &Cell{
 		doc: doc, id: id,
-		entries:  map[string]*entry{},
-		known:    map[StatementID][]byte{},
+		entries: map[string]*entry{},
+		known:   map[StatementID][]byte{},
 	}
 }
 
