@@ -19,8 +19,8 @@
 // in random order; a sender loops over the frames at [FrameInterval]. The
 // exact byte layout is specified in FRAMES.md beside this file.
 //
-// Three profiles trade speed against robustness: [Normal] (QR version 17,
-// 576 bytes per frame), [Dense] (version 21, 896 bytes per frame) and
+// Three profiles trade speed against robustness: [Normal] (QR version 18,
+// 640 bytes per frame), [Dense] (version 21, 896 bytes per frame) and
 // [Robust] (version 14 with level M error correction, 320 bytes per frame).
 //
 // # Scanning

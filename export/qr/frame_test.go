@@ -46,7 +46,7 @@ func feed(t *testing.T, d *Decoder, frames [][]byte) Progress {
 
 func TestRoundTripSizes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	sizes := []int{1, 63, 64, 319, 320, 321, 575, 576, 577, 895, 896, 897, 5000, 50_000}
+	sizes := []int{1, 63, 64, 319, 320, 321, 639, 640, 641, 895, 896, 897, 5000, 50_000}
 	if !testing.Short() {
 		sizes = append(sizes, 300_000)
 	}
@@ -181,8 +181,8 @@ func TestDuplicatesReorderingForeign(t *testing.T) {
 	// not count.
 	var e Decoder
 	feed(t, &e, [][]byte{b.frames[0], b.frames[0], b.frames[1], a.frames[0]})
-	// A has 1 of 6 frames, B 2 of 13: A is nearer completion.
-	if p, want := e.Progress(), (Progress{Have: 1, Need: 6}); a.Needed() != 6 || b.Needed() != 13 || p != want {
+	// A has 1 of 5 frames, B 2 of 11: A is nearer completion.
+	if p, want := e.Progress(), (Progress{Have: 1, Need: 5}); a.Needed() != 5 || b.Needed() != 11 || p != want {
 		t.Fatalf("progress %+v, want %+v", p, want)
 	}
 }
@@ -241,13 +241,17 @@ func TestLyingHeaders(t *testing.T) {
 		{"header only", bad(f[:HeaderSize]), ErrMalformed},
 		{"bit flip", func() []byte { g := bytes.Clone(f); g[HeaderSize+5] ^= 1; return g }(), ErrChecksum},
 		{"truncated", f[:len(f)-64], ErrChecksum},
-		{"odd shard size", func() []byte { g := bytes.Clone(f[:len(f)-1]); binary.BigEndian.PutUint32(g[offCRC:], frameCRC(g)); return g }(), ErrMalformed},
+		{"odd shard size", func() []byte {
+			g := bytes.Clone(f[:len(f)-1])
+			binary.BigEndian.PutUint32(g[offCRC:], frameCRC(g))
+			return g
+		}(), ErrMalformed},
 		{"K zero", reframe(f, offK, 0, 2), ErrMalformed},
 		{"K too large", reframe(f, offK, MaxDataShards+1, 2), ErrMalformed},
 		{"M zero", reframe(f, offM, 0, 2), ErrMalformed},
 		{"index beyond K+M", reframe(f, offIndex, uint32(k+m), 2), ErrMalformed},
-		{"length too short for K", reframe(f, offLength, uint32((k-1)*576), 4), ErrMalformed},
-		{"length too long for K", reframe(f, offLength, uint32(k*576+1), 4), ErrMalformed},
+		{"length too short for K", reframe(f, offLength, uint32((k-1)*640), 4), ErrMalformed},
+		{"length too long for K", reframe(f, offLength, uint32(k*640+1), 4), ErrMalformed},
 		{"length zero", reframe(f, offLength, 0, 4), ErrMalformed},
 		{"length over limit", reframe(f, offLength, MaxLength+1, 4), ErrTooLarge},
 		{"leopard misfit", reframe(reframe(f, offK, 32768, 2), offM, 32769, 2), ErrMalformed},
@@ -265,7 +269,7 @@ func TestLyingHeaders(t *testing.T) {
 	// Consistent but lying frames (another K, another length, the same
 	// transfer id) stay apart from the honest ones and cannot spoil them.
 	liars := [][]byte{
-		reframe(reframe(seq.frames[1], offK, uint32(k+1), 2), offLength, uint32(k*576+1), 4),
+		reframe(reframe(seq.frames[1], offK, uint32(k+1), 2), offLength, uint32(k*640+1), 4),
 		reframe(reframe(seq.frames[2], offLength, uint32(len(data)-1), 4), offIndex, 3, 2),
 		reframe(seq.frames[3], offM, uint32(m-1), 2),
 	}

@@ -19,13 +19,13 @@ import (
 func TestEveryByteValueSurvives(t *testing.T) {
 	// A frame whose shard holds all 256 byte values, twice, read back from
 	// its image at several scales and through a PNG file.
-	shard := make([]byte, 576)
+	shard := make([]byte, 640)
 	for i := range shard {
 		shard[i] = byte(i)
 	}
-	h := header{k: 1, m: 3, length: 576, shardSize: 576, digest: fileDigest(shard)}
+	h := header{k: 1, m: 3, length: 640, shardSize: 640, digest: fileDigest(shard)}
 	frame := marshalFrame(&h, shard)
-	seq := &Sequence{profile: Normal, spec: profiles[Normal], k: 1, m: 3, length: 576, frames: [][]byte{frame}}
+	seq := &Sequence{profile: Normal, spec: profiles[Normal], k: 1, m: 3, length: 640, frames: [][]byte{frame}}
 	for _, ppm := range []int{1, 2, 5} {
 		img, err := seq.Image(0, ppm)
 		if err != nil {
@@ -198,7 +198,7 @@ func TestReadLargePhoto(t *testing.T) {
 
 func TestDecodeDir(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
-	data := randomBytes(rng, 2500) // K = 5 in the normal profile
+	data := randomBytes(rng, 3000) // K = 5 in the normal profile
 	seq, _ := Encode(data, Normal)
 	dir := t.TempDir()
 	names, err := seq.WriteDir(dir, 2)

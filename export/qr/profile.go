@@ -17,8 +17,8 @@ const FrameInterval = 100 * time.Millisecond
 type Profile int
 
 const (
-	// Normal carries 576 bytes per frame in a version 17 QR code
-	// (85×85 modules) with error correction level L.
+	// Normal carries 640 bytes per frame in a version 18 QR code
+	// (89×89 modules) with error correction level L.
 	Normal Profile = iota
 	// Dense carries 896 bytes per frame in a version 21 QR code
 	// (101×101 modules) with error correction level L. It needs a sharper
@@ -39,7 +39,7 @@ type profileSpec struct {
 }
 
 var profiles = [...]profileSpec{
-	Normal: {"normal", 17, qrcode.Low, 576},
+	Normal: {"normal", 18, qrcode.Low, 640},
 	Dense:  {"dense", 21, qrcode.Low, 896},
 	Robust: {"robust", 14, qrcode.Medium, 320},
 }
