@@ -69,15 +69,9 @@ type rating struct {
 	safety         float64 // (mark-1)/4, in 0..1
 	reliability    float64
 	decay          float64
+	day, made      int64 // Unix seconds, to find the latest rating
+	dayNs, madeNs  int32
 	src            *Rating
-}
-
-// ratingKey orders the copies of one rater's ratings of one subject.
-type ratingKey struct {
-	key           uint64 // subject<<32 | rater
-	day, made     int64  // Unix seconds
-	dayNs, madeNs int32
-	cell          int32
 }
 
 func (m *model) name(i int32) string {
@@ -173,6 +167,7 @@ func build(in *Input) *model {
 		}
 	}
 	ratings := make([]rating, 0, total)
+	flagFrom := in.Now.Add(-FlagWindow)
 	for k, ci := range order {
 		c := &in.Cells[ci]
 		m.cells[k] = cellInfo{ID: c.ID, Name: c.Name}
@@ -232,10 +227,18 @@ func build(in *Input) *model {
 				continue
 			}
 			ratings = append(ratings, rating{
-				subject: intern(r.Subject),
-				rater:   intern(r.Rater),
-				cell:    int32(k),
-				src:     r,
+				subject:     intern(r.Subject),
+				rater:       intern(r.Rater),
+				cell:        int32(k),
+				flag:        r.Safety <= FlagSafety && !r.Day.Before(flagFrom),
+				safety:      float64(r.Safety-1) / 4,
+				reliability: float64(r.Reliability-1) / 4,
+				decay:       decay(in.Now, r.Day),
+				day:         r.Day.Unix(),
+				dayNs:       int32(r.Day.Nanosecond()),
+				made:        r.Made.Unix(),
+				madeNs:      int32(r.Made.Nanosecond()),
+				src:         r,
 			})
 		}
 	}
@@ -346,77 +349,59 @@ func (m *model) buildRecords(recs []rec) {
 }
 
 func (m *model) buildRatings(rs []rating) {
-	// Bucket by subject (a counting sort), then order each bucket by rater
-	// and latest first: by day, by the time the statement was made, by
-	// statement id; copies of one statement, which are equal in all of
-	// these, by cell.
+	// Bucket by subject (a counting sort), then by rater within each bucket;
+	// of each rater's ratings of a subject keep the latest (see later).
 	start := make([]int32, m.n+1)
-	keys := make([]ratingKey, len(rs))
 	for k := range rs {
-		r := &rs[k]
-		keys[k] = ratingKey{
-			key:    uint64(r.subject)<<32 | uint64(r.rater),
-			day:    r.src.Day.Unix(),
-			dayNs:  int32(r.src.Day.Nanosecond()),
-			made:   r.src.Made.Unix(),
-			madeNs: int32(r.src.Made.Nanosecond()),
-			cell:   r.cell,
-		}
-		start[r.subject+1]++
+		start[rs[k].subject+1]++
 	}
 	for i := range m.n {
 		start[i+1] += start[i]
 	}
-	order := make([]int32, len(rs))
+	byRater := make([]uint64, len(rs)) // rater<<32 | index into rs
 	next := slices.Clone(start[:m.n])
 	for k := range rs {
 		s := rs[k].subject
-		order[next[s]] = int32(k)
+		byRater[next[s]] = uint64(rs[k].rater)<<32 | uint64(k)
 		next[s]++
 	}
-	byLatest := func(i, j int32) int {
-		a, b := &keys[i], &keys[j]
-		switch {
-		case a.key != b.key:
-			return cmp.Compare(a.key, b.key)
-		case a.day != b.day:
-			return cmp.Compare(b.day, a.day)
-		case a.dayNs != b.dayNs:
-			return cmp.Compare(b.dayNs, a.dayNs)
-		case a.made != b.made:
-			return cmp.Compare(b.made, a.made)
-		case a.madeNs != b.madeNs:
-			return cmp.Compare(b.madeNs, a.madeNs)
-		}
-		if c := cmp.Compare(rs[j].src.ID, rs[i].src.ID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.cell, b.cell)
-	}
-	for i := range m.n {
-		slices.SortFunc(order[start[i]:start[i+1]], byLatest)
-	}
-	// Keep the latest rating per (subject, rater): the first of each run.
-	// This also keeps one copy of a statement seen in several cells.
 	out := make([]rating, 0, len(rs))
-	for k, o := range order {
-		if k > 0 && keys[order[k-1]].key == keys[o].key {
-			continue
+	m.subjStart = make([]int32, m.n+1)
+	for i := range m.n {
+		bucket := byRater[start[i]:start[i+1]]
+		slices.Sort(bucket)
+		for j := 0; j < len(bucket); {
+			best := int32(bucket[j])
+			rater := bucket[j] >> 32
+			j++
+			for ; j < len(bucket) && bucket[j]>>32 == rater; j++ {
+				if k := int32(bucket[j]); later(&rs[k], &rs[best]) {
+					best = k
+				}
+			}
+			out = append(out, rs[best])
 		}
-		out = append(out, rs[o])
+		m.subjStart[i+1] = int32(len(out))
 	}
 	m.ratings = out
-	m.subjStart = make([]int32, m.n+1)
-	flagFrom := m.now.Add(-FlagWindow)
-	for k := range m.ratings {
-		r := &m.ratings[k]
-		r.safety = float64(r.src.Safety-1) / 4
-		r.reliability = float64(r.src.Reliability-1) / 4
-		r.decay = decay(m.now, r.src.Day)
-		r.flag = r.src.Safety <= FlagSafety && !r.src.Day.Before(flagFrom)
-		m.subjStart[r.subject+1]++
+}
+
+// later reports whether a should count instead of b, two ratings by one
+// rater about one subject: the later day, then the later time made, then
+// the larger statement id. Copies of one statement are equal in all of
+// these; the one from the cell with the smaller id is kept.
+func later(a, b *rating) bool {
+	switch {
+	case a.day != b.day:
+		return a.day > b.day
+	case a.dayNs != b.dayNs:
+		return a.dayNs > b.dayNs
+	case a.made != b.made:
+		return a.made > b.made
+	case a.madeNs != b.madeNs:
+		return a.madeNs > b.madeNs
+	case a.src.ID != b.src.ID:
+		return a.src.ID > b.src.ID
 	}
-	for i := range m.n {
-		m.subjStart[i+1] += m.subjStart[i]
-	}
+	return a.cell < b.cell
 }
