@@ -64,7 +64,7 @@ type wireCell struct {
 // wireVersion reads only the version of an envelope, ignoring everything
 // else, so that a newer format is reported as such.
 type wireVersion struct {
-	Version uint64 `cbor:"1,keyasint"`
+	Version *uint64 `cbor:"1,keyasint"`
 }
 
 var (
@@ -220,8 +220,11 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 	if err := versionMode.Unmarshal(b, &v); err != nil {
 		return nil, envelopeError(ErrDamaged, "envelope: %v", err)
 	}
-	if v.Version != Version {
-		return nil, fmt.Errorf("%w: envelope version %d", ErrVersion, v.Version)
+	if v.Version == nil {
+		return nil, envelopeError(ErrDamaged, "envelope without a version")
+	}
+	if *v.Version != Version {
+		return nil, fmt.Errorf("%w: envelope version %d", ErrVersion, *v.Version)
 	}
 	var w wireEnvelope
 	if err := decMode.Unmarshal(b, &w); err != nil {

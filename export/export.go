@@ -250,10 +250,12 @@ func decrypt(id *age.X25519Identity, bin []byte) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
-	plaintext, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
-	if err != nil {
+	// The plaintext is never larger than the file.
+	buf := bytes.NewBuffer(make([]byte, 0, len(bin)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
+	plaintext := buf.Bytes()
 	if len(plaintext) > MaxFileSize {
 		return nil, fmt.Errorf("%w: contents over %d bytes", ErrTooLarge, MaxFileSize)
 	}
@@ -281,7 +283,9 @@ func compress(env []byte) ([]byte, error) {
 func decompress(body []byte) ([]byte, error) {
 	br := bytes.NewReader(body)
 	r := flate.NewReader(br)
-	env, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	buf := bytes.NewBuffer(make([]byte, 0, min(4*len(body), MaxFileSize)+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, MaxFileSize+1))
+	env := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("%w: compressed envelope: %v", ErrDamaged, err)
 	}
