@@ -464,3 +464,38 @@ func TestJSONFields(t *testing.T) {
 		t.Errorf("unrated person: %s", b)
 	}
 }
+
+func TestVouchingRecordStatuses(t *testing.T) {
+	w := newWorld()
+	w.member("c1", "v", StatusMember)
+	w.member("c1", "p", StatusPending, "v")
+	w.member("c1", "l", StatusLeft, "v")
+	w.member("c1", "both", StatusLeft, "v")
+	w.member("c2", "both", StatusMember, "v") // best status where v vouched
+	w.member("c1", "elsewhere", StatusMember, "v")
+	w.member("c3", "elsewhere", StatusExcluded) // excluded by a cell v is not in
+	got := map[string]string{}
+	for _, x := range person(t, w.compute(), "v").VouchedFor {
+		got[x.Name] = x.Status
+	}
+	want := map[string]string{"p": StatusPending, "l": StatusLeft, "both": StatusMember, "elsewhere": StatusExcluded}
+	if len(got) != len(want) {
+		t.Errorf("vouching record %v, want %v", got, want)
+	}
+	for name, s := range want {
+		if got[name] != s {
+			t.Errorf("%s: status %q, want %q", name, got[name], s)
+		}
+	}
+}
+
+func TestExcludedVoucherBreaksTheAdmissionChain(t *testing.T) {
+	w := newWorld()
+	w.member("c", "f", StatusMember)
+	w.member("c", "a", StatusExcluded, "f")
+	w.member("c", "viewer", StatusMember, "a")
+	r := w.compute()
+	if a, f := person(t, r, "a").Trust, person(t, r, "f").Trust; a != 0 || f != 0 {
+		t.Errorf("chain through an excluded voucher: trust a %v, f %v", a, f)
+	}
+}
