@@ -242,3 +242,6 @@ func (s *Service) Backup(w io.Writer, passphrase []byte) error {
 	}
 	return s.db.Backup(w, passphrase)
 }
+
+// CheckStorage runs a full integrity check of the database file.
+func (s *Service) CheckStorage() error { return s.db.Check() }
