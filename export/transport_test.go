@@ -117,7 +117,7 @@ func TestHeaderRefusals(t *testing.T) {
 	// Too many recipients: refused before any of them is tried. The
 	// stanzas are well-formed X25519 stanzas, one of them for me.
 	real := encryptWith(me.Card.Recipient())
-	stanza := real[len(ageMagic):bytes.Index(real, []byte("\n--- "))+1]
+	stanza := real[len(ageMagic) : bytes.Index(real, []byte("\n--- "))+1]
 	crowded := slices.Concat([]byte(ageMagic), bytes.Repeat(stanza, maxStanzas+1), real[len(ageMagic)+len(stanza):])
 	if _, err := Open(me, crowded); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "more than 1024") {
 		t.Errorf("file with %d recipients: got %v, want ErrDamaged", maxStanzas+1, err)
