@@ -169,10 +169,8 @@ type State struct {
 	// a new statement's Prev.
 	Heads []StatementID
 
-	// order is the position of each counted or authority-checked
-	// statement in the total order.
-	members map[identity.ID]int
-	seq     map[identity.ID]uint64
+	members map[identity.ID]int    // index into Members
+	seq     map[identity.ID]uint64 // largest seq per author
 }
 
 // Member returns the member record of id, if id was ever admitted.

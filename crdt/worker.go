@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/automerge/automerge-go"
 )
 
 // The checking worker.
@@ -103,11 +105,11 @@ func serve(r io.Reader) (*workerResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	mode, base, input, err := parseRequest(in)
+	req, err := parseRequest(in)
 	if err != nil {
 		return nil, err
 	}
-	c, err := apply(mode, base, input)
+	c, err := apply(req)
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +126,17 @@ func serve(r io.Reader) (*workerResult, error) {
 // apply does what the main process will do with the bytes, and checks
 // that the result has a single history starting at one founding change:
 // changes from an unrelated document would merge silently otherwise.
-func apply(mode byte, base, input []byte) (*Cell, error) {
-	c, err := applyRaw(mode, base, input)
+func apply(req *request) (*Cell, error) {
+	c, baseHeads, err := applyRaw(req)
 	if err != nil {
 		return nil, err
 	}
-	chs, err := c.doc.Changes()
+	// The base has one root; then only the new changes need looking at.
+	want := 1
+	if len(baseHeads) > 0 {
+		want = 0
+	}
+	chs, err := c.doc.Changes(baseHeads...)
 	if err != nil {
 		return nil, err
 	}
@@ -139,61 +146,87 @@ func apply(mode byte, base, input []byte) (*Cell, error) {
 			roots++
 		}
 	}
-	if roots != 1 {
-		return nil, fmt.Errorf("%w: the document mixes %d unrelated histories", ErrWrongCell, roots)
+	if roots != want {
+		return nil, fmt.Errorf("%w: the document mixes unrelated histories", ErrWrongCell)
 	}
 	return c, nil
 }
 
-func applyRaw(mode byte, base, input []byte) (*Cell, error) {
-	if len(base) == 0 {
-		return Load(input)
+func applyRaw(req *request) (*Cell, []automerge.ChangeHash, error) {
+	if len(req.base) == 0 {
+		c, err := Load(req.input)
+		return c, nil, err
 	}
-	c, err := Load(base)
+	c, err := Load(req.base)
 	if err != nil {
-		return nil, fmt.Errorf("base document: %w", err)
+		return nil, nil, fmt.Errorf("base document: %w", err)
 	}
-	switch mode {
+	heads := c.doc.Heads()
+	c.trustSignatures(req.verified)
+	switch req.mode {
 	case modeDocument:
-		o, err := Load(input)
+		o, err := Load(req.input)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := c.Merge(o); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	case modeChanges:
-		if err := c.ApplyChanges(input); err != nil {
-			return nil, err
+		if err := c.ApplyChanges(req.input); err != nil {
+			return nil, nil, err
 		}
 	}
-	return c, nil
+	return c, heads, nil
 }
 
-func encodeRequest(mode byte, base, input []byte) []byte {
-	b := make([]byte, 0, len(requestMagic)+1+binary.MaxVarintLen64+len(base)+len(input))
+// request is what the parent sends the worker.
+type request struct {
+	mode     byte
+	base     []byte
+	verified []StatementID // statements of base whose signature the parent checked
+	input    []byte
+}
+
+func (r *request) encode() []byte {
+	b := make([]byte, 0, len(requestMagic)+1+2*binary.MaxVarintLen64+len(r.base)+32*len(r.verified)+len(r.input))
 	b = append(b, requestMagic...)
-	b = append(b, mode)
-	b = binary.AppendUvarint(b, uint64(len(base)))
-	b = append(b, base...)
-	return append(b, input...)
+	b = append(b, r.mode)
+	b = binary.AppendUvarint(b, uint64(len(r.base)))
+	b = append(b, r.base...)
+	b = binary.AppendUvarint(b, uint64(len(r.verified)))
+	for _, id := range r.verified {
+		b = append(b, id[:]...)
+	}
+	return append(b, r.input...)
 }
 
-func parseRequest(b []byte) (mode byte, base, input []byte, err error) {
+func parseRequest(b []byte) (*request, error) {
 	if !bytes.HasPrefix(b, []byte(requestMagic)) || len(b) < len(requestMagic)+1 {
-		return 0, nil, nil, errors.New("bad request")
+		return nil, errors.New("bad request")
 	}
 	b = b[len(requestMagic):]
-	mode, b = b[0], b[1:]
-	if mode != modeDocument && mode != modeChanges {
-		return 0, nil, nil, errors.New("bad request mode")
+	r := &request{mode: b[0]}
+	b = b[1:]
+	if r.mode != modeDocument && r.mode != modeChanges {
+		return nil, errors.New("bad request mode")
 	}
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) {
-		return 0, nil, nil, errors.New("bad request length")
+		return nil, errors.New("bad request length")
+	}
+	r.base, b = b[k:k+int(n)], b[k+int(n):]
+	n, k = binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k)/32 {
+		return nil, errors.New("bad request length")
 	}
 	b = b[k:]
-	return mode, b[:n], b[n:], nil
+	for range n {
+		r.verified = append(r.verified, StatementID(b[:32]))
+		b = b[32:]
+	}
+	r.input = b
+	return r, nil
 }
 
 // A Checker checks Automerge bytes from outside in a child process before
@@ -240,21 +273,21 @@ type CheckResult struct {
 // a cell document, and [ErrCouldNotCheck] if the worker could not run to
 // the end.
 func (ch *Checker) CheckDocument(ctx context.Context, base, untrusted []byte) (*CheckResult, error) {
-	return ch.check(ctx, modeDocument, base, untrusted)
+	return ch.check(ctx, &request{mode: modeDocument, base: base, input: untrusted})
 }
 
 // CheckChanges is like [Checker.CheckDocument] for a change chunk made by
 // [Cell.ChangesSince], applied to base. With an empty base the chunk must
 // hold a whole cell's changes.
 func (ch *Checker) CheckChanges(ctx context.Context, base, chunk []byte) (*CheckResult, error) {
-	return ch.check(ctx, modeChanges, base, chunk)
+	return ch.check(ctx, &request{mode: modeChanges, base: base, input: chunk})
 }
 
-func (ch *Checker) check(ctx context.Context, mode byte, base, input []byte) (*CheckResult, error) {
-	if len(base) > MaxDocumentSize || len(input) > MaxDocumentSize {
+func (ch *Checker) check(ctx context.Context, req *request) (*CheckResult, error) {
+	if len(req.base) > MaxDocumentSize || len(req.input) > MaxDocumentSize {
 		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
 	}
-	if len(input) == 0 {
+	if len(req.input) == 0 {
 		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
 	}
 	exe := ch.Exe
@@ -277,7 +310,7 @@ func (ch *Checker) check(ctx context.Context, mode byte, base, input []byte) (*C
 	cmd := exec.CommandContext(ctx, exe, ch.Args...)
 	cmd.Env = append(os.Environ(), ch.Env...)
 	cmd.Env = append(cmd.Env, WorkerEnv+"="+workerMode, workerMemoryEnv+"="+strconv.FormatInt(mem, 10), "RUST_BACKTRACE=0")
-	cmd.Stdin = bytes.NewReader(encodeRequest(mode, base, input))
+	cmd.Stdin = bytes.NewReader(req.encode())
 	var stdout, stderr headBuffer
 	stdout.max, stderr.max = maxResultOutput, maxResultOutput
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -345,22 +378,16 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 // c's current document and, if it is accepted, applies it to c and
 // confirms both derived the same state. On any error c is unchanged.
 func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*CheckResult, error) {
-	res, err := ch.CheckChanges(ctx, c.Save(), chunk)
+	base, verified := c.saveVerified()
+	res, err := ch.check(ctx, &request{mode: modeChanges, base: base, verified: verified, input: chunk})
 	if err != nil {
 		return nil, err
 	}
 	if res.Cell != c.ID() {
 		return nil, fmt.Errorf("apply changes: %w", ErrWrongCell)
 	}
-	c.mu.Lock()
-	fork, err := c.doc.Fork()
-	c.mu.Unlock()
+	trial, err := c.fork()
 	if err != nil {
-		return nil, err
-	}
-	trial := newCell(fork, c.id)
-	trial.known = cloneMap(c.known)
-	if err := trial.rescan(); err != nil {
 		return nil, err
 	}
 	if err := trial.ApplyChanges(chunk); err != nil {
@@ -380,7 +407,8 @@ func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*
 // into c and confirms both derived the same state. On any error c is
 // unchanged.
 func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*CheckResult, error) {
-	res, err := ch.CheckDocument(ctx, c.Save(), doc)
+	base, verified := c.saveVerified()
+	res, err := ch.check(ctx, &request{mode: modeDocument, base: base, verified: verified, input: doc})
 	if err != nil {
 		return nil, err
 	}
@@ -391,15 +419,8 @@ func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*Ch
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	fork, err := c.doc.Fork()
-	c.mu.Unlock()
+	trial, err := c.fork()
 	if err != nil {
-		return nil, err
-	}
-	trial := newCell(fork, c.id)
-	trial.known = cloneMap(c.known)
-	if err := trial.rescan(); err != nil {
 		return nil, err
 	}
 	if err := trial.Merge(o); err != nil {
@@ -414,12 +435,53 @@ func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*Ch
 	return res, nil
 }
 
-func cloneMap[K comparable, V any](m map[K]V) map[K]V {
-	out := make(map[K]V, len(m))
-	for k, v := range m {
-		out[k] = v
+// saveVerified returns c's document and the ids of its statements whose
+// signatures were already checked, so the worker need not check them again.
+func (c *Cell) saveVerified() ([]byte, []StatementID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []StatementID
+	for _, e := range c.entries {
+		if e.sig > 0 && e.keyOK {
+			ids = append(ids, e.stmt.id)
+		}
 	}
-	return out
+	return c.doc.Save(), ids
+}
+
+// trustSignatures marks the statements with the given ids as having good
+// signatures. It is used by the worker with ids from the parent, which
+// checked them; an id is the hash of the statement's bytes, so it cannot
+// vouch for other bytes.
+func (c *Cell) trustSignatures(ids []StatementID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.decodeAll()
+	for _, id := range ids {
+		if e := c.entries[id.String()]; e != nil && e.keyOK {
+			e.sig = 1
+		}
+	}
+}
+
+// fork returns an independent copy of c, with its decoding and signature
+// caches, to try changes on.
+func (c *Cell) fork() (*Cell, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	doc, err := c.doc.Fork()
+	if err != nil {
+		return nil, err
+	}
+	f := newCell(doc, c.id)
+	for k, v := range c.known {
+		f.known[k] = v
+	}
+	for k, e := range c.entries {
+		cp := *e
+		f.entries[k] = &cp
+	}
+	return f, f.rescan()
 }
 
 func sameResult(c *Cell, res *CheckResult) error {
