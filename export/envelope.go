@@ -180,6 +180,9 @@ func toWire(f *File) (*wireEnvelope, error) {
 	}
 	sender := f.Sender.Bytes()
 	for _, c := range f.Cards {
+		if c == nil {
+			return nil, errors.New("nil card")
+		}
 		if b := c.Bytes(); !bytes.Equal(b, sender) {
 			w.Cards = append(w.Cards, b)
 		}
@@ -276,7 +279,7 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		f.Recipients[i] = identity.ID(r)
 	}
 
-	if len(w.Cells) > MaxCells {
+	if w.Cells == nil || len(w.Cells) > MaxCells {
 		return nil, envelopeError(ErrDamaged, "%d cells", len(w.Cells))
 	}
 	f.Cells = make([]Cell, len(w.Cells))
@@ -301,7 +304,7 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		if c.Since, err = hashesFromWire(wc.Since); err != nil {
 			return nil, envelopeError(ErrDamaged, "cell %s: since: %v", c.ID, err)
 		}
-		if len(wc.Changes) > crdt.MaxDocumentSize {
+		if wc.Changes == nil || len(wc.Changes) > crdt.MaxDocumentSize {
 			return nil, envelopeError(ErrDamaged, "cell %s: %d bytes of changes", c.ID, len(wc.Changes))
 		}
 		c.Changes = wc.Changes

@@ -128,6 +128,9 @@ func Seal(sender *identity.Identity, recipients []*identity.Card, f *File, opt S
 	var ageRecipients []age.Recipient
 	ids := make([]identity.ID, 0, len(recipients))
 	for _, c := range recipients {
+		if c == nil {
+			return nil, errors.New("seal sync file: nil recipient card")
+		}
 		id := c.ID()
 		if slices.Contains(ids, id) {
 			continue

@@ -265,6 +265,16 @@ func TestEnvelopeRefusals(t *testing.T) {
 			}
 			return signWire(t, a, w)
 		}, ErrDamaged},
+		"null for cells": {func() []byte {
+			w := signedWire(t, a)
+			w.Cells = nil
+			return signWire(t, a, w)
+		}, ErrDamaged},
+		"null for changes": {func() []byte {
+			w := signedWire(t, a)
+			w.Cells[0].Changes = nil
+			return signWire(t, a, w)
+		}, ErrDamaged},
 		"non-canonical integer": {func() []byte {
 			env := signWire(t, a, signedWire(t, a))
 			// The version 1 is encoded as 0x01 right after the map
