@@ -7,8 +7,10 @@ import (
 	"strings"
 	"syscall"
 
+	"trustdesk/camera"
 	"trustdesk/crdt"
 	"trustdesk/export"
+	"trustdesk/export/qr"
 	"trustdesk/identity"
 	"trustdesk/store"
 )
@@ -73,6 +75,18 @@ func Explain(err error) string {
 		return "There is nobody to send this to: the cell has no other members you have not blocked."
 	case errors.Is(err, ErrNotYourCell):
 		return "This sync file carries a cell you are not a member of, so it was refused; nothing was changed."
+	case errors.Is(err, camera.ErrNoCamera):
+		return "No camera was found: connect one, or save the QR codes as pictures and open those instead."
+	case errors.Is(err, camera.ErrUnsupported):
+		return "Scanning with the camera is not available on this computer: save the QR codes as pictures and open those instead."
+	case errors.Is(err, qr.ErrNoCode):
+		return "No QR code could be read in that picture: try a sharper, closer picture."
+	case errors.Is(err, qr.ErrNoImages):
+		return "That folder holds no pictures (PNG or JPEG) of QR codes."
+	case errors.Is(err, qr.ErrTooLarge):
+		return "That is too large to show as QR codes; save it as a file instead."
+	case errors.Is(err, qr.ErrNotFrame), errors.Is(err, qr.ErrVersion), errors.Is(err, qr.ErrChecksum), errors.Is(err, qr.ErrMalformed), errors.Is(err, qr.ErrDamaged):
+		return "Those QR codes are not a complete, undamaged sync file; scan them again."
 	case errors.Is(err, ErrNoSuchCell):
 		return "No cell matches that name; 'trustdesk cell list' shows your cells."
 	case errors.Is(err, ErrNotInCell):

@@ -568,6 +568,9 @@ func runInspect(r *runner, o *opts, args []string) error {
 	if core.LooksLikeSyncFile(data) {
 		return previewSyncFile(r, o, data)
 	}
+	if looksLikeImage(data) {
+		return inspectImage(r, o, data)
+	}
 	in, err := core.Inspect(context.Background(), r.env.Options.Checker, data)
 	if err != nil {
 		return err

@@ -93,6 +93,8 @@ type opts struct {
 	verbose  bool
 	to       string
 	armor    bool
+	qr       string
+	profile  string
 
 	admitVouches, excludeQuorum int
 	safety, reliability         int
@@ -427,4 +429,6 @@ var flagHelp = map[string]string{
 	"cell":           "a cell (repeat for several)",
 	"to":             "the person it is for",
 	"armor":          "write text to paste into a messenger",
+	"qr":             "a QR code picture (or, for export and import, a folder of them)",
+	"qr-profile":     "robust, normal (default) or dense: fewer, denser frames need a sharper camera",
 }

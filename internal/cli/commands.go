@@ -30,12 +30,16 @@ your data, not even you. An existing identity is never overwritten.`,
 			run:   runInit,
 		},
 		{
-			name: "card", args: "[--json]",
+			name: "card", args: "[--json] [--qr FILE.png]",
 			summary: "print your card, to give to others",
 			help: `Prints your card as one line of text starting with TD1. Give it to people
-you meet; they add it with 'trustdesk contact add'.`,
-			flags: jsonFlag,
-			run:   runCard,
+you meet; they add it with 'trustdesk contact add'. --qr FILE.png saves it
+as a QR code picture instead, for others to scan.`,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				jsonFlag(fs, o)
+				fs.StringVar(&o.qr, "qr", "", "")
+			},
+			run: runCard,
 		},
 		{
 			name:    "contact",
@@ -43,12 +47,14 @@ you meet; they add it with 'trustdesk contact add'.`,
 			help:    "Contacts are the cards you hold, with your own name for each person.",
 			sub: []*command{
 				{
-					name: "add", args: "CARDTEXT [--name NAME] [--verified]",
+					name: "add", args: "(CARDTEXT | --qr IMAGE) [--name NAME] [--verified]",
 					summary: "add someone's card",
 					help: `Adds the card CARDTEXT (the text starting with TD1). --name gives the
 person a name only you see. Use --verified only if you got the card face to
-face, or after comparing the safety code ('trustdesk contact show').`,
+face, or after comparing the safety code ('trustdesk contact show').
+--qr IMAGE reads the card from a photo or screenshot of its QR code.`,
 					flags: func(fs *flag.FlagSet, o *opts) {
+						fs.StringVar(&o.qr, "qr", "", "")
 						fs.StringVar(&o.name, "name", "", "")
 						fs.BoolVar(&o.verified, "verified", false, "")
 						jsonFlag(fs, o)
@@ -108,6 +114,7 @@ their ratings no longer count in what you see. They are not told.`,
 		cellCommands(),
 		rateCommand(),
 		exportCommand(),
+		scanCommand(),
 		importCommand(),
 		inspectCommand(),
 		{
@@ -235,6 +242,15 @@ func runCard(r *runner, o *opts, args []string) error {
 	}
 	return r.withService(func(s *core.Service) error {
 		c := s.Card()
+		if o.qr != "" {
+			if err := writeCardQR(r, c.String(), o.qr); err != nil {
+				return err
+			}
+			if o.qr != "-" {
+				fmt.Fprintf(r.env.Stdout, "Your card's QR code is in %s.\n", o.qr)
+			}
+			return nil
+		}
 		return r.out(o.json, toCardJSON(c), func(w io.Writer) { fmt.Fprintln(w, c.String()) })
 	})
 }
@@ -276,11 +292,20 @@ func verifiedWords(v core.Verification) string {
 }
 
 func runContactAdd(r *runner, o *opts, args []string) error {
-	if len(args) == 0 {
-		return usagef("expected the card text (it starts with TD1)")
+	if len(args) == 0 && o.qr == "" {
+		return usagef("expected the card text (it starts with TD1) or --qr IMAGE")
 	}
 	// A card pasted with line breaks may arrive as several arguments.
 	text := strings.Join(args, "")
+	if o.qr != "" {
+		if len(args) > 0 {
+			return usagef("give the card text or --qr IMAGE, not both")
+		}
+		var err error
+		if text, err = readCardQR(o.qr); err != nil {
+			return err
+		}
+	}
 	if text == "-" {
 		b, err := io.ReadAll(io.LimitReader(r.env.Stdin, 4096))
 		if err != nil {

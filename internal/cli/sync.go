@@ -13,7 +13,7 @@ import (
 
 func exportCommand() *command {
 	return &command{
-		name: "export", args: "(--to CONTACT | --cell CELL) [--cell CELL ...] [--out FILE|-] [--armor] [--json]",
+		name: "export", args: "(--to CONTACT | --cell CELL) [--cell CELL ...] [--out FILE|- | --armor | --qr DIR] [--json]",
 		summary: "make a sync file for a person or a cell",
 		help: `Makes a sync file that carries what the others lack: with --to CONTACT, for
 that person, holding the cells you share (or the --cell ones); with only
@@ -21,12 +21,15 @@ that person, holding the cells you share (or the --cell ones); with only
 people). Only the people it is for can open it. The file is written to
 --out FILE (default: a new file with a name that reveals nothing, in this
 folder; "-" writes to standard output). --armor writes text to paste into
-any messenger instead of a file.`,
+any messenger instead of a file. --qr DIR writes it as numbered QR code
+pictures to show one after another (--qr-profile robust, normal or dense).`,
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.to, "to", "", "")
 			fs.Var(&o.cells, "cell", "")
 			fs.StringVar(&o.out, "out", "", "")
 			fs.BoolVar(&o.armor, "armor", false, "")
+			fs.StringVar(&o.qr, "qr", "", "")
+			fs.StringVar(&o.profile, "qr-profile", "", "")
 			jsonFlag(fs, o)
 		},
 		run: runExport,
@@ -35,14 +38,18 @@ any messenger instead of a file.`,
 
 func importCommand() *command {
 	return &command{
-		name: "import", args: "FILE|- [--json]",
+		name: "import", args: "(FILE|- | --qr DIR) [--json]",
 		summary: "take in a sync file someone gave you",
 		help: `Takes in a sync file (the file itself, or the pasted text; "-" reads
 standard input). Everything in it is checked first; then all of it is
 taken in at once, or nothing. Taking in the same file twice changes
-nothing. 'trustdesk inspect FILE' shows what it would change first.`,
-		flags: jsonFlag,
-		run:   runImport,
+nothing. 'trustdesk inspect FILE' shows what it would change first.
+--qr DIR rebuilds the file from pictures of its QR codes, in any order.`,
+		flags: func(fs *flag.FlagSet, o *opts) {
+			fs.StringVar(&o.qr, "qr", "", "")
+			jsonFlag(fs, o)
+		},
+		run: runImport,
 	}
 }
 
@@ -53,6 +60,8 @@ type exportJSON struct {
 	Statements int      `json:"statements"`
 	Recipients []string `json:"recipients"`
 	Full       bool     `json:"full"`
+	Frames     int      `json:"frames,omitempty"`
+	Needed     int      `json:"needed,omitempty"`
 }
 
 func runExport(r *runner, o *opts, args []string) error {
@@ -84,6 +93,9 @@ func runExport(r *runner, o *opts, args []string) error {
 			return err
 		}
 		data := res.Data
+		if o.qr != "" {
+			return exportQR(r, o, res)
+		}
 		if o.armor {
 			if data, err = export.Armor(data); err != nil {
 				return err
@@ -164,10 +176,19 @@ func names2(ps []core.Person) []string {
 }
 
 func runImport(r *runner, o *opts, args []string) error {
-	if err := wantArgs(args, 1, "one sync file"); err != nil {
-		return err
+	var data []byte
+	var err error
+	if o.qr != "" {
+		if err := wantArgs(args, 0, "the folder of QR pictures after --qr"); err != nil {
+			return err
+		}
+		data, err = readSequence(o.qr)
+	} else {
+		if err := wantArgs(args, 1, "one sync file"); err != nil {
+			return err
+		}
+		data, err = readInput(r, args[0], export.MaxFileSize)
 	}
-	data, err := readInput(r, args[0], export.MaxFileSize)
 	if err != nil {
 		return err
 	}
@@ -202,4 +223,19 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// exportQR writes an export as QR frames.
+func exportQR(r *runner, o *opts, res *core.ExportResult) error {
+	seq, err := writeSequence(o.qr, o.profile, res.Data)
+	if err != nil {
+		return err
+	}
+	j := exportJSON{File: o.qr, Bytes: len(res.Data), Cells: len(res.Cells), Statements: res.Statements, Frames: seq.Len(), Needed: seq.Needed()}
+	for _, p := range res.Recipients {
+		j.Recipients = append(j.Recipients, p.Name)
+	}
+	return r.out(o.json, j, func(w io.Writer) {
+		fmt.Fprintf(w, "Wrote %d QR pictures to %s; any %d of them rebuild the sync file. Show them one after another.\n", seq.Len(), o.qr, seq.Needed())
+	})
 }
