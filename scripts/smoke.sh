@@ -2,7 +2,8 @@
 # smoke.sh starts the real trustdesk binary in a real window on a virtual
 # X screen (Xvfb), waits for the window to appear, takes a screenshot of it
 # and checks that something was drawn: a window that stays one flat colour
-# (OpenGL failed, the app hung before its first frame) fails the test.
+# (OpenGL failed, the app hung before its first frame) fails the test, and
+# so does a data race or a Fyne threading error in the app's output.
 #
 # Usage: scripts/smoke.sh [--binary PATH] [--home DIR] [--out DIR] [--timeout SECONDS]
 #   --binary   the program to start (default ./trustdesk)
@@ -110,6 +111,14 @@ while :; do
 	sleep 0.5
 done
 mv "$work/shot.png" "$shot"
+
+# A race-enabled build reports data races on its output; Fyne reports widget
+# calls made off the UI goroutine. Either one fails the test.
+sleep 1
+if grep -q -e 'WARNING: DATA RACE' -e 'Error in Fyne call thread' "$work/app.log"; then
+	sed 's/^/  | /' "$work/app.log" >&2
+	fail "the app reported a data race or a call off the UI goroutine"
+fi
 size="$(convert "$shot" -format '%wx%h' info:)"
 
 printf 'smoke test passed: window %s (%s) appeared after %ss with %s colours\n' "$window" "$size" "$appeared" "$colours"

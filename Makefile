@@ -1,0 +1,133 @@
+# trustdesk: build, run, test and package. Needs GNU make.
+#
+#   make run          install what is missing, build, open the app
+#   make test         install what is missing, then gofmt, go vet, staticcheck,
+#                     go test -race -shuffle=on ./..., and the real-window smoke test
+#   make build        build ./trustdesk
+#   make bench        run every benchmark; results also go to bench.txt
+#   make package      Linux release archive with a .desktop entry, in dist/
+#   make smoke        start the real app under Xvfb and check its window is drawn
+#   make screenshots  the same, keeping the screenshots in screenshots/
+#   make release      Linux and macOS archives with fyne-cross (fyne-cross.yml);
+#                     TARGETS="linux/arm64" builds only the targets named
+#   make deps         only install what is missing (scripts/deps.sh)
+#   make icon         render assets/icon.png again from assets/icon.svg
+#   make clean        remove what the targets above wrote
+#
+# Pass arguments to the app with: make run ARGS="--home /some/folder"
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-print-directory
+
+# scripts/deps.sh installs Go here only when no Go 1.21 or newer was found.
+export PATH := $(HOME)/.local/share/trustdesk/go/bin:$(PATH)
+
+GO ?= go
+BINARY := trustdesk
+ARGS ?=
+TARGETS ?=
+OS := $(shell uname -s)
+
+# Package metadata comes from FyneApp.toml, the one place it is written.
+toml = $(shell sed -n 's/^$(1) *= *"\{0,1\}\([^"]*\)"\{0,1\} *$$/\1/p' FyneApp.toml | head -n1)
+VERSION := $(call toml,Version)
+ARCH := $(shell $(GO) env GOARCH 2>/dev/null)
+
+# The dependency check is skipped while nothing it looks at has changed:
+# the script, the module files, or the system's package database.
+DEPS_STAMP := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trustdesk/deps.stamp
+
+section = @printf '\n==> %s\n' "$(1)"
+
+.PHONY: run build test fmt-check vet staticcheck unit smoke screenshots bench package release deps icon clean
+
+run: build
+	$(call section,opening trustdesk)
+	./$(BINARY) $(ARGS)
+
+build: deps
+	$(call section,build ./$(BINARY))
+	$(GO) build -o $(BINARY) ./cmd/trustdesk
+
+test: deps
+	@start=$$SECONDS; \
+	$(MAKE) fmt-check vet staticcheck unit smoke; \
+	printf '\n==> all checks passed in %ss\n' $$((SECONDS - start))
+
+fmt-check:
+	$(call section,gofmt)
+	@files="$$(find . -name '*.go' -not -path './fyne-cross/*' -not -path './dist/*' -not -path '*/testdata/*' | sort)"; \
+	bad="$$(gofmt -l $$files)"; \
+	if [ -n "$$bad" ]; then printf 'not formatted with gofmt (run gofmt -w on them):\n%s\n' "$$bad"; exit 1; fi; \
+	echo "all Go files are formatted"
+
+vet:
+	$(call section,go vet)
+	$(GO) vet ./...
+
+staticcheck:
+	$(call section,staticcheck)
+	$(GO) tool staticcheck ./...
+
+unit:
+	$(call section,go test -race -shuffle=on)
+	$(GO) test -race -shuffle=on ./...
+
+# The smoke test runs a race-enabled build of the real binary: it reuses
+# the packages "go test -race" just compiled, and a data race in the real
+# window fails the test. The binary lives in a temporary folder, so Fyne
+# reads FyneApp.toml from the working directory, as with "go run".
+smoke: deps
+	$(call section,smoke test: the real app in a window under Xvfb)
+	@if [ "$(OS)" != Linux ]; then echo "skipped: the smoke test needs Xvfb and runs on Linux"; exit 0; fi; \
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -race -o "$$tmp/$(BINARY)" ./cmd/trustdesk; \
+	scripts/smoke.sh --binary "$$tmp/$(BINARY)" --out dist/smoke
+
+screenshots: build
+	$(call section,screenshots of the real app under Xvfb)
+	scripts/smoke.sh --binary ./$(BINARY) --out screenshots
+
+bench: deps
+	$(call section,benchmarks (also written to bench.txt))
+	$(GO) test -run '^$$' -bench . -benchmem ./... | tee bench.txt
+
+# fyne package reads FyneApp.toml from its source folder, here the
+# repository root, and packs the release binary built just before with
+# the same flags "fyne package --release" uses. It also counts the build
+# number up in FyneApp.toml; that change is undone, so packaging never
+# edits the source tree.
+package: deps
+	$(call section,package trustdesk $(VERSION) for linux/$(ARCH))
+	@if [ "$(OS)" != Linux ]; then echo "make package builds the Linux archive; for macOS see fyne-cross.yml"; exit 1; fi
+	rm -rf dist/package && mkdir -p dist/package
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '-s -w' -tags release,migrated_fynedo \
+		-o dist/package/$(BINARY) ./cmd/trustdesk
+	@cp FyneApp.toml dist/package/FyneApp.toml.orig; \
+	trap 'cp dist/package/FyneApp.toml.orig FyneApp.toml' EXIT; \
+	cd dist/package && $(GO) tool fyne package --os linux --release \
+		--src "$(CURDIR)" --exe "$(CURDIR)/dist/package/$(BINARY)" \
+		--name $(BINARY) --icon "$(CURDIR)/assets/icon.png"
+	mv dist/package/$(BINARY).tar.xz dist/$(BINARY)-$(VERSION)-linux-$(ARCH).tar.xz
+	rm -rf dist/package
+	@echo "dist/$(BINARY)-$(VERSION)-linux-$(ARCH).tar.xz:"; tar -tJf dist/$(BINARY)-$(VERSION)-linux-$(ARCH).tar.xz | sed 's/^/  /'
+
+release:
+	$(call section,release archives with fyne-cross)
+	scripts/release.sh $(TARGETS)
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP): scripts/deps.sh go.mod go.sum $(wildcard /var/lib/dpkg/status)
+	$(call section,installing what is missing)
+	scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+icon: assets/icon.svg
+	rsvg-convert -w 512 -h 512 assets/icon.svg -o assets/icon.png
+
+clean:
+	rm -rf $(BINARY) dist screenshots bench.txt
