@@ -1,0 +1,76 @@
+package core
+
+import (
+	"time"
+
+	"trustdesk/identity"
+	"trustdesk/reputation"
+	"trustdesk/store"
+)
+
+// Reputation computes everyone's reputation as I see it: from every cell on
+// this device, weighted by whom I verified in person and who vouched for
+// whom, ignoring people I blocked. See reputation/MODEL.md.
+func (s *Service) Reputation() (*reputation.Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	in := &reputation.Input{Viewer: s.me.Card.ID().String(), Now: s.opt.now()}
+	err = s.db.View(func(tx *store.Tx) error {
+		contacts, err := listContacts(tx)
+		if err != nil {
+			return err
+		}
+		for _, c := range contacts {
+			if c.Verified == InPerson {
+				in.Verified = append(in.Verified, c.ID().String())
+			}
+			if c.Blocked {
+				in.Blocked = append(in.Blocked, c.ID().String())
+			}
+		}
+		names, err := s.names(tx, cells)
+		if err != nil {
+			return err
+		}
+		in.Names = make(map[string]string, len(names))
+		for id, n := range names {
+			in.Names[id.String()] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range sortedCells(cells) {
+		st := c.State()
+		rc := reputation.Cell{ID: st.Cell.String(), Name: st.Name}
+		for _, m := range st.Members {
+			rc.Members = append(rc.Members, reputation.Member{ID: m.ID.String(), Status: string(m.Status), VouchedBy: idStrings(m.VouchedBy)})
+		}
+		for _, r := range st.Ratings {
+			day, err := time.Parse("2006-01-02", r.Rating.Day)
+			if err != nil {
+				continue // crdt only counts well-formed days
+			}
+			rc.Ratings = append(rc.Ratings, reputation.Rating{
+				ID: r.Statement.String(), Rater: r.Author.String(), Subject: r.Subject.String(),
+				Safety: r.Rating.Safety, Reliability: r.Rating.Reliability,
+				Day: day, Made: r.Created, Tags: r.Rating.Tags, Note: r.Rating.Note,
+			})
+		}
+		in.Cells = append(in.Cells, rc)
+	}
+	return reputation.Compute(in), nil
+}
+
+func idStrings(ids []identity.ID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
+}
