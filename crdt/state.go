@@ -123,9 +123,9 @@ type Rejected struct {
 	Key string
 	// ID is the statement's id, or zero if the bytes do not decode.
 	ID StatementID
-	// Author and Kind are zero if the bytes do not decode.
+	// Author is the statement's author, or zero if the bytes do not decode.
 	Author identity.ID
-	// Kind is the statement's kind.
+	// Kind is the statement's kind, or zero if the bytes do not decode.
 	Kind Kind
 	// Reason is why it does not count.
 	Reason Reason
