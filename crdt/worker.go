@@ -101,7 +101,7 @@ type workerResult struct {
 }
 
 func serve(r io.Reader) (*workerResult, error) {
-	in, err := io.ReadAll(io.LimitReader(r, 2*MaxDocumentSize+64))
+	in, err := io.ReadAll(io.LimitReader(r, 3*MaxDocumentSize))
 	if err != nil {
 		return nil, err
 	}
@@ -238,8 +238,8 @@ type Checker struct {
 	Exe string
 	// Args are extra arguments for the worker (after the program name).
 	Args []string
-	// Env is added to the worker's environment (which otherwise is the
-	// parent's).
+	// Env is added to the worker's environment, which otherwise is the
+	// parent's without the variables whose names start with TRUSTDESK_.
 	Env []string
 	// Timeout is how long the worker may run; zero means
 	// DefaultCheckTimeout.
@@ -308,7 +308,14 @@ func (ch *Checker) check(ctx context.Context, req *request) (*CheckResult, error
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, ch.Args...)
-	cmd.Env = append(os.Environ(), ch.Env...)
+	// The worker gets the parent's environment without trustdesk's own
+	// settings (the passphrase among them), then the Checker's additions.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TRUSTDESK_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, ch.Env...)
 	cmd.Env = append(cmd.Env, WorkerEnv+"="+workerMode, workerMemoryEnv+"="+strconv.FormatInt(mem, 10), "RUST_BACKTRACE=0")
 	cmd.Stdin = bytes.NewReader(req.encode())
 	var stdout, stderr headBuffer
