@@ -183,3 +183,17 @@ func TestSyncChanges(t *testing.T) {
 		t.Fatalf("second apply: %v", err)
 	}
 }
+
+func TestClone(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	c := must(Found(a, "Cell", t0))
+	must(c.Admit(a, b.Card, t0))
+	d := must(c.Clone())
+	must(d.Rate(a, b.Card, rating(2, 2), t0))
+	if len(c.State().Ratings) != 0 || len(d.State().Ratings) != 1 {
+		t.Fatal("clone is not independent")
+	}
+	if err := c.Merge(d); err != nil || c.State().Digest() != d.State().Digest() {
+		t.Fatalf("merge clone: %v", err)
+	}
+}
