@@ -107,7 +107,7 @@ package: deps
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '-s -w' -tags release,migrated_fynedo \
 		-o dist/package/$(BINARY) ./cmd/trustdesk
 	@cp FyneApp.toml dist/package/FyneApp.toml.orig; \
-	trap 'cp dist/package/FyneApp.toml.orig FyneApp.toml' EXIT; \
+	trap 'cp "$(CURDIR)/dist/package/FyneApp.toml.orig" "$(CURDIR)/FyneApp.toml"' EXIT; \
 	cd dist/package && $(GO) tool fyne package --os linux --release \
 		--src "$(CURDIR)" --exe "$(CURDIR)/dist/package/$(BINARY)" \
 		--name $(BINARY) --icon "$(CURDIR)/assets/icon.png"
