@@ -54,3 +54,29 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEnvelope feeds the envelope decoder (what is inside the encryption
+// and compression) arbitrary bytes, starting from the envelopes of the real
+// files, which a fuzzer could never reach through the encryption.
+func FuzzEnvelope(f *testing.F) {
+	bo := loadBo(f)
+	for _, b := range seedCorpus(f) {
+		bin := must(Dearmor(b))
+		body := must(unpad(must(decrypt(bo.AgeIdentity(), bin))))
+		f.Add(must(decompress(body)))
+	}
+	f.Fuzz(func(t *testing.T, env []byte) {
+		file, err := decodeEnvelope(bo.Card.ID(), env)
+		if err != nil {
+			for _, known := range []error{ErrDamaged, ErrForged, ErrVersion} {
+				if errors.Is(err, known) {
+					return
+				}
+			}
+			t.Fatalf("undocumented error: %v", err)
+		}
+		if file.Sender == nil || len(file.Recipients) == 0 || file.Cells == nil {
+			t.Fatal("accepted an incomplete envelope")
+		}
+	})
+}
