@@ -249,12 +249,20 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 	if len(sig) != 64 {
 		return nil, envelopeError(ErrForged, "signature of %d bytes", len(sig))
 	}
-	w.Signature = nil
-	signed, err := encMode.Marshal(&w)
-	if err != nil {
-		return nil, envelopeError(ErrDamaged, "envelope: %v", err)
+	// The signed bytes are the canonical encoding without key 8. As b is
+	// canonical, that pair (0x08, then a 64-byte string: 0x58 0x40 and
+	// the signature) is its end, and the map header is the single byte
+	// 0xa0 + number of pairs, so they are b with one pair fewer and the
+	// last pair cut off, with no need to encode them again.
+	tail := append([]byte{0x08, 0x58, 0x40}, sig...)
+	if len(b) < 1+len(tail) || b[0] < 0xa1 || b[0] > 0xb7 || !bytes.Equal(b[len(b)-len(tail):], tail) {
+		return nil, envelopeError(ErrDamaged, "envelope does not end with its signature")
 	}
-	if !sender.VerifySignature(append([]byte(signatureTag), signed...), sig) {
+	msg := make([]byte, 0, len(signatureTag)+len(b)-len(tail))
+	msg = append(msg, signatureTag...)
+	msg = append(msg, b[0]-1)
+	msg = append(msg, b[1:len(b)-len(tail)]...)
+	if !sender.VerifySignature(msg, sig) {
 		return nil, envelopeError(ErrForged, "signature does not match the sender card")
 	}
 

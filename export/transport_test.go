@@ -33,6 +33,12 @@ func TestRecipientBuckets(t *testing.T) {
 		}
 		data := must(Seal(person(t, 0), cards, fileFor(t, cell, nil), SealOptions{Now: t0}))
 		types := must(stanzaTypes(data))
+		// Count independently of the package's parser too: every
+		// stanza line of the header, up to the MAC line.
+		header := data[:bytes.Index(data, []byte("\n--- "))+1]
+		if n := bytes.Count(header, []byte("\n-> X25519 ")); n != tc.stanzas {
+			t.Errorf("%d recipients: %d X25519 lines, want %d", tc.n, n, tc.stanzas)
+		}
 		if len(types) != tc.stanzas {
 			t.Errorf("%d recipients: %d stanzas, want %d", tc.n, len(types), tc.stanzas)
 		}
