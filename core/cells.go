@@ -324,7 +324,7 @@ func (s *Service) changeCell(id crdt.CellID, change func(c *crdt.Cell) error) (*
 	if !ok {
 		return nil, ErrNoSuchCell
 	}
-	work, err := crdt.Load(c.Save())
+	work, err := c.Clone()
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +429,7 @@ func (s *Service) Rate(subject identity.ID, r crdt.Rating, cells []crdt.CellID) 
 		if !c.State().IsMember(me) {
 			return nil, fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
 		}
-		work, err := crdt.Load(c.Save())
+		work, err := c.Clone()
 		if err != nil {
 			return nil, err
 		}

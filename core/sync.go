@@ -479,7 +479,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 		var before *crdt.State
 		if have {
 			before = old.State()
-			work, err := crdt.Load(old.Save())
+			work, err := old.Clone()
 			if err != nil {
 				return nil, err
 			}
@@ -497,7 +497,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 			if err != nil {
 				return nil, err
 			}
-			if c.ID() != fc.ID {
+			if c.ID() != fc.ID || !c.State().Founded {
 				return nil, fmt.Errorf("import: %w", crdt.ErrWrongCell)
 			}
 			if _, ever := c.State().Member(me); !ever {
