@@ -31,7 +31,8 @@
 // decrypting anything, decrypts with the reader's identity, checks the
 // padding, decodes the content strictly, and verifies the sender's card,
 // the signature and that the reader is one of the recipients the sender
-// signed.
+// signed. [Inspect] tells what can be known without decrypting: that the
+// input looks like a sync file, its size and its recipient bucket.
 //
 // # Errors
 //

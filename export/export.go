@@ -368,3 +368,31 @@ func FileName() string {
 	}
 	return "sync-" + strings.ToLower(base32.StdEncoding.EncodeToString(b[:])) + ".tdsync"
 }
+
+// Info is what can be told about a sync file without decrypting it.
+type Info struct {
+	// Armored is true if the input was armored text.
+	Armored bool
+	// Size is the size of the binary file in bytes.
+	Size int
+	// Slots is the number of recipient stanzas in the header: the
+	// recipient bucket (4, 8, 16 …), not the number of recipients.
+	Slots int
+}
+
+// Inspect checks that data looks like a sync file, without decrypting it,
+// and returns what that shows. It fails as Open does before decryption
+// (ErrTooLarge, ErrDamaged); a file it accepts can still be damaged further
+// on, forged, or not addressed to the reader. Nothing about the sender, the
+// recipients or the contents can be learned without opening the file.
+func Inspect(data []byte) (*Info, error) {
+	bin, err := Dearmor(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHeader(bin); err != nil {
+		return nil, err
+	}
+	types, _ := stanzaTypes(bin)
+	return &Info{Armored: !bytes.HasPrefix(data, []byte(ageMagic)), Size: len(bin), Slots: len(types)}, nil
+}

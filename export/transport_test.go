@@ -284,3 +284,23 @@ func TestFileName(t *testing.T) {
 		t.Errorf("only %d distinct names of 100", len(seen))
 	}
 }
+
+func TestInspect(t *testing.T) {
+	data := seal(t, fileFor(t, testCell(t, 1), nil), 1, 2, 3, 4, 5)
+	for _, armored := range []bool{false, true} {
+		in := data
+		if armored {
+			in = must(Armor(data))
+		}
+		info, err := Inspect(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Armored != armored || info.Size != len(data) || info.Slots != 8 {
+			t.Errorf("armored %v: %+v", armored, info)
+		}
+	}
+	if _, err := Inspect([]byte("hello")); !errors.Is(err, ErrDamaged) {
+		t.Errorf("got %v, want ErrDamaged", err)
+	}
+}
