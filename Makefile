@@ -1,5 +1,6 @@
 # trustdesk: build, run, test and package. Needs GNU make.
 #
+#   make              list these targets
 #   make run          install what is missing, build, open the app
 #   make test         install what is missing, then gofmt, go vet, staticcheck,
 #                     go test -race -shuffle=on ./..., and the real-window smoke test
@@ -18,8 +19,10 @@
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
-.DEFAULT_GOAL := run
+.DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
+# Checks run one after another even under make -j, so their output stays readable.
+.NOTPARALLEL:
 MAKEFLAGS += --no-print-directory
 
 # scripts/deps.sh installs Go here only when no Go 1.21 or newer was found.
@@ -42,7 +45,10 @@ DEPS_STAMP := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trustdesk/deps.stamp
 
 section = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: run build test fmt-check vet staticcheck unit smoke screenshots bench package release deps icon clean
+.PHONY: help run build test fmt-check vet staticcheck unit smoke screenshots bench package release deps icon clean
+
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 run: build
 	$(call section,opening trustdesk)
@@ -127,6 +133,7 @@ $(DEPS_STAMP): scripts/deps.sh go.mod go.sum $(wildcard /var/lib/dpkg/status)
 	@mkdir -p $(@D) && touch $@
 
 icon: assets/icon.svg
+	@command -v rsvg-convert >/dev/null || { echo "rsvg-convert is missing: apt-get install librsvg2-bin"; exit 1; }
 	rsvg-convert -w 512 -h 512 assets/icon.svg -o assets/icon.png
 
 clean:
