@@ -140,8 +140,8 @@ if ! go_usable; then
 	say "installing Go ${GO_BOOTSTRAP} into ${LOCAL_GO}"
 	tmp="$(mktemp -d)"
 	trap 'rm -rf "$tmp"' EXIT
-	curl -fsSL -o "${tmp}/${file}" "https://dl.google.com/go/${file}"
-	want="$(curl -fsSL "https://dl.google.com/go/${file}.sha256")"
+	curl -fsSL --retry 3 -o "${tmp}/${file}" "https://dl.google.com/go/${file}"
+	want="$(curl -fsSL --retry 3 "https://dl.google.com/go/${file}.sha256" | cut -d' ' -f1)"
 	got="$(sha256sum "${tmp}/${file}" | cut -d' ' -f1)"
 	if [ "$got" != "$want" ]; then
 		say "the Go download is damaged (checksum ${got}, expected ${want}); try again"
