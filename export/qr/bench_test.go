@@ -37,9 +37,7 @@ func BenchmarkDecodeFrame640x480(b *testing.B) {
 			seq, _ := encode(randomBytes(rng, 50_000), p, newSeeded(2))
 			var shots []*imageAndFrame
 			for i := 0; i < 8; i++ {
-				img, _ := seq.Image(i, 10)
-				side := float64(17+4*p.Version()+8) * 4.5
-				cam := webcamView(img, 0.45, (640-side)/2+rng.Float64()*8-4, (480-side)/2+rng.Float64()*4-2, 6, rng)
+				cam := film(seq.Frame(i), rng.Float64()*8-4, rng.Float64()*4-2, rng)
 				shots = append(shots, &imageAndFrame{cam, seq.frames[i]})
 			}
 			i := 0
@@ -86,9 +84,7 @@ func BenchmarkThroughput(b *testing.B) {
 						continue // missed by the camera
 					}
 					received++
-					img, _ := seq.Image(i%seq.Len(), 10)
-					side := float64(17+4*p.Version()+8) * 4.5
-					cam := webcamView(img, 0.45, (640-side)/2+rng.Float64()*8-4, (480-side)/2+rng.Float64()*4-2, 6, rng)
+					cam := film(seq.Frame(i%seq.Len()), rng.Float64()*8-4, rng.Float64()*4-2, rng)
 					t0 := time.Now()
 					d.AddImage(cam)
 					decodeTime += time.Since(t0)

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"testing"
 )
 
 // webcamView simulates a webcam filming a screen that shows img: img is
@@ -81,6 +82,21 @@ func webcamView(img image.Image, scale, ox, oy, sigma float64, rng *rand.Rand) *
 	return g
 }
 
+// cameraPPM is how many camera pixels one QR module covers in the
+// simulations: a typical laptop screen filmed by a 640×480 webcam.
+const cameraPPM = 4.5
+
+// film shows a frame rendered at one pixel per module to the simulated
+// webcam at cameraPPM pixels per module, centred and shifted by (jx, jy)
+// pixels, with noise of standard deviation 6. Area filtering integrates the
+// screen's sharp-edged modules exactly, so the picture is the same whatever
+// whole number of screen pixels per module the sender used; rendering at one
+// pixel per module is just the cheapest way to get it.
+func film(frame image.Image, jx, jy float64, rng *rand.Rand) *image.Gray {
+	side := float64(frame.Bounds().Dx()) * cameraPPM
+	return webcamView(frame, cameraPPM, (640-side)/2+jx, (480-side)/2+jy, 6, rng)
+}
+
 type weight struct {
 	i int
 	w float32
@@ -108,4 +124,21 @@ func areaWeights(n, m int, scale, off float64) [][]weight {
 		ws[t] = list
 	}
 	return ws
+}
+
+// TestWebcamViewIndependentOfScreenScale backs the claim in film: filming a
+// frame drawn at 1 or at 10 pixels per module gives the same picture.
+func TestWebcamViewIndependentOfScreenScale(t *testing.T) {
+	seq, err := Encode([]byte("screen scale"), Normal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, _ := seq.Image(0, 10)
+	a := webcamView(seq.Frame(0), cameraPPM, 100.3, 20.7, 0, rand.New(rand.NewPCG(1, 1)))
+	b := webcamView(big, cameraPPM/10, 100.3, 20.7, 0, rand.New(rand.NewPCG(1, 1)))
+	for i := range a.Pix {
+		if d := int(a.Pix[i]) - int(b.Pix[i]); d < -1 || d > 1 {
+			t.Fatalf("pixel %d: %d at 1 px/module, %d at 10", i, a.Pix[i], b.Pix[i])
+		}
+	}
 }

@@ -11,9 +11,9 @@ import (
 )
 
 // TestSimulatedCamera films a 50 KB sync file the way a webcam would see a
-// laptop screen: each frame drawn at 10 px/module is shrunk to 4.5 px/module
-// with area filtering at a random sub-pixel offset inside a 640×480 picture,
-// blurred, reduced in contrast and given Gaussian noise; 30 % of the frames
+// laptop screen: each frame is area-filtered to 4.5 px/module at a random
+// sub-pixel offset inside a 640×480 picture, blurred, reduced in contrast
+// and given Gaussian noise (see film); 30 % of the frames
 // are lost. The file must be rebuilt from at most 1.05 × K received frames.
 // The normal profile always runs at 50 KB unless -short is given; under the
 // race detector the other profiles run at 8 KB to keep the package fast.
@@ -45,18 +45,13 @@ func simulateCamera(t *testing.T, p Profile, size int, seed uint64) {
 		}
 	}
 	type shot struct {
-		frame int
-		scale float64
-		ox    float64
-		oy    float64
-		seed  uint64
+		frame  int
+		jx, jy float64
+		seed   uint64
 	}
 	shots := make([]shot, len(received))
-	const ppm = 10
 	for j, i := range received {
-		scale := 4.5 / ppm
-		side := float64(17+4*p.Version()+8) * ppm * scale
-		shots[j] = shot{i, scale, (640-side)/2 + rng.Float64()*8 - 4, (480-side)/2 + rng.Float64()*4 - 2, rng.Uint64()}
+		shots[j] = shot{i, rng.Float64()*8 - 4, rng.Float64()*4 - 2, rng.Uint64()}
 	}
 
 	var dec Decoder
@@ -75,12 +70,7 @@ func simulateCamera(t *testing.T, p Profile, size int, seed uint64) {
 		for j := range batch {
 			wg.Go(func() {
 				s := batch[j]
-				img, err := seq.Image(s.frame, ppm)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				cam := webcamView(img, s.scale, s.ox, s.oy, 6, rand.New(rand.NewPCG(s.seed, 2)))
+				cam := film(seq.Frame(s.frame), s.jx, s.jy, rand.New(rand.NewPCG(s.seed, 2)))
 				t0 := time.Now()
 				results[j], _ = ReadImage(cam)
 				times[j] = time.Since(t0)
