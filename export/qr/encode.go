@@ -133,7 +133,8 @@ func (s *Sequence) bitmap(i int) [][]bool {
 // Frame returns frame i (0 ≤ i < Len) at one pixel per module, quiet zone
 // included. Display it scaled by a whole number with nearest-neighbour
 // sampling (in Fyne: canvas.ImageScalePixels); never let it be smoothed.
-// Encoding one frame takes about a millisecond.
+// Building one frame's QR code takes a few milliseconds (4–10 ms on a
+// 2 GHz core, depending on the profile), well within a frame's 100 ms.
 func (s *Sequence) Frame(i int) image.Image {
 	return renderBitmap(s.bitmap(i), 1)
 }
