@@ -115,9 +115,10 @@ func (s *Sequence) Needed() int { return s.k }
 // Profile returns the profile the sequence was encoded with.
 func (s *Sequence) Profile() Profile { return s.profile }
 
-// Bytes returns a copy of the contents of frame i (0 ≤ i < Len) in display
-// order: the bytes its QR code holds.
-func (s *Sequence) Bytes(i int) []byte { return bytes.Clone(s.frames[i]) }
+// FrameBytes returns a copy of the contents of frame i (0 ≤ i < Len, in
+// display order): the bytes its QR code holds, which [Decoder.AddFrame]
+// accepts.
+func (s *Sequence) FrameBytes(i int) []byte { return bytes.Clone(s.frames[i]) }
 
 // bitmap encodes frame i as a QR code and returns its modules, quiet zone
 // included. Every frame of a profile fits its fixed version by

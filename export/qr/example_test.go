@@ -20,7 +20,7 @@ func Example() {
 	// The receiver misses the first frames and sees the last ones.
 	var d qr.Decoder
 	for i := seq.Len() - 1; i >= 0 && !d.Progress().Done; i-- {
-		p, err := d.AddFrame(seq.Bytes(i))
+		p, err := d.AddFrame(seq.FrameBytes(i))
 		if err != nil {
 			panic(err)
 		}

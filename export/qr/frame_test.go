@@ -62,7 +62,7 @@ func TestRoundTripSizes(t *testing.T) {
 				t.Fatalf("%s/%d: K=%d len=%d, want K=%d len=%d", p, n, seq.Needed(), seq.Len(), k, k+3*k)
 			}
 			for i := 0; i < seq.Len(); i++ {
-				if got := len(seq.Bytes(i)); got != HeaderSize+p.ShardSize() {
+				if got := len(seq.FrameBytes(i)); got != HeaderSize+p.ShardSize() {
 					t.Fatalf("%s/%d: frame %d has %d bytes", p, n, i, got)
 				}
 			}
