@@ -143,7 +143,7 @@ func NewWindow(a fyne.App, opts Options) *Window {
 	}
 
 	w.Folder = wrapped("")
-	w.Folder.Importance = widget.LowImportance
+	w.Folder.TextStyle = fyne.TextStyle{Italic: true}
 	if opts.Home == "" {
 		w.Folder.Hide()
 	} else {
