@@ -37,7 +37,8 @@ OS := $(shell uname -s)
 # Package metadata comes from FyneApp.toml, the one place it is written.
 toml = $(shell sed -n 's/^$(1) *= *"\{0,1\}\([^"]*\)"\{0,1\} *$$/\1/p' FyneApp.toml | head -n1)
 VERSION := $(call toml,Version)
-ARCH := $(shell $(GO) env GOARCH 2>/dev/null)
+# Evaluated when used, after "make deps" may have installed Go.
+ARCH = $(shell $(GO) env GOARCH 2>/dev/null)
 
 # The dependency check is skipped while nothing it looks at has changed:
 # the script, the module files, or the system's package database.
