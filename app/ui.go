@@ -1,0 +1,331 @@
+package app
+
+import (
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"trustdesk/core"
+	"trustdesk/crdt"
+	"trustdesk/identity"
+	"trustdesk/reputation"
+)
+
+// UI is the whole desktop app: its window, the unlocked home and the
+// screens on it. Every field is exported so tests can drive the app
+// headless through fyne.io/fyne/v2/test.
+type UI struct {
+	// App is the Fyne application the window belongs to.
+	App fyne.App
+	// Win is the main window.
+	Win fyne.Window
+	// Opts are the options the app was started with.
+	Opts Options
+	// Svc is the unlocked home, nil until the person unlocks it.
+	Svc *core.Service
+	// Tabs switches between the main screens: People, Meet in person,
+	// Cells, Sync and You. It is nil until the home is unlocked.
+	Tabs *container.AppTabs
+
+	// Start is the screen shown before unlocking: making a card,
+	// restoring a backup, or typing the passphrase.
+	Start *StartScreen
+
+	// People lists everyone this device knows.
+	People *PeopleScreen
+	// Meet exchanges cards face to face.
+	Meet *MeetScreen
+	// You shows the person's own card and the home's safety actions.
+	You *YouScreen
+	// Cells lists the cells and their members.
+	Cells *CellsScreen
+	// Sync makes and receives sync files.
+	Sync *SyncScreen
+
+	// Person is the open Person view, nil when none is open.
+	Person *PersonView
+	// Rate is the open rating form, nil when none is open.
+	Rate *RateForm
+
+	// Dialog is the last dialog the app showed (an error, a question or
+	// a progress note), for tests to read and answer.
+	Dialog dialog.Dialog
+	// LastError is the sentence the last error dialog showed.
+	LastError string
+
+	pages []page
+	busy  sync.WaitGroup
+
+	repMu sync.Mutex
+	rep   *reputation.Result
+}
+
+// New builds the app's window for a without showing it. The window first
+// shows the way in: making a card on a new device, or the unlock screen
+// when this device already holds a card. When opts.Passphrase is set it
+// tries to unlock with it at once.
+func New(a fyne.App, opts Options) *UI {
+	u := &UI{App: a, Opts: opts}
+	a.Settings().SetTheme(calmTheme{})
+	u.Win = a.NewWindow(Title)
+	u.Win.SetIcon(appIcon())
+	u.Win.Resize(fyne.NewSize(980, 700))
+	u.Win.SetOnClosed(u.closeService)
+	u.showStart()
+	if len(opts.Passphrase) > 0 && core.HasIdentity(opts.Home) {
+		u.Start.unlockWith(opts.Passphrase)
+	}
+	return u
+}
+
+// ShowError shows err as one plain sentence that says what to do.
+func (u *UI) ShowError(err error) {
+	if err == nil {
+		return
+	}
+	u.LastError = core.Explain(err)
+	u.showDialog(dialog.NewInformation("Something went wrong", u.LastError, u.Win))
+}
+
+// showDialog remembers d as the current dialog and shows it.
+func (u *UI) showDialog(d dialog.Dialog) {
+	u.Dialog = d
+	d.Show()
+}
+
+// Busy shows a note saying what is happening, runs work on its own
+// goroutine and, when it succeeds, calls done on the UI goroutine. If work
+// fails, the note closes and the error is shown instead. done may be nil.
+func (u *UI) Busy(what string, work func() error, done func()) {
+	bar := widget.NewProgressBarInfinite()
+	note := widget.NewLabel(what)
+	note.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomWithoutButtons("Please wait", container.NewVBox(note, bar), u.Win)
+	d.Resize(fyne.NewSize(360, 0))
+	u.showDialog(d)
+	u.busy.Add(1)
+	go func() {
+		defer u.busy.Done()
+		err := work()
+		fyne.DoAndWait(func() {
+			bar.Stop()
+			d.Hide()
+			if err != nil {
+				u.ShowError(err)
+				return
+			}
+			if done != nil {
+				done()
+			}
+		})
+	}()
+}
+
+// Wait blocks until every piece of work started with [UI.Busy] has
+// finished and its result is on screen. Tests call it.
+func (u *UI) Wait() { u.busy.Wait() }
+
+// Changed tells every screen that the data changed, so each shows it
+// afresh. It also forgets the cached reputation.
+func (u *UI) Changed() {
+	u.repMu.Lock()
+	u.rep = nil
+	u.repMu.Unlock()
+	if u.Svc == nil {
+		return
+	}
+	if u.People != nil {
+		u.People.Refresh()
+	}
+	if u.Meet != nil {
+		u.Meet.Refresh()
+	}
+	if u.You != nil {
+		u.You.Refresh()
+	}
+	if u.Cells != nil {
+		u.Cells.Refresh()
+	}
+	if u.Sync != nil {
+		u.Sync.Refresh()
+	}
+	if u.Person != nil {
+		u.Person.Refresh()
+	}
+}
+
+// Reputation returns everyone's reputation as this device sees it. It is
+// computed once and kept until the next [UI.Changed].
+func (u *UI) Reputation() (*reputation.Result, error) {
+	u.repMu.Lock()
+	defer u.repMu.Unlock()
+	if u.rep != nil {
+		return u.rep, nil
+	}
+	if u.Svc == nil {
+		return nil, core.ErrNoIdentity
+	}
+	r, err := u.Svc.Reputation()
+	if err != nil {
+		return nil, err
+	}
+	u.rep = r
+	return r, nil
+}
+
+// ShowPerson opens the Person view for the contact with id.
+func (u *UI) ShowPerson(id identity.ID) {
+	if u.Svc == nil {
+		return
+	}
+	p, err := newPersonView(u, id)
+	if err != nil {
+		u.ShowError(err)
+		return
+	}
+	u.Person = p
+	u.showPage(p.Content(), func() { u.Person = nil })
+}
+
+// ShowRate opens the rating form for the person with id, with cells
+// ticked; with no cells, every cell both people are members of is ticked.
+func (u *UI) ShowRate(id identity.ID, cells []crdt.CellID) {
+	if u.Svc == nil {
+		return
+	}
+	f, err := newRateForm(u, id, cells)
+	if err != nil {
+		u.ShowError(err)
+		return
+	}
+	u.Rate = f
+	u.showPage(f.Content(), func() { u.Rate = nil })
+}
+
+// page is one view laid over the tabs (a person, a rating form), with
+// what to do when it closes.
+type page struct {
+	content fyne.CanvasObject
+	closed  func()
+}
+
+// showPage lays content over the tabs with a Back button that returns to
+// what was there before.
+func (u *UI) showPage(content fyne.CanvasObject, closed func()) {
+	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), u.Back)
+	back.Importance = widget.LowImportance
+	framed := container.NewBorder(container.NewHBox(back), nil, nil, nil, content)
+	u.pages = append(u.pages, page{content: framed, closed: closed})
+	u.Win.SetContent(framed)
+}
+
+// Back closes the page on top (a person, a rating form) and shows the one
+// beneath it, or the tabs.
+func (u *UI) Back() {
+	if len(u.pages) == 0 {
+		return
+	}
+	top := u.pages[len(u.pages)-1]
+	u.pages = u.pages[:len(u.pages)-1]
+	if top.closed != nil {
+		top.closed()
+	}
+	if len(u.pages) > 0 {
+		u.Win.SetContent(u.pages[len(u.pages)-1].content)
+		return
+	}
+	u.Win.SetContent(u.Tabs)
+}
+
+// showStart shows the way in: making a card or restoring a backup on a new
+// device, the unlock screen otherwise.
+func (u *UI) showStart() {
+	u.Start = newStartScreen(u)
+	u.Win.SetContent(u.Start.Content())
+}
+
+// unlocked switches to the main tabs once svc is open.
+func (u *UI) unlocked(svc *core.Service) {
+	u.Svc = svc
+	u.pages = nil
+	u.repMu.Lock()
+	u.rep = nil
+	u.repMu.Unlock()
+	u.People = newPeopleScreen(u)
+	u.Meet = newMeetScreen(u)
+	u.Cells = newCellsScreen(u)
+	u.Sync = newSyncScreen(u)
+	u.You = newYouScreen(u)
+	u.Tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("People", theme.AccountIcon(), u.People.Content()),
+		container.NewTabItemWithIcon("Meet in person", theme.ViewFullScreenIcon(), u.Meet.Content()),
+		container.NewTabItemWithIcon("Cells", theme.GridIcon(), u.Cells.Content()),
+		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), u.Sync.Content()),
+		container.NewTabItemWithIcon("You", theme.HomeIcon(), u.You.Content()),
+	)
+	u.Tabs.SetTabLocation(container.TabLocationLeading)
+	u.Tabs.OnSelected = func(*container.TabItem) {
+		if u.Meet != nil && u.Tabs.Selected().Content != u.Meet.Content() {
+			u.Meet.StopScanning()
+		}
+	}
+	u.Start = nil
+	u.Win.SetContent(u.Tabs)
+}
+
+// Lock closes the home and goes back to the unlock screen.
+func (u *UI) Lock() {
+	if u.Meet != nil {
+		u.Meet.StopScanning()
+	}
+	u.closeService()
+	u.Tabs = nil
+	u.People, u.Meet, u.You, u.Cells, u.Sync = nil, nil, nil, nil, nil
+	u.Person, u.Rate = nil, nil
+	u.pages = nil
+	u.showStart()
+}
+
+// closeService locks the home if it is open.
+func (u *UI) closeService() {
+	if u.Svc != nil {
+		_ = u.Svc.Close()
+		u.Svc = nil
+	}
+	u.repMu.Lock()
+	u.rep = nil
+	u.repMu.Unlock()
+}
+
+// Placeholders for GUI-B's screens until app/cells.go and app/sync.go land.
+// GUI-B: delete exactly these four definitions when adding those files.
+
+// CellsScreen lists the cells.
+type CellsScreen struct{ content fyne.CanvasObject }
+
+func newCellsScreen(*UI) *CellsScreen {
+	return &CellsScreen{content: widget.NewLabel("Cells are coming soon.")}
+}
+
+// Content returns the screen's widgets.
+func (s *CellsScreen) Content() fyne.CanvasObject { return s.content }
+
+// Refresh shows the data afresh.
+func (s *CellsScreen) Refresh() {}
+
+// SyncScreen makes and receives sync files.
+type SyncScreen struct{ content fyne.CanvasObject }
+
+func newSyncScreen(*UI) *SyncScreen {
+	return &SyncScreen{content: widget.NewLabel("Sync is coming soon.")}
+}
+
+// Content returns the screen's widgets.
+func (s *SyncScreen) Content() fyne.CanvasObject { return s.content }
+
+// Refresh shows the data afresh.
+func (s *SyncScreen) Refresh() {}
