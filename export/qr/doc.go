@@ -30,6 +30,8 @@
 // ([Decoder.AddFrame]). It skips unreadable images, duplicates and frames of
 // other transfers, refuses frames whose checksum or header does not hold up,
 // and reports progress ("37 of 52 frames") until the file is complete.
+// [Scan] runs that loop over a stream of camera pictures on all processors
+// and also recognizes a card held up instead of a sequence.
 // Images are decoded with gozxing; when the first pass fails, a second pass
 // smooths the image first, which rescues most noisy camera frames.
 package qr
