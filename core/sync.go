@@ -212,18 +212,24 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		return nil, err
 	}
 
+	// Every card a recipient needs is published in the cells themselves
+	// (admissions and card statements), so the file carries no extra cards.
 	file := &export.File{}
-	cardsNeeded := map[identity.ID]*identity.Card{}
 	for _, c := range cells {
 		var since [][]crdt.ChangeHash
 		for _, r := range recipients {
 			since = append(since, known[r.ID()][c.ID()])
 		}
-		chunk, n, err := c.ChangesMissing(since)
-		if err != nil {
+		full := slices.ContainsFunc(since, func(h []crdt.ChangeHash) bool { return len(h) == 0 })
+		var chunk []byte
+		var n int
+		if full {
+			// Someone may have nothing: the whole document is the most
+			// compact way to send everything.
+			chunk, n = c.Save(), len(c.Statements())
+		} else if chunk, n, err = c.ChangesMissing(since); err != nil {
 			return nil, err
 		}
-		full := slices.ContainsFunc(since, func(h []crdt.ChangeHash) bool { return len(h) == 0 })
 		fc := export.Cell{ID: c.ID(), Heads: c.Heads(), Changes: chunk}
 		if len(recipients) == 1 {
 			fc.Since = since[0]
@@ -231,18 +237,7 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		file.Cells = append(file.Cells, fc)
 		res.Cells = append(res.Cells, CellExport{ID: c.ID(), Name: c.State().Name, Statements: n, Full: full})
 		res.Statements += n
-		for id, card := range c.State().Cards {
-			cardsNeeded[id] = card
-		}
 	}
-	delete(cardsNeeded, me)
-	for _, r := range recipients {
-		delete(cardsNeeded, r.ID())
-	}
-	for _, card := range cardsNeeded {
-		file.Cards = append(file.Cards, card)
-	}
-	slices.SortFunc(file.Cards, func(a, b *identity.Card) int { return strings.Compare(a.ID().String(), b.ID().String()) })
 	data, err := export.Seal(s.me, recipients, file, export.SealOptions{Now: s.opt.now()})
 	if err != nil {
 		return nil, err
@@ -483,7 +478,13 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 			if err != nil {
 				return nil, err
 			}
-			if len(fc.Changes) > 0 {
+			switch {
+			case len(fc.Changes) == 0:
+			case crdt.IsDocument(fc.Changes):
+				if _, err := checker.MergeUntrusted(ctx, work, fc.Changes); err != nil {
+					return nil, err
+				}
+			default:
 				if _, err := checker.ApplyUntrusted(ctx, work, fc.Changes); err != nil {
 					return nil, err
 				}

@@ -67,3 +67,12 @@ func (c *Cell) have(since []ChangeHash) []automerge.ChangeHash {
 	}
 	return have
 }
+
+// IsDocument reports whether b starts like a whole saved document (as made
+// by [Cell.Save]) rather than a chunk of changes (as made by
+// [Cell.ChangesSince]). It only looks at the chunk header; it checks nothing.
+func IsDocument(b []byte) bool {
+	// An Automerge chunk is a 4-byte magic, a 4-byte checksum, then its
+	// type: 0 for a document, 1 for a change, 2 for a compressed change.
+	return len(b) > 8 && [4]byte(b[:4]) == [4]byte{0x85, 0x6f, 0x4a, 0x83} && b[8] == 0
+}

@@ -403,9 +403,7 @@ func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*
 	if err := sameResult(trial, res); err != nil {
 		return nil, err
 	}
-	if err := c.ApplyChanges(chunk); err != nil {
-		return nil, err
-	}
+	c.adopt(trial)
 	return res, nil
 }
 
@@ -436,10 +434,18 @@ func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*Ch
 	if err := sameResult(trial, res); err != nil {
 		return nil, err
 	}
-	if err := c.Merge(o); err != nil {
-		return nil, err
-	}
+	c.adopt(trial)
 	return res, nil
+}
+
+// adopt makes c the trial copy t, which the caller checked, instead of
+// doing the same work on c a second time. t must not be used afterwards.
+func (c *Cell) adopt(t *Cell) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c.doc, c.entries, c.known, c.state = t.doc, t.entries, t.known, t.state
 }
 
 // saveVerified returns c's document and the ids of its statements whose

@@ -1,0 +1,253 @@
+package core
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"trustdesk/crdt"
+	"trustdesk/export"
+	"trustdesk/identity"
+)
+
+// syncBench is a sender with a cell, a receiver's home that knows the
+// start of the cell (saved as a template to copy), and a file carrying n
+// new statements for the receiver.
+type syncBench struct {
+	a        *Service
+	cell     crdt.CellID
+	bID      identity.ID
+	template string // the receiver's home before the import
+	file     []byte
+	n        int
+}
+
+func newSyncBench(b *testing.B, n int) *syncBench {
+	b.Helper()
+	a, err := Init(b.TempDir(), "Ana", []byte("pw"), testOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { a.Close() })
+	template := b.TempDir()
+	bo, err := Init(template, "Bo", []byte("correct horse"), testOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.AddContact(bo.Card().String(), "", true); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := bo.AddContact(a.Card().String(), "", true); err != nil {
+		b.Fatal(err)
+	}
+	cell, err := a.NewCell("Bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.Admit(cell.ID, bo.Card().ID()); err != nil {
+		b.Fatal(err)
+	}
+	var people []*identity.Card
+	for i := range 20 {
+		p, err := identity.New(fmt.Sprintf("Person %d", i), time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.AddContact(p.Card.String(), "", false); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := a.Rate(p.Card.ID(), crdt.Rating{Safety: 3, Reliability: 3}, []crdt.CellID{cell.ID}); err != nil {
+			b.Fatal(err)
+		}
+		people = append(people, p.Card)
+	}
+	if _, err := bo.Import(ctx, mustExportB(b, a, ExportRequest{To: to(bo.Card().ID())})); err != nil {
+		b.Fatal(err)
+	}
+	// Bo tells Ana what he has, so her next file is incremental.
+	if _, err := a.Import(ctx, mustExportB(b, bo, ExportRequest{To: to(a.Card().ID())})); err != nil {
+		b.Fatal(err)
+	}
+	bo.Close()
+	// n new ratings, added straight to the cell (one transaction).
+	err = func() error {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		all, err := a.loadCells()
+		if err != nil {
+			return err
+		}
+		work, err := all[cell.ID].Clone()
+		if err != nil {
+			return err
+		}
+		subjects := make([]*identity.Card, n)
+		rs := make([]crdt.Rating, n)
+		for i := range n {
+			subjects[i] = people[i%len(people)]
+			rs[i] = crdt.Rating{Safety: 1 + i%5, Reliability: 1 + (i/5)%5, Day: "2026-10-01"}
+			if i%10 == 0 {
+				rs[i].Note = "on time, friendly"
+			}
+		}
+		if _, err := work.RateMany(a.me, subjects, rs, time.Now()); err != nil {
+			return err
+		}
+		_, err = a.saveCells(all, work)
+		return err
+	}()
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := a.Export(ExportRequest{To: to(bo.Card().ID())})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Statements != n {
+		b.Fatalf("file carries %d statements, want %d", res.Statements, n)
+	}
+	return &syncBench{a: a, cell: cell.ID, bID: bo.Card().ID(), template: template, file: res.Data, n: n}
+}
+
+func mustExportB(b *testing.B, s *Service, req ExportRequest) []byte {
+	b.Helper()
+	res, err := s.Export(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.Data
+}
+
+// receiver copies the template home and unlocks the copy.
+func (sb *syncBench) receiver(b *testing.B) *Service {
+	b.Helper()
+	home := b.TempDir()
+	entries, _ := os.ReadDir(sb.template)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(sb.template, e.Name()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(home, e.Name()), data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, err := Unlock(home, []byte("correct horse"), testOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkExport1000 makes a sync file with 1,000 new statements.
+func BenchmarkExport1000(b *testing.B) {
+	sb := newSyncBench(b, 1000)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := sb.a.Export(ExportRequest{To: &sb.bID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(sb.file)), "file-bytes")
+	b.ReportMetric(float64(len(sb.file))/float64(sb.n), "bytes/statement")
+}
+
+// BenchmarkImport1000 takes in a sync file with 1,000 new statements: the
+// whole path, child-process check and the one transaction included.
+func BenchmarkImport1000(b *testing.B) {
+	sb := newSyncBench(b, 1000)
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		s := sb.receiver(b)
+		b.StartTimer()
+		sum, err := s.Import(ctx, sb.file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.NewStatements != sb.n {
+			b.Fatalf("imported %d statements, want %d", sum.NewStatements, sb.n)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkImport1000BareParts is the sum of the bare parts of the same
+// import, in one process: decrypting and checking the envelope, applying
+// the changes to the cell, and checking every statement's signature (the
+// derive does that).
+func BenchmarkImport1000BareParts(b *testing.B) {
+	sb := newSyncBench(b, 1000)
+	s := sb.receiver(b)
+	defer s.Close()
+	s.mu.Lock()
+	cells, err := s.loadCells()
+	s.mu.Unlock()
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := cells[sb.cell]
+	base.State() // the cell as the receiver holds it: known signatures checked
+	b.ResetTimer()
+	for b.Loop() {
+		f, err := export.Open(s.me, sb.file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		work, err := base.Clone()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := work.ApplyChanges(f.Cells[0].Changes); err != nil {
+			b.Fatal(err)
+		}
+		if st := work.State(); len(st.Invalid) != 0 {
+			b.Fatalf("invalid statements: %v", st.Invalid)
+		}
+	}
+}
+
+// BenchmarkIncrementalExport10 sends 10 new statements of a cell of 10,000
+// to someone whose heads this device knows.
+func BenchmarkIncrementalExport10(b *testing.B) {
+	sb := newSyncBench(b, 10000-30)
+	// The receiver now has everything: import once and report back.
+	s := sb.receiver(b)
+	if _, err := s.Import(ctx, sb.file); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := sb.a.Import(ctx, mustExportB(b, s, ExportRequest{To: to(sb.a.Card().ID())})); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	var subjects []identity.ID
+	contacts, _ := sb.a.Contacts()
+	for _, c := range contacts {
+		if c.ID() != sb.bID {
+			subjects = append(subjects, c.ID())
+		}
+	}
+	for i := range 10 {
+		if _, err := sb.a.Rate(subjects[i%len(subjects)], crdt.Rating{Safety: 4, Reliability: 5, Note: "fine"}, []crdt.CellID{sb.cell}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var res *ExportResult
+	b.ResetTimer()
+	for b.Loop() {
+		var err error
+		if res, err = sb.a.Export(ExportRequest{To: &sb.bID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if res.Statements != 10 {
+		b.Fatalf("incremental file carries %d statements, want 10", res.Statements)
+	}
+	b.ReportMetric(float64(len(res.Data)), "file-bytes")
+}

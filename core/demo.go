@@ -1,0 +1,658 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"trustdesk/crdt"
+)
+
+// DemoPassphrase is the passphrase that seals a demo home made by the
+// command line and `make demo`.
+const DemoPassphrase = "demo"
+
+// demoWorkFactor is the passphrase cost of the throwaway homes of the other
+// people in a demo world: they are deleted as soon as the world is built.
+const demoWorkFactor = 10
+
+// demoSpan is how long ago the demo world's story starts.
+const demoSpan = 240 * 24 * time.Hour
+
+// The people and cells of the demo world. The story and the tests refer to
+// them by these names.
+const (
+	demoViewer = "Mara"
+
+	demoNightMarket = "Night market stalls"
+	demoRideShare   = "Ride share north"
+	demoClinic      = "Clinic volunteers"
+
+	demoExcluded   = "Tomas"
+	demoFlagged    = "Kit"
+	demoRingLeader = "Rook"
+	demoSmeared    = "Bea"
+	demoPasted     = "Hana"
+)
+
+// demoRing are the six new accounts Rook brings into the night market.
+var demoRing = []string{"Deals4U", "Lina K", "Marko 77", "SunnyTrader", "Oleg B", "Vera M"}
+
+// Demo describes the world [BuildDemo] made, so that a caller can tell its
+// story. Names are pseudonyms as the viewer's device shows them.
+type Demo struct {
+	// Viewer is the pseudonym of the person whose home was filled.
+	Viewer string
+	// People lists everyone else who has a real identity in the world,
+	// the ring included.
+	People []string
+	// Cells lists the cells, in the order they were founded.
+	Cells []string
+	// Excluded is the person a cell voted out; ExcludedFrom is that cell,
+	// ExcludedOn the day the last vote came in and ExcludedBy the voters.
+	Excluded     string
+	ExcludedFrom string
+	ExcludedOn   time.Time
+	ExcludedBy   []string
+	// Flagged is the person several trusted people found unsafe lately.
+	Flagged string
+	// RingLeader is the member who admitted the Ring, a group of new
+	// accounts that praise the leader and run down Smeared, an honest
+	// member.
+	RingLeader string
+	Ring       []string
+	Smeared    string
+	// Blocked is the person the viewer blocked.
+	Blocked string
+	// Pasted is the contact whose card the viewer pasted from a message
+	// and has not verified.
+	Pasted string
+	// Verified lists the people the viewer verified in person.
+	Verified []string
+	// SyncFiles is the number of sync files that carried the world from
+	// person to person.
+	SyncFiles int
+	// Story is a few short paragraphs for a newcomer: who the viewer is and
+	// what to look at first.
+	Story []string
+}
+
+// BuildDemo fills home, which must hold no identity yet, with a demo world
+// seen by one person, Mara: three cells of a neighbourhood's mutual aid and
+// informal market, a dozen people and their ratings over eight months, an
+// exclusion, a person flagged unsafe and a ring of fake accounts.
+//
+// Everything is made for real. Every other person gets an identity in a
+// temporary home (sealed with a low passphrase cost and deleted at the end);
+// people exchange cards, found cells, vouch, rate and vote, each with a clock
+// set back to the day it happens, and their statements reach Mara's home
+// only through sync files, as they would in life. Only Mara's home remains,
+// sealed by passphrase with opt (whose clock, if set, gives the day the
+// story ends).
+func BuildDemo(ctx context.Context, home string, passphrase []byte, opt Options) (*Demo, error) {
+	if len(passphrase) == 0 {
+		return nil, ErrEmptyPassphrase
+	}
+	if HasIdentity(home) {
+		return nil, ErrIdentityExists
+	}
+	end := opt.now().Truncate(time.Hour)
+	tmp, err := os.MkdirTemp("", "trustdesk-demo-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	w := &demoWorld{
+		ctx: ctx, tmp: tmp, start: end.Add(-demoSpan), opt: opt,
+		people: map[string]*demoPerson{}, cells: map[string]crdt.CellID{},
+		hub:     map[crdt.CellID]bool{},
+		version: map[crdt.CellID]int{},
+	}
+	w.clock = w.start
+	defer w.close()
+	viewerOpt := opt
+	viewerOpt.Now = w.now
+	v, err := Init(home, demoViewer, passphrase, viewerOpt)
+	if err != nil {
+		return nil, err
+	}
+	w.viewer = w.add(demoViewer, v)
+	if err := w.script(); err != nil {
+		w.close()
+		_ = Wipe(home)
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	d, err := w.describe()
+	if err != nil {
+		w.close()
+		_ = Wipe(home)
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return d, nil
+}
+
+// demoPerson is one person of the demo world with their own home.
+type demoPerson struct {
+	name string
+	s    *Service
+	// pending lists the cells where this person made changes the viewer
+	// has not received yet.
+	pending map[crdt.CellID]bool
+	// seen is, per cell, the version of the viewer's copy this person
+	// last received.
+	seen map[crdt.CellID]int
+}
+
+// demoWorld plays the demo script. The viewer is the hub of every cell she
+// is in: people send her what they did and receive from her what others
+// did, one sync file at a time.
+type demoWorld struct {
+	ctx    context.Context
+	tmp    string
+	opt    Options
+	start  time.Time
+	mu     sync.Mutex
+	clock  time.Time
+	viewer *demoPerson
+	order  []*demoPerson
+	people map[string]*demoPerson
+	cells  map[string]crdt.CellID
+	// hub marks the cells the viewer has joined.
+	hub map[crdt.CellID]bool
+	// version counts the changes of the viewer's copy of each cell.
+	version map[crdt.CellID]int
+	// exclusion day, for the story
+	excludedOn time.Time
+	// imports counts the sync files read.
+	imports int
+}
+
+func (w *demoWorld) now() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.clock
+}
+
+// day sets the clock to day n of the story, at the given hour.
+func (w *demoWorld) day(n, hour int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.clock = w.start.Add(time.Duration(n)*24*time.Hour + time.Duration(hour)*time.Hour)
+}
+
+func (w *demoWorld) close() {
+	for _, p := range w.order {
+		if p != w.viewer {
+			p.s.Close()
+		}
+	}
+	if w.viewer != nil {
+		w.viewer.s.Close()
+		w.viewer = nil
+	}
+	w.order = nil
+}
+
+func (w *demoWorld) add(name string, s *Service) *demoPerson {
+	p := &demoPerson{name: name, s: s, pending: map[crdt.CellID]bool{}, seen: map[crdt.CellID]int{}}
+	w.people[name] = p
+	w.order = append(w.order, p)
+	return p
+}
+
+// person returns the person named name, giving them an identity in a
+// temporary home the first time.
+func (w *demoWorld) person(name string) (*demoPerson, error) {
+	if p, ok := w.people[name]; ok {
+		return p, nil
+	}
+	opt := Options{WorkFactor: demoWorkFactor, Now: w.now, Checker: w.opt.Checker}
+	s, err := Init(filepath.Join(w.tmp, fmt.Sprint(len(w.order))), name, []byte(DemoPassphrase), opt)
+	if err != nil {
+		return nil, err
+	}
+	return w.add(name, s), nil
+}
+
+// knows reports whether p holds a contact for q.
+func knows(p, q *demoPerson) bool {
+	_, err := p.s.cardOf(q.s.Card().ID())
+	return err == nil
+}
+
+// meet has a and b exchange cards face to face.
+func (w *demoWorld) meet(a, b *demoPerson) error {
+	if _, err := a.s.addCard(b.s.Card(), "", true); err != nil {
+		return err
+	}
+	_, err := b.s.addCard(a.s.Card(), "", true)
+	return err
+}
+
+// deliver sends what from has of cells to one person as a sync file.
+func (w *demoWorld) deliver(from, to *demoPerson, cells ...crdt.CellID) (*ImportSummary, error) {
+	to2 := to.s.Card().ID()
+	res, err := from.s.Export(ExportRequest{To: &to2, Cells: cells})
+	if err != nil {
+		return nil, fmt.Errorf("%s exporting to %s: %w", from.name, to.name, err)
+	}
+	sum, err := to.s.Import(w.ctx, res.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%s importing from %s: %w", to.name, from.name, err)
+	}
+	w.imports++
+	return sum, nil
+}
+
+// flush brings the viewer everything people did in cell.
+func (w *demoWorld) flush(cell crdt.CellID) error {
+	for _, p := range w.order {
+		if !p.pending[cell] {
+			continue
+		}
+		var cells []crdt.CellID
+		for c := range p.pending {
+			cells = append(cells, c)
+		}
+		slices.SortFunc(cells, func(a, b crdt.CellID) int { return strings.Compare(a.String(), b.String()) })
+		sum, err := w.deliver(p, w.viewer, cells...)
+		if err != nil {
+			return err
+		}
+		for _, c := range cells {
+			delete(p.pending, c)
+			if sum.NewStatements == 0 {
+				continue
+			}
+			upToDate := p.seen[c] == w.version[c]
+			w.version[c]++
+			if upToDate {
+				p.seen[c] = w.version[c]
+			}
+		}
+	}
+	return nil
+}
+
+// pull brings p up to date with the viewer's copy of cell.
+func (w *demoWorld) pull(p *demoPerson, cell crdt.CellID) error {
+	if !w.hub[cell] {
+		return errors.New("the viewer must join a cell before anyone else acts in it")
+	}
+	if err := w.flush(cell); err != nil {
+		return err
+	}
+	if p == w.viewer || p.seen[cell] == w.version[cell] {
+		return nil
+	}
+	if _, err := w.deliver(w.viewer, p, cell); err != nil {
+		return err
+	}
+	p.seen[cell] = w.version[cell]
+	return nil
+}
+
+// did records that p changed cell.
+func (w *demoWorld) did(p *demoPerson, cell crdt.CellID) {
+	if p == w.viewer {
+		w.version[cell]++
+		return
+	}
+	p.pending[cell] = true
+}
+
+// found has founder found a cell.
+func (w *demoWorld) found(founder, name string) error {
+	f, err := w.person(founder)
+	if err != nil {
+		return err
+	}
+	c, err := f.s.NewCell(name)
+	if err != nil {
+		return err
+	}
+	w.cells[name] = c.ID
+	return nil
+}
+
+// admit has voucher vouch for newcomer in cell and hand them the cell.
+func (w *demoWorld) admit(voucher, cell, newcomer string) error {
+	v, err := w.person(voucher)
+	if err != nil {
+		return err
+	}
+	n, err := w.person(newcomer)
+	if err != nil {
+		return err
+	}
+	id := w.cells[cell]
+	if !knows(v, n) || !knows(n, v) {
+		if err := w.meet(v, n); err != nil {
+			return err
+		}
+	}
+	if w.hub[id] {
+		if err := w.pull(v, id); err != nil {
+			return err
+		}
+	}
+	if _, err := v.s.Admit(id, n.s.Card().ID()); err != nil {
+		return fmt.Errorf("%s admitting %s to %s: %w", voucher, newcomer, cell, err)
+	}
+	if _, err := w.deliver(v, n, id); err != nil {
+		return err
+	}
+	switch {
+	case n == w.viewer:
+		// The viewer joins: from now on the cell goes through her.
+		w.hub[id] = true
+		w.version[id]++
+		v.seen[id] = w.version[id]
+	case v == w.viewer:
+		w.version[id]++
+		n.seen[id] = w.version[id]
+	default:
+		if !w.hub[id] {
+			return errors.New("the viewer must join a cell before anyone else acts in it")
+		}
+		v.pending[id] = true
+		n.seen[id] = v.seen[id]
+	}
+	return nil
+}
+
+// rate has rater rate subject in cell on the current day.
+func (w *demoWorld) rate(rater, cell, subject string, safety, reliability int, tags, note string) error {
+	r, err := w.person(rater)
+	if err != nil {
+		return err
+	}
+	s, err := w.person(subject)
+	if err != nil {
+		return err
+	}
+	id := w.cells[cell]
+	if !knows(r, s) {
+		if err := w.pull(r, id); err != nil {
+			return err
+		}
+	}
+	var tl []string
+	if tags != "" {
+		tl = strings.Split(tags, ",")
+	}
+	rating := crdt.Rating{Safety: safety, Reliability: reliability, Tags: tl, Note: note}
+	if _, err := r.s.Rate(s.s.Card().ID(), rating, []crdt.CellID{id}); err != nil {
+		return fmt.Errorf("%s rating %s in %s: %w", rater, subject, cell, err)
+	}
+	w.did(r, id)
+	return nil
+}
+
+// vote has voter vote to exclude subject from cell, having seen everything
+// the viewer has.
+func (w *demoWorld) vote(voter, cell, subject string) error {
+	v, err := w.person(voter)
+	if err != nil {
+		return err
+	}
+	s, err := w.person(subject)
+	if err != nil {
+		return err
+	}
+	id := w.cells[cell]
+	if err := w.pull(v, id); err != nil {
+		return err
+	}
+	view, err := v.s.VoteExclude(id, s.s.Card().ID())
+	if err != nil {
+		return fmt.Errorf("%s voting on %s in %s: %w", voter, subject, cell, err)
+	}
+	w.did(v, id)
+	for _, m := range view.Members {
+		if m.ID == s.s.Card().ID() && m.Status == crdt.StatusExcluded && w.excludedOn.IsZero() {
+			w.excludedOn = w.now()
+		}
+	}
+	return nil
+}
+
+// step is one line of the demo script.
+type step struct {
+	day int
+	do  func() error
+}
+
+// script plays the eight months of the story, day by day.
+func (w *demoWorld) script() error {
+	nm, rs, cv := demoNightMarket, demoRideShare, demoClinic
+	rate := func(rater, cell, subject string, safety, reliability int, tags, note string) func() error {
+		return func() error { return w.rate(rater, cell, subject, safety, reliability, tags, note) }
+	}
+	admit := func(voucher, cell, newcomer string) func() error {
+		return func() error { return w.admit(voucher, cell, newcomer) }
+	}
+	vote := func(voter, cell, subject string) func() error {
+		return func() error { return w.vote(voter, cell, subject) }
+	}
+	meet := func(a, b string) func() error {
+		return func() error {
+			pa, err := w.person(a)
+			if err != nil {
+				return err
+			}
+			pb, err := w.person(b)
+			if err != nil {
+				return err
+			}
+			return w.meet(pa, pb)
+		}
+	}
+	found := func(founder, name string) func() error {
+		return func() error { return w.found(founder, name) }
+	}
+	ring := func(day int) []step {
+		var out []step
+		for i, fake := range demoRing {
+			out = append(out, step{day + i/2, admit(demoRingLeader, nm, fake)})
+		}
+		for i, fake := range demoRing {
+			out = append(out,
+				step{day + 3 + i/2, rate(fake, nm, demoRingLeader, 5, 5, "honest,fair prices", "Best prices in the market, a really honest guy!")},
+				step{day + 4 + i/2, rate(fake, nm, demoSmeared, 1, 1, "cheats,unsafe", "Sells stale bread and cheats on the weight. Stay away from her!")},
+			)
+		}
+		return out
+	}
+
+	steps := []step{
+		// Spring: Ines starts the night market group and brings in Mara.
+		{0, found("Ines", nm)},
+		{0, admit("Ines", nm, demoViewer)},
+		{2, admit("Ines", nm, demoSmeared)},
+		{3, meet(demoViewer, demoSmeared)},
+		{4, admit("Ines", nm, demoExcluded)},
+		{8, found("Dario", rs)},
+		{8, admit("Dario", rs, demoViewer)},
+		{9, admit("Dario", rs, "Sol")},
+		{10, admit(demoSmeared, nm, "Felix")},
+		{14, admit(demoViewer, nm, "Priya")},
+		{15, found("Noor", cv)},
+		{15, admit("Noor", cv, demoViewer)},
+		{18, admit("Noor", cv, "Omar")},
+		{20, rate(demoViewer, nm, demoSmeared, 5, 5, "fair prices,kind", "Lent me her scale when mine broke. Knows everyone at the market.")},
+		{25, rate("Priya", nm, demoExcluded, 2, 3, "pushy", "Put his crates across the front of my stall and laughed when I asked him to move them.")},
+		{30, admit("Dario", rs, "June")},
+		{30, rate("Ines", nm, "Felix", 4, 4, "helpful", "Helped carry the awning in the rain.")},
+		{32, meet(demoViewer, "June")},
+		{35, admit(demoViewer, cv, "June")},
+		{35, rate(demoSmeared, nm, demoExcluded, 2, 1, "money,no-show", "Kept the money we pooled for the shared tarp and never bought it.")},
+		{40, admit("Sol", rs, demoFlagged)},
+		{40, rate("Felix", nm, demoSmeared, 5, 5, "fair prices", "")},
+		{40, rate("Noor", cv, "Omar", 5, 5, "reliable", "Covered three night shifts at short notice.")},
+		{45, admit("Dario", rs, "Amir")},
+		{45, rate(demoExcluded, nm, "Priya", 1, 1, "", "Complains about everything.")},
+		{48, rate(demoViewer, nm, demoExcluded, 1, 2, "aggressive", "Grabbed my arm hard during the argument over the tarp money.")},
+		{50, rate("June", rs, "Sol", 5, 5, "patient,on time", "Waited twenty minutes when my shift ran late.")},
+		// Early summer: the night market votes Tomas out.
+		{50, vote(demoSmeared, nm, demoExcluded)},
+		{51, vote("Priya", nm, demoExcluded)},
+		{52, vote(demoViewer, nm, demoExcluded)},
+		{55, admit(demoViewer, rs, "Felix")},
+		{60, admit("Felix", nm, demoRingLeader)},
+		{60, admit("Omar", cv, "Lev")},
+		{60, rate(demoViewer, rs, demoFlagged, 4, 4, "on time", "Fine ride to the market, on time.")},
+		{65, rate("Sol", rs, demoFlagged, 4, 4, "careful driver", "Careful driver, clean car.")},
+		{70, rate(demoRingLeader, nm, "Felix", 4, 4, "", "Good neighbour.")},
+		{70, rate("Amir", rs, "Dario", 5, 5, "organised,fair", "Organises everything and is fair with the fuel money.")},
+		{70, rate("Omar", cv, "Lev", 4, 5, "reliable", "Learns fast, never late.")},
+		{75, rate(demoSmeared, nm, demoRingLeader, 2, 2, "pushy", "Pushed me hard to give him my corner spot and got in my face when I said no.")},
+		{80, rate(demoViewer, rs, "Dario", 5, 5, "organised", "Always finds a seat for everyone.")},
+		{85, rate(demoViewer, cv, "Noor", 5, 5, "kind,organised", "Keeps the whole clinic going.")},
+		{90, rate("Dario", rs, "June", 5, 4, "friendly", "")},
+		{95, rate("Ines", nm, demoRingLeader, 2, 3, "threats", "Threatened a new vendor who sold cheaper than him.")},
+		{100, admit(demoViewer, cv, "Priya")},
+		{100, rate(demoFlagged, rs, "Amir", 3, 3, "", "")},
+		{105, rate("Lev", cv, "June", 5, 5, "kind", "Stayed late to help me with the intake forms.")},
+		{110, rate("Priya", nm, demoRingLeader, 1, 2, "followed me", "Followed me to the bus stop after we argued about space.")},
+		{120, rate("Ines", nm, demoSmeared, 5, 4, "on time", "Always on time for the Friday setup.")},
+		{130, rate("Priya", nm, demoSmeared, 5, 5, "kind", "")},
+		{130, rate("Felix", rs, "Sol", 4, 5, "on time", "")},
+		{140, rate("June", cv, "Omar", 4, 4, "", "Good with the kids in the waiting room.")},
+		{150, rate(demoViewer, nm, "Priya", 5, 5, "helpful", "Swapped stalls with me when I needed shade for the fruit.")},
+		{160, rate("Ines", nm, "Priya", 4, 5, "", "")},
+		// Autumn: Kit turns dangerous.
+		{165, rate("June", rs, demoFlagged, 2, 3, "detour,night", "Took a long detour at night and would not stop where I asked.")},
+		{170, rate("Noor", cv, "Priya", 5, 5, "calm", "Calm with frightened patients.")},
+		{190, rate("Dario", rs, demoFlagged, 1, 2, "drunk driving", "Smelled of drink behind the wheel. We took the keys.")},
+		{200, rate("Omar", cv, demoViewer, 5, 5, "reliable", "Mara never misses her Tuesday shift.")},
+		{210, rate("Amir", rs, demoFlagged, 2, 2, "shouting", "Shouted at a passenger who asked to open the window.")},
+	}
+	// Late autumn: six new accounts appear around Rook.
+	steps = append(steps, ring(212)...)
+	steps = append(steps,
+		step{220, vote("Dario", rs, demoFlagged)},
+		step{222, vote("June", rs, demoFlagged)},
+		step{225, rate(demoViewer, nm, "Felix", 4, 3, "friendly", "Friendly, but forgot to hand over the cash float twice.")},
+		step{228, rate(demoFlagged, rs, "Dario", 1, 1, "", "Liar. Spreads rumours about me.")},
+		step{232, rate("Noor", cv, "Lev", 3, 2, "late", "Missed two Saturday shifts without telling anyone.")},
+	)
+	slices.SortStableFunc(steps, func(a, b step) int { return a.day - b.day })
+	for i, st := range steps {
+		w.day(st.day, 9+i%10)
+		if err := st.do(); err != nil {
+			return err
+		}
+	}
+
+	// Today: everything reaches Mara, who then blocks Kit and pastes the
+	// card Hana sent her.
+	w.day(238, 18)
+	for _, name := range []string{nm, rs, cv} {
+		if err := w.flush(w.cells[name]); err != nil {
+			return err
+		}
+	}
+	kit := w.people[demoFlagged]
+	if _, err := w.viewer.s.SetBlocked(kit.s.Card().ID(), true); err != nil {
+		return err
+	}
+	hana, err := w.person(demoPasted)
+	if err != nil {
+		return err
+	}
+	if _, err := w.viewer.s.AddContact(hana.s.Card().String(), "", false); err != nil {
+		return err
+	}
+	return nil
+}
+
+// describe checks the world came out as the story says and tells it.
+func (w *demoWorld) describe() (*Demo, error) {
+	v := w.viewer.s
+	d := &Demo{
+		Viewer:     demoViewer,
+		Cells:      []string{demoNightMarket, demoRideShare, demoClinic},
+		Excluded:   demoExcluded,
+		Flagged:    demoFlagged,
+		RingLeader: demoRingLeader,
+		Ring:       slices.Clone(demoRing),
+		Smeared:    demoSmeared,
+		Blocked:    demoFlagged,
+		Pasted:     demoPasted,
+		SyncFiles:  w.imports,
+	}
+	for _, p := range w.order {
+		if p != w.viewer {
+			d.People = append(d.People, p.name)
+		}
+	}
+	contacts, err := v.Contacts()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range contacts {
+		if c.Verified == InPerson {
+			d.Verified = append(d.Verified, c.Name())
+		}
+	}
+	nm, err := v.FindCell(demoNightMarket)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range nm.Members {
+		if m.Name == demoExcluded && m.Status == crdt.StatusExcluded {
+			for _, p := range m.ExcludedBy {
+				d.ExcludedBy = append(d.ExcludedBy, p.Name)
+			}
+		}
+	}
+	if len(d.ExcludedBy) == 0 {
+		return nil, errors.New("the exclusion did not happen")
+	}
+	d.ExcludedFrom = demoNightMarket
+	d.ExcludedOn = w.excludedOn
+	rep, err := v.Reputation()
+	if err != nil {
+		return nil, err
+	}
+	kit := rep.Person(w.people[demoFlagged].s.Card().ID().String())
+	if kit == nil || kit.Flags < 2 {
+		return nil, errors.New("the flags did not come through")
+	}
+	rs, err := v.FindCell(demoRideShare)
+	if err != nil {
+		return nil, err
+	}
+	var kitVoters []string
+	for _, vote := range rs.Votes {
+		if vote.Subject.Name == demoFlagged {
+			for _, p := range vote.Voters {
+				kitVoters = append(kitVoters, p.Name)
+			}
+		}
+	}
+
+	d.Story = []string{
+		fmt.Sprintf("You are %s. Since %s you have sold fruit at the night market, shared rides to work and volunteered at the clinic. "+
+			"You belong to three cells: %s (started by Ines), %s (started by Dario) and %s (started by Noor). "+
+			"You met %s in person and checked their cards; the others you know through your cells.",
+			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, joinAnd(d.Verified)),
+		fmt.Sprintf("Look first at %s: %s was excluded from %s in %s, by the votes of %s, after taking the group's money and grabbing your arm.",
+			demoExcluded, demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), joinAnd(d.ExcludedBy)),
+		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last three months. "+
+			"%s voted to exclude %s from %s; the vote is still open. You blocked %s, so %s gets nothing from you and the angry rating %s left for Dario does not count.",
+			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, demoFlagged, demoFlagged, demoFlagged),
+		fmt.Sprintf("A ring of six new accounts (%s) appeared around %s last month: %s vouched for all of them, and they all gave %s 5 out of 5 and ran down %s. "+
+			"Nobody you trust vouches for them but %s, whom trusted people found unsafe, so their ratings count for almost nothing: see how little they move %s's score.",
+			strings.Join(demoRing, ", "), demoRingLeader, demoRingLeader, demoRingLeader, demoSmeared, demoRingLeader, demoSmeared),
+		fmt.Sprintf("%s sent you her card in a message; you have not met her yet, so she is not verified.", demoPasted),
+	}
+	return d, nil
+}

@@ -1,0 +1,64 @@
+package crdt
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"trustdesk/identity"
+)
+
+// RateMany adds several ratings by me at once: rs[i] is about subjects[i].
+// It is [Cell.Rate] for many ratings (when importing a paper notebook, or
+// building test and demo data): the authority check and the derived state
+// are computed once, not once per rating. Each rating is still one signed
+// statement in its own change, building on the one before. Cards of
+// subjects not yet in the cell are published first. On an error, the
+// ratings before the failing one stay added.
+func (c *Cell) RateMany(me *identity.Identity, subjects []*identity.Card, rs []Rating, now time.Time) ([]*Statement, error) {
+	if len(subjects) != len(rs) {
+		return nil, fmt.Errorf("rate: %w: %d subjects for %d ratings", ErrInvalid, len(subjects), len(rs))
+	}
+	published := map[identity.ID]bool{}
+	for i, r := range rs {
+		if err := r.validate(); err != nil {
+			return nil, fmt.Errorf("rate: %w: %v", ErrInvalid, err)
+		}
+		id := subjects[i].ID()
+		if id == me.Card.ID() {
+			return nil, fmt.Errorf("rate: %w: you cannot rate yourself", ErrNotAllowed)
+		}
+		if !published[id] {
+			if _, err := c.PublishCard(me, subjects[i], now); err != nil {
+				return nil, err
+			}
+			published[id] = true
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.derive()
+	author := me.Card.ID()
+	if !st.IsMember(author) {
+		return nil, fmt.Errorf("rate: %w: you are not a member of this cell", ErrNotAllowed)
+	}
+	seq := st.seq[author]
+	prev := slices.Clone(st.Heads)
+	if len(prev) > MaxPrev {
+		prev = prev[len(prev)-MaxPrev:]
+	}
+	out := make([]*Statement, 0, len(rs))
+	for i, r := range rs {
+		seq++
+		s := &Statement{Cell: c.id, Seq: seq, Prev: prev, Created: now, Kind: KindRate, Subject: subjects[i].ID(), Rating: r}
+		if err := s.Sign(me); err != nil {
+			return out, err
+		}
+		if err := c.put(s); err != nil {
+			return out, fmt.Errorf("rate: %w", err)
+		}
+		out = append(out, s)
+		prev = []StatementID{s.id}
+	}
+	return out, nil
+}
