@@ -247,3 +247,16 @@ func TestProgressString(t *testing.T) {
 		}
 	}
 }
+
+func TestReadCroppedRender(t *testing.T) {
+	// A screenshot cropped right at the code's edge, without a quiet zone.
+	seq, _ := Encode([]byte("cropped"), Normal)
+	img, _ := seq.Image(0, 3)
+	g := toGray(img)
+	q := 4 * 3
+	cropped := g.SubImage(image.Rect(q, q, g.Bounds().Dx()-q, g.Bounds().Dy()-q))
+	got, err := ReadImage(cropped)
+	if err != nil || !bytes.Equal(got, seq.frames[0]) {
+		t.Fatalf("read %d bytes, %v", len(got), err)
+	}
+}

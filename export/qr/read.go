@@ -27,10 +27,11 @@ const shrinkAbove = 2000
 // bytes that were encoded (byte-mode data is read as ISO-8859-1, one byte per
 // character). If the plain pass finds nothing it retries on a smoothed copy,
 // then on a more strongly smoothed copy, then with a global threshold
-// instead of a local one, on the smoothed and on the plain image: in a simulated webcam at 4.5 pixels per module the
-// retries rescue nearly every frame the plain pass misses. It returns
-// [ErrNoCode] when no code can be read. It is safe to call from several
-// goroutines at once.
+// instead of a local one, on the smoothed and on the plain image; in a
+// simulated webcam at 4.5 pixels per module the retries rescue nearly every
+// frame the plain pass misses. Images wider or taller than 2000 pixels are
+// tried at a reduced size first. It returns [ErrNoCode] when no code can be
+// read. It is safe to call from several goroutines at once.
 func ReadImage(img image.Image) ([]byte, error) {
 	g := toGray(img)
 	var candidates []*image.Gray
