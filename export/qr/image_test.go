@@ -260,3 +260,17 @@ func TestReadCroppedRender(t *testing.T) {
 		t.Fatalf("read %d bytes, %v", len(got), err)
 	}
 }
+
+func TestCardFromWebcam(t *testing.T) {
+	card, err := CardImage(cardText, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for i := range 3 {
+		got, err := ReadImage(film(card, rng.Float64()*6-3, rng.Float64()*6-3, rng))
+		if err != nil || string(got) != cardText {
+			t.Fatalf("shot %d: read %q, %v", i, got, err)
+		}
+	}
+}
