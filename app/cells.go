@@ -1,0 +1,671 @@
+package app
+
+import (
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"trustdesk/core"
+	"trustdesk/crdt"
+	"trustdesk/identity"
+	"trustdesk/reputation"
+)
+
+// CellsScreen is the Cells tab: the list of cells on this device and, beside
+// it, the cell picked in the list with its members and what can be done
+// there. Its widgets are fields so that tests can drive them.
+type CellsScreen struct {
+	u *UI
+
+	// Views are the cells shown in List, sorted by name.
+	Views []*core.CellView
+	// List lists the cells: name, size and my standing.
+	List *widget.List
+	// NewCell asks for a name and founds a cell.
+	NewCell *widget.Button
+	// Empty says what a cell is while there is none.
+	Empty *widget.Label
+
+	// Selected is the cell shown on the right, nil when none is picked.
+	Selected *core.CellView
+
+	// Title is the selected cell's name.
+	Title *widget.Label
+	// Summary tells my standing and how many people and ratings it has.
+	Summary *widget.Label
+	// Rules says the cell's policy in words.
+	Rules *widget.Label
+	// Admit vouches for a contact; Policy changes the rules; Leave ends my
+	// membership; SyncCell makes a sync file for every member.
+	Admit, Policy, Leave, SyncCell *widget.Button
+	// Members holds one row for everyone ever admitted, grouped: members,
+	// people waiting for vouches, former members.
+	Members []*MemberRow
+	// Votes lists the open votes to exclude someone, one line each.
+	Votes *widget.Label
+
+	// NewCellName, AdmitWho, PolicyVouches and PolicyVotes are the inputs
+	// of the dialog that is open, nil otherwise.
+	NewCellName                *widget.Entry
+	AdmitWho                   *widget.Select
+	PolicyVouches, PolicyVotes *widget.Select
+
+	scores  *reputation.Result
+	detail  *fyne.Container
+	members *fyne.Container
+	content fyne.CanvasObject
+}
+
+// MemberRow is one person in the selected cell.
+type MemberRow struct {
+	// ID is who the row is about.
+	ID identity.ID
+	// Name opens the person's page.
+	Name *widget.Button
+	// Status says their standing in plain words.
+	Status *widget.Label
+	// Badge shows their safety and reliability as this device sees them.
+	Badge fyne.CanvasObject
+	// Vouched says who vouched for them (and who voted them out).
+	Vouched *widget.Label
+	// Exclude adds my vote to exclude them; nil when I cannot vote.
+	Exclude *widget.Button
+}
+
+func newCellsScreen(u *UI) *CellsScreen {
+	s := &CellsScreen{u: u}
+	s.List = widget.NewList(
+		func() int { return len(s.Views) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("cell name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name.Truncation = fyne.TextTruncateEllipsis
+			info := widget.NewLabel("members")
+			info.Truncation = fyne.TextTruncateEllipsis
+			info.SizeName = theme.SizeNameCaptionText
+			return container.NewVBox(name, info)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(s.Views) {
+				return
+			}
+			v := s.Views[i]
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(v.Name)
+			box.Objects[1].(*widget.Label).SetText(cellListLine(v))
+		},
+	)
+	s.List.OnSelected = func(i widget.ListItemID) {
+		if i < len(s.Views) {
+			s.show(s.Views[i])
+		}
+	}
+	s.NewCell = widget.NewButtonWithIcon("New cell", theme.ContentAddIcon(), s.askNewCell)
+	s.NewCell.Importance = widget.HighImportance
+	s.Empty = widget.NewLabel("A cell is a small group of people who know each other. " +
+		"Its members see each other's ratings and decide together who joins. " +
+		"Start one with New cell, or receive a sync file from a cell you were admitted to.")
+	s.Empty.Wrapping = fyne.TextWrapWord
+
+	s.Title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.Title.SizeName = theme.SizeNameHeadingText
+	s.Summary = widget.NewLabel("")
+	s.Summary.Wrapping = fyne.TextWrapWord
+	s.Rules = widget.NewLabel("")
+	s.Rules.Wrapping = fyne.TextWrapWord
+	s.Admit = widget.NewButtonWithIcon("Admit a person", theme.ContentAddIcon(), s.askAdmit)
+	s.Policy = widget.NewButtonWithIcon("Change the rules", theme.SettingsIcon(), s.askPolicy)
+	s.SyncCell = widget.NewButtonWithIcon("Make a sync file for this cell", theme.MailSendIcon(), func() {
+		if s.Selected != nil && u.Sync != nil {
+			u.Sync.ForCell(s.Selected.ID)
+		}
+	})
+	s.Leave = widget.NewButtonWithIcon("Leave this cell", theme.LogoutIcon(), s.askLeave)
+	s.Leave.Importance = widget.LowImportance
+	s.Votes = widget.NewLabel("")
+	s.Votes.Wrapping = fyne.TextWrapWord
+	s.members = container.NewVBox()
+
+	actions := container.NewGridWrap(fyne.NewSize(260, 38), s.Admit, s.Policy, s.SyncCell, s.Leave)
+	s.detail = container.NewVBox(s.Title, s.Summary, s.Rules, actions, widget.NewSeparator(), s.members, s.Votes)
+	s.detail.Hide()
+
+	left := container.NewBorder(
+		container.NewVBox(widgetHeading("Your cells"), s.NewCell), nil, nil, nil, s.List)
+	right := container.NewStack(container.NewPadded(s.Empty), container.NewVScroll(container.NewPadded(s.detail)))
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.28
+	s.content = split
+	s.Refresh()
+	return s
+}
+
+// Content returns the screen's root object.
+func (s *CellsScreen) Content() fyne.CanvasObject { return s.content }
+
+// Refresh reads the cells and everyone's reputation again and redraws the
+// list and the selected cell.
+func (s *CellsScreen) Refresh() {
+	if s.u.Svc == nil {
+		return
+	}
+	views, err := s.u.Svc.Cells()
+	if err != nil {
+		s.u.ShowError(err)
+		return
+	}
+	s.scores, err = s.u.Reputation()
+	if err != nil {
+		s.scores = nil
+	}
+	s.Views = views
+	s.List.Refresh()
+	var sel *core.CellView
+	if s.Selected != nil {
+		for i, v := range views {
+			if v.ID == s.Selected.ID {
+				sel = v
+				s.List.Select(i)
+			}
+		}
+	}
+	if sel == nil && len(views) > 0 {
+		s.List.Select(0)
+		return
+	}
+	s.show(sel)
+}
+
+// Select shows the cell with the given id and marks it in the list.
+func (s *CellsScreen) Select(id crdt.CellID) {
+	for i, v := range s.Views {
+		if v.ID == id {
+			s.List.Select(i)
+			s.show(v)
+			return
+		}
+	}
+}
+
+// show fills the right side with v, or the explanation when v is nil.
+func (s *CellsScreen) show(v *core.CellView) {
+	s.Selected = v
+	if v == nil {
+		s.List.UnselectAll()
+		s.detail.Hide()
+		s.Empty.Show()
+		return
+	}
+	s.Empty.Hide()
+	s.detail.Show()
+	s.Title.SetText(v.Name)
+	s.Summary.SetText(cellSummary(v))
+	s.Rules.SetText(cellRules(v.Policy))
+	member := v.Me == crdt.StatusMember
+	for _, b := range []*widget.Button{s.Admit, s.Policy, s.SyncCell, s.Leave} {
+		if member {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+
+	s.Members = nil
+	var rows []fyne.CanvasObject
+	for _, g := range []struct {
+		title    string
+		statuses []crdt.Status
+	}{
+		{"Members", []crdt.Status{crdt.StatusMember}},
+		{"Waiting for vouches", []crdt.Status{crdt.StatusPending}},
+		{"Former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
+	} {
+		var group []fyne.CanvasObject
+		for _, m := range v.Members {
+			for _, st := range g.statuses {
+				if m.Status == st {
+					r := s.memberRow(v, m)
+					s.Members = append(s.Members, r)
+					group = append(group, r.object())
+				}
+			}
+		}
+		if len(group) > 0 {
+			rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.title, len(group))))
+			rows = append(rows, group...)
+		}
+	}
+	s.members.Objects = rows
+	s.members.Refresh()
+
+	var votes []string
+	for _, vote := range v.Votes {
+		votes = append(votes, fmt.Sprintf("%s: %s of %d needed votes to exclude (%s)",
+			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), excludeQuorum(v), personNames(vote.Voters)))
+	}
+	if len(votes) == 0 {
+		s.Votes.SetText("No open votes to exclude anyone.")
+	} else {
+		s.Votes.SetText("Open votes to exclude:\n" + strings.Join(votes, "\n"))
+	}
+}
+
+// memberRow builds the row of one person in cell v.
+func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow {
+	r := &MemberRow{ID: m.ID}
+	name := m.Name
+	if m.IsMe {
+		name += " (you)"
+	}
+	id := m.ID
+	r.Name = widget.NewButton(name, func() { s.u.ShowPerson(id) })
+	r.Name.Importance = widget.LowImportance
+	r.Name.Alignment = widget.ButtonAlignLeading
+	r.Status = widget.NewLabel(memberStatus(v, m))
+	r.Badge = reputationBadge(s.scoreOf(m.ID))
+	var lines []string
+	if len(m.VouchedBy) > 0 {
+		lines = append(lines, "vouched for by "+personNames(m.VouchedBy))
+	} else if m.ID == v.State.Founder {
+		lines = append(lines, "founded the cell")
+	}
+	if len(m.ExcludedBy) > 0 {
+		lines = append(lines, "voted out by "+personNames(m.ExcludedBy))
+	}
+	r.Vouched = widget.NewLabel(strings.Join(lines, "; "))
+	r.Vouched.Wrapping = fyne.TextWrapWord
+	r.Vouched.SizeName = theme.SizeNameCaptionText
+	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.Svc.Card().ID()) {
+		r.Exclude = widget.NewButton("Vote to exclude", func() { s.askExclude(v, m) })
+		r.Exclude.Importance = widget.LowImportance
+	}
+	return r
+}
+
+// object lays the row out: name and standing on the left, the badge and
+// the quiet vote button on the right, who vouched underneath.
+func (r *MemberRow) object() fyne.CanvasObject {
+	right := container.NewHBox(r.Badge)
+	if r.Exclude != nil {
+		right.Add(r.Exclude)
+	}
+	top := container.NewBorder(nil, nil, container.NewHBox(r.Name, r.Status), right)
+	return container.NewVBox(top, container.NewPadded(r.Vouched))
+}
+
+func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {
+	if s.scores == nil {
+		return nil
+	}
+	return s.scores.Person(id.String())
+}
+
+func (s *CellsScreen) askNewCell() {
+	s.NewCellName = widget.NewEntry()
+	s.NewCellName.SetPlaceHolder("for example: Garden street neighbours")
+	items := []*widget.FormItem{widget.NewFormItem("Name", s.NewCellName)}
+	d := dialog.NewForm("New cell", "Create", "Cancel", items, func(ok bool) {
+		name := strings.TrimSpace(s.NewCellName.Text)
+		s.NewCellName = nil
+		if !ok {
+			return
+		}
+		v, err := s.u.Svc.NewCell(name)
+		if err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		s.Selected = v
+		s.u.Changed()
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(460, 200))
+	s.u.showDialog(d)
+	s.u.Win.Canvas().Focus(s.NewCellName)
+}
+
+// admitOptions lists the contacts who can be admitted to v: not blocked,
+// not a current member, and not already vouched for by me.
+func (s *CellsScreen) admitOptions(v *core.CellView) ([]string, map[string]identity.ID, error) {
+	contacts, err := s.u.Svc.Contacts()
+	if err != nil {
+		return nil, nil, err
+	}
+	me := s.u.Svc.Card().ID()
+	var names []string
+	ids := map[string]identity.ID{}
+	for _, c := range contacts {
+		if c.Blocked || v.State.IsMember(c.ID()) {
+			continue
+		}
+		skip := false
+		for _, m := range v.Members {
+			if m.ID == c.ID() {
+				for _, p := range m.VouchedBy {
+					skip = skip || (p.ID == me && m.Status == crdt.StatusPending)
+				}
+			}
+		}
+		if skip {
+			continue
+		}
+		label := c.Name()
+		if _, dup := ids[label]; dup {
+			label += " (" + c.ID().String()[:8] + ")"
+		}
+		names = append(names, label)
+		ids[label] = c.ID()
+	}
+	return names, ids, nil
+}
+
+func (s *CellsScreen) askAdmit() {
+	v := s.Selected
+	if v == nil {
+		return
+	}
+	names, ids, err := s.admitOptions(v)
+	if err != nil {
+		s.u.ShowError(err)
+		return
+	}
+	if len(names) == 0 {
+		s.u.showDialog(dialog.NewInformation("Admit a person", "Everyone you know is already in "+v.Name+
+			". Meet someone first and add their card; then you can admit them here.", s.u.Win))
+		return
+	}
+	s.AdmitWho = widget.NewSelect(names, nil)
+	s.AdmitWho.PlaceHolder = "Choose a person"
+	explain := widget.NewLabel(admitExplanation(v.Policy))
+	explain.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(s.AdmitWho, explain)
+	d := dialog.NewCustomConfirm("Admit a person to "+v.Name, "Admit", "Cancel", content, func(ok bool) {
+		choice := s.AdmitWho.Selected
+		s.AdmitWho = nil
+		if !ok || choice == "" {
+			return
+		}
+		if _, err := s.u.Svc.Admit(v.ID, ids[choice]); err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		s.u.Changed()
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(480, 260))
+	s.u.showDialog(d)
+}
+
+func (s *CellsScreen) askExclude(v *core.CellView, m core.MemberView) {
+	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %d of the other members "+
+		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
+		"its ratings or add to them. Your vote cannot be taken back.", m.Name, excludeQuorum(v), m.Name, v.Name))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Vote to exclude "+m.Name+"?", "Vote to exclude", "Cancel", msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		if _, err := s.u.Svc.VoteExclude(v.ID, m.ID); err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		s.u.Changed()
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(480, 260))
+	s.u.showDialog(d)
+}
+
+func (s *CellsScreen) askLeave() {
+	v := s.Selected
+	if v == nil {
+		return
+	}
+	msg := widget.NewLabel("You stop being a member of " + v.Name + ". The other members no longer send you " +
+		"the cell, and you can no longer rate, admit or vote there. To come back, a member has to admit you again.")
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Leave "+v.Name+"?", "Leave", "Stay", msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		if _, err := s.u.Svc.LeaveCell(v.ID); err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		s.u.Changed()
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(480, 240))
+	s.u.showDialog(d)
+}
+
+// majority is the PolicyVotes option for the default quorum.
+const majority = "a majority of the other members"
+
+func (s *CellsScreen) askPolicy() {
+	v := s.Selected
+	if v == nil {
+		return
+	}
+	var vouches, votes []string
+	for i := 1; i <= 9; i++ {
+		vouches = append(vouches, strconv.Itoa(i))
+	}
+	votes = append(votes, majority)
+	for i := 1; i <= 9; i++ {
+		votes = append(votes, strconv.Itoa(i))
+	}
+	s.PolicyVouches = widget.NewSelect(vouches, nil)
+	s.PolicyVouches.SetSelected(strconv.Itoa(max(v.Policy.AdmitVouches, 1)))
+	s.PolicyVotes = widget.NewSelect(votes, nil)
+	if v.Policy.ExcludeQuorum == 0 {
+		s.PolicyVotes.SetSelected(majority)
+	} else {
+		s.PolicyVotes.SetSelected(strconv.Itoa(v.Policy.ExcludeQuorum))
+	}
+	items := []*widget.FormItem{
+		{Text: "Vouches to join", Widget: s.PolicyVouches, HintText: "how many members must vouch for a newcomer"},
+		{Text: "Votes to exclude", Widget: s.PolicyVotes, HintText: "how many other members must vote someone out"},
+	}
+	d := dialog.NewForm("Rules of "+v.Name, "Save", "Cancel", items, func(ok bool) {
+		a, b := s.PolicyVouches.Selected, s.PolicyVotes.Selected
+		s.PolicyVouches, s.PolicyVotes = nil, nil
+		if !ok {
+			return
+		}
+		p := crdt.Policy{}
+		p.AdmitVouches, _ = strconv.Atoi(a)
+		if b != majority {
+			p.ExcludeQuorum, _ = strconv.Atoi(b)
+		}
+		if _, err := s.u.Svc.SetPolicy(v.ID, p); err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		s.u.Changed()
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(520, 280))
+	s.u.showDialog(d)
+}
+
+// cellListLine is the second line of a cell in the list.
+func cellListLine(v *core.CellView) string {
+	n := len(v.State.CurrentMembers())
+	return countWords(n, "member", "members") + " · " + standingWords(v.Me)
+}
+
+// standingWords says my standing in a cell.
+func standingWords(st crdt.Status) string {
+	switch st {
+	case crdt.StatusMember:
+		return "you are a member"
+	case crdt.StatusPending:
+		return "you are waiting for vouches"
+	case crdt.StatusExcluded:
+		return "you were excluded"
+	case crdt.StatusLeft:
+		return "you left"
+	}
+	return "you are not a member"
+}
+
+func cellSummary(v *core.CellView) string {
+	count := map[crdt.Status]int{}
+	for _, m := range v.Members {
+		count[m.Status]++
+	}
+	parts := []string{countWords(count[crdt.StatusMember], "member", "members")}
+	if n := count[crdt.StatusPending]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d waiting for vouches", n))
+	}
+	if n := count[crdt.StatusExcluded]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d excluded", n))
+	}
+	if n := count[crdt.StatusLeft]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d left", n))
+	}
+	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " +
+		strings.Join(parts, ", ") + "; " + countWords(v.Ratings, "rating counts", "ratings count") + "."
+	if v.Me != crdt.StatusMember {
+		s += " You can still read what you received, but you cannot change anything here."
+	}
+	return s
+}
+
+func cellRules(p crdt.Policy) string {
+	join := "one member vouches for a newcomer"
+	if p.AdmitVouches > 1 {
+		join = fmt.Sprintf("%d members vouch for a newcomer", p.AdmitVouches)
+	}
+	out := "a majority of the other members vote to exclude someone"
+	if p.ExcludeQuorum == 1 {
+		out = "one other member votes to exclude someone"
+	} else if p.ExcludeQuorum > 1 {
+		out = fmt.Sprintf("%d other members vote to exclude someone", p.ExcludeQuorum)
+	}
+	return "Rules: a person joins when " + join + ", and is out when " + out + "."
+}
+
+func admitExplanation(p crdt.Policy) string {
+	if p.AdmitVouches <= 1 {
+		return "Your vouch is enough: they become a member at once and see the cell after your next sync file."
+	}
+	return fmt.Sprintf("This cell needs %d vouches: they wait until %d more members vouch for them too.",
+		p.AdmitVouches, p.AdmitVouches-1)
+}
+
+// memberStatus says a person's standing in v in plain words.
+func memberStatus(v *core.CellView, m core.MemberView) string {
+	switch m.Status {
+	case crdt.StatusMember:
+		return "member"
+	case crdt.StatusPending:
+		return fmt.Sprintf("waiting for vouches (%d of %d)", len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
+	case crdt.StatusExcluded:
+		return "excluded"
+	case crdt.StatusLeft:
+		return "left"
+	}
+	return string(m.Status)
+}
+
+// excludeQuorum is how many votes exclude a member of v, as the policy
+// says: a fixed number capped at the other members, or a majority of them.
+func excludeQuorum(v *core.CellView) int {
+	others := max(len(v.State.CurrentMembers())-1, 1)
+	if q := v.Policy.ExcludeQuorum; q > 0 {
+		return min(q, others)
+	}
+	return others/2 + 1
+}
+
+func votedAgainst(v *core.CellView, subject, voter identity.ID) bool {
+	for _, vote := range v.Votes {
+		if vote.Subject.ID != subject {
+			continue
+		}
+		for _, p := range vote.Voters {
+			if p.ID == voter {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func personNames(ps []core.Person) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// widgetHeading is a bold label for a section.
+func widgetHeading(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// reputationBadge shows a score as two short bars, safety and reliability,
+// their width the score from 1 to 5, their strength the confidence. A
+// flag is written out. Without counted ratings it says so.
+func reputationBadge(sc *reputation.Score) fyne.CanvasObject {
+	if sc == nil || sc.Safety == nil || sc.Reliability == nil {
+		l := widget.NewLabel("no ratings yet")
+		l.SizeName = theme.SizeNameCaptionText
+		return l
+	}
+	objs := []fyne.CanvasObject{
+		badgeBar("safe", *sc.Safety, sc.Confidence),
+		badgeBar("reliable", *sc.Reliability, sc.Confidence),
+	}
+	if sc.Flags > 0 {
+		flag := widget.NewLabelWithStyle("flagged unsafe", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		flag.Importance = widget.DangerImportance
+		objs = append(objs, flag)
+	}
+	return container.NewHBox(objs...)
+}
+
+// badgeBar is one labelled bar of a badge.
+func badgeBar(label string, score, confidence float64) fyne.CanvasObject {
+	const width, height = 48, 8
+	l := widget.NewLabel(fmt.Sprintf("%s %.1f", label, score))
+	l.SizeName = theme.SizeNameCaptionText
+	back := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	back.SetMinSize(fyne.NewSize(width, height))
+	back.CornerRadius = 3
+	c := theme.Color(theme.ColorNameSuccess)
+	if score < 2.5 {
+		c = theme.Color(theme.ColorNameError)
+	} else if score < 3.5 {
+		c = theme.Color(theme.ColorNameWarning)
+	}
+	r, g, b, _ := c.RGBA()
+	alpha := uint8(90 + 165*min(max(confidence, 0), 1))
+	fill := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: alpha})
+	fill.CornerRadius = 3
+	frac := float32(min(max((score-1)/4, 0.05), 1))
+	fill.Resize(fyne.NewSize(width*frac, height))
+	back.Resize(fyne.NewSize(width, height))
+	bar := container.New(&fixedSize{fyne.NewSize(width, height)}, container.NewWithoutLayout(back, fill))
+	return container.NewHBox(l, container.NewCenter(bar))
+}
+
+// fixedSize is a layout whose minimum size is a fixed size; it gives its
+// objects that size.
+type fixedSize struct{ size fyne.Size }
+
+// Layout places every object at the origin with its fixed size.
+func (f *fixedSize) Layout(objs []fyne.CanvasObject, _ fyne.Size) {
+	for _, o := range objs {
+		o.Resize(f.size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+// MinSize returns the fixed size.
+func (f *fixedSize) MinSize([]fyne.CanvasObject) fyne.Size { return f.size }

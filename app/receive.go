@@ -1,0 +1,406 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // pictures of QR codes
+	_ "image/png"  // pictures of QR codes
+	"strings"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"trustdesk/camera"
+	"trustdesk/core"
+	"trustdesk/export"
+	"trustdesk/export/qr"
+)
+
+// askOpenFile asks for a sync file, or a picture of one QR code.
+func (s *SyncScreen) askOpenFile() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		if r != nil {
+			s.ReceiveFrom(r)
+		}
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+// ReceiveFrom reads a sync file from r, or a picture of one of its QR
+// codes, and closes r. A sync file is checked and previewed; a picture
+// counts towards the codes read so far.
+func (s *SyncScreen) ReceiveFrom(r fyne.URIReadCloser) {
+	var data []byte
+	s.u.Busy("Reading the file…", func() error {
+		var err error
+		data, err = readAllLimited(r, export.MaxArmoredSize)
+		return err
+	}, func() {
+		if isPicture(r.URI().Extension()) && !core.LooksLikeSyncFile(data) {
+			s.receivePicture(data)
+			return
+		}
+		s.check(data)
+	})
+}
+
+func isPicture(ext string) bool {
+	switch strings.ToLower(ext) {
+	case ".png", ".jpg", ".jpeg":
+		return true
+	}
+	return false
+}
+
+// receivePicture adds one picture of a QR code to the codes read so far.
+func (s *SyncScreen) receivePicture(data []byte) {
+	if s.pictures == nil {
+		s.pictures = new(qr.Decoder)
+	}
+	dec := s.pictures
+	var p qr.Progress
+	s.u.Busy("Reading the QR code…", func() error {
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return qr.ErrNoCode
+		}
+		if cfg.Width*cfg.Height > qr.MaxImagePixels {
+			return qr.ErrTooLarge
+		}
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			return qr.ErrNoCode
+		}
+		p, err = dec.AddImage(img)
+		return err
+	}, func() {
+		if !p.Done {
+			s.Receiving.SetText(fmt.Sprintf("Read %s so far. Open the next picture, "+
+				"or open the whole folder of pictures at once.", codesWords(p)))
+			s.Receiving.Show()
+			return
+		}
+		s.pictures = nil
+		s.Receiving.Hide()
+		data, err := dec.Bytes()
+		if err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		s.check(data)
+	})
+}
+
+// askOpenPictures asks for a folder of pictures of QR codes.
+func (s *SyncScreen) askOpenPictures() {
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil {
+			s.u.ShowError(err)
+			return
+		}
+		if dir != nil {
+			s.ReceiveFolder(dir.Path())
+		}
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+// ReceiveFolder reads the sync file from the pictures of its QR codes in
+// dir and previews it.
+func (s *SyncScreen) ReceiveFolder(dir string) {
+	var data []byte
+	var p qr.Progress
+	s.u.Busy("Reading the pictures…", func() error {
+		var err error
+		data, p, err = qr.DecodeDir(dir)
+		if errors.Is(err, qr.ErrIncomplete) {
+			return fmt.Errorf("those pictures hold %s needed: add pictures of the missing codes to the folder and open it again", codesWords(p))
+		}
+		return err
+	}, func() { s.check(data) })
+}
+
+// codesWords says how many codes were read, as "37 of 52 codes".
+func codesWords(p qr.Progress) string {
+	if p.Need == 0 {
+		return "no codes"
+	}
+	return fmt.Sprintf("%d of %d codes", p.Have, p.Need)
+}
+
+// askPaste asks for a sync file pasted as text.
+func (s *SyncScreen) askPaste() {
+	s.PasteEntry = widget.NewMultiLineEntry()
+	s.PasteEntry.SetPlaceHolder("Paste the text you received here")
+	s.PasteEntry.Wrapping = fyne.TextWrapBreak
+	s.PasteEntry.SetMinRowsVisible(10)
+	d := dialog.NewCustomConfirm("Paste a sync file", "Check it", "Cancel", s.PasteEntry, func(ok bool) {
+		text := s.PasteEntry.Text
+		s.PasteEntry = nil
+		if ok {
+			s.ReceiveText(text)
+		}
+	}, s.u.Win)
+	d.Resize(fyne.NewSize(640, 420))
+	s.u.showDialog(d)
+	s.u.Win.Canvas().Focus(s.PasteEntry)
+}
+
+// ReceiveText checks a sync file pasted as text and previews it.
+func (s *SyncScreen) ReceiveText(text string) {
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	s.check([]byte(text))
+}
+
+// check checks a received sync file completely and shows what it would
+// change, without changing anything yet.
+func (s *SyncScreen) check(data []byte) {
+	s.DiscardPreview()
+	s.Result.Hide()
+	var sum *core.ImportSummary
+	s.u.Busy("Checking the sync file…", func() error {
+		var err error
+		sum, err = s.u.Svc.PreviewImport(context.Background(), data)
+		return err
+	}, func() {
+		s.pending = data
+		s.Preview = sum
+		s.PreviewText.SetText("This sync file is " + sum.String() + ".")
+		s.PreviewDetails.SetText(previewDetails(sum))
+		if sum.Nothing() {
+			s.PreviewText.SetText("This sync file is from " + sum.From.Name + ". You already have everything in it.")
+			s.TakeIn.Hide()
+			s.Discard.SetText("Close")
+		} else {
+			s.TakeIn.Show()
+			s.Discard.SetText("Not now")
+		}
+		s.preview.Show()
+	})
+}
+
+// previewDetails says cell by cell what a sync file changes.
+func previewDetails(sum *core.ImportSummary) string {
+	var lines []string
+	for _, c := range sum.Cells {
+		if c.NewStatements == 0 {
+			continue
+		}
+		var what []string
+		if c.NewCell {
+			what = append(what, "a cell that is new to this device")
+		}
+		if c.NewRatings > 0 {
+			what = append(what, countWords(c.NewRatings, "new rating", "new ratings"))
+		}
+		if len(c.NewMembers) > 0 {
+			what = append(what, "new members: "+personNames(c.NewMembers))
+		}
+		if len(c.Excluded) > 0 {
+			what = append(what, "excluded: "+personNames(c.Excluded))
+		}
+		if len(c.Left) > 0 {
+			what = append(what, "left: "+personNames(c.Left))
+		}
+		if c.NewVotes > 0 {
+			what = append(what, countWords(c.NewVotes, "new vote to exclude", "new votes to exclude"))
+		}
+		if len(what) == 0 {
+			what = append(what, countWords(c.NewStatements, "new entry", "new entries"))
+		}
+		line := c.Name + ": " + strings.Join(what, "; ")
+		if c.Rejected > 0 {
+			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", countWords(c.Rejected, "entry", "entries"))
+		}
+		lines = append(lines, "• "+line)
+	}
+	if len(sum.NewContacts) > 0 {
+		lines = append(lines, "• New people you learn of through your cells: "+personNames(sum.NewContacts))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TakeItIn takes in the previewed sync file.
+func (s *SyncScreen) TakeItIn() {
+	data := s.pending
+	if data == nil {
+		return
+	}
+	var sum *core.ImportSummary
+	s.u.Busy("Taking in the sync file…", func() error {
+		var err error
+		sum, err = s.u.Svc.Import(context.Background(), data)
+		return err
+	}, func() {
+		s.DiscardPreview()
+		if sum.Nothing() {
+			s.Result.SetText("Nothing changed: you already had everything in the sync file from " + sum.From.Name + ".")
+		} else {
+			s.Result.SetText("Done. Taken in " + sum.String() + ".")
+		}
+		s.Result.Show()
+		s.u.Changed()
+	})
+}
+
+// DiscardPreview drops the sync file waiting to be taken in.
+func (s *SyncScreen) DiscardPreview() {
+	s.pending = nil
+	s.Preview = nil
+	s.preview.Hide()
+}
+
+// frameSource is what the scanner reads pictures from: the camera, or a
+// stand-in in tests.
+type frameSource interface {
+	Frames() <-chan image.Image
+	Close() error
+	Err() error
+}
+
+func openRealCamera() (frameSource, error) {
+	c, err := camera.Open(camera.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Scanner is the open camera scan of moving QR codes: a live picture and
+// how many codes were read.
+type Scanner struct {
+	// View shows what the camera sees.
+	View *canvas.Image
+	// Progress says how many codes were read, as "37 of 52 codes".
+	Progress *widget.Label
+	// Bar shows the same as a bar.
+	Bar *widget.ProgressBar
+	// Dialog holds the scan; closing it stops the camera.
+	Dialog dialog.Dialog
+
+	stop    chan struct{}
+	stopped sync.Once
+	done    chan struct{}
+}
+
+// ScanCamera opens the camera and reads moving QR codes until the sync
+// file is complete or the person stops.
+func (s *SyncScreen) ScanCamera() {
+	if s.Scanner != nil {
+		return
+	}
+	sc := &Scanner{
+		Progress: newParagraph("Starting the camera…"),
+		Bar:      widget.NewProgressBar(),
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	sc.View = canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 4, 3)))
+	sc.View.FillMode = canvas.ImageFillContain
+	sc.View.SetMinSize(fyne.NewSize(400, 300))
+	help := newParagraph("Point the camera at the moving codes on the other screen. " +
+		"The order does not matter and missed codes come round again.")
+	d := dialog.NewCustom("Scan QR codes", "Stop", container.NewVBox(help, sc.View, sc.Bar, sc.Progress), s.u.Win)
+	sc.Dialog = d
+	d.SetOnClosed(func() {
+		sc.Stop()
+		if s.Scanner == sc {
+			s.Scanner = nil
+		}
+	})
+	s.Scanner = sc
+	s.u.showDialog(d)
+	go sc.run(s, s.openCamera)
+}
+
+// Stop ends the scan and releases the camera; it is safe to call more than
+// once.
+func (sc *Scanner) Stop() { sc.stopped.Do(func() { close(sc.stop) }) }
+
+// Done is closed once the scan loop has ended and the camera is released.
+func (sc *Scanner) Done() <-chan struct{} { return sc.done }
+
+// run reads pictures from the camera until the file is complete, the
+// camera fails or the scan is stopped.
+func (sc *Scanner) run(s *SyncScreen, open func() (frameSource, error)) {
+	defer close(sc.done)
+	cam, err := open()
+	if err != nil {
+		fyne.Do(func() {
+			sc.Dialog.Hide()
+			s.u.ShowError(err)
+		})
+		return
+	}
+	defer cam.Close()
+	var dec qr.Decoder
+	frames := cam.Frames()
+	for {
+		var img image.Image
+		var ok bool
+		select {
+		case <-sc.stop:
+			return
+		case img, ok = <-frames:
+		}
+		if !ok {
+			err := cam.Err()
+			fyne.Do(func() {
+				sc.Dialog.Hide()
+				if err != nil {
+					s.u.ShowError(err)
+				}
+			})
+			return
+		}
+		p, err := dec.AddImage(img)
+		note := ""
+		if errors.Is(err, qr.ErrDamaged) {
+			note = " Those codes did not fit together; starting again."
+		} else if errors.Is(err, qr.ErrNotFrame) {
+			note = " That is a card, not a sync file: use Meet in person for cards."
+		}
+		if p.Done {
+			data, err := dec.Bytes()
+			fyne.Do(func() {
+				sc.Dialog.Hide()
+				if err != nil {
+					s.u.ShowError(err)
+					return
+				}
+				s.check(data)
+			})
+			return
+		}
+		fyne.Do(func() {
+			select {
+			case <-sc.stop:
+				return
+			default:
+			}
+			sc.View.Image = img
+			sc.View.Refresh()
+			if p.Need > 0 {
+				sc.Bar.SetValue(float64(p.Have) / float64(p.Need))
+				sc.Progress.SetText("Read " + codesWords(p) + "." + note)
+			} else {
+				sc.Progress.SetText("Looking for codes…" + note)
+			}
+		})
+	}
+}
