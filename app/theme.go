@@ -4,7 +4,9 @@ import (
 	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // teal is the deep teal of the trustdesk icon, the app's primary colour.
@@ -48,3 +50,92 @@ func (calmTheme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(n)
 }
+
+// column lays out its objects one over the other in a centred column at
+// most maxWidth wide, so lines of text stay short enough to read in a wide
+// window.
+type column struct{ maxWidth float32 }
+
+// Layout gives every object the column's width and the full height.
+func (c column) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding() * 2
+	width := min(size.Width-2*pad, c.maxWidth)
+	for _, o := range objects {
+		o.Resize(fyne.NewSize(width, size.Height))
+		o.Move(fyne.NewPos((size.Width-width)/2, 0))
+	}
+}
+
+// MinSize is the largest minimum size of the objects plus the margins.
+func (c column) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding() * 2
+	var s fyne.Size
+	for _, o := range objects {
+		s = s.Max(o.MinSize())
+	}
+	return s.AddWidthHeight(2*pad, 0)
+}
+
+// meterSize is the size of a reputation bar.
+var meterSize = fyne.NewSize(72, 10)
+
+// meter is a small horizontal bar showing a score from 1 to 5: longer is
+// better; its colour turns amber and red for low scores. With no score it
+// is an empty grey track.
+type meter struct {
+	widget.BaseWidget
+	track, fill *canvas.Rectangle
+	value       float64
+}
+
+// newMeter builds an empty meter.
+func newMeter() *meter {
+	m := &meter{
+		track: canvas.NewRectangle(color.NRGBA{R: 0xdd, G: 0xe3, B: 0xe1, A: 0xff}),
+		fill:  canvas.NewRectangle(teal),
+	}
+	m.track.CornerRadius = 4
+	m.fill.CornerRadius = 4
+	m.ExtendBaseWidget(m)
+	return m
+}
+
+// set shows v (nil: no score).
+func (m *meter) set(v *float64) {
+	m.value = markFraction(v)
+	switch {
+	case v == nil:
+		m.value = 0
+	case *v < 2.5:
+		m.fill.FillColor = color.NRGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff}
+	case *v < 3.5:
+		m.fill.FillColor = color.NRGBA{R: 0xd4, G: 0x8a, B: 0x1c, A: 0xff}
+	default:
+		m.fill.FillColor = teal
+	}
+	if v != nil && m.value < 0.05 {
+		m.value = 0.05
+	}
+	m.Refresh()
+}
+
+// CreateRenderer draws the meter.
+func (m *meter) CreateRenderer() fyne.WidgetRenderer { return &meterRenderer{m: m} }
+
+// meterRenderer lays out a meter's track and fill.
+type meterRenderer struct{ m *meter }
+
+func (r *meterRenderer) Layout(size fyne.Size) {
+	r.m.track.Resize(size)
+	r.m.fill.Resize(fyne.NewSize(size.Width*float32(r.m.value), size.Height))
+}
+func (r *meterRenderer) MinSize() fyne.Size { return meterSize }
+func (r *meterRenderer) Refresh() {
+	r.Layout(r.m.Size())
+	r.m.fill.Refresh()
+	r.m.track.Refresh()
+}
+func (r *meterRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.m.track, r.m.fill}
+}
+func (r *meterRenderer) Destroy() {}

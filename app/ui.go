@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -56,6 +57,9 @@ type UI struct {
 	Dialog dialog.Dialog
 	// LastError is the sentence the last error dialog showed.
 	LastError string
+	// Yes and No are the buttons of the last question the app asked
+	// (confirm a block, type a new name, …), for tests to tap.
+	Yes, No *widget.Button
 
 	pages []page
 	busy  sync.WaitGroup
@@ -82,13 +86,14 @@ func New(a fyne.App, opts Options) *UI {
 	return u
 }
 
-// ShowError shows err as one plain sentence that says what to do.
+// ShowError shows err in a dialog as one plain sentence that says what
+// to do ([core.Explain], with the app's own words for a few errors).
 func (u *UI) ShowError(err error) {
 	if err == nil {
 		return
 	}
-	u.LastError = core.Explain(err)
-	u.showDialog(dialog.NewInformation("Something went wrong", u.LastError, u.Win))
+	u.LastError = explain(err)
+	u.showDialog(dialog.NewInformation("That did not work", u.LastError, u.Win))
 }
 
 // showDialog remembers d as the current dialog and shows it.
@@ -101,11 +106,25 @@ func (u *UI) showDialog(d dialog.Dialog) {
 // goroutine and, when it succeeds, calls done on the UI goroutine. If work
 // fails, the note closes and the error is shown instead. done may be nil.
 func (u *UI) Busy(what string, work func() error, done func()) {
+	u.busyThen(what, work, func(err error) {
+		if err != nil {
+			u.ShowError(err)
+			return
+		}
+		if done != nil {
+			done()
+		}
+	})
+}
+
+// busyThen is [UI.Busy] that hands the outcome, error or not, to done on
+// the UI goroutine.
+func (u *UI) busyThen(what string, work func() error, done func(error)) {
 	bar := widget.NewProgressBarInfinite()
 	note := widget.NewLabel(what)
 	note.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomWithoutButtons("Please wait", container.NewVBox(note, bar), u.Win)
-	d.Resize(fyne.NewSize(360, 0))
+	d.Resize(fyne.NewSize(380, 0))
 	u.showDialog(d)
 	u.busy.Add(1)
 	go func() {
@@ -114,13 +133,7 @@ func (u *UI) Busy(what string, work func() error, done func()) {
 		fyne.DoAndWait(func() {
 			bar.Stop()
 			d.Hide()
-			if err != nil {
-				u.ShowError(err)
-				return
-			}
-			if done != nil {
-				done()
-			}
+			done(err)
 		})
 	}()
 }
@@ -301,31 +314,27 @@ func (u *UI) closeService() {
 	u.repMu.Unlock()
 }
 
-// Placeholders for GUI-B's screens until app/cells.go and app/sync.go land.
-// GUI-B: delete exactly these four definitions when adding those files.
-
-// CellsScreen lists the cells.
-type CellsScreen struct{ content fyne.CanvasObject }
-
-func newCellsScreen(*UI) *CellsScreen {
-	return &CellsScreen{content: widget.NewLabel("Cells are coming soon.")}
+// ask shows a dialog with body and two buttons, [UI.Yes] labelled yes and
+// [UI.No] labelled "Cancel". Tapping Yes closes it and calls then.
+func (u *UI) ask(title string, body fyne.CanvasObject, yes string, then func()) {
+	var d dialog.Dialog
+	u.Yes = widget.NewButton(yes, func() {
+		d.Hide()
+		then()
+	})
+	u.Yes.Importance = widget.HighImportance
+	u.No = widget.NewButton("Cancel", func() { d.Hide() })
+	buttons := container.NewHBox(layout.NewSpacer(), u.No, u.Yes)
+	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(body, buttons), u.Win)
+	d.Resize(fyne.NewSize(520, 0))
+	u.showDialog(d)
 }
 
-// Content returns the screen's widgets.
-func (s *CellsScreen) Content() fyne.CanvasObject { return s.content }
-
-// Refresh shows the data afresh.
-func (s *CellsScreen) Refresh() {}
-
-// SyncScreen makes and receives sync files.
-type SyncScreen struct{ content fyne.CanvasObject }
-
-func newSyncScreen(*UI) *SyncScreen {
-	return &SyncScreen{content: widget.NewLabel("Sync is coming soon.")}
+// tell shows a short message with an OK button.
+func (u *UI) tell(title, message string) {
+	l := widget.NewLabel(message)
+	l.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(title, "OK", l, u.Win)
+	d.Resize(fyne.NewSize(460, 0))
+	u.showDialog(d)
 }
-
-// Content returns the screen's widgets.
-func (s *SyncScreen) Content() fyne.CanvasObject { return s.content }
-
-// Refresh shows the data afresh.
-func (s *SyncScreen) Refresh() {}

@@ -1,0 +1,377 @@
+package app
+
+import (
+	"errors"
+	"image"
+	_ "image/jpeg" // pictures of cards may be JPEG
+	_ "image/png"  // or PNG
+	"io"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"trustdesk/core"
+	"trustdesk/export/qr"
+	"trustdesk/reputation"
+)
+
+// The ways the People list can be sorted.
+const (
+	SortName   = "Name"
+	SortSafety = "Safest first"
+	SortRecent = "Recently added"
+)
+
+// PeopleScreen lists everyone this device knows, with a small reputation
+// badge and how their card was checked, and adds new people.
+type PeopleScreen struct {
+	u       *UI
+	content fyne.CanvasObject
+
+	// Search narrows the list to names containing its text.
+	Search *widget.Entry
+	// Sort chooses the order: [SortName], [SortSafety] or [SortRecent].
+	Sort *widget.Select
+	// List shows [PeopleScreen.Shown]; tapping a row opens the person.
+	List *widget.List
+	// Shown are the rows on screen, in order.
+	Shown []PersonRow
+	// Empty explains what to do when nobody is on the list.
+	Empty *widget.Label
+	// AddByText adds a person from pasted card text.
+	AddByText *widget.Button
+	// AddFromPicture adds a person from a picture of their QR code.
+	AddFromPicture *widget.Button
+
+	// CardText and CardName are the fields of the "Paste a card" dialog
+	// while it is open.
+	CardText, CardName *widget.Entry
+
+	all []PersonRow
+}
+
+// PersonRow is one person on the People list with their score.
+type PersonRow struct {
+	Contact *core.Contact
+	// Score is their reputation, nil if nobody rated them.
+	Score *reputation.Score
+}
+
+// newPeopleScreen builds the People screen.
+func newPeopleScreen(u *UI) *PeopleScreen {
+	s := &PeopleScreen{u: u}
+	s.Search = widget.NewEntry()
+	s.Search.SetPlaceHolder("Search by name")
+	s.Search.OnChanged = func(string) { s.filter() }
+	s.Sort = widget.NewSelect([]string{SortName, SortSafety, SortRecent}, func(string) { s.filter() })
+	s.Sort.SetSelected(SortName)
+	s.List = widget.NewList(
+		func() int { return len(s.Shown) },
+		func() fyne.CanvasObject { return newPersonRowView() },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(s.Shown) {
+				o.(*personRowView).set(s.Shown[i])
+			}
+		})
+	s.List.OnSelected = func(i widget.ListItemID) {
+		s.List.UnselectAll()
+		if i < len(s.Shown) {
+			u.ShowPerson(s.Shown[i].Contact.ID())
+		}
+	}
+	s.AddByText = widget.NewButtonWithIcon("Paste a card…", theme.ContentPasteIcon(), s.pasteCard)
+	s.AddFromPicture = widget.NewButtonWithIcon("Open a picture of a card…", theme.FileImageIcon(), func() {
+		openPicture(u, func(name string, r io.Reader) {
+			text, err := readCardPicture(r)
+			if err != nil {
+				u.ShowError(err)
+				return
+			}
+			s.askName(text)
+		})
+	})
+	s.Empty = wrapped("Nobody here yet. The best way to add someone is to meet them: open \"Meet in person\" and scan each other's code. " +
+		"If they sent you their card as text or as a picture, use the buttons above.")
+	s.Empty.Alignment = fyne.TextAlignCenter
+	s.Empty.Hide()
+
+	title := heading("People")
+	add := container.NewHBox(layout.NewSpacer(), s.AddByText, s.AddFromPicture)
+	tools := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Order"), s.Sort), s.Search)
+	top := container.NewVBox(container.NewBorder(nil, nil, title, add), tools, widget.NewSeparator())
+	s.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewStack(s.List, container.NewVBox(s.Empty))))
+	s.Refresh()
+	return s
+}
+
+// Content returns the screen's widgets.
+func (s *PeopleScreen) Content() fyne.CanvasObject { return s.content }
+
+// Refresh reads the contacts and their scores afresh.
+func (s *PeopleScreen) Refresh() {
+	contacts, err := s.u.Svc.Contacts()
+	if err != nil {
+		s.u.ShowError(err)
+		return
+	}
+	rep, err := s.u.Reputation()
+	if err != nil {
+		s.u.ShowError(err)
+	}
+	s.all = s.all[:0]
+	for _, c := range contacts {
+		row := PersonRow{Contact: c}
+		if rep != nil {
+			row.Score = rep.Person(c.ID().String())
+		}
+		s.all = append(s.all, row)
+	}
+	s.filter()
+}
+
+// filter applies the search text and the order to the list.
+func (s *PeopleScreen) filter() {
+	if s.List == nil {
+		return
+	}
+	q := strings.ToLower(strings.TrimSpace(s.Search.Text))
+	s.Shown = s.Shown[:0]
+	for _, r := range s.all {
+		if q == "" || strings.Contains(strings.ToLower(r.Contact.Name()), q) ||
+			strings.Contains(strings.ToLower(r.Contact.Card.Pseudonym), q) {
+			s.Shown = append(s.Shown, r)
+		}
+	}
+	switch s.Sort.Selected {
+	case SortSafety:
+		sort.SliceStable(s.Shown, func(i, j int) bool {
+			a, b := safetyOf(s.Shown[i].Score), safetyOf(s.Shown[j].Score)
+			return a > b
+		})
+	case SortRecent:
+		sort.SliceStable(s.Shown, func(i, j int) bool {
+			return s.Shown[i].Contact.Added.After(s.Shown[j].Contact.Added)
+		})
+	}
+	switch {
+	case len(s.all) == 0:
+		s.Empty.Show()
+	case len(s.Shown) == 0:
+		s.Empty.SetText("Nobody matches \"" + s.Search.Text + "\".")
+		s.Empty.Show()
+	default:
+		s.Empty.Hide()
+	}
+	s.List.Refresh()
+}
+
+// safetyOf returns a score's safety for sorting: unrated people after
+// rated ones.
+func safetyOf(sc *reputation.Score) float64 {
+	if sc == nil || sc.Safety == nil {
+		return 0
+	}
+	return *sc.Safety
+}
+
+// pasteCard asks for card text and a name, then adds the person.
+func (s *PeopleScreen) pasteCard() {
+	s.CardText = widget.NewMultiLineEntry()
+	s.CardText.SetPlaceHolder("Paste the card here. It starts with TD1.")
+	s.CardText.Wrapping = fyne.TextWrapBreak
+	s.CardText.SetMinRowsVisible(4)
+	s.CardName = widget.NewEntry()
+	s.CardName.SetPlaceHolder("Optional: how you want to call them")
+	note := wrapped("A card that came by message is marked \"not checked yet\" until you meet and compare the safety code.")
+	note.Importance = widget.LowImportance
+	body := container.NewVBox(s.CardText, widget.NewForm(widget.NewFormItem("Your name for them", s.CardName)), note)
+	s.u.ask("Add a person from their card", body, "Add", func() {
+		s.AddCard(s.CardText.Text, s.CardName.Text)
+	})
+}
+
+// askName asks what to call the person on the card in text, then adds
+// them.
+func (s *PeopleScreen) askName(text string) {
+	s.CardText = widget.NewEntry()
+	s.CardText.SetText(text)
+	s.CardName = widget.NewEntry()
+	s.CardName.SetPlaceHolder("Optional: how you want to call them")
+	body := widget.NewForm(widget.NewFormItem("Your name for them", s.CardName))
+	s.u.ask("A card was found in the picture", body, "Add", func() {
+		s.AddCard(text, s.CardName.Text)
+	})
+}
+
+// AddCard adds the card in text, not checked in person, with the private
+// name petname (may be empty), and opens the person.
+func (s *PeopleScreen) AddCard(text, petname string) {
+	res, err := s.u.Svc.AddContact(text, strings.TrimSpace(petname), false)
+	if err != nil {
+		s.u.ShowError(err)
+		return
+	}
+	s.u.Changed()
+	s.u.ShowPerson(res.Contact.ID())
+	if len(res.SameName) > 0 {
+		s.u.tell("Same name, different card",
+			"You already have someone called "+res.SameName[0].Name()+" with a different card. "+
+				"It may be someone else, or their card changed: compare the safety code in person before you rely on it.")
+	}
+}
+
+// openPicture shows a file dialog for PNG and JPEG pictures and hands the
+// chosen one to use.
+func openPicture(u *UI, use func(name string, r io.Reader)) {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.ShowError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		defer r.Close()
+		use(r.URI().Name(), r)
+	}, u.Win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG"}))
+	d.Resize(fyne.NewSize(760, 520))
+	d.Show()
+}
+
+// errNotCard says a picture's QR code holds something other than a card.
+var errNotCard = errors.New("that code is not a trustdesk card: ask the other person to show the code on their You or Meet in person screen")
+
+// readCardPicture reads the card in a picture of a QR code.
+func readCardPicture(r io.Reader) (string, error) {
+	img, _, err := image.Decode(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return "", qr.ErrNoCode
+	}
+	if b := img.Bounds(); b.Dx()*b.Dy() > qr.MaxImagePixels {
+		return "", qr.ErrNoCode
+	}
+	data, err := qr.ReadImage(img)
+	if err != nil {
+		return "", err
+	}
+	text := strings.TrimSpace(string(data))
+	if !strings.HasPrefix(strings.ToUpper(text), "TD1") {
+		return "", errNotCard
+	}
+	return text, nil
+}
+
+// heading returns a large bold label.
+func heading(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameHeadingText
+	return l
+}
+
+// subheading returns a medium bold label.
+func subheading(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}
+
+// personRowView is one row of the People list: name, how checked, and
+// the reputation badge.
+type personRowView struct {
+	widget.BaseWidget
+	name    *widget.Label
+	how     *widget.Label
+	badge   *badge
+	content fyne.CanvasObject
+}
+
+// newPersonRowView builds an empty row.
+func newPersonRowView() *personRowView {
+	r := &personRowView{
+		name:  widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		how:   widget.NewLabel(""),
+		badge: newBadge(),
+	}
+	r.how.Importance = widget.LowImportance
+	r.content = container.NewBorder(nil, nil, container.NewHBox(r.name, r.how), r.badge.content)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// set shows row in the view.
+func (r *personRowView) set(row PersonRow) {
+	c := row.Contact
+	name := c.Name()
+	if c.Petname != "" && c.Petname != c.Card.Pseudonym {
+		name += " (" + c.Card.Pseudonym + ")"
+	}
+	r.name.SetText(name)
+	how := verifiedWords(c.Verified)
+	if c.Blocked {
+		how = "Blocked · " + how
+	}
+	r.how.SetText(how)
+	r.badge.set(row.Score)
+}
+
+// CreateRenderer draws the row.
+func (r *personRowView) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(r.content)
+}
+
+// badge is the small reputation summary: a safety bar, a reliability bar,
+// how much is known and any flags.
+type badge struct {
+	safety, reliability *meter
+	known               *widget.Label
+	flags               *widget.Label
+	content             fyne.CanvasObject
+}
+
+// newBadge builds an empty badge.
+func newBadge() *badge {
+	b := &badge{safety: newMeter(), reliability: newMeter(), known: widget.NewLabel(""), flags: widget.NewLabel("")}
+	b.known.Importance = widget.LowImportance
+	b.flags.Importance = widget.DangerImportance
+	b.flags.TextStyle.Bold = true
+	small := func(s string) *canvas.Text {
+		t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
+		t.TextSize = theme.CaptionTextSize()
+		return t
+	}
+	bars := container.New(layout.NewFormLayout(),
+		small("Safety"), container.NewCenter(b.safety),
+		small("Reliability"), container.NewCenter(b.reliability))
+	b.content = container.NewHBox(b.flags, b.known, bars)
+	return b
+}
+
+// set shows sc (nil: no ratings).
+func (b *badge) set(sc *reputation.Score) {
+	if sc == nil || sc.Safety == nil {
+		b.safety.set(nil)
+		b.reliability.set(nil)
+		b.known.SetText("no ratings yet")
+		b.flags.SetText("")
+		b.flags.Hide()
+		return
+	}
+	b.safety.set(sc.Safety)
+	b.reliability.set(sc.Reliability)
+	b.known.SetText(confidenceWords(sc.Confidence))
+	if sc.Flags > 0 {
+		b.flags.SetText("⚠ " + countWords(sc.Flags, "warning", "warnings"))
+		b.flags.Show()
+	} else {
+		b.flags.Hide()
+	}
+}
