@@ -112,7 +112,7 @@ func BuildDemo(ctx context.Context, home string, passphrase []byte, opt Options)
 		ctx: ctx, tmp: tmp, start: end.Add(-demoSpan), opt: opt,
 		people: map[string]*demoPerson{}, cells: map[string]crdt.CellID{},
 		hub:     map[crdt.CellID]bool{},
-		version: map[crdt.CellID]int{},
+		version: map[crdt.CellID]version{},
 	}
 	w.clock = w.start
 	defer w.close()
@@ -142,16 +142,24 @@ type demoPerson struct {
 	name string
 	s    *Service
 	// pending lists the cells where this person made changes the viewer
-	// has not received yet.
+	// has not received yet; true if a change concerns membership (a vouch
+	// or a vote), false if they are ratings only.
 	pending map[crdt.CellID]bool
 	// seen is, per cell, the version of the viewer's copy this person
 	// last received.
-	seen map[crdt.CellID]int
+	seen map[crdt.CellID]version
 }
+
+// version counts the changes of the viewer's copy of a cell: all of them,
+// and those about membership.
+type version struct{ all, members int }
 
 // demoWorld plays the demo script. The viewer is the hub of every cell she
 // is in: people send her what they did and receive from her what others
-// did, one sync file at a time.
+// did, one sync file at a time. To keep the number of files small, people
+// catch up only when it matters: before vouching, when what they hold about
+// who is a member is behind; before voting, on everything; before rating,
+// when they lack the card of the person rated.
 type demoWorld struct {
 	ctx    context.Context
 	tmp    string
@@ -165,9 +173,9 @@ type demoWorld struct {
 	cells  map[string]crdt.CellID
 	// hub marks the cells the viewer has joined.
 	hub map[crdt.CellID]bool
-	// version counts the changes of the viewer's copy of each cell.
-	version map[crdt.CellID]int
-	// exclusion day, for the story
+	// version is the version of the viewer's copy of each cell.
+	version map[crdt.CellID]version
+	// excludedOn is when the exclusion vote completed.
 	excludedOn time.Time
 	// imports counts the sync files read.
 	imports int
@@ -200,7 +208,7 @@ func (w *demoWorld) close() {
 }
 
 func (w *demoWorld) add(name string, s *Service) *demoPerson {
-	p := &demoPerson{name: name, s: s, pending: map[crdt.CellID]bool{}, seen: map[crdt.CellID]int{}}
+	p := &demoPerson{name: name, s: s, pending: map[crdt.CellID]bool{}, seen: map[crdt.CellID]version{}}
 	w.people[name] = p
 	w.order = append(w.order, p)
 	return p
@@ -237,8 +245,8 @@ func (w *demoWorld) meet(a, b *demoPerson) error {
 
 // deliver sends what from has of cells to one person as a sync file.
 func (w *demoWorld) deliver(from, to *demoPerson, cells ...crdt.CellID) (*ImportSummary, error) {
-	to2 := to.s.Card().ID()
-	res, err := from.s.Export(ExportRequest{To: &to2, Cells: cells})
+	id := to.s.Card().ID()
+	res, err := from.s.Export(ExportRequest{To: &id, Cells: cells})
 	if err != nil {
 		return nil, fmt.Errorf("%s exporting to %s: %w", from.name, to.name, err)
 	}
@@ -250,10 +258,12 @@ func (w *demoWorld) deliver(from, to *demoPerson, cells ...crdt.CellID) (*Import
 	return sum, nil
 }
 
-// flush brings the viewer everything people did in cell.
-func (w *demoWorld) flush(cell crdt.CellID) error {
+// flush brings the viewer what people did in cell: every change if all is
+// set, else only the changes of those who vouched or voted there.
+func (w *demoWorld) flush(cell crdt.CellID, all bool) error {
 	for _, p := range w.order {
-		if !p.pending[cell] {
+		members, ok := p.pending[cell]
+		if !ok || !all && !members {
 			continue
 		}
 		var cells []crdt.CellID
@@ -265,46 +275,65 @@ func (w *demoWorld) flush(cell crdt.CellID) error {
 		if err != nil {
 			return err
 		}
-		for _, c := range cells {
+		for _, cc := range sum.Cells {
+			c := cc.ID
+			members := p.pending[c]
 			delete(p.pending, c)
-			if sum.NewStatements == 0 {
+			if cc.NewStatements == 0 {
 				continue
 			}
-			upToDate := p.seen[c] == w.version[c]
-			w.version[c]++
-			if upToDate {
-				p.seen[c] = w.version[c]
+			// The person has what they sent: if they were up to date,
+			// they still are.
+			was, seen := w.version[c], p.seen[c]
+			w.version[c] = version{was.all + 1, was.members}
+			if seen.all == was.all {
+				seen.all++
 			}
+			if members {
+				w.version[c] = version{was.all + 1, was.members + 1}
+				if seen.members == was.members {
+					seen.members++
+				}
+			}
+			p.seen[c] = seen
 		}
 	}
 	return nil
 }
 
-// pull brings p up to date with the viewer's copy of cell.
-func (w *demoWorld) pull(p *demoPerson, cell crdt.CellID) error {
+// pull brings p up to date with the viewer's copy of cell: with all, on
+// everything, else on who is a member.
+func (w *demoWorld) pull(p *demoPerson, cell crdt.CellID, all bool) error {
 	if !w.hub[cell] {
 		return errors.New("the viewer must join a cell before anyone else acts in it")
 	}
-	if err := w.flush(cell); err != nil {
+	if err := w.flush(cell, all); err != nil {
 		return err
 	}
-	if p == w.viewer || p.seen[cell] == w.version[cell] {
+	have, want := p.seen[cell], w.version[cell]
+	if p == w.viewer || have == want || !all && have.members == want.members {
 		return nil
 	}
 	if _, err := w.deliver(w.viewer, p, cell); err != nil {
 		return err
 	}
-	p.seen[cell] = w.version[cell]
+	p.seen[cell] = want
 	return nil
 }
 
-// did records that p changed cell.
-func (w *demoWorld) did(p *demoPerson, cell crdt.CellID) {
+// did records that p changed cell; members says whether the change was
+// about membership.
+func (w *demoWorld) did(p *demoPerson, cell crdt.CellID, members bool) {
 	if p == w.viewer {
-		w.version[cell]++
+		v := w.version[cell]
+		v.all++
+		if members {
+			v.members++
+		}
+		w.version[cell] = v
 		return
 	}
-	p.pending[cell] = true
+	p.pending[cell] = p.pending[cell] || members
 }
 
 // found has founder found a cell.
@@ -338,7 +367,7 @@ func (w *demoWorld) admit(voucher, cell, newcomer string) error {
 		}
 	}
 	if w.hub[id] {
-		if err := w.pull(v, id); err != nil {
+		if err := w.pull(v, id, false); err != nil {
 			return err
 		}
 	}
@@ -352,17 +381,16 @@ func (w *demoWorld) admit(voucher, cell, newcomer string) error {
 	case n == w.viewer:
 		// The viewer joins: from now on the cell goes through her.
 		w.hub[id] = true
-		w.version[id]++
+		w.version[id] = version{1, 1}
 		v.seen[id] = w.version[id]
-	case v == w.viewer:
-		w.version[id]++
-		n.seen[id] = w.version[id]
+	case !w.hub[id]:
+		return errors.New("the viewer must join a cell before anyone else acts in it")
 	default:
-		if !w.hub[id] {
-			return errors.New("the viewer must join a cell before anyone else acts in it")
-		}
-		v.pending[id] = true
+		w.did(v, id, true)
 		n.seen[id] = v.seen[id]
+		if v == w.viewer {
+			n.seen[id] = w.version[id]
+		}
 	}
 	return nil
 }
@@ -379,7 +407,7 @@ func (w *demoWorld) rate(rater, cell, subject string, safety, reliability int, t
 	}
 	id := w.cells[cell]
 	if !knows(r, s) {
-		if err := w.pull(r, id); err != nil {
+		if err := w.pull(r, id, false); err != nil {
 			return err
 		}
 	}
@@ -391,7 +419,7 @@ func (w *demoWorld) rate(rater, cell, subject string, safety, reliability int, t
 	if _, err := r.s.Rate(s.s.Card().ID(), rating, []crdt.CellID{id}); err != nil {
 		return fmt.Errorf("%s rating %s in %s: %w", rater, subject, cell, err)
 	}
-	w.did(r, id)
+	w.did(r, id, false)
 	return nil
 }
 
@@ -407,14 +435,14 @@ func (w *demoWorld) vote(voter, cell, subject string) error {
 		return err
 	}
 	id := w.cells[cell]
-	if err := w.pull(v, id); err != nil {
+	if err := w.pull(v, id, true); err != nil {
 		return err
 	}
 	view, err := v.s.VoteExclude(id, s.s.Card().ID())
 	if err != nil {
 		return fmt.Errorf("%s voting on %s in %s: %w", voter, subject, cell, err)
 	}
-	w.did(v, id)
+	w.did(v, id, true)
 	for _, m := range view.Members {
 		if m.ID == s.s.Card().ID() && m.Status == crdt.StatusExcluded && w.excludedOn.IsZero() {
 			w.excludedOn = w.now()
@@ -555,7 +583,7 @@ func (w *demoWorld) script() error {
 	// card Hana sent her.
 	w.day(238, 18)
 	for _, name := range []string{nm, rs, cv} {
-		if err := w.flush(w.cells[name]); err != nil {
+		if err := w.flush(w.cells[name], true); err != nil {
 			return err
 		}
 	}

@@ -118,6 +118,7 @@ their ratings no longer count in what you see. They are not told.`,
 		scanCommand(),
 		importCommand(),
 		inspectCommand(),
+		demoCommand(),
 		{
 			name:    "passphrase",
 			summary: "change your passphrase",

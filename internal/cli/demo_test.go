@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"trustdesk/core"
+	"trustdesk/crdt"
+)
+
+// demo runs "trustdesk demo ARGS" like world.run, with checking workers that exit at
+// once under the race detector (the demo reads about ninety sync files).
+func (w *world) demo(args ...string) result {
+	w.t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{
+		Stdin:  strings.NewReader(""),
+		Stdout: &out,
+		Stderr: &errb,
+		Getenv: func(k string) string { return w.vars[k] },
+		Options: core.Options{WorkFactor: 10, Checker: &crdt.Checker{
+			Env: []string{"GORACE=atexit_sleep_ms=0"},
+		}},
+	}
+	code := Run(append([]string{"demo"}, args...), env)
+	return result{code, out.String(), errb.String()}
+}
+
+func TestDemo(t *testing.T) {
+	w := newWorld(t)
+	w.vars["TRUSTDESK_PASSPHRASE"] = "something else"
+	r := w.demo("--home", w.home)
+	if r.code != 0 {
+		t.Fatalf("demo: exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"You are Mara", "Tomas", "Kit is flagged unsafe", "Rook", "Bea",
+		"The passphrase is:  demo", "trustdesk --home " + w.home + "\n",
+		"trustdesk --home " + w.home + " rep Kit",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if len([]rune(line)) > 100 {
+			t.Errorf("line too long: %q", line)
+		}
+	}
+
+	// The home opens with the passphrase it printed and shows the world.
+	w.fails(1, "cell", "list")
+	w.vars["TRUSTDESK_PASSPHRASE"] = core.DemoPassphrase
+	cells := w.ok("cell", "list")
+	for _, name := range []string{"Night market stalls", "Ride share north", "Clinic volunteers"} {
+		if !strings.Contains(cells, name) {
+			t.Errorf("cell list lacks %s:\n%s", name, cells)
+		}
+	}
+	if rep := w.ok("rep", "Kit"); !strings.Contains(rep, "Warning: 3 people felt unsafe") {
+		t.Errorf("rep Kit:\n%s", rep)
+	}
+
+	// A second demo into the same home changes nothing.
+	before := w.ok("contact", "list")
+	if r := w.demo("--home", w.home); r.code != 1 || !strings.Contains(r.stderr, "untouched") {
+		t.Fatalf("second demo: exit %d, %q", r.code, r.stderr)
+	}
+	if after := w.ok("contact", "list"); after != before {
+		t.Errorf("contacts changed:\n%s\n%s", before, after)
+	}
+}
+
+func TestDemoRefusesUsedHome(t *testing.T) {
+	w := newWorld(t)
+	w.ok("init", "--name", "Ana")
+	r := w.demo("--home", w.home)
+	if r.code != 1 || !strings.Contains(r.stderr, "untouched") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Fatalf("demo into a used home: exit %d, %q", r.code, r.stderr)
+	}
+	if card := w.ok("card", "--json"); !strings.Contains(card, `"pseudonym": "Ana"`) {
+		t.Fatalf("the identity changed: %s", card)
+	}
+	if r := w.demo("--home", w.home, "extra"); r.code != 2 {
+		t.Fatalf("demo with an argument: exit %d", r.code)
+	}
+}
+
+func TestDemoDefaultFolder(t *testing.T) {
+	// Without --home the demo goes next to the personal data folder, not
+	// into it: an identity made there first makes the demo refuse.
+	w := newWorld(t)
+	user := t.TempDir()
+	w.vars["HOME"] = user
+	demoHome, err := DemoHome(func(k string) string { return w.vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own, _ := DefaultHome(func(k string) string { return w.vars[k] }); own == demoHome || filepath.Dir(own) != filepath.Dir(demoHome) {
+		t.Fatalf("demo folder %s, own folder %s", demoHome, own)
+	}
+	w.home = demoHome
+	w.ok("init", "--name", "Ana")
+	if r := w.demo(); r.code != 1 || !strings.Contains(r.stderr, "untouched") {
+		t.Fatalf("demo without --home: exit %d, %q", r.code, r.stderr)
+	}
+}
