@@ -153,3 +153,14 @@ icon: assets/icon.svg
 
 clean:
 	rm -rf $(BINARY) dist screenshots bench.txt
+
+# make demo: make an example world once in DEMO_HOME (trustdesk demo), then
+# open the app on it. Its passphrase is "demo".
+DEMO_HOME ?= $(HOME)/.local/share/trustdesk-demo
+
+.PHONY: demo
+demo: build
+	@if [ ! -e "$(DEMO_HOME)/trustdesk.db" ]; then ./$(BINARY) --home "$(DEMO_HOME)" demo; \
+	else echo "Using the demo world already in $(DEMO_HOME)."; fi
+	@echo 'Opening trustdesk on it; the passphrase is "demo".'
+	TRUSTDESK_PASSPHRASE=demo ./$(BINARY) --home "$(DEMO_HOME)"
