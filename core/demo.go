@@ -553,8 +553,15 @@ func (w *demoWorld) script() error {
 		{130, rate("Priya", nm, demoSmeared, 5, 5, "kind", "")},
 		{130, rate("Felix", rs, "Sol", 4, 5, "on time", "")},
 		{140, rate("June", cv, "Omar", 4, 4, "", "Good with the kids in the waiting room.")},
+		{112, rate(demoSmeared, nm, "Ines", 5, 5, "fair,organised", "Sorted out the stall rota without a single argument.")},
+		{118, rate("June", rs, "Dario", 5, 4, "careful driver", "Drives carefully, even when we are late.")},
+		{125, rate("Sol", rs, "Amir", 4, 4, "on time", "")},
+		{135, rate("Priya", cv, "Noor", 5, 5, "kind", "Taught me how to calm people in the waiting room.")},
+		{145, rate("June", rs, "Amir", 4, 3, "friendly", "Chatty, but always there when he says he will be.")},
 		{150, rate(demoViewer, nm, "Priya", 5, 5, "helpful", "Swapped stalls with me when I needed shade for the fruit.")},
 		{160, rate("Ines", nm, "Priya", 4, 5, "", "")},
+		{175, rate("Priya", nm, "Ines", 4, 5, "helpful", "")},
+		{185, rate("June", cv, "Noor", 4, 5, "", "")},
 		// Autumn: Kit turns dangerous.
 		{165, rate("June", rs, demoFlagged, 2, 3, "detour,night", "Took a long detour at night and would not stop where I asked.")},
 		{170, rate("Noor", cv, "Priya", 5, 5, "calm", "Calm with frightened patients.")},
@@ -666,21 +673,50 @@ func (w *demoWorld) describe() (*Demo, error) {
 			}
 		}
 	}
+	// The quorum rule of crdt/SCHEMA.md: a majority of the other current
+	// members unless the policy fixes a number.
+	others := len(rs.State.CurrentMembers()) - 1
+	need := others/2 + 1
+	if q := rs.Policy.ExcludeQuorum; q > 0 {
+		need = min(q, others)
+	}
+	more := need - len(kitVoters)
+	if len(kitVoters) == 0 || more <= 0 {
+		return nil, errors.New("the vote on Kit did not stay open")
+	}
+	// What one ring rating weighs, next to the viewer's own rating.
+	var ring, mine float64
+	for _, e := range rep.Person(w.people[demoSmeared].s.Card().ID().String()).Ratings {
+		switch {
+		case slices.Contains(demoRing, e.Rater):
+			ring = max(ring, e.Weight)
+		case e.Rater == "you":
+			mine = e.Weight
+		}
+	}
+	if mine == 0 {
+		return nil, errors.New("the viewer's rating of Bea does not count")
+	}
 
 	d.Story = []string{
 		fmt.Sprintf("You are %s. Since %s you have sold fruit at the night market, shared rides to work and volunteered at the clinic. "+
 			"You belong to three cells: %s (started by Ines), %s (started by Dario) and %s (started by Noor). "+
 			"You met %s in person and checked their cards; the others you know through your cells.",
 			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, joinAnd(d.Verified)),
-		fmt.Sprintf("Look first at %s: %s was excluded from %s in %s, by the votes of %s, after taking the group's money and grabbing your arm.",
-			demoExcluded, demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), joinAnd(d.ExcludedBy)),
+		fmt.Sprintf("Look first at %s, excluded from %s in %s by the votes of %s, after he kept the group's money and grabbed your arm.",
+			demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), joinAnd(d.ExcludedBy)),
 		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last three months. "+
-			"%s voted to exclude %s from %s; the vote is still open. You blocked %s, so %s gets nothing from you and the angry rating %s left for Dario does not count.",
-			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, demoFlagged, demoFlagged, demoFlagged),
-		fmt.Sprintf("A ring of six new accounts (%s) appeared around %s last month: %s vouched for all of them, and they all gave %s 5 out of 5 and ran down %s. "+
-			"Nobody you trust vouches for them but %s, whom trusted people found unsafe, so their ratings count for almost nothing: see how little they move %s's score.",
-			strings.Join(demoRing, ", "), demoRingLeader, demoRingLeader, demoRingLeader, demoSmeared, demoRingLeader, demoSmeared),
-		fmt.Sprintf("%s sent you her card in a message; you have not met her yet, so she is not verified.", demoPasted),
+			"%s voted to exclude %s from %s; %s would decide it, and yours could be one. "+
+			"You blocked %s, so %s gets nothing from you, and the angry rating %s gave Dario counts for nothing.",
+			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, plural(more, "more vote", "more votes"),
+			demoFlagged, demoFlagged, demoFlagged),
+		fmt.Sprintf("Last month six new accounts (%s) joined %s, all vouched for by %s. They all gave %s 5 out of 5 and called %s a cheat. "+
+			"Only %s, whom people you trust found unsafe, vouches for them, so each of their ratings of %s counts %.0f%% as much as your own, "+
+			"and their praise of %s counts for nothing: nobody can raise the person who let them in.",
+			strings.Join(demoRing, ", "), demoNightMarket, demoRingLeader, demoRingLeader, demoSmeared,
+			demoRingLeader, demoSmeared, 100*ring/mine, demoRingLeader),
+		fmt.Sprintf("%s sent you her card in a message. You have not met her yet, so she is not verified: "+
+			"meet her and compare the safety code before you vouch for her anywhere.", demoPasted),
 	}
 	return d, nil
 }
