@@ -54,20 +54,23 @@ type Demo struct {
 	People []string
 	// Cells lists the cells, in the order they were founded.
 	Cells []string
-	// Excluded is the person a cell voted out; ExcludedFrom is that cell,
-	// ExcludedOn the day the last vote came in and ExcludedBy the voters.
-	Excluded     string
+	// Excluded is the person a cell voted out.
+	Excluded string
+	// ExcludedFrom is the cell that voted Excluded out.
 	ExcludedFrom string
-	ExcludedOn   time.Time
-	ExcludedBy   []string
+	// ExcludedOn is when the deciding vote was cast.
+	ExcludedOn time.Time
+	// ExcludedBy lists the people whose votes excluded Excluded.
+	ExcludedBy []string
 	// Flagged is the person several trusted people found unsafe lately.
 	Flagged string
-	// RingLeader is the member who admitted the Ring, a group of new
-	// accounts that praise the leader and run down Smeared, an honest
-	// member.
+	// RingLeader is the member who vouched for the Ring.
 	RingLeader string
-	Ring       []string
-	Smeared    string
+	// Ring lists the new accounts that praise RingLeader and run down
+	// Smeared.
+	Ring []string
+	// Smeared is the honest member the Ring runs down.
+	Smeared string
 	// Blocked is the person the viewer blocked.
 	Blocked string
 	// Pasted is the contact whose card the viewer pasted from a message
