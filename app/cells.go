@@ -262,7 +262,7 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	r := &MemberRow{ID: m.ID}
 	name := m.Name
 	if m.IsMe {
-		name += " (you)"
+		name = s.u.Svc.Card().Pseudonym + " (you)"
 	}
 	id := m.ID
 	r.Name = widget.NewButton(name, func() { s.u.ShowPerson(id) })

@@ -296,19 +296,26 @@ type Scanner struct {
 	stop    chan struct{}
 	stopped sync.Once
 	done    chan struct{}
+	// progressed, if set, is called after every picture; tests use it.
+	progressed func(qr.Progress)
 }
 
 // ScanCamera opens the camera and reads moving QR codes until the sync
 // file is complete or the person stops.
-func (s *SyncScreen) ScanCamera() {
+func (s *SyncScreen) ScanCamera() { s.startScan() }
+
+// startScan opens the scan dialog and starts reading from the camera; it
+// returns the scan, or nil if one is already open.
+func (s *SyncScreen) startScan() *Scanner {
 	if s.Scanner != nil {
-		return
+		return nil
 	}
 	sc := &Scanner{
-		Progress: newParagraph("Starting the camera…"),
-		Bar:      widget.NewProgressBar(),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
+		progressed: s.scanProgressed,
+		Progress:   newParagraph("Starting the camera…"),
+		Bar:        widget.NewProgressBar(),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	sc.View = canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 4, 3)))
 	sc.View.FillMode = canvas.ImageFillContain
@@ -326,6 +333,7 @@ func (s *SyncScreen) ScanCamera() {
 	s.Scanner = sc
 	s.u.showDialog(d)
 	go sc.run(s, s.openCamera)
+	return sc
 }
 
 // Stop ends the scan and releases the camera; it is safe to call more than
@@ -402,5 +410,8 @@ func (sc *Scanner) run(s *SyncScreen, open func() (frameSource, error)) {
 				sc.Progress.SetText("Looking for codes…" + note)
 			}
 		})
+		if sc.progressed != nil {
+			sc.progressed(p)
+		}
 	}
 }

@@ -74,9 +74,11 @@ type SyncScreen struct {
 	preview  *fyne.Container
 	pending  []byte
 	pictures *qr.Decoder
-	// openCamera opens the camera; tests replace it.
-	openCamera func() (frameSource, error)
-	content    fyne.CanvasObject
+	// openCamera opens the camera; tests replace it, and may set
+	// scanProgressed to follow a scan.
+	openCamera     func() (frameSource, error)
+	scanProgressed func(qr.Progress)
+	content        fyne.CanvasObject
 }
 
 func newSyncScreen(u *UI) *SyncScreen {

@@ -1,0 +1,307 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"trustdesk/core"
+	"trustdesk/crdt"
+)
+
+// cellWorld is a small world for the Cells and Sync tests: Mara's app,
+// unlocked, and the homes of Ann, Bob and Cy, who all hold each other's
+// cards as verified in person.
+type cellWorld struct {
+	u            *UI
+	mara         *core.Service
+	ann, bob, cy *core.Service
+}
+
+var cellTestOptions = core.Options{WorkFactor: 10}
+
+func newCellWorld(t *testing.T) *cellWorld {
+	t.Helper()
+	open := func(name string) *core.Service {
+		s, err := core.Init(t.TempDir(), name, []byte("pass "+name), cellTestOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	w := &cellWorld{mara: open("Mara"), ann: open("Ann"), bob: open("Bob"), cy: open("Cy")}
+	// Mara knows everyone and everyone knows Mara; Ann and Bob know each
+	// other.
+	for _, pair := range [][2]*core.Service{
+		{w.mara, w.ann}, {w.mara, w.bob}, {w.mara, w.cy}, {w.ann, w.bob},
+	} {
+		for _, p := range [][2]*core.Service{pair, {pair[1], pair[0]}} {
+			if _, err := p[0].AddContact(p[1].Card().String(), "", true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a := test.NewTempApp(t)
+	w.u = New(a, Options{Home: w.mara.Home(), Core: cellTestOptions})
+	w.u.unlocked(w.mara)
+	w.u.Win.Resize(fyne.NewSize(1000, 720))
+	t.Cleanup(func() {
+		w.u.Wait()
+		if w.u.Sync != nil && w.u.Sync.Player != nil {
+			w.u.Sync.Player.Stop()
+			w.u.Sync.Player.Wait()
+		}
+		w.u.Svc = nil // closed by the cleanup above
+		w.u.Win.Close()
+	})
+	return w
+}
+
+// tapDialog taps the button labelled text in the dialog on top.
+func tapDialog(t *testing.T, u *UI, text string) {
+	t.Helper()
+	top := u.Win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatalf("no dialog is open to tap %q", text)
+	}
+	var seen []string
+	for _, o := range test.LaidOutObjects(top) {
+		if b, ok := o.(*widget.Button); ok {
+			if b.Text == text {
+				test.Tap(b)
+				return
+			}
+			seen = append(seen, b.Text)
+		}
+	}
+	t.Fatalf("the dialog has no button %q, only %q", text, seen)
+}
+
+// dialogText returns the texts of the labels in the dialog on top.
+func dialogText(u *UI) string {
+	top := u.Win.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	var texts []string
+	for _, o := range test.LaidOutObjects(top) {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	}
+	return strings.Join(texts, "\n")
+}
+
+// row returns the member row of the person called name in the selected cell.
+func row(t *testing.T, s *CellsScreen, name string) *MemberRow {
+	t.Helper()
+	for _, r := range s.Members {
+		if strings.TrimSuffix(r.Name.Text, " (you)") == name {
+			return r
+		}
+	}
+	t.Fatalf("no row for %s in %s", name, s.Title.Text)
+	return nil
+}
+
+// newCellThroughDialog founds a cell called name with the New cell dialog.
+func newCellThroughDialog(t *testing.T, u *UI, name string) {
+	t.Helper()
+	test.Tap(u.Cells.NewCell)
+	if u.Cells.NewCellName == nil {
+		t.Fatal("New cell opened no name field")
+	}
+	test.Type(u.Cells.NewCellName, name)
+	tapDialog(t, u, "Create")
+}
+
+// admitThroughDialog admits the contact called name to the selected cell.
+func admitThroughDialog(t *testing.T, u *UI, name string) {
+	t.Helper()
+	test.Tap(u.Cells.Admit)
+	if u.Cells.AdmitWho == nil {
+		t.Fatalf("Admit opened no choice; dialog says %q", dialogText(u))
+	}
+	u.Cells.AdmitWho.SetSelected(name)
+	if u.Cells.AdmitWho.Selected != name {
+		t.Fatalf("cannot choose %s among %q", name, u.Cells.AdmitWho.Options)
+	}
+	tapDialog(t, u, "Admit")
+}
+
+func TestCellsFoundAdmitAndRules(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+
+	newCellThroughDialog(t, u, "Garden street")
+	if len(s.Views) != 1 || s.Selected == nil || s.Title.Text != "Garden street" {
+		t.Fatalf("after founding: %d cells, title %q", len(s.Views), s.Title.Text)
+	}
+	if got := cellListLine(s.Views[0]); got != "1 member · you are a member" {
+		t.Errorf("list line = %q", got)
+	}
+	if r := row(t, s, "Mara"); r.Exclude != nil || r.Status.Text != "member" {
+		t.Errorf("my own row: status %q, exclude button %v", r.Status.Text, r.Exclude != nil)
+	}
+
+	admitThroughDialog(t, u, "Ann")
+	ann := row(t, s, "Ann")
+	if ann.Status.Text != "member" || !strings.Contains(ann.Vouched.Text, "vouched for by you") {
+		t.Errorf("Ann: status %q, %q", ann.Status.Text, ann.Vouched.Text)
+	}
+	if ann.Exclude == nil {
+		t.Error("no way to vote to exclude Ann")
+	}
+
+	// Two vouches to join, one vote to exclude.
+	test.Tap(s.Policy)
+	if s.PolicyVouches == nil || s.PolicyVotes == nil {
+		t.Fatal("the rules dialog has no choices")
+	}
+	if s.PolicyVotes.Selected != majority || s.PolicyVouches.Selected != "1" {
+		t.Errorf("rules dialog starts at %q / %q", s.PolicyVouches.Selected, s.PolicyVotes.Selected)
+	}
+	s.PolicyVouches.SetSelected("2")
+	s.PolicyVotes.SetSelected("1")
+	tapDialog(t, u, "Save")
+	if p := s.Selected.Policy; p.AdmitVouches != 2 || p.ExcludeQuorum != 1 {
+		t.Fatalf("policy = %+v", p)
+	}
+	if !strings.Contains(s.Rules.Text, "2 members vouch") || !strings.Contains(s.Rules.Text, "one other member votes") {
+		t.Errorf("rules say %q", s.Rules.Text)
+	}
+
+	// Bob now waits for a second vouch, and cannot be chosen again by me.
+	admitThroughDialog(t, u, "Bob")
+	if got := row(t, s, "Bob").Status.Text; got != "waiting for vouches (1 of 2)" {
+		t.Errorf("Bob: %q", got)
+	}
+	if !strings.Contains(s.Summary.Text, "1 waiting for vouches") {
+		t.Errorf("summary = %q", s.Summary.Text)
+	}
+	names, _, err := s.admitOptions(s.Selected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(names, ",") != "Cy" {
+		t.Errorf("can still admit %q, want only Cy", names)
+	}
+
+	// A tap on a name opens the person.
+	test.Tap(ann.Name)
+	if u.Person == nil {
+		t.Error("tapping Ann opened nothing")
+	}
+}
+
+func TestCellsVoteToExclude(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+	newCellThroughDialog(t, u, "Market")
+	admitThroughDialog(t, u, "Ann")
+	admitThroughDialog(t, u, "Bob")
+	admitThroughDialog(t, u, "Cy")
+
+	// Cancelling changes nothing.
+	test.Tap(row(t, s, "Cy").Exclude)
+	text := dialogText(u)
+	for _, want := range []string{"quiet", "2 of the other members", "nobody sends them the cell again"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the confirmation does not say %q: %q", want, text)
+		}
+	}
+	tapDialog(t, u, "Cancel")
+	if len(s.Selected.Votes) != 0 {
+		t.Fatal("cancel voted")
+	}
+
+	test.Tap(row(t, s, "Cy").Exclude)
+	tapDialog(t, u, "Vote to exclude")
+	if len(s.Selected.Votes) != 1 || !strings.Contains(s.Votes.Text, "Cy: 1 of 2 needed votes to exclude (you)") {
+		t.Errorf("open votes: %q", s.Votes.Text)
+	}
+	if row(t, s, "Cy").Exclude != nil {
+		t.Error("I can vote twice against Cy")
+	}
+	if row(t, s, "Cy").Status.Text != "member" {
+		t.Error("one vote of two excluded Cy")
+	}
+
+	// With a quorum of one, my vote is enough.
+	if _, err := w.mara.SetPolicy(s.Selected.ID, crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}); err != nil {
+		t.Fatal(err)
+	}
+	u.Changed()
+	test.Tap(row(t, s, "Bob").Exclude)
+	tapDialog(t, u, "Vote to exclude")
+	bob := row(t, s, "Bob")
+	if bob.Status.Text != "excluded" || !strings.Contains(bob.Vouched.Text, "voted out by you") {
+		t.Errorf("Bob: %q, %q", bob.Status.Text, bob.Vouched.Text)
+	}
+}
+
+func TestCellsLeave(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+	newCellThroughDialog(t, u, "Choir")
+	admitThroughDialog(t, u, "Ann")
+
+	test.Tap(s.Leave)
+	if !strings.Contains(dialogText(u), "admit you again") {
+		t.Errorf("the leave dialog says %q", dialogText(u))
+	}
+	tapDialog(t, u, "Stay")
+	if s.Selected.Me != crdt.StatusMember {
+		t.Fatal("Stay left the cell")
+	}
+	test.Tap(s.Leave)
+	tapDialog(t, u, "Leave")
+	if s.Selected.Me != crdt.StatusLeft {
+		t.Fatalf("after leaving I am %q", s.Selected.Me)
+	}
+	if !s.Admit.Disabled() || !s.Leave.Disabled() || !s.Policy.Disabled() {
+		t.Error("a former member can still act in the cell")
+	}
+	if !strings.Contains(cellListLine(s.Views[0]), "you left") {
+		t.Errorf("list line = %q", cellListLine(s.Views[0]))
+	}
+	for _, r := range s.Members {
+		if r.Exclude != nil {
+			t.Errorf("a former member can vote against %s", r.Name.Text)
+		}
+	}
+}
+
+func TestCellsEmptyAndErrors(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+	if len(s.Views) != 0 || s.Selected != nil {
+		t.Fatalf("a new home shows cells: %v", s.Views)
+	}
+	if !s.Empty.Visible() || !strings.Contains(s.Empty.Text, "New cell") {
+		t.Errorf("the empty screen does not explain what to do: %q", s.Empty.Text)
+	}
+
+	newCellThroughDialog(t, u, "   ")
+	if len(u.Cells.Views) != 0 {
+		t.Fatal("a cell without a name was founded")
+	}
+	if u.LastError == "" {
+		t.Error("no error for an empty cell name")
+	}
+	tapDialog(t, u, "OK")
+
+	// Admitting when everyone is already in says so.
+	newCellThroughDialog(t, u, "All of us")
+	for _, name := range []string{"Ann", "Bob", "Cy"} {
+		admitThroughDialog(t, u, name)
+	}
+	test.Tap(u.Cells.Admit)
+	if u.Cells.AdmitWho != nil || !strings.Contains(dialogText(u), "already in All of us") {
+		t.Errorf("admitting with nobody left: %q", dialogText(u))
+	}
+}

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"trustdesk/export/qr"
+)
+
+// openPlayer makes a sync file for Ann and opens it in the QR player,
+// paused.
+func openPlayer(t *testing.T) (*cellWorld, *QRPlayer) {
+	t.Helper()
+	w := newCellWorld(t)
+	sharedCell(t, w)
+	s := w.u.Sync
+	s.Person.SetSelected("Ann")
+	test.Tap(s.Make)
+	w.u.Wait()
+	test.Tap(s.ShowCodes)
+	w.u.Wait()
+	p := s.Player
+	if p == nil {
+		t.Fatalf("no player; error %q", w.u.LastError)
+	}
+	if !p.Playing() {
+		t.Error("the codes do not move when the player opens")
+	}
+	p.Stop()
+	p.Wait()
+	return w, p
+}
+
+func TestQRPlayer(t *testing.T) {
+	w, p := openPlayer(t)
+	if w.u.Win.Content() == w.u.Tabs {
+		t.Fatal("the player is not shown over the window")
+	}
+	n := p.Sequence().Len()
+	if n < 2 {
+		t.Fatalf("a sequence of %d frames", n)
+	}
+	start := p.Frame()
+	if p.Counter.Text != fmt.Sprintf("frame %d of %d", start+1, n) {
+		t.Errorf("counter = %q", p.Counter.Text)
+	}
+	test.Tap(p.Next)
+	if p.Frame() != (start+1)%n || p.Counter.Text != fmt.Sprintf("frame %d of %d", (start+1)%n+1, n) {
+		t.Errorf("after Next: frame %d, counter %q", p.Frame(), p.Counter.Text)
+	}
+	p.Step(-start - 2)
+	if p.Frame() != n-1 || p.Counter.Text != fmt.Sprintf("frame %d of %d", n, n) {
+		t.Errorf("stepping back past the start: frame %d, counter %q", p.Frame(), p.Counter.Text)
+	}
+	// What is shown is what the sequence holds for that frame.
+	got, err := qr.ReadImage(p.Image.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := qr.ReadImage(p.Sequence().Frame(p.Frame()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Error("the image shows another frame than the counter says")
+	}
+	if !p.Help.Visible() || p.Help.Text == "" {
+		t.Error("no help for the other person")
+	}
+	if want := fmt.Sprintf("any %d of these %d codes", p.Sequence().Needed(), n); !strings.Contains(p.Help.Text, want) {
+		t.Errorf("help %q does not say %q", p.Help.Text, want)
+	}
+
+	// Speed.
+	p.Speed.SetValue(4)
+	if p.SpeedText.Text != "4 frames a second" || p.interval().Milliseconds() != 250 {
+		t.Errorf("speed %q, interval %v", p.SpeedText.Text, p.interval())
+	}
+
+	t.Run("whole pixels", func(t *testing.T) { checkWholePixels(t, w, p) })
+	t.Run("profile", func(t *testing.T) { checkProfile(t, p) })
+
+	// Close returns to the tabs.
+	test.Tap(p.Close)
+	if w.u.Sync.Player != nil || w.u.Win.Content() != w.u.Tabs {
+		t.Error("Close did not return to the Sync screen")
+	}
+}
+
+// checkWholePixels resizes the window and checks that the code is always
+// drawn at the largest whole number of pixels per module that fits.
+func checkWholePixels(t *testing.T, w *cellWorld, p *QRPlayer) {
+	modules := p.Modules()
+	for _, size := range []fyne.Size{{Width: 1000, Height: 720}, {Width: 640, Height: 480}, {Width: 1400, Height: 1000}, {Width: 500, Height: 900}} {
+		w.u.Win.Resize(size)
+		area := p.Image.Size()
+		b := p.Image.Image.Bounds()
+		ppm := p.PixelsPerModule()
+		if b.Dx() != b.Dy() || b.Dx()%modules != 0 || b.Dx()/modules != ppm {
+			t.Errorf("window %v: image %v for %d modules at %d pixels per module", size, b, modules, ppm)
+		}
+		// The image is drawn at exactly its own size (the test canvas has
+		// scale 1), and a larger whole number would not fit.
+		if area.Width != float32(b.Dx()) || area.Height != float32(b.Dy()) {
+			t.Errorf("window %v: image of %v pixels drawn at %v", size, b.Size(), area)
+		}
+		room := p.Image.Position().X*2 + area.Width
+		if float32((ppm+1)*modules) <= min(room, p.Image.Position().Y*2+area.Height) {
+			t.Errorf("window %v: %d pixels per module, but %d would fit in %v", size, ppm, ppm+1, room)
+		}
+	}
+}
+
+// checkProfile switches profiles and plays and pauses.
+func checkProfile(t *testing.T, p *QRPlayer) {
+	before := p.Sequence().Len()
+	p.Profile.SetSelected(profileNames[qr.Robust])
+	if p.Sequence().Profile() != qr.Robust || p.Sequence().Len() <= before {
+		t.Errorf("robust: %v with %d frames (normal had %d)", p.Sequence().Profile(), p.Sequence().Len(), before)
+	}
+	if p.Image.Image.Bounds().Dx() != p.Modules()*p.PixelsPerModule() {
+		t.Error("the image was not redrawn for the new profile")
+	}
+	p.Profile.SetSelected(profileNames[qr.Dense])
+	if p.Sequence().Profile() != qr.Dense {
+		t.Errorf("profile = %v", p.Sequence().Profile())
+	}
+	test.Tap(p.Pause)
+	if !p.Playing() {
+		t.Error("Play did not start the codes")
+	}
+	test.Tap(p.Pause)
+	p.Wait()
+	if p.Playing() {
+		t.Error("Pause did not stop the codes")
+	}
+}

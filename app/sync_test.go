@@ -1,0 +1,447 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+
+	"trustdesk/camera"
+	"trustdesk/core"
+	"trustdesk/crdt"
+	"trustdesk/export"
+	"trustdesk/export/qr"
+	"trustdesk/identity"
+)
+
+// sharedCell founds a cell in Mara's app with Ann and Bob, and brings it
+// to Ann's home with a sync file, as in life.
+func sharedCell(t *testing.T, w *cellWorld) crdt.CellID {
+	t.Helper()
+	v, err := w.mara.NewCell("Garden street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*core.Service{w.ann, w.bob} {
+		if _, err := w.mara.Admit(v.ID, p.Card().ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	to := w.ann.Card().ID()
+	res, err := w.mara.Export(core.ExportRequest{To: &to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ann.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
+	w.u.Changed()
+	return v.ID
+}
+
+// fileFrom makes a sync file from one home to another person after a
+// rating, so it brings something new.
+func fileFrom(t *testing.T, from *core.Service, to identity.ID, rate identity.ID) []byte {
+	t.Helper()
+	if _, err := from.Rate(rate, crdt.Rating{Safety: 5, Reliability: 4, Day: "2026-11-01"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := from.Export(core.ExportRequest{To: &to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Data
+}
+
+// receiveFile hands data to the Sync screen as a file opened in the dialog.
+func receiveFile(t *testing.T, u *UI, name string, data []byte) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := storage.Reader(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Sync.ReceiveFrom(r)
+	u.Wait()
+}
+
+func TestSyncMakeForPersonAndSave(t *testing.T) {
+	w := newCellWorld(t)
+	sharedCell(t, w)
+	u, s := w.u, w.u.Sync
+
+	if !s.Make.Disabled() {
+		t.Error("Make is enabled before anyone is chosen")
+	}
+	s.Person.SetSelected("Ann")
+	test.Tap(s.Make)
+	u.Wait()
+	if s.Made == nil {
+		t.Fatalf("no sync file made; error %q", u.LastError)
+	}
+	if !strings.Contains(s.MadeInfo.Text, "for Ann") || !strings.Contains(s.MadeInfo.Text, "Garden street") {
+		t.Errorf("made info = %q", s.MadeInfo.Text)
+	}
+
+	// Save it where the save dialog would.
+	path := filepath.Join(t.TempDir(), export.FileName())
+	wc, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SaveTo(wc)
+	u.Wait()
+	if !strings.Contains(s.PassedOn.Text, "Saved as "+filepath.Base(path)) {
+		t.Errorf("after saving: %q", s.PassedOn.Text)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ann.PreviewImport(context.Background(), data); err != nil {
+		t.Fatalf("Ann cannot read the saved file: %v", err)
+	}
+
+	// Copy it as text: Ann can read what she pastes.
+	test.Tap(s.CopyText)
+	text := u.App.Clipboard().Content()
+	if !strings.Contains(text, "BEGIN") || !strings.Contains(s.PassedOn.Text, "Paste it into a message") {
+		t.Fatalf("clipboard %.40q, note %q", text, s.PassedOn.Text)
+	}
+	if _, err := w.ann.PreviewImport(context.Background(), []byte(text)); err != nil {
+		t.Fatalf("Ann cannot read the copied text: %v", err)
+	}
+}
+
+func TestSyncMakeForCell(t *testing.T) {
+	w := newCellWorld(t)
+	id := sharedCell(t, w)
+	u, s := w.u, w.u.Sync
+
+	// From the cell's page.
+	u.Cells.Select(id)
+	test.Tap(u.Cells.SyncCell)
+	u.Wait()
+	if s.To.Selected != toCell || s.Cell.Selected != "Garden street" {
+		t.Errorf("the Sync screen shows %q / %q", s.To.Selected, s.Cell.Selected)
+	}
+	if u.Tabs.Selected().Content != s.Content() {
+		t.Error("the Sync tab was not opened")
+	}
+	if s.Made == nil {
+		t.Fatalf("no sync file; error %q", u.LastError)
+	}
+	var names []string
+	for _, p := range s.Made.Recipients {
+		names = append(names, p.Name)
+	}
+	if strings.Join(names, ",") != "Ann,Bob" {
+		t.Errorf("recipients = %q", names)
+	}
+	for _, p := range []*core.Service{w.ann, w.bob} {
+		if _, err := p.PreviewImport(context.Background(), s.Made.Data); err != nil {
+			t.Errorf("%s cannot read it: %v", p.Card().Pseudonym, err)
+		}
+	}
+}
+
+func TestSyncNobodyToSend(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Sync
+	if _, err := w.mara.NewCell("Just me"); err != nil {
+		t.Fatal(err)
+	}
+	u.Changed()
+	s.To.SetSelected(toCell)
+	s.Cell.SetSelected("Just me")
+	test.Tap(s.Make)
+	u.Wait()
+	if s.Made != nil {
+		t.Fatal("a sync file for nobody was made")
+	}
+	if !strings.Contains(u.LastError, "nobody to send this to") {
+		t.Errorf("error = %q", u.LastError)
+	}
+}
+
+func TestSyncReceivePreviewAndTakeIn(t *testing.T) {
+	w := newCellWorld(t)
+	id := sharedCell(t, w)
+	u, s := w.u, w.u.Sync
+	data := fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID())
+
+	receiveFile(t, u, "from-ann.tdsync", data)
+	if s.Preview == nil {
+		t.Fatalf("no preview; error %q", u.LastError)
+	}
+	if !strings.Contains(s.PreviewText.Text, "from Ann") || !strings.Contains(s.PreviewText.Text, "1 new rating in Garden street") {
+		t.Errorf("preview = %q", s.PreviewText.Text)
+	}
+	if !strings.Contains(s.PreviewDetails.Text, "Garden street: 1 new rating") {
+		t.Errorf("details = %q", s.PreviewDetails.Text)
+	}
+	v, err := w.mara.FindCell("Garden street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Ratings != 0 {
+		t.Fatal("the preview changed something")
+	}
+
+	test.Tap(s.TakeIn)
+	u.Wait()
+	if !strings.Contains(s.Result.Text, "Taken in from Ann") || s.Preview != nil || !s.Result.Visible() {
+		t.Errorf("result %q, preview %v", s.Result.Text, s.Preview)
+	}
+	u.Cells.Select(id)
+	if u.Cells.Selected.Ratings != 1 {
+		t.Errorf("the Cells screen shows %d ratings after taking it in", u.Cells.Selected.Ratings)
+	}
+
+	// The same file again brings nothing.
+	receiveFile(t, u, "again.tdsync", data)
+	if !s.TakeIn.Hidden || !strings.Contains(s.PreviewText.Text, "already have everything") {
+		t.Errorf("second time: %q, take in shown %v", s.PreviewText.Text, !s.TakeIn.Hidden)
+	}
+}
+
+func TestSyncPasteText(t *testing.T) {
+	w := newCellWorld(t)
+	sharedCell(t, w)
+	u, s := w.u, w.u.Sync
+	text, err := export.Armor(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(s.Paste)
+	if s.PasteEntry == nil {
+		t.Fatal("Paste opened no text field")
+	}
+	// Messengers add spaces and line breaks; the check copes.
+	s.PasteEntry.SetText("\n  " + string(text) + "\n\n")
+	tapDialog(t, u, "Check it")
+	u.Wait()
+	if s.Preview == nil || !strings.Contains(s.PreviewText.Text, "from Ann") {
+		t.Fatalf("preview %q, error %q", s.PreviewText.Text, u.LastError)
+	}
+	test.Tap(s.Discard)
+	if s.Preview != nil || s.pending != nil {
+		t.Error("Not now kept the file")
+	}
+}
+
+func TestSyncReceiveErrors(t *testing.T) {
+	w := newCellWorld(t)
+	sharedCell(t, w)
+	u, s := w.u, w.u.Sync
+	good := fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID())
+
+	damaged := append([]byte(nil), good...)
+	damaged[len(damaged)/2] ^= 0x40
+	forBob := fileFrom(t, w.ann, w.bob.Card().ID(), w.mara.Card().ID())
+
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+		prep func()
+	}{
+		{"damaged", damaged, "damaged", nil},
+		{"not for you", forBob, "not meant for you", nil},
+		{"not a sync file", []byte("hello, this is a shopping list"), "", nil},
+		{"blocked sender", good, "blocked", func() {
+			if _, err := w.mara.SetBlocked(w.ann.Card().ID(), true); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.prep != nil {
+				c.prep()
+			}
+			u.LastError = ""
+			receiveFile(t, u, "file.tdsync", c.data)
+			if s.Preview != nil {
+				t.Fatalf("previewed: %q", s.PreviewText.Text)
+			}
+			if u.LastError == "" || !strings.Contains(u.LastError, c.want) {
+				t.Errorf("error = %q, want it to say %q", u.LastError, c.want)
+			}
+		})
+	}
+}
+
+func TestSyncReceivePictures(t *testing.T) {
+	w := newCellWorld(t)
+	sharedCell(t, w)
+	u, s := w.u, w.u.Sync
+	seq, err := qr.Encode(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID()), qr.Dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The data codes, as pictures taken of the first frames shown.
+	dir := t.TempDir()
+	for i := range seq.Needed() {
+		b, err := seq.PNG(i, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("photo-%02d.png", i)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Too few pictures says how many are missing.
+	few := t.TempDir()
+	b, err := seq.PNG(seq.Needed()-1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(few, "one.png"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.ReceiveFolder(few)
+	u.Wait()
+	if want := "1 of " + strconv.Itoa(seq.Needed()) + " codes"; !strings.Contains(u.LastError, want) {
+		t.Errorf("error = %q, want %q", u.LastError, want)
+	}
+
+	// One picture at a time through Open a file.
+	receiveFile(t, u, "a.png", b)
+	if !s.Receiving.Visible() || !strings.Contains(s.Receiving.Text, "Read 1 of") {
+		t.Errorf("after one picture: %q", s.Receiving.Text)
+	}
+
+	s.ReceiveFolder(dir)
+	u.Wait()
+	if s.Preview == nil || !strings.Contains(s.PreviewText.Text, "from Ann") {
+		t.Fatalf("preview %q, error %q", s.PreviewText.Text, u.LastError)
+	}
+}
+
+// fakeCamera plays a sequence's codes as a camera would, until closed.
+type fakeCamera struct {
+	frames chan image.Image
+	stop   chan struct{}
+	once   sync.Once
+	closed chan struct{}
+}
+
+func newFakeCamera(seq *qr.Sequence) *fakeCamera {
+	c := &fakeCamera{frames: make(chan image.Image), stop: make(chan struct{}), closed: make(chan struct{})}
+	go func() {
+		defer close(c.frames)
+		for i := 0; ; i = (i + 1) % seq.Len() {
+			img, err := seq.Image(i, 3)
+			if err != nil {
+				panic(err)
+			}
+			select {
+			case c.frames <- img:
+			case <-c.stop:
+				return
+			}
+		}
+	}()
+	return c
+}
+
+func (c *fakeCamera) Frames() <-chan image.Image { return c.frames }
+func (c *fakeCamera) Err() error                 { return nil }
+func (c *fakeCamera) Close() error {
+	c.once.Do(func() { close(c.stop); close(c.closed) })
+	return nil
+}
+
+func TestSyncScanCamera(t *testing.T) {
+	w := newCellWorld(t)
+	sharedCell(t, w)
+	u, s := w.u, w.u.Sync
+	seq, err := qr.Encode(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID()), qr.Dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := newFakeCamera(seq)
+	s.openCamera = func() (frameSource, error) { return cam, nil }
+	sc := s.startScan()
+	if sc == nil {
+		t.Fatal("no scanner opened")
+	}
+	<-sc.Done()
+	<-cam.closed
+	u.Wait()
+	if s.Preview == nil || !strings.Contains(s.PreviewText.Text, "from Ann") {
+		t.Fatalf("preview %q, error %q", s.PreviewText.Text, u.LastError)
+	}
+	if s.Scanner != nil {
+		t.Error("the scanner stayed open")
+	}
+}
+
+func TestSyncScanStopsWithDialog(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Sync
+	seq, err := qr.Encode(make([]byte, 40_000), qr.Robust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := newFakeCamera(seq)
+	s.openCamera = func() (frameSource, error) { return cam, nil }
+	// The scan pauses after each picture until the test lets it go on.
+	progress, resume, quit := make(chan qr.Progress), make(chan struct{}), make(chan struct{})
+	s.scanProgressed = func(p qr.Progress) {
+		select {
+		case progress <- p:
+			<-resume
+		case <-quit:
+		}
+	}
+	sc := s.startScan()
+	for p := <-progress; p.Have < 2; p = <-progress {
+		resume <- struct{}{}
+	}
+	if want := "Read 2 of " + strconv.Itoa(seq.Needed()) + " codes."; sc.Progress.Text != want {
+		t.Errorf("progress = %q, want %q", sc.Progress.Text, want)
+	}
+	if sc.Bar.Value <= 0 {
+		t.Errorf("the bar shows %v", sc.Bar.Value)
+	}
+	tapDialog(t, u, "Stop")
+	close(quit)
+	close(resume)
+	select {
+	case <-cam.closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("closing the dialog did not stop the camera")
+	}
+	<-sc.Done()
+	if s.Scanner != nil {
+		t.Error("the scanner is still set after closing")
+	}
+}
+
+func TestSyncScanWithoutCamera(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Sync
+	s.openCamera = func() (frameSource, error) { return nil, fmt.Errorf("open: %w", camera.ErrNoCamera) }
+	sc := s.startScan()
+	<-sc.Done()
+	if !strings.Contains(u.LastError, "No camera was found") {
+		t.Errorf("error = %q", u.LastError)
+	}
+	if s.Scanner != nil {
+		t.Error("the scanner is still set")
+	}
+}
