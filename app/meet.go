@@ -20,9 +20,10 @@ import (
 	"trustdesk/identity"
 )
 
-// cardModulePixels is how many screen pixels each square of a card's QR
-// code gets: large enough for a phone or webcam across a table.
-const cardModulePixels = 6
+// cardCodeSide is about how many screen pixels wide a card's QR code is
+// drawn on the Meet in person screen: large enough for a webcam across a
+// table, small enough to leave room for the scan beside it.
+const cardCodeSide = 380
 
 // FrameSource is a running camera: pictures arrive on Frames until Close.
 // [camera.Camera] is one; tests use their own.
@@ -72,6 +73,7 @@ type MeetScreen struct {
 	NoMatch *widget.Button
 
 	scan     *widget.Card
+	waiting  *widget.Label
 	card     string
 	mu       sync.Mutex
 	cam      FrameSource
@@ -86,9 +88,7 @@ func newMeetScreen(u *UI) *MeetScreen {
 	s.MyCode = canvas.NewImageFromImage(nil)
 	s.MyCode.ScaleMode = canvas.ImageScalePixels
 	s.MyCode.FillMode = canvas.ImageFillOriginal
-	if img, err := qr.CardImage(u.Svc.Card().String(), cardModulePixels); err == nil {
-		s.MyCode.Image = img
-	}
+	s.MyCode.Image = cardCode(u.Svc.Card().String(), cardCodeSide)
 	mine := widget.NewCard("1. Show them your code", "Let them scan it with their trustdesk.",
 		container.NewCenter(s.MyCode))
 
@@ -120,13 +120,15 @@ func newMeetScreen(u *UI) *MeetScreen {
 		widget.NewForm(widget.NewFormItem("Your name for them", s.Petname)),
 		container.NewHBox(s.Matches, s.NoMatch))
 	s.Compare.Hide()
-	compare := widget.NewCard("3. Compare the safety code", "", s.Compare)
+	s.waiting = wrapped("Once their code is read, a safety code appears here for both of you to compare.")
+	s.waiting.Importance = widget.LowImportance
+	compare := widget.NewCard("3. Compare the safety code", "", container.NewVBox(s.waiting, s.Compare))
 
 	intro := wrapped("Meeting someone you want to add? Sit together, each with trustdesk open on this screen.")
-	right := container.NewVBox(s.scan, compare)
+	right := container.NewVBox(s.scan, compare, layout.NewSpacer())
 	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(
 		heading("Meet in person"), intro,
-		container.NewGridWithColumns(2, container.NewVBox(mine, layout.NewSpacer()), right))))
+		container.NewBorder(nil, nil, container.NewVBox(mine, layout.NewSpacer()), nil, right))))
 	return s
 }
 
@@ -201,6 +203,21 @@ func (s *MeetScreen) watch(cam FrameSource, stop chan struct{}) {
 	}
 }
 
+// cardCode draws the QR code of card text about side pixels wide, at a
+// whole number of pixels per square (at least 3), or returns nil if the
+// text cannot be drawn.
+func cardCode(text string, side int) image.Image {
+	one, err := qr.CardImage(text, 1)
+	if err != nil {
+		return nil
+	}
+	img, err := qr.CardImage(text, max(3, side/one.Bounds().Dx()))
+	if err != nil {
+		return nil
+	}
+	return img
+}
+
 // cardIn reads the card in a camera picture.
 func cardIn(img image.Image) (string, error) {
 	data, err := qr.ReadImage(img)
@@ -256,6 +273,7 @@ func (s *MeetScreen) UseCardText(text string) {
 	s.Code.SetCode(s.u.Svc.SafetyCode(&core.Contact{Card: card}))
 	s.Petname.SetText("")
 	s.Status.SetText("Card read. Now compare the safety code below.")
+	s.waiting.Hide()
 	s.Compare.Show()
 }
 
@@ -285,5 +303,6 @@ func (s *MeetScreen) noMatch() {
 func (s *MeetScreen) reset() {
 	s.card = ""
 	s.Compare.Hide()
+	s.waiting.Show()
 	s.Status.SetText("Start the camera and hold their code in front of it, or open a picture of their code.")
 }

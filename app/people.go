@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -343,15 +342,14 @@ func newBadge() *badge {
 	b.known.Importance = widget.LowImportance
 	b.flags.Importance = widget.DangerImportance
 	b.flags.TextStyle.Bold = true
-	small := func(s string) *canvas.Text {
-		t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
-		t.TextSize = theme.CaptionTextSize()
-		return t
+	small := func(s string) *widget.Label {
+		l := widget.NewLabel(s)
+		l.SizeName = theme.SizeNameCaptionText
+		return l
 	}
-	bars := container.New(layout.NewFormLayout(),
+	b.content = container.NewHBox(b.flags, b.known,
 		small("Safety"), container.NewCenter(b.safety),
 		small("Reliability"), container.NewCenter(b.reliability))
-	b.content = container.NewHBox(b.flags, b.known, bars)
 	return b
 }
 

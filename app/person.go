@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -163,7 +164,7 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 	box := container.NewVBox(b.content, wrapped(summary))
 	for _, r := range sc.Ratings {
 		line := fmt.Sprintf("%s, in %s, about %s: %s, %s. %s.",
-			r.Rater, r.Cell, dayWords(r.Day), SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
+			capitalize(r.Rater), r.Cell, dayWords(r.Day), SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
 		if len(r.Tags) > 0 {
 			line += " Tags: " + strings.Join(r.Tags, ", ") + "."
 		}
@@ -198,6 +199,13 @@ func (p *PersonView) vouches() fyne.CanvasObject {
 		box.Add(l)
 	}
 	return box
+}
+
+// capitalize upper-cases the first letter of s ("you" starts a line as
+// "You").
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
 }
 
 // clampMark keeps a mark within 1..5 for looking up its words.

@@ -26,6 +26,9 @@ func (calmTheme) Color(name fyne.ThemeColorName, _ fyne.ThemeVariant) color.Colo
 		return color.NRGBA{R: 0x0f, G: 0x6e, B: 0x6e, A: 0x50}
 	case theme.ColorNameSelection:
 		return color.NRGBA{R: 0x0f, G: 0x6e, B: 0x6e, A: 0x30}
+	case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:
+		// Secondary text (low-importance labels) must stay readable.
+		return color.NRGBA{R: 0x6b, G: 0x77, B: 0x74, A: 0xff}
 	case theme.ColorNameBackground:
 		return color.NRGBA{R: 0xf7, G: 0xf9, B: 0xf8, A: 0xff}
 	}

@@ -77,7 +77,7 @@ func New(a fyne.App, opts Options) *UI {
 	a.Settings().SetTheme(calmTheme{})
 	u.Win = a.NewWindow(Title)
 	u.Win.SetIcon(appIcon())
-	u.Win.Resize(fyne.NewSize(980, 700))
+	u.Win.Resize(fyne.NewSize(1040, 720))
 	u.Win.SetOnClosed(u.closeService)
 	u.showStart()
 	if len(opts.Passphrase) > 0 && core.HasIdentity(opts.Home) {

@@ -25,11 +25,11 @@ var ReliabilityWords = [6]string{"", "did not show up", "unreliable", "so-so", "
 func verifiedWords(v core.Verification) string {
 	switch v {
 	case core.InPerson:
-		return "Met in person"
+		return "Verified in person"
 	case core.Introduced:
 		return "Introduced through a cell"
 	}
-	return "Not checked yet"
+	return "Not verified yet"
 }
 
 // verifiedHelp says what a way of learning a card means, in one sentence.
@@ -38,7 +38,7 @@ func verifiedHelp(v core.Verification) string {
 	case core.InPerson:
 		return "You compared the safety code face to face, so you know this card is really theirs."
 	case core.Introduced:
-		return "Their card came through a cell you are in. Meet them and compare the safety code to be sure."
+		return "Their card came through a cell you are in. Meet them and compare the safety code to be sure it is theirs."
 	}
 	return "Their card was pasted or opened from a picture. Meet them and compare the safety code before you rely on it."
 }

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
-	"trustdesk/export/qr"
 )
 
 // WipeWord is the word a person types to confirm wiping.
@@ -64,9 +63,7 @@ func newYouScreen(u *UI) *YouScreen {
 	s.MyCode = canvas.NewImageFromImage(nil)
 	s.MyCode.ScaleMode = canvas.ImageScalePixels
 	s.MyCode.FillMode = canvas.ImageFillOriginal
-	if img, err := qr.CardImage(card.String(), 4); err == nil {
-		s.MyCode.Image = img
-	}
+	s.MyCode.Image = cardCode(card.String(), 260)
 	s.CardText = widget.NewLabel(card.String())
 	s.CardText.Wrapping = fyne.TextWrapBreak
 	s.CardText.TextStyle.Monospace = true
