@@ -19,6 +19,7 @@ require (
 )
 
 require (
+	a.trustdesk.internal/cleanlocale v0.0.0
 	filippo.io/hpke v0.4.0 // indirect
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
 	fyne.io/tools v1.7.0 // indirect
@@ -90,3 +91,5 @@ tool (
 	golang.org/x/perf/cmd/benchstat
 	honnef.co/go/tools/cmd/staticcheck
 )
+
+replace a.trustdesk.internal/cleanlocale => ./internal/cleanlocale

@@ -6,6 +6,8 @@ package main
 import (
 	"os"
 
+	_ "a.trustdesk.internal/cleanlocale" // before the toolkit reads the locale
+
 	"trustdesk/app"
 	"trustdesk/crdt"
 	"trustdesk/internal/cli"

@@ -1,0 +1,3 @@
+module a.trustdesk.internal/cleanlocale
+
+go 1.26
