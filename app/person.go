@@ -204,6 +204,9 @@ func (p *PersonView) vouches() fyne.CanvasObject {
 // capitalize upper-cases the first letter of s ("you" starts a line as
 // "You").
 func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return strings.ToUpper(string(r)) + s[n:]
 }

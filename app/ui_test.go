@@ -1,0 +1,237 @@
+package app
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"trustdesk/assets"
+	"trustdesk/core"
+	"trustdesk/crdt"
+	"trustdesk/identity"
+)
+
+// testCore keeps passphrase derivation cheap in the app's own tests.
+var testCore = core.Options{WorkFactor: 10}
+
+// testPass is the passphrase of the homes the tests make.
+const testPass = "correct horse battery"
+
+// newHome makes a home holding a card called name, locked with testPass.
+func newHome(t *testing.T, name string) string {
+	t.Helper()
+	home := t.TempDir()
+	s, err := core.Init(home, name, []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return home
+}
+
+// startUI builds the app on home with opts' passphrase and waits for any
+// unlocking to finish.
+func startUI(t *testing.T, home string, passphrase string) *UI {
+	t.Helper()
+	opts := Options{Home: home, Core: testCore}
+	if passphrase != "" {
+		opts.Passphrase = []byte(passphrase)
+	}
+	u := New(test.NewTempApp(t), opts)
+	u.Win.Resize(fyne.NewSize(1040, 720))
+	t.Cleanup(func() {
+		u.Wait()
+		if u.Meet != nil {
+			u.Meet.StopScanning()
+		}
+		u.Wait()
+		u.Win.Close()
+		u.closeService()
+	})
+	u.Wait()
+	return u
+}
+
+// world is Mara's unlocked app with Bea, whom Mara verified in person and
+// admitted to the cell "Market", and Cy, whose card Mara does not hold.
+type world struct {
+	u       *UI
+	bea, cy *core.Service
+	market  crdt.CellID
+}
+
+// newWorld builds the world.
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	other := func(name string) *core.Service {
+		s, err := core.Init(t.TempDir(), name, []byte("pass "+name), testCore)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	w := &world{u: startUI(t, newHome(t, "Mara"), testPass), bea: other("Bea"), cy: other("Cy")}
+	if w.u.Svc == nil {
+		t.Fatalf("the app did not unlock: %q", w.u.Start.UnlockMessage.Text)
+	}
+	svc := w.u.Svc
+	if _, err := svc.AddContact(w.bea.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	cell, err := svc.NewCell("Market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.market = cell.ID
+	if _, err := svc.Admit(cell.ID, w.bea.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	w.u.Changed()
+	return w
+}
+
+// id returns the identity id of the home s.
+func id(s *core.Service) identity.ID { return s.Card().ID() }
+
+// tapYes answers the open question with its Yes button.
+func tapYes(t *testing.T, u *UI) {
+	t.Helper()
+	if u.Yes == nil {
+		t.Fatal("no question is open")
+	}
+	if u.Yes.Disabled() {
+		t.Fatalf("the %q button is disabled", u.Yes.Text)
+	}
+	test.Tap(u.Yes)
+	u.Wait()
+}
+
+// wantError fails unless the last error shown is explain(want).
+func wantError(t *testing.T, u *UI, want error) {
+	t.Helper()
+	if u.LastError != explain(want) {
+		t.Fatalf("error shown = %q, want %q", u.LastError, explain(want))
+	}
+}
+
+func TestNewShowsFirstRunOnEmptyHome(t *testing.T) {
+	u := startUI(t, t.TempDir(), "")
+	if u.Svc != nil || u.Tabs != nil {
+		t.Fatal("an empty home is unlocked")
+	}
+	if !u.Start.FirstRun || u.Start.Choices == nil || u.Start.Name == nil {
+		t.Fatal("an empty home does not offer to make a card")
+	}
+	if u.Win.Content() != u.Start.Content() {
+		t.Fatal("the window does not show the start screen")
+	}
+	if u.Win.Title() != Title {
+		t.Errorf("title = %q", u.Win.Title())
+	}
+}
+
+func TestUnlockedShowsTabs(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	if u.Svc == nil || u.Tabs == nil {
+		t.Fatal("not unlocked")
+	}
+	var names []string
+	for _, it := range u.Tabs.Items {
+		names = append(names, it.Text)
+	}
+	if got := strings.Join(names, ","); got != "People,Meet in person,Cells,Sync,You" {
+		t.Fatalf("tabs = %s", got)
+	}
+	if u.Win.Content() != u.Tabs {
+		t.Fatal("the window does not show the tabs")
+	}
+	// The window fits a small laptop screen with the tabs on the side.
+	if w := u.Tabs.MinSize().Width; w > 1040 {
+		t.Errorf("the tabs need %v pixels across, more than the window's 1040", w)
+	}
+}
+
+func TestShowPersonAndBack(t *testing.T) {
+	w := newWorld(t)
+	w.u.ShowPerson(id(w.bea))
+	if w.u.Person == nil || w.u.Person.Name.Text != "Bea" {
+		t.Fatal("Bea's page is not open")
+	}
+	w.u.ShowRate(id(w.bea), nil)
+	if w.u.Rate == nil {
+		t.Fatal("the rating form is not open")
+	}
+	w.u.Back()
+	if w.u.Rate != nil || w.u.Person == nil || w.u.Win.Content() == w.u.Tabs {
+		t.Fatal("Back from the rating form does not return to Bea's page")
+	}
+	w.u.Back()
+	if w.u.Person != nil || w.u.Win.Content() != w.u.Tabs {
+		t.Fatal("Back from Bea's page does not return to the tabs")
+	}
+	w.u.ShowPerson(id(w.cy))
+	if w.u.Person != nil {
+		t.Fatal("a page opened for someone this device does not know")
+	}
+	wantError(t, w.u, core.ErrNotFound)
+}
+
+func TestBusyShowsErrorOrRunsDone(t *testing.T) {
+	u := startUI(t, t.TempDir(), "")
+	done := false
+	u.Busy("Working…", func() error { return nil }, func() { done = true })
+	u.Wait()
+	if !done || u.LastError != "" {
+		t.Fatalf("done = %v, error %q", done, u.LastError)
+	}
+	u.Busy("Working…", func() error { return core.ErrBlocked }, func() { t.Error("done ran after an error") })
+	u.Wait()
+	wantError(t, u, core.ErrBlocked)
+}
+
+func TestChangedForgetsReputation(t *testing.T) {
+	w := newWorld(t)
+	r1, err := w.u.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2, _ := w.u.Reputation(); r2 != r1 {
+		t.Fatal("the reputation is computed again without a change")
+	}
+	w.u.Changed()
+	if r3, _ := w.u.Reputation(); r3 == r1 {
+		t.Fatal("the reputation is kept after a change")
+	}
+}
+
+func TestRunWithoutDisplay(t *testing.T) {
+	if !needsDisplay("linux") || needsDisplay("darwin") || needsDisplay("windows") {
+		t.Fatal("needsDisplay is wrong")
+	}
+	if !needsDisplay(runtime.GOOS) {
+		t.Skip("this system needs no display variable")
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	if err := Run(Options{Home: t.TempDir()}); !errors.Is(err, ErrNoDisplay) {
+		t.Fatalf("Run without a screen = %v, want ErrNoDisplay", err)
+	}
+}
+
+func TestIconAndTheme(t *testing.T) {
+	if appIcon() != assets.Icon {
+		t.Fatal("the window icon is not the trustdesk icon")
+	}
+	var th calmTheme
+	if th.Color(theme.ColorNamePrimary, theme.VariantLight) != teal {
+		t.Fatal("the primary colour is not the icon's teal")
+	}
+}
