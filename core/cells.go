@@ -53,6 +53,18 @@ type MemberView struct {
 type VoteView struct {
 	Subject Person
 	Voters  []Person
+	// Needed is how many votes exclude the person under the cell's rules
+	// now (see crdt/SCHEMA.md).
+	Needed int
+}
+
+// votesNeeded is the exclusion quorum: a majority of the other current
+// members, or the policy's fixed number capped at that count.
+func votesNeeded(p crdt.Policy, others int) int {
+	if p.ExcludeQuorum > 0 {
+		return min(p.ExcludeQuorum, others)
+	}
+	return others/2 + 1
 }
 
 // Person is an identity with the name this device shows for it.
@@ -148,7 +160,11 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 	for _, vote := range st.Votes {
 		vv, ok := votes[vote.Subject]
 		if !ok {
-			vv = &VoteView{Subject: person(names, vote.Subject)}
+			others := len(st.CurrentMembers())
+			if st.IsMember(vote.Subject) {
+				others--
+			}
+			vv = &VoteView{Subject: person(names, vote.Subject), Needed: votesNeeded(st.Policy, others)}
 			votes[vote.Subject] = vv
 			order = append(order, vote.Subject)
 		}

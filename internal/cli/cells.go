@@ -140,6 +140,7 @@ type memberJSON struct {
 type voteJSON struct {
 	Subject string   `json:"subject"`
 	Voters  []string `json:"voters"`
+	Needed  int      `json:"needed"`
 }
 
 type rejectedJSON struct {
@@ -179,7 +180,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		j.Members = append(j.Members, mj)
 	}
 	for _, vote := range v.Votes {
-		vj := voteJSON{Subject: vote.Subject.Name}
+		vj := voteJSON{Subject: vote.Subject.Name, Needed: vote.Needed}
 		for _, p := range vote.Voters {
 			vj.Voters = append(vj.Voters, p.Name)
 		}
@@ -219,11 +220,19 @@ func statusWords(s crdt.Status) string {
 	return string(s)
 }
 
+// countWords says "1 vote" or "3 votes".
+func countWords(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 func quorumWords(q int) string {
 	if q == 0 {
 		return "a majority of the other members"
 	}
-	return fmt.Sprintf("%d votes", q)
+	return countWords(q, "vote", "votes")
 }
 
 func printCell(w io.Writer, v *core.CellView, verbose bool) {
@@ -231,7 +240,7 @@ func printCell(w io.Writer, v *core.CellView, verbose bool) {
 	if v.Me != crdt.StatusMember {
 		fmt.Fprintf(w, "You: %s\n", statusWords(v.Me))
 	}
-	fmt.Fprintf(w, "Rules: %d vouch(es) to join; excluding someone takes %s.\n", v.Policy.AdmitVouches, quorumWords(v.Policy.ExcludeQuorum))
+	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", countWords(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
 	for _, m := range v.Members {
 		line := fmt.Sprintf("  %-24s %-10s", m.Name, statusWords(m.Status))
@@ -248,7 +257,7 @@ func printCell(w io.Writer, v *core.CellView, verbose bool) {
 	if len(v.Votes) > 0 {
 		fmt.Fprintln(w, "\nOpen votes to exclude:")
 		for _, vote := range v.Votes {
-			fmt.Fprintf(w, "  %s: %d vote(s), from %s\n", vote.Subject.Name, len(vote.Voters), names(vote.Voters))
+			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, countWords(len(vote.Voters), "vote", "votes"), vote.Needed, names(vote.Voters))
 		}
 	}
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
@@ -395,7 +404,7 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 		}
 		for _, vote := range v.Votes {
 			if vote.Subject.ID == c.ID() {
-				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded (%d so far; it takes %s).\n", c.Name(), v.Name, len(vote.Voters), quorumWords(v.Policy.ExcludeQuorum))
+				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), v.Name, countWords(len(vote.Voters), "vote", "votes"), vote.Needed)
 			}
 		}
 		return nil
@@ -440,7 +449,7 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 				return err
 			}
 		}
-		fmt.Fprintf(r.env.Stdout, "%s: %d vouch(es) to join; excluding someone takes %s.\n", v.Name, v.Policy.AdmitVouches, quorumWords(v.Policy.ExcludeQuorum))
+		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, countWords(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
 		return nil
 	})
 }

@@ -26,7 +26,7 @@ the score and whom the person vouched for.`,
 
 func score(v *float64) string {
 	if v == nil {
-		return "  -"
+		return "none"
 	}
 	return fmt.Sprintf("%.1f", *v)
 }
@@ -97,7 +97,7 @@ func printScore(w io.Writer, sc *reputation.Score) {
 			if e.Why != "" {
 				why = " — " + e.Why
 			}
-			fmt.Fprintf(w, "    %s  %-20s in %-16s safety %d, reliability %d  counts %3.0f%%%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety, e.Reliability, 100*e.Weight, why)
+			fmt.Fprintf(w, "    %s  %s, in %s: safety %d, reliability %d; counts %.0f%%%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety, e.Reliability, 100*e.Weight, why)
 			if e.Note != "" {
 				fmt.Fprintf(w, "      %q\n", e.Note)
 			}
