@@ -88,14 +88,7 @@ func newPeopleScreen(u *UI) *PeopleScreen {
 	}
 	s.AddByText = widget.NewButtonWithIcon("Paste a card…", theme.ContentPasteIcon(), s.pasteCard)
 	s.AddFromPicture = widget.NewButtonWithIcon("Open a picture of a card…", theme.FileImageIcon(), func() {
-		openPicture(u, func(name string, r io.Reader) {
-			text, err := readCardPicture(r)
-			if err != nil {
-				u.ShowError(err)
-				return
-			}
-			s.askName(text)
-		})
+		openPicture(u, func(_ string, r io.Reader) { s.AddPicture(r) })
 	})
 	s.Empty = wrapped("Nobody here yet. The best way to add someone is to meet them: open \"Meet in person\" and scan each other's code. " +
 		"If they sent you their card as text or as a picture, use the buttons above.")
@@ -195,6 +188,17 @@ func (s *PeopleScreen) pasteCard() {
 	s.u.ask("Add a person from their card", body, "Add", func() {
 		s.AddCard(s.CardText.Text, s.CardName.Text)
 	})
+}
+
+// AddPicture reads the card in a picture of its QR code, then asks what to
+// call the person before adding them.
+func (s *PeopleScreen) AddPicture(r io.Reader) {
+	text, err := readCardPicture(r)
+	if err != nil {
+		s.u.ShowError(err)
+		return
+	}
+	s.askName(text)
 }
 
 // askName asks what to call the person on the card in text, then adds

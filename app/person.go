@@ -240,7 +240,7 @@ func (p *PersonView) verify() {
 	code := newSafetyCode()
 	code.SetCode(p.u.Svc.SafetyCode(p.Contact))
 	help := wrapped("Meet " + p.Contact.Name() + " and compare this code with the one on their screen, group by group. Only mark it if every digit is the same.")
-	p.u.ask("Compare the safety code", container.NewVBox(help, container.NewCenter(code)), "It matches — mark as met in person", func() {
+	p.u.ask("Compare the safety code", container.NewVBox(help, container.NewCenter(code)), "It matches — mark as verified in person", func() {
 		if _, err := p.u.Svc.VerifyContact(p.id); err != nil {
 			p.u.ShowError(err)
 			return

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/assets"
 	"trustdesk/core"
@@ -16,8 +19,20 @@ import (
 	"trustdesk/identity"
 )
 
-// testCore keeps passphrase derivation cheap in the app's own tests.
-var testCore = core.Options{WorkFactor: 10}
+// testCore keeps passphrase derivation cheap in the app's own tests. Its
+// clock runs testLater ahead of the real one.
+var testCore = core.Options{WorkFactor: 10, Now: func() time.Time {
+	return time.Now().Add(time.Duration(testLater.Load()))
+}}
+
+// testLater moves the tests' clock forward; laterBy sets it for one test.
+var testLater atomic.Int64
+
+// laterBy moves the tests' clock forward by d until the test ends.
+func laterBy(t *testing.T, d time.Duration) {
+	testLater.Add(int64(d))
+	t.Cleanup(func() { testLater.Add(-int64(d)) })
+}
 
 // testPass is the passphrase of the homes the tests make.
 const testPass = "correct horse battery"
@@ -234,4 +249,24 @@ func TestIconAndTheme(t *testing.T) {
 	if th.Color(theme.ColorNamePrimary, theme.VariantLight) != teal {
 		t.Fatal("the primary colour is not the icon's teal")
 	}
+}
+
+// crdtRating is a rating for today with the two marks.
+func crdtRating(safety, reliability int) crdt.Rating {
+	return crdt.Rating{Safety: safety, Reliability: reliability, Day: time.Now().Format(time.DateOnly)}
+}
+
+// dialogTexts returns the texts of the labels in the dialog on top.
+func dialogTexts(u *UI) string {
+	top := u.Win.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	var texts []string
+	for _, o := range test.LaidOutObjects(top) {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	}
+	return strings.Join(texts, "\n")
 }
