@@ -91,7 +91,7 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	for _, r := range recs {
 		// These bytes were written by this device, inside the encrypted
 		// store, after being checked: they are trusted.
-		c, err := crdt.Load(r.Value)
+		c, err := readCell(r.Value)
 		if err != nil {
 			return nil, fmt.Errorf("read cell: %w", err)
 		}
@@ -99,6 +99,26 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	}
 	s.cells = cells
 	return cells, nil
+}
+
+// putCell stores a cell as a snapshot: its document with its statements
+// and the signature checks already done, so opening the home later neither
+// loads the Automerge document nor checks every signature again.
+func putCell(tx *store.Tx, c *crdt.Cell) error {
+	snap, err := c.Snapshot()
+	if err != nil {
+		return err
+	}
+	id := c.ID()
+	return tx.Put(bucketCell, nil, id[:], snap)
+}
+
+// readCell reads a stored cell: a snapshot, or a plain document.
+func readCell(b []byte) (*crdt.Cell, error) {
+	if crdt.IsDocument(b) {
+		return crdt.Load(b)
+	}
+	return crdt.LoadSnapshot(b)
 }
 
 // names returns how this device names every person it knows: petnames and
@@ -265,8 +285,7 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 	var views []*CellView
 	err := s.db.Update(func(tx *store.Tx) error {
 		for _, c := range changed {
-			id := c.ID()
-			if err := tx.Put(bucketCell, nil, id[:], c.Save()); err != nil {
+			if err := putCell(tx, c); err != nil {
 				return err
 			}
 			if err := s.learnCards(tx, c); err != nil {

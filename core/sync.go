@@ -376,8 +376,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			return err
 		}
 		for _, c := range p.cells {
-			id := c.ID()
-			if err := tx.Put(bucketCell, nil, id[:], c.Save()); err != nil {
+			if err := putCell(tx, c); err != nil {
 				return err
 			}
 			if err := s.learnCards(tx, c); err != nil {

@@ -37,6 +37,9 @@ func (c *Cell) RateMany(me *identity.Identity, subjects []*identity.Card, rs []R
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.ensureDoc(); err != nil {
+		return nil, err
+	}
 	st := c.derive()
 	author := me.Card.ID()
 	if !st.IsMember(author) {

@@ -56,6 +56,12 @@ type Cell struct {
 	doc *automerge.Doc
 	id  CellID
 
+	// saved and savedHeads stand in for doc in a cell read from a
+	// snapshot until a method needs the Automerge document (see
+	// LoadSnapshot); doc is nil until then.
+	saved      []byte
+	savedHeads []ChangeHash
+
 	// entries caches the decoded statement map, keyed by document key.
 	entries map[string]*entry
 	// known holds every well-formed statement this replica has held, so
@@ -154,6 +160,14 @@ func (c *Cell) ID() CellID { return c.id }
 func (c *Cell) Save() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.save()
+}
+
+// save returns the document's bytes. The caller holds c.mu.
+func (c *Cell) save() []byte {
+	if c.doc == nil {
+		return slices.Clone(c.saved)
+	}
 	return c.doc.Save()
 }
 
@@ -165,6 +179,9 @@ func (c *Cell) Heads() []ChangeHash {
 }
 
 func (c *Cell) heads() []ChangeHash {
+	if c.doc == nil {
+		return slices.Clone(c.savedHeads)
+	}
 	hs := c.doc.Heads()
 	out := make([]ChangeHash, len(hs))
 	for i, h := range hs {
@@ -182,6 +199,9 @@ func (c *Cell) heads() []ChangeHash {
 func (c *Cell) ChangesSince(since []ChangeHash) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.ensureDoc(); err != nil {
+		return nil, err
+	}
 	var have []automerge.ChangeHash
 	for _, h := range since {
 		if _, err := c.doc.Change(automerge.ChangeHash(h)); err == nil {
@@ -207,6 +227,9 @@ func (c *Cell) ApplyChanges(chunk []byte) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.ensureDoc(); err != nil {
+		return err
+	}
 	c.decodeAll()
 	if err := c.doc.LoadIncremental(chunk); err != nil {
 		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
@@ -224,13 +247,20 @@ func (c *Cell) Merge(other *Cell) error {
 		return nil
 	}
 	other.mu.Lock()
-	od, err := other.doc.Fork()
+	err := other.ensureDoc()
+	var od *automerge.Doc
+	if err == nil {
+		od, err = other.doc.Fork()
+	}
 	other.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("merge cell: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.ensureDoc(); err != nil {
+		return err
+	}
 	c.decodeAll()
 	if _, err := c.doc.Merge(od); err != nil {
 		return fmt.Errorf("merge cell: %w: %v", ErrMalformed, err)
@@ -417,6 +447,9 @@ func (c *Cell) add(me *identity.Identity, s *Statement, now time.Time, check fun
 	}
 	s.Created = now
 	if err := s.Sign(me); err != nil {
+		return nil, err
+	}
+	if err := c.ensureDoc(); err != nil {
 		return nil, err
 	}
 	if err := c.put(s); err != nil {

@@ -17,6 +17,9 @@ import (
 func (c *Cell) ChangesMissing(known [][]ChangeHash) ([]byte, int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.ensureDoc(); err != nil {
+		return nil, 0, err
+	}
 	if len(known) == 0 {
 		known = [][]ChangeHash{nil}
 	}

@@ -446,6 +446,7 @@ func (c *Cell) adopt(t *Cell) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c.doc, c.entries, c.known, c.state = t.doc, t.entries, t.known, t.state
+	c.saved, c.savedHeads = t.saved, t.savedHeads
 }
 
 // saveVerified returns c's document and the ids of its statements whose
@@ -459,7 +460,7 @@ func (c *Cell) saveVerified() ([]byte, []StatementID) {
 			ids = append(ids, e.stmt.id)
 		}
 	}
-	return c.doc.Save(), ids
+	return c.save(), ids
 }
 
 // trustSignatures marks the statements with the given ids as having good
@@ -487,9 +488,12 @@ func (c *Cell) Clone() (*Cell, error) { return c.fork() }
 func (c *Cell) fork() (*Cell, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	doc, err := c.doc.Fork()
-	if err != nil {
-		return nil, err
+	var doc *automerge.Doc
+	if c.doc != nil {
+		var err error
+		if doc, err = c.doc.Fork(); err != nil {
+			return nil, err
+		}
 	}
 	f := newCell(doc, c.id)
 	for k, v := range c.known {
@@ -498,6 +502,12 @@ func (c *Cell) fork() (*Cell, error) {
 	for k, e := range c.entries {
 		cp := *e
 		f.entries[k] = &cp
+	}
+	if doc == nil {
+		// Not loaded yet: the copy shares the saved bytes, which nobody
+		// modifies, and loads its own document when it needs one.
+		f.saved, f.savedHeads = c.saved, c.savedHeads
+		return f, nil
 	}
 	return f, f.rescan()
 }

@@ -1,0 +1,131 @@
+package crdt
+
+import (
+	"fmt"
+
+	"github.com/automerge/automerge-go"
+	"github.com/fxamacker/cbor/v2"
+)
+
+// snapshotVersion is the version of the snapshot encoding.
+const snapshotVersion = 1
+
+// snapshot is how a device keeps a cell in its own encrypted storage: the
+// Automerge document, plus what reading it costs to work out again — the
+// heads, the statements by key, and which signatures were already checked.
+type snapshot struct {
+	Version int             `cbor:"1,keyasint"`
+	Cell    []byte          `cbor:"2,keyasint"`
+	Doc     []byte          `cbor:"3,keyasint"`
+	Heads   [][]byte        `cbor:"4,keyasint"`
+	Entries []snapshotEntry `cbor:"5,keyasint"`
+}
+
+type snapshotEntry struct {
+	Key string `cbor:"1,keyasint"`
+	Raw []byte `cbor:"2,keyasint,omitempty"`
+	// NotBytes marks a map value that is not a byte string.
+	NotBytes bool `cbor:"3,keyasint,omitempty"`
+	// Sig is the signature check's result: 0 not checked, 1 good, -1 bad.
+	Sig int8 `cbor:"4,keyasint,omitempty"`
+}
+
+var snapshotEnc = func() cbor.EncMode {
+	em, err := cbor.CoreDetEncOptions().EncMode()
+	if err != nil {
+		panic(err)
+	}
+	return em
+}()
+
+// Snapshot returns the cell in the form a device keeps it in its own
+// storage: the document together with its statements and the results of
+// the signature checks done so far, so that [LoadSnapshot] can show the
+// cell without loading the Automerge document or checking every signature
+// again. A snapshot is private to the device that made it (it trusts its
+// own earlier checks) and must be stored where nobody else can alter it;
+// it is not an exchange format: use [Cell.Save] for that.
+func (c *Cell) Snapshot() ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.derive() // check what has not been checked yet, so it is kept
+	s := snapshot{Version: snapshotVersion, Cell: c.id[:], Doc: c.save()}
+	for _, h := range c.heads() {
+		s.Heads = append(s.Heads, h[:])
+	}
+	s.Entries = make([]snapshotEntry, 0, len(c.entries))
+	for _, e := range c.entries {
+		se := snapshotEntry{Key: e.key, Raw: e.raw, NotBytes: e.raw == nil}
+		if e.keyOK && e.stmt != nil && e.stmt.Cell == c.id {
+			se.Sig = e.sig
+		}
+		s.Entries = append(s.Entries, se)
+	}
+	b, err := snapshotEnc.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot cell: %w", err)
+	}
+	return b, nil
+}
+
+// LoadSnapshot reads a cell saved by [Cell.Snapshot] on this device. It
+// decodes the statements and derives the state without loading the
+// Automerge document, which is loaded the first time a method needs it
+// (adding a statement, exchanging changes). Only pass it bytes this device
+// wrote to its own protected storage: it trusts the signature checks they
+// record.
+func LoadSnapshot(trusted []byte) (*Cell, error) {
+	var s snapshot
+	if err := cbor.Unmarshal(trusted, &s); err != nil {
+		return nil, fmt.Errorf("load cell snapshot: %w: %v", ErrMalformed, err)
+	}
+	if s.Version != snapshotVersion || len(s.Cell) != len(CellID{}) || len(s.Doc) == 0 {
+		return nil, fmt.Errorf("load cell snapshot: %w: unknown version or missing parts", ErrMalformed)
+	}
+	c := newCell(nil, CellID(s.Cell))
+	c.saved = s.Doc
+	for _, h := range s.Heads {
+		if len(h) != len(ChangeHash{}) {
+			return nil, fmt.Errorf("load cell snapshot: %w: bad heads", ErrMalformed)
+		}
+		c.savedHeads = append(c.savedHeads, ChangeHash(h))
+	}
+	for _, se := range s.Entries {
+		e := &entry{key: se.Key, raw: se.Raw}
+		if se.NotBytes {
+			e.raw = nil
+			e.decoded, e.err = true, fmt.Errorf("value is not bytes")
+		}
+		c.entries[se.Key] = e
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.decodeAll()
+	for _, se := range s.Entries {
+		if e := c.entries[se.Key]; e.keyOK && e.stmt.Cell == c.id {
+			e.sig = se.Sig
+		}
+	}
+	return c, nil
+}
+
+// ensureDoc loads the Automerge document of a cell read from a snapshot.
+// The caller holds c.mu.
+func (c *Cell) ensureDoc() error {
+	if c.doc != nil {
+		return nil
+	}
+	doc, err := automerge.Load(c.saved)
+	if err != nil {
+		return fmt.Errorf("load cell: %w: %v", ErrMalformed, err)
+	}
+	id, err := readHeader(doc)
+	if err != nil {
+		return fmt.Errorf("load cell: %w", err)
+	}
+	if id != c.id {
+		return fmt.Errorf("load cell: %w", ErrWrongCell)
+	}
+	c.doc, c.saved, c.savedHeads = doc, nil, nil
+	return nil
+}

@@ -1,0 +1,72 @@
+package crdt
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+)
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	a, m, x := person(t, 0), person(t, 1), person(t, 2)
+	c := must(Found(a, "Cell", t0))
+	must(c.Admit(a, m.Card, t0))
+	must(c.Rate(a, x.Card, rating(2, 3), t0))
+	snap := must(c.Snapshot())
+
+	s := must(LoadSnapshot(snap))
+	if s.ID() != c.ID() || s.State().Digest() != c.State().Digest() {
+		t.Fatal("the snapshot shows another cell")
+	}
+	if !bytes.Equal(s.Save(), c.Save()) || len(s.Heads()) != len(c.Heads()) || s.Heads()[0] != c.Heads()[0] {
+		t.Fatal("a snapshot's document or heads differ before it is loaded")
+	}
+	// Everything that needs the document loads it on the way.
+	clone := must(s.Clone())
+	must(clone.Rate(m, x.Card, rating(5, 5), t0))
+	chunk := must(clone.ChangesSince(s.Heads()))
+	if err := s.ApplyChanges(chunk); err != nil {
+		t.Fatal(err)
+	}
+	if s.State().Digest() != clone.State().Digest() || len(s.State().Ratings) != 2 {
+		t.Fatalf("after applying changes: %d ratings", len(s.State().Ratings))
+	}
+	if _, _, err := must(LoadSnapshot(snap)).ChangesMissing([][]ChangeHash{c.Heads()}); err != nil {
+		t.Fatal(err)
+	}
+	other := must(LoadSnapshot(snap))
+	if err := other.Merge(clone); err != nil || other.State().Digest() != clone.State().Digest() {
+		t.Fatalf("merge into a snapshot: %v", err)
+	}
+	// The document loaded from a snapshot is the real one.
+	if must(Load(s.Save())).State().Digest() != s.State().Digest() {
+		t.Fatal("the saved document of a snapshot differs")
+	}
+}
+
+// A snapshot keeps the signature checks: a statement recorded as checked is
+// not checked again, and one recorded as bad stays bad.
+func TestSnapshotKeepsChecks(t *testing.T) {
+	a, x := person(t, 0), person(t, 2)
+	c := must(Found(a, "Cell", t0))
+	must(c.Rate(a, x.Card, rating(2, 3), t0))
+	s := must(LoadSnapshot(must(c.Snapshot())))
+	s.mu.Lock()
+	checked := 0
+	for _, e := range s.entries {
+		if e.sig == 1 {
+			checked++
+		}
+	}
+	s.mu.Unlock()
+	if checked != len(c.Statements()) {
+		t.Fatalf("%d of %d statements arrive checked", checked, len(c.Statements()))
+	}
+}
+
+func TestSnapshotRefusesJunk(t *testing.T) {
+	for _, b := range [][]byte{nil, []byte("junk"), {0xa1, 0x01, 0x02}} {
+		if _, err := LoadSnapshot(b); !errors.Is(err, ErrMalformed) {
+			t.Errorf("LoadSnapshot(%x): %v", b, err)
+		}
+	}
+}
