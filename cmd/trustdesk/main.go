@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	_ "a.trustdesk.internal/cleanlocale" // before the toolkit reads the locale
@@ -18,7 +19,14 @@ func main() {
 	if crdt.IsWorker() {
 		crdt.ServeWorker()
 	}
-	os.Exit(cli.Main(os.Args[1:], func(home string) error {
-		return app.Run(app.Options{Home: home})
-	}))
+	os.Exit(cli.Main(os.Args[1:], openApp))
+}
+
+// openApp opens the desktop app.
+func openApp(req cli.GUIRequest) error {
+	err := app.Run(app.Options{Home: req.Home, Passphrase: req.Passphrase})
+	if errors.Is(err, app.ErrNoDisplay) {
+		return errors.New("there is no screen here to open the window on: run 'trustdesk help' to use trustdesk from the terminal")
+	}
+	return err
 }

@@ -46,6 +46,9 @@ func TestBinary(t *testing.T) {
 			t.Errorf("LANG=%s: exit %d, stderr %q; want exit 1 and one line", lang, code, stderr)
 		}
 	}
+	if code, _, stderr := run([]string{"DISPLAY=", "WAYLAND_DISPLAY="}); code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "no screen") {
+		t.Errorf("no screen: exit %d, stderr %q", code, stderr)
+	}
 	if code, _, stderr := run(nil, "frobnicate"); code != 2 || !strings.Contains(stderr, "Usage") {
 		t.Errorf("bad usage: exit %d, stderr %q", code, stderr)
 	}

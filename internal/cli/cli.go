@@ -34,16 +34,25 @@ type Env struct {
 	ReadSecret func(prompt string) ([]byte, error)
 	// Confirm asks a yes/no question on a terminal; nil means no terminal.
 	Confirm func(prompt string) (bool, error)
-	// OpenGUI opens the desktop app on a data directory; nil means this
-	// build has no desktop app.
-	OpenGUI func(home string) error
+	// OpenGUI opens the desktop app; nil means this build has no desktop
+	// app.
+	OpenGUI func(GUIRequest) error
 	// Options tune the core service (tests lower the passphrase cost).
 	Options core.Options
 }
 
+// GUIRequest is what the desktop app is opened with.
+type GUIRequest struct {
+	// Home is the data folder, resolved as for every command.
+	Home string
+	// Passphrase is TRUSTDESK_PASSPHRASE, if set: the app unlocks with it
+	// instead of asking.
+	Passphrase []byte
+}
+
 // Main runs the command line for the real process and returns the exit
 // code.
-func Main(args []string, openGUI func(home string) error) int {
+func Main(args []string, openGUI func(GUIRequest) error) int {
 	env := &Env{
 		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,
@@ -151,7 +160,11 @@ func Run(args []string, env *Env) int {
 			printOverview(env.Stderr)
 			return 2
 		}
-		if err := env.OpenGUI(home); err != nil {
+		req := GUIRequest{Home: home}
+		if p := env.Getenv("TRUSTDESK_PASSPHRASE"); p != "" {
+			req.Passphrase = []byte(p)
+		}
+		if err := env.OpenGUI(req); err != nil {
 			fmt.Fprintln(env.Stderr, "trustdesk:", core.Explain(err))
 			return 1
 		}

@@ -302,3 +302,21 @@ func TestDefaultHome(t *testing.T) {
 		t.Fatalf("TRUSTDESK_HOME ignored: %d %s", code, errb.String())
 	}
 }
+
+func TestNoCommandOpensTheApp(t *testing.T) {
+	w := newWorld(t)
+	var got GUIRequest
+	var out, errb bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return w.vars[k] },
+		OpenGUI: func(r GUIRequest) error { got = r; return nil }}
+	if code := Run([]string{"--home", w.home}, env); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got.Home != w.home || string(got.Passphrase) != "correct horse" {
+		t.Fatalf("the app was opened with %+v", got)
+	}
+	env.OpenGUI = nil
+	if code := Run([]string{"--home", w.home}, env); code != 2 {
+		t.Fatalf("without a desktop app: exit %d", code)
+	}
+}
