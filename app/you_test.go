@@ -1,0 +1,126 @@
+package app
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"trustdesk/core"
+)
+
+func TestYouCopyCard(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	y := u.You
+	if y.Name.Text != "Mara" || y.CardText.Text != u.Svc.Card().String() || y.MyCode.Image == nil {
+		t.Fatal("my card is not shown")
+	}
+	test.Tap(y.Copy)
+	if got := u.App.Clipboard().Content(); got != u.Svc.Card().String() {
+		t.Fatalf("clipboard = %q", got)
+	}
+	if !strings.Contains(y.Details.Text, u.Svc.Card().ID().String()[:4]) {
+		t.Fatalf("details = %q", y.Details.Text)
+	}
+}
+
+func TestYouBackup(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	var buf bytes.Buffer
+	u.You.SaveBackup(&buf, []byte("backup words"), nil)
+	u.Wait()
+	if u.LastError != "" || buf.Len() == 0 {
+		t.Fatalf("backup: %q, %d bytes", u.LastError, buf.Len())
+	}
+	s, err := core.Restore(t.TempDir(), &buf, []byte("backup words"), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Card().String() != u.Svc.Card().String() {
+		t.Fatal("the backup holds another card")
+	}
+}
+
+func TestYouBackupPassphraseChecks(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	y := u.You
+	test.Tap(y.Backup)
+	y.Pass1.SetText("backup words")
+	y.Pass2.SetText("backup wordz")
+	tapYes(t, u)
+	wantError(t, u, core.ErrPassphraseMismatch)
+	test.Tap(y.Backup)
+	y.Pass1.SetText("short")
+	y.Pass2.SetText("short")
+	tapYes(t, u)
+	if !strings.Contains(u.LastError, "longer passphrase") {
+		t.Fatalf("short backup passphrase: %q", u.LastError)
+	}
+}
+
+func TestYouChangePassphraseAndLock(t *testing.T) {
+	home := newHome(t, "Mara")
+	u := startUI(t, home, testPass)
+	y := u.You
+	test.Tap(y.ChangePassphrase)
+	y.Pass1.SetText("a brand new passphrase")
+	y.Pass2.SetText("a brand new passphrase")
+	tapYes(t, u)
+	if u.LastError != "" {
+		t.Fatal(u.LastError)
+	}
+	test.Tap(y.Lock)
+	if u.Svc != nil || u.Tabs != nil || u.Start == nil || u.Start.FirstRun {
+		t.Fatal("Lock did not go back to the unlock screen")
+	}
+	u.Start.Passphrase.SetText(testPass)
+	test.Tap(u.Start.Unlock)
+	u.Wait()
+	if u.Svc != nil {
+		t.Fatal("the old passphrase still unlocks")
+	}
+	u.Start.Passphrase.SetText("a brand new passphrase")
+	test.Tap(u.Start.Unlock)
+	u.Wait()
+	if u.Svc == nil {
+		t.Fatal("the new passphrase does not unlock")
+	}
+}
+
+func TestYouChangePassphraseMismatch(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	test.Tap(u.You.ChangePassphrase)
+	u.You.Pass1.SetText("a brand new passphrase")
+	u.You.Pass2.SetText("another new passphrase")
+	tapYes(t, u)
+	wantError(t, u, core.ErrPassphraseMismatch)
+}
+
+func TestYouWipe(t *testing.T) {
+	home := newHome(t, "Mara")
+	u := startUI(t, home, testPass)
+	y := u.You
+	test.Tap(y.Wipe)
+	if !u.Yes.Disabled() {
+		t.Fatal("wipe can be confirmed without typing WIPE")
+	}
+	test.Type(y.WipeConfirm, "wipe")
+	if !u.Yes.Disabled() {
+		t.Fatal("lower-case wipe is enough")
+	}
+	test.Tap(u.No)
+	if u.Svc == nil || !core.HasIdentity(home) {
+		t.Fatal("Cancel wiped")
+	}
+	test.Tap(y.Wipe)
+	test.Type(y.WipeConfirm, WipeWord)
+	tapYes(t, u)
+	if core.HasIdentity(home) {
+		t.Fatal("the card is still there")
+	}
+	if u.Svc != nil || u.Start == nil || !u.Start.FirstRun {
+		t.Fatal("after wiping the app does not offer to make a card")
+	}
+}
