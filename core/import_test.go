@@ -182,3 +182,28 @@ func writeCompatFixtures(t *testing.T, dir string) {
 	os.WriteFile(filepath.Join(dir, "v1-first.tdsync"), first, 0o644)
 	os.WriteFile(filepath.Join(dir, "v1-second.txt"), armored, 0o644)
 }
+
+// FuzzInspect runs inspect's recognition on arbitrary bytes: cards, cell
+// documents and change chunks (checked in the child process), anything
+// else. It must never crash, and every refusal must have an explanation.
+func FuzzInspect(f *testing.F) {
+	a, err := Init(f.TempDir(), "Ana", []byte("pw"), testOptions)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer a.Close()
+	cell, _ := a.NewCell("Night")
+	doc, _ := a.CellDocument(cell.ID)
+	for _, seed := range [][]byte{[]byte(a.Card().String()), doc, doc[:len(doc)/2], []byte("TD1"), {0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1}} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := Inspect(ctx, nil, data)
+		switch {
+		case err != nil && Explain(err) == "":
+			t.Fatalf("error without an explanation: %v", err)
+		case err == nil && in.Kind == "":
+			t.Fatal("inspect recognised something without saying what")
+		}
+	})
+}
