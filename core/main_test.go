@@ -18,6 +18,8 @@ func TestMain(m *testing.M) {
 	if home := os.Getenv("TRUSTDESK_TEST_IMPORT_HOME"); home != "" {
 		os.Exit(importChild(home, os.Getenv("TRUSTDESK_TEST_IMPORT_FILE")))
 	}
+	// Race-instrumented children otherwise wait a second before exiting.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	os.Exit(m.Run())
 }
 

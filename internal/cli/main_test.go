@@ -13,5 +13,7 @@ func TestMain(m *testing.M) {
 	if crdt.IsWorker() {
 		crdt.ServeWorker()
 	}
+	// Race-instrumented children otherwise wait a second before exiting.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	os.Exit(m.Run())
 }
