@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -70,14 +71,16 @@ type MemberRow struct {
 	ID identity.ID
 	// Name opens the person's page.
 	Name *widget.Button
-	// Status says their standing in plain words.
+	// Status says their standing in plain words and who vouched for them
+	// (and who voted them out).
 	Status *widget.Label
 	// Badge shows their safety and reliability as this device sees them.
 	Badge fyne.CanvasObject
-	// Vouched says who vouched for them (and who voted them out).
-	Vouched *widget.Label
-	// Exclude adds my vote to exclude them; nil when I cannot vote.
-	Exclude *widget.Button
+	// More opens a small menu with the quiet actions on the person; nil
+	// when there are none.
+	More *widget.Button
+	// Menu is what More shows: "Vote to exclude …".
+	Menu *fyne.Menu
 }
 
 func newCellsScreen(u *UI) *CellsScreen {
@@ -268,36 +271,47 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	r.Name = widget.NewButton(name, func() { s.u.ShowPerson(id) })
 	r.Name.Importance = widget.LowImportance
 	r.Name.Alignment = widget.ButtonAlignLeading
-	r.Status = widget.NewLabel(memberStatus(v, m))
-	r.Badge = reputationBadge(s.scoreOf(m.ID))
-	var lines []string
+	parts := []string{memberStatus(v, m)}
 	if len(m.VouchedBy) > 0 {
-		lines = append(lines, "vouched for by "+personNames(m.VouchedBy))
+		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
 	} else if m.ID == v.State.Founder {
-		lines = append(lines, "founded the cell")
+		parts = append(parts, "founded the cell")
 	}
 	if len(m.ExcludedBy) > 0 {
-		lines = append(lines, "voted out by "+personNames(m.ExcludedBy))
+		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
 	}
-	r.Vouched = widget.NewLabel(strings.Join(lines, "; "))
-	r.Vouched.Wrapping = fyne.TextWrapWord
-	r.Vouched.SizeName = theme.SizeNameCaptionText
+	r.Status = widget.NewLabel(strings.Join(parts, " · "))
+	r.Status.Importance = widget.LowImportance
+	r.Status.SizeName = theme.SizeNameCaptionText
+	r.Status.Truncation = fyne.TextTruncateEllipsis
+	b := newBadge()
+	b.set(s.scoreOf(m.ID))
+	r.Badge = b.content
 	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.Svc.Card().ID()) {
-		r.Exclude = widget.NewButton("Vote to exclude", func() { s.askExclude(v, m) })
-		r.Exclude.Importance = widget.LowImportance
+		r.Menu = fyne.NewMenu("", fyne.NewMenuItem("Vote to exclude "+m.Name+"…", func() { s.askExclude(v, m) }))
+		r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
+		r.More.Importance = widget.LowImportance
+		r.More.OnTapped = func() {
+			c := s.u.Win.Canvas()
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.More)
+			widget.ShowPopUpMenuAtPosition(r.Menu, c, pos.AddXY(0, r.More.Size().Height))
+		}
 	}
 	return r
 }
 
-// object lays the row out: name and standing on the left, the badge and
-// the quiet vote button on the right, who vouched underneath.
+// object lays the row out: name over standing on the left, the badge and
+// the quiet menu on the right.
 func (r *MemberRow) object() fyne.CanvasObject {
-	right := container.NewHBox(r.Badge)
-	if r.Exclude != nil {
-		right.Add(r.Exclude)
+	var more fyne.CanvasObject = r.More
+	if r.More == nil {
+		// Keep the badges of all rows aligned.
+		gap := canvas.NewRectangle(color.Transparent)
+		gap.SetMinSize(widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil).MinSize())
+		more = gap
 	}
-	top := container.NewBorder(nil, nil, container.NewHBox(r.Name, r.Status), right)
-	return container.NewVBox(top, container.NewPadded(r.Vouched))
+	left := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), r.Name, r.Status)
+	return container.NewBorder(nil, nil, nil, container.NewHBox(container.NewCenter(r.Badge), more), left)
 }
 
 func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {
@@ -608,64 +622,3 @@ func personNames(ps []core.Person) string {
 func widgetHeading(text string) *widget.Label {
 	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 }
-
-// reputationBadge shows a score as two short bars, safety and reliability,
-// their width the score from 1 to 5, their strength the confidence. A
-// flag is written out. Without counted ratings it says so.
-func reputationBadge(sc *reputation.Score) fyne.CanvasObject {
-	if sc == nil || sc.Safety == nil || sc.Reliability == nil {
-		l := widget.NewLabel("no ratings yet")
-		l.SizeName = theme.SizeNameCaptionText
-		return l
-	}
-	objs := []fyne.CanvasObject{
-		badgeBar("safe", *sc.Safety, sc.Confidence),
-		badgeBar("reliable", *sc.Reliability, sc.Confidence),
-	}
-	if sc.Flags > 0 {
-		flag := widget.NewLabelWithStyle("flagged unsafe", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		flag.Importance = widget.DangerImportance
-		objs = append(objs, flag)
-	}
-	return container.NewHBox(objs...)
-}
-
-// badgeBar is one labelled bar of a badge.
-func badgeBar(label string, score, confidence float64) fyne.CanvasObject {
-	const width, height = 48, 8
-	l := widget.NewLabel(fmt.Sprintf("%s %.1f", label, score))
-	l.SizeName = theme.SizeNameCaptionText
-	back := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	back.SetMinSize(fyne.NewSize(width, height))
-	back.CornerRadius = 3
-	c := theme.Color(theme.ColorNameSuccess)
-	if score < 2.5 {
-		c = theme.Color(theme.ColorNameError)
-	} else if score < 3.5 {
-		c = theme.Color(theme.ColorNameWarning)
-	}
-	r, g, b, _ := c.RGBA()
-	alpha := uint8(90 + 165*min(max(confidence, 0), 1))
-	fill := canvas.NewRectangle(color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: alpha})
-	fill.CornerRadius = 3
-	frac := float32(min(max((score-1)/4, 0.05), 1))
-	fill.Resize(fyne.NewSize(width*frac, height))
-	back.Resize(fyne.NewSize(width, height))
-	bar := container.New(&fixedSize{fyne.NewSize(width, height)}, container.NewWithoutLayout(back, fill))
-	return container.NewHBox(l, container.NewCenter(bar))
-}
-
-// fixedSize is a layout whose minimum size is a fixed size; it gives its
-// objects that size.
-type fixedSize struct{ size fyne.Size }
-
-// Layout places every object at the origin with its fixed size.
-func (f *fixedSize) Layout(objs []fyne.CanvasObject, _ fyne.Size) {
-	for _, o := range objs {
-		o.Resize(f.size)
-		o.Move(fyne.NewPos(0, 0))
-	}
-}
-
-// MinSize returns the fixed size.
-func (f *fixedSize) MinSize([]fyne.CanvasObject) fyne.Size { return f.size }

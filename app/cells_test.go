@@ -133,6 +133,20 @@ func admitThroughDialog(t *testing.T, u *UI, name string) {
 	tapDialog(t, u, "Admit")
 }
 
+// voteAgainst opens the quiet menu of r and chooses to vote to exclude.
+func voteAgainst(t *testing.T, u *UI, r *MemberRow) {
+	t.Helper()
+	if r.More == nil {
+		t.Fatalf("no menu to vote against %s", r.Name.Text)
+	}
+	test.Tap(r.More)
+	if u.Win.Canvas().Overlays().Top() == nil {
+		t.Fatal("the menu did not open")
+	}
+	u.Win.Canvas().Overlays().Top().Hide()
+	r.Menu.Items[0].Action()
+}
+
 func TestCellsFoundAdmitAndRules(t *testing.T) {
 	w := newCellWorld(t)
 	u, s := w.u, w.u.Cells
@@ -144,16 +158,16 @@ func TestCellsFoundAdmitAndRules(t *testing.T) {
 	if got := cellListLine(s.Views[0]); got != "1 member · you are a member" {
 		t.Errorf("list line = %q", got)
 	}
-	if r := row(t, s, "Mara"); r.Exclude != nil || r.Status.Text != "member" {
-		t.Errorf("my own row: status %q, exclude button %v", r.Status.Text, r.Exclude != nil)
+	if r := row(t, s, "Mara"); r.More != nil || r.Status.Text != "member · founded the cell" {
+		t.Errorf("my own row: status %q, menu %v", r.Status.Text, r.More != nil)
 	}
 
 	admitThroughDialog(t, u, "Ann")
 	ann := row(t, s, "Ann")
-	if ann.Status.Text != "member" || !strings.Contains(ann.Vouched.Text, "vouched for by you") {
-		t.Errorf("Ann: status %q, %q", ann.Status.Text, ann.Vouched.Text)
+	if ann.Status.Text != "member · vouched for by you" {
+		t.Errorf("Ann: status %q", ann.Status.Text)
 	}
-	if ann.Exclude == nil {
+	if ann.More == nil || ann.Menu.Items[0].Label != "Vote to exclude Ann…" {
 		t.Error("no way to vote to exclude Ann")
 	}
 
@@ -177,7 +191,7 @@ func TestCellsFoundAdmitAndRules(t *testing.T) {
 
 	// Bob now waits for a second vouch, and cannot be chosen again by me.
 	admitThroughDialog(t, u, "Bob")
-	if got := row(t, s, "Bob").Status.Text; got != "waiting for vouches (1 of 2)" {
+	if got := row(t, s, "Bob").Status.Text; got != "waiting for vouches (1 of 2) · vouched for by you" {
 		t.Errorf("Bob: %q", got)
 	}
 	if !strings.Contains(s.Summary.Text, "1 waiting for vouches") {
@@ -207,7 +221,7 @@ func TestCellsVoteToExclude(t *testing.T) {
 	admitThroughDialog(t, u, "Cy")
 
 	// Cancelling changes nothing.
-	test.Tap(row(t, s, "Cy").Exclude)
+	voteAgainst(t, u, row(t, s, "Cy"))
 	text := dialogText(u)
 	for _, want := range []string{"quiet", "2 of the other members", "nobody sends them the cell again"} {
 		if !strings.Contains(text, want) {
@@ -219,15 +233,15 @@ func TestCellsVoteToExclude(t *testing.T) {
 		t.Fatal("cancel voted")
 	}
 
-	test.Tap(row(t, s, "Cy").Exclude)
+	voteAgainst(t, u, row(t, s, "Cy"))
 	tapDialog(t, u, "Vote to exclude")
 	if len(s.Selected.Votes) != 1 || !strings.Contains(s.Votes.Text, "Cy: 1 of 2 needed votes to exclude (you)") {
 		t.Errorf("open votes: %q", s.Votes.Text)
 	}
-	if row(t, s, "Cy").Exclude != nil {
+	if row(t, s, "Cy").More != nil {
 		t.Error("I can vote twice against Cy")
 	}
-	if row(t, s, "Cy").Status.Text != "member" {
+	if !strings.HasPrefix(row(t, s, "Cy").Status.Text, "member ·") {
 		t.Error("one vote of two excluded Cy")
 	}
 
@@ -236,11 +250,11 @@ func TestCellsVoteToExclude(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.Changed()
-	test.Tap(row(t, s, "Bob").Exclude)
+	voteAgainst(t, u, row(t, s, "Bob"))
 	tapDialog(t, u, "Vote to exclude")
 	bob := row(t, s, "Bob")
-	if bob.Status.Text != "excluded" || !strings.Contains(bob.Vouched.Text, "voted out by you") {
-		t.Errorf("Bob: %q, %q", bob.Status.Text, bob.Vouched.Text)
+	if bob.Status.Text != "excluded · vouched for by you · voted out by you" {
+		t.Errorf("Bob: %q", bob.Status.Text)
 	}
 }
 
@@ -270,7 +284,7 @@ func TestCellsLeave(t *testing.T) {
 		t.Errorf("list line = %q", cellListLine(s.Views[0]))
 	}
 	for _, r := range s.Members {
-		if r.Exclude != nil {
+		if r.More != nil {
 			t.Errorf("a former member can vote against %s", r.Name.Text)
 		}
 	}

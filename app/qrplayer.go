@@ -25,9 +25,9 @@ const (
 
 // profileNames are the choices of QRPlayer.Profile, most robust first.
 var profileNames = map[qr.Profile]string{
-	qr.Robust: "Robust: slower, for a poor camera or poor light",
+	qr.Robust: "Robust: for a poor camera",
 	qr.Normal: "Normal",
-	qr.Dense:  "Dense: faster, needs a sharp camera",
+	qr.Dense:  "Dense: for a sharp camera",
 }
 
 // QRPlayer shows a sync file as moving QR codes over the whole window, for
@@ -83,6 +83,7 @@ func newQRPlayer(u *UI, data []byte, seq *qr.Sequence) *QRPlayer {
 		names = append(names, profileNames[pr])
 	}
 	p.Profile = widget.NewSelect(names, nil)
+	profile := container.NewGridWrap(fyne.NewSize(300, p.Profile.MinSize().Height), p.Profile)
 	p.Profile.SetSelected(profileNames[seq.Profile()])
 	p.Profile.OnChanged = p.changeProfile
 
@@ -93,12 +94,31 @@ func newQRPlayer(u *UI, data []byte, seq *qr.Sequence) *QRPlayer {
 
 	controls := container.NewHBox(p.Previous, p.Pause, p.Next, p.Counter,
 		widget.NewSeparator(), p.SpeedText, container.NewGridWrap(fyne.NewSize(160, 36), p.Speed),
-		widget.NewSeparator(), p.Profile, p.Close)
+		widget.NewSeparator(), profile, p.Close)
 	area := container.New(&pixelLayout{p: p}, p.Image)
 	p.content = container.NewBorder(p.Help, container.NewCenter(controls), nil, nil, area)
 	p.setFPS(defaultFPS)
 	p.showFrame()
 	return p
+}
+
+// TypedKey steers the player from the keyboard: space pauses and plays,
+// the left and right arrows step while paused, Escape closes.
+func (p *QRPlayer) TypedKey(e *fyne.KeyEvent) {
+	switch e.Name {
+	case fyne.KeySpace:
+		p.TogglePause()
+	case fyne.KeyLeft:
+		if !p.Playing() {
+			p.Step(-1)
+		}
+	case fyne.KeyRight:
+		if !p.Playing() {
+			p.Step(1)
+		}
+	case fyne.KeyEscape:
+		p.u.Back()
+	}
 }
 
 // Content returns the player's root object.

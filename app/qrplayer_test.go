@@ -84,10 +84,30 @@ func TestQRPlayer(t *testing.T) {
 	t.Run("whole pixels", func(t *testing.T) { checkWholePixels(t, w, p) })
 	t.Run("profile", func(t *testing.T) { checkProfile(t, p) })
 
+	// The keyboard: space plays and pauses, arrows step.
+	c := w.u.Win.Canvas()
+	at := p.Frame()
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyRight})
+	if p.Frame() != (at+1)%n {
+		t.Errorf("right arrow: frame %d, want %d", p.Frame(), (at+1)%n)
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if !p.Playing() {
+		t.Error("space did not play")
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeySpace})
+	p.Wait()
+	if p.Playing() {
+		t.Error("space did not pause")
+	}
+
 	// Close returns to the tabs.
 	test.Tap(p.Close)
 	if w.u.Sync.Player != nil || w.u.Win.Content() != w.u.Tabs {
 		t.Error("Close did not return to the Sync screen")
+	}
+	if c.OnTypedKey() != nil {
+		t.Error("the player still takes the keys after closing")
 	}
 }
 

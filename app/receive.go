@@ -191,6 +191,7 @@ func (s *SyncScreen) check(data []byte) {
 			s.Discard.SetText("Not now")
 		}
 		s.preview.Show()
+		s.showBottom()
 	})
 }
 
@@ -255,7 +256,15 @@ func (s *SyncScreen) TakeItIn() {
 		}
 		s.Result.Show()
 		s.u.Changed()
+		s.showBottom()
 	})
+}
+
+// showBottom scrolls the screen down to what was just shown under
+// Receive, once it is laid out.
+func (s *SyncScreen) showBottom() {
+	s.scroll.Refresh()
+	s.scroll.ScrollToBottom()
 }
 
 // DiscardPreview drops the sync file waiting to be taken in.

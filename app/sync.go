@@ -78,6 +78,7 @@ type SyncScreen struct {
 	// scanProgressed to follow a scan.
 	openCamera     func() (frameSource, error)
 	scanProgressed func(qr.Progress)
+	scroll         *container.Scroll
 	content        fyne.CanvasObject
 }
 
@@ -111,14 +112,13 @@ func newSyncScreen(u *UI) *SyncScreen {
 	s.made.Hide()
 
 	s.OpenFile = widget.NewButtonWithIcon("Open a file…", theme.FolderOpenIcon(), s.askOpenFile)
-	s.Scan = widget.NewButtonWithIcon("Scan QR codes with the camera", theme.MediaRecordIcon(), s.ScanCamera)
+	s.Scan = widget.NewButtonWithIcon("Scan QR codes with the camera", theme.MediaPhotoIcon(), s.ScanCamera)
 	s.OpenPictures = widget.NewButtonWithIcon("Open a folder of QR pictures…", theme.FolderIcon(), s.askOpenPictures)
 	s.Paste = widget.NewButtonWithIcon("Paste text…", theme.ContentPasteIcon(), s.askPaste)
 	s.Receiving = newParagraph("")
 	s.Receiving.Hide()
 
 	s.PreviewText = newParagraph("")
-	s.PreviewText.TextStyle.Bold = true
 	s.PreviewDetails = newParagraph("")
 	s.TakeIn = widget.NewButtonWithIcon("Take it in", theme.ConfirmIcon(), s.TakeItIn)
 	s.TakeIn.Importance = widget.HighImportance
@@ -134,7 +134,11 @@ func newSyncScreen(u *UI) *SyncScreen {
 	receive := widget.NewCard("Receive", "Take in a sync file someone made for you. You see what it changes before anything is changed.",
 		container.NewVBox(container.NewGridWithColumns(2, s.OpenFile, s.Paste, s.Scan, s.OpenPictures),
 			s.Receiving, s.preview, s.Result))
-	s.content = container.NewVScroll(container.New(column{maxWidth: 720}, container.NewVBox(send, receive)))
+	intro := newParagraph("trustdesk has no server: what you and your cells record reaches others only " +
+		"in sync files that you carry to them, and theirs reach you the same way.")
+	s.scroll = container.NewVScroll(container.New(column{maxWidth: 720},
+		container.NewVBox(heading("Sync"), intro, send, receive)))
+	s.content = s.scroll
 	s.To.SetSelected(toPerson)
 	s.Refresh()
 	return s
@@ -347,12 +351,17 @@ func (s *SyncScreen) ShowQR() {
 		seq, err = qr.Encode(data, qr.Normal)
 		return err
 	}, func() {
-		s.Player = newQRPlayer(s.u, data, seq)
-		s.u.showPage(s.Player.Content(), func() {
-			s.Player.Stop()
+		p := newQRPlayer(s.u, data, seq)
+		s.Player = p
+		c := s.u.Win.Canvas()
+		keys := c.OnTypedKey()
+		c.SetOnTypedKey(p.TypedKey)
+		s.u.showPage(p.Content(), func() {
+			p.Stop()
+			c.SetOnTypedKey(keys)
 			s.Player = nil
 		})
-		s.Player.Play()
+		p.Play()
 	})
 }
 

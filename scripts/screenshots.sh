@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# screenshots.sh starts the real trustdesk binary in a real window on a
+# virtual X screen (Xvfb), on a demo home, walks through every main screen
+# the way a person would (mouse clicks and typing through xdotool) and saves
+# a PNG of each one:
+#
+#   01-unlock  02-people  03-person  04-meet  05-cells  06-cell  07-sync
+#   08-sync-made  09-qr-player  10-receive-preview  11-taken-in  12-you
+#
+# Each screenshot is checked not to be blank (a flat window means OpenGL
+# failed or the app hung), and the app's output is checked for data races
+# and calls off the UI goroutine. The clicks go to positions in a window of
+# the size the app opens with, 1040×720; when a screen moves, update the
+# positions below and look at the pictures again.
+#
+# Usage: scripts/screenshots.sh [--binary PATH] [--out DIR] [--timeout SECONDS]
+#   --binary   the program to start (default ./trustdesk)
+#   --out      folder for the screenshots (default screenshots)
+#   --timeout  seconds to wait for the window and each screen (default 60)
+#
+# Needs Xvfb, xdotool, xwininfo (x11-utils) and ImageMagick's import and
+# convert; "make deps" installs them.
+set -euo pipefail
+
+binary=./trustdesk
+out=screenshots
+timeout=60
+min_colours=64
+
+while (($#)); do
+	case "$1" in
+	--binary) binary="$2"; shift 2 ;;
+	--out) out="$2"; shift 2 ;;
+	--timeout) timeout="$2"; shift 2 ;;
+	*) echo "usage: scripts/screenshots.sh [--binary PATH] [--out DIR] [--timeout SECONDS]" >&2; exit 2 ;;
+	esac
+done
+
+fail() { printf 'screenshots FAILED: %s\n' "$*" >&2; exit 1; }
+
+for tool in Xvfb xdotool xwininfo import convert; do
+	command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed; run: make deps"
+done
+[ -x "$binary" ] || fail "no program at $binary; run: make build"
+binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+
+work="$(mktemp -d)"
+xvfb_pid=""
+app_pid=""
+cleanup() {
+	[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
+	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+	rm -rf "$work"
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+rm -f "$out"/[0-9][0-9]-*.png
+
+# The demo world, seen by Mara, and Sam, a newcomer who founds a book club,
+# admits Mara and leaves her a sync file in the folder the app starts in
+# (its home folder too, where the file dialog opens): the Receive screen
+# shows what it would change.
+home="$work/mara"
+sam="$work/sam"
+inbox="$work/inbox"
+mkdir "$inbox"
+cd "$work"
+echo "making the demo world..."
+TRUSTDESK_PASSPHRASE=demo "$binary" --home "$home" demo >"$work/demo.log" 2>&1 || {
+	cat "$work/demo.log" >&2
+	fail "the demo command failed"
+}
+mara() { TRUSTDESK_PASSPHRASE=demo "$binary" --home "$home" "$@"; }
+sam() { TRUSTDESK_PASSPHRASE=sam "$binary" --home "$sam" "$@"; }
+{
+	sam init --name Sam
+	sam contact add "$(mara card)" --verified
+	mara contact add "$(sam card)" --name Sam --verified
+	sam cell new "Book club"
+	sam cell admit "Book club" Mara
+	sam rate Mara --safety 5 --reliability 4 --note "lent me three books, all back on time" --day 2026-11-02
+	sam export --to Mara --out "$inbox/sync-from-sam.tdsync"
+} >"$work/world.log" 2>&1 || {
+	cat "$work/world.log" >&2
+	fail "could not make Sam's sync file"
+}
+
+# Xvfb picks a free display number itself and writes it to file descriptor 3.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+xvfb_pid=$!
+deadline=$((SECONDS + timeout))
+until [ -s "$work/display" ]; do
+	kill -0 "$xvfb_pid" 2>/dev/null || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
+	((SECONDS < deadline)) || fail "Xvfb did not start within ${timeout}s"
+	sleep 0.1
+done
+export DISPLAY=":$(head -n1 "$work/display")"
+export LIBGL_ALWAYS_SOFTWARE=1
+unset WAYLAND_DISPLAY TRUSTDESK_PASSPHRASE
+
+(cd "$inbox" && HOME="$inbox" exec "$binary" --home "$home") >"$work/app.log" 2>&1 &
+app_pid=$!
+
+app_died() {
+	printf 'the app stopped early; its output:\n' >&2
+	sed 's/^/  | /' "$work/app.log" >&2
+	app_pid=""
+	fail "$binary exited"
+}
+
+window=""
+while [ -z "$window" ]; do
+	kill -0 "$app_pid" 2>/dev/null || app_died
+	((SECONDS < deadline)) || fail "no trustdesk window appeared within ${timeout}s"
+	for id in $(xwininfo -root -children 2>/dev/null | awk '/"trustdesk"/ { print $1 }'); do
+		if xwininfo -id "$id" 2>/dev/null | grep -q 'Map State: IsViewable'; then
+			window="$id"
+			break
+		fi
+	done
+	[ -n "$window" ] || sleep 0.2
+done
+
+# click X Y clicks at a position inside the window.
+click() {
+	xdotool mousemove --window "$window" "$1" "$2" click 1
+	sleep "${3:-0.8}"
+}
+
+# shot NAME saves the window as NAME.png once it is drawn and has stopped
+# changing for a moment.
+shot() {
+	local name="$1" colours=0 last="" sum
+	local deadline=$((SECONDS + timeout))
+	while :; do
+		kill -0 "$app_pid" 2>/dev/null || app_died
+		if import -window "$window" "$work/shot.png" 2>/dev/null; then
+			colours="$(convert "$work/shot.png" -format %k info:)"
+			sum="$(md5sum <"$work/shot.png")"
+			if ((colours >= min_colours)) && [ "$sum" = "$last" ]; then
+				break
+			fi
+			last="$sum"
+		fi
+		((SECONDS < deadline)) || fail "$name: the window stayed blank or kept changing ($colours colours)"
+		sleep 0.5
+	done
+	mv "$work/shot.png" "$out/$name.png"
+	printf '  %s.png (%s colours)\n' "$name" "$colours"
+}
+
+echo "screenshots of the real window into $out/:"
+shot 01-unlock
+
+# Unlock: the passphrase field is focused.
+click 520 396 0.2
+xdotool type --delay 40 demo
+xdotool key Return
+sleep 4
+shot 02-people
+
+# Tabs down the left side; a person from the list.
+click 300 120 1.5
+shot 03-person
+click 40 20
+click 60 130 1.5
+shot 04-meet
+click 60 210
+shot 05-cells
+
+# Night market stalls: the cell with an exclusion.
+click 250 180
+shot 06-cell
+
+click 60 295
+shot 07-sync
+
+# A sync file for everyone in that cell, made from the cell's page, then
+# its moving QR codes (paused with the space bar so the picture is still;
+# Escape closes the player).
+click 60 210
+click 516 216 2
+shot 08-sync-made
+click 580 400 2
+xdotool key space
+shot 09-qr-player
+xdotool key Escape
+sleep 0.8
+
+# Sam's sync file: Open a file, pick it in the file dialog, see what it
+# brings, take it in.
+click 400 521 2
+click 415 225 0.5
+click 884 617 4
+shot 10-receive-preview
+click 276 691 4
+shot 11-taken-in
+
+click 60 380 1.5
+shot 12-you
+
+sleep 1
+if grep -q -e 'WARNING: DATA RACE' -e 'Error in Fyne call thread' "$work/app.log"; then
+	sed 's/^/  | /' "$work/app.log" >&2
+	fail "the app reported a data race or a call off the UI goroutine"
+fi
+echo "done: $(find "$out" -name '[0-9][0-9]-*.png' | wc -l) screenshots in $out/"
