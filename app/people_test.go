@@ -26,7 +26,7 @@ func shownNames(s *PeopleScreen) string {
 }
 
 // cardPNG returns a picture of the QR code of s's card.
-func cardPNG(t *testing.T, s *core.Service) []byte {
+func cardPNG(t *testing.T, s carded) []byte {
 	t.Helper()
 	b, err := qr.CardPNG(s.Card().String(), 4)
 	if err != nil {
@@ -97,96 +97,104 @@ func TestPeopleEmpty(t *testing.T) {
 	}
 }
 
-func TestPeopleAddByText(t *testing.T) {
+// TestPeopleAdd adds people from pasted text and from pictures, and meets
+// each way it can fail.
+func TestPeopleAdd(t *testing.T) {
 	w := newWorld(t)
-	p := w.u.People
-	test.Tap(p.AddByText)
-	test.Type(p.CardText, "  "+strings.ToLower(w.cy.Card().String())+"\n")
-	test.Type(p.CardName, "Cyrus")
-	tapYes(t, w.u)
-	if w.u.LastError != "" {
-		t.Fatal(w.u.LastError)
-	}
-	c, err := w.u.Svc.FindContact("Cyrus")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Verified != core.Unverified || c.Card.Pseudonym != "Cy" {
-		t.Fatalf("added %q as %s", c.Card.Pseudonym, c.Verified)
-	}
-	if w.u.Person == nil || w.u.Person.Name.Text != "Cyrus" {
-		t.Fatal("the new person's page is not open")
-	}
-	if !strings.Contains(shownNames(p), "Cyrus") {
-		t.Fatalf("the list does not show Cyrus: %s", shownNames(p))
-	}
-}
 
-func TestPeopleAddByTextErrors(t *testing.T) {
-	w := newWorld(t)
-	p := w.u.People
-	test.Tap(p.AddByText)
-	test.Type(p.CardText, "hello there")
-	tapYes(t, w.u)
-	wantError(t, w.u, identity.ErrMalformed)
+	// Text that is no card, and my own card.
+	{
+		p := w.u.People
+		test.Tap(p.AddByText)
+		test.Type(p.CardText, "hello there")
+		tapYes(t, w.u)
+		wantError(t, w.u, identity.ErrMalformed)
 
-	test.Tap(p.AddByText)
-	p.CardText.SetText(w.u.Svc.Card().String())
-	tapYes(t, w.u)
-	wantError(t, w.u, core.ErrOwnCard)
-	if len(p.Shown) != 1 {
-		t.Fatalf("the list changed: %s", shownNames(p))
-	}
-}
-
-func TestPeopleSameNameWarning(t *testing.T) {
-	w := newWorld(t)
-	other, err := identity.New("Bea", w.u.now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.u.People.AddCard(other.Card.String(), "")
-	if !strings.Contains(dialogTexts(w.u), "already have someone called Bea") {
-		t.Fatalf("no warning about the second Bea: %q", dialogTexts(w.u))
-	}
-}
-
-func TestPeopleAddFromPicture(t *testing.T) {
-	w := newWorld(t)
-	p := w.u.People
-	p.AddPicture(bytes.NewReader(cardPNG(t, w.cy)))
-	if w.u.LastError != "" {
-		t.Fatal(w.u.LastError)
-	}
-	tapYes(t, w.u)
-	if _, err := w.u.Svc.FindContact("Cy"); err != nil {
-		t.Fatalf("Cy was not added: %v", err)
+		test.Tap(p.AddByText)
+		p.CardText.SetText(w.u.Svc.Card().String())
+		tapYes(t, w.u)
+		wantError(t, w.u, core.ErrOwnCard)
+		if len(p.Shown) != 1 {
+			t.Fatalf("the list changed: %s", shownNames(p))
+		}
 	}
 
-	// A picture without a code, and a file that is no picture.
-	var blank bytes.Buffer
-	img := image.NewGray(image.Rect(0, 0, 64, 64))
-	for i := range img.Pix {
-		img.Pix[i] = 255
+	// A pasted card with a name of my own.
+	{
+		w.u.LastError = ""
+		p := w.u.People
+		test.Tap(p.AddByText)
+		test.Type(p.CardText, "  "+strings.ToLower(w.cy.Card().String())+"\n")
+		test.Type(p.CardName, "Cyrus")
+		tapYes(t, w.u)
+		if w.u.LastError != "" {
+			t.Fatal(w.u.LastError)
+		}
+		c, err := w.u.Svc.FindContact("Cyrus")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Verified != core.Unverified || c.Card.Pseudonym != "Cy" {
+			t.Fatalf("added %q as %s", c.Card.Pseudonym, c.Verified)
+		}
+		if w.u.Person == nil || w.u.Person.Name.Text != "Cyrus" {
+			t.Fatal("the new person's page is not open")
+		}
+		if !strings.Contains(shownNames(p), "Cyrus") {
+			t.Fatalf("the list does not show Cyrus: %s", shownNames(p))
+		}
 	}
-	img.Set(3, 3, color.Black)
-	if err := png.Encode(&blank, img); err != nil {
-		t.Fatal(err)
-	}
-	w.u.LastError = ""
-	p.AddPicture(&blank)
-	wantError(t, w.u, qr.ErrNoCode)
-	w.u.LastError = ""
-	p.AddPicture(strings.NewReader("no picture"))
-	wantError(t, w.u, qr.ErrNoCode)
 
-	// A QR code that holds something else.
-	other, err := qr.CardPNG("https://example.org", 4)
-	if err != nil {
-		t.Fatal(err)
+	// A second Bea with another card.
+	{
+		other, err := identity.New("Bea", w.u.now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.u.People.AddCard(other.Card.String(), "")
+		if !strings.Contains(dialogTexts(w.u), "already have someone called Bea") {
+			t.Fatalf("no warning about the second Bea: %q", dialogTexts(w.u))
+		}
 	}
-	p.AddPicture(bytes.NewReader(other))
-	if w.u.LastError != explain(errNotCard) {
-		t.Fatalf("a code that is no card: %q", w.u.LastError)
+
+	// Pictures.
+	{
+		w.u.LastError = ""
+		p := w.u.People
+		p.AddPicture(bytes.NewReader(cardPNG(t, w.cy)))
+		if w.u.LastError != "" {
+			t.Fatal(w.u.LastError)
+		}
+		tapYes(t, w.u)
+		if _, err := w.u.Svc.FindContact("Cy"); err != nil {
+			t.Fatalf("Cy was not added: %v", err)
+		}
+
+		// A picture without a code, and a file that is no picture.
+		var blank bytes.Buffer
+		img := image.NewGray(image.Rect(0, 0, 64, 64))
+		for i := range img.Pix {
+			img.Pix[i] = 255
+		}
+		img.Set(3, 3, color.Black)
+		if err := png.Encode(&blank, img); err != nil {
+			t.Fatal(err)
+		}
+		w.u.LastError = ""
+		p.AddPicture(&blank)
+		wantError(t, w.u, qr.ErrNoCode)
+		w.u.LastError = ""
+		p.AddPicture(strings.NewReader("no picture"))
+		wantError(t, w.u, qr.ErrNoCode)
+
+		// A QR code that holds something else.
+		other, err := qr.CardPNG("https://example.org", 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.AddPicture(bytes.NewReader(other))
+		if w.u.LastError != explain(errNotCard) {
+			t.Fatalf("a code that is no card: %q", w.u.LastError)
+		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"trustdesk/core"
-	"trustdesk/crdt"
 )
 
 func TestPersonShowsCardCodeAndReputation(t *testing.T) {
@@ -49,111 +48,116 @@ func TestPersonShowsCardCodeAndReputation(t *testing.T) {
 	}
 }
 
-func TestPersonVouchingRecord(t *testing.T) {
+// TestPersonActions goes through the actions on a person's page in turn,
+// on one world.
+func TestPersonActions(t *testing.T) {
 	w := newWorld(t)
-	w.u.ShowPerson(id(w.u.Svc)) // Mara herself is not a contact
-	if w.u.Person != nil {
-		t.Fatal("a page opened for oneself")
-	}
-	w.u.LastError = ""
-	w.u.ShowPerson(id(w.bea))
-	if len(w.u.Person.Vouches) != 0 {
-		t.Fatalf("Bea vouched for nobody, yet %d entries", len(w.u.Person.Vouches))
-	}
-}
 
-func TestPersonVerify(t *testing.T) {
-	w := newWorld(t)
-	if _, err := w.u.Svc.AddContact(w.cy.Card().String(), "", false); err != nil {
-		t.Fatal(err)
+	// Vouching record and oneself.
+	{
+		w.u.ShowPerson(id(w.u.Svc)) // Mara herself is not a contact
+		if w.u.Person != nil {
+			t.Fatal("a page opened for oneself")
+		}
+		w.u.LastError = ""
+		w.u.ShowPerson(id(w.bea))
+		if len(w.u.Person.Vouches) != 0 {
+			t.Fatalf("Bea vouched for nobody, yet %d entries", len(w.u.Person.Vouches))
+		}
 	}
-	w.u.ShowPerson(id(w.cy))
-	p := w.u.Person
-	if p.Verify.Hidden || !strings.HasPrefix(p.Verified.Text, "Not verified") {
-		t.Fatalf("Cy shows %q", p.Verified.Text)
-	}
-	test.Tap(p.Verify)
-	if !strings.Contains(w.u.Yes.Text, "mark as verified in person") {
-		t.Fatalf("the button says %q", w.u.Yes.Text)
-	}
-	test.Tap(w.u.No)
-	if c, _ := w.u.Svc.FindContact("Cy"); c.Verified != core.Unverified {
-		t.Fatal("Cancel verified Cy")
-	}
-	test.Tap(p.Verify)
-	tapYes(t, w.u)
-	if c, _ := w.u.Svc.FindContact("Cy"); c.Verified != core.InPerson {
-		t.Fatalf("Cy is %s", c.Verified)
-	}
-	if !p.Verify.Hidden || !strings.HasPrefix(p.Verified.Text, "Verified in person") {
-		t.Fatalf("the page was not updated: %q", p.Verified.Text)
-	}
-}
 
-func TestPersonRename(t *testing.T) {
-	w := newWorld(t)
-	w.u.ShowPerson(id(w.bea))
-	p := w.u.Person
-	test.Tap(p.Rename)
-	p.NewName.SetText("  Bea from the market ")
-	tapYes(t, w.u)
-	if p.Name.Text != "Bea from the market" {
-		t.Fatalf("name shown = %q", p.Name.Text)
+	// Rate.
+	{
+		w.u.ShowPerson(id(w.bea))
+		test.Tap(w.u.Person.Rate)
+		if w.u.Rate == nil || w.u.Rate.Contact.Name() != "Bea" {
+			t.Fatal("Rate does not open the form")
+		}
 	}
-	if got := shownNames(w.u.People); got != "Bea from the market" {
-		t.Fatalf("People = %s", got)
-	}
-	test.Tap(p.Rename)
-	p.NewName.SetText("   ")
-	tapYes(t, w.u)
-	wantError(t, w.u, core.ErrEmptyName)
-}
 
-func TestPersonBlockAndUnblock(t *testing.T) {
-	w := newWorld(t)
-	w.u.ShowPerson(id(w.bea))
-	p := w.u.Person
-	test.Tap(p.Block)
-	tapYes(t, w.u)
-	c, _ := w.u.Svc.FindContact("Bea")
-	if !c.Blocked || p.Block.Text != "Unblock…" || !strings.HasPrefix(p.Verified.Text, "Blocked") {
-		t.Fatalf("blocked = %v, button %q", c.Blocked, p.Block.Text)
+	// Verify.
+	{
+		if _, err := w.u.Svc.AddContact(w.cy.Card().String(), "", false); err != nil {
+			t.Fatal(err)
+		}
+		w.u.ShowPerson(id(w.cy))
+		p := w.u.Person
+		if p.Verify.Hidden || !strings.HasPrefix(p.Verified.Text, "Not verified") {
+			t.Fatalf("Cy shows %q", p.Verified.Text)
+		}
+		test.Tap(p.Verify)
+		if !strings.Contains(w.u.Yes.Text, "mark as verified in person") {
+			t.Fatalf("the button says %q", w.u.Yes.Text)
+		}
+		test.Tap(w.u.No)
+		if c, _ := w.u.Svc.FindContact("Cy"); c.Verified != core.Unverified {
+			t.Fatal("Cancel verified Cy")
+		}
+		test.Tap(p.Verify)
+		tapYes(t, w.u)
+		if c, _ := w.u.Svc.FindContact("Cy"); c.Verified != core.InPerson {
+			t.Fatalf("Cy is %s", c.Verified)
+		}
+		if !p.Verify.Hidden || !strings.HasPrefix(p.Verified.Text, "Verified in person") {
+			t.Fatalf("the page was not updated: %q", p.Verified.Text)
+		}
 	}
-	test.Tap(p.Block)
-	tapYes(t, w.u)
-	if c, _ := w.u.Svc.FindContact("Bea"); c.Blocked || p.Block.Text != "Block…" {
-		t.Fatal("Bea is still blocked")
-	}
-}
 
-func TestPersonRemove(t *testing.T) {
-	w := newWorld(t)
-	w.u.ShowPerson(id(w.bea))
-	p := w.u.Person
-	test.Tap(p.Remove)
-	test.Tap(w.u.No)
-	if _, err := w.u.Svc.FindContact("Bea"); err != nil {
-		t.Fatal("Cancel removed Bea")
+	// Rename.
+	{
+		w.u.ShowPerson(id(w.bea))
+		p := w.u.Person
+		test.Tap(p.Rename)
+		p.NewName.SetText("  Bea from the market ")
+		tapYes(t, w.u)
+		if p.Name.Text != "Bea from the market" {
+			t.Fatalf("name shown = %q", p.Name.Text)
+		}
+		if got := shownNames(w.u.People); got != "Bea from the market,Cy" {
+			t.Fatalf("People = %s", got)
+		}
+		test.Tap(p.Rename)
+		p.NewName.SetText("   ")
+		tapYes(t, w.u)
+		wantError(t, w.u, core.ErrEmptyName)
 	}
-	test.Tap(p.Remove)
-	tapYes(t, w.u)
-	if _, err := w.u.Svc.FindContact(id(w.bea).String()); err == nil {
-		t.Fatal("Bea is still there")
-	}
-	if w.u.Person != nil || w.u.Win.Content() != w.u.Tabs {
-		t.Fatal("the page of a removed person stays open")
-	}
-	if len(w.u.People.Shown) != 0 {
-		t.Fatalf("People = %s", shownNames(w.u.People))
-	}
-}
 
-func TestPersonRateButton(t *testing.T) {
-	w := newWorld(t)
-	w.u.ShowPerson(id(w.bea))
-	test.Tap(w.u.Person.Rate)
-	if w.u.Rate == nil || w.u.Rate.Contact.Name() != "Bea" {
-		t.Fatal("Rate does not open the form")
+	// Block.
+	{
+		w.u.ShowPerson(id(w.bea))
+		p := w.u.Person
+		test.Tap(p.Block)
+		tapYes(t, w.u)
+		c, _ := w.u.Svc.FindContact("Bea")
+		if !c.Blocked || p.Block.Text != "Unblock…" || !strings.HasPrefix(p.Verified.Text, "Blocked") {
+			t.Fatalf("blocked = %v, button %q", c.Blocked, p.Block.Text)
+		}
+		test.Tap(p.Block)
+		tapYes(t, w.u)
+		if c, _ := w.u.Svc.FindContact("Bea"); c.Blocked || p.Block.Text != "Block…" {
+			t.Fatal("Bea is still blocked")
+		}
 	}
-	var _ crdt.CellID = w.market
+
+	// Remove.
+	{
+		w.u.ShowPerson(id(w.bea))
+		p := w.u.Person
+		test.Tap(p.Remove)
+		test.Tap(w.u.No)
+		if _, err := w.u.Svc.FindContact("Bea"); err != nil {
+			t.Fatal("Cancel removed Bea")
+		}
+		test.Tap(p.Remove)
+		tapYes(t, w.u)
+		if _, err := w.u.Svc.FindContact(id(w.bea).String()); err == nil {
+			t.Fatal("Bea is still there")
+		}
+		if w.u.Person != nil || w.u.Win.Content() != w.u.Tabs {
+			t.Fatal("the page of a removed person stays open")
+		}
+		if len(w.u.People.Shown) != 1 {
+			t.Fatalf("People = %s", shownNames(w.u.People))
+		}
+	}
 }

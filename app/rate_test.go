@@ -107,37 +107,43 @@ func TestRate(t *testing.T) {
 	_ = other
 }
 
-func TestRateSomeoneInNoSharedCell(t *testing.T) {
+// TestRateCellChoice ticks the cells asked for, and needs one ticked for
+// someone in no shared cell.
+func TestRateCellChoice(t *testing.T) {
 	w := newWorld(t)
-	if _, err := w.u.Svc.AddContact(w.cy.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
-	w.u.ShowRate(id(w.cy), nil)
-	f := w.u.Rate
-	if len(ticked(f)) != 0 {
-		t.Fatal("a cell Cy is not in was ticked")
-	}
-	f.Safety.SetSelected(f.Safety.Options[4])
-	f.Reliability.SetSelected(f.Reliability.Options[4])
-	test.Tap(f.Save)
-	if f.Message.Hidden {
-		t.Fatal("saved without a cell")
-	}
-	f.Cells[0].SetChecked(true)
-	test.Tap(f.Save)
-	if w.u.Rate != nil || w.u.LastError != "" {
-		t.Fatalf("rating Cy in Market failed: %q %q", f.Message.Text, w.u.LastError)
-	}
-}
 
-func TestRatePreselectedCells(t *testing.T) {
-	w := newWorld(t)
-	rides, err := w.u.Svc.NewCell("Rides")
-	if err != nil {
-		t.Fatal(err)
+	// Cells chosen by the caller.
+	{
+		rides, err := w.u.Svc.NewCell("Rides")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.u.ShowRate(id(w.bea), []crdt.CellID{rides.ID})
+		if got := ticked(w.u.Rate); len(got) != 1 || got[0] != rides.ID {
+			t.Fatalf("ticked %v, want only Rides", got)
+		}
 	}
-	w.u.ShowRate(id(w.bea), []crdt.CellID{rides.ID})
-	if got := ticked(w.u.Rate); len(got) != 1 || got[0] != rides.ID {
-		t.Fatalf("ticked %v, want only Rides", got)
+
+	// Someone in no shared cell.
+	{
+		if _, err := w.u.Svc.AddContact(w.cy.Card().String(), "", true); err != nil {
+			t.Fatal(err)
+		}
+		w.u.ShowRate(id(w.cy), nil)
+		f := w.u.Rate
+		if len(ticked(f)) != 0 {
+			t.Fatal("a cell Cy is not in was ticked")
+		}
+		f.Safety.SetSelected(f.Safety.Options[4])
+		f.Reliability.SetSelected(f.Reliability.Options[4])
+		test.Tap(f.Save)
+		if f.Message.Hidden {
+			t.Fatal("saved without a cell")
+		}
+		f.Cells[0].SetChecked(true)
+		test.Tap(f.Save)
+		if w.u.Rate != nil || w.u.LastError != "" {
+			t.Fatalf("rating Cy in Market failed: %q %q", f.Message.Text, w.u.LastError)
+		}
 	}
 }

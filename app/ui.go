@@ -190,7 +190,8 @@ func (u *UI) Reputation() (*reputation.Result, error) {
 	return r, nil
 }
 
-// ShowPerson opens the Person view for the contact with id.
+// ShowPerson opens the Person view for the contact with id, in place of
+// any page open before.
 func (u *UI) ShowPerson(id identity.ID) {
 	if u.Svc == nil {
 		return
@@ -200,6 +201,7 @@ func (u *UI) ShowPerson(id identity.ID) {
 		u.ShowError(err)
 		return
 	}
+	u.closePages()
 	u.Person = p
 	u.showPage(p.Content(), func() { u.Person = nil })
 }
@@ -252,6 +254,20 @@ func (u *UI) Back() {
 		return
 	}
 	u.Win.SetContent(u.Tabs)
+}
+
+// closePages closes every page laid over the tabs.
+func (u *UI) closePages() {
+	for len(u.pages) > 0 {
+		top := u.pages[len(u.pages)-1]
+		u.pages = u.pages[:len(u.pages)-1]
+		if top.closed != nil {
+			top.closed()
+		}
+	}
+	if u.Tabs != nil {
+		u.Win.SetContent(u.Tabs)
+	}
 }
 
 // showStart shows the way in: making a card or restoring a backup on a new

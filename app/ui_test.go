@@ -60,6 +60,7 @@ func startUI(t *testing.T, home string, passphrase string) *UI {
 		opts.Passphrase = []byte(passphrase)
 	}
 	u := New(test.NewTempApp(t), opts)
+	u.Wait()
 	u.Win.Resize(fyne.NewSize(1040, 720))
 	t.Cleanup(func() {
 		u.Wait()
@@ -78,26 +79,35 @@ func startUI(t *testing.T, home string, passphrase string) *UI {
 // admitted to the cell "Market", and Cy, whose card Mara does not hold.
 type world struct {
 	u       *UI
-	bea, cy *core.Service
+	bea, cy *someone
 	market  crdt.CellID
+}
+
+// someone is a person with a card but no home of their own: enough to be
+// added, admitted and rated.
+type someone struct{ card *identity.Card }
+
+// Card returns their card.
+func (s *someone) Card() *identity.Card { return s.card }
+
+// newSomeone makes a card called name.
+func newSomeone(t *testing.T, name string) *someone {
+	t.Helper()
+	i, err := identity.New(name, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &someone{card: i.Card}
 }
 
 // newWorld builds the world.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	other := func(name string) *core.Service {
-		s, err := core.Init(t.TempDir(), name, []byte("pass "+name), testCore)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+	w := &world{u: startUI(t, t.TempDir(), ""), bea: newSomeone(t, "Bea"), cy: newSomeone(t, "Cy")}
+	svc, err := core.Init(w.u.Opts.Home, "Mara", []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
 	}
-	w := &world{u: startUI(t, newHome(t, "Mara"), testPass), bea: other("Bea"), cy: other("Cy")}
-	if w.u.Svc == nil {
-		t.Fatalf("the app did not unlock: %q", w.u.Start.UnlockMessage.Text)
-	}
-	svc := w.u.Svc
 	if _, err := svc.AddContact(w.bea.Card().String(), "", true); err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +119,15 @@ func newWorld(t *testing.T) *world {
 	if _, err := svc.Admit(cell.ID, w.bea.Card().ID()); err != nil {
 		t.Fatal(err)
 	}
-	w.u.Changed()
+	w.u.unlocked(svc)
 	return w
 }
 
-// id returns the identity id of the home s.
-func id(s *core.Service) identity.ID { return s.Card().ID() }
+// carded is anything with a card: a home or someone.
+type carded interface{ Card() *identity.Card }
+
+// id returns the identity id of c's card.
+func id(c carded) identity.ID { return c.Card().ID() }
 
 // tapYes answers the open question with its Yes button.
 func tapYes(t *testing.T, u *UI) {
@@ -174,31 +187,6 @@ func TestUnlockedShowsTabs(t *testing.T) {
 	}
 }
 
-func TestShowPersonAndBack(t *testing.T) {
-	w := newWorld(t)
-	w.u.ShowPerson(id(w.bea))
-	if w.u.Person == nil || w.u.Person.Name.Text != "Bea" {
-		t.Fatal("Bea's page is not open")
-	}
-	w.u.ShowRate(id(w.bea), nil)
-	if w.u.Rate == nil {
-		t.Fatal("the rating form is not open")
-	}
-	w.u.Back()
-	if w.u.Rate != nil || w.u.Person == nil || w.u.Win.Content() == w.u.Tabs {
-		t.Fatal("Back from the rating form does not return to Bea's page")
-	}
-	w.u.Back()
-	if w.u.Person != nil || w.u.Win.Content() != w.u.Tabs {
-		t.Fatal("Back from Bea's page does not return to the tabs")
-	}
-	w.u.ShowPerson(id(w.cy))
-	if w.u.Person != nil {
-		t.Fatal("a page opened for someone this device does not know")
-	}
-	wantError(t, w.u, core.ErrNotFound)
-}
-
 func TestBusyShowsErrorOrRunsDone(t *testing.T) {
 	u := startUI(t, t.TempDir(), "")
 	done := false
@@ -210,21 +198,6 @@ func TestBusyShowsErrorOrRunsDone(t *testing.T) {
 	u.Busy("Working…", func() error { return core.ErrBlocked }, func() { t.Error("done ran after an error") })
 	u.Wait()
 	wantError(t, u, core.ErrBlocked)
-}
-
-func TestChangedForgetsReputation(t *testing.T) {
-	w := newWorld(t)
-	r1, err := w.u.Reputation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r2, _ := w.u.Reputation(); r2 != r1 {
-		t.Fatal("the reputation is computed again without a change")
-	}
-	w.u.Changed()
-	if r3, _ := w.u.Reputation(); r3 == r1 {
-		t.Fatal("the reputation is kept after a change")
-	}
 }
 
 func TestRunWithoutDisplay(t *testing.T) {
@@ -269,4 +242,50 @@ func dialogTexts(u *UI) string {
 		}
 	}
 	return strings.Join(texts, "\n")
+}
+
+// TestPagesAndReputationCache opens and closes pages and checks that the
+// reputation is computed once per change.
+func TestPagesAndReputationCache(t *testing.T) {
+	w := newWorld(t)
+
+	// The reputation is kept until a change.
+	{
+		r1, err := w.u.Reputation()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r2, _ := w.u.Reputation(); r2 != r1 {
+			t.Fatal("the reputation is computed again without a change")
+		}
+		w.u.Changed()
+		if r3, _ := w.u.Reputation(); r3 == r1 {
+			t.Fatal("the reputation is kept after a change")
+		}
+	}
+
+	// Pages open over the tabs and Back closes them.
+	{
+		w.u.ShowPerson(id(w.bea))
+		if w.u.Person == nil || w.u.Person.Name.Text != "Bea" {
+			t.Fatal("Bea's page is not open")
+		}
+		w.u.ShowRate(id(w.bea), nil)
+		if w.u.Rate == nil {
+			t.Fatal("the rating form is not open")
+		}
+		w.u.Back()
+		if w.u.Rate != nil || w.u.Person == nil || w.u.Win.Content() == w.u.Tabs {
+			t.Fatal("Back from the rating form does not return to Bea's page")
+		}
+		w.u.Back()
+		if w.u.Person != nil || w.u.Win.Content() != w.u.Tabs {
+			t.Fatal("Back from Bea's page does not return to the tabs")
+		}
+		w.u.ShowPerson(id(w.cy))
+		if w.u.Person != nil {
+			t.Fatal("a page opened for someone this device does not know")
+		}
+		wantError(t, w.u, core.ErrNotFound)
+	}
 }
