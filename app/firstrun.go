@@ -126,7 +126,7 @@ func (s *StartScreen) makeCard() fyne.CanvasObject {
 		widget.NewFormItem("Your name", s.Name),
 		widget.NewFormItem("Passphrase", s.NewPassphrase),
 		widget.NewFormItem("", s.Strength),
-		widget.NewFormItem("Again", s.Repeat),
+		widget.NewFormItem("Type it again", s.Repeat),
 	)
 	intro := wrapped("Your card carries the name you choose, not your legal name. A passphrase protects everything on this computer.")
 	return container.NewVBox(intro, form, warning, s.CreateMessage, s.Create)
@@ -273,7 +273,7 @@ func (s *StartScreen) unlock() fyne.CanvasObject {
 	})
 	s.Unlock.Importance = widget.HighImportance
 	s.Passphrase.OnSubmitted = func(string) { s.Unlock.OnTapped() }
-	forgot := wrapped("Forgot it? It cannot be recovered. You can restore a backup only with its own passphrase, or wipe this computer's card from the command line and start again.")
+	forgot := wrapped("Forgot it? Nobody can recover it, not even us. A backup opens only with the passphrase it was saved with.")
 	forgot.Importance = widget.LowImportance
 	return container.NewVBox(intro, s.Passphrase, s.UnlockMessage, s.Unlock, forgot)
 }

@@ -275,6 +275,11 @@ func (u *UI) closePages() {
 func (u *UI) showStart() {
 	u.Start = newStartScreen(u)
 	u.Win.SetContent(u.Start.Content())
+	if u.Start.FirstRun {
+		u.Win.Canvas().Focus(u.Start.Name)
+	} else {
+		u.Win.Canvas().Focus(u.Start.Passphrase)
+	}
 }
 
 // unlocked switches to the main tabs once svc is open.

@@ -48,9 +48,9 @@ type YouScreen struct {
 
 	// Pass1 and Pass2 are the two passphrase fields of the backup or
 	// change-passphrase question while it is open; Strength says how strong
-	// Pass1 looks; Problem says what is wrong.
-	Pass1, Pass2      *widget.Entry
-	Strength, Problem *widget.Label
+	// Pass1 looks.
+	Pass1, Pass2 *widget.Entry
+	Strength     *widget.Label
 	// WipeConfirm is the field where the word WIPE is typed.
 	WipeConfirm *widget.Entry
 }
@@ -125,13 +125,10 @@ func (s *YouScreen) passphraseFields() fyne.CanvasObject {
 		s.Strength.SetText(hint)
 	}
 	s.Pass1.OnChanged("")
-	s.Problem = wrapped("")
-	s.Problem.Importance = widget.DangerImportance
-	s.Problem.Hide()
-	return container.NewVBox(widget.NewForm(
+	return widget.NewForm(
 		widget.NewFormItem("Passphrase", s.Pass1),
 		widget.NewFormItem("", s.Strength),
-		widget.NewFormItem("Again", s.Pass2)), s.Problem)
+		widget.NewFormItem("Type it again", s.Pass2))
 }
 
 // checkPassphrase returns the passphrase typed twice, or an error that
