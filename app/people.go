@@ -188,6 +188,7 @@ func (s *PeopleScreen) pasteCard() {
 	s.u.ask("Add a person from their card", body, "Add", func() {
 		s.AddCard(s.CardText.Text, s.CardName.Text)
 	})
+	s.u.Win.Canvas().Focus(s.CardText)
 }
 
 // AddPicture reads the card in a picture of its QR code, then asks what to
@@ -212,6 +213,7 @@ func (s *PeopleScreen) askName(text string) {
 	s.u.ask("A card was found in the picture", body, "Add", func() {
 		s.AddCard(text, s.CardName.Text)
 	})
+	s.u.Win.Canvas().Focus(s.CardName)
 }
 
 // AddCard adds the card in text, not checked in person, with the private
@@ -305,7 +307,8 @@ func newPersonRowView() *personRowView {
 		badge: newBadge(),
 	}
 	r.how.Importance = widget.LowImportance
-	r.content = container.NewBorder(nil, nil, container.NewHBox(r.name, r.how), r.badge.content)
+	r.content = container.NewBorder(nil, nil, container.NewHBox(r.name, r.how),
+		container.NewHBox(r.badge.content, widget.NewIcon(theme.NavigateNextIcon())))
 	r.ExtendBaseWidget(r)
 	return r
 }

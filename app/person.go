@@ -262,6 +262,7 @@ func (p *PersonView) rename() {
 		}
 		p.u.Changed()
 	})
+	p.u.Win.Canvas().Focus(p.NewName)
 }
 
 // block asks before blocking or unblocking.

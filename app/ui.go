@@ -78,7 +78,12 @@ func New(a fyne.App, opts Options) *UI {
 	u.Win = a.NewWindow(Title)
 	u.Win.SetIcon(appIcon())
 	u.Win.Resize(fyne.NewSize(1040, 720))
-	u.Win.SetOnClosed(u.closeService)
+	u.Win.SetOnClosed(func() {
+		if u.Meet != nil {
+			u.Meet.StopScanning()
+		}
+		u.closeService()
+	})
 	u.showStart()
 	if len(opts.Passphrase) > 0 && core.HasIdentity(opts.Home) {
 		u.Start.unlockWith(opts.Passphrase)

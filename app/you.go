@@ -212,6 +212,7 @@ func (s *YouScreen) askWipe() {
 	s.u.ask("Wipe this computer?", container.NewVBox(warn, s.WipeConfirm), "Wipe everything", s.wipe)
 	s.u.Yes.Importance = widget.DangerImportance
 	s.u.Yes.Disable()
+	s.u.Win.Canvas().Focus(s.WipeConfirm)
 	yes := s.u.Yes
 	s.WipeConfirm.OnChanged = func(t string) {
 		if strings.TrimSpace(t) == WipeWord {
