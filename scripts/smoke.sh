@@ -11,7 +11,7 @@
 #   --out      folder for the screenshots (default a temporary folder)
 #   --timeout  seconds to wait for the window and its first frame (default 60)
 #
-# Needs Xvfb, xwininfo (x11-utils) and ImageMagick's import and convert;
+# Needs Xvfb, xdpyinfo and xwininfo (x11-utils) and ImageMagick's import and convert;
 # "make deps" installs them. OpenGL is drawn in software (Mesa llvmpipe).
 set -euo pipefail
 
@@ -33,7 +33,7 @@ done
 
 fail() { printf 'smoke test FAILED: %s\n' "$*" >&2; exit 1; }
 
-for tool in Xvfb xwininfo import convert; do
+for tool in Xvfb xdpyinfo xwininfo import convert; do
 	command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed; run: make deps"
 done
 [ -x "$binary" ] || fail "no program at $binary; run: make build"
@@ -71,6 +71,11 @@ done
 export DISPLAY=":$(head -n1 "$work/display")"
 export LIBGL_ALWAYS_SOFTWARE=1
 unset WAYLAND_DISPLAY
+until xdpyinfo >/dev/null 2>&1; do
+	kill -0 "$xvfb_pid" 2>/dev/null || fail "Xvfb on $DISPLAY stopped: $(cat "$work/xvfb.log")"
+	((SECONDS < deadline)) || fail "Xvfb on $DISPLAY does not answer"
+	sleep 0.1
+done
 
 started=$SECONDS
 "$binary" --home "$home" >"$work/app.log" 2>&1 &
@@ -80,6 +85,9 @@ app_died() {
 	printf 'the app stopped early; its output:\n' >&2
 	sed 's/^/  | /' "$work/app.log" >&2
 	app_pid=""
+	if ! kill -0 "$xvfb_pid" 2>/dev/null; then
+		fail "Xvfb on $DISPLAY stopped underneath the app (killed from outside?): $(cat "$work/xvfb.log")"
+	fi
 	fail "$binary exited before its window was drawn"
 }
 
