@@ -8,7 +8,8 @@
 #   make bench        run every benchmark; results also go to bench.txt
 #   make package      Linux release archive with a .desktop entry, in dist/
 #   make smoke        start the real app under Xvfb and check its window is drawn
-#   make screenshots  the same, keeping the screenshots in screenshots/
+#   make screenshots  walk the real app through every main screen on a demo
+#                     home under Xvfb, saving a picture of each in screenshots/
 #   make release      Linux and macOS archives with fyne-cross (fyne-cross.yml);
 #                     TARGETS="linux/arm64" builds only the targets named
 #   make deps         only install what is missing (scripts/deps.sh)
@@ -108,9 +109,12 @@ smoke: deps
 	$(GO) build -race -o "$$tmp/$(BINARY)" ./cmd/trustdesk; \
 	scripts/smoke.sh --binary "$$tmp/$(BINARY)" --out dist/smoke
 
+# The screenshots walk the real window through every main screen on a
+# demo home (scripts/screenshots.sh); look at them after changing a screen.
 screenshots: build
 	$(call section,screenshots of the real app under Xvfb)
-	scripts/smoke.sh --binary ./$(BINARY) --out screenshots
+	@if [ "$(OS)" != Linux ]; then echo "skipped: the screenshots need Xvfb and run on Linux"; exit 0; fi; \
+	scripts/screenshots.sh --binary ./$(BINARY) --out screenshots
 
 bench: deps
 	$(call section,benchmarks (also written to bench.txt))
