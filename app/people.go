@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"image"
+	"image/color"
 	_ "image/jpeg" // pictures of cards may be JPEG
 	_ "image/png"  // or PNG
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -275,6 +277,13 @@ func readCardPicture(r io.Reader) (string, error) {
 	return text, nil
 }
 
+// gap returns empty room width pixels wide, such as room for a scroll bar.
+func gap(width float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(width, 1))
+	return r
+}
+
 // heading returns a large bold label.
 func heading(text string) *widget.Label {
 	l := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -308,7 +317,7 @@ func newPersonRowView() *personRowView {
 	}
 	r.how.Importance = widget.LowImportance
 	r.content = container.NewBorder(nil, nil, container.NewHBox(r.name, r.how),
-		container.NewHBox(r.badge.content, widget.NewIcon(theme.NavigateNextIcon())))
+		container.NewHBox(r.badge.content, widget.NewIcon(theme.NavigateNextIcon()), gap(6)))
 	r.ExtendBaseWidget(r)
 	return r
 }

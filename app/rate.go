@@ -130,10 +130,9 @@ func newRateForm(u *UI, id identity.ID, cells []crdt.CellID) (*RateForm, error) 
 		form,
 		widget.NewSeparator(),
 		subheading("Who will see it"), cellHelp, cellBox,
-		f.Message,
-		container.NewHBox(f.Save),
 	)
-	f.content = container.NewVScroll(container.NewPadded(body))
+	bar := container.NewVBox(widget.NewSeparator(), f.Message, container.NewHBox(f.Save))
+	f.content = container.NewBorder(nil, container.NewPadded(bar), nil, nil, container.NewVScroll(container.NewPadded(body)))
 	return f, nil
 }
 

@@ -119,6 +119,11 @@ func (m *meter) set(v *float64) {
 	if v != nil && m.value < 0.05 {
 		m.value = 0.05
 	}
+	if m.value == 0 {
+		m.fill.Hide()
+	} else {
+		m.fill.Show()
+	}
 	m.Refresh()
 }
 
