@@ -383,7 +383,7 @@ func (b *badge) set(sc *reputation.Score) {
 	b.reliability.set(sc.Reliability)
 	b.known.SetText(confidenceWords(sc.Confidence))
 	if sc.Flags > 0 {
-		b.flags.SetText("⚠ " + countWords(sc.Flags, "warning", "warnings"))
+		b.flags.SetText("⚠ " + countWords(sc.Flags, "person", "people") + " felt unsafe")
 		b.flags.Show()
 	} else {
 		b.flags.Hide()
