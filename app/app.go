@@ -20,17 +20,29 @@
 // passphrase, unless [Options.Passphrase] already holds it. Once unlocked,
 // a row of tabs leads to:
 //
-//   - People: everyone this device knows, with a small reputation badge,
-//     how their card was checked, a search box and sorting. A person opens
-//     the Person view: their card, the safety code to compare, their
-//     reputation with the ratings behind it, whom they vouched for, and the
-//     actions rate, mark as checked in person, rename, block and remove.
+//   - People: everyone this device knows, with a small reputation badge
+//     (safety and reliability bars, how much is known, warnings), how their
+//     card was verified, a search box and sorting; people are added from
+//     pasted card text or a picture of their code. A person opens the
+//     Person view: their card, the safety code to compare, their reputation
+//     with the ratings behind it (who rated, in which cell, when, how much
+//     it counts), whom they vouched for, and the actions rate, mark as
+//     verified in person, rename, block and remove. Rating asks for safety
+//     and reliability from 1 to 5 in words, tags, a note, the day and the
+//     cells that will see it.
 //   - Meet in person: my card as a large QR code, scanning theirs with the
 //     camera or from a picture, comparing the safety code, and marking them
-//     as checked in person.
+//     as verified in person.
 //   - Cells and Sync: the groups and the files that carry them from person
 //     to person.
 //   - You: my card, backup, change of passphrase, lock and wipe.
+//
+// # Tests
+//
+// Every widget a test needs is an exported field of [UI] or of a screen
+// ([StartScreen], [PeopleScreen], [PersonView], [RateForm], [MeetScreen],
+// [YouScreen]); questions the app asks are answered through [UI.Yes] and
+// [UI.No].
 //
 // # Threads
 //
