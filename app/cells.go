@@ -93,7 +93,8 @@ func newCellsScreen(u *UI) *CellsScreen {
 			info := widget.NewLabel("members")
 			info.Truncation = fyne.TextTruncateEllipsis
 			info.SizeName = theme.SizeNameCaptionText
-			return container.NewVBox(name, info)
+			info.Importance = widget.LowImportance
+			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, info)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(s.Views) {
@@ -106,7 +107,7 @@ func newCellsScreen(u *UI) *CellsScreen {
 		},
 	)
 	s.List.OnSelected = func(i widget.ListItemID) {
-		if i < len(s.Views) {
+		if i < len(s.Views) && (s.Selected == nil || s.Selected.ID != s.Views[i].ID) {
 			s.show(s.Views[i])
 		}
 	}
@@ -171,27 +172,27 @@ func (s *CellsScreen) Refresh() {
 	s.Views = views
 	s.List.Refresh()
 	var sel *core.CellView
-	if s.Selected != nil {
-		for i, v := range views {
-			if v.ID == s.Selected.ID {
-				sel = v
-				s.List.Select(i)
-			}
+	at := 0
+	for i, v := range views {
+		if s.Selected != nil && v.ID == s.Selected.ID {
+			sel, at = v, i
 		}
 	}
 	if sel == nil && len(views) > 0 {
-		s.List.Select(0)
-		return
+		sel = views[0]
 	}
 	s.show(sel)
+	if sel != nil {
+		s.List.Select(at)
+	}
 }
 
 // Select shows the cell with the given id and marks it in the list.
 func (s *CellsScreen) Select(id crdt.CellID) {
 	for i, v := range s.Views {
 		if v.ID == id {
-			s.List.Select(i)
 			s.show(v)
+			s.List.Select(i)
 			return
 		}
 	}
