@@ -40,7 +40,7 @@ type PersonView struct {
 	// Code is the safety code to compare, 12 groups of 5 digits.
 	Code *SafetyCode
 	// Ratings lists the ratings behind the score, one line each.
-	Ratings []*widget.Label
+	Ratings []*widget.RichText
 	// Vouches lists whom they vouched for, one line each.
 	Vouches []*widget.Label
 
@@ -163,18 +163,23 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 	}
 	box := container.NewVBox(b.content, wrapped(summary))
 	for _, r := range sc.Ratings {
-		line := fmt.Sprintf("%s, in %s, about %s: %s, %s. %s.",
-			capitalize(r.Rater), r.Cell, dayWords(r.Day), SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
+		who := fmt.Sprintf("%s, in %s, about %s: ", capitalize(r.Rater), r.Cell, dayWords(r.Day))
+		what := fmt.Sprintf("%s, %s. %s.", SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
 		if len(r.Tags) > 0 {
-			line += " Tags: " + strings.Join(r.Tags, ", ") + "."
+			what += " Tags: " + strings.Join(r.Tags, ", ") + "."
 		}
 		if r.Note != "" {
-			line += " “" + r.Note + "”"
+			what += " “" + r.Note + "”"
 		}
-		l := wrapped(line)
+		colour := theme.ColorNameForeground
 		if r.Weight == 0 {
-			l.Importance = widget.LowImportance
+			colour = theme.ColorNameDisabled
 		}
+		l := widget.NewRichText(
+			&widget.TextSegment{Text: who, Style: widget.RichTextStyle{Inline: true, ColorName: colour, TextStyle: fyne.TextStyle{Bold: true}}},
+			&widget.TextSegment{Text: what, Style: widget.RichTextStyle{Inline: true, ColorName: colour}},
+		)
+		l.Wrapping = fyne.TextWrapWord
 		p.Ratings = append(p.Ratings, l)
 		box.Add(l)
 	}

@@ -37,7 +37,7 @@ func TestPersonShowsCardCodeAndReputation(t *testing.T) {
 	if len(p.Ratings) != 1 {
 		t.Fatalf("%d ratings shown", len(p.Ratings))
 	}
-	line := p.Ratings[0].Text
+	line := p.Ratings[0].String()
 	for _, part := range []string{"You", "Market", "felt safe", "always reliable", "kind", "Lent me her scale", "Counts"} {
 		if !strings.Contains(line, part) {
 			t.Errorf("rating line %q lacks %q", line, part)
