@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -98,6 +99,10 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 		cells[c.ID()] = c
 	}
 	s.cells = cells
+	// Reading every cell makes a lot of short-lived garbage (a large home
+	// holds tens of thousands of statements); hand it back to the system
+	// now rather than keeping it for the whole session.
+	debug.FreeOSMemory()
 	return cells, nil
 }
 

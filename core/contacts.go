@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -91,7 +90,7 @@ func decodeContact(b []byte) (*Contact, error) {
 	if err := cbor.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("read contact: %w", err)
 	}
-	card, err := decodeCard(r.Card)
+	card, err := identity.DecodeCard(r.Card)
 	if err != nil {
 		return nil, fmt.Errorf("read contact: %w", err)
 	}
@@ -100,24 +99,6 @@ func decodeContact(b []byte) (*Contact, error) {
 		v = Unverified
 	}
 	return &Contact{Card: card, Petname: r.Petname, Verified: v, Blocked: r.Blocked, Added: time.Unix(r.Added, 0).UTC()}, nil
-}
-
-// decodedCards caches cards decoded from this device's own records:
-// checking a card's self-signature and keys costs a quarter of a
-// millisecond, and every list of contacts decodes all of them. Cards are
-// never modified after decoding, so sharing them is safe.
-var decodedCards sync.Map // string(card bytes) → *identity.Card
-
-func decodeCard(b []byte) (*identity.Card, error) {
-	if c, ok := decodedCards.Load(string(b)); ok {
-		return c.(*identity.Card), nil
-	}
-	c, err := identity.DecodeCard(b)
-	if err != nil {
-		return nil, err
-	}
-	decodedCards.Store(string(b), c)
-	return c, nil
 }
 
 func getContact(tx *store.Tx, id identity.ID) (*Contact, error) {

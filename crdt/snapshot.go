@@ -91,7 +91,7 @@ func LoadSnapshot(trusted []byte) (*Cell, error) {
 		c.savedHeads = append(c.savedHeads, ChangeHash(h))
 	}
 	for _, se := range s.Entries {
-		e := &entry{key: se.Key, raw: se.Raw}
+		e := &entry{key: se.Key, raw: se.Raw, trusted: se.Sig == 1}
 		if se.NotBytes {
 			e.raw = nil
 			e.decoded, e.err = true, fmt.Errorf("value is not bytes")

@@ -170,10 +170,14 @@ func (c *Card) VerifySignature(msg, sig []byte) bool {
 // keys ([ErrWeakKey]) and a self-signature that does not match
 // ([ErrSignature]). The returned card does not share memory with b.
 func DecodeCard(b []byte) (*Card, error) {
+	if c := lookupChecked(b); c != nil {
+		return c, nil
+	}
 	c, err := decodeCard(b)
 	if err != nil {
 		return nil, fmt.Errorf("decode card: %w", err)
 	}
+	rememberChecked(b, c)
 	return c, nil
 }
 
