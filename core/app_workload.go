@@ -53,15 +53,5 @@ func (s *Service) AddWorkloadCell(name string, members, statements int) (*CellVi
 			return nil, err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cells, err := s.loadCells()
-	if err != nil {
-		return nil, err
-	}
-	views, err := s.saveCells(cells, c)
-	if err != nil {
-		return nil, err
-	}
-	return views[0], nil
+	return s.addCell(c)
 }

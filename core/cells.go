@@ -270,6 +270,11 @@ func (s *Service) NewCell(name string) (*CellView, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.addCell(c)
+}
+
+// addCell stores a cell this device made and returns its view.
+func (s *Service) addCell(c *crdt.Cell) (*CellView, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cells, err := s.loadCells()

@@ -333,15 +333,22 @@ func findCell(s *core.Service, arg string) (*core.CellView, error) {
 	return s.FindCell(arg)
 }
 
-func runCellShow(r *runner, o *opts, args []string) error {
+// withCell runs fn on the unlocked home and the cell that args name.
+func (r *runner) withCell(args []string, fn func(s *core.Service, v *core.CellView) error) error {
 	if len(args) == 0 {
 		return usagef("expected a cell name")
 	}
 	return r.withService(func(s *core.Service) error {
-		v, err := findCell(s, strings.Join(args, " "))
+		v, err := s.FindCell(strings.Join(args, " "))
 		if err != nil {
 			return err
 		}
+		return fn(s, v)
+	})
+}
+
+func runCellShow(r *runner, o *opts, args []string) error {
+	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
 		return r.out(o.json, toCellJSON(v, o.verbose), func(w io.Writer) { printCell(w, v, o.verbose) })
 	})
 }
@@ -412,14 +419,7 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 }
 
 func runCellLeave(r *runner, _ *opts, args []string) error {
-	if len(args) == 0 {
-		return usagef("expected a cell name")
-	}
-	return r.withService(func(s *core.Service) error {
-		v, err := findCell(s, strings.Join(args, " "))
-		if err != nil {
-			return err
-		}
+	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
 		if _, err := s.LeaveCell(v.ID); err != nil {
 			return err
 		}
@@ -429,14 +429,7 @@ func runCellLeave(r *runner, _ *opts, args []string) error {
 }
 
 func runCellPolicy(r *runner, o *opts, args []string) error {
-	if len(args) == 0 {
-		return usagef("expected a cell name")
-	}
-	return r.withService(func(s *core.Service) error {
-		v, err := findCell(s, strings.Join(args, " "))
-		if err != nil {
-			return err
-		}
+	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
 		p := v.Policy
 		if o.admitVouches >= 0 || o.excludeQuorum >= 0 {
 			if o.admitVouches >= 0 {
@@ -445,6 +438,7 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 			if o.excludeQuorum >= 0 {
 				p.ExcludeQuorum = o.excludeQuorum
 			}
+			var err error
 			if v, err = s.SetPolicy(v.ID, p); err != nil {
 				return err
 			}
@@ -455,17 +449,10 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 }
 
 func runCellExportDoc(r *runner, o *opts, args []string) error {
-	if len(args) == 0 {
-		return usagef("expected a cell name")
-	}
 	if o.out == "" {
 		return usagef("--out FILE is required")
 	}
-	return r.withService(func(s *core.Service) error {
-		v, err := findCell(s, strings.Join(args, " "))
-		if err != nil {
-			return err
-		}
+	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
 		doc, err := s.CellDocument(v.ID)
 		if err != nil {
 			return err
