@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"trustdesk/core"
@@ -19,8 +21,8 @@ func exportCommand() *command {
 that person, holding the cells you share (or the --cell ones); with only
 --cell, for every current member of the cell (never excluded or blocked
 people). Only the people it is for can open it. The file is written to
---out FILE (default: a new file with a name that reveals nothing, in this
-folder; "-" writes to standard output). --armor writes text to paste into
+--out FILE or FOLDER (default: a new file with a name that reveals nothing,
+in this folder; "-" writes to standard output). --armor writes text to paste into
 any messenger instead of a file. --qr DIR writes it as numbered QR code
 pictures to show one after another (--qr-profile robust, normal or dense).`,
 		flags: func(fs *flag.FlagSet, o *opts) {
@@ -101,12 +103,15 @@ func runExport(r *runner, o *opts, args []string) error {
 				return err
 			}
 		}
+		// No file named, or a folder (a USB stick): a new file whose name
+		// says nothing.
 		out := o.out
-		if out == "" {
-			out = export.FileName()
+		if fi, err := os.Stat(out); out == "" || err == nil && fi.IsDir() {
+			name := export.FileName()
 			if o.armor {
-				out = strings.TrimSuffix(out, ".tdsync") + ".txt"
+				name = strings.TrimSuffix(name, ".tdsync") + ".txt"
 			}
+			out = filepath.Join(out, name)
 		}
 		if err := writeFileAtomic(out, r.env.Stdout, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err

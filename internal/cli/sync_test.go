@@ -93,6 +93,12 @@ func TestExportImportChain(t *testing.T) {
 	if msg := bo.fails(1, "import", cut); !strings.Contains(msg, "damaged") {
 		t.Fatalf("cut file: %q", msg)
 	}
+	// A folder as --out (a USB stick) gets a new file.
+	stick := t.TempDir()
+	json.Unmarshal([]byte(ana.ok("export", "--to", "bo", "--out", stick, "--json")), &ej)
+	if filepath.Dir(ej.File) != stick {
+		t.Fatalf("export into a folder wrote %q", ej.File)
+	}
 	// Default file names say nothing.
 	wd, _ := os.Getwd()
 	os.Chdir(dir)
