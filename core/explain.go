@@ -111,7 +111,7 @@ func Explain(err error) string {
 		return "That place is not empty; restore into a new, empty folder."
 	case errors.Is(err, store.ErrDamaged):
 		return "The data is damaged and could not be read; nothing was changed."
-	case errors.Is(err, syscall.ENOSPC):
+	case errors.Is(err, syscall.ENOSPC), strings.Contains(err.Error(), "database or disk is full"):
 		return "The disk is full; free some space and try again. Nothing was changed."
 	case errors.Is(err, fs.ErrPermission):
 		return "trustdesk is not allowed to use that file or folder; check its permissions."
