@@ -18,7 +18,7 @@
 #   --out      folder for the screenshots (default screenshots)
 #   --timeout  seconds to wait for the window and each screen (default 60)
 #
-# Needs Xvfb, xdotool, xwininfo (x11-utils) and ImageMagick's import and
+# Needs Xvfb, xdotool, xdpyinfo and xwininfo (x11-utils) and ImageMagick's import and
 # convert; "make deps" installs them.
 set -euo pipefail
 
@@ -38,23 +38,14 @@ done
 
 fail() { printf 'screenshots FAILED: %s\n' "$*" >&2; exit 1; }
 
-for tool in Xvfb xdotool xwininfo import convert; do
+for tool in Xvfb xdpyinfo xdotool xwininfo import convert; do
 	command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed; run: make deps"
 done
 [ -x "$binary" ] || fail "no program at $binary; run: make build"
 binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
 
-work="$(mktemp -d)"
-xvfb_pid=""
-app_pid=""
-cleanup() {
-	[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
-	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
-	rm -rf "$work"
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=scripts/xwindow.sh
+source "$(dirname "$0")/xwindow.sh"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 rm -f "$out"/[0-9][0-9]-*.png
@@ -88,18 +79,8 @@ sam() { TRUSTDESK_PASSPHRASE=sam "$binary" --home "$sam" "$@"; }
 	fail "could not make Sam's sync file"
 }
 
-# Xvfb picks a free display number itself and writes it to file descriptor 3.
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
-xvfb_pid=$!
-deadline=$((SECONDS + timeout))
-until [ -s "$work/display" ]; do
-	kill -0 "$xvfb_pid" 2>/dev/null || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-	((SECONDS < deadline)) || fail "Xvfb did not start within ${timeout}s"
-	sleep 0.1
-done
-export DISPLAY=":$(head -n1 "$work/display")"
-export LIBGL_ALWAYS_SOFTWARE=1
-unset WAYLAND_DISPLAY TRUSTDESK_PASSPHRASE
+start_xvfb
+unset TRUSTDESK_PASSPHRASE
 
 (cd "$inbox" && HOME="$inbox" exec "$binary" --home "$home") >"$work/app.log" 2>&1 &
 app_pid=$!
@@ -111,18 +92,7 @@ app_died() {
 	fail "$binary exited"
 }
 
-window=""
-while [ -z "$window" ]; do
-	kill -0 "$app_pid" 2>/dev/null || app_died
-	((SECONDS < deadline)) || fail "no trustdesk window appeared within ${timeout}s"
-	for id in $(xwininfo -root -children 2>/dev/null | awk '/"trustdesk"/ { print $1 }'); do
-		if xwininfo -id "$id" 2>/dev/null | grep -q 'Map State: IsViewable'; then
-			window="$id"
-			break
-		fi
-	done
-	[ -n "$window" ] || sleep 0.2
-done
+wait_for_window
 
 # click X Y clicks at a position inside the window.
 click() {

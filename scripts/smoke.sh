@@ -38,17 +38,8 @@ for tool in Xvfb xdpyinfo xwininfo import convert; do
 done
 [ -x "$binary" ] || fail "no program at $binary; run: make build"
 
-work="$(mktemp -d)"
-xvfb_pid=""
-app_pid=""
-cleanup() {
-	[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
-	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
-	rm -rf "$work"
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=scripts/xwindow.sh
+source "$(dirname "$0")/xwindow.sh"
 
 if [ -z "$home" ]; then
 	home="$work/home"
@@ -59,23 +50,7 @@ if [ -z "$out" ]; then
 fi
 mkdir -p "$out"
 
-# Xvfb picks a free display number itself and writes it to file descriptor 3.
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
-xvfb_pid=$!
-deadline=$((SECONDS + timeout))
-until [ -s "$work/display" ]; do
-	kill -0 "$xvfb_pid" 2>/dev/null || fail "Xvfb did not start: $(cat "$work/xvfb.log")"
-	((SECONDS < deadline)) || fail "Xvfb did not start within ${timeout}s"
-	sleep 0.1
-done
-export DISPLAY=":$(head -n1 "$work/display")"
-export LIBGL_ALWAYS_SOFTWARE=1
-unset WAYLAND_DISPLAY
-until xdpyinfo >/dev/null 2>&1; do
-	kill -0 "$xvfb_pid" 2>/dev/null || fail "Xvfb on $DISPLAY stopped: $(cat "$work/xvfb.log")"
-	((SECONDS < deadline)) || fail "Xvfb on $DISPLAY does not answer"
-	sleep 0.1
-done
+start_xvfb
 
 started=$SECONDS
 "$binary" --home "$home" >"$work/app.log" 2>&1 &
@@ -91,19 +66,7 @@ app_died() {
 	fail "$binary exited before its window was drawn"
 }
 
-# Wait for a viewable top-level window titled "trustdesk".
-window=""
-while [ -z "$window" ]; do
-	kill -0 "$app_pid" 2>/dev/null || app_died
-	((SECONDS < deadline)) || fail "no trustdesk window appeared within ${timeout}s"
-	for id in $(xwininfo -root -children 2>/dev/null | awk '/"trustdesk"/ { print $1 }'); do
-		if xwininfo -id "$id" 2>/dev/null | grep -q 'Map State: IsViewable'; then
-			window="$id"
-			break
-		fi
-	done
-	[ -n "$window" ] || sleep 0.2
-done
+wait_for_window
 appeared=$((SECONDS - started))
 
 # Screenshot until the first frame is drawn: many colours, not one flat fill.
