@@ -219,6 +219,16 @@ func (w *demoWorld) add(name string, s *Service) *demoPerson {
 
 // person returns the person named name, giving them an identity in a
 // temporary home the first time.
+// twoPeople looks up two people of the story.
+func (w *demoWorld) twoPeople(a, b string) (*demoPerson, *demoPerson, error) {
+	pa, err := w.person(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	pb, err := w.person(b)
+	return pa, pb, err
+}
+
 func (w *demoWorld) person(name string) (*demoPerson, error) {
 	if p, ok := w.people[name]; ok {
 		return p, nil
@@ -355,11 +365,7 @@ func (w *demoWorld) found(founder, name string) error {
 
 // admit has voucher vouch for newcomer in cell and hand them the cell.
 func (w *demoWorld) admit(voucher, cell, newcomer string) error {
-	v, err := w.person(voucher)
-	if err != nil {
-		return err
-	}
-	n, err := w.person(newcomer)
+	v, n, err := w.twoPeople(voucher, newcomer)
 	if err != nil {
 		return err
 	}
@@ -400,11 +406,7 @@ func (w *demoWorld) admit(voucher, cell, newcomer string) error {
 
 // rate has rater rate subject in cell on the current day.
 func (w *demoWorld) rate(rater, cell, subject string, safety, reliability int, tags, note string) error {
-	r, err := w.person(rater)
-	if err != nil {
-		return err
-	}
-	s, err := w.person(subject)
+	r, s, err := w.twoPeople(rater, subject)
 	if err != nil {
 		return err
 	}
@@ -429,11 +431,7 @@ func (w *demoWorld) rate(rater, cell, subject string, safety, reliability int, t
 // vote has voter vote to exclude subject from cell, having seen everything
 // the viewer has.
 func (w *demoWorld) vote(voter, cell, subject string) error {
-	v, err := w.person(voter)
-	if err != nil {
-		return err
-	}
-	s, err := w.person(subject)
+	v, s, err := w.twoPeople(voter, subject)
 	if err != nil {
 		return err
 	}
@@ -474,11 +472,7 @@ func (w *demoWorld) script() error {
 	}
 	meet := func(a, b string) func() error {
 		return func() error {
-			pa, err := w.person(a)
-			if err != nil {
-				return err
-			}
-			pb, err := w.person(b)
+			pa, pb, err := w.twoPeople(a, b)
 			if err != nil {
 				return err
 			}
