@@ -400,20 +400,23 @@ func (s *CellsScreen) askAdmit() {
 	explain := widget.NewLabel(admitExplanation(v.Policy))
 	explain.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(s.AdmitWho, explain)
-	d := dialog.NewCustomConfirm("Admit a person to "+v.Name, "Admit", "Cancel", content, func(ok bool) {
+	s.u.ask("Admit a person to "+v.Name, content, "Admit", func() {
 		choice := s.AdmitWho.Selected
 		s.AdmitWho = nil
-		if !ok || choice == "" {
+		if choice == "" {
 			return
 		}
-		if _, err := s.u.Svc.Admit(v.ID, ids[choice]); err != nil {
-			s.u.ShowError(err)
-			return
-		}
-		s.u.Changed()
-	}, s.u.Win)
-	d.Resize(fyne.NewSize(480, 260))
-	s.u.showDialog(d)
+		s.change(func() error { _, err := s.u.Svc.Admit(v.ID, ids[choice]); return err })
+	})
+}
+
+// change runs a change to the cells and shows the result, or the error.
+func (s *CellsScreen) change(do func() error) {
+	if err := do(); err != nil {
+		s.u.ShowError(err)
+		return
+	}
+	s.u.Changed()
 }
 
 func (s *CellsScreen) askExclude(v *core.CellView, m core.MemberView) {
@@ -421,18 +424,9 @@ func (s *CellsScreen) askExclude(v *core.CellView, m core.MemberView) {
 		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
 		"its ratings or add to them. Your vote cannot be taken back.", m.Name, excludeQuorum(v), m.Name, v.Name))
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Vote to exclude "+m.Name+"?", "Vote to exclude", "Cancel", msg, func(ok bool) {
-		if !ok {
-			return
-		}
-		if _, err := s.u.Svc.VoteExclude(v.ID, m.ID); err != nil {
-			s.u.ShowError(err)
-			return
-		}
-		s.u.Changed()
-	}, s.u.Win)
-	d.Resize(fyne.NewSize(480, 260))
-	s.u.showDialog(d)
+	s.u.ask("Vote to exclude "+m.Name+"?", msg, "Vote to exclude", func() {
+		s.change(func() error { _, err := s.u.Svc.VoteExclude(v.ID, m.ID); return err })
+	})
 }
 
 func (s *CellsScreen) askLeave() {
@@ -443,18 +437,9 @@ func (s *CellsScreen) askLeave() {
 	msg := widget.NewLabel("You stop being a member of " + v.Name + ". The other members no longer send you " +
 		"the cell, and you can no longer rate, admit or vote there. To come back, a member has to admit you again.")
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("Leave "+v.Name+"?", "Leave", "Stay", msg, func(ok bool) {
-		if !ok {
-			return
-		}
-		if _, err := s.u.Svc.LeaveCell(v.ID); err != nil {
-			s.u.ShowError(err)
-			return
-		}
-		s.u.Changed()
-	}, s.u.Win)
-	d.Resize(fyne.NewSize(480, 240))
-	s.u.showDialog(d)
+	s.u.askWith("Leave "+v.Name+"?", msg, "Leave", "Stay", func() {
+		s.change(func() error { _, err := s.u.Svc.LeaveCell(v.ID); return err })
+	})
 }
 
 // majority is the PolicyVotes option for the default quorum.
@@ -496,11 +481,7 @@ func (s *CellsScreen) askPolicy() {
 		if b != majority {
 			p.ExcludeQuorum, _ = strconv.Atoi(b)
 		}
-		if _, err := s.u.Svc.SetPolicy(v.ID, p); err != nil {
-			s.u.ShowError(err)
-			return
-		}
-		s.u.Changed()
+		s.change(func() error { _, err := s.u.Svc.SetPolicy(v.ID, p); return err })
 	}, s.u.Win)
 	d.Resize(fyne.NewSize(520, 280))
 	s.u.showDialog(d)

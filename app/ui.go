@@ -343,13 +343,18 @@ func (u *UI) closeService() {
 // ask shows a dialog with body and two buttons, [UI.Yes] labelled yes and
 // [UI.No] labelled "Cancel". Tapping Yes closes it and calls then.
 func (u *UI) ask(title string, body fyne.CanvasObject, yes string, then func()) {
+	u.askWith(title, body, yes, "Cancel", then)
+}
+
+// askWith is [UI.ask] with no as the label of [UI.No].
+func (u *UI) askWith(title string, body fyne.CanvasObject, yes, no string, then func()) {
 	var d dialog.Dialog
 	u.Yes = widget.NewButton(yes, func() {
 		d.Hide()
 		then()
 	})
 	u.Yes.Importance = widget.HighImportance
-	u.No = widget.NewButton("Cancel", func() { d.Hide() })
+	u.No = widget.NewButton(no, func() { d.Hide() })
 	buttons := container.NewHBox(layout.NewSpacer(), u.No, u.Yes)
 	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(body, buttons), u.Win)
 	d.Resize(fyne.NewSize(520, 0))
