@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"trustdesk/crdt"
 )
 
 // A full disk, whether SQLite or a file write notices it, is one plain
@@ -23,5 +25,22 @@ func TestExplainFullDisk(t *testing.T) {
 	}
 	if got := Explain(&fs.PathError{Op: "open", Path: "x", Err: os.ErrNotExist}); !strings.Contains(got, "does not exist") {
 		t.Errorf("missing file: %q", got)
+	}
+}
+
+// Every reason an entry does not count reads in plain words.
+func TestReasonWords(t *testing.T) {
+	for _, r := range []crdt.Reason{crdt.ReasonMalformed, crdt.ReasonWrongCell, crdt.ReasonUnknownAuthor,
+		crdt.ReasonBadSignature, crdt.ReasonMissingPrev, crdt.ReasonNoAuthority, crdt.ReasonExcluded,
+		crdt.ReasonLeft, crdt.ReasonDuplicateFound, crdt.ReasonSuperseded} {
+		w := ReasonWords(r)
+		if w == string(r) {
+			t.Errorf("%q has no plain words", r)
+		}
+		for _, jargon := range []string{"key", "hash", "signature", "signed", "crdt", "prev", "automerge"} {
+			if strings.Contains(strings.ToLower(w), jargon) {
+				t.Errorf("%q reads %q, which says %q", r, w, jargon)
+			}
+		}
 	}
 }

@@ -148,6 +148,7 @@ type rejectedJSON struct {
 	Kind   string `json:"kind,omitempty"`
 	Author string `json:"author,omitempty"`
 	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
 }
 
 type cellJSON struct {
@@ -188,7 +189,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 	}
 	if verbose {
 		for _, r := range v.State.Invalid {
-			rj := rejectedJSON{Reason: reasonText(r)}
+			rj := rejectedJSON{Reason: core.ReasonWords(r.Reason), Detail: r.Detail}
 			if r.ID != (crdt.StatementID{}) {
 				rj.ID, rj.Kind, rj.Author = r.ID.String(), r.Kind.String(), r.Author.String()
 			}
@@ -196,13 +197,6 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		}
 	}
 	return j
-}
-
-func reasonText(r crdt.Rejected) string {
-	if r.Detail != "" {
-		return string(r.Reason) + ": " + r.Detail
-	}
-	return string(r.Reason)
 }
 
 // statusWords says a member's standing in plain words.
@@ -271,7 +265,7 @@ func printCell(w io.Writer, v *core.CellView, verbose bool) {
 			if r.ID != (crdt.StatementID{}) {
 				id = r.ID.String()[:12] + " " + r.Kind.String()
 			}
-			fmt.Fprintf(w, "  %s: %s\n", id, reasonText(r))
+			fmt.Fprintf(w, "  %s: %s\n", id, core.ReasonWords(r.Reason))
 		}
 	}
 }
@@ -551,6 +545,7 @@ type statementJSON struct {
 	Author  string `json:"author,omitempty"`
 	Counted bool   `json:"counted"`
 	Reason  string `json:"reason,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 func runInspect(r *runner, o *opts, args []string) error {
@@ -580,7 +575,7 @@ func runInspect(r *runner, o *opts, args []string) error {
 		j.CellID, j.CellName = in.Cell.Cell.String(), in.Cell.Name
 	}
 	for _, st := range in.Statements {
-		sj := statementJSON{Kind: st.Kind, Author: st.Author.Name, Counted: st.Counted, Reason: st.Reason}
+		sj := statementJSON{Kind: st.Kind, Author: st.Author.Name, Counted: st.Counted, Reason: st.Reason, Detail: st.Detail}
 		if st.ID != (crdt.StatementID{}) {
 			sj.ID = st.ID.String()
 		}
