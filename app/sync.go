@@ -213,6 +213,18 @@ func (s *SyncScreen) updateMake() {
 	}
 }
 
+// showTab switches to the Sync tab.
+func (s *SyncScreen) showTab() {
+	if s.u.Tabs == nil {
+		return
+	}
+	for _, item := range s.u.Tabs.Items {
+		if item.Content == s.content {
+			s.u.Tabs.Select(item)
+		}
+	}
+}
+
 // ForCell switches to the Sync tab and makes a sync file for everyone in
 // the cell with id.
 func (s *SyncScreen) ForCell(id crdt.CellID) {
@@ -222,13 +234,7 @@ func (s *SyncScreen) ForCell(id crdt.CellID) {
 			s.Cell.SetSelected(label)
 		}
 	}
-	if s.u.Tabs != nil {
-		for _, item := range s.u.Tabs.Items {
-			if item.Content == s.content {
-				s.u.Tabs.Select(item)
-			}
-		}
-	}
+	s.showTab()
 	s.MakeFile()
 }
 
@@ -240,13 +246,7 @@ func (s *SyncScreen) ForPerson(id identity.ID) {
 			s.Person.SetSelected(label)
 		}
 	}
-	if s.u.Tabs != nil {
-		for _, item := range s.u.Tabs.Items {
-			if item.Content == s.content {
-				s.u.Tabs.Select(item)
-			}
-		}
-	}
+	s.showTab()
 }
 
 // MakeFile makes a sync file for the person or cell picked.

@@ -32,6 +32,12 @@ type result struct {
 
 func (w *world) run(args ...string) result {
 	w.t.Helper()
+	return w.runArgs(append([]string{"--home", w.home}, args...)...)
+}
+
+// runArgs runs trustdesk with exactly args (no --home added).
+func (w *world) runArgs(args ...string) result {
+	w.t.Helper()
 	var out, errb bytes.Buffer
 	env := &Env{
 		Stdin:   strings.NewReader(""),
@@ -40,7 +46,7 @@ func (w *world) run(args ...string) result {
 		Getenv:  func(k string) string { return w.vars[k] },
 		Options: core.Options{WorkFactor: 10},
 	}
-	code := Run(append([]string{"--home", w.home}, args...), env)
+	code := Run(args, env)
 	return result{code, out.String(), errb.String()}
 }
 

@@ -1,31 +1,17 @@
 package cli
 
 import (
-	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"trustdesk/core"
-	"trustdesk/crdt"
 )
 
-// demo runs "trustdesk demo ARGS" like world.run, with checking workers that exit at
-// once under the race detector (the demo reads about ninety sync files).
+// demo runs "trustdesk demo ARGS" (--home only where ARGS say so).
 func (w *world) demo(args ...string) result {
 	w.t.Helper()
-	var out, errb bytes.Buffer
-	env := &Env{
-		Stdin:  strings.NewReader(""),
-		Stdout: &out,
-		Stderr: &errb,
-		Getenv: func(k string) string { return w.vars[k] },
-		Options: core.Options{WorkFactor: 10, Checker: &crdt.Checker{
-			Env: []string{"GORACE=atexit_sleep_ms=0"},
-		}},
-	}
-	code := Run(append([]string{"demo"}, args...), env)
-	return result{code, out.String(), errb.String()}
+	return w.runArgs(append([]string{"demo"}, args...)...)
 }
 
 func TestDemo(t *testing.T) {
