@@ -120,7 +120,7 @@ func mustExportB(b *testing.B, s *Service, req ExportRequest) []byte {
 	return res.Data
 }
 
-// receiver copies the template home and unlocks the copy.
+// receiver copies the template home, unlocks the copy and loads its cells.
 func (sb *syncBench) receiver(b *testing.B) *Service {
 	b.Helper()
 	home := b.TempDir()
@@ -137,6 +137,16 @@ func (sb *syncBench) receiver(b *testing.B) *Service {
 	s, err := Unlock(home, []byte("correct horse"), testOptions)
 	if err != nil {
 		b.Fatal(err)
+	}
+	// Its cells loaded, as in the app and as in the bare parts.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range cells {
+		c.State()
 	}
 	return s
 }

@@ -506,5 +506,5 @@ func (s *Service) checker() *crdt.Checker {
 	if s.opt.Checker != nil {
 		return s.opt.Checker
 	}
-	return &crdt.Checker{}
+	return &s.own
 }

@@ -99,6 +99,9 @@ type Service struct {
 
 	mu    sync.Mutex // guards cells and serialises changes to them
 	cells map[crdt.CellID]*crdt.Cell
+
+	// own is the checker made for this service when Options has none.
+	own crdt.Checker
 }
 
 // HasIdentity reports whether home already holds trustdesk data.
@@ -217,7 +220,10 @@ func Wipe(home string) error {
 }
 
 // Close locks the home: the service must not be used afterwards.
-func (s *Service) Close() error { return s.db.Close() }
+func (s *Service) Close() error {
+	s.own.Close()
+	return s.db.Close()
+}
 
 // Home returns the data directory of the service.
 func (s *Service) Home() string { return s.home }

@@ -427,6 +427,8 @@ func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
 
 // prepareImport does all the checking of an import. The caller holds s.mu.
 func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImport, error) {
+	checker := s.checker()
+	checker.Warm() // starts while the file is decrypted and read
 	file, err := export.Open(s.me, data)
 	if err != nil {
 		return nil, err
@@ -465,30 +467,19 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 	p.summary = &ImportSummary{From: person(names, sender)}
 
 	knownSender := senderContact != nil
-	checker := s.checker()
-	for _, fc := range file.Cells {
+	for i, fc := range file.Cells {
 		old, have := all[fc.ID]
 		var next *crdt.Cell
 		cc := CellChanges{ID: fc.ID}
 		var before *crdt.State
 		if have {
 			before = old.State()
-			work, err := old.Clone()
-			if err != nil {
-				return nil, err
-			}
-			switch {
-			case len(fc.Changes) == 0:
-			case crdt.IsDocument(fc.Changes):
-				if _, err := checker.MergeUntrusted(ctx, work, fc.Changes); err != nil {
-					return nil, err
-				}
-			default:
-				if _, err := checker.ApplyUntrusted(ctx, work, fc.Changes); err != nil {
+			next = old
+			if len(fc.Changes) > 0 {
+				if next, err = checker.Extend(ctx, old, fc.Changes); err != nil {
 					return nil, err
 				}
 			}
-			next = work
 		} else {
 			if len(fc.Changes) == 0 {
 				return nil, fmt.Errorf("%w: %s", ErrNotYourCell, fc.ID)
@@ -505,6 +496,9 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 			}
 			cc.NewCell = true
 			next = c
+		}
+		if i+1 < len(file.Cells) {
+			checker.Warm() // for the next cell, while this one is derived
 		}
 		after := next.State()
 		switch {

@@ -61,6 +61,9 @@ type Cell struct {
 	// LoadSnapshot); doc is nil until then.
 	saved      []byte
 	savedHeads []ChangeHash
+	// appended counts the chunks from outside that saved holds after its
+	// last compact save (see [Checker.Extend]).
+	appended int
 
 	// entries caches the decoded statement map, keyed by document key.
 	entries map[string]*entry
@@ -182,7 +185,12 @@ func (c *Cell) heads() []ChangeHash {
 	if c.doc == nil {
 		return slices.Clone(c.savedHeads)
 	}
-	hs := c.doc.Heads()
+	return sortedHeads(c.doc)
+}
+
+// sortedHeads returns doc's heads, sorted.
+func sortedHeads(doc *automerge.Doc) []ChangeHash {
+	hs := doc.Heads()
 	out := make([]ChangeHash, len(hs))
 	for i, h := range hs {
 		out[i] = ChangeHash(h)

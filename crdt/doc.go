@@ -35,11 +35,11 @@
 //
 // The Automerge engine aborts the whole process on some malformed input, so
 // bytes that did not come from this device must go through a [Checker]
-// first: it loads and applies them in a child process (this same program,
-// which must call [IsWorker] and [ServeWorker] at the top of main) with
-// memory and time limits, then does the same in this process. Use
-// [Checker.LoadUntrusted], [Checker.ApplyUntrusted] and
-// [Checker.MergeUntrusted]; never [Load] or [Cell.ApplyChanges] on such
-// bytes directly. Refusals are [ErrDamaged] (the bytes are bad) or
+// first: it loads them in a child process (this same program, which must
+// call [IsWorker] and [ServeWorker] at the top of main) with memory and
+// time limits, and this process keeps them to load later, checking every
+// statement itself. Use [Checker.LoadUntrusted], [Checker.Extend],
+// [Checker.ApplyUntrusted] and [Checker.MergeUntrusted]; never [Load] or
+// [Cell.ApplyChanges] on such bytes directly. Refusals are [ErrDamaged] (the bytes are bad) or
 // [ErrCouldNotCheck] (the check could not run to the end), never a crash.
 package crdt

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"context"
 	"crypto/sha256"
 	"slices"
 	"testing"
@@ -268,13 +269,25 @@ func TestDeletedStatement(t *testing.T) {
 		t.Errorf("deletion not detected: %+v", st.Invalid)
 	}
 
-	// The honest replica that had r1 keeps it: it comes back.
-	if err := honest.ApplyChanges(must(relay.ChangesSince(honest.Heads()))); err != nil {
+	// The honest replica that had r1 keeps it: it comes back, whether the
+	// changes are applied directly or through the checking worker.
+	checked := must(Load(honest.Save()))
+	chunk := must(relay.ChangesSince(honest.Heads()))
+	if err := honest.ApplyChanges(chunk); err != nil {
 		t.Fatal(err)
 	}
 	st = honest.State()
 	if len(st.Ratings) != 2 || len(st.Invalid) != 0 {
 		t.Fatalf("honest replica: ratings %+v invalid %+v", st.Ratings, st.Invalid)
+	}
+	if _, err := testChecker().ApplyUntrusted(context.Background(), checked, chunk); err != nil {
+		t.Fatal(err)
+	}
+	if st := checked.State(); len(st.Ratings) != 2 || len(st.Invalid) != 0 {
+		t.Fatalf("checked replica: ratings %+v invalid %+v", st.Ratings, st.Invalid)
+	}
+	if again := must(Load(checked.Save())); again.State().Digest() != checked.State().Digest() {
+		t.Fatal("the checked replica's document does not hold what it shows")
 	}
 	// Sending it back restores the relay's copy for everyone.
 	fresh := must(Load(must(honest.ChangesSince(nil))))

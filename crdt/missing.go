@@ -1,6 +1,10 @@
 package crdt
 
 import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/automerge/automerge-go"
@@ -78,4 +82,44 @@ func IsDocument(b []byte) bool {
 	// An Automerge chunk is a 4-byte magic, a 4-byte checksum, then its
 	// type: 0 for a document, 1 for a change, 2 for a compressed change.
 	return len(b) > 8 && [4]byte(b[:4]) == [4]byte{0x85, 0x6f, 0x4a, 0x83} && b[8] == 0
+}
+
+// chunkRoots counts the changes without dependencies in a sequence of
+// Automerge change chunks by reading only their headers (Automerge binary
+// format: magic, checksum, type, length as an unsigned LEB128, then a
+// change's contents, raw DEFLATE compressed for type 2, which start with
+// the number of dependencies). ok is false if b holds a document chunk or
+// is not a sequence of change chunks; the caller then asks Automerge.
+func chunkRoots(b []byte) (roots int, ok bool) {
+	magic := []byte{0x85, 0x6f, 0x4a, 0x83}
+	for len(b) > 0 {
+		if len(b) < 9 || !bytes.Equal(b[:4], magic) {
+			return 0, false
+		}
+		typ := b[8]
+		n, k := binary.Uvarint(b[9:])
+		if k <= 0 || n > uint64(len(b)-9-k) {
+			return 0, false
+		}
+		contents := b[9+k : 9+k+int(n)]
+		b = b[9+k+int(n):]
+		var deps uint64
+		switch typ {
+		case 1:
+			if deps, k = binary.Uvarint(contents); k <= 0 {
+				return 0, false
+			}
+		case 2:
+			var err error
+			if deps, err = binary.ReadUvarint(bufio.NewReaderSize(flate.NewReader(bytes.NewReader(contents)), 16)); err != nil {
+				return 0, false
+			}
+		default:
+			return 0, false
+		}
+		if deps == 0 {
+			roots++
+		}
+	}
+	return roots, true
 }

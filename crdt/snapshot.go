@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/automerge/automerge-go"
 	"github.com/fxamacker/cbor/v2"
@@ -19,6 +20,9 @@ type snapshot struct {
 	Doc     []byte          `cbor:"3,keyasint"`
 	Heads   [][]byte        `cbor:"4,keyasint"`
 	Entries []snapshotEntry `cbor:"5,keyasint"`
+	// Appended counts the chunks from outside that Doc holds after its
+	// last compact save.
+	Appended int `cbor:"6,keyasint,omitempty"`
 }
 
 type snapshotEntry struct {
@@ -28,6 +32,17 @@ type snapshotEntry struct {
 	NotBytes bool `cbor:"3,keyasint,omitempty"`
 	// Sig is the signature check's result: 0 not checked, 1 good, -1 bad.
 	Sig int8 `cbor:"4,keyasint,omitempty"`
+}
+
+// entry returns the cache entry for se; trusted marks bytes this device
+// checked in full before.
+func (se snapshotEntry) entry(trusted bool) *entry {
+	e := &entry{key: se.Key, raw: se.Raw, trusted: trusted}
+	if se.NotBytes {
+		e.raw = nil
+		e.decoded, e.err = true, fmt.Errorf("value is not bytes")
+	}
+	return e
 }
 
 var snapshotEnc = func() cbor.EncMode {
@@ -50,6 +65,9 @@ func (c *Cell) Snapshot() ([]byte, error) {
 	defer c.mu.Unlock()
 	c.derive() // check what has not been checked yet, so it is kept
 	s := snapshot{Version: snapshotVersion, Cell: c.id[:], Doc: c.save()}
+	if c.doc == nil {
+		s.Appended = c.appended
+	}
 	for _, h := range c.heads() {
 		s.Heads = append(s.Heads, h[:])
 	}
@@ -83,7 +101,7 @@ func LoadSnapshot(trusted []byte) (*Cell, error) {
 		return nil, fmt.Errorf("load cell snapshot: %w: unknown version or missing parts", ErrMalformed)
 	}
 	c := newCell(nil, CellID(s.Cell))
-	c.saved = s.Doc
+	c.saved, c.appended = s.Doc, s.Appended
 	for _, h := range s.Heads {
 		if len(h) != len(ChangeHash{}) {
 			return nil, fmt.Errorf("load cell snapshot: %w: bad heads", ErrMalformed)
@@ -91,12 +109,7 @@ func LoadSnapshot(trusted []byte) (*Cell, error) {
 		c.savedHeads = append(c.savedHeads, ChangeHash(h))
 	}
 	for _, se := range s.Entries {
-		e := &entry{key: se.Key, raw: se.Raw, trusted: se.Sig == 1}
-		if se.NotBytes {
-			e.raw = nil
-			e.decoded, e.err = true, fmt.Errorf("value is not bytes")
-		}
-		c.entries[se.Key] = e
+		c.entries[se.Key] = se.entry(se.Sig == 1)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -126,6 +139,9 @@ func (c *Cell) ensureDoc() error {
 	if id != c.id {
 		return fmt.Errorf("load cell: %w", ErrWrongCell)
 	}
-	c.doc, c.saved, c.savedHeads = doc, nil, nil
+	if c.savedHeads != nil && !slices.Equal(sortedHeads(doc), c.savedHeads) {
+		return fmt.Errorf("load cell: %w: the document is not the one recorded", ErrMalformed)
+	}
+	c.doc, c.saved, c.savedHeads, c.appended = doc, nil, nil, 0
 	return nil
 }

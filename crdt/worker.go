@@ -4,31 +4,37 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/automerge/automerge-go"
+	"github.com/fxamacker/cbor/v2"
 )
 
 // The checking worker.
 //
 // automerge-go aborts the whole process on some malformed documents and
 // changes, and recover cannot catch that. So bytes from outside are first
-// loaded, applied and derived in a child process: the same executable,
-// started with the environment variable [WorkerEnv] set. Programs that use
-// a Checker must call [IsWorker] and [ServeWorker] first thing in main
-// (and in TestMain for tests):
+// loaded in a child process: the same executable, started with the
+// environment variable [WorkerEnv] set. The child loads exactly the bytes
+// this process will later load (this device's document followed by the
+// bytes from outside) and lists the statements it finds; this process
+// then checks every statement itself and keeps the bytes, loading them
+// only when it needs the Automerge document. Programs that use a Checker
+// must call [IsWorker] and [ServeWorker] first thing in main (and in
+// TestMain for tests):
 //
 //	func main() {
 //		if crdt.IsWorker() {
@@ -53,10 +59,15 @@ const (
 	// says otherwise.
 	DefaultCheckMemory = 1 << 30
 
-	requestMagic    = "TDCK1"
-	modeDocument    = 'D'
-	modeChanges     = 'C'
-	maxResultOutput = 64 << 10
+	requestMagic = "TDCK2"
+	flagCompact  = 1 // the request asks for the result saved compactly
+	// maxResultOutput bounds the worker's answer: the statements of the
+	// largest document, uncompressed, with room to spare.
+	maxResultOutput = 4 * MaxDocumentSize
+	// maxAppended is how many chunks from outside a cell's saved bytes
+	// may hold after its last compact save before the next check asks the
+	// worker to save it compactly.
+	maxAppended = 16
 )
 
 // IsWorker reports whether the process was started as a checking worker
@@ -83,21 +94,22 @@ func ServeWorker() {
 	if err != nil {
 		res = &workerResult{Error: err.Error()}
 	}
-	b, _ := json.Marshal(res)
-	os.Stdout.Write(append(b, '\n'))
+	b, err := snapshotEnc.Marshal(res)
+	if err != nil {
+		os.Exit(2)
+	}
+	os.Stdout.Write(b)
 	os.Exit(0)
 }
 
-// workerResult is the worker's answer, one line of JSON.
+// workerResult is the worker's answer, one CBOR map (SCHEMA.md §6).
 type workerResult struct {
-	OK         bool     `json:"ok"`
-	Error      string   `json:"error,omitempty"`
-	Cell       string   `json:"cell,omitempty"`
-	Heads      []string `json:"heads,omitempty"`
-	Statements int      `json:"statements"`
-	Counted    int      `json:"counted"`
-	Invalid    int      `json:"invalid"`
-	Digest     string   `json:"digest,omitempty"`
+	OK      bool            `cbor:"1,keyasint"`
+	Error   string          `cbor:"2,keyasint,omitempty"`
+	Cell    []byte          `cbor:"3,keyasint,omitempty"`
+	Heads   [][]byte        `cbor:"4,keyasint,omitempty"`
+	Entries []snapshotEntry `cbor:"5,keyasint,omitempty"`
+	Doc     []byte          `cbor:"6,keyasint,omitempty"`
 }
 
 func serve(r io.Reader) (*workerResult, error) {
@@ -109,94 +121,101 @@ func serve(r io.Reader) (*workerResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := apply(req)
+	// The one load the main process will do with these bytes.
+	doc, err := automerge.Load(req.joined())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	id, err := readHeader(doc)
 	if err != nil {
 		return nil, err
 	}
-	st := c.State()
-	res := &workerResult{OK: true, Cell: c.ID().String(), Statements: len(c.entries), Counted: st.Counted, Invalid: len(st.Invalid)}
-	for _, h := range c.Heads() {
-		res.Heads = append(res.Heads, h.String())
+	if err := singleHistory(doc, req); err != nil {
+		return nil, err
 	}
-	d := st.Digest()
-	res.Digest = hex.EncodeToString(d[:])
+	vals, err := doc.Path(keyStatements).Map().Values()
+	if err != nil {
+		return nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
+	}
+	res := &workerResult{OK: true, Cell: id[:], Entries: make([]snapshotEntry, 0, len(vals))}
+	for k, v := range vals {
+		if v.Kind() == automerge.KindBytes {
+			res.Entries = append(res.Entries, snapshotEntry{Key: k, Raw: v.Bytes()})
+		} else {
+			res.Entries = append(res.Entries, snapshotEntry{Key: k, NotBytes: true})
+		}
+	}
+	for _, h := range sortedHeads(doc) {
+		res.Heads = append(res.Heads, h[:])
+	}
+	if req.compact {
+		res.Doc = doc.Save()
+	}
 	return res, nil
 }
 
-// apply does what the main process will do with the bytes, and checks
-// that the result has a single history starting at one founding change:
-// changes from an unrelated document would merge silently otherwise.
-func apply(req *request) (*Cell, error) {
-	c, baseHeads, err := applyRaw(req)
-	if err != nil {
-		return nil, err
-	}
-	// The base has one root; then only the new changes need looking at.
+// singleHistory checks that the document has one history starting at one
+// founding change: changes from an unrelated document would merge
+// silently otherwise. With a base (which has one root) only the new
+// changes need looking at; for a chunk of changes their headers tell.
+func singleHistory(doc *automerge.Doc, req *request) error {
 	want := 1
-	if len(baseHeads) > 0 {
+	if len(req.base) > 0 {
 		want = 0
 	}
-	chs, err := c.doc.Changes(baseHeads...)
-	if err != nil {
-		return nil, err
+	roots, ok := 0, false
+	if want == 0 {
+		roots, ok = chunkRoots(req.input)
 	}
-	roots := 0
-	for _, ch := range chs {
-		if len(ch.Dependencies()) == 0 {
-			roots++
+	if !ok {
+		since := make([]automerge.ChangeHash, len(req.heads))
+		for i, h := range req.heads {
+			since[i] = automerge.ChangeHash(h)
+		}
+		chs, err := doc.Changes(since...)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		roots = 0
+		for _, ch := range chs {
+			if len(ch.Dependencies()) == 0 {
+				roots++
+			}
 		}
 	}
 	if roots != want {
-		return nil, fmt.Errorf("%w: the document mixes unrelated histories", ErrWrongCell)
+		return fmt.Errorf("%w: the document mixes unrelated histories", ErrWrongCell)
 	}
-	return c, nil
-}
-
-func applyRaw(req *request) (*Cell, []automerge.ChangeHash, error) {
-	if len(req.base) == 0 {
-		c, err := Load(req.input)
-		return c, nil, err
-	}
-	c, err := Load(req.base)
-	if err != nil {
-		return nil, nil, fmt.Errorf("base document: %w", err)
-	}
-	heads := c.doc.Heads()
-	c.trustSignatures(req.verified)
-	switch req.mode {
-	case modeDocument:
-		o, err := Load(req.input)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := c.Merge(o); err != nil {
-			return nil, nil, err
-		}
-	case modeChanges:
-		if err := c.ApplyChanges(req.input); err != nil {
-			return nil, nil, err
-		}
-	}
-	return c, heads, nil
+	return nil
 }
 
 // request is what the parent sends the worker.
 type request struct {
-	mode     byte
-	base     []byte
-	verified []StatementID // statements of base whose signature the parent checked
-	input    []byte
+	base    []byte       // this device's document; empty for a new cell
+	heads   []ChangeHash // base's heads
+	input   []byte       // the bytes from outside
+	compact bool         // answer with the result saved compactly
+}
+
+// joined is what the main process will load: base followed by input
+// (Automerge loads a document followed by change chunks or documents).
+func (r *request) joined() []byte {
+	return append(slices.Clip(r.base), r.input...)
 }
 
 func (r *request) encode() []byte {
-	b := make([]byte, 0, len(requestMagic)+1+2*binary.MaxVarintLen64+len(r.base)+32*len(r.verified)+len(r.input))
+	b := make([]byte, 0, len(requestMagic)+1+2*binary.MaxVarintLen64+len(r.base)+32*len(r.heads)+len(r.input))
 	b = append(b, requestMagic...)
-	b = append(b, r.mode)
+	var flags byte
+	if r.compact {
+		flags |= flagCompact
+	}
+	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(r.base)))
 	b = append(b, r.base...)
-	b = binary.AppendUvarint(b, uint64(len(r.verified)))
-	for _, id := range r.verified {
-		b = append(b, id[:]...)
+	b = binary.AppendUvarint(b, uint64(len(r.heads)))
+	for _, h := range r.heads {
+		b = append(b, h[:]...)
 	}
 	return append(b, r.input...)
 }
@@ -206,11 +225,11 @@ func parseRequest(b []byte) (*request, error) {
 		return nil, errors.New("bad request")
 	}
 	b = b[len(requestMagic):]
-	r := &request{mode: b[0]}
-	b = b[1:]
-	if r.mode != modeDocument && r.mode != modeChanges {
-		return nil, errors.New("bad request mode")
+	if b[0]&^flagCompact != 0 {
+		return nil, errors.New("bad request flags")
 	}
+	r := &request{compact: b[0]&flagCompact != 0}
+	b = b[1:]
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) {
 		return nil, errors.New("bad request length")
@@ -222,7 +241,7 @@ func parseRequest(b []byte) (*request, error) {
 	}
 	b = b[k:]
 	for range n {
-		r.verified = append(r.verified, StatementID(b[:32]))
+		r.heads = append(r.heads, ChangeHash(b[:32]))
 		b = b[32:]
 	}
 	r.input = b
@@ -247,10 +266,12 @@ type Checker struct {
 	// MemoryLimit is the worker's data size limit in bytes; zero means
 	// DefaultCheckMemory.
 	MemoryLimit int64
+
+	mu    sync.Mutex
+	spare *process // started by Warm, waiting for a request
 }
 
-// CheckResult is what the worker found. The main process can compare it
-// with its own result after doing the same operation.
+// CheckResult describes the cell that checked bytes make.
 type CheckResult struct {
 	// Cell is the id of the resulting cell.
 	Cell CellID
@@ -268,46 +289,201 @@ type CheckResult struct {
 
 // CheckDocument checks that untrusted is a cell document that loads, and
 // (when base, a trusted document of this device, is not empty) merges into
-// base, and that the result derives a state. It returns [ErrTooLarge] for
-// oversized input, [ErrDamaged] if the bytes crashed the worker or are not
-// a cell document, and [ErrCouldNotCheck] if the worker could not run to
-// the end.
+// base, and describes the result. It returns [ErrTooLarge] for oversized
+// input, [ErrDamaged] if the bytes crashed the worker or are not a cell
+// document, and [ErrCouldNotCheck] if the worker could not run to the end.
 func (ch *Checker) CheckDocument(ctx context.Context, base, untrusted []byte) (*CheckResult, error) {
-	return ch.check(ctx, &request{mode: modeDocument, base: base, input: untrusted})
+	return ch.checkBytes(ctx, base, untrusted)
 }
 
 // CheckChanges is like [Checker.CheckDocument] for a change chunk made by
 // [Cell.ChangesSince], applied to base. With an empty base the chunk must
 // hold a whole cell's changes.
 func (ch *Checker) CheckChanges(ctx context.Context, base, chunk []byte) (*CheckResult, error) {
-	return ch.check(ctx, &request{mode: modeChanges, base: base, input: chunk})
+	return ch.checkBytes(ctx, base, chunk)
 }
 
-func (ch *Checker) check(ctx context.Context, req *request) (*CheckResult, error) {
-	if len(req.base) > MaxDocumentSize || len(req.input) > MaxDocumentSize {
-		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
+func (ch *Checker) checkBytes(ctx context.Context, base, input []byte) (*CheckResult, error) {
+	req := &request{base: base, input: input}
+	var b *Cell
+	if len(base) > 0 {
+		var err error
+		if b, err = Load(base); err != nil {
+			return nil, err
+		}
+		req.heads = b.Heads()
 	}
-	if len(req.input) == 0 {
-		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
+	res, err := ch.run(ctx, req)
+	if err != nil {
+		return nil, err
 	}
+	c, err := cellFrom(b, req.joined(), res)
+	if err != nil {
+		return nil, err
+	}
+	return c.result(), nil
+}
+
+// LoadUntrusted checks doc (a cell document or a chunk of all of a cell's
+// changes from outside) in the worker and, if it is accepted, returns the
+// cell it holds.
+func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *CheckResult, error) {
+	res, err := ch.run(ctx, &request{input: doc})
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := cellFrom(nil, slices.Clone(doc), res)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.result(), nil
+}
+
+// Extend checks input (a change chunk or a whole cell document from
+// outside) in the worker against base's current document and, if it is
+// accepted, returns a new cell holding base and input together. Base is
+// not changed. The new cell reuses base's decoded statements and checks;
+// it checks the signatures of new statements when its state is first
+// derived.
+func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell, error) {
+	req, appended := base.request(input)
+	res, err := ch.run(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if CellID(res.Cell) != base.ID() {
+		return nil, fmt.Errorf("check cell data: %w", ErrWrongCell)
+	}
+	saved := res.Doc
+	if saved == nil {
+		saved = req.joined()
+	}
+	c, err := cellFrom(base, saved, res)
+	if err != nil {
+		return nil, err
+	}
+	if res.Doc == nil {
+		c.appended = appended
+	}
+	return c, nil
+}
+
+// ApplyUntrusted checks chunk (changes from outside) in the worker against
+// c's current document and, if it is accepted, applies it to c. On any
+// error c is unchanged.
+func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*CheckResult, error) {
+	return ch.extendInPlace(ctx, c, chunk)
+}
+
+// MergeUntrusted checks doc (a whole cell document from outside) in the
+// worker against c's current document and, if it is accepted, merges it
+// into c. On any error c is unchanged.
+func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*CheckResult, error) {
+	return ch.extendInPlace(ctx, c, doc)
+}
+
+func (ch *Checker) extendInPlace(ctx context.Context, c *Cell, input []byte) (*CheckResult, error) {
+	t, err := ch.Extend(ctx, c, input)
+	if err != nil {
+		return nil, err
+	}
+	res := t.result()
+	c.adopt(t)
+	return res, nil
+}
+
+// request returns the worker request for adding input to c, and how many
+// chunks from outside the result's saved bytes will hold if the worker
+// does not save it compactly.
+func (c *Cell) request(input []byte) (*request, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	appended := c.appended
+	if c.doc != nil {
+		appended = 0 // saving the loaded document compacts it
+	}
+	req := &request{base: c.save(), heads: c.heads(), input: input}
+	// A whole document repeats what base holds; many chunks make loading
+	// slow. Either way the worker saves the result compactly.
+	req.compact = IsDocument(input) || appended >= maxAppended
+	return req, appended + 1
+}
+
+// result describes c for a caller of the Checker.
+func (c *Cell) result() *CheckResult {
+	st := c.State()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &CheckResult{Cell: c.id, Heads: c.heads(), Statements: len(c.entries), Counted: st.Counted, Invalid: len(st.Invalid), Digest: st.Digest()}
+}
+
+// A process is a started worker waiting for its request.
+type process struct {
+	cmd            *exec.Cmd
+	stdin          io.WriteCloser
+	stdout, stderr headBuffer
+	mem            int64
+	exited         chan struct{} // closed when the process has exited
+	err            error         // Wait's result, set before exited closes
+}
+
+// Warm starts a worker now, so that the next check does not wait for a
+// process to start; call it before work that can overlap the start, such
+// as decrypting a file. It does nothing if a started worker is waiting
+// already. A waiting worker exits when this process does, or on [Close].
+func (ch *Checker) Warm() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.spare != nil {
+		return
+	}
+	if p, err := ch.start(); err == nil {
+		ch.spare = p
+	}
+}
+
+// Close stops the worker started by [Checker.Warm], if it is waiting.
+func (ch *Checker) Close() {
+	ch.mu.Lock()
+	p := ch.spare
+	ch.spare = nil
+	ch.mu.Unlock()
+	if p != nil {
+		p.stdin.Close() // a waiting worker exits on an empty request
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// take returns the waiting worker if it is still alive, else a new one.
+func (ch *Checker) take() (*process, error) {
+	ch.mu.Lock()
+	p := ch.spare
+	ch.spare = nil
+	ch.mu.Unlock()
+	if p != nil {
+		select {
+		case <-p.exited: // died while waiting: not the input's fault
+		default:
+			return p, nil
+		}
+	}
+	return ch.start()
+}
+
+func (ch *Checker) start() (*process, error) {
 	exe := ch.Exe
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
+			return nil, err
 		}
-	}
-	timeout := ch.Timeout
-	if timeout <= 0 {
-		timeout = DefaultCheckTimeout
 	}
 	mem := ch.MemoryLimit
 	if mem <= 0 {
 		mem = DefaultCheckMemory
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, ch.Args...)
+	cmd := exec.Command(exe, ch.Args...)
 	// The worker gets the parent's environment without trustdesk's own
 	// settings (the passphrase among them), then the Checker's additions.
 	for _, kv := range os.Environ() {
@@ -317,128 +493,138 @@ func (ch *Checker) check(ctx context.Context, req *request) (*CheckResult, error
 	}
 	cmd.Env = append(cmd.Env, ch.Env...)
 	cmd.Env = append(cmd.Env, WorkerEnv+"="+workerMode, workerMemoryEnv+"="+strconv.FormatInt(mem, 10), "RUST_BACKTRACE=0")
-	cmd.Stdin = bytes.NewReader(req.encode())
-	var stdout, stderr headBuffer
-	stdout.max, stderr.max = maxResultOutput, maxResultOutput
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	p := &process{cmd: cmd, mem: mem, exited: make(chan struct{})}
+	p.stdout.max, p.stderr.max = maxResultOutput, 64<<10
+	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	if ctx.Err() != nil {
+	var err error
+	if p.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// run has a worker check req and returns its answer.
+func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error) {
+	if len(req.base) > MaxDocumentSize || len(req.input) > MaxDocumentSize {
+		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
+	}
+	if len(req.input) == 0 {
+		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
+	}
+	p, err := ch.take()
+	if err != nil {
+		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
+	}
+	timeout := ch.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCheckTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	go func() {
+		// Fails only if the worker dies first, which Wait reports.
+		p.stdin.Write(req.encode())
+		p.stdin.Close()
+	}()
+	select {
+	case <-p.exited:
+	case <-ctx.Done():
+		p.cmd.Process.Kill()
+		<-p.exited
 		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, context.Cause(ctx))
 	}
-	if err != nil {
+	if p.err != nil {
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
+		if !errors.As(p.err, &ee) {
+			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, p.err)
 		}
-		if memoryExhausted(stderr.String(), cmd.ProcessState, mem) {
+		if memoryExhausted(p.stderr.String(), p.cmd.ProcessState, p.mem) {
 			return nil, fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
 		}
 		return nil, fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
 	}
 	var res workerResult
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+	if err := cbor.Unmarshal(p.stdout.Bytes(), &res); err != nil || p.stdout.full() {
 		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
 	}
 	if !res.OK {
 		return nil, fmt.Errorf("check cell data: %w: %s", ErrDamaged, res.Error)
 	}
-	out := &CheckResult{Statements: res.Statements, Counted: res.Counted, Invalid: res.Invalid}
-	var err2 error
-	if out.Cell, err2 = ParseCellID(res.Cell); err2 != nil {
+	if len(res.Cell) != len(CellID{}) {
 		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
 	}
 	for _, h := range res.Heads {
-		ch, err := ParseChangeHash(h)
-		if err != nil {
+		if len(h) != len(ChangeHash{}) {
 			return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
 		}
-		out.Heads = append(out.Heads, ch)
 	}
-	if d, err := hex.DecodeString(res.Digest); err != nil || len(d) != 32 {
-		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
-	} else {
-		copy(out.Digest[:], d)
-	}
-	return out, nil
+	return &res, nil
 }
 
-// LoadUntrusted checks doc (a cell document or a chunk of all of a cell's
-// changes from outside) in the worker and, if it is accepted, loads it in
-// this process and confirms both derived the same state.
-func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *CheckResult, error) {
-	res, err := ch.CheckDocument(ctx, nil, doc)
-	if err != nil {
-		return nil, nil, err
+// cellFrom builds the cell the worker saw: its statements are the worker's
+// list, reusing what base (nil for a new cell) already decoded and
+// checked, and its document is saved, the bytes the worker loaded, to be
+// loaded when a method needs it. Statements of base that the new bytes
+// delete or alter are put back, which loads the document now.
+func cellFrom(base *Cell, saved []byte, res *workerResult) (*Cell, error) {
+	c := newCell(nil, CellID(res.Cell))
+	c.saved = saved
+	for _, h := range res.Heads {
+		c.savedHeads = append(c.savedHeads, ChangeHash(h))
 	}
-	c, err := Load(doc)
-	if err != nil {
-		return nil, nil, err
+	if base != nil {
+		base.mu.Lock()
+		base.decodeAll()
+		maps.Copy(c.known, base.known)
+		for _, se := range res.Entries {
+			if e := base.entries[se.Key]; e != nil && e.sameValue(se) {
+				cp := *e
+				c.entries[se.Key] = &cp
+			}
+		}
+		base.mu.Unlock()
 	}
-	if err := sameResult(c, res); err != nil {
-		return nil, nil, err
+	for _, se := range res.Entries {
+		if c.entries[se.Key] == nil {
+			c.entries[se.Key] = se.entry(false)
+		}
 	}
-	return c, res, nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, raw := range c.known {
+		if e := c.entries[id.String()]; e == nil || !bytes.Equal(e.raw, raw) {
+			// Rare: the new bytes delete or alter statements this device
+			// holds. The worker loaded these bytes, so they are safe here.
+			if err := c.ensureDoc(); err != nil {
+				return nil, err
+			}
+			if err := c.afterForeign(); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	c.decodeAll()
+	return c, nil
 }
 
-// ApplyUntrusted checks chunk (changes from outside) in the worker against
-// c's current document and, if it is accepted, applies it to c and
-// confirms both derived the same state. On any error c is unchanged.
-func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*CheckResult, error) {
-	base, verified := c.saveVerified()
-	res, err := ch.check(ctx, &request{mode: modeChanges, base: base, verified: verified, input: chunk})
-	if err != nil {
-		return nil, err
+// sameValue reports whether e holds the value the worker listed as se.
+func (e *entry) sameValue(se snapshotEntry) bool {
+	if se.NotBytes {
+		return e.raw == nil
 	}
-	if res.Cell != c.ID() {
-		return nil, fmt.Errorf("apply changes: %w", ErrWrongCell)
-	}
-	trial, err := c.fork()
-	if err != nil {
-		return nil, err
-	}
-	if err := trial.ApplyChanges(chunk); err != nil {
-		return nil, err
-	}
-	if err := sameResult(trial, res); err != nil {
-		return nil, err
-	}
-	c.adopt(trial)
-	return res, nil
+	return e.raw != nil && bytes.Equal(e.raw, se.Raw)
 }
 
-// MergeUntrusted checks doc (a whole cell document from outside) in the
-// worker against c's current document and, if it is accepted, merges it
-// into c and confirms both derived the same state. On any error c is
-// unchanged.
-func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*CheckResult, error) {
-	base, verified := c.saveVerified()
-	res, err := ch.check(ctx, &request{mode: modeDocument, base: base, verified: verified, input: doc})
-	if err != nil {
-		return nil, err
-	}
-	if res.Cell != c.ID() {
-		return nil, fmt.Errorf("merge cell: %w", ErrWrongCell)
-	}
-	o, err := Load(doc)
-	if err != nil {
-		return nil, err
-	}
-	trial, err := c.fork()
-	if err != nil {
-		return nil, err
-	}
-	if err := trial.Merge(o); err != nil {
-		return nil, err
-	}
-	if err := sameResult(trial, res); err != nil {
-		return nil, err
-	}
-	c.adopt(trial)
-	return res, nil
-}
-
-// adopt makes c the trial copy t, which the caller checked, instead of
+// adopt makes c the new cell t, which the caller checked, instead of
 // doing the same work on c a second time. t must not be used afterwards.
 func (c *Cell) adopt(t *Cell) {
 	c.mu.Lock()
@@ -446,36 +632,7 @@ func (c *Cell) adopt(t *Cell) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c.doc, c.entries, c.known, c.state = t.doc, t.entries, t.known, t.state
-	c.saved, c.savedHeads = t.saved, t.savedHeads
-}
-
-// saveVerified returns c's document and the ids of its statements whose
-// signatures were already checked, so the worker need not check them again.
-func (c *Cell) saveVerified() ([]byte, []StatementID) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var ids []StatementID
-	for _, e := range c.entries {
-		if e.sig > 0 && e.keyOK {
-			ids = append(ids, e.stmt.id)
-		}
-	}
-	return c.save(), ids
-}
-
-// trustSignatures marks the statements with the given ids as having good
-// signatures. It is used by the worker with ids from the parent, which
-// checked them; an id is the hash of the statement's bytes, so it cannot
-// vouch for other bytes.
-func (c *Cell) trustSignatures(ids []StatementID) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.decodeAll()
-	for _, id := range ids {
-		if e := c.entries[id.String()]; e != nil && e.keyOK {
-			e.sig = 1
-		}
-	}
+	c.saved, c.savedHeads, c.appended = t.saved, t.savedHeads, t.appended
 }
 
 // Clone returns an independent copy of c to try changes on. Unlike
@@ -496,9 +653,7 @@ func (c *Cell) fork() (*Cell, error) {
 		}
 	}
 	f := newCell(doc, c.id)
-	for k, v := range c.known {
-		f.known[k] = v
-	}
+	maps.Copy(f.known, c.known)
 	for k, e := range c.entries {
 		cp := *e
 		f.entries[k] = &cp
@@ -506,20 +661,10 @@ func (c *Cell) fork() (*Cell, error) {
 	if doc == nil {
 		// Not loaded yet: the copy shares the saved bytes, which nobody
 		// modifies, and loads its own document when it needs one.
-		f.saved, f.savedHeads = c.saved, c.savedHeads
+		f.saved, f.savedHeads, f.appended = c.saved, c.savedHeads, c.appended
 		return f, nil
 	}
 	return f, f.rescan()
-}
-
-func sameResult(c *Cell, res *CheckResult) error {
-	if c.ID() != res.Cell {
-		return fmt.Errorf("check cell data: %w", ErrWrongCell)
-	}
-	if c.State().Digest() != res.Digest {
-		return fmt.Errorf("check cell data: %w: the checker saw a different cell", ErrCouldNotCheck)
-	}
-	return nil
 }
 
 // memoryExhausted reports whether a worker that died did so because it hit
@@ -546,12 +691,20 @@ func memoryExhausted(stderr string, ps *os.ProcessState, limit int64) bool {
 // headBuffer keeps the first max bytes written to it and drops the rest.
 type headBuffer struct {
 	bytes.Buffer
-	max int
+	max     int
+	dropped bool
 }
 
 func (t *headBuffer) Write(p []byte) (int, error) {
-	if room := t.max - t.Len(); room > 0 {
+	room := t.max - t.Len()
+	if room > 0 {
 		t.Buffer.Write(p[:min(room, len(p))])
+	}
+	if len(p) > room {
+		t.dropped = true
 	}
 	return len(p), nil
 }
+
+// full reports whether anything was dropped.
+func (t *headBuffer) full() bool { return t.dropped }

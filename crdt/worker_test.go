@@ -1,12 +1,20 @@
 package crdt
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/automerge/automerge-go"
+
+	"trustdesk/identity"
 )
 
 // testChecker runs this test binary as the worker (TestMain serves it).
@@ -129,5 +137,141 @@ func TestCheckerMemoryLimit(t *testing.T) {
 	ch.MemoryLimit = 0
 	if _, err := ch.CheckDocument(context.Background(), nil, doc); err != nil {
 		t.Fatalf("with the default limit: %v", err)
+	}
+}
+
+// TestChunkRoots checks the header reading the worker uses for the
+// single-history rule against what Automerge says about the same changes,
+// for small changes and for a large one Automerge stores compressed.
+func TestChunkRoots(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	c := must(Found(a, "Cell", t0))
+	must(c.Admit(a, b.Card, t0))
+	heads, early := c.Heads(), c.Save()
+	must(c.Rate(a, b.Card, rating(3, 4), t0))
+	subjects := make([]*identity.Card, 200)
+	rs := make([]Rating, 200)
+	for i := range subjects {
+		subjects[i], rs[i] = b.Card, rating(1+i%5, 2)
+	}
+	must(c.RateMany(a, subjects, rs, t0))
+
+	all := must(c.ChangesSince(nil))
+	some := must(c.ChangesSince(heads))
+	// automerge-go writes changes uncompressed; other implementations
+	// may send the compressed form, which is checked here too.
+	packed := compressChanges(t, all)
+	if _, err := automerge.LoadChanges(packed); err != nil {
+		t.Fatalf("Automerge refuses the compressed chunk: %v", err)
+	}
+	twoHistories := append(slices.Clone(some), must(must(Found(b, "Other", t0)).ChangesSince(nil))...)
+	for name, tc := range map[string]struct {
+		in    []byte
+		roots int
+		ok    bool
+	}{
+		"all changes":   {all, 1, true},
+		"new changes":   {some, 0, true},
+		"document":      {c.Save(), 0, false},
+		"cut short":     {all[:len(all)-1], 0, false},
+		"not a chunk":   {[]byte("not automerge at all"), 0, false},
+		"empty":         {nil, 0, true},
+		"two histories": {twoHistories, 1, true},
+	} {
+		roots, ok := chunkRoots(tc.in)
+		if roots != tc.roots || ok != tc.ok {
+			t.Errorf("%s: chunkRoots = %d, %v; want %d, %v", name, roots, ok, tc.roots, tc.ok)
+		}
+	}
+	// The worker takes compressed changes and still refuses a second
+	// history in them.
+	ch, ctx := testChecker(), context.Background()
+	loaded := must(Load(early))
+	if _, err := ch.ApplyUntrusted(ctx, loaded, compressChanges(t, some)); err != nil {
+		t.Fatalf("compressed changes refused: %v", err)
+	}
+	if loaded.State().Digest() != c.State().Digest() {
+		t.Fatal("compressed changes gave another state")
+	}
+	if _, err := ch.ApplyUntrusted(ctx, must(Load(early)), compressChanges(t, twoHistories)); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a second history in compressed changes: %v", err)
+	}
+	// What Automerge says about the same chunk.
+	chs := must(automerge.LoadChanges(all))
+	roots := 0
+	for _, ch := range chs {
+		if len(ch.Dependencies()) == 0 {
+			roots++
+		}
+	}
+	if roots != 1 {
+		t.Fatalf("Automerge counts %d roots", roots)
+	}
+	// Damaged headers never panic and never report fewer roots as ok.
+	for i := range min(len(all), 600) {
+		for _, bit := range []byte{1, 0x80} {
+			d := slices.Clone(all)
+			d[i] ^= bit
+			chunkRoots(d)
+		}
+	}
+}
+
+// compressChanges rewrites every change chunk in b in its compressed form
+// (type 2, raw DEFLATE contents, same checksum).
+func compressChanges(t *testing.T, b []byte) []byte {
+	var out []byte
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b[9:])
+		contents := b[9+k : 9+k+int(n)]
+		var z bytes.Buffer
+		w := must(flate.NewWriter(&z, flate.BestCompression))
+		w.Write(contents)
+		w.Close()
+		out = append(out, b[:8]...)
+		out = append(out, 2)
+		out = binary.AppendUvarint(out, uint64(z.Len()))
+		out = append(out, z.Bytes()...)
+		b = b[9+k+int(n):]
+	}
+	return out
+}
+
+// TestCheckedChunksStayLazy checks that changes taken in through the
+// worker do not load the document in this process, and that the saved
+// bytes are made compact again after maxAppended chunks.
+func TestCheckedChunksStayLazy(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	must(src.Admit(a, b.Card, t0))
+	c := must(LoadSnapshot(must(must(Load(src.Save())).Snapshot())))
+	ch, ctx := testChecker(), context.Background()
+	compacted := false
+	for i := range 2 * maxAppended {
+		heads := c.Heads()
+		must(src.Rate(a, b.Card, rating(1+i%5, 3), t0))
+		if _, err := ch.ApplyUntrusted(ctx, c, must(src.ChangesSince(heads))); err != nil {
+			t.Fatal(err)
+		}
+		if c.doc != nil {
+			t.Fatal("the document was loaded in this process")
+		}
+		if c.appended > maxAppended {
+			t.Fatalf("%d chunks appended", c.appended)
+		}
+		compacted = compacted || c.appended == 0
+	}
+	if !compacted {
+		t.Fatal("the saved bytes were never made compact")
+	}
+	again := must(LoadSnapshot(must(c.Snapshot())))
+	if again.appended != c.appended {
+		t.Fatalf("snapshot keeps %d appended chunks, want %d", again.appended, c.appended)
+	}
+	if must(Load(c.Save())).State().Digest() != src.State().Digest() || c.State().Digest() != src.State().Digest() {
+		t.Fatal("the checked replica differs from the source")
+	}
+	if !slices.Equal(c.Heads(), src.Heads()) {
+		t.Fatal("heads differ")
 	}
 }
