@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/base64"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +14,12 @@ import (
 	"trustdesk/identity"
 )
 
-var update = flag.Bool("update", false, "write new sync files into testdata (format changes only)")
+var update = flag.Bool("update", false, "write the current version's sync files into testdata (format changes only)")
 
-// The committed sync files: made by this package when the format was
-// written, to Bo, whose private identity is in testdata/bo.identity (a test
-// fixture, never a real person's).
-var committed = []string{"testdata/v1.tdsync", "testdata/v1-armored.txt"}
+// The committed sync files: made by this package when each format version
+// was written, to Bo, whose private identity is in testdata/bo.identity (a
+// test fixture, never a real person's).
+var committed = []string{"testdata/v1.tdsync", "testdata/v1-armored.txt", "testdata/v2.tdsync", "testdata/v2-armored.txt"}
 
 func loadBo(tb testing.TB) *identity.Identity {
 	tb.Helper()
@@ -33,16 +34,17 @@ func loadBo(tb testing.TB) *identity.Identity {
 	return must(identity.UnmarshalIdentity(raw))
 }
 
-// TestWriteCommitted writes the committed files again when run with
-// -update. Only do that when the format version changes: the old files
-// must then stay readable or be refused with ErrVersion.
+// TestWriteCommitted writes the files of the current format version, to
+// the committed Bo, when run with -update. Only do that when the format
+// version changes: the files of older versions stay as they are and must
+// stay readable.
 func TestWriteCommitted(t *testing.T) {
 	if !*update {
 		t.Skip("run with -update to write testdata")
 	}
 	created := time.Date(2026, 11, 21, 18, 0, 0, 0, time.UTC)
 	ana := must(identity.New("Ana", created))
-	bo := must(identity.New("Bo", created))
+	bo := loadBo(t)
 	cy := must(identity.New("Cy", created))
 	cell := must(crdt.Found(ana, "Night shift", created))
 	must(cell.Admit(ana, bo.Card, created))
@@ -60,11 +62,9 @@ func TestWriteCommitted(t *testing.T) {
 	}
 	data := must(Seal(ana, []*identity.Card{bo.Card, cy.Card}, f, SealOptions{Now: created}))
 	text := must(Armor(data))
-	priv := must(bo.MarshalBinary())
 	for name, b := range map[string][]byte{
-		"testdata/v1.tdsync":      data,
-		"testdata/v1-armored.txt": text,
-		"testdata/bo.identity":    []byte(base64.StdEncoding.EncodeToString(priv) + "\n"),
+		fmt.Sprintf("testdata/v%d.tdsync", Version):      data,
+		fmt.Sprintf("testdata/v%d-armored.txt", Version): text,
 	} {
 		if err := os.WriteFile(name, b, 0o644); err != nil {
 			t.Fatal(err)
@@ -72,8 +72,8 @@ func TestWriteCommitted(t *testing.T) {
 	}
 }
 
-// TestCommittedFiles keeps opening the sync files made by the first version
-// of this package: format compatibility.
+// TestCommittedFiles keeps opening the sync files made by every earlier
+// version of this package: format compatibility.
 func TestCommittedFiles(t *testing.T) {
 	bo := loadBo(t)
 	for _, name := range committed {

@@ -13,8 +13,13 @@ import (
 	"trustdesk/identity"
 )
 
-// Version is the envelope format version this package writes and reads.
-const Version = 1
+// Version is the envelope format version this package writes. It reads
+// versions [MinVersion] to Version: version 2 packs change chunks (see
+// packChanges); version 1 carries them as they are.
+const (
+	Version    = 2
+	MinVersion = 1
+)
 
 // signatureTag is the domain separation tag prefixed to the canonical
 // encoding of the envelope before signing.
@@ -164,7 +169,7 @@ func toWire(f *File) (*wireEnvelope, error) {
 		wc := wireCell{
 			ID:      bytes.Clone(c.ID[:]),
 			Heads:   hashesToWire(c.Heads),
-			Changes: c.Changes,
+			Changes: packChanges(c.Changes),
 			Since:   hashesToWire(c.Since),
 		}
 		if wc.Changes == nil {
@@ -216,7 +221,7 @@ func envelopeError(kind error, format string, args ...any) error {
 
 // decodeEnvelope decodes and checks an envelope addressed to me. It returns
 // ErrVersion for another format version, ErrDamaged for anything that is not
-// a well-formed, canonically encoded version 1 envelope, and ErrForged if
+// a well-formed, canonically encoded envelope, and ErrForged if
 // the sender card or signature is invalid or me is not a recipient.
 func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 	var v wireVersion
@@ -226,7 +231,7 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 	if v.Version == nil {
 		return nil, envelopeError(ErrDamaged, "envelope without a version")
 	}
-	if *v.Version != Version {
+	if *v.Version < MinVersion || *v.Version > Version {
 		return nil, fmt.Errorf("%w: envelope version %d", ErrVersion, *v.Version)
 	}
 	var w wireEnvelope
@@ -316,6 +321,11 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 			return nil, envelopeError(ErrDamaged, "cell %s: %d bytes of changes", c.ID, len(wc.Changes))
 		}
 		c.Changes = wc.Changes
+		if w.Version >= 2 {
+			if c.Changes, err = unpackChanges(wc.Changes); err != nil {
+				return nil, envelopeError(ErrDamaged, "cell %s: %v", c.ID, err)
+			}
+		}
 	}
 
 	if len(w.Cards) > MaxCards {

@@ -208,9 +208,9 @@ func TestEnvelopeRefusals(t *testing.T) {
 		env  func() []byte
 		want error
 	}{
-		"version 2": {func() []byte {
+		"version 3": {func() []byte {
 			w := signedWire(t, a)
-			w.Version = 2
+			w.Version = Version + 1
 			return signWire(t, a, w)
 		}, ErrVersion},
 		"version 0": {func() []byte {
@@ -277,9 +277,9 @@ func TestEnvelopeRefusals(t *testing.T) {
 		}, ErrDamaged},
 		"non-canonical integer": {func() []byte {
 			env := signWire(t, a, signedWire(t, a))
-			// The version 1 is encoded as 0x01 right after the map
+			// The version is encoded as one byte right after the map
 			// header and the key 0x01; spell it with a needless 0x18.
-			return slices.Concat(env[:2], []byte{0x18, 0x01}, env[3:])
+			return slices.Concat(env[:2], []byte{0x18, env[2]}, env[3:])
 		}, ErrDamaged},
 		"unknown field": {func() []byte {
 			env := signWire(t, a, signedWire(t, a))

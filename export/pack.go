@@ -1,0 +1,225 @@
+package export
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+
+	"trustdesk/crdt"
+)
+
+// Packed changes (FORMAT.md §6, version 2).
+//
+// An Automerge change chunk carries a 4-byte checksum and the 32-byte
+// hashes of the changes it depends on. Both are random to a compressor,
+// and both can be worked out by the receiver when the changes they name
+// are in the same file: the checksum is the start of the chunk's own hash,
+// and a change usually depends on the one just before it. Packing leaves
+// them out; unpacking restores the exact bytes.
+
+const (
+	packedMagic   = 'P'  // first byte of a packed field
+	itemPacked    = 0x00 // a change chunk without checksum, deps by reference
+	itemVerbatim  = 0x01 // any chunk, as it was
+	itemRaw       = 0x02 // bytes that are not a chunk
+	chunkChange   = 0x01 // Automerge chunk type of an uncompressed change
+	chunkHeadSize = 8    // magic and checksum
+)
+
+var chunkMagic = []byte{0x85, 0x6f, 0x4a, 0x83}
+
+// splitChunk splits the first Automerge chunk off b: its type, its
+// contents, the whole chunk and the rest.
+func splitChunk(b []byte) (typ byte, contents, chunk, rest []byte, ok bool) {
+	if len(b) < chunkHeadSize+2 || !bytes.Equal(b[:4], chunkMagic) {
+		return 0, nil, nil, nil, false
+	}
+	n, k := binary.Uvarint(b[chunkHeadSize+1:])
+	start := chunkHeadSize + 1 + k
+	if k <= 0 || n > uint64(len(b)-start) {
+		return 0, nil, nil, nil, false
+	}
+	end := start + int(n)
+	return b[chunkHeadSize], b[start:end], b[:end], b[end:], true
+}
+
+// chunkHash is the hash Automerge gives a chunk: SHA-256 over its type,
+// length and contents.
+func chunkHash(chunk []byte) [32]byte { return sha256.Sum256(chunk[chunkHeadSize:]) }
+
+// packChanges packs a sequence of Automerge chunks. Bytes that are not a
+// sequence of chunks, and sequences where packing saves nothing, are
+// returned as they are; unpackChanges tells the forms apart by the first
+// byte (an Automerge chunk starts with 0x85, a packed sequence with 'P').
+func packChanges(b []byte) []byte {
+	if len(b) == 0 {
+		return b
+	}
+	if b[0] == packedMagic {
+		// Not Automerge; kept as it is, but marked so it is not taken
+		// for a packed sequence.
+		out := binary.AppendUvarint([]byte{packedMagic, itemRaw}, uint64(len(b)))
+		return append(out, b...)
+	}
+	out := []byte{packedMagic}
+	index := map[[32]byte]int{} // hash of each uncompressed change chunk -> its position
+	saved := false
+	for i, rest := 0, b; len(rest) > 0; i++ {
+		typ, contents, chunk, next, ok := splitChunk(rest)
+		if !ok {
+			return b
+		}
+		rest = next
+		if typ == chunkChange {
+			index[chunkHash(chunk)] = i // a change never depends on itself
+		}
+		deps, k := binary.Uvarint(contents)
+		if typ != chunkChange || k <= 0 || deps > uint64(len(contents)-k)/32 {
+			out = append(out, itemVerbatim)
+			out = binary.AppendUvarint(out, uint64(len(chunk)))
+			out = append(out, chunk...)
+			continue
+		}
+		out = append(out, itemPacked)
+		out = binary.AppendUvarint(out, deps)
+		body := contents[k:]
+		for range deps {
+			dep := [32]byte(body[:32])
+			body = body[32:]
+			ref := 0
+			if j, ok := index[dep]; ok {
+				ref = i - j
+			}
+			out = binary.AppendUvarint(out, uint64(ref))
+			if ref == 0 {
+				out = append(out, dep[:]...)
+			} else {
+				saved = true
+			}
+		}
+		out = binary.AppendUvarint(out, uint64(len(body)))
+		out = append(out, body...)
+	}
+	if !saved && len(out) >= len(b) {
+		return b
+	}
+	// Packing only pays off if unpacking gives the same bytes back; check,
+	// rather than trust that every chunk follows the rules above.
+	if back, err := unpackChanges(out); err != nil || !bytes.Equal(back, b) {
+		return b
+	}
+	return out
+}
+
+var errPacked = errors.New("malformed packed changes")
+
+// unpackChanges restores what packChanges packed; other bytes are returned
+// as they are. The result is at most crdt.MaxDocumentSize bytes.
+func unpackChanges(b []byte) ([]byte, error) {
+	if len(b) == 0 || b[0] != packedMagic {
+		return b, nil
+	}
+	b = b[1:]
+	var out []byte
+	var hashes [][32]byte
+	isChange := []bool{}
+	grow := func(n uint64) error {
+		if n > crdt.MaxDocumentSize || uint64(len(out))+n > crdt.MaxDocumentSize {
+			return errPacked
+		}
+		return nil
+	}
+	uvarint := func() (uint64, error) {
+		v, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, errPacked
+		}
+		b = b[k:]
+		return v, nil
+	}
+	for len(b) > 0 {
+		kind := b[0]
+		b = b[1:]
+		switch kind {
+		case itemVerbatim:
+			n, err := uvarint()
+			if err != nil || n > uint64(len(b)) {
+				return nil, errPacked
+			}
+			if err := grow(n); err != nil {
+				return nil, err
+			}
+			typ, _, chunk, rest, ok := splitChunk(b[:n])
+			if !ok || len(rest) != 0 {
+				return nil, errPacked
+			}
+			out = append(out, chunk...)
+			hashes = append(hashes, chunkHash(chunk))
+			isChange = append(isChange, typ == chunkChange)
+			b = b[n:]
+		case itemRaw:
+			n, err := uvarint()
+			if err != nil || n > uint64(len(b)) {
+				return nil, errPacked
+			}
+			if err := grow(n); err != nil {
+				return nil, err
+			}
+			out = append(out, b[:n]...)
+			hashes = append(hashes, [32]byte{})
+			isChange = append(isChange, false)
+			b = b[n:]
+		case itemPacked:
+			deps, err := uvarint()
+			if err != nil || deps > uint64(len(b)) {
+				return nil, errPacked
+			}
+			contents := binary.AppendUvarint(nil, deps)
+			for range deps {
+				ref, err := uvarint()
+				if err != nil {
+					return nil, errPacked
+				}
+				switch {
+				case ref == 0:
+					if len(b) < 32 {
+						return nil, errPacked
+					}
+					contents = append(contents, b[:32]...)
+					b = b[32:]
+				case ref <= uint64(len(hashes)) && isChange[len(hashes)-int(ref)]:
+					h := hashes[len(hashes)-int(ref)]
+					contents = append(contents, h[:]...)
+				default:
+					return nil, errPacked
+				}
+			}
+			n, err := uvarint()
+			if err != nil || n > uint64(len(b)) {
+				return nil, errPacked
+			}
+			contents = append(contents, b[:n]...)
+			b = b[n:]
+			chunk := make([]byte, chunkHeadSize, chunkHeadSize+1+binary.MaxVarintLen64+len(contents))
+			copy(chunk, chunkMagic)
+			chunk = append(chunk, chunkChange)
+			chunk = binary.AppendUvarint(chunk, uint64(len(contents)))
+			chunk = append(chunk, contents...)
+			h := chunkHash(chunk)
+			copy(chunk[4:chunkHeadSize], h[:4])
+			if err := grow(uint64(len(chunk))); err != nil {
+				return nil, err
+			}
+			out = append(out, chunk...)
+			hashes = append(hashes, h)
+			isChange = append(isChange, true)
+		default:
+			return nil, errPacked
+		}
+	}
+	if len(out) == 0 {
+		return nil, errPacked
+	}
+	return out, nil
+}
