@@ -18,7 +18,7 @@
 //
 // [Seal] signs a [File] with the sender's identity, compresses and pads it,
 // and encrypts it to the recipients' cards, adding dummy recipients so that
-// the number of recipients is one of 4, 8, 16, 32 … and tells little about a
+// the number of recipients is one of 2, 4, 8, 16 … and tells little about a
 // cell's size. The result is the binary file; [Armor] turns it into text for
 // pasting into a messenger, and [FileName] gives it a name that says nothing
 // about who made it, for whom, or when.

@@ -168,9 +168,9 @@ func Seal(sender *identity.Identity, recipients []*identity.Card, f *File, opt S
 }
 
 // recipientBucket returns the number of stanzas a file to n recipients
-// carries: n rounded up to 4, 8, 16, 32 and so on, doubling.
+// carries: n rounded up to 2, 4, 8, 16 and so on, doubling.
 func recipientBucket(n int) int {
-	b := 4
+	b := 2
 	for b < n {
 		b *= 2
 	}
@@ -265,10 +265,11 @@ func decrypt(id *age.X25519Identity, bin []byte) ([]byte, error) {
 	return plaintext, nil
 }
 
-// compress returns the raw DEFLATE (RFC 1951) compression of env.
+// compress returns the raw DEFLATE (RFC 1951) compression of env, with
+// the preset dictionary.
 func compress(env []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.DefaultCompression)
+	w, err := flate.NewWriterDict(&buf, flate.DefaultCompression, deflateDict)
 	if err != nil {
 		return nil, err
 	}
@@ -282,10 +283,11 @@ func compress(env []byte) ([]byte, error) {
 }
 
 // decompress inflates body, which must be exactly one DEFLATE stream,
-// into at most MaxFileSize bytes.
+// into at most MaxFileSize bytes. The preset dictionary is always given:
+// a version 1 stream, made without it, never refers to it.
 func decompress(body []byte) ([]byte, error) {
 	br := bytes.NewReader(body)
-	r := flate.NewReader(br)
+	r := flate.NewReaderDict(br, deflateDict)
 	buf := bytes.NewBuffer(make([]byte, 0, min(4*len(body), MaxFileSize)+bytes.MinRead))
 	_, err := buf.ReadFrom(io.LimitReader(r, MaxFileSize+1))
 	env := buf.Bytes()
@@ -376,7 +378,7 @@ type Info struct {
 	// Size is the size of the binary file in bytes.
 	Size int
 	// Slots is the number of recipient stanzas in the header: the
-	// recipient bucket (4, 8, 16 …), not the number of recipients.
+	// recipient bucket (2, 4, 8 …), not the number of recipients.
 	Slots int
 }
 
