@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -298,7 +299,7 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 			if err := putCell(tx, c); err != nil {
 				return err
 			}
-			if err := s.learnCards(tx, c); err != nil {
+			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
 				return err
 			}
 		}
@@ -335,10 +336,19 @@ func maps(cells map[crdt.CellID]*crdt.Cell, extra []*crdt.Cell) map[crdt.CellID]
 
 // learnCards adds every card published in c that this device does not hold
 // yet as an introduced contact, and takes newer cards of known contacts.
-func (s *Service) learnCards(tx *store.Tx, c *crdt.Cell) error {
+// Given the cell as it was before (nil if new), it looks only at cards
+// that came with the change.
+func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
 	me := s.me.Card.ID()
+	var old map[identity.ID]*identity.Card
+	if before != nil {
+		old = before.State().Cards
+	}
 	for id, card := range c.State().Cards {
 		if id == me {
+			continue
+		}
+		if was := old[id]; was != nil && (was == card || bytes.Equal(was.Bytes(), card.Bytes())) {
 			continue
 		}
 		have, err := getContact(tx, id)

@@ -379,7 +379,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			if err := putCell(tx, c); err != nil {
 				return err
 			}
-			if err := s.learnCards(tx, c); err != nil {
+			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
 				return err
 			}
 		}

@@ -195,29 +195,39 @@ type request struct {
 	heads   []ChangeHash // base's heads
 	input   []byte       // the bytes from outside
 	compact bool         // answer with the result saved compactly
+
+	all []byte // base and input side by side, once encoded or parsed
 }
 
 // joined is what the main process will load: base followed by input
 // (Automerge loads a document followed by change chunks or documents).
 func (r *request) joined() []byte {
-	return append(slices.Clip(r.base), r.input...)
+	if r.all == nil {
+		r.all = append(slices.Clip(r.base), r.input...)
+	}
+	return r.all
 }
 
+// encode returns the request as sent (SCHEMA.md §6); base and input come
+// last, side by side, so they need no other copy.
 func (r *request) encode() []byte {
-	b := make([]byte, 0, len(requestMagic)+1+2*binary.MaxVarintLen64+len(r.base)+32*len(r.heads)+len(r.input))
+	b := make([]byte, 0, len(requestMagic)+1+2*binary.MaxVarintLen64+32*len(r.heads)+len(r.base)+len(r.input))
 	b = append(b, requestMagic...)
 	var flags byte
 	if r.compact {
 		flags |= flagCompact
 	}
 	b = append(b, flags)
-	b = binary.AppendUvarint(b, uint64(len(r.base)))
-	b = append(b, r.base...)
 	b = binary.AppendUvarint(b, uint64(len(r.heads)))
 	for _, h := range r.heads {
 		b = append(b, h[:]...)
 	}
-	return append(b, r.input...)
+	b = binary.AppendUvarint(b, uint64(len(r.base)))
+	at := len(b)
+	b = append(b, r.base...)
+	b = append(b, r.input...)
+	r.all = b[at:]
+	return b
 }
 
 func parseRequest(b []byte) (*request, error) {
@@ -231,11 +241,6 @@ func parseRequest(b []byte) (*request, error) {
 	r := &request{compact: b[0]&flagCompact != 0}
 	b = b[1:]
 	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return nil, errors.New("bad request length")
-	}
-	r.base, b = b[k:k+int(n)], b[k+int(n):]
-	n, k = binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k)/32 {
 		return nil, errors.New("bad request length")
 	}
@@ -244,7 +249,12 @@ func parseRequest(b []byte) (*request, error) {
 		r.heads = append(r.heads, ChangeHash(b[:32]))
 		b = b[32:]
 	}
-	r.input = b
+	n, k = binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, errors.New("bad request length")
+	}
+	r.all = b[k:]
+	r.base, r.input = r.all[:n], r.all[n:]
 	return r, nil
 }
 
@@ -268,7 +278,7 @@ type Checker struct {
 	MemoryLimit int64
 
 	mu    sync.Mutex
-	spare *process // started by Warm, waiting for a request
+	spare *spare // started by Warm, waiting for a request
 }
 
 // CheckResult describes the cell that checked bytes make.
@@ -427,28 +437,43 @@ type process struct {
 	err            error         // Wait's result, set before exited closes
 }
 
-// Warm starts a worker now, so that the next check does not wait for a
-// process to start; call it before work that can overlap the start, such
-// as decrypting a file. It does nothing if a started worker is waiting
-// already. A waiting worker exits when this process does, or on [Close].
+// Warm starts a worker in the background, so that the next check does not
+// wait for a process to start; call it before work that can overlap the
+// start, such as decrypting a file. It does nothing if a started worker is
+// waiting already. A waiting worker exits when this process does, or on
+// [Checker.Close].
 func (ch *Checker) Warm() {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	if ch.spare != nil {
 		return
 	}
-	if p, err := ch.start(); err == nil {
-		ch.spare = p
-	}
+	sp := &spare{ready: make(chan struct{})}
+	ch.spare = sp
+	go func() {
+		sp.p, sp.err = ch.start()
+		close(sp.ready)
+	}()
+}
+
+// A spare is a worker being started by Warm.
+type spare struct {
+	ready chan struct{} // closed when p and err are set
+	p     *process
+	err   error
 }
 
 // Close stops the worker started by [Checker.Warm], if it is waiting.
 func (ch *Checker) Close() {
 	ch.mu.Lock()
-	p := ch.spare
+	sp := ch.spare
 	ch.spare = nil
 	ch.mu.Unlock()
-	if p != nil {
+	if sp == nil {
+		return
+	}
+	<-sp.ready
+	if p := sp.p; p != nil {
 		p.stdin.Close() // a waiting worker exits on an empty request
 		p.cmd.Process.Kill()
 		<-p.exited
@@ -458,14 +483,17 @@ func (ch *Checker) Close() {
 // take returns the waiting worker if it is still alive, else a new one.
 func (ch *Checker) take() (*process, error) {
 	ch.mu.Lock()
-	p := ch.spare
+	sp := ch.spare
 	ch.spare = nil
 	ch.mu.Unlock()
-	if p != nil {
-		select {
-		case <-p.exited: // died while waiting: not the input's fault
-		default:
-			return p, nil
+	if sp != nil {
+		<-sp.ready
+		if p := sp.p; p != nil {
+			select {
+			case <-p.exited: // died while waiting: not the input's fault
+			default:
+				return p, nil
+			}
 		}
 	}
 	return ch.start()
@@ -529,9 +557,10 @@ func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	data := req.encode()
 	go func() {
 		// Fails only if the worker dies first, which Wait reports.
-		p.stdin.Write(req.encode())
+		p.stdin.Write(data)
 		p.stdin.Close()
 	}()
 	select {

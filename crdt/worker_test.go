@@ -275,3 +275,43 @@ func TestCheckedChunksStayLazy(t *testing.T) {
 		t.Fatal("heads differ")
 	}
 }
+
+// TestCheckerWarm checks the worker started ahead of time: it serves the
+// next check, one that died while waiting is replaced rather than taken
+// for a crash, and Close stops one that is waiting.
+func TestCheckerWarm(t *testing.T) {
+	a := person(t, 0)
+	doc := must(Found(a, "Cell", t0)).Save()
+	ch, ctx := testChecker(), context.Background()
+
+	ch.Warm()
+	ch.Warm() // one is enough
+	if _, _, err := ch.LoadUntrusted(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	if ch.spare != nil {
+		t.Fatal("the waiting worker was not used")
+	}
+
+	ch.Warm()
+	<-ch.spare.ready
+	ch.spare.p.cmd.Process.Kill()
+	<-ch.spare.p.exited
+	if _, _, err := ch.LoadUntrusted(ctx, doc); err != nil {
+		t.Fatalf("a worker that died while waiting: %v", err)
+	}
+
+	ch.Warm()
+	<-ch.spare.ready
+	p := ch.spare.p
+	ch.Close()
+	select {
+	case <-p.exited:
+	default:
+		t.Fatal("Close left the waiting worker running")
+	}
+	if ch.spare != nil {
+		t.Fatal("Close left a spare")
+	}
+	ch.Close() // nothing waiting: nothing to do
+}

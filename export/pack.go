@@ -121,7 +121,7 @@ func unpackChanges(b []byte) ([]byte, error) {
 		return b, nil
 	}
 	b = b[1:]
-	var out []byte
+	out := make([]byte, 0, min(len(b)+len(b)/4, crdt.MaxDocumentSize))
 	var hashes [][32]byte
 	isChange := []bool{}
 	grow := func(n uint64) error {
@@ -175,7 +175,15 @@ func unpackChanges(b []byte) ([]byte, error) {
 			if err != nil || deps > uint64(len(b)) {
 				return nil, errPacked
 			}
-			contents := binary.AppendUvarint(nil, deps)
+			// The chunk is written straight into out: header with a
+			// checksum to fill in, then the contents.
+			start := len(out)
+			out = append(out, chunkMagic...)
+			out = append(out, 0, 0, 0, 0, chunkChange)
+			lenAt := len(out)
+			out = append(out, make([]byte, binary.MaxVarintLen64)...) // room for the length
+			contentsAt := len(out)
+			out = binary.AppendUvarint(out, deps)
 			for range deps {
 				ref, err := uvarint()
 				if err != nil {
@@ -186,12 +194,15 @@ func unpackChanges(b []byte) ([]byte, error) {
 					if len(b) < 32 {
 						return nil, errPacked
 					}
-					contents = append(contents, b[:32]...)
+					out = append(out, b[:32]...)
 					b = b[32:]
 				case ref <= uint64(len(hashes)) && isChange[len(hashes)-int(ref)]:
 					h := hashes[len(hashes)-int(ref)]
-					contents = append(contents, h[:]...)
+					out = append(out, h[:]...)
 				default:
+					return nil, errPacked
+				}
+				if len(out) > crdt.MaxDocumentSize {
 					return nil, errPacked
 				}
 			}
@@ -199,19 +210,17 @@ func unpackChanges(b []byte) ([]byte, error) {
 			if err != nil || n > uint64(len(b)) {
 				return nil, errPacked
 			}
-			contents = append(contents, b[:n]...)
-			b = b[n:]
-			chunk := make([]byte, chunkHeadSize, chunkHeadSize+1+binary.MaxVarintLen64+len(contents))
-			copy(chunk, chunkMagic)
-			chunk = append(chunk, chunkChange)
-			chunk = binary.AppendUvarint(chunk, uint64(len(contents)))
-			chunk = append(chunk, contents...)
-			h := chunkHash(chunk)
-			copy(chunk[4:chunkHeadSize], h[:4])
-			if err := grow(uint64(len(chunk))); err != nil {
+			if err := grow(n); err != nil {
 				return nil, err
 			}
-			out = append(out, chunk...)
+			out = append(out, b[:n]...)
+			b = b[n:]
+			// Now the length is known: write it and close the gap.
+			length := binary.AppendUvarint(nil, uint64(len(out)-contentsAt))
+			copy(out[lenAt:], length)
+			out = append(out[:lenAt+len(length)], out[contentsAt:]...)
+			h := chunkHash(out[start:])
+			copy(out[start+4:start+chunkHeadSize], h[:4])
 			hashes = append(hashes, h)
 			isChange = append(isChange, true)
 		default:
