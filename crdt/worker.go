@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/automerge/automerge-go"
-	"github.com/fxamacker/cbor/v2"
 )
 
 // The checking worker.
@@ -94,22 +93,128 @@ func ServeWorker() {
 	if err != nil {
 		res = &workerResult{Error: err.Error()}
 	}
-	b, err := snapshotEnc.Marshal(res)
-	if err != nil {
-		os.Exit(2)
-	}
-	os.Stdout.Write(b)
+	os.Stdout.Write(res.encode())
 	os.Exit(0)
 }
 
-// workerResult is the worker's answer, one CBOR map (SCHEMA.md §6).
+// workerResult is the worker's answer (SCHEMA.md §6).
 type workerResult struct {
-	OK      bool            `cbor:"1,keyasint"`
-	Error   string          `cbor:"2,keyasint,omitempty"`
-	Cell    []byte          `cbor:"3,keyasint,omitempty"`
-	Heads   [][]byte        `cbor:"4,keyasint,omitempty"`
-	Entries []snapshotEntry `cbor:"5,keyasint,omitempty"`
-	Doc     []byte          `cbor:"6,keyasint,omitempty"`
+	OK      bool
+	Error   string
+	Cell    CellID
+	Heads   []ChangeHash
+	Entries []snapshotEntry
+	Doc     []byte
+}
+
+// encode writes r in the answer's plain binary form: reading it back
+// needs no decoder library and copies nothing.
+func (r *workerResult) encode() []byte {
+	if !r.OK {
+		return append([]byte{0}, r.Error...)
+	}
+	n := 1 + len(r.Cell) + 3*binary.MaxVarintLen64 + 32*len(r.Heads) + len(r.Doc)
+	for _, e := range r.Entries {
+		n += 1 + 2*binary.MaxVarintLen64 + len(e.Key) + len(e.Raw)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, 1)
+	b = append(b, r.Cell[:]...)
+	b = binary.AppendUvarint(b, uint64(len(r.Heads)))
+	for _, h := range r.Heads {
+		b = append(b, h[:]...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Entries)))
+	for _, e := range r.Entries {
+		b = binary.AppendUvarint(b, uint64(len(e.Key)))
+		b = append(b, e.Key...)
+		if e.NotBytes {
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		b = binary.AppendUvarint(b, uint64(len(e.Raw)))
+		b = append(b, e.Raw...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Doc)))
+	return append(b, r.Doc...)
+}
+
+var errAnswer = errors.New("unreadable answer")
+
+// decodeResult reads an answer written by encode. Byte strings in the
+// result point into b.
+func decodeResult(b []byte) (*workerResult, error) {
+	if len(b) == 0 {
+		return nil, errAnswer
+	}
+	if b[0] == 0 {
+		return &workerResult{Error: string(b[1:])}, nil
+	}
+	if b[0] != 1 || len(b) < 1+len(CellID{}) {
+		return nil, errAnswer
+	}
+	r := &workerResult{OK: true, Cell: CellID(b[1 : 1+len(CellID{})])}
+	b = b[1+len(CellID{}):]
+	next := func(max int) (int, bool) {
+		v, k := binary.Uvarint(b)
+		if k <= 0 || v > uint64(max) {
+			return 0, false
+		}
+		b = b[k:]
+		return int(v), true
+	}
+	bytesOf := func() ([]byte, bool) {
+		n, ok := next(len(b))
+		if !ok || n > len(b) {
+			return nil, false
+		}
+		v := b[:n:n]
+		b = b[n:]
+		return v, true
+	}
+	n, ok := next(len(b) / 32)
+	if !ok {
+		return nil, errAnswer
+	}
+	if n*32 > len(b) {
+		return nil, errAnswer
+	}
+	for range n {
+		r.Heads = append(r.Heads, ChangeHash(b[:32]))
+		b = b[32:]
+	}
+	if n, ok = next(len(b) / 2); !ok {
+		return nil, errAnswer
+	}
+	r.Entries = make([]snapshotEntry, n)
+	for i := range r.Entries {
+		key, ok := bytesOf()
+		if !ok || len(b) == 0 {
+			return nil, errAnswer
+		}
+		e := &r.Entries[i]
+		e.Key = string(key)
+		kind := b[0]
+		b = b[1:]
+		switch kind {
+		case 0:
+			e.NotBytes = true
+		case 1:
+			if e.Raw, ok = bytesOf(); !ok {
+				return nil, errAnswer
+			}
+		default:
+			return nil, errAnswer
+		}
+	}
+	if r.Doc, ok = bytesOf(); !ok || len(b) != 0 {
+		return nil, errAnswer
+	}
+	if len(r.Doc) == 0 {
+		r.Doc = nil
+	}
+	return r, nil
 }
 
 func serve(r io.Reader) (*workerResult, error) {
@@ -137,7 +242,7 @@ func serve(r io.Reader) (*workerResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
 	}
-	res := &workerResult{OK: true, Cell: id[:], Entries: make([]snapshotEntry, 0, len(vals))}
+	res := &workerResult{OK: true, Cell: id, Entries: make([]snapshotEntry, 0, len(vals))}
 	for k, v := range vals {
 		if v.Kind() == automerge.KindBytes {
 			res.Entries = append(res.Entries, snapshotEntry{Key: k, Raw: v.Bytes()})
@@ -145,9 +250,7 @@ func serve(r io.Reader) (*workerResult, error) {
 			res.Entries = append(res.Entries, snapshotEntry{Key: k, NotBytes: true})
 		}
 	}
-	for _, h := range sortedHeads(doc) {
-		res.Heads = append(res.Heads, h[:])
-	}
+	res.Heads = sortedHeads(doc)
 	if req.compact {
 		res.Doc = doc.Save()
 	}
@@ -361,7 +464,7 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	if err != nil {
 		return nil, err
 	}
-	if CellID(res.Cell) != base.ID() {
+	if res.Cell != base.ID() {
 		return nil, fmt.Errorf("check cell data: %w", ErrWrongCell)
 	}
 	saved := res.Doc
@@ -580,22 +683,14 @@ func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error)
 		}
 		return nil, fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
 	}
-	var res workerResult
-	if err := cbor.Unmarshal(p.stdout.Bytes(), &res); err != nil || p.stdout.full() {
+	res, err := decodeResult(p.stdout.Bytes())
+	if err != nil || p.stdout.full() {
 		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
 	}
 	if !res.OK {
 		return nil, fmt.Errorf("check cell data: %w: %s", ErrDamaged, res.Error)
 	}
-	if len(res.Cell) != len(CellID{}) {
-		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
-	}
-	for _, h := range res.Heads {
-		if len(h) != len(ChangeHash{}) {
-			return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
-		}
-	}
-	return &res, nil
+	return res, nil
 }
 
 // cellFrom builds the cell the worker saw: its statements are the worker's
@@ -604,11 +699,8 @@ func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error)
 // loaded when a method needs it. Statements of base that the new bytes
 // delete or alter are put back, which loads the document now.
 func cellFrom(base *Cell, saved []byte, res *workerResult) (*Cell, error) {
-	c := newCell(nil, CellID(res.Cell))
-	c.saved = saved
-	for _, h := range res.Heads {
-		c.savedHeads = append(c.savedHeads, ChangeHash(h))
-	}
+	c := newCell(nil, res.Cell)
+	c.saved, c.savedHeads = saved, res.Heads
 	if base != nil {
 		base.mu.Lock()
 		base.decodeAll()
@@ -623,6 +715,7 @@ func cellFrom(base *Cell, saved []byte, res *workerResult) (*Cell, error) {
 	}
 	for _, se := range res.Entries {
 		if c.entries[se.Key] == nil {
+			se.Raw = bytes.Clone(se.Raw) // not the whole answer kept alive
 			c.entries[se.Key] = se.entry(false)
 		}
 	}

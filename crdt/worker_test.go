@@ -315,3 +315,37 @@ func TestCheckerWarm(t *testing.T) {
 	}
 	ch.Close() // nothing waiting: nothing to do
 }
+
+// TestWorkerAnswer checks the answer's encoding both ways, and that a
+// damaged answer is refused without a panic.
+func TestWorkerAnswer(t *testing.T) {
+	want := &workerResult{
+		OK: true, Cell: CellID{1, 2, 3},
+		Heads:   []ChangeHash{{4}, {5}},
+		Entries: []snapshotEntry{{Key: "k1", Raw: []byte("statement")}, {Key: "k2", NotBytes: true}, {Key: "", Raw: []byte{}}},
+		Doc:     []byte("doc"),
+	}
+	b := want.encode()
+	got, err := decodeResult(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Cell != want.Cell || !slices.Equal(got.Heads, want.Heads) || !bytes.Equal(got.Doc, want.Doc) || len(got.Entries) != 3 ||
+		got.Entries[0].Key != "k1" || string(got.Entries[0].Raw) != "statement" || !got.Entries[1].NotBytes || got.Entries[2].NotBytes {
+		t.Fatalf("got %+v", got)
+	}
+	if e, err := decodeResult((&workerResult{Error: "bad"}).encode()); err != nil || e.OK || e.Error != "bad" {
+		t.Fatalf("error answer: %+v %v", e, err)
+	}
+	for i := range b {
+		if _, err := decodeResult(b[:i]); err == nil && i > 0 {
+			t.Errorf("answer cut at %d accepted", i)
+		}
+		d := slices.Clone(b)
+		d[i] ^= 0xff
+		decodeResult(d)
+	}
+	if _, err := decodeResult(append(slices.Clone(b), 0)); err == nil {
+		t.Error("trailing byte accepted")
+	}
+}
