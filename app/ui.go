@@ -1,6 +1,7 @@
 package app
 
 import (
+	"runtime/debug"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -323,6 +324,11 @@ func (u *UI) unlocked(svc *core.Service) {
 	}
 	u.Start = nil
 	u.setContent(u.Tabs)
+	// Opening a large home and building its screens leave much garbage
+	// behind (tens of thousands of statements decoded, sorted, scored):
+	// give it back to the system now, not at some later collection, so the
+	// app stays small while it sits open.
+	debug.FreeOSMemory()
 }
 
 // Lock closes the home and goes back to the unlock screen.
