@@ -348,13 +348,15 @@ func (r *personRowView) CreateRenderer() fyne.WidgetRenderer {
 type badge struct {
 	safety, reliability *meter
 	known               *widget.Label
+	warn                *widget.Icon
 	flags               *widget.Label
 	content             fyne.CanvasObject
 }
 
 // newBadge builds an empty badge.
 func newBadge() *badge {
-	b := &badge{safety: newMeter(), reliability: newMeter(), known: widget.NewLabel(""), flags: widget.NewLabel("")}
+	b := &badge{safety: newMeter(), reliability: newMeter(), known: widget.NewLabel(""), flags: widget.NewLabel(""),
+		warn: widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))}
 	b.known.Importance = widget.LowImportance
 	b.flags.Importance = widget.DangerImportance
 	b.flags.TextStyle.Bold = true
@@ -363,7 +365,7 @@ func newBadge() *badge {
 		l.SizeName = theme.SizeNameCaptionText
 		return l
 	}
-	b.content = container.NewHBox(b.flags, b.known,
+	b.content = container.NewHBox(b.warn, b.flags, b.known,
 		small("Safety"), container.NewCenter(b.safety),
 		small("Reliability"), container.NewCenter(b.reliability))
 	return b
@@ -376,6 +378,7 @@ func (b *badge) set(sc *reputation.Score) {
 		b.reliability.set(nil)
 		b.known.SetText("no ratings yet")
 		b.flags.SetText("")
+		b.warn.Hide()
 		b.flags.Hide()
 		return
 	}
@@ -383,9 +386,11 @@ func (b *badge) set(sc *reputation.Score) {
 	b.reliability.set(sc.Reliability)
 	b.known.SetText(confidenceWords(sc.Confidence))
 	if sc.Flags > 0 {
-		b.flags.SetText("⚠ " + countWords(sc.Flags, "person", "people") + " felt unsafe")
+		b.flags.SetText(countWords(sc.Flags, "person", "people") + " felt unsafe")
+		b.warn.Show()
 		b.flags.Show()
 	} else {
+		b.warn.Hide()
 		b.flags.Hide()
 	}
 }

@@ -37,7 +37,7 @@ type RateForm struct {
 	// Counter says how many characters of the note are used.
 	Counter *widget.Label
 	// Day is the day of the meeting; it starts at today.
-	Day *widget.DateEntry
+	Day *DayPicker
 	// Cells has one box per cell I am a member of; CellIDs are the cells
 	// in the same order.
 	Cells   []*widget.Check
@@ -73,9 +73,8 @@ func newRateForm(u *UI, id identity.ID, cells []crdt.CellID) (*RateForm, error) 
 	f.Counter = widget.NewLabel("")
 	f.Note.OnChanged = func(string) { f.count() }
 	f.count()
-	f.Day = widget.NewDateEntry()
-	today := u.now()
-	f.Day.SetDate(&today)
+	f.Day = newDayPicker(u.Win)
+	f.Day.SetDate(u.now())
 
 	ticked := map[crdt.CellID]bool{}
 	for _, id := range cells {
@@ -238,4 +237,54 @@ func (u *UI) now() time.Time {
 		return u.Opts.Core.Now()
 	}
 	return time.Now()
+}
+
+// dayFormat writes a day the same way in every language setting, with the
+// month in letters, so that 03/04 can never be read the wrong way round.
+const dayFormat = "2 Jan 2006"
+
+// DayPicker shows a day as "21 Nov 2026" on a button that opens a calendar
+// to choose another.
+type DayPicker struct {
+	widget.BaseWidget
+	// Date is the chosen day; nil until one is set.
+	Date *time.Time
+	// Button shows the day and opens the calendar.
+	Button *widget.Button
+	win    fyne.Window
+}
+
+// newDayPicker builds a day picker whose calendar opens over win.
+func newDayPicker(win fyne.Window) *DayPicker {
+	d := &DayPicker{win: win}
+	d.Button = widget.NewButtonWithIcon("Choose a day", theme.CalendarIcon(), d.open)
+	d.Button.Alignment = widget.ButtonAlignLeading
+	d.ExtendBaseWidget(d)
+	return d
+}
+
+// SetDate chooses the day of t.
+func (d *DayPicker) SetDate(t time.Time) {
+	d.Date = &t
+	d.Button.SetText(t.Format(dayFormat))
+}
+
+// open shows the calendar under the button.
+func (d *DayPicker) open() {
+	start := time.Now()
+	if d.Date != nil {
+		start = *d.Date
+	}
+	var pop *widget.PopUp
+	cal := widget.NewCalendar(start, func(t time.Time) {
+		pop.Hide()
+		d.SetDate(t)
+	})
+	pop = widget.NewPopUp(cal, d.win.Canvas())
+	pop.ShowAtRelativePosition(fyne.NewPos(0, d.Button.Size().Height), d)
+}
+
+// CreateRenderer draws the button.
+func (d *DayPicker) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.Button)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/crdt"
 )
@@ -50,6 +51,14 @@ func TestRate(t *testing.T) {
 	if f.Day.Date == nil || f.Day.Date.Format(time.DateOnly) != time.Now().Format(time.DateOnly) {
 		t.Fatalf("day = %v, want today", f.Day.Date)
 	}
+	if want := time.Now().Format("2 Jan 2006"); f.Day.Button.Text != want {
+		t.Fatalf("the day reads %q, want %q in every language setting", f.Day.Button.Text, want)
+	}
+	test.Tap(f.Day.Button)
+	if _, ok := w.u.Win.Canvas().Overlays().Top().(*widget.PopUp); !ok {
+		t.Fatal("tapping the day opens no calendar")
+	}
+	w.u.Win.Canvas().Overlays().Top().Hide()
 
 	test.Tap(f.Save)
 	if f.Message.Hidden || !strings.Contains(f.Message.Text, "safe") {

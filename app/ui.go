@@ -1,6 +1,7 @@
 package app
 
 import (
+	"runtime/debug"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -240,7 +241,7 @@ func (u *UI) showPage(content fyne.CanvasObject, closed func()) {
 	back.Importance = widget.LowImportance
 	framed := container.NewBorder(container.NewHBox(back), nil, nil, nil, content)
 	u.pages = append(u.pages, page{content: framed, closed: closed})
-	u.Win.SetContent(framed)
+	u.setContent(framed)
 }
 
 // Back closes the page on top (a person, a rating form) and shows the one
@@ -255,10 +256,10 @@ func (u *UI) Back() {
 		top.closed()
 	}
 	if len(u.pages) > 0 {
-		u.Win.SetContent(u.pages[len(u.pages)-1].content)
+		u.setContent(u.pages[len(u.pages)-1].content)
 		return
 	}
-	u.Win.SetContent(u.Tabs)
+	u.setContent(u.Tabs)
 }
 
 // closePages closes every page laid over the tabs.
@@ -271,15 +272,24 @@ func (u *UI) closePages() {
 		}
 	}
 	if u.Tabs != nil {
-		u.Win.SetContent(u.Tabs)
+		u.setContent(u.Tabs)
 	}
+}
+
+// setContent shows content in the window. Whatever has the keyboard focus
+// loses it first: a text field that leaves the window with the old content
+// would otherwise keep its cursor blinking unseen, and the window would be
+// drawn again many times a second for nothing.
+func (u *UI) setContent(content fyne.CanvasObject) {
+	u.Win.Canvas().Unfocus()
+	u.Win.SetContent(content)
 }
 
 // showStart shows the way in: making a card or restoring a backup on a new
 // device, the unlock screen otherwise.
 func (u *UI) showStart() {
 	u.Start = newStartScreen(u)
-	u.Win.SetContent(u.Start.Content())
+	u.setContent(u.Start.Content())
 	if u.Start.FirstRun {
 		u.Win.Canvas().Focus(u.Start.Name)
 	} else {
@@ -313,7 +323,12 @@ func (u *UI) unlocked(svc *core.Service) {
 		}
 	}
 	u.Start = nil
-	u.Win.SetContent(u.Tabs)
+	u.setContent(u.Tabs)
+	// Opening a large home and building its screens leave much garbage
+	// behind (tens of thousands of statements decoded, sorted, scored):
+	// give it back to the system now, not at some later collection, so the
+	// app stays small while it sits open.
+	debug.FreeOSMemory()
 }
 
 // Lock closes the home and goes back to the unlock screen.

@@ -257,7 +257,8 @@ type Statement struct {
 	Rating Rating
 
 	// Signature is the author's Ed25519 signature over the domain tag
-	// followed by the encoded content.
+	// followed by the encoded content. In a decoded statement it shares
+	// memory with the statement's encoding: never modify it.
 	Signature []byte
 
 	raw []byte
@@ -560,6 +561,7 @@ func decodeStatement(b []byte, trusted bool) (*Statement, error) {
 	if trusted {
 		s.raw = b // the entry's own copy, never modified
 		s.id = sha256.Sum256(b)
+		s.Signature = signatureIn(s.raw, s.Signature)
 		return s, nil
 	}
 	// Re-encode: only the one canonical encoding of a statement is
@@ -574,7 +576,19 @@ func decodeStatement(b []byte, trusted bool) (*Statement, error) {
 	}
 	s.raw = slices.Clone(b)
 	s.id = sha256.Sum256(b)
+	s.Signature = signatureIn(s.raw, s.Signature)
 	return s, nil
+}
+
+// signatureIn returns the signature sig as it stands at the end of the
+// encoded statement raw (the last item of the envelope), so that a decoded
+// statement does not keep a second copy of it; sig itself if it is not
+// there.
+func signatureIn(raw, sig []byte) []byte {
+	if n := len(raw); n >= len(sig) && bytes.Equal(raw[n-len(sig):], sig) {
+		return raw[n-len(sig) : n : n]
+	}
+	return sig
 }
 
 // signedMessage returns the bytes the signature covers.
