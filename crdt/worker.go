@@ -3,7 +3,9 @@ package crdt
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -430,7 +432,7 @@ func (ch *Checker) checkBytes(ctx context.Context, base, input []byte) (*CheckRe
 	if err != nil {
 		return nil, err
 	}
-	c, err := cellFrom(b, req.joined(), res)
+	c, err := cellFrom(b, req.joined(), res, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -445,7 +447,7 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := cellFrom(nil, slices.Clone(doc), res)
+	c, err := cellFrom(nil, slices.Clone(doc), res, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -460,7 +462,18 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 // derived.
 func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell, error) {
 	req, appended := base.request(input)
-	res, err := ch.run(ctx, req)
+	type answer struct {
+		res *workerResult
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := ch.run(ctx, req)
+		done <- answer{res, err}
+	}()
+	pre := base.precheck(input) // while the worker runs
+	a := <-done
+	res, err := a.res, a.err
 	if err != nil {
 		return nil, err
 	}
@@ -471,7 +484,7 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	if saved == nil {
 		saved = req.joined()
 	}
-	c, err := cellFrom(base, saved, res)
+	c, err := cellFrom(base, saved, res, pre)
 	if err != nil {
 		return nil, err
 	}
@@ -698,8 +711,11 @@ func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error)
 // checked, and its document is saved, the bytes the worker loaded, to be
 // loaded when a method needs it. Statements of base that the new bytes
 // delete or alter are put back, which loads the document now.
-func cellFrom(base *Cell, saved []byte, res *workerResult) (*Cell, error) {
+func cellFrom(base *Cell, saved []byte, res *workerResult, pre map[StatementID]*prechecked) (*Cell, error) {
 	c := newCell(nil, res.Cell)
+	if pre != nil {
+		c.preKeys = map[StatementID]ed25519.PublicKey{}
+	}
 	c.saved, c.savedHeads = saved, res.Heads
 	if base != nil {
 		base.mu.Lock()
@@ -714,10 +730,15 @@ func cellFrom(base *Cell, saved []byte, res *workerResult) (*Cell, error) {
 		base.mu.Unlock()
 	}
 	for _, se := range res.Entries {
-		if c.entries[se.Key] == nil {
-			se.Raw = bytes.Clone(se.Raw) // not the whole answer kept alive
-			c.entries[se.Key] = se.entry(false)
+		if c.entries[se.Key] != nil {
+			continue
 		}
+		if e := reuseChecked(se, pre, c.preKeys); e != nil {
+			c.entries[se.Key] = e
+			continue
+		}
+		se.Raw = bytes.Clone(se.Raw) // not the whole answer kept alive
+		c.entries[se.Key] = se.entry(false)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -738,6 +759,27 @@ func cellFrom(base *Cell, saved []byte, res *workerResult) (*Cell, error) {
 	return c, nil
 }
 
+// reuseChecked returns the entry for se made from what precheck found, if
+// it found exactly these bytes under this key, and notes the key its
+// signature was checked with in keys.
+func reuseChecked(se snapshotEntry, pre map[StatementID]*prechecked, keys map[StatementID]ed25519.PublicKey) *entry {
+	if se.NotBytes || len(pre) == 0 || len(se.Key) != 2*len(StatementID{}) {
+		return nil
+	}
+	var id StatementID
+	if _, err := hex.Decode(id[:], []byte(se.Key)); err != nil {
+		return nil
+	}
+	p := pre[id]
+	if p == nil || !bytes.Equal(p.stmt.raw, se.Raw) || id.String() != se.Key {
+		return nil
+	}
+	if p.key != nil {
+		keys[id] = p.key
+	}
+	return &entry{key: se.Key, raw: p.stmt.raw, stmt: p.stmt, decoded: true, keyOK: true}
+}
+
 // sameValue reports whether e holds the value the worker listed as se.
 func (e *entry) sameValue(se snapshotEntry) bool {
 	if se.NotBytes {
@@ -753,7 +795,7 @@ func (c *Cell) adopt(t *Cell) {
 	defer c.mu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c.doc, c.entries, c.known, c.state = t.doc, t.entries, t.known, t.state
+	c.doc, c.entries, c.known, c.state, c.preKeys = t.doc, t.entries, t.known, t.state, t.preKeys
 	c.saved, c.savedHeads, c.appended = t.saved, t.savedHeads, t.appended
 }
 

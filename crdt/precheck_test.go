@@ -1,0 +1,92 @@
+package crdt
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// TestPrecheckFindsStatements checks that the early look finds every new
+// statement of a change chunk, and only statements of the cell.
+func TestPrecheckFindsStatements(t *testing.T) {
+	c, a, b, x := threeMembers(t)
+	heads := c.Heads()
+	var want []StatementID
+	for i := range 30 {
+		s := must(c.Rate(a, b.Card, Rating{Safety: 1 + i%5, Reliability: 3, Note: "a note of some length to vary sizes", Tags: []string{"late"}, Day: "2026-11-20"}, t0))
+		want = append(want, s.ID())
+	}
+	want = append(want, must(c.VoteExclude(b, x.Card.ID(), t0)).ID())
+	chunk := must(c.ChangesSince(heads))
+	found := findStatements(c.ID(), chunk)
+	if len(found) != len(want) {
+		t.Fatalf("found %d statements, want %d", len(found), len(want))
+	}
+	for _, id := range want {
+		if found[id] == nil {
+			t.Fatalf("statement %s not found", id)
+		}
+	}
+	if other := must(Found(a, "Other", t0)); len(findStatements(other.ID(), chunk)) != 0 {
+		t.Fatal("statements of another cell found")
+	}
+	// Damaged bytes: whatever is found is a well-formed statement of the
+	// cell (decoded in full), never a panic.
+	for i := range chunk {
+		d := slices.Clone(chunk)
+		d[i] ^= 0x55
+		for _, p := range findStatements(c.ID(), d) {
+			if p.stmt.Cell != c.ID() || p.stmt.id != idOf(p.stmt.raw) {
+				t.Fatal("found something that is not a statement of the cell")
+			}
+		}
+	}
+}
+
+// TestPrecheckNeverVouchesForForgeries checks that a statement with a bad
+// signature, found early, still does not count, and that the early checks
+// are used for the good ones.
+func TestPrecheckNeverVouchesForForgeries(t *testing.T) {
+	c, a, b, _ := threeMembers(t)
+	base := must(Load(c.Save()))
+	heads := c.Heads()
+	good := must(c.Rate(a, b.Card, rating(4, 4), t0))
+	forged := signAs(t, a, c.ID(), 99, []StatementID{good.ID()}, &Statement{Kind: KindRate, Subject: b.Card.ID(), Rating: rating(1, 1)})
+	forged.Signature = slices.Clone(forged.Signature)
+	forged.Signature[0] ^= 1
+	raw := reencode(t, forged)
+	c.mu.Lock()
+	if err := c.doc.Path(keyStatements).Map().Set(idOf(raw).String(), raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.commit(); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Unlock()
+	chunk := must(c.ChangesSince(heads))
+
+	pre := base.precheck(chunk)
+	if p := pre[good.ID()]; p == nil || p.key == nil {
+		t.Fatal("the good statement was not checked early")
+	}
+	if p := pre[idOf(raw)]; p == nil || p.key != nil {
+		t.Fatalf("the forged statement: %+v", p)
+	}
+	next, err := testChecker().Extend(context.Background(), base, chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.preKeys) != 1 {
+		t.Fatalf("%d early checks carried over, want 1", len(next.preKeys))
+	}
+	st := next.State()
+	if got := rejectedFor(st, idOf(raw).String()); got != ReasonBadSignature {
+		t.Fatalf("forged statement: %q", got)
+	}
+	if got := rejectedFor(st, good.ID().String()); got != "" {
+		t.Fatalf("good statement: %q", got)
+	}
+	if next.preKeys != nil {
+		t.Fatal("early checks kept after the state was derived")
+	}
+}
