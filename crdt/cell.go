@@ -68,9 +68,6 @@ type Cell struct {
 
 	// entries caches the decoded statement map, keyed by document key.
 	entries map[string]*entry
-	// known holds every well-formed statement this replica has held, so
-	// that one deleted or overwritten by a change from outside is put back.
-	known map[StatementID][]byte
 	state *State
 
 	// preKeys holds, for statements checked before the worker answered
@@ -113,7 +110,6 @@ func newCell(doc *automerge.Doc, id CellID) *Cell {
 	return &Cell{
 		doc: doc, id: id,
 		entries: map[string]*entry{},
-		known:   map[StatementID][]byte{},
 	}
 }
 
@@ -244,11 +240,11 @@ func (c *Cell) ApplyChanges(chunk []byte) error {
 	if err := c.ensureDoc(); err != nil {
 		return err
 	}
-	c.decodeAll()
+	held := c.held()
 	if err := c.doc.LoadIncremental(chunk); err != nil {
 		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
 	}
-	return c.afterForeign()
+	return c.afterForeign(held)
 }
 
 // Merge adds every change of other to c. Other must be a trusted cell
@@ -275,16 +271,30 @@ func (c *Cell) Merge(other *Cell) error {
 	if err := c.ensureDoc(); err != nil {
 		return err
 	}
-	c.decodeAll()
+	held := c.held()
 	if _, err := c.doc.Merge(od); err != nil {
 		return fmt.Errorf("merge cell: %w: %v", ErrMalformed, err)
 	}
-	return c.afterForeign()
+	return c.afterForeign(held)
+}
+
+// held returns the well-formed statements of this cell that c holds, by
+// id: what changes from outside must not take away. The caller holds c.mu.
+func (c *Cell) held() map[StatementID][]byte {
+	c.decodeAll()
+	held := make(map[StatementID][]byte, len(c.entries))
+	for _, e := range c.entries {
+		if e.keyOK && e.stmt.Cell == c.id {
+			held[e.stmt.id] = e.raw
+		}
+	}
+	return held
 }
 
 // afterForeign re-reads the document after changes from elsewhere and
-// repairs what they broke: the header and deleted or altered statements.
-func (c *Cell) afterForeign() error {
+// repairs what they broke: the header, and the statements of held (see
+// held) that they deleted or altered, which are put back.
+func (c *Cell) afterForeign(held map[StatementID][]byte) error {
 	c.state = nil
 	var headerErr error
 	if id, err := readHeader(c.doc); err != nil || id != c.id {
@@ -310,7 +320,7 @@ func (c *Cell) afterForeign() error {
 	}
 	c.decodeAll()
 	var restore []StatementID
-	for id, raw := range c.known {
+	for id, raw := range held {
 		if e := c.entries[id.String()]; e == nil || !bytes.Equal(e.raw, raw) {
 			restore = append(restore, id)
 		}
@@ -321,7 +331,7 @@ func (c *Cell) afterForeign() error {
 	slices.SortFunc(restore, compareIDs)
 	m := c.doc.Path(keyStatements).Map()
 	for _, id := range restore {
-		if err := m.Set(id.String(), c.known[id]); err != nil {
+		if err := m.Set(id.String(), held[id]); err != nil {
 			return err
 		}
 	}
@@ -377,7 +387,6 @@ func (c *Cell) put(s *Statement) error {
 		return err
 	}
 	c.entries[s.id.String()] = &entry{key: s.id.String(), raw: s.raw, stmt: s, decoded: true, keyOK: true, sig: 1}
-	c.known[s.id] = s.raw
 	c.state = nil
 	return nil
 }
@@ -425,13 +434,6 @@ func (c *Cell) decodeAll() {
 		}
 	}
 	parallel(len(todo), func(i int) { todo[i].decode() })
-	for _, e := range todo {
-		if e.keyOK && e.stmt.Cell == c.id {
-			if _, ok := c.known[e.stmt.id]; !ok {
-				c.known[e.stmt.id] = e.stmt.raw
-			}
-		}
-	}
 }
 
 // Statements returns every well-formed statement in the document, valid

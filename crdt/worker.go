@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/exec"
 	"runtime"
@@ -713,14 +712,14 @@ func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error)
 // delete or alter are put back, which loads the document now.
 func cellFrom(base *Cell, saved []byte, res *workerResult, pre map[StatementID]*prechecked) (*Cell, error) {
 	c := newCell(nil, res.Cell)
+	var held map[StatementID][]byte
 	if pre != nil {
 		c.preKeys = map[StatementID]ed25519.PublicKey{}
 	}
 	c.saved, c.savedHeads = saved, res.Heads
 	if base != nil {
 		base.mu.Lock()
-		base.decodeAll()
-		maps.Copy(c.known, base.known)
+		held = base.held()
 		for _, se := range res.Entries {
 			if e := base.entries[se.Key]; e != nil && e.sameValue(se) {
 				cp := *e
@@ -742,14 +741,14 @@ func cellFrom(base *Cell, saved []byte, res *workerResult, pre map[StatementID]*
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for id, raw := range c.known {
+	for id, raw := range held {
 		if e := c.entries[id.String()]; e == nil || !bytes.Equal(e.raw, raw) {
 			// Rare: the new bytes delete or alter statements this device
 			// holds. The worker loaded these bytes, so they are safe here.
 			if err := c.ensureDoc(); err != nil {
 				return nil, err
 			}
-			if err := c.afterForeign(); err != nil {
+			if err := c.afterForeign(held); err != nil {
 				return nil, err
 			}
 			break
@@ -795,7 +794,7 @@ func (c *Cell) adopt(t *Cell) {
 	defer c.mu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c.doc, c.entries, c.known, c.state, c.preKeys = t.doc, t.entries, t.known, t.state, t.preKeys
+	c.doc, c.entries, c.state, c.preKeys = t.doc, t.entries, t.state, t.preKeys
 	c.saved, c.savedHeads, c.appended = t.saved, t.savedHeads, t.appended
 }
 
@@ -817,7 +816,6 @@ func (c *Cell) fork() (*Cell, error) {
 		}
 	}
 	f := newCell(doc, c.id)
-	maps.Copy(f.known, c.known)
 	for k, e := range c.entries {
 		cp := *e
 		f.entries[k] = &cp
