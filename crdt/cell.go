@@ -68,7 +68,7 @@ type Cell struct {
 
 	// entries caches the decoded statement map, keyed by document key.
 	entries map[string]*entry
-	state *State
+	state   *State
 
 	// preKeys holds, for statements checked before the worker answered
 	// (see precheck), the signing key their signature was checked with.
