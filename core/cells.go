@@ -97,6 +97,7 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read cell: %w", err)
 		}
+		c.SetReload(s.reloader(c.ID()))
 		cells[c.ID()] = c
 	}
 	s.cells = cells
@@ -107,16 +108,48 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	return cells, nil
 }
 
-// putCell stores a cell as a snapshot: its document with its statements
-// and the signature checks already done, so opening the home later neither
-// loads the Automerge document nor checks every signature again.
-func putCell(tx *store.Tx, c *crdt.Cell) error {
-	snap, err := c.Snapshot()
-	if err != nil {
-		return err
+// snapshots returns the cells as they are stored: snapshots of their
+// document with their statements and the signature checks already done, so
+// opening the home later neither loads the Automerge document nor checks
+// every signature again. It may read the store (a cell's document is kept
+// there, see reloader), so it must be called outside a transaction.
+func snapshots(cells []*crdt.Cell) ([][]byte, error) {
+	out := make([][]byte, len(cells))
+	for i, c := range cells {
+		var err error
+		if out[i], err = c.Snapshot(); err != nil {
+			return nil, err
+		}
 	}
+	return out, nil
+}
+
+// putCell stores a cell's snapshot made by snapshots.
+func putCell(tx *store.Tx, c *crdt.Cell, snap []byte) error {
 	id := c.ID()
 	return tx.Put(bucketCell, nil, id[:], snap)
+}
+
+// reloader returns how a cell read from or written to the store fetches
+// its snapshot again, so it need not keep its document in memory (see
+// crdt.Cell.SetReload). It runs its own read transaction.
+func (s *Service) reloader(id crdt.CellID) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		var b []byte
+		err := s.db.View(func(tx *store.Tx) error {
+			var err error
+			b, err = tx.Get(bucketCell, nil, id[:])
+			return err
+		})
+		return b, err
+	}
+}
+
+// stored tells the cells just stored that the store holds their document.
+func (s *Service) stored(cells []*crdt.Cell) {
+	for _, c := range cells {
+		c.SetReload(s.reloader(c.ID()))
+	}
 }
 
 // readCell reads a stored cell: a snapshot, or a plain document.
@@ -294,9 +327,13 @@ func (s *Service) addCell(c *crdt.Cell) (*CellView, error) {
 // next use reloads what the store really holds. The caller holds s.mu.
 func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.Cell) ([]*CellView, error) {
 	var views []*CellView
-	err := s.db.Update(func(tx *store.Tx) error {
-		for _, c := range changed {
-			if err := putCell(tx, c); err != nil {
+	snaps, err := snapshots(changed)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Update(func(tx *store.Tx) error {
+		for i, c := range changed {
+			if err := putCell(tx, c, snaps[i]); err != nil {
 				return err
 			}
 			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
@@ -320,6 +357,7 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 	for _, c := range changed {
 		cells[c.ID()] = c
 	}
+	s.stored(changed)
 	return views, nil
 }
 
@@ -508,7 +546,7 @@ func (s *Service) CellDocument(cell crdt.CellID) ([]byte, error) {
 	if !ok {
 		return nil, ErrNoSuchCell
 	}
-	return c.Save(), nil
+	return c.Document()
 }
 
 // checker returns the checker for bytes from outside.

@@ -226,7 +226,10 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		if full {
 			// Someone may have nothing: the whole document is the most
 			// compact way to send everything.
-			chunk, n = c.Save(), len(c.Statements())
+			if chunk, err = c.Document(); err != nil {
+				return nil, err
+			}
+			n = len(c.Statements())
 		} else if chunk, n, err = c.ChangesMissing(since); err != nil {
 			return nil, err
 		}
@@ -370,13 +373,17 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 		return nil, err
 	}
 	sender := p.sender.ID()
+	snaps, err := snapshots(p.cells)
+	if err != nil {
+		return nil, err
+	}
 	err = s.db.Update(func(tx *store.Tx) error {
 		// The sender's card first, so that a new sender becomes a contact.
 		if err := s.learnCard(tx, p.sender); err != nil {
 			return err
 		}
-		for _, c := range p.cells {
-			if err := putCell(tx, c); err != nil {
+		for i, c := range p.cells {
+			if err := putCell(tx, c, snaps[i]); err != nil {
 				return err
 			}
 			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
@@ -404,6 +411,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 	for _, c := range p.cells {
 		cells[c.ID()] = c
 	}
+	s.stored(p.cells)
 	return p.summary, nil
 }
 

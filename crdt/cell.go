@@ -62,6 +62,9 @@ type Cell struct {
 	// LoadSnapshot); doc is nil until then.
 	saved      []byte
 	savedHeads []ChangeHash
+	// reload, when set, fetches the snapshot saved stands for, which this
+	// cell then does not keep (see SetReload).
+	reload func() ([]byte, error)
 	// appended counts the chunks from outside that saved holds after its
 	// last compact save (see [Checker.Extend]).
 	appended int
@@ -163,17 +166,29 @@ func (c *Cell) ID() CellID { return c.id }
 
 // Save returns the whole document in Automerge's binary format.
 func (c *Cell) Save() []byte {
+	b, _ := c.Document()
+	return b
+}
+
+// Document is [Cell.Save] for a cell whose document is kept outside (see
+// [Cell.SetReload]): it reports why the document could not be fetched
+// instead of returning nil.
+func (c *Cell) Document() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.save()
 }
 
 // save returns the document's bytes. The caller holds c.mu.
-func (c *Cell) save() []byte {
-	if c.doc == nil {
-		return slices.Clone(c.saved)
+func (c *Cell) save() ([]byte, error) {
+	switch {
+	case c.doc != nil:
+		return c.doc.Save(), nil
+	case c.saved != nil:
+		return slices.Clone(c.saved), nil
+	default:
+		return c.fetch()
 	}
-	return c.doc.Save()
 }
 
 // Heads returns the document's current heads, sorted.

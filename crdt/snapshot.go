@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 
@@ -64,7 +65,11 @@ func (c *Cell) Snapshot() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.derive() // check what has not been checked yet, so it is kept
-	s := snapshot{Version: snapshotVersion, Cell: c.id[:], Doc: c.save()}
+	doc, err := c.save()
+	if err != nil {
+		return nil, fmt.Errorf("snapshot cell: %w", err)
+	}
+	s := snapshot{Version: snapshotVersion, Cell: c.id[:], Doc: doc}
 	if c.doc == nil {
 		s.Appended = c.appended
 	}
@@ -128,7 +133,14 @@ func (c *Cell) ensureDoc() error {
 	if c.doc != nil {
 		return nil
 	}
-	doc, err := automerge.Load(c.saved)
+	saved := c.saved
+	if saved == nil {
+		var err error
+		if saved, err = c.fetch(); err != nil {
+			return err
+		}
+	}
+	doc, err := automerge.Load(saved)
 	if err != nil {
 		return fmt.Errorf("load cell: %w: %v", ErrMalformed, err)
 	}
@@ -142,6 +154,43 @@ func (c *Cell) ensureDoc() error {
 	if c.savedHeads != nil && !slices.Equal(sortedHeads(doc), c.savedHeads) {
 		return fmt.Errorf("load cell: %w: the document is not the one recorded", ErrMalformed)
 	}
-	c.doc, c.saved, c.savedHeads, c.appended = doc, nil, nil, 0
+	c.doc, c.saved, c.savedHeads, c.appended, c.reload = doc, nil, nil, 0, nil
 	return nil
+}
+
+// SetReload lets c drop its copy of the saved document: f must return the
+// snapshot (see [Cell.Snapshot]) c was read from or last stored as, from
+// this device's own storage. c fetches the document from it when a method
+// needs it, and refuses it unless its heads are the ones c recorded. It
+// does nothing to a cell whose document is loaded.
+func (c *Cell) SetReload(f func() ([]byte, error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.doc == nil && f != nil {
+		c.reload, c.saved = f, nil
+	}
+}
+
+// fetch returns the saved document from c.reload. The caller holds c.mu.
+func (c *Cell) fetch() ([]byte, error) {
+	if c.reload == nil {
+		return nil, fmt.Errorf("load cell: %w: no document", ErrMalformed)
+	}
+	b, err := c.reload()
+	if err != nil {
+		return nil, fmt.Errorf("load cell: %w", err)
+	}
+	var s snapshot
+	if err := cbor.Unmarshal(b, &s); err != nil || s.Version != snapshotVersion || len(s.Doc) == 0 {
+		return nil, fmt.Errorf("load cell: %w: unreadable snapshot", ErrMalformed)
+	}
+	if CellID(s.Cell) != c.id || len(s.Heads) != len(c.savedHeads) {
+		return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+	}
+	for i, h := range s.Heads {
+		if !bytes.Equal(h, c.savedHeads[i][:]) {
+			return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+		}
+	}
+	return s.Doc, nil
 }

@@ -70,3 +70,57 @@ func TestSnapshotRefusesJunk(t *testing.T) {
 		}
 	}
 }
+
+// TestSetReload checks a cell that does not keep its document: it fetches
+// it when needed, and refuses a stored cell that is not the one it was.
+func TestSetReload(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	must(src.Admit(a, b.Card, t0))
+	snap := must(src.Snapshot())
+	later := must(src.Clone())
+	must(later.Rate(a, b.Card, rating(3, 3), t0))
+	newer := must(later.Snapshot())
+
+	c := must(LoadSnapshot(snap))
+	fetches := 0
+	stored := snap
+	c.SetReload(func() ([]byte, error) { fetches++; return stored, nil })
+	if c.saved != nil {
+		t.Fatal("the document is still kept")
+	}
+	if got := must(c.Document()); must(Load(got)).State().Digest() != src.State().Digest() {
+		t.Fatal("fetched document differs")
+	}
+	if _, err := c.Snapshot(); err != nil || fetches != 2 {
+		t.Fatalf("snapshot: %v after %d fetches", err, fetches)
+	}
+
+	// The store now holds another version: refused, not used.
+	stored = newer
+	if _, err := c.Document(); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a newer stored cell: %v", err)
+	}
+	if _, err := c.ChangesSince(nil); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a newer stored cell: %v", err)
+	}
+	c.SetReload(func() ([]byte, error) { return nil, errors.New("disk gone") })
+	if _, err := c.Document(); err == nil {
+		t.Fatal("a failed fetch gave a document")
+	}
+	if c.Save() != nil {
+		t.Fatal("Save gave bytes without a document")
+	}
+
+	// Once fetched and loaded, the document stays and the fetcher is dropped.
+	stored = snap
+	c.SetReload(func() ([]byte, error) { return stored, nil })
+	must(c.Rate(a, b.Card, rating(5, 5), t0))
+	if c.doc == nil || c.reload != nil {
+		t.Fatal("a loaded cell still fetches")
+	}
+	c.SetReload(func() ([]byte, error) { return nil, errors.New("unused") })
+	if c.reload != nil {
+		t.Fatal("SetReload took the document of a loaded cell away")
+	}
+}

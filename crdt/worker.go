@@ -460,7 +460,10 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 // it checks the signatures of new statements when its state is first
 // derived.
 func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell, error) {
-	req, appended := base.request(input)
+	req, appended, err := base.request(input)
+	if err != nil {
+		return nil, err
+	}
 	type answer struct {
 		res *workerResult
 		err error
@@ -472,8 +475,8 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	}()
 	pre := base.precheck(input) // while the worker runs
 	a := <-done
-	res, err := a.res, a.err
-	if err != nil {
+	res := a.res
+	if err = a.err; err != nil {
 		return nil, err
 	}
 	if res.Cell != base.ID() {
@@ -520,18 +523,22 @@ func (ch *Checker) extendInPlace(ctx context.Context, c *Cell, input []byte) (*C
 // request returns the worker request for adding input to c, and how many
 // chunks from outside the result's saved bytes will hold if the worker
 // does not save it compactly.
-func (c *Cell) request(input []byte) (*request, int) {
+func (c *Cell) request(input []byte) (*request, int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	appended := c.appended
 	if c.doc != nil {
 		appended = 0 // saving the loaded document compacts it
 	}
-	req := &request{base: c.save(), heads: c.heads(), input: input}
+	base, err := c.save()
+	if err != nil {
+		return nil, 0, err
+	}
+	req := &request{base: base, heads: c.heads(), input: input}
 	// A whole document repeats what base holds; many chunks make loading
 	// slow. Either way the worker saves the result compactly.
 	req.compact = IsDocument(input) || appended >= maxAppended
-	return req, appended + 1
+	return req, appended + 1, nil
 }
 
 // result describes c for a caller of the Checker.
@@ -795,7 +802,7 @@ func (c *Cell) adopt(t *Cell) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c.doc, c.entries, c.state, c.preKeys = t.doc, t.entries, t.state, t.preKeys
-	c.saved, c.savedHeads, c.appended = t.saved, t.savedHeads, t.appended
+	c.saved, c.savedHeads, c.appended, c.reload = t.saved, t.savedHeads, t.appended, t.reload
 }
 
 // Clone returns an independent copy of c to try changes on. Unlike
@@ -823,7 +830,7 @@ func (c *Cell) fork() (*Cell, error) {
 	if doc == nil {
 		// Not loaded yet: the copy shares the saved bytes, which nobody
 		// modifies, and loads its own document when it needs one.
-		f.saved, f.savedHeads, f.appended = c.saved, c.savedHeads, c.appended
+		f.saved, f.savedHeads, f.appended, f.reload = c.saved, c.savedHeads, c.appended, c.reload
 		return f, nil
 	}
 	return f, f.rescan()
