@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/binary"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"trustdesk/identity"
 )
@@ -28,7 +31,7 @@ type prechecked struct {
 // findStatements returns the statements of cell that appear as they are in
 // b, decoded (in full, as from outside). It may miss some; it never
 // returns anything that is not a well-formed statement of the cell.
-func findStatements(cell CellID, b []byte) map[StatementID]*prechecked {
+func findStatements(cell CellID, b []byte, freed <-chan struct{}) map[StatementID]*prechecked {
 	var spans [][]byte
 	pattern := append([]byte{0x01, 0x50}, cell[:]...) // key 1, a 16-byte string: the cell id
 	for at := 0; ; {
@@ -60,7 +63,7 @@ func findStatements(cell CellID, b []byte) map[StatementID]*prechecked {
 		}
 	}
 	stmts := make([]*Statement, len(spans))
-	parallel(len(spans), func(i int) {
+	share(len(spans), freed, func(i int) {
 		if s, err := decodeStatement(spans[i], false); err == nil && s.Cell == cell {
 			stmts[i] = s
 		}
@@ -76,9 +79,10 @@ func findStatements(cell CellID, b []byte) map[StatementID]*prechecked {
 
 // precheck finds the statements of c's cell in input and checks the
 // signatures of those whose author's card c or input holds. The caller
-// runs it while the worker checks input; c is not changed.
-func (c *Cell) precheck(input []byte) map[StatementID]*prechecked {
-	found := findStatements(c.ID(), input)
+// runs it while the worker checks input, and closes freed when the worker
+// is done; c is not changed.
+func (c *Cell) precheck(input []byte, freed <-chan struct{}) map[StatementID]*prechecked {
+	found := findStatements(c.ID(), input, freed)
 	if len(found) == 0 {
 		return nil
 	}
@@ -97,11 +101,43 @@ func (c *Cell) precheck(input []byte) map[StatementID]*prechecked {
 	for _, p := range found {
 		list = append(list, p)
 	}
-	parallel(len(list), func(i int) {
+	share(len(list), freed, func(i int) {
 		p := list[i]
 		if card := cards[p.stmt.Author]; card != nil && p.stmt.Verify(card) == nil {
 			p.key = card.SigningKey
 		}
 	})
 	return found
+}
+
+// share calls f(0) ... f(n-1) on one goroutine per processor but one,
+// leaving a processor to the worker process (which would otherwise wait
+// for its share of the processors and finish last), and on one more once
+// freed is closed.
+func share(n int, freed <-chan struct{}, f func(i int)) {
+	var next atomic.Int64
+	taken := make(chan struct{}) // closed when every index is taken
+	var once sync.Once
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				once.Do(func() { close(taken) })
+				return
+			}
+			f(i)
+		}
+	}
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)-1) {
+		wg.Go(work)
+	}
+	wg.Go(func() {
+		select {
+		case <-freed:
+			work()
+		case <-taken:
+		}
+	})
+	wg.Wait()
 }

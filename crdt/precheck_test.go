@@ -18,7 +18,7 @@ func TestPrecheckFindsStatements(t *testing.T) {
 	}
 	want = append(want, must(c.VoteExclude(b, x.Card.ID(), t0)).ID())
 	chunk := must(c.ChangesSince(heads))
-	found := findStatements(c.ID(), chunk)
+	found := findStatements(c.ID(), chunk, nil)
 	if len(found) != len(want) {
 		t.Fatalf("found %d statements, want %d", len(found), len(want))
 	}
@@ -27,7 +27,7 @@ func TestPrecheckFindsStatements(t *testing.T) {
 			t.Fatalf("statement %s not found", id)
 		}
 	}
-	if other := must(Found(a, "Other", t0)); len(findStatements(other.ID(), chunk)) != 0 {
+	if other := must(Found(a, "Other", t0)); len(findStatements(other.ID(), chunk, nil)) != 0 {
 		t.Fatal("statements of another cell found")
 	}
 	// Damaged bytes: whatever is found is a well-formed statement of the
@@ -35,7 +35,7 @@ func TestPrecheckFindsStatements(t *testing.T) {
 	for i := range chunk {
 		d := slices.Clone(chunk)
 		d[i] ^= 0x55
-		for _, p := range findStatements(c.ID(), d) {
+		for _, p := range findStatements(c.ID(), d, nil) {
 			if p.stmt.Cell != c.ID() || p.stmt.id != idOf(p.stmt.raw) {
 				t.Fatal("found something that is not a statement of the cell")
 			}
@@ -65,7 +65,7 @@ func TestPrecheckNeverVouchesForForgeries(t *testing.T) {
 	c.mu.Unlock()
 	chunk := must(c.ChangesSince(heads))
 
-	pre := base.precheck(chunk)
+	pre := base.precheck(chunk, nil)
 	if p := pre[good.ID()]; p == nil || p.key == nil {
 		t.Fatal("the good statement was not checked early")
 	}

@@ -469,11 +469,13 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 		err error
 	}
 	done := make(chan answer, 1)
+	freed := make(chan struct{})
 	go func() {
 		res, err := ch.run(ctx, req)
+		close(freed)
 		done <- answer{res, err}
 	}()
-	pre := base.precheck(input) // while the worker runs
+	pre := base.precheck(input, freed) // while the worker runs
 	a := <-done
 	res := a.res
 	if err = a.err; err != nil {
