@@ -98,6 +98,7 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 			return nil, fmt.Errorf("read cell: %w", err)
 		}
 		c.SetReload(s.reloader(c.ID()))
+		c.Rest()
 		cells[c.ID()] = c
 	}
 	s.cells = cells
@@ -131,8 +132,9 @@ func putCell(tx *store.Tx, c *crdt.Cell, snap []byte) error {
 }
 
 // reloader returns how a cell read from or written to the store fetches
-// its snapshot again, so it need not keep its document in memory (see
-// crdt.Cell.SetReload). It runs its own read transaction.
+// its snapshot again, so it need not keep its document and statements in
+// memory (see crdt.Cell.SetReload and Rest). It runs its own read
+// transaction.
 func (s *Service) reloader(id crdt.CellID) func() ([]byte, error) {
 	return func() ([]byte, error) {
 		var b []byte
@@ -145,10 +147,12 @@ func (s *Service) reloader(id crdt.CellID) func() ([]byte, error) {
 	}
 }
 
-// stored tells the cells just stored that the store holds their document.
+// stored tells the cells just stored that the store holds their document
+// and statements, so that they keep only what they show.
 func (s *Service) stored(cells []*crdt.Cell) {
 	for _, c := range cells {
 		c.SetReload(s.reloader(c.ID()))
+		c.Rest()
 	}
 }
 

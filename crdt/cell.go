@@ -255,7 +255,10 @@ func (c *Cell) ApplyChanges(chunk []byte) error {
 	if err := c.ensureDoc(); err != nil {
 		return err
 	}
-	held := c.held()
+	held, err := c.held()
+	if err != nil {
+		return err
+	}
 	if err := c.doc.LoadIncremental(chunk); err != nil {
 		return fmt.Errorf("apply changes: %w: %v", ErrMalformed, err)
 	}
@@ -286,7 +289,10 @@ func (c *Cell) Merge(other *Cell) error {
 	if err := c.ensureDoc(); err != nil {
 		return err
 	}
-	held := c.held()
+	held, err := c.held()
+	if err != nil {
+		return err
+	}
 	if _, err := c.doc.Merge(od); err != nil {
 		return fmt.Errorf("merge cell: %w: %v", ErrMalformed, err)
 	}
@@ -295,7 +301,10 @@ func (c *Cell) Merge(other *Cell) error {
 
 // held returns the well-formed statements of this cell that c holds, by
 // id: what changes from outside must not take away. The caller holds c.mu.
-func (c *Cell) held() map[StatementID][]byte {
+func (c *Cell) held() (map[StatementID][]byte, error) {
+	if err := c.warm(); err != nil {
+		return nil, err
+	}
 	c.decodeAll()
 	held := make(map[StatementID][]byte, len(c.entries))
 	for _, e := range c.entries {
@@ -303,7 +312,7 @@ func (c *Cell) held() map[StatementID][]byte {
 			held[e.stmt.id] = e.raw
 		}
 	}
-	return held
+	return held, nil
 }
 
 // afterForeign re-reads the document after changes from elsewhere and
@@ -395,6 +404,9 @@ func (c *Cell) rescan() error {
 
 // put stores a statement made on this device and commits it.
 func (c *Cell) put(s *Statement) error {
+	if err := c.warm(); err != nil {
+		return err
+	}
 	if err := c.doc.Path(keyStatements).Map().Set(s.id.String(), s.raw); err != nil {
 		return err
 	}
@@ -417,6 +429,13 @@ func (c *Cell) State() *State {
 func (c *Cell) derive() *State {
 	if c.state != nil {
 		return c.state
+	}
+	if c.entries == nil {
+		// Resting with no state cannot happen (see Rest); a cell that
+		// fails to fetch its statements shows none rather than crash.
+		if err := c.warm(); err != nil {
+			return &State{Cell: c.id, Cards: map[identity.ID]*identity.Card{}}
+		}
 	}
 	c.decodeAll()
 	// derive does not depend on the order of its entries.
@@ -456,6 +475,9 @@ func (c *Cell) decodeAll() {
 func (c *Cell) Statements() []*Statement {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.warm(); err != nil {
+		return nil
+	}
 	c.decodeAll()
 	var out []*Statement
 	for _, e := range c.entries {

@@ -64,6 +64,9 @@ var snapshotEnc = func() cbor.EncMode {
 func (c *Cell) Snapshot() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.warm(); err != nil {
+		return nil, fmt.Errorf("snapshot cell: %w", err)
+	}
 	c.derive() // check what has not been checked yet, so it is kept
 	doc, err := c.save()
 	if err != nil {
@@ -113,23 +116,71 @@ func LoadSnapshot(trusted []byte) (*Cell, error) {
 		}
 		c.savedHeads = append(c.savedHeads, ChangeHash(h))
 	}
-	for _, se := range s.Entries {
-		c.entries[se.Key] = se.entry(se.Sig == 1)
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.decodeAll()
+	c.entries = entriesOf(c.id, &s)
+	return c, nil
+}
+
+// entriesOf returns the statements of a snapshot of cell, decoded, with
+// the signature checks it records.
+func entriesOf(cell CellID, s *snapshot) map[string]*entry {
+	entries := make(map[string]*entry, len(s.Entries))
 	for _, se := range s.Entries {
-		if e := c.entries[se.Key]; e.keyOK && e.stmt.Cell == c.id {
+		entries[se.Key] = se.entry(se.Sig == 1)
+	}
+	es := make([]*entry, 0, len(entries))
+	for _, e := range entries {
+		es = append(es, e)
+	}
+	parallel(len(es), func(i int) { es[i].decode() })
+	for _, se := range s.Entries {
+		if e := entries[se.Key]; e.keyOK && e.stmt.Cell == cell {
 			e.sig = se.Sig
 		}
 	}
-	return c, nil
+	return entries
+}
+
+// Rest lets c drop its statements and its saved document, keeping only
+// its derived state, if it can fetch them again (see [Cell.SetReload]); the
+// first method that needs them reads them back, with the signature checks
+// the snapshot records. A large home keeps many cells it only shows.
+func (c *Cell) Rest() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reload == nil || c.doc != nil || c.entries == nil {
+		return
+	}
+	c.derive()
+	if c.preKeys != nil {
+		return
+	}
+	c.entries, c.saved = nil, nil
+}
+
+// warm reads back the statements a resting cell dropped. The caller holds
+// c.mu.
+func (c *Cell) warm() error {
+	if c.entries != nil {
+		return nil
+	}
+	s, err := c.fetchSnapshot()
+	if err != nil {
+		return err
+	}
+	c.entries = entriesOf(c.id, s)
+	return nil
 }
 
 // ensureDoc loads the Automerge document of a cell read from a snapshot.
 // The caller holds c.mu.
 func (c *Cell) ensureDoc() error {
+	// A resting cell reads its statements back first: the check that the
+	// stored snapshot is this cell's needs the heads loading replaces.
+	if err := c.warm(); err != nil {
+		return err
+	}
 	if c.doc != nil {
 		return nil
 	}
@@ -173,6 +224,16 @@ func (c *Cell) SetReload(f func() ([]byte, error)) {
 
 // fetch returns the saved document from c.reload. The caller holds c.mu.
 func (c *Cell) fetch() ([]byte, error) {
+	s, err := c.fetchSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	return s.Doc, nil
+}
+
+// fetchSnapshot reads c's snapshot back through c.reload and checks that it
+// is the one c was read from or stored as. The caller holds c.mu.
+func (c *Cell) fetchSnapshot() (*snapshot, error) {
 	if c.reload == nil {
 		return nil, fmt.Errorf("load cell: %w: no document", ErrMalformed)
 	}
@@ -192,5 +253,5 @@ func (c *Cell) fetch() ([]byte, error) {
 			return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
 		}
 	}
-	return s.Doc, nil
+	return &s, nil
 }

@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 )
@@ -122,5 +123,78 @@ func TestSetReload(t *testing.T) {
 	c.SetReload(func() ([]byte, error) { return nil, errors.New("unused") })
 	if c.reload != nil {
 		t.Fatal("SetReload took the document of a loaded cell away")
+	}
+}
+
+// TestRest checks a cell that dropped its statements: it shows the same
+// state, reads them back for every use that needs them, and refuses a
+// stored cell that is not the one it was.
+func TestRest(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	must(src.Admit(a, b.Card, t0))
+	must(src.Rate(a, b.Card, rating(2, 3), t0))
+	snap := must(src.Snapshot())
+	stored := snap
+	load := func() *Cell {
+		c := must(LoadSnapshot(snap))
+		c.SetReload(func() ([]byte, error) { return stored, nil })
+		c.Rest()
+		if c.entries != nil || c.saved != nil {
+			t.Fatal("the cell did not rest")
+		}
+		return c
+	}
+	want := src.State().Digest()
+
+	c := load()
+	if c.State().Digest() != want || len(c.State().Ratings) != 1 {
+		t.Fatal("a resting cell shows another state")
+	}
+	if n := len(c.Statements()); n != 3 {
+		t.Fatalf("%d statements read back, want 3", n)
+	}
+	for name, use := range map[string]func(c *Cell) error{
+		"rate": func(c *Cell) error { _, err := c.Rate(a, b.Card, rating(5, 5), t0); return err },
+		"clone": func(c *Cell) error {
+			k, err := c.Clone()
+			if err == nil && k.State().Digest() != want {
+				err = errors.New("clone differs")
+			}
+			return err
+		},
+		"export":   func(c *Cell) error { _, err := c.ChangesSince(nil); return err },
+		"snapshot": func(c *Cell) error { _, err := c.Snapshot(); return err },
+		"import": func(c *Cell) error {
+			return c.ApplyChanges(must(src.ChangesSince(nil)))
+		},
+		"checked import": func(c *Cell) error {
+			_, err := testChecker().ApplyUntrusted(context.Background(), c, must(src.ChangesSince(nil)))
+			return err
+		},
+	} {
+		c := load()
+		if err := use(c); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n := len(c.Statements()); n < 3 {
+			t.Fatalf("%s: %d statements afterwards", name, n)
+		}
+	}
+	// Resting, then export (which loads the document), then a change.
+	c = load()
+	must(c.ChangesSince(nil))
+	must(c.Rate(a, b.Card, rating(1, 1), t0))
+
+	// The store holds another version: refused.
+	c = load()
+	later := must(src.Clone())
+	must(later.Rate(a, b.Card, rating(4, 4), t0))
+	stored = must(later.Snapshot())
+	if _, err := c.Rate(a, b.Card, rating(5, 5), t0); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("a newer stored cell: %v", err)
+	}
+	if c.State().Digest() != want {
+		t.Fatal("a failed read back changed the state")
 	}
 }

@@ -261,7 +261,8 @@ func serve(r io.Reader) (*workerResult, error) {
 // singleHistory checks that the document has one history starting at one
 // founding change: changes from an unrelated document would merge
 // silently otherwise. With a base (which has one root) only the new
-// changes need looking at; for a chunk of changes their headers tell.
+// changes need looking at; for a chunk of changes without a root, their
+// headers tell.
 func singleHistory(doc *automerge.Doc, req *request) error {
 	want := 1
 	if len(req.base) > 0 {
@@ -269,7 +270,10 @@ func singleHistory(doc *automerge.Doc, req *request) error {
 	}
 	roots, ok := 0, false
 	if want == 0 {
+		// A chunk without roots adds none. One with a root may repeat
+		// the base's own founding change: Automerge tells.
 		roots, ok = chunkRoots(req.input)
+		ok = ok && roots == 0
 	}
 	if !ok {
 		since := make([]automerge.ChangeHash, len(req.heads))
@@ -728,7 +732,11 @@ func cellFrom(base *Cell, saved []byte, res *workerResult, pre map[StatementID]*
 	c.saved, c.savedHeads = saved, res.Heads
 	if base != nil {
 		base.mu.Lock()
-		held = base.held()
+		var err error
+		if held, err = base.held(); err != nil {
+			base.mu.Unlock()
+			return nil, err
+		}
 		for _, se := range res.Entries {
 			if e := base.entries[se.Key]; e != nil && e.sameValue(se) {
 				cp := *e
@@ -817,6 +825,9 @@ func (c *Cell) Clone() (*Cell, error) { return c.fork() }
 func (c *Cell) fork() (*Cell, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.warm(); err != nil {
+		return nil, err
+	}
 	var doc *automerge.Doc
 	if c.doc != nil {
 		var err error
