@@ -176,15 +176,19 @@ func (c *Cell) warm() error {
 // ensureDoc loads the Automerge document of a cell read from a snapshot.
 // The caller holds c.mu.
 func (c *Cell) ensureDoc() error {
-	// A resting cell reads its statements back first: the check that the
-	// stored snapshot is this cell's needs the heads loading replaces.
-	if err := c.warm(); err != nil {
-		return err
-	}
 	if c.doc != nil {
 		return nil
 	}
 	saved := c.saved
+	if c.entries == nil {
+		// A resting cell reads its statements back too (their check
+		// needs the heads that loading replaces), from the same read.
+		s, err := c.fetchSnapshot()
+		if err != nil {
+			return err
+		}
+		c.entries, saved = entriesOf(c.id, s), s.Doc
+	}
 	if saved == nil {
 		var err error
 		if saved, err = c.fetch(); err != nil {
