@@ -71,7 +71,7 @@ func reencode(t *testing.T, s *Statement) []byte {
 
 func idOf(raw []byte) StatementID { return sha256.Sum256(raw) }
 
-func threeMembers(t *testing.T) (c *Cell, a, b, x *identity.Identity) {
+func threeMembers(t testing.TB) (c *Cell, a, b, x *identity.Identity) {
 	a, b, x = person(t, 0), person(t, 1), person(t, 2)
 	c = must(Found(a, "Cell", t0))
 	must(c.Admit(a, b.Card, t0))

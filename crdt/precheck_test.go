@@ -90,3 +90,21 @@ func TestPrecheckNeverVouchesForForgeries(t *testing.T) {
 		t.Fatal("early checks kept after the state was derived")
 	}
 }
+
+// FuzzFindStatements checks that the early look at bytes from outside
+// never panics and finds only well-formed statements of the cell.
+func FuzzFindStatements(f *testing.F) {
+	c, a, b, _ := threeMembers(f)
+	heads := c.Heads()
+	must(c.Rate(a, b.Card, rating(3, 3), t0))
+	f.Add(must(c.ChangesSince(heads)))
+	f.Add(c.Save())
+	id := c.ID()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		for _, p := range findStatements(id, in, nil) {
+			if p.stmt.Cell != id || p.stmt.id != idOf(p.stmt.raw) {
+				t.Fatal("found something that is not a statement of the cell")
+			}
+		}
+	})
+}
