@@ -1,0 +1,550 @@
+package crdt
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/automerge/automerge-go"
+)
+
+// The parent's side of the checking worker (see worker.go): starting
+// workers, asking them, and building cells from their answers.
+
+// A Checker checks Automerge bytes from outside in a child process before
+// the main process touches them. The zero value uses the running
+// executable, [DefaultCheckTimeout] and [DefaultCheckMemory].
+type Checker struct {
+	// Exe is the executable to run as the worker; empty means the running
+	// one (os.Executable). It must call IsWorker and ServeWorker.
+	Exe string
+	// Args are extra arguments for the worker (after the program name).
+	Args []string
+	// Env is added to the worker's environment, which otherwise is the
+	// parent's without the variables whose names start with TRUSTDESK_.
+	Env []string
+	// Timeout is how long the worker may run; zero means
+	// DefaultCheckTimeout.
+	Timeout time.Duration
+	// MemoryLimit is the worker's data size limit in bytes; zero means
+	// DefaultCheckMemory.
+	MemoryLimit int64
+
+	mu    sync.Mutex
+	spare *spare // started by Warm, waiting for a request
+}
+
+// CheckResult describes the cell that checked bytes make.
+type CheckResult struct {
+	// Cell is the id of the resulting cell.
+	Cell CellID
+	// Heads are the resulting document's heads.
+	Heads []ChangeHash
+	// Statements is the number of entries in the statement map.
+	Statements int
+	// Counted is the number of statements that count (State.Counted).
+	Counted int
+	// Invalid is the number of statements that do not count.
+	Invalid int
+	// Digest is [State.Digest] of the resulting state.
+	Digest [32]byte
+}
+
+// CheckDocument checks that untrusted is a cell document that loads, and
+// (when base, a trusted document of this device, is not empty) merges into
+// base, and describes the result. It returns [ErrTooLarge] for oversized
+// input, [ErrDamaged] if the bytes crashed the worker or are not a cell
+// document, and [ErrCouldNotCheck] if the worker could not run to the end.
+func (ch *Checker) CheckDocument(ctx context.Context, base, untrusted []byte) (*CheckResult, error) {
+	return ch.checkBytes(ctx, base, untrusted)
+}
+
+// CheckChanges is like [Checker.CheckDocument] for a change chunk made by
+// [Cell.ChangesSince], applied to base. With an empty base the chunk must
+// hold a whole cell's changes.
+func (ch *Checker) CheckChanges(ctx context.Context, base, chunk []byte) (*CheckResult, error) {
+	return ch.checkBytes(ctx, base, chunk)
+}
+
+func (ch *Checker) checkBytes(ctx context.Context, base, input []byte) (*CheckResult, error) {
+	req := &request{base: base, input: input}
+	var b *Cell
+	if len(base) > 0 {
+		var err error
+		if b, err = Load(base); err != nil {
+			return nil, err
+		}
+		req.heads = b.Heads()
+	}
+	res, err := ch.run(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cellFrom(b, req.joined(), res, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.result(), nil
+}
+
+// LoadUntrusted checks doc (a cell document or a chunk of all of a cell's
+// changes from outside) in the worker and, if it is accepted, returns the
+// cell it holds.
+func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *CheckResult, error) {
+	res, err := ch.run(ctx, &request{input: doc})
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := cellFrom(nil, slices.Clone(doc), res, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.result(), nil
+}
+
+// Extend checks input (a change chunk or a whole cell document from
+// outside) in the worker against base's current document and, if it is
+// accepted, returns a new cell holding base and input together. Base is
+// not changed. The new cell reuses base's decoded statements and checks;
+// it checks the signatures of new statements when its state is first
+// derived.
+func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell, error) {
+	req, appended, err := base.request(input)
+	if err != nil {
+		return nil, err
+	}
+	type answer struct {
+		res *workerResult
+		err error
+	}
+	done := make(chan answer, 1)
+	freed := make(chan struct{})
+	go func() {
+		res, err := ch.run(ctx, req)
+		close(freed)
+		done <- answer{res, err}
+	}()
+	pre := base.precheck(input, freed) // while the worker runs
+	a := <-done
+	res := a.res
+	if err = a.err; err != nil {
+		return nil, err
+	}
+	if res.Cell != base.ID() {
+		return nil, fmt.Errorf("check cell data: %w", ErrWrongCell)
+	}
+	saved := res.Doc
+	if saved == nil {
+		saved = req.joined()
+	}
+	c, err := cellFrom(base, saved, res, pre)
+	if err != nil {
+		return nil, err
+	}
+	if res.Doc == nil {
+		c.appended = appended
+	}
+	return c, nil
+}
+
+// ApplyUntrusted checks chunk (changes from outside) in the worker against
+// c's current document and, if it is accepted, applies it to c. On any
+// error c is unchanged.
+func (ch *Checker) ApplyUntrusted(ctx context.Context, c *Cell, chunk []byte) (*CheckResult, error) {
+	return ch.extendInPlace(ctx, c, chunk)
+}
+
+// MergeUntrusted checks doc (a whole cell document from outside) in the
+// worker against c's current document and, if it is accepted, merges it
+// into c. On any error c is unchanged.
+func (ch *Checker) MergeUntrusted(ctx context.Context, c *Cell, doc []byte) (*CheckResult, error) {
+	return ch.extendInPlace(ctx, c, doc)
+}
+
+func (ch *Checker) extendInPlace(ctx context.Context, c *Cell, input []byte) (*CheckResult, error) {
+	t, err := ch.Extend(ctx, c, input)
+	if err != nil {
+		return nil, err
+	}
+	res := t.result()
+	c.adopt(t)
+	return res, nil
+}
+
+// request returns the worker request for adding input to c, and how many
+// chunks from outside the result's saved bytes will hold if the worker
+// does not save it compactly.
+func (c *Cell) request(input []byte) (*request, int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	appended := c.appended
+	if c.doc != nil {
+		appended = 0 // saving the loaded document compacts it
+	}
+	base, err := c.save()
+	if err != nil {
+		return nil, 0, err
+	}
+	req := &request{base: base, heads: c.heads(), input: input}
+	// A whole document repeats what base holds; many chunks make loading
+	// slow. Either way the worker saves the result compactly.
+	req.compact = IsDocument(input) || appended >= maxAppended
+	return req, appended + 1, nil
+}
+
+// result describes c for a caller of the Checker.
+func (c *Cell) result() *CheckResult {
+	st := c.State()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &CheckResult{Cell: c.id, Heads: c.heads(), Statements: len(c.entries), Counted: st.Counted, Invalid: len(st.Invalid), Digest: st.Digest()}
+}
+
+// A process is a started worker waiting for its request.
+type process struct {
+	cmd            *exec.Cmd
+	stdin          io.WriteCloser
+	stdout, stderr headBuffer
+	mem            int64
+	exited         chan struct{} // closed when the process has exited
+	err            error         // Wait's result, set before exited closes
+}
+
+// Warm starts a worker in the background, so that the next check does not
+// wait for a process to start; call it before work that can overlap the
+// start, such as decrypting a file. It does nothing if a started worker is
+// waiting already. A waiting worker exits when this process does, or on
+// [Checker.Close].
+func (ch *Checker) Warm() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.spare != nil {
+		return
+	}
+	sp := &spare{ready: make(chan struct{})}
+	ch.spare = sp
+	go func() {
+		sp.p, sp.err = ch.start()
+		close(sp.ready)
+	}()
+}
+
+// A spare is a worker being started by Warm.
+type spare struct {
+	ready chan struct{} // closed when p and err are set
+	p     *process
+	err   error
+}
+
+// Close stops the worker started by [Checker.Warm], if it is waiting.
+func (ch *Checker) Close() {
+	ch.mu.Lock()
+	sp := ch.spare
+	ch.spare = nil
+	ch.mu.Unlock()
+	if sp == nil {
+		return
+	}
+	<-sp.ready
+	if p := sp.p; p != nil {
+		p.stdin.Close() // a waiting worker exits on an empty request
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// take returns the waiting worker if it is still alive, else a new one.
+func (ch *Checker) take() (*process, error) {
+	ch.mu.Lock()
+	sp := ch.spare
+	ch.spare = nil
+	ch.mu.Unlock()
+	if sp != nil {
+		<-sp.ready
+		if p := sp.p; p != nil {
+			select {
+			case <-p.exited: // died while waiting: not the input's fault
+			default:
+				return p, nil
+			}
+		}
+	}
+	return ch.start()
+}
+
+func (ch *Checker) start() (*process, error) {
+	exe := ch.Exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	mem := ch.MemoryLimit
+	if mem <= 0 {
+		mem = DefaultCheckMemory
+	}
+	cmd := exec.Command(exe, ch.Args...)
+	// The worker gets the parent's environment without trustdesk's own
+	// settings (the passphrase among them), then the Checker's additions.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TRUSTDESK_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, ch.Env...)
+	cmd.Env = append(cmd.Env, WorkerEnv+"="+workerMode, workerMemoryEnv+"="+strconv.FormatInt(mem, 10), "RUST_BACKTRACE=0")
+	p := &process{cmd: cmd, mem: mem, exited: make(chan struct{})}
+	p.stdout.max, p.stderr.max = maxResultOutput, 64<<10
+	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
+	cmd.WaitDelay = time.Second
+	var err error
+	if p.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// run has a worker check req and returns its answer.
+func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error) {
+	if len(req.base) > MaxDocumentSize || len(req.input) > MaxDocumentSize {
+		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
+	}
+	if len(req.input) == 0 {
+		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
+	}
+	p, err := ch.take()
+	if err != nil {
+		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
+	}
+	timeout := ch.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCheckTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	data := req.encode()
+	go func() {
+		// Fails only if the worker dies first, which Wait reports.
+		p.stdin.Write(data)
+		p.stdin.Close()
+	}()
+	select {
+	case <-p.exited:
+	case <-ctx.Done():
+		p.cmd.Process.Kill()
+		<-p.exited
+		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, context.Cause(ctx))
+	}
+	if p.err != nil {
+		var ee *exec.ExitError
+		if !errors.As(p.err, &ee) {
+			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, p.err)
+		}
+		if memoryExhausted(p.stderr.String(), p.cmd.ProcessState, p.mem) {
+			return nil, fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
+		}
+		return nil, fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
+	}
+	res, err := decodeResult(p.stdout.Bytes())
+	if err != nil || p.stdout.full() {
+		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+	}
+	if !res.OK {
+		return nil, fmt.Errorf("check cell data: %w: %s", ErrDamaged, res.Error)
+	}
+	return res, nil
+}
+
+// cellFrom builds the cell the worker saw: its statements are the worker's
+// list, reusing what base (nil for a new cell) already decoded and
+// checked, and its document is saved, the bytes the worker loaded, to be
+// loaded when a method needs it. Statements of base that the new bytes
+// delete or alter are put back, which loads the document now.
+func cellFrom(base *Cell, saved []byte, res *workerResult, pre map[StatementID]*prechecked) (*Cell, error) {
+	c := newCell(nil, res.Cell)
+	var held map[StatementID][]byte
+	if pre != nil {
+		c.preKeys = map[StatementID]ed25519.PublicKey{}
+	}
+	c.saved, c.savedHeads = saved, res.Heads
+	if base != nil {
+		base.mu.Lock()
+		var err error
+		if held, err = base.held(); err != nil {
+			base.mu.Unlock()
+			return nil, err
+		}
+		for _, se := range res.Entries {
+			if e := base.entries[se.Key]; e != nil && e.sameValue(se) {
+				cp := *e
+				c.entries[se.Key] = &cp
+			}
+		}
+		base.mu.Unlock()
+	}
+	for _, se := range res.Entries {
+		if c.entries[se.Key] != nil {
+			continue
+		}
+		if e := reuseChecked(se, pre, c.preKeys); e != nil {
+			c.entries[se.Key] = e
+			continue
+		}
+		se.Raw = bytes.Clone(se.Raw) // not the whole answer kept alive
+		c.entries[se.Key] = se.entry(false)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, raw := range held {
+		if e := c.entries[id.String()]; e == nil || !bytes.Equal(e.raw, raw) {
+			// Rare: the new bytes delete or alter statements this device
+			// holds. The worker loaded these bytes, so they are safe here.
+			if err := c.ensureDoc(); err != nil {
+				return nil, err
+			}
+			if err := c.afterForeign(held); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	c.decodeAll()
+	return c, nil
+}
+
+// reuseChecked returns the entry for se made from what precheck found, if
+// it found exactly these bytes under this key, and notes the key its
+// signature was checked with in keys.
+func reuseChecked(se snapshotEntry, pre map[StatementID]*prechecked, keys map[StatementID]ed25519.PublicKey) *entry {
+	if se.NotBytes || len(pre) == 0 || len(se.Key) != 2*len(StatementID{}) {
+		return nil
+	}
+	var id StatementID
+	if _, err := hex.Decode(id[:], []byte(se.Key)); err != nil {
+		return nil
+	}
+	p := pre[id]
+	if p == nil || !bytes.Equal(p.stmt.raw, se.Raw) || id.String() != se.Key {
+		return nil
+	}
+	if p.key != nil {
+		keys[id] = p.key
+	}
+	return &entry{key: se.Key, raw: p.stmt.raw, stmt: p.stmt, decoded: true, keyOK: true}
+}
+
+// sameValue reports whether e holds the value the worker listed as se.
+func (e *entry) sameValue(se snapshotEntry) bool {
+	if se.NotBytes {
+		return e.raw == nil
+	}
+	return e.raw != nil && bytes.Equal(e.raw, se.Raw)
+}
+
+// adopt makes c the new cell t, which the caller checked, instead of
+// doing the same work on c a second time. t must not be used afterwards.
+func (c *Cell) adopt(t *Cell) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c.doc, c.entries, c.state, c.preKeys = t.doc, t.entries, t.state, t.preKeys
+	c.saved, c.savedHeads, c.appended, c.reload = t.saved, t.savedHeads, t.appended, t.reload
+}
+
+// Clone returns an independent copy of c to try changes on. Unlike
+// Load(c.Save()) it keeps c's decoded statements and checked signatures,
+// so deriving the copy's state does not check every signature again.
+func (c *Cell) Clone() (*Cell, error) { return c.fork() }
+
+// fork returns an independent copy of c, with its decoding and signature
+// caches, to try changes on.
+func (c *Cell) fork() (*Cell, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.warm(); err != nil {
+		return nil, err
+	}
+	var doc *automerge.Doc
+	if c.doc != nil {
+		var err error
+		if doc, err = c.doc.Fork(); err != nil {
+			return nil, err
+		}
+	}
+	f := newCell(doc, c.id)
+	for k, e := range c.entries {
+		cp := *e
+		f.entries[k] = &cp
+	}
+	if doc == nil {
+		// Not loaded yet: the copy shares the saved bytes, which nobody
+		// modifies, and loads its own document when it needs one.
+		f.saved, f.savedHeads, f.appended, f.reload = c.saved, c.savedHeads, c.appended, c.reload
+		return f, nil
+	}
+	return f, f.rescan()
+}
+
+// memoryExhausted reports whether a worker that died did so because it hit
+// its memory limit: the Rust or Go runtime says so, or the worker's peak
+// resident size reached half the limit (when the limit bites, the Go
+// runtime sometimes dies without a clear message).
+func memoryExhausted(stderr string, ps *os.ProcessState, limit int64) bool {
+	for _, m := range []string{"memory allocation of", "out of memory", "cannot allocate memory"} {
+		if strings.Contains(stderr, m) {
+			return true
+		}
+	}
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return false
+	}
+	peak := int64(ru.Maxrss)
+	if runtime.GOOS != "darwin" {
+		peak *= 1024 // kilobytes everywhere but macOS
+	}
+	return peak >= limit/2
+}
+
+// headBuffer keeps the first max bytes written to it and drops the rest.
+type headBuffer struct {
+	bytes.Buffer
+	max     int
+	dropped bool
+}
+
+func (t *headBuffer) Write(p []byte) (int, error) {
+	room := t.max - t.Len()
+	if room > 0 {
+		t.Buffer.Write(p[:min(room, len(p))])
+	}
+	if len(p) > room {
+		t.dropped = true
+	}
+	return len(p), nil
+}
+
+// full reports whether anything was dropped.
+func (t *headBuffer) full() bool { return t.dropped }
