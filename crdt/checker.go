@@ -194,7 +194,9 @@ func (c *Cell) request(input []byte) (*request, int, error) {
 	if c.doc != nil {
 		appended = 0 // saving the loaded document compacts it
 	}
-	base, err := c.save()
+	// A resting cell reads its statements back now, with its document,
+	// rather than in a second read when the answer comes.
+	base, err := c.docBytes()
 	if err != nil {
 		return nil, 0, err
 	}

@@ -179,21 +179,11 @@ func (c *Cell) ensureDoc() error {
 	if c.doc != nil {
 		return nil
 	}
-	saved := c.saved
-	if c.entries == nil {
-		// A resting cell reads its statements back too (their check
-		// needs the heads that loading replaces), from the same read.
-		s, err := c.fetchSnapshot()
-		if err != nil {
-			return err
-		}
-		c.entries, saved = entriesOf(c.id, s), s.Doc
-	}
-	if saved == nil {
-		var err error
-		if saved, err = c.fetch(); err != nil {
-			return err
-		}
+	// A resting cell reads its statements back too: their check needs
+	// the heads that loading replaces.
+	saved, err := c.docBytes()
+	if err != nil {
+		return err
 	}
 	doc, err := automerge.Load(saved)
 	if err != nil {
@@ -223,6 +213,27 @@ func (c *Cell) SetReload(f func() ([]byte, error)) {
 	defer c.mu.Unlock()
 	if c.doc == nil && f != nil {
 		c.reload, c.saved = f, nil
+	}
+}
+
+// docBytes returns the saved document and, for a resting cell, reads its
+// statements back from the same read. The caller holds c.mu and must not
+// modify the result.
+func (c *Cell) docBytes() ([]byte, error) {
+	switch {
+	case c.doc != nil:
+		return c.doc.Save(), nil
+	case c.entries == nil:
+		s, err := c.fetchSnapshot()
+		if err != nil {
+			return nil, err
+		}
+		c.entries = entriesOf(c.id, s)
+		return s.Doc, nil
+	case c.saved != nil:
+		return c.saved, nil
+	default:
+		return c.fetch()
 	}
 }
 
