@@ -6,6 +6,8 @@
 #                     go test -race -shuffle=on ./..., and the real-window smoke test
 #   make build        build ./trustdesk
 #   make bench        run every benchmark; results also go to bench.txt
+#   make memory       resident memory of the real window on the large home of
+#                     the start-up benchmark (demo + 30 cells x 2,000 statements)
 #   make package      Linux release archive with a .desktop entry, in dist/
 #   make smoke        start the real app under Xvfb and check its window is drawn
 #   make screenshots  walk the real app through every main screen on a demo
@@ -52,7 +54,7 @@ DEPS_STAMP := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trustdesk/deps.stamp
 
 section = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help run build test fmt-check tidy-check crash vet staticcheck unit smoke screenshots bench package release deps icon clean
+.PHONY: help run build test fmt-check tidy-check crash vet staticcheck unit smoke screenshots bench memory package release deps icon clean
 
 help:
 	@sed -n '3,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
@@ -124,6 +126,14 @@ screenshots: build
 bench: deps
 	$(call section,benchmarks (also written to bench.txt))
 	$(GO) test -run '^$$' -bench . -benchmem ./... | tee bench.txt
+
+# The large home is built once by the start-up benchmark and kept in
+# dist/perf-home (passphrase "demo").
+memory: build
+	$(call section,resident memory of the real window on the large home)
+	@if [ "$(OS)" != Linux ]; then echo "skipped: needs Xvfb and /proc, on Linux"; exit 0; fi; \
+	TRUSTDESK_PERF_HOME="$(CURDIR)/dist/perf-home" $(GO) test -tags $(TAGS) -run '^$$' -bench UnlockToWindow -benchtime 1x ./app/ >/dev/null; \
+	scripts/memory.sh --binary ./$(BINARY) --home dist/perf-home
 
 # fyne package reads FyneApp.toml from its source folder, here the
 # repository root, and packs the release binary built just before with

@@ -1,13 +1,10 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -61,8 +58,9 @@ func largeHome(b *testing.B) string {
 // BenchmarkUnlockToWindow measures the app's start on a large home: the
 // demo world plus 30 cells of 2,000 statements. unlock-ms is opening the
 // home (with a cheap passphrase derivation); window-ms is from the unlocked
-// home to a drawn window with every screen built; rss-MB is the process's
-// resident memory afterwards. Targets: window-ms ≤ 1000, rss-MB ≤ 200.
+// home to a drawn window with every screen built. Target: window-ms ≤ 1000.
+// The app's memory is measured on the real window, not here (a test
+// process holds every iteration's window): make memory.
 func BenchmarkUnlockToWindow(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds a large home")
@@ -93,23 +91,4 @@ func BenchmarkUnlockToWindow(b *testing.B) {
 	}
 	b.ReportMetric(float64(unlock.Milliseconds())/float64(b.N), "unlock-ms")
 	b.ReportMetric(float64(window.Milliseconds())/float64(b.N), "window-ms")
-	b.ReportMetric(float64(residentKB())/1024, "rss-MB")
-}
-
-// residentKB returns the process's resident memory in kilobytes, from
-// /proc/self/status (0 where that does not exist).
-func residentKB() int {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
-			return kb
-		}
-	}
-	return 0
 }
