@@ -8,10 +8,11 @@
 #   08-sync-made  09-qr-player  10-receive-preview  11-taken-in  12-you
 #
 # Each screenshot is checked not to be blank (a flat window means OpenGL
-# failed or the app hung), and the app's output is checked for data races
-# and calls off the UI goroutine. The clicks go to positions in a window of
-# the size the app opens with, 1040×720; when a screen moves, update the
-# positions below and look at the pictures again.
+# failed or the app hung) and to differ from the one before (a click that
+# missed leaves the screen as it was), and the app's output is checked for
+# data races and calls off the UI goroutine. The clicks go to positions in a
+# window of the size the app opens with, 1040×720; when a screen moves,
+# update the positions below and look at the pictures again.
 #
 # Usage: scripts/screenshots.sh [--binary PATH] [--out DIR] [--timeout SECONDS]
 #   --binary   the program to start (default ./trustdesk)
@@ -101,7 +102,8 @@ click() {
 }
 
 # shot NAME saves the window as NAME.png once it is drawn and has stopped
-# changing for a moment.
+# changing for a moment; it fails if the picture is the previous one.
+previous=""
 shot() {
 	local name="$1" colours=0 last="" sum
 	local deadline=$((SECONDS + timeout))
@@ -118,6 +120,8 @@ shot() {
 		((SECONDS < deadline)) || fail "$name: the window stayed blank or kept changing ($colours colours)"
 		sleep 0.5
 	done
+	[ "$sum" != "$previous" ] || fail "$name: the screen did not change since the last picture (a click missed; update its position)"
+	previous="$sum"
 	mv "$work/shot.png" "$out/$name.png"
 	printf '  %s.png (%s colours)\n' "$name" "$colours"
 }
