@@ -92,9 +92,7 @@ func (c *Cell) precheck(input []byte, freed <-chan struct{}) map[StatementID]*pr
 	}
 	for _, p := range found {
 		if card := p.stmt.Card; card != nil {
-			if old, ok := cards[card.ID()]; !ok || newerCard(card, old) {
-				cards[card.ID()] = card
-			}
+			keepNewer(cards, card)
 		}
 	}
 	list := make([]*prechecked, 0, len(found))

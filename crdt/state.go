@@ -364,9 +364,7 @@ func derive(cell CellID, entries []*entry, verify verifier) *State {
 	cards := map[identity.ID]*identity.Card{}
 	for _, e := range good {
 		if c := e.stmt.Card; c != nil {
-			if old, ok := cards[c.ID()]; !ok || newerCard(c, old) {
-				cards[c.ID()] = c
-			}
+			keepNewer(cards, c)
 		}
 	}
 	var todo []*entry
@@ -734,9 +732,13 @@ func (a *applier) member(id identity.ID) *Member {
 	return m
 }
 
-func (a *applier) card(c *identity.Card) {
-	if old, ok := a.cards[c.ID()]; !ok || newerCard(c, old) {
-		a.cards[c.ID()] = c
+func (a *applier) card(c *identity.Card) { keepNewer(a.cards, c) }
+
+// keepNewer puts c into cards unless cards holds a newer card of the same
+// person.
+func keepNewer(cards map[identity.ID]*identity.Card, c *identity.Card) {
+	if old, ok := cards[c.ID()]; !ok || newerCard(c, old) {
+		cards[c.ID()] = c
 	}
 }
 
