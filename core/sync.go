@@ -229,7 +229,10 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 			if chunk, err = c.Document(); err != nil {
 				return nil, err
 			}
-			n = len(c.Statements())
+			// Every entry, counted or not, as diffCell counts them; the
+			// state has it without reading the statements back.
+			st := c.State()
+			n = st.Counted + len(st.Invalid)
 		} else if chunk, n, err = c.ChangesMissing(since); err != nil {
 			return nil, err
 		}
