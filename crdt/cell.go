@@ -164,7 +164,9 @@ func readHeader(doc *automerge.Doc) (CellID, error) {
 // ID returns the cell's id.
 func (c *Cell) ID() CellID { return c.id }
 
-// Save returns the whole document in Automerge's binary format.
+// Save returns the whole document in Automerge's binary format. For a cell
+// whose document is kept outside ([Cell.SetReload]) it returns nil if the
+// document cannot be fetched; use [Cell.Document] there to learn why.
 func (c *Cell) Save() []byte {
 	b, _ := c.Document()
 	return b
