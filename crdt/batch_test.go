@@ -10,7 +10,7 @@ import (
 func TestRateMany(t *testing.T) {
 	a, m, x := person(t, 0), person(t, 1), person(t, 2)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, m.Card, t0))
+	admitJoin(c, a, m, t0)
 	subjects := []*identity.Card{m.Card, x.Card, m.Card}
 	rs := []Rating{rating(5, 4), rating(1, 1), rating(3, 3)}
 	sts, err := c.RateMany(a, subjects, rs, t0)

@@ -92,7 +92,7 @@ func BenchmarkAdd1000Statements(b *testing.B) {
 	a, m := person(b, 0), person(b, 1)
 	for b.Loop() {
 		c := must(Found(a, "Cell", t0))
-		must(c.Admit(a, m.Card, t0))
+		admitJoin(c, a, m, t0)
 		for i := range 1000 {
 			if _, err := c.Rate(a, m.Card, rating(1+i%5, 1+i%5), t0); err != nil {
 				b.Fatal(err)
@@ -146,7 +146,7 @@ func BenchmarkLoadAndDerive10kCold(b *testing.B) {
 func BenchmarkVerify(b *testing.B) {
 	a, m := person(b, 0), person(b, 1)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, m.Card, t0))
+	admitJoin(c, a, m, t0)
 	s := must(c.Rate(a, m.Card, rating(3, 3), t0))
 	for b.Loop() {
 		if err := s.Verify(a.Card); err != nil {

@@ -429,14 +429,31 @@ func (c *Cell) State() *State {
 }
 
 func (c *Cell) derive() *State {
+	st, _ := c.deriveWithin(0)
+	return st
+}
+
+// checkWork derives c's state within the work limit for statements from
+// outside (SCHEMA §4.6), returning [ErrTooComplex] if they exceed it.
+func (c *Cell) checkWork() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.state = nil
+	_, err := c.deriveWithin(WorkLimit(len(c.entries)))
+	return err
+}
+
+// deriveWithin computes and caches c's state, giving up with
+// [ErrTooComplex] beyond limit (0: no limit). The caller holds c.mu.
+func (c *Cell) deriveWithin(limit int) (*State, error) {
 	if c.state != nil {
-		return c.state
+		return c.state, nil
 	}
 	if c.entries == nil {
 		// Resting with no state cannot happen (see Rest); a cell that
 		// fails to fetch its statements shows none rather than crash.
 		if err := c.warm(); err != nil {
-			return &State{Cell: c.id, Cards: map[identity.ID]*identity.Card{}}
+			return &State{Cell: c.id, Cards: map[identity.ID]*identity.Card{}}, nil
 		}
 	}
 	c.decodeAll()
@@ -454,9 +471,13 @@ func (c *Cell) derive() *State {
 			return verifySignature(s, author)
 		}
 	}
-	c.state = derive(c.id, es, verify)
+	st, err := deriveWithin(c.id, es, verify, limit)
+	if err != nil {
+		return nil, err
+	}
+	c.state = st
 	c.preKeys = nil
-	return c.state
+	return c.state, nil
 }
 
 // decodeAll decodes the entries read since the last call, spread over the
@@ -498,7 +519,7 @@ func (c *Cell) add(me *identity.Identity, s *Statement, now time.Time, check fun
 	defer c.mu.Unlock()
 	st := c.derive()
 	author := me.Card.ID()
-	if !st.IsMember(author) {
+	if !st.IsMember(author) && s.Kind != KindJoin {
 		return nil, fmt.Errorf("%s: %w: you are not a member of this cell", s.Kind, ErrNotAllowed)
 	}
 	if err := check(st); err != nil {
@@ -524,29 +545,13 @@ func (c *Cell) add(me *identity.Identity, s *Statement, now time.Time, check fun
 }
 
 // Admit adds me's vouch for the person whose card is given, which also
-// publishes the card in the cell. With the default policy the person is a
-// member at once; otherwise they are pending until enough members vouch.
-// It fails with [ErrNotAllowed] if me is not a member, or the person is a
-// member already, was excluded, or already has me's vouch.
+// publishes the card in the cell. The person is invited once enough
+// members vouch (one, by default), and a member once they accept
+// ([Cell.Join]). It fails with [ErrNotAllowed] when [State.CanAdmit]
+// says so.
 func (c *Cell) Admit(me *identity.Identity, card *identity.Card, now time.Time) (*Statement, error) {
 	s := &Statement{Kind: KindAdmit, Card: card}
-	return c.add(me, s, now, func(st *State) error {
-		id := card.ID()
-		if id == me.Card.ID() {
-			return fmt.Errorf("%w: you cannot admit yourself", ErrNotAllowed)
-		}
-		if m, ok := st.Member(id); ok {
-			switch {
-			case m.Status == StatusMember:
-				return fmt.Errorf("%w: already a member", ErrNotAllowed)
-			case m.Status == StatusExcluded:
-				return fmt.Errorf("%w: was excluded from this cell", ErrNotAllowed)
-			case m.Status == StatusPending && slices.Contains(m.VouchedBy, me.Card.ID()):
-				return fmt.Errorf("%w: you already vouched", ErrNotAllowed)
-			}
-		}
-		return nil
-	})
+	return c.add(me, s, now, func(st *State) error { return st.CanAdmit(me.Card.ID(), card.ID()) })
 }
 
 // PublishCard publishes card in the cell: a member's newer card, or the
@@ -588,27 +593,13 @@ func (c *Cell) Rate(me *identity.Identity, subject *identity.Card, r Rating, now
 	return c.add(me, s, now, func(st *State) error { return nil })
 }
 
-// VoteExclude adds me's vote to exclude the member subject. The member is
-// excluded as soon as the quorum of the policy is reached (see SCHEMA.md).
-// It fails with [ErrNotAllowed] if me is not a member, subject is not a
-// member (or pending), is me, or already has me's vote.
+// VoteExclude adds me's vote to exclude subject, a member, a person
+// invited or pending, or someone who left. They are excluded as soon as
+// [State.VotesToExclude] votes are in (see SCHEMA.md). It fails with
+// [ErrNotAllowed] when [State.CanVoteExclude] says so.
 func (c *Cell) VoteExclude(me *identity.Identity, subject identity.ID, now time.Time) (*Statement, error) {
 	s := &Statement{Kind: KindExclude, Subject: subject}
-	return c.add(me, s, now, func(st *State) error {
-		if subject == me.Card.ID() {
-			return fmt.Errorf("%w: you cannot vote to exclude yourself", ErrNotAllowed)
-		}
-		m, ok := st.Member(subject)
-		if !ok || (m.Status != StatusMember && m.Status != StatusPending) {
-			return fmt.Errorf("%w: not a member", ErrNotAllowed)
-		}
-		for _, v := range st.Votes {
-			if v.Subject == subject && v.Voter == me.Card.ID() {
-				return fmt.Errorf("%w: you already voted", ErrNotAllowed)
-			}
-		}
-		return nil
-	})
+	return c.add(me, s, now, func(st *State) error { return st.CanVoteExclude(me.Card.ID(), subject) })
 }
 
 // Leave adds me's leave statement: me is no longer a member.
@@ -616,8 +607,23 @@ func (c *Cell) Leave(me *identity.Identity, now time.Time) (*Statement, error) {
 	return c.add(me, &Statement{Kind: KindLeave}, now, func(st *State) error { return nil })
 }
 
-// SetPolicy changes the cell's policy. It fails with [ErrInvalid] for
-// values outside the rules and [ErrNotAllowed] if me is not a member.
+// Join accepts me's invitation to the cell: me becomes a member once
+// enough members have vouched (at once if they have). It fails with
+// [ErrNotAllowed] if me was not invited or has accepted already.
+func (c *Cell) Join(me *identity.Identity, now time.Time) (*Statement, error) {
+	return c.add(me, &Statement{Kind: KindJoin}, now, func(st *State) error {
+		m, ok := st.Member(me.Card.ID())
+		if !ok || (m.Status != StatusPending && m.Status != StatusInvited) || m.Joined != (StatementID{}) {
+			return fmt.Errorf("%w: you have no invitation to accept in this cell", ErrNotAllowed)
+		}
+		return nil
+	})
+}
+
+// SetPolicy adds me's vote for a new policy. It takes effect when
+// [Policy.VotesToChange] current members have voted for the same policy
+// (at once in a cell of one). It fails with [ErrInvalid] for values
+// outside the rules and [ErrNotAllowed] if me is not a member.
 func (c *Cell) SetPolicy(me *identity.Identity, p Policy, now time.Time) (*Statement, error) {
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("policy: %w: %v", ErrInvalid, err)

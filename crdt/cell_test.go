@@ -58,7 +58,7 @@ func TestFoundAdmitRate(t *testing.T) {
 	if !st.Founded || st.Name != "Night shift" || st.Founder != a.Card.ID() || !st.IsMember(a.Card.ID()) {
 		t.Fatalf("after founding: %+v", st)
 	}
-	must(c.Admit(a, b.Card, t0))
+	admitJoin(c, a, b, t0)
 	if !c.State().IsMember(b.Card.ID()) {
 		t.Fatal("b not a member after admission")
 	}
@@ -99,8 +99,8 @@ func TestFoundAdmitRate(t *testing.T) {
 func TestExclusionQuorum(t *testing.T) {
 	a, b, x := person(t, 0), person(t, 1), person(t, 2)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, b.Card, t0))
-	must(c.Admit(a, x.Card, t0))
+	admitJoin(c, a, b, t0)
+	admitJoin(c, a, x, t0)
 	// Three members: excluding x needs both others.
 	must(c.VoteExclude(a, x.Card.ID(), t0))
 	if m, _ := c.State().Member(x.Card.ID()); m.Status != StatusMember {
@@ -125,19 +125,31 @@ func TestExclusionQuorum(t *testing.T) {
 func TestPolicyAndLeave(t *testing.T) {
 	a, b, x, y := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, b.Card, t0))
+	admitJoin(c, a, b, t0)
+	// With two members, a new policy needs both.
 	must(c.SetPolicy(a, Policy{AdmitVouches: 2}, t0))
-	must(c.Admit(a, x.Card, t0))
+	if c.State().Policy.AdmitVouches != 1 || len(c.State().Proposals) != 1 {
+		t.Fatalf("one member of two changed the policy: %+v", c.State().Policy)
+	}
+	must(c.SetPolicy(b, Policy{AdmitVouches: 2}, t0))
+	if c.State().Policy.AdmitVouches != 2 || len(c.State().Proposals) != 0 {
+		t.Fatalf("both members voted, policy %+v, open %v", c.State().Policy, c.State().Proposals)
+	}
+	admitJoin(c, a, x, t0)
 	if m, _ := c.State().Member(x.Card.ID()); m.Status != StatusPending {
 		t.Fatalf("x with one vouch of two: %v", m.Status)
 	}
-	must(c.Admit(b, x.Card, t0))
+	admitJoin(c, b, x, t0)
 	if m, _ := c.State().Member(x.Card.ID()); m.Status != StatusMember || len(m.VouchedBy) != 2 {
 		t.Fatalf("x with two vouches: %+v", m)
 	}
-	must(c.Admit(a, y.Card, t0))
-	// Lowering the bar admits the pending person.
+	admitJoin(c, a, y, t0)
+	// Lowering the bar admits the pending person: two of three vote.
 	must(c.SetPolicy(b, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, t0))
+	if c.State().IsMember(y.Card.ID()) {
+		t.Fatal("one vote of three changed the policy")
+	}
+	must(c.SetPolicy(x, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, t0))
 	if !c.State().IsMember(y.Card.ID()) {
 		t.Fatal("y should be a member after the policy change")
 	}
@@ -158,7 +170,7 @@ func TestPolicyAndLeave(t *testing.T) {
 func TestSyncChanges(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	ca := must(Found(a, "Cell", t0))
-	must(ca.Admit(a, b.Card, t0))
+	admitJoin(ca, a, b, t0)
 	chunk := must(ca.ChangesSince(nil))
 	cb := must(Load(chunk))
 	if cb.State().Digest() != ca.State().Digest() {
@@ -187,7 +199,7 @@ func TestSyncChanges(t *testing.T) {
 func TestClone(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, b.Card, t0))
+	admitJoin(c, a, b, t0)
 	d := must(c.Clone())
 	must(d.Rate(a, b.Card, rating(2, 2), t0))
 	if len(c.State().Ratings) != 0 || len(d.State().Ratings) != 1 {
@@ -196,4 +208,14 @@ func TestClone(t *testing.T) {
 	if err := c.Merge(d); err != nil || c.State().Digest() != d.State().Digest() {
 		t.Fatalf("merge clone: %v", err)
 	}
+}
+
+// admitJoin has voucher vouch for p in c and p accept, as the two devices
+// would; p's acceptance is skipped when p has accepted already.
+func admitJoin(c *Cell, voucher, p *identity.Identity, now time.Time) *Statement {
+	s := must(c.Admit(voucher, p.Card, now))
+	if c.State().IsInvited(p.Card.ID()) {
+		must(c.Join(p, now))
+	}
+	return s
 }

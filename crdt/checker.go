@@ -157,6 +157,9 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	if res.Doc == nil {
 		c.appended = appended
 	}
+	if err := c.checkWork(); err != nil {
+		return nil, fmt.Errorf("check cell data: %w", err)
+	}
 	return c, nil
 }
 

@@ -36,6 +36,11 @@ var (
 	// limit. The bytes are not known to be damaged, but were not accepted.
 	ErrCouldNotCheck = errors.New("could not check cell data")
 
+	// ErrTooComplex means statements from outside would make the cell
+	// take more work to derive than its work limit (SCHEMA §4.6); they
+	// were not taken in.
+	ErrTooComplex = errors.New("cell would take too much work to check")
+
 	// ErrWrongCell means a document or change chunk belongs to another
 	// cell than the one it was given for.
 	ErrWrongCell = errors.New("wrong cell")

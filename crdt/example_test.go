@@ -30,9 +30,12 @@ func check[T any](v T, err error) T {
 func Example() {
 	ana, ben, cem := newPerson("Ana"), newPerson("Ben"), newPerson("Cem")
 
-	// Ana founds a cell and vouches for Ben.
+	// Ana founds a cell and vouches for Ben, who accepts (on his own
+	// device, after a sync; here on the same copy).
 	cell := check(crdt.Found(ana, "Night shift", now))
 	check(cell.Admit(ana, ben.Card, now))
+	fmt.Println(cell.State().IsInvited(ben.Card.ID()))
+	check(cell.Join(ben, now))
 
 	// Ben rates Cem, who is not a member: warning others is the point.
 	check(cell.Rate(ben, cem.Card, crdt.Rating{Safety: 2, Reliability: 1, Note: "kept the money", Day: "2026-11-20"}, now))
@@ -46,6 +49,7 @@ func Example() {
 		fmt.Println("Cem:", r.Rating.Safety, r.Rating.Reliability, r.Rating.Note)
 	}
 	// Output:
+	// true
 	// Night shift
 	// Ana member 0
 	// Ben member 1
@@ -56,7 +60,9 @@ func ExampleCell_VoteExclude() {
 	ana, ben, cem := newPerson("Ana"), newPerson("Ben"), newPerson("Cem")
 	cell := check(crdt.Found(ana, "Cell", now))
 	check(cell.Admit(ana, ben.Card, now))
+	check(cell.Join(ben, now))
 	check(cell.Admit(ana, cem.Card, now))
+	check(cell.Join(cem, now))
 
 	// Three members: excluding Cem takes both other members' votes.
 	check(cell.VoteExclude(ana, cem.Card.ID(), now))
@@ -79,6 +85,7 @@ func ExampleCell_ChangesSince() {
 	ana, ben := newPerson("Ana"), newPerson("Ben")
 	anas := check(crdt.Found(ana, "Cell", now))
 	check(anas.Admit(ana, ben.Card, now))
+	check(anas.Join(ben, now))
 
 	// Ben's device starts from everything Ana's has.
 	bens := check(crdt.Load(check(anas.ChangesSince(nil))))

@@ -74,8 +74,8 @@ func idOf(raw []byte) StatementID { return sha256.Sum256(raw) }
 func threeMembers(t testing.TB) (c *Cell, a, b, x *identity.Identity) {
 	a, b, x = person(t, 0), person(t, 1), person(t, 2)
 	c = must(Found(a, "Cell", t0))
-	must(c.Admit(a, b.Card, t0))
-	must(c.Admit(a, x.Card, t0))
+	admitJoin(c, a, b, t0)
+	admitJoin(c, a, x, t0)
 	return c, a, b, x
 }
 
@@ -128,7 +128,7 @@ func TestForgedRatingValues(t *testing.T) {
 func TestForgedOtherCell(t *testing.T) {
 	c, a, b, _ := threeMembers(t)
 	other := must(Found(a, "Other", t0))
-	must(other.Admit(a, b.Card, t0))
+	admitJoin(other, a, b, t0)
 	s := must(other.Rate(b, a.Card, rating(1, 1), t0))
 
 	relay := must(Load(c.Save()))

@@ -63,11 +63,18 @@ func convergenceCase(seed uint64) (caseStats, error) {
 	// Let the founder admit a few others before the replicas part.
 	for i := 1; i < nReplicas; i++ {
 		if rng.IntN(4) > 0 {
-			must(founder.Admit(ids[0], ids[i].Card, t0))
+			admitJoin(founder, ids[0], ids[i], t0)
 		}
 	}
 	if rng.IntN(3) == 0 {
-		must(founder.SetPolicy(ids[0], Policy{AdmitVouches: 1 + rng.IntN(2), ExcludeQuorum: rng.IntN(3)}, t0))
+		p := Policy{AdmitVouches: 1 + rng.IntN(2), ExcludeQuorum: rng.IntN(3)}
+		for _, m := range founder.State().CurrentMembers() {
+			for _, id := range ids {
+				if id.Card.ID() == m {
+					must(founder.SetPolicy(id, p, t0))
+				}
+			}
+		}
 	}
 	base := founder.Save()
 	reps := make([]*Cell, nReplicas)
@@ -105,7 +112,11 @@ func convergenceCase(seed uint64) (caseStats, error) {
 		case op < 16:
 			_, err = c.VoteExclude(me, ids[rng.IntN(len(ids))].Card.ID(), now)
 		case op < 17:
-			_, err = c.Leave(me, now)
+			if c.State().IsInvited(me.Card.ID()) {
+				_, err = c.Join(me, now)
+			} else {
+				_, err = c.Leave(me, now)
+			}
 		case op < 18:
 			_, err = c.SetPolicy(me, Policy{AdmitVouches: 1 + rng.IntN(2), ExcludeQuorum: rng.IntN(3)}, now)
 		default:

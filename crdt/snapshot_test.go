@@ -10,7 +10,7 @@ import (
 func TestSnapshotRoundTrip(t *testing.T) {
 	a, m, x := person(t, 0), person(t, 1), person(t, 2)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, m.Card, t0))
+	admitJoin(c, a, m, t0)
 	must(c.Rate(a, x.Card, rating(2, 3), t0))
 	snap := must(c.Snapshot())
 
@@ -77,7 +77,7 @@ func TestSnapshotRefusesJunk(t *testing.T) {
 func TestSetReload(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	src := must(Found(a, "Cell", t0))
-	must(src.Admit(a, b.Card, t0))
+	admitJoin(src, a, b, t0)
 	snap := must(src.Snapshot())
 	later := must(src.Clone())
 	must(later.Rate(a, b.Card, rating(3, 3), t0))
@@ -132,7 +132,7 @@ func TestSetReload(t *testing.T) {
 func TestRest(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	src := must(Found(a, "Cell", t0))
-	must(src.Admit(a, b.Card, t0))
+	admitJoin(src, a, b, t0)
 	must(src.Rate(a, b.Card, rating(2, 3), t0))
 	snap := must(src.Snapshot())
 	stored := snap
@@ -151,8 +151,8 @@ func TestRest(t *testing.T) {
 	if c.State().Digest() != want || len(c.State().Ratings) != 1 {
 		t.Fatal("a resting cell shows another state")
 	}
-	if n := len(c.Statements()); n != 3 {
-		t.Fatalf("%d statements read back, want 3", n)
+	if n := len(c.Statements()); n != 4 {
+		t.Fatalf("%d statements read back, want 4", n)
 	}
 	for name, use := range map[string]func(c *Cell) error{
 		"rate": func(c *Cell) error { _, err := c.Rate(a, b.Card, rating(5, 5), t0); return err },

@@ -5,8 +5,10 @@ import (
 	"container/heap"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,8 +24,12 @@ const (
 	// receive the cell.
 	StatusMember Status = "member"
 	// StatusPending is a person vouched for by fewer members than the
-	// policy asks; they are not a member yet.
+	// policy asks, or who has not accepted yet; they are not a member yet.
 	StatusPending Status = "pending"
+	// StatusInvited is a person vouched for by enough members who has
+	// not accepted yet: they become a member with their acceptance (a
+	// join statement, or any first statement of theirs in the cell).
+	StatusInvited Status = "invited"
 	// StatusExcluded is a former member voted out by a quorum.
 	StatusExcluded Status = "excluded"
 	// StatusLeft is a former member who left.
@@ -46,6 +52,10 @@ type Member struct {
 	// founding statement for the founder; the last vouch needed
 	// otherwise), or zero while pending.
 	Admission StatementID
+	// Joined is the person's acceptance: their join statement or first
+	// statement in the cell (the founding statement for the founder),
+	// zero while they have not accepted. It is cleared when they leave.
+	Joined StatementID
 	// End is the statement that ended the membership: the person's leave
 	// statement or the statement that completed the exclusion quorum.
 	End StatementID
@@ -81,6 +91,16 @@ type Vote struct {
 	Voter identity.ID
 	// Subject is who they voted to exclude.
 	Subject identity.ID
+}
+
+// A Proposal is a current member's open vote for a new policy.
+type Proposal struct {
+	// Statement is the policy statement's id.
+	Statement StatementID
+	// Voter is who proposed or seconded it.
+	Voter identity.ID
+	// Policy is the policy they voted for.
+	Policy Policy
 }
 
 // A Reason says why a statement does not count.
@@ -154,6 +174,8 @@ type State struct {
 	Ratings []RatingRecord
 	// Votes lists the open exclusion votes, sorted by subject then voter.
 	Votes []Vote
+	// Proposals lists the open votes for a new policy, sorted by voter.
+	Proposals []Proposal
 	// Cards maps every person whose card was published by a counted
 	// statement to their newest card.
 	Cards map[identity.ID]*identity.Card
@@ -199,6 +221,88 @@ func (s *State) CurrentMembers() []identity.ID {
 	return ids
 }
 
+// IsInvited reports whether id has been vouched for or invited and has
+// not accepted yet.
+func (s *State) IsInvited(id identity.ID) bool {
+	m, ok := s.Member(id)
+	return ok && (m.Status == StatusInvited || m.Status == StatusPending) && m.Joined == (StatementID{})
+}
+
+// CanAdmit says whether voucher, a current member, may vouch for person
+// now: nil, or an error wrapping [ErrNotAllowed] that says why not.
+func (s *State) CanAdmit(voucher, person identity.ID) error {
+	if !s.IsMember(voucher) {
+		return fmt.Errorf("%w: you are not a member of this cell", ErrNotAllowed)
+	}
+	if person == voucher {
+		return fmt.Errorf("%w: you cannot admit yourself", ErrNotAllowed)
+	}
+	if m, ok := s.Member(person); ok {
+		switch {
+		case m.Status == StatusMember:
+			return fmt.Errorf("%w: already a member", ErrNotAllowed)
+		case m.Status == StatusExcluded:
+			return fmt.Errorf("%w: was excluded from this cell", ErrNotAllowed)
+		case m.Status != StatusLeft && slices.Contains(m.VouchedBy, voucher):
+			return fmt.Errorf("%w: you already vouched", ErrNotAllowed)
+		}
+	}
+	return nil
+}
+
+// CanVoteExclude says whether voter, a current member, may vote now to
+// exclude subject: nil, or an error wrapping [ErrNotAllowed].
+func (s *State) CanVoteExclude(voter, subject identity.ID) error {
+	if !s.IsMember(voter) {
+		return fmt.Errorf("%w: you are not a member of this cell", ErrNotAllowed)
+	}
+	if subject == voter {
+		return fmt.Errorf("%w: you cannot vote to exclude yourself", ErrNotAllowed)
+	}
+	m, ok := s.Member(subject)
+	if !ok || m.Status == StatusExcluded {
+		return fmt.Errorf("%w: not a member", ErrNotAllowed)
+	}
+	for _, v := range s.Votes {
+		if v.Subject == subject && v.Voter == voter {
+			return fmt.Errorf("%w: you already voted", ErrNotAllowed)
+		}
+	}
+	return nil
+}
+
+// VotesToExclude returns how many votes of current members exclude
+// subject now, or 0 if they cannot be excluded (they are excluded
+// already, were never admitted, or nobody else is a member).
+func (s *State) VotesToExclude(subject identity.ID) int {
+	m, ok := s.Member(subject)
+	if !ok || m.Status == StatusExcluded {
+		return 0
+	}
+	others := len(s.CurrentMembers())
+	if m.Status == StatusMember {
+		others--
+	}
+	return s.Policy.VotesToExclude(others)
+}
+
+// VotesAgainst returns the open votes to exclude subject.
+func (s *State) VotesAgainst(subject identity.ID) []Vote {
+	var vs []Vote
+	for _, v := range s.Votes {
+		if v.Subject == subject {
+			vs = append(vs, v)
+		}
+	}
+	return vs
+}
+
+// VotesToChangePolicy returns how many current members must vote for
+// the same new policy for it to take effect now.
+func (s *State) VotesToChangePolicy() int {
+	return s.Policy.VotesToChange(len(s.CurrentMembers()))
+}
+
 // RatingsAbout returns the counted ratings whose subject is id.
 func (s *State) RatingsAbout(id identity.ID) []RatingRecord {
 	var rs []RatingRecord
@@ -232,6 +336,7 @@ func (s *State) Digest() [32]byte {
 			h.Write(v[:])
 		}
 		h.Write(m.Admission[:])
+		h.Write(m.Joined[:])
 		h.Write(m.End[:])
 		u(uint64(len(m.ExcludedBy)))
 		for _, v := range m.ExcludedBy {
@@ -245,6 +350,10 @@ func (s *State) Digest() [32]byte {
 	u(uint64(len(s.Votes)))
 	for _, v := range s.Votes {
 		h.Write(v.Statement[:])
+	}
+	u(uint64(len(s.Proposals)))
+	for _, p := range s.Proposals {
+		h.Write(p.Statement[:])
 	}
 	ids := make([]identity.ID, 0, len(s.Cards))
 	for id := range s.Cards {
@@ -334,6 +443,14 @@ type node struct {
 // function of the set of (key, bytes) pairs; see SCHEMA.md, "Derived
 // state", which it implements step by step.
 func derive(cell CellID, entries []*entry, verify verifier) *State {
+	st, _ := deriveWithin(cell, entries, verify, 0)
+	return st
+}
+
+// deriveWithin is derive with a work limit (0: none): it returns
+// [ErrTooComplex] instead of a state when the rules would take more work
+// than limit (SCHEMA §4.6).
+func deriveWithin(cell CellID, entries []*entry, verify verifier, limit int) (*State, error) {
 	st := &State{Cell: cell, Cards: map[identity.ID]*identity.Card{}}
 	reject := func(e *entry, r Reason, detail string) {
 		rj := Rejected{Key: e.key, Reason: r, Detail: detail}
@@ -459,45 +576,18 @@ func derive(cell CellID, entries []*entry, verify verifier) *State {
 	}
 	slices.SortFunc(st.Heads, compareIDs)
 
-	// Step 4: apply in order. Statements of an author concurrent with the
-	// end of their membership are cut, and the pass is repeated until the
-	// set of cut statements no longer grows.
-	cut := map[int]Reason{}
-	var a *applier
-	for {
-		a = newApplier(cell, order, cut)
-		a.run()
-		grew := false
-		for _, ev := range a.ends {
-			anc, desc := related(order, ev.at)
-			for i, n := range order {
-				if n.e.stmt.Author != ev.who || i == ev.at || anc[i] || desc[i] {
-					continue
-				}
-				if _, ok := cut[i]; !ok {
-					cut[i] = ev.reason
-					grew = true
-				}
-			}
-		}
-		if !grew {
-			break
-		}
+	// Step 4: apply the rules (rules.go, SCHEMA §4.4).
+	b := newBudget(limit)
+	a := resolve(cell, order, b)
+	if b.over() {
+		return nil, ErrTooComplex
 	}
 	a.fill(st)
 	for _, r := range a.rejected {
 		reject(order[r.at].e, r.reason, r.detail)
 	}
-	slices.SortFunc(st.Invalid, func(x, y Rejected) int {
-		if x.Key != y.Key {
-			if x.Key < y.Key {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
-	return st
+	slices.SortFunc(st.Invalid, func(x, y Rejected) int { return strings.Compare(x.Key, y.Key) })
+	return st, nil
 }
 
 // checkSig verifies e's signature once and remembers the result in e.
@@ -516,344 +606,4 @@ func newerCard(a, b *identity.Card) bool {
 		return a.Created.After(b.Created)
 	}
 	return bytes.Compare(a.Bytes(), b.Bytes()) > 0
-}
-
-// related returns the ancestors and descendants of order[at].
-func related(order []*node, at int) (anc, desc []bool) {
-	anc = make([]bool, len(order))
-	desc = make([]bool, len(order))
-	stack := []int{at}
-	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, p := range order[i].prev {
-			if !anc[p] {
-				anc[p] = true
-				stack = append(stack, p)
-			}
-		}
-	}
-	stack = append(stack, at)
-	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, c := range order[i].next {
-			if !desc[c] {
-				desc[c] = true
-				stack = append(stack, c)
-			}
-		}
-	}
-	return anc, desc
-}
-
-// idHeap is a min-heap of node indexes ordered by statement id.
-type idHeap struct {
-	nodes []*entry
-	items []int32
-}
-
-func (h idHeap) Len() int { return len(h.items) }
-func (h idHeap) Less(i, j int) bool {
-	return compareIDs(h.nodes[h.items[i]].stmt.id, h.nodes[h.items[j]].stmt.id) < 0
-}
-func (h idHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *idHeap) Push(x any)   { h.items = append(h.items, x.(int32)) }
-func (h *idHeap) Pop() any {
-	old := h.items
-	x := old[len(old)-1]
-	h.items = old[:len(old)-1]
-	return x
-}
-
-// applier runs the rules of SCHEMA.md over the ordered statements.
-type applier struct {
-	cell  CellID
-	order []*node
-	cut   map[int]Reason
-
-	founded  bool
-	name     string
-	founder  identity.ID
-	policy   Policy
-	members  []*Member
-	index    map[identity.ID]*Member
-	cards    map[identity.ID]*identity.Card
-	ratings  map[[2]identity.ID]int // -> order index
-	votes    map[identity.ID]map[identity.ID]int
-	counted  int
-	supers   []StatementID
-	rejected []rejection
-	ends     []end
-}
-
-type rejection struct {
-	at     int
-	reason Reason
-	detail string
-}
-
-// end records that who stopped being a member at order[at].
-type end struct {
-	who    identity.ID
-	at     int
-	reason Reason
-}
-
-func newApplier(cell CellID, order []*node, cut map[int]Reason) *applier {
-	return &applier{
-		cell: cell, order: order, cut: cut,
-		index:   map[identity.ID]*Member{},
-		cards:   map[identity.ID]*identity.Card{},
-		ratings: map[[2]identity.ID]int{},
-		votes:   map[identity.ID]map[identity.ID]int{},
-	}
-}
-
-func (a *applier) isMember(id identity.ID) bool {
-	m := a.index[id]
-	return m != nil && m.Status == StatusMember
-}
-
-func (a *applier) noAuthority(at int, detail string) {
-	a.rejected = append(a.rejected, rejection{at, ReasonNoAuthority, detail})
-}
-
-func (a *applier) run() {
-	for i, n := range a.order {
-		s := n.e.stmt
-		if r, ok := a.cut[i]; ok {
-			a.rejected = append(a.rejected, rejection{i, r, "made concurrently with the end of the author's membership"})
-			continue
-		}
-		if s.Kind == KindFound {
-			if a.founded {
-				a.rejected = append(a.rejected, rejection{i, ReasonDuplicateFound, "the cell was already founded"})
-				continue
-			}
-			a.founded = true
-			a.name = s.Name
-			a.founder = s.Author
-			a.policy = s.Policy
-			a.card(s.Card)
-			m := a.member(s.Author)
-			m.Status = StatusMember
-			m.Admission = s.id
-			a.counted++
-			continue
-		}
-		if !a.founded {
-			a.noAuthority(i, "the cell is not founded")
-			continue
-		}
-		if !a.isMember(s.Author) {
-			a.noAuthority(i, "the author is not a member")
-			continue
-		}
-		switch s.Kind {
-		case KindAdmit:
-			id := s.Card.ID()
-			m := a.index[id]
-			if m != nil && (m.Status == StatusMember || m.Status == StatusExcluded) {
-				a.noAuthority(i, "the person is already a member or was excluded")
-				continue
-			}
-			a.card(s.Card)
-			if m == nil {
-				m = a.member(id)
-			}
-			if m.Status == StatusLeft {
-				// Coming back after leaving: a fresh admission.
-				m.Status, m.VouchedBy, m.End = StatusPending, nil, StatementID{}
-			}
-			if slices.Contains(m.VouchedBy, s.Author) {
-				a.noAuthority(i, "the author already vouched for the person")
-				continue
-			}
-			m.VouchedBy = append(m.VouchedBy, s.Author)
-			a.counted++
-			a.settle(i)
-		case KindCard:
-			a.card(s.Card)
-			a.counted++
-		case KindRate:
-			if a.cards[s.Subject] == nil {
-				a.noAuthority(i, "the rated person's card is not in the cell")
-				continue
-			}
-			k := [2]identity.ID{s.Author, s.Subject}
-			if old, ok := a.ratings[k]; ok {
-				if a.order[old].e.stmt.Seq > s.Seq {
-					a.supers = append(a.supers, s.id)
-					a.counted++
-					continue
-				}
-				a.supers = append(a.supers, a.order[old].e.stmt.id)
-			}
-			a.ratings[k] = i
-			a.counted++
-		case KindExclude:
-			if !a.isMember(s.Subject) && (a.index[s.Subject] == nil || a.index[s.Subject].Status != StatusPending) {
-				a.noAuthority(i, "the person is not a member")
-				continue
-			}
-			if a.votes[s.Subject] == nil {
-				a.votes[s.Subject] = map[identity.ID]int{}
-			}
-			if _, ok := a.votes[s.Subject][s.Author]; ok {
-				a.noAuthority(i, "the author already voted")
-				continue
-			}
-			a.votes[s.Subject][s.Author] = i
-			a.counted++
-			a.settle(i)
-		case KindLeave:
-			m := a.index[s.Author]
-			m.Status = StatusLeft
-			m.End = s.id
-			delete(a.votes, s.Author)
-			a.ends = append(a.ends, end{s.Author, i, ReasonLeft})
-			a.counted++
-			a.settle(i)
-		case KindPolicy:
-			a.policy = s.Policy
-			a.counted++
-			a.settle(i)
-		default:
-			a.noAuthority(i, "unknown kind")
-		}
-	}
-}
-
-func (a *applier) member(id identity.ID) *Member {
-	m := &Member{ID: id, Status: StatusPending}
-	a.members = append(a.members, m)
-	a.index[id] = m
-	return m
-}
-
-func (a *applier) card(c *identity.Card) { keepNewer(a.cards, c) }
-
-// keepNewer puts c into cards unless cards holds a newer card of the same
-// person.
-func keepNewer(cards map[identity.ID]*identity.Card, c *identity.Card) {
-	if old, ok := cards[c.ID()]; !ok || newerCard(c, old) {
-		cards[c.ID()] = c
-	}
-}
-
-// settle applies every admission and exclusion that the statement at
-// order[at] completes, until nothing changes. Pending people are
-// considered in member order, exclusions by subject id, so the result
-// does not depend on map iteration.
-func (a *applier) settle(at int) {
-	for changed := true; changed; {
-		changed = false
-		for _, m := range a.members {
-			if m.Status != StatusPending {
-				continue
-			}
-			n := 0
-			for _, v := range m.VouchedBy {
-				if a.isMember(v) {
-					n++
-				}
-			}
-			if n >= a.policy.AdmitVouches {
-				m.Status = StatusMember
-				m.Admission = a.order[at].e.stmt.id
-				changed = true
-			}
-		}
-		subjects := make([]identity.ID, 0, len(a.votes))
-		for id := range a.votes {
-			subjects = append(subjects, id)
-		}
-		slices.SortFunc(subjects, func(x, y identity.ID) int { return bytes.Compare(x[:], y[:]) })
-		for _, x := range subjects {
-			m := a.index[x]
-			if m == nil || (m.Status != StatusMember && m.Status != StatusPending) {
-				delete(a.votes, x)
-				continue
-			}
-			others := 0
-			for _, o := range a.members {
-				if o.Status == StatusMember && o.ID != x {
-					others++
-				}
-			}
-			if others == 0 {
-				continue
-			}
-			need := others/2 + 1
-			if q := a.policy.ExcludeQuorum; q > 0 {
-				need = min(q, others)
-			}
-			var voters []identity.ID
-			for v := range a.votes[x] {
-				if a.isMember(v) && v != x {
-					voters = append(voters, v)
-				}
-			}
-			if len(voters) < need {
-				continue
-			}
-			slices.SortFunc(voters, func(p, q identity.ID) int { return a.votes[x][p] - a.votes[x][q] })
-			m.Status = StatusExcluded
-			m.End = a.order[at].e.stmt.id
-			m.ExcludedBy = voters
-			delete(a.votes, x)
-			a.ends = append(a.ends, end{x, at, ReasonExcluded})
-			changed = true
-		}
-	}
-}
-
-// fill copies the result into st.
-func (a *applier) fill(st *State) {
-	st.Founded, st.Name, st.Founder, st.Policy = a.founded, a.name, a.founder, a.policy
-	st.members = map[identity.ID]int{}
-	for i, m := range a.members {
-		m.Card = a.cards[m.ID]
-		st.Members = append(st.Members, *m)
-		st.members[m.ID] = i
-	}
-	st.Cards = a.cards
-	for _, i := range a.ratings {
-		s := a.order[i].e.stmt
-		st.Ratings = append(st.Ratings, RatingRecord{
-			Statement: s.id, Cell: s.Cell, Author: s.Author, Subject: s.Subject,
-			Rating: s.Rating, Seq: s.Seq, Created: s.Created,
-		})
-	}
-	slices.SortFunc(st.Ratings, func(x, y RatingRecord) int {
-		if c := bytes.Compare(x.Author[:], y.Author[:]); c != 0 {
-			return c
-		}
-		return bytes.Compare(x.Subject[:], y.Subject[:])
-	})
-	for subject, vs := range a.votes {
-		if !a.isMember(subject) && a.index[subject].Status != StatusPending {
-			continue
-		}
-		for voter, i := range vs {
-			if a.isMember(voter) {
-				st.Votes = append(st.Votes, Vote{Statement: a.order[i].e.stmt.id, Voter: voter, Subject: subject})
-			}
-		}
-	}
-	slices.SortFunc(st.Votes, func(x, y Vote) int {
-		if c := bytes.Compare(x.Subject[:], y.Subject[:]); c != 0 {
-			return c
-		}
-		return bytes.Compare(x.Voter[:], y.Voter[:])
-	})
-	st.Counted = a.counted
-	st.Superseded = a.supers
-	slices.SortFunc(st.Superseded, compareIDs)
-	st.seq = map[identity.ID]uint64{}
-	for _, n := range a.order {
-		s := n.e.stmt
-		st.seq[s.Author] = max(st.seq[s.Author], s.Seq)
-	}
 }

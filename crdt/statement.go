@@ -122,8 +122,11 @@ const (
 	KindExclude Kind = 5
 	// KindLeave is a member leaving the cell.
 	KindLeave Kind = 6
-	// KindPolicy is a member changing the cell's policy.
+	// KindPolicy is a member's vote for a new policy; it takes effect
+	// when enough members vote for the same policy.
 	KindPolicy Kind = 7
+	// KindJoin is an invited person's acceptance of their invitation.
+	KindJoin Kind = 8
 )
 
 // String returns the kind's lowercase name as used in SCHEMA.md.
@@ -143,6 +146,8 @@ func (k Kind) String() string {
 		return "leave"
 	case KindPolicy:
 		return "policy"
+	case KindJoin:
+		return "join"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -442,7 +447,7 @@ func (s *Statement) check() error {
 			return errors.New("cannot vote to exclude oneself")
 		}
 		return nil
-	case KindLeave:
+	case KindLeave, KindJoin:
 		return nil
 	case KindPolicy:
 		return s.Policy.validate()

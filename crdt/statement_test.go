@@ -15,9 +15,9 @@ import (
 func seedStatements(t testing.TB) [][]byte {
 	a, b, x := person(t, 0), person(t, 1), person(t, 2)
 	c := must(Found(a, "Seed cell", t0))
-	must(c.Admit(a, b.Card, t0))
+	admitJoin(c, a, b, t0)
 	must(c.Rate(b, x.Card, Rating{Safety: 2, Reliability: 3, Tags: []string{"late", "rude"}, Note: "kept the money\nnever again", Day: "2026-11-20"}, t0))
-	must(c.Admit(a, x.Card, t0))
+	admitJoin(c, a, x, t0)
 	must(c.SetPolicy(a, Policy{AdmitVouches: 2, ExcludeQuorum: 3}, t0))
 	must(c.VoteExclude(a, x.Card.ID(), t0))
 	must(c.Leave(b, t0))
@@ -37,8 +37,8 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte{0x82, 0x40, 0x40})
-	if len(seeds) == 0 || len(kinds) != 7 {
-		f.Fatalf("seed corpus has %d statements of %d kinds, want all 7 kinds", len(seeds), len(kinds))
+	if len(seeds) == 0 || len(kinds) != 8 {
+		f.Fatalf("seed corpus has %d statements of %d kinds, want all 8 kinds", len(seeds), len(kinds))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Decode(b)
@@ -132,8 +132,8 @@ func TestCompatibilityFixture(t *testing.T) {
 	if *update {
 		a, b, x := person(t, 0), person(t, 1), person(t, 2)
 		c := must(Found(a, "Fixture cell", t0))
-		must(c.Admit(a, b.Card, t0))
-		must(c.Admit(b, x.Card, t0))
+		admitJoin(c, a, b, t0)
+		admitJoin(c, b, x, t0)
 		must(c.Rate(b, x.Card, rating(2, 3), t0))
 		must(c.Rate(x, a.Card, rating(5, 5), t0))
 		must(c.SetPolicy(a, Policy{AdmitVouches: 1, ExcludeQuorum: 2}, t0))

@@ -38,7 +38,7 @@ func crashers(t *testing.T) map[string][]byte {
 func TestCheckerAcceptsValid(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, b.Card, t0))
+	admitJoin(c, a, b, t0)
 	ch := testChecker()
 	ctx := context.Background()
 
@@ -46,7 +46,7 @@ func TestCheckerAcceptsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Cell != c.ID() || res.Digest != c.State().Digest() || res.Statements != 2 || res.Counted != 2 {
+	if res.Cell != c.ID() || res.Digest != c.State().Digest() || res.Statements != 3 || res.Counted != 3 {
 		t.Fatalf("result %+v", res)
 	}
 	heads := loaded.Heads()
@@ -146,7 +146,7 @@ func TestCheckerMemoryLimit(t *testing.T) {
 func TestChunkRoots(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	c := must(Found(a, "Cell", t0))
-	must(c.Admit(a, b.Card, t0))
+	admitJoin(c, a, b, t0)
 	heads, early := c.Heads(), c.Save()
 	must(c.Rate(a, b.Card, rating(3, 4), t0))
 	subjects := make([]*identity.Card, 200)
@@ -243,7 +243,7 @@ func compressChanges(t *testing.T, b []byte) []byte {
 func TestCheckedChunksStayLazy(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	src := must(Found(a, "Cell", t0))
-	must(src.Admit(a, b.Card, t0))
+	admitJoin(src, a, b, t0)
 	c := must(LoadSnapshot(must(must(Load(src.Save())).Snapshot())))
 	ch, ctx := testChecker(), context.Background()
 	compacted := false

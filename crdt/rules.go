@@ -1,0 +1,725 @@
+package crdt
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	"trustdesk/identity"
+)
+
+// This file holds the rules of SCHEMA.md §3 and §4.4: who may make which
+// statement, when a person is admitted or excluded, when the policy
+// changes, and how the statements of a hostile member are kept from
+// undoing or preventing their own exclusion.
+
+// VotesToExclude returns how many votes of current members exclude a
+// person when others current members (not counting that person) are in
+// the cell: a majority of them by default, or the policy's quorum when it
+// is set and smaller than others. It returns 0 when others is 0: nobody
+// can exclude the only member.
+func (p Policy) VotesToExclude(others int) int {
+	if others <= 0 {
+		return 0
+	}
+	if p.ExcludeQuorum > 0 {
+		return min(p.ExcludeQuorum, others)
+	}
+	return others/2 + 1
+}
+
+// VotesToChange returns how many current members must vote for the same
+// new policy before it replaces p, in a cell of members current members:
+// a majority of them, or the votes needed to exclude someone if that is
+// more. A sole member changes the policy alone.
+func (p Policy) VotesToChange(members int) int {
+	if members <= 1 {
+		return 1
+	}
+	return max(members/2+1, p.VotesToExclude(members))
+}
+
+// budget counts the work of a derivation from outside (SCHEMA §4.6).
+// A nil budget never runs out.
+type budget struct{ left int }
+
+func newBudget(limit int) *budget {
+	if limit <= 0 {
+		return nil
+	}
+	return &budget{left: limit}
+}
+
+func (b *budget) spend(n int) {
+	if b != nil {
+		b.left -= n
+	}
+}
+
+func (b *budget) over() bool { return b != nil && b.left < 0 }
+
+// WorkLimit is the work a cell of n statements may take to derive when
+// its statements come from outside: a few passes over the statements and
+// a fixed allowance for disputes. Deriving a cell within it takes well
+// under a tenth of a second (BenchmarkDeriveOpenVotes2500).
+func WorkLimit(n int) int { return 48*n + 400_000 }
+
+// resolve applies the rules to the ordered statements (SCHEMA §4.4):
+// a first pass, then, for every person who is the subject of votes and
+// made contested statements, a trial without those statements, most
+// voted-against first; a person the trial excludes stays excluded and
+// their contested statements do not count.
+func resolve(cell CellID, order []*node, b *budget) *applier {
+	base := settled(cell, order, nil, b)
+	cands := candidates(order, base, b)
+	if len(cands) == 0 || b.over() {
+		return base
+	}
+	frozen := map[int]Reason{}
+	for _, c := range cands {
+		trial := make(map[int]Reason, len(frozen)+len(c.contested))
+		for i, r := range frozen {
+			trial[i] = r
+		}
+		for _, i := range c.contested {
+			trial[i] = ReasonExcluded
+		}
+		t := settled(cell, order, trial, b)
+		if b.over() {
+			return base
+		}
+		if m := t.index[c.who]; m != nil && m.Status == StatusExcluded {
+			for _, i := range c.contested {
+				frozen[i] = ReasonExcluded
+			}
+		}
+	}
+	if len(frozen) == 0 {
+		return base
+	}
+	return settled(cell, order, frozen, b)
+}
+
+// settled runs the rules with the statements in cut left out, then
+// leaves out, too, every statement of a member made concurrently with
+// the end of their membership, until that set stops growing.
+func settled(cell CellID, order []*node, cut map[int]Reason, b *budget) *applier {
+	own := make(map[int]Reason, len(cut))
+	for i, r := range cut {
+		own[i] = r
+	}
+	byAuthor := map[identity.ID][]int{}
+	for i, n := range order {
+		byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
+	}
+	for {
+		a := newApplier(cell, order, own, b)
+		a.run()
+		grew := false
+		for _, ev := range a.ends {
+			var anc, desc []bool
+			for _, i := range byAuthor[ev.who] {
+				if i == ev.at {
+					continue
+				}
+				if _, ok := own[i]; ok {
+					continue
+				}
+				if anc == nil {
+					anc, desc = related(order, ev.at, b)
+				}
+				if !anc[i] && !desc[i] {
+					own[i] = ev.reason
+					grew = true
+				}
+			}
+		}
+		if !grew || b.over() {
+			return a
+		}
+	}
+}
+
+// related returns the ancestors and descendants of order[at].
+func related(order []*node, at int, b *budget) (anc, desc []bool) {
+	anc = make([]bool, len(order))
+	desc = make([]bool, len(order))
+	walk := func(seen []bool, step func(n *node) []int) {
+		stack := []int{at}
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, j := range step(order[i]) {
+				if !seen[j] {
+					seen[j] = true
+					stack = append(stack, j)
+				}
+			}
+		}
+	}
+	walk(anc, func(n *node) []int { return n.prev })
+	walk(desc, func(n *node) []int { return n.next })
+	b.spend(len(order))
+	return anc, desc
+}
+
+// candidate is a person whose exclusion is tried without their contested
+// statements.
+type candidate struct {
+	who       identity.ID
+	voters    int   // distinct voters against them who were ever members
+	joined    int   // order index of their admission; later is junior
+	contested []int // their statements that some vote against them did not see
+}
+
+// controls reports whether a statement of kind k can change who is a
+// member or what the rules are.
+func controls(k Kind) bool {
+	return k == KindAdmit || k == KindJoin || k == KindExclude || k == KindLeave || k == KindPolicy
+}
+
+// candidates lists, most voted-against first, then junior first, the
+// people who are the subject of votes by members and who made statements
+// that change membership or rules that not every such vote had seen.
+func candidates(order []*node, base *applier, b *budget) []candidate {
+	against := map[identity.ID][]int{}
+	for i, n := range order {
+		s := n.e.stmt
+		if s.Kind != KindExclude {
+			continue
+		}
+		if j, ok := base.joinedAt[s.Author]; !ok || j < 0 {
+			continue // never a member: the vote never counted
+		}
+		against[s.Subject] = append(against[s.Subject], i)
+	}
+	if len(against) == 0 {
+		return nil
+	}
+	mine := map[identity.ID][]int{}
+	for i, n := range order {
+		s := n.e.stmt
+		if controls(s.Kind) && len(against[s.Author]) > 0 {
+			mine[s.Author] = append(mine[s.Author], i)
+		}
+	}
+	var out []candidate
+	seen := make([]int32, len(order)) // DFS marks, by vote number + 1
+	mark := int32(0)
+	for who, own := range mine {
+		votes := against[who]
+		first := votes[0] // votes are in order: the earliest placed
+		var contested, early []int
+		for _, i := range own {
+			if i > first {
+				contested = append(contested, i) // not an ancestor of the first vote
+			} else {
+				early = append(early, i)
+			}
+		}
+		// An early statement is contested unless every vote has it in its
+		// past. The walk back from a vote stops below the earliest of them.
+		if len(early) > 0 {
+			lowest := early[0]
+			seenBy := make([]int, len(early))
+			for _, v := range votes {
+				mark++
+				stack := []int{v}
+				for len(stack) > 0 {
+					i := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					b.spend(1)
+					for _, p := range order[i].prev {
+						if p >= lowest && seen[p] != mark {
+							seen[p] = mark
+							stack = append(stack, p)
+						}
+					}
+				}
+				for k, i := range early {
+					if seen[i] == mark {
+						seenBy[k]++
+					}
+				}
+				if b.over() {
+					return nil
+				}
+			}
+			for k, i := range early {
+				if seenBy[k] < len(votes) {
+					contested = append(contested, i)
+				}
+			}
+		}
+		if len(contested) == 0 {
+			continue
+		}
+		voters := map[identity.ID]bool{}
+		for _, v := range votes {
+			voters[order[v].e.stmt.Author] = true
+		}
+		joined, ok := base.joinedAt[who]
+		if !ok || joined < 0 {
+			joined = len(order)
+		}
+		slices.Sort(contested)
+		out = append(out, candidate{who: who, voters: len(voters), joined: joined, contested: contested})
+	}
+	slices.SortFunc(out, func(x, y candidate) int {
+		if c := cmp.Compare(y.voters, x.voters); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.joined, x.joined); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.who[:], y.who[:])
+	})
+	return out
+}
+
+// idHeap is a min-heap of node indexes ordered by statement id.
+type idHeap struct {
+	nodes []*entry
+	items []int32
+}
+
+func (h idHeap) Len() int { return len(h.items) }
+func (h idHeap) Less(i, j int) bool {
+	return compareIDs(h.nodes[h.items[i]].stmt.id, h.nodes[h.items[j]].stmt.id) < 0
+}
+func (h idHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *idHeap) Push(x any)   { h.items = append(h.items, x.(int32)) }
+func (h *idHeap) Pop() any {
+	old := h.items
+	x := old[len(old)-1]
+	h.items = old[:len(old)-1]
+	return x
+}
+
+// applier runs the rules of SCHEMA.md over the ordered statements, with
+// counts kept up to date as it goes, so each statement costs about the
+// same whatever the number of open votes.
+type applier struct {
+	cell  CellID
+	order []*node
+	cut   map[int]Reason
+	b     *budget
+
+	founded bool
+	name    string
+	founder identity.ID
+	policy  Policy
+	members []*Member
+	index   map[identity.ID]*Member
+	cards   map[identity.ID]*identity.Card
+	ratings map[[2]identity.ID]int // -> order index
+	current int                    // number of current members
+
+	// joinedAt is the order index at which a person last became a
+	// member, or -1 for someone admitted but never a member.
+	joinedAt map[identity.ID]int
+	// vouches counts, per pending person, the vouches of current members.
+	vouches map[identity.ID]int
+	// vouchedFor lists, per member, the pending people they vouched for.
+	vouchedFor map[identity.ID][]identity.ID
+	// votes holds the open exclusion votes of current members:
+	// subject -> voter -> order index.
+	votes map[identity.ID]map[identity.ID]int
+	// votedOn lists, per member, the subjects of their open votes.
+	votedOn map[identity.ID][]identity.ID
+	// proposals holds each current member's open policy vote, and tally
+	// counts them per policy.
+	proposals map[identity.ID]int // -> order index
+	tally     map[Policy]int
+
+	counted  int
+	supers   []StatementID
+	rejected []rejection
+	ends     []end
+}
+
+type rejection struct {
+	at     int
+	reason Reason
+	detail string
+}
+
+// end records that who stopped being a member at order[at].
+type end struct {
+	who    identity.ID
+	at     int
+	reason Reason
+}
+
+func newApplier(cell CellID, order []*node, cut map[int]Reason, b *budget) *applier {
+	return &applier{
+		cell: cell, order: order, cut: cut, b: b,
+		index:      map[identity.ID]*Member{},
+		cards:      map[identity.ID]*identity.Card{},
+		ratings:    map[[2]identity.ID]int{},
+		joinedAt:   map[identity.ID]int{},
+		vouches:    map[identity.ID]int{},
+		vouchedFor: map[identity.ID][]identity.ID{},
+		votes:      map[identity.ID]map[identity.ID]int{},
+		votedOn:    map[identity.ID][]identity.ID{},
+		proposals:  map[identity.ID]int{},
+		tally:      map[Policy]int{},
+	}
+}
+
+func (a *applier) isMember(id identity.ID) bool {
+	m := a.index[id]
+	return m != nil && m.Status == StatusMember
+}
+
+func (a *applier) noAuthority(at int, detail string) {
+	a.rejected = append(a.rejected, rejection{at, ReasonNoAuthority, detail})
+}
+
+func (a *applier) run() {
+	a.b.spend(len(a.order))
+	for i, n := range a.order {
+		s := n.e.stmt
+		if r, ok := a.cut[i]; ok {
+			a.rejected = append(a.rejected, rejection{i, r, "made concurrently with the end of the author's membership, or with votes to exclude the author"})
+			continue
+		}
+		if s.Kind == KindFound {
+			if a.founded {
+				a.rejected = append(a.rejected, rejection{i, ReasonDuplicateFound, "the cell was already founded"})
+				continue
+			}
+			a.founded = true
+			a.name = s.Name
+			a.founder = s.Author
+			a.policy = s.Policy
+			a.card(s.Card)
+			m := a.member(s.Author)
+			m.Status = StatusMember
+			m.Admission, m.Joined = s.id, s.id
+			a.current++
+			a.joinedAt[s.Author] = i
+			a.counted++
+			continue
+		}
+		if !a.founded {
+			a.noAuthority(i, "the cell is not founded")
+			continue
+		}
+		// A person's first statement in the cell is their acceptance of
+		// the invitation (SCHEMA §3, join).
+		if m := a.index[s.Author]; m != nil && m.Status == StatusPending && m.Joined == (StatementID{}) {
+			m.Joined = s.id
+			if s.Kind == KindJoin {
+				a.counted++
+			}
+			a.settle(i, []identity.ID{s.Author}, nil, false)
+			if s.Kind == KindJoin {
+				continue
+			}
+		}
+		if s.Kind == KindJoin {
+			a.noAuthority(i, "the author was not invited, or had accepted already")
+			continue
+		}
+		if !a.isMember(s.Author) {
+			a.noAuthority(i, "the author is not a member")
+			continue
+		}
+		switch s.Kind {
+		case KindAdmit:
+			a.admit(i, s)
+		case KindCard:
+			a.card(s.Card)
+			a.counted++
+		case KindRate:
+			a.rate(i, s)
+		case KindExclude:
+			a.vote(i, s)
+		case KindLeave:
+			m := a.index[s.Author]
+			a.endMembership(m)
+			m.Status = StatusLeft
+			m.End = s.id
+			m.Joined = StatementID{}
+			a.ends = append(a.ends, end{s.Author, i, ReasonLeft})
+			a.counted++
+			a.settle(i, nil, nil, true)
+		case KindPolicy:
+			a.propose(i, s)
+		default:
+			a.noAuthority(i, "unknown kind")
+		}
+	}
+}
+
+func (a *applier) admit(i int, s *Statement) {
+	id := s.Card.ID()
+	m := a.index[id]
+	if m != nil && (m.Status == StatusMember || m.Status == StatusExcluded) {
+		a.noAuthority(i, "the person is already a member or was excluded")
+		return
+	}
+	a.card(s.Card)
+	if m == nil {
+		m = a.member(id)
+		a.joinedAt[id] = -1
+	}
+	if m.Status == StatusLeft {
+		// Coming back after leaving: a fresh admission, accepted afresh.
+		m.Status, m.VouchedBy, m.End, m.Joined = StatusPending, nil, StatementID{}, StatementID{}
+		a.vouches[id] = 0
+	}
+	if slices.Contains(m.VouchedBy, s.Author) {
+		a.noAuthority(i, "the author already vouched for the person")
+		return
+	}
+	m.VouchedBy = append(m.VouchedBy, s.Author)
+	a.vouches[id]++
+	a.vouchedFor[s.Author] = append(a.vouchedFor[s.Author], id)
+	a.counted++
+	a.settle(i, []identity.ID{id}, nil, false)
+}
+
+func (a *applier) rate(i int, s *Statement) {
+	if a.cards[s.Subject] == nil {
+		a.noAuthority(i, "the rated person's card is not in the cell")
+		return
+	}
+	k := [2]identity.ID{s.Author, s.Subject}
+	if old, ok := a.ratings[k]; ok {
+		if a.order[old].e.stmt.Seq > s.Seq {
+			a.supers = append(a.supers, s.id)
+			a.counted++
+			return
+		}
+		a.supers = append(a.supers, a.order[old].e.stmt.id)
+	}
+	a.ratings[k] = i
+	a.counted++
+}
+
+func (a *applier) vote(i int, s *Statement) {
+	m := a.index[s.Subject]
+	if m == nil || m.Status == StatusExcluded {
+		a.noAuthority(i, "the person was never admitted, or is excluded already")
+		return
+	}
+	vs := a.votes[s.Subject]
+	if vs == nil {
+		vs = map[identity.ID]int{}
+		a.votes[s.Subject] = vs
+	}
+	if _, ok := vs[s.Author]; ok {
+		a.noAuthority(i, "the author already voted")
+		return
+	}
+	vs[s.Author] = i
+	a.votedOn[s.Author] = append(a.votedOn[s.Author], s.Subject)
+	a.counted++
+	a.settle(i, nil, []identity.ID{s.Subject}, false)
+}
+
+func (a *applier) propose(i int, s *Statement) {
+	if old, ok := a.proposals[s.Author]; ok {
+		a.tally[a.order[old].e.stmt.Policy]--
+	}
+	a.proposals[s.Author] = i
+	a.tally[s.Policy]++
+	a.counted++
+	a.settle(i, nil, nil, false)
+}
+
+func (a *applier) member(id identity.ID) *Member {
+	m := &Member{ID: id, Status: StatusPending}
+	a.members = append(a.members, m)
+	a.index[id] = m
+	return m
+}
+
+func (a *applier) card(c *identity.Card) { keepNewer(a.cards, c) }
+
+// keepNewer puts c into cards unless cards holds a newer card of the same
+// person.
+func keepNewer(cards map[identity.ID]*identity.Card, c *identity.Card) {
+	if old, ok := cards[c.ID()]; !ok || newerCard(c, old) {
+		cards[c.ID()] = c
+	}
+}
+
+// endMembership takes back what a member's membership gave: their open
+// votes, their vouches for pending people and their policy vote. Votes
+// against them stay.
+func (a *applier) endMembership(m *Member) {
+	a.current--
+	a.b.spend(1 + len(a.votedOn[m.ID]) + len(a.vouchedFor[m.ID]))
+	for _, x := range a.votedOn[m.ID] {
+		delete(a.votes[x], m.ID)
+	}
+	delete(a.votedOn, m.ID)
+	for _, p := range a.vouchedFor[m.ID] {
+		if pm := a.index[p]; pm != nil && pm.Status == StatusPending {
+			a.vouches[p]--
+		}
+	}
+	delete(a.vouchedFor, m.ID)
+	if old, ok := a.proposals[m.ID]; ok {
+		a.tally[a.order[old].e.stmt.Policy]--
+		delete(a.proposals, m.ID)
+	}
+}
+
+// settle applies what the statement at order[at] completes: the
+// admissions of the people in pending, the exclusions of the people in
+// subjects, a policy change, and, when all is set or the number of
+// members went down, every admission, exclusion and policy change that
+// is now due. It repeats until nothing changes. Admissions go in member
+// order, exclusions by subject id, so the result does not depend on map
+// iteration.
+func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
+	id := a.order[at].e.stmt.id
+	for {
+		changed := false
+		if all {
+			pending, subjects = pending[:0], subjects[:0]
+			for _, m := range a.members {
+				if m.Status == StatusPending {
+					pending = append(pending, m.ID)
+				}
+			}
+			for x := range a.votes {
+				subjects = append(subjects, x)
+			}
+			a.b.spend(len(a.members) + len(a.votes) + len(a.tally))
+		}
+		for _, p := range pending {
+			m := a.index[p]
+			if m.Status == StatusPending && m.Joined != (StatementID{}) && a.vouches[p] >= a.policy.AdmitVouches {
+				m.Status = StatusMember
+				m.Admission = id
+				a.current++
+				a.joinedAt[p] = at
+				changed = true
+			}
+		}
+		all = false
+		// Exclusions: the smallest subject id whose votes reach the need.
+		var next *Member
+		for _, x := range subjects {
+			m := a.index[x]
+			if m == nil || m.Status == StatusExcluded {
+				continue
+			}
+			others := a.current
+			if m.Status == StatusMember {
+				others--
+			}
+			need := a.policy.VotesToExclude(others)
+			if need > 0 && len(a.votes[x]) >= need && (next == nil || bytes.Compare(x[:], next.ID[:]) < 0) {
+				next = m
+			}
+		}
+		if next != nil {
+			a.exclude(next, at)
+			changed, all = true, true
+		}
+		// Policy: a policy with enough votes of current members.
+		need := a.policy.VotesToChange(a.current)
+		var best *Policy
+		for p, n := range a.tally {
+			if n >= need && (best == nil || policyLess(p, *best)) {
+				best = &p
+			}
+		}
+		if best != nil {
+			a.policy = *best
+			clear(a.proposals)
+			clear(a.tally)
+			changed, all = true, true
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
+// policyLess orders policies for the rare tie of two reaching their
+// votes at once: the stricter admission, then the smaller quorum.
+func policyLess(p, q Policy) bool {
+	if p.AdmitVouches != q.AdmitVouches {
+		return p.AdmitVouches > q.AdmitVouches
+	}
+	return p.ExcludeQuorum < q.ExcludeQuorum
+}
+
+// exclude excludes m at order[at].
+func (a *applier) exclude(m *Member, at int) {
+	vs := a.votes[m.ID]
+	voters := make([]identity.ID, 0, len(vs))
+	for v := range vs {
+		voters = append(voters, v)
+	}
+	slices.SortFunc(voters, func(p, q identity.ID) int { return vs[p] - vs[q] })
+	wasMember := m.Status == StatusMember
+	if wasMember {
+		a.endMembership(m)
+	}
+	m.Status = StatusExcluded
+	m.End = a.order[at].e.stmt.id
+	m.ExcludedBy = voters
+	delete(a.votes, m.ID)
+	if wasMember {
+		a.ends = append(a.ends, end{m.ID, at, ReasonExcluded})
+	}
+}
+
+// fill copies the result into st.
+func (a *applier) fill(st *State) {
+	st.Founded, st.Name, st.Founder, st.Policy = a.founded, a.name, a.founder, a.policy
+	st.members = map[identity.ID]int{}
+	for i, m := range a.members {
+		m.Card = a.cards[m.ID]
+		if m.Status == StatusPending && m.Joined == (StatementID{}) && a.vouches[m.ID] >= a.policy.AdmitVouches {
+			m.Status = StatusInvited
+		}
+		st.Members = append(st.Members, *m)
+		st.members[m.ID] = i
+	}
+	st.Cards = a.cards
+	for _, i := range a.ratings {
+		s := a.order[i].e.stmt
+		st.Ratings = append(st.Ratings, RatingRecord{
+			Statement: s.id, Cell: s.Cell, Author: s.Author, Subject: s.Subject,
+			Rating: s.Rating, Seq: s.Seq, Created: s.Created,
+		})
+	}
+	slices.SortFunc(st.Ratings, func(x, y RatingRecord) int {
+		if c := bytes.Compare(x.Author[:], y.Author[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.Subject[:], y.Subject[:])
+	})
+	for subject, vs := range a.votes {
+		for voter, i := range vs {
+			st.Votes = append(st.Votes, Vote{Statement: a.order[i].e.stmt.id, Voter: voter, Subject: subject})
+		}
+	}
+	slices.SortFunc(st.Votes, func(x, y Vote) int {
+		if c := bytes.Compare(x.Subject[:], y.Subject[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.Voter[:], y.Voter[:])
+	})
+	for voter, i := range a.proposals {
+		st.Proposals = append(st.Proposals, Proposal{Statement: a.order[i].e.stmt.id, Voter: voter, Policy: a.order[i].e.stmt.Policy})
+	}
+	slices.SortFunc(st.Proposals, func(x, y Proposal) int { return bytes.Compare(x.Voter[:], y.Voter[:]) })
+	st.Counted = a.counted
+	st.Superseded = a.supers
+	slices.SortFunc(st.Superseded, compareIDs)
+	st.seq = map[identity.ID]uint64{}
+	for _, n := range a.order {
+		s := n.e.stmt
+		st.seq[s.Author] = max(st.seq[s.Author], s.Seq)
+	}
+}
