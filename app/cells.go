@@ -47,6 +47,9 @@ type CellsScreen struct {
 	// Admit vouches for a contact; Policy changes the rules; Leave ends my
 	// membership; SyncCell makes a sync file for every member.
 	Admit, Policy, Leave, SyncCell *widget.Button
+	// Accept and Decline answer an invitation to the selected cell; they
+	// show only while I am invited and have not accepted.
+	Accept, Decline *widget.Button
 	// Members holds one row for everyone ever admitted, grouped: members,
 	// people waiting for vouches, former members.
 	Members []*MemberRow
@@ -62,6 +65,7 @@ type CellsScreen struct {
 	scores  *reputation.Result
 	detail  *fyne.Container
 	members *fyne.Container
+	invite  *fyne.Container
 	content fyne.CanvasObject
 }
 
@@ -137,8 +141,16 @@ func newCellsScreen(u *UI) *CellsScreen {
 	s.Votes.Wrapping = fyne.TextWrapWord
 	s.members = container.NewVBox()
 
+	s.Accept = widget.NewButtonWithIcon("Accept the invitation", theme.ConfirmIcon(), func() {
+		if v := s.Selected; v != nil {
+			s.change(func() error { _, err := s.u.Svc.JoinCell(v.ID); return err })
+		}
+	})
+	s.Accept.Importance = widget.HighImportance
+	s.Decline = widget.NewButtonWithIcon("Turn it down", theme.CancelIcon(), s.askDecline)
+	s.invite = container.NewGridWrap(fyne.NewSize(260, 38), s.Accept, s.Decline)
 	actions := container.NewGridWrap(fyne.NewSize(260, 38), s.Admit, s.Policy, s.SyncCell, s.Leave)
-	s.detail = container.NewVBox(s.Title, s.Summary, s.Rules, actions, widget.NewSeparator(), s.members, s.Votes)
+	s.detail = container.NewVBox(s.Title, s.Summary, s.Rules, s.invite, actions, widget.NewSeparator(), s.members, s.Votes)
 	s.detail.Hide()
 
 	left := container.NewBorder(
@@ -213,6 +225,11 @@ func (s *CellsScreen) show(v *core.CellView) {
 	s.Summary.SetText(cellSummary(v))
 	s.Rules.SetText(cellRules(v.Policy))
 	member := v.Me == crdt.StatusMember
+	if v.Invitation {
+		s.invite.Show()
+	} else {
+		s.invite.Hide()
+	}
 	for _, b := range []*widget.Button{s.Admit, s.Policy, s.SyncCell, s.Leave} {
 		if member {
 			b.Enable()
@@ -252,7 +269,7 @@ func (s *CellsScreen) show(v *core.CellView) {
 	var votes []string
 	for _, vote := range v.Votes {
 		votes = append(votes, fmt.Sprintf("%s: %s of %d needed votes to exclude (%s)",
-			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), excludeQuorum(v), personNames(vote.Voters)))
+			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, personNames(vote.Voters)))
 	}
 	if len(votes) == 0 {
 		s.Votes.SetText("No open votes to exclude anyone.")
@@ -275,7 +292,7 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	parts := []string{memberStatus(v, m)}
 	if len(m.VouchedBy) > 0 {
 		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
-	} else if m.ID == v.State.Founder {
+	} else if m.ID == v.Founder.ID {
 		parts = append(parts, "founded the cell")
 	}
 	if len(m.ExcludedBy) > 0 {
@@ -352,22 +369,10 @@ func (s *CellsScreen) admitOptions(v *core.CellView) ([]string, map[string]ident
 	if err != nil {
 		return nil, nil, err
 	}
-	me := s.u.Svc.Card().ID()
 	var names []string
 	ids := map[string]identity.ID{}
 	for _, c := range contacts {
-		if c.Blocked || v.State.IsMember(c.ID()) {
-			continue
-		}
-		skip := false
-		for _, m := range v.Members {
-			if m.ID == c.ID() {
-				for _, p := range m.VouchedBy {
-					skip = skip || (p.ID == me && m.Status == crdt.StatusPending)
-				}
-			}
-		}
-		if skip {
+		if c.Blocked || v.CanAdmit(c.ID()) != nil {
 			continue
 		}
 		label := c.Name()
@@ -422,10 +427,23 @@ func (s *CellsScreen) change(do func() error) {
 func (s *CellsScreen) askExclude(v *core.CellView, m core.MemberView) {
 	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %d of the other members "+
 		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
-		"its ratings or add to them. Your vote cannot be taken back.", m.Name, excludeQuorum(v), m.Name, v.Name))
+		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, v.Name))
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.ask("Vote to exclude "+m.Name+"?", msg, "Vote to exclude", func() {
 		s.change(func() error { _, err := s.u.Svc.VoteExclude(v.ID, m.ID); return err })
+	})
+}
+
+func (s *CellsScreen) askDecline() {
+	v := s.Selected
+	if v == nil {
+		return
+	}
+	msg := widget.NewLabel("This computer forgets " + v.Name + ". Nothing of yours was in it. " +
+		"If you change your mind, ask a member to send you the cell again.")
+	msg.Wrapping = fyne.TextWrapWord
+	s.u.askWith("Turn down the invitation to "+v.Name+"?", msg, "Turn it down", "Keep it", func() {
+		s.change(func() error { return s.u.Svc.DeclineCell(v.ID) })
 	})
 }
 
@@ -469,8 +487,9 @@ func (s *CellsScreen) askPolicy() {
 	items := []*widget.FormItem{
 		{Text: "Vouches to join", Widget: s.PolicyVouches, HintText: "how many members must vouch for a newcomer"},
 		{Text: "Votes to exclude", Widget: s.PolicyVotes, HintText: "how many other members must vote someone out"},
+		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %d members vote for the same rules.", v.PolicyVotesNeeded))},
 	}
-	d := dialog.NewForm("Rules of "+v.Name, "Save", "Cancel", items, func(ok bool) {
+	d := dialog.NewForm("Rules of "+v.Name, "Vote for these rules", "Cancel", items, func(ok bool) {
 		a, b := s.PolicyVouches.Selected, s.PolicyVotes.Selected
 		s.PolicyVouches, s.PolicyVotes = nil, nil
 		if !ok {
@@ -489,8 +508,10 @@ func (s *CellsScreen) askPolicy() {
 
 // cellListLine is the second line of a cell in the list.
 func cellListLine(v *core.CellView) string {
-	n := len(v.State.CurrentMembers())
-	return countWords(n, "member", "members") + " · " + standingWords(v.Me)
+	if v.Invitation {
+		return "You are invited: open the cell to accept or decline"
+	}
+	return countWords(v.Current, "member", "members") + " · " + standingWords(v.Me)
 }
 
 // standingWords says my standing in a cell.
@@ -566,16 +587,6 @@ func memberStatus(v *core.CellView, m core.MemberView) string {
 		return "left"
 	}
 	return string(m.Status)
-}
-
-// excludeQuorum is how many votes exclude a member of v, as the policy
-// says: a fixed number capped at the other members, or a majority of them.
-func excludeQuorum(v *core.CellView) int {
-	others := max(len(v.State.CurrentMembers())-1, 1)
-	if q := v.Policy.ExcludeQuorum; q > 0 {
-		return min(q, others)
-	}
-	return others/2 + 1
 }
 
 func votedAgainst(v *core.CellView, subject, voter identity.ID) bool {

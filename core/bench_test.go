@@ -46,9 +46,7 @@ func newSyncBench(b *testing.B, n int) *syncBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := a.Admit(cell.ID, bo.Card().ID()); err != nil {
-		b.Fatal(err)
-	}
+	invite(b, a, bo, cell.ID)
 	var people []*identity.Card
 	for i := range 20 {
 		p, err := identity.New(fmt.Sprintf("Person %d", i), time.Now())

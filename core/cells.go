@@ -30,16 +30,48 @@ var (
 type CellView struct {
 	ID      crdt.CellID
 	Name    string
+	Founder Person
 	Policy  crdt.Policy
 	Me      crdt.Status // my standing in the cell ("" if never a member)
-	Members []MemberView
+	// Invitation is true while I am invited (or vouched for) and have not
+	// accepted: nothing of mine goes into the cell until I do.
+	Invitation bool
+	Members    []MemberView
+	// Current is the number of current members.
+	Current int
 	// Votes are the open votes to exclude someone.
 	Votes []VoteView
+	// PolicyVotes are the open votes for new rules, and PolicyVotesNeeded
+	// how many members must vote for the same rules to change them.
+	PolicyVotes       []PolicyVoteView
+	PolicyVotesNeeded int
 	// Ratings is the number of ratings that count.
 	Ratings int
-	// State is the full derived state, for detailed views.
-	State *crdt.State
+	// Invalid lists the entries that do not count, for detailed views.
+	Invalid []crdt.Rejected
+
+	state *crdt.State
+	me    identity.ID
 }
+
+// PolicyVoteView is a member's open vote for new rules.
+type PolicyVoteView struct {
+	Voter  Person
+	Policy crdt.Policy
+	Mine   bool
+}
+
+// CanAdmit says whether I may vouch for person in the cell now: nil, or
+// an error wrapping crdt.ErrNotAllowed that says why not.
+func (v *CellView) CanAdmit(person identity.ID) error {
+	return v.state.CanAdmit(v.me, person)
+}
+
+// IsMember reports whether id is a current member of the cell.
+func (v *CellView) IsMember(id identity.ID) bool { return v.state.IsMember(id) }
+
+// VotesToExclude returns how many votes exclude id now (0: cannot be).
+func (v *CellView) VotesToExclude(id identity.ID) int { return v.state.VotesToExclude(id) }
 
 // MemberView is one person who was ever admitted to a cell.
 type MemberView struct {
@@ -49,6 +81,8 @@ type MemberView struct {
 	VouchedBy  []Person
 	ExcludedBy []Person
 	IsMe       bool
+	// Accepted is false for someone invited who has not accepted yet.
+	Accepted bool
 }
 
 // VoteView is an open vote to exclude someone.
@@ -58,15 +92,8 @@ type VoteView struct {
 	// Needed is how many votes exclude the person under the cell's rules
 	// now (see crdt/SCHEMA.md).
 	Needed int
-}
-
-// votesNeeded is the exclusion quorum: a majority of the other current
-// members, or the policy's fixed number capped at that count.
-func votesNeeded(p crdt.Policy, others int) int {
-	if p.ExcludeQuorum > 0 {
-		return min(p.ExcludeQuorum, others)
-	}
-	return others/2 + 1
+	// Mine is true when one of the votes is mine.
+	Mine bool
 }
 
 // Person is an identity with the name this device shows for it.
@@ -202,8 +229,16 @@ func people(names map[identity.ID]string, ids []identity.ID) []Person {
 
 func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 	st := c.State()
-	v := &CellView{ID: c.ID(), Name: st.Name, Policy: st.Policy, State: st, Ratings: len(st.Ratings)}
 	me := s.me.Card.ID()
+	v := &CellView{
+		ID: c.ID(), Name: st.Name, Founder: person(names, st.Founder), Policy: st.Policy,
+		Invitation: st.IsInvited(me), Current: len(st.CurrentMembers()),
+		PolicyVotesNeeded: st.VotesToChangePolicy(), Ratings: len(st.Ratings), Invalid: st.Invalid,
+		state: st, me: me,
+	}
+	for _, p := range st.Proposals {
+		v.PolicyVotes = append(v.PolicyVotes, PolicyVoteView{Voter: person(names, p.Voter), Policy: p.Policy, Mine: p.Voter == me})
+	}
 	for _, m := range st.Members {
 		mv := MemberView{
 			ID:         m.ID,
@@ -212,6 +247,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 			VouchedBy:  people(names, m.VouchedBy),
 			ExcludedBy: people(names, m.ExcludedBy),
 			IsMe:       m.ID == me,
+			Accepted:   m.Joined != crdt.StatementID{},
 		}
 		if mv.IsMe {
 			v.Me = m.Status
@@ -223,15 +259,12 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 	for _, vote := range st.Votes {
 		vv, ok := votes[vote.Subject]
 		if !ok {
-			others := len(st.CurrentMembers())
-			if st.IsMember(vote.Subject) {
-				others--
-			}
-			vv = &VoteView{Subject: person(names, vote.Subject), Needed: votesNeeded(st.Policy, others)}
+			vv = &VoteView{Subject: person(names, vote.Subject), Needed: st.VotesToExclude(vote.Subject)}
 			votes[vote.Subject] = vv
 			order = append(order, vote.Subject)
 		}
 		vv.Voters = append(vv.Voters, person(names, vote.Voter))
+		vv.Mine = vv.Mine || vote.Voter == me
 	}
 	for _, id := range order {
 		v.Votes = append(v.Votes, *votes[id])
@@ -449,8 +482,9 @@ func (s *Service) cardOf(id identity.ID) (*identity.Card, error) {
 	return card, err
 }
 
-// Admit vouches for a contact in a cell: with the cell's default policy they
-// become a member at once, and their card is shared with the cell.
+// Admit vouches for a contact in a cell and shares their card with it:
+// with the cell's default policy they are invited at once, and become a
+// member when they accept on their own device.
 func (s *Service) Admit(cell crdt.CellID, person identity.ID) (*CellView, error) {
 	card, err := s.cardOf(person)
 	if err != nil {
@@ -471,6 +505,40 @@ func (s *Service) VoteExclude(cell crdt.CellID, person identity.ID) (*CellView, 
 	})
 }
 
+// JoinCell accepts my invitation to a cell: from then on I am a member
+// (once enough members have vouched) and my statements go into it.
+func (s *Service) JoinCell(cell crdt.CellID) (*CellView, error) {
+	return s.changeCell(cell, func(c *crdt.Cell) error {
+		_, err := c.Join(s.me, s.opt.now())
+		return err
+	})
+}
+
+// DeclineCell turns down my invitation to a cell: the device forgets the
+// cell. Nothing of mine was in it. It fails with crdt.ErrNotAllowed if I
+// am not invited to that cell but a member or former member of it.
+func (s *Service) DeclineCell(cell crdt.CellID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all, err := s.loadCells()
+	if err != nil {
+		return err
+	}
+	c, ok := all[cell]
+	if !ok {
+		return ErrNoSuchCell
+	}
+	if !c.State().IsInvited(s.me.Card.ID()) {
+		return fmt.Errorf("%w: you can only turn down an invitation you have not accepted", crdt.ErrNotAllowed)
+	}
+	err = s.db.Update(func(tx *store.Tx) error { return tx.Delete(bucketCell, nil, cell[:]) })
+	if err != nil {
+		return err
+	}
+	delete(all, cell)
+	return nil
+}
+
 // LeaveCell ends my membership of a cell.
 func (s *Service) LeaveCell(cell crdt.CellID) (*CellView, error) {
 	return s.changeCell(cell, func(c *crdt.Cell) error {
@@ -479,7 +547,8 @@ func (s *Service) LeaveCell(cell crdt.CellID) (*CellView, error) {
 	})
 }
 
-// SetPolicy changes a cell's rules.
+// SetPolicy adds my vote for new rules in a cell. They change when
+// enough members have voted for the same rules (CellView.PolicyVotesNeeded).
 func (s *Service) SetPolicy(cell crdt.CellID, p crdt.Policy) (*CellView, error) {
 	return s.changeCell(cell, func(c *crdt.Cell) error {
 		_, err := c.SetPolicy(s.me, p, s.opt.now())
@@ -559,4 +628,14 @@ func (s *Service) checker() *crdt.Checker {
 		return s.opt.Checker
 	}
 	return &s.own
+}
+
+// RulesSentence says a cell's rules in plain words: how many vouches let
+// someone in, and how many votes exclude someone.
+func RulesSentence(p crdt.Policy) string {
+	in := plural(p.AdmitVouches, "vouch", "vouches") + " to join"
+	if p.ExcludeQuorum == 0 {
+		return in + "; a majority of the other members to exclude someone"
+	}
+	return in + "; " + plural(p.ExcludeQuorum, "vote", "votes") + " to exclude someone"
 }

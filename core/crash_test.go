@@ -33,7 +33,7 @@ func TestImportKilled(t *testing.T) {
 	}
 	meet(t, a, b)
 	cell, _ := a.NewCell("Night")
-	a.Admit(cell.ID, b.Card().ID())
+	invite(t, a, b, cell.ID)
 	// Publish the cards of the two people rated below in the cell first,
 	// so each later rating is exactly one new statement.
 	x, y := newCard(t, "X"), newCard(t, "Y")
@@ -63,7 +63,7 @@ func TestImportKilled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v.State.Counted
+		return v.state.Counted
 	}
 	base := counted()
 

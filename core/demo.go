@@ -401,6 +401,11 @@ func (w *demoWorld) admit(voucher, cell, newcomer string) error {
 			n.seen[id] = w.version[id]
 		}
 	}
+	// The newcomer accepts on their own device.
+	if _, err := n.s.JoinCell(id); err != nil {
+		return fmt.Errorf("%s joining %s: %w", newcomer, cell, err)
+	}
+	w.did(n, id, true)
 	return nil
 }
 
@@ -663,19 +668,14 @@ func (w *demoWorld) describe() (*Demo, error) {
 		return nil, err
 	}
 	var kitVoters []string
+	need := 0
 	for _, vote := range rs.Votes {
 		if vote.Subject.Name == demoFlagged {
 			for _, p := range vote.Voters {
 				kitVoters = append(kitVoters, p.Name)
 			}
+			need = vote.Needed
 		}
-	}
-	// The quorum rule of crdt/SCHEMA.md: a majority of the other current
-	// members unless the policy fixes a number.
-	others := len(rs.State.CurrentMembers()) - 1
-	need := others/2 + 1
-	if q := rs.Policy.ExcludeQuorum; q > 0 {
-		need = min(q, others)
 	}
 	more := need - len(kitVoters)
 	if len(kitVoters) == 0 || more <= 0 {

@@ -98,16 +98,16 @@ func TestDemo(t *testing.T) {
 		if c.Me != crdt.StatusMember {
 			t.Errorf("the viewer is %q in %s", c.Me, c.Name)
 		}
-		founders[c.State.Founder.String()] = true
-		if len(c.State.Invalid) > 0 {
-			t.Errorf("%s: statements that do not count: %+v", c.Name, c.State.Invalid)
+		founders[c.state.Founder.String()] = true
+		if len(c.state.Invalid) > 0 {
+			t.Errorf("%s: statements that do not count: %+v", c.Name, c.state.Invalid)
 		}
-		for _, r := range c.State.Ratings {
+		for _, r := range c.state.Ratings {
 			months[r.Rating.Day[:7]] = true
 		}
 		for _, m := range c.Members {
 			memberships[m.Name]++
-			if m.Status == crdt.StatusMember && len(m.VouchedBy) == 0 && m.ID != c.State.Founder {
+			if m.Status == crdt.StatusMember && len(m.VouchedBy) == 0 && m.ID != c.state.Founder {
 				t.Errorf("%s is a member of %s without a vouch", m.Name, c.Name)
 			}
 		}
@@ -121,7 +121,7 @@ func TestDemo(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, st := range loaded.Statements() {
-			card := c.State.Cards[st.Author]
+			card := c.state.Cards[st.Author]
 			if card == nil {
 				t.Fatalf("%s: no card for the author of a statement", c.Name)
 			}

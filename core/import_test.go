@@ -21,7 +21,7 @@ func TestDamagedFilesChangeNothing(t *testing.T) {
 	a, b := newService(t, "Ana"), newService(t, "Bo")
 	meet(t, a, b)
 	cell, _ := a.NewCell("Night")
-	a.Admit(cell.ID, b.Card().ID())
+	invite(t, a, b, cell.ID)
 	mustImport(t, b, mustExport(t, a, ExportRequest{To: to(b.Card().ID())}))
 	a.Rate(b.Card().ID(), crdt.Rating{Safety: 5, Reliability: 4, Note: "kind"}, nil)
 	file := mustExport(t, a, ExportRequest{To: to(b.Card().ID())})
@@ -81,7 +81,7 @@ func FuzzImport(f *testing.F) {
 	a.AddContact(b.Card().String(), "", true)
 	b.AddContact(a.Card().String(), "", true)
 	cell, _ := a.NewCell("Night")
-	a.Admit(cell.ID, b.Card().ID())
+	invite(f, a, b, cell.ID)
 	first, err := a.Export(ExportRequest{To: to(b.Card().ID())})
 	if err != nil {
 		f.Fatal(err)
@@ -146,8 +146,8 @@ func TestCompatibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Members) != 2 || v.Ratings != 1 || len(v.State.Invalid) != 0 {
-		t.Fatalf("the imported cell: %d members, %d ratings, invalid %v", len(v.Members), v.Ratings, v.State.Invalid)
+	if len(v.Members) != 2 || v.Ratings != 1 || len(v.state.Invalid) != 0 {
+		t.Fatalf("the imported cell: %d members, %d ratings, invalid %v", len(v.Members), v.Ratings, v.state.Invalid)
 	}
 }
 
@@ -165,7 +165,7 @@ func writeCompatFixtures(t *testing.T, dir string) {
 	a := newService(t, "Ana")
 	meet(t, a, b)
 	cell, _ := a.NewCell("Night shift")
-	a.Admit(cell.ID, b.Card().ID())
+	invite(t, a, b, cell.ID)
 	first := mustExport(t, a, ExportRequest{To: to(b.Card().ID())})
 	a.Rate(b.Card().ID(), crdt.Rating{Safety: 5, Reliability: 4, Tags: []string{"on time"}, Note: "helped me move", Day: "2026-11-01"}, nil)
 	second := mustExport(t, a, ExportRequest{To: to(b.Card().ID())})

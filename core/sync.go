@@ -153,7 +153,7 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 			recipients = []*identity.Card{to.Card}
 			if len(cells) == 0 {
 				for _, c := range sortedCells(all) {
-					if st := c.State(); st.IsMember(me) && st.IsMember(to.ID()) {
+					if st := c.State(); st.IsMember(me) && st.Receives(to.ID()) {
 						cells = append(cells, c)
 					}
 				}
@@ -162,7 +162,7 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 				}
 			}
 			for _, c := range cells {
-				if !c.State().IsMember(to.ID()) {
+				if !c.State().Receives(to.ID()) {
 					return fmt.Errorf("%w: %s is not a member of %s", ErrNotInCell, to.Name(), c.State().Name)
 				}
 			}
@@ -172,13 +172,13 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 			}
 			// Everyone who is a current member of every cell named, but
 			// me and the people I blocked.
-			for _, id := range cells[0].State().CurrentMembers() {
+			for _, id := range cells[0].State().Recipients() {
 				if id == me || blocked[id] {
 					continue
 				}
 				inAll := true
 				for _, c := range cells[1:] {
-					inAll = inAll && c.State().IsMember(id)
+					inAll = inAll && c.State().Receives(id)
 				}
 				if card := cells[0].State().Cards[id]; inAll && card != nil {
 					recipients = append(recipients, card)
@@ -285,6 +285,14 @@ type CellChanges struct {
 	Left          []Person
 	NewVotes      int
 	Rejected      int
+	// Undone lists people whose exclusion this file undoes on this
+	// device: they were excluded before and are not now.
+	Undone []Person
+	// Invited lists people newly invited; InvitedMe is true when I am.
+	Invited   []Person
+	InvitedMe bool
+	// Rules is the cell's new policy when the file changes it.
+	Rules *crdt.Policy
 }
 
 // Nothing reports whether the file brings nothing new.
@@ -301,8 +309,19 @@ func (s *ImportSummary) String() string {
 			continue
 		}
 		var what []string
-		if c.NewCell {
+		if c.InvitedMe {
+			what = append(what, "an invitation for you to join")
+		} else if c.NewCell {
 			what = append(what, "the cell itself")
+		}
+		for _, p := range c.Undone {
+			what = append(what, p.Name+"'s exclusion was undone")
+		}
+		if c.Rules != nil {
+			what = append(what, "new rules ("+RulesSentence(*c.Rules)+")")
+		}
+		if n := len(c.Invited); n > 0 {
+			what = append(what, plural(n, "person invited", "people invited"))
 		}
 		if c.NewRatings > 0 {
 			what = append(what, plural(c.NewRatings, "new rating", "new ratings"))
@@ -310,8 +329,8 @@ func (s *ImportSummary) String() string {
 		if n := len(c.NewMembers); n > 0 {
 			what = append(what, plural(n, "new member", "new members"))
 		}
-		if n := len(c.Excluded); n > 0 {
-			what = append(what, plural(n, "exclusion", "exclusions"))
+		for _, p := range c.Excluded {
+			what = append(what, p.Name+" excluded")
 		}
 		if n := len(c.Left); n > 0 {
 			what = append(what, plural(n, "departure", "departures"))
@@ -522,6 +541,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 		}
 		cc.Name = after.Name
 		diffCell(&cc, before, after, names)
+		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
 		if cc.NewStatements > 0 {
 			p.cells = append(p.cells, next)
 			p.summary.NewStatements += cc.NewStatements
@@ -572,7 +592,14 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 		if was == m.Status {
 			continue
 		}
+		if was == crdt.StatusExcluded {
+			cc.Undone = append(cc.Undone, person(names, m.ID))
+		}
 		switch m.Status {
+		case crdt.StatusInvited, crdt.StatusPending:
+			if was == "" || was == crdt.StatusLeft {
+				cc.Invited = append(cc.Invited, person(names, m.ID))
+			}
 		case crdt.StatusMember:
 			cc.NewMembers = append(cc.NewMembers, person(names, m.ID))
 		case crdt.StatusExcluded:
@@ -582,4 +609,8 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 		}
 	}
 	cc.NewVotes = max(0, len(after.Votes)-len(before.Votes))
+	if before.Founded && after.Policy != before.Policy {
+		p := after.Policy
+		cc.Rules = &p
+	}
 }

@@ -56,7 +56,7 @@ func digest(t *testing.T, s *Service) map[string]any {
 		t.Fatal(err)
 	}
 	for _, c := range cells {
-		out["cell "+c.ID.String()] = c.State.Digest()
+		out["cell "+c.ID.String()] = c.state.Digest()
 	}
 	contacts, err := s.Contacts()
 	if err != nil {
@@ -90,9 +90,7 @@ func TestThreePersonChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Admit(cell.ID, b.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
+	invite(t, a, b, cell.ID)
 	dee := newCard(t, "Dee")
 	if _, err := a.AddContact(dee.String(), "", false); err != nil {
 		t.Fatal(err)
@@ -101,23 +99,18 @@ func TestThreePersonChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := mustImport(t, b, mustExport(t, a, ExportRequest{To: to(b.Card().ID())}))
-	if len(sum.Cells) != 1 || !sum.Cells[0].NewCell || sum.Cells[0].NewRatings != 1 || sum.From.Name != "Ana" {
+	if len(sum.Cells) != 1 || sum.Cells[0].NewRatings != 1 || sum.From.Name != "Ana" {
 		t.Fatalf("B's import: %+v (%s)", sum, sum)
 	}
-	if _, err := b.Admit(cell.ID, c.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
-	sum = mustImport(t, c, mustExport(t, b, ExportRequest{Cells: []crdt.CellID{cell.ID}}))
-	if sum.NewStatements == 0 {
-		t.Fatalf("C got nothing: %s", sum)
-	}
+	// C's invitation carries the whole cell.
+	invite(t, b, c, cell.ID)
 	v, err := c.FindCell("night")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ratings := v.State.RatingsAbout(dee.ID())
-	if len(ratings) != 1 || ratings[0].Author != a.Card().ID() || len(v.State.Invalid) != 0 {
-		t.Fatalf("C sees ratings %+v, invalid %+v", ratings, v.State.Invalid)
+	ratings := v.state.RatingsAbout(dee.ID())
+	if len(ratings) != 1 || ratings[0].Author != a.Card().ID() || len(v.state.Invalid) != 0 {
+		t.Fatalf("C sees ratings %+v, invalid %+v", ratings, v.state.Invalid)
 	}
 	// C learned Ana and Dee through the cell.
 	ana, err := c.FindContact("ana")
@@ -141,9 +134,7 @@ func TestIncrementalExport(t *testing.T) {
 	a, b := newService(t, "Ana"), newService(t, "Bo")
 	meet(t, a, b)
 	cell, _ := a.NewCell("Market")
-	if _, err := a.Admit(cell.ID, b.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
+	invite(t, a, b, cell.ID)
 	first, err := a.Export(ExportRequest{To: to(b.Card().ID())})
 	if err != nil {
 		t.Fatal(err)
@@ -172,8 +163,8 @@ func TestExportRules(t *testing.T) {
 	meet(t, a, c)
 	cell, _ := a.NewCell("Night")
 	other, _ := a.NewCell("Other")
-	a.Admit(cell.ID, b.Card().ID())
-	a.Admit(other.ID, c.Card().ID())
+	invite(t, a, b, cell.ID)
+	invite(t, a, c, other.ID)
 
 	// Bo never receives Other; a person with no shared cell gets nothing.
 	res, err := a.Export(ExportRequest{To: to(b.Card().ID())})
@@ -208,7 +199,7 @@ func TestImportRefusals(t *testing.T) {
 	a, b, c := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
 	meet(t, a, b)
 	cell, _ := a.NewCell("Night")
-	a.Admit(cell.ID, b.Card().ID())
+	invite(t, a, b, cell.ID)
 	file := mustExport(t, a, ExportRequest{To: to(b.Card().ID())})
 
 	// Not for me.
@@ -246,7 +237,7 @@ func TestCrashersAsChanges(t *testing.T) {
 	a, b := newService(t, "Ana"), newService(t, "Bo")
 	meet(t, a, b)
 	cell, _ := a.NewCell("Night")
-	a.Admit(cell.ID, b.Card().ID())
+	invite(t, a, b, cell.ID)
 	mustImport(t, b, mustExport(t, a, ExportRequest{To: to(b.Card().ID())}))
 	before := digest(t, b)
 	for _, f := range files {
@@ -282,8 +273,8 @@ func TestAnyOrder(t *testing.T) {
 	meet(t, a, c)
 	meet(t, b, c)
 	cell, _ := a.NewCell("Night")
-	a.Admit(cell.ID, b.Card().ID())
-	a.Admit(cell.ID, c.Card().ID())
+	invite(t, a, b, cell.ID)
+	invite(t, a, c, cell.ID)
 	base := mustExport(t, a, ExportRequest{Cells: []crdt.CellID{cell.ID}})
 	mustImport(t, b, base)
 	mustImport(t, c, base)
@@ -316,7 +307,7 @@ func TestAnyOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := v.State.Digest()
+		got := v.state.Digest()
 		if want == ([32]byte{}) {
 			want = got
 		} else if got != want {
@@ -325,5 +316,33 @@ func TestAnyOrder(t *testing.T) {
 		if v.Ratings != 3 {
 			t.Fatalf("%s sees %d ratings, want 3", s.Card().Pseudonym, v.Ratings)
 		}
+	}
+}
+
+// invite has from vouch for to in cell and to accept, as two devices do:
+// from's sync file carries the invitation, to accepts, and to's sync file
+// carries the acceptance back.
+func invite(t testing.TB, from, to *Service, cell crdt.CellID) {
+	t.Helper()
+	if _, err := from.Admit(cell, to.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	id := to.Card().ID()
+	res, err := from.Export(ExportRequest{To: &id, Cells: []crdt.CellID{cell}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := to.Import(ctx, res.Data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := to.JoinCell(cell); err != nil {
+		t.Fatal(err)
+	}
+	back := from.Card().ID()
+	if res, err = to.Export(ExportRequest{To: &back, Cells: []crdt.CellID{cell}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := from.Import(ctx, res.Data); err != nil {
+		t.Fatal(err)
 	}
 }

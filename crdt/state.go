@@ -228,6 +228,25 @@ func (s *State) IsInvited(id identity.ID) bool {
 	return ok && (m.Status == StatusInvited || m.Status == StatusPending) && m.Joined == (StatementID{})
 }
 
+// Receives reports whether id is sent the cell: a current member, or
+// someone invited who needs the cell to accept.
+func (s *State) Receives(id identity.ID) bool {
+	m, ok := s.Member(id)
+	return ok && (m.Status == StatusMember || m.Status == StatusInvited)
+}
+
+// Recipients returns the people sent the cell (see Receives), in member
+// order.
+func (s *State) Recipients() []identity.ID {
+	var ids []identity.ID
+	for _, m := range s.Members {
+		if m.Status == StatusMember || m.Status == StatusInvited {
+			ids = append(ids, m.ID)
+		}
+	}
+	return ids
+}
+
 // CanAdmit says whether voucher, a current member, may vouch for person
 // now: nil, or an error wrapping [ErrNotAllowed] that says why not.
 func (s *State) CanAdmit(voucher, person identity.ID) error {

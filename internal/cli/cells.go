@@ -48,9 +48,10 @@ entries that do not count (forged, from excluded members, ...) and why.`,
 			{
 				name: "admit", args: "CELL CONTACT",
 				summary: "vouch for a contact so they join a cell",
-				help: `Vouches for CONTACT in CELL. With the usual rules they become a member at
-once; the other members learn their card. Your name stays on the vouch:
-vouch only for people you would answer for.`,
+				help: `Vouches for CONTACT in CELL. With the usual rules this invites them at
+once: they become a member when they accept on their own device (trustdesk
+cell join). The other members learn their card. Your name stays on the
+vouch: vouch only for people you would answer for.`,
 				run: runCellAdmit,
 			},
 			{
@@ -61,6 +62,19 @@ a majority of the other members), nobody sends them the cell any more.`,
 				run: runCellExclude,
 			},
 			{
+				name: "join", args: "CELL",
+				summary: "accept an invitation to a cell",
+				help: `Accepts your invitation to CELL. Until you accept, you are not a member
+and nothing of yours (ratings, votes, notes) goes into the cell.`,
+				run: runCellJoin,
+			},
+			{
+				name: "decline", args: "CELL",
+				summary: "turn down an invitation to a cell",
+				help:    "Turns down your invitation to CELL: this device forgets the cell.",
+				run:     runCellDecline,
+			},
+			{
 				name: "leave", args: "CELL",
 				summary: "leave a cell",
 				help:    "Leaves CELL. Members stop sending it to you.",
@@ -68,10 +82,12 @@ a majority of the other members), nobody sends them the cell any more.`,
 			},
 			{
 				name: "policy", args: "CELL [--admit-vouches N] [--exclude-quorum N]",
-				summary: "show or change a cell's rules",
-				help: `Shows CELL's rules, or changes them: --admit-vouches N members must vouch
-for someone before they join; --exclude-quorum N votes exclude a member
-(0 means a majority of the other members).`,
+				summary: "show a cell's rules, or vote to change them",
+				help: `Shows CELL's rules, or adds your vote to change them: --admit-vouches N
+members must vouch for someone before they join; --exclude-quorum N votes
+exclude a member (0 means a majority of the other members). The rules change
+once a majority of the members (or more, if excluding takes more) have voted
+for the same rules.`,
 				flags: func(fs *flag.FlagSet, o *opts) {
 					fs.IntVar(&o.admitVouches, "admit-vouches", -1, "")
 					fs.IntVar(&o.excludeQuorum, "exclude-quorum", -1, "")
@@ -188,7 +204,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		j.Votes = append(j.Votes, vj)
 	}
 	if verbose {
-		for _, r := range v.State.Invalid {
+		for _, r := range v.Invalid {
 			rj := rejectedJSON{Reason: core.ReasonWords(r.Reason), Detail: r.Detail}
 			if r.ID != (crdt.StatementID{}) {
 				rj.ID, rj.Kind, rj.Author = r.ID.String(), r.Kind.String(), r.Author.String()
@@ -199,6 +215,17 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 	return j
 }
 
+// policyVotes counts the open votes for rules p.
+func policyVotes(v *core.CellView, p crdt.Policy) int {
+	n := 0
+	for _, pv := range v.PolicyVotes {
+		if pv.Policy == p {
+			n++
+		}
+	}
+	return n
+}
+
 // statusWords says a member's standing in plain words.
 func statusWords(s crdt.Status) string {
 	switch s {
@@ -206,6 +233,8 @@ func statusWords(s crdt.Status) string {
 		return "member"
 	case crdt.StatusPending:
 		return "waiting for more vouches"
+	case crdt.StatusInvited:
+		return "invited, has not accepted yet"
 	case crdt.StatusExcluded:
 		return "excluded"
 	case crdt.StatusLeft:
@@ -234,6 +263,9 @@ func printCell(w io.Writer, v *core.CellView, verbose bool) {
 	if v.Me != crdt.StatusMember {
 		fmt.Fprintf(w, "You: %s\n", statusWords(v.Me))
 	}
+	if v.Invitation {
+		fmt.Fprintf(w, "You are invited to this cell. Accept with: trustdesk cell join %s  (or turn it down: trustdesk cell decline %s)\n", v.ID, v.ID)
+	}
 	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", countWords(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
 	for _, m := range v.Members {
@@ -254,13 +286,19 @@ func printCell(w io.Writer, v *core.CellView, verbose bool) {
 			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, countWords(len(vote.Voters), "vote", "votes"), vote.Needed, names(vote.Voters))
 		}
 	}
+	if len(v.PolicyVotes) > 0 {
+		fmt.Fprintf(w, "\nOpen votes for new rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
+		for _, pv := range v.PolicyVotes {
+			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, core.RulesSentence(pv.Policy))
+		}
+	}
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
-	if n := len(v.State.Invalid); n > 0 && !verbose {
+	if n := len(v.Invalid); n > 0 && !verbose {
 		fmt.Fprintf(w, "%d entries do not count (see --verbose).\n", n)
 	}
-	if verbose && len(v.State.Invalid) > 0 {
+	if verbose && len(v.Invalid) > 0 {
 		fmt.Fprintln(w, "\nEntries that do not count:")
-		for _, r := range v.State.Invalid {
+		for _, r := range v.Invalid {
 			id := "(unreadable)"
 			if r.ID != (crdt.StatementID{}) {
 				id = r.ID.String()[:12] + " " + r.Kind.String()
@@ -412,6 +450,31 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 	})
 }
 
+func runCellJoin(r *runner, _ *opts, args []string) error {
+	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
+		v, err := s.JoinCell(v.ID)
+		if err != nil {
+			return err
+		}
+		if v.Me == crdt.StatusMember {
+			fmt.Fprintf(r.env.Stdout, "You joined %s: you are a member now.\n", v.Name)
+		} else {
+			fmt.Fprintf(r.env.Stdout, "You accepted the invitation to %s; you become a member once enough members have vouched for you.\n", v.Name)
+		}
+		return nil
+	})
+}
+
+func runCellDecline(r *runner, _ *opts, args []string) error {
+	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
+		if err := s.DeclineCell(v.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "You turned down the invitation to %s; this device forgot the cell.\n", v.Name)
+		return nil
+	})
+}
+
 func runCellLeave(r *runner, _ *opts, args []string) error {
 	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
 		if _, err := s.LeaveCell(v.ID); err != nil {
@@ -435,6 +498,9 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 			var err error
 			if v, err = s.SetPolicy(v.ID, p); err != nil {
 				return err
+			}
+			if v.Policy != p {
+				fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), countWords(policyVotes(v, p), "vote", "votes"), v.PolicyVotesNeeded)
 			}
 		}
 		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, countWords(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
