@@ -31,8 +31,26 @@ func sharedCell(t *testing.T, w *cellWorld) crdt.CellID {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each is invited, accepts on their own device, and Mara learns it.
 	for _, p := range []*core.Service{w.ann, w.bob} {
 		if _, err := w.mara.Admit(v.ID, p.Card().ID()); err != nil {
+			t.Fatal(err)
+		}
+		to, back := p.Card().ID(), w.mara.Card().ID()
+		res, err := w.mara.Export(core.ExportRequest{To: &to, Cells: []crdt.CellID{v.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Import(context.Background(), res.Data); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.JoinCell(v.ID); err != nil {
+			t.Fatal(err)
+		}
+		if res, err = p.Export(core.ExportRequest{To: &back, Cells: []crdt.CellID{v.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -196,61 +196,66 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 	if len(against) == 0 {
 		return nil
 	}
+	// Only statements that had an effect in the first pass can have
+	// stopped an exclusion; the others need no trial.
 	mine := map[identity.ID][]int{}
 	for i, n := range order {
 		s := n.e.stmt
-		if controls(s.Kind) && len(against[s.Author]) > 0 {
+		if controls(s.Kind) && base.effect[i] && len(against[s.Author]) > 0 {
 			mine[s.Author] = append(mine[s.Author], i)
 		}
 	}
-	var out []candidate
-	seen := make([]int32, len(order)) // DFS marks, by vote number + 1
-	mark := int32(0)
+	// Statements placed after a vote against their author are not in that
+	// vote's past. For the others, which statements each statement has in
+	// its past is worked out in one pass in order, as bit sets over them.
+	contested := map[identity.ID][]int{}
+	bit := map[int]int{}
 	for who, own := range mine {
-		votes := against[who]
-		first := votes[0] // votes are in order: the earliest placed
-		var contested, early []int
+		first := against[who][0] // votes are in order: the earliest placed
 		for _, i := range own {
 			if i > first {
-				contested = append(contested, i) // not an ancestor of the first vote
+				contested[who] = append(contested[who], i)
 			} else {
-				early = append(early, i)
+				bit[i] = len(bit)
 			}
 		}
-		// An early statement is contested unless every vote has it in its
-		// past. The walk back from a vote stops below the earliest of them.
-		if len(early) > 0 {
-			lowest := early[0]
-			seenBy := make([]int, len(early))
-			for _, v := range votes {
-				mark++
-				stack := []int{v}
-				for len(stack) > 0 {
-					i := stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-					b.spend(1)
-					for _, p := range order[i].prev {
-						if p >= lowest && seen[p] != mark {
-							seen[p] = mark
-							stack = append(stack, p)
-						}
-					}
-				}
-				for k, i := range early {
-					if seen[i] == mark {
-						seenBy[k]++
-					}
-				}
-				if b.over() {
-					return nil
+	}
+	if len(bit) > 0 {
+		words := (len(bit) + 63) / 64
+		b.spend(len(order) * words)
+		if b.over() {
+			return nil
+		}
+		past := make([]uint64, len(order)*words)
+		for i, n := range order {
+			row := past[i*words : (i+1)*words]
+			for _, p := range n.prev {
+				for w, x := range past[p*words : (p+1)*words] {
+					row[w] |= x
 				}
 			}
-			for k, i := range early {
-				if seenBy[k] < len(votes) {
-					contested = append(contested, i)
+			if k, ok := bit[i]; ok {
+				row[k/64] |= 1 << (k % 64)
+			}
+		}
+		for who, own := range mine {
+			for _, i := range own {
+				k, ok := bit[i]
+				if !ok {
+					continue
+				}
+				for _, v := range against[who] {
+					if past[v*words+k/64]&(1<<(k%64)) == 0 {
+						contested[who] = append(contested[who], i)
+						break
+					}
 				}
 			}
 		}
+	}
+	var out []candidate
+	for who, contested := range contested {
+		votes := against[who]
 		if len(contested) == 0 {
 			continue
 		}
@@ -332,6 +337,13 @@ type applier struct {
 	proposals map[identity.ID]int // -> order index
 	tally     map[Policy]int
 
+	// vouchAt and joinAt hold the order indexes of a pending person's
+	// counted vouches and of their acceptance; effect marks the
+	// statements that changed who is a member or what the rules are.
+	vouchAt map[identity.ID][]int
+	joinAt  map[identity.ID]int
+	effect  []bool
+
 	counted  int
 	supers   []StatementID
 	rejected []rejection
@@ -364,6 +376,9 @@ func newApplier(cell CellID, order []*node, cut map[int]Reason, b *budget) *appl
 		votedOn:    map[identity.ID][]identity.ID{},
 		proposals:  map[identity.ID]int{},
 		tally:      map[Policy]int{},
+		vouchAt:    map[identity.ID][]int{},
+		joinAt:     map[identity.ID]int{},
+		effect:     make([]bool, len(order)),
 	}
 }
 
@@ -381,6 +396,7 @@ func (a *applier) run() {
 	for i, n := range a.order {
 		s := n.e.stmt
 		if r, ok := a.cut[i]; ok {
+			a.effect[i] = true // it may have had one, were it not cut
 			a.rejected = append(a.rejected, rejection{i, r, "made concurrently with the end of the author's membership, or with votes to exclude the author"})
 			continue
 		}
@@ -410,6 +426,7 @@ func (a *applier) run() {
 		// the invitation (SCHEMA §3, join).
 		if m := a.index[s.Author]; m != nil && m.Status == StatusPending && m.Joined == (StatementID{}) {
 			m.Joined = s.id
+			a.joinAt[s.Author] = i
 			if s.Kind == KindJoin {
 				a.counted++
 			}
@@ -441,6 +458,7 @@ func (a *applier) run() {
 			a.endMembership(m)
 			m.Status = StatusLeft
 			m.End = s.id
+			a.effect[i] = true
 			m.Joined = StatementID{}
 			a.ends = append(a.ends, end{s.Author, i, ReasonLeft})
 			a.counted++
@@ -469,12 +487,14 @@ func (a *applier) admit(i int, s *Statement) {
 		// Coming back after leaving: a fresh admission, accepted afresh.
 		m.Status, m.VouchedBy, m.End, m.Joined = StatusPending, nil, StatementID{}, StatementID{}
 		a.vouches[id] = 0
+		a.vouchAt[id] = nil
 	}
 	if slices.Contains(m.VouchedBy, s.Author) {
 		a.noAuthority(i, "the author already vouched for the person")
 		return
 	}
 	m.VouchedBy = append(m.VouchedBy, s.Author)
+	a.vouchAt[id] = append(a.vouchAt[id], i)
 	a.vouches[id]++
 	a.vouchedFor[s.Author] = append(a.vouchedFor[s.Author], id)
 	a.counted++
@@ -597,6 +617,10 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 			if m.Status == StatusPending && m.Joined != (StatementID{}) && a.vouches[p] >= a.policy.AdmitVouches {
 				m.Status = StatusMember
 				m.Admission = id
+				a.effect[a.joinAt[p]] = true
+				for _, v := range a.vouchAt[p] {
+					a.effect[v] = true
+				}
 				a.current++
 				a.joinedAt[p] = at
 				changed = true
@@ -632,6 +656,11 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 			}
 		}
 		if best != nil {
+			for _, i := range a.proposals {
+				if a.order[i].e.stmt.Policy == *best {
+					a.effect[i] = true
+				}
+			}
 			a.policy = *best
 			clear(a.proposals)
 			clear(a.tally)
@@ -660,6 +689,9 @@ func (a *applier) exclude(m *Member, at int) {
 		voters = append(voters, v)
 	}
 	slices.SortFunc(voters, func(p, q identity.ID) int { return vs[p] - vs[q] })
+	for _, i := range vs {
+		a.effect[i] = true
+	}
 	wasMember := m.Status == StatusMember
 	if wasMember {
 		a.endMembership(m)

@@ -1,0 +1,305 @@
+package crdt
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"trustdesk/identity"
+)
+
+// These tests play the attacks of SCHEMA.md §4.7 with a modified client:
+// the attacker signs statements with their own key, with any prev, any
+// created time, and grinds ids small so they come first in the order.
+
+// forge signs s as by and stores it in c with the given prev, grinding
+// the created time until the id starts with a zero byte when grind is set.
+func forge(t testing.TB, c *Cell, by *identity.Identity, s *Statement, prev []StatementID, grind bool) *Statement {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.derive()
+	s.Cell = c.id
+	s.Seq = st.seq[by.Card.ID()] + 1
+	s.Prev = slices.Clone(prev)
+	slices.SortFunc(s.Prev, compareIDs)
+	for k := 0; ; k++ {
+		s.Created = t0.Add(-time.Duration(k) * time.Second) // backdated
+		if err := s.Sign(by); err != nil {
+			t.Fatal(err)
+		}
+		if !grind || s.id[0] == 0 {
+			break
+		}
+	}
+	if err := c.ensureDoc(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.put(s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// hostileCell founds a cell of the first n people of the test set, all
+// members who accepted, and returns it with its heads.
+func hostileCell(t testing.TB, n int) (*Cell, []StatementID) {
+	t.Helper()
+	c := must(Found(person(t, 0), "Cell", t0))
+	for i := 1; i < n; i++ {
+		admitJoin(c, person(t, 0), person(t, i), t0)
+	}
+	return c, c.State().Heads
+}
+
+// merged returns a cell holding everything of the replicas given.
+func merged(t testing.TB, cs ...*Cell) *Cell {
+	t.Helper()
+	out := must(Load(cs[0].Save()))
+	for _, c := range cs[1:] {
+		if err := out.Merge(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func status(st *State, p *identity.Identity) Status {
+	m, _ := st.Member(p.Card.ID())
+	if m == nil {
+		return ""
+	}
+	return m.Status
+}
+
+// Attack 1: Mal's stale device never saw the votes against him; he sends
+// one member a policy with a huge quorum, with a ground-small id.
+func TestAttackStalePolicyDoesNotRescue(t *testing.T) {
+	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	base, heads := hostileCell(t, 4)
+	honest := must(Load(base.Save()))
+	must(honest.VoteExclude(a, mal.Card.ID(), t0))
+	must(honest.VoteExclude(b, mal.Card.ID(), t0))
+	stale := must(Load(base.Save()))
+	forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, heads, true)
+	for _, order := range [][]*Cell{{honest, stale}, {stale, honest}} {
+		st := merged(t, order...).State()
+		if status(st, mal) != StatusExcluded || st.Policy.ExcludeQuorum != 0 {
+			t.Fatalf("Mal %s, policy %+v", status(st, mal), st.Policy)
+		}
+	}
+	_ = c
+}
+
+// Attack 1b: the stale device admits fakes who accept at once, raising
+// the number of votes a majority needs.
+func TestAttackConcurrentFakesDoNotRescue(t *testing.T) {
+	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	base, heads := hostileCell(t, 4)
+	honest := must(Load(base.Save()))
+	must(honest.VoteExclude(a, mal.Card.ID(), t0))
+	must(honest.VoteExclude(b, mal.Card.ID(), t0))
+	stale := must(Load(base.Save()))
+	prev := heads
+	for i := 4; i < 8; i++ {
+		adm := forge(t, stale, mal, &Statement{Kind: KindAdmit, Card: person(t, i).Card}, prev, true)
+		j := forge(t, stale, person(t, i), &Statement{Kind: KindJoin}, []StatementID{adm.id}, true)
+		prev = []StatementID{j.id}
+	}
+	if st := stale.State(); len(st.CurrentMembers()) != 8 {
+		t.Fatalf("the stale device shows %d members", len(st.CurrentMembers()))
+	}
+	st := merged(t, honest, stale).State()
+	if status(st, mal) != StatusExcluded {
+		t.Fatalf("Mal: %s", status(st, mal))
+	}
+	for i := 4; i < 8; i++ {
+		if st.IsMember(person(t, i).Card.ID()) {
+			t.Fatalf("a fake Mal admitted concurrently with the votes is a member")
+		}
+	}
+	_ = c
+}
+
+// Attack 2: a backdated leave turns nothing into "left"; an accomplice
+// cannot admit him again.
+func TestAttackBackdatedLeave(t *testing.T) {
+	a, b, acc, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	base, heads := hostileCell(t, 4)
+	honest := must(Load(base.Save()))
+	must(honest.VoteExclude(a, mal.Card.ID(), t0))
+	must(honest.VoteExclude(b, mal.Card.ID(), t0))
+	stale := must(Load(base.Save()))
+	leave := forge(t, stale, mal, &Statement{Kind: KindLeave}, heads, true)
+	again := forge(t, stale, acc, &Statement{Kind: KindAdmit, Card: mal.Card}, []StatementID{leave.id}, true)
+	forge(t, stale, mal, &Statement{Kind: KindJoin}, []StatementID{again.id}, true)
+	st := merged(t, stale, honest).State()
+	if status(st, mal) != StatusExcluded {
+		t.Fatalf("Mal after a backdated leave and re-admission: %s", status(st, mal))
+	}
+}
+
+// Attack 3: revenge. The excluded member backdates a policy of quorum 1
+// and votes against the people who voted him out.
+func TestAttackRevenge(t *testing.T) {
+	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	base, heads := hostileCell(t, 4)
+	honest := must(Load(base.Save()))
+	must(honest.VoteExclude(a, mal.Card.ID(), t0))
+	must(honest.VoteExclude(b, mal.Card.ID(), t0))
+	stale := must(Load(base.Save()))
+	p := forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1}}, heads, true)
+	prev := []StatementID{p.id}
+	for _, x := range []*identity.Identity{a, b, c} {
+		v := forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: x.Card.ID()}, prev, true)
+		prev = []StatementID{v.id}
+	}
+	st := merged(t, honest, stale).State()
+	if status(st, mal) != StatusExcluded || st.Policy.ExcludeQuorum != 0 {
+		t.Fatalf("Mal %s, policy %+v", status(st, mal), st.Policy)
+	}
+	for _, x := range []*identity.Identity{a, b, c} {
+		if !st.IsMember(x.Card.ID()) {
+			t.Fatalf("%s lost membership to revenge", x.Card.Pseudonym)
+		}
+	}
+}
+
+// Attack 3b: revenge with an accomplice, concurrent and balanced: two
+// honest votes against Mal, Mal and an accomplice vote out one honest
+// voter. Neither side saw the other; the side with more votes against
+// it, then the junior member, loses: Mal (admitted after the founder).
+func TestAttackRevengeWithAccomplice(t *testing.T) {
+	a, b, acc, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	base, heads := hostileCell(t, 4)
+	honest := must(Load(base.Save()))
+	must(honest.VoteExclude(a, mal.Card.ID(), t0))
+	must(honest.VoteExclude(b, mal.Card.ID(), t0))
+	stale := must(Load(base.Save()))
+	forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
+	forge(t, stale, acc, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
+	st := merged(t, stale, honest).State()
+	if status(st, mal) != StatusExcluded || !st.IsMember(a.Card.ID()) {
+		t.Fatalf("Mal %s, Ana %s", status(st, mal), status(st, a))
+	}
+}
+
+// Attack 4: one member cannot take the cell over: a lower quorum or a
+// lower bar to join takes a majority.
+func TestAttackTakeover(t *testing.T) {
+	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	cell, _ := hostileCell(t, 4)
+	for _, p := range []*identity.Identity{a, b, c} {
+		must(cell.SetPolicy(p, Policy{AdmitVouches: 2}, t0))
+	}
+	if cell.State().Policy.AdmitVouches != 2 {
+		t.Fatal("three of four did not change the rules")
+	}
+	must(cell.SetPolicy(mal, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, t0))
+	for _, p := range []*identity.Identity{a, b, c} {
+		must(cell.VoteExclude(mal, p.Card.ID(), t0))
+	}
+	fake := person(t, 4)
+	must(cell.Admit(mal, fake.Card, t0))
+	must(cell.Join(fake, t0))
+	st := cell.State()
+	if st.Policy != (Policy{AdmitVouches: 2}) {
+		t.Fatalf("one member changed the rules: %+v", st.Policy)
+	}
+	for _, p := range []*identity.Identity{a, b, c} {
+		if !st.IsMember(p.Card.ID()) {
+			t.Fatal("one member excluded another alone")
+		}
+	}
+	if st.IsMember(fake.Card.ID()) {
+		t.Fatal("one vouch admitted a fake under a rule of two")
+	}
+}
+
+// Attack 6: nobody becomes a member without accepting.
+func TestAttackNoMembershipWithoutConsent(t *testing.T) {
+	mal, you := person(t, 0), person(t, 1)
+	c := must(Found(mal, "Night market", t0))
+	must(c.Admit(mal, you.Card, t0))
+	st := c.State()
+	if st.IsMember(you.Card.ID()) || status(st, you) != StatusInvited || !st.Receives(you.Card.ID()) {
+		t.Fatalf("you, without accepting: %s", status(st, you))
+	}
+	if _, err := c.Rate(you, mal.Card, rating(5, 5), t0); err == nil {
+		t.Fatal("a statement of yours went into a cell you did not accept")
+	}
+	must(c.Join(you, t0))
+	if !c.State().IsMember(you.Card.ID()) {
+		t.Fatal("not a member after accepting")
+	}
+}
+
+// freezeEntries builds the freeze attack of issue 12 without a document:
+// a member admits m fakes; each accepts and votes against the next, so
+// m votes stay open. Every signature is marked checked, as a stored cell
+// has them.
+func freezeEntries(tb testing.TB, m int) (CellID, []*entry) {
+	f, mal := person(tb, 0), person(tb, 1)
+	nonce := [16]byte{1}
+	cell := deriveCellID(f.Card.ID(), nonce)
+	var es []*entry
+	var seq = map[identity.ID]uint64{}
+	add := func(by *identity.Identity, s *Statement, prev ...StatementID) *Statement {
+		s.Cell, s.Created = cell, t0
+		seq[by.Card.ID()]++
+		s.Seq = seq[by.Card.ID()]
+		s.Prev = prev
+		slices.SortFunc(s.Prev, compareIDs)
+		if err := s.Sign(by); err != nil {
+			tb.Fatal(err)
+		}
+		es = append(es, &entry{key: s.id.String(), raw: s.raw, sig: 1})
+		return s
+	}
+	found := add(f, &Statement{Kind: KindFound, Name: "Freeze", Nonce: nonce, Card: f.Card, Policy: DefaultPolicy})
+	adm := add(f, &Statement{Kind: KindAdmit, Card: mal.Card}, found.id)
+	head := add(mal, &Statement{Kind: KindJoin}, adm.id).id
+	fakes := make([]*identity.Identity, m)
+	for i := range fakes {
+		id, err := identity.New(fmt.Sprintf("Fake %d", i), t0)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		fakes[i] = id
+		a := add(mal, &Statement{Kind: KindAdmit, Card: id.Card}, head)
+		head = add(id, &Statement{Kind: KindJoin}, a.id).id
+	}
+	for i, fk := range fakes {
+		add(fk, &Statement{Kind: KindExclude, Subject: fakes[(i+1)%m].Card.ID()}, head)
+	}
+	for _, e := range es {
+		e.decode()
+	}
+	return cell, es
+}
+
+// Attack 5: thousands of open votes cost a few passes, not a recount
+// after every statement, and stay within the work limit.
+func TestAttackFreezeIsLinear(t *testing.T) {
+	cell, es := freezeEntries(t, 400)
+	st, err := deriveWithin(cell, es, verifySignature, WorkLimit(len(es)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Votes) != 400 || len(st.CurrentMembers()) != 402 {
+		t.Fatalf("%d open votes, %d members", len(st.Votes), len(st.CurrentMembers()))
+	}
+}
+
+// BenchmarkDeriveOpenVotes2500 derives a cell of 2,500 fakes with 2,500
+// open votes (about 7,500 statements): SCHEMA §4.6 says at most 100 ms.
+func BenchmarkDeriveOpenVotes2500(b *testing.B) {
+	cell, es := freezeEntries(b, 2500)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := deriveWithin(cell, es, verifySignature, WorkLimit(len(es))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
