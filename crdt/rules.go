@@ -196,6 +196,13 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 	if len(against) == 0 {
 		return nil
 	}
+	byVoter := map[identity.ID][]identity.ID{}
+	for x, vs := range against {
+		for _, v := range vs {
+			a := order[v].e.stmt.Author
+			byVoter[a] = append(byVoter[a], x)
+		}
+	}
 	// Only statements that had an effect in the first pass can have
 	// stopped an exclusion; the others need no trial.
 	mine := map[identity.ID][]int{}
@@ -259,9 +266,15 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 		if len(contested) == 0 {
 			continue
 		}
+		// Precedence counts the voters against who that who did not vote
+		// against: in a race of mutual votes, the side with more
+		// independent support against it loses.
 		voters := map[identity.ID]bool{}
 		for _, v := range votes {
 			voters[order[v].e.stmt.Author] = true
+		}
+		for _, v := range byVoter[who] {
+			delete(voters, v)
 		}
 		joined, ok := base.joinedAt[who]
 		if !ok || joined < 0 {
