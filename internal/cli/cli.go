@@ -28,6 +28,9 @@ import (
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// StdinTerminal is true when Stdin is a terminal, where a person types
+	// or pastes: "-" then says how to end the text.
+	StdinTerminal bool
 	// Getenv reads environment variables.
 	Getenv func(string) string
 	// ReadSecret asks for a passphrase without echo; nil means no terminal.
@@ -61,6 +64,7 @@ func Main(args []string, openGUI func(GUIRequest) error) int {
 		OpenGUI: openGUI,
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {
+		env.StdinTerminal = true
 		env.ReadSecret = func(prompt string) ([]byte, error) {
 			fmt.Fprint(os.Stderr, prompt)
 			defer fmt.Fprintln(os.Stderr)
