@@ -88,7 +88,7 @@ type Demo struct {
 
 // BuildDemo fills home, which must hold no identity yet, with a demo world
 // seen by one person, Mara: three cells of a neighbourhood's mutual aid and
-// informal market, a dozen people and their ratings over eight months, an
+// informal market, 22 people and their ratings over eight months, an
 // exclusion, a person flagged unsafe and a ring of fake accounts.
 //
 // Everything is made for real. Every other person gets an identity in a
