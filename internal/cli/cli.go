@@ -433,7 +433,7 @@ var flagHelp = map[string]string{
 	"json":           "print JSON instead of plain text",
 	"name":           "the name to use",
 	"verified":       "you scanned this card in person or compared the safety code",
-	"out":            "the file to write",
+	"out":            "the file (or folder) to write",
 	"yes":            "do not ask for confirmation",
 	"verbose":        "also list the entries that do not count, and why",
 	"admit-vouches":  "how many members must vouch before someone is admitted",
@@ -445,7 +445,7 @@ var flagHelp = map[string]string{
 	"day":            "the day it happened, YYYY-MM-DD (default today)",
 	"cell":           "a cell (repeat for several)",
 	"to":             "the person it is for",
-	"armor":          "write text to paste into a messenger",
+	"armor":          "print text to paste into a messenger (or write it to --out)",
 	"qr":             "a QR code picture (or, for export and import, a folder of them)",
 	"qr-profile":     "robust, normal (default) or dense: fewer, denser frames need a sharper camera",
 }
