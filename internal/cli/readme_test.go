@@ -291,6 +291,11 @@ func TestReadmeWalk(t *testing.T) {
 		if args[0] == "contact" && len(args) > 1 && args[1] == "show" && safetyCode(out.String()) == "" {
 			t.Errorf("%s: no 60-digit safety code in %q", where, out.String())
 		}
+		for _, word := range []string{" key", "hash", "signature", "crdt", "automerge", "bundle"} {
+			if strings.Contains(strings.ToLower(out.String()+errb.String()), word) {
+				t.Errorf("%s: a newcomer reads %q:\n%s", where, word, out.String())
+			}
+		}
 		for _, want := range readmeChecks[key] {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%s: output lacks %q:\n%s", where, want, out.String())
