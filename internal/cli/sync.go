@@ -210,11 +210,11 @@ func runImport(r *runner, o *opts, args []string) error {
 	})
 }
 
-// errNoFolder says that the folder a file was to be written into does not
+// noFolderError says that the folder a file was to be written into does not
 // exist.
-type errNoFolder struct{ dir string }
+type noFolderError struct{ dir string }
 
-func (e *errNoFolder) Error() string {
+func (e *noFolderError) Error() string {
 	return fmt.Sprintf("the folder %s does not exist; plug in the stick or make the folder, then try again", e.dir)
 }
 
@@ -240,11 +240,11 @@ func exportTarget(out string, armor bool) (string, error) {
 		return filepath.Join(out, name), nil
 	case strings.HasSuffix(out, string(filepath.Separator)) || strings.HasSuffix(out, "/"):
 		// Meant as a folder, and it is not one.
-		return "", &errNoFolder{filepath.Clean(out)}
+		return "", &noFolderError{filepath.Clean(out)}
 	}
 	if dir := filepath.Dir(out); dir != "" {
 		if fi, err := os.Stat(dir); err != nil && errors.Is(err, fs.ErrNotExist) || err == nil && !fi.IsDir() {
-			return "", &errNoFolder{dir}
+			return "", &noFolderError{dir}
 		}
 	}
 	return out, nil
