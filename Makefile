@@ -75,8 +75,9 @@ build: deps
 	$(GO) build -tags $(TAGS) -o $(BINARY) ./cmd/trustdesk
 
 # make install: the binary, a .desktop entry (made from FyneApp.toml) and
-# the icon, in the places freedesktop.org menus look under PREFIX. DESTDIR
-# is put in front of every path, for packagers.
+# the icon, in the places freedesktop.org menus look under PREFIX (on macOS
+# only the binary matters). DESTDIR is put in front of every path, for
+# packagers. Plain mkdir and install -m, which BSD install has too.
 PREFIX ?= $(HOME)/.local
 DESTDIR ?=
 BINDIR := $(PREFIX)/bin
@@ -85,9 +86,9 @@ ICON_FILE := $(PREFIX)/share/icons/hicolor/512x512/apps/$(BINARY).png
 
 install: build
 	$(call section,install trustdesk under $(PREFIX))
-	install -D -m 755 $(BINARY) "$(DESTDIR)$(BINDIR)/$(BINARY)"
-	install -D -m 644 assets/icon.png "$(DESTDIR)$(ICON_FILE)"
-	@mkdir -p "$(DESTDIR)$(dir $(DESKTOP_FILE))"
+	@mkdir -p "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(dir $(ICON_FILE))" "$(DESTDIR)$(dir $(DESKTOP_FILE))"
+	install -m 755 $(BINARY) "$(DESTDIR)$(BINDIR)/$(BINARY)"
+	install -m 644 assets/icon.png "$(DESTDIR)$(ICON_FILE)"
 	@printf '%s\n' '[Desktop Entry]' 'Type=Application' 'Name=$(call toml,Name)' \
 		'GenericName=$(call toml,GenericName)' 'Comment=$(call toml,Comment)' \
 		'Exec=$(BINDIR)/$(BINARY)' 'Icon=$(BINARY)' 'Terminal=false' \
