@@ -5,6 +5,11 @@
 #   make test         install what is missing, then gofmt, go vet, staticcheck,
 #                     go test -race -shuffle=on ./..., and the real-window smoke test
 #   make build        build ./trustdesk
+#   make install      build and install trustdesk for you: bin/trustdesk, a menu
+#                     entry and its icon under PREFIX (default ~/.local)
+#   make uninstall    remove what make install put under PREFIX
+#   make demo         make an example world (once, in DEMO_HOME) and open the app
+#                     on it; its passphrase is "demo"
 #   make bench        run every benchmark; results also go to bench.txt
 #   make memory       resident memory of the real window on the large home of
 #                     the start-up benchmark (demo + 30 cells x 2,000 statements)
@@ -19,6 +24,8 @@
 #   make clean        remove what the targets above wrote
 #
 # Pass arguments to the app with: make run ARGS="--home /some/folder"
+# Install elsewhere with: make install PREFIX=/usr/local (and the same PREFIX
+# for make uninstall)
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -54,7 +61,7 @@ DEPS_STAMP := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/trustdesk/deps.stamp
 
 section = @printf '\n==> %s\n' "$(1)"
 
-.PHONY: help run build test fmt-check tidy-check crash vet staticcheck unit smoke screenshots bench memory package release deps icon clean
+.PHONY: help run build install uninstall test fmt-check tidy-check crash vet staticcheck unit smoke screenshots bench memory package release deps icon clean
 
 help:
 	@sed -n '3,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
@@ -66,6 +73,36 @@ run: build
 build: deps
 	$(call section,build ./$(BINARY))
 	$(GO) build -tags $(TAGS) -o $(BINARY) ./cmd/trustdesk
+
+# make install: the binary, a .desktop entry (made from FyneApp.toml) and
+# the icon, in the places freedesktop.org menus look under PREFIX (on macOS
+# only the binary matters). DESTDIR is put in front of every path, for
+# packagers. Plain mkdir and install -m, which BSD install has too.
+PREFIX ?= $(HOME)/.local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+DESKTOP_FILE := $(PREFIX)/share/applications/$(BINARY).desktop
+ICON_FILE := $(PREFIX)/share/icons/hicolor/512x512/apps/$(BINARY).png
+
+install: build
+	$(call section,install trustdesk under $(PREFIX))
+	@mkdir -p "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(dir $(ICON_FILE))" "$(DESTDIR)$(dir $(DESKTOP_FILE))"
+	install -m 755 $(BINARY) "$(DESTDIR)$(BINDIR)/$(BINARY)"
+	install -m 644 assets/icon.png "$(DESTDIR)$(ICON_FILE)"
+	@printf '%s\n' '[Desktop Entry]' 'Type=Application' 'Name=$(call toml,Name)' \
+		'GenericName=$(call toml,GenericName)' 'Comment=$(call toml,Comment)' \
+		'Exec=$(BINDIR)/$(BINARY)' 'Icon=$(BINARY)' 'Terminal=false' \
+		'Categories=Office;Utility;' 'Keywords=trust;contacts;reputation;offline;group;' \
+		>"$(DESTDIR)$(DESKTOP_FILE)"
+	@echo "wrote $(DESTDIR)$(DESKTOP_FILE)"
+	@case ":$$PATH:" in *":$(BINDIR):"*) echo "trustdesk is ready: type trustdesk";; \
+	*) echo "$(BINDIR) is not on your PATH yet; add it (then type trustdesk):"; \
+	   echo "  echo 'export PATH=\"$(BINDIR):\$$PATH\"' >> ~/.profile && export PATH=\"$(BINDIR):\$$PATH\"";; esac
+
+uninstall:
+	$(call section,remove trustdesk from $(PREFIX))
+	rm -f "$(DESTDIR)$(BINDIR)/$(BINARY)" "$(DESTDIR)$(DESKTOP_FILE)" "$(DESTDIR)$(ICON_FILE)"
+	@echo "Your data was left where it was; 'trustdesk wipe' destroys it (run it before uninstalling)."
 
 test: deps
 	@start=$$SECONDS; \

@@ -88,7 +88,7 @@ type Demo struct {
 
 // BuildDemo fills home, which must hold no identity yet, with a demo world
 // seen by one person, Mara: three cells of a neighbourhood's mutual aid and
-// informal market, a dozen people and their ratings over eight months, an
+// informal market, 22 people and their ratings over eight months, an
 // exclusion, a person flagged unsafe and a ring of fake accounts.
 //
 // Everything is made for real. Every other person gets an identity in a
@@ -99,6 +99,17 @@ type Demo struct {
 // sealed by passphrase with opt (whose clock, if set, gives the day the
 // story ends).
 func BuildDemo(ctx context.Context, home string, passphrase []byte, opt Options) (*Demo, error) {
+	return BuildDemoProgress(ctx, home, passphrase, opt, nil)
+}
+
+// DemoMonths is the number of months the demo's story spans; progress of
+// [BuildDemoProgress] counts them.
+const DemoMonths = int(demoSpan / (30 * 24 * time.Hour))
+
+// BuildDemoProgress is [BuildDemo] that also tells progress, if not nil,
+// each time the story reaches a new month: month runs from 1 to
+// [DemoMonths], in order, each told once.
+func BuildDemoProgress(ctx context.Context, home string, passphrase []byte, opt Options, progress func(month int)) (*Demo, error) {
 	if len(passphrase) == 0 {
 		return nil, ErrEmptyPassphrase
 	}
@@ -113,7 +124,8 @@ func BuildDemo(ctx context.Context, home string, passphrase []byte, opt Options)
 	defer os.RemoveAll(tmp)
 	w := &demoWorld{
 		ctx: ctx, tmp: tmp, start: end.Add(-demoSpan), opt: opt,
-		people: map[string]*demoPerson{}, cells: map[string]crdt.CellID{},
+		progress: progress,
+		people:   map[string]*demoPerson{}, cells: map[string]crdt.CellID{},
 		hub:     map[crdt.CellID]bool{},
 		version: map[crdt.CellID]version{},
 	}
@@ -182,6 +194,19 @@ type demoWorld struct {
 	excludedOn time.Time
 	// imports counts the sync files read.
 	imports int
+	// progress, if not nil, hears of each new month; told is the last
+	// month it heard of.
+	progress func(month int)
+	told     int
+}
+
+// tell gives progress every month up to the one of day n of the story.
+func (w *demoWorld) tell(n int) {
+	month := min(n/30+1, DemoMonths)
+	for w.progress != nil && w.told < month {
+		w.told++
+		w.progress(w.told)
+	}
 }
 
 func (w *demoWorld) now() time.Time {
@@ -582,6 +607,7 @@ func (w *demoWorld) script() error {
 	)
 	slices.SortStableFunc(steps, func(a, b step) int { return a.day - b.day })
 	for i, st := range steps {
+		w.tell(st.day)
 		w.day(st.day, 9+i%10)
 		if err := st.do(); err != nil {
 			return err
@@ -590,6 +616,7 @@ func (w *demoWorld) script() error {
 
 	// Today: everything reaches Mara, who then blocks Kit and pastes the
 	// card Hana sent her.
+	w.tell(238)
 	w.day(238, 18)
 	for _, name := range []string{nm, rs, cv} {
 		if err := w.flush(w.cells[name], true); err != nil {

@@ -22,7 +22,7 @@ other and can vote someone out. Only its members know it exists.`,
 			{
 				name: "new", args: "NAME",
 				summary: "start a cell, with you as its first member",
-				help:    "Starts a new cell called NAME, with you as its first member, and prints its id.",
+				help:    "Starts a new cell called NAME, with you as its first member, and says its id.",
 				flags:   jsonFlag,
 				run:     runCellNew,
 			},
@@ -325,7 +325,9 @@ func runCellNew(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
-		return r.out(o.json, toCellJSON(v, false), func(w io.Writer) { fmt.Fprintln(w, v.ID) })
+		return r.out(o.json, toCellJSON(v, false), func(w io.Writer) {
+			fmt.Fprintf(w, "Started the cell %q with you as its only member (id %s).\n", v.Name, v.ID)
+		})
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -15,10 +16,12 @@ func TestCellCommands(t *testing.T) {
 	w.ok("contact", "add", otherCard(t, "Cy").String())
 	w.ok("contact", "add", otherCard(t, "Dee Cheat").String())
 
-	id := strings.TrimSpace(w.ok("cell", "new", "Night", "shift"))
-	if len(id) != 32 {
-		t.Fatalf("cell new printed %q, want the id", id)
+	said := w.ok("cell", "new", "Night", "shift")
+	m := regexp.MustCompile(`^Started the cell "Night shift" .*\(id ([0-9a-f]{32})\)\.\n$`).FindStringSubmatch(said)
+	if m == nil {
+		t.Fatalf("cell new printed %q, want a sentence with the id", said)
 	}
+	id := m[1]
 	w.ok("cell", "admit", "night", "bo")
 	w.ok("cell", "admit", id[:6], "cy")
 	w.fails(1, "cell", "admit", "night", "bo") // already a member

@@ -28,6 +28,9 @@ import (
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// StdinTerminal is true when Stdin is a terminal, where a person types
+	// or pastes: "-" then says how to end the text.
+	StdinTerminal bool
 	// Getenv reads environment variables.
 	Getenv func(string) string
 	// ReadSecret asks for a passphrase without echo; nil means no terminal.
@@ -61,6 +64,7 @@ func Main(args []string, openGUI func(GUIRequest) error) int {
 		OpenGUI: openGUI,
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {
+		env.StdinTerminal = true
 		env.ReadSecret = func(prompt string) ([]byte, error) {
 			fmt.Fprint(os.Stderr, prompt)
 			defer fmt.Fprintln(os.Stderr)
@@ -429,7 +433,7 @@ var flagHelp = map[string]string{
 	"json":           "print JSON instead of plain text",
 	"name":           "the name to use",
 	"verified":       "you scanned this card in person or compared the safety code",
-	"out":            "the file to write",
+	"out":            "the file (or folder) to write",
 	"yes":            "do not ask for confirmation",
 	"verbose":        "also list the entries that do not count, and why",
 	"admit-vouches":  "how many members must vouch before someone is admitted",
@@ -441,7 +445,7 @@ var flagHelp = map[string]string{
 	"day":            "the day it happened, YYYY-MM-DD (default today)",
 	"cell":           "a cell (repeat for several)",
 	"to":             "the person it is for",
-	"armor":          "write text to paste into a messenger",
+	"armor":          "print text to paste into a messenger (or write it to --out)",
 	"qr":             "a QR code picture (or, for export and import, a folder of them)",
 	"qr-profile":     "robust, normal (default) or dense: fewer, denser frames need a sharper camera",
 }

@@ -18,8 +18,8 @@ func demoCommand() *command {
 		summary: "make an example world to explore, in a new data folder",
 		help: `Fills a new, empty data folder with an example world seen by Mara, who sells
 fruit at a night market, shares rides and volunteers at a clinic: three
-cells, a dozen people and eight months of their ratings, an exclusion, a
-person flagged unsafe and a ring of fake accounts. Everything in it was made
+cells, 22 people and eight months of their ratings, an exclusion, a person
+flagged unsafe and a ring of fake accounts. Everything in it was made
 the real way, with cards, vouches and sync files, so every screen has
 something to show. Its passphrase is "demo".
 
@@ -58,9 +58,14 @@ func runDemo(r *runner, o *opts, args []string) error {
 		return errDemoHomeUsed
 	}
 	w := r.env.Stdout
-	fmt.Fprintf(w, "Making the demo world in %s (a few seconds)...\n", home)
+	// Progress: the story's months, as they are played (it takes about
+	// half a minute).
+	fmt.Fprintf(w, "Making the demo world in %s (under a minute).\nPlaying its %d months:", home, core.DemoMonths)
 	start := time.Now()
-	d, err := core.BuildDemo(context.Background(), home, []byte(core.DemoPassphrase), r.env.Options)
+	d, err := core.BuildDemoProgress(context.Background(), home, []byte(core.DemoPassphrase), r.env.Options, func(month int) {
+		fmt.Fprintf(w, " %d", month)
+	})
+	fmt.Fprintln(w)
 	if errors.Is(err, core.ErrIdentityExists) {
 		return errDemoHomeUsed
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -47,6 +48,32 @@ func TestDemo(t *testing.T) {
 	}
 	if rep := w.ok("rep", "Kit"); !strings.Contains(rep, "Warning: 3 people felt unsafe") {
 		t.Errorf("rep Kit:\n%s", rep)
+	}
+	// Every command of the closing hint works as printed (but for the
+	// first, which opens the app).
+	hints := 0
+	for _, line := range strings.Split(r.stdout, "\n") {
+		cmd, ok := strings.CutPrefix(line, "  trustdesk ")
+		if !ok {
+			continue
+		}
+		args, err := shellWords(cmd)
+		if err != nil {
+			t.Fatalf("hint %q: %v", line, err)
+		}
+		if len(args) == 2 { // --home DIR: opens the app
+			continue
+		}
+		if got := w.runArgs(args...); got.code != 0 || got.stdout == "" {
+			t.Errorf("hint %q: exit %d, %q", line, got.code, got.stderr)
+		}
+		hints++
+	}
+	if hints < 5 {
+		t.Errorf("the demo printed %d commands to try, want 5:\n%s", hints, r.stdout)
+	}
+	if !regexp.MustCompile(`\nPlaying its 8 months: 1 2 3 4 5 6 7 8\n`).MatchString(r.stdout) {
+		t.Errorf("the demo did not count its months:\n%s", r.stdout)
 	}
 
 	// A second demo into the same home changes nothing.

@@ -11,7 +11,7 @@ import (
 
 func repCommand() *command {
 	return &command{
-		name: "rep", args: "[CONTACT] [--json]",
+		name: "rep", args: "[CONTACT | me] [--json]",
 		summary: "how safe and reliable people are, as you see it",
 		help: `Shows what the people in your cells said about someone after meeting them,
 merged and weighted by how much you trust each of them: people you verified
@@ -67,13 +67,21 @@ func runRep(r *runner, o *opts, args []string) error {
 				}
 			})
 		}
-		c, err := s.FindContact(strings.Join(args, " "))
-		if err != nil {
-			return err
+		// "me" is you: how the people you trust rated you.
+		id, name, self := me, s.Card().Pseudonym+" (you)", true
+		if q := strings.Join(args, " "); q != "me" {
+			c, err := s.FindContact(q)
+			if err != nil {
+				return err
+			}
+			id, name, self = c.ID().String(), c.Name(), false
 		}
-		sc := res.Person(c.ID().String())
+		sc := res.Person(id)
 		if sc == nil {
-			sc = &reputation.Score{ID: c.ID().String(), Name: c.Name(), Ratings: []reputation.Explained{}, VouchedFor: []reputation.Vouch{}}
+			sc = &reputation.Score{ID: id, Name: name, Ratings: []reputation.Explained{}, VouchedFor: []reputation.Vouch{}}
+		}
+		if self {
+			sc.Name = name
 		}
 		return r.out(o.json, sc, func(w io.Writer) { printScore(w, sc) })
 	})

@@ -67,3 +67,34 @@ func TestRep(t *testing.T) {
 		t.Fatalf("Ana vouched for %v", v)
 	}
 }
+
+func TestRepMe(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	if out := bo.ok("rep", "me"); !strings.Contains(out, "Bo (you)") || !strings.Contains(out, "No ratings that count yet") {
+		t.Fatalf("rep me before any rating = %q", out)
+	}
+	ana.ok("cell", "new", "Night")
+	ana.ok("cell", "admit", "night", "bo")
+	ana.ok("rate", "bo", "--safety", "5", "--reliability", "4", "--note", "carried the stall")
+	f := filepath.Join(t.TempDir(), "for-bo")
+	ana.ok("export", "--to", "bo", "--out", f)
+	bo.ok("import", f)
+
+	out := bo.ok("rep", "me")
+	if !strings.Contains(out, "Ana, in Night: safety 5, reliability 4") || !strings.Contains(out, "carried the stall") {
+		t.Fatalf("rep me = %q", out)
+	}
+	var me map[string]any
+	if err := json.Unmarshal([]byte(bo.ok("rep", "me", "--json")), &me); err != nil {
+		t.Fatal(err)
+	}
+	ratings, _ := me["ratings"].([]any)
+	if len(ratings) != 1 || ratings[0].(map[string]any)["rater"] != "Ana" || me["name"] != "Bo (you)" {
+		t.Fatalf("rep me --json = %v", me)
+	}
+	// The table of everyone still leaves you out.
+	if out := bo.ok("rep"); strings.Contains(out, "Bo") {
+		t.Fatalf("rep lists you: %q", out)
+	}
+}

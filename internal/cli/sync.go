@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,9 +24,10 @@ that person, holding the cells you share (or the --cell ones); with only
 --cell, for every current member of the cell (never excluded or blocked
 people). Only the people it is for can open it. The file is written to
 --out FILE or FOLDER (default: a new file with a name that reveals nothing,
-in this folder; "-" writes to standard output). --armor writes text to paste into
-any messenger instead of a file. --qr DIR writes it as numbered QR code
-pictures to show one after another (--qr-profile robust, normal or dense).`,
+in this folder; "-" writes to standard output). --armor prints text to paste
+into any messenger instead (or writes it to --out). --qr DIR writes it as
+numbered QR code pictures to show one after another (--qr-profile robust,
+normal or dense).`,
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.to, "to", "", "")
 			fs.Var(&o.cells, "cell", "")
@@ -73,6 +76,14 @@ func runExport(r *runner, o *opts, args []string) error {
 	if o.to == "" && len(o.cells) == 0 {
 		return usagef("say who it is for: --to CONTACT or --cell CELL")
 	}
+	// Where it goes is checked first: a missing folder costs no passphrase.
+	var out string
+	if o.qr == "" {
+		var err error
+		if out, err = exportTarget(o.out, o.armor); err != nil {
+			return err
+		}
+	}
 	return r.withService(func(s *core.Service) error {
 		var req core.ExportRequest
 		if o.to != "" {
@@ -102,16 +113,6 @@ func runExport(r *runner, o *opts, args []string) error {
 			if data, err = export.Armor(data); err != nil {
 				return err
 			}
-		}
-		// No file named, or a folder (a USB stick): a new file whose name
-		// says nothing.
-		out := o.out
-		if fi, err := os.Stat(out); out == "" || err == nil && fi.IsDir() {
-			name := export.FileName()
-			if o.armor {
-				name = strings.TrimSuffix(name, ".tdsync") + ".txt"
-			}
-			out = filepath.Join(out, name)
 		}
 		if err := writeFileAtomic(out, r.env.Stdout, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err
@@ -192,6 +193,9 @@ func runImport(r *runner, o *opts, args []string) error {
 		if err := wantArgs(args, 1, "one sync file"); err != nil {
 			return err
 		}
+		if args[0] == "-" && r.env.StdinTerminal {
+			fmt.Fprintln(r.env.Stderr, "Paste the text, then press Ctrl-D.")
+		}
 		data, err = readInput(r, args[0], export.MaxFileSize)
 	}
 	if err != nil {
@@ -206,10 +210,53 @@ func runImport(r *runner, o *opts, args []string) error {
 	})
 }
 
+// noFolderError says that the folder a file was to be written into does not
+// exist.
+type noFolderError struct{ dir string }
+
+func (e *noFolderError) Error() string {
+	return fmt.Sprintf("the folder %s does not exist; plug in the stick or make the folder, then try again", e.dir)
+}
+
+// exportTarget says where an export goes: "-" for standard output, else a
+// file. No --out means a new file in this folder, or standard output for
+// armored text (as age -a does). A folder (a USB stick) gets a new file
+// whose name says nothing. A missing folder is an error of its own, never
+// "that file does not exist".
+func exportTarget(out string, armor bool) (string, error) {
+	if out == "" && armor {
+		return "-", nil
+	}
+	if out == "-" {
+		return out, nil
+	}
+	fi, err := os.Stat(out)
+	switch {
+	case out == "" || err == nil && fi.IsDir():
+		name := export.FileName()
+		if armor {
+			name = strings.TrimSuffix(name, ".tdsync") + ".txt"
+		}
+		return filepath.Join(out, name), nil
+	case strings.HasSuffix(out, string(filepath.Separator)) || strings.HasSuffix(out, "/"):
+		// Meant as a folder, and it is not one.
+		return "", &noFolderError{filepath.Clean(out)}
+	}
+	if dir := filepath.Dir(out); dir != "" {
+		if fi, err := os.Stat(dir); err != nil && errors.Is(err, fs.ErrNotExist) || err == nil && !fi.IsDir() {
+			return "", &noFolderError{dir}
+		}
+	}
+	return out, nil
+}
+
 // previewSyncFile is inspect for a sync file: it needs the identity.
 func previewSyncFile(r *runner, o *opts, data []byte) error {
 	return r.withService(func(s *core.Service) error {
 		sum, err := s.PreviewImport(context.Background(), data)
+		if errors.Is(err, export.ErrNotForYou) {
+			return inspectForeignSyncFile(r, o, data)
+		}
 		if err != nil {
 			return err
 		}
@@ -220,6 +267,35 @@ func previewSyncFile(r *runner, o *opts, data []byte) error {
 		}{"sync file", j}, func(w io.Writer) {
 			fmt.Fprintf(w, "A sync file %s. Nothing was taken in yet: 'trustdesk import' does that.\n", sum.String())
 		})
+	})
+}
+
+// foreignSyncJSON is inspect's answer for a sync file made for other
+// people.
+type foreignSyncJSON struct {
+	Kind       string `json:"kind"`
+	ForYou     bool   `json:"for_you"`
+	UpToPeople int    `json:"up_to_people"`
+	Bytes      int    `json:"bytes"`
+	Armored    bool   `json:"armored"`
+}
+
+// inspectForeignSyncFile says what can be seen of a sync file that this
+// card cannot open: that it is one, for how many people at most (the
+// number is rounded up on purpose) and its size. It is an answer, not an
+// error: the file is fine, only not meant for this card.
+func inspectForeignSyncFile(r *runner, o *opts, data []byte) error {
+	info, err := export.Inspect(data)
+	if err != nil {
+		return err
+	}
+	j := foreignSyncJSON{Kind: "sync file", UpToPeople: info.Slots, Bytes: info.Size, Armored: info.Armored}
+	return r.out(o.json, j, func(w io.Writer) {
+		form := "A sync file"
+		if info.Armored {
+			form = "The text of a sync file"
+		}
+		fmt.Fprintf(w, "%s (%d bytes) that is not meant for this card: it was made for other people, at most %d of them (the number is rounded up on purpose). Only they can open it.\n", form, info.Size, info.Slots)
 	})
 }
 

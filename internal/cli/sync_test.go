@@ -2,11 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"trustdesk/core"
 )
 
 // pair makes two people who hold each other's verified cards.
@@ -175,5 +178,118 @@ func TestScanWithoutCamera(t *testing.T) {
 	w.ok("init", "--name", "Ana")
 	if msg := w.fails(1, "scan"); !strings.Contains(msg, "camera") {
 		t.Fatalf("scan without a camera: %q", msg)
+	}
+}
+
+func TestExportWhereTo(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	ana.ok("cell", "new", "Night")
+	ana.ok("cell", "admit", "night", "bo")
+	dir := t.TempDir()
+
+	// --armor alone prints the text, as age -a does, and nothing else.
+	text := ana.ok("export", "--to", "bo", "--armor")
+	if !strings.HasPrefix(text, "-----BEGIN AGE ENCRYPTED FILE-----\n") || !strings.HasSuffix(text, "-----END AGE ENCRYPTED FILE-----\n") {
+		t.Fatalf("export --armor printed %q", text)
+	}
+	if age, err := exec.LookPath("age"); err == nil {
+		// The age tool reads it as an armored age file, addressed to
+		// others than a stranger.
+		keygen := exec.Command(filepath.Join(filepath.Dir(age), "age-keygen"), "-o", filepath.Join(dir, "stranger"))
+		if err := keygen.Run(); err != nil {
+			t.Fatalf("age-keygen: %v", err)
+		}
+		cmd := exec.Command(age, "--decrypt", "-i", filepath.Join(dir, "stranger"))
+		cmd.Stdin = strings.NewReader(text)
+		if msg, _ := cmd.CombinedOutput(); !strings.Contains(string(msg), "no identity matched") {
+			t.Errorf("age on the armored text says %q", msg)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Fatal("age is missing: make test installs it")
+	}
+	pasted := filepath.Join(dir, "pasted.txt")
+	os.WriteFile(pasted, []byte(text), 0o600)
+	if out := bo.ok("import", pasted); !strings.Contains(out, "From Ana") {
+		t.Fatalf("import of the printed text: %q", out)
+	}
+	// --armor --out FILE writes it there.
+	file := filepath.Join(dir, "for-bo.txt")
+	if out := ana.ok("export", "--to", "bo", "--armor", "--out", file); !strings.Contains(out, "Wrote "+file) {
+		t.Fatalf("export --armor --out: %q", out)
+	}
+	if b, _ := os.ReadFile(file); !strings.HasPrefix(string(b), "-----BEGIN AGE ENCRYPTED FILE-----") {
+		t.Fatalf("%s holds %q", file, b)
+	}
+	// A missing folder is named as a folder, whether the file was to go
+	// into it or to be named inside it; nothing is written.
+	for _, out := range []string{filepath.Join(dir, "usb") + "/", filepath.Join(dir, "usb", "file")} {
+		msg := ana.fails(1, "export", "--to", "bo", "--out", out)
+		if !strings.Contains(msg, "folder "+filepath.Join(dir, "usb")+" does not exist") {
+			t.Errorf("export --out %s: %q", out, msg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "usb")); err == nil {
+		t.Error("a missing folder was made")
+	}
+}
+
+func TestInspectNotForMe(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana := ws[0]
+	cy := newWorld(t)
+	cy.ok("init", "--name", "Cy")
+	ana.ok("cell", "new", "Night")
+	ana.ok("cell", "admit", "night", "bo")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "for-bo")
+	ana.ok("export", "--to", "bo", "--out", file)
+	fi, _ := os.Stat(file)
+
+	out := cy.ok("inspect", file)
+	if !strings.Contains(out, "not meant for this card") || !strings.Contains(out, "at most 2") || !strings.Contains(out, fmt.Sprintf("%d bytes", fi.Size())) {
+		t.Fatalf("inspect of a file for others: %q", out)
+	}
+	var j map[string]any
+	if err := json.Unmarshal([]byte(cy.ok("inspect", file, "--json")), &j); err != nil {
+		t.Fatal(err)
+	}
+	if j["kind"] != "sync file" || j["for_you"] != false || j["up_to_people"] != 2.0 || j["bytes"] != float64(fi.Size()) {
+		t.Fatalf("inspect --json of a file for others: %v", j)
+	}
+	// Pasted text too.
+	text := filepath.Join(dir, "for-bo.txt")
+	os.WriteFile(text, []byte(ana.ok("export", "--to", "bo", "--armor")), 0o600)
+	if out := cy.ok("inspect", text); !strings.Contains(out, "The text of a sync file") {
+		t.Fatalf("inspect of text for others: %q", out)
+	}
+	// Damaged or unknown input still fails.
+	b, _ := os.ReadFile(file)
+	cut := filepath.Join(dir, "cut")
+	os.WriteFile(cut, b[:200], 0o600)
+	cy.fails(1, "inspect", cut)
+	junk := filepath.Join(dir, "junk")
+	os.WriteFile(junk, []byte("hello"), 0o600)
+	cy.fails(1, "inspect", junk)
+}
+
+func TestImportStdinPrompt(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	ana.ok("cell", "new", "Night")
+	ana.ok("cell", "admit", "night", "bo")
+	text := ana.ok("export", "--to", "bo", "--armor")
+	for _, terminal := range []bool{true, false} {
+		var out, errb strings.Builder
+		code := Run([]string{"--home", bo.home, "import", "-"}, &Env{
+			Stdin: strings.NewReader(text), StdinTerminal: terminal, Stdout: &out, Stderr: &errb,
+			Getenv: func(k string) string { return bo.vars[k] }, Options: core.Options{WorkFactor: 10},
+		})
+		if code != 0 {
+			t.Fatalf("import - (terminal %v): exit %d: %s", terminal, code, errb.String())
+		}
+		if prompted := strings.Contains(errb.String(), "Paste the text, then press Ctrl-D"); prompted != terminal {
+			t.Errorf("import - (terminal %v): stderr %q", terminal, errb.String())
+		}
 	}
 }
