@@ -247,27 +247,60 @@ type AmbiguousError struct {
 type Candidate struct {
 	Name string
 	ID   string
+	// How says, for a contact, how their card was learned ("verified in
+	// person", "introduced through a cell", "not verified"); empty for a
+	// cell.
+	How string
+}
+
+// detail says how the candidate was learned, if known, and the start of
+// its id.
+func (c Candidate) detail() string {
+	if c.How != "" {
+		return c.How + ", " + c.ID[:8]
+	}
+	return c.ID[:8]
 }
 
 func (e *AmbiguousError) Error() string {
 	names := make([]string, len(e.Candidates))
 	for i, c := range e.Candidates {
-		names[i] = fmt.Sprintf("%s (%s)", c.Name, c.ID[:8])
+		names[i] = fmt.Sprintf("%s (%s)", c.Name, c.detail())
 	}
 	return fmt.Sprintf("%q could be any of: %s", e.Query, strings.Join(names, ", "))
+}
+
+// Words says in plain words how a contact's card was learned.
+func (v Verification) Words() string {
+	switch v {
+	case InPerson:
+		return "verified in person"
+	case Introduced:
+		return "introduced through a cell"
+	}
+	return "not verified"
 }
 
 func ambiguousContacts(query string, cs []*Contact) *AmbiguousError {
 	e := &AmbiguousError{Query: query}
 	for _, c := range cs {
-		e.Candidates = append(e.Candidates, Candidate{Name: c.Name(), ID: c.ID().String()})
+		e.Candidates = append(e.Candidates, Candidate{Name: c.Name(), ID: c.ID().String(), How: c.Verified.Words()})
 	}
 	return e
 }
 
-// FindContact returns the one contact that query names: an exact petname,
-// pseudonym or id first, else an unambiguous case-insensitive prefix of
-// any of them.
+// FindContact returns the one contact that query names.
+//
+// A full id names its contact, and so does a private name (petname) this
+// device gave, exactly. Otherwise query is matched against pseudonyms
+// exactly, else as a case-insensitive prefix of pseudonyms, private names
+// and ids. A card learned through a cell or pasted never silently takes
+// the place of a contact verified in person: when the one best match is
+// not verified in person but a verified contact also matches, the result
+// is an [*AmbiguousError] that lists every match with how its card was
+// learned, as it is when several contacts match equally well. So "mir"
+// with an introduced "Mir" and a verified "Mirelda" names neither: anyone
+// can publish a card called "Mir" in a cell.
 func (s *Service) FindContact(query string) (*Contact, error) {
 	all, err := s.Contacts()
 	if err != nil {
@@ -281,36 +314,45 @@ func matchContact(all []*Contact, query string) (*Contact, error) {
 	if q == "" {
 		return nil, ErrNotFound
 	}
-	pick := func(match func(c *Contact) bool) []*Contact {
+	pick := func(from []*Contact, match func(c *Contact) bool) []*Contact {
 		var out []*Contact
-		for _, c := range all {
+		for _, c := range from {
 			if match(c) {
 				out = append(out, c)
 			}
 		}
 		return out
 	}
-	exact := pick(func(c *Contact) bool {
-		return strings.ToLower(c.Petname) == q || strings.ToLower(c.Card.Pseudonym) == q || c.ID().String() == q
-	})
-	if len(exact) == 1 {
-		return exact[0], nil
+	// Names the user chose, or a whole id: nobody else can take these.
+	mine := pick(all, func(c *Contact) bool { return c.ID().String() == q || strings.ToLower(c.Petname) == q })
+	if len(mine) == 1 {
+		return mine[0], nil
 	}
-	if len(exact) > 1 {
-		return nil, ambiguousContacts(query, exact)
+	if len(mine) > 1 {
+		return nil, ambiguousContacts(query, mine)
 	}
-	prefix := pick(func(c *Contact) bool {
+	matches := pick(all, func(c *Contact) bool {
 		return strings.HasPrefix(strings.ToLower(c.Petname), q) ||
 			strings.HasPrefix(strings.ToLower(c.Card.Pseudonym), q) ||
 			strings.HasPrefix(c.ID().String(), q)
 	})
-	switch len(prefix) {
-	case 0:
+	if len(matches) == 0 {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, query)
-	case 1:
-		return prefix[0], nil
 	}
-	return nil, ambiguousContacts(query, prefix)
+	best := pick(matches, func(c *Contact) bool { return strings.ToLower(c.Card.Pseudonym) == q })
+	if len(best) == 0 {
+		best = matches
+	}
+	if len(best) == 1 && (best[0].Verified == InPerson ||
+		len(pick(matches, func(c *Contact) bool { return c.Verified == InPerson })) == 0) {
+		return best[0], nil
+	}
+	// Several best matches, or one that is not verified while a verified
+	// contact also matches: list them all.
+	if len(best) > 1 {
+		return nil, ambiguousContacts(query, best)
+	}
+	return nil, ambiguousContacts(query, matches)
 }
 
 // updateContact applies change to the stored contact with id.

@@ -26,9 +26,9 @@ func Explain(err error) string {
 	case errors.As(err, &amb):
 		names := make([]string, len(amb.Candidates))
 		for i, c := range amb.Candidates {
-			names[i] = fmt.Sprintf("%q (%s)", c.Name, c.ID[:8])
+			names[i] = fmt.Sprintf("%q (%s)", c.Name, c.detail())
 		}
-		return fmt.Sprintf("%q could mean %s: type more of the name.", amb.Query, strings.Join(names, " or "))
+		return fmt.Sprintf("%q could mean %s: type more of the name, or the start of the code after it.", amb.Query, strings.Join(names, " or "))
 	case errors.Is(err, ErrWrongPassphrase):
 		return "wrong passphrase"
 	case errors.Is(err, ErrNoIdentity):

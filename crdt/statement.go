@@ -16,6 +16,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"trustdesk/identity"
+	"trustdesk/internal/plaintext"
 )
 
 // Format constants. They are part of the cell document format described in
@@ -44,6 +45,10 @@ const (
 	MaxNameRunes = 60
 	// MaxPolicyValue is the largest value of either policy setting.
 	MaxPolicyValue = 1000
+	// DayAllowance is how far a rating's day may lie after the day (UTC)
+	// of its creation time: time zones ahead of UTC are already on the
+	// next day.
+	DayAllowance = 24 * time.Hour
 )
 
 // A CellID identifies a cell. It is derived from the founder's identity
@@ -185,11 +190,15 @@ type Rating struct {
 	// Reliability is from 1 (unreliable) to 5 (reliable).
 	Reliability int
 	// Tags are optional short labels, at most MaxTags of at most
-	// MaxTagBytes bytes each, without control characters or duplicates.
+	// MaxTagBytes bytes each, without control characters, invisible or
+	// direction-changing characters (see [plaintext.Hidden]) or duplicates.
 	Tags []string
-	// Note is an optional text of at most MaxNoteRunes characters.
+	// Note is an optional text of at most MaxNoteRunes characters, without
+	// control characters other than line feed and without invisible or
+	// direction-changing characters.
 	Note string
-	// Day is the day of the interaction, as YYYY-MM-DD.
+	// Day is the day of the interaction, as YYYY-MM-DD. It is never after
+	// the day the rating is made (with [DayAllowance] for time zones).
 	Day string
 }
 
@@ -207,6 +216,9 @@ func (r *Rating) validate() error {
 		if t == "" || len(t) > MaxTagBytes || !utf8.ValidString(t) || strings.IndexFunc(t, unicode.IsControl) >= 0 {
 			return fmt.Errorf("tag %q is empty, too long or has control characters", t)
 		}
+		if err := plaintext.Check(t); err != nil {
+			return fmt.Errorf("tag %+q: %w", t, err)
+		}
 		if slices.Contains(r.Tags[:i], t) {
 			return fmt.Errorf("tag %q appears twice", t)
 		}
@@ -217,9 +229,28 @@ func (r *Rating) validate() error {
 	if strings.IndexFunc(r.Note, func(c rune) bool { return unicode.IsControl(c) && c != '\n' }) >= 0 {
 		return errors.New("note has control characters")
 	}
+	if err := plaintext.Check(r.Note); err != nil {
+		return fmt.Errorf("note: %w", err)
+	}
 	d, err := time.Parse(time.DateOnly, r.Day)
 	if err != nil || d.Format(time.DateOnly) != r.Day {
 		return errors.New("day must be YYYY-MM-DD")
+	}
+	return nil
+}
+
+// CheckDay returns an error if the rating's day is not a day or is after
+// the day (UTC) of created, the time the rating is made, plus
+// [DayAllowance]. A rating statement whose day fails this check against
+// its own creation time is malformed (see SCHEMA.md §3).
+func (r *Rating) CheckDay(created time.Time) error {
+	d, err := time.Parse(time.DateOnly, r.Day)
+	if err != nil {
+		return errors.New("day must be YYYY-MM-DD")
+	}
+	y, m, dd := created.UTC().Date()
+	if latest := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Add(DayAllowance); d.After(latest) {
+		return fmt.Errorf("day %s is after the rating was made (%s)", r.Day, created.UTC().Format(time.DateOnly))
 	}
 	return nil
 }
@@ -441,7 +472,10 @@ func (s *Statement) check() error {
 		if s.Subject == s.Author {
 			return errors.New("cannot rate oneself")
 		}
-		return s.Rating.validate()
+		if err := s.Rating.validate(); err != nil {
+			return err
+		}
+		return s.Rating.CheckDay(s.Created)
 	case KindExclude:
 		if s.Subject == s.Author {
 			return errors.New("cannot vote to exclude oneself")
@@ -459,6 +493,9 @@ func checkName(name string) error {
 	n := utf8.RuneCountInString(name)
 	if n < 1 || n > MaxNameRunes || strings.TrimSpace(name) != name || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return fmt.Errorf("cell name must be 1 to %d characters without control characters or surrounding spaces", MaxNameRunes)
+	}
+	if err := plaintext.Check(name); err != nil {
+		return fmt.Errorf("cell name: %w", err)
 	}
 	return nil
 }

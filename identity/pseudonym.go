@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"trustdesk/internal/plaintext"
 )
 
 // Limits on a pseudonym after normalization.
@@ -22,8 +24,11 @@ const (
 // white space inside the name by a single space and converts the result to
 // Unicode Normalization Form C, so that names that look the same are
 // encoded the same. The result must be valid UTF-8 of 1 to 40 characters
-// and at most 64 bytes, and must not contain control or format characters
-// (such as tabs, zero-width joiners or direction overrides) or line breaks.
+// and at most 64 bytes, and must not contain control characters or line
+// breaks, nor characters that are invisible or change the direction of the
+// text (zero-width spaces, direction overrides, Hangul fillers, ...; see
+// [plaintext.Hidden], which allows a zero-width joiner or non-joiner only
+// where a script such as Persian or Devanagari spells with it).
 //
 // Cards only carry normalized pseudonyms: [DecodeCard] refuses a card whose
 // pseudonym differs from its normal form.
@@ -41,12 +46,14 @@ func NormalizePseudonym(s string) (string, error) {
 		case r == '\n' || r == '\r' || r == '\v' || r == '\f' ||
 			r == 0x85 || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r):
 			return "", fmt.Errorf("%w: contains a line break", ErrPseudonym)
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) ||
-			unicode.Is(unicode.Co, r) || unicode.Is(unicode.Noncharacter_Code_Point, r):
+		case unicode.IsControl(r):
 			return "", fmt.Errorf("%w: contains the invisible or control character %U", ErrPseudonym, r)
 		}
 	}
 	s = norm.NFC.String(strings.Join(strings.Fields(s), " "))
+	if r, ok := plaintext.Hidden(s); ok {
+		return "", fmt.Errorf("%w: contains the invisible or control character %U", ErrPseudonym, r)
+	}
 	if s == "" {
 		return "", fmt.Errorf("%w: empty", ErrPseudonym)
 	}

@@ -17,6 +17,8 @@ func TestNormalizePseudonym(t *testing.T) {
 		{strings.Repeat("é", 32), strings.Repeat("é", 32)}, // 64 bytes
 		{"山田太郎", "山田太郎"},
 		{"Zoë 🦊", "Zoë 🦊"},
+		{"کتاب\u200cفروشی", "کتاب\u200cفروشی"},                   // Persian spells with a non-joiner
+		{"\u0915\u094d\u200d\u0937", "\u0915\u094d\u200d\u0937"}, // Devanagari: virama, joiner
 	} {
 		got, err := NormalizePseudonym(tc.in)
 		if err != nil || got != tc.want {
@@ -50,6 +52,13 @@ func TestNormalizePseudonym(t *testing.T) {
 		"private\ue000use",
 		"non\ufffecharacter",
 		"bad\xffutf8",
+		"Mir\u3164",       // Hangul filler: looks like "Mir"
+		"Mi\u034fr",       // combining grapheme joiner
+		"Mir\ufe0f",       // variation selector
+		"Mi\u200cr",       // a non-joiner between Latin letters draws nothing
+		"Mir\u200e",       // direction mark
+		"\u2067Mir\u2069", // isolate
+		"a\u061cb",        // Arabic letter mark
 	} {
 		if got, err := NormalizePseudonym(in); !errors.Is(err, ErrPseudonym) {
 			t.Errorf("NormalizePseudonym(%q) = %q, %v; want ErrPseudonym", in, got, err)
