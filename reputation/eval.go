@@ -29,6 +29,7 @@ type eval struct {
 	why         []uint8   // per rating
 	safety      []float64 // per person, 1..5 when raters > 0
 	reliability []float64
+	safetyLow   []float64 // lower bound of safety, 1..5 when raters > 0
 	confidence  []float64
 	raters      []int32
 	flags       []int32
@@ -52,6 +53,7 @@ func (m *model) newEval() *eval {
 		why:         make([]uint8, nr),
 		safety:      make([]float64, n),
 		reliability: make([]float64, n),
+		safetyLow:   make([]float64, n),
 		confidence:  make([]float64, n),
 		raters:      make([]int32, n),
 		flags:       make([]int32, n),
@@ -74,12 +76,10 @@ func (m *model) edgeFactor(k int, standing []float64) float64 {
 	switch m.edgeKind[k] {
 	case kindVerified:
 		return Damping
-	case kindUp:
-		return Damping * standing[from]
 	}
 	f := Damping * standing[from]
-	if from != m.viewer && m.vouchees[from] > VouchAllowance {
-		f *= VouchAllowance / float64(m.vouchees[from])
+	if from != m.viewer {
+		f /= float64(m.outDeg[from]) // conserved: all edges out of from carry Damping·σ at most
 	}
 	return f
 }
@@ -154,7 +154,7 @@ func (m *model) children(e *eval) {
 func (m *model) scoreSubject(s int32, e *eval) {
 	lo, hi := m.subjStart[s], m.subjStart[s+1]
 	e.evidence[2*s], e.evidence[2*s+1] = 0, 0
-	e.safety[s], e.reliability[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0
+	e.safety[s], e.reliability[s], e.safetyLow[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0, 0
 	if lo == hi {
 		return
 	}
@@ -200,9 +200,21 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	if raters == 0 {
 		return
 	}
-	e.safety[s] = 1 + 4*(safe+PriorWeight/2)/(total+PriorWeight)
-	e.reliability[s] = 1 + 4*(reliable+PriorWeight/2)/(total+PriorWeight)
-	e.confidence[s] = total / (total + PriorWeight)
+	e.safety[s] = 1 + 4*safe/total
+	e.reliability[s] = 1 + 4*reliable/total
+	n := total / EvidenceUnit
+	e.confidence[s] = n / (n + PriorWeight)
+	e.safetyLow[s] = 1 + 4*lowerBound(safe/EvidenceUnit, n)
+}
+
+// lowerBound is a cautious estimate, in 0..1, of a share whose evidence
+// is for of n: the mean of the Beta(1+for, 1+n−for) distribution less
+// LowerBoundZ standard deviations.
+func lowerBound(pos, n float64) float64 {
+	a, b := 1+pos, 1+n-pos
+	mean := a / (a + b)
+	sd := math.Sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)))
+	return max(0, mean-LowerBoundZ*sd)
 }
 
 // markSubtree marks everyone whose best path runs through one of s's vouch

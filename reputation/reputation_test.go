@@ -59,18 +59,26 @@ func TestTrustFollowsVerifiedAndVouchEdges(t *testing.T) {
 	}
 }
 
-func TestVouchAllowanceSharesTrust(t *testing.T) {
-	w := newWorld()
-	w.verify("a")
-	w.member("c", "a", StatusMember)
-	const n = 2 * VouchAllowance
-	for i := range n {
-		w.member("c", "v"+string(rune('a'+i)), StatusMember, "a")
-	}
-	r := w.compute()
-	want := Damping * Damping * VouchAllowance / n
-	if got := person(t, r, "va").Trust; !near(got, want) {
-		t.Fatalf("trust of one of %d vouchees = %v, want %v", n, got, want)
+func TestTrustIsSharedNotMultiplied(t *testing.T) {
+	for _, n := range []int{1, 3, 10} {
+		w := newWorld()
+		w.verify("a")
+		w.member("c", "a", StatusMember)
+		for i := range n {
+			w.member("c", "v"+string(rune('a'+i)), StatusMember, "a")
+		}
+		r := w.compute()
+		want := Damping * Damping / float64(n)
+		sum := 0.0
+		for i := range n {
+			sum += person(t, r, "v"+string(rune('a'+i))).Trust
+		}
+		if got := person(t, r, "va").Trust; !near(got, want) {
+			t.Errorf("trust of one of %d vouchees = %v, want %v", n, got, want)
+		}
+		if !near(sum, Damping*Damping) {
+			t.Errorf("%d vouchees hold %v together, want %v", n, sum, Damping*Damping)
+		}
 	}
 }
 
@@ -87,10 +95,11 @@ func TestAdmissionChainReachesTheWholeCell(t *testing.T) {
 	if got, want := person(t, r, "a").Trust, Damping; !near(got, want) {
 		t.Errorf("trust of the viewer's voucher = %v, want %v", got, want)
 	}
-	if got, want := person(t, r, "f").Trust, Damping*Damping; !near(got, want) {
+	// a shares its trust between the viewer and f, f between a and g.
+	if got, want := person(t, r, "f").Trust, Damping*Damping/2; !near(got, want) {
 		t.Errorf("trust of the founder = %v, want %v", got, want)
 	}
-	if got, want := person(t, r, "g").Trust, math.Pow(Damping, 3); !near(got, want) {
+	if got, want := person(t, r, "g").Trust, math.Pow(Damping, 3)/4; !near(got, want) {
 		t.Errorf("trust of g = %v, want %v", got, want)
 	}
 	if person(t, r, "x").Raters != 1 {
@@ -230,23 +239,28 @@ func TestBadVoucheesLowerStanding(t *testing.T) {
 	if len(v.VouchedFor) != 3 {
 		t.Errorf("vouching record has %d entries, want 3", len(v.VouchedFor))
 	}
-	// v passes on less to good than b passes on to v.
-	if g := person(t, r, "good").Trust; !near(g, v.Trust*Damping*v.Standing) {
-		t.Errorf("trust of good = %v, want %v", g, v.Trust*Damping*v.Standing)
+	// v shares Damping·standing of its trust between good and risky.
+	if g := person(t, r, "good").Trust; !near(g, v.Trust*Damping*v.Standing/2) {
+		t.Errorf("trust of good = %v, want %v", g, v.Trust*Damping*v.Standing/2)
 	}
 }
 
-func TestPriorAndConfidence(t *testing.T) {
+func TestOneRatingShowsAsItIs(t *testing.T) {
 	w := newWorld()
 	w.member("c", "viewer", StatusMember)
 	w.rate("c", "viewer", "x", 5, 5, 0)
 	one := person(t, w.compute(), "x")
-	// One full-weight 5: (1 + 1) / (1 + 2) of the way from 1 to 5.
-	if want := 1 + 4*2.0/3; !near(val(one.Safety), want) {
-		t.Errorf("safety after one rating = %v, want %v", val(one.Safety), want)
+	if val(one.Safety) != 5 || val(one.Reliability) != 5 {
+		t.Errorf("one 5: safety %v reliability %v, want 5", val(one.Safety), val(one.Reliability))
 	}
-	if want := 1.0 / 3; !near(one.Confidence, want) {
-		t.Errorf("confidence after one rating = %v, want %v", one.Confidence, want)
+	if n := 1 / EvidenceUnit; !near(one.Confidence, n/(n+PriorWeight)) {
+		t.Errorf("confidence after one rating = %v", one.Confidence)
+	}
+	if want := "1 rating: felt completely safe, always reliable"; !strings.HasPrefix(one.Summary, want) {
+		t.Errorf("summary %q, want it to start with %q", one.Summary, want)
+	}
+	if !(val(one.SafetyLow) < val(one.Safety)) || val(one.SafetyLow) < 1 {
+		t.Errorf("lower bound %v of %v", val(one.SafetyLow), val(one.Safety))
 	}
 	for i := range 9 {
 		n := "r" + string(rune('a'+i))
@@ -254,12 +268,38 @@ func TestPriorAndConfidence(t *testing.T) {
 		w.rate("c", n, "x", 5, 5, 0)
 	}
 	ten := person(t, w.compute(), "x")
-	if !(val(ten.Safety) > val(one.Safety)) || !(ten.Confidence > 0.75) {
-		t.Errorf("ten ratings: safety %v confidence %v", val(ten.Safety), ten.Confidence)
+	if val(ten.Safety) != 5 || !(val(ten.SafetyLow) > val(one.SafetyLow)) || !(ten.Confidence > one.Confidence) {
+		t.Errorf("ten ratings: safety %v, at least %v, confidence %v", val(ten.Safety), val(ten.SafetyLow), ten.Confidence)
+	}
+	if want := "10 ratings: safety 5.0 of 5, reliability 5.0 of 5"; !strings.HasPrefix(ten.Summary, want) {
+		t.Errorf("summary %q, want it to start with %q", ten.Summary, want)
 	}
 	none := person(t, w.compute(), "viewer")
-	if none.Safety != nil || none.Reliability != nil || none.Confidence != 0 || none.Raters != 0 {
+	if none.Safety != nil || none.Reliability != nil || none.SafetyLow != nil || none.Confidence != 0 || none.Raters != 0 {
 		t.Errorf("no ratings: %+v", none)
+	}
+}
+
+// TestRankingNeedsEvidence checks that the lower bound ranks a person with
+// many good ratings above one with a single perfect one, and someone with
+// one bad rating below both.
+func TestRankingNeedsEvidence(t *testing.T) {
+	w := newWorld()
+	w.member("c", "viewer", StatusMember)
+	for i := range 6 {
+		n := "r" + string(rune('a'+i))
+		w.member("c", n, StatusMember, "viewer")
+		w.rate("c", n, "many", 4+i%2, 4, 10)
+	}
+	w.rate("c", "ra", "single", 5, 5, 10)
+	w.rate("c", "rb", "bad", 1, 5, 10)
+	r := w.compute()
+	many, single, bad := person(t, r, "many"), person(t, r, "single"), person(t, r, "bad")
+	if !(val(many.SafetyLow) > val(single.SafetyLow) && val(single.SafetyLow) > val(bad.SafetyLow)) {
+		t.Errorf("lower bounds: many %v, single %v, bad %v", val(many.SafetyLow), val(single.SafetyLow), val(bad.SafetyLow))
+	}
+	if !(val(single.Safety) > val(many.Safety)) {
+		t.Errorf("scores: many %v, single %v", val(many.Safety), val(single.Safety))
 	}
 }
 
@@ -326,8 +366,8 @@ func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
 		prev = name
 	}
 	w.rate("c", "a", "x", 1, 5, 0)        // flag
-	w.rate("c", "b", "x", 2, 5, 89)       // flag
-	w.rate("c", "c", "x", 2, 5, 91)       // too old
+	w.rate("c", "b", "x", 2, 5, 700)      // flag
+	w.rate("c", "c", "x", 2, 5, 800)      // too old
 	w.rate("c", "d", "x", 3, 1, 0)        // safety 3 is no flag
 	w.rate("c", "e", "x", 1, 1, 30)       // superseded by e's later rating
 	w.rate("c2", "e", "x", 4, 4, 20)      // latest, from another cell

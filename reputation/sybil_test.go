@@ -81,17 +81,19 @@ func TestSybilFakesCannotBuyReputation(t *testing.T) {
 				t.Errorf("m verified %v, %d fakes: a fake's rating weighs %v, not below a third of %v",
 					mVerified, n, worstWeight, verified)
 			}
-			// All of them together weigh no more than VouchAllowance full
-			// vouches from m.
-			if bound := VouchAllowance * Damping * m.Trust * m.Standing; sum > bound*(1+1e-9) {
-				t.Errorf("m verified %v, %d fakes: together weigh %v, above the bound %v", mVerified, n, sum, bound)
+			// All of them together hold no more than the conserved bound.
+			if held, bound := ringTrust(r, fakeNames(n)); held > bound*(1+1e-9) || !near(held, sum) {
+				t.Errorf("m verified %v, %d fakes: together hold %v (%v), above the bound %v", mVerified, n, held, sum, bound)
 			}
 			if moveM >= 0.5 || moveY >= 0.5 {
 				t.Errorf("m verified %v, %d fakes: safety moved by %v (m) and %v (y)", mVerified, n, moveM, moveY)
 			}
+			// The smear adds no flags, and so little evidence that the
+			// cautious score stays near where no evidence at all puts it.
+			noEvidence := 1 + 4*lowerBound(0, 0)
 			for _, name := range []string{"a", "b"} {
-				if s := person(t, r, name); s.Flags != 0 || (s.Safety != nil && *s.Safety < 2.5) {
-					t.Errorf("m verified %v, %d fakes: %s smeared: flags %d safety %v", mVerified, n, name, s.Flags, val(s.Safety))
+				if s := person(t, r, name); s.Flags != 0 || (s.SafetyLow != nil && *s.SafetyLow < noEvidence-0.5) || s.Confidence > 0.34 {
+					t.Errorf("m verified %v, %d fakes: %s smeared: flags %d, safety at least %v, confidence %v", mVerified, n, name, s.Flags, val(s.SafetyLow), s.Confidence)
 				}
 			}
 			if m.Flags != 2 {
@@ -132,9 +134,42 @@ func TestSybilBeforeAnyFlag(t *testing.T) {
 			if m.Safety != nil || m.Raters != 0 {
 				t.Errorf("m verified %v, %d fakes: m's own score counts %d fake raters", mVerified, n, m.Raters)
 			}
-			if bound := VouchAllowance * Damping * m.Trust; sum > bound*(1+1e-9) {
-				t.Errorf("m verified %v, %d fakes: together weigh %v, above the bound %v", mVerified, n, sum, bound)
+			if held, bound := ringTrust(r, fakeNames(n)); held > bound*(1+1e-9) || bound > Damping*m.Trust/(1-Damping)*(1+1e-9) {
+				t.Errorf("m verified %v, %d fakes: together hold %v (%v), above the bound %v", mVerified, n, held, sum, bound)
 			}
 		}
 	}
+}
+
+func fakeNames(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = pid(fmt.Sprintf("fake%02d", i))
+	}
+	return ids
+}
+
+// ringTrust returns the trust that the people ids hold together and the
+// bound of MODEL.md, section 7: what enters the group through its attack
+// edges (the edges into it from outside), divided by 1 − Damping.
+func ringTrust(r *Result, ids []string) (held, bound float64) {
+	m, e := r.m, r.e
+	in := make([]bool, m.n)
+	for _, id := range ids {
+		if i, ok := m.index[id]; ok {
+			in[i] = true
+		}
+	}
+	entry := 0.0
+	for k := range m.edgeTo {
+		if in[m.edgeTo[k]] && !in[m.edgeFrom[k]] && !m.blocked[m.edgeTo[k]] {
+			entry += e.trust[m.edgeFrom[k]] * e.factor[k]
+		}
+	}
+	for i := range m.n {
+		if in[i] {
+			held += e.trust[i]
+		}
+	}
+	return held, entry / (1 - Damping)
 }

@@ -1,0 +1,66 @@
+package reputation
+
+import (
+	"fmt"
+	"strings"
+)
+
+// SafetyWords says what each safety mark means, from 1 to 5 (index 0 is
+// unused). Every screen uses these words.
+var SafetyWords = [6]string{"", "felt unsafe", "felt uneasy", "nothing to report", "felt safe", "felt completely safe"}
+
+// ReliabilityWords says what each reliability mark means, from 1 to 5
+// (index 0 is unused).
+var ReliabilityWords = [6]string{"", "did not show up", "unreliable", "so-so", "reliable", "always reliable"}
+
+// ConfidenceWords says how much evidence a [Score.Confidence] stands for.
+func ConfidenceWords(c float64) string {
+	switch {
+	case c <= 0:
+		return "no ratings yet"
+	case c < 0.34:
+		return "little to go on"
+	case c < 0.67:
+		return "some evidence"
+	}
+	return "well known"
+}
+
+// Words says in one plain sentence what the ratings behind s say: a single
+// counted rating as what it is ("1 rating: felt completely safe, always
+// reliable"), several as the scores with how much evidence is behind them,
+// then flags and warnings. The command line and the window both show it.
+func (s *Score) Words() string {
+	var b strings.Builder
+	switch {
+	case s.Raters == 0 || s.Safety == nil || s.Reliability == nil:
+		b.WriteString("No ratings that count yet.")
+	case s.Raters == 1:
+		for _, e := range s.Ratings {
+			if e.Weight > 0 {
+				fmt.Fprintf(&b, "1 rating: %s, %s (%s).", SafetyWords[clampMark(e.Safety)], ReliabilityWords[clampMark(e.Reliability)],
+					ConfidenceWords(s.Confidence))
+				break
+			}
+		}
+	default:
+		fmt.Fprintf(&b, "%d ratings: safety %.1f of 5, reliability %.1f of 5 (%s).", s.Raters, *s.Safety, *s.Reliability,
+			ConfidenceWords(s.Confidence))
+	}
+	if s.Flags > 0 {
+		fmt.Fprintf(&b, " %s felt unsafe with them in the last two years.", count(s.Flags, "trusted person", "trusted people"))
+	}
+	if len(s.Warnings) > 0 {
+		fmt.Fprintf(&b, " %s you have no reason to trust yet said they felt unsafe.", count(len(s.Warnings), "person", "people"))
+	}
+	return b.String()
+}
+
+func clampMark(m int) int { return max(1, min(5, m)) }
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
