@@ -1,6 +1,10 @@
 package reputation
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // eval holds one pass of the model: trust from the viewer, the weight of
 // every rating, and the scores they give. Its slices are reused between
@@ -19,11 +23,16 @@ type eval struct {
 	// Scratch for the per-subject recomputation.
 	mark     []int32 // == gen when in the current subject's vouch subtree
 	gen      int32
+	gen2     int32 // generation of acc
 	alt      []float64
 	altDone  []int32
 	stack    []int32
 	subtree  []int32
 	evidence []float64 // per person: negative, positive safety evidence (standing)
+	depth    []int32   // per person: steps from the viewer in the best-path tree
+	acc      []float64 // per person: evidence gathered below them, accWidth each
+	accGen   []int32   // == gen when acc holds this subject's evidence
+	touched  []int32
 
 	weight      []float64 // per rating
 	why         []uint8   // per rating
@@ -49,6 +58,9 @@ func (m *model) newEval() *eval {
 		alt:         make([]float64, n),
 		altDone:     make([]int32, n),
 		evidence:    make([]float64, 2*n),
+		depth:       make([]int32, n),
+		acc:         make([]float64, accWidth*n),
+		accGen:      make([]int32, n),
 		weight:      make([]float64, nr),
 		why:         make([]uint8, nr),
 		safety:      make([]float64, n),
@@ -133,6 +145,24 @@ func (m *model) children(e *eval) {
 		e.childSt[i+1] += e.childSt[i]
 	}
 	e.child = e.child[:e.childSt[m.n]]
+	if m.viewer >= 0 {
+		// Depths, root first: a parent's trust is above its child's, so the
+		// order of trust is an order of the tree.
+		order := e.touched[:0]
+		for v := range int32(m.n) {
+			if e.parent[v] >= 0 {
+				order = append(order, v)
+			}
+		}
+		slices.SortFunc(order, func(a, b int32) int {
+			return cmp.Or(cmp.Compare(e.trust[b], e.trust[a]), cmp.Compare(a, b))
+		})
+		e.depth[m.viewer] = 0
+		for _, v := range order {
+			e.depth[v] = e.depth[e.parent[v]] + 1
+		}
+		e.touched = order[:0]
+	}
 	next := e.stack[:0]
 	next = append(next, e.childSt[:m.n]...)
 	for v := range int32(m.n) {
@@ -161,8 +191,9 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	if m.markSubtree(s, e) {
 		m.recompute(s, e)
 	}
-	var total, safe, reliable, neg, pos float64
 	var raters, flags int32
+	e.gen2++
+	e.touched = e.touched[:0]
 	for k := lo; k < hi; k++ {
 		r := &m.ratings[k]
 		t := e.trust[r.rater]
@@ -177,8 +208,9 @@ func (m *model) scoreSubject(s int32, e *eval) {
 				t, why = a, whyAdmitted
 			}
 		}
-		if r.flag && !m.blocked[r.rater] && e.trust[r.rater] >= FlagMinTrust {
+		if r.flag && !m.blocked[r.rater] && e.trust[r.rater] > 0 {
 			flags++
+			e.accAt(r.rater)[5] += e.trust[r.rater]
 		}
 		w := t * r.decay
 		e.weight[k], e.why[k] = w, why
@@ -186,18 +218,61 @@ func (m *model) scoreSubject(s int32, e *eval) {
 			continue
 		}
 		raters++
-		total += w
-		safe += w * r.safety
-		reliable += w * r.reliability
+		a := e.accAt(r.rater)
+		a[0] += w
+		a[1] += w * r.safety
+		a[2] += w * r.reliability
 		if d := 2*r.safety - 1; d < 0 {
-			neg -= w * d
+			a[3] -= w * d
 		} else {
-			pos += w * d
+			a[4] += w * d
 		}
+	}
+	// Evidence counts once per independent path: everything gathered below
+	// a person in the best-path tree counts at most that person's trust.
+	// Deepest first, each person's evidence is capped and handed up.
+	for j := 0; j < len(e.touched); j++ { // ancestors join the list as it grows
+		if p := e.parent[e.touched[j]]; p >= 0 {
+			e.accAt(p)
+		}
+	}
+	slices.SortFunc(e.touched, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(e.depth[b], e.depth[a]), cmp.Compare(a, b))
+	})
+	var sum [accWidth]float64
+	for _, g := range e.touched {
+		a := e.acc[accWidth*int(g) : accWidth*int(g)+accWidth]
+		if g != m.viewer {
+			c := e.trust[g]
+			if a[0] > c {
+				f := c / a[0]
+				for i := range 5 {
+					a[i] *= f
+				}
+			}
+			a[5] = min(a[5], c)
+		}
+		if p := e.parent[g]; p >= 0 {
+			b := e.acc[accWidth*int(p) : accWidth*int(p)+accWidth]
+			for i := range a {
+				b[i] += a[i]
+			}
+		} else {
+			for i := range a {
+				sum[i] += a[i]
+			}
+		}
+	}
+	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
+	if sum[5] < FlagMinTrust {
+		flags = 0 // too little trust behind the flags: they show as warnings
 	}
 	e.flags[s], e.raters[s] = flags, raters
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
 	if raters == 0 {
+		return
+	}
+	if total <= 0 {
 		return
 	}
 	e.safety[s] = 1 + 4*safe/total
@@ -205,6 +280,22 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	n := total / EvidenceUnit
 	e.confidence[s] = n / (n + PriorWeight)
 	e.safetyLow[s] = 1 + 4*lowerBound(safe/EvidenceUnit, n)
+}
+
+// accWidth is the number of evidence sums kept per person: weight, safety,
+// reliability, safety evidence against and for, and the trust of flaggers.
+const accWidth = 6
+
+// accAt returns person i's evidence sums for the current subject, zeroed
+// and listed in e.touched on first use.
+func (e *eval) accAt(i int32) []float64 {
+	a := e.acc[accWidth*int(i) : accWidth*int(i)+accWidth]
+	if e.accGen[i] != e.gen2 {
+		e.accGen[i] = e.gen2
+		clear(a)
+		e.touched = append(e.touched, i)
+	}
+	return a
 }
 
 // lowerBound is a cautious estimate, in 0..1, of a share whose evidence

@@ -35,7 +35,10 @@ const (
 	FlagSafety = 2
 	// FlagWindow is how far back a flag counts, measured by the rating's day.
 	FlagWindow = 2 * 365 * 24 * time.Hour
-	// FlagMinTrust is the least trust a rater needs for their flag to count.
+	// FlagMinTrust is the least trust that must stand behind the flags about
+	// a person for them to count: the summed trust of the flaggers, where
+	// everyone below one person in the tree of strongest paths counts at
+	// most that person's trust (MODEL.md, section 4).
 	FlagMinTrust = 0.1
 	// StandingExponent sets how steeply standing falls with the safety
 	// evidence against a person (MODEL.md, section 5): their safety standing
@@ -104,14 +107,16 @@ type Score struct {
 	// Raters is the number of distinct raters whose rating counts (weight
 	// above zero).
 	Raters int `json:"raters"`
-	// Flags is the number of distinct raters with trust of at least
-	// [FlagMinTrust] whose latest rating of this person gives safety
-	// [FlagSafety] or lower for a day within [FlagWindow] before Now.
+	// Flags is the number of distinct connected raters, not blocked, whose
+	// latest rating of this person gives safety [FlagSafety] or lower for
+	// a day within [FlagWindow] before Now, when together they carry at
+	// least [FlagMinTrust]; else 0, and their ratings are Warnings.
 	Flags int `json:"flags"`
-	// Warnings lists, unweighted, every latest rating of this person with
-	// safety [FlagSafety] or lower whose rater is not blocked but has too
-	// little trust for a flag (no trust path at all, or less than
-	// [FlagMinTrust]): who said it, in which cell, about which day.
+	// Warnings lists, unweighted, the latest ratings of this person with
+	// safety [FlagSafety] or lower that raise no flag although their rater
+	// is not blocked: raters with no trust path at all (of any day), and
+	// raters within [FlagWindow] whose flags together carry too little
+	// trust. Who said it, in which cell, about which day; newest first.
 	Warnings []Warning `json:"warnings"`
 	// Trust, from 0 to 1, is how much this person's own ratings count for the
 	// viewer before decay: 1 for the viewer, 0 without a path. Their ratings
@@ -297,7 +302,7 @@ func (r *Result) score(i int32) *Score {
 	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
 		rt := &m.ratings[k]
 		c := &m.cells[rt.cell]
-		if rt.low && !m.blocked[rt.rater] && e.trust[rt.rater] < FlagMinTrust {
+		if rt.low && !m.blocked[rt.rater] && (e.trust[rt.rater] == 0 || (rt.flag && e.flags[i] == 0)) {
 			s.Warnings = append(s.Warnings, Warning{Rater: m.name(rt.rater), RaterID: m.ids[rt.rater], Cell: c.Name, CellID: c.ID,
 				Safety: rt.src.Safety, Day: rt.src.Day, Note: rt.src.Note})
 		}

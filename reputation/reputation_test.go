@@ -371,17 +371,55 @@ func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
 	w.rate("c", "d", "x", 3, 1, 0)        // safety 3 is no flag
 	w.rate("c", "e", "x", 1, 1, 30)       // superseded by e's later rating
 	w.rate("c2", "e", "x", 4, 4, 20)      // latest, from another cell
-	w.rate("c", "stranger", "x", 1, 1, 0) // not connected
-	w.rate("c", "f10", "x", 1, 1, 0)      // trust 0.8^11 < FlagMinTrust
+	w.rate("c", "stranger", "x", 1, 1, 0) // not connected: a warning
+	w.rate("c", "f10", "x", 1, 1, 0)      // trust 0.8^11, counts with the others
 	w.rate("c2", "a", "x", 1, 1, 0)       // a second rating by a
 	w.rate("c", "f1", "x", 1, 1, 0)       // flag
 	r := w.compute()
 	x := person(t, r, "x")
-	if x.Flags != 3 {
-		t.Errorf("flags = %d, want 3", x.Flags)
+	if x.Flags != 4 {
+		t.Errorf("flags = %d, want 4", x.Flags)
+	}
+	if len(x.Warnings) != 1 || x.Warnings[0].RaterID != pid("stranger") {
+		t.Errorf("warnings = %+v, want the stranger's", x.Warnings)
 	}
 	if tr := person(t, r, "f10").Trust; tr >= FlagMinTrust || tr == 0 {
 		t.Fatalf("test setup: f10's trust %v", tr)
+	}
+	// Alone, f10 carries too little trust for a flag: a warning instead,
+	// and the rating still counts in the score with its weight.
+	w2 := newWorld()
+	w2.verify("f")
+	w2.member("c", "f", StatusMember)
+	prev = "f"
+	for i := 1; i <= 10; i++ {
+		name := "f" + strconv.Itoa(i)
+		w2.member("c", name, StatusMember, prev)
+		prev = name
+	}
+	w2.rate("c", "f10", "x", 1, 1, 400)
+	x = person(t, w2.compute(), "x")
+	if x.Flags != 0 || len(x.Warnings) != 1 || x.Raters != 1 || val(x.Safety) != 1 {
+		t.Errorf("a weak flag alone: %d flags, warnings %+v, %d raters, safety %v", x.Flags, x.Warnings, x.Raters, val(x.Safety))
+	}
+}
+
+// TestSafetyFlagsOutlastPraise checks that a rating finding someone unsafe
+// fades with FlagHalfLife and praise with HalfLife, and that a flag 13
+// months old still shows.
+func TestSafetyFlagsOutlastPraise(t *testing.T) {
+	w := newWorld()
+	w.verify("a", "b")
+	w.rate("c", "a", "x", 1, 1, 395)
+	w.rate("c", "b", "x", 5, 5, 395)
+	x := person(t, w.compute(), "x")
+	warn, praise := ratingBy(t, x, "a").Weight, ratingBy(t, x, "b").Weight
+	age := now.Sub(now.AddDate(0, 0, -395).Truncate(24 * time.Hour))
+	if !near(warn, Damping*math.Exp2(-float64(age)/float64(FlagHalfLife))) || !near(praise, Damping*math.Exp2(-float64(age)/float64(HalfLife))) {
+		t.Errorf("weights: warning %v, praise %v", warn, praise)
+	}
+	if x.Flags != 1 || val(x.Safety) >= 3 {
+		t.Errorf("13 months on: %d flags, safety %v", x.Flags, val(x.Safety))
 	}
 }
 

@@ -51,7 +51,7 @@ func (s *Score) Words() string {
 		fmt.Fprintf(&b, " %s felt unsafe with them in the last two years.", count(s.Flags, "trusted person", "trusted people"))
 	}
 	if len(s.Warnings) > 0 {
-		fmt.Fprintf(&b, " %s you have no reason to trust yet said they felt unsafe.", count(len(s.Warnings), "person", "people"))
+		fmt.Fprintf(&b, " %s you know little or nothing about said they felt unsafe with them.", count(len(s.Warnings), "person", "people"))
 	}
 	return b.String()
 }
@@ -63,4 +63,20 @@ func count(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Rank orders people for lists, safest first: higher is safer. People
+// with flags come after everyone without, people nobody rated whose
+// rating counts come between, and within each group the cautious score
+// [Score.SafetyLow] decides. Praise does not outweigh a safety flag from
+// someone the viewer trusts.
+func (s *Score) Rank() float64 {
+	low := 0.0
+	if s.SafetyLow != nil {
+		low = *s.SafetyLow
+	}
+	if s.Flags > 0 {
+		return low - 6 // −5 to −1, below anyone unflagged
+	}
+	return low // 0 unrated, 1 to 5 rated
 }
