@@ -702,7 +702,7 @@ func (w *demoWorld) describe() (*Demo, error) {
 			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, joinAnd(d.Verified)),
 		fmt.Sprintf("Look first at %s, excluded from %s in %s by the votes of %s, after he kept the group's money and grabbed your arm.",
 			demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), joinAnd(d.ExcludedBy)),
-		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last three months. "+
+		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last two years. "+
 			"%s voted to exclude %s from %s; %s would decide it, and yours could be one. "+
 			"You blocked %s, so %s gets nothing from you, and the angry rating %s gave Dario counts for nothing.",
 			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, plural(more, "more vote", "more votes"),

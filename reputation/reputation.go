@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -102,7 +103,7 @@ type Score struct {
 	// N / (N + PriorWeight).
 	Confidence float64 `json:"confidence"`
 	// Summary says in plain words what the ratings say, the same words on
-	// every screen (see [Score.Words]).
+	// every screen: [Score.Words], then [Score.FlagWords].
 	Summary string `json:"summary"`
 	// Raters is the number of distinct raters whose rating counts (weight
 	// above zero).
@@ -344,7 +345,7 @@ func (r *Result) score(i int32) *Score {
 		}
 		s.VouchedFor = append(s.VouchedFor, Vouch{ID: m.ids[v], Name: m.name(v), Status: status})
 	}
-	s.Summary = s.Words()
+	s.Summary = strings.TrimSpace(s.Words() + " " + s.FlagWords())
 	return s
 }
 

@@ -26,34 +26,37 @@ func ConfidenceWords(c float64) string {
 	return "well known"
 }
 
-// Words says in one plain sentence what the ratings behind s say: a single
-// counted rating as what it is ("1 rating: felt completely safe, always
-// reliable"), several as the scores with how much evidence is behind them,
-// then flags and warnings. The command line and the window both show it.
+// Words says in one plain sentence what the counted ratings behind s say:
+// a single rating as what it is ("1 rating: felt completely safe, always
+// reliable"), several as the scores with how much evidence is behind them.
+// The command line and the window both show it, beside [Score.FlagWords].
 func (s *Score) Words() string {
-	var b strings.Builder
 	switch {
 	case s.Raters == 0 || s.Safety == nil || s.Reliability == nil:
-		b.WriteString("No ratings that count yet.")
+		return "No ratings that count yet."
 	case s.Raters == 1:
 		for _, e := range s.Ratings {
 			if e.Weight > 0 {
-				fmt.Fprintf(&b, "1 rating: %s, %s (%s).", SafetyWords[clampMark(e.Safety)], ReliabilityWords[clampMark(e.Reliability)],
+				return fmt.Sprintf("1 rating: %s, %s (%s).", SafetyWords[clampMark(e.Safety)], ReliabilityWords[clampMark(e.Reliability)],
 					ConfidenceWords(s.Confidence))
-				break
 			}
 		}
-	default:
-		fmt.Fprintf(&b, "%d ratings: safety %.1f of 5, reliability %.1f of 5 (%s).", s.Raters, *s.Safety, *s.Reliability,
-			ConfidenceWords(s.Confidence))
 	}
+	return fmt.Sprintf("%d ratings: safety %.1f of 5, reliability %.1f of 5 (%s).", s.Raters, *s.Safety, *s.Reliability,
+		ConfidenceWords(s.Confidence))
+}
+
+// FlagWords says who found s unsafe: the flags, then the warnings that
+// count for nothing but are shown; "" when there are neither.
+func (s *Score) FlagWords() string {
+	var parts []string
 	if s.Flags > 0 {
-		fmt.Fprintf(&b, " %s felt unsafe with them in the last two years.", count(s.Flags, "trusted person", "trusted people"))
+		parts = append(parts, fmt.Sprintf("%s you trust felt unsafe with them in the last two years.", count(s.Flags, "person", "people")))
 	}
 	if len(s.Warnings) > 0 {
-		fmt.Fprintf(&b, " %s you know little or nothing about said they felt unsafe with them.", count(len(s.Warnings), "person", "people"))
+		parts = append(parts, fmt.Sprintf("%s you know little or nothing about said they felt unsafe with them.", count(len(s.Warnings), "person", "people")))
 	}
-	return b.String()
+	return strings.Join(parts, " ")
 }
 
 func clampMark(m int) int { return max(1, min(5, m)) }
