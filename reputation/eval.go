@@ -3,6 +3,7 @@ package reputation
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -21,18 +22,22 @@ type eval struct {
 	child   []int32
 
 	// Scratch for the per-subject recomputation.
-	mark     []int32 // == gen when in the current subject's vouch subtree
-	gen      int32
-	gen2     int32 // generation of acc
-	alt      []float64
-	altDone  []int32
-	stack    []int32
-	subtree  []int32
-	evidence []float64 // per person: negative, positive safety evidence (standing)
-	depth    []int32   // per person: steps from the viewer in the best-path tree
-	acc      []float64 // per person: evidence gathered below them, accWidth each
-	accGen   []int32   // == gen when acc holds this subject's evidence
-	touched  []int32
+	mark      []int32 // == gen when in the current subject's vouch subtree
+	gen       int32
+	gen2      int32 // generation of acc
+	alt       []float64
+	altDone   []int32
+	stack     []int32
+	subtree   []int32
+	evidence  []float64 // per person: negative, positive safety evidence (standing)
+	tin, tout []int32   // per person: depth-first order in the best-path tree
+	up        []int32   // ancestor tables: up[j*n+v] is v's 2^j-th ancestor
+	levels    int32
+	vpar      []int32   // per person: nearest ancestor among this subject's raters and meeting points
+	scale     []float64 // per person: the cap applied to what was gathered below them
+	acc       []float64 // per person: evidence gathered below them, accWidth each
+	accGen    []int32   // == gen when acc holds this subject's evidence
+	touched   []int32
 
 	weight      []float64 // per rating
 	why         []uint8   // per rating
@@ -46,6 +51,7 @@ type eval struct {
 
 func (m *model) newEval() *eval {
 	n, ne, nr := m.n, len(m.edgeTo), len(m.ratings)
+	levels := int32(bits.Len(uint(n)) + 1)
 	return &eval{
 		factor:      make([]float64, ne),
 		trust:       make([]float64, n),
@@ -58,7 +64,12 @@ func (m *model) newEval() *eval {
 		alt:         make([]float64, n),
 		altDone:     make([]int32, n),
 		evidence:    make([]float64, 2*n),
-		depth:       make([]int32, n),
+		tin:         make([]int32, n),
+		tout:        make([]int32, n),
+		up:          make([]int32, int(levels)*n),
+		levels:      levels,
+		vpar:        make([]int32, n),
+		scale:       make([]float64, n),
 		acc:         make([]float64, accWidth*n),
 		accGen:      make([]int32, n),
 		weight:      make([]float64, nr),
@@ -145,24 +156,6 @@ func (m *model) children(e *eval) {
 		e.childSt[i+1] += e.childSt[i]
 	}
 	e.child = e.child[:e.childSt[m.n]]
-	if m.viewer >= 0 {
-		// Depths, root first: a parent's trust is above its child's, so the
-		// order of trust is an order of the tree.
-		order := e.touched[:0]
-		for v := range int32(m.n) {
-			if e.parent[v] >= 0 {
-				order = append(order, v)
-			}
-		}
-		slices.SortFunc(order, func(a, b int32) int {
-			return cmp.Or(cmp.Compare(e.trust[b], e.trust[a]), cmp.Compare(a, b))
-		})
-		e.depth[m.viewer] = 0
-		for _, v := range order {
-			e.depth[v] = e.depth[e.parent[v]] + 1
-		}
-		e.touched = order[:0]
-	}
 	next := e.stack[:0]
 	next = append(next, e.childSt[:m.n]...)
 	for v := range int32(m.n) {
@@ -172,6 +165,65 @@ func (m *model) children(e *eval) {
 		}
 	}
 	e.stack = next[:0]
+	m.tour(e)
+}
+
+// tour numbers the tree of strongest paths in depth-first order (tin,
+// tout) and fills the ancestor table for lowest common ancestors.
+func (m *model) tour(e *eval) {
+	if m.viewer < 0 {
+		return
+	}
+	n := int32(m.n)
+	clock := int32(0)
+	st := e.stack[:0]
+	st = append(st, m.viewer)
+	e.up[m.viewer] = m.viewer
+	for len(st) > 0 {
+		u := st[len(st)-1]
+		if u < 0 { // leaving ^u
+			e.tout[^u] = clock
+			st = st[:len(st)-1]
+			continue
+		}
+		st[len(st)-1] = ^u
+		e.tin[u] = clock
+		clock++
+		for _, c := range e.child[e.childSt[u]:e.childSt[u+1]] {
+			e.up[c] = u
+			st = append(st, c)
+		}
+	}
+	e.stack = st[:0]
+	for j := int32(1); j < e.levels; j++ {
+		prev, cur := e.up[(j-1)*n:j*n], e.up[j*n:(j+1)*n]
+		for v := range n {
+			if e.trust[v] > 0 {
+				cur[v] = prev[prev[v]]
+			}
+		}
+	}
+}
+
+// above reports whether a is b or an ancestor of b in the tree.
+func (e *eval) above(a, b int32) bool {
+	return e.tin[a] <= e.tin[b] && e.tout[b] <= e.tout[a]
+}
+
+// lca returns the lowest common ancestor of a and b in the tree.
+func (e *eval) lca(a, b int32, n int32) int32 {
+	if e.above(a, b) {
+		return a
+	}
+	if e.above(b, a) {
+		return b
+	}
+	for j := e.levels - 1; j >= 0; j-- {
+		if u := e.up[j*n+a]; !e.above(u, b) {
+			a = u
+		}
+	}
+	return e.up[a]
 }
 
 // scoreSubject weighs the ratings about s and computes s's scores.
@@ -229,30 +281,46 @@ func (m *model) scoreSubject(s int32, e *eval) {
 		}
 	}
 	// Evidence counts once per independent path: everything gathered below
-	// a person in the best-path tree counts at most that person's trust.
-	// Deepest first, each person's evidence is capped and handed up.
-	for j := 0; j < len(e.touched); j++ { // ancestors join the list as it grows
-		if p := e.parent[e.touched[j]]; p >= 0 {
-			e.accAt(p)
-		}
+	// a person in the tree of strongest paths counts at most that person's
+	// trust. Only the raters and the points where their paths meet can
+	// bind (trust falls along every path, and between two such points the
+	// evidence does not change), so the caps run over that small tree,
+	// deepest first, each person's evidence capped and handed up.
+	byTin := func(a, b int32) int { return cmp.Compare(e.tin[a], e.tin[b]) }
+	slices.SortFunc(e.touched, byTin)
+	for j, k := 1, len(e.touched); j < k; j++ {
+		e.accAt(e.lca(e.touched[j-1], e.touched[j], int32(m.n)))
 	}
-	slices.SortFunc(e.touched, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(e.depth[b], e.depth[a]), cmp.Compare(a, b))
-	})
-	var sum [accWidth]float64
+	slices.SortFunc(e.touched, byTin)
+	st := e.stack[:0]
 	for _, g := range e.touched {
+		for len(st) > 0 && !e.above(st[len(st)-1], g) {
+			st = st[:len(st)-1]
+		}
+		e.vpar[g] = -1
+		if len(st) > 0 {
+			e.vpar[g] = st[len(st)-1]
+		}
+		st = append(st, g)
+	}
+	e.stack = st[:0]
+	var sum [accWidth]float64
+	for j := len(e.touched) - 1; j >= 0; j-- {
+		g := e.touched[j]
 		a := e.acc[accWidth*int(g) : accWidth*int(g)+accWidth]
+		e.scale[g] = 1
 		if g != m.viewer {
 			c := e.trust[g]
 			if a[0] > c {
 				f := c / a[0]
+				e.scale[g] = f
 				for i := range 5 {
 					a[i] *= f
 				}
 			}
 			a[5] = min(a[5], c)
 		}
-		if p := e.parent[g]; p >= 0 {
+		if p := e.vpar[g]; p >= 0 {
 			b := e.acc[accWidth*int(p) : accWidth*int(p)+accWidth]
 			for i := range a {
 				b[i] += a[i]
@@ -261,6 +329,18 @@ func (m *model) scoreSubject(s int32, e *eval) {
 			for i := range a {
 				sum[i] += a[i]
 			}
+		}
+	}
+	// Each rating's weight as it finally counts: scaled by every cap above
+	// its rater (parents come first in this order).
+	for _, g := range e.touched {
+		if p := e.vpar[g]; p >= 0 {
+			e.scale[g] *= e.scale[p]
+		}
+	}
+	for k := lo; k < hi; k++ {
+		if w := e.weight[k]; w > 0 {
+			e.weight[k] = w * e.scale[m.ratings[k].rater]
 		}
 	}
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]

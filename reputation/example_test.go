@@ -51,7 +51,7 @@ func Example() {
 	// Output:
 	// Carla: safety 4.73 (at least 3.95), reliability 4.00, confidence 0.80, 2 raters, 0 flags, 1 warnings
 	// 2 ratings: safety 4.7 of 5, reliability 4.0 of 5 (well known). 1 person you know little or nothing about said they felt unsafe with them.
-	//   Ana      in Night market: safety 5, reliability 4, weight 0.795
-	//   Ben      in Night market: safety 4, reliability 4, weight 0.297
+	//   Ana      in Night market: safety 5, reliability 4, weight 0.583
+	//   Ben      in Night market: safety 4, reliability 4, weight 0.217
 	//   00000000 in Night market: safety 1, reliability 1, weight 0.000 (not connected to you)
 }

@@ -158,7 +158,9 @@ type Explained struct {
 	Day time.Time `json:"day"`
 	// Weight is how much the rating counts: the rater's trust, leaving out
 	// any trust that reaches them through the vouches of the person rated,
-	// times the decay for the rating's age ([HalfLife]).
+	// times the decay for the rating's age ([HalfLife], [FlagHalfLife]),
+	// shared with the other raters who owe their trust to the same people
+	// (evidence counts once per independent path; MODEL.md, section 4).
 	Weight float64 `json:"weight"`
 	// Why, when not empty, says why the weight is zero or reduced: one of
 	// [WhyBlocked], [WhyNotConnected] or [WhyAdmittedByThem].

@@ -50,8 +50,14 @@ func TestTrustFollowsVerifiedAndVouchEdges(t *testing.T) {
 	if x.Raters != 3 {
 		t.Errorf("raters = %d, want 3 (the stranger does not count)", x.Raters)
 	}
-	if e := ratingBy(t, x, "d"); !near(e.Weight, want["d"]) {
-		t.Errorf("d's rating weighs %v, want %v", e.Weight, want["d"])
+	// a, b and d hang from one path: together they count as much as a.
+	if sum := ratingBy(t, x, "a").Weight + ratingBy(t, x, "b").Weight + ratingBy(t, x, "d").Weight; !near(sum, Damping) {
+		t.Errorf("a, b and d weigh %v together, want %v", sum, Damping)
+	}
+	capB := want["b"] / (want["b"] + want["d"])
+	capA := want["a"] / (want["a"] + want["b"])
+	if e := ratingBy(t, x, "d"); !near(e.Weight, want["d"]*capB*capA) {
+		t.Errorf("d's rating weighs %v, want %v", e.Weight, want["d"]*capB*capA)
 	}
 	// Heaviest first.
 	if x.Ratings[0].RaterID != pid("a") || x.Ratings[len(x.Ratings)-1].RaterID != pid("stranger") {
