@@ -1,7 +1,6 @@
 package reputation
 
 import (
-	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -22,22 +21,25 @@ type eval struct {
 	child   []int32
 
 	// Scratch for the per-subject recomputation.
-	mark      []int32 // == gen when in the current subject's vouch subtree
-	gen       int32
-	gen2      int32 // generation of acc
-	alt       []float64
-	altDone   []int32
-	stack     []int32
-	subtree   []int32
-	evidence  []float64 // per person: negative, positive safety evidence (standing)
-	tin, tout []int32   // per person: depth-first order in the best-path tree
-	up        []int32   // ancestor tables: up[j*n+v] is v's 2^j-th ancestor
-	levels    int32
-	vpar      []int32   // per person: nearest ancestor among this subject's raters and meeting points
-	scale     []float64 // per person: the cap applied to what was gathered below them
-	acc       []float64 // per person: evidence gathered below them, accWidth each
-	accGen    []int32   // == gen when acc holds this subject's evidence
-	touched   []int32
+	mark     []int32 // == gen when in the current subject's vouch subtree
+	gen      int32
+	gen2     int32 // generation of acc
+	alt      []float64
+	altDone  []int32
+	stack    []int32
+	subtree  []int32
+	evidence []float64 // per person: negative, positive safety evidence (standing)
+	tin      []int32   // per person: depth-first order in the best-path tree
+	depth    []int32   // per person: steps from the viewer in that tree
+	order    []int32   // scratch: the order in which people leave the stack
+	up       []int32   // sparse table over depth-first order, for lca
+	levels   int32
+	vpar     []int32   // per person: nearest ancestor among this subject's raters and meeting points
+	scale    []float64 // per person: the cap applied to what was gathered below them
+	acc      []float64 // per person: evidence gathered below them, accWidth each
+	accGen   []int32   // == gen when acc holds this subject's evidence
+	touched  []int32
+	keys     []uint64 // scratch for sortTouched
 
 	weight      []float64 // per rating
 	why         []uint8   // per rating
@@ -65,7 +67,7 @@ func (m *model) newEval() *eval {
 		altDone:     make([]int32, n),
 		evidence:    make([]float64, 2*n),
 		tin:         make([]int32, n),
-		tout:        make([]int32, n),
+		depth:       make([]int32, n),
 		up:          make([]int32, int(levels)*n),
 		levels:      levels,
 		vpar:        make([]int32, n),
@@ -178,52 +180,65 @@ func (m *model) tour(e *eval) {
 	clock := int32(0)
 	st := e.stack[:0]
 	st = append(st, m.viewer)
-	e.up[m.viewer] = m.viewer
+	e.depth[m.viewer] = 0
 	for len(st) > 0 {
 		u := st[len(st)-1]
-		if u < 0 { // leaving ^u
-			e.tout[^u] = clock
-			st = st[:len(st)-1]
-			continue
-		}
-		st[len(st)-1] = ^u
+		st = st[:len(st)-1]
 		e.tin[u] = clock
+		e.up[clock] = u
 		clock++
 		for _, c := range e.child[e.childSt[u]:e.childSt[u+1]] {
-			e.up[c] = u
+			e.depth[c] = e.depth[u] + 1
 			st = append(st, c)
 		}
 	}
 	e.stack = st[:0]
+	// up[j*n+i] is the shallowest person among those numbered i to
+	// i+2^j−1 in depth-first order.
 	for j := int32(1); j < e.levels; j++ {
 		prev, cur := e.up[(j-1)*n:j*n], e.up[j*n:(j+1)*n]
-		for v := range n {
-			if e.trust[v] > 0 {
-				cur[v] = prev[prev[v]]
+		half := int32(1) << (j - 1)
+		for i := int32(0); i+2*half <= clock; i++ {
+			x, y := prev[i], prev[i+half]
+			if e.depth[y] < e.depth[x] {
+				x = y
 			}
+			cur[i] = x
 		}
 	}
 }
 
-// above reports whether a is b or an ancestor of b in the tree.
-func (e *eval) above(a, b int32) bool {
-	return e.tin[a] <= e.tin[b] && e.tout[b] <= e.tout[a]
+// sortTouched puts e.touched in depth-first order.
+func (e *eval) sortTouched() {
+	keys := e.keys[:0]
+	for _, g := range e.touched {
+		keys = append(keys, uint64(e.tin[g])<<32|uint64(g))
+	}
+	slices.Sort(keys)
+	for j, k := range keys {
+		e.touched[j] = int32(uint32(k))
+	}
+	e.keys = keys[:0]
 }
 
-// lca returns the lowest common ancestor of a and b in the tree.
+// lca returns the lowest common ancestor of a and b in the tree: the
+// parent of the shallowest person after the earlier of the two, up to the
+// later, in depth-first order.
 func (e *eval) lca(a, b int32, n int32) int32 {
-	if e.above(a, b) {
+	if a == b {
 		return a
 	}
-	if e.above(b, a) {
-		return b
+	i, k := e.tin[a], e.tin[b]
+	if i > k {
+		i, k = k, i
 	}
-	for j := e.levels - 1; j >= 0; j-- {
-		if u := e.up[j*n+a]; !e.above(u, b) {
-			a = u
-		}
+	i++
+	j := int32(bits.Len32(uint32(k-i+1))) - 1
+	x, y := e.up[j*n+i], e.up[j*n+k-(1<<j)+1]
+	if e.depth[y] < e.depth[x] {
+		x = y
 	}
-	return e.up[a]
+	return e.parent[x]
 }
 
 // scoreSubject weighs the ratings about s and computes s's scores.
@@ -286,27 +301,19 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	// bind (trust falls along every path, and between two such points the
 	// evidence does not change), so the caps run over that small tree,
 	// deepest first, each person's evidence capped and handed up.
-	byTin := func(a, b int32) int { return cmp.Compare(e.tin[a], e.tin[b]) }
-	slices.SortFunc(e.touched, byTin)
-	for j, k := 1, len(e.touched); j < k; j++ {
-		e.accAt(e.lca(e.touched[j-1], e.touched[j], int32(m.n)))
-	}
-	slices.SortFunc(e.touched, byTin)
-	st := e.stack[:0]
-	for _, g := range e.touched {
-		for len(st) > 0 && !e.above(st[len(st)-1], g) {
-			st = st[:len(st)-1]
-		}
-		e.vpar[g] = -1
-		if len(st) > 0 {
-			e.vpar[g] = st[len(st)-1]
-		}
-		st = append(st, g)
-	}
-	e.stack = st[:0]
+	e.sortTouched()
+	// The usual construction of that small tree with a stack: in
+	// depth-first order, each person's place is found from the meeting
+	// point with the top of the stack. People leave the stack after
+	// everyone below them, so each is capped and handed up as it leaves.
 	var sum [accWidth]float64
-	for j := len(e.touched) - 1; j >= 0; j-- {
-		g := e.touched[j]
+	order := e.order[:0]
+	st := e.stack[:0]
+	pop := func(parent int32) {
+		g := st[len(st)-1]
+		st = st[:len(st)-1]
+		e.vpar[g] = parent
+		order = append(order, g)
 		a := e.acc[accWidth*int(g) : accWidth*int(g)+accWidth]
 		e.scale[g] = 1
 		if g != m.viewer {
@@ -320,22 +327,41 @@ func (m *model) scoreSubject(s int32, e *eval) {
 			}
 			a[5] = min(a[5], c)
 		}
-		if p := e.vpar[g]; p >= 0 {
-			b := e.acc[accWidth*int(p) : accWidth*int(p)+accWidth]
-			for i := range a {
-				b[i] += a[i]
-			}
-		} else {
-			for i := range a {
-				sum[i] += a[i]
-			}
+		b := sum[:]
+		if parent >= 0 {
+			b = e.accAt(parent)
+		}
+		for i := range a {
+			b[i] += a[i]
 		}
 	}
+	nn := int32(m.n)
+	for _, v := range e.touched[:len(e.touched):len(e.touched)] {
+		if len(st) > 0 {
+			l := e.lca(v, st[len(st)-1], nn)
+			for len(st) >= 2 && e.depth[st[len(st)-2]] >= e.depth[l] {
+				pop(st[len(st)-2])
+			}
+			if st[len(st)-1] != l { // the top lies below l: l joins
+				pop(l)
+				st = append(st, l)
+			}
+		}
+		st = append(st, v)
+	}
+	for len(st) > 0 {
+		if len(st) >= 2 {
+			pop(st[len(st)-2])
+		} else {
+			pop(-1)
+		}
+	}
+	e.stack, e.order = st[:0], order[:0]
 	// Each rating's weight as it finally counts: scaled by every cap above
-	// its rater (parents come first in this order).
-	for _, g := range e.touched {
-		if p := e.vpar[g]; p >= 0 {
-			e.scale[g] *= e.scale[p]
+	// its rater (parents come first in reverse order of leaving).
+	for j := len(order) - 1; j >= 0; j-- {
+		if g := order[j]; e.vpar[g] >= 0 {
+			e.scale[g] *= e.scale[e.vpar[g]]
 		}
 	}
 	for k := lo; k < hi; k++ {
