@@ -48,7 +48,7 @@ var ringShapes = []string{"chain", "tree", "clique", "star", "mixture"}
 
 func smallEval(seed uint64) evalConfig {
 	return evalConfig{seed: seed, people: 400, cells: 8, ratings: 6000, cheatShare: 0.05,
-		mainRingSize: 40, mainRingEdges: 3, ringSizes: []int{10, 200}, ringEdges: []int{1, 5}, ringShapeNames: ringShapes}
+		mainRingSize: 40, mainRingEdges: 3, ringSizes: []int{10, 100}, ringEdges: []int{1, 5}, ringShapeNames: ringShapes}
 }
 
 func bigEval(seed uint64) evalConfig {

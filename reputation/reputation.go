@@ -124,7 +124,7 @@ type Score struct {
 	// of someone who vouched for them can count less (see [Explained.Weight]).
 	Trust float64 `json:"trust"`
 	// Standing, from 0 to 1, scales the trust this person passes on to
-	// those they vouch for (besides [Damping] and [VouchAllowance]); it falls
+	// those they vouch for (besides [Damping] and the sharing among them); it falls
 	// when trusted raters find them unsafe and when people they vouched for
 	// are excluded or flagged.
 	Standing float64 `json:"standing"`
