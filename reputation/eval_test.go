@@ -421,9 +421,7 @@ func fairnessGoodness(in *Input) map[string]float64 {
 // use, with the viewer's admission chain reversed into ordinary edges.
 func trustGraph(in *Input) map[string][]string {
 	g := map[string][]string{}
-	for _, v := range in.Verified {
-		g[in.Viewer] = append(g[in.Viewer], v)
-	}
+	g[in.Viewer] = append(g[in.Viewer], in.Verified...)
 	for _, c := range in.Cells {
 		for _, m := range c.Members {
 			if m.Status == StatusExcluded {
