@@ -97,13 +97,17 @@ func printScore(w io.Writer, sc *reputation.Score) {
 		fmt.Fprintf(w, "  Warning: %s\n", f)
 	}
 	if len(sc.Ratings) > 0 {
-		fmt.Fprintln(w, "\n  Ratings (how much each counts for you):")
+		fmt.Fprintln(w, "\n  Ratings (how much each counts, against your own rating today):")
 		for _, e := range sc.Ratings {
 			why := ""
 			if e.Why != "" {
 				why = " — " + e.Why
 			}
-			fmt.Fprintf(w, "    %s  %s, in %s: safety %d, reliability %d; counts %.0f%%%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety, e.Reliability, 100*e.Weight, why)
+			counts := fmt.Sprintf("%.0f%%", 100*e.Weight)
+			if e.Weight > 0 && e.Weight < 0.005 {
+				counts = "under 1%"
+			}
+			fmt.Fprintf(w, "    %s  %s, in %s: safety %d, reliability %d; counts %s%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety, e.Reliability, counts, why)
 			if e.Note != "" {
 				fmt.Fprintf(w, "      %q\n", e.Note)
 			}
