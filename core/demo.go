@@ -708,12 +708,20 @@ func (w *demoWorld) describe() (*Demo, error) {
 			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, plural(more, "more vote", "more votes"),
 			demoFlagged, demoFlagged, demoFlagged),
 		fmt.Sprintf("Last month six new accounts (%s) joined %s, all vouched for by %s. They all gave %s 5 out of 5 and called %s a cheat. "+
-			"Only %s, whom people you trust found unsafe, vouches for them, so each of their ratings of %s counts %.0f%% as much as your own, "+
+			"Only %s, whom people you trust found unsafe, vouches for them, so each of their ratings of %s counts %s as much as your own, "+
 			"and their praise of %s counts for nothing: nobody can raise the person who let them in.",
 			strings.Join(demoRing, ", "), demoNightMarket, demoRingLeader, demoRingLeader, demoSmeared,
-			demoRingLeader, demoSmeared, 100*ring/mine, demoRingLeader),
+			demoRingLeader, demoSmeared, percentWords(ring/mine), demoRingLeader),
 		fmt.Sprintf("%s sent you her card in a message. You have not met her yet, so she is not verified: "+
 			"meet her and compare the safety code before you vouch for her anywhere.", demoPasted),
 	}
 	return d, nil
+}
+
+// percentWords writes a share as a whole percentage, or "less than 1%".
+func percentWords(f float64) string {
+	if f < 0.005 {
+		return "less than 1%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*f)
 }
