@@ -167,13 +167,14 @@ func (s *PeopleScreen) filter() {
 	s.List.Refresh()
 }
 
-// safetyOf returns a score's safety for sorting: unrated people after
-// rated ones.
+// safetyOf returns a score's place for sorting, as the command line sorts:
+// the cautious score, unrated people after rated ones, people flagged
+// unsafe last ([reputation.Score.Rank]).
 func safetyOf(sc *reputation.Score) float64 {
-	if sc == nil || sc.Safety == nil {
+	if sc == nil {
 		return 0
 	}
-	return *sc.Safety
+	return sc.Rank()
 }
 
 // pasteCard asks for card text and a name, then adds the person.
@@ -384,7 +385,11 @@ func (b *badge) set(sc *reputation.Score) {
 	}
 	b.safety.set(sc.Safety)
 	b.reliability.set(sc.Reliability)
-	b.known.SetText(confidenceWords(sc.Confidence))
+	if sc.Raters == 1 {
+		b.known.SetText("1 rating")
+	} else {
+		b.known.SetText(countWords(sc.Raters, "rating", "ratings") + ", " + confidenceWords(sc.Confidence))
+	}
 	if sc.Flags > 0 {
 		b.flags.SetText(countWords(sc.Flags, "person", "people") + " felt unsafe")
 		b.warn.Show()

@@ -155,13 +155,13 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 	}
 	b := newBadge()
 	b.set(sc)
-	summary := fmt.Sprintf("Safety %s of 5, reliability %s of 5, from %s (%s).",
-		markText(sc.Safety), markText(sc.Reliability), countWords(sc.Raters, "person whose rating counts", "people whose ratings count"),
-		confidenceWords(sc.Confidence))
-	if sc.Flags > 0 {
-		summary += fmt.Sprintf(" %s recently felt unsafe or uneasy with them.", countWords(sc.Flags, "trusted person", "trusted people"))
+	box := container.NewVBox(b.content, wrapped(sc.Summary))
+	for _, w := range sc.Warnings {
+		l := wrapped(fmt.Sprintf("%s, in %s, about %s: %s. Shown, not counted: you know little or nothing about them.",
+			capitalize(w.Rater), w.Cell, dayWords(w.Day), SafetyWords[clampMark(w.Safety)]))
+		l.Importance = widget.DangerImportance
+		box.Add(l)
 	}
-	box := container.NewVBox(b.content, wrapped(summary))
 	for _, r := range sc.Ratings {
 		who := fmt.Sprintf("%s, in %s, about %s: ", capitalize(r.Rater), r.Cell, dayWords(r.Day))
 		what := fmt.Sprintf("%s, %s. %s.", SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
@@ -219,20 +219,17 @@ func capitalize(s string) string {
 // clampMark keeps a mark within 1..5 for looking up its words.
 func clampMark(m int) int { return max(1, min(5, m)) }
 
-// weightWords says how much a rating counts and why.
+// weightWords says how much a rating counts and why, as a share of the
+// viewer's own rating, the same figure the command line shows.
 func weightWords(e reputation.Explained) string {
 	var s string
 	switch w := e.Weight; {
 	case w <= 0:
 		s = "Does not count"
-	case w >= 0.75:
-		s = "Counts fully"
-	case w >= 0.4:
-		s = "Counts for much"
-	case w >= 0.15:
-		s = "Counts for some"
+	case w < 0.005:
+		s = "Counts less than 1% as much as your own rating"
 	default:
-		s = "Counts for little"
+		s = fmt.Sprintf("Counts %.0f%% as much as your own rating", 100*w)
 	}
 	if e.Why != "" {
 		s += ": " + whyWords(e.Why)

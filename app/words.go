@@ -14,12 +14,12 @@ import (
 )
 
 // SafetyWords says what each safety mark means, from 1 to 5 (index 0 is
-// unused).
-var SafetyWords = [6]string{"", "felt unsafe", "felt uneasy", "nothing to report", "felt safe", "felt completely safe"}
+// unused): the same words as the command line ([reputation.SafetyWords]).
+var SafetyWords = reputation.SafetyWords
 
 // ReliabilityWords says what each reliability mark means, from 1 to 5
 // (index 0 is unused).
-var ReliabilityWords = [6]string{"", "did not show up", "unreliable", "so-so", "reliable", "always reliable"}
+var ReliabilityWords = reputation.ReliabilityWords
 
 // verifiedWords says how this device learned a person's card.
 func verifiedWords(v core.Verification) string {
@@ -74,25 +74,7 @@ func whyWords(why string) string {
 }
 
 // confidenceWords says how much evidence is behind a score.
-func confidenceWords(c float64) string {
-	switch {
-	case c <= 0:
-		return "no ratings yet"
-	case c < 0.34:
-		return "little to go on"
-	case c < 0.67:
-		return "some evidence"
-	}
-	return "well known"
-}
-
-// markText writes a score from 1 to 5 with one decimal, or a dash.
-func markText(v *float64) string {
-	if v == nil {
-		return "–"
-	}
-	return fmt.Sprintf("%.1f", *v)
-}
+func confidenceWords(c float64) string { return reputation.ConfidenceWords(c) }
 
 // markFraction maps a score from 1 to 5 to 0..1 for a bar; nil is 0.
 func markFraction(v *float64) float64 {

@@ -729,18 +729,26 @@ func (w *demoWorld) describe() (*Demo, error) {
 			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, joinAnd(d.Verified)),
 		fmt.Sprintf("Look first at %s, excluded from %s in %s by the votes of %s, after he kept the group's money and grabbed your arm.",
 			demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), joinAnd(d.ExcludedBy)),
-		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last three months. "+
+		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last two years. "+
 			"%s voted to exclude %s from %s; %s would decide it, and yours could be one. "+
 			"You blocked %s, so %s gets nothing from you, and the angry rating %s gave Dario counts for nothing.",
 			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, plural(more, "more vote", "more votes"),
 			demoFlagged, demoFlagged, demoFlagged),
 		fmt.Sprintf("Last month six new accounts (%s) joined %s, all vouched for by %s. They all gave %s 5 out of 5 and called %s a cheat. "+
-			"Only %s, whom people you trust found unsafe, vouches for them, so each of their ratings of %s counts %.0f%% as much as your own, "+
+			"Only %s, whom people you trust found unsafe, vouches for them, so each of their ratings of %s counts %s as much as your own, "+
 			"and their praise of %s counts for nothing: nobody can raise the person who let them in.",
 			strings.Join(demoRing, ", "), demoNightMarket, demoRingLeader, demoRingLeader, demoSmeared,
-			demoRingLeader, demoSmeared, 100*ring/mine, demoRingLeader),
+			demoRingLeader, demoSmeared, percentWords(ring/mine), demoRingLeader),
 		fmt.Sprintf("%s sent you her card in a message. You have not met her yet, so she is not verified: "+
 			"meet her and compare the safety code before you vouch for her anywhere.", demoPasted),
 	}
 	return d, nil
+}
+
+// percentWords writes a share as a whole percentage, or "less than 1%".
+func percentWords(f float64) string {
+	if f < 0.005 {
+		return "less than 1%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*f)
 }

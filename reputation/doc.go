@@ -11,24 +11,32 @@
 // # Model
 //
 // Trust flows from the viewer along "verified in person" and "vouched for"
-// edges, losing [Damping] at each step; a rater whom no such path reaches
-// weighs nothing, which is what stops fake identities. What a person passes
-// on through a vouch is scaled by their standing, which falls when trusted
-// raters find them unsafe and when people they vouched for were excluded or
-// flagged, so vouching has stakes; past [VouchAllowance] vouchees their
-// trust is shared out rather than multiplied. A rating about someone counts
-// with the trust its rater would have if that someone had vouched for
-// nobody, so people cannot raise the score of whoever let them in.
+// edges. Everyone but the viewer passes on, in total, [Damping] times their
+// own trust, shared among everyone they vouched for or were admitted by:
+// trust is split, never copied, so a ring of fake identities of any shape
+// holds at most what the honest people who let it in passed to it (the
+// proof is in MODEL.md). A rater whom no path reaches weighs nothing. What
+// a person passes on is also scaled by their standing, which falls when
+// trusted raters find them unsafe and when people they vouched for were
+// excluded or flagged, so vouching has stakes. A rating about someone
+// counts with the trust its rater would have if that someone had vouched
+// for nobody, so people cannot raise the score of whoever let them in.
 //
 // Ratings from all cells are merged (one statement counts once; a rater's
-// latest rating counts), weighted by trust and by age ([HalfLife]), and
-// combined with a prior as in Jøsang and Ismail's beta reputation system:
-// one rating moves a score only part of the way and gives low confidence.
-// Blocked people's ratings are ignored. Flags count the distinct trusted
-// raters who recently gave a safety mark of [FlagSafety] or lower.
+// latest rating counts) and weighted by trust and by age ([HalfLife]; a
+// rating finding someone unsafe fades more slowly, [FlagHalfLife]).
+// Evidence counts once per independent path: raters who all owe their
+// trust to one person count together at most that person's trust. A
+// score is the weighted mean mark, shown with its [Score.Confidence] and a
+// cautious [Score.SafetyLow] that lists sort by ([Score.Rank]); one rating
+// reads as what it is ([Score.Words]). Flags count the connected raters who
+// recently gave a safety mark of [FlagSafety] or lower, when enough trust
+// stands behind them; other such ratings are listed as [Score.Warnings],
+// shown but not counted. Blocked people's ratings are ignored.
 //
 // MODEL.md in this directory gives the exact formulas, the reasoning, the
-// measured bound on what fake identities can do, and the limitations.
+// proven bound on what fake identities can do, the evaluation against
+// baselines, and the limitations.
 //
 // # Determinism
 //

@@ -1,6 +1,10 @@
 package reputation
 
-import "math"
+import (
+	"math"
+	"math/bits"
+	"slices"
+)
 
 // eval holds one pass of the model: trust from the viewer, the weight of
 // every rating, and the scores they give. Its slices are reused between
@@ -19,16 +23,29 @@ type eval struct {
 	// Scratch for the per-subject recomputation.
 	mark     []int32 // == gen when in the current subject's vouch subtree
 	gen      int32
+	gen2     int32 // generation of acc
 	alt      []float64
 	altDone  []int32
 	stack    []int32
 	subtree  []int32
 	evidence []float64 // per person: negative, positive safety evidence (standing)
+	tin      []int32   // per person: depth-first order in the best-path tree
+	depth    []int32   // per person: steps from the viewer in that tree
+	order    []int32   // scratch: the order in which people leave the stack
+	up       []int32   // sparse table over depth-first order, for lca
+	levels   int32
+	vpar     []int32   // per person: nearest ancestor among this subject's raters and meeting points
+	scale    []float64 // per person: the cap applied to what was gathered below them
+	acc      []float64 // per person: evidence gathered below them, accWidth each
+	accGen   []int32   // == gen when acc holds this subject's evidence
+	touched  []int32
+	keys     []uint64 // scratch for sortTouched
 
 	weight      []float64 // per rating
 	why         []uint8   // per rating
 	safety      []float64 // per person, 1..5 when raters > 0
 	reliability []float64
+	safetyLow   []float64 // lower bound of safety, 1..5 when raters > 0
 	confidence  []float64
 	raters      []int32
 	flags       []int32
@@ -36,6 +53,7 @@ type eval struct {
 
 func (m *model) newEval() *eval {
 	n, ne, nr := m.n, len(m.edgeTo), len(m.ratings)
+	levels := int32(bits.Len(uint(n)) + 1)
 	return &eval{
 		factor:      make([]float64, ne),
 		trust:       make([]float64, n),
@@ -48,10 +66,19 @@ func (m *model) newEval() *eval {
 		alt:         make([]float64, n),
 		altDone:     make([]int32, n),
 		evidence:    make([]float64, 2*n),
+		tin:         make([]int32, n),
+		depth:       make([]int32, n),
+		up:          make([]int32, int(levels)*n),
+		levels:      levels,
+		vpar:        make([]int32, n),
+		scale:       make([]float64, n),
+		acc:         make([]float64, accWidth*n),
+		accGen:      make([]int32, n),
 		weight:      make([]float64, nr),
 		why:         make([]uint8, nr),
 		safety:      make([]float64, n),
 		reliability: make([]float64, n),
+		safetyLow:   make([]float64, n),
 		confidence:  make([]float64, n),
 		raters:      make([]int32, n),
 		flags:       make([]int32, n),
@@ -74,12 +101,10 @@ func (m *model) edgeFactor(k int, standing []float64) float64 {
 	switch m.edgeKind[k] {
 	case kindVerified:
 		return Damping
-	case kindUp:
-		return Damping * standing[from]
 	}
 	f := Damping * standing[from]
-	if from != m.viewer && m.vouchees[from] > VouchAllowance {
-		f *= VouchAllowance / float64(m.vouchees[from])
+	if from != m.viewer {
+		f /= float64(m.outDeg[from]) // conserved: all edges out of from carry Damping·σ at most
 	}
 	return f
 }
@@ -142,6 +167,78 @@ func (m *model) children(e *eval) {
 		}
 	}
 	e.stack = next[:0]
+	m.tour(e)
+}
+
+// tour numbers the tree of strongest paths in depth-first order (tin,
+// tout) and fills the ancestor table for lowest common ancestors.
+func (m *model) tour(e *eval) {
+	if m.viewer < 0 {
+		return
+	}
+	n := int32(m.n)
+	clock := int32(0)
+	st := e.stack[:0]
+	st = append(st, m.viewer)
+	e.depth[m.viewer] = 0
+	for len(st) > 0 {
+		u := st[len(st)-1]
+		st = st[:len(st)-1]
+		e.tin[u] = clock
+		e.up[clock] = u
+		clock++
+		for _, c := range e.child[e.childSt[u]:e.childSt[u+1]] {
+			e.depth[c] = e.depth[u] + 1
+			st = append(st, c)
+		}
+	}
+	e.stack = st[:0]
+	// up[j*n+i] is the shallowest person among those numbered i to
+	// i+2^j−1 in depth-first order.
+	for j := int32(1); j < e.levels; j++ {
+		prev, cur := e.up[(j-1)*n:j*n], e.up[j*n:(j+1)*n]
+		half := int32(1) << (j - 1)
+		for i := int32(0); i+2*half <= clock; i++ {
+			x, y := prev[i], prev[i+half]
+			if e.depth[y] < e.depth[x] {
+				x = y
+			}
+			cur[i] = x
+		}
+	}
+}
+
+// sortTouched puts e.touched in depth-first order.
+func (e *eval) sortTouched() {
+	keys := e.keys[:0]
+	for _, g := range e.touched {
+		keys = append(keys, uint64(e.tin[g])<<32|uint64(g))
+	}
+	slices.Sort(keys)
+	for j, k := range keys {
+		e.touched[j] = int32(uint32(k))
+	}
+	e.keys = keys[:0]
+}
+
+// lca returns the lowest common ancestor of a and b in the tree: the
+// parent of the shallowest person after the earlier of the two, up to the
+// later, in depth-first order.
+func (e *eval) lca(a, b int32, n int32) int32 {
+	if a == b {
+		return a
+	}
+	i, k := e.tin[a], e.tin[b]
+	if i > k {
+		i, k = k, i
+	}
+	i++
+	j := int32(bits.Len32(uint32(k-i+1))) - 1
+	x, y := e.up[j*n+i], e.up[j*n+k-(1<<j)+1]
+	if e.depth[y] < e.depth[x] {
+		x = y
+	}
+	return e.parent[x]
 }
 
 // scoreSubject weighs the ratings about s and computes s's scores.
@@ -154,15 +251,16 @@ func (m *model) children(e *eval) {
 func (m *model) scoreSubject(s int32, e *eval) {
 	lo, hi := m.subjStart[s], m.subjStart[s+1]
 	e.evidence[2*s], e.evidence[2*s+1] = 0, 0
-	e.safety[s], e.reliability[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0
+	e.safety[s], e.reliability[s], e.safetyLow[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0, 0
 	if lo == hi {
 		return
 	}
 	if m.markSubtree(s, e) {
 		m.recompute(s, e)
 	}
-	var total, safe, reliable, neg, pos float64
 	var raters, flags int32
+	e.gen2++
+	e.touched = e.touched[:0]
 	for k := lo; k < hi; k++ {
 		r := &m.ratings[k]
 		t := e.trust[r.rater]
@@ -177,8 +275,9 @@ func (m *model) scoreSubject(s int32, e *eval) {
 				t, why = a, whyAdmitted
 			}
 		}
-		if r.flag && !m.blocked[r.rater] && e.trust[r.rater] >= FlagMinTrust {
+		if r.flag && !m.blocked[r.rater] && e.trust[r.rater] > 0 {
 			flags++
+			e.accAt(r.rater)[5] += e.trust[r.rater]
 		}
 		w := t * r.decay
 		e.weight[k], e.why[k] = w, why
@@ -186,23 +285,133 @@ func (m *model) scoreSubject(s int32, e *eval) {
 			continue
 		}
 		raters++
-		total += w
-		safe += w * r.safety
-		reliable += w * r.reliability
+		a := e.accAt(r.rater)
+		a[0] += w
+		a[1] += w * r.safety
+		a[2] += w * r.reliability
 		if d := 2*r.safety - 1; d < 0 {
-			neg -= w * d
+			a[3] -= w * d
 		} else {
-			pos += w * d
+			a[4] += w * d
 		}
+	}
+	// Evidence counts once per independent path: everything gathered below
+	// a person in the tree of strongest paths counts at most that person's
+	// trust. Only the raters and the points where their paths meet can
+	// bind (trust falls along every path, and between two such points the
+	// evidence does not change), so the caps run over that small tree,
+	// deepest first, each person's evidence capped and handed up.
+	e.sortTouched()
+	// The usual construction of that small tree with a stack: in
+	// depth-first order, each person's place is found from the meeting
+	// point with the top of the stack. People leave the stack after
+	// everyone below them, so each is capped and handed up as it leaves.
+	var sum [accWidth]float64
+	order := e.order[:0]
+	st := e.stack[:0]
+	pop := func(parent int32) {
+		g := st[len(st)-1]
+		st = st[:len(st)-1]
+		e.vpar[g] = parent
+		order = append(order, g)
+		a := e.acc[accWidth*int(g) : accWidth*int(g)+accWidth]
+		e.scale[g] = 1
+		if g != m.viewer {
+			c := e.trust[g]
+			if a[0] > c {
+				f := c / a[0]
+				e.scale[g] = f
+				for i := range 5 {
+					a[i] *= f
+				}
+			}
+			a[5] = min(a[5], c)
+		}
+		b := sum[:]
+		if parent >= 0 {
+			b = e.accAt(parent)
+		}
+		for i := range a {
+			b[i] += a[i]
+		}
+	}
+	nn := int32(m.n)
+	for _, v := range e.touched[:len(e.touched):len(e.touched)] {
+		if len(st) > 0 {
+			l := e.lca(v, st[len(st)-1], nn)
+			for len(st) >= 2 && e.depth[st[len(st)-2]] >= e.depth[l] {
+				pop(st[len(st)-2])
+			}
+			if st[len(st)-1] != l { // the top lies below l: l joins
+				pop(l)
+				st = append(st, l)
+			}
+		}
+		st = append(st, v)
+	}
+	for len(st) > 0 {
+		if len(st) >= 2 {
+			pop(st[len(st)-2])
+		} else {
+			pop(-1)
+		}
+	}
+	e.stack, e.order = st[:0], order[:0]
+	// Each rating's weight as it finally counts: scaled by every cap above
+	// its rater (parents come first in reverse order of leaving).
+	for j := len(order) - 1; j >= 0; j-- {
+		if g := order[j]; e.vpar[g] >= 0 {
+			e.scale[g] *= e.scale[e.vpar[g]]
+		}
+	}
+	for k := lo; k < hi; k++ {
+		if w := e.weight[k]; w > 0 {
+			e.weight[k] = w * e.scale[m.ratings[k].rater]
+		}
+	}
+	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
+	if sum[5] < FlagMinTrust {
+		flags = 0 // too little trust behind the flags: they show as warnings
 	}
 	e.flags[s], e.raters[s] = flags, raters
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
 	if raters == 0 {
 		return
 	}
-	e.safety[s] = 1 + 4*(safe+PriorWeight/2)/(total+PriorWeight)
-	e.reliability[s] = 1 + 4*(reliable+PriorWeight/2)/(total+PriorWeight)
-	e.confidence[s] = total / (total + PriorWeight)
+	if total <= 0 {
+		return
+	}
+	e.safety[s] = 1 + 4*safe/total
+	e.reliability[s] = 1 + 4*reliable/total
+	n := total / EvidenceUnit
+	e.confidence[s] = n / (n + PriorWeight)
+	e.safetyLow[s] = 1 + 4*lowerBound(safe/EvidenceUnit, n)
+}
+
+// accWidth is the number of evidence sums kept per person: weight, safety,
+// reliability, safety evidence against and for, and the trust of flaggers.
+const accWidth = 6
+
+// accAt returns person i's evidence sums for the current subject, zeroed
+// and listed in e.touched on first use.
+func (e *eval) accAt(i int32) []float64 {
+	a := e.acc[accWidth*int(i) : accWidth*int(i)+accWidth]
+	if e.accGen[i] != e.gen2 {
+		e.accGen[i] = e.gen2
+		clear(a)
+		e.touched = append(e.touched, i)
+	}
+	return a
+}
+
+// lowerBound is a cautious estimate, in 0..1, of a share whose evidence
+// is for of n: the mean of the Beta(1+for, 1+n−for) distribution less
+// LowerBoundZ standard deviations.
+func lowerBound(pos, n float64) float64 {
+	a, b := 1+pos, 1+n-pos
+	mean := a / (a + b)
+	sd := math.Sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)))
+	return max(0, mean-LowerBoundZ*sd)
 }
 
 // markSubtree marks everyone whose best path runs through one of s's vouch

@@ -37,8 +37,9 @@ func Example() {
 		}},
 	}
 	s := reputation.Compute(in).Person(carla)
-	fmt.Printf("%s: safety %.2f, reliability %.2f, confidence %.2f, %d raters, %d flags\n",
-		s.Name, *s.Safety, *s.Reliability, s.Confidence, s.Raters, s.Flags)
+	fmt.Printf("%s: safety %.2f (at least %.2f), reliability %.2f, confidence %.2f, %d raters, %d flags, %d warnings\n",
+		s.Name, *s.Safety, *s.SafetyLow, *s.Reliability, s.Confidence, s.Raters, s.Flags, len(s.Warnings))
+	fmt.Println(s.Summary)
 	for _, r := range s.Ratings {
 		fmt.Printf("  %-8s in %s: safety %d, reliability %d, weight %.3f",
 			r.Rater, r.Cell, r.Safety, r.Reliability, r.Weight)
@@ -48,8 +49,9 @@ func Example() {
 		fmt.Println()
 	}
 	// Output:
-	// Carla: safety 3.64, reliability 3.41, confidence 0.41, 2 raters, 0 flags
-	//   Ana      in Night market: safety 5, reliability 4, weight 0.795
-	//   Ben      in Night market: safety 4, reliability 4, weight 0.593
+	// Carla: safety 4.73 (at least 3.95), reliability 4.00, confidence 0.80, 2 raters, 0 flags, 1 warnings
+	// 2 ratings: safety 4.7 of 5, reliability 4.0 of 5 (well known). 1 person you know little or nothing about said they felt unsafe with them.
+	//   Ana      in Night market: safety 5, reliability 4, weight 0.583
+	//   Ben      in Night market: safety 4, reliability 4, weight 0.217
 	//   00000000 in Night market: safety 1, reliability 1, weight 0.000 (not connected to you)
 }

@@ -43,8 +43,9 @@ type model struct {
 	edgeKind []uint8
 	inStart  []int32
 	inEdge   []int32 // edge indices, grouped by target
-	// vouchees is each person's number of distinct vouch edges.
-	vouchees []int32
+	// outDeg is each person's number of distinct outgoing trust edges; a
+	// person other than the viewer shares Damping of their trust among them.
+	outDeg []int32
 
 	// Vouching records: recTo[recStart[i]:recStart[i+1]] are the people i
 	// vouched for, sorted, with their best status where i vouched for them.
@@ -65,7 +66,8 @@ type cellInfo struct{ ID, Name string }
 type rating struct {
 	subject, rater int32
 	cell           int32
-	flag           bool    // safety mark ≤ FlagSafety, day within FlagWindow
+	low            bool    // safety mark ≤ FlagSafety
+	flag           bool    // low, and day within FlagWindow
 	safety         float64 // (mark-1)/4, in 0..1
 	reliability    float64
 	decay          float64
@@ -230,10 +232,11 @@ func build(in *Input) *model {
 				subject:     intern(r.Subject),
 				rater:       intern(r.Rater),
 				cell:        int32(k),
+				low:         r.Safety <= FlagSafety,
 				flag:        r.Safety <= FlagSafety && !r.Day.Before(flagFrom),
 				safety:      float64(r.Safety-1) / 4,
 				reliability: float64(r.Reliability-1) / 4,
-				decay:       decay(in.Now, r.Day),
+				decay:       decay(in.Now, r.Day, r.Safety <= FlagSafety),
 				day:         r.Day.Unix(),
 				dayNs:       int32(r.Day.Nanosecond()),
 				made:        r.Made.Unix(),
@@ -302,15 +305,13 @@ func (m *model) buildEdges(edges []edge) {
 	m.edgeFrom = make([]int32, ne)
 	m.edgeTo = make([]int32, ne)
 	m.edgeKind = make([]uint8, ne)
-	m.vouchees = make([]int32, m.n)
+	m.outDeg = make([]int32, m.n)
 	inCount := make([]int32, m.n+1)
 	for k, e := range edges {
 		m.edgeFrom[k], m.edgeTo[k], m.edgeKind[k] = e.from, e.to, e.kind
 		m.outStart[e.from+1]++
 		inCount[e.to+1]++
-		if e.kind == kindVouch {
-			m.vouchees[e.from]++
-		}
+		m.outDeg[e.from]++
 	}
 	for i := range m.n {
 		m.outStart[i+1] += m.outStart[i]

@@ -5,28 +5,41 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
 // The model's constants. MODEL.md explains each choice.
 const (
-	// Damping is the share of trust that survives one step from a person to
-	// someone they verified, vouched for or were admitted by.
+	// Damping is the share of their own trust that a person passes on, in
+	// total, divided equally among everyone they vouched for or were
+	// admitted by (MODEL.md, section 2). The viewer passes Damping to each
+	// person they verified, vouched for or were admitted by.
 	Damping = 0.8
-	// VouchAllowance is how many people one voucher can pass full trust to;
-	// a voucher with more vouchees shares VouchAllowance full shares among
-	// them. The viewer's own vouches are not limited.
-	VouchAllowance = 5
 	// HalfLife is the age at which a rating counts half as much.
 	HalfLife = 365 * 24 * time.Hour
-	// PriorWeight is the weight of the prior: the scores start at 3 (the
-	// middle of 1..5) as if PriorWeight fully trusted ratings had said so.
+	// FlagHalfLife is the age at which a rating that found someone unsafe
+	// (safety [FlagSafety] or lower) counts half as much: a warning about
+	// safety lasts longer than praise.
+	FlagHalfLife = 3 * 365 * 24 * time.Hour
+	// EvidenceUnit is the weight that counts as one full rating when the
+	// model says how sure it is ([Score.Confidence], [Score.SafetyLow]):
+	// about the trust of someone two vouches away in one of your cells.
+	EvidenceUnit = 0.1
+	// PriorWeight is how many full ratings ([EvidenceUnit]) of evidence make
+	// the model half sure: Confidence = N / (N + PriorWeight).
 	PriorWeight = 2.0
+	// LowerBoundZ sets how cautious [Score.SafetyLow] is: it lies this many
+	// standard deviations below the expected safety.
+	LowerBoundZ = 1.0
 	// FlagSafety is the highest safety mark that counts as a flag.
 	FlagSafety = 2
 	// FlagWindow is how far back a flag counts, measured by the rating's day.
-	FlagWindow = 90 * 24 * time.Hour
-	// FlagMinTrust is the least trust a rater needs for their flag to count.
+	FlagWindow = 2 * 365 * 24 * time.Hour
+	// FlagMinTrust is the least trust that must stand behind the flags about
+	// a person for them to count: the summed trust of the flaggers, where
+	// everyone below one person in the tree of strongest paths counts at
+	// most that person's trust (MODEL.md, section 4).
 	FlagMinTrust = 0.1
 	// StandingExponent sets how steeply standing falls with the safety
 	// evidence against a person (MODEL.md, section 5): their safety standing
@@ -79,22 +92,39 @@ type Score struct {
 	// Reliability is the reliability score from 1 to 5, or nil when no
 	// counted rating exists.
 	Reliability *float64 `json:"reliability"`
+	// SafetyLow is a cautious safety score from 1 to 5, or nil when no
+	// counted rating exists: the safety that the counted ratings make
+	// likely, less [LowerBoundZ] standard deviations. Few or lightly
+	// weighted ratings give a low SafetyLow even when they are all 5s, so
+	// lists rank people by it, safest first.
+	SafetyLow *float64 `json:"safety_low"`
 	// Confidence, from 0 to 1, says how much evidence is behind the scores:
-	// the total weight W of the counted ratings as W / (W + PriorWeight).
+	// with N the total weight of the counted ratings in [EvidenceUnit]s,
+	// N / (N + PriorWeight).
 	Confidence float64 `json:"confidence"`
+	// Summary says in plain words what the ratings say, the same words on
+	// every screen: [Score.Words], then [Score.FlagWords].
+	Summary string `json:"summary"`
 	// Raters is the number of distinct raters whose rating counts (weight
 	// above zero).
 	Raters int `json:"raters"`
-	// Flags is the number of distinct raters with trust of at least
-	// [FlagMinTrust] whose latest rating of this person gives safety
-	// [FlagSafety] or lower for a day within [FlagWindow] before Now.
+	// Flags is the number of distinct connected raters, not blocked, whose
+	// latest rating of this person gives safety [FlagSafety] or lower for
+	// a day within [FlagWindow] before Now, when together they carry at
+	// least [FlagMinTrust]; else 0, and their ratings are Warnings.
 	Flags int `json:"flags"`
+	// Warnings lists, unweighted, the latest ratings of this person with
+	// safety [FlagSafety] or lower that raise no flag although their rater
+	// is not blocked: raters with no trust path at all (of any day), and
+	// raters within [FlagWindow] whose flags together carry too little
+	// trust. Who said it, in which cell, about which day; newest first.
+	Warnings []Warning `json:"warnings"`
 	// Trust, from 0 to 1, is how much this person's own ratings count for the
 	// viewer before decay: 1 for the viewer, 0 without a path. Their ratings
 	// of someone who vouched for them can count less (see [Explained.Weight]).
 	Trust float64 `json:"trust"`
 	// Standing, from 0 to 1, scales the trust this person passes on to
-	// those they vouch for (besides [Damping] and [VouchAllowance]); it falls
+	// those they vouch for (besides [Damping] and the sharing among them); it falls
 	// when trusted raters find them unsafe and when people they vouched for
 	// are excluded or flagged.
 	Standing float64 `json:"standing"`
@@ -128,7 +158,9 @@ type Explained struct {
 	Day time.Time `json:"day"`
 	// Weight is how much the rating counts: the rater's trust, leaving out
 	// any trust that reaches them through the vouches of the person rated,
-	// times the decay for the rating's age ([HalfLife]).
+	// times the decay for the rating's age ([HalfLife], [FlagHalfLife]),
+	// shared with the other raters who owe their trust to the same people
+	// (evidence counts once per independent path; MODEL.md, section 4).
 	Weight float64 `json:"weight"`
 	// Why, when not empty, says why the weight is zero or reduced: one of
 	// [WhyBlocked], [WhyNotConnected] or [WhyAdmittedByThem].
@@ -146,6 +178,35 @@ func (e Explained) MarshalJSON() ([]byte, error) {
 		plain
 		Day string `json:"day"`
 	}{plain(e), e.Day.Format(time.DateOnly)})
+}
+
+// Warning is a rating that found someone unsafe from a rater the viewer
+// has too little reason to trust for it to count. It is shown, not
+// counted.
+type Warning struct {
+	// Rater is how this device knows the rater.
+	Rater string `json:"rater"`
+	// RaterID is the rater's identity id.
+	RaterID string `json:"rater_id"`
+	// Cell is the name of the cell the rating was read from.
+	Cell string `json:"cell"`
+	// CellID is that cell's id.
+	CellID string `json:"cell_id"`
+	// Safety is the safety mark, 1 or 2.
+	Safety int `json:"safety"`
+	// Day is the day of the interaction; in JSON it is written YYYY-MM-DD.
+	Day time.Time `json:"day"`
+	// Note is the rating's note.
+	Note string `json:"note"`
+}
+
+// MarshalJSON writes the warning with its day as YYYY-MM-DD.
+func (w Warning) MarshalJSON() ([]byte, error) {
+	type plain Warning
+	return json.Marshal(struct {
+		plain
+		Day string `json:"day"`
+	}{plain(w), w.Day.Format(time.DateOnly)})
 }
 
 // Vouch is one entry of a person's vouching record.
@@ -234,15 +295,20 @@ func (r *Result) score(i int32) *Score {
 		Standing:   r.standing[i],
 		Blocked:    m.blocked[i],
 		Ratings:    make([]Explained, 0, m.subjStart[i+1]-m.subjStart[i]),
+		Warnings:   []Warning{},
 		VouchedFor: make([]Vouch, 0, m.recStart[i+1]-m.recStart[i]),
 	}
 	if e.raters[i] > 0 {
-		safety, reliability := e.safety[i], e.reliability[i]
-		s.Safety, s.Reliability = &safety, &reliability
+		safety, reliability, low := e.safety[i], e.reliability[i], e.safetyLow[i]
+		s.Safety, s.Reliability, s.SafetyLow = &safety, &reliability, &low
 	}
 	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
 		rt := &m.ratings[k]
 		c := &m.cells[rt.cell]
+		if rt.low && !m.blocked[rt.rater] && (e.trust[rt.rater] == 0 || (rt.flag && e.flags[i] == 0)) {
+			s.Warnings = append(s.Warnings, Warning{Rater: m.name(rt.rater), RaterID: m.ids[rt.rater], Cell: c.Name, CellID: c.ID,
+				Safety: rt.src.Safety, Day: rt.src.Day, Note: rt.src.Note})
+		}
 		s.Ratings = append(s.Ratings, Explained{
 			Rater:       m.name(rt.rater),
 			RaterID:     m.ids[rt.rater],
@@ -267,6 +333,9 @@ func (r *Result) score(i int32) *Score {
 		}
 		return cmp.Compare(a.RaterID, b.RaterID)
 	})
+	slices.SortFunc(s.Warnings, func(a, b Warning) int {
+		return cmp.Or(b.Day.Compare(a.Day), cmp.Compare(a.RaterID, b.RaterID))
+	})
 	for k := m.recStart[i]; k < m.recStart[i+1]; k++ {
 		v := m.recTo[k]
 		status := m.recStatus[k]
@@ -278,14 +347,21 @@ func (r *Result) score(i int32) *Score {
 		}
 		s.VouchedFor = append(s.VouchedFor, Vouch{ID: m.ids[v], Name: m.name(v), Status: status})
 	}
+	s.Summary = strings.TrimSpace(s.Words() + " " + s.FlagWords())
 	return s
 }
 
-// decay returns the weight factor of a rating for the given day.
-func decay(now, day time.Time) float64 {
+// decay returns the weight factor of a rating for the given day: a rating
+// that flags someone as unsafe fades with [FlagHalfLife], any other with
+// [HalfLife].
+func decay(now, day time.Time, flag bool) float64 {
 	age := now.Sub(day)
 	if age <= 0 {
 		return 1
 	}
-	return math.Exp2(-float64(age) / float64(HalfLife))
+	h := HalfLife
+	if flag {
+		h = FlagHalfLife
+	}
+	return math.Exp2(-float64(age) / float64(h))
 }

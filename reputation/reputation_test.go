@@ -50,8 +50,14 @@ func TestTrustFollowsVerifiedAndVouchEdges(t *testing.T) {
 	if x.Raters != 3 {
 		t.Errorf("raters = %d, want 3 (the stranger does not count)", x.Raters)
 	}
-	if e := ratingBy(t, x, "d"); !near(e.Weight, want["d"]) {
-		t.Errorf("d's rating weighs %v, want %v", e.Weight, want["d"])
+	// a, b and d hang from one path: together they count as much as a.
+	if sum := ratingBy(t, x, "a").Weight + ratingBy(t, x, "b").Weight + ratingBy(t, x, "d").Weight; !near(sum, Damping) {
+		t.Errorf("a, b and d weigh %v together, want %v", sum, Damping)
+	}
+	capB := want["b"] / (want["b"] + want["d"])
+	capA := want["a"] / (want["a"] + want["b"])
+	if e := ratingBy(t, x, "d"); !near(e.Weight, want["d"]*capB*capA) {
+		t.Errorf("d's rating weighs %v, want %v", e.Weight, want["d"]*capB*capA)
 	}
 	// Heaviest first.
 	if x.Ratings[0].RaterID != pid("a") || x.Ratings[len(x.Ratings)-1].RaterID != pid("stranger") {
@@ -59,18 +65,26 @@ func TestTrustFollowsVerifiedAndVouchEdges(t *testing.T) {
 	}
 }
 
-func TestVouchAllowanceSharesTrust(t *testing.T) {
-	w := newWorld()
-	w.verify("a")
-	w.member("c", "a", StatusMember)
-	const n = 2 * VouchAllowance
-	for i := range n {
-		w.member("c", "v"+string(rune('a'+i)), StatusMember, "a")
-	}
-	r := w.compute()
-	want := Damping * Damping * VouchAllowance / n
-	if got := person(t, r, "va").Trust; !near(got, want) {
-		t.Fatalf("trust of one of %d vouchees = %v, want %v", n, got, want)
+func TestTrustIsSharedNotMultiplied(t *testing.T) {
+	for _, n := range []int{1, 3, 10} {
+		w := newWorld()
+		w.verify("a")
+		w.member("c", "a", StatusMember)
+		for i := range n {
+			w.member("c", "v"+string(rune('a'+i)), StatusMember, "a")
+		}
+		r := w.compute()
+		want := Damping * Damping / float64(n)
+		sum := 0.0
+		for i := range n {
+			sum += person(t, r, "v"+string(rune('a'+i))).Trust
+		}
+		if got := person(t, r, "va").Trust; !near(got, want) {
+			t.Errorf("trust of one of %d vouchees = %v, want %v", n, got, want)
+		}
+		if !near(sum, Damping*Damping) {
+			t.Errorf("%d vouchees hold %v together, want %v", n, sum, Damping*Damping)
+		}
 	}
 }
 
@@ -87,10 +101,11 @@ func TestAdmissionChainReachesTheWholeCell(t *testing.T) {
 	if got, want := person(t, r, "a").Trust, Damping; !near(got, want) {
 		t.Errorf("trust of the viewer's voucher = %v, want %v", got, want)
 	}
-	if got, want := person(t, r, "f").Trust, Damping*Damping; !near(got, want) {
+	// a shares its trust between the viewer and f, f between a and g.
+	if got, want := person(t, r, "f").Trust, Damping*Damping/2; !near(got, want) {
 		t.Errorf("trust of the founder = %v, want %v", got, want)
 	}
-	if got, want := person(t, r, "g").Trust, math.Pow(Damping, 3); !near(got, want) {
+	if got, want := person(t, r, "g").Trust, math.Pow(Damping, 3)/4; !near(got, want) {
 		t.Errorf("trust of g = %v, want %v", got, want)
 	}
 	if person(t, r, "x").Raters != 1 {
@@ -230,23 +245,28 @@ func TestBadVoucheesLowerStanding(t *testing.T) {
 	if len(v.VouchedFor) != 3 {
 		t.Errorf("vouching record has %d entries, want 3", len(v.VouchedFor))
 	}
-	// v passes on less to good than b passes on to v.
-	if g := person(t, r, "good").Trust; !near(g, v.Trust*Damping*v.Standing) {
-		t.Errorf("trust of good = %v, want %v", g, v.Trust*Damping*v.Standing)
+	// v shares Damping·standing of its trust between good and risky.
+	if g := person(t, r, "good").Trust; !near(g, v.Trust*Damping*v.Standing/2) {
+		t.Errorf("trust of good = %v, want %v", g, v.Trust*Damping*v.Standing/2)
 	}
 }
 
-func TestPriorAndConfidence(t *testing.T) {
+func TestOneRatingShowsAsItIs(t *testing.T) {
 	w := newWorld()
 	w.member("c", "viewer", StatusMember)
 	w.rate("c", "viewer", "x", 5, 5, 0)
 	one := person(t, w.compute(), "x")
-	// One full-weight 5: (1 + 1) / (1 + 2) of the way from 1 to 5.
-	if want := 1 + 4*2.0/3; !near(val(one.Safety), want) {
-		t.Errorf("safety after one rating = %v, want %v", val(one.Safety), want)
+	if val(one.Safety) != 5 || val(one.Reliability) != 5 {
+		t.Errorf("one 5: safety %v reliability %v, want 5", val(one.Safety), val(one.Reliability))
 	}
-	if want := 1.0 / 3; !near(one.Confidence, want) {
-		t.Errorf("confidence after one rating = %v, want %v", one.Confidence, want)
+	if n := 1 / EvidenceUnit; !near(one.Confidence, n/(n+PriorWeight)) {
+		t.Errorf("confidence after one rating = %v", one.Confidence)
+	}
+	if want := "1 rating: felt completely safe, always reliable"; !strings.HasPrefix(one.Summary, want) {
+		t.Errorf("summary %q, want it to start with %q", one.Summary, want)
+	}
+	if !(val(one.SafetyLow) < val(one.Safety)) || val(one.SafetyLow) < 1 {
+		t.Errorf("lower bound %v of %v", val(one.SafetyLow), val(one.Safety))
 	}
 	for i := range 9 {
 		n := "r" + string(rune('a'+i))
@@ -254,12 +274,38 @@ func TestPriorAndConfidence(t *testing.T) {
 		w.rate("c", n, "x", 5, 5, 0)
 	}
 	ten := person(t, w.compute(), "x")
-	if !(val(ten.Safety) > val(one.Safety)) || !(ten.Confidence > 0.75) {
-		t.Errorf("ten ratings: safety %v confidence %v", val(ten.Safety), ten.Confidence)
+	if val(ten.Safety) != 5 || !(val(ten.SafetyLow) > val(one.SafetyLow)) || !(ten.Confidence > one.Confidence) {
+		t.Errorf("ten ratings: safety %v, at least %v, confidence %v", val(ten.Safety), val(ten.SafetyLow), ten.Confidence)
+	}
+	if want := "10 ratings: safety 5.0 of 5, reliability 5.0 of 5"; !strings.HasPrefix(ten.Summary, want) {
+		t.Errorf("summary %q, want it to start with %q", ten.Summary, want)
 	}
 	none := person(t, w.compute(), "viewer")
-	if none.Safety != nil || none.Reliability != nil || none.Confidence != 0 || none.Raters != 0 {
+	if none.Safety != nil || none.Reliability != nil || none.SafetyLow != nil || none.Confidence != 0 || none.Raters != 0 {
 		t.Errorf("no ratings: %+v", none)
+	}
+}
+
+// TestRankingNeedsEvidence checks that the lower bound ranks a person with
+// many good ratings above one with a single perfect one, and someone with
+// one bad rating below both.
+func TestRankingNeedsEvidence(t *testing.T) {
+	w := newWorld()
+	w.member("c", "viewer", StatusMember)
+	for i := range 6 {
+		n := "r" + string(rune('a'+i))
+		w.member("c", n, StatusMember, "viewer")
+		w.rate("c", n, "many", 4+i%2, 4, 10)
+	}
+	w.rate("c", "ra", "single", 5, 5, 10)
+	w.rate("c", "rb", "bad", 1, 5, 10)
+	r := w.compute()
+	many, single, bad := person(t, r, "many"), person(t, r, "single"), person(t, r, "bad")
+	if !(val(many.SafetyLow) > val(single.SafetyLow) && val(single.SafetyLow) > val(bad.SafetyLow)) {
+		t.Errorf("lower bounds: many %v, single %v, bad %v", val(many.SafetyLow), val(single.SafetyLow), val(bad.SafetyLow))
+	}
+	if !(val(single.Safety) > val(many.Safety)) {
+		t.Errorf("scores: many %v, single %v", val(many.Safety), val(single.Safety))
 	}
 }
 
@@ -326,22 +372,60 @@ func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
 		prev = name
 	}
 	w.rate("c", "a", "x", 1, 5, 0)        // flag
-	w.rate("c", "b", "x", 2, 5, 89)       // flag
-	w.rate("c", "c", "x", 2, 5, 91)       // too old
+	w.rate("c", "b", "x", 2, 5, 700)      // flag
+	w.rate("c", "c", "x", 2, 5, 800)      // too old
 	w.rate("c", "d", "x", 3, 1, 0)        // safety 3 is no flag
 	w.rate("c", "e", "x", 1, 1, 30)       // superseded by e's later rating
 	w.rate("c2", "e", "x", 4, 4, 20)      // latest, from another cell
-	w.rate("c", "stranger", "x", 1, 1, 0) // not connected
-	w.rate("c", "f10", "x", 1, 1, 0)      // trust 0.8^11 < FlagMinTrust
+	w.rate("c", "stranger", "x", 1, 1, 0) // not connected: a warning
+	w.rate("c", "f10", "x", 1, 1, 0)      // trust 0.8^11, counts with the others
 	w.rate("c2", "a", "x", 1, 1, 0)       // a second rating by a
 	w.rate("c", "f1", "x", 1, 1, 0)       // flag
 	r := w.compute()
 	x := person(t, r, "x")
-	if x.Flags != 3 {
-		t.Errorf("flags = %d, want 3", x.Flags)
+	if x.Flags != 4 {
+		t.Errorf("flags = %d, want 4", x.Flags)
+	}
+	if len(x.Warnings) != 1 || x.Warnings[0].RaterID != pid("stranger") {
+		t.Errorf("warnings = %+v, want the stranger's", x.Warnings)
 	}
 	if tr := person(t, r, "f10").Trust; tr >= FlagMinTrust || tr == 0 {
 		t.Fatalf("test setup: f10's trust %v", tr)
+	}
+	// Alone, f10 carries too little trust for a flag: a warning instead,
+	// and the rating still counts in the score with its weight.
+	w2 := newWorld()
+	w2.verify("f")
+	w2.member("c", "f", StatusMember)
+	prev = "f"
+	for i := 1; i <= 10; i++ {
+		name := "f" + strconv.Itoa(i)
+		w2.member("c", name, StatusMember, prev)
+		prev = name
+	}
+	w2.rate("c", "f10", "x", 1, 1, 400)
+	x = person(t, w2.compute(), "x")
+	if x.Flags != 0 || len(x.Warnings) != 1 || x.Raters != 1 || val(x.Safety) != 1 {
+		t.Errorf("a weak flag alone: %d flags, warnings %+v, %d raters, safety %v", x.Flags, x.Warnings, x.Raters, val(x.Safety))
+	}
+}
+
+// TestSafetyFlagsOutlastPraise checks that a rating finding someone unsafe
+// fades with FlagHalfLife and praise with HalfLife, and that a flag 13
+// months old still shows.
+func TestSafetyFlagsOutlastPraise(t *testing.T) {
+	w := newWorld()
+	w.verify("a", "b")
+	w.rate("c", "a", "x", 1, 1, 395)
+	w.rate("c", "b", "x", 5, 5, 395)
+	x := person(t, w.compute(), "x")
+	warn, praise := ratingBy(t, x, "a").Weight, ratingBy(t, x, "b").Weight
+	age := now.Sub(now.AddDate(0, 0, -395).Truncate(24 * time.Hour))
+	if !near(warn, Damping*math.Exp2(-float64(age)/float64(FlagHalfLife))) || !near(praise, Damping*math.Exp2(-float64(age)/float64(HalfLife))) {
+		t.Errorf("weights: warning %v, praise %v", warn, praise)
+	}
+	if x.Flags != 1 || val(x.Safety) >= 3 {
+		t.Errorf("13 months on: %d flags, safety %v", x.Flags, val(x.Safety))
 	}
 }
 

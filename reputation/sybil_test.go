@@ -2,6 +2,7 @@ package reputation
 
 import (
 	"fmt"
+	"os"
 	"testing"
 )
 
@@ -81,17 +82,19 @@ func TestSybilFakesCannotBuyReputation(t *testing.T) {
 				t.Errorf("m verified %v, %d fakes: a fake's rating weighs %v, not below a third of %v",
 					mVerified, n, worstWeight, verified)
 			}
-			// All of them together weigh no more than VouchAllowance full
-			// vouches from m.
-			if bound := VouchAllowance * Damping * m.Trust * m.Standing; sum > bound*(1+1e-9) {
-				t.Errorf("m verified %v, %d fakes: together weigh %v, above the bound %v", mVerified, n, sum, bound)
+			// All of them together hold no more than the conserved bound.
+			if held, bound := ringTrust(r, fakeNames(n)); held > bound*(1+1e-9) || !near(held, sum) {
+				t.Errorf("m verified %v, %d fakes: together hold %v (%v), above the bound %v", mVerified, n, held, sum, bound)
 			}
 			if moveM >= 0.5 || moveY >= 0.5 {
 				t.Errorf("m verified %v, %d fakes: safety moved by %v (m) and %v (y)", mVerified, n, moveM, moveY)
 			}
+			// The smear adds no flags, and so little evidence that the
+			// cautious score stays near where no evidence at all puts it.
+			noEvidence := 1 + 4*lowerBound(0, 0)
 			for _, name := range []string{"a", "b"} {
-				if s := person(t, r, name); s.Flags != 0 || (s.Safety != nil && *s.Safety < 2.5) {
-					t.Errorf("m verified %v, %d fakes: %s smeared: flags %d safety %v", mVerified, n, name, s.Flags, val(s.Safety))
+				if s := person(t, r, name); s.Flags != 0 || (s.SafetyLow != nil && *s.SafetyLow < noEvidence-0.5) || s.Confidence > 0.34 {
+					t.Errorf("m verified %v, %d fakes: %s smeared: flags %d, safety at least %v, confidence %v", mVerified, n, name, s.Flags, val(s.SafetyLow), s.Confidence)
 				}
 			}
 			if m.Flags != 2 {
@@ -112,8 +115,8 @@ func maxWeight(t *testing.T, s *Score, fakes int) float64 {
 
 // TestSybilBeforeAnyFlag measures the attack before anyone has found m
 // unsafe: the fakes then carry m's full standing, but m's own score still
-// cannot move, and all of them together weigh no more than VouchAllowance
-// full vouches from m.
+// cannot move, and all of them together hold no more than the trust that
+// entered through m, divided by 1 − Damping.
 func TestSybilBeforeAnyFlag(t *testing.T) {
 	for _, mVerified := range []bool{false, true} {
 		base := sybilWorld(0, mVerified, false).compute()
@@ -132,8 +135,85 @@ func TestSybilBeforeAnyFlag(t *testing.T) {
 			if m.Safety != nil || m.Raters != 0 {
 				t.Errorf("m verified %v, %d fakes: m's own score counts %d fake raters", mVerified, n, m.Raters)
 			}
-			if bound := VouchAllowance * Damping * m.Trust; sum > bound*(1+1e-9) {
-				t.Errorf("m verified %v, %d fakes: together weigh %v, above the bound %v", mVerified, n, sum, bound)
+			if held, bound := ringTrust(r, fakeNames(n)); held > bound*(1+1e-9) || bound > Damping*m.Trust/(1-Damping)*(1+1e-9) {
+				t.Errorf("m verified %v, %d fakes: together hold %v (%v), above the bound %v", mVerified, n, held, sum, bound)
+			}
+		}
+	}
+}
+
+func fakeNames(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = pid(fmt.Sprintf("fake%02d", i))
+	}
+	return ids
+}
+
+// ringTrust returns the trust that the people ids hold together and the
+// bound of MODEL.md, section 7: what enters the group through its attack
+// edges (the edges into it from outside), divided by 1 − Damping.
+func ringTrust(r *Result, ids []string) (held, bound float64) {
+	m, e := r.m, r.e
+	in := make([]bool, m.n)
+	for _, id := range ids {
+		if i, ok := m.index[id]; ok {
+			in[i] = true
+		}
+	}
+	entry := 0.0
+	for k := range m.edgeTo {
+		if in[m.edgeTo[k]] && !in[m.edgeFrom[k]] && !m.blocked[m.edgeTo[k]] {
+			entry += e.trust[m.edgeFrom[k]] * e.factor[k]
+		}
+	}
+	for i := range m.n {
+		if in[i] {
+			held += e.trust[i]
+		}
+	}
+	return held, entry / (1 - Damping)
+}
+
+// TestRingsStayWithinTheBound builds rings of every shape, from 10 to 500
+// fakes (5,000 with TRUSTDESK_EVAL=big) let in through 1 to 50 attack edges, in a generated world, and
+// checks claims 1 and 2 of MODEL.md, section 7: the fakes hold at most the
+// trust that enters through the attack edges divided by 1 − Damping, and
+// their ratings of their target weigh at most what enters.
+func TestRingsStayWithinTheBound(t *testing.T) {
+	sizes, edges := []int{10, 500}, []int{1, 50}
+	switch {
+	case os.Getenv("TRUSTDESK_EVAL") == "big":
+		sizes = []int{10, 100, 1000, 5000}
+	case testing.Short():
+		sizes, edges = []int{10, 300}, []int{1, 10}
+	}
+	base := generateEval(smallEval(7))
+	for _, shape := range ringShapes {
+		for _, size := range sizes {
+			for _, e := range edges {
+				w := base.clone()
+				target := base.cheats[0]
+				fakes := w.addRing(shape, size, e, target)
+				r := Compute(w.in)
+				held, bound := ringTrust(r, fakes)
+				entry := bound * (1 - Damping)
+				ring := map[string]bool{}
+				for _, f := range fakes {
+					ring[f] = true
+				}
+				praise := 0.0
+				for _, x := range r.Person(target).Ratings {
+					if ring[x.RaterID] {
+						praise += x.Weight
+					}
+				}
+				if held > bound*(1+1e-9) || held == 0 {
+					t.Errorf("%s, %d fakes, %d attack edges: fakes hold %v, bound %v", shape, size, e, held, bound)
+				}
+				if praise > entry*(1+1e-9) {
+					t.Errorf("%s, %d fakes, %d attack edges: their praise weighs %v, more than the %v that entered", shape, size, e, praise, entry)
+				}
 			}
 		}
 	}

@@ -46,7 +46,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("cell list lacks %s:\n%s", name, cells)
 		}
 	}
-	if rep := w.ok("rep", "Kit"); !strings.Contains(rep, "Warning: 3 people felt unsafe") {
+	if rep := w.ok("rep", "Kit"); !strings.Contains(rep, "Warning: 3 people you trust felt unsafe") {
 		t.Errorf("rep Kit:\n%s", rep)
 	}
 	// Every command of the closing hint works as printed (but for the

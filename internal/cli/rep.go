@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"trustdesk/core"
@@ -17,8 +19,15 @@ func repCommand() *command {
 merged and weighted by how much you trust each of them: people you verified
 in person count most, people they vouched for a little less, and people no
 one you trust vouched for count nothing (so fake accounts cannot inflate a
-score). Without CONTACT, a table of everyone; with it, every rating behind
-the score and whom the person vouched for.`,
+score). Many people who all owe their place to one person count, together,
+no more than that person. A safety warning lasts longer than praise.
+
+Without CONTACT, a table of everyone, safest first: people flagged unsafe
+by people you trust come last, and the order follows "at least", a cautious
+safety score that needs several ratings to be high (one 5 shows as "1
+rating: felt completely safe", with a low "at least"). With CONTACT, every
+rating behind the score, warnings from people you know little or nothing
+about (shown, not counted), and whom the person vouched for.`,
 		flags: jsonFlag,
 		run:   runRep,
 	}
@@ -45,6 +54,7 @@ func runRep(r *runner, o *opts, args []string) error {
 					all = append(all, sc)
 				}
 			}
+			slices.SortStableFunc(all, func(a, b *reputation.Score) int { return cmp.Compare(b.Rank(), a.Rank()) })
 			if all == nil {
 				all = []*reputation.Score{}
 			}
@@ -53,17 +63,14 @@ func runRep(r *runner, o *opts, args []string) error {
 					fmt.Fprintln(w, "Nobody to show yet: ratings arrive with your cells.")
 					return
 				}
-				fmt.Fprintf(w, "%-24s %6s %11s %10s %6s %5s\n", "", "safety", "reliability", "confidence", "raters", "flags")
+				fmt.Fprintf(w, "%-24s %6s %8s %11s %10s %7s %5s %8s\n", "", "safety", "at least", "reliability", "confidence", "ratings", "flags", "warnings")
 				for _, sc := range all {
-					flags := ""
-					if sc.Flags > 0 {
-						flags = fmt.Sprintf("%d", sc.Flags)
-					}
 					name := sc.Name
 					if sc.Blocked {
 						name += " (blocked)"
 					}
-					fmt.Fprintf(w, "%-24s %6s %11s %9.0f%% %6d %5s\n", name, score(sc.Safety), score(sc.Reliability), 100*sc.Confidence, sc.Raters, flags)
+					fmt.Fprintf(w, "%-24s %6s %8s %11s %9.0f%% %7d %5s %8s\n", name, score(sc.Safety), score(sc.SafetyLow), score(sc.Reliability),
+						100*sc.Confidence, sc.Raters, blankZero(sc.Flags), blankZero(len(sc.Warnings)))
 				}
 			})
 		}
@@ -78,7 +85,8 @@ func runRep(r *runner, o *opts, args []string) error {
 		}
 		sc := res.Person(id)
 		if sc == nil {
-			sc = &reputation.Score{ID: id, Name: name, Ratings: []reputation.Explained{}, VouchedFor: []reputation.Vouch{}}
+			sc = &reputation.Score{ID: id, Name: name, Ratings: []reputation.Explained{}, Warnings: []reputation.Warning{}, VouchedFor: []reputation.Vouch{}}
+			sc.Summary = sc.Words()
 		}
 		if self {
 			sc.Name = name
@@ -89,23 +97,34 @@ func runRep(r *runner, o *opts, args []string) error {
 
 func printScore(w io.Writer, sc *reputation.Score) {
 	fmt.Fprintf(w, "%s\n", sc.Name)
-	if sc.Safety == nil {
-		fmt.Fprintln(w, "  No ratings that count yet.")
-	} else {
-		fmt.Fprintf(w, "  safety %s, reliability %s (out of 5), confidence %.0f%%, from %d %s\n",
-			score(sc.Safety), score(sc.Reliability), 100*sc.Confidence, sc.Raters, pluralWord(sc.Raters, "person", "people"))
+	fmt.Fprintf(w, "  %s\n", sc.Words())
+	if sc.SafetyLow != nil {
+		fmt.Fprintf(w, "  Safety at least %s (lists sort by this), confidence %.0f%%.\n", score(sc.SafetyLow), 100*sc.Confidence)
 	}
-	if sc.Flags > 0 {
-		fmt.Fprintf(w, "  Warning: %d %s felt unsafe with them in the last 90 days.\n", sc.Flags, pluralWord(sc.Flags, "person", "people"))
+	if f := sc.FlagWords(); f != "" {
+		fmt.Fprintf(w, "  Warning: %s\n", f)
 	}
 	if len(sc.Ratings) > 0 {
-		fmt.Fprintln(w, "\n  Ratings (how much each counts for you):")
+		fmt.Fprintln(w, "\n  Ratings (how much each counts, against your own rating today):")
 		for _, e := range sc.Ratings {
 			why := ""
 			if e.Why != "" {
 				why = " — " + e.Why
 			}
-			fmt.Fprintf(w, "    %s  %s, in %s: safety %d, reliability %d; counts %.0f%%%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety, e.Reliability, 100*e.Weight, why)
+			counts := fmt.Sprintf("%.0f%%", 100*e.Weight)
+			if e.Weight > 0 && e.Weight < 0.005 {
+				counts = "under 1%"
+			}
+			fmt.Fprintf(w, "    %s  %s, in %s: safety %d, reliability %d; counts %s%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety, e.Reliability, counts, why)
+			if e.Note != "" {
+				fmt.Fprintf(w, "      %q\n", e.Note)
+			}
+		}
+	}
+	if len(sc.Warnings) > 0 {
+		fmt.Fprintln(w, "\n  Said they felt unsafe (shown, not counted):")
+		for _, e := range sc.Warnings {
+			fmt.Fprintf(w, "    %s  %s, in %s: safety %d\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety)
 			if e.Note != "" {
 				fmt.Fprintf(w, "      %q\n", e.Note)
 			}
@@ -119,9 +138,11 @@ func printScore(w io.Writer, sc *reputation.Score) {
 	}
 }
 
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
+// blankZero writes n, or nothing for 0, so that a table column shows
+// only what is there.
+func blankZero(n int) string {
+	if n == 0 {
+		return ""
 	}
-	return many
+	return fmt.Sprint(n)
 }
