@@ -245,7 +245,7 @@ func (s *CellsScreen) show(v *core.CellView) {
 		statuses []crdt.Status
 	}{
 		{"Members", []crdt.Status{crdt.StatusMember}},
-		{"Waiting for vouches", []crdt.Status{crdt.StatusPending}},
+		{"Invited or waiting for vouches", []crdt.Status{crdt.StatusInvited, crdt.StatusPending}},
 		{"Former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
 	} {
 		var group []fyne.CanvasObject
@@ -535,6 +535,9 @@ func cellSummary(v *core.CellView) string {
 		count[m.Status]++
 	}
 	parts := []string{countWords(count[crdt.StatusMember], "member", "members")}
+	if n := count[crdt.StatusInvited]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d invited", n))
+	}
 	if n := count[crdt.StatusPending]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d waiting for vouches", n))
 	}
@@ -581,6 +584,8 @@ func memberStatus(v *core.CellView, m core.MemberView) string {
 		return "member"
 	case crdt.StatusPending:
 		return fmt.Sprintf("waiting for vouches (%d of %d)", len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
+	case crdt.StatusInvited:
+		return "invited, has not accepted yet"
 	case crdt.StatusExcluded:
 		return "excluded"
 	case crdt.StatusLeft:

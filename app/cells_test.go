@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -133,6 +134,33 @@ func admitThroughDialog(t *testing.T, u *UI, name string) {
 	tapDialog(t, u, "Admit")
 }
 
+// accepts has p accept Mara's invitation to the selected cell on their
+// own device; the app then shows the sync file that carries it back.
+func (w *cellWorld) accepts(t *testing.T, p *core.Service) {
+	t.Helper()
+	accept(t, w.mara, p, w.u.Cells.Selected.ID)
+	w.u.Changed()
+}
+
+// votesRules has p vote for rules in the selected cell on their own
+// device, and brings the vote to Mara.
+func (w *cellWorld) votesRules(t *testing.T, p *core.Service, rules crdt.Policy) {
+	t.Helper()
+	cell := w.u.Cells.Selected.ID
+	if _, err := p.SetPolicy(cell, rules); err != nil {
+		t.Fatal(err)
+	}
+	back := w.mara.Card().ID()
+	res, err := p.Export(core.ExportRequest{To: &back, Cells: []crdt.CellID{cell}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
+	w.u.Changed()
+}
+
 // voteAgainst opens the quiet menu of r and chooses to vote to exclude.
 func voteAgainst(t *testing.T, u *UI, r *MemberRow) {
 	t.Helper()
@@ -163,6 +191,13 @@ func TestCellsFoundAdmitAndRules(t *testing.T) {
 	}
 
 	admitThroughDialog(t, u, "Ann")
+	if got := row(t, s, "Ann").Status.Text; got != "invited, has not accepted yet · vouched for by you" {
+		t.Errorf("Ann before accepting: status %q", got)
+	}
+	if row(t, s, "Ann").More != nil {
+		t.Error("a vote to exclude is offered against someone who has not accepted")
+	}
+	w.accepts(t, w.ann)
 	ann := row(t, s, "Ann")
 	if ann.Status.Text != "member · vouched for by you" {
 		t.Errorf("Ann: status %q", ann.Status.Text)
@@ -181,7 +216,14 @@ func TestCellsFoundAdmitAndRules(t *testing.T) {
 	}
 	s.PolicyVouches.SetSelected("2")
 	s.PolicyVotes.SetSelected("1")
-	tapDialog(t, u, "Save")
+	if !strings.Contains(dialogText(u), "when 2 members vote for the same rules") {
+		t.Errorf("the rules dialog does not say how rules change: %q", dialogText(u))
+	}
+	tapDialog(t, u, "Vote for these rules")
+	if p := s.Selected.Policy; p.AdmitVouches != 1 || len(s.Selected.PolicyVotes) != 1 {
+		t.Fatalf("one vote of two changed the rules: %+v", p)
+	}
+	w.votesRules(t, w.ann, crdt.Policy{AdmitVouches: 2, ExcludeQuorum: 1})
 	if p := s.Selected.Policy; p.AdmitVouches != 2 || p.ExcludeQuorum != 1 {
 		t.Fatalf("policy = %+v", p)
 	}
@@ -216,9 +258,10 @@ func TestCellsVoteToExclude(t *testing.T) {
 	w := newCellWorld(t)
 	u, s := w.u, w.u.Cells
 	newCellThroughDialog(t, u, "Market")
-	admitThroughDialog(t, u, "Ann")
-	admitThroughDialog(t, u, "Bob")
-	admitThroughDialog(t, u, "Cy")
+	for _, p := range []*core.Service{w.ann, w.bob, w.cy} {
+		admitThroughDialog(t, u, p.Card().Pseudonym)
+		w.accepts(t, p)
+	}
 
 	// Cancelling changes nothing.
 	voteAgainst(t, u, row(t, s, "Cy"))
@@ -245,11 +288,16 @@ func TestCellsVoteToExclude(t *testing.T) {
 		t.Error("one vote of two excluded Cy")
 	}
 
-	// With a quorum of one, my vote is enough.
-	if _, err := w.mara.SetPolicy(s.Selected.ID, crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}); err != nil {
+	// With a quorum of one, my vote is enough: three of four agree to it.
+	quorum1 := crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}
+	if _, err := w.mara.SetPolicy(s.Selected.ID, quorum1); err != nil {
 		t.Fatal(err)
 	}
-	u.Changed()
+	w.votesRules(t, w.ann, quorum1)
+	w.votesRules(t, w.bob, quorum1)
+	if s.Selected.Policy != quorum1 {
+		t.Fatalf("three votes of four did not change the rules: %+v", s.Selected.Policy)
+	}
 	voteAgainst(t, u, row(t, s, "Bob"))
 	tapDialog(t, u, "Vote to exclude")
 	bob := row(t, s, "Bob")

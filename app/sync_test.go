@@ -36,23 +36,7 @@ func sharedCell(t *testing.T, w *cellWorld) crdt.CellID {
 		if _, err := w.mara.Admit(v.ID, p.Card().ID()); err != nil {
 			t.Fatal(err)
 		}
-		to, back := p.Card().ID(), w.mara.Card().ID()
-		res, err := w.mara.Export(core.ExportRequest{To: &to, Cells: []crdt.CellID{v.ID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Import(context.Background(), res.Data); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.JoinCell(v.ID); err != nil {
-			t.Fatal(err)
-		}
-		if res, err = p.Export(core.ExportRequest{To: &back, Cells: []crdt.CellID{v.ID}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
-			t.Fatal(err)
-		}
+		accept(t, w.mara, p, v.ID)
 	}
 	to := w.ann.Card().ID()
 	res, err := w.mara.Export(core.ExportRequest{To: &to})

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"strings"
@@ -100,15 +101,24 @@ func newSomeone(t *testing.T, name string) *someone {
 	return &someone{card: i.Card}
 }
 
-// newWorld builds the world.
+// newWorld builds the world. Bea has a home of her own, so she can accept
+// Mara's invitation to Market as in life.
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{u: startUI(t, t.TempDir(), ""), bea: newSomeone(t, "Bea"), cy: newSomeone(t, "Cy")}
+	bea, err := core.Init(t.TempDir(), "Bea", []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bea.Close() })
+	w := &world{u: startUI(t, t.TempDir(), ""), bea: &someone{card: bea.Card()}, cy: newSomeone(t, "Cy")}
 	svc, err := core.Init(w.u.Opts.Home, "Mara", []byte(testPass), testCore)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.AddContact(w.bea.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bea.AddContact(svc.Card().String(), "", true); err != nil {
 		t.Fatal(err)
 	}
 	cell, err := svc.NewCell("Market")
@@ -119,8 +129,32 @@ func newWorld(t *testing.T) *world {
 	if _, err := svc.Admit(cell.ID, w.bea.Card().ID()); err != nil {
 		t.Fatal(err)
 	}
+	accept(t, svc, bea, cell.ID)
 	w.u.unlocked(svc)
 	return w
+}
+
+// accept brings p the invitation to cell that from made, has p accept it on
+// their own device, and brings the acceptance back to from.
+func accept(t *testing.T, from, p *core.Service, cell crdt.CellID) {
+	t.Helper()
+	to, back := p.Card().ID(), from.Card().ID()
+	res, err := from.Export(core.ExportRequest{To: &to, Cells: []crdt.CellID{cell}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.JoinCell(cell); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = p.Export(core.ExportRequest{To: &back, Cells: []crdt.CellID{cell}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := from.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // carded is anything with a card: a home or someone.

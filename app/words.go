@@ -50,6 +50,8 @@ func statusWords(s string) string {
 		return "member"
 	case string(crdt.StatusPending):
 		return "waiting to be admitted"
+	case string(crdt.StatusInvited):
+		return "invited"
 	case string(crdt.StatusExcluded):
 		return "excluded"
 	case string(crdt.StatusLeft):

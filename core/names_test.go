@@ -23,10 +23,7 @@ func TestAttack7NamesResolveSafely(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ana.Admit(cell.ID, bo.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
-	mustImport(t, bo, mustExport(t, ana, ExportRequest{To: to(bo.Card().ID())}))
+	invite(t, ana, bo, cell.ID)
 	// Bo, hostile, publishes the fake card by rating it in the cell.
 	fake := newCard(t, "Mir")
 	if _, err := bo.AddContact(fake.String(), "", false); err != nil {

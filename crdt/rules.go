@@ -112,11 +112,21 @@ func settled(cell CellID, order []*node, cut map[int]Reason, b *budget) *applier
 	for i, n := range order {
 		byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
 	}
+	// An exclusion found in a pass stays in the next ones, even when the
+	// statements cut after it were part of what completed it (removals
+	// win), so a person is never shown a member while their statements are
+	// cut as an excluded person's.
+	forced := map[int][]identity.ID{}
+	isForced := map[identity.ID]bool{}
 	for {
-		a := newApplier(cell, order, own, b)
+		a := newApplier(cell, order, own, forced, b)
 		a.run()
 		grew := false
 		for _, ev := range a.ends {
+			if ev.reason == ReasonExcluded && !isForced[ev.who] {
+				isForced[ev.who] = true
+				forced[ev.at] = append(forced[ev.at], ev.who)
+			}
 			var anc, desc []bool
 			for _, i := range byAuthor[ev.who] {
 				if i == ev.at {
@@ -318,10 +328,11 @@ func (h *idHeap) Pop() any {
 // counts kept up to date as it goes, so each statement costs about the
 // same whatever the number of open votes.
 type applier struct {
-	cell  CellID
-	order []*node
-	cut   map[int]Reason
-	b     *budget
+	cell   CellID
+	order  []*node
+	cut    map[int]Reason
+	forced map[int][]identity.ID // exclusions found by an earlier pass, by order index
+	b      *budget
 
 	founded bool
 	name    string
@@ -376,9 +387,9 @@ type end struct {
 	reason Reason
 }
 
-func newApplier(cell CellID, order []*node, cut map[int]Reason, b *budget) *applier {
+func newApplier(cell CellID, order []*node, cut map[int]Reason, forced map[int][]identity.ID, b *budget) *applier {
 	return &applier{
-		cell: cell, order: order, cut: cut, b: b,
+		cell: cell, order: order, cut: cut, forced: forced, b: b,
 		index:      map[identity.ID]*Member{},
 		cards:      map[identity.ID]*identity.Card{},
 		ratings:    map[[2]identity.ID]int{},
@@ -406,17 +417,30 @@ func (a *applier) noAuthority(at int, detail string) {
 
 func (a *applier) run() {
 	a.b.spend(len(a.order))
-	for i, n := range a.order {
-		s := n.e.stmt
+	for i := range a.order {
+		a.apply(i)
+		for _, x := range a.forced[i] {
+			if m := a.index[x]; m != nil && m.Status != StatusExcluded {
+				a.exclude(m, i)
+				a.settle(i, nil, nil, true)
+			}
+		}
+	}
+}
+
+// apply applies the statement order[i].
+func (a *applier) apply(i int) {
+	{
+		s := a.order[i].e.stmt
 		if r, ok := a.cut[i]; ok {
 			a.effect[i] = true // it may have had one, were it not cut
 			a.rejected = append(a.rejected, rejection{i, r, "made concurrently with the end of the author's membership, or with votes to exclude the author"})
-			continue
+			return
 		}
 		if s.Kind == KindFound {
 			if a.founded {
 				a.rejected = append(a.rejected, rejection{i, ReasonDuplicateFound, "the cell was already founded"})
-				continue
+				return
 			}
 			a.founded = true
 			a.name = s.Name
@@ -429,11 +453,11 @@ func (a *applier) run() {
 			a.current++
 			a.joinedAt[s.Author] = i
 			a.counted++
-			continue
+			return
 		}
 		if !a.founded {
 			a.noAuthority(i, "the cell is not founded")
-			continue
+			return
 		}
 		// A person's first statement in the cell is their acceptance of
 		// the invitation (SCHEMA §3, join).
@@ -445,16 +469,16 @@ func (a *applier) run() {
 			}
 			a.settle(i, []identity.ID{s.Author}, nil, false)
 			if s.Kind == KindJoin {
-				continue
+				return
 			}
 		}
 		if s.Kind == KindJoin {
 			a.noAuthority(i, "the author was not invited, or had accepted already")
-			continue
+			return
 		}
 		if !a.isMember(s.Author) {
 			a.noAuthority(i, "the author is not a member")
-			continue
+			return
 		}
 		switch s.Kind {
 		case KindAdmit:
