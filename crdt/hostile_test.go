@@ -328,12 +328,19 @@ func TestHostileHistories(t *testing.T) {
 	}
 	person(t, 0)
 	attacked := 0
+	failed := 0
 	for i := range cases {
 		n, err := hostileCase(t, uint64(i))
 		if err != nil {
-			t.Fatalf("case %d: %v", i, err)
+			failed++
+			if failed <= 3 {
+				t.Errorf("case %d: %v", i, err)
+			}
 		}
 		attacked += n
+	}
+	if failed > 0 {
+		t.Errorf("%d of %d histories broke a rule", failed, cases)
 	}
 	t.Logf("%d histories, %d excluded people attacked the outcome", cases, attacked)
 	if cases >= 20 && attacked == 0 {
@@ -350,15 +357,16 @@ func hostileCase(t *testing.T, seed uint64) (int, error) {
 	}
 	var history [][]StatementID
 	history = append(history, base.State().Heads)
-	reps := make([]*Cell, 3)
+	// One device per person: honest people never fork their history.
+	reps := make([]*Cell, 5)
 	for i := range reps {
 		reps[i] = must(Load(base.Save()))
 	}
 	now := t0
-	for range 10 + rng.IntN(15) {
+	for range 15 + rng.IntN(20) {
 		now = now.Add(time.Minute)
 		r := rng.IntN(len(reps))
-		c, me := reps[r], ids[rng.IntN(5)]
+		c, me := reps[r], ids[r]
 		var err error
 		switch op := rng.IntN(10); {
 		case op < 3:
@@ -387,7 +395,7 @@ func hostileCase(t *testing.T, seed uint64) (int, error) {
 			continue
 		}
 		x := ids[slices.IndexFunc(ids, func(p *identity.Identity) bool { return p.Card.ID() == m.ID })]
-		target := reps[rng.IntN(len(reps))]
+		target := reps[slices.IndexFunc(ids, func(p *identity.Identity) bool { return p.Card.ID() == m.ID })]
 		prev := history[rng.IntN(len(history))]
 		p := forge(t, target, x, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, prev, true)
 		last := p.id
@@ -399,8 +407,13 @@ func hostileCase(t *testing.T, seed uint64) (int, error) {
 		break // one attacker per history: SCHEMA §4.7 on colluding excluded members
 	}
 	var states []*State
-	for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}} {
-		states = append(states, merged(t, reps[order[0]], reps[order[1]], reps[order[2]], all).State())
+	for range 3 {
+		perm := rng.Perm(len(reps))
+		cs := []*Cell{all}
+		for _, i := range perm {
+			cs = append(cs, reps[i])
+		}
+		states = append(states, merged(t, cs...).State())
 	}
 	after := states[0]
 	for _, st := range states[1:] {
@@ -418,7 +431,7 @@ func hostileCase(t *testing.T, seed uint64) (int, error) {
 	}
 	for _, m := range before.Members {
 		if m.Status == StatusExcluded && after.IsMember(m.ID) {
-			return 0, fmt.Errorf("%s undid their exclusion", m.ID)
+			return 0, fmt.Errorf("%s undid their exclusion:\n%s\n%s", m.ID, describe(before), describe(after))
 		}
 		if m.Status == StatusMember && !after.IsMember(m.ID) {
 			return 0, fmt.Errorf("%s lost their membership to an excluded person:\n%s\n%s", m.ID, describe(before), describe(after))

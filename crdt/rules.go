@@ -177,6 +177,7 @@ func related(order []*node, at int, b *budget) (anc, desc []bool) {
 // statements.
 type candidate struct {
 	who       identity.ID
+	forked    bool  // they forked their own history
 	voters    int   // distinct voters against them who were ever members
 	joined    int   // order index of their admission; later is junior
 	contested []int // their statements that some vote against them did not see
@@ -238,22 +239,9 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 		}
 	}
 	if len(bit) > 0 {
-		words := (len(bit) + 63) / 64
-		b.spend(len(order) * words)
-		if b.over() {
+		past, words, ok := pastSets(order, bit, b)
+		if !ok {
 			return nil
-		}
-		past := make([]uint64, len(order)*words)
-		for i, n := range order {
-			row := past[i*words : (i+1)*words]
-			for _, p := range n.prev {
-				for w, x := range past[p*words : (p+1)*words] {
-					row[w] |= x
-				}
-			}
-			if k, ok := bit[i]; ok {
-				row[k/64] |= 1 << (k % 64)
-			}
 		}
 		for who, own := range mine {
 			for _, i := range own {
@@ -266,6 +254,34 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 						contested[who] = append(contested[who], i)
 						break
 					}
+				}
+			}
+		}
+	}
+	// Who forked their own history: an honest device builds every
+	// statement on its author's earlier ones, so two statements of one
+	// author neither of which saw the other were made by a modified
+	// client (a backdated statement beside later ones, say).
+	forked := map[identity.ID]bool{}
+	stmts := map[identity.ID][]int{}
+	bit = map[int]int{}
+	for i, n := range order {
+		if who := n.e.stmt.Author; len(contested[who]) > 0 {
+			stmts[who] = append(stmts[who], i)
+			bit[i] = len(bit)
+		}
+	}
+	if len(bit) > 0 {
+		past, words, ok := pastSets(order, bit, b)
+		if !ok {
+			return nil
+		}
+		for who, own := range stmts {
+			for k := 1; k < len(own); k++ {
+				e := bit[own[k-1]]
+				if past[own[k]*words+e/64]&(1<<(e%64)) == 0 {
+					forked[who] = true
+					break
 				}
 			}
 		}
@@ -291,9 +307,15 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 			joined = len(order)
 		}
 		slices.Sort(contested)
-		out = append(out, candidate{who: who, voters: len(voters), joined: joined, contested: contested})
+		out = append(out, candidate{who: who, forked: forked[who], voters: len(voters), joined: joined, contested: contested})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
+		if x.forked != y.forked {
+			if x.forked {
+				return -1
+			}
+			return 1
+		}
 		if c := cmp.Compare(y.voters, x.voters); c != 0 {
 			return c
 		}
@@ -303,6 +325,31 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 		return bytes.Compare(x.who[:], y.who[:])
 	})
 	return out
+}
+
+// pastSets works out, in one pass in order, which of the marked
+// statements (order index -> bit) each statement has in its past, itself
+// included: bit k of statement i is past[i*words+k/64]. It returns false
+// when the budget runs out.
+func pastSets(order []*node, bit map[int]int, b *budget) (past []uint64, words int, ok bool) {
+	words = (len(bit) + 63) / 64
+	b.spend(len(order) * words)
+	if b.over() {
+		return nil, 0, false
+	}
+	past = make([]uint64, len(order)*words)
+	for i, n := range order {
+		row := past[i*words : (i+1)*words]
+		for _, p := range n.prev {
+			for w, x := range past[p*words : (p+1)*words] {
+				row[w] |= x
+			}
+		}
+		if k, ok := bit[i]; ok {
+			row[k/64] |= 1 << (k % 64)
+		}
+	}
+	return past, words, true
 }
 
 // idHeap is a min-heap of node indexes ordered by statement id.
