@@ -26,7 +26,8 @@ func TestHidden(t *testing.T) {
 		"Mir\U000E0041":              0xE0041, // tag character
 		"Mir\u3164":                  0x3164,  // Hangul filler
 		"Mi\u034Fr":                  0x034F,  // combining grapheme joiner
-		"Mir\uFE0F":                  0xFE0F,  // variation selector
+		"Mir\uFE0F":                  0xFE0F,  // variation selector after a letter
+		"\uFE0Fheart":                0xFE0F,  // at the start
 		"Mir\uE000":                  0xE000,  // private use
 		"Mir\uFFFF":                  0xFFFF,  // noncharacter
 		"\u0627\u200C\u0628":         0x200C,  // after alef, which never joins onward
@@ -56,6 +57,8 @@ func TestHidden(t *testing.T) {
 		"שלום",
 		"東京の市場",
 		"first line\nsecond line", // controls are the caller's
+		"kind \u2764\uFE0F",       // colour heart
+		"\u845B\U000E0100城",       // an ideographic variant
 	}
 	for _, s := range allowed {
 		if r, ok := Hidden(s); ok {
