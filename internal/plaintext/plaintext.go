@@ -53,6 +53,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/unicode/rangetable"
 )
 
 // ErrHidden means a text holds a character that is invisible or changes
@@ -117,9 +118,16 @@ func Check(s string) error {
 }
 
 func hidden(r rune) bool {
-	return unicode.In(r, unicode.Cf, unicode.Co, unicode.Other_Default_Ignorable_Code_Point,
-		unicode.Variation_Selector, unicode.Noncharacter_Code_Point)
+	if r < 0xAD { // ASCII and most of Latin-1: the first one is the soft hyphen
+		return false
+	}
+	return unicode.Is(hiddenTable, r)
 }
+
+// hiddenTable holds every character [hidden] refuses, in one table so that
+// a character is looked up once.
+var hiddenTable = rangetable.Merge(unicode.Cf, unicode.Co, unicode.Other_Default_Ignorable_Code_Point,
+	unicode.Variation_Selector, unicode.Noncharacter_Code_Point)
 
 // selectorAllowed reports whether the variation selector at byte offset i
 // of s follows a symbol (an emoji such as ❤️ drawn in colour) or a Han

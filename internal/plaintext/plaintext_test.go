@@ -2,7 +2,10 @@ package plaintext
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestHidden(t *testing.T) {
@@ -83,4 +86,18 @@ func FuzzHidden(f *testing.F) {
 			t.Fatalf("Hidden(%+q) reported %U, which is not hidden", s, r)
 		}
 	})
+}
+
+// BenchmarkCheckNote checks a note of the longest length (280
+// characters), in Persian with non-joiners and in Latin script.
+func BenchmarkCheckNote(b *testing.B) {
+	for _, note := range []string{strings.Repeat("kept the money ", 19)[:280], strings.Repeat("می\u200Cخواهم ", 35)} {
+		b.Run(fmt.Sprint(utf8.RuneCountInString(note)), func(b *testing.B) {
+			for b.Loop() {
+				if Check(note) != nil {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
 }
