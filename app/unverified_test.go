@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
 
+	"trustdesk/core"
 	"trustdesk/identity"
 )
 
@@ -63,5 +65,46 @@ func TestUnverifiedAsksFirst(t *testing.T) {
 	u.Wait()
 	if y.Made == nil {
 		t.Fatalf("no sync file made after confirming; error %q", u.LastError)
+	}
+}
+
+// TestLookAlikeCellsShowFounder: a cell pushed with a name like one of
+// mine is listed with its founder and the start of its id.
+func TestLookAlikeCellsShowFounder(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+	mine, err := w.mara.NewCell("Garden street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := w.ann.NewCell("garden  Street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ann.Admit(fake.ID, w.mara.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	to := w.mara.Card().ID()
+	res, err := w.ann.Export(core.ExportRequest{To: &to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
+	u.Changed()
+	s.Refresh()
+	if len(s.Views) != 2 {
+		t.Fatalf("%d cells listed", len(s.Views))
+	}
+	if got := s.label(fake); got != "garden  Street (founded by Ann · "+fake.ID.String()[:4]+")" {
+		t.Errorf("the pushed cell reads %q", got)
+	}
+	if got := s.label(mine); !strings.HasPrefix(got, "Garden street (founded by ") || got == s.label(fake) {
+		t.Errorf("my cell reads %q", got)
+	}
+	s.Select(fake.ID)
+	if !strings.Contains(s.Title.Text, "founded by Ann") {
+		t.Errorf("title %q", s.Title.Text)
 	}
 }
