@@ -28,6 +28,9 @@ type CellsScreen struct {
 
 	// Views are the cells shown in List, sorted by name.
 	Views []*core.CellView
+	// labels are the names shown for Views: a cell named like another
+	// also shows its founder (see core.CellLabels).
+	labels map[crdt.CellID]string
 	// List lists the cells: name, size and my standing.
 	List *widget.List
 	// NewCell asks for a name and founds a cell.
@@ -106,7 +109,7 @@ func newCellsScreen(u *UI) *CellsScreen {
 			}
 			v := s.Views[i]
 			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(v.Name)
+			box.Objects[0].(*widget.Label).SetText(s.label(v))
 			box.Objects[1].(*widget.Label).SetText(cellListLine(v))
 		},
 	)
@@ -181,7 +184,7 @@ func (s *CellsScreen) Refresh() {
 	if err != nil {
 		s.scores = nil
 	}
-	s.Views = views
+	s.Views, s.labels = views, core.CellLabels(views)
 	s.List.Refresh()
 	var sel *core.CellView
 	at := 0
@@ -210,6 +213,14 @@ func (s *CellsScreen) Select(id crdt.CellID) {
 	}
 }
 
+// label is the name shown for v.
+func (s *CellsScreen) label(v *core.CellView) string {
+	if l, ok := s.labels[v.ID]; ok {
+		return l
+	}
+	return v.Name
+}
+
 // show fills the right side with v, or the explanation when v is nil.
 func (s *CellsScreen) show(v *core.CellView) {
 	s.Selected = v
@@ -221,7 +232,7 @@ func (s *CellsScreen) show(v *core.CellView) {
 	}
 	s.Empty.Hide()
 	s.detail.Show()
-	s.Title.SetText(v.Name)
+	s.Title.SetText(s.label(v))
 	s.Summary.SetText(cellSummary(v))
 	s.Rules.SetText(cellRules(v.Policy))
 	member := v.Me == crdt.StatusMember
@@ -411,7 +422,9 @@ func (s *CellsScreen) askAdmit() {
 		if choice == "" {
 			return
 		}
-		s.change(func() error { _, err := s.u.Svc.Admit(v.ID, ids[choice]); return err })
+		s.u.confirmUnverified(ids[choice], "Vouch for them anyway", func() {
+			s.change(func() error { _, err := s.u.Svc.Admit(v.ID, ids[choice]); return err })
+		})
 	})
 }
 

@@ -191,6 +191,10 @@ func (f *RateForm) save() {
 		return
 	}
 	r.Day = f.Day.Date.Format(time.DateOnly)
+	if r.CheckDay(f.u.now()) != nil {
+		say("The day you met cannot be in the future.")
+		return
+	}
 	seen := map[string]bool{}
 	for _, t := range strings.Split(f.Tags.Text, ",") {
 		t = strings.ToLower(strings.TrimSpace(t))

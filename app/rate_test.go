@@ -70,6 +70,12 @@ func TestRate(t *testing.T) {
 		t.Fatalf("no reliability mark: %q", f.Message.Text)
 	}
 	f.Reliability.SetSelected(f.Reliability.Options[1])
+	f.Day.SetDate(time.Now().AddDate(1, 0, 0))
+	test.Tap(f.Save)
+	if !strings.Contains(f.Message.Text, "future") {
+		t.Fatalf("a day next year: %q", f.Message.Text)
+	}
+	f.Day.SetDate(time.Now())
 
 	test.Type(f.Note, strings.Repeat("é", crdt.MaxNoteRunes+1))
 	if !strings.HasPrefix(f.Counter.Text, "281 of 280") {

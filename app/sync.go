@@ -183,11 +183,12 @@ func (s *SyncScreen) Refresh() {
 	}
 	s.cells = map[string]crdt.CellID{}
 	names = nil
+	labels := core.CellLabels(views)
 	for _, v := range views {
 		if v.Me != crdt.StatusMember {
 			continue
 		}
-		label := v.Name
+		label := labels[v.ID]
 		if _, dup := s.cells[label]; dup {
 			label += " (" + v.ID.String()[:8] + ")"
 		}
@@ -258,9 +259,16 @@ func (s *SyncScreen) MakeFile() {
 	case s.To.Selected == toPerson && s.Person.Selected != "":
 		id := s.people[s.Person.Selected]
 		req.To = &id
+		s.u.confirmUnverified(id, "Send it anyway", func() { s.export(req) })
+		return
 	default:
 		return
 	}
+	s.export(req)
+}
+
+// export makes the sync file req asks for and shows it.
+func (s *SyncScreen) export(req core.ExportRequest) {
 	var res *core.ExportResult
 	s.u.Busy("Making the sync file…", func() error {
 		var err error

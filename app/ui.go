@@ -376,6 +376,25 @@ func (u *UI) askWith(title string, body fyne.CanvasObject, yes, no string, then 
 	u.showDialog(d)
 }
 
+// confirmUnverified runs then at once for a contact verified in person;
+// for any other it first says that nobody compared the safety code with
+// them and asks (anyone can publish a card in a cell under any name).
+// doing is the yes button's label ("Vouch for them anyway").
+func (u *UI) confirmUnverified(id identity.ID, doing string, then func()) {
+	c, err := u.Svc.FindContact(id.String())
+	if err != nil {
+		u.ShowError(err)
+		return
+	}
+	if c.Verified == core.InPerson {
+		then()
+		return
+	}
+	msg := wrapped(verifiedWords(c.Verified) + ". " + verifiedHelp(c.Verified) +
+		" If this card is not the person you think, they get what you give them.")
+	u.ask(c.Name()+" is not verified in person", msg, doing, then)
+}
+
 // tell shows a short message with an OK button.
 func (u *UI) tell(title, message string) {
 	l := widget.NewLabel(message)

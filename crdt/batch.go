@@ -24,6 +24,9 @@ func (c *Cell) RateMany(me *identity.Identity, subjects []*identity.Card, rs []R
 		if err := r.validate(); err != nil {
 			return nil, fmt.Errorf("rate: %w: %v", ErrInvalid, err)
 		}
+		if err := r.CheckDay(now); err != nil {
+			return nil, fmt.Errorf("rate: %w: %v", ErrInvalid, err)
+		}
 		id := subjects[i].ID()
 		if id == me.Card.ID() {
 			return nil, fmt.Errorf("rate: %w: you cannot rate yourself", ErrNotAllowed)

@@ -583,6 +583,9 @@ func (c *Cell) Rate(me *identity.Identity, subject *identity.Card, r Rating, now
 	if err := r.validate(); err != nil {
 		return nil, fmt.Errorf("rate: %w: %v", ErrInvalid, err)
 	}
+	if err := r.CheckDay(now); err != nil {
+		return nil, fmt.Errorf("rate: %w: %v", ErrInvalid, err)
+	}
 	if subject.ID() == me.Card.ID() {
 		return nil, fmt.Errorf("rate: %w: you cannot rate yourself", ErrNotAllowed)
 	}

@@ -17,6 +17,7 @@ func TestNormalizePseudonym(t *testing.T) {
 		{strings.Repeat("é", 32), strings.Repeat("é", 32)}, // 64 bytes
 		{"山田太郎", "山田太郎"},
 		{"Zoë 🦊", "Zoë 🦊"},
+		{"Zoë \u2764\ufe0f", "Zoë \u2764\ufe0f"},                 // a colour heart
 		{"کتاب\u200cفروشی", "کتاب\u200cفروشی"},                   // Persian spells with a non-joiner
 		{"\u0915\u094d\u200d\u0937", "\u0915\u094d\u200d\u0937"}, // Devanagari: virama, joiner
 	} {

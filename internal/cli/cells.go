@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"trustdesk/core"
 	"trustdesk/crdt"
@@ -46,13 +47,16 @@ entries that do not count (forged, from excluded members, ...) and why.`,
 				run: runCellShow,
 			},
 			{
-				name: "admit", args: "CELL CONTACT",
+				name: "admit", args: "CELL CONTACT [--yes]",
 				summary: "vouch for a contact so they join a cell",
 				help: `Vouches for CONTACT in CELL. With the usual rules this invites them at
 once: they become a member when they accept on their own device (trustdesk
 cell join). The other members learn their card. Your name stays on the
-vouch: vouch only for people you would answer for.`,
-				run: runCellAdmit,
+vouch: vouch only for people you would answer for. If you never compared
+the safety code with CONTACT in person, you are asked first; --yes confirms
+without asking.`,
+				flags: yesFlag,
+				run:   runCellAdmit,
 			},
 			{
 				name: "exclude", args: "CELL CONTACT",
@@ -258,8 +262,9 @@ func quorumWords(q int) string {
 	return countWords(q, "vote", "votes")
 }
 
-func printCell(w io.Writer, v *core.CellView, verbose bool) {
-	fmt.Fprintf(w, "%s  (id %s)\n", v.Name, v.ID)
+// printCell prints v under label, its name as [core.CellLabels] shows it.
+func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
+	fmt.Fprintf(w, "%s  (id %s)\n", label, v.ID)
 	if v.Me != crdt.StatusMember {
 		fmt.Fprintf(w, "You: %s\n", statusWords(v.Me))
 	}
@@ -349,6 +354,7 @@ func runCellList(r *runner, o *opts, args []string) error {
 				fmt.Fprintln(w, "No cells yet. Start one with: trustdesk cell new NAME")
 				return
 			}
+			labels := core.CellLabels(cells)
 			for _, v := range cells {
 				members := 0
 				for _, m := range v.Members {
@@ -356,7 +362,7 @@ func runCellList(r *runner, o *opts, args []string) error {
 						members++
 					}
 				}
-				fmt.Fprintf(w, "%-24s %-8s  %d members, you: %s\n", v.Name, v.ID.String()[:8], members, statusWords(v.Me))
+				fmt.Fprintf(w, "%-24s %-8s  %d members, you: %s\n", labels[v.ID], v.ID.String()[:8], members, statusWords(v.Me))
 			}
 		})
 	})
@@ -383,7 +389,12 @@ func (r *runner) withCell(args []string, fn func(s *core.Service, v *core.CellVi
 
 func runCellShow(r *runner, o *opts, args []string) error {
 	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
-		return r.out(o.json, toCellJSON(v, o.verbose), func(w io.Writer) { printCell(w, v, o.verbose) })
+		all, err := s.Cells()
+		if err != nil {
+			return err
+		}
+		label := core.CellLabels(all)[v.ID]
+		return r.out(o.json, toCellJSON(v, o.verbose), func(w io.Writer) { printCell(w, v, label, o.verbose) })
 	})
 }
 
@@ -403,10 +414,13 @@ func cellAndContact(s *core.Service, args []string) (*core.CellView, *core.Conta
 	return v, c, nil
 }
 
-func runCellAdmit(r *runner, _ *opts, args []string) error {
+func runCellAdmit(r *runner, o *opts, args []string) error {
 	return r.withService(func(s *core.Service) error {
 		v, c, err := cellAndContact(s, args)
 		if err != nil {
+			return err
+		}
+		if err := r.confirmUnverified(o, c, "Vouch for them", ""); err != nil {
 			return err
 		}
 		v, err = s.Admit(v.ID, c.ID())
@@ -545,6 +559,15 @@ func runRate(r *runner, o *opts, args []string) error {
 	for _, t := range strings.Split(o.tags, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			rating.Tags = append(rating.Tags, t)
+		}
+	}
+	if rating.Day != "" {
+		now := time.Now
+		if r.env.Options.Now != nil {
+			now = r.env.Options.Now
+		}
+		if err := rating.CheckDay(now()); err != nil {
+			return fmt.Errorf("rate: %w: %v", crdt.ErrInvalid, err)
 		}
 	}
 	return r.withService(func(s *core.Service) error {

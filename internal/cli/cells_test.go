@@ -23,7 +23,7 @@ func TestCellCommands(t *testing.T) {
 	}
 	id := m[1]
 	w.ok("cell", "admit", "night", "bo")
-	w.ok("cell", "admit", id[:6], "cy")
+	w.ok("cell", "admit", id[:6], "cy", "--yes")
 	w.fails(1, "cell", "admit", "night", "bo") // already a member
 	w.fails(1, "cell", "admit", "nowhere", "bo")
 
@@ -49,6 +49,13 @@ func TestCellCommands(t *testing.T) {
 	w.fails(2, "rate", "bo", "--safety", "5")
 	w.fails(1, "rate", "bo", "--safety", "9", "--reliability", "4")
 	w.fails(1, "rate", "bo", "--safety", "4", "--reliability", "4", "--note", strings.Repeat("x", 281))
+	// Attack 8: a day in the future, hidden characters in a note or tag.
+	if msg := w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--day", "2099-12-31"); !strings.Contains(msg, "2099-12-31 is after") {
+		t.Fatalf("rate --day 2099-12-31: %q", msg)
+	}
+	w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--note", "fine\u202e")
+	w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--tags", "on\u200btime")
+	w.fails(1, "cell", "new", "Night\u200bshift")
 	json.Unmarshal([]byte(w.ok("cell", "show", "night", "--json")), &cell)
 	if cell.Ratings != 2 {
 		t.Fatalf("ratings = %d, want 2", cell.Ratings)

@@ -35,8 +35,9 @@ type Env struct {
 	Getenv func(string) string
 	// ReadSecret asks for a passphrase without echo; nil means no terminal.
 	ReadSecret func(prompt string) ([]byte, error)
-	// Confirm asks a yes/no question on a terminal; nil means no terminal.
-	Confirm func(prompt string) (bool, error)
+	// Confirm asks a question on a terminal and reports whether the person
+	// typed answer; nil means no terminal.
+	Confirm func(prompt, answer string) (bool, error)
 	// OpenGUI opens the desktop app; nil means this build has no desktop
 	// app.
 	OpenGUI func(GUIRequest) error
@@ -70,13 +71,13 @@ func Main(args []string, openGUI func(GUIRequest) error) int {
 			defer fmt.Fprintln(os.Stderr)
 			return term.ReadPassword(int(os.Stdin.Fd()))
 		}
-		env.Confirm = func(prompt string) (bool, error) {
+		env.Confirm = func(prompt, answer string) (bool, error) {
 			fmt.Fprint(os.Stderr, prompt)
 			line, err := bufio.NewReader(os.Stdin).ReadString('\n')
 			if err != nil {
 				return false, err
 			}
-			return strings.TrimSpace(line) == "wipe", nil
+			return strings.EqualFold(strings.TrimSpace(line), answer), nil
 		}
 	}
 	return Run(args, env)
@@ -349,6 +350,39 @@ func (r *runner) askSecret(prompt string, confirm bool) ([]byte, error) {
 		}
 	}
 	return p, nil
+}
+
+// errNotConfirmed means the person did not confirm on the terminal.
+var errNotConfirmed = errors.New("not confirmed: nothing was changed")
+
+// confirmUnverified asks before vouching for, verifying or sending to a
+// contact whose card nobody compared in person: anyone can publish a card
+// in a cell under any name. With --yes it only says so; on a terminal it
+// asks; otherwise it refuses. doing is what happens next ("Vouch for
+// them"), flag the flag that would confirm it.
+func (r *runner) confirmUnverified(o *opts, c *core.Contact, doing, extra string) error {
+	if c.Verified == core.InPerson {
+		return nil
+	}
+	what := fmt.Sprintf("%s's card is %s: nobody compared the safety code with them in person.", c.Name(), c.Verified.Words())
+	if o.yes {
+		fmt.Fprintln(r.env.Stderr, "Note: "+what)
+		return nil
+	}
+	if r.env.Confirm == nil {
+		return usagef("%s Add --yes to %s anyway, or first compare the safety code: trustdesk contact show %s", what, strings.ToLower(doing[:1])+doing[1:], c.ID().String()[:12])
+	}
+	if extra != "" {
+		what += "\n" + extra
+	}
+	ok, err := r.env.Confirm(fmt.Sprintf("%s\n%s anyway? Type yes to go on: ", what, doing), "yes")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotConfirmed
+	}
+	return nil
 }
 
 // unlock opens the home with the user's passphrase.

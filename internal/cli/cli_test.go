@@ -19,6 +19,8 @@ type world struct {
 	t    *testing.T
 	home string
 	vars map[string]string
+	// confirm, if set, stands for a terminal that answers questions.
+	confirm func(prompt, answer string) (bool, error)
 }
 
 func newWorld(t *testing.T) *world {
@@ -44,6 +46,7 @@ func (w *world) runArgs(args ...string) result {
 		Stdout:  &out,
 		Stderr:  &errb,
 		Getenv:  func(k string) string { return w.vars[k] },
+		Confirm: w.confirm,
 		Options: core.Options{WorkFactor: 10},
 	}
 	code := Run(args, env)
@@ -228,7 +231,8 @@ func TestContactCommands(t *testing.T) {
 		t.Fatalf("ambiguous: %q", msg)
 	}
 	w.fails(1, "contact", "show", "nobody")
-	w.ok("contact", "verify", "Mirel")
+	w.fails(2, "contact", "verify", "Mirel") // asks first; no terminal here
+	w.ok("contact", "verify", "Mirel", "--yes")
 	w.ok("contact", "rename", "Mirel", "Old Mira")
 	w.ok("contact", "block", "old mira")
 	out := w.ok("contact", "list")

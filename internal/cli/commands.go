@@ -15,6 +15,8 @@ import (
 
 func jsonFlag(fs *flag.FlagSet, o *opts) { fs.BoolVar(&o.json, "json", false, "") }
 
+func yesFlag(fs *flag.FlagSet, o *opts) { fs.BoolVar(&o.yes, "yes", false, "") }
+
 // commands lists every subcommand. It is a function so that the "help"
 // command can refer to the list.
 func commands() []*command {
@@ -79,10 +81,12 @@ CONTACT is a name, or the first letters of a name.`,
 					run:   runContactShow,
 				},
 				{
-					name: "verify", args: "CONTACT",
+					name: "verify", args: "CONTACT [--yes]",
 					summary: "mark a contact as verified in person",
-					help:    "Marks CONTACT as verified in person. Do this only after the safety code matched.",
-					run:     runContactVerify,
+					help: `Marks CONTACT as verified in person. Do this only after the safety code
+matched. You are shown the code and asked; --yes confirms without asking.`,
+					flags: yesFlag,
+					run:   runContactVerify,
 				},
 				{
 					name: "rename", args: "CONTACT NAME",
@@ -282,17 +286,6 @@ func toContactJSON(c *core.Contact) contactJSON {
 	}
 }
 
-// verifiedWords says in plain words how a contact was verified.
-func verifiedWords(v core.Verification) string {
-	switch v {
-	case core.InPerson:
-		return "verified in person"
-	case core.Introduced:
-		return "introduced through a cell"
-	}
-	return "not verified"
-}
-
 func runContactAdd(r *runner, o *opts, args []string) error {
 	if len(args) == 0 && o.qr == "" {
 		return usagef("expected the card text (it starts with TD1) or --qr IMAGE")
@@ -323,9 +316,9 @@ func runContactAdd(r *runner, o *opts, args []string) error {
 		c := res.Contact
 		return r.out(o.json, toContactJSON(c), func(w io.Writer) {
 			if res.New {
-				fmt.Fprintf(w, "Added %s (%s).\n", c.Name(), verifiedWords(c.Verified))
+				fmt.Fprintf(w, "Added %s (%s).\n", c.Name(), c.Verified.Words())
 			} else {
-				fmt.Fprintf(w, "You already had %s; the contact is up to date (%s).\n", c.Name(), verifiedWords(c.Verified))
+				fmt.Fprintf(w, "You already had %s; the contact is up to date (%s).\n", c.Name(), c.Verified.Words())
 			}
 			for _, other := range res.SameName {
 				fmt.Fprintf(w, "Careful: you also have a contact called %q with a different card (%s). This is a different card: check it in person before trusting it.\n", other.Card.Pseudonym, other.ID().String()[:8])
@@ -356,7 +349,7 @@ func runContactList(r *runner, o *opts, args []string) error {
 				return
 			}
 			for _, c := range all {
-				line := fmt.Sprintf("%-24s %-8s  %s", c.Name(), c.ID().String()[:8], verifiedWords(c.Verified))
+				line := fmt.Sprintf("%-24s %-8s  %s", c.Name(), c.ID().String()[:8], c.Verified.Words())
 				if c.Petname != "" && c.Petname != c.Card.Pseudonym {
 					line += fmt.Sprintf(", calls themselves %q", c.Card.Pseudonym)
 				}
@@ -393,7 +386,7 @@ func runContactShow(r *runner, o *opts, args []string) error {
 				fmt.Fprintf(w, "  calls themselves: %s\n", c.Card.Pseudonym)
 			}
 			fmt.Fprintf(w, "  id:          %s\n", j.ID)
-			fmt.Fprintf(w, "  status:      %s", verifiedWords(c.Verified))
+			fmt.Fprintf(w, "  status:      %s", c.Verified.Words())
 			if c.Blocked {
 				fmt.Fprint(w, ", blocked")
 			}
@@ -412,10 +405,14 @@ func runContactShow(r *runner, o *opts, args []string) error {
 	})
 }
 
-func runContactVerify(r *runner, _ *opts, args []string) error {
+func runContactVerify(r *runner, o *opts, args []string) error {
 	return r.withService(func(s *core.Service) error {
 		c, err := findContact(s, args)
 		if err != nil {
+			return err
+		}
+		code := fmt.Sprintf("Safety code: %s\nMark them as verified only if %s read you the same code, face to face.", s.SafetyCode(c), c.Name())
+		if err := r.confirmUnverified(o, c, "Mark them as verified in person", code); err != nil {
 			return err
 		}
 		if _, err := s.VerifyContact(c.ID()); err != nil {
@@ -554,7 +551,7 @@ func runWipe(r *runner, o *opts, args []string) error {
 		if r.env.Confirm == nil {
 			return usagef("add --yes to confirm: this destroys all your trustdesk data for good")
 		}
-		ok, err := r.env.Confirm(fmt.Sprintf("This destroys your identity and all data in %s, for good.\nType wipe to confirm: ", r.home))
+		ok, err := r.env.Confirm(fmt.Sprintf("This destroys your identity and all data in %s, for good.\nType wipe to confirm: ", r.home), "wipe")
 		if err != nil {
 			return err
 		}

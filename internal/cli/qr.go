@@ -135,7 +135,7 @@ func runScan(r *runner, o *opts, args []string) error {
 				}
 				j := toContactJSON(res.Contact)
 				return r.out(o.json, scanJSON{Kind: "card", Contact: &j}, func(w io.Writer) {
-					fmt.Fprintf(w, "Added %s (%s). Compare the safety code: trustdesk contact show %q\n", res.Contact.Name(), verifiedWords(res.Contact.Verified), res.Contact.Name())
+					fmt.Fprintf(w, "Added %s (%s). Compare the safety code: trustdesk contact show %q\n", res.Contact.Name(), res.Contact.Verified.Words(), res.Contact.Name())
 				})
 			case err != nil:
 				continue

@@ -17,7 +17,7 @@ import (
 
 func exportCommand() *command {
 	return &command{
-		name: "export", args: "(--to CONTACT | --cell CELL) [--cell CELL ...] [--out FILE|- | --armor | --qr DIR] [--json]",
+		name: "export", args: "(--to CONTACT | --cell CELL) [--cell CELL ...] [--out FILE|- | --armor | --qr DIR] [--yes] [--json]",
 		summary: "make a sync file for a person or a cell",
 		help: `Makes a sync file that carries what the others lack: with --to CONTACT, for
 that person, holding the cells you share (or the --cell ones); with only
@@ -27,7 +27,8 @@ people). Only the people it is for can open it. The file is written to
 in this folder; "-" writes to standard output). --armor prints text to paste
 into any messenger instead (or writes it to --out). --qr DIR writes it as
 numbered QR code pictures to show one after another (--qr-profile robust,
-normal or dense).`,
+normal or dense). Sending to someone whose safety code you never compared
+in person asks first; --yes confirms without asking.`,
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.to, "to", "", "")
 			fs.Var(&o.cells, "cell", "")
@@ -35,6 +36,7 @@ normal or dense).`,
 			fs.BoolVar(&o.armor, "armor", false, "")
 			fs.StringVar(&o.qr, "qr", "", "")
 			fs.StringVar(&o.profile, "qr-profile", "", "")
+			yesFlag(fs, o)
 			jsonFlag(fs, o)
 		},
 		run: runExport,
@@ -89,6 +91,9 @@ func runExport(r *runner, o *opts, args []string) error {
 		if o.to != "" {
 			c, err := s.FindContact(o.to)
 			if err != nil {
+				return err
+			}
+			if err := r.confirmUnverified(o, c, "Send them your cells", ""); err != nil {
 				return err
 			}
 			id := c.ID()

@@ -39,6 +39,11 @@
 // joiner, after an Arabic letter that never joins to the left) they draw
 // nothing and are refused. Emoji sequences built with a joiner are refused
 // too.
+//
+// Likewise a variation selector is allowed only right after a symbol
+// (category So: "❤️" asks for the colour emoji) or a Han ideograph (the
+// ideographic variants of Japanese names), where it changes the glyph;
+// after a letter ("Mir" followed by U+FE0F) it draws nothing.
 package plaintext
 
 import (
@@ -48,6 +53,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/unicode/rangetable"
 )
 
 // ErrHidden means a text holds a character that is invisible or changes
@@ -94,7 +100,8 @@ var rightJoiningOnly = &unicode.RangeTable{R16: []unicode.Range16{
 // not reported here.
 func Hidden(s string) (rune, bool) {
 	for i, r := range s {
-		if hidden(r) && !((r == zwnj || r == zwj) && joinerAllowed(s, i, r)) {
+		if hidden(r) && !((r == zwnj || r == zwj) && joinerAllowed(s, i, r)) &&
+			!(unicode.Is(unicode.Variation_Selector, r) && selectorAllowed(s, i)) {
 			return r, true
 		}
 	}
@@ -111,8 +118,23 @@ func Check(s string) error {
 }
 
 func hidden(r rune) bool {
-	return unicode.In(r, unicode.Cf, unicode.Co, unicode.Other_Default_Ignorable_Code_Point,
-		unicode.Variation_Selector, unicode.Noncharacter_Code_Point)
+	if r < 0xAD { // ASCII and most of Latin-1: the first one is the soft hyphen
+		return false
+	}
+	return unicode.Is(hiddenTable, r)
+}
+
+// hiddenTable holds every character [hidden] refuses, in one table so that
+// a character is looked up once.
+var hiddenTable = rangetable.Merge(unicode.Cf, unicode.Co, unicode.Other_Default_Ignorable_Code_Point,
+	unicode.Variation_Selector, unicode.Noncharacter_Code_Point)
+
+// selectorAllowed reports whether the variation selector at byte offset i
+// of s follows a symbol (an emoji such as ❤️ drawn in colour) or a Han
+// ideograph (a variant of a name's character): there it changes the glyph.
+func selectorAllowed(s string, i int) bool {
+	before, _ := utf8.DecodeLastRuneInString(s[:i])
+	return before != utf8.RuneError && unicode.In(before, unicode.So, unicode.Han)
 }
 
 // joinerAllowed reports whether the joiner j at byte offset i of s stands

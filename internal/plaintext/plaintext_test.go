@@ -2,7 +2,10 @@ package plaintext
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestHidden(t *testing.T) {
@@ -26,7 +29,8 @@ func TestHidden(t *testing.T) {
 		"Mir\U000E0041":              0xE0041, // tag character
 		"Mir\u3164":                  0x3164,  // Hangul filler
 		"Mi\u034Fr":                  0x034F,  // combining grapheme joiner
-		"Mir\uFE0F":                  0xFE0F,  // variation selector
+		"Mir\uFE0F":                  0xFE0F,  // variation selector after a letter
+		"\uFE0Fheart":                0xFE0F,  // at the start
 		"Mir\uE000":                  0xE000,  // private use
 		"Mir\uFFFF":                  0xFFFF,  // noncharacter
 		"\u0627\u200C\u0628":         0x200C,  // after alef, which never joins onward
@@ -56,6 +60,8 @@ func TestHidden(t *testing.T) {
 		"שלום",
 		"東京の市場",
 		"first line\nsecond line", // controls are the caller's
+		"kind \u2764\uFE0F",       // colour heart
+		"\u845B\U000E0100城",       // an ideographic variant
 	}
 	for _, s := range allowed {
 		if r, ok := Hidden(s); ok {
@@ -80,4 +86,18 @@ func FuzzHidden(f *testing.F) {
 			t.Fatalf("Hidden(%+q) reported %U, which is not hidden", s, r)
 		}
 	})
+}
+
+// BenchmarkCheckNote checks a note of the longest length (280
+// characters), in Persian with non-joiners and in Latin script.
+func BenchmarkCheckNote(b *testing.B) {
+	for _, note := range []string{strings.Repeat("kept the money ", 19)[:280], strings.Repeat("می\u200Cخواهم ", 35)} {
+		b.Run(fmt.Sprint(utf8.RuneCountInString(note)), func(b *testing.B) {
+			for b.Loop() {
+				if Check(note) != nil {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
 }

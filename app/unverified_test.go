@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"trustdesk/core"
+	"trustdesk/identity"
+)
+
+// TestUnverifiedAsksFirst: vouching for or sending to a card nobody
+// compared in person asks first (attack 7 of issue 12).
+func TestUnverifiedAsksFirst(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+	mir, err := identity.New("Mir", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.mara.AddContact(mir.Card.String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	u.Changed()
+	newCellThroughDialog(t, u, "Garden street")
+
+	admitThroughDialog(t, u, "Mir")
+	if !strings.Contains(dialogText(u), "Not verified yet") {
+		t.Fatalf("admitting Mir did not ask; dialog says %q", dialogText(u))
+	}
+	tapDialog(t, u, "Cancel")
+	if len(s.Selected.Members) != 1 {
+		t.Fatalf("cancelled, yet %d members", len(s.Selected.Members))
+	}
+	admitThroughDialog(t, u, "Mir")
+	tapDialog(t, u, "Vouch for them anyway")
+	if r := row(t, s, "Mir"); !strings.Contains(r.Status.Text, "vouched for by you") {
+		t.Fatalf("Mir after confirming: %q", r.Status.Text)
+	}
+	// A verified contact is admitted without the question.
+	admitThroughDialog(t, u, "Ann")
+	if r := row(t, s, "Ann"); !strings.Contains(r.Status.Text, "vouched for by you") {
+		t.Fatalf("Ann: %q", r.Status.Text)
+	}
+
+	// Sending a sync file to Mir asks too.
+	y := u.Sync
+	y.Refresh()
+	y.To.SetSelected(toPerson)
+	y.Person.SetSelected("Mir")
+	test.Tap(y.Make)
+	if !strings.Contains(dialogText(u), "Not verified yet") {
+		t.Fatalf("sending to Mir did not ask; dialog says %q", dialogText(u))
+	}
+	tapDialog(t, u, "Cancel")
+	u.Wait()
+	if y.Made != nil {
+		t.Fatal("a sync file was made although the question was cancelled")
+	}
+	test.Tap(y.Make)
+	tapDialog(t, u, "Send it anyway")
+	u.Wait()
+	if y.Made == nil {
+		t.Fatalf("no sync file made after confirming; error %q", u.LastError)
+	}
+}
+
+// TestLookAlikeCellsShowFounder: a cell pushed with a name like one of
+// mine is listed with its founder and the start of its id.
+func TestLookAlikeCellsShowFounder(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+	mine, err := w.mara.NewCell("Garden street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := w.ann.NewCell("garden  Street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ann.Admit(fake.ID, w.mara.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	to := w.mara.Card().ID()
+	res, err := w.ann.Export(core.ExportRequest{To: &to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
+	u.Changed()
+	s.Refresh()
+	if len(s.Views) != 2 {
+		t.Fatalf("%d cells listed", len(s.Views))
+	}
+	if got := s.label(fake); got != "garden  Street (founded by Ann · "+fake.ID.String()[:4]+")" {
+		t.Errorf("the pushed cell reads %q", got)
+	}
+	if got := s.label(mine); !strings.HasPrefix(got, "Garden street (founded by ") || got == s.label(fake) {
+		t.Errorf("my cell reads %q", got)
+	}
+	s.Select(fake.ID)
+	if !strings.Contains(s.Title.Text, "founded by Ann") {
+		t.Errorf("title %q", s.Title.Text)
+	}
+}

@@ -1,0 +1,68 @@
+package core
+
+import (
+	"strings"
+	"testing"
+
+	"trustdesk/crdt"
+)
+
+// TestCellLabelsLookAlike: a second cell whose name looks like another's
+// is shown with its founder and the start of its id; a cell with a name of
+// its own is shown as it is.
+func TestCellLabelsLookAlike(t *testing.T) {
+	for _, tc := range []struct {
+		a, b  string
+		alike bool
+	}{
+		{"Night market", "Night market", true},
+		{"Night market", "night  Market", true},
+		{"Night market", "Nightmarket", true},
+		{"Night market", "Ｎｉｇｈｔ market", true}, // full-width letters
+		{"Straße", "STRASSE", true},
+		{"Night market", "Night shift", false},
+		{"Night market", "Night markets", false},
+	} {
+		if got := lookalikeKey(tc.a) == lookalikeKey(tc.b); got != tc.alike {
+			t.Errorf("%q and %q look alike: %v, want %v", tc.a, tc.b, got, tc.alike)
+		}
+	}
+
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	real, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ana.Admit(real.ID, bo.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	other, err := ana.NewCell("Day shift")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bo founds a cell named like the real one and pushes it to Ana.
+	fake, err := bo.NewCell("night Market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(fake.ID, ana.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID()), Cells: []crdt.CellID{fake.ID}}))
+	cells, err := ana.Cells()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 3 {
+		t.Fatalf("Ana holds %d cells, want 3", len(cells))
+	}
+	labels := CellLabels(cells)
+	if got := labels[other.ID]; got != "Day shift" {
+		t.Errorf("label of a cell without a double: %q", got)
+	}
+	realLabel, fakeLabel := labels[real.ID], labels[fake.ID]
+	if realLabel == fakeLabel || !strings.HasPrefix(realLabel, "Night market (founded by ") || !strings.Contains(fakeLabel, "founded by Bo · "+fake.ID.String()[:4]) {
+		t.Errorf("look-alike labels: %q and %q", realLabel, fakeLabel)
+	}
+}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAttack7NamesResolveSafely is attack 7 of issue 12 with the stock
+// command line: Bo publishes a fake card called "Mir" in the cell; after
+// Ana's import, "cell admit night mir" must not vouch for it instead of
+// Ana's verified contact Mirelda, and acting on the fake card asks first.
+func TestAttack7NamesResolveSafely(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	mirelda := otherCard(t, "Mirelda")
+	ana.ok("contact", "add", mirelda.String(), "--verified")
+	ana.ok("cell", "new", "Night market")
+	ana.ok("cell", "admit", "night", "bo")
+	dir := t.TempDir()
+	f := filepath.Join(dir, "to-bo")
+	ana.ok("export", "--to", "bo", "--out", f)
+	bo.ok("import", f)
+
+	fake := otherCard(t, "Mir")
+	bo.ok("contact", "add", fake.String())
+	bo.ok("rate", "mir", "--safety", "5", "--reliability", "5", "--cell", "night")
+	f = filepath.Join(dir, "to-ana")
+	bo.ok("export", "--to", "ana", "--out", f)
+	ana.ok("import", f)
+
+	// The attack: "mir" names both; nothing is admitted.
+	msg := ana.fails(1, "cell", "admit", "night", "mir")
+	for _, want := range []string{`"Mirelda" (verified in person`, `"Mir" (introduced through a cell`, fake.ID().String()[:8]} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("admit night mir said %q, want it to list %q", msg, want)
+		}
+	}
+	members := func() int {
+		var c cellJSON
+		if err := json.Unmarshal([]byte(ana.ok("cell", "show", "night", "--json")), &c); err != nil {
+			t.Fatal(err)
+		}
+		return len(c.Members)
+	}
+	if n := members(); n != 2 {
+		t.Fatalf("after the refused admit: %d members, want 2", n)
+	}
+
+	// Naming the fake card by its id: without a terminal and without
+	// --yes, refused with a clear sentence.
+	fakeID := fake.ID().String()[:12]
+	if msg := ana.fails(2, "cell", "admit", "night", fakeID); !strings.Contains(msg, "introduced through a cell") || !strings.Contains(msg, "--yes") {
+		t.Fatalf("admit of an introduced card without --yes: %q", msg)
+	}
+	if msg := ana.fails(2, "export", "--to", fakeID, "--out", filepath.Join(dir, "x")); !strings.Contains(msg, "Mir's card is introduced") {
+		t.Fatalf("export to an introduced card without --yes: %q", msg)
+	}
+	if msg := ana.fails(2, "contact", "verify", fakeID); !strings.Contains(msg, "Mir's card") {
+		t.Fatalf("verify of an introduced card without --yes: %q", msg)
+	}
+
+	// On a terminal it asks; "no" changes nothing.
+	var asked []string
+	ana.confirm = func(prompt, answer string) (bool, error) {
+		asked = append(asked, prompt)
+		return false, nil
+	}
+	if msg := ana.fails(1, "cell", "admit", "night", fakeID); !strings.Contains(msg, "nothing was changed") {
+		t.Fatalf("declined admit: %q", msg)
+	}
+	if len(asked) != 1 || !strings.Contains(asked[0], "Mir's card is introduced through a cell") || !strings.Contains(asked[0], "Vouch for them anyway?") {
+		t.Fatalf("asked %q", asked)
+	}
+	ana.fails(1, "contact", "verify", fakeID)
+	if len(asked) != 2 || !strings.Contains(asked[1], "Safety code: ") {
+		t.Fatalf("verify asked %q", asked)
+	}
+	if n := members(); n != 2 {
+		t.Fatalf("after the declined admit: %d members, want 2", n)
+	}
+	// "yes" goes ahead; so does --yes, with a note.
+	ana.confirm = func(prompt, answer string) (bool, error) { return answer == "yes", nil }
+	ana.ok("cell", "admit", "night", fakeID)
+	if n := members(); n != 3 {
+		t.Fatalf("after the confirmed admit: %d members, want 3", n)
+	}
+	ana.confirm = nil
+	if r := ana.run("export", "--to", fakeID, "--yes", "--out", filepath.Join(dir, "y")); r.code != 0 || !strings.Contains(r.stderr, "Note: Mir's card is introduced") {
+		t.Fatalf("export --yes: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// The verified contact needs no confirmation at all.
+	ana.ok("cell", "admit", "night", "mirelda")
+}
+
+// TestLookAlikeCellsDiffer: a second cell named like one of mine is listed
+// and shown with its founder and the start of its id.
+func TestLookAlikeCellsDiffer(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	ana.ok("cell", "new", "Night market")
+	fakeID := strings.TrimSpace(bo.ok("cell", "new", "night  Market"))
+	bo.ok("cell", "admit", fakeID, "ana")
+	f := filepath.Join(t.TempDir(), "to-ana")
+	bo.ok("export", "--to", "ana", "--out", f)
+	ana.ok("import", f)
+
+	list := ana.ok("cell", "list")
+	if !strings.Contains(list, "night  Market (founded by Bo · "+fakeID[:4]+")") || !strings.Contains(list, "Night market (founded by you · ") {
+		t.Fatalf("cell list = %q", list)
+	}
+	if show := ana.ok("cell", "show", fakeID); !strings.HasPrefix(show, "night  Market (founded by Bo · "+fakeID[:4]+")") {
+		t.Fatalf("cell show = %q", show)
+	}
+}
