@@ -370,8 +370,8 @@ func (m *model) scoreSubject(s int32, e *eval) {
 		}
 	}
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
-	if sum[5] < FlagMinTrust {
-		flags = 0 // too little trust behind the flags: they show as warnings
+	if sum[5] == 0 || sum[5] < min(FlagMinTrust, e.trust[s]) {
+		flags = 0 // less trust behind the flags than in the person flagged: they show as warnings
 	}
 	e.flags[s], e.raters[s] = flags, raters
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos

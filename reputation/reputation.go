@@ -36,10 +36,11 @@ const (
 	FlagSafety = 2
 	// FlagWindow is how far back a flag counts, measured by the rating's day.
 	FlagWindow = 2 * 365 * 24 * time.Hour
-	// FlagMinTrust is the least trust that must stand behind the flags about
-	// a person for them to count: the summed trust of the flaggers, where
-	// everyone below one person in the tree of strongest paths counts at
-	// most that person's trust (MODEL.md, section 4).
+	// FlagMinTrust caps how much trust must stand behind the flags about a
+	// person for them to count: the summed trust of the flaggers (everyone
+	// below one person in the tree of strongest paths counting at most that
+	// person's trust) must reach the flagged person's own trust, or
+	// FlagMinTrust if that is less (MODEL.md, section 4).
 	FlagMinTrust = 0.1
 	// StandingExponent sets how steeply standing falls with the safety
 	// evidence against a person (MODEL.md, section 5): their safety standing
@@ -111,7 +112,8 @@ type Score struct {
 	// Flags is the number of distinct connected raters, not blocked, whose
 	// latest rating of this person gives safety [FlagSafety] or lower for
 	// a day within [FlagWindow] before Now, when together they carry at
-	// least [FlagMinTrust]; else 0, and their ratings are Warnings.
+	// least this person's own trust or [FlagMinTrust], whichever is less;
+	// else 0, and their ratings are Warnings.
 	Flags int `json:"flags"`
 	// Warnings lists, unweighted, the latest ratings of this person with
 	// safety [FlagSafety] or lower that raise no flag although their rater

@@ -403,6 +403,7 @@ func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
 		w2.member("c", name, StatusMember, prev)
 		prev = name
 	}
+	w2.verify("x") // x is trusted, so a flag needs FlagMinTrust behind it
 	w2.rate("c", "f10", "x", 1, 1, 400)
 	x = person(t, w2.compute(), "x")
 	if x.Flags != 0 || len(x.Warnings) != 1 || x.Raters != 1 || val(x.Safety) != 1 {

@@ -193,7 +193,7 @@ func TestRingsStayWithinTheBound(t *testing.T) {
 		for _, size := range sizes {
 			for _, e := range edges {
 				w := base.clone()
-				target := base.cheats[0]
+				target := knownCheat(base)
 				fakes := w.addRing(shape, size, e, target)
 				r := Compute(w.in)
 				held, bound := ringTrust(r, fakes)

@@ -37,8 +37,7 @@ func (s *Score) Words() string {
 	case s.Raters == 1:
 		for _, e := range s.Ratings {
 			if e.Weight > 0 {
-				return fmt.Sprintf("1 rating: %s, %s (%s).", SafetyWords[clampMark(e.Safety)], ReliabilityWords[clampMark(e.Reliability)],
-					ConfidenceWords(s.Confidence))
+				return fmt.Sprintf("1 rating: %s, %s.", SafetyWords[clampMark(e.Safety)], ReliabilityWords[clampMark(e.Reliability)])
 			}
 		}
 	}
