@@ -8,10 +8,13 @@ import (
 	"image/draw"
 	_ "image/jpeg" // JPEG photos and camera frames
 	_ "image/png"  // PNG screenshots and exported frames
+	"math"
 	"os"
+	"slices"
 
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // MaxImagePixels is the largest image, in pixels, that [ReadFile] decodes;
@@ -25,38 +28,29 @@ const shrinkAbove = 2000
 
 // ReadImage finds one QR code in img and returns its contents as the exact
 // bytes that were encoded (byte-mode data is read as ISO-8859-1, one byte per
-// character). If the plain pass finds nothing it retries on a smoothed copy,
-// then on a more strongly smoothed copy, then with a global threshold
-// instead of a local one, on the smoothed and on the plain image; in a
-// simulated webcam at 4.5 pixels per module the retries rescue nearly every
-// frame the plain pass misses. Images wider or taller than 2000 pixels are
-// tried at a reduced size first. It returns [ErrNoCode] when no code can be
-// read. It is safe to call from several goroutines at once.
+// character). It returns [ErrNoCode] when no code can be read. It is safe to
+// call from several goroutines at once.
+//
+// A camera never sees a code at a whole number of pixels per module, and
+// gozxing's sampling grid often misses small, blurred modules. So when the
+// plain pass finds nothing, ReadImage looks for the code's finder patterns,
+// cuts out the code, sharpens it and enlarges it to about 5 and then about
+// 6.5 pixels per module, and reads it again; each enlargement lays a
+// different sampling grid over the modules; where it cannot cut the code
+// out it enlarges the whole picture a little. Then it tries the older
+// retries: a smoothed copy, a global instead of a local threshold, and the
+// pure-barcode reader for a render cropped without its quiet zone. Images
+// wider or taller than 2000 pixels are tried at a reduced size first.
 func ReadImage(img image.Image) ([]byte, error) {
 	g := toGray(img)
-	var candidates []*image.Gray
 	if b := g.Bounds(); max(b.Dx(), b.Dy()) > shrinkAbove {
 		f := (max(b.Dx(), b.Dy()) + shrinkAbove/2 - 1) / (shrinkAbove / 2)
-		candidates = append(candidates, shrink(g, f))
+		if b, err := readGray(shrink(g, f)); err == nil {
+			return b, nil
+		}
 	}
-	candidates = append(candidates, g)
-	for _, c := range candidates {
-		if b, err := decodeGray(c, hybrid); err == nil {
-			return b, nil
-		}
-		s := smooth(c)
-		if b, err := decodeGray(s, hybrid); err == nil {
-			return b, nil
-		}
-		if b, err := decodeGray(smooth(s), hybrid); err == nil {
-			return b, nil
-		}
-		if b, err := decodeGray(s, global); err == nil {
-			return b, nil
-		}
-		if b, err := decodeGray(c, global); err == nil {
-			return b, nil
-		}
+	if b, err := readGray(g); err == nil {
+		return b, nil
 	}
 	// A clean render cropped without its quiet zone has no room for the
 	// finder-pattern search; the pure-barcode reader handles that case.
@@ -64,6 +58,92 @@ func ReadImage(img image.Image) ([]byte, error) {
 		return b, nil
 	}
 	return nil, ErrNoCode
+}
+
+// enlargeTo are the pixels per module that readGray enlarges a small code
+// to, in the order tried.
+var enlargeTo = []float64{5, 6.5}
+
+// guessModule is the module size, in pixels, assumed for a picture whose
+// finder patterns were not found: a code that small is the usual reason.
+const guessModule = 2.5
+
+// maxWholeEnlarge bounds how much a whole picture (when the code could not
+// be cut out) is enlarged: a 640×480 picture becomes 1600×1200.
+const maxWholeEnlarge = 2.5
+
+// readGray runs the passes of [ReadImage] over one image.
+func readGray(g *image.Gray) ([]byte, error) {
+	b, bmp, err := decodeBitmap(g, hybrid)
+	if err == nil {
+		return b, nil
+	}
+	module, cut := guessModule, image.Rectangle{}
+	if m, err := bmp.GetBlackMatrix(); err == nil {
+		if r, ms, ok := locate(m); ok {
+			module, cut = ms, r
+		} else if ms > 0 {
+			module = ms
+		}
+	}
+	if !cut.Empty() {
+		sharp := sharpen(g.SubImage(cut).(*image.Gray))
+		for _, ppm := range enlargeTo {
+			if f := ppm / module; f >= 1.2 {
+				if b, _, err := decodeBitmap(enlarge(sharp, min(f, 4)), hybrid); err == nil {
+					return b, nil
+				}
+			}
+		}
+	}
+	// The finder patterns were not found, or not where they should be:
+	// enlarge the whole picture, less.
+	if f := min(enlargeTo[0]/module, maxWholeEnlarge); f >= 1.2 {
+		if b, _, err := decodeBitmap(enlarge(sharpen(g), f), hybrid); err == nil {
+			return b, nil
+		}
+	}
+	s := smooth(g)
+	if b, err := decodeGray(s, hybrid); err == nil {
+		return b, nil
+	}
+	if b, err := decodeGray(s, global); err == nil {
+		return b, nil
+	}
+	return decodeGray(g, global)
+}
+
+// locate finds three finder patterns in the binarized picture m and returns
+// the rectangle that holds the code they belong to with its quiet zone
+// (and some margin for perspective), and the estimated module size. When
+// the patterns found do not form the right-angled corner of a square it
+// returns ok false but still the module size they suggest, or 0.
+func locate(m *gozxing.BitMatrix) (r image.Rectangle, module float64, ok bool) {
+	info, err := detector.NewFinderPatternFinder(m, nil).Find(map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return image.Rectangle{}, 0, false
+	}
+	bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
+	ms := (bl.GetEstimatedModuleSize() + tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize()) / 3
+	if !(ms > 0) {
+		return image.Rectangle{}, 0, false
+	}
+	// Two sides of equal length at a right angle, 14 to 170 modules long
+	// (versions 1 to 40).
+	ax, ay := tr.GetX()-tl.GetX(), tr.GetY()-tl.GetY()
+	bx, by := bl.GetX()-tl.GetX(), bl.GetY()-tl.GetY()
+	la, lb := math.Hypot(ax, ay), math.Hypot(bx, by)
+	if la < 14*ms || la > 170*ms || math.Abs(la-lb) > 0.15*max(la, lb) || math.Abs(ax*bx+ay*by) > 0.2*la*lb {
+		return image.Rectangle{}, ms, false
+	}
+	// The fourth corner, by symmetry.
+	xs := []float64{bl.GetX(), tl.GetX(), tr.GetX(), bl.GetX() + ax}
+	ys := []float64{bl.GetY(), tl.GetY(), tr.GetY(), bl.GetY() + ay}
+	// A finder pattern's centre lies 3.5 modules inside the code; the quiet
+	// zone adds 4 and perspective a few more.
+	pad := 10 * ms
+	r = image.Rect(int(slices.Min(xs)-pad), int(slices.Min(ys)-pad), int(slices.Max(xs)+pad)+1, int(slices.Max(ys)+pad)+1)
+	return r.Intersect(image.Rect(0, 0, m.GetWidth(), m.GetHeight())), ms, true
 }
 
 // ReadFile decodes the PNG or JPEG image in the named file and reads one QR
@@ -112,10 +192,17 @@ const (
 
 // decodeGray runs gozxing's QR reader once over g.
 func decodeGray(g *image.Gray, how pass) ([]byte, error) {
+	b, _, err := decodeBitmap(g, how)
+	return b, err
+}
+
+// decodeBitmap runs gozxing's QR reader once over g and also returns the
+// binarized picture, for another look when nothing was read.
+func decodeBitmap(g *image.Gray, how pass) ([]byte, *gozxing.BinaryBitmap, error) {
 	b := g.Bounds()
-	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, b.Dy(), 0, 0, b.Dx(), b.Dy(), false)
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix[g.PixOffset(b.Min.X, b.Min.Y):], g.Stride, b.Dy(), 0, 0, b.Dx(), b.Dy(), false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bin := gozxing.NewHybridBinarizer(src)
 	if how == global {
@@ -123,7 +210,7 @@ func decodeGray(g *image.Gray, how pass) ([]byte, error) {
 	}
 	bmp, err := gozxing.NewBinaryBitmap(bin)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hints := map[gozxing.DecodeHintType]any{
 		gozxing.DecodeHintType_CHARACTER_SET: "ISO-8859-1",
@@ -134,9 +221,9 @@ func decodeGray(g *image.Gray, how pass) ([]byte, error) {
 	}
 	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
-		return nil, err
+		return nil, bmp, err
 	}
-	return latin1Bytes(res.GetText()), nil
+	return latin1Bytes(res.GetText()), bmp, nil
 }
 
 // latin1Bytes turns decoded text back into the encoded bytes: every
@@ -225,6 +312,54 @@ func shrink(g *image.Gray, f int) *image.Gray {
 				}
 			}
 			out.Pix[y*out.Stride+x] = uint8(sum / (f * f))
+		}
+	}
+	return out
+}
+
+// sharpen returns g with its edges steepened by an unsharp mask:
+// 2·g − smooth(g). Blur from the lens and from scaling spreads each module
+// into its neighbours; this pulls them apart again before enlarging.
+func sharpen(g *image.Gray) *image.Gray {
+	s := smooth(g)
+	w, h := s.Bounds().Dx(), s.Bounds().Dy()
+	b := g.Bounds()
+	for y := 0; y < h; y++ {
+		src := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+		dst := s.Pix[y*s.Stride:][:w]
+		for x, p := range src {
+			dst[x] = uint8(min(max(2*int(p)-int(dst[x]), 0), 255))
+		}
+	}
+	return s
+}
+
+// enlarge returns g scaled up by the factor f (1 < f ≤ 4) with bilinear
+// interpolation.
+func enlarge(g *image.Gray, f float64) *image.Gray {
+	w, h := g.Bounds().Dx(), g.Bounds().Dy()
+	W, H := int(float64(w)*f), int(float64(h)*f)
+	out := image.NewGray(image.Rect(0, 0, W, H))
+	// Source position and weight (out of 256) for each target column.
+	xi, xw := make([]int, W), make([]int32, W)
+	for x := range W {
+		sx := max((float64(x)+0.5)/f-0.5, 0)
+		xi[x] = min(int(sx), w-1)
+		xw[x] = int32((sx - float64(xi[x])) * 256)
+	}
+	pix := func(x, y int) int32 { return int32(g.Pix[y*g.Stride+x]) }
+	for y := range H {
+		sy := max((float64(y)+0.5)/f-0.5, 0)
+		y0 := min(int(sy), h-1)
+		y1 := min(y0+1, h-1)
+		wy := int32((sy - float64(y0)) * 256)
+		row := out.Pix[y*out.Stride:][:W]
+		for x := range row {
+			x0, wx := xi[x], xw[x]
+			x1 := min(x0+1, w-1)
+			a := pix(x0, y0)*(256-wx) + pix(x1, y0)*wx
+			b := pix(x0, y1)*(256-wx) + pix(x1, y1)*wx
+			row[x] = uint8((a*(256-wy) + b*wy + 1<<15) >> 16)
 		}
 	}
 	return out
