@@ -2,14 +2,17 @@ package qr
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	_ "image/jpeg" // JPEG photos and camera frames
 	_ "image/png"  // PNG screenshots and exported frames
+	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/makiuchi-d/gozxing"
@@ -48,9 +51,13 @@ const shrinkAbove = 2000
 //
 // On the camera-like corpus of the tests (corpus_test.go) this reads every
 // picture zbar reads, and more. Images wider or taller than 2000 pixels are
-// tried at a reduced size first.
+// tried at a reduced size first; those of more than 8 million pixels are
+// only read reduced.
 func ReadImage(img image.Image) ([]byte, error) {
 	g := toGray(img)
+	if b := g.Bounds(); int64(b.Dx())*int64(b.Dy()) > maxDecodePixels {
+		g = shrink(g, reduction(b.Dx(), b.Dy()))
+	}
 	if b := g.Bounds(); max(b.Dx(), b.Dy()) > shrinkAbove {
 		f := (max(b.Dx(), b.Dy()) + shrinkAbove/2 - 1) / (shrinkAbove / 2)
 		if b, err := readGray(shrink(g, f)); err == nil {
@@ -169,39 +176,95 @@ func locate(m *gozxing.BitMatrix) (r image.Rectangle, module float64, ok bool) {
 	return r.Intersect(image.Rect(0, 0, m.GetWidth(), m.GetHeight())), ms, true
 }
 
-// ReadFile decodes the PNG or JPEG image in the named file and reads one QR
-// code from it with [ReadImage].
+// ReadFile decodes the PNG or JPEG image in the named file with
+// [LoadImage] and reads one QR code from it with [ReadImage].
 func ReadFile(name string) ([]byte, error) {
-	img, err := loadImage(name)
-	if err != nil {
-		return nil, err
-	}
-	return ReadImage(img)
-}
-
-// loadImage decodes an image file, refusing oversized images before
-// decompressing them.
-func loadImage(name string) (image.Image, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("qr: %w", err)
 	}
 	defer f.Close()
-	cfg, _, err := image.DecodeConfig(bufio.NewReader(f))
+	img, err := LoadImage(f)
 	if err != nil {
-		return nil, fmt.Errorf("qr: %s: not a PNG or JPEG image", name)
+		return nil, fmt.Errorf("qr: %s: %w", filepath.Base(name), err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > MaxImagePixels {
-		return nil, fmt.Errorf("qr: %s: image too large (%d×%d)", name, cfg.Width, cfg.Height)
-	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return nil, fmt.Errorf("qr: %w", err)
-	}
-	img, _, err := image.Decode(bufio.NewReader(f))
+	return ReadImage(img)
+}
+
+// maxDecodePixels is the largest picture, in pixels, that is read at full
+// size; larger ones are reduced by a whole factor first, which keeps the
+// memory and time of reading any one picture bounded.
+const maxDecodePixels = 8_000_000
+
+// maxJPEGPixels is the largest JPEG that [LoadImage] decodes: Go's decoder
+// holds the whole image, up to 3 bytes a pixel, so a 21-megapixel photo
+// takes up to 63 MB. (A PNG is reduced while it is decoded and may be as
+// large as [MaxImagePixels].)
+const maxJPEGPixels = 21_000_000
+
+// maxFullDecodeBytes is the largest decoded PNG, in bytes, that is decoded
+// whole by image/png; larger ones are reduced row by row as they are read.
+const maxFullDecodeBytes = 32 << 20
+
+// ErrImageTooLarge is returned by [LoadImage] and [ReadFile] for a picture
+// too large to read: more than [MaxImagePixels] pixels, or a JPEG of more
+// than 21 million.
+var ErrImageTooLarge = errors.New("image too large")
+
+// LoadImage decodes a PNG or JPEG picture from r with bounded memory: the
+// size is read from the header first and a picture too large is refused
+// with [ErrImageTooLarge] before it is decompressed; a PNG of more than
+// 8 million pixels, or whose samples would take more than 32 MB (16 bits per
+// channel), is decoded row by row straight into grey levels, reduced by a
+// whole factor to at most 8 million pixels. Reading any one picture takes
+// well under 100 MB.
+func LoadImage(r io.ReadSeeker) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(r))
 	if err != nil {
-		return nil, fmt.Errorf("qr: %s: %w", name, err)
+		return nil, errors.New("not a PNG or JPEG image")
+	}
+	px := int64(cfg.Width) * int64(cfg.Height)
+	if cfg.Width <= 0 || cfg.Height <= 0 || px > MaxImagePixels || format == "jpeg" && px > maxJPEGPixels {
+		return nil, fmt.Errorf("%w (%d×%d)", ErrImageTooLarge, cfg.Width, cfg.Height)
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	if f := reduction(cfg.Width, cfg.Height); format == "png" && (f > 1 || px*bytesPerPixel(cfg.ColorModel) > maxFullDecodeBytes) {
+		return readPNGReduced(r, f)
+	}
+	img, _, err := image.Decode(bufio.NewReader(r))
+	if err != nil {
+		return nil, err
 	}
 	return img, nil
+}
+
+// reduction returns the smallest whole factor that brings a w×h picture
+// down to at most maxDecodePixels pixels.
+func reduction(w, h int) int {
+	f := 1
+	for int64((w+f-1)/f)*int64((h+f-1)/f) > maxDecodePixels {
+		f++
+	}
+	return f
+}
+
+// bytesPerPixel is how much memory image/png uses per pixel for a picture
+// of the colour model m.
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel:
+		return 1
+	case color.Gray16Model:
+		return 2
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4
 }
 
 // pass selects how decodeGray turns grey levels into black and white.
@@ -265,19 +328,25 @@ func latin1Bytes(s string) []byte {
 }
 
 // toGray returns img's luminance as a Gray image whose origin is (0, 0).
-// Camera formats (YCbCr) and our own renders take fast paths.
+// For grey pictures and camera formats (YCbCr) it is a view of img's own
+// pixels, not a copy: it must not be written to.
 func toGray(img image.Image) *image.Gray {
 	b := img.Bounds()
-	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	r := image.Rect(0, 0, b.Dx(), b.Dy())
 	switch src := img.(type) {
 	case *image.Gray:
-		for y := 0; y < b.Dy(); y++ {
-			copy(g.Pix[y*g.Stride:], src.Pix[src.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()])
+		if b.Empty() {
+			return image.NewGray(r)
 		}
+		return &image.Gray{Pix: src.Pix[src.PixOffset(b.Min.X, b.Min.Y):], Stride: src.Stride, Rect: r}
 	case *image.YCbCr:
-		for y := 0; y < b.Dy(); y++ {
-			copy(g.Pix[y*g.Stride:], src.Y[src.YOffset(b.Min.X, b.Min.Y+y):][:b.Dx()])
+		if b.Empty() {
+			return image.NewGray(r)
 		}
+		return &image.Gray{Pix: src.Y[src.YOffset(b.Min.X, b.Min.Y):], Stride: src.YStride, Rect: r}
+	}
+	g := image.NewGray(r)
+	switch src := img.(type) {
 	case *image.Paletted:
 		lum := make([]byte, len(src.Palette))
 		for i, c := range src.Palette {

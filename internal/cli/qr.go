@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	_ "image/jpeg" // photos of codes
 	_ "image/png"  // screenshots of codes
 	"io"
@@ -172,14 +171,10 @@ func looksLikeImage(data []byte) bool {
 
 // inspectImage says what the QR code in an image holds.
 func inspectImage(r *runner, o *opts, data []byte) error {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("%w: the image is damaged", core.ErrUnknownFile)
-	}
-	if cfg.Width*cfg.Height > qr.MaxImagePixels {
+	img, err := qr.LoadImage(bytes.NewReader(data))
+	if errors.Is(err, qr.ErrImageTooLarge) {
 		return fmt.Errorf("%w: the image is too large", core.ErrUnknownFile)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return fmt.Errorf("%w: the image is damaged", core.ErrUnknownFile)
 	}
