@@ -119,11 +119,12 @@ func runScan(r *runner, o *opts, args []string) error {
 		defer cam.Close()
 		fmt.Fprintf(r.env.Stderr, "Scanning with %s. Hold the code in front of the camera; Ctrl-C stops.\n", cam.Name())
 		var d qr.Decoder
+		var recent qr.RecentReads
 		last := ""
 		for img := range cam.Frames() {
 			p, err := d.AddImage(img)
-			switch {
-			case errors.Is(err, qr.ErrNotFrame):
+			recent.Add(!errors.Is(err, qr.ErrNoCode))
+			if errors.Is(err, qr.ErrNotFrame) {
 				text, err := qr.ReadImage(img)
 				if err != nil || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(string(text))), "TD") {
 					continue
@@ -136,11 +137,10 @@ func runScan(r *runner, o *opts, args []string) error {
 				return r.out(o.json, scanJSON{Kind: "card", Contact: &j}, func(w io.Writer) {
 					fmt.Fprintf(w, "Added %s (%s). Compare the safety code: trustdesk contact show %q\n", res.Contact.Name(), verifiedWords(res.Contact.Verified), res.Contact.Name())
 				})
-			case err != nil:
-				continue
 			}
-			if msg := p.String(); msg != last && p.Need > 0 {
-				fmt.Fprintf(r.env.Stderr, "\r%s", msg)
+			if msg := scanStatus(p, recent.Struggling()); msg != last {
+				// Pad with spaces over a longer line before it.
+				fmt.Fprintf(r.env.Stderr, "\r%-*s", len(last), msg)
 				last = msg
 			}
 			if p.Done {
@@ -162,6 +162,20 @@ func runScan(r *runner, o *opts, args []string) error {
 		}
 		return errors.New("the camera stopped before anything was read")
 	})
+}
+
+// scanStatus is the line scan keeps up to date while it reads a sequence:
+// "37 of 52 frames, 15 more needed", with advice when most recent pictures
+// could not be read. Before the first frame it is empty.
+func scanStatus(p qr.Progress, struggling bool) string {
+	if p.Need == 0 || p.Done {
+		return ""
+	}
+	msg := fmt.Sprintf("%s, %d more needed.", p, p.Remaining())
+	if struggling {
+		msg += " " + qr.SteadierHint
+	}
+	return msg
 }
 
 // looksLikeImage reports whether data starts like a PNG or JPEG image.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"trustdesk/export/qr"
 )
 
 // pair makes two people who hold each other's verified cards.
@@ -175,5 +177,22 @@ func TestScanWithoutCamera(t *testing.T) {
 	w.ok("init", "--name", "Ana")
 	if msg := w.fails(1, "scan"); !strings.Contains(msg, "camera") {
 		t.Fatalf("scan without a camera: %q", msg)
+	}
+}
+
+func TestScanStatus(t *testing.T) {
+	for _, c := range []struct {
+		p          qr.Progress
+		struggling bool
+		want       string
+	}{
+		{qr.Progress{}, true, ""},
+		{qr.Progress{Have: 37, Need: 52}, false, "37 of 52 frames, 15 more needed."},
+		{qr.Progress{Have: 37, Need: 52}, true, "37 of 52 frames, 15 more needed. Hold the camera steadier or closer."},
+		{qr.Progress{Have: 52, Need: 52, Done: true}, true, ""},
+	} {
+		if got := scanStatus(c.p, c.struggling); got != c.want {
+			t.Errorf("%+v, %v: %q, want %q", c.p, c.struggling, got, c.want)
+		}
 	}
 }
