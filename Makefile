@@ -90,7 +90,7 @@ staticcheck:
 unit:
 	$(call section,go test -race -shuffle=on)
 	$(GO) test -race -shuffle=on ./...
-	$(call section,peak memory of reading a huge picture (without -race, which multiplies memory))
+	$(call section,peak memory of reading a huge picture without -race)
 	$(GO) test -count=1 -run '^TestHugePictureMemory$$' ./export/qr
 
 # 100 imports killed with SIGKILL: without -race, where each child starts in
