@@ -50,9 +50,9 @@ const shrinkAbove = 2000
 //     pure-barcode reader for a render cropped without its quiet zone.
 //
 // On the camera-like corpus of the tests (corpus_test.go) this reads every
-// picture zbar reads but one in 382, and many that zbar does not. Images wider or taller than 2000 pixels are
-// tried at a reduced size first; those of more than 8 million pixels are
-// only read reduced.
+// picture zbar reads but one in 382, and many that zbar does not. Images
+// wider or taller than 2000 pixels are tried at a reduced size first; those
+// of more than 8 million pixels are only read reduced.
 func ReadImage(img image.Image) ([]byte, error) {
 	g := toGray(img)
 	if b := g.Bounds(); int64(b.Dx())*int64(b.Dy()) > maxDecodePixels {
