@@ -127,6 +127,8 @@ staticcheck:
 unit:
 	$(call section,go test -race -shuffle=on)
 	$(GO) test -race -shuffle=on ./...
+	$(call section,peak memory of reading a huge picture without -race)
+	$(GO) test -count=1 -run '^TestHugePictureMemory$$' ./export/qr
 
 # 100 imports killed with SIGKILL: without -race, where each child starts in
 # a fraction of a second (the -race run skips this one test).

@@ -1,8 +1,8 @@
 package app
 
 import (
+	"bytes"
 	"errors"
-	"image"
 	"image/color"
 	_ "image/jpeg" // pictures of cards may be JPEG
 	_ "image/png"  // or PNG
@@ -260,14 +260,15 @@ var errNotCard = errors.New("that code is not a trustdesk card: ask the other pe
 
 // readCardPicture reads the card in a picture of a QR code.
 func readCardPicture(r io.Reader) (string, error) {
-	img, _, err := image.Decode(io.LimitReader(r, 64<<20))
+	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
 	if err != nil {
 		return "", qr.ErrNoCode
 	}
-	if b := img.Bounds(); b.Dx()*b.Dy() > qr.MaxImagePixels {
+	img, err := qr.LoadImage(bytes.NewReader(data))
+	if err != nil {
 		return "", qr.ErrNoCode
 	}
-	data, err := qr.ReadImage(img)
+	data, err = qr.ReadImage(img)
 	if err != nil {
 		return "", err
 	}

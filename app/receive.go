@@ -366,6 +366,7 @@ func (sc *Scanner) run(s *SyncScreen, open func() (frameSource, error)) {
 	}
 	defer cam.Close()
 	var dec qr.Decoder
+	var recent qr.RecentReads
 	frames := cam.Frames()
 	for {
 		var img image.Image
@@ -386,7 +387,11 @@ func (sc *Scanner) run(s *SyncScreen, open func() (frameSource, error)) {
 			return
 		}
 		p, err := dec.AddImage(img)
+		recent.Add(!errors.Is(err, qr.ErrNoCode))
 		note := ""
+		if recent.Struggling() && p.Need > 0 {
+			note = " " + qr.SteadierHint
+		}
 		if errors.Is(err, qr.ErrDamaged) {
 			note = " Those codes did not fit together; starting again."
 		} else if errors.Is(err, qr.ErrNotFrame) {
@@ -414,7 +419,7 @@ func (sc *Scanner) run(s *SyncScreen, open func() (frameSource, error)) {
 			sc.View.Refresh()
 			if p.Need > 0 {
 				sc.Bar.SetValue(float64(p.Have) / float64(p.Need))
-				sc.Progress.SetText("Read " + codesWords(p) + "." + note)
+				sc.Progress.SetText(fmt.Sprintf("Read %s, %d more needed.%s", codesWords(p), p.Remaining(), note))
 			} else {
 				sc.Progress.SetText("Looking for codes…" + note)
 			}

@@ -414,7 +414,7 @@ func TestSyncScanStopsWithDialog(t *testing.T) {
 	for p := <-progress; p.Have < 2; p = <-progress {
 		resume <- struct{}{}
 	}
-	if want := "Read 2 of " + strconv.Itoa(seq.Needed()) + " codes."; sc.Progress.Text != want {
+	if want := "Read 2 of " + strconv.Itoa(seq.Needed()) + " codes, " + strconv.Itoa(seq.Needed()-2) + " more needed."; sc.Progress.Text != want {
 		t.Errorf("progress = %q, want %q", sc.Progress.Text, want)
 	}
 	if sc.Bar.Value <= 0 {

@@ -1,8 +1,11 @@
 package qr
 
 import (
+	"bytes"
 	"image"
+	"image/jpeg"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -57,51 +60,127 @@ type imageAndFrame struct {
 	frame []byte
 }
 
+// BenchmarkDecodeCorpus measures reading one 640×480 picture of the
+// camera-like corpus (see corpus_test.go), normal and dense frames, at the
+// largest, the middle and the smallest step, and over every step; pictures
+// that cannot be read count too (they cost the most).
+func BenchmarkDecodeCorpus(b *testing.B) {
+	steps := map[string][]float64{
+		"100%": {1.00}, "80%": {0.80}, "55%": {0.55}, "all": corpusScales,
+	}
+	for _, name := range []string{"100%", "80%", "55%", "all"} {
+		b.Run(name, func(b *testing.B) {
+			var imgs []image.Image
+			for _, p := range []Profile{Normal, Dense} {
+				for _, scale := range steps[name] {
+					for _, pic := range corpusStep(p, scale, 8) {
+						img, err := jpeg.Decode(bytes.NewReader(pic.jpeg))
+						if err != nil {
+							b.Fatal(err)
+						}
+						imgs = append(imgs, img)
+					}
+				}
+			}
+			i := 0
+			cpu0 := processCPU()
+			for b.Loop() {
+				ReadImage(imgs[i%len(imgs)])
+				i++
+			}
+			// On a shared machine the time per operation counts waiting
+			// for a processor too; this counts only this process's work.
+			if cpu := processCPU() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Microseconds())/1000/float64(i), "cpu-ms/frame")
+			}
+		})
+	}
+}
+
+// processCPU returns the processor time this process has used so far, or
+// 0 where it cannot be read.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// throughputScale is the corpus step that BenchmarkThroughput's camera
+// runs film at: 80 %, 3.2 camera pixels per module.
+const throughputScale = 0.80
+
 // BenchmarkThroughput shows a 50 KB sync file at 10 frames per second to a
 // simulated webcam that misses 30 % of the frames; every frame it does see
 // is degraded and decoded from its 640×480 picture. It reports the sync-file
 // bytes delivered per second of showing (B/s), the frames shown and the
-// frames received per K, and the decode time per received frame.
+// frames received per K, and the decode time per received frame. The
+// profile's own run films the frames lightly (see film); its "camera" run
+// films them like the middle step of the camera-like corpus (scale,
+// rotation, perspective, blur, lighting, moiré, noise and JPEG; see
+// corpus_test.go).
 func BenchmarkThroughput(b *testing.B) {
-	for _, p := range Profiles() {
-		b.Run(p.String(), func(b *testing.B) {
-			const size = 50_000
-			var shown, received, k int
-			var decodeTime time.Duration
-			iter := uint64(0)
-			// One random drop pattern is a noisy sample: every operation
-			// shows transfersPerOp transfers, each with its own.
-			const transfersPerOp = 8
-			for b.Loop() {
-				for range transfersPerOp {
-					iter++
-					rng := rand.New(rand.NewPCG(iter, 3))
-					seq, err := Encode(randomBytes(rng, size), p)
-					if err != nil {
-						b.Fatal(err)
-					}
-					k += seq.Needed()
-					var d Decoder
-					for i := 0; !d.Progress().Done; i++ {
-						shown++
-						if rng.Float64() < 0.30 {
-							continue // missed by the camera
-						}
-						received++
-						cam := film(seq.Frame(i%seq.Len()), rng.Float64()*8-4, rng.Float64()*4-2, rng)
-						t0 := time.Now()
-						d.AddImage(cam)
-						decodeTime += time.Since(t0)
-					}
-				}
-			}
-			n := float64(iter)
-			seconds := float64(shown) / n * FrameInterval.Seconds()
-			b.ReportMetric(size/seconds, "B/s")
-			b.ReportMetric(float64(shown)/float64(k), "shown/K")
-			b.ReportMetric(float64(received)/float64(k), "received/K")
-			b.ReportMetric(float64(decodeTime.Milliseconds())/float64(received), "decode-ms/frame")
-			b.ReportMetric(0, "ns/op")
-		})
+	light := func(seq *Sequence, i int, rng *rand.Rand) image.Image {
+		return film(seq.Frame(i), rng.Float64()*8-4, rng.Float64()*4-2, rng)
 	}
+	camera := func(seq *Sequence, i int, rng *rand.Rand) image.Image {
+		sp := randomShot(rng, throughputScale)
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, cameraShot(seq.bitmap(i), sp, rng), &jpeg.Options{Quality: sp.quality}); err != nil {
+			b.Fatal(err)
+		}
+		img, err := jpeg.Decode(&buf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return img
+	}
+	for _, p := range Profiles() {
+		b.Run(p.String(), func(b *testing.B) { throughput(b, p, light) })
+		b.Run(p.String()+"-camera", func(b *testing.B) { throughput(b, p, camera) })
+	}
+}
+
+func throughput(b *testing.B, p Profile, shoot func(seq *Sequence, i int, rng *rand.Rand) image.Image) {
+	const size = 50_000
+	var shown, received, k int
+	var decodeTime time.Duration
+	iter := uint64(0)
+	// One random drop pattern is a noisy sample: every operation
+	// shows transfersPerOp transfers, each with its own.
+	const transfersPerOp = 8
+	for b.Loop() {
+		for range transfersPerOp {
+			iter++
+			rng := rand.New(rand.NewPCG(iter, 3))
+			seq, err := Encode(randomBytes(rng, size), p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			k += seq.Needed()
+			// The pictures draw from their own source, so every way of
+			// filming sees the same drop pattern.
+			shots := rand.New(rand.NewPCG(iter, 4))
+			var d Decoder
+			for i := 0; !d.Progress().Done; i++ {
+				shown++
+				if rng.Float64() < 0.30 {
+					continue // missed by the camera
+				}
+				received++
+				cam := shoot(seq, i%seq.Len(), shots)
+				t0 := time.Now()
+				d.AddImage(cam)
+				decodeTime += time.Since(t0)
+			}
+		}
+	}
+	n := float64(iter)
+	seconds := float64(shown) / n * FrameInterval.Seconds()
+	b.ReportMetric(size/seconds, "B/s")
+	b.ReportMetric(float64(shown)/float64(k), "shown/K")
+	b.ReportMetric(float64(received)/float64(k), "received/K")
+	b.ReportMetric(float64(decodeTime.Microseconds())/1000/float64(received), "decode-ms/frame")
+	b.ReportMetric(0, "ns/op")
 }

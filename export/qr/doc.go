@@ -32,6 +32,15 @@
 // and reports progress ("37 of 52 frames") until the file is complete.
 // [Scan] runs that loop over a stream of camera pictures on all processors
 // and also recognizes a card held up instead of a sequence.
-// Images are decoded with gozxing; when the first pass fails, a second pass
-// smooths the image first, which rescues most noisy camera frames.
+// [Progress.Remaining] says how many more frames are needed, and
+// [RecentReads] tells when most recent pictures could not be read, so a
+// scanner can show [SteadierHint].
+//
+// Images are decoded with gozxing. When the plain pass fails, [ReadImage]
+// cuts the code out at its finder patterns, sharpens and enlarges it, and
+// tries a few more views of the picture; on the camera-like corpus of the
+// tests it reads every picture zbar reads but one in 382. [LoadImage] and
+// [ReadFile] bound the memory of pictures from outside: huge PNGs are
+// reduced while they are decoded, and what is absurd is refused with
+// [ErrImageTooLarge].
 package qr

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
 	_ "image/jpeg" // photos of codes
 	_ "image/png"  // screenshots of codes
 	"io"
@@ -120,11 +119,12 @@ func runScan(r *runner, o *opts, args []string) error {
 		defer cam.Close()
 		fmt.Fprintf(r.env.Stderr, "Scanning with %s. Hold the code in front of the camera; Ctrl-C stops.\n", cam.Name())
 		var d qr.Decoder
+		var recent qr.RecentReads
 		last := ""
 		for img := range cam.Frames() {
 			p, err := d.AddImage(img)
-			switch {
-			case errors.Is(err, qr.ErrNotFrame):
+			recent.Add(!errors.Is(err, qr.ErrNoCode))
+			if errors.Is(err, qr.ErrNotFrame) {
 				text, err := qr.ReadImage(img)
 				if err != nil || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(string(text))), "TD") {
 					continue
@@ -137,11 +137,10 @@ func runScan(r *runner, o *opts, args []string) error {
 				return r.out(o.json, scanJSON{Kind: "card", Contact: &j}, func(w io.Writer) {
 					fmt.Fprintf(w, "Added %s (%s). Compare the safety code: trustdesk contact show %q\n", res.Contact.Name(), res.Contact.Verified.Words(), res.Contact.Name())
 				})
-			case err != nil:
-				continue
 			}
-			if msg := p.String(); msg != last && p.Need > 0 {
-				fmt.Fprintf(r.env.Stderr, "\r%s", msg)
+			if msg := scanStatus(p, recent.Struggling()); msg != last {
+				// Pad with spaces over a longer line before it.
+				fmt.Fprintf(r.env.Stderr, "\r%-*s", len(last), msg)
 				last = msg
 			}
 			if p.Done {
@@ -165,6 +164,20 @@ func runScan(r *runner, o *opts, args []string) error {
 	})
 }
 
+// scanStatus is the line scan keeps up to date while it reads a sequence:
+// "37 of 52 frames, 15 more needed", with advice when most recent pictures
+// could not be read. Before the first frame it is empty.
+func scanStatus(p qr.Progress, struggling bool) string {
+	if p.Need == 0 || p.Done {
+		return ""
+	}
+	msg := fmt.Sprintf("%s, %d more needed.", p, p.Remaining())
+	if struggling {
+		msg += " " + qr.SteadierHint
+	}
+	return msg
+}
+
 // looksLikeImage reports whether data starts like a PNG or JPEG image.
 func looksLikeImage(data []byte) bool {
 	return bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) || bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff})
@@ -172,14 +185,10 @@ func looksLikeImage(data []byte) bool {
 
 // inspectImage says what the QR code in an image holds.
 func inspectImage(r *runner, o *opts, data []byte) error {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("%w: the image is damaged", core.ErrUnknownFile)
-	}
-	if cfg.Width*cfg.Height > qr.MaxImagePixels {
+	img, err := qr.LoadImage(bytes.NewReader(data))
+	if errors.Is(err, qr.ErrImageTooLarge) {
 		return fmt.Errorf("%w: the image is too large", core.ErrUnknownFile)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return fmt.Errorf("%w: the image is damaged", core.ErrUnknownFile)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"trustdesk/core"
+	"trustdesk/export/qr"
 )
 
 // pair makes two people who hold each other's verified cards.
@@ -290,6 +291,23 @@ func TestImportStdinPrompt(t *testing.T) {
 		}
 		if prompted := strings.Contains(errb.String(), "Paste the text, then press Ctrl-D"); prompted != terminal {
 			t.Errorf("import - (terminal %v): stderr %q", terminal, errb.String())
+		}
+	}
+}
+
+func TestScanStatus(t *testing.T) {
+	for _, c := range []struct {
+		p          qr.Progress
+		struggling bool
+		want       string
+	}{
+		{qr.Progress{}, true, ""},
+		{qr.Progress{Have: 37, Need: 52}, false, "37 of 52 frames, 15 more needed."},
+		{qr.Progress{Have: 37, Need: 52}, true, "37 of 52 frames, 15 more needed. Hold the camera steadier or closer."},
+		{qr.Progress{Have: 52, Need: 52, Done: true}, true, ""},
+	} {
+		if got := scanStatus(c.p, c.struggling); got != c.want {
+			t.Errorf("%+v, %v: %q, want %q", c.p, c.struggling, got, c.want)
 		}
 	}
 }
