@@ -308,8 +308,8 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 }
 
 // hostileCases is 0 by default, so CI skips TestHostileHistories: about
-// one random history in a hundred still breaks the rules (SCHEMA §4.7,
-// "Known gap"). Run it with -crdt.hostile 200.
+// five random histories in a hundred still break the rules (SCHEMA §4.7,
+// "Known gap"). Run it with -crdt.hostile 1000.
 var hostileCases = flag.Int("crdt.hostile", 0, "number of random histories in TestHostileHistories")
 
 // TestHostileHistories is the adversarial model-based test: random
