@@ -22,6 +22,7 @@ func TestAttack7NamesResolveSafely(t *testing.T) {
 	f := filepath.Join(dir, "to-bo")
 	ana.ok("export", "--to", "bo", "--out", f)
 	bo.ok("import", f)
+	bo.ok("cell", "join", "night")
 
 	fake := otherCard(t, "Mir")
 	bo.ok("contact", "add", fake.String())
@@ -100,7 +101,8 @@ func TestLookAlikeCellsDiffer(t *testing.T) {
 	ws := pair(t, "Ana", "Bo")
 	ana, bo := ws[0], ws[1]
 	ana.ok("cell", "new", "Night market")
-	fakeID := strings.TrimSpace(bo.ok("cell", "new", "night  Market"))
+	said := bo.ok("cell", "new", "night  Market")
+	fakeID := said[strings.LastIndex(said, "(id ")+4 : strings.LastIndex(said, ")")]
 	bo.ok("cell", "admit", fakeID, "ana")
 	f := filepath.Join(t.TempDir(), "to-ana")
 	bo.ok("export", "--to", "ana", "--out", f)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -275,10 +276,16 @@ func TestReadmeWalk(t *testing.T) {
 		}
 		var out, errb bytes.Buffer
 		code := Run(args, &Env{
-			Stdin:   strings.NewReader(""),
-			Stdout:  &out,
-			Stderr:  &errb,
-			Getenv:  func(k string) string { return env[k] },
+			Stdin:  strings.NewReader(""),
+			Stdout: &out,
+			Stderr: &errb,
+			Getenv: func(k string) string { return env[k] },
+			// The person at the terminal types yes where asked, as the
+			// README says they do.
+			Confirm: func(prompt, answer string) (bool, error) {
+				fmt.Fprint(&out, prompt+answer+"\n")
+				return true, nil
+			},
 			Options: core.Options{WorkFactor: 10},
 		})
 		t.Logf("%s\n%s", key, out.String())

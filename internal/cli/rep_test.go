@@ -22,6 +22,8 @@ func TestRep(t *testing.T) {
 	ana.ok("export", "--cell", "night", "--out", f)
 	bo.ok("import", f)
 	cy.ok("import", f)
+	bo.ok("cell", "join", "night")
+	cy.ok("cell", "join", "night")
 	bo.ok("rate", "dee", "--safety", "1", "--reliability", "2", "--note", "threatened me", "--cell", "night")
 	cy.ok("rate", "dee", "--safety", "2", "--reliability", "1", "--cell", "night")
 	for i, w := range []*world{bo, cy} {
@@ -60,7 +62,11 @@ func TestRep(t *testing.T) {
 	if out := ana.ok("rep", "dee"); !strings.Contains(out, "threatened me") || !strings.Contains(out, "Warning") {
 		t.Fatalf("rep dee = %q", out)
 	}
-	// Ana's vouching record shows up on her voucher's side: Bo was admitted by Ana.
+	// Ana's vouching record shows up on her voucher's side: Bo and Cy were
+	// admitted by Ana (Bo learns that Cy accepted through Ana's next file).
+	back := filepath.Join(dir, "back")
+	ana.ok("export", "--to", "bo", "--out", back)
+	bo.ok("import", back)
 	var anaView map[string]any
 	json.Unmarshal([]byte(bo.ok("rep", "ana", "--json")), &anaView)
 	if v := anaView["vouched_for"].([]any); len(v) != 2 {
@@ -75,7 +81,7 @@ func TestRepMe(t *testing.T) {
 		t.Fatalf("rep me before any rating = %q", out)
 	}
 	ana.ok("cell", "new", "Night")
-	ana.ok("cell", "admit", "night", "bo")
+	invite(t, ana, bo, "night", "bo", "ana")
 	ana.ok("rate", "bo", "--safety", "5", "--reliability", "4", "--note", "carried the stall")
 	f := filepath.Join(t.TempDir(), "for-bo")
 	ana.ok("export", "--to", "bo", "--out", f)
