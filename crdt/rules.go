@@ -189,6 +189,20 @@ func controls(k Kind) bool {
 	return k == KindAdmit || k == KindJoin || k == KindExclude || k == KindLeave || k == KindPolicy
 }
 
+// helps reports whether s could help its author escape the votes against
+// them: by admitting people (more members need more votes), by changing
+// the rules, or by voting against someone who voted against them. A vote
+// against anyone else, an acceptance or a leave cannot.
+func helps(s *Statement, votersAgainst map[identity.ID]map[identity.ID]bool) bool {
+	switch s.Kind {
+	case KindAdmit, KindPolicy:
+		return true
+	case KindExclude:
+		return votersAgainst[s.Author][s.Subject]
+	}
+	return false
+}
+
 // candidates lists, most voted-against first, then junior first, the
 // people who are the subject of votes by members and who made statements
 // that change membership or rules that not every such vote had seen.
@@ -208,10 +222,13 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 		return nil
 	}
 	byVoter := map[identity.ID][]identity.ID{}
+	votersAgainst := map[identity.ID]map[identity.ID]bool{}
 	for x, vs := range against {
+		votersAgainst[x] = map[identity.ID]bool{}
 		for _, v := range vs {
 			a := order[v].e.stmt.Author
 			byVoter[a] = append(byVoter[a], x)
+			votersAgainst[x][a] = true
 		}
 	}
 	// Only statements that had an effect in the first pass can have
@@ -219,7 +236,7 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 	mine := map[identity.ID][]int{}
 	for i, n := range order {
 		s := n.e.stmt
-		if controls(s.Kind) && base.effect[i] && len(against[s.Author]) > 0 {
+		if helps(s, votersAgainst) && base.effect[i] && len(against[s.Author]) > 0 {
 			mine[s.Author] = append(mine[s.Author], i)
 		}
 	}
