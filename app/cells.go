@@ -287,7 +287,7 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	r.Status.Truncation = fyne.TextTruncateEllipsis
 	b := newBadge()
 	b.set(s.scoreOf(m.ID))
-	r.Badge = b.content
+	r.Badge = b.row()
 	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.Svc.Card().ID()) {
 		r.Menu = fyne.NewMenu("", fyne.NewMenuItem("Vote to exclude "+m.Name+"…", func() { s.askExclude(v, m) }))
 		r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)

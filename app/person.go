@@ -161,7 +161,7 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 	if sc.Flags > 0 {
 		summary += fmt.Sprintf(" %s recently felt unsafe or uneasy with them.", countWords(sc.Flags, "trusted person", "trusted people"))
 	}
-	box := container.NewVBox(b.content, wrapped(summary))
+	box := container.NewVBox(b.row(), wrapped(summary))
 	for _, r := range sc.Ratings {
 		who := fmt.Sprintf("%s, in %s, about %s: ", capitalize(r.Rater), r.Cell, dayWords(r.Day))
 		what := fmt.Sprintf("%s, %s. %s.", SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))

@@ -64,6 +64,8 @@ type UI struct {
 
 	pages []page
 	busy  sync.WaitGroup
+	shown fyne.CanvasObject
+	tips  *tipLayer
 
 	repMu sync.Mutex
 	rep   *reputation.Result
@@ -78,8 +80,10 @@ func New(a fyne.App, opts Options) *UI {
 	a.Settings().SetTheme(calmTheme{})
 	u.Win = a.NewWindow(Title)
 	u.Win.SetIcon(appIcon())
-	u.Win.Resize(fyne.NewSize(1040, 720))
+	u.Win.Resize(defaultWindowSize)
 	u.Win.SetOnClosed(func() {
+		rememberWindowSize(a.Preferences(), u.Win.Canvas().Size())
+		tipLayers.Delete(u.Win.Canvas())
 		if u.Meet != nil {
 			u.Meet.StopScanning()
 		}
@@ -280,10 +284,22 @@ func (u *UI) closePages() {
 // loses it first: a text field that leaves the window with the old content
 // would otherwise keep its cursor blinking unseen, and the window would be
 // drawn again many times a second for nothing.
+//
+// The content is laid under the layer that shows the whole text of a
+// label cut short ([clipLabel]); [UI.Shown] returns the content itself.
 func (u *UI) setContent(content fyne.CanvasObject) {
 	u.Win.Canvas().Unfocus()
-	u.Win.SetContent(content)
+	if u.tips == nil {
+		u.tips = newTipLayer(u.Win.Canvas())
+	}
+	u.tips.bubble.Hide()
+	u.shown = content
+	u.Win.SetContent(container.NewStack(content, u.tips.layer))
 }
+
+// Shown returns what the window shows: the start screen, the tabs or the
+// page laid over them.
+func (u *UI) Shown() fyne.CanvasObject { return u.shown }
 
 // showStart shows the way in: making a card or restoring a backup on a new
 // device, the unlock screen otherwise.
