@@ -312,7 +312,9 @@ func (r *MemberRow) object() fyne.CanvasObject {
 		more = gap
 	}
 	left := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), r.Name, r.Status)
-	return container.NewBorder(nil, nil, nil, container.NewHBox(container.NewCenter(r.Badge), more), left)
+	// The name and standing take the room the badge leaves; in a narrow
+	// window the badge gives up its words first.
+	return container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}}, right: 1, fill: true}, left, r.Badge, more)
 }
 
 func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {

@@ -39,6 +39,8 @@ type priorityRow struct {
 	// center puts the objects before right in the middle of the room
 	// left over, instead of against the left edge.
 	center bool
+	// fill gives the first object the room left over.
+	fill bool
 }
 
 // item returns how the object at i is treated.
@@ -59,8 +61,25 @@ func naturalWidth(o fyne.CanvasObject) float32 {
 		if l.Truncation != fyne.TextTruncateOff {
 			return labelWidth(l)
 		}
+	case *fyne.Container:
+		if r, ok := l.Layout.(*priorityRow); ok {
+			return r.wholeWidth(l.Objects)
+		}
 	}
 	return o.MinSize().Width
+}
+
+// wholeWidth is how wide the row is with nothing left out or cut short.
+func (r *priorityRow) wholeWidth(objects []fyne.CanvasObject) float32 {
+	var w float32
+	n := 0
+	for i, o := range objects {
+		if r.item(i).drop > 0 || o.Visible() {
+			w += naturalWidth(o)
+			n++
+		}
+	}
+	return w + theme.Padding()*float32(max(n-1, 0))
 }
 
 // labelWidth is how wide l is with its whole text on one line.
@@ -135,6 +154,9 @@ func (r *priorityRow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		}
 		o.Resize(fyne.NewSize(widths[i], h))
 		o.Move(fyne.NewPos(x, (size.Height-h)/2))
+	}
+	if r.fill && len(objects) > 0 {
+		widths[0] += max(0, size.Width-need())
 	}
 	x := float32(0)
 	if r.center {
@@ -285,4 +307,43 @@ func hideTip(o fyne.CanvasObject) {
 			t.bubble.Hide()
 		}
 	}
+}
+
+// dialogChrome is about the height a dialog's title, buttons and margins
+// take from the window.
+const dialogChrome = 150
+
+// scrollInDialog returns content in a scroll that is as tall as content
+// while the window has room for it, and scrolls inside when it has not,
+// so a dialog never grows taller than the window.
+func (u *UI) scrollInDialog(content fyne.CanvasObject) fyne.CanvasObject {
+	room := func() float32 { return u.Win.Canvas().Size().Height - dialogChrome }
+	return container.New(cappedLayout{room: room}, container.NewVScroll(content))
+}
+
+// cappedLayout gives its one scroll the height of the scroll's content,
+// but no more than room.
+type cappedLayout struct{ room func() float32 }
+
+// Layout fills size with the scroll.
+func (l cappedLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+// MinSize is the content's size, no taller than room (nor shorter than
+// a few lines).
+func (l cappedLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		m := o.MinSize()
+		if sc, ok := o.(*container.Scroll); ok && sc.Content != nil {
+			m = sc.Content.MinSize()
+		}
+		s = s.Max(m)
+	}
+	s.Height = min(s.Height, max(l.room(), 4*theme.TextSize()))
+	return s
 }

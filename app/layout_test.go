@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -54,10 +55,11 @@ type layoutCheck struct {
 	buttons []drawnButton
 }
 
-// walk visits o at pos (window coordinates) with clip, the part of the
-// window its parents let it be seen in; content in a vertical scroll may
-// be scrolled to from anywhere above or below.
-func (c *layoutCheck) walk(o fyne.CanvasObject, pos fyne.Position, clip box) {
+// walk visits o at pos (window coordinates). view is the part of the
+// window its parents let it be seen in now; reach is where it may be seen
+// once scrolled to: content in a vertical scroll may come from anywhere
+// above or below.
+func (c *layoutCheck) walk(o fyne.CanvasObject, pos fyne.Position, view, reach box) {
 	if o == nil || !o.Visible() {
 		return
 	}
@@ -77,32 +79,37 @@ func (c *layoutCheck) walk(o fyne.CanvasObject, pos fyne.Position, clip box) {
 		case fyne.TextAlignTrailing:
 			x += size.Width - w
 		}
-		c.texts = append(c.texts, drawnText{o.Text, box{x, at.Y, x + w, at.Y + size.Height}})
+		// Text a scroll hides is not drawn; the part it shows is.
+		b := box{max(x, view.x0), max(at.Y, view.y0), min(x+w, view.x1), min(at.Y+size.Height, view.y1)}
+		if b.x1-b.x0 > 1 && b.y1-b.y0 > 1 {
+			c.texts = append(c.texts, drawnText{o.Text, b})
+		}
 		return
 	case *widget.Button:
 		label := o.Text
 		if label == "" {
 			label = "(icon button)"
 		}
-		c.buttons = append(c.buttons, drawnButton{label, box{at.X, at.Y, at.X + size.Width, at.Y + size.Height}, clip})
+		c.buttons = append(c.buttons, drawnButton{label, box{at.X, at.Y, at.X + size.Width, at.Y + size.Height}, reach})
 	case *container.Scroll:
-		view := box{at.X, at.Y, at.X + size.Width, at.Y + size.Height}
-		clip = box{max(clip.x0, view.x0), max(clip.y0, view.y0), min(clip.x1, view.x1), min(clip.y1, view.y1)}
+		port := box{at.X, at.Y, at.X + size.Width, at.Y + size.Height}
+		view = box{max(view.x0, port.x0), max(view.y0, port.y0), min(view.x1, port.x1), min(view.y1, port.y1)}
+		reach = box{max(reach.x0, port.x0), max(reach.y0, port.y0), min(reach.x1, port.x1), min(reach.y1, port.y1)}
 		if o.Direction == container.ScrollVerticalOnly || o.Direction == container.ScrollBoth {
-			clip.y0, clip.y1 = -1e9, 1e9
+			reach.y0, reach.y1 = -1e9, 1e9
 		}
 		if o.Direction == container.ScrollHorizontalOnly || o.Direction == container.ScrollBoth {
-			clip.x0, clip.x1 = -1e9, 1e9
+			reach.x0, reach.x1 = -1e9, 1e9
 		}
 	}
 	switch o := o.(type) {
 	case *fyne.Container:
 		for _, child := range o.Objects {
-			c.walk(child, at, clip)
+			c.walk(child, at, view, reach)
 		}
 	case fyne.Widget:
 		for _, child := range test.WidgetRenderer(o).Objects() {
-			c.walk(child, at, clip)
+			c.walk(child, at, view, reach)
 		}
 	}
 }
@@ -122,9 +129,11 @@ func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) {
 	}
 	c := &layoutCheck{}
 	win := box{0, 0, size.Width, size.Height}
-	c.walk(cv.Content(), fyne.Position{}, win)
-	for _, o := range cv.Overlays().List() {
-		c.walk(o, fyne.Position{}, win)
+	// A dialog covers what lies beneath it: only the one on top counts.
+	if top := cv.Overlays().Top(); top != nil {
+		c.walk(top, fyne.Position{}, win, win)
+	} else {
+		c.walk(cv.Content(), fyne.Position{}, win, win)
 	}
 	for i, a := range c.texts {
 		for _, b := range c.texts[i+1:] {
@@ -181,5 +190,59 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestDialogsHoldSmallWindow opens the app's dialogs in the smallest
+// windows and fails when their text is drawn over each other or a button
+// lies outside the window: a dialog taller than the window scrolls inside.
+func TestDialogsHoldSmallWindow(t *testing.T) {
+	u := demoUI(t)
+	if u.Tabs == nil {
+		t.Fatal("the demo home did not unlock")
+	}
+	var kit *core.Contact
+	for _, row := range u.People.all {
+		if row.Contact.Card.Pseudonym == "Kit" {
+			kit = row.Contact
+		}
+	}
+	if kit == nil {
+		t.Fatal("no Kit in the demo world")
+	}
+	dialogs := []struct {
+		name string
+		open func()
+	}{
+		{"paste a card", u.People.pasteCard},
+		{"compare the safety code", func() { u.ShowPerson(kit.ID()); u.Person.verify() }},
+		{"block", func() { u.ShowPerson(kit.ID()); u.Person.block() }},
+		{"rename", func() { u.ShowPerson(kit.ID()); u.Person.rename() }},
+		{"new cell", u.Cells.askNewCell},
+		{"admit", u.Cells.askAdmit},
+		{"rules", u.Cells.askPolicy},
+		{"leave", u.Cells.askLeave},
+		{"paste a sync file", u.Sync.askPaste},
+		{"backup", u.You.askBackup},
+		{"passphrase", u.You.askPassphrase},
+		{"wipe", u.You.askWipe},
+		{"same name", func() {
+			u.tell("Same name, different card", strings.Repeat("You already have someone with this name. ", 30))
+		}},
+	}
+	for _, size := range []fyne.Size{smallScreen, largeTextScreen} {
+		for _, d := range dialogs {
+			t.Run(fmt.Sprintf("%.0fx%.0f/%s", size.Width, size.Height, d.name), func(t *testing.T) {
+				u.Win.Resize(size)
+				d.open()
+				defer func() {
+					for _, o := range u.Win.Canvas().Overlays().List() {
+						u.Win.Canvas().Overlays().Remove(o)
+					}
+					u.closePages()
+				}()
+				checkLayout(t, u.Win, size)
+			})
+		}
 	}
 }

@@ -342,6 +342,8 @@ func (r *personRowView) set(row PersonRow) {
 	}
 	r.how.SetText(how)
 	r.badge.set(row.Score)
+	// The row shares its room out by the lengths of the new words.
+	r.content.Refresh()
 }
 
 // CreateRenderer draws the row.
@@ -380,7 +382,7 @@ func newBadge() *badge {
 // row lays the badge out on its own.
 func (b *badge) row() fyne.CanvasObject {
 	parts, items := b.parts()
-	return container.New(&priorityRow{items: items}, parts...)
+	return container.New(&priorityRow{items: items, right: len(parts)}, parts...)
 }
 
 // parts returns the badge's objects in order and how a [priorityRow]

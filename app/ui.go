@@ -372,7 +372,8 @@ func (u *UI) closeService() {
 }
 
 // ask shows a dialog with body and two buttons, [UI.Yes] labelled yes and
-// [UI.No] labelled "Cancel". Tapping Yes closes it and calls then.
+// [UI.No] labelled "Cancel". Tapping Yes closes it and calls then. A body
+// taller than the window scrolls between the title and the buttons.
 func (u *UI) ask(title string, body fyne.CanvasObject, yes string, then func()) {
 	u.askWith(title, body, yes, "Cancel", then)
 }
@@ -387,7 +388,7 @@ func (u *UI) askWith(title string, body fyne.CanvasObject, yes, no string, then 
 	u.Yes.Importance = widget.HighImportance
 	u.No = widget.NewButton(no, func() { d.Hide() })
 	buttons := container.NewHBox(layout.NewSpacer(), u.No, u.Yes)
-	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(body, buttons), u.Win)
+	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, buttons, nil, nil, u.scrollInDialog(body)), u.Win)
 	d.Resize(fyne.NewSize(520, 0))
 	u.showDialog(d)
 }
@@ -396,7 +397,7 @@ func (u *UI) askWith(title string, body fyne.CanvasObject, yes, no string, then 
 func (u *UI) tell(title, message string) {
 	l := widget.NewLabel(message)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, "OK", l, u.Win)
+	d := dialog.NewCustom(title, "OK", u.scrollInDialog(l), u.Win)
 	d.Resize(fyne.NewSize(460, 0))
 	u.showDialog(d)
 }
