@@ -169,11 +169,16 @@ func demoUI(t *testing.T) *UI {
 // in a 1024×576 window, and in the window a 1366×768 screen leaves with
 // large text, and fails when two pieces of text are drawn over each other
 // or a button lies outside the window.
+//
+// It also opens the app's dialogs in those windows (a dialog taller than
+// the window must scroll inside). Both share one demo world, the slow
+// part of the test.
 func TestScreensHoldSmallWindow(t *testing.T) {
 	u := demoUI(t)
 	if u.Tabs == nil {
 		t.Fatal("the demo home did not unlock")
 	}
+	t.Run("dialogs", func(t *testing.T) { checkDialogs(t, u) })
 	for _, size := range []fyne.Size{smallScreen, largeTextScreen} {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
 			for i, it := range u.Tabs.Items {
@@ -182,6 +187,12 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 					checkLayout(t, u.Win, size)
 				})
 			}
+			t.Run("Meet in person, comparing", func(t *testing.T) {
+				u.Tabs.SelectIndex(1)
+				u.Meet.UseCardText(newSomeone(t, "Zoe").Card().String())
+				defer u.Meet.reset()
+				checkLayout(t, u.Win, size)
+			})
 			for _, row := range u.People.all {
 				t.Run("Person "+row.Contact.Name(), func(t *testing.T) {
 					u.ShowPerson(row.Contact.ID())
@@ -193,14 +204,10 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 	}
 }
 
-// TestDialogsHoldSmallWindow opens the app's dialogs in the smallest
-// windows and fails when their text is drawn over each other or a button
-// lies outside the window: a dialog taller than the window scrolls inside.
-func TestDialogsHoldSmallWindow(t *testing.T) {
-	u := demoUI(t)
-	if u.Tabs == nil {
-		t.Fatal("the demo home did not unlock")
-	}
+// checkDialogs opens the app's dialogs in the smallest windows and fails
+// when their text is drawn over each other or a button lies outside the
+// window.
+func checkDialogs(t *testing.T, u *UI) {
 	var kit *core.Contact
 	for _, row := range u.People.all {
 		if row.Contact.Card.Pseudonym == "Kit" {

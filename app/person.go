@@ -321,7 +321,7 @@ func newSafetyCode() *SafetyCode {
 	for i := range s.Lines {
 		t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
 		t.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
-		t.TextSize = 26
+		t.TextSize = 24 // large, yet beside a card's code on a small screen with large text
 		s.Lines[i] = t
 		box.Add(t)
 	}
