@@ -91,7 +91,9 @@ func labelWidth(l *widget.Label) float32 {
 	if l.SizeName != "" {
 		size = theme.Size(l.SizeName)
 	}
-	return fyne.MeasureText(l.Text, size, l.TextStyle).Width + 2*theme.InnerPadding()
+	// One unit more: at exactly its text's width a label still cuts the
+	// text short.
+	return fyne.MeasureText(l.Text, size, l.TextStyle).Width + 2*theme.InnerPadding() + 1
 }
 
 // Layout places the objects in size.

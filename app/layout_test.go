@@ -53,6 +53,8 @@ type drawnButton struct {
 type layoutCheck struct {
 	texts   []drawnText
 	buttons []drawnButton
+	// clipped are the texts of labels cut short with an ellipsis.
+	clipped []string
 }
 
 // walk visits o at pos (window coordinates). view is the part of the
@@ -102,6 +104,9 @@ func (c *layoutCheck) walk(o fyne.CanvasObject, pos fyne.Position, view, reach b
 			reach.x0, reach.x1 = -1e9, 1e9
 		}
 	}
+	if l, ok := o.(*clipLabel); ok && shownText(l) != l.Text {
+		c.clipped = append(c.clipped, shownText(l))
+	}
 	switch o := o.(type) {
 	case *fyne.Container:
 		for _, child := range o.Objects {
@@ -114,9 +119,25 @@ func (c *layoutCheck) walk(o fyne.CanvasObject, pos fyne.Position, view, reach b
 	}
 }
 
+// shownText returns the text o draws.
+func shownText(o fyne.CanvasObject) string {
+	switch o := o.(type) {
+	case *canvas.Text:
+		return o.Text
+	case fyne.Widget:
+		var b strings.Builder
+		for _, child := range test.WidgetRenderer(o).Objects() {
+			b.WriteString(shownText(child))
+		}
+		return b.String()
+	}
+	return ""
+}
+
 // checkLayout lays the window out at size and reports every pair of texts
-// drawn over each other and every button that cannot be seen whole.
-func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) {
+// drawn over each other and every button that cannot be seen whole. It
+// returns the texts cut short with an ellipsis.
+func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) (clipped []string) {
 	t.Helper()
 	w.Resize(size)
 	cv := w.Canvas()
@@ -153,6 +174,7 @@ func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) {
 	if t.Failed() {
 		t.Logf("%d texts and %d buttons checked", len(c.texts), len(c.buttons))
 	}
+	return c.clipped
 }
 
 // demoUI opens the app on a new demo world.
@@ -184,7 +206,12 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 			for i, it := range u.Tabs.Items {
 				t.Run(it.Text, func(t *testing.T) {
 					u.Tabs.SelectIndex(i)
-					checkLayout(t, u.Win, size)
+					clipped := checkLayout(t, u.Win, size)
+					// At 1024 units across, People has room for every
+					// name and every way a card was checked.
+					if it.Text == "People" && size == smallScreen && len(clipped) > 0 {
+						t.Errorf("cut short with room to spare: %q", clipped)
+					}
 				})
 			}
 			t.Run("Meet in person, comparing", func(t *testing.T) {
