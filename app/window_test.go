@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -70,5 +72,32 @@ func TestDetectedScale(t *testing.T) {
 		if got := detectedScale(c.mm, c.px); got < c.want-0.01 || got > c.want+0.01 {
 			t.Errorf("detectedScale(%d mm, %d px) = %.2f, want %.2f", c.mm, c.px, got, c.want)
 		}
+	}
+}
+
+func TestClippedLabelShowsWholeText(t *testing.T) {
+	u := startUI(t, t.TempDir(), "")
+	l := newClipLabel("Blocked · Introduced through a cell")
+	u.setContent(container.NewWithoutLayout(l))
+	l.Resize(fyne.NewSize(80, l.MinSize().Height))
+	if !l.Clipped() {
+		t.Fatal("an 80 unit label shows the whole text")
+	}
+	l.MouseIn(&desktop.MouseEvent{})
+	if !u.tips.bubble.Visible() || u.tips.text.Text != l.Text {
+		t.Errorf("pointer on the label: note shown %v with %q", u.tips.bubble.Visible(), u.tips.text.Text)
+	}
+	if b := u.tips.bubble; b.Position().X+b.Size().Width > u.Win.Canvas().Size().Width {
+		t.Errorf("the note at %v, %v runs off the window", b.Position(), b.Size())
+	}
+	l.MouseOut()
+	if u.tips.bubble.Visible() {
+		t.Error("the note stays after the pointer left")
+	}
+	// A label that shows all of its text has no note.
+	l.Resize(fyne.NewSize(l.wholeWidth(), l.MinSize().Height))
+	l.MouseIn(&desktop.MouseEvent{})
+	if l.Clipped() || u.tips.bubble.Visible() {
+		t.Errorf("whole label: clipped %v, note shown %v", l.Clipped(), u.tips.bubble.Visible())
 	}
 }
