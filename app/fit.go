@@ -19,8 +19,8 @@ import (
 // rowItem says how a [priorityRow] treats one of its objects.
 type rowItem struct {
 	// drop ranks what the row leaves out when it is too narrow: 0 never,
-	// otherwise the highest rank goes first. The row shows and hides
-	// these objects itself.
+	// otherwise the highest rank goes first, all objects of that rank
+	// together. The row shows and hides these objects itself.
 	drop int
 	// shrink ranks what may get narrower than its whole text: 0 never,
 	// otherwise the highest rank shrinks first. Only a [clipLabel] or a
@@ -128,7 +128,14 @@ func (r *priorityRow) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 		if worst < 0 {
 			break
 		}
-		shown[worst] = false
+		// Objects of one rank go together, such as the words beside
+		// both bars.
+		rank := r.item(worst).drop
+		for i := range objects {
+			if r.item(i).drop == rank {
+				shown[i] = false
+			}
+		}
 	}
 	// Then narrow the texts that may end in an ellipsis.
 	for rank := 9; rank > 0 && need() > size.Width; rank-- {
