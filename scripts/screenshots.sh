@@ -250,7 +250,7 @@ sclick() {
 		"$(awk -v v="$2" -v s="$scale" 'BEGIN { printf "%d", v * s }')" "${3:-0.8}"
 }
 
-small_walk 1024x600 1 21 small 573 382
-small_walk 1366x768 1.5 31 scaled 517 382
+small_walk 1024x600 1 21 small 573 401
+small_walk 1366x768 1.5 31 scaled 517 401
 
 echo "done: $(find "$out" -name '[0-9][0-9]-*.png' | wc -l) screenshots in $out/"
