@@ -15,6 +15,9 @@ import (
 	"trustdesk/core"
 )
 
+// raceDetector is true in a test binary built with -race.
+var raceDetector bool
+
 // The smallest windows every screen must hold: a 1024×600 laptop screen
 // less a panel, and a 1366×768 screen less a panel with large text
 // (FYNE_SCALE=1.5), in Fyne units.
@@ -196,6 +199,9 @@ func demoUI(t *testing.T) *UI {
 // the window must scroll inside). Both share one demo world, the slow
 // part of the test.
 func TestScreensHoldSmallWindow(t *testing.T) {
+	if raceDetector {
+		t.Skip("builds the demo world, which takes minutes under the race detector; make test runs it without -race (make layout)")
+	}
 	u := demoUI(t)
 	if u.Tabs == nil {
 		t.Fatal("the demo home did not unlock")
