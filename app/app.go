@@ -92,7 +92,9 @@ type Options struct {
 // as when trustdesk runs in a plain terminal or over a remote shell.
 var ErrNoDisplay = errors.New("no screen to open the window on")
 
-// Run starts the desktop app and blocks until its window is closed. On
+// Run starts the desktop app and blocks until its window is closed. The
+// window opens at the size it was last closed at, made smaller if the
+// screen's work area is smaller. On
 // Linux and the BSDs it first checks that there is a screen to draw on
 // (DISPLAY or WAYLAND_DISPLAY is set) and returns [ErrNoDisplay] if not,
 // so the command line can say so in one plain sentence.
@@ -103,6 +105,10 @@ func Run(opts Options) error {
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.Icon)
 	u := New(a, opts)
+	// The window opens at the size the person left it at, but never larger
+	// than the screen: on a small laptop a window taller than the screen
+	// hides its title and its last rows.
+	u.Win.Resize(openingSize(chosenWindowSize(a.Preferences()), screenRoom(a)))
 	u.Win.CenterOnScreen()
 	u.Win.ShowAndRun()
 	return nil

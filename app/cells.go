@@ -315,7 +315,7 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	r.Status.Truncation = fyne.TextTruncateEllipsis
 	b := newBadge()
 	b.set(s.scoreOf(m.ID))
-	r.Badge = b.content
+	r.Badge = b.row()
 	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.Svc.Card().ID()) {
 		r.Menu = fyne.NewMenu("", fyne.NewMenuItem("Vote to exclude "+m.Name+"…", func() { s.askExclude(v, m) }))
 		r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
@@ -340,7 +340,9 @@ func (r *MemberRow) object() fyne.CanvasObject {
 		more = gap
 	}
 	left := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), r.Name, r.Status)
-	return container.NewBorder(nil, nil, nil, container.NewHBox(container.NewCenter(r.Badge), more), left)
+	// The name and standing take the room the badge leaves; in a narrow
+	// window the badge gives up its words first.
+	return container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}}, right: 1, fill: true}, left, r.Badge, more)
 }
 
 func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {

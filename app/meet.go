@@ -118,7 +118,9 @@ func newMeetScreen(u *UI) *MeetScreen {
 		"If every digit is the same, nobody swapped the cards.")
 	s.Compare = container.NewVBox(s.TheirName, help, container.NewCenter(s.Code),
 		widget.NewForm(widget.NewFormItem("Your name for them", s.Petname)),
-		container.NewHBox(s.Matches, s.NoMatch))
+		// One over the other: side by side they need more room than a
+		// small screen with large text has beside the code.
+		container.NewVBox(s.Matches, s.NoMatch))
 	s.Compare.Hide()
 	s.waiting = wrapped("Once their code is read, a safety code appears here for both of you to compare.")
 	s.waiting.Importance = widget.LowImportance

@@ -301,11 +301,13 @@ func subheading(text string) *widget.Label {
 }
 
 // personRowView is one row of the People list: name, how checked, and
-// the reputation badge.
+// the reputation badge. In a narrow window the row leaves out, in this
+// order, the words beside the bars and how much is known, then cuts how
+// the card was checked and the name short with an ellipsis.
 type personRowView struct {
 	widget.BaseWidget
-	name    *widget.Label
-	how     *widget.Label
+	name    *clipLabel
+	how     *clipLabel
 	badge   *badge
 	content fyne.CanvasObject
 }
@@ -313,13 +315,17 @@ type personRowView struct {
 // newPersonRowView builds an empty row.
 func newPersonRowView() *personRowView {
 	r := &personRowView{
-		name:  widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		how:   widget.NewLabel(""),
+		name:  newClipLabel(""),
+		how:   newClipLabel(""),
 		badge: newBadge(),
 	}
+	r.name.TextStyle.Bold = true
 	r.how.Importance = widget.LowImportance
-	r.content = container.NewBorder(nil, nil, container.NewHBox(r.name, r.how),
-		container.NewHBox(r.badge.content, widget.NewIcon(theme.NavigateNextIcon()), gap(6)))
+	parts, items := r.badge.parts()
+	objects := append([]fyne.CanvasObject{r.name, r.how}, parts...)
+	objects = append(objects, widget.NewIcon(theme.NavigateNextIcon()), gap(2))
+	items = append([]rowItem{{shrink: 1}, {shrink: 2}}, items...)
+	r.content = container.New(&priorityRow{items: items, right: 2}, objects...)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -338,6 +344,8 @@ func (r *personRowView) set(row PersonRow) {
 	}
 	r.how.SetText(how)
 	r.badge.set(row.Score)
+	// The row shares its room out by the lengths of the new words.
+	r.content.Refresh()
 }
 
 // CreateRenderer draws the row.
@@ -346,18 +354,20 @@ func (r *personRowView) CreateRenderer() fyne.WidgetRenderer {
 }
 
 // badge is the small reputation summary: a safety bar, a reliability bar,
-// how much is known and any flags.
+// how much is known and any flags. When room is short it leaves out the
+// words beside the bars first, then how much is known; the warning stays.
 type badge struct {
 	safety, reliability *meter
 	known               *widget.Label
 	warn                *widget.Icon
-	flags               *widget.Label
-	content             fyne.CanvasObject
+	flags               *clipLabel
+	safetyWord          *widget.Label
+	reliabilityWord     *widget.Label
 }
 
 // newBadge builds an empty badge.
 func newBadge() *badge {
-	b := &badge{safety: newMeter(), reliability: newMeter(), known: widget.NewLabel(""), flags: widget.NewLabel(""),
+	b := &badge{safety: newMeter(), reliability: newMeter(), known: widget.NewLabel(""), flags: newClipLabel(""),
 		warn: widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))}
 	b.known.Importance = widget.LowImportance
 	b.flags.Importance = widget.DangerImportance
@@ -367,10 +377,22 @@ func newBadge() *badge {
 		l.SizeName = theme.SizeNameCaptionText
 		return l
 	}
-	b.content = container.NewHBox(b.warn, b.flags, b.known,
-		small("Safety"), container.NewCenter(b.safety),
-		small("Reliability"), container.NewCenter(b.reliability))
+	b.safetyWord, b.reliabilityWord = small("Safety"), small("Reliability")
 	return b
+}
+
+// row lays the badge out on its own.
+func (b *badge) row() fyne.CanvasObject {
+	parts, items := b.parts()
+	return container.New(&priorityRow{items: items, right: len(parts)}, parts...)
+}
+
+// parts returns the badge's objects in order and how a [priorityRow]
+// treats each, for a row that holds the badge beside other things
+// instead of [badge.row].
+func (b *badge) parts() ([]fyne.CanvasObject, []rowItem) {
+	return []fyne.CanvasObject{b.warn, b.flags, b.known, b.safetyWord, b.safety, b.reliabilityWord, b.reliability},
+		[]rowItem{{}, {shrink: 3}, {drop: 1}, {drop: 2}, {}, {drop: 2}, {}}
 }
 
 // set shows sc (nil: no ratings).

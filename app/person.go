@@ -155,7 +155,7 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 	}
 	b := newBadge()
 	b.set(sc)
-	box := container.NewVBox(b.content, wrapped(sc.Summary))
+	box := container.NewVBox(b.row(), wrapped(sc.Summary))
 	for _, w := range sc.Warnings {
 		l := wrapped(fmt.Sprintf("%s, in %s, about %s: %s. Shown, not counted: you know little or nothing about them.",
 			capitalize(w.Rater), w.Cell, dayWords(w.Day), SafetyWords[clampMark(w.Safety)]))
@@ -318,7 +318,7 @@ func newSafetyCode() *SafetyCode {
 	for i := range s.Lines {
 		t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
 		t.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
-		t.TextSize = 26
+		t.TextSize = 24 // large, yet beside a card's code on a small screen with large text
 		s.Lines[i] = t
 		box.Add(t)
 	}

@@ -153,7 +153,7 @@ func TestPersonActions(t *testing.T) {
 		if _, err := w.u.Svc.FindContact(id(w.bea).String()); err == nil {
 			t.Fatal("Bea is still there")
 		}
-		if w.u.Person != nil || w.u.Win.Content() != w.u.Tabs {
+		if w.u.Person != nil || w.u.Shown() != w.u.Tabs {
 			t.Fatal("the page of a removed person stays open")
 		}
 		if len(w.u.People.Shown) != 1 {

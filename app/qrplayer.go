@@ -43,6 +43,9 @@ type QRPlayer struct {
 	Counter *widget.Label
 	// Help says what the other person does.
 	Help *widget.Label
+	// TooSmall says, when the codes cannot be drawn large enough for a
+	// camera, what to do about it; it is hidden otherwise.
+	TooSmall *widget.Label
 	// Speed sets the frames per second; SpeedText says it in words.
 	Speed     *widget.Slider
 	SpeedText *widget.Label
@@ -71,6 +74,11 @@ func newQRPlayer(u *UI, data []byte, seq *qr.Sequence) *QRPlayer {
 	p.Counter = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	p.Help = newParagraph("")
 	p.Help.Alignment = fyne.TextAlignCenter
+	p.TooSmall = newParagraph("")
+	p.TooSmall.Alignment = fyne.TextAlignCenter
+	p.TooSmall.Importance = widget.WarningImportance
+	p.TooSmall.TextStyle.Bold = true
+	p.TooSmall.Hide()
 
 	p.SpeedText = widget.NewLabel("")
 	p.Speed = widget.NewSlider(minFPS, maxFPS)
@@ -83,7 +91,6 @@ func newQRPlayer(u *UI, data []byte, seq *qr.Sequence) *QRPlayer {
 		names = append(names, profileNames[pr])
 	}
 	p.Profile = widget.NewSelect(names, nil)
-	profile := container.NewGridWrap(fyne.NewSize(300, p.Profile.MinSize().Height), p.Profile)
 	p.Profile.SetSelected(profileNames[seq.Profile()])
 	p.Profile.OnChanged = p.changeProfile
 
@@ -92,11 +99,15 @@ func newQRPlayer(u *UI, data []byte, seq *qr.Sequence) *QRPlayer {
 	p.Next = widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() { p.Step(1) })
 	p.Close = widget.NewButtonWithIcon("Close", theme.CancelIcon(), u.Back)
 
-	controls := container.NewHBox(p.Previous, p.Pause, p.Next, p.Counter,
-		widget.NewSeparator(), p.SpeedText, container.NewGridWrap(fyne.NewSize(160, 36), p.Speed),
-		widget.NewSeparator(), profile, p.Close)
+	// On a narrow screen the speed in words goes first, then the counter.
+	speed := container.NewGridWrap(fyne.NewSize(140, p.Speed.MinSize().Height), p.Speed)
+	controls := container.New(&priorityRow{
+		items:  []rowItem{{}, {}, {}, {drop: 2}, {drop: 1}, {}, {}, {}},
+		right:  8,
+		center: true,
+	}, p.Previous, p.Pause, p.Next, p.Counter, p.SpeedText, speed, p.Profile, p.Close)
 	area := container.New(&pixelLayout{p: p}, p.Image)
-	p.content = container.NewBorder(p.Help, container.NewCenter(controls), nil, nil, area)
+	p.content = container.NewBorder(container.NewVBox(p.Help, p.TooSmall), controls, nil, nil, area)
 	p.setFPS(defaultFPS)
 	p.showFrame()
 	return p
@@ -292,9 +303,16 @@ func (p *QRPlayer) apply(img image.Image) {
 		"It needs any %d of these %d codes, in any order; keep them moving until it says it has them all.", need, n))
 }
 
+// minPixelsPerModule is the fewest screen pixels per module a code needs
+// for a laptop camera across a table to tell its modules apart: with
+// fewer, a Normal code (97 modules with its quiet zone) is under 6 cm wide
+// on a common 1366×768 laptop screen.
+const minPixelsPerModule = 3
+
 // fit chooses the largest whole number of pixels per module at which the
 // code fits in size (in Fyne units at the canvas scale) and redraws the
-// code if that changed. It returns the image's size in Fyne units.
+// code if that changed. It returns the image's size in Fyne units. When
+// that number is too small for a camera it says what to do instead.
 func (p *QRPlayer) fit(size fyne.Size, scale float32) fyne.Size {
 	modules := p.Modules()
 	px := int(math.Floor(float64(min(size.Width, size.Height) * scale)))
@@ -302,12 +320,45 @@ func (p *QRPlayer) fit(size fyne.Size, scale float32) fyne.Size {
 	p.mu.Lock()
 	changed := ppm != p.ppm
 	p.ppm = ppm
+	profile := p.seq.Profile()
 	p.mu.Unlock()
 	if changed {
 		p.showFrame()
 	}
+	p.sayTooSmall(tooSmallWords(profile, ppm, px))
 	side := float32(modules*ppm) / scale
 	return fyne.NewSize(side, side)
+}
+
+// tooSmallWords says what to do when codes of profile drawn at ppm pixels
+// per module in px screen pixels are too small for a camera, or "" when
+// they are large enough.
+func tooSmallWords(profile qr.Profile, ppm, px int) string {
+	if ppm >= minPixelsPerModule {
+		return ""
+	}
+	if profile != qr.Robust && px/robustModules >= minPixelsPerModule {
+		return "These codes are too fine for this screen. Use the Robust setting on this screen."
+	}
+	return "The codes are too small for a camera to read. Make the window larger, or use a larger screen."
+}
+
+// robustModules is the width of a Robust code in modules, quiet zone
+// included.
+var robustModules = 17 + 4*qr.Robust.Version() + 8
+
+// sayTooSmall shows words under the help, or hides the note when words
+// is empty.
+func (p *QRPlayer) sayTooSmall(words string) {
+	if words == p.TooSmall.Text && p.TooSmall.Visible() == (words != "") {
+		return
+	}
+	p.TooSmall.SetText(words)
+	if words == "" {
+		p.TooSmall.Hide()
+	} else {
+		p.TooSmall.Show()
+	}
 }
 
 // pixelLayout centres the code at whole screen pixels, at the size fit

@@ -37,7 +37,7 @@ func openPlayer(t *testing.T) (*cellWorld, *QRPlayer) {
 
 func TestQRPlayer(t *testing.T) {
 	w, p := openPlayer(t)
-	if w.u.Win.Content() == w.u.Tabs {
+	if w.u.Shown() == w.u.Tabs {
 		t.Fatal("the player is not shown over the window")
 	}
 	n := p.Sequence().Len()
@@ -82,6 +82,7 @@ func TestQRPlayer(t *testing.T) {
 	}
 
 	t.Run("whole pixels", func(t *testing.T) { checkWholePixels(t, w, p) })
+	t.Run("too small", func(t *testing.T) { checkTooSmall(t, w, p) })
 	t.Run("profile", func(t *testing.T) { checkProfile(t, p) })
 
 	// The keyboard: space plays and pauses, arrows step.
@@ -103,7 +104,7 @@ func TestQRPlayer(t *testing.T) {
 
 	// Close returns to the tabs.
 	test.Tap(p.Close)
-	if w.u.Sync.Player != nil || w.u.Win.Content() != w.u.Tabs {
+	if w.u.Sync.Player != nil || w.u.Shown() != w.u.Tabs {
 		t.Error("Close did not return to the Sync screen")
 	}
 	if c.OnTypedKey() != nil {
@@ -157,5 +158,55 @@ func checkProfile(t *testing.T, p *QRPlayer) {
 	p.Wait()
 	if p.Playing() {
 		t.Error("Pause did not stop the codes")
+	}
+}
+
+// checkTooSmall shrinks the window until the codes are too fine for a
+// camera and checks that the player says what to do.
+func checkTooSmall(t *testing.T, w *cellWorld, p *QRPlayer) {
+	defer p.Profile.SetSelected(profileNames[qr.Normal])
+	p.Profile.SetSelected(profileNames[qr.Normal])
+	w.u.Win.Resize(smallScreen)
+	if p.TooSmall.Visible() {
+		t.Errorf("1024×576: %q, with %d pixels per module", p.TooSmall.Text, p.PixelsPerModule())
+	}
+	if p.PixelsPerModule() < minPixelsPerModule {
+		t.Errorf("1024×576: %d pixels per module", p.PixelsPerModule())
+	}
+	// A window too low for Normal codes at 3 pixels per module.
+	for h := float32(560); h > 200 && p.PixelsPerModule() >= minPixelsPerModule; h -= 10 {
+		w.u.Win.Resize(fyne.NewSize(900, h))
+	}
+	if p.PixelsPerModule() >= minPixelsPerModule || !p.TooSmall.Visible() || p.TooSmall.Text == "" {
+		t.Errorf("%v at %d pixels per module: note %q (shown %v)", w.u.Win.Canvas().Size(), p.PixelsPerModule(), p.TooSmall.Text, p.TooSmall.Visible())
+	}
+	w.u.Win.Resize(fyne.NewSize(900, 300))
+	if !p.TooSmall.Visible() || strings.Contains(p.TooSmall.Text, "Robust") {
+		t.Errorf("Robust in a 900×300 window: %q", p.TooSmall.Text)
+	}
+}
+
+func TestTooSmallWords(t *testing.T) {
+	normal := 17 + 4*qr.Normal.Version() + 8
+	for _, c := range []struct {
+		profile qr.Profile
+		px      int
+		want    string
+	}{
+		{qr.Normal, 4 * normal, ""},
+		{qr.Normal, 3 * normal, ""},
+		// Too fine as Normal, large enough as Robust.
+		{qr.Normal, 3*normal - 1, "Use the Robust setting on this screen"},
+		{qr.Dense, 3 * normal, "Use the Robust setting on this screen"},
+		{qr.Robust, 3 * robustModules, ""},
+		// Too small even for Robust codes.
+		{qr.Robust, 3*robustModules - 1, "Make the window larger"},
+		{qr.Normal, 3*robustModules - 1, "Make the window larger"},
+	} {
+		ppm := c.px / (17 + 4*c.profile.Version() + 8)
+		got := tooSmallWords(c.profile, ppm, c.px)
+		if c.want == "" && got != "" || c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("%v in %d pixels: %q, want %q", c.profile, c.px, got, c.want)
+		}
 	}
 }

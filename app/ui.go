@@ -64,6 +64,8 @@ type UI struct {
 
 	pages []page
 	busy  sync.WaitGroup
+	shown fyne.CanvasObject
+	tips  *tipLayer
 
 	repMu sync.Mutex
 	rep   *reputation.Result
@@ -78,8 +80,10 @@ func New(a fyne.App, opts Options) *UI {
 	a.Settings().SetTheme(calmTheme{})
 	u.Win = a.NewWindow(Title)
 	u.Win.SetIcon(appIcon())
-	u.Win.Resize(fyne.NewSize(1040, 720))
+	u.Win.Resize(defaultWindowSize)
 	u.Win.SetOnClosed(func() {
+		rememberWindowSize(a.Preferences(), u.Win.Canvas().Size())
+		tipLayers.Delete(u.Win.Canvas())
 		if u.Meet != nil {
 			u.Meet.StopScanning()
 		}
@@ -280,10 +284,22 @@ func (u *UI) closePages() {
 // loses it first: a text field that leaves the window with the old content
 // would otherwise keep its cursor blinking unseen, and the window would be
 // drawn again many times a second for nothing.
+//
+// The content is laid under the layer that shows the whole text of a
+// label cut short ([clipLabel]); [UI.Shown] returns the content itself.
 func (u *UI) setContent(content fyne.CanvasObject) {
 	u.Win.Canvas().Unfocus()
-	u.Win.SetContent(content)
+	if u.tips == nil {
+		u.tips = newTipLayer(u.Win.Canvas())
+	}
+	u.tips.bubble.Hide()
+	u.shown = content
+	u.Win.SetContent(container.NewStack(content, u.tips.layer))
 }
+
+// Shown returns what the window shows: the start screen, the tabs or the
+// page laid over them.
+func (u *UI) Shown() fyne.CanvasObject { return u.shown }
 
 // showStart shows the way in: making a card or restoring a backup on a new
 // device, the unlock screen otherwise.
@@ -356,7 +372,8 @@ func (u *UI) closeService() {
 }
 
 // ask shows a dialog with body and two buttons, [UI.Yes] labelled yes and
-// [UI.No] labelled "Cancel". Tapping Yes closes it and calls then.
+// [UI.No] labelled "Cancel". Tapping Yes closes it and calls then. A body
+// taller than the window scrolls between the title and the buttons.
 func (u *UI) ask(title string, body fyne.CanvasObject, yes string, then func()) {
 	u.askWith(title, body, yes, "Cancel", then)
 }
@@ -371,7 +388,7 @@ func (u *UI) askWith(title string, body fyne.CanvasObject, yes, no string, then 
 	u.Yes.Importance = widget.HighImportance
 	u.No = widget.NewButton(no, func() { d.Hide() })
 	buttons := container.NewHBox(layout.NewSpacer(), u.No, u.Yes)
-	d = dialog.NewCustomWithoutButtons(title, container.NewVBox(body, buttons), u.Win)
+	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, buttons, nil, nil, u.scrollInDialog(body)), u.Win)
 	d.Resize(fyne.NewSize(520, 0))
 	u.showDialog(d)
 }
@@ -399,7 +416,7 @@ func (u *UI) confirmUnverified(id identity.ID, doing string, then func()) {
 func (u *UI) tell(title, message string) {
 	l := widget.NewLabel(message)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, "OK", l, u.Win)
+	d := dialog.NewCustom(title, "OK", u.scrollInDialog(l), u.Win)
 	d.Resize(fyne.NewSize(460, 0))
 	u.showDialog(d)
 }

@@ -192,7 +192,7 @@ func TestNewShowsFirstRunOnEmptyHome(t *testing.T) {
 	if !u.Start.FirstRun || u.Start.Choices == nil || u.Start.Name == nil {
 		t.Fatal("an empty home does not offer to make a card")
 	}
-	if u.Win.Content() != u.Start.Content() {
+	if u.Shown() != u.Start.Content() {
 		t.Fatal("the window does not show the start screen")
 	}
 	if u.Win.Title() != Title {
@@ -212,7 +212,7 @@ func TestUnlockedShowsTabs(t *testing.T) {
 	if got := strings.Join(names, ","); got != "People,Meet in person,Cells,Sync,You" {
 		t.Fatalf("tabs = %s", got)
 	}
-	if u.Win.Content() != u.Tabs {
+	if u.Shown() != u.Tabs {
 		t.Fatal("the window does not show the tabs")
 	}
 	// The window fits a small laptop screen with the tabs on the side.
@@ -309,11 +309,11 @@ func TestPagesAndReputationCache(t *testing.T) {
 			t.Fatal("the rating form is not open")
 		}
 		w.u.Back()
-		if w.u.Rate != nil || w.u.Person == nil || w.u.Win.Content() == w.u.Tabs {
+		if w.u.Rate != nil || w.u.Person == nil || w.u.Shown() == w.u.Tabs {
 			t.Fatal("Back from the rating form does not return to Bea's page")
 		}
 		w.u.Back()
-		if w.u.Person != nil || w.u.Win.Content() != w.u.Tabs {
+		if w.u.Person != nil || w.u.Shown() != w.u.Tabs {
 			t.Fatal("Back from Bea's page does not return to the tabs")
 		}
 		w.u.ShowPerson(id(w.cy))

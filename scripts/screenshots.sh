@@ -14,6 +14,14 @@
 # window of the size the app opens with, 1040×720; when a screen moves,
 # update the positions below and look at the pictures again.
 #
+# Then the main screens again on small screens, where the window must open
+# no larger than the screen:
+#
+#   21-small-*   a 1024×600 laptop screen
+#   31-scaled-*  a 1366×768 laptop screen with large text (FYNE_SCALE=1.5)
+#
+#   unlock  people  person  meet  cells  cell  qr-player  sync  you
+#
 # Usage: scripts/screenshots.sh [--binary PATH] [--out DIR] [--timeout SECONDS]
 #   --binary   the program to start (default ./trustdesk)
 #   --out      folder for the screenshots (default screenshots)
@@ -158,7 +166,7 @@ shot 07-sync
 click 60 210
 click 516 216 2
 shot 08-sync-made
-click 580 400 2
+click 580 400 4
 xdotool key space
 shot 09-qr-player
 xdotool key Escape
@@ -176,9 +184,73 @@ shot 11-taken-in
 click 60 380 1.5
 shot 12-you
 
-sleep 1
-if grep -q -e 'WARNING: DATA RACE' -e 'Error in Fyne call thread' "$work/app.log"; then
-	sed 's/^/  | /' "$work/app.log" >&2
-	fail "the app reported a data race or a call off the UI goroutine"
-fi
+# check_log fails if the app reported a data race or a call off the UI
+# goroutine.
+check_log() {
+	sleep 1
+	if grep -q -e 'WARNING: DATA RACE' -e 'Error in Fyne call thread' "$work/app.log"; then
+		sed 's/^/  | /' "$work/app.log" >&2
+		fail "the app reported a data race or a call off the UI goroutine"
+	fi
+}
+check_log
+
+# small_walk SCREEN SCALE FIRST TAG X Y starts the app again on a virtual
+# screen of SCREEN pixels with FYNE_SCALE=SCALE, checks that the window
+# fits on it, and saves the main screens as FIRST-TAG-unlock.png and on.
+# The positions are those of the walk above, times SCALE: the screens keep
+# their places from the top left as the window narrows. Only "Show as QR
+# codes" moves with the width of the Sync screen; it is at X, Y (before
+# scaling). Sam's cell, taken in above, now heads the list of cells.
+small_walk() {
+	local screen="$1" n="$3" tag="$4" show_x="$5" show_y="$6" geometry
+	scale="$2"
+	stop_xvfb
+	start_xvfb "$screen"
+	(cd "$inbox" && HOME="$inbox" FYNE_SCALE="$scale" exec "$binary" --home "$home") >"$work/app.log" 2>&1 &
+	app_pid=$!
+	wait_for_window
+	geometry="$(xwininfo -id "$window" | awk '/Width:/ { w = $2 } /Height:/ { h = $2 } END { print w "x" h }')"
+	echo "on a ${screen} screen with FYNE_SCALE=${scale}: the window is ${geometry}"
+	if ((${geometry%x*} > ${screen%x*} || ${geometry#*x} > ${screen#*x})); then
+		fail "the window (${geometry}) is larger than the ${screen} screen"
+	fi
+	step() { n=$((n + 1)); shot "$(printf '%02d' "$n")-$tag-$1"; }
+	n=$((n - 1))
+	step unlock
+	xdotool type --delay 40 demo
+	xdotool key Return
+	sleep 4
+	step people
+	sclick 300 120 1.5
+	step person
+	sclick 40 20
+	sclick 60 130 1.5
+	step meet
+	sclick 60 210
+	step cells
+	sclick 250 240
+	step cell
+	sclick 500 216 2
+	sclick "$show_x" "$show_y" 4
+	xdotool key space
+	step qr-player
+	xdotool key Escape
+	sleep 0.8
+	sclick 60 295
+	step sync
+	sclick 60 380 1.5
+	step you
+	check_log
+}
+
+# sclick X Y clicks at X, Y times the scale.
+sclick() {
+	click "$(awk -v v="$1" -v s="$scale" 'BEGIN { printf "%d", v * s }')" \
+		"$(awk -v v="$2" -v s="$scale" 'BEGIN { printf "%d", v * s }')" "${3:-0.8}"
+}
+
+small_walk 1024x600 1 21 small 573 401
+small_walk 1366x768 1.5 31 scaled 517 401
+
 echo "done: $(find "$out" -name '[0-9][0-9]-*.png' | wc -l) screenshots in $out/"

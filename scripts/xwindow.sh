@@ -4,7 +4,9 @@
 # timeout (seconds); this file creates $work (removed on exit, with Xvfb and
 # the app stopped) and provides:
 #
-#   start_xvfb       start Xvfb on a free display, export DISPLAY, set deadline
+#   start_xvfb [WxH] start Xvfb on a free display with a screen of W×H
+#                    pixels (default 1280x800), export DISPLAY, set deadline
+#   stop_xvfb        stop the app and Xvfb, so start_xvfb can start another
 #   wait_for_window  wait for a viewable window titled "trustdesk"; sets window
 #
 # The app is started by the sourcing script, which keeps its pid in app_pid.
@@ -12,9 +14,15 @@
 work="$(mktemp -d)"
 xvfb_pid=""
 app_pid=""
-xwindow_cleanup() {
+xwindow_cleanup_processes() {
 	[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
 	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+	app_pid=""
+	xvfb_pid=""
+	return 0
+}
+xwindow_cleanup() {
+	xwindow_cleanup_processes
 	rm -rf "$work"
 	return 0
 }
@@ -23,7 +31,8 @@ trap 'exit 130' INT TERM
 
 start_xvfb() {
 	# Xvfb picks a free display number itself and writes it to file descriptor 3.
-	Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+	rm -f "$work/display"
+	Xvfb -displayfd 3 -screen 0 "${1:-1280x800}x24" -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
 	xvfb_pid=$!
 	deadline=$((SECONDS + timeout))
 	until [ -s "$work/display" ]; do
@@ -39,6 +48,10 @@ start_xvfb() {
 		((SECONDS < deadline)) || fail "Xvfb on $DISPLAY does not answer"
 		sleep 0.1
 	done
+}
+
+stop_xvfb() {
+	xwindow_cleanup_processes
 }
 
 wait_for_window() {
