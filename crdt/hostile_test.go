@@ -56,6 +56,19 @@ func hostileCell(t testing.TB, n int) (*Cell, []StatementID) {
 	return c, c.State().Heads
 }
 
+// votedOut plays the common start of the attacks: in a cell of persons
+// 0-3, persons 0 and 1 vote person 3 (Mal) out on the honest replica,
+// while Mal's stale replica never sees the votes. heads are the cell's
+// heads before the votes.
+func votedOut(t testing.TB) (honest, stale *Cell, heads []StatementID) {
+	t.Helper()
+	base, heads := hostileCell(t, 4)
+	honest = must(Load(base.Save()))
+	must(honest.VoteExclude(person(t, 0), person(t, 3).Card.ID(), t0))
+	must(honest.VoteExclude(person(t, 1), person(t, 3).Card.ID(), t0))
+	return honest, must(Load(base.Save())), heads
+}
+
 // merged returns a cell holding everything of the replicas given.
 func merged(t testing.TB, cs ...*Cell) *Cell {
 	t.Helper()
@@ -79,12 +92,8 @@ func status(st *State, p *identity.Identity) Status {
 // Attack 1: Mal's stale device never saw the votes against him; he sends
 // one member a policy with a huge quorum, with a ground-small id.
 func TestAttackStalePolicyDoesNotRescue(t *testing.T) {
-	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base, heads := hostileCell(t, 4)
-	honest := must(Load(base.Save()))
-	must(honest.VoteExclude(a, mal.Card.ID(), t0))
-	must(honest.VoteExclude(b, mal.Card.ID(), t0))
-	stale := must(Load(base.Save()))
+	mal := person(t, 3)
+	honest, stale, heads := votedOut(t)
 	forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, heads, true)
 	for _, order := range [][]*Cell{{honest, stale}, {stale, honest}} {
 		st := merged(t, order...).State()
@@ -92,18 +101,13 @@ func TestAttackStalePolicyDoesNotRescue(t *testing.T) {
 			t.Fatalf("Mal %s, policy %+v", status(st, mal), st.Policy)
 		}
 	}
-	_ = c
 }
 
 // Attack 1b: the stale device admits fakes who accept at once, raising
 // the number of votes a majority needs.
 func TestAttackConcurrentFakesDoNotRescue(t *testing.T) {
-	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base, heads := hostileCell(t, 4)
-	honest := must(Load(base.Save()))
-	must(honest.VoteExclude(a, mal.Card.ID(), t0))
-	must(honest.VoteExclude(b, mal.Card.ID(), t0))
-	stale := must(Load(base.Save()))
+	mal := person(t, 3)
+	honest, stale, heads := votedOut(t)
 	prev := heads
 	for i := 4; i < 8; i++ {
 		adm := forge(t, stale, mal, &Statement{Kind: KindAdmit, Card: person(t, i).Card}, prev, true)
@@ -122,18 +126,13 @@ func TestAttackConcurrentFakesDoNotRescue(t *testing.T) {
 			t.Fatalf("a fake Mal admitted concurrently with the votes is a member")
 		}
 	}
-	_ = c
 }
 
 // Attack 2: a backdated leave turns nothing into "left"; an accomplice
 // cannot admit him again.
 func TestAttackBackdatedLeave(t *testing.T) {
-	a, b, acc, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base, heads := hostileCell(t, 4)
-	honest := must(Load(base.Save()))
-	must(honest.VoteExclude(a, mal.Card.ID(), t0))
-	must(honest.VoteExclude(b, mal.Card.ID(), t0))
-	stale := must(Load(base.Save()))
+	acc, mal := person(t, 2), person(t, 3)
+	honest, stale, heads := votedOut(t)
 	leave := forge(t, stale, mal, &Statement{Kind: KindLeave}, heads, true)
 	again := forge(t, stale, acc, &Statement{Kind: KindAdmit, Card: mal.Card}, []StatementID{leave.id}, true)
 	forge(t, stale, mal, &Statement{Kind: KindJoin}, []StatementID{again.id}, true)
@@ -147,11 +146,7 @@ func TestAttackBackdatedLeave(t *testing.T) {
 // and votes against the people who voted him out.
 func TestAttackRevenge(t *testing.T) {
 	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base, heads := hostileCell(t, 4)
-	honest := must(Load(base.Save()))
-	must(honest.VoteExclude(a, mal.Card.ID(), t0))
-	must(honest.VoteExclude(b, mal.Card.ID(), t0))
-	stale := must(Load(base.Save()))
+	honest, stale, heads := votedOut(t)
 	p := forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1}}, heads, true)
 	prev := []StatementID{p.id}
 	for _, x := range []*identity.Identity{a, b, c} {
@@ -174,12 +169,8 @@ func TestAttackRevenge(t *testing.T) {
 // voter. Neither side saw the other; the side with more votes against
 // it, then the junior member, loses: Mal (admitted after the founder).
 func TestAttackRevengeWithAccomplice(t *testing.T) {
-	a, b, acc, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base, heads := hostileCell(t, 4)
-	honest := must(Load(base.Save()))
-	must(honest.VoteExclude(a, mal.Card.ID(), t0))
-	must(honest.VoteExclude(b, mal.Card.ID(), t0))
-	stale := must(Load(base.Save()))
+	a, acc, mal := person(t, 0), person(t, 2), person(t, 3)
+	honest, stale, heads := votedOut(t)
 	forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
 	forge(t, stale, acc, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
 	st := merged(t, stale, honest).State()
