@@ -190,12 +190,12 @@ func controls(k Kind) bool {
 }
 
 // helps reports whether s could help its author escape the votes against
-// them: by admitting people (more members need more votes), by changing
-// the rules, or by voting against someone who voted against them. A vote
-// against anyone else, an acceptance or a leave cannot.
+// them: by changing who is a member (more members need more votes; a
+// leave changes the counts), by changing the rules, or by voting against
+// someone who voted against them. A vote against anyone else cannot.
 func helps(s *Statement, votersAgainst map[identity.ID]map[identity.ID]bool) bool {
 	switch s.Kind {
-	case KindAdmit, KindPolicy:
+	case KindAdmit, KindJoin, KindLeave, KindPolicy:
 		return true
 	case KindExclude:
 		return votersAgainst[s.Author][s.Subject]
