@@ -69,6 +69,7 @@ type CellsScreen struct {
 	detail  *fyne.Container
 	members *fyne.Container
 	invite  *fyne.Container
+	actions *fyne.Container
 	content fyne.CanvasObject
 }
 
@@ -152,7 +153,8 @@ func newCellsScreen(u *UI) *CellsScreen {
 	s.Accept.Importance = widget.HighImportance
 	s.Decline = widget.NewButtonWithIcon("Turn it down", theme.CancelIcon(), s.askDecline)
 	s.invite = container.NewGridWrap(fyne.NewSize(260, 38), s.Accept, s.Decline)
-	actions := container.NewGridWrap(fyne.NewSize(260, 38), s.Admit, s.Policy, s.SyncCell, s.Leave)
+	s.actions = container.NewGridWrap(fyne.NewSize(260, 38), s.Admit, s.Policy, s.SyncCell, s.Leave)
+	actions := s.actions
 	s.detail = container.NewVBox(s.Title, s.Summary, s.Rules, s.invite, actions, widget.NewSeparator(), s.members, s.Votes)
 	s.detail.Hide()
 
@@ -238,8 +240,10 @@ func (s *CellsScreen) show(v *core.CellView) {
 	member := v.Me == crdt.StatusMember
 	if v.Invitation {
 		s.invite.Show()
+		s.actions.Hide()
 	} else {
 		s.invite.Hide()
+		s.actions.Show()
 	}
 	for _, b := range []*widget.Button{s.Admit, s.Policy, s.SyncCell, s.Leave} {
 		if member {
@@ -524,7 +528,7 @@ func (s *CellsScreen) askPolicy() {
 // cellListLine is the second line of a cell in the list.
 func cellListLine(v *core.CellView) string {
 	if v.Invitation {
-		return "You are invited: open the cell to accept or decline"
+		return "Invitation · open it to accept"
 	}
 	return countWords(v.Current, "member", "members") + " · " + standingWords(v.Me)
 }
@@ -564,7 +568,11 @@ func cellSummary(v *core.CellView) string {
 	}
 	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " +
 		strings.Join(parts, ", ") + "; " + countWords(v.Ratings, "rating counts", "ratings count") + "."
-	if v.Me != crdt.StatusMember {
+	switch {
+	case v.Invitation:
+		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", personNames(v.InvitedBy)) +
+			strings.Join(parts, ", ") + "; " + countWords(v.Ratings, "rating counts", "ratings count") + "."
+	case v.Me != crdt.StatusMember:
 		s += " You can still read what you received, but you cannot change anything here."
 	}
 	return s

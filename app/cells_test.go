@@ -367,3 +367,43 @@ func TestCellsEmptyAndErrors(t *testing.T) {
 		t.Errorf("admitting with nobody left: %q", dialogText(u))
 	}
 }
+
+// TestCellsInvitation: a cell that lists me arrives as an invitation; the
+// screen says who invited me, offers only Accept and Turn it down, and
+// Accept makes me a member.
+func TestCellsInvitation(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.Cells
+	v, err := w.ann.NewCell("Garden street")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ann.Admit(v.ID, w.mara.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	to := w.mara.Card().ID()
+	res, err := w.ann.Export(core.ExportRequest{To: &to, Cells: []crdt.CellID{v.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
+	u.Changed()
+	if s.Selected == nil || !s.Selected.Invitation {
+		t.Fatal("the cell did not arrive as an invitation")
+	}
+	if !strings.HasPrefix(s.Summary.Text, "You are invited by Ann.") || !s.invite.Visible() || s.actions.Visible() {
+		t.Errorf("invitation screen: %q, answer buttons %v, member actions %v", s.Summary.Text, s.invite.Visible(), s.actions.Visible())
+	}
+	if got := cellListLine(s.Views[0]); got != "Invitation · open it to accept" {
+		t.Errorf("list line = %q", got)
+	}
+	if _, err := w.mara.Rate(w.ann.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5}, nil); err == nil {
+		t.Error("a rating went into a cell I have not accepted")
+	}
+	test.Tap(s.Accept)
+	if s.Selected.Me != crdt.StatusMember || s.Selected.Invitation || s.invite.Visible() || !s.actions.Visible() {
+		t.Fatalf("after accepting: %s, invitation %v", s.Selected.Me, s.Selected.Invitation)
+	}
+}

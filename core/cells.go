@@ -34,8 +34,10 @@ type CellView struct {
 	Policy  crdt.Policy
 	Me      crdt.Status // my standing in the cell ("" if never a member)
 	// Invitation is true while I am invited (or vouched for) and have not
-	// accepted: nothing of mine goes into the cell until I do.
+	// accepted: nothing of mine goes into the cell until I do. InvitedBy
+	// lists who vouched for me.
 	Invitation bool
+	InvitedBy  []Person
 	Members    []MemberView
 	// Current is the number of current members.
 	Current int
@@ -251,6 +253,9 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 		}
 		if mv.IsMe {
 			v.Me = m.Status
+			if v.Invitation {
+				v.InvitedBy = mv.VouchedBy
+			}
 		}
 		v.Members = append(v.Members, mv)
 	}
