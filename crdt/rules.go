@@ -183,12 +183,6 @@ type candidate struct {
 	contested []int // their statements that some vote against them did not see
 }
 
-// controls reports whether a statement of kind k can change who is a
-// member or what the rules are.
-func controls(k Kind) bool {
-	return k == KindAdmit || k == KindJoin || k == KindExclude || k == KindLeave || k == KindPolicy
-}
-
 // helps reports whether s could help its author escape the votes against
 // them: by changing who is a member (more members need more votes; a
 // leave changes the counts), by changing the rules, or by voting against
