@@ -488,81 +488,79 @@ func (a *applier) run() {
 
 // apply applies the statement order[i].
 func (a *applier) apply(i int) {
-	{
-		s := a.order[i].e.stmt
-		if r, ok := a.cut[i]; ok {
-			a.effect[i] = true // it may have had one, were it not cut
-			a.rejected = append(a.rejected, rejection{i, r, "made concurrently with the end of the author's membership, or with votes to exclude the author"})
+	s := a.order[i].e.stmt
+	if r, ok := a.cut[i]; ok {
+		a.effect[i] = true // it may have had one, were it not cut
+		a.rejected = append(a.rejected, rejection{i, r, "made concurrently with the end of the author's membership, or with votes to exclude the author"})
+		return
+	}
+	if s.Kind == KindFound {
+		if a.founded {
+			a.rejected = append(a.rejected, rejection{i, ReasonDuplicateFound, "the cell was already founded"})
 			return
 		}
-		if s.Kind == KindFound {
-			if a.founded {
-				a.rejected = append(a.rejected, rejection{i, ReasonDuplicateFound, "the cell was already founded"})
-				return
-			}
-			a.founded = true
-			a.name = s.Name
-			a.founder = s.Author
-			a.policy = s.Policy
-			a.card(s.Card)
-			m := a.member(s.Author)
-			m.Status = StatusMember
-			m.Admission, m.Joined = s.id, s.id
-			a.current++
-			a.joinedAt[s.Author] = i
-			a.counted++
-			return
-		}
-		if !a.founded {
-			a.noAuthority(i, "the cell is not founded")
-			return
-		}
-		// A person's first statement in the cell is their acceptance of
-		// the invitation (SCHEMA §3, join).
-		if m := a.index[s.Author]; m != nil && m.Status == StatusPending && m.Joined == (StatementID{}) {
-			m.Joined = s.id
-			a.joinAt[s.Author] = i
-			if s.Kind == KindJoin {
-				a.counted++
-			}
-			a.settle(i, []identity.ID{s.Author}, nil, false)
-			if s.Kind == KindJoin {
-				return
-			}
-		}
+		a.founded = true
+		a.name = s.Name
+		a.founder = s.Author
+		a.policy = s.Policy
+		a.card(s.Card)
+		m := a.member(s.Author)
+		m.Status = StatusMember
+		m.Admission, m.Joined = s.id, s.id
+		a.current++
+		a.joinedAt[s.Author] = i
+		a.counted++
+		return
+	}
+	if !a.founded {
+		a.noAuthority(i, "the cell is not founded")
+		return
+	}
+	// A person's first statement in the cell is their acceptance of
+	// the invitation (SCHEMA §3, join).
+	if m := a.index[s.Author]; m != nil && m.Status == StatusPending && m.Joined == (StatementID{}) {
+		m.Joined = s.id
+		a.joinAt[s.Author] = i
 		if s.Kind == KindJoin {
-			a.noAuthority(i, "the author was not invited, or had accepted already")
+			a.counted++
+		}
+		a.settle(i, []identity.ID{s.Author}, nil, false)
+		if s.Kind == KindJoin {
 			return
 		}
-		if !a.isMember(s.Author) {
-			a.noAuthority(i, "the author is not a member")
-			return
-		}
-		switch s.Kind {
-		case KindAdmit:
-			a.admit(i, s)
-		case KindCard:
-			a.card(s.Card)
-			a.counted++
-		case KindRate:
-			a.rate(i, s)
-		case KindExclude:
-			a.vote(i, s)
-		case KindLeave:
-			m := a.index[s.Author]
-			a.endMembership(m)
-			m.Status = StatusLeft
-			m.End = s.id
-			a.effect[i] = true
-			m.Joined = StatementID{}
-			a.ends = append(a.ends, end{s.Author, i, ReasonLeft})
-			a.counted++
-			a.settle(i, nil, nil, true)
-		case KindPolicy:
-			a.propose(i, s)
-		default:
-			a.noAuthority(i, "unknown kind")
-		}
+	}
+	if s.Kind == KindJoin {
+		a.noAuthority(i, "the author was not invited, or had accepted already")
+		return
+	}
+	if !a.isMember(s.Author) {
+		a.noAuthority(i, "the author is not a member")
+		return
+	}
+	switch s.Kind {
+	case KindAdmit:
+		a.admit(i, s)
+	case KindCard:
+		a.card(s.Card)
+		a.counted++
+	case KindRate:
+		a.rate(i, s)
+	case KindExclude:
+		a.vote(i, s)
+	case KindLeave:
+		m := a.index[s.Author]
+		a.endMembership(m)
+		m.Status = StatusLeft
+		m.End = s.id
+		a.effect[i] = true
+		m.Joined = StatementID{}
+		a.ends = append(a.ends, end{s.Author, i, ReasonLeft})
+		a.counted++
+		a.settle(i, nil, nil, true)
+	case KindPolicy:
+		a.propose(i, s)
+	default:
+		a.noAuthority(i, "unknown kind")
 	}
 }
 
