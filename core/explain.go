@@ -97,6 +97,8 @@ func Explain(err error) string {
 		return sentence("That is not possible in this cell", detail(err, crdt.ErrNotAllowed))
 	case errors.Is(err, crdt.ErrInvalid):
 		return sentence("That cannot be recorded", detail(err, crdt.ErrInvalid))
+	case errors.Is(err, crdt.ErrTooComplex):
+		return "The file holds a cell that would take far too much work to check (it may have been made to slow trustdesk down), so it was refused; nothing was changed."
 	case errors.Is(err, crdt.ErrCouldNotCheck):
 		return "The file could not be checked safely (it took too long or needed too much memory), so it was not used; nothing was changed."
 	case errors.Is(err, crdt.ErrDamaged), errors.Is(err, crdt.ErrMalformed), errors.Is(err, crdt.ErrWrongCell):

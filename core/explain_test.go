@@ -44,3 +44,11 @@ func TestReasonWords(t *testing.T) {
 		}
 	}
 }
+
+// A cell too costly to check is refused in its own words, not as damage.
+func TestExplainTooComplex(t *testing.T) {
+	got := Explain(fmt.Errorf("check cell data: %w", crdt.ErrTooComplex))
+	if !strings.Contains(got, "too much work") || !strings.Contains(got, "nothing was changed") {
+		t.Errorf("Explain(ErrTooComplex) = %q", got)
+	}
+}

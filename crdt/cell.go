@@ -439,7 +439,7 @@ func (c *Cell) checkWork() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.state = nil
-	_, err := c.deriveWithin(WorkLimit(len(c.entries)))
+	_, err := c.deriveWithin(workLimit(len(c.entries)))
 	return err
 }
 

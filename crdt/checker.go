@@ -97,6 +97,9 @@ func (ch *Checker) checkBytes(ctx context.Context, base, input []byte) (*CheckRe
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkWork(); err != nil {
+		return nil, fmt.Errorf("check cell data: %w", err)
+	}
 	return c.result(), nil
 }
 
@@ -111,6 +114,9 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 	c, err := cellFrom(nil, slices.Clone(doc), res, nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	if err := c.checkWork(); err != nil {
+		return nil, nil, fmt.Errorf("check cell data: %w", err)
 	}
 	return c, c.result(), nil
 }

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -429,4 +430,36 @@ func hostileCase(t *testing.T, seed uint64) (int, error) {
 		}
 	}
 	return attacked, nil
+}
+
+// TestWorkLimitOnEveryPathFromOutside: a cell from outside that would take
+// more work than its limit is refused whether it arrives new, as changes
+// to a cell held, or only to be looked at; nothing is kept.
+func TestWorkLimitOnEveryPathFromOutside(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	held := must(Found(a, "Cell", t0))
+	heads := held.Heads()
+	other := must(Load(held.Save()))
+	admitJoin(other, a, b, t0)
+	chunk := must(other.ChangesSince(heads))
+	ch, ctx := testChecker(), context.Background()
+
+	defer func(f func(int) int) { workLimit = f }(workLimit)
+	workLimit = func(int) int { return 1 }
+	if _, _, err := ch.LoadUntrusted(ctx, other.Save()); !errors.Is(err, ErrTooComplex) {
+		t.Errorf("new cell: %v", err)
+	}
+	if _, err := ch.Extend(ctx, held, chunk); !errors.Is(err, ErrTooComplex) {
+		t.Errorf("changes: %v", err)
+	}
+	if _, err := ch.CheckChanges(ctx, held.Save(), chunk); !errors.Is(err, ErrTooComplex) {
+		t.Errorf("a look: %v", err)
+	}
+	if len(held.State().Members) != 1 {
+		t.Error("a refused change was kept")
+	}
+	workLimit = WorkLimit
+	if _, _, err := ch.LoadUntrusted(ctx, other.Save()); err != nil {
+		t.Errorf("within the limit: %v", err)
+	}
 }

@@ -64,6 +64,9 @@ func (b *budget) over() bool { return b != nil && b.left < 0 }
 // under a tenth of a second (BenchmarkDeriveOpenVotes2500).
 func WorkLimit(n int) int { return 48*n + 400_000 }
 
+// workLimit is the limit checkWork applies; tests lower it.
+var workLimit = WorkLimit
+
 // resolve applies the rules to the ordered statements (SCHEMA §4.4):
 // a first pass, then, for every person who is the subject of votes and
 // made contested statements, a trial without those statements, most
