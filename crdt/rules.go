@@ -421,6 +421,7 @@ type applier struct {
 	// counts them per policy.
 	proposals map[identity.ID]int // -> order index
 	tally     map[Policy]int
+	proposed  *Policy // the policy the statement being applied voted for
 
 	// vouchAt and joinAt hold the order indexes of a pending person's
 	// counted vouches and of their acceptance; effect marks the
@@ -643,6 +644,8 @@ func (a *applier) propose(i int, s *Statement) {
 	a.proposals[s.Author] = i
 	a.tally[s.Policy]++
 	a.counted++
+	p := s.Policy
+	a.proposed = &p
 	a.settle(i, nil, nil, false)
 }
 
@@ -722,6 +725,7 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 				changed = true
 			}
 		}
+		scanAll := all
 		all = false
 		// Exclusions: the smallest subject id whose votes reach the need.
 		var next *Member
@@ -743,14 +747,21 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 			a.exclude(next, at)
 			changed, all = true, true
 		}
-		// Policy: a policy with enough votes of current members.
+		// Policy: a policy with enough votes of current members; only the
+		// one just voted for unless the counts changed, so ten thousand
+		// different proposals cost no scan per statement.
 		need := a.policy.VotesToChange(a.current)
 		var best *Policy
-		for p, n := range a.tally {
-			if n >= need && (best == nil || policyLess(p, *best)) {
-				best = &p
+		if scanAll {
+			for p, n := range a.tally {
+				if n >= need && (best == nil || policyLess(p, *best)) {
+					best = &p
+				}
 			}
+		} else if p := a.proposed; p != nil && a.tally[*p] >= need {
+			best = p
 		}
+		a.proposed = nil
 		if best != nil {
 			for _, i := range a.proposals {
 				if a.order[i].e.stmt.Policy == *best {
