@@ -73,12 +73,20 @@ var workLimit = WorkLimit
 // voted-against first; a person the trial excludes stays excluded and
 // their contested statements do not count.
 func resolve(cell CellID, order []*node, b *budget) *applier {
-	base := settled(cell, order, nil, b)
+	base := settled(cell, order, nil, nil, b)
+	void := afterOwnEnd(cell, order, base, b)
+	if len(void) > 0 {
+		base = settled(cell, order, void, nil, b)
+	}
 	cands := candidates(order, base, b)
 	if len(cands) == 0 || b.over() {
 		return base
 	}
 	frozen := map[int]Reason{}
+	for i, r := range void {
+		frozen[i] = r
+	}
+	excluded := map[int][]identity.ID{}
 	for _, c := range cands {
 		trial := make(map[int]Reason, len(frozen)+len(c.contested))
 		for i, r := range frozen {
@@ -87,26 +95,102 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 		for _, i := range c.contested {
 			trial[i] = ReasonExcluded
 		}
-		t := settled(cell, order, trial, b)
+		t := settled(cell, order, trial, excluded, b)
 		if b.over() {
 			return base
 		}
-		if m := t.index[c.who]; m != nil && m.Status == StatusExcluded {
+		if at, ok := t.excludedAt[c.who]; ok {
 			for _, i := range c.contested {
 				frozen[i] = ReasonExcluded
 			}
+			excluded[at] = append(excluded[at], c.who)
 		}
 	}
-	if len(frozen) == 0 {
+	if len(frozen) == len(void) {
 		return base
 	}
-	return settled(cell, order, frozen, b)
+	return settled(cell, order, frozen, excluded, b)
+}
+
+// afterOwnEnd returns the statements signed by people who, by everything
+// in the statement's own past, had been excluded: no honest device signs
+// those (SCHEMA §4.4, "Signed after the end"). For each person a pass
+// excluded, the first of their statements built on the statement that
+// excluded them that could change who is a member (not a rating or a
+// card) is checked by deriving the cell from that statement's past alone;
+// if they are excluded there, it and every later statement of theirs
+// built on it do not count.
+func afterOwnEnd(cell CellID, order []*node, a *applier, b *budget) map[int]Reason {
+	var void map[int]Reason
+	if len(a.excludedAt) == 0 {
+		return nil
+	}
+	byAuthor := map[identity.ID][]int{}
+	for i, n := range order {
+		x := n.e.stmt.Author
+		if e, ok := a.excludedAt[x]; ok && i > e {
+			byAuthor[x] = append(byAuthor[x], i)
+		}
+	}
+	b.spend(len(order))
+	for x, own := range byAuthor {
+		e := a.excludedAt[x]
+		_, after := related(order, e, b)
+		var done []bool
+		for _, i := range own {
+			if !after[i] || (done != nil && done[i]) || b.over() {
+				continue
+			}
+			if k := order[i].e.stmt.Kind; k == KindRate || k == KindCard {
+				continue // cannot change who is a member
+			}
+			before, later := related(order, i, b)
+			sub := resolve(cell, pastOf(order, before), b)
+			if m := sub.index[x]; m == nil || m.Status != StatusExcluded {
+				continue
+			}
+			if void == nil {
+				void = map[int]Reason{}
+			}
+			if done == nil {
+				done = make([]bool, len(order))
+			}
+			for _, j := range own {
+				if j == i || later[j] {
+					void[j] = ReasonExcluded
+					done[j] = true
+				}
+			}
+		}
+	}
+	return void
+}
+
+// pastOf returns the statements marked in keep, in order, as a graph of
+// their own. keep must hold every ancestor of what it holds, so the order
+// is the one §4.3 gives those statements alone.
+func pastOf(order []*node, keep []bool) []*node {
+	at := make([]int, len(order))
+	var sub []*node
+	for i, n := range order {
+		if !keep[i] {
+			continue
+		}
+		at[i] = len(sub)
+		m := &node{e: n.e}
+		for _, p := range n.prev {
+			m.prev = append(m.prev, at[p])
+			sub[at[p]].next = append(sub[at[p]].next, len(sub))
+		}
+		sub = append(sub, m)
+	}
+	return sub
 }
 
 // settled runs the rules with the statements in cut left out, then
 // leaves out, too, every statement of a member made concurrently with
 // the end of their membership, until that set stops growing.
-func settled(cell CellID, order []*node, cut map[int]Reason, b *budget) *applier {
+func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, b *budget) *applier {
 	own := make(map[int]Reason, len(cut))
 	for i, r := range cut {
 		own[i] = r
@@ -121,6 +205,21 @@ func settled(cell CellID, order []*node, cut map[int]Reason, b *budget) *applier
 	// cut as an excluded person's.
 	forced := map[int][]identity.ID{}
 	isForced := map[identity.ID]bool{}
+	// A person a trial excluded is excluded at the same place here, and
+	// none of their statements made concurrently with it counts, from the
+	// first pass on.
+	for at, ws := range excluded {
+		forced[at] = append(forced[at], ws...)
+		anc, desc := related(order, at, b)
+		for _, w := range ws {
+			isForced[w] = true
+			for _, i := range byAuthor[w] {
+				if _, ok := own[i]; !ok && i != at && !anc[i] && !desc[i] {
+					own[i] = ReasonExcluded
+				}
+			}
+		}
+	}
 	for {
 		a := newApplier(cell, order, own, forced, b)
 		a.run()
@@ -186,14 +285,25 @@ type candidate struct {
 	contested []int // their statements that some vote against them did not see
 }
 
-// helps reports whether s could help its author escape the votes against
-// them: by changing who is a member (more members need more votes; a
-// leave changes the counts), by changing the rules, or by voting against
-// someone who voted against them. A vote against anyone else cannot.
-func helps(s *Statement, votersAgainst map[identity.ID]map[identity.ID]bool) bool {
+// helps reports whether s, at order[i], could help its author escape
+// the votes against them: by changing who is a member (more members need
+// more votes; a leave changes the counts), by voting against someone who
+// voted against them, or by voting for a policy that makes exclusion
+// harder or admission easier than the policy in force when it was
+// placed. A vote against anyone else, or for a policy that makes
+// exclusion no harder, cannot.
+func helps(i int, s *Statement, votersAgainst map[identity.ID]map[identity.ID]bool, base *applier) bool {
 	switch s.Kind {
-	case KindAdmit, KindJoin, KindLeave, KindPolicy:
+	case KindAdmit, KindJoin, KindLeave:
 		return true
+	case KindPolicy:
+		at, ok := base.policyAt[i]
+		if !ok {
+			return true
+		}
+		others := max(at.current-1, 1)
+		return s.Policy.AdmitVouches < at.policy.AdmitVouches ||
+			s.Policy.VotesToExclude(others) > at.policy.VotesToExclude(others)
 	case KindExclude:
 		return votersAgainst[s.Author][s.Subject]
 	}
@@ -233,7 +343,7 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 	mine := map[identity.ID][]int{}
 	for i, n := range order {
 		s := n.e.stmt
-		if helps(s, votersAgainst) && base.effect[i] && len(against[s.Author]) > 0 {
+		if helps(i, s, votersAgainst, base) && base.effect[i] && len(against[s.Author]) > 0 {
 			mine[s.Author] = append(mine[s.Author], i)
 		}
 	}
@@ -321,6 +431,11 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 			joined = len(order)
 		}
 		slices.Sort(contested)
+		for _, i := range contested {
+			if k := order[i].e.stmt.Kind; k == KindLeave {
+				forked[who] = true
+			}
+		}
 		out = append(out, candidate{who: who, forked: forked[who], voters: len(voters), joined: joined, contested: contested})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
@@ -430,10 +545,22 @@ type applier struct {
 	joinAt  map[identity.ID]int
 	effect  []bool
 
+	// policyAt holds, for each policy vote, the policy in force and the
+	// number of members when it was placed.
+	policyAt map[int]policyAt
+	// excludedAt is the order index at which each excluded person was
+	// excluded.
+	excludedAt map[identity.ID]int
+
 	counted  int
 	supers   []StatementID
 	rejected []rejection
 	ends     []end
+}
+
+type policyAt struct {
+	policy  Policy
+	current int
 }
 
 type rejection struct {
@@ -465,6 +592,8 @@ func newApplier(cell CellID, order []*node, cut map[int]Reason, forced map[int][
 		vouchAt:    map[identity.ID][]int{},
 		joinAt:     map[identity.ID]int{},
 		effect:     make([]bool, len(order)),
+		excludedAt: map[identity.ID]int{},
+		policyAt:   map[int]policyAt{},
 	}
 }
 
@@ -493,6 +622,9 @@ func (a *applier) run() {
 // apply applies the statement order[i].
 func (a *applier) apply(i int) {
 	s := a.order[i].e.stmt
+	if s.Kind == KindPolicy {
+		a.policyAt[i] = policyAt{a.policy, a.current}
+	}
 	if r, ok := a.cut[i]; ok {
 		a.effect[i] = true // it may have had one, were it not cut
 		a.rejected = append(a.rejected, rejection{i, r, "made concurrently with the end of the author's membership, or with votes to exclude the author"})
@@ -538,6 +670,9 @@ func (a *applier) apply(i int) {
 		return
 	}
 	if !a.isMember(s.Author) {
+		if m := a.index[s.Author]; m != nil && (m.Status == StatusExcluded || m.Status == StatusLeft) {
+			a.effect[i] = true // it may have had one in another pass
+		}
 		a.noAuthority(i, "the author is not a member")
 		return
 	}
@@ -805,6 +940,7 @@ func (a *applier) exclude(m *Member, at int) {
 	}
 	m.Status = StatusExcluded
 	m.End = a.order[at].e.stmt.id
+	a.excludedAt[m.ID] = at
 	m.ExcludedBy = voters
 	delete(a.votes, m.ID)
 	if wasMember {

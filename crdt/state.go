@@ -526,48 +526,7 @@ func deriveWithin(cell CellID, entries []*entry, verify verifier, limit int) (*S
 	// Step 3: total order. Kahn's algorithm over the prev graph; among the
 	// statements whose prevs are all placed, the smallest id goes first.
 	// Statements whose prevs never all arrive are held.
-	index := make(map[StatementID]int32, len(nodes))
-	for i, e := range nodes {
-		index[e.stmt.id] = int32(i)
-	}
-	waiting := make([]int32, len(nodes))
-	children := make([][]int32, len(nodes))
-	ready := idHeap{nodes: nodes}
-	for i, e := range nodes {
-		for _, p := range e.stmt.Prev {
-			if pi, ok := index[p]; ok {
-				children[pi] = append(children[pi], int32(i))
-			}
-		}
-		waiting[i] = int32(len(e.stmt.Prev))
-		if waiting[i] == 0 {
-			ready.items = append(ready.items, int32(i))
-		}
-	}
-	heap.Init(&ready)
-	order := make([]*node, 0, len(nodes))
-	pos := make([]int32, len(nodes))
-	for i := range pos {
-		pos[i] = -1
-	}
-	for ready.Len() > 0 {
-		i := heap.Pop(&ready).(int32)
-		e := nodes[i]
-		n := &node{e: e}
-		for _, p := range e.stmt.Prev {
-			pi := int(pos[index[p]])
-			n.prev = append(n.prev, pi)
-			order[pi].next = append(order[pi].next, len(order))
-		}
-		pos[i] = int32(len(order))
-		order = append(order, n)
-		for _, c := range children[i] {
-			waiting[c]--
-			if waiting[c] == 0 {
-				heap.Push(&ready, c)
-			}
-		}
-	}
+	order, pos, index := totalOrder(nodes)
 	if len(order) < len(nodes) {
 		for i, e := range nodes {
 			if pos[i] >= 0 {
@@ -607,6 +566,57 @@ func deriveWithin(cell CellID, entries []*entry, verify verifier, limit int) (*S
 	}
 	slices.SortFunc(st.Invalid, func(x, y Rejected) int { return strings.Compare(x.Key, y.Key) })
 	return st, nil
+}
+
+// totalOrder places the verified statements in the total order of
+// SCHEMA step 3: Kahn's algorithm over the prev graph; among the
+// statements whose prevs are all placed, the smallest id goes first.
+// pos gives each statement's place in order, or -1 when one of its prevs
+// never arrived; index maps ids to positions in nodes.
+func totalOrder(nodes []*entry) (order []*node, pos []int32, index map[StatementID]int32) {
+	index = make(map[StatementID]int32, len(nodes))
+	for i, e := range nodes {
+		index[e.stmt.id] = int32(i)
+	}
+	waiting := make([]int32, len(nodes))
+	children := make([][]int32, len(nodes))
+	ready := idHeap{nodes: nodes}
+	for i, e := range nodes {
+		for _, p := range e.stmt.Prev {
+			if pi, ok := index[p]; ok {
+				children[pi] = append(children[pi], int32(i))
+			}
+		}
+		waiting[i] = int32(len(e.stmt.Prev))
+		if waiting[i] == 0 {
+			ready.items = append(ready.items, int32(i))
+		}
+	}
+	heap.Init(&ready)
+	order = make([]*node, 0, len(nodes))
+	pos = make([]int32, len(nodes))
+	for i := range pos {
+		pos[i] = -1
+	}
+	for ready.Len() > 0 {
+		i := heap.Pop(&ready).(int32)
+		e := nodes[i]
+		n := &node{e: e}
+		for _, p := range e.stmt.Prev {
+			pi := int(pos[index[p]])
+			n.prev = append(n.prev, pi)
+			order[pi].next = append(order[pi].next, len(order))
+		}
+		pos[i] = int32(len(order))
+		order = append(order, n)
+		for _, c := range children[i] {
+			waiting[c]--
+			if waiting[c] == 0 {
+				heap.Push(&ready, c)
+			}
+		}
+	}
+	return order, pos, index
 }
 
 // checkSig verifies e's signature once and remembers the result in e.
