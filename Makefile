@@ -131,6 +131,8 @@ unit:
 	$(GO) test -race -shuffle=on ./...
 	$(call section,peak memory of reading a huge picture without -race)
 	$(GO) test -count=1 -run '^TestHugePictureMemory$$' ./export/qr
+	$(call section,600 hostile histories without -race)
+	$(GO) test -count=1 -run '^TestHostileHistories$$' ./crdt -crdt.hostile 600
 
 # 100 imports killed with SIGKILL: without -race, where each child starts in
 # a fraction of a second (the -race run skips this one test).

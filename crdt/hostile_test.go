@@ -330,10 +330,17 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 	}
 }
 
-// hostileCases is 0 by default, so CI skips TestHostileHistories: about
-// three random histories in a hundred still break the rules (SCHEMA §4.7,
-// "Known gap"). Run it with -crdt.hostile 1000.
-var hostileCases = flag.Int("crdt.hostile", 0, "number of random histories in TestHostileHistories")
+// The histories TestHostileHistories plays. In the default, "quiet", the
+// members vote only against two accused people, who do not answer; one
+// of the accused, once excluded, attacks. In "answer" the accused also
+// vote against anyone; in "open" everyone votes against anyone. Those
+// two still break the rules in about 1 history in 2,000 and 1 in 100
+// (SCHEMA §4.7, "Known gap"): run them with -crdt.mode answer|open
+// -crdt.hostile 2000.
+var (
+	hostileCases = flag.Int("crdt.hostile", 100, "number of random histories in TestHostileHistories")
+	hostileMode  = flag.String("crdt.mode", "quiet", "who votes in TestHostileHistories: quiet, answer or open")
+)
 
 // TestHostileHistories is the adversarial model-based test: random
 // concurrent histories of honest members over several replicas, merged in
@@ -343,17 +350,17 @@ var hostileCases = flag.Int("crdt.hostile", 0, "number of random histories in Te
 // earlier point, ids ground small, and sends it to one replica. Checked:
 // all replicas agree with each other and with a derivation from the
 // statements alone; everyone who is a member accepted; the excluded stay
-// excluded, their voters keep their membership and the policy stays.
+// excluded, the members stay members and the policy stays.
 func TestHostileHistories(t *testing.T) {
 	cases := *hostileCases
-	if cases == 0 {
-		t.Skip("known gap, SCHEMA §4.7: run with -crdt.hostile N")
+	if raceEnabled {
+		cases = min(cases, 30) // make unit runs 600 without -race
 	}
 	person(t, 0)
 	attacked := 0
 	failed := 0
 	for i := range cases {
-		n, err := hostileCase(t, uint64(i))
+		n, err := hostileCase(t, uint64(i), *hostileMode)
 		if err != nil {
 			failed++
 			if failed <= 3 {
@@ -366,12 +373,12 @@ func TestHostileHistories(t *testing.T) {
 		t.Errorf("%d of %d histories broke a rule", failed, cases)
 	}
 	t.Logf("%d histories, %d excluded people attacked the outcome", cases, attacked)
-	if cases >= 20 && attacked == 0 {
-		t.Fatal("no history had an exclusion to attack")
+	if cases >= 20 && attacked < cases/5 {
+		t.Fatalf("only %d histories had an exclusion to attack", attacked)
 	}
 }
 
-func hostileCase(t *testing.T, seed uint64) (int, error) {
+func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x686f7374))
 	ids := people[:6]
 	base := must(Found(ids[0], "Cell", t0))
@@ -399,7 +406,15 @@ func hostileCase(t *testing.T, seed uint64) (int, error) {
 			}
 			continue
 		case op < 7:
-			_, err = c.VoteExclude(me, ids[rng.IntN(5)].Card.ID(), now)
+			target := ids[rng.IntN(5)]
+			switch {
+			case mode == "open":
+			case r < 3:
+				target = ids[3+rng.IntN(2)] // one of the accused
+			case mode == "quiet":
+				continue // the accused do not answer
+			}
+			_, err = c.VoteExclude(me, target.Card.ID(), now)
 		case op < 8:
 			_, err = c.SetPolicy(me, Policy{AdmitVouches: 1, ExcludeQuorum: rng.IntN(3)}, now)
 		default:
@@ -518,8 +533,8 @@ func trace(c *Cell) string {
 		}
 	}
 	order, _, _ := totalOrder(es)
-	a := resolve(c.id, order, nil)
 	var b strings.Builder
+	a := resolve(c.id, order, nil)
 	for i, n := range order {
 		s := n.e.stmt
 		what := ""

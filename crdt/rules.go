@@ -73,14 +73,20 @@ var workLimit = WorkLimit
 // voted-against first; a person the trial excludes stays excluded and
 // their contested statements do not count.
 func resolve(cell CellID, order []*node, b *budget) *applier {
-	base := settled(cell, order, nil, nil, b)
+	base := settled(cell, order, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
 	if len(void) > 0 {
-		base = settled(cell, order, void, nil, b)
+		base = settled(cell, order, void, nil, nil, b)
 	}
 	cands := candidates(order, base, b)
 	if len(cands) == 0 || b.over() {
 		return base
+	}
+	helping := map[int]bool{}
+	for _, c := range cands {
+		for _, i := range c.helping {
+			helping[i] = true
+		}
 	}
 	frozen := map[int]Reason{}
 	for i, r := range void {
@@ -95,7 +101,7 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 		for _, i := range c.contested {
 			trial[i] = ReasonExcluded
 		}
-		t := settled(cell, order, trial, excluded, b)
+		t := settled(cell, order, trial, excluded, helping, b)
 		if b.over() {
 			return base
 		}
@@ -109,7 +115,7 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(frozen) == len(void) {
 		return base
 	}
-	return settled(cell, order, frozen, excluded, b)
+	return settled(cell, order, frozen, excluded, helping, b)
 }
 
 // afterOwnEnd returns the statements signed by people who, by everything
@@ -190,7 +196,7 @@ func pastOf(order []*node, keep []bool) []*node {
 // settled runs the rules with the statements in cut left out, then
 // leaves out, too, every statement of a member made concurrently with
 // the end of their membership, until that set stops growing.
-func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, b *budget) *applier {
+func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, helping map[int]bool, b *budget) *applier {
 	own := make(map[int]Reason, len(cut))
 	for i, r := range cut {
 		own[i] = r
@@ -214,6 +220,9 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 		for _, w := range ws {
 			isForced[w] = true
 			for _, i := range byAuthor[w] {
+				if !helping[i] {
+					continue
+				}
 				if _, ok := own[i]; !ok && i != at && !anc[i] && !desc[i] {
 					own[i] = ReasonExcluded
 				}
@@ -283,6 +292,7 @@ type candidate struct {
 	voters    int   // distinct voters against them who were ever members
 	joined    int   // order index of their admission; later is junior
 	contested []int // their statements that some vote against them did not see
+	helping   []int // all their statements that could help them (see helps)
 }
 
 // helps reports whether s, at order[i], could help its author escape
@@ -338,13 +348,25 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 			votersAgainst[x][a] = true
 		}
 	}
-	// Only statements that had an effect in the first pass can have
-	// stopped an exclusion; the others need no trial.
+	// Only someone whose statements had an effect in the first pass can
+	// have stopped an exclusion; the others need no trial. Who has a
+	// trial has all their helping statements weighed: one that did
+	// nothing in the first pass (a vote a leave took back) can matter
+	// once another is set aside.
 	mine := map[identity.ID][]int{}
+	effective := map[identity.ID]bool{}
 	for i, n := range order {
 		s := n.e.stmt
-		if helps(i, s, votersAgainst, base) && base.effect[i] && len(against[s.Author]) > 0 {
+		if len(against[s.Author]) > 0 && helps(i, s, votersAgainst, base) {
 			mine[s.Author] = append(mine[s.Author], i)
+			if base.effect[i] {
+				effective[s.Author] = true
+			}
+		}
+	}
+	for who := range mine {
+		if !effective[who] {
+			delete(mine, who)
 		}
 	}
 	// Statements placed after a vote against their author are not in that
@@ -436,7 +458,7 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 				forked[who] = true
 			}
 		}
-		out = append(out, candidate{who: who, forked: forked[who], voters: len(voters), joined: joined, contested: contested})
+		out = append(out, candidate{who: who, forked: forked[who], voters: len(voters), joined: joined, contested: contested, helping: mine[who]})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
 		if x.forked != y.forked {
