@@ -35,8 +35,10 @@ const shrinkAbove = 2000
 // call from several goroutines at once.
 //
 // A camera never sees a code at a whole number of pixels per module, and
-// gozxing's sampling grid often misses small, blurred modules. So when the
-// plain pass finds nothing, ReadImage
+// gozxing's sampling grid often misses small, blurred modules. Every pass
+// checks the bottom-right alignment pattern by its whole shape and samples
+// again where gozxing took a checkerboard of data for it (see
+// decodeMatrix). When the plain pass finds nothing, ReadImage
 //
 //   - looks for the code's finder patterns, cuts the code out, sharpens it
 //     and enlarges it to about 5 and then 6.5 pixels per module (each
@@ -50,7 +52,7 @@ const shrinkAbove = 2000
 //     pure-barcode reader for a render cropped without its quiet zone.
 //
 // On the camera-like corpus of the tests (corpus_test.go) this reads every
-// picture zbar reads but one in 382, and many that zbar does not. Images
+// picture zbar reads, and many that zbar does not. Images
 // wider or taller than 2000 pixels are tried at a reduced size first; those
 // of more than 8 million pixels are only read reduced.
 func ReadImage(img image.Image) ([]byte, error) {
@@ -69,7 +71,7 @@ func ReadImage(img image.Image) ([]byte, error) {
 	}
 	// A clean render cropped without its quiet zone has no room for the
 	// finder-pattern search; the pure-barcode reader handles that case.
-	if b, err := decodeGray(g, pure); err == nil {
+	if b, _, err := decodeGray(g, pure); err == nil {
 		return b, nil
 	}
 	return nil, ErrNoCode
@@ -89,13 +91,13 @@ const maxEnlargedPixels = 1600 * 1200
 
 // readGray runs the passes of [ReadImage] over one image.
 func readGray(g *image.Gray) ([]byte, error) {
-	b, bmp, err := decodeBitmap(g, hybrid)
+	b, info, err := decodeGray(g, hybrid)
 	if err == nil {
 		return b, nil
 	}
 	module, cut := guessModule, image.Rectangle{}
-	if m, err := bmp.GetBlackMatrix(); err == nil {
-		if r, ms, ok := locate(m); ok {
+	if info != nil {
+		if r, ms, ok := locate(info, g.Bounds()); ok {
 			module, cut = ms, r
 		} else if ms > 0 {
 			module = ms
@@ -105,7 +107,7 @@ func readGray(g *image.Gray) ([]byte, error) {
 		sharp := sharpen(g.SubImage(cut).(*image.Gray))
 		for _, ppm := range enlargeTo {
 			if f := ppm / module; f >= 1.2 {
-				if b, _, err := decodeBitmap(enlarge(sharp, min(f, 4)), hybrid); err == nil {
+				if b, _, err := decodeGray(enlarge(sharp, min(f, 4)), hybrid); err == nil {
 					return b, nil
 				}
 			}
@@ -114,7 +116,7 @@ func readGray(g *image.Gray) ([]byte, error) {
 	// gozxing picks its finder patterns in the order it scans the rows; a
 	// quarter turn makes it scan the other way and pick others.
 	turned := rotate90(g)
-	if b, _, err := decodeBitmap(turned, hybrid); err == nil {
+	if b, _, err := decodeGray(turned, hybrid); err == nil {
 		return b, nil
 	}
 	// The finder patterns were not found, or not where they should be:
@@ -125,34 +127,31 @@ func readGray(g *image.Gray) ([]byte, error) {
 	for _, ppm := range []float64{5, 6} {
 		area := float64(busy.Bounds().Dx() * busy.Bounds().Dy())
 		if f := min(max(ppm/module, 2), math.Sqrt(maxEnlargedPixels/area), 4); f >= 1.2 {
-			if b, _, err := decodeBitmap(enlarge(sharp, f), hybrid); err == nil {
+			if b, _, err := decodeGray(enlarge(sharp, f), hybrid); err == nil {
 				return b, nil
 			}
 		}
 	}
-	if b, _, err := decodeBitmap(enlarge(rotate90(sharp), 2), hybrid); err == nil {
+	if b, _, err := decodeGray(enlarge(rotate90(sharp), 2), hybrid); err == nil {
 		return b, nil
 	}
 	s := smooth(g)
-	if b, err := decodeGray(s, hybrid); err == nil {
+	if b, _, err := decodeGray(s, hybrid); err == nil {
 		return b, nil
 	}
-	if b, err := decodeGray(s, global); err == nil {
+	if b, _, err := decodeGray(s, global); err == nil {
 		return b, nil
 	}
-	return decodeGray(g, global)
+	b, _, err = decodeGray(g, global)
+	return b, err
 }
 
-// locate finds three finder patterns in the binarized picture m and returns
-// the rectangle that holds the code they belong to with its quiet zone
-// (and some margin for perspective), and the estimated module size. When
-// the patterns found do not form the right-angled corner of a square it
-// returns ok false but still the module size they suggest, or 0.
-func locate(m *gozxing.BitMatrix) (r image.Rectangle, module float64, ok bool) {
-	info, err := detector.NewFinderPatternFinder(m, nil).Find(map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return image.Rectangle{}, 0, false
-	}
+// locate returns the rectangle of the picture bounds that holds the code
+// whose finder patterns are info, with its quiet zone (and some margin for
+// perspective), and the estimated module size. When the patterns do not
+// form the right-angled corner of a square it returns ok false but still
+// the module size they suggest, or 0.
+func locate(info *detector.FinderPatternInfo, bounds image.Rectangle) (r image.Rectangle, module float64, ok bool) {
 	bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
 	ms := (bl.GetEstimatedModuleSize() + tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize()) / 3
 	if !(ms > 0) {
@@ -173,7 +172,7 @@ func locate(m *gozxing.BitMatrix) (r image.Rectangle, module float64, ok bool) {
 	// zone adds 4 and perspective a few more.
 	pad := 10 * ms
 	r = image.Rect(int(slices.Min(xs)-pad), int(slices.Min(ys)-pad), int(slices.Max(xs)+pad)+1, int(slices.Max(ys)+pad)+1)
-	return r.Intersect(image.Rect(0, 0, m.GetWidth(), m.GetHeight())), ms, true
+	return r.Intersect(bounds), ms, true
 }
 
 // ReadFile decodes the PNG or JPEG image in the named file with
@@ -276,15 +275,10 @@ const (
 	pure               // local thresholds; the image is nothing but the code
 )
 
-// decodeGray runs gozxing's QR reader once over g.
-func decodeGray(g *image.Gray, how pass) ([]byte, error) {
-	b, _, err := decodeBitmap(g, how)
-	return b, err
-}
-
-// decodeBitmap runs gozxing's QR reader once over g and also returns the
-// binarized picture, for another look when nothing was read.
-func decodeBitmap(g *image.Gray, how pass) ([]byte, *gozxing.BinaryBitmap, error) {
+// decodeGray binarizes g as how says and reads the QR code in it with
+// [decodeMatrix], whose finder patterns it also returns (nil when none
+// were found). The pure pass reads g as nothing but the code instead.
+func decodeGray(g *image.Gray, how pass) ([]byte, *detector.FinderPatternInfo, error) {
 	b := g.Bounds()
 	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix[g.PixOffset(b.Min.X, b.Min.Y):], g.Stride, b.Dy(), 0, 0, b.Dx(), b.Dy(), false)
 	if err != nil {
@@ -298,18 +292,22 @@ func decodeBitmap(g *image.Gray, how pass) ([]byte, *gozxing.BinaryBitmap, error
 	if err != nil {
 		return nil, nil, err
 	}
-	hints := map[gozxing.DecodeHintType]any{
-		gozxing.DecodeHintType_CHARACTER_SET: "ISO-8859-1",
-		gozxing.DecodeHintType_TRY_HARDER:    true,
-	}
 	if how == pure {
-		hints[gozxing.DecodeHintType_PURE_BARCODE] = true
+		hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}
+		for k, v := range decodeHints {
+			hints[k] = v
+		}
+		res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
+		if err != nil {
+			return nil, nil, err
+		}
+		return latin1Bytes(res.GetText()), nil, nil
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
+	m, err := bmp.GetBlackMatrix()
 	if err != nil {
-		return nil, bmp, err
+		return nil, nil, err
 	}
-	return latin1Bytes(res.GetText()), bmp, nil
+	return decodeMatrix(m)
 }
 
 // latin1Bytes turns decoded text back into the encoded bytes: every

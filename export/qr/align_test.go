@@ -1,0 +1,100 @@
+package qr
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+)
+
+// checkerboardShot films the last data frame of the dense 70 % corpus step
+// (a 12 KB file: 352 bytes of data, 544 of zero padding, which the mask
+// turns into a checkerboard) as corpus picture 13 of that step was filmed:
+// 2.8 pixels per module, turned 3.6°, one side 2.6 % and the other 3 %
+// shorter, blurred, darkened on one side, moiré, noise, JPEG quality 64.
+// It returns the picture, the frame and the homography from module
+// coordinates (quiet zone included) to the picture.
+func checkerboardShot(t *testing.T) (image.Image, []byte, [9]float64) {
+	t.Helper()
+	const scale = 0.70
+	seed := uint64(Dense)*1000 + uint64(math.Round(scale*100))
+	rng := rand.New(rand.NewPCG(seed, 14))
+	seq, err := encode(randomBytes(rng, 12_000), Dense, newSeeded(byte(seed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const f = 13
+	if f != seq.Needed()-1 {
+		t.Fatalf("frame %d is not the last data frame", f)
+	}
+	sp := shotParams{
+		ppm: 4 * scale, cx: 295.6, cy: 257.5, angle: 0.0622,
+		tiltX: 0.0255, tiltY: -0.0297, blur: 0.62,
+		lightAngle: 4.544, lightDrop: 0.216,
+		moireAmp: 7.4, moirePeriod: 17.08, moireAngle: 0.246,
+		noise: 3.7, quality: 64,
+		screenBlack: 49.9, screenWhite: 232.6, roomBrightness: 58.2,
+	}
+	bm := seq.bitmap(f)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, cameraShot(bm, sp, rand.New(rand.NewPCG(14, 13))), &jpeg.Options{Quality: sp.quality}); err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := float64(len(bm))
+	return img, seq.frames[f], homography([4][2]float64{{0, 0}, {n, 0}, {n, n}, {0, n}}, shotCorners(n, sp))
+}
+
+// TestFindAlignmentInCheckerboard checks that the bottom-right alignment
+// pattern is found where the picture shows it, although the checkerboard
+// around it fools gozxing's own search, and that the code then reads.
+func TestFindAlignmentInCheckerboard(t *testing.T) {
+	img, frame, h := checkerboardShot(t)
+	g := toGray(img)
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, g.Stride, g.Rect.Dy(), 0, 0, g.Rect.Dx(), g.Rect.Dy(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The case this test is about: gozxing alone cannot read the picture.
+	if _, err := zxqr.NewQRCodeReader().Decode(bmp, decodeHints); err == nil {
+		t.Fatal("gozxing reads the picture by itself: it no longer tests the alignment search")
+	}
+	m, err := bmp.GetBlackMatrix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := detector.NewFinderPatternFinder(m, nil).Find(decodeHints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dim = 101 // version 21
+	x, y, ok := findAlignment(m, info, dim)
+	if !ok {
+		t.Fatal("alignment pattern not found")
+	}
+	// Its centre is module 94 of the code, 98 with the quiet zone.
+	wx, wy := applyHomography(h, 98.5, 98.5)
+	if d := math.Hypot(x-wx, y-wy); d > 1 {
+		t.Errorf("alignment pattern found at (%.1f, %.1f), %.1f pixels from where it is (%.1f, %.1f)", x, y, d, wx, wy)
+	}
+	got, _, err := decodeMatrix(m)
+	if err != nil || !bytes.Equal(got, frame) {
+		t.Errorf("decodeMatrix: %v", err)
+	}
+	if got, err := ReadImage(img); err != nil || !bytes.Equal(got, frame) {
+		t.Errorf("ReadImage: %v", err)
+	}
+}
