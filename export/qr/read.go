@@ -270,7 +270,7 @@ func bytesPerPixel(m color.Model) int64 {
 type pass int
 
 const (
-	hybrid pass = iota // local thresholds, the usual choice
+	hybrid pass = iota // local thresholds, the usual choice (see binarize)
 	global             // one histogram-based threshold for the whole image
 	pure               // local thresholds; the image is nothing but the code
 )
@@ -279,35 +279,38 @@ const (
 // [decodeMatrix], whose finder patterns it also returns (nil when none
 // were found). The pure pass reads g as nothing but the code instead.
 func decodeGray(g *image.Gray, how pass) ([]byte, *detector.FinderPatternInfo, error) {
+	if how == hybrid {
+		m, err := binarize(g)
+		if err != nil {
+			return nil, nil, err
+		}
+		return decodeMatrix(m)
+	}
 	b := g.Bounds()
 	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix[g.PixOffset(b.Min.X, b.Min.Y):], g.Stride, b.Dy(), 0, 0, b.Dx(), b.Dy(), false)
 	if err != nil {
 		return nil, nil, err
 	}
-	bin := gozxing.NewHybridBinarizer(src)
 	if how == global {
-		bin = gozxing.NewGlobalHistgramBinarizer(src)
-	}
-	bmp, err := gozxing.NewBinaryBitmap(bin)
-	if err != nil {
-		return nil, nil, err
-	}
-	if how == pure {
-		hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}
-		for k, v := range decodeHints {
-			hints[k] = v
-		}
-		res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
+		m, err := gozxing.NewGlobalHistgramBinarizer(src).GetBlackMatrix()
 		if err != nil {
 			return nil, nil, err
 		}
-		return latin1Bytes(res.GetText()), nil, nil
+		return decodeMatrix(m)
 	}
-	m, err := bmp.GetBlackMatrix()
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
 	if err != nil {
 		return nil, nil, err
 	}
-	return decodeMatrix(m)
+	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}
+	for k, v := range decodeHints {
+		hints[k] = v
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
+	if err != nil {
+		return nil, nil, err
+	}
+	return latin1Bytes(res.GetText()), nil, nil
 }
 
 // latin1Bytes turns decoded text back into the encoded bytes: every
