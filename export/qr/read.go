@@ -428,7 +428,9 @@ func sharpen(g *image.Gray) *image.Gray {
 }
 
 // enlarge returns g scaled up by the factor f (1 < f ≤ 4) with bilinear
-// interpolation.
+// interpolation. It interpolates each source row along x once, into a
+// row of the target's width, and then blends two such rows for each
+// target row.
 func enlarge(g *image.Gray, f float64) *image.Gray {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	W, H := int(float64(w)*f), int(float64(h)*f)
@@ -440,19 +442,41 @@ func enlarge(g *image.Gray, f float64) *image.Gray {
 		xi[x] = min(int(sx), w-1)
 		xw[x] = int32((sx - float64(xi[x])) * 256)
 	}
-	pix := func(x, y int) int32 { return int32(g.Pix[y*g.Stride+x]) }
+	// rows[0] and rows[1] hold source rows ys[0] and ys[1] interpolated
+	// along x, times 256.
+	rows := [2][]int32{make([]int32, W), make([]int32, W)}
+	ys := [2]int{-1, -1}
+	row := func(y int) []int32 {
+		switch y {
+		case ys[0]:
+			return rows[0]
+		case ys[1]:
+			return rows[1]
+		}
+		// Replace the row further up: rows are asked for top to bottom.
+		i := 0
+		if ys[1] < ys[0] {
+			i = 1
+		}
+		ys[i] = y
+		src := g.Pix[g.PixOffset(g.Bounds().Min.X, g.Bounds().Min.Y+y):][:w]
+		r := rows[i]
+		for x := range r {
+			x0, wx := xi[x], xw[x]
+			x1 := min(x0+1, w-1)
+			r[x] = int32(src[x0])*(256-wx) + int32(src[x1])*wx
+		}
+		return r
+	}
 	for y := range H {
 		sy := max((float64(y)+0.5)/f-0.5, 0)
 		y0 := min(int(sy), h-1)
 		y1 := min(y0+1, h-1)
 		wy := int32((sy - float64(y0)) * 256)
-		row := out.Pix[y*out.Stride:][:W]
-		for x := range row {
-			x0, wx := xi[x], xw[x]
-			x1 := min(x0+1, w-1)
-			a := pix(x0, y0)*(256-wx) + pix(x1, y0)*wx
-			b := pix(x0, y1)*(256-wx) + pix(x1, y1)*wx
-			row[x] = uint8((a*(256-wy) + b*wy + 1<<15) >> 16)
+		a, b := row(y0), row(y1)
+		dst := out.Pix[y*out.Stride:][:W]
+		for x := range dst {
+			dst[x] = uint8((a[x]*(256-wy) + b[x]*wy + 1<<15) >> 16)
 		}
 	}
 	return out
