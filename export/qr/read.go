@@ -38,23 +38,24 @@ const shrinkAbove = 2000
 // gozxing's sampling grid often misses small, blurred modules. Every pass
 // checks the bottom-right alignment pattern by its whole shape and samples
 // again where gozxing took a checkerboard of data for it (see
-// decodeMatrix). When the plain pass finds nothing, ReadImage
+// decodeMatrix). When the plain pass finds nothing, ReadImage, trying
+// first what most often reads the pictures the earlier steps missed,
 //
 //   - looks for the code's finder patterns, cuts the code out, sharpens it
 //     and enlarges it to about 5 and then 6.5 pixels per module (each
 //     enlargement lays a different sampling grid over the modules);
-//   - reads the picture turned a quarter turn (gozxing then scans it the
-//     other way and picks other finder patterns);
 //   - cuts out the busy part of the picture (where 8×8 blocks hold dark and
 //     light) and enlarges it, sharpened, as if the modules were 2 pixels
 //     wide, straight and turned;
+//   - reads the picture turned a quarter turn (gozxing then scans it the
+//     other way and picks other finder patterns);
 //   - tries a smoothed copy, a global instead of a local threshold, and the
 //     pure-barcode reader for a render cropped without its quiet zone.
 //
 // On the camera-like corpus of the tests (corpus_test.go) this reads every
-// picture zbar reads, and many that zbar does not. Images
-// wider or taller than 2000 pixels are tried at a reduced size first; those
-// of more than 8 million pixels are only read reduced.
+// picture zbar reads, and many that zbar does not. Images wider or taller
+// than 2000 pixels are tried at a reduced size first; those of more than
+// 8 million pixels are only read reduced.
 func ReadImage(img image.Image) ([]byte, error) {
 	g := toGray(img)
 	if b := g.Bounds(); int64(b.Dx())*int64(b.Dy()) > maxDecodePixels {
@@ -113,12 +114,6 @@ func readGray(g *image.Gray) ([]byte, error) {
 			}
 		}
 	}
-	// gozxing picks its finder patterns in the order it scans the rows; a
-	// quarter turn makes it scan the other way and pick others.
-	turned := rotate90(g)
-	if b, _, err := decodeGray(turned, hybrid); err == nil {
-		return b, nil
-	}
 	// The finder patterns were not found, or not where they should be:
 	// cut out the busy part of the picture and enlarge it at a few sizes,
 	// both ways round.
@@ -133,6 +128,11 @@ func readGray(g *image.Gray) ([]byte, error) {
 		}
 	}
 	if b, _, err := decodeGray(enlarge(rotate90(sharp), 2), hybrid); err == nil {
+		return b, nil
+	}
+	// gozxing picks its finder patterns in the order it scans the rows; a
+	// quarter turn makes it scan the other way and pick others.
+	if b, _, err := decodeGray(rotate90(g), hybrid); err == nil {
 		return b, nil
 	}
 	s := smooth(g)
