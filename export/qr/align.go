@@ -118,6 +118,10 @@ func findAlignment(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, dim i
 		}
 		return s
 	}
+	ms := math.Hypot(ux, uy)
+	if !(ms > 0) || math.IsInf(ms, 0) {
+		return 0, 0, false
+	}
 	const steps = 4 * alignmentSearch
 	type hit struct{ x, y float64 }
 	var hits []hit
@@ -143,7 +147,6 @@ func findAlignment(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, dim i
 			near = h
 		}
 	}
-	ms := math.Hypot(ux, uy)
 	var sx, sy float64
 	k := 0
 	for _, h := range hits {

@@ -98,3 +98,66 @@ func TestFindAlignmentInCheckerboard(t *testing.T) {
 		t.Errorf("ReadImage: %v", err)
 	}
 }
+
+// bitsFromBytes makes a binarized picture from fuzz input: the first byte
+// is the width less 21, the rest are the pixels, 8 to a byte, row by row.
+func bitsFromBytes(in []byte) *gozxing.BitMatrix {
+	if len(in) < 2 {
+		return nil
+	}
+	w := int(in[0]) + 21
+	px := in[1:]
+	h := len(px) * 8 / w
+	if h < 21 {
+		return nil
+	}
+	m, err := gozxing.NewBitMatrix(w, h)
+	if err != nil {
+		return nil
+	}
+	for i := range w * h {
+		if px[i/8]>>(i%8)&1 == 1 {
+			m.Set(i%w, i/w)
+		}
+	}
+	return m
+}
+
+// bytesFromBits is the inverse of bitsFromBytes, for the seeds.
+func bytesFromBits(m *gozxing.BitMatrix) []byte {
+	w, h := m.GetWidth(), m.GetHeight()
+	in := make([]byte, 1+(w*h+7)/8)
+	in[0] = byte(w - 21)
+	for i := range w * h {
+		if m.Get(i%w, i/w) {
+			in[1+i/8] |= 1 << (i % 8)
+		}
+	}
+	return in
+}
+
+// FuzzDecodeMatrix feeds binarized pictures to decodeMatrix, which runs
+// gozxing's finder, our alignment search and the sampling on them: it must
+// never panic. The seeds are a version 2 and a version 5 code drawn at 2
+// pixels per module, which the fuzzer bends into near-codes.
+func FuzzDecodeMatrix(f *testing.F) {
+	for _, text := range []string{"seed for the fuzzer!", "a larger seed for the fuzzer, 2 pixels per module, some text"} {
+		img, err := CardImage(text, 2)
+		if err != nil {
+			f.Fatal(err)
+		}
+		m, err := binarize(toGray(img))
+		if err != nil || m.GetWidth() > 255+21 {
+			f.Fatalf("seed %q: %v", text, err)
+		}
+		if b, _, err := decodeMatrix(m); err != nil || string(b) != text {
+			f.Fatalf("seed %q does not read: %v", text, err)
+		}
+		f.Add(bytesFromBits(m))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if m := bitsFromBytes(in); m != nil {
+			decodeMatrix(m)
+		}
+	})
+}
