@@ -1,7 +1,9 @@
 package qr
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/makiuchi-d/gozxing"
 	zxdec "github.com/makiuchi-d/gozxing/qrcode/decoder"
@@ -15,50 +17,86 @@ var decodeHints = map[gozxing.DecodeHintType]any{
 	gozxing.DecodeHintType_TRY_HARDER:    true,
 }
 
-// decodeMatrix finds a QR code in the binarized picture m and reads it, as
-// gozxing's QR reader does, with one more try: gozxing takes the first
-// black-white-black run of the right size near where the bottom-right
-// alignment pattern should be, and in a code whose data form a
-// checkerboard (the zero padding of a last frame, for instance) such runs
-// are everywhere. When the code does not read, decodeMatrix looks for the
-// alignment pattern by its whole 5×5 shape (see [findAlignment]) and, if
-// that puts it elsewhere, samples the code again. It also returns the
-// finder patterns it found, or nil, for further passes.
+// decodeMatrix finds a QR code in the binarized picture m and reads it as
+// gozxing's QR reader does, then tries again where gozxing goes wrong on
+// camera pictures:
+//
+//   - gozxing takes the first black-white-black run of the right size near
+//     where the bottom-right alignment pattern should be, and in a code
+//     whose data form a checkerboard (the zero padding of a last frame,
+//     for instance) such runs are everywhere; [findAlignment] checks the
+//     pattern's whole 5×5 shape instead;
+//   - gozxing counts the code's modules from the module size it measures
+//     across the finder patterns, which blur and scaling stretch, so a
+//     101-module code is taken for 99 modules (not a QR size) or 97;
+//     decodeMatrix also tries the other sizes near the count (see
+//     [codeSizes]).
+//
+// It also returns the finder patterns it found, or nil, for further passes.
 func decodeMatrix(m *gozxing.BitMatrix) ([]byte, *detector.FinderPatternInfo, error) {
 	info, ferr := detector.NewFinderPatternFinder(m, nil).Find(decodeHints)
 	if ferr != nil {
 		return nil, nil, ferr
 	}
+	// What gozxing sampled: the code size and alignment pattern it used.
+	triedDim, triedAt := 0, gozxing.ResultPoint(nil)
 	det, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
-	if err != nil {
-		return nil, info, err
-	}
-	b, err := decodeBits(det.GetBits())
 	if err == nil {
-		return b, info, nil
-	}
-	dim := det.GetBits().GetWidth()
-	x, y, ok := findAlignment(m, info, dim)
-	if !ok {
-		return nil, info, err
-	}
-	if pts := det.GetPoints(); len(pts) == 4 {
-		// gozxing found the same pattern: sampling again would read the same.
-		ms := moduleSize(info, dim)
-		if math.Abs(pts[3].GetX()-x) < ms/2 && math.Abs(pts[3].GetY()-y) < ms/2 {
-			return nil, info, err
+		var b []byte
+		if b, err = decodeBits(det.GetBits()); err == nil {
+			return b, info, nil
+		}
+		triedDim = det.GetBits().GetWidth()
+		if pts := det.GetPoints(); len(pts) == 4 {
+			triedAt = pts[3]
 		}
 	}
 	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
-	ap := detector.NewAlignmentPattern(x, y, moduleSize(info, dim))
-	bits, serr := detector.Detector_sampleGrid(m, detector.Detector_createTransform(tl, tr, bl, ap, dim), dim)
-	if serr != nil {
-		return nil, info, err
+	for _, dim := range codeSizes(info) {
+		ms := moduleSize(info, dim)
+		var ap *detector.AlignmentPattern
+		if x, y, ok := findAlignment(m, info, dim); ok {
+			ap = detector.NewAlignmentPattern(x, y, ms)
+		}
+		if dim == triedDim && (ap == nil) == (triedAt == nil) &&
+			(ap == nil || math.Abs(ap.GetX()-triedAt.GetX()) < ms/2 && math.Abs(ap.GetY()-triedAt.GetY()) < ms/2) {
+			continue // sampled just like that already
+		}
+		bits, serr := detector.Detector_sampleGrid(m, detector.Detector_createTransform(tl, tr, bl, ap, dim), dim)
+		if serr != nil {
+			continue
+		}
+		if b, aerr := decodeBits(bits); aerr == nil {
+			return b, info, nil
+		}
 	}
-	if b, aerr := decodeBits(bits); aerr == nil {
-		return b, info, nil
+	if err == nil {
+		err = ErrNoCode
 	}
 	return nil, info, err
+}
+
+// codeSizes returns the sizes, in modules a side, that the code whose
+// finder patterns are info may have, the likeliest first: those of QR
+// versions (17 + 4v) within 12 % of the count that the finder patterns'
+// own widths suggest (each is 7 modules wide), nearest first, at most 3.
+func codeSizes(info *detector.FinderPatternInfo) []int {
+	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
+	ms := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
+	count := (gozxing.ResultPoint_Distance(tl, tr)+gozxing.ResultPoint_Distance(tl, bl))/2/ms + 7
+	if !(count >= 21*0.88 && count <= 177*1.12) {
+		return nil
+	}
+	var sizes []int
+	for v := 1; v <= 40; v++ {
+		if d := float64(17 + 4*v); math.Abs(d-count) <= 0.12*count {
+			sizes = append(sizes, 17+4*v)
+		}
+	}
+	slices.SortStableFunc(sizes, func(a, b int) int {
+		return cmp.Compare(math.Abs(float64(a)-count), math.Abs(float64(b)-count))
+	})
+	return sizes[:min(len(sizes), 3)]
 }
 
 // decodeBits reads the modules of a sampled code.

@@ -6,6 +6,7 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -160,4 +161,51 @@ func FuzzDecodeMatrix(f *testing.F) {
 			decodeMatrix(m)
 		}
 	})
+}
+
+// TestCodeSizeFromFinderWidths films a dense frame (101 modules a side) at
+// 3.2 pixels per module, blurred, with the perspective of a picture from
+// BenchmarkThroughput: the finder patterns look wider than 7 modules, and
+// gozxing counts 99 modules, which is no QR size. decodeMatrix tries the
+// sizes near the count and reads the code.
+func TestCodeSizeFromFinderWidths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	seq, err := encode(randomBytes(rng, 5_000), Dense, newSeeded(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := shotParams{
+		ppm: 3.2, cx: 302.4, cy: 238.2, angle: 0.0631,
+		tiltX: 0.0273, tiltY: -0.0288, blur: 0.53,
+		lightAngle: 3.87, lightDrop: 0.205,
+		moireAmp: 12, moirePeriod: 11.7, moireAngle: 2.257,
+		noise: 5.1, quality: 78,
+		screenBlack: 26.9, screenWhite: 219.6, roomBrightness: 60.7,
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, cameraShot(seq.bitmap(0), sp, rand.New(rand.NewPCG(3, 12))), &jpeg.Options{Quality: sp.quality}); err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := binarize(toGray(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := detector.NewFinderPatternFinder(m, nil).Find(decodeHints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The case this test is about: gozxing miscounts the modules.
+	if det, err := detector.NewDetector(m).ProcessFinderPatternInfo(info); err == nil && det.GetBits().GetWidth() == 101 {
+		t.Fatal("gozxing counts the modules right: the test no longer tests the other sizes")
+	}
+	if sizes := codeSizes(info); !slices.Contains(sizes, 101) {
+		t.Errorf("sizes tried %v, not 101", sizes)
+	}
+	if got, _, err := decodeMatrix(m); err != nil || !bytes.Equal(got, seq.frames[0]) {
+		t.Errorf("decodeMatrix: %v", err)
+	}
 }

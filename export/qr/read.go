@@ -36,10 +36,11 @@ const shrinkAbove = 2000
 //
 // A camera never sees a code at a whole number of pixels per module, and
 // gozxing's sampling grid often misses small, blurred modules. Every pass
-// checks the bottom-right alignment pattern by its whole shape and samples
-// again where gozxing took a checkerboard of data for it (see
-// decodeMatrix). When the plain pass finds nothing, ReadImage, trying
-// first what most often reads the pictures the earlier steps missed,
+// checks the bottom-right alignment pattern by its whole shape, samples
+// again where gozxing took a checkerboard of data for it, and tries the
+// code sizes near the one gozxing counts (see decodeMatrix). When the
+// plain pass finds nothing, ReadImage, trying first what most often reads
+// the pictures the earlier steps missed,
 //
 //   - looks for the code's finder patterns, cuts the code out, sharpens it
 //     and enlarges it to about 5 and then 6.5 pixels per module (each
