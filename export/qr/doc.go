@@ -39,8 +39,7 @@
 // Images are decoded with gozxing. When the plain pass fails, [ReadImage]
 // cuts the code out at its finder patterns, sharpens and enlarges it, and
 // tries a few more views of the picture; on the camera-like corpus of the
-// tests it reads every picture zbar reads but one in 382. [LoadImage] and
-// [ReadFile] bound the memory of pictures from outside: huge PNGs are
-// reduced while they are decoded, and what is absurd is refused with
-// [ErrImageTooLarge].
+// tests it reads every picture zbar reads. [LoadImage] and [ReadFile]
+// bound the memory of pictures from outside: huge PNGs are reduced while
+// they are decoded, and what is absurd is refused with [ErrImageTooLarge].
 package qr

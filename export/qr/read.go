@@ -35,24 +35,28 @@ const shrinkAbove = 2000
 // call from several goroutines at once.
 //
 // A camera never sees a code at a whole number of pixels per module, and
-// gozxing's sampling grid often misses small, blurred modules. So when the
-// plain pass finds nothing, ReadImage
+// gozxing's sampling grid often misses small, blurred modules. Every pass
+// checks the bottom-right alignment pattern by its whole shape, samples
+// again where gozxing took a checkerboard of data for it, and tries the
+// code sizes near the one gozxing counts (see decodeMatrix). When the
+// plain pass finds nothing, ReadImage, trying first what most often reads
+// the pictures the earlier steps missed,
 //
 //   - looks for the code's finder patterns, cuts the code out, sharpens it
 //     and enlarges it to about 5 and then 6.5 pixels per module (each
 //     enlargement lays a different sampling grid over the modules);
-//   - reads the picture turned a quarter turn (gozxing then scans it the
-//     other way and picks other finder patterns);
 //   - cuts out the busy part of the picture (where 8×8 blocks hold dark and
 //     light) and enlarges it, sharpened, as if the modules were 2 pixels
 //     wide, straight and turned;
+//   - reads the picture turned a quarter turn (gozxing then scans it the
+//     other way and picks other finder patterns);
 //   - tries a smoothed copy, a global instead of a local threshold, and the
 //     pure-barcode reader for a render cropped without its quiet zone.
 //
 // On the camera-like corpus of the tests (corpus_test.go) this reads every
-// picture zbar reads but one in 382, and many that zbar does not. Images
-// wider or taller than 2000 pixels are tried at a reduced size first; those
-// of more than 8 million pixels are only read reduced.
+// picture zbar reads, and many that zbar does not. Images wider or taller
+// than 2000 pixels are tried at a reduced size first; those of more than
+// 8 million pixels are only read reduced.
 func ReadImage(img image.Image) ([]byte, error) {
 	g := toGray(img)
 	if b := g.Bounds(); int64(b.Dx())*int64(b.Dy()) > maxDecodePixels {
@@ -69,7 +73,7 @@ func ReadImage(img image.Image) ([]byte, error) {
 	}
 	// A clean render cropped without its quiet zone has no room for the
 	// finder-pattern search; the pure-barcode reader handles that case.
-	if b, err := decodeGray(g, pure); err == nil {
+	if b, _, err := decodeGray(g, pure); err == nil {
 		return b, nil
 	}
 	return nil, ErrNoCode
@@ -89,13 +93,13 @@ const maxEnlargedPixels = 1600 * 1200
 
 // readGray runs the passes of [ReadImage] over one image.
 func readGray(g *image.Gray) ([]byte, error) {
-	b, bmp, err := decodeBitmap(g, hybrid)
+	b, info, err := decodeGray(g, hybrid)
 	if err == nil {
 		return b, nil
 	}
 	module, cut := guessModule, image.Rectangle{}
-	if m, err := bmp.GetBlackMatrix(); err == nil {
-		if r, ms, ok := locate(m); ok {
+	if info != nil {
+		if r, ms, ok := locate(info, g.Bounds()); ok {
 			module, cut = ms, r
 		} else if ms > 0 {
 			module = ms
@@ -105,17 +109,11 @@ func readGray(g *image.Gray) ([]byte, error) {
 		sharp := sharpen(g.SubImage(cut).(*image.Gray))
 		for _, ppm := range enlargeTo {
 			if f := ppm / module; f >= 1.2 {
-				if b, _, err := decodeBitmap(enlarge(sharp, min(f, 4)), hybrid); err == nil {
+				if b, _, err := decodeGray(enlarge(sharp, min(f, 4)), hybrid); err == nil {
 					return b, nil
 				}
 			}
 		}
-	}
-	// gozxing picks its finder patterns in the order it scans the rows; a
-	// quarter turn makes it scan the other way and pick others.
-	turned := rotate90(g)
-	if b, _, err := decodeBitmap(turned, hybrid); err == nil {
-		return b, nil
 	}
 	// The finder patterns were not found, or not where they should be:
 	// cut out the busy part of the picture and enlarge it at a few sizes,
@@ -125,34 +123,36 @@ func readGray(g *image.Gray) ([]byte, error) {
 	for _, ppm := range []float64{5, 6} {
 		area := float64(busy.Bounds().Dx() * busy.Bounds().Dy())
 		if f := min(max(ppm/module, 2), math.Sqrt(maxEnlargedPixels/area), 4); f >= 1.2 {
-			if b, _, err := decodeBitmap(enlarge(sharp, f), hybrid); err == nil {
+			if b, _, err := decodeGray(enlarge(sharp, f), hybrid); err == nil {
 				return b, nil
 			}
 		}
 	}
-	if b, _, err := decodeBitmap(enlarge(rotate90(sharp), 2), hybrid); err == nil {
+	if b, _, err := decodeGray(enlarge(rotate90(sharp), 2), hybrid); err == nil {
+		return b, nil
+	}
+	// gozxing picks its finder patterns in the order it scans the rows; a
+	// quarter turn makes it scan the other way and pick others.
+	if b, _, err := decodeGray(rotate90(g), hybrid); err == nil {
 		return b, nil
 	}
 	s := smooth(g)
-	if b, err := decodeGray(s, hybrid); err == nil {
+	if b, _, err := decodeGray(s, hybrid); err == nil {
 		return b, nil
 	}
-	if b, err := decodeGray(s, global); err == nil {
+	if b, _, err := decodeGray(s, global); err == nil {
 		return b, nil
 	}
-	return decodeGray(g, global)
+	b, _, err = decodeGray(g, global)
+	return b, err
 }
 
-// locate finds three finder patterns in the binarized picture m and returns
-// the rectangle that holds the code they belong to with its quiet zone
-// (and some margin for perspective), and the estimated module size. When
-// the patterns found do not form the right-angled corner of a square it
-// returns ok false but still the module size they suggest, or 0.
-func locate(m *gozxing.BitMatrix) (r image.Rectangle, module float64, ok bool) {
-	info, err := detector.NewFinderPatternFinder(m, nil).Find(map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		return image.Rectangle{}, 0, false
-	}
+// locate returns the rectangle of the picture bounds that holds the code
+// whose finder patterns are info, with its quiet zone (and some margin for
+// perspective), and the estimated module size. When the patterns do not
+// form the right-angled corner of a square it returns ok false but still
+// the module size they suggest, or 0.
+func locate(info *detector.FinderPatternInfo, bounds image.Rectangle) (r image.Rectangle, module float64, ok bool) {
 	bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
 	ms := (bl.GetEstimatedModuleSize() + tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize()) / 3
 	if !(ms > 0) {
@@ -173,7 +173,7 @@ func locate(m *gozxing.BitMatrix) (r image.Rectangle, module float64, ok bool) {
 	// zone adds 4 and perspective a few more.
 	pad := 10 * ms
 	r = image.Rect(int(slices.Min(xs)-pad), int(slices.Min(ys)-pad), int(slices.Max(xs)+pad)+1, int(slices.Max(ys)+pad)+1)
-	return r.Intersect(image.Rect(0, 0, m.GetWidth(), m.GetHeight())), ms, true
+	return r.Intersect(bounds), ms, true
 }
 
 // ReadFile decodes the PNG or JPEG image in the named file with
@@ -271,45 +271,47 @@ func bytesPerPixel(m color.Model) int64 {
 type pass int
 
 const (
-	hybrid pass = iota // local thresholds, the usual choice
+	hybrid pass = iota // local thresholds, the usual choice (see binarize)
 	global             // one histogram-based threshold for the whole image
 	pure               // local thresholds; the image is nothing but the code
 )
 
-// decodeGray runs gozxing's QR reader once over g.
-func decodeGray(g *image.Gray, how pass) ([]byte, error) {
-	b, _, err := decodeBitmap(g, how)
-	return b, err
-}
-
-// decodeBitmap runs gozxing's QR reader once over g and also returns the
-// binarized picture, for another look when nothing was read.
-func decodeBitmap(g *image.Gray, how pass) ([]byte, *gozxing.BinaryBitmap, error) {
+// decodeGray binarizes g as how says and reads the QR code in it with
+// [decodeMatrix], whose finder patterns it also returns (nil when none
+// were found). The pure pass reads g as nothing but the code instead.
+func decodeGray(g *image.Gray, how pass) ([]byte, *detector.FinderPatternInfo, error) {
+	if how == hybrid {
+		m, err := binarize(g)
+		if err != nil {
+			return nil, nil, err
+		}
+		return decodeMatrix(m)
+	}
 	b := g.Bounds()
 	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix[g.PixOffset(b.Min.X, b.Min.Y):], g.Stride, b.Dy(), 0, 0, b.Dx(), b.Dy(), false)
 	if err != nil {
 		return nil, nil, err
 	}
-	bin := gozxing.NewHybridBinarizer(src)
 	if how == global {
-		bin = gozxing.NewGlobalHistgramBinarizer(src)
+		m, err := gozxing.NewGlobalHistgramBinarizer(src).GetBlackMatrix()
+		if err != nil {
+			return nil, nil, err
+		}
+		return decodeMatrix(m)
 	}
-	bmp, err := gozxing.NewBinaryBitmap(bin)
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
 	if err != nil {
 		return nil, nil, err
 	}
-	hints := map[gozxing.DecodeHintType]any{
-		gozxing.DecodeHintType_CHARACTER_SET: "ISO-8859-1",
-		gozxing.DecodeHintType_TRY_HARDER:    true,
-	}
-	if how == pure {
-		hints[gozxing.DecodeHintType_PURE_BARCODE] = true
+	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}
+	for k, v := range decodeHints {
+		hints[k] = v
 	}
 	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
-		return nil, bmp, err
+		return nil, nil, err
 	}
-	return latin1Bytes(res.GetText()), bmp, nil
+	return latin1Bytes(res.GetText()), nil, nil
 }
 
 // latin1Bytes turns decoded text back into the encoded bytes: every
@@ -427,7 +429,9 @@ func sharpen(g *image.Gray) *image.Gray {
 }
 
 // enlarge returns g scaled up by the factor f (1 < f ≤ 4) with bilinear
-// interpolation.
+// interpolation. It interpolates each source row along x once, into a
+// row of the target's width, and then blends two such rows for each
+// target row.
 func enlarge(g *image.Gray, f float64) *image.Gray {
 	w, h := g.Bounds().Dx(), g.Bounds().Dy()
 	W, H := int(float64(w)*f), int(float64(h)*f)
@@ -439,19 +443,41 @@ func enlarge(g *image.Gray, f float64) *image.Gray {
 		xi[x] = min(int(sx), w-1)
 		xw[x] = int32((sx - float64(xi[x])) * 256)
 	}
-	pix := func(x, y int) int32 { return int32(g.Pix[y*g.Stride+x]) }
+	// rows[0] and rows[1] hold source rows ys[0] and ys[1] interpolated
+	// along x, times 256.
+	rows := [2][]int32{make([]int32, W), make([]int32, W)}
+	ys := [2]int{-1, -1}
+	row := func(y int) []int32 {
+		switch y {
+		case ys[0]:
+			return rows[0]
+		case ys[1]:
+			return rows[1]
+		}
+		// Replace the row further up: rows are asked for top to bottom.
+		i := 0
+		if ys[1] < ys[0] {
+			i = 1
+		}
+		ys[i] = y
+		src := g.Pix[g.PixOffset(g.Bounds().Min.X, g.Bounds().Min.Y+y):][:w]
+		r := rows[i]
+		for x := range r {
+			x0, wx := xi[x], xw[x]
+			x1 := min(x0+1, w-1)
+			r[x] = int32(src[x0])*(256-wx) + int32(src[x1])*wx
+		}
+		return r
+	}
 	for y := range H {
 		sy := max((float64(y)+0.5)/f-0.5, 0)
 		y0 := min(int(sy), h-1)
 		y1 := min(y0+1, h-1)
 		wy := int32((sy - float64(y0)) * 256)
-		row := out.Pix[y*out.Stride:][:W]
-		for x := range row {
-			x0, wx := xi[x], xw[x]
-			x1 := min(x0+1, w-1)
-			a := pix(x0, y0)*(256-wx) + pix(x1, y0)*wx
-			b := pix(x0, y1)*(256-wx) + pix(x1, y1)*wx
-			row[x] = uint8((a*(256-wy) + b*wy + 1<<15) >> 16)
+		a, b := row(y0), row(y1)
+		dst := out.Pix[y*out.Stride:][:W]
+		for x := range dst {
+			dst[x] = uint8((a[x]*(256-wy) + b[x]*wy + 1<<15) >> 16)
 		}
 	}
 	return out
