@@ -59,6 +59,10 @@ type model struct {
 	// subject then rater; subjStart indexes it by subject.
 	ratings   []rating
 	subjStart []int32
+	// byRater lists the indices into ratings grouped by rater;
+	// raterStart indexes it.
+	byRater    []int32
+	raterStart []int32
 }
 
 type cellInfo struct{ ID, Name string }
@@ -336,6 +340,8 @@ func (m *model) buildRecords(recs []rec) {
 		return cmp.Compare(b.rank, a.rank)
 	})
 	m.recStart = make([]int32, m.n+1)
+	m.recTo = make([]int32, 0, len(recs))
+	m.recStatus = make([]string, 0, len(recs))
 	for k, r := range recs {
 		if k > 0 && recs[k-1].voucher == r.voucher && recs[k-1].vouchee == r.vouchee {
 			continue // keep the best status
@@ -385,6 +391,20 @@ func (m *model) buildRatings(rs []rating) {
 		m.subjStart[i+1] = int32(len(out))
 	}
 	m.ratings = out
+	m.raterStart = make([]int32, m.n+1)
+	for k := range out {
+		m.raterStart[out[k].rater+1]++
+	}
+	for i := range m.n {
+		m.raterStart[i+1] += m.raterStart[i]
+	}
+	m.byRater = make([]int32, len(out))
+	next = slices.Clone(m.raterStart[:m.n])
+	for k := range out {
+		r := out[k].rater
+		m.byRater[next[r]] = int32(k)
+		next[r]++
+	}
 }
 
 // later reports whether a should count instead of b, two ratings by one

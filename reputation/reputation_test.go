@@ -584,3 +584,18 @@ func TestExcludedVoucherBreaksTheAdmissionChain(t *testing.T) {
 		t.Errorf("chain through an excluded voucher: trust a %v, f %v", a, f)
 	}
 }
+
+func TestNoViewerCountsNoRating(t *testing.T) {
+	w := newWorld()
+	w.member("c", "a", StatusMember)
+	w.member("c", "b", StatusMember, "a")
+	w.rate("c", "a", "b", 5, 5, 0)
+	w.rate("c", "b", "a", 1, 1, 0)
+	w.in.Viewer = ""
+	res := w.compute()
+	for _, n := range []string{"a", "b"} {
+		if s := person(t, res, n); s.Raters != 0 || s.Safety != nil || len(s.Ratings) != 1 || s.Ratings[0].Weight != 0 {
+			t.Errorf("%s without a viewer: %d raters, safety %v, ratings %+v", n, s.Raters, val(s.Safety), s.Ratings)
+		}
+	}
+}
