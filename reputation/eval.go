@@ -218,8 +218,7 @@ func (m *model) sortRaters(e *eval) {
 		return
 	}
 	for _, g := range e.up[:e.reached] {
-		for _, k := range m.byRater[m.raterStart[g]:m.raterStart[g+1]] {
-			s := m.ratings[k].subject
+		for _, s := range m.ratedBy[m.raterStart[g]:m.raterStart[g+1]] {
 			e.rated[next[s]] = g
 			next[s]++
 		}

@@ -59,9 +59,9 @@ type model struct {
 	// subject then rater; subjStart indexes it by subject.
 	ratings   []rating
 	subjStart []int32
-	// byRater lists the indices into ratings grouped by rater;
-	// raterStart indexes it.
-	byRater    []int32
+	// ratedBy lists the subject of every rating in ratings, grouped by
+	// rater; raterStart indexes it.
+	ratedBy    []int32
 	raterStart []int32
 }
 
@@ -123,8 +123,12 @@ func build(in *Input) *model {
 
 	// Everyone who appears anywhere gets a provisional number in order of
 	// appearance; once all are known, numbers are reassigned in id order.
-	prov := make(map[string]int32)
-	var ids []string
+	people := len(in.Names) + len(in.Verified) + 1
+	for i := range in.Cells {
+		people += len(in.Cells[i].Members)
+	}
+	prov := make(map[string]int32, people)
+	ids := make([]string, 0, people)
 	intern := func(id string) int32 {
 		i, ok := prov[id]
 		if !ok {
@@ -398,11 +402,11 @@ func (m *model) buildRatings(rs []rating) {
 	for i := range m.n {
 		m.raterStart[i+1] += m.raterStart[i]
 	}
-	m.byRater = make([]int32, len(out))
+	m.ratedBy = make([]int32, len(out))
 	next = slices.Clone(m.raterStart[:m.n])
 	for k := range out {
 		r := out[k].rater
-		m.byRater[next[r]] = int32(k)
+		m.ratedBy[next[r]] = out[k].subject
 		next[r]++
 	}
 }
