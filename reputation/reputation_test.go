@@ -599,3 +599,25 @@ func TestNoViewerCountsNoRating(t *testing.T) {
 		}
 	}
 }
+
+// TestFounderHereVouchedForElsewhere: someone vouched for in one cell
+// founds another, where they admitted the viewer; the viewer's chain
+// there ends with them, whichever cell is read first (the viewer is not in
+// the first cell, so it gives no chain).
+func TestFounderHereVouchedForElsewhere(t *testing.T) {
+	for _, cells := range [][2]string{{"one", "two"}, {"two", "one"}} {
+		w := newWorld()
+		w.member(cells[0], "f1", StatusMember)
+		for _, n := range []string{"a", "b", "c", "d"} {
+			w.member(cells[0], n, StatusMember, "f1")
+		}
+		w.member(cells[0], "x", StatusMember, "d")
+		w.member(cells[1], "x", StatusMember)
+		w.member(cells[1], "viewer", StatusMember, "x")
+		w.rate(cells[1], "x", "y", 5, 5, 0)
+		res := w.compute()
+		if s := person(t, res, "x"); !near(s.Trust, Damping) {
+			t.Errorf("cells %v: x's trust %v, want %v", cells, s.Trust, Damping)
+		}
+	}
+}
