@@ -130,6 +130,12 @@ func TestCheatAUCStages(t *testing.T) {
 		{"as listed, every weight ≤ 0.001", flagsFirst(cautious(func(_ *Score, e Explained) float64 { return min(e.Weight, 0.001) }, units(0.001), false))},
 		{"as listed, praise ≤ 0.001", flagsFirst(cautious(praiseCap(0.001), twoUnits(0.001), false))},
 		{"as listed, praise ≤ 0.01", flagsFirst(cautious(praiseCap(0.01), twoUnits(0.01), false))},
+		{"as listed, warned below everyone unwarned", func(s *Score) float64 {
+			if s.Flags == 0 && len(s.Warnings) > 0 {
+				return -1 + valOr(s.SafetyLow)/5.01 // between the flagged (−1 and below) and everyone else (0 and up)
+			}
+			return s.Rank()
+		}},
 	}
 	tier := func(s *Score) int {
 		switch {
