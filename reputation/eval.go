@@ -34,12 +34,32 @@ type eval struct {
 	order    []int32   // scratch: the order in which people leave the stack
 	up       []int32   // sparse table over depth-first order, for lca
 	levels   int32
-	vpar     []int32   // per person: nearest ancestor among this subject's raters and meeting points
+	reached  int32     // people in the tree of strongest paths; up[:reached] lists them in depth-first order
 	scale    []float64 // per person: the cap applied to what was gathered below them
 	acc      []float64 // per person: evidence gathered below them, accWidth each
 	accGen   []int32   // == gen when acc holds this subject's evidence
 	touched  []int32
-	keys     []uint64 // scratch for sortTouched
+	inTouch  []int32 // == gen2 when a rater is in touched before the small tree is built
+	// rated[m.subjStart[s]:ratedEnd[s]] are the raters of s who are in
+	// the tree of strongest paths, in depth-first order.
+	rated    []int32
+	ratedEnd []int32
+
+	// The small trees of each subject's raters and meeting points, kept
+	// from the last pass: people in the order they are capped and handed
+	// up (vtNode) with whom they hand up to (vtPar, −1 for the total),
+	// subject by subject (vtStart). While the tree of strongest paths stays
+	// the same, so do they, and a pass replays them instead of building
+	// them again.
+	prevParent []int32
+	prevKind   []uint8
+	seen       []int32 // == gen2 when in the kept small tree being replayed
+	opar       []int32 // scratch: whom each person in e.order hands up to
+	sameTree   bool    // the tree of strongest paths is as in the last pass
+	vtValid    bool    // vtNode and vtPar hold every subject's small tree
+	vtStart    []int32
+	vtNode     []int32
+	vtPar      []int32
 
 	weight      []float64 // per rating
 	why         []uint8   // per rating
@@ -70,7 +90,6 @@ func (m *model) newEval() *eval {
 		depth:       make([]int32, n),
 		up:          make([]int32, int(levels)*n),
 		levels:      levels,
-		vpar:        make([]int32, n),
 		scale:       make([]float64, n),
 		acc:         make([]float64, accWidth*n),
 		accGen:      make([]int32, n),
@@ -82,6 +101,15 @@ func (m *model) newEval() *eval {
 		confidence:  make([]float64, n),
 		raters:      make([]int32, n),
 		flags:       make([]int32, n),
+		prevParent:  make([]int32, n),
+		prevKind:    make([]uint8, n),
+		seen:        make([]int32, n),
+		vtStart:     make([]int32, n+1),
+		vtNode:      make([]int32, 0, 2*nr),
+		vtPar:       make([]int32, 0, 2*nr),
+		inTouch:     make([]int32, n),
+		rated:       make([]int32, nr),
+		ratedEnd:    make([]int32, n),
 	}
 }
 
@@ -89,9 +117,19 @@ func (m *model) newEval() *eval {
 // weight and every person's scores.
 func (m *model) evaluate(standing []float64, e *eval) {
 	m.propagate(standing, e)
-	m.children(e)
+	e.sameTree = e.vtValid && slices.Equal(e.parent, e.prevParent) && slices.Equal(e.pkind, e.prevKind)
+	if !e.sameTree {
+		copy(e.prevParent, e.parent)
+		copy(e.prevKind, e.pkind)
+		m.children(e)
+		e.vtNode, e.vtPar = e.vtNode[:0], e.vtPar[:0]
+	}
+	e.vtValid = true
 	for s := range int32(m.n) {
 		m.scoreSubject(s, e)
+		if !e.sameTree {
+			e.vtStart[s+1] = int32(len(e.vtNode))
+		}
 	}
 }
 
@@ -168,6 +206,23 @@ func (m *model) children(e *eval) {
 	}
 	e.stack = next[:0]
 	m.tour(e)
+	m.sortRaters(e)
+}
+
+// sortRaters lists every subject's raters in the depth-first order of the
+// tree of strongest paths (e.rated), walking the tree once.
+func (m *model) sortRaters(e *eval) {
+	next := e.ratedEnd
+	copy(next, m.subjStart[:m.n])
+	if m.viewer < 0 {
+		return
+	}
+	for _, g := range e.up[:e.reached] {
+		for _, s := range m.ratedBy[m.raterStart[g]:m.raterStart[g+1]] {
+			e.rated[next[s]] = g
+			next[s]++
+		}
+	}
 }
 
 // tour numbers the tree of strongest paths in depth-first order (tin,
@@ -193,6 +248,7 @@ func (m *model) tour(e *eval) {
 		}
 	}
 	e.stack = st[:0]
+	e.reached = clock
 	// up[j*n+i] is the shallowest person among those numbered i to
 	// i+2^j−1 in depth-first order.
 	for j := int32(1); j < e.levels; j++ {
@@ -206,19 +262,6 @@ func (m *model) tour(e *eval) {
 			cur[i] = x
 		}
 	}
-}
-
-// sortTouched puts e.touched in depth-first order.
-func (e *eval) sortTouched() {
-	keys := e.keys[:0]
-	for _, g := range e.touched {
-		keys = append(keys, uint64(e.tin[g])<<32|uint64(g))
-	}
-	slices.Sort(keys)
-	for j, k := range keys {
-		e.touched[j] = int32(uint32(k))
-	}
-	e.keys = keys[:0]
 }
 
 // lca returns the lowest common ancestor of a and b in the tree: the
@@ -301,67 +344,13 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	// bind (trust falls along every path, and between two such points the
 	// evidence does not change), so the caps run over that small tree,
 	// deepest first, each person's evidence capped and handed up.
-	e.sortTouched()
-	// The usual construction of that small tree with a stack: in
-	// depth-first order, each person's place is found from the meeting
-	// point with the top of the stack. People leave the stack after
-	// everyone below them, so each is capped and handed up as it leaves.
 	var sum [accWidth]float64
-	order := e.order[:0]
-	st := e.stack[:0]
-	pop := func(parent int32) {
-		g := st[len(st)-1]
-		st = st[:len(st)-1]
-		e.vpar[g] = parent
-		order = append(order, g)
-		a := e.acc[accWidth*int(g) : accWidth*int(g)+accWidth]
-		e.scale[g] = 1
-		if g != m.viewer {
-			c := e.trust[g]
-			if a[0] > c {
-				f := c / a[0]
-				e.scale[g] = f
-				for i := range 5 {
-					a[i] *= f
-				}
-			}
-			a[5] = min(a[5], c)
-		}
-		b := sum[:]
-		if parent >= 0 {
-			b = e.accAt(parent)
-		}
-		for i := range a {
-			b[i] += a[i]
-		}
-	}
-	nn := int32(m.n)
-	for _, v := range e.touched[:len(e.touched):len(e.touched)] {
-		if len(st) > 0 {
-			l := e.lca(v, st[len(st)-1], nn)
-			for len(st) >= 2 && e.depth[st[len(st)-2]] >= e.depth[l] {
-				pop(st[len(st)-2])
-			}
-			if st[len(st)-1] != l { // the top lies below l: l joins
-				pop(l)
-				st = append(st, l)
-			}
-		}
-		st = append(st, v)
-	}
-	for len(st) > 0 {
-		if len(st) >= 2 {
-			pop(st[len(st)-2])
-		} else {
-			pop(-1)
-		}
-	}
-	e.stack, e.order = st[:0], order[:0]
+	nodes, pars := m.smallTree(s, e, &sum)
 	// Each rating's weight as it finally counts: scaled by every cap above
 	// its rater (parents come first in reverse order of leaving).
-	for j := len(order) - 1; j >= 0; j-- {
-		if g := order[j]; e.vpar[g] >= 0 {
-			e.scale[g] *= e.scale[e.vpar[g]]
+	for j := len(nodes) - 1; j >= 0; j-- {
+		if p := pars[j]; p >= 0 {
+			e.scale[nodes[j]] *= e.scale[p]
 		}
 	}
 	for k := lo; k < hi; k++ {
@@ -386,6 +375,107 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	n := total / EvidenceUnit
 	e.confidence[s] = n / (n + PriorWeight)
 	e.safetyLow[s] = 1 + 4*lowerBound(safe/EvidenceUnit, n)
+}
+
+// smallTree caps the evidence gathered about subject s at every rater
+// and every point where their paths meet, deepest first, and hands it up,
+// into sum at the top. It returns those people in the order they were
+// capped, each with whom they handed up to (−1 for sum).
+//
+// The usual construction of that small tree with a stack: in depth-first
+// order, each person's place is found from the meeting point with the top
+// of the stack. People leave the stack after everyone below them, so each
+// is capped and handed up as it leaves. While the tree of strongest paths
+// stays the same, the small tree kept from the last pass is replayed.
+func (m *model) smallTree(s int32, e *eval, sum *[accWidth]float64) (nodes, pars []int32) {
+	if e.sameTree {
+		lo, hi := e.vtStart[s], e.vtStart[s+1]
+		nodes, pars = e.vtNode[lo:hi], e.vtPar[lo:hi]
+		for _, g := range nodes {
+			e.seen[g] = e.gen2
+		}
+		covered := true
+		for _, g := range e.touched {
+			covered = covered && e.seen[g] == e.gen2
+		}
+		if covered {
+			for _, g := range nodes {
+				e.accAt(g) // meeting points start from zero
+			}
+			for j, g := range nodes {
+				m.capUp(g, pars[j], e, sum)
+			}
+			return nodes, pars
+		}
+		e.vtValid = false // someone new has evidence: build every small tree again next pass
+	}
+	for _, g := range e.touched {
+		e.inTouch[g] = e.gen2
+	}
+	order, opar := e.order[:0], e.opar[:0]
+	st := e.stack[:0]
+	pop := func(parent int32) {
+		g := st[len(st)-1]
+		st = st[:len(st)-1]
+		order, opar = append(order, g), append(opar, parent)
+		m.capUp(g, parent, e, sum)
+	}
+	nn := int32(m.n)
+	for _, v := range e.rated[m.subjStart[s]:e.ratedEnd[s]] {
+		if e.inTouch[v] != e.gen2 {
+			continue // no evidence from them
+		}
+		if len(st) > 0 {
+			l := e.lca(v, st[len(st)-1], nn)
+			for len(st) >= 2 && e.depth[st[len(st)-2]] >= e.depth[l] {
+				pop(st[len(st)-2])
+			}
+			if st[len(st)-1] != l { // the top lies below l: l joins
+				pop(l)
+				st = append(st, l)
+			}
+		}
+		st = append(st, v)
+	}
+	for len(st) > 0 {
+		if len(st) >= 2 {
+			pop(st[len(st)-2])
+		} else {
+			pop(-1)
+		}
+	}
+	e.stack, e.order, e.opar = st[:0], order[:0], opar[:0]
+	if !e.sameTree {
+		e.vtNode = append(e.vtNode, order...)
+		e.vtPar = append(e.vtPar, opar...)
+	}
+	return order, opar
+}
+
+// capUp caps the evidence gathered below g at g's trust (the viewer's is
+// not capped), records the factor in e.scale, and adds it to parent's, or
+// to sum for −1.
+func (m *model) capUp(g, parent int32, e *eval, sum *[accWidth]float64) {
+	a := e.acc[accWidth*int(g) : accWidth*int(g)+accWidth]
+	e.scale[g] = 1
+	if g != m.viewer {
+		c := e.trust[g]
+		if a[0] > c {
+			f := c / a[0]
+			e.scale[g] = f
+			for i := range 5 {
+				a[i] *= f
+			}
+		}
+		a[5] = min(a[5], c)
+	}
+	b := sum[:]
+	if parent >= 0 {
+		b = e.accAt(parent)
+	}
+	for i := range a {
+		b[i] += a[i]
+	}
 }
 
 // accWidth is the number of evidence sums kept per person: weight, safety,

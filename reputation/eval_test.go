@@ -56,6 +56,11 @@ func bigEval(seed uint64) evalConfig {
 		mainRingSize: 200, mainRingEdges: 10, ringSizes: []int{10, 100, 1000, 5000}, ringEdges: []int{1, 10, 50}, ringShapeNames: ringShapes}
 }
 
+func mediumEval(seed uint64) evalConfig {
+	return evalConfig{seed: seed, people: 1000, cells: 15, ratings: 20000, cheatShare: 0.05,
+		mainRingSize: 100, mainRingEdges: 10, ringSizes: []int{100, 1000}, ringEdges: []int{10, 50}, ringShapeNames: []string{"tree", "mixture"}}
+}
+
 // evalWorld is a generated world with its labels.
 type evalWorld struct {
 	in      *Input
@@ -681,8 +686,7 @@ func TestEvaluation(t *testing.T) {
 	case "big":
 		cfgs = []evalConfig{bigEval(1)}
 	case "medium":
-		cfgs = []evalConfig{{seed: 3, people: 1000, cells: 15, ratings: 20000, cheatShare: 0.05,
-			mainRingSize: 100, mainRingEdges: 10, ringSizes: []int{100, 1000}, ringEdges: []int{10, 50}, ringShapeNames: []string{"tree", "mixture"}}}
+		cfgs = []evalConfig{mediumEval(3)}
 	}
 	if testing.Short() {
 		cfgs[0].ringSizes = cfgs[0].ringSizes[:1]

@@ -59,6 +59,10 @@ type model struct {
 	// subject then rater; subjStart indexes it by subject.
 	ratings   []rating
 	subjStart []int32
+	// ratedBy lists the subject of every rating in ratings, grouped by
+	// rater; raterStart indexes it.
+	ratedBy    []int32
+	raterStart []int32
 }
 
 type cellInfo struct{ ID, Name string }
@@ -108,6 +112,28 @@ type edge struct {
 	kind     uint8
 }
 
+// cellScratch holds per-cell facts while build reads the cells, indexed
+// by provisional number.
+type cellScratch struct {
+	seen    []int32 // the cell (its position + 1) whose facts rank and first hold
+	rank    []int8  // statusRank of the person's worst status in the cell
+	first   []int32 // where the person's vouchers start in the cell's sorted pairs, −1 for none
+	visited []int32 // the cell in whose admission chain the person was reached
+	queue   []int32
+}
+
+// grow makes room for n people.
+func (sc *cellScratch) grow(n int) {
+	if n <= len(sc.seen) {
+		return
+	}
+	n = max(n, 2*len(sc.seen))
+	sc.seen = append(sc.seen, make([]int32, n-len(sc.seen))...)
+	sc.rank = append(sc.rank, make([]int8, n-len(sc.rank))...)
+	sc.first = append(sc.first, make([]int32, n-len(sc.first))...)
+	sc.visited = append(sc.visited, make([]int32, n-len(sc.visited))...)
+}
+
 type rec struct {
 	voucher, vouchee int32
 	rank             int8 // statusRank(status)
@@ -119,8 +145,12 @@ func build(in *Input) *model {
 
 	// Everyone who appears anywhere gets a provisional number in order of
 	// appearance; once all are known, numbers are reassigned in id order.
-	prov := make(map[string]int32)
-	var ids []string
+	people := len(in.Names) + len(in.Verified) + 1
+	for i := range in.Cells {
+		people += len(in.Cells[i].Members)
+	}
+	prov := make(map[string]int32, people)
+	ids := make([]string, 0, people)
 	intern := func(id string) int32 {
 		i, ok := prov[id]
 		if !ok {
@@ -170,18 +200,27 @@ func build(in *Input) *model {
 	}
 	ratings := make([]rating, 0, total)
 	flagFrom := in.Now.Add(-FlagWindow)
+	var sc cellScratch
+	var pairs [][2]int32 // (vouchee, voucher) in the current cell
 	for k, ci := range order {
 		c := &in.Cells[ci]
 		m.cells[k] = cellInfo{ID: c.ID, Name: c.Name}
-		status := make(map[int32]string, len(c.Members))
-		vouchedBy := make(map[int32][]int32, len(c.Members))
+		// Who is in the cell with which status, and who vouched for whom,
+		// in scratch arrays indexed by provisional number: the entries for
+		// person p belong to this cell when seen[p] == stamp.
+		stamp := int32(k + 1)
+		pairs = pairs[:0]
 		for _, mb := range c.Members {
-			if mb.ID == "" || statusRank(mb.Status) < 0 {
+			rank := statusRank(mb.Status)
+			if mb.ID == "" || rank < 0 {
 				continue
 			}
 			to := intern(mb.ID)
-			if old, ok := status[to]; !ok || statusRank(mb.Status) < statusRank(old) {
-				status[to] = mb.Status // a duplicate entry: the worst status wins
+			sc.grow(len(ids))
+			if sc.seen[to] != stamp {
+				sc.seen[to], sc.rank[to], sc.first[to] = stamp, int8(rank), -1
+			} else if int8(rank) < sc.rank[to] {
+				sc.rank[to] = int8(rank) // a duplicate entry: the worst status wins
 			}
 			if mb.Status == StatusExcluded {
 				excluded = append(excluded, to)
@@ -191,37 +230,53 @@ func build(in *Input) *model {
 					continue
 				}
 				from := intern(v)
-				vouchedBy[to] = append(vouchedBy[to], from)
-				recs = append(recs, rec{from, to, int8(statusRank(mb.Status)), mb.Status})
+				pairs = append(pairs, [2]int32{to, from})
+				recs = append(recs, rec{from, to, int8(rank), mb.Status})
 			}
 		}
-		for to, froms := range vouchedBy {
-			if status[to] == StatusExcluded {
-				continue // exclusion withdraws the cell's admission
+		sc.grow(len(ids))
+		isExcluded := func(p int32) bool { return sc.seen[p] == stamp && sc.rank[p] == 0 }
+		slices.SortFunc(pairs, func(a, b [2]int32) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+		for j, pr := range pairs {
+			if j == 0 || pairs[j-1][0] != pr[0] {
+				sc.first[pr[0]] = int32(j)
 			}
-			for _, from := range froms {
-				edges = append(edges, edge{from, to, kindVouch})
+			if !isExcluded(pr[0]) { // exclusion withdraws the cell's admission
+				edges = append(edges, edge{pr[1], pr[0], kindVouch})
 			}
+		}
+		vouchers := func(x int32) [][2]int32 {
+			if sc.seen[x] != stamp || sc.first[x] < 0 {
+				return nil
+			}
+			j := int(sc.first[x])
+			end := j
+			for end < len(pairs) && pairs[end][0] == x {
+				end++
+			}
+			return pairs[j:end]
 		}
 		// The viewer's admission chain in this cell: the viewer trusts
 		// whoever vouched for them, and so on up to the founder.
-		if st, ok := status[viewer]; ok && viewer >= 0 && st != StatusExcluded {
-			visited := map[int32]bool{viewer: true}
-			queue := []int32{viewer}
+		if viewer >= 0 && sc.seen[viewer] == stamp && !isExcluded(viewer) {
+			sc.visited[viewer] = stamp
+			queue := append(sc.queue[:0], viewer)
 			for len(queue) > 0 {
 				x := queue[0]
 				queue = queue[1:]
-				for _, u := range vouchedBy[x] {
-					if status[u] == StatusExcluded {
+				for _, pr := range vouchers(x) {
+					u := pr[1]
+					if isExcluded(u) {
 						continue
 					}
 					edges = append(edges, edge{x, u, kindUp})
-					if !visited[u] {
-						visited[u] = true
+					if sc.visited[u] != stamp {
+						sc.visited[u] = stamp
 						queue = append(queue, u)
 					}
 				}
 			}
+			sc.queue = queue
 		}
 		for ri := range c.Ratings {
 			r := &c.Ratings[ri]
@@ -336,6 +391,8 @@ func (m *model) buildRecords(recs []rec) {
 		return cmp.Compare(b.rank, a.rank)
 	})
 	m.recStart = make([]int32, m.n+1)
+	m.recTo = make([]int32, 0, len(recs))
+	m.recStatus = make([]string, 0, len(recs))
 	for k, r := range recs {
 		if k > 0 && recs[k-1].voucher == r.voucher && recs[k-1].vouchee == r.vouchee {
 			continue // keep the best status
@@ -385,6 +442,20 @@ func (m *model) buildRatings(rs []rating) {
 		m.subjStart[i+1] = int32(len(out))
 	}
 	m.ratings = out
+	m.raterStart = make([]int32, m.n+1)
+	for k := range out {
+		m.raterStart[out[k].rater+1]++
+	}
+	for i := range m.n {
+		m.raterStart[i+1] += m.raterStart[i]
+	}
+	m.ratedBy = make([]int32, len(out))
+	next = slices.Clone(m.raterStart[:m.n])
+	for k := range out {
+		r := out[k].rater
+		m.ratedBy[next[r]] = out[k].subject
+		next[r]++
+	}
 }
 
 // later reports whether a should count instead of b, two ratings by one

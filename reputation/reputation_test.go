@@ -584,3 +584,40 @@ func TestExcludedVoucherBreaksTheAdmissionChain(t *testing.T) {
 		t.Errorf("chain through an excluded voucher: trust a %v, f %v", a, f)
 	}
 }
+
+func TestNoViewerCountsNoRating(t *testing.T) {
+	w := newWorld()
+	w.member("c", "a", StatusMember)
+	w.member("c", "b", StatusMember, "a")
+	w.rate("c", "a", "b", 5, 5, 0)
+	w.rate("c", "b", "a", 1, 1, 0)
+	w.in.Viewer = ""
+	res := w.compute()
+	for _, n := range []string{"a", "b"} {
+		if s := person(t, res, n); s.Raters != 0 || s.Safety != nil || len(s.Ratings) != 1 || s.Ratings[0].Weight != 0 {
+			t.Errorf("%s without a viewer: %d raters, safety %v, ratings %+v", n, s.Raters, val(s.Safety), s.Ratings)
+		}
+	}
+}
+
+// TestFounderHereVouchedForElsewhere: someone vouched for in one cell
+// founds another, where they admitted the viewer; the viewer's chain
+// there ends with them, whichever cell is read first (the viewer is not in
+// the first cell, so it gives no chain).
+func TestFounderHereVouchedForElsewhere(t *testing.T) {
+	for _, cells := range [][2]string{{"one", "two"}, {"two", "one"}} {
+		w := newWorld()
+		w.member(cells[0], "f1", StatusMember)
+		for _, n := range []string{"a", "b", "c", "d"} {
+			w.member(cells[0], n, StatusMember, "f1")
+		}
+		w.member(cells[0], "x", StatusMember, "d")
+		w.member(cells[1], "x", StatusMember)
+		w.member(cells[1], "viewer", StatusMember, "x")
+		w.rate(cells[1], "x", "y", 5, 5, 0)
+		res := w.compute()
+		if s := person(t, res, "x"); !near(s.Trust, Damping) {
+			t.Errorf("cells %v: x's trust %v, want %v", cells, s.Trust, Damping)
+		}
+	}
+}
