@@ -197,7 +197,7 @@ func (s *YouScreen) askPassphrase() {
 		s.u.Busy("Changing your passphrase…", func() error {
 			return s.u.Svc.ChangePassphrase(p)
 		}, func() {
-			s.u.tell("Passphrase changed", "From now on, unlock with your new passphrase. Backups you saved before still open with their own passphrase.")
+			s.u.tell("Passphrase changed", "From now on, unlock with your new passphrase. The old one no longer opens your data, not even an old copy of it. Backups you saved before still open with their own passphrase.")
 		})
 	})
 }

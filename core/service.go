@@ -231,8 +231,9 @@ func (s *Service) Home() string { return s.home }
 // Card returns my own card.
 func (s *Service) Card() *identity.Card { return s.me.Card }
 
-// ChangePassphrase seals the home with a new passphrase. Only the sealed
-// vault key changes; the data stays as it is.
+// ChangePassphrase seals the home with a new passphrase under a new vault
+// key, encrypting everything again, so the old passphrase opens nothing
+// written from now on, not even with an old copy of the home.
 func (s *Service) ChangePassphrase(newPassphrase []byte) error {
 	if len(newPassphrase) == 0 {
 		return ErrEmptyPassphrase
