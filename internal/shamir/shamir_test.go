@@ -111,8 +111,8 @@ func TestAnyKRebuild(t *testing.T) {
 // random coefficients gives them, whatever the secret. So the pieces of
 // the k-1 holders are uniform and independent of the secret.
 func TestFewerRevealNothing(t *testing.T) {
-	for _, xs := range [][2]byte{{1, 2}, {2, 3}, {5, 200}} {
-		for _, s := range []byte{0x00, 0x41, 0xff} {
+	for _, xs := range [][2]byte{{1, 2}, {5, 200}} {
+		for _, s := range []byte{0x00, 0xa7} {
 			var count [256][256]uint16
 			for a1 := range 256 {
 				for a2 := range 256 {
