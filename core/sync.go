@@ -120,6 +120,7 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	var recipients []*identity.Card
 	var cells []*crdt.Cell
 	var known map[identity.ID]map[crdt.CellID][]crdt.ChangeHash
+	file := &export.File{Cells: []export.Cell{}}
 
 	err = s.db.View(func(tx *store.Tx) error {
 		contacts, err := listContacts(tx)
@@ -158,7 +159,17 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 					}
 				}
 				if len(cells) == 0 {
-					return ErrNoSharedCell
+					// Recovery pieces travel even without a shared cell.
+					if err := s.recoveryOut(tx, recipients, file); err != nil {
+						return err
+					}
+					concerns, err := s.concernsRecovery(tx, to.ID())
+					if err != nil {
+						return err
+					}
+					if !concerns {
+						return ErrNoSharedCell
+					}
 				}
 			}
 			for _, c := range cells {
@@ -188,6 +199,11 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 				return ErrNobodyToSend
 			}
 		}
+		if len(cells) > 0 {
+			if err := s.recoveryOut(tx, recipients, file); err != nil {
+				return err
+			}
+		}
 		known = map[identity.ID]map[crdt.CellID][]crdt.ChangeHash{}
 		for _, r := range recipients {
 			known[r.ID()] = map[crdt.CellID][]crdt.ChangeHash{}
@@ -214,7 +230,6 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 
 	// Every card a recipient needs is published in the cells themselves
 	// (admissions and card statements), so the file carries no extra cards.
-	file := &export.File{}
 	for _, c := range cells {
 		var since [][]crdt.ChangeHash
 		for _, r := range recipients {
@@ -271,6 +286,8 @@ type ImportSummary struct {
 	NewStatements int
 	// NewContacts are people this device learns of through the file.
 	NewContacts []Person
+	// Recovery is what the file changed about recovery pieces, or nil.
+	Recovery *RecoveryNews
 }
 
 // CellChanges is what a sync file changes in one cell.
@@ -296,12 +313,37 @@ type CellChanges struct {
 }
 
 // Nothing reports whether the file brings nothing new.
-func (s *ImportSummary) Nothing() bool { return s.NewStatements == 0 }
+func (s *ImportSummary) Nothing() bool { return s.NewStatements == 0 && s.Recovery.empty() }
+
+// recoverySentences says what the file changed about recovery pieces.
+func (s *ImportSummary) recoverySentences() string {
+	r := s.Recovery
+	if r.empty() {
+		return ""
+	}
+	var out []string
+	if r.HeldFor != "" {
+		out = append(out, fmt.Sprintf("You hold a recovery piece for %s now.", r.HeldFor))
+	}
+	if r.Forgot != "" {
+		out = append(out, fmt.Sprintf("%s chose other guardians: the recovery piece you held for them is gone.", r.Forgot))
+	}
+	if r.Reached != "" {
+		out = append(out, fmt.Sprintf("%s holds your recovery piece now.", r.Reached))
+	}
+	if r.Progress != nil {
+		out = append(out, r.Progress.Sentence())
+	}
+	return " " + strings.Join(out, " ")
+}
 
 // String says what the file brings, in one plain sentence.
 func (s *ImportSummary) String() string {
 	if s.Nothing() {
 		return fmt.Sprintf("from %s: nothing new", s.From.Name)
+	}
+	if s.NewStatements == 0 {
+		return fmt.Sprintf("from %s:%s", s.From.Name, s.recoverySentences())
 	}
 	var parts []string
 	for _, c := range s.Cells {
@@ -343,7 +385,7 @@ func (s *ImportSummary) String() string {
 		}
 		parts = append(parts, joinAnd(what)+" in "+c.Name)
 	}
-	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
+	return fmt.Sprintf("from %s: %s%s", s.From.Name, strings.Join(parts, "; "), s.recoverySentences())
 }
 
 func plural(n int, one, many string) string {
@@ -362,10 +404,11 @@ func joinAnd(parts []string) string {
 
 // pendingImport is a checked sync file, ready to be applied.
 type pendingImport struct {
-	file    *export.File
-	sender  *identity.Card
-	cells   []*crdt.Cell // the resulting cells, not yet stored
-	summary *ImportSummary
+	file     *export.File
+	recovery *recoveryIn
+	sender   *identity.Card
+	cells    []*crdt.Cell // the resulting cells, not yet stored
+	summary  *ImportSummary
 }
 
 // PreviewImport checks a sync file completely (decryption, sender,
@@ -399,11 +442,20 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 	if err != nil {
 		return nil, err
 	}
+	var recovered *identity.Identity
 	err = s.db.Update(func(tx *store.Tx) error {
 		// The sender's card first, so that a new sender becomes a contact.
 		if err := s.learnCard(tx, p.sender); err != nil {
 			return err
 		}
+		news, got, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
+		if err != nil {
+			return err
+		}
+		if !news.empty() {
+			p.summary.Recovery = news
+		}
+		recovered = got
 		for i, c := range p.cells {
 			if err := putCell(tx, c, snaps[i]); err != nil {
 				return err
@@ -434,6 +486,11 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 		cells[c.ID()] = c
 	}
 	s.stored(p.cells)
+	if recovered != nil {
+		// The device holds the person's own card again.
+		s.me = recovered
+		s.cells = nil
+	}
 	return p.summary, nil
 }
 
@@ -472,10 +529,20 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 	if sender == me {
 		return nil, fmt.Errorf("import: %w", ErrOwnCard)
 	}
-	p := &pendingImport{file: file, sender: file.Sender}
+	in, err := s.openRecovery(file)
+	if err != nil {
+		return nil, err
+	}
+	p := &pendingImport{file: file, sender: file.Sender, recovery: in}
 	var names map[identity.ID]string
 	var senderContact *Contact
+	recovering := false
 	err = s.db.View(func(tx *store.Tx) error {
+		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+		if err != nil {
+			return err
+		}
+		recovering = r != nil
 		c, err := getContact(tx, sender)
 		if err == nil {
 			senderContact = c
@@ -497,6 +564,11 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 	p.summary = &ImportSummary{From: person(names, sender)}
 
 	knownSender := senderContact != nil
+	if recovering && slices.ContainsFunc(in.pieces, func(p *export.Piece) bool { return p.Kind == export.KindPiece }) {
+		// A device getting a card back knows nobody yet: it takes
+		// recovery pieces from whoever sends them (see guardians.go).
+		knownSender = true
+	}
 	for i, fc := range file.Cells {
 		old, have := all[fc.ID]
 		var next *crdt.Cell
