@@ -142,6 +142,10 @@ func runExport(r *runner, o *opts, args []string) error {
 			return nil
 		}
 		return r.out(o.json, j, func(w io.Writer) {
+			if len(cells) == 0 {
+				fmt.Fprintf(w, "Wrote %s for %s: news about recovery pieces only (%d bytes).\n", out, strings.Join(who, ", "), len(data))
+				return
+			}
 			fmt.Fprintf(w, "Wrote %s for %s: %s, %d new entries (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), res.Statements, len(data))
 		})
 	})
