@@ -91,3 +91,12 @@ func (f *RecoverForm) start() {
 		f.u.Tabs.SelectIndex(len(f.u.Tabs.Items) - 1)
 	})
 }
+
+// cardTitle is the title of my card on the You screen: a card made to get
+// another back is only temporary.
+func cardTitle(u *UI) string {
+	if _, err := u.Svc.Recovery(); err == nil {
+		return "Your temporary card"
+	}
+	return "Your card"
+}

@@ -87,7 +87,7 @@ func newYouScreen(u *UI) *YouScreen {
 
 	sendHelp := wrapped("Send this text to someone who cannot meet you yet. Their trustdesk will mark you as not verified until you meet and compare the safety code.")
 	sendHelp.Importance = widget.LowImportance
-	cardBox := widget.NewCard("Your card", "", container.NewBorder(nil, nil, container.NewCenter(s.MyCode), nil,
+	cardBox := widget.NewCard(cardTitle(u), "", container.NewBorder(nil, nil, container.NewCenter(s.MyCode), nil,
 		container.NewVBox(s.CardText, container.NewHBox(s.Copy), sendHelp, s.Details)))
 
 	s.Backup = widget.NewButtonWithIcon("Save a backup…", theme.DocumentSaveIcon(), s.askBackup)

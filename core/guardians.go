@@ -565,13 +565,19 @@ type RecoveryProgress struct {
 
 // Sentence says it in plain words.
 func (p *RecoveryProgress) Sentence() string {
-	if p.Recovered {
-		return fmt.Sprintf("Your card is back: you are %s again (card %s). Your cells come back as your people send you sync files.", p.Name, p.ID)
+	ph := p.phrase()
+	return strings.ToUpper(ph[:1]) + ph[1:] + "."
+}
+
+// phrase says it as part of a sentence.
+func (p *RecoveryProgress) phrase() string {
+	switch {
+	case p.Recovered:
+		return fmt.Sprintf("your card is back: you are %s again (card %s), and your cells come back as your people send you sync files", p.Name, p.ID)
+	case p.Need == 0:
+		return "no recovery pieces received yet: ask your guardians to help you get your card back"
 	}
-	if p.Need == 0 {
-		return "No recovery pieces received yet: ask your guardians to help you get your card back."
-	}
-	return fmt.Sprintf("%d of %d pieces needed, %d received.", p.Need, p.Of, p.Received)
+	return fmt.Sprintf("%d of %d pieces needed, %d received", p.Need, p.Of, p.Received)
 }
 
 func (n *RecoveryNews) empty() bool {

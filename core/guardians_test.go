@@ -42,8 +42,15 @@ func TestGuardiansWalk(t *testing.T) {
 	// Each guardian gets a file: Bo's carries the cell too, Cy and Di
 	// share no cell with Ana and get the piece alone.
 	for _, g := range []*Service{bo, cy, di} {
-		sum := mustImport(t, g, mustExport(t, ana, ExportRequest{To: to(g.Card().ID())}))
-		if sum.Recovery == nil || sum.Recovery.HeldFor != "Ana" || !strings.Contains(sum.String(), "You hold a recovery piece for Ana") {
+		data := mustExport(t, ana, ExportRequest{To: to(g.Card().ID())})
+		if pre, err := g.PreviewImport(ctx, data); err != nil || pre.Nothing() || pre.Recovery.HeldFor != "Ana" {
+			t.Fatalf("preview: %v, %v", pre, err)
+		}
+		if held, _ := g.HeldPieces(); len(held) != 0 {
+			t.Fatal("the preview kept the piece")
+		}
+		sum := mustImport(t, g, data)
+		if sum.Recovery == nil || sum.Recovery.HeldFor != "Ana" || !strings.Contains(sum.String(), "you hold a recovery piece for Ana now") {
 			t.Fatalf("%s: %q", g.Card().Pseudonym, sum.String())
 		}
 		held, err := g.HeldPieces()

@@ -315,26 +315,27 @@ type CellChanges struct {
 // Nothing reports whether the file brings nothing new.
 func (s *ImportSummary) Nothing() bool { return s.NewStatements == 0 && s.Recovery.empty() }
 
-// recoverySentences says what the file changed about recovery pieces.
-func (s *ImportSummary) recoverySentences() string {
+// recoveryPhrases says what the file changed about recovery pieces, as
+// phrases of the summary sentence.
+func (s *ImportSummary) recoveryPhrases() []string {
 	r := s.Recovery
 	if r.empty() {
-		return ""
+		return nil
 	}
 	var out []string
 	if r.HeldFor != "" {
-		out = append(out, fmt.Sprintf("You hold a recovery piece for %s now.", r.HeldFor))
+		out = append(out, fmt.Sprintf("you hold a recovery piece for %s now", r.HeldFor))
 	}
 	if r.Forgot != "" {
-		out = append(out, fmt.Sprintf("%s chose other guardians: the recovery piece you held for them is gone.", r.Forgot))
+		out = append(out, fmt.Sprintf("%s chose other guardians, so the recovery piece you held for them is gone", r.Forgot))
 	}
 	if r.Reached != "" {
-		out = append(out, fmt.Sprintf("%s holds your recovery piece now.", r.Reached))
+		out = append(out, fmt.Sprintf("%s holds your recovery piece now", r.Reached))
 	}
 	if r.Progress != nil {
-		out = append(out, r.Progress.Sentence())
+		out = append(out, r.Progress.phrase())
 	}
-	return " " + strings.Join(out, " ")
+	return out
 }
 
 // String says what the file brings, in one plain sentence.
@@ -343,7 +344,7 @@ func (s *ImportSummary) String() string {
 		return fmt.Sprintf("from %s: nothing new", s.From.Name)
 	}
 	if s.NewStatements == 0 {
-		return fmt.Sprintf("from %s:%s", s.From.Name, s.recoverySentences())
+		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(s.recoveryPhrases(), "; "))
 	}
 	var parts []string
 	for _, c := range s.Cells {
@@ -385,7 +386,8 @@ func (s *ImportSummary) String() string {
 		}
 		parts = append(parts, joinAnd(what)+" in "+c.Name)
 	}
-	return fmt.Sprintf("from %s: %s%s", s.From.Name, strings.Join(parts, "; "), s.recoverySentences())
+	parts = append(parts, s.recoveryPhrases()...)
+	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
 }
 
 func plural(n int, one, many string) string {
@@ -419,6 +421,22 @@ func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummar
 	defer s.mu.Unlock()
 	p, err := s.prepareImport(ctx, data)
 	if err != nil {
+		return nil, err
+	}
+	// What the file would change about recovery pieces: worked out in a
+	// write transaction that is always rolled back.
+	errPreview := errors.New("preview only")
+	err = s.db.Update(func(tx *store.Tx) error {
+		news, _, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
+		if err != nil {
+			return err
+		}
+		if !news.empty() {
+			p.summary.Recovery = news
+		}
+		return errPreview
+	})
+	if !errors.Is(err, errPreview) {
 		return nil, err
 	}
 	return p.summary, nil

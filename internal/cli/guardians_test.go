@@ -32,7 +32,7 @@ func TestLostLaptopWalk(t *testing.T) {
 		if out := ana.ok("export", "--to", g.name, "--out", file); !strings.Contains(out, "recovery pieces only") {
 			t.Fatalf("export to %s = %q", g.name, out)
 		}
-		if out := g.w.ok("import", file); !strings.Contains(out, "You hold a recovery piece for Ana") {
+		if out := g.w.ok("import", file); !strings.Contains(out, "you hold a recovery piece for Ana now") {
 			t.Fatalf("%s import = %q", g.name, out)
 		}
 		if out := g.w.ok("guardians", "list"); !strings.Contains(out, "You hold a recovery piece for Ana.") {
@@ -88,7 +88,7 @@ func TestLostLaptopWalk(t *testing.T) {
 	}
 	two := filepath.Join(dir, "release-cy")
 	cy.ok("guardians", "release", temp, "--out", two, "--yes")
-	if out := lost.ok("import", two); !strings.Contains(out, "Your card is back") || !strings.Contains(out, before.ID) {
+	if out := lost.ok("import", two); !strings.Contains(out, "your card is back") || !strings.Contains(out, before.ID) {
 		t.Fatalf("second piece: %q", out)
 	}
 	json.Unmarshal([]byte(lost.ok("card", "--json")), &now)
