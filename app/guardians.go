@@ -99,18 +99,18 @@ func (p *GuardiansPanel) Refresh() {
 	} else {
 		p.Status.SetText(fmt.Sprintf("%d of your %d guardians together can help you get your card back.", st.Need, len(st.Guardians)))
 		for _, g := range st.Guardians {
-			state := "has your recovery piece"
+			text := g.Name + " has your recovery piece."
 			if !g.Reached {
-				state = "not yet: send them a sync file"
+				text = g.Name + " does not have it yet: send them a sync file."
 			}
-			l := wrapped(g.Name + ": " + state)
+			l := wrapped(text)
 			if !g.Reached {
 				l.Importance = widget.WarningImportance
 			}
 			p.Rows.Add(l)
 		}
 		for _, r := range st.Retiring {
-			l := wrapped(r.Name + ": no longer a guardian; their next sync file will say they forgot the old piece")
+			l := wrapped(r.Name + " is no longer a guardian; their next sync file will say they forgot the old piece.")
 			l.Importance = widget.LowImportance
 			p.Rows.Add(l)
 		}

@@ -91,7 +91,7 @@ func TestGuardiansChooseAndHelp(t *testing.T) {
 	carry(t, u.Svc, bo)
 	carry(t, bo, u.Svc)
 	u.Changed()
-	if !strings.Contains(labels(p.Rows), "Bo: has your recovery piece") || !strings.Contains(labels(p.Rows), "Di: not yet") {
+	if !strings.Contains(labels(p.Rows), "Bo has your recovery piece.") || !strings.Contains(labels(p.Rows), "Di does not have it yet") {
 		t.Fatalf("rows: %q", labels(p.Rows))
 	}
 

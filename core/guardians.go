@@ -392,6 +392,20 @@ func (s *Service) ReleasePiece(owner, to identity.ID) (*ExportResult, error) {
 			return ErrBlocked
 		}
 		card = c.Card
+		// The temporary card gets a name of its own, so that it is never
+		// taken for the owner's real card in the list of people.
+		if c.Petname == "" {
+			name := c.Card.Pseudonym
+			if oc, err := getContact(tx, owner); err == nil {
+				name = oc.Name()
+			}
+			if pet, err := normalizePetname(name + " (temporary card)"); err == nil {
+				c.Petname = pet
+				if err := putContact(tx, c); err != nil {
+					return err
+				}
+			}
+		}
 		// The owner is on a new device: what this device knew they had
 		// of each cell is gone with the old one, so the next files to
 		// them carry whole cells again.

@@ -116,6 +116,9 @@ func TestGuardiansWalk(t *testing.T) {
 		return mustImport(t, tmp, res.Data)
 	}
 	sum := release(bo)
+	if c, err := bo.FindContact(tmp.Card().ID().String()); err != nil || c.Name() != "Ana (temporary card)" {
+		t.Errorf("the temporary card on Bo's device is called %q, %v", c.Name(), err)
+	}
 	if p := sum.Recovery.Progress; p == nil || p.Recovered || sum.Recovery.Progress.Sentence() != "2 of 3 pieces needed, 1 received." {
 		t.Fatalf("after one piece: %q", sum.String())
 	}
