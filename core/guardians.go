@@ -220,12 +220,12 @@ func (s *Service) SetGuardians(ids []identity.ID, need int) (*GuardianStatus, er
 	}
 	seen := map[identity.ID]bool{}
 	for _, id := range ids {
-		if seen[id] || id == s.me.Card.ID() {
+		if seen[id] || id == s.me().Card.ID() {
 			return nil, ErrGuardians
 		}
 		seen[id] = true
 	}
-	secret, err := s.me.MarshalBinary()
+	secret, err := s.me().MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
@@ -421,7 +421,7 @@ func (s *Service) ReleasePiece(owner, to identity.ID) (*ExportResult, error) {
 		return nil, err
 	}
 	file := &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealed}}
-	data, err := export.Seal(s.me, []*identity.Card{card}, file, export.SealOptions{Now: s.opt.now()})
+	data, err := export.Seal(s.me(), []*identity.Card{card}, file, export.SealOptions{Now: s.opt.now()})
 	if err != nil {
 		return nil, err
 	}
@@ -480,7 +480,7 @@ func (s *Service) recoveryOut(tx *store.Tx, recipients []*identity.Card, file *e
 		if set != nil {
 			for _, g := range set.Guardians {
 				if identity.ID(g.ID) == id && !g.Reached {
-					p := &export.Piece{Kind: export.KindPiece, Owner: s.me.Card.ID(), Set: export.SetID(set.Set),
+					p := &export.Piece{Kind: export.KindPiece, Owner: s.me().Card.ID(), Set: export.SetID(set.Set),
 						Created: time.Unix(set.Created, 0).UTC(), Need: set.Need, Of: len(set.Guardians), X: g.X, Y: g.Y}
 					sealed, err := export.SealPiece(r, p)
 					if err != nil {
@@ -491,7 +491,7 @@ func (s *Service) recoveryOut(tx *store.Tx, recipients []*identity.Card, file *e
 			}
 			for _, g := range set.Retiring {
 				if identity.ID(g.ID) == id {
-					p := &export.Piece{Kind: export.KindRetired, Owner: s.me.Card.ID(), Set: export.SetID(g.Set), Created: time.Unix(g.Created, 0).UTC()}
+					p := &export.Piece{Kind: export.KindRetired, Owner: s.me().Card.ID(), Set: export.SetID(g.Set), Created: time.Unix(g.Created, 0).UTC()}
 					sealed, err := export.SealPiece(r, p)
 					if err != nil {
 						return err
@@ -538,7 +538,7 @@ type recoveryIn struct {
 func (s *Service) openRecovery(file *export.File) (*recoveryIn, error) {
 	in := &recoveryIn{}
 	for _, sealed := range file.Pieces {
-		p, err := export.OpenPiece(s.me, sealed)
+		p, err := export.OpenPiece(s.me(), sealed)
 		if errors.Is(err, export.ErrNotForYou) {
 			continue
 		}
@@ -613,7 +613,7 @@ func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn,
 		switch {
 		case recovering != nil && p.Kind == export.KindPiece:
 			rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
-			if !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
+			if len(recovering.Pieces) < maxRecoveryPieces && !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
 				return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
 			}) {
 				recovering.Pieces = append(recovering.Pieces, rp)
@@ -714,6 +714,7 @@ func progress(r *recoveryRecord) (*RecoveryProgress, *identity.Identity) {
 		}
 		bySet[string(p.Set)] = append(bySet[string(p.Set)], p)
 	}
+	budget := maxCombinations
 	for _, k := range order {
 		ps := bySet[k]
 		need := ps[0].Need
@@ -735,26 +736,32 @@ func progress(r *recoveryRecord) (*RecoveryProgress, *identity.Identity) {
 		if n < need {
 			continue
 		}
-		if id := combineAny(use, need, identity.ID(ps[0].Owner)); id != nil {
+		if id := combineAny(use, need, identity.ID(ps[0].Owner), &budget); id != nil {
 			return &RecoveryProgress{Need: need, Of: ps[0].Of, Received: need, Recovered: true, Name: id.Card.Pseudonym, ID: id.Card.ID().String()}, id
 		}
 	}
 	return best, nil
 }
 
-// maxCombinations bounds the work of trying subsets of pieces, some of
-// which may be wrong.
-const maxCombinations = 5000
+// Bounds on the work a device getting a card back does for pieces from
+// strangers: it keeps at most maxRecoveryPieces, and tries at most
+// maxCombinations subsets of them (some may be wrong) per import.
+const (
+	maxRecoveryPieces = 64
+	maxCombinations   = 5000
+)
 
 // combineAny tries subsets of need pieces until one rebuilds an identity
-// with the owner's id.
-func combineAny(ps []recoveryPiece, need int, owner identity.ID) *identity.Identity {
-	tried := 0
+// with the owner's id, or the budget of tries is spent.
+func combineAny(ps []recoveryPiece, need int, owner identity.ID, budget *int) *identity.Identity {
 	var found *identity.Identity
 	var pick func(start int, chosen []shamir.Piece) bool
 	pick = func(start int, chosen []shamir.Piece) bool {
 		if len(chosen) == need {
-			tried++
+			if *budget <= 0 {
+				return true
+			}
+			*budget--
 			secret, err := shamir.Combine(chosen)
 			if err != nil {
 				return false
@@ -765,7 +772,7 @@ func combineAny(ps []recoveryPiece, need int, owner identity.ID) *identity.Ident
 				found = id
 				return true
 			}
-			return tried >= maxCombinations
+			return false
 		}
 		for i := start; i < len(ps); i++ {
 			if pick(i+1, append(chosen, shamir.Piece{X: ps[i].X, Y: ps[i].Y})) {

@@ -234,7 +234,7 @@ func TestChangingGuardiansRetiresOldPieces(t *testing.T) {
 // same split do, and a wrong piece among them is passed over.
 func TestPiecesOfTwoSplitsDoNotCombine(t *testing.T) {
 	ana := newService(t, "Ana")
-	secret, _ := ana.me.MarshalBinary()
+	secret, _ := ana.me().MarshalBinary()
 	owner := ana.Card().ID()
 	split := func(set byte) []recoveryPiece {
 		ps, err := shamir.Split(secret, 3, 2)
@@ -257,5 +257,22 @@ func TestPiecesOfTwoSplitsDoNotCombine(t *testing.T) {
 	p, id := progress(&recoveryRecord{Pieces: []recoveryPiece{wrong, a[0], b[1], a[1]}})
 	if id == nil || id.Card.ID() != owner || !p.Recovered {
 		t.Fatalf("two good pieces and a wrong one: %+v", p)
+	}
+}
+
+// TestRecoveryWorkIsBounded: 64 wrong pieces of one split needing 3 (41,664
+// subsets) are tried only up to the budget, and bring nothing back.
+func TestRecoveryWorkIsBounded(t *testing.T) {
+	var r recoveryRecord
+	owner := identity.ID{1}
+	for i := range maxRecoveryPieces {
+		r.Pieces = append(r.Pieces, recoveryPiece{Owner: owner[:], Set: []byte{1}, Need: 3, Of: 255, X: uint8(i + 1), Y: make([]byte, 200)})
+	}
+	budget := maxCombinations
+	if id := combineAny(r.Pieces, 3, owner, &budget); id != nil || budget != 0 {
+		t.Fatalf("combineAny = %v, budget left %d", id, budget)
+	}
+	if p, id := progress(&r); id != nil || p.Received != 3 || p.Recovered {
+		t.Fatalf("progress = %+v", p)
 	}
 }

@@ -115,7 +115,7 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	me := s.me.Card.ID()
+	me := s.me().Card.ID()
 	res := &ExportResult{}
 	var recipients []*identity.Card
 	var cells []*crdt.Cell
@@ -259,7 +259,7 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		res.Cells = append(res.Cells, CellExport{ID: c.ID(), Name: c.State().Name, Statements: n, Full: full})
 		res.Statements += n
 	}
-	data, err := export.Seal(s.me, recipients, file, export.SealOptions{Now: s.opt.now()})
+	data, err := export.Seal(s.me(), recipients, file, export.SealOptions{Now: s.opt.now()})
 	if err != nil {
 		return nil, err
 	}
@@ -506,7 +506,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 	s.stored(p.cells)
 	if recovered != nil {
 		// The device holds the person's own card again.
-		s.me = recovered
+		s.self.Store(recovered)
 		s.cells = nil
 	}
 	return p.summary, nil
@@ -514,7 +514,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 
 // learnCard adds card as an introduced contact unless it is known already.
 func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
-	if card.ID() == s.me.Card.ID() {
+	if card.ID() == s.me().Card.ID() {
 		return nil
 	}
 	have, err := getContact(tx, card.ID())
@@ -534,7 +534,7 @@ func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
 func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImport, error) {
 	checker := s.checker()
 	checker.Warm() // starts while the file is decrypted and read
-	file, err := export.Open(s.me, data)
+	file, err := export.Open(s.me(), data)
 	if err != nil {
 		return nil, err
 	}
@@ -542,7 +542,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 	if err != nil {
 		return nil, err
 	}
-	me := s.me.Card.ID()
+	me := s.me().Card.ID()
 	sender := file.Sender.ID()
 	if sender == me {
 		return nil, fmt.Errorf("import: %w", ErrOwnCard)
