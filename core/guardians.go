@@ -14,36 +14,8 @@ package core
 // their piece; K pieces give the same card back (same id), and cells come
 // back through ordinary sync with the guardians and others.
 //
-// Threat model, what holds and what does not:
-//
-//   - A guardian alone, or K-1 of them together, learn nothing about the
-//     card's private part: every value of fewer than K pieces is equally
-//     likely whatever the card (Shamir; tested in internal/shamir). They
-//     learn only that the owner chose them, K and N.
-//   - A guardian's device keeps the piece encrypted at rest like everything
-//     else (the vault). A thief of a guardian's laptop without its
-//     passphrase learns nothing; with it, one piece.
-//   - K guardians who collude can rebuild the card and speak as the owner.
-//     That is the price of recovery without a server: choose K accordingly
-//     (the default is about two thirds of N).
-//   - Other members of a cell see that a file carries recovery entries and
-//     how many, not for whom (each is sealed to one person, anonymously).
-//     The carrier sees nothing (the whole file is encrypted).
-//   - Choosing other guardians makes a new split; pieces of the old split
-//     never combine with the new ones, and former guardians' devices are
-//     told to forget theirs. A former guardian with a modified program can
-//     keep an old piece: K former guardians together could still rebuild
-//     the card. Only replacing the card (a new card confirmed by the
-//     guardians, a later step) takes that power away for good.
-//   - A release file goes only to a temporary card its guardian has
-//     verified in person (the safety code compared face to face), so a
-//     stranger who claims to be the owner must fool K guardians in person.
-//   - The recovering device accepts recovery pieces from senders it does
-//     not know (it knows nobody yet), and uses them only when K of one
-//     split rebuild an identity whose keys match its card and whose id is
-//     the owner the pieces name. Someone could hand the person pieces of a
-//     different card; the device then says whose card it got back (name
-//     and id), which the person and the guardians check.
+// The threat model (what holds and what does not) is in
+// export/FORMAT.md §6.2.
 
 import (
 	"crypto/rand"
