@@ -71,6 +71,8 @@ func (p *GuardiansPanel) Refresh() {
 	if p.u.Svc.Card().ID() != p.card {
 		p.u.unlocked(p.u.Svc)
 		p.u.Tabs.SelectIndex(len(p.u.Tabs.Items) - 1)
+		p.u.tell("Your card is back", "This computer holds your own card again, "+p.u.Svc.Card().Pseudonym+
+			". Your cells come back as your people send you sync files; your guardians' devices already know to send you everything.")
 		return
 	}
 	if prog, err := p.u.Svc.Recovery(); err == nil {

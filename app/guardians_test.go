@@ -184,4 +184,7 @@ func TestGetMyCardBack(t *testing.T) {
 	if u.Tabs.Selected().Text != "You" {
 		t.Errorf("tab %q", u.Tabs.Selected().Text)
 	}
+	if got := dialogText(u); !strings.Contains(got, "This computer holds your own card again, Ana.") {
+		t.Errorf("no word that the card is back: %q", got)
+	}
 }
