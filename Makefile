@@ -134,11 +134,13 @@ unit:
 	$(call section,600 hostile histories without -race)
 	$(GO) test -count=1 -run '^TestHostileHistories$$' ./crdt -crdt.hostile 600
 
-# 100 imports killed with SIGKILL: without -race, where each child starts in
-# a fraction of a second (the -race run skips this one test).
+# 100 imports and 40 passphrase changes killed with SIGKILL: without -race,
+# where each child starts in a fraction of a second (the -race run skips
+# these tests).
 crash:
-	$(call section,imports killed at random moments)
+	$(call section,imports and passphrase changes killed at random moments)
 	$(GO) test -count=1 -run '^TestImportKilled$$' ./core
+	$(GO) test -count=1 -run '^TestChangePassphraseKilled$$' ./store
 
 # Every screen and dialog laid out at 1024x576 and with large text, on the
 # demo world: built in seconds without -race, in minutes with it (the -race

@@ -29,9 +29,11 @@ type StartScreen struct {
 	// FirstRun is true when this device holds no card yet.
 	FirstRun bool
 
-	// Choices switches between "Make your card" and "Restore a backup"
-	// (first run only).
+	// Choices switches between "Make your card", "Restore a backup" and
+	// "Get my card back" (first run only).
 	Choices *container.AppTabs
+	// Recover is the "Get my card back" form (recover.go).
+	Recover *RecoverForm
 
 	// Name is the name on the new card.
 	Name *widget.Entry
@@ -80,9 +82,11 @@ func newStartScreen(u *UI) *StartScreen {
 			"You meet face to face, swap cards, and keep your own private record of who " +
 			"turned out to be safe and reliable. Nothing leaves this computer unless you carry it.")
 		about.Alignment = fyne.TextAlignCenter
+		s.Recover = newRecoverForm(u)
 		s.Choices = container.NewAppTabs(
 			container.NewTabItemWithIcon("Make your card", theme.AccountIcon(), s.makeCard()),
 			container.NewTabItemWithIcon("Restore a backup", theme.UploadIcon(), s.restoreBackup()),
+			container.NewTabItemWithIcon("Get my card back", theme.HistoryIcon(), s.Recover.Content()),
 		)
 		body = container.NewVBox(container.NewCenter(icon), heading, about, s.Choices)
 	} else {

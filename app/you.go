@@ -53,6 +53,9 @@ type YouScreen struct {
 	Strength     *widget.Label
 	// WipeConfirm is the field where the word WIPE is typed.
 	WipeConfirm *widget.Entry
+
+	// Guardians is the guardians panel (guardians.go).
+	Guardians *GuardiansPanel
 }
 
 // newYouScreen builds the You screen.
@@ -84,7 +87,7 @@ func newYouScreen(u *UI) *YouScreen {
 
 	sendHelp := wrapped("Send this text to someone who cannot meet you yet. Their trustdesk will mark you as not verified until you meet and compare the safety code.")
 	sendHelp.Importance = widget.LowImportance
-	cardBox := widget.NewCard("Your card", "", container.NewBorder(nil, nil, container.NewCenter(s.MyCode), nil,
+	cardBox := widget.NewCard(cardTitle(u), "", container.NewBorder(nil, nil, container.NewCenter(s.MyCode), nil,
 		container.NewVBox(s.CardText, container.NewHBox(s.Copy), sendHelp, s.Details)))
 
 	s.Backup = widget.NewButtonWithIcon("Save a backup…", theme.DocumentSaveIcon(), s.askBackup)
@@ -104,15 +107,17 @@ func newYouScreen(u *UI) *YouScreen {
 		row(s.Lock, "Close everything until the passphrase is typed again."),
 		row(s.Wipe, "Destroy your card and everything else trustdesk keeps here. It cannot be undone."),
 	))
-	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, cardBox, safety)))
+	s.Guardians = newGuardiansPanel(u)
+	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, cardBox, s.Guardians.Content(), safety)))
 	return s
 }
 
 // Content returns the screen's widgets.
 func (s *YouScreen) Content() fyne.CanvasObject { return s.content }
 
-// Refresh has nothing to read afresh: my card does not change.
-func (s *YouScreen) Refresh() {}
+// Refresh reads the guardians afresh (my card itself changes only when it
+// comes back on a new computer, and then every screen is built again).
+func (s *YouScreen) Refresh() { s.Guardians.Refresh() }
 
 // passphraseFields builds the two passphrase fields with a strength hint.
 func (s *YouScreen) passphraseFields() fyne.CanvasObject {
@@ -197,7 +202,7 @@ func (s *YouScreen) askPassphrase() {
 		s.u.Busy("Changing your passphrase…", func() error {
 			return s.u.Svc.ChangePassphrase(p)
 		}, func() {
-			s.u.tell("Passphrase changed", "From now on, unlock with your new passphrase. Backups you saved before still open with their own passphrase.")
+			s.u.tell("Passphrase changed", "From now on, unlock with your new passphrase. The old one no longer opens your data, not even an old copy of it. Backups you saved before still open with their own passphrase.")
 		})
 	})
 }

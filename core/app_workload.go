@@ -20,7 +20,7 @@ func (s *Service) AddWorkloadCell(name string, members, statements int) (*CellVi
 		return nil, errors.New("a workload cell needs at least 2 members")
 	}
 	now := s.opt.now()
-	c, err := crdt.Found(s.me, name, now)
+	c, err := crdt.Found(s.me(), name, now)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (s *Service) AddWorkloadCell(name string, members, statements int) (*CellVi
 		if people[i], err = identity.New(fmt.Sprintf("%s %d", name, i+1), now); err != nil {
 			return nil, err
 		}
-		if _, err := c.Admit(s.me, people[i].Card, now); err != nil {
+		if _, err := c.Admit(s.me(), people[i].Card, now); err != nil {
 			return nil, err
 		}
 	}

@@ -90,7 +90,7 @@ func newSyncBench(b *testing.B, n int) *syncBench {
 				rs[i].Note = "on time, friendly"
 			}
 		}
-		if _, err := work.RateMany(a.me, subjects, rs, time.Now()); err != nil {
+		if _, err := work.RateMany(a.me(), subjects, rs, time.Now()); err != nil {
 			return err
 		}
 		_, err = a.saveCells(all, work)
@@ -202,7 +202,7 @@ func BenchmarkImport1000BareParts(b *testing.B) {
 	base.State() // the cell as the receiver holds it: known signatures checked
 	b.ResetTimer()
 	for b.Loop() {
-		f, err := export.Open(s.me, sb.file)
+		f, err := export.Open(s.me(), sb.file)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -209,7 +209,7 @@ func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell) (map[ide
 	for _, c := range contacts {
 		names[c.ID()] = c.Name()
 	}
-	names[s.me.Card.ID()] = "you"
+	names[s.me().Card.ID()] = "you"
 	return names, nil
 }
 
@@ -231,7 +231,7 @@ func people(names map[identity.ID]string, ids []identity.ID) []Person {
 
 func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 	st := c.State()
-	me := s.me.Card.ID()
+	me := s.me().Card.ID()
 	v := &CellView{
 		ID: c.ID(), Name: st.Name, Founder: person(names, st.Founder), Policy: st.Policy,
 		Invitation: st.IsInvited(me), Current: len(st.CurrentMembers()),
@@ -342,7 +342,7 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 
 // NewCell founds a cell with me as its first member.
 func (s *Service) NewCell(name string) (*CellView, error) {
-	c, err := crdt.Found(s.me, name, s.opt.now())
+	c, err := crdt.Found(s.me(), name, s.opt.now())
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +419,7 @@ func maps(cells map[crdt.CellID]*crdt.Cell, extra []*crdt.Cell) map[crdt.CellID]
 // Given the cell as it was before (nil if new), it looks only at cards
 // that came with the change.
 func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
-	me := s.me.Card.ID()
+	me := s.me().Card.ID()
 	var old map[identity.ID]*identity.Card
 	if before != nil {
 		old = before.State().Cards
@@ -496,7 +496,7 @@ func (s *Service) Admit(cell crdt.CellID, person identity.ID) (*CellView, error)
 		return nil, err
 	}
 	return s.changeCell(cell, func(c *crdt.Cell) error {
-		_, err := c.Admit(s.me, card, s.opt.now())
+		_, err := c.Admit(s.me(), card, s.opt.now())
 		return err
 	})
 }
@@ -505,7 +505,7 @@ func (s *Service) Admit(cell crdt.CellID, person identity.ID) (*CellView, error)
 // excluded once enough members voted.
 func (s *Service) VoteExclude(cell crdt.CellID, person identity.ID) (*CellView, error) {
 	return s.changeCell(cell, func(c *crdt.Cell) error {
-		_, err := c.VoteExclude(s.me, person, s.opt.now())
+		_, err := c.VoteExclude(s.me(), person, s.opt.now())
 		return err
 	})
 }
@@ -514,7 +514,7 @@ func (s *Service) VoteExclude(cell crdt.CellID, person identity.ID) (*CellView, 
 // (once enough members have vouched) and my statements go into it.
 func (s *Service) JoinCell(cell crdt.CellID) (*CellView, error) {
 	return s.changeCell(cell, func(c *crdt.Cell) error {
-		_, err := c.Join(s.me, s.opt.now())
+		_, err := c.Join(s.me(), s.opt.now())
 		return err
 	})
 }
@@ -533,7 +533,7 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 	if !ok {
 		return ErrNoSuchCell
 	}
-	if !c.State().IsInvited(s.me.Card.ID()) {
+	if !c.State().IsInvited(s.me().Card.ID()) {
 		return fmt.Errorf("%w: you can only turn down an invitation you have not accepted", crdt.ErrNotAllowed)
 	}
 	err = s.db.Update(func(tx *store.Tx) error { return tx.Delete(bucketCell, nil, cell[:]) })
@@ -547,7 +547,7 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 // LeaveCell ends my membership of a cell.
 func (s *Service) LeaveCell(cell crdt.CellID) (*CellView, error) {
 	return s.changeCell(cell, func(c *crdt.Cell) error {
-		_, err := c.Leave(s.me, s.opt.now())
+		_, err := c.Leave(s.me(), s.opt.now())
 		return err
 	})
 }
@@ -556,7 +556,7 @@ func (s *Service) LeaveCell(cell crdt.CellID) (*CellView, error) {
 // enough members have voted for the same rules (CellView.PolicyVotesNeeded).
 func (s *Service) SetPolicy(cell crdt.CellID, p crdt.Policy) (*CellView, error) {
 	return s.changeCell(cell, func(c *crdt.Cell) error {
-		_, err := c.SetPolicy(s.me, p, s.opt.now())
+		_, err := c.SetPolicy(s.me(), p, s.opt.now())
 		return err
 	})
 }
@@ -578,7 +578,7 @@ func (s *Service) Rate(subject identity.ID, r crdt.Rating, cells []crdt.CellID) 
 	if err != nil {
 		return nil, err
 	}
-	me := s.me.Card.ID()
+	me := s.me().Card.ID()
 	if len(cells) == 0 {
 		for id, c := range all {
 			if st := c.State(); st.IsMember(me) && st.IsMember(subject) {
@@ -604,7 +604,7 @@ func (s *Service) Rate(subject identity.ID, r crdt.Rating, cells []crdt.CellID) 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := work.Rate(s.me, card, r, s.opt.now()); err != nil {
+		if _, err := work.Rate(s.me(), card, r, s.opt.now()); err != nil {
 			return nil, err
 		}
 		changed = append(changed, work)

@@ -168,7 +168,7 @@ func (s *Service) AddContact(cardText, petname string, verified bool) (*AddResul
 }
 
 func (s *Service) addCard(card *identity.Card, petname string, verified bool) (*AddResult, error) {
-	if card.ID() == s.me.Card.ID() {
+	if card.ID() == s.me().Card.ID() {
 		return nil, ErrOwnCard
 	}
 	if petname != "" {
@@ -414,5 +414,5 @@ func (s *Service) RemoveContact(id identity.ID) error {
 
 // SafetyCode returns the code that both people see for my card and theirs.
 func (s *Service) SafetyCode(c *Contact) string {
-	return identity.SafetyCode(s.me.Card, c.Card)
+	return identity.SafetyCode(s.me().Card, c.Card)
 }

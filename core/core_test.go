@@ -270,7 +270,7 @@ func TestNothingPersonalAtRest(t *testing.T) {
 	if _, err := s.AddContact(peer.String(), "Petnamexyzzy", true); err != nil {
 		t.Fatal(err)
 	}
-	secret, err := s.me.MarshalBinary()
+	secret, err := s.me().MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,9 +278,9 @@ func TestNothingPersonalAtRest(t *testing.T) {
 		"my pseudonym":      []byte("Zyxwvut"),
 		"their pseudonym":   []byte("Qqqpseudonymqqq"),
 		"petname":           []byte("Petnamexyzzy"),
-		"my age secret":     []byte(s.me.AgeIdentity().String()),
-		"my signing key":    s.me.Card.SigningKey,
-		"my age key":        s.me.Card.AgeKey[:],
+		"my age secret":     []byte(s.me().AgeIdentity().String()),
+		"my signing key":    s.me().Card.SigningKey,
+		"my age key":        s.me().Card.AgeKey[:],
 		"their signing key": peer.SigningKey,
 	}
 	// Any 16 bytes in a row of the private identity record would be a leak.

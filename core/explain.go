@@ -91,6 +91,18 @@ func Explain(err error) string {
 		return "No cell matches that name; 'trustdesk cell list' shows your cells."
 	case errors.Is(err, ErrNotInCell):
 		return "You are not a member of that cell, so you cannot do that there."
+	case errors.Is(err, ErrGuardians):
+		return "Choose at least two different people as guardians, each one you verified in person (compare the safety code first)."
+	case errors.Is(err, ErrNeed):
+		return "The number of guardians needed must be at least 2 and no more than the number of guardians."
+	case errors.Is(err, ErrNoPiece):
+		return "You hold no recovery piece for that person."
+	case errors.Is(err, ErrWhosePiece):
+		return "You hold recovery pieces for several people: say whose card to bring back with --for NAME."
+	case errors.Is(err, ErrNotRecovering):
+		return "This device is not getting a card back; 'trustdesk recover start --name NAME' starts that on a new device."
+	case errors.Is(err, ErrReleaseUnverified):
+		return "Meet the person and compare the safety code of their temporary card first; only then help them get their card back."
 	case errors.Is(err, ErrNoSharedCell):
 		return "That person is in none of your cells: say which cells should see the rating."
 	case errors.Is(err, crdt.ErrNotAllowed):

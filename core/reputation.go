@@ -18,7 +18,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &reputation.Input{Viewer: s.me.Card.ID().String(), Now: s.opt.now()}
+	in := &reputation.Input{Viewer: s.me().Card.ID().String(), Now: s.opt.now()}
 	err = s.db.View(func(tx *store.Tx) error {
 		contacts, err := listContacts(tx)
 		if err != nil {

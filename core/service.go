@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"trustdesk/crdt"
@@ -92,9 +93,12 @@ func (o Options) storeOptions() store.Options {
 
 // Service is an unlocked trustdesk home.
 type Service struct {
-	opt  Options
-	db   *store.DB
-	me   *identity.Identity
+	opt Options
+	db  *store.DB
+	// self is my identity. It changes only when a card comes back on a
+	// new device (an import, see guardians.go), while other goroutines
+	// may read it: hence atomic.
+	self atomic.Pointer[identity.Identity]
 	home string
 
 	mu    sync.Mutex // guards cells and serialises changes to them
@@ -103,6 +107,15 @@ type Service struct {
 	// own is the checker made for this service when Options has none.
 	own crdt.Checker
 }
+
+func serviceOf(opt Options, db *store.DB, me *identity.Identity, home string) *Service {
+	s := &Service{opt: opt, db: db, home: home}
+	s.self.Store(me)
+	return s
+}
+
+// me returns my identity.
+func (s *Service) me() *identity.Identity { return s.self.Load() }
 
 // HasIdentity reports whether home already holds trustdesk data.
 func HasIdentity(home string) bool { return store.Exists(home) }
@@ -143,7 +156,7 @@ func Init(home, pseudonym string, passphrase []byte, opt Options) (*Service, err
 		_ = store.Wipe(home)
 		return nil, fmt.Errorf("save identity: %w", err)
 	}
-	return &Service{opt: opt, db: db, me: me, home: home}, nil
+	return serviceOf(opt, db, me, home), nil
 }
 
 // Unlock opens an existing home with passphrase.
@@ -175,7 +188,7 @@ func open(home string, db *store.DB, opt Options) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("read identity: %w", err)
 	}
-	return &Service{opt: opt, db: db, me: me, home: home}, nil
+	return serviceOf(opt, db, me, home), nil
 }
 
 func storeError(err error) error {
@@ -229,10 +242,11 @@ func (s *Service) Close() error {
 func (s *Service) Home() string { return s.home }
 
 // Card returns my own card.
-func (s *Service) Card() *identity.Card { return s.me.Card }
+func (s *Service) Card() *identity.Card { return s.me().Card }
 
-// ChangePassphrase seals the home with a new passphrase. Only the sealed
-// vault key changes; the data stays as it is.
+// ChangePassphrase seals the home with a new passphrase under a new vault
+// key, encrypting everything again, so the old passphrase opens nothing
+// written from now on, not even with an old copy of the home.
 func (s *Service) ChangePassphrase(newPassphrase []byte) error {
 	if len(newPassphrase) == 0 {
 		return ErrEmptyPassphrase

@@ -115,11 +115,12 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	me := s.me.Card.ID()
+	me := s.me().Card.ID()
 	res := &ExportResult{}
 	var recipients []*identity.Card
 	var cells []*crdt.Cell
 	var known map[identity.ID]map[crdt.CellID][]crdt.ChangeHash
+	file := &export.File{Cells: []export.Cell{}}
 
 	err = s.db.View(func(tx *store.Tx) error {
 		contacts, err := listContacts(tx)
@@ -158,7 +159,17 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 					}
 				}
 				if len(cells) == 0 {
-					return ErrNoSharedCell
+					// Recovery pieces travel even without a shared cell.
+					if err := s.recoveryOut(tx, recipients, file); err != nil {
+						return err
+					}
+					concerns, err := s.concernsRecovery(tx, to.ID())
+					if err != nil {
+						return err
+					}
+					if !concerns {
+						return ErrNoSharedCell
+					}
 				}
 			}
 			for _, c := range cells {
@@ -188,6 +199,11 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 				return ErrNobodyToSend
 			}
 		}
+		if len(cells) > 0 {
+			if err := s.recoveryOut(tx, recipients, file); err != nil {
+				return err
+			}
+		}
 		known = map[identity.ID]map[crdt.CellID][]crdt.ChangeHash{}
 		for _, r := range recipients {
 			known[r.ID()] = map[crdt.CellID][]crdt.ChangeHash{}
@@ -214,7 +230,6 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 
 	// Every card a recipient needs is published in the cells themselves
 	// (admissions and card statements), so the file carries no extra cards.
-	file := &export.File{}
 	for _, c := range cells {
 		var since [][]crdt.ChangeHash
 		for _, r := range recipients {
@@ -244,7 +259,7 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		res.Cells = append(res.Cells, CellExport{ID: c.ID(), Name: c.State().Name, Statements: n, Full: full})
 		res.Statements += n
 	}
-	data, err := export.Seal(s.me, recipients, file, export.SealOptions{Now: s.opt.now()})
+	data, err := export.Seal(s.me(), recipients, file, export.SealOptions{Now: s.opt.now()})
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +286,8 @@ type ImportSummary struct {
 	NewStatements int
 	// NewContacts are people this device learns of through the file.
 	NewContacts []Person
+	// Recovery is what the file changed about recovery pieces, or nil.
+	Recovery *RecoveryNews
 }
 
 // CellChanges is what a sync file changes in one cell.
@@ -296,12 +313,38 @@ type CellChanges struct {
 }
 
 // Nothing reports whether the file brings nothing new.
-func (s *ImportSummary) Nothing() bool { return s.NewStatements == 0 }
+func (s *ImportSummary) Nothing() bool { return s.NewStatements == 0 && s.Recovery.empty() }
+
+// recoveryPhrases says what the file changed about recovery pieces, as
+// phrases of the summary sentence.
+func (s *ImportSummary) recoveryPhrases() []string {
+	r := s.Recovery
+	if r.empty() {
+		return nil
+	}
+	var out []string
+	if r.HeldFor != "" {
+		out = append(out, fmt.Sprintf("you hold a recovery piece for %s now", r.HeldFor))
+	}
+	if r.Forgot != "" {
+		out = append(out, fmt.Sprintf("%s chose other guardians, so the recovery piece you held for them is gone", r.Forgot))
+	}
+	if r.Reached != "" {
+		out = append(out, fmt.Sprintf("%s holds your recovery piece now", r.Reached))
+	}
+	if r.Progress != nil {
+		out = append(out, r.Progress.phrase())
+	}
+	return out
+}
 
 // String says what the file brings, in one plain sentence.
 func (s *ImportSummary) String() string {
 	if s.Nothing() {
 		return fmt.Sprintf("from %s: nothing new", s.From.Name)
+	}
+	if s.NewStatements == 0 {
+		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(s.recoveryPhrases(), "; "))
 	}
 	var parts []string
 	for _, c := range s.Cells {
@@ -343,6 +386,7 @@ func (s *ImportSummary) String() string {
 		}
 		parts = append(parts, joinAnd(what)+" in "+c.Name)
 	}
+	parts = append(parts, s.recoveryPhrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
 }
 
@@ -362,10 +406,11 @@ func joinAnd(parts []string) string {
 
 // pendingImport is a checked sync file, ready to be applied.
 type pendingImport struct {
-	file    *export.File
-	sender  *identity.Card
-	cells   []*crdt.Cell // the resulting cells, not yet stored
-	summary *ImportSummary
+	file     *export.File
+	recovery *recoveryIn
+	sender   *identity.Card
+	cells    []*crdt.Cell // the resulting cells, not yet stored
+	summary  *ImportSummary
 }
 
 // PreviewImport checks a sync file completely (decryption, sender,
@@ -376,6 +421,22 @@ func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummar
 	defer s.mu.Unlock()
 	p, err := s.prepareImport(ctx, data)
 	if err != nil {
+		return nil, err
+	}
+	// What the file would change about recovery pieces: worked out in a
+	// write transaction that is always rolled back.
+	errPreview := errors.New("preview only")
+	err = s.db.Update(func(tx *store.Tx) error {
+		news, _, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
+		if err != nil {
+			return err
+		}
+		if !news.empty() {
+			p.summary.Recovery = news
+		}
+		return errPreview
+	})
+	if !errors.Is(err, errPreview) {
 		return nil, err
 	}
 	return p.summary, nil
@@ -399,11 +460,20 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 	if err != nil {
 		return nil, err
 	}
+	var recovered *identity.Identity
 	err = s.db.Update(func(tx *store.Tx) error {
 		// The sender's card first, so that a new sender becomes a contact.
 		if err := s.learnCard(tx, p.sender); err != nil {
 			return err
 		}
+		news, got, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
+		if err != nil {
+			return err
+		}
+		if !news.empty() {
+			p.summary.Recovery = news
+		}
+		recovered = got
 		for i, c := range p.cells {
 			if err := putCell(tx, c, snaps[i]); err != nil {
 				return err
@@ -434,12 +504,17 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 		cells[c.ID()] = c
 	}
 	s.stored(p.cells)
+	if recovered != nil {
+		// The device holds the person's own card again.
+		s.self.Store(recovered)
+		s.cells = nil
+	}
 	return p.summary, nil
 }
 
 // learnCard adds card as an introduced contact unless it is known already.
 func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
-	if card.ID() == s.me.Card.ID() {
+	if card.ID() == s.me().Card.ID() {
 		return nil
 	}
 	have, err := getContact(tx, card.ID())
@@ -459,7 +534,7 @@ func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
 func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImport, error) {
 	checker := s.checker()
 	checker.Warm() // starts while the file is decrypted and read
-	file, err := export.Open(s.me, data)
+	file, err := export.Open(s.me(), data)
 	if err != nil {
 		return nil, err
 	}
@@ -467,15 +542,25 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 	if err != nil {
 		return nil, err
 	}
-	me := s.me.Card.ID()
+	me := s.me().Card.ID()
 	sender := file.Sender.ID()
 	if sender == me {
 		return nil, fmt.Errorf("import: %w", ErrOwnCard)
 	}
-	p := &pendingImport{file: file, sender: file.Sender}
+	in, err := s.openRecovery(file)
+	if err != nil {
+		return nil, err
+	}
+	p := &pendingImport{file: file, sender: file.Sender, recovery: in}
 	var names map[identity.ID]string
 	var senderContact *Contact
+	recovering := false
 	err = s.db.View(func(tx *store.Tx) error {
+		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+		if err != nil {
+			return err
+		}
+		recovering = r != nil
 		c, err := getContact(tx, sender)
 		if err == nil {
 			senderContact = c
@@ -497,6 +582,11 @@ func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImpor
 	p.summary = &ImportSummary{From: person(names, sender)}
 
 	knownSender := senderContact != nil
+	if recovering && slices.ContainsFunc(in.pieces, func(p *export.Piece) bool { return p.Kind == export.KindPiece }) {
+		// A device getting a card back knows nobody yet: it takes
+		// recovery pieces from whoever sends them (see guardians.go).
+		knownSender = true
+	}
 	for i, fc := range file.Cells {
 		old, have := all[fc.ID]
 		var next *crdt.Cell

@@ -250,7 +250,7 @@ func TestCrashersAsChanges(t *testing.T) {
 			if !known {
 				fc.ID = crdt.CellID{9, 9, 9}
 			}
-			data, err := export.Seal(a.me, []*identity.Card{b.Card()}, &export.File{Cells: []export.Cell{fc}}, export.SealOptions{})
+			data, err := export.Seal(a.me(), []*identity.Card{b.Card()}, &export.File{Cells: []export.Cell{fc}}, export.SealOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,10 +2,12 @@ package export
 
 import (
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +21,10 @@ var update = flag.Bool("update", false, "write the current version's sync files 
 // The committed sync files: made by this package when each format version
 // was written, to Bo, whose private identity is in testdata/bo.identity (a
 // test fixture, never a real person's).
-var committed = []string{"testdata/v1.tdsync", "testdata/v1-armored.txt", "testdata/v2.tdsync", "testdata/v2-armored.txt"}
+var committed = []string{"testdata/v1.tdsync", "testdata/v1-armored.txt", "testdata/v2.tdsync", "testdata/v2-armored.txt", "testdata/v3.tdsync", "testdata/v3-armored.txt"}
+
+// committedPiece is the recovery piece for Bo in the version 3 files.
+var committedPiece = Piece{Kind: KindPiece, Set: SetID{3, 3, 3}, Created: time.Date(2026, 11, 21, 18, 0, 0, 0, time.UTC), Need: 2, Of: 3, X: 2, Y: []byte("seven bytes")}
 
 func loadBo(tb testing.TB) *identity.Identity {
 	tb.Helper()
@@ -60,6 +65,13 @@ func TestWriteCommitted(t *testing.T) {
 		},
 		Cards: []*identity.Card{cy.Card},
 	}
+	// Version 3: a recovery piece from Ana for Bo, one retiring an old set
+	// for Cy, and a set Ana holds for one of them.
+	piece := committedPiece
+	piece.Owner = ana.Card.ID()
+	retired := Piece{Kind: KindRetired, Owner: ana.Card.ID(), Set: SetID{2}, Created: created}
+	f.Pieces = [][]byte{must(SealPiece(bo.Card, &piece)), must(SealPiece(cy.Card, &retired))}
+	f.Held = []SetID{{9, 9, 9}}
 	data := must(Seal(ana, []*identity.Card{bo.Card, cy.Card}, f, SealOptions{Now: created}))
 	text := must(Armor(data))
 	for name, b := range map[string][]byte{
@@ -113,6 +125,31 @@ func TestCommittedFiles(t *testing.T) {
 		}
 		if incremental != 1 || whole != 1 {
 			t.Errorf("%s: %d incremental and %d whole cells", name, incremental, whole)
+		}
+		if !strings.HasPrefix(name, "testdata/v3") {
+			if len(f.Pieces) != 0 || len(f.Held) != 0 {
+				t.Errorf("%s: recovery entries in a version 2 file", name)
+			}
+			continue
+		}
+		if len(f.Pieces) != 2 || len(f.Held) != 1 || f.Held[0] != (SetID{9, 9, 9}) {
+			t.Fatalf("%s: %d recovery entries, held %v", name, len(f.Pieces), f.Held)
+		}
+		var mine []*Piece
+		for _, sealed := range f.Pieces {
+			p, err := OpenPiece(bo, sealed)
+			if errors.Is(err, ErrNotForYou) {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			mine = append(mine, p)
+		}
+		want := committedPiece
+		want.Owner = f.Sender.ID()
+		if len(mine) != 1 || !reflect.DeepEqual(*mine[0], want) {
+			t.Errorf("%s: Bo's recovery entries %+v, want %+v", name, mine, want)
 		}
 	}
 }

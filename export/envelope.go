@@ -13,12 +13,17 @@ import (
 	"trustdesk/identity"
 )
 
-// Version is the envelope format version this package writes. It reads
-// versions [MinVersion] to Version: version 2 packs change chunks (see
-// packChanges); version 1 carries them as they are.
+// Version is the newest envelope format version this package writes. It
+// reads versions [MinVersion] to Version: version 3 is version 2 with
+// recovery entries (key 9), and is written only for files that carry
+// them, so that every other file stays readable by version 2 readers;
+// version 2 packs change chunks (see packChanges); version 1 carries them
+// as they are.
 const (
-	Version    = 2
+	Version    = 3
 	MinVersion = 1
+	// plainVersion is the version of a file without recovery entries.
+	plainVersion = 2
 )
 
 // signatureTag is the domain separation tag prefixed to the canonical
@@ -56,6 +61,14 @@ type wireEnvelope struct {
 	Cells      []wireCell `cbor:"6,keyasint"`
 	Cards      [][]byte   `cbor:"7,keyasint,omitempty"`
 	Signature  []byte     `cbor:"8,keyasint,omitempty"`
+	// Recovery is only in version 3 envelopes.
+	Recovery *wireRecovery `cbor:"9,keyasint,omitempty"`
+}
+
+// wireRecovery is the recovery part of an envelope (FORMAT.md §6.2).
+type wireRecovery struct {
+	Pieces [][]byte `cbor:"1,keyasint,omitempty"`
+	Held   [][]byte `cbor:"2,keyasint,omitempty"`
 }
 
 // wireCell is one cell's entry in the envelope.
@@ -148,8 +161,11 @@ func toWire(f *File) (*wireEnvelope, error) {
 	if f.Created.Unix() <= 0 {
 		return nil, errors.New("creation time before 1970")
 	}
+	if len(f.Pieces) > MaxPieces || len(f.Held) > MaxHeld {
+		return nil, fmt.Errorf("%d recovery entries and %d held sets, more than %d", len(f.Pieces), len(f.Held), MaxPieces)
+	}
 	w := &wireEnvelope{
-		Version: Version,
+		Version: plainVersion,
 		Sender:  f.Sender.Bytes(),
 		Created: uint64(f.Created.Unix()),
 		FileID:  bytes.Clone(f.ID[:]),
@@ -193,6 +209,20 @@ func toWire(f *File) (*wireEnvelope, error) {
 		}
 	}
 	w.Cards = sortedUnique(w.Cards)
+	if len(f.Pieces) > 0 || len(f.Held) > 0 {
+		r := &wireRecovery{}
+		for _, p := range f.Pieces {
+			if len(p) == 0 || len(p) > MaxSealedPiece {
+				return nil, fmt.Errorf("recovery entry of %d bytes", len(p))
+			}
+			r.Pieces = append(r.Pieces, bytes.Clone(p))
+		}
+		for _, h := range f.Held {
+			r.Held = append(r.Held, bytes.Clone(h[:]))
+		}
+		r.Pieces, r.Held = sortedUnique(r.Pieces), sortedUnique(r.Held)
+		w.Version, w.Recovery = Version, r
+	}
 	return w, nil
 }
 
@@ -259,14 +289,26 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 	// the signature) is its end, and the map header is the single byte
 	// 0xa0 + number of pairs, so they are b with one pair fewer and the
 	// last pair cut off, with no need to encode them again.
-	tail := append([]byte{0x08, 0x58, 0x40}, sig...)
-	if len(b) < 1+len(tail) || b[0] < 0xa1 || b[0] > 0xb7 || !bytes.Equal(b[len(b)-len(tail):], tail) {
-		return nil, envelopeError(ErrDamaged, "envelope does not end with its signature")
+	var msg []byte
+	if w.Recovery == nil {
+		tail := append([]byte{0x08, 0x58, 0x40}, sig...)
+		if len(b) < 1+len(tail) || b[0] < 0xa1 || b[0] > 0xb7 || !bytes.Equal(b[len(b)-len(tail):], tail) {
+			return nil, envelopeError(ErrDamaged, "envelope does not end with its signature")
+		}
+		msg = make([]byte, 0, len(signatureTag)+len(b)-len(tail))
+		msg = append(msg, signatureTag...)
+		msg = append(msg, b[0]-1)
+		msg = append(msg, b[1:len(b)-len(tail)]...)
+	} else {
+		// Key 9 follows the signature: encode the map without key 8.
+		unsigned := w
+		unsigned.Signature = nil
+		e, err := encMode.Marshal(&unsigned)
+		if err != nil {
+			return nil, envelopeError(ErrDamaged, "envelope: %v", err)
+		}
+		msg = append([]byte(signatureTag), e...)
 	}
-	msg := make([]byte, 0, len(signatureTag)+len(b)-len(tail))
-	msg = append(msg, signatureTag...)
-	msg = append(msg, b[0]-1)
-	msg = append(msg, b[1:len(b)-len(tail)]...)
 	if !sender.VerifySignature(msg, sig) {
 		return nil, envelopeError(ErrForged, "signature does not match the sender card")
 	}
@@ -346,6 +388,33 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 			return nil, envelopeError(ErrDamaged, "card: %v", err)
 		}
 		f.Cards = append(f.Cards, card)
+	}
+
+	if (w.Recovery != nil) != (w.Version >= 3) {
+		return nil, envelopeError(ErrDamaged, "recovery entries in a version %d envelope", w.Version)
+	}
+	if r := w.Recovery; r != nil {
+		if len(r.Pieces) == 0 && len(r.Held) == 0 {
+			return nil, envelopeError(ErrDamaged, "empty recovery entries")
+		}
+		if len(r.Pieces) > MaxPieces || len(r.Held) > MaxHeld {
+			return nil, envelopeError(ErrDamaged, "%d recovery entries and %d held sets", len(r.Pieces), len(r.Held))
+		}
+		if err := checkSorted(r.Pieces, 0); err != nil {
+			return nil, envelopeError(ErrDamaged, "recovery entries: %v", err)
+		}
+		for _, p := range r.Pieces {
+			if len(p) == 0 || len(p) > MaxSealedPiece {
+				return nil, envelopeError(ErrDamaged, "recovery entry of %d bytes", len(p))
+			}
+		}
+		if err := checkSorted(r.Held, len(SetID{})); err != nil {
+			return nil, envelopeError(ErrDamaged, "held sets: %v", err)
+		}
+		f.Pieces = r.Pieces
+		for _, h := range r.Held {
+			f.Held = append(f.Held, SetID(h))
+		}
 	}
 
 	// Last: was it really made for me? A valid envelope signed for others

@@ -78,6 +78,14 @@ type File struct {
 	// named in the changes whom they may not hold yet. The sender's own
 	// card is never repeated here.
 	Cards []*identity.Card
+	// Pieces are recovery entries (see [SealPiece]), each sealed to one of
+	// the recipients, who tries them all with [OpenPiece]; the others
+	// cannot tell whom they are for. A file with Pieces or Held is written
+	// in format version 3.
+	Pieces [][]byte
+	// Held are the piece sets the sender holds for one of the recipients,
+	// so that the person who made them knows they arrived.
+	Held []SetID
 }
 
 // A Cell is one cell's part of a sync file.

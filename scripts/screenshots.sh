@@ -6,6 +6,12 @@
 #
 #   01-unlock  02-people  03-person  04-meet  05-cells  06-cell  07-sync
 #   08-sync-made  09-qr-player  10-receive-preview  11-taken-in  12-you
+#   13-guardians-choose
+#
+# then getting a lost card back: the first-run screen of a new computer
+# (14-get-card-back), its temporary card (15-temporary-card), the count
+# after one guardian's sync file (16-one-piece-received), and the guardian's
+# own You screen with the piece they hold (17-guardian-holds-piece).
 #
 # Each screenshot is checked not to be blank (a flat window means OpenGL
 # failed or the app hung) and to differ from the one before (a click that
@@ -79,6 +85,12 @@ sam() { TRUSTDESK_PASSPHRASE=sam "$binary" --home "$sam" "$@"; }
 	sam init --name Sam
 	sam contact add "$(mara card)" --verified
 	mara contact add "$(sam card)" --name Sam --verified
+	# Mara's guardians; Sam's piece reaches him and his answer says so.
+	mara guardians set Sam Bea Noor --need 2
+	mara export --to Sam --out "$work/piece-for-sam.tdsync"
+	sam import "$work/piece-for-sam.tdsync"
+	sam export --to Mara --out "$work/sam-holds-it.tdsync"
+	mara import "$work/sam-holds-it.tdsync"
 	sam cell new "Book club"
 	sam cell admit "Book club" Mara
 	sam rate Mara --safety 5 --reliability 4 --note "lent me three books, all back on time" --day 2026-11-02
@@ -184,6 +196,11 @@ shot 11-taken-in
 click 60 380 1.5
 shot 12-you
 
+# Choosing guardians: the question, then Cancel.
+click 220 567 2
+shot 13-guardians-choose
+click 557 560
+
 # check_log fails if the app reported a data race or a call off the UI
 # goroutine.
 check_log() {
@@ -193,6 +210,61 @@ check_log() {
 		fail "the app reported a data race or a call off the UI goroutine"
 	fi
 }
+check_log
+
+# restart_app HOME starts the app again, on a new virtual screen, on HOME.
+restart_app() {
+	stop_xvfb
+	start_xvfb
+	(cd "$inbox" && HOME="$inbox" exec "$binary" --home "$1") >"$work/app.log" 2>&1 &
+	app_pid=$!
+	wait_for_window
+}
+
+# unlock_as PASSPHRASE types it into the unlock screen, then opens You.
+unlock_as() {
+	click 520 396 0.2
+	xdotool type --delay 40 "$1"
+	xdotool key Return
+	sleep 15
+	click 60 380 1.5
+}
+
+# Mara lost her computer. On a new one, the first-run screen's third
+# choice makes a temporary card; Sam, one of her guardians, compares the
+# safety code with her and gives it his recovery piece in a sync file; the
+# app counts it. Then Sam's own You screen, with the piece he holds.
+lost="$work/lost"
+restart_app "$lost"
+click 660 317 1
+shot 14-get-card-back
+click 570 453 0.3
+xdotool type --delay 40 Mara
+click 560 492 0.3
+xdotool type --delay 40 "a new laptop"
+click 560 531 0.3
+xdotool type --delay 40 "a new laptop"
+xdotool key Return
+sleep 4
+shot 15-temporary-card
+check_log
+stop_xvfb
+{
+	temp="$(TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" card)"
+	sam guardians release "$temp" --out "$work/release.tdsync" --yes
+	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" import "$work/release.tdsync"
+} >"$work/release.log" 2>&1 || {
+	cat "$work/release.log" >&2
+	fail "Sam could not give Mara his recovery piece"
+}
+grep -q "1 received" "$work/release.log" || fail "the piece did not count: $(cat "$work/release.log")"
+restart_app "$lost"
+unlock_as "a new laptop"
+shot 16-one-piece-received
+check_log
+restart_app "$sam"
+unlock_as sam
+shot 17-guardian-holds-piece
 check_log
 
 # small_walk SCREEN SCALE FIRST TAG X Y starts the app again on a virtual

@@ -65,8 +65,13 @@
 //
 // # Passphrase, backup and wipe
 //
-// [DB.ChangePassphrase] seals the same vault key again under the new
-// passphrase; records are untouched. [DB.Backup] writes one age file
+// [DB.ChangePassphrase] makes a new random vault key, seals it under the
+// new passphrase and encrypts every record again under it, in one
+// transaction (all or nothing even if the process is killed). So the old
+// passphrase no longer opens the data: an old copy of the database, or its
+// old sealed vault put into a later copy, yields the old vault key, which
+// reads nothing written after the change. (An old copy still holds what it
+// held when it was taken; nothing can change a copy.) [DB.Backup] writes one age file
 // encrypted with a passphrase that holds a versioned CBOR dump of every
 // record, and [Restore] turns such a file into a new store with a fresh
 // vault key, in a directory without a database, all or nothing: the new

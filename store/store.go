@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"database/sql"
 	"errors"
@@ -268,34 +269,138 @@ func (db *DB) Close() error {
 	return err
 }
 
-// ChangePassphrase seals the vault key again under newPassphrase, with the
-// work factor the store was opened with. Records are untouched. The old
-// sealed vault key is overwritten in the database and its write-ahead log
-// is truncated, so the old passphrase no longer opens the store.
+// ChangePassphrase replaces the vault key with a fresh random one sealed
+// under newPassphrase (with the work factor the store was opened with) and
+// encrypts every record again under it, all in one transaction: a crash
+// leaves either the old passphrase and old key or the new ones, never a
+// mix. Afterwards an old copy of the database, or only its sealed vault,
+// opened with the old passphrase, yields a key that reads nothing written
+// since. The write-ahead log is truncated so the old rows do not linger
+// in it, and secure_delete zeroes the pages they occupied.
 func (db *DB) ChangePassphrase(newPassphrase []byte) error {
 	if len(newPassphrase) == 0 {
 		return errEmptyPassphrase
 	}
-	db.life.RLock()
-	defer db.life.RUnlock()
-	if db.closed {
-		return errClosed
+	if err := db.alive(); err != nil {
+		return err
 	}
-	sealed, err := sealVault(db.vault, newPassphrase, db.workFactor)
+	vault := make([]byte, vaultKeySize)
+	rand.Read(vault)
+	sealed, err := sealVault(vault, newPassphrase, db.workFactor)
 	if err != nil {
 		return err
 	}
-	db.writer.Lock()
-	defer db.writer.Unlock()
-	res, err := db.sql.Exec("UPDATE vault SET sealed = ? WHERE id = 1", sealed)
+	nk, err := deriveKeys(vault)
 	if err != nil {
+		return err
+	}
+	// Readers and writers hold life shared and use db.keys: the change
+	// holds it exclusively, so nobody reads with a key that is going away.
+	db.life.Lock()
+	defer db.life.Unlock()
+	if db.closed {
+		clear(vault)
+		nk.wipe()
+		return errClosed
+	}
+	if err := rekey(db.sql, db.keys, nk, sealed); err != nil {
+		clear(vault)
+		nk.wipe()
 		return fmt.Errorf("store: change passphrase: %w", err)
+	}
+	clear(db.vault)
+	db.keys.wipe()
+	db.vault, db.keys = vault, nk
+	db.checkpoint()
+	return nil
+}
+
+// rekeyBatch is how many records [rekey] holds in memory at once.
+const rekeyBatch = 256
+
+// rekey encrypts every record again from the old keys to the new ones and
+// stores the new sealed vault, in one transaction. The records are copied
+// into a scratch table in batches (their tags change, so they cannot be
+// rewritten in place while being walked in order) and then moved back.
+func rekey(sdb *sql.DB, old, nk *keys, sealed []byte) error {
+	ctx := context.Background()
+	tx, err := sdb.BeginTx(ctx, nil) // BEGIN IMMEDIATE through _txlock
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`CREATE TABLE rekey (
+		bucket TEXT NOT NULL, grp BLOB NOT NULL, key BLOB NOT NULL, body BLOB NOT NULL,
+		PRIMARY KEY (bucket, grp, key)) STRICT, WITHOUT ROWID`); err != nil {
+		return err
+	}
+	type row struct {
+		bucket         string
+		grp, key, body []byte
+	}
+	var last *row
+	for {
+		var rows *sql.Rows
+		if last == nil {
+			rows, err = tx.Query("SELECT bucket, grp, key, body FROM records ORDER BY bucket, grp, key LIMIT ?", rekeyBatch)
+		} else {
+			rows, err = tx.Query(`SELECT bucket, grp, key, body FROM records
+				WHERE (bucket, grp, key) > (?, ?, ?) ORDER BY bucket, grp, key LIMIT ?`,
+				last.bucket, last.grp, last.key, rekeyBatch)
+		}
+		if err != nil {
+			return err
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.bucket, &r.grp, &r.key, &r.body); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range batch {
+			group, key, value, err := old.open(r.bucket, r.grp, r.key, r.body)
+			if err != nil {
+				return err
+			}
+			if !hmac.Equal(old.keyTag(r.bucket, group, key), r.key) || !hmac.Equal(old.groupTag(r.bucket, group), r.grp) {
+				return fmt.Errorf("%w: record is filed under the wrong key", ErrDamaged)
+			}
+			gtag, ktag := nk.groupTag(r.bucket, group), nk.keyTag(r.bucket, group, key)
+			body := nk.seal(r.bucket, gtag, ktag, group, key, value)
+			clear(value)
+			if _, err := tx.Exec("INSERT INTO rekey (bucket, grp, key, body) VALUES (?, ?, ?, ?)", r.bucket, gtag, ktag, body); err != nil {
+				return err
+			}
+		}
+		if len(batch) < rekeyBatch {
+			break
+		}
+		last = &batch[len(batch)-1]
+	}
+	for _, stmt := range []string{
+		"DELETE FROM records",
+		"INSERT INTO records (bucket, grp, key, body) SELECT bucket, grp, key, body FROM rekey",
+		"DROP TABLE rekey",
+	} {
+		if _, err := tx.Exec(stmt); err != nil {
+			return err
+		}
+	}
+	res, err := tx.Exec("UPDATE vault SET sealed = ? WHERE id = 1", sealed)
+	if err != nil {
+		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("%w: the sealed vault is missing", ErrDamaged)
 	}
-	db.checkpoint()
-	return nil
+	return tx.Commit()
 }
 
 // checkpoint copies the write-ahead log into the database and truncates

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -143,9 +144,10 @@ func TestDamagedVault(t *testing.T) {
 
 func TestChangePassphrase(t *testing.T) {
 	db, dir := newTestDB(t)
-	for i := range 20 {
+	for i := range 600 { // more than two batches of the re-encryption
 		put(t, db, "notes", fmt.Sprintf("g%d", i%3), fmt.Sprintf("k%d", i), fmt.Sprintf("note %d", i))
 	}
+	want := dump(t, db)
 	before := rawRecords(t, db)
 	oldSealed := sealedVault(t, db)
 	vault := bytes.Clone(db.vault)
@@ -157,16 +159,29 @@ func TestChangePassphrase(t *testing.T) {
 	if err := db.ChangePassphrase(nil); err == nil {
 		t.Error("ChangePassphrase accepted an empty passphrase")
 	}
+	if bytes.Equal(db.vault, vault) {
+		t.Fatal("the vault key did not change")
+	}
 	after := rawRecords(t, db)
 	if len(after) != len(before) {
 		t.Fatalf("%d records after, %d before", len(after), len(before))
 	}
-	for i := range before {
-		for j := range 4 {
-			if !bytes.Equal(before[i][j], after[i][j]) {
-				t.Fatalf("record %d column %d changed", i, j)
+	// Every tag and body is new: nothing links a row to its old self.
+	old := map[string]bool{}
+	for _, r := range before {
+		for j := 1; j < 4; j++ {
+			old[string(r[j])] = true
+		}
+	}
+	for i, r := range after {
+		for j := 1; j < 4; j++ {
+			if old[string(r[j])] {
+				t.Fatalf("record %d column %d is the same as before", i, j)
 			}
 		}
+	}
+	if got := dump(t, db); !maps.Equal(got, want) {
+		t.Fatal("the records read differently after the change")
 	}
 	newSealed := sealedVault(t, db)
 	if bytes.Equal(newSealed, oldSealed) {
@@ -190,11 +205,83 @@ func TestChangePassphrase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if !bytes.Equal(db.vault, vault) {
-		t.Error("the vault key changed")
-	}
 	if v, err := get(t, db, "notes", "g1", "k4"); err != nil || string(v) != "note 4" {
 		t.Errorf("Get after change = %q, %v", v, err)
+	}
+	if err := db.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOldCopyAfterPassphraseChange is the thief who copied the database
+// before the passphrase was changed and knows the old passphrase: the old
+// copy still opens (nothing can change a copy), but neither it nor its
+// sealed vault put into a later copy reads anything written since.
+func TestOldCopyAfterPassphraseChange(t *testing.T) {
+	db, dir := newTestDB(t)
+	put(t, db, "notes", "g", "before", "written before the change")
+	db.checkpoint()
+	oldCopy := t.TempDir()
+	copyDB(t, dir, oldCopy)
+
+	newPass := []byte("the new passphrase")
+	if err := db.ChangePassphrase(newPass); err != nil {
+		t.Fatal(err)
+	}
+	put(t, db, "notes", "g", "after", "written after the change")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	later := t.TempDir()
+	copyDB(t, dir, later)
+
+	// The old copy opens with the old passphrase and holds only what it held.
+	o, err := Open(oldCopy, testPass, testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSealed := sealedVault(t, o)
+	if _, err := get(t, o, "notes", "g", "after"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("old copy: %v, want ErrNotFound", err)
+	}
+	o.Close()
+
+	// The old sealed vault spliced into the later copy opens with the old
+	// passphrase, but no record, old or new, can be read or even found.
+	l, err := Open(later, newPass, testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.sql.Exec("UPDATE vault SET sealed = ? WHERE id = 1", oldSealed); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	l, err = Open(later, testPass, testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, k := range []string{"before", "after"} {
+		if v, err := get(t, l, "notes", "g", k); !errors.Is(err, ErrNotFound) {
+			t.Errorf("later copy with the old vault, %s: %q, %v; want ErrNotFound", k, v, err)
+		}
+	}
+	for _, r := range rawRecords(t, l) {
+		if _, _, _, err := l.keys.open(string(r[0]), r[1], r[2], r[3]); err == nil {
+			t.Fatal("the old vault key opens a record of the later copy")
+		}
+	}
+}
+
+// copyDB copies the database file of dir (checkpointed) into to.
+func copyDB(t *testing.T, dir, to string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, fileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(to, fileName), b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -109,6 +109,8 @@ type opts struct {
 	armor    bool
 	qr       string
 	profile  string
+	need     int
+	forWhom  string
 
 	admitVouches, excludeQuorum int
 	safety, reliability         int
@@ -482,4 +484,6 @@ var flagHelp = map[string]string{
 	"armor":          "print text to paste into a messenger (or write it to --out)",
 	"qr":             "a QR code picture (or, for export and import, a folder of them)",
 	"qr-profile":     "robust, normal (default) or dense: fewer, denser frames need a sharper camera",
+	"need":           "how many guardians are needed to get your card back (default: about two thirds)",
+	"for":            "whose card to bring back, when you hold recovery pieces for several people",
 }

@@ -123,6 +123,8 @@ their ratings no longer count in what you see. They are not told.`,
 		importCommand(),
 		inspectCommand(),
 		demoCommand(),
+		guardiansCommand(),
+		recoverCommand(),
 		{
 			name:    "passphrase",
 			summary: "change your passphrase",

@@ -142,6 +142,10 @@ func runExport(r *runner, o *opts, args []string) error {
 			return nil
 		}
 		return r.out(o.json, j, func(w io.Writer) {
+			if len(cells) == 0 {
+				fmt.Fprintf(w, "Wrote %s for %s: news about recovery pieces only (%d bytes).\n", out, strings.Join(who, ", "), len(data))
+				return
+			}
 			fmt.Fprintf(w, "Wrote %s for %s: %s, %d new entries (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), res.Statements, len(data))
 		})
 	})
@@ -152,6 +156,8 @@ type importJSON struct {
 	NewStatements int              `json:"new_statements"`
 	Cells         []cellChangeJSON `json:"cells"`
 	Summary       string           `json:"summary"`
+	// Recovery is what the file changed about recovery pieces.
+	Recovery *core.RecoveryNews `json:"recovery,omitempty"`
 }
 
 type cellChangeJSON struct {
@@ -167,7 +173,7 @@ type cellChangeJSON struct {
 }
 
 func toImportJSON(sum *core.ImportSummary) importJSON {
-	j := importJSON{From: sum.From.Name, NewStatements: sum.NewStatements, Summary: sum.String(), Cells: []cellChangeJSON{}}
+	j := importJSON{From: sum.From.Name, NewStatements: sum.NewStatements, Summary: sum.String(), Cells: []cellChangeJSON{}, Recovery: sum.Recovery}
 	for _, c := range sum.Cells {
 		j.Cells = append(j.Cells, cellChangeJSON{
 			ID: c.ID.String(), Name: c.Name, NewCell: c.NewCell, NewStatements: c.NewStatements,

@@ -1,0 +1,190 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"trustdesk/core"
+	"trustdesk/identity"
+)
+
+// newPerson makes a home of its own for name, verified in person both ways
+// with svc.
+func newPerson(t *testing.T, svc *core.Service, name string) *core.Service {
+	t.Helper()
+	p, err := core.Init(t.TempDir(), name, []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	if _, err := svc.AddContact(p.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.AddContact(svc.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// labels returns the texts of the labels in c and below, one a line.
+func labels(o fyne.CanvasObject) string {
+	switch o := o.(type) {
+	case *widget.Label:
+		return o.Text + "\n"
+	case *fyne.Container:
+		var b strings.Builder
+		for _, c := range o.Objects {
+			b.WriteString(labels(c))
+		}
+		return b.String()
+	}
+	return ""
+}
+
+// carry exports from one to the other and imports it.
+func carry(t *testing.T, from, to *core.Service) *core.ImportSummary {
+	t.Helper()
+	id := to.Card().ID()
+	res, err := from.Export(core.ExportRequest{To: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := to.Import(context.Background(), res.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// TestGuardiansChooseAndHelp: Mara chooses two guardians on You; the
+// panel says their pieces have not reached them; Bea, who chose Mara as a
+// guardian, appears as "You hold a recovery piece for Bea", and Mara helps
+// her through the safety code question.
+func TestGuardiansChooseAndHelp(t *testing.T) {
+	w := newWorld(t)
+	u := w.u
+	bo := newPerson(t, u.Svc, "Bo")
+	di := newPerson(t, u.Svc, "Di")
+	p := u.You.Guardians
+	if !strings.Contains(p.Status.Text, "your guardians can help you get your card back") {
+		t.Fatalf("status without guardians: %q", p.Status.Text)
+	}
+	test.Tap(p.Choose)
+	if len(p.Picks) != 3 { // Bea, Bo and Di are verified in person
+		t.Fatalf("%d people to choose from", len(p.Picks))
+	}
+	p.Picks[bo.Card().ID()].SetChecked(true)
+	p.Picks[di.Card().ID()].SetChecked(true)
+	if p.Need.Selected != "2" {
+		t.Fatalf("need = %q", p.Need.Selected)
+	}
+	tapDialog(t, u, "Make recovery pieces")
+	tapDialog(t, u, "OK")
+	if !strings.Contains(p.Status.Text, "2 of your 2 guardians") || len(p.Rows.Objects) != 2 {
+		t.Fatalf("after choosing: %q, %d rows", p.Status.Text, len(p.Rows.Objects))
+	}
+	carry(t, u.Svc, bo)
+	carry(t, bo, u.Svc)
+	u.Changed()
+	if !strings.Contains(labels(p.Rows), "Bo has your recovery piece.") || !strings.Contains(labels(p.Rows), "Di does not have it yet") {
+		t.Fatalf("rows: %q", labels(p.Rows))
+	}
+
+	// Eve chooses Mara and Bo; her file brings Mara a piece.
+	eve := newPerson(t, u.Svc, "Eve")
+	if _, err := eve.AddContact(bo.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eve.SetGuardians([]identity.ID{u.Svc.Card().ID(), bo.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	carry(t, eve, u.Svc)
+	u.Changed()
+	if got := labels(p.Held); !strings.Contains(got, "You hold a recovery piece for Eve.") {
+		t.Fatalf("held: %q", got)
+	}
+	tmp, err := core.StartRecovery(t.TempDir(), "Eve", []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tmp.Close()
+	p.askRelease(core.Person{ID: eve.Card().ID(), Name: "Eve"})
+	p.TempCard.SetText(tmp.Card().String())
+	tapDialog(t, u, "Next")
+	if code := identity.SafetyCode(u.Svc.Card(), tmp.Card()); !strings.Contains(dialogText(u), code) {
+		t.Fatalf("the safety code %s is not shown: %q", code, dialogText(u))
+	}
+	tapDialog(t, u, "It is the same")
+	c, err := u.Svc.FindContact(tmp.Card().ID().String())
+	if err != nil || c.Verified != core.InPerson {
+		t.Fatalf("the temporary card is not verified in person: %v", err)
+	}
+}
+
+// TestGetMyCardBack: on the first-run screen, "Get my card back" makes a
+// temporary card; the You screen counts the pieces that come; with the
+// second, the app shows Ana's own card.
+func TestGetMyCardBack(t *testing.T) {
+	ana, err := core.Init(t.TempDir(), "Ana", []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ana.Close()
+	bo, cy := newPerson(t, ana, "Bo"), newPerson(t, ana, "Cy")
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	carry(t, ana, bo)
+	carry(t, ana, cy)
+
+	u := startUI(t, t.TempDir(), "")
+	f := u.Start.Recover
+	if f == nil {
+		t.Fatal("no Get my card back form on the first-run screen")
+	}
+	test.Type(f.Name, "Ana")
+	f.Passphrase.SetText(testPass)
+	f.Repeat.SetText(testPass)
+	test.Tap(f.Start)
+	u.Wait()
+	if u.Svc == nil || u.You == nil {
+		t.Fatalf("no temporary card: %q", f.Message.Text)
+	}
+	p := u.You.Guardians
+	if u.Tabs.Selected().Text != "You" || p.content.Title != "Getting your card back" || !strings.Contains(p.Progress.Text, "No recovery pieces") {
+		t.Fatalf("after starting: tab %q, %q, %q", u.Tabs.Selected().Text, p.content.Title, p.Progress.Text)
+	}
+	release := func(g *core.Service) {
+		t.Helper()
+		if _, err := g.AddContact(u.Svc.Card().String(), "", true); err != nil {
+			t.Fatal(err)
+		}
+		res, err := g.ReleasePiece(ana.Card().ID(), u.Svc.Card().ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := u.Svc.Import(context.Background(), res.Data); err != nil {
+			t.Fatal(err)
+		}
+		u.Changed()
+	}
+	release(bo)
+	if got := u.You.Guardians.Progress.Text; got != "2 of 2 pieces needed, 1 received." {
+		t.Fatalf("after one piece: %q", got)
+	}
+	release(cy)
+	if u.Svc.Card().ID() != ana.Card().ID() || u.You.Name.Text != "Ana" || u.You.Guardians.content.Title != "Guardians" {
+		t.Fatalf("after two pieces the app shows %q (%s)", u.You.Name.Text, u.You.Guardians.content.Title)
+	}
+	if u.Tabs.Selected().Text != "You" {
+		t.Errorf("tab %q", u.Tabs.Selected().Text)
+	}
+	if got := dialogText(u); !strings.Contains(got, "This computer holds your own card again, Ana.") {
+		t.Errorf("no word that the card is back: %q", got)
+	}
+}

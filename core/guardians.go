@@ -1,0 +1,794 @@
+package core
+
+// # Guardians: getting a lost card back
+//
+// A person chooses N guardians among their contacts verified in person and
+// how many of them, K, are needed. What makes the card this card is the
+// private identity serialization: the Ed25519 seed (signing), the X25519
+// secret (decrypting sync files) and the card itself (pseudonym, creation
+// time, self-signature), that is identity.Identity.MarshalBinary. It is
+// split K-of-N (internal/shamir) and each guardian's piece travels sealed
+// to that guardian inside the ordinary sync files (export/FORMAT.md §6.2).
+// On a new device the person makes a temporary card; each guardian who
+// meets them and compares the safety code of that temporary card sends it
+// their piece; K pieces give the same card back (same id), and cells come
+// back through ordinary sync with the guardians and others.
+//
+// The threat model (what holds and what does not) is in
+// export/FORMAT.md §6.2.
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/export"
+	"trustdesk/identity"
+	"trustdesk/internal/shamir"
+	"trustdesk/store"
+)
+
+// Store buckets and keys of the recovery pieces.
+const (
+	// bucketGuardians holds my own guardians and the pieces made for
+	// them: group nil, key keyGuardians.
+	bucketGuardians = "guardians"
+	// bucketHeld holds the pieces I keep for others: group nil, key =
+	// the owner's id.
+	bucketHeld = "held"
+	// bucketRecovery holds, on a device getting a card back, the pieces
+	// received so far: group nil, key keyRecovery.
+	bucketRecovery = "recovery"
+)
+
+var (
+	keyGuardians = []byte("set")
+	keyRecovery  = []byte("pieces")
+)
+
+// Errors about guardians and recovery.
+var (
+	// ErrGuardians means the guardians chosen cannot be used: too few,
+	// the same person twice, not verified in person, blocked, or yourself.
+	ErrGuardians = errors.New("choose at least two different people you verified in person as guardians")
+	// ErrNeed means the number of guardians needed is out of range.
+	ErrNeed = errors.New("the number of guardians needed must be at least 2 and at most the number of guardians")
+	// ErrNoPiece means this device holds no recovery piece for that person.
+	ErrNoPiece = errors.New("you hold no recovery piece for that person")
+	// ErrNotRecovering means the home is not getting a card back.
+	ErrNotRecovering = errors.New("this device is not getting a card back")
+	// ErrReleaseUnverified means a recovery piece was to be released to a
+	// card not verified in person.
+	ErrReleaseUnverified = errors.New("compare the safety code in person before you help someone get their card back")
+)
+
+// MaxGuardians is the largest number of guardians.
+const MaxGuardians = 20
+
+// DefaultNeed returns how many of n guardians are needed by default:
+// about two thirds, at least 2.
+func DefaultNeed(n int) int {
+	return max(2, (2*n+2)/3)
+}
+
+// guardianSet is my current split and its guardians (stored as CBOR).
+type guardianSet struct {
+	Set       []byte           `cbor:"1,keyasint"`
+	Created   int64            `cbor:"2,keyasint"`
+	Need      int              `cbor:"3,keyasint"`
+	Guardians []guardianRecord `cbor:"4,keyasint"`
+	Retiring  []retiringRecord `cbor:"5,keyasint,omitempty"`
+}
+
+type guardianRecord struct {
+	ID      []byte `cbor:"1,keyasint"`
+	X       uint8  `cbor:"2,keyasint"`
+	Y       []byte `cbor:"3,keyasint"`
+	Reached bool   `cbor:"4,keyasint,omitempty"`
+}
+
+// retiringRecord is a former guardian whose device is still to be told
+// to forget an old piece.
+type retiringRecord struct {
+	ID      []byte `cbor:"1,keyasint"`
+	Set     []byte `cbor:"2,keyasint"`
+	Created int64  `cbor:"3,keyasint"`
+}
+
+// heldRecord is a piece I keep for someone (stored as CBOR).
+type heldRecord struct {
+	Owner    []byte `cbor:"1,keyasint"` // the owner's card
+	Set      []byte `cbor:"2,keyasint"`
+	Created  int64  `cbor:"3,keyasint"`
+	Need     int    `cbor:"4,keyasint"`
+	Of       int    `cbor:"5,keyasint"`
+	X        uint8  `cbor:"6,keyasint"`
+	Y        []byte `cbor:"7,keyasint"`
+	Received int64  `cbor:"8,keyasint"`
+	// Forgotten marks a piece the owner retired: it is gone (Y is empty),
+	// and the record stays so that this device may tell the owner so in a
+	// file even when they share no cell.
+	Forgotten bool `cbor:"9,keyasint,omitempty"`
+}
+
+// recoveryRecord is what a device getting a card back has received.
+type recoveryRecord struct {
+	Pieces []recoveryPiece `cbor:"1,keyasint"`
+}
+
+type recoveryPiece struct {
+	From    []byte `cbor:"1,keyasint"`
+	Owner   []byte `cbor:"2,keyasint"`
+	Set     []byte `cbor:"3,keyasint"`
+	Created int64  `cbor:"4,keyasint"`
+	Need    int    `cbor:"5,keyasint"`
+	Of      int    `cbor:"6,keyasint"`
+	X       uint8  `cbor:"7,keyasint"`
+	Y       []byte `cbor:"8,keyasint"`
+}
+
+func getRecord[T any](tx *store.Tx, bucket string, key []byte) (*T, error) {
+	b, err := tx.Get(bucket, nil, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var v T
+	if err := cbor.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("read %s: %w", bucket, err)
+	}
+	return &v, nil
+}
+
+func putRecord(tx *store.Tx, bucket string, key []byte, v any) error {
+	b, err := cborEnc.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Put(bucket, nil, key, b)
+}
+
+// Guardian is one of my guardians as shown to me.
+type Guardian struct {
+	Person
+	// Reached is true once a file from them says their device holds the
+	// piece.
+	Reached bool `json:"reached"`
+}
+
+// GuardianStatus is who holds my recovery pieces.
+type GuardianStatus struct {
+	// Need is how many guardians must help; zero when there are none.
+	Need      int        `json:"need"`
+	Guardians []Guardian `json:"guardians"`
+	// Retiring are former guardians whose devices have not yet confirmed
+	// that they forgot their old piece.
+	Retiring []Person `json:"retiring,omitempty"`
+	// Since is when the current pieces were made.
+	Since time.Time `json:"since,omitzero"`
+}
+
+// SetGuardians makes new recovery pieces of my card, K = need of them
+// needed, one for each guardian (contacts verified in person), and retires
+// the pieces of earlier guardians. need 0 means [DefaultNeed]. The pieces
+// travel in the next sync files to each guardian.
+func (s *Service) SetGuardians(ids []identity.ID, need int) (*GuardianStatus, error) {
+	n := len(ids)
+	if n < 2 || n > MaxGuardians {
+		return nil, ErrGuardians
+	}
+	if need == 0 {
+		need = DefaultNeed(n)
+	}
+	if need < 2 || need > n {
+		return nil, ErrNeed
+	}
+	seen := map[identity.ID]bool{}
+	for _, id := range ids {
+		if seen[id] || id == s.me().Card.ID() {
+			return nil, ErrGuardians
+		}
+		seen[id] = true
+	}
+	secret, err := s.me().MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	pieces, err := shamir.Split(secret, n, need)
+	clear(secret)
+	if err != nil {
+		return nil, err
+	}
+	set := &guardianSet{Set: make([]byte, 16), Created: s.opt.now().Unix(), Need: need}
+	rand.Read(set.Set)
+	err = s.db.Update(func(tx *store.Tx) error {
+		for i, id := range ids {
+			c, err := getContact(tx, id)
+			if err != nil {
+				return err
+			}
+			if c.Verified != InPerson || c.Blocked {
+				return fmt.Errorf("%w (%s)", ErrGuardians, c.Name())
+			}
+			set.Guardians = append(set.Guardians, guardianRecord{ID: id[:], X: pieces[i].X, Y: pieces[i].Y})
+		}
+		old, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
+		if err != nil {
+			return err
+		}
+		if old != nil {
+			// Former guardians are told to forget the old piece; those
+			// chosen again get a newer one, which replaces it.
+			for _, r := range old.Retiring {
+				if !seen[identity.ID(r.ID)] {
+					set.Retiring = append(set.Retiring, r)
+				}
+			}
+			for _, g := range old.Guardians {
+				if !seen[identity.ID(g.ID)] {
+					set.Retiring = append(set.Retiring, retiringRecord{ID: g.ID, Set: old.Set, Created: old.Created})
+				}
+			}
+		}
+		return putRecord(tx, bucketGuardians, keyGuardians, set)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Guardians()
+}
+
+// Guardians says who holds my recovery pieces and whether they reached them.
+func (s *Service) Guardians() (*GuardianStatus, error) {
+	st := &GuardianStatus{Guardians: []Guardian{}}
+	err := s.db.View(func(tx *store.Tx) error {
+		set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
+		if err != nil || set == nil {
+			return err
+		}
+		names, err := s.contactNames(tx)
+		if err != nil {
+			return err
+		}
+		st.Need = set.Need
+		st.Since = time.Unix(set.Created, 0).UTC()
+		for _, g := range set.Guardians {
+			st.Guardians = append(st.Guardians, Guardian{Person: person(names, identity.ID(g.ID)), Reached: g.Reached})
+		}
+		for _, r := range set.Retiring {
+			st.Retiring = append(st.Retiring, person(names, identity.ID(r.ID)))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// contactNames maps every contact to the name this device shows.
+func (s *Service) contactNames(tx *store.Tx) (map[identity.ID]string, error) {
+	cs, err := listContacts(tx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[identity.ID]string{}
+	for _, c := range cs {
+		names[c.ID()] = c.Name()
+	}
+	return names, nil
+}
+
+// HeldPiece is a recovery piece this device keeps for someone.
+type HeldPiece struct {
+	// Owner is the person whose card the piece helps bring back.
+	Owner Person `json:"owner"`
+	// Need and Of: how many pieces bring the card back, of how many.
+	Need     int       `json:"need"`
+	Of       int       `json:"of"`
+	Received time.Time `json:"received"`
+	// pseudonym is the name on the owner's card.
+	pseudonym string
+}
+
+// Sentence says it in plain words.
+func (h HeldPiece) Sentence() string {
+	return fmt.Sprintf("You hold a recovery piece for %s.", h.Owner.Name)
+}
+
+// HeldPieces lists the recovery pieces this device keeps for others.
+func (s *Service) HeldPieces() ([]HeldPiece, error) {
+	var out []HeldPiece
+	err := s.db.View(func(tx *store.Tx) error {
+		recs, err := tx.List(bucketHeld, nil)
+		if err != nil {
+			return err
+		}
+		names, err := s.contactNames(tx)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			var h heldRecord
+			if err := cbor.Unmarshal(r.Value, &h); err != nil {
+				return fmt.Errorf("read held piece: %w", err)
+			}
+			if h.Forgotten {
+				continue
+			}
+			id := identity.ID(r.Key)
+			var pseudonym string
+			if card, err := identity.DecodeCard(h.Owner); err == nil {
+				pseudonym = card.Pseudonym
+			}
+			if _, ok := names[id]; !ok {
+				names[id] = pseudonym
+			}
+			out = append(out, HeldPiece{Owner: person(names, id), Need: h.Need, Of: h.Of, Received: time.Unix(h.Received, 0).UTC(), pseudonym: pseudonym})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReleasePiece makes a sync file for the temporary card of someone getting
+// their card back: it carries the piece this device holds for owner. to
+// must be a contact verified in person (the safety code compared face to
+// face).
+func (s *Service) ReleasePiece(owner, to identity.ID) (*ExportResult, error) {
+	var h *heldRecord
+	var card *identity.Card
+	err := s.db.Update(func(tx *store.Tx) error {
+		var err error
+		if h, err = getRecord[heldRecord](tx, bucketHeld, owner[:]); err != nil {
+			return err
+		}
+		if h == nil || h.Forgotten {
+			return ErrNoPiece
+		}
+		c, err := getContact(tx, to)
+		if err != nil {
+			return err
+		}
+		if c.Verified != InPerson {
+			return ErrReleaseUnverified
+		}
+		if c.Blocked {
+			return ErrBlocked
+		}
+		card = c.Card
+		// The temporary card gets a name of its own, so that it is never
+		// taken for the owner's real card in the list of people.
+		if c.Petname == "" {
+			name := c.Card.Pseudonym
+			if oc, err := getContact(tx, owner); err == nil {
+				name = oc.Name()
+			}
+			if pet, err := normalizePetname(name + " (temporary card)"); err == nil {
+				c.Petname = pet
+				if err := putContact(tx, c); err != nil {
+					return err
+				}
+			}
+		}
+		// The owner is on a new device: what this device knew they had
+		// of each cell is gone with the old one, so the next files to
+		// them carry whole cells again.
+		return tx.DeleteGroup(bucketPeer, owner[:])
+	})
+	if err != nil {
+		return nil, err
+	}
+	p := &export.Piece{Kind: export.KindPiece, Owner: owner, Set: export.SetID(h.Set), Created: time.Unix(h.Created, 0).UTC(),
+		Need: h.Need, Of: h.Of, X: h.X, Y: h.Y}
+	sealed, err := export.SealPiece(card, p)
+	if err != nil {
+		return nil, err
+	}
+	file := &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealed}}
+	data, err := export.Seal(s.me(), []*identity.Card{card}, file, export.SealOptions{Now: s.opt.now()})
+	if err != nil {
+		return nil, err
+	}
+	names := map[identity.ID]string{to: card.Pseudonym}
+	return &ExportResult{Data: data, Recipients: []Person{person(names, to)}}, nil
+}
+
+// FindHeldPiece finds whose recovery piece to release from a query (as
+// FindContact) or, when query is empty, the only piece held or the one of
+// the person named like the temporary card.
+func (s *Service) FindHeldPiece(query string, temp *identity.Card) (identity.ID, error) {
+	held, err := s.HeldPieces()
+	if err != nil {
+		return identity.ID{}, err
+	}
+	if len(held) == 0 {
+		return identity.ID{}, ErrNoPiece
+	}
+	if query != "" {
+		c, err := s.FindContact(query)
+		if err != nil {
+			return identity.ID{}, err
+		}
+		for _, h := range held {
+			if h.Owner.ID == c.ID() {
+				return c.ID(), nil
+			}
+		}
+		return identity.ID{}, ErrNoPiece
+	}
+	var match []HeldPiece
+	for _, h := range held {
+		if len(held) == 1 || (temp != nil && (strings.EqualFold(h.pseudonym, temp.Pseudonym) || strings.EqualFold(h.Owner.Name, temp.Pseudonym))) {
+			match = append(match, h)
+		}
+	}
+	if len(match) != 1 {
+		return identity.ID{}, ErrWhosePiece
+	}
+	return match[0].Owner.ID, nil
+}
+
+// ErrWhosePiece means several recovery pieces are held and none is clearly
+// for the temporary card.
+var ErrWhosePiece = errors.New("you hold recovery pieces for several people: say whose card to bring back")
+
+// recoveryOut is what goes into a file for recipients: pieces not yet
+// arrived, retirements, and the sets I hold for them.
+func (s *Service) recoveryOut(tx *store.Tx, recipients []*identity.Card, file *export.File) error {
+	set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
+	if err != nil {
+		return err
+	}
+	for _, r := range recipients {
+		id := r.ID()
+		if set != nil {
+			for _, g := range set.Guardians {
+				if identity.ID(g.ID) == id && !g.Reached {
+					p := &export.Piece{Kind: export.KindPiece, Owner: s.me().Card.ID(), Set: export.SetID(set.Set),
+						Created: time.Unix(set.Created, 0).UTC(), Need: set.Need, Of: len(set.Guardians), X: g.X, Y: g.Y}
+					sealed, err := export.SealPiece(r, p)
+					if err != nil {
+						return err
+					}
+					file.Pieces = append(file.Pieces, sealed)
+				}
+			}
+			for _, g := range set.Retiring {
+				if identity.ID(g.ID) == id {
+					p := &export.Piece{Kind: export.KindRetired, Owner: s.me().Card.ID(), Set: export.SetID(g.Set), Created: time.Unix(g.Created, 0).UTC()}
+					sealed, err := export.SealPiece(r, p)
+					if err != nil {
+						return err
+					}
+					file.Pieces = append(file.Pieces, sealed)
+				}
+			}
+		}
+		h, err := getRecord[heldRecord](tx, bucketHeld, id[:])
+		if err != nil {
+			return err
+		}
+		if h != nil && !h.Forgotten {
+			file.Held = append(file.Held, export.SetID(h.Set))
+		}
+	}
+	return nil
+}
+
+// concernsRecovery reports whether this device has something to say to
+// id about recovery pieces even when they share no cell: id is my
+// guardian or former guardian, or I hold (or held) a piece for them.
+func (s *Service) concernsRecovery(tx *store.Tx, id identity.ID) (bool, error) {
+	h, err := getRecord[heldRecord](tx, bucketHeld, id[:])
+	if err != nil || h != nil {
+		return h != nil, err
+	}
+	set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
+	if err != nil || set == nil {
+		return false, err
+	}
+	return slices.ContainsFunc(set.Guardians, func(g guardianRecord) bool { return identity.ID(g.ID) == id }) ||
+		slices.ContainsFunc(set.Retiring, func(r retiringRecord) bool { return identity.ID(r.ID) == id }), nil
+}
+
+// recoveryIn is what a sync file brings about recovery pieces, read before
+// the import is applied.
+type recoveryIn struct {
+	pieces []*export.Piece // entries sealed to me
+}
+
+// openRecovery opens the entries of file sealed to me. An entry for me
+// that is damaged refuses the whole file.
+func (s *Service) openRecovery(file *export.File) (*recoveryIn, error) {
+	in := &recoveryIn{}
+	for _, sealed := range file.Pieces {
+		p, err := export.OpenPiece(s.me(), sealed)
+		if errors.Is(err, export.ErrNotForYou) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		in.pieces = append(in.pieces, p)
+	}
+	return in, nil
+}
+
+// RecoveryNews is what a sync file changed about recovery pieces.
+type RecoveryNews struct {
+	// HeldFor is set when this device now keeps a recovery piece for the
+	// sender.
+	HeldFor string `json:"held_for,omitempty"`
+	// Forgot is set when the sender told this device to forget the piece
+	// it held for them.
+	Forgot string `json:"forgot,omitempty"`
+	// Reached is set when the file says the sender's device holds my piece.
+	Reached string `json:"reached,omitempty"`
+	// Progress is set on a device getting a card back.
+	Progress *RecoveryProgress `json:"progress,omitempty"`
+}
+
+// RecoveryProgress is how far a device is in getting a card back.
+type RecoveryProgress struct {
+	// Need pieces of Of bring the card back; Received have come.
+	Need     int `json:"need"`
+	Of       int `json:"of"`
+	Received int `json:"received"`
+	// Recovered is true once the card is back; Name and ID are then the
+	// card's.
+	Recovered bool   `json:"recovered"`
+	Name      string `json:"name,omitempty"`
+	ID        string `json:"id,omitempty"`
+}
+
+// Sentence says it in plain words.
+func (p *RecoveryProgress) Sentence() string {
+	ph := p.phrase()
+	return strings.ToUpper(ph[:1]) + ph[1:] + "."
+}
+
+// phrase says it as part of a sentence.
+func (p *RecoveryProgress) phrase() string {
+	switch {
+	case p.Recovered:
+		return fmt.Sprintf("your card is back: you are %s again (card %s), and your cells come back as your people send you sync files", p.Name, p.ID)
+	case p.Need == 0:
+		return "no recovery pieces received yet: ask your guardians to help you get your card back"
+	}
+	return fmt.Sprintf("%d of %d pieces needed, %d received", p.Need, p.Of, p.Received)
+}
+
+func (n *RecoveryNews) empty() bool {
+	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil)
+}
+
+// applyRecovery stores what a checked file brings about recovery pieces,
+// inside the import transaction. It returns the recovered identity when
+// the pieces now give the card back.
+func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn, senderName string) (*RecoveryNews, *identity.Identity, error) {
+	news := &RecoveryNews{}
+	sender := file.Sender.ID()
+	recovering, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+	if err != nil {
+		return nil, nil, err
+	}
+	var got *identity.Identity
+	for _, p := range in.pieces {
+		switch {
+		case recovering != nil && p.Kind == export.KindPiece:
+			rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
+			if len(recovering.Pieces) < maxRecoveryPieces && !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
+				return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
+			}) {
+				recovering.Pieces = append(recovering.Pieces, rp)
+			}
+		case p.Owner != sender:
+			// Only the owner hands out or retires their pieces.
+		case p.Kind == export.KindPiece:
+			old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
+			if err != nil {
+				return nil, nil, err
+			}
+			if old != nil && (old.Created > p.Created.Unix() || old.Forgotten && string(old.Set) == string(p.Set[:])) {
+				continue // an older split than the one held, or one retired
+			}
+			h := heldRecord{Owner: file.Sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y, Received: s.opt.now().Unix()}
+			if old == nil || old.Forgotten || string(old.Set) != string(h.Set) {
+				news.HeldFor = senderName
+			} else {
+				h.Received = old.Received
+			}
+			if err := putRecord(tx, bucketHeld, sender[:], h); err != nil {
+				return nil, nil, err
+			}
+		case p.Kind == export.KindRetired:
+			old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
+			if err != nil {
+				return nil, nil, err
+			}
+			if old != nil && !old.Forgotten && string(old.Set) == string(p.Set[:]) {
+				gone := heldRecord{Owner: old.Owner, Set: old.Set, Created: old.Created, Received: old.Received, Forgotten: true}
+				if err := putRecord(tx, bucketHeld, sender[:], gone); err != nil {
+					return nil, nil, err
+				}
+				news.Forgot = senderName
+			}
+		}
+	}
+	if recovering != nil {
+		if err := putRecord(tx, bucketRecovery, keyRecovery, recovering); err != nil {
+			return nil, nil, err
+		}
+		news.Progress, got = progress(recovering)
+		if got != nil {
+			secret, err := got.MarshalBinary()
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
+				return nil, nil, err
+			}
+			clear(secret)
+			if err := tx.Delete(bucketRecovery, nil, keyRecovery); err != nil {
+				return nil, nil, err
+			}
+			// The card back is the one the guardians' contacts know; a
+			// contact entry for it on this device would be my own card.
+			own := got.Card.ID()
+			if err := tx.Delete(bucketContact, nil, own[:]); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+
+	// What the sender's file says they hold of mine.
+	set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
+	if err != nil || set == nil {
+		return news, got, err
+	}
+	changed := false
+	for i, g := range set.Guardians {
+		if identity.ID(g.ID) == sender && !g.Reached && slices.Contains(file.Held, export.SetID(set.Set)) {
+			set.Guardians[i].Reached = true
+			news.Reached = senderName
+			changed = true
+		}
+	}
+	set.Retiring = slices.DeleteFunc(set.Retiring, func(r retiringRecord) bool {
+		gone := identity.ID(r.ID) == sender && !slices.Contains(file.Held, export.SetID(r.Set))
+		changed = changed || gone
+		return gone
+	})
+	if changed {
+		err = putRecord(tx, bucketGuardians, keyGuardians, set)
+	}
+	return news, got, err
+}
+
+// progress says how far the pieces received go, and rebuilds the card
+// when they are enough: for each split, any Need pieces of it whose
+// combination is an identity matching its own card, with the owner's id.
+func progress(r *recoveryRecord) (*RecoveryProgress, *identity.Identity) {
+	best := &RecoveryProgress{}
+	bySet := map[string][]recoveryPiece{}
+	var order []string
+	for _, p := range r.Pieces {
+		if _, ok := bySet[string(p.Set)]; !ok {
+			order = append(order, string(p.Set))
+		}
+		bySet[string(p.Set)] = append(bySet[string(p.Set)], p)
+	}
+	budget := maxCombinations
+	for _, k := range order {
+		ps := bySet[k]
+		need := ps[0].Need
+		// Pieces of the same owner and need; a piece number given twice
+		// with different bytes (one of them wrong) is kept twice, and
+		// counted once.
+		var use []recoveryPiece
+		numbers := map[uint8]bool{}
+		for _, p := range ps {
+			if p.Need == need && string(p.Owner) == string(ps[0].Owner) {
+				use = append(use, p)
+				numbers[p.X] = true
+			}
+		}
+		n := len(numbers)
+		if best.Need == 0 || float64(n)/float64(need) > float64(best.Received)/float64(best.Need) {
+			best = &RecoveryProgress{Need: need, Of: ps[0].Of, Received: min(n, need)}
+		}
+		if n < need {
+			continue
+		}
+		if id := combineAny(use, need, identity.ID(ps[0].Owner), &budget); id != nil {
+			return &RecoveryProgress{Need: need, Of: ps[0].Of, Received: need, Recovered: true, Name: id.Card.Pseudonym, ID: id.Card.ID().String()}, id
+		}
+	}
+	return best, nil
+}
+
+// Bounds on the work a device getting a card back does for pieces from
+// strangers: it keeps at most maxRecoveryPieces, and tries at most
+// maxCombinations subsets of them (some may be wrong) per import.
+const (
+	maxRecoveryPieces = 64
+	maxCombinations   = 5000
+)
+
+// combineAny tries subsets of need pieces until one rebuilds an identity
+// with the owner's id, or the budget of tries is spent.
+func combineAny(ps []recoveryPiece, need int, owner identity.ID, budget *int) *identity.Identity {
+	var found *identity.Identity
+	var pick func(start int, chosen []shamir.Piece) bool
+	pick = func(start int, chosen []shamir.Piece) bool {
+		if len(chosen) == need {
+			if *budget <= 0 {
+				return true
+			}
+			*budget--
+			secret, err := shamir.Combine(chosen)
+			if err != nil {
+				return false
+			}
+			id, err := identity.UnmarshalIdentity(secret)
+			clear(secret)
+			if err == nil && id.Card.ID() == owner {
+				found = id
+				return true
+			}
+			return false
+		}
+		for i := start; i < len(ps); i++ {
+			if pick(i+1, append(chosen, shamir.Piece{X: ps[i].X, Y: ps[i].Y})) {
+				return true
+			}
+		}
+		return false
+	}
+	pick(0, nil)
+	return found
+}
+
+// StartRecovery makes a temporary card named name in an empty home, for
+// getting a lost card back: guardians release their pieces to it.
+func StartRecovery(home, name string, passphrase []byte, opt Options) (*Service, error) {
+	s, err := Init(home, name, passphrase, opt)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Update(func(tx *store.Tx) error {
+		return putRecord(tx, bucketRecovery, keyRecovery, &recoveryRecord{Pieces: []recoveryPiece{}})
+	})
+	if err != nil {
+		s.Close()
+		_ = store.Wipe(home)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Recovery says how far this device is in getting a card back; it returns
+// ErrNotRecovering when it is not getting one back.
+func (s *Service) Recovery() (*RecoveryProgress, error) {
+	var p *RecoveryProgress
+	err := s.db.View(func(tx *store.Tx) error {
+		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return ErrNotRecovering
+		}
+		p, _ = progress(r)
+		return nil
+	})
+	return p, err
+}

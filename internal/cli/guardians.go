@@ -1,0 +1,282 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"trustdesk/core"
+	"trustdesk/identity"
+)
+
+// guardiansCommand is "trustdesk guardians ...".
+func guardiansCommand() *command {
+	return &command{
+		name:    "guardians",
+		summary: "the people who can help you get your card back",
+		help: `Guardians are people you verified in person who can help you get your
+card back if you lose this computer. Each holds a recovery piece; a few of
+them together (not one alone) bring your card back on a new computer.`,
+		sub: []*command{
+			{
+				name: "set", args: "CONTACT... [--need K]",
+				summary: "choose your guardians",
+				help: `Chooses your guardians: two or more contacts you verified in person. K of
+them (--need; about two thirds by default) are needed to bring your card
+back; fewer learn nothing about it. Their recovery pieces travel in your
+next sync files to each of them ('trustdesk export --to NAME'). Choosing
+again makes new pieces; people no longer chosen are told to forget theirs.`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.IntVar(&o.need, "need", 0, "")
+					jsonFlag(fs, o)
+				},
+				run: runGuardiansSet,
+			},
+			{
+				name: "list", args: "[--json]",
+				summary: "who holds your recovery pieces, and whose you hold",
+				help: `Shows your guardians and whether each one's recovery piece has reached
+them (it has once a sync file from them says so), and the recovery pieces
+you hold for others.`,
+				flags: jsonFlag,
+				run:   runGuardiansList,
+			},
+			{
+				name: "release", args: "CARD --out FILE [--for CONTACT] [--yes]",
+				summary: "help someone get their card back",
+				help: `Writes a sync file for the temporary card CARD (the text starting with TD1,
+or a contact) of someone who lost their computer, carrying the recovery
+piece you hold for them. Do it only face to face: you are shown the safety
+code of their temporary card and asked whether it matches the code on their
+screen (--yes: you compared it). --for says whose piece, when you hold
+several.`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.StringVar(&o.out, "out", "", "")
+					fs.StringVar(&o.forWhom, "for", "", "")
+					yesFlag(fs, o)
+				},
+				run: runGuardiansRelease,
+			},
+		},
+	}
+}
+
+// recoverCommand is "trustdesk recover ...".
+func recoverCommand() *command {
+	return &command{
+		name:    "recover",
+		summary: "get your card back on a new computer",
+		help:    `Gets your card back on a new computer with the help of your guardians.`,
+		sub: []*command{
+			{
+				name: "start", args: "--name NAME [--qr FILE.png]",
+				summary: "make a temporary card to get your card back",
+				help: `Makes a temporary card in a new data folder (asks for a passphrase twice)
+and shows it, as text and, with --qr, as a QR code picture. Meet your
+guardians: each compares the safety code with you and gives you a sync
+file ('trustdesk guardians release'). Take each in with 'trustdesk import
+FILE'; when enough have come, this computer holds your own card again.`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.StringVar(&o.name, "name", "", "")
+					fs.StringVar(&o.qr, "qr", "", "")
+				},
+				run: runRecoverStart,
+			},
+			{
+				name: "status", args: "[--json]",
+				summary: "how many recovery pieces have come",
+				help:    "Says how many recovery pieces have come, and how many are needed.",
+				flags:   jsonFlag,
+				run:     runRecoverStatus,
+			},
+		},
+	}
+}
+
+type guardianJSON struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Reached bool   `json:"reached"`
+}
+
+type heldJSON struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Need     int       `json:"need"`
+	Of       int       `json:"of"`
+	Received time.Time `json:"received"`
+}
+
+type guardiansJSON struct {
+	Need      int            `json:"need"`
+	Guardians []guardianJSON `json:"guardians"`
+	Retiring  []string       `json:"retiring"`
+	Held      []heldJSON     `json:"held"`
+}
+
+func guardiansOut(r *runner, o *opts, s *core.Service) error {
+	st, err := s.Guardians()
+	if err != nil {
+		return err
+	}
+	held, err := s.HeldPieces()
+	if err != nil {
+		return err
+	}
+	j := guardiansJSON{Need: st.Need, Guardians: []guardianJSON{}, Retiring: names2(st.Retiring), Held: []heldJSON{}}
+	for _, g := range st.Guardians {
+		j.Guardians = append(j.Guardians, guardianJSON{ID: g.ID.String(), Name: g.Name, Reached: g.Reached})
+	}
+	for _, h := range held {
+		j.Held = append(j.Held, heldJSON{ID: h.Owner.ID.String(), Name: h.Owner.Name, Need: h.Need, Of: h.Of, Received: h.Received})
+	}
+	return r.out(o.json, j, func(w io.Writer) {
+		if len(st.Guardians) == 0 {
+			fmt.Fprintln(w, "You have no guardians yet: 'trustdesk guardians set NAME NAME NAME' chooses them.")
+		} else {
+			fmt.Fprintf(w, "Your guardians (%d of %d needed to get your card back):\n", st.Need, len(st.Guardians))
+			for _, g := range st.Guardians {
+				state := "has your recovery piece"
+				if !g.Reached {
+					state = fmt.Sprintf("not yet: send them a sync file (trustdesk export --to %q)", g.Name)
+				}
+				fmt.Fprintf(w, "  %-24s %s\n", g.Name, state)
+			}
+		}
+		for _, p := range st.Retiring {
+			fmt.Fprintf(w, "  %-24s no longer a guardian; their next sync file will say they forgot the old piece\n", p.Name)
+		}
+		for _, h := range held {
+			fmt.Fprintln(w, h.Sentence())
+		}
+	})
+}
+
+func runGuardiansSet(r *runner, o *opts, args []string) error {
+	if len(args) < 2 {
+		return usagef("name at least two guardians")
+	}
+	return r.withService(func(s *core.Service) error {
+		var ids []identity.ID
+		for _, q := range args {
+			c, err := s.FindContact(q)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, c.ID())
+		}
+		if _, err := s.SetGuardians(ids, o.need); err != nil {
+			return err
+		}
+		if !o.json {
+			fmt.Fprintln(r.env.Stdout, "New recovery pieces are made. Send each guardian a sync file (trustdesk export --to NAME) to give them theirs.")
+		}
+		return guardiansOut(r, o, s)
+	})
+}
+
+func runGuardiansList(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 0, "no arguments"); err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error { return guardiansOut(r, o, s) })
+}
+
+func runGuardiansRelease(r *runner, o *opts, args []string) error {
+	if len(args) == 0 {
+		return usagef("expected their temporary card (the text starting with TD1)")
+	}
+	if o.out == "" {
+		return usagef("--out FILE is required: where to write the sync file for them")
+	}
+	out, err := exportTarget(o.out, false)
+	if err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error {
+		var c *core.Contact
+		text := strings.Join(args, "")
+		if strings.HasPrefix(strings.ToUpper(text), "TD1") {
+			res, err := s.AddContact(text, "", false)
+			if err != nil {
+				return err
+			}
+			c = res.Contact
+		} else if c, err = findContact(s, args); err != nil {
+			return err
+		}
+		owner, err := s.FindHeldPiece(o.forWhom, c.Card)
+		if err != nil {
+			return err
+		}
+		if c.Verified != core.InPerson {
+			code := fmt.Sprintf("Safety code of this temporary card: %s\nGo on only if the person in front of you reads the same code from their screen.", s.SafetyCode(c))
+			if err := r.confirmUnverified(o, c, "Help them get their card back", code); err != nil {
+				return err
+			}
+			if c, err = s.VerifyContact(c.ID()); err != nil {
+				return err
+			}
+		}
+		res, err := s.ReleasePiece(owner, c.ID())
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(out, r.env.Stdout, func(w io.Writer) error { _, err := w.Write(res.Data); return err }); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "Wrote %s: your recovery piece, for the temporary card of %s. Give it to them; they take it in with 'trustdesk import'.\n", out, c.Name())
+		return nil
+	})
+}
+
+func runRecoverStart(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 0, "no arguments besides --name"); err != nil {
+		return err
+	}
+	if strings.TrimSpace(o.name) == "" {
+		return usagef("--name NAME is required: the name your guardians know you by")
+	}
+	if core.HasIdentity(r.home) {
+		return core.ErrIdentityExists
+	}
+	if _, err := identity.NormalizePseudonym(o.name); err != nil {
+		return err
+	}
+	p, err := r.passphrase("Choose a passphrase", true)
+	if err != nil {
+		return err
+	}
+	s, err := core.StartRecovery(r.home, o.name, p, r.env.Options)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	c := s.Card()
+	if o.qr != "" {
+		if err := writeCardQR(r, c.String(), o.qr); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(r.env.Stdout, "Your temporary card, to show your guardians:\n%s\n", c.String())
+	if o.qr != "" && o.qr != "-" {
+		fmt.Fprintf(r.env.Stdout, "Its QR code is in %s.\n", o.qr)
+	}
+	fmt.Fprintln(r.env.Stdout, "Meet your guardians. Each compares the safety code with you and gives you a sync file; take each in with 'trustdesk import FILE'.")
+	return nil
+}
+
+func runRecoverStatus(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 0, "no arguments"); err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error {
+		p, err := s.Recovery()
+		if err != nil {
+			return err
+		}
+		return r.out(o.json, p, func(w io.Writer) { fmt.Fprintln(w, p.Sentence()) })
+	})
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary serve as the child of
+// TestChangePassphraseKilled.
+func TestMain(m *testing.M) {
+	if home := os.Getenv("TRUSTDESK_TEST_REKEY_HOME"); home != "" {
+		os.Exit(rekeyChild(home))
+	}
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	os.Exit(m.Run())
+}
+
+// The two passphrases TestChangePassphraseKilled switches between.
+var crashPass = [2][]byte{[]byte("first passphrase"), []byte("second passphrase")}
+
+// openEither opens dir with whichever of the two passphrases opens it and
+// says which one that was.
+func openEither(dir string) (*DB, int, error) {
+	for i, p := range crashPass {
+		db, err := Open(dir, p, testOpt)
+		if errors.Is(err, ErrWrongPassphrase) {
+			continue
+		}
+		return db, i, err
+	}
+	return nil, 0, errors.New("neither passphrase opens the store")
+}
+
+// rekeyChild changes the passphrase of the store in home to the other one;
+// TestChangePassphraseKilled kills it at a random moment.
+func rekeyChild(home string) int {
+	db, i, err := openEither(home)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer db.Close()
+	if err := db.ChangePassphrase(crashPass[1-i]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// TestChangePassphraseKilled kills processes changing the passphrase with
+// SIGKILL at random moments, 40 times. Afterwards the store always opens
+// with exactly one of the two passphrases, passes the integrity check and
+// reads every record as before.
+func TestChangePassphraseKilled(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("slow: starts 40 processes; run without -race and -short")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	db, err := Create(home, crashPass[0], testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *Tx) error {
+		for i := range 1500 {
+			v := fmt.Sprintf("%0200d", i)
+			if err := tx.Put(fmt.Sprintf("b%d", i%4), []byte{byte(i % 7)}, fmt.Appendf(nil, "k%d", i), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := dump(t, db)
+	db.Close()
+
+	rng := rand.New(rand.NewPCG(17, 17))
+	have, killed, finished := 0, 0, 0
+	var full time.Duration
+	for i := 1; i <= 40; i++ {
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_REKEY_HOME="+home)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		// Every fourth change runs to the end, to measure how long one
+		// takes; the others are killed at a random moment up to 1.5 times
+		// that.
+		wait := time.Hour
+		if i%4 != 1 {
+			wait = time.Duration(rng.Int64N(int64(full) * 3 / 2))
+		}
+		start := time.Now()
+		finishedNow := false
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("change %d failed: %v", i, err)
+			}
+			finished++
+			finishedNow = true
+			full = time.Since(start)
+		case <-time.After(wait):
+			cmd.Process.Kill()
+			<-done
+			killed++
+		}
+		db, got, err := openEither(home)
+		if err != nil {
+			t.Fatalf("change %d: the store does not open after a kill: %v", i, err)
+		}
+		if err := db.Check(); err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(dump(t, db), want) {
+			t.Fatalf("change %d: the records read differently", i)
+		}
+		db.Close()
+		if finishedNow && got == have {
+			t.Fatalf("change %d finished but the old passphrase still opens the store", i)
+		}
+		have = got
+	}
+	t.Logf("%d changes killed, %d finished; the last full change took %v", killed, finished, full)
+	if killed < 10 || finished < 10 {
+		t.Fatalf("kills did not land at varied moments: %d killed, %d finished", killed, finished)
+	}
+}
