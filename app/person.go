@@ -307,9 +307,15 @@ func (p *PersonView) remove() {
 type SafetyCode struct {
 	widget.BaseWidget
 	// Lines are the three lines of the code.
-	Lines   [3]*canvas.Text
+	Lines [3]*canvas.Text
+	// Hint says, under the code, to compare all of it.
+	Hint    *widget.Label
 	content fyne.CanvasObject
 }
+
+// compareAllWords is the line under every safety code: each group depends
+// on both cards, and people tend to stop after the first row.
+const compareAllWords = "Compare all three rows: every group checks both cards."
 
 // newSafetyCode builds an empty safety code.
 func newSafetyCode() *SafetyCode {
@@ -322,6 +328,9 @@ func newSafetyCode() *SafetyCode {
 		s.Lines[i] = t
 		box.Add(t)
 	}
+	s.Hint = wrapped(compareAllWords)
+	s.Hint.Importance = widget.LowImportance
+	box.Add(s.Hint)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = 8
 	s.content = container.NewStack(bg, container.NewPadded(container.NewPadded(box)))
