@@ -92,7 +92,7 @@ func TestNoJargonInErrors(t *testing.T) {
 		core.ErrNoIdentity, core.ErrIdentityExists, core.ErrWrongPassphrase, core.ErrNotFound,
 		core.ErrOwnCard, core.ErrPassphraseMismatch, core.ErrEmptyPassphrase, core.ErrEmptyName,
 		core.ErrNoSuchCell, core.ErrNotInCell, core.ErrNoSharedCell, core.ErrBlocked,
-		core.ErrUnknownSender, core.ErrNobodyToSend, core.ErrNotYourCell, core.ErrUnknownFile,
+		core.ErrUnknownSender, core.ErrNobodyToSend, core.ErrNotYourCell, core.ErrUnknownFile, core.ErrBusy,
 		&core.AmbiguousError{Query: "b", Candidates: []core.Candidate{{Name: "Bea", ID: strings.Repeat("a", 32)}, {Name: "Bo", ID: strings.Repeat("b", 32)}}},
 		identity.ErrMalformed, identity.ErrVersion, identity.ErrSignature, identity.ErrWeakKey,
 		identity.ErrTooLarge, identity.ErrPseudonym,
