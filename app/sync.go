@@ -336,7 +336,7 @@ func (s *SyncScreen) Copy() {
 	if s.Made == nil {
 		return
 	}
-	text, err := export.Armor(s.Made.Data)
+	text, err := export.ArmorWithNote(s.Made.Data)
 	if err != nil {
 		s.u.ShowError(err)
 		return
