@@ -185,7 +185,7 @@ func (s *PeopleScreen) pasteCard() {
 	s.CardText.SetMinRowsVisible(4)
 	s.CardName = widget.NewEntry()
 	s.CardName.SetPlaceHolder("Optional: how you want to call them")
-	note := wrapped("A card that came by message is marked \"not checked yet\" until you meet and compare the safety code.")
+	note := wrapped("A card that came by message is marked \"Not verified yet\" until you meet and compare the safety code.")
 	note.Importance = widget.LowImportance
 	body := container.NewVBox(s.CardText, widget.NewForm(widget.NewFormItem("Your name for them", s.CardName)), note)
 	s.u.ask("Add a person from their card", body, "Add", func() {

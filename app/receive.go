@@ -222,11 +222,11 @@ func previewDetails(sum *core.ImportSummary) string {
 			what = append(what, countWords(c.NewVotes, "new vote to exclude", "new votes to exclude"))
 		}
 		if len(what) == 0 {
-			what = append(what, countWords(c.NewStatements, "new entry", "new entries"))
+			what = append(what, countWords(c.NewStatements, "update", "updates"))
 		}
 		line := c.Name + ": " + strings.Join(what, "; ")
 		if c.Rejected > 0 {
-			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", countWords(c.Rejected, "entry", "entries"))
+			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", countWords(c.Rejected, "update", "updates"))
 		}
 		lines = append(lines, "• "+line)
 	}

@@ -285,7 +285,7 @@ func (s *SyncScreen) showMade(res *core.ExportResult) {
 		cells = append(cells, c.Name)
 	}
 	text := fmt.Sprintf("A sync file for %s is ready. It carries %s from %s.",
-		personNames(res.Recipients), countWords(res.Statements, "new entry", "new entries"), strings.Join(cells, ", "))
+		personNames(res.Recipients), countWords(res.Statements, "update", "updates"), strings.Join(cells, ", "))
 	if len(cells) == 0 {
 		text = fmt.Sprintf("A sync file for %s is ready. You share no cell yet, so it only carries your card.",
 			personNames(res.Recipients))

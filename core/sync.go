@@ -342,7 +342,7 @@ func (s *ImportSummary) String() string {
 			what = append(what, plural(c.NewVotes, "vote to exclude", "votes to exclude"))
 		}
 		if len(what) == 0 {
-			what = append(what, plural(c.NewStatements, "new entry", "new entries"))
+			what = append(what, plural(c.NewStatements, "update", "updates"))
 		}
 		parts = append(parts, joinAnd(what)+" in "+c.Name)
 	}
