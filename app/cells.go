@@ -317,7 +317,7 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	r.Status.Importance = widget.LowImportance
 	r.Status.SizeName = theme.SizeNameCaptionText
 	r.Status.Truncation = fyne.TextTruncateEllipsis
-	b := newBadge()
+	b := newBadge(s.u.ShowLegend)
 	b.set(s.scoreOf(m.ID))
 	r.Badge = b.row()
 	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.Svc.Card().ID()) {

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -41,6 +43,8 @@ type PersonView struct {
 	Code *SafetyCode
 	// Ratings lists the ratings behind the score, one line each.
 	Ratings []*widget.RichText
+	// Badge is the bars of their score, nil when nobody rated them.
+	Badge *badge
 	// Vouches lists whom they vouched for, one line each.
 	Vouches []*widget.Label
 
@@ -148,21 +152,23 @@ func (p *PersonView) load() error {
 func (p *PersonView) reputation() fyne.CanvasObject {
 	sc := p.Score
 	p.Ratings = nil
+	p.Badge = nil
 	if sc == nil || len(sc.Ratings) == 0 {
 		l := wrapped("Nobody in your cells has rated " + p.Contact.Name() + " yet.")
 		l.Importance = widget.LowImportance
 		return l
 	}
-	b := newBadge()
+	b := newBadge(p.u.ShowLegend)
 	b.set(sc)
-	box := container.NewVBox(b.row(), wrapped(sc.Summary))
+	p.Badge = b
+	box := container.NewVBox(container.NewBorder(nil, nil, nil, p.u.legendButton(), b.row()), wrapped(sc.Summary))
 	for _, w := range sc.Warnings {
 		l := wrapped(fmt.Sprintf("%s, in %s, about %s: %s. Shown, not counted: you know little or nothing about them.",
 			capitalize(w.Rater), w.Cell, dayWords(w.Day), SafetyWords[clampMark(w.Safety)]))
 		l.Importance = widget.DangerImportance
 		box.Add(l)
 	}
-	for _, r := range sc.Ratings {
+	for _, r := range newestFirst(sc.Ratings) {
 		who := fmt.Sprintf("%s, in %s, about %s: ", capitalize(r.Rater), r.Cell, dayWords(r.Day))
 		what := fmt.Sprintf("%s, %s. %s.", SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
 		if len(r.Tags) > 0 {
@@ -184,6 +190,19 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 		box.Add(l)
 	}
 	return box
+}
+
+// newestFirst returns the ratings sorted by the day of the interaction,
+// newest first; on the same day, the one that counts more first.
+func newestFirst(ratings []reputation.Explained) []reputation.Explained {
+	out := slices.Clone(ratings)
+	slices.SortStableFunc(out, func(a, b reputation.Explained) int {
+		if c := b.Day.Compare(a.Day); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Weight, a.Weight)
+	})
+	return out
 }
 
 // vouches lays out the person's vouching record.

@@ -58,6 +58,9 @@ type UI struct {
 	Dialog dialog.Dialog
 	// LastError is the sentence the last error dialog showed.
 	LastError string
+	// Legend is the content of the last legend of the bars shown
+	// ([UI.ShowLegend]), for tests to read.
+	Legend *fyne.Container
 	// Yes and No are the buttons of the last question the app asked
 	// (confirm a block, type a new name, …), for tests to tap.
 	Yes, No *widget.Button
