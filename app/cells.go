@@ -61,7 +61,7 @@ type CellsScreen struct {
 
 	// NewCellName, AdmitWho, PolicyVouches and PolicyVotes are the inputs
 	// of the dialog that is open, nil otherwise.
-	NewCellName                *widget.Entry
+	NewCellName                *dialogEntry
 	AdmitWho                   *widget.Select
 	PolicyVouches, PolicyVotes *widget.Select
 
@@ -152,8 +152,9 @@ func newCellsScreen(u *UI) *CellsScreen {
 	})
 	s.Accept.Importance = widget.HighImportance
 	s.Decline = widget.NewButtonWithIcon("Turn it down", theme.CancelIcon(), s.askDecline)
-	s.invite = container.NewGridWrap(fyne.NewSize(260, 38), s.Accept, s.Decline)
-	s.actions = container.NewGridWrap(fyne.NewSize(260, 38), s.Admit, s.Policy, s.SyncCell, s.Leave)
+	// Two columns that reach the right edge, like the rows below them.
+	s.invite = container.NewGridWithColumns(2, s.Accept, s.Decline)
+	s.actions = container.NewGridWithColumns(2, s.Admit, s.Policy, s.SyncCell, s.Leave)
 	actions := s.actions
 	s.detail = container.NewVBox(s.Title, s.Summary, s.Rules, s.invite, actions, widget.NewSeparator(), s.members, s.Votes)
 	s.detail.Hide()
@@ -304,14 +305,16 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	r.Name = widget.NewButton(name, func() { s.u.ShowPerson(id) })
 	r.Name.Importance = widget.LowImportance
 	r.Name.Alignment = widget.ButtonAlignLeading
+	// Who voted someone out comes right after their standing, before who
+	// vouched for them: in a narrow row the end of the line is cut.
 	parts := []string{memberStatus(v, m)}
+	if len(m.ExcludedBy) > 0 {
+		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
+	}
 	if len(m.VouchedBy) > 0 {
 		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
 	} else if m.ID == v.Founder.ID {
 		parts = append(parts, "founded the cell")
-	}
-	if len(m.ExcludedBy) > 0 {
-		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
 	}
 	r.Status = widget.NewLabel(strings.Join(parts, " · "))
 	r.Status.Importance = widget.LowImportance
@@ -346,7 +349,9 @@ func (r *MemberRow) object() fyne.CanvasObject {
 	left := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), r.Name, r.Status)
 	// The name and standing take the room the badge leaves; in a narrow
 	// window the badge gives up its words first.
-	return container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}}, right: 1, fill: true}, left, r.Badge, more)
+	// The last gap keeps the menu button off the window's edge and the
+	// scroll bar.
+	return container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}, {}}, right: 1, fill: true}, left, r.Badge, more, gap(2*theme.Padding()))
 }
 
 func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {
@@ -357,7 +362,7 @@ func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {
 }
 
 func (s *CellsScreen) askNewCell() {
-	s.NewCellName = widget.NewEntry()
+	s.NewCellName = s.u.newDialogEntry()
 	s.NewCellName.SetPlaceHolder("for example: Garden street neighbours")
 	items := []*widget.FormItem{widget.NewFormItem("Name", s.NewCellName)}
 	d := dialog.NewForm("New cell", "Create", "Cancel", items, func(ok bool) {
@@ -374,6 +379,8 @@ func (s *CellsScreen) askNewCell() {
 		s.Selected = v
 		s.u.Changed()
 	}, s.u.Win)
+	// Enter creates the cell, as the Create button does.
+	s.NewCellName.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(460, 200))
 	s.u.showDialog(d)
 	s.u.Win.Canvas().Focus(s.NewCellName)

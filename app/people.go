@@ -56,7 +56,7 @@ type PeopleScreen struct {
 
 	// CardText and CardName are the fields of the "Paste a card" dialog
 	// while it is open.
-	CardText, CardName *widget.Entry
+	CardText, CardName *dialogEntry
 
 	all []PersonRow
 }
@@ -182,11 +182,11 @@ func safetyOf(sc *reputation.Score) float64 {
 
 // pasteCard asks for card text and a name, then adds the person.
 func (s *PeopleScreen) pasteCard() {
-	s.CardText = widget.NewMultiLineEntry()
+	s.CardText = s.u.newDialogMultiLine()
 	s.CardText.SetPlaceHolder("Paste the card here. It starts with TD1.")
 	s.CardText.Wrapping = fyne.TextWrapBreak
 	s.CardText.SetMinRowsVisible(4)
-	s.CardName = widget.NewEntry()
+	s.CardName = s.u.newDialogEntry()
 	s.CardName.SetPlaceHolder("Optional: how you want to call them")
 	note := wrapped("A card that came by message is marked \"Not verified yet\" until you meet and compare the safety code.")
 	note.Importance = widget.LowImportance
@@ -211,9 +211,9 @@ func (s *PeopleScreen) AddPicture(r io.Reader) {
 // askName asks what to call the person on the card in text, then adds
 // them.
 func (s *PeopleScreen) askName(text string) {
-	s.CardText = widget.NewEntry()
+	s.CardText = s.u.newDialogEntry()
 	s.CardText.SetText(text)
-	s.CardName = widget.NewEntry()
+	s.CardName = s.u.newDialogEntry()
 	s.CardName.SetPlaceHolder("Optional: how you want to call them")
 	body := widget.NewForm(widget.NewFormItem("Your name for them", s.CardName))
 	s.u.ask("A card was found in the picture", body, "Add", func() {

@@ -59,7 +59,7 @@ type PersonView struct {
 	// Remove forgets them.
 	Remove *widget.Button
 	// NewName is the field of the rename question while it is open.
-	NewName *widget.Entry
+	NewName *dialogEntry
 }
 
 // newPersonView builds the view of the contact with id.
@@ -272,7 +272,7 @@ func (p *PersonView) verify() {
 
 // rename asks for a new private name.
 func (p *PersonView) rename() {
-	p.NewName = widget.NewEntry()
+	p.NewName = p.u.newDialogEntry()
 	p.NewName.SetText(p.Contact.Name())
 	help := wrapped("Only you see this name. Their card still says " + p.Contact.Card.Pseudonym + ".")
 	help.Importance = widget.LowImportance

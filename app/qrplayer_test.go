@@ -107,8 +107,12 @@ func TestQRPlayer(t *testing.T) {
 	if w.u.Sync.Player != nil || w.u.Shown() != w.u.Tabs {
 		t.Error("Close did not return to the Sync screen")
 	}
-	if c.OnTypedKey() != nil {
-		t.Error("the player still takes the keys after closing")
+	if keys := c.OnTypedKey(); keys != nil {
+		keys(&fyne.KeyEvent{Name: fyne.KeySpace})
+		if p.Playing() {
+			t.Error("the player still takes the keys after closing")
+		}
+		p.Stop()
 	}
 }
 

@@ -143,7 +143,7 @@ func codesWords(p qr.Progress) string {
 
 // askPaste asks for a sync file pasted as text.
 func (s *SyncScreen) askPaste() {
-	s.PasteEntry = widget.NewMultiLineEntry()
+	s.PasteEntry = s.u.newDialogMultiLine()
 	s.PasteEntry.SetPlaceHolder("Paste the text you received here")
 	s.PasteEntry.Wrapping = fyne.TextWrapBreak
 	s.PasteEntry.SetMinRowsVisible(10)
@@ -172,6 +172,8 @@ func (s *SyncScreen) ReceiveText(text string) {
 func (s *SyncScreen) check(data []byte) {
 	s.DiscardPreview()
 	s.Result.Hide()
+	// What became of the last file made is old news now.
+	s.PassedOn.Hide()
 	var sum *core.ImportSummary
 	s.u.Busy("Checking the sync file…", func() error {
 		var err error

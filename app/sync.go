@@ -57,7 +57,7 @@ type SyncScreen struct {
 	// Scanner is the open camera scan, nil when none is open.
 	Scanner *Scanner
 	// PasteEntry is the text field of the open paste dialog, nil otherwise.
-	PasteEntry *widget.Entry
+	PasteEntry *dialogEntry
 
 	// Preview is what the received file would change, nil when none waits.
 	Preview *core.ImportSummary
@@ -108,7 +108,7 @@ func newSyncScreen(u *UI) *SyncScreen {
 	s.CopyText = widget.NewButtonWithIcon("Copy as text", theme.ContentCopyIcon(), s.Copy)
 	s.PassedOn = newParagraph("")
 	s.made = container.NewVBox(s.MadeInfo,
-		container.NewGridWithColumns(3, s.Save, s.ShowCodes, s.CopyText), s.PassedOn)
+		s.Save, s.ShowCodes, s.CopyText, s.PassedOn)
 	s.made.Hide()
 
 	s.OpenFile = widget.NewButtonWithIcon("Open a file…", theme.FolderOpenIcon(), s.askOpenFile)
@@ -129,15 +129,16 @@ func newSyncScreen(u *UI) *SyncScreen {
 	s.Result = newParagraph("")
 	s.Result.Hide()
 
-	send := widget.NewCard("Send", "Make a sync file with what is new for someone, then carry it to them.",
-		container.NewVBox(s.To, s.Person, s.Cell, container.NewHBox(s.Make), s.made))
-	receive := widget.NewCard("Receive", "Take in a sync file someone made for you. You see what it changes before anything is changed.",
-		container.NewVBox(container.NewGridWithColumns(2, s.OpenFile, s.Paste, s.Scan, s.OpenPictures),
-			s.Receiving, s.preview, s.Result))
+	send := widget.NewCard("Send", "", container.NewVBox(
+		newParagraph("Make a sync file with what is new for someone, then carry it to them."), s.To, s.Person, s.Cell, container.NewHBox(s.Make), s.made))
+	receive := widget.NewCard("Receive", "", container.NewVBox(
+		newParagraph("Take in a sync file someone made for you. You see what it changes before anything is changed."), s.OpenFile, s.Paste, s.Scan, s.OpenPictures, s.Receiving, s.preview, s.Result))
 	intro := newParagraph("trustdesk has no server: what you and your cells record reaches others only " +
 		"in sync files that you carry to them, and theirs reach you the same way.")
-	s.scroll = container.NewVScroll(container.New(column{maxWidth: 720},
-		container.NewVBox(heading("Sync"), intro, send, receive)))
+	// Send and Receive side by side, from the left edge like every other
+	// screen: a message under one never moves the buttons of the other.
+	s.scroll = container.NewVScroll(container.NewPadded(container.NewVBox(heading("Sync"), intro,
+		container.NewGridWithColumns(2, container.NewVBox(send), container.NewVBox(receive)))))
 	s.content = s.scroll
 	s.To.SetSelected(toPerson)
 	s.Refresh()

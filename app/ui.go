@@ -92,6 +92,13 @@ func New(a fyne.App, opts Options) *UI {
 		}
 		u.closeService()
 	})
+	// Escape closes the dialog on top when no field has the keyboard;
+	// fields in dialogs do the same ([dialogEntry]).
+	u.Win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			u.closeDialog()
+		}
+	})
 	u.showStart()
 	if len(opts.Passphrase) > 0 && core.HasIdentity(opts.Home) {
 		u.Start.unlockWith(opts.Passphrase)
@@ -106,7 +113,9 @@ func (u *UI) ShowError(err error) {
 		return
 	}
 	u.LastError = explain(err)
-	u.showDialog(dialog.NewInformation("That did not work", u.LastError, u.Win))
+	// A plain message: Fyne's information dialog draws a large faint
+	// icon that overlaps the text.
+	u.tell("That did not work", u.LastError)
 }
 
 // showDialog remembers d as the current dialog and shows it.
@@ -216,7 +225,7 @@ func (u *UI) ShowPerson(id identity.ID) {
 	}
 	u.closePages()
 	u.Person = p
-	u.showPage(p.Content(), func() { u.Person = nil })
+	u.showPage(u.withMenu(p.Content()), func() { u.Person = nil })
 }
 
 // ShowRate opens the rating form for the person with id, with cells
@@ -231,7 +240,7 @@ func (u *UI) ShowRate(id identity.ID, cells []crdt.CellID) {
 		return
 	}
 	u.Rate = f
-	u.showPage(f.Content(), func() { u.Rate = nil })
+	u.showPage(u.withMenu(f.Content()), func() { u.Rate = nil })
 }
 
 // page is one view laid over the tabs (a person, a rating form), with
@@ -249,6 +258,26 @@ func (u *UI) showPage(content fyne.CanvasObject, closed func()) {
 	framed := container.NewBorder(container.NewHBox(back), nil, nil, nil, content)
 	u.pages = append(u.pages, page{content: framed, closed: closed})
 	u.setContent(framed)
+}
+
+// withMenu puts the list of main screens beside content, as the tabs
+// show it, so a page laid over the tabs (a person, a rating form) keeps
+// the way to every screen in view. Choosing one closes the pages.
+func (u *UI) withMenu(content fyne.CanvasObject) fyne.CanvasObject {
+	if u.Tabs == nil {
+		return content
+	}
+	menu := container.NewVBox()
+	for i, it := range u.Tabs.Items {
+		b := widget.NewButtonWithIcon(it.Text, it.Icon, func() {
+			u.closePages()
+			u.Tabs.SelectIndex(i)
+		})
+		b.Importance = widget.LowImportance
+		b.Alignment = widget.ButtonAlignLeading
+		menu.Add(b)
+	}
+	return container.NewBorder(nil, nil, container.NewHBox(menu, widget.NewSeparator()), nil, content)
 }
 
 // Back closes the page on top (a person, a rating form) and shows the one

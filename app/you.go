@@ -52,10 +52,10 @@ type YouScreen struct {
 	// Pass1 and Pass2 are the two passphrase fields of the backup or
 	// change-passphrase question while it is open; Strength says how strong
 	// Pass1 looks.
-	Pass1, Pass2 *widget.Entry
+	Pass1, Pass2 *dialogEntry
 	Strength     *widget.Label
 	// WipeConfirm is the field where the word ERASE is typed.
-	WipeConfirm *widget.Entry
+	WipeConfirm *dialogEntry
 }
 
 // newYouScreen builds the You screen.
@@ -115,8 +115,8 @@ func (s *YouScreen) Refresh() {}
 
 // passphraseFields builds the two passphrase fields with a strength hint.
 func (s *YouScreen) passphraseFields() fyne.CanvasObject {
-	s.Pass1 = widget.NewPasswordEntry()
-	s.Pass2 = widget.NewPasswordEntry()
+	s.Pass1 = s.u.newDialogPassword()
+	s.Pass2 = s.u.newDialogPassword()
 	s.Strength = widget.NewLabel("")
 	s.Strength.TextStyle.Italic = true
 	s.Pass1.OnChanged = func(p string) {
@@ -203,7 +203,7 @@ func (s *YouScreen) askPassphrase() {
 
 // askWipe asks for the word ERASE before destroying everything.
 func (s *YouScreen) askWipe() {
-	s.WipeConfirm = widget.NewEntry()
+	s.WipeConfirm = s.u.newDialogEntry()
 	s.WipeConfirm.SetPlaceHolder("Type " + WipeWord + " here")
 	warn := wrapped("This destroys your card, your people, your cells and your ratings on this computer. " +
 		"Without a backup they are gone for good. Type " + WipeWord + " to go ahead.")
