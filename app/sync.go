@@ -295,6 +295,9 @@ func (s *SyncScreen) showMade(res *core.ExportResult) {
 	s.PassedOn.SetText("")
 	s.PassedOn.Hide()
 	s.made.Show()
+	// The ways to pass it on end the Send column, below the fold on a
+	// small screen.
+	s.showBottom()
 }
 
 // askSave asks where to save the sync file.

@@ -74,6 +74,11 @@ type UI struct {
 	rep   *reputation.Result
 }
 
+// startScreenMap, set only in builds with the tag screenmap
+// (screenmap.go), writes where every text is on screen for the screenshot
+// walk.
+var startScreenMap func(u *UI)
+
 // New builds the app's window for a without showing it. The window first
 // shows the way in: making a card on a new device, or the unlock screen
 // when this device already holds a card. When opts.Passphrase is set it
@@ -100,6 +105,9 @@ func New(a fyne.App, opts Options) *UI {
 		}
 	})
 	u.showStart()
+	if startScreenMap != nil {
+		startScreenMap(u)
+	}
 	if len(opts.Passphrase) > 0 && core.HasIdentity(opts.Home) {
 		u.Start.unlockWith(opts.Passphrase)
 	}
