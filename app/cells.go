@@ -336,8 +336,9 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	return r
 }
 
-// object lays the row out: name over standing on the left, the badge and
-// the quiet menu on the right.
+// object lays the row out: the name, the badge and the quiet menu on one
+// line, the standing under them across the whole row, so who vouched for
+// someone or voted them out is not cut short to make room for the badge.
 func (r *MemberRow) object() fyne.CanvasObject {
 	var more fyne.CanvasObject = r.More
 	if r.More == nil {
@@ -346,12 +347,13 @@ func (r *MemberRow) object() fyne.CanvasObject {
 		gap.SetMinSize(widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil).MinSize())
 		more = gap
 	}
-	left := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), r.Name, r.Status)
-	// The name and standing take the room the badge leaves; in a narrow
-	// window the badge gives up its words first.
-	// The last gap keeps the menu button off the window's edge and the
-	// scroll bar.
-	return container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}, {}}, right: 1, fill: true}, left, r.Badge, more, gap(2*theme.Padding()))
+	// The name takes the room the badge leaves; in a narrow window the
+	// badge gives up its words first. The last gap keeps the menu button
+	// off the window's edge and the scroll bar.
+	top := container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}, {}}, right: 1, fill: true},
+		r.Name, r.Badge, more, gap(2*theme.Padding()))
+	status := container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding()*2, theme.Padding()*2), r.Status)
+	return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), top, status)
 }
 
 func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {

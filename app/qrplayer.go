@@ -24,11 +24,12 @@ const (
 )
 
 // profileNames are the choices of QRPlayer.Profile, most robust first.
-// Each says what it is, so the drop-down needs no label beside it.
+// Each says what it is, so the drop-down needs no label beside it; the
+// chosen one is short, as the row of controls is narrow.
 var profileNames = map[qr.Profile]string{
-	qr.Robust: "Simple codes: for a poor camera",
-	qr.Normal: "Normal codes: for most cameras",
-	qr.Dense:  "Dense codes: for a sharp camera",
+	qr.Robust: "Simple codes (poor camera)",
+	qr.Normal: "Normal codes",
+	qr.Dense:  "Dense codes (sharp camera)",
 }
 
 // QRPlayer shows a sync file as moving QR codes over the whole window, for

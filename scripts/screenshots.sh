@@ -6,7 +6,8 @@
 #
 #   01-unlock  02-people  03-legend  04-person  05-meet  06-cells  07-cell
 #   08-sync  09-sync-made  10-qr-player  11-receive-preview  12-taken-in
-#   13-invitation  14-you  15-card-picture
+#   13-invitation  14-you  15-card-picture  16-card-picture-file (the
+#   picture itself, as saved)
 #
 # Each screenshot is checked not to be blank (a flat window means OpenGL
 # failed or the app hung) and to differ from the one before (a click that
@@ -233,6 +234,8 @@ click_on "Save my card as a picture…" 2
 click_on "Save" 2
 shot 15-card-picture
 [ -s "$inbox/my-trustdesk-card.png" ] || fail "the card picture was not saved"
+cp "$inbox/my-trustdesk-card.png" "$out/16-card-picture-file.png"
+printf '  16-card-picture-file.png (the picture saved)\n'
 click_on "OK"
 
 # check_log fails if the app reported a data race or a call off the UI
