@@ -72,6 +72,7 @@ func TestImportLeavesWindowFree(t *testing.T) {
 			if took > normal[i]+limit {
 				t.Errorf("%s: showing %s took %v (%v with no import): the window waited for the check", when, item.Text, took, normal[i])
 			}
+			t.Logf("%s: showing %s took %v (%v with no import)", when, item.Text, took, normal[i])
 		}
 		u.Tabs.SelectIndex(3)
 	}
