@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -25,9 +26,12 @@ var legendWords = []string{
 		"older ratings count less; ratings from people nobody you know leads to, or whom you blocked, do not count. " +
 		"So the number can differ from what one person entered: a person's page shows every rating and how much it counts.",
 	"With a single rating, its own words are shown instead, such as \"1 rating: " + SafetyWords[5] + "\".",
-	"How much is known: \"" + reputation.ConfidenceWords(0.2) + "\" means one or two ratings that count a little; \"" +
-		reputation.ConfidenceWords(0.5) + "\" means a few; \"" + reputation.ConfidenceWords(0.9) + "\" means many from people you trust.",
-	"A red warning such as \"2 people felt unsafe\" means people you trust rated safety 2 or lower lately. It stays at the top of every list, whatever the bars say.",
+	"How much is known, from least to most: \"" + reputation.ConfidenceWords(0.2) + "\", \"" +
+		reputation.ConfidenceWords(0.5) + "\", \"" + reputation.ConfidenceWords(0.9) + "\". " +
+		"It grows with the number of ratings that count and with how much each one counts.",
+	"A red warning such as \"2 people felt unsafe\" means that people you trust gave a safety of " +
+		strconv.Itoa(reputation.FlagSafety) + " or lower lately. It is shown whatever the bars say, " +
+		"and such people come last when you order People by safety.",
 }
 
 // ShowLegend explains the reputation bars: the colours, the number, and
