@@ -175,10 +175,15 @@ smoke: deps
 
 # The screenshots walk the real window through every main screen on a
 # demo home (scripts/screenshots.sh); look at them after changing a screen.
-screenshots: build
+# The walk clicks on what the window shows: its binary is built with the
+# tag screenmap, which writes where each text is drawn (app/screenmap.go),
+# into a temporary folder, never as ./trustdesk.
+screenshots: deps
 	$(call section,screenshots of the real app under Xvfb)
 	@if [ "$(OS)" != Linux ]; then echo "skipped: the screenshots need Xvfb and run on Linux"; exit 0; fi; \
-	scripts/screenshots.sh --binary ./$(BINARY) --out screenshots
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(GO) build -tags $(TAGS),screenmap -o "$$tmp/$(BINARY)" ./cmd/trustdesk; \
+	scripts/screenshots.sh --binary "$$tmp/$(BINARY)" --out screenshots
 
 bench: deps
 	$(call section,benchmarks (also written to bench.txt))

@@ -61,7 +61,7 @@ type CellsScreen struct {
 
 	// NewCellName, AdmitWho, PolicyVouches and PolicyVotes are the inputs
 	// of the dialog that is open, nil otherwise.
-	NewCellName                *widget.Entry
+	NewCellName                *dialogEntry
 	AdmitWho                   *widget.Select
 	PolicyVouches, PolicyVotes *widget.Select
 
@@ -152,8 +152,9 @@ func newCellsScreen(u *UI) *CellsScreen {
 	})
 	s.Accept.Importance = widget.HighImportance
 	s.Decline = widget.NewButtonWithIcon("Turn it down", theme.CancelIcon(), s.askDecline)
-	s.invite = container.NewGridWrap(fyne.NewSize(260, 38), s.Accept, s.Decline)
-	s.actions = container.NewGridWrap(fyne.NewSize(260, 38), s.Admit, s.Policy, s.SyncCell, s.Leave)
+	// Two columns that reach the right edge, like the rows below them.
+	s.invite = container.NewGridWithColumns(2, s.Accept, s.Decline)
+	s.actions = container.NewGridWithColumns(2, s.Admit, s.Policy, s.SyncCell, s.Leave)
 	actions := s.actions
 	s.detail = container.NewVBox(s.Title, s.Summary, s.Rules, s.invite, actions, widget.NewSeparator(), s.members, s.Votes)
 	s.detail.Hide()
@@ -304,20 +305,22 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	r.Name = widget.NewButton(name, func() { s.u.ShowPerson(id) })
 	r.Name.Importance = widget.LowImportance
 	r.Name.Alignment = widget.ButtonAlignLeading
+	// Who voted someone out comes right after their standing, before who
+	// vouched for them: in a narrow row the end of the line is cut.
 	parts := []string{memberStatus(v, m)}
+	if len(m.ExcludedBy) > 0 {
+		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
+	}
 	if len(m.VouchedBy) > 0 {
 		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
 	} else if m.ID == v.Founder.ID {
 		parts = append(parts, "founded the cell")
 	}
-	if len(m.ExcludedBy) > 0 {
-		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
-	}
 	r.Status = widget.NewLabel(strings.Join(parts, " · "))
 	r.Status.Importance = widget.LowImportance
 	r.Status.SizeName = theme.SizeNameCaptionText
 	r.Status.Truncation = fyne.TextTruncateEllipsis
-	b := newBadge()
+	b := newBadge(s.u.ShowLegend)
 	b.set(s.scoreOf(m.ID))
 	r.Badge = b.row()
 	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.Svc.Card().ID()) {
@@ -333,8 +336,9 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	return r
 }
 
-// object lays the row out: name over standing on the left, the badge and
-// the quiet menu on the right.
+// object lays the row out: the name, the badge and the quiet menu on one
+// line, the standing under them across the whole row, so who vouched for
+// someone or voted them out is not cut short to make room for the badge.
 func (r *MemberRow) object() fyne.CanvasObject {
 	var more fyne.CanvasObject = r.More
 	if r.More == nil {
@@ -343,10 +347,13 @@ func (r *MemberRow) object() fyne.CanvasObject {
 		gap.SetMinSize(widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil).MinSize())
 		more = gap
 	}
-	left := container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), r.Name, r.Status)
-	// The name and standing take the room the badge leaves; in a narrow
-	// window the badge gives up its words first.
-	return container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}}, right: 1, fill: true}, left, r.Badge, more)
+	// The name takes the room the badge leaves; in a narrow window the
+	// badge gives up its words first. The last gap keeps the menu button
+	// off the window's edge and the scroll bar.
+	top := container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}, {}}, right: 1, fill: true},
+		r.Name, r.Badge, more, gap(2*theme.Padding()))
+	status := container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding()*2, theme.Padding()*2), r.Status)
+	return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), top, status)
 }
 
 func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {
@@ -357,7 +364,7 @@ func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {
 }
 
 func (s *CellsScreen) askNewCell() {
-	s.NewCellName = widget.NewEntry()
+	s.NewCellName = s.u.newDialogEntry()
 	s.NewCellName.SetPlaceHolder("for example: Garden street neighbours")
 	items := []*widget.FormItem{widget.NewFormItem("Name", s.NewCellName)}
 	d := dialog.NewForm("New cell", "Create", "Cancel", items, func(ok bool) {
@@ -374,6 +381,8 @@ func (s *CellsScreen) askNewCell() {
 		s.Selected = v
 		s.u.Changed()
 	}, s.u.Win)
+	// Enter creates the cell, as the Create button does.
+	s.NewCellName.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(460, 200))
 	s.u.showDialog(d)
 	s.u.Win.Canvas().Focus(s.NewCellName)

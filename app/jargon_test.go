@@ -92,7 +92,7 @@ func TestNoJargonInErrors(t *testing.T) {
 		core.ErrNoIdentity, core.ErrIdentityExists, core.ErrWrongPassphrase, core.ErrNotFound,
 		core.ErrOwnCard, core.ErrPassphraseMismatch, core.ErrEmptyPassphrase, core.ErrEmptyName,
 		core.ErrNoSuchCell, core.ErrNotInCell, core.ErrNoSharedCell, core.ErrBlocked,
-		core.ErrUnknownSender, core.ErrNobodyToSend, core.ErrNotYourCell, core.ErrUnknownFile,
+		core.ErrUnknownSender, core.ErrNobodyToSend, core.ErrNotYourCell, core.ErrUnknownFile, core.ErrBusy,
 		&core.AmbiguousError{Query: "b", Candidates: []core.Candidate{{Name: "Bea", ID: strings.Repeat("a", 32)}, {Name: "Bo", ID: strings.Repeat("b", 32)}}},
 		identity.ErrMalformed, identity.ErrVersion, identity.ErrSignature, identity.ErrWeakKey,
 		identity.ErrTooLarge, identity.ErrPseudonym,
@@ -113,5 +113,27 @@ func TestNoJargonInErrors(t *testing.T) {
 				t.Errorf("%v is shown as %q, which says %q", e, msg, w)
 			}
 		}
+	}
+}
+
+// TestNoJargonInMadeWords checks words put together while the app runs,
+// which the scan of string literals cannot see: the line above a sync file
+// copied as text, the legend of the bars, and what a sync file brings.
+func TestNoJargonInMadeWords(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	u.ShowLegend()
+	legend := dialogTexts(u)
+	if !strings.Contains(legend, "Teal") {
+		t.Fatalf("the legend reads %q", legend)
+	}
+	sum := &core.ImportSummary{From: core.Person{Name: "Bo"}, NewStatements: 3,
+		Cells: []core.CellChanges{{Name: "Night", NewStatements: 3}}}
+	for _, s := range []string{export.PasteNote, legend, compareAllWords, sum.String(), previewDetails(sum)} {
+		if w := jargon.FindString(s); w != "" {
+			t.Errorf("%q says %q", s, w)
+		}
+	}
+	if !strings.Contains(sum.String(), "3 updates") {
+		t.Errorf("what the file brings: %q", sum.String())
 	}
 }

@@ -47,6 +47,9 @@ type MeetScreen struct {
 
 	// MyCode is my card's QR code, drawn at whole pixels per square.
 	MyCode *canvas.Image
+	// CopyCard copies my card as text; SaveCardPicture saves its QR code
+	// as a picture, for someone who cannot scan this screen.
+	CopyCard, SaveCardPicture *widget.Button
 	// StartCamera starts scanning their code with the camera.
 	StartCamera *widget.Button
 	// StopCamera stops scanning.
@@ -89,8 +92,9 @@ func newMeetScreen(u *UI) *MeetScreen {
 	s.MyCode.ScaleMode = canvas.ImageScalePixels
 	s.MyCode.FillMode = canvas.ImageFillOriginal
 	s.MyCode.Image = cardCode(u.Svc.Card().String(), cardCodeSide)
+	s.CopyCard, s.SaveCardPicture = u.cardButtons()
 	mine := widget.NewCard("1. Show them your code", "Let them scan it with their trustdesk.",
-		container.NewCenter(s.MyCode))
+		container.NewVBox(container.NewCenter(s.MyCode), s.CopyCard, s.SaveCardPicture))
 
 	s.Status = wrapped("Start the camera and hold their code in front of it, or open a picture of their code.")
 	s.Preview = canvas.NewImageFromImage(nil)

@@ -13,6 +13,7 @@ import (
 	"trustdesk/camera"
 	"trustdesk/core"
 	"trustdesk/export/qr"
+	"trustdesk/identity"
 )
 
 // stillCamera is a camera that shows the given pictures, then keeps still
@@ -102,6 +103,14 @@ func TestMeetCompare(t *testing.T) {
 		want := w.u.Svc.SafetyCode(&core.Contact{Card: w.cy.Card()})
 		if got := strings.Join(strings.Fields(m.Code.Text()), " "); got != want {
 			t.Fatalf("code %q, want %q", got, want)
+		}
+		// Cy's device shows the same code for the same two cards, and
+		// the screen asks to compare all of it.
+		if theirs := identity.SafetyCode(w.cy.Card(), w.u.Svc.Card()); theirs != want {
+			t.Fatalf("Cy sees %q, I see %q", theirs, want)
+		}
+		if m.Code.Hint.Hidden || !strings.Contains(m.Code.Hint.Text, "all three rows") {
+			t.Fatalf("no line to compare all of the code: %q", m.Code.Hint.Text)
 		}
 		if _, err := w.u.Svc.FindContact("Cy"); err == nil {
 			t.Fatal("Cy was added before the codes were compared")

@@ -51,10 +51,12 @@ type PeopleScreen struct {
 	AddByText *widget.Button
 	// AddFromPicture adds a person from a picture of their QR code.
 	AddFromPicture *widget.Button
+	// Legend explains the bars; tapping any bar does too.
+	Legend *widget.Button
 
 	// CardText and CardName are the fields of the "Paste a card" dialog
 	// while it is open.
-	CardText, CardName *widget.Entry
+	CardText, CardName *dialogEntry
 
 	all []PersonRow
 }
@@ -76,7 +78,7 @@ func newPeopleScreen(u *UI) *PeopleScreen {
 	s.Sort.SetSelected(SortName)
 	s.List = widget.NewList(
 		func() int { return len(s.Shown) },
-		func() fyne.CanvasObject { return newPersonRowView() },
+		func() fyne.CanvasObject { return newPersonRowView(u.ShowLegend) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(s.Shown) {
 				o.(*personRowView).set(s.Shown[i])
@@ -99,7 +101,8 @@ func newPeopleScreen(u *UI) *PeopleScreen {
 
 	title := heading("People")
 	add := container.NewHBox(layout.NewSpacer(), s.AddByText, s.AddFromPicture)
-	tools := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Order"), s.Sort), s.Search)
+	s.Legend = u.legendButton()
+	tools := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Order"), s.Sort, s.Legend), s.Search)
 	top := container.NewVBox(container.NewBorder(nil, nil, title, add), tools, widget.NewSeparator())
 	s.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewStack(s.List, container.NewVBox(s.Empty))))
 	s.Refresh()
@@ -179,13 +182,13 @@ func safetyOf(sc *reputation.Score) float64 {
 
 // pasteCard asks for card text and a name, then adds the person.
 func (s *PeopleScreen) pasteCard() {
-	s.CardText = widget.NewMultiLineEntry()
+	s.CardText = s.u.newDialogMultiLine()
 	s.CardText.SetPlaceHolder("Paste the card here. It starts with TD1.")
 	s.CardText.Wrapping = fyne.TextWrapBreak
 	s.CardText.SetMinRowsVisible(4)
-	s.CardName = widget.NewEntry()
+	s.CardName = s.u.newDialogEntry()
 	s.CardName.SetPlaceHolder("Optional: how you want to call them")
-	note := wrapped("A card that came by message is marked \"not checked yet\" until you meet and compare the safety code.")
+	note := wrapped("A card that came by message is marked \"Not verified yet\" until you meet and compare the safety code.")
 	note.Importance = widget.LowImportance
 	body := container.NewVBox(s.CardText, widget.NewForm(widget.NewFormItem("Your name for them", s.CardName)), note)
 	s.u.ask("Add a person from their card", body, "Add", func() {
@@ -208,9 +211,9 @@ func (s *PeopleScreen) AddPicture(r io.Reader) {
 // askName asks what to call the person on the card in text, then adds
 // them.
 func (s *PeopleScreen) askName(text string) {
-	s.CardText = widget.NewEntry()
+	s.CardText = s.u.newDialogEntry()
 	s.CardText.SetText(text)
-	s.CardName = widget.NewEntry()
+	s.CardName = s.u.newDialogEntry()
 	s.CardName.SetPlaceHolder("Optional: how you want to call them")
 	body := widget.NewForm(widget.NewFormItem("Your name for them", s.CardName))
 	s.u.ask("A card was found in the picture", body, "Add", func() {
@@ -312,12 +315,12 @@ type personRowView struct {
 	content fyne.CanvasObject
 }
 
-// newPersonRowView builds an empty row.
-func newPersonRowView() *personRowView {
+// newPersonRowView builds an empty row; its bars open legend.
+func newPersonRowView(legend func()) *personRowView {
 	r := &personRowView{
 		name:  newClipLabel(""),
 		how:   newClipLabel(""),
-		badge: newBadge(),
+		badge: newBadge(legend),
 	}
 	r.name.TextStyle.Bold = true
 	r.how.Importance = widget.LowImportance
@@ -365,10 +368,11 @@ type badge struct {
 	reliabilityWord     *widget.Label
 }
 
-// newBadge builds an empty badge.
-func newBadge() *badge {
+// newBadge builds an empty badge whose bars open legend when tapped.
+func newBadge(legend func()) *badge {
 	b := &badge{safety: newMeter(), reliability: newMeter(), known: widget.NewLabel(""), flags: newClipLabel(""),
 		warn: widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))}
+	b.safety.OnTapped, b.reliability.OnTapped = legend, legend
 	b.known.Importance = widget.LowImportance
 	b.flags.Importance = widget.DangerImportance
 	b.flags.TextStyle.Bold = true
@@ -409,7 +413,14 @@ func (b *badge) set(sc *reputation.Score) {
 	b.safety.set(sc.Safety)
 	b.reliability.set(sc.Reliability)
 	if sc.Raters == 1 {
+		// Thin evidence: what the one rating said, not just a number.
 		b.known.SetText("1 rating")
+		for _, e := range sc.Ratings {
+			if e.Weight > 0 {
+				b.known.SetText("1 rating: " + SafetyWords[clampMark(e.Safety)])
+				break
+			}
+		}
 	} else {
 		b.known.SetText(countWords(sc.Raters, "rating", "ratings") + ", " + confidenceWords(sc.Confidence))
 	}

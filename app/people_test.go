@@ -57,7 +57,7 @@ func TestPeopleListSearchAndSort(t *testing.T) {
 	if p.Shown[1].Score != nil && p.Shown[1].Score.Safety != nil {
 		t.Fatal("Cy has a score without ratings")
 	}
-	rowView := newPersonRowView()
+	rowView := newPersonRowView(nil)
 	rowView.set(p.Shown[0])
 	if rowView.how.Text != "Verified in person" || rowView.badge.known.Text == "no ratings yet" {
 		t.Errorf("Bea's row: %q, %q", rowView.how.Text, rowView.badge.known.Text)

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -41,6 +43,8 @@ type PersonView struct {
 	Code *SafetyCode
 	// Ratings lists the ratings behind the score, one line each.
 	Ratings []*widget.RichText
+	// Badge is the bars of their score, nil when nobody rated them.
+	Badge *badge
 	// Vouches lists whom they vouched for, one line each.
 	Vouches []*widget.Label
 
@@ -55,7 +59,7 @@ type PersonView struct {
 	// Remove forgets them.
 	Remove *widget.Button
 	// NewName is the field of the rename question while it is open.
-	NewName *widget.Entry
+	NewName *dialogEntry
 }
 
 // newPersonView builds the view of the contact with id.
@@ -148,21 +152,23 @@ func (p *PersonView) load() error {
 func (p *PersonView) reputation() fyne.CanvasObject {
 	sc := p.Score
 	p.Ratings = nil
+	p.Badge = nil
 	if sc == nil || len(sc.Ratings) == 0 {
 		l := wrapped("Nobody in your cells has rated " + p.Contact.Name() + " yet.")
 		l.Importance = widget.LowImportance
 		return l
 	}
-	b := newBadge()
+	b := newBadge(p.u.ShowLegend)
 	b.set(sc)
-	box := container.NewVBox(b.row(), wrapped(sc.Summary))
+	p.Badge = b
+	box := container.NewVBox(container.NewBorder(nil, nil, nil, p.u.legendButton(), b.row()), wrapped(sc.Summary))
 	for _, w := range sc.Warnings {
 		l := wrapped(fmt.Sprintf("%s, in %s, about %s: %s. Shown, not counted: you know little or nothing about them.",
 			capitalize(w.Rater), w.Cell, dayWords(w.Day), SafetyWords[clampMark(w.Safety)]))
 		l.Importance = widget.DangerImportance
 		box.Add(l)
 	}
-	for _, r := range sc.Ratings {
+	for _, r := range newestFirst(sc.Ratings) {
 		who := fmt.Sprintf("%s, in %s, about %s: ", capitalize(r.Rater), r.Cell, dayWords(r.Day))
 		what := fmt.Sprintf("%s, %s. %s.", SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
 		if len(r.Tags) > 0 {
@@ -184,6 +190,19 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 		box.Add(l)
 	}
 	return box
+}
+
+// newestFirst returns the ratings sorted by the day of the interaction,
+// newest first; on the same day, the one that counts more first.
+func newestFirst(ratings []reputation.Explained) []reputation.Explained {
+	out := slices.Clone(ratings)
+	slices.SortStableFunc(out, func(a, b reputation.Explained) int {
+		if c := b.Day.Compare(a.Day); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Weight, a.Weight)
+	})
+	return out
 }
 
 // vouches lays out the person's vouching record.
@@ -253,7 +272,7 @@ func (p *PersonView) verify() {
 
 // rename asks for a new private name.
 func (p *PersonView) rename() {
-	p.NewName = widget.NewEntry()
+	p.NewName = p.u.newDialogEntry()
 	p.NewName.SetText(p.Contact.Name())
 	help := wrapped("Only you see this name. Their card still says " + p.Contact.Card.Pseudonym + ".")
 	help.Importance = widget.LowImportance
@@ -307,9 +326,15 @@ func (p *PersonView) remove() {
 type SafetyCode struct {
 	widget.BaseWidget
 	// Lines are the three lines of the code.
-	Lines   [3]*canvas.Text
+	Lines [3]*canvas.Text
+	// Hint says, under the code, to compare all of it.
+	Hint    *widget.Label
 	content fyne.CanvasObject
 }
+
+// compareAllWords is the line under every safety code: each group depends
+// on both cards, and people tend to stop after the first row.
+const compareAllWords = "Compare all three rows: every group checks both cards."
 
 // newSafetyCode builds an empty safety code.
 func newSafetyCode() *SafetyCode {
@@ -322,6 +347,9 @@ func newSafetyCode() *SafetyCode {
 		s.Lines[i] = t
 		box.Add(t)
 	}
+	s.Hint = wrapped(compareAllWords)
+	s.Hint.Importance = widget.LowImportance
+	box.Add(s.Hint)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = 8
 	s.content = container.NewStack(bg, container.NewPadded(container.NewPadded(box)))

@@ -24,10 +24,12 @@ const (
 )
 
 // profileNames are the choices of QRPlayer.Profile, most robust first.
+// Each says what it is, so the drop-down needs no label beside it; the
+// chosen one is short, as the row of controls is narrow.
 var profileNames = map[qr.Profile]string{
-	qr.Robust: "Robust: for a poor camera",
-	qr.Normal: "Normal",
-	qr.Dense:  "Dense: for a sharp camera",
+	qr.Robust: "Simple codes (poor camera)",
+	qr.Normal: "Normal codes",
+	qr.Dense:  "Dense codes (sharp camera)",
 }
 
 // QRPlayer shows a sync file as moving QR codes over the whole window, for
@@ -39,7 +41,7 @@ type QRPlayer struct {
 
 	// Image shows the current code.
 	Image *canvas.Image
-	// Counter says which code is shown, as "frame 12 of 52".
+	// Counter says which code is shown, as "code 12 of 52".
 	Counter *widget.Label
 	// Help says what the other person does.
 	Help *widget.Label
@@ -253,7 +255,7 @@ func (p *QRPlayer) setFPS(fps int) {
 	p.mu.Lock()
 	p.fps = min(max(fps, minFPS), maxFPS)
 	p.mu.Unlock()
-	p.SpeedText.SetText(countWords(fps, "frame a second", "frames a second"))
+	p.SpeedText.SetText(countWords(fps, "code a second", "codes a second"))
 }
 
 // changeProfile encodes the file again with the profile named.
@@ -298,7 +300,7 @@ func (p *QRPlayer) apply(img image.Image) {
 	p.mu.Unlock()
 	p.Image.Image = img
 	p.Image.Refresh()
-	p.Counter.SetText(fmt.Sprintf("frame %d of %d", frame+1, n))
+	p.Counter.SetText(fmt.Sprintf("code %d of %d", frame+1, n))
 	p.Help.SetText(fmt.Sprintf("On the other device: Sync, Receive, Scan QR codes with the camera. "+
 		"It needs any %d of these %d codes, in any order; keep them moving until it says it has them all.", need, n))
 }

@@ -45,15 +45,15 @@ func TestQRPlayer(t *testing.T) {
 		t.Fatalf("a sequence of %d frames", n)
 	}
 	start := p.Frame()
-	if p.Counter.Text != fmt.Sprintf("frame %d of %d", start+1, n) {
+	if p.Counter.Text != fmt.Sprintf("code %d of %d", start+1, n) {
 		t.Errorf("counter = %q", p.Counter.Text)
 	}
 	test.Tap(p.Next)
-	if p.Frame() != (start+1)%n || p.Counter.Text != fmt.Sprintf("frame %d of %d", (start+1)%n+1, n) {
+	if p.Frame() != (start+1)%n || p.Counter.Text != fmt.Sprintf("code %d of %d", (start+1)%n+1, n) {
 		t.Errorf("after Next: frame %d, counter %q", p.Frame(), p.Counter.Text)
 	}
 	p.Step(-start - 2)
-	if p.Frame() != n-1 || p.Counter.Text != fmt.Sprintf("frame %d of %d", n, n) {
+	if p.Frame() != n-1 || p.Counter.Text != fmt.Sprintf("code %d of %d", n, n) {
 		t.Errorf("stepping back past the start: frame %d, counter %q", p.Frame(), p.Counter.Text)
 	}
 	// What is shown is what the sequence holds for that frame.
@@ -77,7 +77,7 @@ func TestQRPlayer(t *testing.T) {
 
 	// Speed.
 	p.Speed.SetValue(4)
-	if p.SpeedText.Text != "4 frames a second" || p.interval().Milliseconds() != 250 {
+	if p.SpeedText.Text != "4 codes a second" || p.interval().Milliseconds() != 250 {
 		t.Errorf("speed %q, interval %v", p.SpeedText.Text, p.interval())
 	}
 
@@ -107,8 +107,12 @@ func TestQRPlayer(t *testing.T) {
 	if w.u.Sync.Player != nil || w.u.Shown() != w.u.Tabs {
 		t.Error("Close did not return to the Sync screen")
 	}
-	if c.OnTypedKey() != nil {
-		t.Error("the player still takes the keys after closing")
+	if keys := c.OnTypedKey(); keys != nil {
+		keys(&fyne.KeyEvent{Name: fyne.KeySpace})
+		if p.Playing() {
+			t.Error("the player still takes the keys after closing")
+		}
+		p.Stop()
 	}
 }
 

@@ -62,8 +62,15 @@ func newRateForm(u *UI, id identity.ID, cells []crdt.CellID) (*RateForm, error) 
 	f := &RateForm{u: u, id: id, Contact: c}
 	name := c.Name()
 
-	f.Safety = widget.NewRadioGroup(markOptions(SafetyWords), nil)
-	f.Reliability = widget.NewRadioGroup(markOptions(ReliabilityWords), nil)
+	// A message about what was missing goes once the form changes: it was
+	// about the last try to save.
+	changed := func(string) {
+		if f.Message != nil {
+			f.Message.Hide()
+		}
+	}
+	f.Safety = widget.NewRadioGroup(markOptions(SafetyWords), changed)
+	f.Reliability = widget.NewRadioGroup(markOptions(ReliabilityWords), changed)
 	f.Tags = widget.NewEntry()
 	f.Tags.SetPlaceHolder("Optional, separated by commas: e.g. market, childcare, lift")
 	f.Note = widget.NewMultiLineEntry()
@@ -71,7 +78,11 @@ func newRateForm(u *UI, id identity.ID, cells []crdt.CellID) (*RateForm, error) 
 	f.Note.SetMinRowsVisible(3)
 	f.Note.SetPlaceHolder("Optional: what happened, in a sentence or two")
 	f.Counter = widget.NewLabel("")
-	f.Note.OnChanged = func(string) { f.count() }
+	f.Note.OnChanged = func(s string) {
+		f.count()
+		changed(s)
+	}
+	f.Tags.OnChanged = changed
 	f.count()
 	f.Day = newDayPicker(u.Win)
 	f.Day.SetDate(u.now())

@@ -143,7 +143,7 @@ func codesWords(p qr.Progress) string {
 
 // askPaste asks for a sync file pasted as text.
 func (s *SyncScreen) askPaste() {
-	s.PasteEntry = widget.NewMultiLineEntry()
+	s.PasteEntry = s.u.newDialogMultiLine()
 	s.PasteEntry.SetPlaceHolder("Paste the text you received here")
 	s.PasteEntry.Wrapping = fyne.TextWrapBreak
 	s.PasteEntry.SetMinRowsVisible(10)
@@ -172,6 +172,8 @@ func (s *SyncScreen) ReceiveText(text string) {
 func (s *SyncScreen) check(data []byte) {
 	s.DiscardPreview()
 	s.Result.Hide()
+	// What became of the last file made is old news now.
+	s.PassedOn.Hide()
 	var sum *core.ImportSummary
 	s.u.Busy("Checking the sync file…", func() error {
 		var err error
@@ -222,11 +224,11 @@ func previewDetails(sum *core.ImportSummary) string {
 			what = append(what, countWords(c.NewVotes, "new vote to exclude", "new votes to exclude"))
 		}
 		if len(what) == 0 {
-			what = append(what, countWords(c.NewStatements, "new entry", "new entries"))
+			what = append(what, countWords(c.NewStatements, "update", "updates"))
 		}
 		line := c.Name + ": " + strings.Join(what, "; ")
 		if c.Rejected > 0 {
-			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", countWords(c.Rejected, "entry", "entries"))
+			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", countWords(c.Rejected, "update", "updates"))
 		}
 		lines = append(lines, "• "+line)
 	}

@@ -57,7 +57,7 @@ type SyncScreen struct {
 	// Scanner is the open camera scan, nil when none is open.
 	Scanner *Scanner
 	// PasteEntry is the text field of the open paste dialog, nil otherwise.
-	PasteEntry *widget.Entry
+	PasteEntry *dialogEntry
 
 	// Preview is what the received file would change, nil when none waits.
 	Preview *core.ImportSummary
@@ -108,7 +108,7 @@ func newSyncScreen(u *UI) *SyncScreen {
 	s.CopyText = widget.NewButtonWithIcon("Copy as text", theme.ContentCopyIcon(), s.Copy)
 	s.PassedOn = newParagraph("")
 	s.made = container.NewVBox(s.MadeInfo,
-		container.NewGridWithColumns(3, s.Save, s.ShowCodes, s.CopyText), s.PassedOn)
+		s.Save, s.ShowCodes, s.CopyText, s.PassedOn)
 	s.made.Hide()
 
 	s.OpenFile = widget.NewButtonWithIcon("Open a file…", theme.FolderOpenIcon(), s.askOpenFile)
@@ -129,15 +129,16 @@ func newSyncScreen(u *UI) *SyncScreen {
 	s.Result = newParagraph("")
 	s.Result.Hide()
 
-	send := widget.NewCard("Send", "Make a sync file with what is new for someone, then carry it to them.",
-		container.NewVBox(s.To, s.Person, s.Cell, container.NewHBox(s.Make), s.made))
-	receive := widget.NewCard("Receive", "Take in a sync file someone made for you. You see what it changes before anything is changed.",
-		container.NewVBox(container.NewGridWithColumns(2, s.OpenFile, s.Paste, s.Scan, s.OpenPictures),
-			s.Receiving, s.preview, s.Result))
+	send := widget.NewCard("Send", "", container.NewVBox(
+		newParagraph("Make a sync file with what is new for someone, then carry it to them."), s.To, s.Person, s.Cell, container.NewHBox(s.Make), s.made))
+	receive := widget.NewCard("Receive", "", container.NewVBox(
+		newParagraph("Take in a sync file someone made for you. You see what it changes before anything is changed."), s.OpenFile, s.Paste, s.Scan, s.OpenPictures, s.Receiving, s.preview, s.Result))
 	intro := newParagraph("trustdesk has no server: what you and your cells record reaches others only " +
 		"in sync files that you carry to them, and theirs reach you the same way.")
-	s.scroll = container.NewVScroll(container.New(column{maxWidth: 720},
-		container.NewVBox(heading("Sync"), intro, send, receive)))
+	// Send and Receive side by side, from the left edge like every other
+	// screen: a message under one never moves the buttons of the other.
+	s.scroll = container.NewVScroll(container.NewPadded(container.NewVBox(heading("Sync"), intro,
+		container.NewGridWithColumns(2, container.NewVBox(send), container.NewVBox(receive)))))
 	s.content = s.scroll
 	s.To.SetSelected(toPerson)
 	s.Refresh()
@@ -285,7 +286,7 @@ func (s *SyncScreen) showMade(res *core.ExportResult) {
 		cells = append(cells, c.Name)
 	}
 	text := fmt.Sprintf("A sync file for %s is ready. It carries %s from %s.",
-		personNames(res.Recipients), countWords(res.Statements, "new entry", "new entries"), strings.Join(cells, ", "))
+		personNames(res.Recipients), countWords(res.Statements, "update", "updates"), strings.Join(cells, ", "))
 	if len(cells) == 0 {
 		text = fmt.Sprintf("A sync file for %s is ready. You share no cell yet, so it only carries your card.",
 			personNames(res.Recipients))
@@ -294,6 +295,9 @@ func (s *SyncScreen) showMade(res *core.ExportResult) {
 	s.PassedOn.SetText("")
 	s.PassedOn.Hide()
 	s.made.Show()
+	// The ways to pass it on end the Send column, below the fold on a
+	// small screen.
+	s.showBottom()
 }
 
 // askSave asks where to save the sync file.
@@ -336,7 +340,7 @@ func (s *SyncScreen) Copy() {
 	if s.Made == nil {
 		return
 	}
-	text, err := export.Armor(s.Made.Data)
+	text, err := export.ArmorWithNote(s.Made.Data)
 	if err != nil {
 		s.u.ShowError(err)
 		return

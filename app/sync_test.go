@@ -122,6 +122,11 @@ func TestSyncMakeForPersonAndSave(t *testing.T) {
 	if !strings.Contains(text, "BEGIN") || !strings.Contains(s.PassedOn.Text, "Paste it into a message") {
 		t.Fatalf("clipboard %.40q, note %q", text, s.PassedOn.Text)
 	}
+	// Its first line says in plain words what it is, naming nobody.
+	first, _, _ := strings.Cut(text, "\n")
+	if !strings.HasPrefix(first, "trustdesk sync file") || strings.Contains(first, "Ann") || jargon.MatchString(first) {
+		t.Errorf("the copied text starts with %q", first)
+	}
 	if _, err := w.ann.PreviewImport(context.Background(), []byte(text)); err != nil {
 		t.Fatalf("Ann cannot read the copied text: %v", err)
 	}

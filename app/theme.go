@@ -1,10 +1,12 @@
 package app
 
 import (
+	"fmt"
 	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -87,21 +89,47 @@ func (c column) MinSize(objects []fyne.CanvasObject) fyne.Size {
 // meterSize is the size of a reputation bar.
 var meterSize = fyne.NewSize(72, 10)
 
-// meter is a small horizontal bar showing a score from 1 to 5: longer is
-// better; its colour turns amber and red for low scores. With no score it
-// is an empty grey track.
+// The colours of a reputation bar: teal from 3.5, amber from 2.5, red
+// below (see [meterColour] and the legend, [UI.ShowLegend]).
+var (
+	meterAmber = color.NRGBA{R: 0xd4, G: 0x8a, B: 0x1c, A: 0xff}
+	meterRed   = color.NRGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff}
+)
+
+// meterColour returns the colour of a bar for the score v, 1 to 5.
+func meterColour(v float64) color.Color {
+	switch {
+	case v < 2.5:
+		return meterRed
+	case v < 3.5:
+		return meterAmber
+	}
+	return teal
+}
+
+// meter is a small horizontal bar showing a score from 1 to 5, with the
+// score as a number beside it: longer is better; its colour turns amber
+// and red for low scores. With no score it is an empty grey track and no
+// number. Tapping it calls OnTapped (the legend of the bars).
 type meter struct {
 	widget.BaseWidget
 	track, fill *canvas.Rectangle
-	value       float64
+	// Number is the score as shown beside the bar, such as "4.5".
+	Number *canvas.Text
+	value  float64
+	// OnTapped is called when the bar is tapped; nil does nothing.
+	OnTapped func()
 }
 
 // newMeter builds an empty meter.
 func newMeter() *meter {
 	m := &meter{
-		track: canvas.NewRectangle(color.NRGBA{R: 0xdd, G: 0xe3, B: 0xe1, A: 0xff}),
-		fill:  canvas.NewRectangle(teal),
+		track:  canvas.NewRectangle(color.NRGBA{R: 0xdd, G: 0xe3, B: 0xe1, A: 0xff}),
+		fill:   canvas.NewRectangle(teal),
+		Number: canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 	}
+	m.Number.TextSize = theme.CaptionTextSize()
+	m.Number.TextStyle.Bold = true
 	m.track.CornerRadius = 4
 	m.fill.CornerRadius = 4
 	m.ExtendBaseWidget(m)
@@ -111,18 +139,13 @@ func newMeter() *meter {
 // set shows v (nil: no score).
 func (m *meter) set(v *float64) {
 	m.value = markFraction(v)
-	switch {
-	case v == nil:
-		m.value = 0
-	case *v < 2.5:
-		m.fill.FillColor = color.NRGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff}
-	case *v < 3.5:
-		m.fill.FillColor = color.NRGBA{R: 0xd4, G: 0x8a, B: 0x1c, A: 0xff}
-	default:
-		m.fill.FillColor = teal
-	}
-	if v != nil && m.value < 0.05 {
-		m.value = 0.05
+	m.Number.Text = ""
+	if v != nil {
+		m.fill.FillColor = meterColour(*v)
+		m.Number.Text = fmt.Sprintf("%.1f", *v)
+		if m.value < 0.05 {
+			m.value = 0.05
+		}
 	}
 	if m.value == 0 {
 		m.fill.Hide()
@@ -132,23 +155,55 @@ func (m *meter) set(v *float64) {
 	m.Refresh()
 }
 
+// Tapped opens what OnTapped opens.
+func (m *meter) Tapped(*fyne.PointEvent) {
+	if m.OnTapped != nil {
+		m.OnTapped()
+	}
+}
+
+// Cursor is the pointing hand when the meter can be tapped.
+func (m *meter) Cursor() desktop.Cursor {
+	if m.OnTapped != nil {
+		return desktop.PointerCursor
+	}
+	return desktop.DefaultCursor
+}
+
 // CreateRenderer draws the meter.
 func (m *meter) CreateRenderer() fyne.WidgetRenderer { return &meterRenderer{m: m} }
 
-// meterRenderer lays out a meter's track and fill.
+// meterRenderer lays out a meter's track and fill, and the number to the
+// right of them.
 type meterRenderer struct{ m *meter }
 
-func (r *meterRenderer) Layout(size fyne.Size) {
-	r.m.track.Resize(size)
-	r.m.fill.Resize(fyne.NewSize(size.Width*float32(r.m.value), size.Height))
+// numberWidth is the room kept for the number beside a bar, "5.0" wide.
+func numberWidth() float32 {
+	return fyne.MeasureText("5.0", theme.CaptionTextSize(), fyne.TextStyle{Bold: true}).Width
 }
-func (r *meterRenderer) MinSize() fyne.Size { return meterSize }
+
+func (r *meterRenderer) Layout(size fyne.Size) {
+	num := numberWidth()
+	bar := fyne.NewSize(max(0, size.Width-num-theme.Padding()), meterSize.Height)
+	top := (size.Height - bar.Height) / 2
+	r.m.track.Move(fyne.NewPos(0, top))
+	r.m.track.Resize(bar)
+	r.m.fill.Move(fyne.NewPos(0, top))
+	r.m.fill.Resize(fyne.NewSize(bar.Width*float32(r.m.value), bar.Height))
+	r.m.Number.Move(fyne.NewPos(bar.Width+theme.Padding(), 0))
+	r.m.Number.Resize(fyne.NewSize(num, size.Height))
+}
+func (r *meterRenderer) MinSize() fyne.Size {
+	text := fyne.MeasureText("5.0", theme.CaptionTextSize(), fyne.TextStyle{Bold: true})
+	return fyne.NewSize(meterSize.Width+theme.Padding()+text.Width, max(meterSize.Height, text.Height))
+}
 func (r *meterRenderer) Refresh() {
 	r.Layout(r.m.Size())
 	r.m.fill.Refresh()
 	r.m.track.Refresh()
+	r.m.Number.Refresh()
 }
 func (r *meterRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.m.track, r.m.fill}
+	return []fyne.CanvasObject{r.m.track, r.m.fill, r.m.Number}
 }
 func (r *meterRenderer) Destroy() {}

@@ -58,6 +58,9 @@ type UI struct {
 	Dialog dialog.Dialog
 	// LastError is the sentence the last error dialog showed.
 	LastError string
+	// Legend is the content of the last legend of the bars shown
+	// ([UI.ShowLegend]), for tests to read.
+	Legend *fyne.Container
 	// Yes and No are the buttons of the last question the app asked
 	// (confirm a block, type a new name, …), for tests to tap.
 	Yes, No *widget.Button
@@ -70,6 +73,11 @@ type UI struct {
 	repMu sync.Mutex
 	rep   *reputation.Result
 }
+
+// startScreenMap, set only in builds with the tag screenmap
+// (screenmap.go), writes where every text is on screen for the screenshot
+// walk.
+var startScreenMap func(u *UI)
 
 // New builds the app's window for a without showing it. The window first
 // shows the way in: making a card on a new device, or the unlock screen
@@ -89,7 +97,17 @@ func New(a fyne.App, opts Options) *UI {
 		}
 		u.closeService()
 	})
+	// Escape closes the dialog on top when no field has the keyboard;
+	// fields in dialogs do the same ([dialogEntry]).
+	u.Win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			u.closeDialog()
+		}
+	})
 	u.showStart()
+	if startScreenMap != nil {
+		startScreenMap(u)
+	}
 	if len(opts.Passphrase) > 0 && core.HasIdentity(opts.Home) {
 		u.Start.unlockWith(opts.Passphrase)
 	}
@@ -103,7 +121,9 @@ func (u *UI) ShowError(err error) {
 		return
 	}
 	u.LastError = explain(err)
-	u.showDialog(dialog.NewInformation("That did not work", u.LastError, u.Win))
+	// A plain message: Fyne's information dialog draws a large faint
+	// icon that overlaps the text.
+	u.tell("That did not work", u.LastError)
 }
 
 // showDialog remembers d as the current dialog and shows it.
@@ -213,7 +233,7 @@ func (u *UI) ShowPerson(id identity.ID) {
 	}
 	u.closePages()
 	u.Person = p
-	u.showPage(p.Content(), func() { u.Person = nil })
+	u.showPage(u.withMenu(p.Content()), func() { u.Person = nil })
 }
 
 // ShowRate opens the rating form for the person with id, with cells
@@ -228,7 +248,7 @@ func (u *UI) ShowRate(id identity.ID, cells []crdt.CellID) {
 		return
 	}
 	u.Rate = f
-	u.showPage(f.Content(), func() { u.Rate = nil })
+	u.showPage(u.withMenu(f.Content()), func() { u.Rate = nil })
 }
 
 // page is one view laid over the tabs (a person, a rating form), with
@@ -246,6 +266,26 @@ func (u *UI) showPage(content fyne.CanvasObject, closed func()) {
 	framed := container.NewBorder(container.NewHBox(back), nil, nil, nil, content)
 	u.pages = append(u.pages, page{content: framed, closed: closed})
 	u.setContent(framed)
+}
+
+// withMenu puts the list of main screens beside content, as the tabs
+// show it, so a page laid over the tabs (a person, a rating form) keeps
+// the way to every screen in view. Choosing one closes the pages.
+func (u *UI) withMenu(content fyne.CanvasObject) fyne.CanvasObject {
+	if u.Tabs == nil {
+		return content
+	}
+	menu := container.NewVBox()
+	for i, it := range u.Tabs.Items {
+		b := widget.NewButtonWithIcon(it.Text, it.Icon, func() {
+			u.closePages()
+			u.Tabs.SelectIndex(i)
+		})
+		b.Importance = widget.LowImportance
+		b.Alignment = widget.ButtonAlignLeading
+		menu.Add(b)
+	}
+	return container.NewBorder(nil, nil, container.NewHBox(menu, widget.NewSeparator()), nil, content)
 }
 
 // Back closes the page on top (a person, a rating form) and shows the one

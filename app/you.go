@@ -16,8 +16,9 @@ import (
 	"trustdesk/core"
 )
 
-// WipeWord is the word a person types to confirm wiping.
-const WipeWord = "WIPE"
+// WipeWord is the word a person types to confirm erasing trustdesk from
+// this computer.
+const WipeWord = "ERASE"
 
 // YouScreen shows my own card (QR code and text to copy), the details that
 // identify it, and the safety actions: backup, change of passphrase, lock
@@ -34,7 +35,9 @@ type YouScreen struct {
 	CardText *widget.Label
 	// Copy copies the card text.
 	Copy *widget.Button
-	// Details are my card's number and when it was made.
+	// SavePicture saves my card's QR code as a picture.
+	SavePicture *widget.Button
+	// Details say when my card was made.
 	Details *widget.Label
 
 	// Backup saves a backup file.
@@ -43,16 +46,16 @@ type YouScreen struct {
 	ChangePassphrase *widget.Button
 	// Lock locks the app.
 	Lock *widget.Button
-	// Wipe destroys everything on this computer.
+	// Wipe erases everything trustdesk keeps on this computer.
 	Wipe *widget.Button
 
 	// Pass1 and Pass2 are the two passphrase fields of the backup or
 	// change-passphrase question while it is open; Strength says how strong
 	// Pass1 looks.
-	Pass1, Pass2 *widget.Entry
+	Pass1, Pass2 *dialogEntry
 	Strength     *widget.Label
-	// WipeConfirm is the field where the word WIPE is typed.
-	WipeConfirm *widget.Entry
+	// WipeConfirm is the field where the word ERASE is typed.
+	WipeConfirm *dialogEntry
 
 	// Guardians is the guardians panel (guardians.go).
 	Guardians *GuardiansPanel
@@ -71,41 +74,37 @@ func newYouScreen(u *UI) *YouScreen {
 	s.CardText.Wrapping = fyne.TextWrapBreak
 	s.CardText.TextStyle.Monospace = true
 	s.CardText.Selectable = true
-	s.Copy = widget.NewButtonWithIcon("Copy my card", theme.ContentCopyIcon(), func() {
-		u.App.Clipboard().SetContent(card.String())
-		s.Copy.SetText("Copied")
-		s.Copy.SetIcon(theme.ConfirmIcon())
-	})
-	id := card.ID().String()
-	var groups []string
-	for i := 0; i < len(id); i += 4 {
-		groups = append(groups, id[i:i+4])
-	}
-	s.Details = wrapped("Card number " + strings.Join(groups, " ") + ", made on " + dayWords(card.Created) +
+	s.Copy, s.SavePicture = u.cardButtons()
+	s.Details = wrapped("Your card was made on " + dayWords(card.Created) +
 		". Anyone can check it is yours by comparing the safety code with you in person.")
 	s.Details.Importance = widget.LowImportance
 
-	sendHelp := wrapped("Send this text to someone who cannot meet you yet. Their trustdesk will mark you as not verified until you meet and compare the safety code.")
+	sendHelp := wrapped("Send this text or the picture to someone who cannot meet you yet. Their trustdesk will mark you as not verified until you meet and compare the safety code.")
 	sendHelp.Importance = widget.LowImportance
 	cardBox := widget.NewCard(cardTitle(u), "", container.NewBorder(nil, nil, container.NewCenter(s.MyCode), nil,
-		container.NewVBox(s.CardText, container.NewHBox(s.Copy), sendHelp, s.Details)))
+		container.NewVBox(s.CardText, container.NewHBox(s.Copy, s.SavePicture), sendHelp, s.Details)))
 
 	s.Backup = widget.NewButtonWithIcon("Save a backup…", theme.DocumentSaveIcon(), s.askBackup)
 	s.ChangePassphrase = widget.NewButtonWithIcon("Change passphrase…", theme.SettingsIcon(), s.askPassphrase)
 	s.Lock = widget.NewButtonWithIcon("Lock", theme.LogoutIcon(), u.Lock)
-	s.Wipe = widget.NewButtonWithIcon("Wipe this computer…", theme.DeleteIcon(), s.askWipe)
+	s.Wipe = widget.NewButtonWithIcon("Erase trustdesk from this computer…", theme.DeleteIcon(), s.askWipe)
 	s.Wipe.Importance = widget.DangerImportance
 
+	// The buttons make one column as wide as the widest of them.
+	var width float32 = 220
+	for _, b := range []*widget.Button{s.Backup, s.ChangePassphrase, s.Lock, s.Wipe} {
+		width = max(width, b.MinSize().Width)
+	}
 	row := func(b *widget.Button, text string) fyne.CanvasObject {
 		l := wrapped(text)
 		l.Importance = widget.LowImportance
-		return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(220, b.MinSize().Height), b), nil, l)
+		return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, b.MinSize().Height), b), nil, l)
 	}
 	safety := widget.NewCard("Keep it safe", "", container.NewVBox(
 		row(s.Backup, "One file with your card, your people and your cells. Keep it on a USB stick, away from this computer."),
 		row(s.ChangePassphrase, "Choose a new passphrase for this computer."),
 		row(s.Lock, "Close everything until the passphrase is typed again."),
-		row(s.Wipe, "Destroy your card and everything else trustdesk keeps here. It cannot be undone."),
+		row(s.Wipe, "Destroy your card and everything else trustdesk keeps here; nothing else on the computer is touched. It cannot be undone."),
 	))
 	s.Guardians = newGuardiansPanel(u)
 	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, cardBox, s.Guardians.Content(), safety)))
@@ -121,8 +120,8 @@ func (s *YouScreen) Refresh() { s.Guardians.Refresh() }
 
 // passphraseFields builds the two passphrase fields with a strength hint.
 func (s *YouScreen) passphraseFields() fyne.CanvasObject {
-	s.Pass1 = widget.NewPasswordEntry()
-	s.Pass2 = widget.NewPasswordEntry()
+	s.Pass1 = s.u.newDialogPassword()
+	s.Pass2 = s.u.newDialogPassword()
 	s.Strength = widget.NewLabel("")
 	s.Strength.TextStyle.Italic = true
 	s.Pass1.OnChanged = func(p string) {
@@ -207,14 +206,14 @@ func (s *YouScreen) askPassphrase() {
 	})
 }
 
-// askWipe asks for the word WIPE before destroying everything.
+// askWipe asks for the word ERASE before destroying everything.
 func (s *YouScreen) askWipe() {
-	s.WipeConfirm = widget.NewEntry()
+	s.WipeConfirm = s.u.newDialogEntry()
 	s.WipeConfirm.SetPlaceHolder("Type " + WipeWord + " here")
 	warn := wrapped("This destroys your card, your people, your cells and your ratings on this computer. " +
 		"Without a backup they are gone for good. Type " + WipeWord + " to go ahead.")
 	warn.Importance = widget.DangerImportance
-	s.u.ask("Wipe this computer?", container.NewVBox(warn, s.WipeConfirm), "Wipe everything", s.wipe)
+	s.u.ask("Erase trustdesk from this computer?", container.NewVBox(warn, s.WipeConfirm), "Erase everything", s.wipe)
 	s.u.Yes.Importance = widget.DangerImportance
 	s.u.Yes.Disable()
 	s.u.Win.Canvas().Focus(s.WipeConfirm)
@@ -228,7 +227,7 @@ func (s *YouScreen) askWipe() {
 	}
 }
 
-// wipe destroys everything once WIPE was typed.
+// wipe destroys everything once ERASE was typed.
 func (s *YouScreen) wipe() {
 	if s.WipeConfirm == nil || strings.TrimSpace(s.WipeConfirm.Text) != WipeWord {
 		return

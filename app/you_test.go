@@ -2,10 +2,14 @@ package app
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
 )
@@ -51,9 +55,40 @@ func TestYouCardAndBackup(t *testing.T) {
 		if got := u.App.Clipboard().Content(); got != u.Svc.Card().String() {
 			t.Fatalf("clipboard = %q", got)
 		}
-		if !strings.Contains(y.Details.Text, u.Svc.Card().ID().String()[:4]) {
+		// No card number in hexadecimal, only when it was made.
+		if strings.Contains(y.Details.Text, u.Svc.Card().ID().String()[:4]) || !strings.Contains(y.Details.Text, "made on") {
 			t.Fatalf("details = %q", y.Details.Text)
 		}
+	}
+
+	// Save my card as a picture, from You and from Meet in person: the
+	// picture is what "Open a picture of a card…" reads.
+	for where, button := range map[string]*widget.Button{"You": u.You.SavePicture, "Meet in person": u.Meet.SaveCardPicture} {
+		if button == nil || button.Hidden || !strings.Contains(button.Text, "picture") {
+			t.Fatalf("%s: no button to save my card as a picture", where)
+		}
+		path := filepath.Join(t.TempDir(), cardPictureName)
+		w, err := storage.Writer(storage.NewFileURI(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.SaveCardPicture(w)
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		card, err := readCardPicture(f)
+		f.Close()
+		if err != nil || card != u.Svc.Card().String() {
+			t.Fatalf("%s: the saved picture reads as %q, %v", where, card, err)
+		}
+		if !strings.Contains(dialogTexts(u), "Open a picture of a card") {
+			t.Errorf("%s: after saving: %q", where, dialogTexts(u))
+		}
+	}
+	test.Tap(u.Meet.CopyCard)
+	if got := u.App.Clipboard().Content(); got != u.Svc.Card().String() {
+		t.Fatalf("Meet in person copies %q", got)
 	}
 
 	// Backup passphrases that are refused.

@@ -75,6 +75,8 @@ func Explain(err error) string {
 		return "There is nobody to send this to: the cell has no other members you have not blocked."
 	case errors.Is(err, ErrNotYourCell):
 		return "This sync file carries a cell you are not a member of, so it was refused; nothing was changed."
+	case errors.Is(err, ErrBusy):
+		return "Your cells changed on this computer while the sync file was being checked; nothing was changed. Take it in again."
 	case errors.Is(err, camera.ErrNoCamera):
 		return "No camera was found: connect one, or save the QR codes as pictures and open those instead."
 	case errors.Is(err, camera.ErrUnsupported):

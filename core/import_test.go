@@ -129,6 +129,11 @@ func TestCompatibility(t *testing.T) {
 	if s.Card().Pseudonym != "Bo" {
 		t.Fatalf("the version 1 home holds %q", s.Card().Pseudonym)
 	}
+	// Ana was verified in person with a version 1 safety code: that is
+	// stored, not worked out again from today's code, so she stays verified.
+	if ana, err := s.FindContact("Ana"); err != nil || ana.Verified != InPerson {
+		t.Fatalf("Ana, verified in the version 1 home: %+v, %v", ana, err)
+	}
 	for _, name := range []string{"v1-first.tdsync", "v1-second.txt"} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"trustdesk/crdt"
+	"trustdesk/internal/workergate"
 )
 
 // TestMain lets the test binary serve as the checking worker, as the real
 // binary does, and as the importing child of TestImportKilled.
 func TestMain(m *testing.M) {
 	if crdt.IsWorker() {
+		workergate.WaitIfGated()
 		crdt.ServeWorker()
 	}
 	if home := os.Getenv("TRUSTDESK_TEST_IMPORT_HOME"); home != "" {

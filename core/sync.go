@@ -32,6 +32,9 @@ var (
 	// ErrNotYourCell means a sync file carries a cell this device neither
 	// has nor is a member of.
 	ErrNotYourCell = errors.New("sync file carries a cell you are not in")
+	// ErrBusy means the cells a sync file touches kept changing on this
+	// device while the file was being checked, so it was not taken in.
+	ErrBusy = errors.New("the cells kept changing while the sync file was checked")
 )
 
 // ExportRequest says what to put in a sync file.
@@ -382,7 +385,7 @@ func (s *ImportSummary) String() string {
 			what = append(what, plural(c.NewVotes, "vote to exclude", "votes to exclude"))
 		}
 		if len(what) == 0 {
-			what = append(what, plural(c.NewStatements, "new entry", "new entries"))
+			what = append(what, plural(c.NewStatements, "update", "updates"))
 		}
 		parts = append(parts, joinAnd(what)+" in "+c.Name)
 	}
@@ -415,11 +418,15 @@ type pendingImport struct {
 
 // PreviewImport checks a sync file completely (decryption, sender,
 // recipients, every cell change in a child process) and says what it would
-// change, without changing anything.
+// change, without changing anything. The check runs without holding the
+// service's lock, so other calls (a screen reading the cells) go on
+// meanwhile.
 func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummary, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.prepareImport(ctx, data)
+	base, err := s.cellsNow()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.prepareImport(ctx, data, base)
 	if err != nil {
 		return nil, err
 	}
@@ -442,23 +449,74 @@ func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummar
 	return p.summary, nil
 }
 
+// maxImportTries bounds how often Import checks a file again because a
+// cell it touches changed on this device while it was being checked.
+const maxImportTries = 5
+
 // Import checks a sync file completely, then applies all of it in one
 // transaction, or nothing. Importing the same file again changes nothing.
+//
+// The check (decryption and the child process) runs without holding the
+// service's lock, on the cells as they were when it began, so the screens
+// never wait for it. The lock is taken only to apply the result, and only
+// if no cell the file touches changed meanwhile (a local rating, another
+// import); otherwise the file is checked again against the new cells.
 func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, error) {
+	for try := 1; ; try++ {
+		base, err := s.cellsNow()
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.prepareImport(ctx, data, base)
+		if err != nil {
+			return nil, err
+		}
+		sum, applied, err := s.applyImport(p, base)
+		if err != nil || applied {
+			return sum, err
+		}
+		if try == maxImportTries {
+			return nil, fmt.Errorf("import: %w", ErrBusy)
+		}
+	}
+}
+
+// cellsNow returns a copy of the map of cells as they are now. The cells
+// themselves are never changed in place (a change makes a new one), so
+// the copy can be read without the lock.
+func (s *Service) cellsNow() (map[crdt.CellID]*crdt.Cell, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.prepareImport(ctx, data)
-	if err != nil {
-		return nil, err
-	}
 	cells, err := s.loadCells()
 	if err != nil {
 		return nil, err
 	}
+	out := make(map[crdt.CellID]*crdt.Cell, len(cells))
+	for id, c := range cells {
+		out[id] = c
+	}
+	return out, nil
+}
+
+// applyImport stores a checked import under the lock, unless a cell the
+// file touches is no longer the one it was checked against (applied is
+// then false and nothing changed).
+func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell) (sum *ImportSummary, applied bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, false, err
+	}
+	for _, fc := range p.file.Cells {
+		if cells[fc.ID] != base[fc.ID] {
+			return nil, false, nil
+		}
+	}
 	sender := p.sender.ID()
 	snaps, err := snapshots(p.cells)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var recovered *identity.Identity
 	err = s.db.Update(func(tx *store.Tx) error {
@@ -498,7 +556,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 	})
 	if err != nil {
 		s.cells = nil
-		return nil, err
+		return nil, false, err
 	}
 	for _, c := range p.cells {
 		cells[c.ID()] = c
@@ -509,7 +567,7 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 		s.self.Store(recovered)
 		s.cells = nil
 	}
-	return p.summary, nil
+	return p.summary, true, nil
 }
 
 // learnCard adds card as an introduced contact unless it is known already.
@@ -530,15 +588,13 @@ func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
 	return nil
 }
 
-// prepareImport does all the checking of an import. The caller holds s.mu.
-func (s *Service) prepareImport(ctx context.Context, data []byte) (*pendingImport, error) {
+// prepareImport does all the checking of an import against the cells in
+// all, a copy the caller made ([Service.cellsNow]). It does not need s.mu
+// and must not hold it: the child process may take seconds.
+func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.CellID]*crdt.Cell) (*pendingImport, error) {
 	checker := s.checker()
 	checker.Warm() // starts while the file is decrypted and read
 	file, err := export.Open(s.me(), data)
-	if err != nil {
-		return nil, err
-	}
-	all, err := s.loadCells()
 	if err != nil {
 		return nil, err
 	}

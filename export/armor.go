@@ -32,6 +32,22 @@ func Armor(b []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// PasteNote is the plain line that [ArmorWithNote] puts above the armor, so
+// that a person who receives the text in a messenger knows what it is and
+// what to do with it. It names nobody: the messenger sees it.
+const PasteNote = "trustdesk sync file. To take it in: open trustdesk, choose Sync, then Paste text under Receive."
+
+// ArmorWithNote returns [PasteNote], a line break and the armor of b
+// ([Armor]): the text the app copies for pasting into a messenger.
+// [Dearmor] ignores the note; the block under it is unchanged age armor.
+func ArmorWithNote(b []byte) ([]byte, error) {
+	text, err := Armor(b)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(PasteNote+"\n"), text...), nil
+}
+
 // isNoise reports whether r is a character that messengers and editors add
 // to pasted text without meaning: white space, line and paragraph
 // separators, no-break spaces, zero-width characters and byte order marks.
@@ -57,8 +73,9 @@ func isNoise(r rune) bool {
 //
 // Armored text is accepted the way messengers deliver it: with white space,
 // line breaks (of any kind, anywhere, including none), no-break and
-// zero-width spaces before, after and inside the block. Everything else is
-// refused with ErrDamaged: text before the begin line or after the end line,
+// zero-width spaces before, after and inside the block, and [PasteNote]
+// before the begin line. Everything else is refused with ErrDamaged: other
+// text before the begin line or text after the end line,
 // a second block, header lines, any character outside the base64 alphabet,
 // missing or wrong padding. Input over MaxArmoredSize, or decoding to more
 // than MaxFileSize, is refused with ErrTooLarge before it is decoded.
@@ -76,6 +93,9 @@ func Dearmor(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: neither a sync file nor its text", ErrDamaged)
 	}
 	text := strings.TrimFunc(string(data), isNoise)
+	if rest, ok := strings.CutPrefix(text, PasteNote); ok {
+		text = strings.TrimLeftFunc(rest, isNoise)
+	}
 	body, ok := strings.CutPrefix(text, armor.Header)
 	if !ok {
 		return nil, fmt.Errorf("%w: neither a sync file nor its text", ErrDamaged)

@@ -27,7 +27,8 @@
 //
 // [Open] takes the binary file or its text, as pasted (surrounding white
 // space, line breaks and invisible characters that messengers add are
-// ignored; [Dearmor] does just that part). It checks the size before
+// ignored, and so is the [PasteNote] line that [ArmorWithNote] writes above
+// the text; [Dearmor] does just that part). It checks the size before
 // decrypting anything, decrypts with the reader's identity, checks the
 // padding, decodes the content strictly, and verifies the sender's card,
 // the signature and that the reader is one of the recipients the sender

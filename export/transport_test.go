@@ -189,6 +189,9 @@ func TestArmor(t *testing.T) {
 		"rewrapped at 30":   lines[0] + "\n" + wrap(body, 30) + lines[len(lines)-1],
 		"no-break spaces":   "\u00a0" + strings.ReplaceAll(s, "\n", "\u00a0\n") + "\u200b",
 		"byte order mark":   "\ufeff" + s,
+		"with the note":     string(must(ArmorWithNote(data))),
+		"note on one line":  PasteNote + s,
+		"note, CRLF":        strings.ReplaceAll(string(must(ArmorWithNote(data))), "\n", "\r\n"),
 	}
 	for name, v := range noisy {
 		f, err := Open(me, []byte(v))
@@ -200,6 +203,9 @@ func TestArmor(t *testing.T) {
 	}
 	tricks := map[string]string{
 		"text before":        "see below\n" + s,
+		"other note":         strings.Replace(PasteNote, "Sync", "Send", 1) + "\n" + s,
+		"note twice":         PasteNote + "\n" + PasteNote + "\n" + s,
+		"note after":         s + PasteNote + "\n",
 		"text after":         s + "bye\n",
 		"two blocks":         s + s,
 		"block inside block": lines[0] + "\n" + s + lines[len(lines)-1],

@@ -67,13 +67,18 @@
 //
 // [SafetyCode] turns two cards into 60 digits, written as 12 groups of 5,
 // that both people see identically on their own devices and compare out
-// loud. It works like Signal's safety numbers: each card gets a 30-digit
-// fingerprint from 5200 iterations of SHA-512 over its two keys and its ID,
-// and the two fingerprints are sorted and joined, so the order of the cards
-// does not matter. If either person's keys differ from what the other
-// holds, the codes differ; pseudonyms and creation times do not enter the
-// code. The iterations make it costly (several milliseconds per card) to
-// search for other keys that give a matching code.
+// loud. Each card gets a fingerprint as in Signal's safety numbers, from
+// 5200 iterations of SHA-512 over its two keys and its ID; the two
+// fingerprints, sorted so the order of the cards does not matter, are
+// hashed together, and the 60 digits come from that one hash. So every
+// group depends on both cards: a pair who compares only the first row
+// still compares both cards, and one person's codes with different
+// contacts share nothing. If either person's keys differ from what the
+// other holds, the codes differ; pseudonyms and creation times do not
+// enter the code. The iterations make it costly (several milliseconds per
+// card) to search for other keys that give a matching code. The code is
+// computed each time it is shown, never stored: whether a contact is
+// verified in person is stored apart from it.
 //
 // # Errors
 //

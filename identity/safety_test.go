@@ -14,22 +14,28 @@ import (
 
 var safetyCodeFormat = regexp.MustCompile(`^[0-9]{5}( [0-9]{5}){11}$`)
 
-// specFingerprint computes a card's fingerprint straight from the
-// description in the documentation, as a second implementation.
-func specFingerprint(c *Card) string {
-	id := c.ID()
-	key := string(c.SigningKey) + string(c.AgeKey[:])
-	h := []byte("\x00\x01" + key + string(id[:]))
-	for i := 0; i < 5200; i++ {
-		sum := sha512.Sum512([]byte(string(h) + key))
-		h = sum[:]
+// specSafetyCode computes a safety code straight from the description in
+// the documentation, as a second implementation.
+func specSafetyCode(a, b *Card) string {
+	fp := func(c *Card) string {
+		id := c.ID()
+		key := string(c.SigningKey) + string(c.AgeKey[:])
+		h := []byte("\x00\x02" + key + string(id[:]))
+		for i := 0; i < 5200; i++ {
+			sum := sha512.Sum512([]byte(string(h) + key))
+			h = sum[:]
+		}
+		return string(h)
 	}
-	var out strings.Builder
-	for i := 0; i < 6; i++ {
-		n := new(big.Int).SetBytes(h[5*i : 5*i+5])
-		fmt.Fprintf(&out, "%05d", new(big.Int).Mod(n, big.NewInt(100000)))
+	fps := []string{fp(a), fp(b)}
+	sort.Strings(fps)
+	p := sha512.Sum512([]byte("trustdesk safety code\x00\x02" + fps[0] + fps[1]))
+	var groups []string
+	for i := 0; i < 12; i++ {
+		n := new(big.Int).SetBytes(p[5*i : 5*i+5])
+		groups = append(groups, fmt.Sprintf("%05d", new(big.Int).Mod(n, big.NewInt(100000))))
 	}
-	return out.String()
+	return strings.Join(groups, " ")
 }
 
 func TestSafetyCode(t *testing.T) {
@@ -42,9 +48,7 @@ func TestSafetyCode(t *testing.T) {
 	if got := SafetyCode(b, a); got != code {
 		t.Fatalf("not symmetric: %q and %q", code, got)
 	}
-	fps := []string{specFingerprint(a), specFingerprint(b)}
-	sort.Strings(fps)
-	if want := strings.Join(fps, ""); strings.ReplaceAll(code, " ", "") != want {
+	if want := specSafetyCode(a, b); code != want {
 		t.Fatalf("safety code %q does not follow the specification: %s", code, want)
 	}
 
@@ -78,7 +82,37 @@ func TestSafetyCode(t *testing.T) {
 		t.Error("mixed keys give the same code")
 	}
 
-	if self := SafetyCode(a, a); !safetyCodeFormat.MatchString(self) || self[:35] != self[36:] {
+	if self := SafetyCode(a, a); !safetyCodeFormat.MatchString(self) {
 		t.Errorf("safety code with oneself %q", self)
+	}
+}
+
+// TestSafetyCodeEveryGroupBothCards checks that one person's codes with
+// different contacts share no group in the same place (in version 1 the
+// person's own half was the same in all of them), while both sides of
+// each pair see the same code.
+func TestSafetyCodeEveryGroupBothCards(t *testing.T) {
+	ana := testIdentity(t, "Ana", 31).Card
+	var others []*Card
+	for i, name := range []string{"Bo", "Cy", "Dario", "Ines", "Kit"} {
+		others = append(others, testIdentity(t, name, byte(32+i)).Card)
+	}
+	var codes [][]string
+	for _, o := range others {
+		code := SafetyCode(ana, o)
+		if back := SafetyCode(o, ana); back != code {
+			t.Fatalf("Ana sees %q with %s, %s sees %q", code, o.Pseudonym, o.Pseudonym, back)
+		}
+		codes = append(codes, strings.Fields(code))
+	}
+	for i := range codes {
+		for j := i + 1; j < len(codes); j++ {
+			for g := range codes[i] {
+				if codes[i][g] == codes[j][g] {
+					t.Errorf("Ana's codes with %s and %s share group %d (%s)",
+						others[i].Pseudonym, others[j].Pseudonym, g+1, codes[i][g])
+				}
+			}
+		}
 	}
 }

@@ -4,32 +4,39 @@
 # the way a person would (mouse clicks and typing through xdotool) and saves
 # a PNG of each one:
 #
-#   01-unlock  02-people  03-person  04-meet  05-cells  06-cell  07-sync
-#   08-sync-made  09-qr-player  10-receive-preview  11-taken-in  12-you
-#   13-guardians-choose
+#   01-unlock  02-people  03-legend  04-person  05-meet  06-cells  07-cell
+#   08-sync  09-sync-made  10-qr-player  11-receive-preview  12-taken-in
+#   13-invitation  14-you  15-card-picture  16-card-picture-file (the
+#   picture itself, as saved)  17-guardians-choose
 #
 # then getting a lost card back: the first-run screen of a new computer
-# (14-get-card-back), its temporary card (15-temporary-card), the count
-# after one guardian's sync file (16-one-piece-received), and the guardian's
-# own You screen with the piece they hold (17-guardian-holds-piece).
+# (18-get-card-back), its temporary card (19-temporary-card), the count
+# after one guardian's sync file (20-one-piece-received), and the guardian's
+# own You screen with the piece they hold (21-guardian-holds-piece).
 #
 # Each screenshot is checked not to be blank (a flat window means OpenGL
 # failed or the app hung) and to differ from the one before (a click that
 # missed leaves the screen as it was), and the app's output is checked for
-# data races and calls off the UI goroutine. The clicks go to positions in a
-# window of the size the app opens with, 1040×720; when a screen moves,
-# update the positions below and look at the pictures again.
+# data races and calls off the UI goroutine.
+#
+# The walk clicks on what the window shows, never at fixed positions: the
+# binary is built with the tag screenmap (make screenshots does it), and
+# with TRUSTDESK_SCREEN_MAP set it writes, a few times a second, every
+# text it draws and where (app/screenmap.go). "click_on TEXT" waits until
+# TEXT is on screen and clicks its middle, so a screen whose layout moves
+# needs no change here.
 #
 # Then the main screens again on small screens, where the window must open
 # no larger than the screen:
 #
-#   21-small-*   a 1024×600 laptop screen
-#   31-scaled-*  a 1366×768 laptop screen with large text (FYNE_SCALE=1.5)
+#   31-small-*   a 1024×600 laptop screen
+#   41-scaled-*  a 1366×768 laptop screen with large text (FYNE_SCALE=1.5)
 #
 #   unlock  people  person  meet  cells  cell  qr-player  sync  you
 #
 # Usage: scripts/screenshots.sh [--binary PATH] [--out DIR] [--timeout SECONDS]
-#   --binary   the program to start (default ./trustdesk)
+#   --binary   the program to start, built with -tags screenmap (default
+#              ./trustdesk)
 #   --out      folder for the screenshots (default screenshots)
 #   --timeout  seconds to wait for the window and each screen (default 60)
 #
@@ -39,7 +46,7 @@ set -euo pipefail
 
 binary=./trustdesk
 out=screenshots
-timeout=60
+timeout=${SCREENSHOT_TIMEOUT:-60}
 min_colours=64
 
 while (($#)); do
@@ -102,6 +109,8 @@ sam() { TRUSTDESK_PASSPHRASE=sam "$binary" --home "$sam" "$@"; }
 
 start_xvfb
 unset TRUSTDESK_PASSPHRASE
+map="$work/screen.map"
+export TRUSTDESK_SCREEN_MAP="$map"
 
 (cd "$inbox" && HOME="$inbox" exec "$binary" --home "$home") >"$work/app.log" 2>&1 &
 app_pid=$!
@@ -115,10 +124,35 @@ app_died() {
 
 wait_for_window
 
-# click X Y clicks at a position inside the window.
-click() {
-	xdotool mousemove --window "$window" "$1" "$2" click 1
-	sleep "${3:-0.8}"
+# find_text TEXT prints where TEXT is drawn in the window, as "X Y", once it is
+# there: on the topmost layer that shows it (a dialog before the screen
+# under it). TEXT ending in * matches any text that starts with the rest.
+find_text() {
+	local text="$1" xy deadline=$((SECONDS + timeout))
+	while :; do
+		kill -0 "$app_pid" 2>/dev/null || app_died
+		xy="$(awk -F '\t' -v want="$text" '
+			{ hit = (substr(want, length(want)) == "*") ? index($4, substr(want, 1, length(want) - 1)) == 1 : $4 == want }
+			hit && (xy == "" || $1 > layer) { layer = $1; xy = $2 " " $3 }
+			END { if (xy != "") print xy }' "$map" 2>/dev/null || true)"
+		[ -n "$xy" ] && break
+		if ((SECONDS >= deadline)); then
+			printf 'what the window shows (layer, x, y, text):\n' >&2
+			sed 's/^/  | /' "$map" >&2 || true
+			fail "\"$text\" did not appear on the screen within ${timeout}s"
+		fi
+		sleep 0.2
+	done
+	echo "$xy"
+}
+
+# click_on TEXT [SECONDS] waits until TEXT is drawn in the window (see
+# find_text) and clicks its middle, then waits SECONDS (default 0.8).
+click_on() {
+	local xy
+	xy="$(find_text "$1")"
+	xdotool mousemove --window "$window" ${xy% *} ${xy#* } click 1
+	sleep "${2:-0.8}"
 }
 
 # shot NAME saves the window as NAME.png once it is drawn and has stopped
@@ -140,66 +174,85 @@ shot() {
 		((SECONDS < deadline)) || fail "$name: the window stayed blank or kept changing ($colours colours)"
 		sleep 0.5
 	done
-	[ "$sum" != "$previous" ] || fail "$name: the screen did not change since the last picture (a click missed; update its position)"
+	[ "$sum" != "$previous" ] || fail "$name: the screen did not change since the last picture (a click missed)"
 	previous="$sum"
 	mv "$work/shot.png" "$out/$name.png"
 	printf '  %s.png (%s colours)\n' "$name" "$colours"
 }
 
+# unlock types the demo passphrase into the unlock screen's field, which
+# has the keyboard, and waits for the People screen.
+unlock() {
+	find_text "Unlock" >/dev/null # the screen is there; its field has the keyboard
+	xdotool type --delay 40 demo
+	xdotool key Return
+	find_text "Search by name" >/dev/null
+	sleep 1
+}
+
 echo "screenshots of the real window into $out/:"
 shot 01-unlock
-
-# Unlock: the passphrase field is focused.
-click 520 396 0.2
-xdotool type --delay 40 demo
-xdotool key Return
-sleep 4
+unlock
 shot 02-people
 
-# Tabs down the left side; a person from the list.
-click 300 120 1.5
-shot 03-person
-click 40 20
-click 60 130 1.5
-shot 04-meet
-click 60 210
-shot 05-cells
+# The legend of the bars, then a person from the list.
+click_on "What the bars mean"
+shot 03-legend
+click_on "Close"
+click_on "Amir" 1.5
+shot 04-person
+click_on "Back"
+click_on "Meet in person"
+shot 05-meet
+click_on "Cells"
+shot 06-cells
 
 # Night market stalls: the cell with an exclusion.
-click 250 180
-shot 06-cell
+click_on "Night market stalls"
+shot 07-cell
 
-click 60 295
-shot 07-sync
+click_on "Sync"
+shot 08-sync
 
 # A sync file for everyone in that cell, made from the cell's page, then
 # its moving QR codes (paused with the space bar so the picture is still;
 # Escape closes the player).
-click 60 210
-click 516 216 2
-shot 08-sync-made
-click 580 400 4
+click_on "Cells"
+click_on "Make a sync file for this cell" 2
+shot 09-sync-made
+click_on "Show as QR codes" 4
 xdotool key space
-shot 09-qr-player
+shot 10-qr-player
 xdotool key Escape
 sleep 0.8
 
 # Sam's sync file: Open a file, pick it in the file dialog, see what it
-# brings, take it in.
-click 400 521 2
-click 415 225 0.5
-click 884 617 4
-shot 10-receive-preview
-click 276 691 4
-shot 11-taken-in
+# brings, take it in; it invites Mara to Sam's cell.
+click_on "Open a file…" 2
+click_on "sync-fro*" 0.5 # the file dialog breaks the name over lines
+click_on "Open" 4
+shot 11-receive-preview
+click_on "Take it in" 4
+shot 12-taken-in
+click_on "Cells"
+click_on "Book club" 1
+shot 13-invitation
 
-click 60 380 1.5
-shot 12-you
+# You, and my card saved as a picture (into the folder the app started in).
+click_on "You" 1.5
+shot 14-you
+click_on "Save my card as a picture…" 2
+click_on "Save" 2
+shot 15-card-picture
+[ -s "$inbox/my-trustdesk-card.png" ] || fail "the card picture was not saved"
+cp "$inbox/my-trustdesk-card.png" "$out/16-card-picture-file.png"
+printf '  16-card-picture-file.png (the picture saved)\n'
+click_on "OK"
 
 # Choosing guardians: the question, then Cancel.
-click 220 567 2
-shot 13-guardians-choose
-click 557 560
+click_on "Choose guardians…" 2
+shot 17-guardians-choose
+click_on "Cancel"
 
 # check_log fails if the app reported a data race or a call off the UI
 # goroutine.
@@ -216,6 +269,7 @@ check_log
 restart_app() {
 	stop_xvfb
 	start_xvfb
+	rm -f "$map"
 	(cd "$inbox" && HOME="$inbox" exec "$binary" --home "$1") >"$work/app.log" 2>&1 &
 	app_pid=$!
 	wait_for_window
@@ -223,11 +277,10 @@ restart_app() {
 
 # unlock_as PASSPHRASE types it into the unlock screen, then opens You.
 unlock_as() {
-	click 520 396 0.2
+	find_text "Unlock" >/dev/null # the screen is there; its field has the keyboard
 	xdotool type --delay 40 "$1"
 	xdotool key Return
-	sleep 15
-	click 60 380 1.5
+	click_on "You" 1.5
 }
 
 # Mara lost her computer. On a new one, the first-run screen's third
@@ -236,17 +289,17 @@ unlock_as() {
 # app counts it. Then Sam's own You screen, with the piece he holds.
 lost="$work/lost"
 restart_app "$lost"
-click 660 317 1
-shot 14-get-card-back
-click 570 453 0.3
+click_on "Get my card back" 1
+shot 18-get-card-back
+click_on "The name your guardians know you by" 0.3
 xdotool type --delay 40 Mara
-click 560 492 0.3
+click_on "A few words you can remember" 0.3
 xdotool type --delay 40 "a new laptop"
-click 560 531 0.3
+click_on "The same passphrase again" 0.3
 xdotool type --delay 40 "a new laptop"
 xdotool key Return
-sleep 4
-shot 15-temporary-card
+find_text "Your temporary card*" >/dev/null
+shot 19-temporary-card
 check_log
 stop_xvfb
 {
@@ -260,25 +313,21 @@ stop_xvfb
 grep -q "1 received" "$work/release.log" || fail "the piece did not count: $(cat "$work/release.log")"
 restart_app "$lost"
 unlock_as "a new laptop"
-shot 16-one-piece-received
+shot 20-one-piece-received
 check_log
 restart_app "$sam"
 unlock_as sam
-shot 17-guardian-holds-piece
+shot 21-guardian-holds-piece
 check_log
 
-# small_walk SCREEN SCALE FIRST TAG X Y starts the app again on a virtual
+# small_walk SCREEN SCALE FIRST TAG starts the app again on a virtual
 # screen of SCREEN pixels with FYNE_SCALE=SCALE, checks that the window
 # fits on it, and saves the main screens as FIRST-TAG-unlock.png and on.
-# The positions are those of the walk above, times SCALE: the screens keep
-# their places from the top left as the window narrows. Only "Show as QR
-# codes" moves with the width of the Sync screen; it is at X, Y (before
-# scaling). Sam's cell, taken in above, now heads the list of cells.
 small_walk() {
-	local screen="$1" n="$3" tag="$4" show_x="$5" show_y="$6" geometry
-	scale="$2"
+	local screen="$1" scale="$2" n="$3" tag="$4" geometry
 	stop_xvfb
 	start_xvfb "$screen"
+	rm -f "$map"
 	(cd "$inbox" && HOME="$inbox" FYNE_SCALE="$scale" exec "$binary" --home "$home") >"$work/app.log" 2>&1 &
 	app_pid=$!
 	wait_for_window
@@ -290,39 +339,31 @@ small_walk() {
 	step() { n=$((n + 1)); shot "$(printf '%02d' "$n")-$tag-$1"; }
 	n=$((n - 1))
 	step unlock
-	xdotool type --delay 40 demo
-	xdotool key Return
-	sleep 4
+	unlock
 	step people
-	sclick 300 120 1.5
+	click_on "Amir" 1.5
 	step person
-	sclick 40 20
-	sclick 60 130 1.5
+	click_on "Back"
+	click_on "Meet in person"
 	step meet
-	sclick 60 210
+	click_on "Cells"
 	step cells
-	sclick 250 240
+	click_on "Night market stalls"
 	step cell
-	sclick 500 216 2
-	sclick "$show_x" "$show_y" 4
+	click_on "Make a sync file for this cell" 2
+	click_on "Show as QR codes" 4
 	xdotool key space
 	step qr-player
 	xdotool key Escape
 	sleep 0.8
-	sclick 60 295
+	click_on "Sync"
 	step sync
-	sclick 60 380 1.5
+	click_on "You" 1.5
 	step you
 	check_log
 }
 
-# sclick X Y clicks at X, Y times the scale.
-sclick() {
-	click "$(awk -v v="$1" -v s="$scale" 'BEGIN { printf "%d", v * s }')" \
-		"$(awk -v v="$2" -v s="$scale" 'BEGIN { printf "%d", v * s }')" "${3:-0.8}"
-}
-
-small_walk 1024x600 1 21 small 573 401
-small_walk 1366x768 1.5 31 scaled 517 401
+small_walk 1024x600 1 31 small
+small_walk 1366x768 1.5 41 scaled
 
 echo "done: $(find "$out" -name '[0-9][0-9]-*.png' | wc -l) screenshots in $out/"

@@ -394,7 +394,7 @@ func runContactShow(r *runner, o *opts, args []string) error {
 			}
 			fmt.Fprintf(w, "\n  card made:   %s\n", c.Card.Created.Format("2 January 2006"))
 			fmt.Fprintf(w, "  added:       %s\n", c.Added.Format("2 January 2006"))
-			fmt.Fprintf(w, "\nSafety code (compare it with %s, out loud or screen to screen):\n", c.Name())
+			fmt.Fprintf(w, "\nSafety code (compare all of it with %s, out loud or screen to screen):\n", c.Name())
 			groups := strings.Fields(j.SafetyCode)
 			for i := 0; i < len(groups); i += 4 {
 				end := min(i+4, len(groups))
@@ -413,7 +413,7 @@ func runContactVerify(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
-		code := fmt.Sprintf("Safety code: %s\nMark them as verified only if %s read you the same code, face to face.", s.SafetyCode(c), c.Name())
+		code := fmt.Sprintf("Safety code: %s\nMark them as verified only if %s read you the same code, all 12 groups, face to face.", s.SafetyCode(c), c.Name())
 		if err := r.confirmUnverified(o, c, "Mark them as verified in person", code); err != nil {
 			return err
 		}
