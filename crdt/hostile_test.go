@@ -474,6 +474,11 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 			return 0, broke("%s is a member without accepting", m.ID)
 		}
 	}
+	for _, r := range after.Invalid {
+		if r.Reason == ReasonExcluded && after.IsMember(r.Author) {
+			return 0, broke("%s is a member while a statement of theirs is set aside as an excluded person's", r.Author)
+		}
+	}
 	if after.Policy != before.Policy {
 		return 0, broke("the excluded changed the policy: %+v -> %+v", before.Policy, after.Policy)
 	}
