@@ -13,10 +13,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
+	"trustdesk/internal/testenv"
 )
-
-// raceDetector is true in a test binary built with -race.
-var raceDetector bool
 
 // The smallest windows every screen must hold: a 1024×600 laptop screen
 // less a panel, and a 1366×768 screen less a panel with large text
@@ -199,7 +197,7 @@ func demoUI(t *testing.T) *UI {
 // the window must scroll inside). Both share one demo world, the slow
 // part of the test.
 func TestScreensHoldSmallWindow(t *testing.T) {
-	if raceDetector {
+	if testenv.Race {
 		t.Skip("builds the demo world, which takes minutes under the race detector; make test runs it without -race (make layout)")
 	}
 	u := demoUI(t)
