@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
+	"trustdesk/internal/demo"
 	"trustdesk/internal/testenv"
 )
 
@@ -182,10 +183,10 @@ func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) (clipped []string)
 func demoUI(t *testing.T) *UI {
 	t.Helper()
 	home := t.TempDir()
-	if _, err := core.BuildDemo(context.Background(), home, []byte(core.DemoPassphrase), testCore); err != nil {
+	if _, err := demo.Build(context.Background(), home, []byte(demo.Passphrase), testCore); err != nil {
 		t.Fatal(err)
 	}
-	return startUI(t, home, core.DemoPassphrase)
+	return startUI(t, home, demo.Passphrase)
 }
 
 // TestScreensHoldSmallWindow lays out every main screen on the demo world
