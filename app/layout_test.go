@@ -13,10 +13,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
+	"trustdesk/internal/demo"
+	"trustdesk/internal/testenv"
 )
-
-// raceDetector is true in a test binary built with -race.
-var raceDetector bool
 
 // The smallest windows every screen must hold: a 1024×600 laptop screen
 // less a panel, and a 1366×768 screen less a panel with large text
@@ -184,10 +183,10 @@ func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) (clipped []string)
 func demoUI(t *testing.T) *UI {
 	t.Helper()
 	home := t.TempDir()
-	if _, err := core.BuildDemo(context.Background(), home, []byte(core.DemoPassphrase), testCore); err != nil {
+	if _, err := demo.Build(context.Background(), home, []byte(demo.Passphrase), testCore); err != nil {
 		t.Fatal(err)
 	}
-	return startUI(t, home, core.DemoPassphrase)
+	return startUI(t, home, demo.Passphrase)
 }
 
 // TestScreensHoldSmallWindow lays out every main screen on the demo world
@@ -199,7 +198,7 @@ func demoUI(t *testing.T) *UI {
 // the window must scroll inside). Both share one demo world, the slow
 // part of the test.
 func TestScreensHoldSmallWindow(t *testing.T) {
-	if raceDetector {
+	if testenv.Race {
 		t.Skip("builds the demo world, which takes minutes under the race detector; make test runs it without -race (make layout)")
 	}
 	u := demoUI(t)

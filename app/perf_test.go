@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"trustdesk/core"
+	"trustdesk/internal/demo"
 )
 
 // The large home of the start-up benchmark: the demo world plus
@@ -38,10 +39,10 @@ func largeHome(b *testing.B) string {
 		return home
 	}
 	start := time.Now()
-	if _, err := core.BuildDemo(context.Background(), home, []byte(core.DemoPassphrase), perfOptions); err != nil {
+	if _, err := demo.Build(context.Background(), home, []byte(demo.Passphrase), perfOptions); err != nil {
 		b.Fatal(err)
 	}
-	svc, err := core.Unlock(home, []byte(core.DemoPassphrase), perfOptions)
+	svc, err := core.Unlock(home, []byte(demo.Passphrase), perfOptions)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func BenchmarkUnlockToWindow(b *testing.B) {
 	var unlock, window time.Duration
 	for b.Loop() {
 		t0 := time.Now()
-		svc, err := core.Unlock(home, []byte(core.DemoPassphrase), perfOptions)
+		svc, err := core.Unlock(home, []byte(demo.Passphrase), perfOptions)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -591,15 +591,12 @@ func (s *Service) Rate(subject identity.ID, r crdt.Rating, cells []crdt.CellID) 
 	}
 	slices.SortFunc(cells, func(a, b crdt.CellID) int { return strings.Compare(a.String(), b.String()) })
 	cells = slices.Compact(cells)
+	named, err := namedCells(all, cells, me)
+	if err != nil {
+		return nil, err
+	}
 	var changed []*crdt.Cell
-	for _, id := range cells {
-		c, ok := all[id]
-		if !ok {
-			return nil, ErrNoSuchCell
-		}
-		if !c.State().IsMember(me) {
-			return nil, fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
-		}
+	for _, c := range named {
 		work, err := c.Clone()
 		if err != nil {
 			return nil, err

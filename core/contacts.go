@@ -289,6 +289,18 @@ func ambiguousContacts(query string, cs []*Contact) *AmbiguousError {
 	return e
 }
 
+// Contact returns the contact with the given id, or an error if this
+// device holds no such contact.
+func (s *Service) Contact(id identity.ID) (*Contact, error) {
+	var c *Contact
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		c, err = getContact(tx, id)
+		return err
+	})
+	return c, err
+}
+
 // FindContact returns the one contact that query names.
 //
 // A full id names its contact, and so does a private name (petname) this

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"trustdesk/crdt"
+	"trustdesk/internal/testenv"
 )
 
 // TestImportKilled kills importing processes with SIGKILL at random moments,
@@ -16,7 +17,7 @@ import (
 // afterwards the database always opens, passes the integrity check and
 // holds both or neither of the file's new ratings.
 func TestImportKilled(t *testing.T) {
-	if testing.Short() || raceEnabled {
+	if testing.Short() || testenv.Race {
 		// 100 race-instrumented children take minutes; make test runs
 		// this test once more without -race.
 		t.Skip("slow: starts 100 processes; run without -race and -short")

@@ -10,6 +10,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/export"
+	"trustdesk/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the compatibility fixtures in testdata/compat")
@@ -29,7 +30,7 @@ func TestDamagedFilesChangeNothing(t *testing.T) {
 
 	// Under the race detector, every 16th case keeps the run short.
 	step := 1
-	if raceEnabled || testing.Short() {
+	if testenv.Race || testing.Short() {
 		step = 16
 	}
 	refused := func(what string, data []byte) {

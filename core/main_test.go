@@ -6,23 +6,18 @@ import (
 	"os"
 	"testing"
 
-	"trustdesk/crdt"
 	"trustdesk/internal/workergate"
 )
 
-// TestMain lets the test binary serve as the checking worker, as the real
-// binary does, and as the importing child of TestImportKilled.
+// TestMain lets the test binary serve as the importing child of
+// TestImportKilled and, as the real binary does, as the checking worker.
+// (The checker leaves TRUSTDESK_ variables out of a worker's environment,
+// so a worker is never taken for the importing child.)
 func TestMain(m *testing.M) {
-	if crdt.IsWorker() {
-		workergate.WaitIfGated()
-		crdt.ServeWorker()
-	}
 	if home := os.Getenv("TRUSTDESK_TEST_IMPORT_HOME"); home != "" {
 		os.Exit(importChild(home, os.Getenv("TRUSTDESK_TEST_IMPORT_FILE")))
 	}
-	// Race-instrumented children otherwise wait a second before exiting.
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	os.Exit(m.Run())
+	workergate.Main(m)
 }
 
 // importChild imports one file into home; TestImportKilled kills it at a

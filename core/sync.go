@@ -126,97 +126,28 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	file := &export.File{Cells: []export.Cell{}}
 
 	err = s.db.View(func(tx *store.Tx) error {
-		contacts, err := listContacts(tx)
+		blocked, err := blockedContacts(tx)
 		if err != nil {
 			return err
 		}
-		blocked := map[identity.ID]bool{}
-		for _, c := range contacts {
-			if c.Blocked {
-				blocked[c.ID()] = true
-			}
-		}
-		for _, id := range req.Cells {
-			c, ok := all[id]
-			if !ok {
-				return ErrNoSuchCell
-			}
-			if !c.State().IsMember(me) {
-				return fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
-			}
-			cells = append(cells, c)
+		if cells, err = namedCells(all, req.Cells, me); err != nil {
+			return err
 		}
 		if req.To != nil {
-			to, err := getContact(tx, *req.To)
-			if err != nil {
-				return err
-			}
-			if to.Blocked {
-				return ErrBlocked
-			}
-			recipients = []*identity.Card{to.Card}
-			if len(cells) == 0 {
-				for _, c := range sortedCells(all) {
-					if st := c.State(); st.IsMember(me) && st.Receives(to.ID()) {
-						cells = append(cells, c)
-					}
-				}
-				if len(cells) == 0 {
-					// Recovery pieces travel even without a shared cell.
-					if err := s.recoveryOut(tx, recipients, file); err != nil {
-						return err
-					}
-					concerns, err := s.concernsRecovery(tx, to.ID())
-					if err != nil {
-						return err
-					}
-					if !concerns {
-						return ErrNoSharedCell
-					}
-				}
-			}
-			for _, c := range cells {
-				if !c.State().Receives(to.ID()) {
-					return fmt.Errorf("%w: %s is not a member of %s", ErrNotInCell, to.Name(), c.State().Name)
-				}
-			}
+			recipients, cells, err = s.exportTo(tx, all, cells, *req.To, file)
 		} else {
-			if len(cells) == 0 {
-				return ErrNoSuchCell
-			}
-			// Everyone who is a current member of every cell named, but
-			// me and the people I blocked.
-			for _, id := range cells[0].State().Recipients() {
-				if id == me || blocked[id] {
-					continue
-				}
-				inAll := true
-				for _, c := range cells[1:] {
-					inAll = inAll && c.State().Receives(id)
-				}
-				if card := cells[0].State().Cards[id]; inAll && card != nil {
-					recipients = append(recipients, card)
-				}
-			}
-			if len(recipients) == 0 {
-				return ErrNobodyToSend
-			}
+			recipients, err = cellRecipients(cells, me, blocked)
+		}
+		if err != nil {
+			return err
 		}
 		if len(cells) > 0 {
 			if err := s.recoveryOut(tx, recipients, file); err != nil {
 				return err
 			}
 		}
-		known = map[identity.ID]map[crdt.CellID][]crdt.ChangeHash{}
-		for _, r := range recipients {
-			known[r.ID()] = map[crdt.CellID][]crdt.ChangeHash{}
-			for _, c := range cells {
-				heads, _, err := getKnowledge(tx, r.ID(), c.ID())
-				if err != nil {
-					return err
-				}
-				known[r.ID()][c.ID()] = heads
-			}
+		if known, err = knownHeads(tx, recipients, cells); err != nil {
+			return err
 		}
 		names, err := s.names(tx, all)
 		if err != nil {
@@ -238,29 +169,13 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		for _, r := range recipients {
 			since = append(since, known[r.ID()][c.ID()])
 		}
-		full := slices.ContainsFunc(since, func(h []crdt.ChangeHash) bool { return len(h) == 0 })
-		var chunk []byte
-		var n int
-		if full {
-			// Someone may have nothing: the whole document is the most
-			// compact way to send everything.
-			if chunk, err = c.Document(); err != nil {
-				return nil, err
-			}
-			// Every entry, counted or not, as diffCell counts them; the
-			// state has it without reading the statements back.
-			st := c.State()
-			n = st.Counted + len(st.Invalid)
-		} else if chunk, n, err = c.ChangesMissing(since); err != nil {
+		fc, ce, err := cellForFile(c, since)
+		if err != nil {
 			return nil, err
 		}
-		fc := export.Cell{ID: c.ID(), Heads: c.Heads(), Changes: chunk}
-		if len(recipients) == 1 {
-			fc.Since = since[0]
-		}
 		file.Cells = append(file.Cells, fc)
-		res.Cells = append(res.Cells, CellExport{ID: c.ID(), Name: c.State().Name, Statements: n, Full: full})
-		res.Statements += n
+		res.Cells = append(res.Cells, ce)
+		res.Statements += ce.Statements
 	}
 	data, err := export.Seal(s.me(), recipients, file, export.SealOptions{Now: s.opt.now()})
 	if err != nil {
@@ -268,6 +183,148 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	}
 	res.Data = data
 	return res, nil
+}
+
+// blockedContacts returns the people I blocked.
+func blockedContacts(tx *store.Tx) (map[identity.ID]bool, error) {
+	contacts, err := listContacts(tx)
+	if err != nil {
+		return nil, err
+	}
+	blocked := map[identity.ID]bool{}
+	for _, c := range contacts {
+		if c.Blocked {
+			blocked[c.ID()] = true
+		}
+	}
+	return blocked, nil
+}
+
+// namedCells returns the cells of ids, each of which I must be a member of.
+func namedCells(all map[crdt.CellID]*crdt.Cell, ids []crdt.CellID, me identity.ID) ([]*crdt.Cell, error) {
+	var cells []*crdt.Cell
+	for _, id := range ids {
+		c, ok := all[id]
+		if !ok {
+			return nil, ErrNoSuchCell
+		}
+		if !c.State().IsMember(me) {
+			return nil, fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
+		}
+		cells = append(cells, c)
+	}
+	return cells, nil
+}
+
+// exportTo checks a sync file for one contact: it returns them as the only
+// recipient and the cells to send them, every cell we share if none were
+// named. With no shared cell, a file goes only if it carries recovery
+// pieces, which exportTo then puts into file.
+func (s *Service) exportTo(tx *store.Tx, all map[crdt.CellID]*crdt.Cell, cells []*crdt.Cell, id identity.ID, file *export.File) ([]*identity.Card, []*crdt.Cell, error) {
+	me := s.me().Card.ID()
+	to, err := getContact(tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if to.Blocked {
+		return nil, nil, ErrBlocked
+	}
+	recipients := []*identity.Card{to.Card}
+	if len(cells) == 0 {
+		for _, c := range sortedCells(all) {
+			if st := c.State(); st.IsMember(me) && st.Receives(to.ID()) {
+				cells = append(cells, c)
+			}
+		}
+		if len(cells) == 0 {
+			// Recovery pieces travel even without a shared cell.
+			if err := s.recoveryOut(tx, recipients, file); err != nil {
+				return nil, nil, err
+			}
+			concerns, err := s.concernsRecovery(tx, to.ID())
+			if err != nil {
+				return nil, nil, err
+			}
+			if !concerns {
+				return nil, nil, ErrNoSharedCell
+			}
+		}
+	}
+	for _, c := range cells {
+		if !c.State().Receives(to.ID()) {
+			return nil, nil, fmt.Errorf("%w: %s is not a member of %s", ErrNotInCell, to.Name(), c.State().Name)
+		}
+	}
+	return recipients, cells, nil
+}
+
+// cellRecipients returns everyone who is a current member of every cell
+// named, but me and the people I blocked.
+func cellRecipients(cells []*crdt.Cell, me identity.ID, blocked map[identity.ID]bool) ([]*identity.Card, error) {
+	if len(cells) == 0 {
+		return nil, ErrNoSuchCell
+	}
+	var recipients []*identity.Card
+	for _, id := range cells[0].State().Recipients() {
+		if id == me || blocked[id] {
+			continue
+		}
+		inAll := true
+		for _, c := range cells[1:] {
+			inAll = inAll && c.State().Receives(id)
+		}
+		if card := cells[0].State().Cards[id]; inAll && card != nil {
+			recipients = append(recipients, card)
+		}
+	}
+	if len(recipients) == 0 {
+		return nil, ErrNobodyToSend
+	}
+	return recipients, nil
+}
+
+// knownHeads returns, per recipient and cell, the heads their own files
+// told me they have (none if unknown).
+func knownHeads(tx *store.Tx, recipients []*identity.Card, cells []*crdt.Cell) (map[identity.ID]map[crdt.CellID][]crdt.ChangeHash, error) {
+	known := map[identity.ID]map[crdt.CellID][]crdt.ChangeHash{}
+	for _, r := range recipients {
+		known[r.ID()] = map[crdt.CellID][]crdt.ChangeHash{}
+		for _, c := range cells {
+			heads, _, err := getKnowledge(tx, r.ID(), c.ID())
+			if err != nil {
+				return nil, err
+			}
+			known[r.ID()][c.ID()] = heads
+		}
+	}
+	return known, nil
+}
+
+// cellForFile returns what a sync file carries of c for recipients who
+// have the heads in since (one entry per recipient), and how it counts.
+func cellForFile(c *crdt.Cell, since [][]crdt.ChangeHash) (export.Cell, CellExport, error) {
+	full := slices.ContainsFunc(since, func(h []crdt.ChangeHash) bool { return len(h) == 0 })
+	var chunk []byte
+	var n int
+	var err error
+	if full {
+		// Someone may have nothing: the whole document is the most
+		// compact way to send everything.
+		if chunk, err = c.Document(); err != nil {
+			return export.Cell{}, CellExport{}, err
+		}
+		// Every entry, counted or not, as diffCell counts them; the
+		// state has it without reading the statements back.
+		st := c.State()
+		n = st.Counted + len(st.Invalid)
+	} else if chunk, n, err = c.ChangesMissing(since); err != nil {
+		return export.Cell{}, CellExport{}, err
+	}
+	fc := export.Cell{ID: c.ID(), Heads: c.Heads(), Changes: chunk}
+	if len(since) == 1 {
+		fc.Since = since[0]
+	}
+	return fc, CellExport{ID: c.ID(), Name: c.State().Name, Statements: n, Full: full}, nil
 }
 
 func sortedCells(all map[crdt.CellID]*crdt.Cell) []*crdt.Cell {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"trustdesk/identity"
+	"trustdesk/internal/testenv"
 )
 
 // These tests play the attacks of SCHEMA.md §4.7 with a modified client:
@@ -353,7 +354,7 @@ var (
 // excluded, the members stay members and the policy stays.
 func TestHostileHistories(t *testing.T) {
 	cases := *hostileCases
-	if raceEnabled {
+	if testenv.Race {
 		cases = min(cases, 30) // make unit runs 600 without -race
 	}
 	person(t, 0)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"trustdesk/identity"
+	"trustdesk/internal/testenv"
 )
 
 var propertyCases = flag.Int("crdt.cases", 1000, "number of random histories in TestConvergence")
@@ -24,7 +25,7 @@ var propertyCases = flag.Int("crdt.cases", 1000, "number of random histories in 
 // the state derived from the statement set alone, in any storage order.
 func TestConvergence(t *testing.T) {
 	cases := *propertyCases
-	if testing.Short() || raceEnabled {
+	if testing.Short() || testenv.Race {
 		cases = min(cases, 150)
 	}
 	person(t, 0)

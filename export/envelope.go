@@ -249,11 +249,38 @@ func envelopeError(kind error, format string, args ...any) error {
 	return fmt.Errorf("%w: %s", kind, fmt.Sprintf(format, args...))
 }
 
-// decodeEnvelope decodes and checks an envelope addressed to me. It returns
-// ErrVersion for another format version, ErrDamaged for anything that is not
-// a well-formed, canonically encoded envelope, and ErrForged if
-// the sender card or signature is invalid or me is not a recipient.
+// decodeEnvelope decodes and checks an envelope addressed to me, in the
+// steps of FORMAT.md §6 "Reading an envelope". It returns ErrVersion for
+// another format version, ErrDamaged for anything that is not a well-formed,
+// canonically encoded envelope, and ErrForged if the sender card or
+// signature is invalid or me is not a recipient.
 func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
+	w, err := decodeWireEnvelope(b) // steps 1 and 2
+	if err != nil {
+		return nil, err
+	}
+	sender, err := verifyEnvelope(b, w) // step 3
+	if err != nil {
+		return nil, err
+	}
+	f, err := checkEnvelopeFields(sender, w) // step 4
+	if err != nil {
+		return nil, err
+	}
+	// Step 5, last: was it really made for me? A valid envelope signed for
+	// others and encrypted again to me is a re-addressed file.
+	if _, found := slices.BinarySearchFunc(f.Recipients, me, func(a, b identity.ID) int {
+		return bytes.Compare(a[:], b[:])
+	}); !found {
+		return nil, envelopeError(ErrForged, "re-addressed: the sender did not address it to you")
+	}
+	return f, nil
+}
+
+// decodeWireEnvelope reads the version leniently, then the whole envelope
+// strictly, and requires its canonical encoding (FORMAT.md §6, reading
+// steps 1 and 2).
+func decodeWireEnvelope(b []byte) (*wireEnvelope, error) {
 	var v wireVersion
 	if err := versionMode.Unmarshal(b, &v); err != nil {
 		return nil, envelopeError(ErrDamaged, "envelope: %v", err)
@@ -274,8 +301,13 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 	if again, err := encMode.Marshal(&w); err != nil || !bytes.Equal(again, b) {
 		return nil, envelopeError(ErrDamaged, "envelope is not canonically encoded")
 	}
+	return &w, nil
+}
 
-	// Who says so, and did they say exactly this?
+// verifyEnvelope decodes the sender card of w, the envelope whose canonical
+// bytes are b, and checks that the sender signed exactly this (FORMAT.md §6,
+// reading step 3).
+func verifyEnvelope(b []byte, w *wireEnvelope) (*identity.Card, error) {
 	sender, err := identity.DecodeCard(w.Sender)
 	if err != nil {
 		return nil, envelopeError(ErrForged, "sender card: %v", err)
@@ -301,7 +333,7 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		msg = append(msg, b[1:len(b)-len(tail)]...)
 	} else {
 		// Key 9 follows the signature: encode the map without key 8.
-		unsigned := w
+		unsigned := *w
 		unsigned.Signature = nil
 		e, err := encMode.Marshal(&unsigned)
 		if err != nil {
@@ -312,7 +344,12 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 	if !sender.VerifySignature(msg, sig) {
 		return nil, envelopeError(ErrForged, "signature does not match the sender card")
 	}
+	return sender, nil
+}
 
+// checkEnvelopeFields checks every field of w against the table of
+// FORMAT.md §6 (reading step 4) and returns the file it describes.
+func checkEnvelopeFields(sender *identity.Card, w *wireEnvelope) (*File, error) {
 	f := &File{Sender: sender}
 	if w.Created == 0 || w.Created > 1<<40 {
 		return nil, envelopeError(ErrDamaged, "creation time %d out of range", w.Created)
@@ -334,10 +371,27 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		f.Recipients[i] = identity.ID(r)
 	}
 
+	var err error
+	if f.Cells, err = cellsFromWire(w); err != nil {
+		return nil, err
+	}
+	if f.Cards, err = cardsFromWire(w); err != nil {
+		return nil, err
+	}
+	if err := recoveryFromWire(w, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// cellsFromWire checks the cells of w: their ids, order, heads and changes,
+// unpacked in a version 2 or 3 envelope (FORMAT.md §6.1).
+func cellsFromWire(w *wireEnvelope) ([]Cell, error) {
 	if w.Cells == nil || len(w.Cells) > MaxCells {
 		return nil, envelopeError(ErrDamaged, "%d cells", len(w.Cells))
 	}
-	f.Cells = make([]Cell, len(w.Cells))
+	cells := make([]Cell, len(w.Cells))
+	var err error
 	for i, wc := range w.Cells {
 		if len(wc.ID) != len(crdt.CellID{}) {
 			return nil, envelopeError(ErrDamaged, "cell id of %d bytes", len(wc.ID))
@@ -345,7 +399,7 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		if i > 0 && bytes.Compare(w.Cells[i-1].ID, wc.ID) >= 0 {
 			return nil, envelopeError(ErrDamaged, "cells out of order or given twice")
 		}
-		c := &f.Cells[i]
+		c := &cells[i]
 		c.ID = crdt.CellID(wc.ID)
 		if len(wc.Heads) == 0 || len(wc.Heads) > MaxHeads {
 			return nil, envelopeError(ErrDamaged, "cell %s: %d heads", c.ID, len(wc.Heads))
@@ -370,6 +424,12 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		}
 	}
 
+	return cells, nil
+}
+
+// cardsFromWire checks and decodes the extra cards of w.
+func cardsFromWire(w *wireEnvelope) ([]*identity.Card, error) {
+	var cards []*identity.Card
 	if len(w.Cards) > MaxCards {
 		return nil, envelopeError(ErrDamaged, "%d cards", len(w.Cards))
 	}
@@ -387,29 +447,35 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		if err != nil {
 			return nil, envelopeError(ErrDamaged, "card: %v", err)
 		}
-		f.Cards = append(f.Cards, card)
+		cards = append(cards, card)
 	}
 
+	return cards, nil
+}
+
+// recoveryFromWire checks the recovery entries of w (FORMAT.md §6.2), only
+// in a version 3 envelope, and puts them into f.
+func recoveryFromWire(w *wireEnvelope, f *File) error {
 	if (w.Recovery != nil) != (w.Version >= 3) {
-		return nil, envelopeError(ErrDamaged, "recovery entries in a version %d envelope", w.Version)
+		return envelopeError(ErrDamaged, "recovery entries in a version %d envelope", w.Version)
 	}
 	if r := w.Recovery; r != nil {
 		if len(r.Pieces) == 0 && len(r.Held) == 0 {
-			return nil, envelopeError(ErrDamaged, "empty recovery entries")
+			return envelopeError(ErrDamaged, "empty recovery entries")
 		}
 		if len(r.Pieces) > MaxPieces || len(r.Held) > MaxHeld {
-			return nil, envelopeError(ErrDamaged, "%d recovery entries and %d held sets", len(r.Pieces), len(r.Held))
+			return envelopeError(ErrDamaged, "%d recovery entries and %d held sets", len(r.Pieces), len(r.Held))
 		}
 		if err := checkSorted(r.Pieces, 0); err != nil {
-			return nil, envelopeError(ErrDamaged, "recovery entries: %v", err)
+			return envelopeError(ErrDamaged, "recovery entries: %v", err)
 		}
 		for _, p := range r.Pieces {
 			if len(p) == 0 || len(p) > MaxSealedPiece {
-				return nil, envelopeError(ErrDamaged, "recovery entry of %d bytes", len(p))
+				return envelopeError(ErrDamaged, "recovery entry of %d bytes", len(p))
 			}
 		}
 		if err := checkSorted(r.Held, len(SetID{})); err != nil {
-			return nil, envelopeError(ErrDamaged, "held sets: %v", err)
+			return envelopeError(ErrDamaged, "held sets: %v", err)
 		}
 		f.Pieces = r.Pieces
 		for _, h := range r.Held {
@@ -417,14 +483,7 @@ func decodeEnvelope(me identity.ID, b []byte) (*File, error) {
 		}
 	}
 
-	// Last: was it really made for me? A valid envelope signed for others
-	// and encrypted again to me is a re-addressed file.
-	if _, found := slices.BinarySearchFunc(f.Recipients, me, func(a, b identity.ID) int {
-		return bytes.Compare(a[:], b[:])
-	}); !found {
-		return nil, envelopeError(ErrForged, "re-addressed: the sender did not address it to you")
-	}
-	return f, nil
+	return nil
 }
 
 // checkSorted reports whether bs is strictly increasing (sorted, no

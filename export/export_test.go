@@ -10,6 +10,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/testenv"
 )
 
 // seal seals f from person 0 to the given persons, failing the test on error.
@@ -380,7 +381,7 @@ func TestSizesArePadded(t *testing.T) {
 	// file's size tells only the recipient bucket and that length.
 	cell := testCell(t, 0)
 	n := 60
-	if raceEnabled {
+	if testenv.Race {
 		n = 15
 	}
 	for k := range n {

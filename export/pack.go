@@ -120,115 +120,152 @@ func unpackChanges(b []byte) ([]byte, error) {
 	if len(b) == 0 || b[0] != packedMagic {
 		return b, nil
 	}
-	b = b[1:]
-	out := make([]byte, 0, min(len(b)+len(b)/4, crdt.MaxDocumentSize))
-	var hashes [][32]byte
-	isChange := []bool{}
-	grow := func(n uint64) error {
-		if n > crdt.MaxDocumentSize || uint64(len(out))+n > crdt.MaxDocumentSize {
-			return errPacked
-		}
-		return nil
-	}
-	uvarint := func() (uint64, error) {
-		v, k := binary.Uvarint(b)
-		if k <= 0 {
-			return 0, errPacked
-		}
-		b = b[k:]
-		return v, nil
-	}
-	for len(b) > 0 {
-		kind := b[0]
-		b = b[1:]
+	u := &unpacker{b: b[1:]}
+	u.out = make([]byte, 0, min(len(u.b)+len(u.b)/4, crdt.MaxDocumentSize))
+	for len(u.b) > 0 {
+		kind := u.b[0]
+		u.b = u.b[1:]
+		var err error
 		switch kind {
 		case itemVerbatim:
-			n, err := uvarint()
-			if err != nil || n > uint64(len(b)) {
-				return nil, errPacked
-			}
-			if err := grow(n); err != nil {
-				return nil, err
-			}
-			typ, _, chunk, rest, ok := splitChunk(b[:n])
-			if !ok || len(rest) != 0 {
-				return nil, errPacked
-			}
-			out = append(out, chunk...)
-			hashes = append(hashes, chunkHash(chunk))
-			isChange = append(isChange, typ == chunkChange)
-			b = b[n:]
+			err = u.verbatim()
 		case itemRaw:
-			n, err := uvarint()
-			if err != nil || n > uint64(len(b)) {
-				return nil, errPacked
-			}
-			if err := grow(n); err != nil {
-				return nil, err
-			}
-			out = append(out, b[:n]...)
-			hashes = append(hashes, [32]byte{})
-			isChange = append(isChange, false)
-			b = b[n:]
+			err = u.raw()
 		case itemPacked:
-			deps, err := uvarint()
-			if err != nil || deps > uint64(len(b)) {
-				return nil, errPacked
-			}
-			// The chunk is written straight into out: header with a
-			// checksum to fill in, then the contents.
-			start := len(out)
-			out = append(out, chunkMagic...)
-			out = append(out, 0, 0, 0, 0, chunkChange)
-			lenAt := len(out)
-			out = append(out, make([]byte, binary.MaxVarintLen64)...) // room for the length
-			contentsAt := len(out)
-			out = binary.AppendUvarint(out, deps)
-			for range deps {
-				ref, err := uvarint()
-				if err != nil {
-					return nil, errPacked
-				}
-				switch {
-				case ref == 0:
-					if len(b) < 32 {
-						return nil, errPacked
-					}
-					out = append(out, b[:32]...)
-					b = b[32:]
-				case ref <= uint64(len(hashes)) && isChange[len(hashes)-int(ref)]:
-					h := hashes[len(hashes)-int(ref)]
-					out = append(out, h[:]...)
-				default:
-					return nil, errPacked
-				}
-				if len(out) > crdt.MaxDocumentSize {
-					return nil, errPacked
-				}
-			}
-			n, err := uvarint()
-			if err != nil || n > uint64(len(b)) {
-				return nil, errPacked
-			}
-			if err := grow(n); err != nil {
-				return nil, err
-			}
-			out = append(out, b[:n]...)
-			b = b[n:]
-			// Now the length is known: write it and close the gap.
-			length := binary.AppendUvarint(nil, uint64(len(out)-contentsAt))
-			copy(out[lenAt:], length)
-			out = append(out[:lenAt+len(length)], out[contentsAt:]...)
-			h := chunkHash(out[start:])
-			copy(out[start+4:start+chunkHeadSize], h[:4])
-			hashes = append(hashes, h)
-			isChange = append(isChange, true)
+			err = u.packed()
 		default:
-			return nil, errPacked
+			err = errPacked
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
-	if len(out) == 0 {
+	if len(u.out) == 0 {
 		return nil, errPacked
 	}
-	return out, nil
+	return u.out, nil
+}
+
+// unpacker reads a packed changes field (FORMAT.md §6.1) one item at a
+// time.
+type unpacker struct {
+	b   []byte // what is left to read
+	out []byte // the Automerge bytes restored so far
+	// hashes and isChange are, for every chunk in out in order, its hash
+	// and whether it is a change (which a packed item's deps may refer to).
+	hashes   [][32]byte
+	isChange []bool
+}
+
+// grow reports whether n more bytes still fit in out.
+func (u *unpacker) grow(n uint64) error {
+	if n > crdt.MaxDocumentSize || uint64(len(u.out))+n > crdt.MaxDocumentSize {
+		return errPacked
+	}
+	return nil
+}
+
+func (u *unpacker) uvarint() (uint64, error) {
+	v, k := binary.Uvarint(u.b)
+	if k <= 0 {
+		return 0, errPacked
+	}
+	u.b = u.b[k:]
+	return v, nil
+}
+
+// sized reads a length and that many bytes, which must fit in out.
+func (u *unpacker) sized() ([]byte, error) {
+	n, err := u.uvarint()
+	if err != nil || n > uint64(len(u.b)) {
+		return nil, errPacked
+	}
+	if err := u.grow(n); err != nil {
+		return nil, err
+	}
+	p := u.b[:n]
+	u.b = u.b[n:]
+	return p, nil
+}
+
+// verbatim reads an item that holds one whole chunk, as it was.
+func (u *unpacker) verbatim() error {
+	p, err := u.sized()
+	if err != nil {
+		return err
+	}
+	typ, _, chunk, rest, ok := splitChunk(p)
+	if !ok || len(rest) != 0 {
+		return errPacked
+	}
+	u.out = append(u.out, chunk...)
+	u.hashes = append(u.hashes, chunkHash(chunk))
+	u.isChange = append(u.isChange, typ == chunkChange)
+	return nil
+}
+
+// raw reads an item of bytes that are not a chunk.
+func (u *unpacker) raw() error {
+	p, err := u.sized()
+	if err != nil {
+		return err
+	}
+	u.out = append(u.out, p...)
+	u.hashes = append(u.hashes, [32]byte{})
+	u.isChange = append(u.isChange, false)
+	return nil
+}
+
+// packed reads a change chunk written without its checksum, whose deps are
+// given by reference to earlier changes where possible, and restores it.
+func (u *unpacker) packed() error {
+	deps, err := u.uvarint()
+	if err != nil || deps > uint64(len(u.b)) {
+		return errPacked
+	}
+	// The chunk is written straight into out: header with a checksum to
+	// fill in, then the contents.
+	start := len(u.out)
+	u.out = append(u.out, chunkMagic...)
+	u.out = append(u.out, 0, 0, 0, 0, chunkChange)
+	lenAt := len(u.out)
+	u.out = append(u.out, make([]byte, binary.MaxVarintLen64)...) // room for the length
+	contentsAt := len(u.out)
+	u.out = binary.AppendUvarint(u.out, deps)
+	for range deps {
+		ref, err := u.uvarint()
+		if err != nil {
+			return errPacked
+		}
+		switch {
+		case ref == 0:
+			if len(u.b) < 32 {
+				return errPacked
+			}
+			u.out = append(u.out, u.b[:32]...)
+			u.b = u.b[32:]
+		case ref <= uint64(len(u.hashes)) && u.isChange[len(u.hashes)-int(ref)]:
+			h := u.hashes[len(u.hashes)-int(ref)]
+			u.out = append(u.out, h[:]...)
+		default:
+			return errPacked
+		}
+		if len(u.out) > crdt.MaxDocumentSize {
+			return errPacked
+		}
+	}
+	p, err := u.sized()
+	if err != nil {
+		return err
+	}
+	u.out = append(u.out, p...)
+	// Now the length is known: write it and close the gap.
+	length := binary.AppendUvarint(nil, uint64(len(u.out)-contentsAt))
+	copy(u.out[lenAt:], length)
+	u.out = append(u.out[:lenAt+len(length)], u.out[contentsAt:]...)
+	h := chunkHash(u.out[start:])
+	copy(u.out[start+4:start+chunkHeadSize], h[:4])
+	u.hashes = append(u.hashes, h)
+	u.isChange = append(u.isChange, true)
+	return nil
 }

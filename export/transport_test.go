@@ -14,6 +14,7 @@ import (
 	"filippo.io/age"
 
 	"trustdesk/identity"
+	"trustdesk/internal/testenv"
 )
 
 func TestRecipientBuckets(t *testing.T) {
@@ -69,7 +70,7 @@ func TestDamaged(t *testing.T) {
 		t.Fatal(err)
 	}
 	step := 1
-	if raceEnabled {
+	if testenv.Race {
 		step = 16
 	}
 	check := func(t *testing.T, what string, i int, b []byte) {

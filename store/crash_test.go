@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"trustdesk/internal/testenv"
 )
 
 // TestMain lets the test binary serve as the child of
@@ -58,7 +60,7 @@ func rekeyChild(home string) int {
 // with exactly one of the two passphrases, passes the integrity check and
 // reads every record as before.
 func TestChangePassphraseKilled(t *testing.T) {
-	if testing.Short() || raceEnabled {
+	if testing.Short() || testenv.Race {
 		t.Skip("slow: starts 40 processes; run without -race and -short")
 	}
 	exe, err := os.Executable()

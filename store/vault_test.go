@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"filippo.io/age"
+
+	"trustdesk/internal/testenv"
 )
 
 // sealedVault returns the sealed vault key as stored.
@@ -79,7 +81,7 @@ func TestDefaultWorkFactor(t *testing.T) {
 	// sealed vault. Sealing at 18 for real takes about a second, and ten
 	// or more under the race detector, so that run is left to the plain
 	// test run (and to BenchmarkUnlock, which checks it too).
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("factor-18 seal skipped under the race detector")
 	}
 	// Create seals once at the default work factor and needs no unlock, so

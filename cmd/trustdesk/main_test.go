@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"trustdesk/internal/testenv"
 )
 
 // TestBinary builds the real program and checks what a person sees in a
@@ -18,7 +20,7 @@ func TestBinary(t *testing.T) {
 	}
 	bin := filepath.Join(t.TempDir(), "trustdesk")
 	args := []string{"build", "-o", bin}
-	if raceEnabled {
+	if testenv.Race {
 		args = append(args, "-race") // reuses what go test -race compiled
 	}
 	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {

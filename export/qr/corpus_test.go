@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"trustdesk/internal/testenv"
 )
 
 // The camera-like corpus: pictures of sequence frames as a 640×480 webcam
@@ -315,7 +317,7 @@ func corpusPerStep() int {
 	switch {
 	case os.Getenv("TRUSTDESK_FULL_CORPUS") == "1":
 		return 20
-	case raceEnabled || testing.Short():
+	case testenv.Race || testing.Short():
 		return 3
 	}
 	return 8

@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"trustdesk/internal/testenv"
 )
 
 // writeHugePNG writes a side×side 16-bit RGB PNG that shows the card's QR
@@ -112,7 +114,7 @@ func TestHugePictureMemory(t *testing.T) {
 		fmt.Printf("read: %s\n", b)
 		return
 	}
-	if raceEnabled {
+	if testenv.Race {
 		t.Skip("the race detector multiplies memory use; make unit runs this test without it")
 	}
 	if runtime.GOOS != "linux" {

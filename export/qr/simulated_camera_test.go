@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"trustdesk/internal/testenv"
 )
 
 // TestSimulatedCamera films a 50 KB sync file the way a webcam would see a
@@ -20,7 +22,7 @@ import (
 func TestSimulatedCamera(t *testing.T) {
 	for _, p := range []Profile{Normal, Dense, Robust} {
 		size := 50_000
-		if testing.Short() || raceEnabled && p != Normal {
+		if testing.Short() || testenv.Race && p != Normal {
 			size = 8_000
 		}
 		t.Run(p.String(), func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"trustdesk/core"
+	"trustdesk/internal/demo"
 )
 
 func demoCommand() *command {
@@ -60,9 +61,9 @@ func runDemo(r *runner, o *opts, args []string) error {
 	w := r.env.Stdout
 	// Progress: the story's months, as they are played (it takes about
 	// half a minute).
-	fmt.Fprintf(w, "Making the demo world in %s (under a minute).\nPlaying its %d months:", home, core.DemoMonths)
+	fmt.Fprintf(w, "Making the demo world in %s (under a minute).\nPlaying its %d months:", home, demo.Months)
 	start := time.Now()
-	d, err := core.BuildDemoProgress(context.Background(), home, []byte(core.DemoPassphrase), r.env.Options, func(month int) {
+	d, err := demo.BuildProgress(context.Background(), home, []byte(demo.Passphrase), r.env.Options, func(month int) {
 		fmt.Fprintf(w, " %d", month)
 	})
 	fmt.Fprintln(w)
@@ -79,9 +80,9 @@ func runDemo(r *runner, o *opts, args []string) error {
 		fmt.Fprintln(w)
 	}
 	h := shellQuote(home)
-	fmt.Fprintf(w, "The passphrase is:  %s\n\n", core.DemoPassphrase)
+	fmt.Fprintf(w, "The passphrase is:  %s\n\n", demo.Passphrase)
 	fmt.Fprintf(w, "Open the app on it:\n  trustdesk --home %s\n\n", h)
-	fmt.Fprintf(w, "Or look around from the terminal (the passphrase can come from TRUSTDESK_PASSPHRASE=%s):\n", core.DemoPassphrase)
+	fmt.Fprintf(w, "Or look around from the terminal (the passphrase can come from TRUSTDESK_PASSPHRASE=%s):\n", demo.Passphrase)
 	for _, c := range []string{
 		"rep",
 		"rep " + shellQuote(d.Flagged),

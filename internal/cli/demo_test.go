@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"trustdesk/core"
+	"trustdesk/internal/demo"
 )
 
 // demo runs "trustdesk demo ARGS" (--home only where ARGS say so).
@@ -39,7 +39,7 @@ func TestDemo(t *testing.T) {
 
 	// The home opens with the passphrase it printed and shows the world.
 	w.fails(1, "cell", "list")
-	w.vars["TRUSTDESK_PASSPHRASE"] = core.DemoPassphrase
+	w.vars["TRUSTDESK_PASSPHRASE"] = demo.Passphrase
 	cells := w.ok("cell", "list")
 	for _, name := range []string{"Night market stalls", "Ride share north", "Clinic volunteers"} {
 		if !strings.Contains(cells, name) {

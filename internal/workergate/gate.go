@@ -3,10 +3,10 @@
 // in the child process (as with a slow or stuck worker).
 //
 // A test makes a [Gate], passes [Gate.Env] to the [crdt.Checker] of the
-// service under test, and the test binary's TestMain calls [WaitIfGated]
-// before serving as the worker. A worker then writes a note that it is
-// waiting ([Gate.Waiting] returns once it did) and waits until
-// [Gate.Open].
+// service under test, and the test binary's TestMain is [Main], which lets
+// the binary serve as the worker and calls [WaitIfGated] first. A worker
+// then writes a note that it is waiting ([Gate.Waiting] returns once it
+// did) and waits until [Gate.Open].
 //
 // [crdt.Checker]: trustdesk/crdt.Checker
 package workergate

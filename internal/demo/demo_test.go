@@ -1,4 +1,4 @@
-package core
+package demo
 
 import (
 	"context"
@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"trustdesk/core"
 	"trustdesk/crdt"
+	"trustdesk/internal/workergate"
 	"trustdesk/reputation"
 )
 
@@ -23,17 +25,17 @@ func TestDemo(t *testing.T) {
 	// Under the race detector every checking worker would otherwise wait a
 	// second before exiting, and the world takes about ninety sync files.
 	opt.Checker = &crdt.Checker{Env: []string{"GORACE=atexit_sleep_ms=0"}}
-	d, err := BuildDemo(context.Background(), home, []byte(DemoPassphrase), opt)
+	d, err := Build(context.Background(), home, []byte(Passphrase), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := BuildDemo(context.Background(), home, []byte(DemoPassphrase), opt); !errors.Is(err, ErrIdentityExists) {
-		t.Fatalf("second build into the same home: %v, want ErrIdentityExists", err)
+	if _, err := Build(context.Background(), home, []byte(Passphrase), opt); !errors.Is(err, core.ErrIdentityExists) {
+		t.Fatalf("second build into the same home: %v, want core.ErrIdentityExists", err)
 	}
-	if _, err := Unlock(home, []byte("not demo"), opt); !errors.Is(err, ErrWrongPassphrase) {
+	if _, err := core.Unlock(home, []byte("not demo"), opt); !errors.Is(err, core.ErrWrongPassphrase) {
 		t.Fatalf("unlock with another passphrase: %v", err)
 	}
-	s, err := Unlock(home, []byte(DemoPassphrase), opt)
+	s, err := core.Unlock(home, []byte(Passphrase), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +51,8 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]*Contact{}
-	verified := map[Verification]int{}
+	byName := map[string]*core.Contact{}
+	verified := map[core.Verification]int{}
 	for _, c := range contacts {
 		byName[c.Name()] = c
 		verified[c.Verified]++
@@ -69,10 +71,10 @@ func TestDemo(t *testing.T) {
 	if len(d.People) != len(contacts) {
 		t.Errorf("the story has %d people, the viewer's contacts are %d", len(d.People), len(contacts))
 	}
-	if verified[InPerson] < 3 || verified[Introduced] < 3 || verified[Unverified] != 1 {
+	if verified[core.InPerson] < 3 || verified[core.Introduced] < 3 || verified[core.Unverified] != 1 {
 		t.Errorf("verification of the contacts: %v", verified)
 	}
-	if c := byName[d.Pasted]; c == nil || c.Verified != Unverified {
+	if c := byName[d.Pasted]; c == nil || c.Verified != core.Unverified {
 		t.Errorf("the pasted card of %s: %+v", d.Pasted, c)
 	}
 	for _, c := range contacts {
@@ -98,20 +100,6 @@ func TestDemo(t *testing.T) {
 		if c.Me != crdt.StatusMember {
 			t.Errorf("the viewer is %q in %s", c.Me, c.Name)
 		}
-		founders[c.state.Founder.String()] = true
-		if len(c.state.Invalid) > 0 {
-			t.Errorf("%s: statements that do not count: %+v", c.Name, c.state.Invalid)
-		}
-		for _, r := range c.state.Ratings {
-			months[r.Rating.Day[:7]] = true
-		}
-		for _, m := range c.Members {
-			memberships[m.Name]++
-			if m.Status == crdt.StatusMember && len(m.VouchedBy) == 0 && m.ID != c.state.Founder {
-				t.Errorf("%s is a member of %s without a vouch", m.Name, c.Name)
-			}
-		}
-		// Every statement is its author's, as received through sync files.
 		doc, err := s.CellDocument(c.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -120,8 +108,23 @@ func TestDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		state := loaded.State()
+		founders[state.Founder.String()] = true
+		if len(state.Invalid) > 0 {
+			t.Errorf("%s: statements that do not count: %+v", c.Name, state.Invalid)
+		}
+		for _, r := range state.Ratings {
+			months[r.Rating.Day[:7]] = true
+		}
+		for _, m := range c.Members {
+			memberships[m.Name]++
+			if m.Status == crdt.StatusMember && len(m.VouchedBy) == 0 && m.ID != state.Founder {
+				t.Errorf("%s is a member of %s without a vouch", m.Name, c.Name)
+			}
+		}
+		// Every statement is its author's, as received through sync files.
 		for _, st := range loaded.Statements() {
-			card := c.state.Cards[st.Author]
+			card := state.Cards[st.Author]
 			if card == nil {
 				t.Fatalf("%s: no card for the author of a statement", c.Name)
 			}
@@ -151,7 +154,7 @@ func TestDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var excluded *MemberView
+	var excluded *core.MemberView
 	for i, m := range cell.Members {
 		if m.Name == d.Excluded {
 			excluded = &cell.Members[i]
@@ -257,15 +260,15 @@ func TestDemo(t *testing.T) {
 
 func TestDemoRefusesUsedHome(t *testing.T) {
 	home := t.TempDir()
-	s, err := Init(home, "Someone", []byte("pw"), testOptions)
+	s, err := core.Init(home, "Someone", []byte("pw"), testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	if _, err := BuildDemo(context.Background(), home, []byte(DemoPassphrase), testOptions); !errors.Is(err, ErrIdentityExists) {
+	if _, err := Build(context.Background(), home, []byte(Passphrase), testOptions); !errors.Is(err, core.ErrIdentityExists) {
 		t.Fatalf("demo into a used home: %v", err)
 	}
-	s, err = Unlock(home, []byte("pw"), testOptions)
+	s, err = core.Unlock(home, []byte("pw"), testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +276,13 @@ func TestDemoRefusesUsedHome(t *testing.T) {
 	if s.Card().Pseudonym != "Someone" {
 		t.Fatalf("the home now belongs to %q", s.Card().Pseudonym)
 	}
-	if _, err := BuildDemo(context.Background(), filepath.Join(t.TempDir(), "x"), nil, testOptions); !errors.Is(err, ErrEmptyPassphrase) {
+	if _, err := Build(context.Background(), filepath.Join(t.TempDir(), "x"), nil, testOptions); !errors.Is(err, core.ErrEmptyPassphrase) {
 		t.Fatalf("empty passphrase: %v", err)
 	}
 }
+
+// testOptions make homes with a low passphrase cost.
+var testOptions = core.Options{WorkFactor: 10}
+
+// TestMain lets the test binary serve as the checking worker.
+func TestMain(m *testing.M) { workergate.Main(m) }

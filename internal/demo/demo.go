@@ -1,4 +1,12 @@
-package core
+// Package demo builds trustdesk's demo world: a small story of three cells,
+// 22 people and eight months of ratings, seen through one person's eyes,
+// for `trustdesk demo`, `make demo`, the screenshots and the app's tests.
+//
+// It is built only on the public API of [trustdesk/core]: every person of
+// the story has a home of their own, and what they do reaches the viewer's
+// home only through sync files. [Build] fills a home; [World] tells what is
+// in it.
+package demo
 
 import (
 	"context"
@@ -11,12 +19,13 @@ import (
 	"sync"
 	"time"
 
+	"trustdesk/core"
 	"trustdesk/crdt"
 )
 
-// DemoPassphrase is the passphrase that seals a demo home made by the
+// Passphrase is the passphrase that seals a demo home made by the
 // command line and `make demo`.
-const DemoPassphrase = "demo"
+const Passphrase = "demo"
 
 // demoWorkFactor is the passphrase cost of the throwaway homes of the other
 // people in a demo world: they are deleted as soon as the world is built.
@@ -44,9 +53,9 @@ const (
 // demoRing are the six new accounts Rook brings into the night market.
 var demoRing = []string{"Deals4U", "Lina K", "Marko 77", "SunnyTrader", "Oleg B", "Vera M"}
 
-// Demo describes the world [BuildDemo] made, so that a caller can tell its
+// World describes the world [Build] made, so that a caller can tell its
 // story. Names are pseudonyms as the viewer's device shows them.
-type Demo struct {
+type World struct {
 	// Viewer is the pseudonym of the person whose home was filled.
 	Viewer string
 	// People lists everyone else who has a real identity in the world,
@@ -86,7 +95,7 @@ type Demo struct {
 	Story []string
 }
 
-// BuildDemo fills home, which must hold no identity yet, with a demo world
+// Build fills home, which must hold no identity yet, with a demo world
 // seen by one person, Mara: three cells of a neighbourhood's mutual aid and
 // informal market, 22 people and their ratings over eight months, an
 // exclusion, a person flagged unsafe and a ring of fake accounts.
@@ -98,25 +107,29 @@ type Demo struct {
 // only through sync files, as they would in life. Only Mara's home remains,
 // sealed by passphrase with opt (whose clock, if set, gives the day the
 // story ends).
-func BuildDemo(ctx context.Context, home string, passphrase []byte, opt Options) (*Demo, error) {
-	return BuildDemoProgress(ctx, home, passphrase, opt, nil)
+func Build(ctx context.Context, home string, passphrase []byte, opt core.Options) (*World, error) {
+	return BuildProgress(ctx, home, passphrase, opt, nil)
 }
 
-// DemoMonths is the number of months the demo's story spans; progress of
-// [BuildDemoProgress] counts them.
-const DemoMonths = int(demoSpan / (30 * 24 * time.Hour))
+// Months is the number of months the demo's story spans; progress of
+// [BuildProgress] counts them.
+const Months = int(demoSpan / (30 * 24 * time.Hour))
 
-// BuildDemoProgress is [BuildDemo] that also tells progress, if not nil,
+// BuildProgress is [Build] that also tells progress, if not nil,
 // each time the story reaches a new month: month runs from 1 to
-// [DemoMonths], in order, each told once.
-func BuildDemoProgress(ctx context.Context, home string, passphrase []byte, opt Options, progress func(month int)) (*Demo, error) {
+// [Months], in order, each told once.
+func BuildProgress(ctx context.Context, home string, passphrase []byte, opt core.Options, progress func(month int)) (*World, error) {
 	if len(passphrase) == 0 {
-		return nil, ErrEmptyPassphrase
+		return nil, core.ErrEmptyPassphrase
 	}
-	if HasIdentity(home) {
-		return nil, ErrIdentityExists
+	if core.HasIdentity(home) {
+		return nil, core.ErrIdentityExists
 	}
-	end := opt.now().Truncate(time.Hour)
+	end := time.Now()
+	if opt.Now != nil {
+		end = opt.Now()
+	}
+	end = end.UTC().Truncate(time.Hour)
 	tmp, err := os.MkdirTemp("", "trustdesk-demo-")
 	if err != nil {
 		return nil, err
@@ -133,20 +146,20 @@ func BuildDemoProgress(ctx context.Context, home string, passphrase []byte, opt 
 	defer w.close()
 	viewerOpt := opt
 	viewerOpt.Now = w.now
-	v, err := Init(home, demoViewer, passphrase, viewerOpt)
+	v, err := core.Init(home, demoViewer, passphrase, viewerOpt)
 	if err != nil {
 		return nil, err
 	}
 	w.viewer = w.add(demoViewer, v)
 	if err := w.script(); err != nil {
 		w.close()
-		_ = Wipe(home)
+		_ = core.Wipe(home)
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d, err := w.describe()
 	if err != nil {
 		w.close()
-		_ = Wipe(home)
+		_ = core.Wipe(home)
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return d, nil
@@ -155,7 +168,7 @@ func BuildDemoProgress(ctx context.Context, home string, passphrase []byte, opt 
 // demoPerson is one person of the demo world with their own home.
 type demoPerson struct {
 	name string
-	s    *Service
+	s    *core.Service
 	// pending lists the cells where this person made changes the viewer
 	// has not received yet; true if a change concerns membership (a vouch
 	// or a vote), false if they are ratings only.
@@ -178,7 +191,7 @@ type version struct{ all, members int }
 type demoWorld struct {
 	ctx    context.Context
 	tmp    string
-	opt    Options
+	opt    core.Options
 	start  time.Time
 	mu     sync.Mutex
 	clock  time.Time
@@ -202,7 +215,7 @@ type demoWorld struct {
 
 // tell gives progress every month up to the one of day n of the story.
 func (w *demoWorld) tell(n int) {
-	month := min(n/30+1, DemoMonths)
+	month := min(n/30+1, Months)
 	for w.progress != nil && w.told < month {
 		w.told++
 		w.progress(w.told)
@@ -235,7 +248,7 @@ func (w *demoWorld) close() {
 	w.order = nil
 }
 
-func (w *demoWorld) add(name string, s *Service) *demoPerson {
+func (w *demoWorld) add(name string, s *core.Service) *demoPerson {
 	p := &demoPerson{name: name, s: s, pending: map[crdt.CellID]bool{}, seen: map[crdt.CellID]version{}}
 	w.people[name] = p
 	w.order = append(w.order, p)
@@ -258,8 +271,8 @@ func (w *demoWorld) person(name string) (*demoPerson, error) {
 	if p, ok := w.people[name]; ok {
 		return p, nil
 	}
-	opt := Options{WorkFactor: demoWorkFactor, Now: w.now, Checker: w.opt.Checker}
-	s, err := Init(filepath.Join(w.tmp, fmt.Sprint(len(w.order))), name, []byte(DemoPassphrase), opt)
+	opt := core.Options{WorkFactor: demoWorkFactor, Now: w.now, Checker: w.opt.Checker}
+	s, err := core.Init(filepath.Join(w.tmp, fmt.Sprint(len(w.order))), name, []byte(Passphrase), opt)
 	if err != nil {
 		return nil, err
 	}
@@ -268,23 +281,23 @@ func (w *demoWorld) person(name string) (*demoPerson, error) {
 
 // knows reports whether p holds a contact for q.
 func knows(p, q *demoPerson) bool {
-	_, err := p.s.cardOf(q.s.Card().ID())
+	_, err := p.s.Contact(q.s.Card().ID())
 	return err == nil
 }
 
 // meet has a and b exchange cards face to face.
 func (w *demoWorld) meet(a, b *demoPerson) error {
-	if _, err := a.s.addCard(b.s.Card(), "", true); err != nil {
+	if _, err := a.s.AddContact(b.s.Card().String(), "", true); err != nil {
 		return err
 	}
-	_, err := b.s.addCard(a.s.Card(), "", true)
+	_, err := b.s.AddContact(a.s.Card().String(), "", true)
 	return err
 }
 
 // deliver sends what from has of cells to one person as a sync file.
-func (w *demoWorld) deliver(from, to *demoPerson, cells ...crdt.CellID) (*ImportSummary, error) {
+func (w *demoWorld) deliver(from, to *demoPerson, cells ...crdt.CellID) (*core.ImportSummary, error) {
 	id := to.s.Card().ID()
-	res, err := from.s.Export(ExportRequest{To: &id, Cells: cells})
+	res, err := from.s.Export(core.ExportRequest{To: &id, Cells: cells})
 	if err != nil {
 		return nil, fmt.Errorf("%s exporting to %s: %w", from.name, to.name, err)
 	}
@@ -638,9 +651,9 @@ func (w *demoWorld) script() error {
 }
 
 // describe checks the world came out as the story says and tells it.
-func (w *demoWorld) describe() (*Demo, error) {
+func (w *demoWorld) describe() (*World, error) {
 	v := w.viewer.s
-	d := &Demo{
+	d := &World{
 		Viewer:     demoViewer,
 		Cells:      []string{demoNightMarket, demoRideShare, demoClinic},
 		Excluded:   demoExcluded,
@@ -662,7 +675,7 @@ func (w *demoWorld) describe() (*Demo, error) {
 		return nil, err
 	}
 	for _, c := range contacts {
-		if c.Verified == InPerson {
+		if c.Verified == core.InPerson {
 			d.Verified = append(d.Verified, c.Name())
 		}
 	}
@@ -751,4 +764,22 @@ func percentWords(f float64) string {
 		return "less than 1%"
 	}
 	return fmt.Sprintf("%.0f%%", 100*f)
+}
+
+// joinAnd joins parts as "a, b and c". (It and plural copy core's helpers of
+// the same names until one vocabulary package serves the app, the command
+// line and the demo.)
+func joinAnd(parts []string) string {
+	if len(parts) <= 1 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// plural writes n with the word in one or many, as "1 vote" or "2 votes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
