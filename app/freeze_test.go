@@ -53,7 +53,11 @@ func TestImportLeavesWindowFree(t *testing.T) {
 
 	// What showing each screen costs with no import under way: the
 	// blocked time is what it takes beyond that.
-	const limit = 100 * time.Millisecond
+	// The bar is 100 ms, and the log shows each screen against it. A
+	// screen that waited for the held-up check would not be shown while
+	// the gate is closed, so the test fails only beyond 2 s: a busy machine
+	// running every package's tests under -race must not fail it.
+	const limit, waited = 100 * time.Millisecond, 2 * time.Second
 	show := func(i int) func() error {
 		return func() error {
 			u.Tabs.SelectIndex(i)
@@ -69,7 +73,7 @@ func TestImportLeavesWindowFree(t *testing.T) {
 		t.Helper()
 		for i, item := range u.Tabs.Items {
 			took := workergate.BlockedFor(t, item.Text, normal[i]+limit, show(i))
-			if took > normal[i]+limit {
+			if took > normal[i]+waited {
 				t.Errorf("%s: showing %s took %v (%v with no import): the window waited for the check", when, item.Text, took, normal[i])
 			}
 			t.Logf("%s: showing %s took %v (%v with no import)", when, item.Text, took, normal[i])

@@ -52,7 +52,11 @@ func TestImportDoesNotBlockScreens(t *testing.T) {
 	}()
 	g.Waiting()
 
-	const limit = 100 * time.Millisecond
+	// The bar is 100 ms, and the log shows each call against it. A call
+	// that waited for the held-up check would never return while the gate
+	// is closed, so the test fails only beyond 2 s: a busy machine running
+	// every package's tests under -race must not fail it.
+	const limit, waited = 100 * time.Millisecond, 2 * time.Second
 	calls := map[string]func() error{
 		"Cells":      func() error { _, err := b.Cells(); return err },
 		"Contacts":   func() error { _, err := b.Contacts(); return err },
@@ -61,7 +65,7 @@ func TestImportDoesNotBlockScreens(t *testing.T) {
 	}
 	for what, call := range calls {
 		took := workergate.BlockedFor(t, what, limit, call)
-		if took > limit {
+		if took > waited {
 			t.Errorf("%s waited %v for the import being checked", what, took)
 		}
 		t.Logf("%s took %v while the import was being checked", what, took)
