@@ -131,8 +131,9 @@ unit:
 	$(GO) test -race -shuffle=on ./...
 	$(call section,peak memory of reading a huge picture without -race)
 	$(GO) test -count=1 -run '^TestHugePictureMemory$$' ./export/qr
-	$(call section,600 hostile histories without -race)
-	$(GO) test -count=1 -run '^TestHostileHistories$$' ./crdt -crdt.hostile 600
+	$(call section,hostile histories without -race: 400 quiet and 300 with fakes)
+	$(GO) test -count=1 -run '^TestHostileHistories$$' ./crdt -crdt.hostile 400
+	$(GO) test -count=1 -run '^TestHostileHistories$$' ./crdt -crdt.hostile 300 -crdt.mode fakes
 
 # 100 imports and 40 passphrase changes killed with SIGKILL: without -race,
 # where each child starts in a fraction of a second (the -race run skips
