@@ -142,13 +142,9 @@ func (s *StartScreen) create() {
 		s.CreateMessage.SetText(msg)
 		s.CreateMessage.Show()
 	}
-	p, again := s.NewPassphrase.Text, s.Repeat.Text
-	if _, ok := passphraseHint(p); !ok {
-		say("Choose a longer passphrase: at least 8 characters, better a few words.")
-		return
-	}
-	if p != again {
-		say(explain(core.ErrPassphraseMismatch))
+	p := s.NewPassphrase.Text
+	if msg := passphraseProblem(p, s.Repeat.Text); msg != "" {
+		say(msg)
 		return
 	}
 	if s.Name.Text == "" {
@@ -169,6 +165,18 @@ func (s *StartScreen) create() {
 		}
 		s.u.unlocked(svc)
 	})
+}
+
+// passphraseProblem says what is wrong with a new passphrase typed twice,
+// or "" when there is nothing.
+func passphraseProblem(p, again string) string {
+	if _, ok := passphraseHint(p); !ok {
+		return "Choose a longer passphrase: at least 8 characters, better a few words."
+	}
+	if p != again {
+		return explain(core.ErrPassphraseMismatch)
+	}
+	return ""
 }
 
 // restoreBackup builds the "Restore a backup" form.

@@ -63,12 +63,8 @@ func (f *RecoverForm) start() {
 		f.Message.Show()
 	}
 	p := f.Passphrase.Text
-	if _, ok := passphraseHint(p); !ok {
-		say("Choose a longer passphrase: at least 8 characters, better a few words.")
-		return
-	}
-	if p != f.Repeat.Text {
-		say(explain(core.ErrPassphraseMismatch))
+	if msg := passphraseProblem(p, f.Repeat.Text); msg != "" {
+		say(msg)
 		return
 	}
 	if f.Name.Text == "" {

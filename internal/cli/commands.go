@@ -197,20 +197,27 @@ func wantArgs(args []string, n int, what string) error {
 	return nil
 }
 
-func runInit(r *runner, o *opts, args []string) error {
+// newHome checks what making a card in an empty home needs (no
+// arguments, a usable --name, described by nameIs, no card there yet) and
+// asks for the new passphrase twice.
+func newHome(r *runner, o *opts, args []string, nameIs string) ([]byte, error) {
 	if err := wantArgs(args, 0, "no arguments besides --name"); err != nil {
-		return err
+		return nil, err
 	}
 	if strings.TrimSpace(o.name) == "" {
-		return usagef("--name NAME is required: the name others will see on your card")
+		return nil, usagef("--name NAME is required: %s", nameIs)
 	}
 	if core.HasIdentity(r.home) {
-		return core.ErrIdentityExists
+		return nil, core.ErrIdentityExists
 	}
 	if _, err := identity.NormalizePseudonym(o.name); err != nil {
-		return err
+		return nil, err
 	}
-	p, err := r.passphrase("Choose a passphrase", true)
+	return r.passphrase("Choose a passphrase", true)
+}
+
+func runInit(r *runner, o *opts, args []string) error {
+	p, err := newHome(r, o, args, "the name others will see on your card")
 	if err != nil {
 		return err
 	}

@@ -233,19 +233,7 @@ func runGuardiansRelease(r *runner, o *opts, args []string) error {
 }
 
 func runRecoverStart(r *runner, o *opts, args []string) error {
-	if err := wantArgs(args, 0, "no arguments besides --name"); err != nil {
-		return err
-	}
-	if strings.TrimSpace(o.name) == "" {
-		return usagef("--name NAME is required: the name your guardians know you by")
-	}
-	if core.HasIdentity(r.home) {
-		return core.ErrIdentityExists
-	}
-	if _, err := identity.NormalizePseudonym(o.name); err != nil {
-		return err
-	}
-	p, err := r.passphrase("Choose a passphrase", true)
+	p, err := newHome(r, o, args, "the name your guardians know you by")
 	if err != nil {
 		return err
 	}
