@@ -324,129 +324,23 @@ func helps(i int, s *Statement, votersAgainst map[identity.ID]map[identity.ID]bo
 // people who are the subject of votes by members and who made statements
 // that change membership or rules that not every such vote had seen.
 func candidates(order []*node, base *applier, b *budget) []candidate {
-	against := map[identity.ID][]int{}
-	for i, n := range order {
-		s := n.e.stmt
-		if s.Kind != KindExclude {
-			continue
-		}
-		if j, ok := base.joinedAt[s.Author]; !ok || j < 0 {
-			continue // never a member: the vote never counted
-		}
-		against[s.Subject] = append(against[s.Subject], i)
-	}
-	if len(against) == 0 {
+	v := tallyVotes(order, base)
+	if len(v.against) == 0 {
 		return nil
 	}
-	byVoter := map[identity.ID][]identity.ID{}
-	votersAgainst := map[identity.ID]map[identity.ID]bool{}
-	for x, vs := range against {
-		votersAgainst[x] = map[identity.ID]bool{}
-		for _, v := range vs {
-			a := order[v].e.stmt.Author
-			byVoter[a] = append(byVoter[a], x)
-			votersAgainst[x][a] = true
-		}
+	mine := helpingStatements(order, v, base)
+	contested, ok := unseen(order, v.against, mine, b)
+	if !ok {
+		return nil
 	}
-	// Only someone whose statements had an effect in the first pass can
-	// have stopped an exclusion; the others need no trial. Who has a
-	// trial has all their helping statements weighed: one that did
-	// nothing in the first pass (a vote a leave took back) can matter
-	// once another is set aside.
-	mine := map[identity.ID][]int{}
-	effective := map[identity.ID]bool{}
-	for i, n := range order {
-		s := n.e.stmt
-		if len(against[s.Author]) > 0 && helps(i, s, votersAgainst, base) {
-			mine[s.Author] = append(mine[s.Author], i)
-			if base.effect[i] {
-				effective[s.Author] = true
-			}
-		}
-	}
-	for who := range mine {
-		if !effective[who] {
-			delete(mine, who)
-		}
-	}
-	// Statements placed after a vote against their author are not in that
-	// vote's past. For the others, which statements each statement has in
-	// its past is worked out in one pass in order, as bit sets over them.
-	contested := map[identity.ID][]int{}
-	bit := map[int]int{}
-	for who, own := range mine {
-		first := against[who][0] // votes are in order: the earliest placed
-		for _, i := range own {
-			if i > first {
-				contested[who] = append(contested[who], i)
-			} else {
-				bit[i] = len(bit)
-			}
-		}
-	}
-	if len(bit) > 0 {
-		past, words, ok := pastSets(order, bit, b)
-		if !ok {
-			return nil
-		}
-		for who, own := range mine {
-			for _, i := range own {
-				k, ok := bit[i]
-				if !ok {
-					continue
-				}
-				for _, v := range against[who] {
-					if past[v*words+k/64]&(1<<(k%64)) == 0 {
-						contested[who] = append(contested[who], i)
-						break
-					}
-				}
-			}
-		}
-	}
-	// Who forked their own history: an honest device builds every
-	// statement on its author's earlier ones, so two statements of one
-	// author neither of which saw the other were made by a modified
-	// client (a backdated statement beside later ones, say).
-	forked := map[identity.ID]bool{}
-	stmts := map[identity.ID][]int{}
-	bit = map[int]int{}
-	for i, n := range order {
-		if who := n.e.stmt.Author; len(contested[who]) > 0 {
-			stmts[who] = append(stmts[who], i)
-			bit[i] = len(bit)
-		}
-	}
-	if len(bit) > 0 {
-		past, words, ok := pastSets(order, bit, b)
-		if !ok {
-			return nil
-		}
-		for who, own := range stmts {
-			for k := 1; k < len(own); k++ {
-				e := bit[own[k-1]]
-				if past[own[k]*words+e/64]&(1<<(e%64)) == 0 {
-					forked[who] = true
-					break
-				}
-			}
-		}
+	forked, ok := forkers(order, contested, b)
+	if !ok {
+		return nil
 	}
 	var out []candidate
 	for who, contested := range contested {
-		votes := against[who]
 		if len(contested) == 0 {
 			continue
-		}
-		// Precedence counts the voters against who that who did not vote
-		// against: in a race of mutual votes, the side with more
-		// independent support against it loses.
-		voters := map[identity.ID]bool{}
-		for _, v := range votes {
-			voters[order[v].e.stmt.Author] = true
-		}
-		for _, v := range byVoter[who] {
-			delete(voters, v)
 		}
 		joined, ok := base.joinedAt[who]
 		if !ok || joined < 0 {
@@ -458,7 +352,7 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 				forked[who] = true
 			}
 		}
-		out = append(out, candidate{who: who, forked: forked[who], voters: len(voters), joined: joined, contested: contested, helping: mine[who]})
+		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, helping: mine[who]})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
 		if x.forked != y.forked {
@@ -476,6 +370,154 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 		return bytes.Compare(x.who[:], y.who[:])
 	})
 	return out
+}
+
+// votes are the exclusion votes by people who were ever members.
+type votes struct {
+	against       map[identity.ID][]int                // subject -> votes, in order
+	byVoter       map[identity.ID][]identity.ID        // voter -> subjects
+	votersAgainst map[identity.ID]map[identity.ID]bool // subject -> voters
+}
+
+func tallyVotes(order []*node, base *applier) votes {
+	v := votes{
+		against:       map[identity.ID][]int{},
+		byVoter:       map[identity.ID][]identity.ID{},
+		votersAgainst: map[identity.ID]map[identity.ID]bool{},
+	}
+	for i, n := range order {
+		s := n.e.stmt
+		if s.Kind != KindExclude {
+			continue
+		}
+		if j, ok := base.joinedAt[s.Author]; !ok || j < 0 {
+			continue // never a member: the vote never counted
+		}
+		v.against[s.Subject] = append(v.against[s.Subject], i)
+		v.byVoter[s.Author] = append(v.byVoter[s.Author], s.Subject)
+		if v.votersAgainst[s.Subject] == nil {
+			v.votersAgainst[s.Subject] = map[identity.ID]bool{}
+		}
+		v.votersAgainst[s.Subject][s.Author] = true
+	}
+	return v
+}
+
+// independent counts the voters against who that who did not vote
+// against: in a race of mutual votes, the side with more independent
+// support against it loses.
+func (v votes) independent(order []*node, who identity.ID) int {
+	voters := map[identity.ID]bool{}
+	for _, i := range v.against[who] {
+		voters[order[i].e.stmt.Author] = true
+	}
+	for _, x := range v.byVoter[who] {
+		delete(voters, x)
+	}
+	return len(voters)
+}
+
+// helpingStatements lists, per person with votes against them, the
+// statements of theirs that could help them (see helps). Only someone
+// whose statements had an effect in the first pass can have stopped an
+// exclusion; the others need no trial. Who has a trial has all their
+// helping statements weighed: one that did nothing in the first pass (a
+// vote a leave took back) can matter once another is set aside.
+func helpingStatements(order []*node, v votes, base *applier) map[identity.ID][]int {
+	mine := map[identity.ID][]int{}
+	effective := map[identity.ID]bool{}
+	for i, n := range order {
+		s := n.e.stmt
+		if len(v.against[s.Author]) > 0 && helps(i, s, v.votersAgainst, base) {
+			mine[s.Author] = append(mine[s.Author], i)
+			if base.effect[i] {
+				effective[s.Author] = true
+			}
+		}
+	}
+	for who := range mine {
+		if !effective[who] {
+			delete(mine, who)
+		}
+	}
+	return mine
+}
+
+// unseen returns, per person, their statements in mine that some vote
+// against them did not have in its past. Statements placed after a vote
+// against their author are not in that vote's past. For the others,
+// which statements each statement has in its past is worked out in one
+// pass in order, as bit sets over them. It reports false when the budget
+// runs out.
+func unseen(order []*node, against, mine map[identity.ID][]int, b *budget) (map[identity.ID][]int, bool) {
+	contested := map[identity.ID][]int{}
+	bit := map[int]int{}
+	for who, own := range mine {
+		first := against[who][0] // votes are in order: the earliest placed
+		for _, i := range own {
+			if i > first {
+				contested[who] = append(contested[who], i)
+			} else {
+				bit[i] = len(bit)
+			}
+		}
+	}
+	if len(bit) == 0 {
+		return contested, true
+	}
+	past, words, ok := pastSets(order, bit, b)
+	if !ok {
+		return nil, false
+	}
+	for who, own := range mine {
+		for _, i := range own {
+			k, ok := bit[i]
+			if !ok {
+				continue
+			}
+			for _, v := range against[who] {
+				if past[v*words+k/64]&(1<<(k%64)) == 0 {
+					contested[who] = append(contested[who], i)
+					break
+				}
+			}
+		}
+	}
+	return contested, true
+}
+
+// forkers returns who, of the people in contested, forked their own
+// history: an honest device builds every statement on its author's
+// earlier ones, so two statements of one author neither of which saw the
+// other were made by a modified client (a backdated statement beside
+// later ones, say). It reports false when the budget runs out.
+func forkers(order []*node, contested map[identity.ID][]int, b *budget) (map[identity.ID]bool, bool) {
+	forked := map[identity.ID]bool{}
+	stmts := map[identity.ID][]int{}
+	bit := map[int]int{}
+	for i, n := range order {
+		if who := n.e.stmt.Author; len(contested[who]) > 0 {
+			stmts[who] = append(stmts[who], i)
+			bit[i] = len(bit)
+		}
+	}
+	if len(bit) == 0 {
+		return forked, true
+	}
+	past, words, ok := pastSets(order, bit, b)
+	if !ok {
+		return nil, false
+	}
+	for who, own := range stmts {
+		for k := 1; k < len(own); k++ {
+			e := bit[own[k-1]]
+			if past[own[k]*words+e/64]&(1<<(e%64)) == 0 {
+				forked[who] = true
+				break
+			}
+		}
+	}
+	return forked, true
 }
 
 // pastSets works out, in one pass in order, which of the marked
