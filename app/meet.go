@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -14,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"trustdesk/camera"
 	"trustdesk/core"
 	"trustdesk/export/qr"
 	"trustdesk/identity"
@@ -24,14 +24,6 @@ import (
 // drawn on the Meet in person screen: large enough for a webcam across a
 // table, small enough to leave room for the scan beside it.
 const cardCodeSide = 380
-
-// FrameSource is a running camera: pictures arrive on Frames until Close.
-// [camera.Camera] is one; tests use their own.
-type FrameSource interface {
-	Frames() <-chan image.Image
-	Err() error
-	Close() error
-}
 
 // MeetScreen exchanges cards face to face: it shows my card as a large
 // QR code, scans theirs with the camera or from a picture, then shows the
@@ -43,7 +35,7 @@ type MeetScreen struct {
 
 	// OpenCamera starts the camera; it defaults to [camera.Open]. Tests
 	// replace it.
-	OpenCamera func() (FrameSource, error)
+	OpenCamera func() (qr.FrameSource, error)
 
 	// MyCode is my card's QR code, drawn at whole pixels per square.
 	MyCode *canvas.Image
@@ -75,18 +67,17 @@ type MeetScreen struct {
 	// NoMatch drops the scanned card.
 	NoMatch *widget.Button
 
-	scan     *widget.Card
-	waiting  *widget.Label
-	card     string
-	mu       sync.Mutex
-	cam      FrameSource
-	scanning chan struct{}
+	scan    *widget.Card
+	waiting *widget.Label
+	card    string
+	mu      sync.Mutex  // guards camera
+	camera  *cameraScan // the running scan, nil when none runs
 }
 
 // newMeetScreen builds the Meet in person screen.
 func newMeetScreen(u *UI) *MeetScreen {
 	s := &MeetScreen{u: u}
-	s.OpenCamera = func() (FrameSource, error) { return camera.Open(camera.Options{}) }
+	s.OpenCamera = openRealCamera
 
 	s.MyCode = canvas.NewImageFromImage(nil)
 	s.MyCode.ScaleMode = canvas.ImageScalePixels
@@ -156,57 +147,31 @@ func (s *MeetScreen) Start() {
 		s.Status.Refresh()
 		return
 	}
-	stop := make(chan struct{})
+	sc := newCameraScan()
 	s.mu.Lock()
-	s.cam, s.scanning = cam, stop
+	s.camera = sc
 	s.mu.Unlock()
 	s.Status.Importance = widget.MediumImportance
 	s.Status.SetText("Hold their code in front of the camera…")
 	s.StartCamera.Hide()
 	s.StopCamera.Show()
 	s.Preview.Show()
-	s.u.busy.Add(1)
-	go s.watch(cam, stop)
-}
-
-// watch reads pictures from cam until a card is found, the camera ends or
-// stop is closed.
-func (s *MeetScreen) watch(cam FrameSource, stop chan struct{}) {
-	defer s.u.busy.Done()
-	seen := 0
-	for {
-		select {
-		case <-stop:
-			return
-		case img, ok := <-cam.Frames():
-			if !ok {
-				err := cam.Err()
-				fyne.Do(func() {
-					s.StopScanning()
-					if err != nil {
-						s.Status.SetText(explain(err))
-					}
-				})
-				return
+	sc.start(s.u, func() (qr.FrameSource, error) { return cam, nil }, qr.ScanOptions{Code: looksLikeCard}, scanHandlers{
+		seen: func(up qr.ScanUpdate) {
+			s.Preview.Image = up.Image
+			s.Preview.Refresh()
+			s.Status.SetText(fmt.Sprintf("Looking for their code… (%d pictures checked)", up.Pictures))
+		},
+		end: func(res qr.ScanResult, err error) {
+			s.StopScanning()
+			switch {
+			case err == nil:
+				s.UseCardText(strings.TrimSpace(string(res.Code)))
+			case !errors.Is(err, qr.ErrIncomplete): // not just closed
+				s.Status.SetText(explain(err))
 			}
-			seen++
-			text, err := cardIn(img)
-			n := seen
-			fyne.DoAndWait(func() {
-				s.Preview.Image = img
-				s.Preview.Refresh()
-				if err == nil {
-					s.StopScanning()
-					s.UseCardText(text)
-					return
-				}
-				s.Status.SetText(fmt.Sprintf("Looking for their code… (%d pictures checked)", n))
-			})
-			if err == nil {
-				return
-			}
-		}
-	}
+		},
+	})
 }
 
 // cardCode draws the QR code of card text about side pixels wide, at a
@@ -224,30 +189,16 @@ func cardCode(text string, side int) image.Image {
 	return img
 }
 
-// cardIn reads the card in a camera picture.
-func cardIn(img image.Image) (string, error) {
-	data, err := qr.ReadImage(img)
-	if err != nil {
-		return "", err
-	}
-	text := strings.TrimSpace(string(data))
-	if !strings.HasPrefix(strings.ToUpper(text), "TD1") {
-		return "", errNotCard
-	}
-	return text, nil
-}
-
 // StopScanning stops the camera if it runs.
 func (s *MeetScreen) StopScanning() {
 	s.mu.Lock()
-	cam, stop := s.cam, s.scanning
-	s.cam, s.scanning = nil, nil
+	sc := s.camera
+	s.camera = nil
 	s.mu.Unlock()
-	if cam == nil {
+	if sc == nil {
 		return
 	}
-	close(stop)
-	_ = cam.Close()
+	sc.stop()
 	s.StopCamera.Hide()
 	s.StartCamera.Show()
 	s.Preview.Hide()

@@ -137,7 +137,7 @@ func TestMeetCamera(t *testing.T) {
 	// No camera.
 	{
 		m := w.u.Meet
-		m.OpenCamera = func() (FrameSource, error) {
+		m.OpenCamera = func() (qr.FrameSource, error) {
 			return nil, fmt.Errorf("open /dev/video0: %w", camera.ErrNoCamera)
 		}
 		test.Tap(m.StartCamera)
@@ -153,7 +153,7 @@ func TestMeetCamera(t *testing.T) {
 	{
 		m := w.u.Meet
 		cam := newStillCamera()
-		m.OpenCamera = func() (FrameSource, error) { return cam, nil }
+		m.OpenCamera = func() (qr.FrameSource, error) { return cam, nil }
 		test.Tap(m.StartCamera)
 		if m.StopCamera.Hidden {
 			t.Fatal("no Stop button while scanning")
@@ -187,7 +187,7 @@ func TestMeetCamera(t *testing.T) {
 		}
 		blank := image.NewGray(image.Rect(0, 0, 80, 60))
 		cam := newStillCamera(blank, code)
-		m.OpenCamera = func() (FrameSource, error) { return cam, nil }
+		m.OpenCamera = func() (qr.FrameSource, error) { return cam, nil }
 		test.Tap(m.StartCamera)
 		w.u.Wait()
 		if m.Compare.Hidden || !strings.Contains(m.TheirName.Text, "Cy") {

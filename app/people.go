@@ -275,11 +275,15 @@ func readCardPicture(r io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	text := strings.TrimSpace(string(data))
-	if !strings.HasPrefix(strings.ToUpper(text), "TD1") {
+	if !looksLikeCard(data) {
 		return "", errNotCard
 	}
-	return text, nil
+	return strings.TrimSpace(string(data)), nil
+}
+
+// looksLikeCard reports whether a QR code's text starts like a card.
+func looksLikeCard(data []byte) bool {
+	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(string(data))), "TD1")
 }
 
 // gap returns empty room width pixels wide, such as room for a scroll bar.

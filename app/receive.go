@@ -9,7 +9,6 @@ import (
 	_ "image/jpeg" // pictures of QR codes
 	_ "image/png"  // pictures of QR codes
 	"strings"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,7 +16,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"trustdesk/camera"
 	"trustdesk/core"
 	"trustdesk/export"
 	"trustdesk/export/qr"
@@ -276,22 +274,6 @@ func (s *SyncScreen) DiscardPreview() {
 	s.preview.Hide()
 }
 
-// frameSource is what the scanner reads pictures from: the camera, or a
-// stand-in in tests.
-type frameSource interface {
-	Frames() <-chan image.Image
-	Close() error
-	Err() error
-}
-
-func openRealCamera() (frameSource, error) {
-	c, err := camera.Open(camera.Options{})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // Scanner is the open camera scan of moving QR codes: a live picture and
 // how many codes were read.
 type Scanner struct {
@@ -304,11 +286,7 @@ type Scanner struct {
 	// Dialog holds the scan; closing it stops the camera.
 	Dialog dialog.Dialog
 
-	stop    chan struct{}
-	stopped sync.Once
-	done    chan struct{}
-	// progressed, if set, is called after every picture; tests use it.
-	progressed func(qr.Progress)
+	scan *cameraScan
 }
 
 // ScanCamera opens the camera and reads moving QR codes until the sync
@@ -322,11 +300,8 @@ func (s *SyncScreen) startScan() *Scanner {
 		return nil
 	}
 	sc := &Scanner{
-		progressed: s.scanProgressed,
-		Progress:   newParagraph("Starting the camera…"),
-		Bar:        widget.NewProgressBar(),
-		stop:       make(chan struct{}),
-		done:       make(chan struct{}),
+		Progress: newParagraph("Starting the camera…"),
+		Bar:      widget.NewProgressBar(),
 	}
 	sc.View = canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 4, 3)))
 	sc.View.FillMode = canvas.ImageFillContain
@@ -335,6 +310,7 @@ func (s *SyncScreen) startScan() *Scanner {
 		"The order does not matter and missed codes come round again.")
 	d := dialog.NewCustom("Scan QR codes", "Stop", container.NewVBox(help, sc.View, sc.Bar, sc.Progress), s.u.Win)
 	sc.Dialog = d
+	sc.scan = newCameraScan()
 	d.SetOnClosed(func() {
 		sc.Stop()
 		if s.Scanner == sc {
@@ -343,91 +319,51 @@ func (s *SyncScreen) startScan() *Scanner {
 	})
 	s.Scanner = sc
 	s.u.showDialog(d)
-	go sc.run(s, s.openCamera)
+	sc.scan.start(s.u, s.openCamera, qr.ScanOptions{Sequence: true}, scanHandlers{
+		seen: sc.show,
+		end: func(res qr.ScanResult, err error) {
+			sc.Dialog.Hide()
+			switch {
+			case errors.Is(err, qr.ErrIncomplete): // the camera was closed
+			case err != nil:
+				s.u.ShowError(err)
+			default:
+				s.check(res.File)
+			}
+		},
+		afterSeen: func(up qr.ScanUpdate) {
+			if s.scanProgressed != nil {
+				s.scanProgressed(up.Progress)
+			}
+		},
+	})
 	return sc
+}
+
+// show shows one camera picture and how many codes were read.
+func (sc *Scanner) show(up qr.ScanUpdate) {
+	p, note := up.Progress, ""
+	if up.Struggling && p.Need > 0 {
+		note = " " + qr.SteadierHint
+	}
+	if errors.Is(up.Err, qr.ErrDamaged) {
+		note = " Those codes did not fit together; starting again."
+	} else if errors.Is(up.Err, qr.ErrNotFrame) {
+		note = " That is a card, not a sync file: use Meet in person for cards."
+	}
+	sc.View.Image = up.Image
+	sc.View.Refresh()
+	if p.Need > 0 {
+		sc.Bar.SetValue(float64(p.Have) / float64(p.Need))
+		sc.Progress.SetText(fmt.Sprintf("Read %s, %d more needed.%s", codesWords(p), p.Remaining(), note))
+	} else {
+		sc.Progress.SetText("Looking for codes…" + note)
+	}
 }
 
 // Stop ends the scan and releases the camera; it is safe to call more than
 // once.
-func (sc *Scanner) Stop() { sc.stopped.Do(func() { close(sc.stop) }) }
+func (sc *Scanner) Stop() { sc.scan.stop() }
 
 // Done is closed once the scan loop has ended and the camera is released.
-func (sc *Scanner) Done() <-chan struct{} { return sc.done }
-
-// run reads pictures from the camera until the file is complete, the
-// camera fails or the scan is stopped.
-func (sc *Scanner) run(s *SyncScreen, open func() (frameSource, error)) {
-	defer close(sc.done)
-	cam, err := open()
-	if err != nil {
-		fyne.Do(func() {
-			sc.Dialog.Hide()
-			s.u.ShowError(err)
-		})
-		return
-	}
-	defer cam.Close()
-	var dec qr.Decoder
-	var recent qr.RecentReads
-	frames := cam.Frames()
-	for {
-		var img image.Image
-		var ok bool
-		select {
-		case <-sc.stop:
-			return
-		case img, ok = <-frames:
-		}
-		if !ok {
-			err := cam.Err()
-			fyne.Do(func() {
-				sc.Dialog.Hide()
-				if err != nil {
-					s.u.ShowError(err)
-				}
-			})
-			return
-		}
-		p, err := dec.AddImage(img)
-		recent.Add(!errors.Is(err, qr.ErrNoCode))
-		note := ""
-		if recent.Struggling() && p.Need > 0 {
-			note = " " + qr.SteadierHint
-		}
-		if errors.Is(err, qr.ErrDamaged) {
-			note = " Those codes did not fit together; starting again."
-		} else if errors.Is(err, qr.ErrNotFrame) {
-			note = " That is a card, not a sync file: use Meet in person for cards."
-		}
-		if p.Done {
-			data, err := dec.Bytes()
-			fyne.Do(func() {
-				sc.Dialog.Hide()
-				if err != nil {
-					s.u.ShowError(err)
-					return
-				}
-				s.check(data)
-			})
-			return
-		}
-		fyne.Do(func() {
-			select {
-			case <-sc.stop:
-				return
-			default:
-			}
-			sc.View.Image = img
-			sc.View.Refresh()
-			if p.Need > 0 {
-				sc.Bar.SetValue(float64(p.Have) / float64(p.Need))
-				sc.Progress.SetText(fmt.Sprintf("Read %s, %d more needed.%s", codesWords(p), p.Remaining(), note))
-			} else {
-				sc.Progress.SetText("Looking for codes…" + note)
-			}
-		})
-		if sc.progressed != nil {
-			sc.progressed(p)
-		}
-	}
-}
+func (sc *Scanner) Done() <-chan struct{} { return sc.scan.done }

@@ -76,7 +76,7 @@ type SyncScreen struct {
 	pictures *qr.Decoder
 	// openCamera opens the camera; tests replace it, and may set
 	// scanProgressed to follow a scan.
-	openCamera     func() (frameSource, error)
+	openCamera     func() (qr.FrameSource, error)
 	scanProgressed func(qr.Progress)
 	scroll         *container.Scroll
 	content        fyne.CanvasObject

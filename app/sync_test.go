@@ -381,7 +381,7 @@ func TestSyncScanCamera(t *testing.T) {
 		t.Fatal(err)
 	}
 	cam := newFakeCamera(seq)
-	s.openCamera = func() (frameSource, error) { return cam, nil }
+	s.openCamera = func() (qr.FrameSource, error) { return cam, nil }
 	sc := s.startScan()
 	if sc == nil {
 		t.Fatal("no scanner opened")
@@ -405,7 +405,7 @@ func TestSyncScanStopsWithDialog(t *testing.T) {
 		t.Fatal(err)
 	}
 	cam := newFakeCamera(seq)
-	s.openCamera = func() (frameSource, error) { return cam, nil }
+	s.openCamera = func() (qr.FrameSource, error) { return cam, nil }
 	// The scan pauses after each picture until the test lets it go on.
 	progress, resume, quit := make(chan qr.Progress), make(chan struct{}), make(chan struct{})
 	s.scanProgressed = func(p qr.Progress) {
@@ -442,7 +442,7 @@ func TestSyncScanStopsWithDialog(t *testing.T) {
 func TestSyncScanWithoutCamera(t *testing.T) {
 	w := newCellWorld(t)
 	u, s := w.u, w.u.Sync
-	s.openCamera = func() (frameSource, error) { return nil, fmt.Errorf("open: %w", camera.ErrNoCamera) }
+	s.openCamera = func() (qr.FrameSource, error) { return nil, fmt.Errorf("open: %w", camera.ErrNoCamera) }
 	sc := s.startScan()
 	<-sc.Done()
 	if !strings.Contains(u.LastError, "No camera was found") {
