@@ -17,6 +17,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
@@ -539,7 +540,7 @@ func cellListLine(v *core.CellView) string {
 	if v.Invitation {
 		return "Invitation · open it to accept"
 	}
-	return countWords(v.Current, "member", "members") + " · " + standingWords(v.Me)
+	return words.Count(v.Current, "member", "members") + " · " + standingWords(v.Me)
 }
 
 // standingWords says my standing in a cell.
@@ -548,7 +549,7 @@ func standingWords(st crdt.Status) string {
 	case crdt.StatusMember:
 		return "you are a member"
 	case crdt.StatusPending:
-		return "you are waiting for vouches"
+		return "you are " + words.Pending
 	case crdt.StatusExcluded:
 		return "you were excluded"
 	case crdt.StatusLeft:
@@ -562,12 +563,12 @@ func cellSummary(v *core.CellView) string {
 	for _, m := range v.Members {
 		count[m.Status]++
 	}
-	parts := []string{countWords(count[crdt.StatusMember], "member", "members")}
+	parts := []string{words.Count(count[crdt.StatusMember], "member", "members")}
 	if n := count[crdt.StatusInvited]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d invited", n))
 	}
 	if n := count[crdt.StatusPending]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d waiting for vouches", n))
+		parts = append(parts, fmt.Sprintf("%d %s", n, words.Pending))
 	}
 	if n := count[crdt.StatusExcluded]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d excluded", n))
@@ -576,11 +577,11 @@ func cellSummary(v *core.CellView) string {
 		parts = append(parts, fmt.Sprintf("%d left", n))
 	}
 	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " +
-		strings.Join(parts, ", ") + "; " + countWords(v.Ratings, "rating counts", "ratings count") + "."
+		strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
 	switch {
 	case v.Invitation:
 		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", personNames(v.InvitedBy)) +
-			strings.Join(parts, ", ") + "; " + countWords(v.Ratings, "rating counts", "ratings count") + "."
+			strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
 	case v.Me != crdt.StatusMember:
 		s += " You can still read what you received, but you cannot change anything here."
 	}
@@ -609,21 +610,13 @@ func admitExplanation(p crdt.Policy) string {
 		p.AdmitVouches, p.AdmitVouches-1)
 }
 
-// memberStatus says a person's standing in v in plain words.
+// memberStatus says a person's standing in v in plain words, with how
+// many vouches someone waiting for vouches has.
 func memberStatus(v *core.CellView, m core.MemberView) string {
-	switch m.Status {
-	case crdt.StatusMember:
-		return "member"
-	case crdt.StatusPending:
-		return fmt.Sprintf("waiting for vouches (%d of %d)", len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
-	case crdt.StatusInvited:
-		return "invited, has not accepted yet"
-	case crdt.StatusExcluded:
-		return "excluded"
-	case crdt.StatusLeft:
-		return "left"
+	if m.Status == crdt.StatusPending {
+		return fmt.Sprintf("%s (%d of %d)", words.Pending, len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
 	}
-	return string(m.Status)
+	return words.Status(m.Status)
 }
 
 func votedAgainst(v *core.CellView, subject, voter identity.ID) bool {

@@ -21,6 +21,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
@@ -426,10 +427,10 @@ func (b *badge) set(sc *reputation.Score) {
 			}
 		}
 	} else {
-		b.known.SetText(countWords(sc.Raters, "rating", "ratings") + ", " + confidenceWords(sc.Confidence))
+		b.known.SetText(words.Count(sc.Raters, "rating", "ratings") + ", " + confidenceWords(sc.Confidence))
 	}
 	if sc.Flags > 0 {
-		b.flags.SetText(countWords(sc.Flags, "person", "people") + " felt unsafe")
+		b.flags.SetText(words.Count(sc.Flags, "person", "people") + " felt unsafe")
 		b.warn.Show()
 		b.flags.Show()
 	} else {

@@ -16,6 +16,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
@@ -215,7 +216,7 @@ func (p *PersonView) vouches() fyne.CanvasObject {
 	}
 	box := container.NewVBox()
 	for _, v := range p.Score.VouchedFor {
-		l := widget.NewLabel(v.Name + ": " + statusWords(v.Status))
+		l := widget.NewLabel(v.Name + ": " + words.Status(v.Status))
 		if v.Status == reputation.StatusExcluded || v.Status == reputation.StatusFlagged {
 			l.Importance = widget.DangerImportance
 		}
@@ -251,7 +252,7 @@ func weightWords(e reputation.Explained) string {
 		s = fmt.Sprintf("Counts %.0f%% as much as your own rating", 100*w)
 	}
 	if e.Why != "" {
-		s += ": " + whyWords(e.Why)
+		s += ": " + words.Why(e.Why)
 	}
 	return s
 }

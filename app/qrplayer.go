@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 )
 
 // The QR player's speed range and default, in frames per second.
@@ -255,7 +256,7 @@ func (p *QRPlayer) setFPS(fps int) {
 	p.mu.Lock()
 	p.fps = min(max(fps, minFPS), maxFPS)
 	p.mu.Unlock()
-	p.SpeedText.SetText(countWords(fps, "code a second", "codes a second"))
+	p.SpeedText.SetText(words.Count(fps, "code a second", "codes a second"))
 }
 
 // changeProfile encodes the file again with the profile named.

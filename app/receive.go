@@ -19,6 +19,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/export"
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 )
 
 // askOpenFile asks for a sync file, or a picture of one QR code.
@@ -207,7 +208,7 @@ func previewDetails(sum *core.ImportSummary) string {
 			what = append(what, "a cell that is new to this device")
 		}
 		if c.NewRatings > 0 {
-			what = append(what, countWords(c.NewRatings, "new rating", "new ratings"))
+			what = append(what, words.Count(c.NewRatings, "new rating", "new ratings"))
 		}
 		if len(c.NewMembers) > 0 {
 			what = append(what, "new members: "+personNames(c.NewMembers))
@@ -219,14 +220,14 @@ func previewDetails(sum *core.ImportSummary) string {
 			what = append(what, "left: "+personNames(c.Left))
 		}
 		if c.NewVotes > 0 {
-			what = append(what, countWords(c.NewVotes, "new vote to exclude", "new votes to exclude"))
+			what = append(what, words.Count(c.NewVotes, "new vote to exclude", "new votes to exclude"))
 		}
 		if len(what) == 0 {
-			what = append(what, countWords(c.NewStatements, "update", "updates"))
+			what = append(what, words.Count(c.NewStatements, "update", "updates"))
 		}
 		line := c.Name + ": " + strings.Join(what, "; ")
 		if c.Rejected > 0 {
-			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", countWords(c.Rejected, "update", "updates"))
+			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", words.Count(c.Rejected, "update", "updates"))
 		}
 		lines = append(lines, "• "+line)
 	}

@@ -16,6 +16,7 @@ import (
 	"trustdesk/export"
 	"trustdesk/export/qr"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // The choices of SyncScreen.To.
@@ -286,7 +287,7 @@ func (s *SyncScreen) showMade(res *core.ExportResult) {
 		cells = append(cells, c.Name)
 	}
 	text := fmt.Sprintf("A sync file for %s is ready. It carries %s from %s.",
-		personNames(res.Recipients), countWords(res.Statements, "update", "updates"), strings.Join(cells, ", "))
+		personNames(res.Recipients), words.Count(res.Statements, "update", "updates"), strings.Join(cells, ", "))
 	if len(cells) == 0 {
 		text = fmt.Sprintf("A sync file for %s is ready. You share no cell yet, so it only carries your card.",
 			personNames(res.Recipients))

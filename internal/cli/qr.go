@@ -16,6 +16,7 @@ import (
 	"trustdesk/camera"
 	"trustdesk/core"
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 )
 
 // cardPixelsPerModule makes a card's QR code about 300 pixels wide.
@@ -153,7 +154,7 @@ func runScan(r *runner, o *opts, args []string) error {
 			return err
 		}
 		j := toImportJSON(sum)
-		return r.out(o.json, scanJSON{Kind: "sync file", Import: &j}, func(w io.Writer) { fmt.Fprintf(w, "%s.\n", capitalize(sum.String())) })
+		return r.out(o.json, scanJSON{Kind: "sync file", Import: &j}, func(w io.Writer) { fmt.Fprintln(w, words.Sentence(sum.String(), "")) })
 	})
 }
 

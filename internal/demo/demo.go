@@ -21,6 +21,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/crdt"
+	"trustdesk/internal/words"
 )
 
 // Passphrase is the passphrase that seals a demo home made by the
@@ -739,13 +740,13 @@ func (w *demoWorld) describe() (*World, error) {
 		fmt.Sprintf("You are %s. Since %s you have sold fruit at the night market, shared rides to work and volunteered at the clinic. "+
 			"You belong to three cells: %s (started by Ines), %s (started by Dario) and %s (started by Noor). "+
 			"You met %s in person and checked their cards; the others you know through your cells.",
-			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, joinAnd(d.Verified)),
+			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, words.JoinAnd(d.Verified)),
 		fmt.Sprintf("Look first at %s, excluded from %s in %s by the votes of %s, after he kept the group's money and grabbed your arm.",
-			demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), joinAnd(d.ExcludedBy)),
+			demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), words.JoinAnd(d.ExcludedBy)),
 		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last two years. "+
 			"%s voted to exclude %s from %s; %s would decide it, and yours could be one. "+
 			"You blocked %s, so %s gets nothing from you, and the angry rating %s gave Dario counts for nothing.",
-			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, plural(more, "more vote", "more votes"),
+			demoFlagged, kit.Flags, demoFlagged, words.JoinAnd(kitVoters), demoFlagged, demoRideShare, words.Count(more, "more vote", "more votes"),
 			demoFlagged, demoFlagged, demoFlagged),
 		fmt.Sprintf("Last month six new accounts (%s) joined %s, all vouched for by %s. They all gave %s 5 out of 5 and called %s a cheat. "+
 			"Only %s, whom people you trust found unsafe, vouches for them, so each of their ratings of %s counts %s as much as your own, "+
@@ -764,22 +765,4 @@ func percentWords(f float64) string {
 		return "less than 1%"
 	}
 	return fmt.Sprintf("%.0f%%", 100*f)
-}
-
-// joinAnd joins parts as "a, b and c". (It and plural copy core's helpers of
-// the same names until one vocabulary package serves the app, the command
-// line and the demo.)
-func joinAnd(parts []string) string {
-	if len(parts) <= 1 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// plural writes n with the word in one or many, as "1 vote" or "2 votes".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
