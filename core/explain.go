@@ -22,10 +22,21 @@ import (
 // no command or button: the window and the command line add their own
 // hints with [words.WithHint].
 func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, say := range []func(error) string{explainPeople, explainCard, explainSyncFile, explainScan, explainCell, explainData} {
+		if s := say(err); s != "" {
+			return s
+		}
+	}
+	return words.Sentence(err.Error(), "")
+}
+
+// explainPeople says the errors about passphrases, names and contacts.
+func explainPeople(err error) string {
 	var amb *AmbiguousError
 	switch {
-	case err == nil:
-		return ""
 	case errors.As(err, &amb):
 		names := make([]string, len(amb.Candidates))
 		for i, c := range amb.Candidates {
@@ -48,6 +59,13 @@ func Explain(err error) string {
 		return "The passphrase is empty; choose one you can remember."
 	case errors.Is(err, ErrEmptyName):
 		return "The name is empty; type a name."
+	}
+	return ""
+}
+
+// explainCard says the errors about a card that was read.
+func explainCard(err error) string {
+	switch {
 	case errors.Is(err, identity.ErrPseudonym):
 		return "That name cannot be used: use 1 to 40 letters, digits or spaces, on one line."
 	case errors.Is(err, identity.ErrTooLarge):
@@ -60,6 +78,13 @@ func Explain(err error) string {
 		return "That card is not safe to use (it looks forged); do not trust it."
 	case errors.Is(err, identity.ErrMalformed):
 		return "That is not a complete trustdesk card; copy the whole text, starting with TD1, and try again."
+	}
+	return ""
+}
+
+// explainSyncFile says the errors about a sync file and whom it is from or for.
+func explainSyncFile(err error) string {
+	switch {
 	case errors.Is(err, export.ErrNotForYou):
 		return "This sync file is not meant for you: it was made for other people."
 	case errors.Is(err, export.ErrTooLarge):
@@ -80,6 +105,13 @@ func Explain(err error) string {
 		return "This sync file carries a cell you are not a member of, so it was refused; nothing was changed."
 	case errors.Is(err, ErrBusy):
 		return "Your cells changed on this computer while the sync file was being checked; nothing was changed. Take it in again."
+	}
+	return ""
+}
+
+// explainScan says the errors of the camera and of QR codes.
+func explainScan(err error) string {
+	switch {
 	case errors.Is(err, camera.ErrNoCamera):
 		return "No camera was found: connect one, or save the QR codes as pictures and open those instead."
 	case errors.Is(err, camera.ErrUnsupported):
@@ -92,6 +124,13 @@ func Explain(err error) string {
 		return "That is too large to show as QR codes; save it as a file instead."
 	case errors.Is(err, qr.ErrNotFrame), errors.Is(err, qr.ErrVersion), errors.Is(err, qr.ErrChecksum), errors.Is(err, qr.ErrMalformed), errors.Is(err, qr.ErrDamaged):
 		return "Those QR codes are not a complete, undamaged sync file; scan them again."
+	}
+	return ""
+}
+
+// explainCell says the errors about cells, guardians and ratings.
+func explainCell(err error) string {
+	switch {
 	case errors.Is(err, ErrNoSuchCell):
 		return "That cell is not on this computer."
 	case errors.Is(err, ErrNotInCell):
@@ -110,6 +149,13 @@ func Explain(err error) string {
 		return "Meet the person and compare the safety code of their temporary card first; only then help them get their card back."
 	case errors.Is(err, ErrNoSharedCell):
 		return "You share no cell with that person."
+	}
+	return ""
+}
+
+// explainData says the errors about cell data, files and the disk.
+func explainData(err error) string {
+	switch {
 	case errors.Is(err, crdt.ErrNotAllowed):
 		return words.Sentence("That is not possible in this cell", detail(err, crdt.ErrNotAllowed))
 	case errors.Is(err, crdt.ErrInvalid):
@@ -137,7 +183,7 @@ func Explain(err error) string {
 	case errors.Is(err, fs.ErrNotExist):
 		return "That file does not exist; check the name."
 	}
-	return words.Sentence(err.Error(), "")
+	return ""
 }
 
 // detail returns what an error says after its sentinel's text.
