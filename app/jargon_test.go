@@ -18,7 +18,7 @@ var jargon = words.Jargon
 // copied as text, the legend of the bars, and what a sync file brings.
 func TestNoJargonInMadeWords(t *testing.T) {
 	u := startUI(t, newHome(t, "Mara"), testPass)
-	u.ShowLegend()
+	u.showLegend()
 	legend := dialogTexts(u)
 	if !strings.Contains(legend, "Teal") {
 		t.Fatalf("the legend reads %q", legend)

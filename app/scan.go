@@ -48,8 +48,8 @@ func newCameraScan() *cameraScan {
 
 // start opens the camera with open and scans it with o in the background
 // until o is satisfied, the camera stops or the scan is stopped; the camera
-// is then closed. [UI.Wait] waits for it. Start a scan once.
-func (sc *cameraScan) start(u *UI, open func() (qr.FrameSource, error), o qr.ScanOptions, h scanHandlers) {
+// is then closed. [ui.wait] waits for it. Start a scan once.
+func (sc *cameraScan) start(u *ui, open func() (qr.FrameSource, error), o qr.ScanOptions, h scanHandlers) {
 	ctx := sc.ctx
 	o.Seen = func(up qr.ScanUpdate) {
 		// Waiting for the UI keeps the scan from running ahead of what is

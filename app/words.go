@@ -11,13 +11,13 @@ import (
 	"trustdesk/reputation"
 )
 
-// SafetyWords says what each safety mark means, from 1 to 5 (index 0 is
+// safetyWords says what each safety mark means, from 1 to 5 (index 0 is
 // unused): the same words as the command line ([reputation.SafetyWords]).
-var SafetyWords = reputation.SafetyWords
+var safetyWords = reputation.SafetyWords
 
-// ReliabilityWords says what each reliability mark means, from 1 to 5
+// reliabilityWords says what each reliability mark means, from 1 to 5
 // (index 0 is unused).
-var ReliabilityWords = reputation.ReliabilityWords
+var reliabilityWords = reputation.ReliabilityWords
 
 // verifiedWords says how this device learned a person's card.
 func verifiedWords(v core.Verification) string {
