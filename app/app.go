@@ -62,6 +62,10 @@ import (
 	"os"
 	"runtime"
 
+	// Before the toolkit reads the locale, in the program and in this
+	// package's tests alike: the toolkit cannot parse LANG=C.
+	_ "a.trustdesk.internal/cleanlocale"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
