@@ -3,13 +3,14 @@
 // It is the only package besides [trustdesk/assets] that imports Fyne. It
 // holds no trust logic of its own: every screen calls the same core service
 // ([trustdesk/core]) that the command line uses, and every error is shown
-// as the one plain sentence [core.Explain] gives for it.
+// as the one plain sentence [core.Explain] gives for it, with the window's
+// own hints ([trustdesk/internal/words]).
 //
 // # Starting the app
 //
 // [Run] creates the Fyne application with the identifier [ID] (the same one
 // FyneApp.toml declares), opens the main window and blocks until the person
-// closes it. [New] builds that window for a given application without
+// closes it. [newUI] builds that window for a given application without
 // showing it, which is how the tests drive it headless with
 // fyne.io/fyne/v2/test.
 //
@@ -39,24 +40,31 @@
 //
 // # Tests
 //
-// Every widget a test needs is an exported field of [UI] or of a screen
-// ([StartScreen], [PeopleScreen], [PersonView], [RateForm], [MeetScreen],
-// [YouScreen]); questions the app asks are answered through [UI.Yes] and
-// [UI.No].
+// The tests are in package app: every widget a test needs is a field of
+// [ui] or of a screen ([startScreen], [peopleScreen], [personView],
+// [rateForm], [meetScreen], [youScreen]), and questions the app asks are
+// answered through [ui.yes] and [ui.no]. Nothing is exported for them: the
+// package exports only [Run], [Options], [ErrNoDisplay], [ID] and [Title].
 //
 // # Threads
 //
 // Fyne widgets may only be touched from the UI goroutine. Slow work
-// (unlocking, importing, scanning) runs in [UI.Busy], which shows a
+// (unlocking, importing, scanning) runs in [ui.runBusy], which shows a
 // progress note, does the work on its own goroutine and hands the result
 // back with [fyne.Do]; FyneApp.toml sets fyneDo = true so Fyne checks
-// this.
+// this. Camera scans run the one scan loop of [trustdesk/export/qr]
+// through a [cameraScan], which hands each picture and the result to the
+// UI goroutine the same way.
 package app
 
 import (
 	"errors"
 	"os"
 	"runtime"
+
+	// Before the toolkit reads the locale, in the program and in this
+	// package's tests alike: the toolkit cannot parse LANG=C.
+	_ "a.trustdesk.internal/cleanlocale"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -104,13 +112,13 @@ func Run(opts Options) error {
 	}
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(assets.Icon)
-	u := New(a, opts)
+	u := newUI(a, opts)
 	// The window opens at the size the person left it at, but never larger
 	// than the screen: on a small laptop a window taller than the screen
 	// hides its title and its last rows.
-	u.Win.Resize(openingSize(chosenWindowSize(a.Preferences()), screenRoom(a)))
-	u.Win.CenterOnScreen()
-	u.Win.ShowAndRun()
+	u.win.Resize(openingSize(chosenWindowSize(a.Preferences()), screenRoom(a)))
+	u.win.CenterOnScreen()
+	u.win.ShowAndRun()
 	return nil
 }
 

@@ -37,11 +37,11 @@ func cardPicture(card string) ([]byte, error) {
 
 // cardButtons returns the two ways to give my card without meeting:
 // copy it as text, and save it as a picture.
-func (u *UI) cardButtons() (copyText, savePicture *widget.Button) {
-	card := u.Svc.Card().String()
+func (u *ui) cardButtons() (copyText, savePicture *widget.Button) {
+	card := u.svc.Card().String()
 	copyText = widget.NewButtonWithIcon("Copy my card", theme.ContentCopyIcon(), nil)
 	copyText.OnTapped = func() {
-		u.App.Clipboard().SetContent(card)
+		u.app.Clipboard().SetContent(card)
 		copyText.SetText("Copied")
 		copyText.SetIcon(theme.ConfirmIcon())
 	}
@@ -50,26 +50,26 @@ func (u *UI) cardButtons() (copyText, savePicture *widget.Button) {
 }
 
 // askSaveCardPicture asks where to save a picture of my card, then saves it.
-func (u *UI) askSaveCardPicture() {
+func (u *ui) askSaveCardPicture() {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			u.ShowError(err)
+			u.showError(err)
 			return
 		}
 		if w != nil {
-			u.SaveCardPicture(w)
+			u.saveCardPicture(w)
 		}
-	}, u.Win)
+	}, u.win)
 	d.SetFileName(cardPictureName)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png"}))
 	d.Resize(fyne.NewSize(760, 520))
 	d.Show()
 }
 
-// SaveCardPicture writes a picture of my card to w, closes it and says
+// saveCardPicture writes a picture of my card to w, closes it and says
 // where it went.
-func (u *UI) SaveCardPicture(w fyne.URIWriteCloser) {
-	data, err := cardPicture(u.Svc.Card().String())
+func (u *ui) saveCardPicture(w fyne.URIWriteCloser) {
+	data, err := cardPicture(u.svc.Card().String())
 	if err == nil {
 		_, err = w.Write(data)
 	}
@@ -77,7 +77,7 @@ func (u *UI) SaveCardPicture(w fyne.URIWriteCloser) {
 		err = cerr
 	}
 	if err != nil {
-		u.ShowError(err)
+		u.showError(err)
 		return
 	}
 	u.tell("Picture saved", "Your card is saved as "+w.URI().Name()+

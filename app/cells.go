@@ -17,53 +17,54 @@ import (
 	"trustdesk/core"
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
-// CellsScreen is the Cells tab: the list of cells on this device and, beside
+// cellsScreen is the Cells tab: the list of cells on this device and, beside
 // it, the cell picked in the list with its members and what can be done
 // there. Its widgets are fields so that tests can drive them.
-type CellsScreen struct {
-	u *UI
+type cellsScreen struct {
+	u *ui
 
-	// Views are the cells shown in List, sorted by name.
-	Views []*core.CellView
+	// views are the cells shown in List, sorted by name.
+	views []*core.CellView
 	// labels are the names shown for Views: a cell named like another
 	// also shows its founder (see core.CellLabels).
 	labels map[crdt.CellID]string
-	// List lists the cells: name, size and my standing.
-	List *widget.List
-	// NewCell asks for a name and founds a cell.
-	NewCell *widget.Button
-	// Empty says what a cell is while there is none.
-	Empty *widget.Label
+	// list lists the cells: name, size and my standing.
+	list *widget.List
+	// newCell asks for a name and founds a cell.
+	newCell *widget.Button
+	// empty says what a cell is while there is none.
+	empty *widget.Label
 
-	// Selected is the cell shown on the right, nil when none is picked.
-	Selected *core.CellView
+	// selected is the cell shown on the right, nil when none is picked.
+	selected *core.CellView
 
-	// Title is the selected cell's name.
-	Title *widget.Label
-	// Summary tells my standing and how many people and ratings it has.
-	Summary *widget.Label
-	// Rules says the cell's policy in words.
-	Rules *widget.Label
-	// Admit vouches for a contact; Policy changes the rules; Leave ends my
-	// membership; SyncCell makes a sync file for every member.
-	Admit, Policy, Leave, SyncCell *widget.Button
-	// Accept and Decline answer an invitation to the selected cell; they
+	// titleLabel is the selected cell's name.
+	titleLabel *widget.Label
+	// summary tells my standing and how many people and ratings it has.
+	summary *widget.Label
+	// rules says the cell's policy in words.
+	rules *widget.Label
+	// admit vouches for a contact; Policy changes the rules; Leave ends my
+	// membership; syncCell makes a sync file for every member.
+	admit, policy, leave, syncCell *widget.Button
+	// accept and Decline answer an invitation to the selected cell; they
 	// show only while I am invited and have not accepted.
-	Accept, Decline *widget.Button
-	// Members holds one row for everyone ever admitted, grouped: members,
+	accept, decline *widget.Button
+	// memberRows holds one row for everyone ever admitted, grouped: members,
 	// people waiting for vouches, former members.
-	Members []*MemberRow
-	// Votes lists the open votes to exclude someone, one line each.
-	Votes *widget.Label
+	memberRows []*memberRow
+	// votes lists the open votes to exclude someone, one line each.
+	votes *widget.Label
 
-	// NewCellName, AdmitWho, PolicyVouches and PolicyVotes are the inputs
+	// newCellName, admitWho, policyVouches and policyVotes are the inputs
 	// of the dialog that is open, nil otherwise.
-	NewCellName                *dialogEntry
-	AdmitWho                   *widget.Select
-	PolicyVouches, PolicyVotes *widget.Select
+	newCellName                *dialogEntry
+	admitWho                   *widget.Select
+	policyVouches, policyVotes *widget.Select
 
 	scores  *reputation.Result
 	detail  *fyne.Container
@@ -73,28 +74,28 @@ type CellsScreen struct {
 	content fyne.CanvasObject
 }
 
-// MemberRow is one person in the selected cell.
-type MemberRow struct {
-	// ID is who the row is about.
-	ID identity.ID
-	// Name opens the person's page.
-	Name *widget.Button
-	// Status says their standing in plain words and who vouched for them
+// memberRow is one person in the selected cell.
+type memberRow struct {
+	// id is who the row is about.
+	id identity.ID
+	// name opens the person's page.
+	name *widget.Button
+	// status says their standing in plain words and who vouched for them
 	// (and who voted them out).
-	Status *widget.Label
-	// Badge shows their safety and reliability as this device sees them.
-	Badge fyne.CanvasObject
-	// More opens a small menu with the quiet actions on the person; nil
+	status *widget.Label
+	// badge shows their safety and reliability as this device sees them.
+	badge fyne.CanvasObject
+	// more opens a small menu with the quiet actions on the person; nil
 	// when there are none.
-	More *widget.Button
-	// Menu is what More shows: "Vote to exclude …".
-	Menu *fyne.Menu
+	more *widget.Button
+	// menu is what More shows: "Vote to exclude …".
+	menu *fyne.Menu
 }
 
-func newCellsScreen(u *UI) *CellsScreen {
-	s := &CellsScreen{u: u}
-	s.List = widget.NewList(
-		func() int { return len(s.Views) },
+func newCellsScreen(u *ui) *cellsScreen {
+	s := &cellsScreen{u: u}
+	s.list = widget.NewList(
+		func() int { return len(s.views) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("cell name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
@@ -105,63 +106,63 @@ func newCellsScreen(u *UI) *CellsScreen {
 			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, info)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i >= len(s.Views) {
+			if i >= len(s.views) {
 				return
 			}
-			v := s.Views[i]
+			v := s.views[i]
 			box := o.(*fyne.Container)
 			box.Objects[0].(*widget.Label).SetText(s.label(v))
 			box.Objects[1].(*widget.Label).SetText(cellListLine(v))
 		},
 	)
-	s.List.OnSelected = func(i widget.ListItemID) {
-		if i < len(s.Views) && (s.Selected == nil || s.Selected.ID != s.Views[i].ID) {
-			s.show(s.Views[i])
+	s.list.OnSelected = func(i widget.ListItemID) {
+		if i < len(s.views) && (s.selected == nil || s.selected.ID != s.views[i].ID) {
+			s.show(s.views[i])
 		}
 	}
-	s.NewCell = widget.NewButtonWithIcon("New cell", theme.ContentAddIcon(), s.askNewCell)
-	s.NewCell.Importance = widget.HighImportance
-	s.Empty = widget.NewLabel("A cell is a small group of people who know each other. " +
+	s.newCell = widget.NewButtonWithIcon("New cell", theme.ContentAddIcon(), s.askNewCell)
+	s.newCell.Importance = widget.HighImportance
+	s.empty = widget.NewLabel("A cell is a small group of people who know each other. " +
 		"Its members see each other's ratings and decide together who joins. " +
 		"Start one with New cell, or receive a sync file from a cell you were admitted to.")
-	s.Empty.Wrapping = fyne.TextWrapWord
+	s.empty.Wrapping = fyne.TextWrapWord
 
-	s.Title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.Title.SizeName = theme.SizeNameHeadingText
-	s.Summary = widget.NewLabel("")
-	s.Summary.Wrapping = fyne.TextWrapWord
-	s.Rules = widget.NewLabel("")
-	s.Rules.Wrapping = fyne.TextWrapWord
-	s.Admit = widget.NewButtonWithIcon("Admit a person", theme.ContentAddIcon(), s.askAdmit)
-	s.Policy = widget.NewButtonWithIcon("Change the rules", theme.SettingsIcon(), s.askPolicy)
-	s.SyncCell = widget.NewButtonWithIcon("Make a sync file for this cell", theme.MailSendIcon(), func() {
-		if s.Selected != nil && u.Sync != nil {
-			u.Sync.ForCell(s.Selected.ID)
+	s.titleLabel = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.titleLabel.SizeName = theme.SizeNameHeadingText
+	s.summary = widget.NewLabel("")
+	s.summary.Wrapping = fyne.TextWrapWord
+	s.rules = widget.NewLabel("")
+	s.rules.Wrapping = fyne.TextWrapWord
+	s.admit = widget.NewButtonWithIcon("Admit a person", theme.ContentAddIcon(), s.askAdmit)
+	s.policy = widget.NewButtonWithIcon("Change the rules", theme.SettingsIcon(), s.askPolicy)
+	s.syncCell = widget.NewButtonWithIcon("Make a sync file for this cell", theme.MailSendIcon(), func() {
+		if s.selected != nil && u.sync != nil {
+			u.sync.forCell(s.selected.ID)
 		}
 	})
-	s.Leave = widget.NewButtonWithIcon("Leave this cell", theme.LogoutIcon(), s.askLeave)
-	s.Leave.Importance = widget.LowImportance
-	s.Votes = widget.NewLabel("")
-	s.Votes.Wrapping = fyne.TextWrapWord
+	s.leave = widget.NewButtonWithIcon("Leave this cell", theme.LogoutIcon(), s.askLeave)
+	s.leave.Importance = widget.LowImportance
+	s.votes = widget.NewLabel("")
+	s.votes.Wrapping = fyne.TextWrapWord
 	s.members = container.NewVBox()
 
-	s.Accept = widget.NewButtonWithIcon("Accept the invitation", theme.ConfirmIcon(), func() {
-		if v := s.Selected; v != nil {
-			s.change(func() error { _, err := s.u.Svc.JoinCell(v.ID); return err })
+	s.accept = widget.NewButtonWithIcon("Accept the invitation", theme.ConfirmIcon(), func() {
+		if v := s.selected; v != nil {
+			s.change(func() error { _, err := s.u.svc.JoinCell(v.ID); return err })
 		}
 	})
-	s.Accept.Importance = widget.HighImportance
-	s.Decline = widget.NewButtonWithIcon("Turn it down", theme.CancelIcon(), s.askDecline)
+	s.accept.Importance = widget.HighImportance
+	s.decline = widget.NewButtonWithIcon("Turn it down", theme.CancelIcon(), s.askDecline)
 	// Two columns that reach the right edge, like the rows below them.
-	s.invite = container.NewGridWithColumns(2, s.Accept, s.Decline)
-	s.actions = container.NewGridWithColumns(2, s.Admit, s.Policy, s.SyncCell, s.Leave)
+	s.invite = container.NewGridWithColumns(2, s.accept, s.decline)
+	s.actions = container.NewGridWithColumns(2, s.admit, s.policy, s.syncCell, s.leave)
 	actions := s.actions
-	s.detail = container.NewVBox(s.Title, s.Summary, s.Rules, s.invite, actions, widget.NewSeparator(), s.members, s.Votes)
+	s.detail = container.NewVBox(s.titleLabel, s.summary, s.rules, s.invite, actions, widget.NewSeparator(), s.members, s.votes)
 	s.detail.Hide()
 
 	left := container.NewBorder(
-		container.NewVBox(widgetHeading("Your cells"), s.NewCell), nil, nil, nil, s.List)
-	right := container.NewStack(container.NewPadded(s.Empty), container.NewVScroll(container.NewPadded(s.detail)))
+		container.NewVBox(widgetHeading("Your cells"), s.newCell), nil, nil, nil, s.list)
+	right := container.NewStack(container.NewPadded(s.empty), container.NewVScroll(container.NewPadded(s.detail)))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.28
 	s.content = split
@@ -170,29 +171,29 @@ func newCellsScreen(u *UI) *CellsScreen {
 }
 
 // Content returns the screen's root object.
-func (s *CellsScreen) Content() fyne.CanvasObject { return s.content }
+func (s *cellsScreen) Content() fyne.CanvasObject { return s.content }
 
 // Refresh reads the cells and everyone's reputation again and redraws the
 // list and the selected cell.
-func (s *CellsScreen) Refresh() {
-	if s.u.Svc == nil {
+func (s *cellsScreen) Refresh() {
+	if s.u.svc == nil {
 		return
 	}
-	views, err := s.u.Svc.Cells()
+	views, err := s.u.svc.Cells()
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
-	s.scores, err = s.u.Reputation()
+	s.scores, err = s.u.reputation()
 	if err != nil {
 		s.scores = nil
 	}
-	s.Views, s.labels = views, core.CellLabels(views)
-	s.List.Refresh()
+	s.views, s.labels = views, core.CellLabels(views)
+	s.list.Refresh()
 	var sel *core.CellView
 	at := 0
 	for i, v := range views {
-		if s.Selected != nil && v.ID == s.Selected.ID {
+		if s.selected != nil && v.ID == s.selected.ID {
 			sel, at = v, i
 		}
 	}
@@ -201,23 +202,23 @@ func (s *CellsScreen) Refresh() {
 	}
 	s.show(sel)
 	if sel != nil {
-		s.List.Select(at)
+		s.list.Select(at)
 	}
 }
 
-// Select shows the cell with the given id and marks it in the list.
-func (s *CellsScreen) Select(id crdt.CellID) {
-	for i, v := range s.Views {
+// selectCell shows the cell with the given id and marks it in the list.
+func (s *cellsScreen) selectCell(id crdt.CellID) {
+	for i, v := range s.views {
 		if v.ID == id {
 			s.show(v)
-			s.List.Select(i)
+			s.list.Select(i)
 			return
 		}
 	}
 }
 
 // label is the name shown for v.
-func (s *CellsScreen) label(v *core.CellView) string {
+func (s *cellsScreen) label(v *core.CellView) string {
 	if l, ok := s.labels[v.ID]; ok {
 		return l
 	}
@@ -225,19 +226,19 @@ func (s *CellsScreen) label(v *core.CellView) string {
 }
 
 // show fills the right side with v, or the explanation when v is nil.
-func (s *CellsScreen) show(v *core.CellView) {
-	s.Selected = v
+func (s *cellsScreen) show(v *core.CellView) {
+	s.selected = v
 	if v == nil {
-		s.List.UnselectAll()
+		s.list.UnselectAll()
 		s.detail.Hide()
-		s.Empty.Show()
+		s.empty.Show()
 		return
 	}
-	s.Empty.Hide()
+	s.empty.Hide()
 	s.detail.Show()
-	s.Title.SetText(s.label(v))
-	s.Summary.SetText(cellSummary(v))
-	s.Rules.SetText(cellRules(v.Policy))
+	s.titleLabel.SetText(s.label(v))
+	s.summary.SetText(cellSummary(v))
+	s.rules.SetText(cellRules(v.Policy))
 	member := v.Me == crdt.StatusMember
 	if v.Invitation {
 		s.invite.Show()
@@ -246,7 +247,7 @@ func (s *CellsScreen) show(v *core.CellView) {
 		s.invite.Hide()
 		s.actions.Show()
 	}
-	for _, b := range []*widget.Button{s.Admit, s.Policy, s.SyncCell, s.Leave} {
+	for _, b := range []*widget.Button{s.admit, s.policy, s.syncCell, s.leave} {
 		if member {
 			b.Enable()
 		} else {
@@ -254,7 +255,7 @@ func (s *CellsScreen) show(v *core.CellView) {
 		}
 	}
 
-	s.Members = nil
+	s.memberRows = nil
 	var rows []fyne.CanvasObject
 	for _, g := range []struct {
 		title    string
@@ -269,7 +270,7 @@ func (s *CellsScreen) show(v *core.CellView) {
 			for _, st := range g.statuses {
 				if m.Status == st {
 					r := s.memberRow(v, m)
-					s.Members = append(s.Members, r)
+					s.memberRows = append(s.memberRows, r)
 					group = append(group, r.object())
 				}
 			}
@@ -288,23 +289,23 @@ func (s *CellsScreen) show(v *core.CellView) {
 			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, personNames(vote.Voters)))
 	}
 	if len(votes) == 0 {
-		s.Votes.SetText("No open votes to exclude anyone.")
+		s.votes.SetText("No open votes to exclude anyone.")
 	} else {
-		s.Votes.SetText("Open votes to exclude:\n" + strings.Join(votes, "\n"))
+		s.votes.SetText("Open votes to exclude:\n" + strings.Join(votes, "\n"))
 	}
 }
 
 // memberRow builds the row of one person in cell v.
-func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow {
-	r := &MemberRow{ID: m.ID}
+func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow {
+	r := &memberRow{id: m.ID}
 	name := m.Name
 	if m.IsMe {
-		name = s.u.Svc.Card().Pseudonym + " (you)"
+		name = s.u.svc.Card().Pseudonym + " (you)"
 	}
 	id := m.ID
-	r.Name = widget.NewButton(name, func() { s.u.ShowPerson(id) })
-	r.Name.Importance = widget.LowImportance
-	r.Name.Alignment = widget.ButtonAlignLeading
+	r.name = widget.NewButton(name, func() { s.u.showPerson(id) })
+	r.name.Importance = widget.LowImportance
+	r.name.Alignment = widget.ButtonAlignLeading
 	// Who voted someone out comes right after their standing, before who
 	// vouched for them: in a narrow row the end of the line is cut.
 	parts := []string{memberStatus(v, m)}
@@ -316,21 +317,21 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 	} else if m.ID == v.Founder.ID {
 		parts = append(parts, "founded the cell")
 	}
-	r.Status = widget.NewLabel(strings.Join(parts, " · "))
-	r.Status.Importance = widget.LowImportance
-	r.Status.SizeName = theme.SizeNameCaptionText
-	r.Status.Truncation = fyne.TextTruncateEllipsis
-	b := newBadge(s.u.ShowLegend)
+	r.status = widget.NewLabel(strings.Join(parts, " · "))
+	r.status.Importance = widget.LowImportance
+	r.status.SizeName = theme.SizeNameCaptionText
+	r.status.Truncation = fyne.TextTruncateEllipsis
+	b := newBadge(s.u.showLegend)
 	b.set(s.scoreOf(m.ID))
-	r.Badge = b.row()
-	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.Svc.Card().ID()) {
-		r.Menu = fyne.NewMenu("", fyne.NewMenuItem("Vote to exclude "+m.Name+"…", func() { s.askExclude(v, m) }))
-		r.More = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
-		r.More.Importance = widget.LowImportance
-		r.More.OnTapped = func() {
-			c := s.u.Win.Canvas()
-			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.More)
-			widget.ShowPopUpMenuAtPosition(r.Menu, c, pos.AddXY(0, r.More.Size().Height))
+	r.badge = b.row()
+	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.svc.Card().ID()) {
+		r.menu = fyne.NewMenu("", fyne.NewMenuItem("Vote to exclude "+m.Name+"…", func() { s.askExclude(v, m) }))
+		r.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)
+		r.more.Importance = widget.LowImportance
+		r.more.OnTapped = func() {
+			c := s.u.win.Canvas()
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.more)
+			widget.ShowPopUpMenuAtPosition(r.menu, c, pos.AddXY(0, r.more.Size().Height))
 		}
 	}
 	return r
@@ -339,9 +340,9 @@ func (s *CellsScreen) memberRow(v *core.CellView, m core.MemberView) *MemberRow 
 // object lays the row out: the name, the badge and the quiet menu on one
 // line, the standing under them across the whole row, so who vouched for
 // someone or voted them out is not cut short to make room for the badge.
-func (r *MemberRow) object() fyne.CanvasObject {
-	var more fyne.CanvasObject = r.More
-	if r.More == nil {
+func (r *memberRow) object() fyne.CanvasObject {
+	var more fyne.CanvasObject = r.more
+	if r.more == nil {
 		// Keep the badges of all rows aligned.
 		gap := canvas.NewRectangle(color.Transparent)
 		gap.SetMinSize(widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil).MinSize())
@@ -351,47 +352,47 @@ func (r *MemberRow) object() fyne.CanvasObject {
 	// badge gives up its words first. The last gap keeps the menu button
 	// off the window's edge and the scroll bar.
 	top := container.New(&priorityRow{items: []rowItem{{}, {shrink: 1}, {}, {}}, right: 1, fill: true},
-		r.Name, r.Badge, more, gap(2*theme.Padding()))
-	status := container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding()*2, theme.Padding()*2), r.Status)
+		r.name, r.badge, more, gap(2*theme.Padding()))
+	status := container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding()*2, theme.Padding()*2), r.status)
 	return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), top, status)
 }
 
-func (s *CellsScreen) scoreOf(id identity.ID) *reputation.Score {
+func (s *cellsScreen) scoreOf(id identity.ID) *reputation.Score {
 	if s.scores == nil {
 		return nil
 	}
 	return s.scores.Person(id.String())
 }
 
-func (s *CellsScreen) askNewCell() {
-	s.NewCellName = s.u.newDialogEntry()
-	s.NewCellName.SetPlaceHolder("for example: Garden street neighbours")
-	items := []*widget.FormItem{widget.NewFormItem("Name", s.NewCellName)}
+func (s *cellsScreen) askNewCell() {
+	s.newCellName = s.u.newDialogEntry()
+	s.newCellName.SetPlaceHolder("for example: Garden street neighbours")
+	items := []*widget.FormItem{widget.NewFormItem("Name", s.newCellName)}
 	d := dialog.NewForm("New cell", "Create", "Cancel", items, func(ok bool) {
-		name := strings.TrimSpace(s.NewCellName.Text)
-		s.NewCellName = nil
+		name := strings.TrimSpace(s.newCellName.Text)
+		s.newCellName = nil
 		if !ok {
 			return
 		}
-		v, err := s.u.Svc.NewCell(name)
+		v, err := s.u.svc.NewCell(name)
 		if err != nil {
-			s.u.ShowError(err)
+			s.u.showError(err)
 			return
 		}
-		s.Selected = v
-		s.u.Changed()
-	}, s.u.Win)
+		s.selected = v
+		s.u.changed()
+	}, s.u.win)
 	// Enter creates the cell, as the Create button does.
-	s.NewCellName.OnSubmitted = func(string) { d.Submit() }
+	s.newCellName.OnSubmitted = func(string) { d.Submit() }
 	d.Resize(fyne.NewSize(460, 200))
 	s.u.showDialog(d)
-	s.u.Win.Canvas().Focus(s.NewCellName)
+	s.u.win.Canvas().Focus(s.newCellName)
 }
 
 // admitOptions lists the contacts who can be admitted to v: not blocked,
 // not a current member, and not already vouched for by me.
-func (s *CellsScreen) admitOptions(v *core.CellView) ([]string, map[string]identity.ID, error) {
-	contacts, err := s.u.Svc.Contacts()
+func (s *cellsScreen) admitOptions(v *core.CellView) ([]string, map[string]identity.ID, error) {
+	contacts, err := s.u.svc.Contacts()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -411,59 +412,59 @@ func (s *CellsScreen) admitOptions(v *core.CellView) ([]string, map[string]ident
 	return names, ids, nil
 }
 
-func (s *CellsScreen) askAdmit() {
-	v := s.Selected
+func (s *cellsScreen) askAdmit() {
+	v := s.selected
 	if v == nil {
 		return
 	}
 	names, ids, err := s.admitOptions(v)
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
 	if len(names) == 0 {
 		s.u.showDialog(dialog.NewInformation("Admit a person", "Everyone you know is already in "+v.Name+
-			". Meet someone first and add their card; then you can admit them here.", s.u.Win))
+			". Meet someone first and add their card; then you can admit them here.", s.u.win))
 		return
 	}
-	s.AdmitWho = widget.NewSelect(names, nil)
-	s.AdmitWho.PlaceHolder = "Choose a person"
+	s.admitWho = widget.NewSelect(names, nil)
+	s.admitWho.PlaceHolder = "Choose a person"
 	explain := widget.NewLabel(admitExplanation(v.Policy))
 	explain.Wrapping = fyne.TextWrapWord
-	content := container.NewVBox(s.AdmitWho, explain)
+	content := container.NewVBox(s.admitWho, explain)
 	s.u.ask("Admit a person to "+v.Name, content, "Admit", func() {
-		choice := s.AdmitWho.Selected
-		s.AdmitWho = nil
+		choice := s.admitWho.Selected
+		s.admitWho = nil
 		if choice == "" {
 			return
 		}
 		s.u.confirmUnverified(ids[choice], "Vouch for them anyway", func() {
-			s.change(func() error { _, err := s.u.Svc.Admit(v.ID, ids[choice]); return err })
+			s.change(func() error { _, err := s.u.svc.Admit(v.ID, ids[choice]); return err })
 		})
 	})
 }
 
 // change runs a change to the cells and shows the result, or the error.
-func (s *CellsScreen) change(do func() error) {
+func (s *cellsScreen) change(do func() error) {
 	if err := do(); err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
-	s.u.Changed()
+	s.u.changed()
 }
 
-func (s *CellsScreen) askExclude(v *core.CellView, m core.MemberView) {
+func (s *cellsScreen) askExclude(v *core.CellView, m core.MemberView) {
 	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %d of the other members "+
 		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
 		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, v.Name))
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.ask("Vote to exclude "+m.Name+"?", msg, "Vote to exclude", func() {
-		s.change(func() error { _, err := s.u.Svc.VoteExclude(v.ID, m.ID); return err })
+		s.change(func() error { _, err := s.u.svc.VoteExclude(v.ID, m.ID); return err })
 	})
 }
 
-func (s *CellsScreen) askDecline() {
-	v := s.Selected
+func (s *cellsScreen) askDecline() {
+	v := s.selected
 	if v == nil {
 		return
 	}
@@ -471,12 +472,12 @@ func (s *CellsScreen) askDecline() {
 		"If you change your mind, ask a member to send you the cell again.")
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.askWith("Turn down the invitation to "+v.Name+"?", msg, "Turn it down", "Keep it", func() {
-		s.change(func() error { return s.u.Svc.DeclineCell(v.ID) })
+		s.change(func() error { return s.u.svc.DeclineCell(v.ID) })
 	})
 }
 
-func (s *CellsScreen) askLeave() {
-	v := s.Selected
+func (s *cellsScreen) askLeave() {
+	v := s.selected
 	if v == nil {
 		return
 	}
@@ -484,15 +485,15 @@ func (s *CellsScreen) askLeave() {
 		"the cell, and you can no longer rate, admit or vote there. To come back, a member has to admit you again.")
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.askWith("Leave "+v.Name+"?", msg, "Leave", "Stay", func() {
-		s.change(func() error { _, err := s.u.Svc.LeaveCell(v.ID); return err })
+		s.change(func() error { _, err := s.u.svc.LeaveCell(v.ID); return err })
 	})
 }
 
-// majority is the PolicyVotes option for the default quorum.
+// majority is the policyVotes option for the default quorum.
 const majority = "a majority of the other members"
 
-func (s *CellsScreen) askPolicy() {
-	v := s.Selected
+func (s *cellsScreen) askPolicy() {
+	v := s.selected
 	if v == nil {
 		return
 	}
@@ -504,22 +505,22 @@ func (s *CellsScreen) askPolicy() {
 	for i := 1; i <= 9; i++ {
 		votes = append(votes, strconv.Itoa(i))
 	}
-	s.PolicyVouches = widget.NewSelect(vouches, nil)
-	s.PolicyVouches.SetSelected(strconv.Itoa(max(v.Policy.AdmitVouches, 1)))
-	s.PolicyVotes = widget.NewSelect(votes, nil)
+	s.policyVouches = widget.NewSelect(vouches, nil)
+	s.policyVouches.SetSelected(strconv.Itoa(max(v.Policy.AdmitVouches, 1)))
+	s.policyVotes = widget.NewSelect(votes, nil)
 	if v.Policy.ExcludeQuorum == 0 {
-		s.PolicyVotes.SetSelected(majority)
+		s.policyVotes.SetSelected(majority)
 	} else {
-		s.PolicyVotes.SetSelected(strconv.Itoa(v.Policy.ExcludeQuorum))
+		s.policyVotes.SetSelected(strconv.Itoa(v.Policy.ExcludeQuorum))
 	}
 	items := []*widget.FormItem{
-		{Text: "Vouches to join", Widget: s.PolicyVouches, HintText: "how many members must vouch for a newcomer"},
-		{Text: "Votes to exclude", Widget: s.PolicyVotes, HintText: "how many other members must vote someone out"},
+		{Text: "Vouches to join", Widget: s.policyVouches, HintText: "how many members must vouch for a newcomer"},
+		{Text: "Votes to exclude", Widget: s.policyVotes, HintText: "how many other members must vote someone out"},
 		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %d members vote for the same rules.", v.PolicyVotesNeeded))},
 	}
 	d := dialog.NewForm("Rules of "+v.Name, "Vote for these rules", "Cancel", items, func(ok bool) {
-		a, b := s.PolicyVouches.Selected, s.PolicyVotes.Selected
-		s.PolicyVouches, s.PolicyVotes = nil, nil
+		a, b := s.policyVouches.Selected, s.policyVotes.Selected
+		s.policyVouches, s.policyVotes = nil, nil
 		if !ok {
 			return
 		}
@@ -528,8 +529,8 @@ func (s *CellsScreen) askPolicy() {
 		if b != majority {
 			p.ExcludeQuorum, _ = strconv.Atoi(b)
 		}
-		s.change(func() error { _, err := s.u.Svc.SetPolicy(v.ID, p); return err })
-	}, s.u.Win)
+		s.change(func() error { _, err := s.u.svc.SetPolicy(v.ID, p); return err })
+	}, s.u.win)
 	d.Resize(fyne.NewSize(520, 280))
 	s.u.showDialog(d)
 }
@@ -539,7 +540,7 @@ func cellListLine(v *core.CellView) string {
 	if v.Invitation {
 		return "Invitation · open it to accept"
 	}
-	return countWords(v.Current, "member", "members") + " · " + standingWords(v.Me)
+	return words.Count(v.Current, "member", "members") + " · " + standingWords(v.Me)
 }
 
 // standingWords says my standing in a cell.
@@ -548,7 +549,7 @@ func standingWords(st crdt.Status) string {
 	case crdt.StatusMember:
 		return "you are a member"
 	case crdt.StatusPending:
-		return "you are waiting for vouches"
+		return "you are " + words.Pending
 	case crdt.StatusExcluded:
 		return "you were excluded"
 	case crdt.StatusLeft:
@@ -562,12 +563,12 @@ func cellSummary(v *core.CellView) string {
 	for _, m := range v.Members {
 		count[m.Status]++
 	}
-	parts := []string{countWords(count[crdt.StatusMember], "member", "members")}
+	parts := []string{words.Count(count[crdt.StatusMember], "member", "members")}
 	if n := count[crdt.StatusInvited]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d invited", n))
 	}
 	if n := count[crdt.StatusPending]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d waiting for vouches", n))
+		parts = append(parts, fmt.Sprintf("%d %s", n, words.Pending))
 	}
 	if n := count[crdt.StatusExcluded]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d excluded", n))
@@ -576,11 +577,11 @@ func cellSummary(v *core.CellView) string {
 		parts = append(parts, fmt.Sprintf("%d left", n))
 	}
 	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " +
-		strings.Join(parts, ", ") + "; " + countWords(v.Ratings, "rating counts", "ratings count") + "."
+		strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
 	switch {
 	case v.Invitation:
 		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", personNames(v.InvitedBy)) +
-			strings.Join(parts, ", ") + "; " + countWords(v.Ratings, "rating counts", "ratings count") + "."
+			strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
 	case v.Me != crdt.StatusMember:
 		s += " You can still read what you received, but you cannot change anything here."
 	}
@@ -609,21 +610,13 @@ func admitExplanation(p crdt.Policy) string {
 		p.AdmitVouches, p.AdmitVouches-1)
 }
 
-// memberStatus says a person's standing in v in plain words.
+// memberStatus says a person's standing in v in plain words, with how
+// many vouches someone waiting for vouches has.
 func memberStatus(v *core.CellView, m core.MemberView) string {
-	switch m.Status {
-	case crdt.StatusMember:
-		return "member"
-	case crdt.StatusPending:
-		return fmt.Sprintf("waiting for vouches (%d of %d)", len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
-	case crdt.StatusInvited:
-		return "invited, has not accepted yet"
-	case crdt.StatusExcluded:
-		return "excluded"
-	case crdt.StatusLeft:
-		return "left"
+	if m.Status == crdt.StatusPending {
+		return fmt.Sprintf("%s (%d of %d)", words.Pending, len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
 	}
-	return string(m.Status)
+	return words.Status(m.Status)
 }
 
 func votedAgainst(v *core.CellView, subject, voter identity.ID) bool {

@@ -17,7 +17,7 @@ import (
 // unlocked, and the homes of Ann, Bob and Cy, who all hold each other's
 // cards as verified in person.
 type cellWorld struct {
-	u            *UI
+	u            *ui
 	mara         *core.Service
 	ann, bob, cy *core.Service
 }
@@ -47,25 +47,25 @@ func newCellWorld(t *testing.T) *cellWorld {
 		}
 	}
 	a := test.NewTempApp(t)
-	w.u = New(a, Options{Home: w.mara.Home(), Core: cellTestOptions})
+	w.u = newUI(a, Options{Home: w.mara.Home(), Core: cellTestOptions})
 	w.u.unlocked(w.mara)
-	w.u.Win.Resize(fyne.NewSize(1000, 720))
+	w.u.win.Resize(fyne.NewSize(1000, 720))
 	t.Cleanup(func() {
-		w.u.Wait()
-		if w.u.Sync != nil && w.u.Sync.Player != nil {
-			w.u.Sync.Player.Stop()
-			w.u.Sync.Player.Wait()
+		w.u.wait()
+		if w.u.sync != nil && w.u.sync.player != nil {
+			w.u.sync.player.stop()
+			w.u.sync.player.wait()
 		}
-		w.u.Svc = nil // closed by the cleanup above
-		w.u.Win.Close()
+		w.u.svc = nil // closed by the cleanup above
+		w.u.win.Close()
 	})
 	return w
 }
 
 // tapDialog taps the button labelled text in the dialog on top.
-func tapDialog(t *testing.T, u *UI, text string) {
+func tapDialog(t *testing.T, u *ui, text string) {
 	t.Helper()
-	top := u.Win.Canvas().Overlays().Top()
+	top := u.win.Canvas().Overlays().Top()
 	if top == nil {
 		t.Fatalf("no dialog is open to tap %q", text)
 	}
@@ -83,8 +83,8 @@ func tapDialog(t *testing.T, u *UI, text string) {
 }
 
 // dialogText returns the texts of the labels in the dialog on top.
-func dialogText(u *UI) string {
-	top := u.Win.Canvas().Overlays().Top()
+func dialogText(u *ui) string {
+	top := u.win.Canvas().Overlays().Top()
 	if top == nil {
 		return ""
 	}
@@ -98,38 +98,38 @@ func dialogText(u *UI) string {
 }
 
 // row returns the member row of the person called name in the selected cell.
-func row(t *testing.T, s *CellsScreen, name string) *MemberRow {
+func row(t *testing.T, s *cellsScreen, name string) *memberRow {
 	t.Helper()
-	for _, r := range s.Members {
-		if strings.TrimSuffix(r.Name.Text, " (you)") == name {
+	for _, r := range s.memberRows {
+		if strings.TrimSuffix(r.name.Text, " (you)") == name {
 			return r
 		}
 	}
-	t.Fatalf("no row for %s in %s", name, s.Title.Text)
+	t.Fatalf("no row for %s in %s", name, s.titleLabel.Text)
 	return nil
 }
 
 // newCellThroughDialog founds a cell called name with the New cell dialog.
-func newCellThroughDialog(t *testing.T, u *UI, name string) {
+func newCellThroughDialog(t *testing.T, u *ui, name string) {
 	t.Helper()
-	test.Tap(u.Cells.NewCell)
-	if u.Cells.NewCellName == nil {
+	test.Tap(u.cells.newCell)
+	if u.cells.newCellName == nil {
 		t.Fatal("New cell opened no name field")
 	}
-	test.Type(u.Cells.NewCellName, name)
+	test.Type(u.cells.newCellName, name)
 	tapDialog(t, u, "Create")
 }
 
 // admitThroughDialog admits the contact called name to the selected cell.
-func admitThroughDialog(t *testing.T, u *UI, name string) {
+func admitThroughDialog(t *testing.T, u *ui, name string) {
 	t.Helper()
-	test.Tap(u.Cells.Admit)
-	if u.Cells.AdmitWho == nil {
+	test.Tap(u.cells.admit)
+	if u.cells.admitWho == nil {
 		t.Fatalf("Admit opened no choice; dialog says %q", dialogText(u))
 	}
-	u.Cells.AdmitWho.SetSelected(name)
-	if u.Cells.AdmitWho.Selected != name {
-		t.Fatalf("cannot choose %s among %q", name, u.Cells.AdmitWho.Options)
+	u.cells.admitWho.SetSelected(name)
+	if u.cells.admitWho.Selected != name {
+		t.Fatalf("cannot choose %s among %q", name, u.cells.admitWho.Options)
 	}
 	tapDialog(t, u, "Admit")
 }
@@ -138,15 +138,15 @@ func admitThroughDialog(t *testing.T, u *UI, name string) {
 // own device; the app then shows the sync file that carries it back.
 func (w *cellWorld) accepts(t *testing.T, p *core.Service) {
 	t.Helper()
-	accept(t, w.mara, p, w.u.Cells.Selected.ID)
-	w.u.Changed()
+	accept(t, w.mara, p, w.u.cells.selected.ID)
+	w.u.changed()
 }
 
 // votesRules has p vote for rules in the selected cell on their own
 // device, and brings the vote to Mara.
 func (w *cellWorld) votesRules(t *testing.T, p *core.Service, rules crdt.Policy) {
 	t.Helper()
-	cell := w.u.Cells.Selected.ID
+	cell := w.u.cells.selected.ID
 	if _, err := p.SetPolicy(cell, rules); err != nil {
 		t.Fatal(err)
 	}
@@ -158,88 +158,88 @@ func (w *cellWorld) votesRules(t *testing.T, p *core.Service, rules crdt.Policy)
 	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
 		t.Fatal(err)
 	}
-	w.u.Changed()
+	w.u.changed()
 }
 
 // voteAgainst opens the quiet menu of r and chooses to vote to exclude.
-func voteAgainst(t *testing.T, u *UI, r *MemberRow) {
+func voteAgainst(t *testing.T, u *ui, r *memberRow) {
 	t.Helper()
-	if r.More == nil {
-		t.Fatalf("no menu to vote against %s", r.Name.Text)
+	if r.more == nil {
+		t.Fatalf("no menu to vote against %s", r.name.Text)
 	}
-	test.Tap(r.More)
-	if u.Win.Canvas().Overlays().Top() == nil {
+	test.Tap(r.more)
+	if u.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("the menu did not open")
 	}
-	u.Win.Canvas().Overlays().Top().Hide()
-	r.Menu.Items[0].Action()
+	u.win.Canvas().Overlays().Top().Hide()
+	r.menu.Items[0].Action()
 }
 
 func TestCellsFoundAdmitAndRules(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Cells
+	u, s := w.u, w.u.cells
 
 	newCellThroughDialog(t, u, "Garden street")
-	if len(s.Views) != 1 || s.Selected == nil || s.Title.Text != "Garden street" {
-		t.Fatalf("after founding: %d cells, title %q", len(s.Views), s.Title.Text)
+	if len(s.views) != 1 || s.selected == nil || s.titleLabel.Text != "Garden street" {
+		t.Fatalf("after founding: %d cells, title %q", len(s.views), s.titleLabel.Text)
 	}
-	if got := cellListLine(s.Views[0]); got != "1 member · you are a member" {
+	if got := cellListLine(s.views[0]); got != "1 member · you are a member" {
 		t.Errorf("list line = %q", got)
 	}
-	if r := row(t, s, "Mara"); r.More != nil || r.Status.Text != "member · founded the cell" {
-		t.Errorf("my own row: status %q, menu %v", r.Status.Text, r.More != nil)
+	if r := row(t, s, "Mara"); r.more != nil || r.status.Text != "member · founded the cell" {
+		t.Errorf("my own row: status %q, menu %v", r.status.Text, r.more != nil)
 	}
 
 	admitThroughDialog(t, u, "Ann")
-	if got := row(t, s, "Ann").Status.Text; got != "invited, has not accepted yet · vouched for by you" {
+	if got := row(t, s, "Ann").status.Text; got != "invited, has not accepted yet · vouched for by you" {
 		t.Errorf("Ann before accepting: status %q", got)
 	}
-	if row(t, s, "Ann").More != nil {
+	if row(t, s, "Ann").more != nil {
 		t.Error("a vote to exclude is offered against someone who has not accepted")
 	}
 	w.accepts(t, w.ann)
 	ann := row(t, s, "Ann")
-	if ann.Status.Text != "member · vouched for by you" {
-		t.Errorf("Ann: status %q", ann.Status.Text)
+	if ann.status.Text != "member · vouched for by you" {
+		t.Errorf("Ann: status %q", ann.status.Text)
 	}
-	if ann.More == nil || ann.Menu.Items[0].Label != "Vote to exclude Ann…" {
+	if ann.more == nil || ann.menu.Items[0].Label != "Vote to exclude Ann…" {
 		t.Error("no way to vote to exclude Ann")
 	}
 
 	// Two vouches to join, one vote to exclude.
-	test.Tap(s.Policy)
-	if s.PolicyVouches == nil || s.PolicyVotes == nil {
+	test.Tap(s.policy)
+	if s.policyVouches == nil || s.policyVotes == nil {
 		t.Fatal("the rules dialog has no choices")
 	}
-	if s.PolicyVotes.Selected != majority || s.PolicyVouches.Selected != "1" {
-		t.Errorf("rules dialog starts at %q / %q", s.PolicyVouches.Selected, s.PolicyVotes.Selected)
+	if s.policyVotes.Selected != majority || s.policyVouches.Selected != "1" {
+		t.Errorf("rules dialog starts at %q / %q", s.policyVouches.Selected, s.policyVotes.Selected)
 	}
-	s.PolicyVouches.SetSelected("2")
-	s.PolicyVotes.SetSelected("1")
+	s.policyVouches.SetSelected("2")
+	s.policyVotes.SetSelected("1")
 	if !strings.Contains(dialogText(u), "when 2 members vote for the same rules") {
 		t.Errorf("the rules dialog does not say how rules change: %q", dialogText(u))
 	}
 	tapDialog(t, u, "Vote for these rules")
-	if p := s.Selected.Policy; p.AdmitVouches != 1 || len(s.Selected.PolicyVotes) != 1 {
+	if p := s.selected.Policy; p.AdmitVouches != 1 || len(s.selected.PolicyVotes) != 1 {
 		t.Fatalf("one vote of two changed the rules: %+v", p)
 	}
 	w.votesRules(t, w.ann, crdt.Policy{AdmitVouches: 2, ExcludeQuorum: 1})
-	if p := s.Selected.Policy; p.AdmitVouches != 2 || p.ExcludeQuorum != 1 {
+	if p := s.selected.Policy; p.AdmitVouches != 2 || p.ExcludeQuorum != 1 {
 		t.Fatalf("policy = %+v", p)
 	}
-	if !strings.Contains(s.Rules.Text, "2 members vouch") || !strings.Contains(s.Rules.Text, "one other member votes") {
-		t.Errorf("rules say %q", s.Rules.Text)
+	if !strings.Contains(s.rules.Text, "2 members vouch") || !strings.Contains(s.rules.Text, "one other member votes") {
+		t.Errorf("rules say %q", s.rules.Text)
 	}
 
 	// Bob now waits for a second vouch, and cannot be chosen again by me.
 	admitThroughDialog(t, u, "Bob")
-	if got := row(t, s, "Bob").Status.Text; got != "waiting for vouches (1 of 2) · vouched for by you" {
+	if got := row(t, s, "Bob").status.Text; got != "waiting for vouches (1 of 2) · vouched for by you" {
 		t.Errorf("Bob: %q", got)
 	}
-	if !strings.Contains(s.Summary.Text, "1 waiting for vouches") {
-		t.Errorf("summary = %q", s.Summary.Text)
+	if !strings.Contains(s.summary.Text, "1 waiting for vouches") {
+		t.Errorf("summary = %q", s.summary.Text)
 	}
-	names, _, err := s.admitOptions(s.Selected)
+	names, _, err := s.admitOptions(s.selected)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,15 +248,15 @@ func TestCellsFoundAdmitAndRules(t *testing.T) {
 	}
 
 	// A tap on a name opens the person.
-	test.Tap(ann.Name)
-	if u.Person == nil {
+	test.Tap(ann.name)
+	if u.person == nil {
 		t.Error("tapping Ann opened nothing")
 	}
 }
 
 func TestCellsVoteToExclude(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Cells
+	u, s := w.u, w.u.cells
 	newCellThroughDialog(t, u, "Market")
 	for _, p := range []*core.Service{w.ann, w.bob, w.cy} {
 		admitThroughDialog(t, u, p.Card().Pseudonym)
@@ -272,88 +272,88 @@ func TestCellsVoteToExclude(t *testing.T) {
 		}
 	}
 	tapDialog(t, u, "Cancel")
-	if len(s.Selected.Votes) != 0 {
+	if len(s.selected.Votes) != 0 {
 		t.Fatal("cancel voted")
 	}
 
 	voteAgainst(t, u, row(t, s, "Cy"))
 	tapDialog(t, u, "Vote to exclude")
-	if len(s.Selected.Votes) != 1 || !strings.Contains(s.Votes.Text, "Cy: 1 of 2 needed votes to exclude (you)") {
-		t.Errorf("open votes: %q", s.Votes.Text)
+	if len(s.selected.Votes) != 1 || !strings.Contains(s.votes.Text, "Cy: 1 of 2 needed votes to exclude (you)") {
+		t.Errorf("open votes: %q", s.votes.Text)
 	}
-	if row(t, s, "Cy").More != nil {
+	if row(t, s, "Cy").more != nil {
 		t.Error("I can vote twice against Cy")
 	}
-	if !strings.HasPrefix(row(t, s, "Cy").Status.Text, "member ·") {
+	if !strings.HasPrefix(row(t, s, "Cy").status.Text, "member ·") {
 		t.Error("one vote of two excluded Cy")
 	}
 
 	// With a quorum of one, my vote is enough: three of four agree to it.
 	quorum1 := crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}
-	if _, err := w.mara.SetPolicy(s.Selected.ID, quorum1); err != nil {
+	if _, err := w.mara.SetPolicy(s.selected.ID, quorum1); err != nil {
 		t.Fatal(err)
 	}
 	w.votesRules(t, w.ann, quorum1)
 	w.votesRules(t, w.bob, quorum1)
-	if s.Selected.Policy != quorum1 {
-		t.Fatalf("three votes of four did not change the rules: %+v", s.Selected.Policy)
+	if s.selected.Policy != quorum1 {
+		t.Fatalf("three votes of four did not change the rules: %+v", s.selected.Policy)
 	}
 	voteAgainst(t, u, row(t, s, "Bob"))
 	tapDialog(t, u, "Vote to exclude")
 	bob := row(t, s, "Bob")
 	// Who voted comes first: a narrow row cuts the end of the line.
-	if bob.Status.Text != "excluded · voted out by you · vouched for by you" {
-		t.Errorf("Bob: %q", bob.Status.Text)
+	if bob.status.Text != "excluded · voted out by you · vouched for by you" {
+		t.Errorf("Bob: %q", bob.status.Text)
 	}
 }
 
 func TestCellsLeave(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Cells
+	u, s := w.u, w.u.cells
 	newCellThroughDialog(t, u, "Choir")
 	admitThroughDialog(t, u, "Ann")
 
-	test.Tap(s.Leave)
+	test.Tap(s.leave)
 	if !strings.Contains(dialogText(u), "admit you again") {
 		t.Errorf("the leave dialog says %q", dialogText(u))
 	}
 	tapDialog(t, u, "Stay")
-	if s.Selected.Me != crdt.StatusMember {
+	if s.selected.Me != crdt.StatusMember {
 		t.Fatal("Stay left the cell")
 	}
-	test.Tap(s.Leave)
+	test.Tap(s.leave)
 	tapDialog(t, u, "Leave")
-	if s.Selected.Me != crdt.StatusLeft {
-		t.Fatalf("after leaving I am %q", s.Selected.Me)
+	if s.selected.Me != crdt.StatusLeft {
+		t.Fatalf("after leaving I am %q", s.selected.Me)
 	}
-	if !s.Admit.Disabled() || !s.Leave.Disabled() || !s.Policy.Disabled() {
+	if !s.admit.Disabled() || !s.leave.Disabled() || !s.policy.Disabled() {
 		t.Error("a former member can still act in the cell")
 	}
-	if !strings.Contains(cellListLine(s.Views[0]), "you left") {
-		t.Errorf("list line = %q", cellListLine(s.Views[0]))
+	if !strings.Contains(cellListLine(s.views[0]), "you left") {
+		t.Errorf("list line = %q", cellListLine(s.views[0]))
 	}
-	for _, r := range s.Members {
-		if r.More != nil {
-			t.Errorf("a former member can vote against %s", r.Name.Text)
+	for _, r := range s.memberRows {
+		if r.more != nil {
+			t.Errorf("a former member can vote against %s", r.name.Text)
 		}
 	}
 }
 
 func TestCellsEmptyAndErrors(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Cells
-	if len(s.Views) != 0 || s.Selected != nil {
-		t.Fatalf("a new home shows cells: %v", s.Views)
+	u, s := w.u, w.u.cells
+	if len(s.views) != 0 || s.selected != nil {
+		t.Fatalf("a new home shows cells: %v", s.views)
 	}
-	if !s.Empty.Visible() || !strings.Contains(s.Empty.Text, "New cell") {
-		t.Errorf("the empty screen does not explain what to do: %q", s.Empty.Text)
+	if !s.empty.Visible() || !strings.Contains(s.empty.Text, "New cell") {
+		t.Errorf("the empty screen does not explain what to do: %q", s.empty.Text)
 	}
 
 	newCellThroughDialog(t, u, "   ")
-	if len(u.Cells.Views) != 0 {
+	if len(u.cells.views) != 0 {
 		t.Fatal("a cell without a name was founded")
 	}
-	if u.LastError == "" {
+	if u.lastError == "" {
 		t.Error("no error for an empty cell name")
 	}
 	tapDialog(t, u, "OK")
@@ -363,8 +363,8 @@ func TestCellsEmptyAndErrors(t *testing.T) {
 	for _, name := range []string{"Ann", "Bob", "Cy"} {
 		admitThroughDialog(t, u, name)
 	}
-	test.Tap(u.Cells.Admit)
-	if u.Cells.AdmitWho != nil || !strings.Contains(dialogText(u), "already in All of us") {
+	test.Tap(u.cells.admit)
+	if u.cells.admitWho != nil || !strings.Contains(dialogText(u), "already in All of us") {
 		t.Errorf("admitting with nobody left: %q", dialogText(u))
 	}
 }
@@ -374,7 +374,7 @@ func TestCellsEmptyAndErrors(t *testing.T) {
 // Accept makes me a member.
 func TestCellsInvitation(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Cells
+	u, s := w.u, w.u.cells
 	v, err := w.ann.NewCell("Garden street")
 	if err != nil {
 		t.Fatal(err)
@@ -390,21 +390,21 @@ func TestCellsInvitation(t *testing.T) {
 	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
 		t.Fatal(err)
 	}
-	u.Changed()
-	if s.Selected == nil || !s.Selected.Invitation {
+	u.changed()
+	if s.selected == nil || !s.selected.Invitation {
 		t.Fatal("the cell did not arrive as an invitation")
 	}
-	if !strings.HasPrefix(s.Summary.Text, "You are invited by Ann.") || !s.invite.Visible() || s.actions.Visible() {
-		t.Errorf("invitation screen: %q, answer buttons %v, member actions %v", s.Summary.Text, s.invite.Visible(), s.actions.Visible())
+	if !strings.HasPrefix(s.summary.Text, "You are invited by Ann.") || !s.invite.Visible() || s.actions.Visible() {
+		t.Errorf("invitation screen: %q, answer buttons %v, member actions %v", s.summary.Text, s.invite.Visible(), s.actions.Visible())
 	}
-	if got := cellListLine(s.Views[0]); got != "Invitation · open it to accept" {
+	if got := cellListLine(s.views[0]); got != "Invitation · open it to accept" {
 		t.Errorf("list line = %q", got)
 	}
 	if _, err := w.mara.Rate(w.ann.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5}, nil); err == nil {
 		t.Error("a rating went into a cell I have not accepted")
 	}
-	test.Tap(s.Accept)
-	if s.Selected.Me != crdt.StatusMember || s.Selected.Invitation || s.invite.Visible() || !s.actions.Visible() {
-		t.Fatalf("after accepting: %s, invitation %v", s.Selected.Me, s.Selected.Invitation)
+	test.Tap(s.accept)
+	if s.selected.Me != crdt.StatusMember || s.selected.Invitation || s.invite.Visible() || !s.actions.Visible() {
+		t.Fatalf("after accepting: %s, invitation %v", s.selected.Me, s.selected.Invitation)
 	}
 }

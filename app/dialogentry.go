@@ -6,15 +6,15 @@ import (
 )
 
 // dialogEntry is a text field inside a dialog. Escape closes the dialog
-// ([UI.closeDialog]) even while the field has the keyboard, where a plain
+// ([ui.closeDialog]) even while the field has the keyboard, where a plain
 // field would keep the key to itself.
 type dialogEntry struct {
 	widget.Entry
-	u *UI
+	u *ui
 }
 
 // newDialogEntry returns a one-line text field for a dialog of u.
-func (u *UI) newDialogEntry() *dialogEntry {
+func (u *ui) newDialogEntry() *dialogEntry {
 	e := &dialogEntry{u: u}
 	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
 	e.ExtendBaseWidget(e)
@@ -23,7 +23,7 @@ func (u *UI) newDialogEntry() *dialogEntry {
 
 // newDialogPassword returns a passphrase field for a dialog of u, with
 // the button that shows what was typed.
-func (u *UI) newDialogPassword() *dialogEntry {
+func (u *ui) newDialogPassword() *dialogEntry {
 	e := u.newDialogEntry()
 	e.Password = true
 	return e
@@ -31,7 +31,7 @@ func (u *UI) newDialogPassword() *dialogEntry {
 
 // newDialogMultiLine returns a text field of several lines for a dialog
 // of u.
-func (u *UI) newDialogMultiLine() *dialogEntry {
+func (u *ui) newDialogMultiLine() *dialogEntry {
 	e := u.newDialogEntry()
 	e.MultiLine = true
 	return e
@@ -47,8 +47,8 @@ func (e *dialogEntry) TypedKey(k *fyne.KeyEvent) {
 }
 
 // closeDialog closes the dialog on top, if any: what Escape does.
-func (u *UI) closeDialog() {
-	if u.Dialog != nil {
-		u.Dialog.Hide()
+func (u *ui) closeDialog() {
+	if u.dialog != nil {
+		u.dialog.Hide()
 	}
 }

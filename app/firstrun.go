@@ -19,57 +19,57 @@ import (
 // maxBackup is the largest backup file the app reads into memory.
 const maxBackup = 512 << 20
 
-// StartScreen is the way in. On a new device it offers two choices, making
+// startScreen is the way in. On a new device it offers two choices, making
 // a card or restoring a backup; on a device that already holds a card it
 // asks for the passphrase.
-type StartScreen struct {
-	u       *UI
+type startScreen struct {
+	u       *ui
 	content fyne.CanvasObject
 
-	// FirstRun is true when this device holds no card yet.
-	FirstRun bool
+	// firstRun is true when this device holds no card yet.
+	firstRun bool
 
-	// Choices switches between "Make your card", "Restore a backup" and
+	// choices switches between "Make your card", "Restore a backup" and
 	// "Get my card back" (first run only).
-	Choices *container.AppTabs
-	// Recover is the "Get my card back" form (recover.go).
-	Recover *RecoverForm
+	choices *container.AppTabs
+	// recovering is the "Get my card back" form (recover.go).
+	recovering *recoverForm
 
-	// Name is the name on the new card.
-	Name *widget.Entry
-	// NewPassphrase and Repeat are the new passphrase, typed twice.
-	NewPassphrase, Repeat *widget.Entry
-	// Strength says how strong the new passphrase looks.
-	Strength *widget.Label
-	// Create makes the card.
-	Create *widget.Button
-	// CreateMessage says what is wrong with the form, if anything.
-	CreateMessage *widget.Label
+	// name is the name on the new card.
+	name *widget.Entry
+	// newPassphrase and Repeat are the new passphrase, typed twice.
+	newPassphrase, repeat *widget.Entry
+	// strength says how strong the new passphrase looks.
+	strength *widget.Label
+	// createButton makes the card.
+	createButton *widget.Button
+	// createMessage says what is wrong with the form, if anything.
+	createMessage *widget.Label
 
-	// BackupName shows which backup file was chosen.
-	BackupName *widget.Label
-	// ChooseBackup opens a file dialog to pick the backup.
-	ChooseBackup *widget.Button
-	// BackupPassphrase is the passphrase the backup was saved with.
-	BackupPassphrase *widget.Entry
-	// Restore restores the chosen backup.
-	Restore *widget.Button
-	// RestoreMessage says what is missing, if anything.
-	RestoreMessage *widget.Label
+	// backupName shows which backup file was chosen.
+	backupName *widget.Label
+	// chooseBackup opens a file dialog to pick the backup.
+	chooseBackup *widget.Button
+	// backupPassphrase is the passphrase the backup was saved with.
+	backupPassphrase *widget.Entry
+	// restoreButton restores the chosen backup.
+	restoreButton *widget.Button
+	// restoreMessage says what is missing, if anything.
+	restoreMessage *widget.Label
 
-	// Passphrase is the passphrase typed to unlock.
-	Passphrase *widget.Entry
-	// Unlock unlocks with Passphrase.
-	Unlock *widget.Button
-	// UnlockMessage says "Wrong passphrase" after a failed try.
-	UnlockMessage *widget.Label
+	// passphrase is the passphrase typed to unlock.
+	passphrase *widget.Entry
+	// unlockButton unlocks with Passphrase.
+	unlockButton *widget.Button
+	// unlockMessage says "Wrong passphrase" after a failed try.
+	unlockMessage *widget.Label
 
 	backup []byte
 }
 
 // newStartScreen builds the way in for u's home.
-func newStartScreen(u *UI) *StartScreen {
-	s := &StartScreen{u: u, FirstRun: !core.HasIdentity(u.Opts.Home)}
+func newStartScreen(u *ui) *startScreen {
+	s := &startScreen{u: u, firstRun: !core.HasIdentity(u.opts.Home)}
 	icon := canvas.NewImageFromResource(appIcon())
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSize(96, 96))
@@ -77,18 +77,18 @@ func newStartScreen(u *UI) *StartScreen {
 	heading.SizeName = theme.SizeNameHeadingText
 
 	var body fyne.CanvasObject
-	if s.FirstRun {
+	if s.firstRun {
 		about := wrapped("trustdesk helps a small group of people know whom they can count on. " +
 			"You meet face to face, swap cards, and keep your own private record of who " +
 			"turned out to be safe and reliable. Nothing leaves this computer unless you carry it.")
 		about.Alignment = fyne.TextAlignCenter
-		s.Recover = newRecoverForm(u)
-		s.Choices = container.NewAppTabs(
+		s.recovering = newRecoverForm(u)
+		s.choices = container.NewAppTabs(
 			container.NewTabItemWithIcon("Make your card", theme.AccountIcon(), s.makeCard()),
 			container.NewTabItemWithIcon("Restore a backup", theme.UploadIcon(), s.restoreBackup()),
-			container.NewTabItemWithIcon("Get my card back", theme.HistoryIcon(), s.Recover.Content()),
+			container.NewTabItemWithIcon("Get my card back", theme.HistoryIcon(), s.recovering.Content()),
 		)
-		body = container.NewVBox(container.NewCenter(icon), heading, about, s.Choices)
+		body = container.NewVBox(container.NewCenter(icon), heading, about, s.choices)
 	} else {
 		heading.SetText("Welcome back")
 		body = container.NewVBox(container.NewCenter(icon), heading, s.unlock())
@@ -99,60 +99,60 @@ func newStartScreen(u *UI) *StartScreen {
 }
 
 // Content returns the screen's widgets.
-func (s *StartScreen) Content() fyne.CanvasObject { return s.content }
+func (s *startScreen) Content() fyne.CanvasObject { return s.content }
 
 // makeCard builds the "Make your card" form.
-func (s *StartScreen) makeCard() fyne.CanvasObject {
-	s.Name = widget.NewEntry()
-	s.Name.SetPlaceHolder("The name people will see, e.g. Mara")
-	s.NewPassphrase = widget.NewPasswordEntry()
-	s.NewPassphrase.SetPlaceHolder("A few words you can remember")
-	s.Repeat = widget.NewPasswordEntry()
-	s.Repeat.SetPlaceHolder("The same passphrase again")
-	s.Strength = widget.NewLabel("")
-	s.Strength.TextStyle.Italic = true
-	s.NewPassphrase.OnChanged = func(p string) {
+func (s *startScreen) makeCard() fyne.CanvasObject {
+	s.name = widget.NewEntry()
+	s.name.SetPlaceHolder("The name people will see, e.g. Mara")
+	s.newPassphrase = widget.NewPasswordEntry()
+	s.newPassphrase.SetPlaceHolder("A few words you can remember")
+	s.repeat = widget.NewPasswordEntry()
+	s.repeat.SetPlaceHolder("The same passphrase again")
+	s.strength = widget.NewLabel("")
+	s.strength.TextStyle.Italic = true
+	s.newPassphrase.OnChanged = func(p string) {
 		hint, _ := passphraseHint(p)
-		s.Strength.SetText(hint)
+		s.strength.SetText(hint)
 	}
-	s.NewPassphrase.OnChanged("")
+	s.newPassphrase.OnChanged("")
 	warning := wrapped("Write your passphrase down somewhere safe. It cannot be recovered: " +
 		"if you forget it, nobody can open your card, not even us. A backup only helps if you " +
 		"remember the passphrase it was saved with.")
 	warning.Importance = widget.WarningImportance
-	s.CreateMessage = wrapped("")
-	s.CreateMessage.Importance = widget.DangerImportance
-	s.CreateMessage.Hide()
-	s.Create = widget.NewButtonWithIcon("Make my card", theme.ConfirmIcon(), s.create)
-	s.Create.Importance = widget.HighImportance
-	s.Repeat.OnSubmitted = func(string) { s.create() }
+	s.createMessage = wrapped("")
+	s.createMessage.Importance = widget.DangerImportance
+	s.createMessage.Hide()
+	s.createButton = widget.NewButtonWithIcon("Make my card", theme.ConfirmIcon(), s.create)
+	s.createButton.Importance = widget.HighImportance
+	s.repeat.OnSubmitted = func(string) { s.create() }
 	form := widget.NewForm(
-		widget.NewFormItem("Your name", s.Name),
-		widget.NewFormItem("Passphrase", s.NewPassphrase),
-		widget.NewFormItem("", s.Strength),
-		widget.NewFormItem("Type it again", s.Repeat),
+		widget.NewFormItem("Your name", s.name),
+		widget.NewFormItem("Passphrase", s.newPassphrase),
+		widget.NewFormItem("", s.strength),
+		widget.NewFormItem("Type it again", s.repeat),
 	)
 	intro := wrapped("Your card carries the name you choose, not your legal name. A passphrase protects everything on this computer.")
-	return container.NewVBox(intro, form, warning, s.CreateMessage, s.Create)
+	return container.NewVBox(intro, form, warning, s.createMessage, s.createButton)
 }
 
 // create checks the form and makes the card.
-func (s *StartScreen) create() {
+func (s *startScreen) create() {
 	say := func(msg string) {
-		s.CreateMessage.SetText(msg)
-		s.CreateMessage.Show()
+		s.createMessage.SetText(msg)
+		s.createMessage.Show()
 	}
-	p := s.NewPassphrase.Text
-	if msg := passphraseProblem(p, s.Repeat.Text); msg != "" {
+	p := s.newPassphrase.Text
+	if msg := passphraseProblem(p, s.repeat.Text); msg != "" {
 		say(msg)
 		return
 	}
-	if s.Name.Text == "" {
+	if s.name.Text == "" {
 		say("Type the name people will see on your card.")
 		return
 	}
-	s.CreateMessage.Hide()
-	name, home, opt := s.Name.Text, s.u.Opts.Home, s.u.Opts.Core
+	s.createMessage.Hide()
+	name, home, opt := s.name.Text, s.u.opts.Home, s.u.opts.Core
 	var svc *core.Service
 	s.u.busyThen("Making your card and locking it with your passphrase…", func() error {
 		var err error
@@ -180,44 +180,44 @@ func passphraseProblem(p, again string) string {
 }
 
 // restoreBackup builds the "Restore a backup" form.
-func (s *StartScreen) restoreBackup() fyne.CanvasObject {
+func (s *startScreen) restoreBackup() fyne.CanvasObject {
 	intro := wrapped("Moving to a new computer, or starting again after a loss? Open the backup file you saved and type the passphrase it was saved with.")
-	s.BackupName = widget.NewLabel("No file chosen yet")
-	s.BackupName.TextStyle.Italic = true
-	s.ChooseBackup = widget.NewButtonWithIcon("Choose the backup file…", theme.FolderOpenIcon(), func() {
+	s.backupName = widget.NewLabel("No file chosen yet")
+	s.backupName.TextStyle.Italic = true
+	s.chooseBackup = widget.NewButtonWithIcon("Choose the backup file…", theme.FolderOpenIcon(), func() {
 		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil {
-				s.u.ShowError(err)
+				s.u.showError(err)
 				return
 			}
 			if r == nil {
 				return
 			}
 			defer r.Close()
-			if err := s.UseBackup(r.URI().Name(), r); err != nil {
-				s.u.ShowError(err)
+			if err := s.useBackup(r.URI().Name(), r); err != nil {
+				s.u.showError(err)
 			}
-		}, s.u.Win)
+		}, s.u.win)
 		d.Resize(fyne.NewSize(760, 520))
 		d.Show()
 	})
-	s.BackupPassphrase = widget.NewPasswordEntry()
-	s.BackupPassphrase.SetPlaceHolder("The passphrase of the backup")
-	s.RestoreMessage = wrapped("")
-	s.RestoreMessage.Importance = widget.DangerImportance
-	s.RestoreMessage.Hide()
-	s.Restore = widget.NewButtonWithIcon("Restore", theme.ConfirmIcon(), s.restore)
-	s.Restore.Importance = widget.HighImportance
-	s.BackupPassphrase.OnSubmitted = func(string) { s.restore() }
+	s.backupPassphrase = widget.NewPasswordEntry()
+	s.backupPassphrase.SetPlaceHolder("The passphrase of the backup")
+	s.restoreMessage = wrapped("")
+	s.restoreMessage.Importance = widget.DangerImportance
+	s.restoreMessage.Hide()
+	s.restoreButton = widget.NewButtonWithIcon("Restore", theme.ConfirmIcon(), s.restore)
+	s.restoreButton.Importance = widget.HighImportance
+	s.backupPassphrase.OnSubmitted = func(string) { s.restore() }
 	form := widget.NewForm(
-		widget.NewFormItem("Backup", container.NewBorder(nil, nil, nil, s.ChooseBackup, s.BackupName)),
-		widget.NewFormItem("Passphrase", s.BackupPassphrase),
+		widget.NewFormItem("Backup", container.NewBorder(nil, nil, nil, s.chooseBackup, s.backupName)),
+		widget.NewFormItem("Passphrase", s.backupPassphrase),
 	)
-	return container.NewVBox(intro, form, s.RestoreMessage, s.Restore)
+	return container.NewVBox(intro, form, s.restoreMessage, s.restoreButton)
 }
 
-// UseBackup reads the backup file called name from r, ready to restore.
-func (s *StartScreen) UseBackup(name string, r io.Reader) error {
+// useBackup reads the backup file called name from r, ready to restore.
+func (s *startScreen) useBackup(name string, r io.Reader) error {
 	data, err := io.ReadAll(io.LimitReader(r, maxBackup+1))
 	if err != nil {
 		return err
@@ -226,28 +226,28 @@ func (s *StartScreen) UseBackup(name string, r io.Reader) error {
 		return errors.New("that file is far too large to be a trustdesk backup")
 	}
 	s.backup = data
-	s.BackupName.SetText(name)
-	s.BackupName.TextStyle.Italic = false
-	s.BackupName.Refresh()
+	s.backupName.SetText(name)
+	s.backupName.TextStyle.Italic = false
+	s.backupName.Refresh()
 	return nil
 }
 
 // restore restores the chosen backup with the typed passphrase.
-func (s *StartScreen) restore() {
+func (s *startScreen) restore() {
 	say := func(msg string) {
-		s.RestoreMessage.SetText(msg)
-		s.RestoreMessage.Show()
+		s.restoreMessage.SetText(msg)
+		s.restoreMessage.Show()
 	}
 	if s.backup == nil {
 		say("Choose the backup file first.")
 		return
 	}
-	if s.BackupPassphrase.Text == "" {
+	if s.backupPassphrase.Text == "" {
 		say("Type the passphrase the backup was saved with.")
 		return
 	}
-	s.RestoreMessage.Hide()
-	data, p, home, opt := s.backup, []byte(s.BackupPassphrase.Text), s.u.Opts.Home, s.u.Opts.Core
+	s.restoreMessage.Hide()
+	data, p, home, opt := s.backup, []byte(s.backupPassphrase.Text), s.u.opts.Home, s.u.opts.Core
 	var svc *core.Service
 	s.u.busyThen("Restoring your backup…", func() error {
 		var err error
@@ -257,7 +257,7 @@ func (s *StartScreen) restore() {
 		switch {
 		case errors.Is(err, core.ErrWrongPassphrase):
 			say("Wrong passphrase: type the passphrase this backup was saved with.")
-			s.BackupPassphrase.SetText("")
+			s.backupPassphrase.SetText("")
 		case err != nil:
 			say(explain(err))
 		default:
@@ -267,33 +267,33 @@ func (s *StartScreen) restore() {
 }
 
 // unlock builds the unlock form.
-func (s *StartScreen) unlock() fyne.CanvasObject {
+func (s *startScreen) unlock() fyne.CanvasObject {
 	intro := wrapped("Type your passphrase to open your card and your people.")
 	intro.Alignment = fyne.TextAlignCenter
-	s.Passphrase = widget.NewPasswordEntry()
-	s.Passphrase.SetPlaceHolder("Your passphrase")
-	s.UnlockMessage = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	s.UnlockMessage.Importance = widget.DangerImportance
-	s.UnlockMessage.Hide()
-	s.Unlock = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), func() {
-		if s.Passphrase.Text == "" {
-			s.UnlockMessage.SetText("Type your passphrase first.")
-			s.UnlockMessage.Show()
+	s.passphrase = widget.NewPasswordEntry()
+	s.passphrase.SetPlaceHolder("Your passphrase")
+	s.unlockMessage = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.unlockMessage.Importance = widget.DangerImportance
+	s.unlockMessage.Hide()
+	s.unlockButton = widget.NewButtonWithIcon("Unlock", theme.LoginIcon(), func() {
+		if s.passphrase.Text == "" {
+			s.unlockMessage.SetText("Type your passphrase first.")
+			s.unlockMessage.Show()
 			return
 		}
-		s.unlockWith([]byte(s.Passphrase.Text))
+		s.unlockWith([]byte(s.passphrase.Text))
 	})
-	s.Unlock.Importance = widget.HighImportance
-	s.Passphrase.OnSubmitted = func(string) { s.Unlock.OnTapped() }
+	s.unlockButton.Importance = widget.HighImportance
+	s.passphrase.OnSubmitted = func(string) { s.unlockButton.OnTapped() }
 	forgot := wrapped("Forgot it? Nobody can recover it, not even us. A backup opens only with the passphrase it was saved with.")
 	forgot.Importance = widget.LowImportance
-	return container.NewVBox(intro, s.Passphrase, s.UnlockMessage, s.Unlock, forgot)
+	return container.NewVBox(intro, s.passphrase, s.unlockMessage, s.unlockButton, forgot)
 }
 
 // unlockWith opens the home with passphrase off the UI goroutine. A wrong
 // passphrase leaves the unlock screen up with "Wrong passphrase".
-func (s *StartScreen) unlockWith(passphrase []byte) {
-	home, opt := s.u.Opts.Home, s.u.Opts.Core
+func (s *startScreen) unlockWith(passphrase []byte) {
+	home, opt := s.u.opts.Home, s.u.opts.Core
 	var svc *core.Service
 	s.u.busyThen("Unlocking…", func() error {
 		var err error
@@ -302,13 +302,13 @@ func (s *StartScreen) unlockWith(passphrase []byte) {
 	}, func(err error) {
 		switch {
 		case errors.Is(err, core.ErrWrongPassphrase):
-			s.UnlockMessage.SetText("Wrong passphrase. Please try again.")
-			s.UnlockMessage.Show()
-			s.Passphrase.SetText("")
-			s.u.Win.Canvas().Focus(s.Passphrase)
+			s.unlockMessage.SetText("Wrong passphrase. Please try again.")
+			s.unlockMessage.Show()
+			s.passphrase.SetText("")
+			s.u.win.Canvas().Focus(s.passphrase)
 		case err != nil:
-			s.UnlockMessage.SetText(explain(err))
-			s.UnlockMessage.Show()
+			s.unlockMessage.SetText(explain(err))
+			s.unlockMessage.Show()
 		default:
 			s.u.unlocked(svc)
 		}

@@ -13,49 +13,49 @@ import (
 func TestMakeCard(t *testing.T) {
 	home := t.TempDir()
 	u := startUI(t, home, "")
-	s := u.Start
-	test.Type(s.Name, "Mara")
+	s := u.start
+	test.Type(s.name, "Mara")
 
 	// Too short a passphrase is refused with a hint.
-	test.Type(s.NewPassphrase, "short")
-	if !strings.HasPrefix(s.Strength.Text, "Too short") {
-		t.Errorf("strength of a short passphrase = %q", s.Strength.Text)
+	test.Type(s.newPassphrase, "short")
+	if !strings.HasPrefix(s.strength.Text, "Too short") {
+		t.Errorf("strength of a short passphrase = %q", s.strength.Text)
 	}
-	test.Type(s.Repeat, "short")
-	test.Tap(s.Create)
-	u.Wait()
-	if u.Svc != nil || s.CreateMessage.Hidden || !strings.Contains(s.CreateMessage.Text, "longer passphrase") {
-		t.Fatalf("a short passphrase was accepted; message %q", s.CreateMessage.Text)
+	test.Type(s.repeat, "short")
+	test.Tap(s.createButton)
+	u.wait()
+	if u.svc != nil || s.createMessage.Hidden || !strings.Contains(s.createMessage.Text, "longer passphrase") {
+		t.Fatalf("a short passphrase was accepted; message %q", s.createMessage.Text)
 	}
 
 	// Two different passphrases are refused.
-	s.NewPassphrase.SetText(testPass)
-	s.Repeat.SetText(testPass + "x")
-	test.Tap(s.Create)
-	u.Wait()
-	if u.Svc != nil || s.CreateMessage.Text != explain(core.ErrPassphraseMismatch) {
-		t.Fatalf("different passphrases: message %q", s.CreateMessage.Text)
+	s.newPassphrase.SetText(testPass)
+	s.repeat.SetText(testPass + "x")
+	test.Tap(s.createButton)
+	u.wait()
+	if u.svc != nil || s.createMessage.Text != explain(core.ErrPassphraseMismatch) {
+		t.Fatalf("different passphrases: message %q", s.createMessage.Text)
 	}
-	if s.Strength.Text != "Strong." {
-		t.Errorf("strength of %q = %q", testPass, s.Strength.Text)
+	if s.strength.Text != "Strong." {
+		t.Errorf("strength of %q = %q", testPass, s.strength.Text)
 	}
 
 	// A name is needed.
-	s.Repeat.SetText(testPass)
-	s.Name.SetText("")
-	test.Tap(s.Create)
-	u.Wait()
-	if u.Svc != nil || s.CreateMessage.Hidden {
+	s.repeat.SetText(testPass)
+	s.name.SetText("")
+	test.Tap(s.createButton)
+	u.wait()
+	if u.svc != nil || s.createMessage.Hidden {
 		t.Fatal("a card without a name was made")
 	}
 
-	s.Name.SetText("Mara")
-	test.Tap(s.Create)
-	u.Wait()
-	if u.Svc == nil || u.Tabs == nil {
-		t.Fatalf("the card was not made: %q %q", s.CreateMessage.Text, u.LastError)
+	s.name.SetText("Mara")
+	test.Tap(s.createButton)
+	u.wait()
+	if u.svc == nil || u.tabs == nil {
+		t.Fatalf("the card was not made: %q %q", s.createMessage.Text, u.lastError)
 	}
-	if got := u.Svc.Card().Pseudonym; got != "Mara" {
+	if got := u.svc.Card().Pseudonym; got != "Mara" {
 		t.Fatalf("card name = %q", got)
 	}
 	if !core.HasIdentity(home) {
@@ -65,44 +65,44 @@ func TestMakeCard(t *testing.T) {
 
 func TestMakeCardBadName(t *testing.T) {
 	u := startUI(t, t.TempDir(), "")
-	s := u.Start
-	s.Name.SetText(strings.Repeat("x", 41))
-	s.NewPassphrase.SetText(testPass)
-	s.Repeat.SetText(testPass)
-	test.Tap(s.Create)
-	u.Wait()
-	if u.Svc != nil || !strings.Contains(s.CreateMessage.Text, "1 to 40") {
-		t.Fatalf("a 41-letter name: message %q", s.CreateMessage.Text)
+	s := u.start
+	s.name.SetText(strings.Repeat("x", 41))
+	s.newPassphrase.SetText(testPass)
+	s.repeat.SetText(testPass)
+	test.Tap(s.createButton)
+	u.wait()
+	if u.svc != nil || !strings.Contains(s.createMessage.Text, "1 to 40") {
+		t.Fatalf("a 41-letter name: message %q", s.createMessage.Text)
 	}
 }
 
 func TestUnlockWrongThenRight(t *testing.T) {
 	u := startUI(t, newHome(t, "Mara"), "")
-	s := u.Start
-	if s.FirstRun || s.Passphrase == nil {
+	s := u.start
+	if s.firstRun || s.passphrase == nil {
 		t.Fatal("a home with a card does not ask for the passphrase")
 	}
-	test.Tap(s.Unlock)
-	u.Wait()
-	if u.Svc != nil || s.UnlockMessage.Hidden {
+	test.Tap(s.unlockButton)
+	u.wait()
+	if u.svc != nil || s.unlockMessage.Hidden {
 		t.Fatal("an empty passphrase was tried")
 	}
-	test.Type(s.Passphrase, "not it")
-	test.Tap(s.Unlock)
-	u.Wait()
-	if u.Svc != nil {
+	test.Type(s.passphrase, "not it")
+	test.Tap(s.unlockButton)
+	u.wait()
+	if u.svc != nil {
 		t.Fatal("unlocked with a wrong passphrase")
 	}
-	if s.UnlockMessage.Hidden || !strings.HasPrefix(s.UnlockMessage.Text, "Wrong passphrase") {
-		t.Fatalf("wrong passphrase: message %q", s.UnlockMessage.Text)
+	if s.unlockMessage.Hidden || !strings.HasPrefix(s.unlockMessage.Text, "Wrong passphrase") {
+		t.Fatalf("wrong passphrase: message %q", s.unlockMessage.Text)
 	}
-	if s.Passphrase.Text != "" {
+	if s.passphrase.Text != "" {
 		t.Error("the wrong passphrase stays in the field")
 	}
-	test.Type(s.Passphrase, testPass)
-	s.Passphrase.OnSubmitted(s.Passphrase.Text)
-	u.Wait()
-	if u.Svc == nil || u.Svc.Card().Pseudonym != "Mara" {
+	test.Type(s.passphrase, testPass)
+	s.passphrase.OnSubmitted(s.passphrase.Text)
+	u.wait()
+	if u.svc == nil || u.svc.Card().Pseudonym != "Mara" {
 		t.Fatal("the right passphrase did not unlock")
 	}
 }
@@ -110,15 +110,15 @@ func TestUnlockWrongThenRight(t *testing.T) {
 func TestUnlockFromOptions(t *testing.T) {
 	home := newHome(t, "Mara")
 	u := startUI(t, home, testPass)
-	if u.Svc == nil {
+	if u.svc == nil {
 		t.Fatal("the passphrase from the options did not unlock")
 	}
 	u = startUI(t, home, "wrong one")
-	if u.Svc != nil {
+	if u.svc != nil {
 		t.Fatal("a wrong passphrase from the options unlocked")
 	}
-	if !strings.HasPrefix(u.Start.UnlockMessage.Text, "Wrong passphrase") {
-		t.Fatalf("message %q", u.Start.UnlockMessage.Text)
+	if !strings.HasPrefix(u.start.unlockMessage.Text, "Wrong passphrase") {
+		t.Fatalf("message %q", u.start.unlockMessage.Text)
 	}
 }
 
@@ -135,46 +135,46 @@ func TestRestoreBackup(t *testing.T) {
 	src.Close()
 
 	u := startUI(t, t.TempDir(), "")
-	s := u.Start
-	s.Choices.SelectIndex(1)
-	test.Tap(s.Restore)
-	if u.Svc != nil || !strings.Contains(s.RestoreMessage.Text, "Choose the backup file") {
-		t.Fatalf("restore without a file: %q", s.RestoreMessage.Text)
+	s := u.start
+	s.choices.SelectIndex(1)
+	test.Tap(s.restoreButton)
+	if u.svc != nil || !strings.Contains(s.restoreMessage.Text, "Choose the backup file") {
+		t.Fatalf("restore without a file: %q", s.restoreMessage.Text)
 	}
-	if err := s.UseBackup("mara.tdbackup", bytes.NewReader(backup.Bytes())); err != nil {
+	if err := s.useBackup("mara.tdbackup", bytes.NewReader(backup.Bytes())); err != nil {
 		t.Fatal(err)
 	}
-	if s.BackupName.Text != "mara.tdbackup" {
-		t.Errorf("chosen file shown as %q", s.BackupName.Text)
+	if s.backupName.Text != "mara.tdbackup" {
+		t.Errorf("chosen file shown as %q", s.backupName.Text)
 	}
-	test.Tap(s.Restore)
-	if !strings.Contains(s.RestoreMessage.Text, "Type the passphrase") {
-		t.Fatalf("restore without a passphrase: %q", s.RestoreMessage.Text)
+	test.Tap(s.restoreButton)
+	if !strings.Contains(s.restoreMessage.Text, "Type the passphrase") {
+		t.Fatalf("restore without a passphrase: %q", s.restoreMessage.Text)
 	}
-	test.Type(s.BackupPassphrase, "wrong words")
-	test.Tap(s.Restore)
-	u.Wait()
-	if u.Svc != nil || !strings.HasPrefix(s.RestoreMessage.Text, "Wrong passphrase") {
-		t.Fatalf("wrong backup passphrase: %q", s.RestoreMessage.Text)
+	test.Type(s.backupPassphrase, "wrong words")
+	test.Tap(s.restoreButton)
+	u.wait()
+	if u.svc != nil || !strings.HasPrefix(s.restoreMessage.Text, "Wrong passphrase") {
+		t.Fatalf("wrong backup passphrase: %q", s.restoreMessage.Text)
 	}
-	test.Type(s.BackupPassphrase, "backup words here")
-	test.Tap(s.Restore)
-	u.Wait()
-	if u.Svc == nil || u.Svc.Card().String() != card {
-		t.Fatalf("the backup was not restored: %q %q", s.RestoreMessage.Text, u.LastError)
+	test.Type(s.backupPassphrase, "backup words here")
+	test.Tap(s.restoreButton)
+	u.wait()
+	if u.svc == nil || u.svc.Card().String() != card {
+		t.Fatalf("the backup was not restored: %q %q", s.restoreMessage.Text, u.lastError)
 	}
 }
 
 func TestRestoreDamagedBackup(t *testing.T) {
 	u := startUI(t, t.TempDir(), "")
-	s := u.Start
-	if err := s.UseBackup("junk.png", strings.NewReader("not a backup at all")); err != nil {
+	s := u.start
+	if err := s.useBackup("junk.png", strings.NewReader("not a backup at all")); err != nil {
 		t.Fatal(err)
 	}
-	s.BackupPassphrase.SetText("whatever words")
-	test.Tap(s.Restore)
-	u.Wait()
-	if u.Svc != nil || s.RestoreMessage.Hidden || s.RestoreMessage.Text == "" {
+	s.backupPassphrase.SetText("whatever words")
+	test.Tap(s.restoreButton)
+	u.wait()
+	if u.svc != nil || s.restoreMessage.Hidden || s.restoreMessage.Text == "" {
 		t.Fatal("a damaged backup gives no message")
 	}
 }

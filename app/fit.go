@@ -325,8 +325,8 @@ const dialogChrome = 150
 // scrollInDialog returns content in a scroll that is as tall as content
 // while the window has room for it, and scrolls inside when it has not,
 // so a dialog never grows taller than the window.
-func (u *UI) scrollInDialog(content fyne.CanvasObject) fyne.CanvasObject {
-	room := func() float32 { return u.Win.Canvas().Size().Height - dialogChrome }
+func (u *ui) scrollInDialog(content fyne.CanvasObject) fyne.CanvasObject {
+	room := func() float32 { return u.win.Canvas().Size().Height - dialogChrome }
 	return container.New(cappedLayout{room: room}, container.NewVScroll(content))
 }
 

@@ -22,7 +22,7 @@ func TestImportLeavesWindowFree(t *testing.T) {
 	opts := testCore
 	opts.Checker = &crdt.Checker{Env: g.Env()}
 	u := startUI(t, t.TempDir(), "")
-	svc, err := core.Init(u.Opts.Home, "Mara", []byte(testPass), opts)
+	svc, err := core.Init(u.opts.Home, "Mara", []byte(testPass), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,44 +60,44 @@ func TestImportLeavesWindowFree(t *testing.T) {
 	const limit, waited = 100 * time.Millisecond, 2 * time.Second
 	show := func(i int) func() error {
 		return func() error {
-			u.Tabs.SelectIndex(i)
-			u.Changed()
+			u.tabs.SelectIndex(i)
+			u.changed()
 			return nil
 		}
 	}
-	normal := make([]time.Duration, len(u.Tabs.Items))
-	for i := range u.Tabs.Items {
+	normal := make([]time.Duration, len(u.tabs.Items))
+	for i := range u.tabs.Items {
 		normal[i] = workergate.BlockedFor(t, "showing a screen", 0, show(i))
 	}
 	lookAround := func(when string) {
 		t.Helper()
-		for i, item := range u.Tabs.Items {
+		for i, item := range u.tabs.Items {
 			took := workergate.BlockedFor(t, item.Text, normal[i]+limit, show(i))
 			if took > normal[i]+waited {
 				t.Errorf("%s: showing %s took %v (%v with no import): the window waited for the check", when, item.Text, took, normal[i])
 			}
 			t.Logf("%s: showing %s took %v (%v with no import)", when, item.Text, took, normal[i])
 		}
-		u.Tabs.SelectIndex(3)
+		u.tabs.SelectIndex(3)
 	}
 
 	g.Close()
-	u.Sync.check(file.Data)
+	u.sync.check(file.Data)
 	g.Waiting()
 	lookAround("while the file was checked")
 	g.Open()
-	u.Wait()
-	if u.Sync.Preview == nil || u.Sync.TakeIn.Hidden {
-		t.Fatalf("no preview: %q", u.LastError)
+	u.wait()
+	if u.sync.previewed == nil || u.sync.takeIn.Hidden {
+		t.Fatalf("no preview: %q", u.lastError)
 	}
 
 	g.Close()
-	test.Tap(u.Sync.TakeIn)
+	test.Tap(u.sync.takeIn)
 	g.Waiting()
 	lookAround("while the file was taken in")
 	g.Open()
-	u.Wait()
+	u.wait()
 	if _, err := svc.FindCell("Stalls"); err != nil {
-		t.Fatalf("the file was not taken in: %v %q", err, u.LastError)
+		t.Fatalf("the file was not taken in: %v %q", err, u.lastError)
 	}
 }

@@ -68,44 +68,44 @@ func carry(t *testing.T, from, to *core.Service) *core.ImportSummary {
 func TestGuardiansChooseAndHelp(t *testing.T) {
 	w := newWorld(t)
 	u := w.u
-	bo := newPerson(t, u.Svc, "Bo")
-	di := newPerson(t, u.Svc, "Di")
-	p := u.You.Guardians
-	if !strings.Contains(p.Status.Text, "your guardians can help you get your card back") {
-		t.Fatalf("status without guardians: %q", p.Status.Text)
+	bo := newPerson(t, u.svc, "Bo")
+	di := newPerson(t, u.svc, "Di")
+	p := u.you.guardians
+	if !strings.Contains(p.status.Text, "your guardians can help you get your card back") {
+		t.Fatalf("status without guardians: %q", p.status.Text)
 	}
-	test.Tap(p.Choose)
-	if len(p.Picks) != 3 { // Bea, Bo and Di are verified in person
-		t.Fatalf("%d people to choose from", len(p.Picks))
+	test.Tap(p.choose)
+	if len(p.picks) != 3 { // Bea, Bo and Di are verified in person
+		t.Fatalf("%d people to choose from", len(p.picks))
 	}
-	p.Picks[bo.Card().ID()].SetChecked(true)
-	p.Picks[di.Card().ID()].SetChecked(true)
-	if p.Need.Selected != "2" {
-		t.Fatalf("need = %q", p.Need.Selected)
+	p.picks[bo.Card().ID()].SetChecked(true)
+	p.picks[di.Card().ID()].SetChecked(true)
+	if p.need.Selected != "2" {
+		t.Fatalf("need = %q", p.need.Selected)
 	}
 	tapDialog(t, u, "Make recovery pieces")
 	tapDialog(t, u, "OK")
-	if !strings.Contains(p.Status.Text, "2 of your 2 guardians") || len(p.Rows.Objects) != 2 {
-		t.Fatalf("after choosing: %q, %d rows", p.Status.Text, len(p.Rows.Objects))
+	if !strings.Contains(p.status.Text, "2 of your 2 guardians") || len(p.rows.Objects) != 2 {
+		t.Fatalf("after choosing: %q, %d rows", p.status.Text, len(p.rows.Objects))
 	}
-	carry(t, u.Svc, bo)
-	carry(t, bo, u.Svc)
-	u.Changed()
-	if !strings.Contains(labels(p.Rows), "Bo has your recovery piece.") || !strings.Contains(labels(p.Rows), "Di does not have it yet") {
-		t.Fatalf("rows: %q", labels(p.Rows))
+	carry(t, u.svc, bo)
+	carry(t, bo, u.svc)
+	u.changed()
+	if !strings.Contains(labels(p.rows), "Bo has your recovery piece.") || !strings.Contains(labels(p.rows), "Di does not have it yet") {
+		t.Fatalf("rows: %q", labels(p.rows))
 	}
 
 	// Eve chooses Mara and Bo; her file brings Mara a piece.
-	eve := newPerson(t, u.Svc, "Eve")
+	eve := newPerson(t, u.svc, "Eve")
 	if _, err := eve.AddContact(bo.Card().String(), "", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eve.SetGuardians([]identity.ID{u.Svc.Card().ID(), bo.Card().ID()}, 2); err != nil {
+	if _, err := eve.SetGuardians([]identity.ID{u.svc.Card().ID(), bo.Card().ID()}, 2); err != nil {
 		t.Fatal(err)
 	}
-	carry(t, eve, u.Svc)
-	u.Changed()
-	if got := labels(p.Held); !strings.Contains(got, "You hold a recovery piece for Eve.") {
+	carry(t, eve, u.svc)
+	u.changed()
+	if got := labels(p.held); !strings.Contains(got, "You hold a recovery piece for Eve.") {
 		t.Fatalf("held: %q", got)
 	}
 	tmp, err := core.StartRecovery(t.TempDir(), "Eve", []byte(testPass), testCore)
@@ -114,13 +114,13 @@ func TestGuardiansChooseAndHelp(t *testing.T) {
 	}
 	defer tmp.Close()
 	p.askRelease(core.Person{ID: eve.Card().ID(), Name: "Eve"})
-	p.TempCard.SetText(tmp.Card().String())
+	p.tempCard.SetText(tmp.Card().String())
 	tapDialog(t, u, "Next")
-	if code := identity.SafetyCode(u.Svc.Card(), tmp.Card()); !strings.Contains(dialogText(u), code) {
+	if code := identity.SafetyCode(u.svc.Card(), tmp.Card()); !strings.Contains(dialogText(u), code) {
 		t.Fatalf("the safety code %s is not shown: %q", code, dialogText(u))
 	}
 	tapDialog(t, u, "It is the same")
-	c, err := u.Svc.FindContact(tmp.Card().ID().String())
+	c, err := u.svc.FindContact(tmp.Card().ID().String())
 	if err != nil || c.Verified != core.InPerson {
 		t.Fatalf("the temporary card is not verified in person: %v", err)
 	}
@@ -143,46 +143,46 @@ func TestGetMyCardBack(t *testing.T) {
 	carry(t, ana, cy)
 
 	u := startUI(t, t.TempDir(), "")
-	f := u.Start.Recover
+	f := u.start.recovering
 	if f == nil {
 		t.Fatal("no Get my card back form on the first-run screen")
 	}
-	test.Type(f.Name, "Ana")
-	f.Passphrase.SetText(testPass)
-	f.Repeat.SetText(testPass)
-	test.Tap(f.Start)
-	u.Wait()
-	if u.Svc == nil || u.You == nil {
-		t.Fatalf("no temporary card: %q", f.Message.Text)
+	test.Type(f.name, "Ana")
+	f.passphrase.SetText(testPass)
+	f.repeat.SetText(testPass)
+	test.Tap(f.startButton)
+	u.wait()
+	if u.svc == nil || u.you == nil {
+		t.Fatalf("no temporary card: %q", f.message.Text)
 	}
-	p := u.You.Guardians
-	if u.Tabs.Selected().Text != "You" || p.content.Title != "Getting your card back" || !strings.Contains(p.Progress.Text, "No recovery pieces") {
-		t.Fatalf("after starting: tab %q, %q, %q", u.Tabs.Selected().Text, p.content.Title, p.Progress.Text)
+	p := u.you.guardians
+	if u.tabs.Selected().Text != "You" || p.content.Title != "Getting your card back" || !strings.Contains(p.progress.Text, "No recovery pieces") {
+		t.Fatalf("after starting: tab %q, %q, %q", u.tabs.Selected().Text, p.content.Title, p.progress.Text)
 	}
 	release := func(g *core.Service) {
 		t.Helper()
-		if _, err := g.AddContact(u.Svc.Card().String(), "", true); err != nil {
+		if _, err := g.AddContact(u.svc.Card().String(), "", true); err != nil {
 			t.Fatal(err)
 		}
-		res, err := g.ReleasePiece(ana.Card().ID(), u.Svc.Card().ID())
+		res, err := g.ReleasePiece(ana.Card().ID(), u.svc.Card().ID())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := u.Svc.Import(context.Background(), res.Data); err != nil {
+		if _, err := u.svc.Import(context.Background(), res.Data); err != nil {
 			t.Fatal(err)
 		}
-		u.Changed()
+		u.changed()
 	}
 	release(bo)
-	if got := u.You.Guardians.Progress.Text; got != "2 of 2 pieces needed, 1 received." {
+	if got := u.you.guardians.progress.Text; got != "2 of 2 pieces needed, 1 received." {
 		t.Fatalf("after one piece: %q", got)
 	}
 	release(cy)
-	if u.Svc.Card().ID() != ana.Card().ID() || u.You.Name.Text != "Ana" || u.You.Guardians.content.Title != "Guardians" {
-		t.Fatalf("after two pieces the app shows %q (%s)", u.You.Name.Text, u.You.Guardians.content.Title)
+	if u.svc.Card().ID() != ana.Card().ID() || u.you.name.Text != "Ana" || u.you.guardians.content.Title != "Guardians" {
+		t.Fatalf("after two pieces the app shows %q (%s)", u.you.name.Text, u.you.guardians.content.Title)
 	}
-	if u.Tabs.Selected().Text != "You" {
-		t.Errorf("tab %q", u.Tabs.Selected().Text)
+	if u.tabs.Selected().Text != "You" {
+		t.Errorf("tab %q", u.tabs.Selected().Text)
 	}
 	if got := dialogText(u); !strings.Contains(got, "This computer holds your own card again, Ana.") {
 		t.Errorf("no word that the card is back: %q", got)

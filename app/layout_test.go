@@ -180,7 +180,7 @@ func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) (clipped []string)
 }
 
 // demoUI opens the app on a new demo world.
-func demoUI(t *testing.T) *UI {
+func demoUI(t *testing.T) *ui {
 	t.Helper()
 	home := t.TempDir()
 	if _, err := demo.Build(context.Background(), home, []byte(demo.Passphrase), testCore); err != nil {
@@ -202,16 +202,16 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 		t.Skip("builds the demo world, which takes minutes under the race detector; make test runs it without -race (make layout)")
 	}
 	u := demoUI(t)
-	if u.Tabs == nil {
+	if u.tabs == nil {
 		t.Fatal("the demo home did not unlock")
 	}
 	t.Run("dialogs", func(t *testing.T) { checkDialogs(t, u) })
 	for _, size := range []fyne.Size{smallScreen, largeTextScreen} {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
-			for i, it := range u.Tabs.Items {
+			for i, it := range u.tabs.Items {
 				t.Run(it.Text, func(t *testing.T) {
-					u.Tabs.SelectIndex(i)
-					clipped := checkLayout(t, u.Win, size)
+					u.tabs.SelectIndex(i)
+					clipped := checkLayout(t, u.win, size)
 					// At 1024 units across, People has room for every
 					// name and every way a card was checked.
 					if it.Text == "People" && size == smallScreen && len(clipped) > 0 {
@@ -220,16 +220,16 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 				})
 			}
 			t.Run("Meet in person, comparing", func(t *testing.T) {
-				u.Tabs.SelectIndex(1)
-				u.Meet.UseCardText(newSomeone(t, "Zoe").Card().String())
-				defer u.Meet.reset()
-				checkLayout(t, u.Win, size)
+				u.tabs.SelectIndex(1)
+				u.meet.useCardText(newSomeone(t, "Zoe").Card().String())
+				defer u.meet.reset()
+				checkLayout(t, u.win, size)
 			})
-			for _, row := range u.People.all {
-				t.Run("Person "+row.Contact.Name(), func(t *testing.T) {
-					u.ShowPerson(row.Contact.ID())
+			for _, row := range u.people.all {
+				t.Run("Person "+row.contact.Name(), func(t *testing.T) {
+					u.showPerson(row.contact.ID())
 					defer u.closePages()
-					checkLayout(t, u.Win, size)
+					checkLayout(t, u.win, size)
 				})
 			}
 		})
@@ -239,11 +239,11 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 // checkDialogs opens the app's dialogs in the smallest windows and fails
 // when their text is drawn over each other or a button lies outside the
 // window.
-func checkDialogs(t *testing.T, u *UI) {
+func checkDialogs(t *testing.T, u *ui) {
 	var kit *core.Contact
-	for _, row := range u.People.all {
-		if row.Contact.Card.Pseudonym == "Kit" {
-			kit = row.Contact
+	for _, row := range u.people.all {
+		if row.contact.Card.Pseudonym == "Kit" {
+			kit = row.contact
 		}
 	}
 	if kit == nil {
@@ -253,18 +253,18 @@ func checkDialogs(t *testing.T, u *UI) {
 		name string
 		open func()
 	}{
-		{"paste a card", u.People.pasteCard},
-		{"compare the safety code", func() { u.ShowPerson(kit.ID()); u.Person.verify() }},
-		{"block", func() { u.ShowPerson(kit.ID()); u.Person.block() }},
-		{"rename", func() { u.ShowPerson(kit.ID()); u.Person.rename() }},
-		{"new cell", u.Cells.askNewCell},
-		{"admit", u.Cells.askAdmit},
-		{"rules", u.Cells.askPolicy},
-		{"leave", u.Cells.askLeave},
-		{"paste a sync file", u.Sync.askPaste},
-		{"backup", u.You.askBackup},
-		{"passphrase", u.You.askPassphrase},
-		{"wipe", u.You.askWipe},
+		{"paste a card", u.people.pasteCard},
+		{"compare the safety code", func() { u.showPerson(kit.ID()); u.person.verify() }},
+		{"block", func() { u.showPerson(kit.ID()); u.person.block() }},
+		{"rename", func() { u.showPerson(kit.ID()); u.person.rename() }},
+		{"new cell", u.cells.askNewCell},
+		{"admit", u.cells.askAdmit},
+		{"rules", u.cells.askPolicy},
+		{"leave", u.cells.askLeave},
+		{"paste a sync file", u.sync.askPaste},
+		{"backup", u.you.askBackup},
+		{"passphrase", u.you.askPassphrase},
+		{"wipe", u.you.askWipe},
 		{"same name", func() {
 			u.tell("Same name, different card", strings.Repeat("You already have someone with this name. ", 30))
 		}},
@@ -272,15 +272,15 @@ func checkDialogs(t *testing.T, u *UI) {
 	for _, size := range []fyne.Size{smallScreen, largeTextScreen} {
 		for _, d := range dialogs {
 			t.Run(fmt.Sprintf("%.0fx%.0f/%s", size.Width, size.Height, d.name), func(t *testing.T) {
-				u.Win.Resize(size)
+				u.win.Resize(size)
 				d.open()
 				defer func() {
-					for _, o := range u.Win.Canvas().Overlays().List() {
-						u.Win.Canvas().Overlays().Remove(o)
+					for _, o := range u.win.Canvas().Overlays().List() {
+						u.win.Canvas().Overlays().Remove(o)
 					}
 					u.closePages()
 				}()
-				checkLayout(t, u.Win, size)
+				checkLayout(t, u.win, size)
 			})
 		}
 	}

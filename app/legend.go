@@ -20,12 +20,12 @@ const legendTitle = "What the bars mean"
 
 // legendWords are the legend's paragraphs after the colours, in order.
 var legendWords = []string{
-	"The number beside a bar is the score from 1 to 5: " + SafetyWords[5] + " is 5, " + SafetyWords[1] + " is 1. " +
+	"The number beside a bar is the score from 1 to 5: " + safetyWords[5] + " is 5, " + safetyWords[1] + " is 1. " +
 		"It is worked out on this computer from the ratings in your cells. " +
 		"Ratings from people you met in person, and from people they vouched for, count most; " +
 		"older ratings count less; ratings from people nobody you know leads to, or whom you blocked, do not count. " +
 		"So the number can differ from what one person entered: a person's page shows every rating and how much it counts.",
-	"With a single rating, its own words are shown instead, such as \"1 rating: " + SafetyWords[5] + "\".",
+	"With a single rating, its own words are shown instead, such as \"1 rating: " + safetyWords[5] + "\".",
 	"How much is known, from least to most: \"" + reputation.ConfidenceWords(0.2) + "\", \"" +
 		reputation.ConfidenceWords(0.5) + "\", \"" + reputation.ConfidenceWords(0.9) + "\". " +
 		"It grows with the number of ratings that count and with how much each one counts.",
@@ -34,9 +34,9 @@ var legendWords = []string{
 		"and such people come last when you order People by safety.",
 }
 
-// ShowLegend explains the reputation bars: the colours, the number, and
+// showLegend explains the reputation bars: the colours, the number, and
 // the words for how much is known.
-func (u *UI) ShowLegend() {
+func (u *ui) showLegend() {
 	swatch := func(c color.Color, text string) fyne.CanvasObject {
 		r := canvas.NewRectangle(c)
 		r.CornerRadius = 4
@@ -51,15 +51,15 @@ func (u *UI) ShowLegend() {
 	for _, p := range legendWords {
 		box.Add(wrapped(p))
 	}
-	u.Legend = box
-	d := dialog.NewCustom(legendTitle, "Close", u.scrollInDialog(box), u.Win)
+	u.legend = box
+	d := dialog.NewCustom(legendTitle, "Close", u.scrollInDialog(box), u.win)
 	d.Resize(fyne.NewSize(560, 0))
 	u.showDialog(d)
 }
 
 // legendButton returns a small button that opens the legend.
-func (u *UI) legendButton() *widget.Button {
-	b := widget.NewButtonWithIcon(legendTitle, theme.QuestionIcon(), u.ShowLegend)
+func (u *ui) legendButton() *widget.Button {
+	b := widget.NewButtonWithIcon(legendTitle, theme.QuestionIcon(), u.showLegend)
 	b.Importance = widget.LowImportance
 	return b
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -14,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"trustdesk/camera"
 	"trustdesk/core"
 	"trustdesk/export/qr"
 	"trustdesk/identity"
@@ -25,110 +25,101 @@ import (
 // table, small enough to leave room for the scan beside it.
 const cardCodeSide = 380
 
-// FrameSource is a running camera: pictures arrive on Frames until Close.
-// [camera.Camera] is one; tests use their own.
-type FrameSource interface {
-	Frames() <-chan image.Image
-	Err() error
-	Close() error
-}
-
-// MeetScreen exchanges cards face to face: it shows my card as a large
+// meetScreen exchanges cards face to face: it shows my card as a large
 // QR code, scans theirs with the camera or from a picture, then shows the
 // safety code for both to compare before marking them as verified in
 // person.
-type MeetScreen struct {
-	u       *UI
+type meetScreen struct {
+	u       *ui
 	content fyne.CanvasObject
 
-	// OpenCamera starts the camera; it defaults to [camera.Open]. Tests
+	// openCamera starts the camera; it defaults to [camera.Open]. Tests
 	// replace it.
-	OpenCamera func() (FrameSource, error)
+	openCamera func() (qr.FrameSource, error)
 
-	// MyCode is my card's QR code, drawn at whole pixels per square.
-	MyCode *canvas.Image
-	// CopyCard copies my card as text; SaveCardPicture saves its QR code
+	// myCode is my card's QR code, drawn at whole pixels per square.
+	myCode *canvas.Image
+	// copyCard copies my card as text; saveCardPicture saves its QR code
 	// as a picture, for someone who cannot scan this screen.
-	CopyCard, SaveCardPicture *widget.Button
-	// StartCamera starts scanning their code with the camera.
-	StartCamera *widget.Button
-	// StopCamera stops scanning.
-	StopCamera *widget.Button
-	// OpenPicture reads their code from a picture file.
-	OpenPicture *widget.Button
-	// Status says what the scan is doing, or why it cannot.
-	Status *widget.Label
-	// Preview shows what the camera sees.
-	Preview *canvas.Image
+	copyCard, saveCardPicture *widget.Button
+	// startCamera starts scanning their code with the camera.
+	startCamera *widget.Button
+	// stopCamera stops scanning.
+	stopCamera *widget.Button
+	// openPicture reads their code from a picture file.
+	openPicture *widget.Button
+	// status says what the scan is doing, or why it cannot.
+	status *widget.Label
+	// cameraView shows what the camera sees.
+	cameraView *canvas.Image
 
-	// Compare is the step after a scan: their name, the safety code and
+	// compare is the step after a scan: their name, the safety code and
 	// the buttons. It is hidden until a card was read.
-	Compare *fyne.Container
-	// TheirName says whose card was read.
-	TheirName *widget.Label
-	// Code is the safety code both people compare.
-	Code *SafetyCode
-	// Petname is an optional private name for them.
-	Petname *widget.Entry
-	// Matches adds them as verified in person.
-	Matches *widget.Button
-	// NoMatch drops the scanned card.
-	NoMatch *widget.Button
+	compare *fyne.Container
+	// theirName says whose card was read.
+	theirName *widget.Label
+	// code is the safety code both people compare.
+	code *safetyCode
+	// petname is an optional private name for them.
+	petname *widget.Entry
+	// matches adds them as verified in person.
+	matches *widget.Button
+	// noMatchButton drops the scanned card.
+	noMatchButton *widget.Button
 
-	scan     *widget.Card
-	waiting  *widget.Label
-	card     string
-	mu       sync.Mutex
-	cam      FrameSource
-	scanning chan struct{}
+	scan    *widget.Card
+	waiting *widget.Label
+	card    string
+	mu      sync.Mutex  // guards camera
+	camera  *cameraScan // the running scan, nil when none runs
 }
 
 // newMeetScreen builds the Meet in person screen.
-func newMeetScreen(u *UI) *MeetScreen {
-	s := &MeetScreen{u: u}
-	s.OpenCamera = func() (FrameSource, error) { return camera.Open(camera.Options{}) }
+func newMeetScreen(u *ui) *meetScreen {
+	s := &meetScreen{u: u}
+	s.openCamera = openRealCamera
 
-	s.MyCode = canvas.NewImageFromImage(nil)
-	s.MyCode.ScaleMode = canvas.ImageScalePixels
-	s.MyCode.FillMode = canvas.ImageFillOriginal
-	s.MyCode.Image = cardCode(u.Svc.Card().String(), cardCodeSide)
-	s.CopyCard, s.SaveCardPicture = u.cardButtons()
+	s.myCode = canvas.NewImageFromImage(nil)
+	s.myCode.ScaleMode = canvas.ImageScalePixels
+	s.myCode.FillMode = canvas.ImageFillOriginal
+	s.myCode.Image = cardCode(u.svc.Card().String(), cardCodeSide)
+	s.copyCard, s.saveCardPicture = u.cardButtons()
 	mine := widget.NewCard("1. Show them your code", "Let them scan it with their trustdesk.",
-		container.NewVBox(container.NewCenter(s.MyCode), s.CopyCard, s.SaveCardPicture))
+		container.NewVBox(container.NewCenter(s.myCode), s.copyCard, s.saveCardPicture))
 
-	s.Status = wrapped("Start the camera and hold their code in front of it, or open a picture of their code.")
-	s.Preview = canvas.NewImageFromImage(nil)
-	s.Preview.FillMode = canvas.ImageFillContain
-	s.Preview.SetMinSize(fyne.NewSize(320, 240))
-	s.Preview.Hide()
-	s.StartCamera = widget.NewButtonWithIcon("Start the camera", theme.MediaVideoIcon(), s.Start)
-	s.StartCamera.Importance = widget.HighImportance
-	s.StopCamera = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), s.StopScanning)
-	s.StopCamera.Hide()
-	s.OpenPicture = widget.NewButtonWithIcon("Open a picture…", theme.FileImageIcon(), func() {
-		openPicture(u, func(_ string, r io.Reader) { s.UsePicture(r) })
+	s.status = wrapped("Start the camera and hold their code in front of it, or open a picture of their code.")
+	s.cameraView = canvas.NewImageFromImage(nil)
+	s.cameraView.FillMode = canvas.ImageFillContain
+	s.cameraView.SetMinSize(fyne.NewSize(320, 240))
+	s.cameraView.Hide()
+	s.startCamera = widget.NewButtonWithIcon("Start the camera", theme.MediaVideoIcon(), s.start)
+	s.startCamera.Importance = widget.HighImportance
+	s.stopCamera = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), s.stopScanning)
+	s.stopCamera.Hide()
+	s.openPicture = widget.NewButtonWithIcon("Open a picture…", theme.FileImageIcon(), func() {
+		openPicture(u, func(_ string, r io.Reader) { s.usePicture(r) })
 	})
 	s.scan = widget.NewCard("2. Scan their code", "", container.NewVBox(
-		s.Status, container.NewHBox(s.StartCamera, s.StopCamera, s.OpenPicture), container.NewCenter(s.Preview)))
+		s.status, container.NewHBox(s.startCamera, s.stopCamera, s.openPicture), container.NewCenter(s.cameraView)))
 
-	s.TheirName = subheading("")
-	s.Code = newSafetyCode()
-	s.Petname = widget.NewEntry()
-	s.Petname.SetPlaceHolder("Optional: how you want to call them")
-	s.Matches = widget.NewButtonWithIcon("It matches — mark as verified in person", theme.ConfirmIcon(), s.match)
-	s.Matches.Importance = widget.HighImportance
-	s.NoMatch = widget.NewButtonWithIcon("It does not match", theme.CancelIcon(), s.noMatch)
+	s.theirName = subheading("")
+	s.code = newSafetyCode()
+	s.petname = widget.NewEntry()
+	s.petname.SetPlaceHolder("Optional: how you want to call them")
+	s.matches = widget.NewButtonWithIcon("It matches — mark as verified in person", theme.ConfirmIcon(), s.match)
+	s.matches.Importance = widget.HighImportance
+	s.noMatchButton = widget.NewButtonWithIcon("It does not match", theme.CancelIcon(), s.noMatch)
 	help := wrapped("Both of you now see a safety code. Read yours out loud, group by group, while they follow on their screen. " +
 		"If every digit is the same, nobody swapped the cards.")
-	s.Compare = container.NewVBox(s.TheirName, help, container.NewCenter(s.Code),
-		widget.NewForm(widget.NewFormItem("Your name for them", s.Petname)),
+	s.compare = container.NewVBox(s.theirName, help, container.NewCenter(s.code),
+		widget.NewForm(widget.NewFormItem("Your name for them", s.petname)),
 		// One over the other: side by side they need more room than a
 		// small screen with large text has beside the code.
-		container.NewVBox(s.Matches, s.NoMatch))
-	s.Compare.Hide()
+		container.NewVBox(s.matches, s.noMatchButton))
+	s.compare.Hide()
 	s.waiting = wrapped("Once their code is read, a safety code appears here for both of you to compare.")
 	s.waiting.Importance = widget.LowImportance
-	compare := widget.NewCard("3. Compare the safety code", "", container.NewVBox(s.waiting, s.Compare))
+	compare := widget.NewCard("3. Compare the safety code", "", container.NewVBox(s.waiting, s.compare))
 
 	intro := wrapped("Meeting someone you want to add? Sit together, each with trustdesk open on this screen.")
 	right := container.NewVBox(s.scan, compare, layout.NewSpacer())
@@ -139,74 +130,48 @@ func newMeetScreen(u *UI) *MeetScreen {
 }
 
 // Content returns the screen's widgets.
-func (s *MeetScreen) Content() fyne.CanvasObject { return s.content }
+func (s *meetScreen) Content() fyne.CanvasObject { return s.content }
 
 // Refresh has nothing to read afresh: my card does not change.
-func (s *MeetScreen) Refresh() {}
+func (s *meetScreen) Refresh() {}
 
-// Start opens the camera and looks for a card in every picture until one
-// is found or [MeetScreen.StopScanning] is called. Without a camera it
+// start opens the camera and looks for a card in every picture until one
+// is found or [meetScreen.stopScanning] is called. Without a camera it
 // says so and points to "Open a picture…".
-func (s *MeetScreen) Start() {
-	s.StopScanning()
-	cam, err := s.OpenCamera()
+func (s *meetScreen) start() {
+	s.stopScanning()
+	cam, err := s.openCamera()
 	if err != nil {
-		s.Status.SetText(explain(err) + " Use \"Open a picture…\" instead.")
-		s.Status.Importance = widget.WarningImportance
-		s.Status.Refresh()
+		s.status.SetText(explain(err) + " Use \"Open a picture…\" instead.")
+		s.status.Importance = widget.WarningImportance
+		s.status.Refresh()
 		return
 	}
-	stop := make(chan struct{})
+	sc := newCameraScan()
 	s.mu.Lock()
-	s.cam, s.scanning = cam, stop
+	s.camera = sc
 	s.mu.Unlock()
-	s.Status.Importance = widget.MediumImportance
-	s.Status.SetText("Hold their code in front of the camera…")
-	s.StartCamera.Hide()
-	s.StopCamera.Show()
-	s.Preview.Show()
-	s.u.busy.Add(1)
-	go s.watch(cam, stop)
-}
-
-// watch reads pictures from cam until a card is found, the camera ends or
-// stop is closed.
-func (s *MeetScreen) watch(cam FrameSource, stop chan struct{}) {
-	defer s.u.busy.Done()
-	seen := 0
-	for {
-		select {
-		case <-stop:
-			return
-		case img, ok := <-cam.Frames():
-			if !ok {
-				err := cam.Err()
-				fyne.Do(func() {
-					s.StopScanning()
-					if err != nil {
-						s.Status.SetText(explain(err))
-					}
-				})
-				return
+	s.status.Importance = widget.MediumImportance
+	s.status.SetText("Hold their code in front of the camera…")
+	s.startCamera.Hide()
+	s.stopCamera.Show()
+	s.cameraView.Show()
+	sc.start(s.u, func() (qr.FrameSource, error) { return cam, nil }, qr.ScanOptions{Code: looksLikeCard}, scanHandlers{
+		seen: func(up qr.ScanUpdate) {
+			s.cameraView.Image = up.Image
+			s.cameraView.Refresh()
+			s.status.SetText(fmt.Sprintf("Looking for their code… (%d pictures checked)", up.Pictures))
+		},
+		end: func(res qr.ScanResult, err error) {
+			s.stopScanning()
+			switch {
+			case err == nil:
+				s.useCardText(strings.TrimSpace(string(res.Code)))
+			case !errors.Is(err, qr.ErrIncomplete): // not just closed
+				s.status.SetText(explain(err))
 			}
-			seen++
-			text, err := cardIn(img)
-			n := seen
-			fyne.DoAndWait(func() {
-				s.Preview.Image = img
-				s.Preview.Refresh()
-				if err == nil {
-					s.StopScanning()
-					s.UseCardText(text)
-					return
-				}
-				s.Status.SetText(fmt.Sprintf("Looking for their code… (%d pictures checked)", n))
-			})
-			if err == nil {
-				return
-			}
-		}
-	}
+		},
+	})
 }
 
 // cardCode draws the QR code of card text about side pixels wide, at a
@@ -224,91 +189,77 @@ func cardCode(text string, side int) image.Image {
 	return img
 }
 
-// cardIn reads the card in a camera picture.
-func cardIn(img image.Image) (string, error) {
-	data, err := qr.ReadImage(img)
-	if err != nil {
-		return "", err
-	}
-	text := strings.TrimSpace(string(data))
-	if !strings.HasPrefix(strings.ToUpper(text), "TD1") {
-		return "", errNotCard
-	}
-	return text, nil
-}
-
-// StopScanning stops the camera if it runs.
-func (s *MeetScreen) StopScanning() {
+// stopScanning stops the camera if it runs.
+func (s *meetScreen) stopScanning() {
 	s.mu.Lock()
-	cam, stop := s.cam, s.scanning
-	s.cam, s.scanning = nil, nil
+	sc := s.camera
+	s.camera = nil
 	s.mu.Unlock()
-	if cam == nil {
+	if sc == nil {
 		return
 	}
-	close(stop)
-	_ = cam.Close()
-	s.StopCamera.Hide()
-	s.StartCamera.Show()
-	s.Preview.Hide()
+	sc.stop()
+	s.stopCamera.Hide()
+	s.startCamera.Show()
+	s.cameraView.Hide()
 }
 
-// UsePicture reads their card from a picture of their code.
-func (s *MeetScreen) UsePicture(r io.Reader) {
+// usePicture reads their card from a picture of their code.
+func (s *meetScreen) usePicture(r io.Reader) {
 	text, err := readCardPicture(r)
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
-	s.UseCardText(text)
+	s.useCardText(text)
 }
 
-// UseCardText shows the compare step for the card in text.
-func (s *MeetScreen) UseCardText(text string) {
+// useCardText shows the compare step for the card in text.
+func (s *meetScreen) useCardText(text string) {
 	card, err := identity.ParseCard(text)
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
-	if card.ID() == s.u.Svc.Card().ID() {
-		s.u.ShowError(core.ErrOwnCard)
+	if card.ID() == s.u.svc.Card().ID() {
+		s.u.showError(core.ErrOwnCard)
 		return
 	}
 	s.card = text
-	s.TheirName.SetText("You scanned the card of " + card.Pseudonym)
-	s.Code.SetCode(s.u.Svc.SafetyCode(&core.Contact{Card: card}))
-	s.Petname.SetText("")
-	s.Status.SetText("Card read. Now compare the safety code below.")
+	s.theirName.SetText("You scanned the card of " + card.Pseudonym)
+	s.code.setCode(s.u.svc.SafetyCode(&core.Contact{Card: card}))
+	s.petname.SetText("")
+	s.status.SetText("Card read. Now compare the safety code below.")
 	s.waiting.Hide()
-	s.Compare.Show()
+	s.compare.Show()
 }
 
 // match adds the scanned card as verified in person and opens the person.
-func (s *MeetScreen) match() {
+func (s *meetScreen) match() {
 	if s.card == "" {
 		return
 	}
-	res, err := s.u.Svc.AddContact(s.card, strings.TrimSpace(s.Petname.Text), true)
+	res, err := s.u.svc.AddContact(s.card, strings.TrimSpace(s.petname.Text), true)
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
 	s.reset()
-	s.u.Changed()
-	s.u.ShowPerson(res.Contact.ID())
+	s.u.changed()
+	s.u.showPerson(res.Contact.ID())
 }
 
 // noMatch drops the scanned card with a warning.
-func (s *MeetScreen) noMatch() {
+func (s *meetScreen) noMatch() {
 	s.reset()
 	s.u.tell("The codes differ", "Nothing was added. Scan their code again; if the codes still differ, "+
 		"the card is not the one on their screen, so do not add it.")
 }
 
 // reset forgets the scanned card.
-func (s *MeetScreen) reset() {
+func (s *meetScreen) reset() {
 	s.card = ""
-	s.Compare.Hide()
+	s.compare.Hide()
 	s.waiting.Show()
-	s.Status.SetText("Start the camera and hold their code in front of it, or open a picture of their code.")
+	s.status.SetText("Start the camera and hold their code in front of it, or open a picture of their code.")
 }

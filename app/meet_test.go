@@ -44,11 +44,11 @@ func (c *stillCamera) Close() error {
 
 func TestMeetShowsMyCodeInWholePixels(t *testing.T) {
 	u := startUI(t, newHome(t, "Mara"), testPass)
-	img := u.Meet.MyCode
+	img := u.meet.myCode
 	if img.Image == nil || img.ScaleMode != canvas.ImageScalePixels || img.FillMode != canvas.ImageFillOriginal {
 		t.Fatal("my code is not drawn at whole pixels")
 	}
-	one, err := qr.CardImage(u.Svc.Card().String(), 1)
+	one, err := qr.CardImage(u.svc.Card().String(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestMeetShowsMyCodeInWholePixels(t *testing.T) {
 		t.Fatalf("code %d pixels wide for %d squares", w, m)
 	}
 	text, err := qr.ReadImage(img.Image)
-	if err != nil || string(text) != u.Svc.Card().String() {
+	if err != nil || string(text) != u.svc.Card().String() {
 		t.Fatalf("my code reads back as %q, %v", text, err)
 	}
 }
@@ -66,23 +66,23 @@ func TestMeetCompare(t *testing.T) {
 
 	// My own card and a broken one.
 	{
-		w.u.Meet.UseCardText(w.u.Svc.Card().String())
+		w.u.meet.useCardText(w.u.svc.Card().String())
 		wantError(t, w.u, core.ErrOwnCard)
-		w.u.Meet.UseCardText("TD1AAAA")
-		if w.u.LastError == "" || !w.u.Meet.Compare.Hidden {
+		w.u.meet.useCardText("TD1AAAA")
+		if w.u.lastError == "" || !w.u.meet.compare.Hidden {
 			t.Fatal("a broken card was accepted")
 		}
 	}
 
 	// The codes differ.
 	{
-		m := w.u.Meet
-		m.UseCardText(w.cy.Card().String())
-		test.Tap(m.NoMatch)
-		if !m.Compare.Hidden {
+		m := w.u.meet
+		m.useCardText(w.cy.Card().String())
+		test.Tap(m.noMatchButton)
+		if !m.compare.Hidden {
 			t.Fatal("the compare step stays")
 		}
-		if _, err := w.u.Svc.FindContact("Cy"); err == nil {
+		if _, err := w.u.svc.FindContact("Cy"); err == nil {
 			t.Fatal("Cy was added although the codes differ")
 		}
 		if !strings.Contains(dialogTexts(w.u), "Nothing was added") {
@@ -92,39 +92,39 @@ func TestMeetCompare(t *testing.T) {
 
 	// A picture of their code; the codes match.
 	{
-		m := w.u.Meet
-		if !m.Compare.Hidden {
+		m := w.u.meet
+		if !m.compare.Hidden {
 			t.Fatal("the compare step shows before a scan")
 		}
-		m.UsePicture(bytes.NewReader(cardPNG(t, w.cy)))
-		if m.Compare.Hidden || !strings.Contains(m.TheirName.Text, "Cy") {
-			t.Fatalf("after the picture: %q %q", m.TheirName.Text, w.u.LastError)
+		m.usePicture(bytes.NewReader(cardPNG(t, w.cy)))
+		if m.compare.Hidden || !strings.Contains(m.theirName.Text, "Cy") {
+			t.Fatalf("after the picture: %q %q", m.theirName.Text, w.u.lastError)
 		}
-		want := w.u.Svc.SafetyCode(&core.Contact{Card: w.cy.Card()})
-		if got := strings.Join(strings.Fields(m.Code.Text()), " "); got != want {
+		want := w.u.svc.SafetyCode(&core.Contact{Card: w.cy.Card()})
+		if got := strings.Join(strings.Fields(m.code.text()), " "); got != want {
 			t.Fatalf("code %q, want %q", got, want)
 		}
 		// Cy's device shows the same code for the same two cards, and
 		// the screen asks to compare all of it.
-		if theirs := identity.SafetyCode(w.cy.Card(), w.u.Svc.Card()); theirs != want {
+		if theirs := identity.SafetyCode(w.cy.Card(), w.u.svc.Card()); theirs != want {
 			t.Fatalf("Cy sees %q, I see %q", theirs, want)
 		}
-		if m.Code.Hint.Hidden || !strings.Contains(m.Code.Hint.Text, "all three rows") {
-			t.Fatalf("no line to compare all of the code: %q", m.Code.Hint.Text)
+		if m.code.hint.Hidden || !strings.Contains(m.code.hint.Text, "all three rows") {
+			t.Fatalf("no line to compare all of the code: %q", m.code.hint.Text)
 		}
-		if _, err := w.u.Svc.FindContact("Cy"); err == nil {
+		if _, err := w.u.svc.FindContact("Cy"); err == nil {
 			t.Fatal("Cy was added before the codes were compared")
 		}
-		test.Type(m.Petname, "Cy from the clinic")
-		test.Tap(m.Matches)
-		c, err := w.u.Svc.FindContact("Cy from the clinic")
+		test.Type(m.petname, "Cy from the clinic")
+		test.Tap(m.matches)
+		c, err := w.u.svc.FindContact("Cy from the clinic")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if c.Verified != core.InPerson {
 			t.Fatalf("Cy is %s", c.Verified)
 		}
-		if w.u.Person == nil || !m.Compare.Hidden {
+		if w.u.person == nil || !m.compare.Hidden {
 			t.Fatal("after the match the person's page is not open")
 		}
 	}
@@ -136,30 +136,30 @@ func TestMeetCamera(t *testing.T) {
 
 	// No camera.
 	{
-		m := w.u.Meet
-		m.OpenCamera = func() (FrameSource, error) {
+		m := w.u.meet
+		m.openCamera = func() (qr.FrameSource, error) {
 			return nil, fmt.Errorf("open /dev/video0: %w", camera.ErrNoCamera)
 		}
-		test.Tap(m.StartCamera)
-		if !strings.Contains(m.Status.Text, explain(camera.ErrNoCamera)) || !strings.Contains(m.Status.Text, "Open a picture") {
-			t.Fatalf("status = %q", m.Status.Text)
+		test.Tap(m.startCamera)
+		if !strings.Contains(m.status.Text, explain(camera.ErrNoCamera)) || !strings.Contains(m.status.Text, "Open a picture") {
+			t.Fatalf("status = %q", m.status.Text)
 		}
-		if m.StartCamera.Hidden || m.OpenPicture.Hidden {
+		if m.startCamera.Hidden || m.openPicture.Hidden {
 			t.Fatal("the buttons to try again are gone")
 		}
 	}
 
 	// Stop, and leaving the tab.
 	{
-		m := w.u.Meet
+		m := w.u.meet
 		cam := newStillCamera()
-		m.OpenCamera = func() (FrameSource, error) { return cam, nil }
-		test.Tap(m.StartCamera)
-		if m.StopCamera.Hidden {
+		m.openCamera = func() (qr.FrameSource, error) { return cam, nil }
+		test.Tap(m.startCamera)
+		if m.stopCamera.Hidden {
 			t.Fatal("no Stop button while scanning")
 		}
-		test.Tap(m.StopCamera)
-		w.u.Wait()
+		test.Tap(m.stopCamera)
+		w.u.wait()
 		select {
 		case <-cam.closed:
 		default:
@@ -167,10 +167,10 @@ func TestMeetCamera(t *testing.T) {
 		}
 		// Leaving the tab stops the camera too.
 		cam = newStillCamera()
-		w.u.Tabs.SelectIndex(1)
-		test.Tap(m.StartCamera)
-		w.u.Tabs.SelectIndex(0)
-		w.u.Wait()
+		w.u.tabs.SelectIndex(1)
+		test.Tap(m.startCamera)
+		w.u.tabs.SelectIndex(0)
+		w.u.wait()
 		select {
 		case <-cam.closed:
 		default:
@@ -180,25 +180,25 @@ func TestMeetCamera(t *testing.T) {
 
 	// A scan that finds their card.
 	{
-		m := w.u.Meet
+		m := w.u.meet
 		code, err := qr.CardImage(w.cy.Card().String(), 4)
 		if err != nil {
 			t.Fatal(err)
 		}
 		blank := image.NewGray(image.Rect(0, 0, 80, 60))
 		cam := newStillCamera(blank, code)
-		m.OpenCamera = func() (FrameSource, error) { return cam, nil }
-		test.Tap(m.StartCamera)
-		w.u.Wait()
-		if m.Compare.Hidden || !strings.Contains(m.TheirName.Text, "Cy") {
-			t.Fatalf("the camera scan found no card: %q", m.Status.Text)
+		m.openCamera = func() (qr.FrameSource, error) { return cam, nil }
+		test.Tap(m.startCamera)
+		w.u.wait()
+		if m.compare.Hidden || !strings.Contains(m.theirName.Text, "Cy") {
+			t.Fatalf("the camera scan found no card: %q", m.status.Text)
 		}
 		select {
 		case <-cam.closed:
 		default:
 			t.Fatal("the camera is still on after the scan")
 		}
-		if !m.StopCamera.Hidden || m.StartCamera.Hidden {
+		if !m.stopCamera.Hidden || m.startCamera.Hidden {
 			t.Fatal("the buttons did not go back")
 		}
 	}

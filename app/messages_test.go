@@ -19,33 +19,33 @@ func TestMessagesGoWhenOld(t *testing.T) {
 	sharedCell(t, w)
 	u := w.u
 
-	u.ShowRate(w.ann.Card().ID(), nil)
-	f := u.Rate
-	test.Tap(f.Save)
-	if f.Message.Hidden || !strings.Contains(f.Message.Text, "how safe") {
-		t.Fatalf("saving an empty form says %q", f.Message.Text)
+	u.showRate(w.ann.Card().ID(), nil)
+	f := u.rate
+	test.Tap(f.saveButton)
+	if f.message.Hidden || !strings.Contains(f.message.Text, "how safe") {
+		t.Fatalf("saving an empty form says %q", f.message.Text)
 	}
-	f.Safety.SetSelected(f.Safety.Options[4])
-	if !f.Message.Hidden {
-		t.Errorf("after choosing how safe, the form still says %q", f.Message.Text)
+	f.safety.SetSelected(f.safety.Options[4])
+	if !f.message.Hidden {
+		t.Errorf("after choosing how safe, the form still says %q", f.message.Text)
 	}
-	u.Back()
+	u.back()
 
-	s := u.Sync
-	s.Person.SetSelected("Ann")
-	test.Tap(s.Make)
-	u.Wait()
-	test.Tap(s.CopyText)
-	if s.PassedOn.Hidden {
+	s := u.sync
+	s.person.SetSelected("Ann")
+	test.Tap(s.makeButton)
+	u.wait()
+	test.Tap(s.copyText)
+	if s.passedOn.Hidden {
 		t.Fatal("copying says nothing")
 	}
-	s.ReceiveText(string(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID())))
-	u.Wait()
-	if s.Preview == nil {
-		t.Fatalf("no preview: %q", u.LastError)
+	s.receiveText(string(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID())))
+	u.wait()
+	if s.previewed == nil {
+		t.Fatalf("no preview: %q", u.lastError)
 	}
-	if !s.PassedOn.Hidden {
-		t.Errorf("after receiving, Send still says %q", s.PassedOn.Text)
+	if !s.passedOn.Hidden {
+		t.Errorf("after receiving, Send still says %q", s.passedOn.Text)
 	}
 }
 
@@ -55,20 +55,20 @@ func TestMessagesGoWhenOld(t *testing.T) {
 func TestReceiveButtonsStayPut(t *testing.T) {
 	w := newCellWorld(t)
 	sharedCell(t, w)
-	u, s := w.u, w.u.Sync
-	u.Tabs.SelectIndex(3)
+	u, s := w.u, w.u.sync
+	u.tabs.SelectIndex(3)
 	where := func() []fyne.Position {
 		var out []fyne.Position
-		for _, b := range []*widget.Button{s.OpenFile, s.Paste, s.Scan, s.OpenPictures} {
+		for _, b := range []*widget.Button{s.openFile, s.paste, s.scan, s.openPictures} {
 			out = append(out, fyne.CurrentApp().Driver().AbsolutePositionForObject(b))
 		}
 		return out
 	}
 	before := where()
-	s.Person.SetSelected("Ann")
-	test.Tap(s.Make)
-	u.Wait()
-	test.Tap(s.CopyText)
+	s.person.SetSelected("Ann")
+	test.Tap(s.makeButton)
+	u.wait()
+	test.Tap(s.copyText)
 	if after := where(); !samePositions(before, after) {
 		t.Errorf("the Receive buttons moved from %v to %v", before, after)
 	}
@@ -92,35 +92,35 @@ func TestDialogKeysAndWords(t *testing.T) {
 	u := startUI(t, newHome(t, "Mara"), testPass)
 
 	// Enter creates the new cell.
-	u.Tabs.SelectIndex(2)
-	test.Tap(u.Cells.NewCell)
-	test.Type(u.Cells.NewCellName, "Book club")
-	u.Cells.NewCellName.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if _, err := u.Svc.FindCell("Book club"); err != nil {
+	u.tabs.SelectIndex(2)
+	test.Tap(u.cells.newCell)
+	test.Type(u.cells.newCellName, "Book club")
+	u.cells.newCellName.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if _, err := u.svc.FindCell("Book club"); err != nil {
 		t.Fatalf("Enter did not create the cell: %v", err)
 	}
 
 	// Escape closes "Save a backup" from the passphrase field, and any
 	// dialog when no field has the keyboard.
-	test.Tap(u.You.Backup)
-	if u.Win.Canvas().Overlays().Top() == nil {
+	test.Tap(u.you.backup)
+	if u.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("Save a backup opened nothing")
 	}
-	test.Type(u.You.Pass1, "some words")
-	u.You.Pass1.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if top := u.Win.Canvas().Overlays().Top(); top != nil {
+	test.Type(u.you.pass1, "some words")
+	u.you.pass1.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if top := u.win.Canvas().Overlays().Top(); top != nil {
 		t.Fatal("Escape did not close Save a backup")
 	}
-	u.ShowError(core.ErrEmptyName)
-	u.Win.Canvas().Unfocus()
-	u.Win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if top := u.Win.Canvas().Overlays().Top(); top != nil {
+	u.showError(core.ErrEmptyName)
+	u.win.Canvas().Unfocus()
+	u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if top := u.win.Canvas().Overlays().Top(); top != nil {
 		t.Fatal("Escape did not close the message")
 	}
 
 	// An error is said in plain text, with no large icon behind it.
-	u.ShowError(core.ErrEmptyName)
-	for _, o := range test.LaidOutObjects(u.Win.Canvas().Overlays().Top()) {
+	u.showError(core.ErrEmptyName)
+	for _, o := range test.LaidOutObjects(u.win.Canvas().Overlays().Top()) {
 		if _, ok := o.(*widget.Icon); ok {
 			t.Error("the error message has an icon behind its text")
 		}
@@ -128,7 +128,7 @@ func TestDialogKeysAndWords(t *testing.T) {
 	u.closeDialog()
 
 	// The paste-card dialog and the person page use the same words.
-	test.Tap(u.People.AddByText)
+	test.Tap(u.people.addByText)
 	if want := verifiedWords(core.Unverified); !strings.Contains(dialogTexts(u), `"`+want+`"`) {
 		t.Errorf("the paste-card dialog says %q, the person page %q", dialogTexts(u), want)
 	}
@@ -139,9 +139,9 @@ func TestDialogKeysAndWords(t *testing.T) {
 // beside it, and choosing one closes the page.
 func TestPageKeepsMenu(t *testing.T) {
 	w := newWorld(t)
-	w.u.ShowPerson(id(w.bea))
+	w.u.showPerson(id(w.bea))
 	var cells *widget.Button
-	for _, o := range test.LaidOutObjects(w.u.Win.Content()) {
+	for _, o := range test.LaidOutObjects(w.u.win.Content()) {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Cells" {
 			cells = b
 		}
@@ -150,7 +150,7 @@ func TestPageKeepsMenu(t *testing.T) {
 		t.Fatal("the person's page hides the list of screens")
 	}
 	test.Tap(cells)
-	if w.u.Person != nil || w.u.Shown() != w.u.Tabs || w.u.Tabs.SelectedIndex() != 2 {
+	if w.u.person != nil || w.u.shownScreen() != w.u.tabs || w.u.tabs.SelectedIndex() != 2 {
 		t.Error("choosing Cells from a person's page did not show Cells")
 	}
 }

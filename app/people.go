@@ -21,113 +21,114 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
 // The ways the People list can be sorted.
 const (
-	SortName   = "Name"
-	SortSafety = "Safest first"
-	SortRecent = "Recently added"
+	sortName   = "Name"
+	sortSafety = "Safest first"
+	sortRecent = "Recently added"
 )
 
-// PeopleScreen lists everyone this device knows, with a small reputation
+// peopleScreen lists everyone this device knows, with a small reputation
 // badge and how their card was checked, and adds new people.
-type PeopleScreen struct {
-	u       *UI
+type peopleScreen struct {
+	u       *ui
 	content fyne.CanvasObject
 
-	// Search narrows the list to names containing its text.
-	Search *widget.Entry
-	// Sort chooses the order: [SortName], [SortSafety] or [SortRecent].
-	Sort *widget.Select
-	// List shows [PeopleScreen.Shown]; tapping a row opens the person.
-	List *widget.List
-	// Shown are the rows on screen, in order.
-	Shown []PersonRow
-	// Empty explains what to do when nobody is on the list.
-	Empty *widget.Label
-	// AddByText adds a person from pasted card text.
-	AddByText *widget.Button
-	// AddFromPicture adds a person from a picture of their QR code.
-	AddFromPicture *widget.Button
-	// Legend explains the bars; tapping any bar does too.
-	Legend *widget.Button
+	// search narrows the list to names containing its text.
+	search *widget.Entry
+	// sort chooses the order: [sortName], [sortSafety] or [sortRecent].
+	sort *widget.Select
+	// list shows [peopleScreen.Shown]; tapping a row opens the person.
+	list *widget.List
+	// shownRows are the rows on screen, in order.
+	shownRows []personRow
+	// empty explains what to do when nobody is on the list.
+	empty *widget.Label
+	// addByText adds a person from pasted card text.
+	addByText *widget.Button
+	// addFromPicture adds a person from a picture of their QR code.
+	addFromPicture *widget.Button
+	// legend explains the bars; tapping any bar does too.
+	legend *widget.Button
 
-	// CardText and CardName are the fields of the "Paste a card" dialog
+	// cardText and cardName are the fields of the "Paste a card" dialog
 	// while it is open.
-	CardText, CardName *dialogEntry
+	cardText, cardName *dialogEntry
 
-	all []PersonRow
+	all []personRow
 }
 
-// PersonRow is one person on the People list with their score.
-type PersonRow struct {
-	Contact *core.Contact
-	// Score is their reputation, nil if nobody rated them.
-	Score *reputation.Score
+// personRow is one person on the People list with their score.
+type personRow struct {
+	contact *core.Contact
+	// score is their reputation, nil if nobody rated them.
+	score *reputation.Score
 }
 
 // newPeopleScreen builds the People screen.
-func newPeopleScreen(u *UI) *PeopleScreen {
-	s := &PeopleScreen{u: u}
-	s.Search = widget.NewEntry()
-	s.Search.SetPlaceHolder("Search by name")
-	s.Search.OnChanged = func(string) { s.filter() }
-	s.Sort = widget.NewSelect([]string{SortName, SortSafety, SortRecent}, func(string) { s.filter() })
-	s.Sort.SetSelected(SortName)
-	s.List = widget.NewList(
-		func() int { return len(s.Shown) },
-		func() fyne.CanvasObject { return newPersonRowView(u.ShowLegend) },
+func newPeopleScreen(u *ui) *peopleScreen {
+	s := &peopleScreen{u: u}
+	s.search = widget.NewEntry()
+	s.search.SetPlaceHolder("Search by name")
+	s.search.OnChanged = func(string) { s.filter() }
+	s.sort = widget.NewSelect([]string{sortName, sortSafety, sortRecent}, func(string) { s.filter() })
+	s.sort.SetSelected(sortName)
+	s.list = widget.NewList(
+		func() int { return len(s.shownRows) },
+		func() fyne.CanvasObject { return newPersonRowView(u.showLegend) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i < len(s.Shown) {
-				o.(*personRowView).set(s.Shown[i])
+			if i < len(s.shownRows) {
+				o.(*personRowView).set(s.shownRows[i])
 			}
 		})
-	s.List.OnSelected = func(i widget.ListItemID) {
-		s.List.UnselectAll()
-		if i < len(s.Shown) {
-			u.ShowPerson(s.Shown[i].Contact.ID())
+	s.list.OnSelected = func(i widget.ListItemID) {
+		s.list.UnselectAll()
+		if i < len(s.shownRows) {
+			u.showPerson(s.shownRows[i].contact.ID())
 		}
 	}
-	s.AddByText = widget.NewButtonWithIcon("Paste a card…", theme.ContentPasteIcon(), s.pasteCard)
-	s.AddFromPicture = widget.NewButtonWithIcon("Open a picture of a card…", theme.FileImageIcon(), func() {
-		openPicture(u, func(_ string, r io.Reader) { s.AddPicture(r) })
+	s.addByText = widget.NewButtonWithIcon("Paste a card…", theme.ContentPasteIcon(), s.pasteCard)
+	s.addFromPicture = widget.NewButtonWithIcon("Open a picture of a card…", theme.FileImageIcon(), func() {
+		openPicture(u, func(_ string, r io.Reader) { s.addPicture(r) })
 	})
-	s.Empty = wrapped("Nobody here yet. The best way to add someone is to meet them: open \"Meet in person\" and scan each other's code. " +
+	s.empty = wrapped("Nobody here yet. The best way to add someone is to meet them: open \"Meet in person\" and scan each other's code. " +
 		"If they sent you their card as text or as a picture, use the buttons above.")
-	s.Empty.Alignment = fyne.TextAlignCenter
-	s.Empty.Hide()
+	s.empty.Alignment = fyne.TextAlignCenter
+	s.empty.Hide()
 
 	title := heading("People")
-	add := container.NewHBox(layout.NewSpacer(), s.AddByText, s.AddFromPicture)
-	s.Legend = u.legendButton()
-	tools := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Order"), s.Sort, s.Legend), s.Search)
+	add := container.NewHBox(layout.NewSpacer(), s.addByText, s.addFromPicture)
+	s.legend = u.legendButton()
+	tools := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Order"), s.sort, s.legend), s.search)
 	top := container.NewVBox(container.NewBorder(nil, nil, title, add), tools, widget.NewSeparator())
-	s.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewStack(s.List, container.NewVBox(s.Empty))))
+	s.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewStack(s.list, container.NewVBox(s.empty))))
 	s.Refresh()
 	return s
 }
 
 // Content returns the screen's widgets.
-func (s *PeopleScreen) Content() fyne.CanvasObject { return s.content }
+func (s *peopleScreen) Content() fyne.CanvasObject { return s.content }
 
 // Refresh reads the contacts and their scores afresh.
-func (s *PeopleScreen) Refresh() {
-	contacts, err := s.u.Svc.Contacts()
+func (s *peopleScreen) Refresh() {
+	contacts, err := s.u.svc.Contacts()
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
-	rep, err := s.u.Reputation()
+	rep, err := s.u.reputation()
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 	}
 	s.all = s.all[:0]
 	for _, c := range contacts {
-		row := PersonRow{Contact: c}
+		row := personRow{contact: c}
 		if rep != nil {
-			row.Score = rep.Person(c.ID().String())
+			row.score = rep.Person(c.ID().String())
 		}
 		s.all = append(s.all, row)
 	}
@@ -135,39 +136,39 @@ func (s *PeopleScreen) Refresh() {
 }
 
 // filter applies the search text and the order to the list.
-func (s *PeopleScreen) filter() {
-	if s.List == nil {
+func (s *peopleScreen) filter() {
+	if s.list == nil {
 		return
 	}
-	q := strings.ToLower(strings.TrimSpace(s.Search.Text))
-	s.Shown = s.Shown[:0]
+	q := strings.ToLower(strings.TrimSpace(s.search.Text))
+	s.shownRows = s.shownRows[:0]
 	for _, r := range s.all {
-		if q == "" || strings.Contains(strings.ToLower(r.Contact.Name()), q) ||
-			strings.Contains(strings.ToLower(r.Contact.Card.Pseudonym), q) {
-			s.Shown = append(s.Shown, r)
+		if q == "" || strings.Contains(strings.ToLower(r.contact.Name()), q) ||
+			strings.Contains(strings.ToLower(r.contact.Card.Pseudonym), q) {
+			s.shownRows = append(s.shownRows, r)
 		}
 	}
-	switch s.Sort.Selected {
-	case SortSafety:
-		sort.SliceStable(s.Shown, func(i, j int) bool {
-			a, b := safetyOf(s.Shown[i].Score), safetyOf(s.Shown[j].Score)
+	switch s.sort.Selected {
+	case sortSafety:
+		sort.SliceStable(s.shownRows, func(i, j int) bool {
+			a, b := safetyOf(s.shownRows[i].score), safetyOf(s.shownRows[j].score)
 			return a > b
 		})
-	case SortRecent:
-		sort.SliceStable(s.Shown, func(i, j int) bool {
-			return s.Shown[i].Contact.Added.After(s.Shown[j].Contact.Added)
+	case sortRecent:
+		sort.SliceStable(s.shownRows, func(i, j int) bool {
+			return s.shownRows[i].contact.Added.After(s.shownRows[j].contact.Added)
 		})
 	}
 	switch {
 	case len(s.all) == 0:
-		s.Empty.Show()
-	case len(s.Shown) == 0:
-		s.Empty.SetText("Nobody matches \"" + s.Search.Text + "\".")
-		s.Empty.Show()
+		s.empty.Show()
+	case len(s.shownRows) == 0:
+		s.empty.SetText("Nobody matches \"" + s.search.Text + "\".")
+		s.empty.Show()
 	default:
-		s.Empty.Hide()
+		s.empty.Hide()
 	}
-	s.List.Refresh()
+	s.list.Refresh()
 }
 
 // safetyOf returns a score's place for sorting, as the command line sorts:
@@ -181,28 +182,28 @@ func safetyOf(sc *reputation.Score) float64 {
 }
 
 // pasteCard asks for card text and a name, then adds the person.
-func (s *PeopleScreen) pasteCard() {
-	s.CardText = s.u.newDialogMultiLine()
-	s.CardText.SetPlaceHolder("Paste the card here. It starts with TD1.")
-	s.CardText.Wrapping = fyne.TextWrapBreak
-	s.CardText.SetMinRowsVisible(4)
-	s.CardName = s.u.newDialogEntry()
-	s.CardName.SetPlaceHolder("Optional: how you want to call them")
+func (s *peopleScreen) pasteCard() {
+	s.cardText = s.u.newDialogMultiLine()
+	s.cardText.SetPlaceHolder("Paste the card here. It starts with TD1.")
+	s.cardText.Wrapping = fyne.TextWrapBreak
+	s.cardText.SetMinRowsVisible(4)
+	s.cardName = s.u.newDialogEntry()
+	s.cardName.SetPlaceHolder("Optional: how you want to call them")
 	note := wrapped("A card that came by message is marked \"Not verified yet\" until you meet and compare the safety code.")
 	note.Importance = widget.LowImportance
-	body := container.NewVBox(s.CardText, widget.NewForm(widget.NewFormItem("Your name for them", s.CardName)), note)
+	body := container.NewVBox(s.cardText, widget.NewForm(widget.NewFormItem("Your name for them", s.cardName)), note)
 	s.u.ask("Add a person from their card", body, "Add", func() {
-		s.AddCard(s.CardText.Text, s.CardName.Text)
+		s.addCard(s.cardText.Text, s.cardName.Text)
 	})
-	s.u.Win.Canvas().Focus(s.CardText)
+	s.u.win.Canvas().Focus(s.cardText)
 }
 
-// AddPicture reads the card in a picture of its QR code, then asks what to
+// addPicture reads the card in a picture of its QR code, then asks what to
 // call the person before adding them.
-func (s *PeopleScreen) AddPicture(r io.Reader) {
+func (s *peopleScreen) addPicture(r io.Reader) {
 	text, err := readCardPicture(r)
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
 	s.askName(text)
@@ -210,28 +211,28 @@ func (s *PeopleScreen) AddPicture(r io.Reader) {
 
 // askName asks what to call the person on the card in text, then adds
 // them.
-func (s *PeopleScreen) askName(text string) {
-	s.CardText = s.u.newDialogEntry()
-	s.CardText.SetText(text)
-	s.CardName = s.u.newDialogEntry()
-	s.CardName.SetPlaceHolder("Optional: how you want to call them")
-	body := widget.NewForm(widget.NewFormItem("Your name for them", s.CardName))
+func (s *peopleScreen) askName(text string) {
+	s.cardText = s.u.newDialogEntry()
+	s.cardText.SetText(text)
+	s.cardName = s.u.newDialogEntry()
+	s.cardName.SetPlaceHolder("Optional: how you want to call them")
+	body := widget.NewForm(widget.NewFormItem("Your name for them", s.cardName))
 	s.u.ask("A card was found in the picture", body, "Add", func() {
-		s.AddCard(text, s.CardName.Text)
+		s.addCard(text, s.cardName.Text)
 	})
-	s.u.Win.Canvas().Focus(s.CardName)
+	s.u.win.Canvas().Focus(s.cardName)
 }
 
-// AddCard adds the card in text, not checked in person, with the private
+// addCard adds the card in text, not checked in person, with the private
 // name petname (may be empty), and opens the person.
-func (s *PeopleScreen) AddCard(text, petname string) {
-	res, err := s.u.Svc.AddContact(text, strings.TrimSpace(petname), false)
+func (s *peopleScreen) addCard(text, petname string) {
+	res, err := s.u.svc.AddContact(text, strings.TrimSpace(petname), false)
 	if err != nil {
-		s.u.ShowError(err)
+		s.u.showError(err)
 		return
 	}
-	s.u.Changed()
-	s.u.ShowPerson(res.Contact.ID())
+	s.u.changed()
+	s.u.showPerson(res.Contact.ID())
 	if len(res.SameName) > 0 {
 		s.u.tell("Same name, different card",
 			"You already have someone called "+res.SameName[0].Name()+" with a different card. "+
@@ -241,10 +242,10 @@ func (s *PeopleScreen) AddCard(text, petname string) {
 
 // openPicture shows a file dialog for PNG and JPEG pictures and hands the
 // chosen one to use.
-func openPicture(u *UI, use func(name string, r io.Reader)) {
+func openPicture(u *ui, use func(name string, r io.Reader)) {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			u.ShowError(err)
+			u.showError(err)
 			return
 		}
 		if r == nil {
@@ -252,7 +253,7 @@ func openPicture(u *UI, use func(name string, r io.Reader)) {
 		}
 		defer r.Close()
 		use(r.URI().Name(), r)
-	}, u.Win)
+	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG"}))
 	d.Resize(fyne.NewSize(760, 520))
 	d.Show()
@@ -275,11 +276,15 @@ func readCardPicture(r io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	text := strings.TrimSpace(string(data))
-	if !strings.HasPrefix(strings.ToUpper(text), "TD1") {
+	if !looksLikeCard(data) {
 		return "", errNotCard
 	}
-	return text, nil
+	return strings.TrimSpace(string(data)), nil
+}
+
+// looksLikeCard reports whether a QR code's text starts like a card.
+func looksLikeCard(data []byte) bool {
+	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(string(data))), "TD1")
 }
 
 // gap returns empty room width pixels wide, such as room for a scroll bar.
@@ -334,8 +339,8 @@ func newPersonRowView(legend func()) *personRowView {
 }
 
 // set shows row in the view.
-func (r *personRowView) set(row PersonRow) {
-	c := row.Contact
+func (r *personRowView) set(row personRow) {
+	c := row.contact
 	name := c.Name()
 	if c.Petname != "" && c.Petname != c.Card.Pseudonym {
 		name += " (" + c.Card.Pseudonym + ")"
@@ -346,7 +351,7 @@ func (r *personRowView) set(row PersonRow) {
 		how = "Blocked · " + how
 	}
 	r.how.SetText(how)
-	r.badge.set(row.Score)
+	r.badge.set(row.score)
 	// The row shares its room out by the lengths of the new words.
 	r.content.Refresh()
 }
@@ -372,7 +377,7 @@ type badge struct {
 func newBadge(legend func()) *badge {
 	b := &badge{safety: newMeter(), reliability: newMeter(), known: widget.NewLabel(""), flags: newClipLabel(""),
 		warn: widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))}
-	b.safety.OnTapped, b.reliability.OnTapped = legend, legend
+	b.safety.onTapped, b.reliability.onTapped = legend, legend
 	b.known.Importance = widget.LowImportance
 	b.flags.Importance = widget.DangerImportance
 	b.flags.TextStyle.Bold = true
@@ -417,15 +422,15 @@ func (b *badge) set(sc *reputation.Score) {
 		b.known.SetText("1 rating")
 		for _, e := range sc.Ratings {
 			if e.Weight > 0 {
-				b.known.SetText("1 rating: " + SafetyWords[clampMark(e.Safety)])
+				b.known.SetText("1 rating: " + safetyWords[clampMark(e.Safety)])
 				break
 			}
 		}
 	} else {
-		b.known.SetText(countWords(sc.Raters, "rating", "ratings") + ", " + confidenceWords(sc.Confidence))
+		b.known.SetText(words.Count(sc.Raters, "rating", "ratings") + ", " + confidenceWords(sc.Confidence))
 	}
 	if sc.Flags > 0 {
-		b.flags.SetText(countWords(sc.Flags, "person", "people") + " felt unsafe")
+		b.flags.SetText(words.Count(sc.Flags, "person", "people") + " felt unsafe")
 		b.warn.Show()
 		b.flags.Show()
 	} else {

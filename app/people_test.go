@@ -17,10 +17,10 @@ import (
 )
 
 // shownNames returns the names on the People list, in order.
-func shownNames(s *PeopleScreen) string {
+func shownNames(s *peopleScreen) string {
 	var names []string
-	for _, r := range s.Shown {
-		names = append(names, r.Contact.Name())
+	for _, r := range s.shownRows {
+		names = append(names, r.contact.Name())
 	}
 	return strings.Join(names, ",")
 }
@@ -37,7 +37,7 @@ func cardPNG(t *testing.T, s carded) []byte {
 
 func TestPeopleListSearchAndSort(t *testing.T) {
 	w := newWorld(t)
-	svc := w.u.Svc
+	svc := w.u.svc
 	laterBy(t, time.Hour)
 	if _, err := svc.AddContact(w.cy.Card().String(), "", false); err != nil {
 		t.Fatal(err)
@@ -46,53 +46,53 @@ func TestPeopleListSearchAndSort(t *testing.T) {
 	if _, err := svc.Rate(id(w.bea), crdtRating(5, 4), nil); err != nil {
 		t.Fatal(err)
 	}
-	w.u.Changed()
-	p := w.u.People
+	w.u.changed()
+	p := w.u.people
 	if got := shownNames(p); got != "Bea,Cy" {
 		t.Fatalf("People = %s", got)
 	}
-	if p.Shown[0].Score == nil || p.Shown[0].Score.Safety == nil {
+	if p.shownRows[0].score == nil || p.shownRows[0].score.Safety == nil {
 		t.Fatal("Bea has no score")
 	}
-	if p.Shown[1].Score != nil && p.Shown[1].Score.Safety != nil {
+	if p.shownRows[1].score != nil && p.shownRows[1].score.Safety != nil {
 		t.Fatal("Cy has a score without ratings")
 	}
 	rowView := newPersonRowView(nil)
-	rowView.set(p.Shown[0])
+	rowView.set(p.shownRows[0])
 	if rowView.how.Text != "Verified in person" || rowView.badge.known.Text == "no ratings yet" {
 		t.Errorf("Bea's row: %q, %q", rowView.how.Text, rowView.badge.known.Text)
 	}
-	rowView.set(p.Shown[1])
+	rowView.set(p.shownRows[1])
 	if rowView.how.Text != "Not verified yet" || rowView.badge.known.Text != "no ratings yet" {
 		t.Errorf("Cy's row: %q, %q", rowView.how.Text, rowView.badge.known.Text)
 	}
 
-	p.Sort.SetSelected(SortRecent)
+	p.sort.SetSelected(sortRecent)
 	if got := shownNames(p); got != "Cy,Bea" {
 		t.Errorf("recently added first = %s", got)
 	}
-	p.Sort.SetSelected(SortSafety)
+	p.sort.SetSelected(sortSafety)
 	if got := shownNames(p); got != "Bea,Cy" {
 		t.Errorf("safest first = %s", got)
 	}
-	test.Type(p.Search, "c")
+	test.Type(p.search, "c")
 	if got := shownNames(p); got != "Cy" {
 		t.Errorf("search c = %s", got)
 	}
-	p.Search.SetText("zz")
-	if len(p.Shown) != 0 || p.Empty.Hidden || !strings.Contains(p.Empty.Text, "zz") {
-		t.Errorf("search zz shows %s, empty note %q", shownNames(p), p.Empty.Text)
+	p.search.SetText("zz")
+	if len(p.shownRows) != 0 || p.empty.Hidden || !strings.Contains(p.empty.Text, "zz") {
+		t.Errorf("search zz shows %s, empty note %q", shownNames(p), p.empty.Text)
 	}
-	p.Search.SetText("")
-	p.List.Select(0)
-	if w.u.Person == nil || w.u.Person.Name.Text != "Bea" {
+	p.search.SetText("")
+	p.list.Select(0)
+	if w.u.person == nil || w.u.person.name.Text != "Bea" {
 		t.Fatal("tapping Bea does not open her page")
 	}
 }
 
 func TestPeopleEmpty(t *testing.T) {
 	u := startUI(t, newHome(t, "Mara"), testPass)
-	if len(u.People.Shown) != 0 || u.People.Empty.Hidden {
+	if len(u.people.shownRows) != 0 || u.people.empty.Hidden {
 		t.Fatal("an empty list says nothing")
 	}
 }
@@ -104,40 +104,40 @@ func TestPeopleAdd(t *testing.T) {
 
 	// Text that is no card, and my own card.
 	{
-		p := w.u.People
-		test.Tap(p.AddByText)
-		test.Type(p.CardText, "hello there")
+		p := w.u.people
+		test.Tap(p.addByText)
+		test.Type(p.cardText, "hello there")
 		tapYes(t, w.u)
 		wantError(t, w.u, identity.ErrMalformed)
 
-		test.Tap(p.AddByText)
-		p.CardText.SetText(w.u.Svc.Card().String())
+		test.Tap(p.addByText)
+		p.cardText.SetText(w.u.svc.Card().String())
 		tapYes(t, w.u)
 		wantError(t, w.u, core.ErrOwnCard)
-		if len(p.Shown) != 1 {
+		if len(p.shownRows) != 1 {
 			t.Fatalf("the list changed: %s", shownNames(p))
 		}
 	}
 
 	// A pasted card with a name of my own.
 	{
-		w.u.LastError = ""
-		p := w.u.People
-		test.Tap(p.AddByText)
-		test.Type(p.CardText, "  "+strings.ToLower(w.cy.Card().String())+"\n")
-		test.Type(p.CardName, "Cyrus")
+		w.u.lastError = ""
+		p := w.u.people
+		test.Tap(p.addByText)
+		test.Type(p.cardText, "  "+strings.ToLower(w.cy.Card().String())+"\n")
+		test.Type(p.cardName, "Cyrus")
 		tapYes(t, w.u)
-		if w.u.LastError != "" {
-			t.Fatal(w.u.LastError)
+		if w.u.lastError != "" {
+			t.Fatal(w.u.lastError)
 		}
-		c, err := w.u.Svc.FindContact("Cyrus")
+		c, err := w.u.svc.FindContact("Cyrus")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if c.Verified != core.Unverified || c.Card.Pseudonym != "Cy" {
 			t.Fatalf("added %q as %s", c.Card.Pseudonym, c.Verified)
 		}
-		if w.u.Person == nil || w.u.Person.Name.Text != "Cyrus" {
+		if w.u.person == nil || w.u.person.name.Text != "Cyrus" {
 			t.Fatal("the new person's page is not open")
 		}
 		if !strings.Contains(shownNames(p), "Cyrus") {
@@ -151,7 +151,7 @@ func TestPeopleAdd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.u.People.AddCard(other.Card.String(), "")
+		w.u.people.addCard(other.Card.String(), "")
 		if !strings.Contains(dialogTexts(w.u), "already have someone called Bea") {
 			t.Fatalf("no warning about the second Bea: %q", dialogTexts(w.u))
 		}
@@ -159,14 +159,14 @@ func TestPeopleAdd(t *testing.T) {
 
 	// Pictures.
 	{
-		w.u.LastError = ""
-		p := w.u.People
-		p.AddPicture(bytes.NewReader(cardPNG(t, w.cy)))
-		if w.u.LastError != "" {
-			t.Fatal(w.u.LastError)
+		w.u.lastError = ""
+		p := w.u.people
+		p.addPicture(bytes.NewReader(cardPNG(t, w.cy)))
+		if w.u.lastError != "" {
+			t.Fatal(w.u.lastError)
 		}
 		tapYes(t, w.u)
-		if _, err := w.u.Svc.FindContact("Cy"); err != nil {
+		if _, err := w.u.svc.FindContact("Cy"); err != nil {
 			t.Fatalf("Cy was not added: %v", err)
 		}
 
@@ -180,11 +180,11 @@ func TestPeopleAdd(t *testing.T) {
 		if err := png.Encode(&blank, img); err != nil {
 			t.Fatal(err)
 		}
-		w.u.LastError = ""
-		p.AddPicture(&blank)
+		w.u.lastError = ""
+		p.addPicture(&blank)
 		wantError(t, w.u, qr.ErrNoCode)
-		w.u.LastError = ""
-		p.AddPicture(strings.NewReader("no picture"))
+		w.u.lastError = ""
+		p.addPicture(strings.NewReader("no picture"))
 		wantError(t, w.u, qr.ErrNoCode)
 
 		// A QR code that holds something else.
@@ -192,9 +192,9 @@ func TestPeopleAdd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.AddPicture(bytes.NewReader(other))
-		if w.u.LastError != explain(errNotCard) {
-			t.Fatalf("a code that is no card: %q", w.u.LastError)
+		p.addPicture(bytes.NewReader(other))
+		if w.u.lastError != explain(errNotCard) {
+			t.Fatalf("a code that is no card: %q", w.u.lastError)
 		}
 	}
 }

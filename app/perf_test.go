@@ -76,19 +76,19 @@ func BenchmarkUnlockToWindow(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		u := New(a, Options{Home: home, Core: perfOptions})
+		u := newUI(a, Options{Home: home, Core: perfOptions})
 		u.unlocked(svc)
-		u.Win.Resize(fyne.NewSize(1040, 720))
-		if img := u.Win.Canvas().Capture(); img.Bounds().Empty() {
+		u.win.Resize(fyne.NewSize(1040, 720))
+		if img := u.win.Canvas().Capture(); img.Bounds().Empty() {
 			b.Fatal("nothing drawn")
 		}
 		t2 := time.Now()
 		unlock += t1.Sub(t0)
 		window += t2.Sub(t1)
-		if n := len(u.Cells.Views); n < perfCells {
+		if n := len(u.cells.views); n < perfCells {
 			b.Fatalf("the Cells screen shows %d cells", n)
 		}
-		u.Win.Close()
+		u.win.Close()
 	}
 	b.ReportMetric(float64(unlock.Milliseconds())/float64(b.N), "unlock-ms")
 	b.ReportMetric(float64(window.Milliseconds())/float64(b.N), "window-ms")

@@ -16,65 +16,66 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
-// PersonView shows one person: their card, how it was checked, the safety
+// personView shows one person: their card, how it was checked, the safety
 // code to compare, their reputation with the ratings behind it, whom they
 // vouched for, and what can be done about them.
-type PersonView struct {
-	u       *UI
+type personView struct {
+	u       *ui
 	id      identity.ID
 	content fyne.CanvasObject
 	body    *fyne.Container
 
-	// Contact is the person as this device knows them.
-	Contact *core.Contact
-	// Score is their reputation, nil if nobody rated them.
-	Score *reputation.Score
+	// contact is the person as this device knows them.
+	contact *core.Contact
+	// score is their reputation, nil if nobody rated them.
+	score *reputation.Score
 
-	// Name is the heading with the name this device shows for them.
-	Name *widget.Label
-	// Card says what their card says and your name for them.
-	Card *widget.Label
-	// Verified says how their card was checked.
-	Verified *widget.Label
-	// Code is the safety code to compare, 12 groups of 5 digits.
-	Code *SafetyCode
-	// Ratings lists the ratings behind the score, one line each.
-	Ratings []*widget.RichText
-	// Badge is the bars of their score, nil when nobody rated them.
-	Badge *badge
-	// Vouches lists whom they vouched for, one line each.
-	Vouches []*widget.Label
+	// name is the heading with the name this device shows for them.
+	name *widget.Label
+	// card says what their card says and your name for them.
+	card *widget.Label
+	// verified says how their card was checked.
+	verified *widget.Label
+	// code is the safety code to compare, 12 groups of 5 digits.
+	code *safetyCode
+	// ratings lists the ratings behind the score, one line each.
+	ratings []*widget.RichText
+	// badge is the bars of their score, nil when nobody rated them.
+	badge *badge
+	// vouchLabels lists whom they vouched for, one line each.
+	vouchLabels []*widget.Label
 
-	// Rate opens the rating form.
-	Rate *widget.Button
-	// Verify marks the card as checked in person, after comparing the code.
-	Verify *widget.Button
-	// Rename changes your private name for them.
-	Rename *widget.Button
-	// Block blocks them, or unblocks them if they are blocked.
-	Block *widget.Button
-	// Remove forgets them.
-	Remove *widget.Button
-	// NewName is the field of the rename question while it is open.
-	NewName *dialogEntry
+	// rate opens the rating form.
+	rate *widget.Button
+	// verifyButton marks the card as checked in person, after comparing the code.
+	verifyButton *widget.Button
+	// renameButton changes your private name for them.
+	renameButton *widget.Button
+	// blockButton blocks them, or unblocks them if they are blocked.
+	blockButton *widget.Button
+	// removeButton forgets them.
+	removeButton *widget.Button
+	// newName is the field of the rename question while it is open.
+	newName *dialogEntry
 }
 
 // newPersonView builds the view of the contact with id.
-func newPersonView(u *UI, id identity.ID) (*PersonView, error) {
-	p := &PersonView{u: u, id: id}
-	p.Name = heading("")
-	p.Card = wrapped("")
-	p.Verified = wrapped("")
-	p.Code = newSafetyCode()
-	p.Rate = widget.NewButtonWithIcon("Rate", theme.DocumentCreateIcon(), func() { u.ShowRate(id, nil) })
-	p.Rate.Importance = widget.HighImportance
-	p.Verify = widget.NewButtonWithIcon("The code matches…", theme.ConfirmIcon(), p.verify)
-	p.Rename = widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), p.rename)
-	p.Block = widget.NewButtonWithIcon("Block…", theme.CancelIcon(), p.block)
-	p.Remove = widget.NewButtonWithIcon("Remove…", theme.DeleteIcon(), p.remove)
+func newPersonView(u *ui, id identity.ID) (*personView, error) {
+	p := &personView{u: u, id: id}
+	p.name = heading("")
+	p.card = wrapped("")
+	p.verified = wrapped("")
+	p.code = newSafetyCode()
+	p.rate = widget.NewButtonWithIcon("Rate", theme.DocumentCreateIcon(), func() { u.showRate(id, nil) })
+	p.rate.Importance = widget.HighImportance
+	p.verifyButton = widget.NewButtonWithIcon("The code matches…", theme.ConfirmIcon(), p.verify)
+	p.renameButton = widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), p.rename)
+	p.blockButton = widget.NewButtonWithIcon("Block…", theme.CancelIcon(), p.block)
+	p.removeButton = widget.NewButtonWithIcon("Remove…", theme.DeleteIcon(), p.remove)
 	p.body = container.NewVBox()
 	p.content = container.NewVScroll(container.NewPadded(p.body))
 	if err := p.load(); err != nil {
@@ -84,61 +85,61 @@ func newPersonView(u *UI, id identity.ID) (*PersonView, error) {
 }
 
 // Content returns the view's widgets.
-func (p *PersonView) Content() fyne.CanvasObject { return p.content }
+func (p *personView) Content() fyne.CanvasObject { return p.content }
 
 // Refresh reads the person afresh. If they were removed, the view closes.
-func (p *PersonView) Refresh() {
+func (p *personView) Refresh() {
 	if err := p.load(); err != nil {
-		if p.u.Person == p {
-			p.u.Back()
+		if p.u.person == p {
+			p.u.back()
 		}
 	}
 }
 
 // load reads the contact and their score and lays out the view.
-func (p *PersonView) load() error {
-	c, err := p.u.Svc.FindContact(p.id.String())
+func (p *personView) load() error {
+	c, err := p.u.svc.FindContact(p.id.String())
 	if err != nil {
 		return err
 	}
-	p.Contact = c
-	p.Score = nil
-	if rep, err := p.u.Reputation(); err == nil {
-		p.Score = rep.Person(p.id.String())
+	p.contact = c
+	p.score = nil
+	if rep, err := p.u.reputation(); err == nil {
+		p.score = rep.Person(p.id.String())
 	}
 
-	p.Name.SetText(c.Name())
+	p.name.SetText(c.Name())
 	card := "Their card says " + c.Card.Pseudonym + "."
 	if c.Petname != "" && c.Petname != c.Card.Pseudonym {
 		card += " You call them " + c.Petname + "."
 	}
 	card += " Added on " + dayWords(c.Added) + "."
-	p.Card.SetText(card)
+	p.card.SetText(card)
 	status := verifiedWords(c.Verified) + ". " + verifiedHelp(c.Verified)
 	if c.Blocked {
 		status = "Blocked: they get nothing from you and their ratings do not count. " + status
 	}
-	p.Verified.SetText(status)
-	p.Code.SetCode(p.u.Svc.SafetyCode(c))
+	p.verified.SetText(status)
+	p.code.setCode(p.u.svc.SafetyCode(c))
 	if c.Verified == core.InPerson {
-		p.Verify.Hide()
+		p.verifyButton.Hide()
 	} else {
-		p.Verify.Show()
+		p.verifyButton.Show()
 	}
 	if c.Blocked {
-		p.Block.SetText("Unblock…")
+		p.blockButton.SetText("Unblock…")
 	} else {
-		p.Block.SetText("Block…")
+		p.blockButton.SetText("Block…")
 	}
 
 	codeHelp := wrapped("When you meet, both open this page. If the numbers on both screens are the same, the card is really theirs.")
 	codeHelp.Importance = widget.LowImportance
 
-	actions := container.NewHBox(p.Rate, p.Verify, p.Rename, layout.NewSpacer(), p.Block, p.Remove)
+	actions := container.NewHBox(p.rate, p.verifyButton, p.renameButton, layout.NewSpacer(), p.blockButton, p.removeButton)
 	p.body.Objects = []fyne.CanvasObject{
-		p.Name, p.Card, p.Verified, actions,
+		p.name, p.card, p.verified, actions,
 		widget.NewSeparator(),
-		subheading("Safety code"), codeHelp, container.NewHBox(p.Code),
+		subheading("Safety code"), codeHelp, container.NewHBox(p.code),
 		widget.NewSeparator(),
 		subheading("What people say"), p.reputation(),
 		widget.NewSeparator(),
@@ -149,28 +150,28 @@ func (p *PersonView) load() error {
 }
 
 // reputation lays out the score and the ratings behind it.
-func (p *PersonView) reputation() fyne.CanvasObject {
-	sc := p.Score
-	p.Ratings = nil
-	p.Badge = nil
+func (p *personView) reputation() fyne.CanvasObject {
+	sc := p.score
+	p.ratings = nil
+	p.badge = nil
 	if sc == nil || len(sc.Ratings) == 0 {
-		l := wrapped("Nobody in your cells has rated " + p.Contact.Name() + " yet.")
+		l := wrapped("Nobody in your cells has rated " + p.contact.Name() + " yet.")
 		l.Importance = widget.LowImportance
 		return l
 	}
-	b := newBadge(p.u.ShowLegend)
+	b := newBadge(p.u.showLegend)
 	b.set(sc)
-	p.Badge = b
+	p.badge = b
 	box := container.NewVBox(container.NewBorder(nil, nil, nil, p.u.legendButton(), b.row()), wrapped(sc.Summary))
 	for _, w := range sc.Warnings {
 		l := wrapped(fmt.Sprintf("%s, in %s, about %s: %s. Shown, not counted: you know little or nothing about them.",
-			capitalize(w.Rater), w.Cell, dayWords(w.Day), SafetyWords[clampMark(w.Safety)]))
+			capitalize(w.Rater), w.Cell, dayWords(w.Day), safetyWords[clampMark(w.Safety)]))
 		l.Importance = widget.DangerImportance
 		box.Add(l)
 	}
 	for _, r := range newestFirst(sc.Ratings) {
 		who := fmt.Sprintf("%s, in %s, about %s: ", capitalize(r.Rater), r.Cell, dayWords(r.Day))
-		what := fmt.Sprintf("%s, %s. %s.", SafetyWords[clampMark(r.Safety)], ReliabilityWords[clampMark(r.Reliability)], weightWords(r))
+		what := fmt.Sprintf("%s, %s. %s.", safetyWords[clampMark(r.Safety)], reliabilityWords[clampMark(r.Reliability)], weightWords(r))
 		if len(r.Tags) > 0 {
 			what += " Tags: " + strings.Join(r.Tags, ", ") + "."
 		}
@@ -186,7 +187,7 @@ func (p *PersonView) reputation() fyne.CanvasObject {
 			&widget.TextSegment{Text: what, Style: widget.RichTextStyle{Inline: true, ColorName: colour}},
 		)
 		l.Wrapping = fyne.TextWrapWord
-		p.Ratings = append(p.Ratings, l)
+		p.ratings = append(p.ratings, l)
 		box.Add(l)
 	}
 	return box
@@ -206,20 +207,20 @@ func newestFirst(ratings []reputation.Explained) []reputation.Explained {
 }
 
 // vouches lays out the person's vouching record.
-func (p *PersonView) vouches() fyne.CanvasObject {
-	p.Vouches = nil
-	if p.Score == nil || len(p.Score.VouchedFor) == 0 {
-		l := wrapped(p.Contact.Name() + " has not vouched for anyone in your cells.")
+func (p *personView) vouches() fyne.CanvasObject {
+	p.vouchLabels = nil
+	if p.score == nil || len(p.score.VouchedFor) == 0 {
+		l := wrapped(p.contact.Name() + " has not vouched for anyone in your cells.")
 		l.Importance = widget.LowImportance
 		return l
 	}
 	box := container.NewVBox()
-	for _, v := range p.Score.VouchedFor {
-		l := widget.NewLabel(v.Name + ": " + statusWords(v.Status))
+	for _, v := range p.score.VouchedFor {
+		l := widget.NewLabel(v.Name + ": " + words.Status(v.Status))
 		if v.Status == reputation.StatusExcluded || v.Status == reputation.StatusFlagged {
 			l.Importance = widget.DangerImportance
 		}
-		p.Vouches = append(p.Vouches, l)
+		p.vouchLabels = append(p.vouchLabels, l)
 		box.Add(l)
 	}
 	return box
@@ -251,45 +252,45 @@ func weightWords(e reputation.Explained) string {
 		s = fmt.Sprintf("Counts %.0f%% as much as your own rating", 100*w)
 	}
 	if e.Why != "" {
-		s += ": " + whyWords(e.Why)
+		s += ": " + words.Why(e.Why)
 	}
 	return s
 }
 
 // verify asks whether the codes matched, then marks the card as checked.
-func (p *PersonView) verify() {
+func (p *personView) verify() {
 	code := newSafetyCode()
-	code.SetCode(p.u.Svc.SafetyCode(p.Contact))
-	help := wrapped("Meet " + p.Contact.Name() + " and compare this code with the one on their screen, group by group. Only mark it if every digit is the same.")
+	code.setCode(p.u.svc.SafetyCode(p.contact))
+	help := wrapped("Meet " + p.contact.Name() + " and compare this code with the one on their screen, group by group. Only mark it if every digit is the same.")
 	p.u.ask("Compare the safety code", container.NewVBox(help, container.NewCenter(code)), "It matches — mark as verified in person", func() {
-		if _, err := p.u.Svc.VerifyContact(p.id); err != nil {
-			p.u.ShowError(err)
+		if _, err := p.u.svc.VerifyContact(p.id); err != nil {
+			p.u.showError(err)
 			return
 		}
-		p.u.Changed()
+		p.u.changed()
 	})
 }
 
 // rename asks for a new private name.
-func (p *PersonView) rename() {
-	p.NewName = p.u.newDialogEntry()
-	p.NewName.SetText(p.Contact.Name())
-	help := wrapped("Only you see this name. Their card still says " + p.Contact.Card.Pseudonym + ".")
+func (p *personView) rename() {
+	p.newName = p.u.newDialogEntry()
+	p.newName.SetText(p.contact.Name())
+	help := wrapped("Only you see this name. Their card still says " + p.contact.Card.Pseudonym + ".")
 	help.Importance = widget.LowImportance
-	p.u.ask("Your name for them", container.NewVBox(p.NewName, help), "Save", func() {
-		if _, err := p.u.Svc.RenameContact(p.id, strings.TrimSpace(p.NewName.Text)); err != nil {
-			p.u.ShowError(err)
+	p.u.ask("Your name for them", container.NewVBox(p.newName, help), "Save", func() {
+		if _, err := p.u.svc.RenameContact(p.id, strings.TrimSpace(p.newName.Text)); err != nil {
+			p.u.showError(err)
 			return
 		}
-		p.u.Changed()
+		p.u.changed()
 	})
-	p.u.Win.Canvas().Focus(p.NewName)
+	p.u.win.Canvas().Focus(p.newName)
 }
 
 // block asks before blocking or unblocking.
-func (p *PersonView) block() {
-	name := p.Contact.Name()
-	if p.Contact.Blocked {
+func (p *personView) block() {
+	name := p.contact.Name()
+	if p.contact.Blocked {
 		p.u.ask("Unblock "+name+"?", wrapped("Their ratings will count again and you can send them sync files."), "Unblock", func() {
 			p.setBlocked(false)
 		})
@@ -301,34 +302,34 @@ func (p *PersonView) block() {
 }
 
 // setBlocked blocks or unblocks the person.
-func (p *PersonView) setBlocked(b bool) {
-	if _, err := p.u.Svc.SetBlocked(p.id, b); err != nil {
-		p.u.ShowError(err)
+func (p *personView) setBlocked(b bool) {
+	if _, err := p.u.svc.SetBlocked(p.id, b); err != nil {
+		p.u.showError(err)
 		return
 	}
-	p.u.Changed()
+	p.u.changed()
 }
 
 // remove asks before forgetting the person.
-func (p *PersonView) remove() {
-	name := p.Contact.Name()
+func (p *personView) remove() {
+	name := p.contact.Name()
 	p.u.ask("Remove "+name+"?", wrapped("Their card is forgotten on this computer. What they said in your cells stays there. To stop hearing from them, block them instead."), "Remove", func() {
-		if err := p.u.Svc.RemoveContact(p.id); err != nil {
-			p.u.ShowError(err)
+		if err := p.u.svc.RemoveContact(p.id); err != nil {
+			p.u.showError(err)
 			return
 		}
-		p.u.Changed()
+		p.u.changed()
 	})
 }
 
-// SafetyCode shows a safety code large, in three lines of four groups, so
+// safetyCode shows a safety code large, in three lines of four groups, so
 // two people can read it out to each other.
-type SafetyCode struct {
+type safetyCode struct {
 	widget.BaseWidget
-	// Lines are the three lines of the code.
-	Lines [3]*canvas.Text
-	// Hint says, under the code, to compare all of it.
-	Hint    *widget.Label
+	// lines are the three lines of the code.
+	lines [3]*canvas.Text
+	// hint says, under the code, to compare all of it.
+	hint    *widget.Label
 	content fyne.CanvasObject
 }
 
@@ -337,19 +338,19 @@ type SafetyCode struct {
 const compareAllWords = "Compare all three rows: every group checks both cards."
 
 // newSafetyCode builds an empty safety code.
-func newSafetyCode() *SafetyCode {
-	s := &SafetyCode{}
+func newSafetyCode() *safetyCode {
+	s := &safetyCode{}
 	box := container.NewVBox()
-	for i := range s.Lines {
+	for i := range s.lines {
 		t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
 		t.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
 		t.TextSize = 24 // large, yet beside a card's code on a small screen with large text
-		s.Lines[i] = t
+		s.lines[i] = t
 		box.Add(t)
 	}
-	s.Hint = wrapped(compareAllWords)
-	s.Hint.Importance = widget.LowImportance
-	box.Add(s.Hint)
+	s.hint = wrapped(compareAllWords)
+	s.hint.Importance = widget.LowImportance
+	box.Add(s.hint)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = 8
 	s.content = container.NewStack(bg, container.NewPadded(container.NewPadded(box)))
@@ -357,20 +358,20 @@ func newSafetyCode() *SafetyCode {
 	return s
 }
 
-// SetCode shows code, 12 groups of 5 digits separated by spaces.
-func (s *SafetyCode) SetCode(code string) {
+// setCode shows code, 12 groups of 5 digits separated by spaces.
+func (s *safetyCode) setCode(code string) {
 	groups := strings.Fields(code)
-	for i := range s.Lines {
+	for i := range s.lines {
 		lo, hi := min(i*4, len(groups)), min(i*4+4, len(groups))
-		s.Lines[i].Text = strings.Join(groups[lo:hi], "  ")
-		s.Lines[i].Refresh()
+		s.lines[i].Text = strings.Join(groups[lo:hi], "  ")
+		s.lines[i].Refresh()
 	}
 }
 
-// Text returns the code as shown, one line per row.
-func (s *SafetyCode) Text() string {
+// text returns the code as shown, one line per row.
+func (s *safetyCode) text() string {
 	var b strings.Builder
-	for i, l := range s.Lines {
+	for i, l := range s.lines {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
@@ -380,6 +381,6 @@ func (s *SafetyCode) Text() string {
 }
 
 // CreateRenderer draws the code.
-func (s *SafetyCode) CreateRenderer() fyne.WidgetRenderer {
+func (s *safetyCode) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(s.content)
 }

@@ -14,36 +14,36 @@ func TestPersonShowsCardCodeAndReputation(t *testing.T) {
 	r := crdtRating(4, 5)
 	r.Note = "Lent me her scale"
 	r.Tags = []string{"kind"}
-	if _, err := w.u.Svc.Rate(id(w.bea), r, nil); err != nil {
+	if _, err := w.u.svc.Rate(id(w.bea), r, nil); err != nil {
 		t.Fatal(err)
 	}
-	w.u.Changed()
-	w.u.ShowPerson(id(w.bea))
-	p := w.u.Person
-	if p.Verified.Text == "" || !strings.HasPrefix(p.Verified.Text, "Verified in person") {
-		t.Errorf("how verified: %q", p.Verified.Text)
+	w.u.changed()
+	w.u.showPerson(id(w.bea))
+	p := w.u.person
+	if p.verified.Text == "" || !strings.HasPrefix(p.verified.Text, "Verified in person") {
+		t.Errorf("how verified: %q", p.verified.Text)
 	}
-	c, _ := w.u.Svc.FindContact("Bea")
-	want := strings.Fields(w.u.Svc.SafetyCode(c))
-	lines := strings.Split(p.Code.Text(), "\n")
+	c, _ := w.u.svc.FindContact("Bea")
+	want := strings.Fields(w.u.svc.SafetyCode(c))
+	lines := strings.Split(p.code.text(), "\n")
 	if len(lines) != 3 || len(want) != 12 {
-		t.Fatalf("safety code shown as %q", p.Code.Text())
+		t.Fatalf("safety code shown as %q", p.code.text())
 	}
 	for i, l := range lines {
 		if got := strings.Fields(l); strings.Join(got, " ") != strings.Join(want[i*4:i*4+4], " ") {
 			t.Errorf("line %d of the code = %q", i, l)
 		}
 	}
-	if len(p.Ratings) != 1 {
-		t.Fatalf("%d ratings shown", len(p.Ratings))
+	if len(p.ratings) != 1 {
+		t.Fatalf("%d ratings shown", len(p.ratings))
 	}
-	line := p.Ratings[0].String()
+	line := p.ratings[0].String()
 	for _, part := range []string{"You", "Market", "felt safe", "always reliable", "kind", "Lent me her scale", "Counts"} {
 		if !strings.Contains(line, part) {
 			t.Errorf("rating line %q lacks %q", line, part)
 		}
 	}
-	if !p.Verify.Hidden {
+	if !p.verifyButton.Hidden {
 		t.Error("a person verified in person can be verified again")
 	}
 }
@@ -55,109 +55,109 @@ func TestPersonActions(t *testing.T) {
 
 	// Vouching record and oneself.
 	{
-		w.u.ShowPerson(id(w.u.Svc)) // Mara herself is not a contact
-		if w.u.Person != nil {
+		w.u.showPerson(id(w.u.svc)) // Mara herself is not a contact
+		if w.u.person != nil {
 			t.Fatal("a page opened for oneself")
 		}
-		w.u.LastError = ""
-		w.u.ShowPerson(id(w.bea))
-		if len(w.u.Person.Vouches) != 0 {
-			t.Fatalf("Bea vouched for nobody, yet %d entries", len(w.u.Person.Vouches))
+		w.u.lastError = ""
+		w.u.showPerson(id(w.bea))
+		if len(w.u.person.vouchLabels) != 0 {
+			t.Fatalf("Bea vouched for nobody, yet %d entries", len(w.u.person.vouchLabels))
 		}
 	}
 
 	// Rate.
 	{
-		w.u.ShowPerson(id(w.bea))
-		test.Tap(w.u.Person.Rate)
-		if w.u.Rate == nil || w.u.Rate.Contact.Name() != "Bea" {
+		w.u.showPerson(id(w.bea))
+		test.Tap(w.u.person.rate)
+		if w.u.rate == nil || w.u.rate.contact.Name() != "Bea" {
 			t.Fatal("Rate does not open the form")
 		}
 	}
 
 	// Verify.
 	{
-		if _, err := w.u.Svc.AddContact(w.cy.Card().String(), "", false); err != nil {
+		if _, err := w.u.svc.AddContact(w.cy.Card().String(), "", false); err != nil {
 			t.Fatal(err)
 		}
-		w.u.ShowPerson(id(w.cy))
-		p := w.u.Person
-		if p.Verify.Hidden || !strings.HasPrefix(p.Verified.Text, "Not verified") {
-			t.Fatalf("Cy shows %q", p.Verified.Text)
+		w.u.showPerson(id(w.cy))
+		p := w.u.person
+		if p.verifyButton.Hidden || !strings.HasPrefix(p.verified.Text, "Not verified") {
+			t.Fatalf("Cy shows %q", p.verified.Text)
 		}
-		test.Tap(p.Verify)
-		if !strings.Contains(w.u.Yes.Text, "mark as verified in person") {
-			t.Fatalf("the button says %q", w.u.Yes.Text)
+		test.Tap(p.verifyButton)
+		if !strings.Contains(w.u.yes.Text, "mark as verified in person") {
+			t.Fatalf("the button says %q", w.u.yes.Text)
 		}
-		test.Tap(w.u.No)
-		if c, _ := w.u.Svc.FindContact("Cy"); c.Verified != core.Unverified {
+		test.Tap(w.u.no)
+		if c, _ := w.u.svc.FindContact("Cy"); c.Verified != core.Unverified {
 			t.Fatal("Cancel verified Cy")
 		}
-		test.Tap(p.Verify)
+		test.Tap(p.verifyButton)
 		tapYes(t, w.u)
-		if c, _ := w.u.Svc.FindContact("Cy"); c.Verified != core.InPerson {
+		if c, _ := w.u.svc.FindContact("Cy"); c.Verified != core.InPerson {
 			t.Fatalf("Cy is %s", c.Verified)
 		}
-		if !p.Verify.Hidden || !strings.HasPrefix(p.Verified.Text, "Verified in person") {
-			t.Fatalf("the page was not updated: %q", p.Verified.Text)
+		if !p.verifyButton.Hidden || !strings.HasPrefix(p.verified.Text, "Verified in person") {
+			t.Fatalf("the page was not updated: %q", p.verified.Text)
 		}
 	}
 
 	// Rename.
 	{
-		w.u.ShowPerson(id(w.bea))
-		p := w.u.Person
-		test.Tap(p.Rename)
-		p.NewName.SetText("  Bea from the market ")
+		w.u.showPerson(id(w.bea))
+		p := w.u.person
+		test.Tap(p.renameButton)
+		p.newName.SetText("  Bea from the market ")
 		tapYes(t, w.u)
-		if p.Name.Text != "Bea from the market" {
-			t.Fatalf("name shown = %q", p.Name.Text)
+		if p.name.Text != "Bea from the market" {
+			t.Fatalf("name shown = %q", p.name.Text)
 		}
-		if got := shownNames(w.u.People); got != "Bea from the market,Cy" {
+		if got := shownNames(w.u.people); got != "Bea from the market,Cy" {
 			t.Fatalf("People = %s", got)
 		}
-		test.Tap(p.Rename)
-		p.NewName.SetText("   ")
+		test.Tap(p.renameButton)
+		p.newName.SetText("   ")
 		tapYes(t, w.u)
 		wantError(t, w.u, core.ErrEmptyName)
 	}
 
 	// Block.
 	{
-		w.u.ShowPerson(id(w.bea))
-		p := w.u.Person
-		test.Tap(p.Block)
+		w.u.showPerson(id(w.bea))
+		p := w.u.person
+		test.Tap(p.blockButton)
 		tapYes(t, w.u)
-		c, _ := w.u.Svc.FindContact("Bea")
-		if !c.Blocked || p.Block.Text != "Unblock…" || !strings.HasPrefix(p.Verified.Text, "Blocked") {
-			t.Fatalf("blocked = %v, button %q", c.Blocked, p.Block.Text)
+		c, _ := w.u.svc.FindContact("Bea")
+		if !c.Blocked || p.blockButton.Text != "Unblock…" || !strings.HasPrefix(p.verified.Text, "Blocked") {
+			t.Fatalf("blocked = %v, button %q", c.Blocked, p.blockButton.Text)
 		}
-		test.Tap(p.Block)
+		test.Tap(p.blockButton)
 		tapYes(t, w.u)
-		if c, _ := w.u.Svc.FindContact("Bea"); c.Blocked || p.Block.Text != "Block…" {
+		if c, _ := w.u.svc.FindContact("Bea"); c.Blocked || p.blockButton.Text != "Block…" {
 			t.Fatal("Bea is still blocked")
 		}
 	}
 
 	// Remove.
 	{
-		w.u.ShowPerson(id(w.bea))
-		p := w.u.Person
-		test.Tap(p.Remove)
-		test.Tap(w.u.No)
-		if _, err := w.u.Svc.FindContact("Bea"); err != nil {
+		w.u.showPerson(id(w.bea))
+		p := w.u.person
+		test.Tap(p.removeButton)
+		test.Tap(w.u.no)
+		if _, err := w.u.svc.FindContact("Bea"); err != nil {
 			t.Fatal("Cancel removed Bea")
 		}
-		test.Tap(p.Remove)
+		test.Tap(p.removeButton)
 		tapYes(t, w.u)
-		if _, err := w.u.Svc.FindContact(id(w.bea).String()); err == nil {
+		if _, err := w.u.svc.FindContact(id(w.bea).String()); err == nil {
 			t.Fatal("Bea is still there")
 		}
-		if w.u.Person != nil || w.u.Shown() != w.u.Tabs {
+		if w.u.person != nil || w.u.shownScreen() != w.u.tabs {
 			t.Fatal("the page of a removed person stays open")
 		}
-		if len(w.u.People.Shown) != 1 {
-			t.Fatalf("People = %s", shownNames(w.u.People))
+		if len(w.u.people.shownRows) != 1 {
+			t.Fatalf("People = %s", shownNames(w.u.people))
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 )
 
 // The QR player's speed range and default, in frames per second.
@@ -23,7 +24,7 @@ const (
 	defaultFPS = 10
 )
 
-// profileNames are the choices of QRPlayer.Profile, most robust first.
+// profileNames are the choices of qrPlayer.Profile, most robust first.
 // Each says what it is, so the drop-down needs no label beside it; the
 // chosen one is short, as the row of controls is narrow.
 var profileNames = map[qr.Profile]string{
@@ -32,30 +33,30 @@ var profileNames = map[qr.Profile]string{
 	qr.Dense:  "Dense codes (sharp camera)",
 }
 
-// QRPlayer shows a sync file as moving QR codes over the whole window, for
+// qrPlayer shows a sync file as moving QR codes over the whole window, for
 // another device's camera. The codes are drawn with a whole number of
 // screen pixels per module and never smoothed, so every module stays sharp.
-type QRPlayer struct {
-	u    *UI
+type qrPlayer struct {
+	u    *ui
 	data []byte
 
-	// Image shows the current code.
-	Image *canvas.Image
-	// Counter says which code is shown, as "code 12 of 52".
-	Counter *widget.Label
-	// Help says what the other person does.
-	Help *widget.Label
-	// TooSmall says, when the codes cannot be drawn large enough for a
+	// image shows the current code.
+	image *canvas.Image
+	// counter says which code is shown, as "code 12 of 52".
+	counter *widget.Label
+	// help says what the other person does.
+	help *widget.Label
+	// tooSmall says, when the codes cannot be drawn large enough for a
 	// camera, what to do about it; it is hidden otherwise.
-	TooSmall *widget.Label
-	// Speed sets the frames per second; SpeedText says it in words.
-	Speed     *widget.Slider
-	SpeedText *widget.Label
-	// Profile chooses between fewer, larger codes and more, simpler ones.
-	Profile *widget.Select
-	// Pause stops and restarts the codes; Previous and Next step through
+	tooSmall *widget.Label
+	// speed sets the frames per second; speedText says it in words.
+	speed     *widget.Slider
+	speedText *widget.Label
+	// profile chooses between fewer, larger codes and more, simpler ones.
+	profile *widget.Select
+	// pause stops and restarts the codes; Previous and Next step through
 	// them while paused; Close returns to the Sync screen.
-	Pause, Previous, Next, Close *widget.Button
+	pause, previous, next, closeButton *widget.Button
 
 	mu    sync.Mutex
 	seq   *qr.Sequence
@@ -68,48 +69,48 @@ type QRPlayer struct {
 	content fyne.CanvasObject
 }
 
-func newQRPlayer(u *UI, data []byte, seq *qr.Sequence) *QRPlayer {
-	p := &QRPlayer{u: u, data: data, seq: seq, fps: defaultFPS, ppm: 1}
-	p.Image = canvas.NewImageFromImage(seq.Frame(0))
-	p.Image.ScaleMode = canvas.ImageScalePixels
-	p.Image.FillMode = canvas.ImageFillOriginal
-	p.Counter = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
-	p.Help = newParagraph("")
-	p.Help.Alignment = fyne.TextAlignCenter
-	p.TooSmall = newParagraph("")
-	p.TooSmall.Alignment = fyne.TextAlignCenter
-	p.TooSmall.Importance = widget.WarningImportance
-	p.TooSmall.TextStyle.Bold = true
-	p.TooSmall.Hide()
+func newQRPlayer(u *ui, data []byte, seq *qr.Sequence) *qrPlayer {
+	p := &qrPlayer{u: u, data: data, seq: seq, fps: defaultFPS, ppm: 1}
+	p.image = canvas.NewImageFromImage(seq.Frame(0))
+	p.image.ScaleMode = canvas.ImageScalePixels
+	p.image.FillMode = canvas.ImageFillOriginal
+	p.counter = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	p.help = newParagraph("")
+	p.help.Alignment = fyne.TextAlignCenter
+	p.tooSmall = newParagraph("")
+	p.tooSmall.Alignment = fyne.TextAlignCenter
+	p.tooSmall.Importance = widget.WarningImportance
+	p.tooSmall.TextStyle.Bold = true
+	p.tooSmall.Hide()
 
-	p.SpeedText = widget.NewLabel("")
-	p.Speed = widget.NewSlider(minFPS, maxFPS)
-	p.Speed.Step = 1
-	p.Speed.SetValue(defaultFPS)
-	p.Speed.OnChanged = func(v float64) { p.setFPS(int(v)) }
+	p.speedText = widget.NewLabel("")
+	p.speed = widget.NewSlider(minFPS, maxFPS)
+	p.speed.Step = 1
+	p.speed.SetValue(defaultFPS)
+	p.speed.OnChanged = func(v float64) { p.setFPS(int(v)) }
 
 	var names []string
 	for _, pr := range qr.Profiles() {
 		names = append(names, profileNames[pr])
 	}
-	p.Profile = widget.NewSelect(names, nil)
-	p.Profile.SetSelected(profileNames[seq.Profile()])
-	p.Profile.OnChanged = p.changeProfile
+	p.profile = widget.NewSelect(names, nil)
+	p.profile.SetSelected(profileNames[seq.Profile()])
+	p.profile.OnChanged = p.changeProfile
 
-	p.Pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), p.TogglePause)
-	p.Previous = widget.NewButtonWithIcon("", theme.MediaSkipPreviousIcon(), func() { p.Step(-1) })
-	p.Next = widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() { p.Step(1) })
-	p.Close = widget.NewButtonWithIcon("Close", theme.CancelIcon(), u.Back)
+	p.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), p.togglePause)
+	p.previous = widget.NewButtonWithIcon("", theme.MediaSkipPreviousIcon(), func() { p.step(-1) })
+	p.next = widget.NewButtonWithIcon("", theme.MediaSkipNextIcon(), func() { p.step(1) })
+	p.closeButton = widget.NewButtonWithIcon("Close", theme.CancelIcon(), u.back)
 
 	// On a narrow screen the speed in words goes first, then the counter.
-	speed := container.NewGridWrap(fyne.NewSize(140, p.Speed.MinSize().Height), p.Speed)
+	speed := container.NewGridWrap(fyne.NewSize(140, p.speed.MinSize().Height), p.speed)
 	controls := container.New(&priorityRow{
 		items:  []rowItem{{}, {}, {}, {drop: 2}, {drop: 1}, {}, {}, {}},
 		right:  8,
 		center: true,
-	}, p.Previous, p.Pause, p.Next, p.Counter, p.SpeedText, speed, p.Profile, p.Close)
-	area := container.New(&pixelLayout{p: p}, p.Image)
-	p.content = container.NewBorder(container.NewVBox(p.Help, p.TooSmall), controls, nil, nil, area)
+	}, p.previous, p.pause, p.next, p.counter, p.speedText, speed, p.profile, p.closeButton)
+	area := container.New(&pixelLayout{p: p}, p.image)
+	p.content = container.NewBorder(container.NewVBox(p.help, p.tooSmall), controls, nil, nil, area)
 	p.setFPS(defaultFPS)
 	p.showFrame()
 	return p
@@ -117,98 +118,98 @@ func newQRPlayer(u *UI, data []byte, seq *qr.Sequence) *QRPlayer {
 
 // TypedKey steers the player from the keyboard: space pauses and plays,
 // the left and right arrows step while paused, Escape closes.
-func (p *QRPlayer) TypedKey(e *fyne.KeyEvent) {
+func (p *qrPlayer) TypedKey(e *fyne.KeyEvent) {
 	switch e.Name {
 	case fyne.KeySpace:
-		p.TogglePause()
+		p.togglePause()
 	case fyne.KeyLeft:
-		if !p.Playing() {
-			p.Step(-1)
+		if !p.playing() {
+			p.step(-1)
 		}
 	case fyne.KeyRight:
-		if !p.Playing() {
-			p.Step(1)
+		if !p.playing() {
+			p.step(1)
 		}
 	case fyne.KeyEscape:
-		p.u.Back()
+		p.u.back()
 	}
 }
 
 // Content returns the player's root object.
-func (p *QRPlayer) Content() fyne.CanvasObject { return p.content }
+func (p *qrPlayer) Content() fyne.CanvasObject { return p.content }
 
-// Sequence returns the sequence being shown.
-func (p *QRPlayer) Sequence() *qr.Sequence {
+// sequence returns the sequence being shown.
+func (p *qrPlayer) sequence() *qr.Sequence {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.seq
 }
 
-// Frame returns the index of the code shown, from 0.
-func (p *QRPlayer) Frame() int {
+// currentFrame returns the index of the code shown, from 0.
+func (p *qrPlayer) currentFrame() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.frame
 }
 
-// PixelsPerModule returns how many screen pixels one module of the code
+// pixelsPerModule returns how many screen pixels one module of the code
 // takes on each side.
-func (p *QRPlayer) PixelsPerModule() int {
+func (p *qrPlayer) pixelsPerModule() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.ppm
 }
 
-// Modules returns the width of a code in modules, quiet zone included.
-func (p *QRPlayer) Modules() int {
-	return p.Sequence().Frame(0).Bounds().Dx()
+// modules returns the width of a code in modules, quiet zone included.
+func (p *qrPlayer) modules() int {
+	return p.sequence().Frame(0).Bounds().Dx()
 }
 
-// Playing reports whether the codes are moving.
-func (p *QRPlayer) Playing() bool { return p.run != nil }
+// playing reports whether the codes are moving.
+func (p *qrPlayer) playing() bool { return p.run != nil }
 
-// Play starts moving through the codes.
-func (p *QRPlayer) Play() {
+// play starts moving through the codes.
+func (p *qrPlayer) play() {
 	if p.run != nil {
 		return
 	}
 	stop := make(chan struct{})
 	p.run = stop
-	p.Pause.SetText("Pause")
-	p.Pause.SetIcon(theme.MediaPauseIcon())
-	p.Previous.Disable()
-	p.Next.Disable()
+	p.pause.SetText("Pause")
+	p.pause.SetIcon(theme.MediaPauseIcon())
+	p.previous.Disable()
+	p.next.Disable()
 	p.wg.Add(1)
 	go p.loop(stop)
 }
 
-// Stop stops the codes; the current one stays on screen.
-func (p *QRPlayer) Stop() {
+// stop stops the codes; the current one stays on screen.
+func (p *qrPlayer) stop() {
 	if p.run == nil {
 		return
 	}
 	close(p.run)
 	p.run = nil
-	p.Pause.SetText("Play")
-	p.Pause.SetIcon(theme.MediaPlayIcon())
-	p.Previous.Enable()
-	p.Next.Enable()
+	p.pause.SetText("Play")
+	p.pause.SetIcon(theme.MediaPlayIcon())
+	p.previous.Enable()
+	p.next.Enable()
 }
 
-// Wait blocks until the loop started by Play has ended after Stop.
-func (p *QRPlayer) Wait() { p.wg.Wait() }
+// wait blocks until the loop started by Play has ended after Stop.
+func (p *qrPlayer) wait() { p.wg.Wait() }
 
-// TogglePause pauses or resumes the codes.
-func (p *QRPlayer) TogglePause() {
+// togglePause pauses or resumes the codes.
+func (p *qrPlayer) togglePause() {
 	if p.run != nil {
-		p.Stop()
+		p.stop()
 	} else {
-		p.Play()
+		p.play()
 	}
 }
 
-// Step moves by delta codes, wrapping around.
-func (p *QRPlayer) Step(delta int) {
+// step moves by delta codes, wrapping around.
+func (p *qrPlayer) step(delta int) {
 	p.mu.Lock()
 	n := p.seq.Len()
 	p.frame = ((p.frame+delta)%n + n) % n
@@ -218,7 +219,7 @@ func (p *QRPlayer) Step(delta int) {
 
 // loop moves to the next code at the chosen speed until stop is closed.
 // The code is drawn off the UI goroutine.
-func (p *QRPlayer) loop(stop chan struct{}) {
+func (p *qrPlayer) loop(stop chan struct{}) {
 	defer p.wg.Done()
 	t := time.NewTimer(p.interval())
 	defer t.Stop()
@@ -245,28 +246,28 @@ func (p *QRPlayer) loop(stop chan struct{}) {
 	}
 }
 
-func (p *QRPlayer) interval() time.Duration {
+func (p *qrPlayer) interval() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return time.Second / time.Duration(p.fps)
 }
 
-func (p *QRPlayer) setFPS(fps int) {
+func (p *qrPlayer) setFPS(fps int) {
 	p.mu.Lock()
 	p.fps = min(max(fps, minFPS), maxFPS)
 	p.mu.Unlock()
-	p.SpeedText.SetText(countWords(fps, "code a second", "codes a second"))
+	p.speedText.SetText(words.Count(fps, "code a second", "codes a second"))
 }
 
 // changeProfile encodes the file again with the profile named.
-func (p *QRPlayer) changeProfile(name string) {
+func (p *qrPlayer) changeProfile(name string) {
 	for pr, n := range profileNames {
-		if n != name || pr == p.Sequence().Profile() {
+		if n != name || pr == p.sequence().Profile() {
 			continue
 		}
 		seq, err := qr.Encode(p.data, pr)
 		if err != nil {
-			p.u.ShowError(err)
+			p.u.showError(err)
 			return
 		}
 		p.mu.Lock()
@@ -277,31 +278,31 @@ func (p *QRPlayer) changeProfile(name string) {
 }
 
 // render draws the current code at p.ppm. The caller holds p.mu.
-func (p *QRPlayer) render() (image.Image, error) {
+func (p *qrPlayer) render() (image.Image, error) {
 	return p.seq.Image(p.frame, p.ppm)
 }
 
 // showFrame draws the current code on the UI goroutine.
-func (p *QRPlayer) showFrame() {
+func (p *qrPlayer) showFrame() {
 	p.mu.Lock()
 	img, err := p.render()
 	p.mu.Unlock()
 	if err != nil {
-		p.u.ShowError(err)
+		p.u.showError(err)
 		return
 	}
 	p.apply(img)
 }
 
 // apply puts img on screen with the counter and help text.
-func (p *QRPlayer) apply(img image.Image) {
+func (p *qrPlayer) apply(img image.Image) {
 	p.mu.Lock()
 	frame, n, need := p.frame, p.seq.Len(), p.seq.Needed()
 	p.mu.Unlock()
-	p.Image.Image = img
-	p.Image.Refresh()
-	p.Counter.SetText(fmt.Sprintf("code %d of %d", frame+1, n))
-	p.Help.SetText(fmt.Sprintf("On the other device: Sync, Receive, Scan QR codes with the camera. "+
+	p.image.Image = img
+	p.image.Refresh()
+	p.counter.SetText(fmt.Sprintf("code %d of %d", frame+1, n))
+	p.help.SetText(fmt.Sprintf("On the other device: Sync, Receive, Scan QR codes with the camera. "+
 		"It needs any %d of these %d codes, in any order; keep them moving until it says it has them all.", need, n))
 }
 
@@ -315,8 +316,8 @@ const minPixelsPerModule = 3
 // code fits in size (in Fyne units at the canvas scale) and redraws the
 // code if that changed. It returns the image's size in Fyne units. When
 // that number is too small for a camera it says what to do instead.
-func (p *QRPlayer) fit(size fyne.Size, scale float32) fyne.Size {
-	modules := p.Modules()
+func (p *qrPlayer) fit(size fyne.Size, scale float32) fyne.Size {
+	modules := p.modules()
 	px := int(math.Floor(float64(min(size.Width, size.Height) * scale)))
 	ppm := min(max(px/modules, 1), qr.MaxPixelsPerModule)
 	p.mu.Lock()
@@ -351,26 +352,26 @@ var robustModules = 17 + 4*qr.Robust.Version() + 8
 
 // sayTooSmall shows words under the help, or hides the note when words
 // is empty.
-func (p *QRPlayer) sayTooSmall(words string) {
-	if words == p.TooSmall.Text && p.TooSmall.Visible() == (words != "") {
+func (p *qrPlayer) sayTooSmall(words string) {
+	if words == p.tooSmall.Text && p.tooSmall.Visible() == (words != "") {
 		return
 	}
-	p.TooSmall.SetText(words)
+	p.tooSmall.SetText(words)
 	if words == "" {
-		p.TooSmall.Hide()
+		p.tooSmall.Hide()
 	} else {
-		p.TooSmall.Show()
+		p.tooSmall.Show()
 	}
 }
 
 // pixelLayout centres the code at whole screen pixels, at the size fit
 // chose, so the image is never resampled.
-type pixelLayout struct{ p *QRPlayer }
+type pixelLayout struct{ p *qrPlayer }
 
 // Layout sizes and centres the code image.
 func (l *pixelLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	scale := float32(1)
-	if c := fyne.CurrentApp().Driver().CanvasForObject(l.p.Image); c != nil {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(l.p.image); c != nil {
 		scale = c.Scale()
 	}
 	side := l.p.fit(size, scale)
@@ -384,6 +385,6 @@ func (l *pixelLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 // MinSize leaves room for the code at one pixel per module.
 func (l *pixelLayout) MinSize([]fyne.CanvasObject) fyne.Size {
-	m := float32(l.p.Modules())
+	m := float32(l.p.modules())
 	return fyne.NewSize(m, m)
 }

@@ -16,76 +16,76 @@ import (
 	"trustdesk/identity"
 )
 
-// RateForm records a rating of one person after meeting them: safety and
+// rateForm records a rating of one person after meeting them: safety and
 // reliability from 1 to 5 with words for each step, tags, a short note,
 // the day, and which cells will see it.
-type RateForm struct {
-	u       *UI
+type rateForm struct {
+	u       *ui
 	id      identity.ID
 	content fyne.CanvasObject
 
-	// Contact is the person being rated.
-	Contact *core.Contact
+	// contact is the person being rated.
+	contact *core.Contact
 
-	// Safety and Reliability offer the five steps, each with its words
-	// ([SafetyWords], [ReliabilityWords]).
-	Safety, Reliability *widget.RadioGroup
-	// Tags are short labels separated by commas.
-	Tags *widget.Entry
-	// Note is the short note, at most [crdt.MaxNoteRunes] characters.
-	Note *widget.Entry
-	// Counter says how many characters of the note are used.
-	Counter *widget.Label
-	// Day is the day of the meeting; it starts at today.
-	Day *DayPicker
-	// Cells has one box per cell I am a member of; CellIDs are the cells
+	// safety and Reliability offer the five steps, each with its words
+	// ([safetyWords], [reliabilityWords]).
+	safety, reliability *widget.RadioGroup
+	// tags are short labels separated by commas.
+	tags *widget.Entry
+	// note is the short note, at most [crdt.MaxNoteRunes] characters.
+	note *widget.Entry
+	// counter says how many characters of the note are used.
+	counter *widget.Label
+	// day is the day of the meeting; it starts at today.
+	day *dayPicker
+	// cells has one box per cell I am a member of; cellIDs are the cells
 	// in the same order.
-	Cells   []*widget.Check
-	CellIDs []crdt.CellID
-	// Message says what is missing, if anything.
-	Message *widget.Label
-	// Save records the rating.
-	Save *widget.Button
+	cells   []*widget.Check
+	cellIDs []crdt.CellID
+	// message says what is missing, if anything.
+	message *widget.Label
+	// saveButton records the rating.
+	saveButton *widget.Button
 }
 
 // newRateForm builds the rating form for the contact with id, with cells
 // ticked (nil: every cell both of us are members of).
-func newRateForm(u *UI, id identity.ID, cells []crdt.CellID) (*RateForm, error) {
-	c, err := u.Svc.FindContact(id.String())
+func newRateForm(u *ui, id identity.ID, cells []crdt.CellID) (*rateForm, error) {
+	c, err := u.svc.FindContact(id.String())
 	if err != nil {
 		return nil, err
 	}
-	views, err := u.Svc.Cells()
+	views, err := u.svc.Cells()
 	if err != nil {
 		return nil, err
 	}
-	f := &RateForm{u: u, id: id, Contact: c}
+	f := &rateForm{u: u, id: id, contact: c}
 	name := c.Name()
 
 	// A message about what was missing goes once the form changes: it was
 	// about the last try to save.
 	changed := func(string) {
-		if f.Message != nil {
-			f.Message.Hide()
+		if f.message != nil {
+			f.message.Hide()
 		}
 	}
-	f.Safety = widget.NewRadioGroup(markOptions(SafetyWords), changed)
-	f.Reliability = widget.NewRadioGroup(markOptions(ReliabilityWords), changed)
-	f.Tags = widget.NewEntry()
-	f.Tags.SetPlaceHolder("Optional, separated by commas: e.g. market, childcare, lift")
-	f.Note = widget.NewMultiLineEntry()
-	f.Note.Wrapping = fyne.TextWrapWord
-	f.Note.SetMinRowsVisible(3)
-	f.Note.SetPlaceHolder("Optional: what happened, in a sentence or two")
-	f.Counter = widget.NewLabel("")
-	f.Note.OnChanged = func(s string) {
+	f.safety = widget.NewRadioGroup(markOptions(safetyWords), changed)
+	f.reliability = widget.NewRadioGroup(markOptions(reliabilityWords), changed)
+	f.tags = widget.NewEntry()
+	f.tags.SetPlaceHolder("Optional, separated by commas: e.g. market, childcare, lift")
+	f.note = widget.NewMultiLineEntry()
+	f.note.Wrapping = fyne.TextWrapWord
+	f.note.SetMinRowsVisible(3)
+	f.note.SetPlaceHolder("Optional: what happened, in a sentence or two")
+	f.counter = widget.NewLabel("")
+	f.note.OnChanged = func(s string) {
 		f.count()
 		changed(s)
 	}
-	f.Tags.OnChanged = changed
+	f.tags.OnChanged = changed
 	f.count()
-	f.Day = newDayPicker(u.Win)
-	f.Day.SetDate(u.now())
+	f.day = newDayPicker(u.win)
+	f.day.setDate(u.now())
 
 	ticked := map[crdt.CellID]bool{}
 	for _, id := range cells {
@@ -108,30 +108,30 @@ func newRateForm(u *UI, id identity.ID, cells []crdt.CellID) (*RateForm, error) 
 		}
 		ch := widget.NewCheck(label, nil)
 		ch.SetChecked(ticked[v.ID] || (len(cells) == 0 && both))
-		f.Cells = append(f.Cells, ch)
-		f.CellIDs = append(f.CellIDs, v.ID)
+		f.cells = append(f.cells, ch)
+		f.cellIDs = append(f.cellIDs, v.ID)
 		cellBox.Add(ch)
 	}
 	cellHelp := wrapped("Only the members of the ticked cells will see this rating. " +
 		"The cells you share with " + name + " are ticked already; if you share none, tick the cell whose members should know.")
 	cellHelp.Importance = widget.LowImportance
-	if len(f.Cells) == 0 {
+	if len(f.cells) == 0 {
 		cellBox.Add(wrapped("You are in no cell yet, so there is nobody to tell. Found or join a cell on the Cells screen first."))
 	}
 
-	f.Message = wrapped("")
-	f.Message.Importance = widget.DangerImportance
-	f.Message.Hide()
-	f.Save = widget.NewButtonWithIcon("Save the rating", theme.ConfirmIcon(), f.save)
-	f.Save.Importance = widget.HighImportance
+	f.message = wrapped("")
+	f.message.Importance = widget.DangerImportance
+	f.message.Hide()
+	f.saveButton = widget.NewButtonWithIcon("Save the rating", theme.ConfirmIcon(), f.save)
+	f.saveButton.Importance = widget.HighImportance
 
 	marks := container.NewGridWithColumns(2,
-		container.NewVBox(subheading("Did you feel safe?"), f.Safety),
-		container.NewVBox(subheading("Were they reliable?"), f.Reliability))
+		container.NewVBox(subheading("Did you feel safe?"), f.safety),
+		container.NewVBox(subheading("Were they reliable?"), f.reliability))
 	form := widget.NewForm(
-		widget.NewFormItem("Day", container.NewGridWithColumns(2, f.Day)),
-		widget.NewFormItem("Tags", f.Tags),
-		widget.NewFormItem("Note", container.NewBorder(nil, f.Counter, nil, nil, f.Note)),
+		widget.NewFormItem("Day", container.NewGridWithColumns(2, f.day)),
+		widget.NewFormItem("Tags", f.tags),
+		widget.NewFormItem("Note", container.NewBorder(nil, f.counter, nil, nil, f.note)),
 	)
 	body := container.NewVBox(
 		heading("How was it with "+name+"?"),
@@ -141,13 +141,13 @@ func newRateForm(u *UI, id identity.ID, cells []crdt.CellID) (*RateForm, error) 
 		widget.NewSeparator(),
 		subheading("Who will see it"), cellHelp, cellBox,
 	)
-	bar := container.NewVBox(widget.NewSeparator(), f.Message, container.NewHBox(f.Save))
+	bar := container.NewVBox(widget.NewSeparator(), f.message, container.NewHBox(f.saveButton))
 	f.content = container.NewBorder(nil, container.NewPadded(bar), nil, nil, container.NewVScroll(container.NewPadded(body)))
 	return f, nil
 }
 
 // Content returns the form's widgets.
-func (f *RateForm) Content() fyne.CanvasObject { return f.content }
+func (f *rateForm) Content() fyne.CanvasObject { return f.content }
 
 // markOptions lists the five steps as "1 · felt unsafe" and so on.
 func markOptions(words [6]string) []string {
@@ -169,24 +169,24 @@ func markOf(g *widget.RadioGroup) int {
 }
 
 // count updates the note's character counter.
-func (f *RateForm) count() {
-	n := utf8.RuneCountInString(f.Note.Text)
-	f.Counter.SetText(fmt.Sprintf("%d of %d characters", n, crdt.MaxNoteRunes))
+func (f *rateForm) count() {
+	n := utf8.RuneCountInString(f.note.Text)
+	f.counter.SetText(fmt.Sprintf("%d of %d characters", n, crdt.MaxNoteRunes))
 	if n > crdt.MaxNoteRunes {
-		f.Counter.Importance = widget.DangerImportance
+		f.counter.Importance = widget.DangerImportance
 	} else {
-		f.Counter.Importance = widget.LowImportance
+		f.counter.Importance = widget.LowImportance
 	}
-	f.Counter.Refresh()
+	f.counter.Refresh()
 }
 
 // save checks the form and records the rating.
-func (f *RateForm) save() {
+func (f *rateForm) save() {
 	say := func(msg string) {
-		f.Message.SetText(msg)
-		f.Message.Show()
+		f.message.SetText(msg)
+		f.message.Show()
 	}
-	r := crdt.Rating{Safety: markOf(f.Safety), Reliability: markOf(f.Reliability), Note: strings.TrimSpace(f.Note.Text)}
+	r := crdt.Rating{Safety: markOf(f.safety), Reliability: markOf(f.reliability), Note: strings.TrimSpace(f.note.Text)}
 	switch {
 	case r.Safety == 0:
 		say("Choose how safe you felt, from 1 to 5.")
@@ -197,17 +197,17 @@ func (f *RateForm) save() {
 	case utf8.RuneCountInString(r.Note) > crdt.MaxNoteRunes:
 		say(fmt.Sprintf("The note is too long: shorten it to %d characters.", crdt.MaxNoteRunes))
 		return
-	case f.Day.Date == nil:
+	case f.day.date == nil:
 		say("Choose the day you met.")
 		return
 	}
-	r.Day = f.Day.Date.Format(time.DateOnly)
+	r.Day = f.day.date.Format(time.DateOnly)
 	if r.CheckDay(f.u.now()) != nil {
 		say("The day you met cannot be in the future.")
 		return
 	}
 	seen := map[string]bool{}
-	for _, t := range strings.Split(f.Tags.Text, ",") {
+	for _, t := range strings.Split(f.tags.Text, ",") {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t != "" && !seen[t] {
 			seen[t] = true
@@ -219,17 +219,17 @@ func (f *RateForm) save() {
 		return
 	}
 	var cells []crdt.CellID
-	for i, ch := range f.Cells {
+	for i, ch := range f.cells {
 		if ch.Checked {
-			cells = append(cells, f.CellIDs[i])
+			cells = append(cells, f.cellIDs[i])
 		}
 	}
 	if len(cells) == 0 {
 		say("Tick at least one cell that should see the rating.")
 		return
 	}
-	f.Message.Hide()
-	views, err := f.u.Svc.Rate(f.id, r, cells)
+	f.message.Hide()
+	views, err := f.u.svc.Rate(f.id, r, cells)
 	if err != nil {
 		say(explain(err))
 		return
@@ -238,18 +238,18 @@ func (f *RateForm) save() {
 	for i, v := range views {
 		names[i] = v.Name
 	}
-	if f.u.Rate == f {
-		f.u.Back()
+	if f.u.rate == f {
+		f.u.back()
 	}
-	f.u.Changed()
-	f.u.tell("Rating saved", "Your rating of "+f.Contact.Name()+" is saved for "+strings.Join(names, ", ")+
+	f.u.changed()
+	f.u.tell("Rating saved", "Your rating of "+f.contact.Name()+" is saved for "+strings.Join(names, ", ")+
 		". The other members see it after your next sync.")
 }
 
 // now returns the current time from the service options' clock.
-func (u *UI) now() time.Time {
-	if u.Opts.Core.Now != nil {
-		return u.Opts.Core.Now()
+func (u *ui) now() time.Time {
+	if u.opts.Core.Now != nil {
+		return u.opts.Core.Now()
 	}
 	return time.Now()
 }
@@ -258,48 +258,48 @@ func (u *UI) now() time.Time {
 // month in letters, so that 03/04 can never be read the wrong way round.
 const dayFormat = "2 Jan 2006"
 
-// DayPicker shows a day as "21 Nov 2026" on a button that opens a calendar
+// dayPicker shows a day as "21 Nov 2026" on a button that opens a calendar
 // to choose another.
-type DayPicker struct {
+type dayPicker struct {
 	widget.BaseWidget
-	// Date is the chosen day; nil until one is set.
-	Date *time.Time
-	// Button shows the day and opens the calendar.
-	Button *widget.Button
+	// date is the chosen day; nil until one is set.
+	date *time.Time
+	// button shows the day and opens the calendar.
+	button *widget.Button
 	win    fyne.Window
 }
 
 // newDayPicker builds a day picker whose calendar opens over win.
-func newDayPicker(win fyne.Window) *DayPicker {
-	d := &DayPicker{win: win}
-	d.Button = widget.NewButtonWithIcon("Choose a day", theme.CalendarIcon(), d.open)
-	d.Button.Alignment = widget.ButtonAlignLeading
+func newDayPicker(win fyne.Window) *dayPicker {
+	d := &dayPicker{win: win}
+	d.button = widget.NewButtonWithIcon("Choose a day", theme.CalendarIcon(), d.open)
+	d.button.Alignment = widget.ButtonAlignLeading
 	d.ExtendBaseWidget(d)
 	return d
 }
 
-// SetDate chooses the day of t.
-func (d *DayPicker) SetDate(t time.Time) {
-	d.Date = &t
-	d.Button.SetText(t.Format(dayFormat))
+// setDate chooses the day of t.
+func (d *dayPicker) setDate(t time.Time) {
+	d.date = &t
+	d.button.SetText(t.Format(dayFormat))
 }
 
 // open shows the calendar under the button.
-func (d *DayPicker) open() {
+func (d *dayPicker) open() {
 	start := time.Now()
-	if d.Date != nil {
-		start = *d.Date
+	if d.date != nil {
+		start = *d.date
 	}
 	var pop *widget.PopUp
 	cal := widget.NewCalendar(start, func(t time.Time) {
 		pop.Hide()
-		d.SetDate(t)
+		d.setDate(t)
 	})
 	pop = widget.NewPopUp(cal, d.win.Canvas())
-	pop.ShowAtRelativePosition(fyne.NewPos(0, d.Button.Size().Height), d)
+	pop.ShowAtRelativePosition(fyne.NewPos(0, d.button.Size().Height), d)
 }
 
 // CreateRenderer draws the button.
-func (d *DayPicker) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(d.Button)
+func (d *dayPicker) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.button)
 }

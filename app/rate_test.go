@@ -12,11 +12,11 @@ import (
 )
 
 // ticked returns the cells ticked in the form.
-func ticked(f *RateForm) []crdt.CellID {
+func ticked(f *rateForm) []crdt.CellID {
 	var out []crdt.CellID
-	for i, c := range f.Cells {
+	for i, c := range f.cells {
 		if c.Checked {
-			out = append(out, f.CellIDs[i])
+			out = append(out, f.cellIDs[i])
 		}
 	}
 	return out
@@ -24,89 +24,89 @@ func ticked(f *RateForm) []crdt.CellID {
 
 func TestRateWordsForEveryStep(t *testing.T) {
 	for i := 1; i <= 5; i++ {
-		if SafetyWords[i] == "" || ReliabilityWords[i] == "" {
+		if safetyWords[i] == "" || reliabilityWords[i] == "" {
 			t.Fatalf("step %d has no words", i)
 		}
 	}
-	if SafetyWords[1] != "felt unsafe" || SafetyWords[5] != "felt completely safe" ||
-		ReliabilityWords[1] != "did not show up" || ReliabilityWords[5] != "always reliable" {
+	if safetyWords[1] != "felt unsafe" || safetyWords[5] != "felt completely safe" ||
+		reliabilityWords[1] != "did not show up" || reliabilityWords[5] != "always reliable" {
 		t.Fatal("the ends of the scales are worded wrongly")
 	}
 }
 
 func TestRate(t *testing.T) {
 	w := newWorld(t)
-	other, err := w.u.Svc.NewCell("Rides")
+	other, err := w.u.svc.NewCell("Rides")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.u.ShowRate(id(w.bea), nil)
-	f := w.u.Rate
-	if len(f.Cells) != 2 {
-		t.Fatalf("%d cells offered", len(f.Cells))
+	w.u.showRate(id(w.bea), nil)
+	f := w.u.rate
+	if len(f.cells) != 2 {
+		t.Fatalf("%d cells offered", len(f.cells))
 	}
 	if got := ticked(f); len(got) != 1 || got[0] != w.market {
 		t.Fatalf("ticked %v, want only Market", got)
 	}
-	if f.Day.Date == nil || f.Day.Date.Format(time.DateOnly) != time.Now().Format(time.DateOnly) {
-		t.Fatalf("day = %v, want today", f.Day.Date)
+	if f.day.date == nil || f.day.date.Format(time.DateOnly) != time.Now().Format(time.DateOnly) {
+		t.Fatalf("day = %v, want today", f.day.date)
 	}
-	if want := time.Now().Format("2 Jan 2006"); f.Day.Button.Text != want {
-		t.Fatalf("the day reads %q, want %q in every language setting", f.Day.Button.Text, want)
+	if want := time.Now().Format("2 Jan 2006"); f.day.button.Text != want {
+		t.Fatalf("the day reads %q, want %q in every language setting", f.day.button.Text, want)
 	}
-	test.Tap(f.Day.Button)
-	if _, ok := w.u.Win.Canvas().Overlays().Top().(*widget.PopUp); !ok {
+	test.Tap(f.day.button)
+	if _, ok := w.u.win.Canvas().Overlays().Top().(*widget.PopUp); !ok {
 		t.Fatal("tapping the day opens no calendar")
 	}
-	w.u.Win.Canvas().Overlays().Top().Hide()
+	w.u.win.Canvas().Overlays().Top().Hide()
 
-	test.Tap(f.Save)
-	if f.Message.Hidden || !strings.Contains(f.Message.Text, "safe") {
-		t.Fatalf("no safety mark: %q", f.Message.Text)
+	test.Tap(f.saveButton)
+	if f.message.Hidden || !strings.Contains(f.message.Text, "safe") {
+		t.Fatalf("no safety mark: %q", f.message.Text)
 	}
-	f.Safety.SetSelected(f.Safety.Options[3])
-	test.Tap(f.Save)
-	if !strings.Contains(f.Message.Text, "reliable") {
-		t.Fatalf("no reliability mark: %q", f.Message.Text)
+	f.safety.SetSelected(f.safety.Options[3])
+	test.Tap(f.saveButton)
+	if !strings.Contains(f.message.Text, "reliable") {
+		t.Fatalf("no reliability mark: %q", f.message.Text)
 	}
-	f.Reliability.SetSelected(f.Reliability.Options[1])
-	f.Day.SetDate(time.Now().AddDate(1, 0, 0))
-	test.Tap(f.Save)
-	if !strings.Contains(f.Message.Text, "future") {
-		t.Fatalf("a day next year: %q", f.Message.Text)
+	f.reliability.SetSelected(f.reliability.Options[1])
+	f.day.setDate(time.Now().AddDate(1, 0, 0))
+	test.Tap(f.saveButton)
+	if !strings.Contains(f.message.Text, "future") {
+		t.Fatalf("a day next year: %q", f.message.Text)
 	}
-	f.Day.SetDate(time.Now())
+	f.day.setDate(time.Now())
 
-	test.Type(f.Note, strings.Repeat("é", crdt.MaxNoteRunes+1))
-	if !strings.HasPrefix(f.Counter.Text, "281 of 280") {
-		t.Fatalf("counter = %q", f.Counter.Text)
+	test.Type(f.note, strings.Repeat("é", crdt.MaxNoteRunes+1))
+	if !strings.HasPrefix(f.counter.Text, "281 of 280") {
+		t.Fatalf("counter = %q", f.counter.Text)
 	}
-	test.Tap(f.Save)
-	if !strings.Contains(f.Message.Text, "too long") {
-		t.Fatalf("long note: %q", f.Message.Text)
+	test.Tap(f.saveButton)
+	if !strings.Contains(f.message.Text, "too long") {
+		t.Fatalf("long note: %q", f.message.Text)
 	}
-	f.Note.SetText("Came late, but was kind")
-	f.Tags.SetText("Market, late, market, ")
-	for _, c := range f.Cells {
+	f.note.SetText("Came late, but was kind")
+	f.tags.SetText("Market, late, market, ")
+	for _, c := range f.cells {
 		c.SetChecked(false)
 	}
-	test.Tap(f.Save)
-	if !strings.Contains(f.Message.Text, "Tick at least one cell") {
-		t.Fatalf("no cell: %q", f.Message.Text)
+	test.Tap(f.saveButton)
+	if !strings.Contains(f.message.Text, "Tick at least one cell") {
+		t.Fatalf("no cell: %q", f.message.Text)
 	}
-	for i, c := range f.Cells {
-		if f.CellIDs[i] == w.market {
+	for i, c := range f.cells {
+		if f.cellIDs[i] == w.market {
 			c.SetChecked(true)
 		}
 	}
-	test.Tap(f.Save)
-	if w.u.LastError != "" || !f.Message.Hidden {
-		t.Fatalf("save failed: %q %q", f.Message.Text, w.u.LastError)
+	test.Tap(f.saveButton)
+	if w.u.lastError != "" || !f.message.Hidden {
+		t.Fatalf("save failed: %q %q", f.message.Text, w.u.lastError)
 	}
-	if w.u.Rate != nil {
+	if w.u.rate != nil {
 		t.Fatal("the form stays open after saving")
 	}
-	rep, err := w.u.Reputation()
+	rep, err := w.u.reputation()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,36 +129,36 @@ func TestRateCellChoice(t *testing.T) {
 
 	// Cells chosen by the caller.
 	{
-		rides, err := w.u.Svc.NewCell("Rides")
+		rides, err := w.u.svc.NewCell("Rides")
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.u.ShowRate(id(w.bea), []crdt.CellID{rides.ID})
-		if got := ticked(w.u.Rate); len(got) != 1 || got[0] != rides.ID {
+		w.u.showRate(id(w.bea), []crdt.CellID{rides.ID})
+		if got := ticked(w.u.rate); len(got) != 1 || got[0] != rides.ID {
 			t.Fatalf("ticked %v, want only Rides", got)
 		}
 	}
 
 	// Someone in no shared cell.
 	{
-		if _, err := w.u.Svc.AddContact(w.cy.Card().String(), "", true); err != nil {
+		if _, err := w.u.svc.AddContact(w.cy.Card().String(), "", true); err != nil {
 			t.Fatal(err)
 		}
-		w.u.ShowRate(id(w.cy), nil)
-		f := w.u.Rate
+		w.u.showRate(id(w.cy), nil)
+		f := w.u.rate
 		if len(ticked(f)) != 0 {
 			t.Fatal("a cell Cy is not in was ticked")
 		}
-		f.Safety.SetSelected(f.Safety.Options[4])
-		f.Reliability.SetSelected(f.Reliability.Options[4])
-		test.Tap(f.Save)
-		if f.Message.Hidden {
+		f.safety.SetSelected(f.safety.Options[4])
+		f.reliability.SetSelected(f.reliability.Options[4])
+		test.Tap(f.saveButton)
+		if f.message.Hidden {
 			t.Fatal("saved without a cell")
 		}
-		f.Cells[0].SetChecked(true)
-		test.Tap(f.Save)
-		if w.u.Rate != nil || w.u.LastError != "" {
-			t.Fatalf("rating Cy in Market failed: %q %q", f.Message.Text, w.u.LastError)
+		f.cells[0].SetChecked(true)
+		test.Tap(f.saveButton)
+		if w.u.rate != nil || w.u.lastError != "" {
+			t.Fatalf("rating Cy in Market failed: %q %q", f.message.Text, w.u.lastError)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	_ "image/jpeg" // pictures of QR codes
 	_ "image/png"  // pictures of QR codes
 	"strings"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,33 +16,33 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"trustdesk/camera"
 	"trustdesk/core"
 	"trustdesk/export"
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 )
 
 // askOpenFile asks for a sync file, or a picture of one QR code.
-func (s *SyncScreen) askOpenFile() {
+func (s *syncScreen) askOpenFile() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			s.u.ShowError(err)
+			s.u.showError(err)
 			return
 		}
 		if r != nil {
-			s.ReceiveFrom(r)
+			s.receiveFrom(r)
 		}
-	}, s.u.Win)
+	}, s.u.win)
 	d.Resize(fyne.NewSize(800, 560))
 	d.Show()
 }
 
-// ReceiveFrom reads a sync file from r, or a picture of one of its QR
+// receiveFrom reads a sync file from r, or a picture of one of its QR
 // codes, and closes r. A sync file is checked and previewed; a picture
 // counts towards the codes read so far.
-func (s *SyncScreen) ReceiveFrom(r fyne.URIReadCloser) {
+func (s *syncScreen) receiveFrom(r fyne.URIReadCloser) {
 	var data []byte
-	s.u.Busy("Reading the file…", func() error {
+	s.u.runBusy("Reading the file…", func() error {
 		var err error
 		data, err = readAllLimited(r, export.MaxArmoredSize)
 		return err
@@ -65,13 +64,13 @@ func isPicture(ext string) bool {
 }
 
 // receivePicture adds one picture of a QR code to the codes read so far.
-func (s *SyncScreen) receivePicture(data []byte) {
+func (s *syncScreen) receivePicture(data []byte) {
 	if s.pictures == nil {
 		s.pictures = new(qr.Decoder)
 	}
 	dec := s.pictures
 	var p qr.Progress
-	s.u.Busy("Reading the QR code…", func() error {
+	s.u.runBusy("Reading the QR code…", func() error {
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
 			return qr.ErrNoCode
@@ -87,16 +86,16 @@ func (s *SyncScreen) receivePicture(data []byte) {
 		return err
 	}, func() {
 		if !p.Done {
-			s.Receiving.SetText(fmt.Sprintf("Read %s so far. Open the next picture, "+
+			s.receiving.SetText(fmt.Sprintf("Read %s so far. Open the next picture, "+
 				"or open the whole folder of pictures at once.", codesWords(p)))
-			s.Receiving.Show()
+			s.receiving.Show()
 			return
 		}
 		s.pictures = nil
-		s.Receiving.Hide()
+		s.receiving.Hide()
 		data, err := dec.Bytes()
 		if err != nil {
-			s.u.ShowError(err)
+			s.u.showError(err)
 			return
 		}
 		s.check(data)
@@ -104,26 +103,26 @@ func (s *SyncScreen) receivePicture(data []byte) {
 }
 
 // askOpenPictures asks for a folder of pictures of QR codes.
-func (s *SyncScreen) askOpenPictures() {
+func (s *syncScreen) askOpenPictures() {
 	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
 		if err != nil {
-			s.u.ShowError(err)
+			s.u.showError(err)
 			return
 		}
 		if dir != nil {
-			s.ReceiveFolder(dir.Path())
+			s.receiveFolder(dir.Path())
 		}
-	}, s.u.Win)
+	}, s.u.win)
 	d.Resize(fyne.NewSize(800, 560))
 	d.Show()
 }
 
-// ReceiveFolder reads the sync file from the pictures of its QR codes in
+// receiveFolder reads the sync file from the pictures of its QR codes in
 // dir and previews it.
-func (s *SyncScreen) ReceiveFolder(dir string) {
+func (s *syncScreen) receiveFolder(dir string) {
 	var data []byte
 	var p qr.Progress
-	s.u.Busy("Reading the pictures…", func() error {
+	s.u.runBusy("Reading the pictures…", func() error {
 		var err error
 		data, p, err = qr.DecodeDir(dir)
 		if errors.Is(err, qr.ErrIncomplete) {
@@ -142,25 +141,25 @@ func codesWords(p qr.Progress) string {
 }
 
 // askPaste asks for a sync file pasted as text.
-func (s *SyncScreen) askPaste() {
-	s.PasteEntry = s.u.newDialogMultiLine()
-	s.PasteEntry.SetPlaceHolder("Paste the text you received here")
-	s.PasteEntry.Wrapping = fyne.TextWrapBreak
-	s.PasteEntry.SetMinRowsVisible(10)
-	d := dialog.NewCustomConfirm("Paste a sync file", "Check it", "Cancel", s.PasteEntry, func(ok bool) {
-		text := s.PasteEntry.Text
-		s.PasteEntry = nil
+func (s *syncScreen) askPaste() {
+	s.pasteEntry = s.u.newDialogMultiLine()
+	s.pasteEntry.SetPlaceHolder("Paste the text you received here")
+	s.pasteEntry.Wrapping = fyne.TextWrapBreak
+	s.pasteEntry.SetMinRowsVisible(10)
+	d := dialog.NewCustomConfirm("Paste a sync file", "Check it", "Cancel", s.pasteEntry, func(ok bool) {
+		text := s.pasteEntry.Text
+		s.pasteEntry = nil
 		if ok {
-			s.ReceiveText(text)
+			s.receiveText(text)
 		}
-	}, s.u.Win)
+	}, s.u.win)
 	d.Resize(fyne.NewSize(640, 420))
 	s.u.showDialog(d)
-	s.u.Win.Canvas().Focus(s.PasteEntry)
+	s.u.win.Canvas().Focus(s.pasteEntry)
 }
 
-// ReceiveText checks a sync file pasted as text and previews it.
-func (s *SyncScreen) ReceiveText(text string) {
+// receiveText checks a sync file pasted as text and previews it.
+func (s *syncScreen) receiveText(text string) {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
@@ -169,28 +168,28 @@ func (s *SyncScreen) ReceiveText(text string) {
 
 // check checks a received sync file completely and shows what it would
 // change, without changing anything yet.
-func (s *SyncScreen) check(data []byte) {
-	s.DiscardPreview()
-	s.Result.Hide()
+func (s *syncScreen) check(data []byte) {
+	s.discardPreview()
+	s.result.Hide()
 	// What became of the last file made is old news now.
-	s.PassedOn.Hide()
+	s.passedOn.Hide()
 	var sum *core.ImportSummary
-	s.u.Busy("Checking the sync file…", func() error {
+	s.u.runBusy("Checking the sync file…", func() error {
 		var err error
-		sum, err = s.u.Svc.PreviewImport(context.Background(), data)
+		sum, err = s.u.svc.PreviewImport(context.Background(), data)
 		return err
 	}, func() {
 		s.pending = data
-		s.Preview = sum
-		s.PreviewText.SetText("This sync file is " + sum.String() + ".")
-		s.PreviewDetails.SetText(previewDetails(sum))
+		s.previewed = sum
+		s.previewText.SetText("This sync file is " + sum.String() + ".")
+		s.previewDetails.SetText(previewDetails(sum))
 		if sum.Nothing() {
-			s.PreviewText.SetText("This sync file is from " + sum.From.Name + ". You already have everything in it.")
-			s.TakeIn.Hide()
-			s.Discard.SetText("Close")
+			s.previewText.SetText("This sync file is from " + sum.From.Name + ". You already have everything in it.")
+			s.takeIn.Hide()
+			s.discard.SetText("Close")
 		} else {
-			s.TakeIn.Show()
-			s.Discard.SetText("Not now")
+			s.takeIn.Show()
+			s.discard.SetText("Not now")
 		}
 		s.preview.Show()
 		s.showBottom()
@@ -209,7 +208,7 @@ func previewDetails(sum *core.ImportSummary) string {
 			what = append(what, "a cell that is new to this device")
 		}
 		if c.NewRatings > 0 {
-			what = append(what, countWords(c.NewRatings, "new rating", "new ratings"))
+			what = append(what, words.Count(c.NewRatings, "new rating", "new ratings"))
 		}
 		if len(c.NewMembers) > 0 {
 			what = append(what, "new members: "+personNames(c.NewMembers))
@@ -221,14 +220,14 @@ func previewDetails(sum *core.ImportSummary) string {
 			what = append(what, "left: "+personNames(c.Left))
 		}
 		if c.NewVotes > 0 {
-			what = append(what, countWords(c.NewVotes, "new vote to exclude", "new votes to exclude"))
+			what = append(what, words.Count(c.NewVotes, "new vote to exclude", "new votes to exclude"))
 		}
 		if len(what) == 0 {
-			what = append(what, countWords(c.NewStatements, "update", "updates"))
+			what = append(what, words.Count(c.NewStatements, "update", "updates"))
 		}
 		line := c.Name + ": " + strings.Join(what, "; ")
 		if c.Rejected > 0 {
-			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", countWords(c.Rejected, "update", "updates"))
+			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", words.Count(c.Rejected, "update", "updates"))
 		}
 		lines = append(lines, "• "+line)
 	}
@@ -238,196 +237,134 @@ func previewDetails(sum *core.ImportSummary) string {
 	return strings.Join(lines, "\n")
 }
 
-// TakeItIn takes in the previewed sync file.
-func (s *SyncScreen) TakeItIn() {
+// takeItIn takes in the previewed sync file.
+func (s *syncScreen) takeItIn() {
 	data := s.pending
 	if data == nil {
 		return
 	}
 	var sum *core.ImportSummary
-	s.u.Busy("Taking in the sync file…", func() error {
+	s.u.runBusy("Taking in the sync file…", func() error {
 		var err error
-		sum, err = s.u.Svc.Import(context.Background(), data)
+		sum, err = s.u.svc.Import(context.Background(), data)
 		return err
 	}, func() {
-		s.DiscardPreview()
+		s.discardPreview()
 		if sum.Nothing() {
-			s.Result.SetText("Nothing changed: you already had everything in the sync file from " + sum.From.Name + ".")
+			s.result.SetText("Nothing changed: you already had everything in the sync file from " + sum.From.Name + ".")
 		} else {
-			s.Result.SetText("Done. Taken in " + sum.String() + ".")
+			s.result.SetText("Done. Taken in " + sum.String() + ".")
 		}
-		s.Result.Show()
-		s.u.Changed()
+		s.result.Show()
+		s.u.changed()
 		s.showBottom()
 	})
 }
 
 // showBottom scrolls the screen down to what was just shown under
 // Receive, once it is laid out.
-func (s *SyncScreen) showBottom() {
+func (s *syncScreen) showBottom() {
 	s.scroll.Refresh()
 	s.scroll.ScrollToBottom()
 }
 
-// DiscardPreview drops the sync file waiting to be taken in.
-func (s *SyncScreen) DiscardPreview() {
+// discardPreview drops the sync file waiting to be taken in.
+func (s *syncScreen) discardPreview() {
 	s.pending = nil
-	s.Preview = nil
+	s.previewed = nil
 	s.preview.Hide()
 }
 
-// frameSource is what the scanner reads pictures from: the camera, or a
-// stand-in in tests.
-type frameSource interface {
-	Frames() <-chan image.Image
-	Close() error
-	Err() error
-}
-
-func openRealCamera() (frameSource, error) {
-	c, err := camera.Open(camera.Options{})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// Scanner is the open camera scan of moving QR codes: a live picture and
+// scanner is the open camera scan of moving QR codes: a live picture and
 // how many codes were read.
-type Scanner struct {
-	// View shows what the camera sees.
-	View *canvas.Image
-	// Progress says how many codes were read, as "37 of 52 codes".
-	Progress *widget.Label
-	// Bar shows the same as a bar.
-	Bar *widget.ProgressBar
-	// Dialog holds the scan; closing it stops the camera.
-	Dialog dialog.Dialog
+type scanner struct {
+	// view shows what the camera sees.
+	view *canvas.Image
+	// progress says how many codes were read, as "37 of 52 codes".
+	progress *widget.Label
+	// bar shows the same as a bar.
+	bar *widget.ProgressBar
+	// dialog holds the scan; closing it stops the camera.
+	dialog dialog.Dialog
 
-	stop    chan struct{}
-	stopped sync.Once
-	done    chan struct{}
-	// progressed, if set, is called after every picture; tests use it.
-	progressed func(qr.Progress)
+	scan *cameraScan
 }
 
-// ScanCamera opens the camera and reads moving QR codes until the sync
+// scanCamera opens the camera and reads moving QR codes until the sync
 // file is complete or the person stops.
-func (s *SyncScreen) ScanCamera() { s.startScan() }
+func (s *syncScreen) scanCamera() { s.startScan() }
 
 // startScan opens the scan dialog and starts reading from the camera; it
 // returns the scan, or nil if one is already open.
-func (s *SyncScreen) startScan() *Scanner {
-	if s.Scanner != nil {
+func (s *syncScreen) startScan() *scanner {
+	if s.scanner != nil {
 		return nil
 	}
-	sc := &Scanner{
-		progressed: s.scanProgressed,
-		Progress:   newParagraph("Starting the camera…"),
-		Bar:        widget.NewProgressBar(),
-		stop:       make(chan struct{}),
-		done:       make(chan struct{}),
+	sc := &scanner{
+		progress: newParagraph("Starting the camera…"),
+		bar:      widget.NewProgressBar(),
 	}
-	sc.View = canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 4, 3)))
-	sc.View.FillMode = canvas.ImageFillContain
-	sc.View.SetMinSize(fyne.NewSize(400, 300))
+	sc.view = canvas.NewImageFromImage(image.NewGray(image.Rect(0, 0, 4, 3)))
+	sc.view.FillMode = canvas.ImageFillContain
+	sc.view.SetMinSize(fyne.NewSize(400, 300))
 	help := newParagraph("Point the camera at the moving codes on the other screen. " +
 		"The order does not matter and missed codes come round again.")
-	d := dialog.NewCustom("Scan QR codes", "Stop", container.NewVBox(help, sc.View, sc.Bar, sc.Progress), s.u.Win)
-	sc.Dialog = d
+	d := dialog.NewCustom("Scan QR codes", "Stop", container.NewVBox(help, sc.view, sc.bar, sc.progress), s.u.win)
+	sc.dialog = d
+	sc.scan = newCameraScan()
 	d.SetOnClosed(func() {
-		sc.Stop()
-		if s.Scanner == sc {
-			s.Scanner = nil
+		sc.stop()
+		if s.scanner == sc {
+			s.scanner = nil
 		}
 	})
-	s.Scanner = sc
+	s.scanner = sc
 	s.u.showDialog(d)
-	go sc.run(s, s.openCamera)
+	sc.scan.start(s.u, s.openCamera, qr.ScanOptions{Sequence: true}, scanHandlers{
+		seen: sc.show,
+		end: func(res qr.ScanResult, err error) {
+			sc.dialog.Hide()
+			switch {
+			case errors.Is(err, qr.ErrIncomplete): // the camera was closed
+			case err != nil:
+				s.u.showError(err)
+			default:
+				s.check(res.File)
+			}
+		},
+		afterSeen: func(up qr.ScanUpdate) {
+			if s.scanProgressed != nil {
+				s.scanProgressed(up.Progress)
+			}
+		},
+	})
 	return sc
 }
 
-// Stop ends the scan and releases the camera; it is safe to call more than
-// once.
-func (sc *Scanner) Stop() { sc.stopped.Do(func() { close(sc.stop) }) }
-
-// Done is closed once the scan loop has ended and the camera is released.
-func (sc *Scanner) Done() <-chan struct{} { return sc.done }
-
-// run reads pictures from the camera until the file is complete, the
-// camera fails or the scan is stopped.
-func (sc *Scanner) run(s *SyncScreen, open func() (frameSource, error)) {
-	defer close(sc.done)
-	cam, err := open()
-	if err != nil {
-		fyne.Do(func() {
-			sc.Dialog.Hide()
-			s.u.ShowError(err)
-		})
-		return
+// show shows one camera picture and how many codes were read.
+func (sc *scanner) show(up qr.ScanUpdate) {
+	p, note := up.Progress, ""
+	if up.Struggling && p.Need > 0 {
+		note = " " + qr.SteadierHint
 	}
-	defer cam.Close()
-	var dec qr.Decoder
-	var recent qr.RecentReads
-	frames := cam.Frames()
-	for {
-		var img image.Image
-		var ok bool
-		select {
-		case <-sc.stop:
-			return
-		case img, ok = <-frames:
-		}
-		if !ok {
-			err := cam.Err()
-			fyne.Do(func() {
-				sc.Dialog.Hide()
-				if err != nil {
-					s.u.ShowError(err)
-				}
-			})
-			return
-		}
-		p, err := dec.AddImage(img)
-		recent.Add(!errors.Is(err, qr.ErrNoCode))
-		note := ""
-		if recent.Struggling() && p.Need > 0 {
-			note = " " + qr.SteadierHint
-		}
-		if errors.Is(err, qr.ErrDamaged) {
-			note = " Those codes did not fit together; starting again."
-		} else if errors.Is(err, qr.ErrNotFrame) {
-			note = " That is a card, not a sync file: use Meet in person for cards."
-		}
-		if p.Done {
-			data, err := dec.Bytes()
-			fyne.Do(func() {
-				sc.Dialog.Hide()
-				if err != nil {
-					s.u.ShowError(err)
-					return
-				}
-				s.check(data)
-			})
-			return
-		}
-		fyne.Do(func() {
-			select {
-			case <-sc.stop:
-				return
-			default:
-			}
-			sc.View.Image = img
-			sc.View.Refresh()
-			if p.Need > 0 {
-				sc.Bar.SetValue(float64(p.Have) / float64(p.Need))
-				sc.Progress.SetText(fmt.Sprintf("Read %s, %d more needed.%s", codesWords(p), p.Remaining(), note))
-			} else {
-				sc.Progress.SetText("Looking for codes…" + note)
-			}
-		})
-		if sc.progressed != nil {
-			sc.progressed(p)
-		}
+	if errors.Is(up.Err, qr.ErrDamaged) {
+		note = " Those codes did not fit together; starting again."
+	} else if errors.Is(up.Err, qr.ErrNotFrame) {
+		note = " That is a card, not a sync file: use Meet in person for cards."
+	}
+	sc.view.Image = up.Image
+	sc.view.Refresh()
+	if p.Need > 0 {
+		sc.bar.SetValue(float64(p.Have) / float64(p.Need))
+		sc.progress.SetText(fmt.Sprintf("Read %s, %d more needed.%s", codesWords(p), p.Remaining(), note))
+	} else {
+		sc.progress.SetText("Looking for codes…" + note)
 	}
 }
+
+// stop ends the scan and releases the camera; it is safe to call more than
+// once.
+func (sc *scanner) stop() { sc.scan.stop() }
+
+// done is closed once the scan loop has ended and the camera is released.
+func (sc *scanner) done() <-chan struct{} { return sc.scan.done }

@@ -9,70 +9,70 @@ import (
 	"trustdesk/core"
 )
 
-// RecoverForm is the "Get my card back" choice of the first-run screen: a
+// recoverForm is the "Get my card back" choice of the first-run screen: a
 // temporary card that the person's guardians send their recovery pieces to.
-type RecoverForm struct {
-	u       *UI
+type recoverForm struct {
+	u       *ui
 	content fyne.CanvasObject
 
-	// Name is the name the guardians know the person by.
-	Name *widget.Entry
-	// Passphrase and Repeat protect the new computer.
-	Passphrase, Repeat *widget.Entry
+	// name is the name the guardians know the person by.
+	name *widget.Entry
+	// passphrase and Repeat protect the new computer.
+	passphrase, repeat *widget.Entry
 	// Start makes the temporary card.
-	Start *widget.Button
-	// Message says what is wrong with the form, if anything.
-	Message *widget.Label
+	startButton *widget.Button
+	// message says what is wrong with the form, if anything.
+	message *widget.Label
 }
 
 // newRecoverForm builds the form.
-func newRecoverForm(u *UI) *RecoverForm {
-	f := &RecoverForm{u: u}
-	f.Name = widget.NewEntry()
-	f.Name.SetPlaceHolder("The name your guardians know you by")
-	f.Passphrase = widget.NewPasswordEntry()
-	f.Passphrase.SetPlaceHolder("A few words you can remember")
-	f.Repeat = widget.NewPasswordEntry()
-	f.Repeat.SetPlaceHolder("The same passphrase again")
-	f.Message = wrapped("")
-	f.Message.Importance = widget.DangerImportance
-	f.Message.Hide()
-	f.Start = widget.NewButtonWithIcon("Make a temporary card", theme.ConfirmIcon(), f.start)
-	f.Start.Importance = widget.HighImportance
-	f.Repeat.OnSubmitted = func(string) { f.start() }
+func newRecoverForm(u *ui) *recoverForm {
+	f := &recoverForm{u: u}
+	f.name = widget.NewEntry()
+	f.name.SetPlaceHolder("The name your guardians know you by")
+	f.passphrase = widget.NewPasswordEntry()
+	f.passphrase.SetPlaceHolder("A few words you can remember")
+	f.repeat = widget.NewPasswordEntry()
+	f.repeat.SetPlaceHolder("The same passphrase again")
+	f.message = wrapped("")
+	f.message.Importance = widget.DangerImportance
+	f.message.Hide()
+	f.startButton = widget.NewButtonWithIcon("Make a temporary card", theme.ConfirmIcon(), f.start)
+	f.startButton.Importance = widget.HighImportance
+	f.repeat.OnSubmitted = func(string) { f.start() }
 	intro := wrapped("Lost your computer, and chose guardians before? Make a temporary card here and meet them. " +
 		"Each compares the safety code with you and gives you a sync file; when enough have come, this computer holds your own card again, " +
 		"and your cells come back as your people send you sync files.")
 	form := widget.NewForm(
-		widget.NewFormItem("Your name", f.Name),
-		widget.NewFormItem("Passphrase", f.Passphrase),
-		widget.NewFormItem("Type it again", f.Repeat),
+		widget.NewFormItem("Your name", f.name),
+		widget.NewFormItem("Passphrase", f.passphrase),
+		widget.NewFormItem("Type it again", f.repeat),
 	)
-	f.content = container.NewVBox(intro, form, f.Message, f.Start)
+	f.content = container.NewVBox(intro, form, f.message, f.startButton)
 	return f
 }
 
 // Content returns the form.
-func (f *RecoverForm) Content() fyne.CanvasObject { return f.content }
+func (f *recoverForm) Content() fyne.CanvasObject { return f.content }
 
 // start checks the form, makes the temporary card and opens the You
 // screen, where the card and the pieces received are shown.
-func (f *RecoverForm) start() {
+func (f *recoverForm) start() {
 	say := func(msg string) {
-		f.Message.SetText(msg)
-		f.Message.Show()
+		f.message.SetText(msg)
+		f.message.Show()
 	}
-	p := f.Passphrase.Text
-	if msg := passphraseProblem(p, f.Repeat.Text); msg != "" {
+	p := f.passphrase.Text
+	if msg := passphraseProblem(p, f.repeat.Text); msg != "" {
 		say(msg)
 		return
 	}
-	if f.Name.Text == "" {
+	if f.name.Text == "" {
 		say("Type the name your guardians know you by.")
 		return
 	}
-	f.Message.Hide()
-	name, home, opt := f.Name.Text, f.u.Opts.Home, f.u.Opts.Core
+	f.message.Hide()
+	name, home, opt := f.name.Text, f.u.opts.Home, f.u.opts.Core
 	var svc *core.Service
 	f.u.busyThen("Making your temporary card…", func() error {
 		var err error
@@ -84,14 +84,14 @@ func (f *RecoverForm) start() {
 			return
 		}
 		f.u.unlocked(svc)
-		f.u.Tabs.SelectIndex(len(f.u.Tabs.Items) - 1)
+		f.u.tabs.SelectIndex(len(f.u.tabs.Items) - 1)
 	})
 }
 
 // cardTitle is the title of my card on the You screen: a card made to get
 // another back is only temporary.
-func cardTitle(u *UI) string {
-	if _, err := u.Svc.Recovery(); err == nil {
+func cardTitle(u *ui) string {
+	if _, err := u.svc.Recovery(); err == nil {
 		return "Your temporary card"
 	}
 	return "Your card"

@@ -15,9 +15,9 @@ import (
 )
 
 // meters returns every reputation bar laid out in the window.
-func meters(u *UI) []*meter {
+func meters(u *ui) []*meter {
 	var out []*meter
-	for _, o := range test.LaidOutObjects(u.Win.Content()) {
+	for _, o := range test.LaidOutObjects(u.win.Content()) {
 		if m, ok := o.(*meter); ok && m.Visible() {
 			out = append(out, m)
 		}
@@ -27,7 +27,7 @@ func meters(u *UI) []*meter {
 
 // checkBars checks that every bar on screen has its score beside it (none
 // without a score) and opens the legend when tapped.
-func checkBars(t *testing.T, u *UI, where string, want int) {
+func checkBars(t *testing.T, u *ui, where string, want int) {
 	t.Helper()
 	ms := meters(u)
 	if len(ms) < want {
@@ -35,18 +35,18 @@ func checkBars(t *testing.T, u *UI, where string, want int) {
 	}
 	numbered := 0
 	for i, m := range ms {
-		if m.value > 0 && m.Number.Text == "" || m.value == 0 && m.Number.Text != "" {
-			t.Errorf("%s: bar %d is %.0f%% full with the number %q", where, i, 100*m.value, m.Number.Text)
+		if m.value > 0 && m.number.Text == "" || m.value == 0 && m.number.Text != "" {
+			t.Errorf("%s: bar %d is %.0f%% full with the number %q", where, i, 100*m.value, m.number.Text)
 		}
-		if m.Number.Text != "" {
+		if m.number.Text != "" {
 			numbered++
 		}
-		u.Legend = nil
+		u.legend = nil
 		test.Tap(m)
-		if u.Legend == nil {
+		if u.legend == nil {
 			t.Fatalf("%s: bar %d does not open the legend", where, i)
 		}
-		u.Dialog.Hide()
+		u.dialog.Hide()
 	}
 	if numbered == 0 {
 		t.Errorf("%s: no bar has a number beside it", where)
@@ -65,38 +65,38 @@ func TestScoresSayWhatPeopleEntered(t *testing.T) {
 	if _, err := w.mara.Rate(bob, crdt.Rating{Safety: 5, Reliability: 4, Day: "2026-10-01"}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
-	u.Changed()
+	u.changed()
 
 	// One rating: its own words, and the score as a number.
-	var row PersonRow
-	for _, r := range u.People.Shown {
-		if r.Contact.ID() == bob {
+	var row personRow
+	for _, r := range u.people.shownRows {
+		if r.contact.ID() == bob {
 			row = r
 		}
 	}
-	if row.Score == nil || row.Score.Safety == nil {
+	if row.score == nil || row.score.Safety == nil {
 		t.Fatal("Bob has no score after a rating")
 	}
-	view := newPersonRowView(u.ShowLegend)
+	view := newPersonRowView(u.showLegend)
 	view.set(row)
-	if want := "1 rating: " + SafetyWords[5]; view.badge.known.Text != want {
+	if want := "1 rating: " + safetyWords[5]; view.badge.known.Text != want {
 		t.Errorf("one rating is shown as %q, want %q", view.badge.known.Text, want)
 	}
-	if want := fmt.Sprintf("%.1f", *row.Score.Safety); view.badge.safety.Number.Text != want {
-		t.Errorf("the safety bar says %q, the score is %s", view.badge.safety.Number.Text, want)
+	if want := fmt.Sprintf("%.1f", *row.score.Safety); view.badge.safety.number.Text != want {
+		t.Errorf("the safety bar says %q, the score is %s", view.badge.safety.number.Text, want)
 	}
 
 	// Every bar on People, on the cell and on the person's page.
-	u.Win.Resize(fyne.NewSize(1040, 720))
-	u.Tabs.SelectIndex(0)
+	u.win.Resize(fyne.NewSize(1040, 720))
+	u.tabs.SelectIndex(0)
 	checkBars(t, u, "People", 2)
-	test.Tap(u.People.Legend)
-	if u.Legend == nil || !strings.Contains(dialogTexts(u), "Teal") || !strings.Contains(dialogTexts(u), reputation.ConfidenceWords(0.2)) {
+	test.Tap(u.people.legend)
+	if u.legend == nil || !strings.Contains(dialogTexts(u), "Teal") || !strings.Contains(dialogTexts(u), reputation.ConfidenceWords(0.2)) {
 		t.Fatalf("the legend says %q", dialogTexts(u))
 	}
-	u.Dialog.Hide()
-	u.Tabs.SelectIndex(2)
-	u.Cells.Select(cell)
+	u.dialog.Hide()
+	u.tabs.SelectIndex(2)
+	u.cells.selectCell(cell)
 	checkBars(t, u, "the cell", 2)
 
 	// Ann rates Bob later; her rating counts less than Mara's own but is
@@ -112,17 +112,17 @@ func TestScoresSayWhatPeopleEntered(t *testing.T) {
 	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
 		t.Fatal(err)
 	}
-	u.Changed()
-	u.ShowPerson(bob)
-	p := u.Person
-	if len(p.Ratings) != 2 {
-		t.Fatalf("%d ratings shown", len(p.Ratings))
+	u.changed()
+	u.showPerson(bob)
+	p := u.person
+	if len(p.ratings) != 2 {
+		t.Fatalf("%d ratings shown", len(p.ratings))
 	}
-	if first, second := p.Ratings[0].String(), p.Ratings[1].String(); !strings.Contains(first, "20 November 2026") || !strings.Contains(second, "1 October 2026") {
+	if first, second := p.ratings[0].String(), p.ratings[1].String(); !strings.Contains(first, "20 November 2026") || !strings.Contains(second, "1 October 2026") {
 		t.Errorf("not newest first:\n%s\n%s", first, second)
 	}
-	if p.Badge == nil || strings.HasPrefix(p.Badge.known.Text, "1 rating") {
-		t.Errorf("two ratings shown as %v", p.Badge)
+	if p.badge == nil || strings.HasPrefix(p.badge.known.Text, "1 rating") {
+		t.Errorf("two ratings shown as %v", p.badge)
 	}
 	checkBars(t, u, "the person's page", 2)
 }

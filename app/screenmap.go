@@ -40,7 +40,7 @@ func init() { startScreenMap = runScreenMap }
 
 // runScreenMap writes the screen map of u's window to the file named by
 // TRUSTDESK_SCREEN_MAP whenever it changes, until the app exits.
-func runScreenMap(u *UI) {
+func runScreenMap(u *ui) {
 	path := os.Getenv("TRUSTDESK_SCREEN_MAP")
 	if path == "" {
 		return
@@ -49,7 +49,7 @@ func runScreenMap(u *UI) {
 		last := ""
 		for range time.Tick(150 * time.Millisecond) {
 			var text string
-			fyne.DoAndWait(func() { text = screenMap(u.Win.Canvas()) })
+			fyne.DoAndWait(func() { text = screenMap(u.win.Canvas()) })
 			if text == last {
 				continue
 			}

@@ -46,7 +46,7 @@ func sharedCell(t *testing.T, w *cellWorld) crdt.CellID {
 	if _, err := w.ann.Import(context.Background(), res.Data); err != nil {
 		t.Fatal(err)
 	}
-	w.u.Changed()
+	w.u.changed()
 	return v.ID
 }
 
@@ -65,7 +65,7 @@ func fileFrom(t *testing.T, from *core.Service, to identity.ID, rate identity.ID
 }
 
 // receiveFile hands data to the Sync screen as a file opened in the dialog.
-func receiveFile(t *testing.T, u *UI, name string, data []byte) {
+func receiveFile(t *testing.T, u *ui, name string, data []byte) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -75,26 +75,26 @@ func receiveFile(t *testing.T, u *UI, name string, data []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Sync.ReceiveFrom(r)
-	u.Wait()
+	u.sync.receiveFrom(r)
+	u.wait()
 }
 
 func TestSyncMakeForPersonAndSave(t *testing.T) {
 	w := newCellWorld(t)
 	sharedCell(t, w)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 
-	if !s.Make.Disabled() {
+	if !s.makeButton.Disabled() {
 		t.Error("Make is enabled before anyone is chosen")
 	}
-	s.Person.SetSelected("Ann")
-	test.Tap(s.Make)
-	u.Wait()
-	if s.Made == nil {
-		t.Fatalf("no sync file made; error %q", u.LastError)
+	s.person.SetSelected("Ann")
+	test.Tap(s.makeButton)
+	u.wait()
+	if s.madeFile == nil {
+		t.Fatalf("no sync file made; error %q", u.lastError)
 	}
-	if !strings.Contains(s.MadeInfo.Text, "for Ann") || !strings.Contains(s.MadeInfo.Text, "Garden street") {
-		t.Errorf("made info = %q", s.MadeInfo.Text)
+	if !strings.Contains(s.madeInfo.Text, "for Ann") || !strings.Contains(s.madeInfo.Text, "Garden street") {
+		t.Errorf("made info = %q", s.madeInfo.Text)
 	}
 
 	// Save it where the save dialog would.
@@ -103,10 +103,10 @@ func TestSyncMakeForPersonAndSave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SaveTo(wc)
-	u.Wait()
-	if !strings.Contains(s.PassedOn.Text, "Saved as "+filepath.Base(path)) {
-		t.Errorf("after saving: %q", s.PassedOn.Text)
+	s.saveTo(wc)
+	u.wait()
+	if !strings.Contains(s.passedOn.Text, "Saved as "+filepath.Base(path)) {
+		t.Errorf("after saving: %q", s.passedOn.Text)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -117,10 +117,10 @@ func TestSyncMakeForPersonAndSave(t *testing.T) {
 	}
 
 	// Copy it as text: Ann can read what she pastes.
-	test.Tap(s.CopyText)
-	text := u.App.Clipboard().Content()
-	if !strings.Contains(text, "BEGIN") || !strings.Contains(s.PassedOn.Text, "Paste it into a message") {
-		t.Fatalf("clipboard %.40q, note %q", text, s.PassedOn.Text)
+	test.Tap(s.copyText)
+	text := u.app.Clipboard().Content()
+	if !strings.Contains(text, "BEGIN") || !strings.Contains(s.passedOn.Text, "Paste it into a message") {
+		t.Fatalf("clipboard %.40q, note %q", text, s.passedOn.Text)
 	}
 	// Its first line says in plain words what it is, naming nobody.
 	first, _, _ := strings.Cut(text, "\n")
@@ -135,30 +135,30 @@ func TestSyncMakeForPersonAndSave(t *testing.T) {
 func TestSyncMakeForCell(t *testing.T) {
 	w := newCellWorld(t)
 	id := sharedCell(t, w)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 
 	// From the cell's page.
-	u.Cells.Select(id)
-	test.Tap(u.Cells.SyncCell)
-	u.Wait()
-	if s.To.Selected != toCell || s.Cell.Selected != "Garden street" {
-		t.Errorf("the Sync screen shows %q / %q", s.To.Selected, s.Cell.Selected)
+	u.cells.selectCell(id)
+	test.Tap(u.cells.syncCell)
+	u.wait()
+	if s.to.Selected != toCell || s.cell.Selected != "Garden street" {
+		t.Errorf("the Sync screen shows %q / %q", s.to.Selected, s.cell.Selected)
 	}
-	if u.Tabs.Selected().Content != s.Content() {
+	if u.tabs.Selected().Content != s.Content() {
 		t.Error("the Sync tab was not opened")
 	}
-	if s.Made == nil {
-		t.Fatalf("no sync file; error %q", u.LastError)
+	if s.madeFile == nil {
+		t.Fatalf("no sync file; error %q", u.lastError)
 	}
 	var names []string
-	for _, p := range s.Made.Recipients {
+	for _, p := range s.madeFile.Recipients {
 		names = append(names, p.Name)
 	}
 	if strings.Join(names, ",") != "Ann,Bob" {
 		t.Errorf("recipients = %q", names)
 	}
 	for _, p := range []*core.Service{w.ann, w.bob} {
-		if _, err := p.PreviewImport(context.Background(), s.Made.Data); err != nil {
+		if _, err := p.PreviewImport(context.Background(), s.madeFile.Data); err != nil {
 			t.Errorf("%s cannot read it: %v", p.Card().Pseudonym, err)
 		}
 	}
@@ -166,38 +166,38 @@ func TestSyncMakeForCell(t *testing.T) {
 
 func TestSyncNobodyToSend(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 	if _, err := w.mara.NewCell("Just me"); err != nil {
 		t.Fatal(err)
 	}
-	u.Changed()
-	s.To.SetSelected(toCell)
-	s.Cell.SetSelected("Just me")
-	test.Tap(s.Make)
-	u.Wait()
-	if s.Made != nil {
+	u.changed()
+	s.to.SetSelected(toCell)
+	s.cell.SetSelected("Just me")
+	test.Tap(s.makeButton)
+	u.wait()
+	if s.madeFile != nil {
 		t.Fatal("a sync file for nobody was made")
 	}
-	if !strings.Contains(u.LastError, "nobody to send this to") {
-		t.Errorf("error = %q", u.LastError)
+	if !strings.Contains(u.lastError, "nobody to send this to") {
+		t.Errorf("error = %q", u.lastError)
 	}
 }
 
 func TestSyncReceivePreviewAndTakeIn(t *testing.T) {
 	w := newCellWorld(t)
 	id := sharedCell(t, w)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 	data := fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID())
 
 	receiveFile(t, u, "from-ann.tdsync", data)
-	if s.Preview == nil {
-		t.Fatalf("no preview; error %q", u.LastError)
+	if s.previewed == nil {
+		t.Fatalf("no preview; error %q", u.lastError)
 	}
-	if !strings.Contains(s.PreviewText.Text, "from Ann") || !strings.Contains(s.PreviewText.Text, "1 new rating in Garden street") {
-		t.Errorf("preview = %q", s.PreviewText.Text)
+	if !strings.Contains(s.previewText.Text, "from Ann") || !strings.Contains(s.previewText.Text, "1 new rating in Garden street") {
+		t.Errorf("preview = %q", s.previewText.Text)
 	}
-	if !strings.Contains(s.PreviewDetails.Text, "Garden street: 1 new rating") {
-		t.Errorf("details = %q", s.PreviewDetails.Text)
+	if !strings.Contains(s.previewDetails.Text, "Garden street: 1 new rating") {
+		t.Errorf("details = %q", s.previewDetails.Text)
 	}
 	v, err := w.mara.FindCell("Garden street")
 	if err != nil {
@@ -207,44 +207,44 @@ func TestSyncReceivePreviewAndTakeIn(t *testing.T) {
 		t.Fatal("the preview changed something")
 	}
 
-	test.Tap(s.TakeIn)
-	u.Wait()
-	if !strings.Contains(s.Result.Text, "Taken in from Ann") || s.Preview != nil || !s.Result.Visible() {
-		t.Errorf("result %q, preview %v", s.Result.Text, s.Preview)
+	test.Tap(s.takeIn)
+	u.wait()
+	if !strings.Contains(s.result.Text, "Taken in from Ann") || s.previewed != nil || !s.result.Visible() {
+		t.Errorf("result %q, preview %v", s.result.Text, s.previewed)
 	}
-	u.Cells.Select(id)
-	if u.Cells.Selected.Ratings != 1 {
-		t.Errorf("the Cells screen shows %d ratings after taking it in", u.Cells.Selected.Ratings)
+	u.cells.selectCell(id)
+	if u.cells.selected.Ratings != 1 {
+		t.Errorf("the Cells screen shows %d ratings after taking it in", u.cells.selected.Ratings)
 	}
 
 	// The same file again brings nothing.
 	receiveFile(t, u, "again.tdsync", data)
-	if !s.TakeIn.Hidden || !strings.Contains(s.PreviewText.Text, "already have everything") {
-		t.Errorf("second time: %q, take in shown %v", s.PreviewText.Text, !s.TakeIn.Hidden)
+	if !s.takeIn.Hidden || !strings.Contains(s.previewText.Text, "already have everything") {
+		t.Errorf("second time: %q, take in shown %v", s.previewText.Text, !s.takeIn.Hidden)
 	}
 }
 
 func TestSyncPasteText(t *testing.T) {
 	w := newCellWorld(t)
 	sharedCell(t, w)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 	text, err := export.Armor(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	test.Tap(s.Paste)
-	if s.PasteEntry == nil {
+	test.Tap(s.paste)
+	if s.pasteEntry == nil {
 		t.Fatal("Paste opened no text field")
 	}
 	// Messengers add spaces and line breaks; the check copes.
-	s.PasteEntry.SetText("\n  " + string(text) + "\n\n")
+	s.pasteEntry.SetText("\n  " + string(text) + "\n\n")
 	tapDialog(t, u, "Check it")
-	u.Wait()
-	if s.Preview == nil || !strings.Contains(s.PreviewText.Text, "from Ann") {
-		t.Fatalf("preview %q, error %q", s.PreviewText.Text, u.LastError)
+	u.wait()
+	if s.previewed == nil || !strings.Contains(s.previewText.Text, "from Ann") {
+		t.Fatalf("preview %q, error %q", s.previewText.Text, u.lastError)
 	}
-	test.Tap(s.Discard)
-	if s.Preview != nil || s.pending != nil {
+	test.Tap(s.discard)
+	if s.previewed != nil || s.pending != nil {
 		t.Error("Not now kept the file")
 	}
 }
@@ -252,7 +252,7 @@ func TestSyncPasteText(t *testing.T) {
 func TestSyncReceiveErrors(t *testing.T) {
 	w := newCellWorld(t)
 	sharedCell(t, w)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 	good := fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID())
 
 	damaged := append([]byte(nil), good...)
@@ -278,13 +278,13 @@ func TestSyncReceiveErrors(t *testing.T) {
 			if c.prep != nil {
 				c.prep()
 			}
-			u.LastError = ""
+			u.lastError = ""
 			receiveFile(t, u, "file.tdsync", c.data)
-			if s.Preview != nil {
-				t.Fatalf("previewed: %q", s.PreviewText.Text)
+			if s.previewed != nil {
+				t.Fatalf("previewed: %q", s.previewText.Text)
 			}
-			if u.LastError == "" || !strings.Contains(u.LastError, c.want) {
-				t.Errorf("error = %q, want it to say %q", u.LastError, c.want)
+			if u.lastError == "" || !strings.Contains(u.lastError, c.want) {
+				t.Errorf("error = %q, want it to say %q", u.lastError, c.want)
 			}
 		})
 	}
@@ -293,7 +293,7 @@ func TestSyncReceiveErrors(t *testing.T) {
 func TestSyncReceivePictures(t *testing.T) {
 	w := newCellWorld(t)
 	sharedCell(t, w)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 	seq, err := qr.Encode(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID()), qr.Dense)
 	if err != nil {
 		t.Fatal(err)
@@ -319,22 +319,22 @@ func TestSyncReceivePictures(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(few, "one.png"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.ReceiveFolder(few)
-	u.Wait()
-	if want := "1 of " + strconv.Itoa(seq.Needed()) + " codes"; !strings.Contains(u.LastError, want) {
-		t.Errorf("error = %q, want %q", u.LastError, want)
+	s.receiveFolder(few)
+	u.wait()
+	if want := "1 of " + strconv.Itoa(seq.Needed()) + " codes"; !strings.Contains(u.lastError, want) {
+		t.Errorf("error = %q, want %q", u.lastError, want)
 	}
 
 	// One picture at a time through Open a file.
 	receiveFile(t, u, "a.png", b)
-	if !s.Receiving.Visible() || !strings.Contains(s.Receiving.Text, "Read 1 of") {
-		t.Errorf("after one picture: %q", s.Receiving.Text)
+	if !s.receiving.Visible() || !strings.Contains(s.receiving.Text, "Read 1 of") {
+		t.Errorf("after one picture: %q", s.receiving.Text)
 	}
 
-	s.ReceiveFolder(dir)
-	u.Wait()
-	if s.Preview == nil || !strings.Contains(s.PreviewText.Text, "from Ann") {
-		t.Fatalf("preview %q, error %q", s.PreviewText.Text, u.LastError)
+	s.receiveFolder(dir)
+	u.wait()
+	if s.previewed == nil || !strings.Contains(s.previewText.Text, "from Ann") {
+		t.Fatalf("preview %q, error %q", s.previewText.Text, u.lastError)
 	}
 }
 
@@ -375,37 +375,37 @@ func (c *fakeCamera) Close() error {
 func TestSyncScanCamera(t *testing.T) {
 	w := newCellWorld(t)
 	sharedCell(t, w)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 	seq, err := qr.Encode(fileFrom(t, w.ann, w.mara.Card().ID(), w.bob.Card().ID()), qr.Dense)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cam := newFakeCamera(seq)
-	s.openCamera = func() (frameSource, error) { return cam, nil }
+	s.openCamera = func() (qr.FrameSource, error) { return cam, nil }
 	sc := s.startScan()
 	if sc == nil {
 		t.Fatal("no scanner opened")
 	}
-	<-sc.Done()
+	<-sc.done()
 	<-cam.closed
-	u.Wait()
-	if s.Preview == nil || !strings.Contains(s.PreviewText.Text, "from Ann") {
-		t.Fatalf("preview %q, error %q", s.PreviewText.Text, u.LastError)
+	u.wait()
+	if s.previewed == nil || !strings.Contains(s.previewText.Text, "from Ann") {
+		t.Fatalf("preview %q, error %q", s.previewText.Text, u.lastError)
 	}
-	if s.Scanner != nil {
+	if s.scanner != nil {
 		t.Error("the scanner stayed open")
 	}
 }
 
 func TestSyncScanStopsWithDialog(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Sync
+	u, s := w.u, w.u.sync
 	seq, err := qr.Encode(make([]byte, 40_000), qr.Robust)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cam := newFakeCamera(seq)
-	s.openCamera = func() (frameSource, error) { return cam, nil }
+	s.openCamera = func() (qr.FrameSource, error) { return cam, nil }
 	// The scan pauses after each picture until the test lets it go on.
 	progress, resume, quit := make(chan qr.Progress), make(chan struct{}), make(chan struct{})
 	s.scanProgressed = func(p qr.Progress) {
@@ -419,11 +419,11 @@ func TestSyncScanStopsWithDialog(t *testing.T) {
 	for p := <-progress; p.Have < 2; p = <-progress {
 		resume <- struct{}{}
 	}
-	if want := "Read 2 of " + strconv.Itoa(seq.Needed()) + " codes, " + strconv.Itoa(seq.Needed()-2) + " more needed."; sc.Progress.Text != want {
-		t.Errorf("progress = %q, want %q", sc.Progress.Text, want)
+	if want := "Read 2 of " + strconv.Itoa(seq.Needed()) + " codes, " + strconv.Itoa(seq.Needed()-2) + " more needed."; sc.progress.Text != want {
+		t.Errorf("progress = %q, want %q", sc.progress.Text, want)
 	}
-	if sc.Bar.Value <= 0 {
-		t.Errorf("the bar shows %v", sc.Bar.Value)
+	if sc.bar.Value <= 0 {
+		t.Errorf("the bar shows %v", sc.bar.Value)
 	}
 	tapDialog(t, u, "Stop")
 	close(quit)
@@ -433,22 +433,22 @@ func TestSyncScanStopsWithDialog(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("closing the dialog did not stop the camera")
 	}
-	<-sc.Done()
-	if s.Scanner != nil {
+	<-sc.done()
+	if s.scanner != nil {
 		t.Error("the scanner is still set after closing")
 	}
 }
 
 func TestSyncScanWithoutCamera(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Sync
-	s.openCamera = func() (frameSource, error) { return nil, fmt.Errorf("open: %w", camera.ErrNoCamera) }
+	u, s := w.u, w.u.sync
+	s.openCamera = func() (qr.FrameSource, error) { return nil, fmt.Errorf("open: %w", camera.ErrNoCamera) }
 	sc := s.startScan()
-	<-sc.Done()
-	if !strings.Contains(u.LastError, "No camera was found") {
-		t.Errorf("error = %q", u.LastError)
+	<-sc.done()
+	if !strings.Contains(u.lastError, "No camera was found") {
+		t.Errorf("error = %q", u.lastError)
 	}
-	if s.Scanner != nil {
+	if s.scanner != nil {
 		t.Error("the scanner is still set")
 	}
 }

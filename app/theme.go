@@ -90,7 +90,7 @@ func (c column) MinSize(objects []fyne.CanvasObject) fyne.Size {
 var meterSize = fyne.NewSize(72, 10)
 
 // The colours of a reputation bar: teal from 3.5, amber from 2.5, red
-// below (see [meterColour] and the legend, [UI.ShowLegend]).
+// below (see [meterColour] and the legend, [ui.showLegend]).
 var (
 	meterAmber = color.NRGBA{R: 0xd4, G: 0x8a, B: 0x1c, A: 0xff}
 	meterRed   = color.NRGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff}
@@ -110,15 +110,15 @@ func meterColour(v float64) color.Color {
 // meter is a small horizontal bar showing a score from 1 to 5, with the
 // score as a number beside it: longer is better; its colour turns amber
 // and red for low scores. With no score it is an empty grey track and no
-// number. Tapping it calls OnTapped (the legend of the bars).
+// number. Tapping it calls onTapped (the legend of the bars).
 type meter struct {
 	widget.BaseWidget
 	track, fill *canvas.Rectangle
-	// Number is the score as shown beside the bar, such as "4.5".
-	Number *canvas.Text
+	// number is the score as shown beside the bar, such as "4.5".
+	number *canvas.Text
 	value  float64
-	// OnTapped is called when the bar is tapped; nil does nothing.
-	OnTapped func()
+	// onTapped is called when the bar is tapped; nil does nothing.
+	onTapped func()
 }
 
 // newMeter builds an empty meter.
@@ -126,10 +126,10 @@ func newMeter() *meter {
 	m := &meter{
 		track:  canvas.NewRectangle(color.NRGBA{R: 0xdd, G: 0xe3, B: 0xe1, A: 0xff}),
 		fill:   canvas.NewRectangle(teal),
-		Number: canvas.NewText("", theme.Color(theme.ColorNameForeground)),
+		number: canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 	}
-	m.Number.TextSize = theme.CaptionTextSize()
-	m.Number.TextStyle.Bold = true
+	m.number.TextSize = theme.CaptionTextSize()
+	m.number.TextStyle.Bold = true
 	m.track.CornerRadius = 4
 	m.fill.CornerRadius = 4
 	m.ExtendBaseWidget(m)
@@ -139,10 +139,10 @@ func newMeter() *meter {
 // set shows v (nil: no score).
 func (m *meter) set(v *float64) {
 	m.value = markFraction(v)
-	m.Number.Text = ""
+	m.number.Text = ""
 	if v != nil {
 		m.fill.FillColor = meterColour(*v)
-		m.Number.Text = fmt.Sprintf("%.1f", *v)
+		m.number.Text = fmt.Sprintf("%.1f", *v)
 		if m.value < 0.05 {
 			m.value = 0.05
 		}
@@ -155,16 +155,16 @@ func (m *meter) set(v *float64) {
 	m.Refresh()
 }
 
-// Tapped opens what OnTapped opens.
+// Tapped opens what onTapped opens.
 func (m *meter) Tapped(*fyne.PointEvent) {
-	if m.OnTapped != nil {
-		m.OnTapped()
+	if m.onTapped != nil {
+		m.onTapped()
 	}
 }
 
 // Cursor is the pointing hand when the meter can be tapped.
 func (m *meter) Cursor() desktop.Cursor {
-	if m.OnTapped != nil {
+	if m.onTapped != nil {
 		return desktop.PointerCursor
 	}
 	return desktop.DefaultCursor
@@ -190,8 +190,8 @@ func (r *meterRenderer) Layout(size fyne.Size) {
 	r.m.track.Resize(bar)
 	r.m.fill.Move(fyne.NewPos(0, top))
 	r.m.fill.Resize(fyne.NewSize(bar.Width*float32(r.m.value), bar.Height))
-	r.m.Number.Move(fyne.NewPos(bar.Width+theme.Padding(), 0))
-	r.m.Number.Resize(fyne.NewSize(num, size.Height))
+	r.m.number.Move(fyne.NewPos(bar.Width+theme.Padding(), 0))
+	r.m.number.Resize(fyne.NewSize(num, size.Height))
 }
 func (r *meterRenderer) MinSize() fyne.Size {
 	text := fyne.MeasureText("5.0", theme.CaptionTextSize(), fyne.TextStyle{Bold: true})
@@ -201,9 +201,9 @@ func (r *meterRenderer) Refresh() {
 	r.Layout(r.m.Size())
 	r.m.fill.Refresh()
 	r.m.track.Refresh()
-	r.m.Number.Refresh()
+	r.m.number.Refresh()
 }
 func (r *meterRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.m.track, r.m.fill, r.m.Number}
+	return []fyne.CanvasObject{r.m.track, r.m.fill, r.m.number}
 }
 func (r *meterRenderer) Destroy() {}

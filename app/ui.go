@@ -17,53 +17,53 @@ import (
 	"trustdesk/reputation"
 )
 
-// UI is the whole desktop app: its window, the unlocked home and the
+// ui is the whole desktop app: its window, the unlocked home and the
 // screens on it. Every field is exported so tests can drive the app
 // headless through fyne.io/fyne/v2/test.
-type UI struct {
-	// App is the Fyne application the window belongs to.
-	App fyne.App
-	// Win is the main window.
-	Win fyne.Window
-	// Opts are the options the app was started with.
-	Opts Options
-	// Svc is the unlocked home, nil until the person unlocks it.
-	Svc *core.Service
-	// Tabs switches between the main screens: People, Meet in person,
+type ui struct {
+	// app is the Fyne application the window belongs to.
+	app fyne.App
+	// win is the main window.
+	win fyne.Window
+	// opts are the options the app was started with.
+	opts Options
+	// svc is the unlocked home, nil until the person unlocks it.
+	svc *core.Service
+	// tabs switches between the main screens: People, Meet in person,
 	// Cells, Sync and You. It is nil until the home is unlocked.
-	Tabs *container.AppTabs
+	tabs *container.AppTabs
 
-	// Start is the screen shown before unlocking: making a card,
+	// start is the screen shown before unlocking: making a card,
 	// restoring a backup, or typing the passphrase.
-	Start *StartScreen
+	start *startScreen
 
-	// People lists everyone this device knows.
-	People *PeopleScreen
-	// Meet exchanges cards face to face.
-	Meet *MeetScreen
-	// You shows the person's own card and the home's safety actions.
-	You *YouScreen
-	// Cells lists the cells and their members.
-	Cells *CellsScreen
-	// Sync makes and receives sync files.
-	Sync *SyncScreen
+	// people lists everyone this device knows.
+	people *peopleScreen
+	// meet exchanges cards face to face.
+	meet *meetScreen
+	// you shows the person's own card and the home's safety actions.
+	you *youScreen
+	// cells lists the cells and their members.
+	cells *cellsScreen
+	// sync makes and receives sync files.
+	sync *syncScreen
 
-	// Person is the open Person view, nil when none is open.
-	Person *PersonView
-	// Rate is the open rating form, nil when none is open.
-	Rate *RateForm
+	// person is the open Person view, nil when none is open.
+	person *personView
+	// rate is the open rating form, nil when none is open.
+	rate *rateForm
 
-	// Dialog is the last dialog the app showed (an error, a question or
+	// dialog is the last dialog the app showed (an error, a question or
 	// a progress note), for tests to read and answer.
-	Dialog dialog.Dialog
-	// LastError is the sentence the last error dialog showed.
-	LastError string
-	// Legend is the content of the last legend of the bars shown
-	// ([UI.ShowLegend]), for tests to read.
-	Legend *fyne.Container
-	// Yes and No are the buttons of the last question the app asked
+	dialog dialog.Dialog
+	// lastError is the sentence the last error dialog showed.
+	lastError string
+	// legend is the content of the last legend of the bars shown
+	// ([ui.showLegend]), for tests to read.
+	legend *fyne.Container
+	// yes and No are the buttons of the last question the app asked
 	// (confirm a block, type a new name, …), for tests to tap.
-	Yes, No *widget.Button
+	yes, no *widget.Button
 
 	pages []page
 	busy  sync.WaitGroup
@@ -77,29 +77,29 @@ type UI struct {
 // startScreenMap, set only in builds with the tag screenmap
 // (screenmap.go), writes where every text is on screen for the screenshot
 // walk.
-var startScreenMap func(u *UI)
+var startScreenMap func(u *ui)
 
-// New builds the app's window for a without showing it. The window first
+// newUI builds the app's window for a without showing it. The window first
 // shows the way in: making a card on a new device, or the unlock screen
 // when this device already holds a card. When opts.Passphrase is set it
 // tries to unlock with it at once.
-func New(a fyne.App, opts Options) *UI {
-	u := &UI{App: a, Opts: opts}
+func newUI(a fyne.App, opts Options) *ui {
+	u := &ui{app: a, opts: opts}
 	a.Settings().SetTheme(calmTheme{})
-	u.Win = a.NewWindow(Title)
-	u.Win.SetIcon(appIcon())
-	u.Win.Resize(defaultWindowSize)
-	u.Win.SetOnClosed(func() {
-		rememberWindowSize(a.Preferences(), u.Win.Canvas().Size())
-		tipLayers.Delete(u.Win.Canvas())
-		if u.Meet != nil {
-			u.Meet.StopScanning()
+	u.win = a.NewWindow(Title)
+	u.win.SetIcon(appIcon())
+	u.win.Resize(defaultWindowSize)
+	u.win.SetOnClosed(func() {
+		rememberWindowSize(a.Preferences(), u.win.Canvas().Size())
+		tipLayers.Delete(u.win.Canvas())
+		if u.meet != nil {
+			u.meet.stopScanning()
 		}
 		u.closeService()
 	})
 	// Escape closes the dialog on top when no field has the keyboard;
 	// fields in dialogs do the same ([dialogEntry]).
-	u.Win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+	u.win.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if k.Name == fyne.KeyEscape {
 			u.closeDialog()
 		}
@@ -109,36 +109,36 @@ func New(a fyne.App, opts Options) *UI {
 		startScreenMap(u)
 	}
 	if len(opts.Passphrase) > 0 && core.HasIdentity(opts.Home) {
-		u.Start.unlockWith(opts.Passphrase)
+		u.start.unlockWith(opts.Passphrase)
 	}
 	return u
 }
 
-// ShowError shows err in a dialog as one plain sentence that says what
+// showError shows err in a dialog as one plain sentence that says what
 // to do ([core.Explain], with the app's own words for a few errors).
-func (u *UI) ShowError(err error) {
+func (u *ui) showError(err error) {
 	if err == nil {
 		return
 	}
-	u.LastError = explain(err)
+	u.lastError = explain(err)
 	// A plain message: Fyne's information dialog draws a large faint
 	// icon that overlaps the text.
-	u.tell("That did not work", u.LastError)
+	u.tell("That did not work", u.lastError)
 }
 
 // showDialog remembers d as the current dialog and shows it.
-func (u *UI) showDialog(d dialog.Dialog) {
-	u.Dialog = d
+func (u *ui) showDialog(d dialog.Dialog) {
+	u.dialog = d
 	d.Show()
 }
 
-// Busy shows a note saying what is happening, runs work on its own
+// runBusy shows a note saying what is happening, runs work on its own
 // goroutine and, when it succeeds, calls done on the UI goroutine. If work
 // fails, the note closes and the error is shown instead. done may be nil.
-func (u *UI) Busy(what string, work func() error, done func()) {
+func (u *ui) runBusy(what string, work func() error, done func()) {
 	u.busyThen(what, work, func(err error) {
 		if err != nil {
-			u.ShowError(err)
+			u.showError(err)
 			return
 		}
 		if done != nil {
@@ -147,13 +147,13 @@ func (u *UI) Busy(what string, work func() error, done func()) {
 	})
 }
 
-// busyThen is [UI.Busy] that hands the outcome, error or not, to done on
+// busyThen is [ui.runBusy] that hands the outcome, error or not, to done on
 // the UI goroutine.
-func (u *UI) busyThen(what string, work func() error, done func(error)) {
+func (u *ui) busyThen(what string, work func() error, done func(error)) {
 	bar := widget.NewProgressBarInfinite()
 	note := widget.NewLabel(what)
 	note.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomWithoutButtons("Please wait", container.NewVBox(note, bar), u.Win)
+	d := dialog.NewCustomWithoutButtons("Please wait", container.NewVBox(note, bar), u.win)
 	d.Resize(fyne.NewSize(380, 0))
 	u.showDialog(d)
 	u.busy.Add(1)
@@ -168,51 +168,51 @@ func (u *UI) busyThen(what string, work func() error, done func(error)) {
 	}()
 }
 
-// Wait blocks until every piece of work started with [UI.Busy] has
+// wait blocks until every piece of work started with [ui.runBusy] has
 // finished and its result is on screen. Tests call it.
-func (u *UI) Wait() { u.busy.Wait() }
+func (u *ui) wait() { u.busy.Wait() }
 
-// Changed tells every screen that the data changed, so each shows it
+// changed tells every screen that the data changed, so each shows it
 // afresh. It also forgets the cached reputation.
-func (u *UI) Changed() {
+func (u *ui) changed() {
 	u.repMu.Lock()
 	u.rep = nil
 	u.repMu.Unlock()
-	if u.Svc == nil {
+	if u.svc == nil {
 		return
 	}
-	if u.People != nil {
-		u.People.Refresh()
+	if u.people != nil {
+		u.people.Refresh()
 	}
-	if u.Meet != nil {
-		u.Meet.Refresh()
+	if u.meet != nil {
+		u.meet.Refresh()
 	}
-	if u.You != nil {
-		u.You.Refresh()
+	if u.you != nil {
+		u.you.Refresh()
 	}
-	if u.Cells != nil {
-		u.Cells.Refresh()
+	if u.cells != nil {
+		u.cells.Refresh()
 	}
-	if u.Sync != nil {
-		u.Sync.Refresh()
+	if u.sync != nil {
+		u.sync.Refresh()
 	}
-	if u.Person != nil {
-		u.Person.Refresh()
+	if u.person != nil {
+		u.person.Refresh()
 	}
 }
 
-// Reputation returns everyone's reputation as this device sees it. It is
-// computed once and kept until the next [UI.Changed].
-func (u *UI) Reputation() (*reputation.Result, error) {
+// reputation returns everyone's reputation as this device sees it. It is
+// computed once and kept until the next [ui.changed].
+func (u *ui) reputation() (*reputation.Result, error) {
 	u.repMu.Lock()
 	defer u.repMu.Unlock()
 	if u.rep != nil {
 		return u.rep, nil
 	}
-	if u.Svc == nil {
+	if u.svc == nil {
 		return nil, core.ErrNoIdentity
 	}
-	r, err := u.Svc.Reputation()
+	r, err := u.svc.Reputation()
 	if err != nil {
 		return nil, err
 	}
@@ -220,35 +220,35 @@ func (u *UI) Reputation() (*reputation.Result, error) {
 	return r, nil
 }
 
-// ShowPerson opens the Person view for the contact with id, in place of
+// showPerson opens the Person view for the contact with id, in place of
 // any page open before.
-func (u *UI) ShowPerson(id identity.ID) {
-	if u.Svc == nil {
+func (u *ui) showPerson(id identity.ID) {
+	if u.svc == nil {
 		return
 	}
 	p, err := newPersonView(u, id)
 	if err != nil {
-		u.ShowError(err)
+		u.showError(err)
 		return
 	}
 	u.closePages()
-	u.Person = p
-	u.showPage(u.withMenu(p.Content()), func() { u.Person = nil })
+	u.person = p
+	u.showPage(u.withMenu(p.Content()), func() { u.person = nil })
 }
 
-// ShowRate opens the rating form for the person with id, with cells
+// showRate opens the rating form for the person with id, with cells
 // ticked; with no cells, every cell both people are members of is ticked.
-func (u *UI) ShowRate(id identity.ID, cells []crdt.CellID) {
-	if u.Svc == nil {
+func (u *ui) showRate(id identity.ID, cells []crdt.CellID) {
+	if u.svc == nil {
 		return
 	}
 	f, err := newRateForm(u, id, cells)
 	if err != nil {
-		u.ShowError(err)
+		u.showError(err)
 		return
 	}
-	u.Rate = f
-	u.showPage(u.withMenu(f.Content()), func() { u.Rate = nil })
+	u.rate = f
+	u.showPage(u.withMenu(f.Content()), func() { u.rate = nil })
 }
 
 // page is one view laid over the tabs (a person, a rating form), with
@@ -260,8 +260,8 @@ type page struct {
 
 // showPage lays content over the tabs with a Back button that returns to
 // what was there before.
-func (u *UI) showPage(content fyne.CanvasObject, closed func()) {
-	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), u.Back)
+func (u *ui) showPage(content fyne.CanvasObject, closed func()) {
+	back := widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), u.back)
 	back.Importance = widget.LowImportance
 	framed := container.NewBorder(container.NewHBox(back), nil, nil, nil, content)
 	u.pages = append(u.pages, page{content: framed, closed: closed})
@@ -271,15 +271,15 @@ func (u *UI) showPage(content fyne.CanvasObject, closed func()) {
 // withMenu puts the list of main screens beside content, as the tabs
 // show it, so a page laid over the tabs (a person, a rating form) keeps
 // the way to every screen in view. Choosing one closes the pages.
-func (u *UI) withMenu(content fyne.CanvasObject) fyne.CanvasObject {
-	if u.Tabs == nil {
+func (u *ui) withMenu(content fyne.CanvasObject) fyne.CanvasObject {
+	if u.tabs == nil {
 		return content
 	}
 	menu := container.NewVBox()
-	for i, it := range u.Tabs.Items {
+	for i, it := range u.tabs.Items {
 		b := widget.NewButtonWithIcon(it.Text, it.Icon, func() {
 			u.closePages()
-			u.Tabs.SelectIndex(i)
+			u.tabs.SelectIndex(i)
 		})
 		b.Importance = widget.LowImportance
 		b.Alignment = widget.ButtonAlignLeading
@@ -288,9 +288,9 @@ func (u *UI) withMenu(content fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewHBox(menu, widget.NewSeparator()), nil, content)
 }
 
-// Back closes the page on top (a person, a rating form) and shows the one
+// back closes the page on top (a person, a rating form) and shows the one
 // beneath it, or the tabs.
-func (u *UI) Back() {
+func (u *ui) back() {
 	if len(u.pages) == 0 {
 		return
 	}
@@ -303,11 +303,11 @@ func (u *UI) Back() {
 		u.setContent(u.pages[len(u.pages)-1].content)
 		return
 	}
-	u.setContent(u.Tabs)
+	u.setContent(u.tabs)
 }
 
 // closePages closes every page laid over the tabs.
-func (u *UI) closePages() {
+func (u *ui) closePages() {
 	for len(u.pages) > 0 {
 		top := u.pages[len(u.pages)-1]
 		u.pages = u.pages[:len(u.pages)-1]
@@ -315,8 +315,8 @@ func (u *UI) closePages() {
 			top.closed()
 		}
 	}
-	if u.Tabs != nil {
-		u.setContent(u.Tabs)
+	if u.tabs != nil {
+		u.setContent(u.tabs)
 	}
 }
 
@@ -326,60 +326,60 @@ func (u *UI) closePages() {
 // drawn again many times a second for nothing.
 //
 // The content is laid under the layer that shows the whole text of a
-// label cut short ([clipLabel]); [UI.Shown] returns the content itself.
-func (u *UI) setContent(content fyne.CanvasObject) {
-	u.Win.Canvas().Unfocus()
+// label cut short ([clipLabel]); [ui.Shown] returns the content itself.
+func (u *ui) setContent(content fyne.CanvasObject) {
+	u.win.Canvas().Unfocus()
 	if u.tips == nil {
-		u.tips = newTipLayer(u.Win.Canvas())
+		u.tips = newTipLayer(u.win.Canvas())
 	}
 	u.tips.bubble.Hide()
 	u.shown = content
-	u.Win.SetContent(container.NewStack(content, u.tips.layer))
+	u.win.SetContent(container.NewStack(content, u.tips.layer))
 }
 
 // Shown returns what the window shows: the start screen, the tabs or the
 // page laid over them.
-func (u *UI) Shown() fyne.CanvasObject { return u.shown }
+func (u *ui) shownScreen() fyne.CanvasObject { return u.shown }
 
 // showStart shows the way in: making a card or restoring a backup on a new
 // device, the unlock screen otherwise.
-func (u *UI) showStart() {
-	u.Start = newStartScreen(u)
-	u.setContent(u.Start.Content())
-	if u.Start.FirstRun {
-		u.Win.Canvas().Focus(u.Start.Name)
+func (u *ui) showStart() {
+	u.start = newStartScreen(u)
+	u.setContent(u.start.Content())
+	if u.start.firstRun {
+		u.win.Canvas().Focus(u.start.name)
 	} else {
-		u.Win.Canvas().Focus(u.Start.Passphrase)
+		u.win.Canvas().Focus(u.start.passphrase)
 	}
 }
 
 // unlocked switches to the main tabs once svc is open.
-func (u *UI) unlocked(svc *core.Service) {
-	u.Svc = svc
+func (u *ui) unlocked(svc *core.Service) {
+	u.svc = svc
 	u.pages = nil
 	u.repMu.Lock()
 	u.rep = nil
 	u.repMu.Unlock()
-	u.People = newPeopleScreen(u)
-	u.Meet = newMeetScreen(u)
-	u.Cells = newCellsScreen(u)
-	u.Sync = newSyncScreen(u)
-	u.You = newYouScreen(u)
-	u.Tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon("People", theme.AccountIcon(), u.People.Content()),
-		container.NewTabItemWithIcon("Meet in person", theme.ViewFullScreenIcon(), u.Meet.Content()),
-		container.NewTabItemWithIcon("Cells", theme.GridIcon(), u.Cells.Content()),
-		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), u.Sync.Content()),
-		container.NewTabItemWithIcon("You", theme.HomeIcon(), u.You.Content()),
+	u.people = newPeopleScreen(u)
+	u.meet = newMeetScreen(u)
+	u.cells = newCellsScreen(u)
+	u.sync = newSyncScreen(u)
+	u.you = newYouScreen(u)
+	u.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("People", theme.AccountIcon(), u.people.Content()),
+		container.NewTabItemWithIcon("Meet in person", theme.ViewFullScreenIcon(), u.meet.Content()),
+		container.NewTabItemWithIcon("Cells", theme.GridIcon(), u.cells.Content()),
+		container.NewTabItemWithIcon("Sync", theme.ViewRefreshIcon(), u.sync.Content()),
+		container.NewTabItemWithIcon("You", theme.HomeIcon(), u.you.Content()),
 	)
-	u.Tabs.SetTabLocation(container.TabLocationLeading)
-	u.Tabs.OnSelected = func(*container.TabItem) {
-		if u.Meet != nil && u.Tabs.Selected().Content != u.Meet.Content() {
-			u.Meet.StopScanning()
+	u.tabs.SetTabLocation(container.TabLocationLeading)
+	u.tabs.OnSelected = func(*container.TabItem) {
+		if u.meet != nil && u.tabs.Selected().Content != u.meet.Content() {
+			u.meet.stopScanning()
 		}
 	}
-	u.Start = nil
-	u.setContent(u.Tabs)
+	u.start = nil
+	u.setContent(u.tabs)
 	// Opening a large home and building its screens leave much garbage
 	// behind (tens of thousands of statements decoded, sorted, scored):
 	// give it back to the system now, not at some later collection, so the
@@ -387,48 +387,48 @@ func (u *UI) unlocked(svc *core.Service) {
 	debug.FreeOSMemory()
 }
 
-// Lock closes the home and goes back to the unlock screen.
-func (u *UI) Lock() {
-	if u.Meet != nil {
-		u.Meet.StopScanning()
+// lock closes the home and goes back to the unlock screen.
+func (u *ui) lock() {
+	if u.meet != nil {
+		u.meet.stopScanning()
 	}
 	u.closeService()
-	u.Tabs = nil
-	u.People, u.Meet, u.You, u.Cells, u.Sync = nil, nil, nil, nil, nil
-	u.Person, u.Rate = nil, nil
+	u.tabs = nil
+	u.people, u.meet, u.you, u.cells, u.sync = nil, nil, nil, nil, nil
+	u.person, u.rate = nil, nil
 	u.pages = nil
 	u.showStart()
 }
 
 // closeService locks the home if it is open.
-func (u *UI) closeService() {
-	if u.Svc != nil {
-		_ = u.Svc.Close()
-		u.Svc = nil
+func (u *ui) closeService() {
+	if u.svc != nil {
+		_ = u.svc.Close()
+		u.svc = nil
 	}
 	u.repMu.Lock()
 	u.rep = nil
 	u.repMu.Unlock()
 }
 
-// ask shows a dialog with body and two buttons, [UI.Yes] labelled yes and
-// [UI.No] labelled "Cancel". Tapping Yes closes it and calls then. A body
+// ask shows a dialog with body and two buttons, [ui.yes] labelled yes and
+// [ui.no] labelled "Cancel". Tapping Yes closes it and calls then. A body
 // taller than the window scrolls between the title and the buttons.
-func (u *UI) ask(title string, body fyne.CanvasObject, yes string, then func()) {
+func (u *ui) ask(title string, body fyne.CanvasObject, yes string, then func()) {
 	u.askWith(title, body, yes, "Cancel", then)
 }
 
-// askWith is [UI.ask] with no as the label of [UI.No].
-func (u *UI) askWith(title string, body fyne.CanvasObject, yes, no string, then func()) {
+// askWith is [ui.ask] with no as the label of [ui.no].
+func (u *ui) askWith(title string, body fyne.CanvasObject, yes, no string, then func()) {
 	var d dialog.Dialog
-	u.Yes = widget.NewButton(yes, func() {
+	u.yes = widget.NewButton(yes, func() {
 		d.Hide()
 		then()
 	})
-	u.Yes.Importance = widget.HighImportance
-	u.No = widget.NewButton(no, func() { d.Hide() })
-	buttons := container.NewHBox(layout.NewSpacer(), u.No, u.Yes)
-	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, buttons, nil, nil, u.scrollInDialog(body)), u.Win)
+	u.yes.Importance = widget.HighImportance
+	u.no = widget.NewButton(no, func() { d.Hide() })
+	buttons := container.NewHBox(layout.NewSpacer(), u.no, u.yes)
+	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, buttons, nil, nil, u.scrollInDialog(body)), u.win)
 	d.Resize(fyne.NewSize(520, 0))
 	u.showDialog(d)
 }
@@ -437,10 +437,10 @@ func (u *UI) askWith(title string, body fyne.CanvasObject, yes, no string, then 
 // for any other it first says that nobody compared the safety code with
 // them and asks (anyone can publish a card in a cell under any name).
 // doing is the yes button's label ("Vouch for them anyway").
-func (u *UI) confirmUnverified(id identity.ID, doing string, then func()) {
-	c, err := u.Svc.FindContact(id.String())
+func (u *ui) confirmUnverified(id identity.ID, doing string, then func()) {
+	c, err := u.svc.FindContact(id.String())
 	if err != nil {
-		u.ShowError(err)
+		u.showError(err)
 		return
 	}
 	if c.Verified == core.InPerson {
@@ -453,10 +453,10 @@ func (u *UI) confirmUnverified(id identity.ID, doing string, then func()) {
 }
 
 // tell shows a short message with an OK button.
-func (u *UI) tell(title, message string) {
+func (u *ui) tell(title, message string) {
 	l := widget.NewLabel(message)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, "OK", u.scrollInDialog(l), u.Win)
+	d := dialog.NewCustom(title, "OK", u.scrollInDialog(l), u.win)
 	d.Resize(fyne.NewSize(460, 0))
 	u.showDialog(d)
 }

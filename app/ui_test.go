@@ -54,32 +54,32 @@ func newHome(t *testing.T, name string) string {
 
 // startUI builds the app on home with opts' passphrase and waits for any
 // unlocking to finish.
-func startUI(t *testing.T, home string, passphrase string) *UI {
+func startUI(t *testing.T, home string, passphrase string) *ui {
 	t.Helper()
 	opts := Options{Home: home, Core: testCore}
 	if passphrase != "" {
 		opts.Passphrase = []byte(passphrase)
 	}
-	u := New(test.NewTempApp(t), opts)
-	u.Wait()
-	u.Win.Resize(fyne.NewSize(1040, 720))
+	u := newUI(test.NewTempApp(t), opts)
+	u.wait()
+	u.win.Resize(fyne.NewSize(1040, 720))
 	t.Cleanup(func() {
-		u.Wait()
-		if u.Meet != nil {
-			u.Meet.StopScanning()
+		u.wait()
+		if u.meet != nil {
+			u.meet.stopScanning()
 		}
-		u.Wait()
-		u.Win.Close()
+		u.wait()
+		u.win.Close()
 		u.closeService()
 	})
-	u.Wait()
+	u.wait()
 	return u
 }
 
 // world is Mara's unlocked app with Bea, whom Mara verified in person and
 // admitted to the cell "Market", and Cy, whose card Mara does not hold.
 type world struct {
-	u       *UI
+	u       *ui
 	bea, cy *someone
 	market  crdt.CellID
 }
@@ -88,7 +88,7 @@ type world struct {
 // added, admitted and rated.
 type someone struct{ card *identity.Card }
 
-// Card returns their card.
+// card returns their card.
 func (s *someone) Card() *identity.Card { return s.card }
 
 // newSomeone makes a card called name.
@@ -111,7 +111,7 @@ func newWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { bea.Close() })
 	w := &world{u: startUI(t, t.TempDir(), ""), bea: &someone{card: bea.Card()}, cy: newSomeone(t, "Cy")}
-	svc, err := core.Init(w.u.Opts.Home, "Mara", []byte(testPass), testCore)
+	svc, err := core.Init(w.u.opts.Home, "Mara", []byte(testPass), testCore)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,59 +164,59 @@ type carded interface{ Card() *identity.Card }
 func id(c carded) identity.ID { return c.Card().ID() }
 
 // tapYes answers the open question with its Yes button.
-func tapYes(t *testing.T, u *UI) {
+func tapYes(t *testing.T, u *ui) {
 	t.Helper()
-	if u.Yes == nil {
+	if u.yes == nil {
 		t.Fatal("no question is open")
 	}
-	if u.Yes.Disabled() {
-		t.Fatalf("the %q button is disabled", u.Yes.Text)
+	if u.yes.Disabled() {
+		t.Fatalf("the %q button is disabled", u.yes.Text)
 	}
-	test.Tap(u.Yes)
-	u.Wait()
+	test.Tap(u.yes)
+	u.wait()
 }
 
 // wantError fails unless the last error shown is explain(want).
-func wantError(t *testing.T, u *UI, want error) {
+func wantError(t *testing.T, u *ui, want error) {
 	t.Helper()
-	if u.LastError != explain(want) {
-		t.Fatalf("error shown = %q, want %q", u.LastError, explain(want))
+	if u.lastError != explain(want) {
+		t.Fatalf("error shown = %q, want %q", u.lastError, explain(want))
 	}
 }
 
 func TestNewShowsFirstRunOnEmptyHome(t *testing.T) {
 	u := startUI(t, t.TempDir(), "")
-	if u.Svc != nil || u.Tabs != nil {
+	if u.svc != nil || u.tabs != nil {
 		t.Fatal("an empty home is unlocked")
 	}
-	if !u.Start.FirstRun || u.Start.Choices == nil || u.Start.Name == nil {
+	if !u.start.firstRun || u.start.choices == nil || u.start.name == nil {
 		t.Fatal("an empty home does not offer to make a card")
 	}
-	if u.Shown() != u.Start.Content() {
+	if u.shownScreen() != u.start.Content() {
 		t.Fatal("the window does not show the start screen")
 	}
-	if u.Win.Title() != Title {
-		t.Errorf("title = %q", u.Win.Title())
+	if u.win.Title() != Title {
+		t.Errorf("title = %q", u.win.Title())
 	}
 }
 
 func TestUnlockedShowsTabs(t *testing.T) {
 	u := startUI(t, newHome(t, "Mara"), testPass)
-	if u.Svc == nil || u.Tabs == nil {
+	if u.svc == nil || u.tabs == nil {
 		t.Fatal("not unlocked")
 	}
 	var names []string
-	for _, it := range u.Tabs.Items {
+	for _, it := range u.tabs.Items {
 		names = append(names, it.Text)
 	}
 	if got := strings.Join(names, ","); got != "People,Meet in person,Cells,Sync,You" {
 		t.Fatalf("tabs = %s", got)
 	}
-	if u.Shown() != u.Tabs {
+	if u.shownScreen() != u.tabs {
 		t.Fatal("the window does not show the tabs")
 	}
 	// The window fits a small laptop screen with the tabs on the side.
-	if w := u.Tabs.MinSize().Width; w > 1040 {
+	if w := u.tabs.MinSize().Width; w > 1040 {
 		t.Errorf("the tabs need %v pixels across, more than the window's 1040", w)
 	}
 }
@@ -224,13 +224,13 @@ func TestUnlockedShowsTabs(t *testing.T) {
 func TestBusyShowsErrorOrRunsDone(t *testing.T) {
 	u := startUI(t, t.TempDir(), "")
 	done := false
-	u.Busy("Working…", func() error { return nil }, func() { done = true })
-	u.Wait()
-	if !done || u.LastError != "" {
-		t.Fatalf("done = %v, error %q", done, u.LastError)
+	u.runBusy("Working…", func() error { return nil }, func() { done = true })
+	u.wait()
+	if !done || u.lastError != "" {
+		t.Fatalf("done = %v, error %q", done, u.lastError)
 	}
-	u.Busy("Working…", func() error { return core.ErrBlocked }, func() { t.Error("done ran after an error") })
-	u.Wait()
+	u.runBusy("Working…", func() error { return core.ErrBlocked }, func() { t.Error("done ran after an error") })
+	u.wait()
 	wantError(t, u, core.ErrBlocked)
 }
 
@@ -264,8 +264,8 @@ func crdtRating(safety, reliability int) crdt.Rating {
 }
 
 // dialogTexts returns the texts of the labels in the dialog on top.
-func dialogTexts(u *UI) string {
-	top := u.Win.Canvas().Overlays().Top()
+func dialogTexts(u *ui) string {
+	top := u.win.Canvas().Overlays().Top()
 	if top == nil {
 		return ""
 	}
@@ -285,39 +285,39 @@ func TestPagesAndReputationCache(t *testing.T) {
 
 	// The reputation is kept until a change.
 	{
-		r1, err := w.u.Reputation()
+		r1, err := w.u.reputation()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r2, _ := w.u.Reputation(); r2 != r1 {
+		if r2, _ := w.u.reputation(); r2 != r1 {
 			t.Fatal("the reputation is computed again without a change")
 		}
-		w.u.Changed()
-		if r3, _ := w.u.Reputation(); r3 == r1 {
+		w.u.changed()
+		if r3, _ := w.u.reputation(); r3 == r1 {
 			t.Fatal("the reputation is kept after a change")
 		}
 	}
 
 	// Pages open over the tabs and Back closes them.
 	{
-		w.u.ShowPerson(id(w.bea))
-		if w.u.Person == nil || w.u.Person.Name.Text != "Bea" {
+		w.u.showPerson(id(w.bea))
+		if w.u.person == nil || w.u.person.name.Text != "Bea" {
 			t.Fatal("Bea's page is not open")
 		}
-		w.u.ShowRate(id(w.bea), nil)
-		if w.u.Rate == nil {
+		w.u.showRate(id(w.bea), nil)
+		if w.u.rate == nil {
 			t.Fatal("the rating form is not open")
 		}
-		w.u.Back()
-		if w.u.Rate != nil || w.u.Person == nil || w.u.Shown() == w.u.Tabs {
+		w.u.back()
+		if w.u.rate != nil || w.u.person == nil || w.u.shownScreen() == w.u.tabs {
 			t.Fatal("Back from the rating form does not return to Bea's page")
 		}
-		w.u.Back()
-		if w.u.Person != nil || w.u.Shown() != w.u.Tabs {
+		w.u.back()
+		if w.u.person != nil || w.u.shownScreen() != w.u.tabs {
 			t.Fatal("Back from Bea's page does not return to the tabs")
 		}
-		w.u.ShowPerson(id(w.cy))
-		if w.u.Person != nil {
+		w.u.showPerson(id(w.cy))
+		if w.u.person != nil {
 			t.Fatal("a page opened for someone this device does not know")
 		}
 		wantError(t, w.u, core.ErrNotFound)

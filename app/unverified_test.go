@@ -16,7 +16,7 @@ import (
 // compared in person asks first (attack 7 of issue 12).
 func TestUnverifiedAsksFirst(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Cells
+	u, s := w.u, w.u.cells
 	mir, err := identity.New("Mir", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +24,7 @@ func TestUnverifiedAsksFirst(t *testing.T) {
 	if _, err := w.mara.AddContact(mir.Card.String(), "", false); err != nil {
 		t.Fatal(err)
 	}
-	u.Changed()
+	u.changed()
 	newCellThroughDialog(t, u, "Garden street")
 
 	admitThroughDialog(t, u, "Mir")
@@ -32,39 +32,39 @@ func TestUnverifiedAsksFirst(t *testing.T) {
 		t.Fatalf("admitting Mir did not ask; dialog says %q", dialogText(u))
 	}
 	tapDialog(t, u, "Cancel")
-	if len(s.Selected.Members) != 1 {
-		t.Fatalf("cancelled, yet %d members", len(s.Selected.Members))
+	if len(s.selected.Members) != 1 {
+		t.Fatalf("cancelled, yet %d members", len(s.selected.Members))
 	}
 	admitThroughDialog(t, u, "Mir")
 	tapDialog(t, u, "Vouch for them anyway")
-	if r := row(t, s, "Mir"); !strings.Contains(r.Status.Text, "vouched for by you") {
-		t.Fatalf("Mir after confirming: %q", r.Status.Text)
+	if r := row(t, s, "Mir"); !strings.Contains(r.status.Text, "vouched for by you") {
+		t.Fatalf("Mir after confirming: %q", r.status.Text)
 	}
 	// A verified contact is admitted without the question.
 	admitThroughDialog(t, u, "Ann")
-	if r := row(t, s, "Ann"); !strings.Contains(r.Status.Text, "vouched for by you") {
-		t.Fatalf("Ann: %q", r.Status.Text)
+	if r := row(t, s, "Ann"); !strings.Contains(r.status.Text, "vouched for by you") {
+		t.Fatalf("Ann: %q", r.status.Text)
 	}
 
 	// Sending a sync file to Mir asks too.
-	y := u.Sync
+	y := u.sync
 	y.Refresh()
-	y.To.SetSelected(toPerson)
-	y.Person.SetSelected("Mir")
-	test.Tap(y.Make)
+	y.to.SetSelected(toPerson)
+	y.person.SetSelected("Mir")
+	test.Tap(y.makeButton)
 	if !strings.Contains(dialogText(u), "Not verified yet") {
 		t.Fatalf("sending to Mir did not ask; dialog says %q", dialogText(u))
 	}
 	tapDialog(t, u, "Cancel")
-	u.Wait()
-	if y.Made != nil {
+	u.wait()
+	if y.madeFile != nil {
 		t.Fatal("a sync file was made although the question was cancelled")
 	}
-	test.Tap(y.Make)
+	test.Tap(y.makeButton)
 	tapDialog(t, u, "Send it anyway")
-	u.Wait()
-	if y.Made == nil {
-		t.Fatalf("no sync file made after confirming; error %q", u.LastError)
+	u.wait()
+	if y.madeFile == nil {
+		t.Fatalf("no sync file made after confirming; error %q", u.lastError)
 	}
 }
 
@@ -72,7 +72,7 @@ func TestUnverifiedAsksFirst(t *testing.T) {
 // mine is listed with its founder and the start of its id.
 func TestLookAlikeCellsShowFounder(t *testing.T) {
 	w := newCellWorld(t)
-	u, s := w.u, w.u.Cells
+	u, s := w.u, w.u.cells
 	mine, err := w.mara.NewCell("Garden street")
 	if err != nil {
 		t.Fatal(err)
@@ -92,10 +92,10 @@ func TestLookAlikeCellsShowFounder(t *testing.T) {
 	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
 		t.Fatal(err)
 	}
-	u.Changed()
+	u.changed()
 	s.Refresh()
-	if len(s.Views) != 2 {
-		t.Fatalf("%d cells listed", len(s.Views))
+	if len(s.views) != 2 {
+		t.Fatalf("%d cells listed", len(s.views))
 	}
 	if got := s.label(fake); got != "garden  Street (founded by Ann · "+fake.ID.String()[:4]+")" {
 		t.Errorf("the pushed cell reads %q", got)
@@ -103,8 +103,8 @@ func TestLookAlikeCellsShowFounder(t *testing.T) {
 	if got := s.label(mine); !strings.HasPrefix(got, "Garden street (founded by ") || got == s.label(fake) {
 		t.Errorf("my cell reads %q", got)
 	}
-	s.Select(fake.ID)
-	if !strings.Contains(s.Title.Text, "founded by Ann") {
-		t.Errorf("title %q", s.Title.Text)
+	s.selectCell(fake.ID)
+	if !strings.Contains(s.titleLabel.Text, "founded by Ann") {
+		t.Errorf("title %q", s.titleLabel.Text)
 	}
 }

@@ -52,9 +52,9 @@ func TestWindowSizeIsRemembered(t *testing.T) {
 
 func TestClosingRemembersWindowSize(t *testing.T) {
 	a := test.NewTempApp(t)
-	u := New(a, Options{Home: t.TempDir(), Core: testCore})
-	u.Win.Resize(fyne.NewSize(980, 560))
-	u.Win.Close()
+	u := newUI(a, Options{Home: t.TempDir(), Core: testCore})
+	u.win.Resize(fyne.NewSize(980, 560))
+	u.win.Close()
 	if got := chosenWindowSize(a.Preferences()); got != fyne.NewSize(980, 560) {
 		t.Errorf("after closing a 980×560 window: %v", got)
 	}
@@ -87,7 +87,7 @@ func TestClippedLabelShowsWholeText(t *testing.T) {
 	if !u.tips.bubble.Visible() || u.tips.text.Text != l.Text {
 		t.Errorf("pointer on the label: note shown %v with %q", u.tips.bubble.Visible(), u.tips.text.Text)
 	}
-	if b := u.tips.bubble; b.Position().X+b.Size().Width > u.Win.Canvas().Size().Width {
+	if b := u.tips.bubble; b.Position().X+b.Size().Width > u.win.Canvas().Size().Width {
 		t.Errorf("the note at %v, %v runs off the window", b.Position(), b.Size())
 	}
 	l.MouseOut()

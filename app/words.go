@@ -1,25 +1,23 @@
 package app
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"time"
 	"unicode"
 
 	"trustdesk/core"
-	"trustdesk/crdt"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
-// SafetyWords says what each safety mark means, from 1 to 5 (index 0 is
+// safetyWords says what each safety mark means, from 1 to 5 (index 0 is
 // unused): the same words as the command line ([reputation.SafetyWords]).
-var SafetyWords = reputation.SafetyWords
+var safetyWords = reputation.SafetyWords
 
-// ReliabilityWords says what each reliability mark means, from 1 to 5
+// reliabilityWords says what each reliability mark means, from 1 to 5
 // (index 0 is unused).
-var ReliabilityWords = reputation.ReliabilityWords
+var reliabilityWords = reputation.ReliabilityWords
 
 // verifiedWords says how this device learned a person's card.
 func verifiedWords(v core.Verification) string {
@@ -43,38 +41,6 @@ func verifiedHelp(v core.Verification) string {
 	return "Their card was pasted or opened from a picture. Meet them and compare the safety code before you rely on it."
 }
 
-// statusWords says what a standing in a cell means.
-func statusWords(s string) string {
-	switch s {
-	case string(crdt.StatusMember):
-		return "member"
-	case string(crdt.StatusPending):
-		return "waiting to be admitted"
-	case string(crdt.StatusInvited):
-		return "invited"
-	case string(crdt.StatusExcluded):
-		return "excluded"
-	case string(crdt.StatusLeft):
-		return "left"
-	case reputation.StatusFlagged:
-		return "found unsafe lately"
-	}
-	return s
-}
-
-// whyWords says why a rating counts less or not at all.
-func whyWords(why string) string {
-	switch why {
-	case reputation.WhyBlocked:
-		return "you blocked them"
-	case reputation.WhyNotConnected:
-		return "nobody you checked in person leads to them"
-	case reputation.WhyAdmittedByThem:
-		return "they were let in by the person rated"
-	}
-	return why
-}
-
 // confidenceWords says how much evidence is behind a score.
 func confidenceWords(c float64) string { return reputation.ConfidenceWords(c) }
 
@@ -94,36 +60,21 @@ func dayWords(t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
-// countWords writes n with a singular or plural noun, as "1 person" or
-// "3 people".
-func countWords(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
+// hints say what to do next after an error, in the window's terms; the
+// command line has its own.
+var hints = []words.Hint{
+	{Err: core.ErrWrongPassphrase, Next: "please type it again"},
+	{Err: core.ErrNoIdentity, Next: "make one first"},
+	{Err: core.ErrNoSharedCell, Next: "tick at least one cell that should see the rating"},
 }
 
-// explain turns err into one plain sentence for the window. It words the
-// few errors whose command-line sentence points at a command differently
-// and leaves the rest to [core.Explain].
+// explain turns err into one plain sentence for the window: [core.Explain]
+// with the window's hints.
 func explain(err error) string {
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.Is(err, core.ErrWrongPassphrase):
-		return "Wrong passphrase: please type it again."
-	case errors.Is(err, core.ErrNoIdentity):
-		return "There is no card on this computer yet: make one first."
-	case errors.Is(err, core.ErrNotFound):
-		return "That person is no longer on this computer."
-	case errors.Is(err, core.ErrNoSuchCell):
-		return "That cell is no longer on this computer."
-	case errors.Is(err, core.ErrNoSharedCell):
-		return "You share no cell with this person: tick at least one cell that should see the rating."
-	case errors.Is(err, core.ErrIdentityExists):
-		return "This computer already holds a card, so nothing was changed."
 	}
-	return core.Explain(err)
+	return words.WithHint(core.Explain(err), err, hints)
 }
 
 // passphraseHint says how strong a passphrase looks, in a few words, and

@@ -16,83 +16,83 @@ import (
 	"trustdesk/core"
 )
 
-// WipeWord is the word a person types to confirm erasing trustdesk from
+// wipeWord is the word a person types to confirm erasing trustdesk from
 // this computer.
-const WipeWord = "ERASE"
+const wipeWord = "ERASE"
 
-// YouScreen shows my own card (QR code and text to copy), the details that
+// youScreen shows my own card (QR code and text to copy), the details that
 // identify it, and the safety actions: backup, change of passphrase, lock
 // and wipe.
-type YouScreen struct {
-	u       *UI
+type youScreen struct {
+	u       *ui
 	content fyne.CanvasObject
 
-	// Name is my name as my card shows it.
-	Name *widget.Label
-	// MyCode is my card's QR code.
-	MyCode *canvas.Image
-	// CardText is my card as text, to send by message.
-	CardText *widget.Label
+	// name is my name as my card shows it.
+	name *widget.Label
+	// myCode is my card's QR code.
+	myCode *canvas.Image
+	// cardText is my card as text, to send by message.
+	cardText *widget.Label
 	// Copy copies the card text.
-	Copy *widget.Button
-	// SavePicture saves my card's QR code as a picture.
-	SavePicture *widget.Button
-	// Details say when my card was made.
-	Details *widget.Label
+	copyButton *widget.Button
+	// savePicture saves my card's QR code as a picture.
+	savePicture *widget.Button
+	// details say when my card was made.
+	details *widget.Label
 
-	// Backup saves a backup file.
-	Backup *widget.Button
-	// ChangePassphrase asks for a new passphrase.
-	ChangePassphrase *widget.Button
-	// Lock locks the app.
-	Lock *widget.Button
-	// Wipe erases everything trustdesk keeps on this computer.
-	Wipe *widget.Button
+	// backup saves a backup file.
+	backup *widget.Button
+	// changePassphrase asks for a new passphrase.
+	changePassphrase *widget.Button
+	// lock locks the app.
+	lock *widget.Button
+	// wipeButton erases everything trustdesk keeps on this computer.
+	wipeButton *widget.Button
 
-	// Pass1 and Pass2 are the two passphrase fields of the backup or
+	// pass1 and Pass2 are the two passphrase fields of the backup or
 	// change-passphrase question while it is open; Strength says how strong
-	// Pass1 looks.
-	Pass1, Pass2 *dialogEntry
-	Strength     *widget.Label
-	// WipeConfirm is the field where the word ERASE is typed.
-	WipeConfirm *dialogEntry
+	// pass1 looks.
+	pass1, pass2 *dialogEntry
+	strength     *widget.Label
+	// wipeConfirm is the field where the word ERASE is typed.
+	wipeConfirm *dialogEntry
 
-	// Guardians is the guardians panel (guardians.go).
-	Guardians *GuardiansPanel
+	// guardians is the guardians panel (guardians.go).
+	guardians *guardiansPanel
 }
 
 // newYouScreen builds the You screen.
-func newYouScreen(u *UI) *YouScreen {
-	s := &YouScreen{u: u}
-	card := u.Svc.Card()
-	s.Name = heading(card.Pseudonym)
-	s.MyCode = canvas.NewImageFromImage(nil)
-	s.MyCode.ScaleMode = canvas.ImageScalePixels
-	s.MyCode.FillMode = canvas.ImageFillOriginal
-	s.MyCode.Image = cardCode(card.String(), 260)
-	s.CardText = widget.NewLabel(card.String())
-	s.CardText.Wrapping = fyne.TextWrapBreak
-	s.CardText.TextStyle.Monospace = true
-	s.CardText.Selectable = true
-	s.Copy, s.SavePicture = u.cardButtons()
-	s.Details = wrapped("Your card was made on " + dayWords(card.Created) +
+func newYouScreen(u *ui) *youScreen {
+	s := &youScreen{u: u}
+	card := u.svc.Card()
+	s.name = heading(card.Pseudonym)
+	s.myCode = canvas.NewImageFromImage(nil)
+	s.myCode.ScaleMode = canvas.ImageScalePixels
+	s.myCode.FillMode = canvas.ImageFillOriginal
+	s.myCode.Image = cardCode(card.String(), 260)
+	s.cardText = widget.NewLabel(card.String())
+	s.cardText.Wrapping = fyne.TextWrapBreak
+	s.cardText.TextStyle.Monospace = true
+	s.cardText.Selectable = true
+	s.copyButton, s.savePicture = u.cardButtons()
+	s.details = wrapped("Your card was made on " + dayWords(card.Created) +
 		". Anyone can check it is yours by comparing the safety code with you in person.")
-	s.Details.Importance = widget.LowImportance
+	s.details.Importance = widget.LowImportance
 
 	sendHelp := wrapped("Send this text or the picture to someone who cannot meet you yet. Their trustdesk will mark you as not verified until you meet and compare the safety code.")
 	sendHelp.Importance = widget.LowImportance
-	cardBox := widget.NewCard(cardTitle(u), "", container.NewBorder(nil, nil, container.NewCenter(s.MyCode), nil,
-		container.NewVBox(s.CardText, container.NewHBox(s.Copy, s.SavePicture), sendHelp, s.Details)))
+	cardBox := widget.NewCard(cardTitle(u), "", container.NewBorder(nil, nil, container.NewCenter(s.myCode), nil,
+		container.NewVBox(s.cardText, container.NewHBox(s.copyButton, s.savePicture), sendHelp, s.details)))
 
-	s.Backup = widget.NewButtonWithIcon("Save a backup…", theme.DocumentSaveIcon(), s.askBackup)
-	s.ChangePassphrase = widget.NewButtonWithIcon("Change passphrase…", theme.SettingsIcon(), s.askPassphrase)
-	s.Lock = widget.NewButtonWithIcon("Lock", theme.LogoutIcon(), u.Lock)
-	s.Wipe = widget.NewButtonWithIcon("Erase trustdesk from this computer…", theme.DeleteIcon(), s.askWipe)
-	s.Wipe.Importance = widget.DangerImportance
+	s.backup = widget.NewButtonWithIcon("Save a backup…", theme.DocumentSaveIcon(), s.askBackup)
+	s.changePassphrase = widget.NewButtonWithIcon("Change passphrase…", theme.SettingsIcon(), s.askPassphrase)
+	s.lock = widget.NewButtonWithIcon("Lock", theme.LogoutIcon(), u.lock)
+	s.wipeButton = widget.NewButtonWithIcon("Erase trustdesk from this computer…", theme.DeleteIcon(), s.askWipe)
+	s.wipeButton.Importance = widget.DangerImportance
 
 	// The buttons make one column as wide as the widest of them.
 	var width float32 = 220
-	for _, b := range []*widget.Button{s.Backup, s.ChangePassphrase, s.Lock, s.Wipe} {
+	for _, b := range []*widget.Button{s.backup, s.changePassphrase, s.lock, s.wipeButton} {
 		width = max(width, b.MinSize().Width)
 	}
 	row := func(b *widget.Button, text string) fyne.CanvasObject {
@@ -101,83 +101,83 @@ func newYouScreen(u *UI) *YouScreen {
 		return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(width, b.MinSize().Height), b), nil, l)
 	}
 	safety := widget.NewCard("Keep it safe", "", container.NewVBox(
-		row(s.Backup, "One file with your card, your people and your cells. Keep it on a USB stick, away from this computer."),
-		row(s.ChangePassphrase, "Choose a new passphrase for this computer."),
-		row(s.Lock, "Close everything until the passphrase is typed again."),
-		row(s.Wipe, "Destroy your card and everything else trustdesk keeps here; nothing else on the computer is touched. It cannot be undone."),
+		row(s.backup, "One file with your card, your people and your cells. Keep it on a USB stick, away from this computer."),
+		row(s.changePassphrase, "Choose a new passphrase for this computer."),
+		row(s.lock, "Close everything until the passphrase is typed again."),
+		row(s.wipeButton, "Destroy your card and everything else trustdesk keeps here; nothing else on the computer is touched. It cannot be undone."),
 	))
-	s.Guardians = newGuardiansPanel(u)
-	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, cardBox, s.Guardians.Content(), safety)))
+	s.guardians = newGuardiansPanel(u)
+	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.name, cardBox, s.guardians.Content(), safety)))
 	return s
 }
 
 // Content returns the screen's widgets.
-func (s *YouScreen) Content() fyne.CanvasObject { return s.content }
+func (s *youScreen) Content() fyne.CanvasObject { return s.content }
 
 // Refresh reads the guardians afresh (my card itself changes only when it
 // comes back on a new computer, and then every screen is built again).
-func (s *YouScreen) Refresh() { s.Guardians.Refresh() }
+func (s *youScreen) Refresh() { s.guardians.Refresh() }
 
 // passphraseFields builds the two passphrase fields with a strength hint.
-func (s *YouScreen) passphraseFields() fyne.CanvasObject {
-	s.Pass1 = s.u.newDialogPassword()
-	s.Pass2 = s.u.newDialogPassword()
-	s.Strength = widget.NewLabel("")
-	s.Strength.TextStyle.Italic = true
-	s.Pass1.OnChanged = func(p string) {
+func (s *youScreen) passphraseFields() fyne.CanvasObject {
+	s.pass1 = s.u.newDialogPassword()
+	s.pass2 = s.u.newDialogPassword()
+	s.strength = widget.NewLabel("")
+	s.strength.TextStyle.Italic = true
+	s.pass1.OnChanged = func(p string) {
 		hint, _ := passphraseHint(p)
-		s.Strength.SetText(hint)
+		s.strength.SetText(hint)
 	}
-	s.Pass1.OnChanged("")
+	s.pass1.OnChanged("")
 	return widget.NewForm(
-		widget.NewFormItem("Passphrase", s.Pass1),
-		widget.NewFormItem("", s.Strength),
-		widget.NewFormItem("Type it again", s.Pass2))
+		widget.NewFormItem("Passphrase", s.pass1),
+		widget.NewFormItem("", s.strength),
+		widget.NewFormItem("Type it again", s.pass2))
 }
 
 // checkPassphrase returns the passphrase typed twice, or an error that
 // says what is wrong.
-func (s *YouScreen) checkPassphrase() ([]byte, error) {
-	if _, ok := passphraseHint(s.Pass1.Text); !ok {
+func (s *youScreen) checkPassphrase() ([]byte, error) {
+	if _, ok := passphraseHint(s.pass1.Text); !ok {
 		return nil, errors.New("choose a longer passphrase: at least 8 characters, better a few words")
 	}
-	if s.Pass1.Text != s.Pass2.Text {
+	if s.pass1.Text != s.pass2.Text {
 		return nil, core.ErrPassphraseMismatch
 	}
-	return []byte(s.Pass1.Text), nil
+	return []byte(s.pass1.Text), nil
 }
 
 // askBackup asks for the backup's passphrase, then where to save it.
-func (s *YouScreen) askBackup() {
+func (s *youScreen) askBackup() {
 	help := wrapped("The backup is locked with a passphrase of its own. You need it to restore, so write it down; it may be the same as your usual one.")
 	s.u.ask("Save a backup", container.NewVBox(help, s.passphraseFields()), "Choose where to save…", func() {
 		p, err := s.checkPassphrase()
 		if err != nil {
-			s.u.ShowError(err)
+			s.u.showError(err)
 			return
 		}
 		d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 			if err != nil {
-				s.u.ShowError(err)
+				s.u.showError(err)
 				return
 			}
 			if w == nil {
 				return
 			}
-			s.SaveBackup(w, p, func() { _ = w.Close() })
-		}, s.u.Win)
+			s.saveBackup(w, p, func() { _ = w.Close() })
+		}, s.u.win)
 		d.SetFileName("trustdesk-backup-" + s.u.now().Format("2006-01-02") + ".tdbackup")
 		d.Resize(fyne.NewSize(760, 520))
 		d.Show()
 	})
 }
 
-// SaveBackup writes a backup locked with passphrase to w off the UI
+// saveBackup writes a backup locked with passphrase to w off the UI
 // goroutine, then calls closed (may be nil) and says it is done.
-func (s *YouScreen) SaveBackup(w io.Writer, passphrase []byte, closed func()) {
+func (s *youScreen) saveBackup(w io.Writer, passphrase []byte, closed func()) {
 	var buf bytes.Buffer
-	s.u.Busy("Saving your backup…", func() error {
-		if err := s.u.Svc.Backup(&buf, passphrase); err != nil {
+	s.u.runBusy("Saving your backup…", func() error {
+		if err := s.u.svc.Backup(&buf, passphrase); err != nil {
 			return err
 		}
 		_, err := w.Write(buf.Bytes())
@@ -191,15 +191,15 @@ func (s *YouScreen) SaveBackup(w io.Writer, passphrase []byte, closed func()) {
 }
 
 // askPassphrase asks for a new passphrase and changes it.
-func (s *YouScreen) askPassphrase() {
+func (s *youScreen) askPassphrase() {
 	s.u.ask("Change passphrase", s.passphraseFields(), "Change", func() {
 		p, err := s.checkPassphrase()
 		if err != nil {
-			s.u.ShowError(err)
+			s.u.showError(err)
 			return
 		}
-		s.u.Busy("Changing your passphrase…", func() error {
-			return s.u.Svc.ChangePassphrase(p)
+		s.u.runBusy("Changing your passphrase…", func() error {
+			return s.u.svc.ChangePassphrase(p)
 		}, func() {
 			s.u.tell("Passphrase changed", "From now on, unlock with your new passphrase. The old one no longer opens your data, not even an old copy of it. Backups you saved before still open with their own passphrase.")
 		})
@@ -207,19 +207,19 @@ func (s *YouScreen) askPassphrase() {
 }
 
 // askWipe asks for the word ERASE before destroying everything.
-func (s *YouScreen) askWipe() {
-	s.WipeConfirm = s.u.newDialogEntry()
-	s.WipeConfirm.SetPlaceHolder("Type " + WipeWord + " here")
+func (s *youScreen) askWipe() {
+	s.wipeConfirm = s.u.newDialogEntry()
+	s.wipeConfirm.SetPlaceHolder("Type " + wipeWord + " here")
 	warn := wrapped("This destroys your card, your people, your cells and your ratings on this computer. " +
-		"Without a backup they are gone for good. Type " + WipeWord + " to go ahead.")
+		"Without a backup they are gone for good. Type " + wipeWord + " to go ahead.")
 	warn.Importance = widget.DangerImportance
-	s.u.ask("Erase trustdesk from this computer?", container.NewVBox(warn, s.WipeConfirm), "Erase everything", s.wipe)
-	s.u.Yes.Importance = widget.DangerImportance
-	s.u.Yes.Disable()
-	s.u.Win.Canvas().Focus(s.WipeConfirm)
-	yes := s.u.Yes
-	s.WipeConfirm.OnChanged = func(t string) {
-		if strings.TrimSpace(t) == WipeWord {
+	s.u.ask("Erase trustdesk from this computer?", container.NewVBox(warn, s.wipeConfirm), "Erase everything", s.wipe)
+	s.u.yes.Importance = widget.DangerImportance
+	s.u.yes.Disable()
+	s.u.win.Canvas().Focus(s.wipeConfirm)
+	yes := s.u.yes
+	s.wipeConfirm.OnChanged = func(t string) {
+		if strings.TrimSpace(t) == wipeWord {
 			yes.Enable()
 		} else {
 			yes.Disable()
@@ -228,15 +228,15 @@ func (s *YouScreen) askWipe() {
 }
 
 // wipe destroys everything once ERASE was typed.
-func (s *YouScreen) wipe() {
-	if s.WipeConfirm == nil || strings.TrimSpace(s.WipeConfirm.Text) != WipeWord {
+func (s *youScreen) wipe() {
+	if s.wipeConfirm == nil || strings.TrimSpace(s.wipeConfirm.Text) != wipeWord {
 		return
 	}
 	u := s.u
-	home := u.Svc.Home()
-	u.Lock()
+	home := u.svc.Home()
+	u.lock()
 	if err := core.Wipe(home); err != nil {
-		u.ShowError(err)
+		u.showError(err)
 	}
 	u.showStart()
 }

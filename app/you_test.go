@@ -17,26 +17,26 @@ import (
 func TestYouWipe(t *testing.T) {
 	home := newHome(t, "Mara")
 	u := startUI(t, home, testPass)
-	y := u.You
-	test.Tap(y.Wipe)
-	if !u.Yes.Disabled() {
+	y := u.you
+	test.Tap(y.wipeButton)
+	if !u.yes.Disabled() {
 		t.Fatal("wipe can be confirmed without typing WIPE")
 	}
-	test.Type(y.WipeConfirm, "wipe")
-	if !u.Yes.Disabled() {
+	test.Type(y.wipeConfirm, "wipe")
+	if !u.yes.Disabled() {
 		t.Fatal("lower-case wipe is enough")
 	}
-	test.Tap(u.No)
-	if u.Svc == nil || !core.HasIdentity(home) {
+	test.Tap(u.no)
+	if u.svc == nil || !core.HasIdentity(home) {
 		t.Fatal("Cancel wiped")
 	}
-	test.Tap(y.Wipe)
-	test.Type(y.WipeConfirm, WipeWord)
+	test.Tap(y.wipeButton)
+	test.Type(y.wipeConfirm, wipeWord)
 	tapYes(t, u)
 	if core.HasIdentity(home) {
 		t.Fatal("the card is still there")
 	}
-	if u.Svc != nil || u.Start == nil || !u.Start.FirstRun {
+	if u.svc != nil || u.start == nil || !u.start.firstRun {
 		t.Fatal("after wiping the app does not offer to make a card")
 	}
 }
@@ -47,23 +47,23 @@ func TestYouCardAndBackup(t *testing.T) {
 
 	// Copy my card.
 	{
-		y := u.You
-		if y.Name.Text != "Mara" || y.CardText.Text != u.Svc.Card().String() || y.MyCode.Image == nil {
+		y := u.you
+		if y.name.Text != "Mara" || y.cardText.Text != u.svc.Card().String() || y.myCode.Image == nil {
 			t.Fatal("my card is not shown")
 		}
-		test.Tap(y.Copy)
-		if got := u.App.Clipboard().Content(); got != u.Svc.Card().String() {
+		test.Tap(y.copyButton)
+		if got := u.app.Clipboard().Content(); got != u.svc.Card().String() {
 			t.Fatalf("clipboard = %q", got)
 		}
 		// No card number in hexadecimal, only when it was made.
-		if strings.Contains(y.Details.Text, u.Svc.Card().ID().String()[:4]) || !strings.Contains(y.Details.Text, "made on") {
-			t.Fatalf("details = %q", y.Details.Text)
+		if strings.Contains(y.details.Text, u.svc.Card().ID().String()[:4]) || !strings.Contains(y.details.Text, "made on") {
+			t.Fatalf("details = %q", y.details.Text)
 		}
 	}
 
 	// Save my card as a picture, from You and from Meet in person: the
 	// picture is what "Open a picture of a card…" reads.
-	for where, button := range map[string]*widget.Button{"You": u.You.SavePicture, "Meet in person": u.Meet.SaveCardPicture} {
+	for where, button := range map[string]*widget.Button{"You": u.you.savePicture, "Meet in person": u.meet.saveCardPicture} {
 		if button == nil || button.Hidden || !strings.Contains(button.Text, "picture") {
 			t.Fatalf("%s: no button to save my card as a picture", where)
 		}
@@ -72,57 +72,57 @@ func TestYouCardAndBackup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u.SaveCardPicture(w)
+		u.saveCardPicture(w)
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		card, err := readCardPicture(f)
 		f.Close()
-		if err != nil || card != u.Svc.Card().String() {
+		if err != nil || card != u.svc.Card().String() {
 			t.Fatalf("%s: the saved picture reads as %q, %v", where, card, err)
 		}
 		if !strings.Contains(dialogTexts(u), "Open a picture of a card") {
 			t.Errorf("%s: after saving: %q", where, dialogTexts(u))
 		}
 	}
-	test.Tap(u.Meet.CopyCard)
-	if got := u.App.Clipboard().Content(); got != u.Svc.Card().String() {
+	test.Tap(u.meet.copyCard)
+	if got := u.app.Clipboard().Content(); got != u.svc.Card().String() {
 		t.Fatalf("Meet in person copies %q", got)
 	}
 
 	// Backup passphrases that are refused.
 	{
-		y := u.You
-		test.Tap(y.Backup)
-		y.Pass1.SetText("backup words")
-		y.Pass2.SetText("backup wordz")
+		y := u.you
+		test.Tap(y.backup)
+		y.pass1.SetText("backup words")
+		y.pass2.SetText("backup wordz")
 		tapYes(t, u)
 		wantError(t, u, core.ErrPassphraseMismatch)
-		test.Tap(y.Backup)
-		y.Pass1.SetText("short")
-		y.Pass2.SetText("short")
+		test.Tap(y.backup)
+		y.pass1.SetText("short")
+		y.pass2.SetText("short")
 		tapYes(t, u)
-		if !strings.Contains(u.LastError, "longer passphrase") {
-			t.Fatalf("short backup passphrase: %q", u.LastError)
+		if !strings.Contains(u.lastError, "longer passphrase") {
+			t.Fatalf("short backup passphrase: %q", u.lastError)
 		}
 	}
 
 	// A backup that restores.
 	{
-		u.LastError = ""
+		u.lastError = ""
 		var buf bytes.Buffer
-		u.You.SaveBackup(&buf, []byte("backup words"), nil)
-		u.Wait()
-		if u.LastError != "" || buf.Len() == 0 {
-			t.Fatalf("backup: %q, %d bytes", u.LastError, buf.Len())
+		u.you.saveBackup(&buf, []byte("backup words"), nil)
+		u.wait()
+		if u.lastError != "" || buf.Len() == 0 {
+			t.Fatalf("backup: %q, %d bytes", u.lastError, buf.Len())
 		}
 		s, err := core.Restore(t.TempDir(), &buf, []byte("backup words"), testCore)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		if s.Card().String() != u.Svc.Card().String() {
+		if s.Card().String() != u.svc.Card().String() {
 			t.Fatal("the backup holds another card")
 		}
 	}
@@ -136,38 +136,38 @@ func TestYouChangePassphrase(t *testing.T) {
 
 	// Two different passphrases.
 	{
-		test.Tap(u.You.ChangePassphrase)
-		u.You.Pass1.SetText("a brand new passphrase")
-		u.You.Pass2.SetText("another new passphrase")
+		test.Tap(u.you.changePassphrase)
+		u.you.pass1.SetText("a brand new passphrase")
+		u.you.pass2.SetText("another new passphrase")
 		tapYes(t, u)
 		wantError(t, u, core.ErrPassphraseMismatch)
 	}
 
 	// A new passphrase, then lock.
 	{
-		u.LastError = ""
-		y := u.You
-		test.Tap(y.ChangePassphrase)
-		y.Pass1.SetText("a brand new passphrase")
-		y.Pass2.SetText("a brand new passphrase")
+		u.lastError = ""
+		y := u.you
+		test.Tap(y.changePassphrase)
+		y.pass1.SetText("a brand new passphrase")
+		y.pass2.SetText("a brand new passphrase")
 		tapYes(t, u)
-		if u.LastError != "" {
-			t.Fatal(u.LastError)
+		if u.lastError != "" {
+			t.Fatal(u.lastError)
 		}
-		test.Tap(y.Lock)
-		if u.Svc != nil || u.Tabs != nil || u.Start == nil || u.Start.FirstRun {
+		test.Tap(y.lock)
+		if u.svc != nil || u.tabs != nil || u.start == nil || u.start.firstRun {
 			t.Fatal("Lock did not go back to the unlock screen")
 		}
-		u.Start.Passphrase.SetText(testPass)
-		test.Tap(u.Start.Unlock)
-		u.Wait()
-		if u.Svc != nil {
+		u.start.passphrase.SetText(testPass)
+		test.Tap(u.start.unlockButton)
+		u.wait()
+		if u.svc != nil {
 			t.Fatal("the old passphrase still unlocks")
 		}
-		u.Start.Passphrase.SetText("a brand new passphrase")
-		test.Tap(u.Start.Unlock)
-		u.Wait()
-		if u.Svc == nil {
+		u.start.passphrase.SetText("a brand new passphrase")
+		test.Tap(u.start.unlockButton)
+		u.wait()
+		if u.svc == nil {
 			t.Fatal("the new passphrase does not unlock")
 		}
 	}

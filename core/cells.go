@@ -10,6 +10,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 	"trustdesk/store"
 )
 
@@ -635,9 +636,9 @@ func (s *Service) checker() *crdt.Checker {
 // RulesSentence says a cell's rules in plain words: how many vouches let
 // someone in, and how many votes exclude someone.
 func RulesSentence(p crdt.Policy) string {
-	in := plural(p.AdmitVouches, "vouch", "vouches") + " to join"
+	in := words.Count(p.AdmitVouches, "vouch", "vouches") + " to join"
 	if p.ExcludeQuorum == 0 {
 		return in + "; a majority of the other members to exclude someone"
 	}
-	return in + "; " + plural(p.ExcludeQuorum, "vote", "votes") + " to exclude someone"
+	return in + "; " + words.Count(p.ExcludeQuorum, "vote", "votes") + " to exclude someone"
 }

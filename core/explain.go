@@ -12,17 +12,31 @@ import (
 	"trustdesk/export"
 	"trustdesk/export/qr"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 	"trustdesk/store"
 )
 
 // Explain turns an error from the service into one plain sentence that says
 // what happened and, where it helps, what to do next. It never uses the
-// words key, hash, signature or similar jargon.
+// words key, hash, signature or similar jargon ([words.Jargon]), and names
+// no command or button: the window and the command line add their own
+// hints with [words.WithHint].
 func Explain(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, say := range []func(error) string{explainPeople, explainCard, explainSyncFile, explainScan, explainCell, explainData} {
+		if s := say(err); s != "" {
+			return s
+		}
+	}
+	return words.Sentence(err.Error(), "")
+}
+
+// explainPeople says the errors about passphrases, names and contacts.
+func explainPeople(err error) string {
 	var amb *AmbiguousError
 	switch {
-	case err == nil:
-		return ""
 	case errors.As(err, &amb):
 		names := make([]string, len(amb.Candidates))
 		for i, c := range amb.Candidates {
@@ -32,11 +46,11 @@ func Explain(err error) string {
 	case errors.Is(err, ErrWrongPassphrase):
 		return "wrong passphrase"
 	case errors.Is(err, ErrNoIdentity):
-		return "There is no trustdesk identity here yet: make one with 'trustdesk init --name NAME'."
+		return "There is no trustdesk card here yet."
 	case errors.Is(err, ErrIdentityExists):
-		return "This place already holds a trustdesk identity; it was left untouched."
+		return "There is already a trustdesk card here; it was left untouched."
 	case errors.Is(err, ErrNotFound):
-		return "No contact matches that name; 'trustdesk contact list' shows who you have."
+		return "That person is not on this computer."
 	case errors.Is(err, ErrOwnCard):
 		return "That is your own card; ask the other person for theirs."
 	case errors.Is(err, ErrPassphraseMismatch):
@@ -45,6 +59,13 @@ func Explain(err error) string {
 		return "The passphrase is empty; choose one you can remember."
 	case errors.Is(err, ErrEmptyName):
 		return "The name is empty; type a name."
+	}
+	return ""
+}
+
+// explainCard says the errors about a card that was read.
+func explainCard(err error) string {
+	switch {
 	case errors.Is(err, identity.ErrPseudonym):
 		return "That name cannot be used: use 1 to 40 letters, digits or spaces, on one line."
 	case errors.Is(err, identity.ErrTooLarge):
@@ -57,6 +78,13 @@ func Explain(err error) string {
 		return "That card is not safe to use (it looks forged); do not trust it."
 	case errors.Is(err, identity.ErrMalformed):
 		return "That is not a complete trustdesk card; copy the whole text, starting with TD1, and try again."
+	}
+	return ""
+}
+
+// explainSyncFile says the errors about a sync file and whom it is from or for.
+func explainSyncFile(err error) string {
+	switch {
 	case errors.Is(err, export.ErrNotForYou):
 		return "This sync file is not meant for you: it was made for other people."
 	case errors.Is(err, export.ErrTooLarge):
@@ -77,6 +105,13 @@ func Explain(err error) string {
 		return "This sync file carries a cell you are not a member of, so it was refused; nothing was changed."
 	case errors.Is(err, ErrBusy):
 		return "Your cells changed on this computer while the sync file was being checked; nothing was changed. Take it in again."
+	}
+	return ""
+}
+
+// explainScan says the errors of the camera and of QR codes.
+func explainScan(err error) string {
+	switch {
 	case errors.Is(err, camera.ErrNoCamera):
 		return "No camera was found: connect one, or save the QR codes as pictures and open those instead."
 	case errors.Is(err, camera.ErrUnsupported):
@@ -89,8 +124,15 @@ func Explain(err error) string {
 		return "That is too large to show as QR codes; save it as a file instead."
 	case errors.Is(err, qr.ErrNotFrame), errors.Is(err, qr.ErrVersion), errors.Is(err, qr.ErrChecksum), errors.Is(err, qr.ErrMalformed), errors.Is(err, qr.ErrDamaged):
 		return "Those QR codes are not a complete, undamaged sync file; scan them again."
+	}
+	return ""
+}
+
+// explainCell says the errors about cells, guardians and ratings.
+func explainCell(err error) string {
+	switch {
 	case errors.Is(err, ErrNoSuchCell):
-		return "No cell matches that name; 'trustdesk cell list' shows your cells."
+		return "That cell is not on this computer."
 	case errors.Is(err, ErrNotInCell):
 		return "You are not a member of that cell, so you cannot do that there."
 	case errors.Is(err, ErrGuardians):
@@ -100,17 +142,24 @@ func Explain(err error) string {
 	case errors.Is(err, ErrNoPiece):
 		return "You hold no recovery piece for that person."
 	case errors.Is(err, ErrWhosePiece):
-		return "You hold recovery pieces for several people: say whose card to bring back with --for NAME."
+		return "You hold recovery pieces for several people."
 	case errors.Is(err, ErrNotRecovering):
-		return "This device is not getting a card back; 'trustdesk recover start --name NAME' starts that on a new device."
+		return "This device is not getting a card back."
 	case errors.Is(err, ErrReleaseUnverified):
 		return "Meet the person and compare the safety code of their temporary card first; only then help them get their card back."
 	case errors.Is(err, ErrNoSharedCell):
-		return "That person is in none of your cells: say which cells should see the rating."
+		return "You share no cell with that person."
+	}
+	return ""
+}
+
+// explainData says the errors about cell data, files and the disk.
+func explainData(err error) string {
+	switch {
 	case errors.Is(err, crdt.ErrNotAllowed):
-		return sentence("That is not possible in this cell", detail(err, crdt.ErrNotAllowed))
+		return words.Sentence("That is not possible in this cell", detail(err, crdt.ErrNotAllowed))
 	case errors.Is(err, crdt.ErrInvalid):
-		return sentence("That cannot be recorded", detail(err, crdt.ErrInvalid))
+		return words.Sentence("That cannot be recorded", detail(err, crdt.ErrInvalid))
 	case errors.Is(err, crdt.ErrTooComplex):
 		return "The file holds a cell that would take far too much work to check (it may have been made to slow trustdesk down), so it was refused; nothing was changed."
 	case errors.Is(err, crdt.ErrCouldNotCheck):
@@ -134,7 +183,7 @@ func Explain(err error) string {
 	case errors.Is(err, fs.ErrNotExist):
 		return "That file does not exist; check the name."
 	}
-	return sentence(err.Error(), "")
+	return ""
 }
 
 // detail returns what an error says after its sentinel's text.
@@ -144,15 +193,4 @@ func detail(err, sentinel error) string {
 		return msg[i+len(key):]
 	}
 	return ""
-}
-
-// sentence joins a statement and an optional detail into one sentence.
-func sentence(msg, detail string) string {
-	if detail != "" {
-		msg += ": " + detail
-	}
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	return strings.TrimSuffix(msg, ".") + "."
 }

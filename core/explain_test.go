@@ -28,23 +28,6 @@ func TestExplainFullDisk(t *testing.T) {
 	}
 }
 
-// Every reason an entry does not count reads in plain words.
-func TestReasonWords(t *testing.T) {
-	for _, r := range []crdt.Reason{crdt.ReasonMalformed, crdt.ReasonWrongCell, crdt.ReasonUnknownAuthor,
-		crdt.ReasonBadSignature, crdt.ReasonMissingPrev, crdt.ReasonNoAuthority, crdt.ReasonExcluded,
-		crdt.ReasonLeft, crdt.ReasonDuplicateFound, crdt.ReasonSuperseded} {
-		w := ReasonWords(r)
-		if w == string(r) {
-			t.Errorf("%q has no plain words", r)
-		}
-		for _, jargon := range []string{"key", "hash", "signature", "signed", "crdt", "prev", "automerge"} {
-			if strings.Contains(strings.ToLower(w), jargon) {
-				t.Errorf("%q reads %q, which says %q", r, w, jargon)
-			}
-		}
-	}
-}
-
 // A cell too costly to check is refused in its own words, not as damage.
 func TestExplainTooComplex(t *testing.T) {
 	got := Explain(fmt.Errorf("check cell data: %w", crdt.ErrTooComplex))

@@ -8,6 +8,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // What kinds of file [Inspect] recognises.
@@ -88,7 +89,7 @@ func inspectCell(ctx context.Context, checker *crdt.Checker, data []byte) (*Insp
 	rejected := map[crdt.StatementID]crdt.Rejected{}
 	for _, r := range st.Invalid {
 		if r.ID == (crdt.StatementID{}) {
-			in.Statements = append(in.Statements, StatementView{Kind: "unreadable", Reason: ReasonWords(r.Reason), Detail: r.Detail})
+			in.Statements = append(in.Statements, StatementView{Kind: "unreadable", Reason: words.Reason(r.Reason), Detail: r.Detail})
 			continue
 		}
 		rejected[r.ID] = r
@@ -97,7 +98,7 @@ func inspectCell(ctx context.Context, checker *crdt.Checker, data []byte) (*Insp
 		v := StatementView{ID: stm.ID(), Kind: stm.Kind.String(), Author: person(names, stm.Author), Counted: true}
 		if r, bad := rejected[stm.ID()]; bad {
 			v.Counted = false
-			v.Reason, v.Detail = ReasonWords(r.Reason), r.Detail
+			v.Reason, v.Detail = words.Reason(r.Reason), r.Detail
 		}
 		in.Statements = append(in.Statements, v)
 	}
@@ -109,31 +110,4 @@ func inspectCell(ctx context.Context, checker *crdt.Checker, data []byte) (*Insp
 func LooksLikeSyncFile(data []byte) bool {
 	t := bytes.TrimSpace(data)
 	return bytes.HasPrefix(t, []byte("age-encryption.org/")) || bytes.HasPrefix(t, []byte("-----BEGIN AGE ENCRYPTED FILE-----"))
-}
-
-// ReasonWords says in plain words why an entry of a cell does not count.
-func ReasonWords(r crdt.Reason) string {
-	switch r {
-	case crdt.ReasonMalformed:
-		return "it cannot be read"
-	case crdt.ReasonWrongCell:
-		return "it was made for another cell"
-	case crdt.ReasonUnknownAuthor:
-		return "its author's card is not in the cell"
-	case crdt.ReasonBadSignature:
-		return "it was altered, or is not by the person it names"
-	case crdt.ReasonMissingPrev:
-		return "it builds on an entry that has not arrived yet"
-	case crdt.ReasonNoAuthority:
-		return "its author was not allowed to do this at the time"
-	case crdt.ReasonExcluded:
-		return "its author was being voted out at the time"
-	case crdt.ReasonLeft:
-		return "its author was leaving the cell at the time"
-	case crdt.ReasonDuplicateFound:
-		return "it claims to start a cell that was already started"
-	case crdt.ReasonSuperseded:
-		return "a later rating by the same person replaces it"
-	}
-	return string(r)
 }

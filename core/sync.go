@@ -13,6 +13,7 @@ import (
 	"trustdesk/crdt"
 	"trustdesk/export"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 	"trustdesk/store"
 )
 
@@ -424,44 +425,30 @@ func (s *ImportSummary) String() string {
 			what = append(what, "new rules ("+RulesSentence(*c.Rules)+")")
 		}
 		if n := len(c.Invited); n > 0 {
-			what = append(what, plural(n, "person invited", "people invited"))
+			what = append(what, words.Count(n, "person invited", "people invited"))
 		}
 		if c.NewRatings > 0 {
-			what = append(what, plural(c.NewRatings, "new rating", "new ratings"))
+			what = append(what, words.Count(c.NewRatings, "new rating", "new ratings"))
 		}
 		if n := len(c.NewMembers); n > 0 {
-			what = append(what, plural(n, "new member", "new members"))
+			what = append(what, words.Count(n, "new member", "new members"))
 		}
 		for _, p := range c.Excluded {
 			what = append(what, p.Name+" excluded")
 		}
 		if n := len(c.Left); n > 0 {
-			what = append(what, plural(n, "departure", "departures"))
+			what = append(what, words.Count(n, "departure", "departures"))
 		}
 		if c.NewVotes > 0 {
-			what = append(what, plural(c.NewVotes, "vote to exclude", "votes to exclude"))
+			what = append(what, words.Count(c.NewVotes, "vote to exclude", "votes to exclude"))
 		}
 		if len(what) == 0 {
-			what = append(what, plural(c.NewStatements, "update", "updates"))
+			what = append(what, words.Count(c.NewStatements, "update", "updates"))
 		}
-		parts = append(parts, joinAnd(what)+" in "+c.Name)
+		parts = append(parts, words.JoinAnd(what)+" in "+c.Name)
 	}
 	parts = append(parts, s.recoveryPhrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-func joinAnd(parts []string) string {
-	if len(parts) <= 1 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // pendingImport is a checked sync file, ready to be applied.

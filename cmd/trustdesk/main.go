@@ -7,8 +7,6 @@ import (
 	"errors"
 	"os"
 
-	_ "a.trustdesk.internal/cleanlocale" // before the toolkit reads the locale
-
 	"trustdesk/app"
 	"trustdesk/crdt"
 	"trustdesk/internal/cli"

@@ -30,8 +30,11 @@
 // ([Decoder.AddFrame]). It skips unreadable images, duplicates and frames of
 // other transfers, refuses frames whose checksum or header does not hold up,
 // and reports progress ("37 of 52 frames") until the file is complete.
-// [Scan] runs that loop over a stream of camera pictures on all processors
-// and also recognizes a card held up instead of a sequence.
+// [Scan] is the one camera-scan loop of trustdesk (the command line, the
+// sync screen and the Meet in person screen all run it): it reads a stream
+// of pictures, or a [FrameSource] with [ScanCamera], until a sequence is
+// rebuilt or the code looked for (a card) is read, ends with its context,
+// and tells after every picture how it goes ([ScanUpdate]).
 // [Progress.Remaining] says how many more frames are needed, and
 // [RecentReads] tells when most recent pictures could not be read, so a
 // scanner can show [SteadierHint].

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -37,13 +38,17 @@ func TestScanSequence(t *testing.T) {
 	}()
 	var last Progress
 	calls := 0
-	res, err := Scan(context.Background(), images, func(p Progress) {
+	seen := func(u ScanUpdate) {
+		if u.Err != nil {
+			return
+		}
 		if calls == 0 {
 			close(firstFrame)
 		}
-		last = p
+		last = u.Progress
 		calls++
-	})
+	}
+	res, err := Scan(context.Background(), images, ScanOptions{Sequence: true, Code: anyCode, Seen: seen, Workers: runtime.GOMAXPROCS(0)})
 	if err != nil || !bytes.Equal(res.File, data) || res.Code != nil {
 		t.Fatalf("Scan: %v (file %d bytes, code %q)", err, len(res.File), res.Code)
 	}
@@ -57,7 +62,7 @@ func TestScanCard(t *testing.T) {
 	images := make(chan image.Image, 2)
 	images <- image.NewGray(image.Rect(0, 0, 64, 48))
 	images <- card
-	res, err := Scan(context.Background(), images, nil)
+	res, err := Scan(context.Background(), images, ScanOptions{Sequence: true, Code: anyCode})
 	if err != nil || string(res.Code) != cardText || res.File != nil {
 		t.Fatalf("Scan: %v, %q", err, res.Code)
 	}
@@ -69,14 +74,62 @@ func TestScanEnds(t *testing.T) {
 	img, _ := seq.Image(0, 2)
 	images <- img
 	close(images)
-	_, err := Scan(context.Background(), images, nil)
+	_, err := Scan(context.Background(), images, ScanOptions{Sequence: true})
 	if !errors.Is(err, ErrIncomplete) {
 		t.Fatalf("closed stream: %v", err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Scan(ctx, make(chan image.Image), nil); !errors.Is(err, context.Canceled) {
+	if _, err := Scan(ctx, make(chan image.Image), ScanOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// anyCode takes any code that is not a frame.
+func anyCode([]byte) bool { return true }
+
+// TestScanCardOnly looks for a card alone: a frame is not one, and a code
+// that Code turns down is passed over.
+func TestScanCardOnly(t *testing.T) {
+	seq, _ := Encode(make([]byte, 3000), Normal)
+	frame, _ := seq.Image(0, 2)
+	other, _ := CardImage("not a card", 3)
+	card, _ := CardImage(cardText, 3)
+	images := make(chan image.Image, 3)
+	images <- frame
+	images <- other
+	images <- card
+	var errs []error
+	res, err := Scan(context.Background(), images, ScanOptions{
+		Code: func(b []byte) bool { return string(b) == cardText },
+		Seen: func(u ScanUpdate) { errs = append(errs, u.Err) },
+	})
+	if err != nil || string(res.Code) != cardText {
+		t.Fatalf("Scan: %v, %q", err, res.Code)
+	}
+	if len(errs) != 3 || !errors.Is(errs[0], ErrNotFrame) || !errors.Is(errs[1], ErrNotFrame) || errs[2] != nil {
+		t.Fatalf("seen %v", errs)
+	}
+}
+
+// stoppedCamera is a camera that failed before showing anything.
+type stoppedCamera struct{ err error }
+
+func (c stoppedCamera) Frames() <-chan image.Image {
+	ch := make(chan image.Image)
+	close(ch)
+	return ch
+}
+func (c stoppedCamera) Err() error   { return c.err }
+func (c stoppedCamera) Close() error { return nil }
+
+func TestScanCameraStops(t *testing.T) {
+	broken := errors.New("camera unplugged")
+	if _, err := ScanCamera(context.Background(), stoppedCamera{broken}, ScanOptions{Sequence: true}); err != broken {
+		t.Fatalf("failed camera: %v", err)
+	}
+	if _, err := ScanCamera(context.Background(), stoppedCamera{}, ScanOptions{Sequence: true}); !errors.Is(err, ErrIncomplete) {
+		t.Fatalf("closed camera: %v", err)
 	}
 }

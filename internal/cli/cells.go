@@ -11,6 +11,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/crdt"
+	"trustdesk/internal/words"
 )
 
 func cellCommands() *command {
@@ -209,7 +210,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 	}
 	if verbose {
 		for _, r := range v.Invalid {
-			rj := rejectedJSON{Reason: core.ReasonWords(r.Reason), Detail: r.Detail}
+			rj := rejectedJSON{Reason: words.Reason(r.Reason), Detail: r.Detail}
 			if r.ID != (crdt.StatementID{}) {
 				rj.ID, rj.Kind, rj.Author = r.ID.String(), r.Kind.String(), r.Author.String()
 			}
@@ -230,51 +231,26 @@ func policyVotes(v *core.CellView, p crdt.Policy) int {
 	return n
 }
 
-// statusWords says a member's standing in plain words.
-func statusWords(s crdt.Status) string {
-	switch s {
-	case crdt.StatusMember:
-		return "member"
-	case crdt.StatusPending:
-		return "waiting for more vouches"
-	case crdt.StatusInvited:
-		return "invited, has not accepted yet"
-	case crdt.StatusExcluded:
-		return "excluded"
-	case crdt.StatusLeft:
-		return "left"
-	}
-	return string(s)
-}
-
-// countWords says "1 vote" or "3 votes".
-func countWords(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 func quorumWords(q int) string {
 	if q == 0 {
 		return "a majority of the other members"
 	}
-	return countWords(q, "vote", "votes")
+	return words.Count(q, "vote", "votes")
 }
 
 // printCell prints v under label, its name as [core.CellLabels] shows it.
 func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	fmt.Fprintf(w, "%s  (id %s)\n", label, v.ID)
 	if v.Me != crdt.StatusMember {
-		fmt.Fprintf(w, "You: %s\n", statusWords(v.Me))
+		fmt.Fprintf(w, "You: %s\n", words.Status(v.Me))
 	}
 	if v.Invitation {
 		fmt.Fprintf(w, "You are invited to this cell. Accept with: trustdesk cell join %s  (or turn it down: trustdesk cell decline %s)\n", v.ID, v.ID)
 	}
-	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", countWords(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
+	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
 	for _, m := range v.Members {
-		line := fmt.Sprintf("  %-24s %-10s", m.Name, statusWords(m.Status))
+		line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
 		if len(m.VouchedBy) > 0 {
 			line += " vouched for by " + names(m.VouchedBy)
 		} else {
@@ -288,7 +264,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	if len(v.Votes) > 0 {
 		fmt.Fprintln(w, "\nOpen votes to exclude:")
 		for _, vote := range v.Votes {
-			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, countWords(len(vote.Voters), "vote", "votes"), vote.Needed, names(vote.Voters))
+			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed, names(vote.Voters))
 		}
 	}
 	if len(v.PolicyVotes) > 0 {
@@ -308,7 +284,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 			if r.ID != (crdt.StatementID{}) {
 				id = r.ID.String()[:12] + " " + r.Kind.String()
 			}
-			fmt.Fprintf(w, "  %s: %s\n", id, core.ReasonWords(r.Reason))
+			fmt.Fprintf(w, "  %s: %s\n", id, words.Reason(r.Reason))
 		}
 	}
 }
@@ -362,7 +338,7 @@ func runCellList(r *runner, o *opts, args []string) error {
 						members++
 					}
 				}
-				fmt.Fprintf(w, "%-24s %-8s  %d members, you: %s\n", labels[v.ID], v.ID.String()[:8], members, statusWords(v.Me))
+				fmt.Fprintf(w, "%-24s %-8s  %d members, you: %s\n", labels[v.ID], v.ID.String()[:8], members, words.Status(v.Me))
 			}
 		})
 	})
@@ -459,7 +435,7 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 		}
 		for _, vote := range v.Votes {
 			if vote.Subject.ID == c.ID() {
-				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), v.Name, countWords(len(vote.Voters), "vote", "votes"), vote.Needed)
+				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), v.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed)
 			}
 		}
 		return nil
@@ -516,10 +492,10 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 				return err
 			}
 			if v.Policy != p {
-				fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), countWords(policyVotes(v, p), "vote", "votes"), v.PolicyVotesNeeded)
+				fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(v, p), "vote", "votes"), v.PolicyVotesNeeded)
 			}
 		}
-		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, countWords(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
+		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
 		return nil
 	})
 }

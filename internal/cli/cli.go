@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"trustdesk/core"
+	"trustdesk/internal/words"
 )
 
 // Env is what a command run sees of the world. Tests fill it in; [Main]
@@ -160,7 +161,7 @@ func Run(args []string, env *Env) int {
 	if len(args) == 0 {
 		home, err := resolveHome(o.home, env)
 		if err != nil {
-			fmt.Fprintln(env.Stderr, "trustdesk:", core.Explain(err))
+			fmt.Fprintln(env.Stderr, "trustdesk:", explain(err))
 			return 1
 		}
 		if env.OpenGUI == nil {
@@ -172,7 +173,7 @@ func Run(args []string, env *Env) int {
 			req.Passphrase = []byte(p)
 		}
 		if err := env.OpenGUI(req); err != nil {
-			fmt.Fprintln(env.Stderr, "trustdesk:", core.Explain(err))
+			fmt.Fprintln(env.Stderr, "trustdesk:", explain(err))
 			return 1
 		}
 		return 0
@@ -216,7 +217,7 @@ func Run(args []string, env *Env) int {
 	}
 	r.home, err = resolveHome(cmdOpts.home, env)
 	if err != nil {
-		fmt.Fprintln(env.Stderr, "trustdesk:", core.Explain(err))
+		fmt.Fprintln(env.Stderr, "trustdesk:", explain(err))
 		return 1
 	}
 	err = cmd.run(r, &cmdOpts, positional)
@@ -229,10 +230,24 @@ func Run(args []string, env *Env) int {
 		printCommand(env.Stderr, cmd, path, fs)
 		return 2
 	default:
-		fmt.Fprintln(env.Stderr, "trustdesk:", core.Explain(err))
+		fmt.Fprintln(env.Stderr, "trustdesk:", explain(err))
 		return 1
 	}
 }
+
+// hints say what to do next after an error, in commands to type; the
+// window has its own.
+var hints = []words.Hint{
+	{Err: core.ErrNoIdentity, Next: "make one with 'trustdesk init --name NAME'"},
+	{Err: core.ErrNotFound, Next: "'trustdesk contact list' shows who you have"},
+	{Err: core.ErrNoSuchCell, Next: "'trustdesk cell list' shows your cells"},
+	{Err: core.ErrNoSharedCell, Next: "say which cells should see the rating with --cell"},
+	{Err: core.ErrWhosePiece, Next: "say whose card to bring back with --for NAME"},
+	{Err: core.ErrNotRecovering, Next: "'trustdesk recover start --name NAME' starts that on a new device"},
+}
+
+// explain says err in one plain sentence, with what to do next.
+func explain(err error) string { return words.WithHint(core.Explain(err), err, hints) }
 
 func isHelp(s string) bool { return s == "-h" || s == "--help" || s == "-help" || s == "help" }
 

@@ -16,6 +16,7 @@ import (
 	"trustdesk/camera"
 	"trustdesk/core"
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 )
 
 // cardPixelsPerModule makes a card's QR code about 300 pixels wide.
@@ -118,50 +119,48 @@ func runScan(r *runner, o *opts, args []string) error {
 		}
 		defer cam.Close()
 		fmt.Fprintf(r.env.Stderr, "Scanning with %s. Hold the code in front of the camera; Ctrl-C stops.\n", cam.Name())
-		var d qr.Decoder
-		var recent qr.RecentReads
-		last := ""
-		for img := range cam.Frames() {
-			p, err := d.AddImage(img)
-			recent.Add(!errors.Is(err, qr.ErrNoCode))
-			if errors.Is(err, qr.ErrNotFrame) {
-				text, err := qr.ReadImage(img)
-				if err != nil || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(string(text))), "TD") {
-					continue
+		last, shown := "", false
+		res, err := qr.ScanCamera(context.Background(), cam, qr.ScanOptions{
+			Sequence: true,
+			Code:     looksLikeCard,
+			Seen: func(u qr.ScanUpdate) {
+				if msg := scanStatus(u.Progress, u.Struggling); msg != last {
+					// Pad with spaces over a longer line before it.
+					fmt.Fprintf(r.env.Stderr, "\r%-*s", len(last), msg)
+					last, shown = msg, true
 				}
-				res, err := s.AddContact(string(text), "", o.verified)
-				if err != nil {
-					return err
-				}
-				j := toContactJSON(res.Contact)
-				return r.out(o.json, scanJSON{Kind: "card", Contact: &j}, func(w io.Writer) {
-					fmt.Fprintf(w, "Added %s (%s). Compare the safety code: trustdesk contact show %q\n", res.Contact.Name(), res.Contact.Verified.Words(), res.Contact.Name())
-				})
-			}
-			if msg := scanStatus(p, recent.Struggling()); msg != last {
-				// Pad with spaces over a longer line before it.
-				fmt.Fprintf(r.env.Stderr, "\r%-*s", len(last), msg)
-				last = msg
-			}
-			if p.Done {
-				fmt.Fprintln(r.env.Stderr)
-				data, err := d.Bytes()
-				if err != nil {
-					return err
-				}
-				sum, err := s.Import(context.Background(), data)
-				if err != nil {
-					return err
-				}
-				j := toImportJSON(sum)
-				return r.out(o.json, scanJSON{Kind: "sync file", Import: &j}, func(w io.Writer) { fmt.Fprintf(w, "%s.\n", capitalize(sum.String())) })
-			}
+			},
+		})
+		if shown {
+			fmt.Fprintln(r.env.Stderr)
 		}
-		if err := cam.Err(); err != nil {
+		switch {
+		case errors.Is(err, qr.ErrIncomplete):
+			return errors.New("the camera stopped before anything was read")
+		case err != nil:
+			return err
+		case res.Code != nil:
+			c, err := s.AddContact(string(res.Code), "", o.verified)
+			if err != nil {
+				return err
+			}
+			j := toContactJSON(c.Contact)
+			return r.out(o.json, scanJSON{Kind: "card", Contact: &j}, func(w io.Writer) {
+				fmt.Fprintf(w, "Added %s (%s). Compare the safety code: trustdesk contact show %q\n", c.Contact.Name(), c.Contact.Verified.Words(), c.Contact.Name())
+			})
+		}
+		sum, err := s.Import(context.Background(), res.File)
+		if err != nil {
 			return err
 		}
-		return errors.New("the camera stopped before anything was read")
+		j := toImportJSON(sum)
+		return r.out(o.json, scanJSON{Kind: "sync file", Import: &j}, func(w io.Writer) { fmt.Fprintln(w, words.Sentence(sum.String(), "")) })
 	})
+}
+
+// looksLikeCard reports whether a code's text starts like a card.
+func looksLikeCard(text []byte) bool {
+	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(string(text))), "TD")
 }
 
 // scanStatus is the line scan keeps up to date while it reads a sequence:

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"trustdesk/core"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
@@ -109,7 +110,7 @@ func printScore(w io.Writer, sc *reputation.Score) {
 		for _, e := range sc.Ratings {
 			why := ""
 			if e.Why != "" {
-				why = " — " + e.Why
+				why = " — " + words.Why(e.Why)
 			}
 			counts := fmt.Sprintf("%.0f%%", 100*e.Weight)
 			if e.Weight > 0 && e.Weight < 0.005 {
@@ -133,7 +134,7 @@ func printScore(w io.Writer, sc *reputation.Score) {
 	if len(sc.VouchedFor) > 0 {
 		fmt.Fprintln(w, "\n  Vouched for:")
 		for _, v := range sc.VouchedFor {
-			fmt.Fprintf(w, "    %-24s %s\n", v.Name, v.Status)
+			fmt.Fprintf(w, "    %-24s %s\n", v.Name, words.Status(v.Status))
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/export"
+	"trustdesk/internal/words"
 )
 
 func exportCommand() *command {
@@ -217,7 +218,7 @@ func runImport(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
-		return r.out(o.json, toImportJSON(sum), func(w io.Writer) { fmt.Fprintf(w, "%s.\n", capitalize(sum.String())) })
+		return r.out(o.json, toImportJSON(sum), func(w io.Writer) { fmt.Fprintln(w, words.Sentence(sum.String(), "")) })
 	})
 }
 
@@ -308,13 +309,6 @@ func inspectForeignSyncFile(r *runner, o *opts, data []byte) error {
 		}
 		fmt.Fprintf(w, "%s (%d bytes) that is not meant for this card: it was made for other people, at most %d of them (the number is rounded up on purpose). Only they can open it.\n", form, info.Size, info.Slots)
 	})
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // exportQR writes an export as QR frames.

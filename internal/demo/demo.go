@@ -21,6 +21,8 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/crdt"
+	"trustdesk/internal/words"
+	"trustdesk/reputation"
 )
 
 // Passphrase is the passphrase that seals a demo home made by the
@@ -501,123 +503,9 @@ type step struct {
 	do  func() error
 }
 
-// script plays the eight months of the story, day by day.
+// script plays the eight months of the story, day by day, then today.
 func (w *demoWorld) script() error {
-	nm, rs, cv := demoNightMarket, demoRideShare, demoClinic
-	rate := func(rater, cell, subject string, safety, reliability int, tags, note string) func() error {
-		return func() error { return w.rate(rater, cell, subject, safety, reliability, tags, note) }
-	}
-	admit := func(voucher, cell, newcomer string) func() error {
-		return func() error { return w.admit(voucher, cell, newcomer) }
-	}
-	vote := func(voter, cell, subject string) func() error {
-		return func() error { return w.vote(voter, cell, subject) }
-	}
-	meet := func(a, b string) func() error {
-		return func() error {
-			pa, pb, err := w.twoPeople(a, b)
-			if err != nil {
-				return err
-			}
-			return w.meet(pa, pb)
-		}
-	}
-	found := func(founder, name string) func() error {
-		return func() error { return w.found(founder, name) }
-	}
-	ring := func(day int) []step {
-		var out []step
-		for i, fake := range demoRing {
-			out = append(out, step{day + i/2, admit(demoRingLeader, nm, fake)})
-		}
-		for i, fake := range demoRing {
-			out = append(out,
-				step{day + 3 + i/2, rate(fake, nm, demoRingLeader, 5, 5, "honest,fair prices", "Best prices in the market, a really honest guy!")},
-				step{day + 4 + i/2, rate(fake, nm, demoSmeared, 1, 1, "cheats,unsafe", "Sells stale bread and cheats on the weight. Stay away from her!")},
-			)
-		}
-		return out
-	}
-
-	steps := []step{
-		// Spring: Ines starts the night market group and brings in Mara.
-		{0, found("Ines", nm)},
-		{0, admit("Ines", nm, demoViewer)},
-		{2, admit("Ines", nm, demoSmeared)},
-		{3, meet(demoViewer, demoSmeared)},
-		{4, admit("Ines", nm, demoExcluded)},
-		{8, found("Dario", rs)},
-		{8, admit("Dario", rs, demoViewer)},
-		{9, admit("Dario", rs, "Sol")},
-		{10, admit(demoSmeared, nm, "Felix")},
-		{14, admit(demoViewer, nm, "Priya")},
-		{15, found("Noor", cv)},
-		{15, admit("Noor", cv, demoViewer)},
-		{18, admit("Noor", cv, "Omar")},
-		{20, rate(demoViewer, nm, demoSmeared, 5, 5, "fair prices,kind", "Lent me her scale when mine broke. Knows everyone at the market.")},
-		{25, rate("Priya", nm, demoExcluded, 2, 3, "pushy", "Put his crates across the front of my stall and laughed when I asked him to move them.")},
-		{30, admit("Dario", rs, "June")},
-		{30, rate("Ines", nm, "Felix", 4, 4, "helpful", "Helped carry the awning in the rain.")},
-		{32, meet(demoViewer, "June")},
-		{35, admit(demoViewer, cv, "June")},
-		{35, rate(demoSmeared, nm, demoExcluded, 2, 1, "money,no-show", "Kept the money we pooled for the shared tarp and never bought it.")},
-		{40, admit("Sol", rs, demoFlagged)},
-		{40, rate("Felix", nm, demoSmeared, 5, 5, "fair prices", "")},
-		{40, rate("Noor", cv, "Omar", 5, 5, "reliable", "Covered three night shifts at short notice.")},
-		{45, admit("Dario", rs, "Amir")},
-		{45, rate(demoExcluded, nm, "Priya", 1, 1, "", "Complains about everything.")},
-		{48, rate(demoViewer, nm, demoExcluded, 1, 2, "aggressive", "Grabbed my arm hard during the argument over the tarp money.")},
-		{50, rate("June", rs, "Sol", 5, 5, "patient,on time", "Waited twenty minutes when my shift ran late.")},
-		// Early summer: the night market votes Tomas out.
-		{50, vote(demoSmeared, nm, demoExcluded)},
-		{51, vote("Priya", nm, demoExcluded)},
-		{52, vote(demoViewer, nm, demoExcluded)},
-		{55, admit(demoViewer, rs, "Felix")},
-		{60, admit("Felix", nm, demoRingLeader)},
-		{60, admit("Omar", cv, "Lev")},
-		{60, rate(demoViewer, rs, demoFlagged, 4, 4, "on time", "Fine ride to the market, on time.")},
-		{65, rate("Sol", rs, demoFlagged, 4, 4, "careful driver", "Careful driver, clean car.")},
-		{70, rate(demoRingLeader, nm, "Felix", 4, 4, "", "Good neighbour.")},
-		{70, rate("Amir", rs, "Dario", 5, 5, "organised,fair", "Organises everything and is fair with the fuel money.")},
-		{70, rate("Omar", cv, "Lev", 4, 5, "reliable", "Learns fast, never late.")},
-		{75, rate(demoSmeared, nm, demoRingLeader, 2, 2, "pushy", "Pushed me hard to give him my corner spot and got in my face when I said no.")},
-		{80, rate(demoViewer, rs, "Dario", 5, 5, "organised", "Always finds a seat for everyone.")},
-		{85, rate(demoViewer, cv, "Noor", 5, 5, "kind,organised", "Keeps the whole clinic going.")},
-		{90, rate("Dario", rs, "June", 5, 4, "friendly", "")},
-		{95, rate("Ines", nm, demoRingLeader, 2, 3, "threats", "Threatened a new vendor who sold cheaper than him.")},
-		{100, admit(demoViewer, cv, "Priya")},
-		{100, rate(demoFlagged, rs, "Amir", 3, 3, "", "")},
-		{105, rate("Lev", cv, "June", 5, 5, "kind", "Stayed late to help me with the intake forms.")},
-		{110, rate("Priya", nm, demoRingLeader, 1, 2, "followed me", "Followed me to the bus stop after we argued about space.")},
-		{120, rate("Ines", nm, demoSmeared, 5, 4, "on time", "Always on time for the Friday setup.")},
-		{130, rate("Priya", nm, demoSmeared, 5, 5, "kind", "")},
-		{130, rate("Felix", rs, "Sol", 4, 5, "on time", "")},
-		{140, rate("June", cv, "Omar", 4, 4, "", "Good with the kids in the waiting room.")},
-		{112, rate(demoSmeared, nm, "Ines", 5, 5, "fair,organised", "Sorted out the stall rota without a single argument.")},
-		{118, rate("June", rs, "Dario", 5, 4, "careful driver", "Drives carefully, even when we are late.")},
-		{125, rate("Sol", rs, "Amir", 4, 4, "on time", "")},
-		{135, rate("Priya", cv, "Noor", 5, 5, "kind", "Taught me how to calm people in the waiting room.")},
-		{145, rate("June", rs, "Amir", 4, 3, "friendly", "Chatty, but always there when he says he will be.")},
-		{150, rate(demoViewer, nm, "Priya", 5, 5, "helpful", "Swapped stalls with me when I needed shade for the fruit.")},
-		{160, rate("Ines", nm, "Priya", 4, 5, "", "")},
-		{175, rate("Priya", nm, "Ines", 4, 5, "helpful", "")},
-		{185, rate("June", cv, "Noor", 4, 5, "", "")},
-		// Autumn: Kit turns dangerous.
-		{165, rate("June", rs, demoFlagged, 2, 3, "detour,night", "Took a long detour at night and would not stop where I asked.")},
-		{170, rate("Noor", cv, "Priya", 5, 5, "calm", "Calm with frightened patients.")},
-		{190, rate("Dario", rs, demoFlagged, 1, 2, "drunk driving", "Smelled of drink behind the wheel. We took the keys.")},
-		{200, rate("Omar", cv, demoViewer, 5, 5, "reliable", "Mara never misses her Tuesday shift.")},
-		{210, rate("Amir", rs, demoFlagged, 2, 2, "shouting", "Shouted at a passenger who asked to open the window.")},
-	}
-	// Late autumn: six new accounts appear around Rook.
-	steps = append(steps, ring(212)...)
-	steps = append(steps,
-		step{220, vote("Dario", rs, demoFlagged)},
-		step{222, vote("June", rs, demoFlagged)},
-		step{225, rate(demoViewer, nm, "Felix", 4, 3, "friendly", "Friendly, but forgot to hand over the cash float twice.")},
-		step{228, rate(demoFlagged, rs, "Dario", 1, 1, "", "Liar. Spreads rumours about me.")},
-		step{232, rate("Noor", cv, "Lev", 3, 2, "late", "Missed two Saturday shifts without telling anyone.")},
-	)
+	steps := w.story()
 	slices.SortStableFunc(steps, func(a, b step) int { return a.day - b.day })
 	for i, st := range steps {
 		w.tell(st.day)
@@ -626,12 +514,15 @@ func (w *demoWorld) script() error {
 			return err
 		}
 	}
+	return w.today()
+}
 
-	// Today: everything reaches Mara, who then blocks Kit and pastes the
-	// card Hana sent her.
+// today brings everything to Mara, who then blocks Kit and pastes the
+// card Hana sent her.
+func (w *demoWorld) today() error {
 	w.tell(238)
 	w.day(238, 18)
-	for _, name := range []string{nm, rs, cv} {
+	for _, name := range []string{demoNightMarket, demoRideShare, demoClinic} {
 		if err := w.flush(w.cells[name], true); err != nil {
 			return err
 		}
@@ -648,6 +539,137 @@ func (w *demoWorld) script() error {
 		return err
 	}
 	return nil
+}
+
+// story is the script's steps, in the order they were written: spring,
+// summer, autumn, then the ring of fake accounts and the last weeks.
+func (w *demoWorld) story() []step {
+	nm, rs, cv := demoNightMarket, demoRideShare, demoClinic
+	steps := []step{
+		// Spring: Ines starts the night market group and brings in Mara.
+		{0, w.foundStep("Ines", nm)},
+		{0, w.admitStep("Ines", nm, demoViewer)},
+		{2, w.admitStep("Ines", nm, demoSmeared)},
+		{3, w.meetStep(demoViewer, demoSmeared)},
+		{4, w.admitStep("Ines", nm, demoExcluded)},
+		{8, w.foundStep("Dario", rs)},
+		{8, w.admitStep("Dario", rs, demoViewer)},
+		{9, w.admitStep("Dario", rs, "Sol")},
+		{10, w.admitStep(demoSmeared, nm, "Felix")},
+		{14, w.admitStep(demoViewer, nm, "Priya")},
+		{15, w.foundStep("Noor", cv)},
+		{15, w.admitStep("Noor", cv, demoViewer)},
+		{18, w.admitStep("Noor", cv, "Omar")},
+		{20, w.rateStep(demoViewer, nm, demoSmeared, 5, 5, "fair prices,kind", "Lent me her scale when mine broke. Knows everyone at the market.")},
+		{25, w.rateStep("Priya", nm, demoExcluded, 2, 3, "pushy", "Put his crates across the front of my stall and laughed when I asked him to move them.")},
+		{30, w.admitStep("Dario", rs, "June")},
+		{30, w.rateStep("Ines", nm, "Felix", 4, 4, "helpful", "Helped carry the awning in the rain.")},
+		{32, w.meetStep(demoViewer, "June")},
+		{35, w.admitStep(demoViewer, cv, "June")},
+		{35, w.rateStep(demoSmeared, nm, demoExcluded, 2, 1, "money,no-show", "Kept the money we pooled for the shared tarp and never bought it.")},
+		{40, w.admitStep("Sol", rs, demoFlagged)},
+		{40, w.rateStep("Felix", nm, demoSmeared, 5, 5, "fair prices", "")},
+		{40, w.rateStep("Noor", cv, "Omar", 5, 5, "reliable", "Covered three night shifts at short notice.")},
+		{45, w.admitStep("Dario", rs, "Amir")},
+		{45, w.rateStep(demoExcluded, nm, "Priya", 1, 1, "", "Complains about everything.")},
+		{48, w.rateStep(demoViewer, nm, demoExcluded, 1, 2, "aggressive", "Grabbed my arm hard during the argument over the tarp money.")},
+		{50, w.rateStep("June", rs, "Sol", 5, 5, "patient,on time", "Waited twenty minutes when my shift ran late.")},
+		// Early summer: the night market votes Tomas out.
+		{50, w.voteStep(demoSmeared, nm, demoExcluded)},
+		{51, w.voteStep("Priya", nm, demoExcluded)},
+		{52, w.voteStep(demoViewer, nm, demoExcluded)},
+		{55, w.admitStep(demoViewer, rs, "Felix")},
+		{60, w.admitStep("Felix", nm, demoRingLeader)},
+		{60, w.admitStep("Omar", cv, "Lev")},
+		{60, w.rateStep(demoViewer, rs, demoFlagged, 4, 4, "on time", "Fine ride to the market, on time.")},
+		{65, w.rateStep("Sol", rs, demoFlagged, 4, 4, "careful driver", "Careful driver, clean car.")},
+		{70, w.rateStep(demoRingLeader, nm, "Felix", 4, 4, "", "Good neighbour.")},
+		{70, w.rateStep("Amir", rs, "Dario", 5, 5, "organised,fair", "Organises everything and is fair with the fuel money.")},
+		{70, w.rateStep("Omar", cv, "Lev", 4, 5, "reliable", "Learns fast, never late.")},
+		{75, w.rateStep(demoSmeared, nm, demoRingLeader, 2, 2, "pushy", "Pushed me hard to give him my corner spot and got in my face when I said no.")},
+		{80, w.rateStep(demoViewer, rs, "Dario", 5, 5, "organised", "Always finds a seat for everyone.")},
+		{85, w.rateStep(demoViewer, cv, "Noor", 5, 5, "kind,organised", "Keeps the whole clinic going.")},
+		{90, w.rateStep("Dario", rs, "June", 5, 4, "friendly", "")},
+		{95, w.rateStep("Ines", nm, demoRingLeader, 2, 3, "threats", "Threatened a new vendor who sold cheaper than him.")},
+		{100, w.admitStep(demoViewer, cv, "Priya")},
+		{100, w.rateStep(demoFlagged, rs, "Amir", 3, 3, "", "")},
+		{105, w.rateStep("Lev", cv, "June", 5, 5, "kind", "Stayed late to help me with the intake forms.")},
+		{110, w.rateStep("Priya", nm, demoRingLeader, 1, 2, "followed me", "Followed me to the bus stop after we argued about space.")},
+		{120, w.rateStep("Ines", nm, demoSmeared, 5, 4, "on time", "Always on time for the Friday setup.")},
+		{130, w.rateStep("Priya", nm, demoSmeared, 5, 5, "kind", "")},
+		{130, w.rateStep("Felix", rs, "Sol", 4, 5, "on time", "")},
+		{140, w.rateStep("June", cv, "Omar", 4, 4, "", "Good with the kids in the waiting room.")},
+		{112, w.rateStep(demoSmeared, nm, "Ines", 5, 5, "fair,organised", "Sorted out the stall rota without a single argument.")},
+		{118, w.rateStep("June", rs, "Dario", 5, 4, "careful driver", "Drives carefully, even when we are late.")},
+		{125, w.rateStep("Sol", rs, "Amir", 4, 4, "on time", "")},
+		{135, w.rateStep("Priya", cv, "Noor", 5, 5, "kind", "Taught me how to calm people in the waiting room.")},
+		{145, w.rateStep("June", rs, "Amir", 4, 3, "friendly", "Chatty, but always there when he says he will be.")},
+		{150, w.rateStep(demoViewer, nm, "Priya", 5, 5, "helpful", "Swapped stalls with me when I needed shade for the fruit.")},
+		{160, w.rateStep("Ines", nm, "Priya", 4, 5, "", "")},
+		{175, w.rateStep("Priya", nm, "Ines", 4, 5, "helpful", "")},
+		{185, w.rateStep("June", cv, "Noor", 4, 5, "", "")},
+		// Autumn: Kit turns dangerous.
+		{165, w.rateStep("June", rs, demoFlagged, 2, 3, "detour,night", "Took a long detour at night and would not stop where I asked.")},
+		{170, w.rateStep("Noor", cv, "Priya", 5, 5, "calm", "Calm with frightened patients.")},
+		{190, w.rateStep("Dario", rs, demoFlagged, 1, 2, "drunk driving", "Smelled of drink behind the wheel. We took the keys.")},
+		{200, w.rateStep("Omar", cv, demoViewer, 5, 5, "reliable", "Mara never misses her Tuesday shift.")},
+		{210, w.rateStep("Amir", rs, demoFlagged, 2, 2, "shouting", "Shouted at a passenger who asked to open the window.")},
+	}
+	// Late autumn: six new accounts appear around Rook.
+	steps = append(steps, w.ringSteps(212)...)
+	steps = append(steps,
+		step{220, w.voteStep("Dario", rs, demoFlagged)},
+		step{222, w.voteStep("June", rs, demoFlagged)},
+		step{225, w.rateStep(demoViewer, nm, "Felix", 4, 3, "friendly", "Friendly, but forgot to hand over the cash float twice.")},
+		step{228, w.rateStep(demoFlagged, rs, "Dario", 1, 1, "", "Liar. Spreads rumours about me.")},
+		step{232, w.rateStep("Noor", cv, "Lev", 3, 2, "late", "Missed two Saturday shifts without telling anyone.")},
+	)
+	return steps
+}
+
+// The steps of the story: each does one thing on its day.
+
+func (w *demoWorld) rateStep(rater, cell, subject string, safety, reliability int, tags, note string) func() error {
+	return func() error { return w.rate(rater, cell, subject, safety, reliability, tags, note) }
+}
+
+func (w *demoWorld) admitStep(voucher, cell, newcomer string) func() error {
+	return func() error { return w.admit(voucher, cell, newcomer) }
+}
+
+func (w *demoWorld) voteStep(voter, cell, subject string) func() error {
+	return func() error { return w.vote(voter, cell, subject) }
+}
+
+func (w *demoWorld) foundStep(founder, name string) func() error {
+	return func() error { return w.found(founder, name) }
+}
+
+func (w *demoWorld) meetStep(a, b string) func() error {
+	return func() error {
+		pa, pb, err := w.twoPeople(a, b)
+		if err != nil {
+			return err
+		}
+		return w.meet(pa, pb)
+	}
+}
+
+// ringSteps are the fake accounts around Rook from day on: admitted, then
+// praising him and smearing Bea.
+func (w *demoWorld) ringSteps(day int) []step {
+	nm := demoNightMarket
+	var out []step
+	for i, fake := range demoRing {
+		out = append(out, step{day + i/2, w.admitStep(demoRingLeader, nm, fake)})
+	}
+	for i, fake := range demoRing {
+		out = append(out,
+			step{day + 3 + i/2, w.rateStep(fake, nm, demoRingLeader, 5, 5, "honest,fair prices", "Best prices in the market, a really honest guy!")},
+			step{day + 4 + i/2, w.rateStep(fake, nm, demoSmeared, 1, 1, "cheats,unsafe", "Sells stale bread and cheats on the weight. Stay away from her!")},
+		)
+	}
+	return out
 }
 
 // describe checks the world came out as the story says and tells it.
@@ -679,9 +701,35 @@ func (w *demoWorld) describe() (*World, error) {
 			d.Verified = append(d.Verified, c.Name())
 		}
 	}
-	nm, err := v.FindCell(demoNightMarket)
+	if err := w.checkExclusion(d); err != nil {
+		return nil, err
+	}
+	rep, err := v.Reputation()
 	if err != nil {
 		return nil, err
+	}
+	kit := rep.Person(w.people[demoFlagged].s.Card().ID().String())
+	if kit == nil || kit.Flags < 2 {
+		return nil, errors.New("the flags did not come through")
+	}
+	kitVoters, more, err := w.openVote()
+	if err != nil {
+		return nil, err
+	}
+	ring, err := w.ringWeight(rep)
+	if err != nil {
+		return nil, err
+	}
+	d.Story = w.tellStory(d, kit.Flags, kitVoters, more, ring)
+	return d, nil
+}
+
+// checkExclusion checks that Tomas was voted out of the night market and
+// notes by whom.
+func (w *demoWorld) checkExclusion(d *World) error {
+	nm, err := w.viewer.s.FindCell(demoNightMarket)
+	if err != nil {
+		return err
 	}
 	for _, m := range nm.Members {
 		if m.Name == demoExcluded && m.Status == crdt.StatusExcluded {
@@ -691,37 +739,39 @@ func (w *demoWorld) describe() (*World, error) {
 		}
 	}
 	if len(d.ExcludedBy) == 0 {
-		return nil, errors.New("the exclusion did not happen")
+		return errors.New("the exclusion did not happen")
 	}
 	d.ExcludedFrom = demoNightMarket
 	d.ExcludedOn = w.excludedOn
-	rep, err := v.Reputation()
+	return nil
+}
+
+// openVote checks that the vote to exclude Kit is still open and returns
+// who voted and how many more votes would decide it.
+func (w *demoWorld) openVote() (voters []string, more int, err error) {
+	rs, err := w.viewer.s.FindCell(demoRideShare)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	kit := rep.Person(w.people[demoFlagged].s.Card().ID().String())
-	if kit == nil || kit.Flags < 2 {
-		return nil, errors.New("the flags did not come through")
-	}
-	rs, err := v.FindCell(demoRideShare)
-	if err != nil {
-		return nil, err
-	}
-	var kitVoters []string
 	need := 0
 	for _, vote := range rs.Votes {
 		if vote.Subject.Name == demoFlagged {
 			for _, p := range vote.Voters {
-				kitVoters = append(kitVoters, p.Name)
+				voters = append(voters, p.Name)
 			}
 			need = vote.Needed
 		}
 	}
-	more := need - len(kitVoters)
-	if len(kitVoters) == 0 || more <= 0 {
-		return nil, errors.New("the vote on Kit did not stay open")
+	more = need - len(voters)
+	if len(voters) == 0 || more <= 0 {
+		return nil, 0, errors.New("the vote on Kit did not stay open")
 	}
-	// What one ring rating weighs, next to the viewer's own rating.
+	return voters, more, nil
+}
+
+// ringWeight is what one ring rating of Bea weighs next to the viewer's
+// own rating of her.
+func (w *demoWorld) ringWeight(rep *reputation.Result) (float64, error) {
 	var ring, mine float64
 	for _, e := range rep.Person(w.people[demoSmeared].s.Card().ID().String()).Ratings {
 		switch {
@@ -732,30 +782,33 @@ func (w *demoWorld) describe() (*World, error) {
 		}
 	}
 	if mine == 0 {
-		return nil, errors.New("the viewer's rating of Bea does not count")
+		return 0, errors.New("the viewer's rating of Bea does not count")
 	}
+	return ring / mine, nil
+}
 
-	d.Story = []string{
+// tellStory tells the world in five paragraphs.
+func (w *demoWorld) tellStory(d *World, kitFlags int, kitVoters []string, more int, ring float64) []string {
+	return []string{
 		fmt.Sprintf("You are %s. Since %s you have sold fruit at the night market, shared rides to work and volunteered at the clinic. "+
 			"You belong to three cells: %s (started by Ines), %s (started by Dario) and %s (started by Noor). "+
 			"You met %s in person and checked their cards; the others you know through your cells.",
-			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, joinAnd(d.Verified)),
+			demoViewer, w.start.Format("January"), demoNightMarket, demoRideShare, demoClinic, words.JoinAnd(d.Verified)),
 		fmt.Sprintf("Look first at %s, excluded from %s in %s by the votes of %s, after he kept the group's money and grabbed your arm.",
-			demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), joinAnd(d.ExcludedBy)),
+			demoExcluded, demoNightMarket, d.ExcludedOn.Format("January"), words.JoinAnd(d.ExcludedBy)),
 		fmt.Sprintf("%s is flagged unsafe: %d people you trust felt unsafe riding with %s in the last two years. "+
 			"%s voted to exclude %s from %s; %s would decide it, and yours could be one. "+
 			"You blocked %s, so %s gets nothing from you, and the angry rating %s gave Dario counts for nothing.",
-			demoFlagged, kit.Flags, demoFlagged, joinAnd(kitVoters), demoFlagged, demoRideShare, plural(more, "more vote", "more votes"),
+			demoFlagged, kitFlags, demoFlagged, words.JoinAnd(kitVoters), demoFlagged, demoRideShare, words.Count(more, "more vote", "more votes"),
 			demoFlagged, demoFlagged, demoFlagged),
 		fmt.Sprintf("Last month six new accounts (%s) joined %s, all vouched for by %s. They all gave %s 5 out of 5 and called %s a cheat. "+
 			"Only %s, whom people you trust found unsafe, vouches for them, so each of their ratings of %s counts %s as much as your own, "+
 			"and their praise of %s counts for nothing: nobody can raise the person who let them in.",
 			strings.Join(demoRing, ", "), demoNightMarket, demoRingLeader, demoRingLeader, demoSmeared,
-			demoRingLeader, demoSmeared, percentWords(ring/mine), demoRingLeader),
+			demoRingLeader, demoSmeared, percentWords(ring), demoRingLeader),
 		fmt.Sprintf("%s sent you her card in a message. You have not met her yet, so she is not verified: "+
 			"meet her and compare the safety code before you vouch for her anywhere.", demoPasted),
 	}
-	return d, nil
 }
 
 // percentWords writes a share as a whole percentage, or "less than 1%".
@@ -764,22 +817,4 @@ func percentWords(f float64) string {
 		return "less than 1%"
 	}
 	return fmt.Sprintf("%.0f%%", 100*f)
-}
-
-// joinAnd joins parts as "a, b and c". (It and plural copy core's helpers of
-// the same names until one vocabulary package serves the app, the command
-// line and the demo.)
-func joinAnd(parts []string) string {
-	if len(parts) <= 1 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-// plural writes n with the word in one or many, as "1 vote" or "2 votes".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

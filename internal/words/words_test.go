@@ -1,0 +1,188 @@
+package words_test
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"trustdesk/camera"
+	"trustdesk/core"
+	"trustdesk/crdt"
+	"trustdesk/export"
+	"trustdesk/export/qr"
+	"trustdesk/identity"
+	"trustdesk/internal/words"
+	"trustdesk/reputation"
+	"trustdesk/store"
+)
+
+// TestJargonPattern checks the pattern itself, so no scan can pass by
+// matching nothing.
+func TestJargonPattern(t *testing.T) {
+	for _, s := range []string{"your key", "Keys", "a HASH", "CRDT", "age", "the bundle", "Signature", "signed", "automerge"} {
+		if !words.Jargon.MatchString(s) {
+			t.Errorf("%q is not caught", s)
+		}
+	}
+	for _, s := range []string{"monkey", "keyboard", "page", "message", "agenda", "usage", "a stage", "hashtag", "assigned"} {
+		if words.Jargon.MatchString(s) {
+			t.Errorf("%q is caught", s)
+		}
+	}
+}
+
+// TestNoJargonInErrors checks the sentence for every error the window and
+// the command line can meet, bare and wrapped.
+func TestNoJargonInErrors(t *testing.T) {
+	errs := []error{
+		core.ErrNoIdentity, core.ErrIdentityExists, core.ErrWrongPassphrase, core.ErrNotFound,
+		core.ErrOwnCard, core.ErrPassphraseMismatch, core.ErrEmptyPassphrase, core.ErrEmptyName,
+		core.ErrNoSuchCell, core.ErrNotInCell, core.ErrNoSharedCell, core.ErrBlocked,
+		core.ErrUnknownSender, core.ErrNobodyToSend, core.ErrNotYourCell, core.ErrUnknownFile, core.ErrBusy,
+		core.ErrGuardians, core.ErrNeed, core.ErrNoPiece, core.ErrWhosePiece, core.ErrNotRecovering,
+		core.ErrReleaseUnverified,
+		&core.AmbiguousError{Query: "b", Candidates: []core.Candidate{{Name: "Bea", ID: strings.Repeat("a", 32)}, {Name: "Bo", ID: strings.Repeat("b", 32)}}},
+		identity.ErrMalformed, identity.ErrVersion, identity.ErrSignature, identity.ErrWeakKey,
+		identity.ErrTooLarge, identity.ErrPseudonym,
+		export.ErrNotForYou, export.ErrTooLarge, export.ErrVersion, export.ErrForged, export.ErrDamaged,
+		camera.ErrNoCamera, camera.ErrUnsupported,
+		qr.ErrNoCode, qr.ErrNoImages, qr.ErrTooLarge, qr.ErrNotFrame, qr.ErrChecksum,
+		crdt.ErrNotAllowed, crdt.ErrInvalid, crdt.ErrTooComplex, crdt.ErrCouldNotCheck, crdt.ErrDamaged, crdt.ErrTooLarge,
+		store.ErrForeign, store.ErrNotEmpty, store.ErrDamaged,
+		errors.New("something unexpected"),
+	}
+	for _, err := range errs {
+		for _, e := range []error{err, fmt.Errorf("while doing it: %w", err)} {
+			msg := core.Explain(e)
+			if msg == "" {
+				t.Errorf("%v: no sentence", e)
+			}
+			if w := words.Jargon.FindString(msg); w != "" {
+				t.Errorf("%v is said as %q, which says %q", e, msg, w)
+			}
+		}
+	}
+}
+
+// TestNoJargonInStrings reads every string literal of the window (the app
+// package), of this package and of core's sentences about errors (tests
+// excluded), and fails on any jargon word. The arguments of errors.New are
+// read too: errors reach people through core.Explain. The command line's
+// help is checked by its own tests.
+func TestNoJargonInStrings(t *testing.T) {
+	var files []string
+	for _, dir := range []string{".", filepath.Join("..", "..", "app")} {
+		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, names...)
+	}
+	files = append(files, filepath.Join("..", "..", "core", "explain.go"))
+	fset := token.NewFileSet()
+	checked := map[string]int{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.ImportSpec:
+				return false
+			case *ast.CallExpr:
+				// The pattern itself names the jargon.
+				if s, ok := n.Fun.(*ast.SelectorExpr); ok && s.Sel.Name == "MustCompile" {
+					return false
+				}
+			case *ast.BasicLit:
+				if n.Kind != token.STRING {
+					return true
+				}
+				s, err := strconv.Unquote(n.Value)
+				if err != nil {
+					t.Errorf("%s: %v", fset.Position(n.Pos()), err)
+					return true
+				}
+				checked[filepath.Dir(name)]++
+				if w := words.Jargon.FindString(s); w != "" {
+					t.Errorf("%s: %q says %q", fset.Position(n.Pos()), s, w)
+				}
+			}
+			return true
+		})
+	}
+	for dir, least := range map[string]int{".": 20, filepath.Join("..", "..", "app"): 300, filepath.Join("..", "..", "core"): 50} {
+		if checked[dir] < least {
+			t.Errorf("only %d strings checked in %s; is the scan broken?", checked[dir], dir)
+		}
+	}
+}
+
+// Every standing, every reason a rating counts less and every reason an
+// entry does not count has plain words.
+func TestStandingsAndReasons(t *testing.T) {
+	for _, s := range []string{string(crdt.StatusMember), string(crdt.StatusPending), string(crdt.StatusInvited),
+		string(crdt.StatusExcluded), string(crdt.StatusLeft), reputation.StatusFlagged} {
+		if w := words.Status(s); w == s && s != "member" && s != "excluded" && s != "left" {
+			t.Errorf("standing %q has no plain words", s)
+		}
+	}
+	if got := words.Status(crdt.StatusPending); got != words.Pending {
+		t.Errorf("pending reads %q", got)
+	}
+	for _, r := range []string{reputation.WhyBlocked, reputation.WhyNotConnected, reputation.WhyAdmittedByThem} {
+		if words.Why(r) == r {
+			t.Errorf("%q has no plain words", r)
+		}
+	}
+	for _, r := range []crdt.Reason{crdt.ReasonMalformed, crdt.ReasonWrongCell, crdt.ReasonUnknownAuthor,
+		crdt.ReasonBadSignature, crdt.ReasonMissingPrev, crdt.ReasonNoAuthority, crdt.ReasonExcluded,
+		crdt.ReasonLeft, crdt.ReasonDuplicateFound, crdt.ReasonSuperseded} {
+		w := words.Reason(r)
+		if w == string(r) {
+			t.Errorf("%q has no plain words", r)
+		}
+		if j := words.Jargon.FindString(w); j != "" || strings.Contains(w, "prev") {
+			t.Errorf("%q reads %q", r, w)
+		}
+	}
+}
+
+func TestCountsAndJoins(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{words.Count(0, "vote", "votes"), "0 votes"},
+		{words.Count(1, "person", "people"), "1 person"},
+		{words.Count(3, "person", "people"), "3 people"},
+		{words.JoinAnd(nil), ""},
+		{words.JoinAnd([]string{"a"}), "a"},
+		{words.JoinAnd([]string{"a", "b"}), "a and b"},
+		{words.JoinAnd([]string{"a", "b", "c"}), "a, b and c"},
+		{words.Sentence("wrong passphrase", ""), "Wrong passphrase."},
+		{words.Sentence("That is not possible in this cell", "only members vote"), "That is not possible in this cell: only members vote."},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestWithHint(t *testing.T) {
+	hints := []words.Hint{{Err: core.ErrNotFound, Next: "look again"}, {Err: core.ErrNoSuchCell, Next: "list them"}}
+	err := fmt.Errorf("find %q: %w", "bo", core.ErrNotFound)
+	if got, want := words.WithHint(core.Explain(err), err, hints), "That person is not on this computer: look again."; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	if got := words.WithHint("Nothing to add.", core.ErrOwnCard, hints); got != "Nothing to add." {
+		t.Errorf("no hint: %q", got)
+	}
+}
