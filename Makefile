@@ -128,7 +128,7 @@ staticcheck:
 
 unit:
 	$(call section,go test -race -shuffle=on)
-	$(GO) test -race -shuffle=on ./...
+	$(GO) test -race -shuffle=on -timeout 30m ./...
 	$(call section,peak memory of reading a huge picture without -race)
 	$(GO) test -count=1 -run '^TestHugePictureMemory$$' ./export/qr
 	$(call section,hostile histories without -race: 400 quiet and 300 with fakes)
