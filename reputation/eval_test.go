@@ -646,10 +646,7 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	}
 	target := knownCheat(base)
 	baseRes := Compute(base.in)
-	// How the worst ring under the model lifts its target: honest people
-	// who ranked above the target before and below it after, and how many
-	// of them the ring's smears flagged.
-	var fell, smeared int
+	var worstRes *Result // the model's result with its worst ring
 
 	worstShare := 0.0
 	for _, shape := range cfg.ringShapeNames {
@@ -672,7 +669,7 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 						row.worstLift, row.worstRing = lift, fmt.Sprintf("%s %d/%d", shape, size, edges)
 						rows[m.name] = row
 						if k == 0 {
-							fell, smeared = fellBelow(baseRes, res, baseHonest, target)
+							worstRes = res
 						}
 					}
 				}
@@ -688,7 +685,13 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 		r := rows[m.name]
 		fmt.Fprintf(&b, "%-28s %9.3f %11.3f %9.3f %8.1f%% %+10.1f  %s\n", m.name, r.cheatAUC, r.ringCheatAUC, r.fakeAUC, 100*r.coverage, r.worstLift, r.worstRing)
 	}
-	fmt.Fprintf(&b, "worst ring under the model: %d honest people fell below its target, %d of them newly flagged by the ring\n", fell, smeared)
+	// How the worst ring under the model lifts its target: honest people
+	// who ranked above the target before and below it after, and how many
+	// of them the ring's smears flagged.
+	if worstRes != nil {
+		fell, smeared := fellBelow(baseRes, worstRes, baseHonest, target)
+		fmt.Fprintf(&b, "worst ring under the model: %d honest people fell below its target, %d of them newly flagged by the ring\n", fell, smeared)
+	}
 	t.Log("\n" + b.String())
 	return rows
 }
