@@ -32,7 +32,9 @@
 // reads as what it is ([Score.Words]). Flags count the connected raters who
 // recently gave a safety mark of [FlagSafety] or lower, when enough trust
 // stands behind them; other such ratings are listed as [Score.Warnings],
-// shown but not counted. Blocked people's ratings are ignored.
+// shown but not counted. Once someone has flags, ratings that did not find
+// them unsafe count only from raters the viewer trusts at least as much as
+// them ([WhyTrustedLess]). Blocked people's ratings are ignored.
 //
 // MODEL.md in this directory gives the exact formulas, the reasoning, the
 // proven bound on what fake identities can do, the evaluation against

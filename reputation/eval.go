@@ -294,58 +294,48 @@ func (e *eval) lca(a, b int32, n int32) int32 {
 func (m *model) scoreSubject(s int32, e *eval) {
 	lo, hi := m.subjStart[s], m.subjStart[s+1]
 	e.evidence[2*s], e.evidence[2*s+1] = 0, 0
-	e.safety[s], e.reliability[s], e.safetyLow[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0, 0
 	if lo == hi {
+		e.safety[s], e.reliability[s], e.safetyLow[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0, 0
 		return
 	}
 	if m.markSubtree(s, e) {
 		m.recompute(s, e)
 	}
+	// Once s has flags, ratings that did not find s unsafe count only from
+	// raters the viewer trusts at least as much as s. Whether s has flags
+	// is known only after the per-path cap, which depends on the weights;
+	// the flags themselves do not. So weigh as if s had the flags of the
+	// last pass (they rarely change between passes), and weigh again if the
+	// flags come out otherwise. Both ways give the same numbers.
+	flagged := e.flags[s] > 0
+	e.safety[s], e.reliability[s], e.safetyLow[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0, 0
+	kept := len(e.vtNode)
+	var sum [accWidth]float64
+	var nodes, pars []int32
 	var raters, flags int32
-	e.gen2++
-	e.touched = e.touched[:0]
-	for k := lo; k < hi; k++ {
-		r := &m.ratings[k]
-		t := e.trust[r.rater]
-		why := whyNone
-		switch {
-		case m.blocked[r.rater]:
-			t, why = 0, whyBlocked
-		case t == 0:
-			why = whyNotConnected
-		case e.mark[r.rater] == e.gen:
-			if a := e.alt[r.rater]; a < t {
-				t, why = a, whyAdmitted
+	for range 2 {
+		raters, flags = m.weigh(s, e, flagged)
+		// Evidence counts once per independent path: everything gathered
+		// below a person in the tree of strongest paths counts at most that
+		// person's trust. Only the raters and the points where their paths
+		// meet can bind (trust falls along every path, and between two such
+		// points the evidence does not change), so the caps run over that
+		// small tree, deepest first, each person's evidence capped and
+		// handed up.
+		sum = [accWidth]float64{}
+		nodes, pars = m.smallTree(s, e, &sum)
+		if now := sum[5] > 0 && sum[5] >= min(FlagMinTrust, e.trust[s]); now != flagged {
+			flagged = now
+			if !e.sameTree {
+				e.vtNode, e.vtPar = e.vtNode[:kept], e.vtPar[:kept]
 			}
-		}
-		if r.flag && !m.blocked[r.rater] && e.trust[r.rater] > 0 {
-			flags++
-			e.accAt(r.rater)[5] += e.trust[r.rater]
-		}
-		w := t * r.decay
-		e.weight[k], e.why[k] = w, why
-		if w <= 0 {
 			continue
 		}
-		raters++
-		a := e.accAt(r.rater)
-		a[0] += w
-		a[1] += w * r.safety
-		a[2] += w * r.reliability
-		if d := 2*r.safety - 1; d < 0 {
-			a[3] -= w * d
-		} else {
-			a[4] += w * d
-		}
+		break
 	}
-	// Evidence counts once per independent path: everything gathered below
-	// a person in the tree of strongest paths counts at most that person's
-	// trust. Only the raters and the points where their paths meet can
-	// bind (trust falls along every path, and between two such points the
-	// evidence does not change), so the caps run over that small tree,
-	// deepest first, each person's evidence capped and handed up.
-	var sum [accWidth]float64
-	nodes, pars := m.smallTree(s, e, &sum)
+	if !flagged {
+		flags = 0 // less trust behind the flags than in the person flagged: they show as warnings
+	}
 	// Each rating's weight as it finally counts: scaled by every cap above
 	// its rater (parents come first in reverse order of leaving).
 	for j := len(nodes) - 1; j >= 0; j-- {
@@ -359,9 +349,6 @@ func (m *model) scoreSubject(s int32, e *eval) {
 		}
 	}
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
-	if sum[5] == 0 || sum[5] < min(FlagMinTrust, e.trust[s]) {
-		flags = 0 // less trust behind the flags than in the person flagged: they show as warnings
-	}
 	e.flags[s], e.raters[s] = flags, raters
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
 	if raters == 0 {
@@ -375,6 +362,57 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	n := total / EvidenceUnit
 	e.confidence[s] = n / (n + PriorWeight)
 	e.safetyLow[s] = 1 + 4*lowerBound(safe/EvidenceUnit, n)
+}
+
+// addEvidence adds a rating of weight w to its rater's evidence sums.
+func (e *eval) addEvidence(r *rating, w float64) {
+	a := e.accAt(r.rater)
+	a[0] += w
+	a[1] += w * r.safety
+	a[2] += w * r.reliability
+	if d := 2*r.safety - 1; d < 0 {
+		a[3] -= w * d
+	} else {
+		a[4] += w * d
+	}
+}
+
+// weigh sets the weight of every rating of s before the per-path cap
+// and gathers the evidence at each rater; with flagged, ratings that did
+// not find s unsafe count only from raters trusted at least as much as s.
+// It returns the number of raters with weight and of flaggers.
+func (m *model) weigh(s int32, e *eval, flagged bool) (raters, flags int32) {
+	e.gen2++
+	e.touched = e.touched[:0]
+	for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
+		r := &m.ratings[k]
+		t := e.trust[r.rater]
+		why := whyNone
+		switch {
+		case m.blocked[r.rater]:
+			t, why = 0, whyBlocked
+		case t == 0:
+			why = whyNotConnected
+		case e.mark[r.rater] == e.gen:
+			if a := e.alt[r.rater]; a < t {
+				t, why = a, whyAdmitted
+			}
+		}
+		if flagged && t > 0 && !r.low && e.trust[r.rater] < e.trust[s] {
+			t, why = 0, whyTrustedLess
+		}
+		if r.flag && !m.blocked[r.rater] && e.trust[r.rater] > 0 {
+			flags++
+			e.accAt(r.rater)[5] += e.trust[r.rater]
+		}
+		w := t * r.decay
+		e.weight[k], e.why[k] = w, why
+		if w > 0 {
+			raters++
+			e.addEvidence(r, w)
+		}
+	}
+	return raters, flags
 }
 
 // smallTree caps the evidence gathered about subject s at every rater

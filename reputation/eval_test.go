@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -454,8 +455,8 @@ func pageRank(in *Input) map[string]float64 {
 	pr := map[string]float64{in.Viewer: 1}
 	for range 40 {
 		next := map[string]float64{in.Viewer: 0.15}
-		for u, p := range pr {
-			out := g[u]
+		for _, u := range sortedKeys(pr) { // a fixed order of sums: the same scores every run
+			p, out := pr[u], g[u]
 			if len(out) == 0 {
 				next[in.Viewer] += 0.85 * p
 				continue
@@ -476,8 +477,9 @@ func pageRank(in *Input) map[string]float64 {
 // raters are weighed by it and people scored by the weighted mean.
 func sybilRank(in *Input) map[string]float64 {
 	g := map[string][]string{}
-	for u, vs := range trustGraph(in) {
-		for _, v := range vs {
+	directed := trustGraph(in)
+	for _, u := range slices.Sorted(maps.Keys(directed)) {
+		for _, v := range directed[u] {
 			g[u] = append(g[u], v)
 			g[v] = append(g[v], u)
 		}
@@ -490,7 +492,8 @@ func sybilRank(in *Input) map[string]float64 {
 	rounds := int(math.Ceil(math.Log2(float64(len(g) + 1))))
 	for range rounds {
 		next := map[string]float64{}
-		for u, x := range t {
+		for _, u := range sortedKeys(t) {
+			x := t[u]
 			for _, v := range g[u] {
 				next[v] += x / float64(len(g[u]))
 			}
@@ -503,6 +506,12 @@ func sybilRank(in *Input) map[string]float64 {
 		}
 		return 0
 	})
+}
+
+// sortedKeys returns m's keys in order, so that sums over them run in the
+// same order every time.
+func sortedKeys(m map[string]float64) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // knownCheat returns the cheat with the lowest plain mean rating among
@@ -636,6 +645,8 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 		before[m.name] = m.score(base.in)
 	}
 	target := knownCheat(base)
+	baseRes := Compute(base.in)
+	var worstRes *Result // the model's result with its worst ring
 
 	worstShare := 0.0
 	for _, shape := range cfg.ringShapeNames {
@@ -651,12 +662,15 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 				if bound > 0 {
 					worstShare = max(worstShare, held/bound)
 				}
-				for _, m := range methods {
+				for k, m := range methods {
 					after := m.score(w.in)
 					lift := percentile(after, baseHonest, target) - percentile(before[m.name], baseHonest, target)
 					if row := rows[m.name]; lift > row.worstLift {
 						row.worstLift, row.worstRing = lift, fmt.Sprintf("%s %d/%d", shape, size, edges)
 						rows[m.name] = row
+						if k == 0 {
+							worstRes = res
+						}
 					}
 				}
 			}
@@ -670,6 +684,13 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	for _, m := range methods {
 		r := rows[m.name]
 		fmt.Fprintf(&b, "%-28s %9.3f %11.3f %9.3f %8.1f%% %+10.1f  %s\n", m.name, r.cheatAUC, r.ringCheatAUC, r.fakeAUC, 100*r.coverage, r.worstLift, r.worstRing)
+	}
+	// How the worst ring under the model lifts its target: honest people
+	// who ranked above the target before and below it after, and how many
+	// of them the ring's smears flagged.
+	if worstRes != nil {
+		fell, smeared := fellBelow(baseRes, worstRes, baseHonest, target)
+		fmt.Fprintf(&b, "worst ring under the model: %d honest people fell below its target, %d of them newly flagged by the ring\n", fell, smeared)
 	}
 	t.Log("\n" + b.String())
 	return rows
@@ -706,4 +727,21 @@ func TestEvaluation(t *testing.T) {
 			t.Errorf("seed %d: a %s ring lifts its target by %.1f percentiles", cfg.seed, ours.worstRing, ours.worstLift)
 		}
 	}
+}
+
+// fellBelow counts the honest people whom a ring moved from above its
+// target to below it in the model's list (before, after), and how many of
+// them had no flag before and have one after.
+func fellBelow(before, after *Result, honest []string, target string) (fell, flagged int) {
+	tb, ta := before.Person(target).Rank(), after.Person(target).Rank()
+	for _, h := range honest {
+		b, a := before.Person(h), after.Person(h)
+		if b.Rank() > tb && a.Rank() < ta {
+			fell++
+			if b.Flags == 0 && a.Flags > 0 {
+				flagged++
+			}
+		}
+	}
+	return fell, flagged
 }

@@ -19,9 +19,10 @@ const (
 	whyBlocked
 	whyNotConnected
 	whyAdmitted
+	whyTrustedLess
 )
 
-var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem}
+var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, WhyTrustedLess}
 
 // model is the canonical, order-free form of an Input.
 type model struct {

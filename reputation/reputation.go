@@ -77,6 +77,10 @@ const (
 	// through the person rated having vouched for them (or for whoever
 	// admitted them).
 	WhyAdmittedByThem = "admitted through the person rated"
+	// WhyTrustedLess says the rating did not find the person rated unsafe,
+	// that person has flags, and the viewer trusts the rater less than
+	// that person: such ratings do not count against a flag.
+	WhyTrustedLess = "trusted less than the person rated, whom others found unsafe"
 )
 
 // Score is one person's reputation as the viewer sees it, with the ratings
@@ -165,7 +169,8 @@ type Explained struct {
 	// (evidence counts once per independent path; MODEL.md, section 4).
 	Weight float64 `json:"weight"`
 	// Why, when not empty, says why the weight is zero or reduced: one of
-	// [WhyBlocked], [WhyNotConnected] or [WhyAdmittedByThem].
+	// [WhyBlocked], [WhyNotConnected], [WhyAdmittedByThem] or
+	// [WhyTrustedLess].
 	Why string `json:"why,omitempty"`
 	// Tags are the rating's tags.
 	Tags []string `json:"tags,omitempty"`

@@ -411,6 +411,51 @@ func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
 	}
 }
 
+// TestPraiseOfFlaggedNeedsTrust checks that once people the viewer trusts
+// flag someone, ratings that did not find them unsafe count only from
+// raters the viewer trusts at least as much as the person flagged: a crowd
+// of lightly trusted raters cannot praise a flag away. Without the flag,
+// the same praise counts.
+func TestPraiseOfFlaggedNeedsTrust(t *testing.T) {
+	for _, flagged := range []bool{true, false} {
+		w := newWorld()
+		w.verify("a", "b", "c", "x")
+		w.member("cell", "a", StatusMember)
+		w.member("cell", "d", StatusMember, "a") // trust 0.64 < x's 0.8
+		w.member("cell", "e", StatusMember, "d")
+		if flagged {
+			w.rate("cell", "a", "x", 1, 1, 10)
+			w.rate("cell", "c", "x", 2, 4, 10)
+		} else {
+			w.rate("cell", "a", "x", 3, 3, 10)
+			w.rate("cell", "c", "x", 4, 4, 10)
+		}
+		w.rate("cell", "b", "x", 5, 5, 10) // as trusted as x: counts
+		w.rate("cell", "d", "x", 5, 5, 10)
+		w.rate("cell", "e", "x", 4, 4, 10)
+		r := w.compute()
+		x := person(t, r, "x")
+		if got := x.Flags > 0; got != flagged {
+			t.Fatalf("flagged %v: x has %d flags", flagged, x.Flags)
+		}
+		if e := ratingBy(t, x, "b"); e.Weight <= 0 || e.Why != "" {
+			t.Errorf("flagged %v: b's praise weighs %v (%q), want it counted", flagged, e.Weight, e.Why)
+		}
+		for _, name := range []string{"d", "e"} {
+			e := ratingBy(t, x, name)
+			if flagged && (e.Weight != 0 || e.Why != WhyTrustedLess) {
+				t.Errorf("%s's praise of a flagged x: weight %v (%q), want 0 (%q)", name, e.Weight, e.Why, WhyTrustedLess)
+			}
+			if !flagged && (e.Weight <= 0 || e.Why != "") {
+				t.Errorf("%s's praise of an unflagged x: weight %v (%q), want it counted", name, e.Weight, e.Why)
+			}
+		}
+		if want := 3; flagged && x.Raters != want {
+			t.Errorf("flagged x has %d raters, want %d (a, b, c)", x.Raters, want)
+		}
+	}
+}
+
 // TestSafetyFlagsOutlastPraise checks that a rating finding someone unsafe
 // fades with FlagHalfLife and praise with HalfLife, and that a flag 13
 // months old still shows.
