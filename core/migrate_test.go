@@ -1,0 +1,150 @@
+package core
+
+import (
+	"encoding/hex"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"trustdesk/crdt"
+	"trustdesk/store"
+)
+
+var updateCells = flag.Bool("update-cells", false, "rewrite testdata/compat/home-cells-v1 (only with the code that made it)")
+
+// cellsFixture is a home made before statements were stored as their own
+// records: each cell kept as one snapshot (or, older still, one plain
+// document), with the state every cell showed then.
+const cellsFixture = "home-cells-v1"
+
+// cellLines describes every cell of s, one line each: id, digest of the
+// derived state, heads. Sorted, so that two homes compare as text.
+func cellLines(t *testing.T, s *Service) string {
+	t.Helper()
+	s.mu.Lock()
+	cells, err := s.loadCells()
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for id, c := range cells {
+		d := c.State().Digest()
+		var hs []string
+		for _, h := range c.Heads() {
+			hs = append(hs, h.String())
+		}
+		lines = append(lines, id.String()+" "+hex.EncodeToString(d[:])+" "+strings.Join(hs, ","))
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// TestCellsFixtureMigrates opens the home of cellsFixture: its cells move
+// to the form of today on the first open and show the same state, with
+// the same heads; a sync file made for it then still goes in, and the
+// migrated home opens again as it is.
+func TestCellsFixtureMigrates(t *testing.T) {
+	dir := filepath.Join("testdata", "compat")
+	if *updateCells {
+		writeCellsFixture(t, dir)
+	}
+	want, err := os.ReadFile(filepath.Join(dir, cellsFixture+".cells"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	db, err := os.ReadFile(filepath.Join(dir, cellsFixture, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(home, "trustdesk.db"), db, 0o600)
+	s, err := Unlock(home, []byte("compat"), testOptions)
+	if err != nil {
+		t.Fatalf("the home does not open: %v", err)
+	}
+	if got := cellLines(t, s); got != string(want) {
+		t.Fatalf("cells after the first open:\n%s\nwant:\n%s", got, want)
+	}
+	if err := s.CheckStorage(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, cellsFixture+"-next.tdsync"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.Import(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.NewStatements != 1 || sum.Cells[0].NewRatings != 1 {
+		t.Fatalf("the next file: %s", sum)
+	}
+	after := cellLines(t, s)
+	s.Close()
+	s, err = Unlock(home, []byte("compat"), testOptions)
+	if err != nil {
+		t.Fatalf("the migrated home does not open again: %v", err)
+	}
+	defer s.Close()
+	if got := cellLines(t, s); got != after {
+		t.Fatalf("cells after opening again:\n%s\nwant:\n%s", got, after)
+	}
+}
+
+// writeCellsFixture makes cellsFixture: Bo's home with a cell Ana founded
+// and shared with him (kept after two imports), a cell Bo founded and
+// rated in, and a third cell kept as a plain document, the oldest form.
+func writeCellsFixture(t *testing.T, dir string) {
+	t.Helper()
+	home := filepath.Join(dir, cellsFixture)
+	os.RemoveAll(home)
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Init(home, "Bo", []byte("compat"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newService(t, "Ana")
+	meet(t, a, b)
+	cell, _ := a.NewCell("Night shift")
+	invite(t, a, b, cell.ID)
+	mustImport(t, b, mustExport(t, a, ExportRequest{To: to(b.Card().ID())}))
+	a.Rate(b.Card().ID(), crdt.Rating{Safety: 5, Reliability: 4, Note: "helped me move", Day: "2026-11-01"}, nil)
+	mustImport(t, b, mustExport(t, a, ExportRequest{To: to(b.Card().ID())}))
+	own, err := b.NewCell("Market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Rate(a.Card().ID(), crdt.Rating{Safety: 4, Reliability: 3}, []crdt.CellID{own.ID}); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := crdt.Found(b.me(), "Garden", b.opt.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := plain.ID()
+	if err := b.db.Update(func(tx *store.Tx) error { return tx.Put(bucketCell, nil, pid[:], plain.Save()) }); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	b, err = Unlock(home, []byte("compat"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := cellLines(t, b)
+	b.Close()
+	a.Rate(b.Card().ID(), crdt.Rating{Safety: 4, Reliability: 4, Day: "2026-11-02"}, []crdt.CellID{cell.ID})
+	next := mustExport(t, a, ExportRequest{To: to(b.Card().ID())})
+	for _, extra := range []string{"trustdesk.db-wal", "trustdesk.db-shm"} {
+		if _, err := os.Stat(filepath.Join(home, extra)); err == nil {
+			t.Fatalf("%s left after closing: the fixture must be one file", extra)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, cellsFixture+".cells"), []byte(lines), 0o644)
+	os.WriteFile(filepath.Join(dir, cellsFixture+"-next.tdsync"), next, 0o644)
+}
