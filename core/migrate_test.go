@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/hex"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,6 +69,21 @@ func TestCellsFixtureMigrates(t *testing.T) {
 	}
 	if got := cellLines(t, s); got != string(want) {
 		t.Fatalf("cells after the first open:\n%s\nwant:\n%s", got, want)
+	}
+	err = s.db.View(func(tx *store.Tx) error {
+		recs, err := tx.List(bucketCell, nil)
+		for _, r := range recs {
+			if !crdt.IsPartsHeader(r.Value) {
+				return fmt.Errorf("cell %x is not kept in parts", r.Key)
+			}
+		}
+		if len(recs) != 3 {
+			return fmt.Errorf("%d cells", len(recs))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := s.CheckStorage(); err != nil {
 		t.Fatal(err)
@@ -147,4 +163,62 @@ func writeCellsFixture(t *testing.T, dir string) {
 	}
 	os.WriteFile(filepath.Join(dir, cellsFixture+".cells"), []byte(lines), 0o644)
 	os.WriteFile(filepath.Join(dir, cellsFixture+"-next.tdsync"), next, 0o644)
+}
+
+// TestMigrationAllOrNothing: a home whose move to parts fails half way (a
+// cell that cannot be read, after others were moved) is left exactly as it
+// was, and refuses to open rather than open without that cell.
+func TestMigrationAllOrNothing(t *testing.T) {
+	dir := filepath.Join("testdata", "compat")
+	home := t.TempDir()
+	db, err := os.ReadFile(filepath.Join(dir, cellsFixture, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(home, "trustdesk.db"), db, 0o600)
+	sdb, err := store.Open(home, []byte("compat"), testOptions.storeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	if err := sdb.Update(func(tx *store.Tx) error { return tx.Put(bucketCell, nil, bad, []byte("not a cell")) }); err != nil {
+		t.Fatal(err)
+	}
+	records := func() map[string]int {
+		counts := map[string]int{}
+		err := sdb.View(func(tx *store.Tx) error {
+			for _, b := range []string{bucketCell, bucketStatements, bucketDocument} {
+				recs, err := tx.List(b, nil)
+				if err != nil {
+					return err
+				}
+				for _, r := range recs {
+					if crdt.IsPartsHeader(r.Value) {
+						counts[b+" in parts"]++
+					}
+				}
+				counts[b] = len(recs)
+			}
+			if _, err := tx.Get(bucketSelf, nil, keyFormat); err == nil {
+				counts["format"] = 1
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counts
+	}
+	before := records()
+	sdb.Close()
+	if _, err := Unlock(home, []byte("compat"), testOptions); err == nil {
+		t.Fatal("a home with a cell that cannot be read opened")
+	}
+	if sdb, err = store.Open(home, []byte("compat"), testOptions.storeOptions()); err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	if after := records(); fmt.Sprint(before) != fmt.Sprint(after) || before[bucketCell] != 4 || before[bucketCell+" in parts"] != 0 {
+		t.Fatalf("a failed move changed the home: %v, then %v", before, after)
+	}
 }
