@@ -1,12 +1,10 @@
 package core
 
 import (
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"trustdesk/crdt"
 	"trustdesk/internal/testenv"
@@ -68,11 +66,9 @@ func TestImportKilled(t *testing.T) {
 	}
 	base := counted()
 
-	rng := rand.New(rand.NewPCG(7, 7))
 	file := filepath.Join(t.TempDir(), "sync")
-	have, killed, finished := base, 0, 0
-	var full time.Duration
-	for i := 1; i <= 100; i++ {
+	have := base
+	start := func(i int) *exec.Cmd {
 		// Each file holds everything so far plus two new ratings.
 		for _, p := range []*Contact{{Card: x}, {Card: y}} {
 			if _, err := a.Rate(p.ID(), crdt.Rating{Safety: 1 + i%5, Reliability: 1 + i%3}, []crdt.CellID{cell.ID}); err != nil {
@@ -84,31 +80,9 @@ func TestImportKilled(t *testing.T) {
 		}
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_IMPORT_HOME="+home, "TRUSTDESK_TEST_IMPORT_FILE="+file)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		// Every fourth import runs to the end, to measure how long one
-		// takes now (the files grow); the others are killed at a random
-		// moment up to 1.5 times the last measure.
-		wait := time.Hour
-		if i%4 != 1 {
-			wait = time.Duration(rng.Int64N(int64(full) * 3 / 2))
-		}
-		start := time.Now()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("import %d failed: %v", i, err)
-			}
-			finished++
-			full = time.Since(start)
-		case <-time.After(wait):
-			cmd.Process.Kill()
-			<-done
-			killed++
-		}
+		return cmd
+	}
+	testenv.KillLoop(t, "import", 100, 7, start, func(i int, _ bool) {
 		switch got := counted(); got {
 		case have: // nothing of the file
 		case base + 2*i: // all of it
@@ -116,9 +90,5 @@ func TestImportKilled(t *testing.T) {
 		default:
 			t.Fatalf("import %d: %d statements count; want %d (nothing) or %d (all)", i, got, have, base+2*i)
 		}
-	}
-	t.Logf("%d imports killed, %d finished", killed, finished)
-	if killed < 10 || finished < 10 {
-		t.Fatalf("kills did not land at varied moments: %d killed, %d finished", killed, finished)
-	}
+	})
 }
