@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -220,5 +221,76 @@ func TestMigrationAllOrNothing(t *testing.T) {
 	defer sdb.Close()
 	if after := records(); fmt.Sprint(before) != fmt.Sprint(after) || before[bucketCell] != 4 || before[bucketCell+" in parts"] != 0 {
 		t.Fatalf("a failed move changed the home: %v, then %v", before, after)
+	}
+}
+
+// TestPartsThroughPassphraseBackupRestore: cells kept in parts read the
+// same after a change of passphrase (which encrypts every record again),
+// and after a backup restored elsewhere; a backup made before the move to
+// parts is moved when restored.
+func TestPartsThroughPassphraseBackupRestore(t *testing.T) {
+	dir := filepath.Join("testdata", "compat")
+	want, err := os.ReadFile(filepath.Join(dir, cellsFixture+".cells"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	db, err := os.ReadFile(filepath.Join(dir, cellsFixture, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(home, "trustdesk.db"), db, 0o600)
+
+	// A backup of the home as it was, cells kept whole.
+	sdb, err := store.Open(home, []byte("compat"), testOptions.storeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old bytes.Buffer
+	if err := sdb.Backup(&old, []byte("old backup")); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	r, err := Restore(t.TempDir(), &old, []byte("old backup"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cellLines(t, r); got != string(want) {
+		t.Fatalf("cells restored from a backup made before parts:\n%s\nwant:\n%s", got, want)
+	}
+	r.Close()
+
+	s, err := Unlock(home, []byte("compat"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, cellsFixture+"-next.tdsync"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, s, data)
+	now := cellLines(t, s)
+	if err := s.ChangePassphrase([]byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	var backup bytes.Buffer
+	if err := s.Backup(&backup, []byte("backup")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Unlock(home, []byte("new"), testOptions); err != nil {
+		t.Fatal(err)
+	}
+	if got := cellLines(t, s); got != now {
+		t.Fatalf("cells after a change of passphrase:\n%s\nwant:\n%s", got, now)
+	}
+	s.Close()
+	r, err = Restore(t.TempDir(), &backup, []byte("backup"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got := cellLines(t, r); got != now {
+		t.Fatalf("cells restored:\n%s\nwant:\n%s", got, now)
 	}
 }
