@@ -220,9 +220,12 @@ func (c *Cell) request(input []byte) (*request, int, bool, error) {
 		return nil, 0, false, err
 	}
 	req := &request{base: base, heads: c.heads(), input: input}
-	// A whole document repeats what base holds; many chunks make loading
-	// slow. Either way the worker saves the result compactly.
-	req.compact = IsDocument(input) || appended >= maxAppended
+	// A whole document repeats what base holds; many chunks, or a chunk
+	// larger than base (a cell's first file), make loading slow and the
+	// stored cell large: in a compact save, 10,000 statements take about
+	// half the bytes and load in three quarters of the time. Then the
+	// worker saves the result compactly, which costs what the input brings.
+	req.compact = IsDocument(input) || appended >= maxAppended || len(input) > len(base)
 	return req, appended + 1, whole, nil
 }
 

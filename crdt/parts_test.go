@@ -209,3 +209,25 @@ func TestPartsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeInputKeptCompact: changes from outside larger than the cell
+// held (a cell's first file) are kept as the worker's compact save, one
+// chunk, not appended to the small document before them.
+func TestLargeInputKeptCompact(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	admitJoin(src, a, b, t0)
+	var m partsStore
+	m.apply(t, must(Load(src.Save())))
+	c := m.load(t)
+	for i := range 20 {
+		must(src.Rate(a, b.Card, rating(1+i%5, 3), t0))
+	}
+	chunk := must(src.ChangesSince(c.Heads()))
+	next := must(testChecker().Extend(context.Background(), c, chunk))
+	d := m.apply(t, next)
+	if !d.ResetChunks || len(d.Chunks) != 1 || next.appended != 0 || len(d.Chunks[0].Value) >= len(must(src.ChangesSince(nil))) {
+		t.Fatalf("a large input was appended: %d chunks, %d appended", len(d.Chunks), next.appended)
+	}
+	same(t, "compact", m.load(t), src)
+}
