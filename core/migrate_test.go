@@ -294,3 +294,44 @@ func TestPartsThroughPassphraseBackupRestore(t *testing.T) {
 		t.Fatalf("cells restored:\n%s\nwant:\n%s", got, now)
 	}
 }
+
+// TestDeclineForgetsEveryPart: turning an invitation down leaves no record
+// of the cell in the store, in any of its parts.
+func TestDeclineForgetsEveryPart(t *testing.T) {
+	a, b := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, a, b)
+	cell, _ := a.NewCell("Night")
+	if _, err := a.Admit(cell.ID, b.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, b, mustExport(t, a, ExportRequest{To: to(b.Card().ID())}))
+	count := func() int {
+		n := 0
+		err := b.db.View(func(tx *store.Tx) error {
+			for _, bucket := range []string{bucketStatements, bucketDocument} {
+				recs, err := tx.List(bucket, cell.ID[:])
+				if err != nil {
+					return err
+				}
+				n += len(recs)
+			}
+			if _, err := tx.Get(bucketCell, nil, cell.ID[:]); err == nil {
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n < 3 {
+		t.Fatalf("the invitation is kept in %d records", n)
+	}
+	if err := b.DeclineCell(cell.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d records of the cell left after turning it down", n)
+	}
+}
