@@ -8,6 +8,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/internal/testenv"
+	"trustdesk/store"
 )
 
 // TestImportKilled kills importing processes with SIGKILL at random moments,
@@ -15,15 +16,7 @@ import (
 // afterwards the database always opens, passes the integrity check and
 // holds both or neither of the file's new ratings.
 func TestImportKilled(t *testing.T) {
-	if testing.Short() || testenv.Race {
-		// 100 race-instrumented children take minutes; make test runs
-		// this test once more without -race.
-		t.Skip("slow: starts 100 processes; run without -race and -short")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := testenv.KillTest(t, 100)
 	a := newService(t, "Ana")
 	home := t.TempDir()
 	b, err := Init(home, "Bo", []byte("correct horse"), testOptions)
@@ -91,4 +84,54 @@ func TestImportKilled(t *testing.T) {
 			t.Fatalf("import %d: %d statements count; want %d (nothing) or %d (all)", i, got, have, base+2*i)
 		}
 	})
+}
+
+// TestMigrationKilled kills processes opening a home made before cells
+// were kept in parts (so moving it) with SIGKILL at random moments, 40
+// times, each on a fresh copy. Afterwards the home always opens, passes
+// the integrity check and shows the cells it showed before.
+func TestMigrationKilled(t *testing.T) {
+	exe := testenv.KillTest(t, 40)
+	dir := filepath.Join("testdata", "compat")
+	want, err := os.ReadFile(filepath.Join(dir, cellsFixture+".cells"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.ReadFile(filepath.Join(dir, cellsFixture, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	start := func(int) *exec.Cmd {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(filepath.Join(home, "trustdesk.db"+suffix))
+		}
+		if err := os.WriteFile(filepath.Join(home, "trustdesk.db"), db, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_MIGRATE_HOME="+home)
+		return cmd
+	}
+	moved := 0 // killed runs that had moved the home already
+	testenv.KillLoop(t, "first open", 40, 11, start, func(i int, finished bool) {
+		if sdb, err := store.Open(home, []byte("compat"), testOptions.storeOptions()); err == nil {
+			if sdb.View(func(tx *store.Tx) error { _, err := tx.Get(bucketSelf, nil, keyFormat); return err }) == nil && !finished {
+				moved++
+			}
+			sdb.Close()
+		}
+		s, err := Unlock(home, []byte("compat"), testOptions)
+		if err != nil {
+			t.Fatalf("open %d: the home does not open after a kill: %v", i, err)
+		}
+		defer s.Close()
+		if err := s.CheckStorage(); err != nil {
+			t.Fatal(err)
+		}
+		if got := cellLines(t, s); got != string(want) {
+			t.Fatalf("open %d: cells after a kill:\n%s\nwant:\n%s", i, got, want)
+		}
+	})
+	t.Logf("%d killed runs had moved the home to parts already", moved)
 }

@@ -58,13 +58,7 @@ func rekeyChild(home string) int {
 // with exactly one of the two passphrases, passes the integrity check and
 // reads every record as before.
 func TestChangePassphraseKilled(t *testing.T) {
-	if testing.Short() || testenv.Race {
-		t.Skip("slow: starts 40 processes; run without -race and -short")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := testenv.KillTest(t, 40)
 	home := t.TempDir()
 	db, err := Create(home, crashPass[0], testOpt)
 	if err != nil {

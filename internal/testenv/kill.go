@@ -2,10 +2,27 @@ package testenv
 
 import (
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
 )
+
+// KillTest skips a test of killed processes in short runs and under the
+// race detector (n instrumented children take minutes; make crash runs
+// these tests without it), and otherwise returns the test binary, to be
+// started as the child.
+func KillTest(t testing.TB, n int) string {
+	t.Helper()
+	if testing.Short() || Race {
+		t.Skipf("slow: starts %d processes; run without -race and -short", n)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
 
 // KillLoop runs a child process n times and kills most runs with SIGKILL
 // at a random moment, for tests of what a crash leaves behind. start(i)
