@@ -15,7 +15,7 @@ import (
 	"trustdesk/store"
 )
 
-var updateCells = flag.Bool("update-cells", false, "rewrite testdata/compat/home-cells-v1 (only with the code that made it)")
+var updateCells = flag.Bool("update-cells", false, "rewrite testdata/compat/home-cells-v1 (only at commit f4e8b34, which made it)")
 
 // cellsFixture is a home made before statements were stored as their own
 // records: each cell kept as one snapshot (or, older still, one plain
@@ -117,6 +117,9 @@ func TestCellsFixtureMigrates(t *testing.T) {
 // rated in, and a third cell kept as a plain document, the oldest form.
 func writeCellsFixture(t *testing.T, dir string) {
 	t.Helper()
+	if homeFormat != 1 {
+		t.Fatal("the fixture is a home of format 1: it was made by commit f4e8b34 and is never made again")
+	}
 	home := filepath.Join(dir, cellsFixture)
 	os.RemoveAll(home)
 	if err := os.MkdirAll(home, 0o755); err != nil {
