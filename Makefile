@@ -135,12 +135,12 @@ unit:
 	$(GO) test -count=1 -run '^TestHostileHistories$$' ./crdt -crdt.hostile 400
 	$(GO) test -count=1 -run '^TestHostileHistories$$' ./crdt -crdt.hostile 300 -crdt.mode fakes
 
-# 100 imports and 40 passphrase changes killed with SIGKILL: without -race,
-# where each child starts in a fraction of a second (the -race run skips
-# these tests).
+# 100 imports, 40 first opens of an old home and 40 passphrase changes
+# killed with SIGKILL: without -race, where each child starts in a fraction
+# of a second (the -race run skips these tests).
 crash:
-	$(call section,imports and passphrase changes killed at random moments)
-	$(GO) test -count=1 -run '^TestImportKilled$$' ./core
+	$(call section,imports and first opens and passphrase changes killed at random moments)
+	$(GO) test -count=1 -run '^(TestImportKilled|TestMigrationKilled)$$' ./core
 	$(GO) test -count=1 -run '^TestChangePassphraseKilled$$' ./store
 
 # Every screen and dialog laid out at 1024x576 and with large text, on the

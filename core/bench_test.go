@@ -221,11 +221,13 @@ func BenchmarkImport1000BareParts(b *testing.B) {
 	}
 }
 
-// BenchmarkIncrementalExport10 sends 10 new statements of a cell of 10,000
-// to someone whose heads this device knows.
-func BenchmarkIncrementalExport10(b *testing.B) {
-	sb := newSyncBench(b, 10000-30)
-	// The receiver now has everything: import once and report back.
+// incrementalBench is a receiver's home that holds a cell of about n
+// statements, all of which the sender knows it has, and a sync file from
+// the sender with 10 new statements of that cell.
+func incrementalBench(b *testing.B, n int) *syncBench {
+	b.Helper()
+	sb := newSyncBench(b, n-30) // founding, invitation and 20 cards: about 30
+	// The receiver takes in everything and reports back.
 	s := sb.receiver(b)
 	if _, err := s.Import(ctx, sb.file); err != nil {
 		b.Fatal(err)
@@ -233,6 +235,7 @@ func BenchmarkIncrementalExport10(b *testing.B) {
 	if _, err := sb.a.Import(ctx, mustExportB(b, s, ExportRequest{To: to(sb.a.Card().ID())})); err != nil {
 		b.Fatal(err)
 	}
+	sb.template = s.db.Dir()
 	s.Close()
 	var subjects []identity.ID
 	contacts, _ := sb.a.Contacts()
@@ -246,6 +249,55 @@ func BenchmarkIncrementalExport10(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	res, err := sb.a.Export(ExportRequest{To: &sb.bID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Statements != 10 {
+		b.Fatalf("incremental file carries %d statements, want 10", res.Statements)
+	}
+	sb.file, sb.n = res.Data, 10
+	return sb
+}
+
+// BenchmarkIncrementalImport10 takes in a sync file with 10 new
+// statements of a cell the receiver holds with 100 or 10,000 statements:
+// the whole path, child-process check and the one transaction included,
+// on a home opened with its cells shown (as in the app). Its cost should
+// follow what is new, not the size of the cell. cpu-ms/op counts this
+// process and the checking worker.
+func BenchmarkIncrementalImport10(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("cell=%d", n), func(b *testing.B) {
+			sb := incrementalBench(b, n)
+			var cpu time.Duration
+			b.ResetTimer()
+			for b.Loop() {
+				b.StopTimer()
+				s := sb.receiver(b)
+				b.StartTimer()
+				start := cpuTime()
+				sum, err := s.Import(ctx, sb.file)
+				cpu += cpuTime() - start
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sum.NewStatements != sb.n {
+					b.Fatalf("imported %d statements, want %d", sum.NewStatements, sb.n)
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// BenchmarkIncrementalExport10 sends 10 new statements of a cell of 10,000
+// to someone whose heads this device knows.
+func BenchmarkIncrementalExport10(b *testing.B) {
+	sb := incrementalBench(b, 10000)
 	var res *ExportResult
 	b.ResetTimer()
 	for b.Loop() {

@@ -14,7 +14,15 @@ import (
 	"trustdesk/store"
 )
 
-const bucketCell = "cell"
+// A cell is kept in parts (see crdt.Delta): its header under bucketCell,
+// keyed by cell id; packs of its statements under bucketStatements and
+// its document's chunks under bucketDocument, both grouped by cell id and
+// keyed by number. Storing a change writes only what is new.
+const (
+	bucketCell       = "cell"
+	bucketStatements = "cell.statements"
+	bucketDocument   = "cell.document"
+)
 
 // Errors about cells.
 var (
@@ -110,24 +118,34 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	if s.cells != nil {
 		return s.cells, nil
 	}
-	var recs []store.Record
+	var parts []*crdt.Parts
 	err := s.db.View(func(tx *store.Tx) error {
-		var err error
-		recs, err = tx.List(bucketCell, nil)
-		return err
+		recs, err := tx.List(bucketCell, nil)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			// The document stays in the store until a method needs it.
+			p, err := readParts(tx, r.Key, r.Value, false)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, p)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	cells := make(map[crdt.CellID]*crdt.Cell, len(recs))
-	for _, r := range recs {
+	cells := make(map[crdt.CellID]*crdt.Cell, len(parts))
+	for _, p := range parts {
 		// These bytes were written by this device, inside the encrypted
 		// store, after being checked: they are trusted.
-		c, err := readCell(r.Value)
+		c, err := crdt.LoadParts(p)
 		if err != nil {
 			return nil, fmt.Errorf("read cell: %w", err)
 		}
-		c.SetReload(s.reloader(c.ID()))
+		c.SetPartsReload(s.reloader(c.ID()))
 		c.Rest()
 		cells[c.ID()] = c
 	}
@@ -139,54 +157,123 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	return cells, nil
 }
 
-// snapshots returns the cells as they are stored: snapshots of their
-// document with their statements and the signature checks already done, so
-// opening the home later neither loads the Automerge document nor checks
-// every signature again. It may read the store (a cell's document is kept
-// there, see reloader), so it must be called outside a transaction.
-func snapshots(cells []*crdt.Cell) ([][]byte, error) {
-	out := make([][]byte, len(cells))
+// readParts reads the parts of the cell whose header is stored under key,
+// the document's chunks only if withDoc.
+func readParts(tx *store.Tx, key, header []byte, withDoc bool) (*crdt.Parts, error) {
+	if !crdt.IsPartsHeader(header) {
+		return nil, fmt.Errorf("read cell: %w: not stored in parts", store.ErrDamaged)
+	}
+	p := &crdt.Parts{Header: header}
+	recs, err := tx.List(bucketStatements, key)
+	if err != nil {
+		return nil, err
+	}
+	p.Packs = parts(recs)
+	if withDoc {
+		recs, err := tx.List(bucketDocument, key)
+		if err != nil {
+			return nil, err
+		}
+		p.Chunks = parts(recs)
+		if p.Chunks == nil {
+			p.Chunks = []crdt.Part{}
+		}
+	}
+	return p, nil
+}
+
+func parts(recs []store.Record) []crdt.Part {
+	if recs == nil {
+		return nil
+	}
+	out := make([]crdt.Part, len(recs))
+	for i, r := range recs {
+		out[i] = crdt.Part{Key: r.Key, Value: r.Value}
+	}
+	return out
+}
+
+// deltas returns what the store lacks of each cell: with their statements
+// and the signature checks already done, so opening the home later
+// neither loads the Automerge document nor checks every signature again.
+// It may read the store (a cell's document is kept there, see reloader),
+// so it must be called outside a transaction.
+func deltas(cells []*crdt.Cell) ([]*crdt.Delta, error) {
+	out := make([]*crdt.Delta, len(cells))
 	for i, c := range cells {
 		var err error
-		if out[i], err = c.Snapshot(); err != nil {
+		if out[i], err = c.Delta(); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// putCell stores a cell's snapshot made by snapshots.
-func putCell(tx *store.Tx, c *crdt.Cell, snap []byte) error {
+// putCell writes what deltas found the store lacks of c.
+func putCell(tx *store.Tx, c *crdt.Cell, d *crdt.Delta) error {
 	id := c.ID()
-	return tx.Put(bucketCell, nil, id[:], snap)
+	if d.ResetPacks {
+		if err := tx.DeleteGroup(bucketStatements, id[:]); err != nil {
+			return err
+		}
+	}
+	if d.ResetChunks {
+		if err := tx.DeleteGroup(bucketDocument, id[:]); err != nil {
+			return err
+		}
+	}
+	for _, p := range d.Packs {
+		if err := tx.Put(bucketStatements, id[:], p.Key, p.Value); err != nil {
+			return err
+		}
+	}
+	for _, p := range d.Chunks {
+		if err := tx.Put(bucketDocument, id[:], p.Key, p.Value); err != nil {
+			return err
+		}
+	}
+	return tx.Put(bucketCell, nil, id[:], d.Header)
+}
+
+// deleteParts removes every part of a cell but its header.
+func deleteParts(tx *store.Tx, id crdt.CellID) error {
+	if err := tx.DeleteGroup(bucketStatements, id[:]); err != nil {
+		return err
+	}
+	return tx.DeleteGroup(bucketDocument, id[:])
 }
 
 // reloader returns how a cell read from or written to the store fetches
-// its snapshot again, so it need not keep its document and statements in
-// memory (see crdt.Cell.SetReload and Rest). It runs its own read
+// its parts again, so it need not keep its document and statements in
+// memory (see crdt.Cell.SetPartsReload and Rest). It runs its own read
 // transaction.
-func (s *Service) reloader(id crdt.CellID) func() ([]byte, error) {
-	return func() ([]byte, error) {
-		var b []byte
+func (s *Service) reloader(id crdt.CellID) func() (*crdt.Parts, error) {
+	return func() (*crdt.Parts, error) {
+		var p *crdt.Parts
 		err := s.db.View(func(tx *store.Tx) error {
-			var err error
-			b, err = tx.Get(bucketCell, nil, id[:])
+			header, err := tx.Get(bucketCell, nil, id[:])
+			if err != nil {
+				return err
+			}
+			p, err = readParts(tx, id[:], header, true)
 			return err
 		})
-		return b, err
+		return p, err
 	}
 }
 
-// stored tells the cells just stored that the store holds their document
-// and statements, so that they keep only what they show.
-func (s *Service) stored(cells []*crdt.Cell) {
-	for _, c := range cells {
-		c.SetReload(s.reloader(c.ID()))
+// stored tells the cells just stored that the store holds what ds said it
+// lacked, so that they keep only what they show.
+func (s *Service) stored(cells []*crdt.Cell, ds []*crdt.Delta) {
+	for i, c := range cells {
+		c.Stored(ds[i])
+		c.SetPartsReload(s.reloader(c.ID()))
 		c.Rest()
 	}
 }
 
-// readCell reads a stored cell: a snapshot, or a plain document.
+// readCell reads a cell kept whole, as before parts: a snapshot, or a
+// plain document.
 func readCell(b []byte) (*crdt.Cell, error) {
 	if crdt.IsDocument(b) {
 		return crdt.Load(b)
@@ -370,13 +457,13 @@ func (s *Service) addCell(c *crdt.Cell) (*CellView, error) {
 // next use reloads what the store really holds. The caller holds s.mu.
 func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.Cell) ([]*CellView, error) {
 	var views []*CellView
-	snaps, err := snapshots(changed)
+	ds, err := deltas(changed)
 	if err != nil {
 		return nil, err
 	}
 	err = s.db.Update(func(tx *store.Tx) error {
 		for i, c := range changed {
-			if err := putCell(tx, c, snaps[i]); err != nil {
+			if err := putCell(tx, c, ds[i]); err != nil {
 				return err
 			}
 			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
@@ -400,7 +487,7 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 	for _, c := range changed {
 		cells[c.ID()] = c
 	}
-	s.stored(changed)
+	s.stored(changed, ds)
 	return views, nil
 }
 
@@ -537,7 +624,12 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 	if !c.State().IsInvited(s.me().Card.ID()) {
 		return fmt.Errorf("%w: you can only turn down an invitation you have not accepted", crdt.ErrNotAllowed)
 	}
-	err = s.db.Update(func(tx *store.Tx) error { return tx.Delete(bucketCell, nil, cell[:]) })
+	err = s.db.Update(func(tx *store.Tx) error {
+		if err := deleteParts(tx, cell); err != nil {
+			return err
+		}
+		return tx.Delete(bucketCell, nil, cell[:])
+	})
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,14 @@
 package core
 
 import (
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"trustdesk/crdt"
 	"trustdesk/internal/testenv"
+	"trustdesk/store"
 )
 
 // TestImportKilled kills importing processes with SIGKILL at random moments,
@@ -17,15 +16,7 @@ import (
 // afterwards the database always opens, passes the integrity check and
 // holds both or neither of the file's new ratings.
 func TestImportKilled(t *testing.T) {
-	if testing.Short() || testenv.Race {
-		// 100 race-instrumented children take minutes; make test runs
-		// this test once more without -race.
-		t.Skip("slow: starts 100 processes; run without -race and -short")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := testenv.KillTest(t, 100)
 	a := newService(t, "Ana")
 	home := t.TempDir()
 	b, err := Init(home, "Bo", []byte("correct horse"), testOptions)
@@ -68,11 +59,9 @@ func TestImportKilled(t *testing.T) {
 	}
 	base := counted()
 
-	rng := rand.New(rand.NewPCG(7, 7))
 	file := filepath.Join(t.TempDir(), "sync")
-	have, killed, finished := base, 0, 0
-	var full time.Duration
-	for i := 1; i <= 100; i++ {
+	have := base
+	start := func(i int) *exec.Cmd {
 		// Each file holds everything so far plus two new ratings.
 		for _, p := range []*Contact{{Card: x}, {Card: y}} {
 			if _, err := a.Rate(p.ID(), crdt.Rating{Safety: 1 + i%5, Reliability: 1 + i%3}, []crdt.CellID{cell.ID}); err != nil {
@@ -84,31 +73,9 @@ func TestImportKilled(t *testing.T) {
 		}
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_IMPORT_HOME="+home, "TRUSTDESK_TEST_IMPORT_FILE="+file)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		// Every fourth import runs to the end, to measure how long one
-		// takes now (the files grow); the others are killed at a random
-		// moment up to 1.5 times the last measure.
-		wait := time.Hour
-		if i%4 != 1 {
-			wait = time.Duration(rng.Int64N(int64(full) * 3 / 2))
-		}
-		start := time.Now()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("import %d failed: %v", i, err)
-			}
-			finished++
-			full = time.Since(start)
-		case <-time.After(wait):
-			cmd.Process.Kill()
-			<-done
-			killed++
-		}
+		return cmd
+	}
+	testenv.KillLoop(t, "import", 100, 7, start, func(i int, _ bool) {
 		switch got := counted(); got {
 		case have: // nothing of the file
 		case base + 2*i: // all of it
@@ -116,9 +83,55 @@ func TestImportKilled(t *testing.T) {
 		default:
 			t.Fatalf("import %d: %d statements count; want %d (nothing) or %d (all)", i, got, have, base+2*i)
 		}
+	})
+}
+
+// TestMigrationKilled kills processes opening a home made before cells
+// were kept in parts (so moving it) with SIGKILL at random moments, 40
+// times, each on a fresh copy. Afterwards the home always opens, passes
+// the integrity check and shows the cells it showed before.
+func TestMigrationKilled(t *testing.T) {
+	exe := testenv.KillTest(t, 40)
+	dir := filepath.Join("testdata", "compat")
+	want, err := os.ReadFile(filepath.Join(dir, cellsFixture+".cells"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d imports killed, %d finished", killed, finished)
-	if killed < 10 || finished < 10 {
-		t.Fatalf("kills did not land at varied moments: %d killed, %d finished", killed, finished)
+	db, err := os.ReadFile(filepath.Join(dir, cellsFixture, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	home := t.TempDir()
+	start := func(int) *exec.Cmd {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(filepath.Join(home, "trustdesk.db"+suffix))
+		}
+		if err := os.WriteFile(filepath.Join(home, "trustdesk.db"), db, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_MIGRATE_HOME="+home)
+		return cmd
+	}
+	moved := 0 // killed runs that had moved the home already
+	testenv.KillLoop(t, "first open", 40, 11, start, func(i int, finished bool) {
+		if sdb, err := store.Open(home, []byte("compat"), testOptions.storeOptions()); err == nil {
+			if sdb.View(func(tx *store.Tx) error { _, err := tx.Get(bucketSelf, nil, keyFormat); return err }) == nil && !finished {
+				moved++
+			}
+			sdb.Close()
+		}
+		s, err := Unlock(home, []byte("compat"), testOptions)
+		if err != nil {
+			t.Fatalf("open %d: the home does not open after a kill: %v", i, err)
+		}
+		defer s.Close()
+		if err := s.CheckStorage(); err != nil {
+			t.Fatal(err)
+		}
+		if got := cellLines(t, s); got != string(want) {
+			t.Fatalf("open %d: cells after a kill:\n%s\nwant:\n%s", i, got, want)
+		}
+	})
+	t.Logf("%d killed runs had moved the home to parts already", moved)
 }

@@ -10,12 +10,16 @@ import (
 )
 
 // TestMain lets the test binary serve as the importing child of
-// TestImportKilled and, as the real binary does, as the checking worker.
+// TestImportKilled, the child of TestMigrationKilled that opens an old
+// home, and, as the real binary does, as the checking worker.
 // (The checker leaves TRUSTDESK_ variables out of a worker's environment,
 // so a worker is never taken for the importing child.)
 func TestMain(m *testing.M) {
 	if home := os.Getenv("TRUSTDESK_TEST_IMPORT_HOME"); home != "" {
 		os.Exit(importChild(home, os.Getenv("TRUSTDESK_TEST_IMPORT_FILE")))
+	}
+	if home := os.Getenv("TRUSTDESK_TEST_MIGRATE_HOME"); home != "" {
+		os.Exit(migrateChild(home))
 	}
 	workergate.Main(m)
 }
@@ -38,5 +42,17 @@ func importChild(home, file string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	return 0
+}
+
+// migrateChild opens home, which moves it to the newest format;
+// TestMigrationKilled kills it at a random moment.
+func migrateChild(home string) int {
+	s, err := Unlock(home, []byte("compat"), testOptions)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	s.Close()
 	return 0
 }

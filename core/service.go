@@ -149,6 +149,9 @@ func Init(home, pseudonym string, passphrase []byte, opt Options) (*Service, err
 		return nil, fmt.Errorf("create home: %w", err)
 	}
 	err = db.Update(func(tx *store.Tx) error {
+		if err := putFormat(tx); err != nil {
+			return err
+		}
 		return tx.Put(bucketSelf, nil, keyIdentity, secret)
 	})
 	if err != nil {
@@ -169,6 +172,10 @@ func Unlock(home string, passphrase []byte, opt Options) (*Service, error) {
 }
 
 func open(home string, db *store.DB, opt Options) (*Service, error) {
+	if err := migrateHome(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	var secret []byte
 	err := db.View(func(tx *store.Tx) error {
 		var err error

@@ -558,7 +558,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 		}
 	}
 	sender := p.sender.ID()
-	snaps, err := snapshots(p.cells)
+	ds, err := deltas(p.cells)
 	if err != nil {
 		return nil, false, err
 	}
@@ -577,7 +577,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 		}
 		recovered = got
 		for i, c := range p.cells {
-			if err := putCell(tx, c, snaps[i]); err != nil {
+			if err := putCell(tx, c, ds[i]); err != nil {
 				return err
 			}
 			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
@@ -605,7 +605,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 	for _, c := range p.cells {
 		cells[c.ID()] = c
 	}
-	s.stored(p.cells)
+	s.stored(p.cells, ds)
 	if recovered != nil {
 		// The device holds the person's own card again.
 		s.self.Store(recovered)

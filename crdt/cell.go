@@ -64,7 +64,7 @@ type Cell struct {
 	savedHeads []ChangeHash
 	// reload, when set, fetches the snapshot saved stands for, which this
 	// cell then does not keep (see SetReload).
-	reload func() ([]byte, error)
+	reload func() (*snapshot, error)
 	// appended counts the chunks from outside that saved holds after its
 	// last compact save (see [Checker.Extend]).
 	appended int
@@ -77,6 +77,16 @@ type Cell struct {
 	// (see precheck), the signing key their signature was checked with.
 	// The next derive uses and drops them.
 	preKeys map[StatementID]ed25519.PublicKey
+
+	// What storage lacks of the cell kept in parts (see parts.go): nothing
+	// is tracked until parts of it are stored (inStore).
+	inStore   bool
+	unsaved   map[string]bool // entries to write
+	gone      map[string]bool // entries to delete
+	packs     int             // packs of statements stored
+	chunks    int             // document chunks stored
+	newChunks [][]byte        // chunks from outside to add after them
+	docDirty  bool            // the document must be written whole
 }
 
 // Found creates a new cell named name with founder as its first member
@@ -322,6 +332,7 @@ func (c *Cell) held() (map[StatementID][]byte, error) {
 // held) that they deleted or altered, which are put back.
 func (c *Cell) afterForeign(held map[StatementID][]byte) error {
 	c.state = nil
+	c.docDirty = true
 	var headerErr error
 	if id, err := readHeader(c.doc); err != nil || id != c.id {
 		// Put the header back; the changes tried to move or break it.
@@ -399,6 +410,12 @@ func (c *Cell) rescan() error {
 			e.decoded, e.err = true, fmt.Errorf("value is %s, not bytes", v.Kind())
 		}
 		next[k] = e
+		c.changed(k)
+	}
+	for k := range c.entries {
+		if next[k] == nil {
+			c.removed(k)
+		}
 	}
 	c.entries = next
 	return nil
@@ -416,6 +433,8 @@ func (c *Cell) put(s *Statement) error {
 		return err
 	}
 	c.entries[s.id.String()] = &entry{key: s.id.String(), raw: s.raw, stmt: s, decoded: true, keyOK: true, sig: 1}
+	c.changed(s.id.String())
+	c.docDirty = true
 	c.state = nil
 	return nil
 }

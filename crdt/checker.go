@@ -128,7 +128,7 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 // it checks the signatures of new statements when its state is first
 // derived.
 func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell, error) {
-	req, appended, err := base.request(input)
+	req, appended, whole, err := base.request(input)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +163,14 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	if res.Doc == nil {
 		c.appended = appended
 	}
+	// Storage keeps the document as the chunks the worker loaded: the
+	// input is one more, unless the worker saved it compactly or base was
+	// not the chunks stored.
+	if res.Doc != nil || whole {
+		c.docDirty = true
+	} else if c.inStore {
+		c.newChunks = append(c.newChunks, slices.Clone(input))
+	}
 	if err := c.checkWork(); err != nil {
 		return nil, fmt.Errorf("check cell data: %w", err)
 	}
@@ -193,27 +201,32 @@ func (ch *Checker) extendInPlace(ctx context.Context, c *Cell, input []byte) (*C
 	return res, nil
 }
 
-// request returns the worker request for adding input to c, and how many
+// request returns the worker request for adding input to c, how many
 // chunks from outside the result's saved bytes will hold if the worker
-// does not save it compactly.
-func (c *Cell) request(input []byte) (*request, int, error) {
+// does not save it compactly, and whether its base is a new save of the
+// loaded document rather than the bytes c was read from.
+func (c *Cell) request(input []byte) (*request, int, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	appended := c.appended
-	if c.doc != nil {
+	whole := c.doc != nil
+	if whole {
 		appended = 0 // saving the loaded document compacts it
 	}
 	// A resting cell reads its statements back now, with its document,
 	// rather than in a second read when the answer comes.
 	base, err := c.docBytes()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	req := &request{base: base, heads: c.heads(), input: input}
-	// A whole document repeats what base holds; many chunks make loading
-	// slow. Either way the worker saves the result compactly.
-	req.compact = IsDocument(input) || appended >= maxAppended
-	return req, appended + 1, nil
+	// A whole document repeats what base holds; many chunks, or a chunk
+	// larger than base (a cell's first file), make loading slow and the
+	// stored cell large: in a compact save, 10,000 statements take about
+	// half the bytes and load in three quarters of the time. Then the
+	// worker saves the result compactly, which costs what the input brings.
+	req.compact = IsDocument(input) || appended >= maxAppended || len(input) > len(base)
+	return req, appended + 1, whole, nil
 }
 
 // result describes c for a caller of the Checker.
@@ -412,12 +425,19 @@ func cellFrom(base *Cell, saved []byte, res *workerResult, pre map[StatementID]*
 				c.entries[se.Key] = &cp
 			}
 		}
+		c.inherit(base)
+		for k := range base.entries {
+			if _, ok := c.entries[k]; !ok {
+				c.removed(k) // gone, or holding other bytes (written below)
+			}
+		}
 		base.mu.Unlock()
 	}
 	for _, se := range res.Entries {
 		if c.entries[se.Key] != nil {
 			continue
 		}
+		c.changed(se.Key)
 		if e := reuseChecked(se, pre, c.preKeys); e != nil {
 			c.entries[se.Key] = e
 			continue
@@ -482,6 +502,8 @@ func (c *Cell) adopt(t *Cell) {
 	defer t.mu.Unlock()
 	c.doc, c.entries, c.state, c.preKeys = t.doc, t.entries, t.state, t.preKeys
 	c.saved, c.savedHeads, c.appended, c.reload = t.saved, t.savedHeads, t.appended, t.reload
+	c.inStore, c.unsaved, c.gone, c.docDirty = t.inStore, t.unsaved, t.gone, t.docDirty
+	c.packs, c.chunks, c.newChunks = t.packs, t.chunks, t.newChunks
 }
 
 // Clone returns an independent copy of c to try changes on. Unlike
@@ -509,6 +531,7 @@ func (c *Cell) fork() (*Cell, error) {
 		cp := *e
 		f.entries[k] = &cp
 	}
+	f.inherit(c)
 	if doc == nil {
 		// Not loaded yet: the copy shares the saved bytes, which nobody
 		// modifies, and loads its own document when it needs one.

@@ -81,11 +81,7 @@ func (c *Cell) Snapshot() ([]byte, error) {
 	}
 	s.Entries = make([]snapshotEntry, 0, len(c.entries))
 	for _, e := range c.entries {
-		se := snapshotEntry{Key: e.key, Raw: e.raw, NotBytes: e.raw == nil}
-		if e.keyOK && e.stmt != nil && e.stmt.Cell == c.id {
-			se.Sig = e.sig
-		}
-		s.Entries = append(s.Entries, se)
+		s.Entries = append(s.Entries, c.snapshotEntry(e))
 	}
 	b, err := snapshotEnc.Marshal(s)
 	if err != nil {
@@ -149,7 +145,7 @@ func entriesOf(cell CellID, s *snapshot) map[string]*entry {
 func (c *Cell) Rest() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.reload == nil || c.doc != nil || c.entries == nil {
+	if c.reload == nil || c.doc != nil || c.entries == nil || (c.inStore && c.dirty()) {
 		return
 	}
 	c.derive()
@@ -209,6 +205,24 @@ func (c *Cell) ensureDoc() error {
 // needs it, and refuses it unless its heads are the ones c recorded. It
 // does nothing to a cell whose document is loaded.
 func (c *Cell) SetReload(f func() ([]byte, error)) {
+	if f == nil {
+		return
+	}
+	c.setReload(func() (*snapshot, error) {
+		b, err := f()
+		if err != nil {
+			return nil, err
+		}
+		var s snapshot
+		if err := cbor.Unmarshal(b, &s); err != nil || s.Version != snapshotVersion || len(s.Doc) == 0 {
+			return nil, fmt.Errorf("%w: unreadable snapshot", ErrMalformed)
+		}
+		return &s, nil
+	})
+}
+
+// setReload is SetReload with f returning the snapshot decoded.
+func (c *Cell) setReload(f func() (*snapshot, error)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.doc == nil && f != nil {
@@ -252,13 +266,9 @@ func (c *Cell) fetchSnapshot() (*snapshot, error) {
 	if c.reload == nil {
 		return nil, fmt.Errorf("load cell: %w: no document", ErrMalformed)
 	}
-	b, err := c.reload()
+	s, err := c.reload()
 	if err != nil {
 		return nil, fmt.Errorf("load cell: %w", err)
-	}
-	var s snapshot
-	if err := cbor.Unmarshal(b, &s); err != nil || s.Version != snapshotVersion || len(s.Doc) == 0 {
-		return nil, fmt.Errorf("load cell: %w: unreadable snapshot", ErrMalformed)
 	}
 	if CellID(s.Cell) != c.id || len(s.Heads) != len(c.savedHeads) {
 		return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
@@ -268,5 +278,5 @@ func (c *Cell) fetchSnapshot() (*snapshot, error) {
 			return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
 		}
 	}
-	return &s, nil
+	return s, nil
 }

@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"testing"
-	"time"
 
 	"trustdesk/internal/testenv"
 )
@@ -60,13 +58,7 @@ func rekeyChild(home string) int {
 // with exactly one of the two passphrases, passes the integrity check and
 // reads every record as before.
 func TestChangePassphraseKilled(t *testing.T) {
-	if testing.Short() || testenv.Race {
-		t.Skip("slow: starts 40 processes; run without -race and -short")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := testenv.KillTest(t, 40)
 	home := t.TempDir()
 	db, err := Create(home, crashPass[0], testOpt)
 	if err != nil {
@@ -86,57 +78,27 @@ func TestChangePassphraseKilled(t *testing.T) {
 	want := dump(t, db)
 	db.Close()
 
-	rng := rand.New(rand.NewPCG(17, 17))
-	have, killed, finished := 0, 0, 0
-	var full time.Duration
-	for i := 1; i <= 40; i++ {
+	have := 0
+	start := func(int) *exec.Cmd {
 		cmd := exec.Command(exe, "-test.run=^$")
 		cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_REKEY_HOME="+home)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		// Every fourth change runs to the end, to measure how long one
-		// takes; the others are killed at a random moment up to 1.5 times
-		// that.
-		wait := time.Hour
-		if i%4 != 1 {
-			wait = time.Duration(rng.Int64N(int64(full) * 3 / 2))
-		}
-		start := time.Now()
-		finishedNow := false
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("change %d failed: %v", i, err)
-			}
-			finished++
-			finishedNow = true
-			full = time.Since(start)
-		case <-time.After(wait):
-			cmd.Process.Kill()
-			<-done
-			killed++
-		}
+		return cmd
+	}
+	testenv.KillLoop(t, "passphrase change", 40, 17, start, func(i int, finished bool) {
 		db, got, err := openEither(home)
 		if err != nil {
 			t.Fatalf("change %d: the store does not open after a kill: %v", i, err)
 		}
+		defer db.Close()
 		if err := db.Check(); err != nil {
 			t.Fatal(err)
 		}
 		if !maps.Equal(dump(t, db), want) {
 			t.Fatalf("change %d: the records read differently", i)
 		}
-		db.Close()
-		if finishedNow && got == have {
+		if finished && got == have {
 			t.Fatalf("change %d finished but the old passphrase still opens the store", i)
 		}
 		have = got
-	}
-	t.Logf("%d changes killed, %d finished; the last full change took %v", killed, finished, full)
-	if killed < 10 || finished < 10 {
-		t.Fatalf("kills did not land at varied moments: %d killed, %d finished", killed, finished)
-	}
+	})
 }

@@ -1,0 +1,313 @@
+package crdt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// Parts: how a device keeps a cell in its own storage so that storing a
+// change writes what is new, not the whole cell (SCHEMA.md §7). A stored
+// cell is a small header; its statements in numbered packs, each pack
+// holding the entries of the statement map that one change added or
+// altered (a later pack wins); and the Automerge document as numbered
+// chunks, a saved document followed by the change chunks from outside
+// added since, exactly the bytes the checking worker loaded. After
+// maxPacks packs, or when entries go away, the statements are written
+// again as one pack; after maxAppended chunks the worker saves the
+// document compactly and it is written again as one chunk. So storing a
+// change costs what it adds, and reading a cell a few records, not one
+// per statement (a record costs about 10 µs to read back).
+
+// maxPacks is how many packs of statements a stored cell may have before
+// the next change writes them again as one.
+const maxPacks = 16
+
+// partsVersion is the version of the parts' header.
+const partsVersion = 2
+
+// partsHeader is the header part of a stored cell.
+type partsHeader struct {
+	Version int      `cbor:"1,keyasint"`
+	Cell    []byte   `cbor:"2,keyasint"`
+	Heads   [][]byte `cbor:"4,keyasint"`
+	// Appended counts the chunks from outside after the last compact save.
+	Appended int `cbor:"6,keyasint,omitempty"`
+	Entries  int `cbor:"8,keyasint"`
+	Packs    int `cbor:"9,keyasint"`
+	Chunks   int `cbor:"10,keyasint"`
+}
+
+// A Part is one record of a stored cell: a pack of statements or a chunk
+// of the document, under its number (see [PartKey]).
+type Part struct {
+	Key, Value []byte
+}
+
+// Parts is a cell as read back from this device's own storage: the
+// header, every pack, and (optionally, see [LoadParts]) the document's
+// chunks, each in the order of their keys.
+type Parts struct {
+	Header []byte
+	Packs  []Part
+	Chunks []Part
+}
+
+// A Delta is what to write so that storage holds a cell as it is now, in
+// one transaction: delete every stored pack if ResetPacks and every
+// stored chunk if ResetChunks, put Packs, Chunks and the Header. Then
+// call [Cell.Stored].
+type Delta struct {
+	Header      []byte
+	ResetPacks  bool
+	ResetChunks bool
+	Packs       []Part
+	Chunks      []Part
+
+	packs, chunks int // stored once applied
+}
+
+// PartKey returns the key of the i-th pack or chunk: big-endian, so keys
+// sort in their order.
+func PartKey(i int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(i)) }
+
+// IsPartsHeader reports whether b is the header of a cell stored in parts
+// (rather than a whole snapshot or a plain document).
+func IsPartsHeader(b []byte) bool {
+	var v struct {
+		Version int `cbor:"1,keyasint"`
+	}
+	return len(b) > 0 && !IsDocument(b) && cbor.Unmarshal(b, &v) == nil && v.Version == partsVersion
+}
+
+// Delta returns what storage lacks of c since it was last stored (see
+// [Cell.Stored]), or all of c if it never was. It checks the signatures
+// not checked yet, so that the entries keep their result.
+func (c *Cell) Delta() (*Delta, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.warm(); err != nil {
+		return nil, fmt.Errorf("store cell: %w", err)
+	}
+	c.derive()
+	d := &Delta{packs: c.packs, chunks: c.chunks}
+	var es []snapshotEntry
+	if !c.inStore || len(c.gone) > 0 || (len(c.unsaved) > 0 && c.packs >= maxPacks) {
+		d.ResetPacks, d.packs = true, 0
+		es = make([]snapshotEntry, 0, len(c.entries))
+		for _, e := range c.entries {
+			es = append(es, c.snapshotEntry(e))
+		}
+	} else {
+		for k := range c.unsaved {
+			if e := c.entries[k]; e != nil {
+				es = append(es, c.snapshotEntry(e))
+			}
+		}
+	}
+	if len(es) > 0 || d.ResetPacks {
+		slices.SortFunc(es, func(a, b snapshotEntry) int { return strings.Compare(a.Key, b.Key) })
+		b, err := snapshotEnc.Marshal(es)
+		if err != nil {
+			return nil, fmt.Errorf("store cell: %w", err)
+		}
+		d.Packs = []Part{{Key: PartKey(d.packs), Value: b}}
+		d.packs++
+	}
+	if !c.inStore || c.docDirty {
+		doc, err := c.save()
+		if err != nil {
+			return nil, fmt.Errorf("store cell: %w", err)
+		}
+		d.ResetChunks = true
+		d.Chunks = []Part{{Key: PartKey(0), Value: doc}}
+		d.chunks = 1
+	} else {
+		for _, ch := range c.newChunks {
+			d.Chunks = append(d.Chunks, Part{Key: PartKey(d.chunks), Value: ch})
+			d.chunks++
+		}
+	}
+	h := partsHeader{Version: partsVersion, Cell: c.id[:], Entries: len(c.entries), Packs: d.packs, Chunks: d.chunks}
+	if c.doc == nil {
+		h.Appended = c.appended
+	}
+	for _, hd := range c.heads() {
+		h.Heads = append(h.Heads, hd[:])
+	}
+	b, err := snapshotEnc.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("store cell: %w", err)
+	}
+	d.Header = b
+	return d, nil
+}
+
+// snapshotEntry returns how e is kept, with its signature check. The
+// caller holds c.mu.
+func (c *Cell) snapshotEntry(e *entry) snapshotEntry {
+	se := snapshotEntry{Key: e.key, Raw: e.raw, NotBytes: e.raw == nil}
+	if e.keyOK && e.stmt != nil && e.stmt.Cell == c.id {
+		se.Sig = e.sig
+	}
+	return se
+}
+
+// Stored tells c that d, made by [Cell.Delta], is in storage now: the
+// next delta holds only what changes from here.
+func (c *Cell) Stored(d *Delta) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inStore, c.packs, c.chunks = true, d.packs, d.chunks
+	c.unsaved, c.gone, c.newChunks, c.docDirty = nil, nil, nil, false
+}
+
+// dirty reports whether c holds something storage lacks. The caller
+// holds c.mu.
+func (c *Cell) dirty() bool {
+	return !c.inStore || c.docDirty || len(c.unsaved) > 0 || len(c.gone) > 0 || len(c.newChunks) > 0
+}
+
+// changed notes that the entry under key must be written. The caller
+// holds c.mu.
+func (c *Cell) changed(key string) {
+	if !c.inStore {
+		return // everything is written anyway
+	}
+	if c.unsaved == nil {
+		c.unsaved = map[string]bool{}
+	}
+	c.unsaved[key] = true
+	delete(c.gone, key)
+}
+
+// removed notes that the entry under key must be deleted. The caller
+// holds c.mu.
+func (c *Cell) removed(key string) {
+	if !c.inStore {
+		return
+	}
+	if c.gone == nil {
+		c.gone = map[string]bool{}
+	}
+	c.gone[key] = true
+	delete(c.unsaved, key)
+}
+
+// inherit gives c, made from base and bytes from outside, what storage
+// lacks of base. The caller holds base.mu.
+func (c *Cell) inherit(base *Cell) {
+	c.inStore, c.packs, c.chunks, c.docDirty = base.inStore, base.packs, base.chunks, base.docDirty
+	c.newChunks = slices.Clone(base.newChunks)
+	c.unsaved, c.gone = cloneSet(base.unsaved), cloneSet(base.gone)
+}
+
+func cloneSet(m map[string]bool) map[string]bool {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// LoadParts reads a cell stored in parts on this device (see [Cell.Delta]).
+// p.Chunks may be nil: the document is then fetched when a method needs
+// it, through [Cell.SetPartsReload]. Only pass it parts this device wrote
+// to its own protected storage: it trusts the signature checks they
+// record.
+func LoadParts(p *Parts) (*Cell, error) {
+	s, h, err := readParts(p)
+	if err != nil {
+		return nil, err
+	}
+	c := newCell(nil, CellID(s.Cell))
+	c.saved, c.appended = s.Doc, s.Appended
+	for _, hd := range s.Heads {
+		c.savedHeads = append(c.savedHeads, ChangeHash(hd))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = entriesOf(c.id, s)
+	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	return c, nil
+}
+
+// readParts checks parts against their header and returns them as a
+// snapshot (its document empty if p has no chunks).
+func readParts(p *Parts) (*snapshot, *partsHeader, error) {
+	bad := func(what string) error {
+		return fmt.Errorf("load stored cell: %w: %s", ErrMalformed, what)
+	}
+	var h partsHeader
+	if err := cbor.Unmarshal(p.Header, &h); err != nil || h.Version != partsVersion || len(h.Cell) != len(CellID{}) {
+		return nil, nil, bad("unreadable header")
+	}
+	for _, hd := range h.Heads {
+		if len(hd) != len(ChangeHash{}) {
+			return nil, nil, bad("bad heads")
+		}
+	}
+	if len(p.Packs) != h.Packs || h.Packs < 1 || h.Chunks < 1 {
+		return nil, nil, bad("parts missing")
+	}
+	byKey := make(map[string]snapshotEntry, h.Entries)
+	for i, part := range p.Packs {
+		var es []snapshotEntry
+		if !bytes.Equal(part.Key, PartKey(i)) || cbor.Unmarshal(part.Value, &es) != nil {
+			return nil, nil, bad("unreadable pack")
+		}
+		for _, se := range es {
+			byKey[se.Key] = se // a later pack wins
+		}
+	}
+	if len(byKey) != h.Entries {
+		return nil, nil, bad("entries missing")
+	}
+	s := &snapshot{Version: snapshotVersion, Cell: h.Cell, Heads: h.Heads, Appended: h.Appended, Entries: make([]snapshotEntry, 0, len(byKey))}
+	for _, se := range byKey {
+		s.Entries = append(s.Entries, se)
+	}
+	if p.Chunks != nil {
+		if len(p.Chunks) != h.Chunks {
+			return nil, nil, bad("document chunks missing")
+		}
+		n := 0
+		for i, ch := range p.Chunks {
+			if !bytes.Equal(ch.Key, PartKey(i)) || len(ch.Value) == 0 {
+				return nil, nil, bad("document chunks missing")
+			}
+			n += len(ch.Value)
+		}
+		s.Doc = make([]byte, 0, n)
+		for _, ch := range p.Chunks {
+			s.Doc = append(s.Doc, ch.Value...)
+		}
+	}
+	return s, &h, nil
+}
+
+// SetPartsReload is [Cell.SetReload] for a cell stored in parts: f must
+// return all of its parts, chunks included, as stored.
+func (c *Cell) SetPartsReload(f func() (*Parts, error)) {
+	c.setReload(func() (*snapshot, error) {
+		p, err := f()
+		if err != nil {
+			return nil, err
+		}
+		s, _, err := readParts(p)
+		if err != nil {
+			return nil, err
+		}
+		if p.Chunks == nil {
+			return nil, fmt.Errorf("%w: no document", ErrMalformed)
+		}
+		return s, nil
+	})
+}
