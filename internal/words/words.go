@@ -59,6 +59,8 @@ func Why(reason string) string {
 		return "nobody you checked in person leads to them"
 	case reputation.WhyAdmittedByThem:
 		return "they were let in by the person rated"
+	case reputation.WhyTrustedLess:
+		return "others found this person unsafe, and you trust the one praising them less"
 	}
 	return reason
 }

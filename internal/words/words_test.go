@@ -140,7 +140,7 @@ func TestStandingsAndReasons(t *testing.T) {
 	if got := words.Status(crdt.StatusPending); got != words.Pending {
 		t.Errorf("pending reads %q", got)
 	}
-	for _, r := range []string{reputation.WhyBlocked, reputation.WhyNotConnected, reputation.WhyAdmittedByThem} {
+	for _, r := range []string{reputation.WhyBlocked, reputation.WhyNotConnected, reputation.WhyAdmittedByThem, reputation.WhyTrustedLess} {
 		if words.Why(r) == r {
 			t.Errorf("%q has no plain words", r)
 		}
