@@ -223,6 +223,33 @@ type ReplaceResult struct {
 	ID   string         `json:"id"`
 }
 
+// Sentence says what ReplaceCard did, in plain words.
+func (r *ReplaceResult) Sentence() string {
+	s := "Your old card was replaced in " + joinAnd(r.Replaced) + ": what it says from now on counts for nothing there, once people get this change."
+	if len(r.Kept) > 0 {
+		s += " In " + joinAnd(r.Kept) + " it could not be replaced (too few of the guardians who met you are known there): ask someone there to invite your new card."
+	}
+	return s
+}
+
+// ReplacedSentence says where my card was replaced by another, in plain
+// words ("" if nowhere).
+func (st *ReplacementStatus) ReplacedSentence() string {
+	if len(st.Replaced) == 0 {
+		return ""
+	}
+	return "In " + joinAnd(st.Replaced) + " this card was replaced by a new one, made on another computer with the help of its owner's guardians. What this computer says there counts for nothing any more."
+}
+
+// PreviousSentence says where my card took the place of an old one ("" if
+// nowhere).
+func (st *ReplacementStatus) PreviousSentence() string {
+	if len(st.Previous) == 0 {
+		return ""
+	}
+	return "In " + joinAnd(st.Previous) + " this card took the place of your old one."
+}
+
 // ReplaceCard replaces my card, got back through my guardians, by the
 // temporary card this device made, in every cell where enough of the
 // guardians in force confirmed it; from then on the device uses the new

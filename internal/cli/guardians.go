@@ -137,10 +137,7 @@ func runRecoverReplace(r *runner, o *opts, args []string) error {
 			return err
 		}
 		return r.out(o.json, res, func(w io.Writer) {
-			fmt.Fprintf(w, "Your old card was replaced in %s: what it says from now on counts for nothing there, once people get this change.\n", strings.Join(res.Replaced, ", "))
-			if len(res.Kept) > 0 {
-				fmt.Fprintf(w, "In %s it could not be replaced (too few of the guardians who met you are known there): ask someone there to invite your new card.\n", strings.Join(res.Kept, ", "))
-			}
+			fmt.Fprintln(w, res.Sentence())
 			fmt.Fprintf(w, "Your new card:\n%s\nSend each cell a sync file now (trustdesk export --cell NAME), and choose your guardians again (trustdesk guardians set).\n", res.Card.String())
 		})
 	})
