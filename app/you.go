@@ -59,6 +59,8 @@ type YouScreen struct {
 
 	// Guardians is the guardians panel (guardians.go).
 	Guardians *GuardiansPanel
+	// Replace is the panel about a taken computer (replace.go).
+	Replace *ReplacePanel
 }
 
 // newYouScreen builds the You screen.
@@ -107,7 +109,8 @@ func newYouScreen(u *UI) *YouScreen {
 		row(s.Wipe, "Destroy your card and everything else trustdesk keeps here; nothing else on the computer is touched. It cannot be undone."),
 	))
 	s.Guardians = newGuardiansPanel(u)
-	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, cardBox, s.Guardians.Content(), safety)))
+	s.Replace = newReplacePanel(u)
+	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, cardBox, s.Replace.Content(), s.Guardians.Content(), safety)))
 	return s
 }
 
@@ -116,7 +119,10 @@ func (s *YouScreen) Content() fyne.CanvasObject { return s.content }
 
 // Refresh reads the guardians afresh (my card itself changes only when it
 // comes back on a new computer, and then every screen is built again).
-func (s *YouScreen) Refresh() { s.Guardians.Refresh() }
+func (s *YouScreen) Refresh() {
+	s.Guardians.Refresh()
+	s.Replace.Refresh()
+}
 
 // passphraseFields builds the two passphrase fields with a strength hint.
 func (s *YouScreen) passphraseFields() fyne.CanvasObject {

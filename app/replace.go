@@ -1,0 +1,97 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"trustdesk/core"
+)
+
+// ReplacePanel is the part of the You screen about a taken computer: once
+// guardians brought the card back, it offers to replace the card by the
+// temporary one they met; on a computer whose card was replaced elsewhere
+// it says so.
+type ReplacePanel struct {
+	u       *UI
+	content *widget.Card
+
+	// Status says what happened or what replacing does.
+	Status *widget.Label
+	// Replace asks, then replaces my card.
+	Replace *widget.Button
+}
+
+// newReplacePanel builds the panel; Refresh fills it.
+func newReplacePanel(u *UI) *ReplacePanel {
+	p := &ReplacePanel{u: u}
+	p.Status = wrapped("")
+	p.Replace = widget.NewButtonWithIcon("Replace my card…", theme.WarningIcon(), p.askReplace)
+	p.Replace.Importance = widget.WarningImportance
+	p.content = widget.NewCard("", "", container.NewVBox(p.Status, container.NewHBox(p.Replace)))
+	p.Refresh()
+	return p
+}
+
+// Content returns the panel.
+func (p *ReplacePanel) Content() fyne.CanvasObject { return p.content }
+
+// Refresh reads afresh whether the card can be, or was, replaced.
+func (p *ReplacePanel) Refresh() {
+	st, err := p.u.Svc.Replacement()
+	switch {
+	case err != nil:
+		p.show("Your card", explain(err), false)
+	case len(st.Replaced) > 0:
+		p.show("Your old card was replaced", st.ReplacedSentence(), false)
+		p.Status.Importance = widget.DangerImportance
+	case st.Ready:
+		p.show("If your old computer was taken",
+			fmt.Sprintf("Your card is back on this computer. If someone has your old computer and may know its passphrase, replace your card by the temporary card "+
+				"your guardians met (%d of them confirmed it). In your cells, what the old card says from then on counts for nothing, "+
+				"and your memberships, vouches and ratings pass to the new card.", st.Confirmed), true)
+	case len(st.Previous) > 0:
+		p.show("Your old card was replaced", st.PreviousSentence(), false)
+	default:
+		p.content.Hide()
+	}
+}
+
+func (p *ReplacePanel) show(title, text string, offer bool) {
+	p.content.SetTitle(title)
+	p.Status.Importance = widget.MediumImportance
+	p.Status.SetText(text)
+	p.Replace.Hidden = !offer
+	p.content.Show()
+	p.content.Refresh()
+}
+
+// askReplace asks before replacing: it cannot be undone.
+func (p *ReplacePanel) askReplace() {
+	body := wrapped("From then on this computer uses your new card, and your old card stops counting in your cells, for good, " +
+		"as soon as people there get a sync file from you. It cannot be undone.")
+	p.u.ask("Replace your card?", body, "Replace my card", p.replace)
+}
+
+// replace replaces the card and shows the screens of the new card.
+func (p *ReplacePanel) replace() {
+	u := p.u
+	var res *core.ReplaceResult
+	u.busyThen("Replacing your card…", func() error {
+		var err error
+		res, err = u.Svc.ReplaceCard()
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.ShowError(err)
+			return
+		}
+		u.unlocked(u.Svc)
+		u.Tabs.SelectIndex(len(u.Tabs.Items) - 1)
+		u.tell("Your card was replaced", res.Sentence()+" Make a sync file for each of these cells now, so that everyone there gets it. "+
+			"Then choose your guardians again: they protect your new card.")
+	})
+}
