@@ -52,7 +52,7 @@ func (p *ReplacePanel) Refresh() {
 		p.show("If your old computer was taken",
 			fmt.Sprintf("Your card is back on this computer. If someone has your old computer and may know its passphrase, replace your card by the temporary card "+
 				"your guardians met (%d of them confirmed it). In your cells, what the old card says from then on counts for nothing, "+
-				"and your memberships, vouches and ratings pass to the new card.", st.Confirmed), true)
+				"and your memberships, vouches and ratings pass to the new card. If the old computer was only lost, you need not do this.", st.Confirmed), true)
 	case len(st.Previous) > 0:
 		p.show("Your old card was replaced", st.PreviousSentence(), false)
 	default:

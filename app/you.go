@@ -110,7 +110,7 @@ func newYouScreen(u *UI) *YouScreen {
 	))
 	s.Guardians = newGuardiansPanel(u)
 	s.Replace = newReplacePanel(u)
-	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, cardBox, s.Replace.Content(), s.Guardians.Content(), safety)))
+	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.Name, s.Replace.Content(), cardBox, s.Guardians.Content(), safety)))
 	return s
 }
 
