@@ -190,12 +190,10 @@ type Replacement struct {
 	// Old is the replaced card; OldCard is it, if it was published.
 	Old     identity.ID
 	OldCard *identity.Card
-	// New is the card that replaces it, and NewCard the card itself. Both
-	// are zero when replacements competed with as many confirmations each
-	// (the old card is then frozen: nothing it signs after counts).
+	// New is the card that replaces it, and NewCard the card itself.
 	New     identity.ID
 	NewCard *identity.Card
-	// Statement is the replace statement that counts (zero if frozen).
+	// Statement is the replace statement that counts.
 	Statement StatementID
 	// Confirmed is how many guardians in force confirmed it.
 	Confirmed int
@@ -254,7 +252,8 @@ type succession struct {
 	order []*node // the original order
 	b     *budget
 
-	inert   map[int]bool      // statements the rules must not judge
+	inert   map[int]bool // statements the rules must not judge
+	signers map[identity.ID]bool
 	verdict map[int]rejection // our verdicts, by order index
 	counted int
 	info    successionInfo
@@ -281,11 +280,11 @@ func resolveReplaced(cell CellID, order []*node, b *budget) (*applier, *successi
 	base := resolve(cell, sc.rewrite(nil), b)
 	sc.cards = base.cards
 	sc.guardians(base)
-	winners, frozen := sc.replacements(base)
-	if len(winners) == 0 && len(frozen) == 0 {
+	winners := sc.replacements(base)
+	if len(winners) == 0 {
 		return base, sc
 	}
-	return resolve(cell, sc.rewrite(sc.renames(winners, frozen)), b), sc
+	return resolve(cell, sc.rewrite(sc.renames(winners)), b), sc
 }
 
 // inertStatement stands in for s in the rules: no author, no kind, so it
@@ -297,11 +296,21 @@ func inertStatement(s *Statement) *Statement {
 // rewrite returns the order with the inert statements replaced by inert
 // ones and the statements in changed replaced by their renamed copies.
 func (sc *succession) rewrite(changed map[int]*Statement) []*node {
+	return sc.rewriteAll(func(i int) bool { return sc.inert[i] }, changed)
+}
+
+// rewriteWith returns the order with the statements inert says replaced
+// by inert ones.
+func (sc *succession) rewriteWith(inert func(i int) bool) []*node {
+	return sc.rewriteAll(inert, nil)
+}
+
+func (sc *succession) rewriteAll(inert func(i int) bool, changed map[int]*Statement) []*node {
 	out := make([]*node, len(sc.order))
 	for i, n := range sc.order {
 		s := n.e.stmt
 		switch {
-		case sc.inert[i]:
+		case inert(i):
 			s = inertStatement(s)
 		case changed[i] != nil:
 			s = changed[i]
@@ -376,17 +385,45 @@ func (sc *succession) guardians(base *applier) {
 }
 
 func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
-	others := base.current
-	if base.isMember(author) {
-		others--
+	root, witnessed := sc.establish(base, author, gs, nil)
+	switch {
+	case !witnessed:
+		sc.info.open[author] = true
+		sc.counted += len(gs) // named, waiting for other members
+	case root < 0:
+		for _, i := range gs {
+			sc.reject(i, ReasonNoAuthority, "the author named guardians more than once at the same time: no replacement of this card counts")
+		}
+	default:
+		s := sc.order[root].e.stmt
+		sc.info.sets[author] = &GuardianSet{Statement: s.id, Guardians: s.Guardians, Need: s.Need}
+		sc.counted++
+		for _, j := range gs {
+			if j != root {
+				sc.reject(j, ReasonNoAuthority, "the author's guardians were already named in this cell; they cannot be named again")
+			}
+		}
 	}
-	need := min(2, others)
+}
+
+// establish finds which of the author's guardians statements gs is in
+// force, looking only at the statements in within (all when nil), with
+// the current members of base as witnesses: the only one of gs in the past
+// of the first statements of min(2, other members) distinct other current
+// members that have any of gs in their past. It returns the statement's
+// index, or -1 when several are (witnessed is then true) or there are
+// not enough witnesses yet (witnessed false).
+func (sc *succession) establish(base *applier, author identity.ID, gs []int, within []bool) (root int, witnessed bool) {
+	need := sc.witnessesNeeded(author)
 	mine := map[int]bool{}
 	for _, i := range gs {
-		mine[i] = true
+		if within == nil || within[i] {
+			mine[i] = true
+		}
 	}
-	// The first statements of need distinct other current members that
-	// have one of the author's guardians statements in their past.
+	if len(mine) == 0 {
+		return -1, false
+	}
 	has := make([]bool, len(sc.order))
 	var witnesses []int
 	seen := map[identity.ID]bool{}
@@ -394,6 +431,9 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 	for i, n := range sc.order {
 		if len(witnesses) == need {
 			break
+		}
+		if within != nil && !within[i] {
+			continue
 		}
 		has[i] = mine[i] || slices.ContainsFunc(n.prev, func(p int) bool { return has[p] })
 		a := n.e.stmt.Author
@@ -403,9 +443,7 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 		}
 	}
 	if len(witnesses) < need {
-		sc.info.open[author] = true
-		sc.counted += len(gs) // named, waiting for other members
-		return
+		return -1, false
 	}
 	roots := map[int]bool{}
 	if need == 0 {
@@ -413,28 +451,45 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 	}
 	for _, w := range witnesses {
 		in := sc.past(w)
-		for _, i := range gs {
+		for i := range mine {
 			if in[i] {
 				roots[i] = true
 			}
 		}
 	}
 	if len(roots) != 1 {
-		for _, i := range gs {
-			sc.reject(i, ReasonNoAuthority, "the author named guardians more than once at the same time: no replacement of this card counts")
-		}
-		return
+		return -1, true
 	}
 	for i := range roots {
-		s := sc.order[i].e.stmt
-		sc.info.sets[author] = &GuardianSet{Statement: s.id, Guardians: s.Guardians, Need: s.Need}
-		sc.counted++
-		for _, j := range gs {
-			if j != i {
-				sc.reject(j, ReasonNoAuthority, "the author's guardians were already named in this cell; they cannot be named again")
+		root = i
+	}
+	return root, true
+}
+
+// witnessesNeeded is how many witnesses put author's guardians in force:
+// two, or one when only one other person ever signed anything in the cell
+// (new cards of replacements aside), or none when nobody did. It counts
+// signers, not members, so that nothing the author signs can lower it.
+func (sc *succession) witnessesNeeded(author identity.ID) int {
+	if sc.signers == nil {
+		sc.signers = map[identity.ID]bool{}
+		next := map[identity.ID]bool{}
+		for _, n := range sc.order {
+			if s := n.e.stmt; s.Kind == KindReplace {
+				next[s.Card.ID()] = true
+			}
+		}
+		for _, n := range sc.order {
+			if a := n.e.stmt.Author; !next[a] {
+				sc.signers[a] = true
 			}
 		}
 	}
+	others := len(sc.signers)
+	if sc.signers[author] {
+		others--
+	}
+	return min(2, others)
 }
 
 // winner is a replacement that counts, with its place in the order.
@@ -443,12 +498,15 @@ type winner struct {
 	old identity.ID
 	new *identity.Card
 	n   int // confirmations
+
+	set  int      // the guardians statement in force for it
+	base *applier // the first pass of its world
+	past []bool
 }
 
-// replacements judges the replace statements: the ones that count, and
-// the sets of competing replacements with as many confirmations each
-// (the old card is frozen at them).
-func (sc *succession) replacements(base *applier) (winners []winner, frozen map[identity.ID][]int) {
+// replacements judges the replace statements and returns the ones that
+// count, in the order.
+func (sc *succession) replacements(base *applier) (winners []winner) {
 	byAuthor := map[identity.ID][]int{}
 	var authors []identity.ID
 	for i, n := range sc.order {
@@ -459,119 +517,166 @@ func (sc *succession) replacements(base *applier) (winners []winner, frozen map[
 			byAuthor[s.Author] = append(byAuthor[s.Author], i)
 		}
 	}
-	// A card can be replaced if it was admitted to the cell, or is the
-	// new card of a replacement that counts; rounds find chains.
-	known := func(id identity.ID) bool { return base.index[id] != nil }
-	successor := map[identity.ID]bool{}
-	done := map[identity.ID]bool{}
-	frozen = map[identity.ID][]int{}
-	for progress := true; progress; {
-		progress = false
-		for _, a := range authors {
-			if done[a] || !known(a) && !successor[a] {
-				continue
-			}
-			done[a], progress = true, true
-			w, tie := sc.replacementsOf(base, a, byAuthor[a], successor)
-			if w != nil {
-				winners = append(winners, *w)
-				successor[w.new.ID()] = true
-			}
-			if tie != nil {
-				frozen[a] = tie
-			}
+	guardians := map[identity.ID][]int{}
+	for i, n := range sc.order {
+		if s := n.e.stmt; s.Kind == KindGuardians {
+			guardians[s.Author] = append(guardians[s.Author], i)
 		}
 	}
 	for _, a := range authors {
-		if !done[a] {
+		if base.index[a] == nil {
 			for _, i := range byAuthor[a] {
-				sc.reject(i, ReasonNoAuthority, "the author is not a member")
+				sc.reject(i, ReasonNoAuthority, "the author was never admitted (a new card cannot be replaced again in this revision)")
 			}
+			continue
+		}
+		if w := sc.replacementsOf(base, a, byAuthor[a], guardians[a]); w != nil {
+			winners = append(winners, *w)
 		}
 	}
 	slices.SortFunc(winners, func(x, y winner) int { return x.at - y.at })
-	return winners, frozen
+	return winners
 }
 
-// replacementsOf judges the replace statements rs of author a.
-func (sc *succession) replacementsOf(base *applier, a identity.ID, rs []int, successor map[identity.ID]bool) (*winner, []int) {
-	set := sc.info.sets[a]
+// replacementsOf judges the replace statements rs of author a, whose
+// guardians statements are gs. Each is judged in its own world: the cell
+// as it would be if it counted (a's statements outside its past left
+// out), so nothing the thief signs after a replacement can weigh on it.
+func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int) *winner {
 	var valid []winner
 	for _, i := range rs {
 		s := sc.order[i].e.stmt
 		b := s.Card.ID()
-		switch {
-		case set == nil:
-			sc.reject(i, ReasonNotConfirmed, "no guardians of the card are in force in this cell")
-			continue
-		case base.index[b] != nil || successor[b] || b == a:
-			sc.reject(i, ReasonNoAuthority, "the new card is already known in this cell")
-			continue
-		case !sc.before(set.Statement, i):
-			sc.reject(i, ReasonNotConfirmed, "made without the guardians in force in its past")
-			continue
-		}
 		sc.b.spend(verifyCost)
 		if !ed25519.Verify(s.Card.SigningKey, acceptMessage(s), s.Accept) {
 			sc.reject(i, ReasonNotConfirmed, "the new card did not accept the replacement here")
 			continue
 		}
+		past := sc.past(i)
+		world := sc.rewriteWith(func(j int) bool { return sc.inert[j] || sc.order[j].e.stmt.Author == a && !past[j] })
+		wb := resolve(sc.cell, world, sc.b)
+		if wb.index[b] != nil {
+			sc.reject(i, ReasonNoAuthority, "the new card is already known in this cell")
+			continue
+		}
+		root, _ := sc.establish(wb, a, gs, past)
+		if root < 0 {
+			sc.reject(i, ReasonNotConfirmed, "no guardians of the card were in force in its past")
+			continue
+		}
+		g := sc.order[root].e.stmt
+		set := &GuardianSet{Statement: g.id, Guardians: g.Guardians, Need: g.Need}
 		if n := sc.confirmed(s, set); n >= set.Need {
-			valid = append(valid, winner{at: i, old: a, new: s.Card, n: n})
+			valid = append(valid, winner{at: i, old: a, new: s.Card, n: n, set: root, base: wb, past: past})
 		} else {
 			sc.reject(i, ReasonNotConfirmed, fmt.Sprintf("confirmed by %d of the %d guardians needed", n, set.Need))
 		}
 	}
 	if len(valid) == 0 {
-		return nil, nil
+		return nil
 	}
 	// A replacement with another one of the same card in its past is a
 	// statement of the replaced card after its replacement.
 	var first []winner
 	for _, v := range valid {
-		in := sc.past(v.at)
-		if slices.ContainsFunc(valid, func(u winner) bool { return u.at != v.at && in[u.at] }) {
+		if slices.ContainsFunc(valid, func(u winner) bool { return u.at != v.at && v.past[u.at] }) {
 			sc.reject(v.at, ReasonReplaced, "signed with a card after its replacement")
 		} else {
 			first = append(first, v)
 		}
 	}
+	// Competing replacements relying on different guardians statements:
+	// the members of every world vote, each for the guardians statement
+	// they built on first.
+	set, ok := sc.contest(a, first)
+	if !ok {
+		sc.undecided(first, "competing replacements of the card rely on different guardians, and the members who could tell them apart are split: none counts, and the card stays as it was")
+		return nil
+	}
+	first = slices.DeleteFunc(first, func(v winner) bool {
+		if v.set != set {
+			sc.reject(v.at, ReasonNotConfirmed, "it relies on guardians the members built on later than on others")
+		}
+		return v.set != set
+	})
 	best := slices.MaxFunc(first, func(x, y winner) int { return x.n - y.n })
-	var tie []int
+	var tie []winner
 	for _, v := range first {
 		if v.n == best.n {
-			tie = append(tie, v.at)
-		}
-	}
-	if len(tie) > 1 {
-		for _, i := range tie {
-			sc.reject(i, ReasonNotConfirmed, "competing replacements of the card have as many confirmations each: none counts, and the card counts only up to them")
-		}
-		for _, v := range first {
-			if v.n < best.n {
-				sc.reject(v.at, ReasonNotConfirmed, "a competing replacement of the card has more confirmations")
-			}
-		}
-		return nil, tie
-	}
-	for _, v := range first {
-		if v.at != best.at {
+			tie = append(tie, v)
+		} else {
 			sc.reject(v.at, ReasonNotConfirmed, "a competing replacement of the card has more confirmations")
 		}
 	}
+	if len(tie) > 1 {
+		sc.undecided(tie, "competing replacements of the card have as many confirmations each: none counts, and the card stays as it was")
+		return nil
+	}
 	sc.counted++
-	return &best, nil
+	return &best
 }
 
-// before reports whether the statement id is in the past of order[at].
-func (sc *succession) before(id StatementID, at int) bool {
-	in := sc.past(at)
-	for i, ok := range in {
-		if ok && sc.order[i].e.stmt.id == id {
-			return true
+// undecided rejects competing replacements that cannot be told apart.
+func (sc *succession) undecided(vs []winner, detail string) {
+	for _, v := range vs {
+		if _, done := sc.verdict[v.at]; !done {
+			sc.reject(v.at, ReasonNotConfirmed, detail)
 		}
 	}
-	return false
+}
+
+// contest decides between replacements of a relying on different
+// guardians statements: every person who is a current member in each of
+// their worlds (other than a) votes for the guardians statement their own
+// statements built on first (smallest seq); the one with most votes wins.
+// ok is false on a tie (or when there is nothing to decide but
+// replacements relying on one statement, set is that one).
+func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
+	sets := map[int]bool{}
+	for _, v := range vs {
+		sets[v.set] = true
+	}
+	if len(sets) == 1 {
+		return vs[0].set, true
+	}
+	first := map[int]map[identity.ID]uint64{} // set -> member -> smallest seq
+	for g := range sets {
+		has := sc.future(g)
+		first[g] = map[identity.ID]uint64{}
+		for i, n := range sc.order {
+			s := n.e.stmt
+			if has[i] && s.Author != a {
+				if q, ok := first[g][s.Author]; !ok || s.Seq < q {
+					first[g][s.Author] = s.Seq
+				}
+			}
+		}
+	}
+	votes := map[int]int{}
+	for _, m := range vs[0].base.members {
+		if m.ID == a || slices.ContainsFunc(vs, func(v winner) bool { return !v.base.isMember(m.ID) }) {
+			continue
+		}
+		vote, at := -1, uint64(0)
+		for g := range sets {
+			if q, ok := first[g][m.ID]; ok && (vote < 0 || q < at || q == at && g < vote) {
+				vote, at = g, q
+			}
+		}
+		if vote >= 0 {
+			votes[vote]++
+		}
+	}
+	best, tie := -1, false
+	for g := range sets {
+		switch {
+		case best < 0 || votes[g] > votes[best]:
+			best, tie = g, false
+		case votes[g] == votes[best]:
+			tie = true
+		}
+	}
+	return best, !tie
 }
 
 // confirmed counts the distinct guardians of set whose confirmation of s
@@ -595,7 +700,7 @@ func (sc *succession) confirmed(s *Statement, set *GuardianSet) int {
 // change, and marks void (inert, with our verdict) the statements of
 // replaced cards outside their replacements' past and the statements
 // naming new cards outside their replacements' future.
-func (sc *succession) renames(winners []winner, frozen map[identity.ID][]int) map[int]*Statement {
+func (sc *succession) renames(winners []winner) map[int]*Statement {
 	cur := make([]*Statement, len(sc.order))
 	for i, n := range sc.order {
 		cur[i] = n.e.stmt
@@ -615,10 +720,13 @@ func (sc *succession) renames(winners []winner, frozen map[identity.ID][]int) ma
 	}
 	for _, w := range winners {
 		a, b := w.old, w.new.ID()
-		past, future := sc.past(w.at), sc.future(w.at)
+		past, future := w.past, sc.future(w.at)
 		sc.b.spend(len(sc.order))
 		for i, s := range cur {
 			if sc.inert[i] {
+				if s.Kind == KindGuardians && s.Author == a && !past[i] {
+					sc.voidGuardians(i)
+				}
 				continue
 			}
 			switch {
@@ -641,24 +749,21 @@ func (sc *succession) renames(winners []winner, frozen map[identity.ID][]int) ma
 		}
 		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: sc.cards[a], New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n})
 	}
-	for a, tie := range frozen {
-		pasts := make([][]bool, len(tie))
-		for k, at := range tie {
-			pasts[k] = sc.past(at)
-		}
-		for i, s := range cur {
-			if !sc.inert[i] && s.Author == a && slices.ContainsFunc(pasts, func(p []bool) bool { return !p[i] }) {
-				void(i, "signed with a card whose replacements compete, outside their common past")
-			}
-		}
-		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: sc.cards[a]})
-	}
 	for i := range changed {
 		if sc.inert[i] {
 			delete(changed, i)
 		}
 	}
 	return changed
+}
+
+// voidGuardians makes the guardians statement order[i] of a replaced card
+// outside its replacement's past not count.
+func (sc *succession) voidGuardians(i int) {
+	if _, judged := sc.verdict[i]; !judged {
+		sc.counted-- // it was counted as named
+	}
+	sc.reject(i, ReasonReplaced, "signed with a card that was replaced, after its replacement or beside it")
 }
 
 // fill adds the verdicts and replacements to st, which the rules filled
