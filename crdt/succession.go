@@ -657,13 +657,18 @@ func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
 		if m.ID == a || slices.ContainsFunc(vs, func(v winner) bool { return !v.base.isMember(m.ID) }) {
 			continue
 		}
-		vote, at := -1, uint64(0)
+		vote, at, both := -1, uint64(0), false
 		for g := range sets {
-			if q, ok := first[g][m.ID]; ok && (vote < 0 || q < at || q == at && g < vote) {
-				vote, at = g, q
+			q, ok := first[g][m.ID]
+			switch {
+			case !ok:
+			case vote < 0 || q < at:
+				vote, at, both = g, q, false
+			case q == at:
+				both = true // built on both at once: no vote
 			}
 		}
-		if vote >= 0 {
+		if vote >= 0 && !both {
 			votes[vote]++
 		}
 	}
