@@ -59,6 +59,8 @@ type youScreen struct {
 
 	// guardians is the guardians panel (guardians.go).
 	guardians *guardiansPanel
+	// replace is the panel about a taken computer (replace.go).
+	replace *replacePanel
 }
 
 // newYouScreen builds the You screen.
@@ -107,7 +109,8 @@ func newYouScreen(u *ui) *youScreen {
 		row(s.wipeButton, "Destroy your card and everything else trustdesk keeps here; nothing else on the computer is touched. It cannot be undone."),
 	))
 	s.guardians = newGuardiansPanel(u)
-	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.name, cardBox, s.guardians.Content(), safety)))
+	s.replace = newReplacePanel(u)
+	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(s.name, s.replace.Content(), cardBox, s.guardians.Content(), safety)))
 	return s
 }
 
@@ -116,7 +119,10 @@ func (s *youScreen) Content() fyne.CanvasObject { return s.content }
 
 // Refresh reads the guardians afresh (my card itself changes only when it
 // comes back on a new computer, and then every screen is built again).
-func (s *youScreen) Refresh() { s.guardians.Refresh() }
+func (s *youScreen) Refresh() {
+	s.guardians.Refresh()
+	s.replace.Refresh()
+}
 
 // passphraseFields builds the two passphrase fields with a strength hint.
 func (s *youScreen) passphraseFields() fyne.CanvasObject {

@@ -434,6 +434,13 @@ func (s *Service) NewCell(name string) (*CellView, error) {
 	if err != nil {
 		return nil, err
 	}
+	if keys, need, err := s.guardianKeys(); err != nil {
+		return nil, err
+	} else if keys != nil {
+		if _, err := c.NameGuardians(s.me(), keys, need, s.opt.now()); err != nil {
+			return nil, err
+		}
+	}
 	return s.addCell(c)
 }
 
@@ -531,7 +538,7 @@ func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
 			return err
 		}
 	}
-	return nil
+	return s.followReplacements(tx, c, before)
 }
 
 // changeCell runs a local change on the cell with id and stores the result.
@@ -601,8 +608,18 @@ func (s *Service) VoteExclude(cell crdt.CellID, person identity.ID) (*CellView, 
 // JoinCell accepts my invitation to a cell: from then on I am a member
 // (once enough members have vouched) and my statements go into it.
 func (s *Service) JoinCell(cell crdt.CellID) (*CellView, error) {
+	keys, need, err := s.guardianKeys()
+	if err != nil {
+		return nil, err
+	}
 	return s.changeCell(cell, func(c *crdt.Cell) error {
-		_, err := c.Join(s.me(), s.opt.now())
+		if _, err := c.Join(s.me(), s.opt.now()); err != nil {
+			return err
+		}
+		if keys == nil || !c.State().IsMember(s.me().Card.ID()) {
+			return nil
+		}
+		_, err := c.NameGuardians(s.me(), keys, need, s.opt.now())
 		return err
 	})
 }

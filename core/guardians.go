@@ -27,6 +27,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"trustdesk/crdt"
 	"trustdesk/export"
 	"trustdesk/identity"
 	"trustdesk/internal/shamir"
@@ -130,6 +131,10 @@ type recoveryPiece struct {
 	Of      int    `cbor:"6,keyasint"`
 	X       uint8  `cbor:"7,keyasint"`
 	Y       []byte `cbor:"8,keyasint"`
+	// Confirm is the guardian's confirmation that the card may be
+	// replaced by this device's temporary card, checked with Key.
+	Confirm []byte `cbor:"9,keyasint,omitempty"`
+	Key     []byte `cbor:"10,keyasint,omitempty"`
 }
 
 func getRecord[T any](tx *store.Tx, bucket string, key []byte) (*T, error) {
@@ -240,6 +245,9 @@ func (s *Service) SetGuardians(ids []identity.ID, need int) (*GuardianStatus, er
 		return putRecord(tx, bucketGuardians, keyGuardians, set)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.NameGuardiansInCells(); err != nil {
 		return nil, err
 	}
 	return s.Guardians()
@@ -371,7 +379,7 @@ func (s *Service) ReleasePiece(owner, to identity.ID) (*ExportResult, error) {
 			if oc, err := getContact(tx, owner); err == nil {
 				name = oc.Name()
 			}
-			if pet, err := normalizePetname(name + " (temporary card)"); err == nil {
+			if pet, err := normalizePetname(name + temporaryCard); err == nil {
 				c.Petname = pet
 				if err := putContact(tx, c); err != nil {
 					return err
@@ -386,8 +394,10 @@ func (s *Service) ReleasePiece(owner, to identity.ID) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The piece carries my confirmation that the owner's card may be
+	// replaced by the card I met (crdt/SCHEMA.md §4.5).
 	p := &export.Piece{Kind: export.KindPiece, Owner: owner, Set: export.SetID(h.Set), Created: time.Unix(h.Created, 0).UTC(),
-		Need: h.Need, Of: h.Of, X: h.X, Y: h.Y}
+		Need: h.Need, Of: h.Of, X: h.X, Y: h.Y, Confirm: crdt.Confirm(s.me(), owner, card).Signature}
 	sealed, err := export.SealPiece(card, p)
 	if err != nil {
 		return nil, err
@@ -585,6 +595,7 @@ func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn,
 		switch {
 		case recovering != nil && p.Kind == export.KindPiece:
 			rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
+			s.keepConfirmation(&rp, file.Sender, p.Confirm)
 			if len(recovering.Pieces) < maxRecoveryPieces && !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
 				return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
 			}) {
@@ -631,6 +642,9 @@ func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn,
 		if got != nil {
 			secret, err := got.MarshalBinary()
 			if err != nil {
+				return nil, nil, err
+			}
+			if err := s.keepSuccessor(tx, recovering, got); err != nil {
 				return nil, nil, err
 			}
 			if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {

@@ -371,6 +371,9 @@ type CellChanges struct {
 	InvitedMe bool
 	// Rules is the cell's new policy when the file changes it.
 	Rules *crdt.Policy
+	// Replaced lists people whose card this file replaces by a new one
+	// (their old card counts no more; crdt/SCHEMA.md §4.5).
+	Replaced []Person
 }
 
 // Nothing reports whether the file brings nothing new.
@@ -420,6 +423,9 @@ func (s *ImportSummary) String() string {
 		}
 		for _, p := range c.Undone {
 			what = append(what, p.Name+"'s exclusion was undone")
+		}
+		for _, p := range c.Replaced {
+			what = append(what, p.Name+"'s card was replaced by a new one")
 		}
 		if c.Rules != nil {
 			what = append(what, "new rules ("+RulesSentence(*c.Rules)+")")
@@ -776,6 +782,12 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 	oldStatus := map[identity.ID]crdt.Status{}
 	for _, m := range before.Members {
 		oldStatus[m.ID] = m.Status
+	}
+	for _, r := range after.Replaced {
+		if _, ok := before.ReplacedBy(r.Old); !ok && r.NewCard != nil {
+			cc.Replaced = append(cc.Replaced, person(names, r.Old))
+			oldStatus[r.New] = oldStatus[r.Old] // the same person
+		}
 	}
 	for _, m := range after.Members {
 		was := oldStatus[m.ID]

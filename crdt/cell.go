@@ -534,6 +534,12 @@ func (c *Cell) Statements() []*Statement {
 // add signs and stores a statement of me, after check says me may make it
 // in the current state.
 func (c *Cell) add(me *identity.Identity, s *Statement, now time.Time, check func(st *State) error) (*Statement, error) {
+	return c.addWith(me, s, now, check, nil)
+}
+
+// addWith is add with complete, when not nil, called on the statement
+// just before it is signed (its cell, seq, prev and time set).
+func (c *Cell) addWith(me *identity.Identity, s *Statement, now time.Time, check func(st *State) error, complete func(s *Statement)) (*Statement, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.derive()
@@ -550,7 +556,10 @@ func (c *Cell) add(me *identity.Identity, s *Statement, now time.Time, check fun
 	if len(s.Prev) > MaxPrev {
 		s.Prev = s.Prev[len(s.Prev)-MaxPrev:]
 	}
-	s.Created = now
+	s.Created = now.Truncate(time.Second).UTC()
+	if complete != nil {
+		complete(s)
+	}
 	if err := s.Sign(me); err != nil {
 		return nil, err
 	}

@@ -190,6 +190,11 @@ type State struct {
 	// Heads are the ids of the statements no other statement builds on;
 	// a new statement's Prev.
 	Heads []StatementID
+	// Replaced lists the cards replaced in the cell (SCHEMA §4.5),
+	// sorted by old card.
+	Replaced []Replacement
+
+	succ *successionInfo // guardians in force (succession.go)
 
 	members map[identity.ID]int    // index into Members
 	seq     map[identity.ID]uint64 // largest seq per author
@@ -393,6 +398,11 @@ func (s *State) Digest() [32]byte {
 	for _, id := range s.Heads {
 		h.Write(id[:])
 	}
+	for _, r := range s.Replaced { // none in cells without replacements
+		h.Write(r.Old[:])
+		h.Write(r.New[:])
+		h.Write(r.Statement[:])
+	}
 	var d [32]byte
 	h.Sum(d[:0])
 	return d
@@ -554,16 +564,20 @@ func deriveWithin(cell CellID, entries []*entry, verify verifier, limit int) (*S
 	}
 	slices.SortFunc(st.Heads, compareIDs)
 
-	// Step 4: apply the rules (rules.go, SCHEMA §4.4).
+	// Step 4: apply the rules (rules.go, SCHEMA §4.4) to the statements
+	// as replaced cards leave them (succession.go, SCHEMA §4.5).
 	b := newBudget(limit)
-	a := resolve(cell, order, b)
+	a, sc := resolveReplaced(cell, order, b)
 	if b.over() {
 		return nil, ErrTooComplex
 	}
 	a.fill(st)
 	for _, r := range a.rejected {
-		reject(order[r.at].e, r.reason, r.detail)
+		if !sc.inert[r.at] {
+			reject(order[r.at].e, r.reason, r.detail)
+		}
 	}
+	sc.fill(st, func(at int, r Reason, detail string) { reject(order[at].e, r, detail) })
 	slices.SortFunc(st.Invalid, func(x, y Rejected) int { return strings.Compare(x.Key, y.Key) })
 	return st, nil
 }

@@ -132,6 +132,13 @@ const (
 	KindPolicy Kind = 7
 	// KindJoin is an invited person's acceptance of their invitation.
 	KindJoin Kind = 8
+	// KindGuardians names, as commitments, the author's guardians in the
+	// cell and how many of them must confirm a replacement of the
+	// author's card (see succession.go).
+	KindGuardians Kind = 9
+	// KindReplace replaces the author's card by a new card, confirmed by
+	// the author's guardians (see succession.go).
+	KindReplace Kind = 10
 )
 
 // String returns the kind's lowercase name as used in SCHEMA.md.
@@ -153,6 +160,10 @@ func (k Kind) String() string {
 		return "policy"
 	case KindJoin:
 		return "join"
+	case KindGuardians:
+		return "guardians"
+	case KindReplace:
+		return "replace"
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
@@ -291,6 +302,14 @@ type Statement struct {
 	Subject identity.ID
 	// Rating is the rating (KindRate).
 	Rating Rating
+	// Guardians are commitments to the author's guardians, sorted, and
+	// Need how many of them must confirm a replacement (KindGuardians).
+	Guardians []Commitment
+	Need      int
+	// Confirmations are guardians' confirmations of a replacement, sorted
+	// by key, and Accept the new card's acceptance of it (KindReplace).
+	Confirmations []Confirmation
+	Accept        []byte
 
 	// Signature is the author's Ed25519 signature over the domain tag
 	// followed by the encoded content. In a decoded statement it shares
@@ -337,6 +356,18 @@ type wireBody struct {
 	Tags          []string `cbor:"9,keyasint,omitempty"`
 	Note          string   `cbor:"10,keyasint,omitempty"`
 	Day           string   `cbor:"11,keyasint,omitempty"`
+	// Fields of guardians and replace statements (succession.go).
+	Need      uint64        `cbor:"12,keyasint,omitempty"`
+	Guardians [][]byte      `cbor:"13,keyasint,omitempty"`
+	Confirms  []wireConfirm `cbor:"14,keyasint,omitempty"`
+	Accept    []byte        `cbor:"15,keyasint,omitempty"`
+}
+
+type wireConfirm struct {
+	_         struct{} `cbor:",toarray"`
+	Key       []byte
+	Salt      []byte
+	Signature []byte
 }
 
 var (
@@ -393,6 +424,17 @@ func (s *Statement) encodeContent() ([]byte, error) {
 	case KindPolicy:
 		b.AdmitVouches = uint64(s.Policy.AdmitVouches)
 		b.ExcludeQuorum = uint64(s.Policy.ExcludeQuorum)
+	case KindGuardians:
+		b.Need = uint64(s.Need)
+		for _, g := range s.Guardians {
+			b.Guardians = append(b.Guardians, g[:])
+		}
+	case KindReplace:
+		b.Card = s.Card.Bytes()
+		for _, c := range s.Confirmations {
+			b.Confirms = append(b.Confirms, wireConfirm{Key: c.Key[:], Salt: c.Salt[:], Signature: c.Signature})
+		}
+		b.Accept = s.Accept
 	}
 	body, err := encMode.Marshal(&b)
 	if err != nil {
@@ -431,7 +473,7 @@ func (s *Statement) check() error {
 	if (s.Kind == KindFound) != (len(s.Prev) == 0) {
 		return errors.New("only a founding statement has no prev ids")
 	}
-	needCard := s.Kind == KindFound || s.Kind == KindAdmit || s.Kind == KindCard
+	needCard := s.Kind == KindFound || s.Kind == KindAdmit || s.Kind == KindCard || s.Kind == KindReplace
 	if needCard != (s.Card != nil) {
 		return errors.New("card present where it does not belong, or missing")
 	}
@@ -447,6 +489,12 @@ func (s *Statement) check() error {
 	}
 	if s.Kind != KindRate && (s.Rating.Safety != 0 || s.Rating.Reliability != 0 || s.Rating.Tags != nil || s.Rating.Note != "" || s.Rating.Day != "") {
 		return errors.New("rating outside a rating statement")
+	}
+	if s.Kind != KindGuardians && (s.Need != 0 || s.Guardians != nil) {
+		return errors.New("guardians outside a guardians statement")
+	}
+	if s.Kind != KindReplace && (s.Confirmations != nil || s.Accept != nil) {
+		return errors.New("confirmations outside a replace statement")
 	}
 	switch s.Kind {
 	case KindFound:
@@ -485,6 +533,13 @@ func (s *Statement) check() error {
 		return nil
 	case KindPolicy:
 		return s.Policy.validate()
+	case KindGuardians:
+		return checkGuardians(s.Guardians, s.Need)
+	case KindReplace:
+		if s.Card.ID() == s.Author {
+			return errors.New("cannot replace a card by itself")
+		}
+		return checkConfirmations(s.Confirmations, s.Accept)
 	}
 	return fmt.Errorf("unknown kind %d", s.Kind)
 }
@@ -590,6 +645,9 @@ func decodeStatement(b []byte, trusted bool) (*Statement, error) {
 			return nil, fmt.Errorf("%w: subject is not 16 bytes", ErrMalformed)
 		}
 		copy(s.Subject[:], body.Subject)
+	}
+	if err := decodeSuccession(s, &body); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if body.AdmitVouches > MaxPolicyValue || body.ExcludeQuorum > MaxPolicyValue || body.Safety > 5 || body.Reliability > 5 {
 		return nil, fmt.Errorf("%w: number out of range", ErrMalformed)

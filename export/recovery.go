@@ -60,6 +60,10 @@ type Piece struct {
 	// X is the piece's number, 1 to Of, and Y its bytes (KindPiece only).
 	X byte
 	Y []byte
+	// Confirm, in a piece released to a card being brought back, is the
+	// guardian's confirmation that Owner's card is replaced by the
+	// recipient's card (crdt.ConfirmMessage, 64 bytes); nil otherwise.
+	Confirm []byte
 }
 
 // wirePiece is a Piece as encoded (FORMAT.md §6.2).
@@ -72,7 +76,12 @@ type wirePiece struct {
 	Of      uint64 `cbor:"6,keyasint,omitempty"`
 	X       uint64 `cbor:"7,keyasint,omitempty"`
 	Y       []byte `cbor:"8,keyasint,omitempty"`
+	Confirm []byte `cbor:"9,keyasint,omitempty"`
 }
+
+// confirmSize is the size of a guardian's confirmation (an Ed25519
+// signature).
+const confirmSize = 64
 
 // pieceTag starts the plaintext of a sealed recovery entry, so that no
 // other age file for the same person is taken for one.
@@ -87,8 +96,14 @@ func SealPiece(to *identity.Card, p *Piece) ([]byte, error) {
 		if p.Need < 1 || p.Of < p.Need || p.Of > 255 || p.X == 0 || int(p.X) > p.Of || len(p.Y) == 0 || len(p.Y) > maxPieceData {
 			return nil, errors.New("seal recovery piece: malformed piece")
 		}
-		w.Need, w.Of, w.X, w.Y = uint64(p.Need), uint64(p.Of), uint64(p.X), p.Y
+		if p.Confirm != nil && len(p.Confirm) != confirmSize {
+			return nil, errors.New("seal recovery piece: malformed confirmation")
+		}
+		w.Need, w.Of, w.X, w.Y, w.Confirm = uint64(p.Need), uint64(p.Of), uint64(p.X), p.Y, p.Confirm
 	case KindRetired:
+		if p.Confirm != nil {
+			return nil, errors.New("seal recovery piece: confirmation in a retired entry")
+		}
 	default:
 		return nil, errors.New("seal recovery piece: unknown kind")
 	}
@@ -159,9 +174,12 @@ func OpenPiece(me *identity.Identity, sealed []byte) (*Piece, error) {
 		if w.Need < 1 || w.Of < w.Need || w.Of > 255 || w.X < 1 || w.X > w.Of || len(w.Y) == 0 || len(w.Y) > maxPieceData {
 			return nil, fmt.Errorf("%w: malformed recovery piece", ErrDamaged)
 		}
-		p.Need, p.Of, p.X, p.Y = int(w.Need), int(w.Of), byte(w.X), bytes.Clone(w.Y)
+		if w.Confirm != nil && len(w.Confirm) != confirmSize {
+			return nil, fmt.Errorf("%w: malformed confirmation", ErrDamaged)
+		}
+		p.Need, p.Of, p.X, p.Y, p.Confirm = int(w.Need), int(w.Of), byte(w.X), bytes.Clone(w.Y), bytes.Clone(w.Confirm)
 	case KindRetired:
-		if w.Need != 0 || w.Of != 0 || w.X != 0 || w.Y != nil {
+		if w.Need != 0 || w.Of != 0 || w.X != 0 || w.Y != nil || w.Confirm != nil {
 			return nil, fmt.Errorf("%w: malformed recovery entry", ErrDamaged)
 		}
 	default:

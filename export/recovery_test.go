@@ -19,6 +19,10 @@ func TestPieceRoundTrip(t *testing.T) {
 		got.Need != 2 || got.Of != 3 || got.X != 3 || !bytes.Equal(got.Y, p.Y) {
 		t.Fatalf("OpenPiece = %+v, %v", got, err)
 	}
+	p.Confirm = bytes.Repeat([]byte{9}, 64)
+	if got, err := OpenPiece(bo, must(SealPiece(bo.Card, p))); err != nil || !bytes.Equal(got.Confirm, p.Confirm) {
+		t.Fatalf("a piece with a confirmation: %+v, %v", got, err)
+	}
 	if _, err := OpenPiece(cy, sealed); !errors.Is(err, ErrNotForYou) {
 		t.Errorf("another person: %v, want ErrNotForYou", err)
 	}
@@ -34,6 +38,8 @@ func TestPieceRoundTrip(t *testing.T) {
 		"no bytes":          {Kind: KindPiece, Created: created, Need: 1, Of: 1, X: 1},
 		"unknown kind":      {Kind: 9, Created: created},
 		"no time":           {Kind: KindRetired},
+		"short confirm":     {Kind: KindPiece, Created: created, Need: 1, Of: 1, X: 1, Y: []byte{1}, Confirm: []byte{1}},
+		"retired confirm":   {Kind: KindRetired, Created: created, Confirm: make([]byte, 64)},
 	} {
 		if _, err := SealPiece(bo.Card, &q); err == nil {
 			t.Errorf("%s: sealed", name)

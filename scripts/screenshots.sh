@@ -12,7 +12,11 @@
 # then getting a lost card back: the first-run screen of a new computer
 # (18-get-card-back), its temporary card (19-temporary-card), the count
 # after one guardian's sync file (20-one-piece-received), and the guardian's
-# own You screen with the piece they hold (21-guardian-holds-piece).
+# own You screen with the piece they hold (21-guardian-holds-piece); then,
+# with a second guardian's file, her card is back and You offers to replace
+# it because the old computer may have been taken (22-card-back-replace),
+# asks first (23-replace-question) and says where it was replaced
+# (24-card-replaced).
 #
 # Each screenshot is checked not to be blank (a flat window means OpenGL
 # failed or the app hung) and to differ from the one before (a click that
@@ -88,16 +92,30 @@ TRUSTDESK_PASSPHRASE=demo "$binary" --home "$home" demo >"$work/demo.log" 2>&1 |
 }
 mara() { TRUSTDESK_PASSPHRASE=demo "$binary" --home "$home" "$@"; }
 sam() { TRUSTDESK_PASSPHRASE=sam "$binary" --home "$sam" "$@"; }
+ines() { TRUSTDESK_PASSPHRASE=ines "$binary" --home "$work/ines" "$@"; }
 {
 	sam init --name Sam
 	sam contact add "$(mara card)" --verified
 	mara contact add "$(sam card)" --name Sam --verified
+	ines init --name Ines
+	ines contact add "$(mara card)" --verified
+	mara contact add "$(ines card)" --name Ines --verified
+	# Sam's garden, which Mara joins before she chooses guardians.
+	sam cell new "Garden"
+	sam cell admit "Garden" Mara
+	sam export --to Mara --out "$work/garden.tdsync"
+	mara import "$work/garden.tdsync"
+	mara cell join "Garden"
 	# Mara's guardians; Sam's piece reaches him and his answer says so.
-	mara guardians set Sam Bea Noor --need 2
+	# Sam goes on in the garden, after Mara named her guardians there.
+	mara guardians set Sam Ines Bea Noor --need 2
 	mara export --to Sam --out "$work/piece-for-sam.tdsync"
 	sam import "$work/piece-for-sam.tdsync"
+	sam rate Mara --safety 5 --reliability 5 --cell Garden
 	sam export --to Mara --out "$work/sam-holds-it.tdsync"
 	mara import "$work/sam-holds-it.tdsync"
+	mara export --to Ines --out "$work/piece-for-ines.tdsync"
+	ines import "$work/piece-for-ines.tdsync"
 	sam cell new "Book club"
 	sam cell admit "Book club" Mara
 	sam rate Mara --safety 5 --reliability 4 --note "lent me three books, all back on time" --day 2026-11-02
@@ -318,6 +336,32 @@ check_log
 restart_app "$sam"
 unlock_as sam
 shot 21-guardian-holds-piece
+check_log
+
+# Ines gives Mara her piece too: the card is back, and Sam's garden comes
+# back through his sync file. If the old computer was taken, Mara replaces
+# her card.
+stop_xvfb
+{
+	ines guardians release "$temp" --out "$work/release-ines.tdsync" --yes
+	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" import "$work/release-ines.tdsync"
+	sam export --cell Garden --out "$work/garden-back.tdsync"
+	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" import "$work/garden-back.tdsync"
+} >"$work/release2.log" 2>&1 || {
+	cat "$work/release2.log" >&2
+	fail "Ines could not give Mara her recovery piece"
+}
+grep -q "your card is back" "$work/release2.log" || fail "the card did not come back: $(cat "$work/release2.log")"
+restart_app "$lost"
+unlock_as "a new laptop"
+find_text "If your old computer was taken" >/dev/null
+shot 22-card-back-replace
+click_on "Replace my card…" 1
+shot 23-replace-question
+click_on "Replace my card" 2
+find_text "Your card was replaced" >/dev/null
+shot 24-card-replaced
+click_on "OK"
 check_log
 
 # small_walk SCREEN SCALE FIRST TAG starts the app again on a virtual

@@ -372,6 +372,19 @@ func (r *runner) askSecret(prompt string, confirm bool) ([]byte, error) {
 // errNotConfirmed means the person did not confirm on the terminal.
 var errNotConfirmed = errors.New("not confirmed: nothing was changed")
 
+// confirmAction asks before something that cannot be undone: with --yes
+// it goes on; on a terminal it asks for answer; otherwise it refuses with
+// a usage error that says why (what).
+func (r *runner) confirmAction(o *opts, what, prompt, answer string) (bool, error) {
+	if o.yes {
+		return true, nil
+	}
+	if r.env.Confirm == nil {
+		return false, usagef("add --yes to confirm: %s", what)
+	}
+	return r.env.Confirm(prompt, answer)
+}
+
 // confirmUnverified asks before vouching for, verifying or sending to a
 // contact whose card nobody compared in person: anyone can publish a card
 // in a cell under any name. With --yes it only says so; on a terminal it

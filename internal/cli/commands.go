@@ -556,18 +556,14 @@ func runWipe(r *runner, o *opts, args []string) error {
 	if !core.HasIdentity(r.home) {
 		return core.ErrNoIdentity
 	}
-	if !o.yes {
-		if r.env.Confirm == nil {
-			return usagef("add --yes to confirm: this destroys all your trustdesk data for good")
-		}
-		ok, err := r.env.Confirm(fmt.Sprintf("This destroys your identity and all data in %s, for good.\nType wipe to confirm: ", r.home), "wipe")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			fmt.Fprintln(r.env.Stdout, "Nothing was wiped.")
-			return nil
-		}
+	ok, err := r.confirmAction(o, "this destroys all your trustdesk data for good",
+		fmt.Sprintf("This destroys your identity and all data in %s, for good.\nType wipe to confirm: ", r.home), "wipe")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(r.env.Stdout, "Nothing was wiped.")
+		return nil
 	}
 	if err := core.Wipe(r.home); err != nil {
 		return err

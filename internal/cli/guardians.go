@@ -91,8 +91,56 @@ FILE'; when enough have come, this computer holds your own card again.`,
 				flags:   jsonFlag,
 				run:     runRecoverStatus,
 			},
+			{
+				name: "replace", args: "[--yes] [--json]",
+				summary: "replace your card if your old computer was taken",
+				help: `If your old computer was taken, or someone may know your passphrase: once
+your guardians brought your card back on this computer, replaces it by the
+temporary card you showed them. The guardians who helped you confirmed it
+when they did. In each cell where enough of them are known, what your old
+card says from now on counts for nothing on every device that gets the
+change, and what it said before (memberships, vouches, ratings, and other
+people's ratings of you) passes to the new card. Send each cell a sync file
+afterwards. It cannot be undone: it asks first (--yes does not ask).`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					yesFlag(fs, o)
+					jsonFlag(fs, o)
+				},
+				run: runRecoverReplace,
+			},
 		},
 	}
+}
+
+func runRecoverReplace(r *runner, o *opts, args []string) error {
+	if err := wantArgs(args, 0, "no arguments besides --yes"); err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error {
+		st, err := s.Replacement()
+		if err != nil {
+			return err
+		}
+		if !st.Ready {
+			return core.ErrNoReplacement
+		}
+		ok, err := r.confirmAction(o, "your old card stops counting in your cells, for good",
+			fmt.Sprintf("Your card will be replaced by your new card (%d guardians confirmed it). Your old card stops counting in your cells, for good.\nType yes to go on: ", st.Confirmed), "yes")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNotConfirmed
+		}
+		res, err := s.ReplaceCard()
+		if err != nil {
+			return err
+		}
+		return r.out(o.json, res, func(w io.Writer) {
+			fmt.Fprintln(w, res.Sentence())
+			fmt.Fprintf(w, "Your new card:\n%s\nSend each cell a sync file now (trustdesk export --cell NAME), and choose your guardians again (trustdesk guardians set).\n", res.Card.String())
+		})
+	})
 }
 
 type guardianJSON struct {

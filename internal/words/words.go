@@ -88,6 +88,10 @@ func Reason(r crdt.Reason) string {
 		return "it claims to start a cell that was already started"
 	case crdt.ReasonSuperseded:
 		return "a later rating by the same person replaces it"
+	case crdt.ReasonReplaced:
+		return "it was made with a card its owner replaced, after the replacement or beside it"
+	case crdt.ReasonNotConfirmed:
+		return "not enough of the person's guardians confirmed this new card"
 	}
 	return string(r)
 }

@@ -1,0 +1,380 @@
+package core
+
+// # Replacing a card after a seized laptop
+//
+// When a person chooses guardians, their device names them in each of
+// their cells (a guardians statement, crdt/SCHEMA.md §4.5): salted
+// commitments, so cell members learn how many guardians there are, not who.
+// The first one named in a cell stays: the thief of the laptop cannot name
+// his own.
+//
+// A guardian who releases a recovery piece to the temporary card of the
+// person (they compared its safety code in person) also confirms that the
+// old card may be replaced by that temporary card. Once the card is back,
+// the device keeps the temporary card and the confirmations; ReplaceCard
+// then replaces the old card by the temporary one in every cell where the
+// guardians in force confirmed it, and the device goes on with the new
+// card. Where a cell holds the replacement, what the old card signs
+// outside its past counts for nothing, and what it said before (and what
+// was said about it) passes to the new card. Devices that see a
+// replacement pass a contact's verification on to the new card.
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"trustdesk/crdt"
+	"trustdesk/identity"
+	"trustdesk/internal/words"
+	"trustdesk/store"
+)
+
+// bucketSuccessor holds, on a device that got its card back through its
+// guardians, the temporary card (the new card of a replacement) and the
+// guardians' confirmations: group nil, key keySuccessor.
+const bucketSuccessor = "successor"
+
+var keySuccessor = []byte("next")
+
+// temporaryCard ends the name a guardian's device gives the temporary card
+// of someone getting their card back.
+const temporaryCard = " (temporary card)"
+
+// successorRecord is stored as CBOR.
+type successorRecord struct {
+	Identity      []byte          `cbor:"1,keyasint"` // the temporary identity (MarshalBinary)
+	Old           []byte          `cbor:"2,keyasint"` // the card brought back
+	Confirmations []confirmRecord `cbor:"3,keyasint"`
+}
+
+type confirmRecord struct {
+	From      []byte `cbor:"1,keyasint"` // the guardian's id
+	Key       []byte `cbor:"2,keyasint"` // their signing key
+	Signature []byte `cbor:"3,keyasint"`
+}
+
+// ErrNoReplacement means this device cannot replace its card: it did not
+// get it back through guardians, or it replaced it already.
+var ErrNoReplacement = errors.New("this device has no new card to replace your card with: get your card back through your guardians first")
+
+// ErrNothingReplaced means no cell knew the guardians who confirmed.
+var ErrNothingReplaced = errors.New("none of your cells knows enough of the guardians who met you: your card stays as it is")
+
+// nameGuardiansInCells names my guardians (their signing keys, need) in
+// every cell where I am a member and have named none yet. The caller
+// holds s.mu.
+func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int) error {
+	cells, err := s.loadCells()
+	if err != nil {
+		return err
+	}
+	me := s.me()
+	var changed []*crdt.Cell
+	for _, c := range cells {
+		st := c.State()
+		if !st.IsMember(me.Card.ID()) || st.NamedGuardians(me.Card.ID()) {
+			continue
+		}
+		work, err := c.Clone()
+		if err != nil {
+			return err
+		}
+		if _, err := work.NameGuardians(me, keys, need, s.opt.now()); err != nil {
+			return err
+		}
+		changed = append(changed, work)
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	_, err = s.saveCells(cells, changed...)
+	return err
+}
+
+// guardianKeys returns the signing keys of my guardians and how many are
+// needed, or nil when I have none.
+func (s *Service) guardianKeys() ([]ed25519.PublicKey, int, error) {
+	var keys []ed25519.PublicKey
+	need := 0
+	err := s.db.View(func(tx *store.Tx) error {
+		set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
+		if err != nil || set == nil {
+			return err
+		}
+		for _, g := range set.Guardians {
+			c, err := getContact(tx, identity.ID(g.ID))
+			if err != nil {
+				return err
+			}
+			keys = append(keys, c.Card.SigningKey)
+		}
+		need = set.Need
+		return nil
+	})
+	return keys, need, err
+}
+
+// NameGuardiansInCells names my guardians in the cells where I have named
+// none yet (new cells, cells joined since): the first guardians named in a
+// cell are the ones who can confirm a replacement of my card there.
+func (s *Service) NameGuardiansInCells() error {
+	keys, need, err := s.guardianKeys()
+	if err != nil || keys == nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nameGuardiansInCells(keys, need)
+}
+
+// keepConfirmation records, on a device getting a card back, a guardian's
+// confirmation that the card may be replaced by this device's temporary
+// card, if it checks out.
+func (s *Service) keepConfirmation(rp *recoveryPiece, sender *identity.Card, confirm []byte) {
+	owner := identity.ID(rp.Owner)
+	if confirm != nil && ed25519.Verify(sender.SigningKey, crdt.ConfirmMessage(owner, s.me().Card), confirm) {
+		rp.Confirm, rp.Key = confirm, sender.SigningKey
+	}
+}
+
+// keepSuccessor stores, when pieces gave card got back, the temporary
+// card and the confirmations of got's replacement by it.
+func (s *Service) keepSuccessor(tx *store.Tx, r *recoveryRecord, got *identity.Identity) error {
+	temp, err := s.me().MarshalBinary()
+	if err != nil {
+		return err
+	}
+	old := got.Card.ID()
+	rec := &successorRecord{Identity: temp, Old: old[:]}
+	for _, p := range r.Pieces {
+		if p.Confirm != nil && identity.ID(p.Owner) == got.Card.ID() &&
+			!slices.ContainsFunc(rec.Confirmations, func(c confirmRecord) bool { return string(c.Key) == string(p.Key) }) {
+			rec.Confirmations = append(rec.Confirmations, confirmRecord{From: p.From, Key: p.Key, Signature: p.Confirm})
+		}
+	}
+	err = putRecord(tx, bucketSuccessor, keySuccessor, rec)
+	clear(temp)
+	return err
+}
+
+// ReplacementStatus says whether this device can replace its card.
+type ReplacementStatus struct {
+	// Ready is true when the device got its card back through guardians
+	// and can replace it by its new card.
+	Ready bool `json:"ready"`
+	// Confirmed is how many guardians confirmed the replacement.
+	Confirmed int `json:"confirmed"`
+	// NewCard is the card that would replace mine.
+	NewCard *identity.Card `json:"-"`
+	// Replaced lists the cells where my card was replaced by another
+	// card (seen by a device still holding the old card).
+	Replaced []string `json:"replaced,omitempty"`
+	// Previous lists the cells where my card replaced an old one.
+	Previous []string `json:"previous,omitempty"`
+}
+
+// Replacement says whether this device can replace its card, and where
+// its card was replaced already.
+func (s *Service) Replacement() (*ReplacementStatus, error) {
+	st := &ReplacementStatus{}
+	err := s.db.View(func(tx *store.Tx) error {
+		rec, err := getRecord[successorRecord](tx, bucketSuccessor, keySuccessor)
+		if err != nil || rec == nil {
+			return err
+		}
+		next, err := identity.UnmarshalIdentity(rec.Identity)
+		if err != nil {
+			return err
+		}
+		st.Ready, st.Confirmed, st.NewCard = true, len(rec.Confirmations), next.Card
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	views, err := s.Cells()
+	if err != nil {
+		return nil, err
+	}
+	me := s.me().Card.ID()
+	for _, v := range views {
+		if _, ok := v.state.ReplacedBy(me); ok {
+			st.Replaced = append(st.Replaced, v.Name)
+		}
+		if slices.ContainsFunc(v.state.Replaced, func(r crdt.Replacement) bool { return r.New == me }) {
+			st.Previous = append(st.Previous, v.Name)
+		}
+	}
+	return st, nil
+}
+
+// ReplaceResult is what ReplaceCard did.
+type ReplaceResult struct {
+	// Replaced lists the cells where my old card is now replaced; Kept
+	// lists those where it could not be (no guardians of mine named
+	// there, or too few of those who met me): there I am not a member
+	// with the new card.
+	Replaced []string `json:"replaced"`
+	Kept     []string `json:"kept,omitempty"`
+	// Card is my new card.
+	Card *identity.Card `json:"-"`
+	ID   string         `json:"id"`
+}
+
+// Sentence says what ReplaceCard did, in plain words.
+func (r *ReplaceResult) Sentence() string {
+	s := "Your old card was replaced in " + words.JoinAnd(r.Replaced) + ": what it says from now on counts for nothing there, once people get this change."
+	if len(r.Kept) > 0 {
+		s += " In " + words.JoinAnd(r.Kept) + " it could not be replaced (too few of the guardians who met you are known there): ask someone there to invite your new card."
+	}
+	return s
+}
+
+// ReplacedSentence says where my card was replaced by another, in plain
+// words ("" if nowhere).
+func (st *ReplacementStatus) ReplacedSentence() string {
+	if len(st.Replaced) == 0 {
+		return ""
+	}
+	return "In " + words.JoinAnd(st.Replaced) + " this card was replaced by a new one, made on another computer with the help of its owner's guardians. What this computer says there counts for nothing any more."
+}
+
+// PreviousSentence says where my card took the place of an old one ("" if
+// nowhere).
+func (st *ReplacementStatus) PreviousSentence() string {
+	if len(st.Previous) == 0 {
+		return ""
+	}
+	return "In " + words.JoinAnd(st.Previous) + " this card took the place of your old one."
+}
+
+// ReplaceCard replaces my card, got back through my guardians, by the
+// temporary card this device made, in every cell where enough of the
+// guardians in force confirmed it; from then on the device uses the new
+// card. It fails with ErrNothingReplaced (and changes nothing) when no
+// cell accepts the replacement.
+func (s *Service) ReplaceCard() (*ReplaceResult, error) {
+	var rec *successorRecord
+	if err := s.db.View(func(tx *store.Tx) (err error) {
+		rec, err = getRecord[successorRecord](tx, bucketSuccessor, keySuccessor)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if rec == nil || identity.ID(rec.Old) != s.me().Card.ID() {
+		return nil, ErrNoReplacement
+	}
+	next, err := identity.UnmarshalIdentity(rec.Identity)
+	if err != nil {
+		return nil, fmt.Errorf("read new card: %w", err)
+	}
+	var confs []crdt.Confirmation
+	for _, c := range rec.Confirmations {
+		if len(c.Key) == 32 {
+			confs = append(confs, crdt.Confirmation{Key: [32]byte(c.Key), Signature: c.Signature})
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, err
+	}
+	old := s.me()
+	res := &ReplaceResult{Replaced: []string{}, Card: next.Card, ID: next.Card.ID().String()}
+	var changed []*crdt.Cell
+	for _, c := range cells {
+		st := c.State()
+		if !st.IsMember(old.Card.ID()) {
+			continue
+		}
+		work, err := c.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := work.Replace(old, next, confs, s.opt.now()); errors.Is(err, crdt.ErrNotAllowed) {
+			res.Kept = append(res.Kept, st.Name)
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		changed = append(changed, work)
+		res.Replaced = append(res.Replaced, st.Name)
+	}
+	if len(changed) == 0 {
+		return nil, ErrNothingReplaced
+	}
+	if _, err := s.saveCells(cells, changed...); err != nil {
+		return nil, err
+	}
+	secret, err := next.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	err = s.db.Update(func(tx *store.Tx) error {
+		if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
+			return err
+		}
+		return tx.Delete(bucketSuccessor, nil, keySuccessor)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.self.Store(next)
+	s.cells = nil
+	slices.Sort(res.Replaced)
+	slices.Sort(res.Kept)
+	return res, nil
+}
+
+// followReplacements passes what this device knows of a replaced card to
+// its new card, for the replacements that count in c and did not in
+// before: the new card gets the old contact's verification and name, and
+// the old contact is named as an old card.
+func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell) error {
+	for _, r := range c.State().Replaced {
+		if r.NewCard == nil || r.New == s.me().Card.ID() {
+			continue
+		}
+		if before != nil {
+			if was, ok := before.State().ReplacedBy(r.Old); ok && was.New == r.New {
+				continue
+			}
+		}
+		old, err := getContact(tx, r.Old)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		next, err := getContact(tx, r.New)
+		if errors.Is(err, ErrNotFound) {
+			next, err = &Contact{Card: r.NewCard, Verified: Introduced, Added: s.opt.now()}, nil
+		}
+		if err != nil {
+			return err
+		}
+		if old.Verified.rank() > next.Verified.rank() {
+			next.Verified = old.Verified
+		}
+		if old.Petname != "" || strings.HasSuffix(next.Petname, temporaryCard) {
+			next.Petname = old.Petname
+		}
+		next.Blocked = next.Blocked || old.Blocked
+		if err := putContact(tx, next); err != nil {
+			return err
+		}
+		if pet, err := normalizePetname(old.Name() + " (old card)"); err == nil && old.Petname != pet {
+			old.Petname = pet
+			if err := putContact(tx, old); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,848 @@
+package crdt
+
+// # Guardians and replaced cards
+//
+// A person whose laptop was seized (and passphrase coerced) gets their card
+// back from their guardians on a new device, then replaces it: a replace
+// statement, signed by the old card, names a new card, carries the new
+// card's acceptance and the confirmations of guardians who met the person.
+// Where it counts, everything the old card said before it passes to the new
+// card (memberships, vouches, votes, ratings by and about the person), and
+// whatever the old card signs outside the replacement's past counts for
+// nothing: the thief's later and backdated statements are void.
+//
+// The guardians are fixed before the laptop is lost: a guardians statement
+// names them as salted commitments (cell members learn only how many there
+// are and how many must confirm). It is in force once other members have
+// built on it, and it cannot be replaced by a later one, so the thief
+// cannot name guardians of his own. The rules are in SCHEMA.md §4.5; this
+// file implements them as a step before the rules of rules.go.
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"trustdesk/identity"
+)
+
+// Format constants of guardians and replacements (SCHEMA.md §2.1, §4.5).
+const (
+	// MaxGuardians is the largest number of guardians a guardians
+	// statement names, and of confirmations a replace statement carries.
+	MaxGuardians = 20
+
+	commitDomain  = "trustdesk/guardian/v1\x00"
+	saltDomain    = "trustdesk/guardian-salt/v1\x00"
+	confirmDomain = "trustdesk/replace/v1\x00"
+	acceptDomain  = "trustdesk/replace-accept/v1\x00"
+)
+
+// Reasons for statements that do not count because of replacements.
+const (
+	// ReasonReplaced: signed with a card that was replaced, outside the
+	// past of its replacement; or naming the new card before it.
+	ReasonReplaced Reason = "card replaced"
+	// ReasonNotConfirmed: a replacement without the confirmations of
+	// enough of the guardians in force, or that lost to another.
+	ReasonNotConfirmed Reason = "not confirmed"
+)
+
+// A Commitment stands for one guardian in a guardians statement:
+// SHA-256(commit domain ‖ cell ‖ owner ‖ guardian's signing key ‖ salt)[:16].
+// Without the salt it does not say who the guardian is.
+type Commitment [16]byte
+
+// A Confirmation is a guardian's confirmation that the person they met
+// replaces an old card by a new one, carried in the replace statement.
+type Confirmation struct {
+	// Key is the guardian's signing key (from their card).
+	Key [32]byte
+	// Salt opens the guardian's commitment in this cell.
+	Salt [16]byte
+	// Signature is the guardian's signature over [ConfirmMessage].
+	Signature []byte
+}
+
+// Commit returns the commitment to the guardian with signing key key of
+// owner in cell, with salt.
+func Commit(cell CellID, owner identity.ID, key []byte, salt [16]byte) Commitment {
+	h := sha256.New()
+	h.Write([]byte(commitDomain))
+	h.Write(cell[:])
+	h.Write(owner[:])
+	h.Write(key)
+	h.Write(salt[:])
+	var c Commitment
+	copy(c[:], h.Sum(nil))
+	return c
+}
+
+// GuardianSalt returns the salt of owner's commitment to the guardian with
+// signing key key in cell. It is derived from a (deterministic) Ed25519
+// signature of owner, so only the card's holder can compute it, and a
+// device that got the card back computes the same salts again.
+func GuardianSalt(owner *identity.Identity, cell CellID, key []byte) [16]byte {
+	msg := append(append([]byte(saltDomain), cell[:]...), key...)
+	sum := sha256.Sum256(append([]byte(saltDomain), owner.Sign(msg)...))
+	var s [16]byte
+	copy(s[:], sum[:])
+	return s
+}
+
+// ConfirmMessage is what a guardian signs to confirm that the card old is
+// replaced by newCard. It names no cell: one confirmation serves every
+// cell of the person.
+func ConfirmMessage(old identity.ID, newCard *identity.Card) []byte {
+	return append(append([]byte(confirmDomain), old[:]...), newCard.Bytes()...)
+}
+
+// Confirm returns guardian's confirmation that old is replaced by newCard
+// (its Salt is filled in for each cell by [Cell.Replace]).
+func Confirm(guardian *identity.Identity, old identity.ID, newCard *identity.Card) Confirmation {
+	c := Confirmation{Signature: guardian.Sign(ConfirmMessage(old, newCard))}
+	copy(c.Key[:], guardian.Card.SigningKey)
+	return c
+}
+
+// acceptMessage is what the new card signs in a replace statement: the
+// place of the replacement (cell, old card, seq, created, prev) and the
+// guardians who confirmed it, so that nobody but the new card's holder
+// can put the replacement elsewhere in the history or make a variant of it.
+func acceptMessage(s *Statement) []byte {
+	m := append([]byte(acceptDomain), s.Cell[:]...)
+	m = append(m, s.Author[:]...)
+	m = binary.BigEndian.AppendUint64(m, s.Seq)
+	m = binary.BigEndian.AppendUint64(m, uint64(s.Created.Unix()))
+	m = binary.BigEndian.AppendUint64(m, uint64(len(s.Prev)))
+	for _, p := range s.Prev {
+		m = append(m, p[:]...)
+	}
+	for _, c := range s.Confirmations {
+		m = append(m, c.Key[:]...)
+	}
+	return m
+}
+
+func checkGuardians(gs []Commitment, need int) error {
+	if len(gs) < 1 || len(gs) > MaxGuardians {
+		return fmt.Errorf("between 1 and %d guardians", MaxGuardians)
+	}
+	for i := 1; i < len(gs); i++ {
+		if bytes.Compare(gs[i-1][:], gs[i][:]) >= 0 {
+			return errors.New("guardians are not sorted and unique")
+		}
+	}
+	if need < 1 || need > len(gs) {
+		return errors.New("guardians needed out of range")
+	}
+	return nil
+}
+
+func checkConfirmations(cs []Confirmation, accept []byte) error {
+	if len(cs) < 1 || len(cs) > MaxGuardians {
+		return fmt.Errorf("between 1 and %d confirmations", MaxGuardians)
+	}
+	for i, c := range cs {
+		if len(c.Signature) != ed25519.SignatureSize {
+			return errors.New("confirmation signature is not 64 bytes")
+		}
+		if i > 0 && bytes.Compare(cs[i-1].Key[:], c.Key[:]) >= 0 {
+			return errors.New("confirmations are not sorted by key and unique")
+		}
+	}
+	if len(accept) != ed25519.SignatureSize {
+		return errors.New("acceptance is not 64 bytes")
+	}
+	return nil
+}
+
+// decodeSuccession copies the fields of guardians and replace statements
+// from body into s; check validates them.
+func decodeSuccession(s *Statement, body *wireBody) error {
+	if body.Need > MaxGuardians {
+		return errors.New("guardians needed out of range")
+	}
+	s.Need = int(body.Need)
+	for _, g := range body.Guardians {
+		if len(g) != len(Commitment{}) {
+			return errors.New("guardian is not 16 bytes")
+		}
+		s.Guardians = append(s.Guardians, Commitment(g))
+	}
+	for _, c := range body.Confirms {
+		if len(c.Key) != 32 || len(c.Salt) != 16 {
+			return errors.New("confirmation key or salt of the wrong size")
+		}
+		s.Confirmations = append(s.Confirmations, Confirmation{Key: [32]byte(c.Key), Salt: [16]byte(c.Salt), Signature: c.Signature})
+	}
+	s.Accept = body.Accept
+	return nil
+}
+
+// A Replacement is a card replaced in the cell.
+type Replacement struct {
+	// Old is the replaced card; OldCard is it, if it was published.
+	Old     identity.ID
+	OldCard *identity.Card
+	// New is the card that replaces it, and NewCard the card itself.
+	New     identity.ID
+	NewCard *identity.Card
+	// Statement is the replace statement that counts.
+	Statement StatementID
+	// Confirmed is how many guardians in force confirmed it.
+	Confirmed int
+}
+
+// GuardianSet is the guardians statement in force for a person.
+type GuardianSet struct {
+	// Statement is the guardians statement.
+	Statement StatementID
+	// Guardians and Need are its commitments and how many must confirm.
+	Guardians []Commitment
+	Need      int
+}
+
+// successionInfo is what the state keeps about guardians.
+type successionInfo struct {
+	sets map[identity.ID]*GuardianSet // in force
+	open map[identity.ID]bool         // named, not yet in force
+}
+
+// ReplacedBy returns the replacement of the card id in the cell, if any.
+func (s *State) ReplacedBy(id identity.ID) (Replacement, bool) {
+	for _, r := range s.Replaced {
+		if r.Old == id {
+			return r, true
+		}
+	}
+	return Replacement{}, false
+}
+
+// Guardians returns the guardians in force for id in the cell, if any:
+// a replacement of id's card counts only with confirmations of them.
+func (s *State) Guardians(id identity.ID) (*GuardianSet, bool) {
+	if s.succ == nil {
+		return nil, false
+	}
+	g, ok := s.succ.sets[id]
+	return g, ok
+}
+
+// NamedGuardians reports whether id has named guardians in the cell (in
+// force or not yet).
+func (s *State) NamedGuardians(id identity.ID) bool {
+	_, ok := s.Guardians(id)
+	return ok || s.succ != nil && s.succ.open[id]
+}
+
+// verifyCost is the work (in units of [WorkLimit]) of one signature check.
+const verifyCost = 64
+
+// succession is the step of SCHEMA §4.5 for one derivation: it hands the
+// rules an order in which guardians and replace statements are inert and
+// replaced cards are renamed, and reports its own verdicts.
+type succession struct {
+	cell  CellID
+	order []*node // the original order
+	b     *budget
+
+	inert   map[int]bool // statements the rules must not judge
+	signers map[identity.ID]bool
+	verdict map[int]rejection // our verdicts, by order index
+	counted int
+	info    successionInfo
+	replace []Replacement
+	cards   map[identity.ID]*identity.Card
+}
+
+// resolveReplaced applies the rules (resolve) to the statements as the
+// replacements of cards leave them (SCHEMA §4.5). Without guardians and
+// replace statements it is resolve itself.
+func resolveReplaced(cell CellID, order []*node, b *budget) (*applier, *succession) {
+	sc := &succession{cell: cell, order: order, b: b}
+	for i, n := range order {
+		if k := n.e.stmt.Kind; k == KindGuardians || k == KindReplace {
+			if sc.inert == nil {
+				sc.inert, sc.verdict = map[int]bool{}, map[int]rejection{}
+			}
+			sc.inert[i] = true
+		}
+	}
+	if sc.inert == nil {
+		return resolve(cell, order, b), sc
+	}
+	base := resolve(cell, sc.rewrite(nil), b)
+	sc.cards = base.cards
+	sc.guardians(base)
+	winners := sc.replacements(base)
+	if len(winners) == 0 {
+		return base, sc
+	}
+	return resolve(cell, sc.rewrite(sc.renames(winners)), b), sc
+}
+
+// inertStatement stands in for s in the rules: no author, no kind, so it
+// has no effect and is not anyone's acceptance.
+func inertStatement(s *Statement) *Statement {
+	return &Statement{Cell: s.Cell, Seq: s.Seq, Prev: s.Prev, Created: s.Created, id: s.id, raw: s.raw}
+}
+
+// rewrite returns the order with the inert statements replaced by inert
+// ones and the statements in changed replaced by their renamed copies.
+func (sc *succession) rewrite(changed map[int]*Statement) []*node {
+	return sc.rewriteAll(func(i int) bool { return sc.inert[i] }, changed)
+}
+
+// rewriteWith returns the order with the statements inert says replaced
+// by inert ones.
+func (sc *succession) rewriteWith(inert func(i int) bool) []*node {
+	return sc.rewriteAll(inert, nil)
+}
+
+func (sc *succession) rewriteAll(inert func(i int) bool, changed map[int]*Statement) []*node {
+	out := make([]*node, len(sc.order))
+	for i, n := range sc.order {
+		s := n.e.stmt
+		switch {
+		case inert(i):
+			s = inertStatement(s)
+		case changed[i] != nil:
+			s = changed[i]
+		default:
+			out[i] = n
+			continue
+		}
+		e := *n.e
+		e.stmt = s
+		out[i] = &node{e: &e, prev: n.prev, next: n.next}
+	}
+	return out
+}
+
+// past returns the statements in the past of order[at] (itself included).
+func (sc *succession) past(at int) []bool {
+	in := make([]bool, len(sc.order))
+	in[at] = true
+	sc.b.spend(len(sc.order))
+	for i := at; i >= 0; i-- {
+		if in[i] {
+			for _, p := range sc.order[i].prev {
+				in[p] = true
+			}
+		}
+	}
+	return in
+}
+
+// future returns the statements in the future of order[at] (itself
+// included).
+func (sc *succession) future(at int) []bool {
+	in := make([]bool, len(sc.order))
+	in[at] = true
+	sc.b.spend(len(sc.order))
+	for i := at + 1; i < len(sc.order); i++ {
+		in[i] = slices.ContainsFunc(sc.order[i].prev, func(p int) bool { return in[p] })
+	}
+	return in
+}
+
+func (sc *succession) reject(at int, r Reason, detail string) {
+	sc.verdict[at] = rejection{at, r, detail}
+}
+
+// guardians finds the guardians statement in force for each author who
+// named guardians (SCHEMA §4.5): the one in the past of the first
+// statements of two other current members (one if there is only one)
+// that build on any of the author's guardians statements. If those have
+// more than one of them in their past, none is in force.
+func (sc *succession) guardians(base *applier) {
+	sc.info = successionInfo{sets: map[identity.ID]*GuardianSet{}, open: map[identity.ID]bool{}}
+	byAuthor := map[identity.ID][]int{}
+	var authors []identity.ID
+	for i, n := range sc.order {
+		s := n.e.stmt
+		if s.Kind != KindGuardians {
+			continue
+		}
+		if base.index[s.Author] == nil {
+			sc.reject(i, ReasonNoAuthority, "the author is not a member")
+			continue
+		}
+		if byAuthor[s.Author] == nil {
+			authors = append(authors, s.Author)
+		}
+		byAuthor[s.Author] = append(byAuthor[s.Author], i)
+	}
+	for _, a := range authors {
+		sc.guardiansOf(base, a, byAuthor[a])
+	}
+}
+
+func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
+	root, witnessed := sc.establish(base, author, gs, nil)
+	switch {
+	case !witnessed:
+		sc.info.open[author] = true
+		sc.counted += len(gs) // named, waiting for other members
+	case root < 0:
+		for _, i := range gs {
+			sc.reject(i, ReasonNoAuthority, "the author named guardians more than once at the same time: no replacement of this card counts")
+		}
+	default:
+		s := sc.order[root].e.stmt
+		sc.info.sets[author] = &GuardianSet{Statement: s.id, Guardians: s.Guardians, Need: s.Need}
+		sc.counted++
+		for _, j := range gs {
+			if j != root {
+				sc.reject(j, ReasonNoAuthority, "the author's guardians were already named in this cell; they cannot be named again")
+			}
+		}
+	}
+}
+
+// establish finds which of the author's guardians statements gs is in
+// force, looking only at the statements in within (all when nil), with
+// the current members of base as witnesses: the only one of gs in the past
+// of the first statements of min(2, other members) distinct other current
+// members that have any of gs in their past. It returns the statement's
+// index, or -1 when several are (witnessed is then true) or there are
+// not enough witnesses yet (witnessed false).
+func (sc *succession) establish(base *applier, author identity.ID, gs []int, within []bool) (root int, witnessed bool) {
+	need := sc.witnessesNeeded(author)
+	mine := map[int]bool{}
+	for _, i := range gs {
+		if within == nil || within[i] {
+			mine[i] = true
+		}
+	}
+	if len(mine) == 0 {
+		return -1, false
+	}
+	has := make([]bool, len(sc.order))
+	var witnesses []int
+	seen := map[identity.ID]bool{}
+	sc.b.spend(len(sc.order))
+	for i, n := range sc.order {
+		if len(witnesses) == need {
+			break
+		}
+		if within != nil && !within[i] {
+			continue
+		}
+		has[i] = mine[i] || slices.ContainsFunc(n.prev, func(p int) bool { return has[p] })
+		a := n.e.stmt.Author
+		if has[i] && !mine[i] && a != author && !seen[a] && base.isMember(a) {
+			seen[a] = true
+			witnesses = append(witnesses, i)
+		}
+	}
+	if len(witnesses) < need {
+		return -1, false
+	}
+	roots := map[int]bool{}
+	if need == 0 {
+		roots = mine
+	}
+	for _, w := range witnesses {
+		in := sc.past(w)
+		for i := range mine {
+			if in[i] {
+				roots[i] = true
+			}
+		}
+	}
+	if len(roots) != 1 {
+		return -1, true
+	}
+	for i := range roots {
+		root = i
+	}
+	return root, true
+}
+
+// witnessesNeeded is how many witnesses put author's guardians in force:
+// two, or one when only one other person ever signed anything in the cell
+// (new cards of replacements aside), or none when nobody did. It counts
+// signers, not members, so that nothing the author signs can lower it.
+func (sc *succession) witnessesNeeded(author identity.ID) int {
+	if sc.signers == nil {
+		sc.signers = map[identity.ID]bool{}
+		next := map[identity.ID]bool{}
+		for _, n := range sc.order {
+			if s := n.e.stmt; s.Kind == KindReplace {
+				next[s.Card.ID()] = true
+			}
+		}
+		for _, n := range sc.order {
+			if a := n.e.stmt.Author; !next[a] {
+				sc.signers[a] = true
+			}
+		}
+	}
+	others := len(sc.signers)
+	if sc.signers[author] {
+		others--
+	}
+	return min(2, others)
+}
+
+// winner is a replacement that counts, with its place in the order.
+type winner struct {
+	at  int
+	old identity.ID
+	new *identity.Card
+	n   int // confirmations
+
+	set  int      // the guardians statement in force for it
+	base *applier // the first pass of its world
+	past []bool
+}
+
+// replacements judges the replace statements and returns the ones that
+// count, in the order.
+func (sc *succession) replacements(base *applier) (winners []winner) {
+	byAuthor := map[identity.ID][]int{}
+	var authors []identity.ID
+	for i, n := range sc.order {
+		if s := n.e.stmt; s.Kind == KindReplace {
+			if byAuthor[s.Author] == nil {
+				authors = append(authors, s.Author)
+			}
+			byAuthor[s.Author] = append(byAuthor[s.Author], i)
+		}
+	}
+	guardians := map[identity.ID][]int{}
+	for i, n := range sc.order {
+		if s := n.e.stmt; s.Kind == KindGuardians {
+			guardians[s.Author] = append(guardians[s.Author], i)
+		}
+	}
+	for _, a := range authors {
+		if base.index[a] == nil {
+			for _, i := range byAuthor[a] {
+				sc.reject(i, ReasonNoAuthority, "the author was never admitted (a new card cannot be replaced again in this revision)")
+			}
+			continue
+		}
+		if w := sc.replacementsOf(base, a, byAuthor[a], guardians[a]); w != nil {
+			winners = append(winners, *w)
+		}
+	}
+	slices.SortFunc(winners, func(x, y winner) int { return x.at - y.at })
+	return winners
+}
+
+// replacementsOf judges the replace statements rs of author a, whose
+// guardians statements are gs. Each is judged in its own world: the cell
+// as it would be if it counted (a's statements outside its past left
+// out), so nothing the thief signs after a replacement can weigh on it.
+func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int) *winner {
+	var valid []winner
+	for _, i := range rs {
+		s := sc.order[i].e.stmt
+		b := s.Card.ID()
+		sc.b.spend(verifyCost)
+		if !ed25519.Verify(s.Card.SigningKey, acceptMessage(s), s.Accept) {
+			sc.reject(i, ReasonNotConfirmed, "the new card did not accept the replacement here")
+			continue
+		}
+		past := sc.past(i)
+		world := sc.rewriteWith(func(j int) bool { return sc.inert[j] || sc.order[j].e.stmt.Author == a && !past[j] })
+		wb := resolve(sc.cell, world, sc.b)
+		if wb.index[b] != nil {
+			sc.reject(i, ReasonNoAuthority, "the new card is already known in this cell")
+			continue
+		}
+		root, _ := sc.establish(wb, a, gs, past)
+		if root < 0 {
+			sc.reject(i, ReasonNotConfirmed, "no guardians of the card were in force in its past")
+			continue
+		}
+		g := sc.order[root].e.stmt
+		set := &GuardianSet{Statement: g.id, Guardians: g.Guardians, Need: g.Need}
+		if n := sc.confirmed(s, set); n >= set.Need {
+			valid = append(valid, winner{at: i, old: a, new: s.Card, n: n, set: root, base: wb, past: past})
+		} else {
+			sc.reject(i, ReasonNotConfirmed, fmt.Sprintf("confirmed by %d of the %d guardians needed", n, set.Need))
+		}
+	}
+	if len(valid) == 0 {
+		return nil
+	}
+	// A replacement with another one of the same card in its past is a
+	// statement of the replaced card after its replacement.
+	var first []winner
+	for _, v := range valid {
+		if slices.ContainsFunc(valid, func(u winner) bool { return u.at != v.at && v.past[u.at] }) {
+			sc.reject(v.at, ReasonReplaced, "signed with a card after its replacement")
+		} else {
+			first = append(first, v)
+		}
+	}
+	// Competing replacements relying on different guardians statements:
+	// the members of every world vote, each for the guardians statement
+	// they built on first.
+	set, ok := sc.contest(a, first)
+	if !ok {
+		sc.undecided(first, "competing replacements of the card rely on different guardians, and the members who could tell them apart are split: none counts, and the card stays as it was")
+		return nil
+	}
+	first = slices.DeleteFunc(first, func(v winner) bool {
+		if v.set != set {
+			sc.reject(v.at, ReasonNotConfirmed, "it relies on guardians the members built on later than on others")
+		}
+		return v.set != set
+	})
+	best := slices.MaxFunc(first, func(x, y winner) int { return x.n - y.n })
+	var tie []winner
+	for _, v := range first {
+		if v.n == best.n {
+			tie = append(tie, v)
+		} else {
+			sc.reject(v.at, ReasonNotConfirmed, "a competing replacement of the card has more confirmations")
+		}
+	}
+	if len(tie) > 1 {
+		sc.undecided(tie, "competing replacements of the card have as many confirmations each: none counts, and the card stays as it was")
+		return nil
+	}
+	sc.counted++
+	return &best
+}
+
+// undecided rejects competing replacements that cannot be told apart.
+func (sc *succession) undecided(vs []winner, detail string) {
+	for _, v := range vs {
+		if _, done := sc.verdict[v.at]; !done {
+			sc.reject(v.at, ReasonNotConfirmed, detail)
+		}
+	}
+}
+
+// contest decides between replacements of a relying on different
+// guardians statements: every person who is a current member in each of
+// their worlds (other than a) votes for the guardians statement their own
+// statements built on first (smallest seq); the one with most votes wins.
+// ok is false on a tie (or when there is nothing to decide but
+// replacements relying on one statement, set is that one).
+func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
+	sets := map[int]bool{}
+	for _, v := range vs {
+		sets[v.set] = true
+	}
+	if len(sets) == 1 {
+		return vs[0].set, true
+	}
+	first := map[int]map[identity.ID]uint64{} // set -> member -> smallest seq
+	for g := range sets {
+		has := sc.future(g)
+		first[g] = map[identity.ID]uint64{}
+		for i, n := range sc.order {
+			s := n.e.stmt
+			if has[i] && s.Author != a {
+				if q, ok := first[g][s.Author]; !ok || s.Seq < q {
+					first[g][s.Author] = s.Seq
+				}
+			}
+		}
+	}
+	votes := map[int]int{}
+	for _, m := range vs[0].base.members {
+		if m.ID == a || slices.ContainsFunc(vs, func(v winner) bool { return !v.base.isMember(m.ID) }) {
+			continue
+		}
+		vote, at, both := -1, uint64(0), false
+		for g := range sets {
+			q, ok := first[g][m.ID]
+			switch {
+			case !ok:
+			case vote < 0 || q < at:
+				vote, at, both = g, q, false
+			case q == at:
+				both = true // built on both at once: no vote
+			}
+		}
+		if vote >= 0 && !both {
+			votes[vote]++
+		}
+	}
+	best, tie := -1, false
+	for g := range sets {
+		switch {
+		case best < 0 || votes[g] > votes[best]:
+			best, tie = g, false
+		case votes[g] == votes[best]:
+			tie = true
+		}
+	}
+	return best, !tie
+}
+
+// confirmed counts the distinct guardians of set whose confirmation of s
+// checks out.
+func (sc *succession) confirmed(s *Statement, set *GuardianSet) int {
+	n := 0
+	msg := ConfirmMessage(s.Author, s.Card)
+	for _, c := range s.Confirmations {
+		if _, ok := slices.BinarySearchFunc(set.Guardians, Commit(sc.cell, s.Author, c.Key[:], c.Salt), func(x, y Commitment) int { return bytes.Compare(x[:], y[:]) }); !ok {
+			continue
+		}
+		sc.b.spend(verifyCost)
+		if ed25519.Verify(c.Key[:], msg, c.Signature) {
+			n++
+		}
+	}
+	return n
+}
+
+// renames returns the renamed copies of the statements the replacements
+// change, and marks void (inert, with our verdict) the statements of
+// replaced cards outside their replacements' past and the statements
+// naming new cards outside their replacements' future.
+func (sc *succession) renames(winners []winner) map[int]*Statement {
+	cur := make([]*Statement, len(sc.order))
+	for i, n := range sc.order {
+		cur[i] = n.e.stmt
+	}
+	changed := map[int]*Statement{}
+	void := func(i int, detail string) {
+		sc.inert[i] = true
+		sc.reject(i, ReasonReplaced, detail)
+	}
+	edit := func(i int) *Statement {
+		if changed[i] == nil {
+			c := *cur[i]
+			changed[i] = &c
+			cur[i] = &c
+		}
+		return cur[i]
+	}
+	for _, w := range winners {
+		a, b := w.old, w.new.ID()
+		past, future := w.past, sc.future(w.at)
+		sc.b.spend(len(sc.order))
+		for i, s := range cur {
+			if sc.inert[i] {
+				if s.Kind == KindGuardians && s.Author == a && !past[i] {
+					sc.voidGuardians(i)
+				}
+				continue
+			}
+			switch {
+			case s.Author == a && !past[i]:
+				void(i, "signed with a card that was replaced, after its replacement or beside it")
+				continue
+			case !future[i] && (s.Author == b || s.Subject == b || s.Card != nil && s.Card.ID() == b):
+				void(i, "names a new card before its replacement")
+				continue
+			}
+			if s.Author == a {
+				edit(i).Author = b
+			}
+			if s.Subject == a {
+				edit(i).Subject = b
+			}
+			if s.Card != nil && s.Card.ID() == a {
+				edit(i).Card = w.new
+			}
+		}
+		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: sc.cards[a], New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n})
+	}
+	for i := range changed {
+		if sc.inert[i] {
+			delete(changed, i)
+		}
+	}
+	return changed
+}
+
+// voidGuardians makes the guardians statement order[i] of a replaced card
+// outside its replacement's past not count.
+func (sc *succession) voidGuardians(i int) {
+	if _, judged := sc.verdict[i]; !judged {
+		sc.counted-- // it was counted as named
+	}
+	sc.reject(i, ReasonReplaced, "signed with a card that was replaced, after its replacement or beside it")
+}
+
+// fill adds the verdicts and replacements to st, which the rules filled
+// from the renamed statements; reject reports a statement of the original
+// order that does not count.
+func (sc *succession) fill(st *State, reject func(at int, r Reason, detail string)) {
+	if sc.inert == nil {
+		return
+	}
+	st.Counted += sc.counted
+	for _, v := range sc.verdict {
+		reject(v.at, v.reason, v.detail)
+	}
+	slices.SortFunc(sc.replace, func(x, y Replacement) int { return bytes.Compare(x.Old[:], y.Old[:]) })
+	st.Replaced = sc.replace
+	st.succ = &sc.info
+	// Each author's clock, as signed (the rules saw renamed authors).
+	st.seq = map[identity.ID]uint64{}
+	for _, n := range sc.order {
+		s := n.e.stmt
+		st.seq[s.Author] = max(st.seq[s.Author], s.Seq)
+	}
+}
+
+// NameGuardians adds me's guardians statement: the guardians with the
+// given signing keys, need of them to confirm a replacement of me's card.
+// Only the first guardians statement of a card in a cell counts.
+func (c *Cell) NameGuardians(me *identity.Identity, keys []ed25519.PublicKey, need int, now time.Time) (*Statement, error) {
+	s := &Statement{Kind: KindGuardians, Need: need}
+	for _, k := range keys {
+		s.Guardians = append(s.Guardians, Commit(c.id, me.Card.ID(), k, GuardianSalt(me, c.id, k)))
+	}
+	slices.SortFunc(s.Guardians, func(x, y Commitment) int { return bytes.Compare(x[:], y[:]) })
+	if err := checkGuardians(s.Guardians, need); err != nil {
+		return nil, fmt.Errorf("guardians: %w: %v", ErrInvalid, err)
+	}
+	return c.add(me, s, now, func(st *State) error {
+		if st.NamedGuardians(me.Card.ID()) {
+			return fmt.Errorf("%w: you already named guardians in this cell", ErrNotAllowed)
+		}
+		return nil
+	})
+}
+
+// Replace adds old's statement that its card is replaced by next's card,
+// with the guardians' confirmations (see [Confirm]); their salts in this
+// cell are filled in here. It fails with [ErrNotAllowed] unless enough of
+// the guardians in force in the cell confirmed it.
+func (c *Cell) Replace(old, next *identity.Identity, confirmations []Confirmation, now time.Time) (*Statement, error) {
+	s := &Statement{Kind: KindReplace, Card: next.Card}
+	for _, cf := range confirmations {
+		cf.Salt = GuardianSalt(old, c.id, cf.Key[:])
+		if !slices.ContainsFunc(s.Confirmations, func(x Confirmation) bool { return x.Key == cf.Key }) {
+			s.Confirmations = append(s.Confirmations, cf)
+		}
+	}
+	slices.SortFunc(s.Confirmations, func(x, y Confirmation) int { return bytes.Compare(x.Key[:], y.Key[:]) })
+	if len(s.Confirmations) > MaxGuardians {
+		s.Confirmations = s.Confirmations[:MaxGuardians]
+	}
+	check := func(st *State) error {
+		set, ok := st.Guardians(old.Card.ID())
+		if !ok {
+			return fmt.Errorf("%w: no guardians of yours are in force in this cell", ErrNotAllowed)
+		}
+		sc := &succession{cell: c.id}
+		if n := sc.confirmed(&Statement{Author: old.Card.ID(), Card: next.Card, Confirmations: s.Confirmations}, set); n < set.Need {
+			return fmt.Errorf("%w: %d of the %d guardians needed confirmed", ErrNotAllowed, n, set.Need)
+		}
+		return nil
+	}
+	sign := func(s *Statement) {
+		s.Author = old.Card.ID()
+		s.Accept = next.Sign(acceptMessage(s))
+	}
+	return c.addWith(old, s, now, check, sign)
+}
