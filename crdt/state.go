@@ -489,49 +489,7 @@ func deriveWithin(cell CellID, entries []*entry, verify verifier, limit int) (*S
 		st.Invalid = append(st.Invalid, rj)
 	}
 
-	// Step 1: well-formed, stored under its id, for this cell.
-	var good []*entry
-	for _, e := range entries {
-		switch {
-		case e.stmt == nil:
-			reject(e, ReasonMalformed, e.err.Error())
-		case !e.keyOK:
-			reject(e, ReasonMalformed, "stored under a key that is not its id")
-		case e.stmt.Cell != cell:
-			reject(e, ReasonWrongCell, "signed for cell "+e.stmt.Cell.String())
-		default:
-			good = append(good, e)
-		}
-	}
-
-	// Step 2: signatures, checked with the cards carried by any
-	// well-formed statement (cards are self-signed, so where a card comes
-	// from does not matter for checking signatures).
-	cards := map[identity.ID]*identity.Card{}
-	for _, e := range good {
-		if c := e.stmt.Card; c != nil {
-			keepNewer(cards, c)
-		}
-	}
-	var todo []*entry
-	for _, e := range good {
-		if e.sig == 0 && cards[e.stmt.Author] != nil {
-			todo = append(todo, e)
-		}
-	}
-	parallel(len(todo), func(i int) { checkSig(todo[i], cards[todo[i].stmt.Author], verify) })
-	var nodes []*entry
-	for _, e := range good {
-		card := cards[e.stmt.Author]
-		switch {
-		case card == nil:
-			reject(e, ReasonUnknownAuthor, "no card of the author "+e.stmt.Author.String()+" in the cell")
-		case !checkSig(e, card, verify):
-			reject(e, ReasonBadSignature, "signature does not match the author's card")
-		default:
-			nodes = append(nodes, e)
-		}
-	}
+	nodes := signed(cell, entries, verify, reject)
 
 	// Step 3: total order. Kahn's algorithm over the prev graph; among the
 	// statements whose prevs are all placed, the smallest id goes first.
@@ -580,6 +538,56 @@ func deriveWithin(cell CellID, entries []*entry, verify verifier, limit int) (*S
 	sc.fill(st, func(at int, r Reason, detail string) { reject(order[at].e, r, detail) })
 	slices.SortFunc(st.Invalid, func(x, y Rejected) int { return strings.Compare(x.Key, y.Key) })
 	return st, nil
+}
+
+// signed returns the entries that pass steps 1 and 2 of SCHEMA §4: well
+// formed, stored under their id, for this cell, and signed by their
+// author; it rejects the others.
+func signed(cell CellID, entries []*entry, verify verifier, reject func(*entry, Reason, string)) []*entry {
+	// Step 1: well-formed, stored under its id, for this cell.
+	var good []*entry
+	for _, e := range entries {
+		switch {
+		case e.stmt == nil:
+			reject(e, ReasonMalformed, e.err.Error())
+		case !e.keyOK:
+			reject(e, ReasonMalformed, "stored under a key that is not its id")
+		case e.stmt.Cell != cell:
+			reject(e, ReasonWrongCell, "signed for cell "+e.stmt.Cell.String())
+		default:
+			good = append(good, e)
+		}
+	}
+
+	// Step 2: signatures, checked with the cards carried by any
+	// well-formed statement (cards are self-signed, so where a card comes
+	// from does not matter for checking signatures).
+	cards := map[identity.ID]*identity.Card{}
+	for _, e := range good {
+		if c := e.stmt.Card; c != nil {
+			keepNewer(cards, c)
+		}
+	}
+	var todo []*entry
+	for _, e := range good {
+		if e.sig == 0 && cards[e.stmt.Author] != nil {
+			todo = append(todo, e)
+		}
+	}
+	parallel(len(todo), func(i int) { checkSig(todo[i], cards[todo[i].stmt.Author], verify) })
+	var nodes []*entry
+	for _, e := range good {
+		card := cards[e.stmt.Author]
+		switch {
+		case card == nil:
+			reject(e, ReasonUnknownAuthor, "no card of the author "+e.stmt.Author.String()+" in the cell")
+		case !checkSig(e, card, verify):
+			reject(e, ReasonBadSignature, "signature does not match the author's card")
+		default:
+			nodes = append(nodes, e)
+		}
+	}
+	return nodes
 }
 
 // totalOrder places the verified statements in the total order of
