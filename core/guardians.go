@@ -585,88 +585,115 @@ func (n *RecoveryNews) empty() bool {
 // the pieces now give the card back.
 func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn, senderName string) (*RecoveryNews, *identity.Identity, error) {
 	news := &RecoveryNews{}
-	sender := file.Sender.ID()
 	recovering, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
 	if err != nil {
 		return nil, nil, err
 	}
-	var got *identity.Identity
 	for _, p := range in.pieces {
-		switch {
-		case recovering != nil && p.Kind == export.KindPiece:
-			rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
-			s.keepConfirmation(&rp, file.Sender, p.Confirm)
-			if len(recovering.Pieces) < maxRecoveryPieces && !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
-				return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
-			}) {
-				recovering.Pieces = append(recovering.Pieces, rp)
-			}
-		case p.Owner != sender:
-			// Only the owner hands out or retires their pieces.
-		case p.Kind == export.KindPiece:
-			old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
-			if err != nil {
-				return nil, nil, err
-			}
-			if old != nil && (old.Created > p.Created.Unix() || old.Forgotten && string(old.Set) == string(p.Set[:])) {
-				continue // an older split than the one held, or one retired
-			}
-			h := heldRecord{Owner: file.Sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y, Received: s.opt.now().Unix()}
-			if old == nil || old.Forgotten || string(old.Set) != string(h.Set) {
-				news.HeldFor = senderName
-			} else {
-				h.Received = old.Received
-			}
-			if err := putRecord(tx, bucketHeld, sender[:], h); err != nil {
-				return nil, nil, err
-			}
-		case p.Kind == export.KindRetired:
-			old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
-			if err != nil {
-				return nil, nil, err
-			}
-			if old != nil && !old.Forgotten && string(old.Set) == string(p.Set[:]) {
-				gone := heldRecord{Owner: old.Owner, Set: old.Set, Created: old.Created, Received: old.Received, Forgotten: true}
-				if err := putRecord(tx, bucketHeld, sender[:], gone); err != nil {
-					return nil, nil, err
-				}
-				news.Forgot = senderName
-			}
-		}
-	}
-	if recovering != nil {
-		if err := putRecord(tx, bucketRecovery, keyRecovery, recovering); err != nil {
+		if err := s.takePiece(tx, file, p, recovering, senderName, news); err != nil {
 			return nil, nil, err
 		}
-		news.Progress, got = progress(recovering)
-		if got != nil {
-			secret, err := got.MarshalBinary()
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := s.keepSuccessor(tx, recovering, got); err != nil {
-				return nil, nil, err
-			}
-			if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
-				return nil, nil, err
-			}
-			clear(secret)
-			if err := tx.Delete(bucketRecovery, nil, keyRecovery); err != nil {
-				return nil, nil, err
-			}
-			// The card back is the one the guardians' contacts know; a
-			// contact entry for it on this device would be my own card.
-			own := got.Card.ID()
-			if err := tx.Delete(bucketContact, nil, own[:]); err != nil {
-				return nil, nil, err
-			}
+	}
+	var got *identity.Identity
+	if recovering != nil {
+		if got, err = s.recoverWith(tx, recovering, news); err != nil {
+			return nil, nil, err
 		}
 	}
+	if err := noteHeld(tx, file, senderName, news); err != nil {
+		return nil, nil, err
+	}
+	return news, got, nil
+}
 
-	// What the sender's file says they hold of mine.
+// takePiece takes in one piece or retirement from the sender's file: a
+// piece for the card this device is getting back, or one the sender asks
+// this device to hold (or no longer hold) for them.
+func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, recovering *recoveryRecord, senderName string, news *RecoveryNews) error {
+	sender := file.Sender.ID()
+	switch {
+	case recovering != nil && p.Kind == export.KindPiece:
+		rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
+		s.keepConfirmation(&rp, file.Sender, p.Confirm)
+		if len(recovering.Pieces) < maxRecoveryPieces && !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
+			return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
+		}) {
+			recovering.Pieces = append(recovering.Pieces, rp)
+		}
+	case p.Owner != sender:
+		// Only the owner hands out or retires their pieces.
+	case p.Kind == export.KindPiece:
+		old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
+		if err != nil {
+			return err
+		}
+		if old != nil && (old.Created > p.Created.Unix() || old.Forgotten && string(old.Set) == string(p.Set[:])) {
+			return nil // an older split than the one held, or one retired
+		}
+		h := heldRecord{Owner: file.Sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y, Received: s.opt.now().Unix()}
+		if old == nil || old.Forgotten || string(old.Set) != string(h.Set) {
+			news.HeldFor = senderName
+		} else {
+			h.Received = old.Received
+		}
+		return putRecord(tx, bucketHeld, sender[:], h)
+	case p.Kind == export.KindRetired:
+		old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
+		if err != nil {
+			return err
+		}
+		if old != nil && !old.Forgotten && string(old.Set) == string(p.Set[:]) {
+			gone := heldRecord{Owner: old.Owner, Set: old.Set, Created: old.Created, Received: old.Received, Forgotten: true}
+			if err := putRecord(tx, bucketHeld, sender[:], gone); err != nil {
+				return err
+			}
+			news.Forgot = senderName
+		}
+	}
+	return nil
+}
+
+// recoverWith keeps the pieces received so far and, once they bring the
+// card back, makes it this device's card. It returns the card got back,
+// or nil.
+func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *RecoveryNews) (*identity.Identity, error) {
+	if err := putRecord(tx, bucketRecovery, keyRecovery, recovering); err != nil {
+		return nil, err
+	}
+	var got *identity.Identity
+	news.Progress, got = progress(recovering)
+	if got == nil {
+		return nil, nil
+	}
+	secret, err := got.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	if err := s.keepSuccessor(tx, recovering, got); err != nil {
+		return nil, err
+	}
+	if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
+		return nil, err
+	}
+	if err := tx.Delete(bucketRecovery, nil, keyRecovery); err != nil {
+		return nil, err
+	}
+	// The card back is the one the guardians' contacts know; a contact
+	// entry for it on this device would be my own card.
+	own := got.Card.ID()
+	if err := tx.Delete(bucketContact, nil, own[:]); err != nil {
+		return nil, err
+	}
+	return got, nil
+}
+
+// noteHeld records what the sender's file says they hold of my pieces.
+func noteHeld(tx *store.Tx, file *export.File, senderName string, news *RecoveryNews) error {
+	sender := file.Sender.ID()
 	set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
 	if err != nil || set == nil {
-		return news, got, err
+		return err
 	}
 	changed := false
 	for i, g := range set.Guardians {
@@ -681,10 +708,10 @@ func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn,
 		changed = changed || gone
 		return gone
 	})
-	if changed {
-		err = putRecord(tx, bucketGuardians, keyGuardians, set)
+	if !changed {
+		return nil
 	}
-	return news, got, err
+	return putRecord(tx, bucketGuardians, keyGuardians, set)
 }
 
 // progress says how far the pieces received go, and rebuilds the card

@@ -638,6 +638,33 @@ func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
 	return nil
 }
 
+// checkCell checks one cell of a sync file in a child process: changes
+// to a cell held (old) extend it; a cell new to this device must be the
+// cell it claims to be and have had me as a member. It returns the cell
+// as it would be with the file taken in.
+func checkCell(ctx context.Context, checker *crdt.Checker, fc export.Cell, old *crdt.Cell, me identity.ID) (*crdt.Cell, error) {
+	if old != nil {
+		if len(fc.Changes) == 0 {
+			return old, nil
+		}
+		return checker.Extend(ctx, old, fc.Changes)
+	}
+	if len(fc.Changes) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNotYourCell, fc.ID)
+	}
+	c, _, err := checker.LoadUntrusted(ctx, fc.Changes)
+	if err != nil {
+		return nil, err
+	}
+	if c.ID() != fc.ID || !c.State().Founded {
+		return nil, fmt.Errorf("import: %w", crdt.ErrWrongCell)
+	}
+	if _, ever := c.State().Member(me); !ever {
+		return nil, fmt.Errorf("%w: %s", ErrNotYourCell, c.State().Name)
+	}
+	return c, nil
+}
+
 // prepareImport does all the checking of an import against the cells in
 // all, a copy the caller made ([Service.cellsNow]). It does not need s.mu
 // and must not hold it: the child process may take seconds.
@@ -695,33 +722,14 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	}
 	for i, fc := range file.Cells {
 		old, have := all[fc.ID]
-		var next *crdt.Cell
-		cc := CellChanges{ID: fc.ID}
+		cc := CellChanges{ID: fc.ID, NewCell: !have}
 		var before *crdt.State
 		if have {
 			before = old.State()
-			next = old
-			if len(fc.Changes) > 0 {
-				if next, err = checker.Extend(ctx, old, fc.Changes); err != nil {
-					return nil, err
-				}
-			}
-		} else {
-			if len(fc.Changes) == 0 {
-				return nil, fmt.Errorf("%w: %s", ErrNotYourCell, fc.ID)
-			}
-			c, _, err := checker.LoadUntrusted(ctx, fc.Changes)
-			if err != nil {
-				return nil, err
-			}
-			if c.ID() != fc.ID || !c.State().Founded {
-				return nil, fmt.Errorf("import: %w", crdt.ErrWrongCell)
-			}
-			if _, ever := c.State().Member(me); !ever {
-				return nil, fmt.Errorf("%w: %s", ErrNotYourCell, c.State().Name)
-			}
-			cc.NewCell = true
-			next = c
+		}
+		next, err := checkCell(ctx, checker, fc, old, me)
+		if err != nil {
+			return nil, err
 		}
 		if i+1 < len(file.Cells) {
 			checker.Warm() // for the next cell, while this one is derived
