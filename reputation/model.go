@@ -141,208 +141,249 @@ type rec struct {
 	status           string
 }
 
+// builder reads an Input into the model's arrays: everyone who appears
+// anywhere gets a provisional number in order of appearance; once all are
+// known, numbers are reassigned in id order.
+type builder struct {
+	in       *Input
+	prov     map[string]int32
+	ids      []string
+	viewer   int32
+	blocked  []int32
+	excluded []int32
+	edges    []edge
+	recs     []rec
+	ratings  []rating
+	flagFrom time.Time
+	sc       cellScratch
+	pairs    [][2]int32 // (vouchee, voucher) in the current cell
+	stamp    int32      // the current cell's position + 1
+}
+
 func build(in *Input) *model {
 	m := &model{now: in.Now, viewer: -1}
-
-	// Everyone who appears anywhere gets a provisional number in order of
-	// appearance; once all are known, numbers are reassigned in id order.
 	people := len(in.Names) + len(in.Verified) + 1
+	total := 0
 	for i := range in.Cells {
 		people += len(in.Cells[i].Members)
+		total += len(in.Cells[i].Ratings)
 	}
-	prov := make(map[string]int32, people)
-	ids := make([]string, 0, people)
-	intern := func(id string) int32 {
-		i, ok := prov[id]
-		if !ok {
-			i = int32(len(ids))
-			prov[id] = i
-			ids = append(ids, id)
-		}
-		return i
+	b := &builder{
+		in:       in,
+		prov:     make(map[string]int32, people),
+		ids:      make([]string, 0, people),
+		viewer:   -1,
+		ratings:  make([]rating, 0, total),
+		flagFrom: in.Now.Add(-FlagWindow),
 	}
-	viewer := int32(-1)
 	if in.Viewer != "" {
-		viewer = intern(in.Viewer)
+		b.viewer = b.intern(in.Viewer)
 	}
-	var blocked, excluded []int32
 	for _, id := range in.Blocked {
 		if id != "" {
-			blocked = append(blocked, intern(id))
+			b.blocked = append(b.blocked, b.intern(id))
 		}
 	}
 	for id := range in.Names {
 		if id != "" {
-			intern(id)
+			b.intern(id)
+		}
+	}
+	for _, id := range in.Verified {
+		if id != "" && b.viewer >= 0 {
+			if i := b.intern(id); i != b.viewer {
+				b.edges = append(b.edges, edge{b.viewer, i, kindVerified})
+			}
 		}
 	}
 
 	// Cells in id order; the first cell holding a statement is the one
 	// credited with it.
 	order := make([]int, len(in.Cells))
-	total := 0
 	for i := range order {
 		order[i] = i
-		total += len(in.Cells[i].Ratings)
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return cmp.Or(cmp.Compare(in.Cells[a].ID, in.Cells[b].ID), cmp.Compare(in.Cells[a].Name, in.Cells[b].Name))
+	slices.SortStableFunc(order, func(a, c int) int {
+		return cmp.Or(cmp.Compare(in.Cells[a].ID, in.Cells[c].ID), cmp.Compare(in.Cells[a].Name, in.Cells[c].Name))
 	})
 	m.cells = make([]cellInfo, len(order))
-
-	var edges []edge
-	var recs []rec
-	for _, id := range in.Verified {
-		if id != "" && viewer >= 0 {
-			if i := intern(id); i != viewer {
-				edges = append(edges, edge{viewer, i, kindVerified})
-			}
-		}
-	}
-	ratings := make([]rating, 0, total)
-	flagFrom := in.Now.Add(-FlagWindow)
-	var sc cellScratch
-	var pairs [][2]int32 // (vouchee, voucher) in the current cell
 	for k, ci := range order {
 		c := &in.Cells[ci]
 		m.cells[k] = cellInfo{ID: c.ID, Name: c.Name}
-		// Who is in the cell with which status, and who vouched for whom,
-		// in scratch arrays indexed by provisional number: the entries for
-		// person p belong to this cell when seen[p] == stamp.
-		stamp := int32(k + 1)
-		pairs = pairs[:0]
-		for _, mb := range c.Members {
-			rank := statusRank(mb.Status)
-			if mb.ID == "" || rank < 0 {
+		b.stamp = int32(k + 1)
+		b.members(c)
+		b.admissionChain()
+		b.cellRatings(c, int32(k))
+	}
+	b.number(m)
+	m.buildEdges(b.edges)
+	m.buildRecords(b.recs)
+	m.buildRatings(b.ratings)
+	return m
+}
+
+// intern returns id's provisional number.
+func (b *builder) intern(id string) int32 {
+	i, ok := b.prov[id]
+	if !ok {
+		i = int32(len(b.ids))
+		b.prov[id] = i
+		b.ids = append(b.ids, id)
+	}
+	return i
+}
+
+// members reads who is in the cell with which status, and who vouched for
+// whom, into scratch arrays indexed by provisional number: the entries for
+// person p belong to this cell when seen[p] == stamp. It adds the cell's
+// vouch edges.
+func (b *builder) members(c *Cell) {
+	sc := &b.sc
+	b.pairs = b.pairs[:0]
+	for _, mb := range c.Members {
+		rank := statusRank(mb.Status)
+		if mb.ID == "" || rank < 0 {
+			continue
+		}
+		to := b.intern(mb.ID)
+		sc.grow(len(b.ids))
+		if sc.seen[to] != b.stamp {
+			sc.seen[to], sc.rank[to], sc.first[to] = b.stamp, int8(rank), -1
+		} else if int8(rank) < sc.rank[to] {
+			sc.rank[to] = int8(rank) // a duplicate entry: the worst status wins
+		}
+		if mb.Status == StatusExcluded {
+			b.excluded = append(b.excluded, to)
+		}
+		for _, v := range mb.VouchedBy {
+			if v == "" || v == mb.ID {
 				continue
 			}
-			to := intern(mb.ID)
-			sc.grow(len(ids))
-			if sc.seen[to] != stamp {
-				sc.seen[to], sc.rank[to], sc.first[to] = stamp, int8(rank), -1
-			} else if int8(rank) < sc.rank[to] {
-				sc.rank[to] = int8(rank) // a duplicate entry: the worst status wins
-			}
-			if mb.Status == StatusExcluded {
-				excluded = append(excluded, to)
-			}
-			for _, v := range mb.VouchedBy {
-				if v == "" || v == mb.ID {
-					continue
-				}
-				from := intern(v)
-				pairs = append(pairs, [2]int32{to, from})
-				recs = append(recs, rec{from, to, int8(rank), mb.Status})
-			}
-		}
-		sc.grow(len(ids))
-		isExcluded := func(p int32) bool { return sc.seen[p] == stamp && sc.rank[p] == 0 }
-		slices.SortFunc(pairs, func(a, b [2]int32) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-		for j, pr := range pairs {
-			if j == 0 || pairs[j-1][0] != pr[0] {
-				sc.first[pr[0]] = int32(j)
-			}
-			if !isExcluded(pr[0]) { // exclusion withdraws the cell's admission
-				edges = append(edges, edge{pr[1], pr[0], kindVouch})
-			}
-		}
-		vouchers := func(x int32) [][2]int32 {
-			if sc.seen[x] != stamp || sc.first[x] < 0 {
-				return nil
-			}
-			j := int(sc.first[x])
-			end := j
-			for end < len(pairs) && pairs[end][0] == x {
-				end++
-			}
-			return pairs[j:end]
-		}
-		// The viewer's admission chain in this cell: the viewer trusts
-		// whoever vouched for them, and so on up to the founder.
-		if viewer >= 0 && sc.seen[viewer] == stamp && !isExcluded(viewer) {
-			sc.visited[viewer] = stamp
-			queue := append(sc.queue[:0], viewer)
-			for len(queue) > 0 {
-				x := queue[0]
-				queue = queue[1:]
-				for _, pr := range vouchers(x) {
-					u := pr[1]
-					if isExcluded(u) {
-						continue
-					}
-					edges = append(edges, edge{x, u, kindUp})
-					if sc.visited[u] != stamp {
-						sc.visited[u] = stamp
-						queue = append(queue, u)
-					}
-				}
-			}
-			sc.queue = queue
-		}
-		for ri := range c.Ratings {
-			r := &c.Ratings[ri]
-			if !validRating(r) {
-				continue
-			}
-			ratings = append(ratings, rating{
-				subject:     intern(r.Subject),
-				rater:       intern(r.Rater),
-				cell:        int32(k),
-				low:         r.Safety <= FlagSafety,
-				flag:        r.Safety <= FlagSafety && !r.Day.Before(flagFrom),
-				safety:      float64(r.Safety-1) / 4,
-				reliability: float64(r.Reliability-1) / 4,
-				decay:       decay(in.Now, r.Day, r.Safety <= FlagSafety),
-				day:         r.Day.Unix(),
-				dayNs:       int32(r.Day.Nanosecond()),
-				made:        r.Made.Unix(),
-				madeNs:      int32(r.Made.Nanosecond()),
-				src:         r,
-			})
+			from := b.intern(v)
+			b.pairs = append(b.pairs, [2]int32{to, from})
+			b.recs = append(b.recs, rec{from, to, int8(rank), mb.Status})
 		}
 	}
+	sc.grow(len(b.ids))
+	slices.SortFunc(b.pairs, func(x, y [2]int32) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
+	for j, pr := range b.pairs {
+		if j == 0 || b.pairs[j-1][0] != pr[0] {
+			sc.first[pr[0]] = int32(j)
+		}
+		if !b.isExcluded(pr[0]) { // exclusion withdraws the cell's admission
+			b.edges = append(b.edges, edge{pr[1], pr[0], kindVouch})
+		}
+	}
+}
 
-	// Number everyone in id order.
-	m.n = len(ids)
-	m.ids = slices.Clone(ids)
+// isExcluded reports whether p is excluded from the current cell.
+func (b *builder) isExcluded(p int32) bool { return b.sc.seen[p] == b.stamp && b.sc.rank[p] == 0 }
+
+// vouchers returns the (x, voucher) pairs of the current cell.
+func (b *builder) vouchers(x int32) [][2]int32 {
+	sc := &b.sc
+	if sc.seen[x] != b.stamp || sc.first[x] < 0 {
+		return nil
+	}
+	j := int(sc.first[x])
+	end := j
+	for end < len(b.pairs) && b.pairs[end][0] == x {
+		end++
+	}
+	return b.pairs[j:end]
+}
+
+// admissionChain adds the viewer's admission chain in the current cell:
+// the viewer trusts whoever vouched for them, and so on up to the founder.
+func (b *builder) admissionChain() {
+	sc := &b.sc
+	v := b.viewer
+	if v < 0 || sc.seen[v] != b.stamp || b.isExcluded(v) {
+		return
+	}
+	sc.visited[v] = b.stamp
+	queue := append(sc.queue[:0], v)
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for _, pr := range b.vouchers(x) {
+			u := pr[1]
+			if b.isExcluded(u) {
+				continue
+			}
+			b.edges = append(b.edges, edge{x, u, kindUp})
+			if sc.visited[u] != b.stamp {
+				sc.visited[u] = b.stamp
+				queue = append(queue, u)
+			}
+		}
+	}
+	sc.queue = queue
+}
+
+// cellRatings adds the cell's valid ratings, credited to cell k.
+func (b *builder) cellRatings(c *Cell, k int32) {
+	now := b.in.Now
+	for ri := range c.Ratings {
+		r := &c.Ratings[ri]
+		if !validRating(r) {
+			continue
+		}
+		b.ratings = append(b.ratings, rating{
+			subject:     b.intern(r.Subject),
+			rater:       b.intern(r.Rater),
+			cell:        k,
+			low:         r.Safety <= FlagSafety,
+			flag:        r.Safety <= FlagSafety && !r.Day.Before(b.flagFrom),
+			safety:      float64(r.Safety-1) / 4,
+			reliability: float64(r.Reliability-1) / 4,
+			decay:       decay(now, r.Day, r.Safety <= FlagSafety),
+			day:         r.Day.Unix(),
+			dayNs:       int32(r.Day.Nanosecond()),
+			made:        r.Made.Unix(),
+			madeNs:      int32(r.Made.Nanosecond()),
+			src:         r,
+		})
+	}
+}
+
+// number numbers everyone in id order, in m and in what b read.
+func (b *builder) number(m *model) {
+	m.n = len(b.ids)
+	m.ids = slices.Clone(b.ids)
 	slices.Sort(m.ids)
 	m.index = make(map[string]int32, m.n)
 	m.names = make([]string, m.n)
 	for i, id := range m.ids {
 		m.index[id] = int32(i)
-		m.names[i] = in.Names[id]
+		m.names[i] = b.in.Names[id]
 	}
 	final := make([]int32, m.n)
-	for p, id := range ids {
+	for p, id := range b.ids {
 		final[p] = m.index[id]
 	}
-	if viewer >= 0 {
-		m.viewer = final[viewer]
+	if b.viewer >= 0 {
+		m.viewer = final[b.viewer]
 	}
 	m.blocked = make([]bool, m.n)
-	for _, p := range blocked {
+	for _, p := range b.blocked {
 		if i := final[p]; i != m.viewer {
 			m.blocked[i] = true
 		}
 	}
 	m.excluded = make([]bool, m.n)
-	for _, p := range excluded {
+	for _, p := range b.excluded {
 		m.excluded[final[p]] = true
 	}
-	for k := range edges {
-		edges[k].from, edges[k].to = final[edges[k].from], final[edges[k].to]
+	for k := range b.edges {
+		b.edges[k].from, b.edges[k].to = final[b.edges[k].from], final[b.edges[k].to]
 	}
-	for k := range recs {
-		recs[k].voucher, recs[k].vouchee = final[recs[k].voucher], final[recs[k].vouchee]
+	for k := range b.recs {
+		b.recs[k].voucher, b.recs[k].vouchee = final[b.recs[k].voucher], final[b.recs[k].vouchee]
 	}
-	for k := range ratings {
-		ratings[k].subject, ratings[k].rater = final[ratings[k].subject], final[ratings[k].rater]
+	for k := range b.ratings {
+		b.ratings[k].subject, b.ratings[k].rater = final[b.ratings[k].subject], final[b.ratings[k].rater]
 	}
-
-	m.buildEdges(edges)
-	m.buildRecords(recs)
-	m.buildRatings(ratings)
-	return m
 }
 
 func (m *model) buildEdges(edges []edge) {
