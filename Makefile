@@ -148,7 +148,7 @@ crash:
 # run skips this one test).
 layout:
 	$(call section,every screen in a small window)
-	$(GO) test -tags $(TAGS) -count=1 -run '^TestScreensHoldSmallWindow$$' ./app
+	$(GO) test -tags $(TAGS) -count=1 -run '^TestScreensHoldSmallWindow$$' ./internal/app
 
 # go.mod and go.sum must be tidy, checked without -e: a module that cannot be
 # fetched is an error here, never skipped, so the answer does not depend on
@@ -177,7 +177,7 @@ smoke: deps
 # The screenshots walk the real window through every main screen on a
 # demo home (scripts/screenshots.sh); look at them after changing a screen.
 # The walk clicks on what the window shows: its binary is built with the
-# tag screenmap, which writes where each text is drawn (app/screenmap.go),
+# tag screenmap, which writes where each text is drawn (internal/app/screenmap.go),
 # into a temporary folder, never as ./trustdesk.
 screenshots: deps
 	$(call section,screenshots of the real app under Xvfb)
@@ -195,7 +195,7 @@ bench: deps
 memory: build
 	$(call section,resident memory of the real window on the large home)
 	@if [ "$(OS)" != Linux ]; then echo "skipped: needs Xvfb and /proc, on Linux"; exit 0; fi; \
-	TRUSTDESK_PERF_HOME="$(CURDIR)/dist/perf-home" $(GO) test -tags $(TAGS) -run '^$$' -bench UnlockToWindow -benchtime 1x ./app/ >/dev/null; \
+	TRUSTDESK_PERF_HOME="$(CURDIR)/dist/perf-home" $(GO) test -tags $(TAGS) -run '^$$' -bench UnlockToWindow -benchtime 1x ./internal/app/ >/dev/null; \
 	scripts/memory.sh --binary ./$(BINARY) --home dist/perf-home
 
 # fyne package reads FyneApp.toml from its source folder, here the

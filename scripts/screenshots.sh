@@ -26,7 +26,7 @@
 # The walk clicks on what the window shows, never at fixed positions: the
 # binary is built with the tag screenmap (make screenshots does it), and
 # with TRUSTDESK_SCREEN_MAP set it writes, a few times a second, every
-# text it draws and where (app/screenmap.go). "click_on TEXT" waits until
+# text it draws and where (internal/app/screenmap.go). "click_on TEXT" waits until
 # TEXT is on screen and clicks its middle, so a screen whose layout moves
 # needs no change here.
 #

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"os"
 
-	"trustdesk/app"
 	"trustdesk/crdt"
+	"trustdesk/internal/app"
 	"trustdesk/internal/cli"
 )
 
