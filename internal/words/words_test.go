@@ -140,14 +140,23 @@ func TestStandingsAndReasons(t *testing.T) {
 	if got := words.Status(crdt.StatusPending); got != words.Pending {
 		t.Errorf("pending reads %q", got)
 	}
-	for _, r := range []string{reputation.WhyBlocked, reputation.WhyNotConnected, reputation.WhyAdmittedByThem, reputation.WhyTrustedLess} {
+	// Every reason the model and the rules can give, read from their
+	// sources, so that a new one cannot reach a screen in its own words.
+	whys := constants(t, filepath.Join("..", "..", "reputation"), func(name, typ string) bool { return strings.HasPrefix(name, "Why") })
+	if len(whys) < 4 {
+		t.Fatalf("found only %d reasons in reputation", len(whys))
+	}
+	for _, r := range whys {
 		if words.Why(r) == r {
 			t.Errorf("%q has no plain words", r)
 		}
 	}
-	for _, r := range []crdt.Reason{crdt.ReasonMalformed, crdt.ReasonWrongCell, crdt.ReasonUnknownAuthor,
-		crdt.ReasonBadSignature, crdt.ReasonMissingPrev, crdt.ReasonNoAuthority, crdt.ReasonExcluded,
-		crdt.ReasonLeft, crdt.ReasonDuplicateFound, crdt.ReasonSuperseded} {
+	reasons := constants(t, filepath.Join("..", "..", "crdt"), func(name, typ string) bool { return typ == "Reason" })
+	if len(reasons) < 12 {
+		t.Fatalf("found only %d reasons in crdt", len(reasons))
+	}
+	for _, s := range reasons {
+		r := crdt.Reason(s)
 		w := words.Reason(r)
 		if w == string(r) {
 			t.Errorf("%q has no plain words", r)
@@ -185,4 +194,53 @@ func TestWithHint(t *testing.T) {
 	if got := words.WithHint("Nothing to add.", core.ErrOwnCard, hints); got != "Nothing to add." {
 		t.Errorf("no hint: %q", got)
 	}
+}
+
+// constants returns the values of the string constants declared in the
+// non-test files of dir whose name and declared type keep accepts.
+func constants(t *testing.T, dir string, keep func(name, typ string) bool) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				v := spec.(*ast.ValueSpec)
+				typ := ""
+				if id, ok := v.Type.(*ast.Ident); ok {
+					typ = id.Name
+				}
+				for i, n := range v.Names {
+					if i >= len(v.Values) || !keep(n.Name, typ) {
+						continue
+					}
+					lit, ok := v.Values[i].(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						continue
+					}
+					s, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
 }
