@@ -15,9 +15,8 @@ import (
 // home as it was, and the next open tries again.
 //
 //	1  each cell one record: a snapshot of it (or a plain document)
-//	2  each cell in parts: a header, one record per statement, the
-//	   document in chunks (see putCell), so storing a change writes what
-//	   is new
+//	2  each cell in parts: a header, packs of statements, the document
+//	   in chunks (see putCell), so storing a change writes what is new
 //
 // The format is recorded under bucketSelf, keyFormat (absent: 1).
 var keyFormat = []byte("format")
