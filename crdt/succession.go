@@ -259,6 +259,17 @@ type succession struct {
 	info    successionInfo
 	replace []Replacement
 	cards   map[identity.ID]*identity.Card
+
+	// The rounds: cur holds each statement as the replacements that
+	// counted so far leave it (changed, the renamed ones); the guardians
+	// and replace statements of new cards wait in later until their card
+	// is made a member by a replacement that counts, and
+	// prior maps a new card to the card it replaced.
+	cur     []*Statement
+	changed map[int]*Statement
+	later   map[identity.ID][]int
+	prior   map[identity.ID]identity.ID
+	next    map[identity.ID]bool // new cards of replace statements
 }
 
 // resolveReplaced applies the rules (resolve) to the statements as the
@@ -277,14 +288,86 @@ func resolveReplaced(cell CellID, order []*node, b *budget) (*applier, *successi
 	if sc.inert == nil {
 		return resolve(cell, order, b), sc
 	}
-	base := resolve(cell, sc.rewrite(nil), b)
+	sc.cur = make([]*Statement, len(order))
+	sc.changed = map[int]*Statement{}
+	sc.later, sc.prior, sc.next = map[identity.ID][]int{}, map[identity.ID]identity.ID{}, map[identity.ID]bool{}
+	for i, n := range order {
+		sc.cur[i] = n.e.stmt
+		if s := n.e.stmt; s.Kind == KindReplace {
+			sc.next[s.Card.ID()] = true
+		}
+	}
+	base := resolve(cell, sc.rewrite(), b)
 	sc.cards = base.cards
 	sc.guardians(base)
 	winners := sc.replacements(base)
-	if len(winners) == 0 {
-		return base, sc
+	// Rounds: the replacements of a new card are judged in the cell as
+	// the replacement that made it leaves it, and so on down a chain.
+	for len(winners) > 0 {
+		sc.renames(winners)
+		base = resolve(cell, sc.rewrite(), b)
+		winners = sc.nextRound(base, winners)
 	}
-	return resolve(cell, sc.rewrite(sc.renames(winners)), b), sc
+	sc.leftovers()
+	return base, sc
+}
+
+// nextRound judges the guardians and replace statements of the new cards
+// of the replacements that counted in the last round, in the cell base
+// they leave: those not in the future of the replacement that made the
+// card do not count; the others are judged as the old card's were.
+func (sc *succession) nextRound(base *applier, made []winner) (winners []winner) {
+	for _, m := range made {
+		b := m.new.ID()
+		sc.prior[b] = m.old
+
+		waiting := sc.later[b]
+		delete(sc.later, b)
+		if len(waiting) == 0 {
+			continue
+		}
+		future := sc.future(m.at)
+		var gs, rs []int
+		for _, i := range waiting {
+			switch {
+			case !future[i]:
+				sc.reject(i, ReasonReplaced, "names a new card before its replacement")
+			case sc.order[i].e.stmt.Kind == KindGuardians:
+				gs = append(gs, i)
+			default:
+				rs = append(rs, i)
+			}
+		}
+		if len(gs) > 0 {
+			sc.guardiansOf(base, b, gs)
+		}
+		if len(rs) > 0 {
+			if w := sc.replacementsOf(base, b, rs, gs); w != nil {
+				winners = append(winners, *w)
+			}
+		}
+	}
+	slices.SortFunc(winners, func(x, y winner) int { return x.at - y.at })
+	return winners
+}
+
+// leftovers rejects the guardians and replace statements of new cards
+// that no replacement made members.
+func (sc *succession) leftovers() {
+	for _, is := range sc.later {
+		for _, i := range is {
+			if sc.order[i].e.stmt.Kind == KindGuardians {
+				sc.reject(i, ReasonNoAuthority, "the author is not a member")
+			} else {
+				sc.reject(i, ReasonNoAuthority, "the author was never admitted")
+			}
+		}
+	}
+	for i := range sc.changed {
+		if sc.inert[i] {
+			delete(sc.changed, i)
+		}
+	}
 }
 
 // inertStatement stands in for s in the rules: no author, no kind, so it
@@ -294,15 +377,14 @@ func inertStatement(s *Statement) *Statement {
 }
 
 // rewrite returns the order with the inert statements replaced by inert
-// ones and the statements in changed replaced by their renamed copies.
-func (sc *succession) rewrite(changed map[int]*Statement) []*node {
-	return sc.rewriteAll(func(i int) bool { return sc.inert[i] }, changed)
+// ones and the renamed statements by their renamed copies.
+func (sc *succession) rewrite() []*node {
+	return sc.rewriteAll(func(i int) bool { return sc.inert[i] }, sc.changed)
 }
 
-// rewriteWith returns the order with the statements inert says replaced
-// by inert ones.
+// rewriteWith is rewrite with the statements inert says made inert.
 func (sc *succession) rewriteWith(inert func(i int) bool) []*node {
-	return sc.rewriteAll(inert, nil)
+	return sc.rewriteAll(inert, sc.changed)
 }
 
 func (sc *succession) rewriteAll(inert func(i int) bool, changed map[int]*Statement) []*node {
@@ -370,7 +452,12 @@ func (sc *succession) guardians(base *applier) {
 		if s.Kind != KindGuardians {
 			continue
 		}
-		if base.index[s.Author] == nil {
+		switch {
+		case base.index[s.Author] != nil:
+		case sc.next[s.Author]:
+			sc.later[s.Author] = append(sc.later[s.Author], i) // a new card: judged in a later round
+			continue
+		default:
 			sc.reject(i, ReasonNoAuthority, "the author is not a member")
 			continue
 		}
@@ -436,7 +523,7 @@ func (sc *succession) establish(base *applier, author identity.ID, gs []int, wit
 			continue
 		}
 		has[i] = mine[i] || slices.ContainsFunc(n.prev, func(p int) bool { return has[p] })
-		a := n.e.stmt.Author
+		a := sc.cur[i].Author
 		if has[i] && !mine[i] && a != author && !seen[a] && base.isMember(a) {
 			seen[a] = true
 			witnesses = append(witnesses, i)
@@ -485,9 +572,12 @@ func (sc *succession) witnessesNeeded(author identity.ID) int {
 			}
 		}
 	}
+	// The person's earlier cards (a chain of replacements) are not others.
 	others := len(sc.signers)
-	if sc.signers[author] {
-		others--
+	for card, ok := author, true; ok; card, ok = sc.prior[card] {
+		if sc.signers[card] {
+			others--
+		}
 	}
 	return min(2, others)
 }
@@ -525,8 +615,12 @@ func (sc *succession) replacements(base *applier) (winners []winner) {
 	}
 	for _, a := range authors {
 		if base.index[a] == nil {
+			if sc.next[a] { // a new card: judged in a later round
+				sc.later[a] = append(sc.later[a], byAuthor[a]...)
+				continue
+			}
 			for _, i := range byAuthor[a] {
-				sc.reject(i, ReasonNoAuthority, "the author was never admitted (a new card cannot be replaced again in this revision)")
+				sc.reject(i, ReasonNoAuthority, "the author was never admitted")
 			}
 			continue
 		}
@@ -553,7 +647,7 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 			continue
 		}
 		past := sc.past(i)
-		world := sc.rewriteWith(func(j int) bool { return sc.inert[j] || sc.order[j].e.stmt.Author == a && !past[j] })
+		world := sc.rewriteWith(func(j int) bool { return sc.inert[j] || sc.cur[j].Author == a && !past[j] })
 		wb := resolve(sc.cell, world, sc.b)
 		if wb.index[b] != nil {
 			sc.reject(i, ReasonNoAuthority, "the new card is already known in this cell")
@@ -643,8 +737,7 @@ func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
 	for g := range sets {
 		has := sc.future(g)
 		first[g] = map[identity.ID]uint64{}
-		for i, n := range sc.order {
-			s := n.e.stmt
+		for i, s := range sc.cur {
 			if has[i] && s.Author != a {
 				if q, ok := first[g][s.Author]; !ok || s.Seq < q {
 					first[g][s.Author] = s.Seq
@@ -701,33 +794,28 @@ func (sc *succession) confirmed(s *Statement, set *GuardianSet) int {
 	return n
 }
 
-// renames returns the renamed copies of the statements the replacements
+// renames renames, in cur and changed, the statements the replacements
 // change, and marks void (inert, with our verdict) the statements of
 // replaced cards outside their replacements' past and the statements
 // naming new cards outside their replacements' future.
-func (sc *succession) renames(winners []winner) map[int]*Statement {
-	cur := make([]*Statement, len(sc.order))
-	for i, n := range sc.order {
-		cur[i] = n.e.stmt
-	}
-	changed := map[int]*Statement{}
+func (sc *succession) renames(winners []winner) {
 	void := func(i int, detail string) {
 		sc.inert[i] = true
 		sc.reject(i, ReasonReplaced, detail)
 	}
 	edit := func(i int) *Statement {
-		if changed[i] == nil {
-			c := *cur[i]
-			changed[i] = &c
-			cur[i] = &c
+		if sc.changed[i] == nil {
+			c := *sc.cur[i]
+			sc.changed[i] = &c
+			sc.cur[i] = &c
 		}
-		return cur[i]
+		return sc.cur[i]
 	}
 	for _, w := range winners {
 		a, b := w.old, w.new.ID()
 		past, future := w.past, sc.future(w.at)
 		sc.b.spend(len(sc.order))
-		for i, s := range cur {
+		for i, s := range sc.cur {
 			if sc.inert[i] {
 				if s.Kind == KindGuardians && s.Author == a && !past[i] {
 					sc.voidGuardians(i)
@@ -752,14 +840,16 @@ func (sc *succession) renames(winners []winner) map[int]*Statement {
 				edit(i).Card = w.new
 			}
 		}
-		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: sc.cards[a], New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n})
-	}
-	for i := range changed {
-		if sc.inert[i] {
-			delete(changed, i)
+		old := sc.cards[a]
+		if old == nil { // a new card of an earlier round
+			for _, r := range sc.replace {
+				if r.New == a {
+					old = r.NewCard
+				}
+			}
 		}
+		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: old, New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n})
 	}
-	return changed
 }
 
 // voidGuardians makes the guardians statement order[i] of a replaced card

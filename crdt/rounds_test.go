@@ -1,0 +1,175 @@
+package crdt
+
+import (
+	"testing"
+	"time"
+
+	"trustdesk/identity"
+)
+
+// A second seizure (SCHEMA §4.5, rounds): Ana replaced her card A by B,
+// named guardians for B, and B's laptop was seized too; she replaces B by
+// C with the guardians B named.
+
+var anaThird = sync1(func() *identity.Identity { return must(identity.New("Extra third", t0)) })
+
+// sync1 returns a function that makes its value once.
+func sync1[T any](f func() T) func() T {
+	var v T
+	done := false
+	return func() T {
+		if !done {
+			v, done = f(), true
+		}
+		return v
+	}
+}
+
+// replacedTwice returns Ana's device after A→B, B's guardians named and
+// built on by Bo and Cy, with open votes by and against Ana; the heads
+// before A→B and before B→C; and the copy a thief of B holds.
+func replacedTwice(t *testing.T) (owner, thiefB *Cell, beforeAB, beforeBC []StatementID, ab *Statement) {
+	t.Helper()
+	ana, bo, cy, b := person(t, 0), person(t, 1), person(t, 2), anaNew(t)
+	g := guardiansOfAna(t)
+	owner = must(Load(guardedCell(t).Save()))
+	must(owner.VoteExclude(ana, cy.Card.ID(), t0))
+	must(owner.VoteExclude(bo, ana.Card.ID(), t0))
+	beforeAB = owner.State().Heads
+	ab = must(owner.Replace(ana, b, confirmations(g[1:], ana.Card.ID(), b.Card), t0.Add(time.Hour)))
+	must(owner.NameGuardians(b, keysOf(g), 2, t0.Add(2*time.Hour)))
+	must(owner.Rate(bo, cy.Card, rating(3, 3), t0.Add(2*time.Hour)))
+	must(owner.Rate(cy, bo.Card, rating(3, 3), t0.Add(2*time.Hour)))
+	if _, ok := owner.State().Guardians(b.Card.ID()); !ok {
+		t.Fatal("the guardians of the new card are not in force after two members built on them")
+	}
+	return owner, must(Load(owner.Save())), beforeAB, owner.State().Heads, ab
+}
+
+// TestReplacedTwice: A→B→C applies in order; memberships, ratings and
+// votes pass to C, and what B signs outside the past of B→C is void.
+func TestReplacedTwice(t *testing.T) {
+	ana, bo, cy, b, c := person(t, 0), person(t, 1), person(t, 2), anaNew(t), anaThird()
+	g := guardiansOfAna(t)
+	owner, thiefB, _, beforeBC, ab := replacedTwice(t)
+	bc := must(owner.Replace(b, c, confirmations(g[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
+
+	later := must(thiefB.Rate(b, cy.Card, rating(1, 1), t0.Add(4*time.Hour)))
+	backdated := signRate(t, thiefB, b, bo.Card.ID(), rating(1, 1), beforeBC[:1], true)
+	vote := must(thiefB.VoteExclude(b, bo.Card.ID(), t0.Add(4*time.Hour)))
+
+	x, y := merged(t, owner, thiefB), merged(t, thiefB, owner)
+	if x.State().Digest() != y.State().Digest() {
+		t.Fatal("devices differ")
+	}
+	st := x.State()
+	for _, id := range []identity.ID{ana.Card.ID(), b.Card.ID()} {
+		if st.IsMember(id) {
+			t.Errorf("a replaced card is still a member: %s", id)
+		}
+	}
+	if !st.IsMember(c.Card.ID()) || st.Founder != c.Card.ID() {
+		t.Fatalf("C member %v, founder %v", st.IsMember(c.Card.ID()), st.Founder == c.Card.ID())
+	}
+	for _, s := range []*Statement{later, backdated, vote} {
+		if reasonOf(st, s.ID()) != ReasonReplaced {
+			t.Errorf("B's statement after B→C %s: reason %q, want %q", s.ID(), reasonOf(st, s.ID()), ReasonReplaced)
+		}
+	}
+	if r := ratingBy(st, c.Card.ID(), bo.Card.ID()); r == nil || r.Rating.Safety != 5 {
+		t.Errorf("Ana's rating of Bo did not pass to C: %+v", r)
+	}
+	if r := ratingBy(st, bo.Card.ID(), c.Card.ID()); r == nil || r.Rating.Safety != 4 {
+		t.Errorf("Bo's rating of Ana did not pass to C: %+v", r)
+	}
+	if ratingBy(st, c.Card.ID(), cy.Card.ID()) != nil {
+		t.Error("the thief's rating of Cy counts under C")
+	}
+	var byC, againstC bool
+	for _, v := range st.Votes {
+		byC = byC || v.Voter == c.Card.ID() && v.Subject == cy.Card.ID()
+		againstC = againstC || v.Voter == bo.Card.ID() && v.Subject == c.Card.ID()
+		if v.Voter == c.Card.ID() && v.Subject == bo.Card.ID() {
+			t.Error("the thief's vote against Bo counts under C")
+		}
+	}
+	if !byC || !againstC {
+		t.Errorf("votes did not pass to C: by %v, against %v: %+v", byC, againstC, st.Votes)
+	}
+	r1, ok1 := st.ReplacedBy(ana.Card.ID())
+	r2, ok2 := st.ReplacedBy(b.Card.ID())
+	if !ok1 || !ok2 || r1.Statement != ab.ID() || r1.New != b.Card.ID() || r2.Statement != bc.ID() || r2.New != c.Card.ID() || r2.OldCard == nil || r2.OldCard.ID() != b.Card.ID() {
+		t.Fatalf("replacements: %+v %+v", r1, r2)
+	}
+	// C goes on, and B cannot.
+	must(x.Rate(c, cy.Card, rating(5, 5), t0.Add(5*time.Hour)))
+	if _, err := x.Rate(b, cy.Card, rating(2, 2), t0.Add(5*time.Hour)); err == nil {
+		t.Fatal("B could still rate on a device that holds B→C")
+	}
+}
+
+// TestAttackReplaceBWithoutGuardians: a thief holding B replaces it by
+// his own card with fakes' confirmations, or with confirmations for
+// another card; neither counts, and B keeps its place.
+func TestAttackReplaceBWithoutGuardians(t *testing.T) {
+	b, c := anaNew(t), anaThird()
+	g := guardiansOfAna(t)
+	owner, thiefB, _, beforeBC, _ := replacedTwice(t)
+	fake := forgeReplace(t, thiefB, b, thiefNew(t), confirmations(fakes(t), b.Card.ID(), thiefNew(t).Card), beforeBC, true)
+	copied := forgeReplace(t, thiefB, b, thiefNew(t), confirmations(g[:2], b.Card.ID(), c.Card), beforeBC, true)
+	st := merged(t, owner, thiefB).State()
+	for _, s := range []*Statement{fake, copied} {
+		if reasonOf(st, s.ID()) != ReasonNotConfirmed {
+			t.Errorf("the thief's replacement of B %s: reason %q, want %q", s.ID(), reasonOf(st, s.ID()), ReasonNotConfirmed)
+		}
+	}
+	if _, ok := st.ReplacedBy(b.Card.ID()); ok || !st.IsMember(b.Card.ID()) || st.IsMember(thiefNew(t).Card.ID()) {
+		t.Fatalf("B replaced without its guardians: %+v", st.Replaced)
+	}
+}
+
+// TestAttackBackdatedBC: a replacement of B placed before A→B (not in
+// its future) does not count, even with the guardians' confirmations.
+func TestAttackBackdatedBC(t *testing.T) {
+	b, c := anaNew(t), anaThird()
+	g := guardiansOfAna(t)
+	owner, _, beforeAB, _, _ := replacedTwice(t)
+	early := forgeReplace(t, owner, b, c, confirmations(g[:2], b.Card.ID(), c.Card), beforeAB, true)
+	st := owner.State()
+	if reasonOf(st, early.ID()) != ReasonReplaced {
+		t.Errorf("B→C before A→B: reason %q, want %q", reasonOf(st, early.ID()), ReasonReplaced)
+	}
+	if _, ok := st.ReplacedBy(b.Card.ID()); ok || !st.IsMember(b.Card.ID()) || st.IsMember(c.Card.ID()) {
+		t.Fatalf("a backdated B→C counted: %+v", st.Replaced)
+	}
+}
+
+// TestCompetingReplacementsOfB: as for A, two replacements of B confirmed
+// by the same (coerced) guardians: the one with more confirmations
+// counts; on a tie neither, and B stays.
+func TestCompetingReplacementsOfB(t *testing.T) {
+	b, c, tn := anaNew(t), anaThird(), thiefNew(t)
+	g := guardiansOfAna(t)
+	owner, thiefB, _, beforeBC, _ := replacedTwice(t)
+	must(owner.Replace(b, c, confirmations(g[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
+
+	three := must(Load(thiefB.Save()))
+	forgeReplace(t, three, b, tn, confirmations(g, b.Card.ID(), tn.Card), beforeBC, true)
+	if st := merged(t, owner, three).State(); !st.IsMember(tn.Card.ID()) || st.IsMember(c.Card.ID()) {
+		t.Fatal("the replacement of B with three confirmations did not win over two")
+	}
+
+	forgeReplace(t, thiefB, b, tn, confirmations(g[1:], b.Card.ID(), tn.Card), beforeBC, true)
+	for _, x := range []*Cell{merged(t, owner, thiefB), merged(t, thiefB, owner)} {
+		st := x.State()
+		if st.IsMember(tn.Card.ID()) || st.IsMember(c.Card.ID()) || !st.IsMember(b.Card.ID()) {
+			t.Fatal("a replacement of B counted on a tie")
+		}
+		if _, ok := st.ReplacedBy(anaNew(t).Card.ID()); ok {
+			t.Fatal("B replaced on a tie")
+		}
+		if _, ok := st.ReplacedBy(person(t, 0).Card.ID()); !ok {
+			t.Fatal("A→B lost on a tie of B's replacements")
+		}
+	}
+}
