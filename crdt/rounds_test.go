@@ -173,3 +173,15 @@ func TestCompetingReplacementsOfB(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacedCardStaysReplaced: B replaced by A again, even with B's
+// guardians, does not bring the seized card A back.
+func TestReplacedCardStaysReplaced(t *testing.T) {
+	ana, b := person(t, 0), anaNew(t)
+	owner, _, _, _, _ := replacedTwice(t)
+	back := must(owner.Replace(b, ana, confirmations(guardiansOfAna(t)[:2], b.Card.ID(), ana.Card), t0.Add(3*time.Hour)))
+	st := owner.State()
+	if reasonOf(st, back.ID()) != ReasonNoAuthority || st.IsMember(ana.Card.ID()) || !st.IsMember(b.Card.ID()) {
+		t.Fatalf("B→A: reason %q, A member %v", reasonOf(st, back.ID()), st.IsMember(ana.Card.ID()))
+	}
+}

@@ -646,6 +646,10 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 			sc.reject(i, ReasonNotConfirmed, "the new card did not accept the replacement here")
 			continue
 		}
+		if slices.ContainsFunc(sc.replace, func(r Replacement) bool { return r.Old == b }) {
+			sc.reject(i, ReasonNoAuthority, "the new card was replaced already in this cell")
+			continue
+		}
 		past := sc.past(i)
 		world := sc.rewriteWith(func(j int) bool { return sc.inert[j] || sc.cur[j].Author == a && !past[j] })
 		wb := resolve(sc.cell, world, sc.b)
