@@ -28,7 +28,7 @@ func sync1[T any](f func() T) func() T {
 // replacedTwice returns Ana's device after A→B, B's guardians named and
 // built on by Bo and Cy, with open votes by and against Ana; the heads
 // before A→B and before B→C; and the copy a thief of B holds.
-func replacedTwice(t *testing.T) (owner, thiefB *Cell, beforeAB, beforeBC []StatementID, ab *Statement) {
+func replacedTwice(t testing.TB) (owner, thiefB *Cell, beforeAB, beforeBC []StatementID, ab *Statement) {
 	t.Helper()
 	ana, bo, cy, b := person(t, 0), person(t, 1), person(t, 2), anaNew(t)
 	g := guardiansOfAna(t)
@@ -183,5 +183,31 @@ func TestReplacedCardStaysReplaced(t *testing.T) {
 	st := owner.State()
 	if reasonOf(st, back.ID()) != ReasonNoAuthority || st.IsMember(ana.Card.ID()) || !st.IsMember(b.Card.ID()) {
 		t.Fatalf("B→A: reason %q, A member %v", reasonOf(st, back.ID()), st.IsMember(ana.Card.ID()))
+	}
+}
+
+// BenchmarkDeriveReplacedTwice is BenchmarkDeriveReplacements one round
+// down: after A→B→C, a thief holding B sent 1,500 ratings and 100 fake
+// replacements of B (each judged in a world of its own, in round two).
+func BenchmarkDeriveReplacedTwice(b *testing.B) {
+	owner, thiefB, _, beforeBC, _ := replacedTwice(b)
+	must(owner.Replace(anaNew(b), anaThird(), confirmations(guardiansOfAna(b)[:2], anaNew(b).Card.ID(), anaThird().Card), t0.Add(3*time.Hour)))
+	for range 1500 {
+		must(thiefB.Rate(person(b, 1), person(b, 2).Card, rating(3, 3), t0))
+	}
+	for i := range 100 {
+		next := fakes(b)[i%3]
+		forgeReplace(b, thiefB, anaNew(b), next, confirmations(fakes(b), anaNew(b).Card.ID(), next.Card), beforeBC, false)
+	}
+	c := merged(b, owner, thiefB)
+	if len(c.State().Replaced) != 2 {
+		b.Fatalf("replacements: %+v", c.State().Replaced)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		c.mu.Lock()
+		c.state = nil
+		c.derive()
+		c.mu.Unlock()
 	}
 }
