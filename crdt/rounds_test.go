@@ -211,3 +211,50 @@ func BenchmarkDeriveReplacedTwice(b *testing.B) {
 		c.mu.Unlock()
 	}
 }
+
+// TestAttackThiefAdmitsB: the thief of A admits B in A's name, backdated
+// before A→B, so that B is a member in the first pass and its guardians
+// and replacement would be judged beside A's thief. They are judged in
+// B's round all the same: B→C counts, and the admission is void.
+func TestAttackThiefAdmitsB(t *testing.T) {
+	ana, cy, b, c := person(t, 0), person(t, 2), anaNew(t), anaThird()
+	owner, _, beforeAB, _, _ := replacedTwice(t)
+	admit := forge(t, owner, ana, &Statement{Kind: KindAdmit, Card: b.Card}, beforeAB, true)
+	must(owner.Rate(b, cy.Card, rating(4, 4), t0.Add(2*time.Hour)))
+	bc := must(owner.Replace(b, c, confirmations(guardiansOfAna(t)[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
+	st := owner.State()
+	if reasonOf(st, admit.ID()) != ReasonReplaced || reasonOf(st, bc.ID()) != "" || len(st.Replaced) != 2 || !st.IsMember(c.Card.ID()) || st.IsMember(b.Card.ID()) {
+		t.Fatalf("admission %q, B→C %q, replacements %+v", reasonOf(st, admit.ID()), reasonOf(st, bc.ID()), st.Replaced)
+	}
+	if ratingBy(st, c.Card.ID(), cy.Card.ID()) == nil {
+		t.Error("B's rating in B→C's past did not pass to C")
+	}
+}
+
+// TestReplacedTwiceTwoPeople: in a cell of Ana and Bo, one witness puts
+// B's guardians in force (A, Ana's earlier card, is not another person),
+// also when the thief of A admitted B in A's name so that B is a member in
+// the first pass.
+func TestReplacedTwiceTwoPeople(t *testing.T) {
+	ana, bo, b, c := person(t, 0), person(t, 1), anaNew(t), anaThird()
+	g := guardiansOfAna(t)
+	for _, admitted := range []bool{false, true} {
+		cell, early := hostileCell(t, 2)
+		must(cell.NameGuardians(ana, keysOf(g), 2, t0))
+		must(cell.Rate(bo, ana.Card, rating(4, 4), t0))
+		must(cell.Replace(ana, b, confirmations(g[:2], ana.Card.ID(), b.Card), t0.Add(time.Hour)))
+		if admitted {
+			forge(t, cell, ana, &Statement{Kind: KindAdmit, Card: b.Card}, early, true)
+		}
+		must(cell.NameGuardians(b, keysOf(g), 2, t0.Add(2*time.Hour)))
+		must(cell.Rate(bo, b.Card, rating(5, 5), t0.Add(2*time.Hour)))
+		bc := must(cell.Replace(b, c, confirmations(g[1:], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
+		st := cell.State()
+		if reasonOf(st, bc.ID()) != "" || !st.IsMember(c.Card.ID()) || st.IsMember(b.Card.ID()) || len(st.Replaced) != 2 {
+			t.Fatalf("admitted %v: B→C %q, replacements %+v", admitted, reasonOf(st, bc.ID()), st.Replaced)
+		}
+		if r := ratingBy(st, bo.Card.ID(), c.Card.ID()); r == nil || r.Rating.Safety != 5 {
+			t.Errorf("admitted %v: Bo's rating did not pass to C: %+v", admitted, r)
+		}
+	}
+}

@@ -255,7 +255,6 @@ type succession struct {
 	inert   map[int]bool // statements the rules must not judge
 	signers map[identity.ID]bool
 	verdict map[int]rejection // our verdicts, by order index
-	counted int
 	info    successionInfo
 	replace []Replacement
 	cards   map[identity.ID]*identity.Card
@@ -300,7 +299,7 @@ func resolveReplaced(cell CellID, order []*node, b *budget) (*applier, *successi
 	base := resolve(cell, sc.rewrite(), b)
 	sc.cards = base.cards
 	sc.guardians(base)
-	winners := sc.replacements(base)
+	winners := sc.judgeLater(sc.replacements(base))
 	// Rounds: the replacements of a new card are judged in the cell as
 	// the replacement that made it leaves it, and so on down a chain.
 	for len(winners) > 0 {
@@ -348,6 +347,32 @@ func (sc *succession) nextRound(base *applier, made []winner) (winners []winner)
 		}
 	}
 	slices.SortFunc(winners, func(x, y winner) int { return x.at - y.at })
+	return winners
+}
+
+// judgeLater takes back the verdicts of the first round on the guardians
+// and replace statements of the new cards of winners, which were judged
+// because the card was admitted in the first pass (by the old card,
+// outside its replacement's past: void once it counts): they are judged
+// in the round of their card, as the replacement leaves the cell.
+func (sc *succession) judgeLater(winners []winner) []winner {
+	again := map[identity.ID]bool{}
+	for _, w := range winners {
+		again[w.new.ID()] = true
+	}
+	winners = slices.DeleteFunc(winners, func(w winner) bool { return again[w.old] })
+	for i, n := range sc.order {
+		s := n.e.stmt
+		if k := s.Kind; (k == KindGuardians || k == KindReplace) && again[s.Author] && !slices.Contains(sc.later[s.Author], i) {
+			delete(sc.verdict, i)
+			sc.later[s.Author] = append(sc.later[s.Author], i)
+		}
+	}
+	for x := range again {
+		delete(sc.info.sets, x)
+		delete(sc.info.open, x)
+		slices.Sort(sc.later[x])
+	}
 	return winners
 }
 
@@ -476,7 +501,7 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 	switch {
 	case !witnessed:
 		sc.info.open[author] = true
-		sc.counted += len(gs) // named, waiting for other members
+		// named, waiting for other members: no verdict
 	case root < 0:
 		for _, i := range gs {
 			sc.reject(i, ReasonNoAuthority, "the author named guardians more than once at the same time: no replacement of this card counts")
@@ -484,7 +509,6 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 	default:
 		s := sc.order[root].e.stmt
 		sc.info.sets[author] = &GuardianSet{Statement: s.id, Guardians: s.Guardians, Need: s.Need}
-		sc.counted++
 		for _, j := range gs {
 			if j != root {
 				sc.reject(j, ReasonNoAuthority, "the author's guardians were already named in this cell; they cannot be named again")
@@ -710,7 +734,6 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 		sc.undecided(tie, "competing replacements of the card have as many confirmations each: none counts, and the card stays as it was")
 		return nil
 	}
-	sc.counted++
 	return &best
 }
 
@@ -822,7 +845,7 @@ func (sc *succession) renames(winners []winner) {
 		for i, s := range sc.cur {
 			if sc.inert[i] {
 				if s.Kind == KindGuardians && s.Author == a && !past[i] {
-					sc.voidGuardians(i)
+					sc.reject(i, ReasonReplaced, "signed with a card that was replaced, after its replacement or beside it")
 				}
 				continue
 			}
@@ -856,15 +879,6 @@ func (sc *succession) renames(winners []winner) {
 	}
 }
 
-// voidGuardians makes the guardians statement order[i] of a replaced card
-// outside its replacement's past not count.
-func (sc *succession) voidGuardians(i int) {
-	if _, judged := sc.verdict[i]; !judged {
-		sc.counted-- // it was counted as named
-	}
-	sc.reject(i, ReasonReplaced, "signed with a card that was replaced, after its replacement or beside it")
-}
-
 // fill adds the verdicts and replacements to st, which the rules filled
 // from the renamed statements; reject reports a statement of the original
 // order that does not count.
@@ -872,7 +886,15 @@ func (sc *succession) fill(st *State, reject func(at int, r Reason, detail strin
 	if sc.inert == nil {
 		return
 	}
-	st.Counted += sc.counted
+	// The guardians and replace statements that count are those without
+	// a verdict: the ones in force or named, and the replacements applied.
+	for i, n := range sc.order {
+		if k := n.e.stmt.Kind; k == KindGuardians || k == KindReplace {
+			if _, judged := sc.verdict[i]; !judged {
+				st.Counted++
+			}
+		}
+	}
 	for _, v := range sc.verdict {
 		reject(v.at, v.reason, v.detail)
 	}
