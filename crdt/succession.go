@@ -15,8 +15,11 @@ package crdt
 // names them as salted commitments (cell members learn only how many there
 // are and how many must confirm). It is in force once other members have
 // built on it, and it cannot be replaced by a later one, so the thief
-// cannot name guardians of his own. The rules are in SCHEMA.md §4.5; this
-// file implements them as a step before the rules of rules.go.
+// cannot name guardians of his own. A new card names guardians of its
+// own and can be replaced in turn: replacements apply in rounds, each new
+// card's guardians and replacements judged in the cell as the replacement
+// that made it leaves it. The rules are in SCHEMA.md §4.5; this file
+// implements them as a step before the rules of rules.go.
 
 import (
 	"bytes"
