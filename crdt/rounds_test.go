@@ -258,3 +258,27 @@ func TestReplacedTwiceTwoPeople(t *testing.T) {
 		}
 	}
 }
+
+var anaFourth = sync1(func() *identity.Identity { return must(identity.New("Extra fourth", t0)) })
+
+// TestReplacedThreeTimes: the rounds go on down a chain A→B→C→D.
+func TestReplacedThreeTimes(t *testing.T) {
+	bo, cy, b, c, d := person(t, 1), person(t, 2), anaNew(t), anaThird(), anaFourth()
+	g := guardiansOfAna(t)
+	owner, _, _, _, _ := replacedTwice(t)
+	must(owner.Replace(b, c, confirmations(g[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
+	must(owner.NameGuardians(c, keysOf(g), 3, t0.Add(4*time.Hour)))
+	must(owner.Rate(bo, cy.Card, rating(2, 2), t0.Add(4*time.Hour)))
+	must(owner.Rate(cy, bo.Card, rating(2, 2), t0.Add(4*time.Hour)))
+	if _, err := owner.Replace(c, d, confirmations(g[:2], c.Card.ID(), d.Card), t0.Add(5*time.Hour)); err == nil {
+		t.Fatal("C replaced with two confirmations of the three its guardians need")
+	}
+	must(owner.Replace(c, d, confirmations(g, c.Card.ID(), d.Card), t0.Add(5*time.Hour)))
+	st := must(Load(owner.Save())).State()
+	if len(st.Replaced) != 3 || !st.IsMember(d.Card.ID()) || st.IsMember(c.Card.ID()) || st.Founder != d.Card.ID() {
+		t.Fatalf("replacements %+v, D member %v", st.Replaced, st.IsMember(d.Card.ID()))
+	}
+	if r := ratingBy(st, d.Card.ID(), bo.Card.ID()); r == nil || r.Rating.Safety != 5 {
+		t.Errorf("Ana's first rating of Bo did not pass to D: %+v", r)
+	}
+}
