@@ -70,40 +70,11 @@ func TestSeizedLaptopWalk(t *testing.T) {
 
 	// The laptop is seized with its passphrase: the thief has a copy.
 	old := ana.Card().ID()
-	var backup bytes.Buffer
-	if err := ana.Backup(&backup, []byte("correct horse")); err != nil {
-		t.Fatal(err)
-	}
 	clock := time.Now()
-	thief, err := Restore(t.TempDir(), &backup, []byte("correct horse"), Options{WorkFactor: 10, Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer thief.Close()
+	thief := seize(t, ana, &clock)
 
 	// Ana gets her card back on a new laptop from Bo and Di.
-	tmp, err := StartRecovery(t.TempDir(), "Ana", []byte("new laptop"), testOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tmp.Close()
-	newCard := tmp.Card()
-	if _, err := tmp.Replacement(); err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range []*Service{bo, di} {
-		if _, err := g.AddContact(newCard.String(), "", true); err != nil {
-			t.Fatal(err)
-		}
-		res, err := g.ReleasePiece(old, newCard.ID())
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustImport(t, tmp, res.Data)
-	}
-	if tmp.Card().ID() != old {
-		t.Fatal("the card is not back")
-	}
+	tmp, newCard := getCardBack(t, old, []*Service{bo, di})
 	st, err := tmp.Replacement()
 	if err != nil || !st.Ready || st.Confirmed != 2 || st.NewCard.ID() != newCard.ID() {
 		t.Fatalf("Replacement = %+v, %v", st, err)
@@ -180,6 +151,51 @@ func TestSeizedLaptopWalk(t *testing.T) {
 	if st, err := tmp.Replacement(); err != nil || st.Ready || !slices.Equal(st.Previous, []string{"Night"}) {
 		t.Fatalf("Ana's new device: %+v, %v", st, err)
 	}
+}
+
+// seize returns a thief's copy of s's home, with its passphrase, whose
+// clock the caller sets through *clock.
+func seize(t *testing.T, s *Service, clock *time.Time) *Service {
+	t.Helper()
+	var backup bytes.Buffer
+	if err := s.Backup(&backup, []byte("correct horse")); err != nil {
+		t.Fatal(err)
+	}
+	thief, err := Restore(t.TempDir(), &backup, []byte("correct horse"), Options{WorkFactor: 10, Now: func() time.Time { return *clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { thief.Close() })
+	return thief
+}
+
+// getCardBack gets the card old back on a new laptop through the
+// guardians by; next is the laptop's temporary card.
+func getCardBack(t *testing.T, old identity.ID, by []*Service) (tmp *Service, next *identity.Card) {
+	t.Helper()
+	tmp, err := StartRecovery(t.TempDir(), "Ana", []byte("new laptop"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tmp.Close() })
+	next = tmp.Card()
+	if _, err := tmp.Replacement(); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range by {
+		if _, err := g.AddContact(next.String(), "", true); err != nil {
+			t.Fatal(err)
+		}
+		res, err := g.ReleasePiece(old, next.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustImport(t, tmp, res.Data)
+	}
+	if tmp.Card().ID() != old {
+		t.Fatal("the card is not back")
+	}
+	return tmp, next
 }
 
 func inForce(v *CellView, id identity.ID) bool {

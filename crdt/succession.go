@@ -15,8 +15,11 @@ package crdt
 // names them as salted commitments (cell members learn only how many there
 // are and how many must confirm). It is in force once other members have
 // built on it, and it cannot be replaced by a later one, so the thief
-// cannot name guardians of his own. The rules are in SCHEMA.md §4.5; this
-// file implements them as a step before the rules of rules.go.
+// cannot name guardians of his own. A new card names guardians of its
+// own and can be replaced in turn: replacements apply in rounds, each new
+// card's guardians and replacements judged in the cell as the replacement
+// that made it leaves it. The rules are in SCHEMA.md §4.5; this file
+// implements them as a step before the rules of rules.go.
 
 import (
 	"bytes"
@@ -255,10 +258,20 @@ type succession struct {
 	inert   map[int]bool // statements the rules must not judge
 	signers map[identity.ID]bool
 	verdict map[int]rejection // our verdicts, by order index
-	counted int
 	info    successionInfo
 	replace []Replacement
 	cards   map[identity.ID]*identity.Card
+
+	// The rounds: cur holds each statement as the replacements that
+	// counted so far leave it (changed, the renamed ones); the guardians
+	// and replace statements of new cards wait in later until their card
+	// is made a member by a replacement that counts, and
+	// prior maps a new card to the card it replaced.
+	cur     []*Statement
+	changed map[int]*Statement
+	later   map[identity.ID][]int
+	prior   map[identity.ID]identity.ID
+	next    map[identity.ID]bool // new cards of replace statements
 }
 
 // resolveReplaced applies the rules (resolve) to the statements as the
@@ -277,14 +290,112 @@ func resolveReplaced(cell CellID, order []*node, b *budget) (*applier, *successi
 	if sc.inert == nil {
 		return resolve(cell, order, b), sc
 	}
-	base := resolve(cell, sc.rewrite(nil), b)
+	sc.cur = make([]*Statement, len(order))
+	sc.changed = map[int]*Statement{}
+	sc.later, sc.prior, sc.next = map[identity.ID][]int{}, map[identity.ID]identity.ID{}, map[identity.ID]bool{}
+	for i, n := range order {
+		sc.cur[i] = n.e.stmt
+		if s := n.e.stmt; s.Kind == KindReplace {
+			sc.next[s.Card.ID()] = true
+		}
+	}
+	base := resolve(cell, sc.rewrite(), b)
 	sc.cards = base.cards
 	sc.guardians(base)
-	winners := sc.replacements(base)
-	if len(winners) == 0 {
-		return base, sc
+	winners := sc.judgeLater(sc.replacements(base))
+	// Rounds: the replacements of a new card are judged in the cell as
+	// the replacement that made it leaves it, and so on down a chain.
+	for len(winners) > 0 {
+		sc.renames(winners)
+		base = resolve(cell, sc.rewrite(), b)
+		winners = sc.nextRound(base, winners)
 	}
-	return resolve(cell, sc.rewrite(sc.renames(winners)), b), sc
+	sc.leftovers()
+	return base, sc
+}
+
+// nextRound judges the guardians and replace statements of the new cards
+// of the replacements that counted in the last round, in the cell base
+// they leave: those not in the future of the replacement that made the
+// card do not count; the others are judged as the old card's were.
+func (sc *succession) nextRound(base *applier, made []winner) (winners []winner) {
+	for _, m := range made {
+		b := m.new.ID()
+		sc.prior[b] = m.old
+
+		waiting := sc.later[b]
+		delete(sc.later, b)
+		if len(waiting) == 0 {
+			continue
+		}
+		future := sc.future(m.at)
+		var gs, rs []int
+		for _, i := range waiting {
+			switch {
+			case !future[i]:
+				sc.reject(i, ReasonReplaced, "names a new card before its replacement")
+			case sc.order[i].e.stmt.Kind == KindGuardians:
+				gs = append(gs, i)
+			default:
+				rs = append(rs, i)
+			}
+		}
+		if len(gs) > 0 {
+			sc.guardiansOf(base, b, gs)
+		}
+		if len(rs) > 0 {
+			if w := sc.replacementsOf(base, b, rs, gs); w != nil {
+				winners = append(winners, *w)
+			}
+		}
+	}
+	slices.SortFunc(winners, func(x, y winner) int { return x.at - y.at })
+	return winners
+}
+
+// judgeLater takes back the verdicts of the first round on the guardians
+// and replace statements of the new cards of winners, which were judged
+// because the card was admitted in the first pass (by the old card,
+// outside its replacement's past: void once it counts): they are judged
+// in the round of their card, as the replacement leaves the cell.
+func (sc *succession) judgeLater(winners []winner) []winner {
+	again := map[identity.ID]bool{}
+	for _, w := range winners {
+		again[w.new.ID()] = true
+	}
+	winners = slices.DeleteFunc(winners, func(w winner) bool { return again[w.old] })
+	for i, n := range sc.order {
+		s := n.e.stmt
+		if k := s.Kind; (k == KindGuardians || k == KindReplace) && again[s.Author] && !slices.Contains(sc.later[s.Author], i) {
+			delete(sc.verdict, i)
+			sc.later[s.Author] = append(sc.later[s.Author], i)
+		}
+	}
+	for x := range again {
+		delete(sc.info.sets, x)
+		delete(sc.info.open, x)
+		slices.Sort(sc.later[x])
+	}
+	return winners
+}
+
+// leftovers rejects the guardians and replace statements of new cards
+// that no replacement made members.
+func (sc *succession) leftovers() {
+	for _, is := range sc.later {
+		for _, i := range is {
+			if sc.order[i].e.stmt.Kind == KindGuardians {
+				sc.reject(i, ReasonNoAuthority, "the author is not a member")
+			} else {
+				sc.reject(i, ReasonNoAuthority, "the author was never admitted")
+			}
+		}
+	}
+	for i := range sc.changed {
+		if sc.inert[i] {
+			delete(sc.changed, i)
+		}
+	}
 }
 
 // inertStatement stands in for s in the rules: no author, no kind, so it
@@ -294,15 +405,14 @@ func inertStatement(s *Statement) *Statement {
 }
 
 // rewrite returns the order with the inert statements replaced by inert
-// ones and the statements in changed replaced by their renamed copies.
-func (sc *succession) rewrite(changed map[int]*Statement) []*node {
-	return sc.rewriteAll(func(i int) bool { return sc.inert[i] }, changed)
+// ones and the renamed statements by their renamed copies.
+func (sc *succession) rewrite() []*node {
+	return sc.rewriteAll(func(i int) bool { return sc.inert[i] }, sc.changed)
 }
 
-// rewriteWith returns the order with the statements inert says replaced
-// by inert ones.
+// rewriteWith is rewrite with the statements inert says made inert.
 func (sc *succession) rewriteWith(inert func(i int) bool) []*node {
-	return sc.rewriteAll(inert, nil)
+	return sc.rewriteAll(inert, sc.changed)
 }
 
 func (sc *succession) rewriteAll(inert func(i int) bool, changed map[int]*Statement) []*node {
@@ -370,7 +480,12 @@ func (sc *succession) guardians(base *applier) {
 		if s.Kind != KindGuardians {
 			continue
 		}
-		if base.index[s.Author] == nil {
+		switch {
+		case base.index[s.Author] != nil:
+		case sc.next[s.Author]:
+			sc.later[s.Author] = append(sc.later[s.Author], i) // a new card: judged in a later round
+			continue
+		default:
 			sc.reject(i, ReasonNoAuthority, "the author is not a member")
 			continue
 		}
@@ -389,7 +504,7 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 	switch {
 	case !witnessed:
 		sc.info.open[author] = true
-		sc.counted += len(gs) // named, waiting for other members
+		// named, waiting for other members: no verdict
 	case root < 0:
 		for _, i := range gs {
 			sc.reject(i, ReasonNoAuthority, "the author named guardians more than once at the same time: no replacement of this card counts")
@@ -397,7 +512,6 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 	default:
 		s := sc.order[root].e.stmt
 		sc.info.sets[author] = &GuardianSet{Statement: s.id, Guardians: s.Guardians, Need: s.Need}
-		sc.counted++
 		for _, j := range gs {
 			if j != root {
 				sc.reject(j, ReasonNoAuthority, "the author's guardians were already named in this cell; they cannot be named again")
@@ -436,7 +550,7 @@ func (sc *succession) establish(base *applier, author identity.ID, gs []int, wit
 			continue
 		}
 		has[i] = mine[i] || slices.ContainsFunc(n.prev, func(p int) bool { return has[p] })
-		a := n.e.stmt.Author
+		a := sc.cur[i].Author
 		if has[i] && !mine[i] && a != author && !seen[a] && base.isMember(a) {
 			seen[a] = true
 			witnesses = append(witnesses, i)
@@ -485,9 +599,12 @@ func (sc *succession) witnessesNeeded(author identity.ID) int {
 			}
 		}
 	}
+	// The person's earlier cards (a chain of replacements) are not others.
 	others := len(sc.signers)
-	if sc.signers[author] {
-		others--
+	for card, ok := author, true; ok; card, ok = sc.prior[card] {
+		if sc.signers[card] {
+			others--
+		}
 	}
 	return min(2, others)
 }
@@ -525,8 +642,12 @@ func (sc *succession) replacements(base *applier) (winners []winner) {
 	}
 	for _, a := range authors {
 		if base.index[a] == nil {
+			if sc.next[a] { // a new card: judged in a later round
+				sc.later[a] = append(sc.later[a], byAuthor[a]...)
+				continue
+			}
 			for _, i := range byAuthor[a] {
-				sc.reject(i, ReasonNoAuthority, "the author was never admitted (a new card cannot be replaced again in this revision)")
+				sc.reject(i, ReasonNoAuthority, "the author was never admitted")
 			}
 			continue
 		}
@@ -552,8 +673,12 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 			sc.reject(i, ReasonNotConfirmed, "the new card did not accept the replacement here")
 			continue
 		}
+		if slices.ContainsFunc(sc.replace, func(r Replacement) bool { return r.Old == b }) {
+			sc.reject(i, ReasonNoAuthority, "the new card was replaced already in this cell")
+			continue
+		}
 		past := sc.past(i)
-		world := sc.rewriteWith(func(j int) bool { return sc.inert[j] || sc.order[j].e.stmt.Author == a && !past[j] })
+		world := sc.rewriteWith(func(j int) bool { return sc.inert[j] || sc.cur[j].Author == a && !past[j] })
 		wb := resolve(sc.cell, world, sc.b)
 		if wb.index[b] != nil {
 			sc.reject(i, ReasonNoAuthority, "the new card is already known in this cell")
@@ -612,7 +737,6 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 		sc.undecided(tie, "competing replacements of the card have as many confirmations each: none counts, and the card stays as it was")
 		return nil
 	}
-	sc.counted++
 	return &best
 }
 
@@ -643,8 +767,7 @@ func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
 	for g := range sets {
 		has := sc.future(g)
 		first[g] = map[identity.ID]uint64{}
-		for i, n := range sc.order {
-			s := n.e.stmt
+		for i, s := range sc.cur {
 			if has[i] && s.Author != a {
 				if q, ok := first[g][s.Author]; !ok || s.Seq < q {
 					first[g][s.Author] = s.Seq
@@ -701,36 +824,31 @@ func (sc *succession) confirmed(s *Statement, set *GuardianSet) int {
 	return n
 }
 
-// renames returns the renamed copies of the statements the replacements
+// renames renames, in cur and changed, the statements the replacements
 // change, and marks void (inert, with our verdict) the statements of
 // replaced cards outside their replacements' past and the statements
 // naming new cards outside their replacements' future.
-func (sc *succession) renames(winners []winner) map[int]*Statement {
-	cur := make([]*Statement, len(sc.order))
-	for i, n := range sc.order {
-		cur[i] = n.e.stmt
-	}
-	changed := map[int]*Statement{}
+func (sc *succession) renames(winners []winner) {
 	void := func(i int, detail string) {
 		sc.inert[i] = true
 		sc.reject(i, ReasonReplaced, detail)
 	}
 	edit := func(i int) *Statement {
-		if changed[i] == nil {
-			c := *cur[i]
-			changed[i] = &c
-			cur[i] = &c
+		if sc.changed[i] == nil {
+			c := *sc.cur[i]
+			sc.changed[i] = &c
+			sc.cur[i] = &c
 		}
-		return cur[i]
+		return sc.cur[i]
 	}
 	for _, w := range winners {
 		a, b := w.old, w.new.ID()
 		past, future := w.past, sc.future(w.at)
 		sc.b.spend(len(sc.order))
-		for i, s := range cur {
+		for i, s := range sc.cur {
 			if sc.inert[i] {
 				if s.Kind == KindGuardians && s.Author == a && !past[i] {
-					sc.voidGuardians(i)
+					sc.reject(i, ReasonReplaced, "signed with a card that was replaced, after its replacement or beside it")
 				}
 				continue
 			}
@@ -752,23 +870,16 @@ func (sc *succession) renames(winners []winner) map[int]*Statement {
 				edit(i).Card = w.new
 			}
 		}
-		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: sc.cards[a], New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n})
-	}
-	for i := range changed {
-		if sc.inert[i] {
-			delete(changed, i)
+		old := sc.cards[a]
+		if old == nil { // a new card of an earlier round
+			for _, r := range sc.replace {
+				if r.New == a {
+					old = r.NewCard
+				}
+			}
 		}
+		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: old, New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n})
 	}
-	return changed
-}
-
-// voidGuardians makes the guardians statement order[i] of a replaced card
-// outside its replacement's past not count.
-func (sc *succession) voidGuardians(i int) {
-	if _, judged := sc.verdict[i]; !judged {
-		sc.counted-- // it was counted as named
-	}
-	sc.reject(i, ReasonReplaced, "signed with a card that was replaced, after its replacement or beside it")
 }
 
 // fill adds the verdicts and replacements to st, which the rules filled
@@ -778,7 +889,15 @@ func (sc *succession) fill(st *State, reject func(at int, r Reason, detail strin
 	if sc.inert == nil {
 		return
 	}
-	st.Counted += sc.counted
+	// The guardians and replace statements that count are those without
+	// a verdict: the ones in force or named, and the replacements applied.
+	for i, n := range sc.order {
+		if k := n.e.stmt.Kind; k == KindGuardians || k == KindReplace {
+			if _, judged := sc.verdict[i]; !judged {
+				st.Counted++
+			}
+		}
+	}
 	for _, v := range sc.verdict {
 		reject(v.at, v.reason, v.detail)
 	}
