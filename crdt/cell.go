@@ -93,10 +93,17 @@ type Cell struct {
 // and the default policy. The cell id is derived from the founder and a
 // random nonce.
 func Found(founder *identity.Identity, name string, now time.Time) (*Cell, error) {
-	s := &Statement{Seq: 1, Created: now, Kind: KindFound, Name: name, Card: founder.Card, Policy: DefaultPolicy}
-	if _, err := rand.Read(s.Nonce[:]); err != nil {
+	var nonce [16]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
 		return nil, fmt.Errorf("found cell: %w", err)
 	}
+	return found(founder, name, now, nonce)
+}
+
+// found is Found with the nonce given (tests make the same cell ids on
+// every run with it).
+func found(founder *identity.Identity, name string, now time.Time, nonce [16]byte) (*Cell, error) {
+	s := &Statement{Seq: 1, Created: now, Kind: KindFound, Name: name, Card: founder.Card, Policy: DefaultPolicy, Nonce: nonce}
 	s.Author = founder.Card.ID()
 	s.Cell = deriveCellID(s.Author, s.Nonce)
 	if err := s.Sign(founder); err != nil {

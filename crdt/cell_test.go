@@ -1,8 +1,13 @@
 package crdt
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
+	mrand "math/rand/v2"
 	"os"
 	"sync"
 	"testing"
@@ -23,6 +28,7 @@ var t0 = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 var (
 	peopleOnce sync.Once
 	people     []*identity.Identity
+	peopleSeed = flag.Uint64("crdt.people", 1, "seed of the test people's keys; 0 makes fresh keys on every run (their ids set the order, so long runs of TestHostileHistories see new histories)")
 )
 
 // person returns the i-th of a fixed set of test identities (made once,
@@ -30,8 +36,14 @@ var (
 func person(t testing.TB, i int) *identity.Identity {
 	t.Helper()
 	peopleOnce.Do(func() {
+		var r io.Reader = rand.Reader
+		if *peopleSeed != 0 {
+			var seed [32]byte
+			binary.LittleEndian.PutUint64(seed[:], *peopleSeed)
+			r = mrand.NewChaCha8(seed)
+		}
 		for j := range 8 {
-			id, err := identity.New(fmt.Sprintf("Person %d", j), t0)
+			id, err := identity.NewFrom(fmt.Sprintf("Person %d", j), t0, r)
 			if err != nil {
 				panic(err)
 			}

@@ -2,6 +2,8 @@ package crdt
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -338,7 +340,10 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // attacker's policy. In "answer" the accused also vote against anyone; in
 // "open" everyone votes against anyone. Those two still break the rules in
 // about 1 history in 2,000 and 1 in 100 (SCHEMA §4.7, "Known gap"): run
-// them with -crdt.mode answer|open -crdt.hostile 2000.
+// them with -crdt.mode answer|open -crdt.hostile 2000. The people's keys
+// and each cell's id come from -crdt.people (default 1), so a plain run
+// plays the same histories every time; -crdt.people 0 draws fresh ones, as
+// long runs should.
 var (
 	hostileCases = flag.Int("crdt.hostile", 100, "number of random histories in TestHostileHistories")
 	hostileMode  = flag.String("crdt.mode", "quiet", "who votes in TestHostileHistories: quiet, fakes, answer or open")
@@ -383,7 +388,14 @@ func TestHostileHistories(t *testing.T) {
 func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x686f7374))
 	ids := people[:6]
-	base := must(Found(ids[0], "Cell", t0))
+	var nonce [16]byte
+	if *peopleSeed != 0 {
+		binary.LittleEndian.PutUint64(nonce[:], *peopleSeed)
+		binary.LittleEndian.PutUint64(nonce[8:], seed)
+	} else {
+		crand.Read(nonce[:])
+	}
+	base := must(found(ids[0], "Cell", t0, nonce))
 	for _, p := range ids[1:5] {
 		admitJoin(base, ids[0], p, t0)
 	}

@@ -39,6 +39,13 @@ func New(pseudonym string, now time.Time) (*Identity, error) {
 	return newIdentity(pseudonym, now, rand.Reader)
 }
 
+// NewFrom is New with the keys made from randomness read from r, which
+// must be a cryptographically secure source; tests pass a seeded one to
+// make the same identities on every run.
+func NewFrom(pseudonym string, now time.Time, r io.Reader) (*Identity, error) {
+	return newIdentity(pseudonym, now, r)
+}
+
 // newIdentity is New with the randomness taken from r, so that tests can
 // make reproducible identities.
 func newIdentity(pseudonym string, now time.Time, r io.Reader) (*Identity, error) {
