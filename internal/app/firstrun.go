@@ -138,32 +138,55 @@ func (s *startScreen) makeCard() fyne.CanvasObject {
 
 // create checks the form and makes the card.
 func (s *startScreen) create() {
+	s.u.makeHome(newHomeForm{
+		message: s.createMessage, name: s.name.Text, passphrase: s.newPassphrase.Text, repeat: s.repeat.Text,
+		noName: "Type the name people will see on your card.",
+		busy:   "Making your card and locking it with your passphrase…",
+		make:   core.Init,
+	})
+}
+
+// newHomeForm is what a form that makes a new home (a card, or a
+// temporary card to get one back) asks of makeHome.
+type newHomeForm struct {
+	message                  *widget.Label
+	name, passphrase, repeat string
+	noName, busy             string
+	make                     func(home, name string, passphrase []byte, opt core.Options) (*core.Service, error)
+	then                     func() // after the home is open, if not nil
+}
+
+// makeHome checks a new home's name and passphrase, says in f.message
+// what is wrong, or makes the home and opens it.
+func (u *ui) makeHome(f newHomeForm) {
 	say := func(msg string) {
-		s.createMessage.SetText(msg)
-		s.createMessage.Show()
+		f.message.SetText(msg)
+		f.message.Show()
 	}
-	p := s.newPassphrase.Text
-	if msg := passphraseProblem(p, s.repeat.Text); msg != "" {
+	if msg := passphraseProblem(f.passphrase, f.repeat); msg != "" {
 		say(msg)
 		return
 	}
-	if s.name.Text == "" {
-		say("Type the name people will see on your card.")
+	if f.name == "" {
+		say(f.noName)
 		return
 	}
-	s.createMessage.Hide()
-	name, home, opt := s.name.Text, s.u.opts.Home, s.u.opts.Core
+	f.message.Hide()
+	home, opt := u.opts.Home, u.opts.Core
 	var svc *core.Service
-	s.u.busyThen("Making your card and locking it with your passphrase…", func() error {
+	u.busyThen(f.busy, func() error {
 		var err error
-		svc, err = core.Init(home, name, []byte(p), opt)
+		svc, err = f.make(home, f.name, []byte(f.passphrase), opt)
 		return err
 	}, func(err error) {
 		if err != nil {
 			say(explain(err))
 			return
 		}
-		s.u.unlocked(svc)
+		u.unlocked(svc)
+		if f.then != nil {
+			f.then()
+		}
 	})
 }
 

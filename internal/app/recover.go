@@ -58,33 +58,12 @@ func (f *recoverForm) Content() fyne.CanvasObject { return f.content }
 // start checks the form, makes the temporary card and opens the You
 // screen, where the card and the pieces received are shown.
 func (f *recoverForm) start() {
-	say := func(msg string) {
-		f.message.SetText(msg)
-		f.message.Show()
-	}
-	p := f.passphrase.Text
-	if msg := passphraseProblem(p, f.repeat.Text); msg != "" {
-		say(msg)
-		return
-	}
-	if f.name.Text == "" {
-		say("Type the name your guardians know you by.")
-		return
-	}
-	f.message.Hide()
-	name, home, opt := f.name.Text, f.u.opts.Home, f.u.opts.Core
-	var svc *core.Service
-	f.u.busyThen("Making your temporary card…", func() error {
-		var err error
-		svc, err = core.StartRecovery(home, name, []byte(p), opt)
-		return err
-	}, func(err error) {
-		if err != nil {
-			say(explain(err))
-			return
-		}
-		f.u.unlocked(svc)
-		f.u.tabs.SelectIndex(len(f.u.tabs.Items) - 1)
+	f.u.makeHome(newHomeForm{
+		message: f.message, name: f.name.Text, passphrase: f.passphrase.Text, repeat: f.repeat.Text,
+		noName: "Type the name your guardians know you by.",
+		busy:   "Making your temporary card…",
+		make:   core.StartRecovery,
+		then:   func() { f.u.tabs.SelectIndex(len(f.u.tabs.Items) - 1) },
 	})
 }
 
