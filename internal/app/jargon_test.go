@@ -19,7 +19,7 @@ var jargon = words.Jargon
 func TestNoJargonInMadeWords(t *testing.T) {
 	u := startUI(t, newHome(t, "Mara"), testPass)
 	u.showLegend()
-	legend := dialogTexts(u)
+	legend := dialogText(u)
 	if !strings.Contains(legend, "Teal") {
 		t.Fatalf("the legend reads %q", legend)
 	}

@@ -85,8 +85,8 @@ func TestMeetCompare(t *testing.T) {
 		if _, err := w.u.svc.FindContact("Cy"); err == nil {
 			t.Fatal("Cy was added although the codes differ")
 		}
-		if !strings.Contains(dialogTexts(w.u), "Nothing was added") {
-			t.Fatalf("no warning: %q", dialogTexts(w.u))
+		if !strings.Contains(dialogText(w.u), "Nothing was added") {
+			t.Fatalf("no warning: %q", dialogText(w.u))
 		}
 	}
 

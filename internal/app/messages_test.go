@@ -129,8 +129,8 @@ func TestDialogKeysAndWords(t *testing.T) {
 
 	// The paste-card dialog and the person page use the same words.
 	test.Tap(u.people.addByText)
-	if want := verifiedWords(core.Unverified); !strings.Contains(dialogTexts(u), `"`+want+`"`) {
-		t.Errorf("the paste-card dialog says %q, the person page %q", dialogTexts(u), want)
+	if want := verifiedWords(core.Unverified); !strings.Contains(dialogText(u), `"`+want+`"`) {
+		t.Errorf("the paste-card dialog says %q, the person page %q", dialogText(u), want)
 	}
 	u.closeDialog()
 }

@@ -152,8 +152,8 @@ func TestPeopleAdd(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.u.people.addCard(other.Card.String(), "")
-		if !strings.Contains(dialogTexts(w.u), "already have someone called Bea") {
-			t.Fatalf("no warning about the second Bea: %q", dialogTexts(w.u))
+		if !strings.Contains(dialogText(w.u), "already have someone called Bea") {
+			t.Fatalf("no warning about the second Bea: %q", dialogText(w.u))
 		}
 	}
 

@@ -91,8 +91,8 @@ func TestScoresSayWhatPeopleEntered(t *testing.T) {
 	u.tabs.SelectIndex(0)
 	checkBars(t, u, "People", 2)
 	test.Tap(u.people.legend)
-	if u.legend == nil || !strings.Contains(dialogTexts(u), "Teal") || !strings.Contains(dialogTexts(u), reputation.ConfidenceWords(0.2)) {
-		t.Fatalf("the legend says %q", dialogTexts(u))
+	if u.legend == nil || !strings.Contains(dialogText(u), "Teal") || !strings.Contains(dialogText(u), reputation.ConfidenceWords(0.2)) {
+		t.Fatalf("the legend says %q", dialogText(u))
 	}
 	u.dialog.Hide()
 	u.tabs.SelectIndex(2)

@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/assets"
 	"trustdesk/core"
@@ -261,21 +260,6 @@ func TestIconAndTheme(t *testing.T) {
 // crdtRating is a rating for today with the two marks.
 func crdtRating(safety, reliability int) crdt.Rating {
 	return crdt.Rating{Safety: safety, Reliability: reliability, Day: time.Now().Format(time.DateOnly)}
-}
-
-// dialogTexts returns the texts of the labels in the dialog on top.
-func dialogTexts(u *ui) string {
-	top := u.win.Canvas().Overlays().Top()
-	if top == nil {
-		return ""
-	}
-	var texts []string
-	for _, o := range test.LaidOutObjects(top) {
-		if l, ok := o.(*widget.Label); ok {
-			texts = append(texts, l.Text)
-		}
-	}
-	return strings.Join(texts, "\n")
 }
 
 // TestPagesAndReputationCache opens and closes pages and checks that the

@@ -82,8 +82,8 @@ func TestYouCardAndBackup(t *testing.T) {
 		if err != nil || card != u.svc.Card().String() {
 			t.Fatalf("%s: the saved picture reads as %q, %v", where, card, err)
 		}
-		if !strings.Contains(dialogTexts(u), "Open a picture of a card") {
-			t.Errorf("%s: after saving: %q", where, dialogTexts(u))
+		if !strings.Contains(dialogText(u), "Open a picture of a card") {
+			t.Errorf("%s: after saving: %q", where, dialogText(u))
 		}
 	}
 	test.Tap(u.meet.copyCard)
