@@ -164,6 +164,26 @@ func noSoleVoiceLow(r *Result, i int32, secondOnly bool) float64 {
 	})
 }
 
+// praiseBeforeWarningLow is i's cautious score with every rating that did
+// not find i unsafe, dated before the first recent low safety mark from
+// a connected rater, weighing f times its weight: the cheats of the
+// evaluation behave well until they defect.
+func praiseBeforeWarningLow(r *Result, i int32, f float64) float64 {
+	m, e := r.m, r.e
+	first := int64(math.MaxInt64)
+	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+		if rt := &m.ratings[k]; rt.flag && e.trust[rt.rater] > 0 && !m.blocked[rt.rater] {
+			first = min(first, rt.day)
+		}
+	}
+	return lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+		if rt := &m.ratings[k]; !rt.low && rt.day < first {
+			return f * e.weight[k]
+		}
+		return e.weight[k]
+	})
+}
+
 // roundVariants are this round's changes, the model as listed first.
 func roundVariants() []variant {
 	hops := map[*Result][]int32{}
@@ -264,6 +284,8 @@ func roundVariants() []variant {
 			}
 			return flagsFirstLow(r, i, listedLow(r, i))
 		}},
+		{"unflagged: praise before warnings × 0", unflaggedOnly(func(r *Result, i int32) float64 { return praiseBeforeWarningLow(r, i, 0) })},
+		{"unflagged: praise before warnings × ¼", unflaggedOnly(func(r *Result, i int32) float64 { return praiseBeforeWarningLow(r, i, 0.25) })},
 		{"unflagged: every weight ≤ 0.001", unflaggedOnly(func(r *Result, i int32) float64 {
 			return lowFrom(r, i, 0.001, func(k int32) float64 { return min(r.e.weight[k], 0.001) })
 		})},
