@@ -286,6 +286,18 @@ func roundVariants() []variant {
 		}},
 		{"unflagged: praise before warnings × 0", unflaggedOnly(func(r *Result, i int32) float64 { return praiseBeforeWarningLow(r, i, 0) })},
 		{"unflagged: praise before warnings × ¼", unflaggedOnly(func(r *Result, i int32) float64 { return praiseBeforeWarningLow(r, i, 0.25) })},
+		{"praise of the warned needs trust too", unflaggedOnly(func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			if e.flagTrust[i] == 0 {
+				return listedLow(r, i)
+			}
+			return lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if rt := &m.ratings[k]; !rt.low && e.trust[rt.rater] < e.trust[i] {
+					return 0
+				}
+				return e.weight[k]
+			})
+		})},
 		{"unflagged: every weight ≤ 0.001", unflaggedOnly(func(r *Result, i int32) float64 {
 			return lowFrom(r, i, 0.001, func(k int32) float64 { return min(r.e.weight[k], 0.001) })
 		})},
