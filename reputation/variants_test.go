@@ -298,6 +298,21 @@ func roundVariants() []variant {
 				return e.weight[k]
 			})
 		})},
+		{"unflagged: n ≤ effective raters", unflaggedOnly(func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			tot, sq, q := 0.0, 0.0, 0.0
+			for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+				w := e.weight[k]
+				tot += w
+				sq += w * w
+				q += w * m.ratings[k].safety
+			}
+			if tot <= 0 {
+				return 0
+			}
+			n := min(tot/EvidenceUnit, tot*tot/sq)
+			return 1 + 4*lowerBound(n*q/tot, n)
+		})},
 		{"unflagged: every weight ≤ 0.001", unflaggedOnly(func(r *Result, i int32) float64 {
 			return lowFrom(r, i, 0.001, func(k int32) float64 { return min(r.e.weight[k], 0.001) })
 		})},
