@@ -418,10 +418,10 @@ func TestRingLiftVariants(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
-// TestCheatAUCSeeds measures the cheat AUC of the model and of every
-// baseline on worlds of one size drawn with seeds 1 to 6
-// (TRUSTDESK_SEEDS=small, medium or big): how much of the difference in
-// TestEvaluation's one world is the draw of the world.
+// TestCheatAUCSeeds measures the cheat AUC of the model, of every
+// baseline and of this round's variants on worlds of one size drawn with
+// seeds 1 to 6 (TRUSTDESK_SEEDS=small, medium or big): how much of a
+// difference in TestEvaluation's one world is the draw of the world.
 func TestCheatAUCSeeds(t *testing.T) {
 	var size func(uint64) evalConfig
 	switch os.Getenv("TRUSTDESK_SEEDS") {
@@ -444,9 +444,15 @@ func TestCheatAUCSeeds(t *testing.T) {
 	sums := make([]float64, len(ms))
 	margin := 0.0
 	const seeds = 6
+	vs := roundVariants()
+	byVariant := make([][]float64, len(vs))
 	for seed := uint64(1); seed <= seeds; seed++ {
 		w := generateEval(size(seed))
 		honest, cheats, _ := w.groups(w.in)
+		res := Compute(w.in)
+		for k, v := range vs {
+			byVariant[k] = append(byVariant[k], auc(rankAll(res, v), honest, cheats))
+		}
 		fmt.Fprintf(&b, "%-5d %7d", seed, len(cheats))
 		best := math.Inf(-1)
 		for k, m := range ms {
@@ -466,5 +472,15 @@ func TestCheatAUCSeeds(t *testing.T) {
 		fmt.Fprintf(&b, " %12.3f", sums[k]/seeds)
 	}
 	fmt.Fprintf(&b, "  %+.3f\n", margin/seeds)
+	fmt.Fprintf(&b, "\n%-40s %s\n", "this round's variants", "cheat AUC, seeds 1–6; mean change from the model as listed")
+	for k, v := range vs {
+		fmt.Fprintf(&b, "%-40s", v.name)
+		change := 0.0
+		for j, a := range byVariant[k] {
+			fmt.Fprintf(&b, " %.3f", a)
+			change += a - byVariant[0][j]
+		}
+		fmt.Fprintf(&b, "  %+.3f\n", change/seeds)
+	}
 	t.Log("\n" + b.String())
 }
