@@ -69,6 +69,7 @@ type eval struct {
 	confidence  []float64
 	raters      []int32
 	flags       []int32
+	flagTrust   []float64 // per person: the flaggers' trust, capped per path (for the evaluation)
 }
 
 func (m *model) newEval() *eval {
@@ -101,6 +102,7 @@ func (m *model) newEval() *eval {
 		confidence:  make([]float64, n),
 		raters:      make([]int32, n),
 		flags:       make([]int32, n),
+		flagTrust:   make([]float64, n),
 		prevParent:  make([]int32, n),
 		prevKind:    make([]uint8, n),
 		seen:        make([]int32, n),
@@ -295,7 +297,7 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	lo, hi := m.subjStart[s], m.subjStart[s+1]
 	e.evidence[2*s], e.evidence[2*s+1] = 0, 0
 	if lo == hi {
-		e.safety[s], e.reliability[s], e.safetyLow[s], e.confidence[s], e.raters[s], e.flags[s] = 0, 0, 0, 0, 0, 0
+		e.safety[s], e.reliability[s], e.safetyLow[s], e.confidence[s], e.raters[s], e.flags[s], e.flagTrust[s] = 0, 0, 0, 0, 0, 0, 0
 		return
 	}
 	if m.markSubtree(s, e) {
@@ -349,7 +351,7 @@ func (m *model) scoreSubject(s int32, e *eval) {
 		}
 	}
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
-	e.flags[s], e.raters[s] = flags, raters
+	e.flags[s], e.raters[s], e.flagTrust[s] = flags, raters, sum[5]
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
 	if raters == 0 {
 		return

@@ -8,6 +8,23 @@ import (
 	"testing"
 )
 
+// stagesWorld is the world TestEvaluation measures, of the size
+// TRUSTDESK_STAGES names (small, medium or big); without it the test is
+// skipped.
+func stagesWorld(t *testing.T) evalConfig {
+	t.Helper()
+	switch os.Getenv("TRUSTDESK_STAGES") {
+	case "small":
+		return smallEval(1)
+	case "medium":
+		return mediumEval(3)
+	case "big":
+		return bigEval(1)
+	}
+	t.Skip("set TRUSTDESK_STAGES=small, medium or big")
+	return evalConfig{}
+}
+
 // TestCheatAUCStages says where the model gains and loses cheat AUC, stage
 // by stage, on the world without rings that TestEvaluation measures the
 // cheat AUC on (MODEL.md, section 10). It starts from the plain mean of
@@ -16,19 +33,10 @@ import (
 // scores, so it measures the model as it is. Last, it ranks the same way
 // with other trust in place of the strongest path (summed over all paths,
 // with praise as edges, compressed, scaled by fairness), without the
-// per-path cap. It runs only with TRUSTDESK_STAGES=small, medium or big.
+// per-path cap; and the changes of the fourth round (variants_test.go).
+// It runs only with TRUSTDESK_STAGES=small, medium or big.
 func TestCheatAUCStages(t *testing.T) {
-	var cfg evalConfig
-	switch os.Getenv("TRUSTDESK_STAGES") {
-	case "small":
-		cfg = smallEval(1)
-	case "medium":
-		cfg = mediumEval(3)
-	case "big":
-		cfg = bigEval(1)
-	default:
-		t.Skip("set TRUSTDESK_STAGES=small, medium or big")
-	}
+	cfg := stagesWorld(t)
 	w := generateEval(cfg)
 	honest, cheats, _ := w.groups(w.in)
 	res := Compute(w.in)
@@ -162,6 +170,7 @@ func TestCheatAUCStages(t *testing.T) {
 			f    func(*Score) float64
 		}{v.name, rankWith(res.m, v.trust, v.weight)})
 	}
+	rows = append(rows, variantRows(res)...)
 	tier := func(s *Score) int {
 		switch {
 		case s.Flags > 0:

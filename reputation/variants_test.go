@@ -1,0 +1,486 @@
+package reputation
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The changes to the ranking tried in the fourth round of issue 13
+// (MODEL.md, section 10), each computed from the model's own result:
+// TestCheatAUCStages ranks by them on the world without rings,
+// TestRingLiftVariants lets every ring of the evaluation lift a cheat
+// under each of them. None is part of the model.
+
+// variant ranks person i of a computed result: higher is safer.
+type variant struct {
+	name string
+	rank func(r *Result, i int32) float64
+}
+
+// listedLow is the model's cautious score of i, 0 without one.
+func listedLow(r *Result, i int32) float64 {
+	if r.e.raters[i] > 0 {
+		return r.e.safetyLow[i]
+	}
+	return 0
+}
+
+// flagsFirstLow places x as the model lists it: below everyone unflagged
+// when i has flags.
+func flagsFirstLow(r *Result, i int32, x float64) float64 {
+	if r.e.flags[i] > 0 {
+		return x - 6
+	}
+	return x
+}
+
+// lowFrom is the cautious score of i with each rating k weighing wt(k)
+// instead of its weight, in units of unit.
+func lowFrom(r *Result, i int32, unit float64, wt func(k int32) float64) float64 {
+	m := r.m
+	tot, q := 0.0, 0.0
+	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+		w := wt(k)
+		tot += w
+		q += w * m.ratings[k].safety
+	}
+	if tot <= 0 {
+		return 0
+	}
+	return 1 + 4*lowerBound(q/unit, tot/unit)
+}
+
+// firstHops returns, for everyone in the tree of strongest paths, the
+// viewer's direct contact their path runs through (the viewer for the
+// viewer, −1 without a path): the entry point of their trust.
+func firstHops(r *Result) []int32 {
+	m, e := r.m, r.e
+	hop := make([]int32, m.n)
+	for i := range hop {
+		hop[i] = -1
+	}
+	if m.viewer < 0 {
+		return hop
+	}
+	hop[m.viewer] = m.viewer
+	// Parents come before children in depth-first order.
+	for _, g := range e.up[:e.reached] {
+		switch p := e.parent[g]; {
+		case p == m.viewer:
+			hop[g] = g
+		case p >= 0:
+			hop[g] = hop[p]
+		}
+	}
+	return hop
+}
+
+// flagHops counts the distinct entry points of i's flaggers.
+func flagHops(r *Result, hop []int32, i int32) int {
+	m, e := r.m, r.e
+	var seen []int32
+	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+		if rt := &m.ratings[k]; rt.flag && !m.blocked[rt.rater] && e.trust[rt.rater] > 0 && !slices.Contains(seen, hop[rt.rater]) {
+			seen = append(seen, hop[rt.rater])
+		}
+	}
+	return len(seen)
+}
+
+// branchLow pools i's weights per entry point (each pool is already
+// capped at the entry's trust) and takes the cautious score of the pools'
+// mean marks, each pool counting its entry's whole trust (full) or
+// EvidenceUnit (not full).
+func branchLow(r *Result, hop []int32, i int32, full bool) float64 {
+	m, e := r.m, r.e
+	type pool struct{ w, q float64 }
+	pools := map[int32]*pool{}
+	var order []int32
+	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+		w := e.weight[k]
+		if w <= 0 {
+			continue
+		}
+		h := hop[m.ratings[k].rater]
+		p := pools[h]
+		if p == nil {
+			p = &pool{}
+			pools[h] = p
+			order = append(order, h)
+		}
+		p.w += w
+		p.q += w * m.ratings[k].safety
+	}
+	slices.Sort(order) // a fixed order of sums
+	tot, q := 0.0, 0.0
+	for _, h := range order {
+		c := EvidenceUnit
+		if full {
+			c = e.trust[h]
+		}
+		tot += c
+		q += c * pools[h].q / pools[h].w
+	}
+	if tot <= 0 {
+		return 0
+	}
+	return 1 + 4*lowerBound(q/EvidenceUnit, tot/EvidenceUnit)
+}
+
+// noSoleVoiceLow is i's cautious score with the heaviest rating other
+// than the viewer's own counting at most as much as all the others
+// together (with secondOnly, at most as much as the second heaviest).
+func noSoleVoiceLow(r *Result, i int32, secondOnly bool) float64 {
+	m, e := r.m, r.e
+	first, second, tot := 0.0, 0.0, 0.0
+	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+		w := e.weight[k]
+		tot += w
+		if m.ratings[k].rater == m.viewer {
+			continue
+		}
+		if w > first {
+			first, second = w, first
+		} else if w > second {
+			second = w
+		}
+	}
+	c := tot - first
+	if secondOnly {
+		c = second
+	}
+	if c <= 0 {
+		c = first
+	}
+	return lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+		if m.ratings[k].rater == m.viewer {
+			return e.weight[k]
+		}
+		return min(e.weight[k], c)
+	})
+}
+
+// praiseBeforeWarningLow is i's cautious score with every rating that did
+// not find i unsafe, dated before the first recent low safety mark from
+// a connected rater, weighing f times its weight: the cheats of the
+// evaluation behave well until they defect.
+func praiseBeforeWarningLow(r *Result, i int32, f float64) float64 {
+	m, e := r.m, r.e
+	first := int64(math.MaxInt64)
+	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+		if rt := &m.ratings[k]; rt.flag && e.trust[rt.rater] > 0 && !m.blocked[rt.rater] {
+			first = min(first, rt.day)
+		}
+	}
+	return lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+		if rt := &m.ratings[k]; !rt.low && rt.day < first {
+			return f * e.weight[k]
+		}
+		return e.weight[k]
+	})
+}
+
+// roundVariants are this round's changes, the model as listed first.
+func roundVariants() []variant {
+	hops := map[*Result][]int32{}
+	hop := func(r *Result) []int32 {
+		if h, ok := hops[r]; ok {
+			return h
+		}
+		h := firstHops(r)
+		hops[r] = h
+		return h
+	}
+	flaggedOrHops := func(k int) func(r *Result, i int32) float64 {
+		return func(r *Result, i int32) float64 {
+			if r.e.flags[i] > 0 || flagHops(r, hop(r), i) >= k {
+				return listedLow(r, i) - 6
+			}
+			return listedLow(r, i)
+		}
+	}
+	unflaggedOnly := func(f func(r *Result, i int32) float64) func(r *Result, i int32) float64 {
+		return func(r *Result, i int32) float64 {
+			if r.e.flags[i] > 0 {
+				return listedLow(r, i) - 6
+			}
+			return f(r, i)
+		}
+	}
+	return []variant{
+		{"as listed", func(r *Result, i int32) float64 { return flagsFirstLow(r, i, listedLow(r, i)) }},
+		{"flags also through ≥ 2 entry points", flaggedOrHops(2)},
+		{"flags also through ≥ 3 entry points", flaggedOrHops(3)},
+		{"entry points pooled, each its trust", func(r *Result, i int32) float64 {
+			return flagsFirstLow(r, i, branchLow(r, hop(r), i, true))
+		}},
+		{"entry points pooled, each the same", func(r *Result, i int32) float64 {
+			return flagsFirstLow(r, i, branchLow(r, hop(r), i, false))
+		}},
+		{"warned: − 2·√(flag trust / needed)", func(r *Result, i int32) float64 {
+			e := r.e
+			if e.flags[i] > 0 {
+				return listedLow(r, i) - 20
+			}
+			x := listedLow(r, i)
+			if need := min(FlagMinTrust, e.trust[i]); need > 0 {
+				x -= 2 * math.Sqrt(e.flagTrust[i]/need)
+			}
+			return x
+		}},
+		{"no sole voice, unflagged", unflaggedOnly(func(r *Result, i int32) float64 { return noSoleVoiceLow(r, i, false) })},
+		{"no sole voice, everyone", func(r *Result, i int32) float64 { return flagsFirstLow(r, i, noSoleVoiceLow(r, i, false)) }},
+		{"top ≤ second, everyone", func(r *Result, i int32) float64 { return flagsFirstLow(r, i, noSoleVoiceLow(r, i, true)) }},
+		{"praise of flagged ≥ top flagger's trust", func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			if e.flags[i] == 0 {
+				return listedLow(r, i)
+			}
+			need := e.trust[i]
+			for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+				if rt := &m.ratings[k]; rt.flag && !m.blocked[rt.rater] {
+					need = max(need, e.trust[rt.rater])
+				}
+			}
+			return lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if rt := &m.ratings[k]; !rt.low && e.trust[rt.rater] < need {
+					return 0
+				}
+				return e.weight[k]
+			}) - 6
+		}},
+		{"praise ≤ the heaviest warning", func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			heaviest := 0.0
+			for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+				if m.ratings[k].low {
+					heaviest = max(heaviest, e.weight[k])
+				}
+			}
+			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if heaviest > 0 && !m.ratings[k].low {
+					return min(e.weight[k], heaviest)
+				}
+				return e.weight[k]
+			}))
+		}},
+		{"one flagger outweighed: a warning", func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			if e.flags[i] == 1 {
+				flag, tot := 0.0, 0.0
+				for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+					tot += e.weight[k]
+					if m.ratings[k].flag {
+						flag += e.weight[k]
+					}
+				}
+				if flag < tot-flag {
+					return listedLow(r, i)
+				}
+			}
+			return flagsFirstLow(r, i, listedLow(r, i))
+		}},
+		{"unflagged: praise before warnings × 0", unflaggedOnly(func(r *Result, i int32) float64 { return praiseBeforeWarningLow(r, i, 0) })},
+		{"unflagged: praise before warnings × ¼", unflaggedOnly(func(r *Result, i int32) float64 { return praiseBeforeWarningLow(r, i, 0.25) })},
+		{"praise of the warned needs trust too", unflaggedOnly(func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			if e.flagTrust[i] == 0 {
+				return listedLow(r, i)
+			}
+			return lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if rt := &m.ratings[k]; !rt.low && e.trust[rt.rater] < e.trust[i] {
+					return 0
+				}
+				return e.weight[k]
+			})
+		})},
+		{"unflagged: n ≤ effective raters", unflaggedOnly(func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			tot, sq, q := 0.0, 0.0, 0.0
+			for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+				w := e.weight[k]
+				tot += w
+				sq += w * w
+				q += w * m.ratings[k].safety
+			}
+			if tot <= 0 {
+				return 0
+			}
+			n := min(tot/EvidenceUnit, tot*tot/sq)
+			return 1 + 4*lowerBound(n*q/tot, n)
+		})},
+		{"unflagged: every weight ≤ 0.001", unflaggedOnly(func(r *Result, i int32) float64 {
+			return lowFrom(r, i, 0.001, func(k int32) float64 { return min(r.e.weight[k], 0.001) })
+		})},
+	}
+}
+
+// variantRows turns this round's variants into rows of TestCheatAUCStages.
+func variantRows(r *Result) []struct {
+	name string
+	f    func(*Score) float64
+} {
+	var rows []struct {
+		name string
+		f    func(*Score) float64
+	}
+	for _, v := range roundVariants()[1:] {
+		rows = append(rows, struct {
+			name string
+			f    func(*Score) float64
+		}{v.name, func(s *Score) float64 { return v.rank(r, r.m.index[s.ID]) }})
+	}
+	return rows
+}
+
+// rankAll ranks everyone in r by v.
+func rankAll(r *Result, v variant) map[string]float64 {
+	out := make(map[string]float64, r.m.n)
+	for i := range int32(r.m.n) {
+		out[r.m.ids[i]] = v.rank(r, i)
+	}
+	return out
+}
+
+// TestRingLiftVariants runs the rings of TestEvaluation under each of this
+// round's variants (TRUSTDESK_STAGES=small, medium or big): the cheat AUC
+// on the world without rings, the fake AUC on the world with one ring of
+// each shape, and the worst lift of two targets: the known cheat of
+// TestEvaluation, and the cheat the model has not flagged with the lowest
+// plain mean among those with three ratings or more (an unflagged
+// target, which section 8 says rings can lift).
+func TestRingLiftVariants(t *testing.T) {
+	cfg := stagesWorld(t)
+	base := generateEval(cfg)
+	main := base.clone()
+	for k, shape := range cfg.ringShapeNames {
+		main.addRing(shape, cfg.mainRingSize, cfg.mainRingEdges, base.cheats[k%len(base.cheats)])
+	}
+	honest, _, fakes := main.groups(main.in)
+	baseHonest, baseCheats, _ := base.groups(base.in)
+	resBase, resMain := Compute(base.in), Compute(main.in)
+	known := knownCheat(base)
+	unflagged, lowest := "", math.Inf(1)
+	n := map[string]int{}
+	for _, r := range latestRatings(base.in) {
+		n[r.Subject]++
+	}
+	mean := meanRating(base.in)
+	for _, c := range base.cheats {
+		if x, ok := mean[c]; ok && n[c] >= 3 && resBase.Person(c).Flags == 0 && x < lowest {
+			unflagged, lowest = c, x
+		}
+	}
+	vs := roundVariants()
+	before := make([]map[string]float64, len(vs))
+	for k, v := range vs {
+		before[k] = rankAll(resBase, v)
+	}
+	type worst struct {
+		lift float64
+		ring string
+	}
+	lifts := make([][2]worst, len(vs))
+	for k := range lifts {
+		lifts[k] = [2]worst{{math.Inf(-1), ""}, {math.Inf(-1), ""}}
+	}
+	for j, target := range []string{known, unflagged} {
+		if target == "" {
+			continue
+		}
+		for _, shape := range cfg.ringShapeNames {
+			for _, size := range cfg.ringSizes {
+				for _, edges := range cfg.ringEdges {
+					w := base.clone()
+					w.addRing(shape, size, edges, target)
+					res := Compute(w.in)
+					for k, v := range vs {
+						lift := percentile(rankAll(res, v), baseHonest, target) - percentile(before[k], baseHonest, target)
+						if lift > lifts[k][j].lift {
+							lifts[k][j] = worst{lift, fmt.Sprintf("%s %d/%d", shape, size, edges)}
+						}
+					}
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d people, %d cells, %d ratings; unflagged target's plain mean %.2f\n", cfg.people, cfg.cells, cfg.ratings, lowest)
+	fmt.Fprintf(&b, "%-40s %9s %9s %22s %22s\n", "ranking", "cheat AUC", "fake AUC", "lift, known cheat", "lift, unflagged cheat")
+	for k, v := range vs {
+		fmt.Fprintf(&b, "%-40s %9.3f %9.3f %+7.1f %-14s %+7.1f %-14s\n", v.name, auc(before[k], baseHonest, baseCheats),
+			auc(rankAll(resMain, v), honest, fakes), lifts[k][0].lift, lifts[k][0].ring, lifts[k][1].lift, lifts[k][1].ring)
+	}
+	t.Log("\n" + b.String())
+}
+
+// TestCheatAUCSeeds measures the cheat AUC of the model, of every
+// baseline and of this round's variants on worlds of one size drawn with
+// seeds 1 to 6 (TRUSTDESK_SEEDS=small, medium or big): how much of a
+// difference in TestEvaluation's one world is the draw of the world.
+func TestCheatAUCSeeds(t *testing.T) {
+	var size func(uint64) evalConfig
+	switch os.Getenv("TRUSTDESK_SEEDS") {
+	case "small":
+		size = smallEval
+	case "medium":
+		size = mediumEval
+	case "big":
+		size = bigEval
+	default:
+		t.Skip("set TRUSTDESK_SEEDS=small, medium or big")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-5s %7s", "seed", "cheats")
+	ms := append([]method{methods[0]}, methods[2:]...)
+	for _, m := range ms {
+		fmt.Fprintf(&b, " %12.12s", m.name)
+	}
+	b.WriteString("  model − best baseline\n")
+	sums := make([]float64, len(ms))
+	margin := 0.0
+	const seeds = 6
+	vs := roundVariants()
+	byVariant := make([][]float64, len(vs))
+	for seed := uint64(1); seed <= seeds; seed++ {
+		w := generateEval(size(seed))
+		honest, cheats, _ := w.groups(w.in)
+		res := Compute(w.in)
+		for k, v := range vs {
+			byVariant[k] = append(byVariant[k], auc(rankAll(res, v), honest, cheats))
+		}
+		fmt.Fprintf(&b, "%-5d %7d", seed, len(cheats))
+		best := math.Inf(-1)
+		for k, m := range ms {
+			a := auc(m.score(w.in), honest, cheats)
+			sums[k] += a
+			if k > 0 {
+				best = max(best, a)
+			}
+			fmt.Fprintf(&b, " %12.3f", a)
+		}
+		d := auc(ms[0].score(w.in), honest, cheats) - best
+		margin += d
+		fmt.Fprintf(&b, "  %+.3f\n", d)
+	}
+	fmt.Fprintf(&b, "%-5s %7s", "mean", "")
+	for k := range ms {
+		fmt.Fprintf(&b, " %12.3f", sums[k]/seeds)
+	}
+	fmt.Fprintf(&b, "  %+.3f\n", margin/seeds)
+	fmt.Fprintf(&b, "\n%-40s %s\n", "this round's variants", "cheat AUC, seeds 1–6; mean change from the model as listed")
+	for k, v := range vs {
+		fmt.Fprintf(&b, "%-40s", v.name)
+		change := 0.0
+		for j, a := range byVariant[k] {
+			fmt.Fprintf(&b, " %.3f", a)
+			change += a - byVariant[0][j]
+		}
+		fmt.Fprintf(&b, "  %+.3f\n", change/seeds)
+	}
+	t.Log("\n" + b.String())
+}
