@@ -338,7 +338,9 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // of the accused, once excluded, attacks. "fakes" is quiet with an attacker
 // who also admits two fake accounts that accept at once and vote for the
 // attacker's policy. In "answer" the accused also vote against anyone; in
-// "open" everyone votes against anyone. Those two still break the rules in
+// "open" everyone votes against anyone. In half the histories the attack
+// is relayed: an honest device receives it and signs a statement built on
+// it. Those two still break the rules in
 // about 1 history in 2,000 and 1 in 100 (SCHEMA §4.7, "Known gap"): run
 // them with -crdt.mode answer|open -crdt.hostile 2000. The people's keys
 // and each cell's id come from -crdt.people (default 1), so a plain run
@@ -354,7 +356,8 @@ var (
 // random orders; then an excluded person, with a modified client,
 // signs whatever could help them (a policy with a huge quorum, a leave,
 // votes against everyone who voted them out), backdated to a random
-// earlier point, ids ground small, and sends it to one replica. Checked:
+// earlier point, ids ground small, and sends it to one replica (which,
+// half the time, passes it to an honest one that builds on it). Checked:
 // all replicas agree with each other and with a derivation from the
 // statements alone; everyone who is a member accepted; the excluded stay
 // excluded, the members stay members and the policy stays.
@@ -465,6 +468,19 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 		}
 		forge(t, target, x, &Statement{Kind: KindLeave}, []StatementID{last}, true)
 		attacked++
+		if rng.IntN(2) == 0 {
+			// Relayed: an honest device receives the attack and signs a
+			// statement of its own built on it.
+			xi := slices.Index(reps, target)
+			h := (xi + 1 + rng.IntN(len(reps)-1)) % len(reps)
+			if err := reps[h].Merge(target); err != nil {
+				return 0, err
+			}
+			_, err := reps[h].Rate(ids[h], ids[rng.IntN(6)].Card, rating(3, 3), now.Add(time.Minute))
+			if err != nil && !errors.Is(err, ErrNotAllowed) {
+				return 0, err
+			}
+		}
 		break // one attacker per history: SCHEMA §4.7 on colluding excluded members
 	}
 	var states []*State
