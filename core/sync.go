@@ -457,6 +457,29 @@ func (s *ImportSummary) String() string {
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
 }
 
+// A MissingPastError refuses a sync file whose changes of a cell build on
+// changes this device does not have: the sender believed this device held
+// more than it does (the card came back on a new device, or an earlier
+// file was missed). Nothing was changed. A sync file from this device to
+// the sender tells them what it holds, and their next file brings the
+// rest.
+type MissingPastError struct {
+	// From is the sender's name; Cell is the cell's name, empty when
+	// this device does not hold the cell at all.
+	From, Cell string
+}
+
+func (e *MissingPastError) Error() string {
+	cell := "a cell this device does not hold"
+	if e.Cell != "" {
+		cell = e.Cell
+	}
+	return fmt.Sprintf("import sync file from %s: %s: %v", e.From, cell, crdt.ErrMissingPast)
+}
+
+// Unwrap returns [crdt.ErrMissingPast].
+func (e *MissingPastError) Unwrap() error { return crdt.ErrMissingPast }
+
 // pendingImport is a checked sync file, ready to be applied.
 type pendingImport struct {
 	file     *export.File
@@ -728,6 +751,13 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			before = old.State()
 		}
 		next, err := checkCell(ctx, checker, fc, old, me)
+		if errors.Is(err, crdt.ErrMissingPast) {
+			e := &MissingPastError{From: p.summary.From.Name}
+			if have {
+				e.Cell = before.Name
+			}
+			return nil, e
+		}
 		if err != nil {
 			return nil, err
 		}
