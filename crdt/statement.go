@@ -307,7 +307,9 @@ type Statement struct {
 	Guardians []Commitment
 	Need      int
 	// Confirmations are guardians' confirmations of a replacement, sorted
-	// by key, and Accept the new card's acceptance of it (KindReplace).
+	// by key, and Accept the new card's acceptance of it (KindReplace);
+	// in a guardians statement, the confirmations of the guardians in
+	// force that it changes them (a change, SCHEMA §4.5).
 	Confirmations []Confirmation
 	Accept        []byte
 
@@ -429,6 +431,9 @@ func (s *Statement) encodeContent() ([]byte, error) {
 		for _, g := range s.Guardians {
 			b.Guardians = append(b.Guardians, g[:])
 		}
+		for _, c := range s.Confirmations {
+			b.Confirms = append(b.Confirms, wireConfirm{Key: c.Key[:], Salt: c.Salt[:], Signature: c.Signature})
+		}
 	case KindReplace:
 		b.Card = s.Card.Bytes()
 		for _, c := range s.Confirmations {
@@ -493,8 +498,8 @@ func (s *Statement) check() error {
 	if s.Kind != KindGuardians && (s.Need != 0 || s.Guardians != nil) {
 		return errors.New("guardians outside a guardians statement")
 	}
-	if s.Kind != KindReplace && (s.Confirmations != nil || s.Accept != nil) {
-		return errors.New("confirmations outside a replace statement")
+	if s.Kind != KindReplace && s.Accept != nil || s.Kind != KindReplace && s.Kind != KindGuardians && s.Confirmations != nil {
+		return errors.New("confirmations outside a guardians or replace statement")
 	}
 	switch s.Kind {
 	case KindFound:
@@ -534,12 +539,21 @@ func (s *Statement) check() error {
 	case KindPolicy:
 		return s.Policy.validate()
 	case KindGuardians:
-		return checkGuardians(s.Guardians, s.Need)
+		if err := checkGuardians(s.Guardians, s.Need); err != nil {
+			return err
+		}
+		if s.Confirmations != nil {
+			return checkConfirmations(s.Confirmations)
+		}
+		return nil
 	case KindReplace:
 		if s.Card.ID() == s.Author {
 			return errors.New("cannot replace a card by itself")
 		}
-		return checkConfirmations(s.Confirmations, s.Accept)
+		if len(s.Accept) != ed25519.SignatureSize {
+			return errors.New("acceptance is not 64 bytes")
+		}
+		return checkConfirmations(s.Confirmations)
 	}
 	return fmt.Errorf("unknown kind %d", s.Kind)
 }
