@@ -153,6 +153,10 @@ func explainCell(err error) string {
 		return "Meet the person and compare the safety code of their temporary card first; only then help them get their card back."
 	case errors.Is(err, ErrNoSharedCell):
 		return "You share no cell with that person."
+	case errors.Is(err, ErrNoChange):
+		return "That person has not asked you to agree to new guardians; ask them to send you a sync file first."
+	case errors.Is(err, ErrChangeCode):
+		return "That code is not the code of the change your computer received: compare it again with the person, face to face; nothing was written."
 	}
 	return ""
 }

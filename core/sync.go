@@ -399,6 +399,15 @@ func (s *ImportSummary) recoveryPhrases() []string {
 	if r.Progress != nil {
 		out = append(out, r.Progress.phrase())
 	}
+	if r.Asked != "" {
+		out = append(out, fmt.Sprintf("%s asks you to agree to their new guardians: agree only when you meet them in person and the code on both screens is the same", r.Asked))
+	}
+	if r.Agreed != "" {
+		out = append(out, fmt.Sprintf("%s agreed to your new guardians", r.Agreed))
+	}
+	if r.Changed {
+		out = append(out, "enough of your guardians agreed: your new guardians are in place")
+	}
 	return out
 }
 
@@ -545,6 +554,10 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			return nil, err
 		}
 		sum, applied, err := s.applyImport(p, base)
+		if err == nil && applied && sum.Recovery != nil && sum.Recovery.Agreed != "" {
+			// Enough agreements make the change of my guardians.
+			sum.Recovery.Changed, err = s.applyChange()
+		}
 		if err != nil || applied {
 			return sum, err
 		}
