@@ -258,9 +258,9 @@ func (g *GuardianSet) scope(cell CellID) CellID {
 	return cell
 }
 
-// Salt returns the salt that opens owner's commitment to the guardian
+// salt returns the salt that opens owner's commitment to the guardian
 // with signing key key in the set, in cell.
-func (g *GuardianSet) Salt(owner *identity.Identity, cell CellID, key []byte) [16]byte {
+func (g *GuardianSet) salt(owner *identity.Identity, cell CellID, key []byte) [16]byte {
 	return GuardianSalt(owner, g.scope(cell), key)
 }
 
@@ -1113,7 +1113,7 @@ func (c *Cell) Replace(old, next *identity.Identity, confirmations []Confirmatio
 func (c *Cell) salted(owner *identity.Identity, set *GuardianSet, cs []Confirmation) []Confirmation {
 	var out []Confirmation
 	for _, cf := range cs {
-		cf.Salt = set.Salt(owner, c.id, cf.Key[:])
+		cf.Salt = set.salt(owner, c.id, cf.Key[:])
 		if !slices.ContainsFunc(out, func(x Confirmation) bool { return x.Key == cf.Key }) {
 			out = append(out, cf)
 		}
