@@ -735,6 +735,13 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 	if err := s.keepSuccessor(tx, recovering, got); err != nil {
 		return nil, err
 	}
+	// The guardians who helped are guardians of the card in force in
+	// its cells: a change of guardians will need their agreement.
+	if set := helpers(recovering, got.Card.ID()); set != nil {
+		if err := putRecord(tx, bucketGuardians, keyGuardians, set); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
 		return nil, err
 	}
@@ -748,6 +755,31 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 		return nil, err
 	}
 	return got, nil
+}
+
+// helpers returns, for a device that got the card owner back, the
+// guardians who released the pieces of the newest set that brought it
+// back, as my guardians (their pieces arrived long ago), or nil.
+func helpers(r *recoveryRecord, owner identity.ID) *guardianSet {
+	sets := map[string]*guardianSet{}
+	var best *guardianSet
+	for _, p := range r.Pieces {
+		if identity.ID(p.Owner) != owner {
+			continue
+		}
+		set := sets[string(p.Set)]
+		if set == nil {
+			set = &guardianSet{Set: p.Set, Created: p.Created, Need: p.Need}
+			sets[string(p.Set)] = set
+		}
+		if !slices.ContainsFunc(set.Guardians, func(g guardianRecord) bool { return string(g.ID) == string(p.From) }) {
+			set.Guardians = append(set.Guardians, guardianRecord{ID: p.From, X: p.X, Y: p.Y, Reached: true})
+		}
+		if len(set.Guardians) >= set.Need && (best == nil || set.Created > best.Created) {
+			best = set
+		}
+	}
+	return best
 }
 
 // noteHeld records what the sender's file says they hold of my pieces.

@@ -15,7 +15,8 @@ import (
 // waits until two of Bo, Cy and Di, meeting her and typing the code her
 // screen shows, agree. Then the new pieces go out, Bo's is retired, the
 // cell holds the change, and Bo can no longer release a piece; Cy and Di
-// bring the card back and confirm its replacement.
+// bring the card back (and are the guardians the new laptop knows, whose
+// agreement a change made there waits for) and confirm its replacement.
 func TestChangingGuardiansWalk(t *testing.T) {
 	ana := newService(t, "Ana")
 	bo, cy, di, eve := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di"), newService(t, "Eve")
@@ -148,8 +149,22 @@ func TestChangingGuardiansWalk(t *testing.T) {
 		t.Fatal("Cy and Di did not bring the card back")
 	}
 	mustImport(t, tmp, mustExport(t, cy, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	// The new laptop knows Cy and Di as guardians: choosing others there
+	// waits for their agreement too.
+	st, err = tmp.Guardians()
+	if err != nil || len(st.Guardians) != 2 || st.Need != 2 {
+		t.Fatalf("guardians on the new laptop: %+v, %v", st, err)
+	}
+	meet(t, tmp, eve)
+	meet(t, tmp, bo)
+	if st, err := tmp.SetGuardians([]identity.ID{bo.Card().ID(), eve.Card().ID()}, 2); err != nil || st.Pending == nil || st.Pending.Needed != 2 {
+		t.Fatalf("choosing on the new laptop: %+v, %v", st, err)
+	}
 	if res, err := tmp.ReplaceCard(); err != nil || !slices.Equal(res.Replaced, []string{"Night"}) {
 		t.Fatalf("ReplaceCard with the new guardians: %+v, %v", res, err)
+	}
+	if st, err := tmp.Guardians(); err != nil || len(st.Guardians) != 0 || st.Pending != nil {
+		t.Fatalf("the new card has the old card's guardians: %+v, %v", st, err)
 	}
 }
 

@@ -366,6 +366,11 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 		if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
 			return err
 		}
+		// The guardians of the old card are no guardians of the new one:
+		// the person chooses them again.
+		if err := tx.Delete(bucketGuardians, nil, keyGuardians); err != nil {
+			return err
+		}
 		return tx.Delete(bucketSuccessor, nil, keySuccessor)
 	})
 	if err != nil {
