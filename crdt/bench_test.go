@@ -219,6 +219,33 @@ func BenchmarkApplyUntrusted10k(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyUntrusted1000New checks 1,000 new statements for a
+// 10,000-statement cell in the worker and applies them: the worker also
+// checks that every change of the chunk was applied (ErrMissingPast).
+func BenchmarkApplyUntrusted1000New(b *testing.B) {
+	src := must(Load(big10k(b)))
+	heads := src.Heads()
+	a, m := person(b, 0), person(b, 1)
+	subjects := make([]*identity.Card, 1000)
+	rs := make([]Rating, 1000)
+	for i := range subjects {
+		subjects[i], rs[i] = m.Card, rating(1+i%5, 3)
+	}
+	must(src.RateMany(a, subjects, rs, t0))
+	chunk := must(src.ChangesSince(heads))
+	base := big10k(b)
+	ch := testChecker()
+	for b.Loop() {
+		b.StopTimer()
+		c := must(Load(base))
+		c.State()
+		b.StartTimer()
+		if _, err := ch.ApplyUntrusted(context.Background(), c, chunk); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkAutomergeLoad10k measures automerge-go's own Load of the
 // 10,000-statement document, the floor under BenchmarkLoad10k.
 func BenchmarkAutomergeLoad10k(b *testing.B) {
@@ -244,4 +271,22 @@ func BenchmarkLoadSnapshot10k(b *testing.B) {
 		}
 	}
 	reportCPU(b, start)
+}
+
+// BenchmarkChunkHashes reads the hashes of a chunk of 1,000 changes, the
+// worker's check that all of them were applied (ErrMissingPast).
+func BenchmarkChunkHashes(b *testing.B) {
+	src := must(Load(big10k(b)))
+	heads := src.Heads()
+	a, m := person(b, 0), person(b, 1)
+	for i := range 1000 {
+		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
+	}
+	chunk := must(src.ChangesSince(heads))
+	b.SetBytes(int64(len(chunk)))
+	for b.Loop() {
+		if hs, ok := chunkHashes(chunk); !ok || len(hs) != 1000 {
+			b.Fatal(len(hs), ok)
+		}
+	}
 }
