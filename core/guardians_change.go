@@ -62,6 +62,16 @@ func (p *pendingChange) keys() []ed25519.PublicKey {
 	return ks
 }
 
+// nonce is the change's id, which the agreements sign.
+func (p *pendingChange) nonce() [16]byte { return nonceOf(p.Set) }
+
+// nonceOf returns the 16 bytes of a change's id as stored.
+func nonceOf(b []byte) [16]byte {
+	var n [16]byte
+	copy(n[:], b)
+	return n
+}
+
 func (p *pendingChange) ids() []identity.ID {
 	ids := make([]identity.ID, len(p.IDs))
 	for i, id := range p.IDs {
@@ -101,8 +111,8 @@ func (a *askedRecord) commitments() []crdt.Commitment {
 // changeCode is the code both devices show for a change of owner's
 // guardians, compared in person: twelve digits made from what the
 // guardian agrees to.
-func changeCode(owner identity.ID, need int, gs []crdt.Commitment) string {
-	sum := sha256.Sum256(crdt.ChangeMessage(owner, need, gs))
+func changeCode(owner identity.ID, need int, gs []crdt.Commitment, nonce [16]byte) string {
+	sum := sha256.Sum256(crdt.ChangeMessage(owner, need, gs, nonce))
 	var b strings.Builder
 	for i := range 3 {
 		if i > 0 {
@@ -134,7 +144,7 @@ func (s *Service) pendingStatus(set *guardianSet, names map[identity.ID]string) 
 		return nil
 	}
 	gs := crdt.ChangeCommitments(s.me(), p.keys())
-	out := &PendingGuardians{Need: p.Need, Guardians: []Person{}, Agreed: []Person{}, Needed: set.Need, Code: changeCode(s.me().Card.ID(), p.Need, gs)}
+	out := &PendingGuardians{Need: p.Need, Guardians: []Person{}, Agreed: []Person{}, Needed: set.Need, Code: changeCode(s.me().Card.ID(), p.Need, gs, p.nonce())}
 	for _, id := range p.ids() {
 		out.Guardians = append(out.Guardians, person(names, id))
 	}
@@ -243,7 +253,7 @@ func (s *Service) takeAgreement(tx *store.Tx, sender *identity.Card, p *export.P
 		slices.ContainsFunc(pc.Agreed, func(a confirmRecord) bool { return identity.ID(a.From) == id }) {
 		return nil
 	}
-	if !ed25519.Verify(sender.SigningKey, crdt.ChangeMessage(me.Card.ID(), pc.Need, crdt.ChangeCommitments(me, pc.keys())), p.Confirm) {
+	if !ed25519.Verify(sender.SigningKey, crdt.ChangeMessage(me.Card.ID(), pc.Need, crdt.ChangeCommitments(me, pc.keys()), pc.nonce()), p.Confirm) {
 		return nil
 	}
 	pc.Agreed = append(pc.Agreed, confirmRecord{From: id[:], Key: sender.SigningKey, Signature: p.Confirm})
@@ -286,7 +296,7 @@ type ChangeRequest struct {
 func (s *Service) AskedChanges() ([]ChangeRequest, error) {
 	var out []ChangeRequest
 	err := eachRecord(s, bucketAsked, "asked change", func(id identity.ID, a *askedRecord, names map[identity.ID]string) {
-		out = append(out, ChangeRequest{Owner: person(names, id), Need: a.Need, Of: len(a.Commitments) / 16, Code: changeCode(id, a.Need, a.commitments())})
+		out = append(out, ChangeRequest{Owner: person(names, id), Need: a.Need, Of: len(a.Commitments) / 16, Code: changeCode(id, a.Need, a.commitments(), nonceOf(a.Set))})
 	})
 	return out, err
 }
@@ -316,11 +326,11 @@ func (s *Service) AgreeToChange(owner identity.ID, code string) (*ExportResult, 
 		return nil, ErrBlocked
 	}
 	gs := a.commitments()
-	if digits(code) != digits(changeCode(owner, a.Need, gs)) {
+	if digits(code) != digits(changeCode(owner, a.Need, gs, nonceOf(a.Set))) {
 		return nil, ErrChangeCode
 	}
 	p := &export.Piece{Kind: export.KindAgree, Owner: owner, Set: export.SetID(a.Set), Created: time.Unix(a.Created, 0).UTC(),
-		Confirm: crdt.ConfirmChange(s.me(), owner, a.Need, gs).Signature}
+		Confirm: crdt.ConfirmChange(s.me(), owner, a.Need, gs, nonceOf(a.Set)).Signature}
 	sealed, err := export.SealPiece(c.Card, p)
 	if err != nil {
 		return nil, err

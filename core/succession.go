@@ -67,10 +67,10 @@ var ErrNothingReplaced = errors.New("none of your cells knows enough of the guar
 
 // nameGuardiansInCells names my guardians (their signing keys, need) in
 // every cell where I am a member and have named none yet and, with the
-// agreements of the guardians before them (agreed, from the last change),
-// changes the guardians in force to them in the cells where other
-// guardians are in force. The caller holds s.mu.
-func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int, agreed []crdt.Confirmation) error {
+// agreements of the guardians before them (in applied, the last change,
+// if any), changes the guardians in force to them in the cells where
+// other guardians are in force. The caller holds s.mu.
+func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int, applied *pendingChange) error {
 	cells, err := s.loadCells()
 	if err != nil {
 		return err
@@ -83,7 +83,7 @@ func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int, agree
 			continue
 		}
 		set, inForce := st.Guardians(me.Card.ID())
-		change := inForce && agreed != nil && !isGuardianSet(me, c.ID(), set, keys, need)
+		change := inForce && applied != nil && !isGuardianSet(me, c.ID(), set, keys, need)
 		if st.NamedGuardians(me.Card.ID()) && !change {
 			continue
 		}
@@ -92,7 +92,7 @@ func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int, agree
 			return err
 		}
 		if change {
-			_, err = work.ChangeGuardians(me, keys, need, agreed, s.opt.now())
+			_, err = work.ChangeGuardians(me, keys, need, applied.nonce(), applied.confirmations(), s.opt.now())
 			if errors.Is(err, crdt.ErrNotAllowed) {
 				continue // agreed by other guardians than those in force here
 			}
@@ -129,9 +129,9 @@ func isGuardianSet(me *identity.Identity, cell crdt.CellID, set *crdt.GuardianSe
 }
 
 // guardianKeys returns the signing keys of my guardians, how many are
-// needed and the agreements of the guardians before them (when they came
-// by a change), or nil keys when I have none.
-func (s *Service) guardianKeys() (keys []ed25519.PublicKey, need int, agreed []crdt.Confirmation, err error) {
+// needed and the change that made them (with the agreements of the
+// guardians before them), or nil keys when I have none.
+func (s *Service) guardianKeys() (keys []ed25519.PublicKey, need int, applied *pendingChange, err error) {
 	err = s.db.View(func(tx *store.Tx) error {
 		set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
 		if err != nil || set == nil {
@@ -140,13 +140,10 @@ func (s *Service) guardianKeys() (keys []ed25519.PublicKey, need int, agreed []c
 		if keys, err = signingKeys(tx, set.Guardians); err != nil {
 			return err
 		}
-		need = set.Need
-		if set.Applied != nil {
-			agreed = set.Applied.confirmations()
-		}
+		need, applied = set.Need, set.Applied
 		return nil
 	})
-	return keys, need, agreed, err
+	return keys, need, applied, err
 }
 
 // signingKeys returns the signing keys of the guardians gs.
@@ -168,13 +165,13 @@ func signingKeys(tx *store.Tx, gs []guardianRecord) ([]ed25519.PublicKey, error)
 // the guardians before my last change are still in force, it makes the
 // change there with their agreements (guardians_change.go).
 func (s *Service) NameGuardiansInCells() error {
-	keys, need, agreed, err := s.guardianKeys()
+	keys, need, applied, err := s.guardianKeys()
 	if err != nil || keys == nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.nameGuardiansInCells(keys, need, agreed)
+	return s.nameGuardiansInCells(keys, need, applied)
 }
 
 // keepConfirmation records, on a device getting a card back, a guardian's

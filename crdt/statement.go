@@ -434,6 +434,9 @@ func (s *Statement) encodeContent() ([]byte, error) {
 		for _, c := range s.Confirmations {
 			b.Confirms = append(b.Confirms, wireConfirm{Key: c.Key[:], Salt: c.Salt[:], Signature: c.Signature})
 		}
+		if s.Nonce != [16]byte{} {
+			b.Nonce = s.Nonce[:]
+		}
 	case KindReplace:
 		b.Card = s.Card.Bytes()
 		for _, c := range s.Confirmations {
@@ -483,8 +486,11 @@ func (s *Statement) check() error {
 		return errors.New("card present where it does not belong, or missing")
 	}
 	var zero Statement
-	if s.Kind != KindFound && (s.Name != "" || s.Nonce != zero.Nonce) {
-		return errors.New("name or nonce outside a founding statement")
+	if s.Kind != KindFound && s.Name != "" {
+		return errors.New("name outside a founding statement")
+	}
+	if s.Kind != KindFound && !(s.Kind == KindGuardians && s.Confirmations != nil) && s.Nonce != zero.Nonce {
+		return errors.New("nonce outside a founding statement or a change of guardians")
 	}
 	if s.Kind != KindFound && s.Kind != KindPolicy && s.Policy != zero.Policy {
 		return errors.New("policy outside a founding or policy statement")
@@ -543,6 +549,9 @@ func (s *Statement) check() error {
 			return err
 		}
 		if s.Confirmations != nil {
+			if s.Nonce == ([16]byte{}) {
+				return errors.New("a change of guardians without its nonce")
+			}
 			return checkConfirmations(s.Confirmations)
 		}
 		return nil

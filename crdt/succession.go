@@ -117,10 +117,13 @@ func Confirm(guardian *identity.Identity, old identity.ID, newCard *identity.Car
 
 // ChangeMessage is what a guardian in force signs to confirm that the
 // guardians of owner become those with the commitments gs (made with
-// [ChangeCommitments], the same in every cell), need of them needed. It
-// names no cell: one meeting serves every cell of the person.
-func ChangeMessage(owner identity.ID, need int, gs []Commitment) []byte {
+// [ChangeCommitments], the same in every cell), need of them needed, by
+// the change with the random nonce given (so that it cannot be played
+// again later). It names no cell: one meeting serves every cell of the
+// person.
+func ChangeMessage(owner identity.ID, need int, gs []Commitment, nonce [16]byte) []byte {
 	m := append([]byte(changeDomain), owner[:]...)
+	m = append(m, nonce[:]...)
 	m = binary.BigEndian.AppendUint64(m, uint64(need))
 	for _, g := range gs {
 		m = append(m, g[:]...)
@@ -142,10 +145,10 @@ func ChangeCommitments(owner *identity.Identity, keys []ed25519.PublicKey) []Com
 }
 
 // ConfirmChange returns guardian's confirmation that owner's guardians
-// become those of gs, need of them needed (its Salt is filled in for
-// each cell by [Cell.ChangeGuardians]).
-func ConfirmChange(guardian *identity.Identity, owner identity.ID, need int, gs []Commitment) Confirmation {
-	c := Confirmation{Signature: guardian.Sign(ChangeMessage(owner, need, gs))}
+// become those of gs, need of them needed, by the change nonce (its Salt
+// is filled in for each cell by [Cell.ChangeGuardians]).
+func ConfirmChange(guardian *identity.Identity, owner identity.ID, need int, gs []Commitment, nonce [16]byte) Confirmation {
+	c := Confirmation{Signature: guardian.Sign(ChangeMessage(owner, need, gs, nonce))}
 	copy(c.Key[:], guardian.Card.SigningKey)
 	return c
 }
@@ -294,14 +297,19 @@ func (sc *succession) follow(root int, cs []int, skip []bool) (cur int, counted 
 	cur, counted = root, map[int]bool{}
 	group := []int{root} // the statements that put the set in force
 	pasts := map[int][]bool{}
+	used := map[[16]byte]bool{} // the nonces of the changes that counted
 	for {
 		set := sc.setOf(cur)
 		var ok []int
 		for _, i := range cs {
-			if counted[i] || i < cur || skip != nil && skip[i] {
-				continue
+			s := sc.order[i].e.stmt
+			if counted[i] || i < cur || skip != nil && skip[i] || used[s.Nonce] {
+				continue // an earlier change played again does not count
 			}
-			if sc.confirmedChange(sc.order[i].e.stmt, set) < set.Need {
+			if s.Need == set.Need && slices.Equal(s.Guardians, set.Guardians) {
+				continue // the guardians in force: nothing to change
+			}
+			if sc.confirmedChange(s, set) < set.Need {
 				continue
 			}
 			if pasts[i] == nil {
@@ -322,11 +330,12 @@ func (sc *succession) follow(root int, cs []int, skip []bool) (cur int, counted 
 		}
 		a := sc.order[first[0]].e.stmt
 		for _, i := range first[1:] {
-			if b := sc.order[i].e.stmt; b.Need != a.Need || !slices.Equal(b.Guardians, a.Guardians) {
+			if b := sc.order[i].e.stmt; b.Nonce != a.Nonce || b.Need != a.Need || !slices.Equal(b.Guardians, a.Guardians) {
 				return cur, counted // two different changes at once: none counts
 			}
 		}
 		cur, group = first[0], first
+		used[a.Nonce] = true
 		for _, i := range first {
 			counted[i] = true
 		}
@@ -336,7 +345,7 @@ func (sc *succession) follow(root int, cs []int, skip []bool) (cur int, counted 
 // confirmedChange counts the distinct guardians of set whose
 // confirmation of the change s checks out.
 func (sc *succession) confirmedChange(s *Statement, set *GuardianSet) int {
-	return sc.count(s.Author, s.Confirmations, set, ChangeMessage(s.Author, s.Need, s.Guardians))
+	return sc.count(s.Author, s.Confirmations, set, ChangeMessage(s.Author, s.Need, s.Guardians, s.Nonce))
 }
 
 // successionInfo is what the state keeps about guardians.
@@ -1127,13 +1136,17 @@ func (c *Cell) salted(owner *identity.Identity, set *GuardianSet, cs []Confirmat
 
 // ChangeGuardians adds me's change of guardians: the guardians with the
 // given signing keys, need of them to confirm a replacement of me's card,
-// confirmed by the guardians in force (see [ConfirmChange], made for
-// [ChangeCommitments] of the same keys and need); their salts in this
+// by the change with the random nonce given, confirmed by the guardians in
+// force (see [ConfirmChange], made for [ChangeCommitments] of the same
+// keys, need and nonce); their salts in this
 // cell are filled in here. It fails with [ErrNotAllowed] unless
 // guardians of me's are in force in the cell and enough of them
 // confirmed the change.
-func (c *Cell) ChangeGuardians(me *identity.Identity, keys []ed25519.PublicKey, need int, confirmations []Confirmation, now time.Time) (*Statement, error) {
-	s := &Statement{Kind: KindGuardians, Author: me.Card.ID(), Need: need, Guardians: ChangeCommitments(me, keys)}
+func (c *Cell) ChangeGuardians(me *identity.Identity, keys []ed25519.PublicKey, need int, nonce [16]byte, confirmations []Confirmation, now time.Time) (*Statement, error) {
+	s := &Statement{Kind: KindGuardians, Author: me.Card.ID(), Need: need, Guardians: ChangeCommitments(me, keys), Nonce: nonce}
+	if nonce == ([16]byte{}) {
+		return nil, fmt.Errorf("guardians: %w: a change needs a random nonce", ErrInvalid)
+	}
 	if err := checkGuardians(s.Guardians, need); err != nil {
 		return nil, fmt.Errorf("guardians: %w: %v", ErrInvalid, err)
 	}
