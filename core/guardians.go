@@ -251,7 +251,11 @@ func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*G
 		return nil, err
 	}
 	set := &guardianSet{Set: make([]byte, 16), Created: s.opt.now().Unix(), Need: need, Applied: applied}
-	rand.Read(set.Set)
+	if applied != nil {
+		copy(set.Set, applied.Set) // the pieces of a change carry its id
+	} else {
+		rand.Read(set.Set)
+	}
 	err = s.db.Update(func(tx *store.Tx) error {
 		for i, id := range ids {
 			c, err := getContact(tx, id)
@@ -692,6 +696,10 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 		if old != nil && (old.Created > p.Created.Unix() || old.Forgotten && string(old.Set) == string(p.Set[:])) {
 			return nil // an older split than the one held, or one retired
 		}
+		// The pieces a change made answer it.
+		if err := forgetAsked(tx, sender, p.Set[:]); err != nil {
+			return err
+		}
 		h := heldRecord{Owner: file.Sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y, Received: s.opt.now().Unix()}
 		if old == nil || old.Forgotten || string(old.Set) != string(h.Set) {
 			news.HeldFor = senderName
@@ -705,6 +713,9 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 			return err
 		}
 		if old != nil && !old.Forgotten && string(old.Set) == string(p.Set[:]) {
+			if err := forgetAsked(tx, sender, nil); err != nil {
+				return err
+			}
 			gone := heldRecord{Owner: old.Owner, Set: old.Set, Created: old.Created, Received: old.Received, Forgotten: true}
 			if err := putRecord(tx, bucketHeld, sender[:], gone); err != nil {
 				return err

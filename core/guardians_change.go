@@ -236,6 +236,17 @@ func takeChangeAsk(tx *store.Tx, sender *identity.Card, p *export.Piece, senderN
 	return putRecord(tx, bucketAsked, id[:], &askedRecord{Owner: sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Commitments: p.Y})
 }
 
+// forgetAsked forgets the change of guardians owner asked of this device
+// once it was made: the pieces it made carry its id (set), and the
+// retirement of my piece (set nil) comes with a change too.
+func forgetAsked(tx *store.Tx, owner identity.ID, set []byte) error {
+	a, err := getRecord[askedRecord](tx, bucketAsked, owner[:])
+	if err != nil || a == nil || set != nil && string(a.Set) != string(set) {
+		return err
+	}
+	return tx.Delete(bucketAsked, nil, owner[:])
+}
+
 // takeAgreement keeps a guardian's agreement to the change of my
 // guardians that waits, if it checks out.
 func (s *Service) takeAgreement(tx *store.Tx, sender *identity.Card, p *export.Piece, senderName string, news *RecoveryNews) error {

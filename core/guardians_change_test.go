@@ -108,6 +108,11 @@ func TestChangingGuardiansWalk(t *testing.T) {
 	if held, _ := bo.HeldPieces(); len(held) != 0 {
 		t.Fatalf("Bo still holds %+v", held)
 	}
+	for _, g := range []*Service{bo, cy} {
+		if asked, err := g.AskedChanges(); err != nil || len(asked) != 0 {
+			t.Fatalf("%s is still asked: %+v, %v", g.Card().Pseudonym, asked, err)
+		}
+	}
 	for _, s := range []*Service{ana, bo, cy} {
 		v, _ := s.FindCell("night")
 		set, ok := v.state.Guardians(ana.Card().ID())
