@@ -434,7 +434,7 @@ func (s *Service) NewCell(name string) (*CellView, error) {
 	if err != nil {
 		return nil, err
 	}
-	if keys, need, err := s.guardianKeys(); err != nil {
+	if keys, need, _, err := s.guardianKeys(); err != nil {
 		return nil, err
 	} else if keys != nil {
 		if _, err := c.NameGuardians(s.me(), keys, need, s.opt.now()); err != nil {
@@ -608,7 +608,7 @@ func (s *Service) VoteExclude(cell crdt.CellID, person identity.ID) (*CellView, 
 // JoinCell accepts my invitation to a cell: from then on I am a member
 // (once enough members have vouched) and my statements go into it.
 func (s *Service) JoinCell(cell crdt.CellID) (*CellView, error) {
-	keys, need, err := s.guardianKeys()
+	keys, need, _, err := s.guardianKeys()
 	if err != nil {
 		return nil, err
 	}

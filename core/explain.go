@@ -25,6 +25,10 @@ func Explain(err error) string {
 	if err == nil {
 		return ""
 	}
+	var past *MissingPastError
+	if errors.As(err, &past) {
+		return past.sentence()
+	}
 	for _, say := range []func(error) string{explainPeople, explainCard, explainSyncFile, explainScan, explainCell, explainData} {
 		if s := say(err); s != "" {
 			return s
@@ -149,6 +153,10 @@ func explainCell(err error) string {
 		return "Meet the person and compare the safety code of their temporary card first; only then help them get their card back."
 	case errors.Is(err, ErrNoSharedCell):
 		return "You share no cell with that person."
+	case errors.Is(err, ErrNoChange):
+		return "That person has not asked you to agree to new guardians; ask them to send you a sync file first."
+	case errors.Is(err, ErrChangeCode):
+		return "That code is not the code of the change your computer received: compare it again with the person, face to face; nothing was written."
 	}
 	return ""
 }
@@ -193,4 +201,13 @@ func detail(err, sentinel error) string {
 		return msg[i+len(key):]
 	}
 	return ""
+}
+
+// sentence says what to do about a sync file that builds on what this
+// device does not have.
+func (e *MissingPastError) sentence() string {
+	if e.Cell == "" {
+		return fmt.Sprintf("This sync file from %s carries only the latest part of a cell this computer does not have yet (your card came back on this computer, or a file was missed), so it was not taken in; nothing was changed. Get the cell from another of its members first, then send %s a sync file from this computer, so that %s's next sync file brings everything you are missing.", e.From, e.From, e.From)
+	}
+	return fmt.Sprintf("This sync file from %s builds on parts of %s that this computer does not have (your card came back on this computer, or a file was missed), so it was not taken in; nothing was changed. Send %s a sync file from this computer first: it tells %s what this computer has, and %s's next sync file brings everything you are missing.", e.From, e.Cell, e.From, e.From, e.From)
 }

@@ -84,6 +84,11 @@ type guardianSet struct {
 	Need      int              `cbor:"3,keyasint"`
 	Guardians []guardianRecord `cbor:"4,keyasint"`
 	Retiring  []retiringRecord `cbor:"5,keyasint,omitempty"`
+	// Pending is a change of guardians waiting for the agreement of
+	// these guardians; Applied is the change that made them, whose
+	// agreements change the guardians in cells reached later.
+	Pending *pendingChange `cbor:"6,keyasint,omitempty"`
+	Applied *pendingChange `cbor:"7,keyasint,omitempty"`
 }
 
 type guardianRecord struct {
@@ -178,12 +183,22 @@ type GuardianStatus struct {
 	Retiring []Person `json:"retiring,omitempty"`
 	// Since is when the current pieces were made.
 	Since time.Time `json:"since,omitzero"`
+	// Pending is a change of guardians waiting for the agreement of
+	// these guardians, or nil.
+	Pending *PendingGuardians `json:"pending,omitempty"`
 }
 
 // SetGuardians makes new recovery pieces of my card, K = need of them
 // needed, one for each guardian (contacts verified in person), and retires
 // the pieces of earlier guardians. need 0 means [DefaultNeed]. The pieces
 // travel in the next sync files to each guardian.
+//
+// When guardians of mine are already in force in one of my cells, the
+// change waits for the agreement of as many of them as are needed
+// (GuardianStatus.Pending): each meets me and agrees on their device
+// ([Service.AgreeToChange]); once enough agreements came in, the new
+// pieces are made and my cells get the change. Choosing again while a
+// change waits replaces it.
 func (s *Service) SetGuardians(ids []identity.ID, need int) (*GuardianStatus, error) {
 	n := len(ids)
 	if n < 2 || n > MaxGuardians {
@@ -202,6 +217,30 @@ func (s *Service) SetGuardians(ids []identity.ID, need int) (*GuardianStatus, er
 		}
 		seen[id] = true
 	}
+	waits, err := s.changeWaits(ids, need)
+	if err != nil || waits {
+		return s.guardiansOr(err)
+	}
+	return s.split(ids, need, nil)
+}
+
+// guardiansOr returns err, or else what Guardians returns.
+func (s *Service) guardiansOr(err error) (*GuardianStatus, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s.Guardians()
+}
+
+// split makes new recovery pieces for the guardians ids, need of them
+// needed, retires the old ones and names or changes the guardians in my
+// cells; applied is the change that made them, if any.
+func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*GuardianStatus, error) {
+	n := len(ids)
+	seen := map[identity.ID]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
 	secret, err := s.me().MarshalBinary()
 	if err != nil {
 		return nil, err
@@ -211,8 +250,12 @@ func (s *Service) SetGuardians(ids []identity.ID, need int) (*GuardianStatus, er
 	if err != nil {
 		return nil, err
 	}
-	set := &guardianSet{Set: make([]byte, 16), Created: s.opt.now().Unix(), Need: need}
-	rand.Read(set.Set)
+	set := &guardianSet{Set: make([]byte, 16), Created: s.opt.now().Unix(), Need: need, Applied: applied}
+	if applied != nil {
+		copy(set.Set, applied.Set) // the pieces of a change carry its id
+	} else {
+		rand.Read(set.Set)
+	}
 	err = s.db.Update(func(tx *store.Tx) error {
 		for i, id := range ids {
 			c, err := getContact(tx, id)
@@ -273,6 +316,7 @@ func (s *Service) Guardians() (*GuardianStatus, error) {
 		for _, r := range set.Retiring {
 			st.Retiring = append(st.Retiring, person(names, identity.ID(r.ID)))
 		}
+		st.Pending = s.pendingStatus(set, names)
 		return nil
 	})
 	if err != nil {
@@ -314,8 +358,28 @@ func (h HeldPiece) Sentence() string {
 // HeldPieces lists the recovery pieces this device keeps for others.
 func (s *Service) HeldPieces() ([]HeldPiece, error) {
 	var out []HeldPiece
-	err := s.db.View(func(tx *store.Tx) error {
-		recs, err := tx.List(bucketHeld, nil)
+	err := eachRecord(s, bucketHeld, "held piece", func(id identity.ID, h *heldRecord, names map[identity.ID]string) {
+		if h.Forgotten {
+			return
+		}
+		var pseudonym string
+		if card, err := identity.DecodeCard(h.Owner); err == nil {
+			pseudonym = card.Pseudonym
+		}
+		if _, ok := names[id]; !ok {
+			names[id] = pseudonym
+		}
+		out = append(out, HeldPiece{Owner: person(names, id), Need: h.Need, Of: h.Of, Received: time.Unix(h.Received, 0).UTC(), pseudonym: pseudonym})
+	})
+	return out, err
+}
+
+// eachRecord calls f with each record of bucket (group nil, keyed by a
+// person's id), decoded, and the names this device shows; what names
+// a record that does not decode.
+func eachRecord[T any](s *Service, bucket, what string, f func(id identity.ID, v *T, names map[identity.ID]string)) error {
+	return s.db.View(func(tx *store.Tx) error {
+		recs, err := tx.List(bucket, nil)
 		if err != nil {
 			return err
 		}
@@ -324,26 +388,14 @@ func (s *Service) HeldPieces() ([]HeldPiece, error) {
 			return err
 		}
 		for _, r := range recs {
-			var h heldRecord
-			if err := cbor.Unmarshal(r.Value, &h); err != nil {
-				return fmt.Errorf("read held piece: %w", err)
+			var v T
+			if err := cbor.Unmarshal(r.Value, &v); err != nil {
+				return fmt.Errorf("read %s: %w", what, err)
 			}
-			if h.Forgotten {
-				continue
-			}
-			id := identity.ID(r.Key)
-			var pseudonym string
-			if card, err := identity.DecodeCard(h.Owner); err == nil {
-				pseudonym = card.Pseudonym
-			}
-			if _, ok := names[id]; !ok {
-				names[id] = pseudonym
-			}
-			out = append(out, HeldPiece{Owner: person(names, id), Need: h.Need, Of: h.Of, Received: time.Unix(h.Received, 0).UTC(), pseudonym: pseudonym})
+			f(identity.ID(r.Key), &v, names)
 		}
 		return nil
 	})
-	return out, err
 }
 
 // ReleasePiece makes a sync file for the temporary card of someone getting
@@ -471,6 +523,9 @@ func (s *Service) recoveryOut(tx *store.Tx, recipients []*identity.Card, file *e
 					file.Pieces = append(file.Pieces, sealed)
 				}
 			}
+			if err := s.changeOut(set, r, file); err != nil {
+				return err
+			}
 			for _, g := range set.Retiring {
 				if identity.ID(g.ID) == id {
 					p := &export.Piece{Kind: export.KindRetired, Owner: s.me().Card.ID(), Set: export.SetID(g.Set), Created: time.Unix(g.Created, 0).UTC()}
@@ -544,6 +599,12 @@ type RecoveryNews struct {
 	Reached string `json:"reached,omitempty"`
 	// Progress is set on a device getting a card back.
 	Progress *RecoveryProgress `json:"progress,omitempty"`
+	// Asked is set when the sender asks this device to agree to their
+	// new guardians; Agreed when the sender agreed to mine; Changed when
+	// that made my new guardians.
+	Asked   string `json:"asked,omitempty"`
+	Agreed  string `json:"agreed,omitempty"`
+	Changed bool   `json:"changed,omitempty"`
 }
 
 // RecoveryProgress is how far a device is in getting a card back.
@@ -577,7 +638,7 @@ func (p *RecoveryProgress) phrase() string {
 }
 
 func (n *RecoveryNews) empty() bool {
-	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil)
+	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "")
 }
 
 // applyRecovery stores what a checked file brings about recovery pieces,
@@ -620,8 +681,13 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 		}) {
 			recovering.Pieces = append(recovering.Pieces, rp)
 		}
+	case p.Kind == export.KindAgree:
+		return s.takeAgreement(tx, file.Sender, p, senderName, news)
 	case p.Owner != sender:
-		// Only the owner hands out or retires their pieces.
+		// Only the owner hands out or retires their pieces, and asks
+		// for a change of guardians.
+	case p.Kind == export.KindChange:
+		return takeChangeAsk(tx, file.Sender, p, senderName, news)
 	case p.Kind == export.KindPiece:
 		old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
 		if err != nil {
@@ -629,6 +695,10 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 		}
 		if old != nil && (old.Created > p.Created.Unix() || old.Forgotten && string(old.Set) == string(p.Set[:])) {
 			return nil // an older split than the one held, or one retired
+		}
+		// The pieces a change made answer it.
+		if err := forgetAsked(tx, sender, p.Set[:]); err != nil {
+			return err
 		}
 		h := heldRecord{Owner: file.Sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y, Received: s.opt.now().Unix()}
 		if old == nil || old.Forgotten || string(old.Set) != string(h.Set) {
@@ -643,6 +713,9 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 			return err
 		}
 		if old != nil && !old.Forgotten && string(old.Set) == string(p.Set[:]) {
+			if err := forgetAsked(tx, sender, nil); err != nil {
+				return err
+			}
 			gone := heldRecord{Owner: old.Owner, Set: old.Set, Created: old.Created, Received: old.Received, Forgotten: true}
 			if err := putRecord(tx, bucketHeld, sender[:], gone); err != nil {
 				return err
@@ -673,6 +746,13 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 	if err := s.keepSuccessor(tx, recovering, got); err != nil {
 		return nil, err
 	}
+	// The guardians who helped are guardians of the card in force in
+	// its cells: a change of guardians will need their agreement.
+	if set := helpers(recovering, got.Card.ID()); set != nil {
+		if err := putRecord(tx, bucketGuardians, keyGuardians, set); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
 		return nil, err
 	}
@@ -686,6 +766,31 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 		return nil, err
 	}
 	return got, nil
+}
+
+// helpers returns, for a device that got the card owner back, the
+// guardians who released the pieces of the newest set that brought it
+// back, as my guardians (their pieces arrived long ago), or nil.
+func helpers(r *recoveryRecord, owner identity.ID) *guardianSet {
+	sets := map[string]*guardianSet{}
+	var best *guardianSet
+	for _, p := range r.Pieces {
+		if identity.ID(p.Owner) != owner {
+			continue
+		}
+		set := sets[string(p.Set)]
+		if set == nil {
+			set = &guardianSet{Set: p.Set, Created: p.Created, Need: p.Need}
+			sets[string(p.Set)] = set
+		}
+		if !slices.ContainsFunc(set.Guardians, func(g guardianRecord) bool { return string(g.ID) == string(p.From) }) {
+			set.Guardians = append(set.Guardians, guardianRecord{ID: p.From, X: p.X, Y: p.Y, Reached: true})
+		}
+		if len(set.Guardians) >= set.Need && (best == nil || set.Created > best.Created) {
+			best = set
+		}
+	}
+	return best
 }
 
 // noteHeld records what the sender's file says they hold of my pieces.

@@ -6,7 +6,8 @@ package core
 // their cells (a guardians statement, crdt/SCHEMA.md §4.5): salted
 // commitments, so cell members learn how many guardians there are, not who.
 // The first one named in a cell stays: the thief of the laptop cannot name
-// his own.
+// his own; the guardians change only with the agreement of those in force
+// (guardians_change.go).
 //
 // A guardian who releases a recovery piece to the temporary card of the
 // person (they compared its safety code in person) also confirms that the
@@ -20,6 +21,7 @@ package core
 // replacement pass a contact's verification on to the new card.
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -64,9 +66,11 @@ var ErrNoReplacement = errors.New("this device has no new card to replace your c
 var ErrNothingReplaced = errors.New("none of your cells knows enough of the guardians who met you: your card stays as it is")
 
 // nameGuardiansInCells names my guardians (their signing keys, need) in
-// every cell where I am a member and have named none yet. The caller
-// holds s.mu.
-func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int) error {
+// every cell where I am a member and have named none yet and, with the
+// agreements of the guardians before them (in applied, the last change,
+// if any), changes the guardians in force to them in the cells where
+// other guardians are in force. The caller holds s.mu.
+func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int, applied *pendingChange) error {
 	cells, err := s.loadCells()
 	if err != nil {
 		return err
@@ -75,14 +79,27 @@ func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int) error
 	var changed []*crdt.Cell
 	for _, c := range cells {
 		st := c.State()
-		if !st.IsMember(me.Card.ID()) || st.NamedGuardians(me.Card.ID()) {
+		if !st.IsMember(me.Card.ID()) {
+			continue
+		}
+		set, inForce := st.Guardians(me.Card.ID())
+		change := inForce && applied != nil && !isGuardianSet(me, c.ID(), set, keys, need)
+		if st.NamedGuardians(me.Card.ID()) && !change {
 			continue
 		}
 		work, err := c.Clone()
 		if err != nil {
 			return err
 		}
-		if _, err := work.NameGuardians(me, keys, need, s.opt.now()); err != nil {
+		if change {
+			_, err = work.ChangeGuardians(me, keys, need, applied.nonce(), applied.confirmations(), s.opt.now())
+			if errors.Is(err, crdt.ErrNotAllowed) {
+				continue // agreed by other guardians than those in force here
+			}
+		} else {
+			_, err = work.NameGuardians(me, keys, need, s.opt.now())
+		}
+		if err != nil {
 			return err
 		}
 		changed = append(changed, work)
@@ -94,40 +111,67 @@ func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int) error
 	return err
 }
 
-// guardianKeys returns the signing keys of my guardians and how many are
-// needed, or nil when I have none.
-func (s *Service) guardianKeys() ([]ed25519.PublicKey, int, error) {
-	var keys []ed25519.PublicKey
-	need := 0
-	err := s.db.View(func(tx *store.Tx) error {
+// isGuardianSet reports whether set is the guardians with keys, need of
+// them needed, named first in cell or by a change.
+func isGuardianSet(me *identity.Identity, cell crdt.CellID, set *crdt.GuardianSet, keys []ed25519.PublicKey, need int) bool {
+	if set.Need != need {
+		return false
+	}
+	if set.Changed {
+		return slices.Equal(set.Guardians, crdt.ChangeCommitments(me, keys))
+	}
+	var gs []crdt.Commitment
+	for _, k := range keys {
+		gs = append(gs, crdt.Commit(cell, me.Card.ID(), k, crdt.GuardianSalt(me, cell, k)))
+	}
+	slices.SortFunc(gs, func(x, y crdt.Commitment) int { return bytes.Compare(x[:], y[:]) })
+	return slices.Equal(set.Guardians, gs)
+}
+
+// guardianKeys returns the signing keys of my guardians, how many are
+// needed and the change that made them (with the agreements of the
+// guardians before them), or nil keys when I have none.
+func (s *Service) guardianKeys() (keys []ed25519.PublicKey, need int, applied *pendingChange, err error) {
+	err = s.db.View(func(tx *store.Tx) error {
 		set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
 		if err != nil || set == nil {
 			return err
 		}
-		for _, g := range set.Guardians {
-			c, err := getContact(tx, identity.ID(g.ID))
-			if err != nil {
-				return err
-			}
-			keys = append(keys, c.Card.SigningKey)
+		if keys, err = signingKeys(tx, set.Guardians); err != nil {
+			return err
 		}
-		need = set.Need
+		need, applied = set.Need, set.Applied
 		return nil
 	})
-	return keys, need, err
+	return keys, need, applied, err
+}
+
+// signingKeys returns the signing keys of the guardians gs.
+func signingKeys(tx *store.Tx, gs []guardianRecord) ([]ed25519.PublicKey, error) {
+	var keys []ed25519.PublicKey
+	for _, g := range gs {
+		c, err := getContact(tx, identity.ID(g.ID))
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, c.Card.SigningKey)
+	}
+	return keys, nil
 }
 
 // NameGuardiansInCells names my guardians in the cells where I have named
 // none yet (new cells, cells joined since): the first guardians named in a
-// cell are the ones who can confirm a replacement of my card there.
+// cell are the ones who can confirm a replacement of my card there. Where
+// the guardians before my last change are still in force, it makes the
+// change there with their agreements (guardians_change.go).
 func (s *Service) NameGuardiansInCells() error {
-	keys, need, err := s.guardianKeys()
+	keys, need, applied, err := s.guardianKeys()
 	if err != nil || keys == nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.nameGuardiansInCells(keys, need)
+	return s.nameGuardiansInCells(keys, need, applied)
 }
 
 // keepConfirmation records, on a device getting a card back, a guardian's
@@ -317,6 +361,11 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 	defer clear(secret)
 	err = s.db.Update(func(tx *store.Tx) error {
 		if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
+			return err
+		}
+		// The guardians of the old card are no guardians of the new one:
+		// the person chooses them again.
+		if err := tx.Delete(bucketGuardians, nil, keyGuardians); err != nil {
 			return err
 		}
 		return tx.Delete(bucketSuccessor, nil, keySuccessor)

@@ -399,6 +399,15 @@ func (s *ImportSummary) recoveryPhrases() []string {
 	if r.Progress != nil {
 		out = append(out, r.Progress.phrase())
 	}
+	if r.Asked != "" {
+		out = append(out, fmt.Sprintf("%s asks you to agree to their new guardians: agree only when you meet them in person and the code on both screens is the same", r.Asked))
+	}
+	if r.Agreed != "" {
+		out = append(out, fmt.Sprintf("%s agreed to your new guardians", r.Agreed))
+	}
+	if r.Changed {
+		out = append(out, "enough of your guardians agreed: your new guardians are in place")
+	}
 	return out
 }
 
@@ -456,6 +465,29 @@ func (s *ImportSummary) String() string {
 	parts = append(parts, s.recoveryPhrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
 }
+
+// A MissingPastError refuses a sync file whose changes of a cell build on
+// changes this device does not have: the sender believed this device held
+// more than it does (the card came back on a new device, or an earlier
+// file was missed). Nothing was changed. A sync file from this device to
+// the sender tells them what it holds, and their next file brings the
+// rest.
+type MissingPastError struct {
+	// From is the sender's name; Cell is the cell's name, empty when
+	// this device does not hold the cell at all.
+	From, Cell string
+}
+
+func (e *MissingPastError) Error() string {
+	cell := "a cell this device does not hold"
+	if e.Cell != "" {
+		cell = e.Cell
+	}
+	return fmt.Sprintf("import sync file from %s: %s: %v", e.From, cell, crdt.ErrMissingPast)
+}
+
+// Unwrap returns [crdt.ErrMissingPast].
+func (e *MissingPastError) Unwrap() error { return crdt.ErrMissingPast }
 
 // pendingImport is a checked sync file, ready to be applied.
 type pendingImport struct {
@@ -522,6 +554,10 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			return nil, err
 		}
 		sum, applied, err := s.applyImport(p, base)
+		if err == nil && applied && sum.Recovery != nil && sum.Recovery.Agreed != "" {
+			// Enough agreements make the change of my guardians.
+			sum.Recovery.Changed, err = s.applyChange()
+		}
 		if err != nil || applied {
 			return sum, err
 		}
@@ -728,6 +764,13 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			before = old.State()
 		}
 		next, err := checkCell(ctx, checker, fc, old, me)
+		if errors.Is(err, crdt.ErrMissingPast) {
+			e := &MissingPastError{From: p.summary.From.Name}
+			if have {
+				e.Cell = before.Name
+			}
+			return nil, e
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -198,11 +198,20 @@ func BenchmarkChangesSince10(b *testing.B) {
 
 // BenchmarkApplyUntrusted10k checks 10 new statements for a
 // 10,000-statement cell in the worker and applies them.
-func BenchmarkApplyUntrusted10k(b *testing.B) {
+func BenchmarkApplyUntrusted10k(b *testing.B) { benchApplyUntrusted(b, 10) }
+
+// BenchmarkApplyUntrusted1000New checks 1,000 new statements for a
+// 10,000-statement cell in the worker and applies them: the worker also
+// checks that every change of the chunk was applied (ErrMissingPast).
+func BenchmarkApplyUntrusted1000New(b *testing.B) { benchApplyUntrusted(b, 1000) }
+
+// benchApplyUntrusted checks n new ratings, one change each, for a
+// 10,000-statement cell in the worker and applies them.
+func benchApplyUntrusted(b *testing.B, n int) {
 	src := must(Load(big10k(b)))
 	heads := src.Heads()
 	a, m := person(b, 0), person(b, 1)
-	for i := range 10 {
+	for i := range n {
 		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
 	}
 	chunk := must(src.ChangesSince(heads))
@@ -244,4 +253,22 @@ func BenchmarkLoadSnapshot10k(b *testing.B) {
 		}
 	}
 	reportCPU(b, start)
+}
+
+// BenchmarkChunkHashes reads the hashes of a chunk of 1,000 changes, the
+// worker's check that all of them were applied (ErrMissingPast).
+func BenchmarkChunkHashes(b *testing.B) {
+	src := must(Load(big10k(b)))
+	heads := src.Heads()
+	a, m := person(b, 0), person(b, 1)
+	for i := range 1000 {
+		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
+	}
+	chunk := must(src.ChangesSince(heads))
+	b.SetBytes(int64(len(chunk)))
+	for b.Loop() {
+		if hs, ok := chunkHashes(chunk); !ok || len(hs) != 1000 {
+			b.Fatal(len(hs), ok)
+		}
+	}
 }

@@ -105,8 +105,14 @@ func (ch *Checker) checkBytes(ctx context.Context, base, input []byte) (*CheckRe
 
 // LoadUntrusted checks doc (a cell document or a chunk of all of a cell's
 // changes from outside) in the worker and, if it is accepted, returns the
-// cell it holds.
+// cell it holds. A chunk of changes that all build on others (the rest of
+// a cell, not all of it) is refused with [ErrMissingPast].
 func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *CheckResult, error) {
+	if roots, ok := chunkRoots(doc); ok && roots == 0 {
+		// Changes that all build on others: the rest of a cell this
+		// device does not hold.
+		return nil, nil, fmt.Errorf("check cell data: %w", ErrMissingPast)
+	}
 	res, err := ch.run(ctx, &request{input: doc})
 	if err != nil {
 		return nil, nil, err
@@ -126,7 +132,8 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 // accepted, returns a new cell holding base and input together. Base is
 // not changed. The new cell reuses base's decoded statements and checks;
 // it checks the signatures of new statements when its state is first
-// derived.
+// derived. A change chunk that builds on changes base does not hold is
+// refused with [ErrMissingPast].
 func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell, error) {
 	req, appended, whole, err := base.request(input)
 	if err != nil {
@@ -393,6 +400,9 @@ func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error)
 	res, err := decodeResult(p.stdout.Bytes())
 	if err != nil || p.stdout.full() {
 		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+	}
+	if !res.OK && res.Error == ErrMissingPast.Error() {
+		return nil, fmt.Errorf("check cell data: %w", ErrMissingPast)
 	}
 	if !res.OK {
 		return nil, fmt.Errorf("check cell data: %w: %s", ErrDamaged, res.Error)

@@ -41,6 +41,12 @@ var (
 	// were not taken in.
 	ErrTooComplex = errors.New("cell would take too much work to check")
 
+	// ErrMissingPast means a change chunk builds on changes this replica
+	// does not hold (the sender believed it had them: it lost them with
+	// a device, or a file was missed). Nothing was taken in; a file with
+	// everything since what this replica holds is needed.
+	ErrMissingPast = errors.New("the changes build on changes this device does not have")
+
 	// ErrWrongCell means a document or change chunk belongs to another
 	// cell than the one it was given for.
 	ErrWrongCell = errors.New("wrong cell")

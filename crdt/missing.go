@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/automerge/automerge-go"
 )
@@ -122,4 +124,48 @@ func chunkRoots(b []byte) (roots int, ok bool) {
 		}
 	}
 	return roots, true
+}
+
+// chunkHashes returns the hashes of the changes in a sequence of Automerge
+// change chunks, read from the chunks themselves: a change's hash is the
+// SHA-256 of its chunk type (1), length and contents, the contents of a
+// compressed chunk (type 2) taken uncompressed; the chunk's checksum is
+// the hash's first 4 bytes. ok is false if b is not such a sequence or a
+// checksum does not match. It runs in the worker (decompressing is
+// bounded by the worker's memory limit).
+func chunkHashes(b []byte) (hashes []automerge.ChangeHash, ok bool) {
+	magic := []byte{0x85, 0x6f, 0x4a, 0x83}
+	for len(b) > 0 {
+		if len(b) < 9 || !bytes.Equal(b[:4], magic) {
+			return nil, false
+		}
+		sum, typ := b[4:8], b[8]
+		n, k := binary.Uvarint(b[9:])
+		if k <= 0 || n > uint64(len(b)-9-k) {
+			return nil, false
+		}
+		contents := b[9+k : 9+k+int(n)]
+		b = b[9+k+int(n):]
+		switch typ {
+		case 1:
+		case 2:
+			var err error
+			if contents, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(contents)), MaxDocumentSize+1)); err != nil || len(contents) > MaxDocumentSize {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+		h := sha256.New()
+		h.Write([]byte{1})
+		h.Write(binary.AppendUvarint(nil, uint64(len(contents))))
+		h.Write(contents)
+		var hash automerge.ChangeHash
+		copy(hash[:], h.Sum(nil))
+		if !bytes.Equal(hash[:4], sum) {
+			return nil, false
+		}
+		hashes = append(hashes, hash)
+	}
+	return hashes, true
 }

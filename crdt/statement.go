@@ -307,7 +307,9 @@ type Statement struct {
 	Guardians []Commitment
 	Need      int
 	// Confirmations are guardians' confirmations of a replacement, sorted
-	// by key, and Accept the new card's acceptance of it (KindReplace).
+	// by key, and Accept the new card's acceptance of it (KindReplace);
+	// in a guardians statement, the confirmations of the guardians in
+	// force that it changes them (a change, SCHEMA §4.5).
 	Confirmations []Confirmation
 	Accept        []byte
 
@@ -429,6 +431,12 @@ func (s *Statement) encodeContent() ([]byte, error) {
 		for _, g := range s.Guardians {
 			b.Guardians = append(b.Guardians, g[:])
 		}
+		for _, c := range s.Confirmations {
+			b.Confirms = append(b.Confirms, wireConfirm{Key: c.Key[:], Salt: c.Salt[:], Signature: c.Signature})
+		}
+		if s.Nonce != [16]byte{} {
+			b.Nonce = s.Nonce[:]
+		}
 	case KindReplace:
 		b.Card = s.Card.Bytes()
 		for _, c := range s.Confirmations {
@@ -478,8 +486,11 @@ func (s *Statement) check() error {
 		return errors.New("card present where it does not belong, or missing")
 	}
 	var zero Statement
-	if s.Kind != KindFound && (s.Name != "" || s.Nonce != zero.Nonce) {
-		return errors.New("name or nonce outside a founding statement")
+	if s.Kind != KindFound && s.Name != "" {
+		return errors.New("name outside a founding statement")
+	}
+	if s.Kind != KindFound && !(s.Kind == KindGuardians && s.Confirmations != nil) && s.Nonce != zero.Nonce {
+		return errors.New("nonce outside a founding statement or a change of guardians")
 	}
 	if s.Kind != KindFound && s.Kind != KindPolicy && s.Policy != zero.Policy {
 		return errors.New("policy outside a founding or policy statement")
@@ -493,8 +504,8 @@ func (s *Statement) check() error {
 	if s.Kind != KindGuardians && (s.Need != 0 || s.Guardians != nil) {
 		return errors.New("guardians outside a guardians statement")
 	}
-	if s.Kind != KindReplace && (s.Confirmations != nil || s.Accept != nil) {
-		return errors.New("confirmations outside a replace statement")
+	if s.Kind != KindReplace && s.Accept != nil || s.Kind != KindReplace && s.Kind != KindGuardians && s.Confirmations != nil {
+		return errors.New("confirmations outside a guardians or replace statement")
 	}
 	switch s.Kind {
 	case KindFound:
@@ -534,12 +545,24 @@ func (s *Statement) check() error {
 	case KindPolicy:
 		return s.Policy.validate()
 	case KindGuardians:
-		return checkGuardians(s.Guardians, s.Need)
+		if err := checkGuardians(s.Guardians, s.Need); err != nil {
+			return err
+		}
+		if s.Confirmations != nil {
+			if s.Nonce == ([16]byte{}) {
+				return errors.New("a change of guardians without its nonce")
+			}
+			return checkConfirmations(s.Confirmations)
+		}
+		return nil
 	case KindReplace:
 		if s.Card.ID() == s.Author {
 			return errors.New("cannot replace a card by itself")
 		}
-		return checkConfirmations(s.Confirmations, s.Accept)
+		if len(s.Accept) != ed25519.SignatureSize {
+			return errors.New("acceptance is not 64 bytes")
+		}
+		return checkConfirmations(s.Confirmations)
 	}
 	return fmt.Errorf("unknown kind %d", s.Kind)
 }

@@ -15,7 +15,8 @@ package crdt
 // names them as salted commitments (cell members learn only how many there
 // are and how many must confirm). It is in force once other members have
 // built on it, and it cannot be replaced by a later one, so the thief
-// cannot name guardians of his own. A new card names guardians of its
+// cannot name guardians of his own; the guardians change only by a change
+// that enough of the guardians in force confirmed. A new card names guardians of its
 // own and can be replaced in turn: replacements apply in rounds, each new
 // card's guardians and replacements judged in the cell as the replacement
 // that made it leaves it. The rules are in SCHEMA.md §4.5; this file
@@ -43,6 +44,7 @@ const (
 	commitDomain  = "trustdesk/guardian/v1\x00"
 	saltDomain    = "trustdesk/guardian-salt/v1\x00"
 	confirmDomain = "trustdesk/replace/v1\x00"
+	changeDomain  = "trustdesk/guardians-change/v1\x00"
 	acceptDomain  = "trustdesk/replace-accept/v1\x00"
 )
 
@@ -113,6 +115,44 @@ func Confirm(guardian *identity.Identity, old identity.ID, newCard *identity.Car
 	return c
 }
 
+// ChangeMessage is what a guardian in force signs to confirm that the
+// guardians of owner become those with the commitments gs (made with
+// [ChangeCommitments], the same in every cell), need of them needed, by
+// the change with the random nonce given (so that it cannot be played
+// again later). It names no cell: one meeting serves every cell of the
+// person.
+func ChangeMessage(owner identity.ID, need int, gs []Commitment, nonce [16]byte) []byte {
+	m := append([]byte(changeDomain), owner[:]...)
+	m = append(m, nonce[:]...)
+	m = binary.BigEndian.AppendUint64(m, uint64(need))
+	for _, g := range gs {
+		m = append(m, g[:]...)
+	}
+	return m
+}
+
+// ChangeCommitments returns owner's commitments to the guardians with the
+// given signing keys for a change of guardians, sorted: commitments and
+// salts made with the zero cell id, so that they are the same in every
+// cell and the guardians in force can confirm them once.
+func ChangeCommitments(owner *identity.Identity, keys []ed25519.PublicKey) []Commitment {
+	var gs []Commitment
+	for _, k := range keys {
+		gs = append(gs, Commit(CellID{}, owner.Card.ID(), k, GuardianSalt(owner, CellID{}, k)))
+	}
+	slices.SortFunc(gs, func(x, y Commitment) int { return bytes.Compare(x[:], y[:]) })
+	return gs
+}
+
+// ConfirmChange returns guardian's confirmation that owner's guardians
+// become those of gs, need of them needed, by the change nonce (its Salt
+// is filled in for each cell by [Cell.ChangeGuardians]).
+func ConfirmChange(guardian *identity.Identity, owner identity.ID, need int, gs []Commitment, nonce [16]byte) Confirmation {
+	c := Confirmation{Signature: guardian.Sign(ChangeMessage(owner, need, gs, nonce))}
+	copy(c.Key[:], guardian.Card.SigningKey)
+	return c
+}
+
 // acceptMessage is what the new card signs in a replace statement: the
 // place of the replacement (cell, old card, seq, created, prev) and the
 // guardians who confirmed it, so that nobody but the new card's holder
@@ -147,7 +187,9 @@ func checkGuardians(gs []Commitment, need int) error {
 	return nil
 }
 
-func checkConfirmations(cs []Confirmation, accept []byte) error {
+// checkConfirmations checks the form of the confirmations of a
+// replacement or of a change of guardians.
+func checkConfirmations(cs []Confirmation) error {
 	if len(cs) < 1 || len(cs) > MaxGuardians {
 		return fmt.Errorf("between 1 and %d confirmations", MaxGuardians)
 	}
@@ -158,9 +200,6 @@ func checkConfirmations(cs []Confirmation, accept []byte) error {
 		if i > 0 && bytes.Compare(cs[i-1].Key[:], c.Key[:]) >= 0 {
 			return errors.New("confirmations are not sorted by key and unique")
 		}
-	}
-	if len(accept) != ed25519.SignatureSize {
-		return errors.New("acceptance is not 64 bytes")
 	}
 	return nil
 }
@@ -209,6 +248,104 @@ type GuardianSet struct {
 	// Guardians and Need are its commitments and how many must confirm.
 	Guardians []Commitment
 	Need      int
+	// Changed is true when the statement is a change of guardians: its
+	// commitments are made with the zero cell id ([ChangeCommitments]).
+	Changed bool
+}
+
+// scope is the cell id the commitments of the set are made with.
+func (g *GuardianSet) scope(cell CellID) CellID {
+	if g.Changed {
+		return CellID{}
+	}
+	return cell
+}
+
+// salt returns the salt that opens owner's commitment to the guardian
+// with signing key key in the set, in cell.
+func (g *GuardianSet) salt(owner *identity.Identity, cell CellID, key []byte) [16]byte {
+	return GuardianSalt(owner, g.scope(cell), key)
+}
+
+// setOf returns the guardians set of the guardians statement order[i].
+func (sc *succession) setOf(i int) *GuardianSet {
+	s := sc.order[i].e.stmt
+	return &GuardianSet{Statement: s.id, Guardians: s.Guardians, Need: s.Need, Changed: s.Confirmations != nil}
+}
+
+// splitChanges splits guardians statements into first namings and
+// changes (those carrying confirmations).
+func (sc *succession) splitChanges(gs []int) (firsts, changes []int) {
+	for _, i := range gs {
+		if sc.order[i].e.stmt.Confirmations != nil {
+			changes = append(changes, i)
+		} else {
+			firsts = append(firsts, i)
+		}
+	}
+	return firsts, changes
+}
+
+// follow applies to the guardians statement root, in force, the changes
+// among cs that count (SCHEMA §4.5), leaving out those skip marks: a
+// change counts when enough of the guardians in force confirm it and it
+// builds on the statement that put them in force; several first changes
+// of one set count only if they name the same guardians (one of them,
+// the first in the order, stands for all). It returns the statement
+// whose set is then in force, and the changes that count.
+func (sc *succession) follow(root int, cs []int, skip []bool) (cur int, counted map[int]bool) {
+	cur, counted = root, map[int]bool{}
+	group := []int{root} // the statements that put the set in force
+	pasts := map[int][]bool{}
+	used := map[[16]byte]bool{} // the nonces of the changes that counted
+	for {
+		set := sc.setOf(cur)
+		var ok []int
+		for _, i := range cs {
+			s := sc.order[i].e.stmt
+			if counted[i] || i < cur || skip != nil && skip[i] || used[s.Nonce] {
+				continue // an earlier change played again does not count
+			}
+			if s.Need == set.Need && slices.Equal(s.Guardians, set.Guardians) {
+				continue // the guardians in force: nothing to change
+			}
+			if sc.confirmedChange(s, set) < set.Need {
+				continue
+			}
+			if pasts[i] == nil {
+				pasts[i] = sc.past(i)
+			}
+			if slices.ContainsFunc(group, func(g int) bool { return pasts[i][g] }) {
+				ok = append(ok, i)
+			}
+		}
+		var first []int
+		for _, i := range ok {
+			if !slices.ContainsFunc(ok, func(j int) bool { return j != i && pasts[i][j] }) {
+				first = append(first, i)
+			}
+		}
+		if len(first) == 0 {
+			return cur, counted
+		}
+		a := sc.order[first[0]].e.stmt
+		for _, i := range first[1:] {
+			if b := sc.order[i].e.stmt; b.Nonce != a.Nonce || b.Need != a.Need || !slices.Equal(b.Guardians, a.Guardians) {
+				return cur, counted // two different changes at once: none counts
+			}
+		}
+		cur, group = first[0], first
+		used[a.Nonce] = true
+		for _, i := range first {
+			counted[i] = true
+		}
+	}
+}
+
+// confirmedChange counts the distinct guardians of set whose
+// confirmation of the change s checks out.
+func (sc *succession) confirmedChange(s *Statement, set *GuardianSet) int {
+	return sc.count(s.Author, s.Confirmations, set, ChangeMessage(s.Author, s.Need, s.Guardians, s.Nonce))
 }
 
 // successionInfo is what the state keeps about guardians.
@@ -500,7 +637,14 @@ func (sc *succession) guardians(base *applier) {
 }
 
 func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
-	root, witnessed := sc.establish(base, author, gs, nil)
+	firsts, changes := sc.splitChanges(gs)
+	if len(firsts) == 0 {
+		for _, i := range changes {
+			sc.reject(i, ReasonNoAuthority, "a change of guardians where the author named none before")
+		}
+		return
+	}
+	root, witnessed := sc.establish(base, author, firsts, nil)
 	switch {
 	case !witnessed:
 		sc.info.open[author] = true
@@ -510,11 +654,16 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 			sc.reject(i, ReasonNoAuthority, "the author named guardians more than once at the same time: no replacement of this card counts")
 		}
 	default:
-		s := sc.order[root].e.stmt
-		sc.info.sets[author] = &GuardianSet{Statement: s.id, Guardians: s.Guardians, Need: s.Need}
-		for _, j := range gs {
+		cur, counted := sc.follow(root, changes, nil)
+		sc.info.sets[author] = sc.setOf(cur)
+		for _, j := range firsts {
 			if j != root {
-				sc.reject(j, ReasonNoAuthority, "the author's guardians were already named in this cell; they cannot be named again")
+				sc.reject(j, ReasonNoAuthority, "the author's guardians were already named in this cell; they change only with the confirmations of the guardians in force")
+			}
+		}
+		for _, j := range changes {
+			if !counted[j] {
+				sc.reject(j, ReasonNotConfirmed, "a change of guardians without the confirmations of enough of the guardians in force before it, or beside a different change")
 			}
 		}
 	}
@@ -684,13 +833,17 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 			sc.reject(i, ReasonNoAuthority, "the new card is already known in this cell")
 			continue
 		}
-		root, _ := sc.establish(wb, a, gs, past)
+		firsts, changes := sc.splitChanges(gs)
+		root, _ := sc.establish(wb, a, firsts, past)
 		if root < 0 {
 			sc.reject(i, ReasonNotConfirmed, "no guardians of the card were in force in its past")
 			continue
 		}
-		g := sc.order[root].e.stmt
-		set := &GuardianSet{Statement: g.id, Guardians: g.Guardians, Need: g.Need}
+		// The changes of guardians count wherever they stand, but in
+		// the replacement's future: a replacement placed before a change
+		// is judged by the guardians after it.
+		cur, _ := sc.follow(root, changes, sc.future(i))
+		set := sc.setOf(cur)
 		if n := sc.confirmed(s, set); n >= set.Need {
 			valid = append(valid, winner{at: i, old: a, new: s.Card, n: n, set: root, base: wb, past: past})
 		} else {
@@ -810,10 +963,16 @@ func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
 // confirmed counts the distinct guardians of set whose confirmation of s
 // checks out.
 func (sc *succession) confirmed(s *Statement, set *GuardianSet) int {
+	return sc.count(s.Author, s.Confirmations, set, ConfirmMessage(s.Author, s.Card))
+}
+
+// count counts the distinct guardians of owner's set whose confirmation
+// among cs opens one of its commitments and verifies msg.
+func (sc *succession) count(owner identity.ID, cs []Confirmation, set *GuardianSet, msg []byte) int {
 	n := 0
-	msg := ConfirmMessage(s.Author, s.Card)
-	for _, c := range s.Confirmations {
-		if _, ok := slices.BinarySearchFunc(set.Guardians, Commit(sc.cell, s.Author, c.Key[:], c.Salt), func(x, y Commitment) int { return bytes.Compare(x[:], y[:]) }); !ok {
+	scope := set.scope(sc.cell)
+	for _, c := range cs {
+		if _, ok := slices.BinarySearchFunc(set.Guardians, Commit(scope, owner, c.Key[:], c.Salt), func(x, y Commitment) int { return bytes.Compare(x[:], y[:]) }); !ok {
 			continue
 		}
 		sc.b.spend(verifyCost)
@@ -938,21 +1097,12 @@ func (c *Cell) NameGuardians(me *identity.Identity, keys []ed25519.PublicKey, ne
 // the guardians in force in the cell confirmed it.
 func (c *Cell) Replace(old, next *identity.Identity, confirmations []Confirmation, now time.Time) (*Statement, error) {
 	s := &Statement{Kind: KindReplace, Card: next.Card}
-	for _, cf := range confirmations {
-		cf.Salt = GuardianSalt(old, c.id, cf.Key[:])
-		if !slices.ContainsFunc(s.Confirmations, func(x Confirmation) bool { return x.Key == cf.Key }) {
-			s.Confirmations = append(s.Confirmations, cf)
-		}
-	}
-	slices.SortFunc(s.Confirmations, func(x, y Confirmation) int { return bytes.Compare(x.Key[:], y.Key[:]) })
-	if len(s.Confirmations) > MaxGuardians {
-		s.Confirmations = s.Confirmations[:MaxGuardians]
-	}
 	check := func(st *State) error {
 		set, ok := st.Guardians(old.Card.ID())
 		if !ok {
 			return fmt.Errorf("%w: no guardians of yours are in force in this cell", ErrNotAllowed)
 		}
+		s.Confirmations = c.salted(old, set, confirmations)
 		sc := &succession{cell: c.id}
 		if n := sc.confirmed(&Statement{Author: old.Card.ID(), Card: next.Card, Confirmations: s.Confirmations}, set); n < set.Need {
 			return fmt.Errorf("%w: %d of the %d guardians needed confirmed", ErrNotAllowed, n, set.Need)
@@ -964,4 +1114,58 @@ func (c *Cell) Replace(old, next *identity.Identity, confirmations []Confirmatio
 		s.Accept = next.Sign(acceptMessage(s))
 	}
 	return c.addWith(old, s, now, check, sign)
+}
+
+// salted returns the confirmations cs, one a key, with the salts that
+// open owner's commitments of set in c, sorted by key, at most
+// MaxGuardians.
+func (c *Cell) salted(owner *identity.Identity, set *GuardianSet, cs []Confirmation) []Confirmation {
+	var out []Confirmation
+	for _, cf := range cs {
+		cf.Salt = set.salt(owner, c.id, cf.Key[:])
+		if !slices.ContainsFunc(out, func(x Confirmation) bool { return x.Key == cf.Key }) {
+			out = append(out, cf)
+		}
+	}
+	slices.SortFunc(out, func(x, y Confirmation) int { return bytes.Compare(x.Key[:], y.Key[:]) })
+	if len(out) > MaxGuardians {
+		out = out[:MaxGuardians]
+	}
+	return out
+}
+
+// ChangeGuardians adds me's change of guardians: the guardians with the
+// given signing keys, need of them to confirm a replacement of me's card,
+// by the change with the random nonce given, confirmed by the guardians in
+// force (see [ConfirmChange], made for [ChangeCommitments] of the same
+// keys, need and nonce); their salts in this
+// cell are filled in here. It fails with [ErrNotAllowed] unless
+// guardians of me's are in force in the cell and enough of them
+// confirmed the change.
+func (c *Cell) ChangeGuardians(me *identity.Identity, keys []ed25519.PublicKey, need int, nonce [16]byte, confirmations []Confirmation, now time.Time) (*Statement, error) {
+	s := &Statement{Kind: KindGuardians, Author: me.Card.ID(), Need: need, Guardians: ChangeCommitments(me, keys), Nonce: nonce}
+	if nonce == ([16]byte{}) {
+		return nil, fmt.Errorf("guardians: %w: a change needs a random nonce", ErrInvalid)
+	}
+	if err := checkGuardians(s.Guardians, need); err != nil {
+		return nil, fmt.Errorf("guardians: %w: %v", ErrInvalid, err)
+	}
+	return c.add(me, s, now, func(st *State) error {
+		set, ok := st.Guardians(me.Card.ID())
+		if !ok {
+			return fmt.Errorf("%w: no guardians of yours are in force in this cell", ErrNotAllowed)
+		}
+		if set.Need == need && slices.Equal(set.Guardians, s.Guardians) {
+			return fmt.Errorf("%w: these guardians are in force already", ErrNotAllowed)
+		}
+		s.Confirmations = c.salted(me, set, confirmations)
+		if len(s.Confirmations) == 0 {
+			return fmt.Errorf("%w: 0 of the %d guardians needed confirmed", ErrNotAllowed, set.Need)
+		}
+		sc := &succession{cell: c.id}
+		if n := sc.confirmedChange(s, set); n < set.Need {
+			return fmt.Errorf("%w: %d of the %d guardians needed confirmed", ErrNotAllowed, n, set.Need)
+		}
+		return nil
+	})
 }

@@ -232,6 +232,9 @@ func serve(r io.Reader) (*workerResult, error) {
 	if err := singleHistory(doc, req); err != nil {
 		return nil, err
 	}
+	if err := complete(doc, req); err != nil {
+		return nil, err
+	}
 	vals, err := doc.Path(keyStatements).Map().Values()
 	if err != nil {
 		return nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
@@ -286,6 +289,26 @@ func singleHistory(doc *automerge.Doc, req *request) error {
 	}
 	if roots != want {
 		return fmt.Errorf("%w: the document mixes unrelated histories", ErrWrongCell)
+	}
+	return nil
+}
+
+// complete checks that every change of a change chunk added to a base was
+// applied: Automerge keeps a change whose dependencies it does not hold
+// aside without a word, so a chunk sent on the belief that this device
+// holds more than it does would otherwise look like nothing new.
+func complete(doc *automerge.Doc, req *request) error {
+	if len(req.base) == 0 || IsDocument(req.input) {
+		return nil
+	}
+	hashes, ok := chunkHashes(req.input)
+	if !ok {
+		return nil // not only change chunks: Automerge loaded them as they are
+	}
+	for _, h := range hashes {
+		if _, err := doc.Change(h); err != nil {
+			return ErrMissingPast
+		}
 	}
 	return nil
 }

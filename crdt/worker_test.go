@@ -349,3 +349,50 @@ func TestWorkerAnswer(t *testing.T) {
 		t.Error("trailing byte accepted")
 	}
 }
+
+// TestMissingPast: changes that build on changes a device does not hold
+// are refused with ErrMissingPast, compressed or not, whether the device
+// holds the cell or not, and nothing is taken in; the same changes with
+// what they build on are taken in. chunkHashes reads the hashes Automerge
+// gives the changes.
+func TestMissingPast(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	c := must(Found(a, "Cell", t0))
+	admitJoin(c, a, b, t0)
+	early, h1 := c.Save(), c.Heads()
+	must(c.Rate(a, b.Card, rating(3, 4), t0))
+	h2 := c.Heads()
+	must(c.Rate(b, a.Card, rating(5, 5), t0))
+
+	all := must(c.ChangesSince(nil))
+	for name, chunk := range map[string][]byte{"plain": all, "compressed": compressChanges(t, all)} {
+		hashes, ok := chunkHashes(chunk)
+		if !ok || len(hashes) != len(must(automerge.LoadChanges(all))) {
+			t.Fatalf("%s: chunkHashes = %d, %v", name, len(hashes), ok)
+		}
+		for i, ch := range must(automerge.LoadChanges(all)) {
+			if hashes[i] != ch.Hash() {
+				t.Fatalf("%s: change %d: hash %x, Automerge says %x", name, i, hashes[i], ch.Hash())
+			}
+		}
+	}
+	if _, ok := chunkHashes(all[:len(all)-1]); ok {
+		t.Fatal("a chunk cut short is read")
+	}
+
+	ch, ctx := testChecker(), context.Background()
+	later := must(c.ChangesSince(h2)) // builds on h2, which early lacks
+	for name, chunk := range map[string][]byte{"plain": later, "compressed": compressChanges(t, later)} {
+		base := must(Load(early))
+		if _, err := ch.Extend(ctx, base, chunk); !errors.Is(err, ErrMissingPast) {
+			t.Fatalf("%s: Extend = %v, want ErrMissingPast", name, err)
+		}
+		if _, _, err := ch.LoadUntrusted(ctx, chunk); !errors.Is(err, ErrMissingPast) {
+			t.Fatalf("%s: LoadUntrusted = %v, want ErrMissingPast", name, err)
+		}
+	}
+	got, err := ch.Extend(ctx, must(Load(early)), must(c.ChangesSince(h1)))
+	if err != nil || got.State().Digest() != c.State().Digest() {
+		t.Fatalf("the changes with their past: %v", err)
+	}
+}

@@ -42,6 +42,13 @@ const (
 	// KindRetired tells a guardian that the pieces of a set are no longer
 	// needed: its device forgets them.
 	KindRetired PieceKind = 2
+	// KindChange asks one of the owner's guardians in force to confirm a
+	// change of guardians: Need of Of new guardians, Y their commitments
+	// (crdt.ChangeCommitments, 16 bytes each).
+	KindChange PieceKind = 3
+	// KindAgree is a guardian's confirmation of the change Set of the
+	// owner's guardians: Confirm is the signature (crdt.ChangeMessage).
+	KindAgree PieceKind = 4
 )
 
 // A Piece is one recovery entry, sealed to one person with [SealPiece].
@@ -57,12 +64,14 @@ type Piece struct {
 	// Need is how many pieces of the set bring the card back (KindPiece
 	// only); Of is how many were made.
 	Need, Of int
-	// X is the piece's number, 1 to Of, and Y its bytes (KindPiece only).
+	// X is the piece's number, 1 to Of, and Y its bytes (KindPiece only;
+	// for KindChange, Y holds the new guardians' commitments).
 	X byte
 	Y []byte
 	// Confirm, in a piece released to a card being brought back, is the
 	// guardian's confirmation that Owner's card is replaced by the
-	// recipient's card (crdt.ConfirmMessage, 64 bytes); nil otherwise.
+	// recipient's card (crdt.ConfirmMessage, 64 bytes); in a KindAgree
+	// entry, the confirmation of a change of guardians; nil otherwise.
 	Confirm []byte
 }
 
@@ -82,6 +91,13 @@ type wirePiece struct {
 // confirmSize is the size of a guardian's confirmation (an Ed25519
 // signature).
 const confirmSize = 64
+
+// A change of guardians names at most maxChangeGuardians guardians
+// (crdt.MaxGuardians), each by a commitment of commitmentSize bytes.
+const (
+	maxChangeGuardians = 20
+	commitmentSize     = 16
+)
 
 // pieceTag starts the plaintext of a sealed recovery entry, so that no
 // other age file for the same person is taken for one.
@@ -104,6 +120,16 @@ func SealPiece(to *identity.Card, p *Piece) ([]byte, error) {
 		if p.Confirm != nil {
 			return nil, errors.New("seal recovery piece: confirmation in a retired entry")
 		}
+	case KindChange:
+		if p.Need < 1 || p.Of < p.Need || p.Of > maxChangeGuardians || len(p.Y) != commitmentSize*p.Of || p.X != 0 || p.Confirm != nil {
+			return nil, errors.New("seal recovery piece: malformed change of guardians")
+		}
+		w.Need, w.Of, w.Y = uint64(p.Need), uint64(p.Of), p.Y
+	case KindAgree:
+		if len(p.Confirm) != confirmSize || p.Need != 0 || p.Of != 0 || p.X != 0 || p.Y != nil {
+			return nil, errors.New("seal recovery piece: malformed confirmation of a change")
+		}
+		w.Confirm = p.Confirm
 	default:
 		return nil, errors.New("seal recovery piece: unknown kind")
 	}
@@ -182,6 +208,16 @@ func OpenPiece(me *identity.Identity, sealed []byte) (*Piece, error) {
 		if w.Need != 0 || w.Of != 0 || w.X != 0 || w.Y != nil || w.Confirm != nil {
 			return nil, fmt.Errorf("%w: malformed recovery entry", ErrDamaged)
 		}
+	case KindChange:
+		if w.Need < 1 || w.Of < w.Need || w.Of > maxChangeGuardians || uint64(len(w.Y)) != commitmentSize*w.Of || w.X != 0 || w.Confirm != nil {
+			return nil, fmt.Errorf("%w: malformed change of guardians", ErrDamaged)
+		}
+		p.Need, p.Of, p.Y = int(w.Need), int(w.Of), bytes.Clone(w.Y)
+	case KindAgree:
+		if len(w.Confirm) != confirmSize || w.Need != 0 || w.Of != 0 || w.X != 0 || w.Y != nil {
+			return nil, fmt.Errorf("%w: malformed confirmation of a change", ErrDamaged)
+		}
+		p.Confirm = bytes.Clone(w.Confirm)
 	default:
 		return nil, fmt.Errorf("%w: recovery entry of unknown kind %d", ErrDamaged, w.Kind)
 	}

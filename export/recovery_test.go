@@ -123,3 +123,32 @@ func FuzzOpenPiece(f *testing.F) {
 		}
 	})
 }
+
+// TestChangeEntries: a request to confirm a change of guardians and a
+// guardian's confirmation travel sealed; malformed ones are refused.
+func TestChangeEntries(t *testing.T) {
+	ana, bo := person(t, 0), person(t, 1)
+	created := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	ask := &Piece{Kind: KindChange, Owner: ana.Card.ID(), Set: SetID{8}, Created: created, Need: 2, Of: 3, Y: bytes.Repeat([]byte{7}, 48)}
+	got, err := OpenPiece(bo, must(SealPiece(bo.Card, ask)))
+	if err != nil || got.Kind != KindChange || got.Need != 2 || got.Of != 3 || !bytes.Equal(got.Y, ask.Y) || got.Set != ask.Set {
+		t.Fatalf("change: %+v, %v", got, err)
+	}
+	agree := &Piece{Kind: KindAgree, Owner: ana.Card.ID(), Set: SetID{8}, Created: created, Confirm: bytes.Repeat([]byte{9}, 64)}
+	got, err = OpenPiece(ana, must(SealPiece(ana.Card, agree)))
+	if err != nil || got.Kind != KindAgree || !bytes.Equal(got.Confirm, agree.Confirm) || got.Y != nil {
+		t.Fatalf("agree: %+v, %v", got, err)
+	}
+	for name, q := range map[string]Piece{
+		"commitments short": {Kind: KindChange, Created: created, Need: 2, Of: 3, Y: make([]byte, 47)},
+		"too many":          {Kind: KindChange, Created: created, Need: 2, Of: 21, Y: make([]byte, 16*21)},
+		"need 0":            {Kind: KindChange, Created: created, Need: 0, Of: 1, Y: make([]byte, 16)},
+		"change confirm":    {Kind: KindChange, Created: created, Need: 1, Of: 1, Y: make([]byte, 16), Confirm: make([]byte, 64)},
+		"agree without":     {Kind: KindAgree, Created: created},
+		"agree with bytes":  {Kind: KindAgree, Created: created, Confirm: make([]byte, 64), Y: []byte{1}},
+	} {
+		if _, err := SealPiece(bo.Card, &q); err == nil {
+			t.Errorf("%s: sealed", name)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/export"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // guardiansPanel is the part of the You screen about getting a lost card
@@ -46,6 +47,9 @@ type guardiansPanel struct {
 	need  *widget.Select
 	// tempCard is where the helper pastes the temporary card.
 	tempCard *widget.Entry
+	// agreeCode is where a guardian types the code of a change of
+	// guardians they agree to.
+	agreeCode *widget.Entry
 }
 
 // newGuardiansPanel builds the panel; Refresh fills it.
@@ -116,6 +120,11 @@ func (p *guardiansPanel) Refresh() {
 			l.Importance = widget.LowImportance
 			p.rows.Add(l)
 		}
+		if st.Pending != nil {
+			l := wrapped(pendingSentence(st.Pending))
+			l.Importance = widget.WarningImportance
+			p.rows.Add(l)
+		}
 	}
 	p.held.RemoveAll()
 	held, err := p.u.svc.HeldPieces()
@@ -128,6 +137,50 @@ func (p *guardiansPanel) Refresh() {
 		help := widget.NewButtonWithIcon("Help "+owner.Name+" get their card back…", theme.HelpIcon(), func() { p.askRelease(owner) })
 		p.held.Add(container.NewBorder(nil, nil, nil, help, wrapped(h.Sentence())))
 	}
+	asked, err := p.u.svc.AskedChanges()
+	if err != nil {
+		p.held.Add(wrapped(explain(err)))
+		return
+	}
+	for _, a := range asked {
+		owner := a.Owner
+		agree := widget.NewButtonWithIcon("Agree…", theme.ConfirmIcon(), func() { p.askAgree(owner) })
+		p.held.Add(container.NewBorder(nil, nil, nil, agree, wrapped(owner.Name+" asks you to agree to their new guardians. Agree only when you meet them in person.")))
+	}
+}
+
+// pendingSentence says what a change of guardians waits for.
+func pendingSentence(pg *core.PendingGuardians) string {
+	var names []string
+	for _, g := range pg.Guardians {
+		names = append(names, g.Name)
+	}
+	agreed := "nobody yet"
+	if len(pg.Agreed) > 0 {
+		var a []string
+		for _, g := range pg.Agreed {
+			a = append(a, g.Name)
+		}
+		agreed = words.JoinAnd(a)
+	}
+	return fmt.Sprintf("Your new guardians (%s) wait until %d of your guardians agree, each meeting you in person and typing this code on their computer: %s. Agreed so far: %s.",
+		words.JoinAnd(names), pg.Needed, pg.Code, agreed)
+}
+
+// askAgree asks for the code owner's screen shows for their change of
+// guardians, and writes a sync file carrying my agreement.
+func (p *guardiansPanel) askAgree(owner core.Person) {
+	p.agreeCode = widget.NewEntry()
+	p.agreeCode.SetPlaceHolder("The code on " + owner.Name + "'s screen")
+	help := wrapped("Only do this face to face. " + owner.Name + "'s screen shows a code for their new guardians: type it here.")
+	p.u.ask("Agree to "+owner.Name+"'s new guardians", container.NewVBox(help, p.agreeCode), "Agree", func() {
+		res, err := p.u.svc.AgreeToChange(owner.ID, p.agreeCode.Text)
+		if err != nil {
+			p.u.showError(err)
+			return
+		}
+		p.saveFile(owner, res.Data, "Give this file to "+owner.Name+": it says you agree to their new guardians.")
+	})
 }
 
 // askChoose asks which contacts verified in person become guardians, and
@@ -187,11 +240,17 @@ func (p *guardiansPanel) askChoose() {
 	p.u.ask("Choose guardians", container.NewVBox(help, list, needRow), "Make recovery pieces", func() {
 		ids := chosen()
 		need, _ := strconv.Atoi(p.need.Selected)
-		if _, err := p.u.svc.SetGuardians(ids, need); err != nil {
+		st, err := p.u.svc.SetGuardians(ids, need)
+		if err != nil {
 			p.u.showError(err)
 			return
 		}
 		p.u.changed()
+		if st.Pending != nil {
+			p.u.tell("Your guardians must agree", "Your guardians count in your cells, so nobody who takes this computer can swap them. "+pendingSentence(st.Pending)+
+				" Send each of them a sync file on the Sync screen first; take in the file each one gives you.")
+			return
+		}
 		p.u.tell("Guardians chosen", "Your recovery pieces are made. Send each guardian a sync file on the Sync screen: it carries their piece.")
 	})
 }
@@ -222,13 +281,13 @@ func (p *guardiansPanel) askRelease(owner core.Person) {
 				return
 			}
 			p.u.changed()
-			p.saveRelease(owner, res.Data)
+			p.saveFile(owner, res.Data, "Give this file to "+owner.Name+": it carries your recovery piece for their new computer.")
 		})
 	})
 }
 
-// saveRelease asks where to save the sync file for the temporary card.
-func (p *guardiansPanel) saveRelease(owner core.Person, data []byte) {
+// saveFile asks where to save a sync file for owner, and then says done.
+func (p *guardiansPanel) saveFile(owner core.Person, data []byte, done string) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
 			p.u.showError(err)
@@ -241,7 +300,7 @@ func (p *guardiansPanel) saveRelease(owner core.Person, data []byte) {
 			p.u.showError(err)
 			return
 		}
-		p.u.tell("Sync file saved", "Give this file to "+owner.Name+": it carries your recovery piece for their new computer.")
+		p.u.tell("Sync file saved", done)
 	}, p.u.win)
 	d.SetFileName(export.FileName())
 	d.Resize(fyne.NewSize(760, 520))

@@ -188,3 +188,70 @@ func TestGetMyCardBack(t *testing.T) {
 		t.Errorf("no word that the card is back: %q", got)
 	}
 }
+
+// TestChangeGuardiansOnYou: once Mara's guardians are named in her cell,
+// choosing others on You says the change waits for their agreement and
+// shows the code; on the guardian's side, Eve's request shows with an
+// Agree button that takes only the right code.
+func TestChangeGuardiansOnYou(t *testing.T) {
+	w := newWorld(t)
+	u := w.u
+	bo := newPerson(t, u.svc, "Bo")
+	di := newPerson(t, u.svc, "Di")
+	p := u.you.guardians
+	if _, err := u.svc.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.svc.NewCell("Night"); err != nil {
+		t.Fatal(err)
+	}
+	u.changed()
+	test.Tap(p.choose)
+	p.picks[bo.Card().ID()].SetChecked(false)
+	for id, ch := range p.picks {
+		if id != bo.Card().ID() {
+			ch.SetChecked(true)
+		}
+	}
+	tapDialog(t, u, "Make recovery pieces")
+	st, err := u.svc.Guardians()
+	if err != nil || st.Pending == nil {
+		t.Fatalf("no change waits: %+v, %v", st, err)
+	}
+	if got := dialogText(u); !strings.Contains(got, "wait until 2 of your guardians agree") || !strings.Contains(got, st.Pending.Code) {
+		t.Fatalf("the dialog says %q", got)
+	}
+	tapDialog(t, u, "OK")
+	if got := labels(p.rows); !strings.Contains(got, st.Pending.Code) || !strings.Contains(got, "Agreed so far: nobody yet") {
+		t.Fatalf("rows: %q", got)
+	}
+
+	// Eve, whose guardians Mara and Bo are named in her cell, asks Mara.
+	eve := newPerson(t, u.svc, "Eve")
+	for _, c := range []*core.Service{bo, di} {
+		if _, err := eve.AddContact(c.Card().String(), "", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := eve.SetGuardians([]identity.ID{u.svc.Card().ID(), bo.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	carry(t, eve, u.svc)
+	if _, err := eve.NewCell("Day"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := eve.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2); err != nil || st.Pending == nil {
+		t.Fatalf("Eve's change: %+v, %v", st, err)
+	}
+	carry(t, eve, u.svc)
+	u.changed()
+	if got := labels(p.held); !strings.Contains(got, "Eve asks you to agree to their new guardians") {
+		t.Fatalf("held: %q", got)
+	}
+	p.askAgree(core.Person{ID: eve.Card().ID(), Name: "Eve"})
+	p.agreeCode.SetText("0000 0000 0000")
+	tapDialog(t, u, "Agree")
+	if got := dialogText(u); !strings.Contains(got, "not the code of the change") {
+		t.Fatalf("a wrong code: %q", got)
+	}
+}

@@ -112,6 +112,7 @@ type opts struct {
 	profile  string
 	need     int
 	forWhom  string
+	code     string
 
 	admitVouches, excludeQuorum int
 	safety, reliability         int

@@ -9,6 +9,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // guardiansCommand is "trustdesk guardians ...".
@@ -27,7 +28,11 @@ them together (not one alone) bring your card back on a new computer.`,
 them (--need; about two thirds by default) are needed to bring your card
 back; fewer learn nothing about it. Their recovery pieces travel in your
 next sync files to each of them ('trustdesk export --to NAME'). Choosing
-again makes new pieces; people no longer chosen are told to forget theirs.`,
+again makes new pieces; people no longer chosen are told to forget theirs.
+Once your guardians count in one of your cells, a change waits until as
+many of them as are needed agree to it, each one meeting you in person
+('trustdesk guardians agree' on their computer, with the code shown
+here): whoever takes your computer cannot swap your guardians.`,
 				flags: func(fs *flag.FlagSet, o *opts) {
 					fs.IntVar(&o.need, "need", 0, "")
 					jsonFlag(fs, o)
@@ -42,6 +47,20 @@ them (it has once a sync file from them says so), and the recovery pieces
 you hold for others.`,
 				flags: jsonFlag,
 				run:   runGuardiansList,
+			},
+			{
+				name: "agree", args: "CONTACT --code CODE --out FILE",
+				summary: "agree to someone's new guardians",
+				help: `Writes a sync file for CONTACT, one of the people whose recovery piece you
+hold, saying that you agree to the new guardians they chose. Do it only
+face to face: type the code their screen shows for the change (--code);
+if it is not the code of the change your computer received, nothing is
+written. 'trustdesk guardians list' shows who asked you.`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.StringVar(&o.out, "out", "", "")
+					fs.StringVar(&o.code, "code", "", "")
+				},
+				run: runGuardiansAgree,
 			},
 			{
 				name: "release", args: "CARD --out FILE [--for CONTACT] [--yes]",
@@ -162,6 +181,24 @@ type guardiansJSON struct {
 	Guardians []guardianJSON `json:"guardians"`
 	Retiring  []string       `json:"retiring"`
 	Held      []heldJSON     `json:"held"`
+	Pending   *pendingJSON   `json:"pending,omitempty"`
+	Asked     []askedJSON    `json:"asked"`
+}
+
+type pendingJSON struct {
+	Need      int      `json:"need"`
+	Guardians []string `json:"guardians"`
+	Agreed    []string `json:"agreed"`
+	Needed    int      `json:"needed"`
+	Code      string   `json:"code"`
+}
+
+type askedJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Need int    `json:"need"`
+	Of   int    `json:"of"`
+	Code string `json:"code"`
 }
 
 func guardiansOut(r *runner, o *opts, s *core.Service) error {
@@ -173,7 +210,17 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 	if err != nil {
 		return err
 	}
-	j := guardiansJSON{Need: st.Need, Guardians: []guardianJSON{}, Retiring: names2(st.Retiring), Held: []heldJSON{}}
+	asked, err := s.AskedChanges()
+	if err != nil {
+		return err
+	}
+	j := guardiansJSON{Need: st.Need, Guardians: []guardianJSON{}, Retiring: names2(st.Retiring), Held: []heldJSON{}, Asked: []askedJSON{}}
+	if p := st.Pending; p != nil {
+		j.Pending = &pendingJSON{Need: p.Need, Guardians: names2(p.Guardians), Agreed: names2(p.Agreed), Needed: p.Needed, Code: p.Code}
+	}
+	for _, a := range asked {
+		j.Asked = append(j.Asked, askedJSON{ID: a.Owner.ID.String(), Name: a.Owner.Name, Need: a.Need, Of: a.Of, Code: a.Code})
+	}
 	for _, g := range st.Guardians {
 		j.Guardians = append(j.Guardians, guardianJSON{ID: g.ID.String(), Name: g.Name, Reached: g.Reached})
 	}
@@ -196,10 +243,27 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 		for _, p := range st.Retiring {
 			fmt.Fprintf(w, "  %-24s no longer a guardian; their next sync file will say they forgot the old piece\n", p.Name)
 		}
+		if p := st.Pending; p != nil {
+			fmt.Fprintf(w, "Waiting: new guardians %s (%d of %d needed), once %d of your guardians agree; agreed so far: %s.\n",
+				words.JoinAnd(names2(p.Guardians)), p.Need, len(p.Guardians), p.Needed, agreedSoFar(p))
+			fmt.Fprintf(w, "Code of the change, to read out to each guardian you meet: %s\n", p.Code)
+		}
 		for _, h := range held {
 			fmt.Fprintln(w, h.Sentence())
 		}
+		for _, a := range asked {
+			fmt.Fprintf(w, "%s asks you to agree to their new guardians (%d of %d needed). Only when you meet them in person and their screen shows the code %s: trustdesk guardians agree %q --code %q --out FILE\n",
+				a.Owner.Name, a.Need, a.Of, a.Code, a.Owner.Name, a.Code)
+		}
 	})
+}
+
+// agreedSoFar names the guardians who agreed to a change, or "nobody".
+func agreedSoFar(p *core.PendingGuardians) string {
+	if len(p.Agreed) == 0 {
+		return "nobody"
+	}
+	return words.JoinAnd(names2(p.Agreed))
 }
 
 func runGuardiansSet(r *runner, o *opts, args []string) error {
@@ -215,10 +279,14 @@ func runGuardiansSet(r *runner, o *opts, args []string) error {
 			}
 			ids = append(ids, c.ID())
 		}
-		if _, err := s.SetGuardians(ids, o.need); err != nil {
+		st, err := s.SetGuardians(ids, o.need)
+		if err != nil {
 			return err
 		}
-		if !o.json {
+		if !o.json && st.Pending != nil {
+			fmt.Fprintf(r.env.Stdout, "Your guardians count in your cells, so the change waits until %d of them agree (%s). Send each of them a sync file (trustdesk export --to NAME), then meet each one in person: they type the code below into 'trustdesk guardians agree' and give you a sync file, which you take in with 'trustdesk import FILE'. When enough have agreed, the new recovery pieces are made.\n",
+				st.Pending.Needed, words.JoinAnd(guardianNames(st.Guardians)))
+		} else if !o.json {
 			fmt.Fprintln(r.env.Stdout, "New recovery pieces are made. Send each guardian a sync file (trustdesk export --to NAME) to give them theirs.")
 		}
 		return guardiansOut(r, o, s)
@@ -230,6 +298,42 @@ func runGuardiansList(r *runner, o *opts, args []string) error {
 		return err
 	}
 	return r.withService(func(s *core.Service) error { return guardiansOut(r, o, s) })
+}
+
+func guardianNames(gs []core.Guardian) []string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, g.Name)
+	}
+	return out
+}
+
+func runGuardiansAgree(r *runner, o *opts, args []string) error {
+	if o.out == "" {
+		return usagef("--out FILE is required: where to write the sync file for them")
+	}
+	if o.code == "" {
+		return usagef("--code CODE is required: the code their screen shows for the change")
+	}
+	out, err := exportTarget(o.out, false)
+	if err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error {
+		c, err := findContact(s, args)
+		if err != nil {
+			return err
+		}
+		res, err := s.AgreeToChange(c.ID(), o.code)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(out, r.env.Stdout, func(w io.Writer) error { _, err := w.Write(res.Data); return err }); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "Wrote %s: your agreement to the new guardians of %s. Give it to them; they take it in with 'trustdesk import'.\n", out, c.Name())
+		return nil
+	})
 }
 
 func runGuardiansRelease(r *runner, o *opts, args []string) error {

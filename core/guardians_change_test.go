@@ -1,0 +1,179 @@
+package core
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"trustdesk/crdt"
+	"trustdesk/identity"
+)
+
+// TestChangingGuardiansWalk (issue 17): Ana's guardians Bo, Cy and Di (two
+// needed) are in force in her cell. She chooses Cy, Di and Eve: the change
+// waits until two of Bo, Cy and Di, meeting her and typing the code her
+// screen shows, agree. Then the new pieces go out, Bo's is retired, the
+// cell holds the change, and Bo can no longer release a piece; Cy and Di
+// bring the card back (and are the guardians the new laptop knows, whose
+// agreement a change made there waits for) and confirm its replacement.
+func TestChangingGuardiansWalk(t *testing.T) {
+	ana := newService(t, "Ana")
+	bo, cy, di, eve := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di"), newService(t, "Eve")
+	for _, g := range []*Service{bo, cy, di, eve} {
+		meet(t, ana, g)
+	}
+	meet(t, bo, cy)
+	night, err := ana.NewCell("Night")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, night.ID)
+	invite(t, ana, cy, night.ID)
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*Service{bo, cy, di} {
+		sendTo(t, ana, g)
+		sendTo(t, g, ana)
+	}
+	rate(t, bo, cy.Card().ID(), 4)
+	sendTo(t, bo, cy)
+	rate(t, cy, bo.Card().ID(), 5)
+	sendTo(t, cy, bo)
+	sendTo(t, bo, ana)
+	v, _ := ana.FindCell("night")
+	before, ok := v.state.Guardians(ana.Card().ID())
+	if !ok {
+		t.Fatal("Ana's guardians are not in force")
+	}
+
+	// The change waits for the agreement of two of Bo, Cy and Di.
+	st, err := ana.SetGuardians([]identity.ID{cy.Card().ID(), di.Card().ID(), eve.Card().ID()}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := st.Pending
+	if p == nil || p.Needed != 2 || len(p.Agreed) != 0 || len(p.Guardians) != 3 || len(st.Guardians) != 3 || st.Guardians[0].ID != bo.Card().ID() && st.Guardians[1].ID != bo.Card().ID() && st.Guardians[2].ID != bo.Card().ID() {
+		t.Fatalf("after choosing: %+v", st)
+	}
+	for _, g := range []*Service{bo, cy} {
+		sum := sendTo(t, ana, g)
+		if sum.Recovery == nil || sum.Recovery.Asked != "Ana" || !strings.Contains(sum.String(), "Ana asks you to agree to their new guardians") {
+			t.Fatalf("%s is told: %q", g.Card().Pseudonym, sum.String())
+		}
+		asked, err := g.AskedChanges()
+		if err != nil || len(asked) != 1 || asked[0].Code != p.Code || asked[0].Need != 2 || asked[0].Of != 3 {
+			t.Fatalf("%s: asked %+v, %v; Ana's code %s", g.Card().Pseudonym, asked, err, p.Code)
+		}
+	}
+	if _, err := di.AgreeToChange(ana.Card().ID(), p.Code); !errors.Is(err, ErrNoChange) {
+		t.Errorf("Di, never asked: %v", err)
+	}
+	if _, err := bo.AgreeToChange(ana.Card().ID(), "1234 5678 9012"); !errors.Is(err, ErrChangeCode) {
+		t.Errorf("another code: %v", err)
+	}
+	agree := func(g *Service) *ImportSummary {
+		t.Helper()
+		res, err := g.AgreeToChange(ana.Card().ID(), strings.ReplaceAll(p.Code, " ", "-"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mustImport(t, ana, res.Data)
+	}
+	sum := agree(bo)
+	if sum.Recovery == nil || sum.Recovery.Agreed != "Bo" || sum.Recovery.Changed {
+		t.Fatalf("Bo's agreement: %q", sum.String())
+	}
+	if st, _ := ana.Guardians(); st.Pending == nil || len(st.Pending.Agreed) != 1 {
+		t.Fatalf("after Bo: %+v", st.Pending)
+	}
+	// A card alone changes nothing: one agreement of two, and the cell
+	// still has the guardians before.
+	if v, _ := ana.FindCell("night"); !sameSet(v, ana.Card().ID(), before) {
+		t.Fatal("the cell changed with one agreement")
+	}
+	sum = agree(cy)
+	if !sum.Recovery.Changed || !strings.Contains(sum.String(), "your new guardians are in place") {
+		t.Fatalf("Cy's agreement: %q", sum.String())
+	}
+	st, _ = ana.Guardians()
+	if st.Pending != nil || len(st.Retiring) != 1 || st.Retiring[0].ID != bo.Card().ID() || slices.ContainsFunc(st.Guardians, func(g Guardian) bool { return g.ID == bo.Card().ID() }) {
+		t.Fatalf("after the change: %+v", st)
+	}
+	// The change reaches the cell and the guardians; Bo forgets his piece.
+	for _, g := range []*Service{bo, cy, di, eve} {
+		sendTo(t, ana, g)
+	}
+	if held, _ := bo.HeldPieces(); len(held) != 0 {
+		t.Fatalf("Bo still holds %+v", held)
+	}
+	for _, g := range []*Service{bo, cy} {
+		if asked, err := g.AskedChanges(); err != nil || len(asked) != 0 {
+			t.Fatalf("%s is still asked: %+v, %v", g.Card().Pseudonym, asked, err)
+		}
+	}
+	for _, s := range []*Service{ana, bo, cy} {
+		v, _ := s.FindCell("night")
+		set, ok := v.state.Guardians(ana.Card().ID())
+		if !ok || !set.Changed || sameSet(v, ana.Card().ID(), before) {
+			t.Fatalf("%s: the guardians in force: %+v", s.Card().Pseudonym, set)
+		}
+	}
+
+	// The laptop is lost. Bo's device forgot his piece, and Cy's piece is
+	// of the new set: Cy and Di bring the card back and confirm the
+	// replacement of the card in Night (Bo, a member, would send the
+	// laptop only what is new since Ana's old laptop: Cy sends the cell).
+	old := ana.Card().ID()
+	tmp, err := StartRecovery(t.TempDir(), "Ana", []byte("new laptop"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tmp.Close()
+	release := func(g *Service) *ImportSummary {
+		t.Helper()
+		if _, err := g.AddContact(tmp.Card().String(), "", true); err != nil {
+			t.Fatal(err)
+		}
+		res, err := g.ReleasePiece(old, tmp.Card().ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mustImport(t, tmp, res.Data)
+	}
+	if _, err := bo.ReleasePiece(old, tmp.Card().ID()); !errors.Is(err, ErrNoPiece) {
+		t.Fatalf("Bo releases a retired piece: %v", err)
+	}
+	release(cy)
+	if tmp.Card().ID() == old {
+		t.Fatal("one piece brought the card back")
+	}
+	release(di)
+	if tmp.Card().ID() != old {
+		t.Fatal("Cy and Di did not bring the card back")
+	}
+	mustImport(t, tmp, mustExport(t, cy, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	// The new laptop knows Cy and Di as guardians: choosing others there
+	// waits for their agreement too.
+	st, err = tmp.Guardians()
+	if err != nil || len(st.Guardians) != 2 || st.Need != 2 {
+		t.Fatalf("guardians on the new laptop: %+v, %v", st, err)
+	}
+	meet(t, tmp, eve)
+	meet(t, tmp, bo)
+	if st, err := tmp.SetGuardians([]identity.ID{bo.Card().ID(), eve.Card().ID()}, 2); err != nil || st.Pending == nil || st.Pending.Needed != 2 {
+		t.Fatalf("choosing on the new laptop: %+v, %v", st, err)
+	}
+	if res, err := tmp.ReplaceCard(); err != nil || !slices.Equal(res.Replaced, []string{"Night"}) {
+		t.Fatalf("ReplaceCard with the new guardians: %+v, %v", res, err)
+	}
+	if st, err := tmp.Guardians(); err != nil || len(st.Guardians) != 0 || st.Pending != nil {
+		t.Fatalf("the new card has the old card's guardians: %+v, %v", st, err)
+	}
+}
+
+func sameSet(v *CellView, id identity.ID, set *crdt.GuardianSet) bool {
+	now, ok := v.state.Guardians(id)
+	return ok && now.Statement == set.Statement
+}

@@ -1,0 +1,199 @@
+package crdt
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"trustdesk/identity"
+)
+
+// Changing guardians (SCHEMA §4.5): Ana's guardians in force are g0, g1
+// and g2, two needed. She changes them to g2, e8 and e9, two needed, with
+// the confirmations of g0 and g1, who are then dropped.
+
+func newGuardiansOfAna(t testing.TB) []*identity.Identity {
+	return []*identity.Identity{guardiansOfAna(t)[2], extra(t, 8), extra(t, 9)}
+}
+
+// nonce returns the nonce of Ana's n-th change in the tests.
+func nonce(n byte) [16]byte { return [16]byte{n, 0xc4} }
+
+// changeConfirmations are the confirmations by of Ana's change n to the
+// guardians to, need of them needed.
+func changeConfirmations(t testing.TB, by, to []*identity.Identity, need int, n byte) []Confirmation {
+	gs := ChangeCommitments(ana(t), keysOf(to))
+	var cs []Confirmation
+	for _, g := range by {
+		cs = append(cs, ConfirmChange(g, ana(t).Card.ID(), need, gs, nonce(n)))
+	}
+	return cs
+}
+
+// forgeChange signs, as Ana, her change n to the guardians to with the
+// confirmations cs (salted for the set set), and the given prev.
+func forgeChange(t testing.TB, c *Cell, set *GuardianSet, to []*identity.Identity, need int, n byte, cs []Confirmation, prev []StatementID, grind bool) *Statement {
+	t.Helper()
+	s := &Statement{Kind: KindGuardians, Need: need, Guardians: ChangeCommitments(ana(t), keysOf(to)), Nonce: nonce(n)}
+	s.Confirmations = c.salted(ana(t), set, cs)
+	return forge(t, c, ana(t), s, prev, grind)
+}
+
+// changedCell is guardedCell after Ana's change, built on by Bo and Cy.
+func changedCell(t testing.TB) (c *Cell, before []StatementID, change *Statement) {
+	t.Helper()
+	bo, cy := person(t, 1), person(t, 2)
+	c = guardedCell(t)
+	before = c.State().Heads
+	g := guardiansOfAna(t)
+	change = must(c.ChangeGuardians(ana(t), keysOf(newGuardiansOfAna(t)), 2, nonce(1), changeConfirmations(t, g[:2], newGuardiansOfAna(t), 2, 1), t0.Add(time.Minute)))
+	must(c.Rate(bo, cy.Card, rating(3, 3), t0.Add(2*time.Minute)))
+	must(c.Rate(cy, bo.Card, rating(3, 3), t0.Add(2*time.Minute)))
+	return c, before, change
+}
+
+func guardiansInForce(t testing.TB, st *State) *GuardianSet {
+	t.Helper()
+	set, ok := st.Guardians(ana(t).Card.ID())
+	if !ok {
+		t.Fatal("no guardians of Ana in force")
+	}
+	return set
+}
+
+// TestChangeGuardiansCounts: a change confirmed by two of the guardians in
+// force counts; a replacement then needs the new guardians, and the
+// dropped ones can no longer confirm one, even placed before the change.
+func TestChangeGuardiansCounts(t *testing.T) {
+	c, before, change := changedCell(t)
+	st := c.State()
+	set := guardiansInForce(t, st)
+	if set.Statement != change.ID() || !set.Changed || !slices.Equal(set.Guardians, ChangeCommitments(ana(t), keysOf(newGuardiansOfAna(t)))) || reasonOf(st, change.ID()) != "" {
+		t.Fatalf("after the change: %+v, reason %q", set, reasonOf(st, change.ID()))
+	}
+	g, n := guardiansOfAna(t), newGuardiansOfAna(t)
+	// The dropped guardians confirm a replacement: refused on the device,
+	// void when forged, after the change or backdated before it.
+	if _, err := must(Load(c.Save())).Replace(ana(t), anaNew(t), confirmations(g[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)); err == nil {
+		t.Fatal("the dropped guardians confirmed a replacement on the device")
+	}
+	for _, prev := range [][]StatementID{c.State().Heads, before} {
+		thief := must(Load(c.Save()))
+		r := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(g[:2], ana(t).Card.ID(), thiefNew(t).Card), prev, true)
+		if st := thief.State(); reasonOf(st, r.ID()) != ReasonNotConfirmed || st.IsMember(thiefNew(t).Card.ID()) {
+			t.Fatalf("a replacement confirmed by the dropped guardians: %q", reasonOf(st, r.ID()))
+		}
+	}
+	// The new guardians confirm Ana's replacement (g2 is in both sets,
+	// e8 only in the new one).
+	owner := must(Load(c.Save()))
+	r := must(owner.Replace(ana(t), anaNew(t), confirmations(n[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)))
+	if st := owner.State(); reasonOf(st, r.ID()) != "" || !st.IsMember(anaNew(t).Card.ID()) {
+		t.Fatalf("Ana's replacement with her new guardians: %q", reasonOf(st, r.ID()))
+	}
+}
+
+// TestChangeGuardiansRefused: a change made by the card alone (no
+// confirmations, or a thief's fakes), with fewer confirmations than
+// needed, with confirmations of another set or by guardians not in
+// force, or backdated to before the guardians it changes, does not count;
+// the guardians in force stay.
+func TestChangeGuardiansRefused(t *testing.T) {
+	c := guardedCell(t)
+	early := must(Load(c.Save()))
+	var found []StatementID
+	for _, s := range c.Statements() {
+		if s.Kind == KindFound {
+			found = append(found, s.ID())
+		}
+	}
+	set := guardiansInForce(t, c.State())
+	g, n := guardiansOfAna(t), newGuardiansOfAna(t)
+	if _, err := must(Load(c.Save())).ChangeGuardians(ana(t), keysOf(fakes(t)), 1, nonce(1), nil, t0); err == nil {
+		t.Fatal("a change without confirmations was made")
+	}
+	if _, err := must(Load(c.Save())).ChangeGuardians(ana(t), keysOf(n), 2, nonce(1), changeConfirmations(t, g[:1], n, 2, 1), t0); err == nil {
+		t.Fatal("a change with one confirmation of two was made")
+	}
+	heads := c.State().Heads
+	other := []*identity.Identity{g[2], fakes(t)[0], fakes(t)[1]}
+	cases := map[string]*Statement{
+		"a second naming": forge(t, c, ana(t), &Statement{Kind: KindGuardians, Need: 1, Guardians: ChangeCommitments(ana(t), keysOf(fakes(t)))}, heads, true),
+		"fakes confirm":   forgeChange(t, c, set, fakes(t), 1, 1, changeConfirmations(t, fakes(t), fakes(t), 1, 1), heads, true),
+		"one of two":      forgeChange(t, c, set, n, 2, 1, changeConfirmations(t, g[:1], n, 2, 1), heads, true),
+		"another set":     forgeChange(t, c, set, other, 2, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, true),
+		"another need":    forgeChange(t, c, set, n, 1, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, true),
+		"another nonce":   forgeChange(t, c, set, n, 2, 2, changeConfirmations(t, g[:2], n, 2, 1), heads, true),
+		"new guardians":   forgeChange(t, c, set, n, 2, 1, changeConfirmations(t, n[1:], n, 2, 1), heads, true),
+		"backdated":       forgeChange(t, c, set, other, 2, 1, changeConfirmations(t, g[:2], other, 2, 1), found, true),
+		"backdated later": forgeChange(t, c, set, other, 2, 1, changeConfirmations(t, g[1:], other, 2, 1), found, false),
+	}
+	for _, x := range []*Cell{c, merged(t, early, c)} {
+		st := x.State()
+		if now := guardiansInForce(t, st); now.Statement != set.Statement {
+			t.Fatalf("the guardians in force changed to %+v", now)
+		}
+		for name, s := range cases {
+			if r := reasonOf(st, s.ID()); r != ReasonNotConfirmed && r != ReasonNoAuthority {
+				t.Errorf("%s: reason %q", name, r)
+			}
+		}
+	}
+	// Nothing changed: the guardians in force still confirm.
+	r := must(c.Replace(ana(t), anaNew(t), confirmations(g[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)))
+	if reasonOf(c.State(), r.ID()) != "" {
+		t.Fatal("the guardians in force no longer confirm a replacement")
+	}
+}
+
+// TestChangeGuardiansConcurrent: two different changes of the same
+// guardians, each confirmed (coerced guardians), made beside each other:
+// neither counts and the guardians stay. The same change copied beside
+// itself (a thief replaying Ana's) counts once, and Ana's next change,
+// built on her own, still counts.
+func TestChangeGuardiansConcurrent(t *testing.T) {
+	c := guardedCell(t)
+	set := guardiansInForce(t, c.State())
+	g, n := guardiansOfAna(t), newGuardiansOfAna(t)
+	other := []*identity.Identity{g[2], fakes(t)[0], fakes(t)[1]}
+	heads := c.State().Heads
+
+	two := must(Load(c.Save()))
+	forgeChange(t, two, set, n, 2, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, false)
+	forgeChange(t, two, set, other, 2, 2, changeConfirmations(t, g[1:], other, 2, 2), heads, true)
+	if now := guardiansInForce(t, two.State()); now.Statement != set.Statement {
+		t.Fatalf("one of two changes at once counted: %+v", now)
+	}
+
+	mine := must(c.ChangeGuardians(ana(t), keysOf(n), 2, nonce(1), changeConfirmations(t, g[:2], n, 2, 1), t0.Add(time.Minute)))
+	replay := forgeChange(t, c, set, n, 2, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, true)
+	if now := guardiansInForce(t, c.State()); !slices.Equal(now.Guardians, mine.Guardians) || reasonOf(c.State(), replay.ID()) != "" {
+		t.Fatalf("the change and its copy: %+v, copy %q", now, reasonOf(c.State(), replay.ID()))
+	}
+	third := []*identity.Identity{n[0], n[1], fakes(t)[2]}
+	next := must(c.ChangeGuardians(ana(t), keysOf(third), 2, nonce(2), changeConfirmations(t, n[1:], third, 2, 2), t0.Add(2*time.Minute)))
+	if now := guardiansInForce(t, c.State()); now.Statement != next.ID() {
+		t.Fatalf("Ana's second change did not count: %+v", now)
+	}
+}
+
+// TestChangeGuardiansReplayed: Ana changes her guardians three times; the
+// thief plays her second change again after the third, where its
+// confirmers (e8, e9) are guardians in force again: it does not count, and
+// the guardians she dropped in the third change stay dropped.
+func TestChangeGuardiansReplayed(t *testing.T) {
+	c, _, _ := changedCell(t) // change 1: g2, e8, e9
+	g, f := guardiansOfAna(t), fakes(t)
+	e8, e9 := extra(t, 8), extra(t, 9)
+	second := []*identity.Identity{g[2], f[0], f[1]}
+	must(c.ChangeGuardians(ana(t), keysOf(second), 2, nonce(2), changeConfirmations(t, []*identity.Identity{e8, e9}, second, 2, 2), t0.Add(time.Hour)))
+	set2 := guardiansInForce(t, c.State())
+	third := []*identity.Identity{e8, e9, f[2]}
+	last := must(c.ChangeGuardians(ana(t), keysOf(third), 2, nonce(3), changeConfirmations(t, f[:2], third, 2, 3), t0.Add(2*time.Hour)))
+	set3 := guardiansInForce(t, c.State())
+	replay := forgeChange(t, c, set3, second, 2, 2, changeConfirmations(t, []*identity.Identity{e8, e9}, second, 2, 2), c.State().Heads, false)
+	st := c.State()
+	if now := guardiansInForce(t, st); now.Statement != last.ID() || reasonOf(st, replay.ID()) != ReasonNotConfirmed {
+		t.Fatalf("the replayed change: guardians %v (second %v), reason %q", now.Statement, set2.Statement, reasonOf(st, replay.ID()))
+	}
+}
