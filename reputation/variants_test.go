@@ -364,17 +364,7 @@ func TestRingLiftVariants(t *testing.T) {
 	baseHonest, baseCheats, _ := base.groups(base.in)
 	resBase, resMain := Compute(base.in), Compute(main.in)
 	known := knownCheat(base)
-	unflagged, lowest := "", math.Inf(1)
-	n := map[string]int{}
-	for _, r := range latestRatings(base.in) {
-		n[r.Subject]++
-	}
-	mean := meanRating(base.in)
-	for _, c := range base.cheats {
-		if x, ok := mean[c]; ok && n[c] >= 3 && resBase.Person(c).Flags == 0 && x < lowest {
-			unflagged, lowest = c, x
-		}
-	}
+	unflagged, lowest := unflaggedCheat(base, resBase)
 	vs := roundVariants()
 	before := make([]map[string]float64, len(vs))
 	for k, v := range vs {
