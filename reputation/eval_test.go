@@ -693,38 +693,26 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	var worstRes [targets]*Result // the model's result with its worst ring, per target
 
 	worstShare := 0.0
-	for j, target := range aims {
-		if target == "" {
-			continue
+	eachRing(cfg, base, aims[:], func(j int, ring string, w *evalWorld, fakes []string, res *Result) {
+		held, bound := ringTrust(res, fakes)
+		if held > bound*(1+1e-9) {
+			t.Errorf("ring %s (shape fakes/edges): fakes hold %v, above the bound %v", ring, held, bound)
 		}
-		for _, shape := range cfg.ringShapeNames {
-			for _, size := range cfg.ringSizes {
-				for _, edges := range cfg.ringEdges {
-					w := base.clone()
-					fakes := w.addRing(shape, size, edges, target)
-					res := Compute(w.in)
-					held, bound := ringTrust(res, fakes)
-					if held > bound*(1+1e-9) {
-						t.Errorf("%s ring of %d fakes, %d attack edges: fakes hold %v, above the bound %v", shape, size, edges, held, bound)
-					}
-					if bound > 0 {
-						worstShare = max(worstShare, held/bound)
-					}
-					for k, m := range methods {
-						after := m.scoreWith(w.in, res)
-						lift := percentile(after, baseHonest, target) - percentile(before[m.name], baseHonest, target)
-						if row := rows[m.name]; lift > row.worstLift[j] {
-							row.worstLift[j], row.worstRing[j] = lift, fmt.Sprintf("%s %d/%d", shape, size, edges)
-							rows[m.name] = row
-							if k == 0 {
-								worstRes[j] = res
-							}
-						}
-					}
+		if bound > 0 {
+			worstShare = max(worstShare, held/bound)
+		}
+		for k, m := range methods {
+			after := m.scoreWith(w.in, res)
+			lift := percentile(after, baseHonest, aims[j]) - percentile(before[m.name], baseHonest, aims[j])
+			if row := rows[m.name]; lift > row.worstLift[j] {
+				row.worstLift[j], row.worstRing[j] = lift, ring
+				rows[m.name] = row
+				if k == 0 {
+					worstRes[j] = res
 				}
 			}
 		}
-	}
+	})
 	runs := len(cfg.ringShapeNames) * len(cfg.ringSizes) * len(cfg.ringEdges)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d people (%d cheats), %d cells, %d ratings; AUCs on a world with %d rings of %d fakes (%d attack edges each); %d ring runs of %v fakes × %v attack edges at each target; fakes held at most %.2f of the bound; %v\n",
@@ -755,6 +743,28 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	}
 	t.Log("\n" + b.String())
 	return rows
+}
+
+// eachRing adds every ring of cfg (every shape, size and number of attack
+// edges), one at a time, to a copy of base, aimed at each target in aims
+// that is not "", and calls f with the target's index, the ring's name
+// (shape fakes/edges), the world with it, its fakes and the model's
+// result on that world.
+func eachRing(cfg evalConfig, base *evalWorld, aims []string, f func(j int, ring string, w *evalWorld, fakes []string, res *Result)) {
+	for j, target := range aims {
+		if target == "" {
+			continue
+		}
+		for _, shape := range cfg.ringShapeNames {
+			for _, size := range cfg.ringSizes {
+				for _, edges := range cfg.ringEdges {
+					w := base.clone()
+					fakes := w.addRing(shape, size, edges, target)
+					f(j, fmt.Sprintf("%s %d/%d", shape, size, edges), w, fakes, Compute(w.in))
+				}
+			}
+		}
+	}
 }
 
 // TestEvaluation runs the harness and checks the figures issue 13 asks
