@@ -210,6 +210,30 @@ func vouchedBelow(r *Result, i int32) []bool {
 	return out
 }
 
+// metKnown reports who is known to the viewer through ratings: the
+// viewer, and anyone connected rated (any mark) by someone known (with
+// ordered, by someone known whom the viewer trusts at least as much as
+// them). Fakes whom no honest person rated are never known, whatever
+// their trust.
+func metKnown(r *Result, ordered bool) []bool {
+	m, e := r.m, r.e
+	known := make([]bool, m.n)
+	if m.viewer < 0 {
+		return known
+	}
+	known[m.viewer] = true
+	for queue := []int32{m.viewer}; len(queue) > 0; queue = queue[1:] {
+		q := queue[0]
+		for _, s := range m.ratedBy[m.raterStart[q]:m.raterStart[q+1]] {
+			if !known[s] && !m.blocked[s] && e.trust[s] > 0 && (!ordered || e.trust[q] >= e.trust[s]) {
+				known[s] = true
+				queue = append(queue, s)
+			}
+		}
+	}
+	return known
+}
+
 // warnedPraiseCap ranks as listed, but the praise (safety 3–5) of someone
 // with low safety marks from connected raters counts, in total, at most c
 // times the weight of those marks.
@@ -240,6 +264,31 @@ func warnedPraiseCap(c float64) func(r *Result, i int32) float64 {
 // roundVariants are the changes of the fourth and fifth rounds, the model
 // as listed first.
 func roundVariants() []variant {
+	knowns := map[*Result][2][]bool{}
+	metKnownOf := func(r *Result, ordered bool) []bool {
+		j := 0
+		if ordered {
+			j = 1
+		}
+		k := knowns[r]
+		if k[j] == nil {
+			k[j] = metKnown(r, ordered)
+			knowns[r] = k
+		}
+		return k[j]
+	}
+	metOnly := func(ordered bool) func(r *Result, i int32) float64 {
+		return func(r *Result, i int32) float64 {
+			m := r.m
+			known := metKnownOf(r, ordered)
+			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if rt := &m.ratings[k]; !rt.low && !known[rt.rater] {
+					return 0
+				}
+				return r.e.weight[k]
+			}))
+		}
+	}
 	hops := map[*Result][]int32{}
 	hop := func(r *Result) []int32 {
 		if h, ok := hops[r]; ok {
@@ -398,6 +447,8 @@ func roundVariants() []variant {
 				return r.e.weight[k]
 			}))
 		}},
+		{"praise only from raters the known met", metOnly(false)},
+		{"the same, met by the known trusted more", metOnly(true)},
 		{"warned: praise ≤ 1 × the warnings", warnedPraiseCap(1)},
 		{"warned: praise ≤ 10 × the warnings", warnedPraiseCap(10)},
 	}
