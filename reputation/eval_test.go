@@ -309,31 +309,43 @@ func (w *evalWorld) addRing(shape string, size, edges int, target string) []stri
 }
 
 // A method scores everyone in a world: higher is safer, NaN is no score.
+// The personal model's methods also read a result already computed
+// (fromResult), so a ring run computes the model once.
 type method struct {
-	name  string
-	score func(in *Input) map[string]float64
+	name       string
+	score      func(in *Input) map[string]float64
+	fromResult func(r *Result) map[string]float64
 }
 
 var methods = []method{
-	{"personal model (as listed)", personalLow},
-	{"personal model (score)", personalMean},
-	{"mean rating received", meanRating},
-	{"fairness–goodness", fairnessGoodness},
-	{"personalised PageRank", pageRank},
-	{"SybilRank", sybilRank},
+	{"personal model (as listed)", func(in *Input) map[string]float64 { return personalLow(Compute(in)) }, personalLow},
+	{"personal model (score)", func(in *Input) map[string]float64 { return personalMean(Compute(in)) }, personalMean},
+	{"mean rating received", meanRating, nil},
+	{"fairness–goodness", fairnessGoodness, nil},
+	{"personalised PageRank", pageRank, nil},
+	{"SybilRank", sybilRank, nil},
 }
 
-func personalLow(in *Input) map[string]float64 {
+// scoreWith scores in by m, reusing res (the model's result on in) when
+// m reads one.
+func (m method) scoreWith(in *Input, res *Result) map[string]float64 {
+	if m.fromResult != nil {
+		return m.fromResult(res)
+	}
+	return m.score(in)
+}
+
+func personalLow(r *Result) map[string]float64 {
 	out := map[string]float64{}
-	for _, s := range Compute(in).Scores() {
+	for _, s := range r.Scores() {
 		out[s.ID] = s.Rank()
 	}
 	return out
 }
 
-func personalMean(in *Input) map[string]float64 {
+func personalMean(r *Result) map[string]float64 {
 	out := map[string]float64{}
-	for _, s := range Compute(in).Scores() {
+	for _, s := range r.Scores() {
 		out[s.ID] = valOr(s.Safety)
 	}
 	return out
@@ -536,6 +548,26 @@ func knownCheat(w *evalWorld) string {
 	return target
 }
 
+// unflaggedCheat returns the cheat the model (res, computed on w) has not
+// flagged with the lowest plain mean rating among those with at least
+// three ratings, with that mean; "" when there is none. A ring may lift
+// any cheat, and one nobody trusted has flagged yet is the easiest to
+// lift (MODEL.md, section 8).
+func unflaggedCheat(w *evalWorld, res *Result) (string, float64) {
+	n := map[string]int{}
+	for _, r := range latestRatings(w.in) {
+		n[r.Subject]++
+	}
+	mean := meanRating(w.in)
+	target, lowest := "", math.Inf(1)
+	for _, c := range w.cheats {
+		if x, ok := mean[c]; ok && n[c] >= 3 && res.Person(c).Flags == 0 && x < lowest {
+			target, lowest = c, x
+		}
+	}
+	return target, lowest
+}
+
 // rated returns everyone who received at least one valid rating.
 func rated(in *Input) map[string]bool {
 	out := map[string]bool{}
@@ -581,11 +613,18 @@ func percentile(score map[string]float64, honest []string, target string) float6
 	return 100 * auc(score, []string{target}, honest)
 }
 
+// The targets every ring of the lift runs is aimed at, one at a time.
+const (
+	targetKnown     = iota // the known cheat: the lowest plain mean
+	targetUnflagged        // the cheat the model has not flagged with the lowest plain mean
+	targets
+)
+
 type evalRow struct {
 	cheatAUC, ringCheatAUC float64
 	fakeAUC, coverage      float64
-	worstLift              float64
-	worstRing              string
+	worstLift              [targets]float64 // per target; −Inf when the target does not exist
+	worstRing              [targets]string
 }
 
 func (w *evalWorld) groups(in *Input) (honest, cheats, fakes []string) {
@@ -634,66 +673,98 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 			}
 		}
 		rows[m.name] = evalRow{cheatAUC: auc(plain, baseHonest, baseCheats), ringCheatAUC: auc(s, honest, cheats), fakeAUC: auc(s, honest, fakes),
-			coverage: float64(covered) / float64(people), worstLift: math.Inf(-1)}
+			coverage: float64(covered) / float64(people), worstLift: [targets]float64{math.Inf(-1), math.Inf(-1)}}
 	}
 	// Rings one at a time on the world without any: how far each lifts its
 	// target among honest people, and whether the fakes stay within the
-	// bound. The target is a known cheat: of the cheats with at least three
-	// ratings, the one with the lowest plain mean.
+	// bound. Every ring runs twice, at two targets: the known cheat (of the
+	// cheats with at least three ratings, the one with the lowest plain
+	// mean), and the cheat the model has not flagged with the lowest plain
+	// mean (which a ring lifts most easily; the issue's figure is about
+	// any target).
+	baseRes := Compute(base.in)
 	before := map[string]map[string]float64{}
 	for _, m := range methods {
-		before[m.name] = m.score(base.in)
+		before[m.name] = m.scoreWith(base.in, baseRes)
 	}
-	target := knownCheat(base)
-	baseRes := Compute(base.in)
-	var worstRes *Result // the model's result with its worst ring
+	var aims [targets]string
+	aims[targetKnown] = knownCheat(base)
+	aims[targetUnflagged], _ = unflaggedCheat(base, baseRes)
+	var worstRes [targets]*Result // the model's result with its worst ring, per target
 
 	worstShare := 0.0
-	for _, shape := range cfg.ringShapeNames {
-		for _, size := range cfg.ringSizes {
-			for _, edges := range cfg.ringEdges {
-				w := base.clone()
-				fakes := w.addRing(shape, size, edges, target)
-				res := Compute(w.in)
-				held, bound := ringTrust(res, fakes)
-				if held > bound*(1+1e-9) {
-					t.Errorf("%s ring of %d fakes, %d attack edges: fakes hold %v, above the bound %v", shape, size, edges, held, bound)
-				}
-				if bound > 0 {
-					worstShare = max(worstShare, held/bound)
-				}
-				for k, m := range methods {
-					after := m.score(w.in)
-					lift := percentile(after, baseHonest, target) - percentile(before[m.name], baseHonest, target)
-					if row := rows[m.name]; lift > row.worstLift {
-						row.worstLift, row.worstRing = lift, fmt.Sprintf("%s %d/%d", shape, size, edges)
-						rows[m.name] = row
-						if k == 0 {
-							worstRes = res
-						}
-					}
+	eachRing(cfg, base, aims[:], func(j int, ring string, w *evalWorld, fakes []string, res *Result) {
+		held, bound := ringTrust(res, fakes)
+		if held > bound*(1+1e-9) {
+			t.Errorf("ring %s (shape fakes/edges): fakes hold %v, above the bound %v", ring, held, bound)
+		}
+		if bound > 0 {
+			worstShare = max(worstShare, held/bound)
+		}
+		for k, m := range methods {
+			after := m.scoreWith(w.in, res)
+			lift := percentile(after, baseHonest, aims[j]) - percentile(before[m.name], baseHonest, aims[j])
+			if row := rows[m.name]; lift > row.worstLift[j] {
+				row.worstLift[j], row.worstRing[j] = lift, ring
+				rows[m.name] = row
+				if k == 0 {
+					worstRes[j] = res
 				}
 			}
 		}
-	}
+	})
+	runs := len(cfg.ringShapeNames) * len(cfg.ringSizes) * len(cfg.ringEdges)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d people (%d cheats), %d cells, %d ratings; AUCs on a world with %d rings of %d fakes (%d attack edges each); %d ring runs of %v fakes × %v attack edges; fakes held at most %.2f of the bound; %v\n",
+	fmt.Fprintf(&b, "%d people (%d cheats), %d cells, %d ratings; AUCs on a world with %d rings of %d fakes (%d attack edges each); %d ring runs of %v fakes × %v attack edges at each target; fakes held at most %.2f of the bound; %v\n",
 		cfg.people, len(base.cheats), cfg.cells, cfg.ratings, len(cfg.ringShapeNames), cfg.mainRingSize, cfg.mainRingEdges,
-		len(cfg.ringShapeNames)*len(cfg.ringSizes)*len(cfg.ringEdges), cfg.ringSizes, cfg.ringEdges, worstShare, time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(&b, "%-28s %9s %11s %9s %9s %10s  %s\n", "method", "cheat AUC", "with rings", "fake AUC", "coverage", "ring lift", "worst ring (shape fakes/edges)")
+		runs, cfg.ringSizes, cfg.ringEdges, worstShare, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(&b, "ring lift: how many percentiles of honest people the worst ring (shape fakes/edges) lifts a known cheat, and the cheat the model has not flagged with the lowest plain mean\n")
+	fmt.Fprintf(&b, "%-28s %9s %11s %9s %9s %22s %22s\n", "method", "cheat AUC", "with rings", "fake AUC", "coverage", "lift, known cheat", "lift, unflagged cheat")
 	for _, m := range methods {
 		r := rows[m.name]
-		fmt.Fprintf(&b, "%-28s %9.3f %11.3f %9.3f %8.1f%% %+10.1f  %s\n", m.name, r.cheatAUC, r.ringCheatAUC, r.fakeAUC, 100*r.coverage, r.worstLift, r.worstRing)
+		fmt.Fprintf(&b, "%-28s %9.3f %11.3f %9.3f %8.1f%%", m.name, r.cheatAUC, r.ringCheatAUC, r.fakeAUC, 100*r.coverage)
+		for j := range targets {
+			if aims[j] == "" {
+				fmt.Fprintf(&b, " %22s", "no such cheat")
+				continue
+			}
+			fmt.Fprintf(&b, " %+7.1f %-14s", r.worstLift[j], r.worstRing[j])
+		}
+		b.WriteString("\n")
 	}
 	// How the worst ring under the model lifts its target: honest people
 	// who ranked above the target before and below it after, and how many
 	// of them the ring's smears flagged.
-	if worstRes != nil {
-		fell, smeared := fellBelow(baseRes, worstRes, baseHonest, target)
-		fmt.Fprintf(&b, "worst ring under the model: %d honest people fell below its target, %d of them newly flagged by the ring\n", fell, smeared)
+	for j, name := range [targets]string{"known", "unflagged"} {
+		if worstRes[j] != nil {
+			fell, smeared := fellBelow(baseRes, worstRes[j], baseHonest, aims[j])
+			fmt.Fprintf(&b, "worst ring under the model, %s cheat: %d honest people fell below its target, %d of them newly flagged by the ring\n", name, fell, smeared)
+		}
 	}
 	t.Log("\n" + b.String())
 	return rows
+}
+
+// eachRing adds every ring of cfg (every shape, size and number of attack
+// edges), one at a time, to a copy of base, aimed at each target in aims
+// that is not "", and calls f with the target's index, the ring's name
+// (shape fakes/edges), the world with it, its fakes and the model's
+// result on that world.
+func eachRing(cfg evalConfig, base *evalWorld, aims []string, f func(j int, ring string, w *evalWorld, fakes []string, res *Result)) {
+	for j, target := range aims {
+		if target == "" {
+			continue
+		}
+		for _, shape := range cfg.ringShapeNames {
+			for _, size := range cfg.ringSizes {
+				for _, edges := range cfg.ringEdges {
+					w := base.clone()
+					fakes := w.addRing(shape, size, edges, target)
+					f(j, fmt.Sprintf("%s %d/%d", shape, size, edges), w, fakes, Compute(w.in))
+				}
+			}
+		}
+	}
 }
 
 // TestEvaluation runs the harness and checks the figures issue 13 asks
@@ -723,8 +794,10 @@ func TestEvaluation(t *testing.T) {
 		if ours.coverage < 0.95 {
 			t.Errorf("seed %d: coverage %.3f", cfg.seed, ours.coverage)
 		}
-		if ours.worstLift > 10 {
-			t.Errorf("seed %d: a %s ring lifts its target by %.1f percentiles", cfg.seed, ours.worstRing, ours.worstLift)
+		for j, name := range [targets]string{"the known cheat", "the unflagged cheat"} {
+			if ours.worstLift[j] > 10 {
+				t.Errorf("seed %d: a %s ring lifts %s by %.1f percentiles", cfg.seed, ours.worstRing[j], name, ours.worstLift[j])
+			}
 		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// The changes to the ranking tried in the fourth round of issue 13
-// (MODEL.md, section 10), each computed from the model's own result:
+// The changes to the ranking tried in the fourth and fifth rounds of
+// issue 13 (MODEL.md, section 10), each computed from the model's own result:
 // TestCheatAUCStages ranks by them on the world without rings,
 // TestRingLiftVariants lets every ring of the evaluation lift a cheat
 // under each of them. None is part of the model.
@@ -184,8 +184,111 @@ func praiseBeforeWarningLow(r *Result, i int32, f float64) float64 {
 	})
 }
 
-// roundVariants are this round's changes, the model as listed first.
+// vouchedBelow reports, for each latest rating of i, whether i can reach
+// its rater along vouch edges: someone i vouched for, or someone vouched
+// for by them, and so on, whatever other vouches they also have.
+func vouchedBelow(r *Result, i int32) []bool {
+	m := r.m
+	lo, hi := m.subjStart[i], m.subjStart[i+1]
+	out := make([]bool, hi-lo)
+	if lo == hi {
+		return out
+	}
+	seen := map[int32]bool{i: true}
+	for queue := []int32{i}; len(queue) > 0; queue = queue[1:] {
+		u := queue[0]
+		for k := m.outStart[u]; k < m.outStart[u+1]; k++ {
+			if v := m.edgeTo[k]; m.edgeKind[k] == kindVouch && !seen[v] {
+				seen[v] = true
+				queue = append(queue, v)
+			}
+		}
+	}
+	for k := lo; k < hi; k++ {
+		out[k-lo] = m.ratings[k].rater != i && seen[m.ratings[k].rater]
+	}
+	return out
+}
+
+// metKnown reports who is known to the viewer through ratings: the
+// viewer, and anyone connected rated (any mark) by someone known (with
+// ordered, by someone known whom the viewer trusts at least as much as
+// them). Fakes whom no honest person rated are never known, whatever
+// their trust.
+func metKnown(r *Result, ordered bool) []bool {
+	m, e := r.m, r.e
+	known := make([]bool, m.n)
+	if m.viewer < 0 {
+		return known
+	}
+	known[m.viewer] = true
+	for queue := []int32{m.viewer}; len(queue) > 0; queue = queue[1:] {
+		q := queue[0]
+		for _, s := range m.ratedBy[m.raterStart[q]:m.raterStart[q+1]] {
+			if !known[s] && !m.blocked[s] && e.trust[s] > 0 && (!ordered || e.trust[q] >= e.trust[s]) {
+				known[s] = true
+				queue = append(queue, s)
+			}
+		}
+	}
+	return known
+}
+
+// warnedPraiseCap ranks as listed, but the praise (safety 3–5) of someone
+// with low safety marks from connected raters counts, in total, at most c
+// times the weight of those marks.
+func warnedPraiseCap(c float64) func(r *Result, i int32) float64 {
+	return func(r *Result, i int32) float64 {
+		m, e := r.m, r.e
+		warn, praise := 0.0, 0.0
+		for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+			if m.ratings[k].low {
+				warn += e.weight[k]
+			} else {
+				praise += e.weight[k]
+			}
+		}
+		f := 1.0
+		if warn > 0 && praise > c*warn {
+			f = c * warn / praise
+		}
+		return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+			if !m.ratings[k].low {
+				return f * e.weight[k]
+			}
+			return e.weight[k]
+		}))
+	}
+}
+
+// roundVariants are the changes of the fourth and fifth rounds, the model
+// as listed first.
 func roundVariants() []variant {
+	knowns := map[*Result][2][]bool{}
+	metKnownOf := func(r *Result, ordered bool) []bool {
+		j := 0
+		if ordered {
+			j = 1
+		}
+		k := knowns[r]
+		if k[j] == nil {
+			k[j] = metKnown(r, ordered)
+			knowns[r] = k
+		}
+		return k[j]
+	}
+	metOnly := func(ordered bool) func(r *Result, i int32) float64 {
+		return func(r *Result, i int32) float64 {
+			m := r.m
+			known := metKnownOf(r, ordered)
+			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if rt := &m.ratings[k]; !rt.low && !known[rt.rater] {
+					return 0
+				}
+				return r.e.weight[k]
+			}))
+		}
+	}
 	hops := map[*Result][]int32{}
 	hop := func(r *Result) []int32 {
 		if h, ok := hops[r]; ok {
@@ -316,6 +419,38 @@ func roundVariants() []variant {
 		{"unflagged: every weight ≤ 0.001", unflaggedOnly(func(r *Result, i int32) float64 {
 			return lowFrom(r, i, 0.001, func(k int32) float64 { return min(r.e.weight[k], 0.001) })
 		})},
+		// The fifth round: the unflagged target.
+		{"no praise from anyone s's vouches let in", func(r *Result, i int32) float64 {
+			m := r.m
+			below := vouchedBelow(r, i)
+			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if below[k-m.subjStart[i]] && !m.ratings[k].low {
+					return 0
+				}
+				return r.e.weight[k]
+			}))
+		}},
+		{"low marks: no praise from whom s let in", func(r *Result, i int32) float64 {
+			m := r.m
+			low := false
+			for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
+				low = low || (m.ratings[k].low && r.e.weight[k] > 0)
+			}
+			if !low {
+				return flagsFirstLow(r, i, listedLow(r, i))
+			}
+			below := vouchedBelow(r, i)
+			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				if below[k-m.subjStart[i]] && !m.ratings[k].low {
+					return 0
+				}
+				return r.e.weight[k]
+			}))
+		}},
+		{"praise only from raters the known met", metOnly(false)},
+		{"the same, met by the known trusted more", metOnly(true)},
+		{"warned: praise ≤ 1 × the warnings", warnedPraiseCap(1)},
+		{"warned: praise ≤ 10 × the warnings", warnedPraiseCap(10)},
 	}
 }
 
@@ -364,17 +499,7 @@ func TestRingLiftVariants(t *testing.T) {
 	baseHonest, baseCheats, _ := base.groups(base.in)
 	resBase, resMain := Compute(base.in), Compute(main.in)
 	known := knownCheat(base)
-	unflagged, lowest := "", math.Inf(1)
-	n := map[string]int{}
-	for _, r := range latestRatings(base.in) {
-		n[r.Subject]++
-	}
-	mean := meanRating(base.in)
-	for _, c := range base.cheats {
-		if x, ok := mean[c]; ok && n[c] >= 3 && resBase.Person(c).Flags == 0 && x < lowest {
-			unflagged, lowest = c, x
-		}
-	}
+	unflagged, lowest := unflaggedCheat(base, resBase)
 	vs := roundVariants()
 	before := make([]map[string]float64, len(vs))
 	for k, v := range vs {
@@ -388,26 +513,15 @@ func TestRingLiftVariants(t *testing.T) {
 	for k := range lifts {
 		lifts[k] = [2]worst{{math.Inf(-1), ""}, {math.Inf(-1), ""}}
 	}
-	for j, target := range []string{known, unflagged} {
-		if target == "" {
-			continue
-		}
-		for _, shape := range cfg.ringShapeNames {
-			for _, size := range cfg.ringSizes {
-				for _, edges := range cfg.ringEdges {
-					w := base.clone()
-					w.addRing(shape, size, edges, target)
-					res := Compute(w.in)
-					for k, v := range vs {
-						lift := percentile(rankAll(res, v), baseHonest, target) - percentile(before[k], baseHonest, target)
-						if lift > lifts[k][j].lift {
-							lifts[k][j] = worst{lift, fmt.Sprintf("%s %d/%d", shape, size, edges)}
-						}
-					}
-				}
+	aims := []string{known, unflagged}
+	eachRing(cfg, base, aims, func(j int, ring string, _ *evalWorld, _ []string, res *Result) {
+		for k, v := range vs {
+			lift := percentile(rankAll(res, v), baseHonest, aims[j]) - percentile(before[k], baseHonest, aims[j])
+			if lift > lifts[k][j].lift {
+				lifts[k][j] = worst{lift, ring}
 			}
 		}
-	}
+	})
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d people, %d cells, %d ratings; unflagged target's plain mean %.2f\n", cfg.people, cfg.cells, cfg.ratings, lowest)
 	fmt.Fprintf(&b, "%-40s %9s %9s %22s %22s\n", "ranking", "cheat AUC", "fake AUC", "lift, known cheat", "lift, unflagged cheat")
