@@ -121,7 +121,7 @@ func (p *guardiansPanel) Refresh() {
 			p.rows.Add(l)
 		}
 		if st.Pending != nil {
-			l := wrapped(pendingSentence(st.Pending))
+			l := wrapped(pendingSentence(st))
 			l.Importance = widget.WarningImportance
 			p.rows.Add(l)
 		}
@@ -149,8 +149,14 @@ func (p *guardiansPanel) Refresh() {
 	}
 }
 
-// pendingSentence says what a change of guardians waits for.
-func pendingSentence(pg *core.PendingGuardians) string {
+// pendingSentence says what a change of guardians waits for: the
+// agreement of the guardians in force, whom it names.
+func pendingSentence(st *core.GuardianStatus) string {
+	pg := st.Pending
+	var present []string
+	for _, g := range st.Guardians {
+		present = append(present, g.Name)
+	}
 	var names []string
 	for _, g := range pg.Guardians {
 		names = append(names, g.Name)
@@ -163,8 +169,8 @@ func pendingSentence(pg *core.PendingGuardians) string {
 		}
 		agreed = words.JoinAnd(a)
 	}
-	return fmt.Sprintf("Your new guardians (%s) wait until %d of your guardians agree, each meeting you in person and typing this code on their computer: %s. Agreed so far: %s.",
-		words.JoinAnd(names), pg.Needed, pg.Code, agreed)
+	return fmt.Sprintf("Your new guardians (%s) take over once %d of your present guardians (%s) agree, each meeting you in person and typing this code on their computer: %s. Agreed so far: %s.",
+		words.JoinAnd(names), pg.Needed, words.JoinAnd(present), pg.Code, agreed)
 }
 
 // askAgree asks for the code owner's screen shows for their change of
@@ -247,7 +253,7 @@ func (p *guardiansPanel) askChoose() {
 		}
 		p.u.changed()
 		if st.Pending != nil {
-			p.u.tell("Your guardians must agree", "Your guardians count in your cells, so nobody who takes this computer can swap them. "+pendingSentence(st.Pending)+
+			p.u.tell("Your guardians must agree", "Your guardians count in your cells, so nobody who takes this computer can swap them. "+pendingSentence(st)+
 				" Send each of them a sync file on the Sync screen first; take in the file each one gives you.")
 			return
 		}

@@ -218,7 +218,7 @@ func TestChangeGuardiansOnYou(t *testing.T) {
 	if err != nil || st.Pending == nil {
 		t.Fatalf("no change waits: %+v, %v", st, err)
 	}
-	if got := dialogText(u); !strings.Contains(got, "wait until 2 of your guardians agree") || !strings.Contains(got, st.Pending.Code) {
+	if got := dialogText(u); !strings.Contains(got, "take over once 2 of your present guardians (Bo and Di) agree") || !strings.Contains(got, st.Pending.Code) {
 		t.Fatalf("the dialog says %q", got)
 	}
 	tapDialog(t, u, "OK")
