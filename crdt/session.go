@@ -410,7 +410,9 @@ func cellFromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked
 	}
 	c.inherit(base)
 	baseSaved, baseReload, baseHeads, appended := base.saved, base.reload, base.heads(), base.appended
+	last := base.state // derived from the entries copied, if not nil
 	base.mu.Unlock()
+	var added []*entry // new keys only, or nil if anything else changed
 	for _, se := range res.Entries {
 		old := c.entries[se.Key]
 		if old != nil && !se.absent && old.sameValue(se) {
@@ -420,6 +422,7 @@ func cellFromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked
 			if old.decode(); old.keyOK && old.stmt.Cell == c.id {
 				return nil, nil // a statement held goes away: see cellFrom
 			}
+			last = nil
 		}
 		if se.absent {
 			if old != nil {
@@ -429,12 +432,13 @@ func cellFromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked
 			continue
 		}
 		c.changed(se.Key)
-		if e := reuseChecked(se, pre, c.preKeys); e != nil {
-			c.entries[se.Key] = e
-			continue
+		e := reuseChecked(se, pre, c.preKeys)
+		if e == nil {
+			se.Raw = bytes.Clone(se.Raw)
+			e = se.entry(false)
 		}
-		se.Raw = bytes.Clone(se.Raw)
-		c.entries[se.Key] = se.entry(false)
+		c.entries[se.Key] = e
+		added = append(added, e)
 	}
 	if len(c.entries) != res.Len {
 		return nil, nil
@@ -453,13 +457,29 @@ func cellFromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked
 		c.newChunks = append(c.newChunks, slices.Clone(input))
 		c.reload = extendedReload(baseReload, baseHeads, res.Heads, slices.Clone(input))
 	}
-	c.mu.Lock()
-	c.decodeAll()
-	c.mu.Unlock()
-	if err := c.checkWork(); err != nil {
-		return nil, fmt.Errorf("check cell data: %w", err)
+	if !c.appendedTo(last, added) {
+		if err := c.checkWork(); err != nil {
+			return nil, fmt.Errorf("check cell data: %w", err)
+		}
 	}
 	return c, nil
+}
+
+// appendedTo gives c its state from last, the state of c's statements
+// but added, when [appendRatings] can vouch for it (then within the work
+// limit too: it costs what is added), and reports whether it did.
+func (c *Cell) appendedTo(last *State, added []*entry) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.decodeAll()
+	if last == nil {
+		return false
+	}
+	st, ok := appendRatings(last, c.entries, added, c.verifier())
+	if ok {
+		c.state, c.preKeys = st, nil
+	}
+	return ok
 }
 
 // extendedReload returns how a cell made from a stored base and input
