@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 
@@ -404,10 +405,7 @@ func cellFromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked
 		base.mu.Unlock()
 		return nil, err
 	}
-	for k, e := range base.entries {
-		cp := *e
-		c.entries[k] = &cp
-	}
+	c.entries = shareSettled(c.id, base.entries)
 	c.inherit(base)
 	baseSaved, baseReload, baseHeads, appended := base.saved, base.reload, base.heads(), base.appended
 	last := base.state // derived from the entries copied, if not nil
@@ -507,4 +505,18 @@ func extendedReload(reload func() (*snapshot, error), baseHeads, heads []ChangeH
 		}
 		return &out, nil
 	}
+}
+
+// shareSettled returns a copy of entries that shares the entries nothing
+// will change any more (decoded, and their signature checked or never to
+// be checked) and copies the others, so that two cells can hold it.
+func shareSettled(cell CellID, entries map[string]*entry) map[string]*entry {
+	out := maps.Clone(entries)
+	for k, e := range out {
+		if !e.decoded || e.sig == 0 && e.keyOK && e.stmt.Cell == cell {
+			cp := *e
+			out[k] = &cp
+		}
+	}
+	return out
 }
