@@ -139,21 +139,15 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
 	}
 	var pre map[StatementID]*prechecked
-	if hr := base.heldRequest(input); hr != nil {
+	hr := base.heldRequest(input)
+	if hr != nil {
 		res, p, err := ch.ask(ctx, hr.encode(), base, input, true)
 		if err != nil {
 			return nil, err
 		}
 		pre = p
-		if res.Partial {
-			c, err := cellFromHeld(base, res, pre, input, hr.compact)
-			if c != nil {
-				ch.partials.Add(1)
-			}
-			if err != nil || c != nil {
-				return c, err
-			}
-			// The worker's view and this cell's differ: check it all.
+		if c, err := ch.fromHeld(base, res, pre, input, hr.compact); err != nil || c != nil {
+			return c, err
 		}
 	}
 	req, appended, whole, err := base.request(input)
@@ -163,12 +157,25 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	if len(req.base) > MaxDocumentSize {
 		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
 	}
+	// The worker may load base and apply input to it as to a held
+	// document, when base is what storage holds.
+	req.partial = hr != nil
 	res, p, err := ch.ask(ctx, req.encode(), base, input, pre == nil)
 	if err != nil {
 		return nil, err
 	}
 	if pre == nil {
 		pre = p
+	}
+	if c, err := ch.fromHeld(base, res, pre, input, req.compact); err != nil || c != nil {
+		return c, err
+	}
+	if res.Partial {
+		// The worker's view and this cell's differ: check it all.
+		req.partial = false
+		if res, _, err = ch.ask(ctx, req.encode(), base, input, false); err != nil {
+			return nil, err
+		}
 	}
 	if res.Cell != base.ID() {
 		return nil, fmt.Errorf("check cell data: %w", ErrWrongCell)
@@ -196,6 +203,20 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 		return nil, fmt.Errorf("check cell data: %w", err)
 	}
 	return c, nil
+}
+
+// fromHeld returns the cell a partial answer describes (see
+// cellFromHeld), or nil if res is not one or the cell cannot be made
+// from it.
+func (ch *Checker) fromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked, input []byte, compact bool) (*Cell, error) {
+	if !res.Partial {
+		return nil, nil
+	}
+	c, err := cellFromHeld(base, res, pre, input, compact)
+	if c != nil {
+		ch.partials.Add(1)
+	}
+	return c, err
 }
 
 // ask has the worker for the session answer frame, about input for

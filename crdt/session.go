@@ -34,9 +34,9 @@ const (
 	sessionMagic = "TDCS1"
 	// heldMagic opens a request to apply changes to a held document.
 	heldMagic = "TDCK3"
-	// flagHold asks a worker for the session to keep the document it
-	// loads, without listing its statements: the request has no input.
-	flagHold = 2
+	// flagPartial lets a worker for the session load the base, hold it
+	// and answer as to a held request when it can vouch for the input.
+	flagPartial = 4
 	// maxHeld is how many documents a worker for the session keeps.
 	maxHeld = 4
 )
@@ -81,18 +81,53 @@ func serveFrame(frame []byte, docs map[CellID]*automerge.Doc) (*workerResult, er
 	if err != nil {
 		return nil, err
 	}
+	if res := loadThenApply(req, docs); res != nil {
+		return res, nil
+	}
 	res, doc, err := check(req)
 	if err != nil {
 		return nil, err
 	}
-	if len(docs) >= maxHeld {
+	hold(docs, res.Cell, doc)
+	return res, nil
+}
+
+// hold keeps doc as the document of cell, dropping another if need be.
+func hold(docs map[CellID]*automerge.Doc, cell CellID, doc *automerge.Doc) {
+	if _, ok := docs[cell]; !ok && len(docs) >= maxHeld {
 		for id := range docs {
 			delete(docs, id)
 			break
 		}
 	}
-	docs[res.Cell] = doc
-	return res, nil
+	docs[cell] = doc
+}
+
+// loadThenApply performs a whole request that allows it (flagPartial) as
+// a held one: it loads and holds the base, then applies the input to it
+// as applyHeld does. It returns nil when it cannot; the request is then
+// performed whole.
+func loadThenApply(req *request, docs map[CellID]*automerge.Doc) *workerResult {
+	if !req.partial || len(req.base) == 0 {
+		return nil
+	}
+	if _, _, ok := simpleChanges(req.input); !ok {
+		return nil
+	}
+	doc, err := automerge.Load(req.base)
+	if err != nil {
+		return nil
+	}
+	id, err := readHeader(doc)
+	if err != nil || !slices.Equal(sortedHeads(doc), req.heads) {
+		return nil
+	}
+	hold(docs, id, doc)
+	res, err := applyHeldRequest(&heldRequest{cell: id, heads: req.heads, compact: req.compact, input: req.input}, docs)
+	if err != nil || !res.OK {
+		return nil // the whole request says what is wrong
+	}
+	return res
 }
 
 // heldRequest asks to apply input to the held document of cell, which
@@ -140,6 +175,10 @@ func applyHeld(frame []byte, docs map[CellID]*automerge.Doc) (*workerResult, err
 	if err != nil {
 		return nil, err
 	}
+	return applyHeldRequest(req, docs)
+}
+
+func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*workerResult, error) {
 	notHeld := &workerResult{NotHeld: true}
 	doc := docs[req.cell]
 	if doc == nil || !slices.Equal(sortedHeads(doc), req.heads) {
@@ -201,7 +240,7 @@ func applyHeld(frame []byte, docs map[CellID]*automerge.Doc) (*workerResult, err
 	if req.compact {
 		res.Doc = doc.Save()
 	}
-	docs[req.cell] = doc
+	hold(docs, req.cell, doc)
 	return res, nil
 }
 

@@ -286,9 +286,6 @@ func check(req *request) (*workerResult, *automerge.Doc, error) {
 		return nil, nil, err
 	}
 	res := &workerResult{OK: true, Cell: id, Heads: sortedHeads(doc)}
-	if req.hold {
-		return res, doc, nil // nothing to list: the parent has it
-	}
 	vals, err := doc.Path(keyStatements).Map().Values()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
@@ -352,7 +349,7 @@ type request struct {
 	heads   []ChangeHash // base's heads
 	input   []byte       // the bytes from outside
 	compact bool         // answer with the result saved compactly
-	hold    bool         // a worker for the session keeps the document, lists nothing
+	partial bool         // a worker for the session may answer as to a held request
 
 	all []byte // base and input side by side, once encoded or parsed
 }
@@ -375,8 +372,8 @@ func (r *request) encode() []byte {
 	if r.compact {
 		flags |= flagCompact
 	}
-	if r.hold {
-		flags |= flagHold
+	if r.partial {
+		flags |= flagPartial
 	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(r.heads)))
@@ -396,10 +393,10 @@ func parseRequest(b []byte) (*request, error) {
 		return nil, errors.New("bad request")
 	}
 	b = b[len(requestMagic):]
-	if b[0]&^(flagCompact|flagHold) != 0 {
+	if b[0]&^(flagCompact|flagPartial) != 0 {
 		return nil, errors.New("bad request flags")
 	}
-	r := &request{compact: b[0]&flagCompact != 0, hold: b[0]&flagHold != 0}
+	r := &request{compact: b[0]&flagCompact != 0, partial: b[0]&flagPartial != 0}
 	var err error
 	if r.heads, b, err = readHeads(b[1:]); err != nil {
 		return nil, err
