@@ -199,13 +199,7 @@ func BenchmarkChangesSince10(b *testing.B) {
 // BenchmarkApplyUntrusted10k checks 10 new statements for a
 // 10,000-statement cell in the worker and applies them.
 func BenchmarkApplyUntrusted10k(b *testing.B) {
-	src := must(Load(big10k(b)))
-	heads := src.Heads()
-	a, m := person(b, 0), person(b, 1)
-	for i := range 10 {
-		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
-	}
-	chunk := must(src.ChangesSince(heads))
+	_, _, chunk := tenNewRatings(b)
 	base := big10k(b)
 	ch := testChecker()
 	for b.Loop() {
@@ -251,18 +245,13 @@ func BenchmarkLoadSnapshot10k(b *testing.B) {
 // process, without the pipe): reading the chunk's keys, applying it, and
 // reading back the 10 statements.
 func BenchmarkHeldApply10k(b *testing.B) {
-	src := must(Load(big10k(b)))
-	heads := src.Heads()
-	a, m := person(b, 0), person(b, 1)
-	for i := range 10 {
-		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
-	}
-	frame := (&heldRequest{cell: src.ID(), heads: heads, input: must(src.ChangesSince(heads))}).encode()
+	cell, heads, chunk := tenNewRatings(b)
+	frame := (&heldRequest{cell: cell, heads: heads, input: chunk}).encode()
 	base := big10k(b)
 	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		docs := map[CellID]*automerge.Doc{src.ID(): must(automerge.Load(base))}
+		docs := map[CellID]*automerge.Doc{cell: must(automerge.Load(base))}
 		b.StartTimer()
 		start := cpuTime()
 		res, err := applyHeld(frame, docs)
@@ -272,4 +261,16 @@ func BenchmarkHeldApply10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// tenNewRatings returns the 10,000-statement cell's id and heads, and a
+// chunk of 10 new ratings made on top of it.
+func tenNewRatings(b *testing.B) (CellID, []ChangeHash, []byte) {
+	src := must(Load(big10k(b)))
+	heads := src.Heads()
+	a, m := person(b, 0), person(b, 1)
+	for i := range 10 {
+		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
+	}
+	return src.ID(), heads, must(src.ChangesSince(heads))
 }
