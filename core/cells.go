@@ -263,12 +263,17 @@ func (s *Service) reloader(id crdt.CellID) func() (*crdt.Parts, error) {
 }
 
 // stored tells the cells just stored that the store holds what ds said it
-// lacked, so that they keep only what they show.
-func (s *Service) stored(cells []*crdt.Cell, ds []*crdt.Delta) {
+// lacked, so that they keep only what they show, or also their statements
+// if keep: a cell that takes in changes from outside keeps them for the
+// session, so that the next changes (which the checking worker applies to
+// the document it holds) cost what they bring, not a reading of the cell.
+func (s *Service) stored(cells []*crdt.Cell, ds []*crdt.Delta, keep bool) {
 	for i, c := range cells {
 		c.Stored(ds[i])
 		c.SetPartsReload(s.reloader(c.ID()))
-		c.Rest()
+		if !keep {
+			c.Rest()
+		}
 	}
 }
 
@@ -494,7 +499,7 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 	for _, c := range changed {
 		cells[c.ID()] = c
 	}
-	s.stored(changed, ds)
+	s.stored(changed, ds, false)
 	return views, nil
 }
 

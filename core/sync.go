@@ -647,7 +647,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 	for _, c := range p.cells {
 		cells[c.ID()] = c
 	}
-	s.stored(p.cells, ds)
+	s.stored(p.cells, ds, true)
 	if recovered != nil {
 		// The device holds the person's own card again.
 		s.self.Store(recovered)

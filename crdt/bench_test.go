@@ -208,13 +208,7 @@ func BenchmarkApplyUntrusted1000New(b *testing.B) { benchApplyUntrusted(b, 1000)
 // benchApplyUntrusted checks n new ratings, one change each, for a
 // 10,000-statement cell in the worker and applies them.
 func benchApplyUntrusted(b *testing.B, n int) {
-	src := must(Load(big10k(b)))
-	heads := src.Heads()
-	a, m := person(b, 0), person(b, 1)
-	for i := range n {
-		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
-	}
-	chunk := must(src.ChangesSince(heads))
+	_, _, chunk := newRatings(b, n)
 	base := big10k(b)
 	ch := testChecker()
 	for b.Loop() {
@@ -258,17 +252,50 @@ func BenchmarkLoadSnapshot10k(b *testing.B) {
 // BenchmarkChunkHashes reads the hashes of a chunk of 1,000 changes, the
 // worker's check that all of them were applied (ErrMissingPast).
 func BenchmarkChunkHashes(b *testing.B) {
-	src := must(Load(big10k(b)))
-	heads := src.Heads()
-	a, m := person(b, 0), person(b, 1)
-	for i := range 1000 {
-		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
-	}
-	chunk := must(src.ChangesSince(heads))
+	_, _, chunk := newRatings(b, 1000)
 	b.SetBytes(int64(len(chunk)))
 	for b.Loop() {
 		if hs, ok := chunkHashes(chunk); !ok || len(hs) != 1000 {
 			b.Fatal(len(hs), ok)
 		}
 	}
+}
+
+// BenchmarkHeldApply10k is the worker's side of checking 10 new
+// statements for a 10,000-statement cell whose document it holds (in this
+// process, without the pipe): reading the chunk's keys, applying it, and
+// reading back the 10 statements.
+func BenchmarkHeldApply10k(b *testing.B) {
+	cell, heads, chunk := tenNewRatings(b)
+	frame := (&heldRequest{cell: cell, heads: heads, input: chunk}).encode()
+	base := big10k(b)
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		docs := map[CellID]*automerge.Doc{cell: must(automerge.Load(base))}
+		b.StartTimer()
+		start := cpuTime()
+		res, err := applyHeld(frame, docs)
+		cpu += cpuTime() - start
+		if err != nil || !res.Partial || len(res.Entries) != 10 {
+			b.Fatalf("%v %+v", err, res)
+		}
+	}
+	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// tenNewRatings returns the 10,000-statement cell's id and heads, and a
+// chunk of 10 new ratings made on top of it.
+func tenNewRatings(b *testing.B) (CellID, []ChangeHash, []byte) { return newRatings(b, 10) }
+
+// newRatings returns the 10,000-statement cell's id and heads, and a
+// chunk of n new ratings, one change each, made on top of it.
+func newRatings(b *testing.B, n int) (CellID, []ChangeHash, []byte) {
+	src := must(Load(big10k(b)))
+	heads := src.Heads()
+	a, m := person(b, 0), person(b, 1)
+	for i := range n {
+		must(src.Rate(a, m.Card, rating(1+i%5, 3), t0))
+	}
+	return src.ID(), heads, must(src.ChangesSince(heads))
 }

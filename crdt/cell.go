@@ -488,22 +488,29 @@ func (c *Cell) deriveWithin(limit int) (*State, error) {
 	for _, e := range c.entries {
 		es = append(es, e)
 	}
-	verify := verifySignature
-	if pre := c.preKeys; len(pre) > 0 {
-		verify = func(s *Statement, author *identity.Card) bool {
-			if key, ok := pre[s.id]; ok && author != nil && author.ID() == s.Author && bytes.Equal(key, author.SigningKey) {
-				return true
-			}
-			return verifySignature(s, author)
-		}
-	}
-	st, err := deriveWithin(c.id, es, verify, limit)
+	st, err := deriveWithin(c.id, es, c.verifier(), limit)
 	if err != nil {
 		return nil, err
 	}
 	c.state = st
 	c.preKeys = nil
 	return c.state, nil
+}
+
+// verifier returns how c checks signatures: with the checks made before
+// the worker answered (see precheck) for the same signing key, else in
+// full. The caller holds c.mu.
+func (c *Cell) verifier() verifier {
+	pre := c.preKeys
+	if len(pre) == 0 {
+		return verifySignature
+	}
+	return func(s *Statement, author *identity.Card) bool {
+		if key, ok := pre[s.id]; ok && author != nil && author.ID() == s.Author && bytes.Equal(key, author.SigningKey) {
+			return true
+		}
+		return verifySignature(s, author)
+	}
 }
 
 // decodeAll decodes the entries read since the last call, spread over the

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,8 +44,11 @@ type Checker struct {
 	// DefaultCheckMemory.
 	MemoryLimit int64
 
-	mu    sync.Mutex
-	spare *spare // started by Warm, waiting for a request
+	warming sync.WaitGroup // Warm's starts under way
+	sessMu  sync.Mutex
+	sess    *session // the worker for the session (see session.go), if running
+
+	partials atomic.Int64 // checks answered from a held document (for tests)
 }
 
 // CheckResult describes the cell that checked bytes make.
@@ -135,26 +139,50 @@ func (ch *Checker) LoadUntrusted(ctx context.Context, doc []byte) (*Cell, *Check
 // derived. A change chunk that builds on changes base does not hold is
 // refused with [ErrMissingPast].
 func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell, error) {
+	if len(input) > MaxDocumentSize {
+		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
+	}
+	if len(input) == 0 {
+		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
+	}
+	var pre map[StatementID]*prechecked
+	hr := base.heldRequest(input)
+	if hr != nil {
+		res, p, err := ch.ask(ctx, hr.encode(), base, input, true)
+		if err != nil {
+			return nil, err
+		}
+		pre = p
+		if c, err := ch.fromHeld(base, res, pre, input, hr.compact); err != nil || c != nil {
+			return c, err
+		}
+	}
 	req, appended, whole, err := base.request(input)
 	if err != nil {
 		return nil, err
 	}
-	type answer struct {
-		res *workerResult
-		err error
+	if len(req.base) > MaxDocumentSize {
+		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
 	}
-	done := make(chan answer, 1)
-	freed := make(chan struct{})
-	go func() {
-		res, err := ch.run(ctx, req)
-		close(freed)
-		done <- answer{res, err}
-	}()
-	pre := base.precheck(input, freed) // while the worker runs
-	a := <-done
-	res := a.res
-	if err = a.err; err != nil {
+	// The worker may load base and apply input to it as to a held
+	// document, when base is what storage holds.
+	req.partial = hr != nil
+	res, p, err := ch.ask(ctx, req.encode(), base, input, pre == nil)
+	if err != nil {
 		return nil, err
+	}
+	if pre == nil {
+		pre = p
+	}
+	if c, err := ch.fromHeld(base, res, pre, input, req.compact); err != nil || c != nil {
+		return c, err
+	}
+	if res.Partial {
+		// The worker's view and this cell's differ: check it all.
+		req.partial = false
+		if res, _, err = ch.ask(ctx, req.encode(), base, input, false); err != nil {
+			return nil, err
+		}
 	}
 	if res.Cell != base.ID() {
 		return nil, fmt.Errorf("check cell data: %w", ErrWrongCell)
@@ -182,6 +210,45 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 		return nil, fmt.Errorf("check cell data: %w", err)
 	}
 	return c, nil
+}
+
+// fromHeld returns the cell a partial answer describes (see
+// cellFromHeld), or nil if res is not one or the cell cannot be made
+// from it.
+func (ch *Checker) fromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked, input []byte, compact bool) (*Cell, error) {
+	if !res.Partial {
+		return nil, nil
+	}
+	c, err := cellFromHeld(base, res, pre, input, compact)
+	if c != nil {
+		ch.partials.Add(1)
+	}
+	return c, err
+}
+
+// ask has the worker for the session answer frame, about input for
+// base, and looks for the statements in input meanwhile if look.
+func (ch *Checker) ask(ctx context.Context, frame []byte, base *Cell, input []byte, look bool) (*workerResult, map[StatementID]*prechecked, error) {
+	type answer struct {
+		res *workerResult
+		err error
+	}
+	done := make(chan answer, 1)
+	freed := make(chan struct{})
+	go func() {
+		res, err := ch.inSession(ctx, frame)
+		close(freed)
+		done <- answer{res, err}
+	}()
+	var pre map[StatementID]*prechecked
+	if look {
+		pre = base.precheck(input, freed) // while the worker runs
+	}
+	a := <-done
+	if a.err == nil && !a.res.OK && !a.res.NotHeld {
+		a.err = fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+	}
+	return a.res, pre, a.err
 }
 
 // ApplyUntrusted checks chunk (changes from outside) in the worker against
@@ -244,79 +311,38 @@ func (c *Cell) result() *CheckResult {
 	return &CheckResult{Cell: c.id, Heads: c.heads(), Statements: len(c.entries), Counted: st.Counted, Invalid: len(st.Invalid), Digest: st.Digest()}
 }
 
-// A process is a started worker waiting for its request.
+// A process is a started worker.
 type process struct {
-	cmd            *exec.Cmd
-	stdin          io.WriteCloser
-	stdout, stderr headBuffer
-	mem            int64
-	exited         chan struct{} // closed when the process has exited
-	err            error         // Wait's result, set before exited closes
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr headBuffer
+	mem    int64
+	exited chan struct{} // closed when the process has exited
+	err    error         // Wait's result, set before exited closes
 }
 
-// Warm starts a worker in the background, so that the next check does not
-// wait for a process to start; call it before work that can overlap the
-// start, such as decrypting a file. It does nothing if a started worker is
-// waiting already. A waiting worker exits when this process does, or on
-// [Checker.Close].
+// Warm starts the worker for the session in the background, if none is
+// running, so that the next check does not wait for a process to start;
+// call it before work that can overlap the start, such as decrypting a
+// file. The worker exits when this process does, or on [Checker.Close].
 func (ch *Checker) Warm() {
-	ch.mu.Lock()
-	defer ch.mu.Unlock()
-	if ch.spare != nil {
-		return
-	}
-	sp := &spare{ready: make(chan struct{})}
-	ch.spare = sp
+	ch.warming.Add(1)
 	go func() {
-		sp.p, sp.err = ch.start()
-		close(sp.ready)
+		defer ch.warming.Done()
+		ch.sessMu.Lock()
+		defer ch.sessMu.Unlock()
+		ch.ensureSession() // a failure shows at the next check
 	}()
 }
 
-// A spare is a worker being started by Warm.
-type spare struct {
-	ready chan struct{} // closed when p and err are set
-	p     *process
-	err   error
-}
-
-// Close stops the worker started by [Checker.Warm], if it is waiting.
+// Close stops the worker for the session, if one runs.
 func (ch *Checker) Close() {
-	ch.mu.Lock()
-	sp := ch.spare
-	ch.spare = nil
-	ch.mu.Unlock()
-	if sp == nil {
-		return
-	}
-	<-sp.ready
-	if p := sp.p; p != nil {
-		p.stdin.Close() // a waiting worker exits on an empty request
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
+	ch.warming.Wait()
+	ch.closeSession()
 }
 
-// take returns the waiting worker if it is still alive, else a new one.
-func (ch *Checker) take() (*process, error) {
-	ch.mu.Lock()
-	sp := ch.spare
-	ch.spare = nil
-	ch.mu.Unlock()
-	if sp != nil {
-		<-sp.ready
-		if p := sp.p; p != nil {
-			select {
-			case <-p.exited: // died while waiting: not the input's fault
-			default:
-				return p, nil
-			}
-		}
-	}
-	return ch.start()
-}
-
-func (ch *Checker) start() (*process, error) {
+// start starts a worker whose standard output goes to out.
+func (ch *Checker) start(out *os.File) (*process, error) {
 	exe := ch.Exe
 	if exe == "" {
 		var err error
@@ -339,8 +365,8 @@ func (ch *Checker) start() (*process, error) {
 	cmd.Env = append(cmd.Env, ch.Env...)
 	cmd.Env = append(cmd.Env, WorkerEnv+"="+workerMode, workerMemoryEnv+"="+strconv.FormatInt(mem, 10), "RUST_BACKTRACE=0")
 	p := &process{cmd: cmd, mem: mem, exited: make(chan struct{})}
-	p.stdout.max, p.stderr.max = maxResultOutput, 64<<10
-	cmd.Stdout, cmd.Stderr = &p.stdout, &p.stderr
+	p.stderr.max = 64 << 10
+	cmd.Stdout, cmd.Stderr = out, &p.stderr
 	cmd.WaitDelay = time.Second
 	var err error
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
@@ -356,7 +382,7 @@ func (ch *Checker) start() (*process, error) {
 	return p, nil
 }
 
-// run has a worker check req and returns its answer.
+// run has the worker check req and returns its answer.
 func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error) {
 	if len(req.base) > MaxDocumentSize || len(req.input) > MaxDocumentSize {
 		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
@@ -364,50 +390,37 @@ func (ch *Checker) run(ctx context.Context, req *request) (*workerResult, error)
 	if len(req.input) == 0 {
 		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
 	}
-	p, err := ch.take()
+	res, err := ch.inSession(ctx, req.encode())
 	if err != nil {
-		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
-	}
-	timeout := ch.Timeout
-	if timeout <= 0 {
-		timeout = DefaultCheckTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	data := req.encode()
-	go func() {
-		// Fails only if the worker dies first, which Wait reports.
-		p.stdin.Write(data)
-		p.stdin.Close()
-	}()
-	select {
-	case <-p.exited:
-	case <-ctx.Done():
-		p.cmd.Process.Kill()
-		<-p.exited
-		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, context.Cause(ctx))
-	}
-	if p.err != nil {
-		var ee *exec.ExitError
-		if !errors.As(p.err, &ee) {
-			return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, p.err)
-		}
-		if memoryExhausted(p.stderr.String(), p.cmd.ProcessState, p.mem) {
-			return nil, fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
-		}
-		return nil, fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
-	}
-	res, err := decodeResult(p.stdout.Bytes())
-	if err != nil || p.stdout.full() {
-		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
-	}
-	if !res.OK && res.Error == ErrMissingPast.Error() {
-		return nil, fmt.Errorf("check cell data: %w", ErrMissingPast)
+		return nil, err
 	}
 	if !res.OK {
-		return nil, fmt.Errorf("check cell data: %w: %s", ErrDamaged, res.Error)
+		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
 	}
 	return res, nil
+}
+
+// failure says why a worker that exited with an error failed. The
+// process has exited.
+func (p *process) failure() error {
+	var ee *exec.ExitError
+	if !errors.As(p.err, &ee) {
+		return fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, p.err)
+	}
+	if memoryExhausted(p.stderr.String(), p.cmd.ProcessState, p.mem) {
+		return fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
+	}
+	return fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
+}
+
+// done reports whether the process has exited.
+func (p *process) done() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
 }
 
 // cellFrom builds the cell the worker saw: its statements are the worker's
@@ -575,20 +588,12 @@ func memoryExhausted(stderr string, ps *os.ProcessState, limit int64) bool {
 // headBuffer keeps the first max bytes written to it and drops the rest.
 type headBuffer struct {
 	bytes.Buffer
-	max     int
-	dropped bool
+	max int
 }
 
 func (t *headBuffer) Write(p []byte) (int, error) {
-	room := t.max - t.Len()
-	if room > 0 {
+	if room := t.max - t.Len(); room > 0 {
 		t.Buffer.Write(p[:min(room, len(p))])
-	}
-	if len(p) > room {
-		t.dropped = true
 	}
 	return len(p), nil
 }
-
-// full reports whether anything was dropped.
-func (t *headBuffer) full() bool { return t.dropped }

@@ -33,6 +33,8 @@ type snapshotEntry struct {
 	NotBytes bool `cbor:"3,keyasint,omitempty"`
 	// Sig is the signature check's result: 0 not checked, 1 good, -1 bad.
 	Sig int8 `cbor:"4,keyasint,omitempty"`
+
+	absent bool // in a worker's partial answer: the key is not in the map
 }
 
 // entry returns the cache entry for se; trusted marks bytes this device

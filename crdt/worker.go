@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -72,7 +73,11 @@ func IsWorker() bool { return os.Getenv(WorkerEnv) == workerMode }
 // standard output, then exits. It never returns. If the input crashes the
 // Automerge engine, the process dies, which the parent reports as
 // [ErrDamaged].
-func ServeWorker() {
+func ServeWorker() { ServeWorkerEach(nil) }
+
+// ServeWorkerEach is [ServeWorker] calling before, if not nil, ahead of
+// each request (tests hold the worker up with it).
+func ServeWorkerEach(before func()) {
 	limit, _ := strconv.ParseInt(os.Getenv(workerMemoryEnv), 10, 64)
 	if limit <= 0 {
 		limit = DefaultCheckMemory
@@ -83,7 +88,16 @@ func ServeWorker() {
 	_ = syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: uint64(limit), Max: uint64(limit)})
 	debug.SetMemoryLimit(limit / 2)
 
-	res, err := serve(os.Stdin)
+	in := bufio.NewReaderSize(os.Stdin, 64<<10)
+	if magic, err := in.Peek(len(sessionMagic)); err == nil && string(magic) == sessionMagic {
+		in.Discard(len(sessionMagic))
+		serveSession(in, os.Stdout, before)
+		os.Exit(0)
+	}
+	if before != nil {
+		before()
+	}
+	res, err := serve(in)
 	if err != nil {
 		res = &workerResult{Error: err.Error()}
 	}
@@ -93,8 +107,15 @@ func ServeWorker() {
 
 // workerResult is the worker's answer (SCHEMA.md §6).
 type workerResult struct {
-	OK      bool
-	Error   string
+	OK    bool
+	Error string
+	// NotHeld says that a worker for the session cannot apply changes to
+	// a document it holds (see session.go): the parent sends all.
+	NotHeld bool
+	// Partial says that Entries are only the keys the changes touched
+	// (absent ones marked), and Len the number of entries after them.
+	Partial bool
+	Len     int
 	Cell    CellID
 	Heads   []ChangeHash
 	Entries []snapshotEntry
@@ -104,7 +125,10 @@ type workerResult struct {
 // encode writes r in the answer's plain binary form: reading it back
 // needs no decoder library and copies nothing.
 func (r *workerResult) encode() []byte {
-	if !r.OK {
+	switch {
+	case r.NotHeld:
+		return []byte{3}
+	case !r.OK:
 		return append([]byte{0}, r.Error...)
 	}
 	n := 1 + len(r.Cell) + 3*binary.MaxVarintLen64 + 32*len(r.Heads) + len(r.Doc)
@@ -112,7 +136,11 @@ func (r *workerResult) encode() []byte {
 		n += 1 + 2*binary.MaxVarintLen64 + len(e.Key) + len(e.Raw)
 	}
 	b := make([]byte, 0, n)
-	b = append(b, 1)
+	if r.Partial {
+		b = append(b, 2)
+	} else {
+		b = append(b, 1)
+	}
 	b = append(b, r.Cell[:]...)
 	b = binary.AppendUvarint(b, uint64(len(r.Heads)))
 	for _, h := range r.Heads {
@@ -122,6 +150,10 @@ func (r *workerResult) encode() []byte {
 	for _, e := range r.Entries {
 		b = binary.AppendUvarint(b, uint64(len(e.Key)))
 		b = append(b, e.Key...)
+		if e.absent {
+			b = append(b, 2)
+			continue
+		}
 		if e.NotBytes {
 			b = append(b, 0)
 			continue
@@ -129,6 +161,9 @@ func (r *workerResult) encode() []byte {
 		b = append(b, 1)
 		b = binary.AppendUvarint(b, uint64(len(e.Raw)))
 		b = append(b, e.Raw...)
+	}
+	if r.Partial {
+		b = binary.AppendUvarint(b, uint64(r.Len))
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.Doc)))
 	return append(b, r.Doc...)
@@ -142,13 +177,15 @@ func decodeResult(b []byte) (*workerResult, error) {
 	if len(b) == 0 {
 		return nil, errAnswer
 	}
-	if b[0] == 0 {
+	switch {
+	case b[0] == 0:
 		return &workerResult{Error: string(b[1:])}, nil
-	}
-	if b[0] != 1 || len(b) < 1+len(CellID{}) {
+	case b[0] == 3 && len(b) == 1:
+		return &workerResult{NotHeld: true}, nil
+	case b[0] != 1 && b[0] != 2 || len(b) < 1+len(CellID{}):
 		return nil, errAnswer
 	}
-	r := &workerResult{OK: true, Cell: CellID(b[1 : 1+len(CellID{})])}
+	r := &workerResult{OK: true, Partial: b[0] == 2, Cell: CellID(b[1 : 1+len(CellID{})])}
 	b = b[1+len(CellID{}):]
 	next := func(max int) (int, bool) {
 		v, k := binary.Uvarint(b)
@@ -198,7 +235,17 @@ func decodeResult(b []byte) (*workerResult, error) {
 			if e.Raw, ok = bytesOf(); !ok {
 				return nil, errAnswer
 			}
+		case 2:
+			if !r.Partial {
+				return nil, errAnswer
+			}
+			e.absent = true
 		default:
+			return nil, errAnswer
+		}
+	}
+	if r.Partial {
+		if r.Len, ok = next(1 << 40); !ok {
 			return nil, errAnswer
 		}
 	}
@@ -220,26 +267,33 @@ func serve(r io.Reader) (*workerResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The one load the main process will do with these bytes.
+	res, _, err := check(req)
+	return res, err
+}
+
+// check performs req: the one load the main process will do with these
+// bytes, then the checks and the listing. It also returns the document.
+func check(req *request) (*workerResult, *automerge.Doc, error) {
 	doc, err := automerge.Load(req.joined())
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	id, err := readHeader(doc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := singleHistory(doc, req); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := complete(doc, req); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	res := &workerResult{OK: true, Cell: id, Heads: sortedHeads(doc)}
 	vals, err := doc.Path(keyStatements).Map().Values()
 	if err != nil {
-		return nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
 	}
-	res := &workerResult{OK: true, Cell: id, Entries: make([]snapshotEntry, 0, len(vals))}
+	res.Entries = make([]snapshotEntry, 0, len(vals))
 	for k, v := range vals {
 		if v.Kind() == automerge.KindBytes {
 			res.Entries = append(res.Entries, snapshotEntry{Key: k, Raw: v.Bytes()})
@@ -247,11 +301,10 @@ func serve(r io.Reader) (*workerResult, error) {
 			res.Entries = append(res.Entries, snapshotEntry{Key: k, NotBytes: true})
 		}
 	}
-	res.Heads = sortedHeads(doc)
 	if req.compact {
 		res.Doc = doc.Save()
 	}
-	return res, nil
+	return res, doc, nil
 }
 
 // singleHistory checks that the document has one history starting at one
@@ -319,6 +372,7 @@ type request struct {
 	heads   []ChangeHash // base's heads
 	input   []byte       // the bytes from outside
 	compact bool         // answer with the result saved compactly
+	partial bool         // a worker for the session may answer as to a held request
 
 	all []byte // base and input side by side, once encoded or parsed
 }
@@ -341,6 +395,9 @@ func (r *request) encode() []byte {
 	if r.compact {
 		flags |= flagCompact
 	}
+	if r.partial {
+		flags |= flagPartial
+	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(r.heads)))
 	for _, h := range r.heads {
@@ -359,25 +416,35 @@ func parseRequest(b []byte) (*request, error) {
 		return nil, errors.New("bad request")
 	}
 	b = b[len(requestMagic):]
-	if b[0]&^flagCompact != 0 {
+	if b[0]&^(flagCompact|flagPartial) != 0 {
 		return nil, errors.New("bad request flags")
 	}
-	r := &request{compact: b[0]&flagCompact != 0}
-	b = b[1:]
+	r := &request{compact: b[0]&flagCompact != 0, partial: b[0]&flagPartial != 0}
+	var err error
+	if r.heads, b, err = readHeads(b[1:]); err != nil {
+		return nil, err
+	}
 	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k)/32 {
-		return nil, errors.New("bad request length")
-	}
-	b = b[k:]
-	for range n {
-		r.heads = append(r.heads, ChangeHash(b[:32]))
-		b = b[32:]
-	}
-	n, k = binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) {
 		return nil, errors.New("bad request length")
 	}
 	r.all = b[k:]
 	r.base, r.input = r.all[:n], r.all[n:]
 	return r, nil
+}
+
+// readHeads reads a request's heads: their number as an unsigned varint,
+// then each, 32 bytes. It returns what follows them.
+func readHeads(b []byte) ([]ChangeHash, []byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k)/32 {
+		return nil, nil, errors.New("bad request length")
+	}
+	b = b[k:]
+	heads := make([]ChangeHash, n)
+	for i := range heads {
+		heads[i] = ChangeHash(b[:32])
+		b = b[32:]
+	}
+	return heads, b, nil
 }

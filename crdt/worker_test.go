@@ -276,9 +276,9 @@ func TestCheckedChunksStayLazy(t *testing.T) {
 	}
 }
 
-// TestCheckerWarm checks the worker started ahead of time: it serves the
-// next check, one that died while waiting is replaced rather than taken
-// for a crash, and Close stops one that is waiting.
+// TestCheckerWarm checks the worker for the session started ahead of
+// time: it serves the next checks, one that died while waiting is
+// replaced rather than taken for a crash, and Close stops it.
 func TestCheckerWarm(t *testing.T) {
 	a := person(t, 0)
 	doc := must(Found(a, "Cell", t0)).Save()
@@ -286,34 +286,37 @@ func TestCheckerWarm(t *testing.T) {
 
 	ch.Warm()
 	ch.Warm() // one is enough
-	if _, _, err := ch.LoadUntrusted(ctx, doc); err != nil {
-		t.Fatal(err)
+	ch.warming.Wait()
+	first := ch.sess
+	if first == nil {
+		t.Fatal("Warm started no worker")
 	}
-	if ch.spare != nil {
-		t.Fatal("the waiting worker was not used")
+	for range 2 {
+		if _, _, err := ch.LoadUntrusted(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ch.sess != first {
+		t.Fatal("the worker of the session was not used for every check")
 	}
 
-	ch.Warm()
-	<-ch.spare.ready
-	ch.spare.p.cmd.Process.Kill()
-	<-ch.spare.p.exited
+	first.p.cmd.Process.Kill()
+	<-first.p.exited
 	if _, _, err := ch.LoadUntrusted(ctx, doc); err != nil {
 		t.Fatalf("a worker that died while waiting: %v", err)
 	}
 
-	ch.Warm()
-	<-ch.spare.ready
-	p := ch.spare.p
+	p := ch.sess.p
 	ch.Close()
 	select {
 	case <-p.exited:
 	default:
-		t.Fatal("Close left the waiting worker running")
+		t.Fatal("Close left the worker running")
 	}
-	if ch.spare != nil {
-		t.Fatal("Close left a spare")
+	if ch.sess != nil {
+		t.Fatal("Close left a worker")
 	}
-	ch.Close() // nothing waiting: nothing to do
+	ch.Close() // nothing running: nothing to do
 }
 
 // TestWorkerAnswer checks the answer's encoding both ways, and that a

@@ -128,3 +128,47 @@ func BenchmarkChangePassphrase(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutBesideLarge writes a small record into a group that holds
+// records of 2 MB (as a cell's first pack of 10,000 statements and its
+// document are), on a freshly opened store as after a start: what storing
+// a few new statements costs beside them.
+func BenchmarkPutBesideLarge(b *testing.B) {
+	dir := b.TempDir()
+	db, err := Create(dir, testPass, testOpt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	large := make([]byte, 2<<20)
+	err = db.Update(func(tx *Tx) error {
+		for i := range 4 {
+			if err := tx.Put("cells", []byte("g"), []byte{byte(i), 0}, large); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		db, err := Open(dir, testPass, testOpt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		i++
+		err = db.Update(func(tx *Tx) error {
+			return tx.Put("cells", []byte("g"), []byte{byte(i % 4), 1, byte(i >> 8), byte(i)}, []byte("ten new statements"))
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+}

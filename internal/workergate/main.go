@@ -16,8 +16,7 @@ import (
 // Main.
 func Main(m *testing.M) {
 	if crdt.IsWorker() {
-		WaitIfGated()
-		crdt.ServeWorker()
+		crdt.ServeWorkerEach(WaitIfGated) // the worker stays for a session: each request waits
 	}
 	// Race-instrumented children otherwise wait a second before exiting.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")

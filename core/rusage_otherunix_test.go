@@ -1,0 +1,9 @@
+//go:build unix && !linux
+
+package core
+
+import "time"
+
+// liveChildrenCPU is 0 where there is no /proc to read it from: the
+// running worker's time is then left out of cpuTime.
+func liveChildrenCPU() time.Duration { return 0 }

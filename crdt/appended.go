@@ -1,0 +1,179 @@
+package crdt
+
+import (
+	"bytes"
+	"maps"
+	"slices"
+
+	"trustdesk/identity"
+)
+
+// Ratings that come after everything: a state worked out from the last
+// one instead of a full derive.
+//
+// The usual sync file brings a few ratings made by members on top of all
+// the cell held. Their place in the total order (SCHEMA §4.3) is then
+// after every statement held: each builds on all of the held heads. And
+// a rating by a current member, of a person whose card the cell holds,
+// changes nothing but the ratings (§4.4, rate) — provided nothing in the
+// history makes the rules look again at what came before: no vote to
+// exclude, no departure, no guardians or replaced cards (§4.5), no
+// statement waiting for one it builds on or for its author's card. Only
+// then does appendRatings add the ratings to the last state; in every
+// other case it declines and the caller derives in full.
+// TestAppendedRatingsMatchDerive compares the two on random histories.
+
+// appendRatings returns the state of the cell whose statements are those
+// st was derived from plus added, where all is the new cell's entries,
+// and ok false if it cannot vouch that a full derive gives the same. It
+// checks the signatures of added (through verify) and records them.
+func appendRatings(st *State, all map[string]*entry, added []*entry, verify verifier) (*State, bool) {
+	if st == nil || !st.Founded || len(added) == 0 || len(st.Replaced) > 0 || len(st.Votes) > 0 {
+		return nil, false
+	}
+	for _, r := range st.Invalid {
+		if r.Reason == ReasonMissingPrev || r.Reason == ReasonUnknownAuthor {
+			return nil, false // a new statement might complete it
+		}
+	}
+	authors := map[identity.ID]bool{}
+	for _, e := range added {
+		e.decode()
+		s := e.stmt
+		if !e.keyOK || s.Cell != st.Cell || s.Kind != KindRate || s.Card != nil || st.Cards[s.Subject] == nil {
+			return nil, false
+		}
+		if m, ok := st.Member(s.Author); !ok || m.Status != StatusMember {
+			return nil, false
+		}
+		authors[s.Author] = true
+	}
+	// The history may hold nothing that makes the rules look back, and
+	// signatures are checked with the newest card any statement carries
+	// (§4.2), counted or not.
+	cards := map[identity.ID]*identity.Card{}
+	for _, e := range all {
+		e.decode()
+		s := e.stmt
+		if !e.keyOK || s.Cell != st.Cell {
+			continue
+		}
+		switch s.Kind {
+		case KindFound, KindAdmit, KindCard, KindRate, KindJoin, KindPolicy:
+		default:
+			return nil, false
+		}
+		if s.Card != nil && authors[s.Card.ID()] {
+			keepNewer(cards, s.Card)
+		}
+	}
+	for _, e := range added {
+		if card := cards[e.stmt.Author]; card == nil || !checkSig(e, card, verify) {
+			return nil, false
+		}
+	}
+	order, ok := afterAll(st.Heads, added)
+	if !ok {
+		return nil, false
+	}
+	return withRatings(st, order), true
+}
+
+// afterAll returns added in their total order (§4.3) if every one of them
+// builds, directly or through the others, on every one of heads, and so
+// comes after every statement those heads build on; ok is false
+// otherwise.
+func afterAll(heads []StatementID, added []*entry) (order []*Statement, ok bool) {
+	held := map[StatementID]bool{}
+	for _, h := range heads {
+		held[h] = true
+	}
+	byID := map[StatementID]*Statement{}
+	for _, e := range added {
+		byID[e.stmt.id] = e.stmt
+	}
+	covered := map[StatementID]map[StatementID]bool{} // the heads each placed one builds on
+	for len(order) < len(added) {
+		var next *Statement
+		for _, s := range byID {
+			if covered[s.id] != nil || !placeable(s, held, byID, covered) {
+				continue
+			}
+			if next == nil || compareIDs(s.id, next.id) < 0 {
+				next = s
+			}
+		}
+		if next == nil {
+			return nil, false // builds on something neither held nor new
+		}
+		cov := map[StatementID]bool{}
+		for _, p := range next.Prev {
+			if held[p] {
+				cov[p] = true
+			}
+			for h := range covered[p] {
+				cov[h] = true
+			}
+		}
+		if len(cov) != len(held) {
+			return nil, false // concurrent with something held
+		}
+		covered[next.id] = cov
+		order = append(order, next)
+	}
+	return order, true
+}
+
+// placeable reports whether every statement s builds on is held or placed.
+func placeable(s *Statement, held map[StatementID]bool, byID map[StatementID]*Statement, covered map[StatementID]map[StatementID]bool) bool {
+	for _, p := range s.Prev {
+		if !held[p] && (byID[p] == nil || covered[p] == nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// withRatings returns st with the ratings in order applied as the rules
+// apply them (a later rating of the same author about the same person
+// replaces the earlier, unless its sequence number is lower).
+func withRatings(st *State, order []*Statement) *State {
+	ns := *st
+	type pair = [2]identity.ID
+	byPair := make(map[pair]RatingRecord, len(st.Ratings)+len(order))
+	for _, r := range st.Ratings {
+		byPair[pair{r.Author, r.Subject}] = r
+	}
+	ns.Superseded = slices.Clone(st.Superseded)
+	ns.seq = maps.Clone(st.seq)
+	heads := map[StatementID]bool{}
+	for _, h := range st.Heads {
+		heads[h] = true
+	}
+	for _, s := range order {
+		k := pair{s.Author, s.Subject}
+		ns.Counted++
+		ns.seq[s.Author] = max(ns.seq[s.Author], s.Seq)
+		for _, p := range s.Prev {
+			delete(heads, p)
+		}
+		heads[s.id] = true
+		if old, ok := byPair[k]; ok {
+			if old.Seq > s.Seq {
+				ns.Superseded = append(ns.Superseded, s.id)
+				continue
+			}
+			ns.Superseded = append(ns.Superseded, old.Statement)
+		}
+		byPair[k] = RatingRecord{Statement: s.id, Cell: s.Cell, Author: s.Author, Subject: s.Subject, Rating: s.Rating, Seq: s.Seq, Created: s.Created}
+	}
+	slices.SortFunc(ns.Superseded, compareIDs)
+	ns.Ratings = slices.SortedFunc(maps.Values(byPair), func(x, y RatingRecord) int {
+		if c := bytes.Compare(x.Author[:], y.Author[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.Subject[:], y.Subject[:])
+	})
+	ns.Heads = slices.SortedFunc(maps.Keys(heads), compareIDs)
+	return &ns
+}

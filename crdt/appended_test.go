@@ -1,0 +1,124 @@
+package crdt
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"trustdesk/internal/testenv"
+)
+
+// TestAppendedRatingsMatchDerive plays random histories on a few replicas
+// (ratings most of all, but also admissions, votes to exclude, departures,
+// policies, cards, and exchanges of changes at random moments) and after
+// every step works out the state of the replica that changed both ways:
+// from its last state with appendRatings, when it accepts, and by a full
+// derive. The two must be equal, field by field; and the histories must
+// make appendRatings accept often and decline often, or the test proves
+// little.
+func TestAppendedRatingsMatchDerive(t *testing.T) {
+	cases := 100
+	if testing.Short() || testenv.Race {
+		cases = 30
+	}
+	person(t, 0)
+	var taken, declined int
+	for seed := range cases {
+		tk, dc, err := appendedCase(uint64(seed))
+		if err != nil {
+			t.Fatalf("case %d: %v", seed, err)
+		}
+		taken += tk
+		declined += dc
+	}
+	t.Logf("%d cases: the last state served %d times, a full derive was needed %d times", cases, taken, declined)
+	if taken < cases || declined < cases {
+		t.Errorf("random histories exercise appendRatings too little: %d taken, %d declined", taken, declined)
+	}
+}
+
+func appendedCase(seed uint64) (taken, declined int, err error) {
+	rng := rand.New(rand.NewPCG(seed, 0x617070656e64))
+	ids := people[:6]
+	founder := must(Found(ids[0], fmt.Sprintf("Cell %d", seed), t0))
+	for i := 1; i < 4; i++ {
+		if rng.IntN(5) > 0 {
+			admitJoin(founder, ids[0], ids[i], t0)
+		}
+	}
+	for _, p := range ids[4:] {
+		must(founder.PublishCard(ids[0], p.Card, t0))
+	}
+	reps := make([]*Cell, 3)
+	for i := range reps {
+		reps[i] = must(Load(founder.Save()))
+	}
+	quiet := rng.IntN(2) == 0 // ratings only, most of the time
+	now := t0
+	for range 40 {
+		now = now.Add(time.Minute)
+		r := rng.IntN(len(reps))
+		me, c := ids[r], reps[r]
+		before, entries := c.State(), entriesOf2(c)
+		switch op := rng.IntN(20); {
+		case op < 5:
+			err = c.ApplyChanges(must(reps[rng.IntN(len(reps))].ChangesSince(c.Heads())))
+		case op < 14 || quiet && op < 19:
+			rt := Rating{Safety: 1 + rng.IntN(5), Reliability: 1 + rng.IntN(5), Day: "2026-11-20"}
+			_, err = c.Rate(me, ids[rng.IntN(len(ids))].Card, rt, now)
+		case op < 16:
+			_, err = c.VoteExclude(me, ids[rng.IntN(len(ids))].Card.ID(), now)
+		case op < 17:
+			_, err = c.Leave(me, now)
+		case op < 18:
+			_, err = c.Admit(me, ids[rng.IntN(len(ids))].Card, now)
+		case op < 19:
+			_, err = c.SetPolicy(me, Policy{AdmitVouches: 1 + rng.IntN(2), ExcludeQuorum: rng.IntN(3)}, now)
+		default:
+			_, err = c.PublishCard(me, ids[rng.IntN(len(ids))].Card, now)
+		}
+		if err != nil && !errors.Is(err, ErrNotAllowed) && !errors.Is(err, ErrInvalid) {
+			return taken, declined, err
+		}
+		after := entriesOf2(c)
+		var added []*entry
+		for k, e := range after {
+			if entries[k] == nil {
+				added = append(added, e)
+			}
+		}
+		if len(added) == 0 || len(after) != len(entries)+len(added) {
+			continue
+		}
+		got, ok := appendRatings(before, after, added, verifySignature)
+		if !ok {
+			declined++
+			continue
+		}
+		taken++
+		fresh := entriesOf2(c)
+		es := make([]*entry, 0, len(fresh))
+		for _, e := range fresh {
+			e.decode()
+			es = append(es, e)
+		}
+		if want := derive(c.ID(), es, verifySignature); !reflect.DeepEqual(got, want) {
+			return taken, declined, fmt.Errorf("appended ratings give another state:\n%s\n%s", describe(got), describe(want))
+		}
+	}
+	return taken, declined, nil
+}
+
+// entriesOf2 returns copies of c's entries, with no signature checked.
+func entriesOf2(c *Cell) map[string]*entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]*entry, len(c.entries))
+	for k, e := range c.entries {
+		out[k] = &entry{key: e.key, raw: e.raw}
+	}
+	return out
+}

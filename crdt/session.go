@@ -1,0 +1,564 @@
+package crdt
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+
+	"github.com/automerge/automerge-go"
+)
+
+// The worker that stays (SCHEMA.md §6, "A worker for the session").
+//
+// Loading a large cell's document takes the worker most of its time, and
+// listing its statement map the rest, whatever the bytes from outside
+// bring. So a Checker keeps one worker for the session: it answers
+// requests one after another and keeps the documents it loaded, by cell
+// (at most maxHeld). Changes for a document it holds at the heads the
+// request names are applied to it in place, and only the statements
+// under the keys the changes touch are read back (see opkeys.go): a
+// check then costs what the changes bring. A crash still takes only the
+// worker down; the next request starts a new one, which holds nothing.
+
+const (
+	// sessionMagic opens the standard input of a worker for the session.
+	sessionMagic = "TDCS1"
+	// heldMagic opens a request to apply changes to a held document.
+	heldMagic = "TDCK3"
+	// flagPartial lets a worker for the session load the base, hold it
+	// and answer as to a held request when it can vouch for the input.
+	flagPartial = 4
+	// maxHeld is how many documents a worker for the session keeps.
+	maxHeld = 4
+)
+
+// serveSession answers the requests of a worker for the session, each a
+// length-prefixed frame, until its standard input closes.
+func serveSession(in *bufio.Reader, out io.Writer, before func()) {
+	w := bufio.NewWriter(out)
+	docs := map[CellID]*automerge.Doc{}
+	for {
+		n, err := binary.ReadUvarint(in)
+		if err != nil || n > 3*MaxDocumentSize {
+			return
+		}
+		frame := make([]byte, n)
+		if _, err := io.ReadFull(in, frame); err != nil {
+			return
+		}
+		if before != nil {
+			before()
+		}
+		res, err := serveFrame(frame, docs)
+		if err != nil {
+			res = &workerResult{Error: err.Error()}
+		}
+		b := res.encode()
+		w.Write(binary.AppendUvarint(nil, uint64(len(b))))
+		w.Write(b)
+		if w.Flush() != nil {
+			return
+		}
+	}
+}
+
+// serveFrame answers one request of a session: a whole check (whose
+// document is then held) or changes for a held document.
+func serveFrame(frame []byte, docs map[CellID]*automerge.Doc) (*workerResult, error) {
+	if bytes.HasPrefix(frame, []byte(heldMagic)) {
+		return applyHeld(frame, docs)
+	}
+	req, err := parseRequest(frame)
+	if err != nil {
+		return nil, err
+	}
+	if res := loadThenApply(req, docs); res != nil {
+		return res, nil
+	}
+	res, doc, err := check(req)
+	if err != nil {
+		return nil, err
+	}
+	hold(docs, res.Cell, doc)
+	return res, nil
+}
+
+// hold keeps doc as the document of cell, dropping another if need be.
+func hold(docs map[CellID]*automerge.Doc, cell CellID, doc *automerge.Doc) {
+	if _, ok := docs[cell]; !ok && len(docs) >= maxHeld {
+		for id := range docs {
+			delete(docs, id)
+			break
+		}
+	}
+	docs[cell] = doc
+}
+
+// loadThenApply performs a whole request that allows it (flagPartial) as
+// a held one: it loads and holds the base, then applies the input to it
+// as applyHeld does. It returns nil when it cannot; the request is then
+// performed whole.
+func loadThenApply(req *request, docs map[CellID]*automerge.Doc) *workerResult {
+	if !req.partial || len(req.base) == 0 {
+		return nil
+	}
+	if _, _, ok := simpleChanges(req.input); !ok {
+		return nil
+	}
+	doc, err := automerge.Load(req.base)
+	if err != nil {
+		return nil
+	}
+	id, err := readHeader(doc)
+	if err != nil || !slices.Equal(sortedHeads(doc), req.heads) {
+		return nil
+	}
+	hold(docs, id, doc)
+	res, err := applyHeldRequest(&heldRequest{cell: id, heads: req.heads, compact: req.compact, input: req.input}, docs)
+	if err != nil || !res.OK {
+		return nil // the whole request says what is wrong
+	}
+	return res
+}
+
+// heldRequest asks to apply input to the held document of cell, which
+// must have heads.
+type heldRequest struct {
+	cell    CellID
+	heads   []ChangeHash
+	compact bool
+	input   []byte
+}
+
+func (r *heldRequest) encode() []byte {
+	b := make([]byte, 0, len(heldMagic)+1+len(r.cell)+binary.MaxVarintLen64+32*len(r.heads)+len(r.input))
+	b = append(b, heldMagic...)
+	var flags byte
+	if r.compact {
+		flags |= flagCompact
+	}
+	b = append(b, flags)
+	b = append(b, r.cell[:]...)
+	b = binary.AppendUvarint(b, uint64(len(r.heads)))
+	for _, h := range r.heads {
+		b = append(b, h[:]...)
+	}
+	return append(b, r.input...)
+}
+
+func parseHeldRequest(b []byte) (*heldRequest, error) {
+	b = b[len(heldMagic):]
+	if len(b) < 1+len(CellID{}) || b[0]&^flagCompact != 0 {
+		return nil, errors.New("bad request")
+	}
+	r := &heldRequest{compact: b[0]&flagCompact != 0, cell: CellID(b[1 : 1+len(CellID{})])}
+	var err error
+	r.heads, r.input, err = readHeads(b[1+len(CellID{}):])
+	return r, err
+}
+
+// applyHeld applies the changes of a held request to the document held
+// for its cell. It answers "not held" (the parent then sends a whole
+// request) when it holds no document at those heads or cannot vouch
+// for the keys the changes touch.
+func applyHeld(frame []byte, docs map[CellID]*automerge.Doc) (*workerResult, error) {
+	req, err := parseHeldRequest(frame)
+	if err != nil {
+		return nil, err
+	}
+	return applyHeldRequest(req, docs)
+}
+
+func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*workerResult, error) {
+	notHeld := &workerResult{NotHeld: true}
+	doc := docs[req.cell]
+	if doc == nil || !slices.Equal(sortedHeads(doc), req.heads) {
+		return notHeld, nil
+	}
+	keys, hashes, ok := simpleChanges(req.input)
+	if !ok {
+		return notHeld, nil
+	}
+	m := doc.Path(keyStatements).Map()
+	before, had := m.Len(), 0
+	for _, k := range keys {
+		if v, err := m.Get(k); err == nil && !v.IsVoid() {
+			had++
+		}
+	}
+	// From here the document changes: it is held again only if all went
+	// as it must.
+	delete(docs, req.cell)
+	if err := doc.LoadIncremental(req.input); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	for _, h := range hashes {
+		if _, err := doc.Change(automerge.ChangeHash(h)); err != nil {
+			// A change not taken in (a dependency missing, a chunk
+			// Automerge did not read to its end): a whole load decides.
+			return notHeld, nil
+		}
+	}
+	id, err := readHeader(doc)
+	if err != nil {
+		return nil, err
+	}
+	if id != req.cell {
+		return nil, fmt.Errorf("%w: the changes replace the cell's header", ErrWrongCell)
+	}
+	res := &workerResult{OK: true, Partial: true, Cell: id, Heads: sortedHeads(doc)}
+	m = doc.Path(keyStatements).Map()
+	has := 0
+	for _, k := range keys {
+		v, err := m.Get(k)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
+		case v.IsVoid():
+			res.Entries = append(res.Entries, snapshotEntry{Key: k, absent: true})
+		case v.Kind() == automerge.KindBytes:
+			res.Entries = append(res.Entries, snapshotEntry{Key: k, Raw: v.Bytes()})
+			has++
+		default:
+			res.Entries = append(res.Entries, snapshotEntry{Key: k, NotBytes: true})
+			has++
+		}
+	}
+	res.Len = m.Len()
+	if res.Len-before != has-had {
+		return notHeld, nil // a key changed that the changes do not name
+	}
+	if req.compact {
+		res.Doc = doc.Save()
+	}
+	hold(docs, req.cell, doc)
+	return res, nil
+}
+
+// simpleChanges returns the map keys that the change chunks of b touch
+// and the hashes of the changes, if every chunk is an uncompressed change
+// whose keys [chunkKeys] can vouch for.
+func simpleChanges(b []byte) (keys []string, hashes []ChangeHash, ok bool) {
+	if keys, ok = chunkKeys(b); !ok {
+		return nil, nil, false
+	}
+	for len(b) > 0 {
+		if b[8] != 1 {
+			return nil, nil, false
+		}
+		n, k := binary.Uvarint(b[9:])
+		end := 9 + k + int(n)
+		if deps, _ := binary.Uvarint(b[9+k:]); deps == 0 {
+			return nil, nil, false // a root: a whole load decides (singleHistory)
+		}
+		// A change's hash covers its type, length and contents.
+		hashes = append(hashes, ChangeHash(sha256.Sum256(b[8:end])))
+		b = b[end:]
+	}
+	return keys, hashes, true
+}
+
+// A session is a worker for the session, started by a [Checker].
+type session struct {
+	p   *process
+	out *os.File // the read end of the worker's standard output
+	r   *bufio.Reader
+}
+
+func (ch *Checker) startSession() (*session, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p, err := ch.start(pw)
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		return nil, err
+	}
+	s := &session{p: p, out: pr, r: bufio.NewReaderSize(pr, 64<<10)}
+	if _, err := p.stdin.Write([]byte(sessionMagic)); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// stop ends the worker and waits for it.
+func (s *session) stop() {
+	s.p.stdin.Close()
+	s.p.cmd.Process.Kill()
+	<-s.p.exited
+	s.out.Close()
+}
+
+// ask sends one request and returns the answer. On any error the worker
+// is gone: the caller drops the session.
+func (s *session) ask(ctx context.Context, frame []byte) (*workerResult, error) {
+	type answer struct {
+		b   []byte
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		if _, err := s.p.stdin.Write(binary.AppendUvarint(nil, uint64(len(frame)))); err != nil {
+			got <- answer{nil, err}
+			return
+		}
+		if _, err := s.p.stdin.Write(frame); err != nil {
+			got <- answer{nil, err}
+			return
+		}
+		n, err := binary.ReadUvarint(s.r)
+		if err != nil {
+			got <- answer{nil, err}
+			return
+		}
+		if n > maxResultOutput {
+			got <- answer{nil, errAnswer}
+			return
+		}
+		b := make([]byte, n)
+		_, err = io.ReadFull(s.r, b)
+		got <- answer{b, err}
+	}()
+	var a answer
+	select {
+	case a = <-got:
+	case <-ctx.Done():
+		s.stop()
+		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, context.Cause(ctx))
+	}
+	if a.err != nil {
+		if errors.Is(a.err, errAnswer) {
+			s.stop()
+			return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+		}
+		// The worker died (or closed its output, which it does only by
+		// dying): wait for it, within the time left, and say why.
+		select {
+		case <-s.p.exited:
+		case <-ctx.Done():
+		}
+		s.stop()
+		if s.p.err == nil {
+			return nil, fmt.Errorf("check cell data: %w: the checker stopped", ErrCouldNotCheck)
+		}
+		return nil, s.p.failure()
+	}
+	res, err := decodeResult(a.b)
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("check cell data: %w: unreadable answer from the checker", ErrCouldNotCheck)
+	}
+	if !res.OK && res.Error == ErrMissingPast.Error() {
+		return nil, fmt.Errorf("check cell data: %w", ErrMissingPast)
+	}
+	if !res.OK && !res.NotHeld {
+		return nil, fmt.Errorf("check cell data: %w: %s", ErrDamaged, res.Error)
+	}
+	return res, nil
+}
+
+// inSession has the Checker's worker for the session answer frame,
+// starting one if none is running.
+func (ch *Checker) inSession(ctx context.Context, frame []byte) (*workerResult, error) {
+	ch.sessMu.Lock()
+	defer ch.sessMu.Unlock()
+	if err := ch.ensureSession(); err != nil {
+		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
+	}
+	timeout := ch.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCheckTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := ch.sess.ask(ctx, frame)
+	if err != nil && !errors.Is(err, ErrDamaged) || ch.sess.p.done() {
+		ch.sess = nil // gone: the next request starts another
+	}
+	return res, err
+}
+
+// ensureSession starts the worker for the session unless one is running;
+// one that died while waiting (not the fault of any input) is replaced.
+// The caller holds ch.sessMu.
+func (ch *Checker) ensureSession() error {
+	if ch.sess != nil && !ch.sess.p.done() {
+		return nil
+	}
+	if ch.sess != nil {
+		ch.sess.stop()
+	}
+	s, err := ch.startSession()
+	ch.sess = s
+	return err
+}
+
+// closeSession ends the worker for the session, if one runs.
+func (ch *Checker) closeSession() {
+	ch.sessMu.Lock()
+	defer ch.sessMu.Unlock()
+	if ch.sess != nil {
+		ch.sess.stop()
+		ch.sess = nil
+	}
+}
+
+// heldRequest returns the request to apply input to c's document held by
+// the worker for the session, or nil if c's storage needs its document's
+// bytes (see [Checker.Extend]).
+func (c *Cell) heldRequest(input []byte) *heldRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if IsDocument(input) || c.doc != nil || !c.inStore || c.docDirty || (c.saved == nil && c.reload == nil) {
+		return nil
+	}
+	return &heldRequest{cell: c.id, heads: c.heads(), input: input, compact: c.appended >= maxAppended}
+}
+
+// cellFromHeld builds the cell the worker for the session saw after it
+// applied input to base's document: base's statements with those under
+// the keys the changes touched replaced. It returns nil (and the caller
+// checks all of it) if the worker's count of statements is not this
+// cell's, or if the changes delete or alter a statement base holds
+// (putting it back needs the document).
+func cellFromHeld(base *Cell, res *workerResult, pre map[StatementID]*prechecked, input []byte, compact bool) (*Cell, error) {
+	if res.Cell != base.ID() {
+		return nil, fmt.Errorf("check cell data: %w", ErrWrongCell)
+	}
+	c := newCell(nil, res.Cell)
+	if pre != nil {
+		c.preKeys = map[StatementID]ed25519.PublicKey{}
+	}
+	c.savedHeads = res.Heads
+	base.mu.Lock()
+	if err := base.warm(); err != nil {
+		base.mu.Unlock()
+		return nil, err
+	}
+	c.entries = shareSettled(c.id, base.entries)
+	c.inherit(base)
+	baseSaved, baseReload, baseHeads, appended := base.saved, base.reload, base.heads(), base.appended
+	last := base.state // derived from the entries copied, if not nil
+	base.mu.Unlock()
+	var added []*entry // new keys only, or nil if anything else changed
+	for _, se := range res.Entries {
+		old := c.entries[se.Key]
+		if old != nil && !se.absent && old.sameValue(se) {
+			continue
+		}
+		if old != nil {
+			if old.decode(); old.keyOK && old.stmt.Cell == c.id {
+				return nil, nil // a statement held goes away: see cellFrom
+			}
+			last = nil
+		}
+		if se.absent {
+			if old != nil {
+				delete(c.entries, se.Key)
+				c.removed(se.Key)
+			}
+			continue
+		}
+		c.changed(se.Key)
+		e := reuseChecked(se, pre, c.preKeys)
+		if e == nil {
+			se.Raw = bytes.Clone(se.Raw)
+			e = se.entry(false)
+		}
+		c.entries[se.Key] = e
+		added = append(added, e)
+	}
+	if len(c.entries) != res.Len {
+		return nil, nil
+	}
+	switch {
+	case compact:
+		if res.Doc == nil {
+			return nil, nil
+		}
+		c.saved, c.docDirty = res.Doc, true
+	case baseSaved != nil:
+		c.saved, c.appended = append(slices.Clip(baseSaved), input...), appended+1
+		c.newChunks = append(c.newChunks, slices.Clone(input))
+	default:
+		c.appended = appended + 1
+		c.newChunks = append(c.newChunks, slices.Clone(input))
+		c.reload = extendedReload(baseReload, baseHeads, res.Heads, slices.Clone(input))
+	}
+	if !c.appendedTo(last, added) {
+		if err := c.checkWork(); err != nil {
+			return nil, fmt.Errorf("check cell data: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// appendedTo gives c its state from last, the state of c's statements
+// but added, when [appendRatings] can vouch for it (then within the work
+// limit too: it costs what is added), and reports whether it did.
+func (c *Cell) appendedTo(last *State, added []*entry) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.decodeAll()
+	if last == nil {
+		return false
+	}
+	st, ok := appendRatings(last, c.entries, added, c.verifier())
+	if ok {
+		c.state, c.preKeys = st, nil
+	}
+	return ok
+}
+
+// extendedReload returns how a cell made from a stored base and input
+// fetches its document until it is stored itself: base's, followed by
+// input.
+func extendedReload(reload func() (*snapshot, error), baseHeads, heads []ChangeHash, input []byte) func() (*snapshot, error) {
+	return func() (*snapshot, error) {
+		s, err := reload()
+		if err != nil {
+			return nil, err
+		}
+		if len(s.Heads) != len(baseHeads) {
+			return nil, fmt.Errorf("%w: the stored cell is not this one", ErrMalformed)
+		}
+		for i, h := range s.Heads {
+			if !bytes.Equal(h, baseHeads[i][:]) {
+				return nil, fmt.Errorf("%w: the stored cell is not this one", ErrMalformed)
+			}
+		}
+		out := *s
+		out.Doc = append(slices.Clip(s.Doc), input...)
+		out.Heads = nil
+		for _, h := range heads {
+			out.Heads = append(out.Heads, h[:])
+		}
+		return &out, nil
+	}
+}
+
+// shareSettled returns a copy of entries that shares the entries nothing
+// will change any more (decoded, and their signature checked or never to
+// be checked) and copies the others, so that two cells can hold it.
+func shareSettled(cell CellID, entries map[string]*entry) map[string]*entry {
+	out := maps.Clone(entries)
+	for k, e := range out {
+		if !e.decoded || e.sig == 0 && e.keyOK && e.stmt.Cell == cell {
+			cp := *e
+			out[k] = &cp
+		}
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+package crdt
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/automerge/automerge-go"
+)
+
+// TestChunkKeys reads the keys of honest change chunks, and refuses to
+// vouch for what it cannot read: a document, operations on the root,
+// damaged bytes (never a panic).
+func TestChunkKeys(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	c := must(Found(a, "Cell", t0))
+	admitJoin(c, a, b, t0)
+	heads := c.Heads()
+	var want []string
+	for i := range 12 {
+		want = append(want, must(c.Rate(a, b.Card, rating(1+i%5, 3), t0)).ID().String())
+	}
+	chunk := must(c.ChangesSince(heads))
+	keys, ok := chunkKeys(chunk)
+	sort.Strings(keys)
+	sort.Strings(want)
+	if !ok || !slices.Equal(keys, want) {
+		t.Fatalf("chunkKeys = %d keys, %v; want the %d new statements", len(keys), ok, len(want))
+	}
+	if keys, ok := chunkKeys(compressChanges(t, chunk)); !ok || len(keys) != len(want) {
+		t.Fatalf("compressed: %d keys, %v", len(keys), ok)
+	}
+	if _, ok := chunkKeys(must(c.ChangesSince(nil))); ok {
+		t.Fatal("the founding change writes the root: not a simple chunk")
+	}
+	if _, ok := chunkKeys(c.Save()); ok {
+		t.Fatal("a document is not a change chunk")
+	}
+	for i := range chunk {
+		for _, bit := range []byte{1, 0x40, 0x80} {
+			d := slices.Clone(chunk)
+			d[i] ^= bit
+			chunkKeys(d)
+		}
+		chunkKeys(chunk[:i])
+	}
+}
+
+// FuzzChunkKeys feeds chunkKeys arbitrary bytes: it must never panic.
+func FuzzChunkKeys(f *testing.F) {
+	a, b := person(f, 0), person(f, 1)
+	c := must(Found(a, "Cell", t0))
+	admitJoin(c, a, b, t0)
+	heads := c.Heads()
+	must(c.Rate(a, b.Card, rating(2, 3), t0))
+	f.Add(must(c.ChangesSince(heads)))
+	f.Add(must(c.ChangesSince(nil)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		chunkKeys(b)
+		simpleChanges(b)
+	})
+}
+
+// TestHeldMatchesWhole takes in chunks from outside through a worker that
+// holds the cell's document and applies only the chunk, and through a
+// fresh worker that loads everything: the cells, their stored parts and
+// the errors must be the same, for honest and hostile chunks alike, and
+// the held document must serve the honest ones.
+func TestHeldMatchesWhole(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	admitJoin(src, a, b, t0)
+	for i := range 20 {
+		must(src.Rate(a, b.Card, rating(1+i%5, 2), t0))
+	}
+	mine := must(src.Rate(b, a.Card, rating(4, 4), t0))
+	mine2 := must(src.Rate(b, a.Card, rating(3, 4), t0))
+	var m partsStore
+	m.apply(t, must(Load(src.Save())))
+	held, ctx := testChecker(), context.Background()
+	defer held.Close()
+
+	// The first chunk loads the document into the worker for the session.
+	heads := src.Heads()
+	must(src.Rate(a, b.Card, rating(5, 5), t0))
+	m.apply(t, must(held.Extend(ctx, m.load(t), must(src.ChangesSince(heads)))))
+
+	edit := func(f func(doc *automerge.Doc) error) []byte {
+		r := must(Load(src.Save()))
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		heads := r.doc.Heads()
+		if err := f(r.doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.commit(); err != nil {
+			t.Fatal(err)
+		}
+		return must(r.doc.Changes(heads...))[0].Save()
+	}
+	statements := func(doc *automerge.Doc) *automerge.Map { return doc.Path(keyStatements).Map() }
+	honest := func() []byte {
+		heads := src.Heads()
+		for i := range 3 {
+			must(src.Rate(a, b.Card, rating(1+i, 3), t0))
+		}
+		return must(src.ChangesSince(heads))
+	}
+	type input struct {
+		name string
+		in   []byte
+		held bool // served by the held document
+		// repair: this device puts a statement back, in a change of its
+		// own, so the heads differ from one device to another
+		repair bool
+	}
+	inputs := []input{
+		{"honest", honest(), true, false},
+		{"a value that is not bytes", edit(func(d *automerge.Doc) error { return statements(d).Set("x", int64(7)) }), true, false},
+		{"a statement altered", edit(func(d *automerge.Doc) error { return statements(d).Set(mine.ID().String(), []byte("other")) }), false, true},
+		{"a statement deleted", edit(func(d *automerge.Doc) error { return statements(d).Delete(mine2.ID().String()) }), false, true},
+		{"the header replaced", edit(func(d *automerge.Doc) error { return d.Path(keyCell).Set("elsewhere") }), false, false},
+		{"compressed", compressChanges(t, honest()), false, false},
+		{"garbage after", append(honest(), 0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 1, 9), false, false},
+		{"a dependency missing", func() []byte { honest(); return honest() }(), false, false},
+		{"nothing new", must(src.ChangesSince(nil))[:0:0], false, false},
+	}
+	for _, tc := range inputs {
+		if len(tc.in) == 0 {
+			continue
+		}
+		base := m.load(t)
+		before := held.partials.Load()
+		got, gotErr := held.Extend(ctx, base, tc.in)
+		usedHeld := held.partials.Load() > before
+		fresh := testChecker()
+		want, wantErr := fresh.Extend(ctx, m.load(t), tc.in)
+		fresh.Close()
+		switch {
+		case (gotErr == nil) != (wantErr == nil) || gotErr != nil && !sameKind(gotErr, wantErr):
+			t.Fatalf("%s: held worker says %v, a whole load %v", tc.name, gotErr, wantErr)
+		case usedHeld != tc.held:
+			t.Fatalf("%s: held document used: %v, want %v", tc.name, usedHeld, tc.held)
+		case gotErr != nil:
+			continue
+		}
+		if got.State().Digest() != want.State().Digest() || len(got.Statements()) != len(want.Statements()) {
+			t.Fatalf("%s: the cells differ", tc.name)
+		}
+		if !tc.repair {
+			same(t, tc.name, got, want)
+		}
+		m.apply(t, got)
+		same(t, tc.name+", stored", m.load(t), got)
+	}
+
+	// Inputs that crash Automerge take down the worker, never this
+	// process; the next check starts another, which loads the stored
+	// document, holds it and applies the chunk to it, as will the next.
+	m.apply(t, must(held.Extend(ctx, m.load(t), must(src.ChangesSince(nil)))))
+	for name, b := range crashers(t) {
+		if _, err := held.Extend(ctx, m.load(t), b); !errors.Is(err, ErrDamaged) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, wantHeld := range []bool{true, true} {
+		before, base := held.partials.Load(), m.load(t)
+		next := must(held.Extend(ctx, base, honest()))
+		if used := held.partials.Load() > before; used != wantHeld {
+			t.Fatalf("after the crashes: held document used %v, want %v", used, wantHeld)
+		}
+		if next.State().Counted != base.State().Counted+3 {
+			t.Fatalf("after the crashes: %d statements count, want %d", next.State().Counted, base.State().Counted+3)
+		}
+		m.apply(t, next)
+		same(t, "after the crashes", m.load(t), next)
+	}
+}
+
+// sameKind reports whether two check errors are of the same kind.
+func sameKind(a, b error) bool {
+	for _, k := range []error{ErrDamaged, ErrCouldNotCheck, ErrWrongCell, ErrTooLarge, ErrTooComplex} {
+		if errors.Is(a, k) != errors.Is(b, k) {
+			return false
+		}
+	}
+	return true
+}
