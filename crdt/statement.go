@@ -464,6 +464,18 @@ func (s *Statement) encodeContent() ([]byte, error) {
 
 // check reports whether the fields of s form a well-formed statement.
 func (s *Statement) check() error {
+	if err := s.checkFrame(); err != nil {
+		return err
+	}
+	if err := s.checkFieldsBelong(); err != nil {
+		return err
+	}
+	return s.checkKind()
+}
+
+// checkFrame checks what every statement has: its sequence number, its
+// created time and its prev ids.
+func (s *Statement) checkFrame() error {
 	if s.Seq < 1 {
 		return errors.New("sequence number must be at least 1")
 	}
@@ -481,6 +493,11 @@ func (s *Statement) check() error {
 	if (s.Kind == KindFound) != (len(s.Prev) == 0) {
 		return errors.New("only a founding statement has no prev ids")
 	}
+	return nil
+}
+
+// checkFieldsBelong checks that every field set belongs to the kind.
+func (s *Statement) checkFieldsBelong() error {
 	needCard := s.Kind == KindFound || s.Kind == KindAdmit || s.Kind == KindCard || s.Kind == KindReplace
 	if needCard != (s.Card != nil) {
 		return errors.New("card present where it does not belong, or missing")
@@ -507,6 +524,11 @@ func (s *Statement) check() error {
 	if s.Kind != KindReplace && s.Accept != nil || s.Kind != KindReplace && s.Kind != KindGuardians && s.Confirmations != nil {
 		return errors.New("confirmations outside a guardians or replace statement")
 	}
+	return nil
+}
+
+// checkKind checks the fields of the statement's kind.
+func (s *Statement) checkKind() error {
 	switch s.Kind {
 	case KindFound:
 		if s.Seq != 1 {
