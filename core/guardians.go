@@ -601,10 +601,13 @@ type RecoveryNews struct {
 	Progress *RecoveryProgress `json:"progress,omitempty"`
 	// Asked is set when the sender asks this device to agree to their
 	// new guardians; Agreed when the sender agreed to mine; Changed when
-	// that made my new guardians.
-	Asked   string `json:"asked,omitempty"`
-	Agreed  string `json:"agreed,omitempty"`
-	Changed bool   `json:"changed,omitempty"`
+	// that made my new guardians; NotChanged when enough agreed but one
+	// of the new guardians can no longer be one (no longer verified in
+	// person, or blocked), so nothing changed.
+	Asked      string `json:"asked,omitempty"`
+	Agreed     string `json:"agreed,omitempty"`
+	Changed    bool   `json:"changed,omitempty"`
+	NotChanged bool   `json:"not_changed,omitempty"`
 }
 
 // RecoveryProgress is how far a device is in getting a card back.

@@ -177,3 +177,64 @@ func sameSet(v *CellView, id identity.ID, set *crdt.GuardianSet) bool {
 	now, ok := v.state.Guardians(id)
 	return ok && now.Statement == set.Statement
 }
+
+// TestChangeWithBlockedGuardian: enough agreements arrive after the
+// person blocked one of the new guardians; the agreeing file is taken in,
+// the summary says the change was not made, and the guardians stay.
+func TestChangeWithBlockedGuardian(t *testing.T) {
+	ana := newService(t, "Ana")
+	bo, cy, eve := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Eve")
+	for _, g := range []*Service{bo, cy, eve} {
+		meet(t, ana, g)
+	}
+	night, err := ana.NewCell("Night")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, night.ID)
+	invite(t, ana, cy, night.ID)
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*Service{bo, cy} {
+		sendTo(t, ana, g)
+		sendTo(t, g, ana)
+	}
+	meet(t, bo, cy)
+	rate(t, bo, cy.Card().ID(), 4)
+	sendTo(t, bo, cy)
+	rate(t, cy, bo.Card().ID(), 5)
+	sendTo(t, cy, bo)
+	sendTo(t, bo, ana)
+	sendTo(t, cy, ana)
+	st, err := ana.SetGuardians([]identity.ID{cy.Card().ID(), eve.Card().ID()}, 2)
+	if err != nil || st.Pending == nil {
+		t.Fatalf("the change does not wait: %+v, %v", st, err)
+	}
+	code := st.Pending.Code
+	for _, g := range []*Service{bo, cy} {
+		sendTo(t, ana, g)
+	}
+	res, err := bo.AgreeToChange(ana.Card().ID(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, ana, res.Data)
+	if _, err := ana.SetBlocked(eve.Card().ID(), true); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = cy.AgreeToChange(ana.Card().ID(), code); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ana.Import(ctx, res.Data)
+	if err != nil {
+		t.Fatalf("the agreeing file is refused: %v", err)
+	}
+	if sum.Recovery == nil || sum.Recovery.Changed || !sum.Recovery.NotChanged || !strings.Contains(sum.String(), "the change was not made: choose your guardians again") {
+		t.Fatalf("summary: %q", sum.String())
+	}
+	after, err := ana.Guardians()
+	if err != nil || len(after.Guardians) != 2 || after.Guardians[0].ID != bo.Card().ID() && after.Guardians[1].ID != bo.Card().ID() {
+		t.Fatalf("the guardians moved: %+v, %v", after, err)
+	}
+}

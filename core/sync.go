@@ -408,6 +408,9 @@ func (s *ImportSummary) recoveryPhrases() []string {
 	if r.Changed {
 		out = append(out, "enough of your guardians agreed: your new guardians are in place")
 	}
+	if r.NotChanged {
+		out = append(out, "enough of your guardians agreed, but one of your new guardians is no longer someone you verified in person and did not block, so the change was not made: choose your guardians again")
+	}
 	return out
 }
 
@@ -555,8 +558,13 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 		}
 		sum, applied, err := s.applyImport(p, base)
 		if err == nil && applied && sum.Recovery != nil && sum.Recovery.Agreed != "" {
-			// Enough agreements make the change of my guardians.
+			// Enough agreements make the change of my guardians. The file
+			// is taken in either way: a new guardian no longer verified
+			// or now blocked is said in the summary, not as a failure.
 			sum.Recovery.Changed, err = s.applyChange()
+			if errors.Is(err, ErrGuardians) {
+				sum.Recovery.NotChanged, err = true, nil
+			}
 		}
 		if err != nil || applied {
 			return sum, err
