@@ -238,3 +238,82 @@ func TestChangeWithBlockedGuardian(t *testing.T) {
 		t.Fatalf("the guardians moved: %+v, %v", after, err)
 	}
 }
+
+// TestChangeReachesCellWhereOldGuardiansCameIntoForceLater: in Day, Ana's
+// old guardians were only named when she changed them (in force in
+// Night); once Day's members build on them there, the import that brings
+// that makes the change in Day too, so a dropped guardian cannot confirm
+// a replacement there either.
+func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
+	ana := newService(t, "Ana")
+	bo, cy, di, eve := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di"), newService(t, "Eve")
+	for _, g := range []*Service{bo, cy, di, eve} {
+		meet(t, ana, g)
+	}
+	meet(t, bo, cy)
+	meet(t, di, eve)
+	night, err := ana.NewCell("Night")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day, err := ana.NewCell("Day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, night.ID)
+	invite(t, ana, cy, night.ID)
+	invite(t, ana, di, day.ID)
+	invite(t, ana, eve, day.ID)
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*Service{bo, cy, di} {
+		sendTo(t, ana, g)
+		sendTo(t, g, ana)
+	}
+	// Night's members build on Ana's guardians; Day's do not yet.
+	rate(t, bo, cy.Card().ID(), 4)
+	sendTo(t, bo, cy)
+	rate(t, cy, bo.Card().ID(), 5)
+	sendTo(t, cy, bo)
+	sendTo(t, bo, ana)
+	if v, _ := ana.FindCell("day"); v.state.NamedGuardians(ana.Card().ID()) == false {
+		t.Fatal("Ana's guardians are not named in Day")
+	} else if _, ok := v.state.Guardians(ana.Card().ID()); ok {
+		t.Fatal("Ana's guardians are in force in Day already")
+	}
+	st, err := ana.SetGuardians([]identity.ID{cy.Card().ID(), di.Card().ID(), eve.Card().ID()}, 2)
+	if err != nil || st.Pending == nil {
+		t.Fatalf("the change does not wait: %+v, %v", st, err)
+	}
+	code := st.Pending.Code
+	for _, g := range []*Service{bo, cy} {
+		sendTo(t, ana, g)
+		res, err := g.AgreeToChange(ana.Card().ID(), code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustImport(t, ana, res.Data)
+	}
+	nv, _ := ana.FindCell("night")
+	changed, ok := nv.state.Guardians(ana.Card().ID())
+	if !ok {
+		t.Fatal("no guardians in force in Night")
+	}
+
+	// Day's members build on the old guardians now.
+	sendTo(t, ana, eve)
+	sendTo(t, di, eve)
+	rate(t, eve, di.Card().ID(), 4)
+	sendTo(t, eve, di)
+	rate(t, di, eve.Card().ID(), 5)
+	sendTo(t, di, ana)
+	dv, _ := ana.FindCell("day")
+	got, ok := dv.state.Guardians(ana.Card().ID())
+	if !ok {
+		t.Fatal("Ana's guardians are not in force in Day")
+	}
+	if !got.Changed || got.Need != changed.Need || !slices.Equal(got.Guardians, changed.Guardians) {
+		t.Fatalf("Day keeps the old guardians: %+v, Night has %+v", got, changed)
+	}
+}

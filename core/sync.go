@@ -566,6 +566,12 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 				sum.Recovery.NotChanged, err = true, nil
 			}
 		}
+		if err == nil && applied && sum.NewStatements > 0 {
+			// Where my guardians before a change came into force only
+			// now, the change is made there too (their agreements hold
+			// in every cell).
+			err = s.NameGuardiansInCells()
+		}
 		if err != nil || applied {
 			return sum, err
 		}
