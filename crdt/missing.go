@@ -1,13 +1,7 @@
 package crdt
 
 import (
-	"bufio"
-	"bytes"
-	"compress/flate"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
-	"io"
 
 	"github.com/automerge/automerge-go"
 )
@@ -83,40 +77,21 @@ func (c *Cell) have(since []ChangeHash) []automerge.ChangeHash {
 func IsDocument(b []byte) bool {
 	// An Automerge chunk is a 4-byte magic, a 4-byte checksum, then its
 	// type: 0 for a document, 1 for a change, 2 for a compressed change.
-	return len(b) > 8 && [4]byte(b[:4]) == [4]byte{0x85, 0x6f, 0x4a, 0x83} && b[8] == 0
+	return len(b) > 8 && [4]byte(b[:4]) == chunkMagic && b[8] == 0
 }
 
 // chunkRoots counts the changes without dependencies in a sequence of
-// Automerge change chunks by reading only their headers (Automerge binary
-// format: magic, checksum, type, length as an unsigned LEB128, then a
-// change's contents, raw DEFLATE compressed for type 2, which start with
-// the number of dependencies). ok is false if b holds a document chunk or
-// is not a sequence of change chunks; the caller then asks Automerge.
+// change chunks by reading only their headers (chunks.go). ok is false if
+// b holds a document chunk or is not a sequence of change chunks; the
+// caller then asks Automerge.
 func chunkRoots(b []byte) (roots int, ok bool) {
-	magic := []byte{0x85, 0x6f, 0x4a, 0x83}
-	for len(b) > 0 {
-		if len(b) < 9 || !bytes.Equal(b[:4], magic) {
-			return 0, false
-		}
-		typ := b[8]
-		n, k := binary.Uvarint(b[9:])
-		if k <= 0 || n > uint64(len(b)-9-k) {
-			return 0, false
-		}
-		contents := b[9+k : 9+k+int(n)]
-		b = b[9+k+int(n):]
-		var deps uint64
-		switch typ {
-		case 1:
-			if deps, k = binary.Uvarint(contents); k <= 0 {
-				return 0, false
-			}
-		case 2:
-			var err error
-			if deps, err = binary.ReadUvarint(bufio.NewReaderSize(flate.NewReader(bytes.NewReader(contents)), 16)); err != nil {
-				return 0, false
-			}
-		default:
+	chunks, ok := splitChanges(b)
+	if !ok {
+		return 0, false
+	}
+	for _, c := range chunks {
+		deps, ok := c.deps()
+		if !ok {
 			return 0, false
 		}
 		if deps == 0 {
@@ -126,46 +101,21 @@ func chunkRoots(b []byte) (roots int, ok bool) {
 	return roots, true
 }
 
-// chunkHashes returns the hashes of the changes in a sequence of Automerge
-// change chunks, read from the chunks themselves: a change's hash is the
-// SHA-256 of its chunk type (1), length and contents, the contents of a
-// compressed chunk (type 2) taken uncompressed; the chunk's checksum is
-// the hash's first 4 bytes. ok is false if b is not such a sequence or a
-// checksum does not match. It runs in the worker (decompressing is
-// bounded by the worker's memory limit).
+// chunkHashes returns the hashes of the changes in a sequence of change
+// chunks, read from the chunks themselves (chunks.go). ok is false if b is
+// not such a sequence or a checksum does not match. It runs in the worker
+// (decompressing is bounded by the worker's memory limit).
 func chunkHashes(b []byte) (hashes []automerge.ChangeHash, ok bool) {
-	magic := []byte{0x85, 0x6f, 0x4a, 0x83}
-	for len(b) > 0 {
-		if len(b) < 9 || !bytes.Equal(b[:4], magic) {
+	chunks, ok := splitChanges(b)
+	if !ok {
+		return nil, false
+	}
+	for _, c := range chunks {
+		h, ok := c.hash()
+		if !ok {
 			return nil, false
 		}
-		sum, typ := b[4:8], b[8]
-		n, k := binary.Uvarint(b[9:])
-		if k <= 0 || n > uint64(len(b)-9-k) {
-			return nil, false
-		}
-		contents := b[9+k : 9+k+int(n)]
-		b = b[9+k+int(n):]
-		switch typ {
-		case 1:
-		case 2:
-			var err error
-			if contents, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(contents)), MaxDocumentSize+1)); err != nil || len(contents) > MaxDocumentSize {
-				return nil, false
-			}
-		default:
-			return nil, false
-		}
-		h := sha256.New()
-		h.Write([]byte{1})
-		h.Write(binary.AppendUvarint(nil, uint64(len(contents))))
-		h.Write(contents)
-		var hash automerge.ChangeHash
-		copy(hash[:], h.Sum(nil))
-		if !bytes.Equal(hash[:4], sum) {
-			return nil, false
-		}
-		hashes = append(hashes, hash)
+		hashes = append(hashes, automerge.ChangeHash(h))
 	}
 	return hashes, true
 }

@@ -1,10 +1,7 @@
 package crdt
 
 import (
-	"bytes"
-	"compress/flate"
 	"encoding/binary"
-	"io"
 )
 
 // Which map keys a change chunk touches, read from its bytes.
@@ -44,30 +41,14 @@ const maxChunkOps = 1 << 20
 // change chunks in b touch, and ok false if it cannot vouch that these
 // are all the keys of the statement map the chunks can change (see above).
 func chunkKeys(b []byte) (keys []string, ok bool) {
-	magic := []byte{0x85, 0x6f, 0x4a, 0x83}
+	chunks, ok := splitChanges(b)
+	if !ok {
+		return nil, false
+	}
 	seen := map[string]bool{}
-	for len(b) > 0 {
-		if len(b) < 9 || !bytes.Equal(b[:4], magic) {
-			return nil, false
-		}
-		typ := b[8]
-		n, k := binary.Uvarint(b[9:])
-		if k <= 0 || n > uint64(len(b)-9-k) {
-			return nil, false
-		}
-		contents := b[9+k : 9+k+int(n)]
-		b = b[9+k+int(n):]
-		switch typ {
-		case 1:
-		case 2:
-			var err error
-			if contents, err = io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(contents)), MaxDocumentSize)); err != nil {
-				return nil, false
-			}
-		default:
-			return nil, false
-		}
-		if !changeKeys(contents, seen) {
+	for _, c := range chunks {
+		contents, ok := c.contents()
+		if !ok || !changeKeys(contents, seen) {
 			return nil, false
 		}
 	}

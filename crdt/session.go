@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -246,23 +245,24 @@ func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*worker
 
 // simpleChanges returns the map keys that the change chunks of b touch
 // and the hashes of the changes, if every chunk is an uncompressed change
-// whose keys [chunkKeys] can vouch for.
+// with dependencies whose keys [chunkKeys] can vouch for.
 func simpleChanges(b []byte) (keys []string, hashes []ChangeHash, ok bool) {
 	if keys, ok = chunkKeys(b); !ok {
 		return nil, nil, false
 	}
-	for len(b) > 0 {
-		if b[8] != 1 {
+	chunks, _ := splitChanges(b)
+	for _, c := range chunks {
+		if c.compressed {
 			return nil, nil, false
 		}
-		n, k := binary.Uvarint(b[9:])
-		end := 9 + k + int(n)
-		if deps, _ := binary.Uvarint(b[9+k:]); deps == 0 {
+		if deps, _ := c.deps(); deps == 0 {
 			return nil, nil, false // a root: a whole load decides (singleHistory)
 		}
-		// A change's hash covers its type, length and contents.
-		hashes = append(hashes, ChangeHash(sha256.Sum256(b[8:end])))
-		b = b[end:]
+		h, ok := c.hash()
+		if !ok {
+			return nil, nil, false
+		}
+		hashes = append(hashes, h)
 	}
 	return keys, hashes, true
 }
