@@ -37,11 +37,7 @@ func TestChangingGuardiansWalk(t *testing.T) {
 		sendTo(t, ana, g)
 		sendTo(t, g, ana)
 	}
-	rate(t, bo, cy.Card().ID(), 4)
-	sendTo(t, bo, cy)
-	rate(t, cy, bo.Card().ID(), 5)
-	sendTo(t, cy, bo)
-	sendTo(t, bo, ana)
+	buildOn(t, bo, cy, ana)
 	v, _ := ana.FindCell("night")
 	before, ok := v.state.Guardians(ana.Card().ID())
 	if !ok {
@@ -201,11 +197,7 @@ func TestChangeWithBlockedGuardian(t *testing.T) {
 		sendTo(t, g, ana)
 	}
 	meet(t, bo, cy)
-	rate(t, bo, cy.Card().ID(), 4)
-	sendTo(t, bo, cy)
-	rate(t, cy, bo.Card().ID(), 5)
-	sendTo(t, cy, bo)
-	sendTo(t, bo, ana)
+	buildOn(t, bo, cy, ana)
 	sendTo(t, cy, ana)
 	st, err := ana.SetGuardians([]identity.ID{cy.Card().ID(), eve.Card().ID()}, 2)
 	if err != nil || st.Pending == nil {
@@ -272,11 +264,7 @@ func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
 		sendTo(t, g, ana)
 	}
 	// Night's members build on Ana's guardians; Day's do not yet.
-	rate(t, bo, cy.Card().ID(), 4)
-	sendTo(t, bo, cy)
-	rate(t, cy, bo.Card().ID(), 5)
-	sendTo(t, cy, bo)
-	sendTo(t, bo, ana)
+	buildOn(t, bo, cy, ana)
 	if v, _ := ana.FindCell("day"); v.state.NamedGuardians(ana.Card().ID()) == false {
 		t.Fatal("Ana's guardians are not named in Day")
 	} else if _, ok := v.state.Guardians(ana.Card().ID()); ok {

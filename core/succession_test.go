@@ -29,6 +29,18 @@ func rate(t *testing.T, s *Service, subject identity.ID, v int) {
 	}
 }
 
+// buildOn has x and y, members of owner's cell, go on using it (each
+// rates the other), so their statements build on what owner said there,
+// and owner hears of it.
+func buildOn(t *testing.T, x, y, owner *Service) {
+	t.Helper()
+	rate(t, x, y.Card().ID(), 4)
+	sendTo(t, x, y)
+	rate(t, y, x.Card().ID(), 5)
+	sendTo(t, y, x)
+	sendTo(t, x, owner)
+}
+
 // TestSeizedLaptopWalk (issue 17): Ana's guardians are Bo, Cy (both in her
 // cell) and Di, two needed. A thief holds a copy of her home and her
 // passphrase. Ana gets her card back from Bo and Di on a new laptop and

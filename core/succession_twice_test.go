@@ -51,11 +51,7 @@ func TestSeizedTwiceWalk(t *testing.T) {
 			sendTo(t, s, g)
 		}
 		// Bo and Cy go on using the cell, building on the guardians.
-		rate(t, bo, cy.Card().ID(), 4)
-		sendTo(t, bo, cy)
-		rate(t, cy, bo.Card().ID(), 5)
-		sendTo(t, cy, bo)
-		sendTo(t, bo, s)
+		buildOn(t, bo, cy, s)
 		if v, _ := s.FindCell("night"); !inForce(v, s.Card().ID()) {
 			t.Fatal("Ana's guardians are not in force in her cell")
 		}
