@@ -25,10 +25,10 @@ type changeChunk struct {
 	raw        []byte // the contents as stored
 }
 
-// splitChanges splits b into its change chunks; ok is false if b is not a
+// changeChunks splits b into its change chunks; ok is false if b is not a
 // sequence of change chunks (a document chunk, another type, a chunk cut
 // short).
-func splitChanges(b []byte) (chunks []changeChunk, ok bool) {
+func changeChunks(b []byte) (chunks []changeChunk, ok bool) {
 	for len(b) > 0 {
 		if len(b) < 9 || [4]byte(b[:4]) != chunkMagic || (b[8] != 1 && b[8] != 2) {
 			return nil, false

@@ -85,7 +85,7 @@ func IsDocument(b []byte) bool {
 // b holds a document chunk or is not a sequence of change chunks; the
 // caller then asks Automerge.
 func chunkRoots(b []byte) (roots int, ok bool) {
-	chunks, ok := splitChanges(b)
+	chunks, ok := changeChunks(b)
 	if !ok {
 		return 0, false
 	}
@@ -106,7 +106,7 @@ func chunkRoots(b []byte) (roots int, ok bool) {
 // not such a sequence or a checksum does not match. It runs in the worker
 // (decompressing is bounded by the worker's memory limit).
 func chunkHashes(b []byte) (hashes []automerge.ChangeHash, ok bool) {
-	chunks, ok := splitChanges(b)
+	chunks, ok := changeChunks(b)
 	if !ok {
 		return nil, false
 	}

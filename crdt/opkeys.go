@@ -41,7 +41,7 @@ const maxChunkOps = 1 << 20
 // change chunks in b touch, and ok false if it cannot vouch that these
 // are all the keys of the statement map the chunks can change (see above).
 func chunkKeys(b []byte) (keys []string, ok bool) {
-	chunks, ok := splitChanges(b)
+	chunks, ok := changeChunks(b)
 	if !ok {
 		return nil, false
 	}

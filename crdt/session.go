@@ -250,7 +250,7 @@ func simpleChanges(b []byte) (keys []string, hashes []ChangeHash, ok bool) {
 	if keys, ok = chunkKeys(b); !ok {
 		return nil, nil, false
 	}
-	chunks, _ := splitChanges(b)
+	chunks, _ := changeChunks(b)
 	for _, c := range chunks {
 		if c.compressed {
 			return nil, nil, false
