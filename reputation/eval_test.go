@@ -242,12 +242,24 @@ func (w *evalWorld) clone() *evalWorld {
 		rng: rand.New(rand.NewPCG(uint64(w.seq), uint64(w.rings))), seq: w.seq + 1e6*(w.rings+1), rings: w.rings}
 }
 
+// ratedRing is the suffix of a ring shape whose fakes were also rated by
+// honest people ("chain+rated"): see addRing.
+const ratedRing = "+rated"
+
 // addRing adds a ring of fake accounts with the given shape that lifts
 // target: the target vouches for the first fake, edges careless honest
 // members of the target's cell vouch for one fake each, the fakes vouch
 // for each other in the shape, rate the target and each other 5/5 and
 // bad-mouth two honest members each. It returns the fakes' ids.
+//
+// A shape ending in ratedRing builds the same ring and then adds the
+// ratings the fakes earn by behaving well with the people they meet
+// (the attack edges from careless honest users): every careless
+// member rates the fake they vouched for, two other honest members of the
+// cell each rate one of the fakes let in from outside, as honest people
+// rate someone who behaved well, and the target rates its first fake 5/5.
 func (w *evalWorld) addRing(shape string, size, edges int, target string) []string {
+	shape, rated := strings.CutSuffix(shape, ratedRing)
 	w.rings++
 	rng := w.rng
 	c := 0
@@ -265,6 +277,7 @@ func (w *evalWorld) addRing(shape string, size, edges int, target string) []stri
 	}
 	vouchers := make([][]string, size)
 	vouchers[0] = append(vouchers[0], target)
+	carelessOf := make([]string, edges) // who let fake e % size in
 	for e := range edges {
 		careless := honest[rng.IntN(len(honest))]
 		for careless == target || careless == w.in.Viewer {
@@ -272,6 +285,7 @@ func (w *evalWorld) addRing(shape string, size, edges int, target string) []stri
 		}
 		f := e % size
 		vouchers[f] = append(vouchers[f], careless)
+		carelessOf[e] = careless
 	}
 	for i := 1; i < size; i++ {
 		switch shape {
@@ -304,6 +318,19 @@ func (w *evalWorld) addRing(shape string, size, edges int, target string) []stri
 				w.rating(c, f, h, 1, 1, rng.IntN(60))
 			}
 		}
+	}
+	if rated { // after every other draw, so the ring is the same as without
+		for e, careless := range carelessOf {
+			w.rating(c, careless, fakes[e%size], honestMark(rng), honestMark(rng), rng.IntN(60))
+		}
+		for range 2 {
+			h := honest[rng.IntN(len(honest))]
+			for h == target || h == w.in.Viewer {
+				h = honest[rng.IntN(len(honest))]
+			}
+			w.rating(c, h, fakes[rng.IntN(min(size, max(1, edges)))], honestMark(rng), honestMark(rng), rng.IntN(60))
+		}
+		w.rating(c, target, fakes[0], 5, 5, rng.IntN(60))
 	}
 	return fakes
 }
@@ -713,22 +740,22 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 			}
 		}
 	})
-	runs := len(cfg.ringShapeNames) * len(cfg.ringSizes) * len(cfg.ringEdges)
+	runs := len(ringRuns(cfg)) * len(cfg.ringSizes) * len(cfg.ringEdges)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d people (%d cheats), %d cells, %d ratings; AUCs on a world with %d rings of %d fakes (%d attack edges each); %d ring runs of %v fakes × %v attack edges at each target; fakes held at most %.2f of the bound; %v\n",
 		cfg.people, len(base.cheats), cfg.cells, cfg.ratings, len(cfg.ringShapeNames), cfg.mainRingSize, cfg.mainRingEdges,
 		runs, cfg.ringSizes, cfg.ringEdges, worstShare, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(&b, "ring lift: how many percentiles of honest people the worst ring (shape fakes/edges) lifts a known cheat, and the cheat the model has not flagged with the lowest plain mean\n")
-	fmt.Fprintf(&b, "%-28s %9s %11s %9s %9s %22s %22s\n", "method", "cheat AUC", "with rings", "fake AUC", "coverage", "lift, known cheat", "lift, unflagged cheat")
+	fmt.Fprintf(&b, "%-28s %9s %11s %9s %9s %30s %30s\n", "method", "cheat AUC", "with rings", "fake AUC", "coverage", "lift, known cheat", "lift, unflagged cheat")
 	for _, m := range methods {
 		r := rows[m.name]
 		fmt.Fprintf(&b, "%-28s %9.3f %11.3f %9.3f %8.1f%%", m.name, r.cheatAUC, r.ringCheatAUC, r.fakeAUC, 100*r.coverage)
 		for j := range targets {
 			if aims[j] == "" {
-				fmt.Fprintf(&b, " %22s", "no such cheat")
+				fmt.Fprintf(&b, " %30s", "no such cheat")
 				continue
 			}
-			fmt.Fprintf(&b, " %+7.1f %-14s", r.worstLift[j], r.worstRing[j])
+			fmt.Fprintf(&b, " %+7.1f %-22s", r.worstLift[j], r.worstRing[j])
 		}
 		b.WriteString("\n")
 	}
@@ -745,8 +772,18 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	return rows
 }
 
-// eachRing adds every ring of cfg (every shape, size and number of attack
-// edges), one at a time, to a copy of base, aimed at each target in aims
+// ringRuns lists the ring shapes of cfg's lift and bound runs: every
+// shape as it is, and with its fakes rated by honest people (ratedRing).
+func ringRuns(cfg evalConfig) []string {
+	var out []string
+	for _, shape := range cfg.ringShapeNames {
+		out = append(out, shape, shape+ratedRing)
+	}
+	return out
+}
+
+// eachRing adds every ring of cfg (every shape, with and without honest
+// ratings of its fakes, every size and number of attack edges), one at a time, to a copy of base, aimed at each target in aims
 // that is not "", and calls f with the target's index, the ring's name
 // (shape fakes/edges), the world with it, its fakes and the model's
 // result on that world.
@@ -755,7 +792,7 @@ func eachRing(cfg evalConfig, base *evalWorld, aims []string, f func(j int, ring
 		if target == "" {
 			continue
 		}
-		for _, shape := range cfg.ringShapeNames {
+		for _, shape := range ringRuns(cfg) {
 			for _, size := range cfg.ringSizes {
 				for _, edges := range cfg.ringEdges {
 					w := base.clone()

@@ -487,7 +487,8 @@ func rankAll(r *Result, v variant) map[string]float64 {
 // each shape, and the worst lift of two targets: the known cheat of
 // TestEvaluation, and the cheat the model has not flagged with the lowest
 // plain mean among those with three ratings or more (an unflagged
-// target, which section 8 says rings can lift).
+// target, which section 8 says rings can lift). TRUSTDESK_VARIANTS=text
+// runs only the variants whose names hold text, beside the model as listed.
 func TestRingLiftVariants(t *testing.T) {
 	cfg := stagesWorld(t)
 	base := generateEval(cfg)
@@ -501,6 +502,10 @@ func TestRingLiftVariants(t *testing.T) {
 	known := knownCheat(base)
 	unflagged, lowest := unflaggedCheat(base, resBase)
 	vs := roundVariants()
+	if only := os.Getenv("TRUSTDESK_VARIANTS"); only != "" { // the model as listed and the variants named
+		vs = slices.DeleteFunc(vs[1:], func(v variant) bool { return !strings.Contains(v.name, only) })
+		vs = append(roundVariants()[:1], vs...)
+	}
 	before := make([]map[string]float64, len(vs))
 	for k, v := range vs {
 		before[k] = rankAll(resBase, v)
@@ -509,25 +514,40 @@ func TestRingLiftVariants(t *testing.T) {
 		lift float64
 		ring string
 	}
-	lifts := make([][2]worst, len(vs))
+	// Per variant, target and kind of ring (without, with honest ratings
+	// of its fakes): the worst lift.
+	lifts := make([][2][2]worst, len(vs))
 	for k := range lifts {
-		lifts[k] = [2]worst{{math.Inf(-1), ""}, {math.Inf(-1), ""}}
+		for j := range 2 {
+			lifts[k][j] = [2]worst{{math.Inf(-1), ""}, {math.Inf(-1), ""}}
+		}
 	}
 	aims := []string{known, unflagged}
 	eachRing(cfg, base, aims, func(j int, ring string, _ *evalWorld, _ []string, res *Result) {
+		kind := 0
+		if strings.Contains(ring, ratedRing) {
+			kind = 1
+		}
 		for k, v := range vs {
 			lift := percentile(rankAll(res, v), baseHonest, aims[j]) - percentile(before[k], baseHonest, aims[j])
-			if lift > lifts[k][j].lift {
-				lifts[k][j] = worst{lift, ring}
+			if lift > lifts[k][j][kind].lift {
+				lifts[k][j][kind] = worst{lift, ring}
 			}
 		}
 	})
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d people, %d cells, %d ratings; unflagged target's plain mean %.2f\n", cfg.people, cfg.cells, cfg.ratings, lowest)
-	fmt.Fprintf(&b, "%-40s %9s %9s %22s %22s\n", "ranking", "cheat AUC", "fake AUC", "lift, known cheat", "lift, unflagged cheat")
+	fmt.Fprintf(&b, "worst lift of each target by rings as they were, and by rings whose fakes honest people also rated (%s)\n", ratedRing)
+	fmt.Fprintf(&b, "%-40s %9s %9s %30s %30s %30s %30s\n", "ranking", "cheat AUC", "fake AUC",
+		"lift, known cheat", "known, "+ratedRing, "lift, unflagged cheat", "unflagged, "+ratedRing)
 	for k, v := range vs {
-		fmt.Fprintf(&b, "%-40s %9.3f %9.3f %+7.1f %-14s %+7.1f %-14s\n", v.name, auc(before[k], baseHonest, baseCheats),
-			auc(rankAll(resMain, v), honest, fakes), lifts[k][0].lift, lifts[k][0].ring, lifts[k][1].lift, lifts[k][1].ring)
+		fmt.Fprintf(&b, "%-40s %9.3f %9.3f", v.name, auc(before[k], baseHonest, baseCheats), auc(rankAll(resMain, v), honest, fakes))
+		for j := range 2 {
+			for kind := range 2 {
+				fmt.Fprintf(&b, " %+7.1f %-22s", lifts[k][j][kind].lift, lifts[k][j][kind].ring)
+			}
+		}
+		b.WriteString("\n")
 	}
 	t.Log("\n" + b.String())
 }
