@@ -210,28 +210,86 @@ func vouchedBelow(r *Result, i int32) []bool {
 	return out
 }
 
-// metKnown reports who is known to the viewer through ratings: the
-// viewer, and anyone connected rated (any mark) by someone known (with
-// ordered, by someone known whom the viewer trusts at least as much as
-// them). Fakes whom no honest person rated are never known, whatever
-// their trust.
-func metKnown(r *Result, ordered bool) []bool {
+// knowRule says how knowledge through ratings spreads from the viewer
+// (metKnown).
+type knowRule uint8
+
+const (
+	knowAny             knowRule = iota // any rating by someone known makes its subject known
+	knowOrdered                         // only if the viewer trusts the rater at least as much as the subject
+	knowNoVoucher                       // ordered, and not by a rater who vouched for the subject
+	knowShared                          // a rating passes on Damping × the rater's knowledge, shared among all they rated, at most the subject's trust
+	knowSharedNoVoucher                 // shared, and not by a rater who vouched for the subject
+	knowOwn                             // shared, but the viewer's own ratings pass on Damping whole, as the viewer's own edges do trust
+	knowOwnNoVoucher                    // knowOwn, and not by a rater who vouched for the subject
+)
+
+// shared reports whether knowledge under rule is a conserved quantity.
+func (rule knowRule) shared() bool { return rule >= knowShared }
+
+// noVoucher reports whether a voucher's rating passes no knowledge.
+func (rule knowRule) noVoucher() bool {
+	return rule == knowNoVoucher || rule == knowSharedNoVoucher || rule == knowOwnNoVoucher
+}
+
+// metKnown says how well the viewer knows everyone through ratings, in
+// 0..1 (0 is unknown): the viewer, and anyone connected rated (any mark)
+// by someone known, as rule says. Fakes whom no honest person rated are
+// never known, whatever their trust.
+func metKnown(r *Result, rule knowRule) []float64 {
 	m, e := r.m, r.e
-	known := make([]bool, m.n)
+	known := make([]float64, m.n)
 	if m.viewer < 0 {
 		return known
 	}
-	known[m.viewer] = true
+	known[m.viewer] = 1
+	if rule.shared() { // the widest path along ratings, as trust along vouches
+		var h maxHeap
+		done := make([]bool, m.n)
+		h.push(item{1, m.viewer})
+		for len(h) > 0 {
+			q := h.pop().i
+			if done[q] {
+				continue
+			}
+			done[q] = true
+			rated := m.ratedBy[m.raterStart[q]:m.raterStart[q+1]]
+			pass := known[q] * Damping
+			if q != m.viewer || rule < knowOwn {
+				pass /= float64(len(rated))
+			}
+			for _, s := range rated {
+				if k := min(pass, e.trust[s]); !done[s] && !m.blocked[s] && k > known[s] && (!rule.noVoucher() || !vouchedFor(m, q, s)) {
+					known[s] = k
+					h.push(item{k, s})
+				}
+			}
+		}
+		return known
+	}
 	for queue := []int32{m.viewer}; len(queue) > 0; queue = queue[1:] {
 		q := queue[0]
 		for _, s := range m.ratedBy[m.raterStart[q]:m.raterStart[q+1]] {
-			if !known[s] && !m.blocked[s] && e.trust[s] > 0 && (!ordered || e.trust[q] >= e.trust[s]) {
-				known[s] = true
-				queue = append(queue, s)
+			if known[s] > 0 || m.blocked[s] || e.trust[s] == 0 ||
+				(rule != knowAny && e.trust[q] < e.trust[s]) || (rule.noVoucher() && vouchedFor(m, q, s)) {
+				continue
 			}
+			known[s] = 1
+			queue = append(queue, s)
 		}
 	}
 	return known
+}
+
+// vouchedFor reports whether q vouched for s in a cell that did not
+// exclude s.
+func vouchedFor(m *model, q, s int32) bool {
+	for k := m.outStart[q]; k < m.outStart[q+1]; k++ {
+		if m.edgeTo[k] == s && m.edgeKind[k] == kindVouch {
+			return true
+		}
+	}
+	return false
 }
 
 // warnedPraiseCap ranks as listed, but the praise (safety 3–5) of someone
@@ -264,39 +322,62 @@ func warnedPraiseCap(c float64) func(r *Result, i int32) float64 {
 // roundVariants are the changes of the fourth and fifth rounds, the model
 // as listed first.
 func roundVariants() []variant {
-	knowns := map[*Result][2][]bool{}
-	metKnownOf := func(r *Result, ordered bool) []bool {
-		j := 0
-		if ordered {
-			j = 1
-		}
-		k := knowns[r]
-		if k[j] == nil {
-			k[j] = metKnown(r, ordered)
-			knowns[r] = k
-		}
-		return k[j]
+	// One result at a time is ranked by every variant, so each keeps what
+	// it derives from the last result only.
+	type knownKey struct {
+		r    *Result
+		rule knowRule
 	}
-	metOnly := func(ordered bool) func(r *Result, i int32) float64 {
+	knowns := map[knownKey][]float64{}
+	metKnownOf := func(r *Result, rule knowRule) []float64 {
+		key := knownKey{r, rule}
+		if k, ok := knowns[key]; ok {
+			return k
+		}
+		for k := range knowns {
+			if k.r != r {
+				delete(knowns, k)
+			}
+		}
+		k := metKnown(r, rule)
+		knowns[key] = k
+		return k
+	}
+	metOnly := func(rule knowRule) func(r *Result, i int32) float64 {
 		return func(r *Result, i int32) float64 {
 			m := r.m
-			known := metKnownOf(r, ordered)
+			known := metKnownOf(r, rule)
 			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
-				if rt := &m.ratings[k]; !rt.low && !known[rt.rater] {
+				if rt := &m.ratings[k]; !rt.low && known[rt.rater] == 0 {
 					return 0
 				}
 				return r.e.weight[k]
 			}))
 		}
 	}
-	hops := map[*Result][]int32{}
-	hop := func(r *Result) []int32 {
-		if h, ok := hops[r]; ok {
-			return h
+	// knownAtMost weighs praise (or with all, every rating) at most by
+	// how well the viewer knows its rater through ratings (knowShared):
+	// the weight times min(1, known / trust).
+	knownAtMost := func(rule knowRule, all bool) func(r *Result, i int32) float64 {
+		return func(r *Result, i int32) float64 {
+			m, e := r.m, r.e
+			known := metKnownOf(r, rule)
+			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+				rt := &m.ratings[k]
+				if w := e.weight[k]; w > 0 && (all || !rt.low) {
+					return w * min(1, known[rt.rater]/e.trust[rt.rater])
+				}
+				return e.weight[k]
+			}))
 		}
-		h := firstHops(r)
-		hops[r] = h
-		return h
+	}
+	var hopsOf *Result
+	var hops []int32
+	hop := func(r *Result) []int32 {
+		if hopsOf != r {
+			hopsOf, hops = r, firstHops(r)
+		}
+		return hops
 	}
 	flaggedOrHops := func(k int) func(r *Result, i int32) float64 {
 		return func(r *Result, i int32) float64 {
@@ -447,8 +528,17 @@ func roundVariants() []variant {
 				return r.e.weight[k]
 			}))
 		}},
-		{"praise only from raters the known met", metOnly(false)},
-		{"the same, met by the known trusted more", metOnly(true)},
+		{"praise only from raters the known met", metOnly(knowAny)},
+		{"the same, met by the known trusted more", metOnly(knowOrdered)},
+		// The sixth round: rings whose fakes honest people rated too.
+		{"known trusted more, not by their voucher", metOnly(knowNoVoucher)},
+		{"praise ≤ knowledge shared along ratings", knownAtMost(knowShared, false)},
+		{"every rating ≤ knowledge along ratings", knownAtMost(knowShared, true)},
+		{"praise ≤ knowledge, not by their voucher", knownAtMost(knowSharedNoVoucher, false)},
+		{"every rating ≤ knowledge, not by voucher", knownAtMost(knowSharedNoVoucher, true)},
+		{"praise ≤ knowledge, the viewer's whole", knownAtMost(knowOwn, false)},
+		{"praise ≤ knowledge, whole, not by voucher", knownAtMost(knowOwnNoVoucher, false)},
+		{"every rating ≤ knowledge, whole, not by v.", knownAtMost(knowOwnNoVoucher, true)},
 		{"warned: praise ≤ 1 × the warnings", warnedPraiseCap(1)},
 		{"warned: praise ≤ 10 × the warnings", warnedPraiseCap(10)},
 	}
@@ -470,6 +560,18 @@ func variantRows(r *Result) []struct {
 		}{v.name, func(s *Score) float64 { return v.rank(r, r.m.index[s.ID]) }})
 	}
 	return rows
+}
+
+// chosenVariants returns roundVariants, or with TRUSTDESK_VARIANTS=a|b
+// the model as listed and the variants whose names hold a or b.
+func chosenVariants() []variant {
+	vs := roundVariants()
+	if only := os.Getenv("TRUSTDESK_VARIANTS"); only != "" {
+		return append(vs[:1:1], slices.DeleteFunc(vs[1:], func(v variant) bool {
+			return !slices.ContainsFunc(strings.Split(only, "|"), func(s string) bool { return strings.Contains(v.name, s) })
+		})...)
+	}
+	return vs
 }
 
 // rankAll ranks everyone in r by v.
@@ -501,11 +603,7 @@ func TestRingLiftVariants(t *testing.T) {
 	resBase, resMain := Compute(base.in), Compute(main.in)
 	known := knownCheat(base)
 	unflagged, lowest := unflaggedCheat(base, resBase)
-	vs := roundVariants()
-	if only := os.Getenv("TRUSTDESK_VARIANTS"); only != "" { // the model as listed and the variants named
-		vs = slices.DeleteFunc(vs[1:], func(v variant) bool { return !strings.Contains(v.name, only) })
-		vs = append(roundVariants()[:1], vs...)
-	}
+	vs := chosenVariants()
 	before := make([]map[string]float64, len(vs))
 	for k, v := range vs {
 		before[k] = rankAll(resBase, v)
@@ -538,10 +636,18 @@ func TestRingLiftVariants(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d people, %d cells, %d ratings; unflagged target's plain mean %.2f\n", cfg.people, cfg.cells, cfg.ratings, lowest)
 	fmt.Fprintf(&b, "worst lift of each target by rings as they were, and by rings whose fakes honest people also rated (%s)\n", ratedRing)
-	fmt.Fprintf(&b, "%-40s %9s %9s %30s %30s %30s %30s\n", "ranking", "cheat AUC", "fake AUC",
+	fmt.Fprintf(&b, "%-40s %9s %9s %9s %30s %30s %30s %30s\n", "ranking", "cheat AUC", "fake AUC", "coverage",
 		"lift, known cheat", "known, "+ratedRing, "lift, unflagged cheat", "unflagged, "+ratedRing)
 	for k, v := range vs {
-		fmt.Fprintf(&b, "%-40s %9.3f %9.3f", v.name, auc(before[k], baseHonest, baseCheats), auc(rankAll(resMain, v), honest, fakes))
+		covered, people := 0, 0
+		for _, id := range append(slices.Clone(baseHonest), baseCheats...) {
+			people++
+			if before[k][id] != 0 { // 0: no rating counts
+				covered++
+			}
+		}
+		fmt.Fprintf(&b, "%-40s %9.3f %9.3f %8.1f%%", v.name, auc(before[k], baseHonest, baseCheats), auc(rankAll(resMain, v), honest, fakes),
+			100*float64(covered)/float64(people))
 		for j := range 2 {
 			for kind := range 2 {
 				fmt.Fprintf(&b, " %+7.1f %-22s", lifts[k][j][kind].lift, lifts[k][j][kind].ring)
@@ -556,6 +662,7 @@ func TestRingLiftVariants(t *testing.T) {
 // baseline and of this round's variants on worlds of one size drawn with
 // seeds 1 to 6 (TRUSTDESK_SEEDS=small, medium or big): how much of a
 // difference in TestEvaluation's one world is the draw of the world.
+// TRUSTDESK_VARIANTS=text picks variants as in TestRingLiftVariants.
 func TestCheatAUCSeeds(t *testing.T) {
 	var size func(uint64) evalConfig
 	switch os.Getenv("TRUSTDESK_SEEDS") {
@@ -578,7 +685,7 @@ func TestCheatAUCSeeds(t *testing.T) {
 	sums := make([]float64, len(ms))
 	margin := 0.0
 	const seeds = 6
-	vs := roundVariants()
+	vs := chosenVariants()
 	byVariant := make([][]float64, len(vs))
 	for seed := uint64(1); seed <= seeds; seed++ {
 		w := generateEval(size(seed))
