@@ -212,24 +212,16 @@ func vouchedBelow(r *Result, i int32) []bool {
 
 // knowRule says how knowledge through ratings spreads from the viewer
 // (metKnown).
-type knowRule uint8
-
-const (
-	knowAny             knowRule = iota // any rating by someone known makes its subject known
-	knowOrdered                         // only if the viewer trusts the rater at least as much as the subject
-	knowNoVoucher                       // ordered, and not by a rater who vouched for the subject
-	knowShared                          // a rating passes on Damping × the rater's knowledge, shared among all they rated, at most the subject's trust
-	knowSharedNoVoucher                 // shared, and not by a rater who vouched for the subject
-	knowOwn                             // shared, but the viewer's own ratings pass on Damping whole, as the viewer's own edges do trust
-	knowOwnNoVoucher                    // knowOwn, and not by a rater who vouched for the subject
-)
-
-// shared reports whether knowledge under rule is a conserved quantity.
-func (rule knowRule) shared() bool { return rule >= knowShared }
-
-// noVoucher reports whether a voucher's rating passes no knowledge.
-func (rule knowRule) noVoucher() bool {
-	return rule == knowNoVoucher || rule == knowSharedNoVoucher || rule == knowOwnNoVoucher
+type knowRule struct {
+	ordered   bool // a rating makes known only someone the viewer trusts at most as much as its rater
+	noVoucher bool // a rating by someone who vouched for its subject makes nothing known
+	// shared: knowledge is a quantity in 0..1 that a rating passes on as
+	// trust passes along a vouch, Damping × the rater's shared among all
+	// they rated (the viewer's own ratings whole, with viewerWhole), at
+	// most the subject's trust; the widest path along ratings.
+	shared, viewerWhole bool
+	met                 bool // with shared: whom the viewer verified in person is known as much as trusted
+	undamped            bool // with shared: a rating passes on the rater's knowledge shared, without Damping
 }
 
 // metKnown says how well the viewer knows everyone through ratings, in
@@ -243,39 +235,51 @@ func metKnown(r *Result, rule knowRule) []float64 {
 		return known
 	}
 	known[m.viewer] = 1
-	if rule.shared() { // the widest path along ratings, as trust along vouches
-		var h maxHeap
-		done := make([]bool, m.n)
-		h.push(item{1, m.viewer})
-		for len(h) > 0 {
-			q := h.pop().i
-			if done[q] {
-				continue
-			}
-			done[q] = true
-			rated := m.ratedBy[m.raterStart[q]:m.raterStart[q+1]]
-			pass := known[q] * Damping
-			if q != m.viewer || rule < knowOwn {
-				pass /= float64(len(rated))
-			}
-			for _, s := range rated {
-				if k := min(pass, e.trust[s]); !done[s] && !m.blocked[s] && k > known[s] && (!rule.noVoucher() || !vouchedFor(m, q, s)) {
-					known[s] = k
-					h.push(item{k, s})
+	passes := func(q, s int32) bool {
+		return !m.blocked[s] && e.trust[s] > 0 && (!rule.ordered || e.trust[q] >= e.trust[s]) && (!rule.noVoucher || !vouchedFor(m, q, s))
+	}
+	if !rule.shared {
+		for queue := []int32{m.viewer}; len(queue) > 0; queue = queue[1:] {
+			q := queue[0]
+			for _, s := range m.ratedBy[m.raterStart[q]:m.raterStart[q+1]] {
+				if known[s] == 0 && passes(q, s) {
+					known[s] = 1
+					queue = append(queue, s)
 				}
 			}
 		}
 		return known
 	}
-	for queue := []int32{m.viewer}; len(queue) > 0; queue = queue[1:] {
-		q := queue[0]
-		for _, s := range m.ratedBy[m.raterStart[q]:m.raterStart[q+1]] {
-			if known[s] > 0 || m.blocked[s] || e.trust[s] == 0 ||
-				(rule != knowAny && e.trust[q] < e.trust[s]) || (rule.noVoucher() && vouchedFor(m, q, s)) {
-				continue
+	var h maxHeap
+	done := make([]bool, m.n)
+	h.push(item{1, m.viewer})
+	if rule.met {
+		for k := m.outStart[m.viewer]; k < m.outStart[m.viewer+1]; k++ {
+			if s := m.edgeTo[k]; m.edgeKind[k] == kindVerified && !m.blocked[s] {
+				known[s] = e.trust[s]
+				h.push(item{known[s], s})
 			}
-			known[s] = 1
-			queue = append(queue, s)
+		}
+	}
+	for len(h) > 0 {
+		q := h.pop().i
+		if done[q] {
+			continue
+		}
+		done[q] = true
+		rated := m.ratedBy[m.raterStart[q]:m.raterStart[q+1]]
+		pass := known[q]
+		if !rule.undamped {
+			pass *= Damping
+		}
+		if q != m.viewer || !rule.viewerWhole {
+			pass /= float64(len(rated))
+		}
+		for _, s := range rated {
+			if k := min(pass, e.trust[s]); !done[s] && k > known[s] && passes(q, s) {
+				known[s] = k
+				h.push(item{k, s})
+			}
 		}
 	}
 	return known
@@ -325,8 +329,8 @@ func roundVariants() []variant {
 	// One result at a time is ranked by every variant, so each keeps what
 	// it derives from the last result only.
 	type knownKey struct {
-		r    *Result
-		rule knowRule
+		r *Result
+		knowRule
 	}
 	knowns := map[knownKey][]float64{}
 	metKnownOf := func(r *Result, rule knowRule) []float64 {
@@ -356,13 +360,13 @@ func roundVariants() []variant {
 		}
 	}
 	// knownAtMost weighs praise (or with all, every rating) at most by
-	// how well the viewer knows its rater through ratings (knowShared):
+	// how well the viewer knows its rater through ratings (shared):
 	// the weight times min(1, known / trust).
-	knownAtMost := func(rule knowRule, all bool) func(r *Result, i int32) float64 {
+	knownAtMostIn := func(rule knowRule, all bool, unit float64) func(r *Result, i int32) float64 {
 		return func(r *Result, i int32) float64 {
 			m, e := r.m, r.e
 			known := metKnownOf(r, rule)
-			return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
+			return flagsFirstLow(r, i, lowFrom(r, i, unit, func(k int32) float64 {
 				rt := &m.ratings[k]
 				if w := e.weight[k]; w > 0 && (all || !rt.low) {
 					return w * min(1, known[rt.rater]/e.trust[rt.rater])
@@ -370,6 +374,9 @@ func roundVariants() []variant {
 				return e.weight[k]
 			}))
 		}
+	}
+	knownAtMost := func(rule knowRule, all bool) func(r *Result, i int32) float64 {
+		return knownAtMostIn(rule, all, EvidenceUnit)
 	}
 	var hopsOf *Result
 	var hops []int32
@@ -528,17 +535,23 @@ func roundVariants() []variant {
 				return r.e.weight[k]
 			}))
 		}},
-		{"praise only from raters the known met", metOnly(knowAny)},
-		{"the same, met by the known trusted more", metOnly(knowOrdered)},
+		{"praise only from raters the known met", metOnly(knowRule{})},
+		{"the same, met by the known trusted more", metOnly(knowRule{ordered: true})},
 		// The sixth round: rings whose fakes honest people rated too.
-		{"known trusted more, not by their voucher", metOnly(knowNoVoucher)},
-		{"praise ≤ knowledge shared along ratings", knownAtMost(knowShared, false)},
-		{"every rating ≤ knowledge along ratings", knownAtMost(knowShared, true)},
-		{"praise ≤ knowledge, not by their voucher", knownAtMost(knowSharedNoVoucher, false)},
-		{"every rating ≤ knowledge, not by voucher", knownAtMost(knowSharedNoVoucher, true)},
-		{"praise ≤ knowledge, the viewer's whole", knownAtMost(knowOwn, false)},
-		{"praise ≤ knowledge, whole, not by voucher", knownAtMost(knowOwnNoVoucher, false)},
-		{"every rating ≤ knowledge, whole, not by v.", knownAtMost(knowOwnNoVoucher, true)},
+		{"known trusted more, not by their voucher", metOnly(knowRule{ordered: true, noVoucher: true})},
+		{"praise ≤ knowledge shared along ratings", knownAtMost(knowRule{shared: true}, false)},
+		{"every rating ≤ knowledge along ratings", knownAtMost(knowRule{shared: true}, true)},
+		{"praise ≤ knowledge, not by their voucher", knownAtMost(knowRule{shared: true, noVoucher: true}, false)},
+		{"every rating ≤ knowledge, not by voucher", knownAtMost(knowRule{shared: true, noVoucher: true}, true)},
+		{"praise ≤ knowledge, not by voucher, ordered", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true}, false)},
+		{"unflagged: praise ≤ knowledge, ordered", unflaggedOnly(knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true}, false))},
+		{"praise ≤ knowledge, ordered, met in person", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, met: true}, false)},
+		{"praise ≤ knowledge, ordered, unit 0.01", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.01)},
+		{"praise ≤ knowledge, ordered, unit 0.001", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.001)},
+		{"praise ≤ knowledge, ordered, undamped", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, undamped: true}, false)},
+		{"praise ≤ knowledge, the viewer's whole", knownAtMost(knowRule{shared: true, viewerWhole: true}, false)},
+		{"praise ≤ knowledge, whole, not by voucher", knownAtMost(knowRule{shared: true, viewerWhole: true, noVoucher: true}, false)},
+		{"every rating ≤ knowledge, whole, not by v.", knownAtMost(knowRule{shared: true, viewerWhole: true, noVoucher: true}, true)},
 		{"warned: praise ≤ 1 × the warnings", warnedPraiseCap(1)},
 		{"warned: praise ≤ 10 × the warnings", warnedPraiseCap(10)},
 	}
