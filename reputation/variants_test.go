@@ -220,8 +220,10 @@ type knowRule struct {
 	// they rated (the viewer's own ratings whole, with viewerWhole), at
 	// most the subject's trust; the widest path along ratings.
 	shared, viewerWhole bool
-	met                 bool // with shared: whom the viewer verified in person is known as much as trusted
-	undamped            bool // with shared: a rating passes on the rater's knowledge shared, without Damping
+	met                 bool    // with shared: whom the viewer verified in person is known as much as trusted
+	undamped            bool    // with shared: a rating passes on the rater's knowledge shared, without Damping
+	summed              bool    // with shared: knowledge is the sum of what every rating passes on, not the widest path
+	damping             float64 // with summed: what a rater passes on of their knowledge, instead of Damping
 }
 
 // metKnown says how well the viewer knows everyone through ratings, in
@@ -249,6 +251,9 @@ func metKnown(r *Result, rule knowRule) []float64 {
 			}
 		}
 		return known
+	}
+	if rule.summed {
+		return summedKnown(r, rule, passes)
 	}
 	var h maxHeap
 	done := make([]bool, m.n)
@@ -280,6 +285,48 @@ func metKnown(r *Result, rule knowRule) []float64 {
 				known[s] = k
 				h.push(item{k, s})
 			}
+		}
+	}
+	return known
+}
+
+// summedKnown is knowledge as a conserved flow along ratings: the viewer
+// holds 1, everyone else the sum of what the ratings of them pass on
+// (Damping × the rater's knowledge, shared among all they rated), at
+// most their trust. Jacobi iteration from nothing, in a fixed order.
+func summedKnown(r *Result, rule knowRule, passes func(q, s int32) bool) []float64 {
+	m, e := r.m, r.e
+	known, next := make([]float64, m.n), make([]float64, m.n)
+	known[m.viewer] = 1
+	for range 200 {
+		clear(next)
+		next[m.viewer] = 1
+		for q := range int32(m.n) {
+			rated := m.ratedBy[m.raterStart[q]:m.raterStart[q+1]]
+			if known[q] == 0 || len(rated) == 0 {
+				continue
+			}
+			d := Damping
+			if rule.damping > 0 {
+				d = rule.damping
+			}
+			pass := d * known[q] / float64(len(rated))
+			for _, s := range rated {
+				if s != m.viewer && passes(q, s) {
+					next[s] += pass
+				}
+			}
+		}
+		change := 0.0
+		for i := range next {
+			if int32(i) != m.viewer {
+				next[i] = min(next[i], e.trust[i])
+			}
+			change = max(change, math.Abs(next[i]-known[i]))
+		}
+		known, next = next, known
+		if change < 1e-12 {
+			break
 		}
 	}
 	return known
@@ -548,6 +595,10 @@ func roundVariants() []variant {
 		{"praise ≤ knowledge, ordered, met in person", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, met: true}, false)},
 		{"praise ≤ knowledge, ordered, unit 0.01", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.01)},
 		{"praise ≤ knowledge, ordered, unit 0.001", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.001)},
+		{"praise ≤ knowledge summed, not by voucher, ordered", knownAtMost(knowRule{shared: true, summed: true, noVoucher: true, ordered: true}, false)},
+		{"praise ≤ knowledge summed, not by voucher", knownAtMost(knowRule{shared: true, summed: true, noVoucher: true}, false)},
+		{"praise ≤ knowledge summed", knownAtMost(knowRule{shared: true, summed: true}, false)},
+		{"praise ≤ knowledge summed, d ½, not by voucher", knownAtMost(knowRule{shared: true, summed: true, noVoucher: true, damping: 0.5}, false)},
 		{"praise ≤ knowledge, ordered, undamped", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, undamped: true}, false)},
 		{"praise ≤ knowledge, the viewer's whole", knownAtMost(knowRule{shared: true, viewerWhole: true}, false)},
 		{"praise ≤ knowledge, whole, not by voucher", knownAtMost(knowRule{shared: true, viewerWhole: true, noVoucher: true}, false)},
