@@ -255,9 +255,10 @@ const ratedRing = "+rated"
 // A shape ending in ratedRing builds the same ring and then adds the
 // ratings the fakes earn by behaving well with the people they meet
 // (the attack edges from careless honest users): every careless
-// member rates the fake they vouched for, two other honest members of the
-// cell each rate one of the fakes let in from outside, as honest people
-// rate someone who behaved well, and the target rates its first fake 5/5.
+// member rates the fake they vouched for, two honest members of the cell
+// drawn at random each rate one of the fakes let in from outside (all as
+// honest people rate someone who behaved well), and the target rates its
+// first fake 5/5.
 func (w *evalWorld) addRing(shape string, size, edges int, target string) []string {
 	shape, rated := strings.CutSuffix(shape, ratedRing)
 	w.rings++
@@ -783,8 +784,9 @@ func ringRuns(cfg evalConfig) []string {
 }
 
 // eachRing adds every ring of cfg (every shape, with and without honest
-// ratings of its fakes, every size and number of attack edges), one at a time, to a copy of base, aimed at each target in aims
-// that is not "", and calls f with the target's index, the ring's name
+// ratings of its fakes, every size and number of attack edges), one at a
+// time, to a copy of base, aimed at each target in aims that is not "",
+// and calls f with the target's index, the ring's name
 // (shape fakes/edges), the world with it, its fakes and the model's
 // result on that world.
 func eachRing(cfg evalConfig, base *evalWorld, aims []string, f func(j int, ring string, w *evalWorld, fakes []string, res *Result)) {
