@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// The changes to the ranking tried in the fourth and fifth rounds of
+// The changes to the ranking tried in the fourth to sixth rounds of
 // issue 13 (MODEL.md, section 10), each computed from the model's own result:
 // TestCheatAUCStages ranks by them on the world without rings,
 // TestRingLiftVariants lets every ring of the evaluation lift a cheat
@@ -370,7 +370,7 @@ func warnedPraiseCap(c float64) func(r *Result, i int32) float64 {
 	}
 }
 
-// roundVariants are the changes of the fourth and fifth rounds, the model
+// roundVariants are the changes of the fourth to sixth rounds, the model
 // as listed first.
 func roundVariants() []variant {
 	// One result at a time is ranked by every variant, so each keeps what
