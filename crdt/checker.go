@@ -47,6 +47,9 @@ type Checker struct {
 	warming sync.WaitGroup // Warm's starts under way
 	sessMu  sync.Mutex
 	sess    *session // the worker for the session (see session.go), if running
+	// asked counts the checks asked and the calls of Warm (an import on
+	// its way): Prepare yields to them.
+	asked atomic.Int64
 
 	partials atomic.Int64 // checks answered from a held document (for tests)
 }
@@ -326,6 +329,7 @@ type process struct {
 // call it before work that can overlap the start, such as decrypting a
 // file. The worker exits when this process does, or on [Checker.Close].
 func (ch *Checker) Warm() {
+	ch.asked.Add(1)
 	ch.warming.Add(1)
 	go func() {
 		defer ch.warming.Done()

@@ -272,13 +272,22 @@ func (c *Cell) fetchSnapshot() (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load cell: %w", err)
 	}
+	if err := c.isStored(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// isStored checks that s, read back through c.reload, is the snapshot c
+// was read from or stored as. The caller holds c.mu.
+func (c *Cell) isStored(s *snapshot) error {
 	if CellID(s.Cell) != c.id || len(s.Heads) != len(c.savedHeads) {
-		return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+		return fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
 	}
 	for i, h := range s.Heads {
 		if !bytes.Equal(h, c.savedHeads[i][:]) {
-			return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+			return fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
 		}
 	}
-	return s, nil
+	return nil
 }
