@@ -2,8 +2,6 @@ package core
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -122,18 +120,7 @@ func mustExportB(b *testing.B, s *Service, req ExportRequest) []byte {
 // receiver copies the template home, unlocks the copy and loads its cells.
 func (sb *syncBench) receiver(b *testing.B) *Service {
 	b.Helper()
-	home := b.TempDir()
-	entries, _ := os.ReadDir(sb.template)
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(sb.template, e.Name()))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(home, e.Name()), data, 0o600); err != nil {
-			b.Fatal(err)
-		}
-	}
-	s, err := Unlock(home, []byte("correct horse"), testOptions)
+	s, err := Unlock(copyHome(b, sb.template), []byte("correct horse"), testOptions)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -283,7 +270,14 @@ func BenchmarkIncrementalImport10(b *testing.B) { benchIncremental(b, false) }
 // (crdt/session.go), and the cell keeps its statements.
 func BenchmarkIncrementalImport10Warm(b *testing.B) { benchIncremental(b, true) }
 
-func benchIncremental(b *testing.B, warm bool) {
+// BenchmarkIncrementalImport10Prepared is BenchmarkIncrementalImport10
+// as the desktop app takes in a first file: the home was opened and
+// prepared (Service.Prepare, untimed) before the file comes.
+func BenchmarkIncrementalImport10Prepared(b *testing.B) { benchIncrementalAs(b, false, true) }
+
+func benchIncremental(b *testing.B, warm bool) { benchIncrementalAs(b, warm, false) }
+
+func benchIncrementalAs(b *testing.B, warm, prepared bool) {
 	for _, n := range []int{100, 10000} {
 		b.Run(fmt.Sprintf("cell=%d", n), func(b *testing.B) {
 			sb := incrementalBench(b, n)
@@ -299,6 +293,12 @@ func benchIncremental(b *testing.B, warm bool) {
 				if warm {
 					if _, err := s.Import(ctx, sb.file); err != nil {
 						b.Fatal(err)
+					}
+				}
+				if prepared {
+					s.Prepare(ctx)
+					if s.prepared.held != 1 || s.prepared.err != nil {
+						b.Fatalf("prepared %d cells (%v), want 1", s.prepared.held, s.prepared.err)
 					}
 				}
 				b.StartTimer()
