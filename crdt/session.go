@@ -108,41 +108,48 @@ func hold(docs map[CellID]*automerge.Doc, cell CellID, doc *automerge.Doc) {
 	docs[cell] = doc
 }
 
-// holdBase performs a request to hold a stored document (flagHold): it
-// loads the base alone, unless it holds a document at those heads
-// already, and holds it. It answers as to a held request that named no
-// key: the cell, the heads and the number of entries of the statement map.
+// holdBase performs a request to hold a stored document (flagHold) with
+// loadBase. It answers as to a held request that named no key: the cell,
+// the heads and the number of entries of the statement map.
 func holdBase(req *request, docs map[CellID]*automerge.Doc) (*workerResult, error) {
 	if len(req.base) == 0 || len(req.input) != 0 {
 		return nil, errors.New("bad request")
 	}
+	id, err := loadBase(req, docs)
+	if err != nil {
+		return nil, err
+	}
+	doc := docs[id]
+	return &workerResult{OK: true, Partial: true, Cell: id, Heads: sortedHeads(doc), Len: doc.Path(keyStatements).Map().Len()}, nil
+}
+
+// loadBase holds the document of req's base: the one held at req's heads
+// already, or else the base loaded alone, whose heads must be req's. It
+// returns the cell it is held for.
+func loadBase(req *request, docs map[CellID]*automerge.Doc) (CellID, error) {
 	for id, doc := range docs {
 		if slices.Equal(sortedHeads(doc), req.heads) {
-			return heldResult(id, doc), nil
+			return id, nil
 		}
 	}
 	doc, err := automerge.Load(req.base)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return CellID{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	id, err := readHeader(doc)
 	if err != nil {
-		return nil, err
+		return CellID{}, err
 	}
 	if !slices.Equal(sortedHeads(doc), req.heads) {
-		return nil, fmt.Errorf("%w: the document is not the one recorded", ErrMalformed)
+		return CellID{}, fmt.Errorf("%w: the document is not the one recorded", ErrMalformed)
 	}
 	hold(docs, id, doc)
-	return heldResult(id, doc), nil
-}
-
-func heldResult(id CellID, doc *automerge.Doc) *workerResult {
-	return &workerResult{OK: true, Partial: true, Cell: id, Heads: sortedHeads(doc), Len: doc.Path(keyStatements).Map().Len()}
+	return id, nil
 }
 
 // loadThenApply performs a whole request that allows it (flagPartial) as
-// a held one: it loads and holds the base, then applies the input to it
-// as applyHeld does. It returns nil when it cannot; the request is then
+// a held one: it holds the base (see loadBase), then applies the input to
+// it as applyHeld does. It returns nil when it cannot; the request is then
 // performed whole.
 func loadThenApply(req *request, docs map[CellID]*automerge.Doc) *workerResult {
 	if !req.partial || len(req.base) == 0 {
@@ -151,15 +158,10 @@ func loadThenApply(req *request, docs map[CellID]*automerge.Doc) *workerResult {
 	if _, _, ok := simpleChanges(req.input); !ok {
 		return nil
 	}
-	doc, err := automerge.Load(req.base)
+	id, err := loadBase(req, docs)
 	if err != nil {
 		return nil
 	}
-	id, err := readHeader(doc)
-	if err != nil || !slices.Equal(sortedHeads(doc), req.heads) {
-		return nil
-	}
-	hold(docs, id, doc)
 	res, err := applyHeldRequest(&heldRequest{cell: id, heads: req.heads, compact: req.compact, input: req.input}, docs)
 	if err != nil || !res.OK {
 		return nil // the whole request says what is wrong
@@ -534,31 +536,68 @@ func (c *Cell) readBack() ([]byte, []ChangeHash, int, error) {
 		}
 		return c.saved, c.heads(), len(c.entries), nil
 	}
-	reload, resting := c.reload, c.entries == nil
+	if c.reading != nil {
+		c.mu.Unlock()
+		return nil, nil, 0, nil // another Prepare reads it back
+	}
+	reload, reading := c.reload, make(chan struct{})
+	c.reading = reading
 	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.reading = nil
+		c.mu.Unlock()
+		close(reading)
+	}()
 	s, err := reload()
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("load cell: %w", err)
 	}
-	var entries map[string]*entry
-	if resting {
-		entries = entriesOf(c.id, s)
+	if err := c.warmFrom(s, parallel); err != nil {
+		return nil, nil, 0, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.holdable() {
+	if !c.holdable() || c.entries == nil {
 		return nil, nil, 0, nil // changed meanwhile
 	}
-	if err := c.isStored(s); err != nil {
-		return nil, nil, 0, err
+	return s.Doc, c.heads(), len(c.entries), nil
+}
+
+// warmFrom gives c, if it rests, the statements of s, which c.reload
+// returned; they are decoded (with spread, see entriesSpread) without
+// holding c.mu, so that c's readers do not wait.
+func (c *Cell) warmFrom(s *snapshot, spread func(n int, f func(i int))) error {
+	c.mu.Lock()
+	err, rests := c.isStored(s), c.entries == nil
+	c.mu.Unlock()
+	if err != nil || !rests {
+		return err
 	}
-	if c.entries == nil {
-		if entries == nil {
-			entries = entriesOf(c.id, s)
-		}
+	entries := entriesSpread(c.id, s, spread)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil && c.isStored(s) == nil {
 		c.entries = entries
 	}
-	return s.Doc, c.heads(), len(c.entries), nil
+	return nil
+}
+
+// awaitReadBack waits until c is no longer being read back by Prepare.
+func (c *Cell) awaitReadBack() {
+	c.mu.Lock()
+	reading := c.reading
+	c.mu.Unlock()
+	if reading != nil {
+		<-reading
+	}
+}
+
+// resting reports whether c has dropped its statements (see [Cell.Rest]).
+func (c *Cell) resting() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.doc == nil && c.entries == nil
 }
 
 // holdable reports whether changes for c go to the worker for the

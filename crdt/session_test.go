@@ -304,3 +304,26 @@ func storedCell(t *testing.T, n int) (a, b *identity.Identity, src *Cell, m *par
 	m.apply(t, must(Load(src.Save())))
 	return a, b, src, m
 }
+
+// TestHeldServesWholeRequest asks a worker for the session, in process,
+// to hold a stored document, then sends it a whole request that allows a
+// partial answer with a base it cannot load: the changes are applied to
+// the document held at the request's heads, not to a load of the base.
+func TestHeldServesWholeRequest(t *testing.T) {
+	a, b, src, _ := storedCell(t, 3)
+	docs := map[CellID]*automerge.Doc{}
+	heads := src.Heads()
+	res, err := serveFrame((&request{base: src.Save(), heads: heads, hold: true}).encode(), docs)
+	if err != nil || !res.Partial || res.Cell != src.ID() || res.Len != len(src.Statements()) || len(res.Entries) != 0 {
+		t.Fatalf("hold: %+v, %v", res, err)
+	}
+	if _, err := serveFrame((&request{base: src.Save(), heads: heads, hold: true, input: []byte{1}}).encode(), docs); err == nil {
+		t.Fatal("a request to hold a document that brings changes was accepted")
+	}
+	s := must(src.Rate(a, b.Card, rating(2, 2), t0))
+	chunk := must(src.ChangesSince(heads))
+	res, err = serveFrame((&request{base: []byte("not a document"), heads: heads, input: chunk, partial: true}).encode(), docs)
+	if err != nil || !res.Partial || len(res.Entries) != 1 || res.Entries[0].Key != s.ID().String() || res.Len != len(src.Statements()) {
+		t.Fatalf("whole request on a held document: %+v, %v", res, err)
+	}
+}
