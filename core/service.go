@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -303,6 +304,11 @@ func (s *Service) Prepare(ctx context.Context) {
 			list = append(list, c)
 		}
 		p.held, err = s.checker().Prepare(ctx, list)
+	}
+	if p.held > 0 {
+		// Reading cells back leaves garbage (their stored parts): hand
+		// it back to the system now, as opening the home does.
+		debug.FreeOSMemory()
 	}
 	p.err = err
 	s.bgMu.Lock()
