@@ -2,8 +2,7 @@ package core
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -122,18 +121,7 @@ func mustExportB(b *testing.B, s *Service, req ExportRequest) []byte {
 // receiver copies the template home, unlocks the copy and loads its cells.
 func (sb *syncBench) receiver(b *testing.B) *Service {
 	b.Helper()
-	home := b.TempDir()
-	entries, _ := os.ReadDir(sb.template)
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(sb.template, e.Name()))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(home, e.Name()), data, 0o600); err != nil {
-			b.Fatal(err)
-		}
-	}
-	s, err := Unlock(home, []byte("correct horse"), testOptions)
+	s, err := Unlock(copyHome(b, sb.template), []byte("correct horse"), testOptions)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -283,7 +271,14 @@ func BenchmarkIncrementalImport10(b *testing.B) { benchIncremental(b, false) }
 // (crdt/session.go), and the cell keeps its statements.
 func BenchmarkIncrementalImport10Warm(b *testing.B) { benchIncremental(b, true) }
 
-func benchIncremental(b *testing.B, warm bool) {
+// BenchmarkIncrementalImport10Prepared is BenchmarkIncrementalImport10
+// as the desktop app takes in a first file: the home was opened and
+// prepared (Service.Prepare, untimed) before the file comes.
+func BenchmarkIncrementalImport10Prepared(b *testing.B) { benchIncrementalAs(b, false, true) }
+
+func benchIncremental(b *testing.B, warm bool) { benchIncrementalAs(b, warm, false) }
+
+func benchIncrementalAs(b *testing.B, warm, prepared bool) {
 	for _, n := range []int{100, 10000} {
 		b.Run(fmt.Sprintf("cell=%d", n), func(b *testing.B) {
 			sb := incrementalBench(b, n)
@@ -301,6 +296,12 @@ func benchIncremental(b *testing.B, warm bool) {
 						b.Fatal(err)
 					}
 				}
+				if prepared {
+					s.Prepare(ctx)
+					if s.prepared.held != 1 || s.prepared.err != nil {
+						b.Fatalf("prepared %d cells (%v), want 1", s.prepared.held, s.prepared.err)
+					}
+				}
 				b.StartTimer()
 				start := cpuTime()
 				sum, err := s.Import(ctx, file)
@@ -316,6 +317,78 @@ func benchIncremental(b *testing.B, warm bool) {
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// BenchmarkPrepare is what preparing costs when the app opens a home
+// whose one cell holds about n statements (untimed: opening it): the
+// CPU time of this process and of the checking worker, which starts for
+// it, the worker's resident size afterwards, and what the statements kept
+// in memory add to this process's heap.
+func BenchmarkPrepare(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("cell=%d", n), func(b *testing.B) {
+			sb := incrementalBench(b, n)
+			var cpu time.Duration
+			var rss, heap float64
+			for b.Loop() {
+				b.StopTimer()
+				s := sb.receiver(b)
+				before := heapInUse()
+				b.StartTimer()
+				start := cpuTime()
+				s.Prepare(ctx)
+				cpu += cpuTime() - start
+				b.StopTimer()
+				if s.prepared.held != 1 || s.prepared.err != nil {
+					b.Fatalf("prepared %d cells (%v), want 1", s.prepared.held, s.prepared.err)
+				}
+				rss += float64(liveChildrenRSS())
+				heap += float64(heapInUse() - before)
+				s.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(rss/(1<<20)/float64(b.N), "worker-MB")
+			b.ReportMetric(heap/(1<<20)/float64(b.N), "kept-MB")
+		})
+	}
+}
+
+// heapInUse is the live heap after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}
+
+// BenchmarkIncrementalImport10RacingPrepare is the app's worst case: the
+// first file comes the moment the home has opened, while preparation
+// has just begun. The import waits at most for the load under way.
+func BenchmarkIncrementalImport10RacingPrepare(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("cell=%d", n), func(b *testing.B) {
+			sb := incrementalBench(b, n)
+			for b.Loop() {
+				b.StopTimer()
+				s := sb.receiver(b)
+				prepared := make(chan struct{})
+				b.StartTimer()
+				go func() {
+					s.Prepare(ctx)
+					close(prepared)
+				}()
+				sum, err := s.Import(ctx, sb.file)
+				if err != nil || sum.NewStatements != sb.n {
+					b.Fatalf("imported %v statements (%v), want %d", sum, err, sb.n)
+				}
+				b.StopTimer()
+				<-prepared
+				s.Close()
+				b.StartTimer()
+			}
 		})
 	}
 }

@@ -30,3 +30,23 @@ func liveChildrenCPU() time.Duration {
 	}
 	return total
 }
+
+// liveChildrenRSS returns the resident size, in bytes, of the child
+// processes of this process that are still running, from Linux's /proc.
+func liveChildrenRSS() int64 {
+	var total int64
+	lists, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, l := range lists {
+		b, _ := os.ReadFile(l)
+		for _, pid := range strings.Fields(string(b)) {
+			status, _ := os.ReadFile("/proc/" + pid + "/status")
+			for _, line := range strings.Split(string(status), "\n") {
+				if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
+					kb, _ := strconv.ParseInt(f[1], 10, 64)
+					total += kb << 10
+				}
+			}
+		}
+	}
+	return total
+}

@@ -27,9 +27,11 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,10 +108,28 @@ type Service struct {
 
 	// own is the checker made for this service when Options has none.
 	own crdt.Checker
+
+	// life ends when the service closes (end), which stops what runs in
+	// the background: Prepare.
+	life    context.Context
+	end     context.CancelFunc
+	bgMu    sync.Mutex
+	bg      sync.WaitGroup // Prepare calls under way
+	closing bool
+	// prepared says how the last Prepare went; it is kept in memory only
+	// and never shown.
+	prepared preparation
+}
+
+// preparation is what [Service.Prepare] did.
+type preparation struct {
+	held int   // documents the checking worker holds ready
+	err  error // why it stopped short, if it failed
 }
 
 func serviceOf(opt Options, db *store.DB, me *identity.Identity, home string) *Service {
 	s := &Service{opt: opt, db: db, home: home}
+	s.life, s.end = context.WithCancel(context.Background())
 	s.self.Store(me)
 	return s
 }
@@ -239,10 +259,61 @@ func Wipe(home string) error {
 	return store.Wipe(home)
 }
 
-// Close locks the home: the service must not be used afterwards.
+// Close locks the home: the service must not be used afterwards. It
+// stops [Service.Prepare] first.
 func (s *Service) Close() error {
+	s.end()
+	s.bgMu.Lock()
+	s.closing = true
+	s.bgMu.Unlock()
+	s.bg.Wait()
 	s.own.Close()
 	return s.db.Close()
+}
+
+// Prepare gets the checking of sync files ready, for a service that stays
+// open (the desktop app calls it in the background once a home is open;
+// the command line, one process a command, does not): the checking
+// worker loads and holds the documents of the largest cells, and those
+// cells keep their statements in memory, as the first import into them
+// would (see [crdt.Checker.Prepare]). The first sync file for such a cell
+// then costs what it brings rather than a reading of the whole cell.
+//
+// Prepare changes nothing stored and shows nothing. It yields to any
+// import (which waits at most for the one cell being loaded), and it
+// stops at once when ctx is done or the service closes. A failure (which
+// would be a stored cell the worker cannot load) is only noted in memory:
+// the next import of that cell checks it as it would have anyway.
+func (s *Service) Prepare(ctx context.Context) {
+	s.bgMu.Lock()
+	if s.closing {
+		s.bgMu.Unlock()
+		return
+	}
+	s.bg.Add(1)
+	s.bgMu.Unlock()
+	defer s.bg.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.life, cancel)()
+	var p preparation
+	cells, err := s.cellsNow()
+	if err == nil && ctx.Err() == nil {
+		list := make([]*crdt.Cell, 0, len(cells))
+		for _, c := range cells {
+			list = append(list, c)
+		}
+		p.held, err = s.checker().Prepare(ctx, list)
+	}
+	if p.held > 0 {
+		// Reading cells back leaves garbage (their stored parts): hand
+		// it back to the system now, as opening the home does.
+		debug.FreeOSMemory()
+	}
+	p.err = err
+	s.bgMu.Lock()
+	s.prepared = p
+	s.bgMu.Unlock()
 }
 
 // Home returns the data directory of the service.

@@ -72,6 +72,9 @@ type Cell struct {
 	// entries caches the decoded statement map, keyed by document key.
 	entries map[string]*entry
 	state   *State
+	// reading is closed when the read-back of a resting cell that
+	// Checker.Prepare began ends; nil when none is under way.
+	reading chan struct{}
 
 	// preKeys holds, for statements checked before the worker answered
 	// (see precheck), the signing key their signature was checked with.

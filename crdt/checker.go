@@ -47,6 +47,9 @@ type Checker struct {
 	warming sync.WaitGroup // Warm's starts under way
 	sessMu  sync.Mutex
 	sess    *session // the worker for the session (see session.go), if running
+	// asked counts the checks asked and the calls of Warm (an import on
+	// its way): Prepare yields to them.
+	asked atomic.Int64
 
 	partials atomic.Int64 // checks answered from a held document (for tests)
 }
@@ -146,9 +149,12 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 		return nil, fmt.Errorf("check cell data: %w: empty", ErrDamaged)
 	}
 	var pre map[StatementID]*prechecked
+	base.awaitReadBack() // by Prepare, under way: not read twice
 	hr := base.heldRequest(input)
-	if hr != nil {
-		res, p, err := ch.ask(ctx, hr.encode(), base, input, true)
+	if hr != nil && !base.resting() {
+		// A resting cell's document is hardly ever held: its statements
+		// and document are read back at once instead (below).
+		res, p, err := ch.ask(ctx, hr.encode(), base, input, true, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -157,17 +163,18 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 			return c, err
 		}
 	}
-	req, appended, whole, err := base.request(input)
+	req, appended, whole, readBack, err := base.request(input)
 	if err != nil {
 		return nil, err
 	}
 	if len(req.base) > MaxDocumentSize {
 		return nil, fmt.Errorf("check cell data: %w", ErrTooLarge)
 	}
-	// The worker may load base and apply input to it as to a held
-	// document, when base is what storage holds.
+	// The worker may load base (or use the document it holds at base's
+	// heads) and apply input to it as to a held document, when base is
+	// what storage holds.
 	req.partial = hr != nil
-	res, p, err := ch.ask(ctx, req.encode(), base, input, pre == nil)
+	res, p, err := ch.ask(ctx, req.encode(), base, input, pre == nil, readBack)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +187,7 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	if res.Partial {
 		// The worker's view and this cell's differ: check it all.
 		req.partial = false
-		if res, _, err = ch.ask(ctx, req.encode(), base, input, false); err != nil {
+		if res, _, err = ch.ask(ctx, req.encode(), base, input, false, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -227,8 +234,9 @@ func (ch *Checker) fromHeld(base *Cell, res *workerResult, pre map[StatementID]*
 }
 
 // ask has the worker for the session answer frame, about input for
-// base, and looks for the statements in input meanwhile if look.
-func (ch *Checker) ask(ctx context.Context, frame []byte, base *Cell, input []byte, look bool) (*workerResult, map[StatementID]*prechecked, error) {
+// base, and meanwhile calls readBack (if not nil; see request) and looks
+// for the statements in input if look.
+func (ch *Checker) ask(ctx context.Context, frame []byte, base *Cell, input []byte, look bool, readBack func(freed <-chan struct{})) (*workerResult, map[StatementID]*prechecked, error) {
 	type answer struct {
 		res *workerResult
 		err error
@@ -241,6 +249,9 @@ func (ch *Checker) ask(ctx context.Context, frame []byte, base *Cell, input []by
 		done <- answer{res, err}
 	}()
 	var pre map[StatementID]*prechecked
+	if readBack != nil {
+		readBack(freed) // while the worker runs
+	}
 	if look {
 		pre = base.precheck(input, freed) // while the worker runs
 	}
@@ -277,9 +288,11 @@ func (ch *Checker) extendInPlace(ctx context.Context, c *Cell, input []byte) (*C
 
 // request returns the worker request for adding input to c, how many
 // chunks from outside the result's saved bytes will hold if the worker
-// does not save it compactly, and whether its base is a new save of the
-// loaded document rather than the bytes c was read from.
-func (c *Cell) request(input []byte) (*request, int, bool, error) {
+// does not save it compactly, whether its base is a new save of the
+// loaded document rather than the bytes c was read from, and for a
+// resting cell what decodes the statements read back with the document,
+// to call while the worker runs (leaving it a processor until freed).
+func (c *Cell) request(input []byte) (*request, int, bool, func(freed <-chan struct{}), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	appended := c.appended
@@ -289,9 +302,23 @@ func (c *Cell) request(input []byte) (*request, int, bool, error) {
 	}
 	// A resting cell reads its statements back now, with its document,
 	// rather than in a second read when the answer comes.
-	base, err := c.docBytes()
+	var base []byte
+	var readBack func(freed <-chan struct{})
+	var err error
+	if c.doc == nil && c.entries == nil {
+		var s *snapshot
+		if s, err = c.fetchSnapshot(); err == nil {
+			base = s.Doc
+			readBack = func(freed <-chan struct{}) {
+				// An error shows when the answer needs the statements.
+				_ = c.warmFrom(s, func(n int, f func(i int)) { share(n, freed, f) })
+			}
+		}
+	} else {
+		base, err = c.docBytes()
+	}
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, false, nil, err
 	}
 	req := &request{base: base, heads: c.heads(), input: input}
 	// A whole document repeats what base holds; many chunks, or a chunk
@@ -300,7 +327,7 @@ func (c *Cell) request(input []byte) (*request, int, bool, error) {
 	// half the bytes and load in three quarters of the time. Then the
 	// worker saves the result compactly, which costs what the input brings.
 	req.compact = IsDocument(input) || appended >= maxAppended || len(input) > len(base)
-	return req, appended + 1, whole, nil
+	return req, appended + 1, whole, readBack, nil
 }
 
 // result describes c for a caller of the Checker.
@@ -326,6 +353,7 @@ type process struct {
 // call it before work that can overlap the start, such as decrypting a
 // file. The worker exits when this process does, or on [Checker.Close].
 func (ch *Checker) Warm() {
+	ch.asked.Add(1)
 	ch.warming.Add(1)
 	go func() {
 		defer ch.warming.Done()

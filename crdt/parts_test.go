@@ -214,11 +214,7 @@ func TestPartsRefused(t *testing.T) {
 // held (a cell's first file) are kept as the worker's compact save, one
 // chunk, not appended to the small document before them.
 func TestLargeInputKeptCompact(t *testing.T) {
-	a, b := person(t, 0), person(t, 1)
-	src := must(Found(a, "Cell", t0))
-	admitJoin(src, a, b, t0)
-	var m partsStore
-	m.apply(t, must(Load(src.Save())))
+	a, b, src, m := storedCell(t, 0)
 	c := m.load(t)
 	for i := range 20 {
 		must(src.Rate(a, b.Card, rating(1+i%5, 3), t0))

@@ -36,6 +36,9 @@ const (
 	// flagPartial lets a worker for the session load the base, hold it
 	// and answer as to a held request when it can vouch for the input.
 	flagPartial = 4
+	// flagHold asks a worker for the session to load the base alone and
+	// hold it (see [Checker.Prepare]); the request has no input.
+	flagHold = 8
 	// maxHeld is how many documents a worker for the session keeps.
 	maxHeld = 4
 )
@@ -80,6 +83,9 @@ func serveFrame(frame []byte, docs map[CellID]*automerge.Doc) (*workerResult, er
 	if err != nil {
 		return nil, err
 	}
+	if req.hold {
+		return holdBase(req, docs)
+	}
 	if res := loadThenApply(req, docs); res != nil {
 		return res, nil
 	}
@@ -102,9 +108,48 @@ func hold(docs map[CellID]*automerge.Doc, cell CellID, doc *automerge.Doc) {
 	docs[cell] = doc
 }
 
+// holdBase performs a request to hold a stored document (flagHold) with
+// loadBase. It answers as to a held request that named no key: the cell,
+// the heads and the number of entries of the statement map.
+func holdBase(req *request, docs map[CellID]*automerge.Doc) (*workerResult, error) {
+	if len(req.base) == 0 || len(req.input) != 0 {
+		return nil, errors.New("bad request")
+	}
+	id, err := loadBase(req, docs)
+	if err != nil {
+		return nil, err
+	}
+	doc := docs[id]
+	return &workerResult{OK: true, Partial: true, Cell: id, Heads: sortedHeads(doc), Len: doc.Path(keyStatements).Map().Len()}, nil
+}
+
+// loadBase holds the document of req's base: the one held at req's heads
+// already, or else the base loaded alone, whose heads must be req's. It
+// returns the cell it is held for.
+func loadBase(req *request, docs map[CellID]*automerge.Doc) (CellID, error) {
+	for id, doc := range docs {
+		if slices.Equal(sortedHeads(doc), req.heads) {
+			return id, nil
+		}
+	}
+	doc, err := automerge.Load(req.base)
+	if err != nil {
+		return CellID{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	id, err := readHeader(doc)
+	if err != nil {
+		return CellID{}, err
+	}
+	if !slices.Equal(sortedHeads(doc), req.heads) {
+		return CellID{}, fmt.Errorf("%w: the document is not the one recorded", ErrMalformed)
+	}
+	hold(docs, id, doc)
+	return id, nil
+}
+
 // loadThenApply performs a whole request that allows it (flagPartial) as
-// a held one: it loads and holds the base, then applies the input to it
-// as applyHeld does. It returns nil when it cannot; the request is then
+// a held one: it holds the base (see loadBase), then applies the input to
+// it as applyHeld does. It returns nil when it cannot; the request is then
 // performed whole.
 func loadThenApply(req *request, docs map[CellID]*automerge.Doc) *workerResult {
 	if !req.partial || len(req.base) == 0 {
@@ -113,15 +158,10 @@ func loadThenApply(req *request, docs map[CellID]*automerge.Doc) *workerResult {
 	if _, _, ok := simpleChanges(req.input); !ok {
 		return nil
 	}
-	doc, err := automerge.Load(req.base)
+	id, err := loadBase(req, docs)
 	if err != nil {
 		return nil
 	}
-	id, err := readHeader(doc)
-	if err != nil || !slices.Equal(sortedHeads(doc), req.heads) {
-		return nil
-	}
-	hold(docs, id, doc)
 	res, err := applyHeldRequest(&heldRequest{cell: id, heads: req.heads, compact: req.compact, input: req.input}, docs)
 	if err != nil || !res.OK {
 		return nil // the whole request says what is wrong
@@ -372,8 +412,14 @@ func (s *session) ask(ctx context.Context, frame []byte) (*workerResult, error) 
 // inSession has the Checker's worker for the session answer frame,
 // starting one if none is running.
 func (ch *Checker) inSession(ctx context.Context, frame []byte) (*workerResult, error) {
+	ch.asked.Add(1)
 	ch.sessMu.Lock()
 	defer ch.sessMu.Unlock()
+	return ch.askLocked(ctx, frame)
+}
+
+// askLocked is inSession for a caller that holds ch.sessMu.
+func (ch *Checker) askLocked(ctx context.Context, frame []byte) (*workerResult, error) {
 	if err := ch.ensureSession(); err != nil {
 		return nil, fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, err)
 	}
@@ -388,6 +434,189 @@ func (ch *Checker) inSession(ctx context.Context, frame []byte) (*workerResult, 
 		ch.sess = nil // gone: the next request starts another
 	}
 	return res, err
+}
+
+// Prepare gets the worker for the session ready for changes to the
+// largest of cells, as many as it keeps (SCHEMA.md §6, "Preparing"),
+// largest first: each such cell reads its statements back if it rests,
+// as the first check of changes for it would, and the worker loads and
+// holds its stored document. The first check of changes for a prepared
+// cell then costs what the changes bring. Cells whose changes are never
+// applied to a held document (see [Checker.Extend]) are passed over.
+//
+// Prepare changes nothing stored, and yields: it asks the worker for
+// one document at a time and stops, without an error, as soon as a check
+// is asked of the Checker or [Checker.Warm] is called (so a check waits
+// at most for the one load under way), or when ctx is done (which stops
+// the worker if a load is under way). It returns how many documents it
+// had the worker hold, and an error only if something failed: reading a
+// cell back, or the worker's load of a stored document.
+func (ch *Checker) Prepare(ctx context.Context, cells []*Cell) (int, error) {
+	asked := ch.asked.Load()
+	held := 0
+	for _, c := range largest(cells, maxHeld) {
+		if ctx.Err() != nil || ch.asked.Load() != asked {
+			break
+		}
+		ok, err := ch.prepareCell(ctx, c, asked)
+		if ctx.Err() != nil {
+			break // closed: whatever failed, it was cut short
+		}
+		if err != nil {
+			return held, err
+		}
+		if ok {
+			held++
+		}
+	}
+	return held, nil
+}
+
+// largest returns the n cells with the most statements, largest first,
+// among those whose changes are applied to a held document.
+func largest(cells []*Cell, n int) []*Cell {
+	type sized struct {
+		c    *Cell
+		size int
+	}
+	var out []sized
+	for _, c := range cells {
+		c.mu.Lock()
+		ok, size := c.holdable(), c.size()
+		c.mu.Unlock()
+		if ok {
+			out = append(out, sized{c, size})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b sized) int { return b.size - a.size })
+	cs := make([]*Cell, 0, n)
+	for _, s := range out[:min(n, len(out))] {
+		cs = append(cs, s.c)
+	}
+	return cs
+}
+
+// prepareCell has c read its statements back, if it rests, and the
+// worker hold its stored document. It reports false if a check came
+// first or c no longer qualifies.
+func (ch *Checker) prepareCell(ctx context.Context, c *Cell, asked int64) (bool, error) {
+	base, heads, n, err := c.readBack()
+	if err != nil || base == nil {
+		return false, err
+	}
+	ch.sessMu.Lock()
+	defer ch.sessMu.Unlock()
+	if ch.asked.Load() != asked {
+		return false, nil // a check came meanwhile: it goes first
+	}
+	res, err := ch.askLocked(ctx, (&request{base: base, heads: heads, hold: true}).encode())
+	if err != nil {
+		return false, err
+	}
+	if !res.OK || !res.Partial || res.Cell != c.id || !slices.Equal(res.Heads, heads) || res.Len != n {
+		return false, fmt.Errorf("prepare cell: %w: the checker holds another document", ErrCouldNotCheck)
+	}
+	return true, nil
+}
+
+// readBack returns c's stored document, its heads and its number of
+// statements, having read its statements back if c rests; or a nil
+// document if c does not qualify for a held document (see holdable). The
+// store is read without holding c.mu, so that c's readers do not wait.
+func (c *Cell) readBack() ([]byte, []ChangeHash, int, error) {
+	c.mu.Lock()
+	if !c.holdable() {
+		c.mu.Unlock()
+		return nil, nil, 0, nil
+	}
+	if c.saved != nil {
+		defer c.mu.Unlock()
+		if err := c.warm(); err != nil {
+			return nil, nil, 0, err
+		}
+		return c.saved, c.heads(), len(c.entries), nil
+	}
+	if c.reading != nil {
+		c.mu.Unlock()
+		return nil, nil, 0, nil // another Prepare reads it back
+	}
+	reload, reading := c.reload, make(chan struct{})
+	c.reading = reading
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.reading = nil
+		c.mu.Unlock()
+		close(reading)
+	}()
+	s, err := reload()
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("load cell: %w", err)
+	}
+	if err := c.warmFrom(s, parallel); err != nil {
+		return nil, nil, 0, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.holdable() || c.entries == nil {
+		return nil, nil, 0, nil // changed meanwhile
+	}
+	return s.Doc, c.heads(), len(c.entries), nil
+}
+
+// warmFrom gives c, if it rests, the statements of s, which c.reload
+// returned; they are decoded (with spread, see entriesSpread) without
+// holding c.mu, so that c's readers do not wait.
+func (c *Cell) warmFrom(s *snapshot, spread func(n int, f func(i int))) error {
+	c.mu.Lock()
+	err, rests := c.isStored(s), c.entries == nil
+	c.mu.Unlock()
+	if err != nil || !rests {
+		return err
+	}
+	entries := entriesSpread(c.id, s, spread)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil && c.isStored(s) == nil {
+		c.entries = entries
+	}
+	return nil
+}
+
+// awaitReadBack waits until c is no longer being read back by Prepare.
+func (c *Cell) awaitReadBack() {
+	c.mu.Lock()
+	reading := c.reading
+	c.mu.Unlock()
+	if reading != nil {
+		<-reading
+	}
+}
+
+// resting reports whether c has dropped its statements (see [Cell.Rest]).
+func (c *Cell) resting() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.doc == nil && c.entries == nil
+}
+
+// holdable reports whether changes for c go to the worker for the
+// session as a held request when they are not a whole document (see
+// heldRequest). The caller holds c.mu.
+func (c *Cell) holdable() bool {
+	return c.doc == nil && c.inStore && !c.docDirty && (c.saved != nil || c.reload != nil)
+}
+
+// size is how many statements c holds, from its state if it rests. The
+// caller holds c.mu.
+func (c *Cell) size() int {
+	switch {
+	case c.entries != nil:
+		return len(c.entries)
+	case c.state != nil:
+		return c.state.Counted + len(c.state.Invalid)
+	}
+	return 0
 }
 
 // ensureSession starts the worker for the session unless one is running;
@@ -421,7 +650,7 @@ func (ch *Checker) closeSession() {
 func (c *Cell) heldRequest(input []byte) *heldRequest {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if IsDocument(input) || c.doc != nil || !c.inStore || c.docDirty || (c.saved == nil && c.reload == nil) {
+	if IsDocument(input) || !c.holdable() {
 		return nil
 	}
 	return &heldRequest{cell: c.id, heads: c.heads(), input: input, compact: c.appended >= maxAppended}

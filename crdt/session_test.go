@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/automerge/automerge-go"
+
+	"trustdesk/identity"
 )
 
 // TestChunkKeys reads the keys of honest change chunks, and refuses to
@@ -187,4 +189,141 @@ func sameKind(a, b error) bool {
 		}
 	}
 	return true
+}
+
+// TestPrepare has the worker for the session hold stored cells'
+// documents before any check, largest first: the first chunk for a
+// prepared cell is then applied to the held document, without reading
+// the cell back again, and makes the same cell as a fresh worker's whole
+// load. A cell whose changes never go to a held document is passed over.
+func TestPrepare(t *testing.T) {
+	a, b, src, m := storedCell(t, 20)
+	small := must(Found(b, "Small", t0))
+	var ms partsStore
+	ms.apply(t, must(Load(small.Save())))
+	reads := 0
+	base := m.load(t)
+	base.SetPartsReload(func() (*Parts, error) { reads++; return m.parts(true), nil })
+	ch, ctx := testChecker(), context.Background()
+	defer ch.Close()
+
+	if got := largest([]*Cell{ms.load(t), base, src}, 1); len(got) != 1 || got[0] != base {
+		t.Fatal("largest: want the larger stored cell, not the one kept whole")
+	}
+	held, err := ch.Prepare(ctx, []*Cell{ms.load(t), src, base})
+	if held != 2 || err != nil || reads != 1 {
+		t.Fatalf("Prepare held %d documents (%v) after %d reads, want 2 after 1", held, err, reads)
+	}
+	heads := src.Heads()
+	must(src.Rate(b, a.Card, rating(4, 4), t0))
+	chunk := must(src.ChangesSince(heads))
+	before := ch.partials.Load()
+	got := must(ch.Extend(ctx, base, chunk))
+	if ch.partials.Load() == before || reads != 1 {
+		t.Fatalf("the first chunk after Prepare: held document used %v, %d reads", ch.partials.Load() > before, reads)
+	}
+	fresh := testChecker()
+	defer fresh.Close()
+	want := must(fresh.Extend(ctx, m.load(t), chunk))
+	same(t, "prepared", got, want)
+	m.apply(t, got)
+	same(t, "prepared, stored", m.load(t), want)
+}
+
+// TestPrepareYields stops preparing when a check comes (Warm is how an
+// import announces itself) or the context ends, before the worker is
+// asked for the next document, and reports nothing as a failure.
+func TestPrepareYields(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	var big, small partsStore
+	c := must(Found(a, "Big", t0))
+	admitJoin(c, a, b, t0)
+	big.apply(t, c)
+	small.apply(t, must(Found(b, "Small", t0)))
+	for name, interrupt := range map[string]func(ch *Checker, cancel func()){
+		"a check":       func(ch *Checker, _ func()) { ch.Warm() },
+		"context ended": func(_ *Checker, cancel func()) { cancel() },
+	} {
+		ch := testChecker()
+		ctx, cancel := context.WithCancel(context.Background())
+		first, second := big.load(t), small.load(t)
+		smallReads := 0
+		first.SetPartsReload(func() (*Parts, error) { interrupt(ch, cancel); return big.parts(true), nil })
+		second.SetPartsReload(func() (*Parts, error) { smallReads++; return small.parts(true), nil })
+		held, err := ch.Prepare(ctx, []*Cell{second, first})
+		cancel()
+		ch.Close()
+		if held != 0 || err != nil || smallReads != 0 {
+			t.Fatalf("%s: Prepare held %d documents (%v), read the next cell %d times; want it to stop", name, held, err, smallReads)
+		}
+	}
+}
+
+// TestPrepareDamaged prepares a cell whose stored document crashes the
+// worker: an error, the cell as it was, and the next check of a chunk
+// for it fails as it would have without preparing.
+func TestPrepareDamaged(t *testing.T) {
+	a, b, src, m := storedCell(t, 0)
+	for k := range m.chunks {
+		for _, bad := range crashers(t) {
+			m.chunks[k] = bad
+			break
+		}
+	}
+	c := m.load(t)
+	digest := c.State().Digest()
+	ch, ctx := testChecker(), context.Background()
+	defer ch.Close()
+	if held, err := ch.Prepare(ctx, []*Cell{c}); held != 0 || !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Prepare held %d documents (%v), want ErrDamaged", held, err)
+	}
+	if c.State().Digest() != digest {
+		t.Fatal("preparing changed the cell")
+	}
+	heads := src.Heads()
+	must(src.Rate(b, a.Card, rating(4, 4), t0))
+	_, gotErr := ch.Extend(ctx, c, must(src.ChangesSince(heads)))
+	fresh := testChecker()
+	defer fresh.Close()
+	_, wantErr := fresh.Extend(ctx, m.load(t), must(src.ChangesSince(heads)))
+	if gotErr == nil || !sameKind(gotErr, wantErr) {
+		t.Fatalf("after preparing: %v; without: %v", gotErr, wantErr)
+	}
+}
+
+// storedCell founds a cell of a and b with n ratings, and stores it.
+func storedCell(t *testing.T, n int) (a, b *identity.Identity, src *Cell, m *partsStore) {
+	t.Helper()
+	a, b = person(t, 0), person(t, 1)
+	src = must(Found(a, "Cell", t0))
+	admitJoin(src, a, b, t0)
+	for i := range n {
+		must(src.Rate(a, b.Card, rating(1+i%5, 2), t0))
+	}
+	m = &partsStore{}
+	m.apply(t, must(Load(src.Save())))
+	return a, b, src, m
+}
+
+// TestHeldServesWholeRequest asks a worker for the session, in process,
+// to hold a stored document, then sends it a whole request that allows a
+// partial answer with a base it cannot load: the changes are applied to
+// the document held at the request's heads, not to a load of the base.
+func TestHeldServesWholeRequest(t *testing.T) {
+	a, b, src, _ := storedCell(t, 3)
+	docs := map[CellID]*automerge.Doc{}
+	heads := src.Heads()
+	res, err := serveFrame((&request{base: src.Save(), heads: heads, hold: true}).encode(), docs)
+	if err != nil || !res.Partial || res.Cell != src.ID() || res.Len != len(src.Statements()) || len(res.Entries) != 0 {
+		t.Fatalf("hold: %+v, %v", res, err)
+	}
+	if _, err := serveFrame((&request{base: src.Save(), heads: heads, hold: true, input: []byte{1}}).encode(), docs); err == nil {
+		t.Fatal("a request to hold a document that brings changes was accepted")
+	}
+	s := must(src.Rate(a, b.Card, rating(2, 2), t0))
+	chunk := must(src.ChangesSince(heads))
+	res, err = serveFrame((&request{base: []byte("not a document"), heads: heads, input: chunk, partial: true}).encode(), docs)
+	if err != nil || !res.Partial || len(res.Entries) != 1 || res.Entries[0].Key != s.ID().String() || res.Len != len(src.Statements()) {
+		t.Fatalf("whole request on a held document: %+v, %v", res, err)
+	}
 }

@@ -123,6 +123,12 @@ func LoadSnapshot(trusted []byte) (*Cell, error) {
 // entriesOf returns the statements of a snapshot of cell, decoded, with
 // the signature checks it records.
 func entriesOf(cell CellID, s *snapshot) map[string]*entry {
+	return entriesSpread(cell, s, parallel)
+}
+
+// entriesSpread is entriesOf decoding with spread (parallel, or share
+// while a worker runs).
+func entriesSpread(cell CellID, s *snapshot, spread func(n int, f func(i int))) map[string]*entry {
 	entries := make(map[string]*entry, len(s.Entries))
 	for _, se := range s.Entries {
 		entries[se.Key] = se.entry(se.Sig == 1)
@@ -131,7 +137,7 @@ func entriesOf(cell CellID, s *snapshot) map[string]*entry {
 	for _, e := range entries {
 		es = append(es, e)
 	}
-	parallel(len(es), func(i int) { es[i].decode() })
+	spread(len(es), func(i int) { es[i].decode() })
 	for _, se := range s.Entries {
 		if e := entries[se.Key]; e.keyOK && e.stmt.Cell == cell {
 			e.sig = se.Sig
@@ -272,13 +278,22 @@ func (c *Cell) fetchSnapshot() (*snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load cell: %w", err)
 	}
+	if err := c.isStored(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// isStored checks that s, read back through c.reload, is the snapshot c
+// was read from or stored as. The caller holds c.mu.
+func (c *Cell) isStored(s *snapshot) error {
 	if CellID(s.Cell) != c.id || len(s.Heads) != len(c.savedHeads) {
-		return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+		return fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
 	}
 	for i, h := range s.Heads {
 		if !bytes.Equal(h, c.savedHeads[i][:]) {
-			return nil, fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+			return fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
 		}
 	}
-	return s, nil
+	return nil
 }

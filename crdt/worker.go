@@ -267,6 +267,9 @@ func serve(r io.Reader) (*workerResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.hold {
+		return nil, errors.New("bad request: nothing to hold a document for")
+	}
 	res, _, err := check(req)
 	return res, err
 }
@@ -373,6 +376,7 @@ type request struct {
 	input   []byte       // the bytes from outside
 	compact bool         // answer with the result saved compactly
 	partial bool         // a worker for the session may answer as to a held request
+	hold    bool         // a worker for the session loads base alone and holds it
 
 	all []byte // base and input side by side, once encoded or parsed
 }
@@ -398,6 +402,9 @@ func (r *request) encode() []byte {
 	if r.partial {
 		flags |= flagPartial
 	}
+	if r.hold {
+		flags |= flagHold
+	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(len(r.heads)))
 	for _, h := range r.heads {
@@ -416,10 +423,10 @@ func parseRequest(b []byte) (*request, error) {
 		return nil, errors.New("bad request")
 	}
 	b = b[len(requestMagic):]
-	if b[0]&^(flagCompact|flagPartial) != 0 {
+	if b[0]&^(flagCompact|flagPartial|flagHold) != 0 {
 		return nil, errors.New("bad request flags")
 	}
-	r := &request{compact: b[0]&flagCompact != 0, partial: b[0]&flagPartial != 0}
+	r := &request{compact: b[0]&flagCompact != 0, partial: b[0]&flagPartial != 0, hold: b[0]&flagHold != 0}
 	var err error
 	if r.heads, b, err = readHeads(b[1:]); err != nil {
 		return nil, err

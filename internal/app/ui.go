@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"runtime/debug"
 	"sync"
 
@@ -385,6 +386,10 @@ func (u *ui) unlocked(svc *core.Service) {
 	// give it back to the system now, not at some later collection, so the
 	// app stays small while it sits open.
 	debug.FreeOSMemory()
+	// Then the checking of sync files gets ready in the background, so
+	// that the first file for a large cell costs what it brings; closing
+	// the home stops it.
+	go svc.Prepare(context.Background())
 }
 
 // lock closes the home and goes back to the unlock screen.
