@@ -226,6 +226,7 @@ type knowRule struct {
 	met                 bool    // with shared: whom the viewer verified in person is known as much as trusted
 	undamped            bool    // with shared: a rating passes on the rater's knowledge shared, without Damping
 	summed              bool    // with shared: knowledge is the sum of what every rating passes on, not the widest path
+	viewerVouchees      bool    // with noVoucher: the viewer's own ratings pass knowledge on to whom the viewer vouched for
 	damping             float64 // with summed: what a rater passes on of their knowledge, instead of Damping
 }
 
@@ -241,7 +242,7 @@ func metKnown(r *Result, rule knowRule) []float64 {
 	}
 	known[m.viewer] = 1
 	passes := func(q, s int32) bool {
-		return !m.blocked[s] && e.trust[s] > 0 && (!rule.ordered || e.trust[q] >= e.trust[s]) && (!rule.noVoucher || !m.vouchedFor(q, s))
+		return !m.blocked[s] && e.trust[s] > 0 && (!rule.ordered || e.trust[q] >= e.trust[s]) && (!rule.noVoucher || (rule.viewerVouchees && q == m.viewer) || !m.vouchedFor(q, s))
 	}
 	if !rule.shared {
 		for queue := []int32{m.viewer}; len(queue) > 0; queue = queue[1:] {
@@ -584,6 +585,7 @@ func roundVariants() []variant {
 		{"every rating ≤ knowledge, not by voucher", knownAtMost(knowRule{shared: true, noVoucher: true}, true)},
 		{"praise ≤ knowledge, not by voucher, ordered", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true}, false)},
 		{"unflagged: praise ≤ knowledge, ordered", unflaggedOnly(knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true}, false))},
+		{"praise ≤ knowledge, ordered, viewer's vouchees", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, viewerVouchees: true}, false)},
 		{"praise ≤ knowledge, ordered, met in person", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, met: true}, false)},
 		{"praise ≤ knowledge, ordered, unit 0.01", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.01)},
 		{"praise ≤ knowledge, ordered, unit 0.001", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.001)},
