@@ -70,6 +70,7 @@ type eval struct {
 	raters      []int32
 	flags       []int32
 	flagTrust   []float64 // per person: the flaggers' trust, capped per path (for the evaluation)
+	known       []float64 // per person: what the viewer knows of them through ratings (knowledge.go)
 }
 
 func (m *model) newEval() *eval {
@@ -103,6 +104,7 @@ func (m *model) newEval() *eval {
 		raters:      make([]int32, n),
 		flags:       make([]int32, n),
 		flagTrust:   make([]float64, n),
+		known:       make([]float64, n),
 		prevParent:  make([]int32, n),
 		prevKind:    make([]uint8, n),
 		seen:        make([]int32, n),
@@ -353,9 +355,15 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
 	e.flags[s], e.raters[s], e.flagTrust[s] = flags, raters, sum[5]
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
-	if raters == 0 {
-		return
+	if raters > 0 {
+		e.setScores(s, total, safe, reliable)
 	}
+}
+
+// setScores sets s's scores from the summed weight of the counted
+// ratings about s and their weighted marks (each in 0..1); with no weight
+// it leaves them as they are.
+func (e *eval) setScores(s int32, total, safe, reliable float64) {
 	if total <= 0 {
 		return
 	}

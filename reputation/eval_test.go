@@ -650,6 +650,7 @@ const (
 
 type evalRow struct {
 	cheatAUC, ringCheatAUC float64
+	seedsAUC               float64 // the mean cheat AUC over worlds of the same size drawn with seeds 1 to evalSeeds
 	fakeAUC, coverage      float64
 	worstLift              [targets]float64 // per target; −Inf when the target does not exist
 	worstRing              [targets]string
@@ -676,8 +677,36 @@ func (w *evalWorld) groups(in *Input) (honest, cheats, fakes []string) {
 	return honest, cheats, fakes
 }
 
-// runEval measures every method on cfg's world and reports the table.
-func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
+// evalSeeds is how many worlds of one size seedAUCs draws.
+const evalSeeds = 6
+
+// seedAUCs returns the cheat AUC of every method in ms on the worlds of
+// one size drawn with seeds 1 to evalSeeds, by seed, and calls each (when
+// not nil) with every world's honest people, cheats and the model's
+// result.
+func seedAUCs(size func(uint64) evalConfig, ms []method, each func(res *Result, in *Input, honest, cheats []string)) [][]float64 {
+	out := make([][]float64, 0, evalSeeds)
+	for seed := uint64(1); seed <= evalSeeds; seed++ {
+		w := generateEval(size(seed))
+		honest, cheats, _ := w.groups(w.in)
+		res := Compute(w.in)
+		if each != nil {
+			each(res, w.in, honest, cheats)
+		}
+		row := make([]float64, len(ms))
+		for k, m := range ms {
+			row[k] = auc(m.scoreWith(w.in, res), honest, cheats)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// runEval measures every method on cfg's world and reports the table,
+// with each method's mean cheat AUC over the worlds of the same size
+// drawn with seeds 1 to evalSeeds (size(seed) for cfg's seed is cfg; NaN
+// when size is nil).
+func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[string]evalRow {
 	t.Helper()
 	start := time.Now()
 	base := generateEval(cfg)
@@ -690,18 +719,37 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	honest, cheats, fakes := main.groups(main.in)
 	rows := map[string]evalRow{}
 	baseHonest, baseCheats, _ := base.groups(base.in)
-	for _, m := range methods {
-		s := m.score(main.in)
-		plain := m.score(base.in)
+	baseRes, mainRes := Compute(base.in), Compute(main.in)
+	means := make([]float64, len(methods))
+	if size == nil {
+		for k := range means {
+			means[k] = math.NaN()
+		}
+	} else {
+		for _, row := range seedAUCs(size, methods, nil) {
+			for k, a := range row {
+				means[k] += a / evalSeeds
+			}
+		}
+	}
+	for k, m := range methods {
+		s := m.scoreWith(main.in, mainRes)
+		plain := m.scoreWith(base.in, baseRes)
+		// The model's rank is a number for everyone; who has no score
+		// has no weighted mean.
+		scored := s
+		if m.fromResult != nil {
+			scored = personalMean(mainRes)
+		}
 		covered, people := 0, 0
 		for _, id := range append(slices.Clone(honest), cheats...) {
 			people++
-			if x, ok := s[id]; ok && !math.IsNaN(x) {
+			if x, ok := scored[id]; ok && !math.IsNaN(x) {
 				covered++
 			}
 		}
 		rows[m.name] = evalRow{cheatAUC: auc(plain, baseHonest, baseCheats), ringCheatAUC: auc(s, honest, cheats), fakeAUC: auc(s, honest, fakes),
-			coverage: float64(covered) / float64(people), worstLift: [targets]float64{math.Inf(-1), math.Inf(-1)}}
+			seedsAUC: means[k], coverage: float64(covered) / float64(people), worstLift: [targets]float64{math.Inf(-1), math.Inf(-1)}}
 	}
 	// Rings one at a time on the world without any: how far each lifts its
 	// target among honest people, and whether the fakes stay within the
@@ -710,7 +758,6 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	// mean), and the cheat the model has not flagged with the lowest plain
 	// mean (which a ring lifts most easily; the figure is about
 	// any target).
-	baseRes := Compute(base.in)
 	before := map[string]map[string]float64{}
 	for _, m := range methods {
 		before[m.name] = m.scoreWith(base.in, baseRes)
@@ -721,7 +768,7 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 	var worstRes [targets]*Result // the model's result with its worst ring, per target
 
 	worstShare := 0.0
-	eachRing(cfg, base, aims[:], func(j int, ring string, w *evalWorld, fakes []string, res *Result) {
+	eachRing(cfg, base, aims[:], Compute, func(j int, ring string, w *evalWorld, fakes []string, res *Result) {
 		held, bound := ringTrust(res, fakes)
 		if held > bound*(1+1e-9) {
 			t.Errorf("ring %s (shape fakes/edges): fakes hold %v, above the bound %v", ring, held, bound)
@@ -747,10 +794,11 @@ func runEval(t *testing.T, cfg evalConfig) map[string]evalRow {
 		cfg.people, len(base.cheats), cfg.cells, cfg.ratings, len(cfg.ringShapeNames), cfg.mainRingSize, cfg.mainRingEdges,
 		runs, cfg.ringSizes, cfg.ringEdges, worstShare, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(&b, "ring lift: how many percentiles of honest people the worst ring (shape fakes/edges) lifts a known cheat, and the cheat the model has not flagged with the lowest plain mean\n")
-	fmt.Fprintf(&b, "%-28s %9s %11s %9s %9s %30s %30s\n", "method", "cheat AUC", "with rings", "fake AUC", "coverage", "lift, known cheat", "lift, unflagged cheat")
+	fmt.Fprintf(&b, "cheat AUC, seeds 1–%d: the mean cheat AUC over the worlds of this size drawn with seeds 1 to %d (this one is seed %d; NaN: not run, set TRUSTDESK_SEEDS)\n", evalSeeds, evalSeeds, cfg.seed)
+	fmt.Fprintf(&b, "%-28s %9s %11s %11s %9s %9s %30s %30s\n", "method", "cheat AUC", "seeds 1–6", "with rings", "fake AUC", "coverage", "lift, known cheat", "lift, unflagged cheat")
 	for _, m := range methods {
 		r := rows[m.name]
-		fmt.Fprintf(&b, "%-28s %9.3f %11.3f %9.3f %8.1f%%", m.name, r.cheatAUC, r.ringCheatAUC, r.fakeAUC, 100*r.coverage)
+		fmt.Fprintf(&b, "%-28s %9.3f %11.3f %11.3f %9.3f %8.1f%%", m.name, r.cheatAUC, r.seedsAUC, r.ringCheatAUC, r.fakeAUC, 100*r.coverage)
 		for j := range targets {
 			if aims[j] == "" {
 				fmt.Fprintf(&b, " %30s", "no such cheat")
@@ -788,8 +836,8 @@ func ringRuns(cfg evalConfig) []string {
 // time, to a copy of base, aimed at each target in aims that is not "",
 // and calls f with the target's index, the ring's name
 // (shape fakes/edges), the world with it, its fakes and the model's
-// result on that world.
-func eachRing(cfg evalConfig, base *evalWorld, aims []string, f func(j int, ring string, w *evalWorld, fakes []string, res *Result)) {
+// result on that world (by compute).
+func eachRing(cfg evalConfig, base *evalWorld, aims []string, compute func(*Input) *Result, f func(j int, ring string, w *evalWorld, fakes []string, res *Result)) {
 	for j, target := range aims {
 		if target == "" {
 			continue
@@ -799,7 +847,7 @@ func eachRing(cfg evalConfig, base *evalWorld, aims []string, f func(j int, ring
 				for _, edges := range cfg.ringEdges {
 					w := base.clone()
 					fakes := w.addRing(shape, size, edges, target)
-					f(j, fmt.Sprintf("%s %d/%d", shape, size, edges), w, fakes, Compute(w.in))
+					f(j, fmt.Sprintf("%s %d/%d", shape, size, edges), w, fakes, compute(w.in))
 				}
 			}
 		}
@@ -810,20 +858,30 @@ func eachRing(cfg evalConfig, base *evalWorld, aims []string, f func(j int, ring
 // for: the personal model at least as good as every baseline at ranking
 // cheats below honest people, a score for at least 95 % of the people with
 // any rating, no ring lifting its target by more than 10 percentiles of
-// honest people, and the fakes within the bound in every case.
+// honest people, and the fakes within the bound in every case. Beside
+// each cheat AUC it prints the mean over the six worlds of the same size
+// drawn with seeds 1 to 6: always with TRUSTDESK_EVAL=medium or big, and
+// in the default (small) run with TRUSTDESK_SEEDS set to anything.
 func TestEvaluation(t *testing.T) {
-	cfgs := []evalConfig{smallEval(1)}
+	size, seed := smallEval, uint64(1)
 	switch os.Getenv("TRUSTDESK_EVAL") {
 	case "big":
-		cfgs = []evalConfig{bigEval(1)}
+		size = bigEval
 	case "medium":
-		cfgs = []evalConfig{mediumEval(3)}
+		size, seed = mediumEval, 3
 	}
+	cfgs := []evalConfig{size(seed)}
 	if testing.Short() {
 		cfgs[0].ringSizes = cfgs[0].ringSizes[:1]
 	}
+	// Six more worlds cost the default run under the race detector about
+	// half as long again; the medium and big runs are asked for by name.
+	seeds := size
+	if os.Getenv("TRUSTDESK_EVAL") == "" && os.Getenv("TRUSTDESK_SEEDS") == "" {
+		seeds = nil
+	}
 	for _, cfg := range cfgs {
-		rows := runEval(t, cfg)
+		rows := runEval(t, cfg, seeds)
 		ours := rows[methods[0].name]
 		for _, m := range methods[2:] {
 			if r := rows[m.name]; ours.cheatAUC < r.cheatAUC {

@@ -96,6 +96,12 @@ func (w *world) rate(cell, rater, subject string, safety, reliability, daysAgo i
 
 func (w *world) compute() *Result { return Compute(&w.in) }
 
+// settled is the model before its last step, which weighs praise by what
+// the viewer knows of its rater through ratings (knowledge.go): the tests
+// of trust, the per-path cap, decay, blocking and flags read it, so each
+// checks its own stage; TestPraiseNeedsKnowledge checks the last step.
+func (w *world) settled() *Result { return settle(&w.in) }
+
 func person(t *testing.T, r *Result, name string) *Score {
 	t.Helper()
 	s := r.Person(pid(name))

@@ -20,9 +20,10 @@ const (
 	whyNotConnected
 	whyAdmitted
 	whyTrustedLess
+	whyKnownLittle
 )
 
-var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, WhyTrustedLess}
+var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, WhyTrustedLess, WhyKnownLittle}
 
 // model is the canonical, order-free form of an Input.
 type model struct {

@@ -81,6 +81,11 @@ const (
 	// that person has flags, and the viewer trusts the rater less than
 	// that person: such ratings do not count against a flag.
 	WhyTrustedLess = "trusted less than the person rated, whom others found unsafe"
+	// WhyKnownLittle says the rating did not find the person rated unsafe,
+	// and the viewer knows its rater, through the people they rated and
+	// the people those rated, less than they trust them: such praise
+	// counts only as much as the viewer knows of the rater.
+	WhyKnownLittle = "praise from a rater known little through ratings"
 )
 
 // Score is one person's reputation as the viewer sees it, with the ratings
@@ -166,11 +171,14 @@ type Explained struct {
 	// any trust that reaches them through the vouches of the person rated,
 	// times the decay for the rating's age ([HalfLife], [FlagHalfLife]),
 	// shared with the other raters who owe their trust to the same people
-	// (evidence counts once per independent path; MODEL.md, section 4).
+	// (evidence counts once per independent path; MODEL.md, section 4);
+	// for a rating that did not find the person rated unsafe, times the
+	// share of the rater's trust that the viewer also knows through
+	// ratings ([WhyKnownLittle]).
 	Weight float64 `json:"weight"`
 	// Why, when not empty, says why the weight is zero or reduced: one of
-	// [WhyBlocked], [WhyNotConnected], [WhyAdmittedByThem] or
-	// [WhyTrustedLess].
+	// [WhyBlocked], [WhyNotConnected], [WhyAdmittedByThem],
+	// [WhyTrustedLess] or [WhyKnownLittle].
 	Why string `json:"why,omitempty"`
 	// Tags are the rating's tags.
 	Tags []string `json:"tags,omitempty"`
@@ -244,6 +252,15 @@ type Result struct {
 // input's ratings for its explanations, so they must not be modified while
 // the Result is in use.
 func Compute(in *Input) *Result {
+	r := settle(in)
+	r.m.weighByKnowledge(r.e)
+	return r
+}
+
+// settle computes the model up to its last step: trust, standing and
+// every weight settled, before praise is weighed by what the viewer
+// knows of its rater. The tests compare the two.
+func settle(in *Input) *Result {
 	if in == nil {
 		in = &Input{}
 	}

@@ -10,7 +10,10 @@ import (
 )
 
 // The changes to the ranking tried in the fourth to sixth rounds of
-// issue 13 (MODEL.md, section 10), each computed from the model's own result:
+// issue 13 (MODEL.md, section 10), each computed from the result of the
+// model as it was in those rounds (settle: everything but the last step,
+// which the seventh round took from the variant "praise ≤ knowledge, not
+// by voucher, ordered"), so that their figures stay as measured:
 // TestCheatAUCStages ranks by them on the world without rings,
 // TestRingLiftVariants lets every ring of the evaluation lift a cheat
 // under each of them. None is part of the model.
@@ -223,6 +226,7 @@ type knowRule struct {
 	met                 bool    // with shared: whom the viewer verified in person is known as much as trusted
 	undamped            bool    // with shared: a rating passes on the rater's knowledge shared, without Damping
 	summed              bool    // with shared: knowledge is the sum of what every rating passes on, not the widest path
+	viewerVouchees      bool    // with noVoucher: the viewer's own ratings pass knowledge on to whom the viewer vouched for
 	damping             float64 // with summed: what a rater passes on of their knowledge, instead of Damping
 }
 
@@ -238,7 +242,7 @@ func metKnown(r *Result, rule knowRule) []float64 {
 	}
 	known[m.viewer] = 1
 	passes := func(q, s int32) bool {
-		return !m.blocked[s] && e.trust[s] > 0 && (!rule.ordered || e.trust[q] >= e.trust[s]) && (!rule.noVoucher || !vouchedFor(m, q, s))
+		return !m.blocked[s] && e.trust[s] > 0 && (!rule.ordered || e.trust[q] >= e.trust[s]) && (!rule.noVoucher || (rule.viewerVouchees && q == m.viewer) || !m.vouchedFor(q, s))
 	}
 	if !rule.shared {
 		for queue := []int32{m.viewer}; len(queue) > 0; queue = queue[1:] {
@@ -330,17 +334,6 @@ func summedKnown(r *Result, rule knowRule, passes func(q, s int32) bool) []float
 		}
 	}
 	return known
-}
-
-// vouchedFor reports whether q vouched for s in a cell that did not
-// exclude s.
-func vouchedFor(m *model, q, s int32) bool {
-	for k := m.outStart[q]; k < m.outStart[q+1]; k++ {
-		if m.edgeTo[k] == s && m.edgeKind[k] == kindVouch {
-			return true
-		}
-	}
-	return false
 }
 
 // warnedPraiseCap ranks as listed, but the praise (safety 3–5) of someone
@@ -592,6 +585,7 @@ func roundVariants() []variant {
 		{"every rating ≤ knowledge, not by voucher", knownAtMost(knowRule{shared: true, noVoucher: true}, true)},
 		{"praise ≤ knowledge, not by voucher, ordered", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true}, false)},
 		{"unflagged: praise ≤ knowledge, ordered", unflaggedOnly(knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true}, false))},
+		{"praise ≤ knowledge, ordered, viewer's vouchees", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, viewerVouchees: true}, false)},
 		{"praise ≤ knowledge, ordered, met in person", knownAtMost(knowRule{shared: true, noVoucher: true, ordered: true, met: true}, false)},
 		{"praise ≤ knowledge, ordered, unit 0.01", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.01)},
 		{"praise ≤ knowledge, ordered, unit 0.001", knownAtMostIn(knowRule{shared: true, noVoucher: true, ordered: true}, false, 0.001)},
@@ -664,7 +658,7 @@ func TestRingLiftVariants(t *testing.T) {
 	}
 	honest, _, fakes := main.groups(main.in)
 	baseHonest, baseCheats, _ := base.groups(base.in)
-	resBase, resMain := Compute(base.in), Compute(main.in)
+	resBase, resMain := settle(base.in), settle(main.in)
 	known := knownCheat(base)
 	unflagged, lowest := unflaggedCheat(base, resBase)
 	vs := chosenVariants()
@@ -685,7 +679,7 @@ func TestRingLiftVariants(t *testing.T) {
 		}
 	}
 	aims := []string{known, unflagged}
-	eachRing(cfg, base, aims, func(j int, ring string, _ *evalWorld, _ []string, res *Result) {
+	eachRing(cfg, base, aims, settle, func(j int, ring string, _ *evalWorld, _ []string, res *Result) {
 		kind := 0
 		if strings.Contains(ring, ratedRing) {
 			kind = 1
@@ -723,8 +717,8 @@ func TestRingLiftVariants(t *testing.T) {
 }
 
 // TestCheatAUCSeeds measures the cheat AUC of the model, of every
-// baseline and of this round's variants on worlds of one size drawn with
-// seeds 1 to 6 (TRUSTDESK_SEEDS=small, medium or big): how much of a
+// baseline and of the variants (ranked from the model before the seventh
+// round, settle) on worlds of one size drawn with seeds 1 to 6 (TRUSTDESK_SEEDS=small, medium or big): how much of a
 // difference in TestEvaluation's one world is the draw of the world.
 // TRUSTDESK_VARIANTS=text picks variants as in TestRingLiftVariants.
 func TestCheatAUCSeeds(t *testing.T) {
@@ -748,36 +742,37 @@ func TestCheatAUCSeeds(t *testing.T) {
 	b.WriteString("  model − best baseline\n")
 	sums := make([]float64, len(ms))
 	margin := 0.0
-	const seeds = 6
+	const seeds = evalSeeds
 	vs := chosenVariants()
 	byVariant := make([][]float64, len(vs))
-	for seed := uint64(1); seed <= seeds; seed++ {
-		w := generateEval(size(seed))
-		honest, cheats, _ := w.groups(w.in)
-		res := Compute(w.in)
+	var counts []int
+	rows := seedAUCs(size, ms, func(_ *Result, in *Input, honest, cheats []string) {
+		// The variants rank from the model as it was in their rounds.
+		before := settle(in)
 		for k, v := range vs {
-			byVariant[k] = append(byVariant[k], auc(rankAll(res, v), honest, cheats))
+			byVariant[k] = append(byVariant[k], auc(rankAll(before, v), honest, cheats))
 		}
-		fmt.Fprintf(&b, "%-5d %7d", seed, len(cheats))
+		counts = append(counts, len(cheats))
+	})
+	for j, row := range rows {
+		fmt.Fprintf(&b, "%-5d %7d", j+1, counts[j])
 		best := math.Inf(-1)
-		for k, m := range ms {
-			a := auc(m.score(w.in), honest, cheats)
+		for k, a := range row {
 			sums[k] += a
 			if k > 0 {
 				best = max(best, a)
 			}
 			fmt.Fprintf(&b, " %12.3f", a)
 		}
-		d := auc(ms[0].score(w.in), honest, cheats) - best
-		margin += d
-		fmt.Fprintf(&b, "  %+.3f\n", d)
+		margin += row[0] - best
+		fmt.Fprintf(&b, "  %+.3f\n", row[0]-best)
 	}
 	fmt.Fprintf(&b, "%-5s %7s", "mean", "")
 	for k := range ms {
 		fmt.Fprintf(&b, " %12.3f", sums[k]/seeds)
 	}
 	fmt.Fprintf(&b, "  %+.3f\n", margin/seeds)
-	fmt.Fprintf(&b, "\n%-40s %s\n", "this round's variants", "cheat AUC, seeds 1–6; mean change from the model as listed")
+	fmt.Fprintf(&b, "\n%-40s %s\n", "variants (of the model before round 7)", "cheat AUC, seeds 1–6; mean change from \"as listed\"")
 	for k, v := range vs {
 		fmt.Fprintf(&b, "%-40s", v.name)
 		change := 0.0

@@ -11,6 +11,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/crdt"
+	"trustdesk/internal/words"
 	"trustdesk/reputation"
 )
 
@@ -99,8 +100,10 @@ func TestScoresSayWhatPeopleEntered(t *testing.T) {
 	u.cells.selectCell(cell)
 	checkBars(t, u, "the cell", 2)
 
-	// Ann rates Bob later; her rating counts less than Mara's own but is
-	// newer, so it comes first.
+	// Ann rates Bob later; her rating is newer, so it comes first. Mara
+	// let Ann in and knows her through no one else's ratings, so Ann's
+	// praise does not count, and her line says why in the words every
+	// screen uses.
 	if _, err := w.ann.Rate(bob, crdt.Rating{Safety: 3, Reliability: 3, Day: "2026-11-20", Note: "late twice"}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +124,11 @@ func TestScoresSayWhatPeopleEntered(t *testing.T) {
 	if first, second := p.ratings[0].String(), p.ratings[1].String(); !strings.Contains(first, "20 November 2026") || !strings.Contains(second, "1 October 2026") {
 		t.Errorf("not newest first:\n%s\n%s", first, second)
 	}
-	if p.badge == nil || strings.HasPrefix(p.badge.known.Text, "1 rating") {
-		t.Errorf("two ratings shown as %v", p.badge)
+	if want := "Does not count: " + words.Why(reputation.WhyKnownLittle); !strings.Contains(p.ratings[0].String(), want) {
+		t.Errorf("Ann's rating says\n%s\nwant %q", p.ratings[0].String(), want)
+	}
+	if want := "1 rating: " + safetyWords[5]; p.badge == nil || p.badge.known.Text != want {
+		t.Errorf("one rating that counts and one that does not are shown as %v, want %q", p.badge, want)
 	}
 	checkBars(t, u, "the person's page", 2)
 }

@@ -61,6 +61,8 @@ func Why(reason string) string {
 		return "they were let in by the person rated"
 	case reputation.WhyTrustedLess:
 		return "others found this person unsafe, and you trust the one praising them less"
+	case reputation.WhyKnownLittle:
+		return "you know little of them through people you rated"
 	}
 	return reason
 }
