@@ -94,6 +94,38 @@ func status(st *State, p *identity.Identity) Status {
 	return m.Status
 }
 
+// Revenge on a bystander: in a cell where three votes exclude, the cell
+// votes Mal out; Di, whom two members voted against, did not vote against
+// Mal. From his stale device Mal adds, backdated and ground small, the
+// vote that would complete Di's exclusion. Mal's statements made without
+// having seen the votes against him count for nothing once he is found
+// excluded, so Di stays a member.
+func TestAttackRevengeOnBystander(t *testing.T) {
+	a, b, c, mal, di := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
+	base, _ := hostileCell(t, 5)
+	for _, x := range []*identity.Identity{a, b, c} {
+		must(base.SetPolicy(x, Policy{AdmitVouches: 1, ExcludeQuorum: 3}, t0))
+	}
+	heads := base.State().Heads
+	honest := must(Load(base.Save()))
+	must(honest.VoteExclude(a, di.Card.ID(), t0))
+	must(honest.VoteExclude(b, di.Card.ID(), t0))
+	for _, x := range []*identity.Identity{a, b, c} {
+		must(honest.VoteExclude(x, mal.Card.ID(), t0))
+	}
+	stale := must(Load(base.Save()))
+	forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: di.Card.ID()}, heads, true)
+	for _, cs := range [][]*Cell{{honest, stale}, {stale, honest}} {
+		st := merged(t, cs...).State()
+		if status(st, mal) != StatusExcluded {
+			t.Fatalf("Mal %s", status(st, mal))
+		}
+		if !st.IsMember(di.Card.ID()) {
+			t.Fatalf("Di %s: Mal's backdated vote completed her exclusion", status(st, di))
+		}
+	}
+}
+
 // Attack 1: Mal's stale device never saw the votes against him; he sends
 // one member a policy with a huge quorum, with a ground-small id.
 func TestAttackStalePolicyDoesNotRescue(t *testing.T) {
@@ -355,7 +387,8 @@ var (
 // concurrent histories of honest members over several replicas, merged in
 // random orders; then an excluded person, with a modified client,
 // signs whatever could help them (a policy with a huge quorum, a leave,
-// votes against everyone who voted them out), backdated to a random
+// votes against everyone who voted them out) and, half the time, votes
+// against everyone else (revenge on bystanders), backdated to a random
 // earlier point, ids ground small, and sends it to one replica (which,
 // half the time, passes it to an honest one that builds on it). Checked:
 // all replicas agree with each other and with a derivation from the
@@ -465,6 +498,14 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 		}
 		for _, v := range m.ExcludedBy {
 			last = forge(t, target, x, &Statement{Kind: KindExclude, Subject: v}, []StatementID{last}, rng.IntN(2) == 0).id
+		}
+		if rng.IntN(2) == 0 {
+			// Revenge on bystanders: votes against everyone else too.
+			for _, o := range before.Members {
+				if o.Status == StatusMember && !slices.Contains(m.ExcludedBy, o.ID) {
+					last = forge(t, target, x, &Statement{Kind: KindExclude, Subject: o.ID}, []StatementID{last}, true).id
+				}
+			}
 		}
 		forge(t, target, x, &Statement{Kind: KindLeave}, []StatementID{last}, true)
 		attacked++

@@ -69,9 +69,10 @@ var workLimit = WorkLimit
 
 // resolve applies the rules to the ordered statements (SCHEMA §4.4):
 // a first pass, then, for every person who is the subject of votes and
-// made contested statements, a trial without those statements, most
-// voted-against first; a person the trial excludes stays excluded and
-// their contested statements do not count.
+// made contested statements (or unseen ones that had an effect), a trial
+// without the contested ones, most voted-against first; a person the
+// trial excludes stays excluded and none of their unseen statements
+// counts.
 func resolve(cell CellID, order []*node, b *budget) *applier {
 	base := settled(cell, order, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
@@ -106,7 +107,7 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 			return base
 		}
 		if at, ok := t.excludedAt[c.who]; ok {
-			for _, i := range c.contested {
+			for _, i := range c.unseen {
 				frozen[i] = ReasonExcluded
 			}
 			excluded[at] = append(excluded[at], c.who)
@@ -195,7 +196,8 @@ func pastOf(order []*node, keep []bool) []*node {
 
 // settled runs the rules with the statements in cut left out, then
 // leaves out, too, every statement of a member made concurrently with
-// the end of their membership, until that set stops growing.
+// the end of their membership, until that set stops growing. A statement
+// had an effect if it had one in any of these passes.
 func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, helping map[int]bool, b *budget) *applier {
 	own := make(map[int]Reason, len(cut))
 	for i, r := range cut {
@@ -229,9 +231,14 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 			}
 		}
 	}
+	var effect []bool
 	for {
 		a := newApplier(cell, order, own, forced, b)
 		a.run()
+		for i, e := range effect {
+			a.effect[i] = a.effect[i] || e
+		}
+		effect = a.effect
 		grew := false
 		for _, ev := range a.ends {
 			if ev.reason == ReasonExcluded && !isForced[ev.who] {
@@ -291,7 +298,8 @@ type candidate struct {
 	forked    bool  // they forked their own history
 	voters    int   // distinct voters against them who were ever members
 	joined    int   // order index of their admission; later is junior
-	contested []int // their statements that some vote against them did not see
+	contested []int // their helping statements that some vote against them did not see
+	unseen    []int // all their statements acting on the cell that some vote against them did not see
 	helping   []int // all their statements that could help them (see helps)
 }
 
@@ -322,7 +330,9 @@ func helps(i int, s *Statement, votersAgainst map[identity.ID]map[identity.ID]bo
 
 // candidates lists, most voted-against first, then junior first, the
 // people who are the subject of votes by members and who made statements
-// that change membership or rules that not every such vote had seen.
+// that change membership or rules that not every such vote had seen:
+// statements that could help them, or any that had an effect in the
+// first pass (a vote completing someone else's exclusion, say).
 func candidates(order []*node, base *applier, b *budget) []candidate {
 	v := tallyVotes(order, base)
 	if len(v.against) == 0 {
@@ -333,26 +343,35 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 	if !ok {
 		return nil
 	}
-	forked, ok := forkers(order, contested, b)
+	acted, ok := unseen(order, v.against, actingStatements(order, v), b)
+	if !ok {
+		return nil
+	}
+	tried := map[identity.ID][]int{}
+	for who, own := range acted {
+		if len(contested[who]) > 0 || slices.ContainsFunc(own, func(i int) bool { return base.effect[i] }) {
+			tried[who] = own
+		}
+	}
+	forked, ok := forkers(order, tried, b)
 	if !ok {
 		return nil
 	}
 	var out []candidate
-	for who, contested := range contested {
-		if len(contested) == 0 {
-			continue
-		}
+	for who, acts := range tried {
+		contested := contested[who]
 		joined, ok := base.joinedAt[who]
 		if !ok || joined < 0 {
 			joined = len(order)
 		}
 		slices.Sort(contested)
+		slices.Sort(acts)
 		for _, i := range contested {
 			if k := order[i].e.stmt.Kind; k == KindLeave {
 				forked[who] = true
 			}
 		}
-		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, helping: mine[who]})
+		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who]})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
 		if x.forked != y.forked {
@@ -441,6 +460,24 @@ func helpingStatements(order []*node, v votes, base *applier) map[identity.ID][]
 		}
 	}
 	return mine
+}
+
+// actingStatements lists, per person with votes against them, their
+// statements that act on the cell: admissions, acceptances, leaves,
+// policy votes and votes to exclude, whoever they name.
+func actingStatements(order []*node, v votes) map[identity.ID][]int {
+	acts := map[identity.ID][]int{}
+	for i, n := range order {
+		s := n.e.stmt
+		if len(v.against[s.Author]) == 0 {
+			continue
+		}
+		switch s.Kind {
+		case KindAdmit, KindJoin, KindLeave, KindPolicy, KindExclude:
+			acts[s.Author] = append(acts[s.Author], i)
+		}
+	}
+	return acts
 }
 
 // unseen returns, per person, their statements in mine that some vote
