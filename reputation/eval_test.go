@@ -825,13 +825,13 @@ func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[str
 			fmt.Fprintf(&b, "worst ring under the model, %s cheat: %d honest people fell below its target, %d of them newly flagged by the ring\n", name, fell, smeared)
 		}
 	}
-	fmt.Fprintf(&b, "the model's worst lift per ring shape, known / unflagged cheat:")
+	var lifts []string
 	for _, shape := range ringRuns(cfg) {
 		if l := shapeLift[shape]; l != nil {
-			fmt.Fprintf(&b, " %s %+.1f / %+.1f;", shape, l[targetKnown], l[targetUnflagged])
+			lifts = append(lifts, fmt.Sprintf("%s %+.1f / %+.1f", shape, l[targetKnown], l[targetUnflagged]))
 		}
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "the model's worst lift per ring shape, known / unflagged cheat: %s\n", strings.Join(lifts, "; "))
 	// How many honest people's confidence reads "little to go on", with
 	// the model and with the model before praise needs knowledge.
 	settled := settle(base.in)
