@@ -35,10 +35,11 @@
 // shown but not counted. Once someone has flags, ratings that did not find
 // them unsafe count only from raters the viewer trusts at least as much as
 // them ([WhyTrustedLess]). Any such praise counts only as much as the
-// viewer knows its rater through ratings — their own, and the ratings of
-// the people they rated, shared among everyone each rated
-// ([WhyKnownLittle]) — so fake identities whom no honest person rated
-// praise with no weight. Blocked people's ratings are ignored.
+// viewer knows its rater: whom the viewer verified in person as much as
+// they trust them, anyone else through ratings — the viewer's own, and
+// the ratings of the people they know, shared among everyone each rated
+// ([WhyKnownLittle]) — so fake identities whom no honest person rated and
+// the viewer did not meet praise with no weight. Blocked people's ratings are ignored.
 //
 // MODEL.md in this directory gives the exact formulas, the reasoning, the
 // proven bound on what fake identities can do, the evaluation against

@@ -768,6 +768,7 @@ func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[str
 	var worstRes [targets]*Result // the model's result with its worst ring, per target
 
 	worstShare := 0.0
+	shapeLift := map[string]*[targets]float64{} // the model's worst lift per ring shape
 	eachRing(cfg, base, aims[:], Compute, func(j int, ring string, w *evalWorld, fakes []string, res *Result) {
 		held, bound := ringTrust(res, fakes)
 		if held > bound*(1+1e-9) {
@@ -785,6 +786,13 @@ func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[str
 				if k == 0 {
 					worstRes[j] = res
 				}
+			}
+			if k == 0 {
+				shape, _, _ := strings.Cut(ring, " ")
+				if shapeLift[shape] == nil {
+					shapeLift[shape] = &[targets]float64{math.Inf(-1), math.Inf(-1)}
+				}
+				shapeLift[shape][j] = max(shapeLift[shape][j], lift)
 			}
 		}
 	})
@@ -817,6 +825,26 @@ func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[str
 			fmt.Fprintf(&b, "worst ring under the model, %s cheat: %d honest people fell below its target, %d of them newly flagged by the ring\n", name, fell, smeared)
 		}
 	}
+	var lifts []string
+	for _, shape := range ringRuns(cfg) {
+		if l := shapeLift[shape]; l != nil {
+			lifts = append(lifts, fmt.Sprintf("%s %+.1f / %+.1f", shape, l[targetKnown], l[targetUnflagged]))
+		}
+	}
+	fmt.Fprintf(&b, "the model's worst lift per ring shape, known / unflagged cheat: %s\n", strings.Join(lifts, "; "))
+	// How many honest people's confidence reads "little to go on", with
+	// the model and with the model before praise needs knowledge.
+	settled := settle(base.in)
+	little := func(r *Result) float64 {
+		n := 0
+		for _, id := range baseHonest {
+			if p := r.Person(id); p != nil && ConfidenceWords(p.Confidence) == ConfidenceWords(0.1) {
+				n++
+			}
+		}
+		return 100 * float64(n) / float64(len(baseHonest))
+	}
+	fmt.Fprintf(&b, "honest people whose confidence reads %q: %.1f %% (%.1f %% before praise needs knowledge)\n", ConfidenceWords(0.1), little(baseRes), little(settled))
 	t.Log("\n" + b.String())
 	return rows
 }

@@ -33,8 +33,8 @@ func Example() {
 				{ID: "s1", Rater: ana, Subject: carla, Safety: 5, Reliability: 4, Day: now.AddDate(0, 0, -3), Note: "paid on time"},
 				{ID: "s2", Rater: ben, Subject: carla, Safety: 4, Reliability: 4, Day: now.AddDate(0, 0, -40)},
 				{ID: "s3", Rater: "0000000000000000000000000000ffff", Subject: carla, Safety: 1, Reliability: 1, Day: now},
-				// Praise counts as much as the viewer knows its rater
-				// through ratings: here, through the viewer's own.
+				// Praise counts as much as the viewer knows its rater:
+				// Ana in person, Ben through the viewer's own ratings.
 				{ID: "s4", Rater: me, Subject: ana, Safety: 5, Reliability: 5, Day: now.AddDate(0, 0, -10)},
 				{ID: "s5", Rater: me, Subject: ben, Safety: 4, Reliability: 4, Day: now.AddDate(0, 0, -10)},
 			},
@@ -53,9 +53,9 @@ func Example() {
 		fmt.Println()
 	}
 	// Output:
-	// Carla: safety 4.57 (at least 3.55), reliability 4.00, confidence 0.72, 2 raters, 0 flags, 1 warnings
-	// 2 ratings: safety 4.6 of 5, reliability 4.0 of 5 (well known). 1 person you know little or nothing about said they felt unsafe with them.
-	//   Ana      in Night market: safety 5, reliability 4, weight 0.291 (praise from a rater known little through ratings)
+	// Carla: safety 4.73 (at least 3.95), reliability 4.00, confidence 0.80, 2 raters, 0 flags, 1 warnings
+	// 2 ratings: safety 4.7 of 5, reliability 4.0 of 5 (well known). 1 person you know little or nothing about said they felt unsafe with them.
+	//   Ana      in Night market: safety 5, reliability 4, weight 0.583
 	//   Ben      in Night market: safety 4, reliability 4, weight 0.217
 	//   00000000 in Night market: safety 1, reliability 1, weight 0.000 (not connected to you)
 }

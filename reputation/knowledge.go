@@ -6,8 +6,9 @@ import "slices"
 // ratings (MODEL.md, section 4, "Praise needs knowledge").
 //
 // Knowledge spreads from the viewer along ratings the way trust spreads
-// along vouches: the viewer knows themselves fully (1); a rating by q of
-// s passes on Damping × q's knowledge, shared among everyone q rated, at
+// along vouches: the viewer knows themselves fully (1), and whom they
+// verified in person as much as they trust them; a rating by q of s
+// passes on Damping × q's knowledge, shared among everyone q rated, at
 // most s's trust, and nothing when the viewer trusts q less than s or
 // when q vouched for s (the vouch and the rating are one act of one
 // person); each person's knowledge is the widest such path. A rating that
@@ -28,6 +29,12 @@ func (m *model) knowledge(e *eval) {
 	known[m.viewer] = 1
 	h := e.heap[:0]
 	h.push(item{1, m.viewer})
+	for k := m.outStart[m.viewer]; k < m.outStart[m.viewer+1]; k++ {
+		if s := m.edgeTo[k]; m.edgeKind[k] == kindVerified && !m.blocked[s] {
+			known[s] = e.trust[s] // met in person: known as much as trusted
+			h.push(item{known[s], s})
+		}
+	}
 	for len(h) > 0 {
 		q := h.pop().i
 		if done[q] {

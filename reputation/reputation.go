@@ -82,9 +82,10 @@ const (
 	// that person: such ratings do not count against a flag.
 	WhyTrustedLess = "trusted less than the person rated, whom others found unsafe"
 	// WhyKnownLittle says the rating did not find the person rated unsafe,
-	// and the viewer knows its rater, through the people they rated and
-	// the people those rated, less than they trust them: such praise
-	// counts only as much as the viewer knows of the rater.
+	// and the viewer did not verify its rater in person and knows them,
+	// through the people they rated or met and the people those rated,
+	// less than they trust them: such praise counts only as much as the
+	// viewer knows of the rater.
 	WhyKnownLittle = "praise from a rater known little through ratings"
 )
 
@@ -173,8 +174,8 @@ type Explained struct {
 	// shared with the other raters who owe their trust to the same people
 	// (evidence counts once per independent path; MODEL.md, section 4);
 	// for a rating that did not find the person rated unsafe, times the
-	// share of the rater's trust that the viewer also knows through
-	// ratings ([WhyKnownLittle]).
+	// share of the rater's trust that the viewer also knows, in person or
+	// through ratings ([WhyKnownLittle]).
 	Weight float64 `json:"weight"`
 	// Why, when not empty, says why the weight is zero or reduced: one of
 	// [WhyBlocked], [WhyNotConnected], [WhyAdmittedByThem],
