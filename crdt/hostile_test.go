@@ -126,6 +126,34 @@ func TestAttackRevengeOnBystander(t *testing.T) {
 	}
 }
 
+// An exclusion that happened is not undone when one of its voters is
+// excluded later: Zed helped vote Bo out; Cy, on a device that had not
+// yet received Zed's vote, votes against Zed; later the cell excludes
+// Zed. Zed's vote against Bo was seen by the statement that excluded Zed,
+// so it stands and Bo stays excluded, whoever else had not seen it.
+func TestExclusionStandsWhenAVoterIsExcludedLater(t *testing.T) {
+	a, bo, cy, zed := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	base, _ := hostileCell(t, 5)
+	for _, x := range []*identity.Identity{a, bo, cy} {
+		must(base.SetPolicy(x, Policy{AdmitVouches: 1, ExcludeQuorum: 2}, t0))
+	}
+	offline := must(Load(base.Save()))
+	must(base.VoteExclude(zed, bo.Card.ID(), t0))
+	must(base.VoteExclude(a, bo.Card.ID(), t0))
+	if st := base.State(); status(st, bo) != StatusExcluded {
+		t.Fatalf("Bo %s", status(st, bo))
+	}
+	must(offline.VoteExclude(cy, zed.Card.ID(), t0))
+	if err := base.Merge(offline); err != nil {
+		t.Fatal(err)
+	}
+	must(base.VoteExclude(a, zed.Card.ID(), t0))
+	st := base.State()
+	if status(st, zed) != StatusExcluded || status(st, bo) != StatusExcluded {
+		t.Fatalf("Zed %s, Bo %s: an exclusion that happened was undone", status(st, zed), status(st, bo))
+	}
+}
+
 // Attack 1: Mal's stale device never saw the votes against him; he sends
 // one member a policy with a huge quorum, with a ground-small id.
 func TestAttackStalePolicyDoesNotRescue(t *testing.T) {

@@ -71,8 +71,9 @@ var workLimit = WorkLimit
 // a first pass, then, for every person who is the subject of votes and
 // made contested statements (or unseen ones that had an effect), a trial
 // without the contested ones, most voted-against first; a person the
-// trial excludes stays excluded and none of their unseen statements
-// counts.
+// trial excludes stays excluded, and neither their contested statements
+// count nor their other unseen ones that the statement excluding them
+// had not seen.
 func resolve(cell CellID, order []*node, b *budget) *applier {
 	base := settled(cell, order, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
@@ -107,8 +108,17 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 			return base
 		}
 		if at, ok := t.excludedAt[c.who]; ok {
-			for _, i := range c.unseen {
+			for _, i := range c.contested {
 				frozen[i] = ReasonExcluded
+			}
+			// Their other unseen statements count for nothing unless the
+			// statement that excluded them had seen them: an exclusion is
+			// not retroactive.
+			seen, _ := related(order, at, b)
+			for _, i := range c.unseen {
+				if !seen[i] {
+					frozen[i] = ReasonExcluded
+				}
 			}
 			excluded[at] = append(excluded[at], c.who)
 		}
