@@ -71,6 +71,7 @@ type eval struct {
 	flags       []int32
 	flagTrust   []float64 // per person: the flaggers' trust, capped per path (for the evaluation)
 	known       []float64 // per person: what the viewer knows of them through ratings (knowledge.go)
+	knownLittle []float64 // per person: the share of their ratings' weight that knowledge took away (knowledge.go)
 }
 
 func (m *model) newEval() *eval {
@@ -105,6 +106,7 @@ func (m *model) newEval() *eval {
 		flags:       make([]int32, n),
 		flagTrust:   make([]float64, n),
 		known:       make([]float64, n),
+		knownLittle: make([]float64, n),
 		prevParent:  make([]int32, n),
 		prevKind:    make([]uint8, n),
 		seen:        make([]int32, n),

@@ -832,19 +832,44 @@ func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[str
 		}
 	}
 	fmt.Fprintf(&b, "the model's worst lift per ring shape, known / unflagged cheat: %s\n", strings.Join(lifts, "; "))
-	// How many honest people's confidence reads "little to go on", with
-	// the model and with the model before praise needs knowledge.
+	// What the honest people's summaries say about the evidence behind
+	// their scores: how many read "little to go on", and what the others
+	// read, with the model and with the model before praise needs
+	// knowledge.
 	settled := settle(base.in)
-	little := func(r *Result) float64 {
-		n := 0
+	evidence := func(r *Result) (little float64, all string) {
+		n := map[string]int{}
 		for _, id := range baseHonest {
-			if p := r.Person(id); p != nil && ConfidenceWords(p.Confidence) == ConfidenceWords(0.1) {
-				n++
+			p := r.Person(id)
+			if p == nil {
+				continue
 			}
+			what := p.EvidenceWords()
+			if p.Raters == 1 {
+				what = "1 rating"
+				if strings.Contains(p.Words(), "know little") {
+					what += ", from someone you know little of"
+				}
+			}
+			n[what]++
 		}
-		return 100 * float64(n) / float64(len(baseHonest))
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(n)) {
+			parts = append(parts, fmt.Sprintf("%q %.1f %%", k, 100*float64(n[k])/float64(len(baseHonest))))
+		}
+		return 100 * float64(n[ConfidenceWords(0.1)]) / float64(len(baseHonest)), strings.Join(parts, ", ")
 	}
-	fmt.Fprintf(&b, "honest people whose confidence reads %q: %.1f %% (%.1f %% before praise needs knowledge)\n", ConfidenceWords(0.1), little(baseRes), little(settled))
+	little, all := evidence(baseRes)
+	littleBefore, allBefore := evidence(settled)
+	fmt.Fprintf(&b, "honest people whose summary reads %q: %.1f %% (%.1f %% before praise needs knowledge)\n", ConfidenceWords(0.1), little, littleBefore)
+	old := 0
+	for _, id := range baseHonest {
+		if p := baseRes.Person(id); p != nil && ConfidenceWords(p.Confidence) == ConfidenceWords(0.1) {
+			old++
+		}
+	}
+	fmt.Fprintf(&b, "honest people whose confidence is in the range of %q: %.1f %%\n", ConfidenceWords(0.1), 100*float64(old)/float64(len(baseHonest)))
+	fmt.Fprintf(&b, "what the honest people's summaries say of the evidence: %s\n  before praise needs knowledge: %s\n", all, allBefore)
 	t.Log("\n" + b.String())
 	return rows
 }

@@ -78,21 +78,26 @@ func (m *model) weighByKnowledge(e *eval) {
 	for s := range int32(m.n) {
 		lo, hi := m.subjStart[s], m.subjStart[s+1]
 		lowered := false
+		before, after := 0.0, 0.0
 		for k := lo; k < hi; k++ {
 			r := &m.ratings[k]
 			w := e.weight[k]
-			if w <= 0 || r.low {
+			if w <= 0 {
 				continue
 			}
-			if f := e.known[r.rater] / e.trust[r.rater]; f < 1 {
+			before += w
+			if f := e.known[r.rater] / e.trust[r.rater]; !r.low && f < 1 {
 				e.weight[k] = w * f
 				if e.why[k] == whyNone {
 					e.why[k] = whyKnownLittle
 				}
 				lowered = true
 			}
+			after += e.weight[k]
 		}
+		e.knownLittle[s] = 0
 		if lowered {
+			e.knownLittle[s] = max(0, 1-after/before)
 			m.rescore(s, e)
 		}
 	}

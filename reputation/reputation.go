@@ -113,6 +113,13 @@ type Score struct {
 	// with N the total weight of the counted ratings in [EvidenceUnit]s,
 	// N / (N + PriorWeight).
 	Confidence float64 `json:"confidence"`
+	// KnownLittle, from 0 to 1, is the share of the weight its raters'
+	// trust would give the ratings behind the scores that was taken away
+	// because the viewer knows those raters little, in person or through
+	// the people they rated ([WhyKnownLittle]); 0 when none was. It says
+	// why Confidence is low when it is: few ratings, or ratings mostly
+	// from people the viewer knows little of ([Score.EvidenceWords]).
+	KnownLittle float64 `json:"known_little"`
 	// Summary says in plain words what the ratings say, the same words on
 	// every screen: [Score.Words], then [Score.FlagWords].
 	Summary string `json:"summary"`
@@ -311,17 +318,18 @@ func (r *Result) Scores() []*Score {
 func (r *Result) score(i int32) *Score {
 	m, e := r.m, r.e
 	s := &Score{
-		ID:         m.ids[i],
-		Name:       m.name(i),
-		Confidence: e.confidence[i],
-		Raters:     int(e.raters[i]),
-		Flags:      int(e.flags[i]),
-		Trust:      e.trust[i],
-		Standing:   r.standing[i],
-		Blocked:    m.blocked[i],
-		Ratings:    make([]Explained, 0, m.subjStart[i+1]-m.subjStart[i]),
-		Warnings:   []Warning{},
-		VouchedFor: make([]Vouch, 0, m.recStart[i+1]-m.recStart[i]),
+		ID:          m.ids[i],
+		Name:        m.name(i),
+		Confidence:  e.confidence[i],
+		KnownLittle: e.knownLittle[i],
+		Raters:      int(e.raters[i]),
+		Flags:       int(e.flags[i]),
+		Trust:       e.trust[i],
+		Standing:    r.standing[i],
+		Blocked:     m.blocked[i],
+		Ratings:     make([]Explained, 0, m.subjStart[i+1]-m.subjStart[i]),
+		Warnings:    []Warning{},
+		VouchedFor:  make([]Vouch, 0, m.recStart[i+1]-m.recStart[i]),
 	}
 	if e.raters[i] > 0 {
 		safety, reliability, low := e.safety[i], e.reliability[i], e.safetyLow[i]

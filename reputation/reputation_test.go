@@ -572,7 +572,7 @@ func TestJSONFields(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"id", "name", "safety", "reliability", "confidence", "raters", "flags", "ratings", "vouched_for"} {
+	for _, k := range []string{"id", "name", "safety", "reliability", "confidence", "known_little", "raters", "flags", "ratings", "vouched_for"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, b)
 		}

@@ -650,6 +650,12 @@ func rankAll(r *Result, v variant) map[string]float64 {
 // target, which section 8 says rings can lift). TRUSTDESK_VARIANTS=text
 // runs only the variants whose names hold text, beside the model as listed.
 func TestRingLiftVariants(t *testing.T) {
+	ringLiftVariants(t, settle, chosenVariants())
+}
+
+// ringLiftVariants is TestRingLiftVariants for the variants vs, ranking
+// from the result of compute.
+func ringLiftVariants(t *testing.T, compute func(*Input) *Result, vs []variant) {
 	cfg := stagesWorld(t)
 	base := generateEval(cfg)
 	main := base.clone()
@@ -658,10 +664,9 @@ func TestRingLiftVariants(t *testing.T) {
 	}
 	honest, _, fakes := main.groups(main.in)
 	baseHonest, baseCheats, _ := base.groups(base.in)
-	resBase, resMain := settle(base.in), settle(main.in)
+	resBase, resMain := compute(base.in), compute(main.in)
 	known := knownCheat(base)
 	unflagged, lowest := unflaggedCheat(base, resBase)
-	vs := chosenVariants()
 	before := make([]map[string]float64, len(vs))
 	for k, v := range vs {
 		before[k] = rankAll(resBase, v)
@@ -679,7 +684,7 @@ func TestRingLiftVariants(t *testing.T) {
 		}
 	}
 	aims := []string{known, unflagged}
-	eachRing(cfg, base, aims, settle, func(j int, ring string, _ *evalWorld, _ []string, res *Result) {
+	eachRing(cfg, base, aims, compute, func(j int, ring string, _ *evalWorld, _ []string, res *Result) {
 		kind := 0
 		if strings.Contains(ring, ratedRing) {
 			kind = 1
@@ -722,17 +727,7 @@ func TestRingLiftVariants(t *testing.T) {
 // difference in TestEvaluation's one world is the draw of the world.
 // TRUSTDESK_VARIANTS=text picks variants as in TestRingLiftVariants.
 func TestCheatAUCSeeds(t *testing.T) {
-	var size func(uint64) evalConfig
-	switch os.Getenv("TRUSTDESK_SEEDS") {
-	case "small":
-		size = smallEval
-	case "medium":
-		size = mediumEval
-	case "big":
-		size = bigEval
-	default:
-		t.Skip("set TRUSTDESK_SEEDS=small, medium or big")
-	}
+	size := seedsSize(t)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-5s %7s", "seed", "cheats")
 	ms := append([]method{methods[0]}, methods[2:]...)
@@ -773,14 +768,36 @@ func TestCheatAUCSeeds(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "  %+.3f\n", margin/seeds)
 	fmt.Fprintf(&b, "\n%-40s %s\n", "variants (of the model before round 7)", "cheat AUC, seeds 1–6; mean change from \"as listed\"")
+	writeVariantSeeds(&b, vs, byVariant)
+	t.Log("\n" + b.String())
+}
+
+// writeVariantSeeds writes, per variant, its cheat AUC on each seed
+// (byVariant[k] for vs[k]) and its mean change from the first.
+func writeVariantSeeds(b *strings.Builder, vs []variant, byVariant [][]float64) {
 	for k, v := range vs {
-		fmt.Fprintf(&b, "%-40s", v.name)
+		fmt.Fprintf(b, "%-40s", v.name)
 		change := 0.0
 		for j, a := range byVariant[k] {
-			fmt.Fprintf(&b, " %.3f", a)
+			fmt.Fprintf(b, " %.3f", a)
 			change += a - byVariant[0][j]
 		}
-		fmt.Fprintf(&b, "  %+.3f\n", change/seeds)
+		fmt.Fprintf(b, "  %+.3f\n", change/float64(len(byVariant[k])))
 	}
-	t.Log("\n" + b.String())
+}
+
+// seedsSize returns the size of world TRUSTDESK_SEEDS names (small,
+// medium or big); without it the test is skipped.
+func seedsSize(t *testing.T) func(uint64) evalConfig {
+	t.Helper()
+	switch os.Getenv("TRUSTDESK_SEEDS") {
+	case "small":
+		return smallEval
+	case "medium":
+		return mediumEval
+	case "big":
+		return bigEval
+	}
+	t.Skip("set TRUSTDESK_SEEDS=small, medium or big")
+	return nil
 }

@@ -29,6 +29,9 @@ var legendWords = []string{
 	"How much is known, from least to most: \"" + reputation.ConfidenceWords(0.2) + "\", \"" +
 		reputation.ConfidenceWords(0.5) + "\", \"" + reputation.ConfidenceWords(0.9) + "\". " +
 		"It grows with the number of ratings that count and with how much each one counts.",
+	"When several ratings count but each counts little, the words say why instead: \"" + reputation.KnownLittleWords + "\" " +
+		"means you have not met the people who rated them, and few of the people you met or rated have rated those; " +
+		"\"" + reputation.FarWords + "\" means they are many vouches away from anyone you met in person.",
 	"A red warning such as \"2 people felt unsafe\" means that people you trust gave a safety of " +
 		strconv.Itoa(reputation.FlagSafety) + " or lower lately. It is shown whatever the bars say, " +
 		"and such people come last when you order People by safety.",

@@ -427,7 +427,7 @@ func (b *badge) set(sc *reputation.Score) {
 			}
 		}
 	} else {
-		b.known.SetText(words.Count(sc.Raters, "rating", "ratings") + ", " + confidenceWords(sc.Confidence))
+		b.known.SetText(words.Count(sc.Raters, "rating", "ratings") + ", " + sc.EvidenceWords())
 	}
 	if sc.Flags > 0 {
 		b.flags.SetText(words.Count(sc.Flags, "person", "people") + " felt unsafe")

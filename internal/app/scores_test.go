@@ -126,8 +126,8 @@ func TestScoresSayWhatPeopleEntered(t *testing.T) {
 	if ann := p.ratings[0].String(); !strings.Contains(ann, "Counts ") || strings.Contains(ann, words.Why(reputation.WhyKnownLittle)) {
 		t.Errorf("Ann's rating says\n%s\nwant it to count, less than your own", ann)
 	}
-	if p.badge == nil || strings.HasPrefix(p.badge.known.Text, "1 rating") {
-		t.Errorf("two ratings that count shown as %v", p.badge)
+	if p.badge == nil || p.badge.known.Text != "2 ratings, "+reputation.ConfidenceWords(0.9) {
+		t.Errorf("two ratings that count, one your own, shown as %v", p.badge)
 	}
 	checkBars(t, u, "the person's page", 2)
 }

@@ -41,9 +41,6 @@ func verifiedHelp(v core.Verification) string {
 	return "Their card was pasted or opened from a picture. Meet them and compare the safety code before you rely on it."
 }
 
-// confidenceWords says how much evidence is behind a score.
-func confidenceWords(c float64) string { return reputation.ConfidenceWords(c) }
-
 // markFraction maps a score from 1 to 5 to 0..1 for a bar; nil is 0.
 func markFraction(v *float64) float64 {
 	if v == nil {

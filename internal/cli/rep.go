@@ -28,7 +28,15 @@ by people you trust come last, and the order follows "at least", a cautious
 safety score that needs several ratings to be high (one 5 shows as "1
 rating: felt completely safe", with a low "at least"). With CONTACT, every
 rating behind the score, warnings from people you know little or nothing
-about (shown, not counted), and whom the person vouched for.`,
+about (shown, not counted), and whom the person vouched for.
+
+The words say how many ratings count and, when they count little, why:
+"` + reputation.KnownLittleWords + `" (you have not met
+the raters, and few of the people you met or rated have rated them),
+"` + reputation.FarWords + `" (many vouches away from
+anyone you met in person), or "little to go on" (one or two ratings). In
+--json, known_little is the share of the weight taken away because you know
+the raters little.`,
 		flags: jsonFlag,
 		run:   runRep,
 	}

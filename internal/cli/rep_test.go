@@ -36,7 +36,7 @@ func TestRep(t *testing.T) {
 	if err := json.Unmarshal([]byte(ana.ok("rep", "dee", "--json")), &one); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"id", "name", "safety", "reliability", "confidence", "raters", "flags", "ratings", "vouched_for"} {
+	for _, k := range []string{"id", "name", "safety", "reliability", "confidence", "known_little", "raters", "flags", "ratings", "vouched_for"} {
 		if _, ok := one[k]; !ok {
 			t.Fatalf("rep --json lacks %q: %v", k, one)
 		}
