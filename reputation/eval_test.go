@@ -704,8 +704,7 @@ func seedAUCs(size func(uint64) evalConfig, ms []method, each func(res *Result, 
 
 // runEval measures every method on cfg's world and reports the table,
 // with each method's mean cheat AUC over the worlds of the same size
-// drawn with seeds 1 to evalSeeds (size(seed) for cfg's seed is cfg; NaN
-// when size is nil).
+// drawn with seeds 1 to evalSeeds (size(seed) for cfg's seed is cfg).
 func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[string]evalRow {
 	t.Helper()
 	start := time.Now()
@@ -721,15 +720,9 @@ func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[str
 	baseHonest, baseCheats, _ := base.groups(base.in)
 	baseRes, mainRes := Compute(base.in), Compute(main.in)
 	means := make([]float64, len(methods))
-	if size == nil {
-		for k := range means {
-			means[k] = math.NaN()
-		}
-	} else {
-		for _, row := range seedAUCs(size, methods, nil) {
-			for k, a := range row {
-				means[k] += a / evalSeeds
-			}
+	for _, row := range seedAUCs(size, methods, nil) {
+		for k, a := range row {
+			means[k] += a / evalSeeds
 		}
 	}
 	for k, m := range methods {
@@ -802,7 +795,7 @@ func runEval(t *testing.T, cfg evalConfig, size func(uint64) evalConfig) map[str
 		cfg.people, len(base.cheats), cfg.cells, cfg.ratings, len(cfg.ringShapeNames), cfg.mainRingSize, cfg.mainRingEdges,
 		runs, cfg.ringSizes, cfg.ringEdges, worstShare, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(&b, "ring lift: how many percentiles of honest people the worst ring (shape fakes/edges) lifts a known cheat, and the cheat the model has not flagged with the lowest plain mean\n")
-	fmt.Fprintf(&b, "cheat AUC, seeds 1–%d: the mean cheat AUC over the worlds of this size drawn with seeds 1 to %d (this one is seed %d; NaN: not run, set TRUSTDESK_SEEDS)\n", evalSeeds, evalSeeds, cfg.seed)
+	fmt.Fprintf(&b, "cheat AUC, seeds 1–%d: the mean cheat AUC over the worlds of this size drawn with seeds 1 to %d (this one is seed %d), on which the model is judged\n", evalSeeds, evalSeeds, cfg.seed)
 	fmt.Fprintf(&b, "%-28s %9s %11s %11s %9s %9s %30s %30s\n", "method", "cheat AUC", "seeds 1–6", "with rings", "fake AUC", "coverage", "lift, known cheat", "lift, unflagged cheat")
 	for _, m := range methods {
 		r := rows[m.name]
@@ -911,10 +904,12 @@ func eachRing(cfg evalConfig, base *evalWorld, aims []string, compute func(*Inpu
 // for: the personal model at least as good as every baseline at ranking
 // cheats below honest people, a score for at least 95 % of the people with
 // any rating, no ring lifting its target by more than 10 percentiles of
-// honest people, and the fakes within the bound in every case. Beside
-// each cheat AUC it prints the mean over the six worlds of the same size
-// drawn with seeds 1 to 6: always with TRUSTDESK_EVAL=medium or big, and
-// in the default (small) run with TRUSTDESK_SEEDS set to anything.
+// honest people, and the fakes within the bound in every case. The cheat
+// AUC is judged on its mean over the six worlds of the same size drawn
+// with seeds 1 to 6, fixed before the model was: one world's AUC over its
+// 14 to 87 cheats has a standard error of 0.08 to 0.03, more than the
+// differences it would judge (MODEL.md §10, "How the cheat AUC is
+// judged"). The table shows this world's AUC beside the mean.
 func TestEvaluation(t *testing.T) {
 	size, seed := smallEval, uint64(1)
 	switch os.Getenv("TRUSTDESK_EVAL") {
@@ -927,18 +922,16 @@ func TestEvaluation(t *testing.T) {
 	if testing.Short() {
 		cfgs[0].ringSizes = cfgs[0].ringSizes[:1]
 	}
-	// Six more worlds cost the default run under the race detector about
-	// half as long again; the medium and big runs are asked for by name.
-	seeds := size
-	if os.Getenv("TRUSTDESK_EVAL") == "" && os.Getenv("TRUSTDESK_SEEDS") == "" {
-		seeds = nil
-	}
 	for _, cfg := range cfgs {
-		rows := runEval(t, cfg, seeds)
+		rows := runEval(t, cfg, size)
 		ours := rows[methods[0].name]
 		for _, m := range methods[2:] {
-			if r := rows[m.name]; ours.cheatAUC < r.cheatAUC {
-				t.Errorf("seed %d: cheat AUC %.3f below %s's %.3f", cfg.seed, ours.cheatAUC, m.name, r.cheatAUC)
+			r := rows[m.name]
+			if ours.seedsAUC < r.seedsAUC {
+				t.Errorf("cheat AUC over seeds 1–%d: %.3f below %s's %.3f", evalSeeds, ours.seedsAUC, m.name, r.seedsAUC)
+			}
+			if ours.cheatAUC < r.cheatAUC {
+				t.Logf("seed %d alone: cheat AUC %.3f below %s's %.3f (within its noise; judged over the six worlds)", cfg.seed, ours.cheatAUC, m.name, r.cheatAUC)
 			}
 		}
 		if ours.coverage < 0.95 {
