@@ -4,31 +4,44 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/mtibben/confusables"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 
 	"trustdesk/crdt"
 )
 
-// lookalikeKey is what two cell names share when they look alike: the
-// name after compatibility normalization (NFKC: "ﬁ" is "fi", a
-// full-width "Ｎ" is "N"), case folding, and with white space removed.
+// lookalikeKey is what two names share when they look alike: the name
+// after compatibility normalization (NFKC: "ﬁ" is "fi", a full-width "Ｎ"
+// is "N"), case folding, the confusable skeleton of Unicode TR39 (a
+// Cyrillic "і" or "о" is a Latin "i" or "o", "rn" is "m"), with "l" taken
+// for "i" (a capital "I" folds to "i" but looks like "l") and white space
+// removed. Names that differ only in these ways count as alike.
 func lookalikeKey(name string) string {
-	folded := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(name)))
+	fold := cases.Fold()
+	folded := fold.String(norm.NFKC.String(name))
+	skeleton := norm.NFC.String(fold.String(confusables.Skeleton(folded)))
 	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
+		switch {
+		case unicode.IsSpace(r):
 			return -1
+		case r == 'l':
+			return 'i'
 		}
 		return r
-	}, folded)
+	}, skeleton)
 }
 
 // CellLabels returns the name to show for each cell in cells: its own
 // name, or, when another of the cells has a name that looks alike (the
 // same after NFKC normalization, case folding and removing spaces), the
 // name with its founder and the start of its id, such as
-// "Night market (founded by Ana · 3f2a)". Someone who pushes a second
-// cell named like a real one cannot make the two look the same.
+// "Night market (founded by Ana · 3f2a)". Names look alike when they
+// differ only in case, spacing, compatibility forms or confusable letters
+// of other scripts (see lookalikeKey). Someone who pushes a second cell
+// named like a real one cannot make the two look the same: their own name
+// is shown qualified where it looks like another person's (see
+// Service.names).
 func CellLabels(cells []*CellView) map[crdt.CellID]string {
 	count := map[string]int{}
 	for _, v := range cells {

@@ -20,6 +20,13 @@ func TestCellLabelsLookAlike(t *testing.T) {
 		{"Night market", "Nightmarket", true},
 		{"Night market", "Ｎｉｇｈｔ market", true}, // full-width letters
 		{"Straße", "STRASSE", true},
+		{"Night market", "N\u0456ght market", true}, // Cyrillic і
+		{"Night market", "Night rnarket", true},
+		{"Night market", "NIGHT MARKET", true},
+		{"Night market", "N\u0131ght market", true}, // dotless ı
+		{"Night market", "Nlght market", true},
+		{"you", "Y\u043eu", true}, // Cyrillic о
+		{"Night market", "Night rnarkets", false},
 		{"Night market", "Night shift", false},
 		{"Night market", "Night markets", false},
 	} {

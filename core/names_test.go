@@ -105,3 +105,53 @@ func TestPetnamePlain(t *testing.T) {
 		}
 	}
 }
+
+// TestNobodyElseShowsAsYou: a member whose card is called "you" (or "Yоu"
+// with a Cyrillic о), or copies a verified contact's name in another
+// case, is never shown under the same name as me or as that contact: not
+// in the cell's people, its votes, or the summary of their sync file.
+func TestNobodyElseShowsAsYou(t *testing.T) {
+	for _, pseudonym := range []string{"you", "YOU", "Y\u043eu", "ana", "Ana"} {
+		t.Run(pseudonym, func(t *testing.T) {
+			ana, mal, cy := newService(t, "Ana"), newService(t, pseudonym), newService(t, "Cy")
+			meet(t, ana, mal)
+			meet(t, ana, cy)
+			// Ana also holds a verified contact called "Ana".
+			if _, err := ana.AddContact(newCard(t, "Ana").String(), "", true); err != nil {
+				t.Fatal(err)
+			}
+			cell, err := ana.NewCell("Night market")
+			if err != nil {
+				t.Fatal(err)
+			}
+			invite(t, ana, mal, cell.ID)
+			invite(t, ana, cy, cell.ID)
+			mustImport(t, mal, mustExport(t, ana, ExportRequest{To: to(mal.Card().ID())}))
+			if _, err := mal.VoteExclude(cell.ID, cy.Card().ID()); err != nil {
+				t.Fatal(err)
+			}
+			sum := mustImport(t, ana, mustExport(t, mal, ExportRequest{To: to(ana.Card().ID())}))
+			v, err := ana.FindCell(cell.ID.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown := map[string]identity.ID{}
+			for _, m := range v.Members {
+				if other, ok := shown[lookalikeKey(m.Name)]; ok {
+					t.Errorf("%s and %s are both shown as %q", other, m.ID, m.Name)
+				}
+				shown[lookalikeKey(m.Name)] = m.ID
+			}
+			if len(v.Votes) != 1 || len(v.Votes[0].Voters) != 1 {
+				t.Fatalf("votes: %+v", v.Votes)
+			}
+			voter := v.Votes[0].Voters[0].Name
+			if lookalikeKey(voter) == lookalikeKey("you") || lookalikeKey(voter) == lookalikeKey("Ana") {
+				t.Errorf("Mal's vote is shown as from %q", voter)
+			}
+			if from := sum.From.Name; lookalikeKey(from) == lookalikeKey("you") || lookalikeKey(from) == lookalikeKey("Ana") {
+				t.Errorf("Mal's sync file is shown as from %q", from)
+			}
+		})
+	}
+}

@@ -750,7 +750,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		names, err = s.names(tx, all)
+		names, err = s.names(tx, all, file.Sender)
 		return err
 	})
 	if err != nil {
@@ -758,9 +758,6 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	}
 	if senderContact != nil && senderContact.Blocked {
 		return nil, ErrBlocked
-	}
-	if _, ok := names[sender]; !ok {
-		names[sender] = file.Sender.Pseudonym
 	}
 	p.summary = &ImportSummary{From: person(names, sender)}
 
