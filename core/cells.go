@@ -288,22 +288,25 @@ func readCell(b []byte) (*crdt.Cell, error) {
 
 // names returns how this device names every person it knows: petnames and
 // pseudonyms of contacts, "you" for me, else pseudonyms from cell cards
-// and from the extra cards given (such as a sync file's sender).
-//
-// Nobody else is ever shown under a name that looks like mine ("you") or
-// like another person's: where names look alike (see lookalikeKey), each
-// person but me is shown with how their card was learned and the start of
-// their id, as in "Ana (introduced through a cell · 3f2a9c01)". Anyone can
-// put any name on a card; how it was learned they cannot fake.
+// and from the extra cards given (such as a sync file's sender), told
+// apart where they look alike (see [nameBook]).
 func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ...*identity.Card) (map[identity.ID]string, error) {
-	names := map[identity.ID]string{}
-	how := map[identity.ID]Verification{}
+	b, err := s.nameBook(tx, cells, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return b.shown(), nil
+}
+
+// nameBook collects the names of names() before they are told apart.
+func (s *Service) nameBook(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ...*identity.Card) (*nameBook, error) {
+	b := newNameBook(s.me().Card.ID())
 	for _, card := range extra {
-		names[card.ID()], how[card.ID()] = card.Pseudonym, Unverified
+		b.set(card.ID(), card.Pseudonym, Unverified)
 	}
 	for _, c := range cells {
 		for id, card := range c.State().Cards {
-			names[id], how[id] = card.Pseudonym, Introduced
+			b.set(id, card.Pseudonym, Introduced)
 		}
 	}
 	contacts, err := listContacts(tx)
@@ -311,20 +314,9 @@ func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ..
 		return nil, err
 	}
 	for _, c := range contacts {
-		names[c.ID()], how[c.ID()] = c.Name(), c.Verified
+		b.set(c.ID(), c.Name(), c.Verified)
 	}
-	me := s.me().Card.ID()
-	names[me] = "you"
-	alike := map[string]int{}
-	for _, n := range names {
-		alike[lookalikeKey(n)]++
-	}
-	for id, n := range names {
-		if id != me && alike[lookalikeKey(n)] > 1 {
-			names[id] = n + " (" + how[id].Words() + " · " + id.String()[:8] + ")"
-		}
-	}
-	return names, nil
+	return b, nil
 }
 
 func person(names map[identity.ID]string, id identity.ID) Person {

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"trustdesk/crdt"
+	"trustdesk/identity"
 )
 
 // lookalikeKey is what two names share when they look alike: the name
@@ -58,6 +59,57 @@ func CellLabels(cells []*CellView) map[crdt.CellID]string {
 			founder = "someone unknown"
 		}
 		out[v.ID] = v.Name + " (founded by " + founder + " · " + v.ID.String()[:4] + ")"
+	}
+	return out
+}
+
+// nameBook holds the names this device shows people by, with how each
+// card was learned. Nobody else is ever shown under a name that looks like
+// mine ("you") or like another person's: where names look alike (see
+// lookalikeKey), each person but me is shown with how their card was
+// learned and the start of their id, as in "Ana (introduced through a
+// cell · 3f2a9c01)". Anyone can put any name on a card; how it was
+// learned they cannot fake.
+type nameBook struct {
+	me    identity.ID
+	name  map[identity.ID]string
+	how   map[identity.ID]Verification
+	alike map[identity.ID]string // lookalikeKey of name
+}
+
+func newNameBook(me identity.ID) *nameBook {
+	b := &nameBook{me: me, name: map[identity.ID]string{}, how: map[identity.ID]Verification{}, alike: map[identity.ID]string{}}
+	b.set(me, "you", InPerson)
+	return b
+}
+
+// set names id; a later call for the same id replaces the earlier one,
+// except that I am always "you".
+func (b *nameBook) set(id identity.ID, name string, how Verification) {
+	if id == b.me && name != "you" {
+		return
+	}
+	b.name[id], b.how[id], b.alike[id] = name, how, lookalikeKey(name)
+}
+
+// has reports whether the book names id.
+func (b *nameBook) has(id identity.ID) bool {
+	_, ok := b.name[id]
+	return ok
+}
+
+// shown returns the name to show for everyone in the book.
+func (b *nameBook) shown() map[identity.ID]string {
+	count := make(map[string]int, len(b.alike))
+	for _, k := range b.alike {
+		count[k]++
+	}
+	out := make(map[identity.ID]string, len(b.name))
+	for id, n := range b.name {
+		if id != b.me && count[b.alike[id]] > 1 {
+			n += " (" + b.how[id].Words() + " · " + id.String()[:8] + ")"
+		}
+		out[id] = n
 	}
 	return out
 }

@@ -155,3 +155,45 @@ func TestNobodyElseShowsAsYou(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryNeverShowsSomeoneElseAsYou: a sync file brings a card new to
+// this device, called "you", and its exclusion. The summary must not say
+// "you excluded": a card first seen in the file is told apart like any
+// other (see TestNobodyElseShowsAsYou).
+func TestSummaryNeverShowsSomeoneElseAsYou(t *testing.T) {
+	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
+	meet(t, ana, bo)
+	meet(t, ana, cy)
+	meet(t, bo, cy)
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, cell.ID)
+	invite(t, ana, cy, cell.ID)
+	mustImport(t, bo, mustExport(t, ana, ExportRequest{To: to(bo.Card().ID())}))
+	mustImport(t, cy, mustExport(t, ana, ExportRequest{To: to(cy.Card().ID())}))
+	// Bo and Cy invite a card called "you", then vote it out.
+	fake := newCard(t, "you")
+	if _, err := bo.AddContact(fake.String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(cell.ID, fake.ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, cy, mustExport(t, bo, ExportRequest{To: to(cy.Card().ID())}))
+	if _, err := cy.VoteExclude(cell.ID, fake.ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, bo, mustExport(t, cy, ExportRequest{To: to(bo.Card().ID())}))
+	if _, err := bo.VoteExclude(cell.ID, fake.ID()); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID())}))
+	if len(sum.Cells) != 1 || len(sum.Cells[0].Excluded) != 1 {
+		t.Fatalf("summary: %s", sum)
+	}
+	if got := sum.Cells[0].Excluded[0].Name; lookalikeKey(got) == lookalikeKey("you") {
+		t.Errorf("the summary names the excluded card %q: %s", got, sum)
+	}
+}

@@ -735,7 +735,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		return nil, err
 	}
 	p := &pendingImport{file: file, sender: file.Sender, recovery: in}
-	var names map[identity.ID]string
+	var book *nameBook
 	var senderContact *Contact
 	recovering := false
 	err = s.db.View(func(tx *store.Tx) error {
@@ -750,7 +750,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		names, err = s.names(tx, all, file.Sender)
+		book, err = s.nameBook(tx, all, file.Sender)
 		return err
 	})
 	if err != nil {
@@ -759,6 +759,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if senderContact != nil && senderContact.Blocked {
 		return nil, ErrBlocked
 	}
+	names := book.shown()
 	p.summary = &ImportSummary{From: person(names, sender)}
 
 	knownSender := senderContact != nil
@@ -798,6 +799,17 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			return nil, ErrUnknownSender
 		}
 		cc.Name = after.Name
+		// Cards first seen in this file are named, and told apart, too.
+		grown := false
+		for id, card := range after.Cards {
+			if !book.has(id) {
+				book.set(id, card.Pseudonym, Introduced)
+				grown = true
+			}
+		}
+		if grown {
+			names = book.shown()
+		}
 		diffCell(&cc, before, after, names)
 		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
 		if cc.NewStatements > 0 {
@@ -819,11 +831,6 @@ func wasMember(st *crdt.State, id identity.ID) bool {
 
 // diffCell fills in what changed from before (nil for a new cell) to after.
 func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) {
-	for id, card := range after.Cards {
-		if _, ok := names[id]; !ok {
-			names[id] = card.Pseudonym
-		}
-	}
 	if before == nil {
 		before = &crdt.State{}
 	}
