@@ -412,7 +412,12 @@ func (s *Service) Cells() ([]*CellView, error) {
 }
 
 // FindCell returns the one cell that query names: its name or id, or an
-// unambiguous case-insensitive prefix of either.
+// unambiguous case-insensitive prefix of either. A name matched exactly
+// wins over longer names it starts, except that a cell I am not a member
+// of never wins that way over one I am a member of: anyone I know can push
+// an invitation to a cell called "Night" while I am in "Night market", so
+// "night" then lists both. A whole id always names its cell, even where
+// another cell is named like that id.
 func (s *Service) FindCell(query string) (*CellView, error) {
 	all, err := s.Cells()
 	if err != nil {
@@ -422,7 +427,10 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	var exact, prefix []*CellView
 	for _, c := range all {
 		name, id := strings.ToLower(c.Name), c.ID.String()
-		if name == q || id == q {
+		if id == q {
+			return c, nil
+		}
+		if name == q {
 			exact = append(exact, c)
 		}
 		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
@@ -430,7 +438,8 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 		}
 	}
 	pick := exact
-	if len(pick) == 0 {
+	member := func(c *CellView) bool { return c.Me == crdt.StatusMember }
+	if len(pick) == 0 || (!slices.ContainsFunc(exact, member) && slices.ContainsFunc(prefix, member)) {
 		pick = prefix
 	}
 	switch len(pick) {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -71,5 +72,43 @@ func TestCellLabelsLookAlike(t *testing.T) {
 	realLabel, fakeLabel := labels[real.ID], labels[fake.ID]
 	if realLabel == fakeLabel || !strings.HasPrefix(realLabel, "Night market (founded by ") || !strings.Contains(fakeLabel, "founded by Bo · "+fake.ID.String()[:4]) {
 		t.Errorf("look-alike labels: %q and %q", realLabel, fakeLabel)
+	}
+}
+
+// TestCellQueryNeverPrefersAnInvitation: anyone Ana knows can push an
+// invitation to a cell named "Night" while she is a member of "Night
+// market". "night" must then name neither silently: the cell she did not
+// join does not win over hers by matching exactly (as a card learned
+// through a cell never wins over a contact verified in person).
+func TestCellQueryNeverPrefersAnInvitation(t *testing.T) {
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	real, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := bo.NewCell("Night")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(fake.ID, ana.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID()), Cells: []crdt.CellID{fake.ID}}))
+	var amb *AmbiguousError
+	if v, err := ana.FindCell("night"); !errors.As(err, &amb) || len(amb.Candidates) != 2 {
+		t.Fatalf(`FindCell("night") = %v, %v; want both cells listed`, v, err)
+	}
+	for q, want := range map[string]crdt.CellID{"night market": real.ID, "night m": real.ID, fake.ID.String(): fake.ID} {
+		if v, err := ana.FindCell(q); err != nil || v.ID != want {
+			t.Errorf("FindCell(%q) = %v, %v", q, v, err)
+		}
+	}
+	// Once she joins it, it is hers: the exact name names it.
+	if _, err := ana.JoinCell(fake.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ana.FindCell("night"); err != nil || v.ID != fake.ID {
+		t.Errorf(`FindCell("night") after joining = %v, %v`, v, err)
 	}
 }
