@@ -423,7 +423,7 @@ func (s *cellsScreen) askAdmit() {
 		return
 	}
 	if len(names) == 0 {
-		s.u.showDialog(dialog.NewInformation("Admit a person", "Everyone you know is already in "+v.Name+
+		s.u.showDialog(dialog.NewInformation("Admit a person", "Everyone you know is already in "+s.label(v)+
 			". Meet someone first and add their card; then you can admit them here.", s.u.win))
 		return
 	}
@@ -432,7 +432,7 @@ func (s *cellsScreen) askAdmit() {
 	explain := widget.NewLabel(admitExplanation(v.Policy))
 	explain.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(s.admitWho, explain)
-	s.u.ask("Admit a person to "+v.Name, content, "Admit", func() {
+	s.u.ask("Admit a person to "+s.label(v), content, "Admit", func() {
 		choice := s.admitWho.Selected
 		s.admitWho = nil
 		if choice == "" {
@@ -456,7 +456,7 @@ func (s *cellsScreen) change(do func() error) {
 func (s *cellsScreen) askExclude(v *core.CellView, m core.MemberView) {
 	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %d of the other members "+
 		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
-		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, v.Name))
+		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, s.label(v)))
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.ask("Vote to exclude "+m.Name+"?", msg, "Vote to exclude", func() {
 		s.change(func() error { _, err := s.u.svc.VoteExclude(v.ID, m.ID); return err })
@@ -468,10 +468,10 @@ func (s *cellsScreen) askDecline() {
 	if v == nil {
 		return
 	}
-	msg := widget.NewLabel("This computer forgets " + v.Name + ". Nothing of yours was in it. " +
+	msg := widget.NewLabel("This computer forgets " + s.label(v) + ". Nothing of yours was in it. " +
 		"If you change your mind, ask a member to send you the cell again.")
 	msg.Wrapping = fyne.TextWrapWord
-	s.u.askWith("Turn down the invitation to "+v.Name+"?", msg, "Turn it down", "Keep it", func() {
+	s.u.askWith("Turn down the invitation to "+s.label(v)+"?", msg, "Turn it down", "Keep it", func() {
 		s.change(func() error { return s.u.svc.DeclineCell(v.ID) })
 	})
 }
@@ -481,10 +481,10 @@ func (s *cellsScreen) askLeave() {
 	if v == nil {
 		return
 	}
-	msg := widget.NewLabel("You stop being a member of " + v.Name + ". The other members no longer send you " +
+	msg := widget.NewLabel("You stop being a member of " + s.label(v) + ". The other members no longer send you " +
 		"the cell, and you can no longer rate, admit or vote there. To come back, a member has to admit you again.")
 	msg.Wrapping = fyne.TextWrapWord
-	s.u.askWith("Leave "+v.Name+"?", msg, "Leave", "Stay", func() {
+	s.u.askWith("Leave "+s.label(v)+"?", msg, "Leave", "Stay", func() {
 		s.change(func() error { _, err := s.u.svc.LeaveCell(v.ID); return err })
 	})
 }
@@ -518,7 +518,7 @@ func (s *cellsScreen) askPolicy() {
 		{Text: "Votes to exclude", Widget: s.policyVotes, HintText: "how many other members must vote someone out"},
 		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %d members vote for the same rules.", v.PolicyVotesNeeded))},
 	}
-	d := dialog.NewForm("Rules of "+v.Name, "Vote for these rules", "Cancel", items, func(ok bool) {
+	d := dialog.NewForm("Rules of "+s.label(v), "Vote for these rules", "Cancel", items, func(ok bool) {
 		a, b := s.policyVouches.Selected, s.policyVotes.Selected
 		s.policyVouches, s.policyVotes = nil, nil
 		if !ok {

@@ -563,11 +563,16 @@ func runRate(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
+		all, err := s.Cells()
+		if err != nil {
+			return err
+		}
+		labels := core.CellLabels(all) // look-alike names told apart
 		j := rateJSON{Contact: c.ID().String()}
 		var cellNames []string
 		for _, v := range views {
 			j.Cells = append(j.Cells, v.ID.String())
-			cellNames = append(cellNames, v.Name)
+			cellNames = append(cellNames, labels[v.ID])
 		}
 		return r.out(o.json, j, func(w io.Writer) {
 			fmt.Fprintf(w, "Your rating of %s is recorded in %s.\n", c.Name(), strings.Join(cellNames, ", "))
