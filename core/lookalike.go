@@ -44,21 +44,35 @@ func lookalikeKey(name string) string {
 // is shown qualified where it looks like another person's (see
 // Service.names).
 func CellLabels(cells []*CellView) map[crdt.CellID]string {
+	named := make([]namedCell, len(cells))
+	for i, v := range cells {
+		named[i] = namedCell{id: v.ID, name: v.Name, founder: v.Founder.Name}
+	}
+	return labelCells(named)
+}
+
+// namedCell is what a cell's label is made of.
+type namedCell struct {
+	id            crdt.CellID
+	name, founder string
+}
+
+func labelCells(cells []namedCell) map[crdt.CellID]string {
 	count := map[string]int{}
-	for _, v := range cells {
-		count[lookalikeKey(v.Name)]++
+	for _, c := range cells {
+		count[lookalikeKey(c.name)]++
 	}
 	out := make(map[crdt.CellID]string, len(cells))
-	for _, v := range cells {
-		if count[lookalikeKey(v.Name)] < 2 {
-			out[v.ID] = v.Name
+	for _, c := range cells {
+		if count[lookalikeKey(c.name)] < 2 {
+			out[c.id] = c.name
 			continue
 		}
-		founder := v.Founder.Name
+		founder := c.founder
 		if founder == "" {
 			founder = "someone unknown"
 		}
-		out[v.ID] = v.Name + " (founded by " + founder + " · " + v.ID.String()[:4] + ")"
+		out[c.id] = c.name + " (founded by " + founder + " · " + c.id.String()[:4] + ")"
 	}
 	return out
 }

@@ -112,3 +112,32 @@ func TestCellQueryNeverPrefersAnInvitation(t *testing.T) {
 		t.Errorf(`FindCell("night") after joining = %v, %v`, v, err)
 	}
 }
+
+// TestSummaryTellsLookAlikeCellsApart: a sync file that changes one of two
+// cells with look-alike names says which one, as the cell list does.
+func TestSummaryTellsLookAlikeCellsApart(t *testing.T) {
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	real, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, real.ID)
+	fake, err := bo.NewCell("N\u0456ght market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, bo, ana, fake.ID)
+	if _, err := bo.SetPolicy(fake.ID, crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID()), Cells: []crdt.CellID{fake.ID}}))
+	cells, err := ana.Cells()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := CellLabels(cells)[fake.ID]
+	if !strings.Contains(want, "founded by") || len(sum.Cells) != 1 || sum.Cells[0].Name != want || !strings.Contains(sum.String(), "in "+want) {
+		t.Errorf("the summary %q names the cell %q, want %q", sum, sum.Cells[0].Name, want)
+	}
+}

@@ -768,6 +768,12 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		// recovery pieces from whoever sends them (see guardians.go).
 		knownSender = true
 	}
+	// Every cell as it will be, to name the changed ones as the cell list
+	// will (CellLabels): look-alike names told apart.
+	states := make(map[crdt.CellID]*crdt.State, len(all)+len(file.Cells))
+	for id, c := range all {
+		states[id] = c.State()
+	}
 	for i, fc := range file.Cells {
 		old, have := all[fc.ID]
 		cc := CellChanges{ID: fc.ID, NewCell: !have}
@@ -790,6 +796,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			checker.Warm() // for the next cell, while this one is derived
 		}
 		after := next.State()
+		states[fc.ID] = after
 		switch {
 		case have && wasMember(after, sender):
 			// A member of a cell this device already holds.
@@ -820,6 +827,14 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	}
 	if !knownSender {
 		return nil, ErrUnknownSender
+	}
+	named := make([]namedCell, 0, len(states))
+	for id, st := range states {
+		named = append(named, namedCell{id: id, name: st.Name, founder: person(names, st.Founder).Name})
+	}
+	labels := labelCells(named)
+	for i := range p.summary.Cells {
+		p.summary.Cells[i].Name = labels[p.summary.Cells[i].ID]
 	}
 	return p, nil
 }
