@@ -127,3 +127,15 @@ func (b *nameBook) shown() map[identity.ID]string {
 	}
 	return out
 }
+
+// ContactLabels returns the name to show for each of contacts in a list of
+// them: their name, or, where it looks like another's in the list or like
+// "you", the name with how the card was learned and the start of its id
+// ("Cy (introduced through a cell · 3f2a9c01)"), as on every other screen.
+func (s *Service) ContactLabels(contacts []*Contact) map[identity.ID]string {
+	b := newNameBook(s.me().Card.ID())
+	for _, c := range contacts {
+		b.set(c.ID(), c.Name(), c.Verified)
+	}
+	return b.shown()
+}

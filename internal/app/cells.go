@@ -398,11 +398,12 @@ func (s *cellsScreen) admitOptions(v *core.CellView) ([]string, map[string]ident
 	}
 	var names []string
 	ids := map[string]identity.ID{}
+	labels := s.u.svc.ContactLabels(contacts) // look-alike names told apart
 	for _, c := range contacts {
 		if c.Blocked || v.CanAdmit(c.ID()) != nil {
 			continue
 		}
-		label := c.Name()
+		label := labels[c.ID()]
 		if _, dup := ids[label]; dup {
 			label += " (" + c.ID().String()[:8] + ")"
 		}

@@ -408,3 +408,40 @@ func TestCellsInvitation(t *testing.T) {
 		t.Fatalf("after accepting: %s, invitation %v", s.selected.Me, s.selected.Invitation)
 	}
 }
+
+// TestAdmitChoicesTellLookAlikesApart: the people offered in "Admit a
+// person" are named as everywhere else: a card called "CY" or "Сy" (a
+// Cyrillic С) beside the verified Cy is shown with how it was learned,
+// never as a second "Cy", and the verified Cy keeps a name of its own.
+func TestAdmitChoicesTellLookAlikesApart(t *testing.T) {
+	w := newCellWorld(t)
+	for _, name := range []string{"CY", "\u0421y"} {
+		if _, err := w.mara.AddContact(newSomeone(t, name).Card().String(), "", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := w.mara.NewCell("Garden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := w.u.cells
+	names, ids, err := s.admitOptions(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cy []string
+	for _, n := range names {
+		if strings.Contains(strings.ToLower(n), "cy") || strings.Contains(n, "\u0421y") {
+			cy = append(cy, n)
+		}
+	}
+	if len(cy) != 3 {
+		t.Fatalf("admit choices %q", names)
+	}
+	for _, n := range cy {
+		verified := ids[n] == w.cy.Card().ID()
+		if verified != strings.Contains(n, "verified in person") || !verified && !strings.Contains(n, "not verified") {
+			t.Errorf("choice %q (the verified Cy: %v)", n, verified)
+		}
+	}
+}
