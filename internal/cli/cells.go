@@ -338,7 +338,7 @@ func runCellList(r *runner, o *opts, args []string) error {
 						members++
 					}
 				}
-				fmt.Fprintf(w, "%-24s %-8s  %d members, you: %s\n", labels[v.ID], v.ID.String()[:8], members, words.Status(v.Me))
+				fmt.Fprintf(w, "%-24s %-8s  %s, you: %s\n", labels[v.ID], v.ID.String()[:8], words.Count(members, "member", "members"), words.Status(v.Me))
 			}
 		})
 	})
@@ -407,10 +407,14 @@ func runCellAdmit(r *runner, o *opts, args []string) error {
 			if m.ID != c.ID() {
 				continue
 			}
-			if m.Status == crdt.StatusMember {
+			switch m.Status {
+			case crdt.StatusMember:
 				fmt.Fprintf(r.env.Stdout, "%s is now a member of %s. Send them the cell with a sync file.\n", c.Name(), v.Name)
-			} else {
-				fmt.Fprintf(r.env.Stdout, "You vouched for %s in %s; they join once %d members have vouched.\n", c.Name(), v.Name, v.Policy.AdmitVouches)
+			case crdt.StatusInvited:
+				fmt.Fprintf(r.env.Stdout, "You invited %s to %s; they become a member once they accept. Send them the cell with a sync file.\n", c.Name(), v.Name)
+			default:
+				fmt.Fprintf(r.env.Stdout, "You vouched for %s in %s; they are invited once %s vouched, and become a member when they accept.\n",
+					c.Name(), v.Name, words.Count(v.Policy.AdmitVouches, "member has", "members have"))
 			}
 		}
 		return nil

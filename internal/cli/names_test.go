@@ -116,3 +116,24 @@ func TestLookAlikeCellsDiffer(t *testing.T) {
 		t.Fatalf("cell show = %q", show)
 	}
 }
+
+// TestAdmitSaysWhatHappens: vouching for someone under the default rules
+// invites them; the line says they become a member once they accept (it
+// said "they join once 1 members have vouched", which was not true: the
+// one vouch was in). The cell list counts "1 member".
+func TestAdmitSaysWhatHappens(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana := ws[0]
+	ana.ok("cell", "new", "Night market")
+	if out := ana.ok("cell", "list"); !strings.Contains(out, " 1 member, you: member") {
+		t.Errorf("cell list: %q", out)
+	}
+	if out := ana.ok("cell", "admit", "night", "bo"); !strings.Contains(out, "You invited Bo to Night market; they become a member once they accept") {
+		t.Errorf("admit said %q", out)
+	}
+	ana.ok("cell", "policy", "night", "--admit-vouches", "2")
+	ana.ok("contact", "add", otherCard(t, "Cy").String(), "--verified")
+	if out := ana.ok("cell", "admit", "night", "cy"); !strings.Contains(out, "they are invited once 2 members have vouched, and become a member when they accept") {
+		t.Errorf("admit with 2 vouches needed said %q", out)
+	}
+}
