@@ -887,7 +887,9 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 				cc.Invited = append(cc.Invited, person(names, m.ID))
 			}
 		case crdt.StatusMember:
-			cc.NewMembers = append(cc.NewMembers, person(names, m.ID))
+			if was != crdt.StatusExcluded { // else back, not new: Undone says so
+				cc.NewMembers = append(cc.NewMembers, person(names, m.ID))
+			}
 		case crdt.StatusExcluded:
 			cc.Excluded = append(cc.Excluded, person(names, m.ID))
 		case crdt.StatusLeft:
