@@ -772,9 +772,19 @@ func (s *Service) checker() *crdt.Checker {
 // RulesSentence says a cell's rules in plain words: how many vouches let
 // someone in, and how many votes exclude someone.
 func RulesSentence(p crdt.Policy) string {
-	in := words.Count(p.AdmitVouches, "vouch", "vouches") + " to join"
-	if p.ExcludeQuorum == 0 {
-		return in + "; a majority of the other members to exclude someone"
+	return words.Count(p.AdmitVouches, "vouch", "vouches") + " to join; " + QuorumWords(p.ExcludeQuorum) + " to exclude someone"
+}
+
+// QuorumWords says how many votes exclude someone under a policy's
+// exclude quorum q, as [crdt.Policy.VotesToExclude] counts them: a
+// majority of the other members for 0, else q votes, or all the other
+// members where there are fewer than q.
+func QuorumWords(q int) string {
+	switch {
+	case q <= 0:
+		return "a majority of the other members"
+	case q == 1:
+		return "1 vote"
 	}
-	return in + "; " + words.Count(p.ExcludeQuorum, "vote", "votes") + " to exclude someone"
+	return fmt.Sprintf("%d votes (all the other members where there are fewer)", q)
 }

@@ -3,6 +3,8 @@ package core
 import (
 	"strings"
 	"testing"
+
+	"trustdesk/crdt"
 )
 
 // TestSummarySaysExclusionUndone: two sides vote each other out at the
@@ -96,4 +98,19 @@ func TestSummarySaysExclusionUndone(t *testing.T) {
 		t.Fatalf("the race no longer undoes an exclusion on Bo's device (before %v, after %v): the test needs a history that does", before, after)
 	}
 	t.Log(got)
+}
+
+// TestRulesSentenceNeverOverstates: new rules with a quorum of 1000, as a
+// summary says them, are never "1000 votes to exclude someone" alone: in
+// a cell of five, the four others exclude (crdt.Policy.VotesToExclude).
+func TestRulesSentenceNeverOverstates(t *testing.T) {
+	for p, want := range map[crdt.Policy]string{
+		{AdmitVouches: 1}:                      "1 vouch to join; a majority of the other members to exclude someone",
+		{AdmitVouches: 2, ExcludeQuorum: 1}:    "2 vouches to join; 1 vote to exclude someone",
+		{AdmitVouches: 1, ExcludeQuorum: 1000}: "1 vouch to join; 1000 votes (all the other members where there are fewer) to exclude someone",
+	} {
+		if got := RulesSentence(p); got != want {
+			t.Errorf("RulesSentence(%+v) = %q, want %q", p, got, want)
+		}
+	}
 }

@@ -590,24 +590,26 @@ func cellSummary(v *core.CellView) string {
 }
 
 func cellRules(p crdt.Policy) string {
-	join := "one member vouches for a newcomer"
+	join := "one member vouches for them"
 	if p.AdmitVouches > 1 {
-		join = fmt.Sprintf("%d members vouch for a newcomer", p.AdmitVouches)
+		join = fmt.Sprintf("%d members vouch for them", p.AdmitVouches)
 	}
-	out := "a majority of the other members vote to exclude someone"
+	out := "a majority of the other members vote to exclude them"
 	if p.ExcludeQuorum == 1 {
-		out = "one other member votes to exclude someone"
+		out = "one other member votes to exclude them"
 	} else if p.ExcludeQuorum > 1 {
-		out = fmt.Sprintf("%d other members vote to exclude someone", p.ExcludeQuorum)
+		// crdt.Policy.VotesToExclude: never more votes than there are
+		// other members.
+		out = fmt.Sprintf("%d other members, or all of them where there are fewer, vote to exclude them", p.ExcludeQuorum)
 	}
-	return "Rules: a person joins when " + join + ", and is out when " + out + "."
+	return "Rules: a person is invited when " + join + " and becomes a member when they accept; they are out when " + out + "."
 }
 
 func admitExplanation(p crdt.Policy) string {
 	if p.AdmitVouches <= 1 {
-		return "Your vouch is enough: they become a member at once and see the cell after your next sync file."
+		return "Your vouch is enough to invite them: they become a member when they accept, after your next sync file reaches them."
 	}
-	return fmt.Sprintf("This cell needs %d vouches: they wait until %d more members vouch for them too.",
+	return fmt.Sprintf("This cell needs %d vouches: they are invited once %d more members vouch for them too, and become a member when they accept.",
 		p.AdmitVouches, p.AdmitVouches-1)
 }
 

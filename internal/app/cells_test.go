@@ -445,3 +445,23 @@ func TestAdmitChoicesTellLookAlikesApart(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesWordsTellTheTruth: the words for admitting and for the rules
+// say that nobody becomes a member without accepting ("they become a
+// member at once" was not true), and that a quorum larger than the other
+// members takes all of them, not more votes than there are people.
+func TestRulesWordsTellTheTruth(t *testing.T) {
+	for _, p := range []crdt.Policy{{AdmitVouches: 1}, {AdmitVouches: 3, ExcludeQuorum: 5}} {
+		for _, s := range []string{admitExplanation(p), cellRules(p)} {
+			if !strings.Contains(s, "accept") || strings.Contains(s, "at once") {
+				t.Errorf("rules %+v: %q does not say they must accept", p, s)
+			}
+			if w := jargon.FindString(s); w != "" {
+				t.Errorf("%q says %q", s, w)
+			}
+		}
+	}
+	if s := cellRules(crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 5}); !strings.Contains(s, "5 other members, or all of them where there are fewer,") {
+		t.Errorf("a quorum of 5: %q", s)
+	}
+}

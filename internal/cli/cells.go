@@ -231,13 +231,6 @@ func policyVotes(v *core.CellView, p crdt.Policy) int {
 	return n
 }
 
-func quorumWords(q int) string {
-	if q == 0 {
-		return "a majority of the other members"
-	}
-	return words.Count(q, "vote", "votes")
-}
-
 // printCell prints v under label, its name as [core.CellLabels] shows it.
 func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	fmt.Fprintf(w, "%s  (id %s)\n", label, v.ID)
@@ -247,7 +240,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	if v.Invitation {
 		fmt.Fprintf(w, "You are invited to this cell. Accept with: trustdesk cell join %s  (or turn it down: trustdesk cell decline %s)\n", v.ID, v.ID)
 	}
-	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
+	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
 	for _, m := range v.Members {
 		line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
@@ -499,7 +492,7 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 				fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(v, p), "vote", "votes"), v.PolicyVotesNeeded)
 			}
 		}
-		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
+		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 		return nil
 	})
 }
