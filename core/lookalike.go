@@ -16,21 +16,31 @@ import (
 // after compatibility normalization (NFKC: "ﬁ" is "fi", a full-width "Ｎ"
 // is "N"), case folding, the confusable skeleton of Unicode TR39 (a
 // Cyrillic "і" or "о" is a Latin "i" or "o", "rn" is "m"), with "l" taken
-// for "i" (a capital "I" folds to "i" but looks like "l") and white space
-// removed. Names that differ only in these ways count as alike.
+// for "i" (a capital "I" folds to "i" but looks like "l"), and white space
+// and the visible characters that draw nothing removed (see blank). Names
+// that differ only in these ways count as alike.
 func lookalikeKey(name string) string {
 	fold := cases.Fold()
 	folded := fold.String(norm.NFKC.String(name))
 	skeleton := norm.NFC.String(fold.String(confusables.Skeleton(folded)))
 	return strings.Map(func(r rune) rune {
 		switch {
-		case unicode.IsSpace(r):
+		case unicode.IsSpace(r), blank(r):
 			return -1
 		case r == 'l':
 			return 'i'
 		}
 		return r
 	}, skeleton)
+}
+
+// blank reports whether r is a visible character that draws nothing, as
+// a space does: the braille blank U+2800, the musical null notehead
+// U+1D159 and the Khitan filler U+16FE4. (Hidden and format characters,
+// such as U+3164 or U+200B, are refused in names already: §2.4 of
+// crdt/SCHEMA.md.)
+func blank(r rune) bool {
+	return r == '\u2800' || r == '\U0001D159' || r == '\U00016FE4'
 }
 
 // CellLabels returns the name to show for each cell in cells: its own

@@ -28,6 +28,10 @@ func TestCellLabelsLookAlike(t *testing.T) {
 		{"Night market", "Nlght market", true},
 		{"you", "Y\u043eu", true}, // Cyrillic о
 		{"Night market", "Night rnarkets", false},
+		{"Night market", "Night market\u2800", true}, // a braille blank draws nothing
+		{"Night market", "Night\u2800market", true},
+		{"Night market", "Night market\U0001d159", true}, // a null notehead draws nothing
+		{"Night market", "Night market\u00a0", true},     // a no-break space
 		{"Night market", "Night shift", false},
 		{"Night market", "Night markets", false},
 	} {

@@ -111,7 +111,7 @@ func TestPetnamePlain(t *testing.T) {
 // case, is never shown under the same name as me or as that contact: not
 // in the cell's people, its votes, or the summary of their sync file.
 func TestNobodyElseShowsAsYou(t *testing.T) {
-	for _, pseudonym := range []string{"you", "YOU", "Y\u043eu", "ana", "Ana"} {
+	for _, pseudonym := range []string{"you", "YOU", "Y\u043eu", "you\u2800", "ana", "Ana", "Ana\u00a0"} {
 		t.Run(pseudonym, func(t *testing.T) {
 			ana, mal, cy := newService(t, "Ana"), newService(t, pseudonym), newService(t, "Cy")
 			meet(t, ana, mal)
