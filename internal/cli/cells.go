@@ -231,6 +231,19 @@ func policyVotes(v *core.CellView, p crdt.Policy) int {
 	return n
 }
 
+// cellLabel is v's name as [core.CellLabels] shows it among all the cells
+// of the home: look-alike names told apart.
+func cellLabel(s *core.Service, v *core.CellView) string {
+	all, err := s.Cells()
+	if err != nil {
+		return v.Name
+	}
+	if l, ok := core.CellLabels(all)[v.ID]; ok {
+		return l
+	}
+	return v.Name
+}
+
 // printCell prints v under label, its name as [core.CellLabels] shows it.
 func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	fmt.Fprintf(w, "%s  (id %s)\n", label, v.ID)
@@ -402,9 +415,9 @@ func runCellAdmit(r *runner, o *opts, args []string) error {
 			}
 			switch m.Status {
 			case crdt.StatusMember:
-				fmt.Fprintf(r.env.Stdout, "%s is now a member of %s. Send them the cell with a sync file.\n", c.Name(), v.Name)
+				fmt.Fprintf(r.env.Stdout, "%s is now a member of %s. Send them the cell with a sync file.\n", c.Name(), cellLabel(s, v))
 			case crdt.StatusInvited:
-				fmt.Fprintf(r.env.Stdout, "You invited %s to %s; they become a member once they accept. Send them the cell with a sync file.\n", c.Name(), v.Name)
+				fmt.Fprintf(r.env.Stdout, "You invited %s to %s; they become a member once they accept. Send them the cell with a sync file.\n", c.Name(), cellLabel(s, v))
 			default:
 				fmt.Fprintf(r.env.Stdout, "You vouched for %s in %s; they are invited once %s vouched, and become a member when they accept.\n",
 					c.Name(), v.Name, words.Count(v.Policy.AdmitVouches, "member has", "members have"))
@@ -426,13 +439,13 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 		}
 		for _, m := range v.Members {
 			if m.ID == c.ID() && m.Status == crdt.StatusExcluded {
-				fmt.Fprintf(r.env.Stdout, "%s is excluded from %s. Nobody will send them the cell again.\n", c.Name(), v.Name)
+				fmt.Fprintf(r.env.Stdout, "%s is excluded from %s. Nobody will send them the cell again.\n", c.Name(), cellLabel(s, v))
 				return nil
 			}
 		}
 		for _, vote := range v.Votes {
 			if vote.Subject.ID == c.ID() {
-				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), v.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed)
+				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), cellLabel(s, v), words.Count(len(vote.Voters), "vote", "votes"), vote.Needed)
 			}
 		}
 		return nil
@@ -446,9 +459,9 @@ func runCellJoin(r *runner, _ *opts, args []string) error {
 			return err
 		}
 		if v.Me == crdt.StatusMember {
-			fmt.Fprintf(r.env.Stdout, "You joined %s: you are a member now.\n", v.Name)
+			fmt.Fprintf(r.env.Stdout, "You joined %s: you are a member now.\n", cellLabel(s, v))
 		} else {
-			fmt.Fprintf(r.env.Stdout, "You accepted the invitation to %s; you become a member once enough members have vouched for you.\n", v.Name)
+			fmt.Fprintf(r.env.Stdout, "You accepted the invitation to %s; you become a member once enough members have vouched for you.\n", cellLabel(s, v))
 		}
 		return nil
 	})
@@ -456,10 +469,11 @@ func runCellJoin(r *runner, _ *opts, args []string) error {
 
 func runCellDecline(r *runner, _ *opts, args []string) error {
 	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
+		label := cellLabel(s, v) // before the cell is forgotten
 		if err := s.DeclineCell(v.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "You turned down the invitation to %s; this device forgot the cell.\n", v.Name)
+		fmt.Fprintf(r.env.Stdout, "You turned down the invitation to %s; this device forgot the cell.\n", label)
 		return nil
 	})
 }
@@ -469,7 +483,7 @@ func runCellLeave(r *runner, _ *opts, args []string) error {
 		if _, err := s.LeaveCell(v.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "You left %s.\n", v.Name)
+		fmt.Fprintf(r.env.Stdout, "You left %s.\n", cellLabel(s, v))
 		return nil
 	})
 }

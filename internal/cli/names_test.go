@@ -137,3 +137,28 @@ func TestAdmitSaysWhatHappens(t *testing.T) {
 		t.Errorf("admit with 2 vouches needed said %q", out)
 	}
 }
+
+// TestActionsNameLookAlikeCells: what the command line says after joining,
+// leaving or turning down a cell names it as "cell list" does, so with a
+// "Nіght market" (Cyrillic і) beside Ana's "Night market" she can tell
+// which one she acted on.
+func TestActionsNameLookAlikeCells(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	ana.ok("cell", "new", "Night market")
+	var ids []string
+	for range 2 {
+		said := bo.ok("cell", "new", "N\u0456ght market")
+		id := said[strings.LastIndex(said, "(id ")+4 : strings.LastIndex(said, ")")]
+		bo.ok("cell", "admit", id, "ana")
+		ids = append(ids, id)
+	}
+	f := filepath.Join(t.TempDir(), "to-ana")
+	bo.ok("export", "--to", "ana", "--out", f)
+	ana.ok("import", f)
+	for _, out := range []string{ana.ok("cell", "join", ids[0]), ana.ok("cell", "leave", ids[0]), ana.ok("cell", "decline", ids[1])} {
+		if !strings.Contains(out, "N\u0456ght market (founded by Bo · ") {
+			t.Errorf("said %q", out)
+		}
+	}
+}
