@@ -44,12 +44,11 @@ func blank(r rune) bool {
 }
 
 // CellLabels returns the name to show for each cell in cells: its own
-// name, or, when another of the cells has a name that looks alike (the
-// same after NFKC normalization, case folding and removing spaces), the
+// name, or, when another of the cells has a name that looks alike, the
 // name with its founder and the start of its id, such as
 // "Night market (founded by Ana · 3f2a)". Names look alike when they
-// differ only in case, spacing, compatibility forms or confusable letters
-// of other scripts (see lookalikeKey). Someone who pushes a second cell
+// differ only in case, spacing, blank characters, compatibility forms or
+// confusable letters of other scripts (see lookalikeKey). Someone who pushes a second cell
 // named like a real one cannot make the two look the same: their own name
 // is shown qualified where it looks like another person's (see
 // Service.names).
