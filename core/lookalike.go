@@ -1,6 +1,8 @@
 package core
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -46,12 +48,13 @@ func blank(r rune) bool {
 // CellLabels returns the name to show for each cell in cells: its own
 // name, or, when another of the cells has a name that looks alike, the
 // name with its founder and the start of its id, such as
-// "Night market (founded by Ana · 3f2a)". Names look alike when they
-// differ only in case, spacing, blank characters, compatibility forms or
-// confusable letters of other scripts (see lookalikeKey). Someone who pushes a second cell
-// named like a real one cannot make the two look the same: their own name
-// is shown qualified where it looks like another person's (see
-// Service.names).
+// "Night market (founded by Ana · 3f2a)", longer where another cell of a
+// look-alike founder has an id that starts the same. Names look alike
+// when they differ only in case, spacing, blank characters, compatibility
+// forms or confusable letters of other scripts (see lookalikeKey). Someone
+// who pushes a second cell named like a real one cannot make the two look
+// the same: their own name is shown qualified where it looks like another
+// person's (see Service.names).
 func CellLabels(cells []*CellView) map[crdt.CellID]string {
 	named := make([]namedCell, len(cells))
 	for i, v := range cells {
@@ -66,22 +69,49 @@ type namedCell struct {
 	name, founder string
 }
 
+// labelCells makes the labels of CellLabels. The start of the id is 4
+// characters long, or longer where another cell with a look-alike name and
+// founder has an id that starts the same: a founder can grind the id of a
+// second cell until it starts like their first.
 func labelCells(cells []namedCell) map[crdt.CellID]string {
-	count := map[string]int{}
+	type entry struct{ name, founder, founderKey, id string }
+	groups := map[string][]entry{}
+	ids := map[string]crdt.CellID{}
 	for _, c := range cells {
-		count[lookalikeKey(c.name)]++
-	}
-	out := make(map[crdt.CellID]string, len(cells))
-	for _, c := range cells {
-		if count[lookalikeKey(c.name)] < 2 {
-			out[c.id] = c.name
-			continue
-		}
 		founder := c.founder
 		if founder == "" {
 			founder = "someone unknown"
 		}
-		out[c.id] = c.name + " (founded by " + founder + " · " + c.id.String()[:4] + ")"
+		e := entry{c.name, founder, lookalikeKey(founder), c.id.String()}
+		k := lookalikeKey(c.name)
+		groups[k] = append(groups[k], e)
+		ids[e.id] = c.id
+	}
+	out := make(map[crdt.CellID]string, len(cells))
+	for _, group := range groups {
+		if len(group) < 2 {
+			out[ids[group[0].id]] = group[0].name
+			continue
+		}
+		// Sorted by founder and id, the id that starts most like another
+		// of the same founder is next to it.
+		slices.SortFunc(group, func(a, b entry) int {
+			return cmp.Or(strings.Compare(a.founderKey, b.founderKey), strings.Compare(a.id, b.id))
+		})
+		common := func(i, j int) int {
+			if j < 0 || j >= len(group) || group[i].founderKey != group[j].founderKey {
+				return 0
+			}
+			n := 0
+			for n < len(group[i].id) && group[i].id[n] == group[j].id[n] {
+				n++
+			}
+			return n
+		}
+		for i, e := range group {
+			n := min(max(4, common(i, i-1)+1, common(i, i+1)+1), len(e.id))
+			out[ids[e.id]] = e.name + " (founded by " + e.founder + " · " + e.id[:n] + ")"
+		}
 	}
 	return out
 }

@@ -145,3 +145,38 @@ func TestSummaryTellsLookAlikeCellsApart(t *testing.T) {
 		t.Errorf("the summary %q names the cell %q, want %q", sum, sum.Cells[0].Name, want)
 	}
 }
+
+// TestCellLabelsOutgrowGroundIDs: a founder can grind the id of a second
+// cell until its first characters are those of their first cell (16 bits
+// take a moment). Two cells of the same founder with look-alike names and
+// ids that start the same are shown with as much of their ids as it takes
+// to tell them apart.
+func TestCellLabelsOutgrowGroundIDs(t *testing.T) {
+	a, err := crdt.ParseCellID("3f2a9c01aaaaaaaaaaaaaaaaaaaaaaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := crdt.ParseCellID("3f2a9c01bbbbbbbbbbbbbbbbbbbbbbbb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := crdt.ParseCellID("77777777777777777777777777777777")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo := Person{Name: "Bo"}
+	labels := CellLabels([]*CellView{
+		{ID: a, Name: "Night market", Founder: bo},
+		{ID: b, Name: "N\u0456ght market", Founder: bo},
+		{ID: c, Name: "Night market", Founder: Person{Name: "Cy"}},
+	})
+	if lookalikeKey(labels[a]) == lookalikeKey(labels[b]) {
+		t.Errorf("two cells of Bo are shown as %q and %q", labels[a], labels[b])
+	}
+	if want := "Night market (founded by Bo · 3f2a9c01a)"; labels[a] != want {
+		t.Errorf("label %q, want %q", labels[a], want)
+	}
+	if want := "Night market (founded by Cy · 7777)"; labels[c] != want {
+		t.Errorf("label of a cell whose id starts its own way: %q, want %q", labels[c], want)
+	}
+}
