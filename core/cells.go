@@ -287,12 +287,26 @@ func readCell(b []byte) (*crdt.Cell, error) {
 }
 
 // names returns how this device names every person it knows: petnames and
-// pseudonyms of contacts, "you" for me, else pseudonyms from cell cards.
-func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell) (map[identity.ID]string, error) {
-	names := map[identity.ID]string{}
+// pseudonyms of contacts, "you" for me, else pseudonyms from cell cards
+// and from the extra cards given (such as a sync file's sender), told
+// apart where they look alike (see [nameBook]).
+func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ...*identity.Card) (map[identity.ID]string, error) {
+	b, err := s.nameBook(tx, cells, extra...)
+	if err != nil {
+		return nil, err
+	}
+	return b.shown(), nil
+}
+
+// nameBook collects the names of names() before they are told apart.
+func (s *Service) nameBook(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ...*identity.Card) (*nameBook, error) {
+	b := newNameBook(s.me().Card.ID())
+	for _, card := range extra {
+		b.set(card.ID(), card.Pseudonym, Unverified)
+	}
 	for _, c := range cells {
 		for id, card := range c.State().Cards {
-			names[id] = card.Pseudonym
+			b.set(id, card.Pseudonym, Introduced)
 		}
 	}
 	contacts, err := listContacts(tx)
@@ -300,10 +314,9 @@ func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell) (map[ide
 		return nil, err
 	}
 	for _, c := range contacts {
-		names[c.ID()] = c.Name()
+		b.set(c.ID(), c.Name(), c.Verified)
 	}
-	names[s.me().Card.ID()] = "you"
-	return names, nil
+	return b, nil
 }
 
 func person(names map[identity.ID]string, id identity.ID) Person {
@@ -399,7 +412,12 @@ func (s *Service) Cells() ([]*CellView, error) {
 }
 
 // FindCell returns the one cell that query names: its name or id, or an
-// unambiguous case-insensitive prefix of either.
+// unambiguous case-insensitive prefix of either. A name matched exactly
+// wins over longer names it starts, except that a cell I am not a member
+// of never wins that way over one I am a member of: anyone I know can push
+// an invitation to a cell called "Night" while I am in "Night market", so
+// "night" then lists both. A whole id always names its cell, even where
+// another cell is named like that id.
 func (s *Service) FindCell(query string) (*CellView, error) {
 	all, err := s.Cells()
 	if err != nil {
@@ -409,7 +427,10 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	var exact, prefix []*CellView
 	for _, c := range all {
 		name, id := strings.ToLower(c.Name), c.ID.String()
-		if name == q || id == q {
+		if id == q {
+			return c, nil
+		}
+		if name == q {
 			exact = append(exact, c)
 		}
 		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
@@ -417,7 +438,8 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 		}
 	}
 	pick := exact
-	if len(pick) == 0 {
+	member := func(c *CellView) bool { return c.Me == crdt.StatusMember }
+	if len(pick) == 0 || (!slices.ContainsFunc(exact, member) && slices.ContainsFunc(prefix, member)) {
 		pick = prefix
 	}
 	switch len(pick) {
@@ -750,9 +772,19 @@ func (s *Service) checker() *crdt.Checker {
 // RulesSentence says a cell's rules in plain words: how many vouches let
 // someone in, and how many votes exclude someone.
 func RulesSentence(p crdt.Policy) string {
-	in := words.Count(p.AdmitVouches, "vouch", "vouches") + " to join"
-	if p.ExcludeQuorum == 0 {
-		return in + "; a majority of the other members to exclude someone"
+	return words.Count(p.AdmitVouches, "vouch", "vouches") + " to join; " + QuorumWords(p.ExcludeQuorum) + " to exclude someone"
+}
+
+// QuorumWords says how many votes exclude someone under a policy's
+// exclude quorum q, as [crdt.Policy.VotesToExclude] counts them: a
+// majority of the other members for 0, else q votes, or all the other
+// members where there are fewer than q.
+func QuorumWords(q int) string {
+	switch {
+	case q <= 0:
+		return "a majority of the other members"
+	case q == 1:
+		return "1 vote"
 	}
-	return in + "; " + words.Count(p.ExcludeQuorum, "vote", "votes") + " to exclude someone"
+	return fmt.Sprintf("%d votes (all the other members where there are fewer)", q)
 }

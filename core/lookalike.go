@@ -1,50 +1,180 @@
 package core
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 
+	"github.com/mtibben/confusables"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 
 	"trustdesk/crdt"
+	"trustdesk/identity"
 )
 
-// lookalikeKey is what two cell names share when they look alike: the
-// name after compatibility normalization (NFKC: "ﬁ" is "fi", a
-// full-width "Ｎ" is "N"), case folding, and with white space removed.
+// lookalikeKey is what two names share when they look alike: the name
+// after compatibility normalization (NFKC: "ﬁ" is "fi", a full-width "Ｎ"
+// is "N"), case folding, the confusable skeleton of Unicode TR39 (a
+// Cyrillic "і" or "о" is a Latin "i" or "o", "rn" is "m"), with "l" taken
+// for "i" (a capital "I" folds to "i" but looks like "l"), and white space
+// and the visible characters that draw nothing removed (see blank). Names
+// that differ only in these ways count as alike.
 func lookalikeKey(name string) string {
-	folded := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(name)))
+	fold := cases.Fold()
+	folded := fold.String(norm.NFKC.String(name))
+	skeleton := norm.NFC.String(fold.String(confusables.Skeleton(folded)))
 	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
+		switch {
+		case unicode.IsSpace(r), blank(r):
 			return -1
+		case r == 'l':
+			return 'i'
 		}
 		return r
-	}, folded)
+	}, skeleton)
+}
+
+// blank reports whether r is a visible character that draws nothing, as
+// a space does: the braille blank U+2800, the musical null notehead
+// U+1D159 and the Khitan filler U+16FE4. (Hidden and format characters,
+// such as U+3164 or U+200B, are refused in names already: §2.4 of
+// crdt/SCHEMA.md.)
+func blank(r rune) bool {
+	return r == '\u2800' || r == '\U0001D159' || r == '\U00016FE4'
 }
 
 // CellLabels returns the name to show for each cell in cells: its own
-// name, or, when another of the cells has a name that looks alike (the
-// same after NFKC normalization, case folding and removing spaces), the
+// name, or, when another of the cells has a name that looks alike, the
 // name with its founder and the start of its id, such as
-// "Night market (founded by Ana · 3f2a)". Someone who pushes a second
-// cell named like a real one cannot make the two look the same.
+// "Night market (founded by Ana · 3f2a)", longer where another cell of a
+// look-alike founder has an id that starts the same. Names look alike
+// when they differ only in case, spacing, blank characters, compatibility
+// forms or confusable letters of other scripts (see lookalikeKey). Someone
+// who pushes a second cell named like a real one cannot make the two look
+// the same: their own name is shown qualified where it looks like another
+// person's (see Service.names).
 func CellLabels(cells []*CellView) map[crdt.CellID]string {
-	count := map[string]int{}
-	for _, v := range cells {
-		count[lookalikeKey(v.Name)]++
+	named := make([]namedCell, len(cells))
+	for i, v := range cells {
+		named[i] = namedCell{id: v.ID, name: v.Name, founder: v.Founder.Name}
 	}
-	out := make(map[crdt.CellID]string, len(cells))
-	for _, v := range cells {
-		if count[lookalikeKey(v.Name)] < 2 {
-			out[v.ID] = v.Name
-			continue
-		}
-		founder := v.Founder.Name
+	return labelCells(named)
+}
+
+// namedCell is what a cell's label is made of.
+type namedCell struct {
+	id            crdt.CellID
+	name, founder string
+}
+
+// labelCells makes the labels of CellLabels. The start of the id is 4
+// characters long, or longer where another cell with a look-alike name and
+// founder has an id that starts the same: a founder can grind the id of a
+// second cell until it starts like their first.
+func labelCells(cells []namedCell) map[crdt.CellID]string {
+	type entry struct{ name, founder, founderKey, id string }
+	groups := map[string][]entry{}
+	ids := map[string]crdt.CellID{}
+	for _, c := range cells {
+		founder := c.founder
 		if founder == "" {
 			founder = "someone unknown"
 		}
-		out[v.ID] = v.Name + " (founded by " + founder + " · " + v.ID.String()[:4] + ")"
+		e := entry{c.name, founder, lookalikeKey(founder), c.id.String()}
+		k := lookalikeKey(c.name)
+		groups[k] = append(groups[k], e)
+		ids[e.id] = c.id
+	}
+	out := make(map[crdt.CellID]string, len(cells))
+	for _, group := range groups {
+		if len(group) < 2 {
+			out[ids[group[0].id]] = group[0].name
+			continue
+		}
+		// Sorted by founder and id, the id that starts most like another
+		// of the same founder is next to it.
+		slices.SortFunc(group, func(a, b entry) int {
+			return cmp.Or(strings.Compare(a.founderKey, b.founderKey), strings.Compare(a.id, b.id))
+		})
+		common := func(i, j int) int {
+			if j < 0 || j >= len(group) || group[i].founderKey != group[j].founderKey {
+				return 0
+			}
+			n := 0
+			for n < len(group[i].id) && group[i].id[n] == group[j].id[n] {
+				n++
+			}
+			return n
+		}
+		for i, e := range group {
+			n := min(max(4, common(i, i-1)+1, common(i, i+1)+1), len(e.id))
+			out[ids[e.id]] = e.name + " (founded by " + e.founder + " · " + e.id[:n] + ")"
+		}
 	}
 	return out
+}
+
+// nameBook holds the names this device shows people by, with how each
+// card was learned. Nobody else is ever shown under a name that looks like
+// mine ("you") or like another person's: where names look alike (see
+// lookalikeKey), each person but me is shown with how their card was
+// learned and the start of their id, as in "Ana (introduced through a
+// cell · 3f2a9c01)". Anyone can put any name on a card; how it was
+// learned they cannot fake.
+type nameBook struct {
+	me    identity.ID
+	name  map[identity.ID]string
+	how   map[identity.ID]Verification
+	alike map[identity.ID]string // lookalikeKey of name
+}
+
+func newNameBook(me identity.ID) *nameBook {
+	b := &nameBook{me: me, name: map[identity.ID]string{}, how: map[identity.ID]Verification{}, alike: map[identity.ID]string{}}
+	b.set(me, "you", InPerson)
+	return b
+}
+
+// set names id; a later call for the same id replaces the earlier one,
+// except that I am always "you".
+func (b *nameBook) set(id identity.ID, name string, how Verification) {
+	if id == b.me && name != "you" {
+		return
+	}
+	b.name[id], b.how[id], b.alike[id] = name, how, lookalikeKey(name)
+}
+
+// has reports whether the book names id.
+func (b *nameBook) has(id identity.ID) bool {
+	_, ok := b.name[id]
+	return ok
+}
+
+// shown returns the name to show for everyone in the book.
+func (b *nameBook) shown() map[identity.ID]string {
+	count := make(map[string]int, len(b.alike))
+	for _, k := range b.alike {
+		count[k]++
+	}
+	out := make(map[identity.ID]string, len(b.name))
+	for id, n := range b.name {
+		if id != b.me && count[b.alike[id]] > 1 {
+			n += " (" + b.how[id].Words() + " · " + id.String()[:8] + ")"
+		}
+		out[id] = n
+	}
+	return out
+}
+
+// ContactLabels returns the name to show for each of contacts in a list of
+// them: their name, or, where it looks like another's in the list or like
+// "you", the name with how the card was learned and the start of its id
+// ("Cy (introduced through a cell · 3f2a9c01)"), as on every other screen.
+func (s *Service) ContactLabels(contacts []*Contact) map[identity.ID]string {
+	b := newNameBook(s.me().Card.ID())
+	for _, c := range contacts {
+		b.set(c.ID(), c.Name(), c.Verified)
+	}
+	return b.shown()
 }

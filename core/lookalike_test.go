@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -20,6 +21,17 @@ func TestCellLabelsLookAlike(t *testing.T) {
 		{"Night market", "Nightmarket", true},
 		{"Night market", "Ｎｉｇｈｔ market", true}, // full-width letters
 		{"Straße", "STRASSE", true},
+		{"Night market", "N\u0456ght market", true}, // Cyrillic і
+		{"Night market", "Night rnarket", true},
+		{"Night market", "NIGHT MARKET", true},
+		{"Night market", "N\u0131ght market", true}, // dotless ı
+		{"Night market", "Nlght market", true},
+		{"you", "Y\u043eu", true}, // Cyrillic о
+		{"Night market", "Night rnarkets", false},
+		{"Night market", "Night market\u2800", true}, // a braille blank draws nothing
+		{"Night market", "Night\u2800market", true},
+		{"Night market", "Night market\U0001d159", true}, // a null notehead draws nothing
+		{"Night market", "Night market\u00a0", true},     // a no-break space
 		{"Night market", "Night shift", false},
 		{"Night market", "Night markets", false},
 	} {
@@ -64,5 +76,107 @@ func TestCellLabelsLookAlike(t *testing.T) {
 	realLabel, fakeLabel := labels[real.ID], labels[fake.ID]
 	if realLabel == fakeLabel || !strings.HasPrefix(realLabel, "Night market (founded by ") || !strings.Contains(fakeLabel, "founded by Bo · "+fake.ID.String()[:4]) {
 		t.Errorf("look-alike labels: %q and %q", realLabel, fakeLabel)
+	}
+}
+
+// TestCellQueryNeverPrefersAnInvitation: anyone Ana knows can push an
+// invitation to a cell named "Night" while she is a member of "Night
+// market". "night" must then name neither silently: the cell she did not
+// join does not win over hers by matching exactly (as a card learned
+// through a cell never wins over a contact verified in person).
+func TestCellQueryNeverPrefersAnInvitation(t *testing.T) {
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	real, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := bo.NewCell("Night")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(fake.ID, ana.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID()), Cells: []crdt.CellID{fake.ID}}))
+	var amb *AmbiguousError
+	if v, err := ana.FindCell("night"); !errors.As(err, &amb) || len(amb.Candidates) != 2 {
+		t.Fatalf(`FindCell("night") = %v, %v; want both cells listed`, v, err)
+	}
+	for q, want := range map[string]crdt.CellID{"night market": real.ID, "night m": real.ID, fake.ID.String(): fake.ID} {
+		if v, err := ana.FindCell(q); err != nil || v.ID != want {
+			t.Errorf("FindCell(%q) = %v, %v", q, v, err)
+		}
+	}
+	// Once she joins it, it is hers: the exact name names it.
+	if _, err := ana.JoinCell(fake.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ana.FindCell("night"); err != nil || v.ID != fake.ID {
+		t.Errorf(`FindCell("night") after joining = %v, %v`, v, err)
+	}
+}
+
+// TestSummaryTellsLookAlikeCellsApart: a sync file that changes one of two
+// cells with look-alike names says which one, as the cell list does.
+func TestSummaryTellsLookAlikeCellsApart(t *testing.T) {
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	real, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, real.ID)
+	fake, err := bo.NewCell("N\u0456ght market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, bo, ana, fake.ID)
+	if _, err := bo.SetPolicy(fake.ID, crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID()), Cells: []crdt.CellID{fake.ID}}))
+	cells, err := ana.Cells()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := CellLabels(cells)[fake.ID]
+	if !strings.Contains(want, "founded by") || len(sum.Cells) != 1 || sum.Cells[0].Name != want || !strings.Contains(sum.String(), "in "+want) {
+		t.Errorf("the summary %q names the cell %q, want %q", sum, sum.Cells[0].Name, want)
+	}
+}
+
+// TestCellLabelsOutgrowGroundIDs: a founder can grind the id of a second
+// cell until its first characters are those of their first cell (16 bits
+// take a moment). Two cells of the same founder with look-alike names and
+// ids that start the same are shown with as much of their ids as it takes
+// to tell them apart.
+func TestCellLabelsOutgrowGroundIDs(t *testing.T) {
+	a, err := crdt.ParseCellID("3f2a9c01aaaaaaaaaaaaaaaaaaaaaaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := crdt.ParseCellID("3f2a9c01bbbbbbbbbbbbbbbbbbbbbbbb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := crdt.ParseCellID("77777777777777777777777777777777")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo := Person{Name: "Bo"}
+	labels := CellLabels([]*CellView{
+		{ID: a, Name: "Night market", Founder: bo},
+		{ID: b, Name: "N\u0456ght market", Founder: bo},
+		{ID: c, Name: "Night market", Founder: Person{Name: "Cy"}},
+	})
+	if lookalikeKey(labels[a]) == lookalikeKey(labels[b]) {
+		t.Errorf("two cells of Bo are shown as %q and %q", labels[a], labels[b])
+	}
+	if want := "Night market (founded by Bo · 3f2a9c01a)"; labels[a] != want {
+		t.Errorf("label %q, want %q", labels[a], want)
+	}
+	if want := "Night market (founded by Cy · 7777)"; labels[c] != want {
+		t.Errorf("label of a cell whose id starts its own way: %q, want %q", labels[c], want)
 	}
 }

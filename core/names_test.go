@@ -105,3 +105,95 @@ func TestPetnamePlain(t *testing.T) {
 		}
 	}
 }
+
+// TestNobodyElseShowsAsYou: a member whose card is called "you" (or "Yоu"
+// with a Cyrillic о), or copies a verified contact's name in another
+// case, is never shown under the same name as me or as that contact: not
+// in the cell's people, its votes, or the summary of their sync file.
+func TestNobodyElseShowsAsYou(t *testing.T) {
+	for _, pseudonym := range []string{"you", "YOU", "Y\u043eu", "you\u2800", "ana", "Ana", "Ana\u00a0"} {
+		t.Run(pseudonym, func(t *testing.T) {
+			ana, mal, cy := newService(t, "Ana"), newService(t, pseudonym), newService(t, "Cy")
+			meet(t, ana, mal)
+			meet(t, ana, cy)
+			// Ana also holds a verified contact called "Ana".
+			if _, err := ana.AddContact(newCard(t, "Ana").String(), "", true); err != nil {
+				t.Fatal(err)
+			}
+			cell, err := ana.NewCell("Night market")
+			if err != nil {
+				t.Fatal(err)
+			}
+			invite(t, ana, mal, cell.ID)
+			invite(t, ana, cy, cell.ID)
+			mustImport(t, mal, mustExport(t, ana, ExportRequest{To: to(mal.Card().ID())}))
+			if _, err := mal.VoteExclude(cell.ID, cy.Card().ID()); err != nil {
+				t.Fatal(err)
+			}
+			sum := mustImport(t, ana, mustExport(t, mal, ExportRequest{To: to(ana.Card().ID())}))
+			v, err := ana.FindCell(cell.ID.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown := map[string]identity.ID{}
+			for _, m := range v.Members {
+				if other, ok := shown[lookalikeKey(m.Name)]; ok {
+					t.Errorf("%s and %s are both shown as %q", other, m.ID, m.Name)
+				}
+				shown[lookalikeKey(m.Name)] = m.ID
+			}
+			if len(v.Votes) != 1 || len(v.Votes[0].Voters) != 1 {
+				t.Fatalf("votes: %+v", v.Votes)
+			}
+			voter := v.Votes[0].Voters[0].Name
+			if lookalikeKey(voter) == lookalikeKey("you") || lookalikeKey(voter) == lookalikeKey("Ana") {
+				t.Errorf("Mal's vote is shown as from %q", voter)
+			}
+			if from := sum.From.Name; lookalikeKey(from) == lookalikeKey("you") || lookalikeKey(from) == lookalikeKey("Ana") {
+				t.Errorf("Mal's sync file is shown as from %q", from)
+			}
+		})
+	}
+}
+
+// TestSummaryNeverShowsSomeoneElseAsYou: a sync file brings a card new to
+// this device, called "you", and its exclusion. The summary must not say
+// "you excluded": a card first seen in the file is told apart like any
+// other (see TestNobodyElseShowsAsYou).
+func TestSummaryNeverShowsSomeoneElseAsYou(t *testing.T) {
+	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
+	meet(t, ana, bo)
+	meet(t, ana, cy)
+	meet(t, bo, cy)
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, cell.ID)
+	invite(t, ana, cy, cell.ID)
+	mustImport(t, bo, mustExport(t, ana, ExportRequest{To: to(bo.Card().ID())}))
+	mustImport(t, cy, mustExport(t, ana, ExportRequest{To: to(cy.Card().ID())}))
+	// Bo and Cy invite a card called "you", then vote it out.
+	fake := newCard(t, "you")
+	if _, err := bo.AddContact(fake.String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(cell.ID, fake.ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, cy, mustExport(t, bo, ExportRequest{To: to(cy.Card().ID())}))
+	if _, err := cy.VoteExclude(cell.ID, fake.ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, bo, mustExport(t, cy, ExportRequest{To: to(bo.Card().ID())}))
+	if _, err := bo.VoteExclude(cell.ID, fake.ID()); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID())}))
+	if len(sum.Cells) != 1 || len(sum.Cells[0].Excluded) != 1 {
+		t.Fatalf("summary: %s", sum)
+	}
+	if got := sum.Cells[0].Excluded[0].Name; lookalikeKey(got) == lookalikeKey("you") {
+		t.Errorf("the summary names the excluded card %q: %s", got, sum)
+	}
+}

@@ -3,6 +3,7 @@ package core
 import (
 	"time"
 
+	"trustdesk/crdt"
 	"trustdesk/identity"
 	"trustdesk/reputation"
 	"trustdesk/store"
@@ -45,6 +46,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	latest := in.Now.Add(crdt.DayAllowance)
 	for _, c := range sortedCells(cells) {
 		st := c.State()
 		rc := reputation.Cell{ID: st.Cell.String(), Name: st.Name}
@@ -55,6 +57,12 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 			day, err := time.Parse("2006-01-02", r.Rating.Day)
 			if err != nil {
 				continue // crdt only counts well-formed days
+			}
+			if r.Created.After(latest) {
+				// Made, by its author's word, after this device's clock:
+				// it counts once that time comes, not as a rating of
+				// today that never ages (crdt/SCHEMA.md §2.4).
+				continue
 			}
 			rc.Ratings = append(rc.Ratings, reputation.Rating{
 				ID: r.Statement.String(), Rater: r.Author.String(), Subject: r.Subject.String(),

@@ -735,7 +735,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		return nil, err
 	}
 	p := &pendingImport{file: file, sender: file.Sender, recovery: in}
-	var names map[identity.ID]string
+	var book *nameBook
 	var senderContact *Contact
 	recovering := false
 	err = s.db.View(func(tx *store.Tx) error {
@@ -750,7 +750,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		names, err = s.names(tx, all)
+		book, err = s.nameBook(tx, all, file.Sender)
 		return err
 	})
 	if err != nil {
@@ -759,9 +759,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if senderContact != nil && senderContact.Blocked {
 		return nil, ErrBlocked
 	}
-	if _, ok := names[sender]; !ok {
-		names[sender] = file.Sender.Pseudonym
-	}
+	names := book.shown()
 	p.summary = &ImportSummary{From: person(names, sender)}
 
 	knownSender := senderContact != nil
@@ -769,6 +767,12 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		// A device getting a card back knows nobody yet: it takes
 		// recovery pieces from whoever sends them (see guardians.go).
 		knownSender = true
+	}
+	// Every cell as it will be, to name the changed ones as the cell list
+	// will (CellLabels): look-alike names told apart.
+	states := make(map[crdt.CellID]*crdt.State, len(all)+len(file.Cells))
+	for id, c := range all {
+		states[id] = c.State()
 	}
 	for i, fc := range file.Cells {
 		old, have := all[fc.ID]
@@ -792,6 +796,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			checker.Warm() // for the next cell, while this one is derived
 		}
 		after := next.State()
+		states[fc.ID] = after
 		switch {
 		case have && wasMember(after, sender):
 			// A member of a cell this device already holds.
@@ -801,6 +806,17 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			return nil, ErrUnknownSender
 		}
 		cc.Name = after.Name
+		// Cards first seen in this file are named, and told apart, too.
+		grown := false
+		for id, card := range after.Cards {
+			if !book.has(id) {
+				book.set(id, card.Pseudonym, Introduced)
+				grown = true
+			}
+		}
+		if grown {
+			names = book.shown()
+		}
 		diffCell(&cc, before, after, names)
 		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
 		if cc.NewStatements > 0 {
@@ -812,6 +828,14 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if !knownSender {
 		return nil, ErrUnknownSender
 	}
+	named := make([]namedCell, 0, len(states))
+	for id, st := range states {
+		named = append(named, namedCell{id: id, name: st.Name, founder: person(names, st.Founder).Name})
+	}
+	labels := labelCells(named)
+	for i := range p.summary.Cells {
+		p.summary.Cells[i].Name = labels[p.summary.Cells[i].ID]
+	}
 	return p, nil
 }
 
@@ -822,11 +846,6 @@ func wasMember(st *crdt.State, id identity.ID) bool {
 
 // diffCell fills in what changed from before (nil for a new cell) to after.
 func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) {
-	for id, card := range after.Cards {
-		if _, ok := names[id]; !ok {
-			names[id] = card.Pseudonym
-		}
-	}
 	if before == nil {
 		before = &crdt.State{}
 	}
@@ -868,7 +887,9 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 				cc.Invited = append(cc.Invited, person(names, m.ID))
 			}
 		case crdt.StatusMember:
-			cc.NewMembers = append(cc.NewMembers, person(names, m.ID))
+			if was != crdt.StatusExcluded { // else back, not new: Undone says so
+				cc.NewMembers = append(cc.NewMembers, person(names, m.ID))
+			}
 		case crdt.StatusExcluded:
 			cc.Excluded = append(cc.Excluded, person(names, m.ID))
 		case crdt.StatusLeft:

@@ -398,11 +398,12 @@ func (s *cellsScreen) admitOptions(v *core.CellView) ([]string, map[string]ident
 	}
 	var names []string
 	ids := map[string]identity.ID{}
+	labels := s.u.svc.ContactLabels(contacts) // look-alike names told apart
 	for _, c := range contacts {
 		if c.Blocked || v.CanAdmit(c.ID()) != nil {
 			continue
 		}
-		label := c.Name()
+		label := labels[c.ID()]
 		if _, dup := ids[label]; dup {
 			label += " (" + c.ID().String()[:8] + ")"
 		}
@@ -423,7 +424,7 @@ func (s *cellsScreen) askAdmit() {
 		return
 	}
 	if len(names) == 0 {
-		s.u.showDialog(dialog.NewInformation("Admit a person", "Everyone you know is already in "+v.Name+
+		s.u.showDialog(dialog.NewInformation("Admit a person", "Everyone you know is already in "+s.label(v)+
 			". Meet someone first and add their card; then you can admit them here.", s.u.win))
 		return
 	}
@@ -432,7 +433,7 @@ func (s *cellsScreen) askAdmit() {
 	explain := widget.NewLabel(admitExplanation(v.Policy))
 	explain.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(s.admitWho, explain)
-	s.u.ask("Admit a person to "+v.Name, content, "Admit", func() {
+	s.u.ask("Admit a person to "+s.label(v), content, "Admit", func() {
 		choice := s.admitWho.Selected
 		s.admitWho = nil
 		if choice == "" {
@@ -456,7 +457,7 @@ func (s *cellsScreen) change(do func() error) {
 func (s *cellsScreen) askExclude(v *core.CellView, m core.MemberView) {
 	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %d of the other members "+
 		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
-		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, v.Name))
+		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, s.label(v)))
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.ask("Vote to exclude "+m.Name+"?", msg, "Vote to exclude", func() {
 		s.change(func() error { _, err := s.u.svc.VoteExclude(v.ID, m.ID); return err })
@@ -468,10 +469,10 @@ func (s *cellsScreen) askDecline() {
 	if v == nil {
 		return
 	}
-	msg := widget.NewLabel("This computer forgets " + v.Name + ". Nothing of yours was in it. " +
+	msg := widget.NewLabel("This computer forgets " + s.label(v) + ". Nothing of yours was in it. " +
 		"If you change your mind, ask a member to send you the cell again.")
 	msg.Wrapping = fyne.TextWrapWord
-	s.u.askWith("Turn down the invitation to "+v.Name+"?", msg, "Turn it down", "Keep it", func() {
+	s.u.askWith("Turn down the invitation to "+s.label(v)+"?", msg, "Turn it down", "Keep it", func() {
 		s.change(func() error { return s.u.svc.DeclineCell(v.ID) })
 	})
 }
@@ -481,10 +482,10 @@ func (s *cellsScreen) askLeave() {
 	if v == nil {
 		return
 	}
-	msg := widget.NewLabel("You stop being a member of " + v.Name + ". The other members no longer send you " +
+	msg := widget.NewLabel("You stop being a member of " + s.label(v) + ". The other members no longer send you " +
 		"the cell, and you can no longer rate, admit or vote there. To come back, a member has to admit you again.")
 	msg.Wrapping = fyne.TextWrapWord
-	s.u.askWith("Leave "+v.Name+"?", msg, "Leave", "Stay", func() {
+	s.u.askWith("Leave "+s.label(v)+"?", msg, "Leave", "Stay", func() {
 		s.change(func() error { _, err := s.u.svc.LeaveCell(v.ID); return err })
 	})
 }
@@ -518,7 +519,7 @@ func (s *cellsScreen) askPolicy() {
 		{Text: "Votes to exclude", Widget: s.policyVotes, HintText: "how many other members must vote someone out"},
 		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %d members vote for the same rules.", v.PolicyVotesNeeded))},
 	}
-	d := dialog.NewForm("Rules of "+v.Name, "Vote for these rules", "Cancel", items, func(ok bool) {
+	d := dialog.NewForm("Rules of "+s.label(v), "Vote for these rules", "Cancel", items, func(ok bool) {
 		a, b := s.policyVouches.Selected, s.policyVotes.Selected
 		s.policyVouches, s.policyVotes = nil, nil
 		if !ok {
@@ -589,24 +590,26 @@ func cellSummary(v *core.CellView) string {
 }
 
 func cellRules(p crdt.Policy) string {
-	join := "one member vouches for a newcomer"
+	join := "one member vouches for them"
 	if p.AdmitVouches > 1 {
-		join = fmt.Sprintf("%d members vouch for a newcomer", p.AdmitVouches)
+		join = fmt.Sprintf("%d members vouch for them", p.AdmitVouches)
 	}
-	out := "a majority of the other members vote to exclude someone"
+	out := "a majority of the other members vote to exclude them"
 	if p.ExcludeQuorum == 1 {
-		out = "one other member votes to exclude someone"
+		out = "one other member votes to exclude them"
 	} else if p.ExcludeQuorum > 1 {
-		out = fmt.Sprintf("%d other members vote to exclude someone", p.ExcludeQuorum)
+		// crdt.Policy.VotesToExclude: never more votes than there are
+		// other members.
+		out = fmt.Sprintf("%d other members, or all of them where there are fewer, vote to exclude them", p.ExcludeQuorum)
 	}
-	return "Rules: a person joins when " + join + ", and is out when " + out + "."
+	return "Rules: a person is invited when " + join + " and becomes a member when they accept; they are out when " + out + "."
 }
 
 func admitExplanation(p crdt.Policy) string {
 	if p.AdmitVouches <= 1 {
-		return "Your vouch is enough: they become a member at once and see the cell after your next sync file."
+		return "Your vouch is enough to invite them: they become a member when they accept, after your next sync file reaches them."
 	}
-	return fmt.Sprintf("This cell needs %d vouches: they wait until %d more members vouch for them too.",
+	return fmt.Sprintf("This cell needs %d vouches: they are invited once %d more members vouch for them too, and become a member when they accept.",
 		p.AdmitVouches, p.AdmitVouches-1)
 }
 

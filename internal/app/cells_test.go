@@ -408,3 +408,60 @@ func TestCellsInvitation(t *testing.T) {
 		t.Fatalf("after accepting: %s, invitation %v", s.selected.Me, s.selected.Invitation)
 	}
 }
+
+// TestAdmitChoicesTellLookAlikesApart: the people offered in "Admit a
+// person" are named as everywhere else: a card called "CY" or "Сy" (a
+// Cyrillic С) beside the verified Cy is shown with how it was learned,
+// never as a second "Cy", and the verified Cy keeps a name of its own.
+func TestAdmitChoicesTellLookAlikesApart(t *testing.T) {
+	w := newCellWorld(t)
+	for _, name := range []string{"CY", "\u0421y"} {
+		if _, err := w.mara.AddContact(newSomeone(t, name).Card().String(), "", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := w.mara.NewCell("Garden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := w.u.cells
+	names, ids, err := s.admitOptions(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cy []string
+	for _, n := range names {
+		if strings.Contains(strings.ToLower(n), "cy") || strings.Contains(n, "\u0421y") {
+			cy = append(cy, n)
+		}
+	}
+	if len(cy) != 3 {
+		t.Fatalf("admit choices %q", names)
+	}
+	for _, n := range cy {
+		verified := ids[n] == w.cy.Card().ID()
+		if verified != strings.Contains(n, "verified in person") || !verified && !strings.Contains(n, "not verified") {
+			t.Errorf("choice %q (the verified Cy: %v)", n, verified)
+		}
+	}
+}
+
+// TestRulesWordsTellTheTruth: the words for admitting and for the rules
+// say that nobody becomes a member without accepting ("they become a
+// member at once" was not true), and that a quorum larger than the other
+// members takes all of them, not more votes than there are people.
+func TestRulesWordsTellTheTruth(t *testing.T) {
+	for _, p := range []crdt.Policy{{AdmitVouches: 1}, {AdmitVouches: 3, ExcludeQuorum: 5}} {
+		for _, s := range []string{admitExplanation(p), cellRules(p)} {
+			if !strings.Contains(s, "accept") || strings.Contains(s, "at once") {
+				t.Errorf("rules %+v: %q does not say they must accept", p, s)
+			}
+			if w := jargon.FindString(s); w != "" {
+				t.Errorf("%q says %q", s, w)
+			}
+		}
+	}
+	if s := cellRules(crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 5}); !strings.Contains(s, "5 other members, or all of them where there are fewer,") {
+		t.Errorf("a quorum of 5: %q", s)
+	}
+}

@@ -42,6 +42,8 @@ type rateForm struct {
 	// in the same order.
 	cells   []*widget.Check
 	cellIDs []crdt.CellID
+	// labels names every cell as everywhere else (core.CellLabels).
+	labels map[crdt.CellID]string
 	// message says what is missing, if anything.
 	message *widget.Label
 	// saveButton records the rating.
@@ -92,6 +94,7 @@ func newRateForm(u *ui, id identity.ID, cells []crdt.CellID) (*rateForm, error) 
 		ticked[id] = true
 	}
 	cellBox := container.NewVBox()
+	f.labels = core.CellLabels(views)
 	for _, v := range views {
 		if v.Me != crdt.StatusMember {
 			continue
@@ -102,7 +105,7 @@ func newRateForm(u *ui, id identity.ID, cells []crdt.CellID) (*rateForm, error) 
 				both = true
 			}
 		}
-		label := v.Name
+		label := f.labels[v.ID]
 		if both {
 			label += " (" + name + " is a member)"
 		}
@@ -237,6 +240,9 @@ func (f *rateForm) save() {
 	names := make([]string, len(views))
 	for i, v := range views {
 		names[i] = v.Name
+		if l, ok := f.labels[v.ID]; ok {
+			names[i] = l
+		}
 	}
 	if f.u.rate == f {
 		f.u.back()

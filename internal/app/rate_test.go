@@ -162,3 +162,27 @@ func TestRateCellChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestRateTellsLookAlikeCellsApart: the cells offered for a rating are
+// named as everywhere else (core.CellLabels), so two cells whose names
+// look alike, here "Market" and "Mаrket" with a Cyrillic "а", are never
+// two boxes with the same words: ticking the wrong one would send the
+// rating, note included, to the wrong people.
+func TestRateTellsLookAlikeCellsApart(t *testing.T) {
+	w := newWorld(t)
+	double, err := w.u.svc.NewCell("M\u0430rket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.u.svc.Admit(double.ID, w.bea.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	w.u.showRate(id(w.bea), nil)
+	f := w.u.rate
+	if len(f.cells) != 2 {
+		t.Fatalf("%d cells offered, want 2", len(f.cells))
+	}
+	if a, b := f.cells[0].Text, f.cells[1].Text; a == b || !strings.Contains(a, "founded by") || !strings.Contains(b, "founded by") {
+		t.Errorf("the two cells are offered as %q and %q", a, b)
+	}
+}

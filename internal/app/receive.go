@@ -204,8 +204,22 @@ func previewDetails(sum *core.ImportSummary) string {
 			continue
 		}
 		var what []string
-		if c.NewCell {
+		if c.InvitedMe {
+			what = append(what, "an invitation for you to join")
+		} else if c.NewCell {
 			what = append(what, "a cell that is new to this device")
+		}
+		for _, p := range c.Undone {
+			what = append(what, p.Name+"'s exclusion was undone")
+		}
+		for _, p := range c.Replaced {
+			what = append(what, p.Name+"'s card was replaced by a new one")
+		}
+		if c.Rules != nil {
+			what = append(what, "new rules ("+core.RulesSentence(*c.Rules)+")")
+		}
+		if len(c.Invited) > 0 {
+			what = append(what, "invited: "+personNames(c.Invited))
 		}
 		if c.NewRatings > 0 {
 			what = append(what, words.Count(c.NewRatings, "new rating", "new ratings"))

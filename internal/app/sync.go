@@ -162,11 +162,12 @@ func (s *syncScreen) Refresh() {
 	}
 	s.people = map[string]identity.ID{}
 	var names []string
+	people := s.u.svc.ContactLabels(contacts) // look-alike names told apart
 	for _, c := range contacts {
 		if c.Blocked {
 			continue
 		}
-		label := c.Name()
+		label := people[c.ID()]
 		if _, dup := s.people[label]; dup {
 			label += " (" + c.ID().String()[:8] + ")"
 		}

@@ -452,3 +452,26 @@ func TestSyncScanWithoutCamera(t *testing.T) {
 		t.Error("the scanner is still set")
 	}
 }
+
+// TestPreviewDetailsTellWhatMatters: the lines under a sync file's preview
+// say, cell by cell, what the summary above them says: an exclusion
+// undone, new rules, an invitation for me, people invited, a card
+// replaced; not just "3 updates".
+func TestPreviewDetailsTellWhatMatters(t *testing.T) {
+	rules := crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}
+	sum := &core.ImportSummary{From: core.Person{Name: "Mal"}, NewStatements: 9, Cells: []core.CellChanges{
+		{Name: "Night market", NewStatements: 5, Undone: []core.Person{{Name: "Mal"}}, Rules: &rules,
+			Invited: []core.Person{{Name: "Fake"}}, Replaced: []core.Person{{Name: "Cy"}}},
+		{Name: "Day shift", NewStatements: 4, NewCell: true, InvitedMe: true},
+	}}
+	got := previewDetails(sum)
+	for _, want := range []string{"Mal's exclusion was undone", "new rules (" + core.RulesSentence(rules) + ")",
+		"invited: Fake", "Cy's card was replaced", "an invitation for you to join"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the details do not say %q:\n%s", want, got)
+		}
+	}
+	if w := jargon.FindString(got); w != "" {
+		t.Errorf("%q says %q", got, w)
+	}
+}

@@ -231,11 +231,17 @@ func policyVotes(v *core.CellView, p crdt.Policy) int {
 	return n
 }
 
-func quorumWords(q int) string {
-	if q == 0 {
-		return "a majority of the other members"
+// cellLabel is v's name as [core.CellLabels] shows it among all the cells
+// of the home: look-alike names told apart.
+func cellLabel(s *core.Service, v *core.CellView) string {
+	all, err := s.Cells()
+	if err != nil {
+		return v.Name
 	}
-	return words.Count(q, "vote", "votes")
+	if l, ok := core.CellLabels(all)[v.ID]; ok {
+		return l
+	}
+	return v.Name
 }
 
 // printCell prints v under label, its name as [core.CellLabels] shows it.
@@ -247,7 +253,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	if v.Invitation {
 		fmt.Fprintf(w, "You are invited to this cell. Accept with: trustdesk cell join %s  (or turn it down: trustdesk cell decline %s)\n", v.ID, v.ID)
 	}
-	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
+	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
 	for _, m := range v.Members {
 		line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
@@ -338,7 +344,7 @@ func runCellList(r *runner, o *opts, args []string) error {
 						members++
 					}
 				}
-				fmt.Fprintf(w, "%-24s %-8s  %d members, you: %s\n", labels[v.ID], v.ID.String()[:8], members, words.Status(v.Me))
+				fmt.Fprintf(w, "%-24s %-8s  %s, you: %s\n", labels[v.ID], v.ID.String()[:8], words.Count(members, "member", "members"), words.Status(v.Me))
 			}
 		})
 	})
@@ -407,10 +413,14 @@ func runCellAdmit(r *runner, o *opts, args []string) error {
 			if m.ID != c.ID() {
 				continue
 			}
-			if m.Status == crdt.StatusMember {
-				fmt.Fprintf(r.env.Stdout, "%s is now a member of %s. Send them the cell with a sync file.\n", c.Name(), v.Name)
-			} else {
-				fmt.Fprintf(r.env.Stdout, "You vouched for %s in %s; they join once %d members have vouched.\n", c.Name(), v.Name, v.Policy.AdmitVouches)
+			switch m.Status {
+			case crdt.StatusMember:
+				fmt.Fprintf(r.env.Stdout, "%s is now a member of %s. Send them the cell with a sync file.\n", c.Name(), cellLabel(s, v))
+			case crdt.StatusInvited:
+				fmt.Fprintf(r.env.Stdout, "You invited %s to %s; they become a member once they accept. Send them the cell with a sync file.\n", c.Name(), cellLabel(s, v))
+			default:
+				fmt.Fprintf(r.env.Stdout, "You vouched for %s in %s; they are invited once %s vouched, and become a member when they accept.\n",
+					c.Name(), v.Name, words.Count(v.Policy.AdmitVouches, "member has", "members have"))
 			}
 		}
 		return nil
@@ -429,13 +439,13 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 		}
 		for _, m := range v.Members {
 			if m.ID == c.ID() && m.Status == crdt.StatusExcluded {
-				fmt.Fprintf(r.env.Stdout, "%s is excluded from %s. Nobody will send them the cell again.\n", c.Name(), v.Name)
+				fmt.Fprintf(r.env.Stdout, "%s is excluded from %s. Nobody will send them the cell again.\n", c.Name(), cellLabel(s, v))
 				return nil
 			}
 		}
 		for _, vote := range v.Votes {
 			if vote.Subject.ID == c.ID() {
-				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), v.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed)
+				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), cellLabel(s, v), words.Count(len(vote.Voters), "vote", "votes"), vote.Needed)
 			}
 		}
 		return nil
@@ -449,9 +459,9 @@ func runCellJoin(r *runner, _ *opts, args []string) error {
 			return err
 		}
 		if v.Me == crdt.StatusMember {
-			fmt.Fprintf(r.env.Stdout, "You joined %s: you are a member now.\n", v.Name)
+			fmt.Fprintf(r.env.Stdout, "You joined %s: you are a member now.\n", cellLabel(s, v))
 		} else {
-			fmt.Fprintf(r.env.Stdout, "You accepted the invitation to %s; you become a member once enough members have vouched for you.\n", v.Name)
+			fmt.Fprintf(r.env.Stdout, "You accepted the invitation to %s; you become a member once enough members have vouched for you.\n", cellLabel(s, v))
 		}
 		return nil
 	})
@@ -459,10 +469,11 @@ func runCellJoin(r *runner, _ *opts, args []string) error {
 
 func runCellDecline(r *runner, _ *opts, args []string) error {
 	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
+		label := cellLabel(s, v) // before the cell is forgotten
 		if err := s.DeclineCell(v.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "You turned down the invitation to %s; this device forgot the cell.\n", v.Name)
+		fmt.Fprintf(r.env.Stdout, "You turned down the invitation to %s; this device forgot the cell.\n", label)
 		return nil
 	})
 }
@@ -472,7 +483,7 @@ func runCellLeave(r *runner, _ *opts, args []string) error {
 		if _, err := s.LeaveCell(v.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "You left %s.\n", v.Name)
+		fmt.Fprintf(r.env.Stdout, "You left %s.\n", cellLabel(s, v))
 		return nil
 	})
 }
@@ -495,7 +506,7 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 				fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(v, p), "vote", "votes"), v.PolicyVotesNeeded)
 			}
 		}
-		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), quorumWords(v.Policy.ExcludeQuorum))
+		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 		return nil
 	})
 }
@@ -563,11 +574,16 @@ func runRate(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
+		all, err := s.Cells()
+		if err != nil {
+			return err
+		}
+		labels := core.CellLabels(all) // look-alike names told apart
 		j := rateJSON{Contact: c.ID().String()}
 		var cellNames []string
 		for _, v := range views {
 			j.Cells = append(j.Cells, v.ID.String())
-			cellNames = append(cellNames, v.Name)
+			cellNames = append(cellNames, labels[v.ID])
 		}
 		return r.out(o.json, j, func(w io.Writer) {
 			fmt.Fprintf(w, "Your rating of %s is recorded in %s.\n", c.Name(), strings.Join(cellNames, ", "))

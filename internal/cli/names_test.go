@@ -116,3 +116,49 @@ func TestLookAlikeCellsDiffer(t *testing.T) {
 		t.Fatalf("cell show = %q", show)
 	}
 }
+
+// TestAdmitSaysWhatHappens: vouching for someone under the default rules
+// invites them; the line says they become a member once they accept (it
+// said "they join once 1 members have vouched", which was not true: the
+// one vouch was in). The cell list counts "1 member".
+func TestAdmitSaysWhatHappens(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana := ws[0]
+	ana.ok("cell", "new", "Night market")
+	if out := ana.ok("cell", "list"); !strings.Contains(out, " 1 member, you: member") {
+		t.Errorf("cell list: %q", out)
+	}
+	if out := ana.ok("cell", "admit", "night", "bo"); !strings.Contains(out, "You invited Bo to Night market; they become a member once they accept") {
+		t.Errorf("admit said %q", out)
+	}
+	ana.ok("cell", "policy", "night", "--admit-vouches", "2")
+	ana.ok("contact", "add", otherCard(t, "Cy").String(), "--verified")
+	if out := ana.ok("cell", "admit", "night", "cy"); !strings.Contains(out, "they are invited once 2 members have vouched, and become a member when they accept") {
+		t.Errorf("admit with 2 vouches needed said %q", out)
+	}
+}
+
+// TestActionsNameLookAlikeCells: what the command line says after joining,
+// leaving or turning down a cell names it as "cell list" does, so with a
+// "Nіght market" (Cyrillic і) beside Ana's "Night market" she can tell
+// which one she acted on.
+func TestActionsNameLookAlikeCells(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	ana.ok("cell", "new", "Night market")
+	var ids []string
+	for range 2 {
+		said := bo.ok("cell", "new", "N\u0456ght market")
+		id := said[strings.LastIndex(said, "(id ")+4 : strings.LastIndex(said, ")")]
+		bo.ok("cell", "admit", id, "ana")
+		ids = append(ids, id)
+	}
+	f := filepath.Join(t.TempDir(), "to-ana")
+	bo.ok("export", "--to", "ana", "--out", f)
+	ana.ok("import", f)
+	for _, out := range []string{ana.ok("cell", "join", ids[0]), ana.ok("cell", "leave", ids[0]), ana.ok("cell", "decline", ids[1])} {
+		if !strings.Contains(out, "N\u0456ght market (founded by Bo · ") {
+			t.Errorf("said %q", out)
+		}
+	}
+}
