@@ -151,6 +151,20 @@ func (b *nameBook) has(id identity.ID) bool {
 	return ok
 }
 
+// learn names, as introduced, the people of cards the book does not name
+// yet (cards first seen in a sync file); it reports whether it named
+// anyone.
+func (b *nameBook) learn(cards map[identity.ID]*identity.Card) bool {
+	grown := false
+	for id, card := range cards {
+		if !b.has(id) {
+			b.set(id, card.Pseudonym, Introduced)
+			grown = true
+		}
+	}
+	return grown
+}
+
 // shown returns the name to show for everyone in the book.
 func (b *nameBook) shown() map[identity.ID]string {
 	count := make(map[string]int, len(b.alike))

@@ -735,24 +735,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		return nil, err
 	}
 	p := &pendingImport{file: file, sender: file.Sender, recovery: in}
-	var book *nameBook
-	var senderContact *Contact
-	recovering := false
-	err = s.db.View(func(tx *store.Tx) error {
-		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
-		if err != nil {
-			return err
-		}
-		recovering = r != nil
-		c, err := getContact(tx, sender)
-		if err == nil {
-			senderContact = c
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		book, err = s.nameBook(tx, all, file.Sender)
-		return err
-	})
+	recovering, senderContact, book, err := s.importContext(all, file.Sender)
 	if err != nil {
 		return nil, err
 	}
@@ -806,15 +789,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			return nil, ErrUnknownSender
 		}
 		cc.Name = after.Name
-		// Cards first seen in this file are named, and told apart, too.
-		grown := false
-		for id, card := range after.Cards {
-			if !book.has(id) {
-				book.set(id, card.Pseudonym, Introduced)
-				grown = true
-			}
-		}
-		if grown {
+		if book.learn(after.Cards) {
 			names = book.shown()
 		}
 		diffCell(&cc, before, after, names)
@@ -828,15 +803,44 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if !knownSender {
 		return nil, ErrUnknownSender
 	}
+	labelSummary(p.summary, states, names)
+	return p, nil
+}
+
+// labelSummary names each cell of summary as the cell list will once the
+// import is done (see CellLabels): states are all the cells as they will
+// be, so look-alike names are told apart.
+func labelSummary(summary *ImportSummary, states map[crdt.CellID]*crdt.State, names map[identity.ID]string) {
 	named := make([]namedCell, 0, len(states))
 	for id, st := range states {
 		named = append(named, namedCell{id: id, name: st.Name, founder: person(names, st.Founder).Name})
 	}
 	labels := labelCells(named)
-	for i := range p.summary.Cells {
-		p.summary.Cells[i].Name = labels[p.summary.Cells[i].ID]
+	for i := range summary.Cells {
+		summary.Cells[i].Name = labels[summary.Cells[i].ID]
 	}
-	return p, nil
+}
+
+// importContext reads what an import is judged by: whether this device is
+// getting its card back, the sender as a contact (nil when unknown) and
+// the names this device shows people by.
+func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, sender *identity.Card) (recovering bool, contact *Contact, book *nameBook, err error) {
+	err = s.db.View(func(tx *store.Tx) error {
+		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+		if err != nil {
+			return err
+		}
+		recovering = r != nil
+		c, err := getContact(tx, sender.ID())
+		if err == nil {
+			contact = c
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		book, err = s.nameBook(tx, all, sender)
+		return err
+	})
+	return recovering, contact, book, err
 }
 
 func wasMember(st *crdt.State, id identity.ID) bool {
