@@ -67,6 +67,9 @@ type personRow struct {
 	contact *core.Contact
 	// score is their reputation, nil if nobody rated them.
 	score *reputation.Score
+	// alike is set when another person's name (or "you") looks like
+	// theirs: the row then shows the start of their id as well.
+	alike bool
 }
 
 // newPeopleScreen builds the People screen.
@@ -124,9 +127,10 @@ func (s *peopleScreen) Refresh() {
 	if err != nil {
 		s.u.showError(err)
 	}
+	labels := s.u.svc.ContactLabels(contacts) // look-alike names told apart
 	s.all = s.all[:0]
 	for _, c := range contacts {
-		row := personRow{contact: c}
+		row := personRow{contact: c, alike: labels[c.ID()] != c.Name()}
 		if rep != nil {
 			row.score = rep.Person(c.ID().String())
 		}
@@ -344,6 +348,10 @@ func (r *personRowView) set(row personRow) {
 	name := c.Name()
 	if c.Petname != "" && c.Petname != c.Card.Pseudonym {
 		name += " (" + c.Card.Pseudonym + ")"
+	}
+	if row.alike {
+		// How their card was learned is beside it already.
+		name += " · " + c.ID().String()[:8]
 	}
 	r.name.SetText(name)
 	how := verifiedWords(c.Verified)

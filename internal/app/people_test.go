@@ -155,6 +155,28 @@ func TestPeopleAdd(t *testing.T) {
 		if !strings.Contains(dialogText(w.u), "already have someone called Bea") {
 			t.Fatalf("no warning about the second Bea: %q", dialogText(w.u))
 		}
+		// Added anyway, both are on the list, told apart by the start of
+		// their ids; nobody else's row changes.
+		if _, err := w.u.svc.AddContact(other.Card.String(), "", true); err != nil {
+			t.Fatal(err)
+		}
+		w.u.changed()
+		rowView := newPersonRowView(nil)
+		var beas []string
+		for _, r := range w.u.people.shownRows {
+			rowView.set(r)
+			switch r.contact.Name() {
+			case "Bea":
+				beas = append(beas, rowView.name.Text)
+			case "Cyrus":
+				if strings.Contains(rowView.name.Text, " · ") {
+					t.Errorf("Cyrus's row reads %q", rowView.name.Text)
+				}
+			}
+		}
+		if len(beas) != 2 || beas[0] == beas[1] || !strings.HasPrefix(beas[0], "Bea · ") || !strings.HasPrefix(beas[1], "Bea · ") {
+			t.Errorf("the two Beas read %q", beas)
+		}
 	}
 
 	// Pictures.
