@@ -652,8 +652,11 @@ func (s *Service) JoinCell(cell crdt.CellID) (*CellView, error) {
 }
 
 // DeclineCell turns down my invitation to a cell: the device forgets the
-// cell. Nothing of mine was in it. It fails with crdt.ErrNotAllowed if I
-// am not invited to that cell but a member or former member of it.
+// cell and remembers that I turned it down, so that a later sync file
+// bringing the same invitation does not show it again (until
+// [Service.TakeBackDecline]). Nothing of mine was in it. It fails with
+// crdt.ErrNotAllowed if I am not invited to that cell but a member or
+// former member of it.
 func (s *Service) DeclineCell(cell crdt.CellID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -668,7 +671,19 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 	if !c.State().IsInvited(s.me().Card.ID()) {
 		return fmt.Errorf("%w: you can only turn down an invitation you have not accepted", crdt.ErrNotAllowed)
 	}
+	me, st := s.me().Card.ID(), c.State()
 	err = s.db.Update(func(tx *store.Tx) error {
+		by, err := inviter(tx, cell, st, me)
+		if err != nil {
+			return err
+		}
+		d := declinedRecord{Name: st.Name, From: by[:], Founder: st.Founder[:], At: s.opt.now().Unix()}
+		if err := putRecord(tx, bucketDeclined, cell[:], d); err != nil {
+			return err
+		}
+		if err := tx.Delete(bucketInvitation, nil, cell[:]); err != nil {
+			return err
+		}
 		if err := deleteParts(tx, cell); err != nil {
 			return err
 		}
