@@ -423,19 +423,9 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := strings.ToLower(strings.TrimSpace(query))
-	var exact, prefix []*CellView
-	for _, c := range all {
-		name, id := strings.ToLower(c.Name), c.ID.String()
-		if id == q {
-			return c, nil
-		}
-		if name == q {
-			exact = append(exact, c)
-		}
-		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
-			prefix = append(prefix, c)
-		}
+	whole, exact, prefix := matchQuery(all, query, func(c *CellView) (string, crdt.CellID) { return c.Name, c.ID })
+	if whole != nil {
+		return *whole, nil
 	}
 	pick := exact
 	member := func(c *CellView) bool { return c.Me == crdt.StatusMember }
@@ -453,6 +443,27 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 		e.Candidates = append(e.Candidates, Candidate{Name: c.Name, ID: c.ID.String()})
 	}
 	return nil, e
+}
+
+// matchQuery finds what query names among items, each with a name and a
+// cell id: the item whose whole id it is, else the items whose name it is
+// (exact) and those whose name or id it starts (prefix), ignoring case.
+func matchQuery[T any](items []T, query string, key func(T) (string, crdt.CellID)) (whole *T, exact, prefix []T) {
+	q := strings.ToLower(strings.TrimSpace(query))
+	for i, it := range items {
+		n, cid := key(it)
+		name, id := strings.ToLower(n), cid.String()
+		if id == q {
+			return &items[i], nil, nil
+		}
+		if name == q {
+			exact = append(exact, it)
+		}
+		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
+			prefix = append(prefix, it)
+		}
+	}
+	return nil, exact, prefix
 }
 
 // NewCell founds a cell with me as its first member.

@@ -224,19 +224,9 @@ func (s *Service) FindDeclined(query string) (*Declined, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := strings.ToLower(strings.TrimSpace(query))
-	var exact, prefix []Declined
-	for _, d := range all {
-		name, id := strings.ToLower(d.Name), d.ID.String()
-		if id == q {
-			return &d, nil
-		}
-		if name == q {
-			exact = append(exact, d)
-		}
-		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
-			prefix = append(prefix, d)
-		}
+	whole, exact, prefix := matchQuery(all, query, func(d Declined) (string, crdt.CellID) { return d.Name, d.ID })
+	if whole != nil {
+		return whole, nil
 	}
 	pick := exact
 	if len(pick) == 0 {
