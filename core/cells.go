@@ -423,19 +423,9 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := strings.ToLower(strings.TrimSpace(query))
-	var exact, prefix []*CellView
-	for _, c := range all {
-		name, id := strings.ToLower(c.Name), c.ID.String()
-		if id == q {
-			return c, nil
-		}
-		if name == q {
-			exact = append(exact, c)
-		}
-		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
-			prefix = append(prefix, c)
-		}
+	whole, exact, prefix := matchQuery(all, query, func(c *CellView) (string, crdt.CellID) { return c.Name, c.ID })
+	if whole != nil {
+		return *whole, nil
 	}
 	pick := exact
 	member := func(c *CellView) bool { return c.Me == crdt.StatusMember }
@@ -453,6 +443,27 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 		e.Candidates = append(e.Candidates, Candidate{Name: c.Name, ID: c.ID.String()})
 	}
 	return nil, e
+}
+
+// matchQuery finds what query names among items, each with a name and a
+// cell id: the item whose whole id it is, else the items whose name it is
+// (exact) and those whose name or id it starts (prefix), ignoring case.
+func matchQuery[T any](items []T, query string, key func(T) (string, crdt.CellID)) (whole *T, exact, prefix []T) {
+	q := strings.ToLower(strings.TrimSpace(query))
+	for i, it := range items {
+		n, cid := key(it)
+		name, id := strings.ToLower(n), cid.String()
+		if id == q {
+			return &items[i], nil, nil
+		}
+		if name == q {
+			exact = append(exact, it)
+		}
+		if q != "" && (strings.HasPrefix(name, q) || strings.HasPrefix(id, q)) {
+			prefix = append(prefix, it)
+		}
+	}
+	return nil, exact, prefix
 }
 
 // NewCell founds a cell with me as its first member.
@@ -652,8 +663,11 @@ func (s *Service) JoinCell(cell crdt.CellID) (*CellView, error) {
 }
 
 // DeclineCell turns down my invitation to a cell: the device forgets the
-// cell. Nothing of mine was in it. It fails with crdt.ErrNotAllowed if I
-// am not invited to that cell but a member or former member of it.
+// cell and remembers that I turned it down, so that a later sync file
+// bringing the same invitation does not show it again (until
+// [Service.TakeBackDecline]). Nothing of mine was in it. It fails with
+// crdt.ErrNotAllowed if I am not invited to that cell but a member or
+// former member of it.
 func (s *Service) DeclineCell(cell crdt.CellID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -668,7 +682,19 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 	if !c.State().IsInvited(s.me().Card.ID()) {
 		return fmt.Errorf("%w: you can only turn down an invitation you have not accepted", crdt.ErrNotAllowed)
 	}
+	me, st := s.me().Card.ID(), c.State()
 	err = s.db.Update(func(tx *store.Tx) error {
+		by, err := inviter(tx, cell, st, me)
+		if err != nil {
+			return err
+		}
+		d := declinedRecord{Name: st.Name, From: by[:], Founder: st.Founder[:], At: s.opt.now().Unix()}
+		if err := putRecord(tx, bucketDeclined, cell[:], d); err != nil {
+			return err
+		}
+		if err := tx.Delete(bucketInvitation, nil, cell[:]); err != nil {
+			return err
+		}
 		if err := deleteParts(tx, cell); err != nil {
 			return err
 		}

@@ -349,6 +349,9 @@ type ImportSummary struct {
 	NewContacts []Person
 	// Recovery is what the file changed about recovery pieces, or nil.
 	Recovery *RecoveryNews
+	// LeftOut says which invitations the file brought and the import
+	// did not take in (see [MaxWaitingInvitations]), or nil.
+	LeftOut *LeftOut
 }
 
 // CellChanges is what a sync file changes in one cell.
@@ -377,7 +380,13 @@ type CellChanges struct {
 }
 
 // Nothing reports whether the file brings nothing new.
-func (s *ImportSummary) Nothing() bool { return s.NewStatements == 0 && s.Recovery.empty() }
+func (s *ImportSummary) Nothing() bool {
+	return s.NewStatements == 0 && s.Recovery.empty() && s.LeftOut.empty()
+}
+
+// Unchanged reports whether taking the file in changes nothing: it
+// brings nothing new, or only invitations that are left out.
+func (s *ImportSummary) Unchanged() bool { return s.NewStatements == 0 && s.Recovery.empty() }
 
 // recoveryPhrases says what the file changed about recovery pieces, as
 // phrases of the summary sentence.
@@ -420,7 +429,7 @@ func (s *ImportSummary) String() string {
 		return fmt.Sprintf("from %s: nothing new", s.From.Name)
 	}
 	if s.NewStatements == 0 {
-		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(s.recoveryPhrases(), "; "))
+		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(append(s.recoveryPhrases(), s.LeftOut.phrases(s.From.Name)...), "; "))
 	}
 	var parts []string
 	for _, c := range s.Cells {
@@ -466,6 +475,7 @@ func (s *ImportSummary) String() string {
 		parts = append(parts, words.JoinAnd(what)+" in "+c.Name)
 	}
 	parts = append(parts, s.recoveryPhrases()...)
+	parts = append(parts, s.LeftOut.phrases(s.From.Name)...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
 }
 
@@ -499,6 +509,9 @@ type pendingImport struct {
 	sender   *identity.Card
 	cells    []*crdt.Cell // the resulting cells, not yet stored
 	summary  *ImportSummary
+	// invited are the new cells in which I am only invited, taken in;
+	// leftOut the cells of the file not taken in (invitations).
+	invited, leftOut map[crdt.CellID]bool
 }
 
 // PreviewImport checks a sync file completely (decryption, sender,
@@ -639,8 +652,17 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
 				return err
 			}
+			if p.invited[c.ID()] {
+				id := c.ID()
+				if err := putRecord(tx, bucketInvitation, id[:], invitationRecord{From: sender[:]}); err != nil {
+					return err
+				}
+			}
 		}
 		for _, fc := range p.file.Cells {
+			if p.leftOut[fc.ID] {
+				continue // nothing of it is taken in
+			}
 			_, created, err := getKnowledge(tx, sender, fc.ID)
 			if err != nil {
 				return err
@@ -734,8 +756,8 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if err != nil {
 		return nil, err
 	}
-	p := &pendingImport{file: file, sender: file.Sender, recovery: in}
-	recovering, senderContact, book, err := s.importContext(all, file.Sender)
+	p := &pendingImport{file: file, sender: file.Sender, recovery: in, invited: map[crdt.CellID]bool{}, leftOut: map[crdt.CellID]bool{}}
+	recovering, senderContact, book, inv, err := s.importContext(all, file.Sender)
 	if err != nil {
 		return nil, err
 	}
@@ -779,7 +801,6 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			checker.Warm() // for the next cell, while this one is derived
 		}
 		after := next.State()
-		states[fc.ID] = after
 		switch {
 		case have && wasMember(after, sender):
 			// A member of a cell this device already holds.
@@ -788,6 +809,10 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			// New cells come only from people this device knows.
 			return nil, ErrUnknownSender
 		}
+		if !have && after.IsInvited(me) && !p.takeInvitation(fc.ID, inv, sender) {
+			continue
+		}
+		states[fc.ID] = after
 		cc.Name = after.Name
 		if book.learn(after.Cards) {
 			names = book.shown()
@@ -822,9 +847,9 @@ func labelSummary(summary *ImportSummary, states map[crdt.CellID]*crdt.State, na
 }
 
 // importContext reads what an import is judged by: whether this device is
-// getting its card back, the sender as a contact (nil when unknown) and
-// the names this device shows people by.
-func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, sender *identity.Card) (recovering bool, contact *Contact, book *nameBook, err error) {
+// getting its card back, the sender as a contact (nil when unknown), the
+// names this device shows people by and the invitations waiting.
+func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, sender *identity.Card) (recovering bool, contact *Contact, book *nameBook, inv *invitationBook, err error) {
 	err = s.db.View(func(tx *store.Tx) error {
 		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
 		if err != nil {
@@ -837,10 +862,37 @@ func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, sender *identity
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		book, err = s.nameBook(tx, all, sender)
+		if book, err = s.nameBook(tx, all, sender); err != nil {
+			return err
+		}
+		inv, err = readInvitations(tx, all, s.me().Card.ID(), contact)
 		return err
 	})
-	return recovering, contact, book, err
+	return recovering, contact, book, inv, err
+}
+
+// takeInvitation says whether the new cell id, in which I am only
+// invited, is taken in: not if I turned it down, nor beyond the bounds of
+// invitations waiting (inv). A cell left out is said in the summary.
+func (p *pendingImport) takeInvitation(id crdt.CellID, inv *invitationBook, sender identity.ID) bool {
+	l := p.summary.LeftOut
+	if l == nil {
+		l = &LeftOut{}
+	}
+	switch {
+	case inv.declined[id]:
+		l.Declined++
+	case inv.admit(sender):
+		p.invited[id] = true
+		return true
+	default:
+		l.Invitations++
+		l.FromSender = inv.waiting[sender]
+		l.AllWaiting = l.AllWaiting || inv.total >= MaxWaitingInvitations
+	}
+	p.leftOut[id] = true
+	p.summary.LeftOut = l
+	return false
 }
 
 func wasMember(st *crdt.State, id identity.ID) bool {

@@ -16,7 +16,7 @@ import (
 var ctx = context.Background()
 
 // meet makes a and b verified contacts of each other.
-func meet(t *testing.T, a, b *Service) {
+func meet(t testing.TB, a, b *Service) {
 	t.Helper()
 	if _, err := a.AddContact(b.Card().String(), "", true); err != nil {
 		t.Fatal(err)

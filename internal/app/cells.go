@@ -36,6 +36,12 @@ type cellsScreen struct {
 	list *widget.List
 	// newCell asks for a name and founds a cell.
 	newCell *widget.Button
+	// turnedDown lists the invitations I turned down, to take one back;
+	// it shows only while there is one.
+	turnedDown *widget.Button
+	// takeBack holds, while the list of turned-down invitations is open,
+	// one button a turned-down invitation, in the order listed.
+	takeBack []*widget.Button
 	// empty says what a cell is while there is none.
 	empty *widget.Label
 
@@ -122,6 +128,9 @@ func newCellsScreen(u *ui) *cellsScreen {
 	}
 	s.newCell = widget.NewButtonWithIcon("New cell", theme.ContentAddIcon(), s.askNewCell)
 	s.newCell.Importance = widget.HighImportance
+	s.turnedDown = widget.NewButtonWithIcon("Invitations you turned down", theme.HistoryIcon(), s.showTurnedDown)
+	s.turnedDown.Importance = widget.LowImportance
+	s.turnedDown.Hide()
 	s.empty = widget.NewLabel("A cell is a small group of people who know each other. " +
 		"Its members see each other's ratings and decide together who joins. " +
 		"Start one with New cell, or receive a sync file from a cell you were admitted to.")
@@ -161,7 +170,7 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s.detail.Hide()
 
 	left := container.NewBorder(
-		container.NewVBox(widgetHeading("Your cells"), s.newCell), nil, nil, nil, s.list)
+		container.NewVBox(widgetHeading("Your cells"), s.newCell), s.turnedDown, nil, nil, s.list)
 	right := container.NewStack(container.NewPadded(s.empty), container.NewVScroll(container.NewPadded(s.detail)))
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.28
@@ -190,6 +199,11 @@ func (s *cellsScreen) Refresh() {
 	}
 	s.views, s.labels = views, core.CellLabels(views)
 	s.list.Refresh()
+	if declined, err := s.u.svc.DeclinedCells(); err == nil && len(declined) > 0 {
+		s.turnedDown.Show()
+	} else {
+		s.turnedDown.Hide()
+	}
 	var sel *core.CellView
 	at := 0
 	for i, v := range views {
@@ -469,12 +483,47 @@ func (s *cellsScreen) askDecline() {
 	if v == nil {
 		return
 	}
-	msg := widget.NewLabel("This computer forgets " + s.label(v) + ". Nothing of yours was in it. " +
-		"If you change your mind, ask a member to send you the cell again.")
+	msg := widget.NewLabel("This computer forgets " + s.label(v) + ". Nothing of yours was in it, " +
+		"and the invitation stays out when a sync file brings it again. If you change your mind, " +
+		"take your answer back under \"Invitations you turned down\", then ask a member to send you the cell again.")
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.askWith("Turn down the invitation to "+s.label(v)+"?", msg, "Turn it down", "Keep it", func() {
 		s.change(func() error { return s.u.svc.DeclineCell(v.ID) })
 	})
+}
+
+// showTurnedDown lists the invitations I turned down, each with a button
+// that takes the answer back.
+func (s *cellsScreen) showTurnedDown() {
+	declined, err := s.u.svc.DeclinedCells()
+	if err != nil {
+		s.u.showError(err)
+		return
+	}
+	help := widget.NewLabel("Sync files that bring these invitations again leave them out. " +
+		"Show one again, then ask a member to send you the cell again: you can accept it then.")
+	help.Wrapping = fyne.TextWrapWord
+	box := container.NewVBox(help)
+	s.takeBack = nil
+	for _, dc := range declined {
+		line := widget.NewLabel(fmt.Sprintf("%s, from %s, founded by %s", dc.Name, dc.From.Name, dc.Founder.Name))
+		line.Wrapping = fyne.TextWrapWord
+		b := widget.NewButton("Show it again", nil)
+		b.OnTapped = func() {
+			if err := s.u.svc.TakeBackDecline(dc.ID); err != nil {
+				s.u.showError(err)
+				return
+			}
+			b.SetText("Shown again when a sync file brings it")
+			b.Disable()
+			s.Refresh()
+		}
+		s.takeBack = append(s.takeBack, b)
+		box.Add(container.NewBorder(nil, nil, nil, b, line))
+	}
+	d := dialog.NewCustom("Invitations you turned down", "Close", s.u.scrollInDialog(box), s.u.win)
+	d.Resize(fyne.NewSize(560, 0))
+	s.u.showDialog(d)
 }
 
 func (s *cellsScreen) askLeave() {

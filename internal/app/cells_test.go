@@ -369,12 +369,10 @@ func TestCellsEmptyAndErrors(t *testing.T) {
 	}
 }
 
-// TestCellsInvitation: a cell that lists me arrives as an invitation; the
-// screen says who invited me, offers only Accept and Turn it down, and
-// Accept makes me a member.
-func TestCellsInvitation(t *testing.T) {
-	w := newCellWorld(t)
-	u, s := w.u, w.u.cells
+// annInvitesMara has Ann found "Garden street" and invite Mara, whose
+// app takes in Ann's sync file; it returns the file.
+func (w *cellWorld) annInvitesMara(t *testing.T) []byte {
+	t.Helper()
 	v, err := w.ann.NewCell("Garden street")
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +388,17 @@ func TestCellsInvitation(t *testing.T) {
 	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
 		t.Fatal(err)
 	}
-	u.changed()
+	w.u.changed()
+	return res.Data
+}
+
+// TestCellsInvitation: a cell that lists me arrives as an invitation; the
+// screen says who invited me, offers only Accept and Turn it down, and
+// Accept makes me a member.
+func TestCellsInvitation(t *testing.T) {
+	w := newCellWorld(t)
+	s := w.u.cells
+	w.annInvitesMara(t)
 	if s.selected == nil || !s.selected.Invitation {
 		t.Fatal("the cell did not arrive as an invitation")
 	}
@@ -463,5 +471,44 @@ func TestRulesWordsTellTheTruth(t *testing.T) {
 	}
 	if s := cellRules(crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 5}); !strings.Contains(s, "5 other members, or all of them where there are fewer,") {
 		t.Errorf("a quorum of 5: %q", s)
+	}
+}
+
+// TestTurnedDownInvitationShownAgain: an invitation turned down stays out
+// when the next sync file brings it again; "Invitations you turned down"
+// lists it, and "Show it again" lets the next file bring it back.
+func TestTurnedDownInvitationShownAgain(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.cells
+	file := w.annInvitesMara(t)
+	if s.turnedDown.Visible() {
+		t.Error("the list of turned-down invitations shows with none")
+	}
+	test.Tap(s.decline)
+	if text := dialogText(u); !strings.Contains(text, "stays out when a sync file brings it again") {
+		t.Errorf("the question says %q", text)
+	}
+	tapDialog(t, u, "Turn it down")
+	if len(s.views) != 0 || !s.turnedDown.Visible() {
+		t.Fatalf("after turning it down: %d cells, list button shown %v", len(s.views), s.turnedDown.Visible())
+	}
+	receiveFile(t, u, "again.tdsync", file)
+	if text := u.sync.previewText.Text; !strings.Contains(text, "1 invitation you turned down was left out") || !u.sync.takeIn.Hidden {
+		t.Errorf("the same file again: %q, take in shown %v", text, !u.sync.takeIn.Hidden)
+	}
+	if len(s.views) != 0 {
+		t.Fatalf("the same file again brought %d cells", len(s.views))
+	}
+	test.Tap(s.turnedDown)
+	if text := dialogText(u); !strings.Contains(text, "Garden street, from Ann") || len(s.takeBack) != 1 {
+		t.Fatalf("the list says %q", text)
+	}
+	test.Tap(s.takeBack[0])
+	if _, err := w.mara.Import(context.Background(), file); err != nil {
+		t.Fatal(err)
+	}
+	u.changed()
+	if len(s.views) != 1 || !s.views[0].Invitation || s.turnedDown.Visible() {
+		t.Errorf("after showing it again: %d cells, list button shown %v", len(s.views), s.turnedDown.Visible())
 	}
 }

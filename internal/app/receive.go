@@ -183,8 +183,10 @@ func (s *syncScreen) check(data []byte) {
 		s.previewed = sum
 		s.previewText.SetText("This sync file is " + sum.String() + ".")
 		s.previewDetails.SetText(previewDetails(sum))
-		if sum.Nothing() {
-			s.previewText.SetText("This sync file is from " + sum.From.Name + ". You already have everything in it.")
+		if sum.Unchanged() {
+			if sum.Nothing() {
+				s.previewText.SetText("This sync file is from " + sum.From.Name + ". You already have everything in it.")
+			}
 			s.takeIn.Hide()
 			s.discard.SetText("Close")
 		} else {
@@ -266,6 +268,8 @@ func (s *syncScreen) takeItIn() {
 		s.discardPreview()
 		if sum.Nothing() {
 			s.result.SetText("Nothing changed: you already had everything in the sync file from " + sum.From.Name + ".")
+		} else if sum.Unchanged() {
+			s.result.SetText("Nothing changed: the sync file is " + sum.String() + ".")
 		} else {
 			s.result.SetText("Done. Taken in " + sum.String() + ".")
 		}

@@ -29,11 +29,15 @@ other and can vote someone out. Only its members know it exists.`,
 				run:     runCellNew,
 			},
 			{
-				name: "list", args: "[--json]",
+				name: "list", args: "[--declined] [--json]",
 				summary: "list your cells",
-				help:    "Lists the cells you are or were in.",
-				flags:   jsonFlag,
-				run:     runCellList,
+				help: `Lists the cells you are or were in. --declined lists instead the
+invitations you turned down (take one back with: trustdesk cell reconsider CELL).`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					jsonFlag(fs, o)
+					fs.BoolVar(&o.declined, "declined", false, "")
+				},
+				run: runCellList,
 			},
 			{
 				name: "show", args: "CELL [--json] [--verbose]",
@@ -76,8 +80,17 @@ and nothing of yours (ratings, votes, notes) goes into the cell.`,
 			{
 				name: "decline", args: "CELL",
 				summary: "turn down an invitation to a cell",
-				help:    "Turns down your invitation to CELL: this device forgets the cell.",
-				run:     runCellDecline,
+				help: `Turns down your invitation to CELL: this device forgets the cell, and
+sync files that bring the same invitation again leave it out.`,
+				run: runCellDecline,
+			},
+			{
+				name: "reconsider", args: "CELL",
+				summary: "take back turning down an invitation",
+				help: `Takes back your turning down of the invitation to CELL (see trustdesk cell
+list --declined): the next sync file from a member that brings the cell
+shows the invitation again, and you can accept it.`,
+				run: runCellReconsider,
 			},
 			{
 				name: "leave", args: "CELL",
@@ -323,6 +336,9 @@ func runCellList(r *runner, o *opts, args []string) error {
 		return err
 	}
 	return r.withService(func(s *core.Service) error {
+		if o.declined {
+			return listDeclined(r, o, s)
+		}
 		cells, err := s.Cells()
 		if err != nil {
 			return err
@@ -473,7 +489,53 @@ func runCellDecline(r *runner, _ *opts, args []string) error {
 		if err := s.DeclineCell(v.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "You turned down the invitation to %s; this device forgot the cell.\n", label)
+		fmt.Fprintf(r.env.Stdout, "You turned down the invitation to %s; this device forgot the cell, and leaves it out when a sync file brings it again. Changed your mind? trustdesk cell reconsider %s\n", label, v.ID)
+		return nil
+	})
+}
+
+// declinedJSON is an invitation I turned down, for --json.
+type declinedJSON struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	From    string `json:"from"`
+	Founder string `json:"founder"`
+	Day     string `json:"day"`
+}
+
+func listDeclined(r *runner, o *opts, s *core.Service) error {
+	all, err := s.DeclinedCells()
+	if err != nil {
+		return err
+	}
+	list := make([]declinedJSON, len(all))
+	for i, d := range all {
+		list[i] = declinedJSON{ID: d.ID.String(), Name: d.Name, From: d.From.Name, Founder: d.Founder.Name, Day: d.At.Format(time.DateOnly)}
+	}
+	return r.out(o.json, list, func(w io.Writer) {
+		if len(all) == 0 {
+			fmt.Fprintln(w, "You have turned down no invitation.")
+			return
+		}
+		for _, d := range list {
+			fmt.Fprintf(w, "%-24s %-8s  from %s, founded by %s, turned down %s\n", d.Name, d.ID[:8], d.From, d.Founder, d.Day)
+		}
+	})
+}
+
+func runCellReconsider(r *runner, _ *opts, args []string) error {
+	if err := wantArgs(args, 1, "CELL"); err != nil {
+		return err
+	}
+	return r.withService(func(s *core.Service) error {
+		d, err := s.FindDeclined(args[0])
+		if err != nil {
+			return err
+		}
+		if err := s.TakeBackDecline(d.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.env.Stdout, "You no longer turn down %s: the next sync file from a member that brings it shows the invitation again. Ask %s to send you the cell again.\n", d.Name, d.From.Name)
 		return nil
 	})
 }

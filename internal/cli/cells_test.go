@@ -135,3 +135,32 @@ func TestCrashersRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestDeclinedInvitationStaysOut: a turned-down invitation stays out when
+// the inviter's next sync file brings the cell again; cell list
+// --declined lists it and cell reconsider takes the answer back.
+func TestDeclinedInvitationStaysOut(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	said := bo.ok("cell", "new", "Garden")
+	id := said[strings.LastIndex(said, "(id ")+4 : strings.LastIndex(said, ")")]
+	bo.ok("cell", "admit", id, "ana")
+	f := filepath.Join(t.TempDir(), "to-ana")
+	bo.ok("export", "--to", "ana", "--out", f)
+	ana.ok("import", f)
+	ana.ok("cell", "decline", "garden")
+	if out := ana.ok("import", f); !strings.Contains(out, "1 invitation you turned down was left out") {
+		t.Errorf("import after declining said %q", out)
+	}
+	if out := ana.ok("cell", "list"); strings.Contains(out, "Garden") {
+		t.Errorf("the turned-down cell came back: %q", out)
+	}
+	if out := ana.ok("cell", "list", "--declined"); !strings.Contains(out, "Garden") || !strings.Contains(out, "from Bo") {
+		t.Errorf("cell list --declined said %q", out)
+	}
+	ana.ok("cell", "reconsider", "garden")
+	if out := ana.ok("import", f); !strings.Contains(out, "invitation for you to join") {
+		t.Errorf("import after reconsidering said %q", out)
+	}
+	ana.ok("cell", "join", "garden")
+}

@@ -106,6 +106,7 @@ type opts struct {
 	out      string
 	yes      bool
 	verbose  bool
+	declined bool
 	to       string
 	armor    bool
 	qr       string
