@@ -72,14 +72,16 @@ func runRep(r *runner, o *opts, args []string) error {
 					fmt.Fprintln(w, "Nobody to show yet: ratings arrive with your cells.")
 					return
 				}
-				fmt.Fprintf(w, "%-24s %6s %8s %11s %10s %7s %5s %8s\n", "", "safety", "at least", "reliability", "confidence", "ratings", "flags", "warnings")
+				// The last column says how much stands behind the scores in
+				// the words the window's People list uses.
+				fmt.Fprintf(w, "%-24s %6s %8s %11s %7s %5s %8s  %s\n", "", "safety", "at least", "reliability", "ratings", "flags", "warnings", "how much is known")
 				for _, sc := range all {
 					name := sc.Name
 					if sc.Blocked {
 						name += " (blocked)"
 					}
-					fmt.Fprintf(w, "%-24s %6s %8s %11s %9.0f%% %7d %5s %8s\n", name, score(sc.Safety), score(sc.SafetyLow), score(sc.Reliability),
-						100*sc.Confidence, sc.Raters, blankZero(sc.Flags), blankZero(len(sc.Warnings)))
+					fmt.Fprintf(w, "%-24s %6s %8s %11s %7d %5s %8s  %s\n", name, score(sc.Safety), score(sc.SafetyLow), score(sc.Reliability),
+						sc.Raters, blankZero(sc.Flags), blankZero(len(sc.Warnings)), sc.EvidenceWords())
 				}
 			})
 		}

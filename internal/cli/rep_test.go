@@ -3,8 +3,11 @@ package cli
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"trustdesk/reputation"
 )
 
 func TestRep(t *testing.T) {
@@ -56,8 +59,17 @@ func TestRep(t *testing.T) {
 	if len(all) < 3 {
 		t.Fatalf("rep --json = %v", all)
 	}
-	if out := ana.ok("rep"); !strings.Contains(out, "Dee") || !strings.Contains(out, "safety") {
+	out := ana.ok("rep")
+	if !strings.Contains(out, "Dee") || !strings.Contains(out, "safety") {
 		t.Fatalf("rep = %q", out)
+	}
+	// Every row says how much is known in the words the window uses, not
+	// as a percentage.
+	evidence := []string{"no ratings yet", "little to go on", "some evidence", "well known", reputation.KnownLittleWords, reputation.FarWords}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if strings.Contains(line, "%") || !slices.ContainsFunc(evidence, func(e string) bool { return strings.HasSuffix(line, "  "+e) }) {
+			t.Errorf("rep row %q does not end with how much is known", line)
+		}
 	}
 	if out := ana.ok("rep", "dee"); !strings.Contains(out, "threatened me") || !strings.Contains(out, "Warning") {
 		t.Fatalf("rep dee = %q", out)
