@@ -62,7 +62,7 @@ func Why(reason string) string {
 	case reputation.WhyTrustedLess:
 		return "others found this person unsafe, and you trust the one praising them less"
 	case reputation.WhyKnownLittle:
-		return "you know little of them through people you rated"
+		return "you know little of them through people you met or rated"
 	}
 	return reason
 }
