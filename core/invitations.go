@@ -133,9 +133,22 @@ type LeftOut struct {
 	// Declined is the number of invitations left out because I turned
 	// them down.
 	Declined int
+	// Ended is the number of new cells left out because they ended my
+	// invitation before I accepted it.
+	Ended int
 }
 
-func (l *LeftOut) empty() bool { return l == nil || l.Invitations == 0 && l.Declined == 0 }
+func (l *LeftOut) empty() bool {
+	return l == nil || l.Invitations == 0 && l.Declined == 0 && l.Ended == 0
+}
+
+// wasWere returns "was" for one, "were" for more.
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
 
 // phrases says what was left out, as phrases of the summary sentence.
 func (l *LeftOut) phrases(from string) []string {
@@ -144,10 +157,7 @@ func (l *LeftOut) phrases(from string) []string {
 	}
 	var out []string
 	if n := l.Invitations; n > 0 {
-		were := "were"
-		if n == 1 {
-			were = "was"
-		}
+		were := wasWere(n)
 		what := words.Count(n, "invitation", "invitations")
 		if l.AllWaiting {
 			out = append(out, fmt.Sprintf("%s %s left out: you have %d waiting; accept or turn down some of them first", what, were, MaxWaitingInvitations))
@@ -156,11 +166,10 @@ func (l *LeftOut) phrases(from string) []string {
 		}
 	}
 	if n := l.Declined; n > 0 {
-		were := "were"
-		if n == 1 {
-			were = "was"
-		}
-		out = append(out, fmt.Sprintf("%s you turned down %s left out", words.Count(n, "invitation", "invitations"), were))
+		out = append(out, fmt.Sprintf("%s you turned down %s left out", words.Count(n, "invitation", "invitations"), wasWere(n)))
+	}
+	if n := l.Ended; n > 0 {
+		out = append(out, fmt.Sprintf("%s that voted you out before you accepted %s left out", words.Count(n, "cell", "cells"), wasWere(n)))
 	}
 	return out
 }

@@ -197,3 +197,48 @@ func TestFloodWithDamagedCellChangesNothing(t *testing.T) {
 		t.Error("a refused file changed the home")
 	}
 }
+
+// TestCellThatEndedMyInvitationIsLeftOut: a modified client founds cells,
+// invites Ana and votes her out before she accepts, then sends her the
+// cells. Not invited any more, they counted as no invitation waiting and
+// escaped the bound: any number of them came in, each read at every
+// start. Now a new cell that ended her invitation is left out, and said.
+func TestCellThatEndedMyInvitationIsLeftOut(t *testing.T) {
+	ana, mal := newService(t, "Ana"), newService(t, "Mal")
+	if _, err := ana.AddContact(mal.Card().String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mal.AddContact(ana.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := floodCells(t, mal, ana, 8)
+	for _, id := range ids {
+		if _, err := mal.VoteExclude(id, ana.Card().ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The stock client sends no cell to someone it voted out.
+	all, err := mal.cellsNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &export.File{}
+	for _, id := range ids {
+		f.Cells = append(f.Cells, export.Cell{ID: id, Heads: all[id].Heads(), Changes: all[id].Save()})
+	}
+	data, err := export.Seal(mal.me(), []*identity.Card{ana.Card()}, f, export.SealOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, ana, data)
+	cells, err := ana.Cells()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 0 {
+		t.Errorf("Ana holds %d cells that voted her out before she accepted", len(cells))
+	}
+	if s := sum.String(); !strings.Contains(s, "8 cells that voted you out before you accepted were left out") || !sum.Unchanged() {
+		t.Errorf("summary %q", s)
+	}
+}

@@ -809,7 +809,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			// New cells come only from people this device knows.
 			return nil, ErrUnknownSender
 		}
-		if !have && after.IsInvited(me) && !p.takeInvitation(fc.ID, inv, sender) {
+		if !have && !p.takeNewCell(fc.ID, after, me, inv, sender) {
 			continue
 		}
 		states[fc.ID] = after
@@ -871,15 +871,24 @@ func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, sender *identity
 	return recovering, contact, book, inv, err
 }
 
-// takeInvitation says whether the new cell id, in which I am only
-// invited, is taken in: not if I turned it down, nor beyond the bounds of
-// invitations waiting (inv). A cell left out is said in the summary.
-func (p *pendingImport) takeInvitation(id crdt.CellID, inv *invitationBook, sender identity.ID) bool {
+// takeNewCell says whether the new cell id, with state after, is taken
+// in. One I accepted is. One in which I am only invited is not if I turned
+// it down, nor beyond the bounds of invitations waiting (inv). One that
+// ended my invitation before I accepted (I was voted out) is not: it holds
+// nothing for me, and, counting as no invitation waiting, it would let
+// any sender add cells read at every start without bound. A cell left out
+// is said in the summary.
+func (p *pendingImport) takeNewCell(id crdt.CellID, after *crdt.State, me identity.ID, inv *invitationBook, sender identity.ID) bool {
+	if m, ok := after.Member(me); ok && m.Joined != (crdt.StatementID{}) {
+		return true
+	}
 	l := p.summary.LeftOut
 	if l == nil {
 		l = &LeftOut{}
 	}
 	switch {
+	case !after.IsInvited(me):
+		l.Ended++
 	case inv.declined[id]:
 		l.Declined++
 	case inv.admit(sender):
