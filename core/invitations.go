@@ -134,12 +134,13 @@ type LeftOut struct {
 	// them down.
 	Declined int
 	// Ended is the number of new cells left out because they ended my
-	// invitation before I accepted it.
-	Ended int
+	// invitation before I accepted it; Removed, of cells held that did
+	// so now, which the import removed.
+	Ended, Removed int
 }
 
 func (l *LeftOut) empty() bool {
-	return l == nil || l.Invitations == 0 && l.Declined == 0 && l.Ended == 0
+	return l == nil || l.Invitations == 0 && l.Declined == 0 && l.Ended == 0 && l.Removed == 0
 }
 
 // wasWere returns "was" for one, "were" for more.
@@ -170,6 +171,9 @@ func (l *LeftOut) phrases(from string) []string {
 	}
 	if n := l.Ended; n > 0 {
 		out = append(out, fmt.Sprintf("%s that voted you out before you accepted %s left out", words.Count(n, "cell", "cells"), wasWere(n)))
+	}
+	if n := l.Removed; n > 0 {
+		out = append(out, fmt.Sprintf("%s that invited you voted you out before you accepted, and %s removed", words.Count(n, "cell", "cells"), wasWere(n)))
 	}
 	return out
 }

@@ -217,20 +217,7 @@ func TestCellThatEndedMyInvitationIsLeftOut(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The stock client sends no cell to someone it voted out.
-	all, err := mal.cellsNow()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &export.File{}
-	for _, id := range ids {
-		f.Cells = append(f.Cells, export.Cell{ID: id, Heads: all[id].Heads(), Changes: all[id].Save()})
-	}
-	data, err := export.Seal(mal.me(), []*identity.Card{ana.Card()}, f, export.SealOptions{Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := mustImport(t, ana, data)
+	sum := mustImport(t, ana, sealCells(t, mal, ana, ids))
 	cells, err := ana.Cells()
 	if err != nil {
 		t.Fatal(err)
@@ -240,5 +227,62 @@ func TestCellThatEndedMyInvitationIsLeftOut(t *testing.T) {
 	}
 	if s := sum.String(); !strings.Contains(s, "8 cells that voted you out before you accepted were left out") || !sum.Unchanged() {
 		t.Errorf("summary %q", s)
+	}
+}
+
+// sealCells makes, as a modified client would, a sync file from `from` to
+// `dst` carrying the whole of each cell in ids, whoever they list: the
+// stock client sends no cell to someone it voted out.
+func sealCells(t testing.TB, from, dst *Service, ids []crdt.CellID) []byte {
+	t.Helper()
+	all, err := from.cellsNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &export.File{}
+	for _, id := range ids {
+		f.Cells = append(f.Cells, export.Cell{ID: id, Heads: all[id].Heads(), Changes: all[id].Save()})
+	}
+	data, err := export.Seal(from.me(), []*identity.Card{dst.Card()}, f, export.SealOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestInviteVoteOutRepeatIsBounded: Mal invites Ana to 3 cells, then
+// votes her out of them before she accepts, which frees his share, and
+// invites her to 3 more, round after round. The cells that voted her out
+// stayed on her device, read at every start, without bound. Now an
+// import removes a cell held that voted her out before she accepted, and
+// says so.
+func TestInviteVoteOutRepeatIsBounded(t *testing.T) {
+	ana, mal := newService(t, "Ana"), newService(t, "Mal")
+	if _, err := ana.AddContact(mal.Card().String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mal.AddContact(ana.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	var held []crdt.CellID
+	for round := range 4 {
+		for _, id := range held {
+			if _, err := mal.VoteExclude(id, ana.Card().ID()); err != nil && !errors.Is(err, crdt.ErrNotAllowed) {
+				t.Fatal(err)
+			}
+		}
+		ids, _ := floodCells(t, mal, ana, 3)
+		sum := mustImport(t, ana, sealCells(t, mal, ana, append(held, ids...)))
+		cells, err := ana.Cells()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cells) > 3 {
+			t.Fatalf("round %d: Ana holds %d cells of Mal's (%q)", round, len(cells), sum)
+		}
+		if round == 1 && !strings.Contains(sum.String(), "3 cells that invited you voted you out before you accepted, and were removed") {
+			t.Errorf("round 1: summary %q", sum)
+		}
+		held = ids
 	}
 }

@@ -385,8 +385,11 @@ func (s *ImportSummary) Nothing() bool {
 }
 
 // Unchanged reports whether taking the file in changes nothing: it
-// brings nothing new, or only invitations that are left out.
-func (s *ImportSummary) Unchanged() bool { return s.NewStatements == 0 && s.Recovery.empty() }
+// brings nothing new, or only invitations that are left out (a cell it
+// removes is a change).
+func (s *ImportSummary) Unchanged() bool {
+	return s.NewStatements == 0 && s.Recovery.empty() && (s.LeftOut == nil || s.LeftOut.Removed == 0)
+}
 
 // recoveryPhrases says what the file changed about recovery pieces, as
 // phrases of the summary sentence.
@@ -512,6 +515,9 @@ type pendingImport struct {
 	// invited are the new cells in which I am only invited, taken in;
 	// leftOut the cells of the file not taken in (invitations).
 	invited, leftOut map[crdt.CellID]bool
+	// ended are the cells held that voted me out before I accepted: the
+	// import removes them (see takeNewCell).
+	ended map[crdt.CellID]bool
 }
 
 // PreviewImport checks a sync file completely (decryption, sender,
@@ -659,8 +665,19 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 				}
 			}
 		}
+		for id := range p.ended {
+			if err := tx.Delete(bucketInvitation, nil, id[:]); err != nil {
+				return err
+			}
+			if err := deleteParts(tx, id); err != nil {
+				return err
+			}
+			if err := tx.Delete(bucketCell, nil, id[:]); err != nil {
+				return err
+			}
+		}
 		for _, fc := range p.file.Cells {
-			if p.leftOut[fc.ID] {
+			if p.leftOut[fc.ID] || p.ended[fc.ID] {
 				continue // nothing of it is taken in
 			}
 			_, created, err := getKnowledge(tx, sender, fc.ID)
@@ -682,6 +699,9 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 	}
 	for _, c := range p.cells {
 		cells[c.ID()] = c
+	}
+	for id := range p.ended {
+		delete(cells, id)
 	}
 	s.stored(p.cells, ds, true)
 	if recovered != nil {
@@ -756,7 +776,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if err != nil {
 		return nil, err
 	}
-	p := &pendingImport{file: file, sender: file.Sender, recovery: in, invited: map[crdt.CellID]bool{}, leftOut: map[crdt.CellID]bool{}}
+	p := &pendingImport{file: file, sender: file.Sender, recovery: in, invited: map[crdt.CellID]bool{}, leftOut: map[crdt.CellID]bool{}, ended: map[crdt.CellID]bool{}}
 	recovering, senderContact, book, inv, err := s.importContext(all, file.Sender)
 	if err != nil {
 		return nil, err
@@ -810,6 +830,14 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			return nil, ErrUnknownSender
 		}
 		if !have && !p.takeNewCell(fc.ID, after, me, inv, sender) {
+			continue
+		}
+		if have && before.IsInvited(me) && endedInvitation(after, me) {
+			// Kept, it would hold nothing for me and count as no
+			// invitation waiting: a sender could invite, vote out and
+			// invite again without bound.
+			p.ended[fc.ID] = true
+			p.leftOutNote().Removed++
 			continue
 		}
 		states[fc.ID] = after
@@ -882,26 +910,39 @@ func (p *pendingImport) takeNewCell(id crdt.CellID, after *crdt.State, me identi
 	if m, ok := after.Member(me); ok && m.Joined != (crdt.StatementID{}) {
 		return true
 	}
-	l := p.summary.LeftOut
-	if l == nil {
-		l = &LeftOut{}
-	}
 	switch {
-	case !after.IsInvited(me):
-		l.Ended++
+	case endedInvitation(after, me):
+		p.leftOutNote().Ended++
 	case inv.declined[id]:
-		l.Declined++
+		p.leftOutNote().Declined++
 	case inv.admit(sender):
 		p.invited[id] = true
 		return true
 	default:
+		l := p.leftOutNote()
 		l.Invitations++
 		l.FromSender = inv.waiting[sender]
 		l.AllWaiting = l.AllWaiting || inv.total >= MaxWaitingInvitations
 	}
 	p.leftOut[id] = true
-	p.summary.LeftOut = l
 	return false
+}
+
+// leftOutNote returns the summary's account of what was left out, making
+// it when there is none yet.
+func (p *pendingImport) leftOutNote() *LeftOut {
+	if p.summary.LeftOut == nil {
+		p.summary.LeftOut = &LeftOut{}
+	}
+	return p.summary.LeftOut
+}
+
+// endedInvitation reports whether st ended my invitation before I
+// accepted it: I am listed, never accepted, and am not invited any more
+// (voted out).
+func endedInvitation(st *crdt.State, me identity.ID) bool {
+	m, ok := st.Member(me)
+	return ok && m.Joined == (crdt.StatementID{}) && !st.IsInvited(me)
 }
 
 func wasMember(st *crdt.State, id identity.ID) bool {
