@@ -405,10 +405,13 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // them with -crdt.mode answer|open -crdt.hostile 2000. The people's keys
 // and each cell's id come from -crdt.people (default 1), so a plain run
 // plays the same histories every time; -crdt.people 0 draws fresh ones, as
-// long runs should.
+// long runs should. -crdt.list lists every broken history in one line;
+// -crdt.case N plays history N alone and prints it in full.
 var (
 	hostileCases = flag.Int("crdt.hostile", 100, "number of random histories in TestHostileHistories")
 	hostileMode  = flag.String("crdt.mode", "quiet", "who votes in TestHostileHistories: quiet, fakes, answer or open")
+	hostileCase1 = flag.Int("crdt.case", -1, "play only this history of TestHostileHistories, with both histories in full")
+	hostileList  = flag.Bool("crdt.list", false, "list every broken history of TestHostileHistories in one line each")
 )
 
 // TestHostileHistories is the adversarial model-based test: random
@@ -431,11 +434,18 @@ func TestHostileHistories(t *testing.T) {
 	attacked := 0
 	failed := 0
 	for i := range cases {
+		if *hostileCase1 >= 0 && i != *hostileCase1 {
+			continue
+		}
 		n, err := hostileCase(t, uint64(i), *hostileMode)
 		if err != nil {
 			failed++
-			if failed <= 3 {
-				t.Errorf("case %d: %v", i, err)
+			switch msg := err.Error(); {
+			case *hostileList:
+				first, _, _ := strings.Cut(msg, "\n")
+				t.Errorf("case %d: %s", i, first)
+			case failed <= 3:
+				t.Errorf("case %d: %v", i, msg)
 			}
 		}
 		attacked += n
@@ -444,7 +454,7 @@ func TestHostileHistories(t *testing.T) {
 		t.Errorf("%d of %d histories broke a rule", failed, cases)
 	}
 	t.Logf("%d histories, %d excluded people attacked the outcome", cases, attacked)
-	if cases >= 20 && attacked < cases/5 {
+	if *hostileCase1 < 0 && cases >= 20 && attacked < cases/5 {
 		t.Fatalf("only %d histories had an exclusion to attack", attacked)
 	}
 }
