@@ -423,7 +423,7 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	if err != nil {
 		return nil, err
 	}
-	whole, exact, prefix := matchQuery(all, query, func(c *CellView) (string, crdt.CellID) { return c.Name, c.ID })
+	whole, exact, prefix := matchQuery(all, query, func(c *CellView) (string, string) { return c.Name, c.ID.String() })
 	if whole != nil {
 		return *whole, nil
 	}
@@ -445,14 +445,14 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	return nil, e
 }
 
-// matchQuery finds what query names among items, each with a name and a
-// cell id: the item whose whole id it is, else the items whose name it is
+// matchQuery finds what query names among items, each with a name and an
+// id: the item whose whole id it is, else the items whose name it is
 // (exact) and those whose name or id it starts (prefix), ignoring case.
-func matchQuery[T any](items []T, query string, key func(T) (string, crdt.CellID)) (whole *T, exact, prefix []T) {
+func matchQuery[T any](items []T, query string, key func(T) (string, string)) (whole *T, exact, prefix []T) {
 	q := strings.ToLower(strings.TrimSpace(query))
 	for i, it := range items {
-		n, cid := key(it)
-		name, id := strings.ToLower(n), cid.String()
+		n, id := key(it)
+		name := strings.ToLower(n)
 		if id == q {
 			return &items[i], nil, nil
 		}
@@ -684,21 +684,12 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 	}
 	me, st := s.me().Card.ID(), c.State()
 	err = s.db.Update(func(tx *store.Tx) error {
-		by, err := inviter(tx, cell, st, me)
-		if err != nil {
-			return err
-		}
+		by := invitedBy(st, me, metIn(tx))
 		d := declinedRecord{Name: st.Name, From: by[:], Founder: st.Founder[:], At: s.opt.now().Unix()}
 		if err := putRecord(tx, bucketDeclined, cell[:], d); err != nil {
 			return err
 		}
-		if err := tx.Delete(bucketInvitation, nil, cell[:]); err != nil {
-			return err
-		}
-		if err := deleteParts(tx, cell); err != nil {
-			return err
-		}
-		return tx.Delete(bucketCell, nil, cell[:])
+		return forgetCell(tx, cell)
 	})
 	if err != nil {
 		return err
