@@ -44,9 +44,11 @@ type CellView struct {
 	Me      crdt.Status // my standing in the cell ("" if never a member)
 	// Invitation is true while I am invited (or vouched for) and have not
 	// accepted: nothing of mine goes into the cell until I do. InvitedBy
-	// lists who vouched for me.
+	// lists who vouched for me; Inviter is the one the invitation counts
+	// for and is turned down with (see [Service.TurnDownEveryoneFrom]).
 	Invitation bool
 	InvitedBy  []Person
+	Inviter    Person
 	Members    []MemberView
 	// Current is the number of current members.
 	Current int
@@ -335,7 +337,7 @@ func people(names map[identity.ID]string, ids []identity.ID) []Person {
 	return out
 }
 
-func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
+func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(identity.ID) bool) *CellView {
 	st := c.State()
 	me := s.me().Card.ID()
 	v := &CellView{
@@ -361,6 +363,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 			v.Me = m.Status
 			if v.Invitation {
 				v.InvitedBy = mv.VouchedBy
+				v.Inviter = person(names, invitedBy(st, me, met))
 			}
 		}
 		v.Members = append(v.Members, mv)
@@ -398,7 +401,7 @@ func (s *Service) Cells() ([]*CellView, error) {
 			return err
 		}
 		for _, c := range cells {
-			out = append(out, s.view(c, names))
+			out = append(out, s.view(c, names, metIn(tx)))
 		}
 		return nil
 	})
@@ -521,7 +524,7 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 			return err
 		}
 		for _, c := range changed {
-			views = append(views, s.view(c, names))
+			views = append(views, s.view(c, names, metIn(tx)))
 		}
 		return nil
 	})
