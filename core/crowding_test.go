@@ -144,8 +144,14 @@ func TestTurnDownEveryoneFromThem(t *testing.T) {
 	if p, err := ana.FindTurnedDown("ma"); err != nil || p.Person.ID != mal.Card().ID() {
 		t.Fatalf("FindTurnedDown = %v, %v", p, err)
 	}
+	if some, err := ana.AnyTurnedDown(); err != nil || !some {
+		t.Errorf("AnyTurnedDown() = %v, %v", some, err)
+	}
 	if err := ana.ShowInvitationsAgain(mal.Card().ID()); err != nil {
 		t.Fatal(err)
+	}
+	if some, err := ana.AnyTurnedDown(); err != nil || some {
+		t.Errorf("after showing them again, AnyTurnedDown() = %v, %v", some, err)
 	}
 	if err := ana.ShowInvitationsAgain(mal.Card().ID()); !errors.Is(err, ErrNotFound) {
 		t.Errorf("twice: %v", err)

@@ -460,6 +460,24 @@ func (s *Service) FindTurnedDown(query string) (*TurnedDown, error) {
 	return findOne(all, query, func(t TurnedDown) (string, string) { return t.Person.Name, t.Person.ID.String() }, ErrNotFound)
 }
 
+// AnyTurnedDown reports whether I turned down any invitation, or
+// everything from anyone: what a screen needs to offer the list, without
+// naming everyone in it.
+func (s *Service) AnyTurnedDown() (bool, error) {
+	var yes bool
+	err := s.db.View(func(tx *store.Tx) error {
+		for _, bucket := range []string{bucketTurnedDown, bucketDeclined} {
+			recs, err := tx.List(bucket, nil)
+			if err != nil || len(recs) > 0 {
+				yes = len(recs) > 0
+				return err
+			}
+		}
+		return nil
+	})
+	return yes, err
+}
+
 // isTurnedDown reports whether I turned down everything from id.
 func (s *Service) isTurnedDown(id identity.ID) (bool, error) {
 	var yes bool

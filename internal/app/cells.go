@@ -203,7 +203,7 @@ func (s *cellsScreen) Refresh() {
 	}
 	s.views, s.labels = views, core.CellLabels(views)
 	s.list.Refresh()
-	if s.anyTurnedDown() {
+	if some, err := s.u.svc.AnyTurnedDown(); err == nil && some {
 		s.turnedDown.Show()
 	} else {
 		s.turnedDown.Hide()
@@ -495,17 +495,6 @@ func (s *cellsScreen) askDecline() {
 	s.u.askWith("Turn down the invitation to "+s.label(v)+"?", msg, "Turn it down", "Keep it", func() {
 		s.change(func() error { return s.u.svc.DeclineCell(v.ID) })
 	})
-}
-
-// anyTurnedDown reports whether I turned down any invitation, or
-// everything from anyone.
-func (s *cellsScreen) anyTurnedDown() bool {
-	declined, err := s.u.svc.DeclinedCells()
-	if err == nil && len(declined) > 0 {
-		return true
-	}
-	people, err := s.u.svc.TurnedDownPeople()
-	return err == nil && len(people) > 0
 }
 
 // askDeclineAll asks before turning down everything from who invited me
