@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"trustdesk/crdt"
+	"trustdesk/internal/words"
 )
 
 // TestIntroducedCardsCannotCrowdOutVerified: Mal holds 7 cards Ana knows
@@ -196,5 +197,24 @@ func pasted(t testing.TB, ana, mal *Service) {
 	}
 	if _, err := mal.AddContact(ana.Card().String(), "", true); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLeftOutWordsArePlain: every sentence an import says about
+// invitations left out is free of jargon.
+func TestLeftOutWordsArePlain(t *testing.T) {
+	mal := Person{Name: "Mal"}
+	for _, n := range []int{1, 3} {
+		l := &LeftOut{AllWaiting: n, NotMet: n, Shares: []LeftOutFrom{{Person: mal, Invitations: n, Waiting: 3}},
+			TurnedDown: []LeftOutFrom{{Person: mal, Invitations: n}}, Declined: n, Ended: n, Removed: n}
+		phrases := l.phrases()
+		if len(phrases) != 7 {
+			t.Fatalf("%d phrases for 7 reasons: %q", len(phrases), phrases)
+		}
+		for _, p := range phrases {
+			if w := words.Jargon.FindString(p); w != "" {
+				t.Errorf("%q says %q", p, w)
+			}
+		}
 	}
 }
