@@ -218,3 +218,35 @@ func TestLeftOutWordsArePlain(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnedDownCarrierDoesNotHideMet: Ana turned down everything from
+// Mal, who is a member of Bo's cell; Bo, whom she met in person, invites
+// her there, and Mal's file carries the invitation. It is Bo's, signed by
+// Bo: it comes in, whoever carried it.
+func TestTurnedDownCarrierDoesNotHideMet(t *testing.T) {
+	ana, bo, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Mal")
+	meet(t, ana, bo)
+	meet(t, bo, mal)
+	pasted(t, ana, mal)
+	if _, err := ana.TurnDownEveryoneFrom(mal.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	orchard, err := bo.NewCell("Orchard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(orchard.ID, mal.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(orchard.ID, ana.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, mal, mustExport(t, bo, ExportRequest{To: to(mal.Card().ID())}))
+	if _, err := mal.JoinCell(orchard.ID); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, ana, mustExport(t, mal, ExportRequest{To: to(ana.Card().ID())}))
+	if len(sum.Cells) != 1 || !sum.Cells[0].InvitedMe || sum.LeftOut != nil {
+		t.Errorf("Bo's invitation carried by Mal: %q", sum)
+	}
+}

@@ -364,8 +364,9 @@ type TurnedDown struct {
 // TurnDownEveryoneFrom turns down every invitation from a person, now and
 // later: the invitations waiting that they founded the cell of or invited
 // me to are turned down (and forgotten, as [Service.DeclineCell] does), and
-// an import leaves out every new invitation they founded the cell of,
-// invited me to or sent, and says so. Nothing is sent and nobody is told;
+// an import leaves out every new invitation they founded the cell of or
+// invited me to, or carried unless from someone I met in person, and says
+// so. Nothing is sent and nobody is told;
 // nothing else about them changes (cells we share, their ratings, whether
 // I met them). It returns how many invitations waiting it turned down.
 func (s *Service) TurnDownEveryoneFrom(id identity.ID) (int, error) {

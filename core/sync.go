@@ -905,8 +905,8 @@ func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, file *export.Fil
 
 // takeNewCell says whether the new cell id, with state after, is taken
 // in. One I accepted is. One in which I am only invited is not if I turned
-// it down, or everything from who sent it, founded it or invited me to
-// it, nor beyond the bounds of invitations waiting (inv). One that ended
+// it down, or everything from who founded it or invited me to it (or
+// carried it, unless I met who invited me in person), nor beyond the bounds of invitations waiting (inv). One that ended
 // my invitation before I accepted (I was voted out) is not: it holds
 // nothing for me, and, counting as no invitation waiting, it would let
 // any sender add cells read at every start without bound. A cell left out
@@ -926,7 +926,13 @@ func (p *pendingImport) takeNewCell(id crdt.CellID, after *crdt.State, me identi
 		return false, nil
 	}
 	by := invitedBy(after, me, inv.isMet)
-	who, turnedDown, err := inv.turnedDownFrom(by, after.Founder, sender)
+	from := []identity.ID{by, after.Founder}
+	if !inv.isMet(by) {
+		// Who carried it counts only for invitations of people not met:
+		// one signed by someone I met is theirs, whoever carries it.
+		from = append(from, sender)
+	}
+	who, turnedDown, err := inv.turnedDownFrom(from...)
 	if err != nil {
 		return false, err
 	}

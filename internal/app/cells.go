@@ -506,7 +506,7 @@ func (s *cellsScreen) askDeclineAll() {
 	}
 	who := v.Inviter
 	msg := widget.NewLabel("Every invitation from " + who.Name + " goes, now and later: the ones waiting, and any that " +
-		"a sync file brings to a cell they started, invited you to or carried. This stays on this computer: nothing is sent " +
+		"a sync file brings to a cell they started or invited you to. This stays on this computer: nothing is sent " +
 		"and " + who.Name + " is not told. Nothing else changes: they stay in the cells you share, and their ratings count " +
 		"as before. If you change your mind, choose \"Show their invitations again\" under \"Invitations you turned down\".")
 	msg.Wrapping = fyne.TextWrapWord

@@ -87,7 +87,8 @@ sync files that bring the same invitation again leave it out.
 
 --from PERSON turns down every invitation from PERSON, now and later: the
 ones waiting go, and sync files leave out every invitation to a cell they
-started, or that they invited you to or carried. It stays on this device:
+started or that they invited you to, and any they carry that is not from
+someone you met in person. It stays on this device:
 nothing is sent and nobody is told. Nothing else about them changes: they
 stay in the cells you share and their ratings count as before.`,
 				flags: fromFlag,
