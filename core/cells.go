@@ -44,9 +44,11 @@ type CellView struct {
 	Me      crdt.Status // my standing in the cell ("" if never a member)
 	// Invitation is true while I am invited (or vouched for) and have not
 	// accepted: nothing of mine goes into the cell until I do. InvitedBy
-	// lists who vouched for me.
+	// lists who vouched for me; Inviter is the one the invitation counts
+	// for and is turned down with (see [Service.TurnDownEveryoneFrom]).
 	Invitation bool
 	InvitedBy  []Person
+	Inviter    Person
 	Members    []MemberView
 	// Current is the number of current members.
 	Current int
@@ -335,7 +337,7 @@ func people(names map[identity.ID]string, ids []identity.ID) []Person {
 	return out
 }
 
-func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
+func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(identity.ID) bool) *CellView {
 	st := c.State()
 	me := s.me().Card.ID()
 	v := &CellView{
@@ -361,6 +363,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string) *CellView {
 			v.Me = m.Status
 			if v.Invitation {
 				v.InvitedBy = mv.VouchedBy
+				v.Inviter = person(names, invitedBy(st, me, met))
 			}
 		}
 		v.Members = append(v.Members, mv)
@@ -398,7 +401,7 @@ func (s *Service) Cells() ([]*CellView, error) {
 			return err
 		}
 		for _, c := range cells {
-			out = append(out, s.view(c, names))
+			out = append(out, s.view(c, names, metIn(tx)))
 		}
 		return nil
 	})
@@ -423,7 +426,7 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	if err != nil {
 		return nil, err
 	}
-	whole, exact, prefix := matchQuery(all, query, func(c *CellView) (string, crdt.CellID) { return c.Name, c.ID })
+	whole, exact, prefix := matchQuery(all, query, func(c *CellView) (string, string) { return c.Name, c.ID.String() })
 	if whole != nil {
 		return *whole, nil
 	}
@@ -445,14 +448,14 @@ func (s *Service) FindCell(query string) (*CellView, error) {
 	return nil, e
 }
 
-// matchQuery finds what query names among items, each with a name and a
-// cell id: the item whose whole id it is, else the items whose name it is
+// matchQuery finds what query names among items, each with a name and an
+// id: the item whose whole id it is, else the items whose name it is
 // (exact) and those whose name or id it starts (prefix), ignoring case.
-func matchQuery[T any](items []T, query string, key func(T) (string, crdt.CellID)) (whole *T, exact, prefix []T) {
+func matchQuery[T any](items []T, query string, key func(T) (string, string)) (whole *T, exact, prefix []T) {
 	q := strings.ToLower(strings.TrimSpace(query))
 	for i, it := range items {
-		n, cid := key(it)
-		name, id := strings.ToLower(n), cid.String()
+		n, id := key(it)
+		name := strings.ToLower(n)
 		if id == q {
 			return &items[i], nil, nil
 		}
@@ -521,7 +524,7 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 			return err
 		}
 		for _, c := range changed {
-			views = append(views, s.view(c, names))
+			views = append(views, s.view(c, names, metIn(tx)))
 		}
 		return nil
 	})
@@ -684,21 +687,12 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 	}
 	me, st := s.me().Card.ID(), c.State()
 	err = s.db.Update(func(tx *store.Tx) error {
-		by, err := inviter(tx, cell, st, me)
-		if err != nil {
-			return err
-		}
+		by := invitedBy(st, me, metIn(tx))
 		d := declinedRecord{Name: st.Name, From: by[:], Founder: st.Founder[:], At: s.opt.now().Unix()}
 		if err := putRecord(tx, bucketDeclined, cell[:], d); err != nil {
 			return err
 		}
-		if err := tx.Delete(bucketInvitation, nil, cell[:]); err != nil {
-			return err
-		}
-		if err := deleteParts(tx, cell); err != nil {
-			return err
-		}
-		return tx.Delete(bucketCell, nil, cell[:])
+		return forgetCell(tx, cell)
 	})
 	if err != nil {
 		return err

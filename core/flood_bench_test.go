@@ -1,12 +1,14 @@
 package core
 
 import (
+	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/store"
 )
 
 // openHome is what every start costs: unlock the home, read every cell
@@ -62,12 +64,7 @@ func BenchmarkOpenAfterInvitationFlood(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer mal.Close()
-	if _, err := ana.AddContact(mal.Card().String(), "", false); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := mal.AddContact(ana.Card().String(), "", true); err != nil {
-		b.Fatal(err)
-	}
+	pasted(b, ana, mal)
 	_, file := floodCells(b, mal, ana, 1000)
 	t0 := time.Now()
 	if _, err := ana.Import(ctx, file); err != nil {
@@ -133,4 +130,43 @@ func BenchmarkOpenWithPublishedCards3000(b *testing.B) {
 	}
 	ana.Close()
 	benchOpen(b, home)
+}
+
+// BenchmarkPreviewWithDeclined10000: checking a sync file that brings one
+// invitation, on a home where 10,000 invitations were turned down one by
+// one (a pest founding cell after cell). An import reads only the records
+// of the file's cells, not the whole list.
+func BenchmarkPreviewWithDeclined10000(b *testing.B) {
+	ana, err := Init(b.TempDir(), "Ana", []byte("correct horse"), testOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ana.Close()
+	mal, err := Init(b.TempDir(), "Mal", []byte("pw"), testOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer mal.Close()
+	pasted(b, ana, mal)
+	malID := mal.Card().ID()
+	err = ana.db.Update(func(tx *store.Tx) error {
+		for i := range 10000 {
+			var id crdt.CellID
+			binary.BigEndian.PutUint64(id[:], uint64(i)+1)
+			if err := putRecord(tx, bucketDeclined, id[:], declinedRecord{Name: fmt.Sprintf("Pest %d", i), From: malID[:], At: time.Now().Unix()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, file := floodCells(b, mal, ana, 1)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := ana.PreviewImport(ctx, file); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

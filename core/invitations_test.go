@@ -58,12 +58,7 @@ func waitingInvitations(t testing.TB, s *Service) int {
 func TestInvitationFloodIsBounded(t *testing.T) {
 	ana, mal := newService(t, "Ana"), newService(t, "Mal")
 	// Mal's card is only pasted on Ana's device: not verified in person.
-	if _, err := ana.AddContact(mal.Card().String(), "", false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mal.AddContact(ana.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
+	pasted(t, ana, mal)
 	_, file := floodCells(t, mal, ana, 5)
 	sum := mustImport(t, ana, file)
 	if n := waitingInvitations(t, ana); n != 3 {
@@ -205,12 +200,7 @@ func TestFloodWithDamagedCellChangesNothing(t *testing.T) {
 // start. Now a new cell that ended her invitation is left out, and said.
 func TestCellThatEndedMyInvitationIsLeftOut(t *testing.T) {
 	ana, mal := newService(t, "Ana"), newService(t, "Mal")
-	if _, err := ana.AddContact(mal.Card().String(), "", false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mal.AddContact(ana.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
+	pasted(t, ana, mal)
 	ids, _ := floodCells(t, mal, ana, 8)
 	for _, id := range ids {
 		if _, err := mal.VoteExclude(id, ana.Card().ID()); err != nil {
@@ -258,12 +248,7 @@ func sealCells(t testing.TB, from, dst *Service, ids []crdt.CellID) []byte {
 // says so.
 func TestInviteVoteOutRepeatIsBounded(t *testing.T) {
 	ana, mal := newService(t, "Ana"), newService(t, "Mal")
-	if _, err := ana.AddContact(mal.Card().String(), "", false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mal.AddContact(ana.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
+	pasted(t, ana, mal)
 	var held []crdt.CellID
 	for round := range 4 {
 		for _, id := range held {

@@ -432,7 +432,7 @@ func (s *ImportSummary) String() string {
 		return fmt.Sprintf("from %s: nothing new", s.From.Name)
 	}
 	if s.NewStatements == 0 {
-		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(append(s.recoveryPhrases(), s.LeftOut.phrases(s.From.Name)...), "; "))
+		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(append(s.recoveryPhrases(), s.LeftOut.phrases()...), "; "))
 	}
 	var parts []string
 	for _, c := range s.Cells {
@@ -478,7 +478,7 @@ func (s *ImportSummary) String() string {
 		parts = append(parts, words.JoinAnd(what)+" in "+c.Name)
 	}
 	parts = append(parts, s.recoveryPhrases()...)
-	parts = append(parts, s.LeftOut.phrases(s.From.Name)...)
+	parts = append(parts, s.LeftOut.phrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
 }
 
@@ -512,9 +512,8 @@ type pendingImport struct {
 	sender   *identity.Card
 	cells    []*crdt.Cell // the resulting cells, not yet stored
 	summary  *ImportSummary
-	// invited are the new cells in which I am only invited, taken in;
-	// leftOut the cells of the file not taken in (invitations).
-	invited, leftOut map[crdt.CellID]bool
+	// leftOut are the cells of the file not taken in (invitations).
+	leftOut map[crdt.CellID]bool
 	// ended are the cells held that voted me out before I accepted: the
 	// import removes them (see takeNewCell).
 	ended map[crdt.CellID]bool
@@ -658,21 +657,9 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
 				return err
 			}
-			if p.invited[c.ID()] {
-				id := c.ID()
-				if err := putRecord(tx, bucketInvitation, id[:], invitationRecord{From: sender[:]}); err != nil {
-					return err
-				}
-			}
 		}
 		for id := range p.ended {
-			if err := tx.Delete(bucketInvitation, nil, id[:]); err != nil {
-				return err
-			}
-			if err := deleteParts(tx, id); err != nil {
-				return err
-			}
-			if err := tx.Delete(bucketCell, nil, id[:]); err != nil {
+			if err := forgetCell(tx, id); err != nil {
 				return err
 			}
 		}
@@ -776,8 +763,8 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if err != nil {
 		return nil, err
 	}
-	p := &pendingImport{file: file, sender: file.Sender, recovery: in, invited: map[crdt.CellID]bool{}, leftOut: map[crdt.CellID]bool{}, ended: map[crdt.CellID]bool{}}
-	recovering, senderContact, book, inv, err := s.importContext(all, file.Sender)
+	p := &pendingImport{file: file, sender: file.Sender, recovery: in, leftOut: map[crdt.CellID]bool{}, ended: map[crdt.CellID]bool{}}
+	recovering, senderContact, book, inv, err := s.importContext(all, file)
 	if err != nil {
 		return nil, err
 	}
@@ -829,8 +816,13 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			// New cells come only from people this device knows.
 			return nil, ErrUnknownSender
 		}
-		if !have && !p.takeNewCell(fc.ID, after, me, inv, sender) {
-			continue
+		if !have {
+			if take, err := p.takeNewCell(fc.ID, after, me, inv, sender); err != nil {
+				return nil, err
+			} else if !take {
+				book.learn(after.Cards) // to name who invited in the summary
+				continue
+			}
 		}
 		if have && before.IsInvited(me) && endedInvitation(after, me) {
 			// Kept, it would hold nothing for me and count as no
@@ -857,6 +849,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		return nil, ErrUnknownSender
 	}
 	labelSummary(p.summary, states, names)
+	p.summary.LeftOut.name(book.shown())
 	return p, nil
 }
 
@@ -877,7 +870,8 @@ func labelSummary(summary *ImportSummary, states map[crdt.CellID]*crdt.State, na
 // importContext reads what an import is judged by: whether this device is
 // getting its card back, the sender as a contact (nil when unknown), the
 // names this device shows people by and the invitations waiting.
-func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, sender *identity.Card) (recovering bool, contact *Contact, book *nameBook, inv *invitationBook, err error) {
+func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, file *export.File) (recovering bool, contact *Contact, book *nameBook, inv *invitationBook, err error) {
+	sender := file.Sender
 	err = s.db.View(func(tx *store.Tx) error {
 		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
 		if err != nil {
@@ -893,39 +887,74 @@ func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, sender *identity
 		if book, err = s.nameBook(tx, all, sender); err != nil {
 			return err
 		}
-		inv, err = readInvitations(tx, all, s.me().Card.ID(), contact)
+		ids := make([]crdt.CellID, len(file.Cells))
+		for i, fc := range file.Cells {
+			ids[i] = fc.ID
+		}
+		// Met in person: the contacts as they are now (the book is
+		// only added to later, by cards of the file, as introduced).
+		met := func(id identity.ID) bool { return book.how[id] == InPerson && id != book.me }
+		inv, err = readInvitations(tx, all, s.me().Card.ID(), met, ids)
 		return err
 	})
+	if inv != nil {
+		inv.lookup = s.isTurnedDown
+	}
 	return recovering, contact, book, inv, err
 }
 
 // takeNewCell says whether the new cell id, with state after, is taken
 // in. One I accepted is. One in which I am only invited is not if I turned
-// it down, nor beyond the bounds of invitations waiting (inv). One that
-// ended my invitation before I accepted (I was voted out) is not: it holds
+// it down, or everything from who founded it or invited me to it (or
+// carried it, unless I met who invited me in person), nor beyond the bounds of invitations waiting (inv). One that ended
+// my invitation before I accepted (I was voted out) is not: it holds
 // nothing for me, and, counting as no invitation waiting, it would let
 // any sender add cells read at every start without bound. A cell left out
 // is said in the summary.
-func (p *pendingImport) takeNewCell(id crdt.CellID, after *crdt.State, me identity.ID, inv *invitationBook, sender identity.ID) bool {
+func (p *pendingImport) takeNewCell(id crdt.CellID, after *crdt.State, me identity.ID, inv *invitationBook, sender identity.ID) (bool, error) {
 	if m, ok := after.Member(me); ok && m.Joined != (crdt.StatementID{}) {
-		return true
+		return true, nil
 	}
-	switch {
-	case endedInvitation(after, me):
+	if endedInvitation(after, me) {
 		p.leftOutNote().Ended++
-	case inv.declined[id]:
+		p.leftOut[id] = true
+		return false, nil
+	}
+	if inv.declined[id] {
 		p.leftOutNote().Declined++
-	case inv.admit(sender):
-		p.invited[id] = true
-		return true
-	default:
+		p.leftOut[id] = true
+		return false, nil
+	}
+	by := invitedBy(after, me, inv.isMet)
+	from := []identity.ID{by, after.Founder}
+	if !inv.isMet(by) {
+		// Who carried it counts only for invitations of people not met:
+		// one signed by someone I met is theirs, whoever carries it.
+		from = append(from, sender)
+	}
+	who, turnedDown, err := inv.turnedDownFrom(from...)
+	if err != nil {
+		return false, err
+	}
+	if turnedDown {
 		l := p.leftOutNote()
-		l.Invitations++
-		l.FromSender = inv.waiting[sender]
-		l.AllWaiting = l.AllWaiting || inv.total >= MaxWaitingInvitations
+		l.TurnedDown = addFrom(l.TurnedDown, who, 0)
+		p.leftOut[id] = true
+		return false, nil
+	}
+	switch inv.admit(by) {
+	case roomYes:
+		return true, nil
+	case roomAll:
+		p.leftOutNote().AllWaiting++
+	case roomNotMet:
+		p.leftOutNote().NotMet++
+	case roomByShare:
+		l := p.leftOutNote()
+		l.Shares = addFrom(l.Shares, by, inv.waiting[by])
 	}
 	p.leftOut[id] = true
-	return false
+	return false, nil
 }
 
 // leftOutNote returns the summary's account of what was left out, making

@@ -40,8 +40,9 @@ type cellsScreen struct {
 	// it shows only while there is one.
 	turnedDown *widget.Button
 	// takeBack holds, while the list of turned-down invitations is open,
-	// one button a turned-down invitation, in the order listed.
-	takeBack []*widget.Button
+	// one button a turned-down invitation, in the order listed; showAgain,
+	// one a person I turned down everything from.
+	takeBack, showAgain []*widget.Button
 	// empty says what a cell is while there is none.
 	empty *widget.Label
 
@@ -57,9 +58,10 @@ type cellsScreen struct {
 	// admit vouches for a contact; Policy changes the rules; Leave ends my
 	// membership; syncCell makes a sync file for every member.
 	admit, policy, leave, syncCell *widget.Button
-	// accept and Decline answer an invitation to the selected cell; they
-	// show only while I am invited and have not accepted.
-	accept, decline *widget.Button
+	// accept and Decline answer an invitation to the selected cell, and
+	// declineAll turns down everything from who invited me; they show
+	// only while I am invited and have not accepted.
+	accept, decline, declineAll *widget.Button
 	// memberRows holds one row for everyone ever admitted, grouped: members,
 	// people waiting for vouches, former members.
 	memberRows []*memberRow
@@ -162,8 +164,10 @@ func newCellsScreen(u *ui) *cellsScreen {
 	})
 	s.accept.Importance = widget.HighImportance
 	s.decline = widget.NewButtonWithIcon("Turn it down", theme.CancelIcon(), s.askDecline)
+	s.declineAll = widget.NewButtonWithIcon("", theme.CancelIcon(), s.askDeclineAll)
+	s.declineAll.Importance = widget.LowImportance
 	// Two columns that reach the right edge, like the rows below them.
-	s.invite = container.NewGridWithColumns(2, s.accept, s.decline)
+	s.invite = container.NewVBox(container.NewGridWithColumns(2, s.accept, s.decline), s.declineAll)
 	s.actions = container.NewGridWithColumns(2, s.admit, s.policy, s.syncCell, s.leave)
 	actions := s.actions
 	s.detail = container.NewVBox(s.titleLabel, s.summary, s.rules, s.invite, actions, widget.NewSeparator(), s.members, s.votes)
@@ -199,7 +203,7 @@ func (s *cellsScreen) Refresh() {
 	}
 	s.views, s.labels = views, core.CellLabels(views)
 	s.list.Refresh()
-	if declined, err := s.u.svc.DeclinedCells(); err == nil && len(declined) > 0 {
+	if some, err := s.u.svc.AnyTurnedDown(); err == nil && some {
 		s.turnedDown.Show()
 	} else {
 		s.turnedDown.Hide()
@@ -255,6 +259,7 @@ func (s *cellsScreen) show(v *core.CellView) {
 	s.rules.SetText(cellRules(v.Policy))
 	member := v.Me == crdt.StatusMember
 	if v.Invitation {
+		s.declineAll.SetText("Turn down all from " + v.Inviter.Name)
 		s.invite.Show()
 		s.actions.Hide()
 	} else {
@@ -492,10 +497,34 @@ func (s *cellsScreen) askDecline() {
 	})
 }
 
-// showTurnedDown lists the invitations I turned down, each with a button
-// that takes the answer back.
+// askDeclineAll asks before turning down everything from who invited me
+// to the selected cell.
+func (s *cellsScreen) askDeclineAll() {
+	v := s.selected
+	if v == nil || !v.Invitation {
+		return
+	}
+	who := v.Inviter
+	msg := widget.NewLabel("Every invitation from " + who.Name + " goes, now and later: the ones waiting, and any that " +
+		"a sync file brings to a cell they started or invited you to. This stays on this computer: nothing is sent " +
+		"and " + who.Name + " is not told. Nothing else changes: they stay in the cells you share, and their ratings count " +
+		"as before. If you change your mind, choose \"Show their invitations again\" under \"Invitations you turned down\".")
+	msg.Wrapping = fyne.TextWrapWord
+	s.u.askWith("Turn down everything from "+who.Name+"?", msg, "Turn down all", "Keep them", func() {
+		s.change(func() error { _, err := s.u.svc.TurnDownEveryoneFrom(who.ID); return err })
+	})
+}
+
+// showTurnedDown lists the people I turned down everything from and the
+// invitations I turned down, each with a button that takes the answer
+// back.
 func (s *cellsScreen) showTurnedDown() {
 	declined, err := s.u.svc.DeclinedCells()
+	if err != nil {
+		s.u.showError(err)
+		return
+	}
+	people, err := s.u.svc.TurnedDownPeople()
 	if err != nil {
 		s.u.showError(err)
 		return
@@ -504,22 +533,33 @@ func (s *cellsScreen) showTurnedDown() {
 		"Show one again, then ask a member to send you the cell again: you can accept it then.")
 	help.Wrapping = fyne.TextWrapWord
 	box := container.NewVBox(help)
-	s.takeBack = nil
-	for _, dc := range declined {
-		line := widget.NewLabel(fmt.Sprintf("%s, from %s, founded by %s", dc.Name, dc.From.Name, dc.Founder.Name))
+	s.takeBack, s.showAgain = nil, nil
+	// row adds a line with a button that runs undo, then says done.
+	row := func(text, button, done string, undo func() error) *widget.Button {
+		line := widget.NewLabel(text)
 		line.Wrapping = fyne.TextWrapWord
-		b := widget.NewButton("Show it again", nil)
+		b := widget.NewButton(button, nil)
 		b.OnTapped = func() {
-			if err := s.u.svc.TakeBackDecline(dc.ID); err != nil {
+			if err := undo(); err != nil {
 				s.u.showError(err)
 				return
 			}
-			b.SetText("Shown again when a sync file brings it")
+			b.SetText(done)
 			b.Disable()
 			s.Refresh()
 		}
-		s.takeBack = append(s.takeBack, b)
 		box.Add(container.NewBorder(nil, nil, nil, b, line))
+		return b
+	}
+	for _, p := range people {
+		b := row("Everything from "+p.Person.Name+", since "+p.At.Format("2 January 2006"), "Show their invitations again",
+			"Shown again when a sync file brings them", func() error { return s.u.svc.ShowInvitationsAgain(p.Person.ID) })
+		s.showAgain = append(s.showAgain, b)
+	}
+	for _, dc := range declined {
+		b := row(fmt.Sprintf("%s, from %s, founded by %s", dc.Name, dc.From.Name, dc.Founder.Name), "Show it again",
+			"Shown again when a sync file brings it", func() error { return s.u.svc.TakeBackDecline(dc.ID) })
+		s.takeBack = append(s.takeBack, b)
 	}
 	d := dialog.NewCustom("Invitations you turned down", "Close", s.u.scrollInDialog(box), s.u.win)
 	d.Resize(fyne.NewSize(560, 0))

@@ -373,7 +373,19 @@ func TestCellsEmptyAndErrors(t *testing.T) {
 // app takes in Ann's sync file; it returns the file.
 func (w *cellWorld) annInvitesMara(t *testing.T) []byte {
 	t.Helper()
-	v, err := w.ann.NewCell("Garden street")
+	data := w.annInvites(t, "Garden street")
+	if _, err := w.mara.Import(context.Background(), data); err != nil {
+		t.Fatal(err)
+	}
+	w.u.changed()
+	return data
+}
+
+// annInvites has Ann found a cell and invite Mara to it; it returns Ann's
+// sync file to Mara with all her cells.
+func (w *cellWorld) annInvites(t *testing.T, cell string) []byte {
+	t.Helper()
+	v, err := w.ann.NewCell(cell)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,14 +393,10 @@ func (w *cellWorld) annInvitesMara(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	to := w.mara.Card().ID()
-	res, err := w.ann.Export(core.ExportRequest{To: &to, Cells: []crdt.CellID{v.ID}})
+	res, err := w.ann.Export(core.ExportRequest{To: &to})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.mara.Import(context.Background(), res.Data); err != nil {
-		t.Fatal(err)
-	}
-	w.u.changed()
 	return res.Data
 }
 
@@ -510,5 +518,51 @@ func TestTurnedDownInvitationShownAgain(t *testing.T) {
 	u.changed()
 	if len(s.views) != 1 || !s.views[0].Invitation || s.turnedDown.Visible() {
 		t.Errorf("after showing it again: %d cells, list button shown %v", len(s.views), s.turnedDown.Visible())
+	}
+}
+
+// TestTurnDownAllFromThem: "Turn down all from Ann" on an invitation
+// turns down everything from Ann, now and later: her next invitation is
+// left out and said in plain words; "Invitations you turned down" lists
+// her, and "Show their invitations again" takes it back.
+func TestTurnDownAllFromThem(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.cells
+	w.annInvitesMara(t)
+	if !s.declineAll.Visible() || s.declineAll.Text != "Turn down all from Ann" {
+		t.Fatalf("the button says %q (shown %v)", s.declineAll.Text, s.declineAll.Visible())
+	}
+	test.Tap(s.declineAll)
+	text := dialogText(u)
+	if !strings.Contains(text, "nothing is sent") || !strings.Contains(text, "they stay in the cells you share") {
+		t.Errorf("the question says %q", text)
+	}
+	if w := jargon.FindString(text); w != "" {
+		t.Errorf("the question says %q", w)
+	}
+	tapDialog(t, u, "Turn down all")
+	if len(s.views) != 0 || !s.turnedDown.Visible() {
+		t.Fatalf("after turning down all: %d cells, list button shown %v", len(s.views), s.turnedDown.Visible())
+	}
+	// Ann's next invitation is left out, and said.
+	file := w.annInvites(t, "Orchard")
+	receiveFile(t, u, "orchard.tdsync", file)
+	if text := u.sync.previewText.Text; !strings.Contains(text, "2 invitations from Ann were left out: you turned down everything from them") {
+		t.Errorf("the file from Ann: %q", text)
+	}
+	test.Tap(s.turnedDown)
+	if text := dialogText(u); !strings.Contains(text, "Everything from Ann, since") || len(s.showAgain) != 1 || len(s.takeBack) != 0 {
+		t.Fatalf("the list says %q", text)
+	}
+	test.Tap(s.showAgain[0])
+	if s.turnedDown.Visible() {
+		t.Error("the list button still shows with nothing turned down")
+	}
+	if _, err := w.mara.Import(context.Background(), file); err != nil {
+		t.Fatal(err)
+	}
+	u.changed()
+	if len(s.views) != 2 {
+		t.Errorf("after showing Ann's invitations again: %d cells, want 2", len(s.views))
 	}
 }

@@ -32,7 +32,9 @@ other and can vote someone out. Only its members know it exists.`,
 				name: "list", args: "[--declined] [--json]",
 				summary: "list your cells",
 				help: `Lists the cells you are or were in. --declined lists instead the
-invitations you turned down (take one back with: trustdesk cell reconsider CELL).`,
+invitations you turned down (take one back with: trustdesk cell reconsider CELL)
+and the people you turned down everything from (trustdesk cell reconsider
+--from PERSON shows their invitations again).`,
 				flags: func(fs *flag.FlagSet, o *opts) {
 					jsonFlag(fs, o)
 					fs.BoolVar(&o.declined, "declined", false, "")
@@ -78,19 +80,29 @@ and nothing of yours (ratings, votes, notes) goes into the cell.`,
 				run: runCellJoin,
 			},
 			{
-				name: "decline", args: "CELL",
-				summary: "turn down an invitation to a cell",
+				name: "decline", args: "CELL | --from PERSON",
+				summary: "turn down an invitation to a cell, or everything from someone",
 				help: `Turns down your invitation to CELL: this device forgets the cell, and
-sync files that bring the same invitation again leave it out.`,
-				run: runCellDecline,
+sync files that bring the same invitation again leave it out.
+
+--from PERSON turns down every invitation from PERSON, now and later: the
+ones waiting go, and sync files leave out every invitation to a cell they
+started or that they invited you to, and any they carry that is not from
+someone you met in person. It stays on this device:
+nothing is sent and nobody is told. Nothing else about them changes: they
+stay in the cells you share and their ratings count as before.`,
+				flags: fromFlag,
+				run:   runCellDecline,
 			},
 			{
-				name: "reconsider", args: "CELL",
+				name: "reconsider", args: "CELL | --from PERSON",
 				summary: "take back turning down an invitation",
 				help: `Takes back your turning down of the invitation to CELL (see trustdesk cell
 list --declined): the next sync file from a member that brings the cell
-shows the invitation again, and you can accept it.`,
-				run: runCellReconsider,
+shows the invitation again, and you can accept it. --from PERSON shows the
+invitations from PERSON again, after cell decline --from.`,
+				flags: fromFlag,
+				run:   runCellReconsider,
 			},
 			{
 				name: "leave", args: "CELL",
@@ -483,7 +495,29 @@ func runCellJoin(r *runner, _ *opts, args []string) error {
 	})
 }
 
-func runCellDecline(r *runner, _ *opts, args []string) error {
+// fromFlag registers --from PERSON.
+func fromFlag(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.from, "from", "", "") }
+
+func runCellDecline(r *runner, o *opts, args []string) error {
+	if o.from != "" {
+		if err := wantArgs(args, 0, "no cell with --from"); err != nil {
+			return err
+		}
+		return r.withService(func(s *core.Service) error {
+			c, err := s.FindContact(o.from)
+			if err != nil {
+				return err
+			}
+			names := s.ContactLabels([]*core.Contact{c})
+			n, err := s.TurnDownEveryoneFrom(c.ID())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(r.env.Stdout, "You turned down everything from %s: %s waiting went, and sync files leave out their invitations from now on. Nobody is told. Changed your mind? trustdesk cell reconsider --from %s\n",
+				names[c.ID()], words.Count(n, "invitation", "invitations"), c.ID())
+			return nil
+		})
+	}
 	return r.withCell(args, func(s *core.Service, v *core.CellView) error {
 		label := cellLabel(s, v) // before the cell is forgotten
 		if err := s.DeclineCell(v.ID); err != nil {
@@ -494,13 +528,15 @@ func runCellDecline(r *runner, _ *opts, args []string) error {
 	})
 }
 
-// declinedJSON is an invitation I turned down, for --json.
+// declinedJSON is an invitation I turned down, for --json; or, with
+// Everything, a person I turned down every invitation from.
 type declinedJSON struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	From    string `json:"from"`
-	Founder string `json:"founder"`
-	Day     string `json:"day"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	From       string `json:"from"`
+	Founder    string `json:"founder"`
+	Day        string `json:"day"`
+	Everything bool   `json:"everything,omitempty"`
 }
 
 func listDeclined(r *runner, o *opts, s *core.Service) error {
@@ -508,22 +544,49 @@ func listDeclined(r *runner, o *opts, s *core.Service) error {
 	if err != nil {
 		return err
 	}
-	list := make([]declinedJSON, len(all))
-	for i, d := range all {
-		list[i] = declinedJSON{ID: d.ID.String(), Name: d.Name, From: d.From.Name, Founder: d.Founder.Name, Day: d.At.Format(time.DateOnly)}
+	people, err := s.TurnedDownPeople()
+	if err != nil {
+		return err
+	}
+	var list []declinedJSON
+	for _, p := range people {
+		list = append(list, declinedJSON{ID: p.Person.ID.String(), From: p.Person.Name, Day: p.At.Format(time.DateOnly), Everything: true})
+	}
+	for _, d := range all {
+		list = append(list, declinedJSON{ID: d.ID.String(), Name: d.Name, From: d.From.Name, Founder: d.Founder.Name, Day: d.At.Format(time.DateOnly)})
 	}
 	return r.out(o.json, list, func(w io.Writer) {
-		if len(all) == 0 {
+		if len(list) == 0 {
 			fmt.Fprintln(w, "You have turned down no invitation.")
 			return
 		}
 		for _, d := range list {
+			if d.Everything {
+				fmt.Fprintf(w, "everything from %s, turned down %s\n", d.From, d.Day)
+				continue
+			}
 			fmt.Fprintf(w, "%-24s %-8s  from %s, founded by %s, turned down %s\n", d.Name, d.ID[:8], d.From, d.Founder, d.Day)
 		}
 	})
 }
 
-func runCellReconsider(r *runner, _ *opts, args []string) error {
+func runCellReconsider(r *runner, o *opts, args []string) error {
+	if o.from != "" {
+		if err := wantArgs(args, 0, "no cell with --from"); err != nil {
+			return err
+		}
+		return r.withService(func(s *core.Service) error {
+			t, err := s.FindTurnedDown(o.from)
+			if err != nil {
+				return err
+			}
+			if err := s.ShowInvitationsAgain(t.Person.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(r.env.Stdout, "Sync files show the invitations from %s again. Ask them to send you their cells again.\n", t.Person.Name)
+			return nil
+		})
+	}
 	if err := wantArgs(args, 1, "CELL"); err != nil {
 		return err
 	}

@@ -164,3 +164,35 @@ func TestDeclinedInvitationStaysOut(t *testing.T) {
 	}
 	ana.ok("cell", "join", "garden")
 }
+
+// TestTurnDownEverythingFrom: cell decline --from turns down every
+// invitation from someone, now and later; cell list --declined lists
+// them; cell reconsider --from shows their invitations again.
+func TestTurnDownEverythingFrom(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	bo.ok("cell", "new", "Garden")
+	bo.ok("cell", "admit", "garden", "ana")
+	f := filepath.Join(t.TempDir(), "to-ana")
+	bo.ok("export", "--to", "ana", "--out", f)
+	ana.ok("import", f)
+	if out := ana.ok("cell", "decline", "--from", "bo"); !strings.Contains(out, "You turned down everything from Bo: 1 invitation waiting went") {
+		t.Errorf("cell decline --from said %q", out)
+	}
+	ana.fails(2, "cell", "decline", "garden", "--from", "bo")
+	bo.ok("cell", "new", "Orchard")
+	bo.ok("cell", "admit", "orchard", "ana")
+	bo.ok("export", "--to", "ana", "--out", f)
+	if out := ana.ok("import", f); !strings.Contains(out, "2 invitations from Bo were left out: you turned down everything from them") {
+		t.Errorf("import said %q", out)
+	}
+	if out := ana.ok("cell", "list", "--declined"); !strings.Contains(out, "everything from Bo, turned down") {
+		t.Errorf("cell list --declined said %q", out)
+	}
+	if out := ana.ok("cell", "reconsider", "--from", "bo"); !strings.Contains(out, "invitations from Bo again") {
+		t.Errorf("cell reconsider --from said %q", out)
+	}
+	if out := ana.ok("import", f); strings.Count(out, "invitation for you to join") != 2 {
+		t.Errorf("import after reconsidering said %q", out)
+	}
+}

@@ -113,6 +113,7 @@ type opts struct {
 	profile  string
 	need     int
 	forWhom  string
+	from     string
 	code     string
 
 	admitVouches, excludeQuorum int
