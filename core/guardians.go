@@ -325,9 +325,11 @@ func (s *Service) Guardians() (*GuardianStatus, error) {
 	return st, nil
 }
 
-// contactNames maps every contact to the name this device shows.
+// contactNames maps every contact to the name this device shows, people
+// only introduced through a cell included (someone in a cell can name me
+// a guardian).
 func (s *Service) contactNames(tx *store.Tx) (map[identity.ID]string, error) {
-	cs, err := listContacts(tx)
+	cs, err := listAllContacts(tx)
 	if err != nil {
 		return nil, err
 	}
@@ -765,7 +767,7 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 	// The card back is the one the guardians' contacts know; a contact
 	// entry for it on this device would be my own card.
 	own := got.Card.ID()
-	if err := tx.Delete(bucketContact, nil, own[:]); err != nil {
+	if err := deleteContact(tx, own); err != nil {
 		return nil, err
 	}
 	return got, nil

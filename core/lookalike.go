@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/mtibben/confusables"
@@ -22,6 +23,36 @@ import (
 // and the visible characters that draw nothing removed (see blank). Names
 // that differ only in these ways count as alike.
 func lookalikeKey(name string) string {
+	lookalikeKeys.Lock()
+	k, ok := lookalikeKeys.m[name]
+	lookalikeKeys.Unlock()
+	if ok {
+		return k
+	}
+	k = makeLookalikeKey(name)
+	lookalikeKeys.Lock()
+	defer lookalikeKeys.Unlock()
+	if lookalikeKeys.m == nil || len(lookalikeKeys.m) >= maxLookalikeKeys {
+		lookalikeKeys.m = make(map[string]string)
+	}
+	lookalikeKeys.m[name] = k
+	return k
+}
+
+// lookalikeKeys remembers the look-alike keys of names seen: every list
+// of names (a cell's, the People list) asks for the same names again, and
+// a key costs a few microseconds, which a cell of thousands of published
+// cards multiplies. The name determines the key.
+var lookalikeKeys struct {
+	sync.Mutex
+	m map[string]string
+}
+
+// maxLookalikeKeys bounds lookalikeKeys.
+const maxLookalikeKeys = 1 << 16
+
+// makeLookalikeKey computes lookalikeKey.
+func makeLookalikeKey(name string) string {
 	fold := cases.Fold()
 	folded := fold.String(norm.NFKC.String(name))
 	skeleton := norm.NFC.String(fold.String(confusables.Skeleton(folded)))
@@ -130,8 +161,10 @@ type nameBook struct {
 	alike map[identity.ID]string // lookalikeKey of name
 }
 
-func newNameBook(me identity.ID) *nameBook {
-	b := &nameBook{me: me, name: map[identity.ID]string{}, how: map[identity.ID]Verification{}, alike: map[identity.ID]string{}}
+// newNameBook returns a book that names me "you", with room for about n
+// people.
+func newNameBook(me identity.ID, n int) *nameBook {
+	b := &nameBook{me: me, name: make(map[identity.ID]string, n), how: make(map[identity.ID]Verification, n), alike: make(map[identity.ID]string, n)}
 	b.set(me, "you", InPerson)
 	return b
 }
@@ -186,7 +219,7 @@ func (b *nameBook) shown() map[identity.ID]string {
 // "you", the name with how the card was learned and the start of its id
 // ("Cy (introduced through a cell · 3f2a9c01)"), as on every other screen.
 func (s *Service) ContactLabels(contacts []*Contact) map[identity.ID]string {
-	b := newNameBook(s.me().Card.ID())
+	b := newNameBook(s.me().Card.ID(), len(contacts))
 	for _, c := range contacts {
 		b.set(c.ID(), c.Name(), c.Verified)
 	}
