@@ -155,16 +155,21 @@ func labelCells(cells []namedCell) map[crdt.CellID]string {
 // cell · 3f2a9c01)". Anyone can put any name on a card; how it was
 // learned they cannot fake.
 type nameBook struct {
-	me    identity.ID
-	name  map[identity.ID]string
-	how   map[identity.ID]Verification
-	alike map[identity.ID]string // lookalikeKey of name
+	me     identity.ID
+	people map[identity.ID]namedPerson
+}
+
+// namedPerson is what a nameBook holds of one person.
+type namedPerson struct {
+	name  string
+	how   Verification
+	alike string // lookalikeKey of name
 }
 
 // newNameBook returns a book that names me "you", with room for about n
 // people.
 func newNameBook(me identity.ID, n int) *nameBook {
-	b := &nameBook{me: me, name: make(map[identity.ID]string, n), how: make(map[identity.ID]Verification, n), alike: make(map[identity.ID]string, n)}
+	b := &nameBook{me: me, people: make(map[identity.ID]namedPerson, n)}
 	b.set(me, "you", InPerson)
 	return b
 }
@@ -175,12 +180,12 @@ func (b *nameBook) set(id identity.ID, name string, how Verification) {
 	if id == b.me && name != "you" {
 		return
 	}
-	b.name[id], b.how[id], b.alike[id] = name, how, lookalikeKey(name)
+	b.people[id] = namedPerson{name: name, how: how, alike: lookalikeKey(name)}
 }
 
 // has reports whether the book names id.
 func (b *nameBook) has(id identity.ID) bool {
-	_, ok := b.name[id]
+	_, ok := b.people[id]
 	return ok
 }
 
@@ -200,14 +205,15 @@ func (b *nameBook) learn(cards map[identity.ID]*identity.Card) bool {
 
 // shown returns the name to show for everyone in the book.
 func (b *nameBook) shown() map[identity.ID]string {
-	count := make(map[string]int, len(b.alike))
-	for _, k := range b.alike {
-		count[k]++
+	count := make(map[string]int, len(b.people))
+	for _, p := range b.people {
+		count[p.alike]++
 	}
-	out := make(map[identity.ID]string, len(b.name))
-	for id, n := range b.name {
-		if id != b.me && count[b.alike[id]] > 1 {
-			n += " (" + b.how[id].Words() + " · " + id.String()[:8] + ")"
+	out := make(map[identity.ID]string, len(b.people))
+	for id, p := range b.people {
+		n := p.name
+		if id != b.me && count[p.alike] > 1 {
+			n += " (" + p.how.Words() + " · " + id.String()[:8] + ")"
 		}
 		out[id] = n
 	}
