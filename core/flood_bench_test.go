@@ -87,6 +87,12 @@ func BenchmarkOpenWithPublishedCards3000(b *testing.B) {
 	benchOpen(b, homeWithPublishedCards(b, 3000))
 }
 
+// BenchmarkOpenWithPublishedCards0: the same cell without published
+// cards, for comparison.
+func BenchmarkOpenWithPublishedCards0(b *testing.B) {
+	benchOpen(b, homeWithPublishedCards(b, 0))
+}
+
 // BenchmarkOpenWithPublishedCards30000: the same with 30,000 cards (a
 // sync file of about 9 MB; a file may be up to 64 MiB).
 func BenchmarkOpenWithPublishedCards30000(b *testing.B) {

@@ -226,7 +226,8 @@ func TestPeopleAdd(t *testing.T) {
 // TestPeopleIntroducedOnRequest: the People list first shows the people
 // Mara added or met, not everyone whose card was published in one of her
 // cells (a member can publish thousands); a search finds those too, and
-// the check shows them all.
+// the check shows them all. The Sync screen, also read at a start, offers
+// her own contacts and the members of her cells.
 func TestPeopleIntroducedOnRequest(t *testing.T) {
 	u := startUI(t, t.TempDir(), "")
 	mara, err := core.Init(u.opts.Home, "Mara", []byte(testPass), testCore)
@@ -282,5 +283,11 @@ func TestPeopleIntroducedOnRequest(t *testing.T) {
 	test.Tap(p.everyone)
 	if got := shownNames(p); got != "Bo,Dee" {
 		t.Fatalf("People with everyone = %s, want Bo,Dee", got)
+	}
+	// A sync file goes to my own contacts and the members of my cells:
+	// Dee, only rated in a cell, is not offered.
+	u.sync.Refresh()
+	if got := strings.Join(u.sync.person.Options, ","); got != "Bo" {
+		t.Fatalf("the sync file can go to %s, want Bo", got)
 	}
 }
