@@ -90,7 +90,11 @@ func decodeContact(b []byte) (*Contact, error) {
 	if err := cbor.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("read contact: %w", err)
 	}
-	card, err := identity.DecodeCard(r.Card)
+	// The card was checked in full before it was stored, and the store
+	// cannot be altered without the vault key: checking its keys and
+	// self-signature again would cost a quarter of a millisecond for
+	// every one of thousands of people introduced through cells.
+	card, err := identity.DecodeStoredCard(r.Card)
 	if err != nil {
 		return nil, fmt.Errorf("read contact: %w", err)
 	}
@@ -101,8 +105,26 @@ func decodeContact(b []byte) (*Contact, error) {
 	return &Contact{Card: card, Petname: r.Petname, Verified: v, Blocked: r.Blocked, Added: time.Unix(r.Added, 0).UTC()}, nil
 }
 
+// bucketIntroduced holds the contacts this device learned only through a
+// cell: introduced, never named, verified or blocked by the user. They are
+// kept apart from bucketContact because anyone in a cell can publish
+// thousands of cards there: a start reads bucketContact (the people the
+// user added, met, named or blocked), never this bucket, so what cells
+// bring does not make a start slower. They are read when asked for: by
+// id, a name query, or a list of everyone.
+const bucketIntroduced = "contact.introduced"
+
+// chosen reports whether c is a contact of the user's own doing, kept in
+// bucketContact: not only introduced, or named or blocked.
+func chosen(c *Contact) bool {
+	return c.Verified != Introduced || c.Petname != "" || c.Blocked
+}
+
 func getContact(tx *store.Tx, id identity.ID) (*Contact, error) {
 	b, err := tx.Get(bucketContact, nil, id[:])
+	if errors.Is(err, store.ErrNotFound) {
+		b, err = tx.Get(bucketIntroduced, nil, id[:])
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNotFound
 	}
@@ -112,35 +134,71 @@ func getContact(tx *store.Tx, id identity.ID) (*Contact, error) {
 	return decodeContact(b)
 }
 
+// putContact stores c in the bucket it belongs in (see chosen) and takes
+// it out of the other.
 func putContact(tx *store.Tx, c *Contact) error {
 	b, err := encodeContact(c)
 	if err != nil {
 		return err
 	}
 	id := c.ID()
-	return tx.Put(bucketContact, nil, id[:], b)
+	in, out := bucketContact, bucketIntroduced
+	if !chosen(c) {
+		in, out = out, in
+	}
+	if err := tx.Delete(out, nil, id[:]); err != nil {
+		return err
+	}
+	return tx.Put(in, nil, id[:], b)
 }
 
-func listContacts(tx *store.Tx) ([]*Contact, error) {
-	recs, err := tx.List(bucketContact, nil)
-	if err != nil {
-		return nil, err
+// deleteContact forgets the contact with id, wherever it is kept.
+func deleteContact(tx *store.Tx, id identity.ID) error {
+	if err := tx.Delete(bucketIntroduced, nil, id[:]); err != nil {
+		return err
 	}
-	out := make([]*Contact, 0, len(recs))
-	for _, r := range recs {
-		c, err := decodeContact(r.Value)
+	return tx.Delete(bucketContact, nil, id[:])
+}
+
+// listContacts returns the contacts of the user's own doing (see chosen),
+// sorted by name: what a start reads. People only introduced through a
+// cell are not among them; listAllContacts adds them.
+func listContacts(tx *store.Tx) ([]*Contact, error) {
+	return readContacts(tx, bucketContact)
+}
+
+// listAllContacts returns every contact, those only introduced through a
+// cell included, sorted by name.
+func listAllContacts(tx *store.Tx) ([]*Contact, error) {
+	return readContacts(tx, bucketContact, bucketIntroduced)
+}
+
+func readContacts(tx *store.Tx, buckets ...string) ([]*Contact, error) {
+	var out []*Contact
+	for _, bucket := range buckets {
+		recs, err := tx.List(bucket, nil)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		for _, r := range recs {
+			c, err := decodeContact(r.Value)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
+		}
 	}
-	slices.SortFunc(out, func(a, b *Contact) int {
+	sortContacts(out)
+	return out, nil
+}
+
+func sortContacts(cs []*Contact) {
+	slices.SortFunc(cs, func(a, b *Contact) int {
 		if c := strings.Compare(strings.ToLower(a.Name()), strings.ToLower(b.Name())); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID().String(), b.ID().String())
 	})
-	return out, nil
 }
 
 // AddResult tells what [Service.AddContact] did.
@@ -179,7 +237,7 @@ func (s *Service) addCard(card *identity.Card, petname string, verified bool) (*
 	}
 	res := &AddResult{}
 	err := s.db.Update(func(tx *store.Tx) error {
-		all, err := listContacts(tx)
+		all, err := listAllContacts(tx)
 		if err != nil {
 			return err
 		}
@@ -226,12 +284,28 @@ func normalizePetname(name string) (string, error) {
 	return n, nil
 }
 
-// Contacts returns every contact, sorted by name.
+// Contacts returns every contact, sorted by name, people only introduced
+// through a cell included: a list that grows with what cells bring (a
+// member can publish thousands of cards). [Service.OwnContacts] is the
+// short list.
 func (s *Service) Contacts() ([]*Contact, error) {
+	return s.readContacts(listAllContacts)
+}
+
+// OwnContacts returns, sorted by name, the contacts of the user's own
+// doing: the people they met in person, added from a card, named or
+// blocked. It leaves out the people only introduced through a cell, so its
+// length does not depend on how many cards others publish in the user's
+// cells; [Service.Contacts] lists everyone.
+func (s *Service) OwnContacts() ([]*Contact, error) {
+	return s.readContacts(listContacts)
+}
+
+func (s *Service) readContacts(list func(tx *store.Tx) ([]*Contact, error)) ([]*Contact, error) {
 	var out []*Contact
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
-		out, err = listContacts(tx)
+		out, err = list(tx)
 		return err
 	})
 	return out, err
@@ -420,7 +494,7 @@ func (s *Service) RemoveContact(id identity.ID) error {
 		if _, err := getContact(tx, id); err != nil {
 			return err
 		}
-		return tx.Delete(bucketContact, nil, id[:])
+		return deleteContact(tx, id)
 	})
 }
 

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"testing"
@@ -13,7 +14,8 @@ import (
 
 // openHome is what every start costs: unlock the home, read every cell
 // and list them (names included), as the cell list does, and list the
-// contacts. It reports the time of each step (summed over b.N, divided by
+// contacts as the People list first shows them (people only introduced
+// through a cell are read when asked for: BenchmarkEveryone30000). It reports the time of each step (summed over b.N, divided by
 // it).
 func openHome(b *testing.B, home string, took *[3]time.Duration) {
 	t0 := time.Now()
@@ -27,7 +29,7 @@ func openHome(b *testing.B, home string, took *[3]time.Duration) {
 		b.Fatal(err)
 	}
 	t2 := time.Now()
-	if _, err := s.Contacts(); err != nil {
+	if _, err := s.OwnContacts(); err != nil {
 		b.Fatal(err)
 	}
 	t3 := time.Now()
@@ -76,14 +78,71 @@ func BenchmarkOpenAfterInvitationFlood(b *testing.B) {
 }
 
 // BenchmarkOpenWithPublishedCards3000: a start of Ana's home after a
-// member of her cell published 3,000 cards in it (each becomes a contact
+// member of her cell published 3,000 cards in it (each becomes a person
 // introduced through the cell).
 func BenchmarkOpenWithPublishedCards3000(b *testing.B) {
+	benchOpen(b, homeWithPublishedCards(b, 3000))
+}
+
+// BenchmarkOpenWithPublishedCards0: the same cell without published
+// cards, for comparison.
+func BenchmarkOpenWithPublishedCards0(b *testing.B) {
+	benchOpen(b, homeWithPublishedCards(b, 0))
+}
+
+// BenchmarkOpenWithPublishedCards30000: the same with 30,000 cards (a
+// sync file of about 9 MB; a file may be up to 64 MiB).
+func BenchmarkOpenWithPublishedCards30000(b *testing.B) {
+	benchOpen(b, homeWithPublishedCards(b, 30000))
+}
+
+// publishedCardsFiles caches, by number of cards, a sync file from Bo to
+// Ana carrying a cell in which Bo published that many cards, with both
+// homes' passphrases: making 30,000 cards takes half a minute, and every
+// run of a benchmark function would make them again.
+var publishedCardsFiles = map[int]*publishedCards{}
+
+type publishedCards struct {
+	backup []byte // Ana's home before the import
+	file   []byte
+}
+
+// homeWithPublishedCards returns Ana's home after she imported a file
+// from Bo in which Bo, a member of her cell, published n cards.
+func homeWithPublishedCards(b *testing.B, n int) string {
+	b.Helper()
 	home := b.TempDir()
-	ana, err := Init(home, "Ana", []byte("correct horse"), testOptions)
+	pc := publishedCardsFiles[n]
+	if pc == nil {
+		ana, err := Init(b.TempDir(), "Ana", []byte("correct horse"), testOptions)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pc = &publishedCards{file: publishedCardsFile(b, ana, n)}
+		var buf bytes.Buffer
+		if err := ana.Backup(&buf, []byte("correct horse")); err != nil {
+			b.Fatal(err)
+		}
+		pc.backup = buf.Bytes()
+		publishedCardsFiles[n] = pc
+		ana.Close()
+	}
+	ana, err := Restore(home, bytes.NewReader(pc.backup), []byte("correct horse"), testOptions)
 	if err != nil {
 		b.Fatal(err)
 	}
+	t0 := time.Now()
+	if _, err := ana.Import(ctx, pc.file); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("import of %d cards (%d bytes): %v", n, len(pc.file), time.Since(t0))
+	ana.Close()
+	return home
+}
+
+// publishedCardsFile makes Bo, whom ana meets, has him invite her to his
+// cell and publish n cards in it, and returns his sync file to her.
+func publishedCardsFile(b *testing.B, ana *Service, n int) []byte {
 	bo, err := Init(b.TempDir(), "Bo", []byte("pw"), testOptions)
 	if err != nil {
 		b.Fatal(err)
@@ -95,6 +154,14 @@ func BenchmarkOpenWithPublishedCards3000(b *testing.B) {
 		b.Fatal(err)
 	}
 	invite(b, bo, ana, cell.ID)
+	cards := make([]*identity.Card, n)
+	for i := range cards {
+		p, err := identity.New(fmt.Sprintf("Card %d", i), time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		cards[i] = p.Card
+	}
 	err = func() error {
 		bo.mu.Lock()
 		defer bo.mu.Unlock()
@@ -106,14 +173,8 @@ func BenchmarkOpenWithPublishedCards3000(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		for i := range 3000 {
-			p, err := identity.New(fmt.Sprintf("Card %d", i), time.Now())
-			if err != nil {
-				return err
-			}
-			if _, err := work.PublishCard(bo.me(), p.Card, time.Now()); err != nil {
-				return err
-			}
+		if _, err := work.PublishCards(bo.me(), cards, time.Now()); err != nil {
+			return err
 		}
 		_, err = bo.saveCells(all, work)
 		return err
@@ -121,15 +182,36 @@ func BenchmarkOpenWithPublishedCards3000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := ana.Import(ctx, mustExportB(b, bo, ExportRequest{To: to(ana.Card().ID()), Cells: []crdt.CellID{cell.ID}})); err != nil {
+	return mustExportB(b, bo, ExportRequest{To: to(ana.Card().ID()), Cells: []crdt.CellID{cell.ID}})
+}
+
+// benchEveryone measures the People list with everyone shown (or a
+// search): every contact, people introduced through a cell included,
+// with the labels that tell look-alike names apart; and a name query.
+func benchEveryone(b *testing.B, n int) {
+	s, err := Unlock(homeWithPublishedCards(b, n), []byte("correct horse"), testOptions)
+	if err != nil {
 		b.Fatal(err)
 	}
-	contacts, err := ana.Contacts()
-	if err != nil || len(contacts) < 3000 {
-		b.Fatalf("Ana holds %d contacts, %v", len(contacts), err)
+	defer s.Close()
+	var list, find time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		all, err := s.Contacts()
+		if err != nil || len(all) < n {
+			b.Fatalf("%d contacts, %v", len(all), err)
+		}
+		s.ContactLabels(all)
+		t1 := time.Now()
+		if c, err := s.FindContact(fmt.Sprintf("card %d", n-1)); err != nil || c.Card.Pseudonym != fmt.Sprintf("Card %d", n-1) {
+			b.Fatalf("found %v, %v", c, err)
+		}
+		list += t1.Sub(t0)
+		find += time.Since(t1)
 	}
-	ana.Close()
-	benchOpen(b, home)
+	b.ReportMetric(float64(list.Microseconds())/1000/float64(b.N), "list-ms")
+	b.ReportMetric(float64(find.Microseconds())/1000/float64(b.N), "find-ms")
 }
 
 // BenchmarkPreviewWithDeclined10000: checking a sync file that brings one
@@ -170,3 +252,10 @@ func BenchmarkPreviewWithDeclined10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEveryone3000: the People list of everyone with 3,000 people
+// introduced through a cell.
+func BenchmarkEveryone3000(b *testing.B) { benchEveryone(b, 3000) }
+
+// BenchmarkEveryone30000: the same with 30,000.
+func BenchmarkEveryone30000(b *testing.B) { benchEveryone(b, 30000) }

@@ -304,7 +304,14 @@ func (s *Service) Guardians() (*GuardianStatus, error) {
 		if err != nil || set == nil {
 			return err
 		}
-		names, err := s.contactNames(tx)
+		var ids []identity.ID
+		for _, g := range set.Guardians {
+			ids = append(ids, identity.ID(g.ID))
+		}
+		for _, r := range set.Retiring {
+			ids = append(ids, identity.ID(r.ID))
+		}
+		names, err := s.contactNames(tx, ids...)
 		if err != nil {
 			return err
 		}
@@ -325,8 +332,12 @@ func (s *Service) Guardians() (*GuardianStatus, error) {
 	return st, nil
 }
 
-// contactNames maps every contact to the name this device shows.
-func (s *Service) contactNames(tx *store.Tx) (map[identity.ID]string, error) {
+// contactNames maps the user's own contacts, and the people of ids if
+// this device holds their cards (people only introduced through a cell
+// included: someone in a cell can name me a guardian), to the name this
+// device shows. It does not read every person introduced through a cell:
+// the guardians screen is read at every start.
+func (s *Service) contactNames(tx *store.Tx, ids ...identity.ID) (map[identity.ID]string, error) {
 	cs, err := listContacts(tx)
 	if err != nil {
 		return nil, err
@@ -334,6 +345,19 @@ func (s *Service) contactNames(tx *store.Tx) (map[identity.ID]string, error) {
 	names := map[identity.ID]string{}
 	for _, c := range cs {
 		names[c.ID()] = c.Name()
+	}
+	for _, id := range ids {
+		if _, ok := names[id]; ok {
+			continue
+		}
+		c, err := getContact(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		names[id] = c.Name()
 	}
 	return names, nil
 }
@@ -383,7 +407,11 @@ func eachRecord[T any](s *Service, bucket, what string, f func(id identity.ID, v
 		if err != nil {
 			return err
 		}
-		names, err := s.contactNames(tx)
+		ids := make([]identity.ID, len(recs))
+		for i, r := range recs {
+			ids[i] = identity.ID(r.Key)
+		}
+		names, err := s.contactNames(tx, ids...)
 		if err != nil {
 			return err
 		}
@@ -765,7 +793,7 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 	// The card back is the one the guardians' contacts know; a contact
 	// entry for it on this device would be my own card.
 	own := got.Card.ID()
-	if err := tx.Delete(bucketContact, nil, own[:]); err != nil {
+	if err := deleteContact(tx, own); err != nil {
 		return nil, err
 	}
 	return got, nil

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/mtibben/confusables"
@@ -22,6 +23,36 @@ import (
 // and the visible characters that draw nothing removed (see blank). Names
 // that differ only in these ways count as alike.
 func lookalikeKey(name string) string {
+	lookalikeKeys.Lock()
+	k, ok := lookalikeKeys.m[name]
+	lookalikeKeys.Unlock()
+	if ok {
+		return k
+	}
+	k = makeLookalikeKey(name)
+	lookalikeKeys.Lock()
+	defer lookalikeKeys.Unlock()
+	if lookalikeKeys.m == nil || len(lookalikeKeys.m) >= maxLookalikeKeys {
+		lookalikeKeys.m = make(map[string]string)
+	}
+	lookalikeKeys.m[name] = k
+	return k
+}
+
+// lookalikeKeys remembers the look-alike keys of names seen: every list
+// of names (a cell's, the People list) asks for the same names again, and
+// a key costs a few microseconds, which a cell of thousands of published
+// cards multiplies. The name determines the key.
+var lookalikeKeys struct {
+	sync.Mutex
+	m map[string]string
+}
+
+// maxLookalikeKeys bounds lookalikeKeys.
+const maxLookalikeKeys = 1 << 16
+
+// makeLookalikeKey computes lookalikeKey.
+func makeLookalikeKey(name string) string {
 	fold := cases.Fold()
 	folded := fold.String(norm.NFKC.String(name))
 	skeleton := norm.NFC.String(fold.String(confusables.Skeleton(folded)))
@@ -124,14 +155,21 @@ func labelCells(cells []namedCell) map[crdt.CellID]string {
 // cell · 3f2a9c01)". Anyone can put any name on a card; how it was
 // learned they cannot fake.
 type nameBook struct {
-	me    identity.ID
-	name  map[identity.ID]string
-	how   map[identity.ID]Verification
-	alike map[identity.ID]string // lookalikeKey of name
+	me     identity.ID
+	people map[identity.ID]namedPerson
 }
 
-func newNameBook(me identity.ID) *nameBook {
-	b := &nameBook{me: me, name: map[identity.ID]string{}, how: map[identity.ID]Verification{}, alike: map[identity.ID]string{}}
+// namedPerson is what a nameBook holds of one person.
+type namedPerson struct {
+	name  string
+	how   Verification
+	alike string // lookalikeKey of name
+}
+
+// newNameBook returns a book that names me "you", with room for about n
+// people.
+func newNameBook(me identity.ID, n int) *nameBook {
+	b := &nameBook{me: me, people: make(map[identity.ID]namedPerson, n)}
 	b.set(me, "you", InPerson)
 	return b
 }
@@ -142,12 +180,12 @@ func (b *nameBook) set(id identity.ID, name string, how Verification) {
 	if id == b.me && name != "you" {
 		return
 	}
-	b.name[id], b.how[id], b.alike[id] = name, how, lookalikeKey(name)
+	b.people[id] = namedPerson{name: name, how: how, alike: lookalikeKey(name)}
 }
 
 // has reports whether the book names id.
 func (b *nameBook) has(id identity.ID) bool {
-	_, ok := b.name[id]
+	_, ok := b.people[id]
 	return ok
 }
 
@@ -167,14 +205,15 @@ func (b *nameBook) learn(cards map[identity.ID]*identity.Card) bool {
 
 // shown returns the name to show for everyone in the book.
 func (b *nameBook) shown() map[identity.ID]string {
-	count := make(map[string]int, len(b.alike))
-	for _, k := range b.alike {
-		count[k]++
+	count := make(map[string]int, len(b.people))
+	for _, p := range b.people {
+		count[p.alike]++
 	}
-	out := make(map[identity.ID]string, len(b.name))
-	for id, n := range b.name {
-		if id != b.me && count[b.alike[id]] > 1 {
-			n += " (" + b.how[id].Words() + " · " + id.String()[:8] + ")"
+	out := make(map[identity.ID]string, len(b.people))
+	for id, p := range b.people {
+		n := p.name
+		if id != b.me && count[p.alike] > 1 {
+			n += " (" + p.how.Words() + " · " + id.String()[:8] + ")"
 		}
 		out[id] = n
 	}
@@ -186,7 +225,7 @@ func (b *nameBook) shown() map[identity.ID]string {
 // "you", the name with how the card was learned and the start of its id
 // ("Cy (introduced through a cell · 3f2a9c01)"), as on every other screen.
 func (s *Service) ContactLabels(contacts []*Contact) map[identity.ID]string {
-	b := newNameBook(s.me().Card.ID())
+	b := newNameBook(s.me().Card.ID(), len(contacts))
 	for _, c := range contacts {
 		b.set(c.ID(), c.Name(), c.Verified)
 	}

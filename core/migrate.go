@@ -17,6 +17,8 @@ import (
 //	1  each cell one record: a snapshot of it (or a plain document)
 //	2  each cell in parts: a header, packs of statements, the document
 //	   in chunks (see putCell), so storing a change writes what is new
+//	3  contacts only introduced through a cell kept apart from the
+//	   others (bucketIntroduced), so a start does not read them
 //
 // The format is recorded under bucketSelf, keyFormat (absent: 1).
 var keyFormat = []byte("format")
@@ -24,6 +26,7 @@ var keyFormat = []byte("format")
 // homeSteps[i] moves a home from format i+1 to format i+2.
 var homeSteps = []func(tx *store.Tx) error{
 	cellsToParts,
+	introducedApart,
 }
 
 // homeFormat is the format this program writes.
@@ -99,6 +102,30 @@ func cellsToParts(tx *store.Tx) error {
 		}
 		if err := putCell(tx, c, d); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// introducedApart moves the contacts only introduced through a cell (see
+// chosen) to bucketIntroduced.
+func introducedApart(tx *store.Tx) error {
+	recs, err := tx.List(bucketContact, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		c, err := decodeContact(r.Value)
+		if err != nil {
+			return err
+		}
+		if id := c.ID(); string(id[:]) != string(r.Key) {
+			return fmt.Errorf("read contact: %w: stored under another id", store.ErrDamaged)
+		}
+		if !chosen(c) {
+			if err := putContact(tx, c); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -893,7 +893,7 @@ func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, file *export.Fil
 		}
 		// Met in person: the contacts as they are now (the book is
 		// only added to later, by cards of the file, as introduced).
-		met := func(id identity.ID) bool { return book.how[id] == InPerson && id != book.me }
+		met := func(id identity.ID) bool { return book.people[id].how == InPerson && id != book.me }
 		inv, err = readInvitations(tx, all, s.me().Card.ID(), met, ids)
 		return err
 	})

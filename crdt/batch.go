@@ -68,3 +68,48 @@ func (c *Cell) RateMany(me *identity.Identity, subjects []*identity.Card, rs []R
 	}
 	return out, nil
 }
+
+// PublishCards publishes several cards by me at once, skipping those the
+// cell already holds in the same or a newer form. It is
+// [Cell.PublishCard] for many cards (demo and test data, and measuring a
+// cell that holds thousands): the authority check and the derived state
+// are computed once, not once per card. Each card is still one signed
+// statement in its own change, building on the one before. On an error,
+// the cards before the failing one stay published.
+func (c *Cell) PublishCards(me *identity.Identity, cards []*identity.Card, now time.Time) ([]*Statement, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.ensureDoc(); err != nil {
+		return nil, err
+	}
+	st := c.derive()
+	author := me.Card.ID()
+	if !st.IsMember(author) {
+		return nil, fmt.Errorf("card: %w: you are not a member of this cell", ErrNotAllowed)
+	}
+	seq := st.seq[author]
+	prev := slices.Clone(st.Heads)
+	if len(prev) > MaxPrev {
+		prev = prev[len(prev)-MaxPrev:]
+	}
+	now = now.Truncate(time.Second).UTC()
+	var out []*Statement
+	seen := map[identity.ID]bool{}
+	for _, card := range cards {
+		if old := st.Cards[card.ID()]; (old != nil && !newerCard(card, old)) || seen[card.ID()] {
+			continue
+		}
+		seen[card.ID()] = true
+		seq++
+		s := &Statement{Cell: c.id, Seq: seq, Prev: prev, Created: now, Kind: KindCard, Card: card}
+		if err := s.Sign(me); err != nil {
+			return out, err
+		}
+		if err := c.put(s); err != nil {
+			return out, fmt.Errorf("card: %w", err)
+		}
+		out = append(out, s)
+		prev = []StatementID{s.id}
+	}
+	return out, nil
+}

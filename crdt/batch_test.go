@@ -35,3 +35,26 @@ func TestRateMany(t *testing.T) {
 		t.Fatalf("mismatched lengths: %v", err)
 	}
 }
+
+// TestPublishCards: PublishCards publishes each card once, as PublishCard
+// would, leaving out cards the cell already holds, and refuses a
+// non-member.
+func TestPublishCards(t *testing.T) {
+	a, m, x, y := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	c := must(Found(a, "Cell", t0))
+	admitJoin(c, a, m, t0)
+	sts, err := c.PublishCards(a, []*identity.Card{x.Card, m.Card, y.Card, x.Card}, t0)
+	if err != nil || len(sts) != 2 {
+		t.Fatalf("PublishCards: %d statements, %v; want 2 (m's card is there, x's twice)", len(sts), err)
+	}
+	st := c.State()
+	if len(st.Invalid) != 0 || st.Cards[x.Card.ID()] == nil || st.Cards[y.Card.ID()] == nil {
+		t.Fatalf("state: cards %d, invalid %v", len(st.Cards), st.Invalid)
+	}
+	if sts, err := c.PublishCards(a, []*identity.Card{x.Card}, t0); err != nil || len(sts) != 0 {
+		t.Fatalf("publishing again: %v, %v", sts, err)
+	}
+	if _, err := c.PublishCards(x, []*identity.Card{y.Card}, t0); !errors.Is(err, ErrNotAllowed) {
+		t.Fatalf("non-member: %v", err)
+	}
+}

@@ -636,7 +636,8 @@ func decode(b []byte) (*Statement, error) { return decodeStatement(b, false) }
 
 // decodeStatement decodes b. A trusted statement is one this device
 // checked in full before and kept in its own protected storage (see
-// LoadSnapshot): its encoding is not compared with the canonical one again.
+// LoadSnapshot): its encoding is not compared with the canonical one again,
+// and a card it carries is not checked again (identity.DecodeStoredCard).
 func decodeStatement(b []byte, trusted bool) (*Statement, error) {
 	if len(b) > MaxStatementSize {
 		return nil, ErrTooLarge
@@ -673,7 +674,12 @@ func decodeStatement(b []byte, trusted bool) (*Statement, error) {
 		s.Prev = append(s.Prev, StatementID(p))
 	}
 	if body.Card != nil {
-		c, err := identity.DecodeCard(body.Card)
+		decodeCard := identity.DecodeCard
+		if trusted {
+			// Checked in full when it came in (see entry.trusted).
+			decodeCard = identity.DecodeStoredCard
+		}
+		c, err := decodeCard(body.Card)
 		if err != nil {
 			return nil, fmt.Errorf("%w: card: %v", ErrMalformed, err)
 		}

@@ -339,3 +339,43 @@ func TestCardBytesPanicsOnBadFields(t *testing.T) {
 		}()
 	}
 }
+
+// TestDecodeStoredCard: DecodeStoredCard reads what DecodeCard reads and
+// refuses the same damaged encodings, but does not check the keys or the
+// self-signature again (it is for cards checked before they were stored):
+// a card whose signature changed is read, and DecodeCard still refuses it.
+func TestDecodeStoredCard(t *testing.T) {
+	id := testIdentity(t, "Stored", 14)
+	good := id.Card.Bytes()
+	if c, err := DecodeStoredCard(good); err != nil || c.String() != id.Card.String() {
+		t.Fatalf("DecodeStoredCard = %v, %v", c, err)
+	}
+	for n := 0; n < len(good); n++ {
+		if _, err := DecodeStoredCard(good[:n]); !errors.Is(err, ErrMalformed) {
+			t.Errorf("first %d of %d bytes: got %v, want ErrMalformed", n, len(good), err)
+		}
+	}
+	version := bytes.Clone(good)
+	version[0] = 2
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want error
+	}{
+		{"version 2", version, ErrVersion},
+		{"one trailing byte", append(bytes.Clone(good), 0), ErrMalformed},
+		{"oversize", append(bytes.Clone(good), make([]byte, maxCardBytes-len(good)+1)...), ErrTooLarge},
+	} {
+		if c, err := DecodeStoredCard(tc.in); !errors.Is(err, tc.want) || c != nil {
+			t.Errorf("%s: got %v, %v, want %v", tc.name, c, err, tc.want)
+		}
+	}
+	changed := bytes.Clone(good)
+	changed[len(changed)-1] ^= 0x01
+	if _, err := DecodeStoredCard(changed); err != nil {
+		t.Errorf("a stored card is checked again: %v", err)
+	}
+	if _, err := DecodeCard(changed); !errors.Is(err, ErrSignature) {
+		t.Errorf("DecodeCard after DecodeStoredCard read the same bytes: %v, want ErrSignature", err)
+	}
+}

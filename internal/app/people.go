@@ -54,6 +54,13 @@ type peopleScreen struct {
 	addFromPicture *widget.Button
 	// legend explains the bars; tapping any bar does too.
 	legend *widget.Button
+	// everyone adds the people only introduced through a cell to the list,
+	// as a search does: anyone in a cell can publish thousands of cards,
+	// so the list first shows only the people the user added, met, named
+	// or blocked.
+	everyone *widget.Check
+	// withEveryone is set while all holds everyone.
+	withEveryone bool
 
 	// cardText and cardName are the fields of the "Paste a card" dialog
 	// while it is open.
@@ -77,7 +84,14 @@ func newPeopleScreen(u *ui) *peopleScreen {
 	s := &peopleScreen{u: u}
 	s.search = widget.NewEntry()
 	s.search.SetPlaceHolder("Search by name")
-	s.search.OnChanged = func(string) { s.filter() }
+	s.search.OnChanged = func(string) {
+		if s.wantEveryone() != s.withEveryone {
+			s.Refresh()
+			return
+		}
+		s.filter()
+	}
+	s.everyone = widget.NewCheck("Show people introduced through your cells", func(bool) { s.Refresh() })
 	s.sort = widget.NewSelect([]string{sortName, sortSafety, sortRecent}, func(string) { s.filter() })
 	s.sort.SetSelected(sortName)
 	s.list = widget.NewList(
@@ -107,7 +121,7 @@ func newPeopleScreen(u *ui) *peopleScreen {
 	add := container.NewHBox(layout.NewSpacer(), s.addByText, s.addFromPicture)
 	s.legend = u.legendButton()
 	tools := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Order"), s.sort, s.legend), s.search)
-	top := container.NewVBox(container.NewBorder(nil, nil, title, add), tools, widget.NewSeparator())
+	top := container.NewVBox(container.NewBorder(nil, nil, title, add), tools, s.everyone, widget.NewSeparator())
 	s.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewStack(s.list, container.NewVBox(s.empty))))
 	s.Refresh()
 	return s
@@ -116,9 +130,20 @@ func newPeopleScreen(u *ui) *peopleScreen {
 // Content returns the screen's widgets.
 func (s *peopleScreen) Content() fyne.CanvasObject { return s.content }
 
+// wantEveryone reports whether the list should hold the people only
+// introduced through a cell: when asked for, or while searching.
+func (s *peopleScreen) wantEveryone() bool {
+	return s.everyone.Checked || strings.TrimSpace(s.search.Text) != ""
+}
+
 // Refresh reads the contacts and their scores afresh.
 func (s *peopleScreen) Refresh() {
-	contacts, err := s.u.svc.Contacts()
+	read := s.u.svc.OwnContacts
+	s.withEveryone = s.wantEveryone()
+	if s.withEveryone {
+		read = s.u.svc.Contacts
+	}
+	contacts, err := read()
 	if err != nil {
 		s.u.showError(err)
 		return

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"trustdesk/core"
+	"trustdesk/crdt"
 	"trustdesk/export/qr"
 	"trustdesk/identity"
 )
@@ -218,5 +220,74 @@ func TestPeopleAdd(t *testing.T) {
 		if w.u.lastError != explain(errNotCard) {
 			t.Fatalf("a code that is no card: %q", w.u.lastError)
 		}
+	}
+}
+
+// TestPeopleIntroducedOnRequest: the People list first shows the people
+// Mara added or met, not everyone whose card was published in one of her
+// cells (a member can publish thousands); a search finds those too, and
+// the check shows them all. The Sync screen, also read at a start, offers
+// her own contacts and the members of her cells.
+func TestPeopleIntroducedOnRequest(t *testing.T) {
+	u := startUI(t, t.TempDir(), "")
+	mara, err := core.Init(u.opts.Home, "Mara", []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, err := core.Init(t.TempDir(), "Bo", []byte(testPass), testCore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bo.Close()
+	if _, err := mara.AddContact(bo.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.AddContact(mara.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	cell, err := bo.NewCell("Market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dee := newSomeone(t, "Dee")
+	if _, err := bo.AddContact(dee.Card().String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Rate(dee.Card().ID(), crdtRating(4, 4), []crdt.CellID{cell.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Admit(cell.ID, mara.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	to := mara.Card().ID()
+	res, err := bo.Export(core.ExportRequest{To: &to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mara.Import(context.Background(), res.Data); err != nil {
+		t.Fatal(err)
+	}
+	u.unlocked(mara)
+	p := u.people
+	if got := shownNames(p); got != "Bo" {
+		t.Fatalf("People = %s, want Bo only", got)
+	}
+	test.Type(p.search, "de")
+	if got := shownNames(p); got != "Dee" {
+		t.Fatalf(`search "de" = %s, want Dee`, got)
+	}
+	p.search.SetText("")
+	if got := shownNames(p); got != "Bo" {
+		t.Fatalf("People after the search = %s, want Bo only", got)
+	}
+	test.Tap(p.everyone)
+	if got := shownNames(p); got != "Bo,Dee" {
+		t.Fatalf("People with everyone = %s, want Bo,Dee", got)
+	}
+	// A sync file goes to my own contacts and the members of my cells:
+	// Dee, only rated in a cell, is not offered.
+	u.sync.Refresh()
+	if got := strings.Join(u.sync.person.Options, ","); got != "Bo" {
+		t.Fatalf("the sync file can go to %s, want Bo", got)
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -155,11 +156,40 @@ func (s *syncScreen) Refresh() {
 	if s.u.svc == nil {
 		return
 	}
-	contacts, err := s.u.svc.Contacts()
+	// The people a file can go to: my own contacts and the members of my
+	// cells, not everyone whose card was published in a cell (thousands,
+	// read at every start).
+	contacts, err := s.u.svc.OwnContacts()
 	if err != nil {
 		s.u.showError(err)
 		return
 	}
+	views, err := s.u.svc.Cells()
+	if err != nil {
+		s.u.showError(err)
+		return
+	}
+	seen := map[identity.ID]bool{}
+	for _, c := range contacts {
+		seen[c.ID()] = true
+	}
+	for _, v := range views {
+		if v.Me != crdt.StatusMember {
+			continue
+		}
+		for _, m := range v.Members {
+			if m.IsMe || seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+			if c, err := s.u.svc.Contact(m.ID); err == nil {
+				contacts = append(contacts, c)
+			}
+		}
+	}
+	slices.SortStableFunc(contacts, func(a, b *core.Contact) int {
+		return strings.Compare(strings.ToLower(a.Name()), strings.ToLower(b.Name()))
+	})
 	s.people = map[string]identity.ID{}
 	var names []string
 	people := s.u.svc.ContactLabels(contacts) // look-alike names told apart
@@ -179,11 +209,6 @@ func (s *syncScreen) Refresh() {
 		s.person.ClearSelected()
 	}
 
-	views, err := s.u.svc.Cells()
-	if err != nil {
-		s.u.showError(err)
-		return
-	}
 	s.cells = map[string]crdt.CellID{}
 	names = nil
 	labels := core.CellLabels(views)
