@@ -126,6 +126,43 @@ func TestAttackRevengeOnBystander(t *testing.T) {
 	}
 }
 
+// A quorum lowered after the votes against someone, or concurrently with
+// them, completes nothing on its own (rules revision 7): Bo votes Di out
+// on a device that has not heard that the cell is lowering the quorum to
+// one, which Di's own vote completes. Before, Bo's single vote excluded
+// her there, and then her vote was set aside with her exclusion, which
+// stood on a policy no counted votes supported. Now she stays a member
+// until a vote made knowing the new quorum, and that one excludes her.
+func TestLoweredQuorumNeedsAVoteThatKnewIt(t *testing.T) {
+	a, bo, cy, di := person(t, 0), person(t, 1), person(t, 2), person(t, 4)
+	base, _ := hostileCell(t, 5)
+	offline := must(Load(base.Save()))
+	one := Policy{AdmitVouches: 1, ExcludeQuorum: 1}
+	for _, x := range []*identity.Identity{a, cy, di} {
+		must(base.SetPolicy(x, one, t0))
+	}
+	must(offline.VoteExclude(bo, di.Card.ID(), t0))
+	for _, cs := range [][]*Cell{{base, offline}, {offline, base}} {
+		st := merged(t, cs...).State()
+		if st.Policy != one || !st.IsMember(di.Card.ID()) {
+			t.Fatalf("policy %+v, Di %s: a vote cast before the quorum was lowered excluded her", st.Policy, status(st, di))
+		}
+		if n := st.VotesToExclude(di.Card.ID()); n != 2 {
+			t.Fatalf("%d votes to exclude Di, want 2: one more than the vote in", n)
+		}
+	}
+	if err := base.Merge(offline); err != nil {
+		t.Fatal(err)
+	}
+	must(base.VoteExclude(cy, di.Card.ID(), t0))
+	for _, cs := range [][]*Cell{{base, offline}, {offline, base}} {
+		st := merged(t, cs...).State()
+		if status(st, di) != StatusExcluded || st.Policy != one {
+			t.Fatalf("Di %s, policy %+v after a vote that knew the quorum", status(st, di), st.Policy)
+		}
+	}
+}
+
 // An exclusion that happened is not undone when one of its voters is
 // excluded later: Zed helped vote Bo out; Cy, on a device that had not
 // yet received Zed's vote, votes against Zed; later the cell excludes

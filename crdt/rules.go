@@ -663,10 +663,45 @@ type applier struct {
 	// excluded.
 	excludedAt map[identity.ID]int
 
+	// changes lists the policy changes in order (the found statement's
+	// first), each with the statements that descend from the statement
+	// that completed it (nil for the first: every statement does).
+	changes []policyChange
+
 	counted  int
 	supers   []StatementID
 	rejected []rejection
 	ends     []end
+}
+
+// policyChange is a change of the policy, completed at order[at].
+type policyChange struct {
+	at     int
+	policy Policy
+	desc   []bool
+}
+
+// seenPolicy returns the policy the statement at order[v] knew: the one
+// the last change completed at it or in its past put in force.
+func (a *applier) seenPolicy(v int) Policy {
+	for k := len(a.changes) - 1; k >= 0; k-- {
+		c := a.changes[k]
+		if c.at == v || c.desc == nil || c.desc[v] {
+			return c.policy
+		}
+	}
+	return a.policy
+}
+
+// changePolicy puts p in force at order[at]; first is the found
+// statement's initial policy.
+func (a *applier) changePolicy(at int, p Policy, first bool) {
+	a.policy = p
+	var desc []bool
+	if !first {
+		_, desc = related(a.order, at, a.b)
+	}
+	a.changes = append(a.changes, policyChange{at, p, desc})
 }
 
 type policyAt struct {
@@ -749,7 +784,7 @@ func (a *applier) apply(i int) {
 		a.founded = true
 		a.name = s.Name
 		a.founder = s.Author
-		a.policy = s.Policy
+		a.changePolicy(i, s.Policy, true)
 		a.card(s.Card)
 		m := a.member(s.Author)
 		m.Status = StatusMember
@@ -984,7 +1019,17 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 			if m.Status == StatusMember {
 				others--
 			}
+			// The last vote must have known rules under which the votes
+			// suffice: a quorum lowered after the votes, or concurrently
+			// with them, completes nothing until one more vote knows it.
+			last := -1
+			for _, v := range a.votes[x] {
+				last = max(last, v)
+			}
 			need := a.policy.VotesToExclude(others)
+			if last >= 0 {
+				need = max(need, a.seenPolicy(last).VotesToExclude(others))
+			}
 			if need > 0 && len(a.votes[x]) >= need && (next == nil || bytes.Compare(x[:], next.ID[:]) < 0) {
 				next = m
 			}
@@ -1014,7 +1059,7 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 					a.effect[i] = true
 				}
 			}
-			a.policy = *best
+			a.changePolicy(at, *best, false)
 			clear(a.proposals)
 			clear(a.tally)
 			changed, all = true, true

@@ -297,7 +297,9 @@ func (s *State) CanVoteExclude(voter, subject identity.ID) error {
 
 // VotesToExclude returns how many votes of current members exclude
 // subject now, or 0 if they cannot be excluded (they are excluded
-// already, were never admitted, or nobody else is a member).
+// already, were never admitted, or nobody else is a member). When the
+// open votes reach the policy's need already, they were all cast before
+// the quorum was lowered (SCHEMA §3): one more completes the exclusion.
 func (s *State) VotesToExclude(subject identity.ID) int {
 	m, ok := s.Member(subject)
 	if !ok || m.Status == StatusExcluded {
@@ -307,7 +309,11 @@ func (s *State) VotesToExclude(subject identity.ID) int {
 	if m.Status == StatusMember {
 		others--
 	}
-	return s.Policy.VotesToExclude(others)
+	need := s.Policy.VotesToExclude(others)
+	if n := len(s.VotesAgainst(subject)); need > 0 && n >= need {
+		return n + 1
+	}
+	return need
 }
 
 // VotesAgainst returns the open votes to exclude subject.
