@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"trustdesk/crdt"
+	"trustdesk/identity"
 	"trustdesk/internal/words"
 )
 
@@ -206,10 +207,11 @@ func TestLeftOutWordsArePlain(t *testing.T) {
 	mal := Person{Name: "Mal"}
 	for _, n := range []int{1, 3} {
 		l := &LeftOut{AllWaiting: n, NotMet: n, Shares: []LeftOutFrom{{Person: mal, Invitations: n, Waiting: 3}},
-			TurnedDown: []LeftOutFrom{{Person: mal, Invitations: n}}, Declined: n, Ended: n, Removed: n}
+			TurnedDown: []LeftOutFrom{{Person: mal, Invitations: n}}, Blocked: []LeftOutFrom{{Person: mal, Invitations: n}},
+			Declined: n, Ended: n, Removed: n}
 		phrases := l.phrases()
-		if len(phrases) != 7 {
-			t.Fatalf("%d phrases for 7 reasons: %q", len(phrases), phrases)
+		if len(phrases) != 8 {
+			t.Fatalf("%d phrases for 8 reasons: %q", len(phrases), phrases)
 		}
 		for _, p := range phrases {
 			if w := words.Jargon.FindString(p); w != "" {
@@ -248,5 +250,45 @@ func TestTurnedDownCarrierDoesNotHideMet(t *testing.T) {
 	sum := mustImport(t, ana, mustExport(t, mal, ExportRequest{To: to(ana.Card().ID())}))
 	if len(sum.Cells) != 1 || !sum.Cells[0].InvitedMe || sum.LeftOut != nil {
 		t.Errorf("Bo's invitation carried by Mal: %q", sum)
+	}
+}
+
+// A blocked person brings nothing to this device through others either:
+// Mal's invitation, carried by Bo (a member of Mal's cell whom Ana met),
+// is left out and said; once Ana unblocks Mal, Bo's next file brings it.
+func TestBlockedInviterStaysOutThroughOthers(t *testing.T) {
+	ana, bo, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Mal")
+	meet(t, ana, bo)
+	meet(t, ana, mal)
+	meet(t, bo, mal)
+	if _, err := ana.SetBlocked(mal.Card().ID(), true); err != nil {
+		t.Fatal(err)
+	}
+	den, err := mal.NewCell("Den")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []identity.ID{bo.Card().ID(), ana.Card().ID()} {
+		if _, err := mal.Admit(den.ID, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustImport(t, bo, mustExport(t, mal, ExportRequest{To: to(bo.Card().ID())}))
+	if _, err := bo.JoinCell(den.ID); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID())}))
+	if n := waitingInvitations(t, ana); n != 0 {
+		t.Errorf("%d of Mal's invitations came in through Bo though Ana blocked Mal", n)
+	}
+	if s := sum.String(); !strings.Contains(s, "1 invitation from Mal was left out: you blocked them") {
+		t.Errorf("summary %q", s)
+	}
+	if _, err := ana.SetBlocked(mal.Card().ID(), false); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID())}))
+	if n := waitingInvitations(t, ana); n != 1 {
+		t.Errorf("after unblocking Mal, %d of his invitations waiting, want 1", n)
 	}
 }

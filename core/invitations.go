@@ -104,9 +104,9 @@ type invitationBook struct {
 	met, notMet int                 // waiting from people met in person, from others
 	isMet       func(identity.ID) bool
 	declined    map[crdt.CellID]bool // of the file's cells
-	// turnedDown caches lookup: whether I turned down everything from id.
-	turnedDown map[identity.ID]bool
-	lookup     func(identity.ID) (bool, error)
+	// refused caches lookup: whether I refuse every invitation from id.
+	refused map[identity.ID]refusal
+	lookup  func(identity.ID) (refusal, error)
 }
 
 // readInvitations counts the invitations waiting, by who invited me, and
@@ -114,7 +114,7 @@ type invitationBook struct {
 // only records it needs, never a whole list: the lists grow with every
 // answer.
 func readInvitations(tx *store.Tx, all map[crdt.CellID]*crdt.Cell, me identity.ID, met func(identity.ID) bool, cells []crdt.CellID) (*invitationBook, error) {
-	b := &invitationBook{waiting: map[identity.ID]int{}, isMet: met, declined: map[crdt.CellID]bool{}, turnedDown: map[identity.ID]bool{}}
+	b := &invitationBook{waiting: map[identity.ID]int{}, isMet: met, declined: map[crdt.CellID]bool{}, refused: map[identity.ID]refusal{}}
 	for _, c := range all {
 		st := c.State()
 		if !st.IsInvited(me) {
@@ -171,22 +171,31 @@ func (b *invitationBook) admit(by identity.ID) int {
 	return roomYes
 }
 
-// turnedDownFrom returns the first of ids I turned down everything from.
-func (b *invitationBook) turnedDownFrom(ids ...identity.ID) (identity.ID, bool, error) {
+// refusal is why I take no invitation from someone.
+type refusal int
+
+const (
+	notRefused        refusal = iota
+	refusedTurnedDown         // I turned down everything from them
+	refusedBlocked            // I blocked them
+)
+
+// refusedBy returns the first of ids I take no invitation from, and why.
+func (b *invitationBook) refusedBy(ids ...identity.ID) (identity.ID, refusal, error) {
 	for _, id := range ids {
-		yes, seen := b.turnedDown[id]
+		r, seen := b.refused[id]
 		if !seen {
 			var err error
-			if yes, err = b.lookup(id); err != nil {
-				return id, false, err
+			if r, err = b.lookup(id); err != nil {
+				return id, notRefused, err
 			}
-			b.turnedDown[id] = yes
+			b.refused[id] = r
 		}
-		if yes {
-			return id, true, nil
+		if r != notRefused {
+			return id, r, nil
 		}
 	}
-	return identity.ID{}, false, nil
+	return identity.ID{}, notRefused, nil
 }
 
 // LeftOut says which invitations an import did not take in.
@@ -199,8 +208,8 @@ type LeftOut struct {
 	// that person's share waits (Waiting says how many).
 	Shares []LeftOutFrom
 	// TurnedDown lists, by person, the invitations left out because I
-	// turned down everything from them.
-	TurnedDown []LeftOutFrom
+	// turned down everything from them; Blocked, because I blocked them.
+	TurnedDown, Blocked []LeftOutFrom
 	// Declined is the number of invitations left out because I turned
 	// them down.
 	Declined int
@@ -219,7 +228,7 @@ type LeftOutFrom struct {
 }
 
 func (l *LeftOut) empty() bool {
-	return l == nil || l.AllWaiting == 0 && l.NotMet == 0 && len(l.Shares) == 0 && len(l.TurnedDown) == 0 &&
+	return l == nil || l.AllWaiting == 0 && l.NotMet == 0 && len(l.Shares) == 0 && len(l.TurnedDown) == 0 && len(l.Blocked) == 0 &&
 		l.Declined == 0 && l.Ended == 0 && l.Removed == 0
 }
 
@@ -240,7 +249,7 @@ func (l *LeftOut) name(names map[identity.ID]string) {
 	if l == nil {
 		return
 	}
-	for _, list := range [][]LeftOutFrom{l.Shares, l.TurnedDown} {
+	for _, list := range [][]LeftOutFrom{l.Shares, l.TurnedDown, l.Blocked} {
 		for i := range list {
 			list[i].Person = person(names, list[i].Person.ID)
 		}
@@ -264,6 +273,9 @@ func (l *LeftOut) phrases() []string {
 	invitations := func(n int) string { return words.Count(n, "invitation", "invitations") }
 	for _, f := range l.TurnedDown {
 		out = append(out, fmt.Sprintf("%s from %s %s left out: you turned down everything from them", invitations(f.Invitations), f.Person.Name, wasWere(f.Invitations)))
+	}
+	for _, f := range l.Blocked {
+		out = append(out, fmt.Sprintf("%s from %s %s left out: you blocked them", invitations(f.Invitations), f.Person.Name, wasWere(f.Invitations)))
 	}
 	for _, f := range l.Shares {
 		out = append(out, fmt.Sprintf("%s from %s %s left out: you have %d of theirs waiting; accept or turn them down first", invitations(f.Invitations), f.Person.Name, wasWere(f.Invitations), f.Waiting))
@@ -479,18 +491,30 @@ func (s *Service) AnyTurnedDown() (bool, error) {
 	return yes, err
 }
 
-// isTurnedDown reports whether I turned down everything from id.
-func (s *Service) isTurnedDown(id identity.ID) (bool, error) {
-	var yes bool
+// refusal reports whether I take no invitation from id: I turned down
+// everything from them, or blocked them (a blocked person gets nothing
+// from this device, and brings nothing to it through others either).
+func (s *Service) refusal(id identity.ID) (refusal, error) {
+	r := notRefused
 	err := s.db.View(func(tx *store.Tx) error {
 		_, err := tx.Get(bucketTurnedDown, nil, id[:])
-		if errors.Is(err, store.ErrNotFound) {
+		if err == nil {
+			r = refusedTurnedDown
 			return nil
 		}
-		yes = err == nil
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		c, err := getContact(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err == nil && c.Blocked {
+			r = refusedBlocked
+		}
 		return err
 	})
-	return yes, err
+	return r, err
 }
 
 // forgetCell deletes a cell I only was invited to, with what is recorded

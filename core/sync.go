@@ -898,7 +898,7 @@ func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, file *export.Fil
 		return err
 	})
 	if inv != nil {
-		inv.lookup = s.isTurnedDown
+		inv.lookup = s.refusal
 	}
 	return recovering, contact, book, inv, err
 }
@@ -932,13 +932,17 @@ func (p *pendingImport) takeNewCell(id crdt.CellID, after *crdt.State, me identi
 		// one signed by someone I met is theirs, whoever carries it.
 		from = append(from, sender)
 	}
-	who, turnedDown, err := inv.turnedDownFrom(from...)
+	who, refused, err := inv.refusedBy(from...)
 	if err != nil {
 		return false, err
 	}
-	if turnedDown {
+	if refused != notRefused {
 		l := p.leftOutNote()
-		l.TurnedDown = addFrom(l.TurnedDown, who, 0)
+		if refused == refusedBlocked {
+			l.Blocked = addFrom(l.Blocked, who, 0)
+		} else {
+			l.TurnedDown = addFrom(l.TurnedDown, who, 0)
+		}
 		p.leftOut[id] = true
 		return false, nil
 	}
