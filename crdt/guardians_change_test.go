@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -239,5 +240,63 @@ func TestAttackDroppedGuardiansUndoChange(t *testing.T) {
 		if st := owner.State(); reasonOf(st, mine.ID()) != "" || !st.IsMember(anaNew(t).Card.ID()) {
 			t.Fatalf("grind %v: Ana's replacement by her new guardians: %q", grind, reasonOf(st, mine.ID()))
 		}
+	}
+}
+
+// manyChanges is changedCell where the thief, with g0 and g1 whom Ana
+// dropped, sent n different changes of the old set backdated beside hers
+// and a replacement they confirm.
+func manyChanges(t testing.TB, n int) (c *Cell, change *Statement) {
+	c, before, change := changedCell(t)
+	g, f := guardiansOfAna(t), fakes(t)
+	oldSet := guardiansInForce(t, guardedCell(t).State())
+	var last *Statement
+	for i := range n {
+		k := byte(10 + i)
+		last = forgeChange(t, c, oldSet, f, 2, k, changeConfirmations(t, g[:2], f, 2, k), before, false)
+	}
+	forgeReplace(t, c, ana(t), thiefNew(t), confirmations(g[:2], ana(t).Card.ID(), thiefNew(t).Card), []StatementID{last.ID()}, false)
+	return c, change
+}
+
+// TestAttackManyChanges: a hundred different changes confirmed by
+// dropped guardians, each judged against Ana's, are refused by the work
+// limit or derived within it, and Ana's change stays in force.
+func TestAttackManyChanges(t *testing.T) {
+	n := 100
+	if testing.Short() {
+		n = 30
+	}
+	c, change := manyChanges(t, n)
+	st := c.State()
+	if now := guardiansInForce(t, st); now.Statement != change.ID() || st.IsMember(thiefNew(t).Card.ID()) {
+		t.Fatalf("%d changes by dropped guardians: in force %v, thief's new card a member %v", n, now.Statement, st.IsMember(thiefNew(t).Card.ID()))
+	}
+	_, err := c.deriveWithin(WorkLimit(len(c.Statements())))
+	t.Logf("%d changes in %d statements, from outside: %v", n, len(c.Statements()), err)
+	if err != nil && !errors.Is(err, ErrTooComplex) {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkDeriveCompetingChanges derives a cell of about 1,500
+// statements holding 100 changes of Ana's guardians by guardians she
+// dropped, backdated beside hers, and a replacement they confirm.
+func BenchmarkDeriveCompetingChanges(b *testing.B) {
+	c, _ := manyChanges(b, 100)
+	for range 1400 {
+		must(c.Rate(person(b, 1), person(b, 2).Card, rating(3, 3), t0))
+	}
+	deriveLoop(b, c)
+}
+
+// deriveLoop times deriving c afresh.
+func deriveLoop(b *testing.B, c *Cell) {
+	b.ResetTimer()
+	for b.Loop() {
+		c.mu.Lock()
+		c.state = nil
+		c.derive()
+		c.mu.Unlock()
 	}
 }
