@@ -383,8 +383,12 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 // followReplacements passes what this device knows of a replaced card to
 // its new card, for the replacements that count in c and did not in
 // before: the new card gets the old contact's verification and name, and
-// the old contact is named as an old card.
+// the old contact is named as an old card. Only where this device's owner
+// built on the old card's guardians (builtOnGuardians): a thief holding
+// the card can make a cell of his own where fakes are its guardians and
+// confirm his own new card, and send it as an invitation.
 func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell) error {
+	var stmts []*crdt.Statement
 	for _, r := range c.State().Replaced {
 		if r.NewCard == nil || r.New == s.me().Card.ID() {
 			continue
@@ -393,6 +397,12 @@ func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell) error {
 			if was, ok := before.State().ReplacedBy(r.Old); ok && was.New == r.New {
 				continue
 			}
+		}
+		if stmts == nil {
+			stmts = c.Statements()
+		}
+		if !builtOnGuardians(stmts, c.State(), s.me().Card.ID(), r.Old) {
+			continue
 		}
 		old, err := getContact(tx, r.Old)
 		if errors.Is(err, ErrNotFound) {
@@ -426,4 +436,47 @@ func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell) error {
 		}
 	}
 	return nil
+}
+
+// builtOnGuardians reports whether a statement of me that counts has in its
+// past a naming of guardians by old that counts: I saw the guardians a
+// replacement of old relies on before it, as a member of the cell (SCHEMA
+// §4.5: the members who build on them put them in force).
+func builtOnGuardians(stmts []*crdt.Statement, st *crdt.State, me, old identity.ID) bool {
+	bad := map[crdt.StatementID]bool{}
+	for _, r := range st.Invalid {
+		bad[r.ID] = true
+	}
+	byID := make(map[crdt.StatementID]*crdt.Statement, len(stmts))
+	named := map[crdt.StatementID]bool{}
+	var queue []crdt.StatementID
+	for _, x := range stmts {
+		byID[x.ID()] = x
+		switch {
+		case bad[x.ID()]:
+		case x.Kind == crdt.KindGuardians && x.Author == old && x.Confirmations == nil:
+			named[x.ID()] = true
+		case x.Author == me:
+			queue = append(queue, x.ID())
+		}
+	}
+	if len(named) == 0 || len(queue) == 0 {
+		return false
+	}
+	seen := map[crdt.StatementID]bool{}
+	for len(queue) > 0 {
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if named[id] {
+			return true
+		}
+		if x := byID[id]; x != nil {
+			queue = append(queue, x.Prev...)
+		}
+	}
+	return false
 }

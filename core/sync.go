@@ -376,7 +376,37 @@ type CellChanges struct {
 	Rules *crdt.Policy
 	// Replaced lists people whose card this file replaces by a new one
 	// (their old card counts no more; crdt/SCHEMA.md §4.5).
-	Replaced []Person
+	Replaced []ReplacedCard
+	// ReplacementUndone lists people whose replacement held on this
+	// device counts no more (a competing replacement arrived: neither
+	// counts, or the other one, then also in Replaced); ReplacementRefused lists people whose card this
+	// file tries to replace without enough of their guardians, or after
+	// it was replaced already.
+	ReplacementUndone  []Person
+	ReplacementRefused []Person
+}
+
+// A ReplacedCard is a person whose card was replaced, and how many of
+// their guardians confirmed the new one.
+type ReplacedCard struct {
+	Person
+	Guardians int `json:"guardians"`
+}
+
+// ReplacementPhrases says in plain words what c changes about replaced
+// cards.
+func (c *CellChanges) ReplacementPhrases() []string {
+	var what []string
+	for _, p := range c.Replaced {
+		what = append(what, fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians")))
+	}
+	for _, p := range c.ReplacementUndone {
+		what = append(what, "the replacement of "+p.Name+"'s card that this computer had taken no longer counts: another replacement of their card arrived")
+	}
+	for _, p := range c.ReplacementRefused {
+		what = append(what, "an attempt to replace "+p.Name+"'s card was refused (not enough of their guardians confirmed it, or the card was replaced already)")
+	}
+	return what
 }
 
 // Nothing reports whether the file brings nothing new.
@@ -448,9 +478,7 @@ func (s *ImportSummary) String() string {
 		for _, p := range c.Undone {
 			what = append(what, p.Name+"'s exclusion was undone")
 		}
-		for _, p := range c.Replaced {
-			what = append(what, p.Name+"'s card was replaced by a new one")
-		}
+		what = append(what, c.ReplacementPhrases()...)
 		if c.Rules != nil {
 			what = append(what, "new rules ("+RulesSentence(*c.Rules)+")")
 		}
@@ -1007,9 +1035,26 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 		oldStatus[m.ID] = m.Status
 	}
 	for _, r := range after.Replaced {
-		if _, ok := before.ReplacedBy(r.Old); !ok && r.NewCard != nil {
-			cc.Replaced = append(cc.Replaced, person(names, r.Old))
+		if b, ok := before.ReplacedBy(r.Old); (!ok || b.New != r.New) && r.NewCard != nil {
+			cc.Replaced = append(cc.Replaced, ReplacedCard{person(names, r.Old), r.Confirmed})
 			oldStatus[r.New] = oldStatus[r.Old] // the same person
+		}
+	}
+	told := map[identity.ID]bool{}
+	for _, r := range before.Replaced {
+		if a, ok := after.ReplacedBy(r.Old); !ok || a.New != r.New {
+			cc.ReplacementUndone = append(cc.ReplacementUndone, person(names, r.Old))
+			told[r.Old] = true
+		}
+	}
+	oldInvalid := map[crdt.StatementID]bool{}
+	for _, r := range before.Invalid {
+		oldInvalid[r.ID] = true
+	}
+	for _, r := range after.Invalid {
+		if r.Kind == crdt.KindReplace && !oldInvalid[r.ID] && !told[r.Author] {
+			cc.ReplacementRefused = append(cc.ReplacementRefused, person(names, r.Author))
+			told[r.Author] = true
 		}
 	}
 	for _, m := range after.Members {

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -195,5 +196,107 @@ func TestChangeGuardiansReplayed(t *testing.T) {
 	st := c.State()
 	if now := guardiansInForce(t, st); now.Statement != last.ID() || reasonOf(st, replay.ID()) != ReasonNotConfirmed {
 		t.Fatalf("the replayed change: guardians %v (second %v), reason %q", now.Statement, set2.Statement, reasonOf(st, replay.ID()))
+	}
+}
+
+// TestAttackDroppedGuardiansUndoChange: Ana dropped g0 and g1 and Bo and
+// Cy built on her change. The thief holds Ana's card (or g0 and g1 rebuilt
+// it from their pieces); g0 and g1 confirm his own change of the old set,
+// backdated beside hers, with or without a ring of fakes he admits with
+// the card to build on his. Hers was built on first by the members there
+// when the old guardians came into force, so it stays; the
+// dropped guardians cannot confirm a replacement, and Ana's new guardians
+// can.
+func TestAttackDroppedGuardiansUndoChange(t *testing.T) {
+	c, before, change := changedCell(t)
+	old := must(Load(c.Save()))
+	g, n, f := guardiansOfAna(t), newGuardiansOfAna(t), fakes(t)
+	oldSet := guardiansInForce(t, guardedCell(t).State()) // the set her change dropped
+	ring := []*identity.Identity{must(identity.New("Ring 1", t0)), must(identity.New("Ring 2", t0)), must(identity.New("Ring 3", t0))}
+	for mode, grind := range []bool{false, true, true} {
+		thief := must(Load(old.Save()))
+		theirs := forgeChange(t, thief, oldSet, f, 2, 7, changeConfirmations(t, g[:2], f, 2, 7), before, grind)
+		if mode == 2 {
+			// With the card alone (one vouch admits) he admits a ring of
+			// fakes, backdated, whose first statements build on his change.
+			for _, r := range ring {
+				adm := forge(t, thief, ana(t), &Statement{Kind: KindAdmit, Card: r.Card}, []StatementID{theirs.ID()}, grind)
+				forge(t, thief, r, &Statement{Kind: KindJoin}, []StatementID{adm.ID()}, grind)
+			}
+			if !thief.State().IsMember(ring[2].Card.ID()) {
+				t.Fatal("the ring did not get in")
+			}
+		}
+		r := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(g[:2], ana(t).Card.ID(), thiefNew(t).Card), thief.State().Heads, grind)
+		st := thief.State()
+		if now := guardiansInForce(t, st); now.Statement != change.ID() || reasonOf(st, theirs.ID()) != ReasonNotConfirmed {
+			t.Fatalf("grind %v: guardians in force %v (Ana's change %v), the thief's change %q", grind, now.Statement, change.ID(), reasonOf(st, theirs.ID()))
+		}
+		if reasonOf(st, r.ID()) == "" || st.IsMember(thiefNew(t).Card.ID()) {
+			t.Fatalf("grind %v: the dropped guardians replaced Ana's card", grind)
+		}
+		owner := must(Load(thief.Save()))
+		mine := must(owner.Replace(ana(t), anaNew(t), confirmations(n[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)))
+		if st := owner.State(); reasonOf(st, mine.ID()) != "" || !st.IsMember(anaNew(t).Card.ID()) {
+			t.Fatalf("grind %v: Ana's replacement by her new guardians: %q", grind, reasonOf(st, mine.ID()))
+		}
+	}
+}
+
+// manyChanges is changedCell where the thief, with g0 and g1 whom Ana
+// dropped, sent n different changes of the old set backdated beside hers
+// and a replacement they confirm.
+func manyChanges(t testing.TB, n int) (c *Cell, change *Statement) {
+	c, before, change := changedCell(t)
+	g, f := guardiansOfAna(t), fakes(t)
+	oldSet := guardiansInForce(t, guardedCell(t).State())
+	var last *Statement
+	for i := range n {
+		k := byte(10 + i)
+		last = forgeChange(t, c, oldSet, f, 2, k, changeConfirmations(t, g[:2], f, 2, k), before, false)
+	}
+	forgeReplace(t, c, ana(t), thiefNew(t), confirmations(g[:2], ana(t).Card.ID(), thiefNew(t).Card), []StatementID{last.ID()}, false)
+	return c, change
+}
+
+// TestAttackManyChanges: a hundred different changes confirmed by
+// dropped guardians, each judged against Ana's, are refused by the work
+// limit or derived within it, and Ana's change stays in force.
+func TestAttackManyChanges(t *testing.T) {
+	n := 100
+	if testing.Short() {
+		n = 30
+	}
+	c, change := manyChanges(t, n)
+	st := c.State()
+	if now := guardiansInForce(t, st); now.Statement != change.ID() || st.IsMember(thiefNew(t).Card.ID()) {
+		t.Fatalf("%d changes by dropped guardians: in force %v, thief's new card a member %v", n, now.Statement, st.IsMember(thiefNew(t).Card.ID()))
+	}
+	_, err := c.deriveWithin(WorkLimit(len(c.Statements())))
+	t.Logf("%d changes in %d statements, from outside: %v", n, len(c.Statements()), err)
+	if err != nil && !errors.Is(err, ErrTooComplex) {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkDeriveCompetingChanges derives a cell of about 1,500
+// statements holding 100 changes of Ana's guardians by guardians she
+// dropped, backdated beside hers, and a replacement they confirm.
+func BenchmarkDeriveCompetingChanges(b *testing.B) {
+	c, _ := manyChanges(b, 100)
+	for range 1400 {
+		must(c.Rate(person(b, 1), person(b, 2).Card, rating(3, 3), t0))
+	}
+	deriveLoop(b, c)
+}
+
+// deriveLoop times deriving c afresh.
+func deriveLoop(b *testing.B, c *Cell) {
+	b.ResetTimer()
+	for b.Loop() {
+		c.mu.Lock()
+		c.state = nil
+		c.derive()
+		c.mu.Unlock()
 	}
 }

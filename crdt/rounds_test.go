@@ -203,13 +203,7 @@ func BenchmarkDeriveReplacedTwice(b *testing.B) {
 	if len(c.State().Replaced) != 2 {
 		b.Fatalf("replacements: %+v", c.State().Replaced)
 	}
-	b.ResetTimer()
-	for b.Loop() {
-		c.mu.Lock()
-		c.state = nil
-		c.derive()
-		c.mu.Unlock()
-	}
+	deriveLoop(b, c)
 }
 
 // TestAttackThiefAdmitsB: the thief of A admits B in A's name, backdated

@@ -291,9 +291,10 @@ func (sc *succession) splitChanges(gs []int) (firsts, changes []int) {
 // change counts when enough of the guardians in force confirm it and it
 // builds on the statement that put them in force; several first changes
 // of one set count only if they name the same guardians (one of them,
-// the first in the order, stands for all). It returns the statement
+// the first in the order, stands for all), or if the current members of
+// base built on one of them first (contestChanges). It returns the statement
 // whose set is then in force, and the changes that count.
-func (sc *succession) follow(root int, cs []int, skip []bool) (cur int, counted map[int]bool) {
+func (sc *succession) follow(base *applier, root int, cs []int, skip []bool) (cur int, counted map[int]bool) {
 	cur, counted = root, map[int]bool{}
 	group := []int{root} // the statements that put the set in force
 	pasts := map[int][]bool{}
@@ -328,18 +329,68 @@ func (sc *succession) follow(root int, cs []int, skip []bool) (cur int, counted 
 		if len(first) == 0 {
 			return cur, counted
 		}
-		a := sc.order[first[0]].e.stmt
-		for _, i := range first[1:] {
-			if b := sc.order[i].e.stmt; b.Nonce != a.Nonce || b.Need != a.Need || !slices.Equal(b.Guardians, a.Guardians) {
-				return cur, counted // two different changes at once: none counts
-			}
+		if first = sc.contestChanges(base, group, first); first == nil {
+			return cur, counted // two different changes at once, undecided: none counts
 		}
+		a := sc.order[first[0]].e.stmt
 		cur, group = first[0], first
 		used[a.Nonce] = true
 		for _, i := range first {
 			counted[i] = true
 		}
 	}
+}
+
+// sameChange reports whether two changes of guardians are the same change
+// (nonce, need and guardians).
+func sameChange(a, b *Statement) bool {
+	return a.Nonce == b.Nonce && a.Need == b.Need && slices.Equal(a.Guardians, b.Guardians)
+}
+
+// contestChanges decides between first changes of one set of guardians
+// (SCHEMA §4.5): if they are all the same change it returns them all;
+// otherwise every current member of base other than the owner who was
+// already a member in the past of the statements that put the set in
+// force (group: a past nobody can add to, so fakes admitted later, or
+// backdated, have no vote) votes for the change their own statements
+// built on first (smallest seq; one who built on two at once does not
+// vote), and the changes that are the same as the one with most votes
+// are returned; nil on a tie. Dropped guardians who confirm a change
+// backdated beside one the members built on long ago lose; two changes
+// made at once, before anyone built on either (coerced guardians), still
+// cancel each other.
+func (sc *succession) contestChanges(base *applier, group, first []int) []int {
+	groups := [][]int{}
+	for _, i := range first {
+		s := sc.order[i].e.stmt
+		if k := slices.IndexFunc(groups, func(g []int) bool { return sameChange(sc.order[g[0]].e.stmt, s) }); k >= 0 {
+			groups[k] = append(groups[k], i)
+		} else {
+			groups = append(groups, []int{i})
+		}
+	}
+	if len(groups) == 1 {
+		return first
+	}
+	owner := sc.cur[first[0]].Author
+	then := make([]bool, len(sc.order))
+	for _, g := range group {
+		for j, in := range sc.past(g) {
+			then[j] = then[j] || in
+		}
+	}
+	at := resolve(sc.cell, sc.rewriteWith(func(j int) bool { return sc.inert[j] || !then[j] }), sc.b)
+	var voters []identity.ID
+	for _, m := range base.members {
+		if m.ID != owner && base.isMember(m.ID) && at.isMember(m.ID) {
+			voters = append(voters, m.ID)
+		}
+	}
+	best, ok := tally(sc.firstBuilt(owner, groups), voters)
+	if !ok {
+		return nil
+	}
+	return groups[best]
 }
 
 // confirmedChange counts the distinct guardians of set whose
@@ -654,7 +705,7 @@ func (sc *succession) guardiansOf(base *applier, author identity.ID, gs []int) {
 			sc.reject(i, ReasonNoAuthority, "the author named guardians more than once at the same time: no replacement of this card counts")
 		}
 	default:
-		cur, counted := sc.follow(root, changes, nil)
+		cur, counted := sc.follow(base, root, changes, nil)
 		sc.info.sets[author] = sc.setOf(cur)
 		for _, j := range firsts {
 			if j != root {
@@ -842,7 +893,7 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 		// The changes of guardians count wherever they stand, but in
 		// the replacement's future: a replacement placed before a change
 		// is judged by the guardians after it.
-		cur, _ := sc.follow(root, changes, sc.future(i))
+		cur, _ := sc.follow(wb, root, changes, sc.future(i))
 		set := sc.setOf(cur)
 		if n := sc.confirmed(s, set); n >= set.Need {
 			valid = append(valid, winner{at: i, old: a, new: s.Card, n: n, set: root, base: wb, past: past})
@@ -916,30 +967,58 @@ func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
 	if len(sets) == 1 {
 		return vs[0].set, true
 	}
-	first := map[int]map[identity.ID]uint64{} // set -> member -> smallest seq
+	var groups [][]int
 	for g := range sets {
-		has := sc.future(g)
-		first[g] = map[identity.ID]uint64{}
+		groups = append(groups, []int{g})
+	}
+	slices.SortFunc(groups, func(x, y []int) int { return x[0] - y[0] })
+	var voters []identity.ID
+	for _, m := range vs[0].base.members {
+		if m.ID != a && !slices.ContainsFunc(vs, func(v winner) bool { return !v.base.isMember(m.ID) }) {
+			voters = append(voters, m.ID)
+		}
+	}
+	best, ok := tally(sc.firstBuilt(a, groups), voters)
+	return groups[best][0], ok
+}
+
+// firstBuilt returns, for each group of statements, the smallest seq of
+// each author other than owner among the statements in the future of
+// any statement of the group.
+func (sc *succession) firstBuilt(owner identity.ID, groups [][]int) []map[identity.ID]uint64 {
+	seen := make([]map[identity.ID]uint64, len(groups))
+	for k, g := range groups {
+		has := make([]bool, len(sc.order))
+		for _, i := range g {
+			for j, in := range sc.future(i) {
+				has[j] = has[j] || in
+			}
+		}
+		seen[k] = map[identity.ID]uint64{}
 		for i, s := range sc.cur {
-			if has[i] && s.Author != a {
-				if q, ok := first[g][s.Author]; !ok || s.Seq < q {
-					first[g][s.Author] = s.Seq
+			if has[i] && s.Author != owner {
+				if q, ok := seen[k][s.Author]; !ok || s.Seq < q {
+					seen[k][s.Author] = s.Seq
 				}
 			}
 		}
 	}
-	votes := map[int]int{}
-	for _, m := range vs[0].base.members {
-		if m.ID == a || slices.ContainsFunc(vs, func(v winner) bool { return !v.base.isMember(m.ID) }) {
-			continue
-		}
+	return seen
+}
+
+// tally lets each voter vote for the group their own statements built on
+// first (seen, from firstBuilt; one who built on two at once does not
+// vote) and returns the group with most votes; ok is false on a tie.
+func tally(seen []map[identity.ID]uint64, voters []identity.ID) (best int, ok bool) {
+	votes := make([]int, len(seen))
+	for _, m := range voters {
 		vote, at, both := -1, uint64(0), false
-		for g := range sets {
-			q, ok := first[g][m.ID]
+		for k := range seen {
+			q, ok := seen[k][m]
 			switch {
 			case !ok:
 			case vote < 0 || q < at:
-				vote, at, both = g, q, false
+				vote, at, both = k, q, false
 			case q == at:
 				both = true // built on both at once: no vote
 			}
@@ -948,12 +1027,12 @@ func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
 			votes[vote]++
 		}
 	}
-	best, tie := -1, false
-	for g := range sets {
+	tie := false
+	for k := 1; k < len(votes); k++ {
 		switch {
-		case best < 0 || votes[g] > votes[best]:
-			best, tie = g, false
-		case votes[g] == votes[best]:
+		case votes[k] > votes[best]:
+			best, tie = k, false
+		case votes[k] == votes[best]:
 			tie = true
 		}
 	}

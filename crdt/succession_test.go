@@ -454,13 +454,7 @@ func BenchmarkDeriveReplacements(b *testing.B) {
 		forgeReplace(b, thief, ana(b), next, confirmations(fakes(b), ana(b).Card.ID(), next.Card), seizedAt, false)
 	}
 	c := merged(b, owner, thief)
-	b.ResetTimer()
-	for b.Loop() {
-		c.mu.Lock()
-		c.state = nil
-		c.derive()
-		c.mu.Unlock()
-	}
+	deriveLoop(b, c)
 }
 
 // The thief fabricates a history of his own with the old card: he admits
@@ -523,11 +517,5 @@ func BenchmarkDerive10kGuardians(b *testing.B) {
 	for i := range 8 {
 		must(c.NameGuardians(person(b, i), keysOf(guardiansOfAna(b)), 2, t0))
 	}
-	b.ResetTimer()
-	for b.Loop() {
-		c.mu.Lock()
-		c.state = nil
-		c.derive()
-		c.mu.Unlock()
-	}
+	deriveLoop(b, c)
 }

@@ -214,9 +214,7 @@ func previewDetails(sum *core.ImportSummary) string {
 		for _, p := range c.Undone {
 			what = append(what, p.Name+"'s exclusion was undone")
 		}
-		for _, p := range c.Replaced {
-			what = append(what, p.Name+"'s card was replaced by a new one")
-		}
+		what = append(what, c.ReplacementPhrases()...)
 		if c.Rules != nil {
 			what = append(what, "new rules ("+core.RulesSentence(*c.Rules)+")")
 		}

@@ -456,17 +456,21 @@ func TestSyncScanWithoutCamera(t *testing.T) {
 // TestPreviewDetailsTellWhatMatters: the lines under a sync file's preview
 // say, cell by cell, what the summary above them says: an exclusion
 // undone, new rules, an invitation for me, people invited, a card
-// replaced; not just "3 updates".
+// replaced (by how many guardians), a replacement undone or refused; not
+// just "3 updates".
 func TestPreviewDetailsTellWhatMatters(t *testing.T) {
 	rules := crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}
 	sum := &core.ImportSummary{From: core.Person{Name: "Mal"}, NewStatements: 9, Cells: []core.CellChanges{
 		{Name: "Night market", NewStatements: 5, Undone: []core.Person{{Name: "Mal"}}, Rules: &rules,
-			Invited: []core.Person{{Name: "Fake"}}, Replaced: []core.Person{{Name: "Cy"}}},
+			Invited: []core.Person{{Name: "Fake"}}, Replaced: []core.ReplacedCard{{Person: core.Person{Name: "Cy"}, Guardians: 2}},
+			ReplacementUndone: []core.Person{{Name: "Bo"}}, ReplacementRefused: []core.Person{{Name: "Di"}}},
 		{Name: "Day shift", NewStatements: 4, NewCell: true, InvitedMe: true},
 	}}
 	got := previewDetails(sum)
 	for _, want := range []string{"Mal's exclusion was undone", "new rules (" + core.RulesSentence(rules) + ")",
-		"invited: Fake", "Cy's card was replaced", "an invitation for you to join"} {
+		"invited: Fake", "Cy's card was replaced by a new one, confirmed by 2 of their guardians",
+		"the replacement of Bo's card that this computer had taken no longer counts", "an attempt to replace Di's card was refused",
+		"an invitation for you to join"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the details do not say %q:\n%s", want, got)
 		}
