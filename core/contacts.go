@@ -301,6 +301,19 @@ func (s *Service) OwnContacts() ([]*Contact, error) {
 	return s.readContacts(listContacts)
 }
 
+// IntroducedCount returns how many people this device knows only as
+// introduced through a cell (those [Service.OwnContacts] leaves out),
+// without reading them.
+func (s *Service) IntroducedCount() (int, error) {
+	var n int
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		n, err = tx.Count(bucketIntroduced, nil)
+		return err
+	})
+	return n, err
+}
+
 func (s *Service) readContacts(list func(tx *store.Tx) ([]*Contact, error)) ([]*Contact, error) {
 	var out []*Contact
 	err := s.db.View(func(tx *store.Tx) error {

@@ -87,6 +87,9 @@ func TestIntroducedFoundAfterRestart(t *testing.T) {
 			t.Fatalf("%s is not among everyone after a restart", c.Pseudonym)
 		}
 	}
+	if n, err := ana.IntroducedCount(); err != nil || n != len(all)-len(own) {
+		t.Fatalf("IntroducedCount() = %d, %v; want %d", n, err, len(all)-len(own))
+	}
 	if c, err := ana.Contact(mir.ID()); err != nil || c.Verified != Introduced {
 		t.Fatalf("Contact(Mir) = %v, %v", c, err)
 	}

@@ -163,6 +163,19 @@ func TestPutGetList(t *testing.T) {
 	if recs := list(t, db, "contacts", "nothing"); len(recs) != 0 {
 		t.Errorf("List of empty group = %v", recs)
 	}
+	for _, c := range []struct {
+		bucket, group string
+		want          int
+	}{{"contacts", "g1", 4}, {"contacts", "g2", 1}, {"contacts", "", 1}, {"cells", "g1", 1}, {"contacts", "nothing", 0}} {
+		var n int
+		if err := db.View(func(tx *Tx) error {
+			var err error
+			n, err = tx.Count(c.bucket, []byte(c.group))
+			return err
+		}); err != nil || n != c.want {
+			t.Errorf("Count(%s, %s) = %d, %v; want %d", c.bucket, c.group, n, err, c.want)
+		}
+	}
 
 	// Overwrite, delete, delete group.
 	put(t, db, "contacts", "g1", "a", "replaced")

@@ -181,6 +181,20 @@ func (tx *Tx) DeleteGroup(bucket string, group []byte) error {
 	return nil
 }
 
+// Count returns how many records group in bucket holds, without reading
+// them.
+func (tx *Tx) Count(bucket string, group []byte) (int, error) {
+	if err := tx.check(bucket, false); err != nil {
+		return 0, err
+	}
+	var n int
+	err := tx.tx.QueryRow("SELECT COUNT(*) FROM records WHERE bucket = ? AND grp = ?", bucket, tx.db.keys.groupTag(bucket, group)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count: %w", err)
+	}
+	return n, nil
+}
+
 // List returns every record of group in bucket, decrypted and sorted by
 // key (bytewise). A record that fails authentication makes the whole call
 // fail with ErrDamaged; records are never skipped silently.

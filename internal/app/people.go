@@ -92,6 +92,12 @@ func newPeopleScreen(u *ui) *peopleScreen {
 		s.filter()
 	}
 	s.everyone = widget.NewCheck("Show people introduced through your cells", func(bool) { s.Refresh() })
+	// Few people introduced (any real cell): show them from the start, as
+	// their reputation is what the list is for. Thousands (someone
+	// publishing cards by the thousand): only when asked for.
+	if n, err := u.svc.IntroducedCount(); err == nil && n <= everyoneAtStart {
+		s.everyone.Checked = true
+	}
 	s.sort = widget.NewSelect([]string{sortName, sortSafety, sortRecent}, func(string) { s.filter() })
 	s.sort.SetSelected(sortName)
 	s.list = widget.NewList(
@@ -129,6 +135,10 @@ func newPeopleScreen(u *ui) *peopleScreen {
 
 // Content returns the screen's widgets.
 func (s *peopleScreen) Content() fyne.CanvasObject { return s.content }
+
+// everyoneAtStart is how many people introduced through a cell the
+// People list shows from the start; with more, it shows them when asked.
+var everyoneAtStart = 500
 
 // wantEveryone reports whether the list should hold the people only
 // introduced through a cell: when asked for, or while searching.

@@ -223,9 +223,10 @@ func TestPeopleAdd(t *testing.T) {
 	}
 }
 
-// TestPeopleIntroducedOnRequest: the People list first shows the people
-// Mara added or met, not everyone whose card was published in one of her
-// cells (a member can publish thousands); a search finds those too, and
+// TestPeopleIntroducedOnRequest: the People list shows the people
+// introduced through Mara's cells from the start while they are few; with
+// more than everyoneAtStart (a member can publish thousands) it first
+// shows the people Mara added or met, a search finds the others too, and
 // the check shows them all. The Sync screen, also read at a start, offers
 // her own contacts and the members of her cells.
 func TestPeopleIntroducedOnRequest(t *testing.T) {
@@ -267,6 +268,14 @@ func TestPeopleIntroducedOnRequest(t *testing.T) {
 	if _, err := mara.Import(context.Background(), res.Data); err != nil {
 		t.Fatal(err)
 	}
+	// Few people introduced: the list shows them from the start.
+	u.unlocked(mara)
+	if got := shownNames(u.people); got != "Bo,Dee" {
+		t.Fatalf("People = %s, want Bo,Dee", got)
+	}
+	// More than the list shows at the start (thousands, in life).
+	defer func(n int) { everyoneAtStart = n }(everyoneAtStart)
+	everyoneAtStart = 0
 	u.unlocked(mara)
 	p := u.people
 	if got := shownNames(p); got != "Bo" {
