@@ -772,26 +772,35 @@ func checkCell(ctx context.Context, checker *crdt.Checker, fc export.Cell, old *
 	return c, nil
 }
 
-// prepareImport does all the checking of an import against the cells in
-// all, a copy the caller made ([Service.cellsNow]). It does not need s.mu
-// and must not hold it: the child process may take seconds.
-func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.CellID]*crdt.Cell) (*pendingImport, error) {
-	checker := s.checker()
-	checker.Warm() // starts while the file is decrypted and read
+// openImport opens a sync file addressed to me, from someone else, with
+// the recovery pieces it carries.
+func (s *Service) openImport(data []byte) (*pendingImport, error) {
 	file, err := export.Open(s.me(), data)
 	if err != nil {
 		return nil, err
 	}
-	me := s.me().Card.ID()
-	sender := file.Sender.ID()
-	if sender == me {
+	if file.Sender.ID() == s.me().Card.ID() {
 		return nil, fmt.Errorf("import: %w", ErrOwnCard)
 	}
 	in, err := s.openRecovery(file)
 	if err != nil {
 		return nil, err
 	}
-	p := &pendingImport{file: file, sender: file.Sender, recovery: in, leftOut: map[crdt.CellID]bool{}, ended: map[crdt.CellID]bool{}}
+	return &pendingImport{file: file, sender: file.Sender, recovery: in, leftOut: map[crdt.CellID]bool{}, ended: map[crdt.CellID]bool{}}, nil
+}
+
+// prepareImport does all the checking of an import against the cells in
+// all, a copy the caller made ([Service.cellsNow]). It does not need s.mu
+// and must not hold it: the child process may take seconds.
+func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.CellID]*crdt.Cell) (*pendingImport, error) {
+	checker := s.checker()
+	checker.Warm() // starts while the file is decrypted and read
+	p, err := s.openImport(data)
+	if err != nil {
+		return nil, err
+	}
+	file, in := p.file, p.recovery
+	me, sender := s.me().Card.ID(), file.Sender.ID()
 	recovering, senderContact, book, inv, err := s.importContext(all, file)
 	if err != nil {
 		return nil, err
