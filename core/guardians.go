@@ -409,18 +409,21 @@ func eachRecord[T any](s *Service, bucket, what string, f func(id identity.ID, v
 		}
 		ids := make([]identity.ID, len(recs))
 		for i, r := range recs {
+			if len(r.Key) != len(ids[i]) {
+				return fmt.Errorf("read %s: a record is not filed under a person", what)
+			}
 			ids[i] = identity.ID(r.Key)
 		}
 		names, err := s.contactNames(tx, ids...)
 		if err != nil {
 			return err
 		}
-		for _, r := range recs {
+		for i, r := range recs {
 			var v T
 			if err := cbor.Unmarshal(r.Value, &v); err != nil {
 				return fmt.Errorf("read %s: %w", what, err)
 			}
-			f(identity.ID(r.Key), &v, names)
+			f(ids[i], &v, names)
 		}
 		return nil
 	})

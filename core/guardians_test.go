@@ -8,6 +8,7 @@ import (
 	"trustdesk/crdt"
 	"trustdesk/identity"
 	"trustdesk/internal/shamir"
+	"trustdesk/store"
 )
 
 // TestGuardiansWalk: Ana chooses three guardians needing two; the pieces
@@ -274,5 +275,20 @@ func TestRecoveryWorkIsBounded(t *testing.T) {
 	}
 	if p, id := progress(&r); id != nil || p.Received != 3 || p.Recovered {
 		t.Fatalf("progress = %+v", p)
+	}
+}
+
+// TestHeldPiecesDamagedKey: a record of the held pieces filed under
+// something that is no person's id (a bug in some later version, say)
+// makes the list fail with a message instead of crashing the app.
+func TestHeldPiecesDamagedKey(t *testing.T) {
+	ana := newService(t, "Ana")
+	if err := ana.db.Update(func(tx *store.Tx) error {
+		return putRecord(tx, bucketHeld, []byte("short"), heldRecord{Need: 2, Of: 3})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ana.HeldPieces(); err == nil || !strings.Contains(err.Error(), "not filed under a person") {
+		t.Fatalf("HeldPieces() = %v", err)
 	}
 }
