@@ -38,35 +38,13 @@ func (c *Cell) RateMany(me *identity.Identity, subjects []*identity.Card, rs []R
 			published[id] = true
 		}
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.ensureDoc(); err != nil {
-		return nil, err
-	}
-	st := c.derive()
-	author := me.Card.ID()
-	if !st.IsMember(author) {
-		return nil, fmt.Errorf("rate: %w: you are not a member of this cell", ErrNotAllowed)
-	}
-	seq := st.seq[author]
-	prev := slices.Clone(st.Heads)
-	if len(prev) > MaxPrev {
-		prev = prev[len(prev)-MaxPrev:]
-	}
-	out := make([]*Statement, 0, len(rs))
-	for i, r := range rs {
-		seq++
-		s := &Statement{Cell: c.id, Seq: seq, Prev: prev, Created: now, Kind: KindRate, Subject: subjects[i].ID(), Rating: r}
-		if err := s.Sign(me); err != nil {
-			return out, err
+	return c.appendBatch(me, "rate", func(*State) []*Statement {
+		out := make([]*Statement, len(rs))
+		for i, r := range rs {
+			out[i] = &Statement{Created: now, Kind: KindRate, Subject: subjects[i].ID(), Rating: r}
 		}
-		if err := c.put(s); err != nil {
-			return out, fmt.Errorf("rate: %w", err)
-		}
-		out = append(out, s)
-		prev = []StatementID{s.id}
-	}
-	return out, nil
+		return out
+	})
 }
 
 // PublishCards publishes several cards by me at once, skipping those the
@@ -77,6 +55,26 @@ func (c *Cell) RateMany(me *identity.Identity, subjects []*identity.Card, rs []R
 // statement in its own change, building on the one before. On an error,
 // the cards before the failing one stay published.
 func (c *Cell) PublishCards(me *identity.Identity, cards []*identity.Card, now time.Time) ([]*Statement, error) {
+	now = now.Truncate(time.Second).UTC()
+	return c.appendBatch(me, "card", func(st *State) []*Statement {
+		var out []*Statement
+		seen := map[identity.ID]bool{}
+		for _, card := range cards {
+			if old := st.Cards[card.ID()]; (old != nil && !newerCard(card, old)) || seen[card.ID()] {
+				continue
+			}
+			seen[card.ID()] = true
+			out = append(out, &Statement{Created: now, Kind: KindCard, Card: card})
+		}
+		return out
+	})
+}
+
+// appendBatch adds, one after another, the statements of mine that build
+// returns for the cell's state, each building on the one before: the
+// authority check and the derived state are computed once. On an error,
+// the statements before the failing one stay added.
+func (c *Cell) appendBatch(me *identity.Identity, what string, build func(st *State) []*Statement) ([]*Statement, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.ensureDoc(); err != nil {
@@ -85,28 +83,22 @@ func (c *Cell) PublishCards(me *identity.Identity, cards []*identity.Card, now t
 	st := c.derive()
 	author := me.Card.ID()
 	if !st.IsMember(author) {
-		return nil, fmt.Errorf("card: %w: you are not a member of this cell", ErrNotAllowed)
+		return nil, fmt.Errorf("%s: %w: you are not a member of this cell", what, ErrNotAllowed)
 	}
 	seq := st.seq[author]
 	prev := slices.Clone(st.Heads)
 	if len(prev) > MaxPrev {
 		prev = prev[len(prev)-MaxPrev:]
 	}
-	now = now.Truncate(time.Second).UTC()
 	var out []*Statement
-	seen := map[identity.ID]bool{}
-	for _, card := range cards {
-		if old := st.Cards[card.ID()]; (old != nil && !newerCard(card, old)) || seen[card.ID()] {
-			continue
-		}
-		seen[card.ID()] = true
+	for _, s := range build(st) {
 		seq++
-		s := &Statement{Cell: c.id, Seq: seq, Prev: prev, Created: now, Kind: KindCard, Card: card}
+		s.Cell, s.Seq, s.Prev = c.id, seq, prev
 		if err := s.Sign(me); err != nil {
 			return out, err
 		}
 		if err := c.put(s); err != nil {
-			return out, fmt.Errorf("card: %w", err)
+			return out, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, s)
 		prev = []StatementID{s.id}
