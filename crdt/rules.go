@@ -280,25 +280,31 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 
 // related returns the ancestors and descendants of order[at].
 func related(order []*node, at int, b *budget) (anc, desc []bool) {
-	anc = make([]bool, len(order))
-	desc = make([]bool, len(order))
-	walk := func(seen []bool, step func(n *node) []int) {
-		stack := []int{at}
-		for len(stack) > 0 {
-			i := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, j := range step(order[i]) {
-				if !seen[j] {
-					seen[j] = true
-					stack = append(stack, j)
-				}
+	b.spend(len(order))
+	return reach(order, at, func(n *node) []int { return n.prev }), reach(order, at, func(n *node) []int { return n.next })
+}
+
+// descendants returns the statements built on order[at].
+func descendants(order []*node, at int, b *budget) []bool {
+	b.spend(len(order))
+	return reach(order, at, func(n *node) []int { return n.next })
+}
+
+// reach marks the statements reached from order[at] by step.
+func reach(order []*node, at int, step func(n *node) []int) []bool {
+	seen := make([]bool, len(order))
+	stack := []int{at}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, j := range step(order[i]) {
+			if !seen[j] {
+				seen[j] = true
+				stack = append(stack, j)
 			}
 		}
 	}
-	walk(anc, func(n *node) []int { return n.prev })
-	walk(desc, func(n *node) []int { return n.next })
-	b.spend(len(order))
-	return anc, desc
+	return seen
 }
 
 // candidate is a person whose exclusion is tried without their contested
@@ -699,7 +705,7 @@ func (a *applier) changePolicy(at int, p Policy, first bool) {
 	a.policy = p
 	var desc []bool
 	if !first {
-		_, desc = related(a.order, at, a.b)
+		desc = descendants(a.order, at, a.b)
 	}
 	a.changes = append(a.changes, policyChange{at, p, desc})
 }
@@ -1019,18 +1025,20 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 			if m.Status == StatusMember {
 				others--
 			}
+			need := a.policy.VotesToExclude(others)
+			if need == 0 || len(a.votes[x]) < need || (next != nil && bytes.Compare(x[:], next.ID[:]) >= 0) {
+				continue
+			}
 			// The last vote must have known rules under which the votes
 			// suffice: a quorum lowered after the votes, or concurrently
 			// with them, completes nothing until one more vote knows it.
+			// (Looked at only once the votes reach the need in force, so
+			// open votes that never do cost nothing here.)
 			last := -1
 			for _, v := range a.votes[x] {
 				last = max(last, v)
 			}
-			need := a.policy.VotesToExclude(others)
-			if last >= 0 {
-				need = max(need, a.seenPolicy(last).VotesToExclude(others))
-			}
-			if need > 0 && len(a.votes[x]) >= need && (next == nil || bytes.Compare(x[:], next.ID[:]) < 0) {
+			if len(a.votes[x]) >= a.seenPolicy(last).VotesToExclude(others) {
 				next = m
 			}
 		}
