@@ -475,14 +475,14 @@ func (s *Service) FindTurnedDown(query string) (*TurnedDown, error) {
 
 // AnyTurnedDown reports whether I turned down any invitation, or
 // everything from anyone: what a screen needs to offer the list, without
-// naming everyone in it.
+// reading it.
 func (s *Service) AnyTurnedDown() (bool, error) {
 	var yes bool
 	err := s.db.View(func(tx *store.Tx) error {
 		for _, bucket := range []string{bucketTurnedDown, bucketDeclined} {
-			recs, err := tx.List(bucket, nil)
-			if err != nil || len(recs) > 0 {
-				yes = len(recs) > 0
+			n, err := tx.Count(bucket, nil)
+			if err != nil || n > 0 {
+				yes = n > 0
 				return err
 			}
 		}
