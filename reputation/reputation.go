@@ -293,6 +293,19 @@ func (r *Result) IDs() []string {
 	return slices.Clone(r.m.ids)
 }
 
+// Flagged returns, sorted, the ids of everyone with flags ([Score.Flags]
+// above zero): the people the screens warn about. It reads no score, so
+// it costs little however many people the result knows.
+func (r *Result) Flagged() []string {
+	var out []string
+	for i, f := range r.e.flags {
+		if f > 0 {
+			out = append(out, r.m.ids[i])
+		}
+	}
+	return out
+}
+
 // Person returns one person's score with its explanation and vouching
 // record, or nil if the person appears nowhere in the input.
 func (r *Result) Person(id string) *Score {

@@ -3,6 +3,7 @@ package reputation
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -389,6 +390,16 @@ func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
 	}
 	if len(x.Warnings) != 1 || x.Warnings[0].RaterID != pid("stranger") {
 		t.Errorf("warnings = %+v, want the stranger's", x.Warnings)
+	}
+	// Flagged names x and nobody else: the stranger's warning raises no
+	// flag, and the others were not found unsafe.
+	if got := r.Flagged(); !slices.Equal(got, []string{pid("x")}) {
+		t.Errorf("Flagged() = %v, want x only", got)
+	}
+	for _, sc := range r.Scores() {
+		if (sc.Flags > 0) != slices.Contains(r.Flagged(), sc.ID) {
+			t.Errorf("%s: %d flags, in Flagged() %v", sc.Name, sc.Flags, slices.Contains(r.Flagged(), sc.ID))
+		}
 	}
 	if tr := person(t, r, "f10").Trust; tr >= FlagMinTrust || tr == 0 {
 		t.Fatalf("test setup: f10's trust %v", tr)
