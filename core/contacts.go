@@ -10,6 +10,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"trustdesk/identity"
+	"trustdesk/reputation"
 	"trustdesk/store"
 )
 
@@ -299,6 +300,51 @@ func (s *Service) Contacts() ([]*Contact, error) {
 // cells; [Service.Contacts] lists everyone.
 func (s *Service) OwnContacts() ([]*Contact, error) {
 	return s.readContacts(listContacts)
+}
+
+// OwnContactsAndFlagged returns, sorted by name, [Service.OwnContacts]
+// and the people only introduced through a cell whom rep flags as unsafe
+// ([reputation.Result.Flagged]): the People list as it first shows, which
+// must warn about a cheat however many cards others publish in the user's
+// cells. The flagged are looked up by id, one by one, so the cost grows
+// with the people found unsafe by someone the user trusts, not with the
+// people introduced. rep may be nil (no flags).
+func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) ([]*Contact, error) {
+	var flagged []string
+	if rep != nil {
+		flagged = rep.Flagged()
+	}
+	var out []*Contact
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if out, err = listContacts(tx); err != nil {
+			return err
+		}
+		for _, id := range flagged {
+			pid, err := identity.ParseID(id)
+			if err != nil {
+				continue // rated but not a person this device could hold
+			}
+			b, err := tx.Get(bucketIntroduced, nil, pid[:])
+			if errors.Is(err, store.ErrNotFound) {
+				continue // one of the user's own contacts, or no card held
+			}
+			if err != nil {
+				return err
+			}
+			c, err := decodeContact(b)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortContacts(out)
+	return out, nil
 }
 
 // IntroducedCount returns how many people this device knows only as

@@ -57,7 +57,7 @@ type peopleScreen struct {
 	// everyone adds the people only introduced through a cell to the list,
 	// as a search does: anyone in a cell can publish thousands of cards,
 	// so the list first shows only the people the user added, met, named
-	// or blocked.
+	// or blocked, and anyone someone they trust found unsafe.
 	everyone *widget.Check
 	// withEveryone is set while all holds everyone.
 	withEveryone bool
@@ -137,7 +137,8 @@ func newPeopleScreen(u *ui) *peopleScreen {
 func (s *peopleScreen) Content() fyne.CanvasObject { return s.content }
 
 // everyoneAtStart is how many people introduced through a cell the
-// People list shows from the start; with more, it shows them when asked.
+// People list shows from the start; with more, it shows them when asked,
+// except those found unsafe, whom it always shows.
 var everyoneAtStart = 500
 
 // wantEveryone reports whether the list should hold the people only
@@ -148,19 +149,22 @@ func (s *peopleScreen) wantEveryone() bool {
 
 // Refresh reads the contacts and their scores afresh.
 func (s *peopleScreen) Refresh() {
-	read := s.u.svc.OwnContacts
-	s.withEveryone = s.wantEveryone()
-	if s.withEveryone {
-		read = s.u.svc.Contacts
-	}
-	contacts, err := read()
-	if err != nil {
-		s.u.showError(err)
-		return
-	}
 	rep, err := s.u.reputation()
 	if err != nil {
 		s.u.showError(err)
+	}
+	s.withEveryone = s.wantEveryone()
+	var contacts []*core.Contact
+	if s.withEveryone {
+		contacts, err = s.u.svc.Contacts()
+	} else {
+		// The people found unsafe stay on the list whatever the number
+		// of people introduced: a flood of cards must not hide them.
+		contacts, err = s.u.svc.OwnContactsAndFlagged(rep)
+	}
+	if err != nil {
+		s.u.showError(err)
+		return
 	}
 	labels := s.u.svc.ContactLabels(contacts) // look-alike names told apart
 	s.all = s.all[:0]

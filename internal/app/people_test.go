@@ -226,8 +226,9 @@ func TestPeopleAdd(t *testing.T) {
 // TestPeopleIntroducedOnRequest: the People list shows the people
 // introduced through Mara's cells from the start while they are few; with
 // more than everyoneAtStart (a member can publish thousands) it first
-// shows the people Mara added or met, a search finds the others too, and
-// the check shows them all. The Sync screen, also read at a start, offers
+// shows the people Mara added or met and those someone she trusts found
+// unsafe (a flood of cards must not hide a cheat), a search finds the
+// others too, and the check shows them all. The Sync screen, also read at a start, offers
 // her own contacts and the members of her cells.
 func TestPeopleIntroducedOnRequest(t *testing.T) {
 	u := startUI(t, t.TempDir(), "")
@@ -257,6 +258,13 @@ func TestPeopleIntroducedOnRequest(t *testing.T) {
 	if _, err := bo.Rate(dee.Card().ID(), crdtRating(4, 4), []crdt.CellID{cell.ID}); err != nil {
 		t.Fatal(err)
 	}
+	eve := newSomeone(t, "Eve")
+	if _, err := bo.AddContact(eve.Card().String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.Rate(eve.Card().ID(), crdtRating(1, 2), []crdt.CellID{cell.ID}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := bo.Admit(cell.ID, mara.Card().ID()); err != nil {
 		t.Fatal(err)
 	}
@@ -270,28 +278,28 @@ func TestPeopleIntroducedOnRequest(t *testing.T) {
 	}
 	// Few people introduced: the list shows them from the start.
 	u.unlocked(mara)
-	if got := shownNames(u.people); got != "Bo,Dee" {
-		t.Fatalf("People = %s, want Bo,Dee", got)
+	if got := shownNames(u.people); got != "Bo,Dee,Eve" {
+		t.Fatalf("People = %s, want Bo,Dee,Eve", got)
 	}
 	// More than the list shows at the start (thousands, in life).
 	defer func(n int) { everyoneAtStart = n }(everyoneAtStart)
 	everyoneAtStart = 0
 	u.unlocked(mara)
 	p := u.people
-	if got := shownNames(p); got != "Bo" {
-		t.Fatalf("People = %s, want Bo only", got)
+	if got := shownNames(p); got != "Bo,Eve" {
+		t.Fatalf("People = %s, want Bo and Eve, whom Bo found unsafe", got)
 	}
 	test.Type(p.search, "de")
 	if got := shownNames(p); got != "Dee" {
 		t.Fatalf(`search "de" = %s, want Dee`, got)
 	}
 	p.search.SetText("")
-	if got := shownNames(p); got != "Bo" {
-		t.Fatalf("People after the search = %s, want Bo only", got)
+	if got := shownNames(p); got != "Bo,Eve" {
+		t.Fatalf("People after the search = %s, want Bo,Eve", got)
 	}
 	test.Tap(p.everyone)
-	if got := shownNames(p); got != "Bo,Dee" {
-		t.Fatalf("People with everyone = %s, want Bo,Dee", got)
+	if got := shownNames(p); got != "Bo,Dee,Eve" {
+		t.Fatalf("People with everyone = %s, want Bo,Dee,Eve", got)
 	}
 	// A sync file goes to my own contacts and the members of my cells:
 	// Dee, only rated in a cell, is not offered.
