@@ -61,4 +61,20 @@ func TestSummaryTellsReplacements(t *testing.T) {
 	if w := words.Jargon.FindString(sum); w != "" {
 		t.Errorf("the summary says %q: %q", w, sum)
 	}
+	// In a cell that only invited me, a replacement changes nothing on
+	// this device (TestAttackThiefCellReplacement): it is a claim, and
+	// none was ever taken that could stop counting.
+	cc.OnlyInvited = true
+	got := strings.Join(cc.ReplacementPhrases(), "; ")
+	for _, want := range []string{
+		"a claim that Ana's card was replaced by a new one, confirmed by 3 of their guardians (nothing changes on this computer: you have not joined)",
+		"an attempt to replace Cy's card was refused",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("only invited: %q does not say %q", got, want)
+		}
+	}
+	if strings.Contains(got, "no longer counts") {
+		t.Errorf("only invited: %q", got)
+	}
 }

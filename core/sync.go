@@ -384,6 +384,12 @@ type CellChanges struct {
 	// it was replaced already.
 	ReplacementUndone  []Person
 	ReplacementRefused []Person
+	// OnlyInvited is true when I am invited to the cell and have not
+	// joined it: a replacement there changes nothing about the person on
+	// this device (core/succession.go, followReplacements), and a thief
+	// holding someone's card can make such a cell with fakes as their
+	// guardians, so the summary says so.
+	OnlyInvited bool
 }
 
 // A ReplacedCard is a person whose card was replaced, and how many of
@@ -398,9 +404,19 @@ type ReplacedCard struct {
 func (c *CellChanges) ReplacementPhrases() []string {
 	var what []string
 	for _, p := range c.Replaced {
-		what = append(what, fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians")))
+		replaced := fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians"))
+		if c.OnlyInvited {
+			// Only the cell's members say so, and I am not one of them.
+			replaced = "a claim that " + replaced + " (nothing changes on this computer: you have not joined)"
+		}
+		what = append(what, replaced)
 	}
 	for _, p := range c.ReplacementUndone {
+		if c.OnlyInvited {
+			// This computer never took the replacement from a cell I
+			// have not joined: nothing of it is undone here.
+			continue
+		}
 		what = append(what, "the replacement of "+p.Name+"'s card that this computer had taken no longer counts: another replacement of their card arrived")
 	}
 	for _, p := range c.ReplacementRefused {
@@ -876,6 +892,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		}
 		diffCell(&cc, before, after, names)
 		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
+		cc.OnlyInvited = after.IsInvited(me)
 		if cc.NewStatements > 0 {
 			p.cells = append(p.cells, next)
 			p.summary.NewStatements += cc.NewStatements

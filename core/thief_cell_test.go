@@ -2,6 +2,7 @@ package core
 
 import (
 	"crypto/ed25519"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,8 @@ func ok[T any](t *testing.T) func(T, error) T {
 // replaces her card by one of his own confirmed by them, and invites Bo,
 // who met Ana in person. Bo's device takes the invitation in: it must not
 // make the thief's new card "Ana, verified in person", nor call Ana's
-// real card her old one, since nobody Bo knows confirmed anything.
+// real card her old one, since nobody Bo knows confirmed anything; and
+// its summary calls the replacement a claim that changes nothing.
 func TestAttackThiefCellReplacement(t *testing.T) {
 	ana, bo := newService(t, "Ana"), newService(t, "Bo")
 	meet(t, ana, bo)
@@ -57,6 +59,13 @@ func TestAttackThiefCellReplacement(t *testing.T) {
 	}
 	sum := sendTo(t, fake, bo) // the replacement, from a fake Bo learned in the cell
 	t.Logf("Bo is told: %s", sum)
+	// Nor is Bo told, as if it mattered to him, that Ana's card was
+	// replaced: the cell only invited him, and nothing about Ana changes
+	// on his device.
+	if s := sum.String(); !strings.Contains(s, "a claim that Ana") ||
+		!strings.Contains(s, "(nothing changes on this computer: you have not joined)") {
+		t.Errorf("Bo is told %q", s)
+	}
 	if got, err := bo.Contact(tNew.Card.ID()); err == nil && got.Verified == InPerson {
 		t.Errorf("the thief's new card is %q, verified in person, on Bo's device", got.Name())
 	}
