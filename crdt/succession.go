@@ -237,8 +237,11 @@ type Replacement struct {
 	NewCard *identity.Card
 	// Statement is the replace statement that counts.
 	Statement StatementID
-	// Confirmed is how many guardians in force confirmed it.
-	Confirmed int
+	// Confirmed is how many guardians in force confirmed it, and
+	// ConfirmedBy their signing keys (from their cards), sorted: a device
+	// names those it knows.
+	Confirmed   int
+	ConfirmedBy [][32]byte
 }
 
 // GuardianSet is the guardians statement in force for a person.
@@ -396,7 +399,7 @@ func (sc *succession) contestChanges(base *applier, group, first []int) []int {
 // confirmedChange counts the distinct guardians of set whose
 // confirmation of the change s checks out.
 func (sc *succession) confirmedChange(s *Statement, set *GuardianSet) int {
-	return sc.count(s.Author, s.Confirmations, set, ChangeMessage(s.Author, s.Need, s.Guardians, s.Nonce))
+	return len(sc.confirmedBy(s.Author, s.Confirmations, set, ChangeMessage(s.Author, s.Need, s.Guardians, s.Nonce)))
 }
 
 // successionInfo is what the state keeps about guardians.
@@ -814,7 +817,8 @@ type winner struct {
 	at  int
 	old identity.ID
 	new *identity.Card
-	n   int // confirmations
+	n   int        // confirmations
+	by  [][32]byte // the guardians who confirmed, by signing key
 
 	set  int      // the guardians statement in force for it
 	base *applier // the first pass of its world
@@ -895,10 +899,10 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 		// is judged by the guardians after it.
 		cur, _ := sc.follow(wb, root, changes, sc.future(i))
 		set := sc.setOf(cur)
-		if n := sc.confirmed(s, set); n >= set.Need {
-			valid = append(valid, winner{at: i, old: a, new: s.Card, n: n, set: root, base: wb, past: past})
+		if by := sc.confirmed(s, set); len(by) >= set.Need {
+			valid = append(valid, winner{at: i, old: a, new: s.Card, n: len(by), by: by, set: root, base: wb, past: past})
 		} else {
-			sc.reject(i, ReasonNotConfirmed, fmt.Sprintf("confirmed by %d of the %d guardians needed", n, set.Need))
+			sc.reject(i, ReasonNotConfirmed, fmt.Sprintf("confirmed by %d of the %d guardians needed", len(by), set.Need))
 		}
 	}
 	if len(valid) == 0 {
@@ -1039,16 +1043,17 @@ func tally(seen []map[identity.ID]uint64, voters []identity.ID) (best int, ok bo
 	return best, !tie
 }
 
-// confirmed counts the distinct guardians of set whose confirmation of s
-// checks out.
-func (sc *succession) confirmed(s *Statement, set *GuardianSet) int {
-	return sc.count(s.Author, s.Confirmations, set, ConfirmMessage(s.Author, s.Card))
+// confirmed returns the signing keys of the distinct guardians of set
+// whose confirmation of s checks out.
+func (sc *succession) confirmed(s *Statement, set *GuardianSet) [][32]byte {
+	return sc.confirmedBy(s.Author, s.Confirmations, set, ConfirmMessage(s.Author, s.Card))
 }
 
-// count counts the distinct guardians of owner's set whose confirmation
-// among cs opens one of its commitments and verifies msg.
-func (sc *succession) count(owner identity.ID, cs []Confirmation, set *GuardianSet, msg []byte) int {
-	n := 0
+// confirmedBy returns the signing keys of the distinct guardians of
+// owner's set whose confirmation among cs (unique keys, checked when
+// read) opens one of its commitments and verifies msg.
+func (sc *succession) confirmedBy(owner identity.ID, cs []Confirmation, set *GuardianSet, msg []byte) [][32]byte {
+	var by [][32]byte
 	scope := set.scope(sc.cell)
 	for _, c := range cs {
 		if _, ok := slices.BinarySearchFunc(set.Guardians, Commit(scope, owner, c.Key[:], c.Salt), func(x, y Commitment) int { return bytes.Compare(x[:], y[:]) }); !ok {
@@ -1056,10 +1061,10 @@ func (sc *succession) count(owner identity.ID, cs []Confirmation, set *GuardianS
 		}
 		sc.b.spend(verifyCost)
 		if ed25519.Verify(c.Key[:], msg, c.Signature) {
-			n++
+			by = append(by, c.Key)
 		}
 	}
-	return n
+	return by
 }
 
 // renames renames, in cur and changed, the statements the replacements
@@ -1116,7 +1121,7 @@ func (sc *succession) renames(winners []winner) {
 				}
 			}
 		}
-		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: old, New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n})
+		sc.replace = append(sc.replace, Replacement{Old: a, OldCard: old, New: b, NewCard: w.new, Statement: sc.order[w.at].e.stmt.id, Confirmed: w.n, ConfirmedBy: w.by})
 	}
 }
 
@@ -1183,7 +1188,7 @@ func (c *Cell) Replace(old, next *identity.Identity, confirmations []Confirmatio
 		}
 		s.Confirmations = c.salted(old, set, confirmations)
 		sc := &succession{cell: c.id}
-		if n := sc.confirmed(&Statement{Author: old.Card.ID(), Card: next.Card, Confirmations: s.Confirmations}, set); n < set.Need {
+		if n := len(sc.confirmed(&Statement{Author: old.Card.ID(), Card: next.Card, Confirmations: s.Confirmations}, set)); n < set.Need {
 			return fmt.Errorf("%w: %d of the %d guardians needed confirmed", ErrNotAllowed, n, set.Need)
 		}
 		return nil
