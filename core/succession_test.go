@@ -149,6 +149,25 @@ func TestSeizedLaptopWalk(t *testing.T) {
 			t.Errorf("%s: the old card as a contact: %+v", s.Card().Pseudonym, c)
 		}
 	}
+	// Their pages name the guardians who confirmed it, as each device
+	// names them: Cy holds no card of Di's.
+	for _, w := range []struct {
+		s    *Service
+		want string
+	}{
+		{bo, "In Night this card was replaced by a new one (Ana), confirmed by you and 1 other this computer does not know."},
+		{cy, "In Night this card was replaced by a new one (Ana), confirmed by their guardians Bo and 1 other this computer does not know."},
+	} {
+		rs, err := w.s.Replacements(old)
+		if err != nil || len(rs) != 1 || !strings.HasPrefix(rs[0].Sentence(old), w.want) {
+			t.Errorf("%s: Replacements(old card) = %+v, %v", w.s.Card().Pseudonym, rs, err)
+			continue
+		}
+		t.Logf("%s: %s", w.s.Card().Pseudonym, rs[0].Sentence(old))
+		if rn, err := w.s.Replacements(newCard.ID()); err != nil || len(rn) != 1 || !strings.HasPrefix(rn[0].Sentence(newCard.ID()), "In Night this card took the place of an old one (Ana (old card)), confirmed by") {
+			t.Errorf("%s: Replacements(new card) = %+v, %v", w.s.Card().Pseudonym, rn, err)
+		}
+	}
 	vb, _ := bo.FindCell("night")
 	vc, _ := cy.FindCell("night")
 	if vb.state.Digest() != vc.state.Digest() {

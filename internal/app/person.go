@@ -40,6 +40,9 @@ type personView struct {
 	card *widget.Label
 	// verified says how their card was checked.
 	verified *widget.Label
+	// replaced says, one line a cell, where their card was replaced or
+	// replaced an old one, and which guardians confirmed it.
+	replaced []*widget.Label
 	// code is the safety code to compare, 12 groups of 5 digits.
 	code *safetyCode
 	// ratings lists the ratings behind the score, one line each.
@@ -120,6 +123,14 @@ func (p *personView) load() error {
 		status = "Blocked: they get nothing from you and their ratings do not count. " + status
 	}
 	p.verified.SetText(status)
+	rs, err := p.u.svc.Replacements(p.id)
+	if err != nil {
+		return err
+	}
+	p.replaced = p.replaced[:0]
+	for _, r := range rs {
+		p.replaced = append(p.replaced, wrapped(r.Sentence(p.id)))
+	}
 	p.code.setCode(p.u.svc.SafetyCode(c))
 	if c.Verified == core.InPerson {
 		p.verifyButton.Hide()
@@ -136,15 +147,18 @@ func (p *personView) load() error {
 	codeHelp.Importance = widget.LowImportance
 
 	actions := container.NewHBox(p.rate, p.verifyButton, p.renameButton, layout.NewSpacer(), p.blockButton, p.removeButton)
-	p.body.Objects = []fyne.CanvasObject{
-		p.name, p.card, p.verified, actions,
+	p.body.Objects = []fyne.CanvasObject{p.name, p.card, p.verified}
+	for _, l := range p.replaced {
+		p.body.Objects = append(p.body.Objects, l)
+	}
+	p.body.Objects = append(p.body.Objects, actions,
 		widget.NewSeparator(),
 		subheading("Safety code"), codeHelp, container.NewHBox(p.code),
 		widget.NewSeparator(),
 		subheading("What people say"), p.reputation(),
 		widget.NewSeparator(),
 		subheading("Whom they vouched for"), p.vouches(),
-	}
+	)
 	p.body.Refresh()
 	return nil
 }

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"trustdesk/core"
@@ -86,5 +88,26 @@ func TestReplaceMyCard(t *testing.T) {
 	}
 	if p := u.you.replace; p.content.Hidden || !p.replaceButton.Hidden || !strings.Contains(p.status.Text, "this card took the place of your old one") {
 		t.Errorf("afterwards You says %q", p.status.Text)
+	}
+
+	// Bo's device takes the replacement in; Ana's old card's page says
+	// who confirmed it, not only "(old card)": Bo himself, and Cy,
+	// whose card Bo does not hold. Her new card's page says it too.
+	carry(t, u.svc, bo)
+	ub := startUI(t, t.TempDir(), "")
+	ub.unlocked(bo)
+	for _, w := range []struct {
+		id   identity.ID
+		want string
+	}{
+		{ana.Card().ID(), "In Night this card was replaced by a new one (Ana), confirmed by you and 1 other this computer does not know."},
+		{temp.ID(), "In Night this card took the place of an old one (Ana (old card)), confirmed by you and 1 other this computer does not know."},
+	} {
+		ub.showPerson(w.id)
+		if ub.person == nil || len(ub.person.replaced) != 1 || ub.person.replaced[0].Text != w.want {
+			t.Errorf("Bo's page of %s does not say %q", w.id, w.want)
+		} else if !slices.Contains(ub.person.body.Objects, fyne.CanvasObject(ub.person.replaced[0])) {
+			t.Errorf("the words are not on the page")
+		}
 	}
 }

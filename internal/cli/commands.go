@@ -281,6 +281,20 @@ type contactJSON struct {
 	Added      time.Time `json:"added"`
 	SafetyCode string    `json:"safety_code,omitempty"`
 	Card       *cardJSON `json:"card,omitempty"`
+	// Replaced lists where their card was replaced, or replaced an old
+	// one (contact show).
+	Replaced []replacedJSON `json:"replaced,omitempty"`
+}
+
+// replacedJSON is a [core.CardReplacement] as contact show --json prints it.
+type replacedJSON struct {
+	Cell      string   `json:"cell"`
+	Old       string   `json:"old_id"`
+	New       string   `json:"new_id"`
+	Guardians []string `json:"guardians"`
+	You       bool     `json:"you_confirmed,omitempty"`
+	Unknown   int      `json:"unknown_guardians,omitempty"`
+	Words     string   `json:"words"`
 }
 
 func toContactJSON(c *core.Contact) contactJSON {
@@ -389,6 +403,17 @@ func runContactShow(r *runner, o *opts, args []string) error {
 		j.SafetyCode = s.SafetyCode(c)
 		card := toCardJSON(c.Card)
 		j.Card = &card
+		rs, err := s.Replacements(c.ID())
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			rj := replacedJSON{Cell: r.Cell, Old: r.Old.ID.String(), New: r.New.ID.String(), Guardians: []string{}, You: r.You, Unknown: r.Unknown, Words: r.Sentence(c.ID())}
+			for _, g := range r.Guardians {
+				rj.Guardians = append(rj.Guardians, g.Name)
+			}
+			j.Replaced = append(j.Replaced, rj)
+		}
 		return r.out(o.json, j, func(w io.Writer) {
 			fmt.Fprintf(w, "%s\n", c.Name())
 			if c.Petname != "" && c.Petname != c.Card.Pseudonym {
@@ -401,6 +426,9 @@ func runContactShow(r *runner, o *opts, args []string) error {
 			}
 			fmt.Fprintf(w, "\n  card made:   %s\n", c.Card.Created.Format("2 January 2006"))
 			fmt.Fprintf(w, "  added:       %s\n", c.Added.Format("2 January 2006"))
+			for _, r := range j.Replaced {
+				fmt.Fprintf(w, "  %s\n", r.Words)
+			}
 			fmt.Fprintf(w, "\nSafety code (compare all of it with %s, out loud or screen to screen):\n", c.Name())
 			groups := strings.Fields(j.SafetyCode)
 			for i := 0; i < len(groups); i += 4 {

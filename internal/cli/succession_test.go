@@ -79,6 +79,15 @@ func TestSeizedLaptopCommands(t *testing.T) {
 	if !strings.Contains(contacts, "Ana (old card)") {
 		t.Fatalf("Bo's contacts: %q", contacts)
 	}
+	// The old card's page says who confirmed its replacement: Bo
+	// himself, and Di.
+	want := "In Night this card was replaced by a new one (Ana), confirmed by you and their guardian Di."
+	if out := bo.ok("contact", "show", "Ana (old card)"); !strings.Contains(out, want) {
+		t.Errorf("contact show of the old card = %q, want %q", out, want)
+	}
+	if out := bo.ok("contact", "show", "Ana (old card)", "--json"); !strings.Contains(out, `"you_confirmed": true`) || !strings.Contains(out, `"Di"`) {
+		t.Errorf("contact show --json of the old card = %q", out)
+	}
 	if out := bo.ok("rep", "cy"); strings.Contains(out, "safety 1") {
 		t.Fatalf("the thief's rating of Cy counts for Bo: %q", out)
 	}
