@@ -23,13 +23,16 @@ import (
 
 // forge signs s as by and stores it in c with the given prev, grinding
 // the created time until the id starts with a zero byte when grind is set.
+// s.Seq, when not set, is one more than by's largest in c.
 func forge(t testing.TB, c *Cell, by *identity.Identity, s *Statement, prev []StatementID, grind bool) *Statement {
 	t.Helper()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.derive()
 	s.Cell = c.id
-	s.Seq = st.seq[by.Card.ID()] + 1
+	if s.Seq == 0 {
+		s.Seq = st.seq[by.Card.ID()] + 1
+	}
 	s.Prev = slices.Clone(prev)
 	slices.SortFunc(s.Prev, compareIDs)
 	for k := 0; ; k++ {

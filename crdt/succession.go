@@ -986,48 +986,63 @@ func (sc *succession) contest(a identity.ID, vs []winner) (set int, ok bool) {
 	return groups[best][0], ok
 }
 
-// firstBuilt returns, for each group of statements, the smallest seq of
-// each author other than owner among the statements in the future of
-// any statement of the group.
-func (sc *succession) firstBuilt(owner identity.ID, groups [][]int) []map[identity.ID]uint64 {
-	seen := make([]map[identity.ID]uint64, len(groups))
+// firstBuilt returns, for each group of statements, the authors other
+// than owner who built on that group first: who signed a statement in the
+// future of a statement of that group and of no other group. It goes by
+// the statements' pasts alone, never by the seq their authors claim: a
+// member's own statements are in the past of their next one, so the one
+// built on a group first is in the future of that group only, and every
+// later one in the futures of both. Someone with such a statement for two
+// groups forked their own history (a backdated seq, or prev leaving out
+// their own statements) and counts for neither; neither does someone whose
+// first such statement built on two at once.
+func (sc *succession) firstBuilt(owner identity.ID, groups [][]int) []map[identity.ID]bool {
+	in := make([]int, len(sc.order))   // how many groups' futures hold each statement
+	last := make([]int, len(sc.order)) // the last group whose future holds it
 	for k, g := range groups {
 		has := make([]bool, len(sc.order))
 		for _, i := range g {
-			for j, in := range sc.future(i) {
-				has[j] = has[j] || in
+			for j, f := range sc.future(i) {
+				has[j] = has[j] || f
 			}
 		}
-		seen[k] = map[identity.ID]uint64{}
-		for i, s := range sc.cur {
-			if has[i] && s.Author != owner {
-				if q, ok := seen[k][s.Author]; !ok || s.Seq < q {
-					seen[k][s.Author] = s.Seq
-				}
+		for j, h := range has {
+			if h {
+				in[j]++
+				last[j] = k
 			}
+		}
+	}
+	seen := make([]map[identity.ID]bool, len(groups))
+	for k := range seen {
+		seen[k] = map[identity.ID]bool{}
+	}
+	for i, s := range sc.cur {
+		if in[i] == 1 && s.Author != owner {
+			seen[last[i]][s.Author] = true
 		}
 	}
 	return seen
 }
 
-// tally lets each voter vote for the group their own statements built on
-// first (seen, from firstBuilt; one who built on two at once does not
-// vote) and returns the group with most votes; ok is false on a tie.
-func tally(seen []map[identity.ID]uint64, voters []identity.ID) (best int, ok bool) {
+// tally lets each voter vote for the group they built on first (seen,
+// from firstBuilt; one who did so for two groups does not vote) and
+// returns the group with most votes; ok is false on a tie.
+func tally(seen []map[identity.ID]bool, voters []identity.ID) (best int, ok bool) {
 	votes := make([]int, len(seen))
 	for _, m := range voters {
-		vote, at, both := -1, uint64(0), false
+		vote := -1
 		for k := range seen {
-			q, ok := seen[k][m]
-			switch {
-			case !ok:
-			case vote < 0 || q < at:
-				vote, at, both = k, q, false
-			case q == at:
-				both = true // built on both at once: no vote
+			if !seen[k][m] {
+				continue
 			}
+			if vote >= 0 {
+				vote = -1 // forked: no vote
+				break
+			}
+			vote = k
 		}
-		if vote >= 0 && !both {
+		if vote >= 0 {
 			votes[vote]++
 		}
 	}
