@@ -220,6 +220,28 @@ func (b *nameBook) shown() map[identity.ID]string {
 	return out
 }
 
+// SplitLabel splits a name shown for someone whose name looks like
+// another's, "Cy (introduced through a cell · 3f2a9c01)", into the name
+// and what tells them apart ("introduced through a cell · 3f2a9c01"),
+// for a screen that shows the two apart; detail is "" for any other name.
+func SplitLabel(label string) (name, detail string) {
+	i := strings.LastIndex(label, " (")
+	if i < 0 || !strings.HasSuffix(label, ")") {
+		return label, ""
+	}
+	inner := label[i+2 : len(label)-1]
+	how, id, ok := strings.Cut(inner, " · ")
+	if !ok || len(id) != 8 || strings.Trim(id, "0123456789abcdef") != "" {
+		return label, ""
+	}
+	for _, v := range []Verification{InPerson, Introduced, Unverified} {
+		if how == v.Words() {
+			return label[:i], inner
+		}
+	}
+	return label, ""
+}
+
 // ContactLabels returns the name to show for each of contacts in a list of
 // them: their name, or, where it looks like another's in the list or like
 // "you", the name with how the card was learned and the start of its id

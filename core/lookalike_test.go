@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"trustdesk/crdt"
+	"trustdesk/identity"
 )
 
 // TestCellLabelsLookAlike: a second cell whose name looks like another's
@@ -178,5 +179,36 @@ func TestCellLabelsOutgrowGroundIDs(t *testing.T) {
 	}
 	if want := "Night market (founded by Cy · 7777)"; labels[c] != want {
 		t.Errorf("label of a cell whose id starts its own way: %q, want %q", labels[c], want)
+	}
+}
+
+// TestSplitLabel: a look-alike's label splits into the name and what
+// tells them apart; any other name, parentheses and all, stays whole.
+func TestSplitLabel(t *testing.T) {
+	for _, c := range []struct{ label, name, detail string }{
+		{"Cy (introduced through a cell · 3f2a9c01)", "Cy", "introduced through a cell · 3f2a9c01"},
+		{"Mir (old card) (verified in person · 00ff00aa)", "Mir (old card)", "verified in person · 00ff00aa"},
+		{"Cy", "Cy", ""},
+		{"Ana (old card)", "Ana (old card)", ""},
+		{"Cy (met at the fair · 3f2a9c01)", "Cy (met at the fair · 3f2a9c01)", ""},
+		{"Cy (not verified · 3F2A9C01)", "Cy (not verified · 3F2A9C01)", ""},
+		{"Cy (not verified · 3f2a9c0)", "Cy (not verified · 3f2a9c0)", ""},
+		{"", "", ""},
+	} {
+		if n, d := SplitLabel(c.label); n != c.name || d != c.detail {
+			t.Errorf("SplitLabel(%q) = %q, %q; want %q, %q", c.label, n, d, c.name, c.detail)
+		}
+	}
+	// What the name book writes splits back.
+	b := newNameBook(identity.ID{9}, 2)
+	b.set(identity.ID{1}, "Cy", InPerson)
+	b.set(identity.ID{2}, "CY", Introduced)
+	for id, label := range b.shown() {
+		if id == b.me {
+			continue
+		}
+		if n, d := SplitLabel(label); d == "" || !strings.HasPrefix(strings.ToLower(n), "cy") {
+			t.Errorf("%v: %q splits into %q, %q", id, label, n, d)
+		}
 	}
 }
