@@ -91,8 +91,10 @@ type memberRow struct {
 	// status says their standing in plain words and who vouched for them
 	// (and who voted them out).
 	status *widget.Label
-	// badge shows their safety and reliability as this device sees them.
+	// badge shows their safety and reliability as this device sees them
+	// (bars: its parts).
 	badge fyne.CanvasObject
+	bars  *badge
 	// more opens a small menu with the quiet actions on the person; nil
 	// when there are none.
 	more *widget.Button
@@ -317,9 +319,13 @@ func (s *cellsScreen) show(v *core.CellView) {
 // memberRow builds the row of one person in cell v.
 func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow {
 	r := &memberRow{id: m.ID}
-	name := m.Name
+	// A look-alike's label is long: what tells them apart (how their card
+	// was learned, the start of its id) opens the line under the name,
+	// which has the whole row, so the name and the bars beside it both
+	// keep their words in a small window.
+	name, alike := core.SplitLabel(m.Name)
 	if m.IsMe {
-		name = s.u.svc.Card().Pseudonym + " (you)"
+		name, alike = s.u.svc.Card().Pseudonym+" (you)", ""
 	}
 	id := m.ID
 	r.name = widget.NewButton(name, func() { s.u.showPerson(id) })
@@ -327,7 +333,11 @@ func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow 
 	r.name.Alignment = widget.ButtonAlignLeading
 	// Who voted someone out comes right after their standing, before who
 	// vouched for them: in a narrow row the end of the line is cut.
-	parts := []string{memberStatus(v, m)}
+	var parts []string
+	if alike != "" {
+		parts = append(parts, alike)
+	}
+	parts = append(parts, memberStatus(v, m))
 	if len(m.ExcludedBy) > 0 {
 		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
 	}
@@ -340,9 +350,9 @@ func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow 
 	r.status.Importance = widget.LowImportance
 	r.status.SizeName = theme.SizeNameCaptionText
 	r.status.Truncation = fyne.TextTruncateEllipsis
-	b := newBadge(s.u.showLegend)
-	b.set(s.scoreOf(m.ID))
-	r.badge = b.row()
+	r.bars = newBadge(s.u.showLegend)
+	r.bars.set(s.scoreOf(m.ID))
+	r.badge = r.bars.labelledRow()
 	if v.Me == crdt.StatusMember && m.Status == crdt.StatusMember && !m.IsMe && !votedAgainst(v, m.ID, s.u.svc.Card().ID()) {
 		r.menu = fyne.NewMenu("", fyne.NewMenuItem("Vote to exclude "+m.Name+"…", func() { s.askExclude(v, m) }))
 		r.more = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), nil)

@@ -443,6 +443,25 @@ func (b *badge) row() fyne.CanvasObject {
 	return container.New(&priorityRow{items: items, right: len(parts)}, parts...)
 }
 
+// labelledRow is [badge.row] for a row beside a name that may be long
+// (a look-alike's, with how their card was checked): short of room, it
+// leaves out how much is known before the words beside the bars, so the
+// bars stay labelled; the person's page says how much is known. It keeps
+// to its right edge, so the bars of rows one above the other line up
+// whatever each row leaves out.
+func (b *badge) labelledRow() fyne.CanvasObject {
+	parts, items := b.parts()
+	for i, o := range parts {
+		switch o {
+		case b.known:
+			items[i].drop = 2
+		case b.safetyWord, b.reliabilityWord:
+			items[i].drop = 1
+		}
+	}
+	return container.New(&priorityRow{items: items}, parts...)
+}
+
 // parts returns the badge's objects in order and how a [priorityRow]
 // treats each, for a row that holds the badge beside other things
 // instead of [badge.row].
