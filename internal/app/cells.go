@@ -91,8 +91,8 @@ type memberRow struct {
 	// status says their standing in plain words and who vouched for them
 	// (and who voted them out).
 	status *widget.Label
-	// badge shows their safety and reliability as this device sees them
-	// (bars: its parts).
+	// badge shows their safety and reliability as this device sees them;
+	// bars is the badge whose parts it lays out.
 	badge fyne.CanvasObject
 	bars  *badge
 	// more opens a small menu with the quiet actions on the person; nil
