@@ -282,3 +282,40 @@ func BenchmarkEveryone3000(b *testing.B) { benchEveryone(b, 3000) }
 
 // BenchmarkEveryone30000: the same with 30,000.
 func BenchmarkEveryone30000(b *testing.B) { benchEveryone(b, 30000) }
+
+// BenchmarkFirstView30000: the People list's first view after 30,000
+// cards were published in a cell, flaggedCards of them flagged: the
+// user's own contacts alone (own-ms, the list before flagged people were
+// added to it) against the same with the flagged looked up by id
+// (flagged-ms), in turns on one home, so that the load of the machine
+// weighs on both alike. The reputation, which the list shows anyway, is
+// worked out once.
+func BenchmarkFirstView30000(b *testing.B) {
+	s, err := Unlock(homeWithPublishedCards(b, 30000), []byte("correct horse"), testOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rep, err := s.Reputation()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var own, flagged time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		a, err := s.OwnContacts()
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		c, err := s.OwnContactsAndFlagged(rep)
+		if err != nil || len(c) != len(a)+flaggedCards {
+			b.Fatalf("%d shown with the flagged, %d without, %v", len(c), len(a), err)
+		}
+		own += t1.Sub(t0)
+		flagged += time.Since(t1)
+	}
+	b.ReportMetric(float64(own.Microseconds())/1000/float64(b.N), "own-ms")
+	b.ReportMetric(float64(flagged.Microseconds())/1000/float64(b.N), "flagged-ms")
+}
