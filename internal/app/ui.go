@@ -68,6 +68,11 @@ type ui struct {
 
 	pages []page
 	busy  sync.WaitGroup
+	// onUI is held while the outcome of work done on another goroutine
+	// changes the screens. In the app that runs on the UI goroutine
+	// anyway; fyne's test driver runs it on the worker's goroutine, so a
+	// test that acts on the screens while work is under way holds it too.
+	onUI  sync.Mutex
 	shown fyne.CanvasObject
 	tips  *tipLayer
 
@@ -162,6 +167,8 @@ func (u *ui) busyThen(what string, work func() error, done func(error)) {
 		defer u.busy.Done()
 		err := work()
 		fyne.DoAndWait(func() {
+			u.onUI.Lock()
+			defer u.onUI.Unlock()
 			bar.Stop()
 			d.Hide()
 			done(err)
