@@ -624,8 +624,8 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 	// broke describes a broken rule with both histories as the rules
 	// saw them.
 	broke := func(format string, args ...any) error {
-		ub, ua := unsupported(all), unsupported(first)
-		return fmt.Errorf(format+" (exclusions no counted votes support: %d before, %d after)\nbefore the attack:\n%s\nafter:\n%s", append(args, ub, ua, trace(all), trace(first))...)
+		msg, more, _ := strings.Cut(fmt.Sprintf(format, args...), "\n")
+		return fmt.Errorf("%s (exclusions no counted votes support: %d before, %d after)\n%s\nbefore the attack:\n%s\nafter:\n%s", msg, unsupported(all), unsupported(first), more, trace(all), trace(first))
 	}
 	for _, m := range after.Members {
 		if m.Status == StatusMember && m.Joined == (StatementID{}) {
