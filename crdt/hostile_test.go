@@ -437,8 +437,8 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // attacker's policy. In "answer" the accused also vote against anyone; in
 // "open" everyone votes against anyone. In half the histories the attack
 // is relayed: an honest device receives it and signs a statement built on
-// it. Those two still break the rules in
-// about 1 history in 2,000 and 1 in 100 (SCHEMA §4.7, "Known gap"): run
+// it. "open" still breaks the rules in about 1 history in 60 (SCHEMA
+// §4.7, "Known gap"; "answer" in none of 2,000 since revision 7): run
 // them with -crdt.mode answer|open -crdt.hostile 2000. The people's keys
 // and each cell's id come from -crdt.people (default 1), so a plain run
 // plays the same histories every time; -crdt.people 0 draws fresh ones, as
