@@ -107,6 +107,9 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 		if b.over() {
 			return base
 		}
+		if onTrial != nil {
+			onTrial(order, c, t)
+		}
 		if at, ok := t.excludedAt[c.who]; ok {
 			for _, i := range c.contested {
 				frozen[i] = ReasonExcluded
@@ -128,6 +131,9 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	}
 	return settled(cell, order, frozen, excluded, helping, b)
 }
+
+// onTrial, when set (by a test), is told of every trial and its outcome.
+var onTrial func(order []*node, c candidate, t *applier)
 
 // afterOwnEnd returns the statements signed by people who, by everything
 // in the statement's own past, had been excluded: no honest device signs
@@ -674,6 +680,11 @@ type applier struct {
 	// that completed it (nil for the first: every statement does).
 	changes []policyChange
 
+	// forcedHits counts the exclusions this run made only because an
+	// earlier pass or a trial had found them (removals win): the votes
+	// that count in this run did not reach the need there.
+	forcedHits int
+
 	counted  int
 	supers   []StatementID
 	rejected []rejection
@@ -764,6 +775,7 @@ func (a *applier) run() {
 		a.apply(i)
 		for _, x := range a.forced[i] {
 			if m := a.index[x]; m != nil && m.Status != StatusExcluded {
+				a.forcedHits++
 				a.exclude(m, i)
 				a.settle(i, nil, nil, true)
 			}
