@@ -303,3 +303,46 @@ func TestReadPartsManyEntries(t *testing.T) {
 		t.Fatalf("%d entries read, want %d", got, n)
 	}
 }
+
+// BenchmarkStart10kFromParts is what a start cost for a stored cell of
+// 10,000 statements before its state was kept: decoding its packs and
+// deriving it (the signature checks are recorded in the packs).
+func BenchmarkStart10kFromParts(b *testing.B) {
+	d := must(must(Load(big10k(b))).Delta())
+	start := cpuTime()
+	for b.Loop() {
+		must(LoadParts(&Parts{Header: d.Header, Packs: d.Packs})).State()
+	}
+	reportCPU(b, start)
+}
+
+// BenchmarkStart10kFromKept is what it costs now: decoding its kept state.
+func BenchmarkStart10kFromKept(b *testing.B) {
+	d := must(must(Load(big10k(b))).Delta())
+	start := cpuTime()
+	for b.Loop() {
+		if c, ok := LoadKept(d.Header, d.State); !ok || c.State().Counted != 10000 {
+			b.Fatal("not taken")
+		}
+	}
+	reportCPU(b, start)
+	b.ReportMetric(float64(len(d.State)), "state-bytes")
+}
+
+// BenchmarkKeptOpenVotes2500 decodes the kept state of the cell of
+// BenchmarkDeriveOpenVotes2500 (2,500 fakes, each casting an open vote).
+func BenchmarkKeptOpenVotes2500(b *testing.B) {
+	cell, es := freezeEntries(b, 2500)
+	st := must(deriveWithin(cell, es, verifySignature, WorkLimit(len(es))))
+	header := []byte("header")
+	kept := must(encodeState(st, header))
+	b.ResetTimer()
+	start := cpuTime()
+	for b.Loop() {
+		if decodeState(kept, header) == nil {
+			b.Fatal("not taken")
+		}
+	}
+	reportCPU(b, start)
+	b.ReportMetric(float64(len(kept)), "state-bytes")
+}
