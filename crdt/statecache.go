@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"embed"
-	"io/fs"
 	"slices"
 	"sync"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"trustdesk/identity"
+	"trustdesk/internal/plaintext"
+	"trustdesk/internal/srcdigest"
 )
 
 // The derived state a device keeps beside a stored cell (SCHEMA.md §7,
@@ -33,18 +34,18 @@ const stateFormat = 1
 //go:embed appended.go batch.go cell.go checker.go chunks.go doc.go errors.go missing.go opkeys.go parts.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
 var rulesSource embed.FS
 
-// rulesDigest returns the digest of rulesSource: any change to how this
-// package derives a state (a new rules revision, a mended bug) changes it,
-// so a state kept by a program built from other rules is never used.
+// rulesDigest returns the digest of the code that derives a state: this
+// package's source, that of the packages it takes cards and text rules
+// from, and what the program was built with (Go, modules, revision). Any
+// change to how a state is derived (a new rules revision, a mended bug)
+// changes it, so a state kept by a program built from other rules is
+// never used.
 var rulesDigest = sync.OnceValue(func() []byte {
 	h := sha256.New()
-	names, _ := fs.Glob(rulesSource, "*.go")
-	for _, n := range names {
-		b, _ := rulesSource.ReadFile(n)
-		h.Write([]byte(n))
-		h.Write([]byte{0})
-		h.Write(b)
-	}
+	h.Write(srcdigest.Of(rulesSource))
+	h.Write(identity.SourceDigest())
+	h.Write(plaintext.SourceDigest())
+	h.Write(srcdigest.Build())
 	return h.Sum(nil)
 })
 

@@ -1,19 +1,15 @@
 package crdt
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"trustdesk/identity"
+	"trustdesk/internal/srcdigest"
 	"trustdesk/internal/testenv"
 )
 
@@ -255,31 +251,8 @@ func FuzzLoadKept(f *testing.F) {
 // rules digest, so no change to how a state is derived can leave a state
 // kept by the previous rules in use.
 func TestRulesSourceComplete(t *testing.T) {
-	var want []string
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if !strings.HasSuffix(f, "_test.go") {
-			want = append(want, f)
-		}
-	}
-	got, err := fs.Glob(rulesSource, "*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("the rules digest covers %v; the package is built from %v (add the files to rulesSource)", got, want)
-	}
-	for _, f := range got {
-		disk, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if emb, _ := rulesSource.ReadFile(f); !bytes.Equal(disk, emb) {
-			t.Fatalf("%s differs from the embedded copy", f)
-		}
+	if missing, err := srcdigest.Missing(rulesSource, "."); err != nil || len(missing) > 0 {
+		t.Fatalf("not in the //go:embed line of statecache.go, or changed: %v (%v)", missing, err)
 	}
 }
 
