@@ -319,3 +319,15 @@ func BenchmarkKeptOpenVotes2500(b *testing.B) {
 	reportCPU(b, start)
 	b.ReportMetric(float64(len(kept)), "state-bytes")
 }
+
+// BenchmarkEncodeKept10k is what keeping the state adds to every store of
+// a 10,000-statement cell (Delta encodes it with the header).
+func BenchmarkEncodeKept10k(b *testing.B) {
+	c := must(Load(big10k(b)))
+	st, header := c.State(), []byte("header")
+	start := cpuTime()
+	for b.Loop() {
+		must(encodeState(st, header))
+	}
+	reportCPU(b, start)
+}
