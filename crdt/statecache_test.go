@@ -129,9 +129,9 @@ func keptRoundTrip(t *testing.T, c *Cell, me *identity.Identity) {
 // a cell read from its kept state shows what deriving it shows, reads its
 // statements back when asked, and goes on from there as the derived one.
 func TestKeptStateMatchesDerive(t *testing.T) {
-	cases := 200
+	cases := 100
 	if testing.Short() || testenv.Race {
-		cases = 40
+		cases = 30
 	}
 	person(t, 0) // makes the people the histories use
 	members := 0
