@@ -17,11 +17,15 @@ import (
 // A cell is kept in parts (see crdt.Delta): its header under bucketCell,
 // keyed by cell id; packs of its statements under bucketStatements and
 // its document's chunks under bucketDocument, both grouped by cell id and
-// keyed by number. Storing a change writes only what is new.
+// keyed by number. Storing a change writes only what is new. Its derived
+// state is kept under bucketState, keyed by cell id, so that a start
+// decodes it instead of reading and deriving the statements (see
+// crdt.LoadKept); one kept for another header or other rules is ignored.
 const (
 	bucketCell       = "cell"
 	bucketStatements = "cell.statements"
 	bucketDocument   = "cell.document"
+	bucketState      = "cell.state"
 )
 
 // Errors about cells.
@@ -116,17 +120,27 @@ type Person struct {
 }
 
 // cells loads every cell of this device, keyed by id. The caller holds s.mu.
+// A cell whose derived state is kept (and kept for what is stored of it,
+// by these rules) is read from its header and that state alone; any other
+// is read in full and derived, and its state kept for the next start.
 func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	if s.cells != nil {
 		return s.cells, nil
 	}
 	var parts []*crdt.Parts
+	var kept []*crdt.Cell
 	err := s.db.View(func(tx *store.Tx) error {
 		recs, err := tx.List(bucketCell, nil)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
+			if c, err := readKept(tx, r.Key, r.Value); err != nil {
+				return err
+			} else if c != nil {
+				kept = append(kept, c)
+				continue
+			}
 			// The document stays in the store until a method needs it.
 			p, err := readParts(tx, r.Key, r.Value, false)
 			if err != nil {
@@ -139,7 +153,12 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	cells := make(map[crdt.CellID]*crdt.Cell, len(parts))
+	cells := make(map[crdt.CellID]*crdt.Cell, len(parts)+len(kept))
+	for _, c := range kept {
+		c.SetPartsReload(s.reloader(c.ID()))
+		cells[c.ID()] = c
+	}
+	states := make(map[crdt.CellID][]byte, len(parts))
 	for _, p := range parts {
 		// These bytes were written by this device, inside the encrypted
 		// store, after being checked: they are trusted.
@@ -150,15 +169,61 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 		c.SetPartsReload(s.reloader(c.ID()))
 		c.Rest()
 		cells[c.ID()] = c
+		if b, err := c.KeptState(p.Header); err == nil {
+			states[c.ID()] = b
+		}
 	}
 	s.cells = cells
-	// Reading every cell makes a lot of short-lived garbage (a large home
-	// holds tens of thousands of statements); hand it back to the system
-	// now rather than keeping it for the whole session, beside the start
-	// rather than before it goes on: with 30,000 statements handing it
-	// back takes a fifth of a second.
-	go debug.FreeOSMemory()
+	s.keepStates(states)
+	if len(parts) > 0 {
+		// Reading every cell makes a lot of short-lived garbage (a large
+		// home holds tens of thousands of statements); hand it back to
+		// the system now rather than keeping it for the whole session,
+		// beside the start rather than before it goes on: with 30,000
+		// statements handing it back takes a fifth of a second.
+		go debug.FreeOSMemory()
+	}
 	return cells, nil
+}
+
+// readKept returns the cell stored under key, with header, read from the
+// derived state kept beside it; nil if none is kept that fits (missing,
+// damaged, kept for another header or by other rules: see crdt.LoadKept).
+func readKept(tx *store.Tx, key, header []byte) (*crdt.Cell, error) {
+	b, err := tx.Get(bucketState, nil, key)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDamaged) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, ok := crdt.LoadKept(header, b)
+	if !ok {
+		return nil, nil
+	}
+	if id := c.ID(); !bytes.Equal(id[:], key) {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// keepStates keeps the derived states of cells that had none that fit,
+// with the headers they were read with (the store may have changed since
+// only under s.mu, which the caller holds). Keeping them only spares the
+// next start work, so a failure here is not one of the start: the next
+// start derives those cells again.
+func (s *Service) keepStates(states map[crdt.CellID][]byte) {
+	if len(states) == 0 {
+		return
+	}
+	_ = s.db.Update(func(tx *store.Tx) error {
+		for id, b := range states {
+			if err := tx.Put(bucketState, nil, id[:], b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // readParts reads the parts of the cell whose header is stored under key,
@@ -236,11 +301,18 @@ func putCell(tx *store.Tx, c *crdt.Cell, d *crdt.Delta) error {
 			return err
 		}
 	}
+	if err := tx.Put(bucketState, nil, id[:], d.State); err != nil {
+		return err
+	}
 	return tx.Put(bucketCell, nil, id[:], d.Header)
 }
 
-// deleteParts removes every part of a cell but its header.
+// deleteParts removes every part of a cell but its header, and its kept
+// state.
 func deleteParts(tx *store.Tx, id crdt.CellID) error {
+	if err := tx.Delete(bucketState, nil, id[:]); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	if err := tx.DeleteGroup(bucketStatements, id[:]); err != nil {
 		return err
 	}

@@ -20,6 +20,10 @@ import (
 //	3  contacts only introduced through a cell kept apart from the
 //	   others (bucketIntroduced), so a start does not read them
 //
+// The derived states kept beside the cells (bucketState) need no step: a
+// home without them (or with ones kept by another version) derives its
+// cells at the next start and keeps their states then.
+//
 // The format is recorded under bucketSelf, keyFormat (absent: 1).
 var keyFormat = []byte("format")
 

@@ -67,6 +67,9 @@ type Delta struct {
 	ResetChunks bool
 	Packs       []Part
 	Chunks      []Part
+	// State is the cell's derived state, to keep beside the header (see
+	// [LoadKept]).
+	State []byte
 
 	packs, chunks int // stored once applied
 }
@@ -144,7 +147,48 @@ func (c *Cell) Delta() (*Delta, error) {
 		return nil, fmt.Errorf("store cell: %w", err)
 	}
 	d.Header = b
+	if d.State, err = encodeState(c.derive(), b); err != nil {
+		return nil, fmt.Errorf("store cell: %w", err)
+	}
 	return d, nil
+}
+
+// KeptState returns c's derived state in the form kept beside the stored
+// header, for a cell read with [LoadParts] whose state was not kept (or
+// not usable): header must be the one it was read with.
+func (c *Cell) KeptState(header []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return encodeState(c.derive(), header)
+}
+
+// LoadKept reads a cell stored in parts from its header and the derived
+// state kept beside it ([Delta].State, [Cell.KeptState]), without its
+// statements: the cell rests (see [Cell.Rest]) and reads them back, with
+// its document, through [Cell.SetPartsReload] when a method needs them.
+// It returns false if the state was kept for another header, by other
+// rules or in another form, or is damaged: then read the cell with
+// [LoadParts], which derives it again. Only pass it what this device
+// wrote to its own protected storage.
+func LoadKept(header, state []byte) (*Cell, bool) {
+	var h partsHeader
+	if keptDec.Unmarshal(header, &h) != nil || h.Version != partsVersion || len(h.Cell) != len(CellID{}) || h.Packs < 1 || h.Chunks < 1 {
+		return nil, false
+	}
+	st := decodeState(state, header)
+	if st == nil || st.Cell != CellID(h.Cell) {
+		return nil, false
+	}
+	c := newCell(nil, st.Cell)
+	for _, hd := range h.Heads {
+		if len(hd) != len(ChangeHash{}) {
+			return nil, false
+		}
+		c.savedHeads = append(c.savedHeads, ChangeHash(hd))
+	}
+	c.appended, c.state, c.entries = h.Appended, st, nil
+	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	return c, true
 }
 
 // snapshotEntry returns how e is kept, with its signature check. The
@@ -260,7 +304,7 @@ func readParts(p *Parts) (*snapshot, *partsHeader, error) {
 	byKey := make(map[string]snapshotEntry, h.Entries)
 	for i, part := range p.Packs {
 		var es []snapshotEntry
-		if !bytes.Equal(part.Key, PartKey(i)) || cbor.Unmarshal(part.Value, &es) != nil {
+		if !bytes.Equal(part.Key, PartKey(i)) || keptDec.Unmarshal(part.Value, &es) != nil {
 			return nil, nil, bad("unreadable pack")
 		}
 		for _, se := range es {

@@ -31,7 +31,7 @@ func TestConvergence(t *testing.T) {
 	person(t, 0)
 	var total caseStats
 	for i := range cases {
-		st, err := convergenceCase(uint64(i))
+		st, _, err := convergenceCase(uint64(i))
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
@@ -52,7 +52,9 @@ func TestConvergence(t *testing.T) {
 
 type caseStats struct{ statements, excluded, left, cut, pending int }
 
-func convergenceCase(seed uint64) (caseStats, error) {
+// convergenceCase plays one random history and returns what it found and
+// the cell of replica 0 at the end.
+func convergenceCase(seed uint64) (caseStats, *Cell, error) {
 	var stats caseStats
 	rng := rand.New(rand.NewPCG(seed, 0x7472757374))
 	nReplicas := 3 + rng.IntN(2)
@@ -99,7 +101,7 @@ func convergenceCase(seed uint64) (caseStats, error) {
 				err = c.Merge(o)
 			}
 			if err != nil {
-				return stats, err
+				return stats, nil, err
 			}
 			continue
 		case op < 7:
@@ -124,7 +126,7 @@ func convergenceCase(seed uint64) (caseStats, error) {
 			_, err = c.PublishCard(me, ids[rng.IntN(len(ids))].Card, now)
 		}
 		if err != nil && !errors.Is(err, ErrNotAllowed) {
-			return stats, err
+			return stats, nil, err
 		}
 	}
 
@@ -134,10 +136,10 @@ func convergenceCase(seed uint64) (caseStats, error) {
 			for _, j := range rng.Perm(nReplicas) {
 				if rng.IntN(2) == 0 {
 					if err := reps[i].Merge(reps[j]); err != nil {
-						return stats, err
+						return stats, nil, err
 					}
 				} else if err := reps[i].ApplyChanges(must(reps[j].ChangesSince(reps[i].Heads()))); err != nil {
-					return stats, err
+					return stats, nil, err
 				}
 			}
 		}
@@ -145,14 +147,14 @@ func convergenceCase(seed uint64) (caseStats, error) {
 	want := reps[0].State()
 	for i, c := range reps[1:] {
 		if got := c.State(); got.Digest() != want.Digest() {
-			return stats, fmt.Errorf("replica %d differs from replica 0:\n%s\n%s", i+1, describe(got), describe(want))
+			return stats, nil, fmt.Errorf("replica %d differs from replica 0:\n%s\n%s", i+1, describe(got), describe(want))
 		}
 	}
 	// Concurrency can make honest statements lose their authority, but
 	// never look forged or incomplete.
 	for _, r := range want.Invalid {
 		if r.Reason != ReasonExcluded && r.Reason != ReasonLeft && r.Reason != ReasonNoAuthority {
-			return stats, fmt.Errorf("honest statement refused: %+v", r)
+			return stats, nil, fmt.Errorf("honest statement refused: %+v", r)
 		}
 	}
 	// The state is a function of the statement set: derive it again from
@@ -184,9 +186,9 @@ func convergenceCase(seed uint64) (caseStats, error) {
 	}
 	fresh := derive(want.Cell, es, verifySignature)
 	if fresh.Digest() != want.Digest() {
-		return stats, fmt.Errorf("state depends on entry order")
+		return stats, nil, fmt.Errorf("state depends on entry order")
 	}
-	return stats, nil
+	return stats, reps[0], nil
 }
 
 func describe(st *State) string {

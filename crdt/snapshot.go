@@ -100,7 +100,7 @@ func (c *Cell) Snapshot() ([]byte, error) {
 // record.
 func LoadSnapshot(trusted []byte) (*Cell, error) {
 	var s snapshot
-	if err := cbor.Unmarshal(trusted, &s); err != nil {
+	if err := keptDec.Unmarshal(trusted, &s); err != nil {
 		return nil, fmt.Errorf("load cell snapshot: %w: %v", ErrMalformed, err)
 	}
 	if s.Version != snapshotVersion || len(s.Cell) != len(CellID{}) || len(s.Doc) == 0 {
@@ -222,7 +222,7 @@ func (c *Cell) SetReload(f func() ([]byte, error)) {
 			return nil, err
 		}
 		var s snapshot
-		if err := cbor.Unmarshal(b, &s); err != nil || s.Version != snapshotVersion || len(s.Doc) == 0 {
+		if err := keptDec.Unmarshal(b, &s); err != nil || s.Version != snapshotVersion || len(s.Doc) == 0 {
 			return nil, fmt.Errorf("%w: unreadable snapshot", ErrMalformed)
 		}
 		return &s, nil

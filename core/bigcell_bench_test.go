@@ -1,0 +1,107 @@
+package core
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"trustdesk/crdt"
+	"trustdesk/identity"
+)
+
+// The cells of BenchmarkOpenWithBigCell: what one member (Bo) and the
+// fakes he admits can put into a cell Ana holds, in one sync file. Bo
+// admits 100 fakes who accept and cast one open vote each (300
+// statements), then publishes the cards of n/2 people and rates each of
+// them (n statements in all). A start of Ana's home reads and shows the
+// cell, her contacts and everyone's reputation (openHomeAll).
+func BenchmarkOpenWithBigCell10k(b *testing.B)  { benchOpenAll(b, homeWithBigCell(b, 10000)) }
+func BenchmarkOpenWithBigCell30k(b *testing.B)  { benchOpenAll(b, homeWithBigCell(b, 30000)) }
+func BenchmarkOpenWithBigCell100k(b *testing.B) { benchOpenAll(b, homeWithBigCell(b, 100000)) }
+
+// openHomeAll is openHome followed by the reputation of everyone, as the
+// People list shows it.
+func openHomeAll(b *testing.B, home string, took *[4]time.Duration) {
+	t0 := time.Now()
+	s, err := Unlock(home, []byte("correct horse"), testOptions)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t1 := time.Now()
+	if _, err := s.Cells(); err != nil {
+		b.Fatal(err)
+	}
+	t2 := time.Now()
+	if _, err := s.OwnContacts(); err != nil {
+		b.Fatal(err)
+	}
+	t3 := time.Now()
+	if _, err := s.Reputation(); err != nil {
+		b.Fatal(err)
+	}
+	t4 := time.Now()
+	took[0] += t1.Sub(t0)
+	took[1] += t2.Sub(t1)
+	took[2] += t3.Sub(t2)
+	took[3] += t4.Sub(t3)
+	s.Close()
+}
+
+func benchOpenAll(b *testing.B, home string) {
+	var took [4]time.Duration
+	b.ResetTimer()
+	start := cpuTime()
+	for range b.N {
+		openHomeAll(b, home, &took)
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	for i, unit := range []string{"unlock-ms", "cells-ms", "contacts-ms", "reputation-ms"} {
+		b.ReportMetric(float64(took[i].Microseconds())/1000/float64(b.N), unit)
+	}
+}
+
+// bigCellFiles caches the files of homeWithBigCell by size (making them
+// takes a while).
+var bigCellFiles = map[int]*publishedCards{}
+
+// homeWithBigCell returns Ana's home after she imported Bo's file with a
+// cell of about n statements (see BenchmarkOpenWithBigCell10k).
+func homeWithBigCell(b *testing.B, n int) string {
+	return homeAfterFile(b, bigCellFiles, n, bigCellFile)
+}
+
+// bigCellFile makes Bo, whom ana meets, invite her to his cell, fill it
+// as BenchmarkOpenWithBigCell10k says, and returns his sync file to her.
+func bigCellFile(b *testing.B, ana *Service, n int) []byte {
+	const fakes = 100
+	return bosCellFile(b, ana, (n-3*fakes)/2, func(bo *Service, work *crdt.Cell, people []*identity.Card) error {
+		now := time.Now()
+		fs := make([]*identity.Identity, fakes)
+		for i := range fs {
+			var err error
+			if fs[i], err = identity.New(fmt.Sprintf("Fake %d", i), now); err != nil {
+				return err
+			}
+			if _, err := work.Admit(bo.me(), fs[i].Card, now); err != nil {
+				return err
+			}
+			if _, err := work.Join(fs[i], now); err != nil {
+				return err
+			}
+		}
+		for i, f := range fs {
+			if _, err := work.VoteExclude(f, fs[(i+1)%fakes].Card.ID(), now); err != nil {
+				return err
+			}
+		}
+		if _, err := work.PublishCards(bo.me(), people, now); err != nil {
+			return err
+		}
+		ratings := make([]crdt.Rating, len(people))
+		for i := range ratings {
+			ratings[i] = crdt.Rating{Safety: 1 + i%5, Reliability: 1 + i%3, Day: now.Format("2006-01-02"), Tags: []string{"late"}}
+		}
+		_, err := work.RateMany(bo.me(), people, ratings, now)
+		return err
+	})
+}

@@ -1,0 +1,459 @@
+package crdt
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/identity"
+	"trustdesk/internal/plaintext"
+	"trustdesk/internal/srcdigest"
+)
+
+// The derived state a device keeps beside a stored cell (SCHEMA.md §7,
+// "The derived state kept"), so that a start decodes it instead of
+// reading every statement and deriving the cell again. It is keyed by
+// exactly what it was derived from: the stored header (the document's
+// heads, the number of entries), the rules (a digest of the source of
+// this package) and the form of this record. Anything else is ignored
+// and the cell derived again.
+
+// stateFormat is the form of a kept state; a new form makes every kept
+// state of an older one stale.
+const stateFormat = 1
+
+// rulesSource is every file of this package that is built into the
+// program: the rules, the decoding of statements and this encoding.
+// TestRulesSourceComplete checks that the list is whole.
+//
+//go:embed appended.go batch.go cell.go checker.go chunks.go doc.go errors.go missing.go opkeys.go parts.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
+var rulesSource embed.FS
+
+// rulesDigest returns the digest of the code that derives a state: this
+// package's source, that of the packages it takes cards and text rules
+// from, and what the program was built with (Go, modules, revision). Any
+// change to how a state is derived (a new rules revision, a mended bug)
+// changes it, so a state kept by a program built from other rules is
+// never used.
+var rulesDigest = sync.OnceValue(func() []byte {
+	h := sha256.New()
+	h.Write(srcdigest.Of(rulesSource))
+	h.Write(identity.SourceDigest())
+	h.Write(plaintext.SourceDigest())
+	h.Write(srcdigest.Build())
+	return h.Sum(nil)
+})
+
+// keptState is the record: 1 form, 2 rules digest, 3 digest of the
+// header the state belongs to, 4 the state (a stateForm), 5 its digest.
+type keptState struct {
+	Format int    `cbor:"1,keyasint"`
+	Rules  []byte `cbor:"2,keyasint"`
+	Header []byte `cbor:"3,keyasint"`
+	State  []byte `cbor:"4,keyasint"`
+	Sum    []byte `cbor:"5,keyasint"`
+}
+
+// stateForm is a State as kept. Cards are kept once each, in Cards, and
+// referred to by their place there plus one (0: none).
+type stateForm struct {
+	_          struct{} `cbor:",toarray"`
+	Cell       []byte
+	Founded    bool
+	Name       string
+	Founder    []byte
+	Policy     [2]int
+	Cards      [][]byte
+	CardOf     []cardRef
+	Members    []memberForm
+	Ratings    []ratingForm
+	Votes      []voteForm
+	Proposals  []proposalForm
+	Counted    int
+	Superseded [][]byte
+	Invalid    []rejectedForm
+	Heads      [][]byte
+	Replaced   []replacementForm
+	HasSucc    bool
+	Sets       []setForm
+	Open       [][]byte
+	Seq        []seqForm
+}
+
+type cardRef struct {
+	_    struct{} `cbor:",toarray"`
+	ID   []byte
+	Card int
+}
+
+type memberForm struct {
+	_          struct{} `cbor:",toarray"`
+	ID         []byte
+	Card       int
+	Status     string
+	VouchedBy  [][]byte
+	Admission  []byte
+	Joined     []byte
+	End        []byte
+	ExcludedBy [][]byte
+}
+
+type ratingForm struct {
+	_           struct{} `cbor:",toarray"`
+	Statement   []byte
+	Cell        []byte
+	Author      []byte
+	Subject     []byte
+	Safety      int
+	Reliability int
+	Tags        []string
+	Note        string
+	Day         string
+	Seq         uint64
+	Created     int64
+}
+
+type voteForm struct {
+	_         struct{} `cbor:",toarray"`
+	Statement []byte
+	Voter     []byte
+	Subject   []byte
+}
+
+type proposalForm struct {
+	_         struct{} `cbor:",toarray"`
+	Statement []byte
+	Voter     []byte
+	Policy    [2]int
+}
+
+type rejectedForm struct {
+	_      struct{} `cbor:",toarray"`
+	Key    string
+	ID     []byte
+	Author []byte
+	Kind   Kind
+	Reason string
+	Detail string
+}
+
+type replacementForm struct {
+	_         struct{} `cbor:",toarray"`
+	Old       []byte
+	OldCard   int
+	New       []byte
+	NewCard   int
+	Statement []byte
+	Confirmed int
+}
+
+type setForm struct {
+	_         struct{} `cbor:",toarray"`
+	ID        []byte
+	Statement []byte
+	Guardians [][]byte
+	Need      int
+	Changed   bool
+}
+
+type seqForm struct {
+	_   struct{} `cbor:",toarray"`
+	ID  []byte
+	Seq uint64
+}
+
+// keptDec decodes what this device wrote: large arrays are allowed (a
+// cell may hold far more than the library's default of 131,072 entries).
+var keptDec = func() cbor.DecMode {
+	dm, err := cbor.DecOptions{
+		MaxArrayElements: 1 << 30,
+		MaxMapPairs:      1 << 30,
+		MaxNestedLevels:  16,
+	}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return dm
+}()
+
+// headerDigest returns what a kept state is keyed by, with the header.
+func headerDigest(header []byte) []byte {
+	h := sha256.Sum256(header)
+	return h[:]
+}
+
+// encodeState returns st as kept beside the stored header.
+func encodeState(st *State, header []byte) ([]byte, error) {
+	f := stateForm{
+		Cell: st.Cell[:], Founded: st.Founded, Name: st.Name, Founder: st.Founder[:],
+		Policy:  [2]int{st.Policy.AdmitVouches, st.Policy.ExcludeQuorum},
+		Counted: st.Counted, HasSucc: st.succ != nil,
+	}
+	cards := map[*identity.Card]int{}
+	card := func(c *identity.Card) int {
+		if c == nil {
+			return 0
+		}
+		if i, ok := cards[c]; ok {
+			return i
+		}
+		f.Cards = append(f.Cards, c.Bytes())
+		cards[c] = len(f.Cards)
+		return len(f.Cards)
+	}
+	f.CardOf = make([]cardRef, 0, len(st.Cards))
+	for id, c := range st.Cards {
+		f.CardOf = append(f.CardOf, cardRef{ID: bytesOf(id), Card: card(c)})
+	}
+	f.Members = make([]memberForm, len(st.Members))
+	for i, m := range st.Members {
+		f.Members[i] = memberForm{
+			ID: bytesOf(m.ID), Card: card(m.Card), Status: string(m.Status),
+			VouchedBy: idsOf(m.VouchedBy), Admission: sidOf(m.Admission),
+			Joined: sidOf(m.Joined), End: sidOf(m.End), ExcludedBy: idsOf(m.ExcludedBy),
+		}
+	}
+	f.Ratings = make([]ratingForm, len(st.Ratings))
+	for i, r := range st.Ratings {
+		f.Ratings[i] = ratingForm{
+			Statement: sidOf(r.Statement), Cell: r.Cell[:], Author: bytesOf(r.Author), Subject: bytesOf(r.Subject),
+			Safety: r.Rating.Safety, Reliability: r.Rating.Reliability, Tags: r.Rating.Tags,
+			Note: r.Rating.Note, Day: r.Rating.Day, Seq: r.Seq, Created: r.Created.Unix(),
+		}
+	}
+	for _, v := range st.Votes {
+		f.Votes = append(f.Votes, voteForm{Statement: sidOf(v.Statement), Voter: bytesOf(v.Voter), Subject: bytesOf(v.Subject)})
+	}
+	for _, p := range st.Proposals {
+		f.Proposals = append(f.Proposals, proposalForm{Statement: sidOf(p.Statement), Voter: bytesOf(p.Voter), Policy: [2]int{p.Policy.AdmitVouches, p.Policy.ExcludeQuorum}})
+	}
+	f.Superseded = sidsOf(st.Superseded)
+	for _, r := range st.Invalid {
+		f.Invalid = append(f.Invalid, rejectedForm{Key: r.Key, ID: sidOf(r.ID), Author: bytesOf(r.Author), Kind: r.Kind, Reason: string(r.Reason), Detail: r.Detail})
+	}
+	f.Heads = sidsOf(st.Heads)
+	for _, r := range st.Replaced {
+		f.Replaced = append(f.Replaced, replacementForm{Old: bytesOf(r.Old), OldCard: card(r.OldCard), New: bytesOf(r.New), NewCard: card(r.NewCard), Statement: sidOf(r.Statement), Confirmed: r.Confirmed})
+	}
+	if st.succ != nil {
+		for id, g := range st.succ.sets {
+			sf := setForm{ID: bytesOf(id), Need: g.Need, Changed: g.Changed, Statement: sidOf(g.Statement)}
+			for _, c := range g.Guardians {
+				sf.Guardians = append(sf.Guardians, c[:])
+			}
+			f.Sets = append(f.Sets, sf)
+		}
+		for id, open := range st.succ.open {
+			if open {
+				f.Open = append(f.Open, bytesOf(id))
+			}
+		}
+	}
+	for id, n := range st.seq {
+		f.Seq = append(f.Seq, seqForm{ID: bytesOf(id), Seq: n})
+	}
+	b, err := snapshotEnc.Marshal(&f)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	return snapshotEnc.Marshal(keptState{Format: stateFormat, Rules: rulesDigest(), Header: headerDigest(header), State: b, Sum: sum[:]})
+}
+
+// decodeState returns the state kept in b if it was kept for header, by
+// this form and these rules; else nil.
+func decodeState(b, header []byte) *State {
+	var k keptState
+	if keptDec.Unmarshal(b, &k) != nil || k.Format != stateFormat ||
+		!bytes.Equal(k.Rules, rulesDigest()) || !bytes.Equal(k.Header, headerDigest(header)) {
+		return nil
+	}
+	if sum := sha256.Sum256(k.State); !bytes.Equal(k.Sum, sum[:]) {
+		return nil
+	}
+	var f stateForm
+	if keptDec.Unmarshal(k.State, &f) != nil {
+		return nil
+	}
+	st, ok := f.state()
+	if !ok {
+		return nil
+	}
+	return st
+}
+
+// state turns f back into a State; false if f is damaged.
+func (f *stateForm) state() (*State, bool) {
+	d := stateDecoder{ok: true}
+	cards := make([]*identity.Card, len(f.Cards))
+	for i, b := range f.Cards {
+		c, err := identity.DecodeStoredCard(b)
+		if err != nil {
+			return nil, false
+		}
+		cards[i] = c
+	}
+	card := func(i int) *identity.Card {
+		if i < 0 || i > len(cards) {
+			d.ok = false
+			return nil
+		}
+		if i == 0 {
+			return nil
+		}
+		return cards[i-1]
+	}
+	st := &State{
+		Cell: CellID(d.fixed16(f.Cell)), Founded: f.Founded, Name: f.Name, Founder: d.id(f.Founder),
+		Policy: Policy{AdmitVouches: f.Policy[0], ExcludeQuorum: f.Policy[1]}, Counted: f.Counted,
+		Cards: make(map[identity.ID]*identity.Card, len(f.CardOf)), members: make(map[identity.ID]int, len(f.Members)),
+		seq: make(map[identity.ID]uint64, len(f.Seq)),
+	}
+	for _, r := range f.CardOf {
+		c := card(r.Card)
+		if c == nil {
+			return nil, false
+		}
+		st.Cards[d.id(r.ID)] = c
+	}
+	if len(f.Members) > 0 {
+		st.Members = make([]Member, len(f.Members))
+	}
+	for i, m := range f.Members {
+		st.Members[i] = Member{
+			ID: d.id(m.ID), Card: card(m.Card), Status: Status(m.Status), VouchedBy: d.ids(m.VouchedBy),
+			Admission: d.sid(m.Admission), Joined: d.sid(m.Joined), End: d.sid(m.End), ExcludedBy: d.ids(m.ExcludedBy),
+		}
+		if _, dup := st.members[st.Members[i].ID]; dup {
+			return nil, false
+		}
+		st.members[st.Members[i].ID] = i
+	}
+	if len(f.Ratings) > 0 {
+		st.Ratings = make([]RatingRecord, len(f.Ratings))
+	}
+	for i, r := range f.Ratings {
+		st.Ratings[i] = RatingRecord{
+			Statement: d.sid(r.Statement), Cell: CellID(d.fixed16(r.Cell)), Author: d.id(r.Author), Subject: d.id(r.Subject),
+			Rating: Rating{Safety: r.Safety, Reliability: r.Reliability, Tags: r.Tags, Note: r.Note, Day: r.Day},
+			Seq:    r.Seq, Created: time.Unix(r.Created, 0).UTC(),
+		}
+	}
+	for _, v := range f.Votes {
+		st.Votes = append(st.Votes, Vote{Statement: d.sid(v.Statement), Voter: d.id(v.Voter), Subject: d.id(v.Subject)})
+	}
+	for _, p := range f.Proposals {
+		st.Proposals = append(st.Proposals, Proposal{Statement: d.sid(p.Statement), Voter: d.id(p.Voter), Policy: Policy{AdmitVouches: p.Policy[0], ExcludeQuorum: p.Policy[1]}})
+	}
+	st.Superseded = d.sids(f.Superseded)
+	for _, r := range f.Invalid {
+		st.Invalid = append(st.Invalid, Rejected{Key: r.Key, ID: d.sid(r.ID), Author: d.id(r.Author), Kind: r.Kind, Reason: Reason(r.Reason), Detail: r.Detail})
+	}
+	st.Heads = d.sids(f.Heads)
+	for _, r := range f.Replaced {
+		st.Replaced = append(st.Replaced, Replacement{Old: d.id(r.Old), OldCard: card(r.OldCard), New: d.id(r.New), NewCard: card(r.NewCard), Statement: d.sid(r.Statement), Confirmed: r.Confirmed})
+	}
+	if f.HasSucc {
+		st.succ = &successionInfo{sets: map[identity.ID]*GuardianSet{}, open: map[identity.ID]bool{}}
+		for _, s := range f.Sets {
+			g := &GuardianSet{Statement: d.sid(s.Statement), Need: s.Need, Changed: s.Changed}
+			for _, c := range s.Guardians {
+				g.Guardians = append(g.Guardians, Commitment(d.fixed16(c)))
+			}
+			st.succ.sets[d.id(s.ID)] = g
+		}
+		for _, id := range f.Open {
+			st.succ.open[d.id(id)] = true
+		}
+	}
+	for _, s := range f.Seq {
+		st.seq[d.id(s.ID)] = s.Seq
+	}
+	return st, d.ok
+}
+
+// stateDecoder turns kept byte strings back into ids, noting any of the
+// wrong length.
+type stateDecoder struct{ ok bool }
+
+func (d *stateDecoder) fixed16(b []byte) (out [16]byte) {
+	if len(b) != 16 {
+		d.ok = false
+	}
+	copy(out[:], b)
+	return out
+}
+
+func (d *stateDecoder) id(b []byte) identity.ID { return identity.ID(d.fixed16(b)) }
+
+func (d *stateDecoder) sid(b []byte) (out StatementID) {
+	if len(b) == 0 {
+		return out // zero: kept as nothing
+	}
+	if len(b) != len(out) {
+		d.ok = false
+	}
+	copy(out[:], b)
+	return out
+}
+
+func (d *stateDecoder) ids(bs [][]byte) []identity.ID {
+	if len(bs) == 0 {
+		return nil
+	}
+	out := make([]identity.ID, len(bs))
+	for i, b := range bs {
+		out[i] = d.id(b)
+	}
+	return out
+}
+
+func (d *stateDecoder) sids(bs [][]byte) []StatementID {
+	if len(bs) == 0 {
+		return nil
+	}
+	out := make([]StatementID, len(bs))
+	for i, b := range bs {
+		if len(b) != len(out[i]) {
+			d.ok = false
+		}
+		copy(out[i][:], b)
+	}
+	return out
+}
+
+func bytesOf(id identity.ID) []byte { return slices.Clone(id[:]) }
+
+func sidOf(id StatementID) []byte {
+	if id == (StatementID{}) {
+		return nil
+	}
+	return slices.Clone(id[:])
+}
+
+func idsOf(ids []identity.ID) [][]byte {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		out[i] = bytesOf(id)
+	}
+	return out
+}
+
+func sidsOf(ids []StatementID) [][]byte {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		out[i] = slices.Clone(id[:])
+	}
+	return out
+}
