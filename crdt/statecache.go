@@ -143,13 +143,14 @@ type rejectedForm struct {
 }
 
 type replacementForm struct {
-	_         struct{} `cbor:",toarray"`
-	Old       []byte
-	OldCard   int
-	New       []byte
-	NewCard   int
-	Statement []byte
-	Confirmed int
+	_           struct{} `cbor:",toarray"`
+	Old         []byte
+	OldCard     int
+	New         []byte
+	NewCard     int
+	Statement   []byte
+	Confirmed   int
+	ConfirmedBy [][]byte
 }
 
 type setForm struct {
@@ -238,7 +239,11 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 	}
 	f.Heads = sidsOf(st.Heads)
 	for _, r := range st.Replaced {
-		f.Replaced = append(f.Replaced, replacementForm{Old: bytesOf(r.Old), OldCard: card(r.OldCard), New: bytesOf(r.New), NewCard: card(r.NewCard), Statement: sidOf(r.Statement), Confirmed: r.Confirmed})
+		rf := replacementForm{Old: bytesOf(r.Old), OldCard: card(r.OldCard), New: bytesOf(r.New), NewCard: card(r.NewCard), Statement: sidOf(r.Statement), Confirmed: r.Confirmed}
+		for _, k := range r.ConfirmedBy {
+			rf.ConfirmedBy = append(rf.ConfirmedBy, k[:])
+		}
+		f.Replaced = append(f.Replaced, rf)
 	}
 	if st.succ != nil {
 		for id, g := range st.succ.sets {
@@ -356,7 +361,11 @@ func (f *stateForm) state() (*State, bool) {
 	}
 	st.Heads = d.sids(f.Heads)
 	for _, r := range f.Replaced {
-		st.Replaced = append(st.Replaced, Replacement{Old: d.id(r.Old), OldCard: card(r.OldCard), New: d.id(r.New), NewCard: card(r.NewCard), Statement: d.sid(r.Statement), Confirmed: r.Confirmed})
+		rp := Replacement{Old: d.id(r.Old), OldCard: card(r.OldCard), New: d.id(r.New), NewCard: card(r.NewCard), Statement: d.sid(r.Statement), Confirmed: r.Confirmed}
+		for _, k := range r.ConfirmedBy {
+			rp.ConfirmedBy = append(rp.ConfirmedBy, d.fixed32(k))
+		}
+		st.Replaced = append(st.Replaced, rp)
 	}
 	if f.HasSucc {
 		st.succ = &successionInfo{sets: map[identity.ID]*GuardianSet{}, open: map[identity.ID]bool{}}
@@ -383,6 +392,14 @@ type stateDecoder struct{ ok bool }
 
 func (d *stateDecoder) fixed16(b []byte) (out [16]byte) {
 	if len(b) != 16 {
+		d.ok = false
+	}
+	copy(out[:], b)
+	return out
+}
+
+func (d *stateDecoder) fixed32(b []byte) (out [32]byte) {
+	if len(b) != 32 {
 		d.ok = false
 	}
 	copy(out[:], b)
