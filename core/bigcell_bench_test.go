@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
@@ -104,4 +105,52 @@ func bigCellFile(b *testing.B, ana *Service, n int) []byte {
 		_, err := work.RateMany(bo.me(), people, ratings, now)
 		return err
 	})
+}
+
+// BenchmarkImportBigCell10k takes in, on Ana's home as it was before, the
+// file of BenchmarkOpenWithBigCell10k (one member's cell of 10,000
+// statements, new to her): the whole import, checking worker included.
+// It reports the main process's processor time (main-cpu-ms, the worker
+// apart), the worker's (worker-cpu-ms) and its peak resident size
+// (worker-peak-MiB).
+func BenchmarkImportBigCell10k(b *testing.B) { benchImportBig(b, 10000) }
+
+// BenchmarkImportBigCell30k is the same with 30,000 statements (a 7 MB
+// file).
+func BenchmarkImportBigCell30k(b *testing.B) { benchImportBig(b, 30000) }
+
+// BenchmarkImportBigCell100k is the same with 100,000 (a 24 MB file),
+// with limits on the worker as large as its needs.
+func BenchmarkImportBigCell100k(b *testing.B) { benchImportBig(b, 100000) }
+
+func benchImportBig(b *testing.B, n int) {
+	homeWithBigCell(b, n) // makes the file (cached)
+	pc := bigCellFiles[n]
+	opts := testOptions
+	opts.Checker = &crdt.Checker{Timeout: 10 * time.Minute, MemoryLimit: 4 << 30}
+	var mainCPU, workerCPU time.Duration
+	var peak int64
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		ana, err := Restore(b.TempDir(), bytes.NewReader(pc.backup), []byte("correct horse"), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		self, children := selfCPU(), cpuTime()-selfCPU()
+		b.StartTimer()
+		if _, err := ana.Import(ctx, pc.file); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		mainCPU += selfCPU() - self
+		workerCPU += cpuTime() - selfCPU() - children
+		peak = max(peak, liveChildrenPeak())
+		ana.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(mainCPU.Microseconds())/1000/float64(b.N), "main-cpu-ms")
+	b.ReportMetric(float64(workerCPU.Microseconds())/1000/float64(b.N), "worker-cpu-ms")
+	b.ReportMetric(float64(peak)/(1<<20), "worker-peak-MiB")
+	b.ReportMetric(float64(len(pc.file)), "file-bytes")
 }

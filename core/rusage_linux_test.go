@@ -33,7 +33,15 @@ func liveChildrenCPU() time.Duration {
 
 // liveChildrenRSS returns the resident size, in bytes, of the child
 // processes of this process that are still running, from Linux's /proc.
-func liveChildrenRSS() int64 {
+func liveChildrenRSS() int64 { return liveChildrenStatus("VmRSS:") }
+
+// liveChildrenPeak returns the peak resident size, in bytes, of the child
+// processes of this process that are still running, from Linux's /proc.
+func liveChildrenPeak() int64 { return liveChildrenStatus("VmHWM:") }
+
+// liveChildrenStatus sums one size field (in kB) of /proc/PID/status over
+// the running child processes of this process.
+func liveChildrenStatus(field string) int64 {
 	var total int64
 	lists, _ := filepath.Glob("/proc/self/task/*/children")
 	for _, l := range lists {
@@ -41,7 +49,7 @@ func liveChildrenRSS() int64 {
 		for _, pid := range strings.Fields(string(b)) {
 			status, _ := os.ReadFile("/proc/" + pid + "/status")
 			for _, line := range strings.Split(string(status), "\n") {
-				if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
+				if f := strings.Fields(line); len(f) == 3 && f[0] == field {
 					kb, _ := strconv.ParseInt(f[1], 10, 64)
 					total += kb << 10
 				}

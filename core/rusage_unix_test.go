@@ -18,3 +18,12 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(self.Utime.Nano()+self.Stime.Nano()+children.Utime.Nano()+children.Stime.Nano()) + liveChildrenCPU()
 }
+
+// selfCPU returns the CPU time this process alone has used.
+func selfCPU() time.Duration {
+	var self syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &self) != nil {
+		return 0
+	}
+	return time.Duration(self.Utime.Nano() + self.Stime.Nano())
+}
