@@ -23,6 +23,11 @@ type Tx struct {
 	tx       *sql.Tx
 	writable bool
 	done     bool
+	// stmts holds the statements prepared in this transaction, by
+	// query: SQLite parses each query once per transaction instead of at
+	// every call (an import puts and gets thousands of records). The
+	// driver closes them when the transaction ends.
+	stmts map[string]*sql.Stmt
 }
 
 // Record is one decrypted record of a group.
@@ -82,6 +87,41 @@ func (db *DB) run(writable bool, fn func(tx *Tx) error) (err error) {
 	return nil
 }
 
+// stmt returns query prepared in this transaction.
+func (tx *Tx) stmt(query string) (*sql.Stmt, error) {
+	if st := tx.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := tx.tx.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
+}
+
+// exec runs query, prepared once in this transaction.
+func (tx *Tx) exec(query string, args ...any) error {
+	st, err := tx.stmt(query)
+	if err == nil {
+		_, err = st.Exec(args...)
+	}
+	return err
+}
+
+// scanRow runs query with args, prepared once in this transaction, and
+// scans its one row into dest.
+func (tx *Tx) scanRow(query string, args []any, dest ...any) error {
+	st, err := tx.stmt(query)
+	if err != nil {
+		return err
+	}
+	return st.QueryRow(args...).Scan(dest...)
+}
+
 func (tx *Tx) check(bucket string, write bool) error {
 	if tx.done {
 		return errTxDone
@@ -119,7 +159,7 @@ func (tx *Tx) Put(bucket string, group, key, value []byte) error {
 	gtag := k.groupTag(bucket, group)
 	ktag := k.keyTag(bucket, group, key)
 	body := k.seal(bucket, gtag, ktag, group, key, value)
-	_, err := tx.tx.Exec(`INSERT INTO records (bucket, grp, key, body) VALUES (?, ?, ?, ?)
+	err := tx.exec(`INSERT INTO records (bucket, grp, key, body) VALUES (?, ?, ?, ?)
 		ON CONFLICT (bucket, grp, key) DO UPDATE SET body = excluded.body`, bucket, gtag, ktag, body)
 	if err != nil {
 		return fmt.Errorf("store: put: %w", err)
@@ -137,7 +177,7 @@ func (tx *Tx) Get(bucket string, group, key []byte) ([]byte, error) {
 	gtag := k.groupTag(bucket, group)
 	ktag := k.keyTag(bucket, group, key)
 	var body []byte
-	err := tx.tx.QueryRow("SELECT body FROM records WHERE bucket = ? AND grp = ? AND key = ?", bucket, gtag, ktag).Scan(&body)
+	err := tx.scanRow("SELECT body FROM records WHERE bucket = ? AND grp = ? AND key = ?", []any{bucket, gtag, ktag}, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -163,7 +203,7 @@ func (tx *Tx) Delete(bucket string, group, key []byte) error {
 	k := tx.db.keys
 	gtag := k.groupTag(bucket, group)
 	ktag := k.keyTag(bucket, group, key)
-	if _, err := tx.tx.Exec("DELETE FROM records WHERE bucket = ? AND grp = ? AND key = ?", bucket, gtag, ktag); err != nil {
+	if err := tx.exec("DELETE FROM records WHERE bucket = ? AND grp = ? AND key = ?", bucket, gtag, ktag); err != nil {
 		return fmt.Errorf("store: delete: %w", err)
 	}
 	return nil
