@@ -101,6 +101,24 @@ func chunkRoots(b []byte) (roots int, ok bool) {
 	return roots, true
 }
 
+// chunkHeadHashes returns the hashes of the heads of the changes in a
+// sequence of change chunks (see [chunkHeads]): a document that holds
+// them holds every change of b. ok is false as for [chunkHashes].
+func chunkHeadHashes(b []byte) (heads []automerge.ChangeHash, ok bool) {
+	chunks, ok := changeChunks(b)
+	if !ok {
+		return nil, false
+	}
+	hs, _, ok := chunkHeads(chunks)
+	if !ok {
+		return nil, false
+	}
+	for _, h := range hs {
+		heads = append(heads, automerge.ChangeHash(h))
+	}
+	return heads, true
+}
+
 // chunkHashes returns the hashes of the changes in a sequence of change
 // chunks, read from the chunks themselves (chunks.go). ok is false if b is
 // not such a sequence or a checksum does not match. It runs in the worker

@@ -227,11 +227,14 @@ func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*worker
 	if !ok {
 		return notHeld, nil
 	}
-	m := doc.Path(keyStatements).Map()
-	before, had := m.Len(), 0
-	for _, k := range keys {
-		if v, err := m.Get(k); err == nil && !v.IsVoid() {
-			had++
+	m, _ := statementsOf(doc) // not a map: holds none of the keys
+	before, had := 0, 0
+	if m != nil {
+		before = m.Len()
+		for _, k := range keys {
+			if v, err := m.Get(k); err == nil && !v.IsVoid() {
+				had++
+			}
 		}
 	}
 	// From here the document changes: it is held again only if all went
@@ -255,14 +258,19 @@ func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*worker
 		return nil, fmt.Errorf("%w: the changes replace the cell's header", ErrWrongCell)
 	}
 	res := &workerResult{OK: true, Partial: true, Cell: id, Heads: sortedHeads(doc)}
-	m = doc.Path(keyStatements).Map()
+	if m, err = statementsOf(doc); err != nil {
+		return nil, err
+	}
 	has := 0
 	for _, k := range keys {
-		v, err := m.Get(k)
+		var v *automerge.Value
+		if m != nil {
+			v, err = m.Get(k)
+		}
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
-		case v.IsVoid():
+		case v == nil || v.IsVoid():
 			res.Entries = append(res.Entries, snapshotEntry{Key: k, absent: true})
 		case v.Kind() == automerge.KindBytes:
 			res.Entries = append(res.Entries, snapshotEntry{Key: k, Raw: v.Bytes()})
@@ -272,7 +280,9 @@ func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*worker
 			has++
 		}
 	}
-	res.Len = m.Len()
+	if m != nil {
+		res.Len = m.Len()
+	}
 	if res.Len-before != has-had {
 		return notHeld, nil // a key changed that the changes do not name
 	}
@@ -283,10 +293,29 @@ func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*worker
 	return res, nil
 }
 
+// statementsOf returns the statement map of doc, read once (a map read
+// through its path is looked up again at every read: three results of
+// Automerge's, each held until Go's garbage collector runs), or nil if
+// the document has none.
+func statementsOf(doc *automerge.Doc) (*automerge.Map, error) {
+	v, err := doc.Path(keyStatements).Get()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: statements: %v", ErrMalformed, err)
+	case v.IsVoid():
+		return nil, nil
+	case v.Kind() != automerge.KindMap:
+		return nil, fmt.Errorf("%w: statements are not a map", ErrMalformed)
+	}
+	return v.Map(), nil
+}
+
 // simpleChanges returns the map keys that the change chunks of b touch
-// and the hashes of the changes, if every chunk is an uncompressed change
-// with dependencies whose keys [chunkKeys] can vouch for.
-func simpleChanges(b []byte) (keys []string, hashes []ChangeHash, ok bool) {
+// and the hashes of the heads of the changes (a document that holds them
+// holds every change of b: see [chunkHeads]), if every chunk is an
+// uncompressed change with dependencies whose keys [chunkKeys] can vouch
+// for.
+func simpleChanges(b []byte) (keys []string, heads []ChangeHash, ok bool) {
 	if keys, ok = chunkKeys(b); !ok {
 		return nil, nil, false
 	}
@@ -298,13 +327,11 @@ func simpleChanges(b []byte) (keys []string, hashes []ChangeHash, ok bool) {
 		if deps, _ := c.deps(); deps == 0 {
 			return nil, nil, false // a root: a whole load decides (singleHistory)
 		}
-		h, ok := c.hash()
-		if !ok {
-			return nil, nil, false
-		}
-		hashes = append(hashes, h)
 	}
-	return keys, hashes, true
+	if heads, _, ok = chunkHeads(chunks); !ok {
+		return nil, nil, false
+	}
+	return keys, heads, true
 }
 
 // A session is a worker for the session, started by a [Checker].

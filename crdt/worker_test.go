@@ -399,3 +399,42 @@ func TestMissingPast(t *testing.T) {
 		t.Fatalf("the changes with their past: %v", err)
 	}
 }
+
+// TestChunkHeads: the heads read from a chunk of changes (what the
+// worker asks Automerge for to know every change was taken in) are the
+// heads Automerge gives the document they make, with two lines of
+// changes made apart, compressed or not. TestMissingPast checks that a
+// chunk whose past is missing is still refused.
+func TestChunkHeads(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	c := must(Found(a, "Cell", t0))
+	admitJoin(c, a, b, t0)
+	other := must(c.Clone())
+	must(c.Rate(a, b.Card, rating(3, 4), t0))
+	must(c.Rate(a, b.Card, rating(4, 4), t0))
+	must(other.Rate(b, a.Card, rating(5, 5), t0))
+	if err := c.Merge(other); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Heads()) != 2 {
+		t.Fatalf("%d heads, want 2", len(c.Heads()))
+	}
+	all := must(c.ChangesSince(nil))
+	for name, chunk := range map[string][]byte{"plain": all, "compressed": compressChanges(t, all)} {
+		heads, ok := chunkHeadHashes(chunk)
+		if !ok {
+			t.Fatalf("%s: not read", name)
+		}
+		got := make([]ChangeHash, len(heads))
+		for i, h := range heads {
+			got[i] = ChangeHash(h)
+		}
+		slices.SortFunc(got, func(x, y ChangeHash) int { return bytes.Compare(x[:], y[:]) })
+		want := slices.Clone(c.Heads())
+		slices.SortFunc(want, func(x, y ChangeHash) int { return bytes.Compare(x[:], y[:]) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: heads %x, want %x", name, got, want)
+		}
+	}
+
+}
