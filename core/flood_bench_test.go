@@ -154,6 +154,7 @@ func homeAfterFile(b *testing.B, files map[int]*publishedCards, n int, makeFile 
 	// Setting up is not what is measured.
 	setup := testOptions
 	setup.Checker = &crdt.Checker{Timeout: 10 * time.Minute, MemoryLimit: 4 << 30}
+	defer setup.Checker.Close() // its worker would stay for the test
 	ana, err := Restore(home, bytes.NewReader(pc.backup), []byte("correct horse"), setup)
 	if err != nil {
 		b.Fatal(err)
