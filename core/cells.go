@@ -648,7 +648,7 @@ func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
 		have, err := getContact(tx, id)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			err = putContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
+			err = putNewContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
 		case err == nil && card.Created.After(have.Card.Created):
 			have.Card = card
 			err = putContact(tx, have)

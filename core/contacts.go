@@ -153,6 +153,22 @@ func putContact(tx *store.Tx, c *Contact) error {
 	return tx.Put(in, nil, id[:], b)
 }
 
+// putNewContact stores c, which getContact found in neither bucket, in
+// the bucket it belongs in: there is nothing to take out of the other (an
+// import learns thousands of cards this way).
+func putNewContact(tx *store.Tx, c *Contact) error {
+	b, err := encodeContact(c)
+	if err != nil {
+		return err
+	}
+	id := c.ID()
+	in := bucketContact
+	if !chosen(c) {
+		in = bucketIntroduced
+	}
+	return tx.Put(in, nil, id[:], b)
+}
+
 // deleteContact forgets the contact with id, wherever it is kept.
 func deleteContact(tx *store.Tx, id identity.ID) error {
 	if err := tx.Delete(bucketIntroduced, nil, id[:]); err != nil {

@@ -751,7 +751,7 @@ func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
 	have, err := getContact(tx, card.ID())
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return putContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
+		return putNewContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
 	case err != nil:
 		return err
 	case card.Created.After(have.Card.Created):
