@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"math/big"
@@ -146,6 +147,43 @@ func TestCheckSigningKeyOther(t *testing.T) {
 	}
 	if off == 0 {
 		t.Fatal("found no point off the curve to test")
+	}
+}
+
+// TestCheckAgeKeyAgreesWithX25519: checkAgeKey compares with a list of
+// the low-order points; it refuses exactly the canonical keys whose
+// X25519 with a clamped scalar is all zeros, the check it replaced, on
+// every entry of lowOrderX25519, on small u and on random ones.
+func TestCheckAgeKeyAgreesWithX25519(t *testing.T) {
+	scalar := mustHex(t, "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4")
+	var us [][32]byte
+	for _, s := range lowOrderX25519 {
+		us = append(us, [32]byte(mustHex(t, s)))
+	}
+	for i := range 64 {
+		us = append(us, [32]byte{byte(i)})
+	}
+	for range 500 {
+		var u [32]byte
+		rand.Read(u[:])
+		u[31] &= 0x7f
+		us = append(us, u)
+	}
+	refused := map[[32]byte]bool{}
+	for _, u := range us {
+		if !lessThanLE(u[:], fieldPrime[:]) {
+			continue
+		}
+		_, low := curve25519.X25519(scalar, u[:])
+		if err := checkAgeKey(u); (err != nil) != (low != nil) {
+			t.Errorf("%x: checkAgeKey %v, X25519 %v", u, err, low)
+		}
+		if low != nil {
+			refused[u] = true
+		}
+	}
+	if len(refused) != len(lowOrderAgeKeys) {
+		t.Errorf("%d low-order keys met, want %d", len(refused), len(lowOrderAgeKeys))
 	}
 }
 
