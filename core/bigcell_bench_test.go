@@ -123,7 +123,18 @@ func BenchmarkImportBigCell30k(b *testing.B) { benchImportBig(b, 30000) }
 // with limits on the worker as large as its needs.
 func BenchmarkImportBigCell100k(b *testing.B) { benchImportBig(b, 100000) }
 
+// BenchmarkImportBigCell100kDefaultLimits is the same with the checking
+// worker's default limits (crdt.DefaultCheckMemory, DefaultCheckTimeout),
+// as a device has them: it fails if the file is refused.
+func BenchmarkImportBigCell100kDefaultLimits(b *testing.B) { benchImportBigWith(b, 100000, &crdt.Checker{}) }
+
 func benchImportBig(b *testing.B, n int) {
+	benchImportBigWith(b, n, &crdt.Checker{Timeout: 10 * time.Minute, MemoryLimit: 4 << 30})
+}
+
+// benchImportBigWith measures the import of the file of homeWithBigCell(n)
+// with a worker of checker's limits.
+func benchImportBigWith(b *testing.B, n int, limits *crdt.Checker) {
 	homeWithBigCell(b, n) // makes the file (cached)
 	pc := bigCellFiles[n]
 	opts := testOptions
@@ -133,7 +144,7 @@ func benchImportBig(b *testing.B, n int) {
 	for range b.N {
 		b.StopTimer()
 		// A worker of its own, so that the peak is this import's.
-		opts.Checker = &crdt.Checker{Timeout: 10 * time.Minute, MemoryLimit: 4 << 30}
+		opts.Checker = &crdt.Checker{Timeout: limits.Timeout, MemoryLimit: limits.MemoryLimit}
 		ana, err := Restore(b.TempDir(), bytes.NewReader(pc.backup), []byte("correct horse"), opts)
 		if err != nil {
 			b.Fatal(err)
