@@ -126,7 +126,9 @@ func BenchmarkImportBigCell100k(b *testing.B) { benchImportBig(b, 100000) }
 // BenchmarkImportBigCell100kDefaultLimits is the same with the checking
 // worker's default limits (crdt.DefaultCheckMemory, DefaultCheckTimeout),
 // as a device has them: it fails if the file is refused.
-func BenchmarkImportBigCell100kDefaultLimits(b *testing.B) { benchImportBigWith(b, 100000, &crdt.Checker{}) }
+func BenchmarkImportBigCell100kDefaultLimits(b *testing.B) {
+	benchImportBigWith(b, 100000, &crdt.Checker{})
+}
 
 func benchImportBig(b *testing.B, n int) {
 	benchImportBigWith(b, n, &crdt.Checker{Timeout: 10 * time.Minute, MemoryLimit: 4 << 30})
