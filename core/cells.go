@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
@@ -366,16 +367,110 @@ func readCell(b []byte) (*crdt.Cell, error) {
 // pseudonyms of contacts, "you" for me, else pseudonyms from cell cards
 // and from the extra cards given (such as a sync file's sender), told
 // apart where they look alike (see [nameBook]).
+//
+// The map returned is shared: callers only read it. Without extra cards
+// it is remembered (namesMemo) and given again while the cells' states,
+// the contacts and I are the same: a start names everyone for the list of
+// cells and again for the reputation.
 func (s *Service) names(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ...*identity.Card) (map[identity.ID]string, error) {
-	b, err := s.nameBook(tx, cells, extra...)
+	m, err := s.namesFor(tx, cells, extra...)
 	if err != nil {
 		return nil, err
 	}
-	return b.shown(), nil
+	return m.shown, nil
+}
+
+// namesMemo is what names remembers: the names it gave, with what they
+// were made from, and the same names keyed by id strings (made when
+// first asked for, by the reputation).
+type namesMemo struct {
+	me       identity.ID
+	states   map[crdt.CellID]*crdt.State
+	contacts []namedContact
+	shown    map[identity.ID]string
+	strings  map[string]string
+}
+
+// namedContact is what a contact gives to names.
+type namedContact struct {
+	id   identity.ID
+	name string
+	how  Verification
+}
+
+// namesFor is names, with what it remembers.
+func (s *Service) namesFor(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ...*identity.Card) (*namesMemo, error) {
+	contacts, err := listContacts(tx)
+	if err != nil {
+		return nil, err
+	}
+	m := &namesMemo{me: s.me().Card.ID(), states: make(map[crdt.CellID]*crdt.State, len(cells)), contacts: make([]namedContact, len(contacts))}
+	for id, c := range cells {
+		// A state is never changed once made (a change makes another),
+		// and the memo holds on to it: the same pointer is the same cards.
+		m.states[id] = c.State()
+	}
+	for i, c := range contacts {
+		m.contacts[i] = namedContact{c.ID(), c.Name(), c.Verified}
+	}
+	s.namesMu.Lock()
+	last := s.namesMemo
+	s.namesMu.Unlock()
+	if len(extra) == 0 && last != nil && last.me == m.me && sameStates(last.states, m.states) && slices.Equal(last.contacts, m.contacts) {
+		return last, nil
+	}
+	b, err := s.nameBookWith(cells, contacts, extra...)
+	if err != nil {
+		return nil, err
+	}
+	m.shown = b.shown()
+	if len(extra) == 0 {
+		s.namesMu.Lock()
+		s.namesMemo = m
+		s.namesMu.Unlock()
+	}
+	return m, nil
+}
+
+// sameStates reports whether a and b hold the same states of the same
+// cells.
+func sameStates(a, b map[crdt.CellID]*crdt.State) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for id, st := range a {
+		if other, ok := b[id]; !ok || other != st {
+			return false
+		}
+	}
+	return true
+}
+
+// byString returns the names of m keyed by id strings, as the reputation
+// takes them.
+func (m *namesMemo) byString(mu *sync.Mutex) map[string]string {
+	mu.Lock()
+	defer mu.Unlock()
+	if m.strings == nil {
+		m.strings = make(map[string]string, len(m.shown))
+		for id, n := range m.shown {
+			m.strings[id.String()] = n
+		}
+	}
+	return m.strings
 }
 
 // nameBook collects the names of names() before they are told apart.
 func (s *Service) nameBook(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra ...*identity.Card) (*nameBook, error) {
+	contacts, err := listContacts(tx)
+	if err != nil {
+		return nil, err
+	}
+	return s.nameBookWith(cells, contacts, extra...)
+}
+
+// nameBookWith is nameBook with the contacts already read.
+func (s *Service) nameBookWith(cells map[crdt.CellID]*crdt.Cell, contacts []*Contact, extra ...*identity.Card) (*nameBook, error) {
 	n := len(extra)
 	for _, c := range cells {
 		n += len(c.State().Cards)
@@ -388,10 +483,6 @@ func (s *Service) nameBook(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra
 		for id, card := range c.State().Cards {
 			b.set(id, card.Pseudonym, Introduced)
 		}
-	}
-	contacts, err := listContacts(tx)
-	if err != nil {
-		return nil, err
 	}
 	for _, c := range contacts {
 		b.set(c.ID(), c.Name(), c.Verified)

@@ -19,6 +19,7 @@ import (
 // when asked for, BenchmarkEveryone30000, but for those found unsafe). It reports the time of each
 // step (summed over b.N, divided by it).
 func openHome(b *testing.B, home string, took *[4]time.Duration) {
+	newProcess()
 	t0 := time.Now()
 	s, err := Unlock(home, []byte("correct horse"), testOptions)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mtibben/confusables"
 	"golang.org/x/text/cases"
@@ -51,8 +52,73 @@ var lookalikeKeys struct {
 // maxLookalikeKeys bounds lookalikeKeys.
 const maxLookalikeKeys = 1 << 16
 
-// makeLookalikeKey computes lookalikeKey.
+// makeLookalikeKey computes lookalikeKey. A name of ASCII characters
+// only, each of which stays ASCII through the steps below, takes its key
+// from asciiAlike: every step then works on each character alone (the
+// normal forms leave ASCII as it is, folding and the confusables map one
+// character at a time), so the key is the concatenation of the keys of
+// its characters, which costs a few dozen nanoseconds instead of a few
+// microseconds (TestLookalikeKeyASCII compares the two ways).
 func makeLookalikeKey(name string) string {
+	if k, ok := asciiLookalikeKey(name); ok {
+		return k
+	}
+	return slowLookalikeKey(name)
+}
+
+// asciiAlike holds, for each ASCII character, the look-alike key of the
+// character alone, and whether that key is ASCII.
+var asciiAlike = sync.OnceValue(func() *[128]struct {
+	key   string
+	ascii bool
+} {
+	var t [128]struct {
+		key   string
+		ascii bool
+	}
+	fold := cases.Fold()
+	for c := range t {
+		// Every step must keep the character ASCII, not only the last.
+		folded := fold.String(norm.NFKC.String(string(rune(c))))
+		skeleton := confusables.Skeleton(folded)
+		t[c].key = slowLookalikeKey(string(rune(c)))
+		t[c].ascii = isASCII(folded) && isASCII(skeleton) && isASCII(t[c].key)
+	}
+	return &t
+})
+
+// asciiLookalikeKey returns the look-alike key of name from asciiAlike,
+// or false when name has a character that is not ASCII or whose key is
+// not.
+func asciiLookalikeKey(name string) (string, bool) {
+	t := asciiAlike()
+	n := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= utf8.RuneSelf || !t[c].ascii {
+			return "", false
+		}
+		n += len(t[c].key)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i := 0; i < len(name); i++ {
+		b.WriteString(t[name[i]].key)
+	}
+	return b.String(), true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// slowLookalikeKey computes lookalikeKey step by step, for any name.
+func slowLookalikeKey(name string) string {
 	fold := cases.Fold()
 	folded := fold.String(norm.NFKC.String(name))
 	skeleton := norm.NFC.String(fold.String(confusables.Skeleton(folded)))

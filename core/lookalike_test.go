@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -210,5 +211,41 @@ func TestSplitLabel(t *testing.T) {
 		if n, d := SplitLabel(label); d == "" || !strings.HasPrefix(strings.ToLower(n), "cy") {
 			t.Errorf("%v: %q splits into %q, %q", id, label, n, d)
 		}
+	}
+}
+
+// TestLookalikeKeyASCII checks that the look-alike key of an ASCII name
+// taken from asciiAlike is the key computed step by step: for every
+// ASCII character, every pair of them, and random names.
+func TestLookalikeKeyASCII(t *testing.T) {
+	check := func(name string) {
+		t.Helper()
+		if got, want := makeLookalikeKey(name), slowLookalikeKey(name); got != want {
+			t.Fatalf("key of %q: %q, step by step %q", name, got, want)
+		}
+	}
+	fast := 0
+	for a := range 128 {
+		if _, ok := asciiLookalikeKey(string(rune(a))); ok {
+			fast++
+		}
+		for b := range 128 {
+			check(string([]byte{byte(a), byte(b)}))
+		}
+	}
+	// Letters, digits and spaces at least take the fast way.
+	if fast < 63 {
+		t.Fatalf("only %d ASCII characters have their key in asciiAlike", fast)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, 1+r.IntN(24))
+		for i := range b {
+			b[i] = byte(r.IntN(128))
+		}
+		check(string(b))
+	}
+	for _, name := range []string{"Mirelda", "Mir", "rn", "m", "I1l|", "0O", "Ｎight", "Ana Smith", "Person 29999"} {
+		check(name)
 	}
 }

@@ -2,11 +2,13 @@ package core
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/store"
 )
 
 // TestAttack7NamesResolveSafely is attack 7 of issue 12: a member
@@ -195,5 +197,64 @@ func TestSummaryNeverShowsSomeoneElseAsYou(t *testing.T) {
 	}
 	if got := sum.Cells[0].Excluded[0].Name; lookalikeKey(got) == lookalikeKey("you") {
 		t.Errorf("the summary names the excluded card %q: %s", got, sum)
+	}
+}
+
+// TestNamesRemembered: a start names everyone once for the list of cells
+// and once more for the reputation; the second time takes what the first
+// made, and anything that changes a name (a new name for a contact, a
+// contact removed) makes them again.
+func TestNamesRemembered(t *testing.T) {
+	ana, _, _, cards := introducedHome(t, "Mir", "Cy")
+	cy := cards[1].ID()
+	namesNow := func() map[identity.ID]string {
+		t.Helper()
+		var names map[identity.ID]string
+		err := ana.db.View(func(tx *store.Tx) error {
+			cells, err := ana.loadCells()
+			if err != nil {
+				return err
+			}
+			names, err = ana.names(tx, cells)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	nameInReputation := func() string {
+		t.Helper()
+		rep, err := ana.Reputation()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := rep.Person(cy.String())
+		if p == nil {
+			t.Fatal("Cy is not in the reputation")
+		}
+		return p.Name
+	}
+	first := namesNow()
+	if got := nameInReputation(); got != "Cy" || first[cy] != "Cy" {
+		t.Fatalf("Cy is named %q in the reputation, %q by names", got, first[cy])
+	}
+	if again := namesNow(); reflect.ValueOf(again).UnsafePointer() != reflect.ValueOf(first).UnsafePointer() {
+		t.Fatal("names made again with nothing changed")
+	}
+	if _, err := ana.RenameContact(cy, "Cyrus"); err != nil {
+		t.Fatal(err)
+	}
+	if got := nameInReputation(); got != "Cyrus" {
+		t.Fatalf("after naming Cy Cyrus the reputation says %q", got)
+	}
+	if got := namesNow()[cy]; got != "Cyrus" {
+		t.Fatalf("after naming Cy Cyrus names says %q", got)
+	}
+	if err := ana.RemoveContact(cy); err != nil {
+		t.Fatal(err)
+	}
+	if got := nameInReputation(); got != "Cy" {
+		t.Fatalf("after removing Cyrus the reputation says %q", got)
 	}
 }

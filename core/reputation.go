@@ -33,14 +33,11 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 				in.Blocked = append(in.Blocked, c.ID().String())
 			}
 		}
-		names, err := s.names(tx, cells)
+		names, err := s.namesFor(tx, cells)
 		if err != nil {
 			return err
 		}
-		in.Names = make(map[string]string, len(names))
-		for id, n := range names {
-			in.Names[id.String()] = n
-		}
+		in.Names = names.byString(&s.namesMu)
 		return nil
 	})
 	if err != nil {

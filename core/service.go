@@ -106,6 +106,10 @@ type Service struct {
 	mu    sync.Mutex // guards cells and serialises changes to them
 	cells map[crdt.CellID]*crdt.Cell
 
+	// namesMemo is what names gave last (see namesFor), under namesMu.
+	namesMu   sync.Mutex
+	namesMemo *namesMemo
+
 	// own is the checker made for this service when Options has none.
 	own crdt.Checker
 

@@ -356,3 +356,55 @@ func (l cappedLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	s.Height = min(s.Height, max(l.room(), 4*theme.TextSize()))
 	return s
 }
+
+// sideBySide lays out two objects next to each other, the first as wide
+// as it needs and the second in the room left, when the room holds both;
+// in a narrower room it puts the second below the first, both as wide as
+// the room. Like a wrapping label it needs only the width of the wider
+// one, and its height follows the width it was last given.
+type sideBySide struct {
+	// stacked records whether the last layout put the two one over the
+	// other.
+	stacked bool
+}
+
+// fits reports whether the two objects fit next to each other in width.
+func (l *sideBySide) fits(objects []fyne.CanvasObject, width float32) bool {
+	return objects[0].MinSize().Width+theme.Padding()+objects[1].MinSize().Width <= width
+}
+
+// MinSize is the width of the wider object and the height of the last
+// layout.
+func (l *sideBySide) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	if len(objects) != 2 {
+		return fyne.Size{}
+	}
+	a, b := objects[0].MinSize(), objects[1].MinSize()
+	if l.stacked {
+		return fyne.NewSize(max(a.Width, b.Width), a.Height+theme.Padding()+b.Height)
+	}
+	return fyne.NewSize(max(a.Width, b.Width), max(a.Height, b.Height))
+}
+
+// Layout places the two objects in size.
+func (l *sideBySide) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	if len(objects) != 2 {
+		return
+	}
+	pad := theme.Padding()
+	a, b := objects[0], objects[1]
+	l.stacked = !l.fits(objects, size.Width)
+	if l.stacked {
+		ah := a.MinSize().Height
+		a.Move(fyne.NewPos(0, 0))
+		a.Resize(fyne.NewSize(size.Width, ah))
+		b.Move(fyne.NewPos(0, ah+pad))
+		b.Resize(fyne.NewSize(size.Width, max(size.Height-ah-pad, b.MinSize().Height)))
+		return
+	}
+	aw := a.MinSize().Width
+	a.Move(fyne.NewPos(0, 0))
+	a.Resize(fyne.NewSize(aw, size.Height))
+	b.Move(fyne.NewPos(aw+pad, 0))
+	b.Resize(fyne.NewSize(size.Width-aw-pad, size.Height))
+}

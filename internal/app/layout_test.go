@@ -3,6 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,10 +21,11 @@ import (
 )
 
 // The smallest windows every screen must hold: a 1024×600 laptop screen
-// less a panel, and a 1366×768 screen less a panel with large text
-// (FYNE_SCALE=1.5), in Fyne units.
+// less a panel, an 800×600 window, and a 1366×768 screen less a panel
+// with large text (FYNE_SCALE=1.5), in Fyne units.
 var (
 	smallScreen     = fyne.NewSize(1024, 576)
+	narrowScreen    = fyne.NewSize(800, 600)
 	largeTextScreen = fyne.NewSize(910, 485)
 )
 
@@ -176,7 +180,24 @@ func checkLayout(t *testing.T, w fyne.Window, size fyne.Size) (clipped []string)
 	if t.Failed() {
 		t.Logf("%d texts and %d buttons checked", len(c.texts), len(c.buttons))
 	}
+	if dir := os.Getenv("TRUSTDESK_LAYOUT_PNG"); dir != "" {
+		savePicture(t, cv, filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".png"))
+	}
 	return c.clipped
+}
+
+// savePicture writes what cv shows to a PNG file, for a person to look
+// at (TRUSTDESK_LAYOUT_PNG=dir go test -run TestScreensHoldSmallWindow).
+func savePicture(t *testing.T, cv fyne.Canvas, name string) {
+	t.Helper()
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, cv.Capture()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // demoUI opens the app on a new demo world.
@@ -206,7 +227,7 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 		t.Fatal("the demo home did not unlock")
 	}
 	t.Run("dialogs", func(t *testing.T) { checkDialogs(t, u) })
-	for _, size := range []fyne.Size{smallScreen, largeTextScreen} {
+	for _, size := range []fyne.Size{smallScreen, narrowScreen, largeTextScreen} {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
 			for i, it := range u.tabs.Items {
 				t.Run(it.Text, func(t *testing.T) {
@@ -225,6 +246,17 @@ func TestScreensHoldSmallWindow(t *testing.T) {
 				defer u.meet.reset()
 				checkLayout(t, u.win, size)
 			})
+			for _, v := range u.cells.views {
+				t.Run("Cell "+v.Name, func(t *testing.T) {
+					for i, it := range u.tabs.Items {
+						if it.Text == "Cells" {
+							u.tabs.SelectIndex(i)
+						}
+					}
+					u.cells.selectCell(v.ID)
+					checkLayout(t, u.win, size)
+				})
+			}
 			for _, row := range u.people.all {
 				t.Run("Person "+row.contact.Name(), func(t *testing.T) {
 					u.showPerson(row.contact.ID())
@@ -269,7 +301,7 @@ func checkDialogs(t *testing.T, u *ui) {
 			u.tell("Same name, different card", strings.Repeat("You already have someone with this name. ", 30))
 		}},
 	}
-	for _, size := range []fyne.Size{smallScreen, largeTextScreen} {
+	for _, size := range []fyne.Size{smallScreen, narrowScreen, largeTextScreen} {
 		for _, d := range dialogs {
 			t.Run(fmt.Sprintf("%.0fx%.0f/%s", size.Width, size.Height, d.name), func(t *testing.T) {
 				u.win.Resize(size)

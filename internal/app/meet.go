@@ -125,7 +125,9 @@ func newMeetScreen(u *ui) *meetScreen {
 	right := container.NewVBox(s.scan, compare, layout.NewSpacer())
 	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(
 		heading("Meet in person"), intro,
-		container.NewBorder(nil, nil, container.NewVBox(mine, layout.NewSpacer()), nil, right))))
+		// Beside my code when the window is wide enough, below it in a
+		// narrow one (800×600).
+		container.New(&sideBySide{}, container.NewVBox(mine, layout.NewSpacer()), right))))
 	return s
 }
 
