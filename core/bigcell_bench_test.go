@@ -15,39 +15,10 @@ import (
 // admits 100 fakes who accept and cast one open vote each (300
 // statements), then publishes the cards of n/2 people and rates each of
 // them (n statements in all). A start of Ana's home reads and shows the
-// cell, her contacts and everyone's reputation (openHomeAll).
-func BenchmarkOpenWithBigCell10k(b *testing.B)  { benchOpenAll(b, homeWithBigCell(b, 10000)) }
-func BenchmarkOpenWithBigCell30k(b *testing.B)  { benchOpenAll(b, homeWithBigCell(b, 30000)) }
-func BenchmarkOpenWithBigCell100k(b *testing.B) { benchOpenAll(b, homeWithBigCell(b, 100000)) }
-
-// openHomeAll is openHome followed by the reputation of everyone, as the
-// People list shows it.
-func openHomeAll(b *testing.B, home string, took *[4]time.Duration) {
-	newProcess()
-	t0 := time.Now()
-	s, err := Unlock(home, []byte("correct horse"), testOptions)
-	if err != nil {
-		b.Fatal(err)
-	}
-	t1 := time.Now()
-	if _, err := s.Cells(); err != nil {
-		b.Fatal(err)
-	}
-	t2 := time.Now()
-	if _, err := s.OwnContacts(); err != nil {
-		b.Fatal(err)
-	}
-	t3 := time.Now()
-	if _, err := s.Reputation(); err != nil {
-		b.Fatal(err)
-	}
-	t4 := time.Now()
-	took[0] += t1.Sub(t0)
-	took[1] += t2.Sub(t1)
-	took[2] += t3.Sub(t2)
-	took[3] += t4.Sub(t3)
-	s.Close()
-}
+// cell, her contacts and everyone's reputation (openHome).
+func BenchmarkOpenWithBigCell10k(b *testing.B)  { benchOpen(b, homeWithBigCell(b, 10000)) }
+func BenchmarkOpenWithBigCell30k(b *testing.B)  { benchOpen(b, homeWithBigCell(b, 30000)) }
+func BenchmarkOpenWithBigCell100k(b *testing.B) { benchOpen(b, homeWithBigCell(b, 100000)) }
 
 // newProcess forgets what an earlier start in this process learned that a
 // start in a new process would not know, so that each start of a
@@ -57,19 +28,6 @@ func newProcess() {
 	lookalikeKeys.Lock()
 	lookalikeKeys.m = nil
 	lookalikeKeys.Unlock()
-}
-
-func benchOpenAll(b *testing.B, home string) {
-	var took [4]time.Duration
-	b.ResetTimer()
-	start := cpuTime()
-	for range b.N {
-		openHomeAll(b, home, &took)
-	}
-	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
-	for i, unit := range []string{"unlock-ms", "cells-ms", "contacts-ms", "reputation-ms"} {
-		b.ReportMetric(float64(took[i].Microseconds())/1000/float64(b.N), unit)
-	}
 }
 
 // bigCellFiles caches the files of homeWithBigCell by size (making them
