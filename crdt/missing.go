@@ -103,7 +103,9 @@ func chunkRoots(b []byte) (roots int, ok bool) {
 
 // chunkHeadHashes returns the hashes of the heads of the changes in a
 // sequence of change chunks (see [chunkHeads]): a document that holds
-// them holds every change of b. ok is false as for [chunkHashes].
+// them holds every change of b. ok is false if b is not a sequence of
+// change chunks or a checksum does not match. It runs in the worker
+// (decompressing is bounded by the worker's memory limit).
 func chunkHeadHashes(b []byte) (heads []automerge.ChangeHash, ok bool) {
 	chunks, ok := changeChunks(b)
 	if !ok {
@@ -117,23 +119,4 @@ func chunkHeadHashes(b []byte) (heads []automerge.ChangeHash, ok bool) {
 		heads = append(heads, automerge.ChangeHash(h))
 	}
 	return heads, true
-}
-
-// chunkHashes returns the hashes of the changes in a sequence of change
-// chunks, read from the chunks themselves (chunks.go). ok is false if b is
-// not such a sequence or a checksum does not match. It runs in the worker
-// (decompressing is bounded by the worker's memory limit).
-func chunkHashes(b []byte) (hashes []automerge.ChangeHash, ok bool) {
-	chunks, ok := changeChunks(b)
-	if !ok {
-		return nil, false
-	}
-	for _, c := range chunks {
-		h, ok := c.hash()
-		if !ok {
-			return nil, false
-		}
-		hashes = append(hashes, automerge.ChangeHash(h))
-	}
-	return hashes, true
 }

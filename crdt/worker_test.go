@@ -438,3 +438,22 @@ func TestChunkHeads(t *testing.T) {
 	}
 
 }
+
+// chunkHashes returns the hashes of the changes in a sequence of change
+// chunks, read from the chunks themselves (chunks.go), as the worker's
+// chunkHeadHashes does for the heads; ok is false as for it. Tests compare
+// them with the hashes Automerge gives.
+func chunkHashes(b []byte) (hashes []automerge.ChangeHash, ok bool) {
+	chunks, ok := changeChunks(b)
+	if !ok {
+		return nil, false
+	}
+	for _, c := range chunks {
+		h, ok := c.hash()
+		if !ok {
+			return nil, false
+		}
+		hashes = append(hashes, automerge.ChangeHash(h))
+	}
+	return hashes, true
+}
