@@ -344,8 +344,12 @@ type process struct {
 	stdin  io.WriteCloser
 	stderr headBuffer
 	mem    int64
-	exited chan struct{} // closed when the process has exited
-	err    error         // Wait's result, set before exited closes
+	// inherited is this process's peak resident size once the worker
+	// started: Linux counts it in the worker's own peak (see
+	// [memoryExhausted]).
+	inherited int64
+	exited    chan struct{} // closed when the process has exited
+	err       error         // Wait's result, set before exited closes
 }
 
 // Warm starts the worker for the session in the background, if none is
@@ -403,6 +407,7 @@ func (ch *Checker) start(out *os.File) (*process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	p.inherited = selfPeak()
 	go func() {
 		p.err = cmd.Wait()
 		close(p.exited)
@@ -435,8 +440,11 @@ func (p *process) failure() error {
 	if !errors.As(p.err, &ee) {
 		return fmt.Errorf("check cell data: %w: %v", ErrCouldNotCheck, p.err)
 	}
-	if memoryExhausted(p.stderr.String(), p.cmd.ProcessState, p.mem) {
+	switch whyDied(p.stderr.String(), p.cmd.ProcessState, p.mem, p.inherited) {
+	case outOfMemory:
 		return fmt.Errorf("check cell data: %w: memory limit reached", ErrCouldNotCheck)
+	case unknownDeath:
+		return fmt.Errorf("check cell data: %w: the checker stopped (%v)", ErrCouldNotCheck, ee)
 	}
 	return fmt.Errorf("check cell data: %w: the data crashed the checker (%v)", ErrDamaged, ee)
 }
@@ -592,25 +600,63 @@ func (c *Cell) fork() (*Cell, error) {
 	return f, f.rescan()
 }
 
-// memoryExhausted reports whether a worker that died did so because it hit
-// its memory limit: the Rust or Go runtime says so, or the worker's peak
-// resident size reached half the limit (when the limit bites, the Go
-// runtime sometimes dies without a clear message).
-func memoryExhausted(stderr string, ps *os.ProcessState, limit int64) bool {
+// Why a worker died, as far as its parent can tell.
+const (
+	crashed      = iota // the data crashed it
+	outOfMemory         // it reached its memory limit
+	unknownDeath        // no way to tell which
+)
+
+// whyDied says why a worker that died did so. The Automerge engine that
+// a file crashes says where it panicked; the Rust or Go runtime says when
+// memory ran out; when the limit bites, the Go runtime sometimes dies
+// without a clear message, so a worker that said nothing ran out of
+// memory if its peak resident size reached half the limit.
+//
+// Linux keeps the peak of the memory a process had before it started
+// another program: Go starts the worker from this process's memory, so
+// the worker's peak is never below inherited, this process's own peak
+// when the worker started. Only a peak above it is the worker's own; a
+// peak equal to it tells nothing when inherited is itself past half the
+// limit (otherwise a big parent made every crash a "memory limit").
+func whyDied(stderr string, ps *os.ProcessState, limit, inherited int64) int {
 	for _, m := range []string{"memory allocation of", "out of memory", "cannot allocate memory"} {
 		if strings.Contains(stderr, m) {
-			return true
+			return outOfMemory
 		}
+	}
+	if strings.Contains(stderr, "panicked at") {
+		return crashed
 	}
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok {
-		return false
+		return crashed
 	}
-	peak := int64(ru.Maxrss)
-	if runtime.GOOS != "darwin" {
-		peak *= 1024 // kilobytes everywhere but macOS
+	switch peak := rssBytes(ru.Maxrss); {
+	case peak > inherited && peak >= limit/2:
+		return outOfMemory
+	case peak <= inherited && inherited >= limit/2:
+		return unknownDeath
 	}
-	return peak >= limit/2
+	return crashed
+}
+
+// selfPeak is this process's peak resident size in bytes.
+func selfPeak() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return rssBytes(ru.Maxrss)
+}
+
+// rssBytes converts a resident size from getrusage to bytes: kilobytes
+// everywhere but macOS.
+func rssBytes(maxrss int64) int64 {
+	if runtime.GOOS == "darwin" {
+		return maxrss
+	}
+	return maxrss * 1024
 }
 
 // headBuffer keeps the first max bytes written to it and drops the rest.
