@@ -19,7 +19,8 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &reputation.Input{Viewer: s.me().Card.ID().String(), Now: s.opt.now()}
+	me := s.me().Card.ID()
+	in := &reputation.Input{Viewer: me.String(), Now: s.opt.now()}
 	err = s.db.View(func(tx *store.Tx) error {
 		contacts, err := listContacts(tx)
 		if err != nil {
@@ -46,6 +47,16 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	latest := in.Now.Add(crdt.DayAllowance)
 	for _, c := range sortedCells(cells) {
 		st := c.State()
+		for _, r := range st.Replaced {
+			if st.IsInvited(me) {
+				break // a cell that only invites me changes nothing here
+			}
+			// Only the old card's holder can sign its replacement: the
+			// owner with their guardians, or a thief. Either way what
+			// the old card says now, in any cell, is not its owner's
+			// word (crdt/SCHEMA.md §4.5; TestAttackOldCardKeepsTrustElsewhere).
+			in.Replaced = append(in.Replaced, r.Old.String())
+		}
 		rc := reputation.Cell{ID: st.Cell.String(), Name: st.Name}
 		for _, m := range st.Members {
 			rc.Members = append(rc.Members, reputation.Member{ID: m.ID.String(), Status: string(m.Status), VouchedBy: idStrings(m.VouchedBy)})

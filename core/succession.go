@@ -383,7 +383,8 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 // followReplacements passes what this device knows of a replaced card to
 // its new card, for the replacements that count in c and did not in
 // before: the new card gets the old contact's verification and name, and
-// the old contact is named as an old card. Only where this device's owner
+// the old contact is named as an old card and is no longer verified in
+// person. Only where this device's owner
 // built on the old card's guardians (builtOnGuardians): a thief holding
 // the card can make a cell of his own where fakes are its guardians and
 // confirm his own new card, and send it as an invitation.
@@ -428,8 +429,16 @@ func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell) error {
 		if err := putContact(tx, next); err != nil {
 			return err
 		}
+		// The old card is in a thief's hands, or nobody's: it is no
+		// longer the person met in person (TestAttackOldCardKeepsTrustElsewhere).
+		changed := old.Verified == InPerson
+		if changed {
+			old.Verified = Unverified
+		}
 		if pet, err := normalizePetname(old.Name() + " (old card)"); err == nil && old.Petname != pet {
-			old.Petname = pet
+			old.Petname, changed = pet, true
+		}
+		if changed {
 			if err := putContact(tx, old); err != nil {
 				return err
 			}
