@@ -679,15 +679,15 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 		return nil, err
 	}
 	err = s.db.Update(func(tx *store.Tx) error {
+		all := maps(cells, changed)
 		for i, c := range changed {
 			if err := putCell(tx, c, ds[i]); err != nil {
 				return err
 			}
-			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
+			if err := s.learnCards(tx, c, cells[c.ID()], all); err != nil {
 				return err
 			}
 		}
-		all := maps(cells, changed)
 		names, err := s.names(tx, all)
 		if err != nil {
 			return err
@@ -722,8 +722,8 @@ func maps(cells map[crdt.CellID]*crdt.Cell, extra []*crdt.Cell) map[crdt.CellID]
 // learnCards adds every card published in c that this device does not hold
 // yet as an introduced contact, and takes newer cards of known contacts.
 // Given the cell as it was before (nil if new), it looks only at cards
-// that came with the change.
-func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
+// that came with the change; all is every cell as it will be.
+func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell, all map[crdt.CellID]*crdt.Cell) error {
 	me := s.me().Card.ID()
 	var old map[identity.ID]*identity.Card
 	if before != nil {
@@ -748,7 +748,7 @@ func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
 			return err
 		}
 	}
-	return s.followReplacements(tx, c, before)
+	return s.followReplacements(tx, c, before, all)
 }
 
 // changeCell runs a local change on the cell with id and stores the result.

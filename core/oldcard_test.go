@@ -1,7 +1,9 @@
 package core
 
 import (
+	"crypto/ed25519"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +93,154 @@ func TestAttackOldCardKeepsTrustElsewhere(t *testing.T) {
 				t.Logf("the old card's rating of Cy: weight %.3f, why %q", r.Weight, r.Why)
 			}
 		}
+	}
+}
+
+// TestReplacedInTwoCellsNames: Ana's guardians are in force in two cells
+// she shares with Bo, and her replacement replaces her card in both. Bo's
+// device, taking both in, names the new card "Ana", verified in person,
+// and the old one "Ana (old card)", as after one cell.
+func TestReplacedInTwoCellsNames(t *testing.T) {
+	ana := newService(t, "Ana")
+	bo, cy, di := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")
+	for _, g := range []*Service{bo, cy, di} {
+		meet(t, ana, g)
+	}
+	meet(t, bo, cy)
+	var cells []crdt.CellID
+	for _, name := range []string{"Night", "Day"} {
+		c := ok[*CellView](t)(ana.NewCell(name))
+		invite(t, ana, bo, c.ID)
+		invite(t, ana, cy, c.ID)
+		cells = append(cells, c.ID)
+	}
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*Service{bo, cy, di} {
+		sendTo(t, ana, g)
+	}
+	rate(t, bo, ana.Card().ID(), 4)
+	sendTo(t, bo, cy)
+	rate(t, cy, bo.Card().ID(), 5)
+	sendTo(t, cy, bo)
+	sendTo(t, bo, ana)
+	for _, name := range []string{"night", "day"} {
+		if v, _ := ana.FindCell(name); !inForce(v, ana.Card().ID()) {
+			t.Fatalf("Ana's guardians are not in force in %s", name)
+		}
+	}
+	old := ana.Card().ID()
+	tmp, newCard := getCardBack(t, old, []*Service{bo, di})
+	mustImport(t, tmp, mustExport(t, bo, ExportRequest{Cells: cells}))
+	if res, err := tmp.ReplaceCard(); err != nil || len(res.Replaced) != 2 {
+		t.Fatalf("ReplaceCard = %+v, %v", res, err)
+	}
+	mustImport(t, bo, mustExport(t, tmp, ExportRequest{Cells: cells}))
+	if c, err := bo.Contact(newCard.ID()); err != nil || c.Verified != InPerson || c.Name() != "Ana" {
+		t.Errorf("the new card on Bo's device: %+v, %v", c, err)
+	}
+	if c, _ := bo.Contact(old); c == nil || c.Name() != "Ana (old card)" {
+		t.Errorf("the old card on Bo's device: %+v", c)
+	}
+}
+
+// TestAttackThiefReplacesInAnotherCell: Ana's guardians are in force in
+// Night; in Day, which she shares with Cy, she never named any. The thief
+// who holds her laptop and passphrase names two fakes as her guardians in
+// Day, Cy builds on them (an ordinary rating), and the thief replaces her
+// card there by one of his own. Ana then replaces her card in Night with
+// her real guardians. Cy's device now holds two different new cards for
+// Ana's old one, and cannot know which is hers: neither may be "Ana,
+// verified in person" (before, the thief's, which came first, was, for
+// good), and the import says what happened. The same when Ana's
+// replacement reaches Cy first.
+func TestAttackThiefReplacesInAnotherCell(t *testing.T) {
+	for _, thiefFirst := range []bool{true, false} {
+		t.Run(map[bool]string{true: "thief first", false: "owner first"}[thiefFirst], func(t *testing.T) {
+			thiefReplacesInAnotherCell(t, thiefFirst)
+		})
+	}
+}
+
+func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
+	ana := newService(t, "Ana")
+	bo, cy, di := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")
+	for _, g := range []*Service{bo, cy, di} {
+		meet(t, ana, g)
+	}
+	meet(t, bo, cy)
+	night := ok[*CellView](t)(ana.NewCell("Night"))
+	invite(t, ana, bo, night.ID)
+	invite(t, ana, cy, night.ID)
+	day := ok[*CellView](t)(cy.NewCell("Day"))
+	invite(t, cy, ana, day.ID)
+	// The thief's copy of Ana's home is from before she chose guardians
+	// (or he backdates): her naming of them in Day never left her laptop.
+	old := ana.Card().ID()
+	clock := time.Now()
+	thief := seize(t, ana, &clock)
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*Service{bo, cy} {
+		id := g.Card().ID()
+		mustImport(t, g, mustExport(t, ana, ExportRequest{To: &id, Cells: []crdt.CellID{night.ID}}))
+	}
+	sendTo(t, ana, di) // Di's piece
+	buildOn(t, bo, cy, ana)
+	if v, _ := ana.FindCell("night"); !inForce(v, ana.Card().ID()) {
+		t.Fatal("Ana's guardians are not in force in Night")
+	}
+	a := thief.me()
+	f1, f2 := ok[*identity.Identity](t)(identity.New("F1", clock)), ok[*identity.Identity](t)(identity.New("F2", clock))
+	tDev := newService(t, "Ana") // the thief's new card, on a device of his
+	tNew := tDev.me()
+	dayOnly := func(from, to *Service) *ImportSummary {
+		t.Helper()
+		id := to.Card().ID()
+		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id, Cells: []crdt.CellID{day.ID}}))
+	}
+	ok[*CellView](t)(thief.changeCell(day.ID, func(c *crdt.Cell) error {
+		_, err := c.NameGuardians(a, []ed25519.PublicKey{f1.Card.SigningKey, f2.Card.SigningKey}, 2, clock)
+		return err
+	}))
+	dayOnly(thief, cy)
+	if _, err := cy.Rate(old, crdt.Rating{Safety: 4, Reliability: 4}, []crdt.CellID{day.ID}); err != nil {
+		t.Fatal(err)
+	}
+	dayOnly(cy, thief)
+	ok[*CellView](t)(thief.changeCell(day.ID, func(c *crdt.Cell) error {
+		if _, err := c.Replace(a, tNew, []crdt.Confirmation{crdt.Confirm(f1, old, tNew.Card), crdt.Confirm(f2, old, tNew.Card)}, clock); err != nil {
+			return err
+		}
+		_, err := tDev.addCell(c)
+		return err
+	}))
+	if thiefFirst {
+		t.Logf("Cy is told: %s", dayOnly(tDev, cy))
+	}
+
+	tmp, newCard := getCardBack(t, old, []*Service{bo, di})
+	mustImport(t, tmp, mustExport(t, bo, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	if res, err := tmp.ReplaceCard(); err != nil || !slices.Equal(res.Replaced, []string{"Night"}) {
+		t.Fatalf("ReplaceCard = %+v, %v", res, err)
+	}
+	sum := mustImport(t, cy, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	t.Logf("Cy is told: %s", sum)
+	if !thiefFirst {
+		if c, err := cy.Contact(newCard.ID()); err != nil || c.Verified != InPerson {
+			t.Fatalf("Ana's replacement alone: her new card on Cy's device %+v, %v", c, err)
+		}
+		sum = dayOnly(tDev, cy)
+		t.Logf("Cy is told: %s", sum)
+	}
+	for _, c := range []*identity.Card{tNew.Card, newCard} {
+		if got, err := cy.Contact(c.ID()); err == nil && got.Verified == InPerson {
+			t.Errorf("%s (%s) is verified in person on Cy's device", got.Name(), c.ID())
+		}
+	}
+	if s := sum.String(); !strings.Contains(s, "two different new cards") {
+		t.Errorf("Cy is told %q", s)
 	}
 }

@@ -397,6 +397,10 @@ type CellChanges struct {
 type ReplacedCard struct {
 	Person
 	Guardians int `json:"guardians"`
+	// Rival is true when another of my cells holds a replacement of the
+	// same card by a different new card: one of the two is not the
+	// person's (core/succession.go, followReplacements).
+	Rival bool `json:"rival,omitempty"`
 }
 
 // ReplacementPhrases says in plain words what c changes about replaced
@@ -408,6 +412,9 @@ func (c *CellChanges) ReplacementPhrases() []string {
 		if c.OnlyInvited {
 			// Only the cell's members say so, and I am not one of them.
 			replaced = "a claim that " + replaced + " (nothing changes on this computer: you have not joined)"
+		}
+		if p.Rival && !c.OnlyInvited {
+			replaced += ", but another of your cells replaced it by another one: of two different new cards one is not theirs, and neither is verified in person on this computer until you ask them face to face"
 		}
 		what = append(what, replaced)
 	}
@@ -694,11 +701,12 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 			p.summary.Recovery = news
 		}
 		recovered = got
+		all := maps(cells, p.cells)
 		for i, c := range p.cells {
 			if err := putCell(tx, c, ds[i]); err != nil {
 				return err
 			}
-			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
+			if err := s.learnCards(tx, c, cells[c.ID()], all); err != nil {
 				return err
 			}
 		}
@@ -902,6 +910,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if !knownSender {
 		return nil, ErrUnknownSender
 	}
+	markRivals(p.summary, states, me)
 	labelSummary(p.summary, states, names)
 	p.summary.LeftOut.name(book.shown())
 	return p, nil
@@ -1027,6 +1036,20 @@ func (p *pendingImport) leftOutNote() *LeftOut {
 // endedInvitation reports whether st ended my invitation before I
 // accepted it: I am listed, never accepted, and am not invited any more
 // (voted out).
+// markRivals marks the replacements of sum that another cell of states
+// (every cell as it will be) contradicts with a different new card.
+func markRivals(sum *ImportSummary, states map[crdt.CellID]*crdt.State, me identity.ID) {
+	for i := range sum.Cells {
+		cc := &sum.Cells[i]
+		st := states[cc.ID]
+		for j := range cc.Replaced {
+			if r, ok := st.ReplacedBy(cc.Replaced[j].ID); ok {
+				cc.Replaced[j].Rival = len(rivalCards(states, cc.ID, me, r.Old, r.New)) > 0
+			}
+		}
+	}
+}
+
 func endedInvitation(st *crdt.State, me identity.ID) bool {
 	m, ok := st.Member(me)
 	return ok && m.Joined == (crdt.StatementID{}) && !st.IsInvited(me)
@@ -1062,7 +1085,7 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 	}
 	for _, r := range after.Replaced {
 		if b, ok := before.ReplacedBy(r.Old); (!ok || b.New != r.New) && r.NewCard != nil {
-			cc.Replaced = append(cc.Replaced, ReplacedCard{person(names, r.Old), r.Confirmed})
+			cc.Replaced = append(cc.Replaced, ReplacedCard{Person: person(names, r.Old), Guardians: r.Confirmed})
 			oldStatus[r.New] = oldStatus[r.Old] // the same person
 		}
 	}
