@@ -477,15 +477,15 @@ func (s *Service) nameBookWith(cells map[crdt.CellID]*crdt.Cell, contacts []*Con
 	}
 	b := newNameBook(s.me().Card.ID(), n)
 	for _, card := range extra {
-		b.set(card.ID(), card.Pseudonym, Unverified)
+		b.set(card.ID(), card.Pseudonym, Unverified, false)
 	}
 	for _, c := range cells {
 		for id, card := range c.State().Cards {
-			b.set(id, card.Pseudonym, Introduced)
+			b.set(id, card.Pseudonym, Introduced, false)
 		}
 	}
 	for _, c := range contacts {
-		b.set(c.ID(), c.Name(), c.Verified)
+		b.set(c.ID(), c.Name(), c.Verified, c.Petname != "")
 	}
 	return b, nil
 }
