@@ -11,36 +11,50 @@ import (
 	"trustdesk/identity"
 )
 
-// TestAttackOldCardKeepsTrustElsewhere: Ana is in Night (her guardians
-// in force) and in Bo's cell Day, where Bo vouched for her and her
-// guardians never came into force. Her laptop is seized with its
-// passphrase; she gets her card back through Bo and Di and replaces it
-// in Night, and Bo's device follows. The thief, still a member of Day
-// with the old card, finds Cy unsafe there. Bo's device knows the old
-// card was replaced by its owner's guardians: what it says from then on
-// must count for nothing in Bo's scores, in any cell (DESIGN: "after
-// which the old card's new words count for nothing"), and the old card
-// is no longer "verified in person".
-func TestAttackOldCardKeepsTrustElsewhere(t *testing.T) {
-	ana := newService(t, "Ana")
-	bo, cy, di := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")
+// friendsOfAna returns Ana and Bo, Cy and Di, each of whom met her in
+// person (and Bo met Cy), with Night, Ana's cell, where Bo and Cy are
+// members.
+func friendsOfAna(t *testing.T) (ana, bo, cy, di *Service, night crdt.CellID) {
+	ana = newService(t, "Ana")
+	bo, cy, di = newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")
 	for _, g := range []*Service{bo, cy, di} {
 		meet(t, ana, g)
 	}
 	meet(t, bo, cy)
-	night := ok[*CellView](t)(ana.NewCell("Night"))
-	invite(t, ana, bo, night.ID)
-	invite(t, ana, cy, night.ID)
+	night = ok[*CellView](t)(ana.NewCell("Night")).ID
+	invite(t, ana, bo, night)
+	invite(t, ana, cy, night)
+	return ana, bo, cy, di, night
+}
+
+// oldCardScene: Ana is in Night (her guardians Bo, Cy and Di in force)
+// and in Bo's cell Day, where Bo vouched for her and her guardians never
+// came into force; Ana is one of Bo's guardians. Her laptop is seized
+// with its passphrase (thief); she gets her card back through Bo and Di
+// and replaces it in Night, and Bo's device follows.
+type oldCardScene struct {
+	ana, bo, cy, di, thief *Service
+	night, day             crdt.CellID
+	old                    identity.ID
+	newCard                *identity.Card
+}
+
+func newOldCardScene(t *testing.T) *oldCardScene {
+	ana, bo, cy, di, night := friendsOfAna(t)
 	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bo.SetGuardians([]identity.ID{ana.Card().ID(), cy.Card().ID()}, 2); err != nil {
 		t.Fatal(err)
 	}
 	nightOnly := func(from, to *Service) {
 		id := to.Card().ID()
-		mustImport(t, to, mustExport(t, from, ExportRequest{To: &id, Cells: []crdt.CellID{night.ID}}))
+		mustImport(t, to, mustExport(t, from, ExportRequest{To: &id, Cells: []crdt.CellID{night}}))
 	}
 	for _, g := range []*Service{bo, cy, di} {
 		sendTo(t, ana, g) // Night and the recovery pieces
 	}
+	sendTo(t, bo, ana) // Bo's piece
 	rate(t, bo, ana.Card().ID(), 4)
 	nightOnly(bo, cy)
 	rate(t, cy, bo.Card().ID(), 5)
@@ -49,28 +63,40 @@ func TestAttackOldCardKeepsTrustElsewhere(t *testing.T) {
 	if v, _ := ana.FindCell("night"); !inForce(v, ana.Card().ID()) {
 		t.Fatal("Ana's guardians are not in force in Night")
 	}
-	day := ok[*CellView](t)(bo.NewCell("Day"))
-	invite(t, bo, ana, day.ID)
+	day := ok[*CellView](t)(bo.NewCell("Day")).ID
+	invite(t, bo, ana, day)
 
-	old := ana.Card().ID()
+	sc := &oldCardScene{ana: ana, bo: bo, cy: cy, di: di, night: night, day: day, old: ana.Card().ID()}
 	clock := time.Now()
-	thief := seize(t, ana, &clock)
-	tmp, newCard := getCardBack(t, old, []*Service{bo, di})
-	mustImport(t, tmp, mustExport(t, bo, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	sc.thief = seize(t, ana, &clock)
+	var tmp *Service
+	tmp, sc.newCard = getCardBack(t, sc.old, []*Service{bo, di})
+	mustImport(t, tmp, mustExport(t, bo, ExportRequest{Cells: []crdt.CellID{night}}))
 	if res, err := tmp.ReplaceCard(); err != nil || !slices.Equal(res.Replaced, []string{"Night"}) {
 		t.Fatalf("ReplaceCard = %+v, %v", res, err)
 	}
-	mustImport(t, bo, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night.ID}}))
-	if c, err := bo.Contact(newCard.ID()); err != nil || c.Verified != InPerson {
+	mustImport(t, bo, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night}}))
+	if c, err := bo.Contact(sc.newCard.ID()); err != nil || c.Verified != InPerson {
 		t.Fatalf("Bo's device did not follow the replacement: %+v, %v", c, err)
 	}
+	return sc
+}
 
+// TestAttackOldCardKeepsTrustElsewhere: in oldCardScene, the thief, still
+// a member of Day with the old card, finds Cy unsafe there. Bo's device
+// knows the old card was replaced by its owner's guardians: what it says
+// from then on must count for nothing in Bo's scores, in any cell
+// (DESIGN: "after which the old card's new words count for nothing"), and
+// the old card is no longer "verified in person".
+func TestAttackOldCardKeepsTrustElsewhere(t *testing.T) {
+	sc := newOldCardScene(t)
+	thief, bo, cy, day, old := sc.thief, sc.bo, sc.cy, sc.day, sc.old
 	// The thief, in Day, finds Cy unsafe.
-	if _, err := thief.Rate(cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1}, []crdt.CellID{day.ID}); err != nil {
+	if _, err := thief.Rate(cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1}, []crdt.CellID{day}); err != nil {
 		t.Fatal(err)
 	}
 	id := bo.Card().ID()
-	mustImport(t, bo, mustExport(t, thief, ExportRequest{To: &id, Cells: []crdt.CellID{day.ID}}))
+	mustImport(t, bo, mustExport(t, thief, ExportRequest{To: &id, Cells: []crdt.CellID{day}}))
 	if v, _ := bo.FindCell("day"); v == nil || !hasRating(v, old, cy.Card().ID(), 1) {
 		t.Fatal("the thief's rating is not in Day on Bo's device")
 	}
@@ -101,19 +127,11 @@ func TestAttackOldCardKeepsTrustElsewhere(t *testing.T) {
 // device, taking both in, names the new card "Ana", verified in person,
 // and the old one "Ana (old card)", as after one cell.
 func TestReplacedInTwoCellsNames(t *testing.T) {
-	ana := newService(t, "Ana")
-	bo, cy, di := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")
-	for _, g := range []*Service{bo, cy, di} {
-		meet(t, ana, g)
-	}
-	meet(t, bo, cy)
-	var cells []crdt.CellID
-	for _, name := range []string{"Night", "Day"} {
-		c := ok[*CellView](t)(ana.NewCell(name))
-		invite(t, ana, bo, c.ID)
-		invite(t, ana, cy, c.ID)
-		cells = append(cells, c.ID)
-	}
+	ana, bo, cy, di, night := friendsOfAna(t)
+	day := ok[*CellView](t)(ana.NewCell("Day")).ID
+	invite(t, ana, bo, day)
+	invite(t, ana, cy, day)
+	cells := []crdt.CellID{night, day}
 	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -164,17 +182,9 @@ func TestAttackThiefReplacesInAnotherCell(t *testing.T) {
 }
 
 func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
-	ana := newService(t, "Ana")
-	bo, cy, di := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")
-	for _, g := range []*Service{bo, cy, di} {
-		meet(t, ana, g)
-	}
-	meet(t, bo, cy)
-	night := ok[*CellView](t)(ana.NewCell("Night"))
-	invite(t, ana, bo, night.ID)
-	invite(t, ana, cy, night.ID)
-	day := ok[*CellView](t)(cy.NewCell("Day"))
-	invite(t, cy, ana, day.ID)
+	ana, bo, cy, di, night := friendsOfAna(t)
+	day := ok[*CellView](t)(cy.NewCell("Day")).ID
+	invite(t, cy, ana, day)
 	// The thief's copy of Ana's home is from before she chose guardians
 	// (or he backdates): her naming of them in Day never left her laptop.
 	old := ana.Card().ID()
@@ -185,7 +195,7 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 	}
 	for _, g := range []*Service{bo, cy} {
 		id := g.Card().ID()
-		mustImport(t, g, mustExport(t, ana, ExportRequest{To: &id, Cells: []crdt.CellID{night.ID}}))
+		mustImport(t, g, mustExport(t, ana, ExportRequest{To: &id, Cells: []crdt.CellID{night}}))
 	}
 	sendTo(t, ana, di) // Di's piece
 	buildOn(t, bo, cy, ana)
@@ -199,18 +209,18 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 	dayOnly := func(from, to *Service) *ImportSummary {
 		t.Helper()
 		id := to.Card().ID()
-		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id, Cells: []crdt.CellID{day.ID}}))
+		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id, Cells: []crdt.CellID{day}}))
 	}
-	ok[*CellView](t)(thief.changeCell(day.ID, func(c *crdt.Cell) error {
+	ok[*CellView](t)(thief.changeCell(day, func(c *crdt.Cell) error {
 		_, err := c.NameGuardians(a, []ed25519.PublicKey{f1.Card.SigningKey, f2.Card.SigningKey}, 2, clock)
 		return err
 	}))
 	dayOnly(thief, cy)
-	if _, err := cy.Rate(old, crdt.Rating{Safety: 4, Reliability: 4}, []crdt.CellID{day.ID}); err != nil {
+	if _, err := cy.Rate(old, crdt.Rating{Safety: 4, Reliability: 4}, []crdt.CellID{day}); err != nil {
 		t.Fatal(err)
 	}
 	dayOnly(cy, thief)
-	ok[*CellView](t)(thief.changeCell(day.ID, func(c *crdt.Cell) error {
+	ok[*CellView](t)(thief.changeCell(day, func(c *crdt.Cell) error {
 		if _, err := c.Replace(a, tNew, []crdt.Confirmation{crdt.Confirm(f1, old, tNew.Card), crdt.Confirm(f2, old, tNew.Card)}, clock); err != nil {
 			return err
 		}
@@ -222,11 +232,11 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 	}
 
 	tmp, newCard := getCardBack(t, old, []*Service{bo, di})
-	mustImport(t, tmp, mustExport(t, bo, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	mustImport(t, tmp, mustExport(t, bo, ExportRequest{Cells: []crdt.CellID{night}}))
 	if res, err := tmp.ReplaceCard(); err != nil || !slices.Equal(res.Replaced, []string{"Night"}) {
 		t.Fatalf("ReplaceCard = %+v, %v", res, err)
 	}
-	sum := mustImport(t, cy, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	sum := mustImport(t, cy, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night}}))
 	t.Logf("Cy is told: %s", sum)
 	if !thiefFirst {
 		if c, err := cy.Contact(newCard.ID()); err != nil || c.Verified != InPerson {
@@ -242,5 +252,25 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 	}
 	if s := sum.String(); !strings.Contains(s, "two different new cards") {
 		t.Errorf("Cy is told %q", s)
+	}
+}
+
+// TestGuardianCardReplacedIsSaid: in oldCardScene, Ana was one of Bo's
+// guardians. Her old laptop, now the thief's, holds a piece of Bo's card,
+// and her old card confirms for Bo: Bo's guardians say so, and ask him to
+// choose again.
+func TestGuardianCardReplacedIsSaid(t *testing.T) {
+	sc := newOldCardScene(t)
+	st, err := sc.bo.Guardians()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range st.Guardians {
+		if (g.ID == sc.old) != g.Replaced {
+			t.Errorf("Bo's guardian %s (%s): replaced %v", g.Name, g.ID, g.Replaced)
+		}
+	}
+	if !slices.ContainsFunc(st.Guardians, func(g Guardian) bool { return g.ID == sc.old }) {
+		t.Fatalf("Ana's old card is not among Bo's guardians: %+v", st.Guardians)
 	}
 }
