@@ -272,7 +272,8 @@ type ReplaceResult struct {
 func (r *ReplaceResult) Sentence() string {
 	s := "Your old card was replaced in " + words.JoinAnd(r.Replaced) + ": what it says from now on counts for nothing there, once people get this change."
 	if len(r.Kept) > 0 {
-		s += " In " + words.JoinAnd(r.Kept) + " it could not be replaced (too few of the guardians who met you are known there): ask someone there to invite your new card."
+		s += " In " + words.JoinAnd(r.Kept) + " it could not be replaced (too few of the guardians who met you are known there): ask someone there to invite your new card." +
+			" Until then, on the computers of those who get this change, what your old card says there, your earlier ratings too, counts for nothing."
 	}
 	return s
 }
