@@ -484,8 +484,12 @@ func (s *Service) nameBookWith(cells map[crdt.CellID]*crdt.Cell, contacts []*Con
 			b.set(id, card.Pseudonym, Introduced, false)
 		}
 	}
+	b.chosen = map[identity.ID]*identity.Card{}
 	for _, c := range contacts {
 		b.set(c.ID(), c.Name(), c.Verified, c.Petname != "")
+		if chosen(c) && c.Petname == "" {
+			b.chosen[c.ID()] = c.Card
+		}
 	}
 	return b, nil
 }
@@ -741,6 +745,7 @@ func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell, all map[crdt.Ce
 		case errors.Is(err, ErrNotFound):
 			err = putNewContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
 		case err == nil && card.Created.After(have.Card.Created):
+			pinName(have, card)
 			have.Card = card
 			err = putContact(tx, have)
 		}
@@ -749,6 +754,22 @@ func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell, all map[crdt.Ce
 		}
 	}
 	return s.followReplacements(tx, c, before, all)
+}
+
+// pinName keeps, for a contact of my own doing known by their card's
+// name, that name when their newer card next brings another: the name I
+// met, checked or added them under stays theirs on this device, so a
+// person cannot take on the name of another I know (their card says
+// anything its holder likes; TestAttackVerifiedContactTakesAnotherName).
+// Someone only introduced through a cell is shown by what their card
+// says.
+func pinName(have *Contact, next *identity.Card) {
+	if have.Petname != "" || next.Pseudonym == have.Card.Pseudonym || !chosen(have) {
+		return
+	}
+	if pet, err := normalizePetname(have.Card.Pseudonym); err == nil {
+		have.Petname = pet
+	}
 }
 
 // changeCell runs a local change on the cell with id and stores the result.

@@ -226,6 +226,9 @@ func labelCells(cells []namedCell) map[crdt.CellID]string {
 type nameBook struct {
 	me     identity.ID
 	people map[identity.ID]namedPerson
+	// chosen holds the cards of the contacts of my own doing (see
+	// chosen), as held, for an import to tell who takes another name.
+	chosen map[identity.ID]*identity.Card
 }
 
 // namedPerson is what a nameBook holds of one person.

@@ -384,12 +384,22 @@ type CellChanges struct {
 	// it was replaced already.
 	ReplacementUndone  []Person
 	ReplacementRefused []Person
+	// Renamed lists contacts of my own doing, known by their card's name,
+	// whose newer card in this file bears another name (To): they stay
+	// shown by the name I know them by (core/cells.go, pinName).
+	Renamed []RenamedCard `json:"renamed,omitempty"`
 	// OnlyInvited is true when I am invited to the cell and have not
 	// joined it: a replacement there changes nothing about the person on
 	// this device (core/succession.go, followReplacements), and a thief
 	// holding someone's card can make such a cell with fakes as their
 	// guardians, so the summary says so.
 	OnlyInvited bool
+}
+
+// A RenamedCard is a contact whose newer card bears another name.
+type RenamedCard struct {
+	Person
+	To string `json:"to"`
 }
 
 // A ReplacedCard is a person whose card was replaced, and how many of
@@ -403,10 +413,13 @@ type ReplacedCard struct {
 	Rival bool `json:"rival,omitempty"`
 }
 
-// ReplacementPhrases says in plain words what c changes about replaced
-// cards.
+// ReplacementPhrases says in plain words what c changes about people's
+// cards: replaced, or bearing another name.
 func (c *CellChanges) ReplacementPhrases() []string {
 	var what []string
+	for _, p := range c.Renamed {
+		what = append(what, fmt.Sprintf("%s now calls themselves %q on their card (still shown as %s, the name you know them by)", p.Name, p.To, p.Name))
+	}
 	for _, p := range c.Replaced {
 		replaced := fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians"))
 		if c.OnlyInvited {
@@ -899,6 +912,13 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			names = book.shown()
 		}
 		diffCell(&cc, before, after, names)
+		for id, card := range after.Cards {
+			if held := book.chosen[id]; held != nil && card.Created.After(held.Created) && card.Pseudonym != held.Pseudonym {
+				cc.Renamed = append(cc.Renamed, RenamedCard{person(names, id), card.Pseudonym})
+				delete(book.chosen, id) // said once
+			}
+		}
+		slices.SortFunc(cc.Renamed, func(a, b RenamedCard) int { return strings.Compare(a.Name, b.Name) })
 		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
 		cc.OnlyInvited = after.IsInvited(me)
 		if cc.NewStatements > 0 {
