@@ -2,6 +2,7 @@ package core
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -272,5 +273,29 @@ func TestGuardianCardReplacedIsSaid(t *testing.T) {
 	}
 	if !slices.ContainsFunc(st.Guardians, func(g Guardian) bool { return g.ID == sc.old }) {
 		t.Fatalf("Ana's old card is not among Bo's guardians: %+v", st.Guardians)
+	}
+}
+
+// TestAttackOldCardStillReceives: in oldCardScene, the old card is still
+// a member of Day (it could not be replaced there). Bo's device knows it
+// was replaced: whoever holds it now is not Ana, so Bo's files, for the
+// cell or for that card, no longer go to it (as to someone blocked).
+func TestAttackOldCardStillReceives(t *testing.T) {
+	sc := newOldCardScene(t)
+	invite(t, sc.bo, sc.cy, sc.day)
+	res, err := sc.bo.Export(ExportRequest{Cells: []crdt.CellID{sc.day}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Recipients {
+		if r.ID == sc.old {
+			t.Errorf("Bo's file for Day goes to the old card (%s)", r.Name)
+		}
+	}
+	if _, err := sc.thief.Import(ctx, res.Data); err == nil {
+		t.Error("the thief's copy takes in Bo's file for Day")
+	}
+	if _, err := sc.bo.Export(ExportRequest{To: &sc.old}); !errors.Is(err, ErrCardReplaced) {
+		t.Errorf("a file to the old card: %v, want ErrCardReplaced", err)
 	}
 }

@@ -25,6 +25,10 @@ const bucketPeer = "peer"
 var (
 	// ErrBlocked means the other person is blocked on this device.
 	ErrBlocked = errors.New("that person is blocked")
+	// ErrCardReplaced means the other card was replaced by a new one in
+	// one of my cells: whoever holds it now is not, or not only, the
+	// person (crdt/SCHEMA.md §4.5).
+	ErrCardReplaced = errors.New("that card was replaced by a new one: whoever holds the old card now may not be that person")
 	// ErrUnknownSender means a sync file comes from someone this device
 	// knows neither as a contact nor from a shared cell.
 	ErrUnknownSender = errors.New("sync file from someone you do not know")
@@ -111,7 +115,8 @@ func putKnowledge(tx *store.Tx, peer identity.ID, cell crdt.CellID, heads []crdt
 }
 
 // Export makes a sync file. A person only ever receives cells they are a
-// current member of; blocked and excluded people receive nothing.
+// current member of; blocked and excluded people, and cards replaced by
+// a new one in one of my cells, receive nothing.
 func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,6 +135,15 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		blocked, err := blockedContacts(tx)
 		if err != nil {
 			return err
+		}
+		// What goes to a replaced card goes to whoever holds it now
+		// (TestAttackOldCardStillReceives).
+		replaced := replacedCards(all, me)
+		if req.To != nil && replaced[*req.To] {
+			return ErrCardReplaced
+		}
+		for id := range replaced {
+			blocked[id] = true
 		}
 		if cells, err = namedCells(all, req.Cells, me); err != nil {
 			return err
