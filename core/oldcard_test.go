@@ -299,3 +299,59 @@ func TestAttackOldCardStillReceives(t *testing.T) {
 		t.Errorf("a file to the old card: %v, want ErrCardReplaced", err)
 	}
 }
+
+// TestCompetingReplacementTakesBackVerification: Ana's guardians are Bo,
+// Cy and Di, two needed. After the seizure she replaces her card in Night
+// with Bo's and Di's confirmations, and Cy's device follows: her new card
+// is "Ana, verified in person". Then the thief's replacement arrives,
+// confirmed by all three (coerced): it has more confirmations and counts
+// instead (crdt/SCHEMA.md §4.5). Cy's device cannot know which new card
+// is Ana's: neither stays verified in person.
+func TestCompetingReplacementTakesBackVerification(t *testing.T) {
+	ana, bo, cy, di, night := friendsOfAna(t)
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*Service{bo, cy, di} {
+		sendTo(t, ana, g)
+	}
+	buildOn(t, bo, cy, ana)
+	old := ana.Card().ID()
+	clock := time.Now()
+	thief := seize(t, ana, &clock)
+	tmp, newCard := getCardBack(t, old, []*Service{bo, di})
+	mustImport(t, tmp, mustExport(t, bo, ExportRequest{Cells: []crdt.CellID{night}}))
+	if res, err := tmp.ReplaceCard(); err != nil || len(res.Replaced) != 1 {
+		t.Fatalf("ReplaceCard = %+v, %v", res, err)
+	}
+	mustImport(t, cy, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night}}))
+	if c, err := cy.Contact(newCard.ID()); err != nil || c.Verified != InPerson {
+		t.Fatalf("Cy's device did not follow Ana's replacement: %+v, %v", c, err)
+	}
+
+	tDev := newService(t, "Ana")
+	tNew, a := tDev.me(), thief.me()
+	ok[*CellView](t)(thief.changeCell(night, func(c *crdt.Cell) error {
+		cs := []crdt.Confirmation{crdt.Confirm(bo.me(), old, tNew.Card), crdt.Confirm(cy.me(), old, tNew.Card), crdt.Confirm(di.me(), old, tNew.Card)}
+		if _, err := c.Replace(a, tNew, cs, clock); err != nil {
+			return err
+		}
+		_, err := tDev.addCell(c)
+		return err
+	}))
+	id := cy.Card().ID()
+	sum := mustImport(t, cy, mustExport(t, tDev, ExportRequest{To: &id, Cells: []crdt.CellID{night}}))
+	t.Logf("Cy is told: %s", sum)
+	v, err := cy.FindCell("night")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := v.state.ReplacedBy(old); !ok || r.New != tNew.Card.ID() {
+		t.Fatalf("the thief's replacement does not count instead: %+v", r)
+	}
+	for _, c := range []*identity.Card{tNew.Card, newCard} {
+		if got, err := cy.Contact(c.ID()); err == nil && got.Verified == InPerson {
+			t.Errorf("%s (%s) is verified in person on Cy's device", got.Name(), c.ID())
+		}
+	}
+}

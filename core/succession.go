@@ -391,11 +391,14 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 // confirm his own new card, and send it as an invitation.
 //
 // A card replaced by different new cards in different cells of mine
-// (all, the cells as they will be) was replaced by a thief in one of
-// them: one who named guardians of his own where the owner's were not in
-// force. This device cannot tell which new card is the person's, so none
-// of them gets the old card's verification, and those that got it from
-// the old card lose it (TestAttackThiefReplacesInAnotherCell).
+// (all, the cells as they will be), or in one cell first by one and then
+// by another (a competing replacement that won), was replaced by a thief
+// at least once: one who named guardians of his own where the owner's
+// were not in force, or had more of the guardians confirm his. This
+// device cannot tell which new card is the person's, so none of them
+// gets the old card's verification, and those that got it from the old
+// card lose it (TestAttackThiefReplacesInAnotherCell,
+// TestCompetingReplacementTakesBackVerification).
 func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell, all map[crdt.CellID]*crdt.Cell) error {
 	var stmts []*crdt.Statement
 	var states map[crdt.CellID]*crdt.State
@@ -435,6 +438,13 @@ func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell, all map
 			}
 		}
 		rivals := rivalCards(states, c.ID(), s.me().Card.ID(), r.Old, r.New)
+		if before != nil {
+			// Another new card that counted here before (a competing
+			// replacement arrived and won) is a rival too.
+			if was, ok := before.State().ReplacedBy(r.Old); ok && !slices.Contains(rivals, was.New) {
+				rivals = append(rivals, was.New)
+			}
+		}
 		if err := s.takeBackPassed(tx, r.Old, rivals); err != nil {
 			return err
 		}
