@@ -342,6 +342,9 @@ func TestCompetingReplacementTakesBackVerification(t *testing.T) {
 	id := cy.Card().ID()
 	sum := mustImport(t, cy, mustExport(t, tDev, ExportRequest{To: &id, Cells: []crdt.CellID{night}}))
 	t.Logf("Cy is told: %s", sum)
+	if s := sum.String(); strings.Contains(s, "new member") || !strings.Contains(s, "two different new cards") {
+		t.Errorf("Cy is told %q", s)
+	}
 	v, err := cy.FindCell("night")
 	if err != nil {
 		t.Fatal(err)

@@ -422,8 +422,9 @@ type ReplacedCard struct {
 	Person
 	Guardians int `json:"guardians"`
 	// Rival is true when another of my cells holds a replacement of the
-	// same card by a different new card: one of the two is not the
-	// person's (core/succession.go, followReplacements).
+	// same card by a different new card, or this cell did before: one of
+	// the two is not the person's (core/succession.go,
+	// followReplacements).
 	Rival bool `json:"rival,omitempty"`
 }
 
@@ -441,7 +442,7 @@ func (c *CellChanges) ReplacementPhrases() []string {
 			replaced = "a claim that " + replaced + " (nothing changes on this computer: you have not joined)"
 		}
 		if p.Rival && !c.OnlyInvited {
-			replaced += ", but another of your cells replaced it by another one: of two different new cards one is not theirs, and neither is verified in person on this computer until you ask them face to face"
+			replaced += ", but it was replaced by another new card too (here or in another of your cells): of two different new cards one is not theirs, and neither is verified in person on this computer until you ask them face to face"
 		}
 		what = append(what, replaced)
 	}
@@ -1077,8 +1078,8 @@ func markRivals(sum *ImportSummary, states map[crdt.CellID]*crdt.State, me ident
 		cc := &sum.Cells[i]
 		st := states[cc.ID]
 		for j := range cc.Replaced {
-			if r, ok := st.ReplacedBy(cc.Replaced[j].ID); ok {
-				cc.Replaced[j].Rival = len(rivalCards(states, cc.ID, me, r.Old, r.New)) > 0
+			if r, ok := st.ReplacedBy(cc.Replaced[j].ID); ok && len(rivalCards(states, cc.ID, me, r.Old, r.New)) > 0 {
+				cc.Replaced[j].Rival = true
 			}
 		}
 	}
@@ -1119,8 +1120,12 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 	}
 	for _, r := range after.Replaced {
 		if b, ok := before.ReplacedBy(r.Old); (!ok || b.New != r.New) && r.NewCard != nil {
-			cc.Replaced = append(cc.Replaced, ReplacedCard{Person: person(names, r.Old), Guardians: r.Confirmed})
-			oldStatus[r.New] = oldStatus[r.Old] // the same person
+			cc.Replaced = append(cc.Replaced, ReplacedCard{Person: person(names, r.Old), Guardians: r.Confirmed, Rival: ok})
+			was := oldStatus[r.Old] // the same person
+			if ok {
+				was = oldStatus[b.New] // who stood for them here before
+			}
+			oldStatus[r.New] = was
 		}
 	}
 	told := map[identity.ID]bool{}
