@@ -40,7 +40,9 @@ type oldCardScene struct {
 	newCard                *identity.Card
 }
 
-func newOldCardScene(t *testing.T) *oldCardScene {
+// beforeFollow, if not nil, runs just before Bo's device takes in the
+// replacement.
+func newOldCardScene(t *testing.T, beforeFollow func(sc *oldCardScene)) *oldCardScene {
 	ana, bo, cy, di, night := friendsOfAna(t)
 	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
 		t.Fatal(err)
@@ -76,6 +78,9 @@ func newOldCardScene(t *testing.T) *oldCardScene {
 	if res, err := tmp.ReplaceCard(); err != nil || !slices.Equal(res.Replaced, []string{"Night"}) {
 		t.Fatalf("ReplaceCard = %+v, %v", res, err)
 	}
+	if beforeFollow != nil {
+		beforeFollow(sc)
+	}
 	mustImport(t, bo, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night}}))
 	if c, err := bo.Contact(sc.newCard.ID()); err != nil || c.Verified != InPerson {
 		t.Fatalf("Bo's device did not follow the replacement: %+v, %v", c, err)
@@ -84,20 +89,21 @@ func newOldCardScene(t *testing.T) *oldCardScene {
 }
 
 // TestAttackOldCardKeepsTrustElsewhere: in oldCardScene, the thief, still
-// a member of Day with the old card, finds Cy unsafe there. Bo's device
-// knows the old card was replaced by its owner's guardians: what it says
-// from then on must count for nothing in Bo's scores, in any cell
-// (DESIGN: "after which the old card's new words count for nothing"), and
-// the old card is no longer "verified in person".
+// a member of Day with the old card, finds Cy unsafe there, and his file
+// reaches Bo just before Ana's replacement. Bo's device knows the old
+// card was replaced by its owner's guardians: what it says must count for
+// nothing in Bo's scores, in any cell (DESIGN: "after which the old
+// card's new words count for nothing"), and the old card is no longer
+// "verified in person".
 func TestAttackOldCardKeepsTrustElsewhere(t *testing.T) {
-	sc := newOldCardScene(t)
-	thief, bo, cy, day, old := sc.thief, sc.bo, sc.cy, sc.day, sc.old
-	// The thief, in Day, finds Cy unsafe.
-	if _, err := thief.Rate(cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1}, []crdt.CellID{day}); err != nil {
-		t.Fatal(err)
-	}
-	id := bo.Card().ID()
-	mustImport(t, bo, mustExport(t, thief, ExportRequest{To: &id, Cells: []crdt.CellID{day}}))
+	sc := newOldCardScene(t, func(sc *oldCardScene) {
+		if _, err := sc.thief.Rate(sc.cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1}, []crdt.CellID{sc.day}); err != nil {
+			t.Fatal(err)
+		}
+		id := sc.bo.Card().ID()
+		mustImport(t, sc.bo, mustExport(t, sc.thief, ExportRequest{To: &id, Cells: []crdt.CellID{sc.day}}))
+	})
+	bo, cy, old := sc.bo, sc.cy, sc.old
 	if v, _ := bo.FindCell("day"); v == nil || !hasRating(v, old, cy.Card().ID(), 1) {
 		t.Fatal("the thief's rating is not in Day on Bo's device")
 	}
@@ -261,7 +267,7 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 // and her old card confirms for Bo: Bo's guardians say so, and ask him to
 // choose again.
 func TestGuardianCardReplacedIsSaid(t *testing.T) {
-	sc := newOldCardScene(t)
+	sc := newOldCardScene(t, nil)
 	st, err := sc.bo.Guardians()
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +287,7 @@ func TestGuardianCardReplacedIsSaid(t *testing.T) {
 // was replaced: whoever holds it now is not Ana, so Bo's files, for the
 // cell or for that card, no longer go to it (as to someone blocked).
 func TestAttackOldCardStillReceives(t *testing.T) {
-	sc := newOldCardScene(t)
+	sc := newOldCardScene(t, nil)
 	invite(t, sc.bo, sc.cy, sc.day)
 	res, err := sc.bo.Export(ExportRequest{Cells: []crdt.CellID{sc.day}})
 	if err != nil {
@@ -298,6 +304,7 @@ func TestAttackOldCardStillReceives(t *testing.T) {
 	if _, err := sc.bo.Export(ExportRequest{To: &sc.old}); !errors.Is(err, ErrCardReplaced) {
 		t.Errorf("a file to the old card: %v, want ErrCardReplaced", err)
 	}
+
 }
 
 // TestCompetingReplacementTakesBackVerification: Ana's guardians are Bo,
