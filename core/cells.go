@@ -477,15 +477,19 @@ func (s *Service) nameBookWith(cells map[crdt.CellID]*crdt.Cell, contacts []*Con
 	}
 	b := newNameBook(s.me().Card.ID(), n)
 	for _, card := range extra {
-		b.set(card.ID(), card.Pseudonym, Unverified)
+		b.set(card.ID(), card.Pseudonym, Unverified, false)
 	}
 	for _, c := range cells {
 		for id, card := range c.State().Cards {
-			b.set(id, card.Pseudonym, Introduced)
+			b.set(id, card.Pseudonym, Introduced, false)
 		}
 	}
+	b.chosen = map[identity.ID]*identity.Card{}
 	for _, c := range contacts {
-		b.set(c.ID(), c.Name(), c.Verified)
+		b.set(c.ID(), c.Name(), c.Verified, c.Petname != "")
+		if chosen(c) && c.Petname == "" {
+			b.chosen[c.ID()] = c.Card
+		}
 	}
 	return b, nil
 }
@@ -679,15 +683,15 @@ func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.C
 		return nil, err
 	}
 	err = s.db.Update(func(tx *store.Tx) error {
+		all := maps(cells, changed)
 		for i, c := range changed {
 			if err := putCell(tx, c, ds[i]); err != nil {
 				return err
 			}
-			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
+			if err := s.learnCards(tx, c, cells[c.ID()], all); err != nil {
 				return err
 			}
 		}
-		all := maps(cells, changed)
 		names, err := s.names(tx, all)
 		if err != nil {
 			return err
@@ -722,8 +726,8 @@ func maps(cells map[crdt.CellID]*crdt.Cell, extra []*crdt.Cell) map[crdt.CellID]
 // learnCards adds every card published in c that this device does not hold
 // yet as an introduced contact, and takes newer cards of known contacts.
 // Given the cell as it was before (nil if new), it looks only at cards
-// that came with the change.
-func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
+// that came with the change; all is every cell as it will be.
+func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell, all map[crdt.CellID]*crdt.Cell) error {
 	me := s.me().Card.ID()
 	var old map[identity.ID]*identity.Card
 	if before != nil {
@@ -741,6 +745,7 @@ func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
 		case errors.Is(err, ErrNotFound):
 			err = putNewContact(tx, &Contact{Card: card, Verified: Introduced, Added: s.opt.now()})
 		case err == nil && card.Created.After(have.Card.Created):
+			pinName(have, card)
 			have.Card = card
 			err = putContact(tx, have)
 		}
@@ -748,7 +753,23 @@ func (s *Service) learnCards(tx *store.Tx, c, before *crdt.Cell) error {
 			return err
 		}
 	}
-	return s.followReplacements(tx, c, before)
+	return s.followReplacements(tx, c, before, all)
+}
+
+// pinName keeps, for a contact of my own doing known by their card's
+// name, that name when their newer card next brings another: the name I
+// met, checked or added them under stays theirs on this device, so a
+// person cannot take on the name of another I know (their card says
+// anything its holder likes; TestAttackVerifiedContactTakesAnotherName).
+// Someone only introduced through a cell is shown by what their card
+// says.
+func pinName(have *Contact, next *identity.Card) {
+	if have.Petname != "" || next.Pseudonym == have.Card.Pseudonym || !chosen(have) {
+		return
+	}
+	if pet, err := normalizePetname(have.Card.Pseudonym); err == nil {
+		have.Petname = pet
+	}
 }
 
 // changeCell runs a local change on the cell with id and stores the result.

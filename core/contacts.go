@@ -45,6 +45,10 @@ type Contact struct {
 	Verified Verification
 	Blocked  bool
 	Added    time.Time
+	// PassedFrom is the old card whose verification passed to this one
+	// when a replacement was followed (core/succession.go,
+	// followReplacements); zero when the verification is the owner's own.
+	PassedFrom identity.ID
 }
 
 // ID returns the contact's identity id.
@@ -66,6 +70,7 @@ type contactRecord struct {
 	Verified string `cbor:"3,keyasint"`
 	Blocked  bool   `cbor:"4,keyasint,omitempty"`
 	Added    int64  `cbor:"5,keyasint"`
+	Passed   []byte `cbor:"6,keyasint,omitempty"` // Contact.PassedFrom
 }
 
 var cborEnc = func() cbor.EncMode {
@@ -83,6 +88,7 @@ func encodeContact(c *Contact) ([]byte, error) {
 		Verified: string(c.Verified),
 		Blocked:  c.Blocked,
 		Added:    c.Added.Unix(),
+		Passed:   passedBytes(c.PassedFrom),
 	})
 }
 
@@ -103,7 +109,18 @@ func decodeContact(b []byte) (*Contact, error) {
 	if v.rank() == 0 {
 		v = Unverified
 	}
-	return &Contact{Card: card, Petname: r.Petname, Verified: v, Blocked: r.Blocked, Added: time.Unix(r.Added, 0).UTC()}, nil
+	c := &Contact{Card: card, Petname: r.Petname, Verified: v, Blocked: r.Blocked, Added: time.Unix(r.Added, 0).UTC()}
+	if len(r.Passed) == len(c.PassedFrom) {
+		c.PassedFrom = identity.ID(r.Passed)
+	}
+	return c, nil
+}
+
+func passedBytes(id identity.ID) []byte {
+	if id == (identity.ID{}) {
+		return nil
+	}
+	return id[:]
 }
 
 // bucketIntroduced holds the contacts this device learned only through a

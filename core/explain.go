@@ -101,6 +101,8 @@ func explainSyncFile(err error) string {
 		return "This sync file is damaged or incomplete; ask for it again. Nothing was changed."
 	case errors.Is(err, ErrBlocked):
 		return "You blocked this person, so nothing is sent to them or taken from them."
+	case errors.Is(err, ErrCardReplaced):
+		return "That card was replaced by a new one with the help of its owner's guardians: whoever holds the old card now may not be them, so nothing is sent to it."
 	case errors.Is(err, ErrUnknownSender):
 		return "This sync file comes from someone you do not know yet: add their card first. Nothing was changed."
 	case errors.Is(err, ErrNobodyToSend):

@@ -171,6 +171,11 @@ type Guardian struct {
 	// Reached is true once a file from them says their device holds the
 	// piece.
 	Reached bool `json:"reached"`
+	// Replaced is true when one of my cells holds a replacement of this
+	// guardian's card by a new one: their old computer, which holds my
+	// piece and their old card (which confirms for me), is lost or in
+	// other hands, so I should choose my guardians again.
+	Replaced bool `json:"replaced,omitempty"`
 }
 
 // GuardianStatus is who holds my recovery pieces.
@@ -299,7 +304,14 @@ func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*G
 // Guardians says who holds my recovery pieces and whether they reached them.
 func (s *Service) Guardians() (*GuardianStatus, error) {
 	st := &GuardianStatus{Guardians: []Guardian{}}
-	err := s.db.View(func(tx *store.Tx) error {
+	s.mu.Lock()
+	cells, err := s.loadCells()
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	replaced := replacedCards(cells, s.me().Card.ID())
+	err = s.db.View(func(tx *store.Tx) error {
 		set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
 		if err != nil || set == nil {
 			return err
@@ -318,7 +330,8 @@ func (s *Service) Guardians() (*GuardianStatus, error) {
 		st.Need = set.Need
 		st.Since = time.Unix(set.Created, 0).UTC()
 		for _, g := range set.Guardians {
-			st.Guardians = append(st.Guardians, Guardian{Person: person(names, identity.ID(g.ID)), Reached: g.Reached})
+			id := identity.ID(g.ID)
+			st.Guardians = append(st.Guardians, Guardian{Person: person(names, id), Reached: g.Reached, Replaced: replaced[id]})
 		}
 		for _, r := range set.Retiring {
 			st.Retiring = append(st.Retiring, person(names, identity.ID(r.ID)))

@@ -171,7 +171,10 @@ type namedCell struct {
 // founder has an id that starts the same: a founder can grind the id of a
 // second cell until it starts like their first.
 func labelCells(cells []namedCell) map[crdt.CellID]string {
-	type entry struct{ name, founder, founderKey, id string }
+	type entry struct {
+		name, founder, founderKey, id string
+		label                         bool // the name has a parenthesis (labelKey)
+	}
 	groups := map[string][]entry{}
 	ids := map[string]crdt.CellID{}
 	for _, c := range cells {
@@ -179,14 +182,14 @@ func labelCells(cells []namedCell) map[crdt.CellID]string {
 		if founder == "" {
 			founder = "someone unknown"
 		}
-		e := entry{c.name, founder, lookalikeKey(founder), c.id.String()}
-		k := lookalikeKey(c.name)
+		k, label := labelKey(lookalikeKey(c.name))
+		e := entry{c.name, founder, lookalikeKey(founder), c.id.String(), label}
 		groups[k] = append(groups[k], e)
 		ids[e.id] = c.id
 	}
 	out := make(map[crdt.CellID]string, len(cells))
 	for _, group := range groups {
-		if len(group) < 2 {
+		if len(group) < 2 && !group[0].label {
 			out[ids[group[0].id]] = group[0].name
 			continue
 		}
@@ -223,30 +226,56 @@ func labelCells(cells []namedCell) map[crdt.CellID]string {
 type nameBook struct {
 	me     identity.ID
 	people map[identity.ID]namedPerson
+	// chosen holds the cards of the contacts of my own doing (see
+	// chosen), as held, for an import to tell who takes another name.
+	chosen map[identity.ID]*identity.Card
 }
 
 // namedPerson is what a nameBook holds of one person.
 type namedPerson struct {
 	name  string
 	how   Verification
-	alike string // lookalikeKey of name
+	alike string // lookalikeKey of name, up to a parenthesis (see labelKey)
+	label bool   // the name has a parenthesis, as a label has
 }
 
 // newNameBook returns a book that names me "you", with room for about n
 // people.
 func newNameBook(me identity.ID, n int) *nameBook {
 	b := &nameBook{me: me, people: make(map[identity.ID]namedPerson, n)}
-	b.set(me, "you", InPerson)
+	b.set(me, "you", InPerson, true)
 	return b
 }
 
 // set names id; a later call for the same id replaces the earlier one,
-// except that I am always "you".
-func (b *nameBook) set(id identity.ID, name string, how Verification) {
+// except that I am always "you". A name this device gave (own: a
+// contact's petname) is taken as it is; any other came on a card, and
+// its holder chose it (see labelKey).
+func (b *nameBook) set(id identity.ID, name string, how Verification, own bool) {
 	if id == b.me && name != "you" {
 		return
 	}
-	b.people[id] = namedPerson{name: name, how: how, alike: lookalikeKey(name)}
+	p := namedPerson{name: name, how: how, alike: lookalikeKey(name)}
+	if !own {
+		p.alike, p.label = labelKey(p.alike)
+	}
+	b.people[id] = p
+}
+
+// labelKey returns the look-alike key key up to its first parenthesis,
+// and whether it had one. The names shown are told apart by what follows
+// them in parentheses ("Mir (verified in person · 3f2a9c01)",
+// "Night market (founded by Ana · 3f2a)"), so a name that anyone chose
+// could copy the label of another; such a name looks like the name
+// before its parenthesis (with the look-alikes of "(", which the key
+// maps to it), and is always told apart itself
+// (TestAttackNameLikeALabel, TestAttackCellNameLikeALabel).
+func labelKey(key string) (string, bool) {
+	i := strings.IndexByte(key, '(')
+	if i < 0 {
+		return key, false
+	}
+	return key[:i], true
 }
 
 // has reports whether the book names id.
@@ -262,7 +291,7 @@ func (b *nameBook) learn(cards map[identity.ID]*identity.Card) bool {
 	grown := false
 	for id, card := range cards {
 		if !b.has(id) {
-			b.set(id, card.Pseudonym, Introduced)
+			b.set(id, card.Pseudonym, Introduced, false)
 			grown = true
 		}
 	}
@@ -278,7 +307,7 @@ func (b *nameBook) shown() map[identity.ID]string {
 	out := make(map[identity.ID]string, len(b.people))
 	for id, p := range b.people {
 		n := p.name
-		if id != b.me && count[p.alike] > 1 {
+		if id != b.me && (count[p.alike] > 1 || p.label) {
 			n += " (" + p.how.Words() + " · " + id.String()[:8] + ")"
 		}
 		out[id] = n
@@ -315,7 +344,7 @@ func SplitLabel(label string) (name, detail string) {
 func (s *Service) ContactLabels(contacts []*Contact) map[identity.ID]string {
 	b := newNameBook(s.me().Card.ID(), len(contacts))
 	for _, c := range contacts {
-		b.set(c.ID(), c.Name(), c.Verified)
+		b.set(c.ID(), c.Name(), c.Verified, c.Petname != "")
 	}
 	return b.shown()
 }

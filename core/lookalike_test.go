@@ -202,8 +202,8 @@ func TestSplitLabel(t *testing.T) {
 	}
 	// What the name book writes splits back.
 	b := newNameBook(identity.ID{9}, 2)
-	b.set(identity.ID{1}, "Cy", InPerson)
-	b.set(identity.ID{2}, "CY", Introduced)
+	b.set(identity.ID{1}, "Cy", InPerson, false)
+	b.set(identity.ID{2}, "CY", Introduced, false)
 	for id, label := range b.shown() {
 		if id == b.me {
 			continue

@@ -19,7 +19,8 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &reputation.Input{Viewer: s.me().Card.ID().String(), Now: s.opt.now()}
+	me := s.me().Card.ID()
+	in := &reputation.Input{Viewer: me.String(), Now: s.opt.now()}
 	err = s.db.View(func(tx *store.Tx) error {
 		contacts, err := listContacts(tx)
 		if err != nil {
@@ -42,6 +43,11 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	// What a replaced card says now, in any cell, is not its owner's
+	// word (crdt/SCHEMA.md §4.5; TestAttackOldCardKeepsTrustElsewhere).
+	for id := range replacedCards(cells, me) {
+		in.Replaced = append(in.Replaced, id.String())
 	}
 	latest := in.Now.Add(crdt.DayAllowance)
 	for _, c := range sortedCells(cells) {
@@ -70,6 +76,25 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 		in.Cells = append(in.Cells, rc)
 	}
 	return reputation.Compute(in), nil
+}
+
+// replacedCards returns the cards replaced by a new one in cells, leaving
+// out the cells that only invite me (there a replacement changes nothing
+// on this device). Only a card's holder can sign its replacement: the
+// owner with their guardians, or a thief; either way whoever still signs
+// with the old card is not, or not only, its owner.
+func replacedCards(cells map[crdt.CellID]*crdt.Cell, me identity.ID) map[identity.ID]bool {
+	out := map[identity.ID]bool{}
+	for _, c := range cells {
+		st := c.State()
+		if st.IsInvited(me) {
+			continue
+		}
+		for _, r := range st.Replaced {
+			out[r.Old] = true
+		}
+	}
+	return out
 }
 
 func idStrings(ids []identity.ID) []string {

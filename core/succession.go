@@ -272,7 +272,8 @@ type ReplaceResult struct {
 func (r *ReplaceResult) Sentence() string {
 	s := "Your old card was replaced in " + words.JoinAnd(r.Replaced) + ": what it says from now on counts for nothing there, once people get this change."
 	if len(r.Kept) > 0 {
-		s += " In " + words.JoinAnd(r.Kept) + " it could not be replaced (too few of the guardians who met you are known there): ask someone there to invite your new card."
+		s += " In " + words.JoinAnd(r.Kept) + " it could not be replaced (too few of the guardians who met you are known there): ask someone there to invite your new card." +
+			" Until then, on the computers of those who get this change, what your old card says there, your earlier ratings too, counts for nothing."
 	}
 	return s
 }
@@ -383,12 +384,24 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 // followReplacements passes what this device knows of a replaced card to
 // its new card, for the replacements that count in c and did not in
 // before: the new card gets the old contact's verification and name, and
-// the old contact is named as an old card. Only where this device's owner
+// the old contact is named as an old card and is no longer verified in
+// person. Only where this device's owner
 // built on the old card's guardians (builtOnGuardians): a thief holding
 // the card can make a cell of his own where fakes are its guardians and
 // confirm his own new card, and send it as an invitation.
-func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell) error {
+//
+// A card replaced by different new cards in different cells of mine
+// (all, the cells as they will be), or in one cell first by one and then
+// by another (a competing replacement that won), was replaced by a thief
+// at least once: one who named guardians of his own where the owner's
+// were not in force, or had more of the guardians confirm his. This
+// device cannot tell which new card is the person's, so none of them
+// gets the old card's verification, and those that got it from the old
+// card lose it (TestAttackThiefReplacesInAnotherCell,
+// TestCompetingReplacementTakesBackVerification).
+func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell, all map[crdt.CellID]*crdt.Cell) error {
 	var stmts []*crdt.Statement
+	var states map[crdt.CellID]*crdt.State
 	for _, r := range c.State().Replaced {
 		if r.NewCard == nil || r.New == s.me().Card.ID() {
 			continue
@@ -418,21 +431,84 @@ func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell) error {
 		if err != nil {
 			return err
 		}
-		if old.Verified.rank() > next.Verified.rank() {
-			next.Verified = old.Verified
+		if states == nil {
+			states = make(map[crdt.CellID]*crdt.State, len(all))
+			for id, x := range all {
+				states[id] = x.State()
+			}
 		}
-		if old.Petname != "" || strings.HasSuffix(next.Petname, temporaryCard) {
-			next.Petname = old.Petname
+		rivals := rivalCards(states, c.ID(), s.me().Card.ID(), r.Old, r.New)
+		if before != nil {
+			// Another new card that counted here before (a competing
+			// replacement arrived and won) is a rival too.
+			if was, ok := before.State().ReplacedBy(r.Old); ok && !slices.Contains(rivals, was.New) {
+				rivals = append(rivals, was.New)
+			}
+		}
+		if err := s.takeBackPassed(tx, r.Old, rivals); err != nil {
+			return err
+		}
+		if len(rivals) == 0 && old.Verified.rank() > next.Verified.rank() {
+			next.Verified, next.PassedFrom = old.Verified, r.Old
+		}
+		if name := strings.TrimSuffix(old.Petname, oldCard); name != "" || strings.HasSuffix(next.Petname, temporaryCard) {
+			next.Petname = name // the old card's own name, even where another replacement renamed it
 		}
 		next.Blocked = next.Blocked || old.Blocked
 		if err := putContact(tx, next); err != nil {
 			return err
 		}
-		if pet, err := normalizePetname(old.Name() + " (old card)"); err == nil && old.Petname != pet {
-			old.Petname = pet
+		// The old card is in a thief's hands, or nobody's: it is no
+		// longer the person met in person (TestAttackOldCardKeepsTrustElsewhere).
+		changed := old.Verified == InPerson
+		if changed {
+			old.Verified = Unverified
+		}
+		if pet, err := normalizePetname(strings.TrimSuffix(old.Name(), oldCard) + oldCard); err == nil && old.Petname != pet {
+			old.Petname, changed = pet, true
+		}
+		if changed {
 			if err := putContact(tx, old); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// oldCard ends the name this device gives a replaced card.
+const oldCard = " (old card)"
+
+// rivalCards returns the new cards, other than next, that replace old in
+// the cells of states other than cell, leaving out those that only invite
+// me (there a replacement changes nothing on this device).
+func rivalCards(states map[crdt.CellID]*crdt.State, cell crdt.CellID, me, old, next identity.ID) []identity.ID {
+	var out []identity.ID
+	for id, st := range states {
+		if r, ok := st.ReplacedBy(old); ok && id != cell && r.New != next && !st.IsInvited(me) && !slices.Contains(out, r.New) {
+			out = append(out, r.New)
+		}
+	}
+	return out
+}
+
+// takeBackPassed takes back from the cards in rivals the verification
+// that passed to them from old.
+func (s *Service) takeBackPassed(tx *store.Tx, old identity.ID, rivals []identity.ID) error {
+	for _, id := range rivals {
+		c, err := getContact(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if c.PassedFrom != old {
+			continue
+		}
+		c.Verified, c.PassedFrom = Introduced, identity.ID{}
+		if err := putContact(tx, c); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -25,6 +25,10 @@ const bucketPeer = "peer"
 var (
 	// ErrBlocked means the other person is blocked on this device.
 	ErrBlocked = errors.New("that person is blocked")
+	// ErrCardReplaced means the other card was replaced by a new one in
+	// one of my cells: whoever holds it now is not, or not only, the
+	// person (crdt/SCHEMA.md §4.5).
+	ErrCardReplaced = errors.New("that card was replaced by a new one: whoever holds the old card now may not be that person")
 	// ErrUnknownSender means a sync file comes from someone this device
 	// knows neither as a contact nor from a shared cell.
 	ErrUnknownSender = errors.New("sync file from someone you do not know")
@@ -111,7 +115,8 @@ func putKnowledge(tx *store.Tx, peer identity.ID, cell crdt.CellID, heads []crdt
 }
 
 // Export makes a sync file. A person only ever receives cells they are a
-// current member of; blocked and excluded people receive nothing.
+// current member of; blocked and excluded people, and cards replaced by
+// a new one in one of my cells, receive nothing.
 func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,6 +135,15 @@ func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 		blocked, err := blockedContacts(tx)
 		if err != nil {
 			return err
+		}
+		// What goes to a replaced card goes to whoever holds it now
+		// (TestAttackOldCardStillReceives).
+		replaced := replacedCards(all, me)
+		if req.To != nil && replaced[*req.To] {
+			return ErrCardReplaced
+		}
+		for id := range replaced {
+			blocked[id] = true
 		}
 		if cells, err = namedCells(all, req.Cells, me); err != nil {
 			return err
@@ -384,6 +398,10 @@ type CellChanges struct {
 	// it was replaced already.
 	ReplacementUndone  []Person
 	ReplacementRefused []Person
+	// Renamed lists contacts of my own doing, known by their card's name,
+	// whose newer card in this file bears another name (To): they stay
+	// shown by the name I know them by (core/cells.go, pinName).
+	Renamed []RenamedCard `json:"renamed,omitempty"`
 	// OnlyInvited is true when I am invited to the cell and have not
 	// joined it: a replacement there changes nothing about the person on
 	// this device (core/succession.go, followReplacements), and a thief
@@ -392,22 +410,39 @@ type CellChanges struct {
 	OnlyInvited bool
 }
 
+// A RenamedCard is a contact whose newer card bears another name.
+type RenamedCard struct {
+	Person
+	To string `json:"to"`
+}
+
 // A ReplacedCard is a person whose card was replaced, and how many of
 // their guardians confirmed the new one.
 type ReplacedCard struct {
 	Person
 	Guardians int `json:"guardians"`
+	// Rival is true when another of my cells holds a replacement of the
+	// same card by a different new card, or this cell did before: one of
+	// the two is not the person's (core/succession.go,
+	// followReplacements).
+	Rival bool `json:"rival,omitempty"`
 }
 
-// ReplacementPhrases says in plain words what c changes about replaced
-// cards.
+// ReplacementPhrases says in plain words what c changes about people's
+// cards: replaced, or bearing another name.
 func (c *CellChanges) ReplacementPhrases() []string {
 	var what []string
+	for _, p := range c.Renamed {
+		what = append(what, fmt.Sprintf("%s now calls themselves %q on their card (still shown as %s, the name you know them by)", p.Name, p.To, p.Name))
+	}
 	for _, p := range c.Replaced {
 		replaced := fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians"))
 		if c.OnlyInvited {
 			// Only the cell's members say so, and I am not one of them.
 			replaced = "a claim that " + replaced + " (nothing changes on this computer: you have not joined)"
+		}
+		if p.Rival && !c.OnlyInvited {
+			replaced += ", but it was replaced by another new card too (here or in another of your cells): of two different new cards one is not theirs, and neither is verified in person on this computer until you ask them face to face"
 		}
 		what = append(what, replaced)
 	}
@@ -694,11 +729,12 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 			p.summary.Recovery = news
 		}
 		recovered = got
+		all := maps(cells, p.cells)
 		for i, c := range p.cells {
 			if err := putCell(tx, c, ds[i]); err != nil {
 				return err
 			}
-			if err := s.learnCards(tx, c, cells[c.ID()]); err != nil {
+			if err := s.learnCards(tx, c, cells[c.ID()], all); err != nil {
 				return err
 			}
 		}
@@ -891,6 +927,13 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			names = book.shown()
 		}
 		diffCell(&cc, before, after, names)
+		for id, card := range after.Cards {
+			if held := book.chosen[id]; held != nil && card.Created.After(held.Created) && card.Pseudonym != held.Pseudonym {
+				cc.Renamed = append(cc.Renamed, RenamedCard{person(names, id), card.Pseudonym})
+				delete(book.chosen, id) // said once
+			}
+		}
+		slices.SortFunc(cc.Renamed, func(a, b RenamedCard) int { return strings.Compare(a.Name, b.Name) })
 		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
 		cc.OnlyInvited = after.IsInvited(me)
 		if cc.NewStatements > 0 {
@@ -902,6 +945,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	if !knownSender {
 		return nil, ErrUnknownSender
 	}
+	markRivals(p.summary, states, me)
 	labelSummary(p.summary, states, names)
 	p.summary.LeftOut.name(book.shown())
 	return p, nil
@@ -1027,6 +1071,20 @@ func (p *pendingImport) leftOutNote() *LeftOut {
 // endedInvitation reports whether st ended my invitation before I
 // accepted it: I am listed, never accepted, and am not invited any more
 // (voted out).
+// markRivals marks the replacements of sum that another cell of states
+// (every cell as it will be) contradicts with a different new card.
+func markRivals(sum *ImportSummary, states map[crdt.CellID]*crdt.State, me identity.ID) {
+	for i := range sum.Cells {
+		cc := &sum.Cells[i]
+		st := states[cc.ID]
+		for j := range cc.Replaced {
+			if r, ok := st.ReplacedBy(cc.Replaced[j].ID); ok && len(rivalCards(states, cc.ID, me, r.Old, r.New)) > 0 {
+				cc.Replaced[j].Rival = true
+			}
+		}
+	}
+}
+
 func endedInvitation(st *crdt.State, me identity.ID) bool {
 	m, ok := st.Member(me)
 	return ok && m.Joined == (crdt.StatementID{}) && !st.IsInvited(me)
@@ -1062,8 +1120,12 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 	}
 	for _, r := range after.Replaced {
 		if b, ok := before.ReplacedBy(r.Old); (!ok || b.New != r.New) && r.NewCard != nil {
-			cc.Replaced = append(cc.Replaced, ReplacedCard{person(names, r.Old), r.Confirmed})
-			oldStatus[r.New] = oldStatus[r.Old] // the same person
+			cc.Replaced = append(cc.Replaced, ReplacedCard{Person: person(names, r.Old), Guardians: r.Confirmed, Rival: ok})
+			was := oldStatus[r.Old] // the same person
+			if ok {
+				was = oldStatus[b.New] // who stood for them here before
+			}
+			oldStatus[r.New] = was
 		}
 	}
 	told := map[identity.ID]bool{}

@@ -69,7 +69,10 @@ func TestAttackThiefCellReplacement(t *testing.T) {
 	if got, err := bo.Contact(tNew.Card.ID()); err == nil && got.Verified == InPerson {
 		t.Errorf("the thief's new card is %q, verified in person, on Bo's device", got.Name())
 	}
-	if got, _ := bo.Contact(a.Card.ID()); got == nil || got.Name() != "Ana" {
+	if got, _ := bo.Contact(a.Card.ID()); got == nil || got.Name() != "Ana" || got.Verified != InPerson {
 		t.Errorf("Ana's real card on Bo's device: %+v", got)
+	}
+	if res, err := bo.Reputation(); err != nil || res.Person(a.Card.ID().String()) == nil || res.Person(a.Card.ID().String()).Trust == 0 {
+		t.Errorf("Ana's real card lost its trust on Bo's device: %v", err)
 	}
 }

@@ -401,6 +401,8 @@ func (m *model) weigh(s int32, e *eval, flagged bool) (raters, flags int32) {
 		t := e.trust[r.rater]
 		why := whyNone
 		switch {
+		case m.replaced[r.rater]:
+			t, why = 0, whyReplaced
 		case m.blocked[r.rater]:
 			t, why = 0, whyBlocked
 		case t == 0:

@@ -19,6 +19,13 @@ type Input struct {
 	// Blocked lists the people the viewer blocked on this device. Their
 	// ratings are ignored and nobody gains trust through them.
 	Blocked []string
+	// Replaced lists the people whose card the viewer's device knows was
+	// replaced by a new one (in a cell it holds, the card's own holder
+	// signed the replacement, confirmed by guardians): whoever still signs
+	// with the old card is not its owner, or not only, so its ratings are
+	// ignored and nobody gains trust through it, as for Blocked, in every
+	// cell (the reason given is [WhyReplaced]).
+	Replaced []string
 	// Names maps ids to the name this device knows each person by (the
 	// viewer's own name for a contact, or the pseudonym on their card).
 	Names map[string]string

@@ -21,9 +21,10 @@ const (
 	whyAdmitted
 	whyTrustedLess
 	whyKnownLittle
+	whyReplaced
 )
 
-var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, WhyTrustedLess, WhyKnownLittle}
+var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, WhyTrustedLess, WhyKnownLittle, WhyReplaced}
 
 // model is the canonical, order-free form of an Input.
 type model struct {
@@ -34,6 +35,9 @@ type model struct {
 	names   []string // how this device knows each person, by number
 	viewer  int32    // -1 without a viewer
 	blocked []bool
+	// replaced marks the people of Input.Replaced the viewer did not
+	// block; they are in blocked too.
+	replaced []bool
 
 	// excluded reports whether any cell excluded the person.
 	excluded []bool
@@ -151,6 +155,7 @@ type builder struct {
 	ids      []string
 	viewer   int32
 	blocked  []int32
+	replaced []int32
 	excluded []int32
 	edges    []edge
 	recs     []rec
@@ -183,6 +188,11 @@ func build(in *Input) *model {
 	for _, id := range in.Blocked {
 		if id != "" {
 			b.blocked = append(b.blocked, b.intern(id))
+		}
+	}
+	for _, id := range in.Replaced {
+		if id != "" {
+			b.replaced = append(b.replaced, b.intern(id))
 		}
 	}
 	for id := range in.Names {
@@ -371,6 +381,15 @@ func (b *builder) number(m *model) {
 		if i := final[p]; i != m.viewer {
 			m.blocked[i] = true
 		}
+	}
+	m.replaced = make([]bool, m.n)
+	for _, p := range b.replaced {
+		if i := final[p]; i != m.viewer && !m.blocked[i] {
+			m.replaced[i] = true
+		}
+	}
+	for i, r := range m.replaced {
+		m.blocked[i] = m.blocked[i] || r
 	}
 	m.excluded = make([]bool, m.n)
 	for _, p := range b.excluded {

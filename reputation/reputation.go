@@ -87,6 +87,10 @@ const (
 	// less than they trust them: such praise counts only as much as the
 	// viewer knows of the rater.
 	WhyKnownLittle = "praise from a rater known little through ratings"
+	// WhyReplaced says the rater's card was replaced by a new one with
+	// the help of its owner's guardians ([Input.Replaced]): what the old
+	// card says counts for nothing.
+	WhyReplaced = "card replaced by a new one"
 )
 
 // Score is one person's reputation as the viewer sees it, with the ratings
@@ -147,7 +151,9 @@ type Score struct {
 	// when trusted raters find them unsafe and when people they vouched for
 	// are excluded or flagged.
 	Standing float64 `json:"standing"`
-	// Blocked reports whether the viewer blocked this person.
+	// Blocked reports whether the viewer blocked this person (a card
+	// replaced by a new one, [Input.Replaced], counts for nothing in the
+	// same way but is not reported as blocked).
 	Blocked bool `json:"blocked"`
 	// Ratings lists the latest rating of every rater about this person,
 	// counted or not, with the weight each one has; heaviest first.
@@ -186,7 +192,7 @@ type Explained struct {
 	Weight float64 `json:"weight"`
 	// Why, when not empty, says why the weight is zero or reduced: one of
 	// [WhyBlocked], [WhyNotConnected], [WhyAdmittedByThem],
-	// [WhyTrustedLess] or [WhyKnownLittle].
+	// [WhyTrustedLess], [WhyKnownLittle] or [WhyReplaced].
 	Why string `json:"why,omitempty"`
 	// Tags are the rating's tags.
 	Tags []string `json:"tags,omitempty"`
@@ -339,7 +345,7 @@ func (r *Result) score(i int32) *Score {
 		Flags:       int(e.flags[i]),
 		Trust:       e.trust[i],
 		Standing:    r.standing[i],
-		Blocked:     m.blocked[i],
+		Blocked:     m.blocked[i] && !m.replaced[i],
 		Ratings:     make([]Explained, 0, m.subjStart[i+1]-m.subjStart[i]),
 		Warnings:    []Warning{},
 		VouchedFor:  make([]Vouch, 0, m.recStart[i+1]-m.recStart[i]),

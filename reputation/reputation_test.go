@@ -363,6 +363,37 @@ func TestBlockedRatersIgnored(t *testing.T) {
 	}
 }
 
+// TestReplacedRatersIgnored: a card replaced by a new one (its holder
+// signed the replacement, so the old card is a thief's or nobody's)
+// weighs nothing and passes on no trust, even to the viewer who verified
+// it in person and vouched for it; it is not called blocked.
+func TestReplacedRatersIgnored(t *testing.T) {
+	w := newWorld()
+	w.verify("a", "b")
+	w.member("c", "b", StatusMember, "a")
+	w.member("c", "bv", StatusMember, "b")
+	w.rate("c", "b", "x", 1, 1, 0)
+	w.rate("c", "bv", "x", 1, 1, 0)
+	if before := person(t, w.settled(), "x"); before.Flags != 2 {
+		t.Fatalf("flags before the replacement = %d, want 2", before.Flags)
+	}
+	w.in.Replaced = append(w.in.Replaced, pid("b"))
+	r := w.settled()
+	x := person(t, r, "x")
+	if e := ratingBy(t, x, "b"); e.Weight != 0 || e.Why != WhyReplaced {
+		t.Errorf("old card: weight %v why %q", e.Weight, e.Why)
+	}
+	if e := ratingBy(t, x, "bv"); e.Weight != 0 {
+		t.Errorf("rater admitted only by the old card weighs %v", e.Weight)
+	}
+	if x.Flags != 0 || x.Raters != 0 {
+		t.Errorf("raters %d flags %d, want 0 and 0", x.Raters, x.Flags)
+	}
+	if b := person(t, r, "b"); b.Blocked || b.Trust != 0 {
+		t.Errorf("old card: blocked %v trust %v", b.Blocked, b.Trust)
+	}
+}
+
 func TestFlagsCountRecentLowSafetyPerTrustedRater(t *testing.T) {
 	w := newWorld()
 	w.verify("a", "b", "c", "d", "e", "f")

@@ -109,8 +109,11 @@ func (p *guardiansPanel) Refresh() {
 			if !g.Reached {
 				text = g.Name + " does not have it yet: send them a sync file."
 			}
+			if g.Replaced {
+				text = g.Name + "'s card was replaced by a new one: the old computer that holds your piece may be in other hands. Choose your guardians again."
+			}
 			l := wrapped(text)
-			if !g.Reached {
+			if !g.Reached || g.Replaced {
 				l.Importance = widget.WarningImportance
 			}
 			p.rows.Add(l)

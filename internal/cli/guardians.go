@@ -163,9 +163,10 @@ func runRecoverReplace(r *runner, o *opts, args []string) error {
 }
 
 type guardianJSON struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Reached bool   `json:"reached"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Reached  bool   `json:"reached"`
+	Replaced bool   `json:"replaced,omitempty"`
 }
 
 type heldJSON struct {
@@ -201,6 +202,9 @@ type askedJSON struct {
 	Code string `json:"code"`
 }
 
+// replacedGuardian says what a guardian's replaced card means for me.
+const replacedGuardian = "their card was replaced by a new one: the old computer that holds your piece may be in other hands; choose your guardians again"
+
 func guardiansOut(r *runner, o *opts, s *core.Service) error {
 	st, err := s.Guardians()
 	if err != nil {
@@ -222,7 +226,7 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 		j.Asked = append(j.Asked, askedJSON{ID: a.Owner.ID.String(), Name: a.Owner.Name, Need: a.Need, Of: a.Of, Code: a.Code})
 	}
 	for _, g := range st.Guardians {
-		j.Guardians = append(j.Guardians, guardianJSON{ID: g.ID.String(), Name: g.Name, Reached: g.Reached})
+		j.Guardians = append(j.Guardians, guardianJSON{ID: g.ID.String(), Name: g.Name, Reached: g.Reached, Replaced: g.Replaced})
 	}
 	for _, h := range held {
 		j.Held = append(j.Held, heldJSON{ID: h.Owner.ID.String(), Name: h.Owner.Name, Need: h.Need, Of: h.Of, Received: h.Received})
@@ -236,6 +240,9 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 				state := "has your recovery piece"
 				if !g.Reached {
 					state = fmt.Sprintf("not yet: send them a sync file (trustdesk export --to %q)", g.Name)
+				}
+				if g.Replaced {
+					state = replacedGuardian
 				}
 				fmt.Fprintf(w, "  %-24s %s\n", g.Name, state)
 			}

@@ -61,6 +61,8 @@ func Why(reason string) string {
 		return "they were let in by the person rated"
 	case reputation.WhyTrustedLess:
 		return "others found this person unsafe, and you trust the one praising them less"
+	case reputation.WhyReplaced:
+		return "their card was replaced by a new one: what the old card says counts for nothing"
 	case reputation.WhyKnownLittle:
 		return "you know little of them through people you met or rated"
 	}
