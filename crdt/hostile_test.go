@@ -445,8 +445,9 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // them with -crdt.mode answer|open -crdt.hostile 2000. The people's keys
 // and each cell's id come from -crdt.people (default 1), so a plain run
 // plays the same histories every time; -crdt.people 0 draws fresh ones, as
-// long runs should. -crdt.list lists every broken history in one line;
-// -crdt.case N plays history N alone and prints it in full, with the
+// long runs should. -crdt.list lists every broken history in one line,
+// naming whose standing moved by their part (the attacker, a voter
+// against the attacker, another person); -crdt.case N plays history N alone and prints it in full, with the
 // trials in the order they ran. Each broken history says how many
 // exclusions no counted votes support before and after the attack.
 var (
@@ -558,10 +559,12 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 	all := merged(t, reps...)
 	before := all.State()
 	attacked := 0
+	var attacker *Member
 	for _, m := range before.Members {
 		if m.Status != StatusExcluded {
 			continue
 		}
+		attacker = &m
 		x := ids[slices.IndexFunc(ids, func(p *identity.Identity) bool { return p.Card.ID() == m.ID })]
 		target := reps[slices.IndexFunc(ids, func(p *identity.Identity) bool { return p.Card.ID() == m.ID })]
 		prev := history[rng.IntN(len(history))]
@@ -643,19 +646,37 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 	if after.Policy != before.Policy {
 		return 0, broke("the excluded changed the policy: %+v -> %+v", before.Policy, after.Policy)
 	}
+	// who names a person by their part in the attack, so -crdt.list
+	// can be counted by it.
+	who := func(id identity.ID) string {
+		switch {
+		case attacker == nil:
+			return id.String()
+		case id == attacker.ID:
+			return "the attacker " + id.String()
+		case slices.Contains(attacker.ExcludedBy, id):
+			return "a voter against the attacker, " + id.String() + ","
+		}
+		return "another person, " + id.String() + ","
+	}
 	for _, m := range after.Members {
 		if m.Status == StatusMember && !before.IsMember(m.ID) {
-			return 0, broke("%s became a member through the attack", m.ID)
+			bm, _ := before.Member(m.ID)
+			was := Status("never admitted")
+			if bm != nil {
+				was = bm.Status
+			}
+			return 0, broke("%s became a member through the attack (before: %s)", who(m.ID), was)
 		}
 	}
 	for _, m := range before.Members {
 		// Excluded stays excluded: "left" would let one member admit
 		// them again.
 		if am, _ := after.Member(m.ID); m.Status == StatusExcluded && (am == nil || am.Status != StatusExcluded) {
-			return 0, broke("%s undid their exclusion\n%s\n%s", m.ID, describe(before), describe(after))
+			return 0, broke("%s undid their exclusion\n%s\n%s", who(m.ID), describe(before), describe(after))
 		}
 		if m.Status == StatusMember && !after.IsMember(m.ID) {
-			return 0, broke("%s lost their membership to an excluded person\n%s\n%s", m.ID, describe(before), describe(after))
+			return 0, broke("%s lost their membership to an excluded person\n%s\n%s", who(m.ID), describe(before), describe(after))
 		}
 	}
 	return attacked, nil

@@ -1,0 +1,78 @@
+package crdt
+
+import (
+	"flag"
+	"testing"
+
+	"trustdesk/identity"
+)
+
+var knownGap = flag.Bool("crdt.gap", false, "run the tests of the known gap of SCHEMA §4.7, which revision 9 fails")
+
+// TestWarOutcomeIgnoresTheAttackersFork is the smallest history found of
+// the known gap (SCHEMA §4.7): it fails with the rules as they are and
+// runs only with -crdt.gap. Five members vote each other
+// out, partly without having seen each other's votes. Fay is voted out
+// by Zoe and Eli; on her own device, not having seen their votes, she
+// votes against Nia, Cal and Eli; Cal and Zoe vote against Nia, and Nia
+// against Eli. Later Fay, excluded, forks her history: a backdated
+// policy with a huge quorum, votes against Zoe and Eli, a leave. Her
+// statements are set aside, and nobody else's standing may move. With
+// revision 9 it does: her fork puts her trial first, which decides
+// whether her vote against Cal counts in Cal's, and Cal, excluded
+// before the attack, is a member after it. The trials in rounds of
+// SCHEMA §4.7 (sixth round) hold it: Cal's exclusion, resting only on a
+// vote of Fay's found in the same round, is not fixed beside hers.
+func TestWarOutcomeIgnoresTheAttackersFork(t *testing.T) {
+	if !*knownGap {
+		t.Skip("a known gap of the rules (SCHEMA §4.7); run with -crdt.gap")
+	}
+	fay, cal, eli, zoe, nia := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
+	base, heads := hostileCell(t, 5)
+	dev := map[*identity.Identity]*Cell{}
+	for _, p := range []*identity.Identity{fay, cal, eli, zoe, nia} {
+		dev[p] = must(Load(base.Save()))
+	}
+	sync := func(to, from *identity.Identity) {
+		if err := dev[to].Merge(dev[from]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(dev[zoe].VoteExclude(zoe, fay.Card.ID(), t0))
+	sync(eli, zoe)
+	must(dev[eli].VoteExclude(eli, fay.Card.ID(), t0))
+	sync(cal, eli)
+	must(dev[eli].Rate(eli, fay.Card, rating(2, 2), t0))
+	sync(zoe, eli)
+	must(dev[zoe].VoteExclude(zoe, cal.Card.ID(), t0))
+	for _, x := range []*identity.Identity{nia, cal, eli} {
+		must(dev[fay].VoteExclude(fay, x.Card.ID(), t0))
+	}
+	must(dev[fay].SetPolicy(fay, Policy{AdmitVouches: 1, ExcludeQuorum: 2}, t0))
+	must(dev[cal].VoteExclude(cal, nia.Card.ID(), t0))
+	must(dev[nia].VoteExclude(nia, eli.Card.ID(), t0))
+	must(dev[zoe].VoteExclude(zoe, nia.Card.ID(), t0))
+	var all []*Cell
+	for _, p := range []*identity.Identity{fay, cal, eli, zoe, nia} {
+		all = append(all, dev[p])
+	}
+	before := merged(t, all...).State()
+	if status(before, fay) != StatusExcluded {
+		t.Fatalf("Fay %s before the attack", status(before, fay))
+	}
+	p := forge(t, dev[fay], fay, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, heads, true)
+	last := p.id
+	for _, v := range []*identity.Identity{zoe, eli} {
+		last = forge(t, dev[fay], fay, &Statement{Kind: KindExclude, Subject: v.Card.ID()}, []StatementID{last}, true).id
+	}
+	forge(t, dev[fay], fay, &Statement{Kind: KindLeave}, []StatementID{last}, true)
+	after := merged(t, all...).State()
+	for _, x := range []*identity.Identity{fay, cal, eli, zoe, nia} {
+		if status(after, x) != status(before, x) {
+			t.Errorf("%s: %s before Fay's attack, %s after", x.Card.Pseudonym, status(before, x), status(after, x))
+		}
+	}
+	if after.Policy != before.Policy {
+		t.Errorf("policy %+v before, %+v after", before.Policy, after.Policy)
+	}
+}
