@@ -46,7 +46,7 @@ const (
 // serveSession answers the requests of a worker for the session, each a
 // length-prefixed frame, until its standard input closes.
 func serveSession(in *bufio.Reader, out io.Writer, before func()) {
-	w := bufio.NewWriter(out)
+	w := bufio.NewWriterSize(out, 64<<10)
 	docs := map[CellID]*automerge.Doc{}
 	for {
 		n, err := binary.ReadUvarint(in)
@@ -64,10 +64,8 @@ func serveSession(in *bufio.Reader, out io.Writer, before func()) {
 		if err != nil {
 			res = &workerResult{Error: err.Error()}
 		}
-		b := res.encode()
-		w.Write(binary.AppendUvarint(nil, uint64(len(b))))
-		w.Write(b)
-		if w.Flush() != nil {
+		w.Write(binary.AppendUvarint(nil, uint64(res.size())))
+		if res.writeTo(w) != nil {
 			return
 		}
 	}
@@ -258,6 +256,11 @@ func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*worker
 		return nil, fmt.Errorf("%w: the changes replace the cell's header", ErrWrongCell)
 	}
 	res := &workerResult{OK: true, Partial: true, Cell: id, Heads: sortedHeads(doc)}
+	if req.compact {
+		// Saved before the statements are listed: saving needs much
+		// memory for a while, and the statements read would add to it.
+		res.Doc = doc.Save()
+	}
 	if m, err = statementsOf(doc); err != nil {
 		return nil, err
 	}
@@ -285,9 +288,6 @@ func applyHeldRequest(req *heldRequest, docs map[CellID]*automerge.Doc) (*worker
 	}
 	if res.Len-before != has-had {
 		return notHeld, nil // a key changed that the changes do not name
-	}
-	if req.compact {
-		res.Doc = doc.Save()
 	}
 	hold(docs, req.cell, doc)
 	return res, nil

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"context"
@@ -319,6 +320,20 @@ func TestCheckerWarm(t *testing.T) {
 	ch.Close() // nothing running: nothing to do
 }
 
+// encode returns the answer r as the worker writes it, and fails t if it
+// is not as long as r.size() said (the length that goes before it).
+func encode(t *testing.T, r *workerResult) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := r.writeTo(bufio.NewWriterSize(&b, 16)); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != r.size() {
+		t.Fatalf("the answer takes %d bytes, its size says %d", b.Len(), r.size())
+	}
+	return b.Bytes()
+}
+
 // TestWorkerAnswer checks the answer's encoding both ways, and that a
 // damaged answer is refused without a panic.
 func TestWorkerAnswer(t *testing.T) {
@@ -328,7 +343,7 @@ func TestWorkerAnswer(t *testing.T) {
 		Entries: []snapshotEntry{{Key: "k1", Raw: []byte("statement")}, {Key: "k2", NotBytes: true}, {Key: "", Raw: []byte{}}},
 		Doc:     []byte("doc"),
 	}
-	b := want.encode()
+	b := encode(t, want)
 	got, err := decodeResult(b)
 	if err != nil {
 		t.Fatal(err)
@@ -337,8 +352,19 @@ func TestWorkerAnswer(t *testing.T) {
 		got.Entries[0].Key != "k1" || string(got.Entries[0].Raw) != "statement" || !got.Entries[1].NotBytes || got.Entries[2].NotBytes {
 		t.Fatalf("got %+v", got)
 	}
-	if e, err := decodeResult((&workerResult{Error: "bad"}).encode()); err != nil || e.OK || e.Error != "bad" {
+	if e, err := decodeResult(encode(t, &workerResult{Error: "bad"})); err != nil || e.OK || e.Error != "bad" {
 		t.Fatalf("error answer: %+v %v", e, err)
+	}
+	if e, err := decodeResult(encode(t, &workerResult{NotHeld: true})); err != nil || !e.NotHeld {
+		t.Fatalf("not held: %+v %v", e, err)
+	}
+	// A partial answer, with lengths that take more than one byte.
+	long := bytes.Repeat([]byte("s"), 300)
+	part := &workerResult{OK: true, Partial: true, Cell: CellID{9}, Heads: []ChangeHash{{6}}, Len: 1 << 20,
+		Entries: []snapshotEntry{{Key: string(long[:200]), Raw: long}, {Key: "gone", absent: true}}, Doc: bytes.Repeat([]byte("d"), 20000)}
+	if got, err := decodeResult(encode(t, part)); err != nil || !got.Partial || got.Len != part.Len || len(got.Entries) != 2 ||
+		!bytes.Equal(got.Entries[0].Raw, long) || !got.Entries[1].absent || !bytes.Equal(got.Doc, part.Doc) {
+		t.Fatalf("partial answer: %+v %v", got, err)
 	}
 	for i := range b {
 		if _, err := decodeResult(b[:i]); err == nil && i > 0 {
