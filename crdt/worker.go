@@ -366,7 +366,12 @@ func singleHistory(doc *automerge.Doc, req *request) error {
 		roots, ok = chunkRoots(req.input)
 		ok = ok && roots == 0
 	}
-	if !ok {
+	if !ok && want == 1 {
+		var err error
+		if roots, err = countRoots(doc); err != nil {
+			return fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+	} else if !ok {
 		since := make([]automerge.ChangeHash, len(req.heads))
 		for i, h := range req.heads {
 			since[i] = automerge.ChangeHash(h)
@@ -386,6 +391,38 @@ func singleHistory(doc *automerge.Doc, req *request) error {
 		return fmt.Errorf("%w: the document mixes unrelated histories", ErrWrongCell)
 	}
 	return nil
+}
+
+// countRoots counts the changes without dependencies in doc's history,
+// walking it from its heads one change at a time: every change is a head
+// or a dependency of another. Asking Automerge for all the changes at
+// once holds a copy of each until Go's collector frees them (a document
+// of 100,000 statements: 200 MB more at the worker's peak).
+func countRoots(doc *automerge.Doc) (int, error) {
+	seen := map[automerge.ChangeHash]bool{}
+	todo, roots := doc.Heads(), 0
+	for len(todo) > 0 {
+		h := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		ch, err := doc.Change(h)
+		if err != nil {
+			return 0, err
+		}
+		deps := ch.Dependencies()
+		if len(deps) == 0 {
+			roots++
+		}
+		for _, d := range deps {
+			if !seen[d] {
+				todo = append(todo, d)
+			}
+		}
+	}
+	return roots, nil
 }
 
 // complete checks that every change of a change chunk added to a base was

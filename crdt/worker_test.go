@@ -483,3 +483,45 @@ func chunkHashes(b []byte) (hashes []automerge.ChangeHash, ok bool) {
 	}
 	return hashes, true
 }
+
+// TestWorkerCountsRootsOfNewCell: a new cell's bytes (no base) must hold
+// one history, whether they come as a document or as changes: the worker
+// counts the changes without dependencies by walking the history from
+// its heads, and finds what Automerge's list of all changes says.
+func TestWorkerCountsRootsOfNewCell(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	c := must(Found(a, "Cell", t0))
+	admitJoin(c, a, b, t0)
+	must(c.Rate(a, b.Card, rating(4, 4), t0))
+	other := must(Found(b, "Other", t0))
+	one := must(automerge.Load(c.Save()))
+	two := must(automerge.Load(c.Save()))
+	if _, err := two.Merge(must(automerge.Load(other.Save()))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		doc   *automerge.Doc
+		roots int
+	}{{"one history", one, 1}, {"two histories", two, 2}} {
+		want := 0
+		for _, ch := range must(tc.doc.Changes()) {
+			if len(ch.Dependencies()) == 0 {
+				want++
+			}
+		}
+		if got := must(countRoots(tc.doc)); got != want || got != tc.roots {
+			t.Errorf("%s: %d roots counted, Automerge lists %d", tc.name, got, want)
+		}
+		var chunk []byte
+		for _, ch := range must(tc.doc.Changes()) {
+			chunk = append(chunk, ch.Save()...)
+		}
+		for form, in := range map[string][]byte{"document": tc.doc.Save(), "changes": chunk} {
+			_, _, err := check(&request{input: in})
+			if tc.roots == 1 && err != nil || tc.roots != 1 && !errors.Is(err, ErrWrongCell) {
+				t.Errorf("%s as %s: %v", tc.name, form, err)
+			}
+		}
+	}
+}
