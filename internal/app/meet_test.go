@@ -209,7 +209,7 @@ func TestMeetCamera(t *testing.T) {
 }
 
 // TestMeetStepInView: in a window too small for all three steps (800×600,
-// and a laptop's with large text), the step the user is on is seen whole
+// a small laptop's, and a laptop's with large text), the step the user is on is seen whole
 // without scrolling: the camera's picture and its Stop button once the
 // camera starts, the safety code and both answers once their card is
 // read. Set TRUSTDESK_PICTURES to a folder to keep a picture of each.
@@ -233,7 +233,7 @@ func TestMeetStepInView(t *testing.T) {
 			savePicture(t, u.win.Canvas(), filepath.Join(dir, fmt.Sprintf("meet-%s-%.0fx%.0f.png", strings.ReplaceAll(step, " ", "-"), size.Width, size.Height)))
 		}
 	}
-	for _, size := range []fyne.Size{narrowScreen, largeTextScreen} {
+	for _, size := range []fyne.Size{narrowScreen, smallScreen, largeTextScreen} {
 		u.tabs.SelectIndex(1)
 		u.win.Resize(size)
 		m.content.(*container.Scroll).ScrollToTop()
