@@ -184,8 +184,9 @@ func (ch *Checker) Extend(ctx context.Context, base *Cell, input []byte) (*Cell,
 	if c, err := ch.fromHeld(base, res, pre, input, req.compact); err != nil || c != nil {
 		return c, err
 	}
-	if res.Partial {
-		// The worker's view and this cell's differ: check it all.
+	if res.Partial || res.NotHeld {
+		// The worker's view and this cell's differ, or the worker could
+		// not vouch for the input once applied: check it all.
 		req.partial = false
 		if res, _, err = ch.ask(ctx, req.encode(), base, input, false, nil); err != nil {
 			return nil, err

@@ -327,3 +327,40 @@ func TestHeldServesWholeRequest(t *testing.T) {
 		t.Fatalf("whole request on a held document: %+v, %v", res, err)
 	}
 }
+
+// TestLoadThenApplyFallsBack: a whole request that allows a partial
+// answer, whose changes the worker applies to the base but then cannot
+// vouch for (a dependency missing, the header replaced), is answered "not
+// held": the worker has let the request's bytes go by then. The parent
+// sends it again without flagPartial and gets the verdict of a whole
+// load, as before.
+func TestLoadThenApplyFallsBack(t *testing.T) {
+	a, b, src, m := storedCell(t, 3)
+	heads, base := src.Heads(), src.Save()
+	missing := func() []byte {
+		h := src.Heads()
+		must(src.Rate(a, b.Card, rating(2, 2), t0))
+		must(src.ChangesSince(h)) // skipped
+		h = src.Heads()
+		must(src.Rate(a, b.Card, rating(3, 3), t0))
+		return must(src.ChangesSince(h))
+	}()
+	res, err := serveFrame((&request{base: base, heads: heads, input: missing, partial: true}).encode(), map[CellID]*automerge.Doc{})
+	if err != nil || !res.NotHeld {
+		t.Fatalf("a dependency missing, partial answer allowed: %+v, %v", res, err)
+	}
+	if _, err := serveFrame((&request{base: base, heads: heads, input: missing}).encode(), map[CellID]*automerge.Doc{}); !errors.Is(err, ErrMissingPast) {
+		t.Fatalf("a dependency missing, whole: %v", err)
+	}
+	ch := testChecker()
+	defer ch.Close()
+	if _, err := ch.Extend(context.Background(), m.load(t), missing); !errors.Is(err, ErrMissingPast) {
+		t.Fatalf("a dependency missing, through the Checker: %v", err)
+	}
+	// Honest changes are still answered from the document held.
+	honest := must(src.ChangesSince(heads))
+	res, err = serveFrame((&request{base: base, heads: heads, input: honest, partial: true}).encode(), map[CellID]*automerge.Doc{})
+	if err != nil || !res.Partial || len(res.Entries) != 2 {
+		t.Fatalf("honest changes: %+v, %v", res, err)
+	}
+}

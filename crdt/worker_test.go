@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"context"
@@ -320,6 +321,20 @@ func TestCheckerWarm(t *testing.T) {
 	ch.Close() // nothing running: nothing to do
 }
 
+// encode returns the answer r as the worker writes it, and fails t if it
+// is not as long as r.size() said (the length that goes before it).
+func encode(t *testing.T, r *workerResult) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := r.writeTo(bufio.NewWriterSize(&b, 16)); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != r.size() {
+		t.Fatalf("the answer takes %d bytes, its size says %d", b.Len(), r.size())
+	}
+	return b.Bytes()
+}
+
 // TestWorkerAnswer checks the answer's encoding both ways, and that a
 // damaged answer is refused without a panic.
 func TestWorkerAnswer(t *testing.T) {
@@ -329,7 +344,7 @@ func TestWorkerAnswer(t *testing.T) {
 		Entries: []snapshotEntry{{Key: "k1", Raw: []byte("statement")}, {Key: "k2", NotBytes: true}, {Key: "", Raw: []byte{}}},
 		Doc:     []byte("doc"),
 	}
-	b := want.encode()
+	b := encode(t, want)
 	got, err := decodeResult(b)
 	if err != nil {
 		t.Fatal(err)
@@ -338,8 +353,19 @@ func TestWorkerAnswer(t *testing.T) {
 		got.Entries[0].Key != "k1" || string(got.Entries[0].Raw) != "statement" || !got.Entries[1].NotBytes || got.Entries[2].NotBytes {
 		t.Fatalf("got %+v", got)
 	}
-	if e, err := decodeResult((&workerResult{Error: "bad"}).encode()); err != nil || e.OK || e.Error != "bad" {
+	if e, err := decodeResult(encode(t, &workerResult{Error: "bad"})); err != nil || e.OK || e.Error != "bad" {
 		t.Fatalf("error answer: %+v %v", e, err)
+	}
+	if e, err := decodeResult(encode(t, &workerResult{NotHeld: true})); err != nil || !e.NotHeld {
+		t.Fatalf("not held: %+v %v", e, err)
+	}
+	// A partial answer, with lengths that take more than one byte.
+	long := bytes.Repeat([]byte("s"), 300)
+	part := &workerResult{OK: true, Partial: true, Cell: CellID{9}, Heads: []ChangeHash{{6}}, Len: 1 << 20,
+		Entries: []snapshotEntry{{Key: string(long[:200]), Raw: long}, {Key: "gone", absent: true}}, Doc: bytes.Repeat([]byte("d"), 20000)}
+	if got, err := decodeResult(encode(t, part)); err != nil || !got.Partial || got.Len != part.Len || len(got.Entries) != 2 ||
+		!bytes.Equal(got.Entries[0].Raw, long) || !got.Entries[1].absent || !bytes.Equal(got.Doc, part.Doc) {
+		t.Fatalf("partial answer: %+v %v", got, err)
 	}
 	for i := range b {
 		if _, err := decodeResult(b[:i]); err == nil && i > 0 {
@@ -488,5 +514,47 @@ func TestCheckerCrashInBigProcess(t *testing.T) {
 	doc := must(Found(person(t, 0), "Cell", t0)).Save()
 	if _, err := ch.CheckDocument(context.Background(), nil, doc); !errors.Is(err, ErrCouldNotCheck) {
 		t.Fatalf("a worker allowed 1 MiB: %v", err)
+	}
+}
+
+// TestWorkerCountsRootsOfNewCell: a new cell's bytes (no base) must hold
+// one history, whether they come as a document or as changes: the worker
+// counts the changes without dependencies by walking the history from
+// its heads, and finds what Automerge's list of all changes says.
+func TestWorkerCountsRootsOfNewCell(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	c := must(Found(a, "Cell", t0))
+	admitJoin(c, a, b, t0)
+	must(c.Rate(a, b.Card, rating(4, 4), t0))
+	other := must(Found(b, "Other", t0))
+	one := must(automerge.Load(c.Save()))
+	two := must(automerge.Load(c.Save()))
+	if _, err := two.Merge(must(automerge.Load(other.Save()))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		doc   *automerge.Doc
+		roots int
+	}{{"one history", one, 1}, {"two histories", two, 2}} {
+		want := 0
+		for _, ch := range must(tc.doc.Changes()) {
+			if len(ch.Dependencies()) == 0 {
+				want++
+			}
+		}
+		if got := must(countRoots(tc.doc)); got != want || got != tc.roots {
+			t.Errorf("%s: %d roots counted, Automerge lists %d", tc.name, got, want)
+		}
+		var chunk []byte
+		for _, ch := range must(tc.doc.Changes()) {
+			chunk = append(chunk, ch.Save()...)
+		}
+		for form, in := range map[string][]byte{"document": tc.doc.Save(), "changes": chunk} {
+			_, _, err := check(&request{input: in})
+			if tc.roots == 1 && err != nil || tc.roots != 1 && !errors.Is(err, ErrWrongCell) {
+				t.Errorf("%s as %s: %v", tc.name, form, err)
+			}
+		}
 	}
 }

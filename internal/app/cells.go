@@ -676,12 +676,15 @@ func cellSummary(v *core.CellView) string {
 	if n := count[crdt.StatusLeft]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d left", n))
 	}
-	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " +
-		strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
+	counts := strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
+	if v.Ratings == 0 {
+		counts = strings.Join(parts, ", ") + "; no ratings yet."
+	}
+	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " + counts
 	switch {
 	case v.Invitation:
 		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", personNames(v.InvitedBy)) +
-			strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
+			counts
 	case v.Me != crdt.StatusMember:
 		s += " You can still read what you received, but you cannot change anything here."
 	}

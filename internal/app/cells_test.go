@@ -413,6 +413,10 @@ func TestCellsInvitation(t *testing.T) {
 	if !strings.HasPrefix(s.summary.Text, "You are invited by Ann.") || !s.invite.Visible() || s.actions.Visible() {
 		t.Errorf("invitation screen: %q, answer buttons %v, member actions %v", s.summary.Text, s.invite.Visible(), s.actions.Visible())
 	}
+	// A cell nobody rated in says so in words, not "0 ratings count".
+	if !strings.HasSuffix(s.summary.Text, "; no ratings yet.") {
+		t.Errorf("summary of a cell without ratings: %q", s.summary.Text)
+	}
 	if got := cellListLine(s.views[0]); got != "Invitation · open it to accept" {
 		t.Errorf("list line = %q", got)
 	}

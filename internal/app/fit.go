@@ -408,3 +408,23 @@ func (l *sideBySide) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	b.Move(fyne.NewPos(aw+pad, 0))
 	b.Resize(fyne.NewSize(size.Width-aw-pad, size.Height))
 }
+
+// bringIntoView scrolls sc so that o, part of its content, is seen whole,
+// or from its top when it is taller than the view; it first lays out
+// what was just shown or hidden. It does not move what is seen already.
+func bringIntoView(sc *container.Scroll, o fyne.CanvasObject) {
+	sc.Content.Refresh() // the sizes its objects need now
+	sc.Refresh()         // the content laid out at that size
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(sc.Content).Y
+	bottom, view, y := top+o.Size().Height, sc.Size().Height, sc.Offset.Y
+	switch {
+	case top < y || bottom-top > view:
+		y = top
+	case bottom > y+view:
+		y = bottom - view
+	default:
+		return
+	}
+	sc.ScrollToOffset(fyne.NewPos(sc.Offset.X, max(0, min(y, sc.Content.Size().Height-view))))
+}

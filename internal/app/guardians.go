@@ -104,10 +104,11 @@ func (p *guardiansPanel) Refresh() {
 			"Each holds a recovery piece; a few of them together bring your card back, one alone learns nothing.")
 	} else {
 		p.status.SetText(fmt.Sprintf("%d of your %d guardians together can help you get your card back.", st.Need, len(st.Guardians)))
+		name := p.namer()
 		for _, g := range st.Guardians {
-			text := g.Name + " has your recovery piece."
+			text := name(g.Person) + " has your recovery piece."
 			if !g.Reached {
-				text = g.Name + " does not have it yet: send them a sync file."
+				text = name(g.Person) + " does not have it yet: send them a sync file."
 			}
 			if g.Replaced {
 				text = g.Name + "'s card was replaced by a new one: the old computer that holds your piece may be in other hands. Choose your guardians again."
@@ -119,7 +120,7 @@ func (p *guardiansPanel) Refresh() {
 			p.rows.Add(l)
 		}
 		for _, r := range st.Retiring {
-			l := wrapped(r.Name + " is no longer a guardian; their next sync file will say they forgot the old piece.")
+			l := wrapped(name(r) + " is no longer a guardian; their next sync file will say they forgot the old piece.")
 			l.Importance = widget.LowImportance
 			p.rows.Add(l)
 		}
@@ -192,6 +193,23 @@ func (p *guardiansPanel) askAgree(owner core.Person) {
 	})
 }
 
+// namer returns how the panel names a person: as the People list does,
+// told apart from anyone whose name looks like theirs, or by the name
+// core gave when they are not among the contacts.
+func (p *guardiansPanel) namer() func(core.Person) string {
+	contacts, err := p.u.svc.Contacts()
+	if err != nil {
+		return func(g core.Person) string { return g.Name }
+	}
+	names := p.u.svc.ContactLabels(contacts)
+	return func(g core.Person) string {
+		if n, ok := names[g.ID]; ok {
+			return n
+		}
+		return g.Name
+	}
+}
+
 // askChoose asks which contacts verified in person become guardians, and
 // how many are needed.
 func (p *guardiansPanel) askChoose() {
@@ -230,11 +248,12 @@ func (p *guardiansPanel) askChoose() {
 		}
 	}
 	list := container.NewVBox()
+	names := p.u.svc.ContactLabels(contacts) // look-alike names told apart
 	for _, c := range contacts {
 		if c.Verified != core.InPerson || c.Blocked {
 			continue
 		}
-		ch := widget.NewCheck(c.Name(), func(bool) { update() })
+		ch := widget.NewCheck(names[c.ID()], func(bool) { update() })
 		ch.Checked = slices.ContainsFunc(st.Guardians, func(g core.Guardian) bool { return g.ID == c.ID() })
 		p.picks[c.ID()] = ch
 		list.Add(ch)

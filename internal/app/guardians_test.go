@@ -255,3 +255,29 @@ func TestChangeGuardiansOnYou(t *testing.T) {
 		t.Fatalf("a wrong code: %q", got)
 	}
 }
+
+// TestGuardiansTellSameNamesApart: two people verified in person under
+// the same name ("Ines") are told apart where guardians are chosen and
+// in the list of guardians, as on the People list, so the user knows
+// which Ines gets a recovery piece.
+func TestGuardiansTellSameNamesApart(t *testing.T) {
+	w := newWorld(t)
+	u := w.u
+	ines1, ines2 := newPerson(t, u.svc, "Ines"), newPerson(t, u.svc, "Ines")
+	p := u.you.guardians
+	test.Tap(p.choose)
+	one, two := p.picks[ines1.Card().ID()], p.picks[ines2.Card().ID()]
+	if one == nil || two == nil {
+		t.Fatal("an Ines is missing from the people to choose from")
+	}
+	if one.Text == two.Text || !strings.Contains(one.Text, ines1.Card().ID().String()[:8]) {
+		t.Fatalf("the two are shown as %q and %q", one.Text, two.Text)
+	}
+	one.SetChecked(true)
+	p.picks[w.bea.Card().ID()].SetChecked(true)
+	tapDialog(t, u, "Make recovery pieces")
+	tapDialog(t, u, "OK")
+	if got := labels(p.rows); !strings.Contains(got, ines1.Card().ID().String()[:8]) {
+		t.Fatalf("the list of guardians does not say which Ines: %q", got)
+	}
+}

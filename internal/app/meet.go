@@ -67,11 +67,15 @@ type meetScreen struct {
 	// noMatchButton drops the scanned card.
 	noMatchButton *widget.Button
 
-	scan    *widget.Card
-	waiting *widget.Label
-	card    string
-	mu      sync.Mutex  // guards camera
-	camera  *cameraScan // the running scan, nil when none runs
+	// scroll holds the screen; scan and compareStep are steps 2 and 3,
+	// which it brings into view when the user comes to them.
+	scroll      *container.Scroll
+	scan        *widget.Card
+	compareStep *widget.Card
+	waiting     *widget.Label
+	card        string
+	mu          sync.Mutex  // guards camera
+	camera      *cameraScan // the running scan, nil when none runs
 }
 
 // newMeetScreen builds the Meet in person screen.
@@ -119,15 +123,17 @@ func newMeetScreen(u *ui) *meetScreen {
 	s.compare.Hide()
 	s.waiting = wrapped("Once their code is read, a safety code appears here for both of you to compare.")
 	s.waiting.Importance = widget.LowImportance
-	compare := widget.NewCard("3. Compare the safety code", "", container.NewVBox(s.waiting, s.compare))
+	s.compareStep = widget.NewCard("3. Compare the safety code", "", container.NewVBox(s.waiting, s.compare))
 
 	intro := wrapped("Meeting someone you want to add? Sit together, each with trustdesk open on this screen.")
-	right := container.NewVBox(s.scan, compare, layout.NewSpacer())
-	s.content = container.NewVScroll(container.NewPadded(container.NewVBox(
+	right := container.NewVBox(s.scan, s.compareStep, layout.NewSpacer())
+	s.scroll = container.NewVScroll(container.NewPadded(container.NewVBox(
 		heading("Meet in person"), intro,
 		// Beside my code when the window is wide enough, below it in a
-		// narrow one (800×600).
+		// narrow one (800×600), where the screen scrolls to the step the
+		// user comes to.
 		container.New(&sideBySide{}, container.NewVBox(mine, layout.NewSpacer()), right))))
+	s.content = s.scroll
 	return s
 }
 
@@ -158,6 +164,7 @@ func (s *meetScreen) start() {
 	s.startCamera.Hide()
 	s.stopCamera.Show()
 	s.cameraView.Show()
+	bringIntoView(s.scroll, s.scan)
 	sc.start(s.u, func() (qr.FrameSource, error) { return cam, nil }, qr.ScanOptions{Code: looksLikeCard}, scanHandlers{
 		seen: func(up qr.ScanUpdate) {
 			s.cameraView.Image = up.Image
@@ -234,6 +241,7 @@ func (s *meetScreen) useCardText(text string) {
 	s.status.SetText("Card read. Now compare the safety code below.")
 	s.waiting.Hide()
 	s.compare.Show()
+	bringIntoView(s.scroll, s.compareStep)
 }
 
 // match adds the scanned card as verified in person and opens the person.

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 
 	"trustdesk/camera"
@@ -201,5 +205,49 @@ func TestMeetCamera(t *testing.T) {
 		if !m.stopCamera.Hidden || m.startCamera.Hidden {
 			t.Fatal("the buttons did not go back")
 		}
+	}
+}
+
+// TestMeetStepInView: in a window too small for all three steps (800×600,
+// a small laptop's, and a laptop's with large text), the step the user is on is seen whole
+// without scrolling: the camera's picture and its Stop button once the
+// camera starts, the safety code and both answers once their card is
+// read. Set TRUSTDESK_PICTURES to a folder to keep a picture of each.
+func TestMeetStepInView(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	m := u.meet
+	d := fyne.CurrentApp().Driver()
+	// inView fails t unless every object lies whole inside the window's
+	// part the screen's scroll shows.
+	inView := func(size fyne.Size, step string, objects ...fyne.CanvasObject) {
+		t.Helper()
+		sc := m.content.(*container.Scroll)
+		top := d.AbsolutePositionForObject(sc).Y
+		for _, o := range objects {
+			y := d.AbsolutePositionForObject(o).Y
+			if !o.Visible() || y < top-0.5 || y+o.Size().Height > top+sc.Size().Height+0.5 || y+o.Size().Height > size.Height {
+				t.Errorf("%v, %s: %T at y %.0f–%.0f lies outside the view (%.0f–%.0f)", size, step, o, y, y+o.Size().Height, top, top+sc.Size().Height)
+			}
+		}
+		if dir := os.Getenv("TRUSTDESK_PICTURES"); dir != "" {
+			savePicture(t, u.win.Canvas(), filepath.Join(dir, fmt.Sprintf("meet-%s-%.0fx%.0f.png", strings.ReplaceAll(step, " ", "-"), size.Width, size.Height)))
+		}
+	}
+	for _, size := range []fyne.Size{narrowScreen, smallScreen, largeTextScreen} {
+		u.tabs.SelectIndex(1)
+		u.win.Resize(size)
+		m.content.(*container.Scroll).ScrollToTop()
+
+		cam := newStillCamera()
+		m.openCamera = func() (qr.FrameSource, error) { return cam, nil }
+		test.Tap(m.startCamera)
+		inView(size, "scanning", m.cameraView, m.stopCamera, m.openPicture)
+		test.Tap(m.stopCamera)
+		u.wait()
+
+		m.content.(*container.Scroll).ScrollToTop()
+		m.useCardText(newSomeone(t, "Zoe").Card().String())
+		inView(size, "comparing", m.theirName, m.code, m.matches, m.noMatchButton)
+		m.reset()
 	}
 }

@@ -352,9 +352,11 @@ func subheading(text string) *widget.Label {
 }
 
 // personRowView is one row of the People list: name, how checked, and
-// the reputation badge. In a narrow window the row leaves out, in this
-// order, the words beside the bars and how much is known, then cuts how
-// the card was checked and the name short with an ellipsis.
+// the reputation badge. In a narrow window the row leaves out how much
+// is known, then how the card was checked (the person's page says both),
+// then cuts the name short with an ellipsis, then any warning; the words
+// beside the bars stay, so the bars of every row keep their words and
+// line up at the right.
 type personRowView struct {
 	widget.BaseWidget
 	name    *clipLabel
@@ -373,9 +375,19 @@ func newPersonRowView(legend func()) *personRowView {
 	r.name.TextStyle.Bold = true
 	r.how.Importance = widget.LowImportance
 	parts, items := r.badge.parts()
+	for i, o := range parts {
+		switch o {
+		case r.badge.known:
+			items[i] = rowItem{drop: 2}
+		case r.badge.safetyWord, r.badge.reliabilityWord:
+			items[i] = rowItem{}
+		case r.badge.flags:
+			items[i] = rowItem{shrink: 1}
+		}
+	}
 	objects := append([]fyne.CanvasObject{r.name, r.how}, parts...)
 	objects = append(objects, widget.NewIcon(theme.NavigateNextIcon()), gap(2))
-	items = append([]rowItem{{shrink: 1}, {shrink: 2}}, items...)
+	items = append([]rowItem{{shrink: 2}, {drop: 1}}, items...)
 	r.content = container.New(&priorityRow{items: items, right: 2}, objects...)
 	r.ExtendBaseWidget(r)
 	return r

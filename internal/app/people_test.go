@@ -2,20 +2,27 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"trustdesk/core"
 	"trustdesk/crdt"
 	"trustdesk/export/qr"
 	"trustdesk/identity"
+	"trustdesk/reputation"
 )
 
 // shownNames returns the names on the People list, in order.
@@ -306,5 +313,83 @@ func TestPeopleIntroducedOnRequest(t *testing.T) {
 	u.sync.Refresh()
 	if got := strings.Join(u.sync.person.Options, ","); got != "Bo" {
 		t.Fatalf("the sync file can go to %s, want Bo", got)
+	}
+}
+
+// rowViews returns the People list's rows on screen in o, top to bottom.
+func rowViews(o fyne.CanvasObject) []*personRowView {
+	var rows []*personRowView
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch o := o.(type) {
+		case *personRowView:
+			rows = append(rows, o)
+		case *fyne.Container:
+			for _, c := range o.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(o).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	d := fyne.CurrentApp().Driver()
+	slices.SortFunc(rows, func(a, b *personRowView) int {
+		return cmp.Compare(d.AbsolutePositionForObject(a).Y, d.AbsolutePositionForObject(b).Y)
+	})
+	return rows
+}
+
+// TestPeopleRowsKeepBarWords: on the People list, a row flagged unsafe
+// ("3 people felt unsafe"), with a long name and the longest way its card
+// was learned, keeps the words "Safety" and "Reliability" beside its bars
+// in every small window, leaving out how much is known first, and its
+// bars stand where the bars of the plain rows above it stand. Set
+// TRUSTDESK_PICTURES to a folder to keep a picture of each size there.
+func TestPeopleRowsKeepBarWords(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	s := u.people
+	score := func(safety, reliability float64, raters, flags int) *reputation.Score {
+		return &reputation.Score{Safety: &safety, Reliability: &reliability, SafetyLow: &safety,
+			Confidence: 0.8, Raters: raters, Flags: flags}
+	}
+	row := func(name string, v core.Verification, blocked bool, sc *reputation.Score) personRow {
+		return personRow{contact: &core.Contact{Card: newSomeone(t, name).Card(), Verified: v, Blocked: blocked, Added: time.Now()}, score: sc}
+	}
+	s.all = []personRow{
+		row("Amir", core.Introduced, false, score(4, 3.1, 2, 0)),
+		row("Bea", core.InPerson, false, nil),
+		row("Kit Alexandrovna-Okonkwo", core.Introduced, true, score(2.4, 3, 5, 3)),
+		row("Lev", core.Introduced, false, score(3.1, 2.3, 10, 0)),
+	}
+	s.filter()
+	u.tabs.SelectIndex(0)
+	for _, size := range []fyne.Size{smallScreen, narrowScreen, largeTextScreen, {Width: 1040, Height: 720}} {
+		u.win.Resize(size)
+		if dir := os.Getenv("TRUSTDESK_PICTURES"); dir != "" {
+			savePicture(t, u.win.Canvas(), filepath.Join(dir, fmt.Sprintf("people-rows-%.0fx%.0f.png", size.Width, size.Height)))
+		}
+		rows := rowViews(u.win.Canvas().Content())
+		if len(rows) != len(s.all) {
+			t.Fatalf("%v: %d rows on screen", size, len(rows))
+		}
+		d := fyne.CurrentApp().Driver()
+		at := func(o fyne.CanvasObject) float32 { return d.AbsolutePositionForObject(o).X }
+		for _, r := range rows {
+			if !r.badge.safetyWord.Visible() || !r.badge.reliabilityWord.Visible() {
+				t.Errorf("%v: the bars beside %q lost their words", size, r.name.Text)
+			}
+			if x, want := at(r.badge.safety), at(rows[0].badge.safety); x != want {
+				t.Errorf("%v: the safety bar beside %q stands at %.0f, the first row's at %.0f", size, r.name.Text, x, want)
+			}
+			if r.badge.flags.Visible() && r.badge.flags.Clipped() {
+				t.Errorf("%v: %q is cut short beside %q", size, r.badge.flags.Text, r.name.Text)
+			}
+		}
 	}
 }

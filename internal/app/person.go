@@ -99,6 +99,24 @@ func (p *personView) Refresh() {
 	}
 }
 
+// title is the name at the top of c's page: as on the People list, with
+// the start of their card's id when another of the user's people (or the
+// user) has a name that looks like theirs, so that two pages of "Ines"
+// are told apart.
+func (p *personView) title(c *core.Contact) string {
+	own, err := p.u.svc.OwnContacts()
+	if err != nil {
+		return c.Name()
+	}
+	if !slices.ContainsFunc(own, func(o *core.Contact) bool { return o.ID() == c.ID() }) {
+		own = append(own, c)
+	}
+	if p.u.svc.ContactLabels(own)[c.ID()] != c.Name() {
+		return c.Name() + " · " + c.ID().String()[:8]
+	}
+	return c.Name()
+}
+
 // load reads the contact and their score and lays out the view.
 func (p *personView) load() error {
 	c, err := p.u.svc.FindContact(p.id.String())
@@ -111,7 +129,7 @@ func (p *personView) load() error {
 		p.score = rep.Person(p.id.String())
 	}
 
-	p.name.SetText(c.Name())
+	p.name.SetText(p.title(c))
 	card := "Their card says " + c.Card.Pseudonym + "."
 	if c.Petname != "" && c.Petname != c.Card.Pseudonym {
 		card += " You call them " + c.Petname + "."

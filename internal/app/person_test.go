@@ -161,3 +161,29 @@ func TestPersonActions(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonPageTellsSameNamesApart: the pages of two people called Ines
+// say which Ines they are about, as the People list does; the page of
+// someone whose name is nobody else's shows the name alone.
+func TestPersonPageTellsSameNamesApart(t *testing.T) {
+	w := newWorld(t)
+	u := w.u
+	ines := []*someone{newSomeone(t, "Ines"), newSomeone(t, "Ines")}
+	for _, p := range ines {
+		if _, err := u.svc.AddContact(p.Card().String(), "", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.changed()
+	for _, p := range ines {
+		u.showPerson(p.Card().ID())
+		if want := "Ines · " + p.Card().ID().String()[:8]; u.person.name.Text != want {
+			t.Errorf("the page says %q, want %q", u.person.name.Text, want)
+		}
+		u.closePages()
+	}
+	u.showPerson(w.bea.Card().ID())
+	if u.person.name.Text != "Bea" {
+		t.Errorf("Bea's page says %q", u.person.name.Text)
+	}
+}

@@ -40,6 +40,9 @@ type syncScreen struct {
 	person, cell *widget.Select
 	// makeButton makes the sync file.
 	makeButton *widget.Button
+	// nobody says what to do first when there is nobody, or no cell, to
+	// choose.
+	nobody *widget.Label
 
 	// madeFile is the last sync file made, nil before.
 	madeFile *core.ExportResult
@@ -103,6 +106,9 @@ func newSyncScreen(u *ui) *syncScreen {
 	s.to.Required = true
 	s.makeButton = widget.NewButtonWithIcon("Make a sync file", theme.DocumentCreateIcon(), s.makeFile)
 	s.makeButton.Importance = widget.HighImportance
+	s.nobody = newParagraph("")
+	s.nobody.Importance = widget.LowImportance
+	s.nobody.Hide()
 
 	s.madeInfo = newParagraph("")
 	s.saveButton = widget.NewButtonWithIcon("Save to a file…", theme.DocumentSaveIcon(), s.askSave)
@@ -132,7 +138,7 @@ func newSyncScreen(u *ui) *syncScreen {
 	s.result.Hide()
 
 	send := widget.NewCard("Send", "", container.NewVBox(
-		newParagraph("Make a sync file with what is new for someone, then carry it to them."), s.to, s.person, s.cell, container.NewHBox(s.makeButton), s.made))
+		newParagraph("Make a sync file with what is new for someone, then carry it to them."), s.to, s.person, s.cell, s.nobody, container.NewHBox(s.makeButton), s.made))
 	receive := widget.NewCard("Receive", "", container.NewVBox(
 		newParagraph("Take in a sync file someone made for you. You see what it changes before anything is changed."), s.openFile, s.paste, s.scan, s.openPictures, s.receiving, s.preview, s.result))
 	intro := newParagraph("trustdesk has no server: what you and your cells record reaches others only " +
@@ -230,10 +236,21 @@ func (s *syncScreen) Refresh() {
 	s.updateMake()
 }
 
-// updateMake enables Make once someone is picked.
+// updateMake enables Make once someone is picked, and says what to do
+// first when there is nobody to pick.
 func (s *syncScreen) updateMake() {
 	if s.makeButton == nil {
 		return
+	}
+	switch {
+	case s.to.Selected == toPerson && len(s.person.Options) == 0:
+		s.nobody.SetText("Nobody to send to yet. Add someone first: meet them on Meet in person, or paste the card they sent you on People.")
+		s.nobody.Show()
+	case s.to.Selected == toCell && len(s.cell.Options) == 0:
+		s.nobody.SetText("You are in no cell yet. Make one on Cells, or accept an invitation there once someone's sync file brings one.")
+		s.nobody.Show()
+	default:
+		s.nobody.Hide()
 	}
 	if (s.to.Selected == toCell && s.cell.Selected != "") || (s.to.Selected == toPerson && s.person.Selected != "") {
 		s.makeButton.Enable()

@@ -183,6 +183,35 @@ func TestSyncNobodyToSend(t *testing.T) {
 	}
 }
 
+// TestSyncSaysWhatToDoFirst: on a new home there is nobody and no cell
+// to send to; instead of an empty list, the Send half says what to do
+// first, and says nothing once there is someone to choose.
+func TestSyncSaysWhatToDoFirst(t *testing.T) {
+	u := startUI(t, newHome(t, "Mara"), testPass)
+	s := u.sync
+	if !s.nobody.Visible() || !strings.Contains(s.nobody.Text, "Meet in person") {
+		t.Errorf("one person, nobody known: %q (shown %v)", s.nobody.Text, s.nobody.Visible())
+	}
+	if dir := os.Getenv("TRUSTDESK_PICTURES"); dir != "" {
+		u.tabs.SelectIndex(3)
+		u.win.Resize(narrowScreen)
+		u.win.Content().Refresh() // wrapped text measured at the new width
+		savePicture(t, u.win.Canvas(), filepath.Join(dir, "sync-nobody-800x600.png"))
+	}
+	s.to.SetSelected(toCell)
+	if !s.nobody.Visible() || !strings.Contains(s.nobody.Text, "no cell yet") {
+		t.Errorf("a cell, none yet: %q (shown %v)", s.nobody.Text, s.nobody.Visible())
+	}
+	if _, err := u.svc.AddContact(newSomeone(t, "Zoe").Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	u.changed()
+	s.to.SetSelected(toPerson)
+	if s.nobody.Visible() {
+		t.Errorf("Zoe can be chosen, yet the screen says %q", s.nobody.Text)
+	}
+}
+
 func TestSyncReceivePreviewAndTakeIn(t *testing.T) {
 	w := newCellWorld(t)
 	id := sharedCell(t, w)
