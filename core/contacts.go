@@ -318,32 +318,49 @@ func (s *Service) OwnContacts() ([]*Contact, error) {
 	return s.readContacts(listContacts)
 }
 
+// FlaggedAtStart is the most people only introduced through a cell whom
+// [Service.OwnContactsAndFlagged] reads for the People list's first
+// view: the most strongly flagged first
+// ([reputation.Result.FlaggedFirst]), the rest one click away.
+const FlaggedAtStart = 50
+
 // OwnContactsAndFlagged returns, sorted by name, [Service.OwnContacts]
 // and the people only introduced through a cell whom rep flags as unsafe
 // ([reputation.Result.Flagged]): the People list as it first shows, which
 // must warn about a cheat however many cards others publish in the user's
-// cells. The flagged are looked up by id, one by one, so the cost grows
-// with the people found unsafe by someone the user trusts, not with the
-// people introduced. rep may be nil (no flags).
-func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) ([]*Contact, error) {
+// cells. It reads at most [FlaggedAtStart] of the flagged, the most
+// strongly flagged first, so that a start costs the same however many
+// people a member flags; more is how many flagged people it did not read
+// (the list of everyone, [Service.Contacts], holds those of them whose
+// card this device holds). rep may be nil (no flags).
+func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) (contacts []*Contact, more int, err error) {
 	var flagged []string
 	if rep != nil {
-		flagged = rep.Flagged()
+		flagged = rep.FlaggedFirst()
 	}
 	var out []*Contact
-	err := s.db.View(func(tx *store.Tx) error {
+	err = s.db.View(func(tx *store.Tx) error {
 		var err error
 		if out, err = listContacts(tx); err != nil {
 			return err
 		}
+		own := make(map[identity.ID]bool, len(out))
+		for _, c := range out {
+			own[c.ID()] = true
+		}
+		read := 0
 		for _, id := range flagged {
 			pid, err := identity.ParseID(id)
-			if err != nil {
-				continue // rated but not a person this device could hold
+			if err != nil || own[pid] {
+				continue // rated but not a person this device could hold, or listed already
+			}
+			if read == FlaggedAtStart {
+				more++
+				continue
 			}
 			b, err := tx.Get(bucketIntroduced, nil, pid[:])
 			if errors.Is(err, store.ErrNotFound) {
-				continue // one of the user's own contacts, or no card held
+				continue // no card held
 			}
 			if err != nil {
 				return err
@@ -353,14 +370,15 @@ func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) ([]*Contact, err
 				return err
 			}
 			out = append(out, c)
+			read++
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	sortContacts(out)
-	return out, nil
+	return out, more, nil
 }
 
 // IntroducedCount returns how many people this device knows only as

@@ -36,7 +36,7 @@ func openHome(b *testing.B, home string, took *[4]time.Duration) {
 		b.Fatal(err)
 	}
 	t3 := time.Now()
-	shown, err := s.OwnContactsAndFlagged(rep)
+	shown, _, err := s.OwnContactsAndFlagged(rep)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -337,7 +337,7 @@ func BenchmarkFirstView30000(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		c, err := s.OwnContactsAndFlagged(rep)
+		c, _, err := s.OwnContactsAndFlagged(rep)
 		if err != nil || len(c) != len(a)+flaggedCards {
 			b.Fatalf("%d shown with the flagged, %d without, %v", len(c), len(a), err)
 		}

@@ -306,6 +306,49 @@ func (r *Result) Flagged() []string {
 	return out
 }
 
+// FlaggedFirst returns the ids of everyone with flags, as [Result.Flagged]
+// does, the most strongly flagged first: by the trust of their flaggers,
+// each flagger's trust shared equally among everyone they flag, then by
+// the flaggers' trust unshared ([Score.Flags] counts them), then by the
+// number of flaggers, then by id. A list that shows only the first few
+// therefore shows first the cheat whom the viewer's closest contacts
+// flagged, however many people someone else flags: a member who flags
+// thousands weighs a thousandth as much on each of them.
+func (r *Result) FlaggedFirst() []string {
+	m, e := r.m, r.e
+	counts := func(s int32, each func(rater int32)) {
+		for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
+			rt := &m.ratings[k]
+			if rt.flag && !m.blocked[rt.rater] && e.trust[rt.rater] > 0 {
+				each(rt.rater)
+			}
+		}
+	}
+	var flagged []int32
+	flags := map[int32]int{} // per flagger: how many flagged people they flag
+	for i, f := range e.flags {
+		if f > 0 {
+			flagged = append(flagged, int32(i))
+			counts(int32(i), func(rater int32) { flags[rater]++ })
+		}
+	}
+	strength := make(map[int32]float64, len(flagged))
+	for _, s := range flagged {
+		var sum float64
+		counts(s, func(rater int32) { sum += e.trust[rater] / float64(flags[rater]) })
+		strength[s] = sum
+	}
+	slices.SortFunc(flagged, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(strength[b], strength[a]), cmp.Compare(e.flagTrust[b], e.flagTrust[a]),
+			cmp.Compare(e.flags[b], e.flags[a]), cmp.Compare(m.ids[a], m.ids[b]))
+	})
+	out := make([]string, len(flagged))
+	for i, s := range flagged {
+		out[i] = m.ids[s]
+	}
+	return out
+}
+
 // Person returns one person's score with its explanation and vouching
 // record, or nil if the person appears nowhere in the input.
 func (r *Result) Person(id string) *Score {
