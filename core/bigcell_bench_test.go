@@ -20,6 +20,11 @@ func BenchmarkOpenWithBigCell10k(b *testing.B)  { benchOpen(b, homeWithBigCell(b
 func BenchmarkOpenWithBigCell30k(b *testing.B)  { benchOpen(b, homeWithBigCell(b, 30000)) }
 func BenchmarkOpenWithBigCell100k(b *testing.B) { benchOpen(b, homeWithBigCell(b, 100000)) }
 
+// BenchmarkOpenWithBigCell30kNewDay: the same as 30k, each start on a
+// day after the one before: the reputation kept for a day is not used
+// on another, so each start computes it (the list of cells stays kept).
+func BenchmarkOpenWithBigCell30kNewDay(b *testing.B) { benchOpenAt(b, homeWithBigCell(b, 30000), true) }
+
 // newProcess forgets what an earlier start in this process learned that a
 // start in a new process would not know, so that each start of a
 // benchmark pays what a real one does: the look-alike keys of names

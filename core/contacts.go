@@ -334,33 +334,35 @@ const FlaggedAtStart = 50
 // (the list of everyone, [Service.Contacts], holds those of them whose
 // card this device holds). rep may be nil (no flags).
 func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) (contacts []*Contact, more int, err error) {
-	var flagged []string
-	if rep != nil {
-		flagged = rep.FlaggedFirst()
-	}
 	var out []*Contact
 	err = s.db.View(func(tx *store.Tx) error {
 		var err error
 		if out, err = listContacts(tx); err != nil {
 			return err
 		}
+		if rep == nil {
+			return nil
+		}
+		// Enough of the most strongly flagged to find FlaggedAtStart who
+		// are not my own contacts.
+		first, total := rep.FlaggedFirstN(len(out) + FlaggedAtStart)
 		own := make(map[identity.ID]bool, len(out))
 		for _, c := range out {
 			own[c.ID()] = true
+			if sc := rep.Person(c.ID().String()); sc != nil && sc.Flags > 0 {
+				total-- // shown anyway
+			}
 		}
 		read := 0
-		for _, id := range flagged {
+		for _, id := range first {
 			pid, err := identity.ParseID(id)
-			if err != nil || own[pid] {
-				continue // rated but not a person this device could hold, or listed already
-			}
-			if read == FlaggedAtStart {
-				more++
-				continue
+			if err != nil || own[pid] || read == FlaggedAtStart {
+				continue // not a person this device could hold, listed already, or enough
 			}
 			b, err := tx.Get(bucketIntroduced, nil, pid[:])
 			if errors.Is(err, store.ErrNotFound) {
-				continue // no card held
+				total-- // no card held
+				continue
 			}
 			if err != nil {
 				return err
@@ -372,6 +374,7 @@ func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) (contacts []*Con
 			out = append(out, c)
 			read++
 		}
+		more = total - read
 		return nil
 	})
 	if err != nil {

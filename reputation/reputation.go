@@ -252,6 +252,7 @@ type Result struct {
 	m        *model
 	e        *eval
 	standing []float64
+	kept     *keptResult // made from what was kept (FromKept); m, e and standing are nil
 }
 
 // Compute computes everyone's reputation from the viewer's point of view:
@@ -290,6 +291,7 @@ func settle(in *Input) *Result {
 
 // IDs returns the ids of everyone the result knows, sorted.
 func (r *Result) IDs() []string {
+	r = r.whole()
 	return slices.Clone(r.m.ids)
 }
 
@@ -297,6 +299,7 @@ func (r *Result) IDs() []string {
 // above zero): the people the screens warn about. It reads no score, so
 // it costs little however many people the result knows.
 func (r *Result) Flagged() []string {
+	r = r.whole()
 	var out []string
 	for i, f := range r.e.flags {
 		if f > 0 {
@@ -315,6 +318,7 @@ func (r *Result) Flagged() []string {
 // flagged, however many people someone else flags: a member who flags
 // thousands weighs a thousandth as much on each of them.
 func (r *Result) FlaggedFirst() []string {
+	r = r.whole()
 	m, e := r.m, r.e
 	counts := func(s int32, each func(rater int32)) {
 		for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
@@ -352,6 +356,10 @@ func (r *Result) FlaggedFirst() []string {
 // Person returns one person's score with its explanation and vouching
 // record, or nil if the person appears nowhere in the input.
 func (r *Result) Person(id string) *Score {
+	if sc, ok := r.keptScore(id); ok {
+		return sc
+	}
+	r = r.whole()
 	i, ok := r.m.index[id]
 	if !ok {
 		return nil
@@ -361,6 +369,7 @@ func (r *Result) Person(id string) *Score {
 
 // Scores returns everyone's score, explained, sorted by name and then id.
 func (r *Result) Scores() []*Score {
+	r = r.whole()
 	out := make([]*Score, r.m.n)
 	for i := range out {
 		out[i] = r.score(int32(i))
