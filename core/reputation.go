@@ -42,6 +42,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer s.keepAhead()
 	if kept != nil {
 		return kept, nil
 	}
@@ -49,7 +50,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.keepReputation(inputs, own, r, w)
+	s.keepReputation(inputs, own, r, w, now)
 	return r, nil
 }
 

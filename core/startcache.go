@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -33,10 +34,14 @@ import (
 // failure to keep is not an error.
 const bucketStart = "start"
 
-var (
-	startCells      = []byte("cells")
-	startReputation = []byte("reputation")
-)
+var startCells = []byte("cells")
+
+// startReputation is the key of the reputation kept for the day of t:
+// two keys, by day in turn, so that the one for tomorrow (keepAhead)
+// does not replace today's.
+func startReputation(t time.Time) []byte {
+	return fmt.Appendf(nil, "reputation.%d", dayOf(t).Unix()/(24*60*60)%2)
+}
 
 // startForm is the form of a kept start record; a new form makes every
 // older record stale.
@@ -221,7 +226,7 @@ func (w *keepWindow) rating(made time.Time, counted bool) {
 // keptReputation returns the reputation kept for inputs at now, or nil;
 // full computes it whole when something not kept is asked for.
 func keptReputation(tx *store.Tx, inputs []byte, now time.Time, full func() *reputation.Result) *reputation.Result {
-	b := readStart(tx, startReputation, inputs, now)
+	b := readStart(tx, startReputation(now), inputs, now)
 	if b == nil {
 		return nil
 	}
@@ -235,7 +240,7 @@ func keptReputation(tx *store.Tx, inputs []byte, now time.Time, full func() *rep
 // keepReputation keeps of r, computed for inputs within w, the scores
 // of my own contacts and of the first flagged people, as many as the
 // People list's first view may read (OwnContactsAndFlagged).
-func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Result, w keepWindow) {
+func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Result, w keepWindow, now time.Time) {
 	if w.from >= w.until {
 		return
 	}
@@ -251,7 +256,64 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 	if err != nil {
 		return
 	}
-	s.keepStart(startReputation, inputs, b, w.from, w.until)
+	s.keepStart(startReputation(now), inputs, b, w.from, w.until)
+}
+
+// keepAhead works out in the background, for a service that stays open
+// (see [Service.Prepare]), what tomorrow's first start shows as the home
+// is now, unless it is kept already: the list of cells and tomorrow's
+// reputation. That start then reads them instead of computing, if
+// nothing changes before. One at a time; it stops when the service
+// closes.
+func (s *Service) keepAhead() {
+	s.bgMu.Lock()
+	if s.closing || !s.staysOpen || s.aheadBusy {
+		s.bgMu.Unlock()
+		return
+	}
+	s.aheadBusy = true
+	s.bg.Add(1)
+	s.bgMu.Unlock()
+	go func() {
+		defer func() {
+			s.bgMu.Lock()
+			s.aheadBusy = false
+			s.bgMu.Unlock()
+			s.bg.Done()
+		}()
+		if s.life.Err() == nil {
+			_, _ = s.Cells() // kept if it was not
+		}
+		s.keepTomorrow()
+	}()
+}
+
+// keepTomorrow keeps the reputation of the day after today's, as the
+// home is now, unless it is kept already.
+func (s *Service) keepTomorrow() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.life.Err() != nil {
+		return
+	}
+	tomorrow := dayOf(s.opt.now()).Add(24 * time.Hour)
+	var inputs []byte
+	var own []*Contact
+	kept := false
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if inputs, own, err = s.startInputs(tx); err != nil {
+			return err
+		}
+		kept = readStart(tx, startReputation(tomorrow), inputs, tomorrow) != nil
+		return nil
+	})
+	if err != nil || kept {
+		return
+	}
+	if r, w, err := s.reputationAt(tomorrow); err == nil {
+		s.keepReputation(inputs, own, r, w, tomorrow)
+	}
 }
 
 // cellState returns the state v was made from: the one it holds, or the

@@ -181,7 +181,7 @@ func mustJSON(t *testing.T, v any) string {
 func forgetStart(t *testing.T, s *Service) {
 	t.Helper()
 	err := s.db.Update(func(tx *store.Tx) error {
-		for _, k := range [][]byte{startCells, startReputation} {
+		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1")} {
 			if err := tx.Delete(bucketStart, nil, k); err != nil {
 				return err
 			}
@@ -304,7 +304,7 @@ func TestSpoiledKeptStartIgnored(t *testing.T) {
 	want := startShows(t, s)
 	var kept [2][]byte
 	err = s.db.View(func(tx *store.Tx) error {
-		for i, k := range [][]byte{startCells, startReputation} {
+		for i, k := range [][]byte{startCells, startReputation(clk.now())} {
 			if kept[i], err = tx.Get(bucketStart, nil, k); err != nil {
 				return err
 			}
@@ -346,7 +346,7 @@ func TestSpoiledKeptStartIgnored(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = s.db.Update(func(tx *store.Tx) error {
-			for i, k := range [][]byte{startCells, startReputation} {
+			for i, k := range [][]byte{startCells, startReputation(clk.now())} {
 				if err := tx.Put(bucketStart, nil, k, spoil(kept[i])); err != nil {
 					return err
 				}
@@ -407,4 +407,59 @@ func FuzzStartBody(f *testing.F) {
 			t.Fatalf("a body out of its time: %x at %v", b, now)
 		}
 	})
+}
+
+// TestTomorrowKeptAhead: the app's service (prepared, see Prepare)
+// works out tomorrow's reputation in the background; the first start of
+// tomorrow then reads it and shows what computing shows. The day after,
+// nothing is kept: the start computes.
+func TestTomorrowKeptAhead(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := randomHome(t, 2, clk)
+	opts := testOptions
+	opts.Now = clk.now
+	open := func() *Service {
+		s, err := Unlock(home, []byte("correct horse"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	s.Prepare(ctx)
+	if _, err := s.Reputation(); err != nil {
+		t.Fatal(err)
+	}
+	waitAhead(s)
+	s.Close()
+	for day, kept := range []bool{true, false} {
+		clk.add(24 * time.Hour)
+		s = open()
+		if got := startFromKept(t, s); got != kept {
+			t.Fatalf("day %d after: start from what was kept %v, want %v", day+1, got, kept)
+		}
+		s.Close()
+		s = open()
+		shows := startShows(t, s)
+		forgetStart(t, s)
+		s.Close()
+		s = open()
+		if computed := startShows(t, s); computed != shows {
+			t.Fatalf("day %d after: a start shows\n%s\ncomputing shows\n%s", day+1, shows, computed)
+		}
+		s.Close()
+	}
+}
+
+// waitAhead waits until s works out nothing ahead (keepAhead).
+func waitAhead(s *Service) {
+	for {
+		s.bgMu.Lock()
+		busy := s.aheadBusy
+		s.bgMu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
