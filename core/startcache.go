@@ -259,6 +259,15 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 	s.keepStart(startReputation(now), inputs, b, w.from, w.until)
 }
 
+// keepStartNow works out and keeps what the next start shows, after an
+// import: however much a sync file brought, the start after it reads
+// what was kept instead of every cell (the import pays for it once).
+// Keeping only spares work: a failure is not the import's.
+func (s *Service) keepStartNow() {
+	_, _ = s.Cells()
+	_, _ = s.Reputation()
+}
+
 // keepAhead works out in the background, for a service that stays open
 // (see [Service.Prepare]), what tomorrow's first start shows as the home
 // is now, unless it is kept already: the list of cells and tomorrow's
