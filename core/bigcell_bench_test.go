@@ -23,7 +23,29 @@ func BenchmarkOpenWithBigCell100k(b *testing.B) { benchOpen(b, homeWithBigCell(b
 // BenchmarkOpenWithBigCell30kNewDay: the same as 30k, each start on a
 // day after the one before: the reputation kept for a day is not used
 // on another, so each start computes it (the list of cells stays kept).
-func BenchmarkOpenWithBigCell30kNewDay(b *testing.B) { benchOpenAt(b, homeWithBigCell(b, 30000), true) }
+func BenchmarkOpenWithBigCell30kNewDay(b *testing.B) {
+	benchOpenAt(b, homeWithBigCell(b, 30000), startNewDay)
+}
+
+// BenchmarkOpenWithBigCell30kCyrillic: the same as 30k with the people
+// published named in Cyrillic ("Карта 17"), whose look-alike keys take
+// the slow way, both as it comes and with what was kept forgotten.
+func BenchmarkOpenWithBigCell30kCyrillic(b *testing.B) {
+	defer func(old string) { cardNames = old }(cardNames)
+	cardNames = "Карта %d"
+	home := homeAfterFile(b, cyrillicFiles, 30000, bigCellFile)
+	b.Run("kept", func(b *testing.B) { benchOpenAt(b, home, startKept) })
+	b.Run("computed", func(b *testing.B) { benchOpenAt(b, home, startComputed) })
+}
+
+var cyrillicFiles = map[int]*publishedCards{}
+
+// BenchmarkOpenWithBigCell30kComputed: the same as 30k with what a start
+// keeps forgotten before each start (the unlock apart), as a start was
+// before it was kept.
+func BenchmarkOpenWithBigCell30kComputed(b *testing.B) {
+	benchOpenAt(b, homeWithBigCell(b, 30000), startComputed)
+}
 
 // newProcess forgets what an earlier start in this process learned that a
 // start in a new process would not know, so that each start of a

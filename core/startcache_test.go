@@ -165,7 +165,8 @@ func startShows(t *testing.T, s *Service) string {
 		}
 	}
 	out += fmt.Sprintf("%s\n%s\n", rep.IDs(), mustJSON(t, rep.Scores()))
-	return out
+	return out + mustJSON(t, views) // null and [] apart
+
 }
 
 func mustJSON(t *testing.T, v any) string {
@@ -178,7 +179,7 @@ func mustJSON(t *testing.T, v any) string {
 }
 
 // forgetStart deletes what the home keeps of its start.
-func forgetStart(t *testing.T, s *Service) {
+func forgetStart(t testing.TB, s *Service) {
 	t.Helper()
 	err := s.db.Update(func(tx *store.Tx) error {
 		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1")} {
