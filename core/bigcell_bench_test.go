@@ -53,7 +53,7 @@ func BenchmarkOpenWithBigCell30kComputed(b *testing.B) {
 // (lookalikeKeys), which naming thousands of published cards computes.
 func newProcess() {
 	lookalikeKeys.Lock()
-	lookalikeKeys.m = nil
+	lookalikeKeys.m, lookalikeKeys.slow, lookalikeKeys.fresh, lookalikeKeys.computed = nil, nil, 0, 0
 	lookalikeKeys.Unlock()
 }
 

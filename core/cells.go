@@ -433,6 +433,7 @@ func (s *Service) namesFor(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra
 	if len(extra) == 0 && last != nil && last.me == m.me && sameStates(last.states, m.states) && slices.Equal(last.contacts, m.contacts) {
 		return last, nil
 	}
+	s.learnKeptLookalikeKeys(tx)
 	b, err := s.nameBookWith(cells, contacts, extra...)
 	if err != nil {
 		return nil, err

@@ -109,6 +109,9 @@ type Service struct {
 	// namesMemo is what names gave last (see namesFor), under namesMu.
 	namesMu   sync.Mutex
 	namesMemo *namesMemo
+	// alikeLearnt is set, under namesMu, once the look-alike keys the
+	// home kept were read (startcache.go).
+	alikeLearnt bool
 
 	// own is the checker made for this service when Options has none.
 	own crdt.Checker

@@ -34,7 +34,13 @@ import (
 // failure to keep is not an error.
 const bucketStart = "start"
 
-var startCells = []byte("cells")
+var (
+	startCells = []byte("cells")
+	// startAlike keeps the look-alike keys of names that are not ASCII
+	// (lookalikeKey: about 6 µs each to compute), for whatever start
+	// names everyone again.
+	startAlike = []byte("alike")
+)
 
 // startReputation is the key of the reputation kept for the day of t:
 // two keys, by day in turn, so that the one for tomorrow (keepAhead)
@@ -159,7 +165,7 @@ func (s *Service) keptCells(tx *store.Tx, inputs []byte) []*CellView {
 		return nil
 	}
 	var views []*CellView
-	if cbor.Unmarshal(b, &views) != nil {
+	if keptDec.Unmarshal(b, &views) != nil {
 		return nil
 	}
 	me := s.me().Card.ID()
@@ -192,6 +198,7 @@ func (s *Service) keepCells(inputs []byte, views []*CellView) {
 	if b, err := cborEnc.Marshal(views); err == nil {
 		s.keepStart(startCells, inputs, b, 0, 0)
 	}
+	s.keepLookalikeKeys()
 }
 
 // dayOf returns the start of t's day (UTC): the reputation's Now
@@ -257,6 +264,7 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 		return
 	}
 	s.keepStart(startReputation(now), inputs, b, w.from, w.until)
+	s.keepLookalikeKeys()
 }
 
 // keepStartNow works out and keeps what the next start shows, after an
@@ -337,3 +345,51 @@ func (v *CellView) cellState() *crdt.State {
 	}
 	return nil
 }
+
+// alikeBody is the body of the startAlike record: Keys[i] is the
+// look-alike key of Names[i].
+type alikeBody struct {
+	Names []string `cbor:"1,keyasint"`
+	Keys  []string `cbor:"2,keyasint"`
+}
+
+// learnKeptLookalikeKeys reads, once per service, the look-alike keys a
+// home kept, so that naming everyone does not compute them again. The
+// record is keyed by the code like the others (the keys depend on the
+// Unicode tables of the modules built in).
+func (s *Service) learnKeptLookalikeKeys(tx *store.Tx) {
+	s.namesMu.Lock()
+	done := s.alikeLearnt
+	s.alikeLearnt = true
+	s.namesMu.Unlock()
+	if done {
+		return
+	}
+	b := readStart(tx, startAlike, startAlike, time.Time{})
+	var body alikeBody
+	if b == nil || keptDec.Unmarshal(b, &body) != nil || len(body.Names) != len(body.Keys) {
+		return
+	}
+	learnLookalikeKeys(body.Names, body.Keys)
+}
+
+// keepLookalikeKeys keeps the look-alike keys of names that are not
+// ASCII, if any was computed since they were last kept.
+func (s *Service) keepLookalikeKeys() {
+	names, keys := freshLookalikeKeys()
+	if names == nil {
+		return
+	}
+	if b, err := cborEnc.Marshal(alikeBody{Names: names, Keys: keys}); err == nil {
+		s.keepStart(startAlike, startAlike, b, 0, 0)
+	}
+}
+
+// keptDec decodes records this device kept: large arrays allowed.
+var keptDec = func() cbor.DecMode {
+	dm, err := cbor.DecOptions{MaxArrayElements: 1 << 24, MaxMapPairs: 1 << 24, MaxNestedLevels: 16}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return dm
+}()

@@ -464,3 +464,33 @@ func waitAhead(s *Service) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestLookalikeKeysKept: the look-alike keys of names that are not ASCII
+// are kept; a new process naming everyone again (what was kept of the
+// start forgotten) computes none of them and shows the same.
+func TestLookalikeKeysKept(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := randomHome(t, 3, clk) // Мира, Ünal and Zoë among them
+	opts := testOptions
+	opts.Now = clk.now
+	var shows [2]string
+	for i := range shows {
+		newProcess()
+		s, err := Unlock(home, []byte("correct horse"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forgetStart(t, s)
+		shows[i] = startShows(t, s)
+		s.Close()
+		lookalikeKeys.Lock()
+		computed := lookalikeKeys.computed
+		lookalikeKeys.Unlock()
+		if (computed > 0) != (i == 0) {
+			t.Fatalf("start %d computed %d look-alike keys the slow way", i, computed)
+		}
+	}
+	if shows[0] != shows[1] {
+		t.Fatalf("with the keys kept a start shows\n%s\nwithout\n%s", shows[1], shows[0])
+	}
+}
