@@ -20,13 +20,40 @@ func BenchmarkOpenWithBigCell10k(b *testing.B)  { benchOpen(b, homeWithBigCell(b
 func BenchmarkOpenWithBigCell30k(b *testing.B)  { benchOpen(b, homeWithBigCell(b, 30000)) }
 func BenchmarkOpenWithBigCell100k(b *testing.B) { benchOpen(b, homeWithBigCell(b, 100000)) }
 
+// BenchmarkOpenWithBigCell30kNewDay: the same as 30k, each start on a
+// day after the one before: the reputation kept for a day is not used
+// on another, so each start computes it (the list of cells stays kept).
+func BenchmarkOpenWithBigCell30kNewDay(b *testing.B) {
+	benchOpenAt(b, homeWithBigCell(b, 30000), startNewDay)
+}
+
+// BenchmarkOpenWithBigCell30kCyrillic: the same as 30k with the people
+// published named in Cyrillic ("Карта 17"), whose look-alike keys take
+// the slow way, both as it comes and with what was kept forgotten.
+func BenchmarkOpenWithBigCell30kCyrillic(b *testing.B) {
+	defer func(old string) { cardNames = old }(cardNames)
+	cardNames = "Карта %d"
+	home := homeAfterFile(b, cyrillicFiles, 30000, bigCellFile)
+	b.Run("kept", func(b *testing.B) { benchOpenAt(b, home, startKept) })
+	b.Run("computed", func(b *testing.B) { benchOpenAt(b, home, startComputed) })
+}
+
+var cyrillicFiles = map[int]*publishedCards{}
+
+// BenchmarkOpenWithBigCell30kComputed: the same as 30k with what a start
+// keeps forgotten before each start (the unlock apart), as a start was
+// before it was kept.
+func BenchmarkOpenWithBigCell30kComputed(b *testing.B) {
+	benchOpenAt(b, homeWithBigCell(b, 30000), startComputed)
+}
+
 // newProcess forgets what an earlier start in this process learned that a
 // start in a new process would not know, so that each start of a
 // benchmark pays what a real one does: the look-alike keys of names
 // (lookalikeKeys), which naming thousands of published cards computes.
 func newProcess() {
 	lookalikeKeys.Lock()
-	lookalikeKeys.m = nil
+	lookalikeKeys.m, lookalikeKeys.slow, lookalikeKeys.fresh, lookalikeKeys.computed = nil, nil, 0, 0
 	lookalikeKeys.Unlock()
 }
 

@@ -69,6 +69,7 @@ type CellView struct {
 	Invalid []crdt.Rejected
 
 	state *crdt.State
+	load  func() *crdt.State // when state is nil: see cellState
 	me    identity.ID
 }
 
@@ -82,14 +83,27 @@ type PolicyVoteView struct {
 // CanAdmit says whether I may vouch for person in the cell now: nil, or
 // an error wrapping crdt.ErrNotAllowed that says why not.
 func (v *CellView) CanAdmit(person identity.ID) error {
-	return v.state.CanAdmit(v.me, person)
+	st := v.cellState()
+	if st == nil {
+		return fmt.Errorf("%w: the cell cannot be read", crdt.ErrNotAllowed)
+	}
+	return st.CanAdmit(v.me, person)
 }
 
 // IsMember reports whether id is a current member of the cell.
-func (v *CellView) IsMember(id identity.ID) bool { return v.state.IsMember(id) }
+func (v *CellView) IsMember(id identity.ID) bool {
+	st := v.cellState()
+	return st != nil && st.IsMember(id)
+}
 
 // VotesToExclude returns how many votes exclude id now (0: cannot be).
-func (v *CellView) VotesToExclude(id identity.ID) int { return v.state.VotesToExclude(id) }
+func (v *CellView) VotesToExclude(id identity.ID) int {
+	st := v.cellState()
+	if st == nil {
+		return 0
+	}
+	return st.VotesToExclude(id)
+}
 
 // MemberView is one person who was ever admitted to a cell.
 type MemberView struct {
@@ -419,6 +433,7 @@ func (s *Service) namesFor(tx *store.Tx, cells map[crdt.CellID]*crdt.Cell, extra
 	if len(extra) == 0 && last != nil && last.me == m.me && sameStates(last.states, m.states) && slices.Equal(last.contacts, m.contacts) {
 		return last, nil
 	}
+	s.learnKeptLookalikeKeys(tx)
 	b, err := s.nameBookWith(cells, contacts, extra...)
 	if err != nil {
 		return nil, err
@@ -559,15 +574,32 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 	return v
 }
 
-// Cells returns every cell on this device, sorted by name.
+// Cells returns every cell on this device, sorted by name. A start
+// reads the list kept for the cells and contacts as they are (see
+// startcache.go) instead of every cell's state.
 func (s *Service) Cells() ([]*CellView, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var inputs []byte
+	var out []*CellView
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if inputs, _, err = s.startInputs(tx); err != nil {
+			return err
+		}
+		out = s.keptCells(tx, inputs)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out != nil {
+		return out, nil
+	}
 	cells, err := s.loadCells()
 	if err != nil {
 		return nil, err
 	}
-	var out []*CellView
 	err = s.db.View(func(tx *store.Tx) error {
 		names, err := s.names(tx, cells)
 		if err != nil {
@@ -578,13 +610,17 @@ func (s *Service) Cells() ([]*CellView, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	slices.SortFunc(out, func(a, b *CellView) int {
 		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID.String(), b.ID.String())
 	})
-	return out, err
+	s.keepCells(inputs, out)
+	return out, nil
 }
 
 // FindCell returns the one cell that query names: its name or id, or an

@@ -335,32 +335,51 @@ func (s *Service) OwnContacts() ([]*Contact, error) {
 	return s.readContacts(listContacts)
 }
 
+// FlaggedAtStart is the most people only introduced through a cell whom
+// [Service.OwnContactsAndFlagged] reads for the People list's first
+// view: the most strongly flagged first
+// ([reputation.Result.FlaggedFirst]), the rest one click away.
+const FlaggedAtStart = 50
+
 // OwnContactsAndFlagged returns, sorted by name, [Service.OwnContacts]
 // and the people only introduced through a cell whom rep flags as unsafe
 // ([reputation.Result.Flagged]): the People list as it first shows, which
 // must warn about a cheat however many cards others publish in the user's
-// cells. The flagged are looked up by id, one by one, so the cost grows
-// with the people found unsafe by someone the user trusts, not with the
-// people introduced. rep may be nil (no flags).
-func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) ([]*Contact, error) {
-	var flagged []string
-	if rep != nil {
-		flagged = rep.Flagged()
-	}
+// cells. It reads at most [FlaggedAtStart] of the flagged, the most
+// strongly flagged first, so that a start costs the same however many
+// people a member flags; more is how many flagged people it did not read
+// (the list of everyone, [Service.Contacts], holds those of them whose
+// card this device holds). rep may be nil (no flags).
+func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) (contacts []*Contact, more int, err error) {
 	var out []*Contact
-	err := s.db.View(func(tx *store.Tx) error {
+	err = s.db.View(func(tx *store.Tx) error {
 		var err error
 		if out, err = listContacts(tx); err != nil {
 			return err
 		}
-		for _, id := range flagged {
+		if rep == nil {
+			return nil
+		}
+		// Enough of the most strongly flagged to find FlaggedAtStart who
+		// are not my own contacts.
+		first, total := rep.FlaggedFirstN(len(out) + FlaggedAtStart)
+		own := make(map[identity.ID]bool, len(out))
+		for _, c := range out {
+			own[c.ID()] = true
+			if sc := rep.Person(c.ID().String()); sc != nil && sc.Flags > 0 {
+				total-- // shown anyway
+			}
+		}
+		read := 0
+		for _, id := range first {
 			pid, err := identity.ParseID(id)
-			if err != nil {
-				continue // rated but not a person this device could hold
+			if err != nil || own[pid] || read == FlaggedAtStart {
+				continue // not a person this device could hold, listed already, or enough
 			}
 			b, err := tx.Get(bucketIntroduced, nil, pid[:])
 			if errors.Is(err, store.ErrNotFound) {
-				continue // one of the user's own contacts, or no card held
+				total-- // no card held
+				continue
 			}
 			if err != nil {
 				return err
@@ -370,14 +389,16 @@ func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) ([]*Contact, err
 				return err
 			}
 			out = append(out, c)
+			read++
 		}
+		more = total - read
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	sortContacts(out)
-	return out, nil
+	return out, more, nil
 }
 
 // IntroducedCount returns how many people this device knows only as

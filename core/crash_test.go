@@ -55,7 +55,7 @@ func TestImportKilled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v.state.Counted
+		return v.cellState().Counted
 	}
 	base := counted()
 

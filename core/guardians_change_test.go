@@ -39,7 +39,7 @@ func TestChangingGuardiansWalk(t *testing.T) {
 	}
 	buildOn(t, bo, cy, ana)
 	v, _ := ana.FindCell("night")
-	before, ok := v.state.Guardians(ana.Card().ID())
+	before, ok := v.cellState().Guardians(ana.Card().ID())
 	if !ok {
 		t.Fatal("Ana's guardians are not in force")
 	}
@@ -111,7 +111,7 @@ func TestChangingGuardiansWalk(t *testing.T) {
 	}
 	for _, s := range []*Service{ana, bo, cy} {
 		v, _ := s.FindCell("night")
-		set, ok := v.state.Guardians(ana.Card().ID())
+		set, ok := v.cellState().Guardians(ana.Card().ID())
 		if !ok || !set.Changed || sameSet(v, ana.Card().ID(), before) {
 			t.Fatalf("%s: the guardians in force: %+v", s.Card().Pseudonym, set)
 		}
@@ -170,7 +170,7 @@ func TestChangingGuardiansWalk(t *testing.T) {
 }
 
 func sameSet(v *CellView, id identity.ID, set *crdt.GuardianSet) bool {
-	now, ok := v.state.Guardians(id)
+	now, ok := v.cellState().Guardians(id)
 	return ok && now.Statement == set.Statement
 }
 
@@ -265,9 +265,9 @@ func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
 	}
 	// Night's members build on Ana's guardians; Day's do not yet.
 	buildOn(t, bo, cy, ana)
-	if v, _ := ana.FindCell("day"); v.state.NamedGuardians(ana.Card().ID()) == false {
+	if v, _ := ana.FindCell("day"); v.cellState().NamedGuardians(ana.Card().ID()) == false {
 		t.Fatal("Ana's guardians are not named in Day")
-	} else if _, ok := v.state.Guardians(ana.Card().ID()); ok {
+	} else if _, ok := v.cellState().Guardians(ana.Card().ID()); ok {
 		t.Fatal("Ana's guardians are in force in Day already")
 	}
 	st, err := ana.SetGuardians([]identity.ID{cy.Card().ID(), di.Card().ID(), eve.Card().ID()}, 2)
@@ -284,7 +284,7 @@ func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
 		mustImport(t, ana, res.Data)
 	}
 	nv, _ := ana.FindCell("night")
-	changed, ok := nv.state.Guardians(ana.Card().ID())
+	changed, ok := nv.cellState().Guardians(ana.Card().ID())
 	if !ok {
 		t.Fatal("no guardians in force in Night")
 	}
@@ -297,7 +297,7 @@ func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
 	rate(t, di, eve.Card().ID(), 5)
 	sendTo(t, di, ana)
 	dv, _ := ana.FindCell("day")
-	got, ok := dv.state.Guardians(ana.Card().ID())
+	got, ok := dv.cellState().Guardians(ana.Card().ID())
 	if !ok {
 		t.Fatal("Ana's guardians are not in force in Day")
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -231,5 +232,73 @@ func TestIntroducedMoveApart(t *testing.T) {
 	var amb *AmbiguousError
 	if _, err := ana.FindContact("mir"); !errors.As(err, &amb) || len(amb.Candidates) != 2 {
 		t.Fatalf(`FindContact("mir") after the move = %v, want Mir and Mirelda listed`, err)
+	}
+}
+
+// TestFirstViewFlaggedBounded: Bo, a member Ana met, flags more people
+// than the People list's first view reads; Cy, whom Ana also met, flags
+// one cheat. The first view holds FlaggedAtStart of the flagged, the
+// cheat among them, and counts the others; the list of everyone holds
+// them all.
+func TestFirstViewFlaggedBounded(t *testing.T) {
+	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
+	meet(t, ana, bo)
+	meet(t, ana, cy)
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, cell.ID)
+	invite(t, ana, cy, cell.ID)
+	flag := crdt.Rating{Safety: 1, Reliability: 1, Day: "2026-01-02"}
+	n := FlaggedAtStart + 7
+	for i := range n {
+		c := newCard(t, "Fake "+strconv.Itoa(i))
+		if _, err := bo.AddContact(c.String(), "", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bo.Rate(c.ID(), flag, []crdt.CellID{cell.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cheat := newCard(t, "Cheat")
+	if _, err := cy.AddContact(cheat.String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cy.Rate(cheat.ID(), flag, []crdt.CellID{cell.ID}); err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, ana, mustExport(t, bo, ExportRequest{To: to(ana.Card().ID())}))
+	mustImport(t, ana, mustExport(t, cy, ExportRequest{To: to(ana.Card().ID())}))
+	rep, err := ana.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(rep.Flagged()); got != n+1 {
+		t.Fatalf("%d people flagged, want %d", got, n+1)
+	}
+	own, err := ana.OwnContacts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, more, err := ana.OwnContactsAndFlagged(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shown) != len(own)+FlaggedAtStart || more != n+1-FlaggedAtStart {
+		t.Fatalf("first view: %d shown (%d own), %d more; want %d shown, %d more", len(shown), len(own), more, len(own)+FlaggedAtStart, n+1-FlaggedAtStart)
+	}
+	if first := rep.FlaggedFirst(); first[0] != cheat.ID().String() || !slices.Contains(ids(shown), cheat.ID()) {
+		t.Fatalf("the cheat Cy flagged is not first (%s…) or not in the first view", first[0][:8])
+	}
+	all, err := ana.Contacts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range rep.Flagged() {
+		pid, _ := identity.ParseID(id)
+		if !slices.Contains(ids(all), pid) {
+			t.Errorf("flagged %s is not among everyone", id[:8])
+		}
 	}
 }

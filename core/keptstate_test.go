@@ -94,7 +94,7 @@ func shown(t *testing.T, s *Service) string {
 	}
 	for _, v := range views {
 		cp := *v
-		cp.state = nil
+		cp.state, cp.load = nil, nil
 		out += fmt.Sprintf("%+v\n", cp)
 	}
 	return out

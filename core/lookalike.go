@@ -30,23 +30,70 @@ func lookalikeKey(name string) string {
 	if ok {
 		return k
 	}
-	k = makeLookalikeKey(name)
+	k, fast := asciiLookalikeKey(name)
+	if !fast {
+		k = slowLookalikeKey(name)
+	}
 	lookalikeKeys.Lock()
 	defer lookalikeKeys.Unlock()
-	if lookalikeKeys.m == nil || len(lookalikeKeys.m) >= maxLookalikeKeys {
-		lookalikeKeys.m = make(map[string]string)
+	lookalikeKeys.put(name, k, !fast)
+	if !fast {
+		lookalikeKeys.fresh++
+		lookalikeKeys.computed++
 	}
-	lookalikeKeys.m[name] = k
 	return k
 }
 
 // lookalikeKeys remembers the look-alike keys of names seen: every list
 // of names (a cell's, the People list) asks for the same names again, and
 // a key costs a few microseconds, which a cell of thousands of published
-// cards multiplies. The name determines the key.
-var lookalikeKeys struct {
+// cards multiplies. The name determines the key. Those that took the slow
+// way (slowLookalikeKey: not ASCII) are also in slow, which a home keeps
+// for the next process (startcache.go); fresh counts those computed here
+// rather than learnt from there since they were last kept, computed all
+// of them (for tests).
+var lookalikeKeys lookalikeMemo
+
+type lookalikeMemo struct {
 	sync.Mutex
-	m map[string]string
+	m, slow         map[string]string
+	fresh, computed int
+}
+
+// put remembers name's key k; the caller holds the lock.
+func (l *lookalikeMemo) put(name, k string, slow bool) {
+	if l.m == nil || len(l.m) >= maxLookalikeKeys {
+		l.m, l.slow = make(map[string]string), make(map[string]string)
+	}
+	l.m[name] = k
+	if slow {
+		l.slow[name] = k
+	}
+}
+
+// learnLookalikeKeys remembers keys kept by an earlier process: keys[i]
+// is the key of names[i].
+func learnLookalikeKeys(names, keys []string) {
+	lookalikeKeys.Lock()
+	defer lookalikeKeys.Unlock()
+	for i, n := range names {
+		lookalikeKeys.put(n, keys[i], true)
+	}
+}
+
+// freshLookalikeKeys returns every key that took the slow way and is
+// remembered, if any was computed since the last call; else nil.
+func freshLookalikeKeys() (names, keys []string) {
+	lookalikeKeys.Lock()
+	defer lookalikeKeys.Unlock()
+	if lookalikeKeys.fresh == 0 {
+		return nil, nil
+	}
+	lookalikeKeys.fresh = 0
+	for n, k := range lookalikeKeys.slow {
+		names, keys = append(names, n), append(keys, k)
+	}
+	return names, keys
 }
 
 // maxLookalikeKeys bounds lookalikeKeys.

@@ -356,7 +356,7 @@ func TestCompetingReplacementTakesBackVerification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, ok := v.state.ReplacedBy(old); !ok || r.New != tNew.Card.ID() {
+	if r, ok := v.cellState().ReplacedBy(old); !ok || r.New != tNew.Card.ID() {
 		t.Fatalf("the thief's replacement does not count instead: %+v", r)
 	}
 	for _, c := range []*identity.Card{tNew.Card, newCard} {

@@ -11,16 +11,60 @@ import (
 
 // Reputation computes everyone's reputation as I see it: from every cell on
 // this device, weighted by whom I verified in person and who vouched for
-// whom, ignoring people I blocked. See reputation/MODEL.md.
+// whom, ignoring people I blocked. See reputation/MODEL.md. It counts
+// time by the day (the model's Now is the start of the day, UTC), so a
+// start reads what was kept of the reputation for the cells and contacts
+// as they are, that day (see startcache.go), and computes it whole only
+// when asked for more.
 func (s *Service) Reputation() (*reputation.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cells, err := s.loadCells()
+	now := s.opt.now()
+	var inputs []byte
+	var own []*Contact
+	var kept *reputation.Result
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if inputs, own, err = s.startInputs(tx); err != nil {
+			return err
+		}
+		kept = keptReputation(tx, inputs, now, func() *reputation.Result {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			r, _, err := s.reputationAt(now)
+			if err != nil {
+				return nil
+			}
+			return r
+		})
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	defer s.keepAhead()
+	if kept != nil {
+		return kept, nil
+	}
+	r, w, err := s.reputationAt(now)
+	if err != nil {
+		return nil, err
+	}
+	s.keepReputation(inputs, own, r, w, now)
+	return r, nil
+}
+
+// reputationAt computes the reputation at now, with the time within
+// which the same computation reads the same ratings and day. The caller
+// holds s.mu.
+func (s *Service) reputationAt(now time.Time) (*reputation.Result, keepWindow, error) {
+	w := newKeepWindow(now)
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, w, err
+	}
 	me := s.me().Card.ID()
-	in := &reputation.Input{Viewer: me.String(), Now: s.opt.now()}
+	in := &reputation.Input{Viewer: me.String(), Now: dayOf(now)}
 	err = s.db.View(func(tx *store.Tx) error {
 		contacts, err := listContacts(tx)
 		if err != nil {
@@ -42,14 +86,14 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, w, err
 	}
 	// What a replaced card says now, in any cell, is not its owner's
 	// word (crdt/SCHEMA.md §4.5; TestAttackOldCardKeepsTrustElsewhere).
 	for id := range replacedCards(cells, me) {
 		in.Replaced = append(in.Replaced, id.String())
 	}
-	latest := in.Now.Add(crdt.DayAllowance)
+	latest := now.Add(crdt.DayAllowance)
 	for _, c := range sortedCells(cells) {
 		st := c.State()
 		rc := reputation.Cell{ID: st.Cell.String(), Name: st.Name}
@@ -61,7 +105,9 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 			if err != nil {
 				continue // crdt only counts well-formed days
 			}
-			if r.Created.After(latest) {
+			counted := !r.Created.After(latest)
+			w.rating(r.Created, counted)
+			if !counted {
 				// Made, by its author's word, after this device's clock:
 				// it counts once that time comes, not as a rating of
 				// today that never ages (crdt/SCHEMA.md §2.4).
@@ -75,7 +121,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 		}
 		in.Cells = append(in.Cells, rc)
 	}
-	return reputation.Compute(in), nil
+	return reputation.Compute(in), w, nil
 }
 
 // replacedCards returns the cards replaced by a new one in cells, leaving

@@ -109,6 +109,9 @@ type Service struct {
 	// namesMemo is what names gave last (see namesFor), under namesMu.
 	namesMu   sync.Mutex
 	namesMemo *namesMemo
+	// alikeLearnt is set, under namesMu, once the look-alike keys the
+	// home kept were read (startcache.go).
+	alikeLearnt bool
 
 	// own is the checker made for this service when Options has none.
 	own crdt.Checker
@@ -123,6 +126,10 @@ type Service struct {
 	// prepared says how the last Prepare went; it is kept in memory only
 	// and never shown.
 	prepared preparation
+	// staysOpen is set by Prepare: the service is the app's, which stays
+	// open, so it works out tomorrow's start ahead (keepAhead), under
+	// bgMu with aheadBusy, set while it does.
+	staysOpen, aheadBusy bool
 }
 
 // preparation is what [Service.Prepare] did.
@@ -283,7 +290,12 @@ func (s *Service) Close() error {
 // would (see [crdt.Checker.Prepare]). The first sync file for such a cell
 // then costs what it brings rather than a reading of the whole cell.
 //
-// Prepare changes nothing stored and shows nothing. It yields to any
+// Prepare then works out, in the background, what tomorrow's first start
+// shows, and does again whenever the reputation is asked for (see
+// startcache.go): a start the next day reads it if nothing changed.
+//
+// Prepare changes nothing stored but what a start keeps, and shows
+// nothing. It yields to any
 // import (which waits at most for the one cell being loaded), and it
 // stops at once when ctx is done or the service closes. A failure (which
 // would be a stored cell the worker cannot load) is only noted in memory:
@@ -295,8 +307,10 @@ func (s *Service) Prepare(ctx context.Context) {
 		return
 	}
 	s.bg.Add(1)
+	s.staysOpen = true
 	s.bgMu.Unlock()
 	defer s.bg.Done()
+	defer s.keepAhead()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(s.life, cancel)()

@@ -245,10 +245,14 @@ func (s *Service) Replacement() (*ReplacementStatus, error) {
 	}
 	me := s.me().Card.ID()
 	for _, v := range views {
-		if _, ok := v.state.ReplacedBy(me); ok {
+		cs := v.cellState()
+		if cs == nil {
+			continue
+		}
+		if _, ok := cs.ReplacedBy(me); ok {
 			st.Replaced = append(st.Replaced, v.Name)
 		}
-		if slices.ContainsFunc(v.state.Replaced, func(r crdt.Replacement) bool { return r.New == me }) {
+		if slices.ContainsFunc(cs.Replaced, func(r crdt.Replacement) bool { return r.New == me }) {
 			st.Previous = append(st.Previous, v.Name)
 		}
 	}

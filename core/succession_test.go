@@ -133,13 +133,13 @@ func TestSeizedLaptopWalk(t *testing.T) {
 		if v.IsMember(old) || !v.IsMember(newCard.ID()) {
 			t.Fatalf("%s: old card member %v, new card member %v", s.Card().Pseudonym, v.IsMember(old), v.IsMember(newCard.ID()))
 		}
-		for _, r := range v.state.Ratings {
+		for _, r := range v.cellState().Ratings {
 			if r.Author == old || r.Rating.Safety == 1 {
 				t.Errorf("%s: the thief's rating counts: %+v", s.Card().Pseudonym, r)
 			}
 		}
 		if !hasRating(v, newCard.ID(), bo.Card().ID(), 5) || !hasRating(v, bo.Card().ID(), newCard.ID(), 4) {
-			t.Errorf("%s: Ana's ratings did not pass to her new card: %+v", s.Card().Pseudonym, v.state.Ratings)
+			t.Errorf("%s: Ana's ratings did not pass to her new card: %+v", s.Card().Pseudonym, v.cellState().Ratings)
 		}
 		c, err := s.Contact(newCard.ID())
 		if err != nil || c.Verified != InPerson || c.Name() != "Ana" {
@@ -170,7 +170,7 @@ func TestSeizedLaptopWalk(t *testing.T) {
 	}
 	vb, _ := bo.FindCell("night")
 	vc, _ := cy.FindCell("night")
-	if vb.state.Digest() != vc.state.Digest() {
+	if vb.cellState().Digest() != vc.cellState().Digest() {
 		t.Fatal("Bo and Cy see the cell differently")
 	}
 
@@ -233,12 +233,12 @@ func inForce(v *CellView, id identity.ID) bool {
 	if v == nil {
 		return false
 	}
-	_, ok := v.state.Guardians(id)
+	_, ok := v.cellState().Guardians(id)
 	return ok
 }
 
 func hasRating(v *CellView, author, subject identity.ID, safety int) bool {
-	return slices.ContainsFunc(v.state.Ratings, func(r crdt.RatingRecord) bool {
+	return slices.ContainsFunc(v.cellState().Ratings, func(r crdt.RatingRecord) bool {
 		return r.Author == author && r.Subject == subject && r.Rating.Safety == safety
 	})
 }

@@ -101,13 +101,13 @@ func TestSeizedTwiceWalk(t *testing.T) {
 		if v.IsMember(a) || v.IsMember(b) || !v.IsMember(c) {
 			t.Fatalf("%s: members A %v, B %v, C %v", s.Card().Pseudonym, v.IsMember(a), v.IsMember(b), v.IsMember(c))
 		}
-		for _, r := range v.state.Ratings {
+		for _, r := range v.cellState().Ratings {
 			if r.Rating.Safety == 1 {
 				t.Errorf("%s: a thief's rating counts: %+v", s.Card().Pseudonym, r)
 			}
 		}
 		if !hasRating(v, c, bo.Card().ID(), 5) || !hasRating(v, bo.Card().ID(), c, 4) {
-			t.Errorf("%s: Ana's ratings did not pass to C: %+v", s.Card().Pseudonym, v.state.Ratings)
+			t.Errorf("%s: Ana's ratings did not pass to C: %+v", s.Card().Pseudonym, v.cellState().Ratings)
 		}
 		if k, err := s.Contact(c); err != nil || k.Verified != InPerson || k.Name() != "Ana" {
 			t.Errorf("%s: C as a contact: %+v, %v", s.Card().Pseudonym, k, err)
@@ -115,7 +115,7 @@ func TestSeizedTwiceWalk(t *testing.T) {
 	}
 	vb, _ := bo.FindCell("night")
 	vc, _ := cy.FindCell("night")
-	if vb.state.Digest() != vc.state.Digest() {
+	if vb.cellState().Digest() != vc.cellState().Digest() {
 		t.Fatal("Bo and Cy see the cell differently")
 	}
 }

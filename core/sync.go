@@ -669,6 +669,9 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			// in every cell).
 			err = s.NameGuardiansInCells()
 		}
+		if err == nil && applied {
+			s.keepStartNow()
+		}
 		if err != nil || applied {
 			return sum, err
 		}

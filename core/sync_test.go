@@ -56,7 +56,7 @@ func digest(t *testing.T, s *Service) map[string]any {
 		t.Fatal(err)
 	}
 	for _, c := range cells {
-		out["cell "+c.ID.String()] = c.state.Digest()
+		out["cell "+c.ID.String()] = c.cellState().Digest()
 	}
 	contacts, err := s.Contacts()
 	if err != nil {
@@ -108,9 +108,9 @@ func TestThreePersonChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ratings := v.state.RatingsAbout(dee.ID())
-	if len(ratings) != 1 || ratings[0].Author != a.Card().ID() || len(v.state.Invalid) != 0 {
-		t.Fatalf("C sees ratings %+v, invalid %+v", ratings, v.state.Invalid)
+	ratings := v.cellState().RatingsAbout(dee.ID())
+	if len(ratings) != 1 || ratings[0].Author != a.Card().ID() || len(v.cellState().Invalid) != 0 {
+		t.Fatalf("C sees ratings %+v, invalid %+v", ratings, v.cellState().Invalid)
 	}
 	// C learned Ana and Dee through the cell.
 	ana, err := c.FindContact("ana")
@@ -307,7 +307,7 @@ func TestAnyOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := v.state.Digest()
+		got := v.cellState().Digest()
 		if want == ([32]byte{}) {
 			want = got
 		} else if got != want {

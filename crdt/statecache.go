@@ -188,6 +188,19 @@ func headerDigest(header []byte) []byte {
 	return h[:]
 }
 
+// KeptStateKey returns what the state kept beside a stored cell with
+// header is keyed by: its form, these rules and the header. Two cells
+// stored with the same key derive the same state, so a device may key
+// what it works out from states (core's start: the list of cells, the
+// reputation) by these keys instead of reading the states.
+func KeptStateKey(header []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte{stateFormat})
+	h.Write(rulesDigest())
+	h.Write(headerDigest(header))
+	return h.Sum(nil)
+}
+
 // encodeState returns st as kept beside the stored header.
 func encodeState(st *State, header []byte) ([]byte, error) {
 	f := stateForm{

@@ -258,6 +258,7 @@ type Result struct {
 	m        *model
 	e        *eval
 	standing []float64
+	kept     *keptResult // made from what was kept (FromKept); m, e and standing are nil
 }
 
 // Compute computes everyone's reputation from the viewer's point of view:
@@ -296,6 +297,7 @@ func settle(in *Input) *Result {
 
 // IDs returns the ids of everyone the result knows, sorted.
 func (r *Result) IDs() []string {
+	r = r.whole()
 	return slices.Clone(r.m.ids)
 }
 
@@ -303,6 +305,7 @@ func (r *Result) IDs() []string {
 // above zero): the people the screens warn about. It reads no score, so
 // it costs little however many people the result knows.
 func (r *Result) Flagged() []string {
+	r = r.whole()
 	var out []string
 	for i, f := range r.e.flags {
 		if f > 0 {
@@ -312,9 +315,57 @@ func (r *Result) Flagged() []string {
 	return out
 }
 
+// FlaggedFirst returns the ids of everyone with flags, as [Result.Flagged]
+// does, the most strongly flagged first: by the trust of their flaggers,
+// each flagger's trust shared equally among everyone they flag, then by
+// the flaggers' trust unshared ([Score.Flags] counts them), then by the
+// number of flaggers, then by id. A list that shows only the first few
+// therefore shows first the cheat whom the viewer's closest contacts
+// flagged, however many people someone else flags: a member who flags
+// thousands weighs a thousandth as much on each of them.
+func (r *Result) FlaggedFirst() []string {
+	r = r.whole()
+	m, e := r.m, r.e
+	counts := func(s int32, each func(rater int32)) {
+		for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
+			rt := &m.ratings[k]
+			if rt.flag && !m.blocked[rt.rater] && e.trust[rt.rater] > 0 {
+				each(rt.rater)
+			}
+		}
+	}
+	var flagged []int32
+	flags := map[int32]int{} // per flagger: how many flagged people they flag
+	for i, f := range e.flags {
+		if f > 0 {
+			flagged = append(flagged, int32(i))
+			counts(int32(i), func(rater int32) { flags[rater]++ })
+		}
+	}
+	strength := make(map[int32]float64, len(flagged))
+	for _, s := range flagged {
+		var sum float64
+		counts(s, func(rater int32) { sum += e.trust[rater] / float64(flags[rater]) })
+		strength[s] = sum
+	}
+	slices.SortFunc(flagged, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(strength[b], strength[a]), cmp.Compare(e.flagTrust[b], e.flagTrust[a]),
+			cmp.Compare(e.flags[b], e.flags[a]), cmp.Compare(m.ids[a], m.ids[b]))
+	})
+	out := make([]string, len(flagged))
+	for i, s := range flagged {
+		out[i] = m.ids[s]
+	}
+	return out
+}
+
 // Person returns one person's score with its explanation and vouching
 // record, or nil if the person appears nowhere in the input.
 func (r *Result) Person(id string) *Score {
+	if sc, ok := r.keptScore(id); ok {
+		return sc
+	}
+	r = r.whole()
 	i, ok := r.m.index[id]
 	if !ok {
 		return nil
@@ -324,6 +375,7 @@ func (r *Result) Person(id string) *Score {
 
 // Scores returns everyone's score, explained, sorted by name and then id.
 func (r *Result) Scores() []*Score {
+	r = r.whole()
 	out := make([]*Score, r.m.n)
 	for i := range out {
 		out[i] = r.score(int32(i))

@@ -709,3 +709,41 @@ func TestFounderHereVouchedForElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// A member the viewer met flags 200 people; a contact two vouches away
+// flags one cheat. The People list's first view shows only the first few
+// flagged people (core), so the cheat must come first: each of the
+// flooder's flags weighs a two-hundredth of their trust.
+func TestFlaggedFirstPutsTheFewFlaggedByCloseContactsFirst(t *testing.T) {
+	w := newWorld()
+	w.verify("bo", "cy")
+	w.member("c", "cy", StatusMember)
+	w.member("c", "di", StatusMember, "cy")
+	for i := range 200 {
+		w.rate("c", "bo", "p"+strconv.Itoa(i), 1, 1, 0)
+	}
+	w.rate("c", "di", "cheat", 1, 1, 0)
+	w.rate("c", "bo", "p7", 1, 1, 0) // bo's latest rating of p7, the same flag
+	r := w.compute()
+	first := r.FlaggedFirst()
+	if len(first) != 201 || first[0] != pid("cheat") {
+		t.Fatalf("FlaggedFirst() = %d people, first %q; want 201, the cheat first", len(first), first[0])
+	}
+	if person(t, r, "di").Trust >= person(t, r, "bo").Trust {
+		t.Fatalf("test setup: di's trust %v, bo's %v", person(t, r, "di").Trust, person(t, r, "bo").Trust)
+	}
+	sorted := slices.Clone(first)
+	slices.Sort(sorted)
+	if !slices.Equal(sorted, r.Flagged()) {
+		t.Errorf("FlaggedFirst() holds other people than Flagged()")
+	}
+	// Flagged by the flooder too, the cheat stays before the flooder's
+	// people; one of them flagged also by cy, whom the viewer met, comes
+	// first.
+	w.rate("c", "bo", "cheat", 2, 1, 0)
+	w.rate("c", "cy", "p150", 2, 3, 0)
+	first = w.compute().FlaggedFirst()
+	if first[0] != pid("p150") || first[1] != pid("cheat") {
+		t.Errorf("first two = %q, %q; want p150, then the cheat", first[0], first[1])
+	}
+}

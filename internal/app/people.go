@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image/color"
 	_ "image/jpeg" // pictures of cards may be JPEG
 	_ "image/png"  // or PNG
@@ -91,7 +92,7 @@ func newPeopleScreen(u *ui) *peopleScreen {
 		}
 		s.filter()
 	}
-	s.everyone = widget.NewCheck("Show people introduced through your cells", func(bool) { s.Refresh() })
+	s.everyone = widget.NewCheck(everyoneText, func(bool) { s.Refresh() })
 	// Few people introduced (any real cell): show them from the start, as
 	// their reputation is what the list is for. Thousands (someone
 	// publishing cards by the thousand): only when asked for.
@@ -136,6 +137,10 @@ func newPeopleScreen(u *ui) *peopleScreen {
 // Content returns the screen's widgets.
 func (s *peopleScreen) Content() fyne.CanvasObject { return s.content }
 
+// everyoneText is the label of the box that adds the people only
+// introduced through a cell to the list.
+const everyoneText = "Show people introduced through your cells"
+
 // everyoneAtStart is how many people introduced through a cell the
 // People list shows from the start; with more, it shows them when asked,
 // except those found unsafe, whom it always shows.
@@ -160,7 +165,15 @@ func (s *peopleScreen) Refresh() {
 	} else {
 		// The people found unsafe stay on the list whatever the number
 		// of people introduced: a flood of cards must not hide them.
-		contacts, err = s.u.svc.OwnContactsAndFlagged(rep)
+		// The most strongly flagged come first; the rest are one
+		// click away, counted on the box that shows them.
+		var more int
+		contacts, more, err = s.u.svc.OwnContactsAndFlagged(rep)
+		s.everyone.Text = everyoneText
+		if more > 0 {
+			s.everyone.Text = fmt.Sprintf("%s (%d more found unsafe)", everyoneText, more)
+		}
+		s.everyone.Refresh()
 	}
 	if err != nil {
 		s.u.showError(err)

@@ -1,0 +1,395 @@
+package core
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/crdt"
+	"trustdesk/internal/srcdigest"
+	"trustdesk/reputation"
+	"trustdesk/store"
+)
+
+// What a start shows, kept (crdt/SCHEMA.md §7, "What a start keeps"): the
+// list of cells ([Service.Cells]) and part of the reputation
+// ([Service.Reputation]: the scores of my own contacts and of the people
+// the People list first shows as flagged). Each is kept under
+// bucketStart, keyed by a digest of everything it was worked out from:
+// the code (this package's source and the reputation's, the crdt rules
+// through each cell's kept-state key, the build), me, each cell's stored
+// header and my own contacts; the reputation also by the time it holds
+// for (the day, and the ratings made after the clock: see keepWindow).
+// A start whose inputs have that digest reads the record instead of
+// every cell's state; anything else (no record, another digest, another
+// form, a damaged record, a digest of its body that does not match) is
+// ignored and worked out again, then kept. Keeping only spares work: a
+// failure to keep is not an error.
+const bucketStart = "start"
+
+var (
+	startCells = []byte("cells")
+	// startAlike keeps the look-alike keys of names that are not ASCII
+	// (lookalikeKey: about 6 µs each to compute), for whatever start
+	// names everyone again.
+	startAlike = []byte("alike")
+)
+
+// startReputation is the key of the reputation kept for the day of t:
+// two keys, by day in turn, so that the one for tomorrow (keepAhead)
+// does not replace today's.
+func startReputation(t time.Time) []byte {
+	return fmt.Appendf(nil, "reputation.%d", dayOf(t).Unix()/(24*60*60)%2)
+}
+
+// startForm is the form of a kept start record; a new form makes every
+// older record stale.
+const startForm = 1
+
+// coreSource is every file of this package that is built into the
+// program. TestCoreSourceComplete checks that the list is whole.
+//
+//go:embed app_workload.go cells.go contacts.go explain.go guardians.go guardians_change.go inspect.go invitations.go lookalike.go migrate.go replaced.go reputation.go service.go startcache.go succession.go sync.go
+var coreSource embed.FS
+
+// startCode is the digest of the code that works out what a start shows
+// (the crdt rules come in through crdt.KeptStateKey).
+var startCode = sync.OnceValue(func() []byte {
+	h := sha256.New()
+	h.Write(srcdigest.Of(coreSource))
+	h.Write(reputation.SourceDigest())
+	h.Write(srcdigest.Build())
+	return h.Sum(nil)
+})
+
+// keptStart is a kept start record: 1 form, 2 code digest, 3 digest of
+// the inputs, 4 and 5 the time it holds for (Unix nanoseconds, from
+// inclusive, until exclusive; 0 and 0 for always), 6 the body, 7 the
+// body's digest.
+type keptStart struct {
+	Form   int    `cbor:"1,keyasint"`
+	Code   []byte `cbor:"2,keyasint"`
+	Inputs []byte `cbor:"3,keyasint"`
+	From   int64  `cbor:"4,keyasint"`
+	Until  int64  `cbor:"5,keyasint"`
+	Body   []byte `cbor:"6,keyasint"`
+	Sum    []byte `cbor:"7,keyasint"`
+}
+
+// startInputs returns the digest of what a start's list of cells and
+// reputation are worked out from, but the time, with my own contacts.
+func (s *Service) startInputs(tx *store.Tx) ([]byte, []*Contact, error) {
+	h := sha256.New()
+	field := func(b []byte) {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(b))))
+		h.Write(b)
+	}
+	me := s.me().Card.ID()
+	field(me[:])
+	recs, err := tx.List(bucketCell, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.SortFunc(recs, func(a, b store.Record) int { return bytes.Compare(a.Key, b.Key) })
+	field(binary.BigEndian.AppendUint64(nil, uint64(len(recs))))
+	for _, r := range recs {
+		field(r.Key)
+		field(crdt.KeptStateKey(r.Value))
+	}
+	contacts, err := listContacts(tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	field(binary.BigEndian.AppendUint64(nil, uint64(len(contacts))))
+	for _, c := range contacts {
+		b, err := encodeContact(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		field(b)
+	}
+	return h.Sum(nil), contacts, nil
+}
+
+// readStart returns the body kept under key for inputs at now, or nil if
+// none fits.
+func readStart(tx *store.Tx, key, inputs []byte, now time.Time) []byte {
+	b, err := tx.Get(bucketStart, nil, key)
+	if err != nil {
+		return nil
+	}
+	return startBody(b, inputs, now)
+}
+
+// startBody returns the body of the kept start record b if it was kept
+// for inputs at now, by this code, in this form, undamaged; else nil.
+func startBody(b, inputs []byte, now time.Time) []byte {
+	var k keptStart
+	if cbor.Unmarshal(b, &k) != nil || k.Form != startForm || !bytes.Equal(k.Code, startCode()) || !bytes.Equal(k.Inputs, inputs) {
+		return nil
+	}
+	if t := now.UnixNano(); (k.From != 0 || k.Until != 0) && (t < k.From || t >= k.Until) {
+		return nil
+	}
+	if sum := sha256.Sum256(k.Body); !bytes.Equal(k.Sum, sum[:]) {
+		return nil
+	}
+	return k.Body
+}
+
+// keepStart keeps body under key for inputs, for the time from until
+// until (both zero: always). It fails quietly: the next start works it
+// out again.
+func (s *Service) keepStart(key, inputs, body []byte, from, until int64) {
+	sum := sha256.Sum256(body)
+	b, err := cborEnc.Marshal(keptStart{Form: startForm, Code: startCode(), Inputs: inputs, From: from, Until: until, Body: body, Sum: sum[:]})
+	if err != nil {
+		return
+	}
+	_ = s.db.Update(func(tx *store.Tx) error { return tx.Put(bucketStart, nil, key, b) })
+}
+
+// keptCells returns the list of cells kept for inputs, or nil. The
+// views hold no state: each reads its cell's when a method needs it
+// (see CellView.cellState).
+func (s *Service) keptCells(tx *store.Tx, inputs []byte) []*CellView {
+	b := readStart(tx, startCells, inputs, time.Time{})
+	if b == nil {
+		return nil
+	}
+	var views []*CellView
+	if keptDec.Unmarshal(b, &views) != nil {
+		return nil
+	}
+	me := s.me().Card.ID()
+	for _, v := range views {
+		if v == nil {
+			return nil
+		}
+		v.me = me
+		v.load = sync.OnceValue(s.stateLoader(v.ID))
+	}
+	return views
+}
+
+// stateLoader returns what reads the state of the cell id, for a view
+// made without it; the state as the cell is when first asked for, or nil.
+func (s *Service) stateLoader(id crdt.CellID) func() *crdt.State {
+	return func() *crdt.State {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cells, err := s.loadCells()
+		if err != nil || cells[id] == nil {
+			return nil
+		}
+		return cells[id].State()
+	}
+}
+
+// keepCells keeps the list of cells views for inputs.
+func (s *Service) keepCells(inputs []byte, views []*CellView) {
+	if b, err := cborEnc.Marshal(views); err == nil {
+		s.keepStart(startCells, inputs, b, 0, 0)
+	}
+	s.keepLookalikeKeys()
+}
+
+// dayOf returns the start of t's day (UTC): the reputation's Now
+// (reputation/MODEL.md, section 9).
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// keepWindow is the time, in Unix nanoseconds, from which (inclusive)
+// until which (exclusive) a reputation computed at now with ratings made
+// at the times made reads the same ratings and the same day: a rating
+// counts once the clock is past its time less crdt.DayAllowance.
+type keepWindow struct{ from, until int64 }
+
+func newKeepWindow(now time.Time) keepWindow {
+	day := dayOf(now)
+	return keepWindow{from: day.UnixNano(), until: day.Add(24 * time.Hour).UnixNano()}
+}
+
+// rating narrows w by a rating made at made, which counts at now if
+// counted.
+func (w *keepWindow) rating(made time.Time, counted bool) {
+	t := made.Add(-crdt.DayAllowance).UnixNano()
+	if counted {
+		w.from = max(w.from, t)
+	} else {
+		w.until = min(w.until, t)
+	}
+}
+
+// keptReputation returns the reputation kept for inputs at now, or nil;
+// full computes it whole when something not kept is asked for.
+func keptReputation(tx *store.Tx, inputs []byte, now time.Time, full func() *reputation.Result) *reputation.Result {
+	b := readStart(tx, startReputation(now), inputs, now)
+	if b == nil {
+		return nil
+	}
+	k, err := reputation.DecodeKept(b)
+	if err != nil {
+		return nil
+	}
+	return reputation.FromKept(k, full)
+}
+
+// keepReputation keeps of r, computed for inputs within w, the scores
+// of my own contacts and of the first flagged people, as many as the
+// People list's first view may read (OwnContactsAndFlagged).
+func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Result, w keepWindow, now time.Time) {
+	if w.from >= w.until {
+		return
+	}
+	ids := make([]string, 0, len(own)+FlaggedAtStart)
+	for _, c := range own {
+		ids = append(ids, c.ID().String())
+	}
+	first, _ := r.FlaggedFirstN(len(own) + FlaggedAtStart)
+	ids = append(ids, first...)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	b, err := reputation.EncodeKept(r.Keep(ids, len(own)+FlaggedAtStart))
+	if err != nil {
+		return
+	}
+	s.keepStart(startReputation(now), inputs, b, w.from, w.until)
+	s.keepLookalikeKeys()
+}
+
+// keepStartNow works out and keeps what the next start shows, after an
+// import: however much a sync file brought, the start after it reads
+// what was kept instead of every cell (the import pays for it once).
+// Keeping only spares work: a failure is not the import's.
+func (s *Service) keepStartNow() {
+	_, _ = s.Cells()
+	_, _ = s.Reputation()
+}
+
+// keepAhead works out in the background, for a service that stays open
+// (see [Service.Prepare]), what tomorrow's first start shows as the home
+// is now, unless it is kept already: the list of cells and tomorrow's
+// reputation. That start then reads them instead of computing, if
+// nothing changes before. One at a time; it stops when the service
+// closes.
+func (s *Service) keepAhead() {
+	s.bgMu.Lock()
+	if s.closing || !s.staysOpen || s.aheadBusy {
+		s.bgMu.Unlock()
+		return
+	}
+	s.aheadBusy = true
+	s.bg.Add(1)
+	s.bgMu.Unlock()
+	go func() {
+		defer func() {
+			s.bgMu.Lock()
+			s.aheadBusy = false
+			s.bgMu.Unlock()
+			s.bg.Done()
+		}()
+		if s.life.Err() == nil {
+			_, _ = s.Cells() // kept if it was not
+		}
+		s.keepTomorrow()
+	}()
+}
+
+// keepTomorrow keeps the reputation of the day after today's, as the
+// home is now, unless it is kept already.
+func (s *Service) keepTomorrow() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.life.Err() != nil {
+		return
+	}
+	tomorrow := dayOf(s.opt.now()).Add(24 * time.Hour)
+	var inputs []byte
+	var own []*Contact
+	kept := false
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if inputs, own, err = s.startInputs(tx); err != nil {
+			return err
+		}
+		kept = readStart(tx, startReputation(tomorrow), inputs, tomorrow) != nil
+		return nil
+	})
+	if err != nil || kept {
+		return
+	}
+	if r, w, err := s.reputationAt(tomorrow); err == nil {
+		s.keepReputation(inputs, own, r, w, tomorrow)
+	}
+}
+
+// cellState returns the state v was made from: the one it holds, or the
+// one its cell has when first asked for (a view of the kept list of
+// cells, which is made from the same states).
+func (v *CellView) cellState() *crdt.State {
+	if v.state != nil {
+		return v.state
+	}
+	if v.load != nil {
+		return v.load()
+	}
+	return nil
+}
+
+// alikeBody is the body of the startAlike record: Keys[i] is the
+// look-alike key of Names[i].
+type alikeBody struct {
+	Names []string `cbor:"1,keyasint"`
+	Keys  []string `cbor:"2,keyasint"`
+}
+
+// learnKeptLookalikeKeys reads, once per service, the look-alike keys a
+// home kept, so that naming everyone does not compute them again. The
+// record is keyed by the code like the others (the keys depend on the
+// Unicode tables of the modules built in).
+func (s *Service) learnKeptLookalikeKeys(tx *store.Tx) {
+	s.namesMu.Lock()
+	done := s.alikeLearnt
+	s.alikeLearnt = true
+	s.namesMu.Unlock()
+	if done {
+		return
+	}
+	b := readStart(tx, startAlike, startAlike, time.Time{})
+	var body alikeBody
+	if b == nil || keptDec.Unmarshal(b, &body) != nil || len(body.Names) != len(body.Keys) {
+		return
+	}
+	learnLookalikeKeys(body.Names, body.Keys)
+}
+
+// keepLookalikeKeys keeps the look-alike keys of names that are not
+// ASCII, if any was computed since they were last kept.
+func (s *Service) keepLookalikeKeys() {
+	names, keys := freshLookalikeKeys()
+	if names == nil {
+		return
+	}
+	if b, err := cborEnc.Marshal(alikeBody{Names: names, Keys: keys}); err == nil {
+		s.keepStart(startAlike, startAlike, b, 0, 0)
+	}
+}
+
+// keptDec decodes records this device kept: large arrays allowed.
+var keptDec = func() cbor.DecMode {
+	dm, err := cbor.DecOptions{MaxArrayElements: 1 << 24, MaxMapPairs: 1 << 24, MaxNestedLevels: 16}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return dm
+}()

@@ -1,0 +1,496 @@
+package core
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/crdt"
+	"trustdesk/internal/srcdigest"
+	"trustdesk/store"
+)
+
+// TestCoreSourceComplete: every file built into this package is in the
+// digest of the code that keeps what a start shows.
+func TestCoreSourceComplete(t *testing.T) {
+	if missing, err := srcdigest.Missing(coreSource, "."); err != nil || len(missing) > 0 {
+		t.Fatalf("not in the //go:embed line of startcache.go, or changed: %v (%v)", missing, err)
+	}
+}
+
+// clock is a settable time for Options.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// randomHome makes Ana's home at the time of clk, with people she met,
+// people whose card she pasted, cells among them (names alike, not all
+// ASCII), ratings of every mark (some made by a clock two days ahead),
+// open votes and a block, as seed draws them. It returns the home's
+// folder, Ana's service closed.
+func randomHome(t *testing.T, seed uint64, clk *clock) string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 12))
+	home := t.TempDir()
+	opts := testOptions
+	opts.Now = clk.now
+	ana, err := Init(home, "Ana", []byte("correct horse"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ana.Close()
+	names := []string{"Bo", "Zoë", "Мира", "Mira", "Ana", "Ünal", "Cy", "Bo"}
+	var others []*Service
+	for i := range 3 + rng.IntN(3) {
+		o := opts
+		if i == 0 && seed%2 == 1 {
+			// A clock 30 hours ahead: its ratings count from 6 hours on.
+			o.Now = func() time.Time { return clk.now().Add(30 * time.Hour) }
+		}
+		s, err := Init(t.TempDir(), names[(int(seed)+i)%len(names)], []byte("pw"), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if rng.IntN(3) == 0 {
+			pasted(t, ana, s)
+		} else {
+			meet(t, ana, s)
+		}
+		others = append(others, s)
+	}
+	for i := range 1 + rng.IntN(2) {
+		cell, err := ana.NewCell([]string{"Night", "Market", "Nіght"}[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, o := range others {
+			if j == 0 || rng.IntN(4) != 0 {
+				invite(t, ana, o, cell.ID)
+			}
+		}
+	}
+	// The first of the others rates Ana (made ahead for odd seeds).
+	if _, err := others[0].Rate(ana.Card().ID(), crdt.Rating{Safety: 2, Reliability: 3, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	all := append([]*Service{ana}, others...)
+	for range 12 {
+		rater, subject := all[rng.IntN(len(all))], all[rng.IntN(len(all))]
+		if rater == subject {
+			continue
+		}
+		if _, err := rater.Contact(subject.Card().ID()); err != nil {
+			if _, err := rater.AddContact(subject.Card().String(), "", false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := clk.now().AddDate(0, 0, -rng.IntN(900)).Format(time.DateOnly)
+		r := crdt.Rating{Safety: 1 + rng.IntN(5), Reliability: 1 + rng.IntN(5), Day: day, Note: "n"}
+		_, _ = rater.Rate(subject.Card().ID(), r, nil) // the two may share no cell
+	}
+	cells, err := ana.Cells()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(others) > 1 && rng.IntN(2) == 0 {
+		_, _ = others[0].VoteExclude(cells[0].ID, others[1].Card().ID())
+	}
+	for _, o := range others {
+		if res, err := o.Export(ExportRequest{To: to(ana.Card().ID())}); err == nil {
+			if _, err := ana.Import(ctx, res.Data); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if rng.IntN(2) == 0 {
+		if _, err := ana.SetBlocked(others[0].Card().ID(), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return home
+}
+
+// startShows is everything a start shows, as the screens and the command
+// line get it: the list of cells (with what each view answers about its
+// members), everyone's score, the flagged first, and the People list's
+// first view.
+func startShows(t *testing.T, s *Service) string {
+	t.Helper()
+	views, err := s.Cells()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, more, err := s.OwnContactsAndFlagged(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprintf("first view: %v, %d more\n", ids(first), more)
+	for _, c := range first {
+		out += fmt.Sprintf("%s: %s\n", c.ID(), mustJSON(t, rep.Person(c.ID().String())))
+	}
+	flagged, total := rep.FlaggedFirstN(3)
+	out += fmt.Sprintf("flagged first: %v of %d\n", flagged, total)
+	for _, v := range views {
+		cp := *v
+		cp.state, cp.load = nil, nil
+		out += fmt.Sprintf("%+v\n", cp)
+		for _, m := range v.Members {
+			out += fmt.Sprintf("  %s member %v, votes %d, can admit: %v\n", m.ID, v.IsMember(m.ID), v.VotesToExclude(m.ID), v.CanAdmit(m.ID))
+		}
+	}
+	out += fmt.Sprintf("%s\n%s\n", rep.IDs(), mustJSON(t, rep.Scores()))
+	return out + mustJSON(t, views) // null and [] apart
+
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// forgetStart deletes what the home keeps of its start.
+func forgetStart(t testing.TB, s *Service) {
+	t.Helper()
+	err := s.db.Update(func(tx *store.Tx) error {
+		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1")} {
+			if err := tx.Delete(bucketStart, nil, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startFromKept reports whether a start of s reads its cells and
+// reputation from what was kept: it reads no cell.
+func startFromKept(t *testing.T, s *Service) bool {
+	t.Helper()
+	if _, err := s.Cells(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.OwnContactsAndFlagged(rep); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cells == nil
+}
+
+// TestKeptStartShowsWhatComputingShows: on random homes, a start that
+// reads what an earlier start kept shows exactly what a start that reads
+// every cell and computes the reputation shows (and does not read the
+// cells); after each change (a rating, a renamed or blocked contact, an
+// import, a new day, the time of a rating made ahead coming) the next
+// start computes again and shows what computing shows.
+func TestKeptStartShowsWhatComputingShows(t *testing.T) {
+	for seed := range uint64(4) {
+		clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+		home := randomHome(t, seed, clk)
+		opts := testOptions
+		opts.Now = clk.now
+		open := func() *Service {
+			s, err := Unlock(home, []byte("correct horse"), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		check := func(step string) {
+			t.Helper()
+			s := open()
+			forgetStart(t, s)
+			computed := startShows(t, s)
+			s.Close()
+			s = open()
+			if !startFromKept(t, s) {
+				t.Fatalf("seed %d, %s: a start after one that kept its work read the cells", seed, step)
+			}
+			s.Close()
+			s = open()
+			if got := startShows(t, s); got != computed {
+				t.Fatalf("seed %d, %s: a start from what was kept shows\n%s\ncomputing shows\n%s", seed, step, got, computed)
+			}
+			s.Close()
+		}
+		check("at first")
+
+		changes := []struct {
+			name   string
+			change func(s *Service)
+		}{
+			{"a rating", func(s *Service) {
+				contacts, _ := s.OwnContacts()
+				if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 1, Reliability: 2, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+					t.Logf("rating: %v", err)
+				}
+			}},
+			{"a renamed contact", func(s *Service) {
+				contacts, _ := s.OwnContacts()
+				if _, err := s.RenameContact(contacts[len(contacts)-1].ID(), "Mіra"); err != nil {
+					t.Fatal(err)
+				}
+			}},
+			{"a blocked contact", func(s *Service) {
+				contacts, _ := s.OwnContacts()
+				if _, err := s.SetBlocked(contacts[0].ID(), !contacts[0].Blocked); err != nil {
+					t.Fatal(err)
+				}
+			}},
+			{"a rating made ahead comes due", func(*Service) { clk.add(7 * time.Hour) }},
+			{"a new day", func(*Service) { clk.add(15 * time.Hour) }},
+		}
+		for _, ch := range changes {
+			s := open()
+			ch.change(s)
+			s.Close()
+			s = open()
+			if startFromKept(t, s) && (ch.name != "a rating made ahead comes due" || seed%2 == 1) {
+				t.Fatalf("seed %d, after %s: a start read what was kept before", seed, ch.name)
+			}
+			s.Close()
+			check("after " + ch.name)
+		}
+	}
+}
+
+// TestSpoiledKeptStartIgnored: a kept start record that is damaged, cut,
+// kept for other inputs or by other code is not used: the start computes
+// and shows what computing shows.
+func TestSpoiledKeptStartIgnored(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := randomHome(t, 7, clk)
+	opts := testOptions
+	opts.Now = clk.now
+	s, err := Unlock(home, []byte("correct horse"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := startShows(t, s)
+	var kept [2][]byte
+	err = s.db.View(func(tx *store.Tx) error {
+		for i, k := range [][]byte{startCells, startReputation(clk.now())} {
+			if kept[i], err = tx.Get(bucketStart, nil, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recode := func(b []byte, f func(k *keptStart)) []byte {
+		k := decodeKeptStart(t, b)
+		f(&k)
+		out, err := cborEnc.Marshal(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for name, spoil := range map[string]func(b []byte) []byte{
+		"cut":          func(b []byte) []byte { return b[:len(b)/2] },
+		"one byte":     func([]byte) []byte { return []byte{0xa5} },
+		"other inputs": func(b []byte) []byte { return recode(b, func(k *keptStart) { k.Inputs[0] ^= 1 }) },
+		"other code":   func(b []byte) []byte { return recode(b, func(k *keptStart) { k.Code[0] ^= 1 }) },
+		"other form":   func(b []byte) []byte { return recode(b, func(k *keptStart) { k.Form++ }) },
+		"body changed": func(b []byte) []byte { return recode(b, func(k *keptStart) { k.Body[len(k.Body)/2] ^= 1 }) },
+		"body of the other": func(b []byte) []byte {
+			return recode(b, func(k *keptStart) {
+				o := decodeKeptStart(t, kept[0])
+				if slices.Equal(o.Body, k.Body) {
+					o = decodeKeptStart(t, kept[1])
+				}
+				k.Body, k.Sum = o.Body, o.Sum
+			})
+		},
+	} {
+		s, err := Unlock(home, []byte("correct horse"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.db.Update(func(tx *store.Tx) error {
+			for i, k := range [][]byte{startCells, startReputation(clk.now())} {
+				if err := tx.Put(bucketStart, nil, k, spoil(kept[i])); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := startShows(t, s); got != want {
+			t.Fatalf("%s: a start shows\n%s\nwant\n%s", name, got, want)
+		}
+		s.Close()
+	}
+}
+
+func decodeKeptStart(t *testing.T, b []byte) keptStart {
+	t.Helper()
+	var k keptStart
+	if err := cbor.Unmarshal(b, &k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// FuzzStartBody: whatever a kept start record holds, reading it never
+// panics, and gives a body only for the inputs and the time it names.
+func FuzzStartBody(f *testing.F) {
+	inputs := []byte("inputs")
+	at := time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)
+	w := newKeepWindow(at)
+	body := []byte("body")
+	for _, k := range []keptStart{
+		{Form: startForm, Code: startCode(), Inputs: inputs, Body: body},
+		{Form: startForm, Code: startCode(), Inputs: inputs, From: w.from, Until: w.until, Body: body},
+	} {
+		sum := sha256.Sum256(k.Body)
+		k.Sum = sum[:]
+		b, err := cborEnc.Marshal(k)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, int64(0))
+		f.Add(b, int64(24*time.Hour))
+	}
+	f.Add([]byte{}, int64(0))
+	f.Fuzz(func(t *testing.T, b []byte, later int64) {
+		now := at.Add(time.Duration(later))
+		got := startBody(b, inputs, now)
+		if got == nil {
+			return
+		}
+		k := decodeKeptStart(t, b)
+		if !slices.Equal(k.Inputs, inputs) || !reflect.DeepEqual(k.Body, got) {
+			t.Fatalf("a body for other inputs: %x", b)
+		}
+		if (k.From != 0 || k.Until != 0) && (now.UnixNano() < k.From || now.UnixNano() >= k.Until) {
+			t.Fatalf("a body out of its time: %x at %v", b, now)
+		}
+	})
+}
+
+// TestTomorrowKeptAhead: the app's service (prepared, see Prepare)
+// works out tomorrow's reputation in the background; the first start of
+// tomorrow then reads it and shows what computing shows. The day after,
+// nothing is kept: the start computes.
+func TestTomorrowKeptAhead(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := randomHome(t, 2, clk)
+	opts := testOptions
+	opts.Now = clk.now
+	open := func() *Service {
+		s, err := Unlock(home, []byte("correct horse"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	s.Prepare(ctx)
+	if _, err := s.Reputation(); err != nil {
+		t.Fatal(err)
+	}
+	waitAhead(s)
+	s.Close()
+	for day, kept := range []bool{true, false} {
+		clk.add(24 * time.Hour)
+		s = open()
+		if got := startFromKept(t, s); got != kept {
+			t.Fatalf("day %d after: start from what was kept %v, want %v", day+1, got, kept)
+		}
+		s.Close()
+		s = open()
+		shows := startShows(t, s)
+		forgetStart(t, s)
+		s.Close()
+		s = open()
+		if computed := startShows(t, s); computed != shows {
+			t.Fatalf("day %d after: a start shows\n%s\ncomputing shows\n%s", day+1, shows, computed)
+		}
+		s.Close()
+	}
+}
+
+// waitAhead waits until s works out nothing ahead (keepAhead).
+func waitAhead(s *Service) {
+	for {
+		s.bgMu.Lock()
+		busy := s.aheadBusy
+		s.bgMu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLookalikeKeysKept: the look-alike keys of names that are not ASCII
+// are kept; a new process naming everyone again (what was kept of the
+// start forgotten) computes none of them and shows the same.
+func TestLookalikeKeysKept(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := randomHome(t, 3, clk) // Мира, Ünal and Zoë among them
+	opts := testOptions
+	opts.Now = clk.now
+	var shows [2]string
+	for i := range shows {
+		newProcess()
+		s, err := Unlock(home, []byte("correct horse"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forgetStart(t, s)
+		shows[i] = startShows(t, s)
+		s.Close()
+		lookalikeKeys.Lock()
+		computed := lookalikeKeys.computed
+		lookalikeKeys.Unlock()
+		if (computed > 0) != (i == 0) {
+			t.Fatalf("start %d computed %d look-alike keys the slow way", i, computed)
+		}
+	}
+	if shows[0] != shows[1] {
+		t.Fatalf("with the keys kept a start shows\n%s\nwithout\n%s", shows[1], shows[0])
+	}
+}
