@@ -930,13 +930,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 			names = book.shown()
 		}
 		diffCell(&cc, before, after, names)
-		for id, card := range after.Cards {
-			if held := book.chosen[id]; held != nil && card.Created.After(held.Created) && card.Pseudonym != held.Pseudonym {
-				cc.Renamed = append(cc.Renamed, RenamedCard{person(names, id), card.Pseudonym})
-				delete(book.chosen, id) // said once
-			}
-		}
-		slices.SortFunc(cc.Renamed, func(a, b RenamedCard) int { return strings.Compare(a.Name, b.Name) })
+		cc.Renamed = book.renamed(after.Cards, names)
 		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
 		cc.OnlyInvited = after.IsInvited(me)
 		if cc.NewStatements > 0 {
@@ -952,6 +946,21 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	labelSummary(p.summary, states, names)
 	p.summary.LeftOut.name(book.shown())
 	return p, nil
+}
+
+// renamed lists my own contacts whose newer card in cards bears another
+// name, each once per import: they stay shown by the name I know them
+// by (pinName).
+func (b *nameBook) renamed(cards map[identity.ID]*identity.Card, names map[identity.ID]string) []RenamedCard {
+	var out []RenamedCard
+	for id, card := range cards {
+		if held := b.chosen[id]; held != nil && card.Created.After(held.Created) && card.Pseudonym != held.Pseudonym {
+			out = append(out, RenamedCard{person(names, id), card.Pseudonym})
+			delete(b.chosen, id) // said once
+		}
+	}
+	slices.SortFunc(out, func(a, b RenamedCard) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // labelSummary names each cell of summary as the cell list will once the
