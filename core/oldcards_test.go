@@ -8,6 +8,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // TestOldCardStillMemberSaid: in oldCardScene, Ana's card was replaced in
@@ -49,6 +50,11 @@ func TestOldCardStillMemberSaid(t *testing.T) {
 	}
 	if s := sc.followed.String(); !strings.Contains(s, "still a member of Day, where") {
 		t.Errorf("Bo is told %q", s)
+	}
+
+	rs := ok[[]CardReplacement](t)(bo.Replacements(sc.old))
+	if len(rs) != 1 || !strings.HasSuffix(rs[0].Sentence(sc.old), " The old card is still a member of Day: that cell's page says what to do.") {
+		t.Errorf("the old card's page: %+v", rs)
 	}
 
 	// With Cy in Day, Bo's vote alone does not exclude the old card.
@@ -129,4 +135,35 @@ func TestAttackThiefReplacementPushesNoVote(t *testing.T) {
 		t.Errorf("Cy is told %q", s)
 	}
 	check("two new cards", true)
+}
+
+// TestOldCardSentences: every way a cell's page speaks of an old card is
+// plain: it never says key, hash or signature, and it asks for the vote
+// only when it is offered.
+func TestOldCardSentences(t *testing.T) {
+	base := OldCard{Old: Person{Name: "Ana (old card)"}, Name: "Ana", ReplacedIn: []string{"Night"}, New: []Person{{Name: "Ana"}}}
+	for _, c := range []struct {
+		name string
+		edit func(o *OldCard)
+		vote bool
+	}{
+		{"trusted", func(o *OldCard) { o.Trusted, o.CanVote = true, true }, true},
+		{"voted", func(o *OldCard) { o.Trusted, o.Voted = true, true }, false},
+		{"not a member", func(o *OldCard) { o.Trusted = true }, false},
+		{"untrusted", func(o *OldCard) { o.CanVote = true }, false},
+		{"rival", func(o *OldCard) {
+			o.Trusted, o.CanVote, o.Rival = true, true, true
+			o.ReplacedIn = []string{"Day", "Night"}
+		}, false},
+	} {
+		o := base
+		c.edit(&o)
+		s := o.Sentence()
+		if w := words.Jargon.FindString(s); w != "" {
+			t.Errorf("%s: %q says %q", c.name, s, w)
+		}
+		if o.Suggest() != c.vote || strings.Contains(s, "Vote it out?") != c.vote {
+			t.Errorf("%s: Suggest() = %v, %q", c.name, o.Suggest(), s)
+		}
+	}
 }
