@@ -38,6 +38,8 @@ type oldCardScene struct {
 	night, day             crdt.CellID
 	old                    identity.ID
 	newCard                *identity.Card
+	// followed is what Bo's device said when it took the replacement in.
+	followed *ImportSummary
 }
 
 // beforeFollow, if not nil, runs just before Bo's device takes in the
@@ -81,7 +83,7 @@ func newOldCardScene(t *testing.T, beforeFollow func(sc *oldCardScene)) *oldCard
 	if beforeFollow != nil {
 		beforeFollow(sc)
 	}
-	mustImport(t, bo, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night}}))
+	sc.followed = mustImport(t, bo, mustExport(t, tmp, ExportRequest{Cells: []crdt.CellID{night}}))
 	if c, err := bo.Contact(sc.newCard.ID()); err != nil || c.Verified != InPerson {
 		t.Fatalf("Bo's device did not follow the replacement: %+v, %v", c, err)
 	}
@@ -209,31 +211,8 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 	if v, _ := ana.FindCell("night"); !inForce(v, ana.Card().ID()) {
 		t.Fatal("Ana's guardians are not in force in Night")
 	}
-	a := thief.me()
-	f1, f2 := ok[*identity.Identity](t)(identity.New("F1", clock)), ok[*identity.Identity](t)(identity.New("F2", clock))
-	tDev := newService(t, "Ana") // the thief's new card, on a device of his
+	tDev, dayOnly := thiefReplacesWithFakes(t, thief, cy, day, clock)
 	tNew := tDev.me()
-	dayOnly := func(from, to *Service) *ImportSummary {
-		t.Helper()
-		id := to.Card().ID()
-		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id, Cells: []crdt.CellID{day}}))
-	}
-	ok[*CellView](t)(thief.changeCell(day, func(c *crdt.Cell) error {
-		_, err := c.NameGuardians(a, []ed25519.PublicKey{f1.Card.SigningKey, f2.Card.SigningKey}, 2, clock)
-		return err
-	}))
-	dayOnly(thief, cy)
-	if _, err := cy.Rate(old, crdt.Rating{Safety: 4, Reliability: 4}, []crdt.CellID{day}); err != nil {
-		t.Fatal(err)
-	}
-	dayOnly(cy, thief)
-	ok[*CellView](t)(thief.changeCell(day, func(c *crdt.Cell) error {
-		if _, err := c.Replace(a, tNew, []crdt.Confirmation{crdt.Confirm(f1, old, tNew.Card), crdt.Confirm(f2, old, tNew.Card)}, clock); err != nil {
-			return err
-		}
-		_, err := tDev.addCell(c)
-		return err
-	}))
 	if thiefFirst {
 		t.Logf("Cy is told: %s", dayOnly(tDev, cy))
 	}
@@ -260,6 +239,43 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 	if s := sum.String(); !strings.Contains(s, "two different new cards") {
 		t.Errorf("Cy is told %q", s)
 	}
+}
+
+// thiefReplacesWithFakes: the thief, holding a copy of the card of his
+// device's owner, names two fakes as their guardians in day, a cell of
+// cy's where the owner never named any; cy builds on them (an ordinary
+// rating) and the thief replaces the card there by one of his own, on
+// tDev (which does not send it yet). dayOnly sends day from one to
+// another.
+func thiefReplacesWithFakes(t *testing.T, thief, cy *Service, day crdt.CellID, clock time.Time) (tDev *Service, dayOnly func(from, to *Service) *ImportSummary) {
+	t.Helper()
+	a := thief.me()
+	old := a.Card.ID()
+	f1, f2 := ok[*identity.Identity](t)(identity.New("F1", clock)), ok[*identity.Identity](t)(identity.New("F2", clock))
+	tDev = newService(t, "Ana") // the thief's new card, on a device of his
+	tNew := tDev.me()
+	dayOnly = func(from, to *Service) *ImportSummary {
+		t.Helper()
+		id := to.Card().ID()
+		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id, Cells: []crdt.CellID{day}}))
+	}
+	ok[*CellView](t)(thief.changeCell(day, func(c *crdt.Cell) error {
+		_, err := c.NameGuardians(a, []ed25519.PublicKey{f1.Card.SigningKey, f2.Card.SigningKey}, 2, clock)
+		return err
+	}))
+	dayOnly(thief, cy)
+	if _, err := cy.Rate(old, crdt.Rating{Safety: 4, Reliability: 4}, []crdt.CellID{day}); err != nil {
+		t.Fatal(err)
+	}
+	dayOnly(cy, thief)
+	ok[*CellView](t)(thief.changeCell(day, func(c *crdt.Cell) error {
+		if _, err := c.Replace(a, tNew, []crdt.Confirmation{crdt.Confirm(f1, old, tNew.Card), crdt.Confirm(f2, old, tNew.Card)}, clock); err != nil {
+			return err
+		}
+		_, err := tDev.addCell(c)
+		return err
+	}))
+	return tDev, dayOnly
 }
 
 // TestGuardianCardReplacedIsSaid: in oldCardScene, Ana was one of Bo's

@@ -31,6 +31,10 @@ type CardReplacement struct {
 	// the cell: there the replacement changes nothing on this device
 	// (see [CellChanges.OnlyInvited]).
 	OnlyInvited bool
+	// StillIn lists, by name, sorted, my cells (joined) where the old
+	// card is still a member: there whoever holds it can still act
+	// (core/oldcards.go).
+	StillIn []string
 }
 
 // Replacements returns, by cell name, the replacements of the card with
@@ -76,6 +80,12 @@ func (s *Service) Replacements(id identity.ID) ([]CardReplacement, error) {
 		me := s.me().Card.ID()
 		for _, h := range hits {
 			cr := CardReplacement{Cell: h.st.Name, Old: person(names, h.r.Old), New: person(names, h.r.New), Guardians: []Person{}, OnlyInvited: h.st.IsInvited(me)}
+			for _, c := range cells {
+				if st := c.State(); st.IsMember(h.r.Old) && wasMember(st, me) && !st.IsInvited(me) {
+					cr.StillIn = append(cr.StillIn, st.Name)
+				}
+			}
+			slices.Sort(cr.StillIn)
 			for _, k := range h.r.ConfirmedBy {
 				if g, ok := byKey[k]; ok && g == me {
 					cr.You = true
@@ -159,6 +169,12 @@ func (r CardReplacement) Sentence(id identity.ID) string {
 	s += ", confirmed by " + words.JoinAnd(who) + "."
 	if r.OnlyInvited {
 		s += " You have not joined that cell: nothing changes on this computer."
+	} else if len(r.StillIn) > 0 {
+		pages := "their pages say"
+		if len(r.StillIn) == 1 {
+			pages = "that cell's page says"
+		}
+		s += " The old card is still a member of " + words.JoinAnd(r.StillIn) + ": " + pages + " what to do."
 	}
 	return s
 }

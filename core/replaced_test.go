@@ -26,6 +26,8 @@ func TestReplacementSentence(t *testing.T) {
 			"In Night this card was replaced by a new one (Ana), confirmed by 2 guardians this computer does not know."},
 		{CardReplacement{Cell: "Night", Old: old, New: next, Guardians: []Person{cy}, You: true, OnlyInvited: true}, old.ID,
 			"In Night this card was replaced by a new one (Ana), confirmed by you and their guardian Cy. You have not joined that cell: nothing changes on this computer."},
+		{CardReplacement{Cell: "Night", Old: old, New: next, Guardians: []Person{bo}, StillIn: []string{"Day", "Noon"}}, next.ID,
+			"In Night this card took the place of an old one (Ana (old card)), confirmed by their guardian Bo. The old card is still a member of Day and Noon: their pages say what to do."},
 	} {
 		got := c.r.Sentence(c.id)
 		if got != c.want {

@@ -426,6 +426,10 @@ type ReplacedCard struct {
 	// the two is not the person's (core/succession.go,
 	// followReplacements).
 	Rival bool `json:"rival,omitempty"`
+	// StillIn lists, by name, my other cells (joined) where the old card
+	// is still a member: there whoever holds it now can still act and
+	// receive (core/oldcards.go).
+	StillIn []string `json:"still_in,omitempty"`
 }
 
 // ReplacementPhrases says in plain words what c changes about people's
@@ -443,6 +447,14 @@ func (c *CellChanges) ReplacementPhrases() []string {
 		}
 		if p.Rival && !c.OnlyInvited {
 			replaced += ", but it was replaced by another new card too (here or in another of your cells): of two different new cards one is not theirs, and neither is verified in person on this computer until you ask them face to face"
+		}
+		if len(p.StillIn) > 0 && !c.OnlyInvited {
+			replaced += "; their old card is still a member of " + words.JoinAnd(p.StillIn)
+			if p.Rival {
+				replaced += ": meet them in person before anyone votes it out"
+			} else {
+				replaced += ", where whoever holds it now can still act: the cell's page says what to do"
+			}
 		}
 		what = append(what, replaced)
 	}
@@ -1093,8 +1105,22 @@ func markRivals(sum *ImportSummary, states map[crdt.CellID]*crdt.State, me ident
 			if r, ok := st.ReplacedBy(cc.Replaced[j].ID); ok && len(rivalCards(states, cc.ID, me, r.Old, r.New)) > 0 {
 				cc.Replaced[j].Rival = true
 			}
+			cc.Replaced[j].StillIn = stillMemberIn(states, cc.ID, me, cc.Replaced[j].ID)
 		}
 	}
+}
+
+// stillMemberIn returns, sorted, the names of the cells of states other
+// than cell, joined by me, where old is a current member.
+func stillMemberIn(states map[crdt.CellID]*crdt.State, cell crdt.CellID, me, old identity.ID) []string {
+	var out []string
+	for id, st := range states {
+		if id != cell && st.IsMember(old) && wasMember(st, me) && !st.IsInvited(me) {
+			out = append(out, st.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func endedInvitation(st *crdt.State, me identity.ID) bool {

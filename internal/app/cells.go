@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"image/color"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,6 +68,12 @@ type cellsScreen struct {
 	memberRows []*memberRow
 	// votes lists the open votes to exclude someone, one line each.
 	votes *widget.Label
+	// oldCards says which members are cards replaced in another of my
+	// cells (core.OldCard), one box each; oldCardVotes holds the button
+	// of each box that asks to vote the old card out, nil where this
+	// device does not offer the vote.
+	oldCards     *fyne.Container
+	oldCardVotes []*widget.Button
 
 	// newCellName, admitWho, policyVouches and policyVotes are the inputs
 	// of the dialog that is open, nil otherwise.
@@ -158,6 +165,7 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s.votes = widget.NewLabel("")
 	s.votes.Wrapping = fyne.TextWrapWord
 	s.members = container.NewVBox()
+	s.oldCards = container.NewVBox()
 
 	s.accept = widget.NewButtonWithIcon("Accept the invitation", theme.ConfirmIcon(), func() {
 		if v := s.selected; v != nil {
@@ -172,7 +180,7 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s.invite = container.NewVBox(container.NewGridWithColumns(2, s.accept, s.decline), s.declineAll)
 	s.actions = container.NewGridWithColumns(2, s.admit, s.policy, s.syncCell, s.leave)
 	actions := s.actions
-	s.detail = container.NewVBox(s.titleLabel, s.summary, s.rules, s.invite, actions, widget.NewSeparator(), s.members, s.votes)
+	s.detail = container.NewVBox(s.titleLabel, s.summary, s.rules, s.oldCards, s.invite, actions, widget.NewSeparator(), s.members, s.votes)
 	s.detail.Hide()
 
 	left := container.NewBorder(
@@ -276,6 +284,7 @@ func (s *cellsScreen) show(v *core.CellView) {
 		}
 	}
 
+	s.showOldCards(v)
 	s.memberRows = nil
 	var rows []fyne.CanvasObject
 	for _, g := range []struct {
@@ -314,6 +323,35 @@ func (s *cellsScreen) show(v *core.CellView) {
 	} else {
 		s.votes.SetText("Open votes to exclude:\n" + strings.Join(votes, "\n"))
 	}
+}
+
+// showOldCards fills oldCards with the members of v whose card was
+// replaced in another of my cells: what this device knows, and the vote
+// to put the old card out where it trusts the replacement.
+func (s *cellsScreen) showOldCards(v *core.CellView) {
+	s.oldCardVotes = nil
+	olds, err := s.u.svc.OldCards(v.ID)
+	if err != nil {
+		olds = nil // the page shows without them
+	}
+	var boxes []fyne.CanvasObject
+	for _, o := range olds {
+		text := widget.NewLabel(o.Sentence())
+		text.Wrapping = fyne.TextWrapWord
+		var vote *widget.Button
+		parts := []fyne.CanvasObject{text}
+		if i := slices.IndexFunc(v.Members, func(m core.MemberView) bool { return m.ID == o.Old.ID }); i >= 0 && o.Suggest() {
+			m := v.Members[i]
+			vote = widget.NewButtonWithIcon("Vote to exclude "+o.Name+"'s old card", theme.WarningIcon(), func() { s.askExclude(v, m) })
+			vote.Importance = widget.WarningImportance
+			parts = append(parts, container.NewHBox(vote))
+		}
+		s.oldCardVotes = append(s.oldCardVotes, vote)
+		icon := container.NewVBox(widget.NewIcon(theme.WarningIcon()))
+		boxes = append(boxes, container.NewBorder(nil, nil, icon, nil, container.NewVBox(parts...)))
+	}
+	s.oldCards.Objects = boxes
+	s.oldCards.Refresh()
 }
 
 // memberRow builds the row of one person in cell v.

@@ -14,18 +14,18 @@ import (
 	"trustdesk/identity"
 )
 
-// TestReplaceMyCard: Ana's card comes back through Bo and Cy on a new
-// computer; You offers to replace it; after asking, the app shows the new
-// card and says where the old one was replaced.
-func TestReplaceMyCard(t *testing.T) {
+// anaWithGuardians returns Ana, with Bo and Cy, each verified in person
+// with her, as her guardians (two needed), and Night, her cell with Bo,
+// where they are in force (Bo rated her).
+func anaWithGuardians(t *testing.T) (ana, bo, cy *core.Service, night *core.CellView) {
+	t.Helper()
 	ana, err := core.Init(t.TempDir(), "Ana", []byte(testPass), testCore)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ana.Close()
-	bo, cy := newPerson(t, ana, "Bo"), newPerson(t, ana, "Cy")
-	night, err := ana.NewCell("Night")
-	if err != nil {
+	t.Cleanup(func() { ana.Close() })
+	bo, cy = newPerson(t, ana, "Bo"), newPerson(t, ana, "Cy")
+	if night, err = ana.NewCell("Night"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ana.Admit(night.ID, bo.Card().ID()); err != nil {
@@ -43,6 +43,14 @@ func TestReplaceMyCard(t *testing.T) {
 	if _, err := bo.Rate(ana.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5}, nil); err != nil {
 		t.Fatal(err)
 	}
+	return ana, bo, cy, night
+}
+
+// TestReplaceMyCard: Ana's card comes back through Bo and Cy on a new
+// computer; You offers to replace it; after asking, the app shows the new
+// card and says where the old one was replaced.
+func TestReplaceMyCard(t *testing.T) {
+	ana, bo, cy, _ := anaWithGuardians(t)
 
 	u := startUI(t, t.TempDir(), "")
 	f := u.start.recovering

@@ -46,7 +46,11 @@ and the people you turned down everything from (trustdesk cell reconsider
 				summary: "show a cell: members, who vouched, open votes",
 				help: `Shows a cell: its members and their standing, who vouched for whom, open
 votes to exclude someone and the cell's rules. --verbose also lists the
-entries that do not count (forged, from excluded members, ...) and why.`,
+entries that do not count (forged, from excluded members, ...) and why.
+A member whose card was replaced in another of your cells (confirmed by
+their guardians after a lost or seized computer) is named, with the vote
+that puts the old card out, when this computer can tell that whoever holds
+it now is not them.`,
 				flags: func(fs *flag.FlagSet, o *opts) {
 					jsonFlag(fs, o)
 					fs.BoolVar(&o.verbose, "verbose", false, "")
@@ -207,6 +211,9 @@ type cellJSON struct {
 	Votes         []voteJSON     `json:"votes"`
 	Ratings       int            `json:"ratings"`
 	NotCounted    []rejectedJSON `json:"not_counted,omitempty"`
+	// OldCards, in cell show only: members whose card was replaced in
+	// another cell.
+	OldCards []oldCardJSON `json:"old_cards,omitempty"`
 }
 
 func toCellJSON(v *core.CellView, verbose bool) cellJSON {
@@ -404,8 +411,43 @@ func runCellShow(r *runner, o *opts, args []string) error {
 			return err
 		}
 		label := core.CellLabels(all)[v.ID]
-		return r.out(o.json, toCellJSON(v, o.verbose), func(w io.Writer) { printCell(w, v, label, o.verbose) })
+		olds, err := s.OldCards(v.ID)
+		if err != nil {
+			return err
+		}
+		j := toCellJSON(v, o.verbose)
+		for _, c := range olds {
+			j.OldCards = append(j.OldCards, oldCardJSON{ID: c.Old.ID.String(), Name: c.Name, ReplacedIn: c.ReplacedIn, Rival: c.Rival, Trusted: c.Trusted, Voted: c.Voted, Suggest: c.Suggest(), Sentence: c.Sentence()})
+		}
+		return r.out(o.json, j, func(w io.Writer) {
+			printCell(w, v, label, o.verbose)
+			printOldCards(w, v, olds)
+		})
 	})
+}
+
+// oldCardJSON is a member whose card was replaced in another cell
+// ([core.OldCard]).
+type oldCardJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	ReplacedIn []string `json:"replaced_in"`
+	Rival      bool     `json:"rival,omitempty"`
+	Trusted    bool     `json:"trusted"`
+	Voted      bool     `json:"voted,omitempty"`
+	Suggest    bool     `json:"suggest_vote"`
+	Sentence   string   `json:"sentence"`
+}
+
+// printOldCards says which members of v are cards replaced in another
+// cell, and how to vote one out where this device trusts the replacement.
+func printOldCards(w io.Writer, v *core.CellView, olds []core.OldCard) {
+	for _, c := range olds {
+		fmt.Fprintf(w, "\n%s\n", c.Sentence())
+		if c.Suggest() {
+			fmt.Fprintf(w, "  To vote: trustdesk cell exclude %s %s\n", v.ID, c.Old.ID)
+		}
+	}
 }
 
 // cellAndContact resolves "CELL CONTACT" arguments.

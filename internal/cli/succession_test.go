@@ -19,6 +19,9 @@ func TestSeizedLaptopCommands(t *testing.T) {
 	ana.ok("cell", "new", "Night")
 	invite(t, ana, bo, "night", "bo", "ana")
 	invite(t, ana, cy, "night", "cy", "ana")
+	// Day, Bo's cell, where Ana's card will not be replaced.
+	bo.ok("cell", "new", "Day")
+	invite(t, bo, ana, "day", "ana", "bo")
 	ana.ok("guardians", "set", "bo", "cy", "di", "--need", "2")
 	for _, g := range []struct {
 		w    *world
@@ -70,7 +73,9 @@ func TestSeizedLaptopCommands(t *testing.T) {
 	thief.ok("export", "--cell", "night", "--out", file("thief"))
 	lost.ok("export", "--cell", "night", "--out", file("new"))
 	bo.ok("import", file("thief"))
-	bo.ok("import", file("new"))
+	if out := bo.ok("import", file("new")); !strings.Contains(out, "their old card is still a member of Day") {
+		t.Errorf("the import that brings the replacement says %q", out)
+	}
 	verbose := bo.ok("cell", "show", "night", "--verbose")
 	if !strings.Contains(verbose, "made with a card its owner replaced") {
 		t.Fatalf("Bo's cell does not list the thief's rating as void: %q", verbose)
@@ -90,5 +95,34 @@ func TestSeizedLaptopCommands(t *testing.T) {
 	}
 	if out := bo.ok("rep", "cy"); strings.Contains(out, "safety 1") {
 		t.Fatalf("the thief's rating of Cy counts for Bo: %q", out)
+	}
+
+	// In Day the old card is still a member: cell show says so, with
+	// the vote, which puts it out.
+	day := bo.ok("cell", "show", "day")
+	want = "Ana's old card is still a member here. Their card was replaced in Night (confirmed by their guardians): whoever holds the old card now is not Ana. Vote it out?"
+	if !strings.Contains(day, want) {
+		t.Fatalf("cell show day = %q, want %q", day, want)
+	}
+	if night := bo.ok("cell", "show", "night"); strings.Contains(night, "old card is still a member") {
+		t.Errorf("cell show night = %q", night)
+	}
+	if out := bo.ok("cell", "show", "day", "--json"); !strings.Contains(out, `"suggest_vote": true`) {
+		t.Errorf("cell show day --json = %q", out)
+	}
+	var vote []string
+	for _, line := range strings.Split(day, "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "To vote: trustdesk "); ok {
+			vote = strings.Fields(cmd)
+		}
+	}
+	if vote == nil {
+		t.Fatalf("cell show day gives no command to vote: %q", day)
+	}
+	if out := bo.ok(vote...); !strings.Contains(out, "is excluded from Day") {
+		t.Errorf("%q = %q", vote, out)
+	}
+	if out := bo.ok("cell", "show", "day"); strings.Contains(out, "old card is still a member") {
+		t.Errorf("after the vote, cell show day = %q", out)
 	}
 }
