@@ -68,12 +68,11 @@ func WorkLimit(n int) int { return 48*n + 400_000 }
 var workLimit = WorkLimit
 
 // resolve applies the rules to the ordered statements (SCHEMA §4.4):
-// a first pass, then, for every person who is the subject of votes and
-// made contested statements (or unseen ones that had an effect), a trial
-// without the contested ones, most voted-against first; a person the
-// trial excludes stays excluded, and neither their contested statements
-// count nor their other unseen ones that the statement excluding them
-// had not seen.
+// a first pass, then trials in rounds for every person who is the
+// subject of votes and made contested statements (or unseen ones that
+// had an effect). A person a round finds excluded stays excluded, and
+// neither their contested statements count nor their other unseen ones
+// that the statement excluding them had not seen.
 func resolve(cell CellID, order []*node, b *budget) *applier {
 	base := settled(cell, order, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
@@ -84,52 +83,166 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(cands) == 0 || b.over() {
 		return base
 	}
-	helping := map[int]bool{}
+	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}}
 	for _, c := range cands {
 		for _, i := range c.helping {
-			helping[i] = true
+			w.helping[i] = true
 		}
 	}
-	frozen := map[int]Reason{}
 	for i, r := range void {
-		frozen[i] = r
+		w.frozen[i] = r
 	}
-	excluded := map[int][]identity.ID{}
-	for _, c := range cands {
-		trial := make(map[int]Reason, len(frozen)+len(c.contested))
-		for i, r := range frozen {
-			trial[i] = r
-		}
-		for _, i := range c.contested {
-			trial[i] = ReasonExcluded
-		}
-		t := settled(cell, order, trial, excluded, helping, b)
-		if b.over() {
-			return base
-		}
-		if onTrial != nil {
-			onTrial(order, c, t)
-		}
-		if at, ok := t.excludedAt[c.who]; ok {
-			for _, i := range c.contested {
-				frozen[i] = ReasonExcluded
-			}
-			// Their other unseen statements count for nothing unless the
-			// statement that excluded them had seen them: an exclusion is
-			// not retroactive.
-			seen, _ := related(order, at, b)
-			for _, i := range c.unseen {
-				if !seen[i] {
-					frozen[i] = ReasonExcluded
-				}
-			}
-			excluded[at] = append(excluded[at], c.who)
-		}
-	}
-	if len(frozen) == len(void) {
+	if !w.rounds() {
 		return base
 	}
-	return settled(cell, order, frozen, excluded, helping, b)
+	if len(w.frozen) == len(void) {
+		return base
+	}
+	return settled(cell, order, w.frozen, w.excluded, w.helping, b)
+}
+
+// war holds the trials of one derivation (SCHEMA §4.4, trials): the
+// candidates in precedence order, the statements set aside so far and
+// the exclusions found so far, by the order index where each happened.
+type war struct {
+	cell     CellID
+	order    []*node
+	b        *budget
+	cands    []candidate
+	helping  map[int]bool
+	frozen   map[int]Reason
+	excluded map[int][]identity.ID
+}
+
+// verdict is a candidate a trial excluded at order[at].
+type verdict struct {
+	k  int // index in cands
+	at int
+}
+
+// rounds runs the trials in rounds until one finds nobody new: every
+// candidate not found excluded yet is tried against the exclusions of
+// the rounds before. Of those a round finds excluded, each is tried
+// again with the unseen statements of the others it found set aside
+// too; those still excluded are fixed all at once, where that second
+// trial excluded them, so that no exclusion fixed in a round rests on a
+// statement of someone fixed beside it. When none is (a true race: each
+// stands only on the others' statements), only the first in precedence
+// order is. It reports false when the budget runs out.
+func (w *war) rounds() bool {
+	out := make([]bool, len(w.cands))
+	for {
+		var fs []verdict
+		for k, c := range w.cands {
+			if out[k] {
+				continue
+			}
+			at, ok := w.try(c, nil)
+			if w.b.over() {
+				return false
+			}
+			if ok {
+				fs = append(fs, verdict{k, at})
+			}
+		}
+		if len(fs) == 0 {
+			return true
+		}
+		var fixed []verdict
+		for _, f := range fs {
+			var others []int
+			for _, g := range fs {
+				if g.k != f.k {
+					others = append(others, w.cands[g.k].unseen...)
+				}
+			}
+			if len(others) == 0 {
+				fixed = append(fixed, f)
+				continue
+			}
+			at, ok := w.try(w.cands[f.k], others)
+			if w.b.over() {
+				return false
+			}
+			if ok {
+				fixed = append(fixed, verdict{f.k, at})
+			}
+		}
+		if len(fixed) == 0 {
+			fixed = fs[:1]
+		}
+		for _, f := range fixed {
+			out[f.k] = true
+			w.fix(w.cands[f.k], f.at)
+		}
+	}
+}
+
+// try derives the cell without c's contested statements, the statements
+// set aside so far and those in others, with the exclusions found so
+// far, and reports where it excludes c. An exclusion fixed at one of c's
+// contested statements, which count for nothing here, happens instead at
+// the first statement built on that one that still counts, if any: the
+// person tried cannot complete anyone's exclusion in their own trial
+// with a statement that is set aside there.
+func (w *war) try(c candidate, others []int) (int, bool) {
+	cut := make(map[int]Reason, len(w.frozen)+len(c.contested)+len(others))
+	for i, r := range w.frozen {
+		cut[i] = r
+	}
+	mine := make(map[int]bool, len(c.contested))
+	for _, i := range c.contested {
+		cut[i] = ReasonExcluded
+		mine[i] = true
+	}
+	for _, i := range others {
+		cut[i] = ReasonExcluded
+	}
+	// In order of place, so that exclusions moved to one statement
+	// happen there in the same order on every device.
+	places := make([]int, 0, len(w.excluded))
+	for at := range w.excluded {
+		places = append(places, at)
+	}
+	slices.Sort(places)
+	excluded := make(map[int][]identity.ID, len(w.excluded))
+	for _, at := range places {
+		ws := w.excluded[at]
+		if !mine[at] {
+			excluded[at] = append(excluded[at], ws...)
+			continue
+		}
+		desc := descendants(w.order, at, w.b)
+		for j := at + 1; j < len(w.order); j++ {
+			if _, gone := cut[j]; desc[j] && !gone {
+				excluded[j] = append(excluded[j], ws...)
+				break
+			}
+		}
+	}
+	t := settled(w.cell, w.order, cut, excluded, w.helping, w.b)
+	if onTrial != nil && others == nil {
+		onTrial(w.order, c, t)
+	}
+	at, ok := t.excludedAt[c.who]
+	return at, ok
+}
+
+// fix records that c is excluded at order[at]: their contested
+// statements count for nothing, nor do their other unseen ones unless
+// the statement that excluded them had seen them (an exclusion is not
+// retroactive).
+func (w *war) fix(c candidate, at int) {
+	for _, i := range c.contested {
+		w.frozen[i] = ReasonExcluded
+	}
+	seen, _ := related(w.order, at, w.b)
+	for _, i := range c.unseen {
+		if !seen[i] {
+			w.frozen[i] = ReasonExcluded
+		}
+	}
+	w.excluded[at] = append(w.excluded[at], c.who)
 }
 
 // onTrial, when set (by a test), is told of every trial and its outcome.
