@@ -100,7 +100,7 @@ func (s *Service) OldCards(id crdt.CellID) ([]OldCard, error) {
 	}
 	c, ok := cells[id]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, ErrNoSuchCell
 	}
 	var out []OldCard
 	err = s.db.View(func(tx *store.Tx) error {

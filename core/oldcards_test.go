@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -73,6 +74,9 @@ func TestOldCardStillMemberSaid(t *testing.T) {
 	mustImport(t, bo, mustExport(t, sc.cy, ExportRequest{To: &id, Cells: []crdt.CellID{sc.day}}))
 	if got := ok[[]OldCard](t)(bo.OldCards(sc.day)); len(got) != 0 {
 		t.Errorf("after the old card was voted out, Day lists %+v", got)
+	}
+	if _, err := bo.OldCards(crdt.CellID{}); !errors.Is(err, ErrNoSuchCell) {
+		t.Errorf("a cell Bo does not hold: %v", err)
 	}
 }
 
