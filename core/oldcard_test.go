@@ -197,17 +197,7 @@ func thiefReplacesInAnotherCell(t *testing.T, thiefFirst bool) {
 	// The thief's copy of Ana's home is from before she chose guardians
 	// (or he backdates): her naming of them in Day never left her laptop.
 	old := ana.Card().ID()
-	clock := time.Now()
-	thief := seize(t, ana, &clock)
-	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2); err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range []*Service{bo, cy} {
-		id := g.Card().ID()
-		mustImport(t, g, mustExport(t, ana, ExportRequest{To: &id, Cells: []crdt.CellID{night}}))
-	}
-	sendTo(t, ana, di) // Di's piece
-	buildOn(t, bo, cy, ana)
+	thief, clock := seizeThenGuardians(t, ana, bo, cy, di, night)
 	if v, _ := ana.FindCell("night"); !inForce(v, ana.Card().ID()) {
 		t.Fatal("Ana's guardians are not in force in Night")
 	}
@@ -380,4 +370,24 @@ func TestCompetingReplacementTakesBackVerification(t *testing.T) {
 			t.Errorf("%s (%s) is verified in person on Cy's device", got.Name(), c.ID())
 		}
 	}
+}
+
+// seizeThenGuardians: the thief takes a copy of Ana's home, then Ana names
+// Bo and Di her guardians in Night, sends it to Bo and Cy only (Di gets his
+// piece), and Bo and Cy build on it. The thief's copy knows nothing of her
+// guardians. It returns the thief's device and its clock.
+func seizeThenGuardians(t *testing.T, ana, bo, cy, di *Service, night crdt.CellID) (*Service, time.Time) {
+	t.Helper()
+	clock := time.Now()
+	thief := seize(t, ana, &clock)
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []*Service{bo, cy} {
+		id := g.Card().ID()
+		mustImport(t, g, mustExport(t, ana, ExportRequest{To: &id, Cells: []crdt.CellID{night}}))
+	}
+	sendTo(t, ana, di) // Di's piece
+	buildOn(t, bo, cy, ana)
+	return thief, clock
 }

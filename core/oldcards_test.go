@@ -5,10 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"trustdesk/crdt"
-	"trustdesk/identity"
 	"trustdesk/internal/words"
 )
 
@@ -95,17 +93,7 @@ func TestAttackThiefReplacementPushesNoVote(t *testing.T) {
 	noon := ok[*CellView](t)(cy.NewCell("Noon")).ID
 	invite(t, cy, ana, noon)
 	old := ana.Card().ID()
-	clock := time.Now()
-	thief := seize(t, ana, &clock)
-	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2); err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range []*Service{bo, cy} {
-		id := g.Card().ID()
-		mustImport(t, g, mustExport(t, ana, ExportRequest{To: &id, Cells: []crdt.CellID{night}}))
-	}
-	sendTo(t, ana, di)
-	buildOn(t, bo, cy, ana)
+	thief, clock := seizeThenGuardians(t, ana, bo, cy, di, night)
 
 	tDev, dayOnly := thiefReplacesWithFakes(t, thief, cy, day, clock)
 	sum := dayOnly(tDev, cy)
