@@ -223,15 +223,7 @@ func TestKeptStartShowsWhatComputingShows(t *testing.T) {
 	for seed := range uint64(4) {
 		clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 		home := randomHome(t, seed, clk)
-		opts := testOptions
-		opts.Now = clk.now
-		open := func() *Service {
-			s, err := Unlock(home, []byte("correct horse"), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		}
+		open := opener(t, home, clk)
 		check := func(step string) {
 			t.Helper()
 			s := open()
@@ -296,14 +288,11 @@ func TestKeptStartShowsWhatComputingShows(t *testing.T) {
 func TestSpoiledKeptStartIgnored(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	home := randomHome(t, 7, clk)
-	opts := testOptions
-	opts.Now = clk.now
-	s, err := Unlock(home, []byte("correct horse"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	open := opener(t, home, clk)
+	s := open()
 	want := startShows(t, s)
 	var kept [2][]byte
+	var err error
 	err = s.db.View(func(tx *store.Tx) error {
 		for i, k := range [][]byte{startCells, startReputation(clk.now())} {
 			if kept[i], err = tx.Get(bucketStart, nil, k); err != nil {
@@ -342,11 +331,8 @@ func TestSpoiledKeptStartIgnored(t *testing.T) {
 			})
 		},
 	} {
-		s, err := Unlock(home, []byte("correct horse"), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = s.db.Update(func(tx *store.Tx) error {
+		s := open()
+		err := s.db.Update(func(tx *store.Tx) error {
 			for i, k := range [][]byte{startCells, startReputation(clk.now())} {
 				if err := tx.Put(bucketStart, nil, k, spoil(kept[i])); err != nil {
 					return err
@@ -417,15 +403,7 @@ func FuzzStartBody(f *testing.F) {
 func TestTomorrowKeptAhead(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	home := randomHome(t, 2, clk)
-	opts := testOptions
-	opts.Now = clk.now
-	open := func() *Service {
-		s, err := Unlock(home, []byte("correct horse"), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	open := opener(t, home, clk)
 	s := open()
 	s.Prepare(ctx)
 	if _, err := s.Reputation(); err != nil {
@@ -492,5 +470,19 @@ func TestLookalikeKeysKept(t *testing.T) {
 	}
 	if shows[0] != shows[1] {
 		t.Fatalf("with the keys kept a start shows\n%s\nwithout\n%s", shows[1], shows[0])
+	}
+}
+
+// opener returns a function that unlocks home with clk's time.
+func opener(t *testing.T, home string, clk *clock) func() *Service {
+	opts := testOptions
+	opts.Now = clk.now
+	return func() *Service {
+		t.Helper()
+		s, err := Unlock(home, []byte("correct horse"), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
 }
