@@ -79,7 +79,7 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(void) > 0 {
 		base = settled(cell, order, void, nil, nil, b)
 	}
-	cands := candidates(order, base, b)
+	cands := candidates(order, base, void, b)
 	if len(cands) == 0 || b.over() {
 		return base
 	}
@@ -468,17 +468,20 @@ func helps(i int, s *Statement, votersAgainst map[identity.ID]map[identity.ID]bo
 // that change membership or rules that not every such vote had seen:
 // statements that could help them, or any that had an effect in the
 // first pass (a vote completing someone else's exclusion, say).
-func candidates(order []*node, base *applier, b *budget) []candidate {
-	v := tallyVotes(order, base)
+// Statements in void, signed by people already excluded in their own
+// past (afterOwnEnd), take no part: not in the votes, not among anyone's
+// statements, not as a fork (SCHEMA §4.4, "Signed after the end").
+func candidates(order []*node, base *applier, void map[int]Reason, b *budget) []candidate {
+	v := tallyVotes(order, base, void)
 	if len(v.against) == 0 {
 		return nil
 	}
-	mine := helpingStatements(order, v, base)
+	mine := helpingStatements(order, v, base, void)
 	contested, ok := unseen(order, v.against, mine, b)
 	if !ok {
 		return nil
 	}
-	acted, ok := unseen(order, v.against, actingStatements(order, v), b)
+	acted, ok := unseen(order, v.against, actingStatements(order, v, void), b)
 	if !ok {
 		return nil
 	}
@@ -488,7 +491,7 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 			tried[who] = own
 		}
 	}
-	forked, ok := forkers(order, tried, b)
+	forked, ok := forkers(order, tried, void, b)
 	if !ok {
 		return nil
 	}
@@ -526,14 +529,15 @@ func candidates(order []*node, base *applier, b *budget) []candidate {
 	return out
 }
 
-// votes are the exclusion votes by people who were ever members.
+// votes are the exclusion votes by people who were ever members, but
+// for those in void.
 type votes struct {
 	against       map[identity.ID][]int                // subject -> votes, in order
 	byVoter       map[identity.ID][]identity.ID        // voter -> subjects
 	votersAgainst map[identity.ID]map[identity.ID]bool // subject -> voters
 }
 
-func tallyVotes(order []*node, base *applier) votes {
+func tallyVotes(order []*node, base *applier, void map[int]Reason) votes {
 	v := votes{
 		against:       map[identity.ID][]int{},
 		byVoter:       map[identity.ID][]identity.ID{},
@@ -541,7 +545,7 @@ func tallyVotes(order []*node, base *applier) votes {
 	}
 	for i, n := range order {
 		s := n.e.stmt
-		if s.Kind != KindExclude {
+		if _, gone := void[i]; gone || s.Kind != KindExclude {
 			continue
 		}
 		if j, ok := base.joinedAt[s.Author]; !ok || j < 0 {
@@ -577,11 +581,14 @@ func (v votes) independent(order []*node, who identity.ID) int {
 // exclusion; the others need no trial. Who has a trial has all their
 // helping statements weighed: one that did nothing in the first pass (a
 // vote a leave took back) can matter once another is set aside.
-func helpingStatements(order []*node, v votes, base *applier) map[identity.ID][]int {
+func helpingStatements(order []*node, v votes, base *applier, void map[int]Reason) map[identity.ID][]int {
 	mine := map[identity.ID][]int{}
 	effective := map[identity.ID]bool{}
 	for i, n := range order {
 		s := n.e.stmt
+		if _, gone := void[i]; gone {
+			continue
+		}
 		if len(v.against[s.Author]) > 0 && helps(i, s, v.votersAgainst, base) {
 			mine[s.Author] = append(mine[s.Author], i)
 			if base.effect[i] {
@@ -600,11 +607,11 @@ func helpingStatements(order []*node, v votes, base *applier) map[identity.ID][]
 // actingStatements lists, per person with votes against them, their
 // statements that act on the cell: admissions, acceptances, leaves,
 // policy votes and votes to exclude, whoever they name.
-func actingStatements(order []*node, v votes) map[identity.ID][]int {
+func actingStatements(order []*node, v votes, void map[int]Reason) map[identity.ID][]int {
 	acts := map[identity.ID][]int{}
 	for i, n := range order {
 		s := n.e.stmt
-		if len(v.against[s.Author]) == 0 {
+		if _, gone := void[i]; gone || len(v.against[s.Author]) == 0 {
 			continue
 		}
 		switch s.Kind {
@@ -663,11 +670,14 @@ func unseen(order []*node, against, mine map[identity.ID][]int, b *budget) (map[
 // earlier ones, so two statements of one author neither of which saw the
 // other were made by a modified client (a backdated statement beside
 // later ones, say). It reports false when the budget runs out.
-func forkers(order []*node, contested map[identity.ID][]int, b *budget) (map[identity.ID]bool, bool) {
+func forkers(order []*node, contested map[identity.ID][]int, void map[int]Reason, b *budget) (map[identity.ID]bool, bool) {
 	forked := map[identity.ID]bool{}
 	stmts := map[identity.ID][]int{}
 	bit := map[int]int{}
 	for i, n := range order {
+		if _, gone := void[i]; gone {
+			continue
+		}
 		if who := n.e.stmt.Author; len(contested[who]) > 0 {
 			stmts[who] = append(stmts[who], i)
 			bit[i] = len(bit)

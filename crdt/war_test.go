@@ -86,3 +86,21 @@ func TestWarPlaceSetAsideInOwnTrial(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestWarSignedAfterOwnEndWeighsNothing plays history 73 of the "open"
+// mode of TestHostileHistories, which rules revision 10 broke and
+// revision 11 holds (SCHEMA §4.4, "Signed after the end"; §4.7, eighth
+// round). The founder, excluded, forks her history on top of the vote
+// that, in her own past, completed her exclusion: a policy with a huge
+// quorum, a vote against one of her voters, a leave.
+// Those statements never counted, but with revision 10 they still took
+// part in the trials: they made her a forker (tried first), added her
+// vote to the tallies and made her voter's votes counter-votes, and the
+// trials ran another way: a member excluded before came back. Now they
+// weigh nothing anywhere, as if they had never been sent.
+func TestWarSignedAfterOwnEndWeighsNothing(t *testing.T) {
+	person(t, 0)
+	if _, err := hostileCase(t, 73, "open"); err != nil {
+		t.Fatal(err)
+	}
+}
