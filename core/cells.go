@@ -144,12 +144,16 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	}
 	var parts []*crdt.Parts
 	var kept []*crdt.Cell
+	headers := map[crdt.CellID]string{}
 	err := s.db.View(func(tx *store.Tx) error {
 		recs, err := tx.List(bucketCell, nil)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
+			if id, ok := cellKey(r.Key); ok {
+				headers[id] = string(r.Value)
+			}
 			if c, err := readKept(tx, r.Key, r.Value); err != nil {
 				return err
 			} else if c != nil {
@@ -188,7 +192,7 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 			states[c.ID()] = b
 		}
 	}
-	s.cells = cells
+	s.cells, s.headers = cells, headers
 	s.keepStates(states)
 	if len(parts) > 0 {
 		// Reading every cell makes a lot of short-lived garbage (a large
@@ -361,6 +365,9 @@ func (s *Service) reloader(id crdt.CellID) func() (*crdt.Parts, error) {
 func (s *Service) stored(cells []*crdt.Cell, ds []*crdt.Delta, keep bool) {
 	for i, c := range cells {
 		c.Stored(ds[i])
+		if s.headers != nil {
+			s.headers[c.ID()] = string(ds[i].Header)
+		}
 		c.SetPartsReload(s.reloader(c.ID()))
 		if !keep {
 			c.Rest()
@@ -924,6 +931,7 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 		return err
 	}
 	delete(all, cell)
+	delete(s.headers, cell)
 	return nil
 }
 

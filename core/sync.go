@@ -784,6 +784,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 	}
 	for id := range p.ended {
 		delete(cells, id)
+		delete(s.headers, id)
 	}
 	s.stored(p.cells, ds, true)
 	if recovered != nil {

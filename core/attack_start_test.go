@@ -1,0 +1,73 @@
+package core
+
+import (
+	"testing"
+	"time"
+
+	"trustdesk/crdt"
+)
+
+// TestAttackStartKeptFromStaleCells: the desktop app stays open while
+// the command line changes the same home (here: Ana flags Mal). The open
+// app holds the cells as it read them; what it then works out must not
+// be kept under the key of the home as it is now, or every later start
+// shows the cells and reputation from before the change (Mal not
+// flagged) until something else changes.
+func TestAttackStartKeptFromStaleCells(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := t.TempDir()
+	opts := testOptions
+	opts.Now = clk.now
+	ana, err := Init(home, "Ana", []byte("correct horse"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, mal := newService(t, "Bo"), newService(t, "Mal")
+	meet(t, ana, bo)
+	meet(t, ana, mal)
+	meet(t, bo, mal)
+	cell, err := ana.NewCell("Night")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, bo, cell.ID)
+	invite(t, ana, mal, cell.ID)
+	mustImport(t, bo, mustExport(t, ana, ExportRequest{To: to(bo.Card().ID())}))
+	ana.Close()
+
+	open := opener(t, home, clk)
+	app := open() // the desktop app, open all along
+	defer app.Close()
+	if _, err := app.Cells(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.OldCards(cell.ID); err != nil { // the cell's page: it reads the cells
+		t.Fatal(err)
+	}
+
+	// Ana flags Mal from the command line.
+	cli := open()
+	if _, err := cli.Rate(mal.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: clk.now().Format(time.DateOnly), Note: "took the money"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+
+	// The app shows its pages again, then closes.
+	if _, err := app.Cells(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Reputation(); err != nil {
+		t.Fatal(err)
+	}
+	app.Close()
+
+	s := open()
+	got := startShows(t, s)
+	forgetStart(t, s)
+	s.Close()
+	s = open()
+	defer s.Close()
+	if want := startShows(t, s); got != want {
+		t.Fatalf("a start after the app kept its stale cells shows\n%s\ncomputing shows\n%s", got, want)
+	}
+}
