@@ -507,6 +507,9 @@ func (s *ImportSummary) recoveryPhrases() []string {
 	if r.Asked != "" {
 		out = append(out, fmt.Sprintf("%s asks you to agree to their new guardians: agree only when you meet them in person and the code on both screens is the same", r.Asked))
 	}
+	if r.FromOldCard != "" {
+		out = append(out, fmt.Sprintf("what %s said about their recovery pieces or guardians was left out: that card was replaced by a new one, and whoever holds it now may not be them", r.FromOldCard))
+	}
 	if r.Agreed != "" {
 		out = append(out, fmt.Sprintf("%s agreed to your new guardians", r.Agreed))
 	}
@@ -628,6 +631,7 @@ func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummar
 	// write transaction that is always rolled back.
 	errPreview := errors.New("preview only")
 	err = s.db.Update(func(tx *store.Tx) error {
+		p.recovery.fromOldCard = replacedCards(base, s.me().Card.ID())[p.sender.ID()]
 		news, _, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
 		if err != nil {
 			return err
@@ -736,6 +740,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 		if err := s.learnCard(tx, p.sender); err != nil {
 			return err
 		}
+		p.recovery.fromOldCard = replacedCards(cells, s.me().Card.ID())[sender]
 		news, got, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
 		if err != nil {
 			return err
