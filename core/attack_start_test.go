@@ -70,4 +70,18 @@ func TestAttackStartKeptFromStaleCells(t *testing.T) {
 	if want := startShows(t, s); got != want {
 		t.Fatalf("a start after the app kept its stale cells shows\n%s\ncomputing shows\n%s", got, want)
 	}
+
+	// Its own changes do not make a service read every cell again.
+	if _, err := s.Rate(bo.Card().ID(), crdt.Rating{Safety: 4, Reliability: 4}, nil); err != nil {
+		t.Fatal(err)
+	}
+	held := func() map[crdt.CellID]*crdt.Cell {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.cells
+	}
+	before := held()
+	if _, err := s.Reputation(); err != nil || before == nil || len(held()) == 0 || held()[cell.ID] != before[cell.ID] {
+		t.Fatalf("after its own rating the service read its cells again (%v)", err)
+	}
 }
