@@ -42,3 +42,20 @@ func TestAttackSenderCardTakesAnotherName(t *testing.T) {
 		t.Errorf("Mal's newer card was taken without a word: %q", sum)
 	}
 }
+
+// TestAttackPastedCardTakesAnotherName: the same newer card, pasted by
+// Ana as Mal's card text (he sent it in a message), keeps the name she
+// met him under too.
+func TestAttackPastedCardTakesAnotherName(t *testing.T) {
+	ana, mal, bo := newService(t, "Ana"), newService(t, "Mal"), newService(t, "Bo")
+	meet(t, ana, mal)
+	meet(t, ana, bo)
+	renamed := renamedCard(t, mal.me(), "Bo", time.Now().Add(time.Hour))
+	res, err := ana.AddContact(renamed.String(), "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Contact.Name() != "Mal" || res.Contact.Card.Pseudonym != "Bo" {
+		t.Errorf("after pasting Mal's newer card he is shown as %q (card %q)", res.Contact.Name(), res.Contact.Card.Pseudonym)
+	}
+}

@@ -289,6 +289,7 @@ func (s *Service) addCard(card *identity.Card, petname string, verified bool) (*
 			res.New = true
 			c = &Contact{Card: card, Verified: Unverified, Added: s.opt.now()}
 		} else if card.Created.After(c.Card.Created) {
+			pinName(c, card) // TestAttackPastedCardTakesAnotherName
 			c.Card = card
 		}
 		if petname != "" {
