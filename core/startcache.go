@@ -277,16 +277,17 @@ func keptReputation(tx *store.Tx, inputs []byte, now time.Time, full func() *rep
 }
 
 // keepReputation keeps of r, computed for inputs within w, the scores
-// of my own contacts and of the first flagged people, as many as the
+// of my own contacts, mine and of the first flagged people, as many as the
 // People list's first view may read (OwnContactsAndFlagged).
 func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Result, w keepWindow, now time.Time) {
 	if w.from >= w.until {
 		return
 	}
-	ids := make([]string, 0, len(own)+FlaggedAtStart)
+	ids := make([]string, 0, len(own)+1+FlaggedAtStart)
 	for _, c := range own {
 		ids = append(ids, c.ID().String())
 	}
+	ids = append(ids, s.me().Card.ID().String()) // OwnContactsAndFlagged asks
 	first, _ := r.FlaggedFirstN(len(own) + FlaggedAtStart)
 	ids = append(ids, first...)
 	slices.Sort(ids)
