@@ -16,12 +16,7 @@ import (
 func TestAttackStartKeptFromStaleCells(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	home := t.TempDir()
-	opts := testOptions
-	opts.Now = clk.now
-	ana, err := Init(home, "Ana", []byte("correct horse"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ana := anaAt(t, home, clk)
 	bo, mal := newService(t, "Bo"), newService(t, "Mal")
 	meet(t, ana, bo)
 	meet(t, ana, mal)
