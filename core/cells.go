@@ -140,6 +140,22 @@ type Person struct {
 // is read in full and derived, and its state kept for the next start.
 func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	if s.cells != nil {
+		// Another program may have changed the home since this service
+		// read it (the command line while the app is open): then its
+		// cells are read again, or every change made here fails
+		// (TestAttackStaleWriteLosesChange).
+		err := s.db.View(func(tx *store.Tx) error {
+			recs, err := tx.List(bucketCell, nil)
+			if err == nil {
+				s.dropStaleCells(recs)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.cells != nil {
 		return s.cells, nil
 	}
 	var parts []*crdt.Parts
