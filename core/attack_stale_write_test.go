@@ -2,7 +2,6 @@ package core
 
 import (
 	"testing"
-	"time"
 
 	"trustdesk/crdt"
 )
@@ -12,23 +11,8 @@ import (
 // app's cells are from before the command line's rating: storing its
 // change must not write over what the command line stored.
 func TestAttackStaleWriteLosesChange(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
-	home := t.TempDir()
-	ana := anaAt(t, home, clk)
-	bo, mal := newService(t, "Bo"), newService(t, "Mal")
-	meet(t, ana, bo)
-	meet(t, ana, mal)
-	cell := ok[*CellView](t)(ana.NewCell("Night")).ID
-	invite(t, ana, bo, cell)
-	invite(t, ana, mal, cell)
-	ana.Close()
-
-	open := opener(t, home, clk)
-	app := open()
-	defer app.Close()
-	if _, err := app.OldCards(cell); err != nil { // reads the cells
-		t.Fatal(err)
-	}
+	sc := newAppOpen(t)
+	open, app, bo, mal := sc.open, sc.app, sc.bo, sc.mal
 	cli := open()
 	if _, err := cli.Rate(mal.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1}, nil); err != nil {
 		t.Fatal(err)

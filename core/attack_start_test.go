@@ -14,29 +14,9 @@ import (
 // shows the cells and reputation from before the change (Mal not
 // flagged) until something else changes.
 func TestAttackStartKeptFromStaleCells(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
-	home := t.TempDir()
-	ana := anaAt(t, home, clk)
-	bo, mal := newService(t, "Bo"), newService(t, "Mal")
-	meet(t, ana, bo)
-	meet(t, ana, mal)
-	meet(t, bo, mal)
-	cell, err := ana.NewCell("Night")
-	if err != nil {
-		t.Fatal(err)
-	}
-	invite(t, ana, bo, cell.ID)
-	invite(t, ana, mal, cell.ID)
-	mustImport(t, bo, mustExport(t, ana, ExportRequest{To: to(bo.Card().ID())}))
-	ana.Close()
-
-	open := opener(t, home, clk)
-	app := open() // the desktop app, open all along
-	defer app.Close()
+	sc := newAppOpen(t)
+	clk, open, app, bo, mal, cell := sc.clk, sc.open, sc.app, sc.bo, sc.mal, sc.cell
 	if _, err := app.Cells(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.OldCards(cell.ID); err != nil { // the cell's page: it reads the cells
 		t.Fatal(err)
 	}
 
@@ -76,7 +56,41 @@ func TestAttackStartKeptFromStaleCells(t *testing.T) {
 		return s.cells
 	}
 	before := held()
-	if _, err := s.Reputation(); err != nil || before == nil || len(held()) == 0 || held()[cell.ID] != before[cell.ID] {
+	if _, err := s.Reputation(); err != nil || before == nil || len(held()) == 0 || held()[cell] != before[cell] {
 		t.Fatalf("after its own rating the service read its cells again (%v)", err)
 	}
+}
+
+// appOpen: Ana's home (clk's time), where she met Bo and Mal, who met
+// each other, and invited both to Night; app is her desktop app, open on
+// the home, which read the cells (Night's page); open opens the home
+// again, as the command line does.
+type appOpen struct {
+	clk     *clock
+	open    func() *Service
+	app     *Service
+	bo, mal *Service
+	cell    crdt.CellID
+}
+
+func newAppOpen(t *testing.T) *appOpen {
+	sc := &appOpen{clk: &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}}
+	home := t.TempDir()
+	ana := anaAt(t, home, sc.clk)
+	sc.bo, sc.mal = newService(t, "Bo"), newService(t, "Mal")
+	meet(t, ana, sc.bo)
+	meet(t, ana, sc.mal)
+	meet(t, sc.bo, sc.mal)
+	sc.cell = ok[*CellView](t)(ana.NewCell("Night")).ID
+	invite(t, ana, sc.bo, sc.cell)
+	invite(t, ana, sc.mal, sc.cell)
+	mustImport(t, sc.bo, mustExport(t, ana, ExportRequest{To: to(sc.bo.Card().ID())}))
+	ana.Close()
+	sc.open = opener(t, home, sc.clk)
+	sc.app = sc.open()
+	t.Cleanup(func() { sc.app.Close() })
+	if _, err := sc.app.OldCards(sc.cell); err != nil { // the cell's page: it reads the cells
+		t.Fatal(err)
+	}
+	return sc
 }
