@@ -140,16 +140,36 @@ type Person struct {
 // is read in full and derived, and its state kept for the next start.
 func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 	if s.cells != nil {
+		// Another program may have changed the home since this service
+		// read it (the command line while the app is open): then its
+		// cells are read again, or every change made here fails
+		// (TestAttackStaleWriteLosesChange).
+		err := s.db.View(func(tx *store.Tx) error {
+			recs, err := tx.List(bucketCell, nil)
+			if err == nil {
+				s.dropStaleCells(recs)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.cells != nil {
 		return s.cells, nil
 	}
 	var parts []*crdt.Parts
 	var kept []*crdt.Cell
+	headers := map[crdt.CellID]string{}
 	err := s.db.View(func(tx *store.Tx) error {
 		recs, err := tx.List(bucketCell, nil)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
+			if id, ok := cellKey(r.Key); ok {
+				headers[id] = string(r.Value)
+			}
 			if c, err := readKept(tx, r.Key, r.Value); err != nil {
 				return err
 			} else if c != nil {
@@ -188,7 +208,7 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 			states[c.ID()] = b
 		}
 	}
-	s.cells = cells
+	s.cells, s.headers = cells, headers
 	s.keepStates(states)
 	if len(parts) > 0 {
 		// Reading every cell makes a lot of short-lived garbage (a large
@@ -361,6 +381,9 @@ func (s *Service) reloader(id crdt.CellID) func() (*crdt.Parts, error) {
 func (s *Service) stored(cells []*crdt.Cell, ds []*crdt.Delta, keep bool) {
 	for i, c := range cells {
 		c.Stored(ds[i])
+		if s.headers != nil {
+			s.headers[c.ID()] = string(ds[i].Header)
+		}
 		c.SetPartsReload(s.reloader(c.ID()))
 		if !keep {
 			c.Rest()
@@ -924,6 +947,7 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 		return err
 	}
 	delete(all, cell)
+	delete(s.headers, cell)
 	return nil
 }
 

@@ -289,6 +289,7 @@ func (s *Service) addCard(card *identity.Card, petname string, verified bool) (*
 			res.New = true
 			c = &Contact{Card: card, Verified: Unverified, Added: s.opt.now()}
 		} else if card.Created.After(c.Card.Created) {
+			pinName(c, card) // TestAttackPastedCardTakesAnotherName
 			c.Card = card
 		}
 		if petname != "" {
@@ -363,13 +364,19 @@ func (s *Service) OwnContactsAndFlagged(rep *reputation.Result) (contacts []*Con
 		// Enough of the most strongly flagged to find FlaggedAtStart who
 		// are not my own contacts.
 		first, total := rep.FlaggedFirstN(len(out) + FlaggedAtStart)
-		own := make(map[identity.ID]bool, len(out))
+		own := make(map[identity.ID]bool, len(out)+1)
 		for _, c := range out {
 			own[c.ID()] = true
 			if sc := rep.Person(c.ID().String()); sc != nil && sc.Flags > 0 {
 				total-- // shown anyway
 			}
 		}
+		// Me, whom no list of people holds (TestAttackMoreFoundUnsafeCountsMe).
+		me := s.me().Card.ID()
+		if sc := rep.Person(me.String()); sc != nil && sc.Flags > 0 {
+			total--
+		}
+		own[me] = true
 		read := 0
 		for _, id := range first {
 			pid, err := identity.ParseID(id)

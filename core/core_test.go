@@ -16,7 +16,7 @@ import (
 // testOptions keeps the passphrase derivation cheap in tests.
 var testOptions = Options{WorkFactor: 10}
 
-func newService(t *testing.T, name string) *Service {
+func newService(t testing.TB, name string) *Service {
 	t.Helper()
 	s, err := Init(t.TempDir(), name, []byte("correct horse"), testOptions)
 	if err != nil {

@@ -447,6 +447,9 @@ func eachRecord[T any](s *Service, bucket, what string, f func(id identity.ID, v
 // must be a contact verified in person (the safety code compared face to
 // face).
 func (s *Service) ReleasePiece(owner, to identity.ID) (*ExportResult, error) {
+	if err := s.refuseReplaced(to); err != nil {
+		return nil, err
+	}
 	var h *heldRecord
 	var card *identity.Card
 	err := s.db.Update(func(tx *store.Tx) error {
@@ -612,6 +615,11 @@ func (s *Service) concernsRecovery(tx *store.Tx, id identity.ID) (bool, error) {
 // the import is applied.
 type recoveryIn struct {
 	pieces []*export.Piece // entries sealed to me
+	// fromOldCard is set when the sender's card was replaced by a new one
+	// in one of my cells: whoever holds it now may not be its owner, so
+	// what it says of its own pieces and guardians is left out
+	// (TestAttackThiefAsksGuardiansAfterReplacement).
+	fromOldCard bool
 }
 
 // openRecovery opens the entries of file sealed to me. An entry for me
@@ -648,10 +656,14 @@ type RecoveryNews struct {
 	// that made my new guardians; NotChanged when enough agreed but one
 	// of the new guardians can no longer be one (no longer verified in
 	// person, or blocked), so nothing changed.
-	Asked      string `json:"asked,omitempty"`
-	Agreed     string `json:"agreed,omitempty"`
-	Changed    bool   `json:"changed,omitempty"`
-	NotChanged bool   `json:"not_changed,omitempty"`
+	Asked  string `json:"asked,omitempty"`
+	Agreed string `json:"agreed,omitempty"`
+	// FromOldCard is set when the sender's card was replaced by a new one
+	// and the file said something about its own recovery pieces or
+	// guardians: it was left out.
+	FromOldCard string `json:"from_old_card,omitempty"`
+	Changed     bool   `json:"changed,omitempty"`
+	NotChanged  bool   `json:"not_changed,omitempty"`
 }
 
 // RecoveryProgress is how far a device is in getting a card back.
@@ -685,7 +697,7 @@ func (p *RecoveryProgress) phrase() string {
 }
 
 func (n *RecoveryNews) empty() bool {
-	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "")
+	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "" && n.FromOldCard == "")
 }
 
 // applyRecovery stores what a checked file brings about recovery pieces,
@@ -698,7 +710,7 @@ func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn,
 		return nil, nil, err
 	}
 	for _, p := range in.pieces {
-		if err := s.takePiece(tx, file, p, recovering, senderName, news); err != nil {
+		if err := s.takePiece(tx, file, p, recovering, in.fromOldCard, senderName, news); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -716,8 +728,9 @@ func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn,
 
 // takePiece takes in one piece or retirement from the sender's file: a
 // piece for the card this device is getting back, or one the sender asks
-// this device to hold (or no longer hold) for them.
-func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, recovering *recoveryRecord, senderName string, news *RecoveryNews) error {
+// this device to hold (or no longer hold) for them. Of an old card
+// (fromOldCard) it takes in only agreements to my own change.
+func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, recovering *recoveryRecord, fromOldCard bool, senderName string, news *RecoveryNews) error {
 	sender := file.Sender.ID()
 	switch {
 	case recovering != nil && p.Kind == export.KindPiece:
@@ -733,6 +746,8 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 	case p.Owner != sender:
 		// Only the owner hands out or retires their pieces, and asks
 		// for a change of guardians.
+	case fromOldCard:
+		news.FromOldCard = senderName
 	case p.Kind == export.KindChange:
 		return takeChangeAsk(tx, file.Sender, p, senderName, news)
 	case p.Kind == export.KindPiece:

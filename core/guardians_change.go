@@ -315,8 +315,12 @@ func (s *Service) AskedChanges() ([]ChangeRequest, error) {
 // AgreeToChange makes a sync file for owner carrying my agreement to the
 // change of their guardians they asked of me. code is the code owner's
 // device shows, read out in person: digits only count, and it must be the
-// code of the change this device holds.
+// code of the change this device holds. Nothing goes to a card replaced
+// by a new one (ErrCardReplaced).
 func (s *Service) AgreeToChange(owner identity.ID, code string) (*ExportResult, error) {
+	if err := s.refuseReplaced(owner); err != nil {
+		return nil, err // TestAttackThiefAsksGuardiansAfterReplacement
+	}
 	var a *askedRecord
 	var c *Contact
 	err := s.db.View(func(tx *store.Tx) error {

@@ -419,6 +419,7 @@ func (s *Service) TurnDownEveryoneFrom(id identity.ID) (int, error) {
 	}
 	for _, cid := range gone {
 		delete(all, cid)
+		delete(s.headers, cid)
 	}
 	return len(gone), nil
 }

@@ -107,6 +107,22 @@ func (s *Service) Replacements(id identity.ID) ([]CardReplacement, error) {
 	return out, nil
 }
 
+// refuseReplaced returns ErrCardReplaced when a new card replaced the
+// card id in one of my cells (not one I am only invited to): nothing goes
+// to it, since whoever holds it now may not be its owner.
+func (s *Service) refuseReplaced(id identity.ID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cells, err := s.loadCells()
+	if err != nil {
+		return err
+	}
+	if replacedCards(cells, s.me().Card.ID())[id] {
+		return ErrCardReplaced
+	}
+	return nil
+}
+
 // guardianCards returns the ids of the cards, among the user's own, their
 // contacts and the cards published in cells, whose signing keys are
 // among keys.

@@ -97,7 +97,15 @@ func (s *Service) reputationAt(now time.Time) (*reputation.Result, keepWindow, e
 	for _, c := range sortedCells(cells) {
 		st := c.State()
 		rc := reputation.Cell{ID: st.Cell.String(), Name: st.Name}
+		invited := st.IsInvited(me)
 		for _, m := range st.Members {
+			if invited && m.ID == me {
+				// Until I accept, I joined nobody's cell: an invitation
+				// gives its inviter no trust, nor anyone up its chain
+				// (a hostile client sends it where I am only pending,
+				// TestAttackInvitationGivesTrust).
+				continue
+			}
 			rc.Members = append(rc.Members, reputation.Member{ID: m.ID.String(), Status: string(m.Status), VouchedBy: idStrings(m.VouchedBy)})
 		}
 		for _, r := range st.Ratings {

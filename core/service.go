@@ -105,6 +105,11 @@ type Service struct {
 
 	mu    sync.Mutex // guards cells and serialises changes to them
 	cells map[crdt.CellID]*crdt.Cell
+	// headers are the stored headers of cells as this service read or
+	// wrote them, under mu: another program on the same home (the
+	// command line while the app is open) may have changed the store
+	// since (see dropStaleCells).
+	headers map[crdt.CellID]string
 
 	// namesMemo is what names gave last (see namesFor), under namesMu.
 	namesMu   sync.Mutex

@@ -98,6 +98,7 @@ func (s *Service) startInputs(tx *store.Tx) ([]byte, []*Contact, error) {
 		return nil, nil, err
 	}
 	slices.SortFunc(recs, func(a, b store.Record) int { return bytes.Compare(a.Key, b.Key) })
+	s.dropStaleCells(recs)
 	field(binary.BigEndian.AppendUint64(nil, uint64(len(recs))))
 	for _, r := range recs {
 		field(r.Key)
@@ -116,6 +117,37 @@ func (s *Service) startInputs(tx *store.Tx) ([]byte, []*Contact, error) {
 		field(b)
 	}
 	return h.Sum(nil), contacts, nil
+}
+
+// dropStaleCells forgets the cells this service holds if the store's
+// headers recs are not the ones it read or wrote them with: another
+// program changed the home meanwhile (the command line while the app is
+// open). Otherwise what a start shows would be worked out from the cells
+// as they were and kept under the key of the home as it is, and every
+// later start would show it (TestAttackStartKeptFromStaleCells). The
+// caller holds s.mu.
+func (s *Service) dropStaleCells(recs []store.Record) {
+	if s.cells == nil {
+		return
+	}
+	same := len(recs) == len(s.headers) && len(s.headers) == len(s.cells)
+	for i := 0; same && i < len(recs); i++ {
+		id, ok := cellKey(recs[i].Key)
+		h, held := s.headers[id]
+		same = ok && held && h == string(recs[i].Value)
+	}
+	if !same {
+		s.cells = nil
+	}
+}
+
+// cellKey returns the cell id a cell's record is stored under.
+func cellKey(key []byte) (crdt.CellID, bool) {
+	var id crdt.CellID
+	if len(key) != len(id) {
+		return id, false
+	}
+	return crdt.CellID(key), true
 }
 
 // readStart returns the body kept under key for inputs at now, or nil if
@@ -245,16 +277,17 @@ func keptReputation(tx *store.Tx, inputs []byte, now time.Time, full func() *rep
 }
 
 // keepReputation keeps of r, computed for inputs within w, the scores
-// of my own contacts and of the first flagged people, as many as the
+// of my own contacts, mine and of the first flagged people, as many as the
 // People list's first view may read (OwnContactsAndFlagged).
 func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Result, w keepWindow, now time.Time) {
 	if w.from >= w.until {
 		return
 	}
-	ids := make([]string, 0, len(own)+FlaggedAtStart)
+	ids := make([]string, 0, len(own)+1+FlaggedAtStart)
 	for _, c := range own {
 		ids = append(ids, c.ID().String())
 	}
+	ids = append(ids, s.me().Card.ID().String()) // OwnContactsAndFlagged asks
 	first, _ := r.FlaggedFirstN(len(own) + FlaggedAtStart)
 	ids = append(ids, first...)
 	slices.Sort(ids)

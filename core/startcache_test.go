@@ -55,10 +55,7 @@ func randomHome(t *testing.T, seed uint64, clk *clock) string {
 	home := t.TempDir()
 	opts := testOptions
 	opts.Now = clk.now
-	ana, err := Init(home, "Ana", []byte("correct horse"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ana := anaAt(t, home, clk)
 	defer ana.Close()
 	names := []string{"Bo", "Zoë", "Мира", "Mira", "Ana", "Ünal", "Cy", "Bo"}
 	var others []*Service
@@ -471,6 +468,18 @@ func TestLookalikeKeysKept(t *testing.T) {
 	if shows[0] != shows[1] {
 		t.Fatalf("with the keys kept a start shows\n%s\nwithout\n%s", shows[1], shows[0])
 	}
+}
+
+// anaAt makes Ana's home in home, at the time of clk.
+func anaAt(t *testing.T, home string, clk *clock) *Service {
+	t.Helper()
+	opts := testOptions
+	opts.Now = clk.now
+	ana, err := Init(home, "Ana", []byte("correct horse"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ana
 }
 
 // opener returns a function that unlocks home with clk's time.

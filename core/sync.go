@@ -361,6 +361,10 @@ type ImportSummary struct {
 	NewStatements int
 	// NewContacts are people this device learns of through the file.
 	NewContacts []Person
+	// Renamed is the sender, a contact of my own doing known by their
+	// card's name, when the newer card they send the file with bears
+	// another name (as CellChanges.Renamed).
+	Renamed []RenamedCard `json:"renamed,omitempty"`
 	// Recovery is what the file changed about recovery pieces, or nil.
 	Recovery *RecoveryNews
 	// LeftOut says which invitations the file brought and the import
@@ -416,6 +420,11 @@ type RenamedCard struct {
 	To string `json:"to"`
 }
 
+// phrase says in plain words what the newer card changes.
+func (p RenamedCard) phrase() string {
+	return fmt.Sprintf("%s now calls themselves %q on their card (still shown as %s, the name you know them by)", p.Name, p.To, p.Name)
+}
+
 // A ReplacedCard is a person whose card was replaced, and how many of
 // their guardians confirmed the new one.
 type ReplacedCard struct {
@@ -437,7 +446,7 @@ type ReplacedCard struct {
 func (c *CellChanges) ReplacementPhrases() []string {
 	var what []string
 	for _, p := range c.Renamed {
-		what = append(what, fmt.Sprintf("%s now calls themselves %q on their card (still shown as %s, the name you know them by)", p.Name, p.To, p.Name))
+		what = append(what, p.phrase())
 	}
 	for _, p := range c.Replaced {
 		replaced := fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians"))
@@ -474,24 +483,27 @@ func (c *CellChanges) ReplacementPhrases() []string {
 
 // Nothing reports whether the file brings nothing new.
 func (s *ImportSummary) Nothing() bool {
-	return s.NewStatements == 0 && s.Recovery.empty() && s.LeftOut.empty()
+	return s.NewStatements == 0 && s.Recovery.empty() && s.LeftOut.empty() && len(s.Renamed) == 0
 }
 
 // Unchanged reports whether taking the file in changes nothing: it
 // brings nothing new, or only invitations that are left out (a cell it
 // removes is a change).
 func (s *ImportSummary) Unchanged() bool {
-	return s.NewStatements == 0 && s.Recovery.empty() && (s.LeftOut == nil || s.LeftOut.Removed == 0)
+	return s.NewStatements == 0 && s.Recovery.empty() && (s.LeftOut == nil || s.LeftOut.Removed == 0) && len(s.Renamed) == 0
 }
 
-// recoveryPhrases says what the file changed about recovery pieces, as
-// phrases of the summary sentence.
-func (s *ImportSummary) recoveryPhrases() []string {
+// senderPhrases says what the file changed about its sender: their new
+// name, if any, and recovery pieces, as phrases of the summary sentence.
+func (s *ImportSummary) senderPhrases() []string {
+	var out []string
+	for _, p := range s.Renamed {
+		out = append(out, p.phrase())
+	}
 	r := s.Recovery
 	if r.empty() {
-		return nil
+		return out
 	}
-	var out []string
 	if r.HeldFor != "" {
 		out = append(out, fmt.Sprintf("you hold a recovery piece for %s now", r.HeldFor))
 	}
@@ -506,6 +518,9 @@ func (s *ImportSummary) recoveryPhrases() []string {
 	}
 	if r.Asked != "" {
 		out = append(out, fmt.Sprintf("%s asks you to agree to their new guardians: agree only when you meet them in person and the code on both screens is the same", r.Asked))
+	}
+	if r.FromOldCard != "" {
+		out = append(out, fmt.Sprintf("what %s said about their recovery pieces or guardians was left out: that card was replaced by a new one, and whoever holds it now may not be them", r.FromOldCard))
 	}
 	if r.Agreed != "" {
 		out = append(out, fmt.Sprintf("%s agreed to your new guardians", r.Agreed))
@@ -525,7 +540,7 @@ func (s *ImportSummary) String() string {
 		return fmt.Sprintf("from %s: nothing new", s.From.Name)
 	}
 	if s.NewStatements == 0 {
-		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(append(s.recoveryPhrases(), s.LeftOut.phrases()...), "; "))
+		return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(append(s.senderPhrases(), s.LeftOut.phrases()...), "; "))
 	}
 	var parts []string
 	for _, c := range s.Cells {
@@ -568,7 +583,7 @@ func (s *ImportSummary) String() string {
 		}
 		parts = append(parts, words.JoinAnd(what)+" in "+c.Name)
 	}
-	parts = append(parts, s.recoveryPhrases()...)
+	parts = append(parts, s.senderPhrases()...)
 	parts = append(parts, s.LeftOut.phrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
 }
@@ -628,6 +643,7 @@ func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummar
 	// write transaction that is always rolled back.
 	errPreview := errors.New("preview only")
 	err = s.db.Update(func(tx *store.Tx) error {
+		p.recovery.fromOldCard = replacedCards(base, s.me().Card.ID())[p.sender.ID()]
 		news, _, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
 		if err != nil {
 			return err
@@ -736,6 +752,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 		if err := s.learnCard(tx, p.sender); err != nil {
 			return err
 		}
+		p.recovery.fromOldCard = replacedCards(cells, s.me().Card.ID())[sender]
 		news, got, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
 		if err != nil {
 			return err
@@ -784,6 +801,7 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 	}
 	for id := range p.ended {
 		delete(cells, id)
+		delete(s.headers, id)
 	}
 	s.stored(p.cells, ds, true)
 	if recovered != nil {
@@ -806,6 +824,7 @@ func (s *Service) learnCard(tx *store.Tx, card *identity.Card) error {
 	case err != nil:
 		return err
 	case card.Created.After(have.Card.Created):
+		pinName(have, card) // TestAttackSenderCardTakesAnotherName
 		have.Card = card
 		return putContact(tx, have)
 	}
@@ -876,7 +895,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 		return nil, ErrBlocked
 	}
 	names := book.shown()
-	p.summary = &ImportSummary{From: person(names, sender)}
+	p.summary = &ImportSummary{From: person(names, sender), Renamed: book.renamed(map[identity.ID]*identity.Card{sender: file.Sender}, names)}
 
 	knownSender := senderContact != nil
 	if recovering && slices.ContainsFunc(in.pieces, func(p *export.Piece) bool { return p.Kind == export.KindPiece }) {

@@ -1,0 +1,47 @@
+package core
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"trustdesk/identity"
+)
+
+// TestAttackThiefAsksGuardiansAfterReplacement: in oldCardScene, after
+// Ana replaced her card with Bo's and Di's help, the thief holding her
+// old card chooses other guardians and asks Bo, one of her guardians
+// still, to agree. Bo's device knows the old card was replaced: the ask
+// is not Ana's and is not kept (the import says so), and no agreement
+// goes to the old card, which would let the thief name his own guardians
+// wherever the old card is still a member and replace it there with a
+// card of his, out of reach of the vote against it.
+func TestAttackThiefAsksGuardiansAfterReplacement(t *testing.T) {
+	sc := newOldCardScene(t, nil)
+	st, err := sc.thief.SetGuardians([]identity.ID{sc.cy.Card().ID(), sc.di.Card().ID()}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pending == nil {
+		t.Fatalf("the thief's change of guardians does not wait for agreement: %+v", st)
+	}
+	id := sc.bo.Card().ID()
+	res, err := sc.thief.Export(ExportRequest{To: &id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := sc.bo.Import(ctx, res.Data)
+	if err != nil {
+		t.Fatalf("the old card's file: %v", err)
+	}
+	t.Logf("Bo is told: %s", sum)
+	if sum.Recovery != nil && sum.Recovery.Asked != "" {
+		t.Errorf("Bo's device keeps the old card's ask to change guardians: %q", sum)
+	}
+	if !strings.Contains(sum.String(), "was replaced") {
+		t.Errorf("Bo is not told the ask comes from a replaced card: %q", sum)
+	}
+	if _, err := sc.bo.AgreeToChange(sc.old, st.Pending.Code); !errors.Is(err, ErrCardReplaced) && !errors.Is(err, ErrNoChange) {
+		t.Errorf("Bo agrees to the old card's change of guardians: %v, want ErrCardReplaced", err)
+	}
+}
