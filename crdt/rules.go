@@ -92,7 +92,11 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	for i, r := range void {
 		w.frozen[i] = r
 	}
-	if !w.rounds() {
+	ok := w.rounds()
+	if onWar != nil {
+		onWar(w.nRounds, w.nTrials)
+	}
+	if !ok {
 		return base
 	}
 	if len(w.frozen) == len(void) {
@@ -112,6 +116,8 @@ type war struct {
 	helping  map[int]bool
 	frozen   map[int]Reason
 	excluded map[int][]identity.ID
+
+	nRounds, nTrials int // rounds begun and trials run, for the tests of SCHEMA §4.6
 }
 
 // verdict is a candidate a trial excluded at order[at].
@@ -132,6 +138,7 @@ type verdict struct {
 func (w *war) rounds() bool {
 	out := make([]bool, len(w.cands))
 	for {
+		w.nRounds++
 		var fs []verdict
 		for k, c := range w.cands {
 			if out[k] {
@@ -186,6 +193,7 @@ func (w *war) rounds() bool {
 // person tried cannot complete anyone's exclusion in their own trial
 // with a statement that is set aside there.
 func (w *war) try(c candidate, others []int) (int, bool) {
+	w.nTrials++
 	cut := make(map[int]Reason, len(w.frozen)+len(c.contested)+len(others))
 	for i, r := range w.frozen {
 		cut[i] = r
@@ -247,6 +255,11 @@ func (w *war) fix(c candidate, at int) {
 
 // onTrial, when set (by a test), is told of every trial and its outcome.
 var onTrial func(order []*node, c candidate, t *applier)
+
+// onWar, when set (by a test), is told after the rounds of every
+// derivation that has candidates how many rounds began and how many
+// trials ran.
+var onWar func(rounds, trials int)
 
 // afterOwnEnd returns the statements signed by people who, by everything
 // in the statement's own past, had been excluded: no honest device signs

@@ -1,0 +1,197 @@
+package crdt
+
+import (
+	"encoding/binary"
+	"fmt"
+	mrand "math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"trustdesk/identity"
+)
+
+// The cost of a war (SCHEMA §4.6): cells of about 10,000 statements in
+// which k people vote each other out, derived as a device derives
+// statements from outside, with the work counted.
+
+// warFakes returns k identities made from a fixed seed, so that every
+// run orders the same statements the same way.
+func warFakes(tb testing.TB, k int) []*identity.Identity {
+	var seed [32]byte
+	binary.LittleEndian.PutUint64(seed[:], uint64(k)+1000)
+	r := mrand.NewChaCha8(seed)
+	out := make([]*identity.Identity, k)
+	for i := range out {
+		id, err := identity.NewFrom(fmt.Sprintf("Fake %d", i), t0, r)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[i] = id
+	}
+	return out
+}
+
+// warBuilder signs statements of one cell into entries, as a stored cell
+// holds them (signatures marked checked).
+type warBuilder struct {
+	tb   testing.TB
+	cell CellID
+	seq  map[identity.ID]uint64
+	es   []*entry
+}
+
+func (w *warBuilder) add(by *identity.Identity, s *Statement, prev ...StatementID) *Statement {
+	w.tb.Helper()
+	s.Cell = w.cell
+	if s.Created.IsZero() {
+		s.Created = t0
+	}
+	w.seq[by.Card.ID()]++
+	s.Seq = w.seq[by.Card.ID()]
+	s.Prev = slices.Clone(prev)
+	slices.SortFunc(s.Prev, compareIDs)
+	if err := s.Sign(by); err != nil {
+		w.tb.Fatal(err)
+	}
+	w.es = append(w.es, &entry{key: s.id.String(), raw: s.raw, sig: 1})
+	return s
+}
+
+// warCell returns a cell of about n statements: founded by person 0 with
+// policy p, persons 1 and 2 honest members, person 3 (Mal) a member who
+// admitted the k people given (his fakes, or accomplices), ratings by the
+// honest members up to about n statements, and then the war, which war
+// signs on the head it is given; it returns the cell's entries.
+func warCell(tb testing.TB, p Policy, fakes []*identity.Identity, n int, war func(w *warBuilder, head StatementID)) (CellID, []*entry) {
+	tb.Helper()
+	f := person(tb, 0)
+	nonce := [16]byte{7}
+	w := &warBuilder{tb: tb, cell: deriveCellID(f.Card.ID(), nonce), seq: map[identity.ID]uint64{}}
+	head := w.add(f, &Statement{Kind: KindFound, Name: "War", Nonce: nonce, Card: f.Card, Policy: p}).id
+	for i := 1; i <= 3; i++ {
+		head = w.add(f, &Statement{Kind: KindAdmit, Card: person(tb, i).Card}, head).id
+		head = w.add(person(tb, i), &Statement{Kind: KindJoin}, head).id
+	}
+	mal := person(tb, 3)
+	for _, x := range fakes {
+		head = w.add(mal, &Statement{Kind: KindAdmit, Card: x.Card}, head).id
+		head = w.add(x, &Statement{Kind: KindJoin}, head).id
+	}
+	return w.cell, w.finish(n, head, war)
+}
+
+func (w *warBuilder) seqCopy() map[identity.ID]uint64 {
+	out := make(map[identity.ID]uint64, len(w.seq))
+	for k, v := range w.seq {
+		out[k] = v
+	}
+	return out
+}
+
+// finish pads the cell with ratings by the honest members so that it
+// ends with about n statements, then signs the war on the last head.
+func (w *warBuilder) finish(n int, head StatementID, war func(w *warBuilder, head StatementID)) []*entry {
+	dry := &warBuilder{tb: w.tb, cell: w.cell, seq: w.seqCopy()}
+	war(dry, head)
+	pad := n - len(w.es) - len(dry.es)
+	raters := []*identity.Identity{person(w.tb, 0), person(w.tb, 1), person(w.tb, 2)}
+	for i := range pad {
+		me, you := raters[i%3], raters[(i+1)%3]
+		head = w.add(me, &Statement{Kind: KindRate, Subject: you.Card.ID(), Created: t0.Add(time.Duration(i) * time.Second),
+			Rating: Rating{Safety: 1 + i%5, Reliability: 1 + (i/5)%5, Day: "2026-11-20"}}, head).id
+	}
+	war(w, head)
+	for _, e := range w.es {
+		e.decode()
+	}
+	return w.es
+}
+
+// clique: each of the people votes against every other, all on the same
+// head, none having seen another's vote.
+func clique(people []*identity.Identity) func(w *warBuilder, head StatementID) {
+	return func(w *warBuilder, head StatementID) {
+		for i, x := range people {
+			last := head
+			for j, y := range people {
+				if i != j {
+					last = w.add(x, &Statement{Kind: KindExclude, Subject: y.Card.ID()}, last).id
+				}
+			}
+		}
+	}
+}
+
+// warCost derives the cell from its entries as a device derives
+// statements from outside, counting the work without a limit, and
+// returns the state, the work units spent, and the rounds and trials
+// the derivation ran (SCHEMA §4.4, trials), nested ones included.
+func warCost(tb testing.TB, cell CellID, es []*entry) (st *State, work, rounds, trials int) {
+	tb.Helper()
+	defer func(f func(int, int)) { onWar = f }(onWar)
+	onWar = func(r, t int) { rounds += r; trials += t }
+	nodes := signed(cell, es, verifySignature, func(*entry, Reason, string) {})
+	order, _, _ := totalOrder(nodes)
+	const lots = 1 << 50
+	b := newBudget(lots)
+	resolveReplaced(cell, order, b)
+	work = lots - b.left
+	onWar = nil
+	st, err := deriveWithin(cell, es, verifySignature, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st, work, rounds, trials
+}
+
+// excludedCount counts the people st shows excluded.
+func excludedCount(st *State) int {
+	n := 0
+	for _, m := range st.Members {
+		if m.Status == StatusExcluded {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkDeriveWar derives cells of 10,000 statements in which k people
+// (a member's fakes) vote each other out, none having seen another's
+// vote, in a cell where one vote excludes: the war with the most rounds
+// found (SCHEMA §4.6). It reports the work units spent, the ratio to
+// WorkLimit(n), and the rounds and trials run.
+func BenchmarkDeriveWar(b *testing.B) {
+	for _, k := range []int{2, 5, 10, 20} {
+		b.Run(fmt.Sprintf("k=%d", k), func(b *testing.B) {
+			fakes := warFakes(b, k)
+			cell, es := warCell(b, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, fakes, 10000, clique(fakes))
+			_, work, rounds, trials := warCost(b, cell, es)
+			for b.Loop() {
+				if _, err := deriveWithin(cell, es, verifySignature, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(work), "work-units")
+			b.ReportMetric(float64(work)/float64(WorkLimit(len(es))), "x-limit")
+			b.ReportMetric(float64(rounds), "rounds")
+			b.ReportMetric(float64(trials), "trials")
+		})
+	}
+}
+
+// TestWarCostShapes logs what wars of k people cost under each quorum
+// (run with -v).
+func TestWarCostShapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures")
+	}
+	for _, q := range []int{1, 2, 0} {
+		for _, k := range []int{2, 5, 10, 20} {
+			fakes := warFakes(t, k)
+			cell, es := warCell(t, Policy{AdmitVouches: 1, ExcludeQuorum: q}, fakes, 10000, clique(fakes))
+			st, work, rounds, trials := warCost(t, cell, es)
+			t.Logf("quorum %d k %d: n %d, work %d (limit %d, %.2f), rounds %d trials %d, excluded %d", q, k, len(es), work, WorkLimit(len(es)), float64(work)/float64(WorkLimit(len(es))), rounds, trials, excludedCount(st))
+		}
+	}
+}
