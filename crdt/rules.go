@@ -410,16 +410,33 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 	}
 }
 
-// related returns the ancestors and descendants of order[at].
+// related returns the ancestors and descendants of order[at]. They are
+// worked out once per derivation and kept on the node (every order of
+// one derivation has the same graph, SCHEMA §4.6): callers must not
+// modify them.
 func related(order []*node, at int, b *budget) (anc, desc []bool) {
-	b.spend(len(order))
-	return reach(order, at, func(n *node) []int { return n.prev }), reach(order, at, func(n *node) []int { return n.next })
+	n := order[at]
+	if n.anc == nil || n.desc == nil {
+		b.spend(len(order))
+	}
+	if n.anc == nil {
+		n.anc = reach(order, at, func(n *node) []int { return n.prev })
+	}
+	if n.desc == nil {
+		n.desc = reach(order, at, func(n *node) []int { return n.next })
+	}
+	return n.anc, n.desc
 }
 
-// descendants returns the statements built on order[at].
+// descendants returns the statements built on order[at], worked out once
+// per derivation as related's are.
 func descendants(order []*node, at int, b *budget) []bool {
-	b.spend(len(order))
-	return reach(order, at, func(n *node) []int { return n.next })
+	n := order[at]
+	if n.desc == nil {
+		b.spend(len(order))
+		n.desc = reach(order, at, func(n *node) []int { return n.next })
+	}
+	return n.desc
 }
 
 // reach marks the statements reached from order[at] by step.
