@@ -74,10 +74,10 @@ var workLimit = WorkLimit
 // neither their contested statements count nor their other unseen ones
 // that the statement excluding them had not seen.
 func resolve(cell CellID, order []*node, b *budget) *applier {
-	base := settled(cell, order, nil, nil, nil, b)
+	base := settled(cell, order, nil, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
 	if len(void) > 0 {
-		base = settled(cell, order, void, nil, nil, b)
+		base = settled(cell, order, void, nil, nil, nil, b)
 	}
 	cands := candidates(order, base, b)
 	if len(cands) == 0 || b.over() {
@@ -102,7 +102,7 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(w.frozen) == len(void) {
 		return base
 	}
-	return settled(cell, order, w.frozen, w.excluded, w.helping, b)
+	return settled(cell, order, w.frozen, w.excluded, w.helping, nil, b)
 }
 
 // war holds the trials of one derivation (SCHEMA §4.4, trials): the
@@ -117,7 +117,35 @@ type war struct {
 	frozen   map[int]Reason
 	excluded map[int][]identity.ID
 
+	scope *trialScope
+
 	nRounds, nTrials int // rounds begun and trials run, for the tests of SCHEMA §4.6
+}
+
+// trialScope is what the runs of a trial need of the order beyond a
+// full pass's (SCHEMA §4.6): a trial asks only who is excluded where, so
+// its runs apply only the statements that can change who is a member
+// (every kind but rate and card), the places of the exclusions found
+// before, and the statement that accepts an admission (a person's first
+// statement after it, which can be a rating).
+type trialScope struct {
+	acting   []bool // not a rate or card
+	count    int    // how many are acting
+	byAuthor map[identity.ID][]int
+}
+
+func newTrialScope(order []*node, b *budget) *trialScope {
+	b.spend(len(order))
+	sc := &trialScope{acting: make([]bool, len(order)), byAuthor: map[identity.ID][]int{}}
+	for i, n := range order {
+		s := n.e.stmt
+		sc.byAuthor[s.Author] = append(sc.byAuthor[s.Author], i)
+		if s.Kind != KindRate && s.Kind != KindCard {
+			sc.acting[i] = true
+			sc.count++
+		}
+	}
+	return sc
 }
 
 // verdict is a candidate a trial excluded at order[at].
@@ -228,7 +256,10 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 			}
 		}
 	}
-	t := settled(w.cell, w.order, cut, excluded, w.helping, w.b)
+	if w.scope == nil && !fullTrials {
+		w.scope = newTrialScope(w.order, w.b)
+	}
+	t := settled(w.cell, w.order, cut, excluded, w.helping, w.scope, w.b)
 	if onTrial != nil && others == nil {
 		onTrial(w.order, c, t)
 	}
@@ -255,6 +286,10 @@ func (w *war) fix(c candidate, at int) {
 
 // onTrial, when set (by a test), is told of every trial and its outcome.
 var onTrial func(order []*node, c candidate, t *applier)
+
+// fullTrials, when set (by a test), makes every trial apply every
+// statement, as revision 10 did (TestTrialScopeSameOutcome).
+var fullTrials bool
 
 // onWar, when set (by a test), is told after the rounds of every
 // derivation that has candidates how many rounds began and how many
@@ -340,14 +375,19 @@ func pastOf(order []*node, keep []bool) []*node {
 // leaves out, too, every statement of a member made concurrently with
 // the end of their membership, until that set stops growing. A statement
 // had an effect if it had one in any of these passes.
-func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, helping map[int]bool, b *budget) *applier {
+func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, helping map[int]bool, scope *trialScope, b *budget) *applier {
 	own := make(map[int]Reason, len(cut))
 	for i, r := range cut {
 		own[i] = r
 	}
-	byAuthor := map[identity.ID][]int{}
-	for i, n := range order {
-		byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
+	var byAuthor map[identity.ID][]int
+	if scope != nil {
+		byAuthor = scope.byAuthor
+	} else {
+		byAuthor = map[identity.ID][]int{}
+		for i, n := range order {
+			byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
+		}
 	}
 	// An exclusion found in a pass stays in the next ones, even when the
 	// statements cut after it were part of what completed it (removals
@@ -376,6 +416,7 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 	var effect []bool
 	for {
 		a := newApplier(cell, order, own, forced, b)
+		a.scope = scope
 		a.run()
 		for i, e := range effect {
 			a.effect[i] = a.effect[i] || e
@@ -776,6 +817,12 @@ type applier struct {
 	forced map[int][]identity.ID // exclusions found by an earlier pass, by order index
 	b      *budget
 
+	// scope, in a trial, and visit, in its run, say which statements
+	// the run applies; accepts holds the acceptances marked so far.
+	scope   *trialScope
+	visit   []bool
+	accepts map[identity.ID]int
+
 	founded bool
 	name    string
 	founder identity.ID
@@ -900,6 +947,7 @@ func newApplier(cell CellID, order []*node, cut map[int]Reason, forced map[int][
 		effect:     make([]bool, len(order)),
 		excludedAt: map[identity.ID]int{},
 		policyAt:   map[int]policyAt{},
+		accepts:    map[identity.ID]int{},
 	}
 }
 
@@ -913,8 +961,11 @@ func (a *applier) noAuthority(at int, detail string) {
 }
 
 func (a *applier) run() {
-	a.b.spend(len(a.order))
+	visit := a.visits()
 	for i := range a.order {
+		if visit != nil && !visit[i] {
+			continue
+		}
 		a.apply(i)
 		for _, x := range a.forced[i] {
 			if m := a.index[x]; m != nil && m.Status != StatusExcluded {
@@ -924,6 +975,41 @@ func (a *applier) run() {
 			}
 		}
 	}
+}
+
+// visits returns, in a trial, the statements its run applies (see
+// trialScope; the acceptances are added as admissions happen, see
+// accepting), and nil outside a trial, where a run applies them all.
+func (a *applier) visits() []bool {
+	if a.scope == nil {
+		a.b.spend(len(a.order))
+		return nil
+	}
+	a.visit = slices.Clone(a.scope.acting)
+	a.b.spend(a.scope.count + len(a.forced))
+	for at := range a.forced {
+		a.visit[at] = true
+	}
+	return a.visit
+}
+
+// accepting marks, in a trial, the statement that can accept who's
+// admission at order[i]: who's first statement after it that is not cut.
+func (a *applier) accepting(who identity.ID, i int) {
+	if j, ok := a.accepts[who]; ok && j > i {
+		return
+	}
+	own := a.scope.byAuthor[who]
+	k, _ := slices.BinarySearch(own, i+1)
+	for ; k < len(own); k++ {
+		a.b.spend(1)
+		if _, gone := a.cut[own[k]]; !gone {
+			a.visit[own[k]] = true
+			a.accepts[who] = own[k]
+			return
+		}
+	}
+	a.accepts[who] = len(a.order)
 }
 
 // apply applies the statement order[i].
@@ -1027,6 +1113,9 @@ func (a *applier) admit(i int, s *Statement) {
 		m.Status, m.VouchedBy, m.End, m.Joined = StatusPending, nil, StatementID{}, StatementID{}
 		a.vouches[id] = 0
 		a.vouchAt[id] = nil
+	}
+	if a.visit != nil && m.Joined == (StatementID{}) {
+		a.accepting(id, i)
 	}
 	if slices.Contains(m.VouchedBy, s.Author) {
 		a.noAuthority(i, "the author already vouched for the person")
