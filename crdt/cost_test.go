@@ -262,6 +262,22 @@ func TestAttackWarFreeze(t *testing.T) {
 	}
 }
 
+// TestAttackWarFreezeGap shows the gap SCHEMA §4.6 states: with twenty
+// fakes the war still comes in while the cell is young, and each place
+// where a membership ends in some trial costs one walk of the whole
+// graph (related), so the grown cell needs more than WorkLimit(n) and every
+// later import of it is refused (ErrTooComplex). It fails when that
+// changes: then SCHEMA §4.6 is to be told.
+func TestAttackWarFreezeGap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("derives a war in 10,000 statements")
+	}
+	_, _, cell, es := grownWar(t, 20)
+	if _, err := deriveWithin(cell, es, verifySignature, WorkLimit(len(es))); err != ErrTooComplex {
+		t.Fatalf("the grown cell is not refused (%v): the gap of SCHEMA §4.6 is closed, say so there", err)
+	}
+}
+
 // TestTrialScopeSameOutcome: trials that apply only the statements that
 // can change who is a member (trialScope) find what trials applying
 // every statement find, trial by trial, over the random histories of
@@ -313,5 +329,28 @@ func TestTrialScopeSameOutcome(t *testing.T) {
 		if len(scoped) == 0 || !slices.Equal(scoped, full) {
 			t.Errorf("%s: %d trials scoped, %d full, or they differ", name, len(scoped), len(full))
 		}
+	}
+}
+
+// TestWarRoundsBounded: ten people voting each other out where one vote
+// excludes would take ten rounds and 109 trials; rules revision 11 stops
+// the rounds at four and tries the rest once each in precedence order
+// (SCHEMA §4.4, trials): at most 9k trials. The state does not depend on
+// the order the statements are held in.
+func TestWarRoundsBounded(t *testing.T) {
+	const k = 10
+	fakes := warFakes(t, k)
+	cell, es := warCell(t, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, fakes, 500, 50, clique(fakes))
+	st, _, rounds, trials := warCost(t, cell, es)
+	if rounds > maxWarRounds || trials > 9*k {
+		t.Fatalf("%d rounds, %d trials", rounds, trials)
+	}
+	if excludedCount(st) == 0 {
+		t.Fatal("nobody excluded: no war")
+	}
+	rev := slices.Clone(es)
+	slices.Reverse(rev)
+	if other := must(deriveWithin(cell, rev, verifySignature, 0)); other.Digest() != st.Digest() {
+		t.Fatal("another order of the same statements derives another state")
 	}
 }

@@ -154,6 +154,12 @@ type verdict struct {
 	at int
 }
 
+// maxWarRounds is how many rounds of trials a derivation runs at most
+// (SCHEMA §4.4, trials; §4.6): a round tries at most twice as many
+// people as there are candidates, so a war of k candidates costs at most
+// (2·maxWarRounds+1)·k trials instead of k(k+1).
+const maxWarRounds = 4
+
 // rounds runs the trials in rounds until one finds nobody new: every
 // candidate not found excluded yet is tried against the exclusions of
 // the rounds before. Of those a round finds excluded, each is tried
@@ -162,10 +168,16 @@ type verdict struct {
 // trial excluded them, so that no exclusion fixed in a round rests on a
 // statement of someone fixed beside it. When none is (a true race: each
 // stands only on the others' statements), only the first in precedence
-// order is. It reports false when the budget runs out.
+// order is. After maxWarRounds rounds, the candidates not fixed yet are
+// tried one after another in precedence order, each against what was
+// fixed before it (byPrecedence). It reports false when the budget runs
+// out.
 func (w *war) rounds() bool {
 	out := make([]bool, len(w.cands))
 	for {
+		if w.nRounds == maxWarRounds {
+			return w.byPrecedence(out)
+		}
 		w.nRounds++
 		var fs []verdict
 		for k, c := range w.cands {
@@ -211,6 +223,27 @@ func (w *war) rounds() bool {
 			w.fix(w.cands[f.k], f.at)
 		}
 	}
+}
+
+// byPrecedence tries, in precedence order, each candidate not out yet
+// against the exclusions fixed so far, and fixes those it finds
+// excluded where their trial excluded them: one trial per candidate,
+// after the rounds' bound. It reports false when the budget runs out.
+func (w *war) byPrecedence(out []bool) bool {
+	for k, c := range w.cands {
+		if out[k] {
+			continue
+		}
+		at, ok := w.try(c, nil)
+		if w.b.over() {
+			return false
+		}
+		if ok {
+			out[k] = true
+			w.fix(c, at)
+		}
+	}
+	return true
 }
 
 // try derives the cell without c's contested statements, the statements
@@ -288,7 +321,7 @@ func (w *war) fix(c candidate, at int) {
 var onTrial func(order []*node, c candidate, t *applier)
 
 // fullTrials, when set (by a test), makes every trial apply every
-// statement, as revision 10 did (TestTrialScopeSameOutcome).
+// statement, as every trial did before trialScope (TestTrialScopeSameOutcome).
 var fullTrials bool
 
 // onWar, when set (by a test), is told after the rounds of every
