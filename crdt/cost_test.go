@@ -180,13 +180,8 @@ func BenchmarkDeriveWar(b *testing.B) {
 			fakes := warFakes(b, k)
 			cell, es := warCell(b, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, fakes, 10000, 0, clique(fakes))
 			_, work, rounds, trials := warCost(b, cell, es)
-			for b.Loop() {
-				if _, err := deriveWithin(cell, es, verifySignature, 0); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchDerive(b, cell, es, work)
 			b.ReportMetric(float64(work), "work-units")
-			b.ReportMetric(float64(work)/float64(WorkLimit(len(es))), "x-limit")
 			b.ReportMetric(float64(rounds), "rounds")
 			b.ReportMetric(float64(trials), "trials")
 		})
@@ -194,13 +189,21 @@ func BenchmarkDeriveWar(b *testing.B) {
 	b.Run("freeze", func(b *testing.B) {
 		cell, es := freezeWar(b, 10, 10000)
 		_, work, _, _ := warCost(b, cell, es)
-		for b.Loop() {
-			if _, err := deriveWithin(cell, es, verifySignature, 0); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(work)/float64(WorkLimit(len(es))), "x-limit")
+		benchDerive(b, cell, es, work)
 	})
+}
+
+// benchDerive times deriving the cell and reports the CPU time and how
+// work compares with WorkLimit(n).
+func benchDerive(b *testing.B, cell CellID, es []*entry, work int) {
+	start := cpuTime()
+	for b.Loop() {
+		if _, err := deriveWithin(cell, es, verifySignature, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, start)
+	b.ReportMetric(float64(work)/float64(WorkLimit(len(es))), "x-limit")
 }
 
 // TestWarCostShapes logs what wars of k people cost under each quorum

@@ -180,17 +180,8 @@ func (w *war) rounds() bool {
 		}
 		w.nRounds++
 		var fs []verdict
-		for k, c := range w.cands {
-			if out[k] {
-				continue
-			}
-			at, ok := w.try(c, nil)
-			if w.b.over() {
-				return false
-			}
-			if ok {
-				fs = append(fs, verdict{k, at})
-			}
+		if !w.tryEach(out, func(k, at int) { fs = append(fs, verdict{k, at}) }) {
+			return false
 		}
 		if len(fs) == 0 {
 			return true
@@ -230,6 +221,16 @@ func (w *war) rounds() bool {
 // excluded where their trial excluded them: one trial per candidate,
 // after the rounds' bound. It reports false when the budget runs out.
 func (w *war) byPrecedence(out []bool) bool {
+	return w.tryEach(out, func(k, at int) {
+		out[k] = true
+		w.fix(w.cands[k], at)
+	})
+}
+
+// tryEach tries, in precedence order, each candidate not out (when its
+// turn comes) and tells found of each one its trial excluded, and where.
+// It reports false when the budget runs out.
+func (w *war) tryEach(out []bool, found func(k, at int)) bool {
 	for k, c := range w.cands {
 		if out[k] {
 			continue
@@ -239,8 +240,7 @@ func (w *war) byPrecedence(out []bool) bool {
 			return false
 		}
 		if ok {
-			out[k] = true
-			w.fix(c, at)
+			found(k, at)
 		}
 	}
 	return true
