@@ -426,11 +426,13 @@ func TestAttackFreezeIsLinear(t *testing.T) {
 func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 	cell, es := freezeEntries(b, 2500)
 	b.ResetTimer()
+	start := cpuTime()
 	for b.Loop() {
 		if _, err := deriveWithin(cell, es, verifySignature, WorkLimit(len(es))); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, start)
 }
 
 // The histories TestHostileHistories plays. In the default, "quiet", the

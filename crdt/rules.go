@@ -74,10 +74,10 @@ var workLimit = WorkLimit
 // neither their contested statements count nor their other unseen ones
 // that the statement excluding them had not seen.
 func resolve(cell CellID, order []*node, b *budget) *applier {
-	base := settled(cell, order, nil, nil, nil, b)
+	base := settled(cell, order, nil, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
 	if len(void) > 0 {
-		base = settled(cell, order, void, nil, nil, b)
+		base = settled(cell, order, void, nil, nil, nil, b)
 	}
 	cands := candidates(order, base, void, b)
 	if len(cands) == 0 || b.over() {
@@ -92,13 +92,17 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	for i, r := range void {
 		w.frozen[i] = r
 	}
-	if !w.rounds() {
+	ok := w.rounds()
+	if onWar != nil {
+		onWar(w.nRounds, w.nTrials)
+	}
+	if !ok {
 		return base
 	}
 	if len(w.frozen) == len(void) {
 		return base
 	}
-	return settled(cell, order, w.frozen, w.excluded, w.helping, b)
+	return settled(cell, order, w.frozen, w.excluded, w.helping, nil, b)
 }
 
 // war holds the trials of one derivation (SCHEMA §4.4, trials): the
@@ -112,6 +116,36 @@ type war struct {
 	helping  map[int]bool
 	frozen   map[int]Reason
 	excluded map[int][]identity.ID
+
+	scope *trialScope
+
+	nRounds, nTrials int // rounds begun and trials run, for the tests of SCHEMA §4.6
+}
+
+// trialScope is what the runs of a trial need of the order beyond a
+// full pass's (SCHEMA §4.6): a trial asks only who is excluded where, so
+// its runs apply only the statements that can change who is a member
+// (every kind but rate and card), the places of the exclusions found
+// before, and the statement that accepts an admission (a person's first
+// statement after it, which can be a rating).
+type trialScope struct {
+	acting   []bool // not a rate or card
+	count    int    // how many are acting
+	byAuthor map[identity.ID][]int
+}
+
+func newTrialScope(order []*node, b *budget) *trialScope {
+	b.spend(len(order))
+	sc := &trialScope{acting: make([]bool, len(order)), byAuthor: map[identity.ID][]int{}}
+	for i, n := range order {
+		s := n.e.stmt
+		sc.byAuthor[s.Author] = append(sc.byAuthor[s.Author], i)
+		if s.Kind != KindRate && s.Kind != KindCard {
+			sc.acting[i] = true
+			sc.count++
+		}
+	}
+	return sc
 }
 
 // verdict is a candidate a trial excluded at order[at].
@@ -119,6 +153,12 @@ type verdict struct {
 	k  int // index in cands
 	at int
 }
+
+// maxWarRounds is how many rounds of trials a derivation runs at most
+// (SCHEMA §4.4, trials; §4.6): a round tries at most twice as many
+// people as there are candidates, so a war of k candidates costs at most
+// (2·maxWarRounds+1)·k trials instead of k(k+1).
+const maxWarRounds = 4
 
 // rounds runs the trials in rounds until one finds nobody new: every
 // candidate not found excluded yet is tried against the exclusions of
@@ -128,22 +168,20 @@ type verdict struct {
 // trial excluded them, so that no exclusion fixed in a round rests on a
 // statement of someone fixed beside it. When none is (a true race: each
 // stands only on the others' statements), only the first in precedence
-// order is. It reports false when the budget runs out.
+// order is. After maxWarRounds rounds, the candidates not fixed yet are
+// tried one after another in precedence order, each against what was
+// fixed before it (byPrecedence). It reports false when the budget runs
+// out.
 func (w *war) rounds() bool {
 	out := make([]bool, len(w.cands))
 	for {
+		if w.nRounds == maxWarRounds {
+			return w.byPrecedence(out)
+		}
+		w.nRounds++
 		var fs []verdict
-		for k, c := range w.cands {
-			if out[k] {
-				continue
-			}
-			at, ok := w.try(c, nil)
-			if w.b.over() {
-				return false
-			}
-			if ok {
-				fs = append(fs, verdict{k, at})
-			}
+		if !w.tryEach(out, func(k, at int) { fs = append(fs, verdict{k, at}) }) {
+			return false
 		}
 		if len(fs) == 0 {
 			return true
@@ -178,6 +216,36 @@ func (w *war) rounds() bool {
 	}
 }
 
+// byPrecedence tries, in precedence order, each candidate not out yet
+// against the exclusions fixed so far, and fixes those it finds
+// excluded where their trial excluded them: one trial per candidate,
+// after the rounds' bound. It reports false when the budget runs out.
+func (w *war) byPrecedence(out []bool) bool {
+	return w.tryEach(out, func(k, at int) {
+		out[k] = true
+		w.fix(w.cands[k], at)
+	})
+}
+
+// tryEach tries, in precedence order, each candidate not out (when its
+// turn comes) and tells found of each one its trial excluded, and where.
+// It reports false when the budget runs out.
+func (w *war) tryEach(out []bool, found func(k, at int)) bool {
+	for k, c := range w.cands {
+		if out[k] {
+			continue
+		}
+		at, ok := w.try(c, nil)
+		if w.b.over() {
+			return false
+		}
+		if ok {
+			found(k, at)
+		}
+	}
+	return true
+}
+
 // try derives the cell without c's contested statements, the statements
 // set aside so far and those in others, with the exclusions found so
 // far, and reports where it excludes c. An exclusion fixed at one of c's
@@ -186,6 +254,7 @@ func (w *war) rounds() bool {
 // person tried cannot complete anyone's exclusion in their own trial
 // with a statement that is set aside there.
 func (w *war) try(c candidate, others []int) (int, bool) {
+	w.nTrials++
 	cut := make(map[int]Reason, len(w.frozen)+len(c.contested)+len(others))
 	for i, r := range w.frozen {
 		cut[i] = r
@@ -220,7 +289,10 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 			}
 		}
 	}
-	t := settled(w.cell, w.order, cut, excluded, w.helping, w.b)
+	if w.scope == nil && !fullTrials {
+		w.scope = newTrialScope(w.order, w.b)
+	}
+	t := settled(w.cell, w.order, cut, excluded, w.helping, w.scope, w.b)
 	if onTrial != nil && others == nil {
 		onTrial(w.order, c, t)
 	}
@@ -247,6 +319,15 @@ func (w *war) fix(c candidate, at int) {
 
 // onTrial, when set (by a test), is told of every trial and its outcome.
 var onTrial func(order []*node, c candidate, t *applier)
+
+// fullTrials, when set (by a test), makes every trial apply every
+// statement, as every trial did before trialScope (TestTrialScopeSameOutcome).
+var fullTrials bool
+
+// onWar, when set (by a test), is told after the rounds of every
+// derivation that has candidates how many rounds began and how many
+// trials ran.
+var onWar func(rounds, trials int)
 
 // afterOwnEnd returns the statements signed by people who, by everything
 // in the statement's own past, had been excluded: no honest device signs
@@ -327,14 +408,19 @@ func pastOf(order []*node, keep []bool) []*node {
 // leaves out, too, every statement of a member made concurrently with
 // the end of their membership, until that set stops growing. A statement
 // had an effect if it had one in any of these passes.
-func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, helping map[int]bool, b *budget) *applier {
+func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]identity.ID, helping map[int]bool, scope *trialScope, b *budget) *applier {
 	own := make(map[int]Reason, len(cut))
 	for i, r := range cut {
 		own[i] = r
 	}
-	byAuthor := map[identity.ID][]int{}
-	for i, n := range order {
-		byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
+	var byAuthor map[identity.ID][]int
+	if scope != nil {
+		byAuthor = scope.byAuthor
+	} else {
+		byAuthor = map[identity.ID][]int{}
+		for i, n := range order {
+			byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
+		}
 	}
 	// An exclusion found in a pass stays in the next ones, even when the
 	// statements cut after it were part of what completed it (removals
@@ -363,6 +449,7 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 	var effect []bool
 	for {
 		a := newApplier(cell, order, own, forced, b)
+		a.scope = scope
 		a.run()
 		for i, e := range effect {
 			a.effect[i] = a.effect[i] || e
@@ -397,16 +484,33 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 	}
 }
 
-// related returns the ancestors and descendants of order[at].
+// related returns the ancestors and descendants of order[at]. They are
+// worked out once per derivation and kept on the node (every order of
+// one derivation has the same graph, SCHEMA §4.6): callers must not
+// modify them.
 func related(order []*node, at int, b *budget) (anc, desc []bool) {
-	b.spend(len(order))
-	return reach(order, at, func(n *node) []int { return n.prev }), reach(order, at, func(n *node) []int { return n.next })
+	n := order[at]
+	if n.anc == nil || n.desc == nil {
+		b.spend(len(order))
+	}
+	if n.anc == nil {
+		n.anc = reach(order, at, func(n *node) []int { return n.prev })
+	}
+	if n.desc == nil {
+		n.desc = reach(order, at, func(n *node) []int { return n.next })
+	}
+	return n.anc, n.desc
 }
 
-// descendants returns the statements built on order[at].
+// descendants returns the statements built on order[at], worked out once
+// per derivation as related's are.
 func descendants(order []*node, at int, b *budget) []bool {
-	b.spend(len(order))
-	return reach(order, at, func(n *node) []int { return n.next })
+	n := order[at]
+	if n.desc == nil {
+		b.spend(len(order))
+		n.desc = reach(order, at, func(n *node) []int { return n.next })
+	}
+	return n.desc
 }
 
 // reach marks the statements reached from order[at] by step.
@@ -756,6 +860,12 @@ type applier struct {
 	forced map[int][]identity.ID // exclusions found by an earlier pass, by order index
 	b      *budget
 
+	// scope, in a trial, and visit, in its run, say which statements
+	// the run applies; accepts holds the acceptances marked so far.
+	scope   *trialScope
+	visit   []bool
+	accepts map[identity.ID]int
+
 	founded bool
 	name    string
 	founder identity.ID
@@ -880,6 +990,7 @@ func newApplier(cell CellID, order []*node, cut map[int]Reason, forced map[int][
 		effect:     make([]bool, len(order)),
 		excludedAt: map[identity.ID]int{},
 		policyAt:   map[int]policyAt{},
+		accepts:    map[identity.ID]int{},
 	}
 }
 
@@ -893,8 +1004,11 @@ func (a *applier) noAuthority(at int, detail string) {
 }
 
 func (a *applier) run() {
-	a.b.spend(len(a.order))
+	visit := a.visits()
 	for i := range a.order {
+		if visit != nil && !visit[i] {
+			continue
+		}
 		a.apply(i)
 		for _, x := range a.forced[i] {
 			if m := a.index[x]; m != nil && m.Status != StatusExcluded {
@@ -904,6 +1018,41 @@ func (a *applier) run() {
 			}
 		}
 	}
+}
+
+// visits returns, in a trial, the statements its run applies (see
+// trialScope; the acceptances are added as admissions happen, see
+// accepting), and nil outside a trial, where a run applies them all.
+func (a *applier) visits() []bool {
+	if a.scope == nil {
+		a.b.spend(len(a.order))
+		return nil
+	}
+	a.visit = slices.Clone(a.scope.acting)
+	a.b.spend(a.scope.count + len(a.forced))
+	for at := range a.forced {
+		a.visit[at] = true
+	}
+	return a.visit
+}
+
+// accepting marks, in a trial, the statement that can accept who's
+// admission at order[i]: who's first statement after it that is not cut.
+func (a *applier) accepting(who identity.ID, i int) {
+	if j, ok := a.accepts[who]; ok && j > i {
+		return
+	}
+	own := a.scope.byAuthor[who]
+	k, _ := slices.BinarySearch(own, i+1)
+	for ; k < len(own); k++ {
+		a.b.spend(1)
+		if _, gone := a.cut[own[k]]; !gone {
+			a.visit[own[k]] = true
+			a.accepts[who] = own[k]
+			return
+		}
+	}
+	a.accepts[who] = len(a.order)
 }
 
 // apply applies the statement order[i].
@@ -1007,6 +1156,9 @@ func (a *applier) admit(i int, s *Statement) {
 		m.Status, m.VouchedBy, m.End, m.Joined = StatusPending, nil, StatementID{}, StatementID{}
 		a.vouches[id] = 0
 		a.vouchAt[id] = nil
+	}
+	if a.visit != nil && m.Joined == (StatementID{}) {
+		a.accepting(id, i)
 	}
 	if slices.Contains(m.VouchedBy, s.Author) {
 		a.noAuthority(i, "the author already vouched for the person")

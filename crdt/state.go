@@ -472,6 +472,11 @@ type node struct {
 	e    *entry
 	prev []int // indexes of prev nodes in order
 	next []int // indexes of nodes that have this one in prev
+
+	// anc and desc, once worked out (rules.go, related), mark the
+	// statements before and after this one in the graph; the trials of
+	// one derivation ask for the same ones again and again.
+	anc, desc []bool
 }
 
 // derive computes the state of cell from the stored entries. It is a pure
