@@ -182,7 +182,7 @@ func mustJSON(t *testing.T, v any) string {
 func forgetStart(t testing.TB, s *Service) {
 	t.Helper()
 	err := s.db.Update(func(tx *store.Tx) error {
-		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1")} {
+		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1"), startRepSource} {
 			if err := tx.Delete(bucketStart, nil, k); err != nil {
 				return err
 			}
@@ -216,15 +216,18 @@ func startFromKept(t *testing.T, s *Service) bool {
 // TestKeptStartShowsWhatComputingShows: on random homes, a start that
 // reads what an earlier start kept shows exactly what a start that reads
 // every cell and computes the reputation shows (and does not read the
-// cells); after each change (a rating, a renamed or blocked contact, an
-// import, a new day, the time of a rating made ahead coming) the next
-// start computes again and shows what computing shows.
+// cells). After each change made as the command line makes it (a
+// service that does not stay open: a rating, a renamed or blocked
+// contact), and after time passes (the time of a rating made ahead
+// coming, a new day, a day skipped, a week skipped), the next start
+// still reads no cell before its first screen, and shows what computing
+// shows.
 func TestKeptStartShowsWhatComputingShows(t *testing.T) {
 	for seed := range uint64(4) {
 		clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 		home := randomHome(t, seed, clk)
 		open := opener(t, home, clk)
-		check := func(step string) {
+		check := func(step string) string {
 			t.Helper()
 			s := open()
 			forgetStart(t, s)
@@ -240,45 +243,67 @@ func TestKeptStartShowsWhatComputingShows(t *testing.T) {
 				t.Fatalf("seed %d, %s: a start from what was kept shows\n%s\ncomputing shows\n%s", seed, step, got, computed)
 			}
 			s.Close()
+			return computed
 		}
 		check("at first")
-
-		changes := []struct {
-			name   string
-			change func(s *Service)
-		}{
-			{"a rating", func(s *Service) {
-				contacts, _ := s.OwnContacts()
-				if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 1, Reliability: 2, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
-					t.Logf("rating: %v", err)
-				}
-			}},
-			{"a renamed contact", func(s *Service) {
-				contacts, _ := s.OwnContacts()
-				if _, err := s.RenameContact(contacts[len(contacts)-1].ID(), "Mіra"); err != nil {
-					t.Fatal(err)
-				}
-			}},
-			{"a blocked contact", func(s *Service) {
-				contacts, _ := s.OwnContacts()
-				if _, err := s.SetBlocked(contacts[0].ID(), !contacts[0].Blocked); err != nil {
-					t.Fatal(err)
-				}
-			}},
-			{"a rating made ahead comes due", func(*Service) { clk.add(7 * time.Hour) }},
-			{"a new day", func(*Service) { clk.add(15 * time.Hour) }},
-		}
-		for _, ch := range changes {
+		for _, ch := range startChanges(t, clk) {
 			s := open()
 			ch.change(s)
 			s.Close()
 			s = open()
-			if startFromKept(t, s) && (ch.name != "a rating made ahead comes due" || seed%2 == 1) {
-				t.Fatalf("seed %d, after %s: a start read what was kept before", seed, ch.name)
-			}
+			fromKept := startFromKept(t, s)
+			shows := startShows(t, s)
 			s.Close()
-			check("after " + ch.name)
+			if computed := check("after " + ch.name); shows != computed {
+				t.Fatalf("seed %d, after %s: the first start shows\n%s\ncomputing shows\n%s", seed, ch.name, shows, computed)
+			}
+			if !fromKept {
+				t.Fatalf("seed %d, after %s: the first start read every cell", seed, ch.name)
+			}
 		}
+	}
+}
+
+// startChange is a change of a home between two starts.
+type startChange struct {
+	name   string
+	change func(s *Service)
+}
+
+// startChanges returns the changes TestKeptStartShowsWhatComputingShows
+// makes, each as the command line would (the service closes after it),
+// or by letting the clock of clk run.
+func startChanges(t *testing.T, clk *clock) []startChange {
+	return []startChange{
+		{"a rating", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 1, Reliability: 2, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+				t.Logf("rating: %v", err)
+			}
+		}},
+		{"a renamed contact", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.RenameContact(contacts[len(contacts)-1].ID(), "Mіra"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a blocked contact", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.SetBlocked(contacts[0].ID(), !contacts[0].Blocked); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a rating made ahead comes due", func(*Service) { clk.add(7 * time.Hour) }},
+		{"a new day", func(*Service) { clk.add(15 * time.Hour) }},
+		{"a day skipped", func(*Service) { clk.add(48 * time.Hour) }},
+		{"a week skipped", func(*Service) { clk.add(7 * 24 * time.Hour) }},
+		{"a rating, then a day skipped", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.Rate(contacts[len(contacts)-1].ID(), crdt.Rating{Safety: 2, Reliability: 5, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+				t.Logf("rating: %v", err)
+			}
+			clk.add(48 * time.Hour)
+		}},
 	}
 }
 
@@ -399,7 +424,8 @@ func FuzzStartBody(f *testing.F) {
 // TestTomorrowKeptAhead: the app's service (prepared, see Prepare)
 // works out tomorrow's reputation in the background; the first start of
 // tomorrow then reads it and shows what computing shows. The day after,
-// nothing is kept: the start computes.
+// nothing is kept of that day's reputation: the start computes it from
+// what the reputation is computed from (kept), reading no cell either.
 func TestTomorrowKeptAhead(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	home := randomHome(t, 2, clk)
@@ -414,8 +440,17 @@ func TestTomorrowKeptAhead(t *testing.T) {
 	for day, kept := range []bool{true, false} {
 		clk.add(24 * time.Hour)
 		s = open()
-		if got := startFromKept(t, s); got != kept {
-			t.Fatalf("day %d after: start from what was kept %v, want %v", day+1, got, kept)
+		var got bool
+		err := s.db.View(func(tx *store.Tx) error {
+			inputs, _, err := s.startInputs(tx)
+			got = readStart(tx, startReputation(clk.now()), inputs, clk.now()) != nil
+			return err
+		})
+		if err != nil || got != kept {
+			t.Fatalf("day %d after: the day's reputation kept %v, want %v (%v)", day+1, got, kept, err)
+		}
+		if !startFromKept(t, s) {
+			t.Fatalf("day %d after: the start read every cell", day+1)
 		}
 		s.Close()
 		s = open()
