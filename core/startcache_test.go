@@ -15,6 +15,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/internal/srcdigest"
+	"trustdesk/reputation"
 	"trustdesk/store"
 )
 
@@ -241,6 +242,9 @@ func TestKeptStartShowsWhatComputingShows(t *testing.T) {
 			s = open()
 			if got := startShows(t, s); got != computed {
 				t.Fatalf("seed %d, %s: a start from what was kept shows\n%s\ncomputing shows\n%s", seed, step, got, computed)
+			}
+			if got, want := keptScores(t, s), scoresOfCells(t, s, clk.now()); got != want {
+				t.Fatalf("seed %d, %s: a start from what was kept scores\n%s\nthe model given the cells scores\n%s", seed, step, got, want)
 			}
 			s.Close()
 			return computed
@@ -520,4 +524,39 @@ func opener(t *testing.T, home string, clk *clock) func() *Service {
 		}
 		return s
 	}
+}
+
+// keptScores returns everyone's scores as a start of s gets them.
+func keptScores(t *testing.T, s *Service) string {
+	t.Helper()
+	rep, err := s.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustJSON(t, rep.Scores())
+}
+
+// scoresOfCells returns everyone's scores as the model computes them at
+// now from the cells and contacts of s, read now, with the day and the
+// ratings that count at now worked out here: what a kept start must
+// show, whatever it kept.
+func scoresOfCells(t *testing.T, s *Service, now time.Time) string {
+	t.Helper()
+	s.mu.Lock()
+	src, err := s.reputationSourceOfCells()
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := src.in
+	y, m, d := now.UTC().Date()
+	in.Now = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	in.Cells = nil
+	for _, c := range src.in.Cells {
+		c.Ratings = slices.DeleteFunc(slices.Clone(c.Ratings), func(r reputation.Rating) bool {
+			return r.Made.After(now.Add(24 * time.Hour))
+		})
+		in.Cells = append(in.Cells, c)
+	}
+	return mustJSON(t, reputation.Compute(&in).Scores())
 }

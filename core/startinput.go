@@ -2,8 +2,10 @@ package core
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"math"
+	"slices"
 	"time"
 
 	"trustdesk/crdt"
@@ -39,13 +41,14 @@ func (src *repSource) at(now time.Time) (*reputation.Input, keepWindow) {
 	in.Cells = make([]reputation.Cell, len(src.in.Cells))
 	for i, c := range src.in.Cells {
 		in.Cells[i] = c
-		in.Cells[i].Ratings = nil
+		all := true
 		for _, r := range c.Ratings {
 			counted := !r.Made.After(latest)
 			w.rating(r.Made, counted)
-			if counted {
-				in.Cells[i].Ratings = append(in.Cells[i].Ratings, r)
-			}
+			all = all && counted
+		}
+		if !all {
+			in.Cells[i].Ratings = slices.DeleteFunc(slices.Clone(c.Ratings), func(r reputation.Rating) bool { return r.Made.After(latest) })
 		}
 	}
 	return &in, w
@@ -97,10 +100,31 @@ func (src *repSource) encode() []byte {
 	out := binary.AppendUvarint(nil, repSourceForm)
 	out = binary.AppendUvarint(out, uint64(len(e.table)))
 	for _, s := range e.table {
-		out = binary.AppendUvarint(out, uint64(len(s)))
+		// Ids are lowercase hexadecimal: kept as the bytes they spell,
+		// half the size (the length's lowest bit says which).
+		if isLowerHex(s) {
+			out = binary.AppendUvarint(out, uint64(len(s)/2)<<1|1)
+			out, _ = hex.AppendDecode(out, []byte(s)) // hex: cannot fail
+			continue
+		}
+		out = binary.AppendUvarint(out, uint64(len(s))<<1)
 		out = append(out, s...)
 	}
 	return append(out, e.b...)
+}
+
+// isLowerHex reports whether s is a non-empty string of lowercase
+// hexadecimal digits, two per byte.
+func isLowerHex(s string) bool {
+	if s == "" || len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // srcEncoder writes a repSource: its fields in b, its strings in table.
@@ -156,15 +180,7 @@ func decodeRepSource(b []byte) (*repSource, error) {
 	if d.uint() != repSourceForm {
 		return nil, errRepSource
 	}
-	d.table = make([]string, d.count())
-	for i := range d.table {
-		n := d.count()
-		if d.err != nil {
-			break
-		}
-		d.table[i] = string(d.b[:n])
-		d.b = d.b[n:]
-	}
+	d.readTable()
 	src := &repSource{}
 	in := &src.in
 	in.Viewer = d.str()
@@ -192,6 +208,51 @@ type srcDecoder struct {
 	b     []byte
 	table []string
 	err   error
+}
+
+// readTable reads the table of strings into one string (one allocation
+// for them all: a kept source holds tens of thousands), each a part of
+// it.
+func (d *srcDecoder) readTable() {
+	d.table = make([]string, d.count())
+	type part struct {
+		raw []byte
+		hex bool
+	}
+	parts := make([]part, len(d.table))
+	size := 0
+	for i := range parts {
+		v := d.uint()
+		n := v >> 1
+		if d.err != nil || n > uint64(len(d.b)) {
+			d.err = errRepSource
+			return
+		}
+		parts[i] = part{d.b[:n], v&1 == 1}
+		d.b = d.b[n:]
+		size += int(n) << (v & 1)
+	}
+	all := make([]byte, 0, size)
+	for _, p := range parts {
+		if p.hex {
+			all = hex.AppendEncode(all, p.raw)
+		} else {
+			all = append(all, p.raw...)
+		}
+	}
+	str, at := string(all), 0
+	for i, p := range parts {
+		n := len(p.raw) << b2i(p.hex)
+		d.table[i] = str[at : at+n]
+		at += n
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (d *srcDecoder) uint() uint64 {
