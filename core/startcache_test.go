@@ -334,15 +334,7 @@ func TestSpoiledKeptStartIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recode := func(b []byte, f func(k *keptStart)) []byte {
-		k := decodeKeptStart(t, b)
-		f(&k)
-		out, err := cborEnc.Marshal(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	recode := func(b []byte, f func(k *keptStart)) []byte { return recodeStart(t, b, f) }
 	for name, spoil := range map[string]func(b []byte) []byte{
 		"cut":          func(b []byte) []byte { return b[:len(b)/2] },
 		"one byte":     func([]byte) []byte { return []byte{0xa5} },
