@@ -255,24 +255,15 @@ func b2i(b bool) int {
 	return 0
 }
 
-func (d *srcDecoder) uint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errRepSource
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *srcDecoder) uint() uint64 { return readVarint(d, binary.Uvarint) }
+func (d *srcDecoder) int() int64   { return readVarint(d, binary.Varint) }
 
-func (d *srcDecoder) int() int64 {
+// readVarint reads one varint of d with read.
+func readVarint[T uint64 | int64](d *srcDecoder, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b)
+	v, n := read(d.b)
 	if n <= 0 {
 		d.err = errRepSource
 		return 0
