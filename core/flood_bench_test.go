@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -62,36 +65,123 @@ func benchOpen(b *testing.B, home string) { benchOpenAt(b, home, startKept) }
 
 // How benchOpenAt starts a home.
 const (
-	startKept     = iota // as it comes: what a start shows is kept
-	startNewDay          // each start a day after the one before: the reputation is computed, the list of cells kept
-	startComputed        // with what was kept forgotten before each start: the list of cells and the reputation are computed, as before they were kept
+	startKept        = iota // as it comes: what a start shows is kept
+	startNewDay             // each start a day after the one before: the reputation is computed, the list of cells kept
+	startComputed           // with what was kept forgotten before each start: the list of cells and the reputation are computed, as before they were kept
+	startDaySkipped         // each start two days after the one before (the app closed a whole day: nothing was kept ahead)
+	startWeekSkipped        // each start a week after the one before
+	startAfterRate          // each start after a command of the command line rated a contact (open, rate, close)
+	startAfterBlock         // each start after a command of the command line blocked or unblocked a contact
 )
 
-// benchOpenAt is benchOpen, each start as mode says.
+// benchOpenAt is benchOpen, each start as mode says. For the modes
+// after a command it also reports the processor time of the command
+// (cmd-cpu-ms: unlock, change, close).
 func benchOpenAt(b *testing.B, home string, mode int) {
 	opts := testOptions
 	day := time.Now()
-	if mode == startNewDay {
-		opts.Now = func() time.Time { return day }
-	}
+	opts.Now = func() time.Time { return day }
+	step := map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour}[mode]
 	var took [4]time.Duration
 	first := cpuTime()
 	openHome(b, home, &took, opts, false)
 	first = cpuTime() - first
 	took = [4]time.Duration{}
 	b.ResetTimer()
-	var cpu time.Duration
-	for range b.N {
-		day = day.Add(24 * time.Hour)
+	var cpu, cmd time.Duration
+	for i := range b.N {
+		day = day.Add(step)
+		if mode == startAfterRate || mode == startAfterBlock {
+			b.StopTimer()
+			start := cpuTime()
+			benchCommand(b, home, opts, mode, i)
+			cmd += cpuTime() - start
+			b.StartTimer()
+		}
 		start := cpuTime()
 		openHome(b, home, &took, opts, mode == startComputed)
 		cpu += cpuTime() - start
 	}
 	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(first)/float64(time.Millisecond), "first-cpu-ms")
+	if cmd > 0 {
+		b.ReportMetric(float64(cmd)/float64(time.Millisecond)/float64(b.N), "cmd-cpu-ms")
+	}
 	for i, unit := range []string{"unlock-ms", "cells-ms", "reputation-ms", "contacts-ms"} {
 		b.ReportMetric(float64(took[i].Microseconds())/1000/float64(b.N), unit)
 	}
+}
+
+// benchCommand changes home as a command of the command line does: a
+// service of its own rates (or blocks, as mode says) the first of the
+// owner's contacts, then closes.
+func benchCommand(b *testing.B, home string, opts Options, mode, i int) {
+	newProcess()
+	s, err := Unlock(home, []byte("correct horse"), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	own, err := s.OwnContacts()
+	if err != nil || len(own) == 0 {
+		b.Fatalf("%d contacts, %v", len(own), err)
+	}
+	if mode == startAfterRate {
+		_, err = s.Rate(own[0].ID(), crdt.Rating{Safety: 1 + i%5, Reliability: 3, Day: opts.Now().Format(time.DateOnly)}, nil)
+	} else {
+		_, err = s.SetBlocked(own[0].ID(), !own[0].Blocked)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	// The command's garbage is the command's: a new process would not
+	// collect it during the start.
+	debug.FreeOSMemory()
+}
+
+// benchStarts runs every kind of start on the home of homeWithBigCell(n),
+// the ones after a command last (they change the home).
+func benchStarts(b *testing.B, n int) {
+	home := benchHome(b, n)
+	for _, m := range []struct {
+		name string
+		mode int
+	}{{"warm", startKept}, {"newday", startNewDay}, {"dayskipped", startDaySkipped}, {"weekskipped", startWeekSkipped}, {"rated", startAfterRate}, {"blocked", startAfterBlock}} {
+		b.Run(m.name, func(b *testing.B) { benchOpenAt(b, home, m.mode) })
+	}
+}
+
+// BenchmarkStarts10k, 30k and 100k: every kind of start of Ana's home
+// with the cell of BenchmarkOpenWithBigCell10k (30k, 100k): kept, the
+// first of a new day, after a day or a week closed, after a rating or
+// a block made from the command line.
+func BenchmarkStarts10k(b *testing.B)  { benchStarts(b, 10000) }
+func BenchmarkStarts30k(b *testing.B)  { benchStarts(b, 30000) }
+func BenchmarkStarts100k(b *testing.B) { benchStarts(b, 100000) }
+
+// benchHome returns homeWithBigCell(n), made once in the folder
+// $TRUSTDESK_BENCH_HOMES if it is set and kept there for later runs
+// (so that two builds can be compared in turns without making the home
+// again each time), else in a temporary folder.
+func benchHome(b *testing.B, n int) string {
+	dir := os.Getenv("TRUSTDESK_BENCH_HOMES")
+	if dir == "" {
+		return homeWithBigCell(b, n)
+	}
+	home := filepath.Join(dir, fmt.Sprintf("bigcell-%d", n))
+	if _, err := os.Stat(home); err == nil {
+		return home
+	}
+	made := homeWithBigCell(b, n)
+	if err := os.CopyFS(home+".tmp", os.DirFS(made)); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(home+".tmp", home); err != nil {
+		b.Fatal(err)
+	}
+	return home
 }
 
 // BenchmarkOpenAfterInvitationFlood: a start of Ana's home after a card

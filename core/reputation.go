@@ -58,13 +58,51 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 // which the same computation reads the same ratings and day. The caller
 // holds s.mu.
 func (s *Service) reputationAt(now time.Time) (*reputation.Result, keepWindow, error) {
-	w := newKeepWindow(now)
+	src, err := s.reputationSource()
+	if err != nil {
+		return nil, newKeepWindow(now), err
+	}
+	in, w := src.at(now)
+	return reputation.Compute(in), w, nil
+}
+
+// reputationSource returns what the reputation is computed from at any
+// time: the one kept for the home as it is, else worked out from every
+// cell and kept (see startinput.go). The caller holds s.mu.
+func (s *Service) reputationSource() (*repSource, error) {
+	var inputs []byte
+	var kept *repSource
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		if inputs, _, err = s.startInputs(tx); err != nil {
+			return err
+		}
+		if b := readStart(tx, startRepSource, inputs, time.Time{}); b != nil {
+			kept, _ = decodeRepSource(b) // damaged: worked out again
+		}
+		return nil
+	})
+	if err != nil || kept != nil {
+		return kept, err
+	}
+	src, err := s.reputationSourceOfCells()
+	if err != nil {
+		return nil, err
+	}
+	s.keepStart(startRepSource, inputs, src.encode(), 0, 0)
+	return src, nil
+}
+
+// reputationSourceOfCells works out what the reputation is computed from
+// out of every cell and my contacts. The caller holds s.mu.
+func (s *Service) reputationSourceOfCells() (*repSource, error) {
 	cells, err := s.loadCells()
 	if err != nil {
-		return nil, w, err
+		return nil, err
 	}
 	me := s.me().Card.ID()
-	in := &reputation.Input{Viewer: me.String(), Now: dayOf(now)}
+	src := &repSource{in: reputation.Input{Viewer: me.String()}}
+	in := &src.in
 	err = s.db.View(func(tx *store.Tx) error {
 		contacts, err := listContacts(tx)
 		if err != nil {
@@ -86,50 +124,47 @@ func (s *Service) reputationAt(now time.Time) (*reputation.Result, keepWindow, e
 		return nil
 	})
 	if err != nil {
-		return nil, w, err
+		return nil, err
 	}
 	// What a replaced card says now, in any cell, is not its owner's
 	// word (crdt/SCHEMA.md §4.5; TestAttackOldCardKeepsTrustElsewhere).
 	for id := range replacedCards(cells, me) {
 		in.Replaced = append(in.Replaced, id.String())
 	}
-	latest := now.Add(crdt.DayAllowance)
 	for _, c := range sortedCells(cells) {
-		st := c.State()
-		rc := reputation.Cell{ID: st.Cell.String(), Name: st.Name}
-		invited := st.IsInvited(me)
-		for _, m := range st.Members {
-			if invited && m.ID == me {
-				// Until I accept, I joined nobody's cell: an invitation
-				// gives its inviter no trust, nor anyone up its chain
-				// (a hostile client sends it where I am only pending,
-				// TestAttackInvitationGivesTrust).
-				continue
-			}
-			rc.Members = append(rc.Members, reputation.Member{ID: m.ID.String(), Status: string(m.Status), VouchedBy: idStrings(m.VouchedBy)})
-		}
-		for _, r := range st.Ratings {
-			day, err := time.Parse("2006-01-02", r.Rating.Day)
-			if err != nil {
-				continue // crdt only counts well-formed days
-			}
-			counted := !r.Created.After(latest)
-			w.rating(r.Created, counted)
-			if !counted {
-				// Made, by its author's word, after this device's clock:
-				// it counts once that time comes, not as a rating of
-				// today that never ages (crdt/SCHEMA.md §2.4).
-				continue
-			}
-			rc.Ratings = append(rc.Ratings, reputation.Rating{
-				ID: r.Statement.String(), Rater: r.Author.String(), Subject: r.Subject.String(),
-				Safety: r.Rating.Safety, Reliability: r.Rating.Reliability,
-				Day: day, Made: r.Created, Tags: r.Rating.Tags, Note: r.Rating.Note,
-			})
-		}
-		in.Cells = append(in.Cells, rc)
+		in.Cells = append(in.Cells, reputationCell(c.State(), me))
 	}
-	return reputation.Compute(in), w, nil
+	return src, nil
+}
+
+// reputationCell returns what the reputation reads of a cell's state:
+// its members and every rating with a well-formed day (crdt only counts
+// those), whenever made.
+func reputationCell(st *crdt.State, me identity.ID) reputation.Cell {
+	rc := reputation.Cell{ID: st.Cell.String(), Name: st.Name}
+	invited := st.IsInvited(me)
+	for _, m := range st.Members {
+		if invited && m.ID == me {
+			// Until I accept, I joined nobody's cell: an invitation
+			// gives its inviter no trust, nor anyone up its chain
+			// (a hostile client sends it where I am only pending,
+			// TestAttackInvitationGivesTrust).
+			continue
+		}
+		rc.Members = append(rc.Members, reputation.Member{ID: m.ID.String(), Status: string(m.Status), VouchedBy: idStrings(m.VouchedBy)})
+	}
+	for _, r := range st.Ratings {
+		day, err := time.Parse("2006-01-02", r.Rating.Day)
+		if err != nil {
+			continue
+		}
+		rc.Ratings = append(rc.Ratings, reputation.Rating{
+			ID: r.Statement.String(), Rater: r.Author.String(), Subject: r.Subject.String(),
+			Safety: r.Rating.Safety, Reliability: r.Rating.Reliability,
+			Day: day, Made: r.Created, Tags: r.Rating.Tags, Note: r.Rating.Note,
+		})
+	}
+	return rc
 }
 
 // replacedCards returns the cards replaced by a new one in cells, leaving

@@ -276,8 +276,11 @@ func Wipe(home string) error {
 }
 
 // Close locks the home: the service must not be used afterwards. It
-// stops [Service.Prepare] first.
+// stops [Service.Prepare] first. A service that does not stay open (the
+// command line's) first keeps what the next start shows, if the home
+// changed since it was last kept (see startcache.go).
 func (s *Service) Close() error {
+	s.keepStartIfChanged()
 	s.end()
 	s.bgMu.Lock()
 	s.closing = true

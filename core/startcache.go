@@ -56,7 +56,7 @@ const startForm = 1
 // coreSource is every file of this package that is built into the
 // program. TestCoreSourceComplete checks that the list is whole.
 //
-//go:embed app_workload.go cells.go contacts.go explain.go guardians.go guardians_change.go inspect.go invitations.go lookalike.go migrate.go oldcards.go replaced.go reputation.go service.go startcache.go succession.go sync.go
+//go:embed app_workload.go cells.go contacts.go explain.go guardians.go guardians_change.go inspect.go invitations.go lookalike.go migrate.go oldcards.go replaced.go reputation.go service.go startcache.go startinput.go succession.go sync.go
 var coreSource embed.FS
 
 // startCode is the digest of the code that works out what a start shows
@@ -307,6 +307,34 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 func (s *Service) keepStartNow() {
 	_, _ = s.Cells()
 	_, _ = s.Reputation()
+}
+
+// keepStartIfChanged works out and keeps what the next start shows if
+// the home changed since it was last kept, for a service that does not
+// stay open (a command of the command line, run before it closes): a
+// command that rated, blocked or changed a cell pays for the start after
+// it, as an import does. A home that never kept a start (none was made
+// on it yet) is left so.
+func (s *Service) keepStartIfChanged() {
+	s.bgMu.Lock()
+	open := s.staysOpen
+	s.bgMu.Unlock()
+	if open || s.life.Err() != nil {
+		return
+	}
+	stale := false
+	_ = s.db.View(func(tx *store.Tx) error {
+		inputs, _, err := s.startInputs(tx)
+		if err != nil {
+			return err
+		}
+		b, err := tx.Get(bucketStart, nil, startCells)
+		stale = err == nil && startBody(b, inputs, time.Time{}) == nil
+		return nil
+	})
+	if stale {
+		s.keepStartNow()
+	}
 }
 
 // keepAhead works out in the background, for a service that stays open

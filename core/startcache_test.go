@@ -15,6 +15,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/internal/srcdigest"
+	"trustdesk/reputation"
 	"trustdesk/store"
 )
 
@@ -179,7 +180,7 @@ func mustJSON(t *testing.T, v any) string {
 func forgetStart(t testing.TB, s *Service) {
 	t.Helper()
 	err := s.db.Update(func(tx *store.Tx) error {
-		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1")} {
+		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1"), startRepSource} {
 			if err := tx.Delete(bucketStart, nil, k); err != nil {
 				return err
 			}
@@ -213,15 +214,18 @@ func startFromKept(t *testing.T, s *Service) bool {
 // TestKeptStartShowsWhatComputingShows: on random homes, a start that
 // reads what an earlier start kept shows exactly what a start that reads
 // every cell and computes the reputation shows (and does not read the
-// cells); after each change (a rating, a renamed or blocked contact, an
-// import, a new day, the time of a rating made ahead coming) the next
-// start computes again and shows what computing shows.
+// cells). After each change made as the command line makes it (a
+// service that does not stay open: a rating, a renamed or blocked
+// contact), and after time passes (the time of a rating made ahead
+// coming, a new day, a day skipped, a week skipped), the next start
+// still reads no cell before its first screen, and shows what computing
+// shows.
 func TestKeptStartShowsWhatComputingShows(t *testing.T) {
 	for seed := range uint64(4) {
 		clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 		home := randomHome(t, seed, clk)
 		open := opener(t, home, clk)
-		check := func(step string) {
+		check := func(step string) string {
 			t.Helper()
 			s := open()
 			forgetStart(t, s)
@@ -236,46 +240,71 @@ func TestKeptStartShowsWhatComputingShows(t *testing.T) {
 			if got := startShows(t, s); got != computed {
 				t.Fatalf("seed %d, %s: a start from what was kept shows\n%s\ncomputing shows\n%s", seed, step, got, computed)
 			}
+			if got, want := keptScores(t, s), scoresOfCells(t, s, clk.now()); got != want {
+				t.Fatalf("seed %d, %s: a start from what was kept scores\n%s\nthe model given the cells scores\n%s", seed, step, got, want)
+			}
 			s.Close()
+			return computed
 		}
 		check("at first")
-
-		changes := []struct {
-			name   string
-			change func(s *Service)
-		}{
-			{"a rating", func(s *Service) {
-				contacts, _ := s.OwnContacts()
-				if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 1, Reliability: 2, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
-					t.Logf("rating: %v", err)
-				}
-			}},
-			{"a renamed contact", func(s *Service) {
-				contacts, _ := s.OwnContacts()
-				if _, err := s.RenameContact(contacts[len(contacts)-1].ID(), "Mіra"); err != nil {
-					t.Fatal(err)
-				}
-			}},
-			{"a blocked contact", func(s *Service) {
-				contacts, _ := s.OwnContacts()
-				if _, err := s.SetBlocked(contacts[0].ID(), !contacts[0].Blocked); err != nil {
-					t.Fatal(err)
-				}
-			}},
-			{"a rating made ahead comes due", func(*Service) { clk.add(7 * time.Hour) }},
-			{"a new day", func(*Service) { clk.add(15 * time.Hour) }},
-		}
-		for _, ch := range changes {
+		for _, ch := range startChanges(t, clk) {
 			s := open()
 			ch.change(s)
 			s.Close()
 			s = open()
-			if startFromKept(t, s) && (ch.name != "a rating made ahead comes due" || seed%2 == 1) {
-				t.Fatalf("seed %d, after %s: a start read what was kept before", seed, ch.name)
-			}
+			fromKept := startFromKept(t, s)
+			shows := startShows(t, s)
 			s.Close()
-			check("after " + ch.name)
+			if computed := check("after " + ch.name); shows != computed {
+				t.Fatalf("seed %d, after %s: the first start shows\n%s\ncomputing shows\n%s", seed, ch.name, shows, computed)
+			}
+			if !fromKept {
+				t.Fatalf("seed %d, after %s: the first start read every cell", seed, ch.name)
+			}
 		}
+	}
+}
+
+// startChange is a change of a home between two starts.
+type startChange struct {
+	name   string
+	change func(s *Service)
+}
+
+// startChanges returns the changes TestKeptStartShowsWhatComputingShows
+// makes, each as the command line would (the service closes after it),
+// or by letting the clock of clk run.
+func startChanges(t *testing.T, clk *clock) []startChange {
+	return []startChange{
+		{"a rating", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 1, Reliability: 2, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+				t.Logf("rating: %v", err)
+			}
+		}},
+		{"a renamed contact", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.RenameContact(contacts[len(contacts)-1].ID(), "Mіra"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a blocked contact", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.SetBlocked(contacts[0].ID(), !contacts[0].Blocked); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a rating made ahead comes due", func(*Service) { clk.add(7 * time.Hour) }},
+		{"a new day", func(*Service) { clk.add(15 * time.Hour) }},
+		{"a day skipped", func(*Service) { clk.add(48 * time.Hour) }},
+		{"a week skipped", func(*Service) { clk.add(7 * 24 * time.Hour) }},
+		{"a rating, then a day skipped", func(s *Service) {
+			contacts, _ := s.OwnContacts()
+			if _, err := s.Rate(contacts[len(contacts)-1].ID(), crdt.Rating{Safety: 2, Reliability: 5, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+				t.Logf("rating: %v", err)
+			}
+			clk.add(48 * time.Hour)
+		}},
 	}
 }
 
@@ -302,15 +331,7 @@ func TestSpoiledKeptStartIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recode := func(b []byte, f func(k *keptStart)) []byte {
-		k := decodeKeptStart(t, b)
-		f(&k)
-		out, err := cborEnc.Marshal(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	recode := func(b []byte, f func(k *keptStart)) []byte { return recodeStart(t, b, f) }
 	for name, spoil := range map[string]func(b []byte) []byte{
 		"cut":          func(b []byte) []byte { return b[:len(b)/2] },
 		"one byte":     func([]byte) []byte { return []byte{0xa5} },
@@ -396,7 +417,8 @@ func FuzzStartBody(f *testing.F) {
 // TestTomorrowKeptAhead: the app's service (prepared, see Prepare)
 // works out tomorrow's reputation in the background; the first start of
 // tomorrow then reads it and shows what computing shows. The day after,
-// nothing is kept: the start computes.
+// nothing is kept of that day's reputation: the start computes it from
+// what the reputation is computed from (kept), reading no cell either.
 func TestTomorrowKeptAhead(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	home := randomHome(t, 2, clk)
@@ -411,8 +433,17 @@ func TestTomorrowKeptAhead(t *testing.T) {
 	for day, kept := range []bool{true, false} {
 		clk.add(24 * time.Hour)
 		s = open()
-		if got := startFromKept(t, s); got != kept {
-			t.Fatalf("day %d after: start from what was kept %v, want %v", day+1, got, kept)
+		var got bool
+		err := s.db.View(func(tx *store.Tx) error {
+			inputs, _, err := s.startInputs(tx)
+			got = readStart(tx, startReputation(clk.now()), inputs, clk.now()) != nil
+			return err
+		})
+		if err != nil || got != kept {
+			t.Fatalf("day %d after: the day's reputation kept %v, want %v (%v)", day+1, got, kept, err)
+		}
+		if !startFromKept(t, s) {
+			t.Fatalf("day %d after: the start read every cell", day+1)
 		}
 		s.Close()
 		s = open()
@@ -494,4 +525,39 @@ func opener(t *testing.T, home string, clk *clock) func() *Service {
 		}
 		return s
 	}
+}
+
+// keptScores returns everyone's scores as a start of s gets them.
+func keptScores(t *testing.T, s *Service) string {
+	t.Helper()
+	rep, err := s.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustJSON(t, rep.Scores())
+}
+
+// scoresOfCells returns everyone's scores as the model computes them at
+// now from the cells and contacts of s, read now, with the day and the
+// ratings that count at now worked out here: what a kept start must
+// show, whatever it kept.
+func scoresOfCells(t *testing.T, s *Service, now time.Time) string {
+	t.Helper()
+	s.mu.Lock()
+	src, err := s.reputationSourceOfCells()
+	s.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := src.in
+	y, m, d := now.UTC().Date()
+	in.Now = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	in.Cells = nil
+	for _, c := range src.in.Cells {
+		c.Ratings = slices.DeleteFunc(slices.Clone(c.Ratings), func(r reputation.Rating) bool {
+			return r.Made.After(now.Add(24 * time.Hour))
+		})
+		in.Cells = append(in.Cells, c)
+	}
+	return mustJSON(t, reputation.Compute(&in).Scores())
 }
