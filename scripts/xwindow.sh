@@ -31,8 +31,12 @@ trap 'exit 130' INT TERM
 
 start_xvfb() {
 	# Xvfb picks a free display number itself and writes it to file descriptor 3.
+	# -noreset: by default Xvfb resets itself when its last client leaves
+	# (xdpyinfo below, each xwininfo), and a client that connects during the
+	# reset cannot open the display; under load the app did ("X11: Failed to
+	# open display") and the smoke test failed.
 	rm -f "$work/display"
-	Xvfb -displayfd 3 -screen 0 "${1:-1280x800}x24" -nolisten tcp 3>"$work/display" 2>"$work/xvfb.log" &
+	Xvfb -displayfd 3 -screen 0 "${1:-1280x800}x24" -nolisten tcp -noreset 3>"$work/display" 2>"$work/xvfb.log" &
 	xvfb_pid=$!
 	deadline=$((SECONDS + timeout))
 	until [ -s "$work/display" ]; do
