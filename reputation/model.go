@@ -374,17 +374,21 @@ func (b *builder) cellRatings(c *Cell, k int32) {
 // number (Result.Person finds an id by binary search of m.ids).
 func (b *builder) number(m *model) {
 	m.n = len(b.ids)
-	order := make([]int32, m.n)
-	for p := range order {
-		order[p] = int32(p)
+	type idAt struct {
+		id string
+		p  int32
 	}
-	slices.SortFunc(order, func(x, y int32) int { return strings.Compare(b.ids[x], b.ids[y]) })
+	order := make([]idAt, m.n)
+	for p, id := range b.ids {
+		order[p] = idAt{id, int32(p)}
+	}
+	slices.SortFunc(order, func(x, y idAt) int { return strings.Compare(x.id, y.id) })
 	m.ids = make([]string, m.n)
 	m.names = make([]string, m.n)
 	final := make([]int32, m.n)
-	for i, p := range order {
-		m.ids[i], m.names[i] = b.ids[p], b.names[p]
-		final[p] = int32(i)
+	for i, o := range order {
+		m.ids[i], m.names[i] = o.id, b.names[o.p]
+		final[o.p] = int32(i)
 	}
 	if b.viewer >= 0 {
 		m.viewer = final[b.viewer]
