@@ -131,3 +131,9 @@ func val(p *float64) float64 {
 	}
 	return *p
 }
+
+// idx returns the number of the person id (0 if they do not appear).
+func (m *model) idx(id string) int32 {
+	i, _ := m.find(id)
+	return i
+}

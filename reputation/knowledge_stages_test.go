@@ -65,13 +65,13 @@ func TestCheatAUCKnowledgeStages(t *testing.T) {
 		for k := range 3 {
 			var group []string
 			for _, c := range cheats {
-				if tier(m.index[c]) == k {
+				if tier(m.idx(c)) == k {
 					group = append(group, c)
 				}
 			}
 			var hs []string
 			for _, h := range honest {
-				if tier(m.index[h]) == k {
+				if tier(m.idx(h)) == k {
 					hs = append(hs, h)
 				}
 			}
@@ -95,7 +95,7 @@ func TestCheatAUCKnowledgeStages(t *testing.T) {
 	}{{"honest", honest}, {"cheats", cheats}} {
 		var nb, na, lost, lowB, lowA, raters []float64
 		for _, id := range g.ids {
-			i := m.index[id]
+			i := m.idx(id)
 			if tier(i) != 2 || after.e.raters[i] == 0 {
 				continue
 			}

@@ -73,11 +73,11 @@ func TestPraiseNeedsKnowledge(t *testing.T) {
 	}
 	r, settled = w.compute(), w.settled()
 	for name, want := range map[string]float64{"h": Damping, "d": Damping * Damping / 2} {
-		if got := r.e.trust[r.m.index[pid(name)]]; !near(got, want) {
+		if got := r.e.trust[r.m.idx(pid(name))]; !near(got, want) {
 			t.Errorf("%s is trusted %v, want %v", name, got, want)
 		}
 	}
-	if k := r.e.known[r.m.index[pid("d")]]; !near(k, Damping*Damping/2) {
+	if k := r.e.known[r.m.idx(pid("d"))]; !near(k, Damping*Damping/2) {
 		t.Errorf("d is known %v, want %v (as trusted)", k, Damping*Damping/2)
 	}
 	check(r, settled, "a", 1)

@@ -3,6 +3,7 @@ package reputation
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -30,8 +31,7 @@ var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, Wh
 type model struct {
 	now     time.Time
 	n       int
-	ids     []string // sorted
-	index   map[string]int32
+	ids     []string // sorted: a person's number is their place here
 	names   []string // how this device knows each person, by number
 	viewer  int32    // -1 without a viewer
 	blocked []bool
@@ -84,6 +84,13 @@ type rating struct {
 	day, made      int64 // Unix seconds, to find the latest rating
 	dayNs, madeNs  int32
 	src            *Rating
+}
+
+// find returns the number of the person id, and whether they appear in
+// the input.
+func (m *model) find(id string) (int32, bool) {
+	i, ok := slices.BinarySearch(m.ids, id)
+	return int32(i), ok
 }
 
 func (m *model) name(i int32) string {
@@ -153,6 +160,7 @@ type builder struct {
 	in       *Input
 	prov     map[string]int32
 	ids      []string
+	names    []string // by provisional number, as Input.Names has them
 	viewer   int32
 	blocked  []int32
 	replaced []int32
@@ -195,9 +203,10 @@ func build(in *Input) *model {
 			b.replaced = append(b.replaced, b.intern(id))
 		}
 	}
-	for id := range in.Names {
+	b.names = make([]string, len(b.ids), people)
+	for id, name := range in.Names {
 		if id != "" {
-			b.intern(id)
+			b.names[b.intern(id)] = name
 		}
 	}
 	for _, id := range in.Verified {
@@ -240,6 +249,7 @@ func (b *builder) intern(id string) int32 {
 		i = int32(len(b.ids))
 		b.prov[id] = i
 		b.ids = append(b.ids, id)
+		b.names = append(b.names, "")
 	}
 	return i
 }
@@ -358,20 +368,27 @@ func (b *builder) cellRatings(c *Cell, k int32) {
 	}
 }
 
-// number numbers everyone in id order, in m and in what b read.
+// number numbers everyone in id order, in m and in what b read: it
+// sorts the provisional numbers by id (ids are distinct, so the order is
+// the ids' whatever the order of the input), with no map from id to
+// number (Result.Person finds an id by binary search of m.ids).
 func (b *builder) number(m *model) {
 	m.n = len(b.ids)
-	m.ids = slices.Clone(b.ids)
-	slices.Sort(m.ids)
-	m.index = make(map[string]int32, m.n)
-	m.names = make([]string, m.n)
-	for i, id := range m.ids {
-		m.index[id] = int32(i)
-		m.names[i] = b.in.Names[id]
+	type idAt struct {
+		id string
+		p  int32
 	}
-	final := make([]int32, m.n)
+	order := make([]idAt, m.n)
 	for p, id := range b.ids {
-		final[p] = m.index[id]
+		order[p] = idAt{id, int32(p)}
+	}
+	slices.SortFunc(order, func(x, y idAt) int { return strings.Compare(x.id, y.id) })
+	m.ids = make([]string, m.n)
+	m.names = make([]string, m.n)
+	final := make([]int32, m.n)
+	for i, o := range order {
+		m.ids[i], m.names[i] = o.id, b.names[o.p]
+		final[o.p] = int32(i)
 	}
 	if b.viewer >= 0 {
 		m.viewer = final[b.viewer]

@@ -366,7 +366,7 @@ func (r *Result) Person(id string) *Score {
 		return sc
 	}
 	r = r.whole()
-	i, ok := r.m.index[id]
+	i, ok := r.m.find(id)
 	if !ok {
 		return nil
 	}

@@ -219,7 +219,7 @@ func TestCheatAUCStages(t *testing.T) {
 // per-path cap and the rule against self-endorsement.
 func rankWith(m *model, trust []float64, weight func(t float64, rater int32) float64) func(*Score) float64 {
 	return func(s *Score) float64 {
-		i := m.index[s.ID]
+		i := m.idx(s.ID)
 		tot, q, flag := 0.0, 0.0, 0.0
 		for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
 			r := &m.ratings[k]

@@ -157,7 +157,7 @@ func ringTrust(r *Result, ids []string) (held, bound float64) {
 	m, e := r.m, r.e
 	in := make([]bool, m.n)
 	for _, id := range ids {
-		if i, ok := m.index[id]; ok {
+		if i, ok := m.find(id); ok {
 			in[i] = true
 		}
 	}

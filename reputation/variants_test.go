@@ -615,7 +615,7 @@ func variantRows(r *Result) []struct {
 		rows = append(rows, struct {
 			name string
 			f    func(*Score) float64
-		}{v.name, func(s *Score) float64 { return v.rank(r, r.m.index[s.ID]) }})
+		}{v.name, func(s *Score) float64 { return v.rank(r, r.m.idx(s.ID)) }})
 	}
 	return rows
 }

@@ -1,0 +1,68 @@
+package core
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"testing"
+	"time"
+
+	"trustdesk/reputation"
+)
+
+// floodSource returns a kept reputation source like that of the home of
+// BenchmarkStarts100k (n = 50,000): one verified member, Bo, who
+// published n cards in his cell and rated each of them, and 100 fakes he
+// admitted.
+func floodSource(n int) *repSource {
+	id := func() string {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b)
+	}
+	me, bo := id(), id()
+	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	c := reputation.Cell{ID: id(), Name: "Market", Members: []reputation.Member{{ID: bo, Status: reputation.StatusMember}, {ID: me, Status: reputation.StatusMember, VouchedBy: []string{bo}}}}
+	in := reputation.Input{Viewer: me, Verified: []string{bo}, Names: map[string]string{bo: "Bo"}}
+	for i := range 100 {
+		f := id()
+		in.Names[f] = fmt.Sprintf("Fake %d", i)
+		c.Members = append(c.Members, reputation.Member{ID: f, Status: reputation.StatusMember, VouchedBy: []string{bo}})
+	}
+	for i := range n {
+		p := id()
+		in.Names[p] = fmt.Sprintf("Card %d", i)
+		c.Ratings = append(c.Ratings, reputation.Rating{ID: id() + id(), Rater: bo, Subject: p, Safety: 1 + i%5, Reliability: 1 + i%3, Day: day, Made: day.Add(9 * time.Hour), Tags: []string{"late"}})
+	}
+	in.Cells = []reputation.Cell{c}
+	return &repSource{in: in}
+}
+
+// BenchmarkRepSourceDecode50k reads the kept source of floodSource(50000).
+func BenchmarkRepSourceDecode50k(b *testing.B) {
+	enc := floodSource(50000).encode()
+	b.SetBytes(int64(len(enc)))
+	cpu := cpuTime()
+	for b.Loop() {
+		if _, err := decodeRepSource(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkRepSourceCompute50k computes the reputation of a day from the
+// source of floodSource(50000), read back as a start reads it.
+func BenchmarkRepSourceCompute50k(b *testing.B) {
+	src, err := decodeRepSource(floodSource(50000).encode())
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	cpu := cpuTime()
+	for b.Loop() {
+		in, _ := src.at(now)
+		reputation.Compute(in)
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
