@@ -292,10 +292,7 @@ func TestTrialScopeSameOutcome(t *testing.T) {
 		defer func(f func([]*node, candidate, *applier)) { onTrial = f }(onTrial)
 		onTrial = func(o []*node, c candidate, a *applier) {
 			at, ok := a.excludedAt[c.who]
-			var ends []end
-			for _, e := range a.ends {
-				ends = append(ends, e)
-			}
+			ends := append([]end(nil), a.ends...)
 			out = append(out, fmt.Sprintf("%d %s %v %d %v %v", len(o), c.who, ok, at, a.excludedAt, ends))
 		}
 		play()
