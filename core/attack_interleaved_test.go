@@ -2,10 +2,13 @@ package core
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/store"
 )
 
 // interleaved is the app and the command line on one home: the app
@@ -174,5 +177,15 @@ func TestInterleavedChangeGivesUp(t *testing.T) {
 	st := ok[*CellView](t)(s.FindCell("night")).cellState()
 	if rating(st, sc.anaID, sc.boID) != 0 || rating(st, sc.anaID, sc.malID) != 1+tries%5 {
 		t.Errorf("after giving up: Bo %d, Mal %d", rating(st, sc.anaID, sc.boID), rating(st, sc.anaID, sc.malID))
+	}
+}
+
+// TestExplainOtherProgram: both ways another program on the home can stop
+// a change say so in one plain sentence.
+func TestExplainOtherProgram(t *testing.T) {
+	for _, err := range []error{ErrChangedElsewhere, fmt.Errorf("store: begin: %w", store.ErrBusy)} {
+		if got := Explain(err); !strings.Contains(got, "Another trustdesk window or command") || !strings.Contains(got, "nothing was changed") {
+			t.Errorf("Explain(%v) = %q", err, got)
+		}
 	}
 }

@@ -475,7 +475,7 @@ func TestSchemaAndPragmas(t *testing.T) {
 		"synchronous":   2, // FULL
 		"foreign_keys":  1,
 		"secure_delete": 1,
-		"busy_timeout":  busyTimeout,
+		"busy_timeout":  int64(busyTimeout),
 		"user_version":  int64(len(migrations)),
 	} {
 		if got := pragmaInt(t, db.sql, name); got != want {
@@ -980,5 +980,41 @@ func TestTwoProgramsReadModifyWrite(t *testing.T) {
 	v, err := get(t, db1, "b", "", "n")
 	if want := 1 + 2*workers*each; err != nil || int(v[0])<<8|int(v[1]) != want {
 		t.Errorf("counter = %v, %v; want %d", v, err, want)
+	}
+}
+
+// TestOtherProgramKeepsHomeBusy: a write that waited longer than
+// busyTimeout for another program's is ErrBusy (one plain sentence in
+// core.Explain), and writes nothing.
+func TestOtherProgramKeepsHomeBusy(t *testing.T) {
+	was := busyTimeout
+	busyTimeout = 50
+	t.Cleanup(func() { busyTimeout = was })
+	db1, dir := newTestDB(t)
+	db2, err := Open(dir, testPass, testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db1.Update(func(tx *Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	err = db2.Update(func(tx *Tx) error { return tx.Put("b", nil, []byte("k"), []byte("v")) })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(err, ErrBusy) {
+		t.Fatalf("a write while another program held the home for long: %v", err)
+	}
+	if _, err := get(t, db1, "b", "", "k"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the refused write was stored: %v", err)
 	}
 }
