@@ -189,3 +189,35 @@ func TestExplainOtherProgram(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoProgramsRacing: the app and the command line rate at the same
+// time, many times, on one home; every rating each made is in the cell
+// (counted, the earlier ones of each as superseded).
+func TestTwoProgramsRacing(t *testing.T) {
+	sc := newInterleaved(t)
+	const each = 8
+	before := ok[*CellView](t)(sc.app.FindCell("night")).cellState().Counted
+	errs := make(chan error, 2)
+	race := func(s *Service, subject identity.ID) {
+		for i := range each {
+			if _, err := s.Rate(subject, crdt.Rating{Safety: 1 + i%5, Reliability: 1}, nil); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}
+	go race(sc.app, sc.boID)
+	go race(sc.cli, sc.malID)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := sc.open()
+	defer s.Close()
+	st := ok[*CellView](t)(s.FindCell("night")).cellState()
+	if st.Counted != before+2*each {
+		t.Errorf("%d statements count, want %d: a rating was lost", st.Counted, before+2*each)
+	}
+}
