@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
@@ -914,7 +916,8 @@ func (s *Service) unchanged(tx *store.Tx, ids ...crdt.CellID) error {
 // afresh runs change, which reads the cells (loadCells) and stores a
 // change made from them, again from the cells as stored when it fails
 // with errStale, at most maxStaleTries times; then ErrChangedElsewhere,
-// and nothing changed. The caller holds s.mu.
+// and nothing changed. Nothing else is shown: the view a change returns
+// is of the cells with both programs' changes. The caller holds s.mu.
 func (s *Service) afresh(change func() error) error {
 	for try := 1; ; try++ {
 		err := change()
@@ -925,6 +928,9 @@ func (s *Service) afresh(change func() error) error {
 		if try == maxStaleTries {
 			return ErrChangedElsewhere
 		}
+		// The other program may be writing in a loop (a script): wait a
+		// little, a random while, so that the next try can get between.
+		time.Sleep(time.Duration(1+rand.IntN(10*try)) * time.Millisecond)
 	}
 }
 
