@@ -221,3 +221,42 @@ func TestTwoProgramsRacing(t *testing.T) {
 		t.Errorf("%d statements count, want %d: a rating was lost", st.Counted, before+2*each)
 	}
 }
+
+// TestStaleKeptStateDropped: the app derives a cell whose state is not
+// kept; before it keeps it, the command line changes the cell (and keeps
+// the new state). The app's state, of the cell as it was, is dropped: the
+// state kept is the one of the cell as stored.
+func TestStaleKeptStateDropped(t *testing.T) {
+	sc := newInterleaved(t)
+	id := sc.cell
+	if err := sc.app.db.Update(func(tx *store.Tx) error { return tx.Delete(bucketState, nil, id[:]) }); err != nil {
+		t.Fatal(err)
+	}
+	sc.before(t, func(cli *Service) error {
+		_, err := cli.Rate(sc.malID, crdt.Rating{Safety: 1, Reliability: 1}, nil)
+		return err
+	})
+	sc.app.mu.Lock()
+	sc.app.cells = nil
+	_, err := sc.app.loadCells()
+	sc.app.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.app.beforeWrite != nil {
+		t.Fatal("the command line did not run before the app kept the state")
+	}
+	err = sc.app.db.View(func(tx *store.Tx) error {
+		header, err := tx.Get(bucketCell, nil, id[:])
+		if err != nil {
+			return err
+		}
+		if c, err := readKept(tx, id[:], header); err != nil || c == nil {
+			t.Errorf("the state kept is not the stored cell's (%v)", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -253,6 +253,7 @@ func (s *Service) keepStates(states map[crdt.CellID][]byte) {
 	if len(states) == 0 {
 		return
 	}
+	s.beforeWriting()
 	_ = s.db.Update(func(tx *store.Tx) error {
 		for id, b := range states {
 			if s.unchanged(tx, id) != nil {
