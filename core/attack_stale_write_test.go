@@ -49,17 +49,7 @@ func TestAttackStaleWriteLosesChange(t *testing.T) {
 // headers of its three cells to see whether another program changed
 // them.
 func BenchmarkHeldCells(b *testing.B) {
-	ana, bo, cy := newService(b, "Ana"), newService(b, "Bo"), newService(b, "Cy")
-	meet(b, ana, bo)
-	meet(b, ana, cy)
-	for _, name := range []string{"Night", "Day", "Market"} {
-		cell, err := ana.NewCell(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		invite(b, ana, bo, cell.ID)
-		invite(b, ana, cy, cell.ID)
-	}
+	ana, _, _ := threeCells(b)
 	ana.mu.Lock()
 	defer ana.mu.Unlock()
 	for b.Loop() {

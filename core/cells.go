@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
@@ -251,8 +253,12 @@ func (s *Service) keepStates(states map[crdt.CellID][]byte) {
 	if len(states) == 0 {
 		return
 	}
+	s.beforeWriting()
 	_ = s.db.Update(func(tx *store.Tx) error {
 		for id, b := range states {
+			if s.unchanged(tx, id) != nil {
+				continue // another program wrote the cell since: its state is newer
+			}
 			if err := tx.Put(bucketState, nil, id[:], b); err != nil {
 				return err
 			}
@@ -721,11 +727,14 @@ func (s *Service) NewCell(name string) (*CellView, error) {
 func (s *Service) addCell(c *crdt.Cell) (*CellView, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cells, err := s.loadCells()
-	if err != nil {
-		return nil, err
-	}
-	views, err := s.saveCells(cells, c)
+	var views []*CellView
+	err := s.afresh(func() error {
+		cells, err := s.loadCells()
+		if err == nil {
+			views, err = s.saveCells(cells, c)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -734,14 +743,20 @@ func (s *Service) addCell(c *crdt.Cell) (*CellView, error) {
 
 // saveCells stores the changed cells in one transaction, learns the cards it carries as introduced contacts,
 // and returns its view. On failure the cached cells are dropped, so the
-// next use reloads what the store really holds. The caller holds s.mu.
+// next use reloads what the store really holds; errStale if another
+// program changed one of them since cells were read (the caller makes its
+// change again, see afresh). The caller holds s.mu.
 func (s *Service) saveCells(cells map[crdt.CellID]*crdt.Cell, changed ...*crdt.Cell) ([]*CellView, error) {
 	var views []*CellView
 	ds, err := deltas(changed)
 	if err != nil {
 		return nil, err
 	}
+	s.beforeWriting()
 	err = s.db.Update(func(tx *store.Tx) error {
+		if err := s.unchanged(tx, idsOf(changed)...); err != nil {
+			return err
+		}
 		all := maps(cells, changed)
 		for i, c := range changed {
 			if err := putCell(tx, c, ds[i]); err != nil {
@@ -836,26 +851,103 @@ func pinName(have *Contact, next *identity.Card) {
 func (s *Service) changeCell(id crdt.CellID, change func(c *crdt.Cell) error) (*CellView, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cells, err := s.loadCells()
-	if err != nil {
-		return nil, err
-	}
-	c, ok := cells[id]
-	if !ok {
-		return nil, ErrNoSuchCell
-	}
-	work, err := c.Clone()
-	if err != nil {
-		return nil, err
-	}
-	if err := change(work); err != nil {
-		return nil, err
-	}
-	views, err := s.saveCells(cells, work)
+	var views []*CellView
+	err := s.afresh(func() error {
+		cells, err := s.loadCells()
+		if err != nil {
+			return err
+		}
+		c, ok := cells[id]
+		if !ok {
+			return ErrNoSuchCell
+		}
+		work, err := c.Clone()
+		if err != nil {
+			return err
+		}
+		if err := change(work); err != nil {
+			return err
+		}
+		views, err = s.saveCells(cells, work)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	return views[0], nil
+}
+
+// ErrChangedElsewhere means another program on the same home (the
+// desktop app and the command line at once) kept changing the cells while
+// a change was being made here, so it was not made.
+var ErrChangedElsewhere = errors.New("another program kept changing the cells of this home")
+
+// errStale means a cell changed in the store since this service read it.
+var errStale = errors.New("a cell changed in the store since it was read")
+
+// maxStaleTries bounds how often a change is made again because another
+// program changed the cells it was made from.
+const maxStaleTries = 5
+
+// unchanged returns errStale unless the store holds, for each cell of
+// ids, the header this service read or wrote it with (and none for a
+// cell it does not hold). In a write transaction (BEGIN IMMEDIATE: no
+// other program writes until it ends) it makes sure a change is written
+// over the cells it was made from, not over what another program on the
+// same home stored meanwhile (TestAttackInterleavedChangeLost). The
+// caller holds s.mu.
+func (s *Service) unchanged(tx *store.Tx, ids ...crdt.CellID) error {
+	for _, id := range ids {
+		h, err := tx.Get(bucketCell, nil, id[:])
+		stored := err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		held, ok := s.headers[id]
+		if ok != stored || held != string(h) {
+			return errStale
+		}
+	}
+	return nil
+}
+
+// afresh runs change, which reads the cells (loadCells) and stores a
+// change made from them, again from the cells as stored when it fails
+// with errStale, at most maxStaleTries times; then ErrChangedElsewhere,
+// and nothing changed. Nothing else is shown: the view a change returns
+// is of the cells with both programs' changes. The caller holds s.mu.
+func (s *Service) afresh(change func() error) error {
+	for try := 1; ; try++ {
+		err := change()
+		if !errors.Is(err, errStale) {
+			return err
+		}
+		s.cells = nil
+		if try == maxStaleTries {
+			return ErrChangedElsewhere
+		}
+		// The other program may be writing in a loop (a script): wait a
+		// little, a random while, so that the next try can get between.
+		time.Sleep(time.Duration(1+rand.IntN(10*try)) * time.Millisecond)
+	}
+}
+
+// beforeWriting runs the test hook beforeWrite, if set.
+func (s *Service) beforeWriting() {
+	if s.beforeWrite != nil {
+		s.beforeWrite()
+	}
+}
+
+func idsOf(cells []*crdt.Cell) []crdt.CellID {
+	ids := make([]crdt.CellID, len(cells))
+	for i, c := range cells {
+		ids[i] = c.ID()
+	}
+	return ids
 }
 
 // contactCard returns the card of a contact or of a person known in a cell.
@@ -923,6 +1015,12 @@ func (s *Service) JoinCell(cell crdt.CellID) (*CellView, error) {
 func (s *Service) DeclineCell(cell crdt.CellID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.afresh(func() error { return s.decline(cell) })
+}
+
+// decline is DeclineCell from the cells as stored now. The caller holds
+// s.mu.
+func (s *Service) decline(cell crdt.CellID) error {
 	all, err := s.loadCells()
 	if err != nil {
 		return err
@@ -935,7 +1033,11 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 		return fmt.Errorf("%w: you can only turn down an invitation you have not accepted", crdt.ErrNotAllowed)
 	}
 	me, st := s.me().Card.ID(), c.State()
+	s.beforeWriting()
 	err = s.db.Update(func(tx *store.Tx) error {
+		if err := s.unchanged(tx, cell); err != nil {
+			return err // I may have accepted it with the other program
+		}
 		by := invitedBy(st, me, metIn(tx))
 		d := declinedRecord{Name: st.Name, From: by[:], Founder: st.Founder[:], At: s.opt.now().Unix()}
 		if err := putRecord(tx, bucketDeclined, cell[:], d); err != nil {
@@ -944,6 +1046,7 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 		return forgetCell(tx, cell)
 	})
 	if err != nil {
+		s.cells = nil
 		return err
 	}
 	delete(all, cell)
@@ -981,6 +1084,19 @@ func (s *Service) Rate(subject identity.ID, r crdt.Rating, cells []crdt.CellID) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var views []*CellView
+	err = s.afresh(func() (err error) {
+		views, err = s.rate(card, r, cells)
+		return err
+	})
+	return views, err
+}
+
+// rate stores my rating r of card's holder in cells (none named: every
+// cell we are both members of), made from the cells as stored now. The
+// caller holds s.mu.
+func (s *Service) rate(card *identity.Card, r crdt.Rating, cells []crdt.CellID) ([]*CellView, error) {
+	subject := card.ID()
 	all, err := s.loadCells()
 	if err != nil {
 		return nil, err
@@ -996,6 +1112,7 @@ func (s *Service) Rate(subject identity.ID, r crdt.Rating, cells []crdt.CellID) 
 			return nil, ErrNoSharedCell
 		}
 	}
+	cells = slices.Clone(cells) // a second try starts from what was asked
 	slices.SortFunc(cells, func(a, b crdt.CellID) int { return strings.Compare(a.String(), b.String()) })
 	cells = slices.Compact(cells)
 	named, err := namedCells(all, cells, me)

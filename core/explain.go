@@ -109,6 +109,8 @@ func explainSyncFile(err error) string {
 		return "There is nobody to send this to: the cell has no other members you have not blocked."
 	case errors.Is(err, ErrNotYourCell):
 		return "This sync file carries a cell you are not a member of, so it was refused; nothing was changed."
+	case errors.Is(err, ErrChangedElsewhere):
+		return "Another trustdesk window or command was changing your cells at the same moment; nothing was changed. Try again."
 	case errors.Is(err, ErrBusy):
 		return "Your cells changed on this computer while the sync file was being checked; nothing was changed. Take it in again."
 	}
@@ -184,6 +186,8 @@ func explainData(err error) string {
 		return "The data folder holds a file that is not from trustdesk; choose another folder."
 	case errors.Is(err, store.ErrNotEmpty):
 		return "That place is not empty; restore into a new, empty folder."
+	case errors.Is(err, store.ErrBusy):
+		return "Another trustdesk window or command kept your data busy; nothing was changed. Try again in a moment."
 	case errors.Is(err, store.ErrDamaged):
 		return "The data is damaged and could not be read; nothing was changed."
 	case errors.Is(err, syscall.ENOSPC), strings.Contains(err.Error(), "database or disk is full"):

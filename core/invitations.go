@@ -387,12 +387,24 @@ func (s *Service) TurnDownEveryoneFrom(id identity.ID) (int, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var n int
+	err := s.afresh(func() (err error) {
+		n, err = s.turnDown(id)
+		return err
+	})
+	return n, err
+}
+
+// turnDown is TurnDownEveryoneFrom from the cells as stored now. The
+// caller holds s.mu.
+func (s *Service) turnDown(id identity.ID) (int, error) {
 	all, err := s.loadCells()
 	if err != nil {
 		return 0, err
 	}
 	me := s.me().Card.ID()
 	var gone []crdt.CellID
+	s.beforeWriting()
 	err = s.db.Update(func(tx *store.Tx) error {
 		names, err := s.names(tx, all)
 		if err != nil {
@@ -405,6 +417,9 @@ func (s *Service) TurnDownEveryoneFrom(id identity.ID) (int, error) {
 		for cid, c := range all {
 			st := c.State()
 			if st.IsInvited(me) && (st.Founder == id || invitedBy(st, me, met) == id) {
+				if err := s.unchanged(tx, cid); err != nil {
+					return err
+				}
 				if err := forgetCell(tx, cid); err != nil {
 					return err
 				}

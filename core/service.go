@@ -110,6 +110,10 @@ type Service struct {
 	// command line while the app is open) may have changed the store
 	// since (see dropStaleCells).
 	headers map[crdt.CellID]string
+	// beforeWrite, when set (tests only), runs under mu after a change
+	// was made from the cells read and before it is written: another
+	// program may write the home just then (see unchanged).
+	beforeWrite func()
 
 	// namesMemo is what names gave last (see namesFor), under namesMu.
 	namesMu   sync.Mutex

@@ -71,6 +71,11 @@ var ErrNothingReplaced = errors.New("none of your cells knows enough of the guar
 // if any), changes the guardians in force to them in the cells where
 // other guardians are in force. The caller holds s.mu.
 func (s *Service) nameGuardiansInCells(keys []ed25519.PublicKey, need int, applied *pendingChange) error {
+	return s.afresh(func() error { return s.nameGuardiansNow(keys, need, applied) })
+}
+
+// nameGuardiansNow is nameGuardiansInCells from the cells as stored now.
+func (s *Service) nameGuardiansNow(keys []ed25519.PublicKey, need int, applied *pendingChange) error {
 	cells, err := s.loadCells()
 	if err != nil {
 		return err
@@ -328,11 +333,49 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	old := s.me()
+	var res *ReplaceResult
+	err = s.afresh(func() (err error) {
+		res, err = s.replaceIn(old, next, confs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	secret, err := next.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	err = s.db.Update(func(tx *store.Tx) error {
+		if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
+			return err
+		}
+		// The guardians of the old card are no guardians of the new one:
+		// the person chooses them again.
+		if err := tx.Delete(bucketGuardians, nil, keyGuardians); err != nil {
+			return err
+		}
+		return tx.Delete(bucketSuccessor, nil, keySuccessor)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.self.Store(next)
+	s.cells = nil
+	slices.Sort(res.Replaced)
+	slices.Sort(res.Kept)
+	return res, nil
+}
+
+// replaceIn replaces old by next in every cell, from the cells as stored
+// now, where enough guardians in force confirmed it (confs). The caller
+// holds s.mu.
+func (s *Service) replaceIn(old, next *identity.Identity, confs []crdt.Confirmation) (*ReplaceResult, error) {
 	cells, err := s.loadCells()
 	if err != nil {
 		return nil, err
 	}
-	old := s.me()
 	res := &ReplaceResult{Replaced: []string{}, Card: next.Card, ID: next.Card.ID().String()}
 	var changed []*crdt.Cell
 	for _, c := range cells {
@@ -359,29 +402,6 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 	if _, err := s.saveCells(cells, changed...); err != nil {
 		return nil, err
 	}
-	secret, err := next.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	defer clear(secret)
-	err = s.db.Update(func(tx *store.Tx) error {
-		if err := tx.Put(bucketSelf, nil, keyIdentity, secret); err != nil {
-			return err
-		}
-		// The guardians of the old card are no guardians of the new one:
-		// the person chooses them again.
-		if err := tx.Delete(bucketGuardians, nil, keyGuardians); err != nil {
-			return err
-		}
-		return tx.Delete(bucketSuccessor, nil, keySuccessor)
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.self.Store(next)
-	s.cells = nil
-	slices.Sort(res.Replaced)
-	slices.Sort(res.Kept)
 	return res, nil
 }
 

@@ -747,7 +747,17 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 		return nil, false, err
 	}
 	var recovered *identity.Identity
+	s.beforeWriting()
 	err = s.db.Update(func(tx *store.Tx) error {
+		// Another program on this home may have changed a cell since it
+		// was read: then the file is checked again (the caller's loop).
+		touched := idsOf(p.cells)
+		for id := range p.ended {
+			touched = append(touched, id)
+		}
+		if err := s.unchanged(tx, touched...); err != nil {
+			return err
+		}
 		// The sender's card first, so that a new sender becomes a contact.
 		if err := s.learnCard(tx, p.sender); err != nil {
 			return err
@@ -792,6 +802,10 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 		}
 		return nil
 	})
+	if errors.Is(err, errStale) {
+		s.cells = nil
+		return nil, false, nil
+	}
 	if err != nil {
 		s.cells = nil
 		return nil, false, err

@@ -3,10 +3,12 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"trustdesk/internal/testenv"
 )
@@ -16,6 +18,9 @@ import (
 func TestMain(m *testing.M) {
 	if home := os.Getenv("TRUSTDESK_TEST_REKEY_HOME"); home != "" {
 		os.Exit(rekeyChild(home))
+	}
+	if home := os.Getenv("TRUSTDESK_TEST_HOLD_HOME"); home != "" {
+		os.Exit(holdChild(home))
 	}
 	os.Setenv("GORACE", "atexit_sleep_ms=0")
 	os.Exit(m.Run())
@@ -101,4 +106,73 @@ func TestChangePassphraseKilled(t *testing.T) {
 		}
 		have = got
 	})
+}
+
+// holdChild opens the store in home, begins a write, says so on stdout
+// and waits inside it: TestKilledWhileWriting kills it there.
+func holdChild(home string) int {
+	db, err := Open(home, crashPass[0], testOpt)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	err = db.Update(func(tx *Tx) error {
+		if err := tx.Put("b", nil, []byte("child"), []byte("never")); err != nil {
+			return err
+		}
+		fmt.Println("holding")
+		time.Sleep(time.Minute)
+		return nil
+	})
+	fmt.Fprintln(os.Stderr, err)
+	return 1
+}
+
+// TestKilledWhileWriting: a program killed while it holds the home's
+// write lock (the command line, closed by the user mid-change) leaves no
+// lock behind: another program writes at once, without waiting for a
+// timeout, and nothing of the killed write is stored.
+func TestKilledWhileWriting(t *testing.T) {
+	exe := testenv.KillTest(t, 1)
+	home := t.TempDir()
+	db, err := Create(home, crashPass[0], testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_HOLD_HOME="+home)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, len("holding"))
+	if _, err := io.ReadFull(out, line); err != nil || string(line) != "holding" {
+		cmd.Process.Kill()
+		t.Fatalf("the child did not begin its write: %q, %v", line, err)
+	}
+	was := busyTimeout
+	busyTimeout = 200 // the write lock held: this write fails
+	t.Cleanup(func() { busyTimeout = was })
+	db, err = Open(home, crashPass[0], testOpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *Tx) error { return nil }); !errors.Is(err, ErrBusy) {
+		t.Fatalf("a write while the child holds the lock: %v", err)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if err := db.Update(func(tx *Tx) error { return tx.Put("b", nil, []byte("parent"), []byte("v")) }); err != nil {
+		t.Fatalf("a write after the child was killed holding the lock: %v", err)
+	}
+	if _, err := get(t, db, "b", "", "child"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the killed write was stored: %v", err)
+	}
 }

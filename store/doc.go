@@ -50,6 +50,19 @@
 // append-only; each runs in one transaction that also raises the
 // database's user_version.
 //
+// # Two programs on one home
+//
+// The desktop app and the command line may open the same home at once.
+// [DB.Update] begins with BEGIN IMMEDIATE: it takes SQLite's write lock
+// before it reads, so what an Update reads is what it writes over, and a
+// second program's Update waits for the first (up to the busy timeout, ten
+// seconds; then [ErrBusy], and nothing is written). SQLite's lock is
+// released by the operating system when a program dies holding it, on
+// Linux and macOS alike: no lock file is left behind. What a program read
+// in an earlier transaction may be stale by the time it writes: callers
+// that change what they read before (core's cells) check in the write
+// transaction that it is unchanged.
+//
 // # What someone holding the files learns
 //
 // An attacker with a copy of the files but without the passphrase must

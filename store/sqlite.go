@@ -26,13 +26,15 @@ const (
 	fileName = "trustdesk.db"
 	// applicationID marks a trustdesk database: ASCII "TDsk".
 	applicationID = 0x5444736b
-	// busyTimeout is how long a connection waits for another writer, in
-	// milliseconds.
-	busyTimeout = 10000
 	// tempInfix marks a database being built by Create or Restore; it is
 	// renamed into place only when complete.
 	tempInfix = ".new-"
 )
+
+// busyTimeout is how long a connection waits for another writer (another
+// program on the same home), in milliseconds; then ErrBusy. A variable
+// only for tests.
+var busyTimeout = 10000
 
 // sidecars are the suffixes SQLite appends to the database name for its
 // own files.

@@ -31,6 +31,10 @@ var (
 	ErrNotEmpty = errors.New("store: directory already holds a database")
 	// ErrDamaged means stored data or a backup failed its integrity checks.
 	ErrDamaged = errors.New("store: data is damaged")
+	// ErrBusy means another program on the same home (the desktop app and
+	// the command line at once) kept it busy writing for longer than a
+	// write waits (busyTimeout). Nothing was written.
+	ErrBusy = errors.New("store: another program kept the home busy")
 )
 
 var (

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"modernc.org/sqlite"
 )
 
 // maxBucketLen is the longest bucket name.
@@ -50,7 +52,24 @@ func (db *DB) View(fn func(tx *Tx) error) error {
 	return db.run(false, fn)
 }
 
-func (db *DB) run(writable bool, fn func(tx *Tx) error) (err error) {
+func (db *DB) run(writable bool, fn func(tx *Tx) error) error {
+	return busy(db.runTx(writable, fn))
+}
+
+// busy returns err as ErrBusy if SQLite gave up waiting for another
+// program's write (SQLITE_BUSY once busyTimeout passed).
+func busy(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqliteBusy {
+		return fmt.Errorf("%w: %w", ErrBusy, err)
+	}
+	return err
+}
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5
+
+func (db *DB) runTx(writable bool, fn func(tx *Tx) error) (err error) {
 	db.life.RLock()
 	defer db.life.RUnlock()
 	if db.closed {
