@@ -102,13 +102,7 @@ func appendedCase(seed uint64) (taken, declined int, err error) {
 			continue
 		}
 		taken++
-		fresh := entriesOf2(c)
-		es := make([]*entry, 0, len(fresh))
-		for _, e := range fresh {
-			e.decode()
-			es = append(es, e)
-		}
-		if want := derive(c.ID(), es, verifySignature); !reflect.DeepEqual(got, want) {
+		if want := derivedInFull(c); !reflect.DeepEqual(got, want) {
 			return taken, declined, fmt.Errorf("appended ratings give another state:\n%s\n%s", describe(got), describe(want))
 		}
 	}
@@ -130,15 +124,20 @@ func entriesOf2(c *Cell) map[string]*entry {
 // statement of its own may have given it without a full derive, see
 // Cell.put) is not the one a full derive of its statements gives.
 func stateIsDerived(c *Cell) error {
-	got := c.State()
+	if got, want := c.State(), derivedInFull(c); !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("the cell's own statement gives another state than a full derive:\n%s\n%s", describe(got), describe(want))
+	}
+	return nil
+}
+
+// derivedInFull returns the state a full derive gives of c's statements,
+// every signature checked again.
+func derivedInFull(c *Cell) *State {
 	fresh := entriesOf2(c)
 	es := make([]*entry, 0, len(fresh))
 	for _, e := range fresh {
 		e.decode()
 		es = append(es, e)
 	}
-	if want := derive(c.ID(), es, verifySignature); !reflect.DeepEqual(got, want) {
-		return fmt.Errorf("the cell's own statement gives another state than a full derive:\n%s\n%s", describe(got), describe(want))
-	}
-	return nil
+	return derive(c.ID(), es, verifySignature)
 }
