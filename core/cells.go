@@ -613,7 +613,7 @@ func (s *Service) Cells() ([]*CellView, error) {
 	var out []*CellView
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
-		if inputs, _, err = s.startInputs(tx); err != nil {
+		if inputs, _, err = s.cellsInputs(tx); err != nil {
 			return err
 		}
 		out = s.keptCells(tx, inputs)

@@ -71,10 +71,11 @@ func (s *Service) reputationAt(now time.Time) (*reputation.Result, keepWindow, e
 // cell and kept (see startinput.go). The caller holds s.mu.
 func (s *Service) reputationSource() (*repSource, error) {
 	var inputs []byte
+	var contacts []*Contact
 	var kept *repSource
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
-		if inputs, _, err = s.startInputs(tx); err != nil {
+		if inputs, contacts, err = s.cellsInputs(tx); err != nil {
 			return err
 		}
 		if b := readStart(tx, startRepSource, inputs, time.Time{}); b != nil {
@@ -82,15 +83,32 @@ func (s *Service) reputationSource() (*repSource, error) {
 		}
 		return nil
 	})
-	if err != nil || kept != nil {
-		return kept, err
-	}
-	src, err := s.reputationSourceOfCells()
 	if err != nil {
 		return nil, err
 	}
-	s.keepStart(startRepSource, inputs, src.encode(), 0, 0)
-	return src, nil
+	if kept == nil {
+		if kept, err = s.reputationSourceOfCells(); err != nil {
+			return nil, err
+		}
+		s.keepStart(startRepSource, inputs, kept.encode(), 0, 0)
+	}
+	kept.in.Blocked = blockedOf(contacts)
+	return kept, nil
+}
+
+// blockedOf returns the ids of the blocked contacts, as the reputation
+// takes them. The source kept is keyed by what the list of cells is
+// (cellsInputs), which leaves out who is blocked: whoever is blocked now
+// is read from the contacts each time, so that blocking someone does not
+// make a command work out the source from every cell again.
+func blockedOf(contacts []*Contact) []string {
+	var out []string
+	for _, c := range contacts {
+		if c.Blocked {
+			out = append(out, c.ID().String())
+		}
+	}
+	return out
 }
 
 // reputationSourceOfCells works out what the reputation is computed from

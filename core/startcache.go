@@ -25,7 +25,8 @@ import (
 // bucketStart, keyed by a digest of everything it was worked out from:
 // the code (this package's source and the reputation's, the crdt rules
 // through each cell's kept-state key, the build), me, each cell's stored
-// header and my own contacts; the reputation also by the time it holds
+// header and my own contacts (for the list of cells and the reputation's
+// source only what names people: see cellsInputs); the reputation also by the time it holds
 // for (the day, and the ratings made after the clock: see keepWindow).
 // A start whose inputs have that digest reads the record instead of
 // every cell's state; anything else (no record, another digest, another
@@ -83,9 +84,28 @@ type keptStart struct {
 	Sum    []byte `cbor:"7,keyasint"`
 }
 
-// startInputs returns the digest of what a start's list of cells and
-// reputation are worked out from, but the time, with my own contacts.
+// startInputs returns the digest of what a start's reputation is
+// worked out from, but the time, with my own contacts.
 func (s *Service) startInputs(tx *store.Tx) ([]byte, []*Contact, error) {
+	return s.inputsDigest(tx, func(c *Contact) ([]byte, error) { return encodeContact(c) })
+}
+
+// cellsInputs returns the digest of what a start's list of cells is
+// worked out from: as startInputs, but of my contacts only what names
+// people in cells (see namesFor and metIn: each contact's id, name and
+// how they were verified). Blocking or unblocking someone, which changes
+// the reputation, leaves the list of cells as it was, and a command that
+// does so does not work out every cell's view again before it closes.
+func (s *Service) cellsInputs(tx *store.Tx) ([]byte, []*Contact, error) {
+	return s.inputsDigest(tx, func(c *Contact) ([]byte, error) {
+		id := c.ID()
+		return cborEnc.Marshal([]any{"cells", id[:], c.Name(), string(c.Verified)})
+	})
+}
+
+// inputsDigest digests me, every cell's stored header and my own
+// contacts, each as contact gives it.
+func (s *Service) inputsDigest(tx *store.Tx, contact func(c *Contact) ([]byte, error)) ([]byte, []*Contact, error) {
 	h := sha256.New()
 	field := func(b []byte) {
 		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(b))))
@@ -110,7 +130,7 @@ func (s *Service) startInputs(tx *store.Tx) ([]byte, []*Contact, error) {
 	}
 	field(binary.BigEndian.AppendUint64(nil, uint64(len(contacts))))
 	for _, c := range contacts {
-		b, err := encodeContact(c)
+		b, err := contact(c)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -313,8 +333,11 @@ func (s *Service) keepStartNow() {
 // the home changed since it was last kept, for a service that does not
 // stay open (a command of the command line, run before it closes): a
 // command that rated, blocked or changed a cell pays for the start after
-// it, as an import does. A home that never kept a start (none was made
-// on it yet) is left so.
+// it, as an import does: the list of cells if the kept one is not of the
+// home as it is, and the reputation if that, or the one kept for today,
+// is not (a block changes only the reputation, which then reads its
+// source as kept: see cellsInputs). A home that never kept a start (none
+// was made on it yet) is left so.
 func (s *Service) keepStartIfChanged() {
 	s.bgMu.Lock()
 	open := s.staysOpen
@@ -322,18 +345,28 @@ func (s *Service) keepStartIfChanged() {
 	if open || s.life.Err() != nil {
 		return
 	}
-	stale := false
+	cellsStale, repStale := false, false
 	_ = s.db.View(func(tx *store.Tx) error {
-		inputs, _, err := s.startInputs(tx)
+		cells, _, err := s.cellsInputs(tx)
 		if err != nil {
 			return err
 		}
 		b, err := tx.Get(bucketStart, nil, startCells)
-		stale = err == nil && startBody(b, inputs, time.Time{}) == nil
+		cellsStale = err == nil && startBody(b, cells, time.Time{}) == nil
+		inputs, _, err := s.startInputs(tx)
+		if err != nil {
+			return err
+		}
+		b, err = tx.Get(bucketStart, nil, startReputation(s.opt.now()))
+		var k keptStart
+		repStale = err == nil && cbor.Unmarshal(b, &k) == nil && !bytes.Equal(k.Inputs, inputs)
 		return nil
 	})
-	if stale {
-		s.keepStartNow()
+	if cellsStale {
+		_, _ = s.Cells()
+	}
+	if cellsStale || repStale {
+		_, _ = s.Reputation()
 	}
 }
 

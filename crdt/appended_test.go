@@ -83,6 +83,9 @@ func appendedCase(seed uint64) (taken, declined int, err error) {
 		if err != nil && !errors.Is(err, ErrNotAllowed) && !errors.Is(err, ErrInvalid) {
 			return taken, declined, err
 		}
+		if err := stateIsDerived(c); err != nil {
+			return taken, declined, err
+		}
 		after := entriesOf2(c)
 		var added []*entry
 		for k, e := range after {
@@ -99,13 +102,7 @@ func appendedCase(seed uint64) (taken, declined int, err error) {
 			continue
 		}
 		taken++
-		fresh := entriesOf2(c)
-		es := make([]*entry, 0, len(fresh))
-		for _, e := range fresh {
-			e.decode()
-			es = append(es, e)
-		}
-		if want := derive(c.ID(), es, verifySignature); !reflect.DeepEqual(got, want) {
+		if want := derivedInFull(c); !reflect.DeepEqual(got, want) {
 			return taken, declined, fmt.Errorf("appended ratings give another state:\n%s\n%s", describe(got), describe(want))
 		}
 	}
@@ -121,4 +118,26 @@ func entriesOf2(c *Cell) map[string]*entry {
 		out[k] = &entry{key: e.key, raw: e.raw}
 	}
 	return out
+}
+
+// stateIsDerived reports an error if the state c shows (which a
+// statement of its own may have given it without a full derive, see
+// Cell.put) is not the one a full derive of its statements gives.
+func stateIsDerived(c *Cell) error {
+	if got, want := c.State(), derivedInFull(c); !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("the cell's own statement gives another state than a full derive:\n%s\n%s", describe(got), describe(want))
+	}
+	return nil
+}
+
+// derivedInFull returns the state a full derive gives of c's statements,
+// every signature checked again.
+func derivedInFull(c *Cell) *State {
+	fresh := entriesOf2(c)
+	es := make([]*entry, 0, len(fresh))
+	for _, e := range fresh {
+		e.decode()
+		es = append(es, e)
+	}
+	return derive(c.ID(), es, verifySignature)
 }

@@ -431,7 +431,12 @@ func (c *Cell) rescan() error {
 	return nil
 }
 
-// put stores a statement made on this device and commits it.
+// put stores a statement made on this device and commits it. Its state
+// is then worked out from the last one when appendRatings can vouch for
+// it (a rating built on every head of a cell whose history makes the
+// rules look back at nothing: TestAppendedRatingsMatchDerive compares
+// with a full derive after every statement), else derived in full when
+// next asked for.
 func (c *Cell) put(s *Statement) error {
 	if err := c.warm(); err != nil {
 		return err
@@ -439,14 +444,40 @@ func (c *Cell) put(s *Statement) error {
 	if err := c.doc.Path(keyStatements).Map().Set(s.id.String(), s.raw); err != nil {
 		return err
 	}
-	if err := c.commit(); err != nil {
+	h, err := c.doc.Commit("", automerge.CommitOptions{Time: &time.Time{}})
+	if err != nil {
 		return err
 	}
-	c.entries[s.id.String()] = &entry{key: s.id.String(), raw: s.raw, stmt: s, decoded: true, keyOK: true, sig: 1}
-	c.changed(s.id.String())
-	c.docDirty = true
+	e := &entry{key: s.id.String(), raw: s.raw, stmt: s, decoded: true, keyOK: true, sig: 1}
+	c.entries[e.key] = e
+	c.changed(e.key)
+	c.storeChange(h)
+	last := c.state
 	c.state = nil
+	if st, ok := appendRatings(last, c.entries, []*entry{e}, c.verifier()); ok {
+		c.state, c.preKeys = st, nil
+	}
 	return nil
+}
+
+// storeChange notes that storage lacks the change h this device just
+// committed: as a chunk to append to the stored document (Automerge
+// loads a saved document followed by change chunks), so that storing a
+// statement of this device writes what it adds rather than the whole
+// document; or, for a cell not stored in parts yet, one whose document
+// must be written whole anyway, or one that holds maxAppended chunks
+// already, as the whole document. The caller holds c.mu.
+func (c *Cell) storeChange(h automerge.ChangeHash) {
+	if !c.inStore || c.docDirty || c.chunks+len(c.newChunks) >= maxAppended {
+		c.docDirty = true
+		return
+	}
+	ch, err := c.doc.Change(h)
+	if err != nil {
+		c.docDirty = true
+		return
+	}
+	c.newChunks = append(c.newChunks, ch.Save())
 }
 
 // State returns the cell's derived state. It is computed when first asked

@@ -576,6 +576,17 @@ func (c *Cell) Clone() (*Cell, error) { return c.fork() }
 func (c *Cell) fork() (*Cell, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A resting cell reads its statements back with its document: the
+	// copy keeps the document's bytes, so that a change to it does not
+	// read them back again.
+	var saved []byte
+	if c.entries == nil && c.doc == nil && c.saved == nil {
+		s, err := c.fetchSnapshot()
+		if err != nil {
+			return nil, err
+		}
+		c.entries, saved = entriesOf(c.id, s), s.Doc
+	}
 	if err := c.warm(); err != nil {
 		return nil, err
 	}
@@ -592,10 +603,15 @@ func (c *Cell) fork() (*Cell, error) {
 		f.entries[k] = &cp
 	}
 	f.inherit(c)
+	// The same statements derive the same state, which nobody modifies.
+	f.state = c.state
 	if doc == nil {
 		// Not loaded yet: the copy shares the saved bytes, which nobody
 		// modifies, and loads its own document when it needs one.
 		f.saved, f.savedHeads, f.appended, f.reload = c.saved, c.savedHeads, c.appended, c.reload
+		if saved != nil {
+			f.saved = saved
+		}
 		return f, nil
 	}
 	return f, f.rescan()

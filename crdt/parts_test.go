@@ -143,14 +143,31 @@ func TestPartsStoreWhatIsNew(t *testing.T) {
 	c = m.load(t)
 	same(t, "applied", c, src)
 
-	// A local change on the cell read back: the document is written whole.
+	// A local change on the cell read back: the change is written as one
+	// chunk after the document, not the document whole.
 	must(c.Rate(b, a.Card, rating(5, 5), t0))
-	if d := m.apply(t, c); !d.ResetChunks || len(d.Packs) != 1 || len(packEntries(t, d.Packs[0])) != 1 {
+	if d := m.apply(t, c); d.ResetChunks || len(d.Chunks) != 1 || len(d.Chunks[0].Value) > 1024 || len(d.Packs) != 1 || len(packEntries(t, d.Packs[0])) != 1 {
 		t.Fatalf("a local change: %+v", d)
 	}
 	local := c
 	c = m.load(t)
 	same(t, "local", c, local)
+	// Local changes are written as chunks until the stored document has
+	// maxAppended of them; then it is written whole again.
+	whole := false
+	for i := range maxAppended {
+		must(local.Rate(b, a.Card, rating(1+i%5, 5), t0))
+		d := m.apply(t, local)
+		whole = whole || d.ResetChunks
+		if len(m.chunks) > maxAppended {
+			t.Fatalf("%d chunks stored after %d local changes", len(m.chunks), i+1)
+		}
+		same(t, "local changes", m.load(t), local)
+	}
+	if !whole {
+		t.Fatal("the document was never written whole again")
+	}
+	c = m.load(t)
 
 	// A relay deletes a statement: it is put back; nothing is lost.
 	mine := must(local.Rate(b, a.Card, rating(4, 4), t0))
