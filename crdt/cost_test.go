@@ -306,13 +306,20 @@ func TestTrialScopeSameOutcome(t *testing.T) {
 		play()
 		return out
 	}
+	sameOutcome(t, record, &fullTrials, "trials")
+}
+
+// sameOutcome records each of sameOutcomePlays with the cheaper path and
+// again with old set (the path it replaces), and fails when a recording
+// is empty or the two differ.
+func sameOutcome(t *testing.T, record func(play func()) []string, old *bool, what string) {
 	for name, play := range sameOutcomePlays(t) {
-		scoped := record(play)
-		fullTrials = true
+		cheap := record(play)
+		*old = true
 		full := record(play)
-		fullTrials = false
-		if len(scoped) == 0 || !slices.Equal(scoped, full) {
-			t.Errorf("%s: %d trials scoped, %d full, or they differ", name, len(scoped), len(full))
+		*old = false
+		if len(cheap) == 0 || !slices.Equal(cheap, full) {
+			t.Errorf("%s: %d %s the cheaper way, %d the old way, or they differ", name, len(cheap), what, len(full))
 		}
 	}
 }
@@ -371,15 +378,7 @@ func TestAncestrySameOutcome(t *testing.T) {
 		play()
 		return out
 	}
-	for name, play := range sameOutcomePlays(t) {
-		bits := record(play)
-		fullWalks = true
-		walks := record(play)
-		fullWalks = false
-		if len(bits) == 0 || !slices.Equal(bits, walks) {
-			t.Errorf("%s: %d passes with bit sets, %d with walks, or they differ", name, len(bits), len(walks))
-		}
-	}
+	sameOutcome(t, record, &fullWalks, "passes")
 }
 
 // TestWarRoundsBounded: ten people voting each other out where one vote
