@@ -75,15 +75,17 @@ type ancestry struct {
 }
 
 // ancestryOf returns the ancestry of the derivation of order, worked out
-// the first time it is asked for and kept on order[0] (every order of
-// one derivation has the same graph, SCHEMA §4.6). It
-// returns nil when the budget runs out.
+// the first time it is asked for and kept on order[0]: every order of
+// one derivation (those rewritten for replaced cards, succession.go) has
+// the same graph, and which statements are marked changes only which
+// questions walk, not the answers. It returns nil when the budget runs
+// out.
 func ancestryOf(order []*node, b *budget) *ancestry {
 	if len(order) == 0 {
 		return nil
 	}
-	if a := order[0].ancestry; a != nil {
-		return a
+	if a := order[0].ancestry; a != nil && len(a.order) == len(order) {
+		return a // an order rewritten for replaced cards has the same graph
 	}
 	bit := map[int]int{}
 	for i, n := range order {
