@@ -281,9 +281,9 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 			excluded[at] = append(excluded[at], ws...)
 			continue
 		}
-		desc := descendants(w.order, at, w.b)
+		x := ancestryOf(w.order, w.b)
 		for j := at + 1; j < len(w.order); j++ {
-			if _, gone := cut[j]; desc[j] && !gone {
+			if _, gone := cut[j]; !gone && x.after(j, at, w.b) {
 				excluded[j] = append(excluded[j], ws...)
 				break
 			}
@@ -308,9 +308,9 @@ func (w *war) fix(c candidate, at int) {
 	for _, i := range c.contested {
 		w.frozen[i] = ReasonExcluded
 	}
-	seen, _ := related(w.order, at, w.b)
+	x := ancestryOf(w.order, w.b)
 	for _, i := range c.unseen {
-		if !seen[i] {
+		if !x.before(i, at, w.b) {
 			w.frozen[i] = ReasonExcluded
 		}
 	}
@@ -319,6 +319,10 @@ func (w *war) fix(c candidate, at int) {
 
 // onTrial, when set (by a test), is told of every trial and its outcome.
 var onTrial func(order []*node, c candidate, t *applier)
+
+// onSettled, when set (by a test), is told the outcome of every settled
+// run: first passes, trials and the last.
+var onSettled func(a *applier)
 
 // fullTrials, when set (by a test), makes every trial apply every
 // statement, as every trial did before trialScope (TestTrialScopeSameOutcome).
@@ -352,17 +356,16 @@ func afterOwnEnd(cell CellID, order []*node, a *applier, b *budget) map[int]Reas
 	b.spend(len(order))
 	for x, own := range byAuthor {
 		e := a.excludedAt[x]
-		_, after := related(order, e, b)
+		g := ancestryOf(order, b)
 		var done []bool
 		for _, i := range own {
-			if !after[i] || (done != nil && done[i]) || b.over() {
+			if !g.after(i, e, b) || (done != nil && done[i]) || b.over() {
 				continue
 			}
 			if k := order[i].e.stmt.Kind; k == KindRate || k == KindCard {
 				continue // cannot change who is a member
 			}
-			before, later := related(order, i, b)
-			sub := resolve(cell, pastOf(order, before), b)
+			sub := resolve(cell, pastOf(order, ancestors(order, i, b)), b)
 			if m := sub.index[x]; m == nil || m.Status != StatusExcluded {
 				continue
 			}
@@ -373,7 +376,7 @@ func afterOwnEnd(cell CellID, order []*node, a *applier, b *budget) map[int]Reas
 				done = make([]bool, len(order))
 			}
 			for _, j := range own {
-				if j == i || later[j] {
+				if j == i || g.after(j, i, b) {
 					void[j] = ReasonExcluded
 					done[j] = true
 				}
@@ -433,14 +436,13 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 	// first pass on.
 	for at, ws := range excluded {
 		forced[at] = append(forced[at], ws...)
-		anc, desc := related(order, at, b)
 		for _, w := range ws {
 			isForced[w] = true
 			for _, i := range byAuthor[w] {
 				if !helping[i] {
 					continue
 				}
-				if _, ok := own[i]; !ok && i != at && !anc[i] && !desc[i] {
+				if _, ok := own[i]; !ok && ancestryOf(order, b).concurrent(i, at, b) {
 					own[i] = ReasonExcluded
 				}
 			}
@@ -461,49 +463,27 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 				isForced[ev.who] = true
 				forced[ev.at] = append(forced[ev.at], ev.who)
 			}
-			var anc, desc []bool
 			for _, i := range byAuthor[ev.who] {
-				if i == ev.at {
-					continue
-				}
 				if _, ok := own[i]; ok {
 					continue
 				}
-				if anc == nil {
-					anc, desc = related(order, ev.at, b)
-				}
-				if !anc[i] && !desc[i] {
+				if ancestryOf(order, b).concurrent(i, ev.at, b) {
 					own[i] = ev.reason
 					grew = true
 				}
 			}
 		}
 		if !grew || b.over() {
+			if onSettled != nil {
+				onSettled(a)
+			}
 			return a
 		}
 	}
 }
 
-// related returns the ancestors and descendants of order[at]. They are
-// worked out once per derivation and kept on the node (every order of
-// one derivation has the same graph, SCHEMA §4.6): callers must not
-// modify them.
-func related(order []*node, at int, b *budget) (anc, desc []bool) {
-	n := order[at]
-	if n.anc == nil || n.desc == nil {
-		b.spend(len(order))
-	}
-	if n.anc == nil {
-		n.anc = reach(order, at, func(n *node) []int { return n.prev })
-	}
-	if n.desc == nil {
-		n.desc = reach(order, at, func(n *node) []int { return n.next })
-	}
-	return n.anc, n.desc
-}
-
 // descendants returns the statements built on order[at], worked out once
-// per derivation as related's are.
+// per derivation as ancestors' are.
 func descendants(order []*node, at int, b *budget) []bool {
 	n := order[at]
 	if n.desc == nil {
@@ -748,8 +728,8 @@ func unseen(order []*node, against, mine map[identity.ID][]int, b *budget) (map[
 	if len(bit) == 0 {
 		return contested, true
 	}
-	past, words, ok := pastSets(order, bit, b)
-	if !ok {
+	past := newPastIndex(order, bit, b)
+	if past == nil {
 		return nil, false
 	}
 	for who, own := range mine {
@@ -759,7 +739,7 @@ func unseen(order []*node, against, mine map[identity.ID][]int, b *budget) (map[
 				continue
 			}
 			for _, v := range against[who] {
-				if past[v*words+k/64]&(1<<(k%64)) == 0 {
+				if !past.has(v, k) {
 					contested[who] = append(contested[who], i)
 					break
 				}
@@ -790,45 +770,19 @@ func forkers(order []*node, contested map[identity.ID][]int, void map[int]Reason
 	if len(bit) == 0 {
 		return forked, true
 	}
-	past, words, ok := pastSets(order, bit, b)
-	if !ok {
+	past := newPastIndex(order, bit, b)
+	if past == nil {
 		return nil, false
 	}
 	for who, own := range stmts {
 		for k := 1; k < len(own); k++ {
-			e := bit[own[k-1]]
-			if past[own[k]*words+e/64]&(1<<(e%64)) == 0 {
+			if !past.has(own[k], bit[own[k-1]]) {
 				forked[who] = true
 				break
 			}
 		}
 	}
 	return forked, true
-}
-
-// pastSets works out, in one pass in order, which of the marked
-// statements (order index -> bit) each statement has in its past, itself
-// included: bit k of statement i is past[i*words+k/64]. It returns false
-// when the budget runs out.
-func pastSets(order []*node, bit map[int]int, b *budget) (past []uint64, words int, ok bool) {
-	words = (len(bit) + 63) / 64
-	b.spend(len(order) * words)
-	if b.over() {
-		return nil, 0, false
-	}
-	past = make([]uint64, len(order)*words)
-	for i, n := range order {
-		row := past[i*words : (i+1)*words]
-		for _, p := range n.prev {
-			for w, x := range past[p*words : (p+1)*words] {
-				row[w] |= x
-			}
-		}
-		if k, ok := bit[i]; ok {
-			row[k/64] |= 1 << (k % 64)
-		}
-	}
-	return past, words, true
 }
 
 // idHeap is a min-heap of node indexes ordered by statement id.

@@ -473,10 +473,13 @@ type node struct {
 	prev []int // indexes of prev nodes in order
 	next []int // indexes of nodes that have this one in prev
 
-	// anc and desc, once worked out (rules.go, related), mark the
+	// anc and desc, once worked out (ancestors, descendants), mark the
 	// statements before and after this one in the graph; the trials of
 	// one derivation ask for the same ones again and again.
 	anc, desc []bool
+	// ancestry, on the first node of an order, is its ancestry
+	// (ancestry.go), once worked out.
+	ancestry *ancestry
 }
 
 // derive computes the state of cell from the stored entries. It is a pure
