@@ -167,7 +167,6 @@ func TestPartsStoreWhatIsNew(t *testing.T) {
 	if !whole {
 		t.Fatal("the document was never written whole again")
 	}
-	c = m.load(t)
 
 	// A relay deletes a statement: it is put back; nothing is lost.
 	mine := must(local.Rate(b, a.Card, rating(4, 4), t0))
