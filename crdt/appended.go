@@ -22,19 +22,35 @@ import (
 // then does appendRatings add the ratings to the last state; in every
 // other case it declines and the caller derives in full.
 // TestAppendedRatingsMatchDerive compares the two on random histories.
+//
+// A statement made on the device (Cell.put) is also appended after votes
+// to exclude (SCHEMA §4.6, "A rating after open votes"), as long as the
+// last state shows nobody excluded or gone and nothing set aside, and
+// nobody votes against the rating's author: then the last state is one
+// pass of the rules, which the rating ends without acting on anything.
+// TestOwnRatingsAfterVotesMatchDerive compares on the hostile histories.
+
+// onOwnAppended, when set (by a test), is told whether a statement made
+// on the device had its state appended (Cell.put).
+var onOwnAppended func(st *State, ok bool)
 
 // appendRatings returns the state of the cell whose statements are those
 // st was derived from plus added, where all is the new cell's entries,
 // and ok false if it cannot vouch that a full derive gives the same. It
 // checks the signatures of added (through verify) and records them.
-func appendRatings(st *State, all map[string]*entry, added []*entry, verify verifier) (*State, bool) {
-	if st == nil || !st.Founded || len(added) == 0 || len(st.Replaced) > 0 || len(st.Votes) > 0 {
+// With afterVotes (a statement made on the device) it also appends after
+// votes to exclude that ended nobody's membership (see votesStayOpen).
+func appendRatings(st *State, all map[string]*entry, added []*entry, verify verifier, afterVotes bool) (*State, bool) {
+	if st == nil || !st.Founded || len(added) == 0 || len(st.Replaced) > 0 || (len(st.Votes) > 0 && !afterVotes) {
 		return nil, false
 	}
 	for _, r := range st.Invalid {
 		if r.Reason == ReasonMissingPrev || r.Reason == ReasonUnknownAuthor {
 			return nil, false // a new statement might complete it
 		}
+	}
+	if afterVotes && !votesStayOpen(st) {
+		return nil, false
 	}
 	authors := map[identity.ID]bool{}
 	for _, e := range added {
@@ -60,6 +76,10 @@ func appendRatings(st *State, all map[string]*entry, added []*entry, verify veri
 		}
 		switch s.Kind {
 		case KindFound, KindAdmit, KindCard, KindRate, KindJoin, KindPolicy:
+		case KindExclude:
+			if !afterVotes || authors[s.Subject] {
+				return nil, false // a trial of the author could place the rating
+			}
 		default:
 			return nil, false
 		}
@@ -176,4 +196,23 @@ func withRatings(st *State, order []*Statement) *State {
 	})
 	ns.Heads = slices.SortedFunc(maps.Keys(heads), compareIDs)
 	return &ns
+}
+
+// votesStayOpen reports whether st is what one pass of the rules over its
+// statements gives, with nothing set aside: nobody excluded or gone, no
+// statement left out as made concurrently with the end of its author's
+// membership or with votes against them (SCHEMA §4.4, trials). Votes to
+// exclude that completed nothing leave such a state.
+func votesStayOpen(st *State) bool {
+	for _, m := range st.Members {
+		if m.Status == StatusExcluded || m.Status == StatusLeft {
+			return false
+		}
+	}
+	for _, r := range st.Invalid {
+		if r.Reason == ReasonExcluded || r.Reason == ReasonLeft {
+			return false
+		}
+	}
+	return true
 }

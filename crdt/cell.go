@@ -434,9 +434,10 @@ func (c *Cell) rescan() error {
 // put stores a statement made on this device and commits it. Its state
 // is then worked out from the last one when appendRatings can vouch for
 // it (a rating built on every head of a cell whose history makes the
-// rules look back at nothing: TestAppendedRatingsMatchDerive compares
-// with a full derive after every statement), else derived in full when
-// next asked for.
+// rules look back at nothing, or holds only votes that ended nobody's
+// membership: TestAppendedRatingsMatchDerive and
+// TestOwnRatingsAfterVotesMatchDerive compare with a full derive after
+// every statement), else derived in full when next asked for.
 func (c *Cell) put(s *Statement) error {
 	if err := c.warm(); err != nil {
 		return err
@@ -454,8 +455,12 @@ func (c *Cell) put(s *Statement) error {
 	c.storeChange(h)
 	last := c.state
 	c.state = nil
-	if st, ok := appendRatings(last, c.entries, []*entry{e}, c.verifier()); ok {
+	st, ok := appendRatings(last, c.entries, []*entry{e}, c.verifier(), true)
+	if ok {
 		c.state, c.preKeys = st, nil
+	}
+	if onOwnAppended != nil {
+		onOwnAppended(last, ok)
 	}
 	return nil
 }

@@ -561,6 +561,9 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 		if err != nil && !errors.Is(err, ErrNotAllowed) {
 			return 0, err
 		}
+		if err := ownStateIsDerived(c); err != nil {
+			return 0, err
+		}
 		history = append(history, c.State().Heads)
 	}
 	all := merged(t, reps...)
@@ -609,6 +612,9 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 			}
 			_, err := reps[h].Rate(ids[h], ids[rng.IntN(6)].Card, rating(3, 3), now.Add(time.Minute))
 			if err != nil && !errors.Is(err, ErrNotAllowed) {
+				return 0, err
+			}
+			if err := ownStateIsDerived(reps[h]); err != nil {
 				return 0, err
 			}
 		}

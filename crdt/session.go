@@ -801,7 +801,7 @@ func (c *Cell) appendedTo(last *State, added []*entry) bool {
 	if last == nil {
 		return false
 	}
-	st, ok := appendRatings(last, c.entries, added, c.verifier())
+	st, ok := appendRatings(last, c.entries, added, c.verifier(), false)
 	if ok {
 		c.state, c.preKeys = st, nil
 	}
