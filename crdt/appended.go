@@ -28,6 +28,8 @@ import (
 // last state shows nobody excluded or gone and nothing set aside, and
 // nobody votes against the rating's author: then the last state is one
 // pass of the rules, which the rating ends without acting on anything.
+// Such a statement reads what the history holds from the last state
+// (historyOf), so that making it reads no statement again.
 // TestOwnRatingsAfterVotesMatchDerive compares on the hostile histories.
 
 // onOwnAppended, when set (by a test), is told whether a statement made
@@ -38,10 +40,11 @@ var onOwnAppended func(st *State, ok bool)
 // st was derived from plus added, where all is the new cell's entries,
 // and ok false if it cannot vouch that a full derive gives the same. It
 // checks the signatures of added (through verify) and records them.
-// With afterVotes (a statement made on the device) it also appends after
-// votes to exclude that ended nobody's membership (see votesStayOpen).
-func appendRatings(st *State, all map[string]*entry, added []*entry, verify verifier, afterVotes bool) (*State, bool) {
-	if st == nil || !st.Founded || len(added) == 0 || len(st.Replaced) > 0 || (len(st.Votes) > 0 && !afterVotes) {
+// With own (a statement made on the device) it reads what the history
+// holds from st instead of all, and also appends after votes to exclude
+// that ended nobody's membership (see votesStayOpen).
+func appendRatings(st *State, all map[string]*entry, added []*entry, verify verifier, own bool) (*State, bool) {
+	if st == nil || !st.Founded || len(added) == 0 || len(st.Replaced) > 0 || (len(st.Votes) > 0 && !own) {
 		return nil, false
 	}
 	for _, r := range st.Invalid {
@@ -49,7 +52,7 @@ func appendRatings(st *State, all map[string]*entry, added []*entry, verify veri
 			return nil, false // a new statement might complete it
 		}
 	}
-	if afterVotes && !votesStayOpen(st) {
+	if own && !votesStayOpen(st) {
 		return nil, false
 	}
 	authors := map[identity.ID]bool{}
@@ -64,9 +67,21 @@ func appendRatings(st *State, all map[string]*entry, added []*entry, verify veri
 		}
 		authors[s.Author] = true
 	}
-	// The history may hold nothing that makes the rules look back, and
-	// signatures are checked with the newest card any statement carries
-	// (§4.2), counted or not.
+	if own && !ownHistoryAllows(st, added, authors, verify) || !own && !historyAllows(st, all, added, authors, verify) {
+		return nil, false
+	}
+	order, ok := afterAll(st.Heads, added)
+	if !ok {
+		return nil, false
+	}
+	return withRatings(st, order), true
+}
+
+// historyAllows reports whether all holds nothing that makes the rules
+// look back (only foundations, admissions, cards, ratings, acceptances
+// and policy votes) and the signatures of added check out with the
+// newest card any statement carries (§4.2), counted or not.
+func historyAllows(st *State, all map[string]*entry, added []*entry, authors map[identity.ID]bool, verify verifier) bool {
 	cards := map[identity.ID]*identity.Card{}
 	for _, e := range all {
 		e.decode()
@@ -76,12 +91,8 @@ func appendRatings(st *State, all map[string]*entry, added []*entry, verify veri
 		}
 		switch s.Kind {
 		case KindFound, KindAdmit, KindCard, KindRate, KindJoin, KindPolicy:
-		case KindExclude:
-			if !afterVotes || authors[s.Subject] {
-				return nil, false // a trial of the author could place the rating
-			}
 		default:
-			return nil, false
+			return false
 		}
 		if s.Card != nil && authors[s.Card.ID()] {
 			keepNewer(cards, s.Card)
@@ -89,14 +100,39 @@ func appendRatings(st *State, all map[string]*entry, added []*entry, verify veri
 	}
 	for _, e := range added {
 		if card := cards[e.stmt.Author]; card == nil || !checkSig(e, card, verify) {
-			return nil, false
+			return false
 		}
 	}
-	order, ok := afterAll(st.Heads, added)
-	if !ok {
-		return nil, false
+	return true
+}
+
+// appendableKinds are the kinds a history may hold for a statement made
+// on the device to be appended (votes to exclude only as votesStayOpen
+// and ownHistoryAllows say).
+const appendableKinds = 1<<KindFound | 1<<KindAdmit | 1<<KindCard | 1<<KindRate | 1<<KindJoin | 1<<KindPolicy | 1<<KindExclude
+
+// ownHistoryAllows is historyAllows for statements made on the device,
+// from what st records of the history (historyOf) instead of reading it
+// again: it may also hold votes to exclude, none naming an author of
+// added. Signatures are checked with the author's card in st: every card
+// of a person has their signing key (a person's id is the digest of
+// both keys, identity.Card.ID), so any of them checks a signature as the
+// newest does.
+func ownHistoryAllows(st *State, added []*entry, authors map[identity.ID]bool, verify verifier) bool {
+	if st.kinds&^appendableKinds != 0 {
+		return false
 	}
-	return withRatings(st, order), true
+	for a := range authors {
+		if st.voted[a] {
+			return false // a trial of the author could place the rating
+		}
+	}
+	for _, e := range added {
+		if card := st.Cards[e.stmt.Author]; card == nil || !checkSig(e, card, verify) {
+			return false
+		}
+	}
+	return true
 }
 
 // afterAll returns added in their total order (§4.3) if every one of them
@@ -170,6 +206,7 @@ func withRatings(st *State, order []*Statement) *State {
 	for _, h := range st.Heads {
 		heads[h] = true
 	}
+	ns.kinds |= kindBit(KindRate)
 	for _, s := range order {
 		k := pair{s.Author, s.Subject}
 		ns.Counted++

@@ -585,7 +585,7 @@ func (c *Cell) fork() (*Cell, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.entries, saved = entriesOf(c.id, s), s.Doc
+		c.entries, saved = entriesOf(s), s.Doc
 	}
 	if err := c.warm(); err != nil {
 		return nil, err

@@ -195,7 +195,10 @@ func LoadKept(header, state []byte) (*Cell, bool) {
 // caller holds c.mu.
 func (c *Cell) snapshotEntry(e *entry) snapshotEntry {
 	se := snapshotEntry{Key: e.key, Raw: e.raw, NotBytes: e.raw == nil}
-	if e.keyOK && e.stmt != nil && e.stmt.Cell == c.id {
+	switch {
+	case !e.decoded:
+		se.Sig = e.stored // as read back (entriesOf)
+	case e.keyOK && e.stmt != nil && e.stmt.Cell == c.id:
 		se.Sig = e.sig
 	}
 	return se
@@ -278,7 +281,7 @@ func LoadParts(p *Parts) (*Cell, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries = entriesOf(c.id, s)
+	c.entries = entriesOf(s)
 	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
 	return c, nil
 }

@@ -631,7 +631,7 @@ func (c *Cell) warmFrom(s *snapshot, spread func(n int, f func(i int))) error {
 	if err != nil || !rests {
 		return err
 	}
-	entries := entriesSpread(c.id, s, spread)
+	entries := entriesSpread(s, spread)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil && c.isStored(s) == nil {

@@ -116,33 +116,36 @@ func LoadSnapshot(trusted []byte) (*Cell, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries = entriesOf(c.id, &s)
+	c.entries = entriesOf(&s)
 	return c, nil
 }
 
-// entriesOf returns the statements of a snapshot of cell, decoded, with
-// the signature checks it records.
-func entriesOf(cell CellID, s *snapshot) map[string]*entry {
-	return entriesSpread(cell, s, parallel)
-}
-
-// entriesSpread is entriesOf decoding with spread (parallel, or share
-// while a worker runs).
-func entriesSpread(cell CellID, s *snapshot, spread func(n int, f func(i int))) map[string]*entry {
+// entriesOf returns the statements of a snapshot of cell, with the
+// signature checks it records, each decoded when first needed: a
+// statement made on the device reads none of them (appendRatings), and
+// a derive decodes them all at once, spread over the processors
+// (decodeAll). A check is recorded only for a well-formed statement of
+// the cell under its id (snapshotEntry), so the same bytes, decoded,
+// are one again.
+func entriesOf(s *snapshot) map[string]*entry {
 	entries := make(map[string]*entry, len(s.Entries))
 	for _, se := range s.Entries {
-		entries[se.Key] = se.entry(se.Sig == 1)
+		e := se.entry(se.Sig == 1)
+		e.stored = se.Sig
+		entries[se.Key] = e
 	}
+	return entries
+}
+
+// entriesSpread is entriesOf decoding every entry at once with spread
+// (parallel, or share while a worker runs).
+func entriesSpread(s *snapshot, spread func(n int, f func(i int))) map[string]*entry {
+	entries := entriesOf(s)
 	es := make([]*entry, 0, len(entries))
 	for _, e := range entries {
 		es = append(es, e)
 	}
 	spread(len(es), func(i int) { es[i].decode() })
-	for _, se := range s.Entries {
-		if e := entries[se.Key]; e.keyOK && e.stmt.Cell == cell {
-			e.sig = se.Sig
-		}
-	}
 	return entries
 }
 
@@ -173,7 +176,7 @@ func (c *Cell) warm() error {
 	if err != nil {
 		return err
 	}
-	c.entries = entriesOf(c.id, s)
+	c.entries = entriesOf(s)
 	return nil
 }
 
@@ -250,7 +253,7 @@ func (c *Cell) docBytes() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.entries = entriesOf(c.id, s)
+		c.entries = entriesOf(s)
 		return s.Doc, nil
 	case c.saved != nil:
 		return c.saved, nil

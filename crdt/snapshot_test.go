@@ -54,6 +54,7 @@ func TestSnapshotKeepsChecks(t *testing.T) {
 	s.mu.Lock()
 	checked := 0
 	for _, e := range s.entries {
+		e.decode() // entries are decoded when needed (entriesOf)
 		if e.sig == 1 {
 			checked++
 		}

@@ -198,6 +198,36 @@ type State struct {
 
 	members map[identity.ID]int    // index into Members
 	seq     map[identity.ID]uint64 // largest seq per author
+
+	// What the history holds, whether it counts or not (see
+	// historyOf): the kinds of its well-formed statements of this cell
+	// (kindBit), and whom their votes to exclude name.
+	kinds uint32
+	voted map[identity.ID]bool
+}
+
+// kindBit is k's bit in State.kinds; kinds this program does not know
+// past 30 share the last bit.
+func kindBit(k Kind) uint32 { return 1 << min(uint(k), 31) }
+
+// historyOf records in st what entries hold, counted or not: the kinds
+// of the well-formed statements of st's cell and the subjects of their
+// votes to exclude, so that a statement made on the device can be
+// appended to st without reading them again (appendRatings).
+func historyOf(st *State, entries []*entry) {
+	for _, e := range entries {
+		e.decode()
+		if !e.keyOK || e.stmt.Cell != st.Cell {
+			continue
+		}
+		st.kinds |= kindBit(e.stmt.Kind)
+		if e.stmt.Kind == KindExclude {
+			if st.voted == nil {
+				st.voted = map[identity.ID]bool{}
+			}
+			st.voted[e.stmt.Subject] = true
+		}
+	}
 }
 
 // Member returns the member record of id, if id was ever admitted.
@@ -429,6 +459,10 @@ type entry struct {
 	trusted bool
 
 	decoded bool // stmt, err and keyOK are set
+
+	// stored is the signature check the device's own storage recorded
+	// for these bytes, given to sig when they are decoded (entriesOf).
+	stored int8
 }
 
 // decode decodes e's bytes, once.
@@ -439,6 +473,9 @@ func (e *entry) decode() {
 	e.decoded = true
 	e.stmt, e.err = decodeStatement(e.raw, e.trusted)
 	e.keyOK = e.stmt != nil && e.key == e.stmt.id.String()
+	if e.keyOK && e.sig == 0 {
+		e.sig = e.stored
+	}
 }
 
 // verifySignature is the verifier used by cells.
@@ -495,6 +532,7 @@ func derive(cell CellID, entries []*entry, verify verifier) *State {
 // than limit (SCHEMA §4.6).
 func deriveWithin(cell CellID, entries []*entry, verify verifier, limit int) (*State, error) {
 	st := &State{Cell: cell, Cards: map[identity.ID]*identity.Card{}}
+	historyOf(st, entries)
 	reject := func(e *entry, r Reason, detail string) {
 		rj := Rejected{Key: e.key, Reason: r, Detail: detail}
 		if e.stmt != nil {

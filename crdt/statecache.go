@@ -25,7 +25,7 @@ import (
 
 // stateFormat is the form of a kept state; a new form makes every kept
 // state of an older one stale.
-const stateFormat = 1
+const stateFormat = 2
 
 // rulesSource is every file of this package that is built into the
 // program: the rules, the decoding of statements and this encoding.
@@ -83,6 +83,8 @@ type stateForm struct {
 	Sets       []setForm
 	Open       [][]byte
 	Seq        []seqForm
+	Kinds      uint32
+	Voted      [][]byte
 }
 
 type cardRef struct {
@@ -275,6 +277,11 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 	for id, n := range st.seq {
 		f.Seq = append(f.Seq, seqForm{ID: bytesOf(id), Seq: n})
 	}
+	f.Kinds = st.kinds
+	for id := range st.voted {
+		f.Voted = append(f.Voted, bytesOf(id))
+	}
+	slices.SortFunc(f.Voted, bytes.Compare)
 	b, err := snapshotEnc.Marshal(&f)
 	if err != nil {
 		return nil, err
@@ -395,6 +402,13 @@ func (f *stateForm) state() (*State, bool) {
 	}
 	for _, s := range f.Seq {
 		st.seq[d.id(s.ID)] = s.Seq
+	}
+	st.kinds = f.Kinds
+	for _, id := range f.Voted {
+		if st.voted == nil {
+			st.voted = map[identity.ID]bool{}
+		}
+		st.voted[d.id(id)] = true
 	}
 	return st, d.ok
 }
