@@ -20,10 +20,7 @@ import (
 // make appendRatings accept often and decline often, or the test proves
 // little.
 func TestAppendedRatingsMatchDerive(t *testing.T) {
-	cases := 100
-	if testing.Short() || testenv.Race {
-		cases = 30
-	}
+	cases := casesFor(100, 30)
 	person(t, 0)
 	var taken, declined int
 	for seed := range cases {
@@ -180,10 +177,7 @@ func ownStateIsDerived(c *Cell) error {
 // nobody's membership is appended to the last state (Cell.put, SCHEMA
 // §4.6); the histories must make that happen often, and decline often.
 func TestOwnRatingsAfterVotesMatchDerive(t *testing.T) {
-	cases := 40
-	if testing.Short() || testenv.Race {
-		cases = 10
-	}
+	cases := casesFor(40, 10)
 	person(t, 0)
 	var afterVotes, declined int
 	onOwnAppended = func(st *State, ok bool) {
@@ -210,4 +204,13 @@ func TestOwnRatingsAfterVotesMatchDerive(t *testing.T) {
 	if afterVotes < cases || declined < cases {
 		t.Errorf("the histories exercise appending after votes too little: %d appended, %d declined", afterVotes, declined)
 	}
+}
+
+// casesFor returns how many random histories a test plays: full, or
+// short under -short and -race.
+func casesFor(full, short int) int {
+	if testing.Short() || testenv.Race {
+		return short
+	}
+	return full
 }
