@@ -90,7 +90,7 @@ func (s *Service) reputationSource() (*repSource, error) {
 		if kept, err = s.reputationSourceOfCells(); err != nil {
 			return nil, err
 		}
-		s.keepStart(startRepSource, inputs, kept.encode(), 0, 0)
+		s.keepStart(startRepSource, inputs, s.cellsInputs, kept.encode(), 0, 0)
 	}
 	kept.in.Blocked = blockedOf(contacts)
 	return kept, nil

@@ -196,17 +196,41 @@ func startBody(b, inputs []byte, now time.Time) []byte {
 	return k.Body
 }
 
+// inputsRead runs the test hook afterInputs, if set.
+func (s *Service) inputsRead() {
+	if s.afterInputs != nil {
+		s.afterInputs()
+	}
+}
+
 // keepStart keeps body under key for inputs, for the time from until
-// until (both zero: always). It fails quietly: the next start works it
-// out again.
-func (s *Service) keepStart(key, inputs, body []byte, from, until int64) {
+// until (both zero: always), if the home's inputs, as of gives them, are
+// inputs still: body was worked out after inputs were read, and another
+// program may have changed the home in between (a contact renamed or
+// blocked from the command line while the app works out a start). Kept
+// under inputs, body would show that change whenever the home came back
+// to inputs (the name taken back, the block lifted), on every start
+// (TestAttackKeptStartFromLaterHome). of nil keeps body whatever the
+// home. It fails quietly: the next start works it out again.
+func (s *Service) keepStart(key, inputs []byte, of inputsOf, body []byte, from, until int64) {
 	sum := sha256.Sum256(body)
 	b, err := cborEnc.Marshal(keptStart{Form: startForm, Code: startCode(), Inputs: inputs, From: from, Until: until, Body: body, Sum: sum[:]})
 	if err != nil {
 		return
 	}
-	_ = s.db.Update(func(tx *store.Tx) error { return tx.Put(bucketStart, nil, key, b) })
+	_ = s.db.Update(func(tx *store.Tx) error {
+		if of != nil {
+			if now, _, err := of(tx); err != nil || !bytes.Equal(now, inputs) {
+				return errStale
+			}
+		}
+		return tx.Put(bucketStart, nil, key, b)
+	})
 }
+
+// inputsOf returns the digest of what a kept start record is worked out
+// from, with my own contacts (startInputs, cellsInputs).
+type inputsOf func(tx *store.Tx) ([]byte, []*Contact, error)
 
 // keptCells returns the list of cells kept for inputs, or nil. The
 // views hold no state: each reads its cell's when a method needs it
@@ -248,7 +272,7 @@ func (s *Service) stateLoader(id crdt.CellID) func() *crdt.State {
 // keepCells keeps the list of cells views for inputs.
 func (s *Service) keepCells(inputs []byte, views []*CellView) {
 	if b, err := cborEnc.Marshal(views); err == nil {
-		s.keepStart(startCells, inputs, b, 0, 0)
+		s.keepStart(startCells, inputs, s.cellsInputs, b, 0, 0)
 	}
 	s.keepLookalikeKeys()
 }
@@ -316,7 +340,7 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 	if err != nil {
 		return
 	}
-	s.keepStart(startReputation(now), inputs, b, w.from, w.until)
+	s.keepStart(startReputation(now), inputs, s.startInputs, b, w.from, w.until)
 	s.keepLookalikeKeys()
 }
 
@@ -475,7 +499,7 @@ func (s *Service) keepLookalikeKeys() {
 		return
 	}
 	if b, err := cborEnc.Marshal(alikeBody{Names: names, Keys: keys}); err == nil {
-		s.keepStart(startAlike, startAlike, b, 0, 0)
+		s.keepStart(startAlike, startAlike, nil, b, 0, 0)
 	}
 }
 
