@@ -45,3 +45,38 @@ func TestAttackKeptStartFromLaterHome(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackKeptReputationFromLaterHome: as above, with a block lifted
+// again: the reputation the app kept while the command line had Bo
+// blocked showed him blocked, his ratings left out, on every start of
+// that day after he was unblocked.
+func TestAttackKeptReputationFromLaterHome(t *testing.T) {
+	sc := newInterleaved(t)
+	if _, err := sc.app.Rate(sc.boID, crdt.Rating{Safety: 5, Reliability: 5}, []crdt.CellID{sc.cell}); err != nil {
+		t.Fatal(err) // the reputation kept no longer holds
+	}
+	sc.app.afterInputs = func() {
+		sc.app.afterInputs = nil
+		if _, err := sc.cli.SetBlocked(sc.boID, true); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := sc.app.Reputation(); err != nil {
+		t.Fatal(err)
+	}
+	if sc.app.afterInputs != nil {
+		t.Fatal("the app kept its reputation before the block could come between")
+	}
+	if _, err := sc.cli.SetBlocked(sc.boID, false); err != nil {
+		t.Fatal(err)
+	}
+	later := sc.open()
+	defer later.Close()
+	r, err := later.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bo := r.Person(sc.boID.String()); bo == nil || bo.Blocked {
+		t.Errorf("a later start shows Bo blocked, and leaves out what he says, though he is not: %+v", bo)
+	}
+}

@@ -46,6 +46,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if kept != nil {
 		return kept, nil
 	}
+	s.inputsRead()
 	r, w, err := s.reputationAt(now)
 	if err != nil {
 		return nil, err
