@@ -45,3 +45,31 @@ func TestAttackThiefAsksGuardiansAfterReplacement(t *testing.T) {
 		t.Errorf("Bo agrees to the old card's change of guardians: %v, want ErrCardReplaced", err)
 	}
 }
+
+// TestAttackThiefAskListedAfterReplacement: in oldCardScene, the thief
+// holding Ana's old card asks Bo, her guardian, to agree to new
+// guardians just before Ana's replacement reaches Bo. Once it has, the
+// ask is no longer listed as Ana's: agreeing to it is refused
+// (ErrCardReplaced), and a list that still shows "Ana asks you to agree"
+// sends Bo to her to compare a code for the thief's change.
+func TestAttackThiefAskListedAfterReplacement(t *testing.T) {
+	sc := newOldCardScene(t, func(sc *oldCardScene) {
+		if _, err := sc.thief.SetGuardians([]identity.ID{sc.cy.Card().ID(), sc.di.Card().ID()}, 2); err != nil {
+			t.Fatal(err)
+		}
+		id := sc.bo.Card().ID()
+		mustImport(t, sc.bo, mustExport(t, sc.thief, ExportRequest{To: &id}))
+		if asked, err := sc.bo.AskedChanges(); err != nil || len(asked) != 1 {
+			t.Fatalf("before the replacement Bo is asked %+v, %v; want the old card's ask", asked, err)
+		}
+	})
+	asked, err := sc.bo.AskedChanges()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range asked {
+		if a.Owner.ID == sc.old {
+			t.Errorf("after the replacement Bo is still asked by the old card: %+v", a)
+		}
+	}
+}

@@ -303,10 +303,19 @@ type ChangeRequest struct {
 }
 
 // AskedChanges lists the changes of guardians people asked this device
-// to agree to.
+// to agree to, leaving out the asks of cards replaced since by a new one:
+// agreeing to them is refused (ErrCardReplaced), and whoever holds such
+// a card may not be its owner (TestAttackThiefAskListedAfterReplacement).
 func (s *Service) AskedChanges() ([]ChangeRequest, error) {
+	replaced, err := s.replacedNow()
+	if err != nil {
+		return nil, err
+	}
 	var out []ChangeRequest
-	err := eachRecord(s, bucketAsked, "asked change", func(id identity.ID, a *askedRecord, names map[identity.ID]string) {
+	err = eachRecord(s, bucketAsked, "asked change", func(id identity.ID, a *askedRecord, names map[identity.ID]string) {
+		if replaced[id] {
+			return
+		}
 		out = append(out, ChangeRequest{Owner: person(names, id), Need: a.Need, Of: len(a.Commitments) / 16, Code: changeCode(id, a.Need, a.commitments(), nonceOf(a.Set))})
 	})
 	return out, err
