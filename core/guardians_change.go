@@ -98,6 +98,8 @@ type askedRecord struct {
 	Created     int64  `cbor:"3,keyasint"`
 	Need        int    `cbor:"4,keyasint"`
 	Commitments []byte `cbor:"5,keyasint"`
+	// Agreed is set once I made my agreement to it (AgreeToChange).
+	Agreed bool `cbor:"6,keyasint,omitempty"`
 }
 
 func (a *askedRecord) commitments() []crdt.Commitment {
@@ -300,6 +302,9 @@ type ChangeRequest struct {
 	Of   int `json:"of"`
 	// Code is what the owner's device shows for the change.
 	Code string `json:"code"`
+	// Agreed is true once I made my agreement to it: the ask stays until
+	// the change is made, in case my sync file did not reach them.
+	Agreed bool `json:"agreed"`
 }
 
 // AskedChanges lists the changes of guardians people asked this device
@@ -316,7 +321,7 @@ func (s *Service) AskedChanges() ([]ChangeRequest, error) {
 		if replaced[id] {
 			return
 		}
-		out = append(out, ChangeRequest{Owner: person(names, id), Need: a.Need, Of: len(a.Commitments) / 16, Code: changeCode(id, a.Need, a.commitments(), nonceOf(a.Set))})
+		out = append(out, ChangeRequest{Owner: person(names, id), Need: a.Need, Of: len(a.Commitments) / 16, Code: changeCode(id, a.Need, a.commitments(), nonceOf(a.Set)), Agreed: a.Agreed})
 	})
 	return out, err
 }
@@ -364,7 +369,21 @@ func (s *Service) AgreeToChange(owner identity.ID, code string) (*ExportResult, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.db.Update(func(tx *store.Tx) error { return markAgreed(tx, owner, a.Set) }); err != nil {
+		return nil, err
+	}
 	return &ExportResult{Data: data, Recipients: []Person{{ID: owner, Name: c.Name()}}}, nil
+}
+
+// markAgreed notes that I agreed to the change set owner asked of me, if
+// it is still the one asked (not made, nor followed by a newer ask).
+func markAgreed(tx *store.Tx, owner identity.ID, set []byte) error {
+	a, err := getRecord[askedRecord](tx, bucketAsked, owner[:])
+	if err != nil || a == nil || a.Agreed || string(a.Set) != string(set) {
+		return err
+	}
+	a.Agreed = true
+	return putRecord(tx, bucketAsked, owner[:], a)
 }
 
 // digits keeps the digits of s.

@@ -81,6 +81,13 @@ func TestChangingGuardiansWalk(t *testing.T) {
 	if sum.Recovery == nil || sum.Recovery.Agreed != "Bo" || sum.Recovery.Changed {
 		t.Fatalf("Bo's agreement: %q", sum.String())
 	}
+	// Bo's list says he agreed (the ask stays until the change is made,
+	// in case his file did not reach Ana); Cy's that he is asked.
+	for g, agreed := range map[*Service]bool{bo: true, cy: false} {
+		if asked, err := g.AskedChanges(); err != nil || len(asked) != 1 || asked[0].Agreed != agreed {
+			t.Errorf("%s after Bo agreed: asked %+v, %v; want agreed %v", g.Card().Pseudonym, asked, err, agreed)
+		}
+	}
 	if st, _ := ana.Guardians(); st.Pending == nil || len(st.Pending.Agreed) != 1 {
 		t.Fatalf("after Bo: %+v", st.Pending)
 	}
