@@ -261,6 +261,7 @@ func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*G
 	} else {
 		rand.Read(set.Set)
 	}
+	s.beforeWriting()
 	err = s.db.Update(func(tx *store.Tx) error {
 		for i, id := range ids {
 			c, err := getContact(tx, id)
@@ -275,6 +276,9 @@ func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*G
 		old, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
 		if err != nil {
 			return err
+		}
+		if applied != nil && (old == nil || old.Pending == nil || string(old.Pending.Set) != string(applied.Set)) {
+			return errChangeMade // by another program on this home
 		}
 		if old != nil {
 			// Former guardians are told to forget the old piece; those
@@ -697,7 +701,7 @@ func (p *RecoveryProgress) phrase() string {
 }
 
 func (n *RecoveryNews) empty() bool {
-	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "" && n.FromOldCard == "")
+	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "" && n.FromOldCard == "" && !n.Changed && !n.NotChanged)
 }
 
 // applyRecovery stores what a checked file brings about recovery pieces,

@@ -274,9 +274,18 @@ func (s *Service) takeAgreement(tx *store.Tx, sender *identity.Card, p *export.P
 	return putRecord(tx, bucketGuardians, keyGuardians, set)
 }
 
+// errChangeMade means the change of guardians to apply was made, or
+// replaced, by another program on the same home since it was read.
+var errChangeMade = errors.New("the change of guardians was made meanwhile")
+
 // applyChange makes the change of my guardians that waits, once enough of
 // the guardians in force agreed to it: new pieces, the old ones retired,
-// and the change in my cells. It reports whether it did.
+// and the change in my cells. It reports whether it did. It reads the
+// change in one transaction and writes it in another, which makes sure
+// the change still waits: two programs on one home (the app and the
+// command line) make it once, else the second would make other pieces
+// and the guardians could hold pieces of two splits
+// (TestChangeOfGuardiansMadeOnce).
 func (s *Service) applyChange() (bool, error) {
 	var p *pendingChange
 	err := s.db.View(func(tx *store.Tx) error {
@@ -290,6 +299,9 @@ func (s *Service) applyChange() (bool, error) {
 		return false, err
 	}
 	_, err = s.split(p.ids(), p.Need, p)
+	if errors.Is(err, errChangeMade) {
+		return false, nil
+	}
 	return err == nil, err
 }
 

@@ -663,6 +663,32 @@ func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummar
 // cell it touches changed on this device while it was being checked.
 const maxImportTries = 5
 
+// changeAfterImport makes the change of my guardians that waits if enough
+// of them agreed, and says so in sum. Not only when the file brought an
+// agreement: a program killed after the import that took the last one
+// in, or a new guardian blocked then and unblocked since, left the change
+// waiting with enough agreements, and taking any file in (that agreement
+// again) makes it (TestChangeOfGuardiansLeftWaiting). The file is taken in
+// either way: a new guardian no longer verified or now blocked is said in
+// the summary of the file that brought an agreement, not as a failure.
+func (s *Service) changeAfterImport(sum *ImportSummary) error {
+	changed, err := s.applyChange()
+	if errors.Is(err, ErrGuardians) {
+		if sum.Recovery != nil && sum.Recovery.Agreed != "" {
+			sum.Recovery.NotChanged = true
+		}
+		return nil
+	}
+	if err != nil || !changed {
+		return err
+	}
+	if sum.Recovery == nil {
+		sum.Recovery = &RecoveryNews{}
+	}
+	sum.Recovery.Changed = true
+	return nil
+}
+
 // Import checks a sync file completely, then applies all of it in one
 // transaction, or nothing. Importing the same file again changes nothing.
 //
@@ -682,14 +708,8 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			return nil, err
 		}
 		sum, applied, err := s.applyImport(p, base)
-		if err == nil && applied && sum.Recovery != nil && sum.Recovery.Agreed != "" {
-			// Enough agreements make the change of my guardians. The file
-			// is taken in either way: a new guardian no longer verified
-			// or now blocked is said in the summary, not as a failure.
-			sum.Recovery.Changed, err = s.applyChange()
-			if errors.Is(err, ErrGuardians) {
-				sum.Recovery.NotChanged, err = true, nil
-			}
+		if err == nil && applied {
+			err = s.changeAfterImport(sum)
 		}
 		if err == nil && applied && sum.NewStatements > 0 {
 			// Where my guardians before a change came into force only
