@@ -192,9 +192,17 @@ func reputationCell(st *crdt.State, me identity.ID) reputation.Cell {
 // owner with their guardians, or a thief; either way whoever still signs
 // with the old card is not, or not only, its owner.
 func replacedCards(cells map[crdt.CellID]*crdt.Cell, me identity.ID) map[identity.ID]bool {
-	out := map[identity.ID]bool{}
+	states := make([]*crdt.State, 0, len(cells))
 	for _, c := range cells {
-		st := c.State()
+		states = append(states, c.State())
+	}
+	return replacedAmong(states, me)
+}
+
+// replacedAmong is replacedCards of the cells' states.
+func replacedAmong(states []*crdt.State, me identity.ID) map[identity.ID]bool {
+	out := map[identity.ID]bool{}
+	for _, st := range states {
 		if st.IsInvited(me) {
 			continue
 		}
