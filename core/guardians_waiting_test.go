@@ -127,3 +127,25 @@ func storedGuardians(t *testing.T, s *Service) []byte {
 	}
 	return b
 }
+
+// TestChangeOfGuardiansWithRemovedContact: while the change waits with
+// enough agreements, Ana removes Eve, one of the new guardians, from her
+// contacts. Files taken in after that are taken in without an error: the
+// change cannot be made, and Ana's list still shows it waiting (had an
+// import made it, any error of it would have failed every import).
+func TestChangeOfGuardiansWithRemovedContact(t *testing.T) {
+	sc := newChangeLeftWaiting(t)
+	if err := sc.ana.RemoveContact(sc.eve.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := sc.ana.Import(ctx, sc.cyAgrees)
+	if err != nil {
+		t.Fatalf("Cy's agreement again: %v", err)
+	}
+	if sum.Recovery != nil && sum.Recovery.Changed {
+		t.Errorf("Cy's agreement again: %q", sum)
+	}
+	if st, _ := sc.ana.Guardians(); st.Pending == nil {
+		t.Errorf("the change no longer waits: %+v", st)
+	}
+}

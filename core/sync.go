@@ -681,10 +681,18 @@ const maxImportTries = 5
 // the summary of the file that brought an agreement, not as a failure.
 func (s *Service) changeAfterImport(sum *ImportSummary) error {
 	changed, err := s.applyChange()
-	if errors.Is(err, ErrGuardians) {
-		if sum.Recovery != nil && sum.Recovery.Agreed != "" {
+	brought := sum.Recovery != nil && sum.Recovery.Agreed != ""
+	if errors.Is(err, ErrGuardians) || errors.Is(err, ErrNotFound) {
+		// A new guardian is no longer one I verified in person and did
+		// not block, or no longer a contact at all.
+		if brought {
 			sum.Recovery.NotChanged = true
 		}
+		return nil
+	}
+	if err != nil && !brought {
+		// The file was taken in; the change waits for a later one, as
+		// it did before, and is said where guardians are listed.
 		return nil
 	}
 	if err != nil || !changed {
