@@ -16,18 +16,13 @@ func TestAttackKeptStartFromLaterHome(t *testing.T) {
 	if _, err := sc.app.Rate(sc.malID, crdt.Rating{Safety: 3, Reliability: 3}, []crdt.CellID{sc.cell}); err != nil {
 		t.Fatal(err) // the list of cells kept no longer holds
 	}
-	sc.app.afterInputs = func() {
-		sc.app.afterInputs = nil
-		if _, err := sc.cli.RenameContact(sc.boID, "Bobby"); err != nil {
-			t.Error(err)
-		}
-	}
-	if _, err := sc.app.Cells(); err != nil {
-		t.Fatal(err)
-	}
-	if sc.app.afterInputs != nil {
-		t.Fatal("the app kept its list of cells before the rename could come between")
-	}
+	sc.betweenReads(t, func() error {
+		_, err := sc.cli.RenameContact(sc.boID, "Bobby")
+		return err
+	}, func() error {
+		_, err := sc.app.Cells()
+		return err
+	})
 	if _, err := sc.cli.RenameContact(sc.boID, "Bo"); err != nil {
 		t.Fatal(err)
 	}
@@ -55,18 +50,13 @@ func TestAttackKeptReputationFromLaterHome(t *testing.T) {
 	if _, err := sc.app.Rate(sc.boID, crdt.Rating{Safety: 5, Reliability: 5}, []crdt.CellID{sc.cell}); err != nil {
 		t.Fatal(err) // the reputation kept no longer holds
 	}
-	sc.app.afterInputs = func() {
-		sc.app.afterInputs = nil
-		if _, err := sc.cli.SetBlocked(sc.boID, true); err != nil {
-			t.Error(err)
-		}
-	}
-	if _, err := sc.app.Reputation(); err != nil {
-		t.Fatal(err)
-	}
-	if sc.app.afterInputs != nil {
-		t.Fatal("the app kept its reputation before the block could come between")
-	}
+	sc.betweenReads(t, func() error {
+		_, err := sc.cli.SetBlocked(sc.boID, true)
+		return err
+	}, func() error {
+		_, err := sc.app.Reputation()
+		return err
+	})
 	if _, err := sc.cli.SetBlocked(sc.boID, false); err != nil {
 		t.Fatal(err)
 	}
@@ -78,5 +68,24 @@ func TestAttackKeptReputationFromLaterHome(t *testing.T) {
 	}
 	if bo := r.Person(sc.boID.String()); bo == nil || bo.Blocked {
 		t.Errorf("a later start shows Bo blocked, and leaves out what he says, though he is not: %+v", bo)
+	}
+}
+
+// betweenReads runs start in the app, and change in the command line
+// just after the app read the digest of its inputs and before it works
+// out what to keep.
+func (sc *interleaved) betweenReads(t *testing.T, change, start func() error) {
+	t.Helper()
+	sc.app.afterInputs = func() {
+		sc.app.afterInputs = nil
+		if err := change(); err != nil {
+			t.Errorf("the command line's change: %v", err)
+		}
+	}
+	if err := start(); err != nil {
+		t.Fatal(err)
+	}
+	if sc.app.afterInputs != nil {
+		t.Fatal("the app found its start kept: the command line could not come between")
 	}
 }

@@ -21,23 +21,7 @@ type changeLeftWaiting struct {
 }
 
 func newChangeLeftWaiting(t *testing.T) *changeLeftWaiting {
-	ana := newService(t, "Ana")
-	bo, cy, di, eve := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di"), newService(t, "Eve")
-	for _, g := range []*Service{bo, cy, di, eve} {
-		meet(t, ana, g)
-	}
-	meet(t, bo, cy)
-	night := ok[*CellView](t)(ana.NewCell("Night")).ID
-	invite(t, ana, bo, night)
-	invite(t, ana, cy, night)
-	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range []*Service{bo, cy, di} {
-		sendTo(t, ana, g)
-		sendTo(t, g, ana)
-	}
-	buildOn(t, bo, cy, ana)
+	ana, bo, cy, di, eve, _ := guardiansInForce(t)
 	st, err := ana.SetGuardians([]identity.ID{cy.Card().ID(), di.Card().ID(), eve.Card().ID()}, 2)
 	if err != nil || st.Pending == nil {
 		t.Fatalf("the change does not wait: %+v, %v", st, err)
