@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -113,13 +114,15 @@ func storedGuardians(t *testing.T, s *Service) []byte {
 }
 
 // TestChangeOfGuardiansWithRemovedContact: while the change waits with
-// enough agreements, Ana removes Eve, one of the new guardians, from her
-// contacts. Files taken in after that are taken in without an error: the
+// enough agreements, Ana removed Eve, one of the new guardians, from her
+// contacts (with an older build). Files taken in after that are taken in without an error: the
 // change cannot be made, and Ana's list still shows it waiting (had an
 // import made it, any error of it would have failed every import).
 func TestChangeOfGuardiansWithRemovedContact(t *testing.T) {
 	sc := newChangeLeftWaiting(t)
-	if err := sc.ana.RemoveContact(sc.eve.Card().ID()); err != nil {
+	// RemoveContact refuses it now (TestRemoveGuardianRefused); an
+	// older build did not.
+	if err := sc.ana.db.Update(func(tx *store.Tx) error { return deleteContact(tx, sc.eve.Card().ID()) }); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := sc.ana.Import(ctx, sc.cyAgrees)
@@ -131,5 +134,44 @@ func TestChangeOfGuardiansWithRemovedContact(t *testing.T) {
 	}
 	if st, _ := sc.ana.Guardians(); st.Pending == nil {
 		t.Errorf("the change no longer waits: %+v", st)
+	}
+}
+
+// TestRemoveGuardianRefused: Ana cannot remove Cy, one of her guardians,
+// from her contacts (nor Eve, one of the new guardians a change waits
+// for): choose other guardians first. Before, she could, and every
+// later import that brought something new failed with "no such contact"
+// after taking its file in.
+func TestRemoveGuardianRefused(t *testing.T) {
+	sc := newChangeLeftWaiting(t)
+	st, err := sc.ana.Guardians()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []identity.ID{st.Guardians[0].ID, sc.eve.Card().ID()} {
+		if err := sc.ana.RemoveContact(id); !errors.Is(err, ErrIsGuardian) {
+			t.Errorf("removing a guardian: %v, want ErrIsGuardian", err)
+		}
+	}
+	if got := Explain(ErrIsGuardian); !strings.Contains(got, "choose other guardians first") {
+		t.Errorf("Explain(ErrIsGuardian) = %q", got)
+	}
+}
+
+// TestImportWithGuardianContactGone: a home where an older build let
+// Ana remove Cy, one of her guardians, from her contacts. A file from Bo
+// with a new rating is taken in without an error: before, the import
+// said "no such contact" (it could not name her guardians in her cells
+// again), though it had taken the file in.
+func TestImportWithGuardianContactGone(t *testing.T) {
+	ana, bo, cy, _, _, _ := guardiansInForce(t)
+	if err := ana.db.Update(func(tx *store.Tx) error { return deleteContact(tx, cy.Card().ID()) }); err != nil {
+		t.Fatal(err)
+	}
+	rate(t, bo, cy.Card().ID(), 2)
+	id := ana.Card().ID()
+	sum, err := ana.Import(ctx, mustExport(t, bo, ExportRequest{To: &id}))
+	if err != nil || sum.NewStatements == 0 {
+		t.Errorf("Bo's file: %q, %v", sum, err)
 	}
 }
