@@ -99,28 +99,3 @@ func TestFileFromReplacedCardSaysSo(t *testing.T) {
 		t.Errorf("a file from Bo says his card was replaced: %q", sum)
 	}
 }
-
-// TestHeldPieceOfReplacedCard: in oldCardScene, Bo holds a recovery
-// piece of Ana's old card. Once her card was replaced, his list says
-// the piece is not given out (ReleasePiece refuses it: ErrCardReplaced)
-// instead of offering to help "Ana (old card)" get her card back.
-func TestHeldPieceOfReplacedCard(t *testing.T) {
-	sc := newOldCardScene(t, nil)
-	held, err := sc.bo.HeldPieces()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, h := range held {
-		if h.Owner.ID != sc.old {
-			continue
-		}
-		found = true
-		if !h.Replaced || !strings.Contains(h.Sentence(), "replaced by a new one") {
-			t.Errorf("Bo's piece of the old card: %+v, %q", h, h.Sentence())
-		}
-	}
-	if !found {
-		t.Fatalf("Bo holds no piece of the old card: %+v", held)
-	}
-}

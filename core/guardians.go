@@ -390,30 +390,19 @@ type HeldPiece struct {
 	Need     int       `json:"need"`
 	Of       int       `json:"of"`
 	Received time.Time `json:"received"`
-	// Replaced is true when the owner's card was replaced by a new one
-	// in a cell of mine: the piece is of the old card, and it is given
-	// to nobody (ErrCardReplaced).
-	Replaced bool `json:"replaced,omitempty"`
 	// pseudonym is the name on the owner's card.
 	pseudonym string
 }
 
 // Sentence says it in plain words.
 func (h HeldPiece) Sentence() string {
-	if h.Replaced {
-		return fmt.Sprintf("You hold a recovery piece for %s, whose card was replaced by a new one: the piece is not given out, since whoever holds that card now may not be them.", h.Owner.Name)
-	}
 	return fmt.Sprintf("You hold a recovery piece for %s.", h.Owner.Name)
 }
 
 // HeldPieces lists the recovery pieces this device keeps for others.
 func (s *Service) HeldPieces() ([]HeldPiece, error) {
-	replaced, err := s.replacedNow()
-	if err != nil {
-		return nil, err
-	}
 	var out []HeldPiece
-	err = eachRecord(s, bucketHeld, "held piece", func(id identity.ID, h *heldRecord, names map[identity.ID]string) {
+	err := eachRecord(s, bucketHeld, "held piece", func(id identity.ID, h *heldRecord, names map[identity.ID]string) {
 		if h.Forgotten {
 			return
 		}
@@ -424,7 +413,7 @@ func (s *Service) HeldPieces() ([]HeldPiece, error) {
 		if _, ok := names[id]; !ok {
 			names[id] = pseudonym
 		}
-		out = append(out, HeldPiece{Owner: person(names, id), Need: h.Need, Of: h.Of, Received: time.Unix(h.Received, 0).UTC(), Replaced: replaced[id], pseudonym: pseudonym})
+		out = append(out, HeldPiece{Owner: person(names, id), Need: h.Need, Of: h.Of, Received: time.Unix(h.Received, 0).UTC(), pseudonym: pseudonym})
 	})
 	return out, err
 }

@@ -138,10 +138,6 @@ func (p *guardiansPanel) Refresh() {
 	}
 	for _, h := range held {
 		owner := h.Owner
-		if h.Replaced {
-			p.held.Add(wrapped(h.Sentence()))
-			continue
-		}
 		help := widget.NewButtonWithIcon("Help "+owner.Name+" get their card back…", theme.HelpIcon(), func() { p.askRelease(owner) })
 		p.held.Add(container.NewBorder(nil, nil, nil, help, wrapped(h.Sentence())))
 	}

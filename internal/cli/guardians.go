@@ -175,8 +175,6 @@ type heldJSON struct {
 	Need     int       `json:"need"`
 	Of       int       `json:"of"`
 	Received time.Time `json:"received"`
-	// Replaced is true when the owner's card was replaced by a new one.
-	Replaced bool `json:"replaced,omitempty"`
 }
 
 type guardiansJSON struct {
@@ -233,7 +231,7 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 		j.Guardians = append(j.Guardians, guardianJSON{ID: g.ID.String(), Name: g.Name, Reached: g.Reached, Replaced: g.Replaced})
 	}
 	for _, h := range held {
-		j.Held = append(j.Held, heldJSON{ID: h.Owner.ID.String(), Name: h.Owner.Name, Need: h.Need, Of: h.Of, Received: h.Received, Replaced: h.Replaced})
+		j.Held = append(j.Held, heldJSON{ID: h.Owner.ID.String(), Name: h.Owner.Name, Need: h.Need, Of: h.Of, Received: h.Received})
 	}
 	return r.out(o.json, j, func(w io.Writer) {
 		if len(st.Guardians) == 0 {
