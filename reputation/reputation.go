@@ -267,7 +267,15 @@ type Result struct {
 // input's ratings for its explanations, so they must not be modified while
 // the Result is in use.
 func Compute(in *Input) *Result {
-	r := settle(in)
+	if in == nil {
+		in = &Input{}
+	}
+	return computeModel(prepare(in, in.Blocked).model(in.Now, time.Time{}))
+}
+
+// computeModel computes the Result of m.
+func computeModel(m *model) *Result {
+	r := settleModel(m)
 	r.m.weighByKnowledge(r.e)
 	return r
 }
@@ -279,7 +287,11 @@ func settle(in *Input) *Result {
 	if in == nil {
 		in = &Input{}
 	}
-	m := build(in)
+	return settleModel(prepare(in, in.Blocked).model(in.Now, time.Time{}))
+}
+
+// settleModel is settle of the model m.
+func settleModel(m *model) *Result {
 	standing := make([]float64, m.n)
 	for i := range standing {
 		standing[i] = 1
@@ -408,24 +420,25 @@ func (r *Result) score(i int32) *Score {
 	}
 	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
 		rt := &m.ratings[k]
+		src := m.texts.rating(rt.text)
 		c := &m.cells[rt.cell]
 		if rt.low && !m.blocked[rt.rater] && (e.trust[rt.rater] == 0 || (rt.flag && e.flags[i] == 0)) {
 			s.Warnings = append(s.Warnings, Warning{Rater: m.name(rt.rater), RaterID: m.ids[rt.rater], Cell: c.Name, CellID: c.ID,
-				Safety: rt.src.Safety, Day: rt.src.Day, Note: rt.src.Note})
+				Safety: src.Safety, Day: src.Day, Note: src.Note})
 		}
 		s.Ratings = append(s.Ratings, Explained{
 			Rater:       m.name(rt.rater),
 			RaterID:     m.ids[rt.rater],
 			Cell:        c.Name,
 			CellID:      c.ID,
-			Statement:   rt.src.ID,
-			Safety:      rt.src.Safety,
-			Reliability: rt.src.Reliability,
-			Day:         rt.src.Day,
+			Statement:   src.ID,
+			Safety:      src.Safety,
+			Reliability: src.Reliability,
+			Day:         src.Day,
 			Weight:      e.weight[k],
 			Why:         whyText[e.why[k]],
-			Tags:        slices.Clone(rt.src.Tags),
-			Note:        rt.src.Note,
+			Tags:        slices.Clone(src.Tags),
+			Note:        src.Note,
 		})
 	}
 	slices.SortFunc(s.Ratings, func(a, b Explained) int {
