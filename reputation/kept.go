@@ -20,7 +20,7 @@ import (
 // source is every file of this package that is built into the program.
 // TestSourceComplete checks that the list is whole.
 //
-//go:embed doc.go eval.go input.go kept.go knowledge.go model.go reputation.go source.go words.go
+//go:embed doc.go eval.go input.go kept.go knowledge.go model.go reputation.go source.go sourceform.go words.go
 var source embed.FS
 
 // SourceDigest returns the digest of this package's source: a Result kept
