@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -259,6 +260,9 @@ type Result struct {
 	e        *eval
 	standing []float64
 	kept     *keptResult // made from what was kept (FromKept); m, e and standing are nil
+
+	firstOnce sync.Once
+	first     []string // flaggedFirst
 }
 
 // Compute computes everyone's reputation from the viewer's point of view:
@@ -337,6 +341,19 @@ func (r *Result) Flagged() []string {
 // thousands weighs a thousandth as much on each of them.
 func (r *Result) FlaggedFirst() []string {
 	r = r.whole()
+	return slices.Clone(r.flaggedFirst())
+}
+
+// flaggedFirst is FlaggedFirst, worked out once per Result (a start asks
+// for it twice: what to keep and what the People list first shows).
+func (r *Result) flaggedFirst() []string {
+	r.firstOnce.Do(func() { r.first = r.flaggedFirstNow() })
+	return r.first
+}
+
+// flaggedFirstNow works out FlaggedFirst, with arrays by person where a
+// map would hash every flagger of every flagged person.
+func (r *Result) flaggedFirstNow() []string {
 	m, e := r.m, r.e
 	counts := func(s int32, each func(rater int32)) {
 		for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
@@ -347,14 +364,14 @@ func (r *Result) FlaggedFirst() []string {
 		}
 	}
 	var flagged []int32
-	flags := map[int32]int{} // per flagger: how many flagged people they flag
+	flags := make([]int32, m.n) // per flagger: how many flagged people they flag
 	for i, f := range e.flags {
 		if f > 0 {
 			flagged = append(flagged, int32(i))
 			counts(int32(i), func(rater int32) { flags[rater]++ })
 		}
 	}
-	strength := make(map[int32]float64, len(flagged))
+	strength := make([]float64, m.n)
 	for _, s := range flagged {
 		var sum float64
 		counts(s, func(rater int32) { sum += e.trust[rater] / float64(flags[rater]) })

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -294,35 +295,38 @@ func (d *sourceReader) str() string {
 }
 
 // strings reads k strings into one string (one allocation for them all:
-// a kept source holds tens of thousands), each a part of it.
+// a kept source holds tens of thousands), each a part of it: once to
+// learn their size, once to write them.
 func (d *sourceReader) strings(k int) []string {
-	type part struct {
-		raw   []byte
-		isHex bool
-	}
-	parts := make([]part, k)
+	from := d.b
 	size := 0
-	for i := range parts {
-		parts[i].raw, parts[i].isHex = d.part()
-		size += len(parts[i].raw) << b2i(parts[i].isHex)
+	for range k {
+		raw, isHex := d.part()
+		size += len(raw) << b2i(isHex)
 	}
 	if d.err != nil {
 		return nil
 	}
-	all := make([]byte, 0, size)
-	for _, p := range parts {
-		if p.isHex {
-			all = hex.AppendEncode(all, p.raw)
-		} else {
-			all = append(all, p.raw...)
+	var all strings.Builder
+	all.Grow(size)
+	var buf [64]byte
+	lens := make([]int32, k)
+	again := &sourceReader{b: from}
+	for i := range lens {
+		raw, isHex := again.part()
+		lens[i] = int32(len(raw)) << b2i(isHex)
+		for isHex && len(raw) > 0 {
+			n := min(len(raw), len(buf)/2)
+			all.Write(hex.AppendEncode(buf[:0], raw[:n]))
+			raw = raw[n:]
 		}
+		all.Write(raw)
 	}
-	str, at := string(all), 0
+	str, at := all.String(), 0
 	out := make([]string, k)
-	for i, p := range parts {
-		n := len(p.raw) << b2i(p.isHex)
-		out[i] = str[at : at+n]
-		at += n
+	for i, n := range lens {
+		out[i] = str[at : at+int(n)]
+		at += int(n)
 	}
 	return out
 }
