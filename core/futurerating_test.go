@@ -24,25 +24,17 @@ func TestFutureRatingDoesNotOutlastDecay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mal.Close() })
-	meet(t, ana, mal)
-	meet(t, ana, cy)
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
-		t.Fatal(err)
-	}
-	invite(t, ana, mal, cell.ID)
-	invite(t, ana, cy, cell.ID)
-	mustImport(t, mal, mustExport(t, ana, ExportRequest{To: to(mal.Card().ID())}))
+	cell := nightMarket(t, ana, mal, cy)
 	day := future.Add(crdt.DayAllowance).Format(time.DateOnly)
-	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: day}, []crdt.CellID{cell.ID}); err != nil {
+	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: day}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
 	// Ana rates too, today, so the score has something honest in it.
-	if _, err := ana.Rate(cy.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5, Day: now.Format(time.DateOnly)}, []crdt.CellID{cell.ID}); err != nil {
+	if _, err := ana.Rate(cy.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5, Day: now.Format(time.DateOnly)}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
 	mustImport(t, ana, mustExport(t, mal, ExportRequest{To: to(ana.Card().ID())}))
-	v, err := ana.FindCell(cell.ID.String())
+	v, err := ana.FindCell(cell.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,15 +77,7 @@ func TestAttackRatingsMadeAheadEveryMinute(t *testing.T) {
 	}
 	t.Cleanup(func() { mal.Close() })
 	cy := newService(t, "Cy")
-	meet(t, ana, mal)
-	meet(t, ana, cy)
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
-		t.Fatal(err)
-	}
-	invite(t, ana, mal, cell.ID)
-	invite(t, ana, cy, cell.ID)
-	mustImport(t, mal, mustExport(t, ana, ExportRequest{To: to(mal.Card().ID())}))
+	cell := nightMarket(t, ana, mal, cy)
 	if _, err := mal.AddContact(cy.Card().String(), "", false); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +85,7 @@ func TestAttackRatingsMadeAheadEveryMinute(t *testing.T) {
 	for i, ahead := range []time.Duration{24*time.Hour + time.Minute, 40 * time.Hour} {
 		malClk.t = clk.now().Add(ahead)
 		subject := []*Service{ana, cy}[i]
-		if _, err := mal.Rate(subject.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: malClk.t.Format(time.DateOnly)}, []crdt.CellID{cell.ID}); err != nil {
+		if _, err := mal.Rate(subject.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: malClk.t.Format(time.DateOnly)}, []crdt.CellID{cell}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -124,4 +108,20 @@ func TestAttackRatingsMadeAheadEveryMinute(t *testing.T) {
 	if from, until := time.Unix(0, k.From).UTC(), time.Unix(0, k.Until).UTC(); !from.Equal(day) || !until.Equal(day.Add(24*time.Hour)) {
 		t.Errorf("the reputation is kept from %v until %v, want the day %v", from, until, day)
 	}
+}
+
+// nightMarket makes Ana meet Mal and Cy and invite both to her new cell,
+// and Mal take her file: the cell's id.
+func nightMarket(t *testing.T, ana, mal, cy *Service) crdt.CellID {
+	t.Helper()
+	meet(t, ana, mal)
+	meet(t, ana, cy)
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, mal, cell.ID)
+	invite(t, ana, cy, cell.ID)
+	mustImport(t, mal, mustExport(t, ana, ExportRequest{To: to(mal.Card().ID())}))
+	return cell.ID
 }
