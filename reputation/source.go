@@ -263,17 +263,26 @@ func (p *preparer) internAll(ids []string) []int32 {
 // cell returns the cell c with provisional numbers, its valid ratings
 // added to texts.
 func (p *preparer) cell(c *Cell, texts *inputTexts) sourceCell {
-	sc := sourceCell{id: c.ID, name: c.Name}
+	sc := sourceCell{id: c.ID, name: c.Name, members: make([]sourceMember, 0, len(c.Members)), ratings: make([]sourceRating, 0, len(c.Ratings))}
+	vouches := 0
+	for _, mb := range c.Members {
+		vouches += len(mb.VouchedBy)
+	}
+	vouchers := make([]int32, 0, vouches) // the cell's, one array
 	for _, mb := range c.Members {
 		rank := statusRank(mb.Status)
 		if mb.ID == "" || rank < 0 {
 			continue
 		}
 		m := sourceMember{id: p.intern(mb.ID, true), rank: int8(rank)}
+		from := len(vouchers)
 		for _, v := range mb.VouchedBy {
 			if v != "" && v != mb.ID {
-				m.vouchers = append(m.vouchers, p.intern(v, true))
+				vouchers = append(vouchers, p.intern(v, true))
 			}
+		}
+		if len(vouchers) > from {
+			m.vouchers = vouchers[from:len(vouchers):len(vouchers)]
 		}
 		sc.members = append(sc.members, m)
 	}
