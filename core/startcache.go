@@ -27,7 +27,7 @@ import (
 // through each cell's kept-state key, the build), me, each cell's stored
 // header and my own contacts (for the list of cells and the reputation's
 // source only what names people: see cellsInputs); the reputation also by the time it holds
-// for (the day, and the ratings made after the clock: see keepWindow).
+// for (the day: see keepWindow).
 // A start whose inputs have that digest reads the record instead of
 // every cell's state; anything else (no record, another digest, another
 // form, a damaged record, a digest of its body that does not match) is
@@ -285,25 +285,13 @@ func dayOf(t time.Time) time.Time {
 }
 
 // keepWindow is the time, in Unix nanoseconds, from which (inclusive)
-// until which (exclusive) a reputation computed at now with ratings made
-// at the times made reads the same ratings and the same day: a rating
-// counts once the clock is past its time less crdt.DayAllowance.
+// until which (exclusive) a reputation computed at now reads the same
+// ratings and the same day: the day of now (see madeBy).
 type keepWindow struct{ from, until int64 }
 
 func newKeepWindow(now time.Time) keepWindow {
 	day := dayOf(now)
 	return keepWindow{from: day.UnixNano(), until: day.Add(24 * time.Hour).UnixNano()}
-}
-
-// rating narrows w by a rating made at made, which counts at now if
-// counted.
-func (w *keepWindow) rating(made time.Time, counted bool) {
-	t := made.Add(-crdt.DayAllowance).UnixNano()
-	if counted {
-		w.from = max(w.from, t)
-	} else {
-		w.until = min(w.until, t)
-	}
 }
 
 // keptReputation returns the reputation kept for inputs at now, or nil;
