@@ -625,6 +625,7 @@ func (s *Service) Cells() ([]*CellView, error) {
 	if out != nil {
 		return out, nil
 	}
+	s.inputsRead()
 	cells, err := s.loadCells()
 	if err != nil {
 		return nil, err

@@ -608,10 +608,14 @@ func (s *Service) SetBlocked(id identity.ID, blocked bool) (*Contact, error) {
 	})
 }
 
-// RemoveContact forgets a contact.
+// RemoveContact forgets a contact. A guardian of mine is not forgotten
+// (ErrIsGuardian): choose other guardians first.
 func (s *Service) RemoveContact(id identity.ID) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		if _, err := getContact(tx, id); err != nil {
+			return err
+		}
+		if err := refuseGuardian(tx, id); err != nil {
 			return err
 		}
 		return deleteContact(tx, id)

@@ -145,6 +145,8 @@ func explainCell(err error) string {
 		return "You are not a member of that cell, so you cannot do that there."
 	case errors.Is(err, ErrGuardians):
 		return "Choose at least two different people as guardians, each one you verified in person (compare the safety code first)."
+	case errors.Is(err, ErrIsGuardian):
+		return "They are one of your guardians (or one of the new guardians you chose): choose other guardians first, then remove them."
 	case errors.Is(err, ErrNeed):
 		return "The number of guardians needed must be at least 2 and no more than the number of guardians."
 	case errors.Is(err, ErrNoPiece):

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"trustdesk/crdt"
+	"trustdesk/store"
 )
 
 // TestFutureRatingDoesNotOutlastDecay: a member whose device claims a
@@ -23,25 +24,17 @@ func TestFutureRatingDoesNotOutlastDecay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mal.Close() })
-	meet(t, ana, mal)
-	meet(t, ana, cy)
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
-		t.Fatal(err)
-	}
-	invite(t, ana, mal, cell.ID)
-	invite(t, ana, cy, cell.ID)
-	mustImport(t, mal, mustExport(t, ana, ExportRequest{To: to(mal.Card().ID())}))
+	cell := nightMarket(t, ana, mal, cy)
 	day := future.Add(crdt.DayAllowance).Format(time.DateOnly)
-	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: day}, []crdt.CellID{cell.ID}); err != nil {
+	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: day}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
 	// Ana rates too, today, so the score has something honest in it.
-	if _, err := ana.Rate(cy.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5, Day: now.Format(time.DateOnly)}, []crdt.CellID{cell.ID}); err != nil {
+	if _, err := ana.Rate(cy.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5, Day: now.Format(time.DateOnly)}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
 	mustImport(t, ana, mustExport(t, mal, ExportRequest{To: to(ana.Card().ID())}))
-	v, err := ana.FindCell(cell.ID.String())
+	v, err := ana.FindCell(cell.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,4 +57,71 @@ func TestFutureRatingDoesNotOutlastDecay(t *testing.T) {
 	if sc.Raters != 1 {
 		t.Errorf("%d raters count, want 1 (Ana)", sc.Raters)
 	}
+}
+
+// TestAttackRatingsMadeAheadEveryMinute: a member whose client signs
+// ratings "made" ahead of the device's clock, spread a minute apart,
+// made each one come due at its own minute, and the reputation kept at
+// a start held only until the next one came due: every start a minute
+// later computed the reputation again. The ratings that count are a
+// function of the day (madeBy), so what the first start of a day keeps
+// holds for the whole day, whatever was made ahead.
+func TestAttackRatingsMadeAheadEveryMinute(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := t.TempDir()
+	ana := anaAt(t, home, clk)
+	malClk := &clock{t: clk.now()}
+	mal, err := Init(t.TempDir(), "Mal", []byte("correct horse"), Options{WorkFactor: 10, Now: malClk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mal.Close() })
+	cy := newService(t, "Cy")
+	cell := nightMarket(t, ana, mal, cy)
+	if _, err := mal.AddContact(cy.Card().String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	// One due within the day by the clock's time, one the day after.
+	for i, ahead := range []time.Duration{24*time.Hour + time.Minute, 40 * time.Hour} {
+		malClk.t = clk.now().Add(ahead)
+		subject := []*Service{ana, cy}[i]
+		if _, err := mal.Rate(subject.Card().ID(), crdt.Rating{Safety: 1, Reliability: 1, Day: malClk.t.Format(time.DateOnly)}, []crdt.CellID{cell}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustImport(t, ana, mustExport(t, mal, ExportRequest{To: to(ana.Card().ID())}))
+	ana.Close()
+	s := opener(t, home, clk)()
+	defer s.Close()
+	forgetStart(t, s)
+	startShows(t, s)
+	var b []byte
+	err = s.db.View(func(tx *store.Tx) error {
+		b, err = tx.Get(bucketStart, nil, startReputation(clk.now()))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := decodeKeptStart(t, b)
+	day := dayOf(clk.now())
+	if from, until := time.Unix(0, k.From).UTC(), time.Unix(0, k.Until).UTC(); !from.Equal(day) || !until.Equal(day.Add(24*time.Hour)) {
+		t.Errorf("the reputation is kept from %v until %v, want the day %v", from, until, day)
+	}
+}
+
+// nightMarket makes Ana meet Mal and Cy and invite both to her new cell,
+// and Mal take her file: the cell's id.
+func nightMarket(t *testing.T, ana, mal, cy *Service) crdt.CellID {
+	t.Helper()
+	meet(t, ana, mal)
+	meet(t, ana, cy)
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invite(t, ana, mal, cell.ID)
+	invite(t, ana, cy, cell.ID)
+	mustImport(t, mal, mustExport(t, ana, ExportRequest{To: to(mal.Card().ID())}))
+	return cell.ID
 }

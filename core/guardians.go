@@ -57,6 +57,9 @@ var (
 	// ErrGuardians means the guardians chosen cannot be used: too few,
 	// the same person twice, not verified in person, blocked, or yourself.
 	ErrGuardians = errors.New("choose at least two different people you verified in person as guardians")
+	// ErrIsGuardian means a contact to remove is one of my guardians, or
+	// one of the new guardians a change of mine waits for.
+	ErrIsGuardian = errors.New("that person is one of your guardians: choose other guardians first")
 	// ErrNeed means the number of guardians needed is out of range.
 	ErrNeed = errors.New("the number of guardians needed must be at least 2 and at most the number of guardians")
 	// ErrNoPiece means this device holds no recovery piece for that person.
@@ -261,6 +264,7 @@ func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*G
 	} else {
 		rand.Read(set.Set)
 	}
+	s.beforeWriting()
 	err = s.db.Update(func(tx *store.Tx) error {
 		for i, id := range ids {
 			c, err := getContact(tx, id)
@@ -275,6 +279,9 @@ func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*G
 		old, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
 		if err != nil {
 			return err
+		}
+		if applied != nil && (old == nil || old.Pending == nil || string(old.Pending.Set) != string(applied.Set)) {
+			return errChangeMade // by another program on this home
 		}
 		if old != nil {
 			// Former guardians are told to forget the old piece; those
@@ -697,7 +704,7 @@ func (p *RecoveryProgress) phrase() string {
 }
 
 func (n *RecoveryNews) empty() bool {
-	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "" && n.FromOldCard == "")
+	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "" && n.FromOldCard == "" && !n.Changed && !n.NotChanged)
 }
 
 // applyRecovery stores what a checked file brings about recovery pieces,
@@ -999,4 +1006,27 @@ func (s *Service) Recovery() (*RecoveryProgress, error) {
 		return nil
 	})
 	return p, err
+}
+
+// refuseGuardian returns ErrIsGuardian if id is one of my guardians, or
+// one of the new guardians a change of mine waits for: their contact
+// holds the card my cells know them by (signingKeys), and without it no
+// change or naming of my guardians could be made, and every import that
+// names them in a cell failed after taking its file in
+// (TestRemoveGuardianRefused).
+func refuseGuardian(tx *store.Tx, id identity.ID) error {
+	set, err := getRecord[guardianSet](tx, bucketGuardians, keyGuardians)
+	if err != nil || set == nil {
+		return err
+	}
+	is := func(b []byte) bool { return identity.ID(b) == id }
+	for _, g := range set.Guardians {
+		if is(g.ID) {
+			return ErrIsGuardian
+		}
+	}
+	if set.Pending != nil && slices.ContainsFunc(set.Pending.IDs, is) {
+		return ErrIsGuardian
+	}
+	return nil
 }

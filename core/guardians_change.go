@@ -98,6 +98,8 @@ type askedRecord struct {
 	Created     int64  `cbor:"3,keyasint"`
 	Need        int    `cbor:"4,keyasint"`
 	Commitments []byte `cbor:"5,keyasint"`
+	// Agreed is set once I made my agreement to it (AgreeToChange).
+	Agreed bool `cbor:"6,keyasint,omitempty"`
 }
 
 func (a *askedRecord) commitments() []crdt.Commitment {
@@ -272,9 +274,18 @@ func (s *Service) takeAgreement(tx *store.Tx, sender *identity.Card, p *export.P
 	return putRecord(tx, bucketGuardians, keyGuardians, set)
 }
 
+// errChangeMade means the change of guardians to apply was made, or
+// replaced, by another program on the same home since it was read.
+var errChangeMade = errors.New("the change of guardians was made meanwhile")
+
 // applyChange makes the change of my guardians that waits, once enough of
 // the guardians in force agreed to it: new pieces, the old ones retired,
-// and the change in my cells. It reports whether it did.
+// and the change in my cells. It reports whether it did. It reads the
+// change in one transaction and writes it in another, which makes sure
+// the change still waits: two programs on one home (the app and the
+// command line) make it once, else the second would make other pieces
+// and the guardians could hold pieces of two splits
+// (TestChangeOfGuardiansMadeOnce).
 func (s *Service) applyChange() (bool, error) {
 	var p *pendingChange
 	err := s.db.View(func(tx *store.Tx) error {
@@ -288,6 +299,9 @@ func (s *Service) applyChange() (bool, error) {
 		return false, err
 	}
 	_, err = s.split(p.ids(), p.Need, p)
+	if errors.Is(err, errChangeMade) {
+		return false, nil
+	}
 	return err == nil, err
 }
 
@@ -300,14 +314,26 @@ type ChangeRequest struct {
 	Of   int `json:"of"`
 	// Code is what the owner's device shows for the change.
 	Code string `json:"code"`
+	// Agreed is true once I made my agreement to it: the ask stays until
+	// the change is made, in case my sync file did not reach them.
+	Agreed bool `json:"agreed"`
 }
 
 // AskedChanges lists the changes of guardians people asked this device
-// to agree to.
+// to agree to, leaving out the asks of cards replaced since by a new one:
+// agreeing to them is refused (ErrCardReplaced), and whoever holds such
+// a card may not be its owner (TestAttackThiefAskListedAfterReplacement).
 func (s *Service) AskedChanges() ([]ChangeRequest, error) {
+	replaced, err := s.replacedNow()
+	if err != nil {
+		return nil, err
+	}
 	var out []ChangeRequest
-	err := eachRecord(s, bucketAsked, "asked change", func(id identity.ID, a *askedRecord, names map[identity.ID]string) {
-		out = append(out, ChangeRequest{Owner: person(names, id), Need: a.Need, Of: len(a.Commitments) / 16, Code: changeCode(id, a.Need, a.commitments(), nonceOf(a.Set))})
+	err = eachRecord(s, bucketAsked, "asked change", func(id identity.ID, a *askedRecord, names map[identity.ID]string) {
+		if replaced[id] {
+			return
+		}
+		out = append(out, ChangeRequest{Owner: person(names, id), Need: a.Need, Of: len(a.Commitments) / 16, Code: changeCode(id, a.Need, a.commitments(), nonceOf(a.Set)), Agreed: a.Agreed})
 	})
 	return out, err
 }
@@ -355,7 +381,21 @@ func (s *Service) AgreeToChange(owner identity.ID, code string) (*ExportResult, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.db.Update(func(tx *store.Tx) error { return markAgreed(tx, owner, a.Set) }); err != nil {
+		return nil, err
+	}
 	return &ExportResult{Data: data, Recipients: []Person{{ID: owner, Name: c.Name()}}}, nil
+}
+
+// markAgreed notes that I agreed to the change set owner asked of me, if
+// it is still the one asked (not made, nor followed by a newer ask).
+func markAgreed(tx *store.Tx, owner identity.ID, set []byte) error {
+	a, err := getRecord[askedRecord](tx, bucketAsked, owner[:])
+	if err != nil || a == nil || a.Agreed || string(a.Set) != string(set) {
+		return err
+	}
+	a.Agreed = true
+	return putRecord(tx, bucketAsked, owner[:], a)
 }
 
 // digits keeps the digits of s.

@@ -18,26 +18,7 @@ import (
 // bring the card back (and are the guardians the new laptop knows, whose
 // agreement a change made there waits for) and confirm its replacement.
 func TestChangingGuardiansWalk(t *testing.T) {
-	ana := newService(t, "Ana")
-	bo, cy, di, eve := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di"), newService(t, "Eve")
-	for _, g := range []*Service{bo, cy, di, eve} {
-		meet(t, ana, g)
-	}
-	meet(t, bo, cy)
-	night, err := ana.NewCell("Night")
-	if err != nil {
-		t.Fatal(err)
-	}
-	invite(t, ana, bo, night.ID)
-	invite(t, ana, cy, night.ID)
-	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range []*Service{bo, cy, di} {
-		sendTo(t, ana, g)
-		sendTo(t, g, ana)
-	}
-	buildOn(t, bo, cy, ana)
+	ana, bo, cy, di, eve, night := guardiansInForce(t)
 	v, _ := ana.FindCell("night")
 	before, ok := v.cellState().Guardians(ana.Card().ID())
 	if !ok {
@@ -80,6 +61,13 @@ func TestChangingGuardiansWalk(t *testing.T) {
 	sum := agree(bo)
 	if sum.Recovery == nil || sum.Recovery.Agreed != "Bo" || sum.Recovery.Changed {
 		t.Fatalf("Bo's agreement: %q", sum.String())
+	}
+	// Bo's list says he agreed (the ask stays until the change is made,
+	// in case his file did not reach Ana); Cy's that he is asked.
+	for g, agreed := range map[*Service]bool{bo: true, cy: false} {
+		if asked, err := g.AskedChanges(); err != nil || len(asked) != 1 || asked[0].Agreed != agreed {
+			t.Errorf("%s after Bo agreed: asked %+v, %v; want agreed %v", g.Card().Pseudonym, asked, err, agreed)
+		}
 	}
 	if st, _ := ana.Guardians(); st.Pending == nil || len(st.Pending.Agreed) != 1 {
 		t.Fatalf("after Bo: %+v", st.Pending)
@@ -149,7 +137,7 @@ func TestChangingGuardiansWalk(t *testing.T) {
 	if tmp.Card().ID() != old {
 		t.Fatal("Cy and Di did not bring the card back")
 	}
-	mustImport(t, tmp, mustExport(t, cy, ExportRequest{Cells: []crdt.CellID{night.ID}}))
+	mustImport(t, tmp, mustExport(t, cy, ExportRequest{Cells: []crdt.CellID{night}}))
 	// The new laptop knows Cy and Di as guardians: choosing others there
 	// waits for their agreement too.
 	st, err = tmp.Guardians()
@@ -256,13 +244,7 @@ func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
 	invite(t, ana, cy, night.ID)
 	invite(t, ana, di, day.ID)
 	invite(t, ana, eve, day.ID)
-	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID(), di.Card().ID()}, 2); err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range []*Service{bo, cy, di} {
-		sendTo(t, ana, g)
-		sendTo(t, g, ana)
-	}
+	chooseGuardians(t, ana, bo, cy, di)
 	// Night's members build on Ana's guardians; Day's do not yet.
 	buildOn(t, bo, cy, ana)
 	if v, _ := ana.FindCell("day"); v.cellState().NamedGuardians(ana.Card().ID()) == false {
@@ -303,5 +285,40 @@ func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
 	}
 	if !got.Changed || got.Need != changed.Need || !slices.Equal(got.Guardians, changed.Guardians) {
 		t.Fatalf("Day keeps the old guardians: %+v, Night has %+v", got, changed)
+	}
+}
+
+// guardiansInForce returns Ana, whose guardians Bo, Cy and Di (two
+// needed) are in force in her cell Night with Bo and Cy, and Eve, whom
+// she met too.
+func guardiansInForce(t *testing.T) (ana, bo, cy, di, eve *Service, night crdt.CellID) {
+	ana = newService(t, "Ana")
+	bo, cy, di, eve = newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di"), newService(t, "Eve")
+	for _, g := range []*Service{bo, cy, di, eve} {
+		meet(t, ana, g)
+	}
+	meet(t, bo, cy)
+	night = ok[*CellView](t)(ana.NewCell("Night")).ID
+	invite(t, ana, bo, night)
+	invite(t, ana, cy, night)
+	chooseGuardians(t, ana, bo, cy, di)
+	buildOn(t, bo, cy, ana)
+	return ana, bo, cy, di, eve, night
+}
+
+// chooseGuardians has owner choose g as guardians, two needed, and
+// exchange sync files with each: the pieces reach them.
+func chooseGuardians(t *testing.T, owner *Service, g ...*Service) {
+	t.Helper()
+	ids := make([]identity.ID, len(g))
+	for i, s := range g {
+		ids[i] = s.Card().ID()
+	}
+	if _, err := owner.SetGuardians(ids, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range g {
+		sendTo(t, owner, s)
+		sendTo(t, s, owner)
 	}
 }

@@ -111,16 +111,26 @@ func (s *Service) Replacements(id identity.ID) ([]CardReplacement, error) {
 // card id in one of my cells (not one I am only invited to): nothing goes
 // to it, since whoever holds it now may not be its owner.
 func (s *Service) refuseReplaced(id identity.ID) error {
+	replaced, err := s.replacedNow()
+	if err != nil {
+		return err
+	}
+	if replaced[id] {
+		return ErrCardReplaced
+	}
+	return nil
+}
+
+// replacedNow returns the cards replaced by a new one in my cells (see
+// replacedCards).
+func (s *Service) replacedNow() (map[identity.ID]bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cells, err := s.loadCells()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if replacedCards(cells, s.me().Card.ID())[id] {
-		return ErrCardReplaced
-	}
-	return nil
+	return replacedCards(cells, s.me().Card.ID()), nil
 }
 
 // guardianCards returns the ids of the cards, among the user's own, their

@@ -46,6 +46,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if kept != nil {
 		return kept, nil
 	}
+	s.inputsRead()
 	r, w, err := s.reputationAt(now)
 	if err != nil {
 		return nil, err
@@ -55,45 +56,46 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 }
 
 // reputationAt computes the reputation at now, with the time within
-// which the same computation reads the same ratings and day. The caller
-// holds s.mu.
+// which the same computation reads the same ratings and day (the day:
+// see madeBy). The caller holds s.mu.
 func (s *Service) reputationAt(now time.Time) (*reputation.Result, keepWindow, error) {
-	src, err := s.reputationSource()
+	src, blocked, err := s.reputationSource()
 	if err != nil {
 		return nil, newKeepWindow(now), err
 	}
-	in, w := src.at(now)
-	return reputation.Compute(in), w, nil
+	return src.Compute(dayOf(now), madeBy(now), blocked), newKeepWindow(now), nil
 }
 
 // reputationSource returns what the reputation is computed from at any
-// time: the one kept for the home as it is, else worked out from every
-// cell and kept (see startinput.go). The caller holds s.mu.
-func (s *Service) reputationSource() (*repSource, error) {
+// time, with who is blocked now: the source kept for the home as it is,
+// else worked out from every cell and kept (see startinput.go). The
+// caller holds s.mu.
+func (s *Service) reputationSource() (*reputation.Source, []string, error) {
 	var inputs []byte
 	var contacts []*Contact
-	var kept *repSource
+	var kept *reputation.Source
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		if inputs, contacts, err = s.cellsInputs(tx); err != nil {
 			return err
 		}
 		if b := readStart(tx, startRepSource, inputs, time.Time{}); b != nil {
-			kept, _ = decodeRepSource(b) // damaged: worked out again
+			kept, _ = reputation.DecodeSource(b) // damaged: worked out again
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if kept == nil {
-		if kept, err = s.reputationSourceOfCells(); err != nil {
-			return nil, err
+		src, err := s.reputationSourceOfCells()
+		if err != nil {
+			return nil, nil, err
 		}
-		s.keepStart(startRepSource, inputs, kept.encode(), 0, 0)
+		kept = reputation.Prepare(&src.in)
+		s.keepStart(startRepSource, inputs, s.cellsInputs, kept.Encode(), 0, 0)
 	}
-	kept.in.Blocked = blockedOf(contacts)
-	return kept, nil
+	return kept, blockedOf(contacts), nil
 }
 
 // blockedOf returns the ids of the blocked contacts, as the reputation
@@ -191,9 +193,17 @@ func reputationCell(st *crdt.State, me identity.ID) reputation.Cell {
 // owner with their guardians, or a thief; either way whoever still signs
 // with the old card is not, or not only, its owner.
 func replacedCards(cells map[crdt.CellID]*crdt.Cell, me identity.ID) map[identity.ID]bool {
-	out := map[identity.ID]bool{}
+	states := make([]*crdt.State, 0, len(cells))
 	for _, c := range cells {
-		st := c.State()
+		states = append(states, c.State())
+	}
+	return replacedAmong(states, me)
+}
+
+// replacedAmong is replacedCards of the cells' states.
+func replacedAmong(states []*crdt.State, me identity.ID) map[identity.ID]bool {
+	out := map[identity.ID]bool{}
+	for _, st := range states {
 		if st.IsInvited(me) {
 			continue
 		}

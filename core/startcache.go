@@ -27,7 +27,7 @@ import (
 // through each cell's kept-state key, the build), me, each cell's stored
 // header and my own contacts (for the list of cells and the reputation's
 // source only what names people: see cellsInputs); the reputation also by the time it holds
-// for (the day, and the ratings made after the clock: see keepWindow).
+// for (the day: see keepWindow).
 // A start whose inputs have that digest reads the record instead of
 // every cell's state; anything else (no record, another digest, another
 // form, a damaged record, a digest of its body that does not match) is
@@ -196,17 +196,41 @@ func startBody(b, inputs []byte, now time.Time) []byte {
 	return k.Body
 }
 
+// inputsRead runs the test hook afterInputs, if set.
+func (s *Service) inputsRead() {
+	if s.afterInputs != nil {
+		s.afterInputs()
+	}
+}
+
 // keepStart keeps body under key for inputs, for the time from until
-// until (both zero: always). It fails quietly: the next start works it
-// out again.
-func (s *Service) keepStart(key, inputs, body []byte, from, until int64) {
+// until (both zero: always), if the home's inputs, as of gives them, are
+// inputs still: body was worked out after inputs were read, and another
+// program may have changed the home in between (a contact renamed or
+// blocked from the command line while the app works out a start). Kept
+// under inputs, body would show that change whenever the home came back
+// to inputs (the name taken back, the block lifted), on every start
+// (TestAttackKeptStartFromLaterHome). of nil keeps body whatever the
+// home. It fails quietly: the next start works it out again.
+func (s *Service) keepStart(key, inputs []byte, of inputsOf, body []byte, from, until int64) {
 	sum := sha256.Sum256(body)
 	b, err := cborEnc.Marshal(keptStart{Form: startForm, Code: startCode(), Inputs: inputs, From: from, Until: until, Body: body, Sum: sum[:]})
 	if err != nil {
 		return
 	}
-	_ = s.db.Update(func(tx *store.Tx) error { return tx.Put(bucketStart, nil, key, b) })
+	_ = s.db.Update(func(tx *store.Tx) error {
+		if of != nil {
+			if now, _, err := of(tx); err != nil || !bytes.Equal(now, inputs) {
+				return errStale
+			}
+		}
+		return tx.Put(bucketStart, nil, key, b)
+	})
 }
+
+// inputsOf returns the digest of what a kept start record is worked out
+// from, with my own contacts (startInputs, cellsInputs).
+type inputsOf func(tx *store.Tx) ([]byte, []*Contact, error)
 
 // keptCells returns the list of cells kept for inputs, or nil. The
 // views hold no state: each reads its cell's when a method needs it
@@ -248,7 +272,7 @@ func (s *Service) stateLoader(id crdt.CellID) func() *crdt.State {
 // keepCells keeps the list of cells views for inputs.
 func (s *Service) keepCells(inputs []byte, views []*CellView) {
 	if b, err := cborEnc.Marshal(views); err == nil {
-		s.keepStart(startCells, inputs, b, 0, 0)
+		s.keepStart(startCells, inputs, s.cellsInputs, b, 0, 0)
 	}
 	s.keepLookalikeKeys()
 }
@@ -261,25 +285,13 @@ func dayOf(t time.Time) time.Time {
 }
 
 // keepWindow is the time, in Unix nanoseconds, from which (inclusive)
-// until which (exclusive) a reputation computed at now with ratings made
-// at the times made reads the same ratings and the same day: a rating
-// counts once the clock is past its time less crdt.DayAllowance.
+// until which (exclusive) a reputation computed at now reads the same
+// ratings and the same day: the day of now (see madeBy).
 type keepWindow struct{ from, until int64 }
 
 func newKeepWindow(now time.Time) keepWindow {
 	day := dayOf(now)
 	return keepWindow{from: day.UnixNano(), until: day.Add(24 * time.Hour).UnixNano()}
-}
-
-// rating narrows w by a rating made at made, which counts at now if
-// counted.
-func (w *keepWindow) rating(made time.Time, counted bool) {
-	t := made.Add(-crdt.DayAllowance).UnixNano()
-	if counted {
-		w.from = max(w.from, t)
-	} else {
-		w.until = min(w.until, t)
-	}
 }
 
 // keptReputation returns the reputation kept for inputs at now, or nil;
@@ -316,7 +328,7 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 	if err != nil {
 		return
 	}
-	s.keepStart(startReputation(now), inputs, b, w.from, w.until)
+	s.keepStart(startReputation(now), inputs, s.startInputs, b, w.from, w.until)
 	s.keepLookalikeKeys()
 }
 
@@ -475,7 +487,7 @@ func (s *Service) keepLookalikeKeys() {
 		return
 	}
 	if b, err := cborEnc.Marshal(alikeBody{Names: names, Keys: keys}); err == nil {
-		s.keepStart(startAlike, startAlike, b, 0, 0)
+		s.keepStart(startAlike, startAlike, nil, b, 0, 0)
 	}
 }
 

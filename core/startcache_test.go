@@ -63,8 +63,9 @@ func randomHome(t *testing.T, seed uint64, clk *clock) string {
 	for i := range 3 + rng.IntN(3) {
 		o := opts
 		if i == 0 && seed%2 == 1 {
-			// A clock 30 hours ahead: its ratings count from 6 hours on.
-			o.Now = func() time.Time { return clk.now().Add(30 * time.Hour) }
+			// A clock 50 hours ahead: its ratings count from the next
+			// day on (madeBy).
+			o.Now = func() time.Time { return clk.now().Add(50 * time.Hour) }
 		}
 		s, err := Init(t.TempDir(), names[(int(seed)+i)%len(names)], []byte("pw"), o)
 		if err != nil {
@@ -216,8 +217,9 @@ func startFromKept(t *testing.T, s *Service) bool {
 // every cell and computes the reputation shows (and does not read the
 // cells). After each change made as the command line makes it (a
 // service that does not stay open: a rating, a renamed or blocked
-// contact), and after time passes (the time of a rating made ahead
-// coming, a new day, a day skipped, a week skipped), the next start
+// contact), and after time passes (later the same day, a new day, on
+// which a rating made ahead comes due, a day skipped, a week skipped),
+// the next start
 // still reads no cell before its first screen, and shows what computing
 // shows.
 func TestKeptStartShowsWhatComputingShows(t *testing.T) {
@@ -294,7 +296,7 @@ func startChanges(t *testing.T, clk *clock) []startChange {
 				t.Fatal(err)
 			}
 		}},
-		{"a rating made ahead comes due", func(*Service) { clk.add(7 * time.Hour) }},
+		{"later the same day", func(*Service) { clk.add(7 * time.Hour) }}, // a rating made ahead is not due before the next day
 		{"a new day", func(*Service) { clk.add(15 * time.Hour) }},
 		{"a day skipped", func(*Service) { clk.add(48 * time.Hour) }},
 		{"a week skipped", func(*Service) { clk.add(7 * 24 * time.Hour) }},
@@ -539,8 +541,9 @@ func keptScores(t *testing.T, s *Service) string {
 
 // scoresOfCells returns everyone's scores as the model computes them at
 // now from the cells and contacts of s, read now, with the day and the
-// ratings that count at now worked out here: what a kept start must
-// show, whatever it kept.
+// ratings that count at now worked out here (made no later than a day
+// after the end of now's day): what a kept start must show, whatever it
+// kept.
 func scoresOfCells(t *testing.T, s *Service, now time.Time) string {
 	t.Helper()
 	s.mu.Lock()
@@ -555,7 +558,7 @@ func scoresOfCells(t *testing.T, s *Service, now time.Time) string {
 	in.Cells = nil
 	for _, c := range src.in.Cells {
 		c.Ratings = slices.DeleteFunc(slices.Clone(c.Ratings), func(r reputation.Rating) bool {
-			return r.Made.After(now.Add(24 * time.Hour))
+			return r.Made.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Add(48 * time.Hour))
 		})
 		in.Cells = append(in.Cells, c)
 	}

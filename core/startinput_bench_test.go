@@ -40,11 +40,11 @@ func floodSource(n int) *repSource {
 
 // BenchmarkRepSourceDecode50k reads the kept source of floodSource(50000).
 func BenchmarkRepSourceDecode50k(b *testing.B) {
-	enc := floodSource(50000).encode()
+	enc := reputation.Prepare(&floodSource(50000).in).Encode()
 	b.SetBytes(int64(len(enc)))
 	cpu := cpuTime()
 	for b.Loop() {
-		if _, err := decodeRepSource(enc); err != nil {
+		if _, err := reputation.DecodeSource(enc); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,15 +54,14 @@ func BenchmarkRepSourceDecode50k(b *testing.B) {
 // BenchmarkRepSourceCompute50k computes the reputation of a day from the
 // source of floodSource(50000), read back as a start reads it.
 func BenchmarkRepSourceCompute50k(b *testing.B) {
-	src, err := decodeRepSource(floodSource(50000).encode())
+	src, err := reputation.DecodeSource(reputation.Prepare(&floodSource(50000).in).Encode())
 	if err != nil {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	cpu := cpuTime()
 	for b.Loop() {
-		in, _ := src.at(now)
-		reputation.Compute(in)
+		src.Compute(dayOf(now), madeBy(now), nil)
 	}
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }

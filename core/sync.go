@@ -365,6 +365,11 @@ type ImportSummary struct {
 	// card's name, when the newer card they send the file with bears
 	// another name (as CellChanges.Renamed).
 	Renamed []RenamedCard `json:"renamed,omitempty"`
+	// SenderReplaced is set when the sender's card was replaced by a new
+	// one in a cell of mine: the file is taken in, but what that card
+	// says counts for nothing in my scores and nothing is sent to it
+	// (crdt/SCHEMA.md §4.5).
+	SenderReplaced bool `json:"sender_replaced,omitempty"`
 	// Recovery is what the file changed about recovery pieces, or nil.
 	Recovery *RecoveryNews
 	// LeftOut says which invitations the file brought and the import
@@ -499,6 +504,9 @@ func (s *ImportSummary) senderPhrases() []string {
 	var out []string
 	for _, p := range s.Renamed {
 		out = append(out, p.phrase())
+	}
+	if s.SenderReplaced {
+		out = append(out, "their card was replaced by a new one: what it says counts for nothing in your scores, and nothing is sent to it")
 	}
 	r := s.Recovery
 	if r.empty() {
@@ -663,6 +671,40 @@ func (s *Service) PreviewImport(ctx context.Context, data []byte) (*ImportSummar
 // cell it touches changed on this device while it was being checked.
 const maxImportTries = 5
 
+// changeAfterImport makes the change of my guardians that waits if enough
+// of them agreed, and says so in sum. Not only when the file brought an
+// agreement: a program killed after the import that took the last one
+// in, or a new guardian blocked then and unblocked since, left the change
+// waiting with enough agreements, and taking any file in (that agreement
+// again) makes it (TestChangeOfGuardiansLeftWaiting). The file is taken in
+// either way: a new guardian no longer verified or now blocked is said in
+// the summary of the file that brought an agreement, not as a failure.
+func (s *Service) changeAfterImport(sum *ImportSummary) error {
+	changed, err := s.applyChange()
+	brought := sum.Recovery != nil && sum.Recovery.Agreed != ""
+	if errors.Is(err, ErrGuardians) || errors.Is(err, ErrNotFound) {
+		// A new guardian is no longer one I verified in person and did
+		// not block, or no longer a contact at all.
+		if brought {
+			sum.Recovery.NotChanged = true
+		}
+		return nil
+	}
+	if err != nil && !brought {
+		// The file was taken in; the change waits for a later one, as
+		// it did before, and is said where guardians are listed.
+		return nil
+	}
+	if err != nil || !changed {
+		return err
+	}
+	if sum.Recovery == nil {
+		sum.Recovery = &RecoveryNews{}
+	}
+	sum.Recovery.Changed = true
+	return nil
+}
+
 // Import checks a sync file completely, then applies all of it in one
 // transaction, or nothing. Importing the same file again changes nothing.
 //
@@ -682,20 +724,18 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			return nil, err
 		}
 		sum, applied, err := s.applyImport(p, base)
-		if err == nil && applied && sum.Recovery != nil && sum.Recovery.Agreed != "" {
-			// Enough agreements make the change of my guardians. The file
-			// is taken in either way: a new guardian no longer verified
-			// or now blocked is said in the summary, not as a failure.
-			sum.Recovery.Changed, err = s.applyChange()
-			if errors.Is(err, ErrGuardians) {
-				sum.Recovery.NotChanged, err = true, nil
-			}
+		if err == nil && applied {
+			err = s.changeAfterImport(sum)
 		}
 		if err == nil && applied && sum.NewStatements > 0 {
 			// Where my guardians before a change came into force only
 			// now, the change is made there too (their agreements hold
-			// in every cell).
-			err = s.NameGuardiansInCells()
+			// in every cell). A guardian removed from my contacts by an
+			// older build leaves no card to name them with: the file is
+			// taken in all the same (TestImportWithGuardianContactGone).
+			if err = s.NameGuardiansInCells(); errors.Is(err, ErrNotFound) {
+				err = nil
+			}
 		}
 		if err == nil && applied {
 			s.keepStartNow()
@@ -741,66 +781,15 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 			return nil, false, nil
 		}
 	}
-	sender := p.sender.ID()
 	ds, err := deltas(p.cells)
 	if err != nil {
 		return nil, false, err
 	}
 	var recovered *identity.Identity
 	s.beforeWriting()
-	err = s.db.Update(func(tx *store.Tx) error {
-		// Another program on this home may have changed a cell since it
-		// was read: then the file is checked again (the caller's loop).
-		touched := idsOf(p.cells)
-		for id := range p.ended {
-			touched = append(touched, id)
-		}
-		if err := s.unchanged(tx, touched...); err != nil {
-			return err
-		}
-		// The sender's card first, so that a new sender becomes a contact.
-		if err := s.learnCard(tx, p.sender); err != nil {
-			return err
-		}
-		p.recovery.fromOldCard = replacedCards(cells, s.me().Card.ID())[sender]
-		news, got, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
-		if err != nil {
-			return err
-		}
-		if !news.empty() {
-			p.summary.Recovery = news
-		}
-		recovered = got
-		all := maps(cells, p.cells)
-		for i, c := range p.cells {
-			if err := putCell(tx, c, ds[i]); err != nil {
-				return err
-			}
-			if err := s.learnCards(tx, c, cells[c.ID()], all); err != nil {
-				return err
-			}
-		}
-		for id := range p.ended {
-			if err := forgetCell(tx, id); err != nil {
-				return err
-			}
-		}
-		for _, fc := range p.file.Cells {
-			if p.leftOut[fc.ID] || p.ended[fc.ID] {
-				continue // nothing of it is taken in
-			}
-			_, created, err := getKnowledge(tx, sender, fc.ID)
-			if err != nil {
-				return err
-			}
-			if created > p.file.Created.Unix() {
-				continue // an older file: what we know is newer
-			}
-			if err := putKnowledge(tx, sender, fc.ID, fc.Heads, p.file.Created); err != nil {
-				return err
-			}
-		}
-		return nil
+	err = s.db.Update(func(tx *store.Tx) (err error) {
+		recovered, err = s.storeImport(tx, p, cells, ds)
+		return err
 	})
 	if errors.Is(err, errStale) {
 		s.cells = nil
@@ -824,6 +813,64 @@ func (s *Service) applyImport(p *pendingImport, base map[crdt.CellID]*crdt.Cell)
 		s.cells = nil
 	}
 	return p.summary, true, nil
+}
+
+// storeImport writes a checked import p over cells, the cells as held,
+// in tx; ds are the deltas of p.cells. It returns the identity the
+// recovery pieces of the file gave back, if they did.
+func (s *Service) storeImport(tx *store.Tx, p *pendingImport, cells map[crdt.CellID]*crdt.Cell, ds []*crdt.Delta) (*identity.Identity, error) {
+	sender := p.sender.ID()
+	// Another program on this home may have changed a cell since it
+	// was read: then the file is checked again (the caller's loop).
+	touched := idsOf(p.cells)
+	for id := range p.ended {
+		touched = append(touched, id)
+	}
+	if err := s.unchanged(tx, touched...); err != nil {
+		return nil, err
+	}
+	// The sender's card first, so that a new sender becomes a contact.
+	if err := s.learnCard(tx, p.sender); err != nil {
+		return nil, err
+	}
+	p.recovery.fromOldCard = replacedCards(cells, s.me().Card.ID())[sender]
+	news, recovered, err := s.applyRecovery(tx, p.file, p.recovery, p.summary.From.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !news.empty() {
+		p.summary.Recovery = news
+	}
+	all := maps(cells, p.cells)
+	for i, c := range p.cells {
+		if err := putCell(tx, c, ds[i]); err != nil {
+			return nil, err
+		}
+		if err := s.learnCards(tx, c, cells[c.ID()], all); err != nil {
+			return nil, err
+		}
+	}
+	for id := range p.ended {
+		if err := forgetCell(tx, id); err != nil {
+			return nil, err
+		}
+	}
+	for _, fc := range p.file.Cells {
+		if p.leftOut[fc.ID] || p.ended[fc.ID] {
+			continue // nothing of it is taken in
+		}
+		_, created, err := getKnowledge(tx, sender, fc.ID)
+		if err != nil {
+			return nil, err
+		}
+		if created > p.file.Created.Unix() {
+			continue // an older file: what we know is newer
+		}
+		if err := putKnowledge(tx, sender, fc.ID, fc.Heads, p.file.Created); err != nil {
+			return nil, err
+		}
+	}
+	return recovered, nil
 }
 
 // learnCard adds card as an introduced contact unless it is known already.
@@ -919,78 +966,112 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	}
 	// Every cell as it will be, to name the changed ones as the cell list
 	// will (CellLabels): look-alike names told apart.
-	states := make(map[crdt.CellID]*crdt.State, len(all)+len(file.Cells))
+	sc := &cellScan{checker: checker, all: all, me: me, sender: sender, senderContact: senderContact,
+		book: book, names: names, inv: inv, knownSender: knownSender,
+		states: make(map[crdt.CellID]*crdt.State, len(all)+len(file.Cells))}
 	for id, c := range all {
-		states[id] = c.State()
+		sc.states[id] = c.State()
 	}
 	for i, fc := range file.Cells {
-		old, have := all[fc.ID]
-		cc := CellChanges{ID: fc.ID, NewCell: !have}
-		var before *crdt.State
-		if have {
-			before = old.State()
-		}
-		next, err := checkCell(ctx, checker, fc, old, me)
-		if errors.Is(err, crdt.ErrMissingPast) {
-			e := &MissingPastError{From: p.summary.From.Name}
-			if have {
-				e.Cell = before.Name
-			}
-			return nil, e
-		}
-		if err != nil {
+		if err := p.scanCell(ctx, sc, fc, i+1 < len(file.Cells)); err != nil {
 			return nil, err
 		}
-		if i+1 < len(file.Cells) {
-			checker.Warm() // for the next cell, while this one is derived
-		}
-		after := next.State()
-		switch {
-		case have && wasMember(after, sender):
-			// A member of a cell this device already holds.
-			knownSender = true
-		case !have && senderContact == nil:
-			// New cells come only from people this device knows.
-			return nil, ErrUnknownSender
-		}
-		if !have {
-			if take, err := p.takeNewCell(fc.ID, after, me, inv, sender); err != nil {
-				return nil, err
-			} else if !take {
-				book.learn(after.Cards) // to name who invited in the summary
-				continue
-			}
-		}
-		if have && before.IsInvited(me) && endedInvitation(after, me) {
-			// Kept, it would hold nothing for me and count as no
-			// invitation waiting: a sender could invite, vote out and
-			// invite again without bound.
-			p.ended[fc.ID] = true
-			p.leftOutNote().Removed++
-			continue
-		}
-		states[fc.ID] = after
-		cc.Name = after.Name
-		if book.learn(after.Cards) {
-			names = book.shown()
-		}
-		diffCell(&cc, before, after, names)
-		cc.Renamed = book.renamed(after.Cards, names)
-		cc.InvitedMe = after.IsInvited(me) && (before == nil || !before.IsInvited(me))
-		cc.OnlyInvited = after.IsInvited(me)
-		if cc.NewStatements > 0 {
-			p.cells = append(p.cells, next)
-			p.summary.NewStatements += cc.NewStatements
-		}
-		p.summary.Cells = append(p.summary.Cells, cc)
 	}
-	if !knownSender {
+	if !sc.knownSender {
 		return nil, ErrUnknownSender
 	}
-	markRivals(p.summary, states, me)
-	labelSummary(p.summary, states, names)
+	// A replaced card's files are taken in (what a card signs counts or
+	// not by the rules of each cell, however it arrives: crdt/SCHEMA.md
+	// §4.5); the summary says what its words weigh.
+	states := make([]*crdt.State, 0, len(sc.states))
+	for _, st := range sc.states {
+		states = append(states, st)
+	}
+	p.summary.SenderReplaced = replacedAmong(states, me)[sender]
+	markRivals(p.summary, sc.states, me)
+	labelSummary(p.summary, sc.states, sc.names)
 	p.summary.LeftOut.name(book.shown())
 	return p, nil
+}
+
+// cellScan is what prepareImport reads the cells of a file with, and
+// what it learns from them as it goes.
+type cellScan struct {
+	checker       *crdt.Checker
+	all           map[crdt.CellID]*crdt.Cell // every cell as held
+	me, sender    identity.ID
+	senderContact *Contact
+	book          *nameBook
+	names         map[identity.ID]string
+	inv           *invitationBook
+	// states is every cell as it will be; knownSender is set once the
+	// sender is known as a contact or as a member of a cell held.
+	states      map[crdt.CellID]*crdt.State
+	knownSender bool
+}
+
+// scanCell checks the cell fc of the file (in the worker) against the
+// cell held, if any, and notes in p what it changes: the cell to store,
+// what to say, or that it is left out. more says another cell follows.
+func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Cell, more bool) error {
+	old, have := sc.all[fc.ID]
+	cc := CellChanges{ID: fc.ID, NewCell: !have}
+	var before *crdt.State
+	if have {
+		before = old.State()
+	}
+	next, err := checkCell(ctx, sc.checker, fc, old, sc.me)
+	if errors.Is(err, crdt.ErrMissingPast) {
+		e := &MissingPastError{From: p.summary.From.Name}
+		if have {
+			e.Cell = before.Name
+		}
+		return e
+	}
+	if err != nil {
+		return err
+	}
+	if more {
+		sc.checker.Warm() // for the next cell, while this one is derived
+	}
+	after := next.State()
+	switch {
+	case have && wasMember(after, sc.sender):
+		// A member of a cell this device already holds.
+		sc.knownSender = true
+	case !have && sc.senderContact == nil:
+		// New cells come only from people this device knows.
+		return ErrUnknownSender
+	}
+	if !have {
+		if take, err := p.takeNewCell(fc.ID, after, sc.me, sc.inv, sc.sender); err != nil || !take {
+			sc.book.learn(after.Cards) // to name who invited in the summary
+			return err
+		}
+	}
+	if have && before.IsInvited(sc.me) && endedInvitation(after, sc.me) {
+		// Kept, it would hold nothing for me and count as no
+		// invitation waiting: a sender could invite, vote out and
+		// invite again without bound.
+		p.ended[fc.ID] = true
+		p.leftOutNote().Removed++
+		return nil
+	}
+	sc.states[fc.ID] = after
+	cc.Name = after.Name
+	if sc.book.learn(after.Cards) {
+		sc.names = sc.book.shown()
+	}
+	diffCell(&cc, before, after, sc.names)
+	cc.Renamed = sc.book.renamed(after.Cards, sc.names)
+	cc.InvitedMe = after.IsInvited(sc.me) && (before == nil || !before.IsInvited(sc.me))
+	cc.OnlyInvited = after.IsInvited(sc.me)
+	if cc.NewStatements > 0 {
+		p.cells = append(p.cells, next)
+		p.summary.NewStatements += cc.NewStatements
+	}
+	p.summary.Cells = append(p.summary.Cells, cc)
+	return nil
 }
 
 // renamed lists my own contacts whose newer card in cards bears another

@@ -20,7 +20,7 @@ import (
 // source is every file of this package that is built into the program.
 // TestSourceComplete checks that the list is whole.
 //
-//go:embed doc.go eval.go input.go kept.go knowledge.go model.go reputation.go words.go
+//go:embed doc.go eval.go input.go kept.go knowledge.go model.go reputation.go source.go sourceform.go words.go
 var source embed.FS
 
 // SourceDigest returns the digest of this package's source: a Result kept
@@ -44,9 +44,9 @@ func (r *Result) Keep(ids []string, flagged int) *Kept {
 	for _, id := range ids {
 		k.Scores[id] = r.Person(id)
 	}
-	first := r.FlaggedFirst()
+	first := r.whole().flaggedFirst()
 	k.Total = len(first)
-	k.Flagged = first[:min(flagged, len(first))]
+	k.Flagged = slices.Clone(first[:min(flagged, len(first))])
 	return k
 }
 
@@ -82,8 +82,8 @@ func (r *Result) FlaggedFirstN(n int) (first []string, total int) {
 	if k := r.kept; k != nil && (n <= len(k.k.Flagged) || len(k.k.Flagged) == k.k.Total) {
 		return slices.Clone(k.k.Flagged[:min(n, len(k.k.Flagged))]), k.k.Total
 	}
-	all := r.whole().FlaggedFirst()
-	return all[:min(n, len(all))], len(all)
+	all := r.whole().flaggedFirst()
+	return slices.Clone(all[:min(n, len(all))]), len(all)
 }
 
 // keptScore returns the kept score of id, a copy, and whether one is

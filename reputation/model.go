@@ -3,7 +3,6 @@ package reputation
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -69,6 +68,9 @@ type model struct {
 	// rater; raterStart indexes it.
 	ratedBy    []int32
 	raterStart []int32
+
+	// texts gives each rating's Rating, for explanations.
+	texts ratingTexts
 }
 
 type cellInfo struct{ ID, Name string }
@@ -83,7 +85,7 @@ type rating struct {
 	decay          float64
 	day, made      int64 // Unix seconds, to find the latest rating
 	dayNs, madeNs  int32
-	src            *Rating
+	text           int32 // the Rating it is: model.texts.rating(text)
 }
 
 // find returns the number of the person id, and whether they appear in
@@ -150,142 +152,93 @@ func (sc *cellScratch) grow(n int) {
 type rec struct {
 	voucher, vouchee int32
 	rank             int8 // statusRank(status)
-	status           string
 }
 
-// builder reads an Input into the model's arrays: everyone who appears
-// anywhere gets a provisional number in order of appearance; once all are
-// known, numbers are reassigned in id order.
+// statusOfRank is the status of each statusRank.
+var statusOfRank = [...]string{StatusExcluded, StatusLeft, StatusPending, StatusMember}
+
+// builder reads a Source at one time into the model's arrays; everyone
+// already has their number (see prepare).
 type builder struct {
-	in       *Input
-	prov     map[string]int32
-	ids      []string
-	names    []string // by provisional number, as Input.Names has them
-	viewer   int32
-	blocked  []int32
-	replaced []int32
+	src      *Source
+	madeBy   time.Time // ratings made after it are left out; zero: none
 	excluded []int32
 	edges    []edge
 	recs     []rec
 	ratings  []rating
 	flagFrom time.Time
+	now      time.Time
 	sc       cellScratch
 	pairs    [][2]int32 // (vouchee, voucher) in the current cell
 	stamp    int32      // the current cell's position + 1
 }
 
-func build(in *Input) *model {
-	m := &model{now: in.Now, viewer: -1}
-	people := len(in.Names) + len(in.Verified) + 1
-	total := 0
-	for i := range in.Cells {
-		people += len(in.Cells[i].Members)
-		total += len(in.Cells[i].Ratings)
+// model builds the model of s at now, leaving out the ratings made after
+// madeBy unless it is zero. Everyone s numbers must appear in it at now
+// (see Source.Compute).
+func (s *Source) model(now, madeBy time.Time) *model {
+	m := &model{now: now, viewer: s.viewer, n: len(s.ids), ids: s.ids, names: s.names, texts: s.texts}
+	b := &builder{src: s, madeBy: madeBy, ratings: make([]rating, 0, s.ratings), flagFrom: now.Add(-FlagWindow), now: now}
+	b.sc.grow(m.n)
+	for _, i := range s.verified {
+		b.edges = append(b.edges, edge{s.viewer, i, kindVerified})
 	}
-	b := &builder{
-		in:       in,
-		prov:     make(map[string]int32, people),
-		ids:      make([]string, 0, people),
-		viewer:   -1,
-		ratings:  make([]rating, 0, total),
-		flagFrom: in.Now.Add(-FlagWindow),
-	}
-	if in.Viewer != "" {
-		b.viewer = b.intern(in.Viewer)
-	}
-	for _, id := range in.Blocked {
-		if id != "" {
-			b.blocked = append(b.blocked, b.intern(id))
-		}
-	}
-	for _, id := range in.Replaced {
-		if id != "" {
-			b.replaced = append(b.replaced, b.intern(id))
-		}
-	}
-	b.names = make([]string, len(b.ids), people)
-	for id, name := range in.Names {
-		if id != "" {
-			b.names[b.intern(id)] = name
-		}
-	}
-	for _, id := range in.Verified {
-		if id != "" && b.viewer >= 0 {
-			if i := b.intern(id); i != b.viewer {
-				b.edges = append(b.edges, edge{b.viewer, i, kindVerified})
-			}
-		}
-	}
-
-	// Cells in id order; the first cell holding a statement is the one
-	// credited with it.
-	order := make([]int, len(in.Cells))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, c int) int {
-		return cmp.Or(cmp.Compare(in.Cells[a].ID, in.Cells[c].ID), cmp.Compare(in.Cells[a].Name, in.Cells[c].Name))
-	})
-	m.cells = make([]cellInfo, len(order))
-	for k, ci := range order {
-		c := &in.Cells[ci]
-		m.cells[k] = cellInfo{ID: c.ID, Name: c.Name}
+	m.cells = make([]cellInfo, len(s.cells))
+	for k := range s.cells {
+		c := &s.cells[k]
+		m.cells[k] = cellInfo{ID: c.id, Name: c.name}
 		b.stamp = int32(k + 1)
 		b.members(c)
 		b.admissionChain()
 		b.cellRatings(c, int32(k))
 	}
-	b.number(m)
+	m.blocked = make([]bool, m.n)
+	for _, i := range s.blocked {
+		if i != m.viewer {
+			m.blocked[i] = true
+		}
+	}
+	m.replaced = make([]bool, m.n)
+	for _, i := range s.replaced {
+		if i != m.viewer && !m.blocked[i] {
+			m.replaced[i] = true
+		}
+	}
+	for i, r := range m.replaced {
+		m.blocked[i] = m.blocked[i] || r
+	}
+	m.excluded = make([]bool, m.n)
+	for _, i := range b.excluded {
+		m.excluded[i] = true
+	}
 	m.buildEdges(b.edges)
 	m.buildRecords(b.recs)
 	m.buildRatings(b.ratings)
 	return m
 }
 
-// intern returns id's provisional number.
-func (b *builder) intern(id string) int32 {
-	i, ok := b.prov[id]
-	if !ok {
-		i = int32(len(b.ids))
-		b.prov[id] = i
-		b.ids = append(b.ids, id)
-		b.names = append(b.names, "")
-	}
-	return i
-}
-
 // members reads who is in the cell with which status, and who vouched for
-// whom, into scratch arrays indexed by provisional number: the entries for
-// person p belong to this cell when seen[p] == stamp. It adds the cell's
-// vouch edges.
-func (b *builder) members(c *Cell) {
+// whom, into scratch arrays indexed by number: the entries for person p
+// belong to this cell when seen[p] == stamp. It adds the cell's vouch
+// edges.
+func (b *builder) members(c *sourceCell) {
 	sc := &b.sc
 	b.pairs = b.pairs[:0]
-	for _, mb := range c.Members {
-		rank := statusRank(mb.Status)
-		if mb.ID == "" || rank < 0 {
-			continue
-		}
-		to := b.intern(mb.ID)
-		sc.grow(len(b.ids))
+	for _, mb := range c.members {
+		to, rank := mb.id, mb.rank
 		if sc.seen[to] != b.stamp {
-			sc.seen[to], sc.rank[to], sc.first[to] = b.stamp, int8(rank), -1
-		} else if int8(rank) < sc.rank[to] {
-			sc.rank[to] = int8(rank) // a duplicate entry: the worst status wins
+			sc.seen[to], sc.rank[to], sc.first[to] = b.stamp, rank, -1
+		} else if rank < sc.rank[to] {
+			sc.rank[to] = rank // a duplicate entry: the worst status wins
 		}
-		if mb.Status == StatusExcluded {
+		if rank == 0 {
 			b.excluded = append(b.excluded, to)
 		}
-		for _, v := range mb.VouchedBy {
-			if v == "" || v == mb.ID {
-				continue
-			}
-			from := b.intern(v)
+		for _, from := range mb.vouchers {
 			b.pairs = append(b.pairs, [2]int32{to, from})
-			b.recs = append(b.recs, rec{from, to, int8(rank), mb.Status})
+			b.recs = append(b.recs, rec{from, to, rank})
 		}
 	}
-	sc.grow(len(b.ids))
 	slices.SortFunc(b.pairs, func(x, y [2]int32) int { return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1])) })
 	for j, pr := range b.pairs {
 		if j == 0 || b.pairs[j-1][0] != pr[0] {
@@ -318,7 +271,7 @@ func (b *builder) vouchers(x int32) [][2]int32 {
 // the viewer trusts whoever vouched for them, and so on up to the founder.
 func (b *builder) admissionChain() {
 	sc := &b.sc
-	v := b.viewer
+	v := b.src.viewer
 	if v < 0 || sc.seen[v] != b.stamp || b.isExcluded(v) {
 		return
 	}
@@ -342,84 +295,33 @@ func (b *builder) admissionChain() {
 	sc.queue = queue
 }
 
-// cellRatings adds the cell's valid ratings, credited to cell k.
-func (b *builder) cellRatings(c *Cell, k int32) {
-	now := b.in.Now
-	for ri := range c.Ratings {
-		r := &c.Ratings[ri]
-		if !validRating(r) {
+// cellRatings adds the cell's ratings that count at the builder's time,
+// credited to cell k.
+func (b *builder) cellRatings(c *sourceCell, k int32) {
+	madeBy, all := b.madeBy.Unix(), b.madeBy.IsZero()
+	madeByNs := int32(b.madeBy.Nanosecond())
+	flagFrom, flagFromNs := b.flagFrom.Unix(), int32(b.flagFrom.Nanosecond())
+	for ri := range c.ratings {
+		r := &c.ratings[ri]
+		if !all && (r.made > madeBy || r.made == madeBy && r.madeNs > madeByNs) {
 			continue
 		}
+		low := r.safety <= FlagSafety
 		b.ratings = append(b.ratings, rating{
-			subject:     b.intern(r.Subject),
-			rater:       b.intern(r.Rater),
+			subject:     r.subject,
+			rater:       r.rater,
 			cell:        k,
-			low:         r.Safety <= FlagSafety,
-			flag:        r.Safety <= FlagSafety && !r.Day.Before(b.flagFrom),
-			safety:      float64(r.Safety-1) / 4,
-			reliability: float64(r.Reliability-1) / 4,
-			decay:       decay(now, r.Day, r.Safety <= FlagSafety),
-			day:         r.Day.Unix(),
-			dayNs:       int32(r.Day.Nanosecond()),
-			made:        r.Made.Unix(),
-			madeNs:      int32(r.Made.Nanosecond()),
-			src:         r,
+			low:         low,
+			flag:        low && (r.day > flagFrom || r.day == flagFrom && r.dayNs >= flagFromNs),
+			safety:      float64(r.safety-1) / 4,
+			reliability: float64(r.reliability-1) / 4,
+			decay:       decay(b.now, time.Unix(r.day, int64(r.dayNs)), low),
+			day:         r.day,
+			dayNs:       r.dayNs,
+			made:        r.made,
+			madeNs:      r.madeNs,
+			text:        r.text,
 		})
-	}
-}
-
-// number numbers everyone in id order, in m and in what b read: it
-// sorts the provisional numbers by id (ids are distinct, so the order is
-// the ids' whatever the order of the input), with no map from id to
-// number (Result.Person finds an id by binary search of m.ids).
-func (b *builder) number(m *model) {
-	m.n = len(b.ids)
-	type idAt struct {
-		id string
-		p  int32
-	}
-	order := make([]idAt, m.n)
-	for p, id := range b.ids {
-		order[p] = idAt{id, int32(p)}
-	}
-	slices.SortFunc(order, func(x, y idAt) int { return strings.Compare(x.id, y.id) })
-	m.ids = make([]string, m.n)
-	m.names = make([]string, m.n)
-	final := make([]int32, m.n)
-	for i, o := range order {
-		m.ids[i], m.names[i] = o.id, b.names[o.p]
-		final[o.p] = int32(i)
-	}
-	if b.viewer >= 0 {
-		m.viewer = final[b.viewer]
-	}
-	m.blocked = make([]bool, m.n)
-	for _, p := range b.blocked {
-		if i := final[p]; i != m.viewer {
-			m.blocked[i] = true
-		}
-	}
-	m.replaced = make([]bool, m.n)
-	for _, p := range b.replaced {
-		if i := final[p]; i != m.viewer && !m.blocked[i] {
-			m.replaced[i] = true
-		}
-	}
-	for i, r := range m.replaced {
-		m.blocked[i] = m.blocked[i] || r
-	}
-	m.excluded = make([]bool, m.n)
-	for _, p := range b.excluded {
-		m.excluded[final[p]] = true
-	}
-	for k := range b.edges {
-		b.edges[k].from, b.edges[k].to = final[b.edges[k].from], final[b.edges[k].to]
-	}
-	for k := range b.recs {
-		b.recs[k].voucher, b.recs[k].vouchee = final[b.recs[k].voucher], final[b.recs[k].vouchee]
-	}
-	for k := range b.ratings {
-		b.ratings[k].subject, b.ratings[k].rater = final[b.ratings[k].subject], final[b.ratings[k].rater]
 	}
 }
 
@@ -477,7 +379,7 @@ func (m *model) buildRecords(recs []rec) {
 			continue // keep the best status
 		}
 		m.recTo = append(m.recTo, r.vouchee)
-		m.recStatus = append(m.recStatus, r.status)
+		m.recStatus = append(m.recStatus, statusOfRank[r.rank])
 		m.recStart[r.voucher+1]++
 	}
 	for i := range m.n {
@@ -512,7 +414,7 @@ func (m *model) buildRatings(rs []rating) {
 			rater := bucket[j] >> 32
 			j++
 			for ; j < len(bucket) && bucket[j]>>32 == rater; j++ {
-				if k := int32(bucket[j]); later(&rs[k], &rs[best]) {
+				if k := int32(bucket[j]); m.later(&rs[k], &rs[best]) {
 					best = k
 				}
 			}
@@ -541,7 +443,7 @@ func (m *model) buildRatings(rs []rating) {
 // rater about one subject: the later day, then the later time made, then
 // the larger statement id. Copies of one statement are equal in all of
 // these; the one from the cell with the smaller id is kept.
-func later(a, b *rating) bool {
+func (m *model) later(a, b *rating) bool {
 	switch {
 	case a.day != b.day:
 		return a.day > b.day
@@ -551,8 +453,9 @@ func later(a, b *rating) bool {
 		return a.made > b.made
 	case a.madeNs != b.madeNs:
 		return a.madeNs > b.madeNs
-	case a.src.ID != b.src.ID:
-		return a.src.ID > b.src.ID
+	}
+	if x, y := m.texts.rating(a.text).ID, m.texts.rating(b.text).ID; x != y {
+		return x > y
 	}
 	return a.cell < b.cell
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -259,6 +260,9 @@ type Result struct {
 	e        *eval
 	standing []float64
 	kept     *keptResult // made from what was kept (FromKept); m, e and standing are nil
+
+	firstOnce sync.Once
+	first     []string // flaggedFirst
 }
 
 // Compute computes everyone's reputation from the viewer's point of view:
@@ -267,7 +271,15 @@ type Result struct {
 // input's ratings for its explanations, so they must not be modified while
 // the Result is in use.
 func Compute(in *Input) *Result {
-	r := settle(in)
+	if in == nil {
+		in = &Input{}
+	}
+	return computeModel(prepare(in, in.Blocked).model(in.Now, time.Time{}))
+}
+
+// computeModel computes the Result of m.
+func computeModel(m *model) *Result {
+	r := settleModel(m)
 	r.m.weighByKnowledge(r.e)
 	return r
 }
@@ -279,7 +291,11 @@ func settle(in *Input) *Result {
 	if in == nil {
 		in = &Input{}
 	}
-	m := build(in)
+	return settleModel(prepare(in, in.Blocked).model(in.Now, time.Time{}))
+}
+
+// settleModel is settle of the model m.
+func settleModel(m *model) *Result {
 	standing := make([]float64, m.n)
 	for i := range standing {
 		standing[i] = 1
@@ -325,6 +341,19 @@ func (r *Result) Flagged() []string {
 // thousands weighs a thousandth as much on each of them.
 func (r *Result) FlaggedFirst() []string {
 	r = r.whole()
+	return slices.Clone(r.flaggedFirst())
+}
+
+// flaggedFirst is FlaggedFirst, worked out once per Result (a start asks
+// for it twice: what to keep and what the People list first shows).
+func (r *Result) flaggedFirst() []string {
+	r.firstOnce.Do(func() { r.first = r.flaggedFirstNow() })
+	return r.first
+}
+
+// flaggedFirstNow works out FlaggedFirst, with arrays by person where a
+// map would hash every flagger of every flagged person.
+func (r *Result) flaggedFirstNow() []string {
 	m, e := r.m, r.e
 	counts := func(s int32, each func(rater int32)) {
 		for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
@@ -335,14 +364,14 @@ func (r *Result) FlaggedFirst() []string {
 		}
 	}
 	var flagged []int32
-	flags := map[int32]int{} // per flagger: how many flagged people they flag
+	flags := make([]int32, m.n) // per flagger: how many flagged people they flag
 	for i, f := range e.flags {
 		if f > 0 {
 			flagged = append(flagged, int32(i))
 			counts(int32(i), func(rater int32) { flags[rater]++ })
 		}
 	}
-	strength := make(map[int32]float64, len(flagged))
+	strength := make([]float64, m.n)
 	for _, s := range flagged {
 		var sum float64
 		counts(s, func(rater int32) { sum += e.trust[rater] / float64(flags[rater]) })
@@ -408,24 +437,25 @@ func (r *Result) score(i int32) *Score {
 	}
 	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
 		rt := &m.ratings[k]
+		src := m.texts.rating(rt.text)
 		c := &m.cells[rt.cell]
 		if rt.low && !m.blocked[rt.rater] && (e.trust[rt.rater] == 0 || (rt.flag && e.flags[i] == 0)) {
 			s.Warnings = append(s.Warnings, Warning{Rater: m.name(rt.rater), RaterID: m.ids[rt.rater], Cell: c.Name, CellID: c.ID,
-				Safety: rt.src.Safety, Day: rt.src.Day, Note: rt.src.Note})
+				Safety: src.Safety, Day: src.Day, Note: src.Note})
 		}
 		s.Ratings = append(s.Ratings, Explained{
 			Rater:       m.name(rt.rater),
 			RaterID:     m.ids[rt.rater],
 			Cell:        c.Name,
 			CellID:      c.ID,
-			Statement:   rt.src.ID,
-			Safety:      rt.src.Safety,
-			Reliability: rt.src.Reliability,
-			Day:         rt.src.Day,
+			Statement:   src.ID,
+			Safety:      src.Safety,
+			Reliability: src.Reliability,
+			Day:         src.Day,
 			Weight:      e.weight[k],
 			Why:         whyText[e.why[k]],
-			Tags:        slices.Clone(rt.src.Tags),
-			Note:        rt.src.Note,
+			Tags:        slices.Clone(src.Tags),
+			Note:        src.Note,
 		})
 	}
 	slices.SortFunc(s.Ratings, func(a, b Explained) int {

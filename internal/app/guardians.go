@@ -148,8 +148,12 @@ func (p *guardiansPanel) Refresh() {
 	}
 	for _, a := range asked {
 		owner := a.Owner
-		agree := widget.NewButtonWithIcon("Agree…", theme.ConfirmIcon(), func() { p.askAgree(owner) })
-		p.held.Add(container.NewBorder(nil, nil, nil, agree, wrapped(owner.Name+" asks you to agree to their new guardians. Agree only when you meet them in person.")))
+		label, sentence := "Agree…", owner.Name+" asks you to agree to their new guardians. Agree only when you meet them in person."
+		if a.Agreed {
+			label, sentence = "Make the sync file again…", "You agreed to "+owner.Name+"'s new guardians; the change is made once enough of their guardians agree."
+		}
+		agree := widget.NewButtonWithIcon(label, theme.ConfirmIcon(), func() { p.askAgree(owner) })
+		p.held.Add(container.NewBorder(nil, nil, nil, agree, wrapped(sentence)))
 	}
 }
 

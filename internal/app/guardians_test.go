@@ -240,8 +240,9 @@ func TestChangeGuardiansOnYou(t *testing.T) {
 	if _, err := eve.NewCell("Day"); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := eve.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2); err != nil || st.Pending == nil {
-		t.Fatalf("Eve's change: %+v, %v", st, err)
+	est, err := eve.SetGuardians([]identity.ID{bo.Card().ID(), di.Card().ID()}, 2)
+	if err != nil || est.Pending == nil {
+		t.Fatalf("Eve's change: %+v, %v", est, err)
 	}
 	carry(t, eve, u.svc)
 	u.changed()
@@ -253,6 +254,14 @@ func TestChangeGuardiansOnYou(t *testing.T) {
 	tapDialog(t, u, "Agree")
 	if got := dialogText(u); !strings.Contains(got, "not the code of the change") {
 		t.Fatalf("a wrong code: %q", got)
+	}
+	// Once Mara agreed, the list says so instead of asking again.
+	if _, err := u.svc.AgreeToChange(eve.Card().ID(), est.Pending.Code); err != nil {
+		t.Fatal(err)
+	}
+	u.changed()
+	if got := labels(p.held); !strings.Contains(got, "You agreed to Eve's new guardians") || strings.Contains(got, "Eve asks you") {
+		t.Fatalf("held after agreeing: %q", got)
 	}
 }
 

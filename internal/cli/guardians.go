@@ -200,6 +200,8 @@ type askedJSON struct {
 	Need int    `json:"need"`
 	Of   int    `json:"of"`
 	Code string `json:"code"`
+	// Agreed is true once I made my agreement to the change.
+	Agreed bool `json:"agreed"`
 }
 
 // replacedGuardian says what a guardian's replaced card means for me.
@@ -223,7 +225,7 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 		j.Pending = &pendingJSON{Need: p.Need, Guardians: names2(p.Guardians), Agreed: names2(p.Agreed), Needed: p.Needed, Code: p.Code}
 	}
 	for _, a := range asked {
-		j.Asked = append(j.Asked, askedJSON{ID: a.Owner.ID.String(), Name: a.Owner.Name, Need: a.Need, Of: a.Of, Code: a.Code})
+		j.Asked = append(j.Asked, askedJSON{ID: a.Owner.ID.String(), Name: a.Owner.Name, Need: a.Need, Of: a.Of, Code: a.Code, Agreed: a.Agreed})
 	}
 	for _, g := range st.Guardians {
 		j.Guardians = append(j.Guardians, guardianJSON{ID: g.ID.String(), Name: g.Name, Reached: g.Reached, Replaced: g.Replaced})
@@ -259,6 +261,11 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 			fmt.Fprintln(w, h.Sentence())
 		}
 		for _, a := range asked {
+			if a.Agreed {
+				fmt.Fprintf(w, "You agreed to %s's new guardians (%d of %d needed); the change is made once enough of their guardians agree. If your sync file did not reach them, make it again: trustdesk guardians agree %q --code %q --out FILE\n",
+					a.Owner.Name, a.Need, a.Of, a.Owner.Name, a.Code)
+				continue
+			}
 			fmt.Fprintf(w, "%s asks you to agree to their new guardians (%d of %d needed). Only when you meet them in person and their screen shows the code %s: trustdesk guardians agree %q --code %q --out FILE\n",
 				a.Owner.Name, a.Need, a.Of, a.Code, a.Owner.Name, a.Code)
 		}

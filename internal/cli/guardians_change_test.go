@@ -58,6 +58,9 @@ func TestChangeGuardiansCommands(t *testing.T) {
 	bo.fails(1, "guardians", "agree", "ana", "--code", "0000 0000 0000", "--out", file("wrong"))
 	bo.fails(2, "guardians", "agree", "ana", "--out", file("wrong"))
 	bo.ok("guardians", "agree", "ana", "--code", code, "--out", file("agree-bo"))
+	if out := bo.ok("guardians", "list"); !strings.Contains(out, "You agreed to Ana's new guardians") || strings.Contains(out, "Ana asks you") {
+		t.Fatalf("Bo's list after he agreed = %q", out)
+	}
 	if out := ana.ok("import", file("agree-bo")); !strings.Contains(out, "Bo agreed to your new guardians") {
 		t.Fatalf("import Bo's agreement = %q", out)
 	}

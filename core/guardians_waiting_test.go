@@ -1,0 +1,177 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"trustdesk/identity"
+	"trustdesk/store"
+)
+
+// changeLeftWaiting is Ana's change of guardians (Bo, Cy, Di in force,
+// two needed; Cy, Di and Eve chosen) left waiting with enough
+// agreements: Bo's came in, then Cy's while Ana had Eve blocked, so the
+// change was not made; Ana has unblocked Eve since. A program killed
+// after the import that took the last agreement in, before it made the
+// change, leaves the same. cyAgrees is Cy's agreement, as a sync file.
+type changeLeftWaiting struct {
+	ana, eve *Service
+	cyAgrees []byte
+}
+
+func newChangeLeftWaiting(t *testing.T) *changeLeftWaiting {
+	ana, bo, cy, di, eve, _ := guardiansInForce(t)
+	st, err := ana.SetGuardians([]identity.ID{cy.Card().ID(), di.Card().ID(), eve.Card().ID()}, 2)
+	if err != nil || st.Pending == nil {
+		t.Fatalf("the change does not wait: %+v, %v", st, err)
+	}
+	agreement := func(g *Service) []byte {
+		t.Helper()
+		sendTo(t, ana, g)
+		res, err := g.AgreeToChange(ana.Card().ID(), st.Pending.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Data
+	}
+	mustImport(t, ana, agreement(bo))
+	if _, err := ana.SetBlocked(eve.Card().ID(), true); err != nil {
+		t.Fatal(err)
+	}
+	sc := &changeLeftWaiting{ana: ana, eve: eve, cyAgrees: agreement(cy)}
+	if sum := mustImport(t, ana, sc.cyAgrees); sum.Recovery == nil || !sum.Recovery.NotChanged {
+		t.Fatalf("Cy's agreement with Eve blocked: %q", sum)
+	}
+	if _, err := ana.SetBlocked(eve.Card().ID(), false); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := ana.Guardians(); st.Pending == nil || len(st.Pending.Agreed) != 2 {
+		t.Fatalf("the change does not wait with two agreements: %+v", st.Pending)
+	}
+	return sc
+}
+
+// TestChangeOfGuardiansLeftWaiting: a change of guardians left waiting
+// with enough agreements is made by the next file taken in (here Cy's
+// agreement again, which the user is likely to try): before, only a file
+// bringing a new agreement made it, and none could come (every guardian
+// who could agree had), so it waited for ever.
+func TestChangeOfGuardiansLeftWaiting(t *testing.T) {
+	sc := newChangeLeftWaiting(t)
+	sum := mustImport(t, sc.ana, sc.cyAgrees)
+	if sum.Recovery == nil || !sum.Recovery.Changed || !strings.Contains(sum.String(), "your new guardians are in place") {
+		t.Errorf("Cy's agreement again: %q", sum)
+	}
+	if st, _ := sc.ana.Guardians(); st.Pending != nil || len(st.Guardians) != 3 {
+		t.Errorf("the change still waits: %+v", st)
+	}
+}
+
+// TestChangeOfGuardiansMadeOnce: the app and the command line make the
+// change that waits at once: the app read it, the command line made it
+// just before the app writes. The app leaves it made; before, it made new
+// pieces over those the command line made (and may have sent already),
+// so that the guardians could hold pieces of two different splits.
+func TestChangeOfGuardiansMadeOnce(t *testing.T) {
+	sc := newChangeLeftWaiting(t)
+	cli, err := Unlock(sc.ana.home, []byte("correct horse"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	var made []byte
+	sc.ana.beforeWrite = func() {
+		sc.ana.beforeWrite = nil
+		if sum := mustImport(t, cli, sc.cyAgrees); sum.Recovery == nil || !sum.Recovery.Changed {
+			t.Errorf("the command line does not make the change: %q", sum)
+		}
+		made = storedGuardians(t, cli)
+	}
+	if _, err := sc.ana.applyChange(); err != nil {
+		t.Fatal(err)
+	}
+	if sc.ana.beforeWrite != nil {
+		t.Fatal("the app made the change before the command line could come between")
+	}
+	if !bytes.Equal(storedGuardians(t, sc.ana), made) {
+		t.Error("the app made the change again over the one the command line made: new pieces for the same change")
+	}
+}
+
+// storedGuardians returns my guardians' record as stored.
+func storedGuardians(t *testing.T, s *Service) []byte {
+	t.Helper()
+	var b []byte
+	if err := s.db.View(func(tx *store.Tx) (err error) {
+		b, err = tx.Get(bucketGuardians, nil, keyGuardians)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestChangeOfGuardiansWithRemovedContact: while the change waits with
+// enough agreements, Ana removed Eve, one of the new guardians, from her
+// contacts (with an older build). Files taken in after that are taken in without an error: the
+// change cannot be made, and Ana's list still shows it waiting (had an
+// import made it, any error of it would have failed every import).
+func TestChangeOfGuardiansWithRemovedContact(t *testing.T) {
+	sc := newChangeLeftWaiting(t)
+	// RemoveContact refuses it now (TestRemoveGuardianRefused); an
+	// older build did not.
+	if err := sc.ana.db.Update(func(tx *store.Tx) error { return deleteContact(tx, sc.eve.Card().ID()) }); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := sc.ana.Import(ctx, sc.cyAgrees)
+	if err != nil {
+		t.Fatalf("Cy's agreement again: %v", err)
+	}
+	if sum.Recovery != nil && sum.Recovery.Changed {
+		t.Errorf("Cy's agreement again: %q", sum)
+	}
+	if st, _ := sc.ana.Guardians(); st.Pending == nil {
+		t.Errorf("the change no longer waits: %+v", st)
+	}
+}
+
+// TestRemoveGuardianRefused: Ana cannot remove Cy, one of her guardians,
+// from her contacts (nor Eve, one of the new guardians a change waits
+// for): choose other guardians first. Before, she could, and every
+// later import that brought something new failed with "no such contact"
+// after taking its file in.
+func TestRemoveGuardianRefused(t *testing.T) {
+	sc := newChangeLeftWaiting(t)
+	st, err := sc.ana.Guardians()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []identity.ID{st.Guardians[0].ID, sc.eve.Card().ID()} {
+		if err := sc.ana.RemoveContact(id); !errors.Is(err, ErrIsGuardian) {
+			t.Errorf("removing a guardian: %v, want ErrIsGuardian", err)
+		}
+	}
+	if got := Explain(ErrIsGuardian); !strings.Contains(got, "choose other guardians first") {
+		t.Errorf("Explain(ErrIsGuardian) = %q", got)
+	}
+}
+
+// TestImportWithGuardianContactGone: a home where an older build let
+// Ana remove Cy, one of her guardians, from her contacts. A file from Bo
+// with a new rating is taken in without an error: before, the import
+// said "no such contact" (it could not name her guardians in her cells
+// again), though it had taken the file in.
+func TestImportWithGuardianContactGone(t *testing.T) {
+	ana, bo, cy, _, _, _ := guardiansInForce(t)
+	if err := ana.db.Update(func(tx *store.Tx) error { return deleteContact(tx, cy.Card().ID()) }); err != nil {
+		t.Fatal(err)
+	}
+	rate(t, bo, cy.Card().ID(), 2)
+	id := ana.Card().ID()
+	sum, err := ana.Import(ctx, mustExport(t, bo, ExportRequest{To: &id}))
+	if err != nil || sum.NewStatements == 0 {
+		t.Errorf("Bo's file: %q, %v", sum, err)
+	}
+}

@@ -1,0 +1,349 @@
+package reputation
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Source is what [Compute] reads of an Input but its time: everyone who
+// appears in it numbered as Compute numbers them (by id), the cells in
+// the order Compute reads them, and the ratings that can count, each
+// with its own numbers. A device may keep one ([Prepare],
+// [Source.Encode]) and compute the reputation of any time from it
+// ([Source.Compute]) without reading, naming and numbering everyone
+// again: the same computation on the same facts, so the same Result as
+// Compute of the Input it was prepared from at that time.
+type Source struct {
+	ids      []string // sorted, distinct: a person's number is their place here
+	names    []string // as Input.Names has them, by number
+	viewer   int32    // -1 without a viewer
+	verified []int32  // the people the viewer verified (not the viewer), only with a viewer
+	blocked  []int32
+	replaced []int32
+	// outside reports, per person, whether they appear anywhere but in
+	// ratings: the others appear at a time only if one of their ratings
+	// counts then.
+	outside []bool
+	cells   []sourceCell // by id, then name
+	ratings int          // in all cells
+	texts   ratingTexts
+}
+
+// sourceCell is one cell of a Source.
+type sourceCell struct {
+	id, name string
+	members  []sourceMember
+	ratings  []sourceRating
+}
+
+// sourceMember is one entry of a cell's members: only those with a
+// status the model reads, their vouchers without "" or themselves.
+type sourceMember struct {
+	id       int32
+	rank     int8 // statusRank of the status
+	vouchers []int32
+}
+
+// sourceRating is one valid rating of a cell.
+type sourceRating struct {
+	subject, rater      int32
+	safety, reliability int8
+	dayNs, madeNs       int32
+	day, made           int64 // Unix seconds
+	text                int32 // its Rating: Source.texts.rating(text)
+}
+
+// ratingTexts gives the Rating behind each rating of a Source, by the
+// number of its text.
+type ratingTexts interface {
+	rating(k int32) *Rating
+}
+
+// inputTexts are the ratings of an Input, by number.
+type inputTexts []*Rating
+
+func (t inputTexts) rating(k int32) *Rating { return t[k] }
+
+// Prepare returns the Source of in: everything Compute reads of it but
+// its time (Now) and who is blocked (Blocked), which Source.Compute
+// takes. The Source refers to in's ratings for its explanations, so
+// they must not be modified while it or a Result of it is in use.
+func Prepare(in *Input) *Source {
+	return prepare(in, nil)
+}
+
+// Compute computes the reputation at now, as [Compute] does for the
+// Input the Source was prepared from with that Now and these Blocked,
+// leaving out (as if they were not in the input) the ratings made after
+// madeBy, unless it is zero.
+func (s *Source) Compute(now, madeBy time.Time, blocked []string) *Result {
+	at := *s
+	at.blocked = make([]int32, 0, len(blocked))
+	var extra []string
+	for _, id := range blocked {
+		if id == "" {
+			continue
+		}
+		if i, ok := slices.BinarySearch(s.ids, id); ok {
+			at.blocked = append(at.blocked, int32(i))
+		} else {
+			extra = append(extra, id)
+		}
+	}
+	if keep := s.present(madeBy, at.blocked); keep != nil || extra != nil {
+		at = *at.renumbered(keep, extra, blocked)
+	}
+	return computeModel(at.model(now, madeBy))
+}
+
+// present returns nil if everyone s numbers appears at a time when the
+// ratings made after madeBy are left out (and blocked are blocked), else
+// who does.
+func (s *Source) present(madeBy time.Time, blocked []int32) []bool {
+	if madeBy.IsZero() || !slices.Contains(s.outside, false) {
+		return nil
+	}
+	keep := slices.Clone(s.outside)
+	for _, i := range blocked {
+		keep[i] = true
+	}
+	sec, ns := madeBy.Unix(), int32(madeBy.Nanosecond())
+	for c := range s.cells {
+		for _, r := range s.cells[c].ratings {
+			if r.made < sec || r.made == sec && r.madeNs <= ns {
+				keep[r.subject], keep[r.rater] = true, true
+			}
+		}
+	}
+	if !slices.Contains(keep, false) {
+		return nil
+	}
+	return keep
+}
+
+// renumbered returns s with only the people keep marks (all if nil) and
+// the people extra names, numbered anew, and blocked as its blocked.
+// Ratings about or by someone left out keep −1 there: they must be
+// ones left out at the time (see present).
+func (s *Source) renumbered(keep []bool, extra, blocked []string) *Source {
+	ids := make([]string, 0, len(s.ids)+len(extra))
+	for i, id := range s.ids {
+		if keep == nil || keep[i] {
+			ids = append(ids, id)
+		}
+	}
+	ids = append(ids, extra...)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	to := make([]int32, len(s.ids))
+	out := &Source{ids: ids, names: make([]string, len(ids)), outside: make([]bool, len(ids)), viewer: -1, ratings: s.ratings, texts: s.texts}
+	for i := range out.outside {
+		out.outside[i] = true
+	}
+	for i, id := range s.ids {
+		to[i] = -1
+		if j, ok := slices.BinarySearch(ids, id); ok {
+			to[i] = int32(j)
+			out.names[j] = s.names[i]
+		}
+	}
+	remap := func(xs []int32) []int32 {
+		out := make([]int32, len(xs))
+		for k, x := range xs {
+			out[k] = to[x]
+		}
+		return out
+	}
+	if s.viewer >= 0 {
+		out.viewer = to[s.viewer]
+	}
+	out.verified, out.replaced = remap(s.verified), remap(s.replaced)
+	for _, id := range blocked {
+		if j, ok := slices.BinarySearch(ids, id); ok && id != "" {
+			out.blocked = append(out.blocked, int32(j))
+		}
+	}
+	out.cells = make([]sourceCell, len(s.cells))
+	for k, c := range s.cells {
+		oc := sourceCell{id: c.id, name: c.name, members: make([]sourceMember, len(c.members)), ratings: slices.Clone(c.ratings)}
+		for j, mb := range c.members {
+			oc.members[j] = sourceMember{id: to[mb.id], rank: mb.rank, vouchers: remap(mb.vouchers)}
+		}
+		for j := range oc.ratings {
+			r := &oc.ratings[j]
+			r.subject, r.rater = to[r.subject], to[r.rater]
+		}
+		out.cells[k] = oc
+	}
+	return out
+}
+
+// prepare returns the Source of in with blocked as its blocked people:
+// it numbers everyone who appears anywhere in order of appearance, then
+// again in id order.
+func prepare(in *Input, blocked []string) *Source {
+	people := len(in.Names) + len(in.Verified) + 1
+	for i := range in.Cells {
+		people += len(in.Cells[i].Members)
+	}
+	p := &preparer{prov: make(map[string]int32, people), ids: make([]string, 0, people)}
+	s := &Source{viewer: -1}
+	if in.Viewer != "" {
+		s.viewer = p.intern(in.Viewer, true)
+	}
+	s.blocked = p.internAll(blocked)
+	s.replaced = p.internAll(in.Replaced)
+	for id, name := range in.Names {
+		if id != "" {
+			p.names[p.intern(id, true)] = name
+		}
+	}
+	for _, id := range in.Verified {
+		if id != "" && s.viewer >= 0 {
+			if i := p.intern(id, true); i != s.viewer {
+				s.verified = append(s.verified, i)
+			}
+		}
+	}
+	// Cells in id order; the first cell holding a statement is the one
+	// credited with it.
+	order := make([]int, len(in.Cells))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, c int) int {
+		return cmp.Or(cmp.Compare(in.Cells[a].ID, in.Cells[c].ID), cmp.Compare(in.Cells[a].Name, in.Cells[c].Name))
+	})
+	s.cells = make([]sourceCell, len(order))
+	var texts inputTexts
+	for k, ci := range order {
+		s.cells[k] = p.cell(&in.Cells[ci], &texts)
+	}
+	s.ratings, s.texts = len(texts), texts
+	p.number(s)
+	return s
+}
+
+// preparer numbers the people of an Input in order of appearance.
+type preparer struct {
+	prov    map[string]int32
+	ids     []string
+	names   []string // as Input.Names has them, by provisional number
+	outside []bool
+}
+
+// intern returns id's provisional number; outside says it appears
+// somewhere other than in a rating.
+func (p *preparer) intern(id string, outside bool) int32 {
+	i, ok := p.prov[id]
+	if !ok {
+		i = int32(len(p.ids))
+		p.prov[id] = i
+		p.ids = append(p.ids, id)
+		p.names = append(p.names, "")
+		p.outside = append(p.outside, false)
+	}
+	p.outside[i] = p.outside[i] || outside
+	return i
+}
+
+// internAll interns every id of ids but "".
+func (p *preparer) internAll(ids []string) []int32 {
+	var out []int32
+	for _, id := range ids {
+		if id != "" {
+			out = append(out, p.intern(id, true))
+		}
+	}
+	return out
+}
+
+// cell returns the cell c with provisional numbers, its valid ratings
+// added to texts.
+func (p *preparer) cell(c *Cell, texts *inputTexts) sourceCell {
+	sc := sourceCell{id: c.ID, name: c.Name, members: make([]sourceMember, 0, len(c.Members)), ratings: make([]sourceRating, 0, len(c.Ratings))}
+	vouches := 0
+	for _, mb := range c.Members {
+		vouches += len(mb.VouchedBy)
+	}
+	vouchers := make([]int32, 0, vouches) // the cell's, one array
+	for _, mb := range c.Members {
+		rank := statusRank(mb.Status)
+		if mb.ID == "" || rank < 0 {
+			continue
+		}
+		m := sourceMember{id: p.intern(mb.ID, true), rank: int8(rank)}
+		from := len(vouchers)
+		for _, v := range mb.VouchedBy {
+			if v != "" && v != mb.ID {
+				vouchers = append(vouchers, p.intern(v, true))
+			}
+		}
+		if len(vouchers) > from {
+			m.vouchers = vouchers[from:len(vouchers):len(vouchers)]
+		}
+		sc.members = append(sc.members, m)
+	}
+	for ri := range c.Ratings {
+		r := &c.Ratings[ri]
+		if !validRating(r) {
+			continue
+		}
+		sc.ratings = append(sc.ratings, sourceRating{
+			subject: p.intern(r.Subject, false), rater: p.intern(r.Rater, false),
+			safety: int8(r.Safety), reliability: int8(r.Reliability),
+			day: r.Day.Unix(), dayNs: int32(r.Day.Nanosecond()),
+			made: r.Made.Unix(), madeNs: int32(r.Made.Nanosecond()),
+			text: int32(len(*texts)),
+		})
+		*texts = append(*texts, r)
+	}
+	return sc
+}
+
+// number numbers everyone in id order, in s: it sorts the provisional
+// numbers by id (ids are distinct, so the order is the ids' whatever the
+// order of the input), with no map from id to number (Result.Person
+// finds an id by binary search).
+func (p *preparer) number(s *Source) {
+	n := len(p.ids)
+	type idAt struct {
+		id string
+		p  int32
+	}
+	order := make([]idAt, n)
+	for i, id := range p.ids {
+		order[i] = idAt{id, int32(i)}
+	}
+	slices.SortFunc(order, func(x, y idAt) int { return strings.Compare(x.id, y.id) })
+	s.ids, s.names, s.outside = make([]string, n), make([]string, n), make([]bool, n)
+	final := make([]int32, n)
+	for i, o := range order {
+		s.ids[i], s.names[i], s.outside[i] = o.id, p.names[o.p], p.outside[o.p]
+		final[o.p] = int32(i)
+	}
+	if s.viewer >= 0 {
+		s.viewer = final[s.viewer]
+	}
+	for _, xs := range [][]int32{s.verified, s.blocked, s.replaced} {
+		for k := range xs {
+			xs[k] = final[xs[k]]
+		}
+	}
+	for c := range s.cells {
+		cell := &s.cells[c]
+		for j := range cell.members {
+			mb := &cell.members[j]
+			mb.id = final[mb.id]
+			for k := range mb.vouchers {
+				mb.vouchers[k] = final[mb.vouchers[k]]
+			}
+		}
+		for j := range cell.ratings {
+			r := &cell.ratings[j]
+			r.subject, r.rater = final[r.subject], final[r.rater]
+		}
+	}
+}
