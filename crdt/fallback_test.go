@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"trustdesk/identity"
+	"trustdesk/internal/testenv"
 )
 
 // The fallback after the rounds' bound (SCHEMA §4.4, trials; rules
@@ -163,8 +164,12 @@ func fallbackShape(r *mrand.Rand, k int) ([]fallbackVote, []int) {
 // nobody of persons 0-2 excluded who would be a member, and Mal not a
 // member where he would be excluded. Revision 12 failed 2 of each 3,000.
 func TestFallbackHistories(t *testing.T) {
+	cases := *fallbackCases
+	if testenv.Race {
+		cases = min(cases, 10)
+	}
 	r := mrand.New(mrand.NewPCG(*fallbackSeed, *fallbackSeed))
-	for c := range *fallbackCases {
+	for c := range cases {
 		q := []int{1, 2, 3, 0}[r.IntN(4)]
 		k := 5 + r.IntN(5)
 		votes, forks := fallbackShape(r, k)
