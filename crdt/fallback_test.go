@@ -116,6 +116,7 @@ func TestAttackFallbackRescue(t *testing.T) {
 var (
 	fallbackCases = flag.Int("crdt.fallback", 40, "number of random wars in TestFallbackHistories")
 	fallbackSeed  = flag.Uint64("crdt.fallbackseed", 14, "seed of the random wars of TestFallbackHistories")
+	fallbackLong  = flag.Bool("crdt.fallbacklong", false, "longer wars in TestFallbackHistories (the gap of SCHEMA §4.7 that revision 13 leaves)")
 )
 
 // fallbackShape draws a war: each fake votes against each other fake and
@@ -157,6 +158,38 @@ func fallbackShape(r *mrand.Rand, k int) ([]fallbackVote, []int) {
 	return vs, forks
 }
 
+// longFallbackShape draws a longer war: eight to twelve fakes, most of
+// them forked, each voting against each other fake and persons 1 and 2
+// with some chance, persons 0-2 all voting against Mal and now and then
+// against a fake.
+func longFallbackShape(r *mrand.Rand) (int, int, []fallbackVote, []int) {
+	q := []int{1, 2, 2, 3}[r.IntN(4)]
+	k := 8 + r.IntN(5)
+	var vs []fallbackVote
+	for by := 4; by < 4+k; by++ {
+		for of := 1; of < 4+k; of++ {
+			if of != by && of != 3 && r.IntN(100) < 40 {
+				vs = append(vs, fallbackVote{by, of})
+			}
+		}
+	}
+	for by := range 3 {
+		vs = append(vs, fallbackVote{by, 3})
+		for of := 4; of < 4+k; of++ {
+			if r.IntN(100) < 12 {
+				vs = append(vs, fallbackVote{by, of})
+			}
+		}
+	}
+	var forks []int
+	for f := 4; f < 4+k; f++ {
+		if r.IntN(100) < 60 {
+			forks = append(forks, f)
+		}
+	}
+	return q, k, vs, forks
+}
+
 // TestFallbackHistories plays random wars of TestAttackFallbackRescue's
 // kind (-crdt.fallback N of them, from -crdt.fallbackseed) and checks
 // that the rounds' bound does not decide against the honest side where
@@ -164,6 +197,9 @@ func fallbackShape(r *mrand.Rand, k int) ([]fallbackVote, []int) {
 // would be a member, and Mal not a member where he would be excluded.
 // With -crdt.fallback 3000 -crdt.fallbackseed 15, revision 12 failed 2
 // (wars 559, TestAttackFallbackRescue, and 2671), revision 13 none.
+// -crdt.fallbacklong plays longer wars, where the gap revision 13
+// leaves shows (SCHEMA §4.7): with -crdt.fallback 1000
+// -crdt.fallbackseed 99, revision 12 fails 11 and revision 13 7.
 func TestFallbackHistories(t *testing.T) {
 	cases := *fallbackCases
 	if testenv.Race {
@@ -171,9 +207,16 @@ func TestFallbackHistories(t *testing.T) {
 	}
 	r := mrand.New(mrand.NewPCG(*fallbackSeed, *fallbackSeed))
 	for c := range cases {
-		q := []int{1, 2, 3, 0}[r.IntN(4)]
-		k := 5 + r.IntN(5)
-		votes, forks := fallbackShape(r, k)
+		var q, k int
+		var votes []fallbackVote
+		var forks []int
+		if *fallbackLong {
+			q, k, votes, forks = longFallbackShape(r)
+		} else {
+			q = []int{1, 2, 3, 0}[r.IntN(4)]
+			k = 5 + r.IntN(5)
+			votes, forks = fallbackShape(r, k)
+		}
 		cell, es := fallbackCell(t, q, k, votes, forks)
 		st := must(deriveWithin(cell, es, verifySignature, 0))
 		end := toTheEnd(t, cell, es)
