@@ -119,19 +119,26 @@ var (
 	fallbackLong  = flag.Bool("crdt.fallbacklong", false, "longer wars in TestFallbackHistories (the gap of SCHEMA §4.7 that revision 13 leaves)")
 )
 
+// fakeVotes draws the votes of k fakes: each against each other fake
+// and against persons 1 and 2, with the chance given in percent.
+func fakeVotes(r *mrand.Rand, k, percent int) []fallbackVote {
+	var vs []fallbackVote
+	for by := 4; by < 4+k; by++ {
+		for of := 1; of < 4+k; of++ {
+			if of != by && of != 3 && r.IntN(100) < percent {
+				vs = append(vs, fallbackVote{by, of})
+			}
+		}
+	}
+	return vs
+}
+
 // fallbackShape draws a war: each fake votes against each other fake and
 // against persons 1 and 2 with some chance, persons 0-2 vote against Mal
 // and now and then against a fake, in half the wars Mal votes against
 // some of persons 0-2, and some fakes fork.
 func fallbackShape(r *mrand.Rand, k int) ([]fallbackVote, []int) {
-	var vs []fallbackVote
-	for by := 4; by < 4+k; by++ {
-		for of := 1; of < 4+k; of++ {
-			if of != by && of != 3 && r.IntN(100) < 35 {
-				vs = append(vs, fallbackVote{by, of})
-			}
-		}
-	}
+	vs := fakeVotes(r, k, 35)
 	for by := range 3 {
 		if r.IntN(100) < 70 {
 			vs = append(vs, fallbackVote{by, 3})
@@ -165,14 +172,7 @@ func fallbackShape(r *mrand.Rand, k int) ([]fallbackVote, []int) {
 func longFallbackShape(r *mrand.Rand) (int, int, []fallbackVote, []int) {
 	q := []int{1, 2, 2, 3}[r.IntN(4)]
 	k := 8 + r.IntN(5)
-	var vs []fallbackVote
-	for by := 4; by < 4+k; by++ {
-		for of := 1; of < 4+k; of++ {
-			if of != by && of != 3 && r.IntN(100) < 40 {
-				vs = append(vs, fallbackVote{by, of})
-			}
-		}
-	}
+	vs := fakeVotes(r, k, 40)
 	for by := range 3 {
 		vs = append(vs, fallbackVote{by, 3})
 		for of := 4; of < 4+k; of++ {
