@@ -157,8 +157,9 @@ type verdict struct {
 // maxWarRounds is how many rounds of trials a derivation runs at most
 // (SCHEMA §4.4, trials; §4.6): a round tries at most twice as many
 // people as there are candidates, so a war of k candidates costs at most
-// (2·maxWarRounds+1)·k trials instead of k(k+1).
-const maxWarRounds = 4
+// (2·maxWarRounds+3)·k trials instead of k(k+1). A variable so that a
+// test can compare the bound with rounds that run to the end.
+var maxWarRounds = 4
 
 // rounds runs the trials in rounds until one finds nobody new: every
 // candidate not found excluded yet is tried against the exclusions of
@@ -168,52 +169,68 @@ const maxWarRounds = 4
 // trial excluded them, so that no exclusion fixed in a round rests on a
 // statement of someone fixed beside it. When none is (a true race: each
 // stands only on the others' statements), only the first in precedence
-// order is. After maxWarRounds rounds, the candidates not fixed yet are
-// tried one after another in precedence order, each against what was
-// fixed before it (byPrecedence). It reports false when the budget runs
-// out.
+// order is. After maxWarRounds rounds, one last round fixes only those
+// still excluded in their second trial (rules revision 13), and then the
+// candidates not fixed yet are tried one after another in precedence
+// order, each against what was fixed before it (byPrecedence). It
+// reports false when the budget runs out.
 func (w *war) rounds() bool {
 	out := make([]bool, len(w.cands))
 	for {
 		if w.nRounds == maxWarRounds {
-			return w.byPrecedence(out)
+			_, ok := w.round(out, false)
+			return ok && w.byPrecedence(out)
 		}
-		w.nRounds++
-		var fs []verdict
-		if !w.tryEach(out, func(k, at int) { fs = append(fs, verdict{k, at}) }) {
-			return false
-		}
-		if len(fs) == 0 {
-			return true
-		}
-		var fixed []verdict
-		for _, f := range fs {
-			var others []int
-			for _, g := range fs {
-				if g.k != f.k {
-					others = append(others, w.cands[g.k].unseen...)
-				}
-			}
-			if len(others) == 0 {
-				fixed = append(fixed, f)
-				continue
-			}
-			at, ok := w.try(w.cands[f.k], others)
-			if w.b.over() {
-				return false
-			}
-			if ok {
-				fixed = append(fixed, verdict{f.k, at})
-			}
-		}
-		if len(fixed) == 0 {
-			fixed = fs[:1]
-		}
-		for _, f := range fixed {
-			out[f.k] = true
-			w.fix(w.cands[f.k], f.at)
+		more, ok := w.round(out, true)
+		if !ok || !more {
+			return ok
 		}
 	}
+}
+
+// round runs one round of trials (see rounds) and reports whether it
+// found anyone, and false as its second result when the budget runs out.
+// With race set, a round whose found people all rest on each other's
+// statements fixes the first of them in precedence order; without it
+// (the last round, rules revision 13), nobody: they are left to
+// byPrecedence, after the others this round fixes.
+func (w *war) round(out []bool, race bool) (bool, bool) {
+	w.nRounds++
+	var fs []verdict
+	if !w.tryEach(out, func(k, at int) { fs = append(fs, verdict{k, at}) }) {
+		return false, false
+	}
+	if len(fs) == 0 {
+		return false, true
+	}
+	var fixed []verdict
+	for _, f := range fs {
+		var others []int
+		for _, g := range fs {
+			if g.k != f.k {
+				others = append(others, w.cands[g.k].unseen...)
+			}
+		}
+		if len(others) == 0 {
+			fixed = append(fixed, f)
+			continue
+		}
+		at, ok := w.try(w.cands[f.k], others)
+		if w.b.over() {
+			return false, false
+		}
+		if ok {
+			fixed = append(fixed, verdict{f.k, at})
+		}
+	}
+	if len(fixed) == 0 && race {
+		fixed = fs[:1]
+	}
+	for _, f := range fixed {
+		out[f.k] = true
+		w.fix(w.cands[f.k], f.at)
+	}
+	return true, true
 }
 
 // byPrecedence tries, in precedence order, each candidate not out yet
@@ -254,7 +271,6 @@ func (w *war) tryEach(out []bool, found func(k, at int)) bool {
 // person tried cannot complete anyone's exclusion in their own trial
 // with a statement that is set aside there.
 func (w *war) try(c candidate, others []int) (int, bool) {
-	w.nTrials++
 	cut := make(map[int]Reason, len(w.frozen)+len(c.contested)+len(others))
 	for i, r := range w.frozen {
 		cut[i] = r
@@ -267,6 +283,13 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 	for _, i := range others {
 		cut[i] = ReasonExcluded
 	}
+	if !slices.ContainsFunc(c.against, func(v int) bool { _, gone := cut[v]; return !gone }) {
+		// No vote against c counts here, so nothing can exclude them
+		// (c is not fixed, so not forced either): the trial would find
+		// them a member. In a true race every second trial is such.
+		return 0, false
+	}
+	w.nTrials++
 	// In order of place, so that exclusions moved to one statement
 	// happen there in the same order on every device.
 	places := make([]int, 0, len(w.excluded))
@@ -520,6 +543,7 @@ type candidate struct {
 	contested []int // their helping statements that some vote against them did not see
 	unseen    []int // all their statements acting on the cell that some vote against them did not see
 	helping   []int // all their statements that could help them (see helps)
+	against   []int // the votes against them, in order (tallyVotes)
 }
 
 // helps reports whether s, at order[i], could help its author escape
@@ -593,7 +617,7 @@ func candidates(order []*node, base *applier, void map[int]Reason, b *budget) []
 				forked[who] = true
 			}
 		}
-		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who]})
+		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who], against: v.against[who]})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
 		if x.forked != y.forked {
