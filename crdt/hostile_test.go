@@ -762,7 +762,21 @@ func trace(c *Cell) string {
 				fmt.Fprintf(&b, "not excluded\n")
 			}
 		}
-		defer func() { onTrial = nil }()
+		onRound = func(cands []candidate, found, fixed []verdict, race bool) {
+			name := func(vs []verdict) string {
+				var parts []string
+				for _, v := range vs {
+					parts = append(parts, fmt.Sprintf("%s at %d", cands[v.k].who.String()[:6], v.at))
+				}
+				return strings.Join(parts, ", ")
+			}
+			fmt.Fprintf(&b, "round found [%s], fixed [%s]", name(found), name(fixed))
+			if race {
+				fmt.Fprintf(&b, " (a true race: the first in precedence order)")
+			}
+			b.WriteByte('\n')
+		}
+		defer func() { onTrial, onRound = nil, nil }()
 	}
 	a := resolve(c.id, order, nil)
 	for i, n := range order {

@@ -206,8 +206,12 @@ func (w *war) rounds() bool {
 				fixed = append(fixed, verdict{f.k, at})
 			}
 		}
-		if len(fixed) == 0 {
+		race := len(fixed) == 0
+		if race {
 			fixed = fs[:1]
+		}
+		if onRound != nil {
+			onRound(w.cands, fs, fixed, race)
 		}
 		for _, f := range fixed {
 			out[f.k] = true
@@ -319,6 +323,11 @@ func (w *war) fix(c candidate, at int) {
 
 // onTrial, when set (by a test), is told of every trial and its outcome.
 var onTrial func(order []*node, c candidate, t *applier)
+
+// onRound, when set (by a test), is told after every round of the
+// trials whom it found, whom it fixed and where, and whether it was a
+// true race (only the first found in precedence order fixed).
+var onRound func(cands []candidate, found, fixed []verdict, race bool)
 
 // onSettled, when set (by a test), is told the outcome of every settled
 // run: first passes, trials and the last.
