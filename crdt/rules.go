@@ -264,7 +264,7 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 		cut[i] = r
 	}
 	mine := make(map[int]bool, len(c.contested))
-	for _, i := range c.contested {
+	for _, i := range w.contested(c) {
 		cut[i] = ReasonExcluded
 		mine[i] = true
 	}
@@ -302,6 +302,44 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 	}
 	at, ok := t.excludedAt[c.who]
 	return at, ok
+}
+
+// contested returns c's contested statements that a trial sets aside
+// (SCHEMA §4.4, trials, since revision 14): all of them but the votes
+// against people none of whose votes against c still counts, all being
+// set aside with their author's exclusion, so that those answer nothing
+// any more and are weighed like any vote. It costs one look at each
+// contested statement and each vote against c.
+func (w *war) contested(c candidate) []int {
+	w.b.spend(len(c.contested))
+	out := make([]int, 0, len(c.contested))
+	counts := map[identity.ID]bool{} // per voter, looked at once
+	for _, i := range c.contested {
+		s := w.order[i].e.stmt
+		if s.Kind == KindExclude {
+			still, ok := counts[s.Subject]
+			if !ok {
+				still = w.stillCounts(c.against[s.Subject])
+				counts[s.Subject] = still
+			}
+			if !still {
+				continue
+			}
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// stillCounts reports whether one of the statements vs is not set aside.
+func (w *war) stillCounts(vs []int) bool {
+	w.b.spend(len(vs))
+	for _, j := range vs {
+		if _, gone := w.frozen[j]; !gone {
+			return true
+		}
+	}
+	return false
 }
 
 // fix records that c is excluded at order[at]: their contested
@@ -523,12 +561,13 @@ func reach(order []*node, at int, step func(n *node) []int) []bool {
 // statements.
 type candidate struct {
 	who       identity.ID
-	forked    bool  // they forked their own history
-	voters    int   // distinct voters against them who were ever members
-	joined    int   // order index of their admission; later is junior
-	contested []int // their helping statements that some vote against them did not see
-	unseen    []int // all their statements acting on the cell that some vote against them did not see
-	helping   []int // all their statements that could help them (see helps)
+	forked    bool                  // they forked their own history
+	voters    int                   // distinct voters against them who were ever members
+	joined    int                   // order index of their admission; later is junior
+	contested []int                 // their helping statements that some vote against them did not see
+	unseen    []int                 // all their statements acting on the cell that some vote against them did not see
+	helping   []int                 // all their statements that could help them (see helps)
+	against   map[identity.ID][]int // the votes against them, by voter
 }
 
 // helps reports whether s, at order[i], could help its author escape
@@ -602,7 +641,13 @@ func candidates(order []*node, base *applier, void map[int]Reason, b *budget) []
 				forked[who] = true
 			}
 		}
-		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who]})
+		byVoter := map[identity.ID][]int{}
+		b.spend(len(v.against[who]))
+		for _, i := range v.against[who] {
+			a := order[i].e.stmt.Author
+			byVoter[a] = append(byVoter[a], i)
+		}
+		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who], against: byVoter})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
 		if x.forked != y.forked {
