@@ -83,11 +83,12 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(cands) == 0 || b.over() {
 		return base
 	}
-	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}}
+	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}, forked: map[identity.ID]bool{}}
 	for _, c := range cands {
 		for _, i := range c.helping {
 			w.helping[i] = true
 		}
+		w.forked[c.who] = c.forked
 	}
 	for i, r := range void {
 		w.frozen[i] = r
@@ -116,6 +117,7 @@ type war struct {
 	helping  map[int]bool
 	frozen   map[int]Reason
 	excluded map[int][]identity.ID
+	forked   map[identity.ID]bool // the candidates who forked their history
 
 	scope *trialScope
 
@@ -306,17 +308,18 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 
 // contested returns c's contested statements that a trial sets aside
 // (SCHEMA §4.4, trials, since revision 14): all of them but the votes
-// against people none of whose votes against c still counts, all being
-// set aside with their author's exclusion, so that those answer nothing
-// any more and are weighed like any vote. It costs one look at each
-// contested statement and each vote against c.
+// against people who forked their history and none of whose votes
+// against c still counts, all being set aside with their author's
+// exclusion, so that those answer nothing any more and are weighed like
+// any vote. It costs one look at each contested statement and each vote
+// against c.
 func (w *war) contested(c candidate) []int {
 	w.b.spend(len(c.contested))
 	out := make([]int, 0, len(c.contested))
 	counts := map[identity.ID]bool{} // per voter, looked at once
 	for _, i := range c.contested {
 		s := w.order[i].e.stmt
-		if s.Kind == KindExclude {
+		if s.Kind == KindExclude && w.forked[s.Subject] {
 			still, ok := counts[s.Subject]
 			if !ok {
 				still = w.stillCounts(c.against[s.Subject])

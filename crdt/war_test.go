@@ -111,9 +111,9 @@ func TestWarSignedAfterOwnEndWeighsNothing(t *testing.T) {
 // to it and stayed left out of Nia's own trials, so Cal's exclusion
 // could not happen there at Nia's vote, Nia was no longer found
 // excluded, and she, excluded before the attack, was a member after
-// it. Now a vote against someone none of whose votes against its author
-// still counts answers nothing, and the trial weighs it: Nia is found
-// again, and the race after Cal's goes as before the attack.
+// it. Now a vote against someone who forked, none of whose votes against
+// its author still counts, answers nothing, and the trial weighs it: Nia
+// is found again, and the race after Cal's goes as before the attack.
 func TestWarAnswerWeighsOnceTheQuestionIsSetAside(t *testing.T) {
 	holdsHostileCase(t, 93, "open")
 }
