@@ -443,20 +443,22 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // "open" everyone votes against anyone. In half the histories the attack
 // is relayed: an honest device receives it and signs a statement built on
 // it. "open" still breaks the rules in about 1 history in 75 (SCHEMA
-// §4.7, "Known gap"; 26 of 2,000 with revision 11; "answer" in none of
+// §4.7, "Known gap"; 25 of 2,000 with revision 14, 25 with -crdt.people 7; "answer" in none of
 // 2,000 since revision 7): run them with -crdt.mode answer|open -crdt.hostile 2000. The people's keys
 // and each cell's id come from -crdt.people (default 1), so a plain run
 // plays the same histories every time; -crdt.people 0 draws fresh ones, as
 // long runs should. -crdt.list lists every broken history in one line,
 // naming whose standing moved by their part (the attacker, a voter
 // against the attacker, another person); -crdt.case N plays history N alone and prints it in full, with the
-// trials in the order they ran. Each broken history says how many
+// trials and the rounds in the order they ran (-crdt.trace prints it even
+// when it holds). Each broken history says how many
 // exclusions no counted votes support before and after the attack.
 var (
-	hostileCases = flag.Int("crdt.hostile", 100, "number of random histories in TestHostileHistories")
-	hostileMode  = flag.String("crdt.mode", "quiet", "who votes in TestHostileHistories: quiet, fakes, answer or open")
-	hostileCase1 = flag.Int("crdt.case", -1, "play only this history of TestHostileHistories, with both histories in full")
-	hostileList  = flag.Bool("crdt.list", false, "list every broken history of TestHostileHistories in one line each")
+	hostileCases    = flag.Int("crdt.hostile", 100, "number of random histories in TestHostileHistories")
+	hostileMode     = flag.String("crdt.mode", "quiet", "who votes in TestHostileHistories: quiet, fakes, answer or open")
+	hostileCase1    = flag.Int("crdt.case", -1, "play only this history of TestHostileHistories, with both histories in full")
+	hostileList     = flag.Bool("crdt.list", false, "list every broken history of TestHostileHistories in one line each")
+	hostileTraceAll = flag.Bool("crdt.trace", false, "with -crdt.case, print the history in full even when it holds")
 )
 
 // TestHostileHistories is the adversarial model-based test: random
@@ -646,6 +648,9 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 		msg, more, _ := strings.Cut(fmt.Sprintf(format, args...), "\n")
 		return fmt.Errorf("%s (exclusions no counted votes support: %d before, %d after)\n%s\nbefore the attack:\n%s\nafter:\n%s", msg, unsupported(all), unsupported(first), more, trace(all), trace(first))
 	}
+	if *hostileCase1 >= 0 && *hostileTraceAll {
+		return 0, broke("trace")
+	}
 	for _, m := range after.Members {
 		if m.Status == StatusMember && m.Joined == (StatementID{}) {
 			return 0, broke("%s is a member without accepting", m.ID)
@@ -768,7 +773,21 @@ func trace(c *Cell) string {
 				fmt.Fprintf(&b, "not excluded\n")
 			}
 		}
-		defer func() { onTrial = nil }()
+		onRound = func(cands []candidate, found, fixed []verdict, race bool) {
+			name := func(vs []verdict) string {
+				var parts []string
+				for _, v := range vs {
+					parts = append(parts, fmt.Sprintf("%s at %d", cands[v.k].who.String()[:6], v.at))
+				}
+				return strings.Join(parts, ", ")
+			}
+			fmt.Fprintf(&b, "round found [%s], fixed [%s]", name(found), name(fixed))
+			if race {
+				fmt.Fprintf(&b, " (a true race: the first in precedence order)")
+			}
+			b.WriteByte('\n')
+		}
+		defer func() { onTrial, onRound = nil, nil }()
 	}
 	a := resolve(c.id, order, nil)
 	for i, n := range order {

@@ -83,11 +83,12 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(cands) == 0 || b.over() {
 		return base
 	}
-	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}}
+	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}, forked: map[identity.ID]bool{}}
 	for _, c := range cands {
 		for _, i := range c.helping {
 			w.helping[i] = true
 		}
+		w.forked[c.who] = c.forked
 	}
 	for i, r := range void {
 		w.frozen[i] = r
@@ -116,6 +117,7 @@ type war struct {
 	helping  map[int]bool
 	frozen   map[int]Reason
 	excluded map[int][]identity.ID
+	forked   map[identity.ID]bool // the candidates who forked their history
 
 	scope *trialScope
 
@@ -223,8 +225,12 @@ func (w *war) round(out []bool, race bool) (bool, bool) {
 			fixed = append(fixed, verdict{f.k, at})
 		}
 	}
-	if len(fixed) == 0 && race {
+	trueRace := len(fixed) == 0 && race
+	if trueRace {
 		fixed = fs[:1]
+	}
+	if onRound != nil {
+		onRound(w.cands, fs, fixed, trueRace)
 	}
 	for _, f := range fixed {
 		out[f.k] = true
@@ -276,7 +282,7 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 		cut[i] = r
 	}
 	mine := make(map[int]bool, len(c.contested))
-	for _, i := range c.contested {
+	for _, i := range w.contested(c) {
 		cut[i] = ReasonExcluded
 		mine[i] = true
 	}
@@ -323,6 +329,45 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 	return at, ok
 }
 
+// contested returns c's contested statements that a trial sets aside
+// (SCHEMA §4.4, trials, since revision 14): all of them but the votes
+// against people who forked their history and none of whose votes
+// against c still counts, all being set aside with their author's
+// exclusion, so that those answer nothing any more and are weighed like
+// any vote. It costs one look at each contested statement and each vote
+// against c.
+func (w *war) contested(c candidate) []int {
+	w.b.spend(len(c.contested))
+	out := make([]int, 0, len(c.contested))
+	counts := map[identity.ID]bool{} // per voter, looked at once
+	for _, i := range c.contested {
+		s := w.order[i].e.stmt
+		if s.Kind == KindExclude && w.forked[s.Subject] {
+			still, ok := counts[s.Subject]
+			if !ok {
+				still = w.stillCounts(c.byVoter[s.Subject])
+				counts[s.Subject] = still
+			}
+			if !still {
+				continue
+			}
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// stillCounts reports whether one of the statements vs is not set aside.
+func (w *war) stillCounts(vs []int) bool {
+	w.b.spend(len(vs))
+	for _, j := range vs {
+		if _, gone := w.frozen[j]; !gone {
+			return true
+		}
+	}
+	return false
+}
+
 // fix records that c is excluded at order[at]: their contested
 // statements count for nothing, nor do their other unseen ones unless
 // the statement that excluded them had seen them (an exclusion is not
@@ -342,6 +387,11 @@ func (w *war) fix(c candidate, at int) {
 
 // onTrial, when set (by a test), is told of every trial and its outcome.
 var onTrial func(order []*node, c candidate, t *applier)
+
+// onRound, when set (by a test), is told after every round of the
+// trials whom it found, whom it fixed and where, and whether it was a
+// true race (only the first found in precedence order fixed).
+var onRound func(cands []candidate, found, fixed []verdict, race bool)
 
 // onSettled, when set (by a test), is told the outcome of every settled
 // run: first passes, trials and the last.
@@ -537,13 +587,14 @@ func reach(order []*node, at int, step func(n *node) []int) []bool {
 // statements.
 type candidate struct {
 	who       identity.ID
-	forked    bool  // they forked their own history
-	voters    int   // distinct voters against them who were ever members
-	joined    int   // order index of their admission; later is junior
-	contested []int // their helping statements that some vote against them did not see
-	unseen    []int // all their statements acting on the cell that some vote against them did not see
-	helping   []int // all their statements that could help them (see helps)
-	against   []int // the votes against them, in order (tallyVotes)
+	forked    bool                  // they forked their own history
+	voters    int                   // distinct voters against them who were ever members
+	joined    int                   // order index of their admission; later is junior
+	contested []int                 // their helping statements that some vote against them did not see
+	unseen    []int                 // all their statements acting on the cell that some vote against them did not see
+	helping   []int                 // all their statements that could help them (see helps)
+	against   []int                 // the votes against them, in order (tallyVotes)
+	byVoter   map[identity.ID][]int // the votes against them, by voter
 }
 
 // helps reports whether s, at order[i], could help its author escape
@@ -617,7 +668,13 @@ func candidates(order []*node, base *applier, void map[int]Reason, b *budget) []
 				forked[who] = true
 			}
 		}
-		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who], against: v.against[who]})
+		byVoter := map[identity.ID][]int{}
+		b.spend(len(v.against[who]))
+		for _, i := range v.against[who] {
+			a := order[i].e.stmt.Author
+			byVoter[a] = append(byVoter[a], i)
+		}
+		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who], against: v.against[who], byVoter: byVoter})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
 		if x.forked != y.forked {

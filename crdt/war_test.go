@@ -81,10 +81,7 @@ func TestWarOutcomeIgnoresTheAttackersFork(t *testing.T) {
 // the member would be excluded and their vote set aside: the third
 // member comes back and the policy moves.
 func TestWarPlaceSetAsideInOwnTrial(t *testing.T) {
-	person(t, 0)
-	if _, err := hostileCase(t, 305, "answer"); err != nil {
-		t.Fatal(err)
-	}
+	holdsHostileCase(t, 305, "answer")
 }
 
 // TestWarSignedAfterOwnEndWeighsNothing plays history 73 of the "open"
@@ -99,8 +96,47 @@ func TestWarPlaceSetAsideInOwnTrial(t *testing.T) {
 // trials ran another way: a member excluded before came back. Now they
 // weigh nothing anywhere, as if they had never been sent.
 func TestWarSignedAfterOwnEndWeighsNothing(t *testing.T) {
+	holdsHostileCase(t, 73, "open")
+}
+
+// TestWarAnswerWeighsOnceTheQuestionIsSetAside plays history 93 of the
+// "open" mode of TestHostileHistories, which rules revision 12 broke and
+// revision 14 holds (SCHEMA §4.4, trials; §4.7, ninth round). Five
+// members vote each other out. Before the attack Nia (voted against by
+// Kai, Cal and Eve) and Cal (by Kai, Nia and the founder) are excluded.
+// Cal then backdates a policy with a huge quorum, votes against Kai, the
+// founder and Eve, and a leave. Now a forker, she is fixed first, alone,
+// at Nia's vote against her, which had not seen Cal's vote against Nia,
+// so that vote is set aside. Nia's vote against Cal had been an answer
+// to it and stayed left out of Nia's own trials, so Cal's exclusion
+// could not happen there at Nia's vote, Nia was no longer found
+// excluded, and she, excluded before the attack, was a member after
+// it. Now a vote against someone who forked, none of whose votes against
+// its author still counts, answers nothing, and the trial weighs it: Nia
+// is found again, and the race after Cal's goes as before the attack.
+func TestWarAnswerWeighsOnceTheQuestionIsSetAside(t *testing.T) {
+	holdsHostileCase(t, 93, "open")
+}
+
+// TestWarAnswerWeighsInALaterRound plays history 490 of the "open" mode
+// of TestHostileHistories, which rules revision 12 broke and revision 14
+// holds, by the same rule as TestWarAnswerWeighsOnceTheQuestionIsSetAside:
+// the founder, excluded, backdates a huge quorum, a vote against Kai
+// and a leave. She is fixed first, at Kai's vote against her, which
+// answered her backdated vote against him; that vote set aside, Kai's
+// answer weighs in his own trial, he is found again in the next round,
+// and the race there fixes the person it fixed before the attack
+// instead of letting a person excluded before come back.
+func TestWarAnswerWeighsInALaterRound(t *testing.T) {
+	holdsHostileCase(t, 490, "open")
+}
+
+// holdsHostileCase plays history n of TestHostileHistories in the given
+// mode, with the default people, and fails if it breaks a rule.
+func holdsHostileCase(t *testing.T, n uint64, mode string) {
+	t.Helper()
 	person(t, 0)
-	if _, err := hostileCase(t, 73, "open"); err != nil {
+	if _, err := hostileCase(t, n, mode); err != nil {
 		t.Fatal(err)
 	}
 }
