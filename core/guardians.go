@@ -50,6 +50,11 @@ const (
 var (
 	keyGuardians = []byte("set")
 	keyRecovery  = []byte("pieces")
+	// keyUnnamed (in bucketGuardians) holds the id of the set of my
+	// guardians kept but not yet named in my cells: written with the set,
+	// deleted once NameGuardiansInCells named it. A start that finds it
+	// names them (a kill or a full disk came between; see open).
+	keyUnnamed = []byte("unnamed")
 )
 
 // Errors about guardians and recovery.
@@ -297,8 +302,14 @@ func (s *Service) split(ids []identity.ID, need int, applied *pendingChange) (*G
 				}
 			}
 		}
+		if err := tx.Put(bucketGuardians, nil, keyUnnamed, set.Set); err != nil {
+			return err
+		}
 		return putRecord(tx, bucketGuardians, keyGuardians, set)
 	})
+	if err == nil && s.afterGuardiansKept != nil {
+		err = s.afterGuardiansKept()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,4 +175,72 @@ func TestImportWithGuardianContactGone(t *testing.T) {
 	if err != nil || sum.NewStatements == 0 {
 		t.Errorf("Bo's file: %q, %v", sum, err)
 	}
+}
+
+// TestGuardiansNamedAfterKill: the program that made Ana's change of
+// guardians was killed (or the disk filled) after it kept the new
+// guardians and before it told her cells. Her list already shows the new
+// guardians while the cell still has Bo, Cy and Di in force (a dropped
+// guardian could still confirm a replacement there). The next start
+// tells the cell, once: a start after it writes nothing.
+func TestGuardiansNamedAfterKill(t *testing.T) {
+	sc := newChangeLeftWaiting(t)
+	killed := errors.New("killed")
+	sc.ana.afterGuardiansKept = func() error { return killed }
+	if _, err := sc.ana.applyChange(); !errors.Is(err, killed) {
+		t.Fatalf("the change was not interrupted: %v", err)
+	}
+	sc.ana.afterGuardiansKept = nil
+	if st, _ := sc.ana.Guardians(); st.Pending != nil || !slices.ContainsFunc(st.Guardians, func(g Guardian) bool { return g.Name == "Eve" }) {
+		t.Fatalf("the list does not show the new guardians: %+v", st)
+	}
+	if newSetInForce(t, sc.ana) {
+		t.Fatal("the cell names the new guardians before the start: the kill did not fall between")
+	}
+	reopen := func() (*Service, int) {
+		t.Helper()
+		s, err := Unlock(sc.ana.home, []byte("correct horse"), testOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		views, err := s.Cells()
+		if err != nil || len(views) != 1 {
+			t.Fatalf("cells after the start: %d, %v", len(views), err)
+		}
+		c, _ := s.loadCells()
+		return s, len(c[views[0].ID].Statements())
+	}
+	next, saved := reopen()
+	if !newSetInForce(t, next) {
+		t.Error("after the start the cell still has the dropped guardians in force")
+	}
+	var left []byte
+	if err := next.db.View(func(tx *store.Tx) (err error) { left, err = unnamedSet(tx); return err }); err != nil || left != nil {
+		t.Errorf("the start did not note that the cells were told: %x, %v", left, err)
+	}
+	if _, again := reopen(); again != saved {
+		t.Errorf("a second start changed the cell again: %d statements, then %d", saved, again)
+	}
+}
+
+// newSetInForce reports whether s's guardians as kept are the ones in
+// force in each of s's cells.
+func newSetInForce(t *testing.T, s *Service) bool {
+	t.Helper()
+	keys, need, _, err := s.guardianKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := s.cellsNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, c := range cells {
+		set, inForce := c.State().Guardians(s.me().Card.ID())
+		if !inForce || !isGuardianSet(s.me(), id, set, keys, need) {
+			return false
+		}
+	}
+	return len(cells) > 0
 }

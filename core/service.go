@@ -119,6 +119,10 @@ type Service struct {
 	// before it works out what to keep: another program may write the
 	// home just then (see keepStart).
 	afterInputs func()
+	// afterGuardiansKept, when set (tests only), runs after a new set of
+	// guardians was kept and before the cells are told: an error stands
+	// for a kill or a full disk just then (see split).
+	afterGuardiansKept func() error
 
 	// namesMemo is what names gave last (see namesFor), under namesMu.
 	namesMu   sync.Mutex
@@ -221,10 +225,13 @@ func open(home string, db *store.DB, opt Options) (*Service, error) {
 		db.Close()
 		return nil, err
 	}
-	var secret []byte
+	var secret, unnamed []byte
 	err := db.View(func(tx *store.Tx) error {
 		var err error
-		secret, err = tx.Get(bucketSelf, nil, keyIdentity)
+		if secret, err = tx.Get(bucketSelf, nil, keyIdentity); err != nil {
+			return err
+		}
+		unnamed, err = unnamedSet(tx)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -240,7 +247,15 @@ func open(home string, db *store.DB, opt Options) (*Service, error) {
 		db.Close()
 		return nil, fmt.Errorf("read identity: %w", err)
 	}
-	return serviceOf(opt, db, me, home), nil
+	s := serviceOf(opt, db, me, home)
+	if unnamed != nil {
+		// A program was killed after it kept new guardians and before it
+		// told my cells: they still name the guardians before. Told now;
+		// should it fail (a guardian's card gone), the start goes on and
+		// the next start or import tries again.
+		_ = s.NameGuardiansInCells()
+	}
+	return s, nil
 }
 
 func storeError(err error) error {

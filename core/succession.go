@@ -169,14 +169,44 @@ func signingKeys(tx *store.Tx, gs []guardianRecord) ([]ed25519.PublicKey, error)
 // cell are the ones who can confirm a replacement of my card there. Where
 // the guardians before my last change are still in force, it makes the
 // change there with their agreements (guardians_change.go).
+//
+// Once my cells are told, it forgets that a set kept was still to be
+// named (keyUnnamed), if it was the set it named.
 func (s *Service) NameGuardiansInCells() error {
-	keys, need, applied, err := s.guardianKeys()
-	if err != nil || keys == nil {
+	var unnamed []byte
+	err := s.db.View(func(tx *store.Tx) (err error) {
+		unnamed, err = unnamedSet(tx)
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.nameGuardiansInCells(keys, need, applied)
+	keys, need, applied, err := s.guardianKeys()
+	if err == nil && keys != nil {
+		s.mu.Lock()
+		err = s.nameGuardiansInCells(keys, need, applied)
+		s.mu.Unlock()
+	}
+	if err != nil || unnamed == nil {
+		return err
+	}
+	return s.db.Update(func(tx *store.Tx) error {
+		now, err := unnamedSet(tx)
+		if err != nil || string(now) != string(unnamed) {
+			return err // another program kept newer guardians meanwhile: it names them
+		}
+		return tx.Delete(bucketGuardians, nil, keyUnnamed)
+	})
+}
+
+// unnamedSet returns the id of the set of my guardians kept and not yet
+// named in my cells (keyUnnamed), or nil.
+func unnamedSet(tx *store.Tx) ([]byte, error) {
+	b, err := tx.Get(bucketGuardians, nil, keyUnnamed)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return b, err
 }
 
 // keepConfirmation records, on a device getting a card back, a guardian's
@@ -354,6 +384,9 @@ func (s *Service) ReplaceCard() (*ReplaceResult, error) {
 		// The guardians of the old card are no guardians of the new one:
 		// the person chooses them again.
 		if err := tx.Delete(bucketGuardians, nil, keyGuardians); err != nil {
+			return err
+		}
+		if err := tx.Delete(bucketGuardians, nil, keyUnnamed); err != nil {
 			return err
 		}
 		return tx.Delete(bucketSuccessor, nil, keySuccessor)
