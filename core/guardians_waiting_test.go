@@ -244,3 +244,36 @@ func newSetInForce(t *testing.T, s *Service) bool {
 	}
 	return len(cells) > 0
 }
+
+// TestGuardiansNamedAfterKillFirstTime: the same kill when Ana chose her
+// first guardians: her cell named none, and the next start names them.
+func TestGuardiansNamedAfterKillFirstTime(t *testing.T) {
+	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
+	meet(t, ana, bo)
+	meet(t, ana, cy)
+	night := ok[*CellView](t)(ana.NewCell("Night")).ID
+	killed := errors.New("killed")
+	ana.afterGuardiansKept = func() error { return killed }
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID()}, 2); !errors.Is(err, killed) {
+		t.Fatalf("the choice was not interrupted: %v", err)
+	}
+	named := func(s *Service) bool {
+		t.Helper()
+		cells, err := s.cellsNow()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cells[night].State().NamedGuardians(s.me().Card.ID())
+	}
+	if named(ana) {
+		t.Fatal("the cell names guardians before the start: the kill did not fall between")
+	}
+	next, err := Unlock(ana.home, []byte("correct horse"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	if !named(next) {
+		t.Error("after the start the cell names no guardians")
+	}
+}
