@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -192,33 +193,55 @@ func TestExplainOtherProgram(t *testing.T) {
 
 // TestTwoProgramsRacing: the app and the command line rate at the same
 // time, many times, on one home; every rating each made is in the cell
-// (counted, the earlier ones of each as superseded).
+// (counted, the earlier ones of each as superseded). A rating may give up
+// with ErrChangedElsewhere when the other program kept writing (both rate
+// in a tight loop: the one that just wrote is ahead each time), and then
+// changed nothing; any other error fails, as does a rating lost.
 func TestTwoProgramsRacing(t *testing.T) {
 	sc := newInterleaved(t)
 	const each = 8
 	before := ok[*CellView](t)(sc.app.FindCell("night")).cellState().Counted
-	errs := make(chan error, 2)
+	type outcome struct {
+		made int
+		err  error
+	}
+	done := make(chan outcome, 2)
 	race := func(s *Service, subject identity.ID) {
+		made := 0
 		for i := range each {
-			if _, err := s.Rate(subject, crdt.Rating{Safety: 1 + i%5, Reliability: 1}, nil); err != nil {
-				errs <- err
+			_, err := s.Rate(subject, crdt.Rating{Safety: 1 + i%5, Reliability: 1}, nil)
+			if errors.Is(err, ErrChangedElsewhere) {
+				continue
+			}
+			if err != nil {
+				done <- outcome{made, err}
 				return
 			}
+			made++
 		}
-		errs <- nil
+		done <- outcome{made, nil}
 	}
 	go race(sc.app, sc.boID)
 	go race(sc.cli, sc.malID)
+	made := 0
 	for range 2 {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+		o := <-done
+		if o.err != nil {
+			t.Errorf("%v (%q)", o.err, Explain(o.err))
 		}
+		made += o.made
+	}
+	if t.Failed() {
+		return
 	}
 	s := sc.open()
 	defer s.Close()
 	st := ok[*CellView](t)(s.FindCell("night")).cellState()
-	if st.Counted != before+2*each {
-		t.Errorf("%d statements count, want %d: a rating was lost", st.Counted, before+2*each)
+	if st.Counted != before+made {
+		t.Errorf("%d statements count, want %d: a rating was lost or one given up was kept", st.Counted, before+made)
+	}
+	if made < each {
+		t.Errorf("only %d of %d ratings were made", made, 2*each)
 	}
 }
 
@@ -258,5 +281,68 @@ func TestStaleKeptStateDropped(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStoreMovedAfterHeaders: the app finds its held cells still stored
+// as it read them; before it reads one back (to rate in it, to make a
+// sync file, to give its document), the command line stores the cell
+// again. The app's call reads the cells again and succeeds, with the
+// command line's change kept; it used to fail with "malformed data: the
+// stored cell is not this one" (TestTwoProgramsRacing, now and then).
+func TestStoreMovedAfterHeaders(t *testing.T) {
+	calls := []struct {
+		name string
+		call func(sc *interleaved) error
+	}{
+		{"rate", func(sc *interleaved) error {
+			_, err := sc.app.Rate(sc.boID, crdt.Rating{Safety: 5, Reliability: 5}, nil)
+			return err
+		}},
+		{"export", func(sc *interleaved) error {
+			_, err := sc.app.Export(ExportRequest{To: to(sc.boID)})
+			return err
+		}},
+		{"import", func(sc *interleaved) error {
+			_, err := sc.app.Import(context.Background(), sc.fromBo)
+			return err
+		}},
+		{"document", func(sc *interleaved) error {
+			_, err := sc.app.CellDocument(sc.cell)
+			return err
+		}},
+	}
+	for _, tc := range calls {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := newInterleaved(t)
+			// The app holds its cells, resting: their statements are
+			// read back from the store when needed.
+			if _, err := sc.app.Cells(); err != nil {
+				t.Fatal(err)
+			}
+			moved := false
+			sc.app.afterHeaders = func() {
+				if moved {
+					return
+				}
+				moved = true
+				if _, err := sc.cli.Rate(sc.malID, crdt.Rating{Safety: 1, Reliability: 1}, nil); err != nil {
+					t.Errorf("the command line's rating: %v", err)
+				}
+			}
+			if err := tc.call(sc); err != nil {
+				t.Fatalf("%v (%q)", err, Explain(err))
+			}
+			if !moved {
+				t.Fatal("the command line did not run between the headers and the reading")
+			}
+			sc.app.afterHeaders = nil
+			s := sc.open()
+			defer s.Close()
+			st := ok[*CellView](t)(s.FindCell("night")).cellState()
+			if rating(st, sc.anaID, sc.malID) != 1 {
+				t.Errorf("the command line's rating was lost")
+			}
+		})
 	}
 }

@@ -158,6 +158,9 @@ func (s *Service) loadCells() (map[crdt.CellID]*crdt.Cell, error) {
 		}
 	}
 	if s.cells != nil {
+		if s.afterHeaders != nil {
+			s.afterHeaders()
+		}
 		return s.cells, nil
 	}
 	var parts []*crdt.Parts
@@ -919,11 +922,16 @@ func (s *Service) unchanged(tx *store.Tx, ids ...crdt.CellID) error {
 // change made from them, again from the cells as stored when it fails
 // with errStale, at most maxStaleTries times; then ErrChangedElsewhere,
 // and nothing changed. Nothing else is shown: the view a change returns
-// is of the cells with both programs' changes. The caller holds s.mu.
+// is of the cells with both programs' changes.
+//
+// A held cell reads its statements back from the store only when it
+// needs them, after loadCells checked its header: when another program
+// stored the cell in between, the read says crdt.ErrStoreMoved, which is
+// stale too (TestStoreMovedAfterHeaders). The caller holds s.mu.
 func (s *Service) afresh(change func() error) error {
 	for try := 1; ; try++ {
 		err := change()
-		if !errors.Is(err, errStale) {
+		if !errors.Is(err, errStale) && !errors.Is(err, crdt.ErrStoreMoved) {
 			return err
 		}
 		s.cells = nil
@@ -1138,15 +1146,20 @@ func (s *Service) rate(card *identity.Card, r crdt.Rating, cells []crdt.CellID) 
 func (s *Service) CellDocument(cell crdt.CellID) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cells, err := s.loadCells()
-	if err != nil {
-		return nil, err
-	}
-	c, ok := cells[cell]
-	if !ok {
-		return nil, ErrNoSuchCell
-	}
-	return c.Document()
+	var doc []byte
+	err := s.afresh(func() error {
+		cells, err := s.loadCells()
+		if err != nil {
+			return err
+		}
+		c, ok := cells[cell]
+		if !ok {
+			return ErrNoSuchCell
+		}
+		doc, err = c.Document()
+		return err
+	})
+	return doc, err
 }
 
 // checker returns the checker for bytes from outside.

@@ -109,7 +109,7 @@ func explainSyncFile(err error) string {
 		return "There is nobody to send this to: the cell has no other members you have not blocked."
 	case errors.Is(err, ErrNotYourCell):
 		return "This sync file carries a cell you are not a member of, so it was refused; nothing was changed."
-	case errors.Is(err, ErrChangedElsewhere):
+	case errors.Is(err, ErrChangedElsewhere), errors.Is(err, crdt.ErrStoreMoved):
 		return "Another trustdesk window or command was changing your cells at the same moment; nothing was changed. Try again."
 	case errors.Is(err, ErrBusy):
 		return "Your cells changed on this computer while the sync file was being checked; nothing was changed. Take it in again."

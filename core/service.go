@@ -114,6 +114,11 @@ type Service struct {
 	// was made from the cells read and before it is written: another
 	// program may write the home just then (see unchanged).
 	beforeWrite func()
+	// afterHeaders, when set (tests only), runs under mu once loadCells
+	// found the cells held still stored as they were, before any of them
+	// is read back: another program may write the home just then (see
+	// afresh).
+	afterHeaders func()
 	// afterInputs, when set (tests only), runs under mu after a start
 	// read the digest of its inputs and found nothing kept for it, and
 	// before it works out what to keep: another program may write the

@@ -358,6 +358,7 @@ func (s *Service) keepStartIfChanged() {
 		return
 	}
 	cellsStale, repStale := false, false
+	s.mu.Lock() // cellsInputs may drop the cells held
 	_ = s.db.View(func(tx *store.Tx) error {
 		cells, _, err := s.cellsInputs(tx)
 		if err != nil {
@@ -374,6 +375,7 @@ func (s *Service) keepStartIfChanged() {
 		repStale = err == nil && cbor.Unmarshal(b, &k) == nil && !bytes.Equal(k.Inputs, inputs)
 		return nil
 	})
+	s.mu.Unlock()
 	if cellsStale {
 		_, _ = s.Cells()
 	}

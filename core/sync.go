@@ -120,6 +120,17 @@ func putKnowledge(tx *store.Tx, peer identity.ID, cell crdt.CellID, heads []crdt
 func (s *Service) Export(req ExportRequest) (*ExportResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var res *ExportResult
+	err := s.afresh(func() (err error) {
+		res, err = s.export(req)
+		return err
+	})
+	return res, err
+}
+
+// export makes the sync file of Export from the cells as stored now. The
+// caller holds s.mu.
+func (s *Service) export(req ExportRequest) (*ExportResult, error) {
 	all, err := s.loadCells()
 	if err != nil {
 		return nil, err
@@ -720,10 +731,17 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			return nil, err
 		}
 		p, err := s.prepareImport(ctx, data, base)
-		if err != nil {
+		if errors.Is(err, crdt.ErrStoreMoved) {
+			// Another program stored a cell after base was read: the
+			// next try reads it again (see afresh).
+			err = nil
+		} else if err != nil {
 			return nil, err
 		}
-		sum, applied, err := s.applyImport(p, base)
+		sum, applied := (*ImportSummary)(nil), false
+		if p != nil {
+			sum, applied, err = s.applyImport(p, base)
+		}
 		if err == nil && applied {
 			err = s.changeAfterImport(sum)
 		}

@@ -9,6 +9,11 @@ var (
 	// document.
 	ErrMalformed = errors.New("malformed data")
 
+	// ErrStoreMoved means a cell read back from the store is no longer
+	// the one it was read or stored as: another program on the same home
+	// stored the cell again in between. Read the cells again and retry.
+	ErrStoreMoved = errors.New("the stored cell changed since it was read")
+
 	// ErrForged means a signature does not match: the statement was not
 	// made by the author it names, or was altered afterwards.
 	ErrForged = errors.New("signature does not match")

@@ -818,11 +818,11 @@ func extendedReload(reload func() (*snapshot, error), baseHeads, heads []ChangeH
 			return nil, err
 		}
 		if len(s.Heads) != len(baseHeads) {
-			return nil, fmt.Errorf("%w: the stored cell is not this one", ErrMalformed)
+			return nil, ErrStoreMoved
 		}
 		for i, h := range s.Heads {
 			if !bytes.Equal(h, baseHeads[i][:]) {
-				return nil, fmt.Errorf("%w: the stored cell is not this one", ErrMalformed)
+				return nil, ErrStoreMoved
 			}
 		}
 		out := *s

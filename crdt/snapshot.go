@@ -291,11 +291,11 @@ func (c *Cell) fetchSnapshot() (*snapshot, error) {
 // was read from or stored as. The caller holds c.mu.
 func (c *Cell) isStored(s *snapshot) error {
 	if CellID(s.Cell) != c.id || len(s.Heads) != len(c.savedHeads) {
-		return fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+		return fmt.Errorf("load cell: %w", ErrStoreMoved)
 	}
 	for i, h := range s.Heads {
 		if !bytes.Equal(h, c.savedHeads[i][:]) {
-			return fmt.Errorf("load cell: %w: the stored cell is not this one", ErrMalformed)
+			return fmt.Errorf("load cell: %w", ErrStoreMoved)
 		}
 	}
 	return nil
