@@ -758,11 +758,7 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 	case recovering != nil && p.Kind == export.KindPiece:
 		rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
 		s.keepConfirmation(&rp, file.Sender, p.Confirm)
-		if len(recovering.Pieces) < maxRecoveryPieces && !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
-			return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
-		}) {
-			recovering.Pieces = append(recovering.Pieces, rp)
-		}
+		recovering.keep(rp)
 	case p.Kind == export.KindAgree:
 		return s.takeAgreement(tx, file.Sender, p, senderName, news)
 	case p.Owner != sender:
@@ -824,6 +820,26 @@ func (s *Service) holdPiece(tx *store.Tx, sender *identity.Card, p *export.Piece
 	}
 	h.Replaced = afterReplacing(h.Replaced, answered...)
 	return putRecord(tx, bucketHeld, id[:], h)
+}
+
+// keep adds rp to the pieces received, unless it is one of them: in the
+// place of the piece its sender sent before, if any (a guardian holds
+// one piece of a card, so a sender counts for one piece, the latest),
+// else while fewer than maxRecoveryPieces are kept. Without the first,
+// one file from anyone who learned the temporary card, carrying that
+// many made-up pieces, filled the record for good, and the guardians'
+// pieces were dropped (TestAttackRecoveryFloodedByOneFile).
+func (r *recoveryRecord) keep(rp recoveryPiece) {
+	if slices.ContainsFunc(r.Pieces, func(q recoveryPiece) bool {
+		return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
+	}) {
+		return
+	}
+	if i := slices.IndexFunc(r.Pieces, func(q recoveryPiece) bool { return string(q.From) == string(rp.From) }); i >= 0 {
+		r.Pieces[i] = rp
+	} else if len(r.Pieces) < maxRecoveryPieces {
+		r.Pieces = append(r.Pieces, rp)
+	}
 }
 
 // recoverWith keeps the pieces received so far and, once they bring the
