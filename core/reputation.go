@@ -191,26 +191,24 @@ func reputationCell(st *crdt.State, me identity.ID) reputation.Cell {
 // out the cells that only invite me (there a replacement changes nothing
 // on this device). Only a card's holder can sign its replacement: the
 // owner with their guardians, or a thief; either way whoever still signs
-// with the old card is not, or not only, its owner. But a thief can
-// confirm his own with fakes he named guardians in a cell of his own:
-// so a replacement counts only where a statement of mine has the old
-// card's naming of guardians in its past (builtOnGuardians, as for what
-// passes to the new card, SCHEMA §4.5): elsewhere the person keeps their
-// card on this device, as before any replacement
-// (TestAttackThiefReplacementInJoinedCell). The statements are read only
-// in the cells that hold a replacement, none in most.
+// with the old card is not, or not only, its owner.
 func replacedCards(cells map[crdt.CellID]*crdt.Cell, me identity.ID) map[identity.ID]bool {
-	out := map[identity.ID]bool{}
+	states := make([]*crdt.State, 0, len(cells))
 	for _, c := range cells {
-		st := c.State()
-		if len(st.Replaced) == 0 || st.IsInvited(me) {
+		states = append(states, c.State())
+	}
+	return replacedAmong(states, me)
+}
+
+// replacedAmong is replacedCards of the cells' states.
+func replacedAmong(states []*crdt.State, me identity.ID) map[identity.ID]bool {
+	out := map[identity.ID]bool{}
+	for _, st := range states {
+		if st.IsInvited(me) {
 			continue
 		}
-		stmts := c.Statements()
 		for _, r := range st.Replaced {
-			if builtOnGuardians(stmts, st, me, r.Old) {
-				out[r.Old] = true
-			}
+			out[r.Old] = true
 		}
 	}
 	return out

@@ -986,7 +986,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	// will (CellLabels): look-alike names told apart.
 	sc := &cellScan{checker: checker, all: all, me: me, sender: sender, senderContact: senderContact,
 		book: book, names: names, inv: inv, knownSender: knownSender,
-		cells: maps(all, nil), states: make(map[crdt.CellID]*crdt.State, len(all)+len(file.Cells))}
+		states: make(map[crdt.CellID]*crdt.State, len(all)+len(file.Cells))}
 	for id, c := range all {
 		sc.states[id] = c.State()
 	}
@@ -1001,7 +1001,11 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	// A replaced card's files are taken in (what a card signs counts or
 	// not by the rules of each cell, however it arrives: crdt/SCHEMA.md
 	// §4.5); the summary says what its words weigh.
-	p.summary.SenderReplaced = replacedCards(sc.cells, me)[sender]
+	states := make([]*crdt.State, 0, len(sc.states))
+	for _, st := range sc.states {
+		states = append(states, st)
+	}
+	p.summary.SenderReplaced = replacedAmong(states, me)[sender]
 	markRivals(p.summary, sc.states, me)
 	labelSummary(p.summary, sc.states, sc.names)
 	p.summary.LeftOut.name(book.shown())
@@ -1018,10 +1022,8 @@ type cellScan struct {
 	book          *nameBook
 	names         map[identity.ID]string
 	inv           *invitationBook
-	// cells and states are every cell as it will be, and its state;
-	// knownSender is set once the sender is known as a contact or as a
-	// member of a cell held.
-	cells       map[crdt.CellID]*crdt.Cell
+	// states is every cell as it will be; knownSender is set once the
+	// sender is known as a contact or as a member of a cell held.
 	states      map[crdt.CellID]*crdt.State
 	knownSender bool
 }
@@ -1073,7 +1075,7 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 		p.leftOutNote().Removed++
 		return nil
 	}
-	sc.cells[fc.ID], sc.states[fc.ID] = next, after
+	sc.states[fc.ID] = after
 	cc.Name = after.Name
 	if sc.book.learn(after.Cards) {
 		sc.names = sc.book.shown()

@@ -29,9 +29,19 @@ func ok[T any](t *testing.T) func(T, error) T {
 // real card her old one, since nobody Bo knows confirmed anything; and
 // its summary calls the replacement a claim that changes nothing.
 func TestAttackThiefCellReplacement(t *testing.T) {
-	sc := newThiefCell(t, "Night market")
-	bo, thief, fake, a, f1, f2, tNew, c, clock := sc.bo, sc.thief, sc.fake, sc.a, sc.f1, sc.f2, sc.tNew, sc.c, sc.clock
-	st := ok[*crdt.Statement](t)
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	clock := time.Now()
+	thief := seize(t, ana, &clock)
+	a := thief.me()
+	id, st := ok[*identity.Identity](t), ok[*crdt.Statement](t)
+	fake := newService(t, "F1")
+	f1, f2, tNew := fake.me(), id(identity.New("F2", clock)), id(identity.New("Ana", clock))
+	c := ok[*crdt.Cell](t)(crdt.Found(a, "Night market", clock))
+	for _, f := range []*identity.Identity{f1, f2} {
+		st(c.Admit(a, f.Card, clock))
+		st(c.Join(f, clock))
+	}
 	st(c.NameGuardians(a, []ed25519.PublicKey{f1.Card.SigningKey, f2.Card.SigningKey}, 2, clock))
 	st(c.Rate(f1, f2.Card, crdt.Rating{Safety: 5, Reliability: 5, Day: clock.UTC().Format(time.DateOnly)}, clock))
 	st(c.Rate(f2, f1.Card, crdt.Rating{Safety: 5, Reliability: 5, Day: clock.UTC().Format(time.DateOnly)}, clock))
@@ -65,31 +75,4 @@ func TestAttackThiefCellReplacement(t *testing.T) {
 	if res, err := bo.Reputation(); err != nil || res.Person(a.Card.ID().String()) == nil || res.Person(a.Card.ID().String()).Trust == 0 {
 		t.Errorf("Ana's real card lost its trust on Bo's device: %v", err)
 	}
-}
-
-// thiefCell is a cell the thief holding Ana's card (Bo met Ana) founded
-// as Ana with two fakes, F1 (a device of its own) and F2, members; and
-// the card he means to replace hers with.
-type thiefCell struct {
-	ana, bo, thief, fake *Service
-	a, f1, f2, tNew      *identity.Identity
-	c                    *crdt.Cell
-	clock                time.Time
-}
-
-func newThiefCell(t *testing.T, name string) *thiefCell {
-	t.Helper()
-	sc := &thiefCell{ana: newService(t, "Ana"), bo: newService(t, "Bo"), clock: time.Now()}
-	meet(t, sc.ana, sc.bo)
-	sc.thief = seize(t, sc.ana, &sc.clock)
-	sc.a = sc.thief.me()
-	id, st := ok[*identity.Identity](t), ok[*crdt.Statement](t)
-	sc.fake = newService(t, "F1")
-	sc.f1, sc.f2, sc.tNew = sc.fake.me(), id(identity.New("F2", sc.clock)), id(identity.New("Ana", sc.clock))
-	sc.c = ok[*crdt.Cell](t)(crdt.Found(sc.a, name, sc.clock))
-	for _, f := range []*identity.Identity{sc.f1, sc.f2} {
-		st(sc.c.Admit(sc.a, f.Card, sc.clock))
-		st(sc.c.Join(f, sc.clock))
-	}
-	return sc
 }
