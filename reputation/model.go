@@ -88,12 +88,16 @@ type rating struct {
 
 // candidate is a rating of the Source that counts at the model's time,
 // before the latest of each rater's about each subject is chosen: the
-// rating itself is s.cells[cell].ratings[at]. Only the chosen are made
-// ratings of the model (a flood of ratings is read once into 16 bytes
-// each, not into a rating each twice).
+// rating itself is s.cells[cell].ratings[at], with what the model's
+// rating reads of it. Only the chosen are made ratings of the model (a
+// flood of ratings is read once into 40 bytes each, not into 72 bytes
+// each twice).
 type candidate struct {
-	subject, rater int32
-	cell, at       int32
+	subject, rater      int32
+	cell, at            int32
+	day                 int64
+	dayNs, text         int32
+	safety, reliability int8
 }
 
 // find returns the number of the person id, and whether they appear in
@@ -174,11 +178,14 @@ type builder struct {
 	edges    []edge
 	recs     []rec
 	ratings  []candidate
-	flagFrom time.Time
-	now      time.Time
-	sc       cellScratch
-	pairs    [][2]int32 // (vouchee, voucher) in the current cell
-	stamp    int32      // the current cell's position + 1
+	// flagSec and flagNs are when the FlagWindow starts, as a rating's
+	// day is kept.
+	flagSec int64
+	flagNs  int32
+	now     time.Time
+	sc      cellScratch
+	pairs   [][2]int32 // (vouchee, voucher) in the current cell
+	stamp   int32      // the current cell's position + 1
 }
 
 // model builds the model of s at now, leaving out the ratings made after
@@ -186,7 +193,9 @@ type builder struct {
 // (see Source.Compute).
 func (s *Source) model(now, madeBy time.Time) *model {
 	m := &model{now: now, viewer: s.viewer, n: len(s.ids), ids: s.ids, names: s.names, texts: s.texts}
-	b := &builder{src: s, madeBy: madeBy, ratings: make([]candidate, 0, s.ratings), flagFrom: now.Add(-FlagWindow), now: now}
+	b := &builder{src: s, madeBy: madeBy, ratings: make([]candidate, 0, s.ratings), now: now}
+	flagFrom := now.Add(-FlagWindow)
+	b.flagSec, b.flagNs = flagFrom.Unix(), int32(flagFrom.Nanosecond())
 	b.sc.grow(m.n)
 	for _, i := range s.verified {
 		b.edges = append(b.edges, edge{s.viewer, i, kindVerified})
@@ -313,21 +322,22 @@ func (b *builder) cellRatings(c *sourceCell, k int32) {
 		if !all && (r.made > madeBy || r.made == madeBy && r.madeNs > madeByNs) {
 			continue
 		}
-		b.ratings = append(b.ratings, candidate{subject: r.subject, rater: r.rater, cell: k, at: int32(ri)})
+		b.ratings = append(b.ratings, candidate{
+			subject: r.subject, rater: r.rater, cell: k, at: int32(ri),
+			day: r.day, dayNs: r.dayNs, text: r.text, safety: r.safety, reliability: r.reliability,
+		})
 	}
 }
 
-// rating returns the rating of the model that the candidate c is.
-func (b *builder) rating(c candidate) rating {
-	r := b.src.rating(c)
+// rating returns the rating of the model that the candidate r is.
+func (b *builder) rating(r *candidate) rating {
 	low := r.safety <= FlagSafety
-	flagFrom, flagFromNs := b.flagFrom.Unix(), int32(b.flagFrom.Nanosecond())
 	return rating{
-		subject:     c.subject,
-		rater:       c.rater,
-		cell:        c.cell,
+		subject:     r.subject,
+		rater:       r.rater,
+		cell:        r.cell,
 		low:         low,
-		flag:        low && (r.day > flagFrom || r.day == flagFrom && r.dayNs >= flagFromNs),
+		flag:        low && (r.day > b.flagSec || r.day == b.flagSec && r.dayNs >= b.flagNs),
 		safety:      float64(r.safety-1) / 4,
 		reliability: float64(r.reliability-1) / 4,
 		decay:       decay(b.now, time.Unix(r.day, int64(r.dayNs)), low),
@@ -432,7 +442,7 @@ func (m *model) buildRatings(b *builder) {
 					best = k
 				}
 			}
-			out = append(out, b.rating(rs[best]))
+			out = append(out, b.rating(&rs[best]))
 		}
 		m.subjStart[i+1] = int32(len(out))
 	}
