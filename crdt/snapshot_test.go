@@ -100,10 +100,10 @@ func TestSetReload(t *testing.T) {
 
 	// The store now holds another version: refused, not used.
 	stored = newer
-	if _, err := c.Document(); !errors.Is(err, ErrMalformed) {
+	if _, err := c.Document(); !errors.Is(err, ErrStoreMoved) {
 		t.Fatalf("a newer stored cell: %v", err)
 	}
-	if _, err := c.ChangesSince(nil); !errors.Is(err, ErrMalformed) {
+	if _, err := c.ChangesSince(nil); !errors.Is(err, ErrStoreMoved) {
 		t.Fatalf("a newer stored cell: %v", err)
 	}
 	c.SetReload(func() ([]byte, error) { return nil, errors.New("disk gone") })
@@ -192,7 +192,7 @@ func TestRest(t *testing.T) {
 	later := must(src.Clone())
 	must(later.Rate(a, b.Card, rating(4, 4), t0))
 	stored = must(later.Snapshot())
-	if _, err := c.Rate(a, b.Card, rating(5, 5), t0); !errors.Is(err, ErrMalformed) {
+	if _, err := c.Rate(a, b.Card, rating(5, 5), t0); !errors.Is(err, ErrStoreMoved) {
 		t.Fatalf("a newer stored cell: %v", err)
 	}
 	if c.State().Digest() != want {
