@@ -604,7 +604,7 @@ func (c *Cell) fork() (*Cell, error) {
 	}
 	f.inherit(c)
 	// The same statements derive the same state, which nobody modifies.
-	f.state = c.state
+	f.state, f.own = c.state, c.own.forked()
 	if doc == nil {
 		// Not loaded yet: the copy shares the saved bytes, which nobody
 		// modifies, and loads its own document when it needs one.

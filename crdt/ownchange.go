@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
@@ -237,4 +238,129 @@ func (r *leReader) lenBytes() []byte {
 		return nil
 	}
 	return r.take(int(n))
+}
+
+// An ownTip is where the document stands after a change made on the
+// device, when that change is its only head: the change's hash and
+// start operation (the document's largest operation counter, since a
+// change's start operation is one past the largest of the document it
+// was made on), and the statements map's id. actor and seq are set when
+// the device wrote the change itself (putOwn): its next change goes on
+// with the same actor, as automerge-go's would.
+type ownTip struct {
+	hash     ChangeHash
+	startOp  uint64
+	mapCtr   uint64
+	mapActor []byte
+	actor    []byte
+	seq      uint64
+}
+
+// forked returns t for a copy of the cell: with no actor, so that the
+// copy writes its changes as a new actor (as a fork in Automerge does)
+// and two copies never make two changes under the same actor and
+// sequence number.
+func (t *ownTip) forked() *ownTip {
+	if t == nil {
+		return nil
+	}
+	return &ownTip{hash: t.hash, startOp: t.startOp, mapCtr: t.mapCtr, mapActor: t.mapActor}
+}
+
+// ownHeader is how a stored cell's header keeps its ownTip (SCHEMA §7).
+type ownHeader struct {
+	Hash     []byte `cbor:"1,keyasint"`
+	StartOp  uint64 `cbor:"2,keyasint"`
+	MapCtr   uint64 `cbor:"3,keyasint"`
+	MapActor []byte `cbor:"4,keyasint"`
+}
+
+// onOwnChange, when set (by a test), is told whether a statement made on
+// the device had its change written without loading the document.
+var onOwnChange func(written bool)
+
+// tipOf returns the tip an automerge-go change chunk of s, made on the
+// device, leaves: nil unless the chunk is exactly what ownChange.encode
+// makes for s (then the device can write the next change itself).
+func tipOf(chunk []byte, hash ChangeHash, s *Statement) *ownTip {
+	o, ok := parseOwnChange(chunk)
+	if !ok || o.key != s.id.String() || !bytes.Equal(o.value, s.raw) {
+		return nil
+	}
+	return &ownTip{hash: hash, startOp: o.startOp, mapCtr: o.mapCtr, mapActor: o.mapActor}
+}
+
+// header returns how t is kept in a header whose heads are heads: nil if
+// the change is not their only head.
+func (t *ownTip) header(heads []ChangeHash) *ownHeader {
+	if t == nil || len(heads) != 1 || heads[0] != t.hash {
+		return nil
+	}
+	return &ownHeader{Hash: t.hash[:], StartOp: t.startOp, MapCtr: t.mapCtr, MapActor: t.mapActor}
+}
+
+// tip returns the ownTip h keeps, nil if none or if it is not for heads.
+func (h *ownHeader) tip(heads [][]byte) *ownTip {
+	if h == nil || len(heads) != 1 || !bytes.Equal(heads[0], h.Hash) || len(h.Hash) != len(ChangeHash{}) || len(h.MapActor) == 0 || h.StartOp == 0 || h.MapCtr == 0 {
+		return nil
+	}
+	return &ownTip{hash: ChangeHash(h.Hash), startOp: h.StartOp, mapCtr: h.MapCtr, mapActor: slices.Clone(h.MapActor)}
+}
+
+// newActor returns a random actor id as automerge-go makes them: a
+// version 4 UUID.
+func newActor() ([]byte, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return b, nil
+}
+
+// putOwn stores s, made on the device, writing its Automerge change
+// itself instead of loading the document, when the document's only head
+// is a change the device made and knows (c.own) and the change can go
+// to storage as one more chunk. It returns false, having changed
+// nothing, when any of that does not hold: the caller then loads the
+// document and lets Automerge make the change (put). The caller holds
+// c.mu.
+func (c *Cell) putOwn(s *Statement) (bool, error) {
+	t := c.own
+	if c.doc != nil || t == nil || len(c.savedHeads) != 1 || c.savedHeads[0] != t.hash ||
+		!c.inStore || c.docDirty || c.chunks+len(c.newChunks) >= maxAppended {
+		return false, nil
+	}
+	if err := c.warm(); err != nil {
+		return false, err
+	}
+	key := s.id.String()
+	if c.entries[key] != nil {
+		return false, nil // Automerge would name what it replaces
+	}
+	if c.saved == nil {
+		saved, err := c.fetch()
+		if err != nil {
+			return false, err
+		}
+		c.saved = saved
+	}
+	actor, seq := t.actor, t.seq+1
+	if actor == nil {
+		var err error
+		if actor, err = newActor(); err != nil {
+			return false, err
+		}
+		seq = 1
+	}
+	o := &ownChange{deps: []ChangeHash{t.hash}, actor: actor, seq: seq, startOp: t.startOp + 1, mapCtr: t.mapCtr, mapActor: t.mapActor, key: key, value: s.raw}
+	chunk, hash := o.encode()
+	// saved may be shared with the cell this one was cloned from.
+	c.saved = append(c.saved[:len(c.saved):len(c.saved)], chunk...)
+	c.savedHeads = []ChangeHash{hash}
+	c.newChunks = append(c.newChunks, chunk)
+	c.own = &ownTip{hash: hash, startOp: o.startOp, mapCtr: t.mapCtr, mapActor: t.mapActor, actor: actor, seq: seq}
+	c.appendOwn(s)
+	return true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/automerge/automerge-go"
+	"github.com/fxamacker/cbor/v2"
 )
 
 // amDoc is an automerge-go document with the largest operation counter
@@ -220,4 +221,168 @@ func FuzzParseOwnChange(f *testing.F) {
 			t.Fatalf("%x reads as a change that encodes to %x", b, again)
 		}
 	})
+}
+
+// countOwn counts the statements made on the device whose change was
+// written without loading the document, and those Automerge made.
+func countOwn(t *testing.T) (written, loaded *int) {
+	written, loaded = new(int), new(int)
+	onOwnChange = func(w bool) {
+		if w {
+			*written++
+		} else {
+			*loaded++
+		}
+	}
+	t.Cleanup(func() { onOwnChange = nil })
+	return written, loaded
+}
+
+// storedDocument returns the document as m stores it: its chunks, in
+// order.
+func (m *partsStore) document() []byte {
+	var doc []byte
+	for _, p := range m.parts(true).Chunks {
+		doc = append(doc, p.Value...)
+	}
+	return doc
+}
+
+// sameAsAutomerge fails unless the last chunk stored by m is the change
+// automerge-go makes on the document before it for the same statement
+// and actor.
+func sameAsAutomerge(t *testing.T, step string, before []byte, m *partsStore, s *Statement) {
+	t.Helper()
+	chunks := m.parts(true).Chunks
+	last := chunks[len(chunks)-1].Value
+	o, ok := parseOwnChange(last)
+	if !ok {
+		t.Fatalf("%s: the last chunk stored is not a change of one statement", step)
+	}
+	doc := must(automerge.Load(before))
+	if err := doc.SetActorID(hex.EncodeToString(o.actor)); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Path(keyStatements).Map().Set(s.id.String(), s.raw); err != nil {
+		t.Fatal(err)
+	}
+	h := must(doc.Commit("", automerge.CommitOptions{Time: &time.Time{}}))
+	if want := must(doc.Change(h)).Save(); !bytes.Equal(want, last) {
+		t.Fatalf("%s: the change written is\n%x\nautomerge-go makes\n%x", step, last, want)
+	}
+}
+
+// TestStatementWrittenWithoutLoading makes ratings in a cell read back
+// from storage, as a command of the command line does (with its state
+// kept, and without): after the first statement of the device, each
+// writes its change without loading the document, the very bytes
+// automerge-go makes; the stored cell loads with the statements and the
+// state derived in full is the one kept.
+func TestStatementWrittenWithoutLoading(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	admitJoin(src, a, b, t0)
+	must(src.Rate(a, b.Card, rating(2, 2), t0))
+	var m partsStore
+	d := m.apply(t, must(Load(src.Save())))
+	written, loaded := countOwn(t)
+	// Loaded from a saved document, the cell knows no change of its own.
+	c := m.load(t)
+	must(c.Rate(a, b.Card, rating(3, 3), t0))
+	d = m.apply(t, c)
+	if *written != 0 || *loaded != 1 {
+		t.Fatalf("with no change of its own known: %d written, %d loaded", *written, *loaded)
+	}
+	for i := range 6 {
+		var c *Cell
+		if i%2 == 0 {
+			c, _ = LoadKept(m.header, d.State)
+			if c == nil {
+				t.Fatal("the state kept is not taken")
+			}
+			c.SetPartsReload(func() (*Parts, error) { return m.parts(true), nil })
+		} else {
+			c = m.load(t)
+		}
+		work := must(c.Clone())
+		before := m.document()
+		// Two statements in a row: the second goes on with the actor.
+		s := must(work.Rate(a, b.Card, rating(1+i%5, 4), t0.Add(time.Duration(i)*time.Hour)))
+		if i == 3 {
+			s = must(work.Rate(b, a.Card, rating(5, 1), t0))
+		}
+		d = m.apply(t, work)
+		if *written != i+1+i/3 || *loaded != 1 {
+			t.Fatalf("rating %d: %d written, %d loaded", i, *written, *loaded)
+		}
+		if i != 3 {
+			sameAsAutomerge(t, fmt.Sprint("rating ", i), before, &m, s)
+		}
+		full := must(Load(m.document()))
+		if full.State().Digest() != work.State().Digest() || !slices.Equal(full.Heads(), work.Heads()) {
+			t.Fatalf("rating %d: the stored document derives another state", i)
+		}
+		same(t, fmt.Sprint("rating ", i), m.load(t), full)
+	}
+}
+
+// TestStatementWrittenFallsBack: whenever the device does not know where
+// the document stands, Automerge makes the change (the document is
+// loaded): a header from a program that keeps no tip, a tip that is not
+// for the heads, a last change from outside, a document at maxAppended
+// chunks. The cell stored is right either way.
+func TestStatementWrittenFallsBack(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	admitJoin(src, a, b, t0)
+	var m partsStore
+	m.apply(t, src)
+	written, loaded := countOwn(t)
+	rate := func(step string, wantWritten bool) {
+		t.Helper()
+		w, l := *written, *loaded
+		c := m.load(t)
+		must(c.Rate(a, b.Card, rating(1+(w+l)%5, 2), t0.Add(time.Duration(w+l)*time.Minute)))
+		m.apply(t, c)
+		if got := *written > w; got != wantWritten || *written+*loaded != w+l+1 {
+			t.Fatalf("%s: written %v, want %v", step, got, wantWritten)
+		}
+		same(t, step, m.load(t), must(Load(m.document())))
+	}
+	rate("after the device's own change", true)
+
+	setHeader := func(f func(h *partsHeader)) {
+		var h partsHeader
+		if err := cbor.Unmarshal(m.header, &h); err != nil {
+			t.Fatal(err)
+		}
+		f(&h)
+		m.header = must(snapshotEnc.Marshal(h))
+	}
+	setHeader(func(h *partsHeader) { h.Own = nil })
+	rate("a header with no tip (another version)", false)
+	rate("after Automerge made the change", true)
+	setHeader(func(h *partsHeader) { h.Own.Hash = bytes.Repeat([]byte{7}, 32) })
+	rate("a tip for other heads", false)
+
+	// A change from outside comes last.
+	other := must(Load(m.document()))
+	must(other.Rate(b, a.Card, rating(4, 4), t0))
+	c := m.load(t)
+	if err := c.ApplyChanges(must(other.ChangesSince(c.Heads()))); err != nil {
+		t.Fatal(err)
+	}
+	m.apply(t, c)
+	rate("after a change from outside", false)
+
+	// The stored document reaches maxAppended chunks: Automerge makes
+	// the change and the document is written whole.
+	for len(m.chunks) < maxAppended {
+		rate("appending", true)
+	}
+	rate("at maxAppended chunks", false)
+	if len(m.chunks) != 1 {
+		t.Fatalf("%d chunks stored after maxAppended", len(m.chunks))
+	}
+	rate("after the document was written whole", true)
 }

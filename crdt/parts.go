@@ -40,6 +40,9 @@ type partsHeader struct {
 	Entries  int `cbor:"8,keyasint"`
 	Packs    int `cbor:"9,keyasint"`
 	Chunks   int `cbor:"10,keyasint"`
+	// Own is where the document stands after the device's own change,
+	// when that change is its only head (see putOwn).
+	Own *ownHeader `cbor:"11,keyasint,omitempty"`
 }
 
 // A Part is one record of a stored cell: a pack of statements or a chunk
@@ -139,9 +142,11 @@ func (c *Cell) Delta() (*Delta, error) {
 	if c.doc == nil {
 		h.Appended = c.appended
 	}
-	for _, hd := range c.heads() {
+	heads := c.heads()
+	for _, hd := range heads {
 		h.Heads = append(h.Heads, hd[:])
 	}
+	h.Own = c.own.header(heads)
 	b, err := snapshotEnc.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("store cell: %w", err)
@@ -188,6 +193,7 @@ func LoadKept(header, state []byte) (*Cell, bool) {
 	}
 	c.appended, c.state, c.entries = h.Appended, st, nil
 	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	c.own = h.Own.tip(h.Heads)
 	return c, true
 }
 
@@ -283,6 +289,7 @@ func LoadParts(p *Parts) (*Cell, error) {
 	defer c.mu.Unlock()
 	c.entries = entriesOf(s)
 	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	c.own = h.Own.tip(h.Heads)
 	return c, nil
 }
 
