@@ -94,6 +94,11 @@ type Cell struct {
 	// own is where the document stands after a change made on the
 	// device, while that change is its only head (see putOwn).
 	own *ownTip
+	// ownPending holds the entries a resting cell wrote itself (putOwn)
+	// since it was stored, and storedEntries how many entries storage
+	// holds: with them, storing the cell reads nothing back.
+	ownPending    map[string]*entry
+	storedEntries int
 }
 
 // Found creates a new cell named name with founder as its first member
@@ -468,7 +473,14 @@ func (c *Cell) put(s *Statement) error {
 // appendRatings can vouch for it. The caller holds c.mu.
 func (c *Cell) appendOwn(s *Statement) {
 	e := &entry{key: s.id.String(), raw: s.raw, stmt: s, decoded: true, keyOK: true, sig: 1}
-	c.entries[e.key] = e
+	if c.entries != nil {
+		c.entries[e.key] = e
+	} else {
+		if c.ownPending == nil {
+			c.ownPending = map[string]*entry{}
+		}
+		c.ownPending[e.key] = e
+	}
 	c.changed(e.key)
 	last := c.state
 	c.state = nil

@@ -579,6 +579,9 @@ func (c *Cell) fork() (*Cell, error) {
 	// A resting cell reads its statements back with its document: the
 	// copy keeps the document's bytes, so that a change to it does not
 	// read them back again.
+	if f := c.restingFork(); f != nil {
+		return f, nil
+	}
 	var saved []byte
 	if c.entries == nil && c.doc == nil && c.saved == nil {
 		s, err := c.fetchSnapshot()

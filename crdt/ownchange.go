@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"maps"
 	"slices"
 )
 
@@ -37,6 +38,14 @@ import (
 // and none of the others (key actor and counter, predecessor actor and
 // counter, which hold nothing for a key that is new, are left out as
 // Automerge leaves out every empty column).
+
+// maxOwnChunks is how many chunks a stored document may hold for putOwn
+// to add one more. Its changes are small (one statement each), so many
+// cost little to read back and load (about 10 µs a record), while
+// writing the document whole costs loading it (0.6 s at 30,000
+// statements): the statement after maxOwnChunks is made by Automerge,
+// which writes the document whole.
+const maxOwnChunks = 256
 
 // changeActionSet is Automerge's action of an operation that sets a value.
 const changeActionSet = 1
@@ -326,25 +335,37 @@ func newActor() ([]byte, error) {
 // nothing, when any of that does not hold: the caller then loads the
 // document and lets Automerge make the change (put). The caller holds
 // c.mu.
+//
+// A resting cell (its statements not read back) with its state stays
+// so: the statement waits in ownPending for Cell.Delta, and the cell
+// reads its statements and document back, when a method needs them,
+// with the statement and the change added (extendedReload). Its key
+// cannot be in the map already: it is the digest of what the device
+// just signed with seq one past the largest of its author the state
+// counts, and the same bytes held would have been counted (their prev
+// are the heads the device holds).
 func (c *Cell) putOwn(s *Statement) (bool, error) {
 	t := c.own
 	if c.doc != nil || t == nil || len(c.savedHeads) != 1 || c.savedHeads[0] != t.hash ||
-		!c.inStore || c.docDirty || c.chunks+len(c.newChunks) >= maxAppended {
+		!c.inStore || c.docDirty || c.chunks+len(c.newChunks) >= maxOwnChunks {
 		return false, nil
 	}
-	if err := c.warm(); err != nil {
-		return false, err
-	}
 	key := s.id.String()
-	if c.entries[key] != nil {
-		return false, nil // Automerge would name what it replaces
-	}
-	if c.saved == nil {
-		saved, err := c.fetch()
-		if err != nil {
+	resting := c.entries == nil && c.saved == nil && c.state != nil && c.reload != nil
+	if !resting {
+		if err := c.warm(); err != nil {
 			return false, err
 		}
-		c.saved = saved
+		if c.entries[key] != nil {
+			return false, nil // Automerge would name what it replaces
+		}
+		if c.saved == nil {
+			saved, err := c.fetch()
+			if err != nil {
+				return false, err
+			}
+			c.saved = saved
+		}
 	}
 	actor, seq := t.actor, t.seq+1
 	if actor == nil {
@@ -356,11 +377,35 @@ func (c *Cell) putOwn(s *Statement) (bool, error) {
 	}
 	o := &ownChange{deps: []ChangeHash{t.hash}, actor: actor, seq: seq, startOp: t.startOp + 1, mapCtr: t.mapCtr, mapActor: t.mapActor, key: key, value: s.raw}
 	chunk, hash := o.encode()
-	// saved may be shared with the cell this one was cloned from.
-	c.saved = append(c.saved[:len(c.saved):len(c.saved)], chunk...)
+	if resting {
+		se := snapshotEntry{Key: key, Raw: s.raw, Sig: 1}
+		c.reload = extendedReload(c.reload, c.savedHeads, []ChangeHash{hash}, chunk, se)
+	} else {
+		// saved may be shared with the cell this one was cloned from.
+		c.saved = append(c.saved[:len(c.saved):len(c.saved)], chunk...)
+	}
 	c.savedHeads = []ChangeHash{hash}
 	c.newChunks = append(c.newChunks, chunk)
 	c.own = &ownTip{hash: hash, startOp: o.startOp, mapCtr: t.mapCtr, mapActor: t.mapActor, actor: actor, seq: seq}
 	c.appendOwn(s)
 	return true, nil
+}
+
+// restingFork returns a copy of c that rests as c does, for a resting
+// cell with its state whose next statement putOwn can write without
+// reading it back (its document's only head its own change); nil for
+// any other. The caller holds c.mu.
+func (c *Cell) restingFork() *Cell {
+	t := c.own
+	if c.entries != nil || c.doc != nil || c.saved != nil || c.state == nil || c.reload == nil ||
+		t == nil || len(c.savedHeads) != 1 || c.savedHeads[0] != t.hash {
+		return nil
+	}
+	f := newCell(nil, c.id)
+	f.entries = nil
+	f.inherit(c)
+	f.state, f.own = c.state, t.forked()
+	f.savedHeads, f.appended, f.reload = c.savedHeads, c.appended, c.reload
+	f.ownPending, f.storedEntries = maps.Clone(c.ownPending), c.storedEntries
+	return f
 }

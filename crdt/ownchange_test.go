@@ -275,9 +275,9 @@ func sameAsAutomerge(t *testing.T, step string, before []byte, m *partsStore, s 
 // TestStatementWrittenWithoutLoading makes ratings in a cell read back
 // from storage, as a command of the command line does (with its state
 // kept, and without): after the first statement of the device, each
-// writes its change without loading the document, the very bytes
-// automerge-go makes; the stored cell loads with the statements and the
-// state derived in full is the one kept.
+// writes its change without loading the document or reading the cell
+// back, the very bytes automerge-go makes; the stored cell loads with
+// the statements and the state derived in full is the one kept.
 func TestStatementWrittenWithoutLoading(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	src := must(Found(a, "Cell", t0))
@@ -300,10 +300,11 @@ func TestStatementWrittenWithoutLoading(t *testing.T) {
 			if c == nil {
 				t.Fatal("the state kept is not taken")
 			}
-			c.SetPartsReload(func() (*Parts, error) { return m.parts(true), nil })
+			c.SetPartsReload(m.reload)
 		} else {
 			c = m.load(t)
 		}
+		fetches := m.fetches
 		work := must(c.Clone())
 		before := m.document()
 		// Two statements in a row: the second goes on with the actor.
@@ -312,6 +313,9 @@ func TestStatementWrittenWithoutLoading(t *testing.T) {
 			s = must(work.Rate(b, a.Card, rating(5, 1), t0))
 		}
 		d = m.apply(t, work)
+		if m.fetches != fetches {
+			t.Fatalf("rating %d read the cell back %d times", i, m.fetches-fetches)
+		}
 		if *written != i+1+i/3 || *loaded != 1 {
 			t.Fatalf("rating %d: %d written, %d loaded", i, *written, *loaded)
 		}
@@ -347,7 +351,9 @@ func TestStatementWrittenFallsBack(t *testing.T) {
 		if got := *written > w; got != wantWritten || *written+*loaded != w+l+1 {
 			t.Fatalf("%s: written %v, want %v", step, got, wantWritten)
 		}
-		same(t, step, m.load(t), must(Load(m.document())))
+		if step != "appending" {
+			same(t, step, m.load(t), must(Load(m.document())))
+		}
 	}
 	rate("after the device's own change", true)
 
@@ -375,14 +381,30 @@ func TestStatementWrittenFallsBack(t *testing.T) {
 	m.apply(t, c)
 	rate("after a change from outside", false)
 
-	// The stored document reaches maxAppended chunks: Automerge makes
+	// The stored document reaches maxOwnChunks chunks: Automerge makes
 	// the change and the document is written whole.
-	for len(m.chunks) < maxAppended {
+	for len(m.chunks) < maxOwnChunks {
 		rate("appending", true)
 	}
-	rate("at maxAppended chunks", false)
+	rate("at maxOwnChunks chunks", false)
 	if len(m.chunks) != 1 {
-		t.Fatalf("%d chunks stored after maxAppended", len(m.chunks))
+		t.Fatalf("%d chunks stored after maxOwnChunks", len(m.chunks))
 	}
 	rate("after the document was written whole", true)
+
+	// A statement whose state is not appended (a vote) is written all
+	// the same; the state is then derived from the statements read back
+	// with it.
+	c = m.load(t)
+	w := *written
+	must(c.VoteExclude(a, b.Card.ID(), t0))
+	m.apply(t, c)
+	if *written != w+1 {
+		t.Fatal("a vote made in a resting cell was not written")
+	}
+	back := m.load(t)
+	same(t, "a vote written in a resting cell", back, must(Load(m.document())))
+	if m, _ := back.State().Member(b.Card.ID()); m.Status != StatusExcluded {
+		t.Fatalf("the vote written did not count: %v", m.Status)
+	}
 }

@@ -74,7 +74,7 @@ type Delta struct {
 	// [LoadKept]).
 	State []byte
 
-	packs, chunks int // stored once applied
+	packs, chunks, entries int // stored once applied
 }
 
 // PartKey returns the key of the i-th pack or chunk: big-endian, so keys
@@ -96,13 +96,21 @@ func IsPartsHeader(b []byte) bool {
 func (c *Cell) Delta() (*Delta, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.warm(); err != nil {
-		return nil, fmt.Errorf("store cell: %w", err)
+	resting := c.restingDelta()
+	if !resting {
+		if err := c.warm(); err != nil {
+			return nil, fmt.Errorf("store cell: %w", err)
+		}
 	}
 	c.derive()
-	d := &Delta{packs: c.packs, chunks: c.chunks}
+	d := &Delta{packs: c.packs, chunks: c.chunks, entries: len(c.entries)}
 	var es []snapshotEntry
-	if !c.inStore || len(c.gone) > 0 || (len(c.unsaved) > 0 && c.packs >= maxPacks) {
+	if resting {
+		d.entries = c.storedEntries + len(c.ownPending)
+		for _, e := range c.ownPending {
+			es = append(es, c.snapshotEntry(e))
+		}
+	} else if !c.inStore || len(c.gone) > 0 || (len(c.unsaved) > 0 && c.packs >= maxPacks) {
 		d.ResetPacks, d.packs = true, 0
 		es = make([]snapshotEntry, 0, len(c.entries))
 		for _, e := range c.entries {
@@ -138,7 +146,7 @@ func (c *Cell) Delta() (*Delta, error) {
 			d.chunks++
 		}
 	}
-	h := partsHeader{Version: partsVersion, Cell: c.id[:], Entries: len(c.entries), Packs: d.packs, Chunks: d.chunks}
+	h := partsHeader{Version: partsVersion, Cell: c.id[:], Entries: d.entries, Packs: d.packs, Chunks: d.chunks}
 	if c.doc == nil {
 		h.Appended = c.appended
 	}
@@ -156,6 +164,23 @@ func (c *Cell) Delta() (*Delta, error) {
 		return nil, fmt.Errorf("store cell: %w", err)
 	}
 	return d, nil
+}
+
+// restingDelta reports whether c is a resting cell whose only changes
+// are statements it wrote itself (putOwn), which Delta stores without
+// reading the cell back: one more pack, one more chunk. The caller holds
+// c.mu.
+func (c *Cell) restingDelta() bool {
+	if c.entries != nil || c.state == nil || c.doc != nil || !c.inStore || c.docDirty || len(c.gone) > 0 ||
+		len(c.ownPending) == 0 || len(c.unsaved) != len(c.ownPending) || c.packs >= maxPacks {
+		return false
+	}
+	for k := range c.unsaved {
+		if c.ownPending[k] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // KeptState returns c's derived state in the form kept beside the stored
@@ -192,7 +217,7 @@ func LoadKept(header, state []byte) (*Cell, bool) {
 		c.savedHeads = append(c.savedHeads, ChangeHash(hd))
 	}
 	c.appended, c.state, c.entries = h.Appended, st, nil
-	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	c.inStore, c.packs, c.chunks, c.storedEntries = true, h.Packs, h.Chunks, h.Entries
 	c.own = h.Own.tip(h.Heads)
 	return c, true
 }
@@ -215,8 +240,8 @@ func (c *Cell) snapshotEntry(e *entry) snapshotEntry {
 func (c *Cell) Stored(d *Delta) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inStore, c.packs, c.chunks = true, d.packs, d.chunks
-	c.unsaved, c.gone, c.newChunks, c.docDirty = nil, nil, nil, false
+	c.inStore, c.packs, c.chunks, c.storedEntries = true, d.packs, d.chunks, d.entries
+	c.unsaved, c.gone, c.newChunks, c.docDirty, c.ownPending = nil, nil, nil, false, nil
 }
 
 // dirty reports whether c holds something storage lacks. The caller
@@ -288,7 +313,7 @@ func LoadParts(p *Parts) (*Cell, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries = entriesOf(s)
-	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	c.inStore, c.packs, c.chunks, c.storedEntries = true, h.Packs, h.Chunks, h.Entries
 	c.own = h.Own.tip(h.Heads)
 	return c, nil
 }
