@@ -408,3 +408,29 @@ func TestStatementWrittenFallsBack(t *testing.T) {
 		t.Fatalf("the vote written did not count: %v", m.Status)
 	}
 }
+
+// TestStatementWrittenInRestedCopy: a copy of a cell read back in full,
+// put to rest unchanged, then rated, stores the right count of entries
+// (it counts what it held when it came to rest).
+func TestStatementWrittenInRestedCopy(t *testing.T) {
+	a, b := person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	admitJoin(src, a, b, t0)
+	var m partsStore
+	m.apply(t, src)
+	written, _ := countOwn(t)
+	full := must(LoadParts(m.parts(true)))
+	full.SetPartsReload(m.reload)
+	for i := range 3 {
+		c := must(full.Clone())
+		c.SetPartsReload(m.reload)
+		c.Rest()
+		must(c.Rate(a, b.Card, rating(1+i, 2), t0))
+		m.apply(t, c)
+		if *written != i+1 {
+			t.Fatalf("rating %d was not written", i)
+		}
+		same(t, fmt.Sprint("rating ", i), must(LoadParts(m.parts(true))), must(Load(m.document())))
+		full = c
+	}
+}

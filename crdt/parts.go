@@ -280,6 +280,7 @@ func (c *Cell) removed(key string) {
 // lacks of base. The caller holds base.mu.
 func (c *Cell) inherit(base *Cell) {
 	c.inStore, c.packs, c.chunks, c.docDirty = base.inStore, base.packs, base.chunks, base.docDirty
+	c.storedEntries = base.storedEntries
 	c.newChunks = slices.Clone(base.newChunks)
 	c.unsaved, c.gone = cloneSet(base.unsaved), cloneSet(base.gone)
 }
