@@ -11,6 +11,8 @@ import (
 
 	"github.com/automerge/automerge-go"
 	"github.com/fxamacker/cbor/v2"
+
+	"trustdesk/identity"
 )
 
 // amDoc is an automerge-go document with the largest operation counter
@@ -330,17 +332,24 @@ func TestStatementWrittenWithoutLoading(t *testing.T) {
 	}
 }
 
+// storedCellOfTwo returns a cell of a and b, founded by a, stored in m
+// as the device made it.
+func storedCellOfTwo(t *testing.T) (a, b *identity.Identity, m *partsStore) {
+	a, b = person(t, 0), person(t, 1)
+	src := must(Found(a, "Cell", t0))
+	admitJoin(src, a, b, t0)
+	m = &partsStore{}
+	m.apply(t, src)
+	return a, b, m
+}
+
 // TestStatementWrittenFallsBack: whenever the device does not know where
 // the document stands, Automerge makes the change (the document is
 // loaded): a header from a program that keeps no tip, a tip that is not
 // for the heads, a last change from outside, a document at maxAppended
 // chunks. The cell stored is right either way.
 func TestStatementWrittenFallsBack(t *testing.T) {
-	a, b := person(t, 0), person(t, 1)
-	src := must(Found(a, "Cell", t0))
-	admitJoin(src, a, b, t0)
-	var m partsStore
-	m.apply(t, src)
+	a, b, m := storedCellOfTwo(t)
 	written, loaded := countOwn(t)
 	rate := func(step string, wantWritten bool) {
 		t.Helper()
@@ -413,11 +422,7 @@ func TestStatementWrittenFallsBack(t *testing.T) {
 // put to rest unchanged, then rated, stores the right count of entries
 // (it counts what it held when it came to rest).
 func TestStatementWrittenInRestedCopy(t *testing.T) {
-	a, b := person(t, 0), person(t, 1)
-	src := must(Found(a, "Cell", t0))
-	admitJoin(src, a, b, t0)
-	var m partsStore
-	m.apply(t, src)
+	a, b, m := storedCellOfTwo(t)
 	written, _ := countOwn(t)
 	full := must(LoadParts(m.parts(true)))
 	full.SetPartsReload(m.reload)
