@@ -379,6 +379,9 @@ func TestStatementWrittenFallsBack(t *testing.T) {
 	rate("after Automerge made the change", true)
 	setHeader(func(h *partsHeader) { h.Own.Hash = bytes.Repeat([]byte{7}, 32) })
 	rate("a tip for other heads", false)
+	rate("after Automerge made the change again", true)
+	setHeader(func(h *partsHeader) { h.Own.MapActor = nil })
+	rate("a tip without the map's actor", false)
 
 	// A change from outside comes last.
 	other := must(Load(m.document()))
