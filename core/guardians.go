@@ -128,6 +128,10 @@ type heldRecord struct {
 	// and the record stays so that this device may tell the owner so in a
 	// file even when they share no cell.
 	Forgotten bool `cbor:"9,keyasint,omitempty"`
+	// Replaced lists the splits whose pieces this one replaced here, the
+	// latest last (at most maxReplaced): a file that brings one of them
+	// again does not bring it back (see supersedes).
+	Replaced [][]byte `cbor:"10,keyasint,omitempty"`
 }
 
 // recoveryRecord is what a device getting a card back has received.
@@ -754,11 +758,7 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 	case recovering != nil && p.Kind == export.KindPiece:
 		rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
 		s.keepConfirmation(&rp, file.Sender, p.Confirm)
-		if len(recovering.Pieces) < maxRecoveryPieces && !slices.ContainsFunc(recovering.Pieces, func(q recoveryPiece) bool {
-			return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
-		}) {
-			recovering.Pieces = append(recovering.Pieces, rp)
-		}
+		recovering.keep(rp)
 	case p.Kind == export.KindAgree:
 		return s.takeAgreement(tx, file.Sender, p, senderName, news)
 	case p.Owner != sender:
@@ -767,36 +767,19 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 	case fromOldCard:
 		news.FromOldCard = senderName
 	case p.Kind == export.KindChange:
-		return takeChangeAsk(tx, file.Sender, p, senderName, news)
+		return takeChangeAsk(tx, file.Sender, p, s.opt.now().Unix(), senderName, news)
 	case p.Kind == export.KindPiece:
-		old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
-		if err != nil {
-			return err
-		}
-		if old != nil && (old.Created > p.Created.Unix() || old.Forgotten && string(old.Set) == string(p.Set[:])) {
-			return nil // an older split than the one held, or one retired
-		}
-		// The pieces a change made answer it.
-		if err := forgetAsked(tx, sender, p.Set[:]); err != nil {
-			return err
-		}
-		h := heldRecord{Owner: file.Sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y, Received: s.opt.now().Unix()}
-		if old == nil || old.Forgotten || string(old.Set) != string(h.Set) {
-			news.HeldFor = senderName
-		} else {
-			h.Received = old.Received
-		}
-		return putRecord(tx, bucketHeld, sender[:], h)
+		return s.holdPiece(tx, file.Sender, p, senderName, news)
 	case p.Kind == export.KindRetired:
 		old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
 		if err != nil {
 			return err
 		}
 		if old != nil && !old.Forgotten && string(old.Set) == string(p.Set[:]) {
-			if err := forgetAsked(tx, sender, nil); err != nil {
+			if _, err := forgetAsked(tx, sender, nil); err != nil {
 				return err
 			}
-			gone := heldRecord{Owner: old.Owner, Set: old.Set, Created: old.Created, Received: old.Received, Forgotten: true}
+			gone := heldRecord{Owner: old.Owner, Set: old.Set, Created: old.Created, Received: old.Received, Forgotten: true, Replaced: old.Replaced}
 			if err := putRecord(tx, bucketHeld, sender[:], gone); err != nil {
 				return err
 			}
@@ -804,6 +787,59 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 		}
 	}
 	return nil
+}
+
+// holdPiece keeps the piece of its sender's card the sender asks this
+// device to hold, unless it is of a split older than the one held (see
+// supersedes), retired, or replaced here before (a file brought again).
+func (s *Service) holdPiece(tx *store.Tx, sender *identity.Card, p *export.Piece, senderName string, news *RecoveryNews) error {
+	id := sender.ID()
+	old, err := getRecord[heldRecord](tx, bucketHeld, id[:])
+	if err != nil {
+		return err
+	}
+	now := s.opt.now().Unix()
+	if old != nil && (!supersedes(p.Created.Unix(), now, old.Created, old.Received) || old.Forgotten && string(old.Set) == string(p.Set[:]) ||
+		slices.ContainsFunc(old.Replaced, func(set []byte) bool { return string(set) == string(p.Set[:]) })) {
+		return nil // an older split than the one held, or one retired or replaced
+	}
+	// The pieces a change made answer it.
+	answered, err := forgetAsked(tx, id, p.Set[:])
+	if err != nil {
+		return err
+	}
+	h := heldRecord{Owner: sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y, Received: now}
+	switch {
+	case old == nil:
+		news.HeldFor = senderName
+	case old.Forgotten || string(old.Set) != string(h.Set):
+		news.HeldFor = senderName
+		h.Replaced = afterReplacing(old.Replaced, old.Set)
+	default:
+		h.Received, h.Replaced = old.Received, old.Replaced
+	}
+	h.Replaced = afterReplacing(h.Replaced, answered...)
+	return putRecord(tx, bucketHeld, id[:], h)
+}
+
+// keep adds rp to the pieces received, unless it is one of them: in the
+// place of the piece its sender sent before, if any (a guardian holds
+// one piece of a card, so a sender counts for one piece, the latest),
+// else while fewer than maxRecoveryPieces are kept. Without the first,
+// one file from anyone who learned the temporary card, carrying that
+// many made-up pieces, filled the record for good, and the guardians'
+// pieces were dropped (TestAttackRecoveryFloodedByOneFile).
+func (r *recoveryRecord) keep(rp recoveryPiece) {
+	if slices.ContainsFunc(r.Pieces, func(q recoveryPiece) bool {
+		return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
+	}) {
+		return
+	}
+	if i := slices.IndexFunc(r.Pieces, func(q recoveryPiece) bool { return string(q.From) == string(rp.From) }); i >= 0 {
+		r.Pieces[i] = rp
+	} else if len(r.Pieces) < maxRecoveryPieces {
+		r.Pieces = append(r.Pieces, rp)
+	}
 }
 
 // recoverWith keeps the pieces received so far and, once they bring the

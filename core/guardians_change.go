@@ -100,6 +100,13 @@ type askedRecord struct {
 	Commitments []byte `cbor:"5,keyasint"`
 	// Agreed is set once I made my agreement to it (AgreeToChange).
 	Agreed bool `cbor:"6,keyasint,omitempty"`
+	// Received is when the ask came in, by this device's clock (0 if
+	// kept by an older build; see supersedes).
+	Received int64 `cbor:"7,keyasint,omitempty"`
+	// Replaced lists the changes this ask replaced here, the latest last
+	// (at most maxReplaced): a file that brings one of them again does
+	// not bring it back (see supersedes).
+	Replaced [][]byte `cbor:"8,keyasint,omitempty"`
 }
 
 func (a *askedRecord) commitments() []crdt.Commitment {
@@ -220,8 +227,9 @@ func (s *Service) changeOut(set *guardianSet, r *identity.Card, file *export.Fil
 }
 
 // takeChangeAsk keeps, on a guardian's device, the newest change of
-// guardians its sender asks it to agree to, if it holds a piece for them.
-func takeChangeAsk(tx *store.Tx, sender *identity.Card, p *export.Piece, senderName string, news *RecoveryNews) error {
+// guardians its sender asks it to agree to (see supersedes), if it holds
+// a piece for them. now is this device's clock.
+func takeChangeAsk(tx *store.Tx, sender *identity.Card, p *export.Piece, now int64, senderName string, news *RecoveryNews) error {
 	id := sender.ID()
 	h, err := getRecord[heldRecord](tx, bucketHeld, id[:])
 	if err != nil || h == nil || h.Forgotten {
@@ -231,22 +239,65 @@ func takeChangeAsk(tx *store.Tx, sender *identity.Card, p *export.Piece, senderN
 	if err != nil {
 		return err
 	}
-	if old != nil && (old.Created > p.Created.Unix() || string(old.Set) == string(p.Set[:])) {
-		return nil
+	if string(h.Set) == string(p.Set[:]) || slices.ContainsFunc(h.Replaced, func(set []byte) bool { return string(set) == string(p.Set[:]) }) {
+		return nil // the pieces of this change came already: it was made
+	}
+	a := &askedRecord{Owner: sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Commitments: p.Y, Received: now}
+	if old != nil {
+		if !supersedes(a.Created, now, old.Created, old.Received) || string(old.Set) == string(a.Set) ||
+			slices.ContainsFunc(old.Replaced, func(set []byte) bool { return string(set) == string(a.Set) }) {
+			return nil
+		}
+		a.Replaced = afterReplacing(old.Replaced, old.Set)
 	}
 	news.Asked = senderName
-	return putRecord(tx, bucketAsked, id[:], &askedRecord{Owner: sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Commitments: p.Y})
+	return putRecord(tx, bucketAsked, id[:], a)
+}
+
+// maxReplaced is how many replaced splits or asks a record remembers.
+const maxReplaced = 8
+
+// afterReplacing returns the list of replaced splits or asks replaced,
+// with sets added last, the oldest dropped beyond maxReplaced.
+func afterReplacing(replaced [][]byte, sets ...[]byte) [][]byte {
+	out := append(slices.Clone(replaced), sets...)
+	return out[max(0, len(out)-maxReplaced):]
+}
+
+// supersedes reports whether a split of my card or an ask to agree to a
+// change, made at created (by its owner's word) and coming in now (by
+// this device's clock), takes the place of the one held, made at
+// oldCreated and come in at oldReceived (0: not known, kept by an older
+// build): when it was made later, or when the one held was made more
+// than crdt.DayAllowance ahead of this device's clock when it came in
+// and this one is not. Without the second, a split or an ask "made"
+// years ahead (by a modified client, or by an owner whose clock was once
+// set wrong) stayed newer than everything its owner made after it, for
+// good: the guardian silently kept a piece of a split long replaced, or
+// showed a code the owner's device no longer shows
+// (TestAttackPieceMadeAheadHeldForever, TestAttackAskMadeAheadHeldForever).
+func supersedes(created, now, oldCreated, oldReceived int64) bool {
+	return created >= oldCreated || madeAhead(oldCreated, oldReceived) && !madeAhead(created, now)
+}
+
+// madeAhead reports whether something made at created (by its maker's
+// word) came in more than crdt.DayAllowance before that, at received (0:
+// not known).
+func madeAhead(created, received int64) bool {
+	return received > 0 && created > received+int64(crdt.DayAllowance/time.Second)
 }
 
 // forgetAsked forgets the change of guardians owner asked of this device
 // once it was made: the pieces it made carry its id (set), and the
-// retirement of my piece (set nil) comes with a change too.
-func forgetAsked(tx *store.Tx, owner identity.ID, set []byte) error {
+// retirement of my piece (set nil) comes with a change too. It returns
+// the changes the ask forgotten replaced, for the held piece to remember
+// (see heldRecord.Replaced).
+func forgetAsked(tx *store.Tx, owner identity.ID, set []byte) ([][]byte, error) {
 	a, err := getRecord[askedRecord](tx, bucketAsked, owner[:])
 	if err != nil || a == nil || set != nil && string(a.Set) != string(set) {
-		return err
+		return nil, err
 	}
-	return tx.Delete(bucketAsked, nil, owner[:])
+	return a.Replaced, tx.Delete(bucketAsked, nil, owner[:])
 }
 
 // takeAgreement keeps a guardian's agreement to the change of my

@@ -292,7 +292,11 @@ func TestChangeReachesCellWhereOldGuardiansCameIntoForceLater(t *testing.T) {
 // needed) are in force in her cell Night with Bo and Cy, and Eve, whom
 // she met too.
 func guardiansInForce(t *testing.T) (ana, bo, cy, di, eve *Service, night crdt.CellID) {
-	ana = newService(t, "Ana")
+	return guardiansInForceOf(t, newService(t, "Ana"))
+}
+
+// guardiansInForceOf is guardiansInForce with the Ana given.
+func guardiansInForceOf(t *testing.T, ana *Service) (_, bo, cy, di, eve *Service, night crdt.CellID) {
 	bo, cy, di, eve = newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di"), newService(t, "Eve")
 	for _, g := range []*Service{bo, cy, di, eve} {
 		meet(t, ana, g)

@@ -2,7 +2,9 @@ package core
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -275,5 +277,91 @@ func TestGuardiansNamedAfterKillFirstTime(t *testing.T) {
 	defer next.Close()
 	if !named(next) {
 		t.Error("after the start the cell names no guardians")
+	}
+}
+
+// TestDamagedUnnamedNote: the note that the cells are still to be told
+// of my guardians is damaged on the disk. The home opens all the same
+// (it failed to open), the cells are told, and the note is dropped.
+func TestDamagedUnnamedNote(t *testing.T) {
+	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
+	meet(t, ana, bo)
+	meet(t, ana, cy)
+	night := ok[*CellView](t)(ana.NewCell("Night")).ID
+	killed := errors.New("killed")
+	ana.afterGuardiansKept = func() error { return killed }
+	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID()}, 2); !errors.Is(err, killed) {
+		t.Fatalf("the choice was not interrupted: %v", err)
+	}
+	ana.afterGuardiansKept = nil
+	home := ana.home
+	ana.Close()
+	type row struct{ grp, key, body []byte }
+	rows := func() map[string]row {
+		t.Helper()
+		db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		r, err := db.Query("SELECT grp, key, body FROM records WHERE bucket = ?", bucketGuardians)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		out := map[string]row{}
+		for r.Next() {
+			var x row
+			if err := r.Scan(&x.grp, &x.key, &x.body); err != nil {
+				t.Fatal(err)
+			}
+			out[string(x.grp)+"/"+string(x.key)] = x
+		}
+		return out
+	}
+	// Which record is the note: the one its removal takes away.
+	withNote := rows()
+	s := unlock(t, home, testOptions)
+	if err := s.db.Update(func(tx *store.Tx) error { return tx.Delete(bucketGuardians, nil, keyUnnamed) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	without := rows()
+	var note row
+	for k, x := range withNote {
+		if _, ok := without[k]; !ok {
+			note = x
+		}
+	}
+	if note.key == nil || len(withNote) != len(without)+1 {
+		t.Fatalf("the note's record not found (%d records, then %d)", len(withNote), len(without))
+	}
+	body := slices.Clone(note.body)
+	body[len(body)/2] ^= 1
+	db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec("INSERT INTO records (bucket, grp, key, body) VALUES (?, ?, ?, ?)", bucketGuardians, note.grp, note.key, body)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Unlock(home, []byte("correct horse"), testOptions)
+	if err != nil {
+		t.Fatalf("the home does not open: %v (%q)", err, Explain(err))
+	}
+	defer s.Close()
+	cells, err := s.cellsNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cells[night].State().NamedGuardians(s.me().Card.ID()) {
+		t.Error("the cell was not told of the guardians")
+	}
+	var left []byte
+	if err := s.db.View(func(tx *store.Tx) (err error) { left, err = unnamedSet(tx); return err }); err != nil || left != nil {
+		t.Errorf("the damaged note was kept: %q, %v", left, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -184,7 +185,7 @@ func readStart(tx *store.Tx, key, inputs []byte, now time.Time) []byte {
 // for inputs at now, by this code, in this form, undamaged; else nil.
 func startBody(b, inputs []byte, now time.Time) []byte {
 	var k keptStart
-	if cbor.Unmarshal(b, &k) != nil || k.Form != startForm || !bytes.Equal(k.Code, startCode()) || !bytes.Equal(k.Inputs, inputs) {
+	if unmarshalKeptStart(b, &k) != nil || k.Form != startForm || !bytes.Equal(k.Code, startCode()) || !bytes.Equal(k.Inputs, inputs) {
 		return nil
 	}
 	if t := now.UnixNano(); (k.From != 0 || k.Until != 0) && (t < k.From || t >= k.Until) {
@@ -194,6 +195,112 @@ func startBody(b, inputs []byte, now time.Time) []byte {
 		return nil
 	}
 	return k.Body
+}
+
+// unmarshalKeptStart reads the kept start record b into k as
+// cbor.Unmarshal does, but its byte strings are parts of b, not copies,
+// when b is as keepStart writes it (parseKeptStart): the body of the
+// reputation's source is megabytes, and a copy of it was a share of a
+// start that computes (crdt/SCHEMA.md §7). Anything else is read by
+// cbor.Unmarshal.
+func unmarshalKeptStart(b []byte, k *keptStart) error {
+	if parseKeptStart(b, k) {
+		return nil
+	}
+	*k = keptStart{}
+	return cbor.Unmarshal(b, k)
+}
+
+// parseKeptStart reads b into k if b is a record as cborEnc writes a
+// keptStart: a map of the seven keys, in order, each once, integers and
+// byte strings (or null) of definite length, nothing after it. It gives
+// what cbor.Unmarshal gives for such bytes (FuzzStartBody compares);
+// for any other bytes it returns false.
+func parseKeptStart(b []byte, k *keptStart) bool {
+	r := keptReader{b: b, ok: true}
+	var form int64
+	ok := r.head() == (cborHead{5, 7}) &&
+		r.key(1) && r.int(&form) && form == int64(int(form)) &&
+		r.key(2) && r.bytes(&k.Code) && r.key(3) && r.bytes(&k.Inputs) &&
+		r.key(4) && r.int(&k.From) && r.key(5) && r.int(&k.Until) &&
+		r.key(6) && r.bytes(&k.Body) && r.key(7) && r.bytes(&k.Sum) &&
+		r.ok && len(r.b) == 0
+	k.Form = int(form)
+	return ok
+}
+
+// cborHead is the major type and argument of a CBOR data item's head.
+type cborHead struct {
+	major byte
+	arg   uint64
+}
+
+// keptReader reads the heads parseKeptStart reads; ok turns false for
+// good at the first head it cannot read.
+type keptReader struct {
+	b  []byte
+	ok bool
+}
+
+// head reads one head of definite length in its shortest form (a
+// simple value or a float, major type 7, only in one byte: its argument
+// is the simple value); anything else gives major type 8.
+func (r *keptReader) head() cborHead {
+	bad := cborHead{8, 0}
+	if !r.ok || len(r.b) == 0 {
+		r.ok = false
+		return bad
+	}
+	major, info := r.b[0]>>5, r.b[0]&31
+	r.b = r.b[1:]
+	if info < 24 {
+		return cborHead{major, uint64(info)}
+	}
+	n := 1 << (info - 24) // 24 to 27: 1, 2, 4 or 8 bytes
+	if major == 7 || info > 27 || len(r.b) < n {
+		r.ok = false
+		return bad
+	}
+	var arg uint64
+	for _, c := range r.b[:n] {
+		arg = arg<<8 | uint64(c)
+	}
+	r.b = r.b[n:]
+	if arg < 24 || n > 1 && arg>>(4*n) == 0 { // not the shortest form
+		r.ok = false
+		return bad
+	}
+	return cborHead{major, arg}
+}
+
+// key reads the map key k.
+func (r *keptReader) key(k uint64) bool { return r.head() == cborHead{0, k} }
+
+// int reads an integer that fits an int64.
+func (r *keptReader) int(v *int64) bool {
+	h := r.head()
+	if (h.major != 0 && h.major != 1) || h.arg > math.MaxInt64 {
+		return false
+	}
+	*v = int64(h.arg)
+	if h.major == 1 {
+		*v = -1 - *v
+	}
+	return true
+}
+
+// bytes reads a byte string, as a part of r's bytes, or null (nil).
+func (r *keptReader) bytes(v *[]byte) bool {
+	switch h := r.head(); {
+	case h == cborHead{7, 22}:
+		*v = nil
+		return true
+	case h.major != 2 || h.arg > uint64(len(r.b)):
+		return false
+	default:
+		*v, r.b = r.b[:h.arg:h.arg], r.b[h.arg:]
+		return true
+	}
 }
 
 // inputsRead runs the test hook afterInputs, if set.
@@ -372,7 +479,7 @@ func (s *Service) keepStartIfChanged() {
 		}
 		b, err = tx.Get(bucketStart, nil, startReputation(s.opt.now()))
 		var k keptStart
-		repStale = err == nil && cbor.Unmarshal(b, &k) == nil && !bytes.Equal(k.Inputs, inputs)
+		repStale = err == nil && unmarshalKeptStart(b, &k) == nil && !bytes.Equal(k.Inputs, inputs)
 		return nil
 	})
 	s.mu.Unlock()

@@ -1,9 +1,11 @@
 package core
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -379,6 +381,50 @@ func decodeKeptStart(t *testing.T, b []byte) keptStart {
 	return k
 }
 
+// TestKeptStartReadInPlace: a record as keepStart writes it is read
+// without a copy of its byte strings, as cbor.Unmarshal reads it; one
+// written otherwise (longer heads, another order, more after it) is read
+// by cbor.Unmarshal, or refused as it refuses it.
+func TestKeptStartReadInPlace(t *testing.T) {
+	body := bytes.Repeat([]byte("body"), 1<<15)
+	for _, k := range []keptStart{
+		{Form: startForm, Code: startCode(), Inputs: []byte("inputs"), From: -1 << 40, Until: 1 << 62, Body: body, Sum: []byte{1}},
+		{Form: -3, Code: []byte{}, Inputs: nil, From: 23, Until: 24, Body: body[:255], Sum: body[:256]},
+		{Form: 1 << 40, Code: body[:23], Inputs: body[:24], From: math.MinInt64, Until: math.MaxInt64, Body: body[:65536], Sum: nil},
+	} {
+		b, err := cborEnc.Marshal(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fast, slow keptStart
+		if !parseKeptStart(b, &fast) {
+			t.Fatalf("%x not read in place", b)
+		}
+		if err := cbor.Unmarshal(b, &slow); err != nil || !reflect.DeepEqual(fast, slow) || !reflect.DeepEqual(fast, k) {
+			t.Fatalf("read as %+v, cbor.Unmarshal reads %+v, %v", fast, slow, err)
+		}
+		var got keptStart
+		for _, other := range [][]byte{append(bytes.Clone(b), 0), b[:len(b)-1], append([]byte{0xb8, 7}, b[1:]...), append([]byte{0xbf}, append(b[1:], 0xff)...)} {
+			slowErr := cbor.Unmarshal(other, &slow)
+			if parseKeptStart(other, &fast) {
+				t.Errorf("%x read in place", other)
+			}
+			if err := unmarshalKeptStart(other, &got); (err == nil) != (slowErr == nil) || err == nil && !reflect.DeepEqual(got, slow) {
+				t.Errorf("%x read as %+v, %v; cbor.Unmarshal: %+v, %v", other, got, err, slow, slowErr)
+			}
+		}
+		if parseKeptStart(b, &fast); len(fast.Body) > 0 {
+			was := bytes.Clone(fast.Body)
+			for i := range b {
+				b[i] ^= 0xff
+			}
+			if bytes.Equal(fast.Body, was) {
+				t.Error("the body is a copy")
+			}
+		}
+	}
+}
+
 // FuzzStartBody: whatever a kept start record holds, reading it never
 // panics, and gives a body only for the inputs and the time it names.
 func FuzzStartBody(f *testing.F) {
@@ -401,6 +447,12 @@ func FuzzStartBody(f *testing.F) {
 	}
 	f.Add([]byte{}, int64(0))
 	f.Fuzz(func(t *testing.T, b []byte, later int64) {
+		var fast, slow keptStart
+		if parseKeptStart(b, &fast) {
+			if err := cbor.Unmarshal(b, &slow); err != nil || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("read as %+v, cbor.Unmarshal reads %+v, %v: %x", fast, slow, err, b)
+			}
+		}
 		now := at.Add(time.Duration(later))
 		got := startBody(b, inputs, now)
 		if got == nil {

@@ -200,14 +200,24 @@ func (s *Service) NameGuardiansInCells() error {
 }
 
 // unnamedSet returns the id of the set of my guardians kept and not yet
-// named in my cells (keyUnnamed), or nil.
+// named in my cells (keyUnnamed), or nil. A damaged note reads as
+// damagedNote: the cells are told again, which the note only saves
+// (TestDamagedUnnamedNote), and the note is then dropped; the home opens
+// as if it were there.
 func unnamedSet(tx *store.Tx) ([]byte, error) {
 	b, err := tx.Get(bucketGuardians, nil, keyUnnamed)
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return nil, nil
+	case errors.Is(err, store.ErrDamaged):
+		return damagedNote, nil
 	}
 	return b, err
 }
+
+// damagedNote stands for a keyUnnamed note that cannot be read: no set
+// of guardians has this id.
+var damagedNote = []byte("damaged")
 
 // keepConfirmation records, on a device getting a card back, a guardian's
 // confirmation that the card may be replaced by this device's temporary

@@ -315,23 +315,12 @@ func decodeState(b, header []byte) *State {
 // state turns f back into a State; false if f is damaged.
 func (f *stateForm) state() (*State, bool) {
 	d := stateDecoder{ok: true}
-	cards := make([]*identity.Card, len(f.Cards))
-	for i, b := range f.Cards {
+	for _, b := range f.Cards {
 		c, err := identity.DecodeStoredCard(b)
 		if err != nil {
 			return nil, false
 		}
-		cards[i] = c
-	}
-	card := func(i int) *identity.Card {
-		if i < 0 || i > len(cards) {
-			d.ok = false
-			return nil
-		}
-		if i == 0 {
-			return nil
-		}
-		return cards[i-1]
+		d.cards = append(d.cards, c)
 	}
 	st := &State{
 		Cell: CellID(d.fixed16(f.Cell)), Founded: f.Founded, Name: f.Name, Founder: d.id(f.Founder),
@@ -339,10 +328,21 @@ func (f *stateForm) state() (*State, bool) {
 		Cards: make(map[identity.ID]*identity.Card, len(f.CardOf)), members: make(map[identity.ID]int, len(f.Members)),
 		seq: make(map[identity.ID]uint64, len(f.Seq)),
 	}
+	if !f.people(st, &d) {
+		return nil, false
+	}
+	f.records(st, &d)
+	f.history(st, &d)
+	return st, d.ok
+}
+
+// people turns back the cards and members of f into st; false if a card
+// is missing or a member is kept twice.
+func (f *stateForm) people(st *State, d *stateDecoder) bool {
 	for _, r := range f.CardOf {
-		c := card(r.Card)
+		c := d.card(r.Card)
 		if c == nil {
-			return nil, false
+			return false
 		}
 		st.Cards[d.id(r.ID)] = c
 	}
@@ -351,14 +351,20 @@ func (f *stateForm) state() (*State, bool) {
 	}
 	for i, m := range f.Members {
 		st.Members[i] = Member{
-			ID: d.id(m.ID), Card: card(m.Card), Status: Status(m.Status), VouchedBy: d.ids(m.VouchedBy),
+			ID: d.id(m.ID), Card: d.card(m.Card), Status: Status(m.Status), VouchedBy: d.ids(m.VouchedBy),
 			Admission: d.sid(m.Admission), Joined: d.sid(m.Joined), End: d.sid(m.End), ExcludedBy: d.ids(m.ExcludedBy),
 		}
 		if _, dup := st.members[st.Members[i].ID]; dup {
-			return nil, false
+			return false
 		}
 		st.members[st.Members[i].ID] = i
 	}
+	return true
+}
+
+// records turns back the ratings, votes, proposals, statements that do
+// not count, heads and replaced cards of f into st.
+func (f *stateForm) records(st *State, d *stateDecoder) {
 	if len(f.Ratings) > 0 {
 		st.Ratings = make([]RatingRecord, len(f.Ratings))
 	}
@@ -381,12 +387,17 @@ func (f *stateForm) state() (*State, bool) {
 	}
 	st.Heads = d.sids(f.Heads)
 	for _, r := range f.Replaced {
-		rp := Replacement{Old: d.id(r.Old), OldCard: card(r.OldCard), New: d.id(r.New), NewCard: card(r.NewCard), Statement: d.sid(r.Statement), Confirmed: r.Confirmed}
+		rp := Replacement{Old: d.id(r.Old), OldCard: d.card(r.OldCard), New: d.id(r.New), NewCard: d.card(r.NewCard), Statement: d.sid(r.Statement), Confirmed: r.Confirmed}
 		for _, k := range r.ConfirmedBy {
 			rp.ConfirmedBy = append(rp.ConfirmedBy, d.fixed32(k))
 		}
 		st.Replaced = append(st.Replaced, rp)
 	}
+}
+
+// history turns back what f keeps of the guardians in force and of the
+// history (sequence numbers, kinds held, subjects of votes) into st.
+func (f *stateForm) history(st *State, d *stateDecoder) {
 	if f.HasSucc {
 		st.succ = &successionInfo{sets: map[identity.ID]*GuardianSet{}, open: map[identity.ID]bool{}}
 		for _, s := range f.Sets {
@@ -410,12 +421,26 @@ func (f *stateForm) state() (*State, bool) {
 		}
 		st.voted[d.id(id)] = true
 	}
-	return st, d.ok
 }
 
-// stateDecoder turns kept byte strings back into ids, noting any of the
-// wrong length.
-type stateDecoder struct{ ok bool }
+// stateDecoder turns kept byte strings back into ids, and places in
+// Cards back into cards, noting any of the wrong length or out of range.
+type stateDecoder struct {
+	ok    bool
+	cards []*identity.Card // the form's Cards, decoded
+}
+
+// card returns the card at place i (plus one; 0: none).
+func (d *stateDecoder) card(i int) *identity.Card {
+	if i < 0 || i > len(d.cards) {
+		d.ok = false
+		return nil
+	}
+	if i == 0 {
+		return nil
+	}
+	return d.cards[i-1]
+}
 
 func (d *stateDecoder) fixed16(b []byte) (out [16]byte) {
 	if len(b) != 16 {

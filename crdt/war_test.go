@@ -131,6 +131,34 @@ func TestWarAnswerWeighsInALaterRound(t *testing.T) {
 	holdsHostileCase(t, 490, "open")
 }
 
+// TestWarForkerLosesTheRaceItsLeaveMade plays history 1679 of the "open"
+// mode of TestHostileHistories, which revision 14 holds and which guards
+// the fork flag in a race's precedence (SCHEMA §4.7, tenth round). The
+// attacker, excluded before the attack, backdates a huge quorum, a vote
+// against a member who voted against them and a leave. The first round
+// after the attack finds the attacker and two others in a true race:
+// the attacker's exclusion rests on one of the two's votes, theirs on
+// the attacker's statements, and none of the attacker's answers (votes
+// against people who voted against them) names either. Fixed first as a
+// forker, the attacker stays excluded. A forker kept first only when
+// their answers name someone found in the race (tried and not kept)
+// fixes the junior of the two first instead: that vote is set aside and
+// the attacker has left rather than been excluded.
+func TestWarForkerLosesTheRaceItsLeaveMade(t *testing.T) {
+	holdsHostileCase(t, 1679, "open")
+}
+
+// TestWarForkerLosesTheRaceItsPolicyMade plays history 1947 of the
+// "open" mode, the same guard as TestWarForkerLosesTheRaceItsLeaveMade
+// with another attacker: backdated votes for a huge quorum, against the
+// member who voted against them and a leave put the attacker in a true
+// race with two people they never answered. Without the fork flag the
+// junior of those is fixed first, and the attacker, tried again, is not
+// excluded and has left.
+func TestWarForkerLosesTheRaceItsPolicyMade(t *testing.T) {
+	holdsHostileCase(t, 1947, "open")
+}
+
 // holdsHostileCase plays history n of TestHostileHistories in the given
 // mode, with the default people, and fails if it breaks a rule.
 func holdsHostileCase(t *testing.T, n uint64, mode string) {

@@ -83,9 +83,21 @@ type rating struct {
 	safety         float64 // (mark-1)/4, in 0..1
 	reliability    float64
 	decay          float64
-	day, made      int64 // Unix seconds, to find the latest rating
-	dayNs, madeNs  int32
 	text           int32 // the Rating it is: model.texts.rating(text)
+}
+
+// candidate is a rating of the Source that counts at the model's time,
+// before the latest of each rater's about each subject is chosen: the
+// rating itself is s.cells[cell].ratings[at], with what the model's
+// rating reads of it. Only the chosen are made ratings of the model (a
+// flood of ratings is read once into 40 bytes each, not into 72 bytes
+// each twice).
+type candidate struct {
+	subject, rater      int32
+	cell, at            int32
+	day                 int64
+	dayNs, text         int32
+	safety, reliability int8
 }
 
 // find returns the number of the person id, and whether they appear in
@@ -165,12 +177,15 @@ type builder struct {
 	excluded []int32
 	edges    []edge
 	recs     []rec
-	ratings  []rating
-	flagFrom time.Time
-	now      time.Time
-	sc       cellScratch
-	pairs    [][2]int32 // (vouchee, voucher) in the current cell
-	stamp    int32      // the current cell's position + 1
+	ratings  []candidate
+	// flagSec and flagNs are when the FlagWindow starts, as a rating's
+	// day is kept.
+	flagSec int64
+	flagNs  int32
+	now     time.Time
+	sc      cellScratch
+	pairs   [][2]int32 // (vouchee, voucher) in the current cell
+	stamp   int32      // the current cell's position + 1
 }
 
 // model builds the model of s at now, leaving out the ratings made after
@@ -178,7 +193,9 @@ type builder struct {
 // (see Source.Compute).
 func (s *Source) model(now, madeBy time.Time) *model {
 	m := &model{now: now, viewer: s.viewer, n: len(s.ids), ids: s.ids, names: s.names, texts: s.texts}
-	b := &builder{src: s, madeBy: madeBy, ratings: make([]rating, 0, s.ratings), flagFrom: now.Add(-FlagWindow), now: now}
+	b := &builder{src: s, madeBy: madeBy, ratings: make([]candidate, 0, s.ratings), now: now}
+	flagFrom := now.Add(-FlagWindow)
+	b.flagSec, b.flagNs = flagFrom.Unix(), int32(flagFrom.Nanosecond())
 	b.sc.grow(m.n)
 	for _, i := range s.verified {
 		b.edges = append(b.edges, edge{s.viewer, i, kindVerified})
@@ -213,7 +230,7 @@ func (s *Source) model(now, madeBy time.Time) *model {
 	}
 	m.buildEdges(b.edges)
 	m.buildRecords(b.recs)
-	m.buildRatings(b.ratings)
+	m.buildRatings(b)
 	return m
 }
 
@@ -300,30 +317,36 @@ func (b *builder) admissionChain() {
 func (b *builder) cellRatings(c *sourceCell, k int32) {
 	madeBy, all := b.madeBy.Unix(), b.madeBy.IsZero()
 	madeByNs := int32(b.madeBy.Nanosecond())
-	flagFrom, flagFromNs := b.flagFrom.Unix(), int32(b.flagFrom.Nanosecond())
 	for ri := range c.ratings {
 		r := &c.ratings[ri]
 		if !all && (r.made > madeBy || r.made == madeBy && r.madeNs > madeByNs) {
 			continue
 		}
-		low := r.safety <= FlagSafety
-		b.ratings = append(b.ratings, rating{
-			subject:     r.subject,
-			rater:       r.rater,
-			cell:        k,
-			low:         low,
-			flag:        low && (r.day > flagFrom || r.day == flagFrom && r.dayNs >= flagFromNs),
-			safety:      float64(r.safety-1) / 4,
-			reliability: float64(r.reliability-1) / 4,
-			decay:       decay(b.now, time.Unix(r.day, int64(r.dayNs)), low),
-			day:         r.day,
-			dayNs:       r.dayNs,
-			made:        r.made,
-			madeNs:      r.madeNs,
-			text:        r.text,
+		b.ratings = append(b.ratings, candidate{
+			subject: r.subject, rater: r.rater, cell: k, at: int32(ri),
+			day: r.day, dayNs: r.dayNs, text: r.text, safety: r.safety, reliability: r.reliability,
 		})
 	}
 }
+
+// rating returns the rating of the model that the candidate r is.
+func (b *builder) rating(r *candidate) rating {
+	low := r.safety <= FlagSafety
+	return rating{
+		subject:     r.subject,
+		rater:       r.rater,
+		cell:        r.cell,
+		low:         low,
+		flag:        low && (r.day > b.flagSec || r.day == b.flagSec && r.dayNs >= b.flagNs),
+		safety:      float64(r.safety-1) / 4,
+		reliability: float64(r.reliability-1) / 4,
+		decay:       decay(b.now, time.Unix(r.day, int64(r.dayNs)), low),
+		text:        r.text,
+	}
+}
+
+// rating returns the rating of the Source that the candidate c is.
+func (s *Source) rating(c candidate) *sourceRating { return &s.cells[c.cell].ratings[c.at] }
 
 func (m *model) buildEdges(edges []edge) {
 	slices.SortFunc(edges, func(a, b edge) int {
@@ -387,7 +410,8 @@ func (m *model) buildRecords(recs []rec) {
 	}
 }
 
-func (m *model) buildRatings(rs []rating) {
+func (m *model) buildRatings(b *builder) {
+	rs := b.ratings
 	// Bucket by subject (a counting sort), then by rater within each bucket;
 	// of each rater's ratings of a subject keep the latest (see later).
 	start := make([]int32, m.n+1)
@@ -414,11 +438,11 @@ func (m *model) buildRatings(rs []rating) {
 			rater := bucket[j] >> 32
 			j++
 			for ; j < len(bucket) && bucket[j]>>32 == rater; j++ {
-				if k := int32(bucket[j]); m.later(&rs[k], &rs[best]) {
+				if k := int32(bucket[j]); m.later(b.src, rs[k], rs[best]) {
 					best = k
 				}
 			}
-			out = append(out, rs[best])
+			out = append(out, b.rating(&rs[best]))
 		}
 		m.subjStart[i+1] = int32(len(out))
 	}
@@ -443,7 +467,8 @@ func (m *model) buildRatings(rs []rating) {
 // rater about one subject: the later day, then the later time made, then
 // the larger statement id. Copies of one statement are equal in all of
 // these; the one from the cell with the smaller id is kept.
-func (m *model) later(a, b *rating) bool {
+func (m *model) later(s *Source, ca, cb candidate) bool {
+	a, b := s.rating(ca), s.rating(cb)
 	switch {
 	case a.day != b.day:
 		return a.day > b.day
@@ -457,5 +482,5 @@ func (m *model) later(a, b *rating) bool {
 	if x, y := m.texts.rating(a.text).ID, m.texts.rating(b.text).ID; x != y {
 		return x > y
 	}
-	return a.cell < b.cell
+	return ca.cell < cb.cell
 }

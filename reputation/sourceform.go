@@ -376,14 +376,22 @@ func (d *sourceReader) cell(n int, all []sourceRating) (sourceCell, []sourceRati
 type decodedTexts struct {
 	ids []string
 	all []sourceRating // by text number
-	off [][]byte       // each rating's text, by text number
+	b   []byte         // the texts, one after the other
+	// off is where each rating's text starts in b, by text number (an
+	// offset of 4 bytes, not a slice of 24: a kept source holds tens of
+	// thousands).
+	off []int32
 }
 
 // readAll checks every rating's text in d and notes where it is.
 func (t *decodedTexts) readAll(d *sourceReader) {
-	t.off = make([][]byte, len(t.all))
+	t.b, t.off = d.b, make([]int32, len(t.all))
+	if len(d.b) > math.MaxInt32 {
+		d.fail()
+		return
+	}
 	for k := range t.off {
-		at := d.b
+		t.off[k] = int32(len(t.b) - len(d.b))
 		if raw, _ := d.part(); len(raw) == 0 {
 			d.fail() // a rating without an id is not valid
 		}
@@ -394,13 +402,12 @@ func (t *decodedTexts) readAll(d *sourceReader) {
 		if d.err != nil {
 			return
 		}
-		t.off[k] = at[:len(at)-len(d.b)]
 	}
 }
 
 func (t *decodedTexts) rating(k int32) *Rating {
 	r := &t.all[k]
-	d := &sourceReader{b: t.off[k]}
+	d := &sourceReader{b: t.b[t.off[k]:]}
 	out := &Rating{
 		ID: d.str(), Rater: t.ids[r.rater], Subject: t.ids[r.subject],
 		Safety: int(r.safety), Reliability: int(r.reliability),

@@ -176,11 +176,11 @@ func praiseBeforeWarningLow(r *Result, i int32, f float64) float64 {
 	first := int64(math.MaxInt64)
 	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
 		if rt := &m.ratings[k]; rt.flag && e.trust[rt.rater] > 0 && !m.blocked[rt.rater] {
-			first = min(first, rt.day)
+			first = min(first, m.texts.rating(rt.text).Day.Unix())
 		}
 	}
 	return lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
-		if rt := &m.ratings[k]; !rt.low && rt.day < first {
+		if rt := &m.ratings[k]; !rt.low && m.texts.rating(rt.text).Day.Unix() < first {
 			return f * e.weight[k]
 		}
 		return e.weight[k]

@@ -91,6 +91,31 @@ func BenchmarkGet(b *testing.B) {
 	}
 }
 
+// BenchmarkGetLarge measures one read transaction getting one record of
+// 4 MiB, as a start reads the kept source of the reputation of a home of
+// 100,000 statements (about 4.3 MB).
+func BenchmarkGetLarge(b *testing.B) {
+	db := benchDB(b, 0)
+	large := make([]byte, 4<<20)
+	if err := db.Update(func(tx *Tx) error { return tx.Put("bench", nil, []byte("large"), large) }); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(large)))
+	b.ReportAllocs()
+	for b.Loop() {
+		err := db.View(func(tx *Tx) error {
+			v, err := tx.Get("bench", nil, []byte("large"))
+			if err == nil && len(v) != len(large) {
+				err = fmt.Errorf("got %d bytes", len(v))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkList measures listing a group of 1,000 records of 200 bytes.
 func BenchmarkList(b *testing.B) {
 	const n = 1000

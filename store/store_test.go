@@ -1018,3 +1018,68 @@ func TestOtherProgramKeepsHomeBusy(t *testing.T) {
 		t.Errorf("the refused write was stored: %v", err)
 	}
 }
+
+// TestGetValueIsTheCallers: a value Get returns is the caller's, decrypted
+// where the driver put the row (see Tx.body): changing it changes no
+// other value, nor what later reads of the same record, in the same
+// transaction or another, return; and a value stays as it was after
+// those reads.
+func TestGetValueIsTheCallers(t *testing.T) {
+	db, _ := newTestDB(t)
+	large := bytes.Repeat([]byte("0123456789abcdef"), 1<<16)
+	if err := db.Update(func(tx *Tx) error {
+		if err := tx.Put("b", []byte("g"), []byte("large"), large); err != nil {
+			return err
+		}
+		return tx.Put("b", []byte("g"), []byte("small"), []byte("small value"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var kept [][]byte
+	read := func(tx *Tx) {
+		t.Helper()
+		for _, key := range []string{"large", "small", "large"} {
+			v, err := tx.Get("b", []byte("g"), []byte(key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := large
+			if key == "small" {
+				want = []byte("small value")
+			}
+			if !bytes.Equal(v, want) {
+				t.Fatalf("%s read back as %d other bytes", key, len(v))
+			}
+			if recs, err := tx.List("b", []byte("g")); err != nil || len(recs) != 2 || !bytes.Equal(recs[0].Value, large) {
+				t.Fatalf("list after a get: %d records, %v", len(recs), err)
+			}
+			kept = append(kept, bytes.Clone(v))
+			clear(v) // the caller's
+		}
+	}
+	for range 2 {
+		if err := db.View(func(tx *Tx) error { read(tx); read(tx); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first []byte
+	if err := db.Update(func(tx *Tx) error {
+		var err error
+		first, err = tx.Get("b", []byte("g"), []byte("large"))
+		if err == nil {
+			err = tx.Put("b", []byte("g"), []byte("other"), bytes.Repeat([]byte("x"), len(large)))
+		}
+		if err == nil {
+			_, err = tx.Get("b", []byte("g"), []byte("other"))
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, large) {
+		t.Fatal("a value changed after later reads and writes")
+	}
+	if v, err := get(t, db, "b", "g", "large"); err != nil || !bytes.Equal(v, large) {
+		t.Fatalf("after the values were cleared: %d bytes, %v", len(v), err)
+	}
+}

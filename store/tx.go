@@ -131,16 +131,6 @@ func (tx *Tx) exec(query string, args ...any) error {
 	return err
 }
 
-// scanRow runs query with args, prepared once in this transaction, and
-// scans its one row into dest.
-func (tx *Tx) scanRow(query string, args []any, dest ...any) error {
-	st, err := tx.stmt(query)
-	if err != nil {
-		return err
-	}
-	return st.QueryRow(args...).Scan(dest...)
-}
-
 func (tx *Tx) check(bucket string, write bool) error {
 	if tx.done {
 		return errTxDone
@@ -195,15 +185,14 @@ func (tx *Tx) Get(bucket string, group, key []byte) ([]byte, error) {
 	k := tx.db.keys
 	gtag := k.groupTag(bucket, group)
 	ktag := k.keyTag(bucket, group, key)
-	var body []byte
-	err := tx.scanRow("SELECT body FROM records WHERE bucket = ? AND grp = ? AND key = ?", []any{bucket, gtag, ktag}, &body)
+	body, err := tx.body(bucket, gtag, ktag)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: get: %w", err)
 	}
-	gotGroup, gotKey, value, err := k.open(bucket, gtag, ktag, body)
+	gotGroup, gotKey, value, err := k.openInPlace(bucket, gtag, ktag, body)
 	if err != nil {
 		return nil, err
 	}
@@ -211,6 +200,39 @@ func (tx *Tx) Get(bucket string, group, key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: record holds another key", ErrDamaged)
 	}
 	return value, nil
+}
+
+// body returns the stored body of the record under the tags, or
+// sql.ErrNoRows. It is the driver's own copy of the row's bytes, which
+// the caller may keep and change (openInPlace decrypts it where it is):
+// the driver (modernc.org/sqlite, conn.columnBlob) copies every blob it
+// reads into a new slice and never reads or reuses it again, and
+// database/sql hands it over as it is (sql.RawBytes) where scanning
+// into a []byte would copy it once more. A record kept by a start is
+// megabytes, and each copy of it a share of that start
+// (TestGetValueIsTheCallers checks that values stay the caller's).
+func (tx *Tx) body(bucket string, gtag, ktag []byte) ([]byte, error) {
+	st, err := tx.stmt("SELECT body FROM records WHERE bucket = ? AND grp = ? AND key = ?")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.Query(bucket, gtag, ktag)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, sql.ErrNoRows
+	}
+	var raw sql.RawBytes
+	if err := rows.Scan(&raw); err != nil {
+		return nil, err
+	}
+	body := []byte(raw)
+	return body, rows.Close()
 }
 
 // Delete removes the record under bucket, group and key. Deleting a record

@@ -34,6 +34,43 @@ func binarize(g *image.Gray) (*gozxing.BitMatrix, error) {
 	pix := g.Pix[g.PixOffset(b.Min.X, b.Min.Y):]
 	stride := g.Stride
 	sw, sh := (w+binBlock-1)/binBlock, (h+binBlock-1)/binBlock
+	thr := thresholds(blackPoints(pix, stride, w, h), sw, sh)
+	// Where the last block of a row or column overlaps the one before it,
+	// a pixel is black if either block makes it black; but the two have
+	// the same threshold (the same 5×5 window, held inside the picture), so
+	// every pixel simply takes the threshold of the block it lies in.
+	m, err := gozxing.NewBitMatrix(w, h)
+	if err != nil {
+		return nil, err
+	}
+	row := gozxing.NewBitArray(w)
+	limit := make([]int32, w) // each pixel's threshold in the current row
+	for y := range h {
+		if by := min(y/binBlock, sh-1); y == 0 || by != min((y-1)/binBlock, sh-1) {
+			for x := range limit {
+				limit[x] = int32(thr[by*sw+min(x/binBlock, sw-1)])
+			}
+		}
+		line := pix[y*stride:][:w]
+		for x0 := 0; x0 < w; x0 += 32 {
+			var word uint32
+			lim := limit[x0:min(x0+32, w)]
+			for i, p := range line[x0:][:len(lim)] {
+				// Black when p ≤ limit: the sign of p − limit − 1,
+				// without a branch (camera noise makes it unpredictable).
+				word |= uint32(int32(p)-lim[i]-1) >> 31 << i
+			}
+			row.SetBulk(x0, word)
+		}
+		m.SetRow(y, row)
+	}
+	return m, nil
+}
+
+// blackPoints returns the black point of each 8×8 block of the picture
+// pix (w×h, rows stride bytes apart), row by row.
+func blackPoints(pix []byte, stride, w, h int) []int {
+	sw, sh := (w+binBlock-1)/binBlock, (h+binBlock-1)/binBlock
 	// A block's pixels start at min(8·i, side − 8): the last block of a
 	// row or column overlaps the one before it when the side is not a
 	// multiple of 8.
@@ -74,8 +111,13 @@ func binarize(g *image.Gray) (*gozxing.BitMatrix, error) {
 			black[by*sw+bx] = avg
 		}
 	}
-	// Each block's threshold: the mean black point of the 5×5 blocks
-	// around it, the window held inside the picture.
+	return black
+}
+
+// thresholds returns each block's threshold from the black points of
+// the sw×sh blocks: the mean black point of the 5×5 blocks around it,
+// the window held inside the picture.
+func thresholds(black []int, sw, sh int) []int {
 	thr := make([]int, sw*sh)
 	for by := range sh {
 		top := min(max(by, 2), sh-3)
@@ -90,34 +132,5 @@ func binarize(g *image.Gray) (*gozxing.BitMatrix, error) {
 			thr[by*sw+bx] = sum / 25
 		}
 	}
-	// Where the last block of a row or column overlaps the one before it,
-	// a pixel is black if either block makes it black; but the two have
-	// the same threshold (the same 5×5 window, held inside the picture), so
-	// every pixel simply takes the threshold of the block it lies in.
-	m, err := gozxing.NewBitMatrix(w, h)
-	if err != nil {
-		return nil, err
-	}
-	row := gozxing.NewBitArray(w)
-	limit := make([]int32, w) // each pixel's threshold in the current row
-	for y := range h {
-		if by := min(y/binBlock, sh-1); y == 0 || by != min((y-1)/binBlock, sh-1) {
-			for x := range limit {
-				limit[x] = int32(thr[by*sw+min(x/binBlock, sw-1)])
-			}
-		}
-		line := pix[y*stride:][:w]
-		for x0 := 0; x0 < w; x0 += 32 {
-			var word uint32
-			lim := limit[x0:min(x0+32, w)]
-			for i, p := range line[x0:][:len(lim)] {
-				// Black when p ≤ limit: the sign of p − limit − 1,
-				// without a branch (camera noise makes it unpredictable).
-				word |= uint32(int32(p)-lim[i]-1) >> 31 << i
-			}
-			row.SetBulk(x0, word)
-		}
-		m.SetRow(y, row)
-	}
-	return m, nil
+	return thr
 }

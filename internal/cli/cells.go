@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,73 +21,86 @@ func cellCommands() *command {
 		summary: "your small groups",
 		help: `A cell is a small group of people who vouch for each other, rate each
 other and can vote someone out. Only its members know it exists.`,
-		sub: []*command{
-			{
-				name: "new", args: "NAME",
-				summary: "start a cell, with you as its first member",
-				help:    "Starts a new cell called NAME, with you as its first member, and says its id.",
-				flags:   jsonFlag,
-				run:     runCellNew,
-			},
-			{
-				name: "list", args: "[--declined] [--json]",
-				summary: "list your cells",
-				help: `Lists the cells you are or were in. --declined lists instead the
+		sub: slices.Concat(cellViewCommands(), cellMembershipCommands(), cellRulesCommands()),
+	}
+}
+
+// cellViewCommands are "cell new", "list" and "show".
+func cellViewCommands() []*command {
+	return []*command{
+		{
+			name: "new", args: "NAME",
+			summary: "start a cell, with you as its first member",
+			help:    "Starts a new cell called NAME, with you as its first member, and says its id.",
+			flags:   jsonFlag,
+			run:     runCellNew,
+		},
+		{
+			name: "list", args: "[--declined] [--json]",
+			summary: "list your cells",
+			help: `Lists the cells you are or were in. --declined lists instead the
 invitations you turned down (take one back with: trustdesk cell reconsider CELL)
 and the people you turned down everything from (trustdesk cell reconsider
 --from PERSON shows their invitations again).`,
-				flags: func(fs *flag.FlagSet, o *opts) {
-					jsonFlag(fs, o)
-					fs.BoolVar(&o.declined, "declined", false, "")
-				},
-				run: runCellList,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				jsonFlag(fs, o)
+				fs.BoolVar(&o.declined, "declined", false, "")
 			},
-			{
-				name: "show", args: "CELL [--json] [--verbose]",
-				summary: "show a cell: members, who vouched, open votes",
-				help: `Shows a cell: its members and their standing, who vouched for whom, open
+			run: runCellList,
+		},
+		{
+			name: "show", args: "CELL [--json] [--verbose]",
+			summary: "show a cell: members, who vouched, open votes",
+			help: `Shows a cell: its members and their standing, who vouched for whom, open
 votes to exclude someone and the cell's rules. --verbose also lists the
 entries that do not count (forged, from excluded members, ...) and why.
 A member whose card was replaced in another of your cells (confirmed by
 their guardians after a lost or seized computer) is named, with the vote
 that puts the old card out, when this computer can tell that whoever holds
 it now is not them.`,
-				flags: func(fs *flag.FlagSet, o *opts) {
-					jsonFlag(fs, o)
-					fs.BoolVar(&o.verbose, "verbose", false, "")
-				},
-				run: runCellShow,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				jsonFlag(fs, o)
+				fs.BoolVar(&o.verbose, "verbose", false, "")
 			},
-			{
-				name: "admit", args: "CELL CONTACT [--yes]",
-				summary: "vouch for a contact so they join a cell",
-				help: `Vouches for CONTACT in CELL. With the usual rules this invites them at
+			run: runCellShow,
+		},
+	}
+}
+
+// cellMembershipCommands are the cell commands about who is in a cell: admit, exclude, join,
+// decline, reconsider and leave.
+func cellMembershipCommands() []*command {
+	return []*command{
+		{
+			name: "admit", args: "CELL CONTACT [--yes]",
+			summary: "vouch for a contact so they join a cell",
+			help: `Vouches for CONTACT in CELL. With the usual rules this invites them at
 once: they become a member when they accept on their own device (trustdesk
 cell join). The other members learn their card. Your name stays on the
 vouch: vouch only for people you would answer for. If you never compared
 the safety code with CONTACT in person, you are asked first; --yes confirms
 without asking.`,
-				flags: yesFlag,
-				run:   runCellAdmit,
-			},
-			{
-				name: "exclude", args: "CELL CONTACT",
-				summary: "vote to exclude a member",
-				help: `Votes to exclude CONTACT from CELL. Once enough members voted (by default
+			flags: yesFlag,
+			run:   runCellAdmit,
+		},
+		{
+			name: "exclude", args: "CELL CONTACT",
+			summary: "vote to exclude a member",
+			help: `Votes to exclude CONTACT from CELL. Once enough members voted (by default
 a majority of the other members), nobody sends them the cell any more.`,
-				run: runCellExclude,
-			},
-			{
-				name: "join", args: "CELL",
-				summary: "accept an invitation to a cell",
-				help: `Accepts your invitation to CELL. Until you accept, you are not a member
+			run: runCellExclude,
+		},
+		{
+			name: "join", args: "CELL",
+			summary: "accept an invitation to a cell",
+			help: `Accepts your invitation to CELL. Until you accept, you are not a member
 and nothing of yours (ratings, votes, notes) goes into the cell.`,
-				run: runCellJoin,
-			},
-			{
-				name: "decline", args: "CELL | --from PERSON",
-				summary: "turn down an invitation to a cell, or everything from someone",
-				help: `Turns down your invitation to CELL: this device forgets the cell, and
+			run: runCellJoin,
+		},
+		{
+			name: "decline", args: "CELL | --from PERSON",
+			summary: "turn down an invitation to a cell, or everything from someone",
+			help: `Turns down your invitation to CELL: this device forgets the cell, and
 sync files that bring the same invitation again leave it out.
 
 --from PERSON turns down every invitation from PERSON, now and later: the
@@ -95,47 +109,52 @@ started or that they invited you to, and any they carry that is not from
 someone you met in person. It stays on this device:
 nothing is sent and nobody is told. Nothing else about them changes: they
 stay in the cells you share and their ratings count as before.`,
-				flags: fromFlag,
-				run:   runCellDecline,
-			},
-			{
-				name: "reconsider", args: "CELL | --from PERSON",
-				summary: "take back turning down an invitation",
-				help: `Takes back your turning down of the invitation to CELL (see trustdesk cell
+			flags: fromFlag,
+			run:   runCellDecline,
+		},
+		{
+			name: "reconsider", args: "CELL | --from PERSON",
+			summary: "take back turning down an invitation",
+			help: `Takes back your turning down of the invitation to CELL (see trustdesk cell
 list --declined): the next sync file from a member that brings the cell
 shows the invitation again, and you can accept it. --from PERSON shows the
 invitations from PERSON again, after cell decline --from.`,
-				flags: fromFlag,
-				run:   runCellReconsider,
-			},
-			{
-				name: "leave", args: "CELL",
-				summary: "leave a cell",
-				help:    "Leaves CELL. Members stop sending it to you.",
-				run:     runCellLeave,
-			},
-			{
-				name: "policy", args: "CELL [--admit-vouches N] [--exclude-quorum N]",
-				summary: "show a cell's rules, or vote to change them",
-				help: `Shows CELL's rules, or adds your vote to change them: --admit-vouches N
+			flags: fromFlag,
+			run:   runCellReconsider,
+		},
+		{
+			name: "leave", args: "CELL",
+			summary: "leave a cell",
+			help:    "Leaves CELL. Members stop sending it to you.",
+			run:     runCellLeave,
+		},
+	}
+}
+
+// cellRulesCommands are "cell policy" and "export-doc".
+func cellRulesCommands() []*command {
+	return []*command{
+		{
+			name: "policy", args: "CELL [--admit-vouches N] [--exclude-quorum N]",
+			summary: "show a cell's rules, or vote to change them",
+			help: `Shows CELL's rules, or adds your vote to change them: --admit-vouches N
 members must vouch for someone before they join; --exclude-quorum N votes
 exclude a member (0 means a majority of the other members). The rules change
 once a majority of the members (or more, if excluding takes more) have voted
 for the same rules.`,
-				flags: func(fs *flag.FlagSet, o *opts) {
-					fs.IntVar(&o.admitVouches, "admit-vouches", -1, "")
-					fs.IntVar(&o.excludeQuorum, "exclude-quorum", -1, "")
-				},
-				run: runCellPolicy,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.IntVar(&o.admitVouches, "admit-vouches", -1, "")
+				fs.IntVar(&o.excludeQuorum, "exclude-quorum", -1, "")
 			},
-			{
-				name: "export-doc", args: "CELL --out FILE",
-				summary: "save a cell's raw document, for other programs",
-				help: `Writes CELL's whole document to FILE in an open, standard format, for other
+			run: runCellPolicy,
+		},
+		{
+			name: "export-doc", args: "CELL --out FILE",
+			summary: "save a cell's raw document, for other programs",
+			help: `Writes CELL's whole document to FILE in an open, standard format, for other
 programs. The file is not encrypted: anyone who gets it can read the cell.`,
-				flags: func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.out, "out", "", "") },
-				run:   runCellExportDoc,
-			},
+			flags: func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.out, "out", "", "") },
+			run:   runCellExportDoc,
 		},
 	}
 }

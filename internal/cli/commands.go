@@ -43,78 +43,7 @@ as a QR code picture instead, for others to scan.`,
 			},
 			run: runCard,
 		},
-		{
-			name:    "contact",
-			summary: "the people you know",
-			help:    "Contacts are the cards you hold, with your own name for each person.",
-			sub: []*command{
-				{
-					name: "add", args: "(CARDTEXT | --qr IMAGE) [--name NAME] [--verified]",
-					summary: "add someone's card",
-					help: `Adds the card CARDTEXT (the text starting with TD1). --name gives the
-person a name only you see. Use --verified only if you got the card face to
-face, or after comparing the safety code ('trustdesk contact show').
---qr IMAGE reads the card from a photo or screenshot of its QR code.`,
-					flags: func(fs *flag.FlagSet, o *opts) {
-						fs.StringVar(&o.qr, "qr", "", "")
-						fs.StringVar(&o.name, "name", "", "")
-						fs.BoolVar(&o.verified, "verified", false, "")
-						jsonFlag(fs, o)
-					},
-					run: runContactAdd,
-				},
-				{
-					name: "list", args: "[--json]",
-					summary: "list your contacts",
-					help:    "Lists everyone whose card you hold.",
-					flags:   jsonFlag,
-					run:     runContactList,
-				},
-				{
-					name: "show", args: "CONTACT [--json]",
-					summary: "show a contact and your shared safety code",
-					help: `Shows a contact, including the safety code. Read the code aloud with the
-person (or compare screens): if it is the same on both sides, you hold each
-other's real cards, and you can mark them with 'trustdesk contact verify'.
-CONTACT is a name, or the first letters of a name.`,
-					flags: jsonFlag,
-					run:   runContactShow,
-				},
-				{
-					name: "verify", args: "CONTACT [--yes]",
-					summary: "mark a contact as verified in person",
-					help: `Marks CONTACT as verified in person. Do this only after the safety code
-matched. You are shown the code and asked; --yes confirms without asking.`,
-					flags: yesFlag,
-					run:   runContactVerify,
-				},
-				{
-					name: "rename", args: "CONTACT NAME",
-					summary: "give a contact your own name for them",
-					help:    "Sets the name only you see for CONTACT.",
-					run:     runContactRename,
-				},
-				{
-					name: "block", args: "CONTACT",
-					summary: "block someone quietly",
-					help: `Blocks CONTACT on this device: you never send them anything again, and
-their ratings no longer count in what you see. They are not told.`,
-					run: runContactBlock(true),
-				},
-				{
-					name: "unblock", args: "CONTACT",
-					summary: "undo a block",
-					help:    "Unblocks CONTACT.",
-					run:     runContactBlock(false),
-				},
-				{
-					name: "remove", args: "CONTACT",
-					summary: "forget a contact",
-					help:    "Removes CONTACT from this device.",
-					run:     runContactRemove,
-				},
-			},
-		},
+		contactCommand(),
 		cellCommands(),
 		rateCommand(),
 		repCommand(),
@@ -163,6 +92,82 @@ cannot be read. Without --yes you are asked to type "wipe".`,
 			summary: "explain a command",
 			help:    "Explains trustdesk, or one command.",
 			run:     runHelp,
+		},
+	}
+}
+
+// contactCommand is "contact" and its subcommands.
+func contactCommand() *command {
+	return &command{
+		name:    "contact",
+		summary: "the people you know",
+		help:    "Contacts are the cards you hold, with your own name for each person.",
+		sub: []*command{
+			{
+				name: "add", args: "(CARDTEXT | --qr IMAGE) [--name NAME] [--verified]",
+				summary: "add someone's card",
+				help: `Adds the card CARDTEXT (the text starting with TD1). --name gives the
+person a name only you see. Use --verified only if you got the card face to
+face, or after comparing the safety code ('trustdesk contact show').
+--qr IMAGE reads the card from a photo or screenshot of its QR code.`,
+				flags: func(fs *flag.FlagSet, o *opts) {
+					fs.StringVar(&o.qr, "qr", "", "")
+					fs.StringVar(&o.name, "name", "", "")
+					fs.BoolVar(&o.verified, "verified", false, "")
+					jsonFlag(fs, o)
+				},
+				run: runContactAdd,
+			},
+			{
+				name: "list", args: "[--json]",
+				summary: "list your contacts",
+				help:    "Lists everyone whose card you hold.",
+				flags:   jsonFlag,
+				run:     runContactList,
+			},
+			{
+				name: "show", args: "CONTACT [--json]",
+				summary: "show a contact and your shared safety code",
+				help: `Shows a contact, including the safety code. Read the code aloud with the
+person (or compare screens): if it is the same on both sides, you hold each
+other's real cards, and you can mark them with 'trustdesk contact verify'.
+CONTACT is a name, or the first letters of a name.`,
+				flags: jsonFlag,
+				run:   runContactShow,
+			},
+			{
+				name: "verify", args: "CONTACT [--yes]",
+				summary: "mark a contact as verified in person",
+				help: `Marks CONTACT as verified in person. Do this only after the safety code
+matched. You are shown the code and asked; --yes confirms without asking.`,
+				flags: yesFlag,
+				run:   runContactVerify,
+			},
+			{
+				name: "rename", args: "CONTACT NAME",
+				summary: "give a contact your own name for them",
+				help:    "Sets the name only you see for CONTACT.",
+				run:     runContactRename,
+			},
+			{
+				name: "block", args: "CONTACT",
+				summary: "block someone quietly",
+				help: `Blocks CONTACT on this device: you never send them anything again, and
+their ratings no longer count in what you see. They are not told.`,
+				run: runContactBlock(true),
+			},
+			{
+				name: "unblock", args: "CONTACT",
+				summary: "undo a block",
+				help:    "Unblocks CONTACT.",
+				run:     runContactBlock(false),
+			},
+			{
+				name: "remove", args: "CONTACT",
+				summary: "forget a contact",
+				help:    "Removes CONTACT from this device.",
+				run:     runContactRemove,
+			},
 		},
 	}
 }
