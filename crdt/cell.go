@@ -90,6 +90,15 @@ type Cell struct {
 	chunks    int             // document chunks stored
 	newChunks [][]byte        // chunks from outside to add after them
 	docDirty  bool            // the document must be written whole
+
+	// own is where the document stands after a change made on the
+	// device, while that change is its only head (see putOwn).
+	own *ownTip
+	// ownPending holds the entries a resting cell wrote itself (putOwn)
+	// since it was stored, and storedEntries how many entries storage
+	// holds: with them, storing the cell reads nothing back.
+	ownPending    map[string]*entry
+	storedEntries int
 }
 
 // Found creates a new cell named name with founder as its first member
@@ -449,10 +458,30 @@ func (c *Cell) put(s *Statement) error {
 	if err != nil {
 		return err
 	}
+	var chunk []byte
+	if ch, err := c.doc.Change(h); err == nil {
+		chunk = ch.Save()
+	}
+	c.own = tipOf(chunk, ChangeHash(h), s)
+	c.storeChange(chunk)
+	c.appendOwn(s)
+	return nil
+}
+
+// appendOwn records the entry of s, made on the device and just put in
+// the document, and works its state out from the last one when
+// appendRatings can vouch for it. The caller holds c.mu.
+func (c *Cell) appendOwn(s *Statement) {
 	e := &entry{key: s.id.String(), raw: s.raw, stmt: s, decoded: true, keyOK: true, sig: 1}
-	c.entries[e.key] = e
+	if c.entries != nil {
+		c.entries[e.key] = e
+	} else {
+		if c.ownPending == nil {
+			c.ownPending = map[string]*entry{}
+		}
+		c.ownPending[e.key] = e
+	}
 	c.changed(e.key)
-	c.storeChange(h)
 	last := c.state
 	c.state = nil
 	st, ok := appendRatings(last, c.entries, []*entry{e}, c.verifier(), true)
@@ -462,27 +491,22 @@ func (c *Cell) put(s *Statement) error {
 	if onOwnAppended != nil {
 		onOwnAppended(last, ok)
 	}
-	return nil
 }
 
-// storeChange notes that storage lacks the change h this device just
-// committed: as a chunk to append to the stored document (Automerge
-// loads a saved document followed by change chunks), so that storing a
-// statement of this device writes what it adds rather than the whole
-// document; or, for a cell not stored in parts yet, one whose document
-// must be written whole anyway, or one that holds maxAppended chunks
-// already, as the whole document. The caller holds c.mu.
-func (c *Cell) storeChange(h automerge.ChangeHash) {
-	if !c.inStore || c.docDirty || c.chunks+len(c.newChunks) >= maxAppended {
+// storeChange notes that storage lacks the change chunk this device just
+// committed (nil if Automerge did not give it): as a chunk to append to
+// the stored document (Automerge loads a saved document followed by
+// change chunks), so that storing a statement of this device writes what
+// it adds rather than the whole document; or, for a cell not stored in
+// parts yet, one whose document must be written whole anyway, or one
+// that holds maxAppended chunks already, as the whole document. The
+// caller holds c.mu.
+func (c *Cell) storeChange(chunk []byte) {
+	if chunk == nil || !c.inStore || c.docDirty || c.chunks+len(c.newChunks) >= maxAppended {
 		c.docDirty = true
 		return
 	}
-	ch, err := c.doc.Change(h)
-	if err != nil {
-		c.docDirty = true
-		return
-	}
-	c.newChunks = append(c.newChunks, ch.Save())
+	c.newChunks = append(c.newChunks, chunk)
 }
 
 // State returns the cell's derived state. It is computed when first asked
@@ -615,6 +639,16 @@ func (c *Cell) addWith(me *identity.Identity, s *Statement, now time.Time, check
 	}
 	if err := s.Sign(me); err != nil {
 		return nil, err
+	}
+	written, err := c.putOwn(s)
+	if onOwnChange != nil {
+		onOwnChange(written)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Kind, err)
+	}
+	if written {
+		return s, nil
 	}
 	if err := c.ensureDoc(); err != nil {
 		return nil, err

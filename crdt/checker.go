@@ -564,6 +564,7 @@ func (c *Cell) adopt(t *Cell) {
 	c.saved, c.savedHeads, c.appended, c.reload = t.saved, t.savedHeads, t.appended, t.reload
 	c.inStore, c.unsaved, c.gone, c.docDirty = t.inStore, t.unsaved, t.gone, t.docDirty
 	c.packs, c.chunks, c.newChunks = t.packs, t.chunks, t.newChunks
+	c.own, c.ownPending, c.storedEntries = t.own, t.ownPending, t.storedEntries
 }
 
 // Clone returns an independent copy of c to try changes on. Unlike
@@ -579,6 +580,9 @@ func (c *Cell) fork() (*Cell, error) {
 	// A resting cell reads its statements back with its document: the
 	// copy keeps the document's bytes, so that a change to it does not
 	// read them back again.
+	if f := c.restingFork(); f != nil {
+		return f, nil
+	}
 	var saved []byte
 	if c.entries == nil && c.doc == nil && c.saved == nil {
 		s, err := c.fetchSnapshot()
@@ -604,7 +608,7 @@ func (c *Cell) fork() (*Cell, error) {
 	}
 	f.inherit(c)
 	// The same statements derive the same state, which nobody modifies.
-	f.state = c.state
+	f.state, f.own = c.state, c.own.forked()
 	if doc == nil {
 		// Not loaded yet: the copy shares the saved bytes, which nobody
 		// modifies, and loads its own document when it needs one.

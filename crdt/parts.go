@@ -40,6 +40,9 @@ type partsHeader struct {
 	Entries  int `cbor:"8,keyasint"`
 	Packs    int `cbor:"9,keyasint"`
 	Chunks   int `cbor:"10,keyasint"`
+	// Own is where the document stands after the device's own change,
+	// when that change is its only head (see putOwn).
+	Own *ownHeader `cbor:"11,keyasint,omitempty"`
 }
 
 // A Part is one record of a stored cell: a pack of statements or a chunk
@@ -71,7 +74,7 @@ type Delta struct {
 	// [LoadKept]).
 	State []byte
 
-	packs, chunks int // stored once applied
+	packs, chunks, entries int // stored once applied
 }
 
 // PartKey returns the key of the i-th pack or chunk: big-endian, so keys
@@ -93,13 +96,21 @@ func IsPartsHeader(b []byte) bool {
 func (c *Cell) Delta() (*Delta, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.warm(); err != nil {
-		return nil, fmt.Errorf("store cell: %w", err)
+	resting := c.restingDelta()
+	if !resting {
+		if err := c.warm(); err != nil {
+			return nil, fmt.Errorf("store cell: %w", err)
+		}
 	}
 	c.derive()
-	d := &Delta{packs: c.packs, chunks: c.chunks}
+	d := &Delta{packs: c.packs, chunks: c.chunks, entries: len(c.entries)}
 	var es []snapshotEntry
-	if !c.inStore || len(c.gone) > 0 || (len(c.unsaved) > 0 && c.packs >= maxPacks) {
+	if resting {
+		d.entries = c.storedEntries + len(c.ownPending)
+		for _, e := range c.ownPending {
+			es = append(es, c.snapshotEntry(e))
+		}
+	} else if !c.inStore || len(c.gone) > 0 || (len(c.unsaved) > 0 && c.packs >= maxPacks) {
 		d.ResetPacks, d.packs = true, 0
 		es = make([]snapshotEntry, 0, len(c.entries))
 		for _, e := range c.entries {
@@ -135,13 +146,15 @@ func (c *Cell) Delta() (*Delta, error) {
 			d.chunks++
 		}
 	}
-	h := partsHeader{Version: partsVersion, Cell: c.id[:], Entries: len(c.entries), Packs: d.packs, Chunks: d.chunks}
+	h := partsHeader{Version: partsVersion, Cell: c.id[:], Entries: d.entries, Packs: d.packs, Chunks: d.chunks}
 	if c.doc == nil {
 		h.Appended = c.appended
 	}
-	for _, hd := range c.heads() {
+	heads := c.heads()
+	for _, hd := range heads {
 		h.Heads = append(h.Heads, hd[:])
 	}
+	h.Own = c.own.header(heads)
 	b, err := snapshotEnc.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("store cell: %w", err)
@@ -151,6 +164,23 @@ func (c *Cell) Delta() (*Delta, error) {
 		return nil, fmt.Errorf("store cell: %w", err)
 	}
 	return d, nil
+}
+
+// restingDelta reports whether c is a resting cell whose only changes
+// are statements it wrote itself (putOwn), which Delta stores without
+// reading the cell back: one more pack, one more chunk. The caller holds
+// c.mu.
+func (c *Cell) restingDelta() bool {
+	if c.entries != nil || c.state == nil || c.doc != nil || !c.inStore || c.docDirty || len(c.gone) > 0 ||
+		len(c.ownPending) == 0 || len(c.unsaved) != len(c.ownPending) || c.packs >= maxPacks {
+		return false
+	}
+	for k := range c.unsaved {
+		if c.ownPending[k] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // KeptState returns c's derived state in the form kept beside the stored
@@ -187,7 +217,8 @@ func LoadKept(header, state []byte) (*Cell, bool) {
 		c.savedHeads = append(c.savedHeads, ChangeHash(hd))
 	}
 	c.appended, c.state, c.entries = h.Appended, st, nil
-	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	c.inStore, c.packs, c.chunks, c.storedEntries = true, h.Packs, h.Chunks, h.Entries
+	c.own = h.Own.tip(h.Heads)
 	return c, true
 }
 
@@ -209,8 +240,8 @@ func (c *Cell) snapshotEntry(e *entry) snapshotEntry {
 func (c *Cell) Stored(d *Delta) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inStore, c.packs, c.chunks = true, d.packs, d.chunks
-	c.unsaved, c.gone, c.newChunks, c.docDirty = nil, nil, nil, false
+	c.inStore, c.packs, c.chunks, c.storedEntries = true, d.packs, d.chunks, d.entries
+	c.unsaved, c.gone, c.newChunks, c.docDirty, c.ownPending = nil, nil, nil, false, nil
 }
 
 // dirty reports whether c holds something storage lacks. The caller
@@ -249,6 +280,7 @@ func (c *Cell) removed(key string) {
 // lacks of base. The caller holds base.mu.
 func (c *Cell) inherit(base *Cell) {
 	c.inStore, c.packs, c.chunks, c.docDirty = base.inStore, base.packs, base.chunks, base.docDirty
+	c.storedEntries = base.storedEntries
 	c.newChunks = slices.Clone(base.newChunks)
 	c.unsaved, c.gone = cloneSet(base.unsaved), cloneSet(base.gone)
 }
@@ -282,7 +314,8 @@ func LoadParts(p *Parts) (*Cell, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries = entriesOf(s)
-	c.inStore, c.packs, c.chunks = true, h.Packs, h.Chunks
+	c.inStore, c.packs, c.chunks, c.storedEntries = true, h.Packs, h.Chunks, h.Entries
+	c.own = h.Own.tip(h.Heads)
 	return c, nil
 }
 

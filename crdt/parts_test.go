@@ -15,6 +15,13 @@ import (
 type partsStore struct {
 	header        []byte
 	packs, chunks map[string][]byte
+	fetches       int // cells read back through reload
+}
+
+// reload reads the cell back as a reload does, counting it.
+func (m *partsStore) reload() (*Parts, error) {
+	m.fetches++
+	return m.parts(true), nil
 }
 
 func (m *partsStore) apply(t *testing.T, c *Cell) *Delta {
@@ -58,7 +65,7 @@ func (m *partsStore) parts(withDoc bool) *Parts {
 func (m *partsStore) load(t *testing.T) *Cell {
 	t.Helper()
 	c := must(LoadParts(m.parts(false)))
-	c.SetPartsReload(func() (*Parts, error) { return m.parts(true), nil })
+	c.SetPartsReload(m.reload)
 	c.Rest()
 	return c
 }

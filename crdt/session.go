@@ -810,8 +810,8 @@ func (c *Cell) appendedTo(last *State, added []*entry) bool {
 
 // extendedReload returns how a cell made from a stored base and input
 // fetches its document until it is stored itself: base's, followed by
-// input.
-func extendedReload(reload func() (*snapshot, error), baseHeads, heads []ChangeHash, input []byte) func() (*snapshot, error) {
+// input, with the entries added (if any) after base's.
+func extendedReload(reload func() (*snapshot, error), baseHeads, heads []ChangeHash, input []byte, added ...snapshotEntry) func() (*snapshot, error) {
 	return func() (*snapshot, error) {
 		s, err := reload()
 		if err != nil {
@@ -827,6 +827,9 @@ func extendedReload(reload func() (*snapshot, error), baseHeads, heads []ChangeH
 		}
 		out := *s
 		out.Doc = append(slices.Clip(s.Doc), input...)
+		if len(added) > 0 {
+			out.Entries = append(slices.Clip(s.Entries), added...)
+		}
 		out.Heads = nil
 		for _, h := range heads {
 			out.Heads = append(out.Heads, h[:])

@@ -163,6 +163,8 @@ func (c *Cell) Rest() {
 	if c.preKeys != nil {
 		return
 	}
+	// Not dirty: storage holds these entries, no more, no fewer.
+	c.storedEntries = len(c.entries)
 	c.entries, c.saved = nil, nil
 }
 
