@@ -167,7 +167,8 @@ func parseOwnChange(chunk []byte) (*ownChange, bool) {
 	}
 	o.actor = r.lenBytes()
 	o.seq, o.startOp = r.uint(), r.uint()
-	if r.uint() != 0 || r.uint() != 0 { // time, message
+	at, message := r.uint(), r.uint()
+	if at != 0 || message != 0 {
 		return nil, false
 	}
 	switch r.uint() {

@@ -286,12 +286,12 @@ func TestStatementWrittenWithoutLoading(t *testing.T) {
 	admitJoin(src, a, b, t0)
 	must(src.Rate(a, b.Card, rating(2, 2), t0))
 	var m partsStore
-	d := m.apply(t, must(Load(src.Save())))
+	m.apply(t, must(Load(src.Save())))
 	written, loaded := countOwn(t)
 	// Loaded from a saved document, the cell knows no change of its own.
 	c := m.load(t)
 	must(c.Rate(a, b.Card, rating(3, 3), t0))
-	d = m.apply(t, c)
+	d := m.apply(t, c)
 	if *written != 0 || *loaded != 1 {
 		t.Fatalf("with no change of its own known: %d written, %d loaded", *written, *loaded)
 	}
