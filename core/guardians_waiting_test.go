@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"trustdesk/crdt"
 	"trustdesk/identity"
 	"trustdesk/store"
 )
@@ -247,9 +248,11 @@ func newSetInForce(t *testing.T, s *Service) bool {
 	return len(cells) > 0
 }
 
-// TestGuardiansNamedAfterKillFirstTime: the same kill when Ana chose her
-// first guardians: her cell named none, and the next start names them.
-func TestGuardiansNamedAfterKillFirstTime(t *testing.T) {
+// firstGuardiansKilled makes Ana, with a cell, choose Bo and Cy as her
+// first guardians, killed after she kept them and before her cell was
+// told.
+func firstGuardiansKilled(t *testing.T) (*Service, crdt.CellID) {
+	t.Helper()
 	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
 	meet(t, ana, bo)
 	meet(t, ana, cy)
@@ -259,6 +262,13 @@ func TestGuardiansNamedAfterKillFirstTime(t *testing.T) {
 	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID()}, 2); !errors.Is(err, killed) {
 		t.Fatalf("the choice was not interrupted: %v", err)
 	}
+	return ana, night
+}
+
+// TestGuardiansNamedAfterKillFirstTime: the same kill when Ana chose her
+// first guardians: her cell named none, and the next start names them.
+func TestGuardiansNamedAfterKillFirstTime(t *testing.T) {
+	ana, night := firstGuardiansKilled(t)
 	named := func(s *Service) bool {
 		t.Helper()
 		cells, err := s.cellsNow()
@@ -284,15 +294,7 @@ func TestGuardiansNamedAfterKillFirstTime(t *testing.T) {
 // of my guardians is damaged on the disk. The home opens all the same
 // (it failed to open), the cells are told, and the note is dropped.
 func TestDamagedUnnamedNote(t *testing.T) {
-	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
-	meet(t, ana, bo)
-	meet(t, ana, cy)
-	night := ok[*CellView](t)(ana.NewCell("Night")).ID
-	killed := errors.New("killed")
-	ana.afterGuardiansKept = func() error { return killed }
-	if _, err := ana.SetGuardians([]identity.ID{bo.Card().ID(), cy.Card().ID()}, 2); !errors.Is(err, killed) {
-		t.Fatalf("the choice was not interrupted: %v", err)
-	}
+	ana, night := firstGuardiansKilled(t)
 	ana.afterGuardiansKept = nil
 	home := ana.home
 	ana.Close()
