@@ -800,7 +800,7 @@ func (s *Service) holdPiece(tx *store.Tx, sender *identity.Card, p *export.Piece
 	}
 	now := s.opt.now().Unix()
 	if old != nil && (!supersedes(p.Created.Unix(), now, old.Created, old.Received) || old.Forgotten && string(old.Set) == string(p.Set[:]) ||
-		slices.ContainsFunc(old.Replaced, func(set []byte) bool { return string(set) == string(p.Set[:]) })) {
+		replacedHere(old.Replaced, p.Set[:])) {
 		return nil // an older split than the one held, or one retired or replaced
 	}
 	// The pieces a change made answer it.

@@ -13,6 +13,7 @@ package core
 // every cell of mine gets the change with the agreements in it.
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -239,13 +240,13 @@ func takeChangeAsk(tx *store.Tx, sender *identity.Card, p *export.Piece, now int
 	if err != nil {
 		return err
 	}
-	if string(h.Set) == string(p.Set[:]) || slices.ContainsFunc(h.Replaced, func(set []byte) bool { return string(set) == string(p.Set[:]) }) {
+	if string(h.Set) == string(p.Set[:]) || replacedHere(h.Replaced, p.Set[:]) {
 		return nil // the pieces of this change came already: it was made
 	}
 	a := &askedRecord{Owner: sender.Bytes(), Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Commitments: p.Y, Received: now}
 	if old != nil {
 		if !supersedes(a.Created, now, old.Created, old.Received) || string(old.Set) == string(a.Set) ||
-			slices.ContainsFunc(old.Replaced, func(set []byte) bool { return string(set) == string(a.Set) }) {
+			replacedHere(old.Replaced, a.Set) {
 			return nil
 		}
 		a.Replaced = afterReplacing(old.Replaced, old.Set)
@@ -262,6 +263,12 @@ const maxReplaced = 8
 func afterReplacing(replaced [][]byte, sets ...[]byte) [][]byte {
 	out := append(slices.Clone(replaced), sets...)
 	return out[max(0, len(out)-maxReplaced):]
+}
+
+// replacedHere reports whether set is one of the splits or asks
+// replaced (see afterReplacing).
+func replacedHere(replaced [][]byte, set []byte) bool {
+	return slices.ContainsFunc(replaced, func(r []byte) bool { return bytes.Equal(r, set) })
 }
 
 // supersedes reports whether a split of my card or an ask to agree to a
