@@ -726,38 +726,7 @@ func (s *Service) changeAfterImport(sum *ImportSummary) error {
 // import); otherwise the file is checked again against the new cells.
 func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, error) {
 	for try := 1; ; try++ {
-		base, err := s.cellsNow()
-		if err != nil {
-			return nil, err
-		}
-		p, err := s.prepareImport(ctx, data, base)
-		if errors.Is(err, crdt.ErrStoreMoved) {
-			// Another program stored a cell after base was read: the
-			// next try reads it again (see afresh).
-			err = nil
-		} else if err != nil {
-			return nil, err
-		}
-		sum, applied := (*ImportSummary)(nil), false
-		if p != nil {
-			sum, applied, err = s.applyImport(p, base)
-		}
-		if err == nil && applied {
-			err = s.changeAfterImport(sum)
-		}
-		if err == nil && applied && sum.NewStatements > 0 {
-			// Where my guardians before a change came into force only
-			// now, the change is made there too (their agreements hold
-			// in every cell). A guardian removed from my contacts by an
-			// older build leaves no card to name them with: the file is
-			// taken in all the same (TestImportWithGuardianContactGone).
-			if err = s.NameGuardiansInCells(); errors.Is(err, ErrNotFound) {
-				err = nil
-			}
-		}
-		if err == nil && applied {
-			s.keepStartNow()
-		}
+		sum, applied, err := s.importOnce(ctx, data)
 		if err != nil || applied {
 			return sum, err
 		}
@@ -765,6 +734,43 @@ func (s *Service) Import(ctx context.Context, data []byte) (*ImportSummary, erro
 			return nil, fmt.Errorf("import: %w", ErrBusy)
 		}
 	}
+}
+
+// importOnce checks the file against the cells as they are now and
+// applies it, unless a cell it touches changed meanwhile (applied is
+// then false and nothing changed).
+func (s *Service) importOnce(ctx context.Context, data []byte) (sum *ImportSummary, applied bool, err error) {
+	base, err := s.cellsNow()
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := s.prepareImport(ctx, data, base)
+	if errors.Is(err, crdt.ErrStoreMoved) {
+		// Another program stored a cell after base was read: the next
+		// try reads it again (see afresh).
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if sum, applied, err = s.applyImport(p, base); err != nil || !applied {
+		return sum, applied, err
+	}
+	err = s.changeAfterImport(sum)
+	if err == nil && sum.NewStatements > 0 {
+		// Where my guardians before a change came into force only now,
+		// the change is made there too (their agreements hold in every
+		// cell). A guardian removed from my contacts by an older build
+		// leaves no card to name them with: the file is taken in all
+		// the same (TestImportWithGuardianContactGone).
+		if err = s.NameGuardiansInCells(); errors.Is(err, ErrNotFound) {
+			err = nil
+		}
+	}
+	if err == nil {
+		s.keepStartNow()
+	}
+	return sum, true, err
 }
 
 // cellsNow returns a copy of the map of cells as they are now. The cells
