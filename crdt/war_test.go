@@ -159,6 +159,33 @@ func TestWarForkerLosesTheRaceItsPolicyMade(t *testing.T) {
 	holdsHostileCase(t, 1947, "open")
 }
 
+// TestWarPinnedPrefixIsTheAttackersChoice plays history 744 of the
+// "open" mode of TestHostileHistories, which revision 14 holds and which
+// guards against pinning exclusions to the cell before a fork (SCHEMA
+// §4.7, eleventh round). The founder, voted out, forks her history just
+// after her own honest vote against a member who voted against her. In
+// the statements placed before her first forked statement that vote
+// completes the member's exclusion at itself, earlier than in the whole
+// history; pinned there, the member's vote against the founder is set
+// aside and the founder, with too few votes left against her, has left
+// instead of being excluded. Where a prefix ends is the forker's choice.
+func TestWarPinnedPrefixIsTheAttackersChoice(t *testing.T) {
+	holdsHostileCase(t, 744, "open")
+}
+
+// TestWarRaceFixesOneForkerAlone plays history 1761 of the "open"
+// mode, which revision 14 holds and which breaks (a voter against the
+// attacker loses their place) both with pinning and when a true race
+// whose first is a forker also fixes the first by independent voters and
+// seniority, if that person is excluded without the forker's forked
+// statements (SCHEMA §4.7, eleventh round). The attacker, who forked, is
+// found in a true race with a member ranked first by independent voters;
+// fixing that member beside the attacker changes the rounds after it,
+// and another voter against the attacker ends excluded.
+func TestWarRaceFixesOneForkerAlone(t *testing.T) {
+	holdsHostileCase(t, 1761, "open")
+}
+
 // holdsHostileCase plays history n of TestHostileHistories in the given
 // mode, with the default people, and fails if it breaks a rule.
 func holdsHostileCase(t *testing.T, n uint64, mode string) {
