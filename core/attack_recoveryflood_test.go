@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,8 +17,49 @@ import (
 // pieces, released after it, were dropped without a word and the card
 // never came back. Each sender now counts for one piece, its latest.
 func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
-	ana := newService(t, "Ana")
-	bo, cy, mal := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
+	ana, tmp, guardians := recoveringAna(t)
+	mal := newService(t, "Mal")
+	var pieces [][]byte
+	for i := range 2 * maxRecoveryPieces {
+		pieces = append(pieces, madeUpPiece(t, tmp, ana.Card().ID(), i))
+	}
+	flood, err := export.Seal(mal.me(), []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: pieces}, export.SealOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, tmp, flood)
+	releaseAll(t, ana, tmp, guardians)
+}
+
+// TestAttackRecoveryFilledByARing: with one piece kept per sender, a
+// ring of made-up cards, each sending a file of its own with one
+// made-up piece, still filled the maxRecoveryPieces kept for good, and
+// the guardians' pieces released after them were dropped. The pieces
+// received last are kept now: the ring's files would have to come in
+// after the guardians', that many of them.
+func TestAttackRecoveryFilledByARing(t *testing.T) {
+	ana, tmp, guardians := recoveringAna(t)
+	for i := range maxRecoveryPieces + 3 {
+		fake, err := identity.New(fmt.Sprintf("Fake %d", i), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := &export.File{Cells: []export.Cell{}, Pieces: [][]byte{madeUpPiece(t, tmp, ana.Card().ID(), i)}}
+		data, err := export.Seal(fake, []*identity.Card{tmp.Card()}, file, export.SealOptions{Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustImport(t, tmp, data)
+	}
+	releaseAll(t, ana, tmp, guardians)
+}
+
+// recoveringAna returns Ana, who chose Bo and Cy as her guardians (two
+// of them needed), a device getting her card back, and her guardians.
+func recoveringAna(t *testing.T) (ana, tmp *Service, guardians []*Service) {
+	t.Helper()
+	ana = newService(t, "Ana")
+	bo, cy := newService(t, "Bo"), newService(t, "Cy")
 	meet(t, ana, bo)
 	meet(t, ana, cy)
 	chooseGuardians(t, ana, bo, cy)
@@ -25,25 +67,28 @@ func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tmp.Close()
+	t.Cleanup(func() { tmp.Close() })
+	return ana, tmp, []*Service{bo, cy}
+}
 
-	var pieces [][]byte
-	for i := range 2 * maxRecoveryPieces {
-		p := &export.Piece{Kind: export.KindPiece, Owner: ana.Card().ID(), Set: export.SetID{byte(i), byte(i >> 8), 7},
-			Created: time.Now(), Need: 2, Of: 3, X: 1, Y: make([]byte, 100)}
-		sealed, err := export.SealPiece(tmp.Card(), p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pieces = append(pieces, sealed)
-	}
-	flood, err := export.Seal(mal.me(), []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: pieces}, export.SealOptions{Now: time.Now()})
+// madeUpPiece returns a sealed piece of a made-up split (number i) of
+// owner's card, for tmp.
+func madeUpPiece(t *testing.T, tmp *Service, owner identity.ID, i int) []byte {
+	t.Helper()
+	p := &export.Piece{Kind: export.KindPiece, Owner: owner, Set: export.SetID{byte(i), byte(i >> 8), 7},
+		Created: time.Now(), Need: 2, Of: 3, X: 1, Y: make([]byte, 100)}
+	sealed, err := export.SealPiece(tmp.Card(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustImport(t, tmp, flood)
+	return sealed
+}
 
-	for _, g := range []*Service{bo, cy} {
+// releaseAll has each guardian release their piece of ana's card to tmp,
+// and checks that the card came back.
+func releaseAll(t *testing.T, ana, tmp *Service, guardians []*Service) {
+	t.Helper()
+	for _, g := range guardians {
 		if _, err := g.AddContact(tmp.Card().String(), "", true); err != nil {
 			t.Fatal(err)
 		}
@@ -55,6 +100,6 @@ func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
 	}
 	if tmp.Card().ID() != ana.Card().ID() {
 		p, err := tmp.Recovery()
-		t.Fatalf("Bo's and Cy's pieces did not bring Ana's card back after Mal's file: %+v, %v", p, err)
+		t.Fatalf("the guardians' pieces did not bring Ana's card back: %+v, %v", p, err)
 	}
 }

@@ -822,24 +822,26 @@ func (s *Service) holdPiece(tx *store.Tx, sender *identity.Card, p *export.Piece
 	return putRecord(tx, bucketHeld, id[:], h)
 }
 
-// keep adds rp to the pieces received, unless it is one of them: in the
-// place of the piece its sender sent before, if any (a guardian holds
-// one piece of a card, so a sender counts for one piece, the latest),
-// else while fewer than maxRecoveryPieces are kept. Without the first,
-// one file from anyone who learned the temporary card, carrying that
-// many made-up pieces, filled the record for good, and the guardians'
-// pieces were dropped (TestAttackRecoveryFloodedByOneFile).
+// keep adds rp to the pieces received, unless it is one of them, as the
+// one received last: in the place of the piece its sender sent before,
+// if any (a guardian holds one piece of a card, so a sender counts for
+// one piece, the latest), and beyond maxRecoveryPieces in the place of
+// the piece received longest ago. A device getting its card back knows
+// nobody, so no sender can come first for who they are, only for when:
+// one file carrying that many made-up pieces
+// (TestAttackRecoveryFloodedByOneFile), or a ring of made-up cards each
+// sending one (TestAttackRecoveryFilledByARing), filled the record for
+// good, and the guardians' pieces were dropped. Now the pieces of the
+// last maxRecoveryPieces senders are kept: a guardian's piece gives way
+// only to that many files from others imported after it.
 func (r *recoveryRecord) keep(rp recoveryPiece) {
 	if slices.ContainsFunc(r.Pieces, func(q recoveryPiece) bool {
 		return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
 	}) {
 		return
 	}
-	if i := slices.IndexFunc(r.Pieces, func(q recoveryPiece) bool { return string(q.From) == string(rp.From) }); i >= 0 {
-		r.Pieces[i] = rp
-	} else if len(r.Pieces) < maxRecoveryPieces {
-		r.Pieces = append(r.Pieces, rp)
-	}
+	r.Pieces = slices.DeleteFunc(r.Pieces, func(q recoveryPiece) bool { return string(q.From) == string(rp.From) })
+	r.Pieces = append(r.Pieces[max(0, len(r.Pieces)+1-maxRecoveryPieces):], rp)
 }
 
 // recoverWith keeps the pieces received so far and, once they bring the
