@@ -1,12 +1,14 @@
 package core
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
 
 	"trustdesk/export"
 	"trustdesk/identity"
+	"trustdesk/store"
 )
 
 // TestAttackRecoveryFloodedByOneFile: a device getting its card back
@@ -101,5 +103,73 @@ func releaseAll(t *testing.T, ana, tmp *Service, guardians []*Service) {
 	if tmp.Card().ID() != ana.Card().ID() {
 		p, err := tmp.Recovery()
 		t.Fatalf("the guardians' pieces did not bring Ana's card back: %+v, %v", p, err)
+	}
+}
+
+// TestAttackRecoveryPiecesOfTheRealSet: the id of a split is no secret
+// to the people in a cell of its owner (a guardian's file to the cell
+// lists it as held), so a ring of made-up cards can send made-up pieces
+// of the real split, one each. A device getting the card back tried at
+// most maxCombinations subsets of the pieces per file, the pieces
+// received first first: with three pieces needed, the subsets of the
+// ring's pieces used it up before any subset of the guardians' pieces
+// received after them. The subsets of the pieces received last are
+// tried first now.
+func TestAttackRecoveryPiecesOfTheRealSet(t *testing.T) {
+	ana := newService(t, "Ana")
+	guardians := []*Service{newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")}
+	var ids []identity.ID
+	for _, g := range guardians {
+		meet(t, ana, g)
+		ids = append(ids, g.Card().ID())
+	}
+	if _, err := ana.SetGuardians(ids, 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range guardians {
+		sendTo(t, ana, g)
+		sendTo(t, g, ana)
+	}
+	var set export.SetID
+	err := guardians[0].db.View(func(tx *store.Tx) error {
+		owner := ana.Card().ID()
+		h, err := getRecord[heldRecord](tx, bucketHeld, owner[:])
+		if err == nil && h != nil {
+			copy(set[:], h.Set)
+		}
+		return err
+	})
+	if err != nil || set == (export.SetID{}) {
+		t.Fatalf("Bo holds no piece of Ana's: %v", err)
+	}
+	tmp, err := StartRecovery(t.TempDir(), "Ana", []byte("new laptop"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tmp.Close()
+	for i := range maxRecoveryPieces - len(guardians) {
+		fake, err := identity.New(fmt.Sprintf("Fake %d", i), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &export.Piece{Kind: export.KindPiece, Owner: ana.Card().ID(), Set: set, Created: time.Now(), Need: 3, Of: 3,
+			X: uint8(1 + i%3), Y: bytes.Repeat([]byte{byte(i + 1)}, 100)}
+		sealed, err := export.SealPiece(tmp.Card(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := export.Seal(fake, []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealed}}, export.SealOptions{Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustImport(t, tmp, data)
+	}
+	releaseAll(t, ana, tmp, guardians)
+	st, err := tmp.Guardians()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Guardians) != len(guardians) || st.Need != 3 {
+		t.Errorf("the card got back has %d guardians, %d needed; want Bo, Cy and Di, 3 needed", len(st.Guardians), st.Need)
 	}
 }
