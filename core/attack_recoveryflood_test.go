@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"trustdesk/crdt"
 	"trustdesk/export"
 	"trustdesk/identity"
 	"trustdesk/store"
@@ -153,7 +154,8 @@ func TestAttackRecoveryPiecesOfTheRealSet(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := &export.Piece{Kind: export.KindPiece, Owner: ana.Card().ID(), Set: set, Created: time.Now(), Need: 3, Of: 3,
-			X: uint8(1 + i%3), Y: bytes.Repeat([]byte{byte(i + 1)}, 100)}
+			X: uint8(1 + i%3), Y: bytes.Repeat([]byte{byte(i + 1)}, 100),
+			Confirm: fake.Sign(crdt.ConfirmMessage(ana.Card().ID(), tmp.Card()))}
 		sealed, err := export.SealPiece(tmp.Card(), p)
 		if err != nil {
 			t.Fatal(err)
@@ -171,5 +173,8 @@ func TestAttackRecoveryPiecesOfTheRealSet(t *testing.T) {
 	}
 	if len(st.Guardians) != len(guardians) || st.Need != 3 {
 		t.Errorf("the card got back has %d guardians, %d needed; want Bo, Cy and Di, 3 needed", len(st.Guardians), st.Need)
+	}
+	if r, err := tmp.Replacement(); err != nil || r.Confirmed != len(guardians) {
+		t.Errorf("the replacement of the card says %+v guardians confirmed it, %v; want Bo, Cy and Di", r, err)
 	}
 }

@@ -865,12 +865,13 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 		return nil, err
 	}
 	defer clear(secret)
-	if err := s.keepSuccessor(tx, recovering, got); err != nil {
+	set := helpers(recovering, used)
+	if err := s.keepSuccessor(tx, recovering, got, set); err != nil {
 		return nil, err
 	}
 	// The guardians who helped are guardians of the card in force in
 	// its cells: a change of guardians will need their agreement.
-	if set := helpers(recovering, used); set != nil {
+	if set != nil {
 		if err := putRecord(tx, bucketGuardians, keyGuardians, set); err != nil {
 			return nil, err
 		}
@@ -911,12 +912,18 @@ func helpers(r *recoveryRecord, used []recoveryPiece) *guardianSet {
 	set := &guardianSet{Set: u.Set, Created: u.Created, Need: u.Need}
 	for _, p := range r.Pieces {
 		if string(p.Set) != string(u.Set) || string(p.Owner) != string(u.Owner) || p.Need != u.Need || !onSplit(used, p, want) ||
-			slices.ContainsFunc(set.Guardians, func(g guardianRecord) bool { return string(g.ID) == string(p.From) }) {
+			set.has(identity.ID(p.From)) {
 			continue
 		}
 		set.Guardians = append(set.Guardians, guardianRecord{ID: p.From, X: p.X, Y: p.Y, Reached: true})
 	}
 	return set
+}
+
+// has reports whether id is one of the guardians of set (none if set is
+// nil).
+func (set *guardianSet) has(id identity.ID) bool {
+	return set != nil && slices.ContainsFunc(set.Guardians, func(g guardianRecord) bool { return identity.ID(g.ID) == id })
 }
 
 // onSplit reports whether p lies on the split whose pieces used (need
