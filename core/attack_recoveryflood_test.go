@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -176,5 +177,35 @@ func TestAttackRecoveryPiecesOfTheRealSet(t *testing.T) {
 	}
 	if r, err := tmp.Replacement(); err != nil || r.Confirmed != len(guardians) {
 		t.Errorf("the replacement of the card says %+v guardians confirmed it, %v; want Bo, Cy and Di", r, err)
+	}
+}
+
+// TestRecoveryKeepsTheLatest: the pieces kept are those of the last
+// maxRecoveryPieces senders, one each, in the order received; a piece
+// received again moves to the end, as it was.
+func TestRecoveryKeepsTheLatest(t *testing.T) {
+	piece := func(from, y int) recoveryPiece {
+		return recoveryPiece{From: []byte{byte(from), byte(from >> 8)}, Set: []byte{1}, X: 1, Y: []byte{byte(y)}}
+	}
+	var r recoveryRecord
+	for i := range maxRecoveryPieces + 2 {
+		r.keep(piece(i, i))
+	}
+	r.keep(piece(5, 5))    // received again
+	r.keep(piece(2000, 5)) // the same piece from someone else
+	r.keep(piece(10, 200)) // another piece of a sender kept
+	var from []int
+	for _, p := range r.Pieces {
+		from = append(from, int(p.From[0])|int(p.From[1])<<8)
+	}
+	var want []int
+	for i := 2; i < maxRecoveryPieces+2; i++ {
+		if i != 5 && i != 10 {
+			want = append(want, i)
+		}
+	}
+	want = append(want, 5, 10)
+	if !slices.Equal(from, want) || r.Pieces[len(r.Pieces)-1].Y[0] != 200 {
+		t.Fatalf("kept the pieces of %v, want %v", from, want)
 	}
 }
