@@ -209,3 +209,39 @@ func TestRecoveryKeepsTheLatest(t *testing.T) {
 		t.Fatalf("kept the pieces of %v, want %v", from, want)
 	}
 }
+
+// TestAttackRecoveryByAStrangersCard: anyone who learned the temporary
+// card (a message in a group asking the guardians for help) can send it
+// one piece of a split of a card of their own, named as the person, one
+// piece needed: the device takes that card as the one got back, with
+// keys the stranger holds, and stops taking the guardians' pieces. The
+// device knows nothing to tell the person's card from the stranger's;
+// FORMAT §6.2 leaves it to the person, who is told the name and id of
+// the card got back. A fix needs a decision (the person confirms the
+// card got back before it becomes the device's, or gives at the start
+// something the card must match), so the test is skipped.
+func TestAttackRecoveryByAStrangersCard(t *testing.T) {
+	t.Skip("a card got back from a stranger's pieces is taken without the person's say: needs a decision on how the person confirms it (see the comment)")
+	ana, tmp, guardians := recoveringAna(t)
+	fake, err := identity.New("Ana", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := fake.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &export.Piece{Kind: export.KindPiece, Owner: fake.Card.ID(), Set: export.SetID{9}, Created: time.Now(), Need: 1, Of: 1, X: 1, Y: secret}
+	sealed, err := export.SealPiece(tmp.Card(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := export.Seal(fake, []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealed}}, export.SealOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tmp.Import(ctx, data); err == nil && tmp.Card().ID() == fake.Card.ID() {
+		t.Error("the device took a stranger's card as the one got back")
+	}
+	releaseAll(t, ana, tmp, guardians)
+}
