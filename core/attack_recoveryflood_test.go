@@ -25,7 +25,7 @@ func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
 	mal := newService(t, "Mal")
 	var pieces [][]byte
 	for i := range 2 * maxRecoveryPieces {
-		pieces = append(pieces, madeUpPiece(t, tmp, ana.Card().ID(), i))
+		pieces = append(pieces, sealPiece(t, tmp, madeUpPiece(ana.Card().ID(), i)))
 	}
 	flood, err := export.Seal(mal.me(), []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: pieces}, export.SealOptions{Now: time.Now()})
 	if err != nil {
@@ -48,12 +48,7 @@ func TestAttackRecoveryFilledByARing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		file := &export.File{Cells: []export.Cell{}, Pieces: [][]byte{madeUpPiece(t, tmp, ana.Card().ID(), i)}}
-		data, err := export.Seal(fake, []*identity.Card{tmp.Card()}, file, export.SealOptions{Now: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustImport(t, tmp, data)
+		mustImport(t, tmp, pieceFile(t, fake, tmp, madeUpPiece(ana.Card().ID(), i)))
 	}
 	releaseAll(t, ana, tmp, guardians)
 }
@@ -75,17 +70,32 @@ func recoveringAna(t *testing.T) (ana, tmp *Service, guardians []*Service) {
 	return ana, tmp, []*Service{bo, cy}
 }
 
-// madeUpPiece returns a sealed piece of a made-up split (number i) of
-// owner's card, for tmp.
-func madeUpPiece(t *testing.T, tmp *Service, owner identity.ID, i int) []byte {
-	t.Helper()
-	p := &export.Piece{Kind: export.KindPiece, Owner: owner, Set: export.SetID{byte(i), byte(i >> 8), 7},
+// madeUpPiece returns a piece of a made-up split (number i) of owner's
+// card.
+func madeUpPiece(owner identity.ID, i int) *export.Piece {
+	return &export.Piece{Kind: export.KindPiece, Owner: owner, Set: export.SetID{byte(i), byte(i >> 8), 7},
 		Created: time.Now(), Need: 2, Of: 3, X: 1, Y: make([]byte, 100)}
+}
+
+// sealPiece returns p sealed for tmp.
+func sealPiece(t *testing.T, tmp *Service, p *export.Piece) []byte {
+	t.Helper()
 	sealed, err := export.SealPiece(tmp.Card(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sealed
+}
+
+// pieceFile returns a sync file from from to tmp carrying p.
+func pieceFile(t *testing.T, from *identity.Identity, tmp *Service, p *export.Piece) []byte {
+	t.Helper()
+	file := &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealPiece(t, tmp, p)}}
+	data, err := export.Seal(from, []*identity.Card{tmp.Card()}, file, export.SealOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // releaseAll has each guardian release their piece of ana's card to tmp,
@@ -157,15 +167,7 @@ func TestAttackRecoveryPiecesOfTheRealSet(t *testing.T) {
 		p := &export.Piece{Kind: export.KindPiece, Owner: ana.Card().ID(), Set: set, Created: time.Now(), Need: 3, Of: 3,
 			X: uint8(1 + i%3), Y: bytes.Repeat([]byte{byte(i + 1)}, 100),
 			Confirm: fake.Sign(crdt.ConfirmMessage(ana.Card().ID(), tmp.Card()))}
-		sealed, err := export.SealPiece(tmp.Card(), p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := export.Seal(fake, []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealed}}, export.SealOptions{Now: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustImport(t, tmp, data)
+		mustImport(t, tmp, pieceFile(t, fake, tmp, p))
 	}
 	releaseAll(t, ana, tmp, guardians)
 	st, err := tmp.Guardians()
@@ -232,15 +234,7 @@ func TestAttackRecoveryByAStrangersCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &export.Piece{Kind: export.KindPiece, Owner: fake.Card.ID(), Set: export.SetID{9}, Created: time.Now(), Need: 1, Of: 1, X: 1, Y: secret}
-	sealed, err := export.SealPiece(tmp.Card(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := export.Seal(fake, []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealed}}, export.SealOptions{Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tmp.Import(ctx, data); err == nil && tmp.Card().ID() == fake.Card.ID() {
+	if _, err := tmp.Import(ctx, pieceFile(t, fake, tmp, p)); err == nil && tmp.Card().ID() == fake.Card.ID() {
 		t.Error("the device took a stranger's card as the one got back")
 	}
 	releaseAll(t, ana, tmp, guardians)
