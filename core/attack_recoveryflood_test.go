@@ -2,7 +2,9 @@ package core
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -238,4 +240,47 @@ func TestAttackRecoveryByAStrangersCard(t *testing.T) {
 		t.Error("the device took a stranger's card as the one got back")
 	}
 	releaseAll(t, ana, tmp, guardians)
+}
+
+// TestDamagedRecoveryRecord: the record of the pieces a device getting
+// its card back has received, damaged on disk (one bit), kept every
+// import failing, the guardians' files too, and the progress from being
+// shown: the device could never get the card back. It now reads as no
+// piece received yet: the guardians' files, imported again, bring the
+// card back.
+func TestDamagedRecoveryRecord(t *testing.T) {
+	ana, tmp, guardians := recoveringAna(t)
+	if _, err := guardians[0].AddContact(tmp.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	res, err := guardians[0].ReleasePiece(ana.Card().ID(), tmp.Card().ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, tmp, res.Data)
+	home := tmp.home
+	tmp.Close()
+	db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	if err := db.QueryRow("SELECT body FROM records WHERE bucket = ?", bucketRecovery).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	body[len(body)/2] ^= 1
+	_, err = db.Exec("UPDATE records SET body = ? WHERE bucket = ?", body, bucketRecovery)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Unlock(home, []byte("new laptop"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.Close() })
+	if p, err := again.Recovery(); err != nil || p.Received != 0 {
+		t.Errorf("progress with the record damaged: %+v, %v; want no piece received", p, err)
+	}
+	releaseAll(t, ana, again, guardians)
 }

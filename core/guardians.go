@@ -140,6 +140,30 @@ type recoveryRecord struct {
 	Pieces []recoveryPiece `cbor:"1,keyasint"`
 }
 
+// getRecovery returns the pieces received by a device getting a card
+// back, or nil if it is not getting one back. A record that cannot be
+// read (damaged on disk, or of a form this build does not read) is there
+// all the same, the device is getting its card back, and reads as no
+// piece received: the guardians' files bring their pieces again. Failing
+// on it instead kept every import failing, the guardians' files too, and
+// the card never came back (TestDamagedRecoveryRecord).
+func getRecovery(tx *store.Tx) (*recoveryRecord, error) {
+	b, err := tx.Get(bucketRecovery, nil, keyRecovery)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case errors.Is(err, store.ErrDamaged):
+		return &recoveryRecord{Pieces: []recoveryPiece{}}, nil
+	case err != nil:
+		return nil, err
+	}
+	var r recoveryRecord
+	if cbor.Unmarshal(b, &r) != nil {
+		return &recoveryRecord{Pieces: []recoveryPiece{}}, nil
+	}
+	return &r, nil
+}
+
 type recoveryPiece struct {
 	From    []byte `cbor:"1,keyasint"`
 	Owner   []byte `cbor:"2,keyasint"`
@@ -728,7 +752,7 @@ func (n *RecoveryNews) empty() bool {
 // the pieces now give the card back.
 func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn, senderName string) (*RecoveryNews, *identity.Identity, error) {
 	news := &RecoveryNews{}
-	recovering, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+	recovering, err := getRecovery(tx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -1089,7 +1113,7 @@ func StartRecovery(home, name string, passphrase []byte, opt Options) (*Service,
 func (s *Service) Recovery() (*RecoveryProgress, error) {
 	var p *RecoveryProgress
 	err := s.db.View(func(tx *store.Tx) error {
-		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+		r, err := getRecovery(tx)
 		if err != nil {
 			return err
 		}
