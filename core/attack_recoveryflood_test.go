@@ -1,11 +1,18 @@
 package core
 
 import (
+	"bytes"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"trustdesk/crdt"
 	"trustdesk/export"
 	"trustdesk/identity"
+	"trustdesk/store"
 )
 
 // TestAttackRecoveryFloodedByOneFile: a device getting its card back
@@ -16,8 +23,44 @@ import (
 // pieces, released after it, were dropped without a word and the card
 // never came back. Each sender now counts for one piece, its latest.
 func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
-	ana := newService(t, "Ana")
-	bo, cy, mal := newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
+	ana, tmp, guardians := recoveringAna(t)
+	mal := newService(t, "Mal")
+	var pieces [][]byte
+	for i := range 2 * maxRecoveryPieces {
+		pieces = append(pieces, sealPiece(t, tmp, madeUpPiece(ana.Card().ID(), i)))
+	}
+	flood, err := export.Seal(mal.me(), []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: pieces}, export.SealOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, tmp, flood)
+	releaseAll(t, ana, tmp, guardians)
+}
+
+// TestAttackRecoveryFilledByARing: with one piece kept per sender, a
+// ring of made-up cards, each sending a file of its own with one
+// made-up piece, still filled the maxRecoveryPieces kept for good, and
+// the guardians' pieces released after them were dropped. The pieces
+// received last are kept now: the ring's files would have to come in
+// after the guardians', that many of them.
+func TestAttackRecoveryFilledByARing(t *testing.T) {
+	ana, tmp, guardians := recoveringAna(t)
+	for i := range maxRecoveryPieces + 3 {
+		fake, err := identity.New(fmt.Sprintf("Fake %d", i), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustImport(t, tmp, pieceFile(t, fake, tmp, madeUpPiece(ana.Card().ID(), i)))
+	}
+	releaseAll(t, ana, tmp, guardians)
+}
+
+// recoveringAna returns Ana, who chose Bo and Cy as her guardians (two
+// of them needed), a device getting her card back, and her guardians.
+func recoveringAna(t *testing.T) (ana, tmp *Service, guardians []*Service) {
+	t.Helper()
+	ana = newService(t, "Ana")
+	bo, cy := newService(t, "Bo"), newService(t, "Cy")
 	meet(t, ana, bo)
 	meet(t, ana, cy)
 	chooseGuardians(t, ana, bo, cy)
@@ -25,25 +68,43 @@ func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tmp.Close()
+	t.Cleanup(func() { tmp.Close() })
+	return ana, tmp, []*Service{bo, cy}
+}
 
-	var pieces [][]byte
-	for i := range 2 * maxRecoveryPieces {
-		p := &export.Piece{Kind: export.KindPiece, Owner: ana.Card().ID(), Set: export.SetID{byte(i), byte(i >> 8), 7},
-			Created: time.Now(), Need: 2, Of: 3, X: 1, Y: make([]byte, 100)}
-		sealed, err := export.SealPiece(tmp.Card(), p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pieces = append(pieces, sealed)
-	}
-	flood, err := export.Seal(mal.me(), []*identity.Card{tmp.Card()}, &export.File{Cells: []export.Cell{}, Pieces: pieces}, export.SealOptions{Now: time.Now()})
+// madeUpPiece returns a piece of a made-up split (number i) of owner's
+// card.
+func madeUpPiece(owner identity.ID, i int) *export.Piece {
+	return &export.Piece{Kind: export.KindPiece, Owner: owner, Set: export.SetID{byte(i), byte(i >> 8), 7},
+		Created: time.Now(), Need: 2, Of: 3, X: 1, Y: make([]byte, 100)}
+}
+
+// sealPiece returns p sealed for tmp.
+func sealPiece(t *testing.T, tmp *Service, p *export.Piece) []byte {
+	t.Helper()
+	sealed, err := export.SealPiece(tmp.Card(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustImport(t, tmp, flood)
+	return sealed
+}
 
-	for _, g := range []*Service{bo, cy} {
+// pieceFile returns a sync file from from to tmp carrying p.
+func pieceFile(t *testing.T, from *identity.Identity, tmp *Service, p *export.Piece) []byte {
+	t.Helper()
+	file := &export.File{Cells: []export.Cell{}, Pieces: [][]byte{sealPiece(t, tmp, p)}}
+	data, err := export.Seal(from, []*identity.Card{tmp.Card()}, file, export.SealOptions{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// releaseAll has each guardian release their piece of ana's card to tmp,
+// and checks that the card came back.
+func releaseAll(t *testing.T, ana, tmp *Service, guardians []*Service) {
+	t.Helper()
+	for _, g := range guardians {
 		if _, err := g.AddContact(tmp.Card().String(), "", true); err != nil {
 			t.Fatal(err)
 		}
@@ -55,6 +116,171 @@ func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
 	}
 	if tmp.Card().ID() != ana.Card().ID() {
 		p, err := tmp.Recovery()
-		t.Fatalf("Bo's and Cy's pieces did not bring Ana's card back after Mal's file: %+v, %v", p, err)
+		t.Fatalf("the guardians' pieces did not bring Ana's card back: %+v, %v", p, err)
 	}
+}
+
+// TestAttackRecoveryPiecesOfTheRealSet: the id of a split is no secret
+// to the people in a cell of its owner (a guardian's file to the cell
+// lists it as held), so a ring of made-up cards can send made-up pieces
+// of the real split, one each. A device getting the card back tried at
+// most maxCombinations subsets of the pieces per file, the pieces
+// received first first: with three pieces needed, the subsets of the
+// ring's pieces used it up before any subset of the guardians' pieces
+// received after them. The subsets of the pieces received last are
+// tried first now.
+func TestAttackRecoveryPiecesOfTheRealSet(t *testing.T) {
+	ana := newService(t, "Ana")
+	guardians := []*Service{newService(t, "Bo"), newService(t, "Cy"), newService(t, "Di")}
+	var ids []identity.ID
+	for _, g := range guardians {
+		meet(t, ana, g)
+		ids = append(ids, g.Card().ID())
+	}
+	if _, err := ana.SetGuardians(ids, 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range guardians {
+		sendTo(t, ana, g)
+		sendTo(t, g, ana)
+	}
+	var set export.SetID
+	err := guardians[0].db.View(func(tx *store.Tx) error {
+		owner := ana.Card().ID()
+		h, err := getRecord[heldRecord](tx, bucketHeld, owner[:])
+		if err == nil && h != nil {
+			copy(set[:], h.Set)
+		}
+		return err
+	})
+	if err != nil || set == (export.SetID{}) {
+		t.Fatalf("Bo holds no piece of Ana's: %v", err)
+	}
+	tmp, err := StartRecovery(t.TempDir(), "Ana", []byte("new laptop"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tmp.Close()
+	for i := range maxRecoveryPieces - len(guardians) {
+		fake, err := identity.New(fmt.Sprintf("Fake %d", i), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &export.Piece{Kind: export.KindPiece, Owner: ana.Card().ID(), Set: set, Created: time.Now(), Need: 3, Of: 3,
+			X: uint8(1 + i%3), Y: bytes.Repeat([]byte{byte(i + 1)}, 100),
+			Confirm: fake.Sign(crdt.ConfirmMessage(ana.Card().ID(), tmp.Card()))}
+		mustImport(t, tmp, pieceFile(t, fake, tmp, p))
+	}
+	releaseAll(t, ana, tmp, guardians)
+	st, err := tmp.Guardians()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Guardians) != len(guardians) || st.Need != 3 {
+		t.Errorf("the card got back has %d guardians, %d needed; want Bo, Cy and Di, 3 needed", len(st.Guardians), st.Need)
+	}
+	if r, err := tmp.Replacement(); err != nil || r.Confirmed != len(guardians) {
+		t.Errorf("the replacement of the card says %+v guardians confirmed it, %v; want Bo, Cy and Di", r, err)
+	}
+}
+
+// TestRecoveryKeepsTheLatest: the pieces kept are those of the last
+// maxRecoveryPieces senders, one each, in the order received; a piece
+// received again moves to the end, as it was.
+func TestRecoveryKeepsTheLatest(t *testing.T) {
+	piece := func(from, y int) recoveryPiece {
+		return recoveryPiece{From: []byte{byte(from), byte(from >> 8)}, Set: []byte{1}, X: 1, Y: []byte{byte(y)}}
+	}
+	var r recoveryRecord
+	for i := range maxRecoveryPieces + 2 {
+		r.keep(piece(i, i))
+	}
+	r.keep(piece(5, 5))    // received again
+	r.keep(piece(2000, 5)) // the same piece from someone else
+	r.keep(piece(10, 200)) // another piece of a sender kept
+	var from []int
+	for _, p := range r.Pieces {
+		from = append(from, int(p.From[0])|int(p.From[1])<<8)
+	}
+	var want []int
+	for i := 2; i < maxRecoveryPieces+2; i++ {
+		if i != 5 && i != 10 {
+			want = append(want, i)
+		}
+	}
+	want = append(want, 5, 10)
+	if !slices.Equal(from, want) || r.Pieces[len(r.Pieces)-1].Y[0] != 200 {
+		t.Fatalf("kept the pieces of %v, want %v", from, want)
+	}
+}
+
+// TestAttackRecoveryByAStrangersCard: anyone who learned the temporary
+// card (a message in a group asking the guardians for help) can send it
+// one piece of a split of a card of their own, named as the person, one
+// piece needed: the device takes that card as the one got back, with
+// keys the stranger holds, and stops taking the guardians' pieces. The
+// device knows nothing to tell the person's card from the stranger's;
+// FORMAT §6.2 leaves it to the person, who is told the name and id of
+// the card got back. A fix needs a decision (the person confirms the
+// card got back before it becomes the device's, or gives at the start
+// something the card must match), so the test is skipped.
+func TestAttackRecoveryByAStrangersCard(t *testing.T) {
+	t.Skip("a card got back from a stranger's pieces is taken without the person's say: needs a decision on how the person confirms it (see the comment)")
+	ana, tmp, guardians := recoveringAna(t)
+	fake, err := identity.New("Ana", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := fake.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &export.Piece{Kind: export.KindPiece, Owner: fake.Card.ID(), Set: export.SetID{9}, Created: time.Now(), Need: 1, Of: 1, X: 1, Y: secret}
+	if _, err := tmp.Import(ctx, pieceFile(t, fake, tmp, p)); err == nil && tmp.Card().ID() == fake.Card.ID() {
+		t.Error("the device took a stranger's card as the one got back")
+	}
+	releaseAll(t, ana, tmp, guardians)
+}
+
+// TestDamagedRecoveryRecord: the record of the pieces a device getting
+// its card back has received, damaged on disk (one bit), kept every
+// import failing, the guardians' files too, and the progress from being
+// shown: the device could never get the card back. It now reads as no
+// piece received yet: the guardians' files, imported again, bring the
+// card back.
+func TestDamagedRecoveryRecord(t *testing.T) {
+	ana, tmp, guardians := recoveringAna(t)
+	if _, err := guardians[0].AddContact(tmp.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	res, err := guardians[0].ReleasePiece(ana.Card().ID(), tmp.Card().ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, tmp, res.Data)
+	home := tmp.home
+	tmp.Close()
+	db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	if err := db.QueryRow("SELECT body FROM records WHERE bucket = ?", bucketRecovery).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	body[len(body)/2] ^= 1
+	_, err = db.Exec("UPDATE records SET body = ? WHERE bucket = ?", body, bucketRecovery)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Unlock(home, []byte("new laptop"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.Close() })
+	if p, err := again.Recovery(); err != nil || p.Received != 0 {
+		t.Errorf("progress with the record damaged: %+v, %v; want no piece received", p, err)
+	}
+	releaseAll(t, ana, again, guardians)
 }

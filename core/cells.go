@@ -850,6 +850,21 @@ func pinName(have *Contact, next *identity.Card) {
 	}
 }
 
+// loadCell returns the cell with id among the cells as stored now
+// (loadCells), and all of them; ErrNoSuchCell if none has id. The
+// caller holds s.mu.
+func (s *Service) loadCell(id crdt.CellID) (*crdt.Cell, map[crdt.CellID]*crdt.Cell, error) {
+	cells, err := s.loadCells()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, ok := cells[id]
+	if !ok {
+		return nil, nil, ErrNoSuchCell
+	}
+	return c, cells, nil
+}
+
 // changeCell runs a local change on the cell with id and stores the result.
 // The change runs on a copy, so a failure leaves the cell as it was.
 func (s *Service) changeCell(id crdt.CellID, change func(c *crdt.Cell) error) (*CellView, error) {
@@ -857,13 +872,9 @@ func (s *Service) changeCell(id crdt.CellID, change func(c *crdt.Cell) error) (*
 	defer s.mu.Unlock()
 	var views []*CellView
 	err := s.afresh(func() error {
-		cells, err := s.loadCells()
+		c, cells, err := s.loadCell(id)
 		if err != nil {
 			return err
-		}
-		c, ok := cells[id]
-		if !ok {
-			return ErrNoSuchCell
 		}
 		work, err := c.Clone()
 		if err != nil {
@@ -1030,13 +1041,9 @@ func (s *Service) DeclineCell(cell crdt.CellID) error {
 // decline is DeclineCell from the cells as stored now. The caller holds
 // s.mu.
 func (s *Service) decline(cell crdt.CellID) error {
-	all, err := s.loadCells()
+	c, all, err := s.loadCell(cell)
 	if err != nil {
 		return err
-	}
-	c, ok := all[cell]
-	if !ok {
-		return ErrNoSuchCell
 	}
 	if !c.State().IsInvited(s.me().Card.ID()) {
 		return fmt.Errorf("%w: you can only turn down an invitation you have not accepted", crdt.ErrNotAllowed)
@@ -1148,13 +1155,9 @@ func (s *Service) CellDocument(cell crdt.CellID) ([]byte, error) {
 	defer s.mu.Unlock()
 	var doc []byte
 	err := s.afresh(func() error {
-		cells, err := s.loadCells()
+		c, _, err := s.loadCell(cell)
 		if err != nil {
 			return err
-		}
-		c, ok := cells[cell]
-		if !ok {
-			return ErrNoSuchCell
 		}
 		doc, err = c.Document()
 		return err

@@ -18,6 +18,7 @@ package core
 // export/FORMAT.md §6.2.
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -137,6 +138,30 @@ type heldRecord struct {
 // recoveryRecord is what a device getting a card back has received.
 type recoveryRecord struct {
 	Pieces []recoveryPiece `cbor:"1,keyasint"`
+}
+
+// getRecovery returns the pieces received by a device getting a card
+// back, or nil if it is not getting one back. A record that cannot be
+// read (damaged on disk, or of a form this build does not read) is there
+// all the same, the device is getting its card back, and reads as no
+// piece received: the guardians' files bring their pieces again. Failing
+// on it instead kept every import failing, the guardians' files too, and
+// the card never came back (TestDamagedRecoveryRecord).
+func getRecovery(tx *store.Tx) (*recoveryRecord, error) {
+	b, err := tx.Get(bucketRecovery, nil, keyRecovery)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case errors.Is(err, store.ErrDamaged):
+		return &recoveryRecord{Pieces: []recoveryPiece{}}, nil
+	case err != nil:
+		return nil, err
+	}
+	var r recoveryRecord
+	if cbor.Unmarshal(b, &r) != nil {
+		return &recoveryRecord{Pieces: []recoveryPiece{}}, nil
+	}
+	return &r, nil
 }
 
 type recoveryPiece struct {
@@ -727,7 +752,7 @@ func (n *RecoveryNews) empty() bool {
 // the pieces now give the card back.
 func (s *Service) applyRecovery(tx *store.Tx, file *export.File, in *recoveryIn, senderName string) (*RecoveryNews, *identity.Identity, error) {
 	news := &RecoveryNews{}
-	recovering, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+	recovering, err := getRecovery(tx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -822,24 +847,28 @@ func (s *Service) holdPiece(tx *store.Tx, sender *identity.Card, p *export.Piece
 	return putRecord(tx, bucketHeld, id[:], h)
 }
 
-// keep adds rp to the pieces received, unless it is one of them: in the
+// keep adds rp to the pieces received as the one received last: in the
 // place of the piece its sender sent before, if any (a guardian holds
 // one piece of a card, so a sender counts for one piece, the latest),
-// else while fewer than maxRecoveryPieces are kept. Without the first,
-// one file from anyone who learned the temporary card, carrying that
-// many made-up pieces, filled the record for good, and the guardians'
-// pieces were dropped (TestAttackRecoveryFloodedByOneFile).
+// and beyond maxRecoveryPieces in the place of the piece received
+// longest ago; a piece received again (a file imported again) moves to
+// the end as it was. A device getting its card back knows nobody, so no
+// sender can come first for who they are, only for when: one file
+// carrying that many made-up pieces (TestAttackRecoveryFloodedByOneFile),
+// or a ring of made-up cards each sending one
+// (TestAttackRecoveryFilledByARing), filled the record for good, and the
+// guardians' pieces were dropped. Now the pieces of the last
+// maxRecoveryPieces senders are kept: a guardian's piece gives way only
+// to that many files from others imported after it.
 func (r *recoveryRecord) keep(rp recoveryPiece) {
-	if slices.ContainsFunc(r.Pieces, func(q recoveryPiece) bool {
+	if i := slices.IndexFunc(r.Pieces, func(q recoveryPiece) bool {
 		return string(q.Set) == string(rp.Set) && q.X == rp.X && string(q.Y) == string(rp.Y)
-	}) {
-		return
+	}); i >= 0 {
+		rp = r.Pieces[i]
+		r.Pieces = slices.Delete(r.Pieces, i, i+1)
 	}
-	if i := slices.IndexFunc(r.Pieces, func(q recoveryPiece) bool { return string(q.From) == string(rp.From) }); i >= 0 {
-		r.Pieces[i] = rp
-	} else if len(r.Pieces) < maxRecoveryPieces {
-		r.Pieces = append(r.Pieces, rp)
-	}
+	r.Pieces = slices.DeleteFunc(r.Pieces, func(q recoveryPiece) bool { return string(q.From) == string(rp.From) })
+	r.Pieces = append(r.Pieces[max(0, len(r.Pieces)+1-maxRecoveryPieces):], rp)
 }
 
 // recoverWith keeps the pieces received so far and, once they bring the
@@ -850,7 +879,8 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 		return nil, err
 	}
 	var got *identity.Identity
-	news.Progress, got = progress(recovering)
+	var used []recoveryPiece
+	news.Progress, got, used = progress(recovering)
 	if got == nil {
 		return nil, nil
 	}
@@ -859,12 +889,13 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 		return nil, err
 	}
 	defer clear(secret)
-	if err := s.keepSuccessor(tx, recovering, got); err != nil {
+	set := helpers(recovering, used)
+	if err := s.keepSuccessor(tx, recovering, got, set); err != nil {
 		return nil, err
 	}
 	// The guardians who helped are guardians of the card in force in
 	// its cells: a change of guardians will need their agreement.
-	if set := helpers(recovering, got.Card.ID()); set != nil {
+	if set != nil {
 		if err := putRecord(tx, bucketGuardians, keyGuardians, set); err != nil {
 			return nil, err
 		}
@@ -884,29 +915,62 @@ func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *Re
 	return got, nil
 }
 
-// helpers returns, for a device that got the card owner back, the
-// guardians who released the pieces of the newest set that brought it
-// back, as my guardians (their pieces arrived long ago), or nil.
-func helpers(r *recoveryRecord, owner identity.ID) *guardianSet {
-	sets := map[string]*guardianSet{}
-	var best *guardianSet
+// helpers returns, for a device that got its card back with the pieces
+// used, the guardians who released pieces of that split, as my
+// guardians (their pieces arrived long ago), or nil: each sender of a
+// piece of it that lies on the split (see onSplit). The id of a split is
+// no secret to the people in a cell of its owner (a guardian's file to
+// the cell lists it as held): a made-up piece of it, sent by a made-up
+// card, made that card one of my guardians here
+// (TestAttackRecoveryPiecesOfTheRealSet).
+func helpers(r *recoveryRecord, used []recoveryPiece) *guardianSet {
+	if len(used) == 0 {
+		return nil
+	}
+	u := used[0]
+	want, err := shamir.Combine(shamirPieces(used))
+	if err != nil {
+		return nil
+	}
+	defer clear(want)
+	set := &guardianSet{Set: u.Set, Created: u.Created, Need: u.Need}
 	for _, p := range r.Pieces {
-		if identity.ID(p.Owner) != owner {
+		if string(p.Set) != string(u.Set) || string(p.Owner) != string(u.Owner) || p.Need != u.Need || !onSplit(used, p, want) ||
+			set.has(identity.ID(p.From)) {
 			continue
 		}
-		set := sets[string(p.Set)]
-		if set == nil {
-			set = &guardianSet{Set: p.Set, Created: p.Created, Need: p.Need}
-			sets[string(p.Set)] = set
-		}
-		if !slices.ContainsFunc(set.Guardians, func(g guardianRecord) bool { return string(g.ID) == string(p.From) }) {
-			set.Guardians = append(set.Guardians, guardianRecord{ID: p.From, X: p.X, Y: p.Y, Reached: true})
-		}
-		if len(set.Guardians) >= set.Need && (best == nil || set.Created > best.Created) {
-			best = set
-		}
+		set.Guardians = append(set.Guardians, guardianRecord{ID: p.From, X: p.X, Y: p.Y, Reached: true})
 	}
-	return best
+	return set
+}
+
+// has reports whether id is one of the guardians of set (none if set is
+// nil).
+func (set *guardianSet) has(id identity.ID) bool {
+	return set != nil && slices.ContainsFunc(set.Guardians, func(g guardianRecord) bool { return identity.ID(g.ID) == id })
+}
+
+// onSplit reports whether p lies on the split whose pieces used (need
+// pieces of distinct numbers) give secret: p with need-1 of the others
+// give it too. A wrong byte of p would change the byte of the secret it
+// is combined into, its factor at 0 being non-zero.
+func onSplit(used []recoveryPiece, p recoveryPiece, secret []byte) bool {
+	others := slices.DeleteFunc(slices.Clone(used), func(q recoveryPiece) bool { return q.X == p.X })
+	if len(others) < len(used)-1 {
+		return false
+	}
+	got, err := shamir.Combine(shamirPieces(append(others[:len(used)-1], p)))
+	defer clear(got)
+	return err == nil && bytes.Equal(got, secret)
+}
+
+// shamirPieces returns the numbers and bytes of ps.
+func shamirPieces(ps []recoveryPiece) []shamir.Piece {
+	out := make([]shamir.Piece, len(ps))
+	for i, p := range ps {
+		out[i] = shamir.Piece{X: p.X, Y: p.Y}
+	}
+	return out
 }
 
 // noteHeld records what the sender's file says they hold of my pieces.
@@ -937,12 +1001,17 @@ func noteHeld(tx *store.Tx, file *export.File, senderName string, news *Recovery
 
 // progress says how far the pieces received go, and rebuilds the card
 // when they are enough: for each split, any Need pieces of it whose
-// combination is an identity matching its own card, with the owner's id.
-func progress(r *recoveryRecord) (*RecoveryProgress, *identity.Identity) {
+// combination is an identity matching its own card, with the owner's id
+// (it returns those pieces too). It tries the splits and pieces received
+// last first: the tries are bounded (maxCombinations), and the subsets
+// of made-up pieces received before, of a split of their own or of the
+// real one, used them up before the guardians' pieces received after
+// them were tried (TestAttackRecoveryPiecesOfTheRealSet).
+func progress(r *recoveryRecord) (*RecoveryProgress, *identity.Identity, []recoveryPiece) {
 	best := &RecoveryProgress{}
 	bySet := map[string][]recoveryPiece{}
 	var order []string
-	for _, p := range r.Pieces {
+	for _, p := range slices.Backward(r.Pieces) {
 		if _, ok := bySet[string(p.Set)]; !ok {
 			order = append(order, string(p.Set))
 		}
@@ -970,11 +1039,11 @@ func progress(r *recoveryRecord) (*RecoveryProgress, *identity.Identity) {
 		if n < need {
 			continue
 		}
-		if id := combineAny(use, need, identity.ID(ps[0].Owner), &budget); id != nil {
-			return &RecoveryProgress{Need: need, Of: ps[0].Of, Received: need, Recovered: true, Name: id.Card.Pseudonym, ID: id.Card.ID().String()}, id
+		if id, used := combineAny(use, need, identity.ID(ps[0].Owner), &budget); id != nil {
+			return &RecoveryProgress{Need: need, Of: ps[0].Of, Received: need, Recovered: true, Name: id.Card.Pseudonym, ID: id.Card.ID().String()}, id, used
 		}
 	}
-	return best, nil
+	return best, nil, nil
 }
 
 // Bounds on the work a device getting a card back does for pieces from
@@ -986,37 +1055,39 @@ const (
 )
 
 // combineAny tries subsets of need pieces until one rebuilds an identity
-// with the owner's id, or the budget of tries is spent.
-func combineAny(ps []recoveryPiece, need int, owner identity.ID, budget *int) *identity.Identity {
+// with the owner's id, or the budget of tries is spent. It returns the
+// identity and the pieces that rebuilt it, or nil.
+func combineAny(ps []recoveryPiece, need int, owner identity.ID, budget *int) (*identity.Identity, []recoveryPiece) {
 	var found *identity.Identity
-	var pick func(start int, chosen []shamir.Piece) bool
-	pick = func(start int, chosen []shamir.Piece) bool {
+	var used []recoveryPiece
+	var pick func(start int, chosen []recoveryPiece) bool
+	pick = func(start int, chosen []recoveryPiece) bool {
 		if len(chosen) == need {
 			if *budget <= 0 {
 				return true
 			}
 			*budget--
-			secret, err := shamir.Combine(chosen)
+			secret, err := shamir.Combine(shamirPieces(chosen))
 			if err != nil {
 				return false
 			}
 			id, err := identity.UnmarshalIdentity(secret)
 			clear(secret)
 			if err == nil && id.Card.ID() == owner {
-				found = id
+				found, used = id, slices.Clone(chosen)
 				return true
 			}
 			return false
 		}
 		for i := start; i < len(ps); i++ {
-			if pick(i+1, append(chosen, shamir.Piece{X: ps[i].X, Y: ps[i].Y})) {
+			if pick(i+1, append(chosen, ps[i])) {
 				return true
 			}
 		}
 		return false
 	}
 	pick(0, nil)
-	return found
+	return found, used
 }
 
 // StartRecovery makes a temporary card named name in an empty home, for
@@ -1042,14 +1113,14 @@ func StartRecovery(home, name string, passphrase []byte, opt Options) (*Service,
 func (s *Service) Recovery() (*RecoveryProgress, error) {
 	var p *RecoveryProgress
 	err := s.db.View(func(tx *store.Tx) error {
-		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+		r, err := getRecovery(tx)
 		if err != nil {
 			return err
 		}
 		if r == nil {
 			return ErrNotRecovering
 		}
-		p, _ = progress(r)
+		p, _, _ = progress(r)
 		return nil
 	})
 	return p, err

@@ -249,13 +249,13 @@ func TestPiecesOfTwoSplitsDoNotCombine(t *testing.T) {
 		return out
 	}
 	a, b := split(1), split(2)
-	if p, id := progress(&recoveryRecord{Pieces: []recoveryPiece{a[0], b[1]}}); id != nil || p.Received != 1 {
+	if p, id, _ := progress(&recoveryRecord{Pieces: []recoveryPiece{a[0], b[1]}}); id != nil || p.Received != 1 {
 		t.Fatalf("pieces of two splits: %+v", p)
 	}
 	wrong := a[0]
 	wrong.Y = append([]byte{}, wrong.Y...)
 	wrong.Y[5] ^= 1
-	p, id := progress(&recoveryRecord{Pieces: []recoveryPiece{wrong, a[0], b[1], a[1]}})
+	p, id, _ := progress(&recoveryRecord{Pieces: []recoveryPiece{wrong, a[0], b[1], a[1]}})
 	if id == nil || id.Card.ID() != owner || !p.Recovered {
 		t.Fatalf("two good pieces and a wrong one: %+v", p)
 	}
@@ -270,10 +270,10 @@ func TestRecoveryWorkIsBounded(t *testing.T) {
 		r.Pieces = append(r.Pieces, recoveryPiece{Owner: owner[:], Set: []byte{1}, Need: 3, Of: 255, X: uint8(i + 1), Y: make([]byte, 200)})
 	}
 	budget := maxCombinations
-	if id := combineAny(r.Pieces, 3, owner, &budget); id != nil || budget != 0 {
+	if id, _ := combineAny(r.Pieces, 3, owner, &budget); id != nil || budget != 0 {
 		t.Fatalf("combineAny = %v, budget left %d", id, budget)
 	}
-	if p, id := progress(&r); id != nil || p.Received != 3 || p.Recovered {
+	if p, id, _ := progress(&r); id != nil || p.Received != 3 || p.Recovered {
 		t.Fatalf("progress = %+v", p)
 	}
 }

@@ -94,13 +94,9 @@ func (o OldCard) Sentence() string {
 func (s *Service) OldCards(id crdt.CellID) ([]OldCard, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cells, err := s.loadCells()
+	c, cells, err := s.loadCell(id)
 	if err != nil {
 		return nil, err
-	}
-	c, ok := cells[id]
-	if !ok {
-		return nil, ErrNoSuchCell
 	}
 	var out []OldCard
 	err = s.db.View(func(tx *store.Tx) error {

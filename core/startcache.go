@@ -368,11 +368,11 @@ func (s *Service) stateLoader(id crdt.CellID) func() *crdt.State {
 	return func() *crdt.State {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		cells, err := s.loadCells()
-		if err != nil || cells[id] == nil {
+		c, _, err := s.loadCell(id)
+		if err != nil {
 			return nil
 		}
-		return cells[id].State()
+		return c.State()
 	}
 }
 

@@ -230,8 +230,12 @@ func (s *Service) keepConfirmation(rp *recoveryPiece, sender *identity.Card, con
 }
 
 // keepSuccessor stores, when pieces gave card got back, the temporary
-// card and the confirmations of got's replacement by it.
-func (s *Service) keepSuccessor(tx *store.Tx, r *recoveryRecord, got *identity.Identity) error {
+// card and the confirmations of got's replacement by it, those of the
+// guardians who released pieces of the split that brought it back
+// (helpers): a made-up card that sent a piece with a confirmation of its
+// own counted as one more guardian who confirmed, in what the user is
+// asked before replacing the card (TestAttackRecoveryPiecesOfTheRealSet).
+func (s *Service) keepSuccessor(tx *store.Tx, r *recoveryRecord, got *identity.Identity, helpers *guardianSet) error {
 	temp, err := s.me().MarshalBinary()
 	if err != nil {
 		return err
@@ -239,7 +243,7 @@ func (s *Service) keepSuccessor(tx *store.Tx, r *recoveryRecord, got *identity.I
 	old := got.Card.ID()
 	rec := &successorRecord{Identity: temp, Old: old[:]}
 	for _, p := range r.Pieces {
-		if p.Confirm != nil && identity.ID(p.Owner) == got.Card.ID() &&
+		if p.Confirm != nil && identity.ID(p.Owner) == got.Card.ID() && helpers.has(identity.ID(p.From)) &&
 			!slices.ContainsFunc(rec.Confirmations, func(c confirmRecord) bool { return string(c.Key) == string(p.Key) }) {
 			rec.Confirmations = append(rec.Confirmations, confirmRecord{From: p.From, Key: p.Key, Signature: p.Confirm})
 		}

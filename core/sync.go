@@ -1133,7 +1133,7 @@ func labelSummary(summary *ImportSummary, states map[crdt.CellID]*crdt.State, na
 func (s *Service) importContext(all map[crdt.CellID]*crdt.Cell, file *export.File) (recovering bool, contact *Contact, book *nameBook, inv *invitationBook, err error) {
 	sender := file.Sender
 	err = s.db.View(func(tx *store.Tx) error {
-		r, err := getRecord[recoveryRecord](tx, bucketRecovery, keyRecovery)
+		r, err := getRecovery(tx)
 		if err != nil {
 			return err
 		}

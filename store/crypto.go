@@ -123,22 +123,17 @@ func (k *keys) seal(bucket string, gtag, ktag, group, key, value []byte) []byte 
 }
 
 // open authenticates and decrypts a record body, returning the original
-// group, key and value. Any failure is ErrDamaged.
+// group, key and value. Any failure is ErrDamaged. It decrypts body
+// where it is, so what it returns are parts of body, which is the
+// caller's to overwrite (every caller reads it from the driver as a copy
+// of its own: see Tx.body; a copy more was a share of a start that reads
+// a record of megabytes), and a body that fails is left overwritten.
 func (k *keys) open(bucket string, gtag, ktag, body []byte) (group, key, value []byte, err error) {
-	return k.openInto(bucket, gtag, ktag, body, false)
-}
-
-// openInto is open, into body itself if inPlace, else into a new slice.
-func (k *keys) openInto(bucket string, gtag, ktag, body []byte, inPlace bool) (group, key, value []byte, err error) {
 	ns := k.aead.NonceSize()
 	if len(body) < 1+ns+k.aead.Overhead() || body[0] != bodyVersion {
 		return nil, nil, nil, fmt.Errorf("%w: malformed record", ErrDamaged)
 	}
-	var dst []byte
-	if inPlace {
-		dst = body[1+ns : 1+ns]
-	}
-	plain, err := k.aead.Open(dst, body[1:1+ns], body[1+ns:], bodyAD(bucket, gtag, ktag))
+	plain, err := k.aead.Open(body[1+ns:1+ns], body[1:1+ns], body[1+ns:], bodyAD(bucket, gtag, ktag))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w: record fails authentication", ErrDamaged)
 	}
@@ -150,12 +145,6 @@ func (k *keys) openInto(bucket string, gtag, ktag, body []byte, inPlace bool) (g
 		return nil, nil, nil, fmt.Errorf("%w: malformed record", ErrDamaged)
 	}
 	return group, key, value, nil
-}
-
-// openInPlace is open, decrypting body where it is: body is the
-// caller's to overwrite, and what it returns are parts of it.
-func (k *keys) openInPlace(bucket string, gtag, ktag, body []byte) (group, key, value []byte, err error) {
-	return k.openInto(bucket, gtag, ktag, body, true)
 }
 
 // cutLP splits a length-prefixed field off the front of b.

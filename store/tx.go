@@ -192,7 +192,7 @@ func (tx *Tx) Get(bucket string, group, key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: get: %w", err)
 	}
-	gotGroup, gotKey, value, err := k.openInPlace(bucket, gtag, ktag, body)
+	gotGroup, gotKey, value, err := k.open(bucket, gtag, ktag, body)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (tx *Tx) Get(bucket string, group, key []byte) ([]byte, error) {
 
 // body returns the stored body of the record under the tags, or
 // sql.ErrNoRows. It is the driver's own copy of the row's bytes, which
-// the caller may keep and change (openInPlace decrypts it where it is):
+// the caller may keep and change (open decrypts it where it is):
 // the driver (modernc.org/sqlite, conn.columnBlob) copies every blob it
 // reads into a new slice and never reads or reuses it again, and
 // database/sql hands it over as it is (sql.RawBytes) where scanning
