@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
 	ana, tmp, guardians := recoveringAna(t)
 	mal := newService(t, "Mal")
+	meet(t, tmp, mal) // someone the person met, or only pieces from those would count
 	var pieces [][]byte
 	for i := range 2 * maxRecoveryPieces {
 		pieces = append(pieces, sealPiece(t, tmp, madeUpPiece(ana.Card().ID(), i)))
@@ -46,10 +48,7 @@ func TestAttackRecoveryFloodedByOneFile(t *testing.T) {
 func TestAttackRecoveryFilledByARing(t *testing.T) {
 	ana, tmp, guardians := recoveringAna(t)
 	for i := range maxRecoveryPieces + 3 {
-		fake, err := identity.New(fmt.Sprintf("Fake %d", i), time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
+		fake := metFake(t, tmp, i)
 		mustImport(t, tmp, pieceFile(t, fake, tmp, madeUpPiece(ana.Card().ID(), i)))
 	}
 	releaseAll(t, ana, tmp, guardians)
@@ -70,6 +69,22 @@ func recoveringAna(t *testing.T) (ana, tmp *Service, guardians []*Service) {
 	}
 	t.Cleanup(func() { tmp.Close() })
 	return ana, tmp, []*Service{bo, cy}
+}
+
+// metFake returns a made-up card (number i) that tmp verified in person:
+// the attacks on how many pieces a device keeps and tries assume the
+// person was made to meet every card of the ring, since pieces from
+// anyone else are not taken at all (TestAttackRecoveryByAStrangersCard).
+func metFake(t *testing.T, tmp *Service, i int) *identity.Identity {
+	t.Helper()
+	fake, err := identity.New(fmt.Sprintf("Fake %d", i), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tmp.AddContact(fake.Card.String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	return fake
 }
 
 // madeUpPiece returns a piece of a made-up split (number i) of owner's
@@ -105,9 +120,7 @@ func pieceFile(t *testing.T, from *identity.Identity, tmp *Service, p *export.Pi
 func releaseAll(t *testing.T, ana, tmp *Service, guardians []*Service) {
 	t.Helper()
 	for _, g := range guardians {
-		if _, err := g.AddContact(tmp.Card().String(), "", true); err != nil {
-			t.Fatal(err)
-		}
+		meet(t, g, tmp)
 		res, err := g.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
 		if err != nil {
 			t.Fatal(err)
@@ -162,10 +175,7 @@ func TestAttackRecoveryPiecesOfTheRealSet(t *testing.T) {
 	}
 	defer tmp.Close()
 	for i := range maxRecoveryPieces - len(guardians) {
-		fake, err := identity.New(fmt.Sprintf("Fake %d", i), time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
+		fake := metFake(t, tmp, i)
 		p := &export.Piece{Kind: export.KindPiece, Owner: ana.Card().ID(), Set: set, Created: time.Now(), Need: 3, Of: 3,
 			X: uint8(1 + i%3), Y: bytes.Repeat([]byte{byte(i + 1)}, 100),
 			Confirm: fake.Sign(crdt.ConfirmMessage(ana.Card().ID(), tmp.Card()))}
@@ -215,17 +225,14 @@ func TestRecoveryKeepsTheLatest(t *testing.T) {
 }
 
 // TestAttackRecoveryByAStrangersCard: anyone who learned the temporary
-// card (a message in a group asking the guardians for help) can send it
+// card (a message in a group asking the guardians for help) could send it
 // one piece of a split of a card of their own, named as the person, one
-// piece needed: the device takes that card as the one got back, with
-// keys the stranger holds, and stops taking the guardians' pieces. The
-// device knows nothing to tell the person's card from the stranger's;
-// FORMAT §6.2 leaves it to the person, who is told the name and id of
-// the card got back. A fix needs a decision (the person confirms the
-// card got back before it becomes the device's, or gives at the start
-// something the card must match), so the test is skipped.
+// piece needed: the device took that card as the one got back, with keys
+// the stranger holds, and then refused the guardians' files. A device
+// getting its card back now takes pieces only from people it verified in
+// person: the guardians the person met. The stranger's piece is not taken,
+// the summary says so, and the guardians' pieces bring the card back.
 func TestAttackRecoveryByAStrangersCard(t *testing.T) {
-	t.Skip("a card got back from a stranger's pieces is taken without the person's say: needs a decision on how the person confirms it (see the comment)")
 	ana, tmp, guardians := recoveringAna(t)
 	fake, err := identity.New("Ana", time.Now())
 	if err != nil {
@@ -236,10 +243,53 @@ func TestAttackRecoveryByAStrangersCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &export.Piece{Kind: export.KindPiece, Owner: fake.Card.ID(), Set: export.SetID{9}, Created: time.Now(), Need: 1, Of: 1, X: 1, Y: secret}
-	if _, err := tmp.Import(ctx, pieceFile(t, fake, tmp, p)); err == nil && tmp.Card().ID() == fake.Card.ID() {
-		t.Error("the device took a stranger's card as the one got back")
+	sum := mustImport(t, tmp, pieceFile(t, fake, tmp, p))
+	if tmp.Card().ID() == fake.Card.ID() {
+		t.Fatal("the device took a stranger's card as the one got back")
+	}
+	if !strings.Contains(sum.String(), "the recovery piece from Ana was not taken: you have not met them in person") {
+		t.Errorf("the summary does not say the piece was not taken: %q", sum.String())
+	}
+	if p, err := tmp.Recovery(); err != nil || p.Need != 0 {
+		t.Errorf("the stranger's piece counts: %+v, %v", p, err)
 	}
 	releaseAll(t, ana, tmp, guardians)
+}
+
+// TestRecoveryPieceFromAGuardianNotMet: a guardian's file taken in
+// before the person met them on this computer brings nothing (and says
+// why); once the person verified them in person, the same file counts.
+func TestRecoveryPieceFromAGuardianNotMet(t *testing.T) {
+	ana, tmp, guardians := recoveringAna(t)
+	bo := guardians[0]
+	if _, err := bo.AddContact(tmp.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	res, err := bo.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, tmp, res.Data)
+	if !strings.Contains(sum.String(), "the recovery piece from Bo was not taken") {
+		t.Errorf("summary: %q", sum.String())
+	}
+	if p, err := tmp.Recovery(); err != nil || p.Received != 0 {
+		t.Fatalf("a piece from someone not met counts: %+v, %v", p, err)
+	}
+	if _, err := tmp.AddContact(bo.Card().String(), "", false); err != nil {
+		t.Fatal(err)
+	}
+	if mustImport(t, tmp, res.Data); tmp.Card().ID() == ana.Card().ID() {
+		t.Fatal("bug in test: one piece brought the card back")
+	}
+	if p, err := tmp.Recovery(); err != nil || p.Received != 0 {
+		t.Fatalf("a piece from a card that came by message counts: %+v, %v", p, err)
+	}
+	meet(t, tmp, bo)
+	sum = mustImport(t, tmp, res.Data)
+	if p := sum.Recovery.Progress; p == nil || p.Received != 1 || sum.Recovery.Unmet != "" {
+		t.Fatalf("Bo's piece once met: %q", sum.String())
+	}
 }
 
 // TestDamagedRecoveryRecord: the record of the pieces a device getting

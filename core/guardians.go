@@ -11,7 +11,8 @@ package core
 // to that guardian inside the ordinary sync files (export/FORMAT.md §6.2).
 // On a new device the person makes a temporary card; each guardian who
 // meets them and compares the safety code of that temporary card sends it
-// their piece; K pieces give the same card back (same id), and cells come
+// their piece, which the device takes only from someone it verified in
+// person; K pieces give the same card back (same id), and cells come
 // back through ordinary sync with the guardians and others.
 //
 // The threat model (what holds and what does not) is in
@@ -709,8 +710,12 @@ type RecoveryNews struct {
 	// and the file said something about its own recovery pieces or
 	// guardians: it was left out.
 	FromOldCard string `json:"from_old_card,omitempty"`
-	Changed     bool   `json:"changed,omitempty"`
-	NotChanged  bool   `json:"not_changed,omitempty"`
+	// Unmet is set on a device getting a card back when the sender sent a
+	// piece but is not someone this device verified in person: the piece
+	// was not taken.
+	Unmet      string `json:"unmet,omitempty"`
+	Changed    bool   `json:"changed,omitempty"`
+	NotChanged bool   `json:"not_changed,omitempty"`
 }
 
 // RecoveryProgress is how far a device is in getting a card back.
@@ -744,7 +749,7 @@ func (p *RecoveryProgress) phrase() string {
 }
 
 func (n *RecoveryNews) empty() bool {
-	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "" && n.FromOldCard == "" && !n.Changed && !n.NotChanged)
+	return n == nil || (n.HeldFor == "" && n.Forgot == "" && n.Reached == "" && n.Progress == nil && n.Asked == "" && n.Agreed == "" && n.FromOldCard == "" && n.Unmet == "" && !n.Changed && !n.NotChanged)
 }
 
 // applyRecovery stores what a checked file brings about recovery pieces,
@@ -781,6 +786,14 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 	sender := file.Sender.ID()
 	switch {
 	case recovering != nil && p.Kind == export.KindPiece:
+		met, err := metInPerson(tx, sender)
+		if err != nil {
+			return err
+		}
+		if !met {
+			news.Unmet = senderName
+			return nil
+		}
 		rp := recoveryPiece{From: sender[:], Owner: p.Owner[:], Set: p.Set[:], Created: p.Created.Unix(), Need: p.Need, Of: p.Of, X: p.X, Y: p.Y}
 		s.keepConfirmation(&rp, file.Sender, p.Confirm)
 		recovering.keep(rp)
@@ -812,6 +825,24 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 		}
 	}
 	return nil
+}
+
+// metInPerson reports whether a device getting a card back takes pieces
+// from the sender: someone it verified in person and did not block. Only
+// the person knows who their guardians are; without this, anyone who
+// learned the temporary card could send pieces of a card of their own,
+// named as the person, and the device would take that card (with keys
+// the sender holds) as the one got back, or fill its kept pieces with
+// made-up ones (FORMAT §6.2).
+func metInPerson(tx *store.Tx, id identity.ID) (bool, error) {
+	c, err := getContact(tx, id)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return c.Verified == InPerson && !c.Blocked, nil
 }
 
 // holdPiece keeps the piece of its sender's card the sender asks this

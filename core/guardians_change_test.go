@@ -117,9 +117,7 @@ func TestChangingGuardiansWalk(t *testing.T) {
 	defer tmp.Close()
 	release := func(g *Service) *ImportSummary {
 		t.Helper()
-		if _, err := g.AddContact(tmp.Card().String(), "", true); err != nil {
-			t.Fatal(err)
-		}
+		meet(t, g, tmp)
 		res, err := g.ReleasePiece(old, tmp.Card().ID())
 		if err != nil {
 			t.Fatal(err)

@@ -103,9 +103,7 @@ func TestGuardiansWalk(t *testing.T) {
 	}
 	release := func(g *Service) *ImportSummary {
 		t.Helper()
-		if _, err := g.AddContact(tmp.Card().String(), "", true); err != nil {
-			t.Fatal(err)
-		}
+		meet(t, g, tmp)
 		owner, err := g.FindHeldPiece("", tmp.Card())
 		if err != nil || owner != ana.Card().ID() {
 			t.Fatalf("FindHeldPiece = %v, %v", owner, err)
@@ -173,9 +171,7 @@ func TestGuardianAloneLearnsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer thief.Close()
-	if _, err := bo.AddContact(thief.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
+	meet(t, bo, thief)
 	res, err := bo.ReleasePiece(ana.Card().ID(), thief.Card().ID())
 	if err != nil {
 		t.Fatal(err)

@@ -214,9 +214,7 @@ func getCardBack(t *testing.T, old identity.ID, by []*Service) (tmp *Service, ne
 		t.Fatal(err)
 	}
 	for _, g := range by {
-		if _, err := g.AddContact(next.String(), "", true); err != nil {
-			t.Fatal(err)
-		}
+		meet(t, g, tmp)
 		res, err := g.ReleasePiece(old, next.ID())
 		if err != nil {
 			t.Fatal(err)

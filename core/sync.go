@@ -541,6 +541,9 @@ func (s *ImportSummary) senderPhrases() []string {
 	if r.FromOldCard != "" {
 		out = append(out, fmt.Sprintf("what %s said about their recovery pieces or guardians was left out: that card was replaced by a new one, and whoever holds it now may not be them", r.FromOldCard))
 	}
+	if r.Unmet != "" {
+		out = append(out, fmt.Sprintf("the recovery piece from %s was not taken: you have not met them in person on this computer (meet them, compare the safety code, then take the file in again)", r.Unmet))
+	}
 	if r.Agreed != "" {
 		out = append(out, fmt.Sprintf("%s agreed to your new guardians", r.Agreed))
 	}

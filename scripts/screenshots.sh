@@ -303,7 +303,8 @@ unlock_as() {
 
 # Mara lost her computer. On a new one, the first-run screen's third
 # choice makes a temporary card; Sam, one of her guardians, compares the
-# safety code with her and gives it his recovery piece in a sync file; the
+# safety code with her (each verifies the other's card) and gives it his
+# recovery piece in a sync file; the
 # app counts it. Then Sam's own You screen, with the piece he holds.
 lost="$work/lost"
 restart_app "$lost"
@@ -323,6 +324,7 @@ stop_xvfb
 {
 	temp="$(TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" card)"
 	sam guardians release "$temp" --out "$work/release.tdsync" --yes
+	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" contact add "$(sam card)" --verified
 	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" import "$work/release.tdsync"
 } >"$work/release.log" 2>&1 || {
 	cat "$work/release.log" >&2

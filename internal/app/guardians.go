@@ -83,8 +83,9 @@ func (p *guardiansPanel) Refresh() {
 		p.content.SetTitle("Getting your card back")
 		p.progress.SetText(prog.Sentence())
 		p.progress.Show()
-		p.status.SetText("Meet each of your guardians. Show them the card above, as a QR code or as text, and compare the safety code out loud. " +
-			"Each then gives you a sync file: take it in on the Sync screen. When enough have come, this computer holds your own card again.")
+		p.status.SetText("Meet each of your guardians on the Meet in person screen: scan each other's code and compare the safety code out loud. " +
+			"Each then gives you a sync file: take it in on the Sync screen. Pieces count only from guardians you met this way. " +
+			"When enough have come, this computer holds your own card again.")
 		p.choose.Hide()
 		p.rows.RemoveAll()
 		p.held.RemoveAll()

@@ -22,13 +22,20 @@ func newPerson(t *testing.T, svc *core.Service, name string) *core.Service {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	if _, err := svc.AddContact(p.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.AddContact(svc.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
+	meetBoth(t, svc, p)
 	return p
+}
+
+// meetBoth has a and b verify each other in person, as Meet in person
+// does.
+func meetBoth(t *testing.T, a, b *core.Service) {
+	t.Helper()
+	if _, err := a.AddContact(b.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.AddContact(a.Card().String(), "", true); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // labels returns the texts of the labels in c and below, one a line.
@@ -161,9 +168,7 @@ func TestGetMyCardBack(t *testing.T) {
 	}
 	release := func(g *core.Service) {
 		t.Helper()
-		if _, err := g.AddContact(u.svc.Card().String(), "", true); err != nil {
-			t.Fatal(err)
-		}
+		meetBoth(t, u.svc, g)
 		res, err := g.ReleasePiece(ana.Card().ID(), u.svc.Card().ID())
 		if err != nil {
 			t.Fatal(err)

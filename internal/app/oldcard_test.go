@@ -44,9 +44,7 @@ func TestOldCardVoteOnCellPage(t *testing.T) {
 	}
 	defer tmp.Close()
 	for _, g := range []*core.Service{bo, cy} {
-		if _, err := g.AddContact(tmp.Card().String(), "", true); err != nil {
-			t.Fatal(err)
-		}
+		meetBoth(t, tmp, g)
 		res, err := g.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
 		if err != nil {
 			t.Fatal(err)

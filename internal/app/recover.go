@@ -41,7 +41,7 @@ func newRecoverForm(u *ui) *recoverForm {
 	f.startButton.Importance = widget.HighImportance
 	f.repeat.OnSubmitted = func(string) { f.start() }
 	intro := wrapped("Lost your computer, and chose guardians before? Make a temporary card here and meet them. " +
-		"Each compares the safety code with you and gives you a sync file; when enough have come, this computer holds your own card again, " +
+		"You scan each other's code, compare the safety code, and each gives you a sync file; when enough have come, this computer holds your own card again, " +
 		"and your cells come back as your people send you sync files.")
 	form := widget.NewForm(
 		widget.NewFormItem("Your name", f.name),

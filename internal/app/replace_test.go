@@ -64,9 +64,7 @@ func TestReplaceMyCard(t *testing.T) {
 		t.Fatal("the replace panel shows before the card is back")
 	}
 	for _, g := range []*core.Service{bo, cy} {
-		if _, err := g.AddContact(temp.String(), "", true); err != nil {
-			t.Fatal(err)
-		}
+		meetBoth(t, u.svc, g)
 		res, err := g.ReleasePiece(ana.Card().ID(), temp.ID())
 		if err != nil {
 			t.Fatal(err)

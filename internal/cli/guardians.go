@@ -94,9 +94,12 @@ func recoverCommand() *command {
 				summary: "make a temporary card to get your card back",
 				help: `Makes a temporary card in a new data folder (asks for a passphrase twice)
 and shows it, as text and, with --qr, as a QR code picture. Meet your
-guardians: each compares the safety code with you and gives you a sync
+guardians: add each one's card here as verified in person ('trustdesk
+contact add CARD --verified' or 'trustdesk scan --verified'), compare the
+safety code ('trustdesk contact show NAME'), and each gives you a sync
 file ('trustdesk guardians release'). Take each in with 'trustdesk import
-FILE'; when enough have come, this computer holds your own card again.`,
+FILE'; when enough have come, this computer holds your own card again.
+Pieces count only from people you verified in person on this computer.`,
 				flags: func(fs *flag.FlagSet, o *opts) {
 					fs.StringVar(&o.name, "name", "", "")
 					fs.StringVar(&o.qr, "qr", "", "")
@@ -418,7 +421,7 @@ func runRecoverStart(r *runner, o *opts, args []string) error {
 	if o.qr != "" && o.qr != "-" {
 		fmt.Fprintf(r.env.Stdout, "Its QR code is in %s.\n", o.qr)
 	}
-	fmt.Fprintln(r.env.Stdout, "Meet your guardians. Each compares the safety code with you and gives you a sync file; take each in with 'trustdesk import FILE'.")
+	fmt.Fprintln(r.env.Stdout, "Meet your guardians. Add each one's card here with 'trustdesk contact add CARD --verified', compare the safety code with them ('trustdesk contact show NAME'), and take the sync file each gives you with 'trustdesk import FILE'.")
 	return nil
 }
 

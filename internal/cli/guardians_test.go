@@ -78,6 +78,13 @@ func TestLostLaptopWalk(t *testing.T) {
 	if out := bo.ok("guardians", "release", temp, "--out", one, "--yes"); !strings.Contains(out, "your recovery piece") {
 		t.Fatalf("release = %q", out)
 	}
+	// Bo's file counts only once the new computer verified Bo in person.
+	if out := lost.ok("import", one); !strings.Contains(out, "the recovery piece from Bo was not taken: you have not met them in person") {
+		t.Fatalf("a piece from someone not met: %q", out)
+	}
+	for _, g := range []*world{bo, cy} {
+		lost.ok("contact", "add", strings.TrimSpace(g.ok("card")), "--verified")
+	}
 	if out := lost.ok("import", one); !strings.Contains(out, "2 of 3 pieces needed, 1 received") {
 		t.Fatalf("first piece: %q", out)
 	}
@@ -104,6 +111,7 @@ func TestLostLaptopWalk(t *testing.T) {
 	temp = temp[:strings.Index(temp, "\n")]
 	alone := filepath.Join(dir, "release-di")
 	di.ok("guardians", "release", temp, "--out", alone, "--yes")
+	thief.ok("contact", "add", strings.TrimSpace(di.ok("card")), "--verified")
 	if out := thief.ok("import", alone); !strings.Contains(out, "1 received") {
 		t.Fatalf("a guardian alone: %q", out)
 	}

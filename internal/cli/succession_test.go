@@ -56,6 +56,7 @@ func TestSeizedLaptopCommands(t *testing.T) {
 		name string
 	}{{bo, "bo"}, {di, "di"}} {
 		g.w.ok("guardians", "release", temp, "--out", file("release-"+g.name), "--yes")
+		lost.ok("contact", "add", strings.TrimSpace(g.w.ok("card")), "--verified")
 		lost.ok("import", file("release-"+g.name))
 	}
 	bo.ok("export", "--cell", "night", "--out", file("bo-2"))
