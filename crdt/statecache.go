@@ -31,7 +31,7 @@ const stateFormat = 2
 // program: the rules, the decoding of statements and this encoding.
 // TestRulesSourceComplete checks that the list is whole.
 //
-//go:embed ancestry.go appended.go batch.go cell.go checker.go chunks.go doc.go errors.go missing.go opkeys.go ownchange.go parts.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
+//go:embed ancestry.go appended.go batch.go cell.go checker.go chunks.go doc.go errors.go keptparts.go missing.go opkeys.go ownchange.go parts.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
 var rulesSource embed.FS
 
 // rulesDigest returns the digest of the code that derives a state: this
@@ -293,23 +293,32 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 // decodeState returns the state kept in b if it was kept for header, by
 // this form and these rules; else nil.
 func decodeState(b, header []byte) *State {
-	var k keptState
-	if keptDec.Unmarshal(b, &k) != nil || k.Format != stateFormat ||
-		!bytes.Equal(k.Rules, rulesDigest()) || !bytes.Equal(k.Header, headerDigest(header)) {
-		return nil
-	}
-	if sum := sha256.Sum256(k.State); !bytes.Equal(k.Sum, sum[:]) {
-		return nil
-	}
-	var f stateForm
-	if keptDec.Unmarshal(k.State, &f) != nil {
-		return nil
-	}
-	st, ok := f.state()
-	if !ok {
+	st, at := decodeKept(b)
+	if st == nil || !bytes.Equal(at, headerDigest(header)) {
 		return nil
 	}
 	return st
+}
+
+// decodeKept returns the state kept in b if it was kept by this form and
+// these rules, with the digest of the header it was kept for; else nil.
+func decodeKept(b []byte) (*State, []byte) {
+	var k keptState
+	if keptDec.Unmarshal(b, &k) != nil || k.Format != stateFormat || !bytes.Equal(k.Rules, rulesDigest()) {
+		return nil, nil
+	}
+	if sum := sha256.Sum256(k.State); !bytes.Equal(k.Sum, sum[:]) {
+		return nil, nil
+	}
+	var f stateForm
+	if keptDec.Unmarshal(k.State, &f) != nil {
+		return nil, nil
+	}
+	st, ok := f.state()
+	if !ok {
+		return nil, nil
+	}
+	return st, k.Header
 }
 
 // state turns f back into a State; false if f is damaged.
