@@ -1,6 +1,8 @@
 package core
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 
 	"trustdesk/crdt"
@@ -43,12 +45,23 @@ func derivedShown(t *testing.T, home string) string {
 	t.Helper()
 	a := unlockAna(t, home)
 	defer a.Close()
-	if err := a.db.Update(func(tx *store.Tx) error {
+	eachCell(t, a, func(tx *store.Tx, cell []byte) error {
+		if err := tx.Delete(bucketState, nil, cell); err != nil {
+			return err
+		}
+		return tx.DeleteGroup(bucketStateParts, cell)
+	})
+	a.Close()
+	a = unlockAna(t, home)
+	return shown(t, a)
+}
+
+// eachCell calls f with every stored cell's id, in one transaction.
+func eachCell(t *testing.T, s *Service, f func(tx *store.Tx, cell []byte) error) {
+	t.Helper()
+	if err := s.db.Update(func(tx *store.Tx) error {
 		for _, r := range mustList(t, tx, bucketCell) {
-			if err := tx.Delete(bucketState, nil, r.Key); err != nil {
-				return err
-			}
-			if err := tx.DeleteGroup(bucketStateParts, r.Key); err != nil {
+			if err := f(tx, r.Key); err != nil {
 				return err
 			}
 		}
@@ -56,9 +69,6 @@ func derivedShown(t *testing.T, home string) string {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a.Close()
-	a = unlockAna(t, home)
-	return shown(t, a)
 }
 
 // TestKeptStateParts: ratings made from the command line keep what they
@@ -164,36 +174,23 @@ func TestSpoiledStatePartIgnored(t *testing.T) {
 		},
 	} {
 		a = unlockAna(t, home)
-		if err := a.db.Update(func(tx *store.Tx) error {
-			for j, cell := range cells {
-				if err := tx.DeleteGroup(bucketStateParts, cell); err != nil {
-					return err
-				}
-				ps := parts[string(cell)]
-				for _, p := range ps {
-					if err := tx.Put(bucketStateParts, cell, p.Key, p.Value); err != nil {
-						return err
-					}
-				}
-				if err := spoil(tx, j, ps); err != nil {
+		eachCell(t, a, func(tx *store.Tx, cell []byte) error {
+			if err := tx.DeleteGroup(bucketStateParts, cell); err != nil {
+				return err
+			}
+			ps := parts[string(cell)]
+			for _, p := range ps {
+				if err := tx.Put(bucketStateParts, cell, p.Key, p.Value); err != nil {
 					return err
 				}
 			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+			return spoil(tx, slices.IndexFunc(cells, func(c []byte) bool { return bytes.Equal(c, cell) }), ps)
+		})
 		if n := usableKept(t, a); n != 0 {
 			t.Fatalf("spoiled %d: %d of 2 kept states taken", i, n)
 		}
 		a.Close()
-		a = unlockAna(t, home)
-		if got := shown(t, a); got != want {
-			t.Fatalf("spoiled %d: a start shows:\n%s\nwant:\n%s", i, got, want)
-		}
-		if n := usableKept(t, a); n != 2 {
-			t.Fatalf("spoiled %d: %d of 2 states kept again", i, n)
-		}
+		a = startDerivesAgain(t, home, i, want)
 		for cell, n := range stateParts(t, a) {
 			if n != 0 {
 				t.Fatalf("spoiled %d: cell %x kept again with %d parts", i, cell, n)

@@ -3,7 +3,6 @@ package crdt
 import (
 	"bytes"
 	"crypto/sha256"
-	"time"
 
 	"trustdesk/identity"
 )
@@ -13,7 +12,7 @@ import (
 // rating: instead of encoding and writing the whole state again, the
 // device writes a small part after it holding what the rating added, and
 // a start reads the whole state (the base) and applies the parts in order
-// as the rules applied them (withRatings). Each part names the header
+// as the rules applied them (State.addRating, as withRatings does). Each part names the header
 // the state stood at before it and the one after it, so that parts apply
 // only to the state they were made on: a part that does not follow, a
 // damaged one, or one of other rules or another form makes the whole
@@ -24,39 +23,20 @@ import (
 
 // maxStateParts is how many parts a kept state may have after its base:
 // the next change writes the state whole again. A start applies at most
-// this many, each costing a copy of the ratings.
+// this many, each a binary search in the ratings for each rating.
 const maxStateParts = 16
 
-// statePartFormat is the form of a kept state's part.
+// statePartFormat is the form of a kept state's part: a keptState
+// record with From set, whose body is the ratings it adds (appendedForm).
 const statePartFormat = 1
 
-// keptPart is a part: 1 form, 2 rules digest, 3 digest of the header the
-// state stood at before it, 4 digest of the header after it, 5 the
-// ratings it adds (appendedForms), 6 the SHA-256 of 5.
-type keptPart struct {
-	Format int    `cbor:"1,keyasint"`
-	Rules  []byte `cbor:"2,keyasint"`
-	From   []byte `cbor:"3,keyasint"`
-	Header []byte `cbor:"4,keyasint"`
-	Body   []byte `cbor:"5,keyasint"`
-	Sum    []byte `cbor:"6,keyasint"`
-}
-
 // appendedForm is a rating made on the device as a part keeps it: what
-// withRatings reads of the statement.
+// withRatings reads of the statement, the rating as the state keeps it
+// and the statements it builds on.
 type appendedForm struct {
-	_           struct{} `cbor:",toarray"`
-	Statement   []byte
-	Author      []byte
-	Subject     []byte
-	Safety      int
-	Reliability int
-	Tags        []string
-	Note        string
-	Day         string
-	Seq         uint64
-	Created     int64
-	Prev        [][]byte
+	_      struct{} `cbor:",toarray"`
+	Rating ratingForm
+	Prev   [][]byte
 }
 
 // keptChain is what a cell knows of the state its store keeps: the
@@ -76,7 +56,7 @@ func (k keptChain) clone() keptChain {
 	return k
 }
 
-// appended notes that st is last with s appended: the chain follows if
+// keptAppended notes that st is last with s appended: the chain follows if
 // last is where it ended. The caller holds c.mu.
 func (c *Cell) keptAppended(last, st *State, s *Statement) {
 	if c.kept.header != nil && last != nil && last == c.kept.end {
@@ -98,18 +78,16 @@ func (c *Cell) statePart(st *State, to []byte) (b []byte, ok bool, err error) {
 	}
 	forms := make([]appendedForm, len(k.added))
 	for i, s := range k.added {
-		forms[i] = appendedForm{
-			Statement: sidOf(s.id), Author: bytesOf(s.Author), Subject: bytesOf(s.Subject),
-			Safety: s.Rating.Safety, Reliability: s.Rating.Reliability, Tags: s.Rating.Tags,
-			Note: s.Rating.Note, Day: s.Rating.Day, Seq: s.Seq, Created: s.Created.Unix(), Prev: sidsOf(s.Prev),
-		}
+		r := RatingRecord{Statement: s.id, Cell: s.Cell, Author: s.Author, Subject: s.Subject, Rating: s.Rating, Seq: s.Seq, Created: s.Created}
+		forms[i] = appendedForm{Rating: ratingFormOf(r), Prev: sidsOf(s.Prev)}
 	}
 	body, err := snapshotEnc.Marshal(forms)
 	if err != nil {
 		return nil, false, err
 	}
-	sum := sha256.Sum256(body)
-	b, err = snapshotEnc.Marshal(keptPart{Format: statePartFormat, Rules: rulesDigest(), From: k.header, Header: to, Body: body, Sum: sum[:]})
+	p := newKept(statePartFormat, to, body)
+	p.From = k.header
+	b, err = snapshotEnc.Marshal(p)
 	return b, err == nil, err
 }
 
@@ -121,16 +99,12 @@ func applyParts(st *State, at []byte, parts [][]byte) (*State, []byte) {
 		return nil, nil
 	}
 	for _, b := range parts {
-		var p keptPart
-		if keptDec.Unmarshal(b, &p) != nil || p.Format != statePartFormat || !bytes.Equal(p.Rules, rulesDigest()) ||
-			!bytes.Equal(p.From, at) || len(p.Header) != sha256.Size {
-			return nil, nil
-		}
-		if sum := sha256.Sum256(p.Body); !bytes.Equal(p.Sum, sum[:]) {
+		p, ok := readKept(b, statePartFormat)
+		if !ok || !bytes.Equal(p.From, at) || len(p.Header) != sha256.Size {
 			return nil, nil
 		}
 		var forms []appendedForm
-		if keptDec.Unmarshal(p.Body, &forms) != nil || len(forms) == 0 {
+		if keptDec.Unmarshal(p.State, &forms) != nil || len(forms) == 0 {
 			return nil, nil
 		}
 		for _, f := range forms {
@@ -146,14 +120,14 @@ func applyParts(st *State, at []byte, parts [][]byte) (*State, []byte) {
 }
 
 // statement turns f back into the rating statement of cell it keeps;
-// false if an id has the wrong length.
+// false if an id has the wrong length or the rating is of another cell.
 func (f *appendedForm) statement(cell CellID) (*Statement, bool) {
 	d := stateDecoder{ok: true}
+	r := d.rating(&f.Rating)
 	s := &Statement{
-		Kind: KindRate, Cell: cell, Author: d.id(f.Author), Subject: d.id(f.Subject), Seq: f.Seq,
-		Rating:  Rating{Safety: f.Safety, Reliability: f.Reliability, Tags: f.Tags, Note: f.Note, Day: f.Day},
-		Created: time.Unix(f.Created, 0).UTC(), Prev: d.sids(f.Prev),
+		Kind: KindRate, Cell: r.Cell, Author: r.Author, Subject: r.Subject, Seq: r.Seq,
+		Rating: r.Rating, Created: r.Created, Prev: d.sids(f.Prev),
 	}
-	s.id = d.sid(f.Statement)
-	return s, d.ok && s.id != (StatementID{}) && s.Author != (identity.ID{})
+	s.id = r.Statement
+	return s, d.ok && r.Cell == cell && s.id != (StatementID{}) && s.Author != (identity.ID{})
 }

@@ -51,12 +51,33 @@ var rulesDigest = sync.OnceValue(func() []byte {
 
 // keptState is the record: 1 form, 2 rules digest, 3 digest of the
 // header the state belongs to, 4 the state (a stateForm), 5 its digest.
+// A part of a kept state (keptparts.go) is the same record with 6 the
+// digest of the header the state stood at before it, and 4 the ratings
+// it adds.
 type keptState struct {
 	Format int    `cbor:"1,keyasint"`
 	Rules  []byte `cbor:"2,keyasint"`
 	Header []byte `cbor:"3,keyasint"`
 	State  []byte `cbor:"4,keyasint"`
 	Sum    []byte `cbor:"5,keyasint"`
+	From   []byte `cbor:"6,keyasint,omitempty"`
+}
+
+// newKept returns the record of body, of form, kept for the header
+// digested as header.
+func newKept(form int, header, body []byte) keptState {
+	sum := sha256.Sum256(body)
+	return keptState{Format: form, Rules: rulesDigest(), Header: header, State: body, Sum: sum[:]}
+}
+
+// readKept decodes the record in b if it is of form, of these rules and
+// whole (its body has its digest); ok false otherwise.
+func readKept(b []byte, form int) (k keptState, ok bool) {
+	if keptDec.Unmarshal(b, &k) != nil || k.Format != form || !bytes.Equal(k.Rules, rulesDigest()) {
+		return k, false
+	}
+	sum := sha256.Sum256(k.State)
+	return k, bytes.Equal(k.Sum, sum[:])
 }
 
 // stateForm is a State as kept. Cards are kept once each, in Cards, and
@@ -236,11 +257,7 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 	}
 	f.Ratings = make([]ratingForm, len(st.Ratings))
 	for i, r := range st.Ratings {
-		f.Ratings[i] = ratingForm{
-			Statement: sidOf(r.Statement), Cell: r.Cell[:], Author: bytesOf(r.Author), Subject: bytesOf(r.Subject),
-			Safety: r.Rating.Safety, Reliability: r.Rating.Reliability, Tags: r.Rating.Tags,
-			Note: r.Rating.Note, Day: r.Rating.Day, Seq: r.Seq, Created: r.Created.Unix(),
-		}
+		f.Ratings[i] = ratingFormOf(r)
 	}
 	for _, v := range st.Votes {
 		f.Votes = append(f.Votes, voteForm{Statement: sidOf(v.Statement), Voter: bytesOf(v.Voter), Subject: bytesOf(v.Subject)})
@@ -286,8 +303,16 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(b)
-	return snapshotEnc.Marshal(keptState{Format: stateFormat, Rules: rulesDigest(), Header: headerDigest(header), State: b, Sum: sum[:]})
+	return snapshotEnc.Marshal(newKept(stateFormat, headerDigest(header), b))
+}
+
+// ratingFormOf returns r as kept.
+func ratingFormOf(r RatingRecord) ratingForm {
+	return ratingForm{
+		Statement: sidOf(r.Statement), Cell: r.Cell[:], Author: bytesOf(r.Author), Subject: bytesOf(r.Subject),
+		Safety: r.Rating.Safety, Reliability: r.Rating.Reliability, Tags: r.Rating.Tags,
+		Note: r.Rating.Note, Day: r.Rating.Day, Seq: r.Seq, Created: r.Created.Unix(),
+	}
 }
 
 // decodeState returns the state kept in b if it was kept for header, by
@@ -303,11 +328,8 @@ func decodeState(b, header []byte) *State {
 // decodeKept returns the state kept in b if it was kept by this form and
 // these rules, with the digest of the header it was kept for; else nil.
 func decodeKept(b []byte) (*State, []byte) {
-	var k keptState
-	if keptDec.Unmarshal(b, &k) != nil || k.Format != stateFormat || !bytes.Equal(k.Rules, rulesDigest()) {
-		return nil, nil
-	}
-	if sum := sha256.Sum256(k.State); !bytes.Equal(k.Sum, sum[:]) {
+	k, ok := readKept(b, stateFormat)
+	if !ok || k.From != nil {
 		return nil, nil
 	}
 	var f stateForm
@@ -378,11 +400,7 @@ func (f *stateForm) records(st *State, d *stateDecoder) {
 		st.Ratings = make([]RatingRecord, len(f.Ratings))
 	}
 	for i, r := range f.Ratings {
-		st.Ratings[i] = RatingRecord{
-			Statement: d.sid(r.Statement), Cell: CellID(d.fixed16(r.Cell)), Author: d.id(r.Author), Subject: d.id(r.Subject),
-			Rating: Rating{Safety: r.Safety, Reliability: r.Reliability, Tags: r.Tags, Note: r.Note, Day: r.Day},
-			Seq:    r.Seq, Created: time.Unix(r.Created, 0).UTC(),
-		}
+		st.Ratings[i] = d.rating(&r)
 	}
 	for _, v := range f.Votes {
 		st.Votes = append(st.Votes, Vote{Statement: d.sid(v.Statement), Voter: d.id(v.Voter), Subject: d.id(v.Subject)})
@@ -429,6 +447,15 @@ func (f *stateForm) history(st *State, d *stateDecoder) {
 			st.voted = map[identity.ID]bool{}
 		}
 		st.voted[d.id(id)] = true
+	}
+}
+
+// rating turns r back into the rating it keeps.
+func (d *stateDecoder) rating(r *ratingForm) RatingRecord {
+	return RatingRecord{
+		Statement: d.sid(r.Statement), Cell: CellID(d.fixed16(r.Cell)), Author: d.id(r.Author), Subject: d.id(r.Subject),
+		Rating: Rating{Safety: r.Safety, Reliability: r.Reliability, Tags: r.Tags, Note: r.Note, Day: r.Day},
+		Seq:    r.Seq, Created: time.Unix(r.Created, 0).UTC(),
 	}
 }
 
