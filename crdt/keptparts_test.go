@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -61,4 +62,46 @@ func TestKeptStatePartsMatchDerive(t *testing.T) {
 	if want := (maxOwnChunks + 20) / (maxStateParts + 1); wholes < want {
 		t.Fatalf("the state written whole %d times in %d ratings, want at least %d", wholes, maxOwnChunks+20, want)
 	}
+}
+
+// FuzzSplitKept: splitKept never fails on bytes of any kind, and what it
+// reads is what the CBOR library reads: the records this device writes
+// (a whole state, a part) read the same both ways.
+func FuzzSplitKept(f *testing.F) {
+	st := must(Found(person(f, 0), "Cell", t0)).State()
+	whole := must(encodeState(st, []byte("header")))
+	part := newKept(statePartFormat, headerDigest([]byte("after")), []byte{0x80})
+	part.From = headerDigest([]byte("before"))
+	for _, b := range [][]byte{whole, must(snapshotEnc.Marshal(part)), {0xa0}, {0xa1, 0x01, 0x18, 0x02}, {0xbf, 0xff}} {
+		f.Add(b)
+	}
+	for _, b := range [][]byte{whole, must(snapshotEnc.Marshal(part))} {
+		if _, ok := splitKept(b); !ok {
+			f.Fatalf("a record as written is not read: %x", b[:16])
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, ok := splitKept(b)
+		if !ok {
+			return
+		}
+		var want keptState
+		if err := keptDec.Unmarshal(b, &want); err != nil {
+			t.Fatalf("read %+v where the library says %v", k, err)
+		}
+		if !reflect.DeepEqual(normal(k), normal(want)) {
+			t.Fatalf("read %+v, the library %+v", k, want)
+		}
+		readKept(b, stateFormat)
+	})
+}
+
+// normal returns k with its empty byte strings nil.
+func normal(k keptState) keptState {
+	for _, f := range []*[]byte{&k.Rules, &k.Header, &k.State, &k.Sum, &k.From} {
+		if len(*f) == 0 {
+			*f = nil
+		}
+	}
+	return k
 }
