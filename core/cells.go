@@ -24,11 +24,15 @@ import (
 // state is kept under bucketState, keyed by cell id, so that a start
 // decodes it instead of reading and deriving the statements (see
 // crdt.LoadKept); one kept for another header or other rules is ignored.
+// What ratings made on the device add to it is kept after it, in parts
+// under bucketStateParts, grouped by cell id and keyed by number (see
+// crdt.LoadKeptParts); writing the state whole deletes them.
 const (
 	bucketCell       = "cell"
 	bucketStatements = "cell.statements"
 	bucketDocument   = "cell.document"
 	bucketState      = "cell.state"
+	bucketStateParts = "cell.state.parts"
 )
 
 // Errors about cells.
@@ -237,7 +241,21 @@ func readKept(tx *store.Tx, key, header []byte) (*crdt.Cell, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, ok := crdt.LoadKept(header, b)
+	recs, err := tx.List(bucketStateParts, key)
+	if errors.Is(err, store.ErrDamaged) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	parts := make([][]byte, len(recs))
+	for i, r := range recs {
+		if !bytes.Equal(r.Key, crdt.PartKey(i)) {
+			return nil, nil // a part missing
+		}
+		parts[i] = r.Value
+	}
+	c, ok := crdt.LoadKeptParts(header, b, parts)
 	if !ok {
 		return nil, nil
 	}
@@ -262,7 +280,7 @@ func (s *Service) keepStates(states map[crdt.CellID][]byte) {
 			if s.unchanged(tx, id) != nil {
 				continue // another program wrote the cell since: its state is newer
 			}
-			if err := tx.Put(bucketState, nil, id[:], b); err != nil {
+			if err := putState(tx, id, b); err != nil {
 				return err
 			}
 		}
@@ -345,16 +363,31 @@ func putCell(tx *store.Tx, c *crdt.Cell, d *crdt.Delta) error {
 			return err
 		}
 	}
-	if err := tx.Put(bucketState, nil, id[:], d.State); err != nil {
+	if d.State == nil {
+		if err := tx.Put(bucketStateParts, id[:], d.StatePart.Key, d.StatePart.Value); err != nil {
+			return err
+		}
+	} else if err := putState(tx, id, d.State); err != nil {
 		return err
 	}
 	return tx.Put(bucketCell, nil, id[:], d.Header)
+}
+
+// putState keeps b as the whole derived state of cell id, without parts.
+func putState(tx *store.Tx, id crdt.CellID, b []byte) error {
+	if err := tx.DeleteGroup(bucketStateParts, id[:]); err != nil {
+		return err
+	}
+	return tx.Put(bucketState, nil, id[:], b)
 }
 
 // deleteParts removes every part of a cell but its header, and its kept
 // state.
 func deleteParts(tx *store.Tx, id crdt.CellID) error {
 	if err := tx.Delete(bucketState, nil, id[:]); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := tx.DeleteGroup(bucketStateParts, id[:]); err != nil {
 		return err
 	}
 	if err := tx.DeleteGroup(bucketStatements, id[:]); err != nil {

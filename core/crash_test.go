@@ -135,3 +135,58 @@ func TestMigrationKilled(t *testing.T) {
 	})
 	t.Logf("%d killed runs had moved the home to parts already", moved)
 }
+
+// TestRateKilled kills processes rating from the command line with
+// SIGKILL at random moments, 40 times, in a home whose cells' kept states
+// take each rating as a part (TestKeptStateParts). Afterwards the home
+// always opens and passes the integrity check, each rating is in both
+// cells or in neither, and a start from the kept states and their parts
+// shows what deriving every cell shows.
+func TestRateKilled(t *testing.T) {
+	exe := testenv.KillTest(t, 40)
+	home, _ := keptHome(t)
+	counted := func() int {
+		t.Helper()
+		s := unlockAna(t, home)
+		defer s.Close()
+		if err := s.CheckStorage(); err != nil {
+			t.Fatal(err)
+		}
+		views, err := s.Cells()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, v := range views {
+			n += v.cellState().Counted
+		}
+		return n
+	}
+	have := counted()
+	start := func(int) *exec.Cmd {
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "TRUSTDESK_TEST_RATE_HOME="+home)
+		return cmd
+	}
+	testenv.KillLoop(t, "rate", 40, 13, start, func(i int, _ bool) {
+		s := unlockAna(t, home)
+		got := shown(t, s)
+		kept := usableKept(t, s)
+		s.Close()
+		if kept == 2 {
+			// Derived on a copy, so that the parts go on growing here.
+			copied := filepath.Join(t.TempDir(), "home")
+			if err := os.CopyFS(copied, os.DirFS(home)); err != nil {
+				t.Fatal(err)
+			}
+			if want := derivedShown(t, copied); got != want {
+				t.Fatalf("rate %d: a start from kept states shows:\n%s\nderiving shows:\n%s", i, got, want)
+			}
+		}
+		if n := counted(); n != have && n != have+2 {
+			t.Fatalf("rate %d: %d statements count; want %d (the rating in neither cell) or %d (in both)", i, n, have, have+2)
+		} else {
+			have = n
+		}
+	})
+}

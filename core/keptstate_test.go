@@ -214,13 +214,21 @@ func TestStaleKeptStateDerivedAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.Close()
-		a = unlockAna(t, home)
-		if got := shown(t, a); got != want {
-			t.Fatalf("spoiled %d: a start shows:\n%s\nwant:\n%s", i, got, want)
-		}
-		if n := usableKept(t, a); n != 2 {
-			t.Fatalf("spoiled %d: %d of 2 states kept again", i, n)
-		}
-		a.Close()
+		startDerivesAgain(t, home, i, want).Close()
 	}
+}
+
+// startDerivesAgain starts Ana's home after its kept states were spoiled
+// (the i-th way), checks that it shows want and keeps both states again,
+// and returns the service.
+func startDerivesAgain(t *testing.T, home string, i int, want string) *Service {
+	t.Helper()
+	a := unlockAna(t, home)
+	if got := shown(t, a); got != want {
+		t.Fatalf("spoiled %d: a start shows:\n%s\nwant:\n%s", i, got, want)
+	}
+	if n := usableKept(t, a); n != 2 {
+		t.Fatalf("spoiled %d: %d of 2 states kept again", i, n)
+	}
+	return a
 }

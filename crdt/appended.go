@@ -191,48 +191,59 @@ func placeable(s *Statement, held map[StatementID]bool, byID map[StatementID]*St
 }
 
 // withRatings returns st with the ratings in order applied as the rules
-// apply them (a later rating of the same author about the same person
-// replaces the earlier, unless its sequence number is lower).
+// apply them (see addRating), leaving st as it was.
 func withRatings(st *State, order []*Statement) *State {
 	ns := *st
-	type pair = [2]identity.ID
-	byPair := make(map[pair]RatingRecord, len(st.Ratings)+len(order))
-	for _, r := range st.Ratings {
-		byPair[pair{r.Author, r.Subject}] = r
-	}
+	ns.Ratings = slices.Clone(st.Ratings)
 	ns.Superseded = slices.Clone(st.Superseded)
+	ns.Heads = slices.Clone(st.Heads)
 	ns.seq = maps.Clone(st.seq)
-	heads := map[StatementID]bool{}
-	for _, h := range st.Heads {
-		heads[h] = true
-	}
-	ns.kinds |= kindBit(KindRate)
 	for _, s := range order {
-		k := pair{s.Author, s.Subject}
-		ns.Counted++
-		ns.seq[s.Author] = max(ns.seq[s.Author], s.Seq)
-		for _, p := range s.Prev {
-			delete(heads, p)
-		}
-		heads[s.id] = true
-		if old, ok := byPair[k]; ok {
-			if old.Seq > s.Seq {
-				ns.Superseded = append(ns.Superseded, s.id)
-				continue
-			}
-			ns.Superseded = append(ns.Superseded, old.Statement)
-		}
-		byPair[k] = RatingRecord{Statement: s.id, Cell: s.Cell, Author: s.Author, Subject: s.Subject, Rating: s.Rating, Seq: s.Seq, Created: s.Created}
+		ns.addRating(s)
 	}
-	slices.SortFunc(ns.Superseded, compareIDs)
-	ns.Ratings = slices.SortedFunc(maps.Values(byPair), func(x, y RatingRecord) int {
-		if c := bytes.Compare(x.Author[:], y.Author[:]); c != 0 {
-			return c
-		}
-		return bytes.Compare(x.Subject[:], y.Subject[:])
-	})
-	ns.Heads = slices.SortedFunc(maps.Keys(heads), compareIDs)
 	return &ns
+}
+
+// addRating applies the rating s to st, which it modifies, as the rules
+// apply it after everything st holds: a later rating of the same author
+// about the same person replaces the earlier, unless its sequence number
+// is lower. The ratings of st are sorted by author then subject, one for
+// each pair (applier.fill), so the earlier one is found by a binary
+// search; its superseded statements and heads are sorted by id and stay
+// so.
+func (st *State) addRating(s *Statement) {
+	st.kinds |= kindBit(KindRate)
+	st.Counted++
+	st.seq[s.Author] = max(st.seq[s.Author], s.Seq)
+	st.Heads = slices.DeleteFunc(st.Heads, func(h StatementID) bool { return slices.Contains(s.Prev, h) })
+	if i, found := slices.BinarySearchFunc(st.Heads, s.id, compareIDs); !found {
+		st.Heads = slices.Insert(st.Heads, i, s.id)
+	}
+	rec := RatingRecord{Statement: s.id, Cell: s.Cell, Author: s.Author, Subject: s.Subject, Rating: s.Rating, Seq: s.Seq, Created: s.Created}
+	i, found := slices.BinarySearchFunc(st.Ratings, rec, compareRatingPairs)
+	switch {
+	case !found:
+		st.Ratings = slices.Insert(st.Ratings, i, rec)
+	case st.Ratings[i].Seq > s.Seq:
+		st.supersede(s.id)
+	default:
+		st.supersede(st.Ratings[i].Statement)
+		st.Ratings[i] = rec
+	}
+}
+
+// supersede adds id to the superseded statements of st, in their order.
+func (st *State) supersede(id StatementID) {
+	i, _ := slices.BinarySearchFunc(st.Superseded, id, compareIDs)
+	st.Superseded = slices.Insert(st.Superseded, i, id)
+}
+
+// compareRatingPairs orders ratings by author, then subject.
+func compareRatingPairs(x, y RatingRecord) int {
+	if c := bytes.Compare(x.Author[:], y.Author[:]); c != 0 {
+		return c
+	}
+	return bytes.Compare(x.Subject[:], y.Subject[:])
 }
 
 // votesStayOpen reports whether st is what one pass of the rules over its

@@ -99,6 +99,8 @@ type Cell struct {
 	// holds: with them, storing the cell reads nothing back.
 	ownPending    map[string]*entry
 	storedEntries int
+	// kept is what the store keeps of the derived state (keptparts.go).
+	kept keptChain
 }
 
 // Found creates a new cell named name with founder as its first member
@@ -487,6 +489,7 @@ func (c *Cell) appendOwn(s *Statement) {
 	st, ok := appendRatings(last, c.entries, []*entry{e}, c.verifier(), true)
 	if ok {
 		c.state, c.preKeys = st, nil
+		c.keptAppended(last, st, s)
 	}
 	if onOwnAppended != nil {
 		onOwnAppended(last, ok)

@@ -564,7 +564,7 @@ func (c *Cell) adopt(t *Cell) {
 	c.saved, c.savedHeads, c.appended, c.reload = t.saved, t.savedHeads, t.appended, t.reload
 	c.inStore, c.unsaved, c.gone, c.docDirty = t.inStore, t.unsaved, t.gone, t.docDirty
 	c.packs, c.chunks, c.newChunks = t.packs, t.chunks, t.newChunks
-	c.own, c.ownPending, c.storedEntries = t.own, t.ownPending, t.storedEntries
+	c.own, c.ownPending, c.storedEntries, c.kept = t.own, t.ownPending, t.storedEntries, t.kept
 }
 
 // Clone returns an independent copy of c to try changes on. Unlike

@@ -16,6 +16,9 @@ type partsStore struct {
 	header        []byte
 	packs, chunks map[string][]byte
 	fetches       int // cells read back through reload
+	// state is the derived state kept, and stateParts its parts.
+	state      []byte
+	stateParts [][]byte
 }
 
 // reload reads the cell back as a reload does, counting it.
@@ -40,6 +43,14 @@ func (m *partsStore) apply(t *testing.T, c *Cell) *Delta {
 		m.chunks[string(p.Key)] = p.Value
 	}
 	m.header = d.Header
+	if d.State != nil {
+		m.state, m.stateParts = d.State, nil
+	} else {
+		if !bytes.Equal(d.StatePart.Key, PartKey(len(m.stateParts))) {
+			t.Fatalf("state part %x after %d", d.StatePart.Key, len(m.stateParts))
+		}
+		m.stateParts = append(m.stateParts, d.StatePart.Value)
+	}
 	c.Stored(d)
 	return d
 }

@@ -1454,12 +1454,7 @@ func (a *applier) fill(st *State) {
 			Rating: s.Rating, Seq: s.Seq, Created: s.Created,
 		})
 	}
-	slices.SortFunc(st.Ratings, func(x, y RatingRecord) int {
-		if c := bytes.Compare(x.Author[:], y.Author[:]); c != 0 {
-			return c
-		}
-		return bytes.Compare(x.Subject[:], y.Subject[:])
-	})
+	slices.SortFunc(st.Ratings, compareRatingPairs)
 	for subject, vs := range a.votes {
 		for voter, i := range vs {
 			st.Votes = append(st.Votes, Vote{Statement: a.order[i].e.stmt.id, Voter: voter, Subject: subject})

@@ -31,7 +31,7 @@ const stateFormat = 2
 // program: the rules, the decoding of statements and this encoding.
 // TestRulesSourceComplete checks that the list is whole.
 //
-//go:embed ancestry.go appended.go batch.go cell.go checker.go chunks.go doc.go errors.go missing.go opkeys.go ownchange.go parts.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
+//go:embed ancestry.go appended.go batch.go cell.go checker.go chunks.go doc.go errors.go keptparts.go missing.go opkeys.go ownchange.go parts.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
 var rulesSource embed.FS
 
 // rulesDigest returns the digest of the code that derives a state: this
@@ -51,12 +51,106 @@ var rulesDigest = sync.OnceValue(func() []byte {
 
 // keptState is the record: 1 form, 2 rules digest, 3 digest of the
 // header the state belongs to, 4 the state (a stateForm), 5 its digest.
+// A part of a kept state (keptparts.go) is the same record with 6 the
+// digest of the header the state stood at before it, and 4 the ratings
+// it adds.
 type keptState struct {
 	Format int    `cbor:"1,keyasint"`
 	Rules  []byte `cbor:"2,keyasint"`
 	Header []byte `cbor:"3,keyasint"`
 	State  []byte `cbor:"4,keyasint"`
 	Sum    []byte `cbor:"5,keyasint"`
+	From   []byte `cbor:"6,keyasint,omitempty"`
+}
+
+// newKept returns the record of body, of form, kept for the header
+// digested as header.
+func newKept(form int, header, body []byte) keptState {
+	sum := sha256.Sum256(body)
+	return keptState{Format: form, Rules: rulesDigest(), Header: header, State: body, Sum: sum[:]}
+}
+
+// readKept decodes the record in b if it is of form, of these rules and
+// whole (its body has its digest); ok false otherwise. Its body is b's
+// own bytes (splitKept), which the caller must not change while it
+// holds k.
+func readKept(b []byte, form int) (k keptState, ok bool) {
+	if k, ok = splitKept(b); !ok {
+		if k = (keptState{}); keptDec.Unmarshal(b, &k) != nil {
+			return k, false
+		}
+	}
+	if k.Format != form || !bytes.Equal(k.Rules, rulesDigest()) {
+		return k, false
+	}
+	sum := sha256.Sum256(k.State)
+	return k, bytes.Equal(k.Sum, sum[:])
+}
+
+// splitKept reads the record in b as this device writes it: a map of
+// definite length whose keys are 1 to 6 in order, 1 an unsigned integer
+// and the others byte strings, ending with b. The body is not copied
+// (decoding it copies what it keeps): at 100,000 statements the copy of
+// its megabytes cost a rating 65 ms of processor time. ok false for any
+// other encoding, which the caller decodes the usual way.
+func splitKept(b []byte) (k keptState, ok bool) {
+	major, n, i, ok := cborHead(b)
+	if !ok || major != 5 || n == 0 || n > 6 {
+		return k, false
+	}
+	fields := [...]*[]byte{2: &k.Rules, 3: &k.Header, 4: &k.State, 5: &k.Sum, 6: &k.From}
+	last := uint64(0)
+	for range n {
+		major, key, m, ok := cborHead(b[i:])
+		if !ok || major != 0 || key <= last || key > 6 {
+			return k, false
+		}
+		last, i = key, i+m
+		major, v, m, ok := cborHead(b[i:])
+		switch {
+		case !ok:
+			return k, false
+		case key == 1:
+			if major != 0 || v > 1<<20 {
+				return k, false
+			}
+			k.Format, i = int(v), i+m
+		default:
+			if major != 2 || v > uint64(len(b)-i-m) {
+				return k, false
+			}
+			body := b[i+m : i+m+int(v) : i+m+int(v)]
+			if key != 4 {
+				body = bytes.Clone(body) // small, and may be held long
+			}
+			*fields[key], i = body, i+m+int(v)
+		}
+	}
+	return k, i == len(b)
+}
+
+// cborHead reads the head of the CBOR item that b begins with: its major
+// type, its argument and the head's length; ok false if b is cut short
+// or the item has no definite argument.
+func cborHead(b []byte) (major byte, arg uint64, n int, ok bool) {
+	if len(b) == 0 {
+		return 0, 0, 0, false
+	}
+	major, info := b[0]>>5, b[0]&31
+	switch {
+	case info < 24:
+		return major, uint64(info), 1, true
+	case info > 27:
+		return 0, 0, 0, false
+	}
+	size := 1 << (info - 24)
+	if len(b) < 1+size {
+		return 0, 0, 0, false
+	}
+	for _, c := range b[1 : 1+size] {
+		arg = arg<<8 | uint64(c)
+	}
+	return major, arg, 1 + size, true
 }
 
 // stateForm is a State as kept. Cards are kept once each, in Cards, and
@@ -236,11 +330,7 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 	}
 	f.Ratings = make([]ratingForm, len(st.Ratings))
 	for i, r := range st.Ratings {
-		f.Ratings[i] = ratingForm{
-			Statement: sidOf(r.Statement), Cell: r.Cell[:], Author: bytesOf(r.Author), Subject: bytesOf(r.Subject),
-			Safety: r.Rating.Safety, Reliability: r.Rating.Reliability, Tags: r.Rating.Tags,
-			Note: r.Rating.Note, Day: r.Rating.Day, Seq: r.Seq, Created: r.Created.Unix(),
-		}
+		f.Ratings[i] = ratingFormOf(r)
 	}
 	for _, v := range st.Votes {
 		f.Votes = append(f.Votes, voteForm{Statement: sidOf(v.Statement), Voter: bytesOf(v.Voter), Subject: bytesOf(v.Subject)})
@@ -286,30 +376,44 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(b)
-	return snapshotEnc.Marshal(keptState{Format: stateFormat, Rules: rulesDigest(), Header: headerDigest(header), State: b, Sum: sum[:]})
+	return snapshotEnc.Marshal(newKept(stateFormat, headerDigest(header), b))
+}
+
+// ratingFormOf returns r as kept.
+func ratingFormOf(r RatingRecord) ratingForm {
+	return ratingForm{
+		Statement: sidOf(r.Statement), Cell: r.Cell[:], Author: bytesOf(r.Author), Subject: bytesOf(r.Subject),
+		Safety: r.Rating.Safety, Reliability: r.Rating.Reliability, Tags: r.Rating.Tags,
+		Note: r.Rating.Note, Day: r.Rating.Day, Seq: r.Seq, Created: r.Created.Unix(),
+	}
 }
 
 // decodeState returns the state kept in b if it was kept for header, by
 // this form and these rules; else nil.
 func decodeState(b, header []byte) *State {
-	var k keptState
-	if keptDec.Unmarshal(b, &k) != nil || k.Format != stateFormat ||
-		!bytes.Equal(k.Rules, rulesDigest()) || !bytes.Equal(k.Header, headerDigest(header)) {
-		return nil
-	}
-	if sum := sha256.Sum256(k.State); !bytes.Equal(k.Sum, sum[:]) {
-		return nil
-	}
-	var f stateForm
-	if keptDec.Unmarshal(k.State, &f) != nil {
-		return nil
-	}
-	st, ok := f.state()
-	if !ok {
+	st, at := decodeKept(b)
+	if st == nil || !bytes.Equal(at, headerDigest(header)) {
 		return nil
 	}
 	return st
+}
+
+// decodeKept returns the state kept in b if it was kept by this form and
+// these rules, with the digest of the header it was kept for; else nil.
+func decodeKept(b []byte) (*State, []byte) {
+	k, ok := readKept(b, stateFormat)
+	if !ok || k.From != nil {
+		return nil, nil
+	}
+	var f stateForm
+	if keptDec.Unmarshal(k.State, &f) != nil {
+		return nil, nil
+	}
+	st, ok := f.state()
+	if !ok {
+		return nil, nil
+	}
+	return st, k.Header
 }
 
 // state turns f back into a State; false if f is damaged.
@@ -369,11 +473,7 @@ func (f *stateForm) records(st *State, d *stateDecoder) {
 		st.Ratings = make([]RatingRecord, len(f.Ratings))
 	}
 	for i, r := range f.Ratings {
-		st.Ratings[i] = RatingRecord{
-			Statement: d.sid(r.Statement), Cell: CellID(d.fixed16(r.Cell)), Author: d.id(r.Author), Subject: d.id(r.Subject),
-			Rating: Rating{Safety: r.Safety, Reliability: r.Reliability, Tags: r.Tags, Note: r.Note, Day: r.Day},
-			Seq:    r.Seq, Created: time.Unix(r.Created, 0).UTC(),
-		}
+		st.Ratings[i] = d.rating(&r)
 	}
 	for _, v := range f.Votes {
 		st.Votes = append(st.Votes, Vote{Statement: d.sid(v.Statement), Voter: d.id(v.Voter), Subject: d.id(v.Subject)})
@@ -420,6 +520,15 @@ func (f *stateForm) history(st *State, d *stateDecoder) {
 			st.voted = map[identity.ID]bool{}
 		}
 		st.voted[d.id(id)] = true
+	}
+}
+
+// rating turns r back into the rating it keeps.
+func (d *stateDecoder) rating(r *ratingForm) RatingRecord {
+	return RatingRecord{
+		Statement: d.sid(r.Statement), Cell: CellID(d.fixed16(r.Cell)), Author: d.id(r.Author), Subject: d.id(r.Subject),
+		Rating: Rating{Safety: r.Safety, Reliability: r.Reliability, Tags: r.Tags, Note: r.Note, Day: r.Day},
+		Seq:    r.Seq, Created: time.Unix(r.Created, 0).UTC(),
 	}
 }
 
