@@ -1,0 +1,92 @@
+package core
+
+import (
+	"testing"
+	"time"
+
+	"trustdesk/crdt"
+	"trustdesk/store"
+)
+
+// keptFor reports whether the reputation of the day of s's clock is
+// kept for the home as it is.
+func keptFor(t *testing.T, s *Service, now time.Time) bool {
+	t.Helper()
+	var got bool
+	err := s.db.View(func(tx *store.Tx) error {
+		inputs, _, err := s.startInputs(tx)
+		got = readStart(tx, startReputation(now), inputs, now) != nil
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// computedToday returns what a start on the day of clk shows when it
+// computes: what was kept of the list of cells, the reputation's source
+// and the day's reputation forgotten first (the other days' kept).
+func computedToday(t *testing.T, open func() *Service, clk *clock) string {
+	t.Helper()
+	s := open()
+	err := s.db.Update(func(tx *store.Tx) error {
+		for _, k := range [][]byte{startCells, startRepSource, startReputation(clk.now())} {
+			if err := tx.Delete(bucketStart, nil, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = open()
+	defer s.Close()
+	return startShows(t, s)
+}
+
+// TestWeekKeptAheadAfterCommand: a command of the command line that
+// changed the home (a renamed contact, as the command line makes it) keeps,
+// before it closes, the reputation of each of the next daysAhead days;
+// the first start of each of those days reads it and shows what a start
+// that computes shows that day, with a rating of a contact shown that
+// was made ahead and comes due the next day. The day after them
+// nothing is kept: that start computes.
+func TestWeekKeptAheadAfterCommand(t *testing.T) {
+	for seed := range uint64(2) {
+		clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+		home := randomHome(t, seed, clk)
+		open := opener(t, home, clk)
+		s := open()
+		startShows(t, s) // keeps today's start
+		s.Close()
+		// A rating made by a clock 50 hours ahead (due from tomorrow
+		// on, madeBy), then a command with the clock right: its
+		// close keeps the next days ahead.
+		s = opener(t, home, &clock{t: clk.now().Add(50 * time.Hour)})()
+		contacts, _ := s.OwnContacts()
+		if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 2, Reliability: 4, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s = open()
+		if _, err := s.RenameContact(contacts[0].ID(), "Later"); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		for day := 1; day <= daysAhead+1; day++ {
+			clk.add(24 * time.Hour)
+			s = open()
+			if got, want := keptFor(t, s, clk.now()), day <= daysAhead; got != want {
+				t.Fatalf("seed %d, day %d after the command: the day's reputation kept %v, want %v", seed, day, got, want)
+			}
+			shows := startShows(t, s)
+			s.Close()
+			if computed := computedToday(t, open, clk); computed != shows {
+				t.Fatalf("seed %d, day %d after the command: a start shows\n%s\ncomputing shows\n%s", seed, day, shows, computed)
+			}
+		}
+	}
+}
