@@ -65,15 +65,15 @@ func benchOpen(b *testing.B, home string) { benchOpenAt(b, home, startKept) }
 
 // How benchOpenAt starts a home.
 const (
-	startKept        = iota // as it comes: what a start shows is kept
-	startNewDay             // each start a day after the one before: the reputation is computed, the list of cells kept
-	startComputed           // with what was kept forgotten before each start: the list of cells and the reputation are computed, as before they were kept
-	startDaySkipped         // each start two days after the one before (the app closed a whole day: nothing was kept ahead)
-	startWeekSkipped        // each start a week after the one before
-	startAfterRate          // each start after a command of the command line rated a contact (open, rate, close)
-	startAfterBlock         // each start after a command of the command line blocked or unblocked a contact
-	startDayAfterRate       // each start the day after a command of the command line rated a contact (what it kept ahead read)
-	startWeekAfterRate      // each start a week after a command of the command line rated a contact
+	startKept          = iota // as it comes: what a start shows is kept
+	startNewDay               // each start a day after the one before: the reputation is computed, the list of cells kept
+	startComputed             // with what was kept forgotten before each start: the list of cells and the reputation are computed, as before they were kept
+	startDaySkipped           // each start two days after the one before (the app closed a whole day: nothing was kept ahead)
+	startWeekSkipped          // each start a week after the one before
+	startAfterRate            // each start after a command of the command line rated a contact (open, rate, close)
+	startAfterBlock           // each start after a command of the command line blocked or unblocked a contact
+	startDayAfterRate         // each start the day after a command of the command line rated a contact (what it kept ahead read)
+	startWeekAfterRate        // each start a week after a command of the command line rated a contact
 )
 
 // benchDaysUsed is how far after today the days of the starts of the
