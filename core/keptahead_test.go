@@ -52,7 +52,8 @@ func computedToday(t *testing.T, open func() *Service, clk *clock) string {
 // before it closes, the reputation of each of the next daysAhead days;
 // the first start of each of those days reads it and shows what a start
 // that computes shows that day, with a rating of a contact shown that
-// was made ahead and comes due the next day. The day after them
+// was made ahead and comes due the next day. Each such start keeps the
+// week after its day in turn; more than a week after the last start,
 // nothing is kept: that start computes.
 func TestWeekKeptAheadAfterCommand(t *testing.T) {
 	for seed := range uint64(2) {
@@ -77,7 +78,14 @@ func TestWeekKeptAheadAfterCommand(t *testing.T) {
 		}
 		s.Close()
 		for day := 1; day <= daysAhead+1; day++ {
-			clk.add(24 * time.Hour)
+			after := 24 * time.Hour
+			if day > daysAhead {
+				// Every start kept the week after its day ahead:
+				// the first start more than a week after the last
+				// one computes.
+				after = (daysAhead + 1) * 24 * time.Hour
+			}
+			clk.add(after)
 			s = open()
 			if got, want := keptFor(t, s, clk.now()), day <= daysAhead; got != want {
 				t.Fatalf("seed %d, day %d after the command: the day's reputation kept %v, want %v", seed, day, got, want)

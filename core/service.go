@@ -307,7 +307,8 @@ func Wipe(home string) error {
 // Close locks the home: the service must not be used afterwards. It
 // stops [Service.Prepare] first. A service that does not stay open (the
 // command line's) first keeps what the next start shows, if the home
-// changed since it was last kept (see startcache.go).
+// changed since it was last kept, and the reputation of the next days
+// (see startcache.go).
 func (s *Service) Close() error {
 	s.keepStartIfChanged()
 	s.end()

@@ -470,12 +470,15 @@ func (s *Service) keepStartNow() {
 // the home changed since it was last kept, for a service that does not
 // stay open (a command of the command line, run before it closes): a
 // command that rated, blocked or changed a cell pays for the start after
-// it, and for the first start of each of the next daysAhead days
-// (keepDaysAhead), as an import does: the list of cells if the kept one is not of the
+// it, as an import does: the list of cells if the kept one is not of the
 // home as it is, and the reputation if that, or the one kept for today,
 // is not (a block changes only the reputation, which then reads its
 // source as kept: see cellsInputs). A home that never kept a start (none
-// was made on it yet) is left so.
+// was made on it yet) is left so. Then, if today's reputation is kept,
+// it keeps that of each of the next daysAhead days, as the home is now,
+// where it is not kept yet (keepDaysAhead): after a change, or a start
+// that computed today's, the first start of any of those days reads
+// what was kept.
 func (s *Service) keepStartIfChanged() {
 	s.bgMu.Lock()
 	open := s.staysOpen
@@ -507,8 +510,8 @@ func (s *Service) keepStartIfChanged() {
 	}
 	if cellsStale || repStale {
 		_, _ = s.Reputation()
-		s.keepDaysAhead()
 	}
+	s.keepDaysAhead()
 }
 
 // keepAhead works out in the background, for a service that stays open
@@ -541,20 +544,23 @@ func (s *Service) keepAhead() {
 }
 
 // keepDaysAhead keeps the reputation of each of the daysAhead days after
-// today's, as the home is now, unless it is kept already: from one
-// reading of what the reputation is computed from (startinput.go), each
-// day computed as a start of that day computes it (the day's Now and
-// madeBy, who is blocked now). Nothing but the day changes a reputation
-// kept under the same inputs (startInputs), so a start of any of those
-// days shows what computing on that day shows, and a start within a
-// week of a change reads instead of computing.
+// today's, as the home is now, unless it is kept already or today's is
+// not (nothing asked for the reputation today, or keeping it failed):
+// from one reading of what the reputation is computed from
+// (startinput.go), each day computed as a start of that day computes it
+// (the day's Now and madeBy, who is blocked now). Nothing but the day
+// changes a reputation kept under the same inputs (startInputs), so a
+// start of any of those days shows what computing on that day shows,
+// and a start within a week of one that computed reads instead of
+// computing.
 func (s *Service) keepDaysAhead() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.life.Err() != nil {
 		return
 	}
-	today := dayOf(s.opt.now())
+	now := s.opt.now()
+	today := dayOf(now)
 	var inputs []byte
 	var own []*Contact
 	var days []time.Time
@@ -562,6 +568,9 @@ func (s *Service) keepDaysAhead() {
 		var err error
 		if inputs, own, err = s.startInputs(tx); err != nil {
 			return err
+		}
+		if readStart(tx, startReputation(now), inputs, now) == nil {
+			return nil
 		}
 		for d := 1; d <= daysAhead; d++ {
 			day := today.AddDate(0, 0, d)
