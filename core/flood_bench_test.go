@@ -74,6 +74,7 @@ const (
 	startAfterBlock           // each start after a command of the command line blocked or unblocked a contact
 	startDayAfterRate         // each start the day after a command of the command line rated a contact (what it kept ahead read)
 	startWeekAfterRate        // each start a week after a command of the command line rated a contact
+	startIdle                 // each start eight days after the one before: past the week a start keeps ahead (keepDaysAhead)
 )
 
 // benchDaysUsed is how far after today the days of the starts of the
@@ -91,7 +92,7 @@ var benchDaysUsed time.Duration
 // (cmd-cpu-ms: unlock, change, close).
 func benchOpenAt(b *testing.B, home string, mode int) {
 	opts := testOptions
-	step := map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour, startDayAfterRate: 24 * time.Hour, startWeekAfterRate: 7 * 24 * time.Hour}[mode]
+	step := map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour, startDayAfterRate: 24 * time.Hour, startWeekAfterRate: 7 * 24 * time.Hour, startIdle: 8 * 24 * time.Hour}[mode]
 	day := time.Now().Add(benchDaysUsed)
 	benchDaysUsed += step * time.Duration(b.N+1)
 	opts.Now = func() time.Time { return day }
@@ -105,7 +106,7 @@ func benchOpenAt(b *testing.B, home string, mode int) {
 	b.ResetTimer()
 	var cpu, cmd time.Duration
 	for i := range b.N {
-		if mode >= startAfterRate {
+		if mode >= startAfterRate && mode <= startWeekAfterRate {
 			b.StopTimer()
 			start := cpuTime()
 			benchCommand(b, home, opts, mode, i)
@@ -163,7 +164,7 @@ func benchStarts(b *testing.B, n int) {
 	for _, m := range []struct {
 		name string
 		mode int
-	}{{"warm", startKept}, {"newday", startNewDay}, {"dayskipped", startDaySkipped}, {"weekskipped", startWeekSkipped}, {"rated", startAfterRate}, {"blocked", startAfterBlock}, {"ratedthedaybefore", startDayAfterRate}, {"ratedaweekbefore", startWeekAfterRate}} {
+	}{{"warm", startKept}, {"newday", startNewDay}, {"dayskipped", startDaySkipped}, {"weekskipped", startWeekSkipped}, {"rated", startAfterRate}, {"blocked", startAfterBlock}, {"ratedthedaybefore", startDayAfterRate}, {"ratedaweekbefore", startWeekAfterRate}, {"eightdaysidle", startIdle}} {
 		b.Run(m.name, func(b *testing.B) { benchOpenAt(b, home, m.mode) })
 	}
 }
@@ -172,7 +173,8 @@ func benchStarts(b *testing.B, n int) {
 // with the cell of BenchmarkOpenWithBigCell10k (30k, 100k): kept, the
 // first of a new day, after a day or a week closed, after a rating or
 // a block made from the command line, and the day or a week after a
-// rating made from the command line (read from what it kept ahead).
+// rating made from the command line (read from what it kept ahead), and
+// eight days after the one before (past what the one before kept ahead).
 func BenchmarkStarts10k(b *testing.B)  { benchStarts(b, 10000) }
 func BenchmarkStarts30k(b *testing.B)  { benchStarts(b, 30000) }
 func BenchmarkStarts100k(b *testing.B) { benchStarts(b, 100000) }
