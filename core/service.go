@@ -150,7 +150,7 @@ type Service struct {
 	// and never shown.
 	prepared preparation
 	// staysOpen is set by Prepare: the service is the app's, which stays
-	// open, so it works out tomorrow's start ahead (keepAhead), under
+	// open, so it works out the next days' starts ahead (keepAhead), under
 	// bgMu with aheadBusy, set while it does.
 	staysOpen, aheadBusy bool
 }
@@ -328,9 +328,10 @@ func (s *Service) Close() error {
 // would (see [crdt.Checker.Prepare]). The first sync file for such a cell
 // then costs what it brings rather than a reading of the whole cell.
 //
-// Prepare then works out, in the background, what tomorrow's first start
-// shows, and does again whenever the reputation is asked for (see
-// startcache.go): a start the next day reads it if nothing changed.
+// Prepare then works out, in the background, what the first start of
+// each of the next seven days shows, and does again whenever the
+// reputation is asked for (see startcache.go): a start on any of those
+// days reads it if nothing changed.
 //
 // Prepare changes nothing stored but what a start keeps, and shows
 // nothing. It yields to any
