@@ -52,9 +52,9 @@ func computedToday(t *testing.T, open func() *Service, clk *clock) string {
 // before it closes, the reputation of each of the next daysAhead days;
 // the first start of each of those days reads it and shows what a start
 // that computes shows that day, with a rating of a contact shown that
-// was made ahead and comes due the next day. Each such start keeps the
-// week after its day in turn; more than a week after the last start,
-// nothing is kept: that start computes.
+// was made ahead and comes due the next day. Those starts keep nothing
+// ahead in turn (they computed nothing): more than a week after the
+// command, nothing is kept, and that start computes.
 func TestWeekKeptAheadAfterCommand(t *testing.T) {
 	for seed := range uint64(2) {
 		clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
@@ -80,9 +80,8 @@ func TestWeekKeptAheadAfterCommand(t *testing.T) {
 		for day := 1; day <= daysAhead+1; day++ {
 			after := 24 * time.Hour
 			if day > daysAhead {
-				// Every start kept the week after its day ahead:
-				// the first start more than a week after the last
-				// one computes.
+				// More than a week after the command: the
+				// starts between read and kept nothing ahead.
 				after = (daysAhead + 1) * 24 * time.Hour
 			}
 			clk.add(after)
@@ -95,6 +94,45 @@ func TestWeekKeptAheadAfterCommand(t *testing.T) {
 			if computed := computedToday(t, open, clk); computed != shows {
 				t.Fatalf("seed %d, day %d after the command: a start shows\n%s\ncomputing shows\n%s", seed, day, shows, computed)
 			}
+		}
+	}
+}
+
+// TestComputingStartKeepsWeekAhead: a start of the command line that
+// computed the day's reputation (nothing kept for the day: a week and a
+// day after the last start that computed) keeps the next days' ahead
+// before it closes; the starts of those days read it, show what
+// computing shows, and keep nothing ahead themselves.
+func TestComputingStartKeepsWeekAhead(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := randomHome(t, 1, clk)
+	open := opener(t, home, clk)
+	s := open()
+	startShows(t, s)
+	s.Close()
+	clk.add((daysAhead + 1) * 24 * time.Hour)
+	s = open()
+	if keptFor(t, s, clk.now()) {
+		t.Fatal("a week and a day later, the day's reputation is kept")
+	}
+	startShows(t, s)
+	s.Close()
+	for day := 1; day <= daysAhead; day++ {
+		clk.add(24 * time.Hour)
+		s = open()
+		if !keptFor(t, s, clk.now()) {
+			t.Fatalf("day %d after a start that computed: the day's reputation is not kept", day)
+		}
+		shows := startShows(t, s)
+		s.Close()
+		s = open()
+		ahead := keptFor(t, s, clk.now().AddDate(0, 0, daysAhead))
+		s.Close()
+		if ahead {
+			t.Fatalf("day %d after a start that computed: a start that read kept a week ahead", day)
+		}
+		if computed := computedToday(t, open, clk); computed != shows {
+			t.Fatalf("day %d after a start that computed: a start shows\n%s\ncomputing shows\n%s", day, shows, computed)
 		}
 	}
 }

@@ -38,6 +38,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/reputation"
 	"trustdesk/store"
 )
 
@@ -153,6 +154,16 @@ type Service struct {
 	// open, so it works out the next days' starts ahead (keepAhead), under
 	// bgMu with aheadBusy, set while it does.
 	staysOpen, aheadBusy bool
+	// repComputed is set, under mu, when the service computed today's
+	// reputation rather than read it: its close then keeps the next
+	// days' ahead (keepStartIfChanged).
+	repComputed bool
+	// lastSource is the reputation's source the service last read or
+	// worked out, under mu, with the digest it is kept under
+	// (cellsInputs): keepDaysAhead computes the next days from it
+	// without reading it again.
+	lastSource       *reputation.Source
+	lastSourceInputs []byte
 }
 
 // preparation is what [Service.Prepare] did.

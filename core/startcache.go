@@ -474,11 +474,15 @@ func (s *Service) keepStartNow() {
 // home as it is, and the reputation if that, or the one kept for today,
 // is not (a block changes only the reputation, which then reads its
 // source as kept: see cellsInputs). A home that never kept a start (none
-// was made on it yet) is left so. Then, if today's reputation is kept,
-// it keeps that of each of the next daysAhead days, as the home is now,
-// where it is not kept yet (keepDaysAhead): after a change, or a start
-// that computed today's, the first start of any of those days reads
-// what was kept.
+// was made on it yet) is left so. Then, if the service computed today's
+// reputation (after a change, or as the first start of a day not kept),
+// it keeps that of each of the next daysAhead days where it is not kept
+// yet (keepDaysAhead), from the source it has just read: the first
+// start of any of those days reads what was kept, and does not keep
+// ahead in turn (topping up the day a week ahead at each start would
+// read and compute once a day again). A start computes at most once a
+// week, and the first start more than a week after the last one that
+// computed computes.
 func (s *Service) keepStartIfChanged() {
 	s.bgMu.Lock()
 	open := s.staysOpen
@@ -511,7 +515,12 @@ func (s *Service) keepStartIfChanged() {
 	if cellsStale || repStale {
 		_, _ = s.Reputation()
 	}
-	s.keepDaysAhead()
+	s.mu.Lock()
+	computed := s.repComputed
+	s.mu.Unlock()
+	if computed {
+		s.keepDaysAhead()
+	}
 }
 
 // keepAhead works out in the background, for a service that stays open
@@ -547,7 +556,8 @@ func (s *Service) keepAhead() {
 // today's, as the home is now, unless it is kept already or today's is
 // not (nothing asked for the reputation today, or keeping it failed):
 // from one reading of what the reputation is computed from
-// (startinput.go), each day computed as a start of that day computes it
+// (startinput.go; the one the service last read, if it is of the home
+// as it is), each day computed as a start of that day computes it
 // (the day's Now and madeBy, who is blocked now). Nothing but the day
 // changes a reputation kept under the same inputs (startInputs), so a
 // start of any of those days shows what computing on that day shows,
@@ -561,12 +571,15 @@ func (s *Service) keepDaysAhead() {
 	}
 	now := s.opt.now()
 	today := dayOf(now)
-	var inputs []byte
-	var own []*Contact
+	var inputs, srcInputs []byte
+	var own, contacts []*Contact
 	var days []time.Time
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		if inputs, own, err = s.startInputs(tx); err != nil {
+			return err
+		}
+		if srcInputs, contacts, err = s.cellsInputs(tx); err != nil {
 			return err
 		}
 		if readStart(tx, startReputation(now), inputs, now) == nil {
@@ -583,9 +596,12 @@ func (s *Service) keepDaysAhead() {
 	if err != nil || len(days) == 0 {
 		return
 	}
-	src, blocked, err := s.reputationSource()
-	if err != nil {
-		return
+	defer func() { s.lastSource, s.lastSourceInputs = nil, nil }() // not held longer than its use
+	src, blocked := s.lastSource, blockedOf(contacts)
+	if src == nil || !bytes.Equal(s.lastSourceInputs, srcInputs) {
+		if src, blocked, err = s.reputationSource(); err != nil {
+			return
+		}
 	}
 	for _, day := range days {
 		if s.life.Err() != nil {

@@ -476,11 +476,9 @@ func FuzzStartBody(f *testing.F) {
 // TestTomorrowKeptAhead: the app's service (prepared, see Prepare)
 // works out in the background the reputation of each of the next
 // daysAhead days; the first start of each of them then reads it and
-// shows what computing shows (and keeps the week after its day, as a
-// command of the command line does). More than a week after the last
-// start, nothing is kept of that day's reputation: the start computes it
-// from what the reputation is computed from (kept), reading no cell
-// either.
+// shows what computing shows. Later, nothing is kept of that day's
+// reputation: the start computes it from what the reputation is
+// computed from (kept), reading no cell either.
 func TestTomorrowKeptAhead(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	home := randomHome(t, 2, clk)
@@ -496,7 +494,7 @@ func TestTomorrowKeptAhead(t *testing.T) {
 		if day <= daysAhead {
 			clk.add(24 * time.Hour)
 		} else {
-			clk.add((daysAhead + 1) * 24 * time.Hour) // past the week the last start kept
+			clk.add((daysAhead + 1) * 24 * time.Hour) // past the week kept: the starts between computed nothing
 		}
 		s = open()
 		if got, kept := keptFor(t, s, clk.now()), day <= daysAhead; got != kept {
