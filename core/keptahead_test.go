@@ -47,6 +47,19 @@ func computedToday(t *testing.T, open func() *Service, clk *clock) string {
 	return startShows(t, s)
 }
 
+// startedHome returns randomHome(seed) started once (what a start shows
+// kept for the day of its clock), the clock and what opens it.
+func startedHome(t *testing.T, seed uint64) (*clock, string, func() *Service) {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
+	home := randomHome(t, seed, clk)
+	open := opener(t, home, clk)
+	s := open()
+	defer s.Close()
+	startShows(t, s)
+	return clk, home, open
+}
+
 // TestWeekKeptAheadAfterCommand: a command of the command line that
 // changed the home (a renamed contact, as the command line makes it) keeps,
 // before it closes, the reputation of each of the next daysAhead days;
@@ -57,16 +70,11 @@ func computedToday(t *testing.T, open func() *Service, clk *clock) string {
 // command, nothing is kept, and that start computes.
 func TestWeekKeptAheadAfterCommand(t *testing.T) {
 	for seed := range uint64(2) {
-		clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
-		home := randomHome(t, seed, clk)
-		open := opener(t, home, clk)
-		s := open()
-		startShows(t, s) // keeps today's start
-		s.Close()
+		clk, home, open := startedHome(t, seed)
 		// A rating made by a clock 50 hours ahead (due from tomorrow
 		// on, madeBy), then a command with the clock right: its
 		// close keeps the next days ahead.
-		s = opener(t, home, &clock{t: clk.now().Add(50 * time.Hour)})()
+		s := opener(t, home, &clock{t: clk.now().Add(50 * time.Hour)})()
 		contacts, _ := s.OwnContacts()
 		if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 2, Reliability: 4, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
 			t.Fatal(err)
@@ -104,14 +112,9 @@ func TestWeekKeptAheadAfterCommand(t *testing.T) {
 // before it closes; the starts of those days read it, show what
 // computing shows, and keep nothing ahead themselves.
 func TestComputingStartKeepsWeekAhead(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
-	home := randomHome(t, 1, clk)
-	open := opener(t, home, clk)
-	s := open()
-	startShows(t, s)
-	s.Close()
+	clk, _, open := startedHome(t, 1)
 	clk.add((daysAhead + 1) * 24 * time.Hour)
-	s = open()
+	s := open()
 	if keptFor(t, s, clk.now()) {
 		t.Fatal("a week and a day later, the day's reputation is kept")
 	}
