@@ -107,16 +107,32 @@ func TestWeekKeptAheadAfterCommand(t *testing.T) {
 }
 
 // TestComputingStartKeepsWeekAhead: a start of the command line that
-// computed the day's reputation (nothing kept for the day: a week and a
-// day after the last start that computed) keeps the next days' ahead
-// before it closes; the starts of those days read it, show what
-// computing shows, and keep nothing ahead themselves.
+// computed the day's reputation (nothing kept for the day) the day after
+// another start keeps the next days' ahead before it closes; the starts
+// of those days read it, show what computing shows, and keep nothing
+// ahead themselves. A start that computes more than a day after the
+// last one (a home started every few days) keeps nothing ahead.
 func TestComputingStartKeepsWeekAhead(t *testing.T) {
 	clk, _, open := startedHome(t, 1)
-	clk.add((daysAhead + 1) * 24 * time.Hour)
+	aheadOf := func() bool {
+		s := open()
+		defer s.Close()
+		return keptFor(t, s, clk.now().AddDate(0, 0, daysAhead))
+	}
+	// The import of randomHome kept the week after it: past it, a
+	// start computes and, with nothing kept for yesterday, keeps
+	// nothing ahead.
+	clk.add((daysAhead + 2) * 24 * time.Hour)
 	s := open()
+	startShows(t, s)
+	s.Close()
+	if aheadOf() {
+		t.Fatal("a start more than a week after the last one kept the week ahead")
+	}
+	clk.add(24 * time.Hour)
+	s = open()
 	if keptFor(t, s, clk.now()) {
-		t.Fatal("a week and a day later, the day's reputation is kept")
+		t.Fatal("the next day, the day's reputation is kept")
 	}
 	startShows(t, s)
 	s.Close()
@@ -128,14 +144,18 @@ func TestComputingStartKeepsWeekAhead(t *testing.T) {
 		}
 		shows := startShows(t, s)
 		s.Close()
-		s = open()
-		ahead := keptFor(t, s, clk.now().AddDate(0, 0, daysAhead))
-		s.Close()
-		if ahead {
+		if aheadOf() {
 			t.Fatalf("day %d after a start that computed: a start that read kept a week ahead", day)
 		}
 		if computed := computedToday(t, open, clk); computed != shows {
 			t.Fatalf("day %d after a start that computed: a start shows\n%s\ncomputing shows\n%s", day, shows, computed)
 		}
+	}
+	clk.add(3 * 24 * time.Hour)
+	s = open()
+	startShows(t, s)
+	s.Close()
+	if aheadOf() {
+		t.Fatal("a start three days after the last one kept the week ahead")
 	}
 }

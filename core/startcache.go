@@ -475,14 +475,15 @@ func (s *Service) keepStartNow() {
 // is not (a block changes only the reputation, which then reads its
 // source as kept: see cellsInputs). A home that never kept a start (none
 // was made on it yet) is left so. Then, if the service computed today's
-// reputation (after a change, or as the first start of a day not kept),
-// it keeps that of each of the next daysAhead days where it is not kept
+// reputation after a change, or as the first start of a day not kept
+// when yesterday's is (a home started day after day: keptYesterday), it
+// keeps that of each of the next daysAhead days where it is not kept
 // yet (keepDaysAhead), from the source it has just read: the first
 // start of any of those days reads what was kept, and does not keep
 // ahead in turn (topping up the day a week ahead at each start would
-// read and compute once a day again). A start computes at most once a
-// week, and the first start more than a week after the last one that
-// computed computes.
+// read and compute once a day again). A home started every day computes
+// once in eight; one started every few days computes at each start, as
+// before, and pays for nothing it would not read.
 func (s *Service) keepStartIfChanged() {
 	s.bgMu.Lock()
 	open := s.staysOpen
@@ -518,9 +519,27 @@ func (s *Service) keepStartIfChanged() {
 	s.mu.Lock()
 	computed := s.repComputed
 	s.mu.Unlock()
-	if computed {
+	if computed && (cellsStale || repStale || s.keptYesterday()) {
 		s.keepDaysAhead()
 	}
+}
+
+// keptYesterday reports whether a reputation is kept for yesterday,
+// whatever the home was then: a start was made yesterday, or one before
+// kept that day ahead. It tells a home started day after day, where
+// keeping the next days ahead spares the starts of a week, from one
+// started every few days, where it would cost seven days' computing for
+// a start that reads one of them, if any.
+func (s *Service) keptYesterday() bool {
+	yesterday := dayOf(s.opt.now()).AddDate(0, 0, -1)
+	kept := false
+	_ = s.db.View(func(tx *store.Tx) error {
+		b, err := tx.Get(bucketStart, nil, startReputation(yesterday))
+		var k keptStart
+		kept = err == nil && unmarshalKeptStart(b, &k) == nil && k.From == yesterday.UnixNano()
+		return nil
+	})
+	return kept
 }
 
 // keepAhead works out in the background, for a service that stays open
