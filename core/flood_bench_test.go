@@ -65,13 +65,16 @@ func benchOpen(b *testing.B, home string) { benchOpenAt(b, home, startKept) }
 
 // How benchOpenAt starts a home.
 const (
-	startKept        = iota // as it comes: what a start shows is kept
-	startNewDay             // each start a day after the one before: the reputation is computed, the list of cells kept
-	startComputed           // with what was kept forgotten before each start: the list of cells and the reputation are computed, as before they were kept
-	startDaySkipped         // each start two days after the one before (the app closed a whole day: nothing was kept ahead)
-	startWeekSkipped        // each start a week after the one before
-	startAfterRate          // each start after a command of the command line rated a contact (open, rate, close)
-	startAfterBlock         // each start after a command of the command line blocked or unblocked a contact
+	startKept          = iota // as it comes: what a start shows is kept
+	startNewDay               // each start a day after the one before: the reputation is computed, the list of cells kept
+	startComputed             // with what was kept forgotten before each start: the list of cells and the reputation are computed, as before they were kept
+	startDaySkipped           // each start two days after the one before (the app closed a whole day: nothing was kept ahead)
+	startWeekSkipped          // each start a week after the one before
+	startAfterRate            // each start after a command of the command line rated a contact (open, rate, close)
+	startAfterBlock           // each start after a command of the command line blocked or unblocked a contact
+	startDayAfterRate         // each start the day after a command of the command line rated a contact (what it kept ahead read)
+	startWeekAfterRate        // each start a week after a command of the command line rated a contact
+	startIdle                 // each start eight days after the one before: past the week a start keeps ahead (keepDaysAhead)
 )
 
 // benchDaysUsed is how far after today the days of the starts of the
@@ -89,7 +92,7 @@ var benchDaysUsed time.Duration
 // (cmd-cpu-ms: unlock, change, close).
 func benchOpenAt(b *testing.B, home string, mode int) {
 	opts := testOptions
-	step := map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour}[mode]
+	step := map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour, startDayAfterRate: 24 * time.Hour, startWeekAfterRate: 7 * 24 * time.Hour, startIdle: 8 * 24 * time.Hour}[mode]
 	day := time.Now().Add(benchDaysUsed)
 	benchDaysUsed += step * time.Duration(b.N+1)
 	opts.Now = func() time.Time { return day }
@@ -103,14 +106,14 @@ func benchOpenAt(b *testing.B, home string, mode int) {
 	b.ResetTimer()
 	var cpu, cmd time.Duration
 	for i := range b.N {
-		day = day.Add(step)
-		if mode == startAfterRate || mode == startAfterBlock {
+		if mode >= startAfterRate && mode <= startWeekAfterRate {
 			b.StopTimer()
 			start := cpuTime()
 			benchCommand(b, home, opts, mode, i)
 			cmd += cpuTime() - start
 			b.StartTimer()
 		}
+		day = day.Add(step)
 		start := cpuTime()
 		openHome(b, home, &took, opts, mode == startComputed)
 		cpu += cpuTime() - start
@@ -138,7 +141,7 @@ func benchCommand(b *testing.B, home string, opts Options, mode, i int) {
 	if err != nil || len(own) == 0 {
 		b.Fatalf("%d contacts, %v", len(own), err)
 	}
-	if mode == startAfterRate {
+	if mode != startAfterBlock {
 		_, err = s.Rate(own[0].ID(), crdt.Rating{Safety: 1 + i%5, Reliability: 3, Day: opts.Now().Format(time.DateOnly)}, nil)
 	} else {
 		_, err = s.SetBlocked(own[0].ID(), !own[0].Blocked)
@@ -161,7 +164,7 @@ func benchStarts(b *testing.B, n int) {
 	for _, m := range []struct {
 		name string
 		mode int
-	}{{"warm", startKept}, {"newday", startNewDay}, {"dayskipped", startDaySkipped}, {"weekskipped", startWeekSkipped}, {"rated", startAfterRate}, {"blocked", startAfterBlock}} {
+	}{{"warm", startKept}, {"newday", startNewDay}, {"dayskipped", startDaySkipped}, {"weekskipped", startWeekSkipped}, {"rated", startAfterRate}, {"blocked", startAfterBlock}, {"ratedthedaybefore", startDayAfterRate}, {"ratedaweekbefore", startWeekAfterRate}, {"eightdaysidle", startIdle}} {
 		b.Run(m.name, func(b *testing.B) { benchOpenAt(b, home, m.mode) })
 	}
 }
@@ -169,7 +172,9 @@ func benchStarts(b *testing.B, n int) {
 // BenchmarkStarts10k, 30k and 100k: every kind of start of Ana's home
 // with the cell of BenchmarkOpenWithBigCell10k (30k, 100k): kept, the
 // first of a new day, after a day or a week closed, after a rating or
-// a block made from the command line.
+// a block made from the command line, and the day or a week after a
+// rating made from the command line (read from what it kept ahead), and
+// eight days after the one before (past what the one before kept ahead).
 func BenchmarkStarts10k(b *testing.B)  { benchStarts(b, 10000) }
 func BenchmarkStarts30k(b *testing.B)  { benchStarts(b, 30000) }
 func BenchmarkStarts100k(b *testing.B) { benchStarts(b, 100000) }

@@ -51,6 +51,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.repComputed = true
 	s.keepReputation(inputs, own, r, w, now)
 	return r, nil
 }
@@ -95,6 +96,7 @@ func (s *Service) reputationSource() (*reputation.Source, []string, error) {
 		kept = reputation.Prepare(&src.in)
 		s.keepStart(startRepSource, inputs, s.cellsInputs, kept.Encode(), 0, 0)
 	}
+	s.lastSource, s.lastSourceInputs = kept, inputs
 	return kept, blockedOf(contacts), nil
 }
 

@@ -38,6 +38,7 @@ import (
 
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/reputation"
 	"trustdesk/store"
 )
 
@@ -150,9 +151,19 @@ type Service struct {
 	// and never shown.
 	prepared preparation
 	// staysOpen is set by Prepare: the service is the app's, which stays
-	// open, so it works out tomorrow's start ahead (keepAhead), under
+	// open, so it works out the next days' starts ahead (keepAhead), under
 	// bgMu with aheadBusy, set while it does.
 	staysOpen, aheadBusy bool
+	// repComputed is set, under mu, when the service computed today's
+	// reputation rather than read it: its close then keeps the next
+	// days' ahead (keepStartIfChanged).
+	repComputed bool
+	// lastSource is the reputation's source the service last read or
+	// worked out, under mu, with the digest it is kept under
+	// (cellsInputs): keepDaysAhead computes the next days from it
+	// without reading it again.
+	lastSource       *reputation.Source
+	lastSourceInputs []byte
 }
 
 // preparation is what [Service.Prepare] did.
@@ -307,7 +318,8 @@ func Wipe(home string) error {
 // Close locks the home: the service must not be used afterwards. It
 // stops [Service.Prepare] first. A service that does not stay open (the
 // command line's) first keeps what the next start shows, if the home
-// changed since it was last kept (see startcache.go).
+// changed since it was last kept, and the reputation of the next days
+// (see startcache.go).
 func (s *Service) Close() error {
 	s.keepStartIfChanged()
 	s.end()
@@ -327,9 +339,10 @@ func (s *Service) Close() error {
 // would (see [crdt.Checker.Prepare]). The first sync file for such a cell
 // then costs what it brings rather than a reading of the whole cell.
 //
-// Prepare then works out, in the background, what tomorrow's first start
-// shows, and does again whenever the reputation is asked for (see
-// startcache.go): a start the next day reads it if nothing changed.
+// Prepare then works out, in the background, what the first start of
+// each of the next seven days shows, and does again whenever the
+// reputation is asked for (see startcache.go): a start on any of those
+// days reads it if nothing changed.
 //
 // Prepare changes nothing stored but what a start keeps, and shows
 // nothing. It yields to any

@@ -45,11 +45,21 @@ var (
 )
 
 // startReputation is the key of the reputation kept for the day of t:
-// two keys, by day in turn, so that the one for tomorrow (keepAhead)
-// does not replace today's.
+// keptDays keys, by day in turn, so that the ones kept ahead for the
+// days after today (keepDaysAhead) do not replace today's.
 func startReputation(t time.Time) []byte {
-	return fmt.Appendf(nil, "reputation.%d", dayOf(t).Unix()/(24*60*60)%2)
+	return fmt.Appendf(nil, "reputation.%d", dayOf(t).Unix()/(24*60*60)%keptDays)
 }
+
+// daysAhead is how many days after today a change of the home (an
+// import, a command of the command line) and the app's service keep the
+// reputation of ahead, and keptDays how many days' reputations are kept
+// at once: today's and those. A start within a week of the last change
+// reads what was kept for its day (crdt/SCHEMA.md §7, "Kept ahead").
+const (
+	daysAhead = 7
+	keptDays  = daysAhead + 1
+)
 
 // startForm is the form of a kept start record; a new form makes every
 // older record stale.
@@ -441,11 +451,19 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 
 // keepStartNow works out and keeps what the next start shows, after an
 // import: however much a sync file brought, the start after it reads
-// what was kept instead of every cell (the import pays for it once).
-// Keeping only spares work: a failure is not the import's.
+// what was kept instead of every cell (the import pays for it once),
+// and so does the first start of each of the next daysAhead days (for
+// the app's service, in the background: keepAhead). Keeping only spares
+// work: a failure is not the import's.
 func (s *Service) keepStartNow() {
 	_, _ = s.Cells()
 	_, _ = s.Reputation()
+	s.bgMu.Lock()
+	open := s.staysOpen
+	s.bgMu.Unlock()
+	if !open {
+		s.keepDaysAhead()
+	}
 }
 
 // keepStartIfChanged works out and keeps what the next start shows if
@@ -456,7 +474,16 @@ func (s *Service) keepStartNow() {
 // home as it is, and the reputation if that, or the one kept for today,
 // is not (a block changes only the reputation, which then reads its
 // source as kept: see cellsInputs). A home that never kept a start (none
-// was made on it yet) is left so.
+// was made on it yet) is left so. Then, if the service computed today's
+// reputation after a change, or as the first start of a day not kept
+// when yesterday's is (a home started day after day: keptYesterday), it
+// keeps that of each of the next daysAhead days where it is not kept
+// yet (keepDaysAhead), from the source it has just read: the first
+// start of any of those days reads what was kept, and does not keep
+// ahead in turn (topping up the day a week ahead at each start would
+// read and compute once a day again). A home started every day computes
+// once in eight; one started every few days computes at each start, as
+// before, and pays for nothing it would not read.
 func (s *Service) keepStartIfChanged() {
 	s.bgMu.Lock()
 	open := s.staysOpen
@@ -489,14 +516,38 @@ func (s *Service) keepStartIfChanged() {
 	if cellsStale || repStale {
 		_, _ = s.Reputation()
 	}
+	s.mu.Lock()
+	computed := s.repComputed
+	s.mu.Unlock()
+	if computed && (cellsStale || repStale || s.keptYesterday()) {
+		s.keepDaysAhead()
+	}
+}
+
+// keptYesterday reports whether a reputation is kept for yesterday,
+// whatever the home was then: a start was made yesterday, or one before
+// kept that day ahead. It tells a home started day after day, where
+// keeping the next days ahead spares the starts of a week, from one
+// started every few days, where it would cost seven days' computing for
+// a start that reads one of them, if any.
+func (s *Service) keptYesterday() bool {
+	yesterday := dayOf(s.opt.now()).AddDate(0, 0, -1)
+	kept := false
+	_ = s.db.View(func(tx *store.Tx) error {
+		b, err := tx.Get(bucketStart, nil, startReputation(yesterday))
+		var k keptStart
+		kept = err == nil && unmarshalKeptStart(b, &k) == nil && k.From == yesterday.UnixNano()
+		return nil
+	})
+	return kept
 }
 
 // keepAhead works out in the background, for a service that stays open
-// (see [Service.Prepare]), what tomorrow's first start shows as the home
-// is now, unless it is kept already: the list of cells and tomorrow's
-// reputation. That start then reads them instead of computing, if
-// nothing changes before. One at a time; it stops when the service
-// closes.
+// (see [Service.Prepare]), what the first start of each of the next
+// days shows as the home is now, unless it is kept already: the list of
+// cells and the reputation of each of the daysAhead days after today.
+// Such a start then reads them instead of computing, if nothing changes
+// before. One at a time; it stops when the service closes.
 func (s *Service) keepAhead() {
 	s.bgMu.Lock()
 	if s.closing || !s.staysOpen || s.aheadBusy {
@@ -516,35 +567,67 @@ func (s *Service) keepAhead() {
 		if s.life.Err() == nil {
 			_, _ = s.Cells() // kept if it was not
 		}
-		s.keepTomorrow()
+		s.keepDaysAhead()
 	}()
 }
 
-// keepTomorrow keeps the reputation of the day after today's, as the
-// home is now, unless it is kept already.
-func (s *Service) keepTomorrow() {
+// keepDaysAhead keeps the reputation of each of the daysAhead days after
+// today's, as the home is now, unless it is kept already or today's is
+// not (nothing asked for the reputation today, or keeping it failed):
+// from one reading of what the reputation is computed from
+// (startinput.go; the one the service last read, if it is of the home
+// as it is), each day computed as a start of that day computes it
+// (the day's Now and madeBy, who is blocked now). Nothing but the day
+// changes a reputation kept under the same inputs (startInputs), so a
+// start of any of those days shows what computing on that day shows,
+// and a start within a week of one that computed reads instead of
+// computing.
+func (s *Service) keepDaysAhead() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.life.Err() != nil {
 		return
 	}
-	tomorrow := dayOf(s.opt.now()).Add(24 * time.Hour)
-	var inputs []byte
-	var own []*Contact
-	kept := false
+	now := s.opt.now()
+	today := dayOf(now)
+	var inputs, srcInputs []byte
+	var own, contacts []*Contact
+	var days []time.Time
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		if inputs, own, err = s.startInputs(tx); err != nil {
 			return err
 		}
-		kept = readStart(tx, startReputation(tomorrow), inputs, tomorrow) != nil
+		if srcInputs, contacts, err = s.cellsInputs(tx); err != nil {
+			return err
+		}
+		if readStart(tx, startReputation(now), inputs, now) == nil {
+			return nil
+		}
+		for d := 1; d <= daysAhead; d++ {
+			day := today.AddDate(0, 0, d)
+			if readStart(tx, startReputation(day), inputs, day) == nil {
+				days = append(days, day)
+			}
+		}
 		return nil
 	})
-	if err != nil || kept {
+	if err != nil || len(days) == 0 {
 		return
 	}
-	if r, w, err := s.reputationAt(tomorrow); err == nil {
-		s.keepReputation(inputs, own, r, w, tomorrow)
+	defer func() { s.lastSource, s.lastSourceInputs = nil, nil }() // not held longer than its use
+	src, blocked := s.lastSource, blockedOf(contacts)
+	if src == nil || !bytes.Equal(s.lastSourceInputs, srcInputs) {
+		if src, blocked, err = s.reputationSource(); err != nil {
+			return
+		}
+	}
+	for _, day := range days {
+		if s.life.Err() != nil {
+			return
+		}
+		r := src.Compute(day, madeBy(day), blocked)
+		s.keepReputation(inputs, own, r, newKeepWindow(day), day)
 	}
 }
 

@@ -183,8 +183,13 @@ func mustJSON(t *testing.T, v any) string {
 func forgetStart(t testing.TB, s *Service) {
 	t.Helper()
 	err := s.db.Update(func(tx *store.Tx) error {
-		for _, k := range [][]byte{startCells, []byte("reputation.0"), []byte("reputation.1"), startRepSource} {
+		for _, k := range [][]byte{startCells, startRepSource} {
 			if err := tx.Delete(bucketStart, nil, k); err != nil {
+				return err
+			}
+		}
+		for d := range keptDays {
+			if err := tx.Delete(bucketStart, nil, fmt.Appendf(nil, "reputation.%d", d)); err != nil {
 				return err
 			}
 		}
@@ -469,10 +474,11 @@ func FuzzStartBody(f *testing.F) {
 }
 
 // TestTomorrowKeptAhead: the app's service (prepared, see Prepare)
-// works out tomorrow's reputation in the background; the first start of
-// tomorrow then reads it and shows what computing shows. The day after,
-// nothing is kept of that day's reputation: the start computes it from
-// what the reputation is computed from (kept), reading no cell either.
+// works out in the background the reputation of each of the next
+// daysAhead days; the first start of each of them then reads it and
+// shows what computing shows. Later, nothing is kept of that day's
+// reputation: the start computes it from what the reputation is
+// computed from (kept), reading no cell either.
 func TestTomorrowKeptAhead(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	home := randomHome(t, 2, clk)
@@ -484,31 +490,26 @@ func TestTomorrowKeptAhead(t *testing.T) {
 	}
 	waitAhead(s)
 	s.Close()
-	for day, kept := range []bool{true, false} {
-		clk.add(24 * time.Hour)
+	for day := 1; day <= daysAhead+1; day++ {
+		if day <= daysAhead {
+			clk.add(24 * time.Hour)
+		} else {
+			clk.add((daysAhead + 1) * 24 * time.Hour) // past the week kept: the starts between computed nothing
+		}
 		s = open()
-		var got bool
-		err := s.db.View(func(tx *store.Tx) error {
-			inputs, _, err := s.startInputs(tx)
-			got = readStart(tx, startReputation(clk.now()), inputs, clk.now()) != nil
-			return err
-		})
-		if err != nil || got != kept {
-			t.Fatalf("day %d after: the day's reputation kept %v, want %v (%v)", day+1, got, kept, err)
+		if got, kept := keptFor(t, s, clk.now()), day <= daysAhead; got != kept {
+			t.Fatalf("day %d after: the day's reputation kept %v, want %v", day, got, kept)
 		}
 		if !startFromKept(t, s) {
-			t.Fatalf("day %d after: the start read every cell", day+1)
+			t.Fatalf("day %d after: the start read every cell", day)
 		}
 		s.Close()
 		s = open()
 		shows := startShows(t, s)
-		forgetStart(t, s)
 		s.Close()
-		s = open()
-		if computed := startShows(t, s); computed != shows {
-			t.Fatalf("day %d after: a start shows\n%s\ncomputing shows\n%s", day+1, shows, computed)
+		if computed := computedToday(t, open, clk); computed != shows {
+			t.Fatalf("day %d after: a start shows\n%s\ncomputing shows\n%s", day, shows, computed)
 		}
-		s.Close()
 	}
 }
 
