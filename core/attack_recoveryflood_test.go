@@ -334,3 +334,46 @@ func TestDamagedRecoveryRecord(t *testing.T) {
 	}
 	releaseAll(t, ana, again, guardians)
 }
+
+// TestRecoveryPiecesOfSomeoneNotMetDropped: pieces kept before this
+// version (which took them from anyone) or from someone blocked since
+// count for nothing: the progress and the card got back use only those
+// of people met in person and not blocked.
+func TestRecoveryPiecesOfSomeoneNotMetDropped(t *testing.T) {
+	ana, tmp, guardians := recoveringAna(t)
+	bo := guardians[0]
+	meet(t, bo, tmp)
+	res, err := bo.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := mustImport(t, tmp, res.Data); sum.Recovery.Progress.Received != 1 {
+		t.Fatalf("Bo's piece: %q", sum.String())
+	}
+	if _, err := tmp.SetBlocked(bo.Card().ID(), true); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := tmp.Recovery(); err != nil || p.Received != 0 {
+		t.Fatalf("a piece of someone blocked since counts: %+v, %v", p, err)
+	}
+	// A piece kept by an earlier version from a sender not met.
+	stranger, err := identity.New("Cy", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tmp.db.Update(func(tx *store.Tx) error {
+		r, err := getRecovery(tx)
+		if err != nil {
+			return err
+		}
+		id, owner := stranger.Card.ID(), ana.Card().ID()
+		r.Pieces = append(r.Pieces, recoveryPiece{From: id[:], Owner: owner[:], Set: []byte{1}, Need: 1, Of: 1, X: 1, Y: []byte{1}})
+		return putRecord(tx, bucketRecovery, keyRecovery, r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := tmp.Recovery(); err != nil || p.Received != 0 {
+		t.Fatalf("a piece kept from someone not met counts: %+v, %v", p, err)
+	}
+}

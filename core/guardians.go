@@ -845,6 +845,27 @@ func metInPerson(tx *store.Tx, id identity.ID) (bool, error) {
 	return c.Verified == InPerson && !c.Blocked, nil
 }
 
+// keepMet drops the pieces of senders this device no longer takes pieces
+// from (see metInPerson): kept by an earlier version, which took pieces
+// from anyone, or sent by someone blocked since.
+func keepMet(tx *store.Tx, r *recoveryRecord) error {
+	kept := r.Pieces[:0]
+	for _, p := range r.Pieces {
+		var from identity.ID
+		copy(from[:], p.From)
+		met, err := metInPerson(tx, from)
+		if err != nil {
+			return err
+		}
+		if met {
+			kept = append(kept, p)
+		}
+	}
+	clear(r.Pieces[len(kept):])
+	r.Pieces = kept
+	return nil
+}
+
 // holdPiece keeps the piece of its sender's card the sender asks this
 // device to hold, unless it is of a split older than the one held (see
 // supersedes), retired, or replaced here before (a file brought again).
@@ -906,6 +927,9 @@ func (r *recoveryRecord) keep(rp recoveryPiece) {
 // card back, makes it this device's card. It returns the card got back,
 // or nil.
 func (s *Service) recoverWith(tx *store.Tx, recovering *recoveryRecord, news *RecoveryNews) (*identity.Identity, error) {
+	if err := keepMet(tx, recovering); err != nil {
+		return nil, err
+	}
 	if err := putRecord(tx, bucketRecovery, keyRecovery, recovering); err != nil {
 		return nil, err
 	}
@@ -1150,6 +1174,9 @@ func (s *Service) Recovery() (*RecoveryProgress, error) {
 		}
 		if r == nil {
 			return ErrNotRecovering
+		}
+		if err := keepMet(tx, r); err != nil {
+			return err
 		}
 		p, _, _ = progress(r)
 		return nil
