@@ -346,6 +346,7 @@ check_log
 stop_xvfb
 {
 	ines guardians release "$temp" --out "$work/release-ines.tdsync" --yes
+	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" contact add "$(ines card)" --verified
 	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" import "$work/release-ines.tdsync"
 	sam export --cell Garden --out "$work/garden-back.tdsync"
 	TRUSTDESK_PASSPHRASE="a new laptop" "$binary" --home "$lost" import "$work/garden-back.tdsync"
