@@ -74,49 +74,70 @@ type eval struct {
 	knownLittle []float64 // per person: the share of their ratings' weight that knowledge took away (knowledge.go)
 }
 
-func (m *model) newEval() *eval {
+func (m *model) newEval() *eval { return m.evalIn(nil) }
+
+// evalIn returns a new eval of m, zeroed as newEval's, its arrays made
+// in those of old where they are large enough (old, if not nil, is no
+// longer used). A week computed in one pass (Source.ComputeDays) reuses
+// one day's arrays for the next: clearing memory in use costs a fraction
+// of faulting in fresh pages.
+func (m *model) evalIn(old *eval) *eval {
+	if old == nil {
+		old = &eval{}
+	}
 	n, ne, nr := m.n, len(m.edgeTo), len(m.ratings)
 	levels := int32(bits.Len(uint(n)) + 1)
 	return &eval{
-		factor:      make([]float64, ne),
-		trust:       make([]float64, n),
-		parent:      make([]int32, n),
-		pkind:       make([]uint8, n),
-		done:        make([]bool, n),
-		childSt:     make([]int32, n+1),
-		child:       make([]int32, 0, n),
-		mark:        make([]int32, n),
-		alt:         make([]float64, n),
-		altDone:     make([]int32, n),
-		evidence:    make([]float64, 2*n),
-		tin:         make([]int32, n),
-		depth:       make([]int32, n),
-		up:          make([]int32, int(levels)*n),
+		factor:      zeroed(old.factor, ne),
+		trust:       zeroed(old.trust, n),
+		parent:      zeroed(old.parent, n),
+		pkind:       zeroed(old.pkind, n),
+		done:        zeroed(old.done, n),
+		childSt:     zeroed(old.childSt, n+1),
+		child:       zeroed(old.child, n)[:0],
+		mark:        zeroed(old.mark, n),
+		alt:         zeroed(old.alt, n),
+		altDone:     zeroed(old.altDone, n),
+		evidence:    zeroed(old.evidence, 2*n),
+		tin:         zeroed(old.tin, n),
+		depth:       zeroed(old.depth, n),
+		up:          zeroed(old.up, int(levels)*n),
 		levels:      levels,
-		scale:       make([]float64, n),
-		acc:         make([]float64, accWidth*n),
-		accGen:      make([]int32, n),
-		weight:      make([]float64, nr),
-		why:         make([]uint8, nr),
-		safety:      make([]float64, n),
-		reliability: make([]float64, n),
-		safetyLow:   make([]float64, n),
-		confidence:  make([]float64, n),
-		raters:      make([]int32, n),
-		flags:       make([]int32, n),
-		flagTrust:   make([]float64, n),
-		known:       make([]float64, n),
-		knownLittle: make([]float64, n),
-		prevParent:  make([]int32, n),
-		prevKind:    make([]uint8, n),
-		seen:        make([]int32, n),
-		vtStart:     make([]int32, n+1),
-		vtNode:      make([]int32, 0, 2*nr),
-		vtPar:       make([]int32, 0, 2*nr),
-		inTouch:     make([]int32, n),
-		rated:       make([]int32, nr),
-		ratedEnd:    make([]int32, n),
+		scale:       zeroed(old.scale, n),
+		acc:         zeroed(old.acc, accWidth*n),
+		accGen:      zeroed(old.accGen, n),
+		weight:      zeroed(old.weight, nr),
+		why:         zeroed(old.why, nr),
+		safety:      zeroed(old.safety, n),
+		reliability: zeroed(old.reliability, n),
+		safetyLow:   zeroed(old.safetyLow, n),
+		confidence:  zeroed(old.confidence, n),
+		raters:      zeroed(old.raters, n),
+		flags:       zeroed(old.flags, n),
+		flagTrust:   zeroed(old.flagTrust, n),
+		known:       zeroed(old.known, n),
+		knownLittle: zeroed(old.knownLittle, n),
+		prevParent:  zeroed(old.prevParent, n),
+		prevKind:    zeroed(old.prevKind, n),
+		seen:        zeroed(old.seen, n),
+		vtStart:     zeroed(old.vtStart, n+1),
+		vtNode:      zeroed(old.vtNode, 2*nr)[:0],
+		vtPar:       zeroed(old.vtPar, 2*nr)[:0],
+		inTouch:     zeroed(old.inTouch, n),
+		rated:       zeroed(old.rated, nr),
+		ratedEnd:    zeroed(old.ratedEnd, n),
 	}
+}
+
+// zeroed returns n zero values: in old, cleared, if it has room for
+// them, else in a new array.
+func zeroed[T any](old []T, n int) []T {
+	if cap(old) < n {
+		return make([]T, n)
+	}
+	old = old[:n]
+	clear(old)
+	return old
 }
 
 // evaluate computes trust with the given standing, then every rating's

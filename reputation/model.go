@@ -247,12 +247,16 @@ func (s *Source) frame(madeBy time.Time) *frame {
 
 // at returns the model of the frame at now: its own ratings, with their
 // decay and flags at now, and the frame's arrays for the rest.
-func (f *frame) at(now time.Time) *model {
+func (f *frame) at(now time.Time) *model { return f.atIn(now, nil) }
+
+// atIn is at, its ratings made in spare (the ratings of a model no
+// longer used) if it has room for them.
+func (f *frame) atIn(now time.Time, spare []rating) *model {
 	m := *f.m
 	m.now = now
 	flagFrom := now.Add(-FlagWindow)
 	flagSec, flagNs := flagFrom.Unix(), int32(flagFrom.Nanosecond())
-	m.ratings = make([]rating, len(f.chosen))
+	m.ratings = zeroed(spare, len(f.chosen))
 	for k, c := range f.chosen {
 		m.ratings[k] = f.cands[c].rating(now, flagSec, flagNs)
 	}

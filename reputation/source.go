@@ -88,17 +88,27 @@ func (s *Source) Compute(now, madeBy time.Time, blocked []string) *Result {
 // the people, cells and ratings once for all the times with the same
 // ratings made by their madeBy, and works out for each time only what
 // the time changes (MODEL.md, section 9): a week of starts costs a
-// little more than one week's evaluation, not seven computes.
+// little more than one week's evaluation, not seven computes. The
+// Result is valid only until yield returns (what yield took from it,
+// such as a [Score] or what [Result.Keep] returns, stays valid): the
+// next time's is computed in its memory.
 func (s *Source) ComputeDays(nows, madeBys []time.Time, blocked []string, yield func(i int, r *Result) bool) {
 	var f *frame
+	var spare *Result
 	made := -1 // how many ratings f counts
 	for i, now := range nows {
 		if k := s.madeCount(madeBys[i]); f == nil || k != made {
 			f, made = s.at(madeBys[i], blocked).frame(madeBys[i]), k
 		}
-		if !yield(i, computeModel(f.at(now))) {
+		var ratings []rating
+		if spare != nil {
+			ratings = spare.m.ratings
+		}
+		r := computeModelIn(f.atIn(now, ratings), spare)
+		if !yield(i, r) {
 			return
 		}
+		spare = r
 	}
 }
 
