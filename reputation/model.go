@@ -257,10 +257,36 @@ func (f *frame) atIn(now time.Time, spare []rating) *model {
 	flagFrom := now.Add(-FlagWindow)
 	flagSec, flagNs := flagFrom.Unix(), int32(flagFrom.Nanosecond())
 	m.ratings = zeroed(spare, len(f.chosen))
+	d := decays{now: now}
 	for k, c := range f.chosen {
-		m.ratings[k] = f.cands[c].rating(now, flagSec, flagNs)
+		m.ratings[k] = f.cands[c].rating(&d, flagSec, flagNs)
 	}
 	return &m
+}
+
+// decays gives the decay at now of a rating's day, remembering the last
+// day asked for of each kind (flagging or not): the ratings of one day,
+// as a flood has them, compute it once. decay depends on nothing else,
+// so the remembered value is the one it gives.
+type decays struct {
+	now   time.Time
+	known [2]bool
+	sec   [2]int64
+	ns    [2]int32
+	val   [2]float64
+}
+
+// of returns decay(d.now, the day sec and ns, low).
+func (d *decays) of(sec int64, ns int32, low bool) float64 {
+	i := 0
+	if low {
+		i = 1
+	}
+	if !d.known[i] || d.sec[i] != sec || d.ns[i] != ns {
+		d.known[i], d.sec[i], d.ns[i] = true, sec, ns
+		d.val[i] = decay(d.now, time.Unix(sec, int64(ns)), low)
+	}
+	return d.val[i]
 }
 
 // members reads who is in the cell with which status, and who vouched for
@@ -358,10 +384,10 @@ func (b *builder) cellRatings(c *sourceCell, k int32) {
 	}
 }
 
-// rating returns the rating of the model at now that the candidate r
+// rating returns the rating of the model at d.now that the candidate r
 // is; the FlagWindow starts at flagSec and flagNs, as a rating's day is
 // kept.
-func (r *candidate) rating(now time.Time, flagSec int64, flagNs int32) rating {
+func (r *candidate) rating(d *decays, flagSec int64, flagNs int32) rating {
 	low := r.safety <= FlagSafety
 	return rating{
 		subject:     r.subject,
@@ -371,7 +397,7 @@ func (r *candidate) rating(now time.Time, flagSec int64, flagNs int32) rating {
 		flag:        low && (r.day > flagSec || r.day == flagSec && r.dayNs >= flagNs),
 		safety:      float64(r.safety-1) / 4,
 		reliability: float64(r.reliability-1) / 4,
-		decay:       decay(now, time.Unix(r.day, int64(r.dayNs)), low),
+		decay:       d.of(r.day, r.dayNs, low),
 		text:        r.text,
 	}
 }
