@@ -56,6 +56,11 @@ type eval struct {
 	seen       []int32 // == gen2 when in the kept small tree being replayed
 	opar       []int32 // scratch: whom each person in e.order hands up to
 	sameTree   bool    // the tree of strongest paths is as in the last pass
+	// scores says the pass sets the scores (safety, reliability,
+	// safetyLow, confidence): only the last one does, as nothing but the
+	// Result reads them (the passes before settle standing, which reads
+	// the evidence).
+	scores bool
 	vtValid    bool    // vtNode and vtPar hold every subject's small tree
 	vtStart    []int32
 	vtNode     []int32
@@ -378,7 +383,7 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
 	e.flags[s], e.raters[s], e.flagTrust[s] = flags, raters, sum[5]
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
-	if raters > 0 {
+	if raters > 0 && e.scores {
 		e.setScores(s, total, safe, reliable)
 	}
 }
