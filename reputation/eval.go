@@ -56,15 +56,16 @@ type eval struct {
 	seen       []int32 // == gen2 when in the kept small tree being replayed
 	opar       []int32 // scratch: whom each person in e.order hands up to
 	sameTree   bool    // the tree of strongest paths is as in the last pass
+	vtValid    bool    // vtNode and vtPar hold every subject's small tree
+	vtStart    []int32
+	vtNode     []int32
+	vtPar      []int32
+
 	// scores says the pass sets the scores (safety, reliability,
 	// safetyLow, confidence): only the last one does, as nothing but the
 	// Result reads them (the passes before settle standing, which reads
 	// the evidence).
 	scores bool
-	vtValid    bool    // vtNode and vtPar hold every subject's small tree
-	vtStart    []int32
-	vtNode     []int32
-	vtPar      []int32
 
 	weight      []float64 // per rating
 	why         []uint8   // per rating
