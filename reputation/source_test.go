@@ -72,6 +72,18 @@ func sameResult(t *testing.T, what string, got, want *Result) {
 	}
 }
 
+// preparedAndRead returns the Source of in, and that Source as a device
+// reads it back from what it kept.
+func preparedAndRead(t *testing.T, in *Input) (src, back *Source) {
+	t.Helper()
+	src = Prepare(in)
+	back, err := DecodeSource(src.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, back
+}
+
 // TestSourceComputesAsInput: on random worlds, the reputation computed
 // from a Source, as prepared and as encoded and decoded, at several
 // times (ratings made after each left out, which leaves some people out
@@ -80,11 +92,7 @@ func sameResult(t *testing.T, what string, got, want *Result) {
 func TestSourceComputesAsInput(t *testing.T) {
 	for seed := range uint64(4) {
 		in := sourceWorld(seed)
-		src := Prepare(in)
-		back, err := DecodeSource(src.Encode())
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
+		src, back := preparedAndRead(t, in)
 		for _, madeBy := range []time.Time{{}, now.Add(-time.Hour), now, now.Add(30 * time.Hour), now.Add(10 * 24 * time.Hour)} {
 			at := now.Add(time.Duration(seed) * 24 * time.Hour)
 			want := computedWithout(&Input{Viewer: in.Viewer, Now: at, Verified: in.Verified, Blocked: in.Blocked, Replaced: in.Replaced, Names: in.Names, Cells: in.Cells}, madeBy)
@@ -179,11 +187,7 @@ func weekWorld(seed uint64) *Input {
 func TestComputeDaysAsEachDay(t *testing.T) {
 	for seed := range uint64(4) {
 		in := weekWorld(seed)
-		src := Prepare(in)
-		back, err := DecodeSource(src.Encode())
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
+		src, back := preparedAndRead(t, in)
 		start := now.Add(time.Duration(seed) * 5 * time.Hour)
 		var nows, made []time.Time
 		for d := range 8 {
