@@ -32,7 +32,7 @@ type eval struct {
 	tin      []int32   // per person: depth-first order in the best-path tree
 	depth    []int32   // per person: steps from the viewer in that tree
 	order    []int32   // scratch: the order in which people leave the stack
-	up       []int32   // sparse table over depth-first order, for lca
+	up       []int32   // sparse table over depth-first order, for lca: levels of reached each
 	levels   int32
 	reached  int32     // people in the tree of strongest paths; up[:reached] lists them in depth-first order
 	scale    []float64 // per person: the cap applied to what was gathered below them
@@ -107,7 +107,7 @@ func (m *model) evalIn(old *eval) *eval {
 		evidence:    zeroed(old.evidence, 2*n),
 		tin:         zeroed(old.tin, n),
 		depth:       zeroed(old.depth, n),
-		up:          zeroed(old.up, int(levels)*n),
+		up:          zeroed(old.up, n), // the levels above the first when the tree is known (tour)
 		levels:      levels,
 		scale:       zeroed(old.scale, n),
 		acc:         zeroed(old.acc, accWidth*n),
@@ -264,7 +264,6 @@ func (m *model) tour(e *eval) {
 	if m.viewer < 0 {
 		return
 	}
-	n := int32(m.n)
 	clock := int32(0)
 	st := e.stack[:0]
 	st = append(st, m.viewer)
@@ -282,10 +281,18 @@ func (m *model) tour(e *eval) {
 	}
 	e.stack = st[:0]
 	e.reached = clock
-	// up[j*n+i] is the shallowest person among those numbered i to
-	// i+2^j−1 in depth-first order.
+	// up[j*clock+i] is the shallowest person among those numbered i to
+	// i+2^j−1 in depth-first order: a level for each of the people in
+	// the tree, not for everyone (most people a flood names are in
+	// none).
+	if need := int(e.levels) * int(clock); len(e.up) < need {
+		if cap(e.up) < need {
+			e.up = append(make([]int32, 0, need), e.up...)
+		}
+		e.up = e.up[:need]
+	}
 	for j := int32(1); j < e.levels; j++ {
-		prev, cur := e.up[(j-1)*n:j*n], e.up[j*n:(j+1)*n]
+		prev, cur := e.up[(j-1)*clock:j*clock], e.up[j*clock:(j+1)*clock]
 		half := int32(1) << (j - 1)
 		for i := int32(0); i+2*half <= clock; i++ {
 			x, y := prev[i], prev[i+half]
@@ -300,7 +307,7 @@ func (m *model) tour(e *eval) {
 // lca returns the lowest common ancestor of a and b in the tree: the
 // parent of the shallowest person after the earlier of the two, up to the
 // later, in depth-first order.
-func (e *eval) lca(a, b int32, n int32) int32 {
+func (e *eval) lca(a, b int32) int32 {
 	if a == b {
 		return a
 	}
@@ -310,7 +317,8 @@ func (e *eval) lca(a, b int32, n int32) int32 {
 	}
 	i++
 	j := int32(bits.Len32(uint32(k-i+1))) - 1
-	x, y := e.up[j*n+i], e.up[j*n+k-(1<<j)+1]
+	r := e.reached
+	x, y := e.up[j*r+i], e.up[j*r+k-(1<<j)+1]
 	if e.depth[y] < e.depth[x] {
 		x = y
 	}
@@ -499,13 +507,12 @@ func (m *model) smallTree(s int32, e *eval, sum *[accWidth]float64) (nodes, pars
 		order, opar = append(order, g), append(opar, parent)
 		m.capUp(g, parent, e, sum)
 	}
-	nn := int32(m.n)
 	for _, v := range e.rated[m.subjStart[s]:e.ratedEnd[s]] {
 		if e.inTouch[v] != e.gen2 {
 			continue // no evidence from them
 		}
 		if len(st) > 0 {
-			l := e.lca(v, st[len(st)-1], nn)
+			l := e.lca(v, st[len(st)-1])
 			for len(st) >= 2 && e.depth[st[len(st)-2]] >= e.depth[l] {
 				pop(st[len(st)-2])
 			}
