@@ -627,10 +627,11 @@ func (s *Service) keepDaysAhead() {
 	for i, day := range days {
 		made[i] = madeBy(day)
 	}
+	if s.life.Err() != nil {
+		return
+	}
+	// Each day's Result is valid until the next is computed: kept before.
 	src.ComputeDays(days, made, blocked, func(i int, r *reputation.Result) bool {
-		if s.life.Err() != nil {
-			return false
-		}
 		s.keepReputation(inputs, own, r, newKeepWindow(days[i]), days[i])
 		return s.life.Err() == nil
 	})
