@@ -65,7 +65,8 @@ func startedHome(t *testing.T, seed uint64) (*clock, string, func() *Service) {
 // before it closes, the reputation of each of the next daysAhead days;
 // the first start of each of those days reads it and shows what a start
 // that computes shows that day, with a rating of a contact shown that
-// was made ahead and comes due the next day. Those starts keep nothing
+// was made ahead and comes due the next day, and a later one of the same
+// contact that comes due within the week. Those starts keep nothing
 // ahead in turn (they computed nothing): more than a week after the
 // command, nothing is kept, and that start computes.
 func TestWeekKeptAheadAfterCommand(t *testing.T) {
@@ -77,6 +78,14 @@ func TestWeekKeptAheadAfterCommand(t *testing.T) {
 		s := opener(t, home, &clock{t: clk.now().Add(50 * time.Hour)})()
 		contacts, _ := s.OwnContacts()
 		if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 2, Reliability: 4, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		// And a later rating of the same contact by a clock 100 hours
+		// ahead: due from the third day on, within the week kept
+		// ahead, where it replaces the one before.
+		s = opener(t, home, &clock{t: clk.now().Add(100 * time.Hour)})()
+		if _, err := s.Rate(contacts[0].ID(), crdt.Rating{Safety: 5, Reliability: 1, Day: clk.now().Format(time.DateOnly)}, nil); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()

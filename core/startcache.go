@@ -577,7 +577,8 @@ func (s *Service) keepAhead() {
 // from one reading of what the reputation is computed from
 // (startinput.go; the one the service last read, if it is of the home
 // as it is), each day computed as a start of that day computes it
-// (the day's Now and madeBy, who is blocked now). Nothing but the day
+// (the day's Now and madeBy, who is blocked now), the week in one pass
+// that reads the people, cells and ratings once (Source.ComputeDays). Nothing but the day
 // changes a reputation kept under the same inputs (startInputs), so a
 // start of any of those days shows what computing on that day shows,
 // and a start within a week of one that computed reads instead of
@@ -622,13 +623,18 @@ func (s *Service) keepDaysAhead() {
 			return
 		}
 	}
-	for _, day := range days {
-		if s.life.Err() != nil {
-			return
-		}
-		r := src.Compute(day, madeBy(day), blocked)
-		s.keepReputation(inputs, own, r, newKeepWindow(day), day)
+	made := make([]time.Time, len(days))
+	for i, day := range days {
+		made[i] = madeBy(day)
 	}
+	if s.life.Err() != nil {
+		return
+	}
+	// Each day's Result is valid until the next is computed: kept before.
+	src.ComputeDays(days, made, blocked, func(i int, r *reputation.Result) bool {
+		s.keepReputation(inputs, own, r, newKeepWindow(days[i]), days[i])
+		return s.life.Err() == nil
+	})
 }
 
 // cellState returns the state v was made from: the one it holds, or the

@@ -65,3 +65,39 @@ func BenchmarkRepSourceCompute50k(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
+
+// BenchmarkRepSourceWeek50k computes the reputation of each of the seven
+// days a start keeps ahead (keepDaysAhead) from the source of
+// floodSource(50000), read back as a start reads it: each day computed
+// alone (separate, as before Source.ComputeDays) and the week in one
+// pass (onepass).
+func BenchmarkRepSourceWeek50k(b *testing.B) {
+	src, err := reputation.DecodeSource(reputation.Prepare(&floodSource(50000).in).Encode())
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	days, made := make([]time.Time, daysAhead), make([]time.Time, daysAhead)
+	for i := range days {
+		days[i] = dayOf(now).AddDate(0, 0, i+1)
+		made[i] = madeBy(days[i])
+	}
+	for _, pass := range []string{"separate", "onepass"} {
+		b.Run(pass, func(b *testing.B) {
+			cpu := cpuTime()
+			for b.Loop() {
+				if pass == "separate" {
+					for i, day := range days {
+						src.Compute(day, made[i], nil).FlaggedFirstN(50)
+					}
+					continue
+				}
+				src.ComputeDays(days, made, nil, func(_ int, r *reputation.Result) bool {
+					r.FlaggedFirstN(50)
+					return true
+				})
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
+	}
+}

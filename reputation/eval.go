@@ -32,7 +32,7 @@ type eval struct {
 	tin      []int32   // per person: depth-first order in the best-path tree
 	depth    []int32   // per person: steps from the viewer in that tree
 	order    []int32   // scratch: the order in which people leave the stack
-	up       []int32   // sparse table over depth-first order, for lca
+	up       []int32   // sparse table over depth-first order, for lca: levels of reached each
 	levels   int32
 	reached  int32     // people in the tree of strongest paths; up[:reached] lists them in depth-first order
 	scale    []float64 // per person: the cap applied to what was gathered below them
@@ -61,6 +61,12 @@ type eval struct {
 	vtNode     []int32
 	vtPar      []int32
 
+	// scores says the pass sets the scores (safety, reliability,
+	// safetyLow, confidence): only the last one does, as nothing but the
+	// Result reads them (the passes before settle standing, which reads
+	// the evidence).
+	scores bool
+
 	weight      []float64 // per rating
 	why         []uint8   // per rating
 	safety      []float64 // per person, 1..5 when raters > 0
@@ -74,49 +80,70 @@ type eval struct {
 	knownLittle []float64 // per person: the share of their ratings' weight that knowledge took away (knowledge.go)
 }
 
-func (m *model) newEval() *eval {
+func (m *model) newEval() *eval { return m.evalIn(nil) }
+
+// evalIn returns a new eval of m, zeroed as newEval's, its arrays made
+// in those of old where they are large enough (old, if not nil, is no
+// longer used). A week computed in one pass (Source.ComputeDays) reuses
+// one day's arrays for the next: clearing memory in use costs a fraction
+// of faulting in fresh pages.
+func (m *model) evalIn(old *eval) *eval {
+	if old == nil {
+		old = &eval{}
+	}
 	n, ne, nr := m.n, len(m.edgeTo), len(m.ratings)
 	levels := int32(bits.Len(uint(n)) + 1)
 	return &eval{
-		factor:      make([]float64, ne),
-		trust:       make([]float64, n),
-		parent:      make([]int32, n),
-		pkind:       make([]uint8, n),
-		done:        make([]bool, n),
-		childSt:     make([]int32, n+1),
-		child:       make([]int32, 0, n),
-		mark:        make([]int32, n),
-		alt:         make([]float64, n),
-		altDone:     make([]int32, n),
-		evidence:    make([]float64, 2*n),
-		tin:         make([]int32, n),
-		depth:       make([]int32, n),
-		up:          make([]int32, int(levels)*n),
+		factor:      zeroed(old.factor, ne),
+		trust:       zeroed(old.trust, n),
+		parent:      zeroed(old.parent, n),
+		pkind:       zeroed(old.pkind, n),
+		done:        zeroed(old.done, n),
+		childSt:     zeroed(old.childSt, n+1),
+		child:       zeroed(old.child, n)[:0],
+		mark:        zeroed(old.mark, n),
+		alt:         zeroed(old.alt, n),
+		altDone:     zeroed(old.altDone, n),
+		evidence:    zeroed(old.evidence, 2*n),
+		tin:         zeroed(old.tin, n),
+		depth:       zeroed(old.depth, n),
+		up:          zeroed(old.up, n), // the levels above the first when the tree is known (tour)
 		levels:      levels,
-		scale:       make([]float64, n),
-		acc:         make([]float64, accWidth*n),
-		accGen:      make([]int32, n),
-		weight:      make([]float64, nr),
-		why:         make([]uint8, nr),
-		safety:      make([]float64, n),
-		reliability: make([]float64, n),
-		safetyLow:   make([]float64, n),
-		confidence:  make([]float64, n),
-		raters:      make([]int32, n),
-		flags:       make([]int32, n),
-		flagTrust:   make([]float64, n),
-		known:       make([]float64, n),
-		knownLittle: make([]float64, n),
-		prevParent:  make([]int32, n),
-		prevKind:    make([]uint8, n),
-		seen:        make([]int32, n),
-		vtStart:     make([]int32, n+1),
-		vtNode:      make([]int32, 0, 2*nr),
-		vtPar:       make([]int32, 0, 2*nr),
-		inTouch:     make([]int32, n),
-		rated:       make([]int32, nr),
-		ratedEnd:    make([]int32, n),
+		scale:       zeroed(old.scale, n),
+		acc:         zeroed(old.acc, accWidth*n),
+		accGen:      zeroed(old.accGen, n),
+		weight:      zeroed(old.weight, nr),
+		why:         zeroed(old.why, nr),
+		safety:      zeroed(old.safety, n),
+		reliability: zeroed(old.reliability, n),
+		safetyLow:   zeroed(old.safetyLow, n),
+		confidence:  zeroed(old.confidence, n),
+		raters:      zeroed(old.raters, n),
+		flags:       zeroed(old.flags, n),
+		flagTrust:   zeroed(old.flagTrust, n),
+		known:       zeroed(old.known, n),
+		knownLittle: zeroed(old.knownLittle, n),
+		prevParent:  zeroed(old.prevParent, n),
+		prevKind:    zeroed(old.prevKind, n),
+		seen:        zeroed(old.seen, n),
+		vtStart:     zeroed(old.vtStart, n+1),
+		vtNode:      zeroed(old.vtNode, 2*nr)[:0],
+		vtPar:       zeroed(old.vtPar, 2*nr)[:0],
+		inTouch:     zeroed(old.inTouch, n),
+		rated:       zeroed(old.rated, nr),
+		ratedEnd:    zeroed(old.ratedEnd, n),
 	}
+}
+
+// zeroed returns n zero values: in old, cleared, if it has room for
+// them, else in a new array.
+func zeroed[T any](old []T, n int) []T {
+	if cap(old) < n {
+		return make([]T, n)
+	}
+	old = old[:n]
+	clear(old)
+	return old
 }
 
 // evaluate computes trust with the given standing, then every rating's
@@ -237,7 +264,6 @@ func (m *model) tour(e *eval) {
 	if m.viewer < 0 {
 		return
 	}
-	n := int32(m.n)
 	clock := int32(0)
 	st := e.stack[:0]
 	st = append(st, m.viewer)
@@ -255,10 +281,18 @@ func (m *model) tour(e *eval) {
 	}
 	e.stack = st[:0]
 	e.reached = clock
-	// up[j*n+i] is the shallowest person among those numbered i to
-	// i+2^j−1 in depth-first order.
+	// up[j*clock+i] is the shallowest person among those numbered i to
+	// i+2^j−1 in depth-first order: a level for each of the people in
+	// the tree, not for everyone (most people a flood names are in
+	// none).
+	if need := int(e.levels) * int(clock); len(e.up) < need {
+		if cap(e.up) < need {
+			e.up = append(make([]int32, 0, need), e.up...)
+		}
+		e.up = e.up[:need]
+	}
 	for j := int32(1); j < e.levels; j++ {
-		prev, cur := e.up[(j-1)*n:j*n], e.up[j*n:(j+1)*n]
+		prev, cur := e.up[(j-1)*clock:j*clock], e.up[j*clock:(j+1)*clock]
 		half := int32(1) << (j - 1)
 		for i := int32(0); i+2*half <= clock; i++ {
 			x, y := prev[i], prev[i+half]
@@ -273,7 +307,7 @@ func (m *model) tour(e *eval) {
 // lca returns the lowest common ancestor of a and b in the tree: the
 // parent of the shallowest person after the earlier of the two, up to the
 // later, in depth-first order.
-func (e *eval) lca(a, b int32, n int32) int32 {
+func (e *eval) lca(a, b int32) int32 {
 	if a == b {
 		return a
 	}
@@ -283,7 +317,8 @@ func (e *eval) lca(a, b int32, n int32) int32 {
 	}
 	i++
 	j := int32(bits.Len32(uint32(k-i+1))) - 1
-	x, y := e.up[j*n+i], e.up[j*n+k-(1<<j)+1]
+	r := e.reached
+	x, y := e.up[j*r+i], e.up[j*r+k-(1<<j)+1]
 	if e.depth[y] < e.depth[x] {
 		x = y
 	}
@@ -357,7 +392,7 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
 	e.flags[s], e.raters[s], e.flagTrust[s] = flags, raters, sum[5]
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
-	if raters > 0 {
+	if raters > 0 && e.scores {
 		e.setScores(s, total, safe, reliable)
 	}
 }
@@ -472,13 +507,12 @@ func (m *model) smallTree(s int32, e *eval, sum *[accWidth]float64) (nodes, pars
 		order, opar = append(order, g), append(opar, parent)
 		m.capUp(g, parent, e, sum)
 	}
-	nn := int32(m.n)
 	for _, v := range e.rated[m.subjStart[s]:e.ratedEnd[s]] {
 		if e.inTouch[v] != e.gen2 {
 			continue // no evidence from them
 		}
 		if len(st) > 0 {
-			l := e.lca(v, st[len(st)-1], nn)
+			l := e.lca(v, st[len(st)-1])
 			for len(st) >= 2 && e.depth[st[len(st)-2]] >= e.depth[l] {
 				pop(st[len(st)-2])
 			}

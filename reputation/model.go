@@ -169,8 +169,8 @@ type rec struct {
 // statusOfRank is the status of each statusRank.
 var statusOfRank = [...]string{StatusExcluded, StatusLeft, StatusPending, StatusMember}
 
-// builder reads a Source at one time into the model's arrays; everyone
-// already has their number (see prepare).
+// builder reads a Source, with the ratings made by one time, into the
+// model's arrays; everyone already has their number (see prepare).
 type builder struct {
 	src      *Source
 	madeBy   time.Time // ratings made after it are left out; zero: none
@@ -178,24 +178,36 @@ type builder struct {
 	edges    []edge
 	recs     []rec
 	ratings  []candidate
-	// flagSec and flagNs are when the FlagWindow starts, as a rating's
-	// day is kept.
-	flagSec int64
-	flagNs  int32
-	now     time.Time
-	sc      cellScratch
-	pairs   [][2]int32 // (vouchee, voucher) in the current cell
-	stamp   int32      // the current cell's position + 1
+	sc       cellScratch
+	pairs    [][2]int32 // (vouchee, voucher) in the current cell
+	stamp    int32      // the current cell's position + 1
+}
+
+// frame is the model of a Source with the ratings made by one time, at
+// no time yet: everything but what the time changes (a rating's decay
+// and whether it flags, MODEL.md), which at fills in. The model it holds
+// has no ratings; the latest rating of each rater about each subject is
+// chosen[k] of cands, in the order of the model's ratings. Models at
+// several times made from one frame share its arrays: nothing writes
+// them once built.
+type frame struct {
+	m      *model
+	cands  []candidate
+	chosen []int32
 }
 
 // model builds the model of s at now, leaving out the ratings made after
 // madeBy unless it is zero. Everyone s numbers must appear in it at now
 // (see Source.Compute).
 func (s *Source) model(now, madeBy time.Time) *model {
-	m := &model{now: now, viewer: s.viewer, n: len(s.ids), ids: s.ids, names: s.names, texts: s.texts}
-	b := &builder{src: s, madeBy: madeBy, ratings: make([]candidate, 0, s.ratings), now: now}
-	flagFrom := now.Add(-FlagWindow)
-	b.flagSec, b.flagNs = flagFrom.Unix(), int32(flagFrom.Nanosecond())
+	return s.frame(madeBy).at(now)
+}
+
+// frame builds the frame of s, leaving out the ratings made after madeBy
+// unless it is zero.
+func (s *Source) frame(madeBy time.Time) *frame {
+	m := &model{viewer: s.viewer, n: len(s.ids), ids: s.ids, names: s.names, texts: s.texts}
+	b := &builder{src: s, madeBy: madeBy, ratings: make([]candidate, 0, s.ratings)}
 	b.sc.grow(m.n)
 	for _, i := range s.verified {
 		b.edges = append(b.edges, edge{s.viewer, i, kindVerified})
@@ -230,8 +242,51 @@ func (s *Source) model(now, madeBy time.Time) *model {
 	}
 	m.buildEdges(b.edges)
 	m.buildRecords(b.recs)
-	m.buildRatings(b)
-	return m
+	return &frame{m: m, cands: b.ratings, chosen: m.buildRatings(b)}
+}
+
+// at returns the model of the frame at now: its own ratings, with their
+// decay and flags at now, and the frame's arrays for the rest.
+func (f *frame) at(now time.Time) *model { return f.atIn(now, nil) }
+
+// atIn is at, its ratings made in spare (the ratings of a model no
+// longer used) if it has room for them.
+func (f *frame) atIn(now time.Time, spare []rating) *model {
+	m := *f.m
+	m.now = now
+	flagFrom := now.Add(-FlagWindow)
+	flagSec, flagNs := flagFrom.Unix(), int32(flagFrom.Nanosecond())
+	m.ratings = zeroed(spare, len(f.chosen))
+	d := decays{now: now}
+	for k, c := range f.chosen {
+		m.ratings[k] = f.cands[c].rating(&d, flagSec, flagNs)
+	}
+	return &m
+}
+
+// decays gives the decay at now of a rating's day, remembering the last
+// day asked for of each kind (flagging or not): the ratings of one day,
+// as a flood has them, compute it once. decay depends on nothing else,
+// so the remembered value is the one it gives.
+type decays struct {
+	now   time.Time
+	known [2]bool
+	sec   [2]int64
+	ns    [2]int32
+	val   [2]float64
+}
+
+// of returns decay(d.now, the day sec and ns, low).
+func (d *decays) of(sec int64, ns int32, low bool) float64 {
+	i := 0
+	if low {
+		i = 1
+	}
+	if !d.known[i] || d.sec[i] != sec || d.ns[i] != ns {
+		d.known[i], d.sec[i], d.ns[i] = true, sec, ns
+		d.val[i] = decay(d.now, time.Unix(sec, int64(ns)), low)
+	}
+	return d.val[i]
 }
 
 // members reads who is in the cell with which status, and who vouched for
@@ -329,18 +384,20 @@ func (b *builder) cellRatings(c *sourceCell, k int32) {
 	}
 }
 
-// rating returns the rating of the model that the candidate r is.
-func (b *builder) rating(r *candidate) rating {
+// rating returns the rating of the model at d.now that the candidate r
+// is; the FlagWindow starts at flagSec and flagNs, as a rating's day is
+// kept.
+func (r *candidate) rating(d *decays, flagSec int64, flagNs int32) rating {
 	low := r.safety <= FlagSafety
 	return rating{
 		subject:     r.subject,
 		rater:       r.rater,
 		cell:        r.cell,
 		low:         low,
-		flag:        low && (r.day > b.flagSec || r.day == b.flagSec && r.dayNs >= b.flagNs),
+		flag:        low && (r.day > flagSec || r.day == flagSec && r.dayNs >= flagNs),
 		safety:      float64(r.safety-1) / 4,
 		reliability: float64(r.reliability-1) / 4,
-		decay:       decay(b.now, time.Unix(r.day, int64(r.dayNs)), low),
+		decay:       d.of(r.day, r.dayNs, low),
 		text:        r.text,
 	}
 }
@@ -410,7 +467,10 @@ func (m *model) buildRecords(recs []rec) {
 	}
 }
 
-func (m *model) buildRatings(b *builder) {
+// buildRatings chooses the latest rating of each rater about each
+// subject among the builder's candidates and indexes them by subject and
+// by rater; it returns the chosen, sorted by subject then rater.
+func (m *model) buildRatings(b *builder) []int32 {
 	rs := b.ratings
 	// Bucket by subject (a counting sort), then by rater within each bucket;
 	// of each rater's ratings of a subject keep the latest (see later).
@@ -428,7 +488,7 @@ func (m *model) buildRatings(b *builder) {
 		byRater[next[s]] = uint64(rs[k].rater)<<32 | uint64(k)
 		next[s]++
 	}
-	out := make([]rating, 0, len(rs))
+	out := make([]int32, 0, len(rs))
 	m.subjStart = make([]int32, m.n+1)
 	for i := range m.n {
 		bucket := byRater[start[i]:start[i+1]]
@@ -442,25 +502,25 @@ func (m *model) buildRatings(b *builder) {
 					best = k
 				}
 			}
-			out = append(out, b.rating(&rs[best]))
+			out = append(out, best)
 		}
 		m.subjStart[i+1] = int32(len(out))
 	}
-	m.ratings = out
 	m.raterStart = make([]int32, m.n+1)
-	for k := range out {
-		m.raterStart[out[k].rater+1]++
+	for _, k := range out {
+		m.raterStart[rs[k].rater+1]++
 	}
 	for i := range m.n {
 		m.raterStart[i+1] += m.raterStart[i]
 	}
 	m.ratedBy = make([]int32, len(out))
 	next = slices.Clone(m.raterStart[:m.n])
-	for k := range out {
-		r := out[k].rater
-		m.ratedBy[next[r]] = out[k].subject
+	for _, k := range out {
+		r := rs[k].rater
+		m.ratedBy[next[r]] = rs[k].subject
 		next[r]++
 	}
+	return out
 }
 
 // later reports whether a should count instead of b, two ratings by one

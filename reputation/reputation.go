@@ -278,8 +278,12 @@ func Compute(in *Input) *Result {
 }
 
 // computeModel computes the Result of m.
-func computeModel(m *model) *Result {
-	r := settleModel(m)
+func computeModel(m *model) *Result { return computeModelIn(m, nil) }
+
+// computeModelIn computes the Result of m in the arrays of spare, a
+// Result no longer used, where they are large enough (none if nil).
+func computeModelIn(m *model, spare *Result) *Result {
+	r := settleModelIn(m, spare)
 	r.m.weighByKnowledge(r.e)
 	return r
 }
@@ -295,18 +299,28 @@ func settle(in *Input) *Result {
 }
 
 // settleModel is settle of the model m.
-func settleModel(m *model) *Result {
-	standing := make([]float64, m.n)
+func settleModel(m *model) *Result { return settleModelIn(m, nil) }
+
+// settleModelIn is settleModel in the arrays of spare, a Result no
+// longer used, where they are large enough (none if nil).
+func settleModelIn(m *model, spare *Result) *Result {
+	var old *eval
+	var standing []float64
+	if spare != nil {
+		old, standing = spare.e, spare.standing
+	}
+	standing = zeroed(standing, m.n)
 	for i := range standing {
 		standing[i] = 1
 	}
-	e := m.newEval()
+	e := m.evalIn(old)
 	for range StandingRounds {
 		m.evaluate(standing, e)
 		if m.updateStanding(e, standing) < StandingTolerance {
 			break
 		}
 	}
+	e.scores = true
 	m.evaluate(standing, e)
 	return &Result{m: m, e: e, standing: standing}
 }

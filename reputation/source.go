@@ -79,6 +79,67 @@ func Prepare(in *Input) *Source {
 // leaving out (as if they were not in the input) the ratings made after
 // madeBy, unless it is zero.
 func (s *Source) Compute(now, madeBy time.Time, blocked []string) *Result {
+	return computeModel(s.at(madeBy, blocked).model(now, madeBy))
+}
+
+// ComputeDays calls yield with i and the Result of
+// s.Compute(nows[i], madeBys[i], blocked) for each i in turn, until
+// yield returns false; nows and madeBys have the same length. It reads
+// the people, cells and ratings once for all the times with the same
+// ratings made by their madeBy, and works out for each time only what
+// the time changes (MODEL.md, section 9): a week of starts costs a
+// little more than one week's evaluation, not seven computes. The
+// Result is valid only until yield returns (what yield took from it,
+// such as a [Score] or what [Result.Keep] returns, stays valid): the
+// next time's is computed in its memory.
+func (s *Source) ComputeDays(nows, madeBys []time.Time, blocked []string, yield func(i int, r *Result) bool) {
+	var f *frame
+	var spare *Result
+	made := -1 // how many ratings f counts
+	for i, now := range nows {
+		if k := s.madeCount(madeBys[i]); f == nil || k != made {
+			f, made = s.at(madeBys[i], blocked).frame(madeBys[i]), k
+		}
+		var ratings []rating
+		if spare != nil {
+			ratings = spare.m.ratings
+		}
+		r := computeModelIn(f.atIn(now, ratings), spare)
+		if !yield(i, r) {
+			return
+		}
+		spare = r
+	}
+}
+
+// madeCount returns how many of the ratings of s are made by madeBy
+// (all if it is zero). The ratings made by one time are among those made
+// by any later time, so two times with the same count have the same
+// ratings, and one frame serves both.
+func (s *Source) madeCount(madeBy time.Time) int {
+	n := 0
+	for c := range s.cells {
+		n += len(s.cells[c].ratings)
+	}
+	if madeBy.IsZero() {
+		return n
+	}
+	sec, ns := madeBy.Unix(), int32(madeBy.Nanosecond())
+	for c := range s.cells {
+		for _, r := range s.cells[c].ratings {
+			if r.made > sec || r.made == sec && r.madeNs > ns {
+				n--
+			}
+		}
+	}
+	return n
+}
+
+// at returns s as Compute reads it with the ratings made by madeBy (all
+// if it is zero) and blocked as its blocked: with only the people who
+// appear then, numbered anew, if some do not, and with the blocked who
+// appear nowhere in it.
+func (s *Source) at(madeBy time.Time, blocked []string) *Source {
 	at := *s
 	at.blocked = make([]int32, 0, len(blocked))
 	var extra []string
@@ -95,7 +156,7 @@ func (s *Source) Compute(now, madeBy time.Time, blocked []string) *Result {
 	if keep := s.present(madeBy, at.blocked); keep != nil || extra != nil {
 		at = *at.renumbered(keep, extra, blocked)
 	}
-	return computeModel(at.model(now, madeBy))
+	return &at
 }
 
 // present returns nil if everyone s numbers appears at a time when the

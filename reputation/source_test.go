@@ -72,6 +72,18 @@ func sameResult(t *testing.T, what string, got, want *Result) {
 	}
 }
 
+// preparedAndRead returns the Source of in, and that Source as a device
+// reads it back from what it kept.
+func preparedAndRead(t *testing.T, in *Input) (src, back *Source) {
+	t.Helper()
+	src = Prepare(in)
+	back, err := DecodeSource(src.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, back
+}
+
 // TestSourceComputesAsInput: on random worlds, the reputation computed
 // from a Source, as prepared and as encoded and decoded, at several
 // times (ratings made after each left out, which leaves some people out
@@ -80,11 +92,7 @@ func sameResult(t *testing.T, what string, got, want *Result) {
 func TestSourceComputesAsInput(t *testing.T) {
 	for seed := range uint64(4) {
 		in := sourceWorld(seed)
-		src := Prepare(in)
-		back, err := DecodeSource(src.Encode())
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
+		src, back := preparedAndRead(t, in)
 		for _, madeBy := range []time.Time{{}, now.Add(-time.Hour), now, now.Add(30 * time.Hour), now.Add(10 * 24 * time.Hour)} {
 			at := now.Add(time.Duration(seed) * 24 * time.Hour)
 			want := computedWithout(&Input{Viewer: in.Viewer, Now: at, Verified: in.Verified, Blocked: in.Blocked, Replaced: in.Replaced, Names: in.Names, Cells: in.Cells}, madeBy)
@@ -130,4 +138,91 @@ func FuzzDecodeSource(f *testing.F) {
 			s.Compute(now, now.Add(-24*time.Hour), []string{pid("x")}).Scores()
 		}
 	})
+}
+
+// weekWorld returns sourceWorld(seed) with ratings that cross, within
+// the week after now, the FlagWindow (flags whose day leaves it) and a
+// cut-off of the ratings made (ratings made during the week, some of
+// them later ratings of a rater about a subject, some by or about people
+// who appear nowhere else).
+func weekWorld(seed uint64) *Input {
+	in := sourceWorld(seed)
+	rng := rand.New(rand.NewPCG(seed, 9))
+	week := 8 * 24 * time.Hour
+	// Ratings made after now are made on the third or the sixth day, so
+	// that days before, between and after share what they count.
+	later := func() time.Time {
+		return now.Add(time.Duration(2+3*rng.IntN(2))*24*time.Hour + time.Duration(rng.Int64N(3600))*time.Second)
+	}
+	for c := range in.Cells {
+		rs := in.Cells[c].Ratings
+		for i := range rs {
+			r := &rs[i]
+			if r.Made.After(now) {
+				r.Made = later()
+			}
+			if r.Safety <= FlagSafety && rng.IntN(2) == 0 {
+				r.Day = now.Add(-FlagWindow + time.Duration(rng.Int64N(int64(week))))
+			}
+		}
+		for k := range 20 {
+			r := rs[rng.IntN(len(rs))]
+			r.ID = fmt.Sprintf("made in the week %d %d", c, k)
+			r.Made = later()
+			r.Safety = 1 + rng.IntN(5)
+			if k%5 == 0 {
+				r.Subject = pid(fmt.Sprintf("rated in the week %d %d", c, k))
+			}
+			rs = append(rs, r)
+		}
+		in.Cells[c].Ratings = rs
+	}
+	return in
+}
+
+// TestComputeDaysAsEachDay: computing a week in one pass
+// (Source.ComputeDays) gives for each day what computing that day alone
+// gives, to the byte of what a start keeps, on worlds where ratings
+// cross a flag window or a cut-off of the ratings made within the week.
+func TestComputeDaysAsEachDay(t *testing.T) {
+	for seed := range uint64(4) {
+		in := weekWorld(seed)
+		src, back := preparedAndRead(t, in)
+		start := now.Add(time.Duration(seed) * 5 * time.Hour)
+		var nows, made []time.Time
+		for d := range 8 {
+			day := start.Add(time.Duration(d) * 24 * time.Hour)
+			nows, made = append(nows, day), append(made, day.Add(30*time.Hour))
+		}
+		if seed == 3 {
+			made[2] = time.Time{} // every rating, between cut-offs
+		}
+		for _, s := range []*Source{src, back} {
+			days := 0
+			s.ComputeDays(nows, made, in.Blocked, func(i int, got *Result) bool {
+				what := fmt.Sprintf("seed %d, day %d", seed, i)
+				want := s.Compute(nows[i], made[i], in.Blocked)
+				sameResult(t, what, got, want)
+				ids := want.IDs()
+				a, errA := EncodeKept(got.Keep(ids, len(ids)))
+				b, errB := EncodeKept(want.Keep(ids, len(ids)))
+				if errA != nil || errB != nil || string(a) != string(b) {
+					t.Fatalf("%s: kept %d bytes, want %d (%v, %v)", what, len(a), len(b), errA, errB)
+				}
+				days++
+				return true
+			})
+			if days != len(nows) {
+				t.Fatalf("seed %d: %d days computed, want %d", seed, days, len(nows))
+			}
+		}
+	}
+	stopped := 0
+	Prepare(weekWorld(0)).ComputeDays([]time.Time{now, now}, []time.Time{now, now}, nil, func(int, *Result) bool {
+		stopped++
+		return false
+	})
+	if stopped != 1 {
+		t.Fatalf("computed %d days after yield returned false, want 1", stopped)
+	}
 }
