@@ -377,3 +377,61 @@ func TestRecoveryPiecesOfSomeoneNotMetDropped(t *testing.T) {
 		t.Fatalf("a piece kept from someone not met counts: %+v, %v", p, err)
 	}
 }
+
+// TestDamagedHeldPiece: the record of the piece Bo holds for Ana,
+// damaged on disk (one bit), kept every file between Bo and Ana failing.
+// It now reads as no piece held: Bo's next file (to Night, their cell) no
+// longer lists Ana's set, so Ana's next file carries the piece again and
+// Bo holds it once more.
+func TestDamagedHeldPiece(t *testing.T) {
+	ana, bo, _, _, _, _ := guardiansInForce(t)
+	if st, err := ana.Guardians(); err != nil || reached(st) != 3 {
+		t.Fatalf("bug in test: the pieces did not arrive: %+v, %v", st, err)
+	}
+	home := bo.home
+	bo.Close()
+	db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	if err := db.QueryRow("SELECT body FROM records WHERE bucket = ?", bucketHeld).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	body[len(body)/2] ^= 1
+	_, err = db.Exec("UPDATE records SET body = ? WHERE bucket = ?", body, bucketHeld)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo, err = Unlock(home, []byte("correct horse"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bo.Close() })
+	sendTo(t, bo, ana)
+	if st, err := ana.Guardians(); err != nil || reached(st) != 2 {
+		t.Fatalf("Ana does not see that one guardian lost the piece: %+v, %v", st, err)
+	}
+	if sum := sendTo(t, ana, bo); sum.Recovery.HeldFor != "Ana" {
+		t.Fatalf("Ana's piece did not go to Bo again: %q", sum.String())
+	}
+	if held, err := bo.HeldPieces(); err != nil || len(held) != 1 {
+		t.Fatalf("Bo holds %+v, %v; want Ana's piece", held, err)
+	}
+	sendTo(t, bo, ana)
+	if st, err := ana.Guardians(); err != nil || reached(st) != 3 {
+		t.Fatalf("after Bo's next file: %+v, %v", st, err)
+	}
+}
+
+// reached counts the guardians who have the piece.
+func reached(st *GuardianStatus) int {
+	n := 0
+	for _, g := range st.Guardians {
+		if g.Reached {
+			n++
+		}
+	}
+	return n
+}

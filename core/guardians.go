@@ -165,6 +165,27 @@ func getRecovery(tx *store.Tx) (*recoveryRecord, error) {
 	return &r, nil
 }
 
+// getHeld returns the record of the piece I hold for owner, or nil. A
+// record that cannot be read (damaged on disk, or of a form this build
+// does not read) reads as no piece held: failing on it kept every file to
+// or from the owner failing, and the owner, seeing the set no longer
+// listed under held, sends the piece again (noteHeld)
+// (TestDamagedHeldPiece).
+func getHeld(tx *store.Tx, owner []byte) (*heldRecord, error) {
+	b, err := tx.Get(bucketHeld, nil, owner)
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrDamaged):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	var h heldRecord
+	if cbor.Unmarshal(b, &h) != nil {
+		return nil, nil
+	}
+	return &h, nil
+}
+
 type recoveryPiece struct {
 	From    []byte `cbor:"1,keyasint"`
 	Owner   []byte `cbor:"2,keyasint"`
@@ -502,7 +523,7 @@ func (s *Service) ReleasePiece(owner, to identity.ID) (*ExportResult, error) {
 	var card *identity.Card
 	err := s.db.Update(func(tx *store.Tx) error {
 		var err error
-		if h, err = getRecord[heldRecord](tx, bucketHeld, owner[:]); err != nil {
+		if h, err = getHeld(tx, owner[:]); err != nil {
 			return err
 		}
 		if h == nil || h.Forgotten {
@@ -632,7 +653,7 @@ func (s *Service) recoveryOut(tx *store.Tx, recipients []*identity.Card, file *e
 				}
 			}
 		}
-		h, err := getRecord[heldRecord](tx, bucketHeld, id[:])
+		h, err := getHeld(tx, id[:])
 		if err != nil {
 			return err
 		}
@@ -647,7 +668,7 @@ func (s *Service) recoveryOut(tx *store.Tx, recipients []*identity.Card, file *e
 // id about recovery pieces even when they share no cell: id is my
 // guardian or former guardian, or I hold (or held) a piece for them.
 func (s *Service) concernsRecovery(tx *store.Tx, id identity.ID) (bool, error) {
-	h, err := getRecord[heldRecord](tx, bucketHeld, id[:])
+	h, err := getHeld(tx, id[:])
 	if err != nil || h != nil {
 		return h != nil, err
 	}
@@ -809,7 +830,7 @@ func (s *Service) takePiece(tx *store.Tx, file *export.File, p *export.Piece, re
 	case p.Kind == export.KindPiece:
 		return s.holdPiece(tx, file.Sender, p, senderName, news)
 	case p.Kind == export.KindRetired:
-		old, err := getRecord[heldRecord](tx, bucketHeld, sender[:])
+		old, err := getHeld(tx, sender[:])
 		if err != nil {
 			return err
 		}
@@ -871,7 +892,7 @@ func keepMet(tx *store.Tx, r *recoveryRecord) error {
 // supersedes), retired, or replaced here before (a file brought again).
 func (s *Service) holdPiece(tx *store.Tx, sender *identity.Card, p *export.Piece, senderName string, news *RecoveryNews) error {
 	id := sender.ID()
-	old, err := getRecord[heldRecord](tx, bucketHeld, id[:])
+	old, err := getHeld(tx, id[:])
 	if err != nil {
 		return err
 	}
@@ -1037,9 +1058,19 @@ func noteHeld(tx *store.Tx, file *export.File, senderName string, news *Recovery
 	}
 	changed := false
 	for i, g := range set.Guardians {
-		if identity.ID(g.ID) == sender && !g.Reached && slices.Contains(file.Held, export.SetID(set.Set)) {
-			set.Guardians[i].Reached = true
-			news.Reached = senderName
+		if identity.ID(g.ID) != sender {
+			continue
+		}
+		holds := slices.Contains(file.Held, export.SetID(set.Set))
+		if holds != g.Reached {
+			// A guardian's file lists what it holds for each recipient;
+			// one that no longer lists my set lost it (a damaged record,
+			// a device restored from an older backup): my next file to
+			// them carries the piece again.
+			set.Guardians[i].Reached = holds
+			if holds {
+				news.Reached = senderName
+			}
 			changed = true
 		}
 	}

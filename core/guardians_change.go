@@ -232,7 +232,7 @@ func (s *Service) changeOut(set *guardianSet, r *identity.Card, file *export.Fil
 // a piece for them. now is this device's clock.
 func takeChangeAsk(tx *store.Tx, sender *identity.Card, p *export.Piece, now int64, senderName string, news *RecoveryNews) error {
 	id := sender.ID()
-	h, err := getRecord[heldRecord](tx, bucketHeld, id[:])
+	h, err := getHeld(tx, id[:])
 	if err != nil || h == nil || h.Forgotten {
 		return err
 	}
