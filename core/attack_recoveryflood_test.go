@@ -300,30 +300,17 @@ func TestRecoveryPieceFromAGuardianNotMet(t *testing.T) {
 // card back.
 func TestDamagedRecoveryRecord(t *testing.T) {
 	ana, tmp, guardians := recoveringAna(t)
-	if _, err := guardians[0].AddContact(tmp.Card().String(), "", true); err != nil {
-		t.Fatal(err)
-	}
+	meet(t, guardians[0], tmp)
 	res, err := guardians[0].ReleasePiece(ana.Card().ID(), tmp.Card().ID())
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustImport(t, tmp, res.Data)
+	if sum := mustImport(t, tmp, res.Data); sum.Recovery.Progress.Received != 1 {
+		t.Fatalf("bug in test: the piece did not count: %q", sum.String())
+	}
 	home := tmp.home
 	tmp.Close()
-	db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body []byte
-	if err := db.QueryRow("SELECT body FROM records WHERE bucket = ?", bucketRecovery).Scan(&body); err != nil {
-		t.Fatal(err)
-	}
-	body[len(body)/2] ^= 1
-	_, err = db.Exec("UPDATE records SET body = ? WHERE bucket = ?", body, bucketRecovery)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	damageRecord(t, home, bucketRecovery)
 	again, err := Unlock(home, []byte("new laptop"), testOptions)
 	if err != nil {
 		t.Fatal(err)
@@ -390,21 +377,8 @@ func TestDamagedHeldPiece(t *testing.T) {
 	}
 	home := bo.home
 	bo.Close()
-	db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body []byte
-	if err := db.QueryRow("SELECT body FROM records WHERE bucket = ?", bucketHeld).Scan(&body); err != nil {
-		t.Fatal(err)
-	}
-	body[len(body)/2] ^= 1
-	_, err = db.Exec("UPDATE records SET body = ? WHERE bucket = ?", body, bucketHeld)
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bo, err = Unlock(home, []byte("correct horse"), testOptions)
+	damageRecord(t, home, bucketHeld)
+	bo, err := Unlock(home, []byte("correct horse"), testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,4 +408,23 @@ func reached(st *GuardianStatus) int {
 		}
 	}
 	return n
+}
+
+// damageRecord flips one bit in the middle of the one record of bucket in
+// the closed home, on disk.
+func damageRecord(t *testing.T, home, bucket string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(home, "trustdesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var body []byte
+	if err := db.QueryRow("SELECT body FROM records WHERE bucket = ?", bucket).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	body[len(body)/2] ^= 1
+	if _, err := db.Exec("UPDATE records SET body = ? WHERE bucket = ?", body, bucket); err != nil {
+		t.Fatal(err)
+	}
 }
