@@ -121,11 +121,7 @@ func releaseAll(t *testing.T, ana, tmp *Service, guardians []*Service) {
 	t.Helper()
 	for _, g := range guardians {
 		meet(t, g, tmp)
-		res, err := g.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
-		if err != nil {
-			t.Fatal(err)
-		}
-		mustImport(t, tmp, res.Data)
+		mustImport(t, tmp, released(t, g, ana, tmp))
 	}
 	if tmp.Card().ID() != ana.Card().ID() {
 		p, err := tmp.Recovery()
@@ -265,11 +261,8 @@ func TestRecoveryPieceFromAGuardianNotMet(t *testing.T) {
 	if _, err := bo.AddContact(tmp.Card().String(), "", true); err != nil {
 		t.Fatal(err)
 	}
-	res, err := bo.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := mustImport(t, tmp, res.Data)
+	res := released(t, bo, ana, tmp)
+	sum := mustImport(t, tmp, res)
 	if !strings.Contains(sum.String(), "the recovery piece from Bo was not taken") {
 		t.Errorf("summary: %q", sum.String())
 	}
@@ -279,14 +272,14 @@ func TestRecoveryPieceFromAGuardianNotMet(t *testing.T) {
 	if _, err := tmp.AddContact(bo.Card().String(), "", false); err != nil {
 		t.Fatal(err)
 	}
-	if mustImport(t, tmp, res.Data); tmp.Card().ID() == ana.Card().ID() {
+	if mustImport(t, tmp, res); tmp.Card().ID() == ana.Card().ID() {
 		t.Fatal("bug in test: one piece brought the card back")
 	}
 	if p, err := tmp.Recovery(); err != nil || p.Received != 0 {
 		t.Fatalf("a piece from a card that came by message counts: %+v, %v", p, err)
 	}
 	meet(t, tmp, bo)
-	sum = mustImport(t, tmp, res.Data)
+	sum = mustImport(t, tmp, res)
 	if p := sum.Recovery.Progress; p == nil || p.Received != 1 || sum.Recovery.Unmet != "" {
 		t.Fatalf("Bo's piece once met: %q", sum.String())
 	}
@@ -301,11 +294,8 @@ func TestRecoveryPieceFromAGuardianNotMet(t *testing.T) {
 func TestDamagedRecoveryRecord(t *testing.T) {
 	ana, tmp, guardians := recoveringAna(t)
 	meet(t, guardians[0], tmp)
-	res, err := guardians[0].ReleasePiece(ana.Card().ID(), tmp.Card().ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum := mustImport(t, tmp, res.Data); sum.Recovery.Progress.Received != 1 {
+	res := released(t, guardians[0], ana, tmp)
+	if sum := mustImport(t, tmp, res); sum.Recovery.Progress.Received != 1 {
 		t.Fatalf("bug in test: the piece did not count: %q", sum.String())
 	}
 	home := tmp.home
@@ -330,11 +320,8 @@ func TestRecoveryPiecesOfSomeoneNotMetDropped(t *testing.T) {
 	ana, tmp, guardians := recoveringAna(t)
 	bo := guardians[0]
 	meet(t, bo, tmp)
-	res, err := bo.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum := mustImport(t, tmp, res.Data); sum.Recovery.Progress.Received != 1 {
+	res := released(t, bo, ana, tmp)
+	if sum := mustImport(t, tmp, res); sum.Recovery.Progress.Received != 1 {
 		t.Fatalf("Bo's piece: %q", sum.String())
 	}
 	if _, err := tmp.SetBlocked(bo.Card().ID(), true); err != nil {
@@ -427,4 +414,15 @@ func damageRecord(t *testing.T, home, bucket string) {
 	if _, err := db.Exec("UPDATE records SET body = ? WHERE bucket = ?", body, bucket); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// released returns the sync file in which guardian g releases their piece
+// of ana's card to tmp.
+func released(t *testing.T, g, ana, tmp *Service) []byte {
+	t.Helper()
+	res, err := g.ReleasePiece(ana.Card().ID(), tmp.Card().ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Data
 }
