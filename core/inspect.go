@@ -94,7 +94,11 @@ func inspectCell(ctx context.Context, checker *crdt.Checker, data []byte) (*Insp
 		}
 		rejected[r.ID] = r
 	}
-	for _, stm := range cell.Statements() {
+	stmts, err := cell.ReadStatements()
+	if err != nil {
+		return nil, err
+	}
+	for _, stm := range stmts {
 		v := StatementView{ID: stm.ID(), Kind: stm.Kind.String(), Author: person(names, stm.Author), Counted: true}
 		if r, bad := rejected[stm.ID()]; bad {
 			v.Counted = false

@@ -90,18 +90,21 @@ func (o OldCard) Sentence() string {
 
 // OldCards returns the current members of the cell with id whose card was
 // replaced by a new one in another of my cells (one I joined), sorted by
-// name; none in most cells.
+// name; none in most cells. Like a change, it reads the cells again when
+// another program stored one while it read (afresh).
 func (s *Service) OldCards(id crdt.CellID) ([]OldCard, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, cells, err := s.loadCell(id)
-	if err != nil {
-		return nil, err
-	}
 	var out []OldCard
-	err = s.db.View(func(tx *store.Tx) error {
-		out, err = s.oldCardsIn(tx, c.State(), cells)
-		return err
+	err := s.afresh(func() error {
+		c, cells, err := s.loadCell(id)
+		if err != nil {
+			return err
+		}
+		return s.db.View(func(tx *store.Tx) error {
+			out, err = s.oldCardsIn(tx, c.State(), cells)
+			return err
+		})
 	})
 	return out, err
 }
@@ -168,7 +171,11 @@ func (s *Service) oldCardsIn(tx *store.Tx, st *crdt.State, cells map[crdt.CellID
 // in person (a thief's fakes are strangers to the owner).
 func (s *Service) trustedReplacement(tx *store.Tx, c *crdt.Cell, r crdt.Replacement, cells map[crdt.CellID]*crdt.Cell) (bool, error) {
 	me := s.me().Card.ID()
-	if !builtOnGuardians(c.Statements(), c.State(), me, r.Old) {
+	stmts, err := c.ReadStatements()
+	if err != nil {
+		return false, err
+	}
+	if !builtOnGuardians(stmts, c.State(), me, r.Old) {
 		return false, nil
 	}
 	keys := map[[32]byte]bool{}

@@ -159,3 +159,42 @@ func TestOldCardSentences(t *testing.T) {
 		}
 	}
 }
+
+// TestOldCardsWhenTheStoreMoved: Bo's app holds its cells, resting, and
+// reads Night's statements back to tell whether Ana's replacement can be
+// relied on. When the command line stores Night in between, the app reads
+// the cells again: the old card is still shown as replaced by a card Bo
+// can rely on, not as an untrusted one.
+func TestOldCardsWhenTheStoreMoved(t *testing.T) {
+	sc := newOldCardScene(t, nil)
+	cli := sc.bo
+	app, err := Unlock(cli.home, []byte("correct horse"), testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	// Night's page: the app reads the cells and holds them, resting.
+	if _, err := app.OldCards(sc.night); err != nil {
+		t.Fatal(err)
+	}
+	moved := false
+	app.afterHeaders = func() {
+		if moved {
+			return
+		}
+		moved = true
+		if _, err := cli.Rate(sc.cy.Card().ID(), crdt.Rating{Safety: 4, Reliability: 4}, []crdt.CellID{sc.night}); err != nil {
+			t.Errorf("the command line's rating: %v", err)
+		}
+	}
+	got, err := app.OldCards(sc.day)
+	if err != nil {
+		t.Fatalf("%v (%q)", err, Explain(err))
+	}
+	if !moved {
+		t.Fatal("the command line did not run between the headers and the reading")
+	}
+	if len(got) != 1 || !got[0].Trusted {
+		t.Errorf("Day's old cards after the store moved: %+v", got)
+	}
+}

@@ -483,7 +483,10 @@ func (s *Service) followReplacements(tx *store.Tx, c, before *crdt.Cell, all map
 			}
 		}
 		if stmts == nil {
-			stmts = c.Statements()
+			var err error
+			if stmts, err = c.ReadStatements(); err != nil {
+				return err
+			}
 		}
 		if !builtOnGuardians(stmts, c.State(), s.me().Card.ID(), r.Old) {
 			continue

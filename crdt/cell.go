@@ -593,12 +593,22 @@ func (c *Cell) decodeAll() {
 }
 
 // Statements returns every well-formed statement in the document, valid
-// or not, sorted by id.
+// or not, sorted by id; none when they cannot be read (ReadStatements
+// says why).
 func (c *Cell) Statements() []*Statement {
+	out, _ := c.ReadStatements()
+	return out
+}
+
+// ReadStatements returns every well-formed statement in the document,
+// valid or not, sorted by id. A resting cell reads them back from the
+// store: when another program stored the cell since, it says
+// ErrStoreMoved.
+func (c *Cell) ReadStatements() ([]*Statement, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.warm(); err != nil {
-		return nil
+		return nil, err
 	}
 	c.decodeAll()
 	var out []*Statement
@@ -608,7 +618,7 @@ func (c *Cell) Statements() []*Statement {
 		}
 	}
 	slices.SortFunc(out, func(a, b *Statement) int { return compareIDs(a.id, b.id) })
-	return out
+	return out, nil
 }
 
 // add signs and stores a statement of me, after check says me may make it
