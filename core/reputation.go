@@ -23,11 +23,13 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	var inputs []byte
 	var own []*Contact
 	var kept *reputation.Result
+	started := int64(-1)
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		if inputs, own, err = s.startInputs(tx); err != nil {
 			return err
 		}
+		started = startedDay(tx)
 		kept = keptReputation(tx, inputs, now, func() *reputation.Result {
 			s.mu.Lock()
 			defer s.mu.Unlock()
@@ -42,6 +44,7 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.noteStarted(now, started)
 	defer s.keepAhead()
 	if kept != nil {
 		return kept, nil
