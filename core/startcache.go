@@ -185,6 +185,30 @@ func cellKey(key []byte) (crdt.CellID, bool) {
 	return crdt.CellID(key), true
 }
 
+// keptAt reports whether a record is kept under key for inputs at now,
+// by this code, in this form, as readStart would find it but for the
+// digest of its body, which it does not compute (nor copy the body):
+// a damaged body makes the start that reads it compute, as if nothing
+// were kept.
+func keptAt(tx *store.Tx, key, inputs []byte, now time.Time) bool {
+	b, err := tx.Get(bucketStart, nil, key)
+	if err != nil {
+		return false
+	}
+	var k keptStart
+	return unmarshalKeptStart(b, &k) == nil && k.fits(inputs, now)
+}
+
+// fits reports whether k was kept for inputs at now, by this code, in
+// this form.
+func (k *keptStart) fits(inputs []byte, now time.Time) bool {
+	if k.Form != startForm || !bytes.Equal(k.Code, startCode()) || !bytes.Equal(k.Inputs, inputs) {
+		return false
+	}
+	t := now.UnixNano()
+	return k.From == 0 && k.Until == 0 || t >= k.From && t < k.Until
+}
+
 // readStart returns the body kept under key for inputs at now, or nil if
 // none fits.
 func readStart(tx *store.Tx, key, inputs []byte, now time.Time) []byte {
@@ -199,10 +223,7 @@ func readStart(tx *store.Tx, key, inputs []byte, now time.Time) []byte {
 // for inputs at now, by this code, in this form, undamaged; else nil.
 func startBody(b, inputs []byte, now time.Time) []byte {
 	var k keptStart
-	if unmarshalKeptStart(b, &k) != nil || k.Form != startForm || !bytes.Equal(k.Code, startCode()) || !bytes.Equal(k.Inputs, inputs) {
-		return nil
-	}
-	if t := now.UnixNano(); (k.From != 0 || k.Until != 0) && (t < k.From || t >= k.Until) {
+	if unmarshalKeptStart(b, &k) != nil || !k.fits(inputs, now) {
 		return nil
 	}
 	if sum := sha256.Sum256(k.Body); !bytes.Equal(k.Sum, sum[:]) {
@@ -480,7 +501,8 @@ func (s *Service) keepStartNow() {
 // source as kept: see cellsInputs). A home that never kept a start (none
 // was made on it yet) is left so. Then, if the service computed today's
 // reputation after a change, or as the first start of a day not kept
-// when yesterday's is (a home started day after day: keptYesterday), it
+// when the home was started yesterday (a home started day after day:
+// startedYesterday), it
 // keeps that of each of the next daysAhead days where it is not kept
 // yet (keepDaysAhead), from the source it has just read: the first
 // start of any of those days reads what was kept, and does not keep
@@ -561,13 +583,19 @@ func startedDay(tx *store.Tx) int64 {
 
 // noteStarted remembers, the first time the service asks for the
 // reputation, the day of the start before (started, as startedDay read
-// it), and notes now's day as the last start's if it is not that yet:
-// one small write on the first start of a day. The caller holds s.mu.
-func (s *Service) noteStarted(now time.Time, started int64) {
+// it), and, with note, notes now's day as the last start's if it is not
+// that yet. Only the start after the day noted may read the note, to
+// decide whether to keep the week ahead, and only a start that computes
+// does: one after a start that computed, or after the last day kept
+// ahead. So only those two note their day (Reputation): a home started
+// every day writes the note twice in eight days, not at every first
+// start of a day (a write costs a start that reads what was kept about
+// a fifth more). The caller holds s.mu.
+func (s *Service) noteStarted(now time.Time, started int64, note bool) {
 	if !s.startNoted {
 		s.startNoted, s.prevStart = true, started
 	}
-	if today := dayNumber(now); started != today {
+	if today := dayNumber(now); note && started != today {
 		_ = s.db.Update(func(tx *store.Tx) error {
 			return tx.Put(bucketStart, nil, startStarted, binary.AppendVarint(nil, today))
 		})
@@ -634,12 +662,12 @@ func (s *Service) keepDaysAhead() {
 		if srcInputs, contacts, err = s.cellsInputs(tx); err != nil {
 			return err
 		}
-		if readStart(tx, startReputation(now), inputs, now) == nil {
+		if !keptAt(tx, startReputation(now), inputs, now) {
 			return nil
 		}
 		for d := 1; d <= daysAhead; d++ {
 			day := today.AddDate(0, 0, d)
-			if readStart(tx, startReputation(day), inputs, day) == nil {
+			if !keptAt(tx, startReputation(day), inputs, day) {
 				days = append(days, day)
 			}
 		}
