@@ -23,11 +23,13 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 	var inputs []byte
 	var own []*Contact
 	var kept *reputation.Result
+	started, lastKept := int64(-1), false
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		if inputs, own, err = s.startInputs(tx); err != nil {
 			return err
 		}
+		started = startedDay(tx)
 		kept = keptReputation(tx, inputs, now, func() *reputation.Result {
 			s.mu.Lock()
 			defer s.mu.Unlock()
@@ -37,11 +39,14 @@ func (s *Service) Reputation() (*reputation.Result, error) {
 			}
 			return r
 		})
+		tomorrow := dayOf(now).AddDate(0, 0, 1)
+		lastKept = kept != nil && !keptAt(tx, startReputation(tomorrow), inputs, tomorrow)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.noteStarted(now, started, kept == nil || lastKept)
 	defer s.keepAhead()
 	if kept != nil {
 		return kept, nil

@@ -164,6 +164,11 @@ type Service struct {
 	// without reading it again.
 	lastSource       *reputation.Source
 	lastSourceInputs []byte
+	// startNoted is set, under mu, once the service has read the day of
+	// the last start before its own (prevStart, a day number; −1 for
+	// none) and noted its own day (noteStarted).
+	startNoted bool
+	prevStart  int64
 }
 
 // preparation is what [Service.Prepare] did.

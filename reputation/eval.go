@@ -61,11 +61,13 @@ type eval struct {
 	vtNode     []int32
 	vtPar      []int32
 
-	// scores says the pass sets the scores (safety, reliability,
-	// safetyLow, confidence): only the last one does, as nothing but the
-	// Result reads them (the passes before settle standing, which reads
-	// the evidence).
-	scores bool
+	// A pass after the first whose tree of strongest paths is the last
+	// pass's weighs again only the subjects whose weighing reads a trust
+	// that changed (MODEL.md, section 9, "Only what changed"): prevTrust
+	// is everyone's trust in the last pass, and dirty marks the people
+	// of the tree whose trust, or some ancestor's, is not that.
+	prevTrust []float64
+	dirty     []bool
 
 	weight      []float64 // per rating
 	why         []uint8   // per rating
@@ -132,6 +134,8 @@ func (m *model) evalIn(old *eval) *eval {
 		inTouch:     zeroed(old.inTouch, n),
 		rated:       zeroed(old.rated, nr),
 		ratedEnd:    zeroed(old.ratedEnd, n),
+		prevTrust:   zeroed(old.prevTrust, n),
+		dirty:       zeroed(old.dirty, n),
 	}
 }
 
@@ -158,12 +162,52 @@ func (m *model) evaluate(standing []float64, e *eval) {
 		e.vtNode, e.vtPar = e.vtNode[:0], e.vtPar[:0]
 	}
 	e.vtValid = true
+	if e.sameTree {
+		m.markDirty(e)
+	}
 	for s := range int32(m.n) {
+		if e.sameTree && !m.reweigh(s, e) {
+			continue
+		}
 		m.scoreSubject(s, e)
 		if !e.sameTree {
 			e.vtStart[s+1] = int32(len(e.vtNode))
 		}
 	}
+	copy(e.prevTrust, e.trust)
+}
+
+// markDirty marks, in a pass whose tree of strongest paths is the last
+// pass's, each person of the tree whose trust or some ancestor's differs
+// from the last pass (parents come before their children in e.up).
+// Others keep what they had: trust 0 in both passes, or a mark that
+// only makes a subject weighed again.
+func (m *model) markDirty(e *eval) {
+	for _, u := range e.up[:e.reached] {
+		p := e.parent[u]
+		e.dirty[u] = e.trust[u] != e.prevTrust[u] || p >= 0 && e.dirty[p]
+	}
+}
+
+// reweigh reports whether s must be weighed again in a pass whose tree
+// of strongest paths is the last pass's: s is in the tree (its own trust
+// and the trust of those below its vouch edges are read), or one of its
+// raters is dirty (the weighing reads the trust of each rater and of
+// the points above them where their paths meet). Otherwise everything
+// scoreSubject reads of the pass is what the last pass read (the same
+// tree, the same trust on every path a rating of s counts along, trust
+// 0 for s and no one below it), so it would write what it wrote then:
+// s keeps its weights, evidence, flags and scores.
+func (m *model) reweigh(s int32, e *eval) bool {
+	if e.parent[s] >= 0 || s == m.viewer {
+		return true
+	}
+	for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
+		if e.dirty[m.ratings[k].rater] {
+			return true
+		}
+	}
+	return false
 }
 
 // edgeFactor is the share of trust that flows along edge k.
@@ -392,7 +436,7 @@ func (m *model) scoreSubject(s int32, e *eval) {
 	total, safe, reliable, neg, pos := sum[0], sum[1], sum[2], sum[3], sum[4]
 	e.flags[s], e.raters[s], e.flagTrust[s] = flags, raters, sum[5]
 	e.evidence[2*s], e.evidence[2*s+1] = neg, pos
-	if raters > 0 && e.scores {
+	if raters > 0 {
 		e.setScores(s, total, safe, reliable)
 	}
 }

@@ -320,7 +320,6 @@ func settleModelIn(m *model, spare *Result) *Result {
 			break
 		}
 	}
-	e.scores = true
 	m.evaluate(standing, e)
 	return &Result{m: m, e: e, standing: standing}
 }
