@@ -80,7 +80,7 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 		base = settled(cell, order, void, nil, nil, nil, b)
 	}
 	cands := candidates(order, base, void, b)
-	if len(cands) == 0 || b.over() {
+	if len(cands) == 0 || b.over() || noTrials {
 		return base
 	}
 	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}, forked: map[identity.ID]bool{}}
@@ -401,6 +401,14 @@ var onSettled func(a *applier)
 // statement, as every trial did before trialScope (TestTrialScopeSameOutcome).
 var fullTrials bool
 
+// noTrials, noEndCut and oneVotePolicy, when set (by a test), each
+// disable one rule, so that the test can show that TestHostileHistories'
+// checks catch what that lets through: the trials of §4.4 (deciding
+// contested statements), the concurrent-endings rule of §4.4 (a
+// statement concurrent with the end of its author's membership does not
+// count), and the quorum a policy change needs (§3).
+var noTrials, noEndCut, oneVotePolicy bool
+
 // onWar, when set (by a test), is told after the rounds of every
 // derivation that has candidates how many rounds began and how many
 // trials ran.
@@ -540,7 +548,7 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 				if _, ok := own[i]; ok {
 					continue
 				}
-				if ancestryOf(order, b).concurrent(i, ev.at, b) {
+				if !noEndCut && ancestryOf(order, b).concurrent(i, ev.at, b) {
 					own[i] = ev.reason
 					grew = true
 				}
@@ -1372,6 +1380,9 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 		// one just voted for unless the counts changed, so ten thousand
 		// different proposals cost no scan per statement.
 		need := a.policy.VotesToChange(a.current)
+		if oneVotePolicy {
+			need = 1
+		}
 		var best *Policy
 		if scanAll {
 			for p, n := range a.tally {
