@@ -403,11 +403,21 @@ type CellChanges struct {
 	// Undone lists people whose exclusion this file undoes on this
 	// device: they were excluded before and are not now.
 	Undone []Person
+	// NoLongerMembers lists people who were members on this device and
+	// are not now, though nobody excluded them and they did not leave:
+	// what admitted them no longer counts (crdt/SCHEMA.md §4.7).
+	NoLongerMembers []Person `json:"no_longer_members,omitempty"`
+	// SetAside lists, by author, the entries that this file brings or
+	// that counted before and do not count now (Rejected in all).
+	SetAside []SetAside `json:"set_aside,omitempty"`
 	// Invited lists people newly invited; InvitedMe is true when I am.
 	Invited   []Person
 	InvitedMe bool
 	// Rules is the cell's new policy when the file changes it.
 	Rules *crdt.Policy
+	// RulesVotes are the votes for new rules this file brings that are
+	// open now (not yet enough to change the rules).
+	RulesVotes []RulesVote `json:"rules_votes,omitempty"`
 	// Replaced lists people whose card this file replaces by a new one
 	// (their old card counts no more; crdt/SCHEMA.md §4.5).
 	Replaced []ReplacedCard
@@ -428,6 +438,108 @@ type CellChanges struct {
 	// holding someone's card can make such a cell with fakes as their
 	// guardians, so the summary says so.
 	OnlyInvited bool
+}
+
+// RulesVote is the people who voted for the same new rules.
+type RulesVote struct {
+	Voters []Person    `json:"voters"`
+	Policy crdt.Policy `json:"policy"`
+}
+
+// SetAside is how many entries of one author stopped counting, or never
+// counted, with this file.
+type SetAside struct {
+	// Person is the author; zero for entries that cannot be read.
+	Person
+	Count int `json:"count"`
+	// Excluded is true when the author is excluded from the cell.
+	Excluded bool `json:"excluded,omitempty"`
+}
+
+// shownNames is how many names a summary lists before "and N others":
+// a file that changes thousands of people still reads as one sentence.
+const shownNames = 5
+
+// Names lists ps by name as "Ana, Bo and Cy", at most a few of them and
+// then how many others: "Ana, Bo, Cy, Di, Eve and 2,495 others".
+func Names(ps []Person) string {
+	var out []string
+	for i, p := range ps {
+		if i == shownNames && len(ps) > shownNames+1 {
+			out = append(out, words.Count(len(ps)-shownNames, "other", "others"))
+			break
+		}
+		out = append(out, p.Name)
+	}
+	return words.JoinAnd(out)
+}
+
+// StandingPhrases says in plain words what c changes about who is in
+// the cell and its rules beyond new members, departures, exclusions and
+// rules in force: exclusions undone, memberships that no longer count,
+// open votes for new rules, and entries set aside.
+func (c *CellChanges) StandingPhrases() []string {
+	var what []string
+	switch n := len(c.Undone); {
+	case n == 1:
+		what = append(what, c.Undone[0].Name+"'s exclusion was undone")
+	case n > 1:
+		what = append(what, "the exclusions of "+Names(c.Undone)+" were undone")
+	}
+	switch n := len(c.NoLongerMembers); {
+	case n == 1:
+		what = append(what, c.NoLongerMembers[0].Name+" is no longer a member (what let them in does not count)")
+	case n > 1:
+		what = append(what, Names(c.NoLongerMembers)+" are no longer members (what let them in does not count)")
+	}
+	for _, v := range c.RulesVotes {
+		what = append(what, Names(v.Voters)+" voted for new rules ("+RulesSentence(v.Policy)+")")
+	}
+	return append(what, setAsidePhrases(c.SetAside)...)
+}
+
+// setAsidePhrases says in plain words which entries do not count: one
+// author's with why, or many authors' in one phrase.
+func setAsidePhrases(all []SetAside) []string {
+	var what []string
+	var authors []Person
+	total := 0
+	for _, a := range all {
+		if a.ID == (identity.ID{}) {
+			what = append(what, a.phrase())
+			continue
+		}
+		authors = append(authors, a.Person)
+		total += a.Count
+	}
+	switch {
+	case len(authors) == 1:
+		for _, a := range all {
+			if a.ID != (identity.ID{}) {
+				what = append(what, a.phrase())
+			}
+		}
+	case len(authors) > 1:
+		what = append(what, words.Count(total, "update", "updates")+" from "+Names(authors)+" do not count")
+	}
+	return what
+}
+
+// phrase says in plain words that a's entries do not count, and why
+// when the author is excluded.
+func (a SetAside) phrase() string {
+	if a.ID == (identity.ID{}) {
+		return words.Count(a.Count, "damaged update does", "damaged updates do") + " not count"
+	}
+	n := words.Count(a.Count, "update", "updates")
+	verb := " does not count"
+	if a.Count != 1 {
+		verb = " do not count"
+	}
+	if a.Excluded {
+		return n + " from " + a.Name + ", who is excluded," + verb
+	}
+	return n + " from " + a.Name + verb
 }
 
 // A RenamedCard is a contact whose newer card bears another name.
@@ -575,9 +687,7 @@ func (s *ImportSummary) String() string {
 		} else if c.NewCell {
 			what = append(what, "the cell itself")
 		}
-		for _, p := range c.Undone {
-			what = append(what, p.Name+"'s exclusion was undone")
-		}
+		what = append(what, c.StandingPhrases()...)
 		what = append(what, c.ReplacementPhrases()...)
 		if c.Rules != nil {
 			what = append(what, "new rules ("+RulesSentence(*c.Rules)+")")
@@ -591,8 +701,8 @@ func (s *ImportSummary) String() string {
 		if n := len(c.NewMembers); n > 0 {
 			what = append(what, words.Count(n, "new member", "new members"))
 		}
-		for _, p := range c.Excluded {
-			what = append(what, p.Name+" excluded")
+		if len(c.Excluded) > 0 {
+			what = append(what, Names(c.Excluded)+" excluded")
 		}
 		if n := len(c.Left); n > 0 {
 			what = append(what, words.Count(n, "departure", "departures"))
@@ -1283,7 +1393,7 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 	if cc.NewStatements < 0 {
 		cc.NewStatements = 0
 	}
-	cc.Rejected = max(0, len(after.Invalid)-len(before.Invalid))
+	cc.Rejected = setAside(cc, before, after, names)
 	oldRatings := map[crdt.StatementID]bool{}
 	for _, r := range before.Ratings {
 		oldRatings[r.Statement] = true
@@ -1347,9 +1457,100 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 			cc.Left = append(cc.Left, person(names, m.ID))
 		}
 	}
-	cc.NewVotes = max(0, len(after.Votes)-len(before.Votes))
+	lostMembers(cc, before, after, names)
+	cc.RulesVotes = rulesVotes(before, after, names)
+	cc.NewVotes = newVotes(before, after)
 	if before.Founded && after.Policy != before.Policy {
 		p := after.Policy
 		cc.Rules = &p
 	}
+}
+
+// lostMembers lists in cc the members of before who are not members of
+// after and were neither excluded nor left: what admitted them no longer
+// counts (an admission set aside with its author's exclusion).
+func lostMembers(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) {
+	for _, m := range before.Members {
+		if m.Status != crdt.StatusMember {
+			continue
+		}
+		now, ok := after.Member(m.ID)
+		if ok && (now.Status == crdt.StatusMember || now.Status == crdt.StatusExcluded || now.Status == crdt.StatusLeft) {
+			continue
+		}
+		if r, ok := after.ReplacedBy(m.ID); ok && after.IsMember(r.New) {
+			continue // the same person, on a new card: Replaced says so
+		}
+		cc.NoLongerMembers = append(cc.NoLongerMembers, person(names, m.ID))
+	}
+}
+
+// newVotes counts the open votes of after that before did not hold.
+func newVotes(before, after *crdt.State) int {
+	old := make(map[crdt.StatementID]bool, len(before.Votes))
+	for _, v := range before.Votes {
+		old[v.Statement] = true
+	}
+	n := 0
+	for _, v := range after.Votes {
+		if !old[v.Statement] {
+			n++
+		}
+	}
+	return n
+}
+
+// setAside lists in cc, by author, the entries that do not count in after
+// and were not already set aside in before, and returns how many.
+func setAside(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) int {
+	old := make(map[string]bool, len(before.Invalid))
+	for _, r := range before.Invalid {
+		old[r.Key] = true
+	}
+	at := map[identity.ID]int{}
+	n := 0
+	for _, r := range after.Invalid {
+		if old[r.Key] {
+			continue
+		}
+		n++
+		i, ok := at[r.Author]
+		if !ok {
+			i = len(cc.SetAside)
+			at[r.Author] = i
+			a := SetAside{}
+			if r.Author != (identity.ID{}) {
+				a.Person = person(names, r.Author)
+				m, in := after.Member(r.Author)
+				a.Excluded = in && m.Status == crdt.StatusExcluded
+			}
+			cc.SetAside = append(cc.SetAside, a)
+		}
+		cc.SetAside[i].Count++
+	}
+	return n
+}
+
+// rulesVotes returns the open votes for new rules of after that before
+// did not hold, by rules, in the order of after.
+func rulesVotes(before, after *crdt.State, names map[identity.ID]string) []RulesVote {
+	old := make(map[crdt.StatementID]bool, len(before.Proposals))
+	for _, p := range before.Proposals {
+		old[p.Statement] = true
+	}
+	var out []RulesVote
+	at := map[crdt.Policy]int{}
+	for _, p := range after.Proposals {
+		if old[p.Statement] {
+			continue
+		}
+		i, ok := at[p.Policy]
+		if !ok {
+			i = len(out)
+			at[p.Policy] = i
+			out = append(out, RulesVote{Policy: p.Policy})
+		}
+		out[i].Voters = append(out[i].Voters, person(names, p.Voter))
+	}
+	return out
 }

@@ -1,0 +1,203 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"trustdesk/crdt"
+)
+
+// TestSummarySaysMembershipTakenBack: Ana, voted out by the other side
+// without their having seen it, admitted Eve meanwhile. On Bo's device
+// Eve was a member; the file that excludes Ana sets Ana's admission of
+// Eve aside, so Eve is a member no more. The summary says so in plain
+// words, as it says who was excluded.
+func TestSummarySaysMembershipTakenBack(t *testing.T) {
+	ana, bo, cy, dee, eve := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Dee"), newService(t, "Eve")
+	all := []*Service{ana, bo, cy, dee}
+	for i, a := range all {
+		for _, b := range all[i+1:] {
+			meet(t, a, b)
+		}
+	}
+	meet(t, ana, eve)
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all[1:] {
+		invite(t, ana, p, cell.ID)
+	}
+	for _, p := range all[1:] {
+		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
+	}
+	send := func(from, to *Service) *ImportSummary {
+		t.Helper()
+		id := to.Card().ID()
+		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id}))
+	}
+	vote := func(by, against *Service) {
+		t.Helper()
+		if _, err := by.VoteExclude(cell.ID, against.Card().ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ana's side: Ana admits Eve, who accepts; Bo takes it in.
+	invite(t, ana, eve, cell.ID)
+	send(ana, bo)
+	// The other side: Cy and Dee vote Ana out, without having seen Eve.
+	vote(cy, ana)
+	send(cy, dee)
+	vote(dee, ana)
+	statuses := func() map[string]string {
+		t.Helper()
+		v, err := bo.FindCell(cell.ID.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, m := range v.Members {
+			out[m.Name] = string(m.Status)
+		}
+		return out
+	}
+	before := statuses()
+	sum := send(dee, bo)
+	after := statuses()
+	got := sum.String()
+	t.Logf("before %v, after %v: %s", before, after, got)
+	if before["Eve"] != "member" || after["Eve"] == "member" {
+		t.Fatalf("Eve was %q and is %q on Bo's device: the test needs a history where her membership is taken back", before["Eve"], after["Eve"])
+	}
+	if !strings.Contains(got, "Eve is no longer a member") {
+		t.Errorf("Eve went from member to %q; the summary %q does not say so", after["Eve"], got)
+	}
+}
+
+// TestSummarySaysWhatWasSetAside: Mal, voted out on every other device,
+// never hears of it; on his own device he votes against Ana and sends the
+// file to Cy, who holds the votes against him. Nothing of it counts on
+// Cy's device, and the summary says so plainly, naming Mal, instead of
+// "1 vote to exclude" or a bare "1 update".
+func TestSummarySaysWhatWasSetAside(t *testing.T) {
+	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
+	all := []*Service{ana, bo, cy, mal}
+	for i, a := range all {
+		for _, b := range all[i+1:] {
+			meet(t, a, b)
+		}
+	}
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all[1:] {
+		invite(t, ana, p, cell.ID)
+	}
+	for _, p := range all[1:] {
+		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
+	}
+	send := func(from, to *Service) *ImportSummary {
+		t.Helper()
+		id := to.Card().ID()
+		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id}))
+	}
+	if _, err := ana.VoteExclude(cell.ID, mal.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	send(ana, bo)
+	if _, err := bo.VoteExclude(cell.ID, mal.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	send(bo, cy)
+	// Mal, who has not heard, votes against Ana and sends it to Cy.
+	if _, err := mal.VoteExclude(cell.ID, ana.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	sum := send(mal, cy)
+	got := sum.String()
+	t.Log(got)
+	v, err := cy.FindCell(cell.ID.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Votes) != 0 {
+		t.Fatalf("Mal's vote counts on Cy's device (%d open votes): the test needs a history where it does not", len(v.Votes))
+	}
+	if strings.Contains(got, "vote to exclude") {
+		t.Errorf("the summary %q counts a vote that does not count", got)
+	}
+	if !strings.Contains(got, "1 update from Mal, who is excluded, does not count") {
+		t.Errorf("the summary %q does not say that Mal's update does not count", got)
+	}
+}
+
+// TestSummaryOfThousandsStaysOneSentence: a file that changes the standing
+// of thousands of people (a member's fakes, all voted out at once) still
+// reads as one short sentence: a few names, then how many others.
+func TestSummaryOfThousandsStaysOneSentence(t *testing.T) {
+	many := func(prefix string, n int) []Person {
+		out := make([]Person, n)
+		for i := range out {
+			out[i] = Person{Name: fmt.Sprintf("%s%d", prefix, i)}
+			out[i].ID[0], out[i].ID[1], out[i].ID[2] = byte(i), byte(i>>8), prefix[0]
+		}
+		return out
+	}
+	var aside []SetAside
+	for _, p := range many("Mal", 2500) {
+		aside = append(aside, SetAside{Person: p, Count: 4, Excluded: true})
+	}
+	sum := &ImportSummary{From: Person{Name: "Bo"}, NewStatements: 10_000, Cells: []CellChanges{{
+		Name: "Night market", NewStatements: 10_000, Excluded: many("Fake", 2500), Undone: many("Back", 2500),
+		NoLongerMembers: many("Gone", 2500), SetAside: aside,
+	}}}
+	got := sum.String()
+	if len(got) > 1000 {
+		t.Errorf("the summary of a file that changes thousands of people is %d characters long: %.300s…", len(got), got)
+	}
+	for _, want := range []string{"Fake0, Fake1, Fake2, Fake3, Fake4 and 2495 others excluded", "the exclusions of Back0", "Gone0", "10000 updates from Mal0, Mal1, Mal2, Mal3, Mal4 and 2495 others do not count"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the summary %q does not say %q", got, want)
+		}
+	}
+	t.Log(got)
+}
+
+// TestSummarySaysRulesVote: one member votes for rules under which one
+// vote excludes anyone (issue 12, attack 4). The vote alone changes
+// nothing, but it is the first step of a takeover: the summary names who
+// voted for which rules, instead of "1 update".
+func TestSummarySaysRulesVote(t *testing.T) {
+	ana, bo, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Mal")
+	all := []*Service{ana, bo, mal}
+	for i, a := range all {
+		for _, b := range all[i+1:] {
+			meet(t, a, b)
+		}
+	}
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all[1:] {
+		invite(t, ana, p, cell.ID)
+	}
+	for _, p := range all[1:] {
+		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
+	}
+	rules := crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}
+	if _, err := mal.SetPolicy(cell.ID, rules); err != nil {
+		t.Fatal(err)
+	}
+	sum := mustImport(t, bo, mustExport(t, mal, ExportRequest{To: to(bo.Card().ID())}))
+	got := sum.String()
+	t.Log(got)
+	if want := "Mal voted for new rules (" + RulesSentence(rules) + ")"; !strings.Contains(got, want) {
+		t.Errorf("the summary %q does not say %q", got, want)
+	}
+	if len(sum.Cells) != 1 || sum.Cells[0].Rules != nil {
+		t.Errorf("the summary %q says the rules changed; one vote does not change them", got)
+	}
+}
