@@ -15,56 +15,24 @@ import (
 // words, as it says who was excluded.
 func TestSummarySaysMembershipTakenBack(t *testing.T) {
 	ana, bo, cy, dee, eve := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Dee"), newService(t, "Eve")
-	all := []*Service{ana, bo, cy, dee}
-	for i, a := range all {
-		for _, b := range all[i+1:] {
-			meet(t, a, b)
-		}
-	}
+	cell := cellOfAll(t, ana, bo, cy, dee)
 	meet(t, ana, eve)
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range all[1:] {
-		invite(t, ana, p, cell.ID)
-	}
-	for _, p := range all[1:] {
-		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
-	}
-	send := func(from, to *Service) *ImportSummary {
-		t.Helper()
-		id := to.Card().ID()
-		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id}))
-	}
 	vote := func(by, against *Service) {
 		t.Helper()
-		if _, err := by.VoteExclude(cell.ID, against.Card().ID()); err != nil {
+		if _, err := by.VoteExclude(cell, against.Card().ID()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Ana's side: Ana admits Eve, who accepts; Bo takes it in.
-	invite(t, ana, eve, cell.ID)
-	send(ana, bo)
+	invite(t, ana, eve, cell)
+	sendFile(t, ana, bo)
 	// The other side: Cy and Dee vote Ana out, without having seen Eve.
 	vote(cy, ana)
-	send(cy, dee)
+	sendFile(t, cy, dee)
 	vote(dee, ana)
-	statuses := func() map[string]string {
-		t.Helper()
-		v, err := bo.FindCell(cell.ID.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]string{}
-		for _, m := range v.Members {
-			out[m.Name] = string(m.Status)
-		}
-		return out
-	}
-	before := statuses()
-	sum := send(dee, bo)
-	after := statuses()
+	before := statusesOn(t, bo, cell)
+	sum := sendFile(t, dee, bo)
+	after := statusesOn(t, bo, cell)
 	got := sum.String()
 	t.Logf("before %v, after %v: %s", before, after, got)
 	if before["Eve"] != "member" || after["Eve"] == "member" {
@@ -82,43 +50,23 @@ func TestSummarySaysMembershipTakenBack(t *testing.T) {
 // "1 vote to exclude" or a bare "1 update".
 func TestSummarySaysWhatWasSetAside(t *testing.T) {
 	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
-	all := []*Service{ana, bo, cy, mal}
-	for i, a := range all {
-		for _, b := range all[i+1:] {
-			meet(t, a, b)
-		}
-	}
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
+	cell := cellOfAll(t, ana, bo, cy, mal)
+	if _, err := ana.VoteExclude(cell, mal.Card().ID()); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range all[1:] {
-		invite(t, ana, p, cell.ID)
-	}
-	for _, p := range all[1:] {
-		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
-	}
-	send := func(from, to *Service) *ImportSummary {
-		t.Helper()
-		id := to.Card().ID()
-		return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id}))
-	}
-	if _, err := ana.VoteExclude(cell.ID, mal.Card().ID()); err != nil {
+	sendFile(t, ana, bo)
+	if _, err := bo.VoteExclude(cell, mal.Card().ID()); err != nil {
 		t.Fatal(err)
 	}
-	send(ana, bo)
-	if _, err := bo.VoteExclude(cell.ID, mal.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
-	send(bo, cy)
+	sendFile(t, bo, cy)
 	// Mal, who has not heard, votes against Ana and sends it to Cy.
-	if _, err := mal.VoteExclude(cell.ID, ana.Card().ID()); err != nil {
+	if _, err := mal.VoteExclude(cell, ana.Card().ID()); err != nil {
 		t.Fatal(err)
 	}
-	sum := send(mal, cy)
+	sum := sendFile(t, mal, cy)
 	got := sum.String()
 	t.Log(got)
-	v, err := cy.FindCell(cell.ID.String())
+	v, err := cy.FindCell(cell.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,12 +100,16 @@ func TestSummaryOfThousandsStaysOneSentence(t *testing.T) {
 	sum := &ImportSummary{From: Person{Name: "Bo"}, NewStatements: 10_000, Cells: []CellChanges{{
 		Name: "Night market", NewStatements: 10_000, Excluded: many("Fake", 2500), Undone: many("Back", 2500),
 		NoLongerMembers: many("Gone", 2500), SetAside: aside,
+		ReplacementRefused: many("Refused", 2500), ReplacementUndone: many("Undone", 2500),
 	}}}
+	for _, p := range many("Swap", 2500) {
+		sum.Cells[0].Replaced = append(sum.Cells[0].Replaced, ReplacedCard{Person: p, Guardians: 3, Rival: true, StillIn: []string{"Day market"}})
+	}
 	got := sum.String()
-	if len(got) > 1000 {
+	if len(got) > 2000 {
 		t.Errorf("the summary of a file that changes thousands of people is %d characters long: %.300s…", len(got), got)
 	}
-	for _, want := range []string{"Fake0, Fake1, Fake2, Fake3, Fake4 and 2495 others excluded", "the exclusions of Back0", "Gone0", "10000 updates from Mal0, Mal1, Mal2, Mal3, Mal4 and 2495 others do not count"} {
+	for _, want := range []string{"Fake0, Fake1, Fake2, Fake3, Fake4 and 2495 others excluded", "the cards of Swap0", "Refused0", "Undone0", "the exclusions of Back0", "Gone0", "10000 updates from Mal0, Mal1, Mal2, Mal3, Mal4 and 2495 others do not count"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the summary %q does not say %q", got, want)
 		}
@@ -171,27 +123,12 @@ func TestSummaryOfThousandsStaysOneSentence(t *testing.T) {
 // voted for which rules, instead of "1 update".
 func TestSummarySaysRulesVote(t *testing.T) {
 	ana, bo, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Mal")
-	all := []*Service{ana, bo, mal}
-	for i, a := range all {
-		for _, b := range all[i+1:] {
-			meet(t, a, b)
-		}
-	}
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range all[1:] {
-		invite(t, ana, p, cell.ID)
-	}
-	for _, p := range all[1:] {
-		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
-	}
+	cell := cellOfAll(t, ana, bo, mal)
 	rules := crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1}
-	if _, err := mal.SetPolicy(cell.ID, rules); err != nil {
+	if _, err := mal.SetPolicy(cell, rules); err != nil {
 		t.Fatal(err)
 	}
-	sum := mustImport(t, bo, mustExport(t, mal, ExportRequest{To: to(bo.Card().ID())}))
+	sum := sendFile(t, mal, bo)
 	got := sum.String()
 	t.Log(got)
 	if want := "Mal voted for new rules (" + RulesSentence(rules) + ")"; !strings.Contains(got, want) {
@@ -200,4 +137,48 @@ func TestSummarySaysRulesVote(t *testing.T) {
 	if len(sum.Cells) != 1 || sum.Cells[0].Rules != nil {
 		t.Errorf("the summary %q says the rules changed; one vote does not change them", got)
 	}
+}
+
+// cellOfAll has everyone meet everyone, the first found "Night market"
+// and invite the others, and send them the cell: the cell's id.
+func cellOfAll(t *testing.T, founder *Service, others ...*Service) crdt.CellID {
+	t.Helper()
+	all := append([]*Service{founder}, others...)
+	for i, a := range all {
+		for _, b := range all[i+1:] {
+			meet(t, a, b)
+		}
+	}
+	cell, err := founder.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range others {
+		invite(t, founder, p, cell.ID)
+	}
+	for _, p := range others {
+		sendFile(t, founder, p)
+	}
+	return cell.ID
+}
+
+// sendFile has from make a sync file for to, and to take it in.
+func sendFile(t *testing.T, from, to *Service) *ImportSummary {
+	t.Helper()
+	id := to.Card().ID()
+	return mustImport(t, to, mustExport(t, from, ExportRequest{To: &id}))
+}
+
+// statusesOn returns everyone's standing in cell on s's device, by name.
+func statusesOn(t *testing.T, s *Service, cell crdt.CellID) map[string]string {
+	t.Helper()
+	v, err := s.FindCell(cell.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range v.Members {
+		out[m.Name] = string(m.Status)
+	}
+	return out
 }

@@ -576,6 +576,9 @@ func (c *CellChanges) ReplacementPhrases() []string {
 	for _, p := range c.Renamed {
 		what = append(what, p.phrase())
 	}
+	if len(c.Replaced)+len(c.ReplacementUndone)+len(c.ReplacementRefused) > shownNames {
+		return append(what, c.manyReplacementPhrases()...)
+	}
 	for _, p := range c.Replaced {
 		replaced := fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians"))
 		if c.OnlyInvited {
@@ -605,6 +608,43 @@ func (c *CellChanges) ReplacementPhrases() []string {
 	}
 	for _, p := range c.ReplacementRefused {
 		what = append(what, "an attempt to replace "+p.Name+"'s card was refused (not enough of their guardians confirmed it, or the card was replaced already)")
+	}
+	return what
+}
+
+// manyReplacementPhrases is ReplacementPhrases for a file that replaces,
+// or tries to replace, many cards (fakes that replace their own): a few
+// names and how many others in each phrase, so the summary stays one
+// sentence.
+func (c *CellChanges) manyReplacementPhrases() []string {
+	var what []string
+	var all, rivals, stillIn []Person
+	for _, p := range c.Replaced {
+		all = append(all, p.Person)
+		if p.Rival {
+			rivals = append(rivals, p.Person)
+		}
+		if len(p.StillIn) > 0 {
+			stillIn = append(stillIn, p.Person)
+		}
+	}
+	switch {
+	case len(all) > 0 && c.OnlyInvited:
+		what = append(what, "a claim that the cards of "+Names(all)+" were replaced by new ones (nothing changes on this computer: you have not joined)")
+	case len(all) > 0:
+		what = append(what, "the cards of "+Names(all)+" were replaced by new ones, confirmed by their guardians")
+		if len(rivals) > 0 {
+			what = append(what, "the cards of "+Names(rivals)+" were replaced by other new cards too: of two different new cards one is not theirs, so meet them in person")
+		}
+		if len(stillIn) > 0 {
+			what = append(what, "the old cards of "+Names(stillIn)+" are still members of other cells of yours, where whoever holds them now can still act: the cells' pages say what to do")
+		}
+	}
+	if len(c.ReplacementUndone) > 0 && !c.OnlyInvited {
+		what = append(what, "the replacements of the cards of "+Names(c.ReplacementUndone)+" that this computer had taken no longer count: other replacements of their cards arrived")
+	}
+	if len(c.ReplacementRefused) > 0 {
+		what = append(what, "attempts to replace the cards of "+Names(c.ReplacementRefused)+" were refused (not enough of their guardians confirmed them, or the cards were replaced already)")
 	}
 	return what
 }
