@@ -121,6 +121,10 @@ type MemberView struct {
 	IsMe       bool
 	// Accepted is false for someone invited who has not accepted yet.
 	Accepted bool
+	// Vouches is how many vouches count for someone waiting for vouches
+	// ([crdt.State.VouchesCounted]): VouchedBy also lists vouchers who
+	// left or were excluded since, whose vouches no longer count.
+	Vouches int
 }
 
 // VoteView is an open vote to exclude someone.
@@ -611,6 +615,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 			ExcludedBy: people(names, m.ExcludedBy),
 			IsMe:       m.ID == me,
 			Accepted:   m.Joined != crdt.StatementID{},
+			Vouches:    st.VouchesCounted(m.ID),
 		}
 		if mv.IsMe {
 			v.Me = m.Status

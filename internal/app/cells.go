@@ -757,7 +757,7 @@ func admitExplanation(p crdt.Policy) string {
 // many vouches someone waiting for vouches has.
 func memberStatus(v *core.CellView, m core.MemberView) string {
 	if m.Status == crdt.StatusPending {
-		return fmt.Sprintf("%s (%d of %d)", words.Pending, len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
+		return fmt.Sprintf("%s (%d of %d)", words.Pending, m.Vouches, max(v.Policy.AdmitVouches, 1))
 	}
 	return words.Status(m.Status)
 }

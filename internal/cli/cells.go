@@ -310,6 +310,9 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 		line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
 		if len(m.VouchedBy) > 0 {
 			line += " vouched for by " + names(m.VouchedBy)
+			if m.Status == crdt.StatusPending {
+				line += fmt.Sprintf(" (%d of the %d vouches needed count)", m.Vouches, max(v.Policy.AdmitVouches, 1))
+			}
 		} else {
 			line += " founded the cell"
 		}
