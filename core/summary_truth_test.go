@@ -76,7 +76,7 @@ func TestSummarySaysWhatWasSetAside(t *testing.T) {
 	if strings.Contains(got, "vote to exclude") {
 		t.Errorf("the summary %q counts a vote that does not count", got)
 	}
-	if !strings.Contains(got, "1 update from Mal, who is excluded, does not count") {
+	if !strings.Contains(got, "1 update from Mal does not count because Mal is excluded") {
 		t.Errorf("the summary %q does not say that Mal's update does not count", got)
 	}
 }

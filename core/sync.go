@@ -537,7 +537,7 @@ func (a SetAside) phrase() string {
 		verb = " do not count"
 	}
 	if a.Excluded {
-		return n + " from " + a.Name + ", who is excluded," + verb
+		return n + " from " + a.Name + verb + " because " + a.Name + " is excluded"
 	}
 	return n + " from " + a.Name + verb
 }
