@@ -182,3 +182,19 @@ func statusesOn(t *testing.T, s *Service, cell crdt.CellID) map[string]string {
 	}
 	return out
 }
+
+// TestSummaryNamesWhoWasInvited: a file that invites someone into my cell
+// says whom (a stranger to me, perhaps), not "1 person invited".
+func TestSummaryNamesWhoWasInvited(t *testing.T) {
+	ana, bo, zed := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Zed")
+	cell := cellOfAll(t, ana, bo)
+	meet(t, ana, zed)
+	if _, err := ana.Admit(cell, zed.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	got := sendFile(t, ana, bo).String()
+	t.Log(got)
+	if !strings.Contains(got, "Zed invited") {
+		t.Errorf("the summary %q does not say who was invited", got)
+	}
+}

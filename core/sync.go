@@ -732,8 +732,8 @@ func (s *ImportSummary) String() string {
 		if c.Rules != nil {
 			what = append(what, "new rules ("+RulesSentence(*c.Rules)+")")
 		}
-		if n := len(c.Invited); n > 0 {
-			what = append(what, words.Count(n, "person invited", "people invited"))
+		if len(c.Invited) > 0 {
+			what = append(what, Names(c.Invited)+" invited")
 		}
 		if c.NewRatings > 0 {
 			what = append(what, words.Count(c.NewRatings, "new rating", "new ratings"))
