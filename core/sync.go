@@ -407,6 +407,10 @@ type CellChanges struct {
 	// are not now, though nobody excluded them and they did not leave:
 	// what admitted them no longer counts (crdt/SCHEMA.md §4.7).
 	NoLongerMembers []Person `json:"no_longer_members,omitempty"`
+	// InvitationsEnded lists people who were invited (or waiting for
+	// vouches) on this device and are not now, though they were not
+	// excluded: what invited them no longer counts.
+	InvitationsEnded []Person `json:"invitations_ended,omitempty"`
 	// SetAside lists, by author, the entries that this file brings or
 	// that counted before and do not count now (Rejected in all).
 	SetAside []SetAside `json:"set_aside,omitempty"`
@@ -491,6 +495,12 @@ func (c *CellChanges) StandingPhrases() []string {
 		what = append(what, c.NoLongerMembers[0].Name+" is no longer a member (what let them in does not count)")
 	case n > 1:
 		what = append(what, Names(c.NoLongerMembers)+" are no longer members (what let them in does not count)")
+	}
+	switch n := len(c.InvitationsEnded); {
+	case n == 1:
+		what = append(what, c.InvitationsEnded[0].Name+"'s invitation no longer counts")
+	case n > 1:
+		what = append(what, "the invitations of "+Names(c.InvitationsEnded)+" no longer count")
 	}
 	for _, v := range c.RulesVotes {
 		what = append(what, Names(v.Voters)+" voted for new rules ("+RulesSentence(v.Policy)+")")
@@ -1507,10 +1517,17 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 }
 
 // lostMembers lists in cc the members of before who are not members of
-// after and were neither excluded nor left: what admitted them no longer
-// counts (an admission set aside with its author's exclusion).
+// after and were neither excluded nor left, and the people invited in
+// before who are not in after at all: what admitted or invited them no
+// longer counts (an admission set aside with its author's exclusion).
 func lostMembers(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) {
 	for _, m := range before.Members {
+		if m.Status == crdt.StatusInvited || m.Status == crdt.StatusPending {
+			if _, ok := after.Member(m.ID); !ok {
+				cc.InvitationsEnded = append(cc.InvitationsEnded, person(names, m.ID))
+			}
+			continue
+		}
 		if m.Status != crdt.StatusMember {
 			continue
 		}
