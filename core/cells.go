@@ -1169,7 +1169,7 @@ func (s *Service) rate(card *identity.Card, r crdt.Rating, cells []crdt.CellID) 
 	cells = slices.Clone(cells) // a second try starts from what was asked
 	slices.SortFunc(cells, func(a, b crdt.CellID) int { return strings.Compare(a.String(), b.String()) })
 	cells = slices.Compact(cells)
-	named, err := namedCells(all, cells, me)
+	named, err := namedCells(all, cells, func(st *crdt.State) bool { return st.IsMember(me) })
 	if err != nil {
 		return nil, err
 	}

@@ -156,7 +156,7 @@ func (s *Service) export(req ExportRequest) (*ExportResult, error) {
 		for id := range replaced {
 			blocked[id] = true
 		}
-		if cells, err = namedCells(all, req.Cells, me); err != nil {
+		if cells, err = namedCells(all, req.Cells, func(st *crdt.State) bool { return sendsCell(st, me) }); err != nil {
 			return err
 		}
 		if req.To != nil {
@@ -226,20 +226,33 @@ func blockedContacts(tx *store.Tx) (map[identity.ID]bool, error) {
 	return blocked, nil
 }
 
-// namedCells returns the cells of ids, each of which I must be a member of.
-func namedCells(all map[crdt.CellID]*crdt.Cell, ids []crdt.CellID, me identity.ID) ([]*crdt.Cell, error) {
+// namedCells returns the cells of ids, each one where may holds (my
+// standing there allows what is asked).
+func namedCells(all map[crdt.CellID]*crdt.Cell, ids []crdt.CellID, may func(*crdt.State) bool) ([]*crdt.Cell, error) {
 	var cells []*crdt.Cell
 	for _, id := range ids {
 		c, ok := all[id]
 		if !ok {
 			return nil, ErrNoSuchCell
 		}
-		if !c.State().IsMember(me) {
-			return nil, fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
+		if st := c.State(); !may(st) {
+			return nil, fmt.Errorf("%w: %s", ErrNotInCell, st.Name)
 		}
 		cells = append(cells, c)
 	}
 	return cells, nil
+}
+
+// sendsCell reports whether I make sync files of a cell: while I am a
+// member, and after I left it, so that my departure reaches the others
+// (until it does, they go on sending me the cell). What I say after
+// leaving counts for nothing there (crdt/SCHEMA.md §4.4).
+func sendsCell(st *crdt.State, me identity.ID) bool {
+	if st.IsMember(me) {
+		return true
+	}
+	m, ok := st.Member(me)
+	return ok && m.Status == crdt.StatusLeft
 }
 
 // exportTo checks a sync file for one contact: it returns them as the only
@@ -258,7 +271,7 @@ func (s *Service) exportTo(tx *store.Tx, all map[crdt.CellID]*crdt.Cell, cells [
 	recipients := []*identity.Card{to.Card}
 	if len(cells) == 0 {
 		for _, c := range sortedCells(all) {
-			if st := c.State(); st.IsMember(me) && st.Receives(to.ID()) {
+			if st := c.State(); sendsCell(st, me) && st.Receives(to.ID()) {
 				cells = append(cells, c)
 			}
 		}
@@ -754,8 +767,8 @@ func (s *ImportSummary) String() string {
 		if len(c.Excluded) > 0 {
 			what = append(what, Names(c.Excluded)+" excluded")
 		}
-		if n := len(c.Left); n > 0 {
-			what = append(what, words.Count(n, "departure", "departures"))
+		if len(c.Left) > 0 {
+			what = append(what, Names(c.Left)+" left")
 		}
 		if c.NewVotes > 0 {
 			what = append(what, words.Count(c.NewVotes, "vote to exclude", "votes to exclude"))

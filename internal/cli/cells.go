@@ -672,7 +672,7 @@ func runCellLeave(r *runner, _ *opts, args []string) error {
 		if _, err := s.LeaveCell(v.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "You left %s.\n", cellLabel(s, v))
+		fmt.Fprintf(r.env.Stdout, "You left %s. Send the cell a sync file so that the others know; until it reaches them, they go on sending you the cell.\n", cellLabel(s, v))
 		return nil
 	})
 }
