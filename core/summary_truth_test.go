@@ -216,3 +216,23 @@ func TestSummaryNamesWhoWasInvited(t *testing.T) {
 		t.Errorf("the summary %q does not say who was invited", got)
 	}
 }
+
+// TestSummaryOfMyInvitation: the file that invites me says "an invitation
+// for you to join", and never "you invited", which reads as though I had
+// invited someone.
+func TestSummaryOfMyInvitation(t *testing.T) {
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	cell, err := ana.NewCell("Night market")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ana.Admit(cell.ID, bo.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	got := sendFile(t, ana, bo).String()
+	t.Log(got)
+	if !strings.Contains(got, "an invitation for you to join") || strings.Contains(got, "you invited") {
+		t.Errorf("the summary %q does not say plainly that you are invited", got)
+	}
+}

@@ -1265,6 +1265,9 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 	diffCell(&cc, before, after, sc.names)
 	cc.Renamed = sc.book.renamed(after.Cards, sc.names)
 	cc.InvitedMe = after.IsInvited(sc.me) && (before == nil || !before.IsInvited(sc.me))
+	// I am not one of the people invited: InvitedMe says so, in words
+	// of its own ("you invited" would read as though I had invited).
+	cc.Invited = slices.DeleteFunc(cc.Invited, func(p Person) bool { return p.ID == sc.me })
 	cc.OnlyInvited = after.IsInvited(sc.me)
 	if cc.NewStatements > 0 {
 		p.cells = append(p.cells, next)
