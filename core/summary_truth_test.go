@@ -236,3 +236,22 @@ func TestSummaryOfMyInvitation(t *testing.T) {
 		t.Errorf("the summary %q does not say plainly that you are invited", got)
 	}
 }
+
+// TestSummaryPhrasesForMe: what a summary says about me reads as about
+// me ("your exclusion was undone", "you were excluded"), never "you's".
+func TestSummaryPhrasesForMe(t *testing.T) {
+	me := Person{Name: "you"}
+	me.ID[0] = 1
+	for _, c := range []CellChanges{
+		{Name: "Night market", NewStatements: 1, Undone: []Person{me}},
+		{Name: "Night market", NewStatements: 1, NoLongerMembers: []Person{me}},
+		{Name: "Night market", NewStatements: 1, InvitationsEnded: []Person{me}},
+		{Name: "Night market", NewStatements: 1, Excluded: []Person{me}},
+	} {
+		sum := &ImportSummary{From: Person{Name: "Bo"}, NewStatements: 1, Cells: []CellChanges{c}}
+		got := sum.String()
+		if strings.Contains(got, "you's") || strings.Contains(got, "you is") || strings.Contains(got, "you excluded") {
+			t.Errorf("the summary %q speaks of you as of someone else", got)
+		}
+	}
+}

@@ -499,19 +499,19 @@ func (c *CellChanges) StandingPhrases() []string {
 	var what []string
 	switch n := len(c.Undone); {
 	case n == 1:
-		what = append(what, c.Undone[0].Name+"'s exclusion was undone")
+		what = append(what, possessive(c.Undone[0])+" exclusion was undone")
 	case n > 1:
 		what = append(what, "the exclusions of "+Names(c.Undone)+" were undone")
 	}
 	switch n := len(c.NoLongerMembers); {
 	case n == 1:
-		what = append(what, c.NoLongerMembers[0].Name+" is no longer a member (what let them in does not count)")
+		what = append(what, isNow(c.NoLongerMembers[0], "no longer a member")+" (what let them in does not count)")
 	case n > 1:
 		what = append(what, Names(c.NoLongerMembers)+" are no longer members (what let them in does not count)")
 	}
 	switch n := len(c.InvitationsEnded); {
 	case n == 1:
-		what = append(what, c.InvitationsEnded[0].Name+"'s invitation no longer counts")
+		what = append(what, possessive(c.InvitationsEnded[0])+" invitation no longer counts")
 	case n > 1:
 		what = append(what, "the invitations of "+Names(c.InvitationsEnded)+" no longer count")
 	}
@@ -519,6 +519,23 @@ func (c *CellChanges) StandingPhrases() []string {
 		what = append(what, Names(v.Voters)+" voted for new rules ("+RulesSentence(v.Policy)+")")
 	}
 	return append(what, setAsidePhrases(c.SetAside)...)
+}
+
+// possessive is "Ana's", or "your" for me (the name book calls me "you"
+// and nobody else).
+func possessive(p Person) string {
+	if p.Name == "you" {
+		return "your"
+	}
+	return p.Name + "'s"
+}
+
+// isNow is "Ana is what", or "you are what" for me.
+func isNow(p Person, what string) string {
+	if p.Name == "you" {
+		return "you are " + what
+	}
+	return p.Name + " is " + what
 }
 
 // setAsidePhrases says in plain words which entries do not count: one
@@ -764,7 +781,9 @@ func (s *ImportSummary) String() string {
 		if n := len(c.NewMembers); n > 0 {
 			what = append(what, words.Count(n, "new member", "new members"))
 		}
-		if len(c.Excluded) > 0 {
+		if len(c.Excluded) == 1 && c.Excluded[0].Name == "you" {
+			what = append(what, "you were excluded")
+		} else if len(c.Excluded) > 0 {
 			what = append(what, Names(c.Excluded)+" excluded")
 		}
 		if len(c.Left) > 0 {
