@@ -121,6 +121,10 @@ type MemberView struct {
 	IsMe       bool
 	// Accepted is false for someone invited who has not accepted yet.
 	Accepted bool
+	// Vouches is how many vouches count for someone waiting for vouches
+	// ([crdt.State.VouchesCounted]): VouchedBy also lists vouchers who
+	// left or were excluded since, whose vouches no longer count.
+	Vouches int
 }
 
 // VoteView is an open vote to exclude someone.
@@ -611,6 +615,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 			ExcludedBy: people(names, m.ExcludedBy),
 			IsMe:       m.ID == me,
 			Accepted:   m.Joined != crdt.StatementID{},
+			Vouches:    st.VouchesCounted(m.ID),
 		}
 		if mv.IsMe {
 			v.Me = m.Status
@@ -1164,7 +1169,7 @@ func (s *Service) rate(card *identity.Card, r crdt.Rating, cells []crdt.CellID) 
 	cells = slices.Clone(cells) // a second try starts from what was asked
 	slices.SortFunc(cells, func(a, b crdt.CellID) int { return strings.Compare(a.String(), b.String()) })
 	cells = slices.Compact(cells)
-	named, err := namedCells(all, cells, me)
+	named, err := namedCells(all, cells, func(st *crdt.State) bool { return st.IsMember(me) })
 	if err != nil {
 		return nil, err
 	}

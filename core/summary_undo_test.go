@@ -60,21 +60,9 @@ func TestSummarySaysExclusionUndone(t *testing.T) {
 	vote(cy, ana)
 	send(cy, dee)
 	vote(dee, ana)
-	statuses := func() map[string]string {
-		t.Helper()
-		v, err := bo.FindCell(cell.ID.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]string{}
-		for _, m := range v.Members {
-			out[m.Name] = string(m.Status)
-		}
-		return out
-	}
-	before := statuses()
+	before := statusesOn(t, bo, cell.ID)
 	sum := send(dee, bo)
-	after := statuses()
+	after := statusesOn(t, bo, cell.ID)
 	got := sum.String()
 	undone := 0
 	for name, was := range before {

@@ -156,7 +156,7 @@ func (s *Service) export(req ExportRequest) (*ExportResult, error) {
 		for id := range replaced {
 			blocked[id] = true
 		}
-		if cells, err = namedCells(all, req.Cells, me); err != nil {
+		if cells, err = namedCells(all, req.Cells, func(st *crdt.State) bool { return sendsCell(st, me) }); err != nil {
 			return err
 		}
 		if req.To != nil {
@@ -226,20 +226,33 @@ func blockedContacts(tx *store.Tx) (map[identity.ID]bool, error) {
 	return blocked, nil
 }
 
-// namedCells returns the cells of ids, each of which I must be a member of.
-func namedCells(all map[crdt.CellID]*crdt.Cell, ids []crdt.CellID, me identity.ID) ([]*crdt.Cell, error) {
+// namedCells returns the cells of ids, each one where may holds (my
+// standing there allows what is asked).
+func namedCells(all map[crdt.CellID]*crdt.Cell, ids []crdt.CellID, may func(*crdt.State) bool) ([]*crdt.Cell, error) {
 	var cells []*crdt.Cell
 	for _, id := range ids {
 		c, ok := all[id]
 		if !ok {
 			return nil, ErrNoSuchCell
 		}
-		if !c.State().IsMember(me) {
-			return nil, fmt.Errorf("%w: %s", ErrNotInCell, c.State().Name)
+		if st := c.State(); !may(st) {
+			return nil, fmt.Errorf("%w: %s", ErrNotInCell, st.Name)
 		}
 		cells = append(cells, c)
 	}
 	return cells, nil
+}
+
+// sendsCell reports whether I make sync files of a cell: while I am a
+// member, and after I left it, so that my departure reaches the others
+// (until it does, they go on sending me the cell). What I say after
+// leaving counts for nothing there (crdt/SCHEMA.md §4.4).
+func sendsCell(st *crdt.State, me identity.ID) bool {
+	if st.IsMember(me) {
+		return true
+	}
+	m, ok := st.Member(me)
+	return ok && m.Status == crdt.StatusLeft
 }
 
 // exportTo checks a sync file for one contact: it returns them as the only
@@ -258,7 +271,7 @@ func (s *Service) exportTo(tx *store.Tx, all map[crdt.CellID]*crdt.Cell, cells [
 	recipients := []*identity.Card{to.Card}
 	if len(cells) == 0 {
 		for _, c := range sortedCells(all) {
-			if st := c.State(); st.IsMember(me) && st.Receives(to.ID()) {
+			if st := c.State(); sendsCell(st, me) && st.Receives(to.ID()) {
 				cells = append(cells, c)
 			}
 		}
@@ -403,11 +416,25 @@ type CellChanges struct {
 	// Undone lists people whose exclusion this file undoes on this
 	// device: they were excluded before and are not now.
 	Undone []Person
+	// NoLongerMembers lists people who were members on this device and
+	// are not now, though nobody excluded them and they did not leave:
+	// what admitted them no longer counts (crdt/SCHEMA.md §4.7).
+	NoLongerMembers []Person `json:"no_longer_members,omitempty"`
+	// InvitationsEnded lists people who were invited (or waiting for
+	// vouches) on this device and are not now, though they were not
+	// excluded: what invited them no longer counts.
+	InvitationsEnded []Person `json:"invitations_ended,omitempty"`
+	// SetAside lists, by author, the entries that this file brings or
+	// that counted before and do not count now (Rejected in all).
+	SetAside []SetAside `json:"set_aside,omitempty"`
 	// Invited lists people newly invited; InvitedMe is true when I am.
 	Invited   []Person
 	InvitedMe bool
 	// Rules is the cell's new policy when the file changes it.
 	Rules *crdt.Policy
+	// RulesVotes are the votes for new rules this file brings that are
+	// open now (not yet enough to change the rules).
+	RulesVotes []RulesVote `json:"rules_votes,omitempty"`
 	// Replaced lists people whose card this file replaces by a new one
 	// (their old card counts no more; crdt/SCHEMA.md §4.5).
 	Replaced []ReplacedCard
@@ -428,6 +455,131 @@ type CellChanges struct {
 	// holding someone's card can make such a cell with fakes as their
 	// guardians, so the summary says so.
 	OnlyInvited bool
+}
+
+// RulesVote is the people who voted for the same new rules.
+type RulesVote struct {
+	Voters []Person    `json:"voters"`
+	Policy crdt.Policy `json:"policy"`
+}
+
+// SetAside is how many entries of one author stopped counting, or never
+// counted, with this file.
+type SetAside struct {
+	// Person is the author; zero for entries that cannot be read.
+	Person
+	Count int `json:"count"`
+	// Excluded is true when the author is excluded from the cell.
+	Excluded bool `json:"excluded,omitempty"`
+}
+
+// shownNames is how many names a summary lists before "and N others":
+// a file that changes thousands of people still reads as one sentence.
+const shownNames = 5
+
+// Names lists ps by name as "Ana, Bo and Cy", at most a few of them and
+// then how many others: "Ana, Bo, Cy, Di, Eve and 2,495 others".
+func Names(ps []Person) string {
+	var out []string
+	for i, p := range ps {
+		if i == shownNames && len(ps) > shownNames+1 {
+			out = append(out, words.Count(len(ps)-shownNames, "other", "others"))
+			break
+		}
+		out = append(out, p.Name)
+	}
+	return words.JoinAnd(out)
+}
+
+// StandingPhrases says in plain words what c changes about who is in
+// the cell and its rules beyond new members, departures, exclusions and
+// rules in force: exclusions undone, memberships that no longer count,
+// open votes for new rules, and entries set aside.
+func (c *CellChanges) StandingPhrases() []string {
+	var what []string
+	switch n := len(c.Undone); {
+	case n == 1:
+		what = append(what, possessive(c.Undone[0])+" exclusion was undone")
+	case n > 1:
+		what = append(what, "the exclusions of "+Names(c.Undone)+" were undone")
+	}
+	switch n := len(c.NoLongerMembers); {
+	case n == 1:
+		what = append(what, isNow(c.NoLongerMembers[0], "no longer a member")+" (what let them in does not count)")
+	case n > 1:
+		what = append(what, Names(c.NoLongerMembers)+" are no longer members (what let them in does not count)")
+	}
+	switch n := len(c.InvitationsEnded); {
+	case n == 1:
+		what = append(what, possessive(c.InvitationsEnded[0])+" invitation no longer counts")
+	case n > 1:
+		what = append(what, "the invitations of "+Names(c.InvitationsEnded)+" no longer count")
+	}
+	for _, v := range c.RulesVotes {
+		what = append(what, Names(v.Voters)+" voted for new rules ("+RulesSentence(v.Policy)+")")
+	}
+	return append(what, setAsidePhrases(c.SetAside)...)
+}
+
+// possessive is "Ana's", or "your" for me (the name book calls me "you"
+// and nobody else).
+func possessive(p Person) string {
+	if p.Name == "you" {
+		return "your"
+	}
+	return p.Name + "'s"
+}
+
+// isNow is "Ana is what", or "you are what" for me.
+func isNow(p Person, what string) string {
+	if p.Name == "you" {
+		return "you are " + what
+	}
+	return p.Name + " is " + what
+}
+
+// setAsidePhrases says in plain words which entries do not count: one
+// author's with why, or many authors' in one phrase.
+func setAsidePhrases(all []SetAside) []string {
+	var what []string
+	var authors []Person
+	total := 0
+	for _, a := range all {
+		if a.ID == (identity.ID{}) {
+			what = append(what, a.phrase())
+			continue
+		}
+		authors = append(authors, a.Person)
+		total += a.Count
+	}
+	switch {
+	case len(authors) == 1:
+		for _, a := range all {
+			if a.ID != (identity.ID{}) {
+				what = append(what, a.phrase())
+			}
+		}
+	case len(authors) > 1:
+		what = append(what, words.Count(total, "update", "updates")+" from "+Names(authors)+" do not count")
+	}
+	return what
+}
+
+// phrase says in plain words that a's entries do not count, and why
+// when the author is excluded.
+func (a SetAside) phrase() string {
+	if a.ID == (identity.ID{}) {
+		return words.Count(a.Count, "damaged update does", "damaged updates do") + " not count"
+	}
+	n := words.Count(a.Count, "update", "updates")
+	verb := " does not count"
+	if a.Count != 1 {
+		verb = " do not count"
+	}
+	if a.Excluded {
+		return n + " from " + a.Name + verb + " because " + a.Name + " is excluded"
+	}
+	return n + " from " + a.Name + verb
 }
 
 // A RenamedCard is a contact whose newer card bears another name.
@@ -464,6 +616,9 @@ func (c *CellChanges) ReplacementPhrases() []string {
 	for _, p := range c.Renamed {
 		what = append(what, p.phrase())
 	}
+	if len(c.Replaced)+len(c.ReplacementUndone)+len(c.ReplacementRefused) > shownNames {
+		return append(what, c.manyReplacementPhrases()...)
+	}
 	for _, p := range c.Replaced {
 		replaced := fmt.Sprintf("%s's card was replaced by a new one, confirmed by %s", p.Name, words.Count(p.Guardians, "of their guardians", "of their guardians"))
 		if c.OnlyInvited {
@@ -493,6 +648,43 @@ func (c *CellChanges) ReplacementPhrases() []string {
 	}
 	for _, p := range c.ReplacementRefused {
 		what = append(what, "an attempt to replace "+p.Name+"'s card was refused (not enough of their guardians confirmed it, or the card was replaced already)")
+	}
+	return what
+}
+
+// manyReplacementPhrases is ReplacementPhrases for a file that replaces,
+// or tries to replace, many cards (fakes that replace their own): a few
+// names and how many others in each phrase, so the summary stays one
+// sentence.
+func (c *CellChanges) manyReplacementPhrases() []string {
+	var what []string
+	var all, rivals, stillIn []Person
+	for _, p := range c.Replaced {
+		all = append(all, p.Person)
+		if p.Rival {
+			rivals = append(rivals, p.Person)
+		}
+		if len(p.StillIn) > 0 {
+			stillIn = append(stillIn, p.Person)
+		}
+	}
+	switch {
+	case len(all) > 0 && c.OnlyInvited:
+		what = append(what, "a claim that the cards of "+Names(all)+" were replaced by new ones (nothing changes on this computer: you have not joined)")
+	case len(all) > 0:
+		what = append(what, "the cards of "+Names(all)+" were replaced by new ones, confirmed by their guardians")
+		if len(rivals) > 0 {
+			what = append(what, "the cards of "+Names(rivals)+" were replaced by other new cards too: of two different new cards one is not theirs, so meet them in person")
+		}
+		if len(stillIn) > 0 {
+			what = append(what, "the old cards of "+Names(stillIn)+" are still members of other cells of yours, where whoever holds them now can still act: the cells' pages say what to do")
+		}
+	}
+	if len(c.ReplacementUndone) > 0 && !c.OnlyInvited {
+		what = append(what, "the replacements of the cards of "+Names(c.ReplacementUndone)+" that this computer had taken no longer count: other replacements of their cards arrived")
+	}
+	if len(c.ReplacementRefused) > 0 {
+		what = append(what, "attempts to replace the cards of "+Names(c.ReplacementRefused)+" were refused (not enough of their guardians confirmed them, or the cards were replaced already)")
 	}
 	return what
 }
@@ -575,15 +767,13 @@ func (s *ImportSummary) String() string {
 		} else if c.NewCell {
 			what = append(what, "the cell itself")
 		}
-		for _, p := range c.Undone {
-			what = append(what, p.Name+"'s exclusion was undone")
-		}
+		what = append(what, c.StandingPhrases()...)
 		what = append(what, c.ReplacementPhrases()...)
 		if c.Rules != nil {
 			what = append(what, "new rules ("+RulesSentence(*c.Rules)+")")
 		}
-		if n := len(c.Invited); n > 0 {
-			what = append(what, words.Count(n, "person invited", "people invited"))
+		if len(c.Invited) > 0 {
+			what = append(what, Names(c.Invited)+" invited")
 		}
 		if c.NewRatings > 0 {
 			what = append(what, words.Count(c.NewRatings, "new rating", "new ratings"))
@@ -591,11 +781,13 @@ func (s *ImportSummary) String() string {
 		if n := len(c.NewMembers); n > 0 {
 			what = append(what, words.Count(n, "new member", "new members"))
 		}
-		for _, p := range c.Excluded {
-			what = append(what, p.Name+" excluded")
+		if len(c.Excluded) == 1 && c.Excluded[0].Name == "you" {
+			what = append(what, "you were excluded")
+		} else if len(c.Excluded) > 0 {
+			what = append(what, Names(c.Excluded)+" excluded")
 		}
-		if n := len(c.Left); n > 0 {
-			what = append(what, words.Count(n, "departure", "departures"))
+		if len(c.Left) > 0 {
+			what = append(what, Names(c.Left)+" left")
 		}
 		if c.NewVotes > 0 {
 			what = append(what, words.Count(c.NewVotes, "vote to exclude", "votes to exclude"))
@@ -1092,6 +1284,9 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 	diffCell(&cc, before, after, sc.names)
 	cc.Renamed = sc.book.renamed(after.Cards, sc.names)
 	cc.InvitedMe = after.IsInvited(sc.me) && (before == nil || !before.IsInvited(sc.me))
+	// I am not one of the people invited: InvitedMe says so, in words
+	// of its own ("you invited" would read as though I had invited).
+	cc.Invited = slices.DeleteFunc(cc.Invited, func(p Person) bool { return p.ID == sc.me })
 	cc.OnlyInvited = after.IsInvited(sc.me)
 	if cc.NewStatements > 0 {
 		p.cells = append(p.cells, next)
@@ -1283,7 +1478,7 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 	if cc.NewStatements < 0 {
 		cc.NewStatements = 0
 	}
-	cc.Rejected = max(0, len(after.Invalid)-len(before.Invalid))
+	cc.Rejected = setAside(cc, before, after, names)
 	oldRatings := map[crdt.StatementID]bool{}
 	for _, r := range before.Ratings {
 		oldRatings[r.Statement] = true
@@ -1347,9 +1542,107 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 			cc.Left = append(cc.Left, person(names, m.ID))
 		}
 	}
-	cc.NewVotes = max(0, len(after.Votes)-len(before.Votes))
+	lostMembers(cc, before, after, names)
+	cc.RulesVotes = rulesVotes(before, after, names)
+	cc.NewVotes = newVotes(before, after)
 	if before.Founded && after.Policy != before.Policy {
 		p := after.Policy
 		cc.Rules = &p
 	}
+}
+
+// lostMembers lists in cc the members of before who are not members of
+// after and were neither excluded nor left, and the people invited in
+// before who are not in after at all: what admitted or invited them no
+// longer counts (an admission set aside with its author's exclusion).
+func lostMembers(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) {
+	for _, m := range before.Members {
+		if m.Status == crdt.StatusInvited || m.Status == crdt.StatusPending {
+			if _, ok := after.Member(m.ID); !ok {
+				cc.InvitationsEnded = append(cc.InvitationsEnded, person(names, m.ID))
+			}
+			continue
+		}
+		if m.Status != crdt.StatusMember {
+			continue
+		}
+		now, ok := after.Member(m.ID)
+		if ok && (now.Status == crdt.StatusMember || now.Status == crdt.StatusExcluded || now.Status == crdt.StatusLeft) {
+			continue
+		}
+		if r, ok := after.ReplacedBy(m.ID); ok && after.IsMember(r.New) {
+			continue // the same person, on a new card: Replaced says so
+		}
+		cc.NoLongerMembers = append(cc.NoLongerMembers, person(names, m.ID))
+	}
+}
+
+// newVotes counts the open votes of after that before did not hold.
+func newVotes(before, after *crdt.State) int {
+	old := make(map[crdt.StatementID]bool, len(before.Votes))
+	for _, v := range before.Votes {
+		old[v.Statement] = true
+	}
+	n := 0
+	for _, v := range after.Votes {
+		if !old[v.Statement] {
+			n++
+		}
+	}
+	return n
+}
+
+// setAside lists in cc, by author, the entries that do not count in after
+// and were not already set aside in before, and returns how many.
+func setAside(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) int {
+	old := make(map[string]bool, len(before.Invalid))
+	for _, r := range before.Invalid {
+		old[r.Key] = true
+	}
+	at := map[identity.ID]int{}
+	n := 0
+	for _, r := range after.Invalid {
+		if old[r.Key] {
+			continue
+		}
+		n++
+		i, ok := at[r.Author]
+		if !ok {
+			i = len(cc.SetAside)
+			at[r.Author] = i
+			a := SetAside{}
+			if r.Author != (identity.ID{}) {
+				a.Person = person(names, r.Author)
+				m, in := after.Member(r.Author)
+				a.Excluded = in && m.Status == crdt.StatusExcluded
+			}
+			cc.SetAside = append(cc.SetAside, a)
+		}
+		cc.SetAside[i].Count++
+	}
+	return n
+}
+
+// rulesVotes returns the open votes for new rules of after that before
+// did not hold, by rules, in the order of after.
+func rulesVotes(before, after *crdt.State, names map[identity.ID]string) []RulesVote {
+	old := make(map[crdt.StatementID]bool, len(before.Proposals))
+	for _, p := range before.Proposals {
+		old[p.Statement] = true
+	}
+	var out []RulesVote
+	at := map[crdt.Policy]int{}
+	for _, p := range after.Proposals {
+		if old[p.Statement] {
+			continue
+		}
+		i, ok := at[p.Policy]
+		if !ok {
+			i = len(out)
+			at[p.Policy] = i
+			out = append(out, RulesVote{Policy: p.Policy})
+		}
+		out[i].Voters = append(out[i].Voters, person(names, p.Voter))
+	}
+	return out
 }

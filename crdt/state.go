@@ -304,6 +304,29 @@ func (s *State) CanAdmit(voucher, person identity.ID) error {
 	return nil
 }
 
+// VouchesCounted returns how many vouches for person count now toward
+// the policy's AdmitVouches while they wait for vouches: those of their
+// vouchers who are still current members (a voucher who left or was
+// excluded takes their vouch back, §4.4). It is len(VouchedBy) for
+// anyone else. A voucher who left and was admitted again after vouching
+// is counted here though their earlier vouch no longer counts.
+func (s *State) VouchesCounted(person identity.ID) int {
+	m, ok := s.Member(person)
+	if !ok {
+		return 0
+	}
+	if m.Status != StatusPending {
+		return len(m.VouchedBy)
+	}
+	n := 0
+	for _, v := range m.VouchedBy {
+		if s.IsMember(v) {
+			n++
+		}
+	}
+	return n
+}
+
 // CanVoteExclude says whether voter, a current member, may vote now to
 // exclude subject: nil, or an error wrapping [ErrNotAllowed].
 func (s *State) CanVoteExclude(voter, subject identity.ID) error {

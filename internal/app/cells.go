@@ -619,8 +619,9 @@ func (s *cellsScreen) askLeave() {
 	if v == nil {
 		return
 	}
-	msg := widget.NewLabel("You stop being a member of " + s.label(v) + ". The other members no longer send you " +
-		"the cell, and you can no longer rate, admit or vote there. To come back, a member has to admit you again.")
+	msg := widget.NewLabel("You stop being a member of " + s.label(v) + ": you can no longer rate, admit or vote there. " +
+		"Send the cell a sync file afterwards: once it reaches the other members, they no longer send you the cell. " +
+		"To come back, a member has to admit you again.")
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.askWith("Leave "+s.label(v)+"?", msg, "Leave", "Stay", func() {
 		s.change(func() error { _, err := s.u.svc.LeaveCell(v.ID); return err })
@@ -757,7 +758,7 @@ func admitExplanation(p crdt.Policy) string {
 // many vouches someone waiting for vouches has.
 func memberStatus(v *core.CellView, m core.MemberView) string {
 	if m.Status == crdt.StatusPending {
-		return fmt.Sprintf("%s (%d of %d)", words.Pending, len(m.VouchedBy), max(v.Policy.AdmitVouches, 1))
+		return fmt.Sprintf("%s (%d of %d)", words.Pending, m.Vouches, max(v.Policy.AdmitVouches, 1))
 	}
 	return words.Status(m.Status)
 }

@@ -211,27 +211,25 @@ func previewDetails(sum *core.ImportSummary) string {
 		} else if c.NewCell {
 			what = append(what, "a cell that is new to this device")
 		}
-		for _, p := range c.Undone {
-			what = append(what, p.Name+"'s exclusion was undone")
-		}
+		what = append(what, c.StandingPhrases()...)
 		what = append(what, c.ReplacementPhrases()...)
 		if c.Rules != nil {
 			what = append(what, "new rules ("+core.RulesSentence(*c.Rules)+")")
 		}
 		if len(c.Invited) > 0 {
-			what = append(what, "invited: "+personNames(c.Invited))
+			what = append(what, "invited: "+core.Names(c.Invited))
 		}
 		if c.NewRatings > 0 {
 			what = append(what, words.Count(c.NewRatings, "new rating", "new ratings"))
 		}
 		if len(c.NewMembers) > 0 {
-			what = append(what, "new members: "+personNames(c.NewMembers))
+			what = append(what, "new members: "+core.Names(c.NewMembers))
 		}
 		if len(c.Excluded) > 0 {
-			what = append(what, "excluded: "+personNames(c.Excluded))
+			what = append(what, "excluded: "+core.Names(c.Excluded))
 		}
 		if len(c.Left) > 0 {
-			what = append(what, "left: "+personNames(c.Left))
+			what = append(what, "left: "+core.Names(c.Left))
 		}
 		if c.NewVotes > 0 {
 			what = append(what, words.Count(c.NewVotes, "new vote to exclude", "new votes to exclude"))
@@ -239,14 +237,10 @@ func previewDetails(sum *core.ImportSummary) string {
 		if len(what) == 0 {
 			what = append(what, words.Count(c.NewStatements, "update", "updates"))
 		}
-		line := c.Name + ": " + strings.Join(what, "; ")
-		if c.Rejected > 0 {
-			line += fmt.Sprintf(" (%s that do not hold up will be ignored)", words.Count(c.Rejected, "update", "updates"))
-		}
-		lines = append(lines, "• "+line)
+		lines = append(lines, "• "+c.Name+": "+strings.Join(what, "; "))
 	}
 	if len(sum.NewContacts) > 0 {
-		lines = append(lines, "• New people you learn of through your cells: "+personNames(sum.NewContacts))
+		lines = append(lines, "• New people you learn of through your cells: "+core.Names(sum.NewContacts))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -219,7 +219,8 @@ func (s *syncScreen) Refresh() {
 	names = nil
 	labels := core.CellLabels(views)
 	for _, v := range views {
-		if v.Me != crdt.StatusMember {
+		// A cell I left too, so that my departure reaches the others.
+		if v.Me != crdt.StatusMember && v.Me != crdt.StatusLeft {
 			continue
 		}
 		label := labels[v.ID]

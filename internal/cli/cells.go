@@ -310,6 +310,9 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 		line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
 		if len(m.VouchedBy) > 0 {
 			line += " vouched for by " + names(m.VouchedBy)
+			if m.Status == crdt.StatusPending {
+				line += fmt.Sprintf(" (%d of the %d vouches needed count)", m.Vouches, max(v.Policy.AdmitVouches, 1))
+			}
 		} else {
 			line += " founded the cell"
 		}
@@ -669,7 +672,7 @@ func runCellLeave(r *runner, _ *opts, args []string) error {
 		if _, err := s.LeaveCell(v.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stdout, "You left %s.\n", cellLabel(s, v))
+		fmt.Fprintf(r.env.Stdout, "You left %s. Send the cell a sync file so that the others know; until it reaches them, they go on sending you the cell.\n", cellLabel(s, v))
 		return nil
 	})
 }

@@ -171,6 +171,13 @@ type cellChangeJSON struct {
 	Excluded      []string `json:"excluded"`
 	Left          []string `json:"left"`
 	NotCounted    int      `json:"not_counted"`
+	// Undone, NoLongerMembers, InvitationEnded, Invited and NewRules say what the summary
+	// sentence says about them (core.CellChanges).
+	Undone          []string `json:"undone,omitempty"`
+	NoLongerMembers []string `json:"no_longer_members,omitempty"`
+	InvitationEnded []string `json:"invitations_ended,omitempty"`
+	Invited         []string `json:"invited,omitempty"`
+	NewRules        string   `json:"new_rules,omitempty"`
 }
 
 func toImportJSON(sum *core.ImportSummary) importJSON {
@@ -179,8 +186,11 @@ func toImportJSON(sum *core.ImportSummary) importJSON {
 		j.Cells = append(j.Cells, cellChangeJSON{
 			ID: c.ID.String(), Name: c.Name, NewCell: c.NewCell, NewStatements: c.NewStatements,
 			NewRatings: c.NewRatings, NewMembers: names2(c.NewMembers), Excluded: names2(c.Excluded), Left: names2(c.Left),
-			NotCounted: c.Rejected,
+			NotCounted: c.Rejected, Undone: names2(c.Undone), NoLongerMembers: names2(c.NoLongerMembers), InvitationEnded: names2(c.InvitationsEnded), Invited: names2(c.Invited),
 		})
+		if c.Rules != nil {
+			j.Cells[len(j.Cells)-1].NewRules = core.RulesSentence(*c.Rules)
+		}
 	}
 	return j
 }
