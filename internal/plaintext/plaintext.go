@@ -15,7 +15,10 @@
 //   - the other default-ignorable characters (Hangul fillers U+115F, U+1160,
 //     U+3164, U+FFA0, the combining grapheme joiner U+034F, …) and the
 //     variation selectors, which draw nothing;
-//   - private-use characters and noncharacters, which no font agrees on.
+//   - private-use characters and noncharacters, which no font agrees on;
+//   - the line and paragraph separators U+2028 and U+2029, which break a
+//     line where the reader expects none, and the blank Braille pattern
+//     U+2800, which draws nothing but is not a space.
 //
 // Control characters (tabs, line breaks) are left to the caller: a note may
 // hold a line break, a name may not.
@@ -127,7 +130,8 @@ func hidden(r rune) bool {
 // hiddenTable holds every character [hidden] refuses, in one table so that
 // a character is looked up once.
 var hiddenTable = rangetable.Merge(unicode.Cf, unicode.Co, unicode.Other_Default_Ignorable_Code_Point,
-	unicode.Variation_Selector, unicode.Noncharacter_Code_Point)
+	unicode.Variation_Selector, unicode.Noncharacter_Code_Point, unicode.Zl, unicode.Zp,
+	&unicode.RangeTable{R16: []unicode.Range16{{Lo: 0x2800, Hi: 0x2800, Stride: 1}}})
 
 // selectorAllowed reports whether the variation selector at byte offset i
 // of s follows a symbol (an emoji such as ❤️ drawn in colour) or a Han

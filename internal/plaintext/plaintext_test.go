@@ -28,6 +28,9 @@ func TestHidden(t *testing.T) {
 		"Mi\u00ADr":                  0x00AD,  // soft hyphen
 		"Mir\U000E0041":              0xE0041, // tag character
 		"Mir\u3164":                  0x3164,  // Hangul filler
+		"Night\u2028market":          0x2028,  // line separator
+		"Night\u2029market":          0x2029,  // paragraph separator
+		"Night\u2800market":          0x2800,  // blank Braille pattern
 		"Mi\u034Fr":                  0x034F,  // combining grapheme joiner
 		"Mir\uFE0F":                  0xFE0F,  // variation selector after a letter
 		"\uFE0Fheart":                0xFE0F,  // at the start
