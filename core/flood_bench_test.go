@@ -326,7 +326,7 @@ var cardNames = "Card %d"
 // bosCellFile makes Bo, whom ana meets, has him invite her to his cell,
 // make n cards and fill the cell with them, and returns his sync file to
 // her.
-func bosCellFile(b *testing.B, ana *Service, n int, fill func(bo *Service, work *crdt.Cell, cards []*identity.Card) error) []byte {
+func bosCellFile(b testing.TB, ana *Service, n int, fill func(bo *Service, work *crdt.Cell, cards []*identity.Card) error) []byte {
 	bo, err := Init(b.TempDir(), "Bo", []byte("pw"), testOptions)
 	if err != nil {
 		b.Fatal(err)
