@@ -71,8 +71,13 @@ type CellView struct {
 	PolicyVotesNeeded int
 	// Ratings is the number of ratings that count.
 	Ratings int
-	// Invalid lists the entries that do not count, for detailed views.
-	Invalid []crdt.Rejected
+	// NotCounted is the number of entries that do not count; which they
+	// are, for detailed views, is [CellView.NotCountedEntries]. The list
+	// is not part of the view: anyone in the cell can sign entries that
+	// do not count, tens of thousands in one sync file, and every start
+	// reads the views of every cell (the list of cells kept, see
+	// startcache.go).
+	NotCounted int
 
 	state *crdt.State
 	load  func() *crdt.State // when state is nil: see cellState
@@ -94,6 +99,17 @@ func (v *CellView) CanAdmit(person identity.ID) error {
 		return fmt.Errorf("%w: the cell cannot be read", crdt.ErrNotAllowed)
 	}
 	return st.CanAdmit(v.me, person)
+}
+
+// NotCountedEntries lists the entries of the cell that do not count, with
+// why (NotCounted of them), read from the cell's state when asked for;
+// nil if the cell cannot be read.
+func (v *CellView) NotCountedEntries() []crdt.Rejected {
+	st := v.cellState()
+	if st == nil {
+		return nil
+	}
+	return st.Invalid
 }
 
 // IsMember reports whether id is a current member of the cell.
@@ -596,7 +612,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 	v := &CellView{
 		ID: c.ID(), Name: st.Name, Founder: person(names, st.Founder), Policy: st.Policy,
 		Invitation: st.IsInvited(me), Current: len(st.CurrentMembers()),
-		PolicyVotesNeeded: st.VotesToChangePolicy(), Ratings: len(st.Ratings), Invalid: st.Invalid,
+		PolicyVotesNeeded: st.VotesToChangePolicy(), Ratings: len(st.Ratings), NotCounted: len(st.Invalid),
 		state: st, me: me,
 	}
 	for _, p := range st.Proposals {

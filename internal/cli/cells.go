@@ -260,7 +260,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		j.Votes = append(j.Votes, vj)
 	}
 	if verbose {
-		for _, r := range v.Invalid {
+		for _, r := range v.NotCountedEntries() {
 			rj := rejectedJSON{Reason: words.Reason(r.Reason), Detail: r.Detail}
 			if r.ID != (crdt.StatementID{}) {
 				rj.ID, rj.Kind, rj.Author = r.ID.String(), r.Kind.String(), r.Author.String()
@@ -331,12 +331,12 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 		}
 	}
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
-	if n := len(v.Invalid); n > 0 && !verbose {
+	if n := v.NotCounted; n > 0 && !verbose {
 		fmt.Fprintf(w, "%d entries do not count (see --verbose).\n", n)
 	}
-	if verbose && len(v.Invalid) > 0 {
+	if verbose && v.NotCounted > 0 {
 		fmt.Fprintln(w, "\nEntries that do not count:")
-		for _, r := range v.Invalid {
+		for _, r := range v.NotCountedEntries() {
 			id := "(unreadable)"
 			if r.ID != (crdt.StatementID{}) {
 				id = r.ID.String()[:12] + " " + r.Kind.String()
