@@ -184,15 +184,22 @@ func BenchmarkStarts100k(b *testing.B) { benchStarts(b, 100000) }
 // (so that two builds can be compared in turns without making the home
 // again each time), else in a temporary folder.
 func benchHome(b *testing.B, n int) string {
+	return keptBenchHome(b, fmt.Sprintf("bigcell-%d", n), func() string { return homeWithBigCell(b, n) })
+}
+
+// keptBenchHome returns the home build makes, made once in the folder
+// $TRUSTDESK_BENCH_HOMES, under name, if it is set and kept there for
+// later runs (see benchHome).
+func keptBenchHome(b *testing.B, name string, build func() string) string {
 	dir := os.Getenv("TRUSTDESK_BENCH_HOMES")
 	if dir == "" {
-		return homeWithBigCell(b, n)
+		return build()
 	}
-	home := filepath.Join(dir, fmt.Sprintf("bigcell-%d", n))
+	home := filepath.Join(dir, name)
 	if _, err := os.Stat(home); err == nil {
 		return home
 	}
-	made := homeWithBigCell(b, n)
+	made := build()
 	if err := os.CopyFS(home+".tmp", os.DirFS(made)); err != nil {
 		b.Fatal(err)
 	}

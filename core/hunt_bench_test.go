@@ -2,8 +2,6 @@ package core
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,27 +79,14 @@ var huntFiles = map[string]map[int]*publishedCards{}
 // says; made once in $TRUSTDESK_BENCH_HOMES, if set, and kept there (see
 // benchHome).
 func huntHome(b *testing.B, shape string, n int, fill func(bo *Service, work *crdt.Cell, cards []*identity.Card) error) string {
-	dir := os.Getenv("TRUSTDESK_BENCH_HOMES")
-	home := filepath.Join(dir, fmt.Sprintf("hunt-%s-%d", shape, n))
-	if _, err := os.Stat(home); dir != "" && err == nil {
-		return home
-	}
-	if huntFiles[shape] == nil {
-		huntFiles[shape] = map[int]*publishedCards{}
-	}
-	made := homeAfterFile(b, huntFiles[shape], n, func(b *testing.B, ana *Service, n int) []byte {
-		return bosCellFile(b, ana, n, fill)
+	return keptBenchHome(b, fmt.Sprintf("hunt-%s-%d", shape, n), func() string {
+		if huntFiles[shape] == nil {
+			huntFiles[shape] = map[int]*publishedCards{}
+		}
+		return homeAfterFile(b, huntFiles[shape], n, func(b *testing.B, ana *Service, n int) []byte {
+			return bosCellFile(b, ana, n, fill)
+		})
 	})
-	if dir == "" {
-		return made
-	}
-	if err := os.CopyFS(home+".tmp", os.DirFS(made)); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Rename(home+".tmp", home); err != nil {
-		b.Fatal(err)
-	}
-	return home
 }
 
 // BenchmarkHuntMembers2000: Bo admits 2,000 fakes, who accept (the kept
