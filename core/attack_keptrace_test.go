@@ -33,7 +33,7 @@ func TestAttackKeptStartFromLaterHome(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range views {
-		for _, m := range v.Members {
+		for _, m := range v.Members() {
 			if m.ID == sc.boID && m.Name != "Bo" {
 				t.Errorf("a later start shows Bo as %q, a name the user took back", m.Name)
 			}

@@ -109,7 +109,7 @@ func newSyncBench(b *testing.B, n int) *syncBench {
 	return &syncBench{a: a, cell: cell.ID, bID: bo.Card().ID(), template: template, file: res.Data, n: n}
 }
 
-func mustExportB(b *testing.B, s *Service, req ExportRequest) []byte {
+func mustExportB(b testing.TB, s *Service, req ExportRequest) []byte {
 	b.Helper()
 	res, err := s.Export(req)
 	if err != nil {

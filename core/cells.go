@@ -46,7 +46,11 @@ var (
 )
 
 // CellView is a cell as the user sees it: its derived state with people
-// named the way this device knows them.
+// named the way this device knows them. Its lists of people and votes
+// ([CellView.Members], [CellView.Votes], [CellView.PolicyVotes],
+// [CellView.InvitedBy]) are methods: a view of the list of cells a start
+// reads (startcache.go) reads them when first asked for, since a member
+// can put tens of thousands of people and votes into a cell.
 type CellView struct {
 	ID      crdt.CellID
 	Name    string
@@ -54,30 +58,71 @@ type CellView struct {
 	Policy  crdt.Policy
 	Me      crdt.Status // my standing in the cell ("" if never a member)
 	// Invitation is true while I am invited (or vouched for) and have not
-	// accepted: nothing of mine goes into the cell until I do. InvitedBy
-	// lists who vouched for me; Inviter is the one the invitation counts
-	// for and is turned down with (see [Service.TurnDownEveryoneFrom]).
+	// accepted: nothing of mine goes into the cell until I do.
+	// [CellView.InvitedBy] lists who vouched for me; Inviter is the one
+	// the invitation counts for and is turned down with (see
+	// [Service.TurnDownEveryoneFrom]).
 	Invitation bool
-	InvitedBy  []Person
 	Inviter    Person
-	Members    []MemberView
 	// Current is the number of current members.
 	Current int
-	// Votes are the open votes to exclude someone.
-	Votes []VoteView
-	// PolicyVotes are the open votes for new rules, and PolicyVotesNeeded
-	// how many members must vote for the same rules to change them.
-	PolicyVotes       []PolicyVoteView
+	// PolicyVotesNeeded is how many members must vote for the same rules
+	// to change them.
 	PolicyVotesNeeded int
 	// Ratings is the number of ratings that count.
 	Ratings int
-	// Invalid lists the entries that do not count, for detailed views.
-	Invalid []crdt.Rejected
+	// NotCounted is the number of entries that do not count; which they
+	// are, for detailed views, is [CellView.NotCountedEntries]. The list
+	// is not part of the view: anyone in the cell can sign entries that
+	// do not count, tens of thousands in one sync file, and every start
+	// reads the views of every cell (the list of cells kept, see
+	// startcache.go).
+	NotCounted int
 
-	state *crdt.State
-	load  func() *crdt.State // when state is nil: see cellState
-	me    identity.ID
+	// detail is what the view lists; for a view of the kept list nil,
+	// and read when first asked for (loadDetail: see details).
+	detail     *cellDetail
+	loadDetail func() map[crdt.CellID]*cellDetail
+	state      *crdt.State
+	load       func() *crdt.State // when state is nil: see cellState
+	me         identity.ID
 }
+
+// cellDetail is what a view lists of its cell's people and votes.
+type cellDetail struct {
+	InvitedBy   []Person
+	Members     []MemberView
+	Votes       []VoteView
+	PolicyVotes []PolicyVoteView
+}
+
+// details returns what v lists: the lists it was made with, or those
+// kept with the list of cells it was read from, read when first asked
+// for (empty if they cannot be read).
+func (v *CellView) details() *cellDetail {
+	if v.detail != nil {
+		return v.detail
+	}
+	if v.loadDetail != nil {
+		if d := v.loadDetail()[v.ID]; d != nil {
+			return d
+		}
+	}
+	return &cellDetail{}
+}
+
+// InvitedBy lists who vouched for me while I am invited.
+func (v *CellView) InvitedBy() []Person { return v.details().InvitedBy }
+
+// Members lists the cell's people: members, people invited or waiting
+// for vouches, and former members.
+func (v *CellView) Members() []MemberView { return v.details().Members }
+
+// Votes lists the open votes to exclude someone.
+func (v *CellView) Votes() []VoteView { return v.details().Votes }
+
+// PolicyVotes lists the open votes for new rules.
+func (v *CellView) PolicyVotes() []PolicyVoteView { return v.details().PolicyVotes }
 
 // PolicyVoteView is a member's open vote for new rules.
 type PolicyVoteView struct {
@@ -94,6 +139,17 @@ func (v *CellView) CanAdmit(person identity.ID) error {
 		return fmt.Errorf("%w: the cell cannot be read", crdt.ErrNotAllowed)
 	}
 	return st.CanAdmit(v.me, person)
+}
+
+// NotCountedEntries lists the entries of the cell that do not count, with
+// why (NotCounted of them), read from the cell's state when asked for;
+// nil if the cell cannot be read.
+func (v *CellView) NotCountedEntries() []crdt.Rejected {
+	st := v.cellState()
+	if st == nil {
+		return nil
+	}
+	return st.Invalid
 }
 
 // IsMember reports whether id is a current member of the cell.
@@ -600,11 +656,12 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 	v := &CellView{
 		ID: c.ID(), Name: st.Name, Founder: person(names, st.Founder), Policy: st.Policy,
 		Invitation: st.IsInvited(me), Current: len(st.CurrentMembers()),
-		PolicyVotesNeeded: st.VotesToChangePolicy(), Ratings: len(st.Ratings), Invalid: st.Invalid,
-		state: st, me: me,
+		PolicyVotesNeeded: st.VotesToChangePolicy(), Ratings: len(st.Ratings), NotCounted: len(st.Invalid),
+		state: st, me: me, detail: &cellDetail{},
 	}
+	d := v.detail
 	for _, p := range st.Proposals {
-		v.PolicyVotes = append(v.PolicyVotes, PolicyVoteView{Voter: person(names, p.Voter), Policy: p.Policy, Mine: p.Voter == me})
+		d.PolicyVotes = append(d.PolicyVotes, PolicyVoteView{Voter: person(names, p.Voter), Policy: p.Policy, Mine: p.Voter == me})
 	}
 	for _, m := range st.Members {
 		mv := MemberView{
@@ -620,11 +677,11 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 		if mv.IsMe {
 			v.Me = m.Status
 			if v.Invitation {
-				v.InvitedBy = mv.VouchedBy
+				d.InvitedBy = mv.VouchedBy
 				v.Inviter = person(names, invitedBy(st, me, met))
 			}
 		}
-		v.Members = append(v.Members, mv)
+		d.Members = append(d.Members, mv)
 	}
 	votes := map[identity.ID]*VoteView{}
 	var order []identity.ID
@@ -639,7 +696,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 		vv.Mine = vv.Mine || vote.Voter == me
 	}
 	for _, id := range order {
-		v.Votes = append(v.Votes, *votes[id])
+		d.Votes = append(d.Votes, *votes[id])
 	}
 	return v
 }
@@ -666,11 +723,19 @@ func (s *Service) Cells() ([]*CellView, error) {
 	if out != nil {
 		return out, nil
 	}
+	return s.computeCells(inputs)
+}
+
+// computeCells works out every cell's view, as Cells returns them, and
+// keeps them for inputs, the digest they are worked out from. The caller
+// holds s.mu.
+func (s *Service) computeCells(inputs []byte) ([]*CellView, error) {
 	s.inputsRead()
 	cells, err := s.loadCells()
 	if err != nil {
 		return nil, err
 	}
+	var out []*CellView
 	err = s.db.View(func(tx *store.Tx) error {
 		names, err := s.names(tx, cells)
 		if err != nil {

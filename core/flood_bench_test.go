@@ -184,15 +184,22 @@ func BenchmarkStarts100k(b *testing.B) { benchStarts(b, 100000) }
 // (so that two builds can be compared in turns without making the home
 // again each time), else in a temporary folder.
 func benchHome(b *testing.B, n int) string {
+	return keptBenchHome(b, fmt.Sprintf("bigcell-%d", n), func() string { return homeWithBigCell(b, n) })
+}
+
+// keptBenchHome returns the home build makes, made once in the folder
+// $TRUSTDESK_BENCH_HOMES, under name, if it is set and kept there for
+// later runs (see benchHome).
+func keptBenchHome(b *testing.B, name string, build func() string) string {
 	dir := os.Getenv("TRUSTDESK_BENCH_HOMES")
 	if dir == "" {
-		return homeWithBigCell(b, n)
+		return build()
 	}
-	home := filepath.Join(dir, fmt.Sprintf("bigcell-%d", n))
+	home := filepath.Join(dir, name)
 	if _, err := os.Stat(home); err == nil {
 		return home
 	}
-	made := homeWithBigCell(b, n)
+	made := build()
 	if err := os.CopyFS(home+".tmp", os.DirFS(made)); err != nil {
 		b.Fatal(err)
 	}
@@ -326,7 +333,7 @@ var cardNames = "Card %d"
 // bosCellFile makes Bo, whom ana meets, has him invite her to his cell,
 // make n cards and fill the cell with them, and returns his sync file to
 // her.
-func bosCellFile(b *testing.B, ana *Service, n int, fill func(bo *Service, work *crdt.Cell, cards []*identity.Card) error) []byte {
+func bosCellFile(b testing.TB, ana *Service, n int, fill func(bo *Service, work *crdt.Cell, cards []*identity.Card) error) []byte {
 	bo, err := Init(b.TempDir(), "Bo", []byte("pw"), testOptions)
 	if err != nil {
 		b.Fatal(err)

@@ -152,8 +152,8 @@ func TestCompatibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Members) != 2 || v.Ratings != 1 || len(v.cellState().Invalid) != 0 {
-		t.Fatalf("the imported cell: %d members, %d ratings, invalid %v", len(v.Members), v.Ratings, v.cellState().Invalid)
+	if len(v.Members()) != 2 || v.Ratings != 1 || len(v.cellState().Invalid) != 0 {
+		t.Fatalf("the imported cell: %d members, %d ratings, invalid %v", len(v.Members()), v.Ratings, v.cellState().Invalid)
 	}
 }
 

@@ -31,7 +31,7 @@ func computedToday(t *testing.T, open func() *Service, clk *clock) string {
 	t.Helper()
 	s := open()
 	err := s.db.Update(func(tx *store.Tx) error {
-		for _, k := range [][]byte{startCells, startRepSource, startReputation(clk.now())} {
+		for _, k := range [][]byte{startCells, startDetail, startRepSource, startReputation(clk.now())} {
 			if err := tx.Delete(bucketStart, nil, k); err != nil {
 				return err
 			}

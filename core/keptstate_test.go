@@ -94,8 +94,8 @@ func shown(t *testing.T, s *Service) string {
 	}
 	for _, v := range views {
 		cp := *v
-		cp.state, cp.load = nil, nil
-		out += fmt.Sprintf("%+v\n", cp)
+		cp.state, cp.load, cp.detail, cp.loadDetail = nil, nil, nil, nil
+		out += fmt.Sprintf("%+v\n%s\n", cp, mustJSON(t, v.details()))
 	}
 	return out
 }

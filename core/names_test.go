@@ -138,16 +138,16 @@ func TestNobodyElseShowsAsYou(t *testing.T) {
 				t.Fatal(err)
 			}
 			shown := map[string]identity.ID{}
-			for _, m := range v.Members {
+			for _, m := range v.Members() {
 				if other, ok := shown[lookalikeKey(m.Name)]; ok {
 					t.Errorf("%s and %s are both shown as %q", other, m.ID, m.Name)
 				}
 				shown[lookalikeKey(m.Name)] = m.ID
 			}
-			if len(v.Votes) != 1 || len(v.Votes[0].Voters) != 1 {
-				t.Fatalf("votes: %+v", v.Votes)
+			if len(v.Votes()) != 1 || len(v.Votes()[0].Voters) != 1 {
+				t.Fatalf("votes: %+v", v.Votes())
 			}
-			voter := v.Votes[0].Voters[0].Name
+			voter := v.Votes()[0].Voters[0].Name
 			if lookalikeKey(voter) == lookalikeKey("you") || lookalikeKey(voter) == lookalikeKey("Ana") {
 				t.Errorf("Mal's vote is shown as from %q", voter)
 			}

@@ -38,6 +38,10 @@ const bucketStart = "start"
 
 var (
 	startCells = []byte("cells")
+	// startDetail keeps, apart from the list of cells, what its views
+	// list of each cell's people and votes (CellView.details): a start
+	// reads the list, and only a view asked for its people reads them.
+	startDetail = []byte("cells.detail")
 	// startAlike keeps the look-alike keys of names that are not ASCII
 	// (lookalikeKey: about 6 µs each to compute), for whatever start
 	// names everyone again.
@@ -387,14 +391,63 @@ func (s *Service) keptCells(tx *store.Tx, inputs []byte) []*CellView {
 		return nil
 	}
 	me := s.me().Card.ID()
+	detail := sync.OnceValue(s.detailLoader(inputs))
 	for _, v := range views {
 		if v == nil {
 			return nil
 		}
 		v.me = me
 		v.load = sync.OnceValue(s.stateLoader(v.ID))
+		v.loadDetail = detail
 	}
 	return views
+}
+
+// keptDetail is what a view of the cell ID lists, as kept.
+type keptDetail struct {
+	ID     crdt.CellID
+	Detail *cellDetail
+}
+
+// detailLoader returns what reads the lists of the views of the list of
+// cells kept for inputs: kept with it, or, if they are not (another
+// program changed the home since, or keeping them failed), those of the
+// cells as they are when first asked for, worked out again.
+func (s *Service) detailLoader(inputs []byte) func() map[crdt.CellID]*cellDetail {
+	return func() map[crdt.CellID]*cellDetail {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var kept []keptDetail
+		var now []byte
+		err := s.db.View(func(tx *store.Tx) error {
+			b := readStart(tx, startDetail, inputs, time.Time{})
+			if b != nil && keptDec.Unmarshal(b, &kept) == nil {
+				return nil
+			}
+			kept = nil
+			var err error
+			now, _, err = s.cellsInputs(tx)
+			return err
+		})
+		out := map[crdt.CellID]*cellDetail{}
+		if err != nil {
+			return out
+		}
+		for _, k := range kept {
+			out[k.ID] = k.Detail
+		}
+		if now == nil {
+			return out
+		}
+		views, err := s.computeCells(now)
+		if err != nil {
+			return out
+		}
+		for _, v := range views {
+			out[v.ID] = v.detail
+		}
+		return out
+	}
 }
 
 // stateLoader returns what reads the state of the cell id, for a view
@@ -411,8 +464,16 @@ func (s *Service) stateLoader(id crdt.CellID) func() *crdt.State {
 	}
 }
 
-// keepCells keeps the list of cells views for inputs.
+// keepCells keeps the list of cells views for inputs, and apart what
+// they list (startDetail).
 func (s *Service) keepCells(inputs []byte, views []*CellView) {
+	detail := make([]keptDetail, len(views))
+	for i, v := range views {
+		detail[i] = keptDetail{ID: v.ID, Detail: v.details()}
+	}
+	if b, err := cborEnc.Marshal(detail); err == nil {
+		s.keepStart(startDetail, inputs, s.cellsInputs, b, 0, 0)
+	}
 	if b, err := cborEnc.Marshal(views); err == nil {
 		s.keepStart(startCells, inputs, s.cellsInputs, b, 0, 0)
 	}

@@ -159,9 +159,9 @@ func startShows(t *testing.T, s *Service) string {
 	out += fmt.Sprintf("flagged first: %v of %d\n", flagged, total)
 	for _, v := range views {
 		cp := *v
-		cp.state, cp.load = nil, nil
-		out += fmt.Sprintf("%+v\n", cp)
-		for _, m := range v.Members {
+		cp.state, cp.load, cp.detail, cp.loadDetail = nil, nil, nil, nil
+		out += fmt.Sprintf("%+v\n%s\n", cp, mustJSON(t, v.details())) // kept apart, read when asked for
+		for _, m := range v.Members() {
 			out += fmt.Sprintf("  %s member %v, votes %d, can admit: %v\n", m.ID, v.IsMember(m.ID), v.VotesToExclude(m.ID), v.CanAdmit(m.ID))
 		}
 	}
@@ -183,7 +183,7 @@ func mustJSON(t *testing.T, v any) string {
 func forgetStart(t testing.TB, s *Service) {
 	t.Helper()
 	err := s.db.Update(func(tx *store.Tx) error {
-		for _, k := range [][]byte{startCells, startRepSource} {
+		for _, k := range [][]byte{startCells, startDetail, startRepSource} {
 			if err := tx.Delete(bucketStart, nil, k); err != nil {
 				return err
 			}

@@ -88,8 +88,8 @@ func TestSummarySaysWhatWasSetAside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(v.Votes) != 0 {
-		t.Fatalf("Mal's vote counts on Cy's device (%d open votes): the test needs a history where it does not", len(v.Votes))
+	if len(v.Votes()) != 0 {
+		t.Fatalf("Mal's vote counts on Cy's device (%d open votes): the test needs a history where it does not", len(v.Votes()))
 	}
 	if strings.Contains(got, "vote to exclude") {
 		t.Errorf("the summary %q counts a vote that does not count", got)
@@ -195,7 +195,7 @@ func statusesOn(t *testing.T, s *Service, cell crdt.CellID) map[string]string {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, m := range v.Members {
+	for _, m := range v.Members() {
 		out[m.Name] = string(m.Status)
 	}
 	return out

@@ -51,7 +51,7 @@ func TestSummarySaysExclusionUndone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range v.Members {
+	for _, m := range v.Members() {
 		if m.ID == cy.Card().ID() && m.Status != "excluded" {
 			t.Fatalf("on Bo's device before the other side's file, Cy is %s", m.Status)
 		}

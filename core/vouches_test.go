@@ -45,7 +45,7 @@ func TestVouchesCountedAfterVoucherExcluded(t *testing.T) {
 	if v.Policy != rules {
 		t.Fatalf("the rules on Ana's device are %+v, want %+v", v.Policy, rules)
 	}
-	for _, m := range v.Members {
+	for _, m := range v.Members() {
 		if m.ID != zed.Card().ID() {
 			continue
 		}

@@ -296,7 +296,7 @@ func (s *cellsScreen) show(v *core.CellView) {
 		{"Former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
 	} {
 		var group []fyne.CanvasObject
-		for _, m := range v.Members {
+		for _, m := range v.Members() {
 			for _, st := range g.statuses {
 				if m.Status == st {
 					r := s.memberRow(v, m)
@@ -314,7 +314,7 @@ func (s *cellsScreen) show(v *core.CellView) {
 	s.members.Refresh()
 
 	var votes []string
-	for _, vote := range v.Votes {
+	for _, vote := range v.Votes() {
 		votes = append(votes, fmt.Sprintf("%s: %s of %d needed votes to exclude (%s)",
 			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, personNames(vote.Voters)))
 	}
@@ -340,8 +340,8 @@ func (s *cellsScreen) showOldCards(v *core.CellView) {
 		text.Wrapping = fyne.TextWrapWord
 		var vote *widget.Button
 		parts := []fyne.CanvasObject{text}
-		if i := slices.IndexFunc(v.Members, func(m core.MemberView) bool { return m.ID == o.Old.ID }); i >= 0 && o.Suggest() {
-			m := v.Members[i]
+		if i := slices.IndexFunc(v.Members(), func(m core.MemberView) bool { return m.ID == o.Old.ID }); i >= 0 && o.Suggest() {
+			m := v.Members()[i]
 			vote = widget.NewButtonWithIcon("Vote to exclude "+o.Name+"'s old card", theme.WarningIcon(), func() { s.askExclude(v, m) })
 			vote.Importance = widget.WarningImportance
 			parts = append(parts, container.NewHBox(vote))
@@ -699,7 +699,7 @@ func standingWords(st crdt.Status) string {
 
 func cellSummary(v *core.CellView) string {
 	count := map[crdt.Status]int{}
-	for _, m := range v.Members {
+	for _, m := range v.Members() {
 		count[m.Status]++
 	}
 	parts := []string{words.Count(count[crdt.StatusMember], "member", "members")}
@@ -722,7 +722,7 @@ func cellSummary(v *core.CellView) string {
 	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " + counts
 	switch {
 	case v.Invitation:
-		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", personNames(v.InvitedBy)) +
+		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", personNames(v.InvitedBy())) +
 			counts
 	case v.Me != crdt.StatusMember:
 		s += " You can still read what you received, but you cannot change anything here."
@@ -764,7 +764,7 @@ func memberStatus(v *core.CellView, m core.MemberView) string {
 }
 
 func votedAgainst(v *core.CellView, subject, voter identity.ID) bool {
-	for _, vote := range v.Votes {
+	for _, vote := range v.Votes() {
 		if vote.Subject.ID != subject {
 			continue
 		}

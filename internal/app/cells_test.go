@@ -220,7 +220,7 @@ func TestCellsFoundAdmitAndRules(t *testing.T) {
 		t.Errorf("the rules dialog does not say how rules change: %q", dialogText(u))
 	}
 	tapDialog(t, u, "Vote for these rules")
-	if p := s.selected.Policy; p.AdmitVouches != 1 || len(s.selected.PolicyVotes) != 1 {
+	if p := s.selected.Policy; p.AdmitVouches != 1 || len(s.selected.PolicyVotes()) != 1 {
 		t.Fatalf("one vote of two changed the rules: %+v", p)
 	}
 	w.votesRules(t, w.ann, crdt.Policy{AdmitVouches: 2, ExcludeQuorum: 1})
@@ -272,13 +272,13 @@ func TestCellsVoteToExclude(t *testing.T) {
 		}
 	}
 	tapDialog(t, u, "Cancel")
-	if len(s.selected.Votes) != 0 {
+	if len(s.selected.Votes()) != 0 {
 		t.Fatal("cancel voted")
 	}
 
 	voteAgainst(t, u, row(t, s, "Cy"))
 	tapDialog(t, u, "Vote to exclude")
-	if len(s.selected.Votes) != 1 || !strings.Contains(s.votes.Text, "Cy: 1 of 2 needed votes to exclude (you)") {
+	if len(s.selected.Votes()) != 1 || !strings.Contains(s.votes.Text, "Cy: 1 of 2 needed votes to exclude (you)") {
 		t.Errorf("open votes: %q", s.votes.Text)
 	}
 	if row(t, s, "Cy").more != nil {

@@ -100,7 +100,7 @@ func newRateForm(u *ui, id identity.ID, cells []crdt.CellID) (*rateForm, error) 
 			continue
 		}
 		both := false
-		for _, m := range v.Members {
+		for _, m := range v.Members() {
 			if m.ID == id && m.Status == crdt.StatusMember {
 				both = true
 			}

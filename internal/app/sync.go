@@ -183,7 +183,7 @@ func (s *syncScreen) Refresh() {
 		if v.Me != crdt.StatusMember {
 			continue
 		}
-		for _, m := range v.Members {
+		for _, m := range v.Members() {
 			if m.IsMe || seen[m.ID] {
 				continue
 			}

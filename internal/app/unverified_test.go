@@ -32,8 +32,8 @@ func TestUnverifiedAsksFirst(t *testing.T) {
 		t.Fatalf("admitting Mir did not ask; dialog says %q", dialogText(u))
 	}
 	tapDialog(t, u, "Cancel")
-	if len(s.selected.Members) != 1 {
-		t.Fatalf("cancelled, yet %d members", len(s.selected.Members))
+	if len(s.selected.Members()) != 1 {
+		t.Fatalf("cancelled, yet %d members", len(s.selected.Members()))
 	}
 	admitThroughDialog(t, u, "Mir")
 	tapDialog(t, u, "Vouch for them anyway")

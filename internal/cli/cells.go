@@ -241,7 +241,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		AdmitVouches: v.Policy.AdmitVouches, ExcludeQuorum: v.Policy.ExcludeQuorum,
 		Members: []memberJSON{}, Votes: []voteJSON{}, Ratings: v.Ratings,
 	}
-	for _, m := range v.Members {
+	for _, m := range v.Members() {
 		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Status: string(m.Status), VouchedBy: []string{}, VouchedByIDs: []string{}, You: m.IsMe}
 		for _, p := range m.VouchedBy {
 			mj.VouchedBy = append(mj.VouchedBy, p.Name)
@@ -252,7 +252,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		}
 		j.Members = append(j.Members, mj)
 	}
-	for _, vote := range v.Votes {
+	for _, vote := range v.Votes() {
 		vj := voteJSON{Subject: vote.Subject.Name, Needed: vote.Needed}
 		for _, p := range vote.Voters {
 			vj.Voters = append(vj.Voters, p.Name)
@@ -260,7 +260,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		j.Votes = append(j.Votes, vj)
 	}
 	if verbose {
-		for _, r := range v.Invalid {
+		for _, r := range v.NotCountedEntries() {
 			rj := rejectedJSON{Reason: words.Reason(r.Reason), Detail: r.Detail}
 			if r.ID != (crdt.StatementID{}) {
 				rj.ID, rj.Kind, rj.Author = r.ID.String(), r.Kind.String(), r.Author.String()
@@ -274,7 +274,7 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 // policyVotes counts the open votes for rules p.
 func policyVotes(v *core.CellView, p crdt.Policy) int {
 	n := 0
-	for _, pv := range v.PolicyVotes {
+	for _, pv := range v.PolicyVotes() {
 		if pv.Policy == p {
 			n++
 		}
@@ -306,7 +306,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	}
 	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
-	for _, m := range v.Members {
+	for _, m := range v.Members() {
 		line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
 		if len(m.VouchedBy) > 0 {
 			line += " vouched for by " + names(m.VouchedBy)
@@ -321,25 +321,25 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
-	if len(v.Votes) > 0 {
+	if len(v.Votes()) > 0 {
 		fmt.Fprintln(w, "\nOpen votes to exclude:")
-		for _, vote := range v.Votes {
+		for _, vote := range v.Votes() {
 			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed, names(vote.Voters))
 		}
 	}
-	if len(v.PolicyVotes) > 0 {
+	if len(v.PolicyVotes()) > 0 {
 		fmt.Fprintf(w, "\nOpen votes for new rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
-		for _, pv := range v.PolicyVotes {
+		for _, pv := range v.PolicyVotes() {
 			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, core.RulesSentence(pv.Policy))
 		}
 	}
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
-	if n := len(v.Invalid); n > 0 && !verbose {
+	if n := v.NotCounted; n > 0 && !verbose {
 		fmt.Fprintf(w, "%d entries do not count (see --verbose).\n", n)
 	}
-	if verbose && len(v.Invalid) > 0 {
+	if verbose && v.NotCounted > 0 {
 		fmt.Fprintln(w, "\nEntries that do not count:")
-		for _, r := range v.Invalid {
+		for _, r := range v.NotCountedEntries() {
 			id := "(unreadable)"
 			if r.ID != (crdt.StatementID{}) {
 				id = r.ID.String()[:12] + " " + r.Kind.String()
@@ -396,7 +396,7 @@ func runCellList(r *runner, o *opts, args []string) error {
 			labels := core.CellLabels(cells)
 			for _, v := range cells {
 				members := 0
-				for _, m := range v.Members {
+				for _, m := range v.Members() {
 					if m.Status == crdt.StatusMember {
 						members++
 					}
@@ -501,7 +501,7 @@ func runCellAdmit(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
-		for _, m := range v.Members {
+		for _, m := range v.Members() {
 			if m.ID != c.ID() {
 				continue
 			}
@@ -529,13 +529,13 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 		if err != nil {
 			return err
 		}
-		for _, m := range v.Members {
+		for _, m := range v.Members() {
 			if m.ID == c.ID() && m.Status == crdt.StatusExcluded {
 				fmt.Fprintf(r.env.Stdout, "%s is excluded from %s. Nobody will send them the cell again.\n", c.Name(), cellLabel(s, v))
 				return nil
 			}
 		}
-		for _, vote := range v.Votes {
+		for _, vote := range v.Votes() {
 			if vote.Subject.ID == c.ID() {
 				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), cellLabel(s, v), words.Count(len(vote.Voters), "vote", "votes"), vote.Needed)
 			}

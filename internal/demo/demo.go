@@ -489,7 +489,7 @@ func (w *demoWorld) vote(voter, cell, subject string) error {
 		return fmt.Errorf("%s voting on %s in %s: %w", voter, subject, cell, err)
 	}
 	w.did(v, id, true)
-	for _, m := range view.Members {
+	for _, m := range view.Members() {
 		if m.ID == s.s.Card().ID() && m.Status == crdt.StatusExcluded && w.excludedOn.IsZero() {
 			w.excludedOn = w.now()
 		}
@@ -731,7 +731,7 @@ func (w *demoWorld) checkExclusion(d *World) error {
 	if err != nil {
 		return err
 	}
-	for _, m := range nm.Members {
+	for _, m := range nm.Members() {
 		if m.Name == demoExcluded && m.Status == crdt.StatusExcluded {
 			for _, p := range m.ExcludedBy {
 				d.ExcludedBy = append(d.ExcludedBy, p.Name)
@@ -754,7 +754,7 @@ func (w *demoWorld) openVote() (voters []string, more int, err error) {
 		return nil, 0, err
 	}
 	need := 0
-	for _, vote := range rs.Votes {
+	for _, vote := range rs.Votes() {
 		if vote.Subject.Name == demoFlagged {
 			for _, p := range vote.Voters {
 				voters = append(voters, p.Name)

@@ -116,7 +116,7 @@ func TestDemo(t *testing.T) {
 		for _, r := range state.Ratings {
 			months[r.Rating.Day[:7]] = true
 		}
-		for _, m := range c.Members {
+		for _, m := range c.Members() {
 			memberships[m.Name]++
 			if m.Status == crdt.StatusMember && len(m.VouchedBy) == 0 && m.ID != state.Founder {
 				t.Errorf("%s is a member of %s without a vouch", m.Name, c.Name)
@@ -155,9 +155,9 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	var excluded *core.MemberView
-	for i, m := range cell.Members {
+	for i, m := range cell.Members() {
 		if m.Name == d.Excluded {
-			excluded = &cell.Members[i]
+			excluded = &cell.Members()[i]
 		}
 	}
 	if excluded == nil || excluded.Status != crdt.StatusExcluded || len(excluded.ExcludedBy) < 3 {
