@@ -198,7 +198,8 @@ func longFallbackShape(r *mrand.Rand) (int, int, []fallbackVote, []int) {
 // With -crdt.fallback 3000 -crdt.fallbackseed 15, revision 12 failed 2
 // (wars 559, TestAttackFallbackRescue, and 2671), revision 13 none.
 // -crdt.fallbacklong plays longer wars, where the gap revision 13
-// leaves shows (SCHEMA §4.7): with -crdt.fallback 1000
+// leaves shows (SCHEMA §4.7, "Known gap"; ROUNDS.md, "The fallback after
+// the rounds' bound"): with -crdt.fallback 1000
 // -crdt.fallbackseed 99, revision 12 fails 11 and revision 13 7.
 func TestFallbackHistories(t *testing.T) {
 	cases := *fallbackCases

@@ -475,7 +475,7 @@ var (
 // excluded, the members stay members and the policy stays. Beside that
 // strict count it keeps a second one, printed next to it: the histories
 // that break issue 12's invariants as written (literal_test.go; SCHEMA
-// §4.7, twelfth round): the attacker's status moved, someone whose vote
+// §4.7, "Known gap"; ROUNDS.md, twelfth round): the attacker's status moved, someone whose vote
 // against the attacker counted lost their membership, a policy changed
 // without the quorum in force, an outcome that the statements before the
 // attack give without the attacker's votes moved, a member never
@@ -532,7 +532,7 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 
 // hostileCaseBoth plays one history of TestHostileHistories and returns
 // how many excluded people attacked it, every breach of issue 12's
-// invariants as written (SCHEMA §4.7, twelfth round; none if it holds)
+// invariants as written (SCHEMA §4.7, "Known gap"; ROUNDS.md, twelfth round; none if it holds)
 // and the first rule of the strict check it broke.
 func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x686f7374))

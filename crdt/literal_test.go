@@ -10,8 +10,8 @@ import (
 	"trustdesk/identity"
 )
 
-// The literal check of TestHostileHistories (SCHEMA §4.7, twelfth
-// round): issue 12's invariants as written, beside the stricter check
+// The literal check of TestHostileHistories (SCHEMA §4.7, "Known
+// gap"; ROUNDS.md, twelfth round): issue 12's invariants as written, beside the stricter check
 // that every outcome of the merge before the attack stays.
 //
 //   - No self-rescue: the attacker's status does not move.

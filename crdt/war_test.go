@@ -7,7 +7,7 @@ import (
 )
 
 // TestWarOutcomeIgnoresTheAttackersFork is the smallest history found of
-// the gap of SCHEMA §4.7 that rules revision 10 closed. Five members vote each other
+// the gap that rules revision 10 closed (ROUNDS.md, sixth round). Five members vote each other
 // out, partly without having seen each other's votes. Fay is voted out
 // by Zoe and Eli; on her own device, not having seen their votes, she
 // votes against Nia, Cal and Eli; Cal and Zoe vote against Nia, and Nia
@@ -72,8 +72,8 @@ func TestWarOutcomeIgnoresTheAttackersFork(t *testing.T) {
 
 // TestWarPlaceSetAsideInOwnTrial plays history 305 of the "answer" mode
 // of TestHostileHistories, which the trials in rounds broke until
-// revision 10 placed exclusions as it does (SCHEMA §4.4, trials; §4.7,
-// seventh round). Without the attack, the attacker's exclusion completes
+// revision 10 placed exclusions as it does (SCHEMA §4.4, trials;
+// ROUNDS.md, seventh round). Without the attack, the attacker's exclusion completes
 // at a member's vote against a third member, so in that member's trial,
 // where the vote is set aside, the attacker is still a member and the
 // votes against the member are too few. With the attack, the attacker is
@@ -86,8 +86,8 @@ func TestWarPlaceSetAsideInOwnTrial(t *testing.T) {
 
 // TestWarSignedAfterOwnEndWeighsNothing plays history 73 of the "open"
 // mode of TestHostileHistories, which rules revision 10 broke and
-// revision 11 holds (SCHEMA §4.4, "Signed after the end"; §4.7, eighth
-// round). The founder, excluded, forks her history on top of the vote
+// revision 11 holds (SCHEMA §4.4, "Signed after the end"; ROUNDS.md,
+// eighth round). The founder, excluded, forks her history on top of the vote
 // that, in her own past, completed her exclusion: a policy with a huge
 // quorum, a vote against one of her voters, a leave.
 // Those statements never counted, but with revision 10 they still took
@@ -101,7 +101,7 @@ func TestWarSignedAfterOwnEndWeighsNothing(t *testing.T) {
 
 // TestWarAnswerWeighsOnceTheQuestionIsSetAside plays history 93 of the
 // "open" mode of TestHostileHistories, which rules revision 12 broke and
-// revision 14 holds (SCHEMA §4.4, trials; §4.7, ninth round). Five
+// revision 14 holds (SCHEMA §4.4, trials; ROUNDS.md, ninth round). Five
 // members vote each other out. Before the attack Nia (voted against by
 // Kai, Cal and Eve) and Cal (by Kai, Nia and the founder) are excluded.
 // Cal then backdates a policy with a huge quorum, votes against Kai, the
@@ -133,7 +133,7 @@ func TestWarAnswerWeighsInALaterRound(t *testing.T) {
 
 // TestWarForkerLosesTheRaceItsLeaveMade plays history 1679 of the "open"
 // mode of TestHostileHistories, which revision 14 holds and which guards
-// the fork flag in a race's precedence (SCHEMA §4.7, tenth round). The
+// the fork flag in a race's precedence (ROUNDS.md, tenth round). The
 // attacker, excluded before the attack, backdates a huge quorum, a vote
 // against a member who voted against them and a leave. The first round
 // after the attack finds the attacker and two others in a true race:
@@ -161,8 +161,8 @@ func TestWarForkerLosesTheRaceItsPolicyMade(t *testing.T) {
 
 // TestWarPinnedPrefixIsTheAttackersChoice plays history 744 of the
 // "open" mode of TestHostileHistories, which revision 14 holds and which
-// guards against pinning exclusions to the cell before a fork (SCHEMA
-// §4.7, eleventh round). The founder, voted out, forks her history just
+// guards against pinning exclusions to the cell before a fork (ROUNDS.md,
+// eleventh round). The founder, voted out, forks her history just
 // after her own honest vote against a member who voted against her. In
 // the statements placed before her first forked statement that vote
 // completes the member's exclusion at itself, earlier than in the whole
@@ -178,7 +178,7 @@ func TestWarPinnedPrefixIsTheAttackersChoice(t *testing.T) {
 // attacker loses their place) both with pinning and when a true race
 // whose first is a forker also fixes the first by independent voters and
 // seniority, if that person is excluded without the forker's forked
-// statements (SCHEMA §4.7, eleventh round). The attacker, who forked, is
+// statements (ROUNDS.md, eleventh round). The attacker, who forked, is
 // found in a true race with a member ranked first by independent voters;
 // fixing that member beside the attacker changes the rounds after it,
 // and another voter against the attacker ends excluded.
