@@ -48,6 +48,6 @@ func TestSummarySaysHistoryForked(t *testing.T) {
 	got := mustImport(t, ana, data).String()
 	t.Log(got)
 	if !strings.Contains(got, "Mal's device sent two versions") {
-		t.Skip("a forked history is not reported: crdt decides forks in rules.go (forkers) but State does not say who forked, so the summary cannot; crdt/rules.go belongs to war17. Summary now: " + got)
+		t.Skip("a forked history is not reported: crdt looks for forks (rules.go, forkers) only among the people a trial weighs, and State does not say who forked; reporting every fork needs a check over every author's statements. Summary now: " + got)
 	}
 }
