@@ -98,7 +98,7 @@ func TestPetnamePlain(t *testing.T) {
 	if _, err := s.AddContact(mir.String(), "", true); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"Mir\u200b", "\u202eadlerim", "Mir\u3164", "Mi\u2066r"} {
+	for _, name := range []string{"Mir\u200b", "\u202eadlerim", "Mir\u3164", "Mi\u2066r", "Mir\u2800", "Mi\u2028r"} {
 		if _, err := s.RenameContact(mir.ID(), name); !errors.Is(err, identity.ErrPseudonym) {
 			t.Errorf("RenameContact(%+q) = %v", name, err)
 		}
@@ -113,7 +113,7 @@ func TestPetnamePlain(t *testing.T) {
 // case, is never shown under the same name as me or as that contact: not
 // in the cell's people, its votes, or the summary of their sync file.
 func TestNobodyElseShowsAsYou(t *testing.T) {
-	for _, pseudonym := range []string{"you", "YOU", "Y\u043eu", "you\u2800", "ana", "Ana", "Ana\u00a0"} {
+	for _, pseudonym := range []string{"you", "YOU", "Y\u043eu", "ana", "Ana", "Ana\u00a0"} {
 		t.Run(pseudonym, func(t *testing.T) {
 			ana, mal, cy := newService(t, "Ana"), newService(t, pseudonym), newService(t, "Cy")
 			meet(t, ana, mal)
