@@ -231,3 +231,41 @@ func admitJoin(c *Cell, voucher, p *identity.Identity, now time.Time) *Statement
 	}
 	return s
 }
+
+// TestVouchesCountedAsTheRulesCount: Bo vouches for Pia in a cell that
+// needs two vouches, leaves, and is admitted again. His vouch went when
+// he left, so nothing counts for Pia, though Bo is a member again and
+// still listed among her vouchers; Di's vouch then makes one of two, and
+// Pia still waits.
+func TestVouchesCountedAsTheRulesCount(t *testing.T) {
+	a, b, c, d, p := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
+	cell := must(Found(a, "Cell", t0))
+	for _, m := range []*identity.Identity{b, c, d} {
+		admitJoin(cell, a, m, t0)
+	}
+	for _, m := range []*identity.Identity{a, b, c} {
+		must(cell.SetPolicy(m, Policy{AdmitVouches: 2}, t0))
+	}
+	if cell.State().Policy.AdmitVouches != 2 {
+		t.Fatalf("policy %+v", cell.State().Policy)
+	}
+	pia := p.Card.ID()
+	must(cell.Admit(b, p.Card, t0))
+	if n := cell.State().VouchesCounted(pia); n != 1 {
+		t.Fatalf("with Bo's vouch: %d vouches count, want 1", n)
+	}
+	must(cell.Leave(b, t0))
+	must(cell.Admit(a, b.Card, t0))
+	admitJoin(cell, c, b, t0)
+	if !cell.State().IsMember(b.Card.ID()) {
+		t.Fatal("Bo was not admitted again")
+	}
+	if n := cell.State().VouchesCounted(pia); n != 0 {
+		t.Errorf("after Bo left and came back: %d vouches count for Pia, want 0 (his went when he left)", n)
+	}
+	must(cell.Admit(d, p.Card, t0))
+	m, _ := cell.State().Member(pia)
+	if m.Status == StatusMember || m.Status == StatusInvited || cell.State().VouchesCounted(pia) != 1 {
+		t.Errorf("with Di's vouch Pia is %s with %d vouches counted, want waiting with 1", m.Status, cell.State().VouchesCounted(pia))
+	}
+}

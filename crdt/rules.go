@@ -1454,6 +1454,9 @@ func (a *applier) fill(st *State) {
 		if m.Status == StatusPending && m.Joined == (StatementID{}) && a.vouches[m.ID] >= a.policy.AdmitVouches {
 			m.Status = StatusInvited
 		}
+		if m.Status == StatusPending || m.Status == StatusInvited {
+			m.Vouches = a.vouches[m.ID]
+		}
 		st.Members = append(st.Members, *m)
 		st.members[m.ID] = i
 	}

@@ -61,6 +61,11 @@ type Member struct {
 	End StatementID
 	// ExcludedBy lists the members whose votes excluded the person.
 	ExcludedBy []identity.ID
+	// Vouches is, while the person waits for vouches (pending or
+	// invited), how many of the vouches in VouchedBy count now toward
+	// the policy's AdmitVouches: a voucher who left or was excluded
+	// since took theirs back (§4.4). Zero for anyone else.
+	Vouches int
 }
 
 // A RatingRecord is a rating that counts: the latest by its author about
@@ -305,26 +310,17 @@ func (s *State) CanAdmit(voucher, person identity.ID) error {
 }
 
 // VouchesCounted returns how many vouches for person count now toward
-// the policy's AdmitVouches while they wait for vouches: those of their
-// vouchers who are still current members (a voucher who left or was
-// excluded takes their vouch back, §4.4). It is len(VouchedBy) for
-// anyone else. A voucher who left and was admitted again after vouching
-// is counted here though their earlier vouch no longer counts.
+// the policy's AdmitVouches while they wait for vouches, as the rules
+// count them (Member.Vouches); len(VouchedBy) for anyone else.
 func (s *State) VouchesCounted(person identity.ID) int {
 	m, ok := s.Member(person)
-	if !ok {
+	switch {
+	case !ok:
 		return 0
+	case m.Status == StatusPending || m.Status == StatusInvited:
+		return m.Vouches
 	}
-	if m.Status != StatusPending {
-		return len(m.VouchedBy)
-	}
-	n := 0
-	for _, v := range m.VouchedBy {
-		if s.IsMember(v) {
-			n++
-		}
-	}
-	return n
+	return len(m.VouchedBy)
 }
 
 // CanVoteExclude says whether voter, a current member, may vote now to
@@ -425,6 +421,7 @@ func (s *State) Digest() [32]byte {
 		for _, v := range m.ExcludedBy {
 			h.Write(v[:])
 		}
+		u(uint64(m.Vouches))
 	}
 	u(uint64(len(s.Ratings)))
 	for _, r := range s.Ratings {

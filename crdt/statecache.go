@@ -197,6 +197,7 @@ type memberForm struct {
 	Joined     []byte
 	End        []byte
 	ExcludedBy [][]byte
+	Vouches    int
 }
 
 type ratingForm struct {
@@ -325,7 +326,7 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 		f.Members[i] = memberForm{
 			ID: bytesOf(m.ID), Card: card(m.Card), Status: string(m.Status),
 			VouchedBy: idsOf(m.VouchedBy), Admission: sidOf(m.Admission),
-			Joined: sidOf(m.Joined), End: sidOf(m.End), ExcludedBy: idsOf(m.ExcludedBy),
+			Joined: sidOf(m.Joined), End: sidOf(m.End), ExcludedBy: idsOf(m.ExcludedBy), Vouches: m.Vouches,
 		}
 	}
 	f.Ratings = make([]ratingForm, len(st.Ratings))
@@ -457,6 +458,7 @@ func (f *stateForm) people(st *State, d *stateDecoder) bool {
 		st.Members[i] = Member{
 			ID: d.id(m.ID), Card: d.card(m.Card), Status: Status(m.Status), VouchedBy: d.ids(m.VouchedBy),
 			Admission: d.sid(m.Admission), Joined: d.sid(m.Joined), End: d.sid(m.End), ExcludedBy: d.ids(m.ExcludedBy),
+			Vouches: m.Vouches,
 		}
 		if _, dup := st.members[st.Members[i].ID]; dup {
 			return false
