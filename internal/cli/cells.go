@@ -384,9 +384,12 @@ func runCellList(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
-		list := make([]cellJSON, len(cells))
-		for i, v := range cells {
-			list[i] = toCellJSON(v, false)
+		var list []cellJSON
+		if o.json { // the people of every cell, read only for --json
+			list = make([]cellJSON, len(cells))
+			for i, v := range cells {
+				list[i] = toCellJSON(v, false)
+			}
 		}
 		return r.out(o.json, list, func(w io.Writer) {
 			if len(cells) == 0 {
@@ -395,13 +398,7 @@ func runCellList(r *runner, o *opts, args []string) error {
 			}
 			labels := core.CellLabels(cells)
 			for _, v := range cells {
-				members := 0
-				for _, m := range v.Members() {
-					if m.Status == crdt.StatusMember {
-						members++
-					}
-				}
-				fmt.Fprintf(w, "%-24s %-8s  %s, you: %s\n", labels[v.ID], v.ID.String()[:8], words.Count(members, "member", "members"), words.Status(v.Me))
+				fmt.Fprintf(w, "%-24s %-8s  %s, you: %s\n", labels[v.ID], v.ID.String()[:8], words.Count(v.Current, "member", "members"), words.Status(v.Me))
 			}
 		})
 	})
