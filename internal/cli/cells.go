@@ -125,7 +125,7 @@ invitations from PERSON again, after cell decline --from.`,
 		{
 			name: "leave", args: "CELL",
 			summary: "leave a cell",
-			help:    "Leaves CELL. Members stop sending it to you.",
+			help:    "Leaves CELL: you can no longer rate, admit or vote there. Then send the cell a sync file (export --cell CELL): once it reaches the other members, they stop sending it to you.",
 			run:     runCellLeave,
 		},
 	}
