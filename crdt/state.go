@@ -421,7 +421,9 @@ func (s *State) Digest() [32]byte {
 		for _, v := range m.ExcludedBy {
 			h.Write(v[:])
 		}
-		u(uint64(m.Vouches))
+		if m.Status == StatusPending || m.Status == StatusInvited {
+			u(uint64(m.Vouches)) // the status, hashed above, says it follows
+		}
 	}
 	u(uint64(len(s.Ratings)))
 	for _, r := range s.Ratings {
