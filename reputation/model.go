@@ -525,8 +525,9 @@ func (m *model) buildRatings(b *builder) []int32 {
 
 // later reports whether a should count instead of b, two ratings by one
 // rater about one subject: the later day, then the later time made, then
-// the larger statement id. Copies of one statement are equal in all of
-// these; the one from the cell with the smaller id is kept.
+// the larger statement id (read as each rating's tie, its place in the
+// order of those ids: sourceRating). Copies of one statement are equal
+// in all of these; the one from the cell with the smaller id is kept.
 func (m *model) later(s *Source, ca, cb candidate) bool {
 	a, b := s.rating(ca), s.rating(cb)
 	switch {
@@ -538,9 +539,8 @@ func (m *model) later(s *Source, ca, cb candidate) bool {
 		return a.made > b.made
 	case a.madeNs != b.madeNs:
 		return a.madeNs > b.madeNs
-	}
-	if x, y := m.texts.rating(a.text).ID, m.texts.rating(b.text).ID; x != y {
-		return x > y
+	case a.tie != b.tie:
+		return a.tie > b.tie // the larger statement id
 	}
 	return ca.cell < cb.cell
 }

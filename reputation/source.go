@@ -53,6 +53,10 @@ type sourceRating struct {
 	dayNs, madeNs       int32
 	day, made           int64 // Unix seconds
 	text                int32 // its Rating: Source.texts.rating(text)
+	// tie is its place among the ratings by its rater about its subject
+	// in the order of their statement ids (equal ids, equal places; 0
+	// for the only one): all the model reads of the id (model.later).
+	tie int32
 }
 
 // ratingTexts gives the Rating behind each rating of a Source, by the
@@ -282,8 +286,9 @@ func prepare(in *Input, blocked []string) *Source {
 	for k, ci := range order {
 		s.cells[k] = p.cell(&in.Cells[ci], &texts)
 	}
-	s.ratings, s.texts = len(texts), texts
+	s.ratings = len(texts)
 	p.number(s)
+	s.texts = s.numberTexts(texts)
 	return s
 }
 
@@ -357,7 +362,6 @@ func (p *preparer) cell(c *Cell, texts *inputTexts) sourceCell {
 			safety: int8(r.Safety), reliability: int8(r.Reliability),
 			day: r.Day.Unix(), dayNs: int32(r.Day.Nanosecond()),
 			made: r.Made.Unix(), madeNs: int32(r.Made.Nanosecond()),
-			text: int32(len(*texts)),
 		})
 		*texts = append(*texts, r)
 	}
@@ -405,6 +409,82 @@ func (p *preparer) number(s *Source) {
 		for j := range cell.ratings {
 			r := &cell.ratings[j]
 			r.subject, r.rater = final[r.subject], final[r.rater]
+		}
+	}
+}
+
+// numberTexts numbers the texts of the ratings of s in order of subject,
+// then of cells and of ratings in each (Encode writes them in that
+// order, so that the explanations of one person are read together),
+// and, if texts is not nil (the ratings in order of cells and ratings
+// in each), returns it in that order, with each rating's tie set.
+func (s *Source) numberTexts(texts inputTexts) inputTexts {
+	next := make([]int32, len(s.ids)+1)
+	for c := range s.cells {
+		for _, r := range s.cells[c].ratings {
+			next[r.subject+1]++
+		}
+	}
+	for i := range len(s.ids) {
+		next[i+1] += next[i]
+	}
+	var out inputTexts
+	if texts != nil {
+		out = make(inputTexts, len(texts))
+	}
+	k := 0
+	for c := range s.cells {
+		for j := range s.cells[c].ratings {
+			r := &s.cells[c].ratings[j]
+			r.text = next[r.subject]
+			next[r.subject]++
+			if out != nil {
+				out[r.text] = texts[k]
+			}
+			k++
+		}
+	}
+	if out != nil {
+		s.setTies(out)
+	}
+	return out
+}
+
+// setTies sets the tie of each rating of s, whose texts (numbered by
+// numberTexts, so those about one subject together) are texts.
+func (s *Source) setTies(texts inputTexts) {
+	byText := make([]*sourceRating, len(texts))
+	for c := range s.cells {
+		for j := range s.cells[c].ratings {
+			r := &s.cells[c].ratings[j]
+			byText[r.text] = r
+		}
+	}
+	for from := 0; from < len(byText); {
+		to := from + 1
+		for to < len(byText) && byText[to].subject == byText[from].subject {
+			to++
+		}
+		if to-from > 1 {
+			setTiesOf(byText[from:to], texts)
+		}
+		from = to
+	}
+}
+
+// setTiesOf sets the tie of each of rs, the ratings about one subject.
+func setTiesOf(rs []*sourceRating, texts inputTexts) {
+	slices.SortFunc(rs, func(a, b *sourceRating) int {
+		return cmp.Or(cmp.Compare(a.rater, b.rater), strings.Compare(texts[a.text].ID, texts[b.text].ID))
+	})
+	for k, r := range rs {
+		switch {
+		case k == 0 || r.rater != rs[k-1].rater:
+			r.tie = 0
+		case texts[r.text].ID == texts[rs[k-1].text].ID:
+			r.tie = rs[k-1].tie
+		default:
+			r.tie = rs[k-1].tie + 1
 		}
 	}
 }
