@@ -30,9 +30,9 @@ var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, Wh
 type model struct {
 	now     time.Time
 	n       int
-	ids     []string // sorted: a person's number is their place here
-	names   []string // how this device knows each person, by number
-	viewer  int32    // -1 without a viewer
+	ids     []string    // sorted: a person's number is their place here
+	names   personNames // how this device knows each person, by number
+	viewer  int32       // -1 without a viewer
 	blocked []bool
 	// replaced marks the people of Input.Replaced the viewer did not
 	// block; they are in blocked too.
@@ -108,7 +108,7 @@ func (m *model) find(id string) (int32, bool) {
 }
 
 func (m *model) name(i int32) string {
-	if s := m.names[i]; s != "" {
+	if s := m.names.at(i); s != "" {
 		return s
 	}
 	id := m.ids[i]

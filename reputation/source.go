@@ -16,10 +16,10 @@ import (
 // again: the same computation on the same facts, so the same Result as
 // Compute of the Input it was prepared from at that time.
 type Source struct {
-	ids      []string // sorted, distinct: a person's number is their place here
-	names    []string // as Input.Names has them, by number
-	viewer   int32    // -1 without a viewer
-	verified []int32  // the people the viewer verified (not the viewer), only with a viewer
+	ids      []string    // sorted, distinct: a person's number is their place here
+	names    personNames // as Input.Names has them, by number
+	viewer   int32       // -1 without a viewer
+	verified []int32     // the people the viewer verified (not the viewer), only with a viewer
 	blocked  []int32
 	replaced []int32
 	// outside reports, per person, whether they appear anywhere but in
@@ -30,6 +30,16 @@ type Source struct {
 	ratings int          // in all cells
 	texts   ratingTexts
 }
+
+// personNames gives the name of each person of a Source, by number.
+type personNames interface {
+	at(i int32) string
+}
+
+// nameList is the names of the people, by number.
+type nameList []string
+
+func (l nameList) at(i int32) string { return l[i] }
 
 // sourceCell is one cell of a Source.
 type sourceCell struct {
@@ -203,7 +213,8 @@ func (s *Source) renumbered(keep []bool, extra, blocked []string) *Source {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	to := make([]int32, len(s.ids))
-	out := &Source{ids: ids, names: make([]string, len(ids)), outside: make([]bool, len(ids)), viewer: -1, ratings: s.ratings, texts: s.texts}
+	names := make(nameList, len(ids))
+	out := &Source{ids: ids, names: names, outside: make([]bool, len(ids)), viewer: -1, ratings: s.ratings, texts: s.texts}
 	for i := range out.outside {
 		out.outside[i] = true
 	}
@@ -211,7 +222,7 @@ func (s *Source) renumbered(keep []bool, extra, blocked []string) *Source {
 		to[i] = -1
 		if j, ok := slices.BinarySearch(ids, id); ok {
 			to[i] = int32(j)
-			out.names[j] = s.names[i]
+			names[j] = s.names.at(int32(i))
 		}
 	}
 	remap := func(xs []int32) []int32 {
@@ -383,10 +394,11 @@ func (p *preparer) number(s *Source) {
 		order[i] = idAt{id, int32(i)}
 	}
 	slices.SortFunc(order, func(x, y idAt) int { return strings.Compare(x.id, y.id) })
-	s.ids, s.names, s.outside = make([]string, n), make([]string, n), make([]bool, n)
+	names := make(nameList, n)
+	s.ids, s.names, s.outside = make([]string, n), names, make([]bool, n)
 	final := make([]int32, n)
 	for i, o := range order {
-		s.ids[i], s.names[i], s.outside[i] = o.id, p.names[o.p], p.outside[o.p]
+		s.ids[i], names[i], s.outside[i] = o.id, p.names[o.p], p.outside[o.p]
 		final[o.p] = int32(i)
 	}
 	if s.viewer >= 0 {

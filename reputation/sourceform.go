@@ -53,8 +53,8 @@ func (s *Source) EncodeParts() (main []byte, parts [][]byte) {
 	for _, id := range s.ids {
 		w.id(id)
 	}
-	for _, n := range s.names {
-		w.str(n)
+	for i := range len(s.ids) {
+		w.str(s.names.at(int32(i)))
 	}
 	w.uint(int(s.viewer) + 1)
 	w.nums(s.verified)
@@ -237,7 +237,7 @@ func (d *sourceReader) source() (*Source, *decodedTexts) {
 			d.fail()
 		}
 	}
-	s.names = d.strings(n)
+	s.names = d.names(n)
 	s.viewer = int32(d.num(n+1)) - 1
 	s.verified, s.replaced = d.nums(n), d.nums(n)
 	bits := d.take((n + 7) / 8)
@@ -418,6 +418,34 @@ func (d *sourceReader) strings(k int) []string {
 		at += int(n)
 	}
 	return out
+}
+
+// names reads the names of n people, each read when first asked for
+// (an explanation names only the people it shows).
+func (d *sourceReader) names(n int) personNames {
+	from := d.b
+	if len(from) > math.MaxInt32 {
+		d.fail()
+		return nil
+	}
+	off := make([]int32, n)
+	for i := range off {
+		off[i] = int32(len(from) - len(d.b))
+		d.part()
+	}
+	return &encodedNames{b: from[:len(from)-len(d.b)], off: off}
+}
+
+// encodedNames are the names of the people of a decoded Source, as
+// Encode writes them, and where each starts.
+type encodedNames struct {
+	b   []byte
+	off []int32
+}
+
+func (e *encodedNames) at(i int32) string {
+	d := &sourceReader{b: e.b[e.off[i]:]}
+	return d.str()
 }
 
 func b2i(b bool) int {
