@@ -49,7 +49,7 @@ func TestCheatAUCKnowledgeStages(t *testing.T) {
 		switch {
 		case after.e.flags[i] > 0:
 			return 0
-		case len(after.Person(m.ids[i]).Warnings) > 0:
+		case len(after.Person(m.ids.at(i)).Warnings) > 0:
 			return 1
 		}
 		return 2
@@ -59,7 +59,7 @@ func TestCheatAUCKnowledgeStages(t *testing.T) {
 	for _, r := range rows {
 		score := map[string]float64{}
 		for i := range int32(m.n) {
-			score[m.ids[i]] = r.f(i)
+			score[m.ids.at(i)] = r.f(i)
 		}
 		fmt.Fprintf(&b, "%-42s %9.3f  ", r.name, auc(score, honest, cheats))
 		for k := range 3 {

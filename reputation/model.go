@@ -30,7 +30,7 @@ var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, Wh
 type model struct {
 	now     time.Time
 	n       int
-	ids     []string    // sorted: a person's number is their place here
+	ids     personIDs   // sorted: a person's number is their place here
 	names   personNames // how this device knows each person, by number
 	viewer  int32       // -1 without a viewer
 	blocked []bool
@@ -103,7 +103,7 @@ type candidate struct {
 // find returns the number of the person id, and whether they appear in
 // the input.
 func (m *model) find(id string) (int32, bool) {
-	i, ok := slices.BinarySearch(m.ids, id)
+	i, ok := m.ids.search(id)
 	return int32(i), ok
 }
 
@@ -111,7 +111,7 @@ func (m *model) name(i int32) string {
 	if s := m.names.at(i); s != "" {
 		return s
 	}
-	id := m.ids[i]
+	id := m.ids.at(i)
 	return id[:min(8, len(id))]
 }
 
@@ -206,7 +206,7 @@ func (s *Source) model(now, madeBy time.Time) *model {
 // frame builds the frame of s, leaving out the ratings made after madeBy
 // unless it is zero.
 func (s *Source) frame(madeBy time.Time) *frame {
-	m := &model{viewer: s.viewer, n: len(s.ids), ids: s.ids, names: s.names, texts: s.texts}
+	m := &model{viewer: s.viewer, n: s.ids.len(), ids: s.ids, names: s.names, texts: s.texts}
 	b := &builder{src: s, madeBy: madeBy, ratings: make([]candidate, 0, s.ratings)}
 	b.sc.grow(m.n)
 	for _, i := range s.verified {

@@ -16,7 +16,7 @@ import (
 // again: the same computation on the same facts, so the same Result as
 // Compute of the Input it was prepared from at that time.
 type Source struct {
-	ids      []string    // sorted, distinct: a person's number is their place here
+	ids      personIDs   // sorted, distinct: a person's number is their place here
 	names    personNames // as Input.Names has them, by number
 	viewer   int32       // -1 without a viewer
 	verified []int32     // the people the viewer verified (not the viewer), only with a viewer
@@ -30,6 +30,23 @@ type Source struct {
 	ratings int          // in all cells
 	texts   ratingTexts
 }
+
+// personIDs gives the id of each person of a Source, by number: sorted
+// and distinct.
+type personIDs interface {
+	at(i int32) string
+	len() int
+	// search returns the number of id, or where it would be, and
+	// whether it is there.
+	search(id string) (int, bool)
+}
+
+// idList is the ids of the people, by number.
+type idList []string
+
+func (l idList) at(i int32) string            { return l[i] }
+func (l idList) len() int                     { return len(l) }
+func (l idList) search(id string) (int, bool) { return slices.BinarySearch(l, id) }
 
 // personNames gives the name of each person of a Source, by number.
 type personNames interface {
@@ -161,7 +178,7 @@ func (s *Source) at(madeBy time.Time, blocked []string) *Source {
 		if id == "" {
 			continue
 		}
-		if i, ok := slices.BinarySearch(s.ids, id); ok {
+		if i, ok := s.ids.search(id); ok {
 			at.blocked = append(at.blocked, int32(i))
 		} else {
 			extra = append(extra, id)
@@ -203,24 +220,24 @@ func (s *Source) present(madeBy time.Time, blocked []int32) []bool {
 // Ratings about or by someone left out keep −1 there: they must be
 // ones left out at the time (see present).
 func (s *Source) renumbered(keep []bool, extra, blocked []string) *Source {
-	ids := make([]string, 0, len(s.ids)+len(extra))
-	for i, id := range s.ids {
+	ids := make(idList, 0, s.ids.len()+len(extra))
+	for i := range s.ids.len() {
 		if keep == nil || keep[i] {
-			ids = append(ids, id)
+			ids = append(ids, s.ids.at(int32(i)))
 		}
 	}
 	ids = append(ids, extra...)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	to := make([]int32, len(s.ids))
+	to := make([]int32, s.ids.len())
 	names := make(nameList, len(ids))
 	out := &Source{ids: ids, names: names, outside: make([]bool, len(ids)), viewer: -1, ratings: s.ratings, texts: s.texts}
 	for i := range out.outside {
 		out.outside[i] = true
 	}
-	for i, id := range s.ids {
+	for i := range s.ids.len() {
 		to[i] = -1
-		if j, ok := slices.BinarySearch(ids, id); ok {
+		if j, ok := slices.BinarySearch(ids, s.ids.at(int32(i))); ok {
 			to[i] = int32(j)
 			names[j] = s.names.at(int32(i))
 		}
@@ -395,10 +412,11 @@ func (p *preparer) number(s *Source) {
 	}
 	slices.SortFunc(order, func(x, y idAt) int { return strings.Compare(x.id, y.id) })
 	names := make(nameList, n)
-	s.ids, s.names, s.outside = make([]string, n), names, make([]bool, n)
+	ids := make(idList, n)
+	s.ids, s.names, s.outside = ids, names, make([]bool, n)
 	final := make([]int32, n)
 	for i, o := range order {
-		s.ids[i], names[i], s.outside[i] = o.id, p.names[o.p], p.outside[o.p]
+		ids[i], names[i], s.outside[i] = o.id, p.names[o.p], p.outside[o.p]
 		final[o.p] = int32(i)
 	}
 	if s.viewer >= 0 {
@@ -431,13 +449,13 @@ func (p *preparer) number(s *Source) {
 // and, if texts is not nil (the ratings in order of cells and ratings
 // in each), returns it in that order, with each rating's tie set.
 func (s *Source) numberTexts(texts inputTexts) inputTexts {
-	next := make([]int32, len(s.ids)+1)
+	next := make([]int32, s.ids.len()+1)
 	for c := range s.cells {
 		for _, r := range s.cells[c].ratings {
 			next[r.subject+1]++
 		}
 	}
-	for i := range len(s.ids) {
+	for i := range s.ids.len() {
 		next[i+1] += next[i]
 	}
 	var out inputTexts

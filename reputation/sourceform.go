@@ -7,7 +7,7 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
+	"sort"
 	"sync"
 	"time"
 )
@@ -48,18 +48,18 @@ var ErrNotSource = errors.New("reputation: not a kept source of this form")
 func (s *Source) EncodeParts() (main []byte, parts [][]byte) {
 	var w sourceWriter
 	w.uint(sourceForm)
-	w.uint(len(s.ids))
+	w.uint(s.ids.len())
 	w.uint(s.ratings)
-	for _, id := range s.ids {
-		w.id(id)
+	for i := range s.ids.len() {
+		w.id(s.ids.at(int32(i)))
 	}
-	for i := range len(s.ids) {
+	for i := range s.ids.len() {
 		w.str(s.names.at(int32(i)))
 	}
 	w.uint(int(s.viewer) + 1)
 	w.nums(s.verified)
 	w.nums(s.replaced)
-	bits := make([]byte, (len(s.ids)+7)/8)
+	bits := make([]byte, (s.ids.len()+7)/8)
 	for i, o := range s.outside {
 		if o {
 			bits[i/8] |= 1 << (i % 8)
@@ -231,13 +231,8 @@ func (d *sourceReader) source() (*Source, *decodedTexts) {
 	}
 	n, total := d.count(), d.count()
 	s := &Source{ratings: total}
-	s.ids = d.strings(n)
-	for i := 1; i < len(s.ids); i++ {
-		if s.ids[i-1] >= s.ids[i] {
-			d.fail()
-		}
-	}
-	s.names = d.names(n)
+	s.ids = d.ids(n)
+	s.names = d.list(n)
 	s.viewer = int32(d.num(n+1)) - 1
 	s.verified, s.replaced = d.nums(n), d.nums(n)
 	bits := d.take((n + 7) / 8)
@@ -383,46 +378,10 @@ func (d *sourceReader) str() string {
 	return string(raw)
 }
 
-// strings reads k strings into one string (one allocation for them all:
-// a kept source holds tens of thousands), each a part of it: once to
-// learn their size, once to write them.
-func (d *sourceReader) strings(k int) []string {
-	from := d.b
-	size := 0
-	for range k {
-		raw, isHex := d.part()
-		size += len(raw) << b2i(isHex)
-	}
-	if d.err != nil {
-		return nil
-	}
-	var all strings.Builder
-	all.Grow(size)
-	var buf [64]byte
-	lens := make([]int32, k)
-	again := &sourceReader{b: from}
-	for i := range lens {
-		raw, isHex := again.part()
-		lens[i] = int32(len(raw)) << b2i(isHex)
-		for isHex && len(raw) > 0 {
-			n := min(len(raw), len(buf)/2)
-			all.Write(hex.AppendEncode(buf[:0], raw[:n]))
-			raw = raw[n:]
-		}
-		all.Write(raw)
-	}
-	str, at := all.String(), 0
-	out := make([]string, k)
-	for i, n := range lens {
-		out[i] = str[at : at+int(n)]
-		at += int(n)
-	}
-	return out
-}
-
-// names reads the names of n people, each read when first asked for
-// (an explanation names only the people it shows).
-func (d *sourceReader) names(n int) personNames {
+// list reads n strings as Encode writes them (ids or names), each
+// read when first asked for: a start that computes asks for the ids and
+// names of the few people it explains and keeps, not of everyone.
+func (d *sourceReader) list(n int) *encodedList {
 	from := d.b
 	if len(from) > math.MaxInt32 {
 		d.fail()
@@ -433,26 +392,55 @@ func (d *sourceReader) names(n int) personNames {
 		off[i] = int32(len(from) - len(d.b))
 		d.part()
 	}
-	return &encodedNames{b: from[:len(from)-len(d.b)], off: off}
+	return &encodedList{b: from[:len(from)-len(d.b)], off: off}
 }
 
-// encodedNames are the names of the people of a decoded Source, as
-// Encode writes them, and where each starts.
-type encodedNames struct {
+// ids reads the ids of n people, and checks they are sorted and
+// distinct.
+func (d *sourceReader) ids(n int) personIDs {
+	l := d.list(n)
+	if d.err != nil {
+		return idList(nil)
+	}
+	var a, b []byte
+	for i := 1; i < n; i++ {
+		a, b = l.appendAt(a[:0], int32(i-1)), l.appendAt(b[:0], int32(i))
+		if string(a) >= string(b) {
+			d.fail()
+			return idList(nil)
+		}
+	}
+	return l
+}
+
+// encodedList is a list of strings as Encode writes them and where each
+// starts.
+type encodedList struct {
 	b   []byte
 	off []int32
 }
 
-func (e *encodedNames) at(i int32) string {
-	d := &sourceReader{b: e.b[e.off[i]:]}
-	return d.str()
+// appendAt appends string i to buf.
+func (l *encodedList) appendAt(buf []byte, i int32) []byte {
+	d := &sourceReader{b: l.b[l.off[i]:]}
+	raw, isHex := d.part()
+	if isHex {
+		return hex.AppendEncode(buf, raw)
+	}
+	return append(buf, raw...)
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+func (l *encodedList) at(i int32) string { return string(l.appendAt(nil, i)) }
+
+func (l *encodedList) len() int { return len(l.off) }
+
+func (l *encodedList) search(id string) (int, bool) {
+	var buf []byte
+	i := sort.Search(len(l.off), func(i int) bool {
+		buf = l.appendAt(buf[:0], int32(i))
+		return string(buf) >= id
+	})
+	return i, i < len(l.off) && string(l.appendAt(buf[:0], int32(i))) == id
 }
 
 // cell reads a cell of a Source of n people, its ratings appended to
@@ -492,7 +480,7 @@ func (d *sourceReader) cell(n int, all []sourceRating) (sourceCell, []sourceRati
 // decodedTexts are the texts of a decoded Source's ratings, each part
 // loaded when one of its texts is first asked for.
 type decodedTexts struct {
-	ids   []string
+	ids   personIDs
 	all   []sourceRating // in order of cells and ratings in each
 	first []int32        // the number of the first text of each part, then of all
 	sums  []byte         // of each part, partSumSize bytes
@@ -567,7 +555,7 @@ func (t *decodedTexts) rating(k int32) *Rating {
 	}
 	r := &t.all[t.byText[k]]
 	out := &Rating{
-		Rater: t.ids[r.rater], Subject: t.ids[r.subject],
+		Rater: t.ids.at(r.rater), Subject: t.ids.at(r.subject),
 		Safety: int(r.safety), Reliability: int(r.reliability),
 		Day: time.Unix(r.day, int64(r.dayNs)).UTC(), Made: time.Unix(r.made, int64(r.madeNs)).UTC(),
 	}

@@ -636,7 +636,7 @@ func chosenVariants() []variant {
 func rankAll(r *Result, v variant) map[string]float64 {
 	out := make(map[string]float64, r.m.n)
 	for i := range int32(r.m.n) {
-		out[r.m.ids[i]] = v.rank(r, i)
+		out[r.m.ids.at(i)] = v.rank(r, i)
 	}
 	return out
 }
