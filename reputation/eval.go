@@ -467,9 +467,9 @@ func (e *eval) setScores(s int32, total, safe, reliable float64) {
 func (e *eval) addEvidence(r *rating, w float64) {
 	a := e.accAt(r.rater)
 	a[0] += w
-	a[1] += w * r.safety
-	a[2] += w * r.reliability
-	if d := 2*r.safety - 1; d < 0 {
+	a[1] += w * r.safety()
+	a[2] += w * r.reliability()
+	if d := 2*r.safety() - 1; d < 0 {
 		a[3] -= w * d
 	} else {
 		a[4] += w * d

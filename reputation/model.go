@@ -78,13 +78,20 @@ type cellInfo struct{ ID, Name string }
 type rating struct {
 	subject, rater int32
 	cell           int32
-	low            bool    // safety mark ≤ FlagSafety
-	flag           bool    // low, and day within FlagWindow
-	safety         float64 // (mark-1)/4, in 0..1
-	reliability    float64
-	decay          float64
 	text           int32 // the Rating it is: model.texts.rating(text)
+	decay          float64
+	low            bool // safety mark ≤ FlagSafety
+	flag           bool // low, and day within FlagWindow
+	// The marks, 1 to 5 (32 bytes a rating, not 48: a flood of ratings
+	// is a model's largest array).
+	safetyMark, reliabilityMark int8
 }
+
+// safety returns the rating's safety, (mark-1)/4, in 0..1.
+func (r *rating) safety() float64 { return float64(r.safetyMark-1) / 4 }
+
+// reliability returns the rating's reliability, as safety.
+func (r *rating) reliability() float64 { return float64(r.reliabilityMark-1) / 4 }
 
 // candidate is a rating of the Source that counts at the model's time,
 // before the latest of each rater's about each subject is chosen: the
@@ -390,15 +397,15 @@ func (b *builder) cellRatings(c *sourceCell, k int32) {
 func (r *candidate) rating(d *decays, flagSec int64, flagNs int32) rating {
 	low := r.safety <= FlagSafety
 	return rating{
-		subject:     r.subject,
-		rater:       r.rater,
-		cell:        r.cell,
-		low:         low,
-		flag:        low && (r.day > flagSec || r.day == flagSec && r.dayNs >= flagNs),
-		safety:      float64(r.safety-1) / 4,
-		reliability: float64(r.reliability-1) / 4,
-		decay:       d.of(r.day, r.dayNs, low),
-		text:        r.text,
+		subject:         r.subject,
+		rater:           r.rater,
+		cell:            r.cell,
+		low:             low,
+		flag:            low && (r.day > flagSec || r.day == flagSec && r.dayNs >= flagNs),
+		safetyMark:      r.safety,
+		reliabilityMark: r.reliability,
+		decay:           d.of(r.day, r.dayNs, low),
+		text:            r.text,
 	}
 }
 
