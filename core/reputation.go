@@ -86,7 +86,7 @@ func (s *Service) reputationSource() (*reputation.Source, []string, error) {
 			return err
 		}
 		if b := readStart(tx, startRepSource, inputs, time.Time{}); b != nil {
-			kept, _ = reputation.DecodeSource(b) // damaged: worked out again
+			kept, _ = reputation.DecodeSourceParts(b, s.textPart(inputs)) // damaged: worked out again
 		}
 		return nil
 	})
@@ -99,7 +99,7 @@ func (s *Service) reputationSource() (*reputation.Source, []string, error) {
 			return nil, nil, err
 		}
 		kept = reputation.Prepare(&src.in)
-		s.keepStart(startRepSource, inputs, s.cellsInputs, kept.Encode(), 0, 0)
+		s.keepSource(inputs, kept)
 	}
 	s.lastSource, s.lastSourceInputs = kept, inputs
 	return kept, blockedOf(contacts), nil

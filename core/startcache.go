@@ -216,7 +216,12 @@ func (k *keptStart) fits(inputs []byte, now time.Time) bool {
 // readStart returns the body kept under key for inputs at now, or nil if
 // none fits.
 func readStart(tx *store.Tx, key, inputs []byte, now time.Time) []byte {
-	b, err := tx.Get(bucketStart, nil, key)
+	return readStartIn(tx, nil, key, inputs, now)
+}
+
+// readStartIn is readStart of the record kept under key in group.
+func readStartIn(tx *store.Tx, group, key, inputs []byte, now time.Time) []byte {
+	b, err := tx.Get(bucketStart, group, key)
 	if err != nil {
 		return nil
 	}
@@ -359,19 +364,34 @@ func (s *Service) inputsRead() {
 // (TestAttackKeptStartFromLaterHome). of nil keeps body whatever the
 // home. It fails quietly: the next start works it out again.
 func (s *Service) keepStart(key, inputs []byte, of inputsOf, body []byte, from, until int64) {
-	sum := sha256.Sum256(body)
-	b, err := cborEnc.Marshal(keptStart{Form: startForm, Code: startCode(), Inputs: inputs, From: from, Until: until, Body: body, Sum: sum[:]})
-	if err != nil {
+	b, ok := keptStartRecord(inputs, body, from, until)
+	if !ok {
 		return
 	}
 	_ = s.db.Update(func(tx *store.Tx) error {
-		if of != nil {
-			if now, _, err := of(tx); err != nil || !bytes.Equal(now, inputs) {
-				return errStale
-			}
+		if !inputsStill(tx, of, inputs) {
+			return errStale
 		}
 		return tx.Put(bucketStart, nil, key, b)
 	})
+}
+
+// keptStartRecord returns body as a kept start record for inputs, for
+// the time from until until.
+func keptStartRecord(inputs, body []byte, from, until int64) ([]byte, bool) {
+	sum := sha256.Sum256(body)
+	b, err := cborEnc.Marshal(keptStart{Form: startForm, Code: startCode(), Inputs: inputs, From: from, Until: until, Body: body, Sum: sum[:]})
+	return b, err == nil
+}
+
+// inputsStill reports whether the home's inputs, as of gives them, are
+// inputs (of nil: whatever they are).
+func inputsStill(tx *store.Tx, of inputsOf, inputs []byte) bool {
+	if of == nil {
+		return true
+	}
+	now, _, err := of(tx)
+	return err == nil && bytes.Equal(now, inputs)
 }
 
 // inputsOf returns the digest of what a kept start record is worked out

@@ -36,7 +36,7 @@ type eval struct {
 	levels   int32
 	reached  int32     // people in the tree of strongest paths; up[:reached] lists them in depth-first order
 	scale    []float64 // per person: the cap applied to what was gathered below them
-	acc      []float64 // per person: evidence gathered below them, accWidth each
+	acc      []float64 // per person in the tree, by tin: evidence gathered below them, accWidth each
 	accGen   []int32   // == gen when acc holds this subject's evidence
 	touched  []int32
 	inTouch  []int32 // == gen2 when a rater is in touched before the small tree is built
@@ -112,7 +112,7 @@ func (m *model) evalIn(old *eval) *eval {
 		up:          zeroed(old.up, n), // the levels above the first when the tree is known (tour)
 		levels:      levels,
 		scale:       zeroed(old.scale, n),
-		acc:         zeroed(old.acc, accWidth*n),
+		acc:         old.acc[:0], // sized to the tree by tour; accAt clears each on first use
 		accGen:      zeroed(old.accGen, n),
 		weight:      zeroed(old.weight, nr),
 		why:         zeroed(old.why, nr),
@@ -325,6 +325,14 @@ func (m *model) tour(e *eval) {
 	}
 	e.stack = st[:0]
 	e.reached = clock
+	// Only people in the tree gather evidence (a rater with trust, a
+	// point where their paths meet): acc has a place for each of them,
+	// by depth-first number, not for everyone.
+	if need := accWidth * int(clock); cap(e.acc) < need {
+		e.acc = make([]float64, need)
+	} else {
+		e.acc = e.acc[:need]
+	}
 	// up[j*clock+i] is the shallowest person among those numbered i to
 	// i+2^j−1 in depth-first order: a level for each of the people in
 	// the tree, not for everyone (most people a flood names are in
@@ -459,9 +467,9 @@ func (e *eval) setScores(s int32, total, safe, reliable float64) {
 func (e *eval) addEvidence(r *rating, w float64) {
 	a := e.accAt(r.rater)
 	a[0] += w
-	a[1] += w * r.safety
-	a[2] += w * r.reliability
-	if d := 2*r.safety - 1; d < 0 {
+	a[1] += w * r.safety()
+	a[2] += w * r.reliability()
+	if d := 2*r.safety() - 1; d < 0 {
 		a[3] -= w * d
 	} else {
 		a[4] += w * d
@@ -586,7 +594,7 @@ func (m *model) smallTree(s int32, e *eval, sum *[accWidth]float64) (nodes, pars
 // not capped), records the factor in e.scale, and adds it to parent's, or
 // to sum for −1.
 func (m *model) capUp(g, parent int32, e *eval, sum *[accWidth]float64) {
-	a := e.acc[accWidth*int(g) : accWidth*int(g)+accWidth]
+	a := e.acc[accWidth*int(e.tin[g]) : accWidth*int(e.tin[g])+accWidth]
 	e.scale[g] = 1
 	if g != m.viewer {
 		c := e.trust[g]
@@ -613,9 +621,10 @@ func (m *model) capUp(g, parent int32, e *eval, sum *[accWidth]float64) {
 const accWidth = 6
 
 // accAt returns person i's evidence sums for the current subject, zeroed
-// and listed in e.touched on first use.
+// and listed in e.touched on first use; i must be in the tree of
+// strongest paths (trust above zero).
 func (e *eval) accAt(i int32) []float64 {
-	a := e.acc[accWidth*int(i) : accWidth*int(i)+accWidth]
+	a := e.acc[accWidth*int(e.tin[i]) : accWidth*int(e.tin[i])+accWidth]
 	if e.accGen[i] != e.gen2 {
 		e.accGen[i] = e.gen2
 		clear(a)

@@ -44,9 +44,10 @@ func (r *Result) Keep(ids []string, flagged int) *Kept {
 	for _, id := range ids {
 		k.Scores[id] = r.Person(id)
 	}
-	first := r.whole().flaggedFirst()
+	w := r.whole()
+	first := w.flaggedFirst()
 	k.Total = len(first)
-	k.Flagged = slices.Clone(first[:min(flagged, len(first))])
+	k.Flagged = w.idsOf(first[:min(flagged, len(first))])
 	return k
 }
 
@@ -82,8 +83,9 @@ func (r *Result) FlaggedFirstN(n int) (first []string, total int) {
 	if k := r.kept; k != nil && (n <= len(k.k.Flagged) || len(k.k.Flagged) == k.k.Total) {
 		return slices.Clone(k.k.Flagged[:min(n, len(k.k.Flagged))]), k.k.Total
 	}
-	all := r.whole().flaggedFirst()
-	return slices.Clone(all[:min(n, len(all))]), len(all)
+	w := r.whole()
+	all := w.flaggedFirst()
+	return w.idsOf(all[:min(n, len(all))]), len(all)
 }
 
 // keptScore returns the kept score of id, a copy, and whether one is

@@ -113,8 +113,8 @@ func (m *model) rescore(s int32, e *eval) {
 			r := &m.ratings[k]
 			raters++
 			total += w
-			safe += w * r.safety
-			reliable += w * r.reliability
+			safe += w * r.safety()
+			reliable += w * r.reliability()
 		}
 	}
 	e.raters[s] = raters

@@ -28,7 +28,7 @@ func TestCheatAUCKnowledgeStages(t *testing.T) {
 		{"mean of all ratings", func(i int32) float64 {
 			sum, n := 0.0, 0.0
 			for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
-				sum += m.ratings[k].safety
+				sum += m.ratings[k].safety()
 				n++
 			}
 			if n == 0 {
@@ -49,7 +49,7 @@ func TestCheatAUCKnowledgeStages(t *testing.T) {
 		switch {
 		case after.e.flags[i] > 0:
 			return 0
-		case len(after.Person(m.ids[i]).Warnings) > 0:
+		case len(after.Person(m.ids.at(i)).Warnings) > 0:
 			return 1
 		}
 		return 2
@@ -59,7 +59,7 @@ func TestCheatAUCKnowledgeStages(t *testing.T) {
 	for _, r := range rows {
 		score := map[string]float64{}
 		for i := range int32(m.n) {
-			score[m.ids[i]] = r.f(i)
+			score[m.ids.at(i)] = r.f(i)
 		}
 		fmt.Fprintf(&b, "%-42s %9.3f  ", r.name, auc(score, honest, cheats))
 		for k := range 3 {
@@ -157,7 +157,7 @@ func mutualPraise(f float64) func(r *Result, i int32) float64 {
 		m := r.m
 		praised := func(a, b int32) bool { // a praised b
 			for k := m.subjStart[b]; k < m.subjStart[b+1]; k++ {
-				if rt := &m.ratings[k]; rt.rater == a && rt.safety >= 0.75 {
+				if rt := &m.ratings[k]; rt.rater == a && rt.safety() >= 0.75 {
 					return true
 				}
 			}
@@ -165,7 +165,7 @@ func mutualPraise(f float64) func(r *Result, i int32) float64 {
 		}
 		return flagsFirstLow(r, i, lowFrom(r, i, EvidenceUnit, func(k int32) float64 {
 			rt := &m.ratings[k]
-			if w := r.e.weight[k]; w > 0 && rt.safety >= 0.75 && praised(i, rt.rater) {
+			if w := r.e.weight[k]; w > 0 && rt.safety() >= 0.75 && praised(i, rt.rater) {
 				return f * w
 			}
 			return r.e.weight[k]

@@ -109,7 +109,7 @@ func TestModelIsTheAdoptedVariant(t *testing.T) {
 	known := metKnown(before, knowRule{shared: true, noVoucher: true, ordered: true, met: true})
 	lowered := 0
 	for i := range int32(r.m.n) {
-		id := r.m.ids[i]
+		id := r.m.ids.at(i)
 		if got, want := r.Person(id).Rank(), v.rank(before, i); math.Abs(got-want) > 1e-9 {
 			t.Fatalf("%s ranks %v, the variant %v", id, got, want)
 		}

@@ -30,9 +30,9 @@ var whyText = [...]string{"", WhyBlocked, WhyNotConnected, WhyAdmittedByThem, Wh
 type model struct {
 	now     time.Time
 	n       int
-	ids     []string // sorted: a person's number is their place here
-	names   []string // how this device knows each person, by number
-	viewer  int32    // -1 without a viewer
+	ids     personIDs   // sorted: a person's number is their place here
+	names   personNames // how this device knows each person, by number
+	viewer  int32       // -1 without a viewer
 	blocked []bool
 	// replaced marks the people of Input.Replaced the viewer did not
 	// block; they are in blocked too.
@@ -78,13 +78,20 @@ type cellInfo struct{ ID, Name string }
 type rating struct {
 	subject, rater int32
 	cell           int32
-	low            bool    // safety mark ≤ FlagSafety
-	flag           bool    // low, and day within FlagWindow
-	safety         float64 // (mark-1)/4, in 0..1
-	reliability    float64
-	decay          float64
 	text           int32 // the Rating it is: model.texts.rating(text)
+	decay          float64
+	low            bool // safety mark ≤ FlagSafety
+	flag           bool // low, and day within FlagWindow
+	// The marks, 1 to 5 (32 bytes a rating, not 48: a flood of ratings
+	// is a model's largest array).
+	safetyMark, reliabilityMark int8
 }
+
+// safety returns the rating's safety, (mark-1)/4, in 0..1.
+func (r *rating) safety() float64 { return float64(r.safetyMark-1) / 4 }
+
+// reliability returns the rating's reliability, as safety.
+func (r *rating) reliability() float64 { return float64(r.reliabilityMark-1) / 4 }
 
 // candidate is a rating of the Source that counts at the model's time,
 // before the latest of each rater's about each subject is chosen: the
@@ -103,15 +110,15 @@ type candidate struct {
 // find returns the number of the person id, and whether they appear in
 // the input.
 func (m *model) find(id string) (int32, bool) {
-	i, ok := slices.BinarySearch(m.ids, id)
+	i, ok := m.ids.search(id)
 	return int32(i), ok
 }
 
 func (m *model) name(i int32) string {
-	if s := m.names[i]; s != "" {
+	if s := m.names.at(i); s != "" {
 		return s
 	}
-	id := m.ids[i]
+	id := m.ids.at(i)
 	return id[:min(8, len(id))]
 }
 
@@ -206,7 +213,7 @@ func (s *Source) model(now, madeBy time.Time) *model {
 // frame builds the frame of s, leaving out the ratings made after madeBy
 // unless it is zero.
 func (s *Source) frame(madeBy time.Time) *frame {
-	m := &model{viewer: s.viewer, n: len(s.ids), ids: s.ids, names: s.names, texts: s.texts}
+	m := &model{viewer: s.viewer, n: s.ids.len(), ids: s.ids, names: s.names, texts: s.texts}
 	b := &builder{src: s, madeBy: madeBy, ratings: make([]candidate, 0, s.ratings)}
 	b.sc.grow(m.n)
 	for _, i := range s.verified {
@@ -390,15 +397,15 @@ func (b *builder) cellRatings(c *sourceCell, k int32) {
 func (r *candidate) rating(d *decays, flagSec int64, flagNs int32) rating {
 	low := r.safety <= FlagSafety
 	return rating{
-		subject:     r.subject,
-		rater:       r.rater,
-		cell:        r.cell,
-		low:         low,
-		flag:        low && (r.day > flagSec || r.day == flagSec && r.dayNs >= flagNs),
-		safety:      float64(r.safety-1) / 4,
-		reliability: float64(r.reliability-1) / 4,
-		decay:       d.of(r.day, r.dayNs, low),
-		text:        r.text,
+		subject:         r.subject,
+		rater:           r.rater,
+		cell:            r.cell,
+		low:             low,
+		flag:            low && (r.day > flagSec || r.day == flagSec && r.dayNs >= flagNs),
+		safetyMark:      r.safety,
+		reliabilityMark: r.reliability,
+		decay:           d.of(r.day, r.dayNs, low),
+		text:            r.text,
 	}
 }
 
@@ -525,8 +532,9 @@ func (m *model) buildRatings(b *builder) []int32 {
 
 // later reports whether a should count instead of b, two ratings by one
 // rater about one subject: the later day, then the later time made, then
-// the larger statement id. Copies of one statement are equal in all of
-// these; the one from the cell with the smaller id is kept.
+// the larger statement id (read as each rating's tie, its place in the
+// order of those ids: sourceRating). Copies of one statement are equal
+// in all of these; the one from the cell with the smaller id is kept.
 func (m *model) later(s *Source, ca, cb candidate) bool {
 	a, b := s.rating(ca), s.rating(cb)
 	switch {
@@ -538,9 +546,8 @@ func (m *model) later(s *Source, ca, cb candidate) bool {
 		return a.made > b.made
 	case a.madeNs != b.madeNs:
 		return a.madeNs > b.madeNs
-	}
-	if x, y := m.texts.rating(a.text).ID, m.texts.rating(b.text).ID; x != y {
-		return x > y
+	case a.tie != b.tie:
+		return a.tie > b.tie // the larger statement id
 	}
 	return ca.cell < cb.cell
 }

@@ -262,7 +262,7 @@ type Result struct {
 	kept     *keptResult // made from what was kept (FromKept); m, e and standing are nil
 
 	firstOnce sync.Once
-	first     []string // flaggedFirst
+	first     []int32 // flaggedFirst, by number
 }
 
 // Compute computes everyone's reputation from the viewer's point of view:
@@ -327,7 +327,11 @@ func settleModelIn(m *model, spare *Result) *Result {
 // IDs returns the ids of everyone the result knows, sorted.
 func (r *Result) IDs() []string {
 	r = r.whole()
-	return slices.Clone(r.m.ids)
+	out := make([]string, r.m.n)
+	for i := range out {
+		out[i] = r.m.ids.at(int32(i))
+	}
+	return out
 }
 
 // Flagged returns, sorted, the ids of everyone with flags ([Score.Flags]
@@ -338,7 +342,7 @@ func (r *Result) Flagged() []string {
 	var out []string
 	for i, f := range r.e.flags {
 		if f > 0 {
-			out = append(out, r.m.ids[i])
+			out = append(out, r.m.ids.at(int32(i)))
 		}
 	}
 	return out
@@ -354,19 +358,31 @@ func (r *Result) Flagged() []string {
 // thousands weighs a thousandth as much on each of them.
 func (r *Result) FlaggedFirst() []string {
 	r = r.whole()
-	return slices.Clone(r.flaggedFirst())
+	return r.idsOf(r.flaggedFirst())
+}
+
+// idsOf returns the ids of the people numbered nums.
+func (r *Result) idsOf(nums []int32) []string {
+	if nums == nil {
+		return nil
+	}
+	out := make([]string, len(nums))
+	for i, s := range nums {
+		out[i] = r.m.ids.at(s)
+	}
+	return out
 }
 
 // flaggedFirst is FlaggedFirst, worked out once per Result (a start asks
 // for it twice: what to keep and what the People list first shows).
-func (r *Result) flaggedFirst() []string {
+func (r *Result) flaggedFirst() []int32 {
 	r.firstOnce.Do(func() { r.first = r.flaggedFirstNow() })
 	return r.first
 }
 
 // flaggedFirstNow works out FlaggedFirst, with arrays by person where a
 // map would hash every flagger of every flagged person.
-func (r *Result) flaggedFirstNow() []string {
+func (r *Result) flaggedFirstNow() []int32 {
 	m, e := r.m, r.e
 	counts := func(s int32, each func(rater int32)) {
 		for k := m.subjStart[s]; k < m.subjStart[s+1]; k++ {
@@ -392,13 +408,9 @@ func (r *Result) flaggedFirstNow() []string {
 	}
 	slices.SortFunc(flagged, func(a, b int32) int {
 		return cmp.Or(cmp.Compare(strength[b], strength[a]), cmp.Compare(e.flagTrust[b], e.flagTrust[a]),
-			cmp.Compare(e.flags[b], e.flags[a]), cmp.Compare(m.ids[a], m.ids[b]))
+			cmp.Compare(e.flags[b], e.flags[a]), cmp.Compare(a, b)) // numbered in id order
 	})
-	out := make([]string, len(flagged))
-	for i, s := range flagged {
-		out[i] = m.ids[s]
-	}
-	return out
+	return flagged
 }
 
 // Person returns one person's score with its explanation and vouching
@@ -431,7 +443,7 @@ func (r *Result) Scores() []*Score {
 func (r *Result) score(i int32) *Score {
 	m, e := r.m, r.e
 	s := &Score{
-		ID:          m.ids[i],
+		ID:          m.ids.at(i),
 		Name:        m.name(i),
 		Confidence:  e.confidence[i],
 		KnownLittle: e.knownLittle[i],
@@ -453,12 +465,12 @@ func (r *Result) score(i int32) *Score {
 		src := m.texts.rating(rt.text)
 		c := &m.cells[rt.cell]
 		if rt.low && !m.blocked[rt.rater] && (e.trust[rt.rater] == 0 || (rt.flag && e.flags[i] == 0)) {
-			s.Warnings = append(s.Warnings, Warning{Rater: m.name(rt.rater), RaterID: m.ids[rt.rater], Cell: c.Name, CellID: c.ID,
+			s.Warnings = append(s.Warnings, Warning{Rater: m.name(rt.rater), RaterID: m.ids.at(rt.rater), Cell: c.Name, CellID: c.ID,
 				Safety: src.Safety, Day: src.Day, Note: src.Note})
 		}
 		s.Ratings = append(s.Ratings, Explained{
 			Rater:       m.name(rt.rater),
-			RaterID:     m.ids[rt.rater],
+			RaterID:     m.ids.at(rt.rater),
 			Cell:        c.Name,
 			CellID:      c.ID,
 			Statement:   src.ID,
@@ -492,7 +504,7 @@ func (r *Result) score(i int32) *Score {
 		case e.flags[v] > 0:
 			status = StatusFlagged
 		}
-		s.VouchedFor = append(s.VouchedFor, Vouch{ID: m.ids[v], Name: m.name(v), Status: status})
+		s.VouchedFor = append(s.VouchedFor, Vouch{ID: m.ids.at(v), Name: m.name(v), Status: status})
 	}
 	s.Summary = strings.TrimSpace(s.Words() + " " + s.FlagWords())
 	return s

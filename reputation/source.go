@@ -16,10 +16,10 @@ import (
 // again: the same computation on the same facts, so the same Result as
 // Compute of the Input it was prepared from at that time.
 type Source struct {
-	ids      []string // sorted, distinct: a person's number is their place here
-	names    []string // as Input.Names has them, by number
-	viewer   int32    // -1 without a viewer
-	verified []int32  // the people the viewer verified (not the viewer), only with a viewer
+	ids      personIDs   // sorted, distinct: a person's number is their place here
+	names    personNames // as Input.Names has them, by number
+	viewer   int32       // -1 without a viewer
+	verified []int32     // the people the viewer verified (not the viewer), only with a viewer
 	blocked  []int32
 	replaced []int32
 	// outside reports, per person, whether they appear anywhere but in
@@ -30,6 +30,33 @@ type Source struct {
 	ratings int          // in all cells
 	texts   ratingTexts
 }
+
+// personIDs gives the id of each person of a Source, by number: sorted
+// and distinct.
+type personIDs interface {
+	at(i int32) string
+	len() int
+	// search returns the number of id, or where it would be, and
+	// whether it is there.
+	search(id string) (int, bool)
+}
+
+// idList is the ids of the people, by number.
+type idList []string
+
+func (l idList) at(i int32) string            { return l[i] }
+func (l idList) len() int                     { return len(l) }
+func (l idList) search(id string) (int, bool) { return slices.BinarySearch(l, id) }
+
+// personNames gives the name of each person of a Source, by number.
+type personNames interface {
+	at(i int32) string
+}
+
+// nameList is the names of the people, by number.
+type nameList []string
+
+func (l nameList) at(i int32) string { return l[i] }
 
 // sourceCell is one cell of a Source.
 type sourceCell struct {
@@ -53,6 +80,10 @@ type sourceRating struct {
 	dayNs, madeNs       int32
 	day, made           int64 // Unix seconds
 	text                int32 // its Rating: Source.texts.rating(text)
+	// tie is its place among the ratings by its rater about its subject
+	// in the order of their statement ids (equal ids, equal places; 0
+	// for the only one): all the model reads of the id (model.later).
+	tie int32
 }
 
 // ratingTexts gives the Rating behind each rating of a Source, by the
@@ -147,7 +178,7 @@ func (s *Source) at(madeBy time.Time, blocked []string) *Source {
 		if id == "" {
 			continue
 		}
-		if i, ok := slices.BinarySearch(s.ids, id); ok {
+		if i, ok := s.ids.search(id); ok {
 			at.blocked = append(at.blocked, int32(i))
 		} else {
 			extra = append(extra, id)
@@ -189,25 +220,26 @@ func (s *Source) present(madeBy time.Time, blocked []int32) []bool {
 // Ratings about or by someone left out keep −1 there: they must be
 // ones left out at the time (see present).
 func (s *Source) renumbered(keep []bool, extra, blocked []string) *Source {
-	ids := make([]string, 0, len(s.ids)+len(extra))
-	for i, id := range s.ids {
+	ids := make(idList, 0, s.ids.len()+len(extra))
+	for i := range s.ids.len() {
 		if keep == nil || keep[i] {
-			ids = append(ids, id)
+			ids = append(ids, s.ids.at(int32(i)))
 		}
 	}
 	ids = append(ids, extra...)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	to := make([]int32, len(s.ids))
-	out := &Source{ids: ids, names: make([]string, len(ids)), outside: make([]bool, len(ids)), viewer: -1, ratings: s.ratings, texts: s.texts}
+	to := make([]int32, s.ids.len())
+	names := make(nameList, len(ids))
+	out := &Source{ids: ids, names: names, outside: make([]bool, len(ids)), viewer: -1, ratings: s.ratings, texts: s.texts}
 	for i := range out.outside {
 		out.outside[i] = true
 	}
-	for i, id := range s.ids {
+	for i := range s.ids.len() {
 		to[i] = -1
-		if j, ok := slices.BinarySearch(ids, id); ok {
+		if j, ok := slices.BinarySearch(ids, s.ids.at(int32(i))); ok {
 			to[i] = int32(j)
-			out.names[j] = s.names[i]
+			names[j] = s.names.at(int32(i))
 		}
 	}
 	remap := func(xs []int32) []int32 {
@@ -282,8 +314,9 @@ func prepare(in *Input, blocked []string) *Source {
 	for k, ci := range order {
 		s.cells[k] = p.cell(&in.Cells[ci], &texts)
 	}
-	s.ratings, s.texts = len(texts), texts
+	s.ratings = len(texts)
 	p.number(s)
+	s.texts = s.numberTexts(texts)
 	return s
 }
 
@@ -357,7 +390,6 @@ func (p *preparer) cell(c *Cell, texts *inputTexts) sourceCell {
 			safety: int8(r.Safety), reliability: int8(r.Reliability),
 			day: r.Day.Unix(), dayNs: int32(r.Day.Nanosecond()),
 			made: r.Made.Unix(), madeNs: int32(r.Made.Nanosecond()),
-			text: int32(len(*texts)),
 		})
 		*texts = append(*texts, r)
 	}
@@ -379,10 +411,12 @@ func (p *preparer) number(s *Source) {
 		order[i] = idAt{id, int32(i)}
 	}
 	slices.SortFunc(order, func(x, y idAt) int { return strings.Compare(x.id, y.id) })
-	s.ids, s.names, s.outside = make([]string, n), make([]string, n), make([]bool, n)
+	names := make(nameList, n)
+	ids := make(idList, n)
+	s.ids, s.names, s.outside = ids, names, make([]bool, n)
 	final := make([]int32, n)
 	for i, o := range order {
-		s.ids[i], s.names[i], s.outside[i] = o.id, p.names[o.p], p.outside[o.p]
+		ids[i], names[i], s.outside[i] = o.id, p.names[o.p], p.outside[o.p]
 		final[o.p] = int32(i)
 	}
 	if s.viewer >= 0 {
@@ -405,6 +439,82 @@ func (p *preparer) number(s *Source) {
 		for j := range cell.ratings {
 			r := &cell.ratings[j]
 			r.subject, r.rater = final[r.subject], final[r.rater]
+		}
+	}
+}
+
+// numberTexts numbers the texts of the ratings of s in order of subject,
+// then of cells and of ratings in each (Encode writes them in that
+// order, so that the explanations of one person are read together),
+// and, if texts is not nil (the ratings in order of cells and ratings
+// in each), returns it in that order, with each rating's tie set.
+func (s *Source) numberTexts(texts inputTexts) inputTexts {
+	next := make([]int32, s.ids.len()+1)
+	for c := range s.cells {
+		for _, r := range s.cells[c].ratings {
+			next[r.subject+1]++
+		}
+	}
+	for i := range s.ids.len() {
+		next[i+1] += next[i]
+	}
+	var out inputTexts
+	if texts != nil {
+		out = make(inputTexts, len(texts))
+	}
+	k := 0
+	for c := range s.cells {
+		for j := range s.cells[c].ratings {
+			r := &s.cells[c].ratings[j]
+			r.text = next[r.subject]
+			next[r.subject]++
+			if out != nil {
+				out[r.text] = texts[k]
+			}
+			k++
+		}
+	}
+	if out != nil {
+		s.setTies(out)
+	}
+	return out
+}
+
+// setTies sets the tie of each rating of s, whose texts (numbered by
+// numberTexts, so those about one subject together) are texts.
+func (s *Source) setTies(texts inputTexts) {
+	byText := make([]*sourceRating, len(texts))
+	for c := range s.cells {
+		for j := range s.cells[c].ratings {
+			r := &s.cells[c].ratings[j]
+			byText[r.text] = r
+		}
+	}
+	for from := 0; from < len(byText); {
+		to := from + 1
+		for to < len(byText) && byText[to].subject == byText[from].subject {
+			to++
+		}
+		if to-from > 1 {
+			setTiesOf(byText[from:to], texts)
+		}
+		from = to
+	}
+}
+
+// setTiesOf sets the tie of each of rs, the ratings about one subject.
+func setTiesOf(rs []*sourceRating, texts inputTexts) {
+	slices.SortFunc(rs, func(a, b *sourceRating) int {
+		return cmp.Or(cmp.Compare(a.rater, b.rater), strings.Compare(texts[a.text].ID, texts[b.text].ID))
+	})
+	for k, r := range rs {
+		switch {
+		case k == 0 || r.rater != rs[k-1].rater:
+			r.tie = 0
+		case texts[r.text].ID == texts[rs[k-1].text].ID:
+			r.tie = rs[k-1].tie
+		default:
+			r.tie = rs[k-1].tie + 1
 		}
 	}
 }

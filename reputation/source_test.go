@@ -114,9 +114,11 @@ func TestDecodeSourceRefusesDamage(t *testing.T) {
 	if _, err := DecodeSource(append(b, 0)); err == nil {
 		t.Fatal("a Source with a byte more was read")
 	}
-	other := append([]byte{2}, b[1:]...)
-	if _, err := DecodeSource(other); err == nil {
-		t.Fatal("a Source of another form was read")
+	for _, form := range []byte{1, sourceForm + 1} {
+		other := append([]byte{form}, b[1:]...)
+		if _, err := DecodeSource(other); err == nil {
+			t.Fatalf("a Source of form %d was read", form)
+		}
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for range 300 {

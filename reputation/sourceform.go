@@ -1,49 +1,65 @@
 package reputation
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"math"
-	"strings"
+	"slices"
+	"sort"
+	"sync"
 	"time"
 )
 
 // sourceForm is the form of an encoded Source; a new form makes every
-// older one unreadable (DecodeSource then fails: prepare it again).
-const sourceForm = 1
+// older one unreadable (DecodeSource then fails: prepare it again). Form
+// 1 kept each rating's statement id, tags and note with the rest.
+const sourceForm = 2
+
+// textPartSize is the size at which [Source.EncodeParts] ends a part of
+// the texts: an explanation reads the part of each rating it explains,
+// a few kilobytes, not every rating's.
+const textPartSize = 8 << 10
+
+// partSumSize is how many bytes of the SHA-256 of each part main holds:
+// a part given for another, or damaged, is not read as that part.
+const partSumSize = 16
 
 // ErrNotSource is returned by [DecodeSource] for bytes that are not a
 // Source of this form.
 var ErrNotSource = errors.New("reputation: not a kept source of this form")
 
-// Encode returns s as bytes for [DecodeSource], who is blocked aside:
-// unsigned varints (signed for seconds), the form (1), the number of
-// people and of ratings, each person's id (its length times two, plus
-// one for lowercase hexadecimal kept as the bytes it spells) and name,
-// the viewer's number plus one (0: none), the verified and the replaced
-// (count, numbers), whether each person appears outside ratings (a bit
-// each), then per cell its id, name, members (number, status rank,
-// vouchers) and ratings (subject, rater, safety·8 + reliability, day and
-// time made as seconds and nanoseconds since 1970); last, per rating in
-// that order, what only explanations read (statement id as a person's,
-// tags: count plus one, 0 for none, and note), which [DecodeSource]
-// checks but reads only when a score is explained.
-func (s *Source) Encode() []byte {
+// EncodeParts returns s as bytes for [DecodeSourceParts], who is blocked
+// aside: what every computation reads (main), and, in parts, what only
+// explanations read. main is unsigned varints (signed for seconds): the
+// form (2), the number of people and of ratings, each person's id (its
+// length times two, plus one for lowercase hexadecimal kept as the bytes
+// it spells) and name, the viewer's number plus one (0: none), the
+// verified and the replaced (count, numbers), whether each person
+// appears outside ratings (a bit each), then per cell its id, name,
+// members (number, status rank, vouchers) and ratings (subject, rater,
+// safety·8 + reliability, day and time made as seconds and nanoseconds
+// since 1970, tie), last the number of parts and, for each, how many
+// ratings' texts it holds and the first 16 bytes of its SHA-256. The texts are numbered by subject (numberTexts); each part
+// holds the next of them, per rating its statement id (as a person's),
+// tags (count plus one, 0 for none) and note, and ends once it holds
+// textPartSize bytes.
+func (s *Source) EncodeParts() (main []byte, parts [][]byte) {
 	var w sourceWriter
 	w.uint(sourceForm)
-	w.uint(len(s.ids))
+	w.uint(s.ids.len())
 	w.uint(s.ratings)
-	for _, id := range s.ids {
-		w.id(id)
+	for i := range s.ids.len() {
+		w.id(s.ids.at(int32(i)))
 	}
-	for _, n := range s.names {
-		w.str(n)
+	for i := range s.ids.len() {
+		w.str(s.names.at(int32(i)))
 	}
 	w.uint(int(s.viewer) + 1)
 	w.nums(s.verified)
 	w.nums(s.replaced)
-	bits := make([]byte, (len(s.ids)+7)/8)
+	bits := make([]byte, (s.ids.len()+7)/8)
 	for i, o := range s.outside {
 		if o {
 			bits[i/8] |= 1 << (i % 8)
@@ -54,22 +70,51 @@ func (s *Source) Encode() []byte {
 	for c := range s.cells {
 		w.cell(&s.cells[c])
 	}
-	for c := range s.cells {
-		for _, r := range s.cells[c].ratings {
-			t := s.texts.rating(r.text)
-			w.id(t.ID)
-			if t.Tags == nil {
-				w.uint(0)
-			} else {
-				w.uint(len(t.Tags) + 1)
-			}
-			for _, tag := range t.Tags {
-				w.str(tag)
-			}
-			w.str(t.Note)
+	var counts []int
+	var t sourceWriter
+	for k := range s.ratings {
+		r := s.texts.rating(int32(k))
+		if len(t.b) == 0 {
+			counts = append(counts, 0)
+		}
+		counts[len(counts)-1]++
+		t.text(r)
+		if len(t.b) >= textPartSize || k == s.ratings-1 {
+			parts, t.b = append(parts, t.b), nil
 		}
 	}
-	return w.b
+	w.uint(len(counts))
+	for k, n := range counts {
+		w.uint(n)
+		sum := sha256.Sum256(parts[k])
+		w.b = append(w.b, sum[:partSumSize]...)
+	}
+	return w.b, parts
+}
+
+// Encode returns s as bytes for [DecodeSource]: what [Source.EncodeParts]
+// returns, main then each part (its length, its bytes).
+func (s *Source) Encode() []byte {
+	b, parts := s.EncodeParts()
+	for _, p := range parts {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	return b
+}
+
+// text writes what only explanations read of r.
+func (w *sourceWriter) text(r *Rating) {
+	w.id(r.ID)
+	if r.Tags == nil {
+		w.uint(0)
+	} else {
+		w.uint(len(r.Tags) + 1)
+	}
+	for _, tag := range r.Tags {
+		w.str(tag)
+	}
+	w.str(r.Note)
 }
 
 // sourceWriter writes what Encode writes.
@@ -114,6 +159,7 @@ func (w *sourceWriter) cell(c *sourceCell) {
 		w.uint(int(r.dayNs))
 		w.int(r.made)
 		w.uint(int(r.madeNs))
+		w.uint(int(r.tie))
 	}
 }
 
@@ -133,22 +179,60 @@ func isLowerHex(s string) bool {
 
 // DecodeSource returns the Source [Source.Encode] made b from, or
 // [ErrNotSource] if b is not one (damaged, or of another form): never a
-// crash, and no allocation larger than b allows. The Source refers to b,
-// which must not be modified while it or a Result of it is in use.
+// crash, and no allocation larger than b allows. It checks every part;
+// the Source reads each when an explanation first asks for it. The
+// Source refers to b, which must not be modified while it or a Result of
+// it is in use.
 func DecodeSource(b []byte) (*Source, error) {
 	d := &sourceReader{b: b}
-	if d.uint() != sourceForm {
-		return nil, ErrNotSource
-	}
-	n, total := d.count(), d.count()
-	s := &Source{ratings: total}
-	s.ids = d.strings(n)
-	for i := 1; i < len(s.ids); i++ {
-		if s.ids[i-1] >= s.ids[i] {
+	s, t := d.source()
+	parts := make([][]byte, len(t.first)-1)
+	for k := range parts {
+		n := d.uint()
+		if n > uint64(len(d.b)) {
+			d.fail()
+		}
+		parts[k] = d.take(int(n))
+		if d.err == nil && t.part(k, parts[k]) == nil {
 			d.fail()
 		}
 	}
-	s.names = d.strings(n)
+	if d.err != nil || len(d.b) != 0 {
+		return nil, ErrNotSource
+	}
+	t.load = func(k int) []byte { return parts[k] }
+	return s, nil
+}
+
+// DecodeSourceParts returns the Source [Source.EncodeParts] made main
+// from, or [ErrNotSource] if main is not one, as [DecodeSource] does. It
+// reads no part: an explanation that first needs the text of a rating
+// calls part with the number of the part that holds it, once, and part
+// returns what EncodeParts returned as that part, or nil if it cannot.
+// A part that is missing or damaged (nil, or bytes that are not that
+// part) leaves the explanations of its ratings without their statement
+// id, tags and note; the scores are computed from main alone. part may
+// be called from any goroutine, one call at a time.
+func DecodeSourceParts(main []byte, part func(k int) []byte) (*Source, error) {
+	d := &sourceReader{b: main}
+	s, t := d.source()
+	if d.err != nil || len(d.b) != 0 {
+		return nil, ErrNotSource
+	}
+	t.load = part
+	return s, nil
+}
+
+// source reads main as EncodeParts writes it, with its texts to be
+// loaded.
+func (d *sourceReader) source() (*Source, *decodedTexts) {
+	if d.uint() != sourceForm {
+		d.fail()
+	}
+	n, total := d.count(), d.count()
+	s := &Source{ratings: total}
+	s.ids = d.ids(n)
+	s.names = d.list(n)
 	s.viewer = int32(d.num(n+1)) - 1
 	s.verified, s.replaced = d.nums(n), d.nums(n)
 	bits := d.take((n + 7) / 8)
@@ -166,13 +250,13 @@ func DecodeSource(b []byte) (*Source, error) {
 	if len(all) != total || (d.err == nil && !s.outsideHolds()) {
 		d.fail()
 	}
-	texts := &decodedTexts{ids: s.ids, all: all}
-	texts.readAll(d)
-	if d.err != nil || len(d.b) != 0 {
-		return nil, ErrNotSource
+	t := &decodedTexts{ids: s.ids, all: all}
+	t.readIndex(d)
+	if d.err == nil {
+		s.numberTexts(nil)
 	}
-	s.texts = texts
-	return s, nil
+	s.texts = t
+	return s, t
 }
 
 // outsideHolds reports whether everyone who appears in s other than in
@@ -294,48 +378,69 @@ func (d *sourceReader) str() string {
 	return string(raw)
 }
 
-// strings reads k strings into one string (one allocation for them all:
-// a kept source holds tens of thousands), each a part of it: once to
-// learn their size, once to write them.
-func (d *sourceReader) strings(k int) []string {
+// list reads n strings as Encode writes them (ids or names), each
+// read when first asked for: a start that computes asks for the ids and
+// names of the few people it explains and keeps, not of everyone.
+func (d *sourceReader) list(n int) *encodedList {
 	from := d.b
-	size := 0
-	for range k {
-		raw, isHex := d.part()
-		size += len(raw) << b2i(isHex)
-	}
-	if d.err != nil {
+	if len(from) > math.MaxInt32 {
+		d.fail()
 		return nil
 	}
-	var all strings.Builder
-	all.Grow(size)
-	var buf [64]byte
-	lens := make([]int32, k)
-	again := &sourceReader{b: from}
-	for i := range lens {
-		raw, isHex := again.part()
-		lens[i] = int32(len(raw)) << b2i(isHex)
-		for isHex && len(raw) > 0 {
-			n := min(len(raw), len(buf)/2)
-			all.Write(hex.AppendEncode(buf[:0], raw[:n]))
-			raw = raw[n:]
-		}
-		all.Write(raw)
+	off := make([]int32, n)
+	for i := range off {
+		off[i] = int32(len(from) - len(d.b))
+		d.part()
 	}
-	str, at := all.String(), 0
-	out := make([]string, k)
-	for i, n := range lens {
-		out[i] = str[at : at+int(n)]
-		at += int(n)
-	}
-	return out
+	return &encodedList{b: from[:len(from)-len(d.b)], off: off}
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// ids reads the ids of n people, and checks they are sorted and
+// distinct.
+func (d *sourceReader) ids(n int) personIDs {
+	l := d.list(n)
+	if d.err != nil {
+		return idList(nil)
 	}
-	return 0
+	var a, b []byte
+	for i := 1; i < n; i++ {
+		a, b = l.appendAt(a[:0], int32(i-1)), l.appendAt(b[:0], int32(i))
+		if string(a) >= string(b) {
+			d.fail()
+			return idList(nil)
+		}
+	}
+	return l
+}
+
+// encodedList is a list of strings as Encode writes them and where each
+// starts.
+type encodedList struct {
+	b   []byte
+	off []int32
+}
+
+// appendAt appends string i to buf.
+func (l *encodedList) appendAt(buf []byte, i int32) []byte {
+	d := &sourceReader{b: l.b[l.off[i]:]}
+	raw, isHex := d.part()
+	if isHex {
+		return hex.AppendEncode(buf, raw)
+	}
+	return append(buf, raw...)
+}
+
+func (l *encodedList) at(i int32) string { return string(l.appendAt(nil, i)) }
+
+func (l *encodedList) len() int { return len(l.off) }
+
+func (l *encodedList) search(id string) (int, bool) {
+	var buf []byte
+	i := sort.Search(len(l.off), func(i int) bool {
+		buf = l.appendAt(buf[:0], int32(i))
+		return string(buf) >= id
+	})
+	return i, i < len(l.off) && string(l.appendAt(buf[:0], int32(i))) == id
 }
 
 // cell reads a cell of a Source of n people, its ratings appended to
@@ -355,11 +460,12 @@ func (d *sourceReader) cell(n int, all []sourceRating) (sourceCell, []sourceRati
 	}
 	from := len(all)
 	for range k {
-		r := sourceRating{subject: d.num(n), rater: d.num(n), text: int32(len(all))}
+		r := sourceRating{subject: d.num(n), rater: d.num(n)}
 		marks := d.num(6 << 3)
 		r.safety, r.reliability = int8(marks>>3), int8(marks&7)
 		r.day, r.dayNs = d.int(), int32(d.num(1e9))
 		r.made, r.madeNs = d.int(), int32(d.num(1e9))
+		r.tie = d.num(cap(all))
 		if r.subject == r.rater || r.safety < 1 || r.safety > 5 || r.reliability < 1 || r.reliability > 5 {
 			d.fail()
 		}
@@ -371,27 +477,56 @@ func (d *sourceReader) cell(n int, all []sourceRating) (sourceCell, []sourceRati
 	return c, all
 }
 
-// decodedTexts are the texts of a decoded Source's ratings, each read
-// when asked for.
+// decodedTexts are the texts of a decoded Source's ratings, each part
+// loaded when one of its texts is first asked for.
 type decodedTexts struct {
-	ids []string
-	all []sourceRating // by text number
-	b   []byte         // the texts, one after the other
-	// off is where each rating's text starts in b, by text number (an
-	// offset of 4 bytes, not a slice of 24: a kept source holds tens of
-	// thousands).
+	ids   personIDs
+	all   []sourceRating // in order of cells and ratings in each
+	first []int32        // the number of the first text of each part, then of all
+	sums  []byte         // of each part, partSumSize bytes
+	load  func(k int) []byte
+
+	mu     sync.Mutex
+	byText []int32     // where each text's rating is in all, by text number
+	parts  []*textPart // by number, each once loaded
+}
+
+// textPart is a part of the texts, loaded: its bytes and where each text
+// starts in them (an offset of 4 bytes, not a slice of 24: a part may
+// hold thousands), or b nil if the part could not be read.
+type textPart struct {
+	b   []byte
 	off []int32
 }
 
-// readAll checks every rating's text in d and notes where it is.
-func (t *decodedTexts) readAll(d *sourceReader) {
-	t.b, t.off = d.b, make([]int32, len(t.all))
-	if len(d.b) > math.MaxInt32 {
-		d.fail()
-		return
+// readIndex reads how many texts each part holds.
+func (t *decodedTexts) readIndex(d *sourceReader) {
+	k := d.count()
+	t.first = make([]int32, 1, k+1)
+	for range k {
+		n := d.uint()
+		if n == 0 || n > uint64(len(t.all))-uint64(t.first[len(t.first)-1]) {
+			d.fail()
+			return
+		}
+		t.first = append(t.first, t.first[len(t.first)-1]+int32(n))
+		t.sums = append(t.sums, d.take(partSumSize)...)
 	}
-	for k := range t.off {
-		t.off[k] = int32(len(t.b) - len(d.b))
+	if t.first[len(t.first)-1] != int32(len(t.all)) {
+		d.fail()
+	}
+	t.parts = make([]*textPart, k)
+}
+
+// part returns part k read from b, or nil if b is not that part.
+func (t *decodedTexts) part(k int, b []byte) *textPart {
+	if sum := sha256.Sum256(b); len(b) > math.MaxInt32 || string(sum[:partSumSize]) != string(t.sums[k*partSumSize:(k+1)*partSumSize]) {
+		return nil
+	}
+	p := &textPart{b: b, off: make([]int32, t.first[k+1]-t.first[k])}
+	d := &sourceReader{b: b}
+	for i := range p.off {
+		p.off[i] = int32(len(b) - len(d.b))
 		if raw, _ := d.part(); len(raw) == 0 {
 			d.fail() // a rating without an id is not valid
 		}
@@ -399,20 +534,45 @@ func (t *decodedTexts) readAll(d *sourceReader) {
 			d.part()
 		}
 		d.part()
-		if d.err != nil {
-			return
-		}
 	}
+	if d.err != nil || len(d.b) != 0 {
+		return nil
+	}
+	return p
 }
 
+// rating returns the Rating of text k: what main holds of it, and its
+// statement id, tags and note from its part (without them if the part
+// cannot be read).
 func (t *decodedTexts) rating(k int32) *Rating {
-	r := &t.all[k]
-	d := &sourceReader{b: t.b[t.off[k]:]}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byText == nil {
+		t.byText = make([]int32, len(t.all))
+		for i := range t.all {
+			t.byText[t.all[i].text] = int32(i)
+		}
+	}
+	r := &t.all[t.byText[k]]
 	out := &Rating{
-		ID: d.str(), Rater: t.ids[r.rater], Subject: t.ids[r.subject],
+		Rater: t.ids.at(r.rater), Subject: t.ids.at(r.subject),
 		Safety: int(r.safety), Reliability: int(r.reliability),
 		Day: time.Unix(r.day, int64(r.dayNs)).UTC(), Made: time.Unix(r.made, int64(r.madeNs)).UTC(),
 	}
+	pk, _ := slices.BinarySearch(t.first, k+1)
+	pk-- // the last part whose first text is k or before
+	if t.parts[pk] == nil {
+		t.parts[pk] = &textPart{}
+		if p := t.part(pk, t.load(pk)); p != nil {
+			t.parts[pk] = p
+		}
+	}
+	p := t.parts[pk]
+	if p.b == nil {
+		return out
+	}
+	d := &sourceReader{b: p.b[p.off[k-t.first[pk]]:]}
+	out.ID = d.str()
 	if k := d.count(); k > 0 {
 		out.Tags = make([]string, k-1)
 		for i := range out.Tags {

@@ -232,7 +232,7 @@ func rankWith(m *model, trust []float64, weight func(t float64, rater int32) flo
 				x = weight(t, r.rater)
 			}
 			tot += x * r.decay
-			q += x * r.decay * r.safety
+			q += x * r.decay * r.safety()
 			if r.flag {
 				flag += t
 			}
@@ -268,7 +268,7 @@ func summedTrust(m *model, factor, standing []float64, praise float64) []float64
 		share := make([]float64, m.n) // weighted out-degree with praise edges
 		praised := make([]float64, m.n)
 		for k := range m.ratings {
-			if r := &m.ratings[k]; r.safety >= 0.75 {
+			if r := &m.ratings[k]; r.safety() >= 0.75 {
 				praised[r.rater]++
 			}
 		}
@@ -282,7 +282,7 @@ func summedTrust(m *model, factor, standing []float64, praise float64) []float64
 		}
 		for k := range m.ratings {
 			r := &m.ratings[k]
-			if r.safety < 0.75 {
+			if r.safety() < 0.75 {
 				continue
 			}
 			f := Damping * standing[r.rater] * praise / share[r.rater]
@@ -334,7 +334,7 @@ func raterFairness(m *model, rounds int) []float64 {
 		clear(cnt)
 		for k := range m.ratings {
 			r := &m.ratings[k]
-			sum[r.subject] += fair[r.rater] * (2*r.safety - 1)
+			sum[r.subject] += fair[r.rater] * (2*r.safety() - 1)
 			cnt[r.subject]++
 		}
 		for i := range good {
@@ -346,7 +346,7 @@ func raterFairness(m *model, rounds int) []float64 {
 		clear(cnt)
 		for k := range m.ratings {
 			r := &m.ratings[k]
-			sum[r.rater] += math.Abs(2*r.safety-1-good[r.subject]) / 2
+			sum[r.rater] += math.Abs(2*r.safety()-1-good[r.subject]) / 2
 			cnt[r.rater]++
 		}
 		for i := range fair {

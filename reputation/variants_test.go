@@ -49,7 +49,7 @@ func lowFrom(r *Result, i int32, unit float64, wt func(k int32) float64) float64
 	for k := m.subjStart[i]; k < m.subjStart[i+1]; k++ {
 		w := wt(k)
 		tot += w
-		q += w * m.ratings[k].safety
+		q += w * m.ratings[k].safety()
 	}
 	if tot <= 0 {
 		return 0
@@ -116,7 +116,7 @@ func branchLow(r *Result, hop []int32, i int32, full bool) float64 {
 			order = append(order, h)
 		}
 		p.w += w
-		p.q += w * m.ratings[k].safety
+		p.q += w * m.ratings[k].safety()
 	}
 	slices.Sort(order) // a fixed order of sums
 	tot, q := 0.0, 0.0
@@ -536,7 +536,7 @@ func roundVariants() []variant {
 				w := e.weight[k]
 				tot += w
 				sq += w * w
-				q += w * m.ratings[k].safety
+				q += w * m.ratings[k].safety()
 			}
 			if tot <= 0 {
 				return 0
@@ -636,7 +636,7 @@ func chosenVariants() []variant {
 func rankAll(r *Result, v variant) map[string]float64 {
 	out := make(map[string]float64, r.m.n)
 	for i := range int32(r.m.n) {
-		out[r.m.ids[i]] = v.rank(r, i)
+		out[r.m.ids.at(i)] = v.rank(r, i)
 	}
 	return out
 }
