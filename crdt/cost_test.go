@@ -389,7 +389,7 @@ func TestWarRoundsBounded(t *testing.T) {
 	fakes := warFakes(t, k)
 	cell, es := warCell(t, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, fakes, 500, 50, clique(fakes))
 	st, _, rounds, trials := warCost(t, cell, es)
-	if rounds > maxWarRounds+1 || trials > 11*k {
+	if trials > (roundTrials+5)*k {
 		t.Fatalf("%d rounds, %d trials", rounds, trials)
 	}
 	if excludedCount(st) == 0 {
