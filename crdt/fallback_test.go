@@ -71,6 +71,20 @@ func toTheEnd(tb testing.TB, cell CellID, es []*entry) *State {
 	return must(deriveWithin(cell, es, verifySignature, 0))
 }
 
+// sameAsToTheEnd fails t when rounds run to the end, or the same
+// statements held in another order, derive another state than st.
+func sameAsToTheEnd(t *testing.T, cell CellID, es []*entry, st *State) {
+	t.Helper()
+	if end := toTheEnd(t, cell, es); end.Digest() != st.Digest() {
+		t.Error("rounds run to the end derive another state")
+	}
+	rev := slices.Clone(es)
+	slices.Reverse(rev)
+	if other := must(deriveWithin(cell, rev, verifySignature, 0)); other.Digest() != st.Digest() {
+		t.Error("another order of the same statements derives another state")
+	}
+}
+
 // TestAttackFallbackRescue: in a cell where two votes exclude, persons 1
 // and 2 vote Mal out. Mal's nine fakes (F0-F8; F0, F1, F2, F4 and F8
 // forked their histories) vote each other out, none having seen the
@@ -110,14 +124,7 @@ func TestAttackFallbackRescue(t *testing.T) {
 	if s := status(st, person(t, 3)); s != StatusExcluded {
 		t.Errorf("Mal, voted out by persons 1 and 2, is %s", s)
 	}
-	if end := toTheEnd(t, cell, es); end.Digest() != st.Digest() {
-		t.Error("rounds run to the end derive another state")
-	}
-	rev := slices.Clone(es)
-	slices.Reverse(rev)
-	if other := must(deriveWithin(cell, rev, verifySignature, 0)); other.Digest() != st.Digest() {
-		t.Error("another order of the same statements derives another state")
-	}
+	sameAsToTheEnd(t, cell, es, st)
 }
 
 var (
@@ -276,12 +283,5 @@ func TestAttackLongWarFallback(t *testing.T) {
 	if rounds <= 5 {
 		t.Errorf("%d rounds, %d trials: the war no longer runs past the fifth round", rounds, trials)
 	}
-	if end := toTheEnd(t, cell, es); end.Digest() != st.Digest() {
-		t.Error("rounds run to the end derive another state")
-	}
-	rev := slices.Clone(es)
-	slices.Reverse(rev)
-	if other := must(deriveWithin(cell, rev, verifySignature, 0)); other.Digest() != st.Digest() {
-		t.Error("another order of the same statements derives another state")
-	}
+	sameAsToTheEnd(t, cell, es, st)
 }
