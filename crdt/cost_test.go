@@ -381,15 +381,16 @@ func TestAncestrySameOutcome(t *testing.T) {
 // TestWarRoundsBounded: ten people voting each other out where one vote
 // excludes would take ten rounds and 109 trials; rules revision 12 stops
 // the rounds at four and tries the rest once each in precedence order,
-// revision 13 after one last round without a race (SCHEMA §4.4,
-// trials): at most 11k trials. The state does not depend on
+// revision 13 after one last round without a race, revision 15 after
+// four rounds or more while their trials stay within 8k and 32,768
+// statements applied (SCHEMA §4.4, trials): at most 13k trials. The state does not depend on
 // the order the statements are held in.
 func TestWarRoundsBounded(t *testing.T) {
 	const k = 10
 	fakes := warFakes(t, k)
 	cell, es := warCell(t, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, fakes, 500, 50, clique(fakes))
 	st, _, rounds, trials := warCost(t, cell, es)
-	if rounds > maxWarRounds+1 || trials > 11*k {
+	if trials > (roundTrials+5)*k {
 		t.Fatalf("%d rounds, %d trials", rounds, trials)
 	}
 	if excludedCount(st) == 0 {

@@ -121,7 +121,8 @@ type war struct {
 
 	scope *trialScope
 
-	nRounds, nTrials int // rounds begun and trials run, for the tests of SCHEMA §4.6
+	nRounds, nTrials int // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
+	acting           int // statements a trial applies (actingCount)
 }
 
 // trialScope is what the runs of a trial need of the order beyond a
@@ -156,12 +157,24 @@ type verdict struct {
 	at int
 }
 
-// maxWarRounds is how many rounds of trials a derivation runs at most
-// (SCHEMA §4.4, trials; §4.6): a round tries at most twice as many
-// people as there are candidates, so a war of k candidates costs at most
-// (2·maxWarRounds+3)·k trials instead of k(k+1). A variable so that a
+// The rounds' bound (SCHEMA §4.4, trials; §4.6; rules revision 15): the
+// first minWarRounds rounds always run; a later round begins only while
+// the trials run so far are at most roundTrials per candidate and have
+// applied at most roundWork statements that can change who is a member
+// (a trial applies those: every kind but rate and card; trialScope).
+// Only trials that are run count: a trial in which no vote against the
+// person tried counts is not run (every second trial of a true race),
+// so a round that fixes one person of a race costs what it tries. A
+// round tries each candidate not fixed at most twice, so a war of k
+// candidates costs at most (roundTrials+5)·k trials, and the rounds
+// after the fourth apply at most roundWork statements and one round's
+// trials. All three depend only on the statements. Variables so that a
 // test can compare the bound with rounds that run to the end.
-var maxWarRounds = 4
+var (
+	minWarRounds = 4
+	roundTrials  = 8
+	roundWork    = 1 << 15
+)
 
 // rounds runs the trials in rounds until one finds nobody new: every
 // candidate not found excluded yet is tried against the exclusions of
@@ -171,15 +184,19 @@ var maxWarRounds = 4
 // trial excluded them, so that no exclusion fixed in a round rests on a
 // statement of someone fixed beside it. When none is (a true race: each
 // stands only on the others' statements), only the first in precedence
-// order is. After maxWarRounds rounds, one last round fixes only those
-// still excluded in their second trial (rules revision 13), and then the
-// candidates not fixed yet are tried one after another in precedence
-// order, each against what was fixed before it (byPrecedence). It
-// reports false when the budget runs out.
+// order is. Once the rounds reach their bound (above), one last round
+// fixes only those still excluded in their second trial (rules
+// revision 13), and then the candidates not fixed yet are tried one
+// after another in precedence order, each against what was fixed before
+// it (byPrecedence). It reports false when the budget runs out.
 func (w *war) rounds() bool {
 	out := make([]bool, len(w.cands))
+	w.acting = actingCount(w.order, w.b)
 	for {
-		if w.nRounds == maxWarRounds {
+		if w.bounded() {
+			if onBound != nil {
+				onBound()
+			}
 			_, ok := w.round(out, false)
 			return ok && w.byPrecedence(out)
 		}
@@ -188,6 +205,27 @@ func (w *war) rounds() bool {
 			return ok
 		}
 	}
+}
+
+// bounded reports whether the rounds have reached their bound: at least
+// minWarRounds rounds, and more than roundTrials trials per candidate or
+// more than roundWork statements applied by the trials run.
+func (w *war) bounded() bool {
+	return w.nRounds >= minWarRounds && (w.nTrials > roundTrials*len(w.cands) || w.nTrials*w.acting > roundWork)
+}
+
+// actingCount counts the statements that are neither a rating nor a
+// card: those a trial applies (trialScope), what one trial costs in the
+// rounds' bound.
+func actingCount(order []*node, b *budget) int {
+	b.spend(len(order))
+	n := 0
+	for _, o := range order {
+		if k := o.e.stmt.Kind; k != KindRate && k != KindCard {
+			n++
+		}
+	}
+	return n
 }
 
 // round runs one round of trials (see rounds) and reports whether it
@@ -392,6 +430,10 @@ var onTrial func(order []*node, c candidate, t *applier)
 // trials whom it found, whom it fixed and where, and whether it was a
 // true race (only the first found in precedence order fixed).
 var onRound func(cands []candidate, found, fixed []verdict, race bool)
+
+// onBound, when set (by a test), is told when the rounds' bound stops
+// the rounds of a derivation, before its last round.
+var onBound func()
 
 // onSettled, when set (by a test), is told the outcome of every settled
 // run: first passes, trials and the last.
