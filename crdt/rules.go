@@ -922,9 +922,12 @@ type applier struct {
 	// joinedAt is the order index at which a person last became a
 	// member, or -1 for someone admitted but never a member.
 	joinedAt map[identity.ID]int
-	// vouches counts, per pending person, the vouches of current members.
-	vouches map[identity.ID]int
-	// vouchedFor lists, per member, the pending people they vouched for.
+	// vouches holds, per pending person, the vouches that count: those
+	// of current members given during their current membership, for the
+	// person's current admission (voucher -> order index).
+	vouches map[identity.ID]map[identity.ID]int
+	// vouchedFor lists, per member, the people they vouched for during
+	// their current membership.
 	vouchedFor map[identity.ID][]identity.ID
 	// votes holds the open exclusion votes of current members:
 	// subject -> voter -> order index.
@@ -1022,7 +1025,7 @@ func newApplier(cell CellID, order []*node, cut map[int]Reason, forced map[int][
 		cards:      map[identity.ID]*identity.Card{},
 		ratings:    map[[2]identity.ID]int{},
 		joinedAt:   map[identity.ID]int{},
-		vouches:    map[identity.ID]int{},
+		vouches:    map[identity.ID]map[identity.ID]int{},
 		vouchedFor: map[identity.ID][]identity.ID{},
 		votes:      map[identity.ID]map[identity.ID]int{},
 		votedOn:    map[identity.ID][]identity.ID{},
@@ -1197,19 +1200,27 @@ func (a *applier) admit(i int, s *Statement) {
 	if m.Status == StatusLeft {
 		// Coming back after leaving: a fresh admission, accepted afresh.
 		m.Status, m.VouchedBy, m.End, m.Joined = StatusPending, nil, StatementID{}, StatementID{}
-		a.vouches[id] = 0
+		delete(a.vouches, id)
 		a.vouchAt[id] = nil
 	}
 	if a.visit != nil && m.Joined == (StatementID{}) {
 		a.accepting(id, i)
 	}
-	if slices.Contains(m.VouchedBy, s.Author) {
+	// A vouch counts once per membership of its author and admission
+	// of the person (SCHEMA §3, admit): one who left and was admitted
+	// again may vouch again, their first vouch having gone when they left.
+	if _, ok := a.vouches[id][s.Author]; ok {
 		a.noAuthority(i, "the author already vouched for the person")
 		return
 	}
-	m.VouchedBy = append(m.VouchedBy, s.Author)
+	if !slices.Contains(m.VouchedBy, s.Author) {
+		m.VouchedBy = append(m.VouchedBy, s.Author)
+	}
 	a.vouchAt[id] = append(a.vouchAt[id], i)
-	a.vouches[id]++
+	if a.vouches[id] == nil {
+		a.vouches[id] = map[identity.ID]int{}
+	}
+	a.vouches[id][s.Author] = i
 	a.vouchedFor[s.Author] = append(a.vouchedFor[s.Author], id)
 	a.counted++
 	a.settle(i, []identity.ID{id}, nil, false)
@@ -1295,7 +1306,7 @@ func (a *applier) endMembership(m *Member) {
 	delete(a.votedOn, m.ID)
 	for _, p := range a.vouchedFor[m.ID] {
 		if pm := a.index[p]; pm != nil && pm.Status == StatusPending {
-			a.vouches[p]--
+			delete(a.vouches[p], m.ID)
 		}
 	}
 	delete(a.vouchedFor, m.ID)
@@ -1330,7 +1341,7 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 		}
 		for _, p := range pending {
 			m := a.index[p]
-			if m.Status == StatusPending && m.Joined != (StatementID{}) && a.vouches[p] >= a.policy.AdmitVouches {
+			if m.Status == StatusPending && m.Joined != (StatementID{}) && len(a.vouches[p]) >= a.policy.AdmitVouches {
 				m.Status = StatusMember
 				m.Admission = id
 				a.effect[a.joinAt[p]] = true
@@ -1445,17 +1456,32 @@ func (a *applier) exclude(m *Member, at int) {
 	}
 }
 
+// vouchersInOrder returns the vouchers of vs in the order their vouches
+// were placed.
+func vouchersInOrder(vs map[identity.ID]int) []identity.ID {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]identity.ID, 0, len(vs))
+	for v := range vs {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(p, q identity.ID) int { return vs[p] - vs[q] })
+	return out
+}
+
 // fill copies the result into st.
 func (a *applier) fill(st *State) {
 	st.Founded, st.Name, st.Founder, st.Policy = a.founded, a.name, a.founder, a.policy
 	st.members = map[identity.ID]int{}
 	for i, m := range a.members {
 		m.Card = a.cards[m.ID]
-		if m.Status == StatusPending && m.Joined == (StatementID{}) && a.vouches[m.ID] >= a.policy.AdmitVouches {
+		if m.Status == StatusPending && m.Joined == (StatementID{}) && len(a.vouches[m.ID]) >= a.policy.AdmitVouches {
 			m.Status = StatusInvited
 		}
 		if m.Status == StatusPending || m.Status == StatusInvited {
-			m.Vouches = a.vouches[m.ID]
+			m.Vouches = len(a.vouches[m.ID])
+			m.Vouching = vouchersInOrder(a.vouches[m.ID])
 		}
 		st.Members = append(st.Members, *m)
 		st.members[m.ID] = i
