@@ -922,10 +922,12 @@ type applier struct {
 	// joinedAt is the order index at which a person last became a
 	// member, or -1 for someone admitted but never a member.
 	joinedAt map[identity.ID]int
-	// vouches holds, per pending person, the vouches that count: those
+	// vouches counts, per pending person, the vouches that count: those
 	// of current members given during their current membership, for the
-	// person's current admission (voucher -> order index).
-	vouches map[identity.ID]map[identity.ID]int
+	// person's current admission; counting holds them, by (person,
+	// voucher), with the order index of each.
+	vouches  map[identity.ID]int
+	counting map[[2]identity.ID]int
 	// vouchedFor lists, per member, the people they vouched for during
 	// their current membership.
 	vouchedFor map[identity.ID][]identity.ID
@@ -1025,7 +1027,8 @@ func newApplier(cell CellID, order []*node, cut map[int]Reason, forced map[int][
 		cards:      map[identity.ID]*identity.Card{},
 		ratings:    map[[2]identity.ID]int{},
 		joinedAt:   map[identity.ID]int{},
-		vouches:    map[identity.ID]map[identity.ID]int{},
+		vouches:    map[identity.ID]int{},
+		counting:   map[[2]identity.ID]int{},
 		vouchedFor: map[identity.ID][]identity.ID{},
 		votes:      map[identity.ID]map[identity.ID]int{},
 		votedOn:    map[identity.ID][]identity.ID{},
@@ -1199,8 +1202,11 @@ func (a *applier) admit(i int, s *Statement) {
 	}
 	if m.Status == StatusLeft {
 		// Coming back after leaving: a fresh admission, accepted afresh.
+		for _, v := range m.VouchedBy {
+			delete(a.counting, [2]identity.ID{id, v})
+		}
 		m.Status, m.VouchedBy, m.End, m.Joined = StatusPending, nil, StatementID{}, StatementID{}
-		delete(a.vouches, id)
+		a.vouches[id] = 0
 		a.vouchAt[id] = nil
 	}
 	if a.visit != nil && m.Joined == (StatementID{}) {
@@ -1209,7 +1215,7 @@ func (a *applier) admit(i int, s *Statement) {
 	// A vouch counts once per membership of its author and admission
 	// of the person (SCHEMA §3, admit): one who left and was admitted
 	// again may vouch again, their first vouch having gone when they left.
-	if _, ok := a.vouches[id][s.Author]; ok {
+	if _, ok := a.counting[[2]identity.ID{id, s.Author}]; ok {
 		a.noAuthority(i, "the author already vouched for the person")
 		return
 	}
@@ -1217,10 +1223,8 @@ func (a *applier) admit(i int, s *Statement) {
 		m.VouchedBy = append(m.VouchedBy, s.Author)
 	}
 	a.vouchAt[id] = append(a.vouchAt[id], i)
-	if a.vouches[id] == nil {
-		a.vouches[id] = map[identity.ID]int{}
-	}
-	a.vouches[id][s.Author] = i
+	a.vouches[id]++
+	a.counting[[2]identity.ID{id, s.Author}] = i
 	a.vouchedFor[s.Author] = append(a.vouchedFor[s.Author], id)
 	a.counted++
 	a.settle(i, []identity.ID{id}, nil, false)
@@ -1305,8 +1309,10 @@ func (a *applier) endMembership(m *Member) {
 	}
 	delete(a.votedOn, m.ID)
 	for _, p := range a.vouchedFor[m.ID] {
-		if pm := a.index[p]; pm != nil && pm.Status == StatusPending {
-			delete(a.vouches[p], m.ID)
+		k := [2]identity.ID{p, m.ID}
+		if _, ok := a.counting[k]; ok && a.index[p].Status == StatusPending {
+			delete(a.counting, k)
+			a.vouches[p]--
 		}
 	}
 	delete(a.vouchedFor, m.ID)
@@ -1341,7 +1347,7 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 		}
 		for _, p := range pending {
 			m := a.index[p]
-			if m.Status == StatusPending && m.Joined != (StatementID{}) && len(a.vouches[p]) >= a.policy.AdmitVouches {
+			if m.Status == StatusPending && m.Joined != (StatementID{}) && a.vouches[p] >= a.policy.AdmitVouches {
 				m.Status = StatusMember
 				m.Admission = id
 				a.effect[a.joinAt[p]] = true
@@ -1456,17 +1462,18 @@ func (a *applier) exclude(m *Member, at int) {
 	}
 }
 
-// vouchersInOrder returns the vouchers of vs in the order their vouches
-// were placed.
-func vouchersInOrder(vs map[identity.ID]int) []identity.ID {
-	if len(vs) == 0 {
-		return nil
+// vouching returns the vouchers of m whose vouches count, in the order
+// their vouches were placed.
+func (a *applier) vouching(m *Member) []identity.ID {
+	var out []identity.ID
+	for _, v := range m.VouchedBy {
+		if _, ok := a.counting[[2]identity.ID{m.ID, v}]; ok {
+			out = append(out, v)
+		}
 	}
-	out := make([]identity.ID, 0, len(vs))
-	for v := range vs {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(p, q identity.ID) int { return vs[p] - vs[q] })
+	slices.SortFunc(out, func(p, q identity.ID) int {
+		return a.counting[[2]identity.ID{m.ID, p}] - a.counting[[2]identity.ID{m.ID, q}]
+	})
 	return out
 }
 
@@ -1476,12 +1483,12 @@ func (a *applier) fill(st *State) {
 	st.members = map[identity.ID]int{}
 	for i, m := range a.members {
 		m.Card = a.cards[m.ID]
-		if m.Status == StatusPending && m.Joined == (StatementID{}) && len(a.vouches[m.ID]) >= a.policy.AdmitVouches {
+		if m.Status == StatusPending && m.Joined == (StatementID{}) && a.vouches[m.ID] >= a.policy.AdmitVouches {
 			m.Status = StatusInvited
 		}
 		if m.Status == StatusPending || m.Status == StatusInvited {
-			m.Vouches = len(a.vouches[m.ID])
-			m.Vouching = vouchersInOrder(a.vouches[m.ID])
+			m.Vouches = a.vouches[m.ID]
+			m.Vouching = a.vouching(m)
 		}
 		st.Members = append(st.Members, *m)
 		st.members[m.ID] = i
