@@ -197,7 +197,7 @@ func TestWarRaceFixesOneForkerAlone(t *testing.T) {
 // who never voted against her. Ana is fixed excluded and her vote counts
 // for nothing, yet it still counts Pia one more independent voter in
 // the race's precedence, so Pia loses it instead of Quin. No modified
-// client is needed. The test holds the outcome as revision 14 derives
+// client is needed. The test holds the outcome as revision 15 derives
 // it; it fails when a rule closes the gap, and should then be turned
 // round to hold Pia a member and Quin excluded.
 func TestWarKnownGapSetAsideVoteInARace(t *testing.T) {
@@ -228,7 +228,7 @@ func TestWarKnownGapSetAsideVoteInARace(t *testing.T) {
 	want[pia], want[quin] = StatusExcluded, StatusMember // the gap
 	for p, s := range want {
 		if got := status(after, p); got != s {
-			t.Errorf("after Ana's vote: %s %s, want %s as revision 14 derives it (has the gap closed?)", p.Card.Pseudonym, got, s)
+			t.Errorf("after Ana's vote: %s %s, want %s as revision 15 derives it (has the gap closed?)", p.Card.Pseudonym, got, s)
 		}
 	}
 }
