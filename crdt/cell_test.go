@@ -9,6 +9,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -232,13 +233,10 @@ func admitJoin(c *Cell, voucher, p *identity.Identity, now time.Time) *Statement
 	return s
 }
 
-// TestVouchesCountedAsTheRulesCount: Bo vouches for Pia in a cell that
-// needs two vouches, leaves, and is admitted again. His vouch went when
-// he left, so nothing counts for Pia, though Bo is a member again and
-// still listed among her vouchers; Di's vouch then makes one of two, and
-// Pia still waits.
-func TestVouchesCountedAsTheRulesCount(t *testing.T) {
-	a, b, c, d, p := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
+// vouchCell is a cell of persons 0-3 that needs two vouches to admit.
+func vouchCell(t *testing.T) *Cell {
+	t.Helper()
+	a, b, c, d := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
 	cell := must(Found(a, "Cell", t0))
 	for _, m := range []*identity.Identity{b, c, d} {
 		admitJoin(cell, a, m, t0)
@@ -249,17 +247,120 @@ func TestVouchesCountedAsTheRulesCount(t *testing.T) {
 	if cell.State().Policy.AdmitVouches != 2 {
 		t.Fatalf("policy %+v", cell.State().Policy)
 	}
+	return cell
+}
+
+// leaveAndReturn has m leave the cell of vouchCell and be admitted again
+// by persons 0 and 2.
+func leaveAndReturn(t *testing.T, cell *Cell, m *identity.Identity) {
+	t.Helper()
+	must(cell.Leave(m, t0))
+	must(cell.Admit(person(t, 0), m.Card, t0))
+	admitJoin(cell, person(t, 2), m, t0)
+	if !cell.State().IsMember(m.Card.ID()) {
+		t.Fatalf("%s was not admitted again", m.Card.Pseudonym)
+	}
+}
+
+// TestVouchAgainAfterComingBack: Bo vouches for Pia, leaves, and is
+// admitted again; his vouch went when he left. A vouch counts once per
+// membership of its author (SCHEMA §3, admit), so he may vouch again,
+// and the rules and CanAdmit agree; with Di's vouch Pia is invited.
+// Before rules revision 16 Bo could not: "you already vouched", though
+// nothing of his counted.
+func TestVouchAgainAfterComingBack(t *testing.T) {
+	b, d, p := person(t, 1), person(t, 3), person(t, 4)
+	cell := vouchCell(t)
+	pia := p.Card.ID()
+	must(cell.Admit(b, p.Card, t0))
+	leaveAndReturn(t, cell, b)
+	if err := cell.State().CanAdmit(b.Card.ID(), pia); err != nil {
+		t.Fatalf("Bo, back, may not vouch for Pia: %v", err)
+	}
+	must(cell.Admit(b, p.Card, t0))
+	st := cell.State()
+	if m, _ := st.Member(pia); st.VouchesCounted(pia) != 1 || !slices.Equal(m.Vouching, []identity.ID{b.Card.ID()}) || len(m.VouchedBy) != 1 {
+		t.Fatalf("Bo's second vouch: %d count, vouching %v, vouched by %v; want 1, Bo, Bo once", st.VouchesCounted(pia), m.Vouching, m.VouchedBy)
+	}
+	if err := st.CanAdmit(b.Card.ID(), pia); !errors.Is(err, ErrNotAllowed) {
+		t.Errorf("Bo may vouch a third time: %v", err)
+	}
+	must(cell.Admit(d, p.Card, t0))
+	if !cell.State().IsInvited(pia) {
+		m, _ := cell.State().Member(pia)
+		t.Errorf("with Bo's and Di's vouches Pia is %s", m.Status)
+	}
+}
+
+// TestAttackVouchManyTimes: Bo, to let a fake in alone where two vouches
+// are needed, vouches for it, signs a second vouch with a modified client,
+// and then leaves and comes back three times, vouching each time. His
+// vouches never count more than once at a time: the fake keeps waiting.
+func TestAttackVouchManyTimes(t *testing.T) {
+	b, fake := person(t, 1), person(t, 5)
+	cell := vouchCell(t)
+	id := fake.Card.ID()
+	check := func(when string) {
+		t.Helper()
+		st := cell.State()
+		if m, _ := st.Member(id); m.Status != StatusPending || st.VouchesCounted(id) != 1 {
+			t.Fatalf("%s: the fake is %s with %d vouches counted, want pending with 1", when, m.Status, st.VouchesCounted(id))
+		}
+	}
+	must(cell.Admit(b, fake.Card, t0))
+	forge(t, cell, b, &Statement{Kind: KindAdmit, Card: fake.Card}, cell.State().Heads, false)
+	check("after a second vouch in one membership")
+	for range 3 {
+		leaveAndReturn(t, cell, b)
+		must(cell.Admit(b, fake.Card, t0))
+		check("after leaving, coming back and vouching again")
+	}
+}
+
+// TestLeaveTakesBackOnlyAVouchThatCounts: Bo vouched for Pia when she
+// was first admitted; she left and was vouched for again. When Bo
+// leaves, only a vouch of his that counts now goes: none if Cy and Di
+// vouched for her return (his counted for an admission that is over),
+// one if he and Cy did. Before revision 16 his leaving took one vouch
+// in the first case and two in the second.
+func TestLeaveTakesBackOnlyAVouchThatCounts(t *testing.T) {
+	a, b, c, d, p := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
+	for _, tc := range []struct {
+		again []*identity.Identity
+		want  int
+	}{{[]*identity.Identity{c, d}, 2}, {[]*identity.Identity{b, c}, 1}} {
+		cell := vouchCell(t)
+		pia := p.Card.ID()
+		must(cell.Admit(b, p.Card, t0))
+		admitJoin(cell, a, p, t0)
+		must(cell.Leave(p, t0))
+		for _, v := range tc.again {
+			must(cell.Admit(v, p.Card, t0))
+		}
+		if !cell.State().IsInvited(pia) {
+			t.Fatal("Pia, back with two vouches, is not invited")
+		}
+		must(cell.Leave(b, t0))
+		if n := cell.State().VouchesCounted(pia); n != tc.want {
+			t.Errorf("vouched for again by %s and %s, after Bo left: %d vouches count for Pia, want %d", tc.again[0].Card.Pseudonym, tc.again[1].Card.Pseudonym, n, tc.want)
+		}
+	}
+}
+
+// TestVouchesCountedAsTheRulesCount: Bo vouches for Pia in a cell that
+// needs two vouches, leaves, and is admitted again. His vouch went when
+// he left, so nothing counts for Pia, though Bo is a member again and
+// still listed among her vouchers; Di's vouch then makes one of two, and
+// Pia still waits.
+func TestVouchesCountedAsTheRulesCount(t *testing.T) {
+	b, d, p := person(t, 1), person(t, 3), person(t, 4)
+	cell := vouchCell(t)
 	pia := p.Card.ID()
 	must(cell.Admit(b, p.Card, t0))
 	if n := cell.State().VouchesCounted(pia); n != 1 {
 		t.Fatalf("with Bo's vouch: %d vouches count, want 1", n)
 	}
-	must(cell.Leave(b, t0))
-	must(cell.Admit(a, b.Card, t0))
-	admitJoin(cell, c, b, t0)
-	if !cell.State().IsMember(b.Card.ID()) {
-		t.Fatal("Bo was not admitted again")
-	}
+	leaveAndReturn(t, cell, b)
 	if n := cell.State().VouchesCounted(pia); n != 0 {
 		t.Errorf("after Bo left and came back: %d vouches count for Pia, want 0 (his went when he left)", n)
 	}

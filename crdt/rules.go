@@ -964,9 +964,14 @@ type applier struct {
 	// joinedAt is the order index at which a person last became a
 	// member, or -1 for someone admitted but never a member.
 	joinedAt map[identity.ID]int
-	// vouches counts, per pending person, the vouches of current members.
-	vouches map[identity.ID]int
-	// vouchedFor lists, per member, the pending people they vouched for.
+	// vouches counts, per pending person, the vouches that count: those
+	// of current members given during their current membership, for the
+	// person's current admission; counting holds them, by (person,
+	// voucher), with the order index of each.
+	vouches  map[identity.ID]int
+	counting map[[2]identity.ID]int
+	// vouchedFor lists, per member, the people they vouched for during
+	// their current membership.
 	vouchedFor map[identity.ID][]identity.ID
 	// votes holds the open exclusion votes of current members:
 	// subject -> voter -> order index.
@@ -1065,6 +1070,7 @@ func newApplier(cell CellID, order []*node, cut map[int]Reason, forced map[int][
 		ratings:    map[[2]identity.ID]int{},
 		joinedAt:   map[identity.ID]int{},
 		vouches:    map[identity.ID]int{},
+		counting:   map[[2]identity.ID]int{},
 		vouchedFor: map[identity.ID][]identity.ID{},
 		votes:      map[identity.ID]map[identity.ID]int{},
 		votedOn:    map[identity.ID][]identity.ID{},
@@ -1238,6 +1244,9 @@ func (a *applier) admit(i int, s *Statement) {
 	}
 	if m.Status == StatusLeft {
 		// Coming back after leaving: a fresh admission, accepted afresh.
+		for _, v := range m.VouchedBy {
+			delete(a.counting, [2]identity.ID{id, v})
+		}
 		m.Status, m.VouchedBy, m.End, m.Joined = StatusPending, nil, StatementID{}, StatementID{}
 		a.vouches[id] = 0
 		a.vouchAt[id] = nil
@@ -1245,13 +1254,19 @@ func (a *applier) admit(i int, s *Statement) {
 	if a.visit != nil && m.Joined == (StatementID{}) {
 		a.accepting(id, i)
 	}
-	if slices.Contains(m.VouchedBy, s.Author) {
+	// A vouch counts once per membership of its author and admission
+	// of the person (SCHEMA §3, admit): one who left and was admitted
+	// again may vouch again, their first vouch having gone when they left.
+	if _, ok := a.counting[[2]identity.ID{id, s.Author}]; ok {
 		a.noAuthority(i, "the author already vouched for the person")
 		return
 	}
-	m.VouchedBy = append(m.VouchedBy, s.Author)
+	if !slices.Contains(m.VouchedBy, s.Author) {
+		m.VouchedBy = append(m.VouchedBy, s.Author)
+	}
 	a.vouchAt[id] = append(a.vouchAt[id], i)
 	a.vouches[id]++
+	a.counting[[2]identity.ID{id, s.Author}] = i
 	a.vouchedFor[s.Author] = append(a.vouchedFor[s.Author], id)
 	a.counted++
 	a.settle(i, []identity.ID{id}, nil, false)
@@ -1336,7 +1351,9 @@ func (a *applier) endMembership(m *Member) {
 	}
 	delete(a.votedOn, m.ID)
 	for _, p := range a.vouchedFor[m.ID] {
-		if pm := a.index[p]; pm != nil && pm.Status == StatusPending {
+		k := [2]identity.ID{p, m.ID}
+		if _, ok := a.counting[k]; ok && a.index[p].Status == StatusPending {
+			delete(a.counting, k)
 			a.vouches[p]--
 		}
 	}
@@ -1487,6 +1504,21 @@ func (a *applier) exclude(m *Member, at int) {
 	}
 }
 
+// vouching returns the vouchers of m whose vouches count, in the order
+// their vouches were placed.
+func (a *applier) vouching(m *Member) []identity.ID {
+	var out []identity.ID
+	for _, v := range m.VouchedBy {
+		if _, ok := a.counting[[2]identity.ID{m.ID, v}]; ok {
+			out = append(out, v)
+		}
+	}
+	slices.SortFunc(out, func(p, q identity.ID) int {
+		return a.counting[[2]identity.ID{m.ID, p}] - a.counting[[2]identity.ID{m.ID, q}]
+	})
+	return out
+}
+
 // fill copies the result into st.
 func (a *applier) fill(st *State) {
 	st.Founded, st.Name, st.Founder, st.Policy = a.founded, a.name, a.founder, a.policy
@@ -1498,6 +1530,7 @@ func (a *applier) fill(st *State) {
 		}
 		if m.Status == StatusPending || m.Status == StatusInvited {
 			m.Vouches = a.vouches[m.ID]
+			m.Vouching = a.vouching(m)
 		}
 		st.Members = append(st.Members, *m)
 		st.members[m.ID] = i

@@ -66,6 +66,11 @@ type Member struct {
 	// the policy's AdmitVouches: a voucher who left or was excluded
 	// since took theirs back (§4.4). Zero for anyone else.
 	Vouches int
+	// Vouching lists, while the person waits for vouches, the members
+	// whose vouches count now (Vouches of them), in the order they were
+	// given: a member who left and was admitted again is here only once
+	// they vouch again. Empty for anyone else.
+	Vouching []identity.ID
 }
 
 // A RatingRecord is a rating that counts: the latest by its author about
@@ -302,7 +307,7 @@ func (s *State) CanAdmit(voucher, person identity.ID) error {
 			return fmt.Errorf("%w: already a member", ErrNotAllowed)
 		case m.Status == StatusExcluded:
 			return fmt.Errorf("%w: was excluded from this cell", ErrNotAllowed)
-		case m.Status != StatusLeft && slices.Contains(m.VouchedBy, voucher):
+		case (m.Status == StatusPending || m.Status == StatusInvited) && slices.Contains(m.Vouching, voucher):
 			return fmt.Errorf("%w: you already vouched", ErrNotAllowed)
 		}
 	}
@@ -423,6 +428,10 @@ func (s *State) Digest() [32]byte {
 		}
 		if m.Status == StatusPending || m.Status == StatusInvited {
 			u(uint64(m.Vouches)) // the status, hashed above, says it follows
+			u(uint64(len(m.Vouching)))
+			for _, v := range m.Vouching {
+				h.Write(v[:])
+			}
 		}
 	}
 	u(uint64(len(s.Ratings)))

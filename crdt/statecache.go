@@ -198,6 +198,7 @@ type memberForm struct {
 	End        []byte
 	ExcludedBy [][]byte
 	Vouches    int
+	Vouching   [][]byte
 }
 
 type ratingForm struct {
@@ -327,6 +328,7 @@ func encodeState(st *State, header []byte) ([]byte, error) {
 			ID: bytesOf(m.ID), Card: card(m.Card), Status: string(m.Status),
 			VouchedBy: idsOf(m.VouchedBy), Admission: sidOf(m.Admission),
 			Joined: sidOf(m.Joined), End: sidOf(m.End), ExcludedBy: idsOf(m.ExcludedBy), Vouches: m.Vouches,
+			Vouching: idsOf(m.Vouching),
 		}
 	}
 	f.Ratings = make([]ratingForm, len(st.Ratings))
@@ -458,7 +460,7 @@ func (f *stateForm) people(st *State, d *stateDecoder) bool {
 		st.Members[i] = Member{
 			ID: d.id(m.ID), Card: d.card(m.Card), Status: Status(m.Status), VouchedBy: d.ids(m.VouchedBy),
 			Admission: d.sid(m.Admission), Joined: d.sid(m.Joined), End: d.sid(m.End), ExcludedBy: d.ids(m.ExcludedBy),
-			Vouches: m.Vouches,
+			Vouches: m.Vouches, Vouching: d.ids(m.Vouching),
 		}
 		if _, dup := st.members[st.Members[i].ID]; dup {
 			return false
