@@ -76,7 +76,7 @@ const startForm = 1
 // coreSource is every file of this package that is built into the
 // program. TestCoreSourceComplete checks that the list is whole.
 //
-//go:embed app_workload.go cells.go contacts.go explain.go guardians.go guardians_change.go inspect.go invitations.go lookalike.go migrate.go oldcards.go replaced.go reputation.go service.go startcache.go startinput.go succession.go sync.go
+//go:embed app_workload.go cells.go contacts.go explain.go forked.go guardians.go guardians_change.go inspect.go invitations.go lookalike.go migrate.go oldcards.go replaced.go reputation.go service.go startcache.go startinput.go succession.go sync.go
 var coreSource embed.FS
 
 // startCode is the digest of the code that works out what a start shows
