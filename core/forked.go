@@ -1,9 +1,6 @@
 package core
 
 import (
-	"bytes"
-	"slices"
-
 	"trustdesk/crdt"
 	"trustdesk/identity"
 )
@@ -15,25 +12,7 @@ import (
 // file shows that they used a changed program. Only someone's own
 // signed words can show it, never those a sender relays.
 func (p *pendingImport) noteForked(sc *cellScan, old, next *crdt.Cell) {
-	forked, _ := next.ForkedAuthors(nil)
-	if len(forked) == 0 {
-		return
-	}
-	if old != nil {
-		only := make(map[identity.ID]bool, len(forked))
-		for _, id := range forked {
-			only[id] = true
-		}
-		before, _ := old.ForkedAuthors(only)
-		for _, id := range before {
-			delete(only, id)
-		}
-		forked = forked[:0:0]
-		for id := range only {
-			forked = append(forked, id)
-		}
-		slices.SortFunc(forked, func(a, b identity.ID) int { return bytes.Compare(a[:], b[:]) })
-	}
+	forked, _ := next.NewlyForked(old)
 	for _, id := range forked {
 		if p.forkedSaid[id] {
 			continue

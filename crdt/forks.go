@@ -2,6 +2,8 @@ package crdt
 
 import (
 	"bytes"
+	"cmp"
+	"maps"
 	"slices"
 
 	"trustdesk/identity"
@@ -121,4 +123,143 @@ func sortedIDs(m map[identity.ID]bool) []identity.ID {
 	}
 	slices.SortFunc(out, func(a, b identity.ID) int { return bytes.Compare(a[:], b[:]) })
 	return out
+}
+
+// NewlyForked returns, sorted, the authors whom the statements c holds
+// and old, the same cell as held before (nil for none), lacks show
+// forking their history, as [Cell.ForkedAuthors] would find in c and
+// not in old. For a cell that storage holds, it looks only at what
+// storage lacks of c, so its work follows what is new when nobody
+// forks: each new statement of an author must have that author's
+// previous statement (the new one before it, or the one with the
+// largest seq held before) in its past. Only for the authors whose new
+// statements do not, it looks at all of old, to leave out those who
+// had forked already. complete is false when the work limit ran out.
+func (c *Cell) NewlyForked(old *Cell) (forked []identity.ID, complete bool) {
+	if old == nil {
+		return c.ForkedAuthors(nil)
+	}
+	before := old.State()
+	old.mu.Lock()
+	heldNew := maps.Clone(old.unsaved) // new to storage, not to old
+	old.mu.Unlock()
+	c.mu.Lock()
+	incremental := c.inStore && len(c.gone) == 0 && c.entries != nil && c.state != nil
+	if incremental {
+		forked, complete = c.forkedNew(before, heldNew)
+	}
+	c.mu.Unlock()
+	if !incremental {
+		forked, complete = c.ForkedAuthors(nil)
+	}
+	if len(forked) == 0 {
+		return forked, complete
+	}
+	only := make(map[identity.ID]bool, len(forked))
+	for _, id := range forked {
+		only[id] = true
+	}
+	was, _ := old.ForkedAuthors(only)
+	for _, id := range was {
+		delete(only, id)
+	}
+	return sortedIDs(only), complete
+}
+
+// forkedNew is NewlyForked for a cell whose new statements are those
+// storage lacks (c.unsaved) but the cell as held, of state before, has
+// (not in held, what storage lacks of it). The caller holds c.mu.
+func (c *Cell) forkedNew(before *State, held map[string]bool) ([]identity.ID, bool) {
+	byAuthor := map[identity.ID][]*entry{}
+	verify := c.verifier()
+	for k := range c.unsaved {
+		e := c.entries[k]
+		if e == nil || held[k] {
+			continue
+		}
+		e.decode()
+		if e.stmt == nil || !e.keyOK || e.stmt.Cell != c.id {
+			continue
+		}
+		card := c.state.Cards[e.stmt.Author]
+		if card == nil || !checkSig(e, card, verify) {
+			continue // only the author's own signed words count
+		}
+		byAuthor[e.stmt.Author] = append(byAuthor[e.stmt.Author], e)
+	}
+	found := map[identity.ID]bool{}
+	limit := forkVisits*len(c.unsaved) + forkVisitsBase
+	for who, es := range byAuthor {
+		slices.SortFunc(es, func(x, y *entry) int {
+			if x.stmt.Seq != y.stmt.Seq {
+				return cmp.Compare(x.stmt.Seq, y.stmt.Seq)
+			}
+			return compareIDs(x.stmt.id, y.stmt.id)
+		})
+		last := before.seq[who]
+		for k, e := range es {
+			var is func(*entry) bool
+			switch {
+			case k > 0 && e.stmt.Seq == es[k-1].stmt.Seq, k == 0 && last > 0 && e.stmt.Seq <= last:
+				found[who] = true // two statements in one place of their history
+			case k > 0:
+				want := es[k-1]
+				is = func(x *entry) bool { return x == want }
+			case last > 0:
+				is = func(x *entry) bool {
+					return (!c.unsaved[x.key] || held[x.key]) && x.stmt != nil && x.stmt.Author == who && x.stmt.Seq == last
+				}
+			}
+			if found[who] {
+				break
+			}
+			if is == nil {
+				continue
+			}
+			in, spent := c.pastHas(e, is, limit)
+			if limit -= spent; limit < 0 {
+				return sortedIDs(found), false
+			}
+			if !in {
+				found[who] = true
+				break
+			}
+		}
+	}
+	return sortedIDs(found), true
+}
+
+// pastHas reports whether the past of e holds a statement is matches,
+// searching breadth first (an author's previous statement is most often
+// a few steps back), and how many statements and prevs it visited; it
+// gives up, reporting more than limit, beyond limit. The caller holds
+// c.mu.
+func (c *Cell) pastHas(e *entry, is func(*entry) bool, limit int) (bool, int) {
+	seen := map[*entry]bool{e: true}
+	queue := []*entry{e}
+	spent := 0
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		x.decode()
+		if x.stmt == nil {
+			continue
+		}
+		spent += 1 + len(x.stmt.Prev)
+		if spent > limit {
+			return false, spent
+		}
+		for _, id := range x.stmt.Prev {
+			p := c.entries[id.String()]
+			if p == nil || seen[p] {
+				continue
+			}
+			if p.decode(); is(p) {
+				return true, spent
+			}
+			seen[p] = true
+			queue = append(queue, p)
+		}
+	}
+	return false, spent
 }

@@ -89,3 +89,112 @@ func TestForkedAuthorsHonest(t *testing.T) {
 		t.Error("no copied device forked: the test tests nothing")
 	}
 }
+
+// BenchmarkForkedAuthors10k looks for forked histories in a
+// 10,000-statement cell whose statements are decoded and whose
+// signatures were checked (as after an import), to compare with
+// BenchmarkDerive10k.
+func BenchmarkForkedAuthors10k(b *testing.B) {
+	c := must(Load(big10k(b)))
+	c.State()
+	for b.Loop() {
+		if got, ok := c.ForkedAuthors(nil); len(got) != 0 || !ok {
+			b.Fatalf("forked %v, complete %v", got, ok)
+		}
+	}
+}
+
+// TestNewlyForked: a stored cell takes in what random devices did, some
+// of them copies of one person's device acting apart, some a changed
+// program signing backdated statements; what the cell takes in shows
+// forked exactly the people a search of every statement's whole past
+// finds forked after and not before, looking only at what is new. A
+// statement the cell held made but did not store yet is not new.
+func TestNewlyForked(t *testing.T) {
+	const n = 5
+	reported := 0
+	for seed := range uint64(30) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		base, _ := hostileCell(t, n)
+		devices := make([]*Cell, n+1)
+		for i := range devices {
+			devices[i] = must(Load(base.Save()))
+		}
+		owner := func(d int) int { return min(d, n-1) } // device n is a copy of person n-1's
+		act := func(step int) {
+			d := rng.IntN(n + 1)
+			switch k := rng.IntN(6); {
+			case k < 2:
+				if err := devices[d].Merge(devices[rng.IntN(n+1)]); err != nil {
+					t.Fatal(err)
+				}
+			case k == 2 && seed%3 == 0:
+				// A changed program: a statement on the founding heads.
+				forge(t, devices[d], person(t, owner(d)), &Statement{Kind: KindRate, Subject: person(t, (owner(d)+1)%n).Card.ID(),
+					Rating: Rating{Safety: 2, Reliability: 2, Day: "2026-11-20", Note: fmt.Sprint("forged ", step)}}, base.State().Heads, rng.IntN(2) == 0)
+			case d < n || seed%2 == 1:
+				who, about := person(t, owner(d)), person(t, (owner(d)+1+rng.IntN(n-1))%n)
+				r := Rating{Safety: 1 + rng.IntN(5), Reliability: 1 + rng.IntN(5), Day: "2026-11-20", Note: fmt.Sprint(step)}
+				must(devices[d].Rate(who, about.Card, r, t0.Add(time.Duration(step)*time.Second)))
+			}
+		}
+		for step := range 40 {
+			act(step)
+		}
+		held := merged(t, devices[:1+rng.IntN(n)]...)
+		(&partsStore{}).apply(t, held)
+		must(held.Rate(person(t, 0), person(t, 1).Card, Rating{Safety: 3, Reliability: 3, Day: "2026-11-20", Note: "mine"}, t0))
+		for step := range 40 {
+			act(40 + step)
+		}
+		next := must(held.Clone())
+		for _, d := range devices {
+			if err := next.Merge(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		was := map[identity.ID]bool{}
+		for _, id := range forkersOf(ordered(held)) {
+			was[id] = true
+		}
+		want := map[identity.ID]bool{}
+		for _, id := range forkersOf(ordered(next)) {
+			if !was[id] {
+				want[id] = true
+			}
+		}
+		next.State()
+		got, ok := next.NewlyForked(held)
+		if !slices.Equal(got, sortedIDs(want)) || !ok {
+			t.Errorf("seed %d: newly forked %v, complete %v; the whole pasts find %v", seed, got, ok, sortedIDs(want))
+		}
+		if full, _ := next.ForkedAuthors(nil); len(full) < len(got) {
+			t.Errorf("seed %d: %d newly forked of %d forked", seed, len(got), len(full))
+		}
+		reported += len(got)
+	}
+	if reported == 0 {
+		t.Error("nobody forked: the test tests nothing")
+	}
+}
+
+// BenchmarkNewlyForked10k is what an import of 10 new ratings into a
+// stored 10,000-statement cell pays to look for forked histories
+// (NewlyForked), to compare with BenchmarkForkedAuthors10k (the whole
+// cell looked at).
+func BenchmarkNewlyForked10k(b *testing.B) {
+	held := must(Load(big10k(b)))
+	held.State()
+	(&partsStore{}).apply(b, held)
+	next := must(held.Clone())
+	a, m := person(b, 0), person(b, 1)
+	for i := range 10 {
+		must(next.Rate(a, m.Card, rating(1+i%5, 2), t0))
+	}
+	next.State()
+	for b.Loop() {
+		if got, ok := next.NewlyForked(held); len(got) != 0 || !ok {
+			b.Fatalf("forked %v, complete %v", got, ok)
+		}
+	}
+}
