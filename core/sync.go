@@ -285,7 +285,7 @@ func (s *Service) exportTo(tx *store.Tx, all map[crdt.CellID]*crdt.Cell, cells [
 				return nil, nil, err
 			}
 			if !concerns {
-				return nil, nil, ErrNoSharedCell
+				return nil, nil, ErrNoCellToSend
 			}
 		}
 	}

@@ -147,7 +147,7 @@ func runExport(r *runner, o *opts, args []string) error {
 				fmt.Fprintf(w, "Wrote %s for %s: news about recovery pieces only (%d bytes).\n", out, strings.Join(who, ", "), len(data))
 				return
 			}
-			fmt.Fprintf(w, "Wrote %s for %s: %s, %d new entries (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), res.Statements, len(data))
+			fmt.Fprintf(w, "Wrote %s for %s: %s, %s (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), words.Count(res.Statements, "new entry", "new entries"), len(data))
 		})
 	})
 }
