@@ -19,22 +19,7 @@ import (
 func TestSummarySaysHistoryForked(t *testing.T) {
 	ana, bo, cy := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy")
 	mal := newService(t, "Mal")
-	all := []*Service{ana, bo, cy, mal}
-	for i, a := range all {
-		for _, b := range all[i+1:] {
-			meet(t, a, b)
-		}
-	}
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range all[1:] {
-		invite(t, ana, p, cell.ID)
-	}
-	for _, p := range all[1:] {
-		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
-	}
+	cell := cellOfAll(t, ana, bo, cy, mal)
 	send := func(from, to *Service) *ImportSummary {
 		t.Helper()
 		id := to.Card().ID()
@@ -51,7 +36,7 @@ func TestSummarySaysHistoryForked(t *testing.T) {
 	if err := os.CopyFS(copied, os.DirFS(home)); err != nil {
 		t.Fatal(err)
 	}
-	mal, err = Unlock(home, []byte("correct horse"), testOptions)
+	mal, err := Unlock(home, []byte("correct horse"), testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +46,10 @@ func TestSummarySaysHistoryForked(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { twin.Close() })
-	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5}, []crdt.CellID{cell.ID}); err != nil {
+	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 5, Reliability: 5}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := twin.VoteExclude(cell.ID, cy.Card().ID()); err != nil {
+	if _, err := twin.VoteExclude(cell, cy.Card().ID()); err != nil {
 		t.Fatal(err)
 	}
 	const said = "Mal sent two different versions of what they did"
@@ -83,7 +68,7 @@ func TestSummarySaysHistoryForked(t *testing.T) {
 	// Told once: Mal's next words (built on both versions) and the same
 	// fork arriving again by another way say nothing of it.
 	send(bo, mal)
-	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 4, Reliability: 5}, []crdt.CellID{cell.ID}); err != nil {
+	if _, err := mal.Rate(cy.Card().ID(), crdt.Rating{Safety: 4, Reliability: 5}, []crdt.CellID{cell}); err != nil {
 		t.Fatal(err)
 	}
 	if got := send(mal, bo).String(); strings.Contains(got, said) {

@@ -52,11 +52,7 @@ func TestForkedAuthorsHonest(t *testing.T) {
 	forks := 0
 	for seed := range uint64(20) {
 		rng := rand.New(rand.NewPCG(seed, 7))
-		base, _ := hostileCell(t, n)
-		devices := make([]*Cell, n+1)
-		for i := range devices {
-			devices[i] = must(Load(base.Save()))
-		}
+		_, devices := copiedDevices(t, n)
 		owner := func(d int) int { return min(d, n-1) } // device n is a copy of person n-1's
 		copied := seed%2 == 1
 		for step := range 60 {
@@ -104,6 +100,19 @@ func BenchmarkForkedAuthors10k(b *testing.B) {
 	}
 }
 
+// copiedDevices founds a cell of the first n people of the test set and
+// returns it with n+1 devices holding it: one each, and a copy of the
+// last person's.
+func copiedDevices(t *testing.T, n int) (*Cell, []*Cell) {
+	t.Helper()
+	base, _ := hostileCell(t, n)
+	devices := make([]*Cell, n+1)
+	for i := range devices {
+		devices[i] = must(Load(base.Save()))
+	}
+	return base, devices
+}
+
 // TestNewlyForked: a stored cell takes in what random devices did, some
 // of them copies of one person's device acting apart, some a changed
 // program signing backdated statements; what the cell takes in shows
@@ -115,11 +124,7 @@ func TestNewlyForked(t *testing.T) {
 	reported := 0
 	for seed := range uint64(30) {
 		rng := rand.New(rand.NewPCG(seed, 11))
-		base, _ := hostileCell(t, n)
-		devices := make([]*Cell, n+1)
-		for i := range devices {
-			devices[i] = must(Load(base.Save()))
-		}
+		base, devices := copiedDevices(t, n)
 		owner := func(d int) int { return min(d, n-1) } // device n is a copy of person n-1's
 		act := func(step int) {
 			d := rng.IntN(n + 1)
