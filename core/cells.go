@@ -43,6 +43,10 @@ var (
 	ErrNotInCell = errors.New("you are not a member of that cell")
 	// ErrNoSharedCell means a rating without named cells has nowhere to go.
 	ErrNoSharedCell = errors.New("the person is in none of your cells")
+	// ErrNoCellToSend means a sync file for one person has no cell to
+	// carry: none of mine sends to them (they are not a member of it who
+	// accepted, or I am not). It is an [ErrNoSharedCell].
+	ErrNoCellToSend = fmt.Errorf("%w that you send", ErrNoSharedCell)
 )
 
 // CellView is a cell as the user sees it: its derived state with people

@@ -157,6 +157,8 @@ func explainCell(err error) string {
 		return "This device is not getting a card back."
 	case errors.Is(err, ErrReleaseUnverified):
 		return "Meet the person and compare the safety code of their temporary card first; only then help them get their card back."
+	case errors.Is(err, ErrNoCellToSend):
+		return "You share no cell with that person that you can send them."
 	case errors.Is(err, ErrNoSharedCell):
 		return "You share no cell with that person."
 	case errors.Is(err, ErrNoChange):

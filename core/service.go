@@ -125,6 +125,9 @@ type Service struct {
 	// before it works out what to keep: another program may write the
 	// home just then (see keepStart).
 	afterInputs func()
+	// beforeKeep, when set (tests only), runs before a kept start
+	// record is put under key (keepStarts); an error fails the keeping.
+	beforeKeep func(key []byte) error
 	// afterGuardiansKept, when set (tests only), runs after a new set of
 	// guardians was kept and before the cells are told: an error stands
 	// for a kill or a full disk just then (see split).

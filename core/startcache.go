@@ -76,7 +76,7 @@ const startForm = 1
 // coreSource is every file of this package that is built into the
 // program. TestCoreSourceComplete checks that the list is whole.
 //
-//go:embed app_workload.go cells.go contacts.go explain.go guardians.go guardians_change.go inspect.go invitations.go lookalike.go migrate.go oldcards.go replaced.go reputation.go service.go startcache.go startinput.go succession.go sync.go
+//go:embed app_workload.go cells.go contacts.go explain.go forked.go guardians.go guardians_change.go inspect.go invitations.go lookalike.go migrate.go oldcards.go replaced.go reputation.go service.go startcache.go startinput.go succession.go sync.go
 var coreSource embed.FS
 
 // startCode is the digest of the code that works out what a start shows
@@ -364,15 +364,39 @@ func (s *Service) inputsRead() {
 // (TestAttackKeptStartFromLaterHome). of nil keeps body whatever the
 // home. It fails quietly: the next start works it out again.
 func (s *Service) keepStart(key, inputs []byte, of inputsOf, body []byte, from, until int64) {
-	b, ok := keptStartRecord(inputs, body, from, until)
-	if !ok {
-		return
+	s.keepStarts(inputs, of, from, until, keptRecordOf{key, body})
+}
+
+// keptRecordOf is a body to keep under a key (keepStarts).
+type keptRecordOf struct{ key, body []byte }
+
+// keepStarts is keepStart for several records, kept in one transaction:
+// all of them or none, with one check of the home's inputs and one
+// write to disk.
+func (s *Service) keepStarts(inputs []byte, of inputsOf, from, until int64, recs ...keptRecordOf) {
+	bs := make([][]byte, len(recs))
+	for i, r := range recs {
+		b, ok := keptStartRecord(inputs, r.body, from, until)
+		if !ok {
+			return
+		}
+		bs[i] = b
 	}
 	_ = s.db.Update(func(tx *store.Tx) error {
 		if !inputsStill(tx, of, inputs) {
 			return errStale
 		}
-		return tx.Put(bucketStart, nil, key, b)
+		for i, r := range recs {
+			if s.beforeKeep != nil {
+				if err := s.beforeKeep(r.key); err != nil {
+					return err
+				}
+			}
+			if err := tx.Put(bucketStart, nil, r.key, bs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -485,18 +509,21 @@ func (s *Service) stateLoader(id crdt.CellID) func() *crdt.State {
 }
 
 // keepCells keeps the list of cells views for inputs, and apart what
-// they list (startDetail).
+// they list (startDetail), both in one transaction: a list is never
+// kept without its detail, and the home's inputs are read once.
 func (s *Service) keepCells(inputs []byte, views []*CellView) {
 	detail := make([]keptDetail, len(views))
 	for i, v := range views {
 		detail[i] = keptDetail{ID: v.ID, Detail: v.details()}
 	}
+	var recs []keptRecordOf
 	if b, err := cborEnc.Marshal(detail); err == nil {
-		s.keepStart(startDetail, inputs, s.cellsInputs, b, 0, 0)
+		recs = append(recs, keptRecordOf{startDetail, b})
 	}
 	if b, err := cborEnc.Marshal(views); err == nil {
-		s.keepStart(startCells, inputs, s.cellsInputs, b, 0, 0)
+		recs = append(recs, keptRecordOf{startCells, b})
 	}
+	s.keepStarts(inputs, s.cellsInputs, 0, 0, recs...)
 	s.keepLookalikeKeys()
 }
 

@@ -15,22 +15,7 @@ import (
 // exclusion undone (not "1 new member": nobody joined), Ana excluded.
 func TestSummarySaysExclusionUndone(t *testing.T) {
 	ana, bo, cy, dee := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Dee")
-	all := []*Service{ana, bo, cy, dee}
-	for i, a := range all {
-		for _, b := range all[i+1:] {
-			meet(t, a, b)
-		}
-	}
-	cell, err := ana.NewCell("Night market")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range all[1:] {
-		invite(t, ana, p, cell.ID)
-	}
-	for _, p := range all[1:] {
-		mustImport(t, p, mustExport(t, ana, ExportRequest{To: to(p.Card().ID())}))
-	}
+	cell := cellOfAll(t, ana, bo, cy, dee)
 	send := func(from, to *Service) *ImportSummary {
 		t.Helper()
 		id := to.Card().ID()
@@ -38,7 +23,7 @@ func TestSummarySaysExclusionUndone(t *testing.T) {
 	}
 	vote := func(by, against *Service) {
 		t.Helper()
-		if _, err := by.VoteExclude(cell.ID, against.Card().ID()); err != nil {
+		if _, err := by.VoteExclude(cell, against.Card().ID()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,7 +32,7 @@ func TestSummarySaysExclusionUndone(t *testing.T) {
 	send(ana, bo)
 	vote(bo, cy)
 	vote(bo, ana)
-	v, err := bo.FindCell(cell.ID.String())
+	v, err := bo.FindCell(cell.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,9 +45,9 @@ func TestSummarySaysExclusionUndone(t *testing.T) {
 	vote(cy, ana)
 	send(cy, dee)
 	vote(dee, ana)
-	before := statusesOn(t, bo, cell.ID)
+	before := statusesOn(t, bo, cell)
 	sum := send(dee, bo)
-	after := statusesOn(t, bo, cell.ID)
+	after := statusesOn(t, bo, cell)
 	got := sum.String()
 	undone := 0
 	for name, was := range before {

@@ -285,7 +285,7 @@ func (s *Service) exportTo(tx *store.Tx, all map[crdt.CellID]*crdt.Cell, cells [
 				return nil, nil, err
 			}
 			if !concerns {
-				return nil, nil, ErrNoSharedCell
+				return nil, nil, ErrNoCellToSend
 			}
 		}
 	}
@@ -399,6 +399,10 @@ type ImportSummary struct {
 	// LeftOut says which invitations the file brought and the import
 	// did not take in (see [MaxWaitingInvitations]), or nil.
 	LeftOut *LeftOut
+	// Forked lists, once each, the people whom the file shows signing
+	// two different versions of their history in a cell, which the
+	// cell as held did not (crdt/SCHEMA.md §4.9, core/forked.go).
+	Forked []Person `json:"forked,omitempty"`
 }
 
 // CellChanges is what a sync file changes in one cell.
@@ -797,6 +801,7 @@ func (s *ImportSummary) String() string {
 		}
 		parts = append(parts, words.JoinAnd(what)+" in "+c.Name)
 	}
+	parts = append(parts, s.forkedPhrase()...)
 	parts = append(parts, s.senderPhrases()...)
 	parts = append(parts, s.LeftOut.phrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
@@ -837,6 +842,9 @@ type pendingImport struct {
 	// ended are the cells held that voted me out before I accepted: the
 	// import removes them (see takeNewCell).
 	ended map[crdt.CellID]bool
+	// forkedSaid are the people the summary already says forked their
+	// history (noteForked): once each, whatever the cells.
+	forkedSaid map[identity.ID]bool
 }
 
 // PreviewImport checks a sync file completely (decryption, sender,
@@ -1282,6 +1290,9 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 		sc.names = sc.book.shown()
 	}
 	diffCell(&cc, before, after, sc.names)
+	if cc.NewStatements > 0 {
+		p.noteForked(sc, old, next)
+	}
 	cc.Renamed = sc.book.renamed(after.Cards, sc.names)
 	cc.InvitedMe = after.IsInvited(sc.me) && (before == nil || !before.IsInvited(sc.me))
 	// I am not one of the people invited: InvitedMe says so, in words

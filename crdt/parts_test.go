@@ -27,7 +27,7 @@ func (m *partsStore) reload() (*Parts, error) {
 	return m.parts(true), nil
 }
 
-func (m *partsStore) apply(t *testing.T, c *Cell) *Delta {
+func (m *partsStore) apply(t testing.TB, c *Cell) *Delta {
 	t.Helper()
 	d := must(c.Delta())
 	if m.packs == nil || d.ResetPacks {

@@ -62,6 +62,7 @@ func dayWords(t time.Time) string {
 var hints = []words.Hint{
 	{Err: core.ErrWrongPassphrase, Next: "please type it again"},
 	{Err: core.ErrNoIdentity, Next: "make one first"},
+	{Err: core.ErrNoCellToSend, Next: "a sync file goes only to members who accepted; a cell's page shows who is one"},
 	{Err: core.ErrNoSharedCell, Next: "tick at least one cell that should see the rating"},
 }
 

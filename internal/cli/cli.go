@@ -244,6 +244,7 @@ var hints = []words.Hint{
 	{Err: core.ErrNoIdentity, Next: "make one with 'trustdesk init --name NAME'"},
 	{Err: core.ErrNotFound, Next: "'trustdesk contact list' shows who you have"},
 	{Err: core.ErrNoSuchCell, Next: "'trustdesk cell list' shows your cells"},
+	{Err: core.ErrNoCellToSend, Next: "a sync file goes only to members who accepted; 'trustdesk cell show CELL' shows who is one"},
 	{Err: core.ErrNoSharedCell, Next: "say which cells should see the rating with --cell"},
 	{Err: core.ErrWhosePiece, Next: "say whose card to bring back with --for NAME"},
 	{Err: core.ErrNotRecovering, Next: "'trustdesk recover start --name NAME' starts that on a new device"},

@@ -147,7 +147,7 @@ func runExport(r *runner, o *opts, args []string) error {
 				fmt.Fprintf(w, "Wrote %s for %s: news about recovery pieces only (%d bytes).\n", out, strings.Join(who, ", "), len(data))
 				return
 			}
-			fmt.Fprintf(w, "Wrote %s for %s: %s, %d new entries (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), res.Statements, len(data))
+			fmt.Fprintf(w, "Wrote %s for %s: %s, %s (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), words.Count(res.Statements, "new entry", "new entries"), len(data))
 		})
 	})
 }
@@ -159,6 +159,9 @@ type importJSON struct {
 	Summary       string           `json:"summary"`
 	// Recovery is what the file changed about recovery pieces.
 	Recovery *core.RecoveryNews `json:"recovery,omitempty"`
+	// Forked names the people the file shows sending two different
+	// versions of what they did (core.ImportSummary.Forked).
+	Forked []string `json:"forked,omitempty"`
 }
 
 type cellChangeJSON struct {
@@ -182,6 +185,9 @@ type cellChangeJSON struct {
 
 func toImportJSON(sum *core.ImportSummary) importJSON {
 	j := importJSON{From: sum.From.Name, NewStatements: sum.NewStatements, Summary: sum.String(), Cells: []cellChangeJSON{}, Recovery: sum.Recovery}
+	if len(sum.Forked) > 0 {
+		j.Forked = names2(sum.Forked)
+	}
 	for _, c := range sum.Cells {
 		j.Cells = append(j.Cells, cellChangeJSON{
 			ID: c.ID.String(), Name: c.Name, NewCell: c.NewCell, NewStatements: c.NewStatements,

@@ -328,3 +328,26 @@ func invite(t *testing.T, from, to *world, cell, toName, fromName string) {
 	to.ok("export", "--to", fromName, "--out", filepath.Join(dir, "accepted"))
 	from.ok("import", filepath.Join(dir, "accepted"))
 }
+
+// TestExportWithNoCellToSend: a sync file for someone with no cell to
+// carry (here: invited, not yet a member) is refused with a sentence
+// about sending, not the hint for a rating; a file with one entry says
+// "1 new entry".
+func TestExportWithNoCellToSend(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	ana.ok("cell", "new", "Night")
+	msg := ana.fails(1, "export", "--to", "bo", "--out", filepath.Join(t.TempDir(), "none"))
+	if strings.Contains(msg, "rating") || !strings.Contains(msg, "send") {
+		t.Errorf("export with no cell to send: %q", msg)
+	}
+	ana.ok("cell", "admit", "Night", "bo")
+	f := filepath.Join(t.TempDir(), "to-bo")
+	ana.ok("export", "--to", "bo", "--out", f)
+	bo.ok("import", f)
+	bo.ok("cell", "join", "Night")
+	said := bo.ok("export", "--to", "ana", "--out", filepath.Join(t.TempDir(), "to-ana"))
+	if !strings.Contains(said, "1 new entry (") {
+		t.Errorf("export of one entry: %q", said)
+	}
+}
