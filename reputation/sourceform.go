@@ -287,9 +287,23 @@ type sourceReader struct {
 	err error
 }
 
-func (d *sourceReader) fail() { d.err = ErrNotSource }
+// fail records damage; what is left is dropped, so that every read after
+// it returns zero values.
+func (d *sourceReader) fail() { d.err, d.b = ErrNotSource, nil }
 
+// uint reads an unsigned varint. Most numbers a source holds take one
+// byte (marks, ties, counts, the nanoseconds of a whole day): those are
+// read here, small enough to be inlined, and the rest by uintLong.
 func (d *sourceReader) uint() uint64 {
+	if len(d.b) > 0 && d.b[0] < 0x80 { // nothing is left after a failure
+		v := uint64(d.b[0])
+		d.b = d.b[1:]
+		return v
+	}
+	return d.uintLong()
+}
+
+func (d *sourceReader) uintLong() uint64 {
 	if d.err != nil {
 		return 0
 	}
