@@ -287,9 +287,23 @@ type sourceReader struct {
 	err error
 }
 
-func (d *sourceReader) fail() { d.err = ErrNotSource }
+// fail records damage; what is left is dropped, so that every read after
+// it returns zero values.
+func (d *sourceReader) fail() { d.err, d.b = ErrNotSource, nil }
 
+// uint reads an unsigned varint. Most numbers a source holds take one
+// byte (marks, ties, counts, the nanoseconds of a whole day): those are
+// read here, small enough to be inlined, and the rest by uintLong.
 func (d *sourceReader) uint() uint64 {
+	if len(d.b) > 0 && d.b[0] < 0x80 { // nothing is left after a failure
+		v := uint64(d.b[0])
+		d.b = d.b[1:]
+		return v
+	}
+	return d.uintLong()
+}
+
+func (d *sourceReader) uintLong() uint64 {
 	if d.err != nil {
 		return 0
 	}
@@ -404,13 +418,27 @@ func (d *sourceReader) ids(n int) personIDs {
 	}
 	var a, b []byte
 	for i := 1; i < n; i++ {
-		a, b = l.appendAt(a[:0], int32(i-1)), l.appendAt(b[:0], int32(i))
-		if string(a) >= string(b) {
+		if !l.before(int32(i-1), int32(i), &a, &b) {
 			d.fail()
 			return idList(nil)
 		}
 	}
 	return l
+}
+
+// before reports whether string i sorts before string j, as spelled.
+// Two spelled the same way (both hexadecimal, or neither) compare as
+// kept: lowercase hexadecimal spells each byte as two digits in the
+// order of the bytes, so it keeps their order (and equality). Only a
+// pair spelled differently is spelled out, in a and b, to compare.
+func (l *encodedList) before(i, j int32, a, b *[]byte) bool {
+	x, xHex := (&sourceReader{b: l.b[l.off[i]:]}).part()
+	y, yHex := (&sourceReader{b: l.b[l.off[j]:]}).part()
+	if xHex == yHex {
+		return string(x) < string(y)
+	}
+	*a, *b = l.appendAt((*a)[:0], i), l.appendAt((*b)[:0], j)
+	return string(*a) < string(*b)
 }
 
 // encodedList is a list of strings as Encode writes them and where each
