@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"testing"
@@ -21,7 +22,7 @@ import (
 // list first shows them (people only introduced through a cell are read
 // when asked for, BenchmarkEveryone30000, but for those found unsafe). It reports the time of each
 // step (summed over b.N, divided by it).
-func openHome(b *testing.B, home string, took *[4]time.Duration, opts Options, forget bool) {
+func openHome(b *testing.B, home string, took *[4]time.Duration, opts Options, forget bool) (afterUnlock time.Duration) {
 	newProcess()
 	t0 := time.Now()
 	s, err := Unlock(home, []byte("correct horse"), opts)
@@ -31,7 +32,7 @@ func openHome(b *testing.B, home string, took *[4]time.Duration, opts Options, f
 	if forget {
 		forgetStart(b, s) // two records deleted: counted with the unlock
 	}
-	t1 := time.Now()
+	t1, c1 := time.Now(), cpuTime()
 	cells, err := s.Cells()
 	if err != nil {
 		b.Fatal(err)
@@ -46,7 +47,7 @@ func openHome(b *testing.B, home string, took *[4]time.Duration, opts Options, f
 	if err != nil {
 		b.Fatal(err)
 	}
-	t4 := time.Now()
+	t4, c4 := time.Now(), cpuTime()
 	took[0] += t1.Sub(t0)
 	took[1] += t2.Sub(t1)
 	took[2] += t3.Sub(t2)
@@ -55,6 +56,7 @@ func openHome(b *testing.B, home string, took *[4]time.Duration, opts Options, f
 	b.ReportMetric(float64(len(shown)), "shown")
 	b.ReportMetric(float64(more), "more")
 	s.Close()
+	return c4 - c1
 }
 
 // benchOpen runs openHome b.N times and reports its steps and the
@@ -87,9 +89,10 @@ const (
 // the day the run before overwrote: startReputation).
 var benchDaysUsed time.Duration
 
-// benchOpenAt is benchOpen, each start as mode says. For the modes
-// after a command it also reports the processor time of the command
-// (cmd-cpu-ms: unlock, change, close).
+// benchOpenAt is benchOpen, each start as mode says, with the processor
+// time of a whole start (cpu-ms/op) and of what follows the unlock
+// (start-cpu-ms). For the modes after a command it also reports the
+// processor time of the command (cmd-cpu-ms: unlock, change, close).
 func benchOpenAt(b *testing.B, home string, mode int) {
 	opts := testOptions
 	step := map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour, startDayAfterRate: 24 * time.Hour, startWeekAfterRate: 7 * 24 * time.Hour, startIdle: 8 * 24 * time.Hour}[mode]
@@ -104,7 +107,7 @@ func benchOpenAt(b *testing.B, home string, mode int) {
 	// The first start's garbage is its own, not the measured starts'.
 	debug.FreeOSMemory()
 	b.ResetTimer()
-	var cpu, cmd time.Duration
+	var cpu, cmd, after time.Duration
 	for i := range b.N {
 		if mode >= startAfterRate && mode <= startWeekAfterRate {
 			b.StopTimer()
@@ -114,11 +117,17 @@ func benchOpenAt(b *testing.B, home string, mode int) {
 			b.StartTimer()
 		}
 		day = day.Add(step)
+		// A start is a new process: nothing it allocates finds memory
+		// already touched but what its own unlock touched.
+		b.StopTimer()
+		debug.FreeOSMemory()
+		b.StartTimer()
 		start := cpuTime()
-		openHome(b, home, &took, opts, mode == startComputed)
+		after += openHome(b, home, &took, opts, mode == startComputed)
 		cpu += cpuTime() - start
 	}
 	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(after)/float64(time.Millisecond)/float64(b.N), "start-cpu-ms")
 	b.ReportMetric(float64(first)/float64(time.Millisecond), "first-cpu-ms")
 	if cmd > 0 {
 		b.ReportMetric(float64(cmd)/float64(time.Millisecond)/float64(b.N), "cmd-cpu-ms")
@@ -178,6 +187,98 @@ func benchStarts(b *testing.B, n int) {
 func BenchmarkStarts10k(b *testing.B)  { benchStarts(b, 10000) }
 func BenchmarkStarts30k(b *testing.B)  { benchStarts(b, 30000) }
 func BenchmarkStarts100k(b *testing.B) { benchStarts(b, 100000) }
+
+// BenchmarkStartsSealed18At100k: starts of the home of
+// BenchmarkStarts100k sealed at the work factor of real homes (18; the
+// tests use 10), each in a process of its own, as a real start is: one
+// that reads what was kept, and one eight days after the one before,
+// which must compute. The unlock's 256 MiB are handed back to the heap,
+// not to the system (releaseScryptMemory, in store), so what a new
+// process's start allocates next reuses them instead of touching fresh
+// memory; in one process running start after start it would find
+// memory of the starts before, so the starts here are child processes
+// (TestStartChild). start-cpu-ms is the processor time of what follows
+// the unlock.
+func BenchmarkStartsSealed18At100k(b *testing.B) {
+	home := keptBenchHome(b, "bigcell-100000-sealed18", func() string {
+		home := b.TempDir()
+		if err := os.CopyFS(home, os.DirFS(benchHome(b, 100000))); err != nil {
+			b.Fatal(err)
+		}
+		s, err := Unlock(home, []byte("correct horse"), Options{WorkFactor: 18})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.ChangePassphrase([]byte("correct horse")); err != nil {
+			b.Fatal(err)
+		}
+		return home
+	})
+	for _, m := range []struct {
+		name string
+		step time.Duration
+	}{{"warm", 0}, {"eightdaysidle", 8 * 24 * time.Hour}} {
+		b.Run(m.name, func(b *testing.B) {
+			day := time.Now().Add(benchDaysUsed)
+			benchDaysUsed += m.step * time.Duration(b.N+1)
+			startChild(b, home, day) // the first start after the runs before
+			var cpu time.Duration
+			for range b.N {
+				day = day.Add(m.step)
+				cpu += startChild(b, home, day)
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "start-cpu-ms")
+		})
+	}
+}
+
+// startChild starts home at day in a child process (TestStartChild) and
+// returns the processor time of its start after the unlock.
+func startChild(b *testing.B, home string, day time.Time) time.Duration {
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestStartChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "TRUSTDESK_START_CHILD="+home, "TRUSTDESK_START_DAY="+day.Format(time.RFC3339Nano))
+	out, err := cmd.CombinedOutput()
+	_, after, ok := bytes.Cut(out, []byte("start-cpu-ns "))
+	if err != nil || !ok {
+		b.Fatalf("%v: %s", err, out)
+	}
+	var ns int64
+	if _, err := fmt.Sscan(string(after), &ns); err != nil {
+		b.Fatalf("%v: %s", err, out)
+	}
+	return time.Duration(ns)
+}
+
+// TestStartChild is one start of BenchmarkStartsSealed18At100k, in its
+// own process; it runs only when that benchmark asks.
+func TestStartChild(t *testing.T) {
+	home := os.Getenv("TRUSTDESK_START_CHILD")
+	if home == "" {
+		t.Skip("run by BenchmarkStartsSealed18At100k")
+	}
+	day, err := time.Parse(time.RFC3339Nano, os.Getenv("TRUSTDESK_START_DAY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Unlock(home, []byte("correct horse"), Options{WorkFactor: 18, Now: func() time.Time { return day }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := cpuTime()
+	if _, err := s.Cells(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Reputation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.OwnContactsAndFlagged(rep); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("start-cpu-ns %d", cpuTime()-start)
+}
 
 // benchHome returns homeWithBigCell(n), made once in the folder
 // $TRUSTDESK_BENCH_HOMES if it is set and kept there for later runs
