@@ -267,16 +267,7 @@ func TestStartChild(t *testing.T) {
 	}
 	defer s.Close()
 	start := cpuTime()
-	if _, err := s.Cells(); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := s.Reputation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.OwnContactsAndFlagged(rep); err != nil {
-		t.Fatal(err)
-	}
+	showStart(t, s)
 	t.Logf("start-cpu-ns %d", cpuTime()-start)
 }
 

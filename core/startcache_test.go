@@ -200,9 +200,9 @@ func forgetStart(t testing.TB, s *Service) {
 	}
 }
 
-// startFromKept reports whether a start of s reads its cells and
-// reputation from what was kept: it reads no cell.
-func startFromKept(t *testing.T, s *Service) bool {
+// showStart does what a start shows: the cells, the reputation and my
+// own contacts with the first flagged.
+func showStart(t testing.TB, s *Service) {
 	t.Helper()
 	if _, err := s.Cells(); err != nil {
 		t.Fatal(err)
@@ -214,6 +214,13 @@ func startFromKept(t *testing.T, s *Service) bool {
 	if _, _, err := s.OwnContactsAndFlagged(rep); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startFromKept reports whether a start of s reads its cells and
+// reputation from what was kept: it reads no cell.
+func startFromKept(t *testing.T, s *Service) bool {
+	t.Helper()
+	showStart(t, s)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cells == nil
