@@ -232,17 +232,21 @@ func (c *Cell) forkedNew(before *State, held map[string]bool) ([]identity.ID, bo
 // pastHas reports whether the past of e holds a statement is matches,
 // searching breadth first (an author's previous statement is most often
 // a few steps back), and how many statements and prevs it visited; it
-// gives up, reporting more than limit, beyond limit. The caller holds
-// c.mu.
+// gives up, reporting more than limit, beyond limit. A past with a
+// statement missing reports true: e does not count (missing prev), and
+// a sender who leaves out what it was built on must not make its
+// author look forked. The caller holds c.mu.
 func (c *Cell) pastHas(e *entry, is func(*entry) bool, limit int) (bool, int) {
 	seen := map[*entry]bool{e: true}
 	queue := []*entry{e}
 	spent := 0
+	whole := true
 	for len(queue) > 0 {
 		x := queue[0]
 		queue = queue[1:]
 		x.decode()
 		if x.stmt == nil {
+			whole = false // damaged: what it was built on cannot be read
 			continue
 		}
 		spent += 1 + len(x.stmt.Prev)
@@ -251,6 +255,7 @@ func (c *Cell) pastHas(e *entry, is func(*entry) bool, limit int) (bool, int) {
 		}
 		for _, id := range x.stmt.Prev {
 			p := c.entries[id.String()]
+			whole = whole && p != nil
 			if p == nil || seen[p] {
 				continue
 			}
@@ -261,5 +266,5 @@ func (c *Cell) pastHas(e *entry, is func(*entry) bool, limit int) (bool, int) {
 			queue = append(queue, p)
 		}
 	}
-	return false, spent
+	return !whole, spent
 }

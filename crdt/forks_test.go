@@ -203,3 +203,26 @@ func BenchmarkNewlyForked10k(b *testing.B) {
 		}
 	}
 }
+
+// TestForkedNotFramedByAWithheldStatement: a sender passes on Ana's
+// next statement but not Bo's, which it was built on (a file made by a
+// changed program can leave anything out). Ana's statement then lacks
+// part of its past; it does not count, and it does not show Ana
+// forking, whether the cell is stored or not.
+func TestForkedNotFramedByAWithheldStatement(t *testing.T) {
+	held, _ := hostileCell(t, 3)
+	a, bo := person(t, 0), person(t, 1)
+	must(held.Rate(a, bo.Card, Rating{Safety: 3, Reliability: 3, Day: "2026-11-20"}, t0))
+	(&partsStore{}).apply(t, held)
+	withheld := must(held.Clone())
+	must(withheld.Rate(bo, a.Card, Rating{Safety: 4, Reliability: 4, Day: "2026-11-20"}, t0.Add(time.Minute)))
+	next := must(held.Clone())
+	forge(t, next, a, &Statement{Kind: KindRate, Subject: bo.Card.ID(), Rating: Rating{Safety: 2, Reliability: 2, Day: "2026-11-20"}}, withheld.State().Heads, false)
+	next.State()
+	if got, _ := next.NewlyForked(held); len(got) != 0 {
+		t.Errorf("newly forked %v: a statement whose past is not all here shows nothing", got)
+	}
+	if got, _ := next.ForkedAuthors(nil); len(got) != 0 {
+		t.Errorf("forked %v: a statement whose past is not all here shows nothing", got)
+	}
+}
