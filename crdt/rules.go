@@ -119,7 +119,9 @@ type war struct {
 	excluded map[int][]identity.ID
 	forked   map[identity.ID]bool // the candidates who forked their history
 
-	scope *trialScope
+	scope  *trialScope
+	acks   []bool // acknowledgedBy, with acksAt statements set aside
+	acksAt int
 
 	nRounds, nTrials int // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
 	acting           int // statements a trial applies (actingCount)
@@ -265,7 +267,7 @@ func (w *war) round(out []bool, race bool) (bool, bool) {
 	}
 	trueRace := len(fixed) == 0 && race
 	if trueRace {
-		fixed = fs[:1]
+		fixed = []verdict{w.raceFirst(fs)}
 	}
 	if onRound != nil {
 		onRound(w.cands, fs, fixed, trueRace)
@@ -645,6 +647,7 @@ type candidate struct {
 	helping   []int                 // all their statements that could help them (see helps)
 	against   []int                 // the votes against them, in order (tallyVotes)
 	byVoter   map[identity.ID][]int // the votes against them, by voter
+	accuses   []identity.ID         // whom they voted against (tallyVotes)
 }
 
 // helps reports whether s, at order[i], could help its author escape
@@ -724,7 +727,7 @@ func candidates(order []*node, base *applier, void map[int]Reason, b *budget) []
 			a := order[i].e.stmt.Author
 			byVoter[a] = append(byVoter[a], i)
 		}
-		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who], against: v.against[who], byVoter: byVoter})
+		out = append(out, candidate{who: who, forked: forked[who], voters: v.independent(order, who), joined: joined, contested: contested, unseen: acts, helping: mine[who], against: v.against[who], byVoter: byVoter, accuses: v.byVoter[who]})
 	}
 	slices.SortFunc(out, func(x, y candidate) int {
 		if x.forked != y.forked {
