@@ -103,8 +103,6 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(w.frozen) == len(void) {
 		return base
 	}
-	lateShrink = w.forked
-	defer func() { lateShrink = nil }()
 	return settled(cell, order, w.frozen, w.excluded, w.helping, nil, b)
 }
 
@@ -122,8 +120,6 @@ type war struct {
 	forked   map[identity.ID]bool // the candidates who forked their history
 
 	scope *trialScope
-
-	skip []identity.ID // placement variant A: exclusions left out of a trial
 
 	nRounds, nTrials int // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
 	acting           int // statements a trial applies (actingCount)
@@ -274,17 +270,6 @@ func (w *war) round(out []bool, race bool) (bool, bool) {
 	if onRound != nil {
 		onRound(w.cands, fs, fixed, trueRace)
 	}
-	if placementHas('A') || placementHas('a') {
-		for i, f := range fixed {
-			var others []int
-			for _, g := range fs {
-				if g.k != f.k && !trueRace {
-					others = append(others, w.cands[g.k].unseen...)
-				}
-			}
-			fixed[i].at = w.placeApartFromForkers(w.cands[f.k], others, f.at)
-		}
-	}
 	for _, f := range fixed {
 		out[f.k] = true
 		w.fix(w.cands[f.k], f.at)
@@ -359,9 +344,6 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 	excluded := make(map[int][]identity.ID, len(w.excluded))
 	for _, at := range places {
 		ws := w.excluded[at]
-		if len(w.skip) > 0 {
-			ws = slices.DeleteFunc(slices.Clone(ws), func(x identity.ID) bool { return slices.Contains(w.skip, x) })
-		}
 		if !mine[at] {
 			excluded[at] = append(excluded[at], ws...)
 			continue
@@ -377,9 +359,7 @@ func (w *war) try(c candidate, others []int) (int, bool) {
 	if w.scope == nil && !fullTrials {
 		w.scope = newTrialScope(w.order, w.b)
 	}
-	lateShrink = w.forked
 	t := settled(w.cell, w.order, cut, excluded, w.helping, w.scope, w.b)
-	lateShrink = nil
 	if onTrial != nil && others == nil {
 		onTrial(w.order, c, t)
 	}
@@ -819,15 +799,12 @@ func (v votes) independent(order []*node, who identity.ID) int {
 func helpingStatements(order []*node, v votes, base *applier, void map[int]Reason) map[identity.ID][]int {
 	mine := map[identity.ID][]int{}
 	effective := map[identity.ID]bool{}
-	if placementHas('g') {
-		forkedNow, _ = forkers(order, v.against, void, nil)
-	}
 	for i, n := range order {
 		s := n.e.stmt
 		if _, gone := void[i]; gone {
 			continue
 		}
-		if len(v.against[s.Author]) > 0 && helps(i, s, v.votersAgainst, base) && !answered(order, v, i, s) {
+		if len(v.against[s.Author]) > 0 && helps(i, s, v.votersAgainst, base) {
 			mine[s.Author] = append(mine[s.Author], i)
 			if base.effect[i] {
 				effective[s.Author] = true
@@ -1030,7 +1007,6 @@ type applier struct {
 	// earlier pass or a trial had found them (removals win): the votes
 	// that count in this run did not reach the need there.
 	forcedHits int
-	deferred   bool // placement variant C: a forced exclusion's settle waits for the next acting statement
 
 	counted  int
 	supers   []StatementID
@@ -1125,22 +1101,13 @@ func (a *applier) run() {
 			continue
 		}
 		a.apply(i)
-		a.settleDeferred(i)
 		for _, x := range a.forced[i] {
 			if m := a.index[x]; m != nil && m.Status != StatusExcluded {
 				a.forcedHits++
 				a.exclude(m, i)
-				if placementHas('C') || (placementHas('c') && lateShrink[x]) {
-					a.deferred = true
-					continue
-				}
 				a.settle(i, nil, nil, true)
 			}
 		}
-	}
-	if a.deferred && placementHas('e') && len(a.order) > 0 {
-		a.deferred = false
-		a.settle(len(a.order)-1, nil, nil, true)
 	}
 }
 
@@ -1448,7 +1415,7 @@ func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
 				others--
 			}
 			need := a.policy.VotesToExclude(others)
-			if need == 0 || len(a.votes[x]) < need || (next != nil && !a.dueFirst(x, next.ID, at)) {
+			if need == 0 || len(a.votes[x]) < need || (next != nil && bytes.Compare(x[:], next.ID[:]) >= 0) {
 				continue
 			}
 			// The last vote must have known rules under which the votes
