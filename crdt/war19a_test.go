@@ -1,6 +1,10 @@
 package crdt
 
-import "testing"
+import (
+	"testing"
+
+	"trustdesk/identity"
+)
 
 // The fifteenth round (ROUNDS.md, "Fifteenth round: where a removal is
 // placed") measured rules about where an exclusion is placed in the
@@ -54,4 +58,48 @@ func TestWarForkersEndLowersTheMajorityAtOnce(t *testing.T) {
 // the attacker's votes is excluded.
 func TestWarAnsweredAccusationIsStillContested(t *testing.T) {
 	holdsHostileCase(t, 938, "open")
+}
+
+// TestWarAnsweredBackdatedAccusationDoesNotRescue is the attack that
+// variants G and g let through (ROUNDS.md, fifteenth round): a vote of
+// someone voted out against a person who voted against them stays
+// contested even when that person had seen it before voting, because
+// its author can backdate it and send it to that person alone. In a
+// cell of four where a majority excludes, Wim votes Mal out and Ana
+// votes against Vic. Mal, on a device that went on after Wim's vote,
+// forks: a vote against Vic built on the cell as it was before any
+// vote, sent to Vic only. Vic, having seen it, votes Mal out. Were
+// Mal's vote weighed in Mal's own trial because Vic had seen it, it
+// would exclude Vic, with Ana's, before Vic's vote counted, and Mal,
+// with Wim's vote alone against him, would stay a member: a self-rescue
+// and a counter-attack. Contested, it loses the race, and Vic stays.
+func TestWarAnsweredBackdatedAccusationDoesNotRescue(t *testing.T) {
+	ana, wim, vic, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+	// A fixed cell id, so that the order of the statements is the same
+	// on every run: with the variants the attack wins in most orders,
+	// and in this one.
+	base := must(found(ana, "Cell", t0, [16]byte{1}))
+	for _, p := range []*identity.Identity{wim, vic, mal} {
+		admitJoin(base, ana, p, t0)
+	}
+	heads := base.State().Heads
+	dev := map[*identity.Identity]*Cell{}
+	for _, p := range []*identity.Identity{ana, wim, vic, mal} {
+		dev[p] = must(Load(base.Save()))
+	}
+	must(dev[wim].VoteExclude(wim, mal.Card.ID(), t0))
+	must(dev[ana].VoteExclude(ana, vic.Card.ID(), t0))
+	if err := dev[mal].Merge(dev[wim]); err != nil {
+		t.Fatal(err)
+	}
+	must(dev[mal].Rate(mal, ana.Card, rating(3, 3), t0))
+	forge(t, dev[vic], mal, &Statement{Kind: KindExclude, Subject: vic.Card.ID()}, heads, true)
+	must(dev[vic].VoteExclude(vic, mal.Card.ID(), t0))
+	st := merged(t, dev[ana], dev[wim], dev[vic], dev[mal]).State()
+	if got := status(st, mal); got != StatusExcluded {
+		t.Errorf("Mal %s, want excluded: his backdated vote against Vic rescued him", got)
+	}
+	if got := status(st, vic); got != StatusMember {
+		t.Errorf("Vic %s, want member: Mal's backdated vote against her counted", got)
+	}
 }
