@@ -339,6 +339,14 @@ func (s *Service) Close() error {
 	return s.db.Close()
 }
 
+// staysOpenNow reports whether the service stays open ([Service.Prepare]
+// was called).
+func (s *Service) staysOpenNow() bool {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	return s.staysOpen
+}
+
 // Prepare gets the checking of sync files ready, for a service that stays
 // open (the desktop app calls it in the background once a home is open;
 // the command line, one process a command, does not): the checking
