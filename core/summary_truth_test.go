@@ -255,3 +255,34 @@ func TestSummaryPhrasesForMe(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarySaysExclusionBeforeWhatStopsCounting: Mal, not yet told he
+// is being voted out, votes against Ana and Cy takes it in; then the
+// file with the votes that exclude him reaches Cy. The summary says who
+// is out first, then what of his no longer counts, once: not "1 update
+// from Mal does not count because Mal is excluded and Mal excluded",
+// which reads as two events.
+func TestSummarySaysExclusionBeforeWhatStopsCounting(t *testing.T) {
+	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
+	cell := cellOfAll(t, ana, bo, cy, mal)
+	if _, err := mal.VoteExclude(cell, ana.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	sendFile(t, mal, cy)
+	if _, err := ana.VoteExclude(cell, mal.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	sendFile(t, ana, bo)
+	if _, err := bo.VoteExclude(cell, mal.Card().ID()); err != nil {
+		t.Fatal(err)
+	}
+	got := sendFile(t, bo, cy).String()
+	t.Log(got)
+	out, aside := strings.Index(got, "Mal excluded"), strings.Index(got, "1 update from Mal does not count")
+	if out < 0 || aside < 0 {
+		t.Fatalf("the summary %q does not say that Mal is excluded and his vote no longer counts", got)
+	}
+	if out > aside || strings.Contains(got, "because Mal is excluded") {
+		t.Errorf("the summary %q says what stopped counting before why, or says twice that Mal is excluded", got)
+	}
+}

@@ -522,7 +522,20 @@ func (c *CellChanges) StandingPhrases() []string {
 	for _, v := range c.RulesVotes {
 		what = append(what, Names(v.Voters)+" voted for new rules ("+RulesSentence(v.Policy)+")")
 	}
-	return append(what, setAsidePhrases(c.SetAside)...)
+	return append(what, setAsidePhrases(c.setAsideWhy())...)
+}
+
+// setAsideWhy is c.SetAside without the reason "because they are
+// excluded" for the authors this file excludes: the summary says that
+// already ("Mal excluded"), and saying it twice reads as two events.
+func (c *CellChanges) setAsideWhy() []SetAside {
+	out := slices.Clone(c.SetAside)
+	for i, a := range out {
+		if a.Excluded && slices.ContainsFunc(c.Excluded, func(p Person) bool { return p.ID == a.ID }) {
+			out[i].Excluded = false
+		}
+	}
+	return out
 }
 
 // possessive is "Ana's", or "your" for me (the name book calls me "you"
@@ -771,6 +784,16 @@ func (s *ImportSummary) String() string {
 		} else if c.NewCell {
 			what = append(what, "the cell itself")
 		}
+		// Who is out comes first: what no longer counts because of it
+		// follows ("Mal excluded and 3 updates from Mal do not count").
+		if len(c.Excluded) == 1 && c.Excluded[0].Name == "you" {
+			what = append(what, "you were excluded")
+		} else if len(c.Excluded) > 0 {
+			what = append(what, Names(c.Excluded)+" excluded")
+		}
+		if len(c.Left) > 0 {
+			what = append(what, Names(c.Left)+" left")
+		}
 		what = append(what, c.StandingPhrases()...)
 		what = append(what, c.ReplacementPhrases()...)
 		if c.Rules != nil {
@@ -784,14 +807,6 @@ func (s *ImportSummary) String() string {
 		}
 		if n := len(c.NewMembers); n > 0 {
 			what = append(what, words.Count(n, "new member", "new members"))
-		}
-		if len(c.Excluded) == 1 && c.Excluded[0].Name == "you" {
-			what = append(what, "you were excluded")
-		} else if len(c.Excluded) > 0 {
-			what = append(what, Names(c.Excluded)+" excluded")
-		}
-		if len(c.Left) > 0 {
-			what = append(what, Names(c.Left)+" left")
 		}
 		if c.NewVotes > 0 {
 			what = append(what, words.Count(c.NewVotes, "vote to exclude", "votes to exclude"))
