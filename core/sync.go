@@ -465,6 +465,9 @@ type CellChanges struct {
 type RulesVote struct {
 	Voters []Person    `json:"voters"`
 	Policy crdt.Policy `json:"policy"`
+	// Keep is true when Policy is the rules in force (see
+	// [PolicyVoteView.Keep]).
+	Keep bool `json:"keep,omitempty"`
 }
 
 // SetAside is how many entries of one author stopped counting, or never
@@ -520,6 +523,10 @@ func (c *CellChanges) StandingPhrases() []string {
 		what = append(what, "the invitations of "+Names(c.InvitationsEnded)+" no longer count")
 	}
 	for _, v := range c.RulesVotes {
+		if v.Keep {
+			what = append(what, Names(v.Voters)+" voted to "+KeepRules)
+			continue
+		}
 		what = append(what, Names(v.Voters)+" voted for new rules ("+RulesSentence(v.Policy)+")")
 	}
 	return append(what, setAsidePhrases(c.setAsideWhy())...)
@@ -1666,7 +1673,7 @@ func rulesVotes(before, after *crdt.State, names map[identity.ID]string) []Rules
 		if !ok {
 			i = len(out)
 			at[p.Policy] = i
-			out = append(out, RulesVote{Policy: p.Policy})
+			out = append(out, RulesVote{Policy: p.Policy, Keep: p.Policy == after.Policy})
 		}
 		out[i].Voters = append(out[i].Voters, person(names, p.Voter))
 	}

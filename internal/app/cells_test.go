@@ -307,6 +307,29 @@ func TestCellsVoteToExclude(t *testing.T) {
 	}
 }
 
+// TestCellsShowOpenVotesOnTheRules: a member who votes to weaken the
+// rules (one vote excludes anyone) is seen on the cell's page before
+// enough others join in, as the command line's cell show says it; a vote
+// for the rules in force reads as a vote to keep them, not as new rules.
+func TestCellsShowOpenVotesOnTheRules(t *testing.T) {
+	w := newCellWorld(t)
+	u, s := w.u, w.u.cells
+	newCellThroughDialog(t, u, "Market")
+	for _, p := range []*core.Service{w.ann, w.bob, w.cy} {
+		admitThroughDialog(t, u, p.Card().Pseudonym)
+		w.accepts(t, p)
+	}
+	w.votesRules(t, w.ann, crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1})
+	want := "Ann: 1 vouch to join; 1 vote to exclude someone"
+	if !strings.Contains(s.votes.Text, want) || !strings.Contains(s.votes.Text, "when 3 members vote for the same rules") {
+		t.Errorf("the page does not show Ann's open vote on the rules (%q): %q", want, s.votes.Text)
+	}
+	w.votesRules(t, w.ann, s.selected.Policy)
+	if !strings.Contains(s.votes.Text, "Ann: keep the rules as they are") || strings.Contains(s.votes.Text, want) {
+		t.Errorf("Ann's vote to keep the rules: %q", s.votes.Text)
+	}
+}
+
 func TestCellsLeave(t *testing.T) {
 	w := newCellWorld(t)
 	u, s := w.u, w.u.cells

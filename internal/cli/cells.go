@@ -328,9 +328,9 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 		}
 	}
 	if len(v.PolicyVotes()) > 0 {
-		fmt.Fprintf(w, "\nOpen votes for new rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
+		fmt.Fprintf(w, "\nOpen votes on the rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
 		for _, pv := range v.PolicyVotes() {
-			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, core.RulesSentence(pv.Policy))
+			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
 		}
 	}
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
@@ -685,16 +685,40 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 				p.ExcludeQuorum = o.excludeQuorum
 			}
 			var err error
-			if v, err = s.SetPolicy(v.ID, p); err != nil {
+			if v, err = votePolicy(r, s, v, p); err != nil {
 				return err
-			}
-			if v.Policy != p {
-				fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(v, p), "vote", "votes"), v.PolicyVotesNeeded)
 			}
 		}
 		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 		return nil
 	})
+}
+
+// votePolicy casts my vote for rules p in v and says what it did. Rules
+// that are in force already are no new rules: with no open vote of mine
+// nothing is cast; with one, the vote to keep them takes it back, and it
+// says so (else a vote for other rules would vanish without a word).
+func votePolicy(r *runner, s *core.Service, v *core.CellView, p crdt.Policy) (*core.CellView, error) {
+	var mine *core.PolicyVoteView
+	for _, pv := range v.PolicyVotes() {
+		if pv.Mine {
+			mine = &pv
+		}
+	}
+	if p == v.Policy && (mine == nil || mine.Keep) {
+		fmt.Fprintf(r.env.Stdout, "These are the rules of %s already: nothing to vote for.\n", cellLabel(s, v))
+		return v, nil
+	}
+	after, err := s.SetPolicy(v.ID, p)
+	switch {
+	case err != nil:
+		return nil, err
+	case p == v.Policy:
+		fmt.Fprintf(r.env.Stdout, "Your vote for other rules (%s) is taken back: you vote to %s.\n", core.RulesSentence(mine.Policy), core.KeepRules)
+	case after.Policy != p:
+		fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(after, p), "vote", "votes"), after.PolicyVotesNeeded)
+	}
+	return after, nil
 }
 
 func runCellExportDoc(r *runner, o *opts, args []string) error {
