@@ -286,3 +286,23 @@ func TestSummarySaysExclusionBeforeWhatStopsCounting(t *testing.T) {
 		t.Errorf("the summary %q says what stopped counting before why, or says twice that Mal is excluded", got)
 	}
 }
+
+// TestSummaryNamesWhoVotedAgainstMe: Mal answers being voted out with
+// votes against the people who voted. The summary on Ana's device says
+// that Mal voted to exclude her, not only "2 votes to exclude".
+func TestSummaryNamesWhoVotedAgainstMe(t *testing.T) {
+	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
+	cell := cellOfAll(t, ana, bo, cy, mal)
+	for _, p := range []*Service{ana, bo} {
+		if _, err := mal.VoteExclude(cell, p.Card().ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sendFile(t, mal, ana).String()
+	if want := "Mal voted to exclude you and 1 vote to exclude someone else in Night market"; !strings.Contains(got, want) {
+		t.Errorf("the summary %q does not say %q", got, want)
+	}
+	if got := sendFile(t, mal, cy).String(); !strings.Contains(got, "2 votes to exclude in") {
+		t.Errorf("on Cy's device, against whom nobody voted: %q", got)
+	}
+}

@@ -416,7 +416,12 @@ type CellChanges struct {
 	Excluded      []Person
 	Left          []Person
 	NewVotes      int
-	Rejected      int
+	// VotedAgainstMe lists the people whose new open votes (among
+	// NewVotes) are to exclude me: a member voted out elsewhere may
+	// answer with votes against those who voted, and "3 votes to
+	// exclude" would hide that one is against me.
+	VotedAgainstMe []Person `json:"voted_against_me,omitempty"`
+	Rejected       int
 	// Undone lists people whose exclusion this file undoes on this
 	// device: they were excluded before and are not now.
 	Undone []Person
@@ -815,9 +820,7 @@ func (s *ImportSummary) String() string {
 		if n := len(c.NewMembers); n > 0 {
 			what = append(what, words.Count(n, "new member", "new members"))
 		}
-		if c.NewVotes > 0 {
-			what = append(what, words.Count(c.NewVotes, "vote to exclude", "votes to exclude"))
-		}
+		what = append(what, c.VotesPhrases()...)
 		if len(what) == 0 {
 			what = append(what, words.Count(c.NewStatements, "update", "updates"))
 		}
@@ -1312,6 +1315,7 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 		sc.names = sc.book.shown()
 	}
 	diffCell(&cc, before, after, sc.names)
+	cc.VotedAgainstMe = votersAgainst(before, after, sc.me, sc.names)
 	if cc.NewStatements > 0 {
 		p.noteForked(sc, old, next)
 	}
@@ -1623,6 +1627,41 @@ func newVotes(before, after *crdt.State) int {
 		}
 	}
 	return n
+}
+
+// votersAgainst lists the voters of the open votes in after, not in
+// before, to exclude me.
+func votersAgainst(before, after *crdt.State, me identity.ID, names map[identity.ID]string) []Person {
+	old := map[crdt.StatementID]bool{}
+	if before != nil {
+		for _, v := range before.Votes {
+			old[v.Statement] = true
+		}
+	}
+	var out []Person
+	for _, v := range after.Votes {
+		if v.Subject == me && !old[v.Statement] {
+			out = append(out, person(names, v.Voter))
+		}
+	}
+	return out
+}
+
+// VotesPhrases says how many new votes to exclude c brings, naming the
+// people who voted to exclude me: "Mal voted to exclude you and 2 votes
+// to exclude others".
+func (c *CellChanges) VotesPhrases() []string {
+	var what []string
+	if len(c.VotedAgainstMe) > 0 {
+		what = append(what, Names(c.VotedAgainstMe)+" voted to exclude you")
+	}
+	switch rest := c.NewVotes - len(c.VotedAgainstMe); {
+	case rest > 0 && len(c.VotedAgainstMe) > 0:
+		what = append(what, words.Count(rest, "vote to exclude someone else", "votes to exclude others"))
+	case rest > 0:
+		what = append(what, words.Count(rest, "vote to exclude", "votes to exclude"))
+	}
+	return what
 }
 
 // setAside lists in cc, by author, the entries that do not count in after

@@ -181,6 +181,8 @@ type cellChangeJSON struct {
 	InvitationEnded []string `json:"invitations_ended,omitempty"`
 	Invited         []string `json:"invited,omitempty"`
 	NewRules        string   `json:"new_rules,omitempty"`
+	// VotedAgainstMe are the people whose new votes are to exclude me.
+	VotedAgainstMe []string `json:"voted_against_me,omitempty"`
 }
 
 func toImportJSON(sum *core.ImportSummary) importJSON {
@@ -193,6 +195,7 @@ func toImportJSON(sum *core.ImportSummary) importJSON {
 			ID: c.ID.String(), Name: c.Name, NewCell: c.NewCell, NewStatements: c.NewStatements,
 			NewRatings: c.NewRatings, NewMembers: names2(c.NewMembers), Excluded: names2(c.Excluded), Left: names2(c.Left),
 			NotCounted: c.Rejected, Undone: names2(c.Undone), NoLongerMembers: names2(c.NoLongerMembers), InvitationEnded: names2(c.InvitationsEnded), Invited: names2(c.Invited),
+			VotedAgainstMe: names2(c.VotedAgainstMe),
 		})
 		if c.Rules != nil {
 			j.Cells[len(j.Cells)-1].NewRules = core.RulesSentence(*c.Rules)
