@@ -44,16 +44,11 @@ func TestExplainNotAllowedSaysWho(t *testing.T) {
 	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
 	cell := cellOfAll(t, ana, bo, cy, mal)
 	for _, voter := range []*Service{ana, bo} {
-		if _, err := voter.VoteExclude(cell, mal.Card().ID()); err != nil {
-			t.Fatal(err)
-		}
+		votesAgainst(t, cell, voter, mal)
 		sendFile(t, voter, cy)
 		sendFile(t, cy, ana)
 	}
-	_, vote := ana.VoteExclude(cell, cy.Card().ID())
-	if vote != nil {
-		t.Fatal(vote)
-	}
+	votesAgainst(t, cell, ana, cy)
 	for _, c := range []struct {
 		err  error
 		want string

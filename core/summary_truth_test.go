@@ -265,17 +265,11 @@ func TestSummaryPhrasesForMe(t *testing.T) {
 func TestSummarySaysExclusionBeforeWhatStopsCounting(t *testing.T) {
 	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
 	cell := cellOfAll(t, ana, bo, cy, mal)
-	if _, err := mal.VoteExclude(cell, ana.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
+	votesAgainst(t, cell, mal, ana)
 	sendFile(t, mal, cy)
-	if _, err := ana.VoteExclude(cell, mal.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
+	votesAgainst(t, cell, ana, mal)
 	sendFile(t, ana, bo)
-	if _, err := bo.VoteExclude(cell, mal.Card().ID()); err != nil {
-		t.Fatal(err)
-	}
+	votesAgainst(t, cell, bo, mal)
 	got := sendFile(t, bo, cy).String()
 	t.Log(got)
 	out, aside := strings.Index(got, "Mal excluded"), strings.Index(got, "1 update from Mal does not count")
@@ -293,16 +287,22 @@ func TestSummarySaysExclusionBeforeWhatStopsCounting(t *testing.T) {
 func TestSummaryNamesWhoVotedAgainstMe(t *testing.T) {
 	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
 	cell := cellOfAll(t, ana, bo, cy, mal)
-	for _, p := range []*Service{ana, bo} {
-		if _, err := mal.VoteExclude(cell, p.Card().ID()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	votesAgainst(t, cell, mal, ana, bo)
 	got := sendFile(t, mal, ana).String()
 	if want := "Mal voted to exclude you and 1 vote to exclude someone else in Night market"; !strings.Contains(got, want) {
 		t.Errorf("the summary %q does not say %q", got, want)
 	}
 	if got := sendFile(t, mal, cy).String(); !strings.Contains(got, "2 votes to exclude in") {
 		t.Errorf("on Cy's device, against whom nobody voted: %q", got)
+	}
+}
+
+// votesAgainst records voter's votes to exclude each of subjects in cell.
+func votesAgainst(t *testing.T, cell crdt.CellID, voter *Service, subjects ...*Service) {
+	t.Helper()
+	for _, p := range subjects {
+		if _, err := voter.VoteExclude(cell, p.Card().ID()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
