@@ -212,6 +212,15 @@ type voteJSON struct {
 	Needed  int      `json:"needed"`
 }
 
+// rulesVoteJSON is an open vote on the cell's rules.
+type rulesVoteJSON struct {
+	Voter         string `json:"voter"`
+	AdmitVouches  int    `json:"admit_vouches"`
+	ExcludeQuorum int    `json:"exclude_quorum"`
+	// Keep is true for a vote for the rules in force.
+	Keep bool `json:"keep,omitempty"`
+}
+
 type rejectedJSON struct {
 	ID     string `json:"id,omitempty"`
 	Kind   string `json:"kind,omitempty"`
@@ -221,15 +230,19 @@ type rejectedJSON struct {
 }
 
 type cellJSON struct {
-	ID            string         `json:"id"`
-	Name          string         `json:"name"`
-	You           string         `json:"you"`
-	AdmitVouches  int            `json:"admit_vouches"`
-	ExcludeQuorum int            `json:"exclude_quorum"`
-	Members       []memberJSON   `json:"members"`
-	Votes         []voteJSON     `json:"votes"`
-	Ratings       int            `json:"ratings"`
-	NotCounted    []rejectedJSON `json:"not_counted,omitempty"`
+	ID            string       `json:"id"`
+	Name          string       `json:"name"`
+	You           string       `json:"you"`
+	AdmitVouches  int          `json:"admit_vouches"`
+	ExcludeQuorum int          `json:"exclude_quorum"`
+	Members       []memberJSON `json:"members"`
+	Votes         []voteJSON   `json:"votes"`
+	// RulesVotes are the open votes on the rules; RulesVotesNeeded
+	// votes for the same rules change them.
+	RulesVotes       []rulesVoteJSON `json:"rules_votes"`
+	RulesVotesNeeded int             `json:"rules_votes_needed"`
+	Ratings          int             `json:"ratings"`
+	NotCounted       []rejectedJSON  `json:"not_counted,omitempty"`
 	// OldCards, in cell show only: members whose card was replaced in
 	// another cell.
 	OldCards []oldCardJSON `json:"old_cards,omitempty"`
@@ -240,6 +253,10 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		ID: v.ID.String(), Name: v.Name, You: string(v.Me),
 		AdmitVouches: v.Policy.AdmitVouches, ExcludeQuorum: v.Policy.ExcludeQuorum,
 		Members: []memberJSON{}, Votes: []voteJSON{}, Ratings: v.Ratings,
+		RulesVotes: []rulesVoteJSON{}, RulesVotesNeeded: v.PolicyVotesNeeded,
+	}
+	for _, pv := range v.PolicyVotes() {
+		j.RulesVotes = append(j.RulesVotes, rulesVoteJSON{Voter: pv.Voter.Name, AdmitVouches: pv.Policy.AdmitVouches, ExcludeQuorum: pv.Policy.ExcludeQuorum, Keep: pv.Keep})
 	}
 	for _, m := range v.Members() {
 		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Status: string(m.Status), VouchedBy: []string{}, VouchedByIDs: []string{}, You: m.IsMe}

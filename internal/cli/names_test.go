@@ -193,6 +193,13 @@ func TestPolicyVoteForTheRulesInForce(t *testing.T) {
 	if show := ana.ok("cell", "show", "night"); !strings.Contains(show, "you: keep the rules as they are") || strings.Contains(show, "new rules") {
 		t.Errorf("cell show = %q", show)
 	}
+	var cell cellJSON
+	if err := json.Unmarshal([]byte(ana.ok("cell", "show", "night", "--json")), &cell); err != nil {
+		t.Fatal(err)
+	}
+	if len(cell.RulesVotes) != 1 || !cell.RulesVotes[0].Keep || cell.RulesVotes[0].Voter != "you" || cell.RulesVotesNeeded != 2 {
+		t.Errorf("cell show --json: rules votes %+v, %d needed", cell.RulesVotes, cell.RulesVotesNeeded)
+	}
 	if out := ana.ok("cell", "policy", "night", "--admit-vouches", "1"); !strings.Contains(out, "These are the rules of Night market already: nothing to vote for.") {
 		t.Errorf("asking again for the rules in force said %q", out)
 	}
