@@ -133,7 +133,23 @@ type PolicyVoteView struct {
 	Voter  Person
 	Policy crdt.Policy
 	Mine   bool
+	// Keep is true when Policy is the rules in force: a vote to keep
+	// them (it takes back the voter's earlier vote for other rules),
+	// not a vote for new rules.
+	Keep bool `json:"keep,omitempty"`
 }
+
+// Words says in plain words what the vote is for: "keep the rules as
+// they are", or the rules it asks for.
+func (pv PolicyVoteView) Words() string {
+	if pv.Keep {
+		return KeepRules
+	}
+	return RulesSentence(pv.Policy)
+}
+
+// KeepRules is what a vote for the rules in force asks for.
+const KeepRules = "keep the rules as they are"
 
 // CanAdmit says whether I may vouch for person in the cell now: nil, or
 // an error wrapping crdt.ErrNotAllowed that says why not.
@@ -670,7 +686,7 @@ func (s *Service) view(c *crdt.Cell, names map[identity.ID]string, met func(iden
 	}
 	d := v.detail
 	for _, p := range st.Proposals {
-		d.PolicyVotes = append(d.PolicyVotes, PolicyVoteView{Voter: person(names, p.Voter), Policy: p.Policy, Mine: p.Voter == me})
+		d.PolicyVotes = append(d.PolicyVotes, PolicyVoteView{Voter: person(names, p.Voter), Policy: p.Policy, Mine: p.Voter == me, Keep: p.Policy == st.Policy})
 	}
 	for _, m := range st.Members {
 		mv := MemberView{

@@ -200,6 +200,8 @@ func explainData(err error) string {
 		return "trustdesk is not allowed to use that file or folder; check its permissions."
 	case errors.Is(err, fs.ErrNotExist):
 		return "That file does not exist; check the name."
+	case errors.Is(err, syscall.EISDIR):
+		return "That is a folder, not a file; give the name of a file. Nothing was changed."
 	}
 	return ""
 }
