@@ -63,6 +63,8 @@ var (
 	ErrNotFound = errors.New("no such contact")
 	// ErrOwnCard means the user tried to add their own card as a contact.
 	ErrOwnCard = errors.New("that is your own card")
+	// ErrItIsYou means a contact was asked for by the user's own name.
+	ErrItIsYou = errors.New("that name is yours")
 	// ErrPassphraseMismatch means the passphrase and its confirmation differ.
 	ErrPassphraseMismatch = errors.New("the two passphrases differ")
 	// ErrEmptyPassphrase means an empty passphrase was given.
