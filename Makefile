@@ -17,8 +17,8 @@
 #   make smoke        start the real app under Xvfb and check its window is drawn
 #   make screenshots  walk the real app through every main screen on a demo
 #                     home under Xvfb, saving a picture of each in screenshots/,
-#                     then again on a 1024x600 screen and on a 1366x768 screen
-#                     with FYNE_SCALE=1.5
+#                     then again on a 1024x600 screen, on a 1366x768 screen
+#                     with FYNE_SCALE=1.5 and on a 1280x720 screen
 #   make release      Linux and macOS archives with fyne-cross (fyne-cross.yml);
 #                     TARGETS="linux/arm64" builds only the targets named
 #   make deps         only install what is missing (scripts/deps.sh)

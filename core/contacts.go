@@ -512,7 +512,19 @@ func (s *Service) FindContact(query string) (*Contact, error) {
 	if err != nil {
 		return nil, err
 	}
-	return matchContact(all, query)
+	c, err := matchContact(all, query)
+	if errors.Is(err, ErrNotFound) && s.isMe(query) {
+		return nil, fmt.Errorf("%w (%w): %q", ErrItIsYou, ErrNotFound, query)
+	}
+	return c, err
+}
+
+// isMe tells whether query names this device's own card: its pseudonym
+// or its whole id (a prefix of the id is too short to be sure).
+func (s *Service) isMe(query string) bool {
+	q := strings.ToLower(strings.TrimSpace(query))
+	me := s.me().Card
+	return q != "" && (q == strings.ToLower(me.Pseudonym) || q == me.ID().String())
 }
 
 func matchContact(all []*Contact, query string) (*Contact, error) {

@@ -124,8 +124,15 @@ func TestContacts(t *testing.T) {
 	if !strings.Contains(Explain(findErr(s, "mir")), "Miranda") {
 		t.Fatalf("ambiguity explanation lacks the candidates: %s", Explain(findErr(s, "mir")))
 	}
-	if _, err := s.FindContact("zed"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.FindContact("zed"); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrItIsYou) {
 		t.Fatalf("missing: %v", err)
+	}
+	// One's own name is not a contact, and the message says whose it is.
+	for _, me := range []string{s.Card().Pseudonym, strings.ToUpper(s.Card().Pseudonym), s.Card().ID().String()} {
+		err := findErr(s, me)
+		if !errors.Is(err, ErrItIsYou) || !errors.Is(err, ErrNotFound) || Explain(err) != "That name is yours, not one of your contacts." {
+			t.Fatalf("FindContact(own name %q) = %v (%s)", me, err, Explain(err))
+		}
 	}
 
 	c, _ := s.FindContact("mirel")

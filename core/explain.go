@@ -53,6 +53,8 @@ func explainPeople(err error) string {
 		return "There is no trustdesk card here yet."
 	case errors.Is(err, ErrIdentityExists):
 		return "There is already a trustdesk card here; it was left untouched."
+	case errors.Is(err, ErrItIsYou):
+		return "That name is yours, not one of your contacts."
 	case errors.Is(err, ErrNotFound):
 		return "That person is not on this computer."
 	case errors.Is(err, ErrOwnCard):
@@ -199,7 +201,9 @@ func explainData(err error) string {
 	case errors.Is(err, fs.ErrPermission):
 		return "trustdesk is not allowed to use that file or folder; check its permissions."
 	case errors.Is(err, fs.ErrNotExist):
-		return "That file does not exist; check the name."
+		return "That file, or the folder it is in, does not exist; check the name."
+	case errors.Is(err, syscall.EISDIR):
+		return "That is a folder, not a file; give the name of a file. Nothing was changed."
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -79,6 +80,21 @@ const (
 	startIdle                 // each start eight days after the one before: past the week a start keeps ahead (keepDaysAhead)
 )
 
+// startStep is how long after the one before each start of a mode of
+// benchOpenAt comes (none: the same day).
+var startStep = map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour, startDayAfterRate: 24 * time.Hour, startWeekAfterRate: 7 * 24 * time.Hour, startIdle: 8 * 24 * time.Hour}
+
+// afterCommand reports whether each start of mode follows a command of
+// the command line (benchCommand).
+func afterCommand(mode int) bool { return mode >= startAfterRate && mode <= startWeekAfterRate }
+
+// startKinds is every kind of start benchStarts runs, by name, the ones
+// after a command last (they change the home).
+var startKinds = []struct {
+	name string
+	mode int
+}{{"warm", startKept}, {"newday", startNewDay}, {"dayskipped", startDaySkipped}, {"weekskipped", startWeekSkipped}, {"rated", startAfterRate}, {"blocked", startAfterBlock}, {"ratedthedaybefore", startDayAfterRate}, {"ratedaweekbefore", startWeekAfterRate}, {"eightdaysidle", startIdle}}
+
 // benchDaysUsed is how far after today the days of the starts of the
 // runs of benchOpenAt so far went: each run of a mode that moves the
 // clock starts after them. Before, each run started today again, so its
@@ -89,15 +105,26 @@ const (
 // the day the run before overwrote: startReputation).
 var benchDaysUsed time.Duration
 
+// benchDays returns the day of the first start of a run of n starts
+// step apart after a first one, and moves benchDaysUsed past them and a
+// week more: the run's first start is then neither the day after the
+// last start of the run before (which would make it keep the week
+// ahead, startedYesterday, and later starts of a run that should
+// compute read what it kept) nor within the week that run kept ahead.
+func benchDays(step time.Duration, n int) time.Time {
+	day := time.Now().Add(benchDaysUsed)
+	benchDaysUsed += step*time.Duration(n+1) + keptDays*24*time.Hour
+	return day
+}
+
 // benchOpenAt is benchOpen, each start as mode says, with the processor
 // time of a whole start (cpu-ms/op) and of what follows the unlock
 // (start-cpu-ms). For the modes after a command it also reports the
 // processor time of the command (cmd-cpu-ms: unlock, change, close).
 func benchOpenAt(b *testing.B, home string, mode int) {
 	opts := testOptions
-	step := map[int]time.Duration{startNewDay: 24 * time.Hour, startDaySkipped: 48 * time.Hour, startWeekSkipped: 7 * 24 * time.Hour, startDayAfterRate: 24 * time.Hour, startWeekAfterRate: 7 * 24 * time.Hour, startIdle: 8 * 24 * time.Hour}[mode]
-	day := time.Now().Add(benchDaysUsed)
-	benchDaysUsed += step * time.Duration(b.N+1)
+	step := startStep[mode]
+	day := benchDays(step, b.N)
 	opts.Now = func() time.Time { return day }
 	var took [4]time.Duration
 	first := cpuTime()
@@ -109,7 +136,7 @@ func benchOpenAt(b *testing.B, home string, mode int) {
 	b.ResetTimer()
 	var cpu, cmd, after time.Duration
 	for i := range b.N {
-		if mode >= startAfterRate && mode <= startWeekAfterRate {
+		if afterCommand(mode) {
 			b.StopTimer()
 			start := cpuTime()
 			benchCommand(b, home, opts, mode, i)
@@ -170,10 +197,7 @@ func benchCommand(b *testing.B, home string, opts Options, mode, i int) {
 // the ones after a command last (they change the home).
 func benchStarts(b *testing.B, n int) {
 	home := benchHome(b, n)
-	for _, m := range []struct {
-		name string
-		mode int
-	}{{"warm", startKept}, {"newday", startNewDay}, {"dayskipped", startDaySkipped}, {"weekskipped", startWeekSkipped}, {"rated", startAfterRate}, {"blocked", startAfterBlock}, {"ratedthedaybefore", startDayAfterRate}, {"ratedaweekbefore", startWeekAfterRate}, {"eightdaysidle", startIdle}} {
+	for _, m := range startKinds {
 		b.Run(m.name, func(b *testing.B) { benchOpenAt(b, home, m.mode) })
 	}
 }
@@ -188,17 +212,22 @@ func BenchmarkStarts10k(b *testing.B)  { benchStarts(b, 10000) }
 func BenchmarkStarts30k(b *testing.B)  { benchStarts(b, 30000) }
 func BenchmarkStarts100k(b *testing.B) { benchStarts(b, 100000) }
 
-// BenchmarkStartsSealed18At100k: starts of the home of
-// BenchmarkStarts100k sealed at the work factor of real homes (18; the
-// tests use 10), each in a process of its own, as a real start is: one
-// that reads what was kept, and one eight days after the one before,
-// which must compute. The unlock's 256 MiB are handed back to the heap,
-// not to the system (releaseScryptMemory, in store), so what a new
-// process's start allocates next reuses them instead of touching fresh
-// memory; in one process running start after start it would find
-// memory of the starts before, so the starts here are child processes
-// (TestStartChild). start-cpu-ms is the processor time of what follows
-// the unlock.
+// BenchmarkStartsSealed18At100k: every kind of start of
+// BenchmarkStarts100k (startKinds), of its home sealed at the work
+// factor of real homes (18; the tests use 10), each in a process of its
+// own, as a real start is, and the first start after an update of the
+// program that changed the rules ("updated": every cell's derived state
+// and every start record kept by other code, keptByOtherCode). The
+// unlock's 256 MiB are handed back to the heap, not to the system
+// (releaseScryptMemory, in store), so what a new process's start
+// allocates next reuses them instead of touching fresh memory; in one
+// process running start after start it would find memory of the starts
+// before, so the starts here are child processes (TestStartChild).
+// start-cpu-ms is the processor time of what follows the unlock; the
+// commands before the starts that follow one run in this process
+// (cmd-cpu-ms). With $TRUSTDESK_START_PROFILE set, each child writes
+// the CPU profile of its start to that path, with its mode and number
+// appended.
 func BenchmarkStartsSealed18At100k(b *testing.B) {
 	home := keptBenchHome(b, "bigcell-100000-sealed18", func() string {
 		home := b.TempDir()
@@ -215,29 +244,143 @@ func BenchmarkStartsSealed18At100k(b *testing.B) {
 		}
 		return home
 	})
-	for _, m := range []struct {
-		name string
-		step time.Duration
-	}{{"warm", 0}, {"eightdaysidle", 8 * 24 * time.Hour}} {
-		b.Run(m.name, func(b *testing.B) {
-			day := time.Now().Add(benchDaysUsed)
-			benchDaysUsed += m.step * time.Duration(b.N+1)
-			startChild(b, home, day) // the first start after the runs before
-			var cpu time.Duration
-			for range b.N {
-				day = day.Add(m.step)
-				cpu += startChild(b, home, day)
+	for _, m := range startKinds {
+		b.Run(m.name, func(b *testing.B) { benchChildStarts(b, home, m.name, m.mode) })
+	}
+	// Made last, from the home as this build keeps it: after an update
+	// that changed the rules (every cell derived again), and one that
+	// changed only core or reputation.
+	for _, u := range []struct {
+		name  string
+		rules bool
+	}{{"updated", true}, {"updatedcore", false}} {
+		updated := keptBenchHome(b, "bigcell-100000-sealed18-"+u.name, func() string {
+			startChild(b, home, time.Now(), "") // kept by this build
+			dir := b.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(home)); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "start-cpu-ms")
+			keptByOtherCode(b, dir, u.rules)
+			return dir
 		})
+		b.Run(u.name, func(b *testing.B) { benchUpdatedStarts(b, updated, u.name) })
+	}
+}
+
+// benchChildStarts is benchOpenAt's mode, each start in a child
+// process (startChild), the commands in this one.
+func benchChildStarts(b *testing.B, home, name string, mode int) {
+	step := startStep[mode]
+	day := benchDays(step, b.N)
+	startChild(b, home, day, "") // the first start after the runs before
+	var cpu, cmd time.Duration
+	for i := range b.N {
+		if afterCommand(mode) {
+			b.StopTimer()
+			opts := Options{WorkFactor: 18, Now: func() time.Time { return day }}
+			start := cpuTime()
+			benchCommand(b, home, opts, mode, i)
+			cmd += cpuTime() - start
+			b.StartTimer()
+		}
+		day = day.Add(step)
+		cpu += startChild(b, home, day, fmt.Sprintf("%s.%d", name, i))
+	}
+	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "start-cpu-ms")
+	if cmd > 0 {
+		b.ReportMetric(float64(cmd)/float64(time.Millisecond)/float64(b.N), "cmd-cpu-ms")
+	}
+}
+
+// benchUpdatedStarts starts a fresh copy of the home updated (kept by
+// other code) b.N times, each in a child process.
+func benchUpdatedStarts(b *testing.B, updated, name string) {
+	day := benchDays(0, b.N)
+	var cpu time.Duration
+	for i := range b.N {
+		b.StopTimer()
+		run := filepath.Join(b.TempDir(), "home")
+		if err := os.CopyFS(run, os.DirFS(updated)); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		cpu += startChild(b, run, day, fmt.Sprintf("%s.%d", name, i))
+		b.StopTimer()
+		if err := os.RemoveAll(run); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "start-cpu-ms")
+}
+
+// keptByOtherCode makes home as a program built from other code finds
+// it after an update: each start record kept under another code digest
+// and, if rules, each cell's derived state and its parts (crdt/SCHEMA.md
+// §7) under another rules digest (the first byte of each digest
+// turned). Nothing else changes.
+func keptByOtherCode(b *testing.B, home string, rules bool) {
+	// The store alone: a service would work out again, as it closes,
+	// what it finds kept by other code.
+	db, err := store.Open(home, []byte("correct horse"), store.Options{WorkFactor: 18})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	turned := 0
+	err = db.Update(func(tx *store.Tx) error {
+		cells, err := tx.List(bucketCell, nil)
+		if err != nil {
+			return err
+		}
+		type group struct {
+			bucket string
+			group  []byte
+		}
+		where := []group{{bucketStart, nil}, {bucketStart, startRepTexts}}
+		if rules {
+			where = append(where, group{bucketState, nil})
+			for _, c := range cells {
+				where = append(where, group{bucketStateParts, c.Key})
+			}
+		}
+		for _, w := range where {
+			recs, err := tx.List(w.bucket, w.group)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				// A map whose key 1 is a small integer, key 2 a
+				// digest of 32 bytes: turn its first byte.
+				v := r.Value
+				if len(v) < 38 || v[1] != 1 || v[3] != 2 || v[4] != 0x58 || v[5] != 32 {
+					continue // startStarted: not a kept record
+				}
+				v[6] ^= 0xff
+				if err := tx.Put(w.bucket, w.group, r.Key, v); err != nil {
+					return err
+				}
+				turned++
+			}
+		}
+		return nil
+	})
+	if err != nil || turned == 0 {
+		b.Fatalf("%d records turned: %v", turned, err)
 	}
 }
 
 // startChild starts home at day in a child process (TestStartChild) and
-// returns the processor time of its start after the unlock.
-func startChild(b *testing.B, home string, day time.Time) time.Duration {
+// returns the processor time of its start after the unlock. With
+// $TRUSTDESK_START_PROFILE set, the child writes the CPU profile of its
+// start to that path with "." and profile appended (none if profile is
+// "").
+func startChild(b *testing.B, home string, day time.Time, profile string) time.Duration {
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestStartChild$", "-test.v")
 	cmd.Env = append(os.Environ(), "TRUSTDESK_START_CHILD="+home, "TRUSTDESK_START_DAY="+day.Format(time.RFC3339Nano))
+	if p := os.Getenv("TRUSTDESK_START_PROFILE"); p != "" && profile != "" {
+		cmd.Env = append(cmd.Env, "TRUSTDESK_START_PROFILE_TO="+p+"."+profile)
+	}
 	out, err := cmd.CombinedOutput()
 	_, after, ok := bytes.Cut(out, []byte("start-cpu-ns "))
 	if err != nil || !ok {
@@ -266,6 +409,17 @@ func TestStartChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if p := os.Getenv("TRUSTDESK_START_PROFILE_TO"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := cpuTime()
 	showStart(t, s)
 	t.Logf("start-cpu-ns %d", cpuTime()-start)

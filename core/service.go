@@ -63,6 +63,8 @@ var (
 	ErrNotFound = errors.New("no such contact")
 	// ErrOwnCard means the user tried to add their own card as a contact.
 	ErrOwnCard = errors.New("that is your own card")
+	// ErrItIsYou means a contact was asked for by the user's own name.
+	ErrItIsYou = errors.New("that name is yours")
 	// ErrPassphraseMismatch means the passphrase and its confirmation differ.
 	ErrPassphraseMismatch = errors.New("the two passphrases differ")
 	// ErrEmptyPassphrase means an empty passphrase was given.
@@ -337,6 +339,14 @@ func (s *Service) Close() error {
 	s.bg.Wait()
 	s.own.Close()
 	return s.db.Close()
+}
+
+// staysOpenNow reports whether the service stays open ([Service.Prepare]
+// was called).
+func (s *Service) staysOpenNow() bool {
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	return s.staysOpen
 }
 
 // Prepare gets the checking of sync files ready, for a service that stays

@@ -591,10 +591,7 @@ func (s *Service) keepReputation(inputs []byte, own []*Contact, r *reputation.Re
 func (s *Service) keepStartNow() {
 	_, _ = s.Cells()
 	_, _ = s.Reputation()
-	s.bgMu.Lock()
-	open := s.staysOpen
-	s.bgMu.Unlock()
-	if !open {
+	if !s.staysOpenNow() {
 		s.keepDaysAhead()
 	}
 }
@@ -619,10 +616,7 @@ func (s *Service) keepStartNow() {
 // once in eight; one started every few days computes at each start, as
 // before, and pays for nothing it would not read.
 func (s *Service) keepStartIfChanged() {
-	s.bgMu.Lock()
-	open := s.staysOpen
-	s.bgMu.Unlock()
-	if open || s.life.Err() != nil {
+	if s.staysOpenNow() || s.life.Err() != nil {
 		return
 	}
 	cellsStale, repStale := false, false

@@ -255,3 +255,54 @@ func TestSummaryPhrasesForMe(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarySaysExclusionBeforeWhatStopsCounting: Mal, not yet told he
+// is being voted out, votes against Ana and Cy takes it in; then the
+// file with the votes that exclude him reaches Cy. The summary says who
+// is out first, then what of his no longer counts, once: not "1 update
+// from Mal does not count because Mal is excluded and Mal excluded",
+// which reads as two events.
+func TestSummarySaysExclusionBeforeWhatStopsCounting(t *testing.T) {
+	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
+	cell := cellOfAll(t, ana, bo, cy, mal)
+	votesAgainst(t, cell, mal, ana)
+	sendFile(t, mal, cy)
+	votesAgainst(t, cell, ana, mal)
+	sendFile(t, ana, bo)
+	votesAgainst(t, cell, bo, mal)
+	got := sendFile(t, bo, cy).String()
+	t.Log(got)
+	out, aside := strings.Index(got, "Mal excluded"), strings.Index(got, "1 update from Mal does not count")
+	if out < 0 || aside < 0 {
+		t.Fatalf("the summary %q does not say that Mal is excluded and his vote no longer counts", got)
+	}
+	if out > aside || strings.Contains(got, "because Mal is excluded") {
+		t.Errorf("the summary %q says what stopped counting before why, or says twice that Mal is excluded", got)
+	}
+}
+
+// TestSummaryNamesWhoVotedAgainstMe: Mal answers being voted out with
+// votes against the people who voted. The summary on Ana's device says
+// that Mal voted to exclude her, not only "2 votes to exclude".
+func TestSummaryNamesWhoVotedAgainstMe(t *testing.T) {
+	ana, bo, cy, mal := newService(t, "Ana"), newService(t, "Bo"), newService(t, "Cy"), newService(t, "Mal")
+	cell := cellOfAll(t, ana, bo, cy, mal)
+	votesAgainst(t, cell, mal, ana, bo)
+	got := sendFile(t, mal, ana).String()
+	if want := "Mal voted to exclude you and 1 vote to exclude someone else in Night market"; !strings.Contains(got, want) {
+		t.Errorf("the summary %q does not say %q", got, want)
+	}
+	if got := sendFile(t, mal, cy).String(); !strings.Contains(got, "2 votes to exclude in") {
+		t.Errorf("on Cy's device, against whom nobody voted: %q", got)
+	}
+}
+
+// votesAgainst records voter's votes to exclude each of subjects in cell.
+func votesAgainst(t *testing.T, cell crdt.CellID, voter *Service, subjects ...*Service) {
+	t.Helper()
+	for _, p := range subjects {
+		if _, err := voter.VoteExclude(cell, p.Card().ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

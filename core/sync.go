@@ -416,7 +416,12 @@ type CellChanges struct {
 	Excluded      []Person
 	Left          []Person
 	NewVotes      int
-	Rejected      int
+	// VotedAgainstMe lists the people whose new open votes (among
+	// NewVotes) are to exclude me: a member voted out elsewhere may
+	// answer with votes against those who voted, and "3 votes to
+	// exclude" would hide that one is against me.
+	VotedAgainstMe []Person `json:"voted_against_me,omitempty"`
+	Rejected       int
 	// Undone lists people whose exclusion this file undoes on this
 	// device: they were excluded before and are not now.
 	Undone []Person
@@ -465,6 +470,9 @@ type CellChanges struct {
 type RulesVote struct {
 	Voters []Person    `json:"voters"`
 	Policy crdt.Policy `json:"policy"`
+	// Keep is true when Policy is the rules in force (see
+	// [PolicyVoteView.Keep]).
+	Keep bool `json:"keep,omitempty"`
 }
 
 // SetAside is how many entries of one author stopped counting, or never
@@ -520,9 +528,26 @@ func (c *CellChanges) StandingPhrases() []string {
 		what = append(what, "the invitations of "+Names(c.InvitationsEnded)+" no longer count")
 	}
 	for _, v := range c.RulesVotes {
+		if v.Keep {
+			what = append(what, Names(v.Voters)+" voted to "+KeepRules)
+			continue
+		}
 		what = append(what, Names(v.Voters)+" voted for new rules ("+RulesSentence(v.Policy)+")")
 	}
-	return append(what, setAsidePhrases(c.SetAside)...)
+	return append(what, setAsidePhrases(c.setAsideWhy())...)
+}
+
+// setAsideWhy is c.SetAside without the reason "because they are
+// excluded" for the authors this file excludes: the summary says that
+// already ("Mal excluded"), and saying it twice reads as two events.
+func (c *CellChanges) setAsideWhy() []SetAside {
+	out := slices.Clone(c.SetAside)
+	for i, a := range out {
+		if a.Excluded && slices.ContainsFunc(c.Excluded, func(p Person) bool { return p.ID == a.ID }) {
+			out[i].Excluded = false
+		}
+	}
+	return out
 }
 
 // possessive is "Ana's", or "your" for me (the name book calls me "you"
@@ -771,6 +796,16 @@ func (s *ImportSummary) String() string {
 		} else if c.NewCell {
 			what = append(what, "the cell itself")
 		}
+		// Who is out comes first: what no longer counts because of it
+		// follows ("Mal excluded and 3 updates from Mal do not count").
+		if len(c.Excluded) == 1 && c.Excluded[0].Name == "you" {
+			what = append(what, "you were excluded")
+		} else if len(c.Excluded) > 0 {
+			what = append(what, Names(c.Excluded)+" excluded")
+		}
+		if len(c.Left) > 0 {
+			what = append(what, Names(c.Left)+" left")
+		}
 		what = append(what, c.StandingPhrases()...)
 		what = append(what, c.ReplacementPhrases()...)
 		if c.Rules != nil {
@@ -785,17 +820,7 @@ func (s *ImportSummary) String() string {
 		if n := len(c.NewMembers); n > 0 {
 			what = append(what, words.Count(n, "new member", "new members"))
 		}
-		if len(c.Excluded) == 1 && c.Excluded[0].Name == "you" {
-			what = append(what, "you were excluded")
-		} else if len(c.Excluded) > 0 {
-			what = append(what, Names(c.Excluded)+" excluded")
-		}
-		if len(c.Left) > 0 {
-			what = append(what, Names(c.Left)+" left")
-		}
-		if c.NewVotes > 0 {
-			what = append(what, words.Count(c.NewVotes, "vote to exclude", "votes to exclude"))
-		}
+		what = append(what, c.VotesPhrases()...)
 		if len(what) == 0 {
 			what = append(what, words.Count(c.NewStatements, "update", "updates"))
 		}
@@ -1290,6 +1315,7 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 		sc.names = sc.book.shown()
 	}
 	diffCell(&cc, before, after, sc.names)
+	cc.VotedAgainstMe = votersAgainst(before, after, sc.me, sc.names)
 	if cc.NewStatements > 0 {
 		p.noteForked(sc, old, next)
 	}
@@ -1603,6 +1629,41 @@ func newVotes(before, after *crdt.State) int {
 	return n
 }
 
+// votersAgainst lists the voters of the open votes in after, not in
+// before, to exclude me.
+func votersAgainst(before, after *crdt.State, me identity.ID, names map[identity.ID]string) []Person {
+	old := map[crdt.StatementID]bool{}
+	if before != nil {
+		for _, v := range before.Votes {
+			old[v.Statement] = true
+		}
+	}
+	var out []Person
+	for _, v := range after.Votes {
+		if v.Subject == me && !old[v.Statement] {
+			out = append(out, person(names, v.Voter))
+		}
+	}
+	return out
+}
+
+// VotesPhrases says how many new votes to exclude c brings, naming the
+// people who voted to exclude me: "Mal voted to exclude you and 2 votes
+// to exclude others".
+func (c *CellChanges) VotesPhrases() []string {
+	var what []string
+	if len(c.VotedAgainstMe) > 0 {
+		what = append(what, Names(c.VotedAgainstMe)+" voted to exclude you")
+	}
+	switch rest := c.NewVotes - len(c.VotedAgainstMe); {
+	case rest > 0 && len(c.VotedAgainstMe) > 0:
+		what = append(what, words.Count(rest, "vote to exclude someone else", "votes to exclude others"))
+	case rest > 0:
+		what = append(what, words.Count(rest, "vote to exclude", "votes to exclude"))
+	}
+	return what
+}
+
 // setAside lists in cc, by author, the entries that do not count in after
 // and were not already set aside in before, and returns how many.
 func setAside(cc *CellChanges, before, after *crdt.State, names map[identity.ID]string) int {
@@ -1651,7 +1712,7 @@ func rulesVotes(before, after *crdt.State, names map[identity.ID]string) []Rules
 		if !ok {
 			i = len(out)
 			at[p.Policy] = i
-			out = append(out, RulesVote{Policy: p.Policy})
+			out = append(out, RulesVote{Policy: p.Policy, Keep: p.Policy == after.Policy})
 		}
 		out[i].Voters = append(out[i].Voters, person(names, p.Voter))
 	}

@@ -304,11 +304,11 @@ func (s *State) CanAdmit(voucher, person identity.ID) error {
 	if m, ok := s.Member(person); ok {
 		switch {
 		case m.Status == StatusMember:
-			return fmt.Errorf("%w: already a member", ErrNotAllowed)
+			return fmt.Errorf("%w: they are a member already", ErrNotAllowed)
 		case m.Status == StatusExcluded:
-			return fmt.Errorf("%w: was excluded from this cell", ErrNotAllowed)
+			return fmt.Errorf("%w: they were excluded from this cell", ErrNotAllowed)
 		case (m.Status == StatusPending || m.Status == StatusInvited) && slices.Contains(m.Vouching, voucher):
-			return fmt.Errorf("%w: you already vouched", ErrNotAllowed)
+			return fmt.Errorf("%w: you vouched for them already", ErrNotAllowed)
 		}
 	}
 	return nil
@@ -339,11 +339,11 @@ func (s *State) CanVoteExclude(voter, subject identity.ID) error {
 	}
 	m, ok := s.Member(subject)
 	if !ok || m.Status == StatusExcluded {
-		return fmt.Errorf("%w: not a member", ErrNotAllowed)
+		return fmt.Errorf("%w: they are not a member", ErrNotAllowed)
 	}
 	for _, v := range s.Votes {
 		if v.Subject == subject && v.Voter == voter {
-			return fmt.Errorf("%w: you already voted", ErrNotAllowed)
+			return fmt.Errorf("%w: you voted to exclude them already", ErrNotAllowed)
 		}
 	}
 	return nil

@@ -245,9 +245,18 @@ func (r *Rating) validate() error {
 	}
 	d, err := time.Parse(time.DateOnly, r.Day)
 	if err != nil || d.Format(time.DateOnly) != r.Day {
-		return errors.New("day must be YYYY-MM-DD")
+		return badDay(r.Day)
 	}
 	return nil
+}
+
+// badDay says that day is not a day of the calendar written YYYY-MM-DD:
+// "day must be YYYY-MM-DD" alone was wrong for 2026-02-30.
+func badDay(day string) error {
+	if len(day) > 20 {
+		day = day[:20] + "…"
+	}
+	return fmt.Errorf("day %q is not a date written YYYY-MM-DD", day)
 }
 
 // CheckDay returns an error if the rating's day is not a day or is after
@@ -257,7 +266,7 @@ func (r *Rating) validate() error {
 func (r *Rating) CheckDay(created time.Time) error {
 	d, err := time.Parse(time.DateOnly, r.Day)
 	if err != nil {
-		return errors.New("day must be YYYY-MM-DD")
+		return badDay(r.Day)
 	}
 	y, m, dd := created.UTC().Date()
 	if latest := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC).Add(DayAllowance); d.After(latest) {

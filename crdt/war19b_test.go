@@ -103,7 +103,8 @@ func TestWarRaceWeighsAVoteOthersBuiltOn(t *testing.T) {
 }
 
 // TestWarKnownGapSetAsideVoteMakesACandidate pins the gap revision 17
-// leaves (SCHEMA §4.7, "Known gap"; ROUNDS.md, fifteenth round; history
+// leaves (SCHEMA §4.7, "Known gap"; ROUNDS.md, "Fifteenth round:
+// precedence from votes that count"; history
 // 1162 with -crdt.people 7): TestWarSetAsideVoteInARace, but Ana's
 // device has the quorum of one, and her vote comes first in the order
 // (its id ground small here, and the test takes another cell until it

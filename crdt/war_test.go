@@ -188,7 +188,8 @@ func TestWarRaceFixesOneForkerAlone(t *testing.T) {
 
 // TestWarSetAsideVoteInARace is the known gap of revisions 14 to 16
 // turned round (rules revision 17; SCHEMA §4.4, trials; ROUNDS.md,
-// thirteenth and fifteenth rounds): the mechanism of the six breaches of
+// thirteenth round and "Fifteenth round: precedence from votes that
+// count"): the mechanism of the six breaches of
 // TestHostileHistories by an attack that does not fork, played by an
 // honest member. In a cell where one vote excludes, Pia and Quin vote
 // each other out, neither having seen the other's vote: a true race,

@@ -35,6 +35,7 @@
 #
 #   31-small-*   a 1024×600 laptop screen
 #   41-scaled-*  a 1366×768 laptop screen with large text (FYNE_SCALE=1.5)
+#   51-laptop-*  a 1280×720 laptop screen
 #
 #   unlock  people  person  meet  cells  cell  qr-player  sync  you
 #
@@ -198,6 +199,17 @@ shot() {
 	printf '  %s.png (%s colours)\n' "$name" "$colours"
 }
 
+# pause_player pauses the moving QR codes, so the picture is still: it
+# clicks Pause once the player is drawn and waits until the button says
+# Play. (The space bar, pressed after a fixed wait, was lost when the
+# player took longer to open on a loaded machine, and the picture then
+# "kept changing".)
+pause_player() {
+	click_on "Pause" 0.3
+	find_text "Play" >/dev/null
+	sleep 0.5
+}
+
 # unlock types the demo passphrase into the unlock screen's field, which
 # has the keyboard, and waits for the People screen.
 unlock() {
@@ -233,13 +245,13 @@ click_on "Sync"
 shot 08-sync
 
 # A sync file for everyone in that cell, made from the cell's page, then
-# its moving QR codes (paused with the space bar so the picture is still;
-# Escape closes the player).
+# its moving QR codes (paused so the picture is still; Escape closes the
+# player).
 click_on "Cells"
 click_on "Make a sync file for this cell" 2
 shot 09-sync-made
-click_on "Show as QR codes" 4
-xdotool key space
+click_on "Show as QR codes" 1
+pause_player
 shot 10-qr-player
 xdotool key Escape
 sleep 0.8
@@ -398,8 +410,8 @@ small_walk() {
 	click_on "Night market stalls"
 	step cell
 	click_on "Make a sync file for this cell" 2
-	click_on "Show as QR codes" 4
-	xdotool key space
+	click_on "Show as QR codes" 1
+	pause_player
 	step qr-player
 	xdotool key Escape
 	sleep 0.8
@@ -412,5 +424,6 @@ small_walk() {
 
 small_walk 1024x600 1 31 small
 small_walk 1366x768 1.5 41 scaled
+small_walk 1280x720 1 51 laptop
 
 echo "done: $(find "$out" -name '[0-9][0-9]-*.png' | wc -l) screenshots in $out/"

@@ -116,6 +116,36 @@ func BenchmarkGetLarge(b *testing.B) {
 	}
 }
 
+// BenchmarkListLarge measures listing a group of 16 records of 256 KiB
+// (the packs of a large cell).
+func BenchmarkListLarge(b *testing.B) {
+	db := benchDB(b, 0)
+	if err := db.Update(func(tx *Tx) error {
+		for i := range 16 {
+			if err := tx.Put("bench", []byte("packs"), []byte{byte(i)}, make([]byte, 256<<10)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(16 << 18)
+	b.ReportAllocs()
+	for b.Loop() {
+		err := db.View(func(tx *Tx) error {
+			recs, err := tx.List("bench", []byte("packs"))
+			if err == nil && len(recs) != 16 {
+				err = fmt.Errorf("got %d records", len(recs))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkList measures listing a group of 1,000 records of 200 bytes.
 func BenchmarkList(b *testing.B) {
 	const n = 1000

@@ -1083,3 +1083,61 @@ func TestGetValueIsTheCallers(t *testing.T) {
 		t.Fatalf("after the values were cleared: %d bytes, %v", len(v), err)
 	}
 }
+
+// TestListValuesAreTheCallers: the values List gives (each the driver's
+// own copy of its row, decrypted where it is) stay as they were through
+// later lists, reads and writes, and changing one changes nothing stored
+// nor any other value. A List that handed over memory the driver or a
+// later row reuses fails it.
+func TestListValuesAreTheCallers(t *testing.T) {
+	db, _ := newTestDB(t)
+	want := map[string][]byte{}
+	if err := db.Update(func(tx *Tx) error {
+		for i := range 8 {
+			key := fmt.Sprintf("k%d", i)
+			want[key] = bytes.Repeat([]byte{byte('a' + i)}, 1000+i*(1<<14))
+			if err := tx.Put("b", []byte("g"), []byte(key), want[key]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var lists [][]Record
+	for range 2 {
+		if err := db.Update(func(tx *Tx) error {
+			recs, err := tx.List("b", []byte("g"))
+			lists = append(lists, recs)
+			if err == nil {
+				_, err = tx.List("b", []byte("g"))
+			}
+			if err == nil {
+				_, err = tx.Get("b", []byte("g"), []byte("k3"))
+			}
+			if err == nil {
+				err = tx.Put("b", []byte("g"), []byte("other"), bytes.Repeat([]byte("x"), 1<<16))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, recs := range lists {
+		if len(recs) < len(want) {
+			t.Fatalf("%d records listed", len(recs))
+		}
+		for _, r := range recs[:len(want)] {
+			if !bytes.Equal(r.Value, want[string(r.Key)]) {
+				t.Fatalf("%s changed after later lists, reads and writes", r.Key)
+			}
+		}
+	}
+	clear(lists[0][2].Value) // the caller's
+	if !bytes.Equal(lists[1][2].Value, want["k2"]) {
+		t.Fatal("clearing one listed value changed another list's")
+	}
+	if v, err := get(t, db, "b", "g", "k2"); err != nil || !bytes.Equal(v, want["k2"]) {
+		t.Fatalf("after a listed value was cleared: %d bytes, %v", len(v), err)
+	}
+}

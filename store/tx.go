@@ -278,7 +278,8 @@ func (tx *Tx) Count(bucket string, group []byte) (int, error) {
 
 // List returns every record of group in bucket, decrypted and sorted by
 // key (bytewise). A record that fails authentication makes the whole call
-// fail with ErrDamaged; records are never skipped silently.
+// fail with ErrDamaged; records are never skipped silently. Each value is
+// the caller's, as Get's are (TestListValuesAreTheCallers).
 func (tx *Tx) List(bucket string, group []byte) ([]Record, error) {
 	if err := tx.check(bucket, false); err != nil {
 		return nil, err
@@ -292,11 +293,15 @@ func (tx *Tx) List(bucket string, group []byte) ([]Record, error) {
 	defer rows.Close()
 	var recs []Record
 	for rows.Next() {
-		var ktag, body []byte
-		if err := rows.Scan(&ktag, &body); err != nil {
+		// Each body as the driver copied it out of SQLite, as body
+		// gives it: scanning into a []byte would copy it once more
+		// (a start after an update lists every pack of every cell).
+		var ktag []byte
+		var raw sql.RawBytes
+		if err := rows.Scan(&ktag, &raw); err != nil {
 			return nil, fmt.Errorf("store: list: %w", err)
 		}
-		gotGroup, key, value, err := k.open(bucket, gtag, ktag, body)
+		gotGroup, key, value, err := k.open(bucket, gtag, ktag, []byte(raw))
 		if err != nil {
 			return nil, err
 		}

@@ -318,11 +318,25 @@ func (s *cellsScreen) show(v *core.CellView) {
 		votes = append(votes, fmt.Sprintf("%s: %s of %d needed votes to exclude (%s)",
 			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, personNames(vote.Voters)))
 	}
-	if len(votes) == 0 {
-		s.votes.SetText("No open votes to exclude anyone.")
-	} else {
-		s.votes.SetText("Open votes to exclude:\n" + strings.Join(votes, "\n"))
+	text := "No open votes to exclude anyone."
+	if len(votes) > 0 {
+		text = "Open votes to exclude:\n" + strings.Join(votes, "\n")
 	}
+	s.votes.SetText(text + rulesVotesText(v))
+}
+
+// rulesVotesText lists the open votes on v's rules, after a blank line,
+// or is empty: a member who votes to weaken the rules is seen before
+// enough others join in.
+func rulesVotesText(v *core.CellView) string {
+	var lines []string
+	for _, pv := range v.PolicyVotes() {
+		lines = append(lines, pv.Voter.Name+": "+pv.Words())
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %d members vote for the same rules):\n", v.PolicyVotesNeeded) + strings.Join(lines, "\n")
 }
 
 // showOldCards fills oldCards with the members of v whose card was

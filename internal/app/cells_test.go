@@ -161,6 +161,17 @@ func (w *cellWorld) votesRules(t *testing.T, p *core.Service, rules crdt.Policy)
 	w.u.changed()
 }
 
+// marketOfFour founds Market through the dialogs, with Ann, Bob and Cy
+// admitted and accepted: four members.
+func (w *cellWorld) marketOfFour(t *testing.T) {
+	t.Helper()
+	newCellThroughDialog(t, w.u, "Market")
+	for _, p := range []*core.Service{w.ann, w.bob, w.cy} {
+		admitThroughDialog(t, w.u, p.Card().Pseudonym)
+		w.accepts(t, p)
+	}
+}
+
 // voteAgainst opens the quiet menu of r and chooses to vote to exclude.
 func voteAgainst(t *testing.T, u *ui, r *memberRow) {
 	t.Helper()
@@ -257,11 +268,7 @@ func TestCellsFoundAdmitAndRules(t *testing.T) {
 func TestCellsVoteToExclude(t *testing.T) {
 	w := newCellWorld(t)
 	u, s := w.u, w.u.cells
-	newCellThroughDialog(t, u, "Market")
-	for _, p := range []*core.Service{w.ann, w.bob, w.cy} {
-		admitThroughDialog(t, u, p.Card().Pseudonym)
-		w.accepts(t, p)
-	}
+	w.marketOfFour(t)
 
 	// Cancelling changes nothing.
 	voteAgainst(t, u, row(t, s, "Cy"))
@@ -304,6 +311,25 @@ func TestCellsVoteToExclude(t *testing.T) {
 	// Who voted comes first: a narrow row cuts the end of the line.
 	if bob.status.Text != "excluded · voted out by you · vouched for by you" {
 		t.Errorf("Bob: %q", bob.status.Text)
+	}
+}
+
+// TestCellsShowOpenVotesOnTheRules: a member who votes to weaken the
+// rules (one vote excludes anyone) is seen on the cell's page before
+// enough others join in, as the command line's cell show says it; a vote
+// for the rules in force reads as a vote to keep them, not as new rules.
+func TestCellsShowOpenVotesOnTheRules(t *testing.T) {
+	w := newCellWorld(t)
+	s := w.u.cells
+	w.marketOfFour(t)
+	w.votesRules(t, w.ann, crdt.Policy{AdmitVouches: 1, ExcludeQuorum: 1})
+	want := "Ann: 1 vouch to join; 1 vote to exclude someone"
+	if !strings.Contains(s.votes.Text, want) || !strings.Contains(s.votes.Text, "when 3 members vote for the same rules") {
+		t.Errorf("the page does not show Ann's open vote on the rules (%q): %q", want, s.votes.Text)
+	}
+	w.votesRules(t, w.ann, s.selected.Policy)
+	if !strings.Contains(s.votes.Text, "Ann: keep the rules as they are") || strings.Contains(s.votes.Text, want) {
+		t.Errorf("Ann's vote to keep the rules: %q", s.votes.Text)
 	}
 }
 

@@ -231,9 +231,7 @@ func previewDetails(sum *core.ImportSummary) string {
 		if len(c.Left) > 0 {
 			what = append(what, "left: "+core.Names(c.Left))
 		}
-		if c.NewVotes > 0 {
-			what = append(what, words.Count(c.NewVotes, "new vote to exclude", "new votes to exclude"))
-		}
+		what = append(what, c.VotesPhrases()...)
 		if len(what) == 0 {
 			what = append(what, words.Count(c.NewStatements, "update", "updates"))
 		}

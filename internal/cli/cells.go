@@ -212,6 +212,15 @@ type voteJSON struct {
 	Needed  int      `json:"needed"`
 }
 
+// rulesVoteJSON is an open vote on the cell's rules.
+type rulesVoteJSON struct {
+	Voter         string `json:"voter"`
+	AdmitVouches  int    `json:"admit_vouches"`
+	ExcludeQuorum int    `json:"exclude_quorum"`
+	// Keep is true for a vote for the rules in force.
+	Keep bool `json:"keep,omitempty"`
+}
+
 type rejectedJSON struct {
 	ID     string `json:"id,omitempty"`
 	Kind   string `json:"kind,omitempty"`
@@ -221,15 +230,19 @@ type rejectedJSON struct {
 }
 
 type cellJSON struct {
-	ID            string         `json:"id"`
-	Name          string         `json:"name"`
-	You           string         `json:"you"`
-	AdmitVouches  int            `json:"admit_vouches"`
-	ExcludeQuorum int            `json:"exclude_quorum"`
-	Members       []memberJSON   `json:"members"`
-	Votes         []voteJSON     `json:"votes"`
-	Ratings       int            `json:"ratings"`
-	NotCounted    []rejectedJSON `json:"not_counted,omitempty"`
+	ID            string       `json:"id"`
+	Name          string       `json:"name"`
+	You           string       `json:"you"`
+	AdmitVouches  int          `json:"admit_vouches"`
+	ExcludeQuorum int          `json:"exclude_quorum"`
+	Members       []memberJSON `json:"members"`
+	Votes         []voteJSON   `json:"votes"`
+	// RulesVotes are the open votes on the rules; RulesVotesNeeded
+	// votes for the same rules change them.
+	RulesVotes       []rulesVoteJSON `json:"rules_votes"`
+	RulesVotesNeeded int             `json:"rules_votes_needed"`
+	Ratings          int             `json:"ratings"`
+	NotCounted       []rejectedJSON  `json:"not_counted,omitempty"`
 	// OldCards, in cell show only: members whose card was replaced in
 	// another cell.
 	OldCards []oldCardJSON `json:"old_cards,omitempty"`
@@ -240,6 +253,10 @@ func toCellJSON(v *core.CellView, verbose bool) cellJSON {
 		ID: v.ID.String(), Name: v.Name, You: string(v.Me),
 		AdmitVouches: v.Policy.AdmitVouches, ExcludeQuorum: v.Policy.ExcludeQuorum,
 		Members: []memberJSON{}, Votes: []voteJSON{}, Ratings: v.Ratings,
+		RulesVotes: []rulesVoteJSON{}, RulesVotesNeeded: v.PolicyVotesNeeded,
+	}
+	for _, pv := range v.PolicyVotes() {
+		j.RulesVotes = append(j.RulesVotes, rulesVoteJSON{Voter: pv.Voter.Name, AdmitVouches: pv.Policy.AdmitVouches, ExcludeQuorum: pv.Policy.ExcludeQuorum, Keep: pv.Keep})
 	}
 	for _, m := range v.Members() {
 		mj := memberJSON{ID: m.ID.String(), Name: m.Name, Status: string(m.Status), VouchedBy: []string{}, VouchedByIDs: []string{}, You: m.IsMe}
@@ -328,9 +345,9 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 		}
 	}
 	if len(v.PolicyVotes()) > 0 {
-		fmt.Fprintf(w, "\nOpen votes for new rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
+		fmt.Fprintf(w, "\nOpen votes on the rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
 		for _, pv := range v.PolicyVotes() {
-			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, core.RulesSentence(pv.Policy))
+			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
 		}
 	}
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
@@ -685,16 +702,40 @@ func runCellPolicy(r *runner, o *opts, args []string) error {
 				p.ExcludeQuorum = o.excludeQuorum
 			}
 			var err error
-			if v, err = s.SetPolicy(v.ID, p); err != nil {
+			if v, err = votePolicy(r, s, v, p); err != nil {
 				return err
-			}
-			if v.Policy != p {
-				fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(v, p), "vote", "votes"), v.PolicyVotesNeeded)
 			}
 		}
 		fmt.Fprintf(r.env.Stdout, "%s: %s to join; excluding someone takes %s.\n", v.Name, words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 		return nil
 	})
+}
+
+// votePolicy casts my vote for rules p in v and says what it did. Rules
+// that are in force already are no new rules: with no open vote of mine
+// nothing is cast; with one, the vote to keep them takes it back, and it
+// says so (else a vote for other rules would vanish without a word).
+func votePolicy(r *runner, s *core.Service, v *core.CellView, p crdt.Policy) (*core.CellView, error) {
+	var mine *core.PolicyVoteView
+	for _, pv := range v.PolicyVotes() {
+		if pv.Mine {
+			mine = &pv
+		}
+	}
+	if p == v.Policy && (mine == nil || mine.Keep) {
+		fmt.Fprintf(r.env.Stdout, "These are the rules of %s already: nothing to vote for.\n", cellLabel(s, v))
+		return v, nil
+	}
+	after, err := s.SetPolicy(v.ID, p)
+	switch {
+	case err != nil:
+		return nil, err
+	case p == v.Policy:
+		fmt.Fprintf(r.env.Stdout, "Your vote for other rules (%s) is taken back: you vote to %s.\n", core.RulesSentence(mine.Policy), core.KeepRules)
+	case after.Policy != p:
+		fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(after, p), "vote", "votes"), after.PolicyVotesNeeded)
+	}
+	return after, nil
 }
 
 func runCellExportDoc(r *runner, o *opts, args []string) error {

@@ -56,6 +56,11 @@ func TestCellCommands(t *testing.T) {
 	if msg := w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--day", "2099-12-31"); !strings.Contains(msg, "2099-12-31 is after") {
 		t.Fatalf("rate --day 2099-12-31: %q", msg)
 	}
+	// A day that is not on the calendar says so ("day must be YYYY-MM-DD"
+	// was wrong for a day written that way).
+	if msg := w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--day", "2026-02-30"); !strings.Contains(msg, `day "2026-02-30" is not a date written YYYY-MM-DD`) {
+		t.Fatalf("rate --day 2026-02-30: %q", msg)
+	}
 	w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--note", "fine\u202e")
 	w.fails(1, "rate", "bo", "--safety", "5", "--reliability", "5", "--tags", "on\u200btime")
 	w.fails(1, "cell", "new", "Night\u200bshift")

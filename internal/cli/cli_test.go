@@ -329,3 +329,28 @@ func TestNoCommandOpensTheApp(t *testing.T) {
 		t.Fatalf("without a desktop app: exit %d", code)
 	}
 }
+
+// TestWriteToAFolder: "backup --out DIR" (and every --out that takes a
+// file) with the name of a folder says so in one plain line and leaves
+// nothing behind; it wrote the backup beside the folder and then failed
+// with "Rename /.trustdesk-3925257885 /tmp: file exists". Reading a
+// folder as a sync file says the same.
+func TestWriteToAFolder(t *testing.T) {
+	w := newWorld(t)
+	w.ok("init", "--name", "Ana")
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "stick")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"backup", "--out", dir}, {"card", "--qr", dir}, {"import", dir}} {
+		msg := w.fails(1, args...)
+		if !strings.Contains(msg, "That is a folder, not a file") {
+			t.Errorf("trustdesk %s: %q", strings.Join(args, " "), msg)
+		}
+	}
+	left, _ := os.ReadDir(parent)
+	if len(left) != 1 {
+		t.Errorf("files left beside the folder: %v", left)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"trustdesk/core"
@@ -611,6 +613,11 @@ func runWipe(r *runner, o *opts, args []string) error {
 func writeFileAtomic(path string, stdout io.Writer, write func(w io.Writer) error) (err error) {
 	if path == "-" {
 		return write(stdout)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		// Else the file is written beside the folder and the rename
+		// fails with a bare "file exists".
+		return &fs.PathError{Op: "write", Path: path, Err: syscall.EISDIR}
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".trustdesk-*")

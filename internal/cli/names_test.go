@@ -162,3 +162,48 @@ func TestActionsNameLookAlikeCells(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyVoteForTheRulesInForce: "cell policy --admit-vouches 1" after
+// a vote for one vote to exclude asks for the rules in force, which takes
+// the earlier vote back: the command says so, instead of printing only
+// the rules (the vote for other rules vanished without a word), and cell
+// show and the import summary call it a vote to keep the rules, not a
+// vote for new rules. Asking again for the rules in force casts nothing.
+func TestPolicyVoteForTheRulesInForce(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	carry := func(from, to *world) string {
+		t.Helper()
+		f := filepath.Join(t.TempDir(), "sync")
+		from.ok("export", "--to", map[*world]string{ana: "ana", bo: "bo"}[to], "--out", f)
+		return to.ok("import", f)
+	}
+	ana.ok("cell", "new", "Night market")
+	ana.ok("cell", "admit", "night", "bo")
+	carry(ana, bo)
+	bo.ok("cell", "join", "night")
+	carry(bo, ana)
+	if out := ana.ok("cell", "policy", "night", "--exclude-quorum", "1"); !strings.Contains(out, "Your vote for new rules (1 vouch to join; 1 vote to exclude someone) is in") {
+		t.Fatalf("cell policy --exclude-quorum 1 said %q", out)
+	}
+	out := ana.ok("cell", "policy", "night", "--admit-vouches", "1")
+	if !strings.Contains(out, "Your vote for other rules (1 vouch to join; 1 vote to exclude someone) is taken back: you vote to keep the rules as they are.") {
+		t.Errorf("cell policy --admit-vouches 1 said %q", out)
+	}
+	if show := ana.ok("cell", "show", "night"); !strings.Contains(show, "you: keep the rules as they are") || strings.Contains(show, "new rules") {
+		t.Errorf("cell show = %q", show)
+	}
+	var cell cellJSON
+	if err := json.Unmarshal([]byte(ana.ok("cell", "show", "night", "--json")), &cell); err != nil {
+		t.Fatal(err)
+	}
+	if len(cell.RulesVotes) != 1 || !cell.RulesVotes[0].Keep || cell.RulesVotes[0].Voter != "you" || cell.RulesVotesNeeded != 2 {
+		t.Errorf("cell show --json: rules votes %+v, %d needed", cell.RulesVotes, cell.RulesVotesNeeded)
+	}
+	if out := ana.ok("cell", "policy", "night", "--admit-vouches", "1"); !strings.Contains(out, "These are the rules of Night market already: nothing to vote for.") {
+		t.Errorf("asking again for the rules in force said %q", out)
+	}
+	if sum := carry(ana, bo); !strings.Contains(sum, "Ana voted to keep the rules as they are") || strings.Contains(sum, "new rules") {
+		t.Errorf("Bo's import said %q", sum)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"trustdesk/core"
@@ -46,12 +47,15 @@ in person asks first; --yes confirms without asking.`,
 
 func importCommand() *command {
 	return &command{
-		name: "import", args: "(FILE|- | --qr DIR) [--json]",
+		name: "import", args: "(FILE... |- | --qr DIR) [--json]",
 		summary: "take in a sync file someone gave you",
 		help: `Takes in a sync file (the file itself, or the pasted text; "-" reads
 standard input). Everything in it is checked first; then all of it is
 taken in at once, or nothing. Taking in the same file twice changes
 nothing. 'trustdesk inspect FILE' shows what it would change first.
+Several files (sync-*.tdsync on a stick) are taken in one after another,
+each whole or not at all; one that is not for you, or damaged, is named
+and the others are still taken in.
 --qr DIR rebuilds the file from pictures of its QR codes, in any order.`,
 		flags: func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.qr, "qr", "", "")
@@ -181,6 +185,8 @@ type cellChangeJSON struct {
 	InvitationEnded []string `json:"invitations_ended,omitempty"`
 	Invited         []string `json:"invited,omitempty"`
 	NewRules        string   `json:"new_rules,omitempty"`
+	// VotedAgainstMe are the people whose new votes are to exclude me.
+	VotedAgainstMe []string `json:"voted_against_me,omitempty"`
 }
 
 func toImportJSON(sum *core.ImportSummary) importJSON {
@@ -193,6 +199,7 @@ func toImportJSON(sum *core.ImportSummary) importJSON {
 			ID: c.ID.String(), Name: c.Name, NewCell: c.NewCell, NewStatements: c.NewStatements,
 			NewRatings: c.NewRatings, NewMembers: names2(c.NewMembers), Excluded: names2(c.Excluded), Left: names2(c.Left),
 			NotCounted: c.Rejected, Undone: names2(c.Undone), NoLongerMembers: names2(c.NoLongerMembers), InvitationEnded: names2(c.InvitationsEnded), Invited: names2(c.Invited),
+			VotedAgainstMe: names2(c.VotedAgainstMe),
 		})
 		if c.Rules != nil {
 			j.Cells[len(j.Cells)-1].NewRules = core.RulesSentence(*c.Rules)
@@ -209,6 +216,36 @@ func names2(ps []core.Person) []string {
 	return out
 }
 
+// importEach takes in the sync files at paths one after another, each
+// whole or not at all, and says per file what it brought or why it was
+// not taken in: a stick often holds files for other people too, and
+// "import sync-*.tdsync" names them all.
+func importEach(r *runner, o *opts, paths []string) error {
+	if o.json || slices.Contains(paths, "-") {
+		return usagef("several files are taken in one by one without --json or -")
+	}
+	return r.withService(func(s *core.Service) error {
+		failed := 0
+		for _, p := range paths {
+			data, err := readInput(r, p, export.MaxFileSize)
+			var sum *core.ImportSummary
+			if err == nil {
+				sum, err = s.Import(context.Background(), data)
+			}
+			if err != nil {
+				failed++
+				fmt.Fprintf(r.env.Stderr, "%s: %s\n", p, explain(err))
+				continue
+			}
+			fmt.Fprintf(r.env.Stdout, "%s: %s\n", p, words.Sentence(sum.String(), ""))
+		}
+		if failed > 0 {
+			return fmt.Errorf("%d of the %d files were not taken in (see above); the others were", failed, len(paths))
+		}
+		return nil
+	})
+}
+
 func runImport(r *runner, o *opts, args []string) error {
 	var data []byte
 	var err error
@@ -218,6 +255,9 @@ func runImport(r *runner, o *opts, args []string) error {
 		}
 		data, err = readSequence(o.qr)
 	} else {
+		if len(args) > 1 {
+			return importEach(r, o, args)
+		}
 		if err := wantArgs(args, 1, "one sync file"); err != nil {
 			return err
 		}

@@ -351,3 +351,35 @@ func TestExportWithNoCellToSend(t *testing.T) {
 		t.Errorf("export of one entry: %q", said)
 	}
 }
+
+// TestImportSeveralFiles: the README's "trustdesk import
+// /media/usb/sync-*.tdsync" names every sync file on the stick, which
+// after a second visit is more than one; import refused them all with
+// "expected one sync file". Each is taken in, whole or not at all; a
+// damaged one is named and the others still count.
+func TestImportSeveralFiles(t *testing.T) {
+	ws := pair(t, "Ana", "Bo")
+	ana, bo := ws[0], ws[1]
+	stick := t.TempDir()
+	ana.ok("cell", "new", "Night market")
+	ana.ok("cell", "admit", "night", "bo")
+	first := strings.Fields(ana.ok("export", "--to", "bo", "--out", stick))[1]
+	ana.ok("rate", "bo", "--safety", "5", "--reliability", "4", "--cell", "night")
+	second := strings.Fields(ana.ok("export", "--to", "bo", "--out", stick))[1]
+	junk := filepath.Join(stick, "sync-junk.tdsync")
+	if err := os.WriteFile(junk, []byte("not a sync file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := bo.run("import", second, junk, first)
+	if r.code != 1 || !strings.Contains(r.stderr, junk+": ") || !strings.Contains(r.stderr, "1 of the 3 files were not taken in") {
+		t.Fatalf("import of three files, one damaged: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// Ana's second file carries all of the first: Bo has not answered.
+	if !strings.Contains(r.stdout, second+": From Ana: an invitation for you to join") || !strings.Contains(r.stdout, first+": From Ana: nothing new") {
+		t.Errorf("import of three files said %q", r.stdout)
+	}
+	if out := bo.ok("import", first, second); strings.Count(out, "nothing new") != 2 {
+		t.Errorf("taking the same files in again said %q", out)
+	}
+	bo.fails(2, "import", first, second, "--json")
+}
