@@ -23,7 +23,7 @@ func exchange(t *testing.T, x, y *Cell) {
 
 func TestMutualExclusion(t *testing.T) {
 	a, x := person(t, 0), person(t, 1)
-	base := must(Found(a, "Two", t0))
+	base := testCell(t, a, "Two", t0)
 	admitJoin(base, a, x, t0)
 	ra, rx := must(Load(base.Save())), must(Load(base.Save()))
 	va := must(ra.VoteExclude(a, x.Card.ID(), t0))
@@ -46,7 +46,7 @@ func TestMutualExclusion(t *testing.T) {
 
 func TestAdmissionConcurrentWithVoucherExclusion(t *testing.T) {
 	a, b, v, p := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base := must(Found(a, "Cell", t0))
+	base := testCell(t, a, "Cell", t0)
 	admitJoin(base, a, b, t0)
 	admitJoin(base, a, v, t0)
 	// V admits P on V's replica, and P rates someone there.
@@ -75,7 +75,7 @@ func TestAdmissionConcurrentWithVoucherExclusion(t *testing.T) {
 	}
 
 	// An admission the excluding votes had seen stays.
-	base2 := must(Found(a, "Cell 2", t0))
+	base2 := testCell(t, a, "Cell 2", t0)
 	admitJoin(base2, a, b, t0)
 	admitJoin(base2, a, v, t0)
 	admitJoin(base2, v, p, t0)

@@ -212,7 +212,7 @@ func TestAttackDroppedGuardiansUndoChange(t *testing.T) {
 	old := must(Load(c.Save()))
 	g, n, f := guardiansOfAna(t), newGuardiansOfAna(t), fakes(t)
 	oldSet := guardiansInForce(t, guardedCell(t).State()) // the set her change dropped
-	ring := []*identity.Identity{must(identity.New("Ring 1", t0)), must(identity.New("Ring 2", t0)), must(identity.New("Ring 3", t0))}
+	ring := []*identity.Identity{fixedIdentity("Ring 1", 21), fixedIdentity("Ring 2", 22), fixedIdentity("Ring 3", 23)}
 	for mode, grind := range []bool{false, true, true} {
 		thief := must(Load(old.Save()))
 		theirs := forgeChange(t, thief, oldSet, f, 2, 7, changeConfirmations(t, g[:2], f, 2, 7), before, grind)

@@ -54,10 +54,11 @@ func forge(t testing.TB, c *Cell, by *identity.Identity, s *Statement, prev []St
 }
 
 // hostileCell founds a cell of the first n people of the test set, all
-// members who accepted, and returns it with its heads.
+// members who accepted, with the test's fixed cell id (testCell), and
+// returns it with its heads.
 func hostileCell(t testing.TB, n int) (*Cell, []StatementID) {
 	t.Helper()
-	c := must(Found(person(t, 0), "Cell", t0))
+	c := testCell(t, person(t, 0), "Cell", t0)
 	for i := 1; i < n; i++ {
 		admitJoin(c, person(t, 0), person(t, i), t0)
 	}

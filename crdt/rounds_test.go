@@ -11,7 +11,7 @@ import (
 // named guardians for B, and B's laptop was seized too; she replaces B by
 // C with the guardians B named.
 
-var anaThird = sync1(func() *identity.Identity { return must(identity.New("Extra third", t0)) })
+var anaThird = sync1(func() *identity.Identity { return fixedIdentity("Extra third", 11) })
 
 // sync1 returns a function that makes its value once.
 func sync1[T any](f func() T) func() T {
@@ -253,7 +253,7 @@ func TestReplacedTwiceTwoPeople(t *testing.T) {
 	}
 }
 
-var anaFourth = sync1(func() *identity.Identity { return must(identity.New("Extra fourth", t0)) })
+var anaFourth = sync1(func() *identity.Identity { return fixedIdentity("Extra fourth", 12) })
 
 // TestReplacedThreeTimes: the rounds go on down a chain A→B→C→D.
 func TestReplacedThreeTimes(t *testing.T) {

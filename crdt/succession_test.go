@@ -28,7 +28,7 @@ func extra(t testing.TB, i int) *identity.Identity {
 	t.Helper()
 	extraOnce.Do(func() {
 		for j := range 10 {
-			extras = append(extras, must(identity.New(fmt.Sprintf("Extra %d", j), t0)))
+			extras = append(extras, fixedIdentity(fmt.Sprintf("Extra %d", j), uint64(j)+1))
 		}
 	})
 	return extras[i]

@@ -62,10 +62,7 @@ func TestWarPlacementVariantsHold(t *testing.T) {
 // and a counter-attack. Contested, it loses the race, and Vic stays.
 func TestWarAnsweredBackdatedAccusationDoesNotRescue(t *testing.T) {
 	ana, wim, vic, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	// A fixed cell id, so that the order of the statements is the same
-	// on every run: with the variants the attack wins in most orders,
-	// and in this one.
-	base := must(found(ana, "Cell", t0, [16]byte{1}))
+	base := testCell(t, ana, "Cell", t0)
 	for _, p := range []*identity.Identity{wim, vic, mal} {
 		admitJoin(base, ana, p, t0)
 	}
