@@ -88,3 +88,22 @@ func testCell(t testing.TB, founder *identity.Identity, name string, now time.Ti
 	t.Helper()
 	return must(found(founder, name, now, testCellNonce(t)))
 }
+
+// TestEachCellIDOrdersBothWays: two ratings made on two devices without
+// seeing each other come first in turn under eachCellID's ids (§4.3: the
+// smaller id first), so the tests it runs see both orders of a pair of
+// concurrent statements.
+func TestEachCellIDOrdersBothWays(t *testing.T) {
+	firsts := map[bool]int{}
+	eachCellID(t, func(t *testing.T) {
+		a, b := person(t, 0), person(t, 1)
+		base, _ := hostileCell(t, 2)
+		other := must(Load(base.Save()))
+		x := must(base.Rate(a, b.Card, rating(2, 2), t0))
+		y := must(other.Rate(b, a.Card, rating(4, 4), t0))
+		firsts[compareIDs(x.id, y.id) < 0]++
+	})
+	if firsts[true] == 0 || firsts[false] == 0 {
+		t.Fatalf("under %d cell ids, Ana's rating came first %d times and Bo's %d: the tests see one order only", *cellIDs, firsts[true], firsts[false])
+	}
+}
