@@ -237,7 +237,7 @@ func admitJoin(c *Cell, voucher, p *identity.Identity, now time.Time) *Statement
 func vouchCell(t *testing.T) *Cell {
 	t.Helper()
 	a, b, c, d := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	cell := must(Found(a, "Cell", t0))
+	cell := testCell(t, a, "Cell", t0)
 	for _, m := range []*identity.Identity{b, c, d} {
 		admitJoin(cell, a, m, t0)
 	}

@@ -22,68 +22,72 @@ func exchange(t *testing.T, x, y *Cell) {
 }
 
 func TestMutualExclusion(t *testing.T) {
-	a, x := person(t, 0), person(t, 1)
-	base := must(Found(a, "Two", t0))
-	admitJoin(base, a, x, t0)
-	ra, rx := must(Load(base.Save())), must(Load(base.Save()))
-	va := must(ra.VoteExclude(a, x.Card.ID(), t0))
-	vx := must(rx.VoteExclude(x, a.Card.ID(), t0))
-	exchange(t, ra, rx)
+	eachCellID(t, func(t *testing.T) {
+		a, x := person(t, 0), person(t, 1)
+		base := testCell(t, a, "Two", t0)
+		admitJoin(base, a, x, t0)
+		ra, rx := must(Load(base.Save())), must(Load(base.Save()))
+		va := must(ra.VoteExclude(a, x.Card.ID(), t0))
+		vx := must(rx.VoteExclude(x, a.Card.ID(), t0))
+		exchange(t, ra, rx)
 
-	st := ra.State()
-	ma, _ := st.Member(a.Card.ID())
-	mx, _ := st.Member(x.Card.ID())
-	// Neither vote saw the other and each has one voter: the junior
-	// member loses, whatever the ids (the founder is the most senior).
-	_ = va
-	if ma.Status != StatusMember || mx.Status != StatusExcluded {
-		t.Fatalf("founder %s, junior %s", ma.Status, mx.Status)
-	}
-	if r := rejectedFor(st, vx.ID().String()); r != ReasonExcluded {
-		t.Fatalf("the excluded member's concurrent vote: %q", r)
-	}
+		st := ra.State()
+		ma, _ := st.Member(a.Card.ID())
+		mx, _ := st.Member(x.Card.ID())
+		// Neither vote saw the other and each has one voter: the junior
+		// member loses, whatever the ids (the founder is the most senior).
+		_ = va
+		if ma.Status != StatusMember || mx.Status != StatusExcluded {
+			t.Fatalf("founder %s, junior %s", ma.Status, mx.Status)
+		}
+		if r := rejectedFor(st, vx.ID().String()); r != ReasonExcluded {
+			t.Fatalf("the excluded member's concurrent vote: %q", r)
+		}
+	})
 }
 
 func TestAdmissionConcurrentWithVoucherExclusion(t *testing.T) {
-	a, b, v, p := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base := must(Found(a, "Cell", t0))
-	admitJoin(base, a, b, t0)
-	admitJoin(base, a, v, t0)
-	// V admits P on V's replica, and P rates someone there.
-	rv := must(Load(base.Save()))
-	adm := admitJoin(rv, v, p, t0)
-	// P's rating is built on the admission, on the same replica.
-	rt := must(rv.Rate(p, a.Card, rating(1, 1), t0))
-	// Meanwhile A and B exclude V without having seen the admission.
-	ra := must(Load(base.Save()))
-	must(ra.VoteExclude(a, v.Card.ID(), t0))
-	must(ra.VoteExclude(b, v.Card.ID(), t0))
-	exchange(t, ra, rv)
+	eachCellID(t, func(t *testing.T) {
+		a, b, v, p := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+		base := testCell(t, a, "Cell", t0)
+		admitJoin(base, a, b, t0)
+		admitJoin(base, a, v, t0)
+		// V admits P on V's replica, and P rates someone there.
+		rv := must(Load(base.Save()))
+		adm := admitJoin(rv, v, p, t0)
+		// P's rating is built on the admission, on the same replica.
+		rt := must(rv.Rate(p, a.Card, rating(1, 1), t0))
+		// Meanwhile A and B exclude V without having seen the admission.
+		ra := must(Load(base.Save()))
+		must(ra.VoteExclude(a, v.Card.ID(), t0))
+		must(ra.VoteExclude(b, v.Card.ID(), t0))
+		exchange(t, ra, rv)
 
-	st := ra.State()
-	if m, _ := st.Member(v.Card.ID()); m.Status != StatusExcluded {
-		t.Fatalf("V: %s", m.Status)
-	}
-	if st.IsMember(p.Card.ID()) {
-		t.Fatal("P is a member through a vouch concurrent with V's exclusion")
-	}
-	if r := rejectedFor(st, adm.ID().String()); r != ReasonExcluded {
-		t.Fatalf("V's admission: %q", r)
-	}
-	if r := rejectedFor(st, rt.ID().String()); r != ReasonNoAuthority {
-		t.Fatalf("P's rating: %q", r)
-	}
+		st := ra.State()
+		if m, _ := st.Member(v.Card.ID()); m.Status != StatusExcluded {
+			t.Fatalf("V: %s", m.Status)
+		}
+		if st.IsMember(p.Card.ID()) {
+			t.Fatal("P is a member through a vouch concurrent with V's exclusion")
+		}
+		if r := rejectedFor(st, adm.ID().String()); r != ReasonExcluded {
+			t.Fatalf("V's admission: %q", r)
+		}
+		if r := rejectedFor(st, rt.ID().String()); r != ReasonNoAuthority {
+			t.Fatalf("P's rating: %q", r)
+		}
 
-	// An admission the excluding votes had seen stays.
-	base2 := must(Found(a, "Cell 2", t0))
-	admitJoin(base2, a, b, t0)
-	admitJoin(base2, a, v, t0)
-	admitJoin(base2, v, p, t0)
-	must(base2.VoteExclude(a, v.Card.ID(), t0))
-	must(base2.VoteExclude(b, v.Card.ID(), t0))
-	if !base2.State().IsMember(p.Card.ID()) {
-		t.Fatal("an earlier admission was undone by the voucher's exclusion")
-	}
+		// An admission the excluding votes had seen stays.
+		base2 := testCell(t, a, "Cell 2", t0)
+		admitJoin(base2, a, b, t0)
+		admitJoin(base2, a, v, t0)
+		admitJoin(base2, v, p, t0)
+		must(base2.VoteExclude(a, v.Card.ID(), t0))
+		must(base2.VoteExclude(b, v.Card.ID(), t0))
+		if !base2.State().IsMember(p.Card.ID()) {
+			t.Fatal("an earlier admission was undone by the voucher's exclusion")
+		}
+	})
 }
 
 func TestMissingPrevArrivesLater(t *testing.T) {

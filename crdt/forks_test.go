@@ -18,27 +18,29 @@ import (
 // acted honestly on two devices that synced, did not. only restricts
 // the search, and a search out of work says so.
 func TestForkedAuthors(t *testing.T) {
-	ana, bo, mal := person(t, 0), person(t, 1), person(t, 2)
-	c, heads := hostileCell(t, 4)
-	must(c.Rate(bo, person(t, 3).Card, Rating{Safety: 4, Reliability: 4, Day: "2026-11-20"}, t0))
-	if got, ok := c.ForkedAuthors(nil); len(got) != 0 || !ok {
-		t.Fatalf("an honest cell: forked %v, complete %v", got, ok)
-	}
-	forge(t, c, mal, &Statement{Kind: KindExclude, Subject: ana.Card.ID()}, heads, true)
-	forge(t, c, mal, &Statement{Kind: KindExclude, Subject: bo.Card.ID()}, heads, false)
-	must(c.Rate(ana, person(t, 3).Card, Rating{Safety: 3, Reliability: 4, Day: "2026-11-20"}, t0))
-	must(c.Rate(bo, person(t, 3).Card, Rating{Safety: 5, Reliability: 4, Day: "2026-11-20"}, t0.Add(time.Minute)))
-	forge(t, c, ana, &Statement{Kind: KindExclude, Subject: mal.Card.ID()}, heads, true)
-	got, ok := c.ForkedAuthors(nil)
-	if want := sortedIDs(map[identity.ID]bool{ana.Card.ID(): true, mal.Card.ID(): true}); !slices.Equal(got, want) || !ok {
-		t.Fatalf("forked %v, complete %v; want Ana and Mal, complete", got, ok)
-	}
-	if got, ok := c.ForkedAuthors(map[identity.ID]bool{mal.Card.ID(): true, bo.Card.ID(): true}); !slices.Equal(got, []identity.ID{mal.Card.ID()}) || !ok {
-		t.Fatalf("among Mal and Bo: forked %v, complete %v; want Mal", got, ok)
-	}
-	if _, ok := forkedIn(ordered(c), nil, 1); ok {
-		t.Error("a search out of work says it is complete")
-	}
+	eachCellID(t, func(t *testing.T) {
+		ana, bo, mal := person(t, 0), person(t, 1), person(t, 2)
+		c, heads := hostileCell(t, 4)
+		must(c.Rate(bo, person(t, 3).Card, Rating{Safety: 4, Reliability: 4, Day: "2026-11-20"}, t0))
+		if got, ok := c.ForkedAuthors(nil); len(got) != 0 || !ok {
+			t.Fatalf("an honest cell: forked %v, complete %v", got, ok)
+		}
+		forge(t, c, mal, &Statement{Kind: KindExclude, Subject: ana.Card.ID()}, heads, true)
+		forge(t, c, mal, &Statement{Kind: KindExclude, Subject: bo.Card.ID()}, heads, false)
+		must(c.Rate(ana, person(t, 3).Card, Rating{Safety: 3, Reliability: 4, Day: "2026-11-20"}, t0))
+		must(c.Rate(bo, person(t, 3).Card, Rating{Safety: 5, Reliability: 4, Day: "2026-11-20"}, t0.Add(time.Minute)))
+		forge(t, c, ana, &Statement{Kind: KindExclude, Subject: mal.Card.ID()}, heads, true)
+		got, ok := c.ForkedAuthors(nil)
+		if want := sortedIDs(map[identity.ID]bool{ana.Card.ID(): true, mal.Card.ID(): true}); !slices.Equal(got, want) || !ok {
+			t.Fatalf("forked %v, complete %v; want Ana and Mal, complete", got, ok)
+		}
+		if got, ok := c.ForkedAuthors(map[identity.ID]bool{mal.Card.ID(): true, bo.Card.ID(): true}); !slices.Equal(got, []identity.ID{mal.Card.ID()}) || !ok {
+			t.Fatalf("among Mal and Bo: forked %v, complete %v; want Mal", got, ok)
+		}
+		if _, ok := forkedIn(ordered(c), nil, 1); ok {
+			t.Error("a search out of work says it is complete")
+		}
+	})
 }
 
 // TestForkedAuthorsHonest: people who act on their own devices, each
@@ -210,19 +212,21 @@ func BenchmarkNewlyForked10k(b *testing.B) {
 // part of its past; it does not count, and it does not show Ana
 // forking, whether the cell is stored or not.
 func TestForkedNotFramedByAWithheldStatement(t *testing.T) {
-	held, _ := hostileCell(t, 3)
-	a, bo := person(t, 0), person(t, 1)
-	must(held.Rate(a, bo.Card, Rating{Safety: 3, Reliability: 3, Day: "2026-11-20"}, t0))
-	(&partsStore{}).apply(t, held)
-	withheld := must(held.Clone())
-	must(withheld.Rate(bo, a.Card, Rating{Safety: 4, Reliability: 4, Day: "2026-11-20"}, t0.Add(time.Minute)))
-	next := must(held.Clone())
-	forge(t, next, a, &Statement{Kind: KindRate, Subject: bo.Card.ID(), Rating: Rating{Safety: 2, Reliability: 2, Day: "2026-11-20"}}, withheld.State().Heads, false)
-	next.State()
-	if got, _ := next.NewlyForked(held); len(got) != 0 {
-		t.Errorf("newly forked %v: a statement whose past is not all here shows nothing", got)
-	}
-	if got, _ := next.ForkedAuthors(nil); len(got) != 0 {
-		t.Errorf("forked %v: a statement whose past is not all here shows nothing", got)
-	}
+	eachCellID(t, func(t *testing.T) {
+		held, _ := hostileCell(t, 3)
+		a, bo := person(t, 0), person(t, 1)
+		must(held.Rate(a, bo.Card, Rating{Safety: 3, Reliability: 3, Day: "2026-11-20"}, t0))
+		(&partsStore{}).apply(t, held)
+		withheld := must(held.Clone())
+		must(withheld.Rate(bo, a.Card, Rating{Safety: 4, Reliability: 4, Day: "2026-11-20"}, t0.Add(time.Minute)))
+		next := must(held.Clone())
+		forge(t, next, a, &Statement{Kind: KindRate, Subject: bo.Card.ID(), Rating: Rating{Safety: 2, Reliability: 2, Day: "2026-11-20"}}, withheld.State().Heads, false)
+		next.State()
+		if got, _ := next.NewlyForked(held); len(got) != 0 {
+			t.Errorf("newly forked %v: a statement whose past is not all here shows nothing", got)
+		}
+		if got, _ := next.ForkedAuthors(nil); len(got) != 0 {
+			t.Errorf("forked %v: a statement whose past is not all here shows nothing", got)
+		}
+	})
 }

@@ -153,29 +153,31 @@ func TestChangeGuardiansRefused(t *testing.T) {
 // itself (a thief replaying Ana's) counts once, and Ana's next change,
 // built on her own, still counts.
 func TestChangeGuardiansConcurrent(t *testing.T) {
-	c := guardedCell(t)
-	set := guardiansInForce(t, c.State())
-	g, n := guardiansOfAna(t), newGuardiansOfAna(t)
-	other := []*identity.Identity{g[2], fakes(t)[0], fakes(t)[1]}
-	heads := c.State().Heads
+	eachCellID(t, func(t *testing.T) {
+		c := guardedCell(t)
+		set := guardiansInForce(t, c.State())
+		g, n := guardiansOfAna(t), newGuardiansOfAna(t)
+		other := []*identity.Identity{g[2], fakes(t)[0], fakes(t)[1]}
+		heads := c.State().Heads
 
-	two := must(Load(c.Save()))
-	forgeChange(t, two, set, n, 2, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, false)
-	forgeChange(t, two, set, other, 2, 2, changeConfirmations(t, g[1:], other, 2, 2), heads, true)
-	if now := guardiansInForce(t, two.State()); now.Statement != set.Statement {
-		t.Fatalf("one of two changes at once counted: %+v", now)
-	}
+		two := must(Load(c.Save()))
+		forgeChange(t, two, set, n, 2, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, false)
+		forgeChange(t, two, set, other, 2, 2, changeConfirmations(t, g[1:], other, 2, 2), heads, true)
+		if now := guardiansInForce(t, two.State()); now.Statement != set.Statement {
+			t.Fatalf("one of two changes at once counted: %+v", now)
+		}
 
-	mine := must(c.ChangeGuardians(ana(t), keysOf(n), 2, nonce(1), changeConfirmations(t, g[:2], n, 2, 1), t0.Add(time.Minute)))
-	replay := forgeChange(t, c, set, n, 2, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, true)
-	if now := guardiansInForce(t, c.State()); !slices.Equal(now.Guardians, mine.Guardians) || reasonOf(c.State(), replay.ID()) != "" {
-		t.Fatalf("the change and its copy: %+v, copy %q", now, reasonOf(c.State(), replay.ID()))
-	}
-	third := []*identity.Identity{n[0], n[1], fakes(t)[2]}
-	next := must(c.ChangeGuardians(ana(t), keysOf(third), 2, nonce(2), changeConfirmations(t, n[1:], third, 2, 2), t0.Add(2*time.Minute)))
-	if now := guardiansInForce(t, c.State()); now.Statement != next.ID() {
-		t.Fatalf("Ana's second change did not count: %+v", now)
-	}
+		mine := must(c.ChangeGuardians(ana(t), keysOf(n), 2, nonce(1), changeConfirmations(t, g[:2], n, 2, 1), t0.Add(time.Minute)))
+		replay := forgeChange(t, c, set, n, 2, 1, changeConfirmations(t, g[:2], n, 2, 1), heads, true)
+		if now := guardiansInForce(t, c.State()); !slices.Equal(now.Guardians, mine.Guardians) || reasonOf(c.State(), replay.ID()) != "" {
+			t.Fatalf("the change and its copy: %+v, copy %q", now, reasonOf(c.State(), replay.ID()))
+		}
+		third := []*identity.Identity{n[0], n[1], fakes(t)[2]}
+		next := must(c.ChangeGuardians(ana(t), keysOf(third), 2, nonce(2), changeConfirmations(t, n[1:], third, 2, 2), t0.Add(2*time.Minute)))
+		if now := guardiansInForce(t, c.State()); now.Statement != next.ID() {
+			t.Fatalf("Ana's second change did not count: %+v", now)
+		}
+	})
 }
 
 // TestChangeGuardiansReplayed: Ana changes her guardians three times; the
@@ -208,39 +210,41 @@ func TestChangeGuardiansReplayed(t *testing.T) {
 // dropped guardians cannot confirm a replacement, and Ana's new guardians
 // can.
 func TestAttackDroppedGuardiansUndoChange(t *testing.T) {
-	c, before, change := changedCell(t)
-	old := must(Load(c.Save()))
-	g, n, f := guardiansOfAna(t), newGuardiansOfAna(t), fakes(t)
-	oldSet := guardiansInForce(t, guardedCell(t).State()) // the set her change dropped
-	ring := []*identity.Identity{must(identity.New("Ring 1", t0)), must(identity.New("Ring 2", t0)), must(identity.New("Ring 3", t0))}
-	for mode, grind := range []bool{false, true, true} {
-		thief := must(Load(old.Save()))
-		theirs := forgeChange(t, thief, oldSet, f, 2, 7, changeConfirmations(t, g[:2], f, 2, 7), before, grind)
-		if mode == 2 {
-			// With the card alone (one vouch admits) he admits a ring of
-			// fakes, backdated, whose first statements build on his change.
-			for _, r := range ring {
-				adm := forge(t, thief, ana(t), &Statement{Kind: KindAdmit, Card: r.Card}, []StatementID{theirs.ID()}, grind)
-				forge(t, thief, r, &Statement{Kind: KindJoin}, []StatementID{adm.ID()}, grind)
+	eachCellID(t, func(t *testing.T) {
+		c, before, change := changedCell(t)
+		old := must(Load(c.Save()))
+		g, n, f := guardiansOfAna(t), newGuardiansOfAna(t), fakes(t)
+		oldSet := guardiansInForce(t, guardedCell(t).State()) // the set her change dropped
+		ring := []*identity.Identity{fixedIdentity("Ring 1", 21), fixedIdentity("Ring 2", 22), fixedIdentity("Ring 3", 23)}
+		for mode, grind := range []bool{false, true, true} {
+			thief := must(Load(old.Save()))
+			theirs := forgeChange(t, thief, oldSet, f, 2, 7, changeConfirmations(t, g[:2], f, 2, 7), before, grind)
+			if mode == 2 {
+				// With the card alone (one vouch admits) he admits a ring of
+				// fakes, backdated, whose first statements build on his change.
+				for _, r := range ring {
+					adm := forge(t, thief, ana(t), &Statement{Kind: KindAdmit, Card: r.Card}, []StatementID{theirs.ID()}, grind)
+					forge(t, thief, r, &Statement{Kind: KindJoin}, []StatementID{adm.ID()}, grind)
+				}
+				if !thief.State().IsMember(ring[2].Card.ID()) {
+					t.Fatal("the ring did not get in")
+				}
 			}
-			if !thief.State().IsMember(ring[2].Card.ID()) {
-				t.Fatal("the ring did not get in")
+			r := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(g[:2], ana(t).Card.ID(), thiefNew(t).Card), thief.State().Heads, grind)
+			st := thief.State()
+			if now := guardiansInForce(t, st); now.Statement != change.ID() || reasonOf(st, theirs.ID()) != ReasonNotConfirmed {
+				t.Fatalf("grind %v: guardians in force %v (Ana's change %v), the thief's change %q", grind, now.Statement, change.ID(), reasonOf(st, theirs.ID()))
+			}
+			if reasonOf(st, r.ID()) == "" || st.IsMember(thiefNew(t).Card.ID()) {
+				t.Fatalf("grind %v: the dropped guardians replaced Ana's card", grind)
+			}
+			owner := must(Load(thief.Save()))
+			mine := must(owner.Replace(ana(t), anaNew(t), confirmations(n[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)))
+			if st := owner.State(); reasonOf(st, mine.ID()) != "" || !st.IsMember(anaNew(t).Card.ID()) {
+				t.Fatalf("grind %v: Ana's replacement by her new guardians: %q", grind, reasonOf(st, mine.ID()))
 			}
 		}
-		r := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(g[:2], ana(t).Card.ID(), thiefNew(t).Card), thief.State().Heads, grind)
-		st := thief.State()
-		if now := guardiansInForce(t, st); now.Statement != change.ID() || reasonOf(st, theirs.ID()) != ReasonNotConfirmed {
-			t.Fatalf("grind %v: guardians in force %v (Ana's change %v), the thief's change %q", grind, now.Statement, change.ID(), reasonOf(st, theirs.ID()))
-		}
-		if reasonOf(st, r.ID()) == "" || st.IsMember(thiefNew(t).Card.ID()) {
-			t.Fatalf("grind %v: the dropped guardians replaced Ana's card", grind)
-		}
-		owner := must(Load(thief.Save()))
-		mine := must(owner.Replace(ana(t), anaNew(t), confirmations(n[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)))
-		if st := owner.State(); reasonOf(st, mine.ID()) != "" || !st.IsMember(anaNew(t).Card.ID()) {
-			t.Fatalf("grind %v: Ana's replacement by her new guardians: %q", grind, reasonOf(st, mine.ID()))
-		}
-	}
+	})
 }
 
 // manyChanges is changedCell where the thief, with g0 and g1 whom Ana

@@ -54,10 +54,11 @@ func forge(t testing.TB, c *Cell, by *identity.Identity, s *Statement, prev []St
 }
 
 // hostileCell founds a cell of the first n people of the test set, all
-// members who accepted, and returns it with its heads.
+// members who accepted, with the test's fixed cell id (testCell), and
+// returns it with its heads.
 func hostileCell(t testing.TB, n int) (*Cell, []StatementID) {
 	t.Helper()
-	c := must(Found(person(t, 0), "Cell", t0))
+	c := testCell(t, person(t, 0), "Cell", t0)
 	for i := 1; i < n; i++ {
 		admitJoin(c, person(t, 0), person(t, i), t0)
 	}
@@ -104,29 +105,31 @@ func status(st *State, p *identity.Identity) Status {
 // having seen the votes against him count for nothing once he is found
 // excluded, so Di stays a member.
 func TestAttackRevengeOnBystander(t *testing.T) {
-	a, b, c, mal, di := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
-	base, _ := hostileCell(t, 5)
-	for _, x := range []*identity.Identity{a, b, c} {
-		must(base.SetPolicy(x, Policy{AdmitVouches: 1, ExcludeQuorum: 3}, t0))
-	}
-	heads := base.State().Heads
-	honest := must(Load(base.Save()))
-	must(honest.VoteExclude(a, di.Card.ID(), t0))
-	must(honest.VoteExclude(b, di.Card.ID(), t0))
-	for _, x := range []*identity.Identity{a, b, c} {
-		must(honest.VoteExclude(x, mal.Card.ID(), t0))
-	}
-	stale := must(Load(base.Save()))
-	forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: di.Card.ID()}, heads, true)
-	for _, cs := range [][]*Cell{{honest, stale}, {stale, honest}} {
-		st := merged(t, cs...).State()
-		if status(st, mal) != StatusExcluded {
-			t.Fatalf("Mal %s", status(st, mal))
+	eachCellID(t, func(t *testing.T) {
+		a, b, c, mal, di := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
+		base, _ := hostileCell(t, 5)
+		for _, x := range []*identity.Identity{a, b, c} {
+			must(base.SetPolicy(x, Policy{AdmitVouches: 1, ExcludeQuorum: 3}, t0))
 		}
-		if !st.IsMember(di.Card.ID()) {
-			t.Fatalf("Di %s: Mal's backdated vote completed her exclusion", status(st, di))
+		heads := base.State().Heads
+		honest := must(Load(base.Save()))
+		must(honest.VoteExclude(a, di.Card.ID(), t0))
+		must(honest.VoteExclude(b, di.Card.ID(), t0))
+		for _, x := range []*identity.Identity{a, b, c} {
+			must(honest.VoteExclude(x, mal.Card.ID(), t0))
 		}
-	}
+		stale := must(Load(base.Save()))
+		forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: di.Card.ID()}, heads, true)
+		for _, cs := range [][]*Cell{{honest, stale}, {stale, honest}} {
+			st := merged(t, cs...).State()
+			if status(st, mal) != StatusExcluded {
+				t.Fatalf("Mal %s", status(st, mal))
+			}
+			if !st.IsMember(di.Card.ID()) {
+				t.Fatalf("Di %s: Mal's backdated vote completed her exclusion", status(st, di))
+			}
+		}
+	})
 }
 
 // A quorum lowered after the votes against someone, or concurrently with
@@ -137,33 +140,35 @@ func TestAttackRevengeOnBystander(t *testing.T) {
 // stood on a policy no counted votes supported. Now she stays a member
 // until a vote made knowing the new quorum, and that one excludes her.
 func TestLoweredQuorumNeedsAVoteThatKnewIt(t *testing.T) {
-	a, bo, cy, di := person(t, 0), person(t, 1), person(t, 2), person(t, 4)
-	base, _ := hostileCell(t, 5)
-	offline := must(Load(base.Save()))
-	one := Policy{AdmitVouches: 1, ExcludeQuorum: 1}
-	for _, x := range []*identity.Identity{a, cy, di} {
-		must(base.SetPolicy(x, one, t0))
-	}
-	must(offline.VoteExclude(bo, di.Card.ID(), t0))
-	for _, cs := range [][]*Cell{{base, offline}, {offline, base}} {
-		st := merged(t, cs...).State()
-		if st.Policy != one || !st.IsMember(di.Card.ID()) {
-			t.Fatalf("policy %+v, Di %s: a vote cast before the quorum was lowered excluded her", st.Policy, status(st, di))
+	eachCellID(t, func(t *testing.T) {
+		a, bo, cy, di := person(t, 0), person(t, 1), person(t, 2), person(t, 4)
+		base, _ := hostileCell(t, 5)
+		offline := must(Load(base.Save()))
+		one := Policy{AdmitVouches: 1, ExcludeQuorum: 1}
+		for _, x := range []*identity.Identity{a, cy, di} {
+			must(base.SetPolicy(x, one, t0))
 		}
-		if n := st.VotesToExclude(di.Card.ID()); n != 2 {
-			t.Fatalf("%d votes to exclude Di, want 2: one more than the vote in", n)
+		must(offline.VoteExclude(bo, di.Card.ID(), t0))
+		for _, cs := range [][]*Cell{{base, offline}, {offline, base}} {
+			st := merged(t, cs...).State()
+			if st.Policy != one || !st.IsMember(di.Card.ID()) {
+				t.Fatalf("policy %+v, Di %s: a vote cast before the quorum was lowered excluded her", st.Policy, status(st, di))
+			}
+			if n := st.VotesToExclude(di.Card.ID()); n != 2 {
+				t.Fatalf("%d votes to exclude Di, want 2: one more than the vote in", n)
+			}
 		}
-	}
-	if err := base.Merge(offline); err != nil {
-		t.Fatal(err)
-	}
-	must(base.VoteExclude(cy, di.Card.ID(), t0))
-	for _, cs := range [][]*Cell{{base, offline}, {offline, base}} {
-		st := merged(t, cs...).State()
-		if status(st, di) != StatusExcluded || st.Policy != one {
-			t.Fatalf("Di %s, policy %+v after a vote that knew the quorum", status(st, di), st.Policy)
+		if err := base.Merge(offline); err != nil {
+			t.Fatal(err)
 		}
-	}
+		must(base.VoteExclude(cy, di.Card.ID(), t0))
+		for _, cs := range [][]*Cell{{base, offline}, {offline, base}} {
+			st := merged(t, cs...).State()
+			if status(st, di) != StatusExcluded || st.Policy != one {
+				t.Fatalf("Di %s, policy %+v after a vote that knew the quorum", status(st, di), st.Policy)
+			}
+		}
+	})
 }
 
 // An exclusion that happened is not undone when one of its voters is
@@ -172,65 +177,71 @@ func TestLoweredQuorumNeedsAVoteThatKnewIt(t *testing.T) {
 // Zed. Zed's vote against Bo was seen by the statement that excluded Zed,
 // so it stands and Bo stays excluded, whoever else had not seen it.
 func TestExclusionStandsWhenAVoterIsExcludedLater(t *testing.T) {
-	a, bo, cy, zed := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	base, _ := hostileCell(t, 5)
-	for _, x := range []*identity.Identity{a, bo, cy} {
-		must(base.SetPolicy(x, Policy{AdmitVouches: 1, ExcludeQuorum: 2}, t0))
-	}
-	offline := must(Load(base.Save()))
-	must(base.VoteExclude(zed, bo.Card.ID(), t0))
-	must(base.VoteExclude(a, bo.Card.ID(), t0))
-	if st := base.State(); status(st, bo) != StatusExcluded {
-		t.Fatalf("Bo %s", status(st, bo))
-	}
-	must(offline.VoteExclude(cy, zed.Card.ID(), t0))
-	if err := base.Merge(offline); err != nil {
-		t.Fatal(err)
-	}
-	must(base.VoteExclude(a, zed.Card.ID(), t0))
-	st := base.State()
-	if status(st, zed) != StatusExcluded || status(st, bo) != StatusExcluded {
-		t.Fatalf("Zed %s, Bo %s: an exclusion that happened was undone", status(st, zed), status(st, bo))
-	}
+	eachCellID(t, func(t *testing.T) {
+		a, bo, cy, zed := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+		base, _ := hostileCell(t, 5)
+		for _, x := range []*identity.Identity{a, bo, cy} {
+			must(base.SetPolicy(x, Policy{AdmitVouches: 1, ExcludeQuorum: 2}, t0))
+		}
+		offline := must(Load(base.Save()))
+		must(base.VoteExclude(zed, bo.Card.ID(), t0))
+		must(base.VoteExclude(a, bo.Card.ID(), t0))
+		if st := base.State(); status(st, bo) != StatusExcluded {
+			t.Fatalf("Bo %s", status(st, bo))
+		}
+		must(offline.VoteExclude(cy, zed.Card.ID(), t0))
+		if err := base.Merge(offline); err != nil {
+			t.Fatal(err)
+		}
+		must(base.VoteExclude(a, zed.Card.ID(), t0))
+		st := base.State()
+		if status(st, zed) != StatusExcluded || status(st, bo) != StatusExcluded {
+			t.Fatalf("Zed %s, Bo %s: an exclusion that happened was undone", status(st, zed), status(st, bo))
+		}
+	})
 }
 
 // Attack 1: Mal's stale device never saw the votes against him; he sends
 // one member a policy with a huge quorum, with a ground-small id.
 func TestAttackStalePolicyDoesNotRescue(t *testing.T) {
-	mal := person(t, 3)
-	honest, stale, heads := votedOut(t)
-	forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, heads, true)
-	for _, order := range [][]*Cell{{honest, stale}, {stale, honest}} {
-		st := merged(t, order...).State()
-		if status(st, mal) != StatusExcluded || st.Policy.ExcludeQuorum != 0 {
-			t.Fatalf("Mal %s, policy %+v", status(st, mal), st.Policy)
+	eachCellID(t, func(t *testing.T) {
+		mal := person(t, 3)
+		honest, stale, heads := votedOut(t)
+		forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, heads, true)
+		for _, order := range [][]*Cell{{honest, stale}, {stale, honest}} {
+			st := merged(t, order...).State()
+			if status(st, mal) != StatusExcluded || st.Policy.ExcludeQuorum != 0 {
+				t.Fatalf("Mal %s, policy %+v", status(st, mal), st.Policy)
+			}
 		}
-	}
+	})
 }
 
 // Attack 1b: the stale device admits fakes who accept at once, raising
 // the number of votes a majority needs.
 func TestAttackConcurrentFakesDoNotRescue(t *testing.T) {
-	mal := person(t, 3)
-	honest, stale, heads := votedOut(t)
-	prev := heads
-	for i := 4; i < 8; i++ {
-		adm := forge(t, stale, mal, &Statement{Kind: KindAdmit, Card: person(t, i).Card}, prev, true)
-		j := forge(t, stale, person(t, i), &Statement{Kind: KindJoin}, []StatementID{adm.id}, true)
-		prev = []StatementID{j.id}
-	}
-	if st := stale.State(); len(st.CurrentMembers()) != 8 {
-		t.Fatalf("the stale device shows %d members", len(st.CurrentMembers()))
-	}
-	st := merged(t, honest, stale).State()
-	if status(st, mal) != StatusExcluded {
-		t.Fatalf("Mal: %s", status(st, mal))
-	}
-	for i := 4; i < 8; i++ {
-		if st.IsMember(person(t, i).Card.ID()) {
-			t.Fatalf("a fake Mal admitted concurrently with the votes is a member")
+	eachCellID(t, func(t *testing.T) {
+		mal := person(t, 3)
+		honest, stale, heads := votedOut(t)
+		prev := heads
+		for i := 4; i < 8; i++ {
+			adm := forge(t, stale, mal, &Statement{Kind: KindAdmit, Card: person(t, i).Card}, prev, true)
+			j := forge(t, stale, person(t, i), &Statement{Kind: KindJoin}, []StatementID{adm.id}, true)
+			prev = []StatementID{j.id}
 		}
-	}
+		if st := stale.State(); len(st.CurrentMembers()) != 8 {
+			t.Fatalf("the stale device shows %d members", len(st.CurrentMembers()))
+		}
+		st := merged(t, honest, stale).State()
+		if status(st, mal) != StatusExcluded {
+			t.Fatalf("Mal: %s", status(st, mal))
+		}
+		for i := 4; i < 8; i++ {
+			if st.IsMember(person(t, i).Card.ID()) {
+				t.Fatalf("a fake Mal admitted concurrently with the votes is a member")
+			}
+		}
+	})
 }
 
 // Attack 1c: Mal's device received the votes that excluded him and he
@@ -238,65 +249,71 @@ func TestAttackConcurrentFakesDoNotRescue(t *testing.T) {
 // member voted against at the same time. Setting the voter's vote aside
 // in the voter's own trial must not bring Mal back so his vote counts.
 func TestAttackSignedAfterOwnExclusion(t *testing.T) {
-	founder, other := person(t, 0), person(t, 2)
-	// Mal senior to the voter, then junior: precedence must not decide.
-	for _, pair := range [][2]*identity.Identity{{person(t, 1), person(t, 3)}, {person(t, 3), person(t, 1)}} {
-		mal, voter := pair[0], pair[1]
-		for _, grind := range []bool{false, true} {
-			base, _ := hostileCell(t, 4)
-			byVoter := must(Load(base.Save()))
-			must(byVoter.VoteExclude(voter, mal.Card.ID(), t0))
-			byFounder := must(Load(base.Save()))
-			must(byFounder.VoteExclude(founder, mal.Card.ID(), t0))
-			byOther := must(Load(base.Save()))
-			must(byOther.VoteExclude(other, voter.Card.ID(), t0))
-			mals := merged(t, byVoter, byFounder)
-			if status(mals.State(), mal) != StatusExcluded {
-				t.Fatal("the two votes do not exclude Mal")
-			}
-			forge(t, mals, mal, &Statement{Kind: KindExclude, Subject: voter.Card.ID()}, mals.State().Heads, grind)
-			st := merged(t, byVoter, byFounder, byOther, mals).State()
-			if status(st, mal) != StatusExcluded || !st.IsMember(voter.Card.ID()) {
-				t.Fatalf("grind %v: Mal %s, the voter %s:\n%s", grind, status(st, mal), status(st, voter), describe(st))
+	eachCellID(t, func(t *testing.T) {
+		founder, other := person(t, 0), person(t, 2)
+		// Mal senior to the voter, then junior: precedence must not decide.
+		for _, pair := range [][2]*identity.Identity{{person(t, 1), person(t, 3)}, {person(t, 3), person(t, 1)}} {
+			mal, voter := pair[0], pair[1]
+			for _, grind := range []bool{false, true} {
+				base, _ := hostileCell(t, 4)
+				byVoter := must(Load(base.Save()))
+				must(byVoter.VoteExclude(voter, mal.Card.ID(), t0))
+				byFounder := must(Load(base.Save()))
+				must(byFounder.VoteExclude(founder, mal.Card.ID(), t0))
+				byOther := must(Load(base.Save()))
+				must(byOther.VoteExclude(other, voter.Card.ID(), t0))
+				mals := merged(t, byVoter, byFounder)
+				if status(mals.State(), mal) != StatusExcluded {
+					t.Fatal("the two votes do not exclude Mal")
+				}
+				forge(t, mals, mal, &Statement{Kind: KindExclude, Subject: voter.Card.ID()}, mals.State().Heads, grind)
+				st := merged(t, byVoter, byFounder, byOther, mals).State()
+				if status(st, mal) != StatusExcluded || !st.IsMember(voter.Card.ID()) {
+					t.Fatalf("grind %v: Mal %s, the voter %s:\n%s", grind, status(st, mal), status(st, voter), describe(st))
+				}
 			}
 		}
-	}
+	})
 }
 
 // Attack 2: a backdated leave turns nothing into "left"; an accomplice
 // cannot admit him again.
 func TestAttackBackdatedLeave(t *testing.T) {
-	acc, mal := person(t, 2), person(t, 3)
-	honest, stale, heads := votedOut(t)
-	leave := forge(t, stale, mal, &Statement{Kind: KindLeave}, heads, true)
-	again := forge(t, stale, acc, &Statement{Kind: KindAdmit, Card: mal.Card}, []StatementID{leave.id}, true)
-	forge(t, stale, mal, &Statement{Kind: KindJoin}, []StatementID{again.id}, true)
-	st := merged(t, stale, honest).State()
-	if status(st, mal) != StatusExcluded {
-		t.Fatalf("Mal after a backdated leave and re-admission: %s", status(st, mal))
-	}
+	eachCellID(t, func(t *testing.T) {
+		acc, mal := person(t, 2), person(t, 3)
+		honest, stale, heads := votedOut(t)
+		leave := forge(t, stale, mal, &Statement{Kind: KindLeave}, heads, true)
+		again := forge(t, stale, acc, &Statement{Kind: KindAdmit, Card: mal.Card}, []StatementID{leave.id}, true)
+		forge(t, stale, mal, &Statement{Kind: KindJoin}, []StatementID{again.id}, true)
+		st := merged(t, stale, honest).State()
+		if status(st, mal) != StatusExcluded {
+			t.Fatalf("Mal after a backdated leave and re-admission: %s", status(st, mal))
+		}
+	})
 }
 
 // Attack 3: revenge. The excluded member backdates a policy of quorum 1
 // and votes against the people who voted him out.
 func TestAttackRevenge(t *testing.T) {
-	a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	honest, stale, heads := votedOut(t)
-	p := forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1}}, heads, true)
-	prev := []StatementID{p.id}
-	for _, x := range []*identity.Identity{a, b, c} {
-		v := forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: x.Card.ID()}, prev, true)
-		prev = []StatementID{v.id}
-	}
-	st := merged(t, honest, stale).State()
-	if status(st, mal) != StatusExcluded || st.Policy.ExcludeQuorum != 0 {
-		t.Fatalf("Mal %s, policy %+v", status(st, mal), st.Policy)
-	}
-	for _, x := range []*identity.Identity{a, b, c} {
-		if !st.IsMember(x.Card.ID()) {
-			t.Fatalf("%s lost membership to revenge", x.Card.Pseudonym)
+	eachCellID(t, func(t *testing.T) {
+		a, b, c, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+		honest, stale, heads := votedOut(t)
+		p := forge(t, stale, mal, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1}}, heads, true)
+		prev := []StatementID{p.id}
+		for _, x := range []*identity.Identity{a, b, c} {
+			v := forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: x.Card.ID()}, prev, true)
+			prev = []StatementID{v.id}
 		}
-	}
+		st := merged(t, honest, stale).State()
+		if status(st, mal) != StatusExcluded || st.Policy.ExcludeQuorum != 0 {
+			t.Fatalf("Mal %s, policy %+v", status(st, mal), st.Policy)
+		}
+		for _, x := range []*identity.Identity{a, b, c} {
+			if !st.IsMember(x.Card.ID()) {
+				t.Fatalf("%s lost membership to revenge", x.Card.Pseudonym)
+			}
+		}
+	})
 }
 
 // Attack 3b: revenge with an accomplice, concurrent and balanced: two
@@ -304,14 +321,16 @@ func TestAttackRevenge(t *testing.T) {
 // voter. Neither side saw the other; the side with more votes against
 // it, then the junior member, loses: Mal (admitted after the founder).
 func TestAttackRevengeWithAccomplice(t *testing.T) {
-	a, acc, mal := person(t, 0), person(t, 2), person(t, 3)
-	honest, stale, heads := votedOut(t)
-	forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
-	forge(t, stale, acc, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
-	st := merged(t, stale, honest).State()
-	if status(st, mal) != StatusExcluded || !st.IsMember(a.Card.ID()) {
-		t.Fatalf("Mal %s, Ana %s", status(st, mal), status(st, a))
-	}
+	eachCellID(t, func(t *testing.T) {
+		a, acc, mal := person(t, 0), person(t, 2), person(t, 3)
+		honest, stale, heads := votedOut(t)
+		forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
+		forge(t, stale, acc, &Statement{Kind: KindExclude, Subject: a.Card.ID()}, heads, true)
+		st := merged(t, stale, honest).State()
+		if status(st, mal) != StatusExcluded || !st.IsMember(a.Card.ID()) {
+			t.Fatalf("Mal %s, Ana %s", status(st, mal), status(st, a))
+		}
+	})
 }
 
 // Attack 4: one member cannot take the cell over: a lower quorum or a

@@ -11,7 +11,7 @@ import (
 // named guardians for B, and B's laptop was seized too; she replaces B by
 // C with the guardians B named.
 
-var anaThird = sync1(func() *identity.Identity { return must(identity.New("Extra third", t0)) })
+var anaThird = sync1(func() *identity.Identity { return fixedIdentity("Extra third", 11) })
 
 // sync1 returns a function that makes its value once.
 func sync1[T any](f func() T) func() T {
@@ -112,66 +112,72 @@ func TestReplacedTwice(t *testing.T) {
 // his own card with fakes' confirmations, or with confirmations for
 // another card; neither counts, and B keeps its place.
 func TestAttackReplaceBWithoutGuardians(t *testing.T) {
-	b, c := anaNew(t), anaThird()
-	g := guardiansOfAna(t)
-	owner, thiefB, _, beforeBC, _ := replacedTwice(t)
-	fake := forgeReplace(t, thiefB, b, thiefNew(t), confirmations(fakes(t), b.Card.ID(), thiefNew(t).Card), beforeBC, true)
-	copied := forgeReplace(t, thiefB, b, thiefNew(t), confirmations(g[:2], b.Card.ID(), c.Card), beforeBC, true)
-	st := merged(t, owner, thiefB).State()
-	for _, s := range []*Statement{fake, copied} {
-		if reasonOf(st, s.ID()) != ReasonNotConfirmed {
-			t.Errorf("the thief's replacement of B %s: reason %q, want %q", s.ID(), reasonOf(st, s.ID()), ReasonNotConfirmed)
+	eachCellID(t, func(t *testing.T) {
+		b, c := anaNew(t), anaThird()
+		g := guardiansOfAna(t)
+		owner, thiefB, _, beforeBC, _ := replacedTwice(t)
+		fake := forgeReplace(t, thiefB, b, thiefNew(t), confirmations(fakes(t), b.Card.ID(), thiefNew(t).Card), beforeBC, true)
+		copied := forgeReplace(t, thiefB, b, thiefNew(t), confirmations(g[:2], b.Card.ID(), c.Card), beforeBC, true)
+		st := merged(t, owner, thiefB).State()
+		for _, s := range []*Statement{fake, copied} {
+			if reasonOf(st, s.ID()) != ReasonNotConfirmed {
+				t.Errorf("the thief's replacement of B %s: reason %q, want %q", s.ID(), reasonOf(st, s.ID()), ReasonNotConfirmed)
+			}
 		}
-	}
-	if _, ok := st.ReplacedBy(b.Card.ID()); ok || !st.IsMember(b.Card.ID()) || st.IsMember(thiefNew(t).Card.ID()) {
-		t.Fatalf("B replaced without its guardians: %+v", st.Replaced)
-	}
+		if _, ok := st.ReplacedBy(b.Card.ID()); ok || !st.IsMember(b.Card.ID()) || st.IsMember(thiefNew(t).Card.ID()) {
+			t.Fatalf("B replaced without its guardians: %+v", st.Replaced)
+		}
+	})
 }
 
 // TestAttackBackdatedBC: a replacement of B placed before A→B (not in
 // its future) does not count, even with the guardians' confirmations.
 func TestAttackBackdatedBC(t *testing.T) {
-	b, c := anaNew(t), anaThird()
-	g := guardiansOfAna(t)
-	owner, _, beforeAB, _, _ := replacedTwice(t)
-	early := forgeReplace(t, owner, b, c, confirmations(g[:2], b.Card.ID(), c.Card), beforeAB, true)
-	st := owner.State()
-	if reasonOf(st, early.ID()) != ReasonReplaced {
-		t.Errorf("B→C before A→B: reason %q, want %q", reasonOf(st, early.ID()), ReasonReplaced)
-	}
-	if _, ok := st.ReplacedBy(b.Card.ID()); ok || !st.IsMember(b.Card.ID()) || st.IsMember(c.Card.ID()) {
-		t.Fatalf("a backdated B→C counted: %+v", st.Replaced)
-	}
+	eachCellID(t, func(t *testing.T) {
+		b, c := anaNew(t), anaThird()
+		g := guardiansOfAna(t)
+		owner, _, beforeAB, _, _ := replacedTwice(t)
+		early := forgeReplace(t, owner, b, c, confirmations(g[:2], b.Card.ID(), c.Card), beforeAB, true)
+		st := owner.State()
+		if reasonOf(st, early.ID()) != ReasonReplaced {
+			t.Errorf("B→C before A→B: reason %q, want %q", reasonOf(st, early.ID()), ReasonReplaced)
+		}
+		if _, ok := st.ReplacedBy(b.Card.ID()); ok || !st.IsMember(b.Card.ID()) || st.IsMember(c.Card.ID()) {
+			t.Fatalf("a backdated B→C counted: %+v", st.Replaced)
+		}
+	})
 }
 
 // TestCompetingReplacementsOfB: as for A, two replacements of B confirmed
 // by the same (coerced) guardians: the one with more confirmations
 // counts; on a tie neither, and B stays.
 func TestCompetingReplacementsOfB(t *testing.T) {
-	b, c, tn := anaNew(t), anaThird(), thiefNew(t)
-	g := guardiansOfAna(t)
-	owner, thiefB, _, beforeBC, _ := replacedTwice(t)
-	must(owner.Replace(b, c, confirmations(g[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
+	eachCellID(t, func(t *testing.T) {
+		b, c, tn := anaNew(t), anaThird(), thiefNew(t)
+		g := guardiansOfAna(t)
+		owner, thiefB, _, beforeBC, _ := replacedTwice(t)
+		must(owner.Replace(b, c, confirmations(g[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
 
-	three := must(Load(thiefB.Save()))
-	forgeReplace(t, three, b, tn, confirmations(g, b.Card.ID(), tn.Card), beforeBC, true)
-	if st := merged(t, owner, three).State(); !st.IsMember(tn.Card.ID()) || st.IsMember(c.Card.ID()) {
-		t.Fatal("the replacement of B with three confirmations did not win over two")
-	}
+		three := must(Load(thiefB.Save()))
+		forgeReplace(t, three, b, tn, confirmations(g, b.Card.ID(), tn.Card), beforeBC, true)
+		if st := merged(t, owner, three).State(); !st.IsMember(tn.Card.ID()) || st.IsMember(c.Card.ID()) {
+			t.Fatal("the replacement of B with three confirmations did not win over two")
+		}
 
-	forgeReplace(t, thiefB, b, tn, confirmations(g[1:], b.Card.ID(), tn.Card), beforeBC, true)
-	for _, x := range []*Cell{merged(t, owner, thiefB), merged(t, thiefB, owner)} {
-		st := x.State()
-		if st.IsMember(tn.Card.ID()) || st.IsMember(c.Card.ID()) || !st.IsMember(b.Card.ID()) {
-			t.Fatal("a replacement of B counted on a tie")
+		forgeReplace(t, thiefB, b, tn, confirmations(g[1:], b.Card.ID(), tn.Card), beforeBC, true)
+		for _, x := range []*Cell{merged(t, owner, thiefB), merged(t, thiefB, owner)} {
+			st := x.State()
+			if st.IsMember(tn.Card.ID()) || st.IsMember(c.Card.ID()) || !st.IsMember(b.Card.ID()) {
+				t.Fatal("a replacement of B counted on a tie")
+			}
+			if _, ok := st.ReplacedBy(anaNew(t).Card.ID()); ok {
+				t.Fatal("B replaced on a tie")
+			}
+			if _, ok := st.ReplacedBy(person(t, 0).Card.ID()); !ok {
+				t.Fatal("A→B lost on a tie of B's replacements")
+			}
 		}
-		if _, ok := st.ReplacedBy(anaNew(t).Card.ID()); ok {
-			t.Fatal("B replaced on a tie")
-		}
-		if _, ok := st.ReplacedBy(person(t, 0).Card.ID()); !ok {
-			t.Fatal("A→B lost on a tie of B's replacements")
-		}
-	}
+	})
 }
 
 // TestReplacedCardStaysReplaced: B replaced by A again, even with B's
@@ -211,18 +217,20 @@ func BenchmarkDeriveReplacedTwice(b *testing.B) {
 // and replacement would be judged beside A's thief. They are judged in
 // B's round all the same: B→C counts, and the admission is void.
 func TestAttackThiefAdmitsB(t *testing.T) {
-	ana, cy, b, c := person(t, 0), person(t, 2), anaNew(t), anaThird()
-	owner, _, beforeAB, _, _ := replacedTwice(t)
-	admit := forge(t, owner, ana, &Statement{Kind: KindAdmit, Card: b.Card}, beforeAB, true)
-	must(owner.Rate(b, cy.Card, rating(4, 4), t0.Add(2*time.Hour)))
-	bc := must(owner.Replace(b, c, confirmations(guardiansOfAna(t)[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
-	st := owner.State()
-	if reasonOf(st, admit.ID()) != ReasonReplaced || reasonOf(st, bc.ID()) != "" || len(st.Replaced) != 2 || !st.IsMember(c.Card.ID()) || st.IsMember(b.Card.ID()) {
-		t.Fatalf("admission %q, B→C %q, replacements %+v", reasonOf(st, admit.ID()), reasonOf(st, bc.ID()), st.Replaced)
-	}
-	if ratingBy(st, c.Card.ID(), cy.Card.ID()) == nil {
-		t.Error("B's rating in B→C's past did not pass to C")
-	}
+	eachCellID(t, func(t *testing.T) {
+		ana, cy, b, c := person(t, 0), person(t, 2), anaNew(t), anaThird()
+		owner, _, beforeAB, _, _ := replacedTwice(t)
+		admit := forge(t, owner, ana, &Statement{Kind: KindAdmit, Card: b.Card}, beforeAB, true)
+		must(owner.Rate(b, cy.Card, rating(4, 4), t0.Add(2*time.Hour)))
+		bc := must(owner.Replace(b, c, confirmations(guardiansOfAna(t)[:2], b.Card.ID(), c.Card), t0.Add(3*time.Hour)))
+		st := owner.State()
+		if reasonOf(st, admit.ID()) != ReasonReplaced || reasonOf(st, bc.ID()) != "" || len(st.Replaced) != 2 || !st.IsMember(c.Card.ID()) || st.IsMember(b.Card.ID()) {
+			t.Fatalf("admission %q, B→C %q, replacements %+v", reasonOf(st, admit.ID()), reasonOf(st, bc.ID()), st.Replaced)
+		}
+		if ratingBy(st, c.Card.ID(), cy.Card.ID()) == nil {
+			t.Error("B's rating in B→C's past did not pass to C")
+		}
+	})
 }
 
 // TestReplacedTwiceTwoPeople: in a cell of Ana and Bo, one witness puts
@@ -253,7 +261,7 @@ func TestReplacedTwiceTwoPeople(t *testing.T) {
 	}
 }
 
-var anaFourth = sync1(func() *identity.Identity { return must(identity.New("Extra fourth", t0)) })
+var anaFourth = sync1(func() *identity.Identity { return fixedIdentity("Extra fourth", 12) })
 
 // TestReplacedThreeTimes: the rounds go on down a chain A→B→C→D.
 func TestReplacedThreeTimes(t *testing.T) {

@@ -15,20 +15,22 @@ import (
 // which Cy built on too, stays in force, and the dropped guardians do not
 // come back (with Bo's vote moved, the tie left the old set in force).
 func TestAttackSeqMovesVote(t *testing.T) {
-	bo := person(t, 1)
-	c, before, change := changedCell(t)
-	g, f := guardiansOfAna(t), fakes(t)
-	oldSet := guardiansInForce(t, guardedCell(t).State())
-	for _, seq := range []uint64{1, 2, 0} { // 0: one more than his largest
-		for _, grind := range []bool{false, true} {
-			thief := must(Load(c.Save()))
-			theirs := forgeChange(t, thief, oldSet, f, 2, 7, changeConfirmations(t, g[:2], f, 2, 7), before, grind)
-			forge(t, thief, bo, &Statement{Kind: KindRate, Subject: person(t, 2).Card.ID(), Rating: rating(1, 1), Seq: seq}, []StatementID{theirs.ID()}, grind)
-			st := thief.State()
-			if now := guardiansInForce(t, st); now.Statement != change.ID() || reasonOf(st, theirs.ID()) != ReasonNotConfirmed {
-				t.Errorf("seq %d, grind %v: in force %v (Ana's change %v, the old set %v), the thief's change %q",
-					seq, grind, now.Statement, change.ID(), oldSet.Statement, reasonOf(st, theirs.ID()))
+	eachCellID(t, func(t *testing.T) {
+		bo := person(t, 1)
+		c, before, change := changedCell(t)
+		g, f := guardiansOfAna(t), fakes(t)
+		oldSet := guardiansInForce(t, guardedCell(t).State())
+		for _, seq := range []uint64{1, 2, 0} { // 0: one more than his largest
+			for _, grind := range []bool{false, true} {
+				thief := must(Load(c.Save()))
+				theirs := forgeChange(t, thief, oldSet, f, 2, 7, changeConfirmations(t, g[:2], f, 2, 7), before, grind)
+				forge(t, thief, bo, &Statement{Kind: KindRate, Subject: person(t, 2).Card.ID(), Rating: rating(1, 1), Seq: seq}, []StatementID{theirs.ID()}, grind)
+				st := thief.State()
+				if now := guardiansInForce(t, st); now.Statement != change.ID() || reasonOf(st, theirs.ID()) != ReasonNotConfirmed {
+					t.Errorf("seq %d, grind %v: in force %v (Ana's change %v, the old set %v), the thief's change %q",
+						seq, grind, now.Statement, change.ID(), oldSet.Statement, reasonOf(st, theirs.ID()))
+				}
 			}
 		}
-	}
+	})
 }

@@ -28,7 +28,7 @@ func extra(t testing.TB, i int) *identity.Identity {
 	t.Helper()
 	extraOnce.Do(func() {
 		for j := range 10 {
-			extras = append(extras, must(identity.New(fmt.Sprintf("Extra %d", j), t0)))
+			extras = append(extras, fixedIdentity(fmt.Sprintf("Extra %d", j), uint64(j)+1))
 		}
 	})
 	return extras[i]
@@ -236,31 +236,33 @@ func ana(t testing.TB) *identity.Identity { return person(t, 0) }
 // The thief replaces Ana's card by his own, confirmed by fakes of his:
 // their confirmations do not open the commitments in force.
 func TestAttackThiefReplacesWithFakeGuardians(t *testing.T) {
-	owner, thief, seizedAt, _ := replaced(t)
-	fake := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(fakes(t), ana(t).Card.ID(), thiefNew(t).Card), seizedAt, true)
-	for _, c := range []*Cell{thief, merged(t, owner, thief)} {
-		st := c.State()
-		if reasonOf(st, fake.ID()) != ReasonNotConfirmed || st.IsMember(thiefNew(t).Card.ID()) {
-			t.Fatalf("the thief's replacement: %q, thief member %v", reasonOf(st, fake.ID()), st.IsMember(thiefNew(t).Card.ID()))
+	eachCellID(t, func(t *testing.T) {
+		owner, thief, seizedAt, _ := replaced(t)
+		fake := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(fakes(t), ana(t).Card.ID(), thiefNew(t).Card), seizedAt, true)
+		for _, c := range []*Cell{thief, merged(t, owner, thief)} {
+			st := c.State()
+			if reasonOf(st, fake.ID()) != ReasonNotConfirmed || st.IsMember(thiefNew(t).Card.ID()) {
+				t.Fatalf("the thief's replacement: %q, thief member %v", reasonOf(st, fake.ID()), st.IsMember(thiefNew(t).Card.ID()))
+			}
 		}
-	}
-	if !merged(t, owner, thief).State().IsMember(anaNew(t).Card.ID()) {
-		t.Fatal("Ana's replacement lost to the thief's")
-	}
-	// Forged signatures under the real guardians' keys do not count either.
-	cs := confirmations(guardiansOfAna(t), ana(t).Card.ID(), anaNew(t).Card)
-	for i := range cs {
-		cs[i].Signature = fakes(t)[0].Sign(ConfirmMessage(ana(t).Card.ID(), thiefNew(t).Card))
-	}
-	forged := forgeReplace(t, thief, ana(t), thiefNew(t), cs, seizedAt, false)
-	if reasonOf(thief.State(), forged.ID()) != ReasonNotConfirmed {
-		t.Fatal("forged confirmations counted")
-	}
-	// Real confirmations of Ana's replacement, copied into the thief's.
-	copied := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(guardiansOfAna(t)[:2], ana(t).Card.ID(), anaNew(t).Card), seizedAt, false)
-	if reasonOf(thief.State(), copied.ID()) != ReasonNotConfirmed {
-		t.Fatal("confirmations of another new card counted")
-	}
+		if !merged(t, owner, thief).State().IsMember(anaNew(t).Card.ID()) {
+			t.Fatal("Ana's replacement lost to the thief's")
+		}
+		// Forged signatures under the real guardians' keys do not count either.
+		cs := confirmations(guardiansOfAna(t), ana(t).Card.ID(), anaNew(t).Card)
+		for i := range cs {
+			cs[i].Signature = fakes(t)[0].Sign(ConfirmMessage(ana(t).Card.ID(), thiefNew(t).Card))
+		}
+		forged := forgeReplace(t, thief, ana(t), thiefNew(t), cs, seizedAt, false)
+		if reasonOf(thief.State(), forged.ID()) != ReasonNotConfirmed {
+			t.Fatal("forged confirmations counted")
+		}
+		// Real confirmations of Ana's replacement, copied into the thief's.
+		copied := forgeReplace(t, thief, ana(t), thiefNew(t), confirmations(guardiansOfAna(t)[:2], ana(t).Card.ID(), anaNew(t).Card), seizedAt, false)
+		if reasonOf(thief.State(), copied.ID()) != ReasonNotConfirmed {
+			t.Fatal("confirmations of another new card counted")
+		}
+	})
 }
 
 // The thief names guardians of his own: after Ana's, as the old device
@@ -313,92 +315,100 @@ func TestAttackThiefChangesGuardians(t *testing.T) {
 // replacement counts (the thief cannot take the card over; Ana cannot
 // replace it in that cell either).
 func TestAttackGroundWitness(t *testing.T) {
-	cy := person(t, 2)
-	c, early := guardedCellEarly(t)
-	g := &Statement{Kind: KindGuardians, Need: 1}
-	for _, k := range keysOf(fakes(t)) {
-		g.Guardians = append(g.Guardians, Commit(c.ID(), ana(t).Card.ID(), k, GuardianSalt(ana(t), c.ID(), k)))
-	}
-	slices.SortFunc(g.Guardians, func(x, y Commitment) int { return slices.Compare(x[:], y[:]) })
-	rival := forge(t, c, ana(t), g, early, true)
-	witness := signRate(t, c, cy, person(t, 1).Card.ID(), rating(3, 3), []StatementID{rival.ID()}, true)
-	st := c.State()
-	if _, ok := st.Guardians(ana(t).Card.ID()); ok {
-		t.Fatal("guardians in force although two were named at once")
-	}
-	fake := forgeReplace(t, c, ana(t), thiefNew(t), confirmations(fakes(t), ana(t).Card.ID(), thiefNew(t).Card), []StatementID{witness.ID()}, true)
-	st = c.State()
-	if reasonOf(st, fake.ID()) != ReasonNotConfirmed || st.IsMember(thiefNew(t).Card.ID()) || !st.IsMember(ana(t).Card.ID()) {
-		t.Fatalf("the thief's replacement with a ground witness: %q", reasonOf(st, fake.ID()))
-	}
+	eachCellID(t, func(t *testing.T) {
+		cy := person(t, 2)
+		c, early := guardedCellEarly(t)
+		g := &Statement{Kind: KindGuardians, Need: 1}
+		for _, k := range keysOf(fakes(t)) {
+			g.Guardians = append(g.Guardians, Commit(c.ID(), ana(t).Card.ID(), k, GuardianSalt(ana(t), c.ID(), k)))
+		}
+		slices.SortFunc(g.Guardians, func(x, y Commitment) int { return slices.Compare(x[:], y[:]) })
+		rival := forge(t, c, ana(t), g, early, true)
+		witness := signRate(t, c, cy, person(t, 1).Card.ID(), rating(3, 3), []StatementID{rival.ID()}, true)
+		st := c.State()
+		if _, ok := st.Guardians(ana(t).Card.ID()); ok {
+			t.Fatal("guardians in force although two were named at once")
+		}
+		fake := forgeReplace(t, c, ana(t), thiefNew(t), confirmations(fakes(t), ana(t).Card.ID(), thiefNew(t).Card), []StatementID{witness.ID()}, true)
+		st = c.State()
+		if reasonOf(st, fake.ID()) != ReasonNotConfirmed || st.IsMember(thiefNew(t).Card.ID()) || !st.IsMember(ana(t).Card.ID()) {
+			t.Fatalf("the thief's replacement with a ground witness: %q", reasonOf(st, fake.ID()))
+		}
+	})
 }
 
 // Backdated and ground statements of the old card that would change who
 // is a member (votes against Bo and Cy, a leave) are void once the
 // replacement is held, wherever the order puts them.
 func TestAttackBackdatedVotes(t *testing.T) {
-	owner, thief, seizedAt, _ := replaced(t)
-	forge(t, thief, ana(t), &Statement{Kind: KindExclude, Subject: person(t, 1).Card.ID()}, seizedAt, true)
-	forge(t, thief, ana(t), &Statement{Kind: KindExclude, Subject: person(t, 2).Card.ID()}, seizedAt[:1], true)
-	forge(t, thief, ana(t), &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1}}, seizedAt, true)
-	st := merged(t, thief, owner).State()
-	if !st.IsMember(person(t, 1).Card.ID()) || !st.IsMember(person(t, 2).Card.ID()) || len(st.Votes) != 0 || st.Policy != DefaultPolicy || len(st.Proposals) != 0 {
-		t.Fatalf("the thief's backdated votes count: votes %+v policy %+v", st.Votes, st.Policy)
-	}
+	eachCellID(t, func(t *testing.T) {
+		owner, thief, seizedAt, _ := replaced(t)
+		forge(t, thief, ana(t), &Statement{Kind: KindExclude, Subject: person(t, 1).Card.ID()}, seizedAt, true)
+		forge(t, thief, ana(t), &Statement{Kind: KindExclude, Subject: person(t, 2).Card.ID()}, seizedAt[:1], true)
+		forge(t, thief, ana(t), &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1}}, seizedAt, true)
+		st := merged(t, thief, owner).State()
+		if !st.IsMember(person(t, 1).Card.ID()) || !st.IsMember(person(t, 2).Card.ID()) || len(st.Votes) != 0 || st.Policy != DefaultPolicy || len(st.Proposals) != 0 {
+			t.Fatalf("the thief's backdated votes count: votes %+v policy %+v", st.Votes, st.Policy)
+		}
+	})
 }
 
 // Two replacements of Ana's card by guardians who confirmed both
 // (coerced): the one with more confirmations counts; on a tie, neither,
 // and the card stays as it was.
 func TestCompetingReplacements(t *testing.T) {
-	g := guardiansOfAna(t)
-	before := guardedCell(t)
-	seizedAt := before.State().Heads
-	owner := must(Load(before.Save()))
-	must(owner.Replace(ana(t), anaNew(t), confirmations(g[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)))
+	eachCellID(t, func(t *testing.T) {
+		g := guardiansOfAna(t)
+		before := guardedCell(t)
+		seizedAt := before.State().Heads
+		owner := must(Load(before.Save()))
+		must(owner.Replace(ana(t), anaNew(t), confirmations(g[:2], ana(t).Card.ID(), anaNew(t).Card), t0.Add(time.Hour)))
 
-	three := must(Load(before.Save()))
-	forgeReplace(t, three, ana(t), thiefNew(t), confirmations(g, ana(t).Card.ID(), thiefNew(t).Card), seizedAt, true)
-	st := merged(t, owner, three).State()
-	if !st.IsMember(thiefNew(t).Card.ID()) || st.IsMember(anaNew(t).Card.ID()) {
-		t.Fatal("the replacement with three confirmations did not win over two")
-	}
+		three := must(Load(before.Save()))
+		forgeReplace(t, three, ana(t), thiefNew(t), confirmations(g, ana(t).Card.ID(), thiefNew(t).Card), seizedAt, true)
+		st := merged(t, owner, three).State()
+		if !st.IsMember(thiefNew(t).Card.ID()) || st.IsMember(anaNew(t).Card.ID()) {
+			t.Fatal("the replacement with three confirmations did not win over two")
+		}
 
-	two := must(Load(before.Save()))
-	forgeReplace(t, two, ana(t), thiefNew(t), confirmations(g[1:], ana(t).Card.ID(), thiefNew(t).Card), seizedAt, true)
-	late := signRate(t, two, ana(t), person(t, 1).Card.ID(), rating(1, 1), seizedAt, true)
-	for _, c := range []*Cell{merged(t, owner, two), merged(t, two, owner)} {
-		st := c.State()
-		if st.IsMember(thiefNew(t).Card.ID()) || st.IsMember(anaNew(t).Card.ID()) {
-			t.Fatal("a replacement counted on a tie")
+		two := must(Load(before.Save()))
+		forgeReplace(t, two, ana(t), thiefNew(t), confirmations(g[1:], ana(t).Card.ID(), thiefNew(t).Card), seizedAt, true)
+		late := signRate(t, two, ana(t), person(t, 1).Card.ID(), rating(1, 1), seizedAt, true)
+		for _, c := range []*Cell{merged(t, owner, two), merged(t, two, owner)} {
+			st := c.State()
+			if st.IsMember(thiefNew(t).Card.ID()) || st.IsMember(anaNew(t).Card.ID()) {
+				t.Fatal("a replacement counted on a tie")
+			}
+			rp, ok := st.ReplacedBy(ana(t).Card.ID())
+			if ok || reasonOf(st, late.ID()) != "" || !st.IsMember(ana(t).Card.ID()) {
+				t.Fatalf("tie: %+v %v, late rating %q", rp, ok, reasonOf(st, late.ID()))
+			}
 		}
-		rp, ok := st.ReplacedBy(ana(t).Card.ID())
-		if ok || reasonOf(st, late.ID()) != "" || !st.IsMember(ana(t).Card.ID()) {
-			t.Fatalf("tie: %+v %v, late rating %q", rp, ok, reasonOf(st, late.ID()))
-		}
-	}
+	})
 }
 
 // A replacement copied by the thief to another place in the history does
 // not count: the new card accepted only the place it was made at.
 func TestAttackMovedReplacement(t *testing.T) {
-	owner, _, seizedAt, r := replaced(t)
-	moved := *r
-	moved.Prev = seizedAt[:1]
-	moved.Created = r.Created.Add(-time.Hour)
-	if err := moved.Sign(ana(t)); err != nil {
-		t.Fatal(err)
-	}
-	c := must(Load(owner.Save()))
-	c.mu.Lock()
-	if err := c.put(&moved); err != nil {
-		t.Fatal(err)
-	}
-	c.mu.Unlock()
-	st := c.State()
-	if reasonOf(st, moved.ID()) == "" || !st.IsMember(anaNew(t).Card.ID()) {
-		t.Fatalf("the moved replacement: %q", reasonOf(st, moved.ID()))
-	}
+	eachCellID(t, func(t *testing.T) {
+		owner, _, seizedAt, r := replaced(t)
+		moved := *r
+		moved.Prev = seizedAt[:1]
+		moved.Created = r.Created.Add(-time.Hour)
+		if err := moved.Sign(ana(t)); err != nil {
+			t.Fatal(err)
+		}
+		c := must(Load(owner.Save()))
+		c.mu.Lock()
+		if err := c.put(&moved); err != nil {
+			t.Fatal(err)
+		}
+		c.mu.Unlock()
+		st := c.State()
+		if reasonOf(st, moved.ID()) == "" || !st.IsMember(anaNew(t).Card.ID()) {
+			t.Fatalf("the moved replacement: %q", reasonOf(st, moved.ID()))
+		}
+	})
 }
 
 // Replacements round-trip the encoding and the snapshot, and statements

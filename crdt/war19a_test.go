@@ -60,33 +60,34 @@ func TestWarPlacementVariantsHold(t *testing.T) {
 // would exclude Vic, with Ana's, before Vic's vote counted, and Mal,
 // with Wim's vote alone against him, would stay a member: a self-rescue
 // and a counter-attack. Contested, it loses the race, and Vic stays.
+// It runs under the fixed cell ids of eachCellID: with the variants the
+// attack wins in most orders of the statements.
 func TestWarAnsweredBackdatedAccusationDoesNotRescue(t *testing.T) {
-	ana, wim, vic, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
-	// A fixed cell id, so that the order of the statements is the same
-	// on every run: with the variants the attack wins in most orders,
-	// and in this one.
-	base := must(found(ana, "Cell", t0, [16]byte{1}))
-	for _, p := range []*identity.Identity{wim, vic, mal} {
-		admitJoin(base, ana, p, t0)
-	}
-	heads := base.State().Heads
-	dev := map[*identity.Identity]*Cell{}
-	for _, p := range []*identity.Identity{ana, wim, vic, mal} {
-		dev[p] = must(Load(base.Save()))
-	}
-	must(dev[wim].VoteExclude(wim, mal.Card.ID(), t0))
-	must(dev[ana].VoteExclude(ana, vic.Card.ID(), t0))
-	if err := dev[mal].Merge(dev[wim]); err != nil {
-		t.Fatal(err)
-	}
-	must(dev[mal].Rate(mal, ana.Card, rating(3, 3), t0))
-	forge(t, dev[vic], mal, &Statement{Kind: KindExclude, Subject: vic.Card.ID()}, heads, true)
-	must(dev[vic].VoteExclude(vic, mal.Card.ID(), t0))
-	st := merged(t, dev[ana], dev[wim], dev[vic], dev[mal]).State()
-	if got := status(st, mal); got != StatusExcluded {
-		t.Errorf("Mal %s, want excluded: his backdated vote against Vic rescued him", got)
-	}
-	if got := status(st, vic); got != StatusMember {
-		t.Errorf("Vic %s, want member: Mal's backdated vote against her counted", got)
-	}
+	eachCellID(t, func(t *testing.T) {
+		ana, wim, vic, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 3)
+		base := testCell(t, ana, "Cell", t0)
+		for _, p := range []*identity.Identity{wim, vic, mal} {
+			admitJoin(base, ana, p, t0)
+		}
+		heads := base.State().Heads
+		dev := map[*identity.Identity]*Cell{}
+		for _, p := range []*identity.Identity{ana, wim, vic, mal} {
+			dev[p] = must(Load(base.Save()))
+		}
+		must(dev[wim].VoteExclude(wim, mal.Card.ID(), t0))
+		must(dev[ana].VoteExclude(ana, vic.Card.ID(), t0))
+		if err := dev[mal].Merge(dev[wim]); err != nil {
+			t.Fatal(err)
+		}
+		must(dev[mal].Rate(mal, ana.Card, rating(3, 3), t0))
+		forge(t, dev[vic], mal, &Statement{Kind: KindExclude, Subject: vic.Card.ID()}, heads, true)
+		must(dev[vic].VoteExclude(vic, mal.Card.ID(), t0))
+		st := merged(t, dev[ana], dev[wim], dev[vic], dev[mal]).State()
+		if got := status(st, mal); got != StatusExcluded {
+			t.Errorf("Mal %s, want excluded: his backdated vote against Vic rescued him", got)
+		}
+		if got := status(st, vic); got != StatusMember {
+			t.Errorf("Vic %s, want member: Mal's backdated vote against her counted", got)
+		}
+	})
 }

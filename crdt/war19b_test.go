@@ -62,23 +62,25 @@ func wantStatus(t *testing.T, st *State, want map[*identity.Identity]Status) {
 // on it anything that acts on the cell, and Quin loses as before Ana's
 // attack.
 func TestWarBackdatedRevengeWeighsNothingInARace(t *testing.T) {
-	for _, relayed := range []bool{false, true} {
-		base, _, heads, fay, pia, quin, ana := raceCell(t)
-		dev := raceDevices(t, base, fay, pia, quin, ana)
-		want := map[*identity.Identity]Status{fay: StatusMember, pia: StatusMember, quin: StatusExcluded, ana: StatusExcluded}
-		wantStatus(t, merged(t, dev[fay], dev[pia], dev[quin]).State(), want)
-		v := forge(t, dev[ana], ana, &Statement{Kind: KindExclude, Subject: pia.Card.ID()}, heads, true)
-		forge(t, dev[ana], ana, &Statement{Kind: KindLeave}, []StatementID{v.id}, true)
-		if relayed {
-			if err := dev[fay].Merge(dev[ana]); err != nil {
-				t.Fatal(err)
+	eachCellID(t, func(t *testing.T) {
+		for _, relayed := range []bool{false, true} {
+			base, _, heads, fay, pia, quin, ana := raceCell(t)
+			dev := raceDevices(t, base, fay, pia, quin, ana)
+			want := map[*identity.Identity]Status{fay: StatusMember, pia: StatusMember, quin: StatusExcluded, ana: StatusExcluded}
+			wantStatus(t, merged(t, dev[fay], dev[pia], dev[quin]).State(), want)
+			v := forge(t, dev[ana], ana, &Statement{Kind: KindExclude, Subject: pia.Card.ID()}, heads, true)
+			forge(t, dev[ana], ana, &Statement{Kind: KindLeave}, []StatementID{v.id}, true)
+			if relayed {
+				if err := dev[fay].Merge(dev[ana]); err != nil {
+					t.Fatal(err)
+				}
+				must(dev[fay].Rate(fay, quin.Card, rating(3, 3), t0))
 			}
-			must(dev[fay].Rate(fay, quin.Card, rating(3, 3), t0))
+			for _, cs := range [][]*Cell{{dev[fay], dev[pia], dev[quin], dev[ana]}, {dev[ana], dev[quin], dev[pia], dev[fay]}} {
+				wantStatus(t, merged(t, cs...).State(), want)
+			}
 		}
-		for _, cs := range [][]*Cell{{dev[fay], dev[pia], dev[quin], dev[ana]}, {dev[ana], dev[quin], dev[pia], dev[fay]}} {
-			wantStatus(t, merged(t, cs...).State(), want)
-		}
-	}
+	})
 }
 
 // TestWarRaceWeighsAVoteOthersBuiltOn (rules revision 17): the history
@@ -90,16 +92,18 @@ func TestWarBackdatedRevengeWeighsNothingInARace(t *testing.T) {
 // before revision 17: Pia has one more independent voter than Quin and
 // loses the race.
 func TestWarRaceWeighsAVoteOthersBuiltOn(t *testing.T) {
-	base, stale, _, fay, pia, quin, ana := raceCell(t)
-	dev := raceDevices(t, base, fay, pia, quin, ana)
-	dev[ana] = stale
-	must(dev[ana].VoteExclude(ana, pia.Card.ID(), t0))
-	if err := dev[fay].Merge(dev[ana]); err != nil {
-		t.Fatal(err)
-	}
-	must(dev[fay].SetPolicy(fay, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, t0))
-	st := merged(t, dev[fay], dev[pia], dev[quin], dev[ana]).State()
-	wantStatus(t, st, map[*identity.Identity]Status{fay: StatusMember, pia: StatusExcluded, quin: StatusMember, ana: StatusExcluded})
+	eachCellID(t, func(t *testing.T) {
+		base, stale, _, fay, pia, quin, ana := raceCell(t)
+		dev := raceDevices(t, base, fay, pia, quin, ana)
+		dev[ana] = stale
+		must(dev[ana].VoteExclude(ana, pia.Card.ID(), t0))
+		if err := dev[fay].Merge(dev[ana]); err != nil {
+			t.Fatal(err)
+		}
+		must(dev[fay].SetPolicy(fay, Policy{AdmitVouches: 1, ExcludeQuorum: 1}, t0))
+		st := merged(t, dev[fay], dev[pia], dev[quin], dev[ana]).State()
+		wantStatus(t, st, map[*identity.Identity]Status{fay: StatusMember, pia: StatusExcluded, quin: StatusMember, ana: StatusExcluded})
+	})
 }
 
 // TestWarKnownGapSetAsideVoteMakesACandidate pins the gap revision 17
@@ -107,9 +111,9 @@ func TestWarRaceWeighsAVoteOthersBuiltOn(t *testing.T) {
 // precedence from votes that count"; history
 // 1162 with -crdt.people 7): TestWarSetAsideVoteInARace, but Ana's
 // device has the quorum of one, and her vote comes first in the order
-// (its id ground small here, and the test takes another cell until it
-// is the smallest; an honest device's id is the smallest by chance as
-// often). In the first pass it then completes Pia's exclusion on its
+// (its id ground small here; with a cell id where another vote's id
+// is smaller still, the subtest is skipped; an honest device's id is
+// the smallest by chance as often). In the first pass it then completes Pia's exclusion on its
 // own, so Pia's vote against Quin is cut as concurrent with her end:
 // Pia is a candidate, and Quin, whose vote against Pia then does
 // nothing, is not. The first round fixes Ana and, at Quin's vote, Pia,
@@ -118,18 +122,17 @@ func TestWarRaceWeighsAVoteOthersBuiltOn(t *testing.T) {
 // holds the outcome as revision 17 derives it; it fails when a rule
 // closes the gap, and should then be turned round.
 func TestWarKnownGapSetAsideVoteMakesACandidate(t *testing.T) {
-	for range 20 {
+	eachCellID(t, func(t *testing.T) {
 		base, _, _, fay, pia, quin, ana := raceCell(t)
 		heads := base.State().Heads
 		dev := raceDevices(t, base, fay, pia, quin, ana)
 		v := forge(t, dev[ana], ana, &Statement{Kind: KindExclude, Subject: pia.Card.ID()}, heads, true)
 		all := merged(t, dev[fay], dev[pia], dev[quin], dev[ana])
-		if !slices.ContainsFunc(all.State().Heads, func(h StatementID) bool { return compareIDs(h, v.id) < 0 }) {
+		if slices.ContainsFunc(all.State().Heads, func(h StatementID) bool { return compareIDs(h, v.id) < 0 }) {
 			// The four votes are built on the same heads, so the
-			// smallest id comes first: Ana's, as the test needs.
-			wantStatus(t, all.State(), map[*identity.Identity]Status{fay: StatusMember, pia: StatusExcluded, quin: StatusMember, ana: StatusExcluded})
-			return
+			// smallest id comes first; the test needs Ana's.
+			t.Skip("with this cell id another vote comes before Ana's")
 		}
-	}
-	t.Fatal("no cell in 20 where Ana's vote comes first")
+		wantStatus(t, all.State(), map[*identity.Identity]Status{fay: StatusMember, pia: StatusExcluded, quin: StatusMember, ana: StatusExcluded})
+	})
 }

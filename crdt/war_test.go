@@ -20,54 +20,56 @@ import (
 // revision 10 hold it: Cal's exclusion, resting only on a vote of Fay's
 // found in the same round, is not fixed beside hers.
 func TestWarOutcomeIgnoresTheAttackersFork(t *testing.T) {
-	fay, cal, eli, zoe, nia := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
-	base, heads := hostileCell(t, 5)
-	dev := map[*identity.Identity]*Cell{}
-	for _, p := range []*identity.Identity{fay, cal, eli, zoe, nia} {
-		dev[p] = must(Load(base.Save()))
-	}
-	sync := func(to, from *identity.Identity) {
-		if err := dev[to].Merge(dev[from]); err != nil {
-			t.Fatal(err)
+	eachCellID(t, func(t *testing.T) {
+		fay, cal, eli, zoe, nia := person(t, 0), person(t, 1), person(t, 2), person(t, 3), person(t, 4)
+		base, heads := hostileCell(t, 5)
+		dev := map[*identity.Identity]*Cell{}
+		for _, p := range []*identity.Identity{fay, cal, eli, zoe, nia} {
+			dev[p] = must(Load(base.Save()))
 		}
-	}
-	must(dev[zoe].VoteExclude(zoe, fay.Card.ID(), t0))
-	sync(eli, zoe)
-	must(dev[eli].VoteExclude(eli, fay.Card.ID(), t0))
-	sync(cal, eli)
-	must(dev[eli].Rate(eli, fay.Card, rating(2, 2), t0))
-	sync(zoe, eli)
-	must(dev[zoe].VoteExclude(zoe, cal.Card.ID(), t0))
-	for _, x := range []*identity.Identity{nia, cal, eli} {
-		must(dev[fay].VoteExclude(fay, x.Card.ID(), t0))
-	}
-	must(dev[fay].SetPolicy(fay, Policy{AdmitVouches: 1, ExcludeQuorum: 2}, t0))
-	must(dev[cal].VoteExclude(cal, nia.Card.ID(), t0))
-	must(dev[nia].VoteExclude(nia, eli.Card.ID(), t0))
-	must(dev[zoe].VoteExclude(zoe, nia.Card.ID(), t0))
-	var all []*Cell
-	for _, p := range []*identity.Identity{fay, cal, eli, zoe, nia} {
-		all = append(all, dev[p])
-	}
-	before := merged(t, all...).State()
-	if status(before, fay) != StatusExcluded {
-		t.Fatalf("Fay %s before the attack", status(before, fay))
-	}
-	p := forge(t, dev[fay], fay, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, heads, true)
-	last := p.id
-	for _, v := range []*identity.Identity{zoe, eli} {
-		last = forge(t, dev[fay], fay, &Statement{Kind: KindExclude, Subject: v.Card.ID()}, []StatementID{last}, true).id
-	}
-	forge(t, dev[fay], fay, &Statement{Kind: KindLeave}, []StatementID{last}, true)
-	after := merged(t, all...).State()
-	for _, x := range []*identity.Identity{fay, cal, eli, zoe, nia} {
-		if status(after, x) != status(before, x) {
-			t.Errorf("%s: %s before Fay's attack, %s after", x.Card.Pseudonym, status(before, x), status(after, x))
+		sync := func(to, from *identity.Identity) {
+			if err := dev[to].Merge(dev[from]); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if after.Policy != before.Policy {
-		t.Errorf("policy %+v before, %+v after", before.Policy, after.Policy)
-	}
+		must(dev[zoe].VoteExclude(zoe, fay.Card.ID(), t0))
+		sync(eli, zoe)
+		must(dev[eli].VoteExclude(eli, fay.Card.ID(), t0))
+		sync(cal, eli)
+		must(dev[eli].Rate(eli, fay.Card, rating(2, 2), t0))
+		sync(zoe, eli)
+		must(dev[zoe].VoteExclude(zoe, cal.Card.ID(), t0))
+		for _, x := range []*identity.Identity{nia, cal, eli} {
+			must(dev[fay].VoteExclude(fay, x.Card.ID(), t0))
+		}
+		must(dev[fay].SetPolicy(fay, Policy{AdmitVouches: 1, ExcludeQuorum: 2}, t0))
+		must(dev[cal].VoteExclude(cal, nia.Card.ID(), t0))
+		must(dev[nia].VoteExclude(nia, eli.Card.ID(), t0))
+		must(dev[zoe].VoteExclude(zoe, nia.Card.ID(), t0))
+		var all []*Cell
+		for _, p := range []*identity.Identity{fay, cal, eli, zoe, nia} {
+			all = append(all, dev[p])
+		}
+		before := merged(t, all...).State()
+		if status(before, fay) != StatusExcluded {
+			t.Fatalf("Fay %s before the attack", status(before, fay))
+		}
+		p := forge(t, dev[fay], fay, &Statement{Kind: KindPolicy, Policy: Policy{AdmitVouches: 1, ExcludeQuorum: 1000}}, heads, true)
+		last := p.id
+		for _, v := range []*identity.Identity{zoe, eli} {
+			last = forge(t, dev[fay], fay, &Statement{Kind: KindExclude, Subject: v.Card.ID()}, []StatementID{last}, true).id
+		}
+		forge(t, dev[fay], fay, &Statement{Kind: KindLeave}, []StatementID{last}, true)
+		after := merged(t, all...).State()
+		for _, x := range []*identity.Identity{fay, cal, eli, zoe, nia} {
+			if status(after, x) != status(before, x) {
+				t.Errorf("%s: %s before Fay's attack, %s after", x.Card.Pseudonym, status(before, x), status(after, x))
+			}
+		}
+		if after.Policy != before.Policy {
+			t.Errorf("policy %+v before, %+v after", before.Policy, after.Policy)
+		}
+	})
 }
 
 // TestWarPlaceSetAsideInOwnTrial plays history 305 of the "answer" mode
@@ -204,16 +206,18 @@ func TestWarRaceFixesOneForkerAlone(t *testing.T) {
 // statement the race rests on had seen it or someone else acted on it,
 // and Ana's did neither: Quin loses as before Ana's vote.
 func TestWarSetAsideVoteInARace(t *testing.T) {
-	base, stale, _, fay, pia, quin, ana := raceCell(t)
-	dev := raceDevices(t, base, fay, pia, quin, ana)
-	want := map[*identity.Identity]Status{fay: StatusMember, pia: StatusMember, quin: StatusExcluded, ana: StatusExcluded}
-	wantStatus(t, merged(t, dev[fay], dev[pia], dev[quin]).State(), want)
-	if t.Failed() {
-		t.Fatal("before Ana's vote")
-	}
-	dev[ana] = stale
-	must(dev[ana].VoteExclude(ana, pia.Card.ID(), t0))
-	wantStatus(t, merged(t, dev[fay], dev[pia], dev[quin], dev[ana]).State(), want)
+	eachCellID(t, func(t *testing.T) {
+		base, stale, _, fay, pia, quin, ana := raceCell(t)
+		dev := raceDevices(t, base, fay, pia, quin, ana)
+		want := map[*identity.Identity]Status{fay: StatusMember, pia: StatusMember, quin: StatusExcluded, ana: StatusExcluded}
+		wantStatus(t, merged(t, dev[fay], dev[pia], dev[quin]).State(), want)
+		if t.Failed() {
+			t.Fatal("before Ana's vote")
+		}
+		dev[ana] = stale
+		must(dev[ana].VoteExclude(ana, pia.Card.ID(), t0))
+		wantStatus(t, merged(t, dev[fay], dev[pia], dev[quin], dev[ana]).State(), want)
+	})
 }
 
 // holdsHostileCase plays history n of TestHostileHistories in the given
