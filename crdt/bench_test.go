@@ -210,7 +210,7 @@ func BenchmarkApplyUntrusted1000New(b *testing.B) { benchApplyUntrusted(b, 1000)
 func benchApplyUntrusted(b *testing.B, n int) {
 	_, _, chunk := newRatings(b, n)
 	base := big10k(b)
-	ch := testChecker()
+	ch := testChecker(b)
 	for b.Loop() {
 		b.StopTimer()
 		c := must(Load(base))

@@ -280,7 +280,7 @@ func TestDeletedStatement(t *testing.T) {
 	if len(st.Ratings) != 2 || len(st.Invalid) != 0 {
 		t.Fatalf("honest replica: ratings %+v invalid %+v", st.Ratings, st.Invalid)
 	}
-	if _, err := testChecker().ApplyUntrusted(context.Background(), checked, chunk); err != nil {
+	if _, err := testChecker(t).ApplyUntrusted(context.Background(), checked, chunk); err != nil {
 		t.Fatal(err)
 	}
 	if st := checked.State(); len(st.Ratings) != 2 || len(st.Invalid) != 0 {

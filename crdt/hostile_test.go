@@ -758,7 +758,7 @@ func TestWorkLimitOnEveryPathFromOutside(t *testing.T) {
 	other := must(Load(held.Save()))
 	admitJoin(other, a, b, t0)
 	chunk := must(other.ChangesSince(heads))
-	ch, ctx := testChecker(), context.Background()
+	ch, ctx := testChecker(t), context.Background()
 
 	defer func(f func(int) int) { workLimit = f }(workLimit)
 	workLimit = func(int) int { return 1 }

@@ -123,7 +123,7 @@ func TestPartsStoreWhatIsNew(t *testing.T) {
 	c := m.load(t)
 	same(t, "first", c, src)
 
-	ch := testChecker()
+	ch := testChecker(t)
 	ctx := context.Background()
 	for i := range maxPacks + 2 {
 		var news []*Statement
@@ -254,7 +254,7 @@ func TestLargeInputKeptCompact(t *testing.T) {
 		must(src.Rate(a, b.Card, rating(1+i%5, 3), t0))
 	}
 	chunk := must(src.ChangesSince(c.Heads()))
-	next := must(testChecker().Extend(context.Background(), c, chunk))
+	next := must(testChecker(t).Extend(context.Background(), c, chunk))
 	d := m.apply(t, next)
 	if !d.ResetChunks || len(d.Chunks) != 1 || next.appended != 0 || len(d.Chunks[0].Value) >= len(must(src.ChangesSince(nil))) {
 		t.Fatalf("a large input was appended: %d chunks, %d appended", len(d.Chunks), next.appended)

@@ -72,7 +72,7 @@ func TestPrecheckNeverVouchesForForgeries(t *testing.T) {
 	if p := pre[idOf(raw)]; p == nil || p.key != nil {
 		t.Fatalf("the forged statement: %+v", p)
 	}
-	next, err := testChecker().Extend(context.Background(), base, chunk)
+	next, err := testChecker(t).Extend(context.Background(), base, chunk)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func TestHeldMatchesWhole(t *testing.T) {
 	mine2 := must(src.Rate(b, a.Card, rating(3, 4), t0))
 	var m partsStore
 	m.apply(t, must(Load(src.Save())))
-	held, ctx := testChecker(), context.Background()
+	held, ctx := testChecker(t), context.Background()
 	defer held.Close()
 
 	// The first chunk loads the document into the worker for the session.
@@ -137,7 +137,7 @@ func TestHeldMatchesWhole(t *testing.T) {
 		before := held.partials.Load()
 		got, gotErr := held.Extend(ctx, base, tc.in)
 		usedHeld := held.partials.Load() > before
-		fresh := testChecker()
+		fresh := testChecker(t)
 		want, wantErr := fresh.Extend(ctx, m.load(t), tc.in)
 		fresh.Close()
 		switch {
@@ -204,7 +204,7 @@ func TestPrepare(t *testing.T) {
 	reads := 0
 	base := m.load(t)
 	base.SetPartsReload(func() (*Parts, error) { reads++; return m.parts(true), nil })
-	ch, ctx := testChecker(), context.Background()
+	ch, ctx := testChecker(t), context.Background()
 	defer ch.Close()
 
 	if got := largest([]*Cell{ms.load(t), base, src}, 1); len(got) != 1 || got[0] != base {
@@ -222,7 +222,7 @@ func TestPrepare(t *testing.T) {
 	if ch.partials.Load() == before || reads != 1 {
 		t.Fatalf("the first chunk after Prepare: held document used %v, %d reads", ch.partials.Load() > before, reads)
 	}
-	fresh := testChecker()
+	fresh := testChecker(t)
 	defer fresh.Close()
 	want := must(fresh.Extend(ctx, m.load(t), chunk))
 	same(t, "prepared", got, want)
@@ -244,7 +244,7 @@ func TestPrepareYields(t *testing.T) {
 		"a check":       func(ch *Checker, _ func()) { ch.Warm() },
 		"context ended": func(_ *Checker, cancel func()) { cancel() },
 	} {
-		ch := testChecker()
+		ch := testChecker(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		first, second := big.load(t), small.load(t)
 		smallReads := 0
@@ -272,7 +272,7 @@ func TestPrepareDamaged(t *testing.T) {
 	}
 	c := m.load(t)
 	digest := c.State().Digest()
-	ch, ctx := testChecker(), context.Background()
+	ch, ctx := testChecker(t), context.Background()
 	defer ch.Close()
 	if held, err := ch.Prepare(ctx, []*Cell{c}); held != 0 || !errors.Is(err, ErrDamaged) {
 		t.Fatalf("Prepare held %d documents (%v), want ErrDamaged", held, err)
@@ -283,7 +283,7 @@ func TestPrepareDamaged(t *testing.T) {
 	heads := src.Heads()
 	must(src.Rate(b, a.Card, rating(4, 4), t0))
 	_, gotErr := ch.Extend(ctx, c, must(src.ChangesSince(heads)))
-	fresh := testChecker()
+	fresh := testChecker(t)
 	defer fresh.Close()
 	_, wantErr := fresh.Extend(ctx, m.load(t), must(src.ChangesSince(heads)))
 	if gotErr == nil || !sameKind(gotErr, wantErr) {
@@ -352,7 +352,7 @@ func TestLoadThenApplyFallsBack(t *testing.T) {
 	if _, err := serveFrame((&request{base: base, heads: heads, input: missing}).encode(), map[CellID]*automerge.Doc{}); !errors.Is(err, ErrMissingPast) {
 		t.Fatalf("a dependency missing, whole: %v", err)
 	}
-	ch := testChecker()
+	ch := testChecker(t)
 	defer ch.Close()
 	if _, err := ch.Extend(context.Background(), m.load(t), missing); !errors.Is(err, ErrMissingPast) {
 		t.Fatalf("a dependency missing, through the Checker: %v", err)

@@ -170,7 +170,7 @@ func TestRest(t *testing.T) {
 			return c.ApplyChanges(must(src.ChangesSince(nil)))
 		},
 		"checked import": func(c *Cell) error {
-			_, err := testChecker().ApplyUntrusted(context.Background(), c, must(src.ChangesSince(nil)))
+			_, err := testChecker(t).ApplyUntrusted(context.Background(), c, must(src.ChangesSince(nil)))
 			return err
 		},
 	} {

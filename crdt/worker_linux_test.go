@@ -12,7 +12,7 @@ import (
 // in the worker's peak, so a parent past half the worker's limit made
 // every crash "could not check: memory limit reached".
 func TestCheckerCrashInBigProcess(t *testing.T) {
-	ch := testChecker()
+	ch := testChecker(t)
 	const size = DefaultCheckMemory/2 + 64<<20
 	// Outside Go's heap, so that -race adds nothing to it, and filled
 	// by the kernel at once.

@@ -18,9 +18,13 @@ import (
 	"trustdesk/identity"
 )
 
-// testChecker runs this test binary as the worker (TestMain serves it).
-func testChecker() *Checker {
-	return &Checker{Exe: os.Args[0], Args: []string{"-test.run=^$"}}
+// testChecker runs this test binary as the worker (TestMain serves it);
+// the worker stops when the test ends, so that a long run (-count 100)
+// does not gather idle workers.
+func testChecker(t testing.TB) *Checker {
+	ch := &Checker{Exe: os.Args[0], Args: []string{"-test.run=^$"}}
+	t.Cleanup(ch.Close)
+	return ch
 }
 
 func crashers(t *testing.T) map[string][]byte {
@@ -40,7 +44,7 @@ func TestCheckerAcceptsValid(t *testing.T) {
 	a, b := person(t, 0), person(t, 1)
 	c := must(Found(a, "Cell", t0))
 	admitJoin(c, a, b, t0)
-	ch := testChecker()
+	ch := testChecker(t)
 	ctx := context.Background()
 
 	loaded, res, err := ch.LoadUntrusted(ctx, c.Save())
@@ -79,7 +83,7 @@ func TestCheckerAcceptsValid(t *testing.T) {
 
 func TestCheckerCrashers(t *testing.T) {
 	base := must(Found(person(t, 0), "Cell", t0)).Save()
-	ch := testChecker()
+	ch := testChecker(t)
 	ctx := context.Background()
 	for name, b := range crashers(t) {
 		t.Run(name, func(t *testing.T) {
@@ -94,7 +98,7 @@ func TestCheckerCrashers(t *testing.T) {
 }
 
 func TestCheckerRefusesGarbage(t *testing.T) {
-	ch := testChecker()
+	ch := testChecker(t)
 	ctx := context.Background()
 	for _, b := range [][]byte{{}, []byte("hello"), must(Found(person(t, 0), "Cell", t0)).Save()[:40]} {
 		if _, err := ch.CheckDocument(ctx, nil, b); !errors.Is(err, ErrDamaged) {
@@ -108,7 +112,7 @@ func TestCheckerRefusesGarbage(t *testing.T) {
 }
 
 func TestCheckerTimeout(t *testing.T) {
-	ch := testChecker()
+	ch := testChecker(t)
 	ch.Timeout = time.Microsecond
 	doc := must(Found(person(t, 0), "Cell", t0)).Save()
 	if _, err := ch.CheckDocument(context.Background(), nil, doc); !errors.Is(err, ErrCouldNotCheck) {
@@ -130,7 +134,7 @@ func TestCheckerCannotStart(t *testing.T) {
 // document passes.
 func TestCheckerMemoryLimit(t *testing.T) {
 	doc := must(Found(person(t, 0), "Cell", t0)).Save()
-	ch := testChecker()
+	ch := testChecker(t)
 	ch.MemoryLimit = 1 << 20
 	if _, err := ch.CheckDocument(context.Background(), nil, doc); !errors.Is(err, ErrCouldNotCheck) {
 		t.Fatalf("got %v, want ErrCouldNotCheck", err)
@@ -186,7 +190,7 @@ func TestChunkRoots(t *testing.T) {
 	}
 	// The worker takes compressed changes and still refuses a second
 	// history in them.
-	ch, ctx := testChecker(), context.Background()
+	ch, ctx := testChecker(t), context.Background()
 	loaded := must(Load(early))
 	if _, err := ch.ApplyUntrusted(ctx, loaded, compressChanges(t, some)); err != nil {
 		t.Fatalf("compressed changes refused: %v", err)
@@ -246,7 +250,7 @@ func TestCheckedChunksStayLazy(t *testing.T) {
 	src := must(Found(a, "Cell", t0))
 	admitJoin(src, a, b, t0)
 	c := must(LoadSnapshot(must(must(Load(src.Save())).Snapshot())))
-	ch, ctx := testChecker(), context.Background()
+	ch, ctx := testChecker(t), context.Background()
 	compacted := false
 	for i := range 2 * maxAppended {
 		heads := c.Heads()
@@ -283,7 +287,7 @@ func TestCheckedChunksStayLazy(t *testing.T) {
 func TestCheckerWarm(t *testing.T) {
 	a := person(t, 0)
 	doc := must(Found(a, "Cell", t0)).Save()
-	ch, ctx := testChecker(), context.Background()
+	ch, ctx := testChecker(t), context.Background()
 
 	ch.Warm()
 	ch.Warm() // one is enough
@@ -409,7 +413,7 @@ func TestMissingPast(t *testing.T) {
 		t.Fatal("a chunk cut short is read")
 	}
 
-	ch, ctx := testChecker(), context.Background()
+	ch, ctx := testChecker(t), context.Background()
 	later := must(c.ChangesSince(h2)) // builds on h2, which early lacks
 	for name, chunk := range map[string][]byte{"plain": later, "compressed": compressChanges(t, later)} {
 		base := must(Load(early))
