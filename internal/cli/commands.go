@@ -455,8 +455,7 @@ func runContactVerify(r *runner, o *opts, args []string) error {
 		if err != nil {
 			return err
 		}
-		code := fmt.Sprintf("Safety code: %s\nMark them as verified only if %s read you the same code, all 12 groups, face to face.", s.SafetyCode(c), c.Name())
-		if err := r.confirmUnverified(o, c, "Mark them as verified in person", code); err != nil {
+		if err := r.confirmVerify(o, c, s.SafetyCode(c)); err != nil {
 			return err
 		}
 		if _, err := s.VerifyContact(c.ID()); err != nil {
@@ -465,6 +464,24 @@ func runContactVerify(r *runner, o *opts, args []string) error {
 		fmt.Fprintf(r.env.Stdout, "%s is now verified in person.\n", c.Name())
 		return nil
 	})
+}
+
+// confirmVerify asks, on a terminal, whether the contact read the user
+// the same safety code face to face: verifying is what the code is for,
+// so the question is about the code, not "anyway". Without a terminal,
+// or with --yes, it is confirmUnverified.
+func (r *runner) confirmVerify(o *opts, c *core.Contact, code string) error {
+	if c.Verified == core.InPerson || o.yes || r.env.Confirm == nil {
+		return r.confirmUnverified(o, c, "Mark them as verified in person", "")
+	}
+	ok, err := r.env.Confirm(fmt.Sprintf("Safety code: %s\nDid %s read you this same code, all 12 groups, face to face? Type yes to mark them as verified in person: ", code, c.Name()), "yes")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNotConfirmed
+	}
+	return nil
 }
 
 func runContactRename(r *runner, _ *opts, args []string) error {

@@ -75,7 +75,7 @@ func TestAttack7NamesResolveSafely(t *testing.T) {
 		t.Fatalf("asked %q", asked)
 	}
 	ana.fails(1, "contact", "verify", fakeID)
-	if len(asked) != 2 || !strings.Contains(asked[1], "Safety code: ") {
+	if len(asked) != 2 || !strings.Contains(asked[1], "Safety code: ") || !strings.Contains(asked[1], "Did Mir read you this same code") || strings.Contains(asked[1], "anyway") {
 		t.Fatalf("verify asked %q", asked)
 	}
 	if n := members(); n != 2 {
