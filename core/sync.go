@@ -1581,7 +1581,7 @@ func diffCell(cc *CellChanges, before, after *crdt.State, names map[identity.ID]
 	}
 	lostMembers(cc, before, after, names)
 	cc.RulesVotes = rulesVotes(before, after, names)
-	cc.NewVotes = newVotes(before, after)
+	cc.NewVotes = len(newVotes(before, after))
 	if before.Founded && after.Policy != before.Policy {
 		p := after.Policy
 		cc.Rules = &p
@@ -1614,33 +1614,30 @@ func lostMembers(cc *CellChanges, before, after *crdt.State, names map[identity.
 	}
 }
 
-// newVotes counts the open votes of after that before did not hold.
-func newVotes(before, after *crdt.State) int {
-	old := make(map[crdt.StatementID]bool, len(before.Votes))
-	for _, v := range before.Votes {
-		old[v.Statement] = true
-	}
-	n := 0
-	for _, v := range after.Votes {
-		if !old[v.Statement] {
-			n++
-		}
-	}
-	return n
-}
-
-// votersAgainst lists the voters of the open votes in after, not in
-// before, to exclude me.
-func votersAgainst(before, after *crdt.State, me identity.ID, names map[identity.ID]string) []Person {
+// newVotes returns the open votes of after that before (nil for a new
+// cell) did not hold.
+func newVotes(before, after *crdt.State) []crdt.Vote {
 	old := map[crdt.StatementID]bool{}
 	if before != nil {
 		for _, v := range before.Votes {
 			old[v.Statement] = true
 		}
 	}
-	var out []Person
+	var out []crdt.Vote
 	for _, v := range after.Votes {
-		if v.Subject == me && !old[v.Statement] {
+		if !old[v.Statement] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// votersAgainst lists the voters of the open votes in after, not in
+// before, to exclude me.
+func votersAgainst(before, after *crdt.State, me identity.ID, names map[identity.ID]string) []Person {
+	var out []Person
+	for _, v := range newVotes(before, after) {
+		if v.Subject == me {
 			out = append(out, person(names, v.Voter))
 		}
 	}
