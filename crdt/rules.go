@@ -79,9 +79,18 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	if len(void) > 0 {
 		base = settled(cell, order, void, nil, nil, nil, b)
 	}
+	a, _ := warOf(cell, order, base, void, b)
+	return a
+}
+
+// warOf runs the trials of resolve on the first pass base, which left
+// out the statements in void, and returns the final derivation (base
+// when nobody is fixed excluded) and the war (nil when there is none or
+// the budget ran out).
+func warOf(cell CellID, order []*node, base *applier, void map[int]Reason, b *budget) (*applier, *war) {
 	cands := candidates(order, base, void, b)
 	if len(cands) == 0 || b.over() || noTrials {
-		return base
+		return base, nil
 	}
 	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}, forked: map[identity.ID]bool{}}
 	for _, c := range cands {
@@ -98,12 +107,12 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 		onWar(w.nRounds, w.nTrials)
 	}
 	if !ok {
-		return base
+		return base, nil
 	}
 	if len(w.frozen) == len(void) {
-		return base
+		return base, &w
 	}
-	return settled(cell, order, w.frozen, w.excluded, w.helping, nil, b)
+	return settled(cell, order, w.frozen, w.excluded, w.helping, nil, b), &w
 }
 
 // war holds the trials of one derivation (SCHEMA §4.4, trials): the
