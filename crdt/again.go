@@ -1,0 +1,73 @@
+package crdt
+
+import (
+	"maps"
+
+	"trustdesk/identity"
+)
+
+// This file holds the second derivation of a war (SCHEMA §4.4, trials;
+// rules revision 18): what the rounds set aside for a forker they fixed
+// weighs nowhere, as if it had never been sent.
+//
+// A forker (someone who forked their history or has a contested leave)
+// is fixed first in a race, and their statements the place of their
+// exclusion had not seen are set aside. But those statements still took
+// part in the first pass and in the candidates: a backdated vote
+// against a bystander that completed the bystander's exclusion there
+// cut the bystander's own votes and so made them a candidate and the
+// person they fixedForkers none, and a leave signed on a stale device made its
+// author a candidate first in every race, whose exclusion fixed at a
+// place others shared moved the races after it. So once the rounds
+// have fixed a forker, the cell is derived once more from the start,
+// first pass, candidates, precedence and rounds, with those statements
+// left out, as "Signed after the end" leaves out what no honest device
+// signs. The second outcome is kept only when every such forker is
+// still excluded in it: leaving out their statements must not bring
+// them back.
+
+// noteForkers records the forkers among the people a round fixes.
+func (w *war) noteForkers(fixed []verdict) {
+	for _, f := range fixed {
+		if c := w.cands[f.k]; c.forked {
+			if w.fixedForkers == nil {
+				w.fixedForkers = map[identity.ID]bool{}
+			}
+			w.fixedForkers[c.who] = true
+		}
+	}
+}
+
+// again derives the cell once more with the statements the rounds set
+// aside for the forkers they fixed (noteForkers) left out as if never
+// sent, and returns that outcome when every one of those forkers is
+// excluded in it, a (the outcome of the rounds) otherwise. It runs at
+// most once per derivation: the second derivation is not derived
+// again. Which statements it leaves out depends only on the statements,
+// their total order and the rounds, which depend only on them, so
+// devices holding the same statements derive the same state.
+func (w *war) again(a *applier, void map[int]Reason) *applier {
+	if len(w.fixedForkers) == 0 || w.b.over() {
+		return a
+	}
+	gone := maps.Clone(void)
+	if gone == nil {
+		gone = map[int]Reason{}
+	}
+	for i, r := range w.frozen {
+		if w.fixedForkers[w.order[i].e.stmt.Author] {
+			gone[i] = r
+		}
+	}
+	base := settled(w.cell, w.order, gone, nil, nil, nil, w.b)
+	a2, _ := warOf(w.cell, w.order, base, gone, w.b)
+	if w.b.over() {
+		return a
+	}
+	for x := range w.fixedForkers {
+		if m := a2.index[x]; m == nil || m.Status != StatusExcluded {
+			return a
+		}
+	}
+	return a2
+}
