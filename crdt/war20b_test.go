@@ -42,3 +42,15 @@ func TestWarForkersSetAsideVoteMakesNoCandidate(t *testing.T) {
 		}
 	})
 }
+
+// TestWarAgainKeepsTheForkerExcluded (rules revision 18): history 6 of
+// TestHostileHistories "open". The attacker 82fd95 forks and is fixed
+// excluded; their exclusion before the attack rested on their own
+// votes, which the rounds set aside with the attack. Derived once more
+// without those statements, the attacker is no longer excluded, so
+// that second outcome is not kept and the attacker stays excluded.
+// Keeping it whatever it shows frees the attacker here, and in 149 of
+// the 2,000 histories breaks issue 12's invariants.
+func TestWarAgainKeepsTheForkerExcluded(t *testing.T) {
+	holdsHostileCase(t, 6, "open")
+}
