@@ -24,7 +24,9 @@ import (
 // left out, as "Signed after the end" leaves out what no honest device
 // signs. The second outcome is kept only when every such forker is
 // still excluded in it: leaving out their statements must not bring
-// them back.
+// them back. Statements set aside for someone who is no forker (an
+// honest vote cast beside the votes against its author) are not left
+// out so: TestWarKnownGapSetAsideVoteMakesACandidate.
 
 // noteForkers records the forkers among the people a round fixes.
 func (w *war) noteForkers(fixed []verdict) {
