@@ -8,8 +8,8 @@ import (
 )
 
 // TestWarForkersSetAsideVoteMakesNoCandidate (rules revision 18; the
-// breaches 858 and 1658 of TestHostileHistories "open", 1714 with
-// -crdt.people 7): the history of
+// breaches 909 and 1658 of TestHostileHistories "open", 1162 and 1714
+// with -crdt.people 7): the history of
 // TestWarKnownGapSetAsideVoteMakesACandidate, but Ana, voted out by
 // Fay, also signs a leave on top of her vote against Pia, as every
 // attack of the hostile test does. Her vote comes first in the order
@@ -18,8 +18,9 @@ import (
 // first round fixes Ana (her contested leave makes her a forker) and
 // Pia at Quin's vote, without a race. With revision 17 Pia lost the
 // place she kept before Ana's vote. Since revision 18 the cell is
-// derived once more without what the rounds set aside for Ana, a
-// forker they fixed, as if she had never sent it: Pia and Quin race as
+// derived once more without Ana's contested leave and her set-aside
+// vote (she is a forker the rounds fixed), as if she had never sent
+// them: Pia and Quin race as
 // before Ana's attack and Quin, the junior, loses; Ana is still
 // excluded, and Fay, who voted against her, still a member.
 func TestWarForkersSetAsideVoteMakesNoCandidate(t *testing.T) {
@@ -49,8 +50,9 @@ func TestWarForkersSetAsideVoteMakesNoCandidate(t *testing.T) {
 // votes, which the rounds set aside with the attack. Derived once more
 // without those statements, the attacker is no longer excluded, so
 // that second outcome is not kept and the attacker stays excluded.
-// Keeping it whatever it shows frees the attacker here, and in 149 of
-// the 2,000 histories breaks issue 12's invariants.
+// Keeping it whatever it shows frees the attacker here (and, measured
+// with variant R of ROUNDS.md's sixteenth round, breaks issue 12's
+// invariants in 149 of the 2,000 histories).
 func TestWarAgainKeepsTheForkerExcluded(t *testing.T) {
 	holdsHostileCase(t, 6, "open")
 }
