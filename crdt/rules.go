@@ -413,12 +413,15 @@ func (w *war) stillCounts(vs []int) bool {
 // the statement that excluded them had seen them (an exclusion is not
 // retroactive).
 func (w *war) fix(c candidate, at int) {
+	keep := w.keptWhenFixed(c)
 	for _, i := range c.contested {
-		w.frozen[i] = ReasonExcluded
+		if !keep[i] {
+			w.frozen[i] = ReasonExcluded
+		}
 	}
 	x := ancestryOf(w.order, w.b)
 	for _, i := range c.unseen {
-		if !x.before(i, at, w.b) {
+		if !keep[i] && !x.before(i, at, w.b) {
 			w.frozen[i] = ReasonExcluded
 		}
 	}
