@@ -109,3 +109,85 @@ func contains(xs []int, x int) bool {
 	}
 	return false
 }
+
+// Variant 7 (d): a forked leave (a leave concurrent with another
+// statement of its author's that acts on the cell) ends its author's
+// membership only after the last of those, so that it takes back nothing
+// its author signed on another branch of their fork.
+type deferredLeaves struct {
+	to    map[int]int   // leave -> the statement after which it ends the membership
+	after map[int][]int // that statement -> the leaves
+	ends  map[int]int   // the statement where a deferred leave ended -> the leave
+}
+
+func (a *applier) deferLeave(i int) bool {
+	if forkVotes != 7 {
+		return false
+	}
+	if a.fv == nil {
+		a.fv = forkedLeaves(a.order, a.b)
+	}
+	j, ok := a.fv.to[i]
+	if !ok {
+		return false
+	}
+	a.fv.after[j] = append(a.fv.after[j], i)
+	a.effect[i] = true
+	return true
+}
+
+func (a *applier) leaveDeferred(j int) {
+	if a.fv == nil {
+		return
+	}
+	for _, i := range a.fv.after[j] {
+		s := a.order[i].e.stmt
+		if !a.isMember(s.Author) {
+			continue
+		}
+		if _, cut := a.cut[i]; cut {
+			continue
+		}
+		m := a.index[s.Author]
+		a.endMembership(m)
+		m.Status = StatusLeft
+		m.End = s.id
+		m.Joined = StatementID{}
+		a.ends = append(a.ends, end{s.Author, j, ReasonLeft})
+		a.fv.ends[j] = i
+		a.counted++
+		a.settle(j, nil, nil, true)
+	}
+	delete(a.fv.after, j)
+}
+
+// ownLeave reports whether order[i] is the leave whose deferred end is ev.
+func (a *applier) ownLeave(ev end, i int) bool {
+	if a.fv == nil || ev.reason != ReasonLeft {
+		return false
+	}
+	l, ok := a.fv.ends[ev.at]
+	return ok && l == i
+}
+
+func forkedLeaves(order []*node, b *budget) *deferredLeaves {
+	d := &deferredLeaves{to: map[int]int{}, after: map[int][]int{}, ends: map[int]int{}}
+	x := ancestryOf(order, b)
+	for i, n := range order {
+		s := n.e.stmt
+		if s.Kind != KindLeave {
+			continue
+		}
+		last := -1
+		for j := i + 1; j < len(order); j++ {
+			t := order[j].e.stmt
+			if t.Author == s.Author && t.Kind != KindRate && t.Kind != KindCard && x.concurrent(j, i, b) {
+				last = j
+			}
+		}
+		if last > i {
+			d.to[i] = last
+		}
+	}
+	return d
+}

@@ -592,7 +592,7 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 				forced[ev.at] = append(forced[ev.at], ev.who)
 			}
 			for _, i := range byAuthor[ev.who] {
-				if _, ok := own[i]; ok {
+				if _, ok := own[i]; ok || a.ownLeave(ev, i) {
 					continue
 				}
 				if !noEndCut && ancestryOf(order, b).concurrent(i, ev.at, b) {
@@ -1018,6 +1018,8 @@ type applier struct {
 	supers   []StatementID
 	rejected []rejection
 	ends     []end
+
+	fv *deferredLeaves // forkvotes.go, variant 7
 }
 
 // policyChange is a change of the policy, completed at order[at].
@@ -1107,6 +1109,7 @@ func (a *applier) run() {
 			continue
 		}
 		a.apply(i)
+		a.leaveDeferred(i)
 		for _, x := range a.forced[i] {
 			if m := a.index[x]; m != nil && m.Status != StatusExcluded {
 				a.forcedHits++
@@ -1220,6 +1223,9 @@ func (a *applier) apply(i int) {
 	case KindExclude:
 		a.vote(i, s)
 	case KindLeave:
+		if a.deferLeave(i) {
+			return
+		}
 		m := a.index[s.Author]
 		a.endMembership(m)
 		m.Status = StatusLeft
