@@ -413,15 +413,12 @@ func (w *war) stillCounts(vs []int) bool {
 // the statement that excluded them had seen them (an exclusion is not
 // retroactive).
 func (w *war) fix(c candidate, at int) {
-	keep := w.keptWhenFixed(c)
 	for _, i := range c.contested {
-		if !keep[i] {
-			w.frozen[i] = ReasonExcluded
-		}
+		w.frozen[i] = ReasonExcluded
 	}
 	x := ancestryOf(w.order, w.b)
 	for _, i := range c.unseen {
-		if !keep[i] && !x.before(i, at, w.b) {
+		if !x.before(i, at, w.b) {
 			w.frozen[i] = ReasonExcluded
 		}
 	}
@@ -592,7 +589,7 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 				forced[ev.at] = append(forced[ev.at], ev.who)
 			}
 			for _, i := range byAuthor[ev.who] {
-				if _, ok := own[i]; ok || a.ownLeave(ev, i) {
+				if _, ok := own[i]; ok {
 					continue
 				}
 				if !noEndCut && ancestryOf(order, b).concurrent(i, ev.at, b) {
@@ -1018,8 +1015,6 @@ type applier struct {
 	supers   []StatementID
 	rejected []rejection
 	ends     []end
-
-	fv *deferredLeaves // forkvotes.go, variant 7
 }
 
 // policyChange is a change of the policy, completed at order[at].
@@ -1109,7 +1104,6 @@ func (a *applier) run() {
 			continue
 		}
 		a.apply(i)
-		a.leaveDeferred(i)
 		for _, x := range a.forced[i] {
 			if m := a.index[x]; m != nil && m.Status != StatusExcluded {
 				a.forcedHits++
@@ -1223,9 +1217,6 @@ func (a *applier) apply(i int) {
 	case KindExclude:
 		a.vote(i, s)
 	case KindLeave:
-		if a.deferLeave(i) {
-			return
-		}
 		m := a.index[s.Author]
 		a.endMembership(m)
 		m.Status = StatusLeft
