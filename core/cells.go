@@ -136,7 +136,7 @@ type PolicyVoteView struct {
 	// Keep is true when Policy is the rules in force: a vote to keep
 	// them (it takes back the voter's earlier vote for other rules),
 	// not a vote for new rules.
-	Keep bool `json:"keep,omitempty"`
+	Keep bool
 }
 
 // Words says in plain words what the vote is for: "keep the rules as
