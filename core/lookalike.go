@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -332,17 +333,61 @@ func (b *nameBook) has(id identity.ID) bool {
 }
 
 // learn names, as introduced, the people of cards the book does not name
-// yet (cards first seen in a sync file); it reports whether it named
-// anyone.
-func (b *nameBook) learn(cards map[identity.ID]*identity.Card) bool {
-	grown := false
+// yet (cards first seen in a sync file); it returns whom it named.
+func (b *nameBook) learn(cards map[identity.ID]*identity.Card) []identity.ID {
+	var named []identity.ID
 	for id, card := range cards {
 		if !b.has(id) {
 			b.set(id, card.Pseudonym, Introduced, false)
-			grown = true
+			named = append(named, id)
 		}
 	}
-	return grown
+	return named
+}
+
+// A NamedLike is a card new to this device whose name is, looks like or
+// begins the name of a contact I verified in person: they are not the
+// same person, and the summary of the file that brought it says so.
+type NamedLike struct {
+	// Card is the new card, by the name it calls itself.
+	Card Person
+	// Like is the verified contact, by the name I know them by.
+	Like Person
+}
+
+// namedLike returns, sorted by name, the people of ids (cards the book
+// learnt from a file) whose name has the look-alike key of a contact
+// verified in person, or the beginning of it: lookups prefer a whole
+// name, so a card "Mir" would be found first by someone typing the
+// beginning of "Mirelda". Each comes with the first such contact by name.
+func (b *nameBook) namedLike(ids []identity.ID) []NamedLike {
+	var verified []identity.ID
+	for id, p := range b.people {
+		if p.how == InPerson && id != b.me && p.alike != "" {
+			verified = append(verified, id)
+		}
+	}
+	if len(verified) == 0 {
+		return nil
+	}
+	byName := func(a, c identity.ID) int {
+		return cmp.Or(cmp.Compare(b.people[a].name, b.people[c].name), bytes.Compare(a[:], c[:]))
+	}
+	slices.SortFunc(verified, byName)
+	var out []NamedLike
+	for _, id := range slices.SortedFunc(slices.Values(ids), byName) {
+		p, ok := b.people[id]
+		if !ok || p.how != Introduced || p.alike == "" {
+			continue
+		}
+		for _, v := range verified {
+			if strings.HasPrefix(b.people[v].alike, p.alike) {
+				out = append(out, NamedLike{Card: Person{ID: id, Name: p.name}, Like: Person{ID: v, Name: b.people[v].name}})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // shown returns the name to show for everyone in the book.

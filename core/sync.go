@@ -403,6 +403,9 @@ type ImportSummary struct {
 	// two different versions of their history in a cell, which the
 	// cell as held did not (crdt/SCHEMA.md §4.9, core/forked.go).
 	Forked []Person
+	// NamedLike lists the cards new to this device named like a contact
+	// verified in person (see [NamedLike]).
+	NamedLike []NamedLike
 }
 
 // CellChanges is what a sync file changes in one cell.
@@ -827,9 +830,41 @@ func (s *ImportSummary) String() string {
 		parts = append(parts, words.JoinAnd(what)+" in "+c.Name)
 	}
 	parts = append(parts, s.forkedPhrase()...)
+	parts = append(parts, s.namedLikePhrase()...)
 	parts = append(parts, s.senderPhrases()...)
 	parts = append(parts, s.LeftOut.phrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
+}
+
+// namedLikePhrase says in plain words that the new cards named like a
+// verified contact are other people: one sentence however many there
+// are, naming a few of them.
+func (s *ImportSummary) namedLikePhrase() []string {
+	switch len(s.NamedLike) {
+	case 0:
+		return nil
+	case 1:
+		n := s.NamedLike[0]
+		return []string{fmt.Sprintf("a new card calls itself %s, like your verified contact %s: they are not the same person", n.Card.Name, n.Like.Name)}
+	}
+	// Each name once: ten thousand cards called Mir read "Mir".
+	var cards, likes []Person
+	seenName, seen := map[string]bool{}, map[identity.ID]bool{}
+	for _, n := range s.NamedLike {
+		if !seenName[n.Card.Name] {
+			seenName[n.Card.Name] = true
+			cards = append(cards, n.Card)
+		}
+		if !seen[n.Like.ID] {
+			seen[n.Like.ID] = true
+			likes = append(likes, n.Like)
+		}
+	}
+	contact := "your verified contact "
+	if len(likes) > 1 {
+		contact = "your verified contacts "
+	}
+	return []string{fmt.Sprintf("%d new cards (%s) call themselves like %s%s: they are other people", len(s.NamedLike), Names(cards), contact, Names(likes))}
 }
 
 // A MissingPastError refuses a sync file whose changes of a cell build on
@@ -870,6 +905,9 @@ type pendingImport struct {
 	// forkedSaid are the people the summary already says forked their
 	// history (noteForked): once each, whatever the cells.
 	forkedSaid map[identity.ID]bool
+	// newCards are the people whose cards the cells taken in bring to
+	// this device for the first time.
+	newCards []identity.ID
 }
 
 // PreviewImport checks a sync file completely (decryption, sender,
@@ -1243,6 +1281,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	markRivals(p.summary, sc.states, me)
 	labelSummary(p.summary, sc.states, sc.names)
 	p.summary.LeftOut.name(book.shown())
+	p.summary.NamedLike = book.namedLike(p.newCards)
 	return p, nil
 }
 
@@ -1311,8 +1350,9 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 	}
 	sc.states[fc.ID] = after
 	cc.Name = after.Name
-	if sc.book.learn(after.Cards) {
+	if named := sc.book.learn(after.Cards); len(named) > 0 {
 		sc.names = sc.book.shown()
+		p.newCards = append(p.newCards, named...)
 	}
 	diffCell(&cc, before, after, sc.names)
 	cc.VotedAgainstMe = votersAgainst(before, after, sc.me, sc.names)
