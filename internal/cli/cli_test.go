@@ -230,8 +230,14 @@ func TestContactCommands(t *testing.T) {
 		t.Fatalf("ambiguous: %q", msg)
 	}
 	w.fails(1, "contact", "show", "nobody")
-	w.fails(2, "contact", "verify", "Mirel") // asks first; no terminal here
-	w.ok("contact", "verify", "Mirel", "--yes")
+	// It asks first; without a terminal it says what to do.
+	if msg := w.fails(2, "contact", "verify", "Mirel"); !strings.Contains(msg, "Compare the safety code with them face to face") || !strings.Contains(msg, "add --yes to say it matched") {
+		t.Errorf("verify without a terminal: %q", msg)
+	}
+	// --yes says the code matched: nothing says the card is not verified.
+	if r := w.run("contact", "verify", "Mirel", "--yes"); r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "is now verified in person") {
+		t.Errorf("verify --yes: exit %d, %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 	w.ok("contact", "rename", "Mirel", "Old Mira")
 	w.ok("contact", "block", "old mira")
 	out := w.ok("contact", "list")
