@@ -165,7 +165,7 @@ func TestWrongPassphraseChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.vars["TRUSTDESK_PASSPHRASE"] = "wrong"
-	if msg := w.fails(1, "contact", "add", otherCard(t, "Cy").String()); strings.TrimSpace(msg) != "trustdesk: wrong passphrase" {
+	if msg := w.fails(1, "contact", "add", otherCard(t, "Cy").String()); strings.TrimSpace(msg) != "trustdesk: Wrong passphrase: nothing was opened or changed; type it again (it comes from TRUSTDESK_PASSPHRASE when that is set)." {
 		t.Fatalf("got %q", msg)
 	}
 	after, _ := os.ReadFile(db)
@@ -276,7 +276,7 @@ func TestBackupRestoreWipe(t *testing.T) {
 
 	w3 := newWorld(t)
 	w3.vars["TRUSTDESK_PASSPHRASE"] = "wrong"
-	if msg := w3.fails(1, "restore", file); !strings.Contains(msg, "wrong passphrase") {
+	if msg := w3.fails(1, "restore", file); !strings.Contains(msg, "Wrong passphrase: nothing was opened or changed") {
 		t.Fatalf("restore with a wrong passphrase: %q", msg)
 	}
 
