@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
 	"trustdesk/internal/fakevotes"
@@ -66,5 +67,45 @@ func TestCellPageCapsThousandsOfVotes(t *testing.T) {
 		if shown := c.all - more; shown < core.ShownVotes || shown > core.ShownVotes+2 {
 			t.Errorf("the page lists %d %s of %d", shown, c.what, c.all)
 		}
+	}
+}
+
+// BenchmarkVotesLabel measures setting and measuring the cell page's
+// label of open votes in the cell of 2,500 fakes: "all" with a line for
+// every vote, as the page did before it listed the first ShownVotes of
+// each kind, "shown" as it does now.
+func BenchmarkVotesLabel(b *testing.B) {
+	home := b.TempDir()
+	svc, err := fakevotes.Home(home)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	v, err := svc.FindCell(fakevotes.CellName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var all []string
+	for _, vote := range v.Votes() {
+		all = append(all, fmt.Sprintf("%s: %d of %d needed votes to exclude (%s)", vote.Subject.Name, len(vote.Voters), vote.Needed, personNames(vote.Voters)))
+	}
+	for _, pv := range v.PolicyVotes() {
+		all = append(all, pv.Voter.Name+": "+pv.Words())
+	}
+	test.NewTempApp(b)
+	for _, c := range []struct{ name, text string }{
+		{"all", strings.Join(all, "\n")},
+		{"shown", votesText(v) + rulesVotesText(v)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			l := widget.NewLabel("")
+			l.Wrapping = fyne.TextWrapWord
+			l.Resize(fyne.NewSize(600, 100))
+			for b.Loop() {
+				l.SetText(c.text)
+				l.MinSize()
+				l.SetText("")
+			}
+		})
 	}
 }
