@@ -687,12 +687,21 @@ func (s *Service) nameBookWith(cells map[crdt.CellID]*crdt.Cell, contacts []*Con
 	}
 	for _, c := range cells {
 		for id, card := range c.State().Cards {
+			// The newest card of each, as the contact holds it
+			// (learnCards), whatever the order of the cells.
+			if p, ok := b.people[id]; ok && p.how == Introduced && !card.Created.After(p.card) {
+				continue
+			}
 			b.set(id, card.Pseudonym, Introduced, false)
+			b.heldCard(id, card.Created)
 		}
 	}
 	b.chosen = map[identity.ID]*identity.Card{}
 	for _, c := range contacts {
 		b.set(c.ID(), c.Name(), c.Verified, c.Petname != "")
+		if c.Petname == "" {
+			b.heldCard(c.ID(), c.Card.Created)
+		}
 		if chosen(c) && c.Petname == "" {
 			b.chosen[c.ID()] = c.Card
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -285,6 +286,9 @@ type namedPerson struct {
 	how   Verification
 	alike string // lookalikeKey of name, up to a parenthesis (see labelKey)
 	label bool   // the name has a parenthesis, as a label has
+	// card is when the card an introduced contact is named by was made
+	// (see heldCard); zero for anyone else.
+	card time.Time
 }
 
 // newNameBook returns a book that names me "you", with room for about n
@@ -332,15 +336,36 @@ func (b *nameBook) has(id identity.ID) bool {
 	return ok
 }
 
+// heldCard records that the introduced contact id, whom no name of mine
+// names, is named by their card made at created.
+func (b *nameBook) heldCard(id identity.ID, created time.Time) {
+	if p, ok := b.people[id]; ok && p.how == Introduced {
+		p.card = created
+		b.people[id] = p
+	}
+}
+
 // learn names, as introduced, the people of cards the book does not name
-// yet (cards first seen in a sync file); it returns whom it named.
-func (b *nameBook) learn(cards map[identity.ID]*identity.Card) []identity.ID {
+// yet (cards first seen in a sync file); with renames, also the
+// introduced contacts whose card in cards is newer than the one they are
+// named by and bears another name (the import stores it: learnCards).
+// It returns whom it named.
+func (b *nameBook) learn(cards map[identity.ID]*identity.Card, renames bool) []identity.ID {
 	var named []identity.ID
 	for id, card := range cards {
-		if !b.has(id) {
+		p, ok := b.people[id]
+		switch {
+		case !ok:
 			b.set(id, card.Pseudonym, Introduced, false)
-			named = append(named, id)
+		case renames && p.how == Introduced && !p.card.IsZero() && card.Created.After(p.card) && card.Pseudonym != p.name:
+			// A card first published as "Zed" cannot take a verified
+			// contact's name later without the summary saying so.
+			b.set(id, card.Pseudonym, Introduced, false)
+			b.heldCard(id, card.Created)
+		default:
+			continue
 		}
+		named = append(named, id)
 	}
 	return named
 }
@@ -356,7 +381,7 @@ type NamedLike struct {
 }
 
 // namedLike returns, sorted by name, the people of ids (cards the book
-// learnt from a file) whose name has the look-alike key of a contact
+// learnt from a file, new or newly named) whose name has the look-alike key of a contact
 // verified in person, or the beginning of it: lookups prefer a whole
 // name, so a card "Mir" would be found first by someone typing the
 // beginning of "Mirelda". Each comes with the first such contact by name.

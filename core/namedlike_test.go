@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"trustdesk/crdt"
+	"trustdesk/identity"
 )
 
 // namedLikeImport is the summary of Ana's import of Bo's file, in which
@@ -72,5 +74,36 @@ func TestImportOfManyCardsNamedLikeVerifiedIsOneLine(t *testing.T) {
 	want := fmt.Sprintf("%d new cards (Mir, Mire, Mirel and Mireld) call themselves like your verified contact Mirelda: they are other people", n)
 	if !strings.Contains(got, want) || len(got) > 400 {
 		t.Errorf("summary of %d cards named like Mirelda (%d characters): %q", n, len(got), got)
+	}
+}
+
+// TestImportSaysIntroducedCardRenamedLikeVerified: a card first published
+// as "Zed" whose newer card calls itself "Mir" is named in the summary
+// that brings the newer card, as a new card would be.
+func TestImportSaysIntroducedCardRenamedLikeVerified(t *testing.T) {
+	ana, bo := newService(t, "Ana"), newService(t, "Bo")
+	meet(t, ana, bo)
+	if _, err := ana.AddContact(newCard(t, "Mirelda").String(), "", true); err != nil {
+		t.Fatal(err)
+	}
+	night := ok[*CellView](t)(ana.NewCell("Night")).ID
+	invite(t, ana, bo, night)
+	zed, err := identity.New("Zed", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(card *identity.Card) *ImportSummary {
+		ok[*CellView](t)(bo.changeCell(night, func(c *crdt.Cell) error {
+			_, err := c.PublishCard(bo.me(), card, time.Now())
+			return err
+		}))
+		return sendTo(t, bo, ana)
+	}
+	if sum := publish(zed.Card); len(sum.NamedLike) != 0 {
+		t.Fatalf("Zed's card: %+v", sum.NamedLike)
+	}
+	sum := publish(renamedCard(t, zed, "Mir", time.Now().Add(time.Hour)))
+	if len(sum.NamedLike) != 1 || sum.NamedLike[0].Card.ID != zed.Card.ID() || !strings.Contains(sum.String(), "a new card calls itself Mir, like your verified contact Mirelda") {
+		t.Errorf("Zed's newer card named Mir: %+v (%s)", sum.NamedLike, sum)
 	}
 }

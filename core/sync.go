@@ -906,7 +906,7 @@ type pendingImport struct {
 	// history (noteForked): once each, whatever the cells.
 	forkedSaid map[identity.ID]bool
 	// newCards are the people whose cards the cells taken in bring to
-	// this device for the first time.
+	// this device for the first time, or name anew (nameBook.learn).
 	newCards []identity.ID
 }
 
@@ -1336,7 +1336,7 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 	}
 	if !have {
 		if take, err := p.takeNewCell(fc.ID, after, sc.me, sc.inv, sc.sender); err != nil || !take {
-			sc.book.learn(after.Cards) // to name who invited in the summary
+			sc.book.learn(after.Cards, false) // to name who invited in the summary
 			return err
 		}
 	}
@@ -1350,7 +1350,7 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 	}
 	sc.states[fc.ID] = after
 	cc.Name = after.Name
-	if named := sc.book.learn(after.Cards); len(named) > 0 {
+	if named := sc.book.learn(after.Cards, true); len(named) > 0 {
 		sc.names = sc.book.shown()
 		p.newCards = append(p.newCards, named...)
 	}
