@@ -330,12 +330,6 @@ func labelKey(key string) (string, bool) {
 	return key[:i], true
 }
 
-// has reports whether the book names id.
-func (b *nameBook) has(id identity.ID) bool {
-	_, ok := b.people[id]
-	return ok
-}
-
 // heldCard records that the introduced contact id, whom no name of mine
 // names, is named by their card made at created.
 func (b *nameBook) heldCard(id identity.ID, created time.Time) {
