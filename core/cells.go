@@ -128,6 +128,47 @@ func (v *CellView) Votes() []VoteView { return v.details().Votes }
 // PolicyVotes lists the open votes for new rules.
 func (v *CellView) PolicyVotes() []PolicyVoteView { return v.details().PolicyVotes }
 
+// ShownVotes is how many open votes a cell's page lists (to exclude,
+// and on the rules, each) before "and N more": a member who admits
+// thousands of fakes that each vote makes a short page, not thousands of
+// lines. My own votes and the vote to exclude me are always listed.
+const ShownVotes = 20
+
+// VotesShown returns the open votes to exclude that a cell's page lists,
+// in the order of [CellView.Votes]: the first [ShownVotes], and besides
+// them every vote of mine and the vote to exclude me; and how many
+// votes it leaves out.
+func (v *CellView) VotesShown() ([]VoteView, int) {
+	return firstShown(v.Votes(), func(vote VoteView) bool { return vote.Mine || vote.Subject.ID == v.me })
+}
+
+// PolicyVotesShown returns the open votes on the rules that a cell's
+// page lists, as [CellView.VotesShown] does: my own vote always.
+func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
+	return firstShown(v.PolicyVotes(), func(pv PolicyVoteView) bool { return pv.Mine })
+}
+
+// firstShown returns the first ShownVotes of all and every later one
+// for which always is true, in their order, and how many it leaves out.
+func firstShown[T any](all []T, always func(T) bool) ([]T, int) {
+	if len(all) <= ShownVotes {
+		return all, 0
+	}
+	shown := slices.Clone(all[:ShownVotes])
+	for _, x := range all[ShownVotes:] {
+		if always(x) {
+			shown = append(shown, x)
+		}
+	}
+	return shown, len(all) - len(shown)
+}
+
+// MoreVotes says how many votes a list leaves out, what as "vote to
+// exclude" or "vote on the rules": "and 2480 more votes to exclude".
+func MoreVotes(n int, one, many string) string {
+	return "and " + words.Count(n, "more "+one, "more "+many)
+}
+
 // PolicyVoteView is a member's open vote for new rules.
 type PolicyVoteView struct {
 	Voter  Person
@@ -136,7 +177,7 @@ type PolicyVoteView struct {
 	// Keep is true when Policy is the rules in force: a vote to keep
 	// them (it takes back the voter's earlier vote for other rules),
 	// not a vote for new rules.
-	Keep bool `json:"keep,omitempty"`
+	Keep bool
 }
 
 // Words says in plain words what the vote is for: "keep the rules as
@@ -646,12 +687,21 @@ func (s *Service) nameBookWith(cells map[crdt.CellID]*crdt.Cell, contacts []*Con
 	}
 	for _, c := range cells {
 		for id, card := range c.State().Cards {
+			// The newest card of each, as the contact holds it
+			// (learnCards), whatever the order of the cells.
+			if p, ok := b.people[id]; ok && p.how == Introduced && !card.Created.After(p.card) {
+				continue
+			}
 			b.set(id, card.Pseudonym, Introduced, false)
+			b.heldCard(id, card.Created)
 		}
 	}
 	b.chosen = map[identity.ID]*identity.Card{}
 	for _, c := range contacts {
 		b.set(c.ID(), c.Name(), c.Verified, c.Petname != "")
+		if c.Petname == "" {
+			b.heldCard(c.ID(), c.Card.Created)
+		}
 		if chosen(c) && c.Petname == "" {
 			b.chosen[c.ID()] = c.Card
 		}

@@ -1,10 +1,12 @@
 package core
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -284,6 +286,9 @@ type namedPerson struct {
 	how   Verification
 	alike string // lookalikeKey of name, up to a parenthesis (see labelKey)
 	label bool   // the name has a parenthesis, as a label has
+	// card is when the card an introduced contact is named by was made
+	// (see heldCard); zero for anyone else.
+	card time.Time
 }
 
 // newNameBook returns a book that names me "you", with room for about n
@@ -325,24 +330,83 @@ func labelKey(key string) (string, bool) {
 	return key[:i], true
 }
 
-// has reports whether the book names id.
-func (b *nameBook) has(id identity.ID) bool {
-	_, ok := b.people[id]
-	return ok
+// heldCard records that the introduced contact id, whom no name of mine
+// names, is named by their card made at created.
+func (b *nameBook) heldCard(id identity.ID, created time.Time) {
+	if p, ok := b.people[id]; ok && p.how == Introduced {
+		p.card = created
+		b.people[id] = p
+	}
 }
 
 // learn names, as introduced, the people of cards the book does not name
-// yet (cards first seen in a sync file); it reports whether it named
-// anyone.
-func (b *nameBook) learn(cards map[identity.ID]*identity.Card) bool {
-	grown := false
+// yet (cards first seen in a sync file); with renames, also the
+// introduced contacts whose card in cards is newer than the one they are
+// named by and bears another name (the import stores it: learnCards).
+// It returns whom it named.
+func (b *nameBook) learn(cards map[identity.ID]*identity.Card, renames bool) []identity.ID {
+	var named []identity.ID
 	for id, card := range cards {
-		if !b.has(id) {
+		p, ok := b.people[id]
+		switch {
+		case !ok:
 			b.set(id, card.Pseudonym, Introduced, false)
-			grown = true
+		case renames && p.how == Introduced && !p.card.IsZero() && card.Created.After(p.card) && card.Pseudonym != p.name:
+			// A card first published as "Zed" cannot take a verified
+			// contact's name later without the summary saying so.
+			b.set(id, card.Pseudonym, Introduced, false)
+			b.heldCard(id, card.Created)
+		default:
+			continue
+		}
+		named = append(named, id)
+	}
+	return named
+}
+
+// A NamedLike is a card new to this device whose name is, looks like or
+// begins the name of a contact I verified in person: they are not the
+// same person, and the summary of the file that brought it says so.
+type NamedLike struct {
+	// Card is the new card, by the name it calls itself.
+	Card Person
+	// Like is the verified contact, by the name I know them by.
+	Like Person
+}
+
+// namedLike returns, sorted by name, the people of ids (cards the book
+// learnt from a file, new or newly named) whose name has the look-alike key of a contact
+// verified in person, or the beginning of it: lookups prefer a whole
+// name, so a card "Mir" would be found first by someone typing the
+// beginning of "Mirelda". Each comes with the first such contact by name.
+func (b *nameBook) namedLike(ids []identity.ID) []NamedLike {
+	var verified []identity.ID
+	for id, p := range b.people {
+		if p.how == InPerson && id != b.me && p.alike != "" {
+			verified = append(verified, id)
 		}
 	}
-	return grown
+	if len(verified) == 0 {
+		return nil
+	}
+	byName := func(a, c identity.ID) int {
+		return cmp.Or(cmp.Compare(b.people[a].name, b.people[c].name), bytes.Compare(a[:], c[:]))
+	}
+	slices.SortFunc(verified, byName)
+	var out []NamedLike
+	for _, id := range slices.SortedFunc(slices.Values(ids), byName) {
+		p, ok := b.people[id]
+		if !ok || p.how != Introduced || p.alike == "" {
+			continue
+		}
+		for _, v := range verified {
+			if strings.HasPrefix(b.people[v].alike, p.alike) {
+				out = append(out, NamedLike{Card: Person{ID: id, Name: p.name}, Like: Person{ID: v, Name: b.people[v].name}})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // shown returns the name to show for everyone in the book.

@@ -388,12 +388,12 @@ type ImportSummary struct {
 	// Renamed is the sender, a contact of my own doing known by their
 	// card's name, when the newer card they send the file with bears
 	// another name (as CellChanges.Renamed).
-	Renamed []RenamedCard `json:"renamed,omitempty"`
+	Renamed []RenamedCard
 	// SenderReplaced is set when the sender's card was replaced by a new
 	// one in a cell of mine: the file is taken in, but what that card
 	// says counts for nothing in my scores and nothing is sent to it
 	// (crdt/SCHEMA.md §4.5).
-	SenderReplaced bool `json:"sender_replaced,omitempty"`
+	SenderReplaced bool
 	// Recovery is what the file changed about recovery pieces, or nil.
 	Recovery *RecoveryNews
 	// LeftOut says which invitations the file brought and the import
@@ -402,7 +402,10 @@ type ImportSummary struct {
 	// Forked lists, once each, the people whom the file shows signing
 	// two different versions of their history in a cell, which the
 	// cell as held did not (crdt/SCHEMA.md §4.9, core/forked.go).
-	Forked []Person `json:"forked,omitempty"`
+	Forked []Person
+	// NamedLike lists the cards new to this device named like a contact
+	// verified in person (see [NamedLike]).
+	NamedLike []NamedLike
 }
 
 // CellChanges is what a sync file changes in one cell.
@@ -420,7 +423,7 @@ type CellChanges struct {
 	// NewVotes) are to exclude me: a member voted out elsewhere may
 	// answer with votes against those who voted, and "3 votes to
 	// exclude" would hide that one is against me.
-	VotedAgainstMe []Person `json:"voted_against_me,omitempty"`
+	VotedAgainstMe []Person
 	Rejected       int
 	// Undone lists people whose exclusion this file undoes on this
 	// device: they were excluded before and are not now.
@@ -428,14 +431,14 @@ type CellChanges struct {
 	// NoLongerMembers lists people who were members on this device and
 	// are not now, though nobody excluded them and they did not leave:
 	// what admitted them no longer counts (crdt/SCHEMA.md §4.7).
-	NoLongerMembers []Person `json:"no_longer_members,omitempty"`
+	NoLongerMembers []Person
 	// InvitationsEnded lists people who were invited (or waiting for
 	// vouches) on this device and are not now, though they were not
 	// excluded: what invited them no longer counts.
-	InvitationsEnded []Person `json:"invitations_ended,omitempty"`
+	InvitationsEnded []Person
 	// SetAside lists, by author, the entries that this file brings or
 	// that counted before and do not count now (Rejected in all).
-	SetAside []SetAside `json:"set_aside,omitempty"`
+	SetAside []SetAside
 	// Invited lists people newly invited; InvitedMe is true when I am.
 	Invited   []Person
 	InvitedMe bool
@@ -443,7 +446,7 @@ type CellChanges struct {
 	Rules *crdt.Policy
 	// RulesVotes are the votes for new rules this file brings that are
 	// open now (not yet enough to change the rules).
-	RulesVotes []RulesVote `json:"rules_votes,omitempty"`
+	RulesVotes []RulesVote
 	// Replaced lists people whose card this file replaces by a new one
 	// (their old card counts no more; crdt/SCHEMA.md §4.5).
 	Replaced []ReplacedCard
@@ -457,7 +460,7 @@ type CellChanges struct {
 	// Renamed lists contacts of my own doing, known by their card's name,
 	// whose newer card in this file bears another name (To): they stay
 	// shown by the name I know them by (core/cells.go, pinName).
-	Renamed []RenamedCard `json:"renamed,omitempty"`
+	Renamed []RenamedCard
 	// OnlyInvited is true when I am invited to the cell and have not
 	// joined it: a replacement there changes nothing about the person on
 	// this device (core/succession.go, followReplacements), and a thief
@@ -468,11 +471,11 @@ type CellChanges struct {
 
 // RulesVote is the people who voted for the same new rules.
 type RulesVote struct {
-	Voters []Person    `json:"voters"`
-	Policy crdt.Policy `json:"policy"`
+	Voters []Person
+	Policy crdt.Policy
 	// Keep is true when Policy is the rules in force (see
 	// [PolicyVoteView.Keep]).
-	Keep bool `json:"keep,omitempty"`
+	Keep bool
 }
 
 // SetAside is how many entries of one author stopped counting, or never
@@ -480,9 +483,9 @@ type RulesVote struct {
 type SetAside struct {
 	// Person is the author; zero for entries that cannot be read.
 	Person
-	Count int `json:"count"`
+	Count int
 	// Excluded is true when the author is excluded from the cell.
-	Excluded bool `json:"excluded,omitempty"`
+	Excluded bool
 }
 
 // shownNames is how many names a summary lists before "and N others":
@@ -614,7 +617,7 @@ func (a SetAside) phrase() string {
 // A RenamedCard is a contact whose newer card bears another name.
 type RenamedCard struct {
 	Person
-	To string `json:"to"`
+	To string
 }
 
 // phrase says in plain words what the newer card changes.
@@ -626,16 +629,16 @@ func (p RenamedCard) phrase() string {
 // their guardians confirmed the new one.
 type ReplacedCard struct {
 	Person
-	Guardians int `json:"guardians"`
+	Guardians int
 	// Rival is true when another of my cells holds a replacement of the
 	// same card by a different new card, or this cell did before: one of
 	// the two is not the person's (core/succession.go,
 	// followReplacements).
-	Rival bool `json:"rival,omitempty"`
+	Rival bool
 	// StillIn lists, by name, my other cells (joined) where the old card
 	// is still a member: there whoever holds it now can still act and
 	// receive (core/oldcards.go).
-	StillIn []string `json:"still_in,omitempty"`
+	StillIn []string
 }
 
 // ReplacementPhrases says in plain words what c changes about people's
@@ -827,9 +830,41 @@ func (s *ImportSummary) String() string {
 		parts = append(parts, words.JoinAnd(what)+" in "+c.Name)
 	}
 	parts = append(parts, s.forkedPhrase()...)
+	parts = append(parts, s.namedLikePhrase()...)
 	parts = append(parts, s.senderPhrases()...)
 	parts = append(parts, s.LeftOut.phrases()...)
 	return fmt.Sprintf("from %s: %s", s.From.Name, strings.Join(parts, "; "))
+}
+
+// namedLikePhrase says in plain words that the new cards named like a
+// verified contact are other people: one sentence however many there
+// are, naming a few of them.
+func (s *ImportSummary) namedLikePhrase() []string {
+	switch len(s.NamedLike) {
+	case 0:
+		return nil
+	case 1:
+		n := s.NamedLike[0]
+		return []string{fmt.Sprintf("a new card calls itself %s, like your verified contact %s: they are not the same person", n.Card.Name, n.Like.Name)}
+	}
+	// Each name once: ten thousand cards called Mir read "Mir".
+	var cards, likes []Person
+	seenName, seen := map[string]bool{}, map[identity.ID]bool{}
+	for _, n := range s.NamedLike {
+		if !seenName[n.Card.Name] {
+			seenName[n.Card.Name] = true
+			cards = append(cards, n.Card)
+		}
+		if !seen[n.Like.ID] {
+			seen[n.Like.ID] = true
+			likes = append(likes, n.Like)
+		}
+	}
+	contact := "your verified contact "
+	if len(likes) > 1 {
+		contact = "your verified contacts "
+	}
+	return []string{fmt.Sprintf("%d new cards (%s) call themselves like %s%s: they are other people", len(s.NamedLike), Names(cards), contact, Names(likes))}
 }
 
 // A MissingPastError refuses a sync file whose changes of a cell build on
@@ -870,6 +905,9 @@ type pendingImport struct {
 	// forkedSaid are the people the summary already says forked their
 	// history (noteForked): once each, whatever the cells.
 	forkedSaid map[identity.ID]bool
+	// newCards are the people whose cards the cells taken in bring to
+	// this device for the first time, or name anew (nameBook.learn).
+	newCards []identity.ID
 }
 
 // PreviewImport checks a sync file completely (decryption, sender,
@@ -1243,6 +1281,7 @@ func (s *Service) prepareImport(ctx context.Context, data []byte, all map[crdt.C
 	markRivals(p.summary, sc.states, me)
 	labelSummary(p.summary, sc.states, sc.names)
 	p.summary.LeftOut.name(book.shown())
+	p.summary.NamedLike = book.namedLike(p.newCards)
 	return p, nil
 }
 
@@ -1297,7 +1336,7 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 	}
 	if !have {
 		if take, err := p.takeNewCell(fc.ID, after, sc.me, sc.inv, sc.sender); err != nil || !take {
-			sc.book.learn(after.Cards) // to name who invited in the summary
+			sc.book.learn(after.Cards, false) // to name who invited in the summary
 			return err
 		}
 	}
@@ -1311,8 +1350,9 @@ func (p *pendingImport) scanCell(ctx context.Context, sc *cellScan, fc export.Ce
 	}
 	sc.states[fc.ID] = after
 	cc.Name = after.Name
-	if sc.book.learn(after.Cards) {
+	if named := sc.book.learn(after.Cards, true); len(named) > 0 {
 		sc.names = sc.book.shown()
+		p.newCards = append(p.newCards, named...)
 	}
 	diffCell(&cc, before, after, sc.names)
 	cc.VotedAgainstMe = votersAgainst(before, after, sc.me, sc.names)

@@ -251,10 +251,17 @@ func (r *Rating) validate() error {
 }
 
 // badDay says that day is not a day of the calendar written YYYY-MM-DD:
-// "day must be YYYY-MM-DD" alone was wrong for 2026-02-30.
+// "day must be YYYY-MM-DD" alone was wrong for 2026-02-30. A long day is
+// cut after 20 characters, never inside one (a cut after 20 bytes could
+// split "é" and print "\xc3").
 func badDay(day string) error {
-	if len(day) > 20 {
-		day = day[:20] + "…"
+	n := 0
+	for i := range day {
+		if n == 20 {
+			day = day[:i] + "…"
+			break
+		}
+		n++
 	}
 	return fmt.Errorf("day %q is not a date written YYYY-MM-DD", day)
 }

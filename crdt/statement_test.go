@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // seedStatements returns one real statement of every kind.
@@ -120,6 +121,23 @@ func TestRatingRules(t *testing.T) {
 		if r.validate() == nil {
 			t.Errorf("accepted %+v", r)
 		}
+	}
+}
+
+// TestBadDayCutsByCharacters: a long day in an error is cut after 20
+// characters, never inside one, so the message never prints "\xc3".
+func TestBadDayCutsByCharacters(t *testing.T) {
+	for _, day := range []string{strings.Repeat("é", 30), "2026-01-0" + strings.Repeat("€", 20), strings.Repeat("a", 19) + "日本語"} {
+		msg := badDay(day).Error()
+		if strings.Contains(msg, `\x`) || !utf8.ValidString(msg) {
+			t.Errorf("badDay(%q) = %s", day, msg)
+		}
+		if !strings.Contains(msg, "…") {
+			t.Errorf("badDay(%q) = %s: not cut", day, msg)
+		}
+	}
+	if msg := badDay("2026-02-30").Error(); msg != `day "2026-02-30" is not a date written YYYY-MM-DD` {
+		t.Errorf("short day: %s", msg)
 	}
 }
 

@@ -13,10 +13,7 @@ import (
 // so that none is tried again unchanged. Each fails with its variant's
 // build (the knob of the round's first commit).
 func TestWarPlacementVariantsHold(t *testing.T) {
-	for _, h := range []struct {
-		name string
-		n    uint64
-	}{
+	holdsHostileCases(t, []namedHistory{
 		// P (and the thirteenth round's E): the exclusions the trials
 		// fixed at a statement completed before the others due there.
 		// Before the attack the voter 82fd95 is excluded under a quorum
@@ -42,9 +39,7 @@ func TestWarPlacementVariantsHold(t *testing.T) {
 		// excluded before comes back and one who was a member without
 		// the attacker's votes is excluded.
 		{"AnsweredAccusationIsStillContested", 938},
-	} {
-		t.Run(h.name, func(t *testing.T) { holdsHostileCase(t, h.n, "open") })
-	}
+	})
 }
 
 // TestWarAnsweredBackdatedAccusationDoesNotRescue is the attack that

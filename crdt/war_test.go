@@ -229,3 +229,18 @@ func holdsHostileCase(t *testing.T, n uint64, mode string) {
 		t.Fatal(err)
 	}
 }
+
+// namedHistory is a history of TestHostileHistories "open", by number,
+// with the name of the subtest that plays it.
+type namedHistory struct {
+	name string
+	n    uint64
+}
+
+// holdsHostileCases plays each history of hs in a subtest of its name
+// and fails it if the history breaks a rule.
+func holdsHostileCases(t *testing.T, hs []namedHistory) {
+	for _, h := range hs {
+		t.Run(h.name, func(t *testing.T) { holdsHostileCase(t, h.n, "open") })
+	}
+}

@@ -313,28 +313,42 @@ func (s *cellsScreen) show(v *core.CellView) {
 	s.members.Objects = rows
 	s.members.Refresh()
 
+	s.votes.SetText(votesText(v) + rulesVotesText(v))
+}
+
+// votesText lists the open votes to exclude in v, as many as
+// [core.CellView.VotesShown] gives (mine and the one against me always)
+// and how many more: thousands of fakes' votes make a short page.
+func votesText(v *core.CellView) string {
+	shown, more := v.VotesShown()
+	if len(shown) == 0 {
+		return "No open votes to exclude anyone."
+	}
 	var votes []string
-	for _, vote := range v.Votes() {
+	for _, vote := range shown {
 		votes = append(votes, fmt.Sprintf("%s: %s of %d needed votes to exclude (%s)",
-			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, personNames(vote.Voters)))
+			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, core.Names(vote.Voters)))
 	}
-	text := "No open votes to exclude anyone."
-	if len(votes) > 0 {
-		text = "Open votes to exclude:\n" + strings.Join(votes, "\n")
+	if more > 0 {
+		votes = append(votes, core.MoreVotes(more, "vote to exclude", "votes to exclude")+".")
 	}
-	s.votes.SetText(text + rulesVotesText(v))
+	return "Open votes to exclude:\n" + strings.Join(votes, "\n")
 }
 
 // rulesVotesText lists the open votes on v's rules, after a blank line,
 // or is empty: a member who votes to weaken the rules is seen before
-// enough others join in.
+// enough others join in. It lists as many as votesText does.
 func rulesVotesText(v *core.CellView) string {
+	shown, more := v.PolicyVotesShown()
 	var lines []string
-	for _, pv := range v.PolicyVotes() {
+	for _, pv := range shown {
 		lines = append(lines, pv.Voter.Name+": "+pv.Words())
 	}
 	if len(lines) == 0 {
 		return ""
+	}
+	if more > 0 {
+		lines = append(lines, core.MoreVotes(more, "vote on the rules", "votes on the rules")+".")
 	}
 	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %d members vote for the same rules):\n", v.PolicyVotesNeeded) + strings.Join(lines, "\n")
 }

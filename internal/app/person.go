@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"fmt"
+	"image/color"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -161,8 +162,9 @@ func (p *personView) load() error {
 		p.blockButton.SetText("Block…")
 	}
 
-	codeHelp := wrapped("When you meet, both open this page. If the numbers on both screens are the same, the card is really theirs.")
+	codeHelp := wrapped("When you meet, both open this page. If the numbers on both screens are the same, the card is really theirs. " + compareAllWords)
 	codeHelp.Importance = widget.LowImportance
+	p.code.hint.Hide() // said in codeHelp, beside the code
 
 	actions := container.NewHBox(p.rate, p.verifyButton, p.renameButton, layout.NewSpacer(), p.blockButton, p.removeButton)
 	p.body.Objects = []fyne.CanvasObject{p.name, p.card, p.verified}
@@ -171,7 +173,7 @@ func (p *personView) load() error {
 	}
 	p.body.Objects = append(p.body.Objects, actions,
 		widget.NewSeparator(),
-		subheading("Safety code"), codeHelp, container.NewHBox(p.code),
+		codeBeside(p.code, container.NewVBox(subheading("Safety code"), codeHelp)),
 		widget.NewSeparator(),
 		subheading("What people say"), p.reputation(),
 		widget.NewSeparator(),
@@ -180,6 +182,19 @@ func (p *personView) load() error {
 	p.body.Refresh()
 	return nil
 }
+
+// codeBeside puts what is said about a safety code to the right of it,
+// where a card's page has room, so that what follows (what people say)
+// is seen without scrolling on a small screen with large text; in a
+// narrow window it goes below the code.
+func codeBeside(code *safetyCode, words fyne.CanvasObject) fyne.CanvasObject {
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSize(codeWordsWidth, 0))
+	return container.New(&sideBySide{}, code, container.NewStack(room, words))
+}
+
+// codeWordsWidth is the narrowest the words beside a safety code get.
+const codeWordsWidth = 260
 
 // reputation lays out the score and the ratings behind it.
 func (p *personView) reputation() fyne.CanvasObject {

@@ -338,18 +338,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
-	if len(v.Votes()) > 0 {
-		fmt.Fprintln(w, "\nOpen votes to exclude:")
-		for _, vote := range v.Votes() {
-			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed, names(vote.Voters))
-		}
-	}
-	if len(v.PolicyVotes()) > 0 {
-		fmt.Fprintf(w, "\nOpen votes on the rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
-		for _, pv := range v.PolicyVotes() {
-			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
-		}
-	}
+	printVotes(w, v)
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
 	if n := v.NotCounted; n > 0 && !verbose {
 		fmt.Fprintf(w, "%d entries do not count (see --verbose).\n", n)
@@ -362,6 +351,30 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 				id = r.ID.String()[:12] + " " + r.Kind.String()
 			}
 			fmt.Fprintf(w, "  %s: %s\n", id, words.Reason(r.Reason))
+		}
+	}
+}
+
+// printVotes prints the open votes of v, as many of each kind as
+// [core.CellView.VotesShown] gives (mine and the one against me always)
+// and how many more: --json lists them all.
+func printVotes(w io.Writer, v *core.CellView) {
+	if shown, more := v.VotesShown(); len(shown) > 0 {
+		fmt.Fprintln(w, "\nOpen votes to exclude:")
+		for _, vote := range shown {
+			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed, core.Names(vote.Voters))
+		}
+		if more > 0 {
+			fmt.Fprintf(w, "  %s (see --json).\n", core.MoreVotes(more, "vote to exclude", "votes to exclude"))
+		}
+	}
+	if shown, more := v.PolicyVotesShown(); len(shown) > 0 {
+		fmt.Fprintf(w, "\nOpen votes on the rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
+		for _, pv := range shown {
+			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
+		}
+		if more > 0 {
+			fmt.Fprintf(w, "  %s (see --json).\n", core.MoreVotes(more, "vote on the rules", "votes on the rules"))
 		}
 	}
 }

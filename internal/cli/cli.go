@@ -241,6 +241,7 @@ func Run(args []string, env *Env) int {
 // hints say what to do next after an error, in commands to type; the
 // window has its own.
 var hints = []words.Hint{
+	{Err: core.ErrWrongPassphrase, Next: "nothing was opened or changed; type it again (it comes from TRUSTDESK_PASSPHRASE when that is set)"},
 	{Err: core.ErrNoIdentity, Next: "make one with 'trustdesk init --name NAME'"},
 	{Err: core.ErrNotFound, Next: "'trustdesk contact list' shows who you have"},
 	{Err: core.ErrNoSuchCell, Next: "'trustdesk cell list' shows your cells"},

@@ -165,7 +165,7 @@ func TestWrongPassphraseChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.vars["TRUSTDESK_PASSPHRASE"] = "wrong"
-	if msg := w.fails(1, "contact", "add", otherCard(t, "Cy").String()); strings.TrimSpace(msg) != "trustdesk: wrong passphrase" {
+	if msg := w.fails(1, "contact", "add", otherCard(t, "Cy").String()); strings.TrimSpace(msg) != "trustdesk: Wrong passphrase: nothing was opened or changed; type it again (it comes from TRUSTDESK_PASSPHRASE when that is set)." {
 		t.Fatalf("got %q", msg)
 	}
 	after, _ := os.ReadFile(db)
@@ -230,8 +230,14 @@ func TestContactCommands(t *testing.T) {
 		t.Fatalf("ambiguous: %q", msg)
 	}
 	w.fails(1, "contact", "show", "nobody")
-	w.fails(2, "contact", "verify", "Mirel") // asks first; no terminal here
-	w.ok("contact", "verify", "Mirel", "--yes")
+	// It asks first; without a terminal it says what to do.
+	if msg := w.fails(2, "contact", "verify", "Mirel"); !strings.Contains(msg, "Compare the safety code with them face to face") || !strings.Contains(msg, "add --yes to say it matched") {
+		t.Errorf("verify without a terminal: %q", msg)
+	}
+	// --yes says the code matched: nothing says the card is not verified.
+	if r := w.run("contact", "verify", "Mirel", "--yes"); r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, "is now verified in person") {
+		t.Errorf("verify --yes: exit %d, %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 	w.ok("contact", "rename", "Mirel", "Old Mira")
 	w.ok("contact", "block", "old mira")
 	out := w.ok("contact", "list")
@@ -270,7 +276,7 @@ func TestBackupRestoreWipe(t *testing.T) {
 
 	w3 := newWorld(t)
 	w3.vars["TRUSTDESK_PASSPHRASE"] = "wrong"
-	if msg := w3.fails(1, "restore", file); !strings.Contains(msg, "wrong passphrase") {
+	if msg := w3.fails(1, "restore", file); !strings.Contains(msg, "Wrong passphrase: nothing was opened or changed") {
 		t.Fatalf("restore with a wrong passphrase: %q", msg)
 	}
 

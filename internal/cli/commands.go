@@ -468,11 +468,16 @@ func runContactVerify(r *runner, o *opts, args []string) error {
 
 // confirmVerify asks, on a terminal, whether the contact read the user
 // the same safety code face to face: verifying is what the code is for,
-// so the question is about the code, not "anyway". Without a terminal,
-// or with --yes, it is confirmUnverified.
+// so the question is about the code, not "anyway". --yes says it did, so
+// nothing is added ("Note: ...'s card is not verified" beside "... is now
+// verified in person" read as a contradiction); without a terminal it
+// is refused with what to do.
 func (r *runner) confirmVerify(o *opts, c *core.Contact, code string) error {
-	if c.Verified == core.InPerson || o.yes || r.env.Confirm == nil {
-		return r.confirmUnverified(o, c, "Mark them as verified in person", "")
+	if c.Verified == core.InPerson || o.yes {
+		return nil
+	}
+	if r.env.Confirm == nil {
+		return usagef("%s's card is %s. Compare the safety code with them face to face ('trustdesk contact show %s'), then add --yes to say it matched", c.Name(), c.Verified.Words(), c.ID().String()[:12])
 	}
 	ok, err := r.env.Confirm(fmt.Sprintf("Safety code: %s\nDid %s read you this same code, all 12 groups, face to face? Type yes to mark them as verified in person: ", code, c.Name()), "yes")
 	if err != nil {

@@ -29,7 +29,18 @@ func TestAttack7NamesResolveSafely(t *testing.T) {
 	bo.ok("rate", "mir", "--safety", "5", "--reliability", "5", "--cell", "night")
 	f = filepath.Join(dir, "to-ana")
 	bo.ok("export", "--to", "ana", "--out", f)
-	ana.ok("import", f)
+	// The import says that the new card is not Mirelda, in its sentence
+	// and, with the card's id, in --json.
+	var imp importJSON
+	if err := json.Unmarshal([]byte(ana.ok("import", f, "--json")), &imp); err != nil {
+		t.Fatal(err)
+	}
+	if want := "a new card calls itself Mir, like your verified contact Mirelda: they are not the same person"; !strings.Contains(imp.Summary, want) {
+		t.Errorf("the import says %q, not %q", imp.Summary, want)
+	}
+	if want := (namedLikeJSON{Card: "Mir", CardID: fake.ID().String(), Like: "Mirelda"}); len(imp.NamedLike) != 1 || imp.NamedLike[0] != want {
+		t.Errorf("import --json: named_like %+v, want %+v", imp.NamedLike, want)
+	}
 
 	// The attack: "mir" names both; nothing is admitted.
 	msg := ana.fails(1, "cell", "admit", "night", "mir")

@@ -166,6 +166,17 @@ type importJSON struct {
 	// Forked names the people the file shows sending two different
 	// versions of what they did (core.ImportSummary.Forked).
 	Forked []string `json:"forked,omitempty"`
+	// NamedLike lists, each of them, the new cards named like a contact
+	// verified in person (core.NamedLike).
+	NamedLike []namedLikeJSON `json:"named_like,omitempty"`
+}
+
+// namedLikeJSON is a new card (Card, by its name, and its id) named like
+// the verified contact Like.
+type namedLikeJSON struct {
+	Card   string `json:"card"`
+	CardID string `json:"card_id"`
+	Like   string `json:"like"`
 }
 
 type cellChangeJSON struct {
@@ -193,6 +204,9 @@ func toImportJSON(sum *core.ImportSummary) importJSON {
 	j := importJSON{From: sum.From.Name, NewStatements: sum.NewStatements, Summary: sum.String(), Cells: []cellChangeJSON{}, Recovery: sum.Recovery}
 	if len(sum.Forked) > 0 {
 		j.Forked = names2(sum.Forked)
+	}
+	for _, n := range sum.NamedLike {
+		j.NamedLike = append(j.NamedLike, namedLikeJSON{Card: n.Card.Name, CardID: n.Card.ID.String(), Like: n.Like.Name})
 	}
 	for _, c := range sum.Cells {
 		j.Cells = append(j.Cells, cellChangeJSON{
