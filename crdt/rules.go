@@ -72,16 +72,30 @@ var workLimit = WorkLimit
 // subject of votes and made contested statements (or unseen ones that
 // had an effect). A person a round finds excluded stays excluded, and
 // neither their contested statements count nor their other unseen ones
-// that the statement excluding them had not seen.
+// that the statement excluding them had not seen. When the rounds fix
+// someone who forked their history, the cell is derived once more
+// without what they set aside for them (again, rules revision 18).
 func resolve(cell CellID, order []*node, b *budget) *applier {
 	base := settled(cell, order, nil, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
 	if len(void) > 0 {
 		base = settled(cell, order, void, nil, nil, nil, b)
 	}
+	a, w := warOf(cell, order, base, void, b)
+	if w != nil {
+		a = w.again(a, void)
+	}
+	return a
+}
+
+// warOf runs the trials of resolve on the first pass base, which left
+// out the statements in void, and returns the final derivation (base
+// when nobody is fixed excluded) and the war (nil when there is none or
+// the budget ran out).
+func warOf(cell CellID, order []*node, base *applier, void map[int]Reason, b *budget) (*applier, *war) {
 	cands := candidates(order, base, void, b)
 	if len(cands) == 0 || b.over() || noTrials {
-		return base
+		return base, nil
 	}
 	w := war{cell: cell, order: order, b: b, cands: cands, helping: map[int]bool{}, frozen: map[int]Reason{}, excluded: map[int][]identity.ID{}, forked: map[identity.ID]bool{}}
 	for _, c := range cands {
@@ -98,12 +112,12 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 		onWar(w.nRounds, w.nTrials)
 	}
 	if !ok {
-		return base
+		return base, nil
 	}
 	if len(w.frozen) == len(void) {
-		return base
+		return base, &w
 	}
-	return settled(cell, order, w.frozen, w.excluded, w.helping, nil, b)
+	return settled(cell, order, w.frozen, w.excluded, w.helping, nil, b), &w
 }
 
 // war holds the trials of one derivation (SCHEMA §4.4, trials): the
@@ -123,8 +137,9 @@ type war struct {
 	acks   []bool // acknowledgedBy, with acksAt statements set aside
 	acksAt int
 
-	nRounds, nTrials int // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
-	acting           int // statements a trial applies (actingCount)
+	fixedForkers     map[identity.ID]bool // forkers fixed (noteForkers)
+	nRounds, nTrials int                  // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
+	acting           int                  // statements a trial applies (actingCount)
 }
 
 // trialScope is what the runs of a trial need of the order beyond a
@@ -269,6 +284,7 @@ func (w *war) round(out []bool, race bool) (bool, bool) {
 	if trueRace {
 		fixed = []verdict{w.raceFirst(fs)}
 	}
+	w.noteForkers(fixed)
 	if onRound != nil {
 		onRound(w.cands, fs, fixed, trueRace)
 	}

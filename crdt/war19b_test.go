@@ -119,8 +119,11 @@ func TestWarRaceWeighsAVoteOthersBuiltOn(t *testing.T) {
 // nothing, is not. The first round fixes Ana and, at Quin's vote, Pia,
 // whose exclusion no longer rests on anyone found beside her: there is
 // no race, and Pia loses the place she kept before Ana's vote. The test
-// holds the outcome as revision 17 derives it; it fails when a rule
-// closes the gap, and should then be turned round.
+// holds the outcome as revision 17 derives it, and revision 18 derives
+// it so too: Ana neither forks nor leaves, so she is no forker and the
+// cell is not derived again without her vote (with a leave on top of it
+// it is: TestWarForkersSetAsideVoteMakesNoCandidate). It fails when a
+// rule closes the gap, and should then be turned round.
 func TestWarKnownGapSetAsideVoteMakesACandidate(t *testing.T) {
 	eachCellID(t, func(t *testing.T) {
 		base, _, _, fay, pia, quin, ana := raceCell(t)
