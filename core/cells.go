@@ -169,6 +169,57 @@ func MoreVotes(n int, one, many string) string {
 	return "and " + words.Count(n, "more "+one, "more "+many)
 }
 
+// ShownMembers is how many people of each group of a cell (members,
+// invited or waiting, former members) a cell's page and `cell show`
+// list before "and N more": a member who admits thousands of fakes
+// makes a short page, not a wall of fakes.
+const ShownMembers = 30
+
+// MembersShown returns the people of v whose standing is one of
+// statuses, in the order of [CellView.Members], and the first
+// [ShownMembers] of them that a page lists. When the group is longer,
+// the page lists first me, the founder, the people my open votes and
+// the votes against me concern (whom I vote to exclude, who vote to
+// exclude me), then the people known reports true for (the user's own
+// contacts), then the rest, each in the order of the group.
+func (v *CellView) MembersShown(known func(identity.ID) bool, statuses ...crdt.Status) (shown, all []MemberView) {
+	for _, m := range v.Members() {
+		if slices.Contains(statuses, m.Status) {
+			all = append(all, m)
+		}
+	}
+	if len(all) <= ShownMembers {
+		return all, all
+	}
+	concern := map[identity.ID]bool{}
+	for _, vote := range v.Votes() {
+		if vote.Mine {
+			concern[vote.Subject.ID] = true
+		}
+		if vote.Subject.ID == v.me {
+			for _, p := range vote.Voters {
+				concern[p.ID] = true
+			}
+		}
+	}
+	rank := func(m MemberView) int {
+		switch {
+		case m.IsMe:
+			return 0
+		case m.ID == v.Founder.ID:
+			return 1
+		case concern[m.ID]:
+			return 2
+		case known != nil && known(m.ID):
+			return 3
+		}
+		return 4
+	}
+	shown = slices.Clone(all)
+	slices.SortStableFunc(shown, func(a, b MemberView) int { return rank(a) - rank(b) })
+	return shown[:ShownMembers], all
+}
+
 // PolicyVoteView is a member's open vote for new rules.
 type PolicyVoteView struct {
 	Voter  Person

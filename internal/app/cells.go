@@ -66,6 +66,11 @@ type cellsScreen struct {
 	// memberRows holds one row for everyone ever admitted, grouped: members,
 	// people waiting for vouches, former members.
 	memberRows []*memberRow
+	// showAll holds, for each group that lists only its first people,
+	// the button that opens all of them; allPeople is that list while
+	// it is open.
+	showAll   []*widget.Button
+	allPeople *widget.List
 	// votes lists the open votes to exclude someone, one line each.
 	votes *widget.Label
 	// oldCards says which members are cards replaced in another of my
@@ -285,35 +290,102 @@ func (s *cellsScreen) show(v *core.CellView) {
 	}
 
 	s.showOldCards(v)
-	s.memberRows = nil
-	var rows []fyne.CanvasObject
-	for _, g := range []struct {
-		title    string
-		statuses []crdt.Status
-	}{
-		{"Members", []crdt.Status{crdt.StatusMember}},
-		{"Invited or waiting for vouches", []crdt.Status{crdt.StatusInvited, crdt.StatusPending}},
-		{"Former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
-	} {
-		var group []fyne.CanvasObject
-		for _, m := range v.Members() {
-			for _, st := range g.statuses {
-				if m.Status == st {
-					r := s.memberRow(v, m)
-					s.memberRows = append(s.memberRows, r)
-					group = append(group, r.object())
-				}
-			}
-		}
-		if len(group) > 0 {
-			rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.title, len(group))))
-			rows = append(rows, group...)
-		}
-	}
-	s.members.Objects = rows
+	s.members.Objects = s.memberGroups(v)
 	s.members.Refresh()
 
 	s.votes.SetText(votesText(v) + rulesVotesText(v))
+}
+
+// memberGroups builds the rows of v's people, grouped (members, people
+// invited or waiting for vouches, former members), with a heading each.
+// A group of more than [core.ShownMembers] lists that many
+// ([core.CellView.MembersShown]: me, the founder, the people of the votes
+// that concern me and my contacts first), then how many more with a
+// button that lists them all: a cell of thousands of fakes makes a short
+// page that shows quickly.
+func (s *cellsScreen) memberGroups(v *core.CellView) []fyne.CanvasObject {
+	s.memberRows, s.showAll = nil, nil
+	var known map[identity.ID]bool
+	isKnown := func(id identity.ID) bool {
+		if known == nil {
+			known = map[identity.ID]bool{}
+			own, _ := s.u.svc.OwnContacts() // without them the page still shows
+			for _, c := range own {
+				known[c.ID()] = true
+			}
+		}
+		return known[id]
+	}
+	var rows []fyne.CanvasObject
+	for _, g := range memberGroupKinds {
+		shown, all := v.MembersShown(isKnown, g.statuses...)
+		if len(all) == 0 {
+			continue
+		}
+		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.title, len(all))))
+		for _, m := range shown {
+			r := s.memberRow(v, m)
+			s.memberRows = append(s.memberRows, r)
+			rows = append(rows, r.object())
+		}
+		if more := len(all) - len(shown); more > 0 {
+			title := fmt.Sprintf("%s of %s (%d)", g.title, s.label(v), len(all))
+			b := widget.NewButton("Show all "+strconv.Itoa(len(all)), func() { s.showAllPeople(v, title, all) })
+			s.showAll = append(s.showAll, b)
+			more := widget.NewLabel("and " + words.Count(more, "more "+g.one, "more "+g.many))
+			rows = append(rows, container.NewHBox(more, b))
+		}
+	}
+	return rows
+}
+
+// memberGroupKinds are the groups of a cell's people on its page, with
+// what one and many of them are called.
+var memberGroupKinds = []struct {
+	title, one, many string
+	statuses         []crdt.Status
+}{
+	{"Members", "member", "members", []crdt.Status{crdt.StatusMember}},
+	{"Invited or waiting for vouches", "person invited or waiting", "people invited or waiting", []crdt.Status{crdt.StatusInvited, crdt.StatusPending}},
+	{"Former members", "former member", "former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
+}
+
+// showAllPeople opens a window-sized list of people of v (all of a
+// group): a list that builds only the rows in sight, however many
+// there are. Tapping one opens their page.
+func (s *cellsScreen) showAllPeople(v *core.CellView, title string, people []core.MemberView) {
+	var d dialog.Dialog
+	list := widget.NewList(
+		func() int { return len(people) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("")
+			name.Truncation = fyne.TextTruncateEllipsis
+			info := widget.NewLabel("")
+			info.Importance = widget.LowImportance
+			info.SizeName = theme.SizeNameCaptionText
+			info.Truncation = fyne.TextTruncateEllipsis
+			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, info)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			m := people[i]
+			box := o.(*fyne.Container)
+			name := m.Name
+			if m.IsMe {
+				name = s.u.svc.Card().Pseudonym + " (you)"
+			}
+			box.Objects[0].(*widget.Label).SetText(name)
+			box.Objects[1].(*widget.Label).SetText(memberStatus(v, m))
+		})
+	list.OnSelected = func(i widget.ListItemID) {
+		d.Hide()
+		s.u.showPerson(people[i].ID)
+	}
+	s.allPeople = list
+	d = dialog.NewCustom(title, "Close", list, s.u.win)
+	d.SetOnClosed(func() { s.allPeople = nil })
+	size := s.u.win.Canvas().Size()
+	d.Resize(fyne.NewSize(min(size.Width*0.9, 640), size.Height*0.9))
+	d.Show()
 }
 
 // votesText lists the open votes to exclude in v, as many as
