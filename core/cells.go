@@ -175,6 +175,28 @@ func MoreVotes(n int, one, many string) string {
 // makes a short page, not a wall of fakes.
 const ShownMembers = 30
 
+// MemberGroup is one group of a cell's people as its page lists them:
+// its title, what one and many of them are called, and the standings it
+// holds.
+type MemberGroup struct {
+	Title, One, Many string
+	Statuses         []crdt.Status
+}
+
+// MemberGroups are the groups of a cell's people, in the order a page
+// lists them.
+var MemberGroups = []MemberGroup{
+	{"Members", "member", "members", []crdt.Status{crdt.StatusMember}},
+	{"Invited or waiting for vouches", "person invited or waiting", "people invited or waiting", []crdt.Status{crdt.StatusInvited, crdt.StatusPending}},
+	{"Former members", "former member", "former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
+}
+
+// More says how many people of g a list leaves out: "and 2472 more
+// members".
+func (g MemberGroup) More(n int) string {
+	return "and " + words.Count(n, "more "+g.One, "more "+g.Many)
+}
+
 // MembersShown returns the people of v whose standing is one of
 // statuses, in the order of [CellView.Members], and the first
 // [ShownMembers] of them that a page lists. When the group is longer,

@@ -305,49 +305,28 @@ func (s *cellsScreen) show(v *core.CellView) {
 // page that shows quickly.
 func (s *cellsScreen) memberGroups(v *core.CellView) []fyne.CanvasObject {
 	s.memberRows, s.showAll = nil, nil
-	var known map[identity.ID]bool
-	isKnown := func(id identity.ID) bool {
-		if known == nil {
-			known = map[identity.ID]bool{}
-			own, _ := s.u.svc.OwnContacts() // without them the page still shows
-			for _, c := range own {
-				known[c.ID()] = true
-			}
-		}
-		return known[id]
-	}
+	isKnown := s.u.svc.OwnContactTest()
 	var rows []fyne.CanvasObject
-	for _, g := range memberGroupKinds {
-		shown, all := v.MembersShown(isKnown, g.statuses...)
+	for _, g := range core.MemberGroups {
+		shown, all := v.MembersShown(isKnown, g.Statuses...)
 		if len(all) == 0 {
 			continue
 		}
-		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.title, len(all))))
+		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.Title, len(all))))
 		for _, m := range shown {
 			r := s.memberRow(v, m)
 			s.memberRows = append(s.memberRows, r)
 			rows = append(rows, r.object())
 		}
 		if more := len(all) - len(shown); more > 0 {
-			title := fmt.Sprintf("%s of %s (%d)", g.title, s.label(v), len(all))
+			title := fmt.Sprintf("%s of %s (%d)", g.Title, s.label(v), len(all))
 			b := widget.NewButton("Show all "+strconv.Itoa(len(all)), func() { s.showAllPeople(v, title, all) })
 			s.showAll = append(s.showAll, b)
-			more := widget.NewLabel("and " + words.Count(more, "more "+g.one, "more "+g.many))
+			more := widget.NewLabel(g.More(more))
 			rows = append(rows, container.NewHBox(more, b))
 		}
 	}
 	return rows
-}
-
-// memberGroupKinds are the groups of a cell's people on its page, with
-// what one and many of them are called.
-var memberGroupKinds = []struct {
-	title, one, many string
-	statuses         []crdt.Status
-}{
-	{"Members", "member", "members", []crdt.Status{crdt.StatusMember}},
-	{"Invited or waiting for vouches", "person invited or waiting", "people invited or waiting", []crdt.Status{crdt.StatusInvited, crdt.StatusPending}},
-	{"Former members", "former member", "former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
 }
 
 // showAllPeople opens a window-sized list of people of v (all of a
