@@ -383,8 +383,6 @@ type ImportSummary struct {
 	Cells []CellChanges
 	// NewStatements is the number of entries this device did not have.
 	NewStatements int
-	// NewContacts are people this device learns of through the file.
-	NewContacts []Person
 	// Renamed is the sender, a contact of my own doing known by their
 	// card's name, when the newer card they send the file with bears
 	// another name (as CellChanges.Renamed).
