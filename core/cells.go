@@ -200,10 +200,12 @@ func (g MemberGroup) More(n int) string {
 // MembersShown returns the people of v whose standing is one of
 // statuses, in the order of [CellView.Members], and the first
 // [ShownMembers] of them that a page lists. When the group is longer,
-// the page lists first me, the founder, the people my open votes and
-// the votes against me concern (whom I vote to exclude, who vote to
-// exclude me), then the people known reports true for (the user's own
-// contacts), then the rest, each in the order of the group.
+// the page lists first me, the founder, the people I vote to exclude,
+// the people known reports true for (the user's own contacts), the
+// people who vote to exclude me, then the rest, each in the order of the
+// group. Only the last two can be many at the hands of someone else (a
+// member's fakes who all vote against me): they come after the people
+// of my own doing.
 func (v *CellView) MembersShown(known func(identity.ID) bool, statuses ...crdt.Status) (shown, all []MemberView) {
 	for _, m := range v.Members() {
 		if slices.Contains(statuses, m.Status) {
@@ -213,14 +215,14 @@ func (v *CellView) MembersShown(known func(identity.ID) bool, statuses ...crdt.S
 	if len(all) <= ShownMembers {
 		return all, all
 	}
-	concern := map[identity.ID]bool{}
+	mine, against := map[identity.ID]bool{}, map[identity.ID]bool{}
 	for _, vote := range v.Votes() {
 		if vote.Mine {
-			concern[vote.Subject.ID] = true
+			mine[vote.Subject.ID] = true
 		}
 		if vote.Subject.ID == v.me {
 			for _, p := range vote.Voters {
-				concern[p.ID] = true
+				against[p.ID] = true
 			}
 		}
 	}
@@ -230,12 +232,14 @@ func (v *CellView) MembersShown(known func(identity.ID) bool, statuses ...crdt.S
 			return 0
 		case m.ID == v.Founder.ID:
 			return 1
-		case concern[m.ID]:
+		case mine[m.ID]:
 			return 2
 		case known != nil && known(m.ID):
 			return 3
+		case against[m.ID]:
+			return 4
 		}
-		return 4
+		return 5
 	}
 	shown = slices.Clone(all)
 	slices.SortStableFunc(shown, func(a, b MemberView) int { return rank(a) - rank(b) })
