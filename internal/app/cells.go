@@ -118,15 +118,7 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s := &cellsScreen{u: u}
 	s.list = widget.NewList(
 		func() int { return len(s.views) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("cell name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			info := widget.NewLabel("members")
-			info.Truncation = fyne.TextTruncateEllipsis
-			info.SizeName = theme.SizeNameCaptionText
-			info.Importance = widget.LowImportance
-			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, info)
-		},
+		func() fyne.CanvasObject { return twoLineItem("cell name", "members", true) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(s.views) {
 				return
@@ -329,6 +321,18 @@ func (s *cellsScreen) memberGroups(v *core.CellView) []fyne.CanvasObject {
 	return rows
 }
 
+// twoLineItem is the template of an entry of a list: a name (in bold
+// if bold) and a quiet line under it, each cut short with an ellipsis.
+func twoLineItem(name, info string, bold bool) fyne.CanvasObject {
+	n := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: bold})
+	n.Truncation = fyne.TextTruncateEllipsis
+	i := widget.NewLabel(info)
+	i.Truncation = fyne.TextTruncateEllipsis
+	i.SizeName = theme.SizeNameCaptionText
+	i.Importance = widget.LowImportance
+	return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), n, i)
+}
+
 // showAllPeople opens a window-sized list of people of v (all of a
 // group): a list that builds only the rows in sight, however many
 // there are. Tapping one opens their page.
@@ -336,15 +340,7 @@ func (s *cellsScreen) showAllPeople(v *core.CellView, title string, people []cor
 	var d dialog.Dialog
 	list := widget.NewList(
 		func() int { return len(people) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabel("")
-			name.Truncation = fyne.TextTruncateEllipsis
-			info := widget.NewLabel("")
-			info.Importance = widget.LowImportance
-			info.SizeName = theme.SizeNameCaptionText
-			info.Truncation = fyne.TextTruncateEllipsis
-			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, info)
-		},
+		func() fyne.CanvasObject { return twoLineItem("", "", false) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			m := people[i]
 			box := o.(*fyne.Container)

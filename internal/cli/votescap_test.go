@@ -12,11 +12,9 @@ import (
 	"trustdesk/internal/fakevotes"
 )
 
-// TestCellShowCapsThousandsOfVotes: cell show in a cell where 2,500
-// fakes each vote to exclude someone and for new rules prints the first
-// votes of each kind, mine and the one against me, and how many more;
-// --json lists every vote.
-func TestCellShowCapsThousandsOfVotes(t *testing.T) {
+// fakesWorld is a world whose home is Mara's in the cell of 2,500 fakes
+// (internal/fakevotes).
+func fakesWorld(t *testing.T) *world {
 	w := newWorld(t)
 	s, err := fakevotes.Home(w.home)
 	if err != nil {
@@ -24,6 +22,15 @@ func TestCellShowCapsThousandsOfVotes(t *testing.T) {
 	}
 	s.Close()
 	w.vars["TRUSTDESK_PASSPHRASE"] = fakevotes.Passphrase
+	return w
+}
+
+// TestCellShowCapsThousandsOfVotes: cell show in a cell where 2,500
+// fakes each vote to exclude someone and for new rules prints the first
+// votes of each kind, mine and the one against me, and how many more;
+// --json lists every vote.
+func TestCellShowCapsThousandsOfVotes(t *testing.T) {
+	w := fakesWorld(t)
 	out := w.ok("cell", "show", "night")
 	// The votes come after the people, who are listed in full.
 	_, votes, ok := strings.Cut(out, "\nOpen votes to exclude:")
@@ -72,13 +79,7 @@ func TestCellShowCapsThousandsOfVotes(t *testing.T) {
 // to exclude and the one who votes to exclude me among them) and how
 // many more, not a line for each fake; --json lists everyone.
 func TestCellShowCapsThousandsOfMembers(t *testing.T) {
-	w := newWorld(t)
-	s, err := fakevotes.Home(w.home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	w.vars["TRUSTDESK_PASSPHRASE"] = fakevotes.Passphrase
+	w := fakesWorld(t)
 	out := w.ok("cell", "show", "night")
 	people, _, ok := strings.Cut(out, "\nOpen votes to exclude:")
 	if !ok {
