@@ -312,7 +312,7 @@ func (s *cellsScreen) memberGroups(v *core.CellView) []fyne.CanvasObject {
 		}
 		if more := len(all) - len(shown); more > 0 {
 			title := fmt.Sprintf("%s of %s (%d)", g.Title, s.label(v), len(all))
-			b := widget.NewButton("Show all "+strconv.Itoa(len(all)), func() { s.showAllPeople(v, title, all) })
+			b := widget.NewButton("Show all "+words.Count(len(all), g.One, g.Many), func() { s.showAllPeople(v, title, all) })
 			s.showAll = append(s.showAll, b)
 			more := widget.NewLabel(g.More(more))
 			rows = append(rows, container.NewHBox(more, b))
