@@ -342,14 +342,10 @@ func (s *cellsScreen) showAllPeople(v *core.CellView, title string, people []cor
 		func() int { return len(people) },
 		func() fyne.CanvasObject { return twoLineItem("", "", false) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			m := people[i]
+			name, info := s.memberWords(v, people[i])
 			box := o.(*fyne.Container)
-			name := m.Name
-			if m.IsMe {
-				name = s.u.svc.Card().Pseudonym + " (you)"
-			}
 			box.Objects[0].(*widget.Label).SetText(name)
-			box.Objects[1].(*widget.Label).SetText(memberStatus(v, m))
+			box.Objects[1].(*widget.Label).SetText(info)
 		})
 	list.OnSelected = func(i widget.ListItemID) {
 		d.Hide()
@@ -432,34 +428,12 @@ func (s *cellsScreen) showOldCards(v *core.CellView) {
 // memberRow builds the row of one person in cell v.
 func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow {
 	r := &memberRow{id: m.ID}
-	// A look-alike's label is long: what tells them apart (how their card
-	// was learned, the start of its id) opens the line under the name,
-	// which has the whole row, so the name and the bars beside it both
-	// keep their words in a small window.
-	name, alike := core.SplitLabel(m.Name)
-	if m.IsMe {
-		name, alike = s.u.svc.Card().Pseudonym+" (you)", ""
-	}
+	name, info := s.memberWords(v, m)
 	id := m.ID
 	r.name = widget.NewButton(name, func() { s.u.showPerson(id) })
 	r.name.Importance = widget.LowImportance
 	r.name.Alignment = widget.ButtonAlignLeading
-	// Who voted someone out comes right after their standing, before who
-	// vouched for them: in a narrow row the end of the line is cut.
-	var parts []string
-	if alike != "" {
-		parts = append(parts, alike)
-	}
-	parts = append(parts, memberStatus(v, m))
-	if len(m.ExcludedBy) > 0 {
-		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
-	}
-	if len(m.VouchedBy) > 0 {
-		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
-	} else if m.ID == v.Founder.ID {
-		parts = append(parts, "founded the cell")
-	}
-	r.status = widget.NewLabel(strings.Join(parts, " · "))
+	r.status = widget.NewLabel(info)
 	r.status.Importance = widget.LowImportance
 	r.status.SizeName = theme.SizeNameCaptionText
 	r.status.Truncation = fyne.TextTruncateEllipsis
@@ -477,6 +451,36 @@ func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow 
 		}
 	}
 	return r
+}
+
+// memberWords returns the name of m in v's list of people and the line
+// under it: what tells a look-alike apart, their standing, who voted
+// them out, who vouched for them.
+func (s *cellsScreen) memberWords(v *core.CellView, m core.MemberView) (string, string) {
+	// A look-alike's label is long: what tells them apart (how their card
+	// was learned, the start of its id) opens the line under the name,
+	// which has the whole row, so the name and the bars beside it both
+	// keep their words in a small window.
+	name, alike := core.SplitLabel(m.Name)
+	if m.IsMe {
+		name, alike = s.u.svc.Card().Pseudonym+" (you)", ""
+	}
+	// Who voted someone out comes right after their standing, before who
+	// vouched for them: in a narrow row the end of the line is cut.
+	var parts []string
+	if alike != "" {
+		parts = append(parts, alike)
+	}
+	parts = append(parts, memberStatus(v, m))
+	if len(m.ExcludedBy) > 0 {
+		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
+	}
+	if len(m.VouchedBy) > 0 {
+		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
+	} else if m.ID == v.Founder.ID {
+		parts = append(parts, "founded the cell")
+	}
+	return name, strings.Join(parts, " · ")
 }
 
 // object lays the row out: the name, the badge and the quiet menu on one
