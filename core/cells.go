@@ -169,6 +169,83 @@ func MoreVotes(n int, one, many string) string {
 	return "and " + words.Count(n, "more "+one, "more "+many)
 }
 
+// ShownMembers is how many people of each group of a cell (members,
+// invited or waiting, former members) a cell's page and `cell show`
+// list before "and N more": a member who admits thousands of fakes
+// makes a short page, not a wall of fakes.
+const ShownMembers = 30
+
+// MemberGroup is one group of a cell's people as its page lists them:
+// its title, what one and many of them are called, and the standings it
+// holds.
+type MemberGroup struct {
+	Title, One, Many string
+	Statuses         []crdt.Status
+}
+
+// MemberGroups are the groups of a cell's people, in the order a page
+// lists them.
+var MemberGroups = []MemberGroup{
+	{"Members", "member", "members", []crdt.Status{crdt.StatusMember}},
+	{"Invited or waiting for vouches", "person invited or waiting", "people invited or waiting", []crdt.Status{crdt.StatusInvited, crdt.StatusPending}},
+	{"Former members", "former member", "former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
+}
+
+// More says how many people of g a list leaves out: "and 2472 more
+// members".
+func (g MemberGroup) More(n int) string {
+	return "and " + words.Count(n, "more "+g.One, "more "+g.Many)
+}
+
+// MembersShown returns the people of v whose standing is one of
+// statuses, in the order of [CellView.Members], and the first
+// [ShownMembers] of them that a page lists. When the group is longer,
+// the page lists first me, the founder, the people I vote to exclude,
+// the people known reports true for (the user's own contacts), the
+// people who vote to exclude me, then the rest, each in the order of the
+// group. Only the last two can be many at the hands of someone else (a
+// member's fakes who all vote against me): they come after the people
+// of my own doing.
+func (v *CellView) MembersShown(known func(identity.ID) bool, statuses ...crdt.Status) (shown, all []MemberView) {
+	for _, m := range v.Members() {
+		if slices.Contains(statuses, m.Status) {
+			all = append(all, m)
+		}
+	}
+	if len(all) <= ShownMembers {
+		return all, all
+	}
+	mine, against := map[identity.ID]bool{}, map[identity.ID]bool{}
+	for _, vote := range v.Votes() {
+		if vote.Mine {
+			mine[vote.Subject.ID] = true
+		}
+		if vote.Subject.ID == v.me {
+			for _, p := range vote.Voters {
+				against[p.ID] = true
+			}
+		}
+	}
+	rank := func(m MemberView) int {
+		switch {
+		case m.IsMe:
+			return 0
+		case m.ID == v.Founder.ID:
+			return 1
+		case mine[m.ID]:
+			return 2
+		case known != nil && known(m.ID):
+			return 3
+		case against[m.ID]:
+			return 4
+		}
+		return 5
+	}
+	shown = slices.Clone(all)
+	slices.SortStableFunc(shown, func(a, b MemberView) int { return rank(a) - rank(b) })
+	return shown[:ShownMembers], all
+}
+
 // PolicyVoteView is a member's open vote for new rules.
 type PolicyVoteView struct {
 	Voter  Person

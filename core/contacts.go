@@ -336,6 +336,24 @@ func (s *Service) OwnContacts() ([]*Contact, error) {
 	return s.readContacts(listContacts)
 }
 
+// OwnContactTest returns a function that reports whether someone is one
+// of [Service.OwnContacts], read when it is first called (nobody, if
+// they cannot be read): what [CellView.MembersShown] lists first after
+// the people of the votes that concern me.
+func (s *Service) OwnContactTest() func(identity.ID) bool {
+	var own map[identity.ID]bool
+	return func(id identity.ID) bool {
+		if own == nil {
+			own = map[identity.ID]bool{}
+			cs, _ := s.OwnContacts()
+			for _, c := range cs {
+				own[c.ID()] = true
+			}
+		}
+		return own[id]
+	}
+}
+
 // FlaggedAtStart is the most people only introduced through a cell whom
 // [Service.OwnContactsAndFlagged] reads for the People list's first
 // view: the most strongly flagged first

@@ -29,6 +29,10 @@ func Explain(err error) string {
 	if errors.As(err, &past) {
 		return past.sentence()
 	}
+	var notSent *NotSentError
+	if errors.As(err, &notSent) {
+		return notSent.sentence()
+	}
 	for _, say := range []func(error) string{explainPeople, explainCard, explainSyncFile, explainScan, explainCell, explainData} {
 		if s := say(err); s != "" {
 			return s

@@ -285,16 +285,81 @@ func (s *Service) exportTo(tx *store.Tx, all map[crdt.CellID]*crdt.Cell, cells [
 				return nil, nil, err
 			}
 			if !concerns {
-				return nil, nil, ErrNoCellToSend
+				return nil, nil, noCellToSend(all, to, me)
 			}
 		}
 	}
 	for _, c := range cells {
-		if !c.State().Receives(to.ID()) {
-			return nil, nil, fmt.Errorf("%w: %s is not a member of %s", ErrNotInCell, to.Name(), c.State().Name)
+		if st := c.State(); !st.Receives(to.ID()) {
+			return nil, nil, notSent(st, to)
 		}
 	}
 	return recipients, cells, nil
+}
+
+// noCellToSend is the error for a sync file to to when no cell of mine
+// goes to them: that they were excluded from or left a cell I send, if
+// they did (the first such, by cell id), else [ErrNoCellToSend].
+func noCellToSend(all map[crdt.CellID]*crdt.Cell, to *Contact, me identity.ID) error {
+	for _, c := range sortedCells(all) {
+		st := c.State()
+		if m, ok := st.Member(to.ID()); ok && sendsCell(st, me) && (m.Status == crdt.StatusExcluded || m.Status == crdt.StatusLeft) {
+			return notSent(st, to)
+		}
+	}
+	return ErrNoCellToSend
+}
+
+// NotSentError means a sync file for one person cannot carry a cell
+// because they are not a member of it who receives it: Status says why
+// (excluded, left, waiting for vouches; empty if they were never
+// admitted). It is an [ErrNoCellToSend].
+type NotSentError struct {
+	Person, Cell string
+	Status       crdt.Status
+}
+
+func (e *NotSentError) Error() string {
+	return "export: " + e.Person + " " + e.standing()
+}
+
+// Is makes e an [ErrNoCellToSend] (and so an [ErrNoSharedCell]).
+func (e *NotSentError) Is(target error) bool {
+	return target == ErrNoCellToSend || target == ErrNoSharedCell
+}
+
+// standing says what e.Person is in e.Cell, after their name.
+func (e *NotSentError) standing() string {
+	switch e.Status {
+	case crdt.StatusExcluded:
+		return "was excluded from " + e.Cell
+	case crdt.StatusLeft:
+		return "left " + e.Cell
+	case crdt.StatusPending:
+		return "is still waiting for vouches in " + e.Cell
+	}
+	return "is not a member of " + e.Cell
+}
+
+// sentence says e in plain words: who, why, and what it means.
+func (e *NotSentError) sentence() string {
+	switch e.Status {
+	case crdt.StatusExcluded, crdt.StatusLeft:
+		return e.Person + " " + e.standing() + ", so nothing of that cell goes to them any more."
+	case crdt.StatusPending:
+		return e.Person + " " + e.standing() + ": the cell goes to them once they are a member."
+	}
+	return e.Person + " " + e.standing() + ", so a sync file of that cell does not go to them."
+}
+
+// notSent is the error for a sync file of cell st to to, who does not
+// receive it.
+func notSent(st *crdt.State, to *Contact) error {
+	e := &NotSentError{Person: to.Name(), Cell: st.Name}
+	if m, ok := st.Member(to.ID()); ok {
+		e.Status = m.Status
+	}
+	return e
 }
 
 // cellRecipients returns everyone who is a current member of every cell
@@ -383,8 +448,6 @@ type ImportSummary struct {
 	Cells []CellChanges
 	// NewStatements is the number of entries this device did not have.
 	NewStatements int
-	// NewContacts are people this device learns of through the file.
-	NewContacts []Person
 	// Renamed is the sender, a contact of my own doing known by their
 	// card's name, when the newer card they send the file with bears
 	// another name (as CellChanges.Renamed).

@@ -171,7 +171,8 @@ func TestExportRules(t *testing.T) {
 	if err != nil || len(res.Cells) != 1 || res.Cells[0].ID != cell.ID {
 		t.Fatalf("export to Bo: %+v %v", res, err)
 	}
-	if _, err := a.Export(ExportRequest{To: to(b.Card().ID()), Cells: []crdt.CellID{other.ID}}); !errors.Is(err, ErrNotInCell) {
+	var notSent *NotSentError
+	if _, err := a.Export(ExportRequest{To: to(b.Card().ID()), Cells: []crdt.CellID{other.ID}}); !errors.As(err, &notSent) || notSent.Status != "" {
 		t.Fatalf("export of a cell Bo is not in: %v", err)
 	}
 	stranger := newCard(t, "Stranger")

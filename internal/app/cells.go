@@ -66,6 +66,11 @@ type cellsScreen struct {
 	// memberRows holds one row for everyone ever admitted, grouped: members,
 	// people waiting for vouches, former members.
 	memberRows []*memberRow
+	// showAll holds, for each group that lists only its first people,
+	// the button that opens all of them; allPeople is that list while
+	// it is open.
+	showAll   []*widget.Button
+	allPeople *widget.List
 	// votes lists the open votes to exclude someone, one line each.
 	votes *widget.Label
 	// oldCards says which members are cards replaced in another of my
@@ -113,15 +118,7 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s := &cellsScreen{u: u}
 	s.list = widget.NewList(
 		func() int { return len(s.views) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("cell name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			info := widget.NewLabel("members")
-			info.Truncation = fyne.TextTruncateEllipsis
-			info.SizeName = theme.SizeNameCaptionText
-			info.Importance = widget.LowImportance
-			return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), name, info)
-		},
+		func() fyne.CanvasObject { return twoLineItem("cell name", "members", true) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(s.views) {
 				return
@@ -285,35 +282,81 @@ func (s *cellsScreen) show(v *core.CellView) {
 	}
 
 	s.showOldCards(v)
-	s.memberRows = nil
-	var rows []fyne.CanvasObject
-	for _, g := range []struct {
-		title    string
-		statuses []crdt.Status
-	}{
-		{"Members", []crdt.Status{crdt.StatusMember}},
-		{"Invited or waiting for vouches", []crdt.Status{crdt.StatusInvited, crdt.StatusPending}},
-		{"Former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
-	} {
-		var group []fyne.CanvasObject
-		for _, m := range v.Members() {
-			for _, st := range g.statuses {
-				if m.Status == st {
-					r := s.memberRow(v, m)
-					s.memberRows = append(s.memberRows, r)
-					group = append(group, r.object())
-				}
-			}
-		}
-		if len(group) > 0 {
-			rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.title, len(group))))
-			rows = append(rows, group...)
-		}
-	}
-	s.members.Objects = rows
+	s.members.Objects = s.memberGroups(v)
 	s.members.Refresh()
 
 	s.votes.SetText(votesText(v) + rulesVotesText(v))
+}
+
+// memberGroups builds the rows of v's people, grouped (members, people
+// invited or waiting for vouches, former members), with a heading each.
+// A group of more than [core.ShownMembers] lists that many
+// ([core.CellView.MembersShown]: me, the founder, the people of the votes
+// that concern me and my contacts first), then how many more with a
+// button that lists them all: a cell of thousands of fakes makes a short
+// page that shows quickly.
+func (s *cellsScreen) memberGroups(v *core.CellView) []fyne.CanvasObject {
+	s.memberRows, s.showAll = nil, nil
+	isKnown := s.u.svc.OwnContactTest()
+	var rows []fyne.CanvasObject
+	for _, g := range core.MemberGroups {
+		shown, all := v.MembersShown(isKnown, g.Statuses...)
+		if len(all) == 0 {
+			continue
+		}
+		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.Title, len(all))))
+		for _, m := range shown {
+			r := s.memberRow(v, m)
+			s.memberRows = append(s.memberRows, r)
+			rows = append(rows, r.object())
+		}
+		if more := len(all) - len(shown); more > 0 {
+			title := fmt.Sprintf("%s of %s (%d)", g.Title, s.label(v), len(all))
+			b := widget.NewButton("Show all "+words.Count(len(all), g.One, g.Many), func() { s.showAllPeople(v, title, all) })
+			s.showAll = append(s.showAll, b)
+			more := widget.NewLabel(g.More(more))
+			rows = append(rows, container.NewHBox(more, b))
+		}
+	}
+	return rows
+}
+
+// twoLineItem is the template of an entry of a list: a name (in bold
+// if bold) and a quiet line under it, each cut short with an ellipsis.
+func twoLineItem(name, info string, bold bool) fyne.CanvasObject {
+	n := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: bold})
+	n.Truncation = fyne.TextTruncateEllipsis
+	i := widget.NewLabel(info)
+	i.Truncation = fyne.TextTruncateEllipsis
+	i.SizeName = theme.SizeNameCaptionText
+	i.Importance = widget.LowImportance
+	return container.New(layout.NewCustomPaddedVBoxLayout(-2*theme.Padding()), n, i)
+}
+
+// showAllPeople opens a window-sized list of people of v (all of a
+// group): a list that builds only the rows in sight, however many
+// there are. Tapping one opens their page.
+func (s *cellsScreen) showAllPeople(v *core.CellView, title string, people []core.MemberView) {
+	var d dialog.Dialog
+	list := widget.NewList(
+		func() int { return len(people) },
+		func() fyne.CanvasObject { return twoLineItem("", "", false) },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			name, info := s.memberWords(v, people[i])
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(name)
+			box.Objects[1].(*widget.Label).SetText(info)
+		})
+	list.OnSelected = func(i widget.ListItemID) {
+		d.Hide()
+		s.u.showPerson(people[i].ID)
+	}
+	s.allPeople = list
+	d = dialog.NewCustom(title, "Close", list, s.u.win)
+	d.SetOnClosed(func() { s.allPeople = nil })
+	size := s.u.win.Canvas().Size()
+	d.Resize(fyne.NewSize(min(size.Width*0.9, 640), size.Height*0.9))
+	d.Show()
 }
 
 // votesText lists the open votes to exclude in v, as many as
@@ -385,34 +428,12 @@ func (s *cellsScreen) showOldCards(v *core.CellView) {
 // memberRow builds the row of one person in cell v.
 func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow {
 	r := &memberRow{id: m.ID}
-	// A look-alike's label is long: what tells them apart (how their card
-	// was learned, the start of its id) opens the line under the name,
-	// which has the whole row, so the name and the bars beside it both
-	// keep their words in a small window.
-	name, alike := core.SplitLabel(m.Name)
-	if m.IsMe {
-		name, alike = s.u.svc.Card().Pseudonym+" (you)", ""
-	}
+	name, info := s.memberWords(v, m)
 	id := m.ID
 	r.name = widget.NewButton(name, func() { s.u.showPerson(id) })
 	r.name.Importance = widget.LowImportance
 	r.name.Alignment = widget.ButtonAlignLeading
-	// Who voted someone out comes right after their standing, before who
-	// vouched for them: in a narrow row the end of the line is cut.
-	var parts []string
-	if alike != "" {
-		parts = append(parts, alike)
-	}
-	parts = append(parts, memberStatus(v, m))
-	if len(m.ExcludedBy) > 0 {
-		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
-	}
-	if len(m.VouchedBy) > 0 {
-		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
-	} else if m.ID == v.Founder.ID {
-		parts = append(parts, "founded the cell")
-	}
-	r.status = widget.NewLabel(strings.Join(parts, " · "))
+	r.status = widget.NewLabel(info)
 	r.status.Importance = widget.LowImportance
 	r.status.SizeName = theme.SizeNameCaptionText
 	r.status.Truncation = fyne.TextTruncateEllipsis
@@ -430,6 +451,36 @@ func (s *cellsScreen) memberRow(v *core.CellView, m core.MemberView) *memberRow 
 		}
 	}
 	return r
+}
+
+// memberWords returns the name of m in v's list of people and the line
+// under it: what tells a look-alike apart, their standing, who voted
+// them out, who vouched for them.
+func (s *cellsScreen) memberWords(v *core.CellView, m core.MemberView) (string, string) {
+	// A look-alike's label is long: what tells them apart (how their card
+	// was learned, the start of its id) opens the line under the name,
+	// which has the whole row, so the name and the bars beside it both
+	// keep their words in a small window.
+	name, alike := core.SplitLabel(m.Name)
+	if m.IsMe {
+		name, alike = s.u.svc.Card().Pseudonym+" (you)", ""
+	}
+	// Who voted someone out comes right after their standing, before who
+	// vouched for them: in a narrow row the end of the line is cut.
+	var parts []string
+	if alike != "" {
+		parts = append(parts, alike)
+	}
+	parts = append(parts, memberStatus(v, m))
+	if len(m.ExcludedBy) > 0 {
+		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
+	}
+	if len(m.VouchedBy) > 0 {
+		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
+	} else if m.ID == v.Founder.ID {
+		parts = append(parts, "founded the cell")
+	}
+	return name, strings.Join(parts, " · ")
 }
 
 // object lays the row out: the name, the badge and the quiet menu on one

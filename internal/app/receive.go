@@ -237,9 +237,6 @@ func previewDetails(sum *core.ImportSummary) string {
 		}
 		lines = append(lines, "• "+c.Name+": "+strings.Join(what, "; "))
 	}
-	if len(sum.NewContacts) > 0 {
-		lines = append(lines, "• New people you learn of through your cells: "+core.Names(sum.NewContacts))
-	}
 	return strings.Join(lines, "\n")
 }
 

@@ -20,7 +20,7 @@ func TestPreviewOfThousandsStaysShort(t *testing.T) {
 		}
 		return out
 	}
-	sum := &core.ImportSummary{From: core.Person{Name: "Bo"}, NewStatements: 10_000, NewContacts: many("New", 2500), Cells: []core.CellChanges{{
+	sum := &core.ImportSummary{From: core.Person{Name: "Bo"}, NewStatements: 10_000, Cells: []core.CellChanges{{
 		Name: "Night market", NewStatements: 10_000, Invited: many("Fake", 2500), NewMembers: many("Joined", 2500),
 		Excluded: many("Out", 2500), Left: many("Left", 2500),
 	}}}

@@ -21,23 +21,7 @@ import (
 // how many more; my own votes and the vote to exclude me are always on
 // it, wherever they come in the list.
 func TestCellPageCapsThousandsOfVotes(t *testing.T) {
-	home := t.TempDir()
-	svc, err := fakevotes.Home(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := newUI(test.NewTempApp(t), Options{Home: home, Core: cellTestOptions})
-	u.unlocked(svc)
-	u.win.Resize(fyne.NewSize(1000, 720))
-	t.Cleanup(func() {
-		u.wait()
-		svc.Close()
-		u.win.Close()
-	})
-	s := u.cells
-	if s.selected == nil || s.selected.Name != fakevotes.CellName {
-		t.Fatal("the cell of fakes is not shown")
-	}
+	s := fakesPage(t)
 	text := s.votes.Text
 	if lines := strings.Count(text, "\n") + 1; lines > 60 {
 		t.Errorf("the page lists the votes in %d lines", lines)

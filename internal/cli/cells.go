@@ -12,6 +12,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/crdt"
+	"trustdesk/identity"
 	"trustdesk/internal/words"
 )
 
@@ -313,7 +314,9 @@ func cellLabel(s *core.Service, v *core.CellView) string {
 }
 
 // printCell prints v under label, its name as [core.CellLabels] shows it.
-func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
+// known reports whether someone is one of the user's own contacts
+// ([core.Service.OwnContactTest]).
+func printCell(w io.Writer, v *core.CellView, label string, verbose bool, known func(identity.ID) bool) {
 	fmt.Fprintf(w, "%s  (id %s)\n", label, v.ID)
 	if v.Me != crdt.StatusMember {
 		fmt.Fprintf(w, "You: %s\n", words.Status(v.Me))
@@ -323,21 +326,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 	}
 	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
-	for _, m := range v.Members() {
-		line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
-		if len(m.VouchedBy) > 0 {
-			line += " vouched for by " + names(m.VouchedBy)
-			if m.Status == crdt.StatusPending {
-				line += fmt.Sprintf(" (%d of the %d vouches needed count)", m.Vouches, max(v.Policy.AdmitVouches, 1))
-			}
-		} else {
-			line += " founded the cell"
-		}
-		if len(m.ExcludedBy) > 0 {
-			line += "; voted out by " + names(m.ExcludedBy)
-		}
-		fmt.Fprintln(w, strings.TrimRight(line, " "))
-	}
+	printPeople(w, v, known)
 	printVotes(w, v)
 	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
 	if n := v.NotCounted; n > 0 && !verbose {
@@ -353,6 +342,61 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool) {
 			fmt.Fprintf(w, "  %s: %s\n", id, words.Reason(r.Reason))
 		}
 	}
+}
+
+// printPeople prints a line for each of v's people, in the order of
+// [core.CellView.Members]; or, when a group of them (members, invited or
+// waiting, former members) is longer than [core.ShownMembers], the
+// people [core.CellView.MembersShown] lists first of each group and how
+// many more: a member who admits thousands of fakes makes a short
+// page, and --json lists everyone.
+func printPeople(w io.Writer, v *core.CellView, known func(identity.ID) bool) {
+	type group struct {
+		core.MemberGroup
+		shown, all []core.MemberView
+	}
+	var groups []group
+	capped := false
+	for _, g := range core.MemberGroups {
+		shown, all := v.MembersShown(known, g.Statuses...)
+		groups = append(groups, group{g, shown, all})
+		capped = capped || len(shown) < len(all)
+	}
+	if !capped {
+		for _, m := range v.Members() {
+			fmt.Fprintln(w, personLine(v, m))
+		}
+		return
+	}
+	for _, g := range groups {
+		if len(g.all) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %s (%d):\n", g.Title, len(g.all))
+		for _, m := range g.shown {
+			fmt.Fprintln(w, personLine(v, m))
+		}
+		if more := len(g.all) - len(g.shown); more > 0 {
+			fmt.Fprintf(w, "  %s (see --json).\n", g.More(more))
+		}
+	}
+}
+
+// personLine is the line of m in v's list of people.
+func personLine(v *core.CellView, m core.MemberView) string {
+	line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
+	if len(m.VouchedBy) > 0 {
+		line += " vouched for by " + names(m.VouchedBy)
+		if m.Status == crdt.StatusPending {
+			line += fmt.Sprintf(" (%d of the %d vouches needed count)", m.Vouches, max(v.Policy.AdmitVouches, 1))
+		}
+	} else {
+		line += " founded the cell"
+	}
+	if len(m.ExcludedBy) > 0 {
+		line += "; voted out by " + names(m.ExcludedBy)
+	}
+	return strings.TrimRight(line, " ")
 }
 
 // printVotes prints the open votes of v, as many of each kind as
@@ -469,7 +513,7 @@ func runCellShow(r *runner, o *opts, args []string) error {
 			j.OldCards = append(j.OldCards, oldCardJSON{ID: c.Old.ID.String(), Name: c.Name, ReplacedIn: c.ReplacedIn, Rival: c.Rival, Trusted: c.Trusted, Voted: c.Voted, Suggest: c.Suggest(), Sentence: c.Sentence()})
 		}
 		return r.out(o.json, j, func(w io.Writer) {
-			printCell(w, v, label, o.verbose)
+			printCell(w, v, label, o.verbose, s.OwnContactTest())
 			printOldCards(w, v, olds)
 		})
 	})
