@@ -57,16 +57,56 @@ func (w *war) leftOut() map[int]bool {
 			continue
 		}
 		w.b.spend(len(c.unseen))
+		late := w.afterFork(c.who)
+		kept := func(i int) bool { return len(late) > 0 && !late[i] }
 		for _, i := range c.contested {
-			out[i] = true
+			if !kept(i) {
+				out[i] = true
+			}
 		}
 		for _, i := range c.unseen {
-			if _, set := w.frozen[i]; set && w.order[i].e.stmt.Kind == KindExclude {
+			if _, set := w.frozen[i]; set && !kept(i) && w.order[i].e.stmt.Kind == KindExclude {
 				out[i] = true
 			}
 		}
 	}
 	return out
+}
+
+// forkLooks is how many statements of a forker afterFork compares pair
+// by pair; a forker with more is treated as if all their statements were
+// after their fork (leftOut then leaves out what revision 18 as first
+// merged did), so that ten thousand statements cost no more than 64.
+const forkLooks = 64
+
+// afterFork returns the statements of who that some other statement of
+// theirs was neither built on nor built upon: those after their fork.
+// Their statements in the common past of the fork are not among them.
+// It returns nothing when who never forked their history (a forker by
+// a contested leave alone) or signed more than forkLooks statements:
+// then none is kept by leftOut.
+func (w *war) afterFork(who identity.ID) map[int]bool {
+	var own []int
+	w.b.spend(len(w.order))
+	for i, n := range w.order {
+		if n.e.stmt.Author == who {
+			own = append(own, i)
+		}
+	}
+	if len(own) > forkLooks {
+		return nil
+	}
+	x := ancestryOf(w.order, w.b)
+	late := map[int]bool{}
+	for a, i := range own {
+		for _, j := range own[a+1:] {
+			w.b.spend(1)
+			if !x.before(i, j, w.b) {
+				late[i], late[j] = true, true
+			}
+		}
+	}
+	return late
 }
 
 // again derives the cell once more with the statements leftOut names
