@@ -373,7 +373,7 @@ func votesText(v *core.CellView) string {
 			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, core.Names(vote.Voters)))
 	}
 	if more > 0 {
-		votes = append(votes, core.MoreVotes(more, "vote to exclude", "votes to exclude")+".")
+		votes = append(votes, core.More(more, "vote to exclude", "votes to exclude")+".")
 	}
 	return "Open votes to exclude:\n" + strings.Join(votes, "\n")
 }
@@ -391,7 +391,7 @@ func rulesVotesText(v *core.CellView) string {
 		return ""
 	}
 	if more > 0 {
-		lines = append(lines, core.MoreVotes(more, "vote on the rules", "votes on the rules")+".")
+		lines = append(lines, core.More(more, "vote on the rules", "votes on the rules")+".")
 	}
 	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %d members vote for the same rules):\n", v.PolicyVotesNeeded) + strings.Join(lines, "\n")
 }
@@ -473,10 +473,10 @@ func (s *cellsScreen) memberWords(v *core.CellView, m core.MemberView) (string, 
 	}
 	parts = append(parts, memberStatus(v, m))
 	if len(m.ExcludedBy) > 0 {
-		parts = append(parts, "voted out by "+personNames(m.ExcludedBy))
+		parts = append(parts, "voted out by "+core.Names(m.ExcludedBy))
 	}
 	if len(m.VouchedBy) > 0 {
-		parts = append(parts, "vouched for by "+personNames(m.VouchedBy))
+		parts = append(parts, "vouched for by "+core.Names(m.VouchedBy))
 	} else if m.ID == v.Founder.ID {
 		parts = append(parts, "founded the cell")
 	}
@@ -801,7 +801,7 @@ func cellSummary(v *core.CellView) string {
 	s := strings.ToUpper(standingWords(v.Me)[:1]) + standingWords(v.Me)[1:] + ". " + counts
 	switch {
 	case v.Invitation:
-		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", personNames(v.InvitedBy())) +
+		s = fmt.Sprintf("You are invited by %s. Accept to become a member; until you do, nothing of yours goes into this cell and nobody sees you as a member. ", core.Names(v.InvitedBy())) +
 			counts
 	case v.Me != crdt.StatusMember:
 		s += " You can still read what you received, but you cannot change anything here."
@@ -854,14 +854,6 @@ func votedAgainst(v *core.CellView, subject, voter identity.ID) bool {
 		}
 	}
 	return false
-}
-
-func personNames(ps []core.Person) string {
-	names := make([]string, len(ps))
-	for i, p := range ps {
-		names[i] = p.Name
-	}
-	return strings.Join(names, ", ")
 }
 
 // widgetHeading is a bold label for a section.

@@ -320,10 +320,10 @@ func (s *syncScreen) showMade(res *core.ExportResult) {
 		cells = append(cells, c.Name)
 	}
 	text := fmt.Sprintf("A sync file for %s is ready. It carries %s from %s.",
-		personNames(res.Recipients), words.Count(res.Statements, "update", "updates"), strings.Join(cells, ", "))
+		core.Names(res.Recipients), words.Count(res.Statements, "update", "updates"), strings.Join(cells, ", "))
 	if len(cells) == 0 {
 		text = fmt.Sprintf("A sync file for %s is ready. You share no cell yet, so it only carries your card.",
-			personNames(res.Recipients))
+			core.Names(res.Recipients))
 	}
 	s.madeInfo.SetText(text + " Only they can open it. How do you want to pass it on?")
 	s.passedOn.SetText("")

@@ -71,7 +71,7 @@ func BenchmarkVotesLabel(b *testing.B) {
 	}
 	var all []string
 	for _, vote := range v.Votes() {
-		all = append(all, fmt.Sprintf("%s: %d of %d needed votes to exclude (%s)", vote.Subject.Name, len(vote.Voters), vote.Needed, personNames(vote.Voters)))
+		all = append(all, fmt.Sprintf("%s: %d of %d needed votes to exclude (%s)", vote.Subject.Name, len(vote.Voters), vote.Needed, core.Names(vote.Voters)))
 	}
 	for _, pv := range v.PolicyVotes() {
 		all = append(all, pv.Voter.Name+": "+pv.Words())

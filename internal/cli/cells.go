@@ -386,7 +386,7 @@ func printPeople(w io.Writer, v *core.CellView, known func(identity.ID) bool) {
 func personLine(v *core.CellView, m core.MemberView) string {
 	line := fmt.Sprintf("  %-24s %-10s", m.Name, words.Status(m.Status))
 	if len(m.VouchedBy) > 0 {
-		line += " vouched for by " + names(m.VouchedBy)
+		line += " vouched for by " + core.Names(m.VouchedBy)
 		if m.Status == crdt.StatusPending {
 			line += fmt.Sprintf(" (%d of the %d vouches needed count)", m.Vouches, max(v.Policy.AdmitVouches, 1))
 		}
@@ -394,7 +394,7 @@ func personLine(v *core.CellView, m core.MemberView) string {
 		line += " founded the cell"
 	}
 	if len(m.ExcludedBy) > 0 {
-		line += "; voted out by " + names(m.ExcludedBy)
+		line += "; voted out by " + core.Names(m.ExcludedBy)
 	}
 	return strings.TrimRight(line, " ")
 }
@@ -409,7 +409,7 @@ func printVotes(w io.Writer, v *core.CellView) {
 			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed, core.Names(vote.Voters))
 		}
 		if more > 0 {
-			fmt.Fprintf(w, "  %s (see --json).\n", core.MoreVotes(more, "vote to exclude", "votes to exclude"))
+			fmt.Fprintf(w, "  %s (see --json).\n", core.More(more, "vote to exclude", "votes to exclude"))
 		}
 	}
 	if shown, more := v.PolicyVotesShown(); len(shown) > 0 {
@@ -418,17 +418,9 @@ func printVotes(w io.Writer, v *core.CellView) {
 			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
 		}
 		if more > 0 {
-			fmt.Fprintf(w, "  %s (see --json).\n", core.MoreVotes(more, "vote on the rules", "votes on the rules"))
+			fmt.Fprintf(w, "  %s (see --json).\n", core.More(more, "vote on the rules", "votes on the rules"))
 		}
 	}
-}
-
-func names(ps []core.Person) string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Name
-	}
-	return strings.Join(out, ", ")
 }
 
 func runCellNew(r *runner, o *opts, args []string) error {
