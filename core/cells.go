@@ -163,9 +163,9 @@ func firstShown[T any](all []T, always func(T) bool) ([]T, int) {
 	return shown, len(all) - len(shown)
 }
 
-// MoreVotes says how many votes a list leaves out, what as "vote to
-// exclude" or "vote on the rules": "and 2480 more votes to exclude".
-func MoreVotes(n int, one, many string) string {
+// More says how many things a list leaves out, one and many naming
+// them: "and 2480 more votes to exclude".
+func More(n int, one, many string) string {
 	return "and " + words.Count(n, "more "+one, "more "+many)
 }
 
@@ -193,9 +193,7 @@ var MemberGroups = []MemberGroup{
 
 // More says how many people of g a list leaves out: "and 2472 more
 // members".
-func (g MemberGroup) More(n int) string {
-	return "and " + words.Count(n, "more "+g.One, "more "+g.Many)
-}
+func (g MemberGroup) More(n int) string { return More(n, g.One, g.Many) }
 
 // MembersShown returns the people of v whose standing is one of
 // statuses, in the order of [CellView.Members], and the first

@@ -45,8 +45,8 @@ func TestVotesShownKeepsMineAndAgainstMe(t *testing.T) {
 	if len(pvs) != ShownVotes+1 || more != n-ShownVotes-1 || !pvs[ShownVotes].Mine {
 		t.Fatalf("%d votes on the rules shown, %d more", len(pvs), more)
 	}
-	if got := MoreVotes(more, "vote on the rules", "votes on the rules"); got != "and 2479 more votes on the rules" {
-		t.Errorf("MoreVotes = %q", got)
+	if got := More(more, "vote on the rules", "votes on the rules"); got != "and 2479 more votes on the rules" {
+		t.Errorf("More = %q", got)
 	}
 	small := &CellView{me: me, detail: &cellDetail{Votes: d.Votes[:3]}}
 	if votes, more := small.VotesShown(); len(votes) != 3 || more != 0 {

@@ -32,7 +32,7 @@ func fakesWorld(t *testing.T) *world {
 func TestCellShowCapsThousandsOfVotes(t *testing.T) {
 	w := fakesWorld(t)
 	out := w.ok("cell", "show", "night")
-	// The votes come after the people, who are listed in full.
+	// The votes come after the people.
 	_, votes, ok := strings.Cut(out, "\nOpen votes to exclude:")
 	if !ok {
 		t.Fatalf("cell show lists no votes to exclude: %s", out)
