@@ -73,38 +73,55 @@ func (w *war) leftOut() map[int]bool {
 	return out
 }
 
-// forkLooks is how many statements of a forker afterFork compares pair
-// by pair; a forker with more is treated as if all their statements were
-// after their fork (leftOut then leaves out what revision 18 as first
-// merged did), so that ten thousand statements cost no more than 64.
-const forkLooks = 64
-
-// afterFork returns the statements of who that some other statement of
-// theirs was neither built on nor built upon: those after their fork.
-// Their statements in the common past of the fork are not among them.
-// It returns nothing when who never forked their history (a forker by
-// a contested leave alone) or signed more than forkLooks statements:
-// then none is kept by leftOut.
+// afterFork returns the statements of who after the common past of
+// their fork: the longest run of their first statements in the order in
+// which each is in the past of the next and the last is in the past of
+// every later one. Those in it were signed before the fork and are in
+// the past of everything who signed after; the rest (both branches, and
+// anything built on both) are after the fork. It returns nothing when
+// all of who's statements are the common past, that is when who never
+// forked their history (a forker by a contested leave alone): then none
+// is kept by leftOut.
+//
+// One pass over the order: seen[i] is the last of who's first
+// statements (a run, each in the past of the next) that order[i] has in
+// its past, itself included, so a statement of who's is built on all
+// their earlier ones exactly when seen of its prevs reaches the one
+// before it. It costs one unit a statement and a prev, however many
+// statements who signed (ten thousand ratings cost no more pairs).
 func (w *war) afterFork(who identity.ID) map[int]bool {
 	var own []int
-	w.b.spend(len(w.order))
+	seen := make([]int, len(w.order))
+	run := -1 // who's statements 0..run are each in the past of the next
 	for i, n := range w.order {
+		w.b.spend(1 + len(n.prev))
+		s := -1
+		for _, p := range n.prev {
+			s = max(s, seen[p])
+		}
 		if n.e.stmt.Author == who {
+			if len(own) == run+1 && s == run {
+				run++
+				s = run
+			}
 			own = append(own, i)
 		}
+		seen[i] = s
 	}
-	if len(own) > forkLooks {
-		return nil
-	}
-	x := ancestryOf(w.order, w.b)
-	late := map[int]bool{}
-	for a, i := range own {
-		for _, j := range own[a+1:] {
-			w.b.spend(1)
-			if !x.before(i, j, w.b) {
-				late[i], late[j] = true, true
-			}
+	// The common past ends at the last t of the run that every later
+	// statement of who's has in its past: lowest is the least seen of
+	// those after t, walking back from the end.
+	past, lowest := -1, len(own)
+	for t := len(own) - 1; t >= 0; t-- {
+		if t <= run && lowest >= t {
+			past = t
+			break
 		}
+		lowest = min(lowest, seen[own[t]])
+	}
+	late := map[int]bool{}
+	for _, i := range own[past+1:] {
+		late[i] = true
 	}
 	return late
 }

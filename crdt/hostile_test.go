@@ -544,6 +544,12 @@ func TestHostileHistories(t *testing.T) {
 	}
 }
 
+// attackPadding is how many ratings the attacker of a hostile history
+// signs after their fork, before their leave: none in the random
+// histories; TestWarAgainPaddedForker pads an attack with more
+// statements than the rules once compared pair by pair.
+var attackPadding int
+
 func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 	n, _, err := hostileCaseBoth(t, seed, mode)
 	return n, err
@@ -643,6 +649,13 @@ func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, err
 					last = forge(t, target, x, &Statement{Kind: KindExclude, Subject: o.ID}, []StatementID{last}, true).id
 				}
 			}
+		}
+		for range attackPadding {
+			other := ids[0]
+			if other == x {
+				other = ids[1]
+			}
+			last = forge(t, target, x, &Statement{Kind: KindRate, Subject: other.Card.ID(), Rating: rating(1, 1)}, []StatementID{last}, false).id
 		}
 		forge(t, target, x, &Statement{Kind: KindLeave}, []StatementID{last}, true)
 		attacked++

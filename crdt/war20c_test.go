@@ -16,3 +16,15 @@ import "testing"
 func TestWarAgainKeepsVotesBeforeTheFork(t *testing.T) {
 	holdsHostileCase(t, 1913, "open")
 }
+
+// TestWarAgainPaddedForker: history 1913 again, with the attacker
+// signing 65 ratings after their fork. Revision 18 first compared a
+// forker's statements pair by pair and only up to 64 of them, and left
+// out everything of a forker with more, so padding brought back the
+// first behaviour and the breach; the common past is now found in one
+// pass however many statements the forker signs.
+func TestWarAgainPaddedForker(t *testing.T) {
+	attackPadding = 65
+	defer func() { attackPadding = 0 }()
+	holdsHostileCase(t, 1913, "open")
+}
