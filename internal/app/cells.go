@@ -304,14 +304,14 @@ func (s *cellsScreen) memberGroups(v *core.CellView) []fyne.CanvasObject {
 		if len(all) == 0 {
 			continue
 		}
-		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.Title, len(all))))
+		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%s)", g.Title, words.Number(len(all)))))
 		for _, m := range shown {
 			r := s.memberRow(v, m)
 			s.memberRows = append(s.memberRows, r)
 			rows = append(rows, r.object())
 		}
 		if more := len(all) - len(shown); more > 0 {
-			title := fmt.Sprintf("%s of %s (%d)", g.Title, s.label(v), len(all))
+			title := fmt.Sprintf("%s of %s (%s)", g.Title, s.label(v), words.Number(len(all)))
 			b := widget.NewButton("Show all "+words.Count(len(all), g.One, g.Many), func() { s.showAllPeople(v, title, all) })
 			s.showAll = append(s.showAll, b)
 			more := widget.NewLabel(g.More(more))
@@ -369,8 +369,8 @@ func votesText(v *core.CellView) string {
 	}
 	var votes []string
 	for _, vote := range shown {
-		votes = append(votes, fmt.Sprintf("%s: %s of %d needed votes to exclude (%s)",
-			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, core.Names(vote.Voters)))
+		votes = append(votes, fmt.Sprintf("%s: %s of %s needed votes to exclude (%s)",
+			vote.Subject.Name, words.Number(len(vote.Voters)), words.Number(vote.Needed), core.Names(vote.Voters)))
 	}
 	if more > 0 {
 		votes = append(votes, core.More(more, "vote to exclude", "votes to exclude")+".")
@@ -393,7 +393,7 @@ func rulesVotesText(v *core.CellView) string {
 	if more > 0 {
 		lines = append(lines, core.More(more, "vote on the rules", "votes on the rules")+".")
 	}
-	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %d members vote for the same rules):\n", v.PolicyVotesNeeded) + strings.Join(lines, "\n")
+	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %s members vote for the same rules):\n", words.Number(v.PolicyVotesNeeded)) + strings.Join(lines, "\n")
 }
 
 // showOldCards fills oldCards with the members of v whose card was
@@ -601,9 +601,9 @@ func (s *cellsScreen) change(do func() error) {
 }
 
 func (s *cellsScreen) askExclude(v *core.CellView, m core.MemberView) {
-	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %d of the other members "+
+	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %s of the other members "+
 		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
-		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, s.label(v)))
+		"its ratings or add to them. Your vote cannot be taken back.", m.Name, words.Number(v.VotesToExclude(m.ID)), m.Name, s.label(v)))
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.ask("Vote to exclude "+m.Name+"?", msg, "Vote to exclude", func() {
 		s.change(func() error { _, err := s.u.svc.VoteExclude(v.ID, m.ID); return err })
@@ -734,7 +734,7 @@ func (s *cellsScreen) askPolicy() {
 	items := []*widget.FormItem{
 		{Text: "Vouches to join", Widget: s.policyVouches, HintText: "how many members must vouch for a newcomer"},
 		{Text: "Votes to exclude", Widget: s.policyVotes, HintText: "how many other members must vote someone out"},
-		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %d members vote for the same rules.", v.PolicyVotesNeeded))},
+		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %s members vote for the same rules.", words.Number(v.PolicyVotesNeeded)))},
 	}
 	d := dialog.NewForm("Rules of "+s.label(v), "Vote for these rules", "Cancel", items, func(ok bool) {
 		a, b := s.policyVouches.Selected, s.policyVotes.Selected
@@ -783,16 +783,16 @@ func cellSummary(v *core.CellView) string {
 	}
 	parts := []string{words.Count(count[crdt.StatusMember], "member", "members")}
 	if n := count[crdt.StatusInvited]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d invited", n))
+		parts = append(parts, fmt.Sprintf("%s invited", words.Number(n)))
 	}
 	if n := count[crdt.StatusPending]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s", n, words.Pending))
+		parts = append(parts, fmt.Sprintf("%s %s", words.Number(n), words.Pending))
 	}
 	if n := count[crdt.StatusExcluded]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d excluded", n))
+		parts = append(parts, fmt.Sprintf("%s excluded", words.Number(n)))
 	}
 	if n := count[crdt.StatusLeft]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d left", n))
+		parts = append(parts, fmt.Sprintf("%s left", words.Number(n)))
 	}
 	counts := strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
 	if v.Ratings == 0 {
@@ -812,7 +812,7 @@ func cellSummary(v *core.CellView) string {
 func cellRules(p crdt.Policy) string {
 	join := "one member vouches for them"
 	if p.AdmitVouches > 1 {
-		join = fmt.Sprintf("%d members vouch for them", p.AdmitVouches)
+		join = fmt.Sprintf("%s members vouch for them", words.Number(p.AdmitVouches))
 	}
 	out := "a majority of the other members vote to exclude them"
 	if p.ExcludeQuorum == 1 {
@@ -820,7 +820,7 @@ func cellRules(p crdt.Policy) string {
 	} else if p.ExcludeQuorum > 1 {
 		// crdt.Policy.VotesToExclude: never more votes than there are
 		// other members.
-		out = fmt.Sprintf("%d other members, or all of them where there are fewer, vote to exclude them", p.ExcludeQuorum)
+		out = fmt.Sprintf("%s other members, or all of them where there are fewer, vote to exclude them", words.Number(p.ExcludeQuorum))
 	}
 	return "Rules: a person is invited when " + join + " and becomes a member when they accept; they are out when " + out + "."
 }
@@ -829,15 +829,15 @@ func admitExplanation(p crdt.Policy) string {
 	if p.AdmitVouches <= 1 {
 		return "Your vouch is enough to invite them: they become a member when they accept, after your next sync file reaches them."
 	}
-	return fmt.Sprintf("This cell needs %d vouches: they are invited once %d more members vouch for them too, and become a member when they accept.",
-		p.AdmitVouches, p.AdmitVouches-1)
+	return fmt.Sprintf("This cell needs %s vouches: they are invited once %s more members vouch for them too, and become a member when they accept.",
+		words.Number(p.AdmitVouches), words.Number(p.AdmitVouches-1))
 }
 
 // memberStatus says a person's standing in v in plain words, with how
 // many vouches someone waiting for vouches has.
 func memberStatus(v *core.CellView, m core.MemberView) string {
 	if m.Status == crdt.StatusPending {
-		return fmt.Sprintf("%s (%d of %d)", words.Pending, m.Vouches, max(v.Policy.AdmitVouches, 1))
+		return fmt.Sprintf("%s (%s of %s)", words.Pending, words.Number(m.Vouches), words.Number(max(v.Policy.AdmitVouches, 1)))
 	}
 	return words.Status(m.Status)
 }

@@ -39,7 +39,7 @@ func fakesPage(tb testing.TB) *cellsScreen {
 // not make the cell page a wall of 2,500 rows (each a button, a label and
 // bars, seconds to lay out): the page lists the first few dozen, me, the
 // founder, the fake I vote against and the fake who votes against me
-// (fake 2499) among them, then "and 2472 more members" with a button that opens
+// (fake 2499) among them, then "and 2,472 more members" with a button that opens
 // all of them in a list that builds only the rows in sight; tapping one
 // opens their page.
 func TestCellPageOfThousandsOfMembers(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // rateForm records a rating of one person after meeting them: safety and
@@ -174,7 +175,7 @@ func markOf(g *widget.RadioGroup) int {
 // count updates the note's character counter.
 func (f *rateForm) count() {
 	n := utf8.RuneCountInString(f.note.Text)
-	f.counter.SetText(fmt.Sprintf("%d of %d characters", n, crdt.MaxNoteRunes))
+	f.counter.SetText(fmt.Sprintf("%s of %s characters", words.Number(n), words.Number(crdt.MaxNoteRunes)))
 	if n > crdt.MaxNoteRunes {
 		f.counter.Importance = widget.DangerImportance
 	} else {
@@ -198,7 +199,7 @@ func (f *rateForm) save() {
 		say("Choose how reliable they were, from 1 to 5.")
 		return
 	case utf8.RuneCountInString(r.Note) > crdt.MaxNoteRunes:
-		say(fmt.Sprintf("The note is too long: shorten it to %d characters.", crdt.MaxNoteRunes))
+		say(fmt.Sprintf("The note is too long: shorten it to %s characters.", words.Number(crdt.MaxNoteRunes)))
 		return
 	case f.day.date == nil:
 		say("Choose the day you met.")
@@ -218,7 +219,7 @@ func (f *rateForm) save() {
 		}
 	}
 	if len(r.Tags) > crdt.MaxTags {
-		say(fmt.Sprintf("Use at most %d tags.", crdt.MaxTags))
+		say(fmt.Sprintf("Use at most %s tags.", words.Number(crdt.MaxTags)))
 		return
 	}
 	var cells []crdt.CellID
