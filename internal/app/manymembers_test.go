@@ -11,6 +11,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/crdt"
 	"trustdesk/internal/fakevotes"
+	"trustdesk/internal/words"
 )
 
 // fakesPage opens the app on Mara's home in the cell of 2,500 fakes
@@ -61,7 +62,7 @@ func TestCellPageOfThousandsOfMembers(t *testing.T) {
 		t.Errorf("the first row is %q, not me", s.memberRows[0].name.Text)
 	}
 	all := fakevotes.N + 2 // the fakes, Ann and me
-	more := fmt.Sprintf("and %d more members", all-core.ShownMembers)
+	more := "and " + words.Number(all-core.ShownMembers) + " more members"
 	if !strings.Contains(labels(s.members), more) {
 		t.Errorf("the page does not say %q", more)
 	}
