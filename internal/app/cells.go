@@ -59,6 +59,10 @@ type cellsScreen struct {
 	// admit vouches for a contact; Policy changes the rules; Leave ends my
 	// membership; syncCell makes a sync file for every member.
 	admit, policy, leave, syncCell *widget.Button
+	// actions holds the buttons used most (admit, sync file), above the
+	// people; ruleActions the rare ones (rules, leave), under the rules
+	// after the people. Both hide while I am only invited.
+	actions, ruleActions *fyne.Container
 	// accept and Decline answer an invitation to the selected cell, and
 	// declineAll turns down everything from who invited me; they show
 	// only while I am invited and have not accepted.
@@ -71,7 +75,9 @@ type cellsScreen struct {
 	// it is open.
 	showAll   []*widget.Button
 	allPeople *widget.List
-	// votes lists the open votes to exclude someone, one line each.
+	// votes lists the open votes to exclude someone and on the rules, one
+	// line each, above the people: they wait for me. It hides while there
+	// are none.
 	votes *widget.Label
 	// oldCards says which members are cards replaced in another of my
 	// cells (core.OldCard), one box each; oldCardVotes holds the button
@@ -90,7 +96,8 @@ type cellsScreen struct {
 	detail  *fyne.Container
 	members *fyne.Container
 	invite  *fyne.Container
-	actions *fyne.Container
+	// scroll holds the selected cell's page.
+	scroll  *container.Scroll
 	content fyne.CanvasObject
 }
 
@@ -175,14 +182,19 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s.declineAll.Importance = widget.LowImportance
 	// Two columns that reach the right edge, like the rows below them.
 	s.invite = container.NewVBox(container.NewGridWithColumns(2, s.accept, s.decline), s.declineAll)
-	s.actions = container.NewGridWithColumns(2, s.admit, s.policy, s.syncCell, s.leave)
-	actions := s.actions
-	s.detail = container.NewVBox(s.titleLabel, s.summary, s.rules, s.oldCards, s.invite, actions, widget.NewSeparator(), s.members, s.votes)
+	// The page opens on what a member comes for, even with large text:
+	// the votes that wait for them, then who is in the cell. The rules
+	// and the rare actions follow the people.
+	s.actions = container.NewGridWithColumns(2, s.admit, s.syncCell)
+	s.ruleActions = container.NewGridWithColumns(2, s.policy, s.leave)
+	s.detail = container.NewVBox(s.titleLabel, s.summary, s.votes, s.oldCards, s.invite, s.actions,
+		widget.NewSeparator(), s.members, widget.NewSeparator(), s.rules, s.ruleActions)
 	s.detail.Hide()
 
 	left := container.NewBorder(
 		container.NewVBox(widgetHeading("Your cells"), s.newCell), s.turnedDown, nil, nil, s.list)
-	right := container.NewStack(container.NewPadded(s.empty), container.NewVScroll(container.NewPadded(s.detail)))
+	s.scroll = container.NewVScroll(container.NewPadded(s.detail))
+	right := container.NewStack(container.NewPadded(s.empty), s.scroll)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.28
 	s.content = split
@@ -269,9 +281,11 @@ func (s *cellsScreen) show(v *core.CellView) {
 		s.declineAll.SetText("Turn down all from " + v.Inviter.Name)
 		s.invite.Show()
 		s.actions.Hide()
+		s.ruleActions.Hide()
 	} else {
 		s.invite.Hide()
 		s.actions.Show()
+		s.ruleActions.Show()
 	}
 	for _, b := range []*widget.Button{s.admit, s.policy, s.syncCell, s.leave} {
 		if member {
@@ -286,6 +300,11 @@ func (s *cellsScreen) show(v *core.CellView) {
 	s.members.Refresh()
 
 	s.votes.SetText(votesText(v) + rulesVotesText(v))
+	if shown, _ := v.VotesShown(); len(shown) == 0 && rulesVotesText(v) == "" {
+		s.votes.Hide()
+	} else {
+		s.votes.Show()
+	}
 }
 
 // memberGroups builds the rows of v's people, grouped (members, people
