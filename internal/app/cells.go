@@ -305,6 +305,9 @@ func (s *cellsScreen) show(v *core.CellView) {
 	} else {
 		s.votes.Show()
 	}
+	// Lay the page out again: a part shown again keeps the place it had
+	// when it was hidden until its container lays it out.
+	s.detail.Refresh()
 }
 
 // memberGroups builds the rows of v's people, grouped (members, people
