@@ -33,6 +33,9 @@ type cellsScreen struct {
 	// labels are the names shown for Views: a cell named like another
 	// also shows its founder (see core.CellLabels).
 	labels map[crdt.CellID]string
+	// details are what tells apart the cells whose names look alike, by
+	// cell ("founded by Ana · 3f2a"; see core.CellDetails).
+	details map[crdt.CellID]string
 	// list lists the cells: name, size and my standing.
 	list *widget.List
 	// newCell asks for a name and founds a cell.
@@ -132,8 +135,15 @@ func newCellsScreen(u *ui) *cellsScreen {
 			}
 			v := s.views[i]
 			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(s.label(v))
-			box.Objects[1].(*widget.Label).SetText(cellListLine(v))
+			// What tells a look-alike cell apart opens the quiet line:
+			// cut short in a narrow list, the name loses its end, the
+			// line its counts, never the founder and id.
+			line := cellListLine(v)
+			if d := s.details[v.ID]; d != "" {
+				line = d + " · " + line
+			}
+			box.Objects[0].(*widget.Label).SetText(v.Name)
+			box.Objects[1].(*widget.Label).SetText(line)
 		},
 	)
 	s.list.OnSelected = func(i widget.ListItemID) {
@@ -220,7 +230,7 @@ func (s *cellsScreen) Refresh() {
 	if err != nil {
 		s.scores = nil
 	}
-	s.views, s.labels = views, core.CellLabels(views)
+	s.views, s.labels, s.details = views, core.CellLabels(views), core.CellDetails(views)
 	s.list.Refresh()
 	if some, err := s.u.svc.AnyTurnedDown(); err == nil && some {
 		s.turnedDown.Show()
@@ -273,8 +283,13 @@ func (s *cellsScreen) show(v *core.CellView) {
 	}
 	s.empty.Hide()
 	s.detail.Show()
-	s.titleLabel.SetText(s.label(v))
+	// The title is the name alone, which a large heading has room for;
+	// what tells a look-alike apart opens the summary under it.
+	s.titleLabel.SetText(v.Name)
 	s.summary.SetText(cellSummary(v))
+	if d := s.details[v.ID]; d != "" {
+		s.summary.SetText("Named like another of your cells: this is the one " + d + ". " + s.summary.Text)
+	}
 	s.rules.SetText(cellRules(v.Policy))
 	member := v.Me == crdt.StatusMember
 	if v.Invitation {
@@ -495,14 +510,39 @@ func (s *cellsScreen) memberWords(v *core.CellView, m core.MemberView) (string, 
 	}
 	parts = append(parts, memberStatus(v, m))
 	if len(m.ExcludedBy) > 0 {
-		parts = append(parts, "voted out by "+core.Names(m.ExcludedBy))
+		parts = append(parts, "voted out by "+core.Names(shortLabels(m.ExcludedBy)))
 	}
 	if len(m.VouchedBy) > 0 {
-		parts = append(parts, "vouched for by "+core.Names(m.VouchedBy))
+		parts = append(parts, "vouched for by "+core.Names(shortLabels(m.VouchedBy)))
 	} else if m.ID == v.Founder.ID {
 		parts = append(parts, "founded the cell")
 	}
 	return name, strings.Join(parts, " · ")
+}
+
+// shortLabels returns ps with the label of each look-alike among them
+// shortened to fit a row's line: "Ines (in person · 0686a3a9)", not
+// "Ines (verified in person · 0686a3a9)". How the card was checked and
+// the start of the id still tell two look-alikes apart; their own row
+// says it in full.
+func shortLabels(ps []core.Person) []core.Person {
+	out := make([]core.Person, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		name, detail := core.SplitLabel(p.Name)
+		if detail == "" {
+			continue
+		}
+		how, id, _ := strings.Cut(detail, " · ")
+		switch how {
+		case core.InPerson.Words():
+			how = "in person"
+		case core.Introduced.Words():
+			how = "through a cell"
+		}
+		out[i].Name = name + " (" + how + " · " + id + ")"
+	}
+	return out
 }
 
 // object lays the row out: the name, the badge and the quiet menu on one
