@@ -164,7 +164,7 @@ func firstShown[T any](all []T, always func(T) bool) ([]T, int) {
 }
 
 // More says how many things a list leaves out, one and many naming
-// them: "and 2480 more votes to exclude".
+// them: "and 2,480 more votes to exclude".
 func More(n int, one, many string) string {
 	return "and " + words.Count(n, "more "+one, "more "+many)
 }
@@ -1443,5 +1443,5 @@ func QuorumWords(q int) string {
 	case q == 1:
 		return "1 vote"
 	}
-	return fmt.Sprintf("%d votes (all the other members where there are fewer)", q)
+	return fmt.Sprintf("%s votes (all the other members where there are fewer)", words.Number(q))
 }

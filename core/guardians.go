@@ -33,6 +33,7 @@ import (
 	"trustdesk/export"
 	"trustdesk/identity"
 	"trustdesk/internal/shamir"
+	"trustdesk/internal/words"
 	"trustdesk/store"
 )
 
@@ -766,7 +767,7 @@ func (p *RecoveryProgress) phrase() string {
 	case p.Need == 0:
 		return "no recovery pieces received yet: ask your guardians to help you get your card back"
 	}
-	return fmt.Sprintf("%d of %d pieces needed, %d received", p.Need, p.Of, p.Received)
+	return fmt.Sprintf("%s of %s pieces needed, %s received", words.Number(p.Need), words.Number(p.Of), words.Number(p.Received))
 }
 
 func (n *RecoveryNews) empty() bool {

@@ -278,13 +278,13 @@ func (l *LeftOut) phrases() []string {
 		out = append(out, fmt.Sprintf("%s from %s %s left out: you blocked them", invitations(f.Invitations), f.Person.Name, wasWere(f.Invitations)))
 	}
 	for _, f := range l.Shares {
-		out = append(out, fmt.Sprintf("%s from %s %s left out: you have %d of theirs waiting; accept or turn them down first", invitations(f.Invitations), f.Person.Name, wasWere(f.Invitations), f.Waiting))
+		out = append(out, fmt.Sprintf("%s from %s %s left out: you have %s of theirs waiting; accept or turn them down first", invitations(f.Invitations), f.Person.Name, wasWere(f.Invitations), words.Number(f.Waiting)))
 	}
 	if n := l.NotMet; n > 0 {
-		out = append(out, fmt.Sprintf("%s from people you have not met in person %s left out: you have %d of theirs waiting; accept or turn down some of them first", invitations(n), wasWere(n), maxWaitingNotMet))
+		out = append(out, fmt.Sprintf("%s from people you have not met in person %s left out: you have %s of theirs waiting; accept or turn down some of them first", invitations(n), wasWere(n), words.Number(maxWaitingNotMet)))
 	}
 	if n := l.AllWaiting; n > 0 {
-		out = append(out, fmt.Sprintf("%s %s left out: you have %d waiting; accept or turn down some of them first", invitations(n), wasWere(n), MaxWaitingInvitations))
+		out = append(out, fmt.Sprintf("%s %s left out: you have %s waiting; accept or turn down some of them first", invitations(n), wasWere(n), words.Number(MaxWaitingInvitations)))
 	}
 	if n := l.Declined; n > 0 {
 		out = append(out, fmt.Sprintf("%s you turned down %s left out", invitations(n), wasWere(n)))

@@ -202,11 +202,25 @@ func blank(r rune) bool {
 // the same: their own name is shown qualified where it looks like another
 // person's (see Service.names).
 func CellLabels(cells []*CellView) map[crdt.CellID]string {
+	return labelCells(cellNames(cells))
+}
+
+// CellDetails returns what tells each of cells apart from a cell with a
+// look-alike name, "founded by Ana · 3f2a", the words CellLabels puts in
+// parentheses after the name; it is "" for a cell whose name is its own.
+// A screen short of room shows it on a line of its own, so that cutting
+// the name short never hides it.
+func CellDetails(cells []*CellView) map[crdt.CellID]string {
+	return cellDetails(cellNames(cells))
+}
+
+// cellNames is what the labels of cells are made of.
+func cellNames(cells []*CellView) []namedCell {
 	named := make([]namedCell, len(cells))
 	for i, v := range cells {
 		named[i] = namedCell{id: v.ID, name: v.Name, founder: v.Founder.Name}
 	}
-	return labelCells(named)
+	return named
 }
 
 // namedCell is what a cell's label is made of.
@@ -215,11 +229,25 @@ type namedCell struct {
 	name, founder string
 }
 
-// labelCells makes the labels of CellLabels. The start of the id is 4
+// labelCells makes the labels of CellLabels: each name, with its details
+// in parentheses where it has any.
+func labelCells(cells []namedCell) map[crdt.CellID]string {
+	out := cellDetails(cells)
+	for _, c := range cells {
+		if d := out[c.id]; d != "" {
+			out[c.id] = c.name + " (" + d + ")"
+		} else {
+			out[c.id] = c.name
+		}
+	}
+	return out
+}
+
+// cellDetails makes the details of CellDetails. The start of the id is 4
 // characters long, or longer where another cell with a look-alike name and
 // founder has an id that starts the same: a founder can grind the id of a
 // second cell until it starts like their first.
-func labelCells(cells []namedCell) map[crdt.CellID]string {
+func cellDetails(cells []namedCell) map[crdt.CellID]string {
 	type entry struct {
 		name, founder, founderKey, id string
 		label                         bool // the name has a parenthesis (labelKey)
@@ -239,7 +267,7 @@ func labelCells(cells []namedCell) map[crdt.CellID]string {
 	out := make(map[crdt.CellID]string, len(cells))
 	for _, group := range groups {
 		if len(group) < 2 && !group[0].label {
-			out[ids[group[0].id]] = group[0].name
+			out[ids[group[0].id]] = ""
 			continue
 		}
 		// Sorted by founder and id, the id that starts most like another
@@ -259,7 +287,7 @@ func labelCells(cells []namedCell) map[crdt.CellID]string {
 		}
 		for i, e := range group {
 			n := min(max(4, common(i, i-1)+1, common(i, i+1)+1), len(e.id))
-			out[ids[e.id]] = e.name + " (founded by " + e.founder + " · " + e.id[:n] + ")"
+			out[ids[e.id]] = "founded by " + e.founder + " · " + e.id[:n]
 		}
 	}
 	return out

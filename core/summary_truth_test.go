@@ -127,7 +127,7 @@ func TestSummaryOfThousandsStaysOneSentence(t *testing.T) {
 	if len(got) > 2000 {
 		t.Errorf("the summary of a file that changes thousands of people is %d characters long: %.300s…", len(got), got)
 	}
-	for _, want := range []string{"Fake0, Fake1, Fake2, Fake3, Fake4 and 2495 others excluded", "the cards of Swap0", "Refused0", "Undone0", "the exclusions of Back0", "Gone0", "10000 updates from Mal0, Mal1, Mal2, Mal3, Mal4 and 2495 others do not count"} {
+	for _, want := range []string{"Fake0, Fake1, Fake2, Fake3, Fake4 and 2,495 others excluded", "the cards of Swap0", "Refused0", "Undone0", "the exclusions of Back0", "Gone0", "10,000 updates from Mal0, Mal1, Mal2, Mal3, Mal4 and 2,495 others do not count"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the summary %q does not say %q", got, want)
 		}

@@ -80,7 +80,7 @@ func TestRulesSentenceNeverOverstates(t *testing.T) {
 	for p, want := range map[crdt.Policy]string{
 		{AdmitVouches: 1}:                      "1 vouch to join; a majority of the other members to exclude someone",
 		{AdmitVouches: 2, ExcludeQuorum: 1}:    "2 vouches to join; 1 vote to exclude someone",
-		{AdmitVouches: 1, ExcludeQuorum: 1000}: "1 vouch to join; 1000 votes (all the other members where there are fewer) to exclude someone",
+		{AdmitVouches: 1, ExcludeQuorum: 1000}: "1 vouch to join; 1,000 votes (all the other members where there are fewer) to exclude someone",
 	} {
 		if got := RulesSentence(p); got != want {
 			t.Errorf("RulesSentence(%+v) = %q, want %q", p, got, want)

@@ -927,7 +927,7 @@ func (s *ImportSummary) namedLikePhrase() []string {
 	if len(likes) > 1 {
 		contact = "your verified contacts "
 	}
-	return []string{fmt.Sprintf("%d new cards (%s) call themselves like %s%s: they are other people", len(s.NamedLike), Names(cards), contact, Names(likes))}
+	return []string{fmt.Sprintf("%s new cards (%s) call themselves like %s%s: they are other people", words.Number(len(s.NamedLike)), Names(cards), contact, Names(likes))}
 }
 
 // A MissingPastError refuses a sync file whose changes of a cell build on

@@ -45,7 +45,7 @@ func TestVotesShownKeepsMineAndAgainstMe(t *testing.T) {
 	if len(pvs) != ShownVotes+1 || more != n-ShownVotes-1 || !pvs[ShownVotes].Mine {
 		t.Fatalf("%d votes on the rules shown, %d more", len(pvs), more)
 	}
-	if got := More(more, "vote on the rules", "votes on the rules"); got != "and 2479 more votes on the rules" {
+	if got := More(more, "vote on the rules", "votes on the rules"); got != "and 2,479 more votes on the rules" {
 		t.Errorf("More = %q", got)
 	}
 	small := &CellView{me: me, detail: &cellDetail{Votes: d.Votes[:3]}}

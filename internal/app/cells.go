@@ -33,6 +33,9 @@ type cellsScreen struct {
 	// labels are the names shown for Views: a cell named like another
 	// also shows its founder (see core.CellLabels).
 	labels map[crdt.CellID]string
+	// details are what tells apart the cells whose names look alike, by
+	// cell ("founded by Ana · 3f2a"; see core.CellDetails).
+	details map[crdt.CellID]string
 	// list lists the cells: name, size and my standing.
 	list *widget.List
 	// newCell asks for a name and founds a cell.
@@ -59,6 +62,10 @@ type cellsScreen struct {
 	// admit vouches for a contact; Policy changes the rules; Leave ends my
 	// membership; syncCell makes a sync file for every member.
 	admit, policy, leave, syncCell *widget.Button
+	// actions holds the buttons used most (admit, sync file), above the
+	// people; ruleActions the rare ones (rules, leave), under the rules
+	// after the people. Both hide while I am only invited.
+	actions, ruleActions *fyne.Container
 	// accept and Decline answer an invitation to the selected cell, and
 	// declineAll turns down everything from who invited me; they show
 	// only while I am invited and have not accepted.
@@ -71,7 +78,9 @@ type cellsScreen struct {
 	// it is open.
 	showAll   []*widget.Button
 	allPeople *widget.List
-	// votes lists the open votes to exclude someone, one line each.
+	// votes lists the open votes to exclude someone and on the rules, one
+	// line each, above the people: they wait for me. It hides while there
+	// are none.
 	votes *widget.Label
 	// oldCards says which members are cards replaced in another of my
 	// cells (core.OldCard), one box each; oldCardVotes holds the button
@@ -90,7 +99,8 @@ type cellsScreen struct {
 	detail  *fyne.Container
 	members *fyne.Container
 	invite  *fyne.Container
-	actions *fyne.Container
+	// scroll holds the selected cell's page.
+	scroll  *container.Scroll
 	content fyne.CanvasObject
 }
 
@@ -125,8 +135,15 @@ func newCellsScreen(u *ui) *cellsScreen {
 			}
 			v := s.views[i]
 			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(s.label(v))
-			box.Objects[1].(*widget.Label).SetText(cellListLine(v))
+			// What tells a look-alike cell apart opens the quiet line:
+			// cut short in a narrow list, the name loses its end, the
+			// line its counts, never the founder and id.
+			line := cellListLine(v)
+			if d := s.details[v.ID]; d != "" {
+				line = d + " · " + line
+			}
+			box.Objects[0].(*widget.Label).SetText(v.Name)
+			box.Objects[1].(*widget.Label).SetText(line)
 		},
 	)
 	s.list.OnSelected = func(i widget.ListItemID) {
@@ -175,14 +192,19 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s.declineAll.Importance = widget.LowImportance
 	// Two columns that reach the right edge, like the rows below them.
 	s.invite = container.NewVBox(container.NewGridWithColumns(2, s.accept, s.decline), s.declineAll)
-	s.actions = container.NewGridWithColumns(2, s.admit, s.policy, s.syncCell, s.leave)
-	actions := s.actions
-	s.detail = container.NewVBox(s.titleLabel, s.summary, s.rules, s.oldCards, s.invite, actions, widget.NewSeparator(), s.members, s.votes)
+	// The page opens on what a member comes for, even with large text:
+	// the votes that wait for them, then who is in the cell. The rules
+	// and the rare actions follow the people.
+	s.actions = container.NewGridWithColumns(2, s.admit, s.syncCell)
+	s.ruleActions = container.NewGridWithColumns(2, s.policy, s.leave)
+	s.detail = container.NewVBox(s.titleLabel, s.summary, s.votes, s.oldCards, s.invite, s.actions,
+		widget.NewSeparator(), s.members, widget.NewSeparator(), s.rules, s.ruleActions)
 	s.detail.Hide()
 
 	left := container.NewBorder(
 		container.NewVBox(widgetHeading("Your cells"), s.newCell), s.turnedDown, nil, nil, s.list)
-	right := container.NewStack(container.NewPadded(s.empty), container.NewVScroll(container.NewPadded(s.detail)))
+	s.scroll = container.NewVScroll(container.NewPadded(s.detail))
+	right := container.NewStack(container.NewPadded(s.empty), s.scroll)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.28
 	s.content = split
@@ -208,7 +230,7 @@ func (s *cellsScreen) Refresh() {
 	if err != nil {
 		s.scores = nil
 	}
-	s.views, s.labels = views, core.CellLabels(views)
+	s.views, s.labels, s.details = views, core.CellLabels(views), core.CellDetails(views)
 	s.list.Refresh()
 	if some, err := s.u.svc.AnyTurnedDown(); err == nil && some {
 		s.turnedDown.Show()
@@ -261,17 +283,24 @@ func (s *cellsScreen) show(v *core.CellView) {
 	}
 	s.empty.Hide()
 	s.detail.Show()
-	s.titleLabel.SetText(s.label(v))
+	// The title is the name alone, which a large heading has room for;
+	// what tells a look-alike apart opens the summary under it.
+	s.titleLabel.SetText(v.Name)
 	s.summary.SetText(cellSummary(v))
+	if d := s.details[v.ID]; d != "" {
+		s.summary.SetText("Named like another of your cells: this is the one " + d + ". " + s.summary.Text)
+	}
 	s.rules.SetText(cellRules(v.Policy))
 	member := v.Me == crdt.StatusMember
 	if v.Invitation {
 		s.declineAll.SetText("Turn down all from " + v.Inviter.Name)
 		s.invite.Show()
 		s.actions.Hide()
+		s.ruleActions.Hide()
 	} else {
 		s.invite.Hide()
 		s.actions.Show()
+		s.ruleActions.Show()
 	}
 	for _, b := range []*widget.Button{s.admit, s.policy, s.syncCell, s.leave} {
 		if member {
@@ -286,6 +315,14 @@ func (s *cellsScreen) show(v *core.CellView) {
 	s.members.Refresh()
 
 	s.votes.SetText(votesText(v) + rulesVotesText(v))
+	if shown, _ := v.VotesShown(); len(shown) == 0 && rulesVotesText(v) == "" {
+		s.votes.Hide()
+	} else {
+		s.votes.Show()
+	}
+	// Lay the page out again: a part shown again keeps the place it had
+	// when it was hidden until its container lays it out.
+	s.detail.Refresh()
 }
 
 // memberGroups builds the rows of v's people, grouped (members, people
@@ -304,14 +341,14 @@ func (s *cellsScreen) memberGroups(v *core.CellView) []fyne.CanvasObject {
 		if len(all) == 0 {
 			continue
 		}
-		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%d)", g.Title, len(all))))
+		rows = append(rows, widgetHeading(fmt.Sprintf("%s (%s)", g.Title, words.Number(len(all)))))
 		for _, m := range shown {
 			r := s.memberRow(v, m)
 			s.memberRows = append(s.memberRows, r)
 			rows = append(rows, r.object())
 		}
 		if more := len(all) - len(shown); more > 0 {
-			title := fmt.Sprintf("%s of %s (%d)", g.Title, s.label(v), len(all))
+			title := fmt.Sprintf("%s of %s (%s)", g.Title, s.label(v), words.Number(len(all)))
 			b := widget.NewButton("Show all "+words.Count(len(all), g.One, g.Many), func() { s.showAllPeople(v, title, all) })
 			s.showAll = append(s.showAll, b)
 			more := widget.NewLabel(g.More(more))
@@ -369,8 +406,8 @@ func votesText(v *core.CellView) string {
 	}
 	var votes []string
 	for _, vote := range shown {
-		votes = append(votes, fmt.Sprintf("%s: %s of %d needed votes to exclude (%s)",
-			vote.Subject.Name, strconv.Itoa(len(vote.Voters)), vote.Needed, core.Names(vote.Voters)))
+		votes = append(votes, fmt.Sprintf("%s: %s of %s needed votes to exclude (%s)",
+			vote.Subject.Name, words.Number(len(vote.Voters)), words.Number(vote.Needed), core.Names(vote.Voters)))
 	}
 	if more > 0 {
 		votes = append(votes, core.More(more, "vote to exclude", "votes to exclude")+".")
@@ -393,7 +430,7 @@ func rulesVotesText(v *core.CellView) string {
 	if more > 0 {
 		lines = append(lines, core.More(more, "vote on the rules", "votes on the rules")+".")
 	}
-	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %d members vote for the same rules):\n", v.PolicyVotesNeeded) + strings.Join(lines, "\n")
+	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %s members vote for the same rules):\n", words.Number(v.PolicyVotesNeeded)) + strings.Join(lines, "\n")
 }
 
 // showOldCards fills oldCards with the members of v whose card was
@@ -473,14 +510,39 @@ func (s *cellsScreen) memberWords(v *core.CellView, m core.MemberView) (string, 
 	}
 	parts = append(parts, memberStatus(v, m))
 	if len(m.ExcludedBy) > 0 {
-		parts = append(parts, "voted out by "+core.Names(m.ExcludedBy))
+		parts = append(parts, "voted out by "+core.Names(shortLabels(m.ExcludedBy)))
 	}
 	if len(m.VouchedBy) > 0 {
-		parts = append(parts, "vouched for by "+core.Names(m.VouchedBy))
+		parts = append(parts, "vouched for by "+core.Names(shortLabels(m.VouchedBy)))
 	} else if m.ID == v.Founder.ID {
 		parts = append(parts, "founded the cell")
 	}
 	return name, strings.Join(parts, " · ")
+}
+
+// shortLabels returns ps with the label of each look-alike among them
+// shortened to fit a row's line: "Ines (in person · 0686a3a9)", not
+// "Ines (verified in person · 0686a3a9)". How the card was checked and
+// the start of the id still tell two look-alikes apart; their own row
+// says it in full.
+func shortLabels(ps []core.Person) []core.Person {
+	out := make([]core.Person, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		name, detail := core.SplitLabel(p.Name)
+		if detail == "" {
+			continue
+		}
+		how, id, _ := strings.Cut(detail, " · ")
+		switch how {
+		case core.InPerson.Words():
+			how = "in person"
+		case core.Introduced.Words():
+			how = "through a cell"
+		}
+		out[i].Name = name + " (" + how + " · " + id + ")"
+	}
+	return out
 }
 
 // object lays the row out: the name, the badge and the quiet menu on one
@@ -601,9 +663,9 @@ func (s *cellsScreen) change(do func() error) {
 }
 
 func (s *cellsScreen) askExclude(v *core.CellView, m core.MemberView) {
-	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %d of the other members "+
+	msg := widget.NewLabel(fmt.Sprintf("Your vote is quiet: %s is not told. When %s of the other members "+
 		"have voted, %s is excluded from %s: nobody sends them the cell again, and they no longer see "+
-		"its ratings or add to them. Your vote cannot be taken back.", m.Name, v.VotesToExclude(m.ID), m.Name, s.label(v)))
+		"its ratings or add to them. Your vote cannot be taken back.", m.Name, words.Number(v.VotesToExclude(m.ID)), m.Name, s.label(v)))
 	msg.Wrapping = fyne.TextWrapWord
 	s.u.ask("Vote to exclude "+m.Name+"?", msg, "Vote to exclude", func() {
 		s.change(func() error { _, err := s.u.svc.VoteExclude(v.ID, m.ID); return err })
@@ -734,7 +796,7 @@ func (s *cellsScreen) askPolicy() {
 	items := []*widget.FormItem{
 		{Text: "Vouches to join", Widget: s.policyVouches, HintText: "how many members must vouch for a newcomer"},
 		{Text: "Votes to exclude", Widget: s.policyVotes, HintText: "how many other members must vote someone out"},
-		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %d members vote for the same rules.", v.PolicyVotesNeeded))},
+		{Text: "", Widget: widget.NewLabel(fmt.Sprintf("The rules change when %s members vote for the same rules.", words.Number(v.PolicyVotesNeeded)))},
 	}
 	d := dialog.NewForm("Rules of "+s.label(v), "Vote for these rules", "Cancel", items, func(ok bool) {
 		a, b := s.policyVouches.Selected, s.policyVotes.Selected
@@ -783,16 +845,16 @@ func cellSummary(v *core.CellView) string {
 	}
 	parts := []string{words.Count(count[crdt.StatusMember], "member", "members")}
 	if n := count[crdt.StatusInvited]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d invited", n))
+		parts = append(parts, fmt.Sprintf("%s invited", words.Number(n)))
 	}
 	if n := count[crdt.StatusPending]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s", n, words.Pending))
+		parts = append(parts, fmt.Sprintf("%s %s", words.Number(n), words.Pending))
 	}
 	if n := count[crdt.StatusExcluded]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d excluded", n))
+		parts = append(parts, fmt.Sprintf("%s excluded", words.Number(n)))
 	}
 	if n := count[crdt.StatusLeft]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d left", n))
+		parts = append(parts, fmt.Sprintf("%s left", words.Number(n)))
 	}
 	counts := strings.Join(parts, ", ") + "; " + words.Count(v.Ratings, "rating counts", "ratings count") + "."
 	if v.Ratings == 0 {
@@ -812,7 +874,7 @@ func cellSummary(v *core.CellView) string {
 func cellRules(p crdt.Policy) string {
 	join := "one member vouches for them"
 	if p.AdmitVouches > 1 {
-		join = fmt.Sprintf("%d members vouch for them", p.AdmitVouches)
+		join = fmt.Sprintf("%s members vouch for them", words.Number(p.AdmitVouches))
 	}
 	out := "a majority of the other members vote to exclude them"
 	if p.ExcludeQuorum == 1 {
@@ -820,7 +882,7 @@ func cellRules(p crdt.Policy) string {
 	} else if p.ExcludeQuorum > 1 {
 		// crdt.Policy.VotesToExclude: never more votes than there are
 		// other members.
-		out = fmt.Sprintf("%d other members, or all of them where there are fewer, vote to exclude them", p.ExcludeQuorum)
+		out = fmt.Sprintf("%s other members, or all of them where there are fewer, vote to exclude them", words.Number(p.ExcludeQuorum))
 	}
 	return "Rules: a person is invited when " + join + " and becomes a member when they accept; they are out when " + out + "."
 }
@@ -829,15 +891,15 @@ func admitExplanation(p crdt.Policy) string {
 	if p.AdmitVouches <= 1 {
 		return "Your vouch is enough to invite them: they become a member when they accept, after your next sync file reaches them."
 	}
-	return fmt.Sprintf("This cell needs %d vouches: they are invited once %d more members vouch for them too, and become a member when they accept.",
-		p.AdmitVouches, p.AdmitVouches-1)
+	return fmt.Sprintf("This cell needs %s vouches: they are invited once %s more members vouch for them too, and become a member when they accept.",
+		words.Number(p.AdmitVouches), words.Number(p.AdmitVouches-1))
 }
 
 // memberStatus says a person's standing in v in plain words, with how
 // many vouches someone waiting for vouches has.
 func memberStatus(v *core.CellView, m core.MemberView) string {
 	if m.Status == crdt.StatusPending {
-		return fmt.Sprintf("%s (%d of %d)", words.Pending, m.Vouches, max(v.Policy.AdmitVouches, 1))
+		return fmt.Sprintf("%s (%s of %s)", words.Pending, words.Number(m.Vouches), words.Number(max(v.Policy.AdmitVouches, 1)))
 	}
 	return words.Status(m.Status)
 }

@@ -104,7 +104,7 @@ func (p *guardiansPanel) Refresh() {
 		p.status.SetText("If this computer is lost, your guardians can help you get your card back: people you met and verified in person. " +
 			"Each holds a recovery piece; a few of them together bring your card back, one alone learns nothing.")
 	} else {
-		p.status.SetText(fmt.Sprintf("%d of your %d guardians together can help you get your card back.", st.Need, len(st.Guardians)))
+		p.status.SetText(fmt.Sprintf("%s of your %s guardians together can help you get your card back.", words.Number(st.Need), words.Number(len(st.Guardians))))
 		name := p.namer()
 		for _, g := range st.Guardians {
 			text := name(g.Person) + " has your recovery piece."
@@ -178,8 +178,8 @@ func pendingSentence(st *core.GuardianStatus) string {
 		}
 		agreed = words.JoinAnd(a)
 	}
-	return fmt.Sprintf("Your new guardians (%s) take over once %d of your present guardians (%s) agree, each meeting you in person and typing this code on their computer: %s. Agreed so far: %s.",
-		words.JoinAnd(names), pg.Needed, words.JoinAnd(present), pg.Code, agreed)
+	return fmt.Sprintf("Your new guardians (%s) take over once %s of your present guardians (%s) agree, each meeting you in person and typing this code on their computer: %s. Agreed so far: %s.",
+		words.JoinAnd(names), words.Number(pg.Needed), words.JoinAnd(present), pg.Code, agreed)
 }
 
 // askAgree asks for the code owner's screen shows for their change of

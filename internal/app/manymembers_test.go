@@ -11,6 +11,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/crdt"
 	"trustdesk/internal/fakevotes"
+	"trustdesk/internal/words"
 )
 
 // fakesPage opens the app on Mara's home in the cell of 2,500 fakes
@@ -39,7 +40,7 @@ func fakesPage(tb testing.TB) *cellsScreen {
 // not make the cell page a wall of 2,500 rows (each a button, a label and
 // bars, seconds to lay out): the page lists the first few dozen, me, the
 // founder, the fake I vote against and the fake who votes against me
-// (fake 2499) among them, then "and 2472 more members" with a button that opens
+// (fake 2499) among them, then "and 2,472 more members" with a button that opens
 // all of them in a list that builds only the rows in sight; tapping one
 // opens their page.
 func TestCellPageOfThousandsOfMembers(t *testing.T) {
@@ -61,7 +62,7 @@ func TestCellPageOfThousandsOfMembers(t *testing.T) {
 		t.Errorf("the first row is %q, not me", s.memberRows[0].name.Text)
 	}
 	all := fakevotes.N + 2 // the fakes, Ann and me
-	more := fmt.Sprintf("and %d more members", all-core.ShownMembers)
+	more := "and " + words.Number(all-core.ShownMembers) + " more members"
 	if !strings.Contains(labels(s.members), more) {
 		t.Errorf("the page does not say %q", more)
 	}

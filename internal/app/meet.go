@@ -18,6 +18,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/export/qr"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // cardCodeSide is about how many screen pixels wide a card's QR code is
@@ -169,7 +170,7 @@ func (s *meetScreen) start() {
 		seen: func(up qr.ScanUpdate) {
 			s.cameraView.Image = up.Image
 			s.cameraView.Refresh()
-			s.status.SetText(fmt.Sprintf("Looking for their code… (%d pictures checked)", up.Pictures))
+			s.status.SetText(fmt.Sprintf("Looking for their code… (%s pictures checked)", words.Number(up.Pictures)))
 		},
 		end: func(res qr.ScanResult, err error) {
 			s.stopScanning()

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"trustdesk/core"
 	"trustdesk/crdt"
 )
 
@@ -78,5 +79,22 @@ func TestMemberRowLabelsBarsBesideLongNames(t *testing.T) {
 				t.Errorf("%v: the bars beside %q stand at %.0f, the first row's at %.0f", size, r.name.Text, x, right)
 			}
 		}
+	}
+}
+
+// TestMemberRowNamesLookAlikesShortly: a row's "vouched for by" and
+// "voted out by" name a look-alike with how their card was checked and
+// the start of its id in a few words, so the line fits a row; two
+// look-alikes still read differently.
+func TestMemberRowNamesLookAlikesShortly(t *testing.T) {
+	s := &cellsScreen{}
+	ines := core.Person{Name: "Ines (verified in person · 0686a3a9)"}
+	fake := core.Person{Name: "lnes (introduced through a cell · 7b2c01de)"}
+	bo := core.Person{Name: "Bo"}
+	_, line := s.memberWords(&core.CellView{}, core.MemberView{Name: "Kit", Status: crdt.StatusMember,
+		ExcludedBy: []core.Person{fake}, VouchedBy: []core.Person{ines, bo}})
+	const want = "member · voted out by lnes (through a cell · 7b2c01de) · vouched for by Ines (in person · 0686a3a9) and Bo"
+	if line != want {
+		t.Errorf("the row says %q\n             want %q", line, want)
 	}
 }

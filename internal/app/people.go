@@ -171,7 +171,7 @@ func (s *peopleScreen) Refresh() {
 		contacts, more, err = s.u.svc.OwnContactsAndFlagged(rep)
 		s.everyone.Text = everyoneText
 		if more > 0 {
-			s.everyone.Text = fmt.Sprintf("%s (%d more found unsafe)", everyoneText, more)
+			s.everyone.Text = fmt.Sprintf("%s (%s more found unsafe)", everyoneText, words.Number(more))
 		}
 		s.everyone.Refresh()
 	}

@@ -301,9 +301,9 @@ func (p *qrPlayer) apply(img image.Image) {
 	p.mu.Unlock()
 	p.image.Image = img
 	p.image.Refresh()
-	p.counter.SetText(fmt.Sprintf("code %d of %d", frame+1, n))
+	p.counter.SetText(fmt.Sprintf("code %s of %s", words.Number(frame+1), words.Number(n)))
 	p.help.SetText(fmt.Sprintf("On the other device: Sync, Receive, Scan QR codes with the camera. "+
-		"It needs any %d of these %d codes, in any order; keep them moving until it says it has them all.", need, n))
+		"It needs any %s of these %s codes, in any order; keep them moving until it says it has them all.", words.Number(need), words.Number(n)))
 }
 
 // minPixelsPerModule is the fewest screen pixels per module a code needs

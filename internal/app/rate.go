@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +15,7 @@ import (
 	"trustdesk/core"
 	"trustdesk/crdt"
 	"trustdesk/identity"
+	"trustdesk/internal/words"
 )
 
 // rateForm records a rating of one person after meeting them: safety and
@@ -62,10 +64,16 @@ func newRateForm(u *ui, id identity.ID, cells []crdt.CellID) (*rateForm, error) 
 		return nil, err
 	}
 	f := &rateForm{u: u, id: id, contact: c}
-	name := c.Name()
+	f.newFields()
+	cellBox := f.newCellChecks(views, cells)
+	f.content = f.layout(cellBox)
+	return f, nil
+}
 
-	// A message about what was missing goes once the form changes: it was
-	// about the last try to save.
+// newFields makes the marks, tags, note and day, each of which hides the
+// message about what was missing once it changes: the message was about
+// the last try to save.
+func (f *rateForm) newFields() {
 	changed := func(string) {
 		if f.message != nil {
 			f.message.Hide()
@@ -86,41 +94,55 @@ func newRateForm(u *ui, id identity.ID, cells []crdt.CellID) (*rateForm, error) 
 	}
 	f.tags.OnChanged = changed
 	f.count()
-	f.day = newDayPicker(u.win)
-	f.day.setDate(u.now())
+	f.day = newDayPicker(f.u.win)
+	f.day.setDate(f.u.now())
+}
 
-	ticked := map[crdt.CellID]bool{}
-	for _, id := range cells {
-		ticked[id] = true
-	}
+// newCellChecks makes one box for each of views I am a member of, ticked
+// when its id is in ticked or, with none given, when the person rated is a
+// member too, and returns them in a column (or a hint, if there are none).
+func (f *rateForm) newCellChecks(views []*core.CellView, ticked []crdt.CellID) *fyne.Container {
 	cellBox := container.NewVBox()
 	f.labels = core.CellLabels(views)
 	for _, v := range views {
 		if v.Me != crdt.StatusMember {
 			continue
 		}
-		both := false
-		for _, m := range v.Members() {
-			if m.ID == id && m.Status == crdt.StatusMember {
-				both = true
-			}
-		}
+		both := isMember(v, f.id)
 		label := f.labels[v.ID]
 		if both {
-			label += " (" + name + " is a member)"
+			label += " (" + f.contact.Name() + " is a member)"
 		}
 		ch := widget.NewCheck(label, nil)
-		ch.SetChecked(ticked[v.ID] || (len(cells) == 0 && both))
+		ch.SetChecked(slices.Contains(ticked, v.ID) || (len(ticked) == 0 && both))
 		f.cells = append(f.cells, ch)
 		f.cellIDs = append(f.cellIDs, v.ID)
 		cellBox.Add(ch)
 	}
-	cellHelp := wrapped("Only the members of the ticked cells will see this rating. " +
-		"The cells you share with " + name + " are ticked already; if you share none, tick the cell whose members should know.")
-	cellHelp.Importance = widget.LowImportance
 	if len(f.cells) == 0 {
 		cellBox.Add(wrapped("You are in no cell yet, so there is nobody to tell. Found or join a cell on the Cells screen first."))
 	}
+	return cellBox
+}
+
+// isMember reports whether id is a member of v now.
+func isMember(v *core.CellView, id identity.ID) bool {
+	for _, m := range v.Members() {
+		if m.ID == id && m.Status == crdt.StatusMember {
+			return true
+		}
+	}
+	return false
+}
+
+// layout puts the form together: the marks side by side, then day, tags
+// and note, then who will see it, in a scroll above a save bar that
+// always shows.
+func (f *rateForm) layout(cellBox fyne.CanvasObject) fyne.CanvasObject {
+	name := f.contact.Name()
+	cellHelp := wrapped("Only the members of the ticked cells will see this rating. " +
+		"The cells you share with " + name + " are ticked already; if you share none, tick the cell whose members should know.")
+	cellHelp.Importance = widget.LowImportance
 
 	f.message = wrapped("")
 	f.message.Importance = widget.DangerImportance
@@ -145,8 +167,7 @@ func newRateForm(u *ui, id identity.ID, cells []crdt.CellID) (*rateForm, error) 
 		subheading("Who will see it"), cellHelp, cellBox,
 	)
 	bar := container.NewVBox(widget.NewSeparator(), f.message, container.NewHBox(f.saveButton))
-	f.content = container.NewBorder(nil, container.NewPadded(bar), nil, nil, container.NewVScroll(container.NewPadded(body)))
-	return f, nil
+	return container.NewBorder(nil, container.NewPadded(bar), nil, nil, container.NewVScroll(container.NewPadded(body)))
 }
 
 // Content returns the form's widgets.
@@ -174,7 +195,7 @@ func markOf(g *widget.RadioGroup) int {
 // count updates the note's character counter.
 func (f *rateForm) count() {
 	n := utf8.RuneCountInString(f.note.Text)
-	f.counter.SetText(fmt.Sprintf("%d of %d characters", n, crdt.MaxNoteRunes))
+	f.counter.SetText(fmt.Sprintf("%s of %s characters", words.Number(n), words.Number(crdt.MaxNoteRunes)))
 	if n > crdt.MaxNoteRunes {
 		f.counter.Importance = widget.DangerImportance
 	} else {
@@ -198,7 +219,7 @@ func (f *rateForm) save() {
 		say("Choose how reliable they were, from 1 to 5.")
 		return
 	case utf8.RuneCountInString(r.Note) > crdt.MaxNoteRunes:
-		say(fmt.Sprintf("The note is too long: shorten it to %d characters.", crdt.MaxNoteRunes))
+		say(fmt.Sprintf("The note is too long: shorten it to %s characters.", words.Number(crdt.MaxNoteRunes)))
 		return
 	case f.day.date == nil:
 		say("Choose the day you met.")
@@ -218,7 +239,7 @@ func (f *rateForm) save() {
 		}
 	}
 	if len(r.Tags) > crdt.MaxTags {
-		say(fmt.Sprintf("Use at most %d tags.", crdt.MaxTags))
+		say(fmt.Sprintf("Use at most %s tags.", words.Number(crdt.MaxTags)))
 		return
 	}
 	var cells []crdt.CellID

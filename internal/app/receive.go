@@ -137,7 +137,7 @@ func codesWords(p qr.Progress) string {
 	if p.Need == 0 {
 		return "no codes"
 	}
-	return fmt.Sprintf("%d of %d codes", p.Have, p.Need)
+	return fmt.Sprintf("%s of %s codes", words.Number(p.Have), words.Number(p.Need))
 }
 
 // askPaste asks for a sync file pasted as text.
@@ -361,7 +361,7 @@ func (sc *scanner) show(up qr.ScanUpdate) {
 	sc.view.Refresh()
 	if p.Need > 0 {
 		sc.bar.SetValue(float64(p.Have) / float64(p.Need))
-		sc.progress.SetText(fmt.Sprintf("Read %s, %d more needed.%s", codesWords(p), p.Remaining(), note))
+		sc.progress.SetText(fmt.Sprintf("Read %s, %s more needed.%s", codesWords(p), words.Number(p.Remaining()), note))
 	} else {
 		sc.progress.SetText("Looking for codes…" + note)
 	}

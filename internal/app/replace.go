@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
+	"trustdesk/internal/words"
 )
 
 // replacePanel is the part of the You screen about a taken computer: once
@@ -51,8 +52,8 @@ func (p *replacePanel) Refresh() {
 	case st.Ready:
 		p.show("If your old computer was taken",
 			fmt.Sprintf("Your card is back on this computer. If someone has your old computer and may know its passphrase, replace your card by the temporary card "+
-				"your guardians met (%d of them confirmed it). In your cells, what the old card says from then on counts for nothing, "+
-				"and your memberships, vouches and ratings pass to the new card. If the old computer was only lost, you need not do this.", st.Confirmed), true)
+				"your guardians met (%s of them confirmed it). In your cells, what the old card says from then on counts for nothing, "+
+				"and your memberships, vouches and ratings pass to the new card. If the old computer was only lost, you need not do this.", words.Number(st.Confirmed)), true)
 	case len(st.Previous) > 0:
 		p.show("Your old card was replaced", st.PreviousSentence(), false)
 	default:

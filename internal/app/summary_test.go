@@ -28,7 +28,7 @@ func TestPreviewOfThousandsStaysShort(t *testing.T) {
 	if len(got) > 1000 {
 		t.Errorf("the preview of a file that changes thousands of people is %d characters long: %.300s…", len(got), got)
 	}
-	if !strings.Contains(got, "Fake0, Fake1, Fake2, Fake3, Fake4 and 2495 others") {
+	if !strings.Contains(got, "Fake0, Fake1, Fake2, Fake3, Fake4 and 2,495 others") {
 		t.Errorf("the preview %q does not name a few of the people invited and count the others", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"trustdesk/core"
 	"trustdesk/identity"
@@ -104,7 +105,27 @@ func TestLookAlikeCellsShowFounder(t *testing.T) {
 		t.Errorf("my cell reads %q", got)
 	}
 	s.selectCell(fake.ID)
-	if !strings.Contains(s.titleLabel.Text, "founded by Ann") {
-		t.Errorf("title %q", s.titleLabel.Text)
+	if s.titleLabel.Text != fake.Name || !strings.HasPrefix(s.summary.Text, "Named like another of your cells: this is the one founded by Ann · ") {
+		t.Errorf("title %q, then %q", s.titleLabel.Text, s.summary.Text)
+	}
+	// In the narrow list of a 1366×768 screen with large text, what
+	// tells the two apart opens the line under the name, where it is
+	// never cut short.
+	u.tabs.SelectIndex(2)
+	u.win.Resize(largeTextScreen)
+	details := map[string]bool{}
+	for _, o := range test.LaidOutObjects(u.win.Content()) {
+		l, ok := o.(*widget.Label)
+		if !ok || !strings.HasPrefix(l.Text, "founded by ") {
+			continue
+		}
+		d := strings.Join(strings.SplitN(l.Text, " · ", 3)[:2], " · ")
+		details[d] = true
+		if need := widget.NewLabel(d).MinSize().Width; l.Size().Width < need {
+			t.Errorf("%q is cut short: %.0f wide, needs %.0f", d, l.Size().Width, need)
+		}
+	}
+	if len(details) != 2 {
+		t.Errorf("the list tells the two cells apart by %v", details)
 	}
 }

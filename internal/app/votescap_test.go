@@ -42,12 +42,12 @@ func TestCellPageCapsThousandsOfVotes(t *testing.T) {
 		what string
 		all  int
 	}{{"votes to exclude", fakevotes.N}, {"votes on the rules", fakevotes.N + 1}} {
-		m := regexp.MustCompile(`and (\d+) more ` + c.what + `\.`).FindStringSubmatch(text)
+		m := regexp.MustCompile(`and ([\d,]+) more ` + c.what + `\.`).FindStringSubmatch(text)
 		if m == nil {
 			t.Errorf("the page does not count the %s it leaves out: %s", c.what, text)
 			continue
 		}
-		more, _ := strconv.Atoi(m[1])
+		more, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
 		if shown := c.all - more; shown < core.ShownVotes || shown > core.ShownVotes+2 {
 			t.Errorf("the page lists %d %s of %d", shown, c.what, c.all)
 		}

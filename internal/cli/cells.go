@@ -328,9 +328,9 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool, known 
 	fmt.Fprintln(w, "\nPeople:")
 	printPeople(w, v, known)
 	printVotes(w, v)
-	fmt.Fprintf(w, "\nRatings that count: %d\n", v.Ratings)
+	fmt.Fprintf(w, "\nRatings that count: %s\n", words.Number(v.Ratings))
 	if n := v.NotCounted; n > 0 && !verbose {
-		fmt.Fprintf(w, "%d entries do not count (see --verbose).\n", n)
+		fmt.Fprintf(w, "%s entries do not count (see --verbose).\n", words.Number(n))
 	}
 	if verbose && v.NotCounted > 0 {
 		fmt.Fprintln(w, "\nEntries that do not count:")
@@ -372,7 +372,7 @@ func printPeople(w io.Writer, v *core.CellView, known func(identity.ID) bool) {
 		if len(g.all) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "  %s (%d):\n", g.Title, len(g.all))
+		fmt.Fprintf(w, "  %s (%s):\n", g.Title, words.Number(len(g.all)))
 		for _, m := range g.shown {
 			fmt.Fprintln(w, personLine(v, m))
 		}
@@ -388,7 +388,7 @@ func personLine(v *core.CellView, m core.MemberView) string {
 	if len(m.VouchedBy) > 0 {
 		line += " vouched for by " + core.Names(m.VouchedBy)
 		if m.Status == crdt.StatusPending {
-			line += fmt.Sprintf(" (%d of the %d vouches needed count)", m.Vouches, max(v.Policy.AdmitVouches, 1))
+			line += fmt.Sprintf(" (%s of the %s vouches needed count)", words.Number(m.Vouches), words.Number(max(v.Policy.AdmitVouches, 1)))
 		}
 	} else {
 		line += " founded the cell"
@@ -406,14 +406,14 @@ func printVotes(w io.Writer, v *core.CellView) {
 	if shown, more := v.VotesShown(); len(shown) > 0 {
 		fmt.Fprintln(w, "\nOpen votes to exclude:")
 		for _, vote := range shown {
-			fmt.Fprintf(w, "  %s: %s of the %d needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), vote.Needed, core.Names(vote.Voters))
+			fmt.Fprintf(w, "  %s: %s of the %s needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), words.Number(vote.Needed), core.Names(vote.Voters))
 		}
 		if more > 0 {
 			fmt.Fprintf(w, "  %s (see --json).\n", core.More(more, "vote to exclude", "votes to exclude"))
 		}
 	}
 	if shown, more := v.PolicyVotesShown(); len(shown) > 0 {
-		fmt.Fprintf(w, "\nOpen votes on the rules (%d needed for the same rules):\n", v.PolicyVotesNeeded)
+		fmt.Fprintf(w, "\nOpen votes on the rules (%s needed for the same rules):\n", words.Number(v.PolicyVotesNeeded))
 		for _, pv := range shown {
 			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
 		}
@@ -600,7 +600,7 @@ func runCellExclude(r *runner, _ *opts, args []string) error {
 		}
 		for _, vote := range v.Votes() {
 			if vote.Subject.ID == c.ID() {
-				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %d needed.\n", c.Name(), cellLabel(s, v), words.Count(len(vote.Voters), "vote", "votes"), vote.Needed)
+				fmt.Fprintf(r.env.Stdout, "Your vote to exclude %s from %s is recorded: %s of the %s needed.\n", c.Name(), cellLabel(s, v), words.Count(len(vote.Voters), "vote", "votes"), words.Number(vote.Needed))
 			}
 		}
 		return nil
@@ -782,7 +782,7 @@ func votePolicy(r *runner, s *core.Service, v *core.CellView, p crdt.Policy) (*c
 	case p == v.Policy:
 		fmt.Fprintf(r.env.Stdout, "Your vote for other rules (%s) is taken back: you vote to %s.\n", core.RulesSentence(mine.Policy), core.KeepRules)
 	case after.Policy != p:
-		fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %d needed.\n", core.RulesSentence(p), words.Count(policyVotes(after, p), "vote", "votes"), after.PolicyVotesNeeded)
+		fmt.Fprintf(r.env.Stdout, "Your vote for new rules (%s) is in: %s of the %s needed.\n", core.RulesSentence(p), words.Count(policyVotes(after, p), "vote", "votes"), words.Number(after.PolicyVotesNeeded))
 	}
 	return after, nil
 }
@@ -800,7 +800,7 @@ func runCellExportDoc(r *runner, o *opts, args []string) error {
 			return err
 		}
 		if o.out != "-" {
-			fmt.Fprintf(r.env.Stdout, "Wrote %s (%d bytes). It is not encrypted.\n", o.out, len(doc))
+			fmt.Fprintf(r.env.Stdout, "Wrote %s (%s bytes). It is not encrypted.\n", o.out, words.Number(len(doc)))
 		}
 		return nil
 	})
@@ -949,7 +949,7 @@ func runInspect(r *runner, o *opts, args []string) error {
 			if !in.Cell.Founded {
 				name = "(a cell whose start is missing)"
 			}
-			fmt.Fprintf(w, "A %s of the cell %q (id %s): %d entries, %d count.\n", in.Kind, name, in.Cell.Cell, len(in.Statements), in.Cell.Counted)
+			fmt.Fprintf(w, "A %s of the cell %q (id %s): %s entries, %s count.\n", in.Kind, name, in.Cell.Cell, words.Number(len(in.Statements)), words.Number(in.Cell.Counted))
 			for _, st := range in.Statements {
 				status := "counts"
 				if !st.Counted {

@@ -11,6 +11,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/internal/demo"
+	"trustdesk/internal/words"
 )
 
 func demoCommand() *command {
@@ -61,10 +62,10 @@ func runDemo(r *runner, o *opts, args []string) error {
 	w := r.env.Stdout
 	// Progress: the story's months, as they are played (it takes about
 	// half a minute).
-	fmt.Fprintf(w, "Making the demo world in %s (under a minute).\nPlaying its %d months:", home, demo.Months)
+	fmt.Fprintf(w, "Making the demo world in %s (under a minute).\nPlaying its %s months:", home, words.Number(demo.Months))
 	start := time.Now()
 	d, err := demo.BuildProgress(context.Background(), home, []byte(demo.Passphrase), r.env.Options, func(month int) {
-		fmt.Fprintf(w, " %d", month)
+		fmt.Fprintf(w, " %s", words.Number(month))
 	})
 	fmt.Fprintln(w)
 	if errors.Is(err, core.ErrIdentityExists) {
@@ -73,8 +74,8 @@ func runDemo(r *runner, o *opts, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Done in %.1f seconds: %d people, %d cells, %d sync files passed between them.\n\n",
-		time.Since(start).Seconds(), len(d.People)+1, len(d.Cells), d.SyncFiles)
+	fmt.Fprintf(w, "Done in %.1f seconds: %s people, %s cells, %s sync files passed between them.\n\n",
+		time.Since(start).Seconds(), words.Number(len(d.People)+1), words.Number(len(d.Cells)), words.Number(d.SyncFiles))
 	for _, p := range d.Story {
 		wrap(w, p, 76)
 		fmt.Fprintln(w)

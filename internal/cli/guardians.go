@@ -147,7 +147,7 @@ func runRecoverReplace(r *runner, o *opts, args []string) error {
 			return core.ErrNoReplacement
 		}
 		ok, err := r.confirmAction(o, "your old card stops counting in your cells, for good",
-			fmt.Sprintf("Your card will be replaced by your new card (%d guardians confirmed it). Your old card stops counting in your cells, for good.\nType yes to go on: ", st.Confirmed), "yes")
+			fmt.Sprintf("Your card will be replaced by your new card (%s guardians confirmed it). Your old card stops counting in your cells, for good.\nType yes to go on: ", words.Number(st.Confirmed)), "yes")
 		if err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 		if len(st.Guardians) == 0 {
 			fmt.Fprintln(w, "You have no guardians yet: 'trustdesk guardians set NAME NAME NAME' chooses them.")
 		} else {
-			fmt.Fprintf(w, "Your guardians (%d of %d needed to get your card back):\n", st.Need, len(st.Guardians))
+			fmt.Fprintf(w, "Your guardians (%s of %s needed to get your card back):\n", words.Number(st.Need), words.Number(len(st.Guardians)))
 			for _, g := range st.Guardians {
 				state := "has your recovery piece"
 				if !g.Reached {
@@ -256,8 +256,8 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 			fmt.Fprintf(w, "  %-24s no longer a guardian; their next sync file will say they forgot the old piece\n", p.Name)
 		}
 		if p := st.Pending; p != nil {
-			fmt.Fprintf(w, "Waiting: new guardians %s (%d of %d needed), once %d of your guardians agree; agreed so far: %s.\n",
-				words.JoinAnd(names2(p.Guardians)), p.Need, len(p.Guardians), p.Needed, agreedSoFar(p))
+			fmt.Fprintf(w, "Waiting: new guardians %s (%s of %s needed), once %s of your guardians agree; agreed so far: %s.\n",
+				words.JoinAnd(names2(p.Guardians)), words.Number(p.Need), words.Number(len(p.Guardians)), words.Number(p.Needed), agreedSoFar(p))
 			fmt.Fprintf(w, "Code of the change, to read out to each guardian you meet: %s\n", p.Code)
 		}
 		for _, h := range held {
@@ -265,12 +265,12 @@ func guardiansOut(r *runner, o *opts, s *core.Service) error {
 		}
 		for _, a := range asked {
 			if a.Agreed {
-				fmt.Fprintf(w, "You agreed to %s's new guardians (%d of %d needed); the change is made once enough of their guardians agree. If your sync file did not reach them, make it again: trustdesk guardians agree %q --code %q --out FILE\n",
-					a.Owner.Name, a.Need, a.Of, a.Owner.Name, a.Code)
+				fmt.Fprintf(w, "You agreed to %s's new guardians (%s of %s needed); the change is made once enough of their guardians agree. If your sync file did not reach them, make it again: trustdesk guardians agree %q --code %q --out FILE\n",
+					a.Owner.Name, words.Number(a.Need), words.Number(a.Of), a.Owner.Name, a.Code)
 				continue
 			}
-			fmt.Fprintf(w, "%s asks you to agree to their new guardians (%d of %d needed). Only when you meet them in person and their screen shows the code %s: trustdesk guardians agree %q --code %q --out FILE\n",
-				a.Owner.Name, a.Need, a.Of, a.Code, a.Owner.Name, a.Code)
+			fmt.Fprintf(w, "%s asks you to agree to their new guardians (%s of %s needed). Only when you meet them in person and their screen shows the code %s: trustdesk guardians agree %q --code %q --out FILE\n",
+				a.Owner.Name, words.Number(a.Need), words.Number(a.Of), a.Code, a.Owner.Name, a.Code)
 		}
 	})
 }
@@ -301,8 +301,8 @@ func runGuardiansSet(r *runner, o *opts, args []string) error {
 			return err
 		}
 		if !o.json && st.Pending != nil {
-			fmt.Fprintf(r.env.Stdout, "Your guardians count in your cells, so the change waits until %d of them agree (%s). Send each of them a sync file (trustdesk export --to NAME), then meet each one in person: they type the code below into 'trustdesk guardians agree' and give you a sync file, which you take in with 'trustdesk import FILE'. When enough have agreed, the new recovery pieces are made.\n",
-				st.Pending.Needed, words.JoinAnd(guardianNames(st.Guardians)))
+			fmt.Fprintf(r.env.Stdout, "Your guardians count in your cells, so the change waits until %s of them agree (%s). Send each of them a sync file (trustdesk export --to NAME), then meet each one in person: they type the code below into 'trustdesk guardians agree' and give you a sync file, which you take in with 'trustdesk import FILE'. When enough have agreed, the new recovery pieces are made.\n",
+				words.Number(st.Pending.Needed), words.JoinAnd(guardianNames(st.Guardians)))
 		} else if !o.json {
 			fmt.Fprintln(r.env.Stdout, "New recovery pieces are made. Send each guardian a sync file (trustdesk export --to NAME) to give them theirs.")
 		}

@@ -99,7 +99,7 @@ func (e *incompleteError) Error() string {
 	if e.p.Need == 0 {
 		return "no frame of an animated sync file was found in those images"
 	}
-	return fmt.Sprintf("only %s were found: %d more are needed (any of the remaining frames will do)", e.p, e.p.Need-e.p.Have)
+	return fmt.Sprintf("only %s were found: %s more are needed (any of the remaining frames will do)", e.p, words.Number(e.p.Need-e.p.Have))
 }
 
 type scanJSON struct {
@@ -170,7 +170,7 @@ func scanStatus(p qr.Progress, struggling bool) string {
 	if p.Need == 0 || p.Done {
 		return ""
 	}
-	msg := fmt.Sprintf("%s, %d more needed.", p, p.Remaining())
+	msg := fmt.Sprintf("%s, %s more needed.", p, words.Number(p.Remaining()))
 	if struggling {
 		msg += " " + qr.SteadierHint
 	}
@@ -214,6 +214,6 @@ func inspectImage(r *runner, o *opts, data []byte) error {
 		Kind   string `json:"kind"`
 		Needed int    `json:"needed"`
 	}{"qr frame", p.Need}, func(w io.Writer) {
-		fmt.Fprintf(w, "One frame of an animated sync file; any %d different frames of it rebuild the file.\n", p.Need)
+		fmt.Fprintf(w, "One frame of an animated sync file; any %s different frames of it rebuild the file.\n", words.Number(p.Need))
 	})
 }

@@ -80,8 +80,8 @@ func runRep(r *runner, o *opts, args []string) error {
 					if sc.Blocked {
 						name += " (blocked)"
 					}
-					fmt.Fprintf(w, "%-24s %6s %8s %11s %7d %5s %8s  %s\n", name, score(sc.Safety), score(sc.SafetyLow), score(sc.Reliability),
-						sc.Raters, blankZero(sc.Flags), blankZero(len(sc.Warnings)), sc.EvidenceWords())
+					fmt.Fprintf(w, "%-24s %6s %8s %11s %7s %5s %8s  %s\n", name, score(sc.Safety), score(sc.SafetyLow), score(sc.Reliability),
+						words.Number(sc.Raters), blankZero(sc.Flags), blankZero(len(sc.Warnings)), sc.EvidenceWords())
 				}
 			})
 		}
@@ -126,7 +126,7 @@ func printScore(w io.Writer, sc *reputation.Score) {
 			if e.Weight > 0 && e.Weight < 0.005 {
 				counts = "under 1%"
 			}
-			fmt.Fprintf(w, "    %s  %s, in %s: safety %d, reliability %d; counts %s%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety, e.Reliability, counts, why)
+			fmt.Fprintf(w, "    %s  %s, in %s: safety %s, reliability %s; counts %s%s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, words.Number(e.Safety), words.Number(e.Reliability), counts, why)
 			if e.Note != "" {
 				fmt.Fprintf(w, "      %q\n", e.Note)
 			}
@@ -135,7 +135,7 @@ func printScore(w io.Writer, sc *reputation.Score) {
 	if len(sc.Warnings) > 0 {
 		fmt.Fprintln(w, "\n  Said they felt unsafe (shown, not counted):")
 		for _, e := range sc.Warnings {
-			fmt.Fprintf(w, "    %s  %s, in %s: safety %d\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, e.Safety)
+			fmt.Fprintf(w, "    %s  %s, in %s: safety %s\n", e.Day.Format("2006-01-02"), e.Rater, e.Cell, words.Number(e.Safety))
 			if e.Note != "" {
 				fmt.Fprintf(w, "      %q\n", e.Note)
 			}
@@ -155,5 +155,5 @@ func blankZero(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprint(n)
+	return words.Number(n)
 }

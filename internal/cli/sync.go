@@ -148,10 +148,10 @@ func runExport(r *runner, o *opts, args []string) error {
 		}
 		return r.out(o.json, j, func(w io.Writer) {
 			if len(cells) == 0 {
-				fmt.Fprintf(w, "Wrote %s for %s: news about recovery pieces only (%d bytes).\n", out, strings.Join(who, ", "), len(data))
+				fmt.Fprintf(w, "Wrote %s for %s: news about recovery pieces only (%s bytes).\n", out, strings.Join(who, ", "), words.Number(len(data)))
 				return
 			}
-			fmt.Fprintf(w, "Wrote %s for %s: %s, %s (%d bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), words.Count(res.Statements, "new entry", "new entries"), len(data))
+			fmt.Fprintf(w, "Wrote %s for %s: %s, %s (%s bytes).\n", out, strings.Join(who, ", "), strings.Join(cells, ", "), words.Count(res.Statements, "new entry", "new entries"), words.Number(len(data)))
 		})
 	})
 }
@@ -254,7 +254,7 @@ func importEach(r *runner, o *opts, paths []string) error {
 			fmt.Fprintf(r.env.Stdout, "%s: %s\n", p, words.Sentence(sum.String(), ""))
 		}
 		if failed > 0 {
-			return fmt.Errorf("%d of the %d files were not taken in (see above); the others were", failed, len(paths))
+			return fmt.Errorf("%s of the %s files were not taken in (see above); the others were", words.Number(failed), words.Number(len(paths)))
 		}
 		return nil
 	})
@@ -377,7 +377,7 @@ func inspectForeignSyncFile(r *runner, o *opts, data []byte) error {
 		if info.Armored {
 			form = "The text of a sync file"
 		}
-		fmt.Fprintf(w, "%s (%d bytes) that is not meant for this card: it was made for other people, at most %d of them (the number is rounded up on purpose). Only they can open it.\n", form, info.Size, info.Slots)
+		fmt.Fprintf(w, "%s (%s bytes) that is not meant for this card: it was made for other people, at most %s of them (the number is rounded up on purpose). Only they can open it.\n", form, words.Number(info.Size), words.Number(info.Slots))
 	})
 }
 
@@ -392,6 +392,6 @@ func exportQR(r *runner, o *opts, res *core.ExportResult) error {
 		j.Recipients = append(j.Recipients, p.Name)
 	}
 	return r.out(o.json, j, func(w io.Writer) {
-		fmt.Fprintf(w, "Wrote %d QR pictures to %s; any %d of them rebuild the sync file. Show them one after another.\n", seq.Len(), o.qr, seq.Needed())
+		fmt.Fprintf(w, "Wrote %s QR pictures to %s; any %s of them rebuild the sync file. Show them one after another.\n", words.Number(seq.Len()), o.qr, words.Number(seq.Needed()))
 	})
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/export/qr"
+	"trustdesk/internal/words"
 )
 
 // pair makes two people who hold each other's verified cards.
@@ -251,7 +251,7 @@ func TestInspectNotForMe(t *testing.T) {
 	fi, _ := os.Stat(file)
 
 	out := cy.ok("inspect", file)
-	if !strings.Contains(out, "not meant for this card") || !strings.Contains(out, "at most 2") || !strings.Contains(out, fmt.Sprintf("%d bytes", fi.Size())) {
+	if !strings.Contains(out, "not meant for this card") || !strings.Contains(out, "at most 2") || !strings.Contains(out, words.Number(fi.Size())+" bytes") {
 		t.Fatalf("inspect of a file for others: %q", out)
 	}
 	var j map[string]any

@@ -10,6 +10,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/internal/fakevotes"
+	"trustdesk/internal/words"
 )
 
 // fakesWorld is a world whose home is Mara's in the cell of 2,500 fakes
@@ -48,19 +49,19 @@ func TestCellShowCapsThousandsOfVotes(t *testing.T) {
 			t.Errorf("cell show does not print %q", want)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^  you: 1 vote of the \d+ needed`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^  you: 1 vote of the [\d,]+ needed`).MatchString(out) {
 		t.Error("cell show does not print the vote against me")
 	}
 	for _, c := range []struct {
 		what string
 		all  int
 	}{{"votes to exclude", fakevotes.N}, {"votes on the rules", fakevotes.N + 1}} {
-		m := regexp.MustCompile(`  and (\d+) more ` + c.what + ` \(see --json\)\.`).FindStringSubmatch(out)
+		m := regexp.MustCompile(`  and ([\d,]+) more ` + c.what + ` \(see --json\)\.`).FindStringSubmatch(out)
 		if m == nil {
 			t.Errorf("cell show does not count the %s it leaves out", c.what)
 			continue
 		}
-		more, _ := strconv.Atoi(m[1])
+		more, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
 		if shown := c.all - more; shown < core.ShownVotes || shown > core.ShownVotes+2 {
 			t.Errorf("cell show lists %d %s of %d", shown, c.what, c.all)
 		}
@@ -90,11 +91,11 @@ func TestCellShowCapsThousandsOfMembers(t *testing.T) {
 	}
 	all := fakevotes.N + 2 // the fakes, Ann and me
 	for _, want := range []string{
-		fmt.Sprintf("  Members (%d):\n", all),
+		fmt.Sprintf("  Members (%s):\n", words.Number(all)),
 		"\n  you ", "\n  Ann ",
 		fmt.Sprintf("\n  "+fakevotes.FakeName+" ", fakevotes.MyVote),
 		fmt.Sprintf("\n  "+fakevotes.FakeName+" ", fakevotes.N-1),
-		fmt.Sprintf("\n  and %d more members (see --json).\n", all-core.ShownMembers),
+		fmt.Sprintf("\n  and %s more members (see --json).\n", words.Number(all-core.ShownMembers)),
 	} {
 		if !strings.Contains(people, want) {
 			t.Errorf("cell show does not print %q", want)

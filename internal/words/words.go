@@ -14,8 +14,8 @@ package words
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"trustdesk/crdt"
@@ -101,12 +101,32 @@ func Reason(r crdt.Reason) string {
 }
 
 // Count writes n with a singular or plural noun, as "1 vote" or
-// "3 votes".
+// "2,480 votes".
 func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return Number(n) + " " + many
+}
+
+// Number writes n for people to read, its thousands grouped with commas
+// as "2,480": every count the window or the command line shows goes
+// through it (the --json output keeps plain numbers for programs).
+func Number[N ~int | ~int64](n N) string {
+	s := strconv.FormatInt(int64(n), 10)
+	sign := ""
+	if s[0] == '-' {
+		sign, s = "-", s[1:]
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // JoinAnd joins parts as "a, b and c".

@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,6 +173,12 @@ func TestCountsAndJoins(t *testing.T) {
 		{words.Count(0, "vote", "votes"), "0 votes"},
 		{words.Count(1, "person", "people"), "1 person"},
 		{words.Count(3, "person", "people"), "3 people"},
+		{words.Count(2480, "member", "members"), "2,480 members"},
+		{words.Number(0), "0"},
+		{words.Number(999), "999"},
+		{words.Number(1000), "1,000"},
+		{words.Number(-1234), "-1,234"},
+		{words.Number(int64(12345678)), "12,345,678"},
 		{words.JoinAnd(nil), ""},
 		{words.JoinAnd([]string{"a"}), "a"},
 		{words.JoinAnd([]string{"a", "b"}), "a and b"},
@@ -243,4 +250,96 @@ func constants(t *testing.T, dir string, keep func(name, typ string) bool) []str
 		}
 	}
 	return out
+}
+
+// countVerb finds a number written with fmt's plain %d, which people read
+// as "2480" instead of "2,480".
+var countVerb = regexp.MustCompile(`%[-+ 0-9]*d`)
+
+// TestCountsGrouped checks that no sentence of the window, the command
+// line or the core writes a number with %d: counts go through
+// [words.Number] so that thousands are grouped. The few formats below
+// are not read as counts by people.
+func TestCountsGrouped(t *testing.T) {
+	notCounts := map[string]bool{
+		"screenmap.go:%d\t%d\t%d\t%s\n": true, // where texts are drawn, for the screenshot walk
+		"app_workload.go:%s %d":         true, // names of made-up people in benchmarks
+		"startcache.go:reputation.%d":   true, // a cache name
+		"rate.go:%d · %s":               true, // the five steps of a rating, 1 to 5
+		"guardians_change.go:%04d":      true, // a code to type, not a count
+		"migrate.go:home was written by a newer version of trustdesk (format %d, this program knows %d)": true,
+		"migrate.go:update home to format %d: %w":                                                        true,
+	}
+	var files []string
+	for _, dir := range []string{".", filepath.Join("..", "app"), filepath.Join("..", "cli"), filepath.Join("..", "..", "core")} {
+		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, names...)
+	}
+	fset := token.NewFileSet()
+	formats := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "fmt" {
+				return true
+			}
+			for _, arg := range call.Args {
+				s, ok := constString(arg)
+				if !ok || !strings.Contains(s, "%") {
+					continue
+				}
+				formats++
+				if countVerb.MatchString(s) && !notCounts[filepath.Base(name)+":"+s] {
+					t.Errorf("%s: %q writes a number with %%d; use words.Number", fset.Position(arg.Pos()), s)
+				}
+			}
+			return true
+		})
+	}
+	if formats < 100 {
+		t.Errorf("only %d formats checked; is the scan broken?", formats)
+	}
+}
+
+// constString is the text of a string literal, or of literals joined
+// with +, as a format written over several lines is.
+func constString(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(e.Value)
+		return s, err == nil
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		x, ok := constString(e.X)
+		if !ok {
+			return "", false
+		}
+		y, ok := constString(e.Y)
+		return x + y, ok
+	case *ast.ParenExpr:
+		return constString(e.X)
+	}
+	return "", false
 }
