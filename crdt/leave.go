@@ -36,8 +36,7 @@ import (
 // statements withoutLeave leaves out for them: each such leave, and
 // their contested statements after their fork in its past.
 func (w *war) forkedLeavers(a *applier) (map[identity.ID]bool, map[int]bool) {
-	var who map[identity.ID]bool
-	out := map[int]bool{}
+	var who, out = map[identity.ID]bool(nil), map[int]bool(nil)
 	var x *ancestry
 	for _, c := range w.cands {
 		if !c.forked {
@@ -55,8 +54,8 @@ func (w *war) forkedLeavers(a *applier) (map[identity.ID]bool, map[int]bool) {
 		if len(leaves) == 0 {
 			continue
 		}
-		if who == nil {
-			who = map[identity.ID]bool{}
+		if who == nil { // made only when there is a leaver: a war without one allocates nothing here
+			who, out = map[identity.ID]bool{}, map[int]bool{}
 			x = ancestryOf(w.order, w.b)
 		}
 		who[c.who] = true
