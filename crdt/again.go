@@ -126,14 +126,14 @@ func (w *war) afterFork(who identity.ID) map[int]bool {
 	return late
 }
 
-// again derives the cell once more with the statements leftOut names
-// left out as if never sent, and returns that outcome when every forker
-// the rounds fixed is excluded in it, a (the outcome of the rounds)
-// otherwise. It runs at
-// most once per derivation: the second derivation is not derived
-// again. Which statements it leaves out depends only on the statements,
-// their total order and the rounds, which depend only on them, so
-// devices holding the same statements derive the same state.
+// again derives the cell once more with the statements leftOut and
+// afterPlace name left out as if never sent, and returns that outcome
+// when every forker the rounds fixed is excluded in it, a (the outcome
+// of the rounds) otherwise. It runs at most once per derivation (the
+// second derivation is not derived again), and once more inside
+// withoutLeave's. Which statements it leaves out depends only on the
+// statements, their total order and the rounds, which depend only on
+// them, so devices holding the same statements derive the same state.
 func (w *war) again(a *applier, void map[int]Reason) *applier {
 	if len(w.fixedForkers) == 0 || w.b.over() {
 		return a
@@ -144,6 +144,11 @@ func (w *war) again(a *applier, void map[int]Reason) *applier {
 	}
 	for i := range w.leftOut() {
 		gone[i] = w.frozen[i]
+	}
+	for i := range w.afterPlace() { // revision 19 (leave.go)
+		if _, ok := gone[i]; !ok {
+			gone[i] = ReasonExcluded
+		}
 	}
 	base := settled(w.cell, w.order, gone, nil, nil, nil, w.b)
 	a2, _ := warOf(w.cell, w.order, base, gone, w.b)

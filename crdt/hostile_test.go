@@ -461,9 +461,9 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // attacker's policy. In "answer" the accused also vote against anyone; in
 // "open" everyone votes against anyone. In half the histories the attack
 // is relayed: an honest device receives it and signs a statement built on
-// it. "open" still breaks the rules in about 1 history in 75 (SCHEMA
-// §4.7, "Known gap"; 22 of 2,000 with revision 18, 23 with -crdt.people 7,
-// of which 8 and 9 break issue 12's invariants as written; "answer" in none of
+// it. "open" still breaks the rules in about 1 history in 100 (SCHEMA
+// §4.7, "Known gap"; 19 of 2,000 with revision 19, 21 with -crdt.people 7,
+// of which 5 and 7 break issue 12's invariants as written; "answer" in none of
 // 2,000 since revision 7): run them with -crdt.mode answer|open -crdt.hostile 2000. The people's keys
 // and each cell's id come from -crdt.people (default 1), so a plain run
 // plays the same histories every time; -crdt.people 0 draws fresh ones, as

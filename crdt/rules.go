@@ -74,7 +74,10 @@ var workLimit = WorkLimit
 // neither their contested statements count nor their other unseen ones
 // that the statement excluding them had not seen. When the rounds fix
 // someone who forked their history, the cell is derived once more
-// without what they set aside for them (again, rules revision 18).
+// without what they set aside for them (again, rules revision 18);
+// when a forker with a contested leave ends as someone who left, once
+// more without that leave's side of their fork, kept only if it
+// excludes them (withoutLeave, rules revision 19).
 func resolve(cell CellID, order []*node, b *budget) *applier {
 	base := settled(cell, order, nil, nil, nil, nil, b)
 	void := afterOwnEnd(cell, order, base, b)
@@ -84,6 +87,7 @@ func resolve(cell CellID, order []*node, b *budget) *applier {
 	a, w := warOf(cell, order, base, void, b)
 	if w != nil {
 		a = w.again(a, void)
+		a = w.withoutLeave(a, void)
 	}
 	return a
 }

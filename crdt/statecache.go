@@ -31,7 +31,7 @@ const stateFormat = 2
 // program: the rules, the decoding of statements and this encoding.
 // TestRulesSourceComplete checks that the list is whole.
 //
-//go:embed again.go ancestry.go appended.go batch.go cell.go checker.go chunks.go doc.go errors.go forks.go keptparts.go missing.go opkeys.go ownchange.go parts.go precedence.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
+//go:embed again.go ancestry.go appended.go batch.go cell.go checker.go chunks.go doc.go errors.go forks.go keptparts.go leave.go missing.go opkeys.go ownchange.go parts.go precedence.go precheck.go rules.go session.go snapshot.go state.go statecache.go statement.go succession.go worker.go
 var rulesSource embed.FS
 
 // rulesDigest returns the digest of the code that derives a state: this
