@@ -36,22 +36,40 @@ var (
 // key generation is not what these tests are about).
 func person(t testing.TB, i int) *identity.Identity {
 	t.Helper()
-	peopleOnce.Do(func() {
-		var r io.Reader = rand.Reader
-		if *peopleSeed != 0 {
-			var seed [32]byte
-			binary.LittleEndian.PutUint64(seed[:], *peopleSeed)
-			r = mrand.NewChaCha8(seed)
-		}
-		for j := range 8 {
-			id, err := identity.NewFrom(fmt.Sprintf("Person %d", j), t0, r)
-			if err != nil {
-				panic(err)
-			}
-			people = append(people, id)
-		}
-	})
+	peopleOnce.Do(func() { people = makePeople(*peopleSeed) })
 	return people[i]
+}
+
+// makePeople makes the eight test people from seed, or with fresh keys
+// when seed is 0.
+func makePeople(seed uint64) []*identity.Identity {
+	var r io.Reader = rand.Reader
+	if seed != 0 {
+		var s [32]byte
+		binary.LittleEndian.PutUint64(s[:], seed)
+		r = mrand.NewChaCha8(s)
+	}
+	var ps []*identity.Identity
+	for j := range 8 {
+		id, err := identity.NewFrom(fmt.Sprintf("Person %d", j), t0, r)
+		if err != nil {
+			panic(err)
+		}
+		ps = append(ps, id)
+	}
+	return ps
+}
+
+// withPeople runs body with the test people (and the nonces of the
+// hostile histories) of seed, as -crdt.people seed would, and puts back
+// those of the run after it: a history the matrix breaks with another
+// seed is replayed by name.
+func withPeople(t *testing.T, seed uint64, body func()) {
+	person(t, 0)
+	saved, savedSeed := people, *peopleSeed
+	defer func() { people, *peopleSeed = saved, savedSeed }()
+	people, *peopleSeed = makePeople(seed), seed
+	body()
 }
 
 // must returns v, or panics (failing the test) if err is not nil.

@@ -76,3 +76,15 @@ func TestWarLeaveSideLeftOutWhenItsAuthorIsExcludedWithoutIt(t *testing.T) {
 func TestWarAgainLeavesOutWhatAForkerSignedAfterTheirPlace(t *testing.T) {
 	holdsHostileCase(t, 858, "open")
 }
+
+// TestWarLeaveSideLeftOutWithOtherPeople (rules revision 19): 993 and
+// 396 of TestHostileHistories "open" with the people of -crdt.people 7,
+// which revision 19 mends as it mends 993 with the default people: the
+// attacker's backdated leave, counted in everyone else's trials, cut
+// their own honest votes, the exclusions that rested on those did not
+// happen, and the attacker had left instead of being excluded.
+func TestWarLeaveSideLeftOutWithOtherPeople(t *testing.T) {
+	withPeople(t, 7, func() {
+		holdsHostileCases(t, []namedHistory{{"993", 993}, {"396", 396}})
+	})
+}
