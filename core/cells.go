@@ -128,38 +128,86 @@ func (v *CellView) Votes() []VoteView { return v.details().Votes }
 // PolicyVotes lists the open votes for new rules.
 func (v *CellView) PolicyVotes() []PolicyVoteView { return v.details().PolicyVotes }
 
-// ShownVotes is how many open votes a cell's page lists (to exclude,
-// and on the rules, each) before "and N more": a member who admits
-// thousands of fakes that each vote makes a short page, not thousands of
-// lines. My own votes and the vote to exclude me are always listed.
-const ShownVotes = 20
+// ShownVotes is how many open votes of each kind (to exclude, on the
+// rules) a cell may have for its page to list them all. Past that, a
+// member who admits thousands of fakes that each vote could fill the
+// page: it lists the votes that concern me ([CellView.VotesShown]) and
+// one line for the others, which open on demand.
+const ShownVotes = 5
 
-// VotesShown returns the open votes to exclude that a cell's page lists,
-// in the order of [CellView.Votes]: the first [ShownVotes], and besides
-// them every vote of mine and the vote to exclude me; and how many
-// votes it leaves out.
-func (v *CellView) VotesShown() ([]VoteView, int) {
-	return firstShown(v.Votes(), func(vote VoteView) bool { return vote.Mine || vote.Subject.ID == v.me })
-}
-
-// PolicyVotesShown returns the open votes on the rules that a cell's
-// page lists, as [CellView.VotesShown] does: my own vote always.
-func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
-	return firstShown(v.PolicyVotes(), func(pv PolicyVoteView) bool { return pv.Mine })
-}
-
-// firstShown returns the first ShownVotes of all and every later one
-// for which always is true, in their order, and how many it leaves out.
-func firstShown[T any](all []T, always func(T) bool) ([]T, int) {
+// VotesShown returns the open votes to exclude that a cell's page
+// lists and how many it leaves out. A cell of at most [ShownVotes]
+// lists them all, in the order of [CellView.Votes]. A larger one lists
+// the votes that concern me, in this order: my own votes, the vote to
+// exclude me, votes to exclude someone known reports true for (the
+// user's own contacts) or whom I vouched for, then votes that one more
+// vote would decide. The first three are bounded by what I did; the
+// last can be many at the hands of someone else (fakes voting against
+// each other), so at most [ShownVotes] of them are listed.
+func (v *CellView) VotesShown(known func(identity.ID) bool) ([]VoteView, int) {
+	all := v.Votes()
 	if len(all) <= ShownVotes {
 		return all, 0
 	}
-	shown := slices.Clone(all[:ShownVotes])
-	for _, x := range all[ShownVotes:] {
-		if always(x) {
-			shown = append(shown, x)
+	vouched := map[identity.ID]bool{}
+	for _, m := range v.Members() {
+		for _, p := range m.VouchedBy {
+			if p.ID == v.me {
+				vouched[m.ID] = true
+			}
 		}
 	}
+	return concerning(all, func(vote VoteView) int {
+		switch {
+		case vote.Mine:
+			return 0
+		case vote.Subject.ID == v.me:
+			return 1
+		case vouched[vote.Subject.ID] || known != nil && known(vote.Subject.ID):
+			return 2
+		case len(vote.Voters)+1 >= vote.Needed:
+			return 3
+		}
+		return -1
+	})
+}
+
+// PolicyVotesShown returns the open votes on the rules that a cell's
+// page lists and how many it leaves out, as [CellView.VotesShown]
+// does: all of a few; of many, my own vote, then the votes for rules
+// that one more vote would bring in (at most [ShownVotes] of those).
+func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
+	all := v.PolicyVotes()
+	if len(all) <= ShownVotes {
+		return all, 0
+	}
+	votesFor := map[crdt.Policy]int{}
+	for _, pv := range all {
+		votesFor[pv.Policy]++
+	}
+	return concerning(all, func(pv PolicyVoteView) int {
+		switch {
+		case pv.Mine:
+			return 0
+		case votesFor[pv.Policy]+1 >= v.PolicyVotesNeeded:
+			return 3
+		}
+		return -1
+	})
+}
+
+// concerning returns the votes of all that concern me, by rank (0 to 3;
+// -1 for the others), in the order of all within a rank, at most
+// [ShownVotes] of rank 3 (what someone else can make many of); and how
+// many it leaves out.
+func concerning[T any](all []T, rank func(T) int) ([]T, int) {
+	var byRank [4][]T
+	for _, x := range all {
+		if r := rank(x); r >= 0 && (r < 3 || len(byRank[3]) < ShownVotes) {
+			byRank[r] = append(byRank[r], x)
+		}
+	}
+	shown := slices.Concat(byRank[:]...)
 	return shown, len(all) - len(shown)
 }
 

@@ -39,6 +39,9 @@
 #
 #   unlock  people  person  meet  cells  cell  qr-player  sync  you
 #
+# and last a cell flooded with thousands of votes, on the 1366×768 screen
+# with large text: 61-flood-cell and 62-flood-all-votes.
+#
 # Usage: scripts/screenshots.sh [--binary PATH] [--out DIR] [--timeout SECONDS]
 #   --binary   the program to start, built with -tags screenmap (default
 #              ./trustdesk)
@@ -73,6 +76,8 @@ binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
 
 # shellcheck source=scripts/xwindow.sh
 source "$(dirname "$0")/xwindow.sh"
+# The home of the flooded cell (flood_walk) is made from these files.
+fakevotes="$(cd "$(dirname "$0")/../internal/fakevotes/testdata" && pwd)"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 rm -f "$out"/[0-9][0-9]-*.png
@@ -210,11 +215,11 @@ pause_player() {
 	sleep 0.5
 }
 
-# unlock types the demo passphrase into the unlock screen's field, which
-# has the keyboard, and waits for the People screen.
+# unlock types the demo passphrase (or the one given) into the unlock
+# screen's field, which has the keyboard, and waits for the People screen.
 unlock() {
 	find_text "Unlock" >/dev/null # the screen is there; its field has the keyboard
-	xdotool type --delay 40 demo
+	xdotool type --delay 40 "${1:-demo}"
 	xdotool key Return
 	find_text "Search by name" >/dev/null
 	sleep 1
@@ -425,5 +430,40 @@ small_walk() {
 small_walk 1024x600 1 31 small
 small_walk 1366x768 1.5 41 scaled
 small_walk 1280x720 1 51 laptop
+
+# A cell flooded with votes (issue 12): Mara of internal/fakevotes, in a
+# cell where a member admitted 2,500 fakes who each vote, on the 1366×768
+# screen with large text. The page opens on the votes that concern her
+# and the people (61-flood-cell); every vote is one button away
+# (62-flood-all-votes).
+flood="$work/flood"
+flood_walk() {
+	local fv="$fakevotes"
+	fakes() { TRUSTDESK_PASSPHRASE=votes "$binary" --home "$flood" "$@"; }
+	{
+		fakes restore "$fv/mara.backup"
+		fakes import "$fv/night-market.tdsync"
+		fakes cell join "Night market"
+		fakes cell exclude "Night market" "Fake 1250"
+		fakes cell policy "Night market" --admit-vouches 3 --exclude-quorum 7
+	} >"$work/flood.log" 2>&1 || {
+		cat "$work/flood.log" >&2
+		fail "could not make the home of the flooded cell"
+	}
+	stop_xvfb
+	start_xvfb 1366x768
+	rm -f "$map"
+	(cd "$inbox" && HOME="$inbox" FYNE_SCALE=1.5 exec "$binary" --home "$flood") >"$work/app.log" 2>&1 &
+	app_pid=$!
+	wait_for_window
+	unlock votes
+	click_on "Cells" 2
+	find_text "Night market" >/dev/null
+	shot 61-flood-cell
+	click_on "Show all 5,001 open votes" 1.5
+	shot 62-flood-all-votes
+	check_log
+}
+flood_walk
 
 echo "done: $(find "$out" -name '[0-9][0-9]-*.png' | wc -l) screenshots in $out/"

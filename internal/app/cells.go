@@ -80,8 +80,14 @@ type cellsScreen struct {
 	allPeople *widget.List
 	// votes lists the open votes to exclude someone and on the rules, one
 	// line each, above the people: they wait for me. It hides while there
-	// are none.
-	votes *widget.Label
+	// are none. In a cell of many votes it lists those that concern me
+	// (core.CellView.VotesShown); otherVotes then says how many others
+	// there are, and its button showAllVotes opens all of them in
+	// allVotes, a list that builds only the rows in sight.
+	votes        *widget.Label
+	otherVotes   *fyne.Container
+	showAllVotes *widget.Button
+	allVotes     *widget.List
 	// oldCards says which members are cards replaced in another of my
 	// cells (core.OldCard), one box each; oldCardVotes holds the button
 	// of each box that asks to vote the old card out, nil where this
@@ -178,6 +184,8 @@ func newCellsScreen(u *ui) *cellsScreen {
 	s.leave.Importance = widget.LowImportance
 	s.votes = widget.NewLabel("")
 	s.votes.Wrapping = fyne.TextWrapWord
+	s.otherVotes = container.NewHBox()
+	s.otherVotes.Hide()
 	s.members = container.NewVBox()
 	s.oldCards = container.NewVBox()
 
@@ -197,7 +205,7 @@ func newCellsScreen(u *ui) *cellsScreen {
 	// and the rare actions follow the people.
 	s.actions = container.NewGridWithColumns(2, s.admit, s.syncCell)
 	s.ruleActions = container.NewGridWithColumns(2, s.policy, s.leave)
-	s.detail = container.NewVBox(s.titleLabel, s.summary, s.votes, s.oldCards, s.invite, s.actions,
+	s.detail = container.NewVBox(s.titleLabel, s.summary, s.votes, s.otherVotes, s.oldCards, s.invite, s.actions,
 		widget.NewSeparator(), s.members, widget.NewSeparator(), s.rules, s.ruleActions)
 	s.detail.Hide()
 
@@ -314,12 +322,7 @@ func (s *cellsScreen) show(v *core.CellView) {
 	s.members.Objects = s.memberGroups(v)
 	s.members.Refresh()
 
-	s.votes.SetText(votesText(v) + rulesVotesText(v))
-	if shown, _ := v.VotesShown(); len(shown) == 0 && rulesVotesText(v) == "" {
-		s.votes.Hide()
-	} else {
-		s.votes.Show()
-	}
+	s.showVotes(v)
 	// Lay the page out again: a part shown again keeps the place it had
 	// when it was hidden until its container lays it out.
 	s.detail.Refresh()
@@ -371,55 +374,102 @@ func twoLineItem(name, info string, bold bool) fyne.CanvasObject {
 }
 
 // showAllPeople opens a window-sized list of people of v (all of a
-// group): a list that builds only the rows in sight, however many
-// there are. Tapping one opens their page.
+// group). Tapping one opens their page.
 func (s *cellsScreen) showAllPeople(v *core.CellView, title string, people []core.MemberView) {
+	s.allPeople = s.showAllList(title, len(people), func(i int) (string, string) {
+		return s.memberWords(v, people[i])
+	}, func(i int) { s.u.showPerson(people[i].ID) }, func() { s.allPeople = nil })
+}
+
+// showAllList opens a window-sized dialog with a list of n entries, each
+// a name and a quiet line that item gives: a list that builds only the
+// rows in sight, however many there are. Tapping entry i closes the
+// dialog and calls open(i); closed is called when it closes.
+func (s *cellsScreen) showAllList(title string, n int, item func(i int) (name, info string), open func(i int), closed func()) *widget.List {
 	var d dialog.Dialog
 	list := widget.NewList(
-		func() int { return len(people) },
+		func() int { return n },
 		func() fyne.CanvasObject { return twoLineItem("", "", false) },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			name, info := s.memberWords(v, people[i])
+			name, info := item(i)
 			box := o.(*fyne.Container)
 			box.Objects[0].(*widget.Label).SetText(name)
 			box.Objects[1].(*widget.Label).SetText(info)
 		})
 	list.OnSelected = func(i widget.ListItemID) {
 		d.Hide()
-		s.u.showPerson(people[i].ID)
+		open(i)
 	}
-	s.allPeople = list
 	d = dialog.NewCustom(title, "Close", list, s.u.win)
-	d.SetOnClosed(func() { s.allPeople = nil })
+	d.SetOnClosed(closed)
 	size := s.u.win.Canvas().Size()
 	d.Resize(fyne.NewSize(min(size.Width*0.9, 640), size.Height*0.9))
 	d.Show()
+	return list
 }
 
-// votesText lists the open votes to exclude in v, as many as
-// [core.CellView.VotesShown] gives (mine and the one against me always)
-// and how many more: thousands of fakes' votes make a short page.
-func votesText(v *core.CellView) string {
-	shown, more := v.VotesShown()
+// showVotes fills the votes of v: those [core.CellView.VotesShown] and
+// PolicyVotesShown give (all of a few; of many, those that concern me),
+// and how many others with a button that lists every vote.
+func (s *cellsScreen) showVotes(v *core.CellView) {
+	votes, others := v.VotesShown(s.u.svc.OwnContactTest())
+	rules, otherRules := v.PolicyVotesShown()
+	// With no vote to exclude shown but others counted, the votes on the
+	// rules open the label.
+	s.votes.SetText(strings.TrimLeft(votesText(v, votes, others > 0)+rulesVotesText(v, rules), "\n"))
+	if len(votes)+len(rules) == 0 {
+		s.votes.Hide()
+	} else {
+		s.votes.Show()
+	}
+	s.otherVotes.Objects, s.showAllVotes = nil, nil
+	if n := others + otherRules; n > 0 {
+		all := len(v.Votes()) + len(v.PolicyVotes())
+		s.showAllVotes = widget.NewButton("Show all "+words.Count(all, "open vote", "open votes"), func() { s.showAllOpenVotes(v) })
+		line := words.Count(n, "other open vote", "other open votes")
+		if len(votes)+len(rules) == 0 {
+			line = words.Count(n, "open vote", "open votes") + ", none about you"
+		}
+		s.otherVotes.Objects = []fyne.CanvasObject{widget.NewLabel(line), s.showAllVotes}
+		s.otherVotes.Show()
+	} else {
+		s.otherVotes.Hide()
+	}
+	s.otherVotes.Refresh()
+}
+
+// voteWords says vote in a line: who it would exclude, how many of the
+// votes needed, and who cast them.
+func voteWords(vote core.VoteView) string {
+	return fmt.Sprintf("%s: %s of %s needed votes to exclude (%s)",
+		vote.Subject.Name, words.Number(len(vote.Voters)), words.Number(vote.Needed), core.Names(vote.Voters))
+}
+
+// votesText lists the open votes to exclude that are shown, or is
+// empty when others stand for all of them (the line under the label
+// counts them); with none at all it says so.
+func votesText(v *core.CellView, shown []core.VoteView, others bool) string {
 	if len(shown) == 0 {
+		if others {
+			return ""
+		}
 		return "No open votes to exclude anyone."
 	}
 	var votes []string
 	for _, vote := range shown {
-		votes = append(votes, fmt.Sprintf("%s: %s of %s needed votes to exclude (%s)",
-			vote.Subject.Name, words.Number(len(vote.Voters)), words.Number(vote.Needed), core.Names(vote.Voters)))
+		votes = append(votes, voteWords(vote))
 	}
-	if more > 0 {
-		votes = append(votes, core.More(more, "vote to exclude", "votes to exclude")+".")
+	title := "Open votes to exclude:\n"
+	if others {
+		title = "Open votes to exclude that concern you:\n"
 	}
-	return "Open votes to exclude:\n" + strings.Join(votes, "\n")
+	return title + strings.Join(votes, "\n")
 }
 
-// rulesVotesText lists the open votes on v's rules, after a blank line,
-// or is empty: a member who votes to weaken the rules is seen before
-// enough others join in. It lists as many as votesText does.
-func rulesVotesText(v *core.CellView) string {
-	shown, more := v.PolicyVotesShown()
+// rulesVotesText lists the open votes on v's rules that are shown,
+// after a blank line, or is empty: a member who votes to weaken the
+// rules is seen before enough others join in.
+func rulesVotesText(v *core.CellView, shown []core.PolicyVoteView) string {
 	var lines []string
 	for _, pv := range shown {
 		lines = append(lines, pv.Voter.Name+": "+pv.Words())
@@ -427,10 +477,29 @@ func rulesVotesText(v *core.CellView) string {
 	if len(lines) == 0 {
 		return ""
 	}
-	if more > 0 {
-		lines = append(lines, core.More(more, "vote on the rules", "votes on the rules")+".")
-	}
 	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %s members vote for the same rules):\n", words.Number(v.PolicyVotesNeeded)) + strings.Join(lines, "\n")
+}
+
+// showAllOpenVotes opens a window-sized list of every open vote of v,
+// to exclude and then on the rules, as [cellsScreen.showAllPeople]
+// lists people: only the rows in sight are built, however many there
+// are. Tapping a vote to exclude opens the page of whom it is about.
+func (s *cellsScreen) showAllOpenVotes(v *core.CellView) {
+	votes, rules := v.Votes(), v.PolicyVotes()
+	title := fmt.Sprintf("Open votes in %s (%s)", s.label(v), words.Number(len(votes)+len(rules)))
+	s.allVotes = s.showAllList(title, len(votes)+len(rules), func(i int) (string, string) {
+		if i < len(votes) {
+			vote := votes[i]
+			return vote.Subject.Name, fmt.Sprintf("to exclude: %s of %s needed votes (%s)",
+				words.Number(len(vote.Voters)), words.Number(vote.Needed), core.Names(vote.Voters))
+		}
+		pv := rules[i-len(votes)]
+		return pv.Voter.Name, "on the rules: " + pv.Words()
+	}, func(i int) {
+		if i < len(votes) {
+			s.u.showPerson(votes[i].Subject.ID)
+		}
+	}, func() { s.allVotes = nil })
 }
 
 // showOldCards fills oldCards with the members of v whose card was

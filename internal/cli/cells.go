@@ -327,7 +327,7 @@ func printCell(w io.Writer, v *core.CellView, label string, verbose bool, known 
 	fmt.Fprintf(w, "Rules: %s to join; excluding someone takes %s.\n", words.Count(v.Policy.AdmitVouches, "vouch", "vouches"), core.QuorumWords(v.Policy.ExcludeQuorum))
 	fmt.Fprintln(w, "\nPeople:")
 	printPeople(w, v, known)
-	printVotes(w, v)
+	printVotes(w, v, known)
 	fmt.Fprintf(w, "\nRatings that count: %s\n", words.Number(v.Ratings))
 	if n := v.NotCounted; n > 0 && !verbose {
 		fmt.Fprintf(w, "%s entries do not count (see --verbose).\n", words.Number(n))
@@ -399,27 +399,35 @@ func personLine(v *core.CellView, m core.MemberView) string {
 	return strings.TrimRight(line, " ")
 }
 
-// printVotes prints the open votes of v, as many of each kind as
-// [core.CellView.VotesShown] gives (mine and the one against me always)
-// and how many more: --json lists them all.
-func printVotes(w io.Writer, v *core.CellView) {
-	if shown, more := v.VotesShown(); len(shown) > 0 {
-		fmt.Fprintln(w, "\nOpen votes to exclude:")
-		for _, vote := range shown {
+// printVotes prints the open votes of v that the cell's page lists:
+// all of a few; of many, those that concern me
+// ([core.CellView.VotesShown], known reporting my own contacts) and one
+// line that counts the others: --json lists them all.
+func printVotes(w io.Writer, v *core.CellView, known func(identity.ID) bool) {
+	votes, others := v.VotesShown(known)
+	rules, otherRules := v.PolicyVotesShown()
+	concern := ""
+	if others+otherRules > 0 {
+		concern = " that concern you"
+	}
+	if len(votes) > 0 {
+		fmt.Fprintf(w, "\nOpen votes to exclude%s:\n", concern)
+		for _, vote := range votes {
 			fmt.Fprintf(w, "  %s: %s of the %s needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), words.Number(vote.Needed), core.Names(vote.Voters))
 		}
-		if more > 0 {
-			fmt.Fprintf(w, "  %s (see --json).\n", core.More(more, "vote to exclude", "votes to exclude"))
-		}
 	}
-	if shown, more := v.PolicyVotesShown(); len(shown) > 0 {
-		fmt.Fprintf(w, "\nOpen votes on the rules (%s needed for the same rules):\n", words.Number(v.PolicyVotesNeeded))
-		for _, pv := range shown {
+	if len(rules) > 0 {
+		fmt.Fprintf(w, "\nOpen votes on the rules%s (%s needed for the same rules):\n", concern, words.Number(v.PolicyVotesNeeded))
+		for _, pv := range rules {
 			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
 		}
-		if more > 0 {
-			fmt.Fprintf(w, "  %s (see --json).\n", core.More(more, "vote on the rules", "votes on the rules"))
+	}
+	if n := others + otherRules; n > 0 {
+		other := "other open vote"
+		if len(votes)+len(rules) == 0 {
+			other = "open vote"
 		}
+		fmt.Fprintf(w, "\n%s (see --json).\n", words.Count(n, other, other+"s"))
 	}
 }
 
