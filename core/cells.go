@@ -196,6 +196,34 @@ func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
 	})
 }
 
+// AllVotes returns every open vote, to exclude and on the rules, those
+// the page lists ([CellView.VotesShown], [CellView.PolicyVotesShown])
+// first and the others in their order after them, so that a list of
+// thousands opens on the votes that concern me.
+func (v *CellView) AllVotes(known func(identity.ID) bool) ([]VoteView, []PolicyVoteView) {
+	votes, _ := v.VotesShown(known)
+	rules, _ := v.PolicyVotesShown()
+	return shownFirst(votes, v.Votes(), func(x VoteView) identity.ID { return x.Subject.ID }),
+		shownFirst(rules, v.PolicyVotes(), func(x PolicyVoteView) identity.ID { return x.Voter.ID })
+}
+
+// shownFirst returns shown, then the others of all, each told apart by
+// key (a vote to exclude by whom it is about, a vote on the rules by its
+// voter: each has one open vote).
+func shownFirst[T any](shown, all []T, key func(T) identity.ID) []T {
+	first := make(map[identity.ID]bool, len(shown))
+	for _, x := range shown {
+		first[key(x)] = true
+	}
+	out := slices.Clip(slices.Clone(shown))
+	for _, x := range all {
+		if !first[key(x)] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // concerning returns the votes of all that concern me, by rank (0 to 3;
 // -1 for the others), in the order of all within a rank, at most
 // [ShownVotes] of rank 3 (what someone else can make many of); and how

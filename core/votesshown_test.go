@@ -57,6 +57,21 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 	if len(pvs) != 1+ShownVotes || !pvs[0].Mine || pvs[1].Policy != near || more != n-1-ShownVotes {
 		t.Errorf("%d votes on the rules shown (%+v), %d more", len(pvs), pvs, more)
 	}
+	// Every vote, those shown first, each once.
+	allVotes, allRules := v.AllVotes(known)
+	if len(allVotes) != n || allVotes[0].Subject.Name != "Fake 1001" || allVotes[len(votes)].Subject.Name != "Fake 1" {
+		t.Errorf("every vote to exclude: %d, starting %v then %v", len(allVotes), allVotes[0].Subject.Name, allVotes[len(votes)].Subject.Name)
+	}
+	if len(allRules) != n || !allRules[0].Mine || allRules[len(pvs)].Voter.Name != "Fake 0" {
+		t.Errorf("every vote on the rules: %d, starting %+v", len(allRules), allRules[0])
+	}
+	seen := map[identity.ID]bool{}
+	for _, vote := range allVotes {
+		seen[vote.Subject.ID] = true
+	}
+	if len(seen) != n {
+		t.Errorf("every vote to exclude lists %d people of %d", len(seen), n)
+	}
 	if got := More(2479, "vote on the rules", "votes on the rules"); got != "and 2,479 more votes on the rules" {
 		t.Errorf("More = %q", got)
 	}

@@ -483,9 +483,11 @@ func rulesVotesText(v *core.CellView, shown []core.PolicyVoteView) string {
 // showAllOpenVotes opens a window-sized list of every open vote of v,
 // to exclude and then on the rules, as [cellsScreen.showAllPeople]
 // lists people: only the rows in sight are built, however many there
-// are. Tapping a vote to exclude opens the page of whom it is about.
+// are; the votes the page lists, those that concern me, come first.
+// Tapping a vote opens the page of whom it is about, or of who voted
+// on the rules (none for me).
 func (s *cellsScreen) showAllOpenVotes(v *core.CellView) {
-	votes, rules := v.Votes(), v.PolicyVotes()
+	votes, rules := v.AllVotes(s.u.svc.OwnContactTest())
 	title := fmt.Sprintf("Open votes in %s (%s)", s.label(v), words.Number(len(votes)+len(rules)))
 	s.allVotes = s.showAllList(title, len(votes)+len(rules), func(i int) (string, string) {
 		if i < len(votes) {
@@ -496,8 +498,14 @@ func (s *cellsScreen) showAllOpenVotes(v *core.CellView) {
 		pv := rules[i-len(votes)]
 		return pv.Voter.Name, "on the rules: " + pv.Words()
 	}, func(i int) {
+		var who identity.ID
 		if i < len(votes) {
-			s.u.showPerson(votes[i].Subject.ID)
+			who = votes[i].Subject.ID
+		} else {
+			who = rules[i-len(votes)].Voter.ID
+		}
+		if who != s.u.svc.Card().ID() { // my own page is "You"
+			s.u.showPerson(who)
 		}
 	}, func() { s.allVotes = nil })
 }

@@ -67,9 +67,24 @@ func TestCellPageOfThousandsOfVotesShowsPeopleFirst(t *testing.T) {
 	if n := l.Length(); n != all {
 		t.Errorf("the list holds %d votes of %d", n, all)
 	}
+	// The list opens on the votes the page shows, mine first (a fake's
+	// vote comes first in the cell's order), and each row opens the page
+	// of whom the vote is about or, on the rules, of who cast it.
+	v := s.selected
+	votes, _ := v.VotesShown(u.svc.OwnContactTest())
+	if v.Votes()[0].Subject.ID == votes[0].Subject.ID {
+		t.Fatal("my vote is first in the cell's order too: the list's order is not tested")
+	}
 	l.Select(0)
-	if u.person == nil || u.person.id != s.selected.Votes()[0].Subject.ID {
-		t.Error("tapping the first vote does not open the page of whom it is about")
+	if u.person == nil || u.person.id != votes[0].Subject.ID {
+		t.Error("the list of every vote does not open on mine")
+	}
+	test.Tap(s.showAllVotes)
+	rules := v.PolicyVotes()
+	last := rules[len(rules)-1].Voter.ID
+	s.allVotes.Select(all - 1)
+	if u.person == nil || u.person.id != last {
+		t.Error("tapping a vote on the rules does not open the page of who cast it")
 	}
 }
 
