@@ -53,6 +53,9 @@ func (w *war) noteForkers(fixed []verdict) {
 func (w *war) leftOut() map[int]bool {
 	out := map[int]bool{}
 	for _, c := range w.cands {
+		if w.b.over() {
+			break // again then keeps the first outcome: no more passes for a thousand forkers
+		}
 		if !w.fixedForkers[c.who] {
 			continue
 		}

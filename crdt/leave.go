@@ -134,6 +134,9 @@ func (w *war) afterPlace() map[int]bool {
 				x = ancestryOf(w.order, w.b)
 			}
 			w.b.spend(len(w.order) - at)
+			if w.b.over() {
+				return out // again then keeps the first outcome
+			}
 			for j := at + 1; j < len(w.order); j++ {
 				if w.order[j].e.stmt.Author == p && x.after(j, at, w.b) {
 					out[j] = true
