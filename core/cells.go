@@ -267,7 +267,7 @@ var MemberGroups = []MemberGroup{
 	{"Former members", "former member", "former members", []crdt.Status{crdt.StatusExcluded, crdt.StatusLeft}},
 }
 
-// More says how many people of g a list leaves out: "and 2472 more
+// More says how many people of g a list leaves out: "and 2,472 more
 // members".
 func (g MemberGroup) More(n int) string { return More(n, g.One, g.Many) }
 
