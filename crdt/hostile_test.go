@@ -472,7 +472,9 @@ func BenchmarkDeriveOpenVotes2500(b *testing.B) {
 // against the attacker, another person); -crdt.case N plays history N alone and prints it in full, with the
 // trials and the rounds in the order they ran (-crdt.trace prints it even
 // when it holds). Each broken history says how many
-// exclusions no counted votes support before and after the attack.
+// exclusions no counted votes support before and after the attack, and
+// each breach of issue 12 as written what its twin asks the opposite
+// of, when it has one (twins_test.go).
 var (
 	hostileCases    = flag.Int("crdt.hostile", 100, "number of random histories in TestHostileHistories")
 	hostileMode     = flag.String("crdt.mode", "quiet", "who votes in TestHostileHistories: quiet, fakes, answer or open")
@@ -511,16 +513,21 @@ func TestHostileHistories(t *testing.T) {
 	}
 	person(t, 0)
 	attacked := 0
-	failed, literal := 0, 0
+	failed, literal, twins := 0, 0, 0
 	for i := range cases {
 		if *hostileCase1 >= 0 && i != *hostileCase1 {
 			continue
 		}
-		n, lit, err := hostileCaseBoth(t, uint64(i), *hostileMode)
+		n, lit, twin, err := hostileCaseBoth(t, uint64(i), *hostileMode)
 		if len(lit) > 0 {
 			literal++
+			also := ""
+			if twin != "" {
+				twins++
+				also = "; its twin asks the opposite: " + twin
+			}
 			if *hostileList || literal <= 3 {
-				t.Errorf("case %d breaks issue 12 as written: %s", i, strings.Join(lit, "; "))
+				t.Errorf("case %d breaks issue 12 as written: %s%s", i, strings.Join(lit, "; "), also)
 			}
 		}
 		if err != nil {
@@ -536,7 +543,7 @@ func TestHostileHistories(t *testing.T) {
 		attacked += n
 	}
 	if failed > 0 || literal > 0 {
-		t.Errorf("%d of %d histories broke a rule; %d broke issue 12's invariants as written", failed, cases, literal)
+		t.Errorf("%d of %d histories broke a rule; %d broke issue 12's invariants as written, %d of them with a twin that asks the opposite", failed, cases, literal, twins)
 	}
 	t.Logf("%d histories, %d excluded people attacked the outcome", cases, attacked)
 	if *hostileCase1 < 0 && cases >= 20 && attacked < cases/5 {
@@ -550,8 +557,12 @@ func TestHostileHistories(t *testing.T) {
 // statements than the rules once compared pair by pair.
 var attackPadding int
 
+// alwaysTwin makes hostileCaseBoth look for the twin of a history that
+// holds, too (TestLiteralBreachesWithATwin).
+var alwaysTwin bool
+
 func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
-	n, _, err := hostileCaseBoth(t, seed, mode)
+	n, _, _, err := hostileCaseBoth(t, seed, mode)
 	return n, err
 }
 
@@ -559,7 +570,7 @@ func hostileCase(t *testing.T, seed uint64, mode string) (int, error) {
 // how many excluded people attacked it, every breach of issue 12's
 // invariants as written (SCHEMA §4.7, "Known gap"; ROUNDS.md, twelfth round; none if it holds)
 // and the first rule of the strict check it broke.
-func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, error) {
+func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, string, error) {
 	rng := rand.New(rand.NewPCG(seed, 0x686f7374))
 	ids := people[:6]
 	var nonce [16]byte
@@ -590,7 +601,7 @@ func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, err
 		case op < 3:
 			err = c.Merge(reps[rng.IntN(len(reps))])
 			if err != nil {
-				return 0, nil, err
+				return 0, nil, "", err
 			}
 			continue
 		case op < 7:
@@ -609,10 +620,10 @@ func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, err
 			_, err = c.Rate(me, ids[rng.IntN(6)].Card, rating(1+rng.IntN(5), 3), now)
 		}
 		if err != nil && !errors.Is(err, ErrNotAllowed) {
-			return 0, nil, err
+			return 0, nil, "", err
 		}
 		if err := ownStateIsDerived(c); err != nil {
-			return 0, nil, err
+			return 0, nil, "", err
 		}
 		history = append(history, c.State().Heads)
 	}
@@ -665,14 +676,14 @@ func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, err
 			xi := slices.Index(reps, target)
 			h := (xi + 1 + rng.IntN(len(reps)-1)) % len(reps)
 			if err := reps[h].Merge(target); err != nil {
-				return 0, nil, err
+				return 0, nil, "", err
 			}
 			_, err := reps[h].Rate(ids[h], ids[rng.IntN(6)].Card, rating(3, 3), now.Add(time.Minute))
 			if err != nil && !errors.Is(err, ErrNotAllowed) {
-				return 0, nil, err
+				return 0, nil, "", err
 			}
 			if err := ownStateIsDerived(reps[h]); err != nil {
-				return 0, nil, err
+				return 0, nil, "", err
 			}
 		}
 		break // one attacker per history: SCHEMA §4.7 on colluding excluded members
@@ -694,14 +705,20 @@ func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, err
 	after := states[0]
 	for _, st := range states[1:] {
 		if st.Digest() != after.Digest() {
-			return 0, []string{"replicas differ"}, fmt.Errorf("replicas differ:\n%s\n%s", describe(st), describe(after))
+			return 0, []string{"replicas differ"}, "", fmt.Errorf("replicas differ:\n%s\n%s", describe(st), describe(after))
 		}
 	}
 	var lit []string
-	table := ""
+	table, twin := "", ""
 	if attacker != nil {
-		v := newAttackView(all, first, before, after, attacker)
+		v := newAttackView(all.id, ordered(all), first, before, after, attacker)
 		lit, table = v.breaches(), v.summary()
+		if v.demands().brokenBy(after) != statusBreach(lit) {
+			return 0, lit, "", fmt.Errorf("the literal check %q and what it demands (%+v) disagree", lit, v.demands())
+		}
+		if statusBreach(lit) || alwaysTwin {
+			twin = v.twinConflict(all, first)
+		}
 	}
 	// broke describes a broken rule with both histories as the rules
 	// saw them.
@@ -710,20 +727,20 @@ func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, err
 		return fmt.Errorf("%s (exclusions no counted votes support: %d before, %d after) [%s] literal: %q\n%s\nbefore the attack:\n%s\nafter:\n%s", msg, unsupported(all), unsupported(first), table, lit, more, trace(all), trace(first))
 	}
 	if *hostileCase1 >= 0 && *hostileTraceAll {
-		return 0, lit, broke("trace")
+		return 0, lit, twin, broke("trace")
 	}
 	for _, m := range after.Members {
 		if m.Status == StatusMember && m.Joined == (StatementID{}) {
-			return 0, lit, broke("%s is a member without accepting", m.ID)
+			return 0, lit, twin, broke("%s is a member without accepting", m.ID)
 		}
 	}
 	for _, r := range after.Invalid {
 		if r.Reason == ReasonExcluded && after.IsMember(r.Author) {
-			return 0, lit, broke("%s is a member while a statement of theirs is set aside as an excluded person's", r.Author)
+			return 0, lit, twin, broke("%s is a member while a statement of theirs is set aside as an excluded person's", r.Author)
 		}
 	}
 	if after.Policy != before.Policy {
-		return 0, lit, broke("the excluded changed the policy: %+v -> %+v", before.Policy, after.Policy)
+		return 0, lit, twin, broke("the excluded changed the policy: %+v -> %+v", before.Policy, after.Policy)
 	}
 	// who names a person by their part in the attack, so -crdt.list
 	// can be counted by it.
@@ -745,20 +762,20 @@ func hostileCaseBoth(t *testing.T, seed uint64, mode string) (int, []string, err
 			if bm != nil {
 				was = bm.Status
 			}
-			return 0, lit, broke("%s became a member through the attack (before: %s)", who(m.ID), was)
+			return 0, lit, twin, broke("%s became a member through the attack (before: %s)", who(m.ID), was)
 		}
 	}
 	for _, m := range before.Members {
 		// Excluded stays excluded: "left" would let one member admit
 		// them again.
 		if am, _ := after.Member(m.ID); m.Status == StatusExcluded && (am == nil || am.Status != StatusExcluded) {
-			return 0, lit, broke("%s undid their exclusion\n%s\n%s", who(m.ID), describe(before), describe(after))
+			return 0, lit, twin, broke("%s undid their exclusion\n%s\n%s", who(m.ID), describe(before), describe(after))
 		}
 		if m.Status == StatusMember && !after.IsMember(m.ID) {
-			return 0, lit, broke("%s lost their membership to an excluded person\n%s\n%s", who(m.ID), describe(before), describe(after))
+			return 0, lit, twin, broke("%s lost their membership to an excluded person\n%s\n%s", who(m.ID), describe(before), describe(after))
 		}
 	}
-	return attacked, lit, nil
+	return attacked, lit, twin, nil
 }
 
 // TestWorkLimitOnEveryPathFromOutside: a cell from outside that would take

@@ -37,29 +37,27 @@ type attackView struct {
 	forkers                  []identity.ID
 }
 
-// newAttackView derives what attackView holds from the merges before
-// (all) and after (first) the attack.
-func newAttackView(all, first *Cell, before, after *State, attacker *Member) *attackView {
+// newAttackView derives what attackView holds from the statements
+// before the attack (pre, in the total order of the cell cell) and the
+// merge after it (first).
+func newAttackView(cell CellID, pre []*node, first *Cell, before, after *State, attacker *Member) *attackView {
 	v := &attackView{before: before, after: after, attacker: attacker}
 	afterOrder := ordered(first)
 	v.final = resolve(first.id, afterOrder, nil)
 	v.forkers = forkersOf(afterOrder)
-	pre := ordered(all)
 	voteBy := func(who []identity.ID) func(s *Statement) bool {
 		return func(s *Statement) bool {
 			return (s.Kind == KindExclude || s.Kind == KindPolicy || s.Kind == KindLeave) && slices.Contains(who, s.Author)
 		}
 	}
-	v.withoutX = resolve(all.id, without(pre, voteBy([]identity.ID{attacker.ID})), nil)
+	v.withoutX = resolve(cell, without(pre, voteBy([]identity.ID{attacker.ID})), nil)
 	v.withoutForkers = v.withoutX
 	if !slices.Equal(v.forkers, []identity.ID{attacker.ID}) {
-		v.withoutForkers = resolve(all.id, without(pre, voteBy(v.forkers)), nil)
+		v.withoutForkers = resolve(cell, without(pre, voteBy(v.forkers)), nil)
 	}
 	return v
 }
 
-// forkersOf returns the authors with two statements neither of which
-// is in the other's past.
 func forkersOf(order []*node) []identity.ID {
 	var out []identity.ID
 	last := map[identity.ID]int{}
@@ -286,7 +284,7 @@ func TestLiteralCountCatchesEachBreach(t *testing.T) {
 	count := func(seeds []int) map[string]int {
 		kinds := map[string]int{}
 		for _, i := range seeds {
-			_, lit, _ := hostileCaseBoth(t, uint64(i), "quiet")
+			_, lit, _, _ := hostileCaseBoth(t, uint64(i), "quiet")
 			for _, b := range lit {
 				for _, k := range breachKinds {
 					if strings.HasPrefix(b, k) {
@@ -364,7 +362,7 @@ func TestLiteralCheckOnRevenge(t *testing.T) {
 			prev = []StatementID{forge(t, stale, mal, &Statement{Kind: KindExclude, Subject: y.Card.ID()}, prev, true).id}
 		}
 		after := merged(t, honest, stale)
-		v := newAttackView(honest, after, before, after.State(), x)
+		v := newAttackView(honest.id, ordered(honest), after, before, after.State(), x)
 		return v.breaches()
 	}
 	if bs := play(); len(bs) > 0 {
