@@ -166,36 +166,37 @@ func (v *attackView) twinConflict(all, first *Cell) string {
 // decide it as the honest race it also is (the junior, Quin, loses),
 // which breaks the second.
 func TestIssue12AsWrittenAsksTheImpossibleOfARace(t *testing.T) {
-	base, _, _, _, pia, quin, _ := raceCell(t)
-	byPia, byQuin := must(Load(base.Save())), must(Load(base.Save()))
-	must(byPia.VoteExclude(pia, quin.Card.ID(), t0))
-	must(byQuin.VoteExclude(quin, pia.Card.ID(), t0))
-	first := merged(t, byPia, byQuin)
-	if f := forkersOf(ordered(first)); len(f) > 0 {
-		t.Fatalf("%d people forked their history", len(f))
-	}
-	after := first.State()
-	split := func(before *Cell, x *identity.Identity) *attackView {
-		st := before.State()
-		m, _ := st.Member(x.Card.ID())
-		if m == nil || m.Status != StatusExcluded || len(m.ExcludedBy) != 1 {
-			t.Fatalf("before %s's attack: %+v", x.Card.Pseudonym, m)
+	eachCellID(t, func(t *testing.T) {
+		base, _, _, _, pia, quin, _ := raceCell(t)
+		byPia, byQuin := must(Load(base.Save())), must(Load(base.Save()))
+		must(byPia.VoteExclude(pia, quin.Card.ID(), t0))
+		must(byQuin.VoteExclude(quin, pia.Card.ID(), t0))
+		first := merged(t, byPia, byQuin)
+		if f := forkersOf(ordered(first)); len(f) > 0 {
+			t.Fatalf("%d people forked their history", len(f))
 		}
-		return newAttackView(before.id, ordered(before), first, st, after, m)
-	}
-	quinAttacks, piaAttacks := split(byPia, quin), split(byQuin, pia)
-	c := quinAttacks.demands().conflict(piaAttacks.demands())
-	for _, p := range []*identity.Identity{pia, quin} {
-		if !strings.Contains(c, p.Card.ID().String()[:6]+" ") {
-			t.Errorf("the two histories ask no opposite status of %s: %q", p.Card.Pseudonym, c)
+		after := first.State()
+		split := func(before *Cell, x *identity.Identity) *attackView {
+			st := before.State()
+			m, _ := st.Member(x.Card.ID())
+			if m == nil || m.Status != StatusExcluded || len(m.ExcludedBy) != 1 {
+				t.Fatalf("before %s's attack: %+v", x.Card.Pseudonym, m)
+			}
+			return newAttackView(before.id, ordered(before), first, st, after, m)
 		}
-	}
-	t.Logf("asked of the same statements: %s", c)
-	// The rules' own outcome meets one history and breaks the other.
-	q, p := quinAttacks.breaches(), piaAttacks.breaches()
-	if len(q) > 0 || len(p) == 0 {
-		t.Errorf("Quin's attack: %q; Pia's: %q; want Pia's alone broken (Quin is the junior)", q, p)
-	}
+		quinAttacks, piaAttacks := split(byPia, quin), split(byQuin, pia)
+		c := quinAttacks.demands().conflict(piaAttacks.demands())
+		for _, p := range []*identity.Identity{pia, quin} {
+			if !strings.Contains(c, p.Card.ID().String()[:6]+" ") {
+				t.Errorf("the two histories ask no opposite status of %s: %q", p.Card.Pseudonym, c)
+			}
+		}
+		// The rules' own outcome meets one history and breaks the other.
+		q, p := quinAttacks.breaches(), piaAttacks.breaches()
+		if len(q) > 0 || len(p) == 0 {
+			t.Errorf("Quin's attack: %q; Pia's: %q; want Pia's alone broken (Quin is the junior)", q, p)
+		}
+	})
 }
 
 // TestLiteralBreachesWithATwin: four of the open war's breaches of issue
