@@ -129,25 +129,29 @@ func (v *CellView) Votes() []VoteView { return v.details().Votes }
 func (v *CellView) PolicyVotes() []PolicyVoteView { return v.details().PolicyVotes }
 
 // ShownVotes is how many open votes of each kind (to exclude, on the
-// rules) a cell may have for its page to list them all. Past that, a
-// member who admits thousands of fakes that each vote could fill the
-// page: it lists the votes that concern me ([CellView.VotesShown]) and
-// one line for the others, which open on demand.
+// rules) a cell's page lists. A cell with more lists first the votes
+// that concern me ([CellView.VotesShown]), then others up to
+// ShownVotes, and one line for the rest ([OtherVotes]), which open on
+// demand: a member who admits thousands of fakes that each vote cannot
+// fill the page, and a small cell still shows its votes.
 const ShownVotes = 5
 
 // VotesShown returns the open votes to exclude that a cell's page
-// lists and how many it leaves out. A cell of at most [ShownVotes]
-// lists them all, in the order of [CellView.Votes]. A larger one lists
-// the votes that concern me, in this order: my own votes, the vote to
-// exclude me, votes to exclude someone known reports true for (the
-// user's own contacts) or whom I vouched for, then votes that one more
-// vote would decide. The first three are bounded by what I did; the
-// last can be many at the hands of someone else (fakes voting against
-// each other), so at most [ShownVotes] of them are listed.
-func (v *CellView) VotesShown(known func(identity.ID) bool) ([]VoteView, int) {
+// lists, how many of them (at the head of the list) concern me, and how
+// many it leaves out. A cell of at most [ShownVotes] lists them all, in
+// the order of [CellView.Votes], and concern is 0. A larger one lists
+// first the votes that concern me, in this order: my own votes, the
+// vote to exclude me, votes to exclude someone known reports true for
+// (the user's own contacts) or whom I vouched for, then votes that one
+// more vote would decide; then, while fewer than [ShownVotes] are
+// listed, the others in their order. The first three kinds are bounded
+// by what I did and all listed however many; the fourth can be many at
+// the hands of someone else (fakes voting against each other), so at
+// most [ShownVotes] of them are.
+func (v *CellView) VotesShown(known func(identity.ID) bool) (shown []VoteView, concern, others int) {
 	all := v.Votes()
 	if len(all) <= ShownVotes {
-		return all, 0
+		return all, 0, 0
 	}
 	vouched := map[identity.ID]bool{}
 	for _, m := range v.Members() {
@@ -173,13 +177,14 @@ func (v *CellView) VotesShown(known func(identity.ID) bool) ([]VoteView, int) {
 }
 
 // PolicyVotesShown returns the open votes on the rules that a cell's
-// page lists and how many it leaves out, as [CellView.VotesShown]
-// does: all of a few; of many, my own vote, then the votes for rules
-// that one more vote would bring in (at most [ShownVotes] of those).
-func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
+// page lists, how many of them concern me and how many it leaves out,
+// as [CellView.VotesShown] does: all of a few; of many, my own vote and
+// the votes for rules that one more vote would bring in (at most
+// [ShownVotes] of those), then others up to [ShownVotes].
+func (v *CellView) PolicyVotesShown() (shown []PolicyVoteView, concern, others int) {
 	all := v.PolicyVotes()
 	if len(all) <= ShownVotes {
-		return all, 0
+		return all, 0, 0
 	}
 	votesFor := map[crdt.Policy]int{}
 	for _, pv := range all {
@@ -196,13 +201,20 @@ func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
 	})
 }
 
+// OtherVotes says how many open votes a cell's page leaves out, under
+// those it lists: "1 other open vote". The window and `cell show` both
+// print it.
+func OtherVotes(n int) string {
+	return words.Count(n, "other open vote", "other open votes")
+}
+
 // AllVotes returns every open vote, to exclude and on the rules, those
 // the page lists ([CellView.VotesShown], [CellView.PolicyVotesShown])
 // first and the others in their order after them, so that a list of
 // thousands opens on the votes that concern me.
 func (v *CellView) AllVotes(known func(identity.ID) bool) ([]VoteView, []PolicyVoteView) {
-	votes, _ := v.VotesShown(known)
-	rules, _ := v.PolicyVotesShown()
+	votes, _, _ := v.VotesShown(known)
+	rules, _, _ := v.PolicyVotesShown()
 	return shownFirst(votes, v.Votes(), func(x VoteView) identity.ID { return x.Subject.ID }),
 		shownFirst(rules, v.PolicyVotes(), func(x PolicyVoteView) identity.ID { return x.Voter.ID })
 }
@@ -224,19 +236,44 @@ func shownFirst[T any](shown, all []T, key func(T) identity.ID) []T {
 	return out
 }
 
-// concerning returns the votes of all that concern me, by rank (0 to 3;
-// -1 for the others), in the order of all within a rank, at most
-// [ShownVotes] of rank 3 (what someone else can make many of); and how
-// many it leaves out.
-func concerning[T any](all []T, rank func(T) int) ([]T, int) {
+// ConcernFirst is what the title of a list of open votes of one kind
+// adds when the list leaves others out and opens on concern votes that
+// concern me ([CellView.VotesShown]): the reader learns why these come
+// first. It adds nothing when none of them concern me (they are simply
+// the first in order) or when all are listed.
+func ConcernFirst(concern, others int) string {
+	if others > 0 && concern > 0 {
+		return ", those that concern you first"
+	}
+	return ""
+}
+
+// concerning returns the votes of all that a page lists: those that
+// concern me, by rank (0 to 3; -1 for the others), in the order of all
+// within a rank, at most [ShownVotes] of rank 3 (what someone else can
+// make many of); then, while fewer than [ShownVotes] are listed, the
+// others in the order of all. It also returns how many concern me and
+// how many it leaves out.
+func concerning[T any](all []T, rank func(T) int) (shown []T, concern, others int) {
 	var byRank [4][]T
-	for _, x := range all {
+	listed := make([]bool, len(all))
+	for i, x := range all {
 		if r := rank(x); r >= 0 && (r < 3 || len(byRank[3]) < ShownVotes) {
 			byRank[r] = append(byRank[r], x)
+			listed[i] = true
 		}
 	}
-	shown := slices.Concat(byRank[:]...)
-	return shown, len(all) - len(shown)
+	shown = slices.Concat(byRank[:]...)
+	concern = len(shown)
+	for i, x := range all {
+		if len(shown) >= ShownVotes {
+			break
+		}
+		if !listed[i] {
+			shown = append(shown, x)
+		}
+	}
+	return shown, concern, len(all) - len(shown)
 }
 
 // More says how many things a list leaves out, one and many naming
