@@ -49,12 +49,12 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 	for _, vote := range votes {
 		got = append(got, vote.Subject.Name)
 	}
-	want := fmt.Sprint([]string{"Fake 1001", "Mara", "Fake 101", "Fake 301", "Fake 1501", "Fake 1502", "Fake 1503", "Fake 1504", "Fake 1505"})
-	// Nine concern me, more than ShownVotes: none is dropped for room.
+	want := fmt.Sprint([]string{"Fake 1001", "Mara", "Fake 101", "Fake 301", "Fake 1501", "Fake 1502", "Fake 1503", "Fake 1504"})
+	// Eight concern me, more than ShownVotes: none is dropped for room.
 	if fmt.Sprint(got) != want || concern != len(votes) || more != n-len(votes) {
 		t.Errorf("votes to exclude shown: %v (%d concern me), %d more; want %v", got, concern, more, want)
 	}
-	pvs, concern, more := v.PolicyVotesShown()
+	pvs, concern, more := v.PolicyVotesShown(nil)
 	if len(pvs) != 1+ShownVotes || concern != len(pvs) || !pvs[0].Mine || pvs[1].Policy != near || more != n-1-ShownVotes {
 		t.Errorf("%d votes on the rules shown (%+v), %d more", len(pvs), pvs, more)
 	}
@@ -80,16 +80,19 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 	if votes, _, more := small.VotesShown(nil); len(votes) != ShownVotes || more != 0 {
 		t.Errorf("%d votes: %d shown, %d more", ShownVotes, len(votes), more)
 	}
-	if pvs, _, more := small.PolicyVotesShown(); len(pvs) != ShownVotes || more != 0 {
+	if pvs, _, more := small.PolicyVotesShown(nil); len(pvs) != ShownVotes || more != 0 {
 		t.Errorf("%d votes on the rules: %d shown, %d more", ShownVotes, len(pvs), more)
 	}
 }
 
 // TestVotesShownFillsThePage: a cell of a few more than ShownVotes open
 // votes of a kind, none about me, lists ShownVotes of them in their
-// order and counts one other, not "none about you" and an empty page;
-// with two that concern me, those come first and others fill the page
-// in order. The list of every vote opens on the same ones.
+// order and counts one other, not "none about you" and an empty page.
+// The room is shared: with as many votes on the rules too, those to
+// exclude fill it and the rules' are counted; a kind listed in full
+// takes none of it. With two that concern me, those come first and
+// others fill what is left in order. The list of every vote opens on
+// the same ones.
 func TestVotesShownFillsThePage(t *testing.T) {
 	who := func(i int) Person {
 		p := Person{Name: fmt.Sprintf("P%d", i)}
@@ -112,12 +115,8 @@ func TestVotesShownFillsThePage(t *testing.T) {
 		return fmt.Sprint(s)
 	}
 	votes, concern, more := v.VotesShown(nil)
-	if got := names(votes); got != "[P0 P1 P2 P3 P4]" || concern != 0 || more != 1 {
+	if got := names(votes); got != "[P0 P1 P2 P3]" || concern != 0 || more != 1 {
 		t.Errorf("%d votes, none about me: shown %v (%d concern me), %d more", ShownVotes+1, got, concern, more)
-	}
-	pvs, concern, more := v.PolicyVotesShown()
-	if len(pvs) != ShownVotes || pvs[0].Voter.Name != "P0" || pvs[ShownVotes-1].Voter.Name != "P4" || concern != 0 || more != 1 {
-		t.Errorf("%d votes on the rules, none about me: %d shown (%d concern me), %d more", ShownVotes+1, len(pvs), concern, more)
 	}
 	if got := OtherVotes(more); got != "1 other open vote" {
 		t.Errorf("OtherVotes(1) = %q", got)
@@ -125,20 +124,32 @@ func TestVotesShownFillsThePage(t *testing.T) {
 	if got := ConcernFirst(concern, more); got != "" {
 		t.Errorf("with none about me the title adds %q", got)
 	}
+	if pvs, _, more := v.PolicyVotesShown(nil); len(pvs) != 0 || more != ShownVotes+1 {
+		t.Errorf("votes on the rules beside %d to exclude: %d shown, %d more", ShownVotes+1, len(pvs), more)
+	}
+	rulesOnly := &CellView{me: me, detail: &cellDetail{PolicyVotes: d.PolicyVotes}, PolicyVotesNeeded: 4}
+	pvs, concern, more := rulesOnly.PolicyVotesShown(nil)
+	if len(pvs) != ShownVotes || pvs[0].Voter.Name != "P0" || pvs[ShownVotes-1].Voter.Name != "P3" || concern != 0 || more != 1 {
+		t.Errorf("%d votes on the rules alone, none about me: %d shown (%d concern me), %d more", ShownVotes+1, len(pvs), concern, more)
+	}
+	fewRules := &CellView{me: me, detail: &cellDetail{Votes: d.Votes, PolicyVotes: d.PolicyVotes[:ShownVotes]}, PolicyVotesNeeded: 4}
+	if votes, _, more := fewRules.VotesShown(nil); len(votes) != ShownVotes || more != 1 {
+		t.Errorf("beside %d votes on the rules, all listed: %d to exclude shown, %d more", ShownVotes, len(votes), more)
+	}
 
 	// Two more votes, one mine and one against me, at the end.
 	d.Votes = append(d.Votes,
 		VoteView{Subject: who(10), Voters: []Person{{ID: me}}, Needed: 4, Mine: true},
 		VoteView{Subject: Person{ID: me, Name: "Me"}, Voters: []Person{who(11)}, Needed: 4})
 	votes, concern, more = v.VotesShown(nil)
-	if got := names(votes); got != "[P10 Me P0 P1 P2]" || concern != 2 || more != 3 {
-		t.Errorf("8 votes, 2 about me: shown %v (%d concern me), %d more", got, concern, more)
+	if got := names(votes); got != "[P10 Me P0 P1]" || concern != 2 || more != 3 {
+		t.Errorf("7 votes, 2 about me: shown %v (%d concern me), %d more", got, concern, more)
 	}
 	if got := ConcernFirst(concern, more); got != ", those that concern you first" {
 		t.Errorf("with two about me the title adds %q", got)
 	}
 	all, _ := v.AllVotes(nil)
-	if got := names(all); got != "[P10 Me P0 P1 P2 P3 P4 P5]" {
+	if got := names(all); got != "[P10 Me P0 P1 P2 P3 P4]" {
 		t.Errorf("every vote: %v", got)
 	}
 }

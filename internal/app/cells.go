@@ -414,7 +414,7 @@ func (s *cellsScreen) showAllList(title string, n int, item func(i int) (name, i
 // with a button that lists every vote.
 func (s *cellsScreen) showVotes(v *core.CellView) {
 	votes, concern, others := v.VotesShown(s.u.svc.OwnContactTest())
-	rules, concernRules, otherRules := v.PolicyVotesShown()
+	rules, concernRules, otherRules := v.PolicyVotesShown(s.u.svc.OwnContactTest())
 	s.votes.SetText(votesText(votes, concern, others) + rulesVotesText(v, rules, concernRules, otherRules))
 	if len(votes)+len(rules) == 0 {
 		s.votes.Hide()

@@ -406,7 +406,7 @@ func personLine(v *core.CellView, m core.MemberView) string {
 // the rest: --json lists them all.
 func printVotes(w io.Writer, v *core.CellView, known func(identity.ID) bool) {
 	votes, concern, others := v.VotesShown(known)
-	rules, concernRules, otherRules := v.PolicyVotesShown()
+	rules, concernRules, otherRules := v.PolicyVotesShown(known)
 	if len(votes) > 0 {
 		fmt.Fprintf(w, "\nOpen votes to exclude%s:\n", core.ConcernFirst(concern, others))
 		for _, vote := range votes {

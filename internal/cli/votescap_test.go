@@ -29,9 +29,9 @@ func fakesWorld(t *testing.T) *world {
 // TestCellShowListsTheVotesThatConcernMe: cell show in a cell where
 // 2,500 fakes each vote to exclude someone and for new rules prints, as
 // the cell's page does, the votes that concern me first (mine and the
-// one against me; my vote on the rules), then others up to ShownVotes
-// of each kind, and one line that counts the rest; --json lists every
-// vote.
+// one against me; my vote on the rules), then others until ShownVotes
+// are listed of both kinds together, and one line that counts the rest;
+// --json lists every vote.
 func TestCellShowListsTheVotesThatConcernMe(t *testing.T) {
 	w := fakesWorld(t)
 	out := w.ok("cell", "show", "night")
@@ -40,15 +40,15 @@ func TestCellShowListsTheVotesThatConcernMe(t *testing.T) {
 	if !ok {
 		t.Fatalf("cell show lists no votes to exclude that concern me: %s", out)
 	}
-	// ShownVotes rows of each kind, a title, blank lines between.
+	// ShownVotes rows, a title for each kind, blank lines between.
 	listed, _, _ := strings.Cut(votes, " other open votes")
-	if lines := strings.Count(listed, "\n"); lines > 2*core.ShownVotes+3 {
+	if lines := strings.Count(listed, "\n"); lines > core.ShownVotes+3 {
 		t.Errorf("cell show prints the votes in %d lines: %s", lines, votes)
 	}
 	for _, want := range []string{
 		fmt.Sprintf("  "+fakevotes.FakeName+": 2 votes of the ", fakevotes.MyVote),
 		fmt.Sprintf("\nOpen votes on the rules, those that concern you first (1,252 needed for the same rules):\n  you: %d vouches to join; %d votes", fakevotes.MyRules.AdmitVouches, fakevotes.MyRules.ExcludeQuorum),
-		"\n" + core.OtherVotes(2*fakevotes.N+1-2*core.ShownVotes) + " (see --json).\n",
+		"\n" + core.OtherVotes(2*fakevotes.N+1-core.ShownVotes) + " (see --json).\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("cell show does not print %q: %s", want, votes)
