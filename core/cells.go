@@ -128,27 +128,48 @@ func (v *CellView) Votes() []VoteView { return v.details().Votes }
 // PolicyVotes lists the open votes for new rules.
 func (v *CellView) PolicyVotes() []PolicyVoteView { return v.details().PolicyVotes }
 
-// ShownVotes is how many open votes of each kind (to exclude, on the
-// rules) a cell may have for its page to list them all. Past that, a
-// member who admits thousands of fakes that each vote could fill the
-// page: it lists the votes that concern me ([CellView.VotesShown]) and
-// one line for the others, which open on demand.
-const ShownVotes = 5
+// ShownVotes is how many open votes a cell's page lists of a kind (to
+// exclude, on the rules) that it lists in full, and how many it lists
+// besides those that concern me of the kinds it does not. Past it, a
+// page lists first the votes that concern me ([CellView.VotesShown]),
+// then others until ShownVotes rows are listed of all the crowded kinds
+// together, and one line for the rest ([OtherVotes]), which open on
+// demand: a member who admits thousands of fakes that each vote cannot
+// push the people off the first screen, and a small cell still shows
+// its votes.
+const ShownVotes = 4
 
 // VotesShown returns the open votes to exclude that a cell's page
-// lists and how many it leaves out. A cell of at most [ShownVotes]
-// lists them all, in the order of [CellView.Votes]. A larger one lists
-// the votes that concern me, in this order: my own votes, the vote to
-// exclude me, votes to exclude someone known reports true for (the
-// user's own contacts) or whom I vouched for, then votes that one more
-// vote would decide. The first three are bounded by what I did; the
-// last can be many at the hands of someone else (fakes voting against
-// each other), so at most [ShownVotes] of them are listed.
-func (v *CellView) VotesShown(known func(identity.ID) bool) ([]VoteView, int) {
-	all := v.Votes()
-	if len(all) <= ShownVotes {
-		return all, 0
-	}
+// lists, how many of them (at the head of the list) concern me, and how
+// many it leaves out. A cell of at most [ShownVotes] lists them all, in
+// the order of [CellView.Votes], and concern is 0. A larger one lists
+// first the votes that concern me, in this order: my own votes, the
+// vote to exclude me, votes to exclude someone known reports true for
+// (the user's own contacts) or whom I vouched for, then votes that one
+// more vote would decide; then others in their order, while the crowded
+// kinds of the page list fewer than [ShownVotes] together (the votes to
+// exclude fill first). The first three kinds are bounded by what I did
+// and all listed however many; the fourth can be many at the hands of
+// someone else (fakes voting against each other), so at most
+// [ShownVotes] of them are.
+func (v *CellView) VotesShown(known func(identity.ID) bool) (shown []VoteView, concern, others int) {
+	votes, _ := v.votesShown(known)
+	return votes.shown, votes.concern, len(v.Votes()) - len(votes.shown)
+}
+
+// PolicyVotesShown returns the open votes on the rules that a cell's
+// page lists, how many of them concern me and how many it leaves out,
+// as [CellView.VotesShown] does: all of a few; of many, my own vote and
+// the votes for rules that one more vote would bring in (at most
+// [ShownVotes] of those), then others while there is room.
+func (v *CellView) PolicyVotesShown(known func(identity.ID) bool) (shown []PolicyVoteView, concern, others int) {
+	_, rules := v.votesShown(known)
+	return rules.shown, rules.concern, len(v.PolicyVotes()) - len(rules.shown)
+}
+
+// votesShown picks what a cell's page lists of both kinds of open vote
+// (see [CellView.VotesShown]).
+func (v *CellView) votesShown(known func(identity.ID) bool) (*picked[VoteView], *picked[PolicyVoteView]) {
 	vouched := map[identity.ID]bool{}
 	for _, m := range v.Members() {
 		for _, p := range m.VouchedBy {
@@ -157,7 +178,8 @@ func (v *CellView) VotesShown(known func(identity.ID) bool) ([]VoteView, int) {
 			}
 		}
 	}
-	return concerning(all, func(vote VoteView) int {
+	all, allRules := v.Votes(), v.PolicyVotes()
+	votes := concerning(all, func(vote VoteView) int {
 		switch {
 		case vote.Mine:
 			return 0
@@ -170,22 +192,11 @@ func (v *CellView) VotesShown(known func(identity.ID) bool) ([]VoteView, int) {
 		}
 		return -1
 	})
-}
-
-// PolicyVotesShown returns the open votes on the rules that a cell's
-// page lists and how many it leaves out, as [CellView.VotesShown]
-// does: all of a few; of many, my own vote, then the votes for rules
-// that one more vote would bring in (at most [ShownVotes] of those).
-func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
-	all := v.PolicyVotes()
-	if len(all) <= ShownVotes {
-		return all, 0
-	}
 	votesFor := map[crdt.Policy]int{}
-	for _, pv := range all {
+	for _, pv := range allRules {
 		votesFor[pv.Policy]++
 	}
-	return concerning(all, func(pv PolicyVoteView) int {
+	rules := concerning(allRules, func(pv PolicyVoteView) int {
 		switch {
 		case pv.Mine:
 			return 0
@@ -194,6 +205,17 @@ func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
 		}
 		return -1
 	})
+	room := ShownVotes - votes.crowded() - rules.crowded()
+	room = votes.fill(all, room)
+	rules.fill(allRules, room)
+	return votes, rules
+}
+
+// OtherVotes says how many open votes a cell's page leaves out, under
+// those it lists: "1 other open vote". The window and `cell show` both
+// print it.
+func OtherVotes(n int) string {
+	return words.Count(n, "other open vote", "other open votes")
 }
 
 // AllVotes returns every open vote, to exclude and on the rules, those
@@ -201,10 +223,9 @@ func (v *CellView) PolicyVotesShown() ([]PolicyVoteView, int) {
 // first and the others in their order after them, so that a list of
 // thousands opens on the votes that concern me.
 func (v *CellView) AllVotes(known func(identity.ID) bool) ([]VoteView, []PolicyVoteView) {
-	votes, _ := v.VotesShown(known)
-	rules, _ := v.PolicyVotesShown()
-	return shownFirst(votes, v.Votes(), func(x VoteView) identity.ID { return x.Subject.ID }),
-		shownFirst(rules, v.PolicyVotes(), func(x PolicyVoteView) identity.ID { return x.Voter.ID })
+	votes, rules := v.votesShown(known)
+	return shownFirst(votes.shown, v.Votes(), func(x VoteView) identity.ID { return x.Subject.ID }),
+		shownFirst(rules.shown, v.PolicyVotes(), func(x PolicyVoteView) identity.ID { return x.Voter.ID })
 }
 
 // shownFirst returns shown, then the others of all, each told apart by
@@ -224,19 +245,75 @@ func shownFirst[T any](shown, all []T, key func(T) identity.ID) []T {
 	return out
 }
 
-// concerning returns the votes of all that concern me, by rank (0 to 3;
-// -1 for the others), in the order of all within a rank, at most
-// [ShownVotes] of rank 3 (what someone else can make many of); and how
-// many it leaves out.
-func concerning[T any](all []T, rank func(T) int) ([]T, int) {
+// ConcernFirst is what the title of a list of open votes of one kind
+// adds when the list leaves others out and opens on concern votes that
+// concern me ([CellView.VotesShown]): the reader learns why these come
+// first. It adds nothing when none of them concern me (they are simply
+// the first in order) or when all are listed.
+func ConcernFirst(concern, others int) string {
+	if others > 0 && concern > 0 {
+		return ", those that concern you first"
+	}
+	return ""
+}
+
+// picked is what a cell's page lists of one kind of open vote: shown,
+// of which the first concern are votes that concern me; listed marks
+// them in all. A kind of at most [ShownVotes] votes is listed in full
+// (all is then false: it is not crowded).
+type picked[T any] struct {
+	shown   []T
+	concern int
+	listed  []bool
+	all     bool
+}
+
+// concerning returns the votes of all that concern me, by rank (0 to
+// 3; -1 for the others), in the order of all within a rank, at most
+// [ShownVotes] of rank 3 (what someone else can make many of); or all
+// of them when there are at most [ShownVotes].
+func concerning[T any](all []T, rank func(T) int) *picked[T] {
+	if len(all) <= ShownVotes {
+		return &picked[T]{shown: all, all: true}
+	}
 	var byRank [4][]T
-	for _, x := range all {
+	listed := make([]bool, len(all))
+	for i, x := range all {
 		if r := rank(x); r >= 0 && (r < 3 || len(byRank[3]) < ShownVotes) {
 			byRank[r] = append(byRank[r], x)
+			listed[i] = true
 		}
 	}
 	shown := slices.Concat(byRank[:]...)
-	return shown, len(all) - len(shown)
+	return &picked[T]{shown: shown, concern: len(shown), listed: listed}
+}
+
+// crowded returns how many rows p lists of a crowded kind: those that
+// take the page's room.
+func (p *picked[T]) crowded() int {
+	if p.all {
+		return 0
+	}
+	return len(p.shown)
+}
+
+// fill lists, of a crowded kind, up to room more of all in their order
+// after those that concern me, and returns the room left.
+func (p *picked[T]) fill(all []T, room int) int {
+	if p.all {
+		return room
+	}
+	for i, x := range all {
+		if room <= 0 {
+			break
+		}
+		if !p.listed[i] {
+			p.shown = append(p.shown, x)
+			p.listed[i] = true
+			room--
+		}
+	}
+	return room
 }
 
 // More says how many things a list leaves out, one and many naming

@@ -44,17 +44,18 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 	// Fake 101 is a contact; I vouched for Fake 301 (the vote by Fake 300).
 	known := func(id identity.ID) bool { return id == who(101).ID }
 	v := &CellView{me: me, detail: d, PolicyVotesNeeded: 11}
-	votes, more := v.VotesShown(known)
+	votes, concern, more := v.VotesShown(known)
 	var got []string
 	for _, vote := range votes {
 		got = append(got, vote.Subject.Name)
 	}
-	want := fmt.Sprint([]string{"Fake 1001", "Mara", "Fake 101", "Fake 301", "Fake 1501", "Fake 1502", "Fake 1503", "Fake 1504", "Fake 1505"})
-	if fmt.Sprint(got) != want || more != n-len(votes) {
-		t.Errorf("votes to exclude shown: %v, %d more; want %v", got, more, want)
+	want := fmt.Sprint([]string{"Fake 1001", "Mara", "Fake 101", "Fake 301", "Fake 1501", "Fake 1502", "Fake 1503", "Fake 1504"})
+	// Eight concern me, more than ShownVotes: none is dropped for room.
+	if fmt.Sprint(got) != want || concern != len(votes) || more != n-len(votes) {
+		t.Errorf("votes to exclude shown: %v (%d concern me), %d more; want %v", got, concern, more, want)
 	}
-	pvs, more := v.PolicyVotesShown()
-	if len(pvs) != 1+ShownVotes || !pvs[0].Mine || pvs[1].Policy != near || more != n-1-ShownVotes {
+	pvs, concern, more := v.PolicyVotesShown(nil)
+	if len(pvs) != 1+ShownVotes || concern != len(pvs) || !pvs[0].Mine || pvs[1].Policy != near || more != n-1-ShownVotes {
 		t.Errorf("%d votes on the rules shown (%+v), %d more", len(pvs), pvs, more)
 	}
 	// Every vote, those shown first, each once.
@@ -76,10 +77,79 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 		t.Errorf("More = %q", got)
 	}
 	small := &CellView{me: me, detail: &cellDetail{Votes: d.Votes[:ShownVotes], PolicyVotes: d.PolicyVotes[:ShownVotes]}}
-	if votes, more := small.VotesShown(nil); len(votes) != ShownVotes || more != 0 {
+	if votes, _, more := small.VotesShown(nil); len(votes) != ShownVotes || more != 0 {
 		t.Errorf("%d votes: %d shown, %d more", ShownVotes, len(votes), more)
 	}
-	if pvs, more := small.PolicyVotesShown(); len(pvs) != ShownVotes || more != 0 {
+	if pvs, _, more := small.PolicyVotesShown(nil); len(pvs) != ShownVotes || more != 0 {
 		t.Errorf("%d votes on the rules: %d shown, %d more", ShownVotes, len(pvs), more)
+	}
+}
+
+// TestVotesShownFillsThePage: a cell of a few more than ShownVotes open
+// votes of a kind, none about me, lists ShownVotes of them in their
+// order and counts one other, not "none about you" and an empty page.
+// The room is shared: with as many votes on the rules too, those to
+// exclude fill it and the rules' are counted; a kind listed in full
+// takes none of it. With two that concern me, those come first and
+// others fill what is left in order. The list of every vote opens on
+// the same ones.
+func TestVotesShownFillsThePage(t *testing.T) {
+	who := func(i int) Person {
+		p := Person{Name: fmt.Sprintf("P%d", i)}
+		p.ID[0], p.ID[1] = byte(i), 2
+		return p
+	}
+	var me identity.ID
+	me[0] = 0xff
+	d := &cellDetail{}
+	for i := range ShownVotes + 1 {
+		d.Votes = append(d.Votes, VoteView{Subject: who(i), Voters: []Person{who(i + 1)}, Needed: 4})
+		d.PolicyVotes = append(d.PolicyVotes, PolicyVoteView{Voter: who(i), Policy: crdt.Policy{AdmitVouches: 1, ExcludeQuorum: i + 2}})
+	}
+	v := &CellView{me: me, detail: d, PolicyVotesNeeded: 4}
+	names := func(votes []VoteView) string {
+		var s []string
+		for _, vote := range votes {
+			s = append(s, vote.Subject.Name)
+		}
+		return fmt.Sprint(s)
+	}
+	votes, concern, more := v.VotesShown(nil)
+	if got := names(votes); got != "[P0 P1 P2 P3]" || concern != 0 || more != 1 {
+		t.Errorf("%d votes, none about me: shown %v (%d concern me), %d more", ShownVotes+1, got, concern, more)
+	}
+	if got := OtherVotes(more); got != "1 other open vote" {
+		t.Errorf("OtherVotes(1) = %q", got)
+	}
+	if got := ConcernFirst(concern, more); got != "" {
+		t.Errorf("with none about me the title adds %q", got)
+	}
+	if pvs, _, more := v.PolicyVotesShown(nil); len(pvs) != 0 || more != ShownVotes+1 {
+		t.Errorf("votes on the rules beside %d to exclude: %d shown, %d more", ShownVotes+1, len(pvs), more)
+	}
+	rulesOnly := &CellView{me: me, detail: &cellDetail{PolicyVotes: d.PolicyVotes}, PolicyVotesNeeded: 4}
+	pvs, concern, more := rulesOnly.PolicyVotesShown(nil)
+	if len(pvs) != ShownVotes || pvs[0].Voter.Name != "P0" || pvs[ShownVotes-1].Voter.Name != "P3" || concern != 0 || more != 1 {
+		t.Errorf("%d votes on the rules alone, none about me: %d shown (%d concern me), %d more", ShownVotes+1, len(pvs), concern, more)
+	}
+	fewRules := &CellView{me: me, detail: &cellDetail{Votes: d.Votes, PolicyVotes: d.PolicyVotes[:ShownVotes]}, PolicyVotesNeeded: 4}
+	if votes, _, more := fewRules.VotesShown(nil); len(votes) != ShownVotes || more != 1 {
+		t.Errorf("beside %d votes on the rules, all listed: %d to exclude shown, %d more", ShownVotes, len(votes), more)
+	}
+
+	// Two more votes, one mine and one against me, at the end.
+	d.Votes = append(d.Votes,
+		VoteView{Subject: who(10), Voters: []Person{{ID: me}}, Needed: 4, Mine: true},
+		VoteView{Subject: Person{ID: me, Name: "Me"}, Voters: []Person{who(11)}, Needed: 4})
+	votes, concern, more = v.VotesShown(nil)
+	if got := names(votes); got != "[P10 Me P0 P1]" || concern != 2 || more != 3 {
+		t.Errorf("7 votes, 2 about me: shown %v (%d concern me), %d more", got, concern, more)
+	}
+	if got := ConcernFirst(concern, more); got != ", those that concern you first" {
+		t.Errorf("with two about me the title adds %q", got)
+	}
+	all, _ := v.AllVotes(nil)
+	if got := names(all); got != "[P10 Me P0 P1 P2 P3 P4]" {
+		t.Errorf("every vote: %v", got)
 	}
 }

@@ -409,14 +409,13 @@ func (s *cellsScreen) showAllList(title string, n int, item func(i int) (name, i
 }
 
 // showVotes fills the votes of v: those [core.CellView.VotesShown] and
-// PolicyVotesShown give (all of a few; of many, those that concern me),
-// and how many others with a button that lists every vote.
+// PolicyVotesShown give (all of a few; of many, those that concern me,
+// then others up to core.ShownVotes of each kind), and how many others
+// with a button that lists every vote.
 func (s *cellsScreen) showVotes(v *core.CellView) {
-	votes, others := v.VotesShown(s.u.svc.OwnContactTest())
-	rules, otherRules := v.PolicyVotesShown()
-	// With no vote to exclude shown but others counted, the votes on the
-	// rules open the label.
-	s.votes.SetText(strings.TrimLeft(votesText(v, votes, others > 0)+rulesVotesText(v, rules), "\n"))
+	votes, concern, others := v.VotesShown(s.u.svc.OwnContactTest())
+	rules, concernRules, otherRules := v.PolicyVotesShown(s.u.svc.OwnContactTest())
+	s.votes.SetText(votesText(votes, concern, others) + rulesVotesText(v, rules, concernRules, otherRules))
 	if len(votes)+len(rules) == 0 {
 		s.votes.Hide()
 	} else {
@@ -426,11 +425,7 @@ func (s *cellsScreen) showVotes(v *core.CellView) {
 	if n := others + otherRules; n > 0 {
 		all := len(v.Votes()) + len(v.PolicyVotes())
 		s.showAllVotes = widget.NewButton("Show all "+words.Count(all, "open vote", "open votes"), func() { s.showAllOpenVotes(v) })
-		line := words.Count(n, "other open vote", "other open votes")
-		if len(votes)+len(rules) == 0 {
-			line = words.Count(n, "open vote", "open votes") + ", none about you"
-		}
-		s.otherVotes.Objects = []fyne.CanvasObject{widget.NewLabel(line), s.showAllVotes}
+		s.otherVotes.Objects = []fyne.CanvasObject{widget.NewLabel(core.OtherVotes(n)), s.showAllVotes}
 		s.otherVotes.Show()
 	} else {
 		s.otherVotes.Hide()
@@ -445,31 +440,25 @@ func voteWords(vote core.VoteView) string {
 		vote.Subject.Name, words.Number(len(vote.Voters)), words.Number(vote.Needed), core.Names(vote.Voters))
 }
 
-// votesText lists the open votes to exclude that are shown, or is
-// empty when others stand for all of them (the line under the label
-// counts them); with none at all it says so.
-func votesText(v *core.CellView, shown []core.VoteView, others bool) string {
+// votesText lists the open votes to exclude that are shown (concern of
+// them, at the head, concern me; others are left out), or says there
+// are none.
+func votesText(shown []core.VoteView, concern, others int) string {
 	if len(shown) == 0 {
-		if others {
-			return ""
-		}
 		return "No open votes to exclude anyone."
 	}
 	var votes []string
 	for _, vote := range shown {
 		votes = append(votes, voteWords(vote))
 	}
-	title := "Open votes to exclude:\n"
-	if others {
-		title = "Open votes to exclude that concern you:\n"
-	}
-	return title + strings.Join(votes, "\n")
+	return "Open votes to exclude" + core.ConcernFirst(concern, others) + ":\n" + strings.Join(votes, "\n")
 }
 
-// rulesVotesText lists the open votes on v's rules that are shown,
+// rulesVotesText lists the open votes on v's rules that are shown
+// (concern of them, at the head, concern me; others are left out),
 // after a blank line, or is empty: a member who votes to weaken the
 // rules is seen before enough others join in.
-func rulesVotesText(v *core.CellView, shown []core.PolicyVoteView) string {
+func rulesVotesText(v *core.CellView, shown []core.PolicyVoteView, concern, others int) string {
 	var lines []string
 	for _, pv := range shown {
 		lines = append(lines, pv.Voter.Name+": "+pv.Words())
@@ -477,7 +466,8 @@ func rulesVotesText(v *core.CellView, shown []core.PolicyVoteView) string {
 	if len(lines) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("\n\nOpen votes on the rules (they change when %s members vote for the same rules):\n", words.Number(v.PolicyVotesNeeded)) + strings.Join(lines, "\n")
+	return fmt.Sprintf("\n\nOpen votes on the rules%s (they change when %s members vote for the same rules):\n",
+		core.ConcernFirst(concern, others), words.Number(v.PolicyVotesNeeded)) + strings.Join(lines, "\n")
 }
 
 // showAllOpenVotes opens a window-sized list of every open vote of v,

@@ -11,6 +11,7 @@ import (
 
 	"trustdesk/core"
 	"trustdesk/internal/fakevotes"
+	"trustdesk/internal/fewvotes"
 	"trustdesk/internal/words"
 )
 
@@ -18,10 +19,11 @@ import (
 // 2,500 fakes that each vote to exclude someone and for new rules does
 // not push the people of the cell off the first screen, even in the
 // window a 1366×768 screen leaves with large text: the page lists the
-// votes that concern me (mine, beside a fake's, and the one against
-// me; my vote on the rules), then one line that counts the others with
-// a button that opens every vote in a list that builds only the rows in
-// sight.
+// votes that concern me first (mine, beside a fake's, and the one
+// against me; my vote on the rules), then others until ShownVotes rows
+// are listed of both kinds together, then one line that counts the rest
+// with a button that opens every vote in a list that builds only the
+// rows in sight.
 func TestCellPageOfThousandsOfVotesShowsPeopleFirst(t *testing.T) {
 	s := fakesPage(t)
 	u := s.u
@@ -29,21 +31,22 @@ func TestCellPageOfThousandsOfVotesShowsPeopleFirst(t *testing.T) {
 	u.win.Resize(largeTextScreen)
 	s.scroll.ScrollToTop()
 	text := s.votes.Text
-	if lines := strings.Count(text, "\n") + 1; lines > 8 {
+	// A title for each kind, a blank line between, ShownVotes rows.
+	if lines := strings.Count(text, "\n") + 1; lines > core.ShownVotes+3 {
 		t.Errorf("the page lists the votes in %d lines: %s", lines, text)
 	}
 	r := fakevotes.MyRules
 	for _, want := range []string{
-		fmt.Sprintf(fakevotes.FakeName+": 2 of ", fakevotes.MyVote), // my vote, beside a fake's
+		fmt.Sprintf("Open votes to exclude, those that concern you first:\n"+fakevotes.FakeName+": 2 of ", fakevotes.MyVote), // my vote, beside a fake's
 		"\nyou: 1 of ", // the vote against me
-		fmt.Sprintf("you: %d vouches to join; %d votes", r.AdmitVouches, r.ExcludeQuorum), // my vote on the rules
+		fmt.Sprintf("Open votes on the rules, those that concern you first (they change when %s members vote for the same rules):\nyou: %d vouches to join; %d votes", words.Number(s.selected.PolicyVotesNeeded), r.AdmitVouches, r.ExcludeQuorum), // my vote on the rules
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the page does not show %q: %s", want, text)
 		}
 	}
 	all := fakevotes.N + fakevotes.N + 1 // to exclude (mine joins a fake's), on the rules
-	other := words.Count(all-3, "other open vote", "other open votes")
+	other := core.OtherVotes(all - core.ShownVotes)
 	if !s.otherVotes.Visible() || !strings.Contains(labels(s.otherVotes), other) {
 		t.Errorf("the page does not say %q", other)
 	}
@@ -54,7 +57,7 @@ func TestCellPageOfThousandsOfVotesShowsPeopleFirst(t *testing.T) {
 	}
 	first := s.memberRows[0].status
 	if y := d.AbsolutePositionForObject(first).Y; y <= 0 || y+first.Size().Height > height {
-		t.Errorf("the first member is at %.0f to %.0f, not in the window's %.0f", y, y+first.Size().Height, height)
+		t.Errorf("the first member is at %.0f to %.0f, not in the window's %.0f\n%s", y, y+first.Size().Height, height, text)
 	}
 	if s.showAllVotes == nil || s.showAllVotes.Text != "Show all "+words.Count(all, "open vote", "open votes") {
 		t.Fatalf("no button opens every vote: %v", s.showAllVotes)
@@ -71,7 +74,7 @@ func TestCellPageOfThousandsOfVotesShowsPeopleFirst(t *testing.T) {
 	// vote comes first in the cell's order), and each row opens the page
 	// of whom the vote is about or, on the rules, of who cast it.
 	v := s.selected
-	votes, _ := v.VotesShown(u.svc.OwnContactTest())
+	votes, _, _ := v.VotesShown(u.svc.OwnContactTest())
 	if v.Votes()[0].Subject.ID == votes[0].Subject.ID {
 		t.Fatal("my vote is first in the cell's order too: the list's order is not tested")
 	}
@@ -88,10 +91,54 @@ func TestCellPageOfThousandsOfVotesShowsPeopleFirst(t *testing.T) {
 	}
 }
 
+// TestSmallCellPageShowsItsVotes: in an ordinary cell with a few open votes
+// on the rules, more than a page lists, none about me, the page lists
+// ShownVotes of them, not "5 open votes, none about you" and nothing (as it did),
+// then one line that counts the others with the button that opens them all.
+func TestSmallCellPageShowsItsVotes(t *testing.T) {
+	home := t.TempDir()
+	svc, err := fewvotes.Home(home, t.TempDir(), cellTestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := newUI(test.NewTempApp(t), Options{Home: home, Core: cellTestOptions})
+	u.unlocked(svc)
+	u.win.Resize(fyne.NewSize(1000, 720))
+	t.Cleanup(func() {
+		u.wait()
+		svc.Close()
+		u.win.Close()
+	})
+	u.tabs.SelectIndex(2)
+	s := u.cells
+	if s.selected == nil || s.selected.Name != fewvotes.CellName {
+		t.Fatal("the small cell is not shown")
+	}
+	text := s.votes.Text
+	_, rules, ok := strings.Cut(text, "\nOpen votes on the rules (")
+	if !s.votes.Visible() || !ok || strings.Contains(text, "concern you") {
+		t.Fatalf("the page does not list the votes on the rules, or says they concern me: %q", text)
+	}
+	_, rows, _ := strings.Cut(rules, "\n")
+	if n := strings.Count(rows, "\n") + 1; n != core.ShownVotes || strings.Count("\n"+rows, "\nPerson ") != n {
+		t.Errorf("the page lists %d votes of %d, want %d: %s", n, fewvotes.N, core.ShownVotes, rows)
+	}
+	if !s.otherVotes.Visible() || strings.TrimSpace(labels(s.otherVotes)) != core.OtherVotes(fewvotes.N-core.ShownVotes) {
+		t.Errorf("the line under the votes says %q", labels(s.otherVotes))
+	}
+	if s.showAllVotes == nil || s.showAllVotes.Text != fmt.Sprintf("Show all %d open votes", fewvotes.N) {
+		t.Fatalf("no button opens every vote: %v", s.showAllVotes)
+	}
+	test.Tap(s.showAllVotes)
+	if s.allVotes == nil || s.allVotes.Length() != fewvotes.N {
+		t.Error("the button does not list every vote")
+	}
+}
+
 // BenchmarkVotesLabel measures setting and measuring the cell page's
 // label of open votes in the cell of 2,500 fakes: "all" with a line for
 // every vote, as the page did before it listed only some, "shown"
-// as it does now (the votes that concern me).
+// as it does now (those that concern me, then others up to ShownVotes).
 func BenchmarkVotesLabel(b *testing.B) {
 	home := b.TempDir()
 	svc, err := fakevotes.Home(home)
@@ -130,7 +177,7 @@ func BenchmarkVotesLabel(b *testing.B) {
 
 // shownVotesText is the text of the votes label of v's page.
 func shownVotesText(v *core.CellView) string {
-	votes, others := v.VotesShown(nil)
-	rules, _ := v.PolicyVotesShown()
-	return votesText(v, votes, others > 0) + rulesVotesText(v, rules)
+	votes, concern, others := v.VotesShown(nil)
+	rules, concernRules, otherRules := v.PolicyVotesShown(nil)
+	return votesText(votes, concern, others) + rulesVotesText(v, rules, concernRules, otherRules)
 }

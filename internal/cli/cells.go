@@ -401,33 +401,26 @@ func personLine(v *core.CellView, m core.MemberView) string {
 
 // printVotes prints the open votes of v that the cell's page lists:
 // all of a few; of many, those that concern me
-// ([core.CellView.VotesShown], known reporting my own contacts) and one
-// line that counts the others: --json lists them all.
+// ([core.CellView.VotesShown], known reporting my own contacts), then
+// others up to core.ShownVotes of each kind, and one line that counts
+// the rest: --json lists them all.
 func printVotes(w io.Writer, v *core.CellView, known func(identity.ID) bool) {
-	votes, others := v.VotesShown(known)
-	rules, otherRules := v.PolicyVotesShown()
-	concern := ""
-	if others+otherRules > 0 {
-		concern = " that concern you"
-	}
+	votes, concern, others := v.VotesShown(known)
+	rules, concernRules, otherRules := v.PolicyVotesShown(known)
 	if len(votes) > 0 {
-		fmt.Fprintf(w, "\nOpen votes to exclude%s:\n", concern)
+		fmt.Fprintf(w, "\nOpen votes to exclude%s:\n", core.ConcernFirst(concern, others))
 		for _, vote := range votes {
 			fmt.Fprintf(w, "  %s: %s of the %s needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), words.Number(vote.Needed), core.Names(vote.Voters))
 		}
 	}
 	if len(rules) > 0 {
-		fmt.Fprintf(w, "\nOpen votes on the rules%s (%s needed for the same rules):\n", concern, words.Number(v.PolicyVotesNeeded))
+		fmt.Fprintf(w, "\nOpen votes on the rules%s (%s needed for the same rules):\n", core.ConcernFirst(concernRules, otherRules), words.Number(v.PolicyVotesNeeded))
 		for _, pv := range rules {
 			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
 		}
 	}
 	if n := others + otherRules; n > 0 {
-		other := "other open vote"
-		if len(votes)+len(rules) == 0 {
-			other = "open vote"
-		}
-		fmt.Fprintf(w, "\n%s (see --json).\n", words.Count(n, other, other+"s"))
+		fmt.Fprintf(w, "\n%s (see --json).\n", core.OtherVotes(n))
 	}
 }
 
