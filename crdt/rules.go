@@ -141,9 +141,10 @@ type war struct {
 	acks   []bool // acknowledgedBy, with acksAt statements set aside
 	acksAt int
 
-	fixedForkers     map[identity.ID]bool // forkers fixed (noteForkers)
-	nRounds, nTrials int                  // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
-	acting           int                  // statements a trial applies (actingCount)
+	fixedForkers     map[identity.ID]bool         // forkers fixed (noteForkers)
+	late             map[identity.ID]map[int]bool // afterFork's answers, by forker
+	nRounds, nTrials int                          // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
+	acting           int                          // statements a trial applies (actingCount)
 }
 
 // trialScope is what the runs of a trial need of the order beyond a
@@ -472,6 +473,11 @@ var fullTrials bool
 // statement concurrent with the end of its author's membership does not
 // count), and the quorum a policy change needs (§3).
 var noTrials, noEndCut, oneVotePolicy bool
+
+// onAfterFork, when set (by a test), is told each time a war is asked
+// where who's fork is (afterFork) over order, and whether that asking
+// worked it out (a pass over order) rather than finding it kept.
+var onAfterFork func(order []*node, who identity.ID, worked bool)
 
 // onWar, when set (by a test), is told after the rounds of every
 // derivation that has candidates how many rounds began and how many
