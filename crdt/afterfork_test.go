@@ -102,3 +102,40 @@ func TestAfterForkMatchesItsDefinition(t *testing.T) {
 		t.Fatalf("only %d of 2000 graphs forked", forked)
 	}
 }
+
+// TestWarAfterForkOncePerDerivation: where a forker's fork is (afterFork,
+// a pass over every statement and prev) is worked out once per forker
+// per derivation, however many of the second derivations ask for it: a
+// forked leaver's is asked for by withoutLeave and again by the again
+// of the derivation without their leave, over the same order (993 of
+// TestHostileHistories "open", and 993 and 396 with -crdt.people 7).
+// The budget is charged for the pass once, as it is made once.
+func TestWarAfterForkOncePerDerivation(t *testing.T) {
+	type asked struct {
+		order **node
+		who   identity.ID
+	}
+	worked, kept := map[asked]int{}, 0
+	var orders [][]*node // kept alive, so that no later order reuses a key
+	defer func(f func([]*node, identity.ID, bool)) { onAfterFork = f }(onAfterFork)
+	onAfterFork = func(order []*node, who identity.ID, work bool) {
+		orders = append(orders, order)
+		if !work {
+			kept++
+			return
+		}
+		k := asked{&order[0], who}
+		worked[k]++
+		if worked[k] > 1 {
+			t.Errorf("the fork of %x worked out %d times over one order", who[:3], worked[k])
+		}
+	}
+	holdsHostileCase(t, 993, "open")
+	withPeople(t, 7, func() {
+		holdsHostileCase(t, 993, "open")
+		holdsHostileCase(t, 396, "open")
+	})
+	if len(worked) == 0 || kept == 0 {
+		t.Fatalf("forks worked out %d, found kept %d: these histories no longer ask twice", len(worked), kept)
+	}
+}

@@ -86,13 +86,35 @@ func (w *war) leftOut() map[int]bool {
 // forked their history (a forker by a contested leave alone): then none
 // is kept by leftOut.
 //
-// One pass over the order: seen[i] is the last of who's first
-// statements (a run, each in the past of the next) that order[i] has in
-// its past, itself included, so a statement of who's is built on all
-// their earlier ones exactly when seen of its prevs reaches the one
-// before it. It costs one unit a statement and a prev, however many
-// statements who signed (ten thousand ratings cost no more pairs).
+// It depends only on the order, so it is worked out once per forker per
+// derivation (forkOf) and kept in w.late, which the war of
+// withoutLeave's derivation over the same order shares: a forked
+// leaver's is asked for by withoutLeave and again by that derivation's
+// again. The budget is charged for the pass when it is made, and only
+// then.
 func (w *war) afterFork(who identity.ID) map[int]bool {
+	late, ok := w.late[who]
+	if onAfterFork != nil {
+		onAfterFork(w.order, who, !ok)
+	}
+	if !ok {
+		late = w.forkOf(who)
+		if w.late == nil {
+			w.late = map[identity.ID]map[int]bool{}
+		}
+		w.late[who] = late
+	}
+	return late
+}
+
+// forkOf works out afterFork's answer for who in one pass over the
+// order: seen[i] is the last of who's first statements (a run, each in
+// the past of the next) that order[i] has in its past, itself included,
+// so a statement of who's is built on all their earlier ones exactly
+// when seen of its prevs reaches the one before it. It costs one unit a
+// statement and a prev, however many statements who signed (ten
+// thousand ratings cost no more pairs).
+func (w *war) forkOf(who identity.ID) map[int]bool {
 	var own []int
 	seen := make([]int, len(w.order))
 	run := -1 // who's statements 0..run are each in the past of the next

@@ -101,6 +101,7 @@ func (w *war) withoutLeave(a *applier, void map[int]Reason) *applier {
 	base := settled(w.cell, w.order, gone, nil, nil, nil, w.b)
 	a2, w2 := warOf(w.cell, w.order, base, gone, w.b)
 	if w2 != nil {
+		w2.late = w.late // the same order: each fork is found once (afterFork); forkedLeavers made the map
 		a2 = w2.again(a2, gone)
 	}
 	if w.b.over() {

@@ -141,9 +141,10 @@ type war struct {
 	acks   []bool // acknowledgedBy, with acksAt statements set aside
 	acksAt int
 
-	fixedForkers     map[identity.ID]bool // forkers fixed (noteForkers)
-	nRounds, nTrials int                  // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
-	acting           int                  // statements a trial applies (actingCount)
+	fixedForkers     map[identity.ID]bool         // forkers fixed (noteForkers)
+	late             map[identity.ID]map[int]bool // afterFork's answers, by forker
+	nRounds, nTrials int                          // rounds begun and trials run (the rounds' bound; the tests of SCHEMA §4.6)
+	acting           int                          // statements a trial applies (actingCount)
 }
 
 // trialScope is what the runs of a trial need of the order beyond a
@@ -473,6 +474,11 @@ var fullTrials bool
 // count), and the quorum a policy change needs (§3).
 var noTrials, noEndCut, oneVotePolicy bool
 
+// onAfterFork, when set (by a test), is told each time a war is asked
+// where who's fork is (afterFork) over order, and whether that asking
+// worked it out (a pass over order) rather than finding it kept.
+var onAfterFork func(order []*node, who identity.ID, worked bool)
+
 // onWar, when set (by a test), is told after the rounds of every
 // derivation that has candidates how many rounds began and how many
 // trials ran.
@@ -561,70 +567,96 @@ func settled(cell CellID, order []*node, cut map[int]Reason, excluded map[int][]
 	for i, r := range cut {
 		own[i] = r
 	}
-	var byAuthor map[identity.ID][]int
-	if scope != nil {
-		byAuthor = scope.byAuthor
-	} else {
-		byAuthor = map[identity.ID][]int{}
-		for i, n := range order {
-			byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
-		}
-	}
-	// An exclusion found in a pass stays in the next ones, even when the
-	// statements cut after it were part of what completed it (removals
-	// win), so a person is never shown a member while their statements are
-	// cut as an excluded person's.
-	forced := map[int][]identity.ID{}
-	isForced := map[identity.ID]bool{}
-	// A person a trial excluded is excluded at the same place here, and
-	// none of their statements made concurrently with it counts, from the
-	// first pass on.
-	for at, ws := range excluded {
-		forced[at] = append(forced[at], ws...)
-		for _, w := range ws {
-			isForced[w] = true
-			for _, i := range byAuthor[w] {
-				if !helping[i] {
-					continue
-				}
-				if _, ok := own[i]; !ok && ancestryOf(order, b).concurrent(i, at, b) {
-					own[i] = ReasonExcluded
-				}
-			}
-		}
-	}
+	pc := &passCuts{order: order, b: b, byAuthor: authorsOf(order, scope), own: own, forced: map[int][]identity.ID{}, isForced: map[identity.ID]bool{}}
+	pc.forceTrialExclusions(excluded, helping)
 	var effect []bool
 	for {
-		a := newApplier(cell, order, own, forced, b)
+		a := newApplier(cell, order, pc.own, pc.forced, b)
 		a.scope = scope
 		a.run()
 		for i, e := range effect {
 			a.effect[i] = a.effect[i] || e
 		}
 		effect = a.effect
-		grew := false
-		for _, ev := range a.ends {
-			if ev.reason == ReasonExcluded && !isForced[ev.who] {
-				isForced[ev.who] = true
-				forced[ev.at] = append(forced[ev.at], ev.who)
-			}
-			for _, i := range byAuthor[ev.who] {
-				if _, ok := own[i]; ok {
-					continue
-				}
-				if !noEndCut && ancestryOf(order, b).concurrent(i, ev.at, b) {
-					own[i] = ev.reason
-					grew = true
-				}
-			}
-		}
-		if !grew || b.over() {
+		if !pc.cutBesideEnds(a.ends) || b.over() {
 			if onSettled != nil {
 				onSettled(a)
 			}
 			return a
 		}
 	}
+}
+
+// authorsOf returns every author's statements, in order: the trial's
+// (scope), worked out once for all its runs, or, outside a trial, made
+// here.
+func authorsOf(order []*node, scope *trialScope) map[identity.ID][]int {
+	if scope != nil {
+		return scope.byAuthor
+	}
+	byAuthor := map[identity.ID][]int{}
+	for i, n := range order {
+		byAuthor[n.e.stmt.Author] = append(byAuthor[n.e.stmt.Author], i)
+	}
+	return byAuthor
+}
+
+// passCuts is what the passes of settled leave out and force, grown
+// from one pass to the next.
+type passCuts struct {
+	order    []*node
+	b        *budget
+	byAuthor map[identity.ID][]int
+	own      map[int]Reason        // statements left out, and why
+	forced   map[int][]identity.ID // exclusions every pass makes, by place
+	isForced map[identity.ID]bool  // the people in forced
+}
+
+// forceTrialExclusions puts each exclusion the trials found (excluded,
+// by place) at its place in every pass, and leaves out, from the first
+// pass on, those statements of the excluded person that could help them
+// (helping) made concurrently with it.
+func (pc *passCuts) forceTrialExclusions(excluded map[int][]identity.ID, helping map[int]bool) {
+	for at, ws := range excluded {
+		pc.forced[at] = append(pc.forced[at], ws...)
+		for _, w := range ws {
+			pc.isForced[w] = true
+			for _, i := range pc.byAuthor[w] {
+				if !helping[i] {
+					continue
+				}
+				if _, ok := pc.own[i]; !ok && ancestryOf(pc.order, pc.b).concurrent(i, at, pc.b) {
+					pc.own[i] = ReasonExcluded
+				}
+			}
+		}
+	}
+}
+
+// cutBesideEnds takes in the memberships a pass ended: an exclusion it
+// found stays in the next passes, even when the statements cut after it
+// were part of what completed it (removals win), so a person is never
+// shown a member while their statements are cut as an excluded
+// person's; and every statement of theirs made concurrently with the
+// end is left out. It reports whether it left out more.
+func (pc *passCuts) cutBesideEnds(ends []end) bool {
+	grew := false
+	for _, ev := range ends {
+		if ev.reason == ReasonExcluded && !pc.isForced[ev.who] {
+			pc.isForced[ev.who] = true
+			pc.forced[ev.at] = append(pc.forced[ev.at], ev.who)
+		}
+		for _, i := range pc.byAuthor[ev.who] {
+			if _, ok := pc.own[i]; ok {
+				continue
+			}
+			if !noEndCut && ancestryOf(pc.order, pc.b).concurrent(i, ev.at, pc.b) {
+				pc.own[i] = ev.reason
+				grew = true
+			}
+		}
+	}
+	return grew
 }
 
 // descendants returns the statements built on order[at], worked out once
@@ -1181,42 +1213,18 @@ func (a *applier) apply(i int) {
 		return
 	}
 	if s.Kind == KindFound {
-		if a.founded {
-			a.rejected = append(a.rejected, rejection{i, ReasonDuplicateFound, "the cell was already founded"})
-			return
-		}
-		a.founded = true
-		a.name = s.Name
-		a.founder = s.Author
-		a.changePolicy(i, s.Policy, true)
-		a.card(s.Card)
-		m := a.member(s.Author)
-		m.Status = StatusMember
-		m.Admission, m.Joined = s.id, s.id
-		a.current++
-		a.joinedAt[s.Author] = i
-		a.counted++
+		a.found(i, s)
 		return
 	}
 	if !a.founded {
 		a.noAuthority(i, "the cell is not founded")
 		return
 	}
-	// A person's first statement in the cell is their acceptance of
-	// the invitation (SCHEMA §3, join).
-	if m := a.index[s.Author]; m != nil && m.Status == StatusPending && m.Joined == (StatementID{}) {
-		m.Joined = s.id
-		a.joinAt[s.Author] = i
-		if s.Kind == KindJoin {
-			a.counted++
-		}
-		a.settle(i, []identity.ID{s.Author}, nil, false)
-		if s.Kind == KindJoin {
-			return
-		}
-	}
+	accepted := a.accept(i, s)
 	if s.Kind == KindJoin {
-		a.noAuthority(i, "the author was not invited, or had accepted already")
+		if !accepted {
+			a.noAuthority(i, "the author was not invited, or had accepted already")
+		}
 		return
 	}
 	if !a.isMember(s.Author) {
@@ -1237,20 +1245,67 @@ func (a *applier) apply(i int) {
 	case KindExclude:
 		a.vote(i, s)
 	case KindLeave:
-		m := a.index[s.Author]
-		a.endMembership(m)
-		m.Status = StatusLeft
-		m.End = s.id
-		a.effect[i] = true
-		m.Joined = StatementID{}
-		a.ends = append(a.ends, end{s.Author, i, ReasonLeft})
-		a.counted++
-		a.settle(i, nil, nil, true)
+		a.leave(i, s)
 	case KindPolicy:
 		a.propose(i, s)
 	default:
 		a.noAuthority(i, "unknown kind")
 	}
+}
+
+// found founds the cell with the statement s at order[i], its
+// author its first member; a second found statement founds nothing.
+func (a *applier) found(i int, s *Statement) {
+	if a.founded {
+		a.rejected = append(a.rejected, rejection{i, ReasonDuplicateFound, "the cell was already founded"})
+		return
+	}
+	a.founded = true
+	a.name = s.Name
+	a.founder = s.Author
+	a.changePolicy(i, s.Policy, true)
+	a.card(s.Card)
+	m := a.member(s.Author)
+	m.Status = StatusMember
+	m.Admission, m.Joined = s.id, s.id
+	a.current++
+	a.joinedAt[s.Author] = i
+	a.counted++
+}
+
+// accept takes the statement s at order[i] as its author's acceptance
+// of their invitation when it is their first statement since they were
+// invited (SCHEMA §3, join): whatever its kind, it says they are here.
+// It reports whether s was one; a join that is not one has no
+// authority (apply).
+func (a *applier) accept(i int, s *Statement) bool {
+	m := a.index[s.Author]
+	if m == nil || m.Status != StatusPending || m.Joined != (StatementID{}) {
+		return false
+	}
+	m.Joined = s.id
+	a.joinAt[s.Author] = i
+	if s.Kind == KindJoin {
+		a.counted++
+	}
+	a.settle(i, []identity.ID{s.Author}, nil, false)
+	return true
+}
+
+// leave ends the membership of the author of the leave s at order[i]:
+// it takes back their open votes, vouches and policy vote
+// (endMembership), and, with one member fewer, every open admission,
+// exclusion and policy change may now be due (settle with all).
+func (a *applier) leave(i int, s *Statement) {
+	m := a.index[s.Author]
+	a.endMembership(m)
+	m.Status = StatusLeft
+	m.End = s.id
+	a.effect[i] = true
+	m.Joined = StatementID{}
+	a.ends = append(a.ends, end{s.Author, i, ReasonLeft})
+	a.counted++
+	a.settle(i, nil, nil, true)
 }
 
 func (a *applier) admit(i int, s *Statement) {
@@ -1395,102 +1450,142 @@ func (a *applier) endMembership(m *Member) {
 // order, exclusions by subject id, so the result does not depend on map
 // iteration.
 func (a *applier) settle(at int, pending, subjects []identity.ID, all bool) {
-	id := a.order[at].e.stmt.id
 	for {
-		changed := false
 		if all {
-			pending, subjects = pending[:0], subjects[:0]
-			for _, m := range a.members {
-				if m.Status == StatusPending {
-					pending = append(pending, m.ID)
-				}
-			}
-			for x := range a.votes {
-				subjects = append(subjects, x)
-			}
-			a.b.spend(len(a.members) + len(a.votes) + len(a.tally))
+			pending, subjects = a.everyoneOpen(pending[:0], subjects[:0])
 		}
-		for _, p := range pending {
-			m := a.index[p]
-			if m.Status == StatusPending && m.Joined != (StatementID{}) && a.vouches[p] >= a.policy.AdmitVouches {
-				m.Status = StatusMember
-				m.Admission = id
-				a.effect[a.joinAt[p]] = true
-				for _, v := range a.vouchAt[p] {
-					a.effect[v] = true
-				}
-				a.current++
-				a.joinedAt[p] = at
-				changed = true
-			}
-		}
+		changed := a.admitReady(at, pending)
+		// Only a step that looked at everyone looks at every proposed
+		// policy: fewer members can bring any of them within reach, a
+		// single vote only the one it is for.
 		scanAll := all
 		all = false
-		// Exclusions: the smallest subject id whose votes reach the need.
-		var next *Member
-		for _, x := range subjects {
-			m := a.index[x]
-			if m == nil || m.Status == StatusExcluded {
-				continue
-			}
-			others := a.current
-			if m.Status == StatusMember {
-				others--
-			}
-			need := a.policy.VotesToExclude(others)
-			if need == 0 || len(a.votes[x]) < need || (next != nil && bytes.Compare(x[:], next.ID[:]) >= 0) {
-				continue
-			}
-			// The last vote must have known rules under which the votes
-			// suffice: a quorum lowered after the votes, or concurrently
-			// with them, completes nothing until one more vote knows it.
-			// (Looked at only once the votes reach the need in force, so
-			// open votes that never do cost nothing here.)
-			last := -1
-			for _, v := range a.votes[x] {
-				last = max(last, v)
-			}
-			if len(a.votes[x]) >= a.seenPolicy(last).VotesToExclude(others) {
-				next = m
-			}
-		}
-		if next != nil {
-			a.exclude(next, at)
+		if m := a.nextExcluded(subjects); m != nil {
+			a.exclude(m, at)
 			changed, all = true, true
 		}
-		// Policy: a policy with enough votes of current members; only the
-		// one just voted for unless the counts changed, so ten thousand
-		// different proposals cost no scan per statement.
-		need := a.policy.VotesToChange(a.current)
-		if oneVotePolicy {
-			need = 1
-		}
-		var best *Policy
-		if scanAll {
-			for p, n := range a.tally {
-				if n >= need && (best == nil || policyLess(p, *best)) {
-					best = &p
-				}
-			}
-		} else if p := a.proposed; p != nil && a.tally[*p] >= need {
-			best = p
-		}
-		a.proposed = nil
-		if best != nil {
-			for _, i := range a.proposals {
-				if a.order[i].e.stmt.Policy == *best {
-					a.effect[i] = true
-				}
-			}
-			a.changePolicy(at, *best, false)
-			clear(a.proposals)
-			clear(a.tally)
+		if a.changePolicyVotedFor(at, scanAll) {
 			changed, all = true, true
 		}
 		if !changed {
 			return
 		}
 	}
+}
+
+// everyoneOpen appends to pending every pending person, in member
+// order, and to subjects everyone with votes against them: once
+// someone left or was excluded, or the policy changed, any of them may
+// now be due.
+func (a *applier) everyoneOpen(pending, subjects []identity.ID) ([]identity.ID, []identity.ID) {
+	for _, m := range a.members {
+		if m.Status == StatusPending {
+			pending = append(pending, m.ID)
+		}
+	}
+	for x := range a.votes {
+		subjects = append(subjects, x)
+	}
+	a.b.spend(len(a.members) + len(a.votes) + len(a.tally))
+	return pending, subjects
+}
+
+// admitReady makes a member, admitted at order[at], each person in
+// pending who has accepted and whose vouches reach the policy's, and
+// marks their acceptance and vouches as having had an effect. It
+// reports whether it admitted anyone.
+func (a *applier) admitReady(at int, pending []identity.ID) bool {
+	id := a.order[at].e.stmt.id
+	admitted := false
+	for _, p := range pending {
+		m := a.index[p]
+		if m.Status == StatusPending && m.Joined != (StatementID{}) && a.vouches[p] >= a.policy.AdmitVouches {
+			m.Status = StatusMember
+			m.Admission = id
+			a.effect[a.joinAt[p]] = true
+			for _, v := range a.vouchAt[p] {
+				a.effect[v] = true
+			}
+			a.current++
+			a.joinedAt[p] = at
+			admitted = true
+		}
+	}
+	return admitted
+}
+
+// nextExcluded returns, of the subjects not yet excluded, the one with
+// the smallest id whose votes reach the need, both under the policy in
+// force and under the rules the last vote knew; nil if none does. One
+// exclusion at a time: it changes the counts the next one needs.
+func (a *applier) nextExcluded(subjects []identity.ID) *Member {
+	var next *Member
+	for _, x := range subjects {
+		m := a.index[x]
+		if m == nil || m.Status == StatusExcluded {
+			continue
+		}
+		others := a.current
+		if m.Status == StatusMember {
+			others--
+		}
+		need := a.policy.VotesToExclude(others)
+		if need == 0 || len(a.votes[x]) < need || (next != nil && bytes.Compare(x[:], next.ID[:]) >= 0) {
+			continue
+		}
+		// Looked at only once the votes reach the need in force, so
+		// open votes that never do cost nothing here.
+		if a.lastVoteKnewEnough(x, others) {
+			next = m
+		}
+	}
+	return next
+}
+
+// lastVoteKnewEnough reports whether the last vote against x knew rules
+// under which the votes against x suffice, with others current members
+// besides x: a quorum lowered after the votes, or concurrently with
+// them, completes nothing until one more vote knows it.
+func (a *applier) lastVoteKnewEnough(x identity.ID, others int) bool {
+	last := -1
+	for _, v := range a.votes[x] {
+		last = max(last, v)
+	}
+	return len(a.votes[x]) >= a.seenPolicy(last).VotesToExclude(others)
+}
+
+// changePolicyVotedFor puts in force, at order[at], a policy with
+// enough votes of current members, and reports whether it did. Unless
+// scanAll, it looks only at the policy just voted for (proposed), so
+// ten thousand different proposals cost no scan per statement.
+func (a *applier) changePolicyVotedFor(at int, scanAll bool) bool {
+	need := a.policy.VotesToChange(a.current)
+	if oneVotePolicy {
+		need = 1
+	}
+	var best *Policy
+	if scanAll {
+		for p, n := range a.tally {
+			if n >= need && (best == nil || policyLess(p, *best)) {
+				best = &p
+			}
+		}
+	} else if p := a.proposed; p != nil && a.tally[*p] >= need {
+		best = p
+	}
+	a.proposed = nil
+	if best == nil {
+		return false
+	}
+	for _, i := range a.proposals {
+		if a.order[i].e.stmt.Policy == *best {
+			a.effect[i] = true
+		}
+	}
+	a.changePolicy(at, *best, false)
+	clear(a.proposals)
+	clear(a.tally)
+	return true
 }
 
 // policyLess orders policies for the rare tie of two reaching their

@@ -864,10 +864,24 @@ func (sc *succession) replacements(base *applier) (winners []winner) {
 }
 
 // replacementsOf judges the replace statements rs of author a, whose
-// guardians statements are gs. Each is judged in its own world: the cell
-// as it would be if it counted (a's statements outside its past left
-// out), so nothing the thief signs after a replacement can weigh on it.
+// guardians statements are gs, and returns the one that counts, if any:
+// first each on its own (confirmedReplacements), then against each
+// other (winnerOf).
 func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int) *winner {
+	valid := sc.confirmedReplacements(a, rs, gs)
+	if len(valid) == 0 {
+		return nil
+	}
+	return sc.winnerOf(a, valid)
+}
+
+// confirmedReplacements returns those of the replace statements rs of
+// author a that the new card accepted and enough of a's guardians (of
+// the guardians statements gs) confirmed, and rejects the others. Each
+// is judged in its own world: the cell as it would be if it counted
+// (a's statements outside its past left out), so nothing the thief
+// signs after a replacement can weigh on it.
+func (sc *succession) confirmedReplacements(a identity.ID, rs, gs []int) []winner {
 	var valid []winner
 	for _, i := range rs {
 		s := sc.order[i].e.stmt
@@ -905,9 +919,13 @@ func (sc *succession) replacementsOf(base *applier, a identity.ID, rs, gs []int)
 			sc.reject(i, ReasonNotConfirmed, fmt.Sprintf("confirmed by %d of the %d guardians needed", len(by), set.Need))
 		}
 	}
-	if len(valid) == 0 {
-		return nil
-	}
+	return valid
+}
+
+// winnerOf returns, of the confirmed replacements valid of the card of
+// a, the one that counts, and rejects the others: none when they are
+// split on which guardians they rely on, or tie on confirmations.
+func (sc *succession) winnerOf(a identity.ID, valid []winner) *winner {
 	// A replacement with another one of the same card in its past is a
 	// statement of the replaced card after its replacement.
 	var first []winner
