@@ -131,7 +131,7 @@ func (v *CellView) PolicyVotes() []PolicyVoteView { return v.details().PolicyVot
 // ShownVotes is how many open votes a cell's page lists of a kind (to
 // exclude, on the rules) that it lists in full, and how many it lists
 // besides those that concern me of the kinds it does not. Past it, a
-// page lists first the votes that concern me ([CellView.VotesShown]),
+// page lists first the votes that concern me ([CellView.VotesOnPage]),
 // then others until ShownVotes rows are listed of all the crowded kinds
 // together, and one line for the rest ([OtherVotes]), which open on
 // demand: a member who admits thousands of fakes that each vote cannot
@@ -139,36 +139,39 @@ func (v *CellView) PolicyVotes() []PolicyVoteView { return v.details().PolicyVot
 // its votes.
 const ShownVotes = 4
 
-// VotesShown returns the open votes to exclude that a cell's page
-// lists, how many of them (at the head of the list) concern me, and how
-// many it leaves out. A cell of at most [ShownVotes] lists them all, in
-// the order of [CellView.Votes], and concern is 0. A larger one lists
-// first the votes that concern me, in this order: my own votes, the
-// vote to exclude me, votes to exclude someone known reports true for
-// (the user's own contacts) or whom I vouched for, then votes that one
-// more vote would decide; then others in their order, while the crowded
-// kinds of the page list fewer than [ShownVotes] together (the votes to
-// exclude fill first). The first three kinds are bounded by what I did
-// and all listed however many; the fourth can be many at the hands of
-// someone else (fakes voting against each other), so at most
-// [ShownVotes] of them are.
-func (v *CellView) VotesShown(known func(identity.ID) bool) (shown []VoteView, concern, others int) {
-	votes, _ := v.votesShown(known)
-	return votes.shown, votes.concern, len(v.Votes()) - len(votes.shown)
+// VotesOnPage is what a cell's page lists of its open votes
+// ([CellView.VotesOnPage]): of each kind, the votes listed, how many of
+// them (at their head) concern me, and how many are left out.
+type VotesOnPage struct {
+	Votes                    []VoteView
+	VotesConcern, OtherVotes int
+	Rules                    []PolicyVoteView
+	RulesConcern, OtherRules int
 }
 
-// PolicyVotesShown returns the open votes on the rules that a cell's
-// page lists, how many of them concern me and how many it leaves out,
-// as [CellView.VotesShown] does: all of a few; of many, my own vote and
-// the votes for rules that one more vote would bring in (at most
-// [ShownVotes] of those), then others while there is room.
-func (v *CellView) PolicyVotesShown(known func(identity.ID) bool) (shown []PolicyVoteView, concern, others int) {
-	_, rules := v.votesShown(known)
-	return rules.shown, rules.concern, len(v.PolicyVotes()) - len(rules.shown)
+// VotesOnPage returns the open votes, to exclude and on the rules, that
+// a cell's page lists. A kind of at most [ShownVotes] votes is listed in
+// full, in the order of [CellView.Votes] or [CellView.PolicyVotes]. Of a
+// larger one, the votes that concern me come first: to exclude, my own
+// votes, the vote to exclude me, votes to exclude someone known reports
+// true for (the user's own contacts) or whom I vouched for, then votes
+// that one more vote would decide; on the rules, my own vote, then the
+// votes for rules that one more vote would bring in. Others follow in
+// their order while the crowded kinds list fewer than [ShownVotes]
+// together (the votes to exclude fill first). What concerns me because
+// of what I did is listed however many; the votes one more vote would
+// decide can be many at the hands of someone else (fakes voting against
+// each other), so at most [ShownVotes] of them are.
+func (v *CellView) VotesOnPage(known func(identity.ID) bool) VotesOnPage {
+	votes, rules := v.votesShown(known)
+	return VotesOnPage{
+		Votes: votes.shown, VotesConcern: votes.concern, OtherVotes: len(v.Votes()) - len(votes.shown),
+		Rules: rules.shown, RulesConcern: rules.concern, OtherRules: len(v.PolicyVotes()) - len(rules.shown),
+	}
 }
 
 // votesShown picks what a cell's page lists of both kinds of open vote
-// (see [CellView.VotesShown]).
+// (see [CellView.VotesOnPage]).
 func (v *CellView) votesShown(known func(identity.ID) bool) (*picked[VoteView], *picked[PolicyVoteView]) {
 	vouched := map[identity.ID]bool{}
 	for _, m := range v.Members() {
@@ -219,8 +222,7 @@ func OtherVotes(n int) string {
 }
 
 // AllVotes returns every open vote, to exclude and on the rules, those
-// the page lists ([CellView.VotesShown], [CellView.PolicyVotesShown])
-// first and the others in their order after them, so that a list of
+// the page lists ([CellView.VotesOnPage]) first and the others in their order after them, so that a list of
 // thousands opens on the votes that concern me.
 func (v *CellView) AllVotes(known func(identity.ID) bool) ([]VoteView, []PolicyVoteView) {
 	votes, rules := v.votesShown(known)
@@ -246,8 +248,8 @@ func shownFirst[T any](shown, all []T, key func(T) identity.ID) []T {
 }
 
 // ConcernFirst is what the title of a list of open votes of one kind
-// adds when the list leaves others out and opens on concern votes that
-// concern me ([CellView.VotesShown]): the reader learns why these come
+// adds when the list leaves others out and opens on votes that concern
+// me ([CellView.VotesOnPage]): the reader learns why these come
 // first. It adds nothing when none of them concern me (they are simply
 // the first in order) or when all are listed.
 func ConcernFirst(concern, others int) string {
@@ -260,7 +262,7 @@ func ConcernFirst(concern, others int) string {
 // picked is what a cell's page lists of one kind of open vote: shown,
 // of which the first concern are votes that concern me; listed marks
 // them in all. A kind of at most [ShownVotes] votes is listed in full
-// (all is then false: it is not crowded).
+// (all is then true: it is not crowded, and takes none of the room).
 type picked[T any] struct {
 	shown   []T
 	concern int

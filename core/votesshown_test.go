@@ -44,7 +44,8 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 	// Fake 101 is a contact; I vouched for Fake 301 (the vote by Fake 300).
 	known := func(id identity.ID) bool { return id == who(101).ID }
 	v := &CellView{me: me, detail: d, PolicyVotesNeeded: 11}
-	votes, concern, more := v.VotesShown(known)
+	page := v.VotesOnPage(known)
+	votes, concern, more := page.Votes, page.VotesConcern, page.OtherVotes
 	var got []string
 	for _, vote := range votes {
 		got = append(got, vote.Subject.Name)
@@ -54,7 +55,7 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 	if fmt.Sprint(got) != want || concern != len(votes) || more != n-len(votes) {
 		t.Errorf("votes to exclude shown: %v (%d concern me), %d more; want %v", got, concern, more, want)
 	}
-	pvs, concern, more := v.PolicyVotesShown(nil)
+	pvs, concern, more := page.Rules, page.RulesConcern, page.OtherRules
 	if len(pvs) != 1+ShownVotes || concern != len(pvs) || !pvs[0].Mine || pvs[1].Policy != near || more != n-1-ShownVotes {
 		t.Errorf("%d votes on the rules shown (%+v), %d more", len(pvs), pvs, more)
 	}
@@ -77,11 +78,8 @@ func TestVotesShownListsWhatConcernsMe(t *testing.T) {
 		t.Errorf("More = %q", got)
 	}
 	small := &CellView{me: me, detail: &cellDetail{Votes: d.Votes[:ShownVotes], PolicyVotes: d.PolicyVotes[:ShownVotes]}}
-	if votes, _, more := small.VotesShown(nil); len(votes) != ShownVotes || more != 0 {
-		t.Errorf("%d votes: %d shown, %d more", ShownVotes, len(votes), more)
-	}
-	if pvs, _, more := small.PolicyVotesShown(nil); len(pvs) != ShownVotes || more != 0 {
-		t.Errorf("%d votes on the rules: %d shown, %d more", ShownVotes, len(pvs), more)
+	if p := small.VotesOnPage(nil); len(p.Votes) != ShownVotes || p.OtherVotes != 0 || len(p.Rules) != ShownVotes || p.OtherRules != 0 {
+		t.Errorf("%d votes of each kind: %d and %d shown, %d and %d more", ShownVotes, len(p.Votes), len(p.Rules), p.OtherVotes, p.OtherRules)
 	}
 }
 
@@ -114,7 +112,8 @@ func TestVotesShownFillsThePage(t *testing.T) {
 		}
 		return fmt.Sprint(s)
 	}
-	votes, concern, more := v.VotesShown(nil)
+	page := v.VotesOnPage(nil)
+	votes, concern, more := page.Votes, page.VotesConcern, page.OtherVotes
 	if got := names(votes); got != "[P0 P1 P2 P3]" || concern != 0 || more != 1 {
 		t.Errorf("%d votes, none about me: shown %v (%d concern me), %d more", ShownVotes+1, got, concern, more)
 	}
@@ -124,24 +123,26 @@ func TestVotesShownFillsThePage(t *testing.T) {
 	if got := ConcernFirst(concern, more); got != "" {
 		t.Errorf("with none about me the title adds %q", got)
 	}
-	if pvs, _, more := v.PolicyVotesShown(nil); len(pvs) != 0 || more != ShownVotes+1 {
-		t.Errorf("votes on the rules beside %d to exclude: %d shown, %d more", ShownVotes+1, len(pvs), more)
+	if len(page.Rules) != 0 || page.OtherRules != ShownVotes+1 {
+		t.Errorf("votes on the rules beside %d to exclude: %d shown, %d more", ShownVotes+1, len(page.Rules), page.OtherRules)
 	}
 	rulesOnly := &CellView{me: me, detail: &cellDetail{PolicyVotes: d.PolicyVotes}, PolicyVotesNeeded: 4}
-	pvs, concern, more := rulesOnly.PolicyVotesShown(nil)
+	page = rulesOnly.VotesOnPage(nil)
+	pvs, concern, more := page.Rules, page.RulesConcern, page.OtherRules
 	if len(pvs) != ShownVotes || pvs[0].Voter.Name != "P0" || pvs[ShownVotes-1].Voter.Name != "P3" || concern != 0 || more != 1 {
 		t.Errorf("%d votes on the rules alone, none about me: %d shown (%d concern me), %d more", ShownVotes+1, len(pvs), concern, more)
 	}
 	fewRules := &CellView{me: me, detail: &cellDetail{Votes: d.Votes, PolicyVotes: d.PolicyVotes[:ShownVotes]}, PolicyVotesNeeded: 4}
-	if votes, _, more := fewRules.VotesShown(nil); len(votes) != ShownVotes || more != 1 {
-		t.Errorf("beside %d votes on the rules, all listed: %d to exclude shown, %d more", ShownVotes, len(votes), more)
+	if p := fewRules.VotesOnPage(nil); len(p.Votes) != ShownVotes || p.OtherVotes != 1 {
+		t.Errorf("beside %d votes on the rules, all listed: %d to exclude shown, %d more", ShownVotes, len(p.Votes), p.OtherVotes)
 	}
 
 	// Two more votes, one mine and one against me, at the end.
 	d.Votes = append(d.Votes,
 		VoteView{Subject: who(10), Voters: []Person{{ID: me}}, Needed: 4, Mine: true},
 		VoteView{Subject: Person{ID: me, Name: "Me"}, Voters: []Person{who(11)}, Needed: 4})
-	votes, concern, more = v.VotesShown(nil)
+	page = v.VotesOnPage(nil)
+	votes, concern, more = page.Votes, page.VotesConcern, page.OtherVotes
 	if got := names(votes); got != "[P10 Me P0 P1]" || concern != 2 || more != 3 {
 		t.Errorf("7 votes, 2 about me: shown %v (%d concern me), %d more", got, concern, more)
 	}

@@ -81,7 +81,7 @@ type cellsScreen struct {
 	// votes lists the open votes to exclude someone and on the rules, one
 	// line each, above the people: they wait for me. It hides while there
 	// are none. In a cell of many votes it lists those that concern me
-	// (core.CellView.VotesShown); otherVotes then says how many others
+	// (core.CellView.VotesOnPage); otherVotes then says how many others
 	// there are, and its button showAllVotes opens all of them in
 	// allVotes, a list that builds only the rows in sight.
 	votes        *widget.Label
@@ -408,21 +408,20 @@ func (s *cellsScreen) showAllList(title string, n int, item func(i int) (name, i
 	return list
 }
 
-// showVotes fills the votes of v: those [core.CellView.VotesShown] and
-// PolicyVotesShown give (all of a few; of many, those that concern me,
-// then others up to core.ShownVotes of each kind), and how many others
-// with a button that lists every vote.
+// showVotes fills the votes of v that [core.CellView.VotesOnPage] lists
+// (all of a few; of many, those that concern me, then others until
+// core.ShownVotes are listed), and how many others with a button that
+// lists every vote.
 func (s *cellsScreen) showVotes(v *core.CellView) {
-	votes, concern, others := v.VotesShown(s.u.svc.OwnContactTest())
-	rules, concernRules, otherRules := v.PolicyVotesShown(s.u.svc.OwnContactTest())
-	s.votes.SetText(votesText(votes, concern, others) + rulesVotesText(v, rules, concernRules, otherRules))
-	if len(votes)+len(rules) == 0 {
+	p := v.VotesOnPage(s.u.svc.OwnContactTest())
+	s.votes.SetText(pageVotesText(v, p))
+	if len(p.Votes)+len(p.Rules) == 0 {
 		s.votes.Hide()
 	} else {
 		s.votes.Show()
 	}
 	s.otherVotes.Objects, s.showAllVotes = nil, nil
-	if n := others + otherRules; n > 0 {
+	if n := p.OtherVotes + p.OtherRules; n > 0 {
 		all := len(v.Votes()) + len(v.PolicyVotes())
 		s.showAllVotes = widget.NewButton("Show all "+words.Count(all, "open vote", "open votes"), func() { s.showAllOpenVotes(v) })
 		s.otherVotes.Objects = []fyne.CanvasObject{widget.NewLabel(core.OtherVotes(n)), s.showAllVotes}
@@ -431,6 +430,12 @@ func (s *cellsScreen) showVotes(v *core.CellView) {
 		s.otherVotes.Hide()
 	}
 	s.otherVotes.Refresh()
+}
+
+// pageVotesText is the text of the votes of v that p lists: those to
+// exclude, then those on the rules.
+func pageVotesText(v *core.CellView, p core.VotesOnPage) string {
+	return votesText(p.Votes, p.VotesConcern, p.OtherVotes) + rulesVotesText(v, p.Rules, p.RulesConcern, p.OtherRules)
 }
 
 // voteWords says vote in a line: who it would exclude, how many of the

@@ -74,7 +74,7 @@ func TestCellPageOfThousandsOfVotesShowsPeopleFirst(t *testing.T) {
 	// vote comes first in the cell's order), and each row opens the page
 	// of whom the vote is about or, on the rules, of who cast it.
 	v := s.selected
-	votes, _, _ := v.VotesShown(u.svc.OwnContactTest())
+	votes := v.VotesOnPage(u.svc.OwnContactTest()).Votes
 	if v.Votes()[0].Subject.ID == votes[0].Subject.ID {
 		t.Fatal("my vote is first in the cell's order too: the list's order is not tested")
 	}
@@ -177,7 +177,5 @@ func BenchmarkVotesLabel(b *testing.B) {
 
 // shownVotesText is the text of the votes label of v's page.
 func shownVotesText(v *core.CellView) string {
-	votes, concern, others := v.VotesShown(nil)
-	rules, concernRules, otherRules := v.PolicyVotesShown(nil)
-	return votesText(votes, concern, others) + rulesVotesText(v, rules, concernRules, otherRules)
+	return pageVotesText(v, v.VotesOnPage(nil))
 }

@@ -399,27 +399,26 @@ func personLine(v *core.CellView, m core.MemberView) string {
 	return strings.TrimRight(line, " ")
 }
 
-// printVotes prints the open votes of v that the cell's page lists:
-// all of a few; of many, those that concern me
-// ([core.CellView.VotesShown], known reporting my own contacts), then
-// others up to core.ShownVotes of each kind, and one line that counts
-// the rest: --json lists them all.
+// printVotes prints the open votes of v that the cell's page lists
+// ([core.CellView.VotesOnPage], known reporting my own contacts): all
+// of a few; of many, those that concern me, then others until
+// core.ShownVotes are listed, and one line that counts the rest: --json
+// lists them all.
 func printVotes(w io.Writer, v *core.CellView, known func(identity.ID) bool) {
-	votes, concern, others := v.VotesShown(known)
-	rules, concernRules, otherRules := v.PolicyVotesShown(known)
-	if len(votes) > 0 {
-		fmt.Fprintf(w, "\nOpen votes to exclude%s:\n", core.ConcernFirst(concern, others))
-		for _, vote := range votes {
+	p := v.VotesOnPage(known)
+	if len(p.Votes) > 0 {
+		fmt.Fprintf(w, "\nOpen votes to exclude%s:\n", core.ConcernFirst(p.VotesConcern, p.OtherVotes))
+		for _, vote := range p.Votes {
 			fmt.Fprintf(w, "  %s: %s of the %s needed, from %s\n", vote.Subject.Name, words.Count(len(vote.Voters), "vote", "votes"), words.Number(vote.Needed), core.Names(vote.Voters))
 		}
 	}
-	if len(rules) > 0 {
-		fmt.Fprintf(w, "\nOpen votes on the rules%s (%s needed for the same rules):\n", core.ConcernFirst(concernRules, otherRules), words.Number(v.PolicyVotesNeeded))
-		for _, pv := range rules {
+	if len(p.Rules) > 0 {
+		fmt.Fprintf(w, "\nOpen votes on the rules%s (%s needed for the same rules):\n", core.ConcernFirst(p.RulesConcern, p.OtherRules), words.Number(v.PolicyVotesNeeded))
+		for _, pv := range p.Rules {
 			fmt.Fprintf(w, "  %s: %s\n", pv.Voter.Name, pv.Words())
 		}
 	}
-	if n := others + otherRules; n > 0 {
+	if n := p.OtherVotes + p.OtherRules; n > 0 {
 		fmt.Fprintf(w, "\n%s (see --json).\n", core.OtherVotes(n))
 	}
 }
