@@ -52,6 +52,14 @@ func TestWarForkVotesVariantsHold(t *testing.T) {
 // lets it complete Pia's exclusion: whoever left could go on voting by
 // signing beside their leave.
 func TestAttackVoteBesideOwnLeave(t *testing.T) {
+	voteBesideLeave(t, false)
+}
+
+// voteBesideLeave plays TestAttackVoteBesideOwnLeave's history, with,
+// when contested, Pia's vote against Mal beside his leave
+// (TestAttackVoteBesideOwnContestedLeave): in every order Pia stays a
+// member and Mal has left.
+func voteBesideLeave(t *testing.T, contested bool) {
 	eachCellID(t, func(t *testing.T) {
 		base, _ := hostileCell(t, 5)
 		for i := range 3 { // Fay, Pia and Quin
@@ -65,6 +73,9 @@ func TestAttackVoteBesideOwnLeave(t *testing.T) {
 		var c *Cell
 		for seq := uint64(100); ; seq++ {
 			c = must(Load(base.Save()))
+			if contested {
+				forge(t, c, pia, &Statement{Kind: KindExclude, Subject: mal.Card.ID()}, heads, false)
+			}
 			v := forge(t, c, mal, &Statement{Kind: KindExclude, Subject: pia.Card.ID(), Seq: seq}, heads, false)
 			if v.id[0] >= 0xf0 {
 				break

@@ -24,6 +24,17 @@ import (
 // before Ana's attack and Quin, the junior, loses; Ana is still
 // excluded, and Fay, who voted against her, still a member.
 func TestWarForkersSetAsideVoteMakesNoCandidate(t *testing.T) {
+	anaVotesAndLeaves(t, true)
+}
+
+// anaVotesAndLeaves plays TestWarForkersSetAsideVoteMakesNoCandidate's
+// history, with Ana's leave built on her vote against Pia when onVote
+// is set, on the cell's heads beside it otherwise
+// (TestWarForkersVoteOnItsOwnBranchMakesNoCandidate): in every order
+// Pia and Quin race as before Ana's attack, Quin loses, Ana stays
+// excluded and Fay a member. A cell id under which another vote comes
+// before Ana's is skipped.
+func anaVotesAndLeaves(t *testing.T, onVote bool) {
 	eachCellID(t, func(t *testing.T) {
 		base, _, _, fay, pia, quin, ana := raceCell(t)
 		heads := base.State().Heads
@@ -31,11 +42,15 @@ func TestWarForkersSetAsideVoteMakesNoCandidate(t *testing.T) {
 		want := map[*identity.Identity]Status{fay: StatusMember, pia: StatusMember, quin: StatusExcluded, ana: StatusExcluded}
 		wantStatus(t, merged(t, dev[fay], dev[pia], dev[quin]).State(), want)
 		v := forge(t, dev[ana], ana, &Statement{Kind: KindExclude, Subject: pia.Card.ID()}, heads, true)
-		l := forge(t, dev[ana], ana, &Statement{Kind: KindLeave}, []StatementID{v.id}, true)
+		leavePrev := heads
+		if onVote {
+			leavePrev = []StatementID{v.id}
+		}
+		l := forge(t, dev[ana], ana, &Statement{Kind: KindLeave}, leavePrev, onVote)
 		all := merged(t, dev[fay], dev[pia], dev[quin], dev[ana])
 		if slices.ContainsFunc(all.State().Heads, func(h StatementID) bool { return h != l.id && compareIDs(h, v.id) < 0 }) {
-			// The four votes are built on the same heads, so the
-			// smallest id comes first; the test needs Ana's.
+			// The votes are built on the same heads, so the smallest
+			// id comes first; the test needs Ana's.
 			t.Skip("with this cell id another vote comes before Ana's")
 		}
 		for _, cs := range [][]*Cell{{dev[fay], dev[pia], dev[quin], dev[ana]}, {dev[ana], dev[quin], dev[pia], dev[fay]}} {

@@ -1,10 +1,6 @@
 package crdt
 
-import (
-	"testing"
-
-	"trustdesk/identity"
-)
+import "testing"
 
 // TestAttackVoteBesideOwnContestedLeave (seventeenth round): the attack
 // of TestAttackVoteBesideOwnLeave, with Pia voting Mal out beside his
@@ -19,27 +15,7 @@ import (
 // shows would let anyone who left vote on by getting one vote cast
 // against them.
 func TestAttackVoteBesideOwnContestedLeave(t *testing.T) {
-	eachCellID(t, func(t *testing.T) {
-		base, _ := hostileCell(t, 5)
-		for i := range 3 { // Fay, Pia and Quin
-			must(base.SetPolicy(person(t, i), Policy{AdmitVouches: 1, ExcludeQuorum: 3}, t0))
-		}
-		fay, pia, quin, mal := person(t, 0), person(t, 1), person(t, 2), person(t, 4)
-		heads := base.State().Heads
-		must(base.Leave(mal, t0))
-		must(base.VoteExclude(fay, pia.Card.ID(), t0))
-		must(base.VoteExclude(quin, pia.Card.ID(), t0))
-		var c *Cell
-		for seq := uint64(100); ; seq++ {
-			c = must(Load(base.Save()))
-			forge(t, c, pia, &Statement{Kind: KindExclude, Subject: mal.Card.ID()}, heads, false)
-			v := forge(t, c, mal, &Statement{Kind: KindExclude, Subject: pia.Card.ID(), Seq: seq}, heads, false)
-			if v.id[0] >= 0xf0 {
-				break
-			}
-		}
-		wantStatus(t, c.State(), map[*identity.Identity]Status{fay: StatusMember, pia: StatusMember, quin: StatusMember, mal: StatusLeft})
-	})
+	voteBesideLeave(t, true)
 }
 
 // TestWarLeaveSideLeftOutWhenItsAuthorIsExcludedWithoutIt (rules
