@@ -77,51 +77,33 @@ func TestNoJargonInErrors(t *testing.T) {
 // read too: errors reach people through core.Explain. The command line's
 // help is checked by its own tests.
 func TestNoJargonInStrings(t *testing.T) {
-	var files []string
-	for _, dir := range []string{".", filepath.Join("..", "app")} {
-		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, names...)
-	}
-	files = append(files, filepath.Join("..", "..", "core", "explain.go"))
-	fset := token.NewFileSet()
+	files := append(sources(t, ".", filepath.Join("..", "app")), filepath.Join("..", "..", "core", "explain.go"))
 	checked := map[string]int{}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.ImportSpec:
+	inspect(t, files, func(fset *token.FileSet, name string, n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ImportSpec:
+			return false
+		case *ast.CallExpr:
+			// The pattern itself names the jargon.
+			if s, ok := n.Fun.(*ast.SelectorExpr); ok && s.Sel.Name == "MustCompile" {
 				return false
-			case *ast.CallExpr:
-				// The pattern itself names the jargon.
-				if s, ok := n.Fun.(*ast.SelectorExpr); ok && s.Sel.Name == "MustCompile" {
-					return false
-				}
-			case *ast.BasicLit:
-				if n.Kind != token.STRING {
-					return true
-				}
-				s, err := strconv.Unquote(n.Value)
-				if err != nil {
-					t.Errorf("%s: %v", fset.Position(n.Pos()), err)
-					return true
-				}
-				checked[filepath.Dir(name)]++
-				if w := words.Jargon.FindString(s); w != "" {
-					t.Errorf("%s: %q says %q", fset.Position(n.Pos()), s, w)
-				}
 			}
-			return true
-		})
-	}
+		case *ast.BasicLit:
+			if n.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(n.Value)
+			if err != nil {
+				t.Errorf("%s: %v", fset.Position(n.Pos()), err)
+				return true
+			}
+			checked[filepath.Dir(name)]++
+			if w := words.Jargon.FindString(s); w != "" {
+				t.Errorf("%s: %q says %q", fset.Position(n.Pos()), s, w)
+			}
+		}
+		return true
+	})
 	for dir, least := range map[string]int{".": 20, filepath.Join("..", "app"): 300, filepath.Join("..", "..", "core"): 50} {
 		if checked[dir] < least {
 			t.Errorf("only %d strings checked in %s; is the scan broken?", checked[dir], dir)
@@ -270,51 +252,64 @@ func TestCountsGrouped(t *testing.T) {
 		"migrate.go:home was written by a newer version of trustdesk (format %d, this program knows %d)": true,
 		"migrate.go:update home to format %d: %w":                                                        true,
 	}
+	files := sources(t, ".", filepath.Join("..", "app"), filepath.Join("..", "cli"), filepath.Join("..", "..", "core"))
+	formats := 0
+	inspect(t, files, func(fset *token.FileSet, name string, n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "fmt" {
+			return true
+		}
+		for _, arg := range call.Args {
+			s, ok := constString(arg)
+			if !ok || !strings.Contains(s, "%") {
+				continue
+			}
+			formats++
+			if countVerb.MatchString(s) && !notCounts[filepath.Base(name)+":"+s] {
+				t.Errorf("%s: %q writes a number with %%d; use words.Number", fset.Position(arg.Pos()), s)
+			}
+		}
+		return true
+	})
+	if formats < 100 {
+		t.Errorf("only %d formats checked; is the scan broken?", formats)
+	}
+}
+
+// sources returns the Go files of dirs that are not tests.
+func sources(t *testing.T, dirs ...string) []string {
 	var files []string
-	for _, dir := range []string{".", filepath.Join("..", "app"), filepath.Join("..", "cli"), filepath.Join("..", "..", "core")} {
+	for _, dir := range dirs {
 		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, names...)
-	}
-	fset := token.NewFileSet()
-	formats := 0
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
+		for _, name := range names {
+			if !strings.HasSuffix(name, "_test.go") {
+				files = append(files, name)
+			}
 		}
+	}
+	return files
+}
+
+// inspect parses each of files and walks it with visit, as ast.Inspect
+// does, telling visit the file's name and where to find positions.
+func inspect(t *testing.T, files []string, visit func(fset *token.FileSet, name string, n ast.Node) bool) {
+	fset := token.NewFileSet()
+	for _, name := range files {
 		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "fmt" {
-				return true
-			}
-			for _, arg := range call.Args {
-				s, ok := constString(arg)
-				if !ok || !strings.Contains(s, "%") {
-					continue
-				}
-				formats++
-				if countVerb.MatchString(s) && !notCounts[filepath.Base(name)+":"+s] {
-					t.Errorf("%s: %q writes a number with %%d; use words.Number", fset.Position(arg.Pos()), s)
-				}
-			}
-			return true
-		})
-	}
-	if formats < 100 {
-		t.Errorf("only %d formats checked; is the scan broken?", formats)
+		ast.Inspect(f, func(n ast.Node) bool { return visit(fset, name, n) })
 	}
 }
 
