@@ -22,6 +22,12 @@ func fakesPage(tb testing.TB) *cellsScreen {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return cellsPage(tb, home, svc, fakevotes.CellName)
+}
+
+// cellsPage opens the app on svc, the unlocked home in the folder home,
+// and returns its cells screen, which must show the cell named name.
+func cellsPage(tb testing.TB, home string, svc *core.Service, name string) *cellsScreen {
 	u := newUI(test.NewTempApp(tb), Options{Home: home, Core: cellTestOptions})
 	u.unlocked(svc)
 	u.win.Resize(fyne.NewSize(1000, 720))
@@ -30,8 +36,8 @@ func fakesPage(tb testing.TB) *cellsScreen {
 		svc.Close()
 		u.win.Close()
 	})
-	if s := u.cells; s.selected == nil || s.selected.Name != fakevotes.CellName {
-		tb.Fatal("the cell of fakes is not shown")
+	if s := u.cells; s.selected == nil || s.selected.Name != name {
+		tb.Fatalf("the cell %q is not shown", name)
 	}
 	return u.cells
 }

@@ -101,19 +101,8 @@ func TestSmallCellPageShowsItsVotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := newUI(test.NewTempApp(t), Options{Home: home, Core: cellTestOptions})
-	u.unlocked(svc)
-	u.win.Resize(fyne.NewSize(1000, 720))
-	t.Cleanup(func() {
-		u.wait()
-		svc.Close()
-		u.win.Close()
-	})
-	u.tabs.SelectIndex(2)
-	s := u.cells
-	if s.selected == nil || s.selected.Name != fewvotes.CellName {
-		t.Fatal("the small cell is not shown")
-	}
+	s := cellsPage(t, home, svc, fewvotes.CellName)
+	s.u.tabs.SelectIndex(2)
 	text := s.votes.Text
 	_, rules, ok := strings.Cut(text, "\nOpen votes on the rules (")
 	if !s.votes.Visible() || !ok || strings.Contains(text, "concern you") {
